@@ -1,0 +1,51 @@
+/**
+ * Turns a live listener plus an optional backlog query into one ordered async stream without gaps
+ * or duplicates: live events are buffered from the moment of subscribing, the backlog (everything
+ * after the client's last seen id) is yielded first, then buffered and live events whose id is
+ * beyond the last one yielded.
+ */
+export async function* streamWithResume<T>(opts: {
+  signal: AbortSignal | undefined;
+  subscribe: (push: (item: T) => void) => () => void;
+  backlog: ((afterId: number) => Promise<T[]>) | null;
+  idOf: (item: T) => number;
+  startAfter: number | null;
+}): AsyncGenerator<T> {
+  const queue: T[] = [];
+  let wake: (() => void) | null = null;
+  const unsubscribe = opts.subscribe((item) => {
+    queue.push(item);
+    wake?.();
+  });
+  const aborted = new Promise<void>((resolve) => {
+    if (opts.signal?.aborted) resolve();
+    opts.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  let lastId = opts.startAfter ?? -Infinity;
+  try {
+    if (opts.backlog && opts.startAfter !== null) {
+      // Page through the backlog until it is exhausted; live events meanwhile wait in `queue`.
+      for (;;) {
+        const page = await opts.backlog(lastId);
+        for (const item of page) {
+          lastId = opts.idOf(item);
+          yield item;
+        }
+        if (page.length === 0) break;
+      }
+    }
+    while (!opts.signal?.aborted) {
+      while (queue.length > 0) {
+        const item = queue.shift() as T;
+        const id = opts.idOf(item);
+        if (id <= lastId) continue;
+        lastId = id;
+        yield item;
+      }
+      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
+      wake = null;
+    }
+  } finally {
+    unsubscribe();
+  }
+}

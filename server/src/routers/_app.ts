@@ -1,0 +1,26 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { router } from '../trpc/init';
+import { agentsRouter } from './agents';
+import { approvalsRouter, changesRouter } from './approvals';
+import { auditRouter } from './audit';
+import { demoRouter } from './demo';
+import { healthRouter } from './health';
+import { policiesRouter } from './policies';
+import { sdkRouter } from './sdk';
+import { statsRouter } from './stats';
+
+export const appRouter = router({
+  health: healthRouter,
+  agents: agentsRouter,
+  policies: policiesRouter,
+  audit: auditRouter,
+  approvals: approvalsRouter,
+  changes: changesRouter,
+  stats: statsRouter,
+  sdk: sdkRouter,
+  demo: demoRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

@@ -1,0 +1,68 @@
+import { tracked } from '@trpc/server';
+import { z } from 'zod';
+import { agentName, approval, approvalStatus, changeEvent, decideApprovalInput, sequentialId, type ChangeEvent } from '@aegis/shared';
+import { router } from '../trpc/init';
+import { authedProcedure, reviewerProcedure, viewerProcedure } from '../trpc/procedures';
+import { streamWithResume } from '../events/streamWithResume';
+
+export const approvalsRouter = router({
+  pending: viewerProcedure
+    .input(z.void())
+    .output(z.array(approval))
+    .query(({ ctx }) => ctx.services.approvals.pending()),
+
+  list: viewerProcedure
+    .input(
+      z.object({
+        status: approvalStatus.optional(),
+        agent: agentName.optional(),
+        cursor: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(200).default(50),
+      }),
+    )
+    .output(z.object({ approvals: z.array(approval), nextCursor: z.number().int().nullable() }))
+    .query(({ ctx, input }) => ctx.services.approvals.list(input)),
+
+  byId: viewerProcedure
+    .input(z.object({ id: sequentialId }))
+    .output(approval)
+    .query(({ ctx, input }) => ctx.services.approvals.get(input.id)),
+
+  /** Approve or deny once; `remember` turns it into a standing ALLOW/BLOCK rule. */
+  decide: reviewerProcedure
+    .input(decideApprovalInput)
+    .output(approval)
+    .mutation(({ ctx, input }) =>
+      ctx.services.approvals.decide(input.id, input.decision, input.remember, ctx.principal),
+    ),
+});
+
+/**
+ * Approval, agent-status and policy changes, tracked by a server sequence number. A client that
+ * reconnects with its last event id gets what it missed from the server's recent-events buffer.
+ * Agent keys receive only events about their own agents.
+ */
+export const changesRouter = router({
+  onChange: authedProcedure
+    .input(z.object({ lastEventId: z.string().nullish() }).optional())
+    .subscription(async function* ({ ctx, input, signal }) {
+      const principal = ctx.principal;
+      const visible = (e: ChangeEvent) => {
+        if (principal.role !== 'agent') return true;
+        const agent = 'approval' in e ? e.approval.agent : e.agent;
+        return (principal.agents ?? []).includes(agent);
+      };
+      const lastSeq = Number(input?.lastEventId ?? NaN);
+      type Item = { seq: number; event: ChangeEvent };
+      const stream = streamWithResume<Item>({
+        signal,
+        subscribe: (push) => ctx.services.events.onChange((event, seq) => push({ seq, event })),
+        backlog: async (after) => ctx.services.events.changesSince(after),
+        idOf: (item) => item.seq,
+        startAfter: Number.isFinite(lastSeq) ? lastSeq : null,
+      });
+      for await (const item of stream) {
+        if (visible(item.event)) yield tracked(String(item.seq), changeEvent.parse(item.event));
+      }
+    }),
+});

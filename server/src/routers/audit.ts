@@ -1,0 +1,35 @@
+import { tracked } from '@trpc/server';
+import { z } from 'zod';
+import { agentName, auditEntry, auditPage, auditQuery, type AuditEntry } from '@aegis/shared';
+import { router } from '../trpc/init';
+import { viewerProcedure } from '../trpc/procedures';
+import { streamWithResume } from '../events/streamWithResume';
+
+export const auditRouter = router({
+  list: viewerProcedure
+    .input(auditQuery)
+    .output(auditPage)
+    .query(({ ctx, input }) => ctx.services.audit.list(input)),
+
+  /**
+   * New audit entries as they are written, tracked by audit id: a client reconnecting with its
+   * last event id first gets every entry it missed (read back from the database), then live ones.
+   */
+  onEntry: viewerProcedure
+    .input(z.object({ agent: agentName.optional(), lastEventId: z.string().nullish() }).optional())
+    .subscription(async function* ({ ctx, input, signal }) {
+      const agent = input?.agent;
+      const lastId = Number(input?.lastEventId ?? NaN);
+      const stream = streamWithResume<AuditEntry>({
+        signal,
+        subscribe: (push) =>
+          ctx.services.events.onAudit((e) => {
+            if (!agent || e.agent === agent) push(e);
+          }),
+        backlog: (after) => ctx.services.audit.since(after, agent),
+        idOf: (e) => e.id,
+        startAfter: Number.isFinite(lastId) ? lastId : null,
+      });
+      for await (const entry of stream) yield tracked(String(entry.id), auditEntry.parse(entry));
+    }),
+});

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import {
+  actionName,
+  agent,
+  agentName,
+  agentPolicy,
+  agentStatus,
+  approval,
+  auditEntry,
+  auditStatus,
+  completeInput,
+  decideInput,
+  decision,
+  sequentialId,
+} from '@aegis/shared';
+import { router } from '../trpc/init';
+import { agentProcedure, assertActsAs } from '../trpc/procedures';
+
+const registerInput = z.object({
+  name: agentName,
+  owner: z.string().max(200).default(''),
+  description: z.string().max(2000).default(''),
+  framework: z.string().max(100).default('typescript'),
+  allows: z.array(actionName).max(1000).default([]),
+  blocks: z.array(actionName).max(1000).default([]),
+  review: z.array(actionName).max(1000).default([]),
+});
+
+/** What the SDK calls. Agent keys act only for their own agents. */
+export const sdkRouter = router({
+  /** Registers an agent and its policy; idempotent. */
+  registerAgent: agentProcedure
+    .input(registerInput)
+    .output(z.object({ agent, policy: agentPolicy, changed: z.boolean() }))
+    .mutation(({ ctx, input }) => {
+      assertActsAs(ctx.principal, input.name);
+      return ctx.services.agents.register(input, ctx.principal);
+    }),
+
+  /** The hot path: one round trip decides, records and (for REVIEW) opens an approval. */
+  decide: agentProcedure
+    .input(decideInput)
+    .output(decision)
+    .mutation(({ ctx, input }) => {
+      assertActsAs(ctx.principal, input.agent);
+      return ctx.services.decisions.decide(input, ctx.principal);
+    }),
+
+  /** Records how an allowed call ended. */
+  complete: agentProcedure
+    .input(completeInput)
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.decisions.complete(input, ctx.principal);
+      return { ok: true as const };
+    }),
+
+  agentStatus: agentProcedure
+    .input(z.object({ name: agentName }))
+    .output(z.object({ status: agentStatus.nullable() }))
+    .query(async ({ ctx, input }) => {
+      assertActsAs(ctx.principal, input.name);
+      const agents = await ctx.services.agents.list();
+      return { status: agents.find((a) => a.name === input.name)?.status ?? null };
+    }),
+
+  /** Current policy and status of the caller's agents: the local-mode snapshot. */
+  snapshot: agentProcedure
+    .input(z.object({ agents: z.array(agentName).min(1).max(100) }))
+    .output(z.object({ agents: z.array(z.object({ status: agentStatus, policy: agentPolicy })) }))
+    .query(async ({ ctx, input }) => {
+      for (const name of input.agents) assertActsAs(ctx.principal, name);
+      const agents = await Promise.all(
+        input.agents.map(async (name) => {
+          const [summary, policy] = await Promise.all([
+            ctx.services.agents.get(name),
+            ctx.services.policies.forAgent(name),
+          ]);
+          return { status: summary.status, policy };
+        }),
+      );
+      return { agents };
+    }),
+
+  /** Writes one audit entry (the seed's /sdk/log). */
+  log: agentProcedure
+    .input(
+      z.object({
+        agent: agentName,
+        action: actionName,
+        status: auditStatus,
+        details: z.string().max(4000).default(''),
+        callId: z.string().max(64).optional(),
+      }),
+    )
+    .output(auditEntry)
+    .mutation(({ ctx, input }) => {
+      assertActsAs(ctx.principal, input.agent);
+      return ctx.services.audit.write({ ...input, callId: input.callId ?? null });
+    }),
+
+  approvalStatus: agentProcedure
+    .input(z.object({ id: sequentialId }))
+    .output(approval)
+    .query(async ({ ctx, input }) => {
+      const found = await ctx.services.approvals.get(input.id);
+      assertActsAs(ctx.principal, found.agent);
+      return found;
+    }),
+
+  /** The SDK stopped waiting: the approval expires and TIMEOUT is logged. */
+  approvalTimeout: agentProcedure
+    .input(z.object({ id: sequentialId }))
+    .output(approval)
+    .mutation(async ({ ctx, input }) => {
+      const found = await ctx.services.approvals.get(input.id);
+      assertActsAs(ctx.principal, found.agent);
+      return ctx.services.approvals.timeout(input.id, ctx.principal);
+    }),
+});

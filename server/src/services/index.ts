@@ -1,0 +1,1 @@
+export type { Services, RegisterAgentInput, NewAuditEntry } from './types';

@@ -1,0 +1,99 @@
+import type {
+  ActivityTimeline,
+  Agent,
+  AgentPolicy,
+  AgentStatus,
+  AgentSummary,
+  Approval,
+  ApprovalStatus,
+  AuditEntry,
+  AuditPage,
+  AuditQuery,
+  AuditStatus,
+  ChangeEvent,
+  CompleteInput,
+  Decision,
+  DecideInput,
+  PolicyRule,
+  Principal,
+  RuleType,
+  Stats,
+  ToolUsage,
+} from '@aegis/shared';
+
+/**
+ * The domain operations behind both the tRPC procedures and the REST adapter. Implementations
+ * live beside this file; only repos touch mongoose models. Authorization happens in procedures,
+ * before a service is called; `actor` is recorded where a person's decision matters.
+ */
+export interface Services {
+  agents: {
+    list(): Promise<AgentSummary[]>;
+    /** Throws NOT_FOUND for an unknown agent. */
+    get(name: string): Promise<AgentSummary>;
+    toolsUsed(name: string): Promise<ToolUsage[]>;
+    setStatus(name: string, status: AgentStatus, actor: Principal): Promise<Agent>;
+    /** Idempotent: registering the same agent and policy twice changes nothing. */
+    register(input: RegisterAgentInput, actor: Principal): Promise<{ agent: Agent; policy: AgentPolicy; changed: boolean }>;
+  };
+  policies: {
+    forAgent(agent: string): Promise<AgentPolicy>;
+    rules(agent: string): Promise<PolicyRule[]>;
+    set(agent: string, action: string, rule: RuleType, actor: Principal): Promise<AgentPolicy>;
+    remove(agent: string, action: string, actor: Principal): Promise<AgentPolicy>;
+  };
+  audit: {
+    list(query: AuditQuery): Promise<AuditPage>;
+    /** Entries with id greater than `afterId`, oldest first (resuming a stream). */
+    since(afterId: number, agent?: string, limit?: number): Promise<AuditEntry[]>;
+    write(entry: NewAuditEntry): Promise<AuditEntry>;
+  };
+  approvals: {
+    pending(): Promise<Approval[]>;
+    list(query: { status?: ApprovalStatus; agent?: string; cursor?: number; limit: number }): Promise<{ approvals: Approval[]; nextCursor: number | null }>;
+    get(id: number): Promise<Approval>;
+    /** Atomic: a PENDING approval is decided exactly once; otherwise CONFLICT. */
+    decide(id: number, decision: 'APPROVED' | 'DENIED', remember: boolean, actor: Principal): Promise<Approval>;
+    /** The SDK gave up waiting: the approval expires and a TIMEOUT entry is written. */
+    timeout(id: number, actor: Principal): Promise<Approval>;
+  };
+  decisions: {
+    /** One round trip: kill-switch, policy, approval redemption, audit entry, approval creation. */
+    decide(input: DecideInput, actor: Principal): Promise<Decision>;
+    complete(input: CompleteInput, actor: Principal): Promise<void>;
+  };
+  stats: {
+    get(): Promise<Stats>;
+    timeline(hours: number): Promise<ActivityTimeline>;
+  };
+  events: {
+    /** Subscribe to change events; returns an unsubscribe function. */
+    onChange(listener: (event: ChangeEvent, seq: number) => void): () => void;
+    onAudit(listener: (entry: AuditEntry) => void): () => void;
+    /** Buffered change events after `seq`, for a client resuming a stream. */
+    changesSince(seq: number): Array<{ seq: number; event: ChangeEvent }>;
+  };
+  demo: {
+    seed(actor: Principal): Promise<{ customers: number; accounts: number; transactions: number }>;
+  };
+}
+
+export interface RegisterAgentInput {
+  name: string;
+  owner: string;
+  description: string;
+  framework: string;
+  allows: string[];
+  blocks: string[];
+  review: string[];
+}
+
+export interface NewAuditEntry {
+  agent: string;
+  action: string;
+  status: AuditStatus;
+  details: string;
+  callId?: string | null;
+  approvalId?: number | null;
+  args?: Record<string, unknown> | null;
+}

@@ -1,0 +1,31 @@
+import { initTRPC } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import { ZodError, z } from 'zod';
+import type { Context } from './context';
+
+/**
+ * The one initTRPC of the server. Errors carry zod's flattened issues so a client sees which
+ * field was wrong, and the domain reason (`cause.message`) when a procedure gives one.
+ */
+const t = initTRPC
+  .context<Context>()
+  .meta<OpenApiMeta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
+      return {
+        ...shape,
+        data: {
+          ...shape.data,
+          // never leak stack traces to clients
+          stack: undefined,
+          zodError,
+        },
+      };
+    },
+  });
+
+export const router = t.router;
+export const middleware = t.middleware;
+export const createCallerFactory = t.createCallerFactory;
+export const baseProcedure = t.procedure;

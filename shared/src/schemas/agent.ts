@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { agentName, isoTime } from './common';
+import { auditStatus } from './audit';
+
+export const agentStatus = z.enum(['ACTIVE', 'PAUSED']).describe('ACTIVE runs; PAUSED is the kill-switch');
+export type AgentStatus = z.infer<typeof agentStatus>;
+
+export const agent = z.object({
+  name: agentName,
+  status: agentStatus,
+  owner: z.string().max(200),
+  description: z.string().max(2000),
+  framework: z.string().max(100).describe('Agent framework, e.g. langgraph'),
+  createdAt: isoTime,
+});
+export type Agent = z.infer<typeof agent>;
+
+export const statusCounts = z
+  .record(auditStatus, z.number().int().nonnegative())
+  .describe('Audit entries per status');
+export type StatusCounts = z.infer<typeof statusCounts>;
+
+/** An agent as the dashboard lists it: the seed's computed risk score and counts. */
+export const agentSummary = agent.extend({
+  id: z.string().describe('"AGT-" + first 8 hex of sha256(name)'),
+  riskScore: z.number().min(0).max(100).describe('blocked / total × 100, one decimal'),
+  totalLogs: z.number().int().nonnegative(),
+  blockedCount: z.number().int().nonnegative(),
+  allowedCount: z.number().int().nonnegative(),
+  counts: statusCounts,
+  lastActivityAt: isoTime.nullable(),
+});
+export type AgentSummary = z.infer<typeof agentSummary>;
+
+export const toolUsage = z.object({
+  action: z.string(),
+  count: z.number().int().nonnegative(),
+  lastUsedAt: isoTime,
+});
+export type ToolUsage = z.infer<typeof toolUsage>;

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { agentName, actionName } from './common';
+import { agentStatus } from './agent';
+import { approval } from './approval';
+
+/** Changes pushed to the dashboard and the SDK (besides audit entries, which have their own stream). */
+export const changeEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('approval.created'), approval }),
+  z.object({ type: z.literal('approval.decided'), approval }),
+  z.object({ type: z.literal('agent.status'), agent: agentName, status: agentStatus }),
+  z.object({ type: z.literal('agent.registered'), agent: agentName }),
+  z.object({
+    type: z.literal('policy.changed'),
+    agent: agentName,
+    action: actionName.nullable(),
+    version: z.number().int(),
+  }),
+]);
+export type ChangeEvent = z.infer<typeof changeEvent>;
