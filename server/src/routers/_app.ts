@@ -3,6 +3,7 @@ import { router } from '../trpc/init';
 import { agentsRouter } from './agents';
 import { approvalsRouter, changesRouter } from './approvals';
 import { auditRouter } from './audit';
+import { authRouter, keysRouter } from './auth';
 import { demoRouter } from './demo';
 import { healthRouter } from './health';
 import { policiesRouter } from './policies';
@@ -11,6 +12,8 @@ import { statsRouter } from './stats';
 
 export const appRouter = router({
   health: healthRouter,
+  auth: authRouter,
+  keys: keysRouter,
   agents: agentsRouter,
   policies: policiesRouter,
   audit: auditRouter,

@@ -2,10 +2,22 @@ import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { agentName, auditEntry, auditPage, auditQuery, type AuditEntry } from '@aegis/shared';
 import { router } from '../trpc/init';
-import { viewerProcedure } from '../trpc/procedures';
+import { adminProcedure, viewerProcedure } from '../trpc/procedures';
 import { streamWithResume } from '../events/streamWithResume';
 
 export const auditRouter = router({
+  /** Walks the hash chain; names the first broken link. */
+  verify: adminProcedure
+    .input(z.void())
+    .output(
+      z.object({
+        ok: z.boolean(),
+        checked: z.number().int(),
+        firstBad: z.object({ id: z.number().int(), reason: z.string() }).nullable(),
+      }),
+    )
+    .query(({ ctx }) => ctx.auth.verifyAudit()),
+
   list: viewerProcedure
     .input(auditQuery)
     .output(auditPage)

@@ -1,11 +1,13 @@
 import type { Request, Response } from 'express';
 import type { Principal } from '@aegis/shared';
 import type { Services } from '../services';
+import type { AuthService } from '../auth/types';
 
 export interface ContextInner {
   /** Who is calling; null when no valid credential came with the request. */
   principal: Principal | null;
   services: Services;
+  auth: AuthService;
   /** Request id for structured logs. */
   requestId: string;
 }

@@ -1,0 +1,35 @@
+import type { Request, Response } from 'express';
+import type { Principal, Role } from '@aegis/shared';
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  role: Role;
+  agents: string[] | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface AuditVerifyResult {
+  ok: boolean;
+  checked: number;
+  /** The first entry whose link is broken, and why. */
+  firstBad: { id: number; reason: string } | null;
+}
+
+/**
+ * Authentication and key management. Keys are random (≥ 128 bits) and stored only as hashes;
+ * the plaintext is returned once, by create().
+ */
+export interface AuthService {
+  /** From `Authorization: Bearer`, HTTP Basic (key as password) or the dashboard session cookie. */
+  resolvePrincipal(req: Request): Promise<Principal | null>;
+  /** Exchanges a one-time login token or an API key for a dashboard session (sets cookies on res). */
+  login(input: { token?: string; key?: string }, req: Request | undefined, res: Response | undefined): Promise<Principal>;
+  logout(req: Request | undefined, res: Response | undefined): Promise<void>;
+  createKey(input: { name: string; role: Role; agents: string[] | null }, actor: Principal): Promise<{ key: string; info: ApiKeyInfo }>;
+  listKeys(): Promise<ApiKeyInfo[]>;
+  revokeKey(id: string, actor: Principal): Promise<ApiKeyInfo>;
+  verifyAudit(): Promise<AuditVerifyResult>;
+}
