@@ -2,7 +2,7 @@ import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { agentName, approval, approvalStatus, changeEvent, decideApprovalInput, sequentialId, type ChangeEvent } from '@aegis/shared';
 import { router } from '../trpc/init';
-import { authedProcedure, reviewerProcedure, viewerProcedure } from '../trpc/procedures';
+import { adminProcedure, authedProcedure, reviewerProcedure, viewerProcedure } from '../trpc/procedures';
 import { streamWithResume } from '../events/streamWithResume';
 
 export const approvalsRouter = router({
@@ -27,6 +27,12 @@ export const approvalsRouter = router({
     .input(z.object({ id: sequentialId }))
     .output(approval)
     .query(({ ctx, input }) => ctx.services.approvals.get(input.id)),
+
+  /** The arguments without masking; admins only. */
+  reveal: adminProcedure
+    .input(z.object({ id: sequentialId }))
+    .output(z.object({ args: z.record(z.string(), z.unknown()) }))
+    .mutation(async ({ ctx, input }) => ({ args: await ctx.services.approvals.reveal(input.id, ctx.principal) })),
 
   /** Approve or deny once; `remember` turns it into a standing ALLOW/BLOCK rule. */
   decide: reviewerProcedure

@@ -16,6 +16,19 @@ import {
 import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs } from '../trpc/procedures';
 
+const localDecisionRecord = z.object({
+  entryKey: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/).describe('Client-generated, unique per entry'),
+  agent: agentName,
+  action: actionName,
+  status: z.enum(['ALLOWED', 'BLOCKED', 'KILLED']),
+  details: z.string().max(4000),
+  callId: z.string().max(64),
+  args: z.record(z.string(), z.unknown()).default({}),
+  decidedAt: z.iso.datetime({ offset: true }),
+  policyVersion: z.number().int().nonnegative(),
+});
+export type LocalDecisionRecord = z.infer<typeof localDecisionRecord>;
+
 const registerInput = z.object({
   name: agentName,
   owner: z.string().max(200).default(''),
@@ -97,6 +110,18 @@ export const sdkRouter = router({
     .mutation(({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent);
       return ctx.services.audit.write({ ...input, callId: input.callId ?? null });
+    }),
+
+  /**
+   * Local mode ships the decisions it made in-process in batches. Each entry carries a
+   * client-generated key, so a batch replayed after a lost connection is stored once.
+   */
+  recordBatch: agentProcedure
+    .input(z.object({ entries: z.array(localDecisionRecord).min(1).max(1000) }))
+    .output(z.object({ stored: z.number().int(), duplicates: z.number().int() }))
+    .mutation(({ ctx, input }) => {
+      for (const entry of input.entries) assertActsAs(ctx.principal, entry.agent);
+      return ctx.services.audit.writeBatch(input.entries);
     }),
 
   approvalStatus: agentProcedure

@@ -1,3 +1,4 @@
+import type { LocalDecisionRecord } from '../routers/sdk';
 import type {
   ActivityTimeline,
   Agent,
@@ -47,11 +48,15 @@ export interface Services {
     /** Entries with id greater than `afterId`, oldest first (resuming a stream). */
     since(afterId: number, agent?: string, limit?: number): Promise<AuditEntry[]>;
     write(entry: NewAuditEntry): Promise<AuditEntry>;
+    /** Idempotent on entryKey: replays are counted as duplicates, not stored twice. */
+    writeBatch(entries: LocalDecisionRecord[]): Promise<{ stored: number; duplicates: number }>;
   };
   approvals: {
     pending(): Promise<Approval[]>;
     list(query: { status?: ApprovalStatus; agent?: string; cursor?: number; limit: number }): Promise<{ approvals: Approval[]; nextCursor: number | null }>;
     get(id: number): Promise<Approval>;
+    /** The unmasked arguments (admins only; the reveal itself is logged). */
+    reveal(id: number, actor: Principal): Promise<Record<string, unknown>>;
     /** Atomic: a PENDING approval is decided exactly once; otherwise CONFLICT. */
     decide(id: number, decision: 'APPROVED' | 'DENIED', remember: boolean, actor: Principal): Promise<Approval>;
     /** The SDK gave up waiting: the approval expires and a TIMEOUT entry is written. */
