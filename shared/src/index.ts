@@ -9,3 +9,4 @@ export * from './schemas/principal';
 export * from './schemas/events';
 export * from './decide';
 export * from './canonicalJson';
+export * from './redact';
