@@ -1,0 +1,15 @@
+import { customerSupport } from './customerSupport.js';
+import { fraudDetection } from './fraudDetection.js';
+import { loanProcessor } from './loanProcessor.js';
+import { marketingOutreach } from './marketingOutreach.js';
+import type { DemoAgent } from './types.js';
+
+/** The four demo agents, in the order the seed introduces them. */
+export const DEMO_AGENTS: readonly DemoAgent[] = [customerSupport, fraudDetection, loanProcessor, marketingOutreach];
+
+export function findAgent(name: string): DemoAgent | undefined {
+  return DEMO_AGENTS.find((a) => a.name === name);
+}
+
+export { customerSupport, fraudDetection, loanProcessor, marketingOutreach };
+export { COMMON_PROMPT, type DemoAgent, type DemoPolicy, type ScriptedStep, type ExpectedVerdict } from './types.js';
