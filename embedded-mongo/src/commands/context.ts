@@ -1,0 +1,47 @@
+import type { Document } from 'bson';
+import type { CursorRegistry } from '../cursors.js';
+import { mongoError } from '../errors.js';
+import type { Store } from '../storage/store.js';
+
+/** What every command handler can reach: the storage, the cursors and who is asking. */
+export interface CommandContext {
+  store: Store;
+  cursors: CursorRegistry;
+  /** The `$db` the command was sent to. */
+  db: string;
+  connectionId: number;
+}
+
+export type CommandHandler = (cmd: Document, ctx: CommandContext) => Document;
+
+/** The collection name a command targets (its first field's value), validated. */
+export function collectionName(cmd: Document, field: string): string {
+  const name: unknown = cmd[field];
+  if (typeof name !== 'string' || name.length === 0) {
+    throw mongoError('InvalidNamespace', `collection name has invalid type ${typeof name}`);
+  }
+  return name;
+}
+
+export function optionalDoc(cmd: Document, field: string): Document | undefined {
+  const v: unknown = cmd[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    throw mongoError('TypeMismatch', `BSON field '${field}' is the wrong type '${Array.isArray(v) ? 'array' : typeof v}', expected type 'object'`);
+  }
+  return v;
+}
+
+export function optionalNumber(cmd: Document, field: string): number | undefined {
+  const v: unknown = cmd[field];
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === 'object' ? Number((v as { valueOf(): unknown }).valueOf()) : Number(v);
+  if (!Number.isFinite(n)) throw mongoError('TypeMismatch', `BSON field '${field}' is the wrong type, expected a number`);
+  return n;
+}
+
+export function docArray(cmd: Document, field: string): Document[] {
+  const v: unknown = cmd[field];
+  if (!Array.isArray(v)) throw mongoError('TypeMismatch', `BSON field '${field}' is missing or not an array`);
+  return v as Document[];
+}

@@ -1,0 +1,32 @@
+import type { Document } from 'bson';
+import { runQuery } from '../query/execute.js';
+import { collectionName, docArray, type CommandHandler } from './context.js';
+import { toWriteError, withWriteErrors } from './writeErrors.js';
+
+interface DeleteStatement {
+  q?: Document;
+  limit?: number;
+}
+
+/** delete: `limit: 1` removes the first match, `limit: 0` all of them; one transaction. */
+export const remove: CommandHandler = (cmd, ctx) => {
+  const name = collectionName(cmd, 'delete');
+  const statements = docArray(cmd, 'deletes') as DeleteStatement[];
+  const ordered = cmd.ordered !== false;
+  const writeErrors: Document[] = [];
+  let n = 0;
+  ctx.store.transaction(() => {
+    const coll = ctx.store.getCollection(ctx.db, name);
+    for (const [index, st] of statements.entries()) {
+      try {
+        const matches = runQuery(coll, { filter: st.q, limit: Number(st.limit ?? 0) === 1 ? 1 : 0 });
+        for (const { rid, doc } of matches) coll?.remove(rid, doc);
+        n += matches.length;
+      } catch (err) {
+        writeErrors.push(toWriteError(index, err));
+        if (ordered) break;
+      }
+    }
+  });
+  return withWriteErrors({ n, ok: 1 }, writeErrors);
+};

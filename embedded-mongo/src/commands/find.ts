@@ -1,0 +1,71 @@
+import { Long, type Document } from 'bson';
+import { encodeKey } from '../bson/keyEncoding.js';
+import { mongoError } from '../errors.js';
+import { project, runQuery } from '../query/execute.js';
+import { pathValues } from '../storage/indexKeys.js';
+import { collectionName, optionalDoc, optionalNumber, type CommandHandler } from './context.js';
+
+export function cursorReply(id: Long, ns: string, batch: Document[], first: boolean): Document {
+  return { cursor: first ? { firstBatch: batch, id, ns } : { nextBatch: batch, id, ns }, ok: 1 };
+}
+
+/** find: negative limit means a single batch, as in the legacy protocol. */
+export const find: CommandHandler = (cmd, ctx) => {
+  const name = collectionName(cmd, 'find');
+  const filter = optionalDoc(cmd, 'filter');
+  const limitRaw = optionalNumber(cmd, 'limit') ?? 0;
+  const skip = optionalNumber(cmd, 'skip') ?? 0;
+  if (skip < 0) throw mongoError('BadValue', 'skip value must be non-negative');
+  const batchSize = optionalNumber(cmd, 'batchSize');
+  if (batchSize !== undefined && batchSize < 0) throw mongoError('BadValue', 'batchSize value must be non-negative');
+  const coll = ctx.store.getCollection(ctx.db, name);
+  const matches = runQuery(coll, { filter, sort: optionalDoc(cmd, 'sort'), skip, limit: Math.abs(limitRaw) });
+  const docs = project(matches.map((m) => m.doc), optionalDoc(cmd, 'projection'), filter);
+  const singleBatch = cmd.singleBatch === true || limitRaw < 0;
+  const first = ctx.cursors.open(`${ctx.db}.${name}`, docs, singleBatch ? undefined : batchSize, singleBatch);
+  return cursorReply(first.id, first.ns, first.batch, true);
+};
+
+export const getMore: CommandHandler = (cmd, ctx) => {
+  const id: unknown = cmd.getMore;
+  if (!(typeof id === 'number' || id instanceof Long)) throw mongoError('TypeMismatch', "BSON field 'getMore.getMore' is the wrong type, expected type 'long'");
+  const name = collectionName(cmd, 'collection');
+  const next = ctx.cursors.getMore(id, `${ctx.db}.${name}`, optionalNumber(cmd, 'batchSize'));
+  return cursorReply(next.id, next.ns, next.batch, false);
+};
+
+export const killCursors: CommandHandler = (cmd, ctx) => {
+  const ids: unknown = cmd.cursors;
+  if (!Array.isArray(ids)) throw mongoError('TypeMismatch', "BSON field 'killCursors.cursors' is missing or not an array");
+  const { killed, notFound } = ctx.cursors.kill(ids as (Long | number)[]);
+  return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+};
+
+/** count: without a query it reads SQLite's row count instead of decoding every document. */
+export const count: CommandHandler = (cmd, ctx) => {
+  const name = collectionName(cmd, 'count');
+  const coll = ctx.store.getCollection(ctx.db, name);
+  const query = optionalDoc(cmd, 'query');
+  const skip = optionalNumber(cmd, 'skip') ?? 0;
+  const limit = Math.abs(optionalNumber(cmd, 'limit') ?? 0);
+  let n = !coll ? 0 : !query || Object.keys(query).length === 0 ? coll.count() : runQuery(coll, { filter: query }).length;
+  n = Math.max(0, n - skip);
+  if (limit > 0) n = Math.min(n, limit);
+  return { n, ok: 1 };
+};
+
+/** distinct: array values contribute their elements, as MongoDB's distinct does. */
+export const distinct: CommandHandler = (cmd, ctx) => {
+  const name = collectionName(cmd, 'distinct');
+  const key: unknown = cmd.key;
+  if (typeof key !== 'string') throw mongoError('TypeMismatch', "BSON field 'distinct.key' is missing or not a string");
+  const matches = runQuery(ctx.store.getCollection(ctx.db, name), { filter: optionalDoc(cmd, 'query') });
+  const seen = new Map<string, unknown>();
+  for (const { doc } of matches) {
+    for (const v of pathValues(doc, key.split('.')).values) {
+      if (v === undefined) continue;
+      seen.set(encodeKey([v], [1]).toString('hex'), v);
+    }
+  }
+  return { values: [...seen.values()], ok: 1 };
+};

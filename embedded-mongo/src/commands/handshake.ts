@@ -1,0 +1,71 @@
+import { ObjectId, type Document } from 'bson';
+import { MAX_BSON_SIZE } from '../storage/collection.js';
+import type { CommandHandler } from './context.js';
+
+export const MAX_MESSAGE_SIZE = 48_000_000;
+export const MAX_WRITE_BATCH = 100_000;
+/** Identifies this server process in topologyVersion, as mongod does. */
+const processId = new ObjectId();
+
+/**
+ * hello/isMaster: a standalone server (no setName) of wire version 21 (MongoDB 7.0), with
+ * logical sessions so drivers attach lsid as they would against a real deployment.
+ */
+const hello: CommandHandler = (cmd, ctx) => {
+  const reply: Document = {
+    isWritablePrimary: true,
+    ismaster: true,
+    topologyVersion: { processId, counter: 0 },
+    maxBsonObjectSize: MAX_BSON_SIZE,
+    maxMessageSizeBytes: MAX_MESSAGE_SIZE,
+    maxWriteBatchSize: MAX_WRITE_BATCH,
+    localTime: new Date(),
+    logicalSessionTimeoutMinutes: 30,
+    connectionId: ctx.connectionId,
+    minWireVersion: 0,
+    maxWireVersion: 21,
+    readOnly: false,
+    ok: 1,
+  };
+  if (cmd.helloOk === true) reply.helloOk = true;
+  return reply;
+};
+
+const buildInfo: CommandHandler = () => ({
+  version: '7.0.0',
+  gitVersion: 'embedded-mongo',
+  versionArray: [7, 0, 0, 0],
+  bits: 64,
+  maxBsonObjectSize: MAX_BSON_SIZE,
+  storageEngines: ['sqlite'],
+  ok: 1,
+});
+
+const serverStatus: CommandHandler = (_cmd, ctx) => ({
+  host: 'embedded-mongo',
+  version: '7.0.0',
+  process: 'embedded-mongo',
+  pid: process.pid,
+  uptime: Math.floor(process.uptime()),
+  localTime: new Date(),
+  connections: { current: 1, available: 1000 },
+  metrics: { cursor: { open: { total: ctx.cursors.size } } },
+  ok: 1,
+});
+
+const ok: CommandHandler = () => ({ ok: 1 });
+
+export const handshakeCommands: Record<string, CommandHandler> = {
+  hello,
+  ismaster: hello,
+  ping: ok,
+  buildinfo: buildInfo,
+  serverstatus: serverStatus,
+  endsessions: ok,
+  killallsessions: ok,
+  hostinfo: () => ({ system: { hostname: 'localhost' }, os: {}, extra: {}, ok: 1 }),
+  whatsmyuri: () => ({ you: '127.0.0.1:0', ok: 1 }),
+  getparameter: () => ({ featureCompatibilityVersion: { version: '7.0' }, ok: 1 }),
+  getcmdlineopts: () => ({ argv: ['embedded-mongo'], parsed: {}, ok: 1 }),
+  connectionstatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] }, ok: 1 }),
+};

@@ -1,0 +1,41 @@
+import { ObjectId, type Document } from 'bson';
+import { mongoError } from '../errors.js';
+import { isPlainObject } from '../storage/indexKeys.js';
+import { idFirst } from '../update/applyUpdate.js';
+import { collectionName, docArray, type CommandHandler } from './context.js';
+import { toWriteError, withWriteErrors } from './writeErrors.js';
+
+/** The _id rules mongod applies to every stored document. */
+export function prepareForInsert(doc: Document): Document {
+  if (!isPlainObject(doc)) throw mongoError('BadValue', 'document to insert must be an object');
+  const withId = '_id' in doc ? doc : { _id: new ObjectId(), ...doc };
+  const id: unknown = withId._id;
+  if (Array.isArray(id)) throw mongoError('InvalidIdField', "can't use an array for _id");
+  if (id instanceof RegExp) throw mongoError('InvalidIdField', "can't use a regex for _id");
+  if (isPlainObject(id) && Object.keys(id).some((k) => k.startsWith('$'))) {
+    throw mongoError('DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${Object.keys(id)[0]} is not valid for storage.`);
+  }
+  return idFirst(withId);
+}
+
+/** insert: one transaction; ordered stops at the first write error, unordered carries on. */
+export const insert: CommandHandler = (cmd, ctx) => {
+  const name = collectionName(cmd, 'insert');
+  const docs = docArray(cmd, 'documents');
+  const ordered = cmd.ordered !== false;
+  const writeErrors: Document[] = [];
+  let n = 0;
+  ctx.store.transaction(() => {
+    const coll = ctx.store.ensureCollection(ctx.db, name);
+    for (const [i, doc] of docs.entries()) {
+      try {
+        coll.insert(prepareForInsert(doc));
+        n++;
+      } catch (err) {
+        writeErrors.push(toWriteError(i, err));
+        if (ordered) break;
+      }
+    }
+  });
+  return withWriteErrors({ n, ok: 1 }, writeErrors);
+};

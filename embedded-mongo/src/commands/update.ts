@@ -1,0 +1,82 @@
+import { ObjectId, type Document } from 'bson';
+import { Buffer } from 'node:buffer';
+import { runQuery } from '../query/execute.js';
+import { CollectionStore } from '../storage/collection.js';
+import { applyUpdate, idFirst } from '../update/applyUpdate.js';
+import { upsertSeed } from '../update/upsertSeed.js';
+import { collectionName, docArray, type CommandContext, type CommandHandler } from './context.js';
+import { prepareForInsert } from './insert.js';
+import { toWriteError, withWriteErrors } from './writeErrors.js';
+
+export interface UpdateStatement {
+  q?: Document;
+  u: Document | Document[];
+  upsert?: boolean;
+  multi?: boolean;
+  arrayFilters?: Document[];
+  sort?: Document;
+}
+
+export interface UpdateOutcome {
+  matched: number;
+  modified: number;
+  upsertedId?: unknown;
+  /** The document after (or, for `before`, before) the first change, for findAndModify. */
+  before?: Document;
+  after?: Document;
+}
+
+/** Applies one update statement; shared by `update` and `findAndModify`. */
+export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement): UpdateOutcome {
+  const coll = ctx.store.ensureCollection(ctx.db, name);
+  const matches = runQuery(coll, { filter: st.q, sort: st.sort, limit: st.multi ? 0 : 1 });
+  const outcome: UpdateOutcome = { matched: matches.length, modified: 0 };
+  for (const { rid, doc } of matches) {
+    const next = applyUpdate(doc, st.u, { arrayFilters: st.arrayFilters, query: st.q });
+    outcome.before ??= doc;
+    outcome.after ??= next;
+    if (Buffer.compare(CollectionStore.encode(doc), CollectionStore.encode(next)) === 0) continue;
+    coll.replace(rid, doc, next);
+    outcome.modified++;
+  }
+  if (matches.length === 0 && st.upsert) {
+    const seed = upsertSeed(st.q);
+    let doc = applyUpdate(seed, st.u, { arrayFilters: st.arrayFilters, query: st.q, inserting: true });
+    if (!('_id' in doc)) doc = idFirst({ _id: (seed._id as unknown) ?? new ObjectId(), ...doc });
+    doc = prepareForInsert(doc);
+    coll.insert(doc);
+    outcome.upsertedId = doc._id;
+    outcome.after = doc;
+  }
+  return outcome;
+}
+
+/** update: every statement in one transaction, with per-statement write errors. */
+export const update: CommandHandler = (cmd, ctx) => {
+  const name = collectionName(cmd, 'update');
+  const statements = docArray(cmd, 'updates') as UpdateStatement[];
+  const ordered = cmd.ordered !== false;
+  const writeErrors: Document[] = [];
+  const upserted: Document[] = [];
+  let n = 0;
+  let nModified = 0;
+  ctx.store.transaction(() => {
+    for (const [index, st] of statements.entries()) {
+      try {
+        const r = runUpdate(ctx, name, st);
+        n += r.matched;
+        nModified += r.modified;
+        if (r.upsertedId !== undefined) {
+          n++;
+          upserted.push({ index, _id: r.upsertedId });
+        }
+      } catch (err) {
+        writeErrors.push(toWriteError(index, err));
+        if (ordered) break;
+      }
+    }
+  });
+  const reply: Document = { n, nModified, ok: 1 };
+  if (upserted.length > 0) reply.upserted = upserted;
+  return withWriteErrors(reply, writeErrors);
+};

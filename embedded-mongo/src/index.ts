@@ -1,0 +1,5 @@
+/**
+ * embedded-mongo: a MongoDB-wire-compatible server on SQLite, so mongoose and the official
+ * driver run unchanged without a mongod.
+ */
+export { startEmbeddedMongo, type EmbeddedMongo, type EmbeddedMongoOptions } from './server.js';

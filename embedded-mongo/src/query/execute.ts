@@ -1,0 +1,53 @@
+import type { Document } from 'bson';
+import { Query } from 'mingo';
+import type { CollectionStore, StoredDoc } from '../storage/collection.js';
+import { compileFilter, mingoOptions } from './matcher.js';
+import { chooseIndex } from './planner.js';
+import { parseSort, sortDocs } from './sort.js';
+
+export interface QuerySpec {
+  filter?: Document;
+  sort?: unknown;
+  skip?: number;
+  /** 0 or undefined means no limit. */
+  limit?: number;
+}
+
+/**
+ * Runs a query: the planner picks an index range (or a scan), every candidate is re-checked with
+ * the full filter, and when the index order already matches the sort we stop after skip + limit.
+ */
+export function runQuery(coll: CollectionStore | undefined, spec: QuerySpec): StoredDoc[] {
+  if (!coll) return [];
+  const filter = spec.filter ?? {};
+  const matches = compileFilter(filter);
+  const sort = parseSort(spec.sort);
+  const skip = Math.max(0, spec.skip ?? 0);
+  const limit = Math.abs(spec.limit ?? 0);
+  const plan = chooseIndex(coll, filter, sort);
+  const source = plan ? coll.indexRange(plan.index, plan.lo, plan.hi, plan.reverse) : coll.scan();
+  const streaming = sort.length === 0 || plan?.sortCovered === true;
+  const out: StoredDoc[] = [];
+  let skipped = 0;
+  for (const item of source) {
+    if (!matches(item.doc)) continue;
+    if (streaming) {
+      if (skipped < skip) {
+        skipped++;
+        continue;
+      }
+      out.push(item);
+      if (limit > 0 && out.length >= limit) break;
+    } else out.push(item);
+  }
+  if (streaming) return out;
+  const sorted = sortDocs(out, sort);
+  return sorted.slice(skip, limit > 0 ? skip + limit : undefined);
+}
+
+/** Applies a find projection with mingo ($slice, $elemMatch and the positional `$` included). */
+export function project(docs: Document[], projection: Document | undefined, filter: Document = {}): Document[] {
+  if (!projection || Object.keys(projection).length === 0) return docs;
+  const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
+  return new Query(positional ? filter : {}, mingoOptions).find<Document>(docs, projection).all();
+}

@@ -1,0 +1,158 @@
+import type Database from 'better-sqlite3';
+import { deserialize, serialize, type Document } from 'bson';
+import { mongoError } from '../errors.js';
+import { compileFilter } from '../query/matcher.js';
+import { documentKeys, makeKeyer, type IndexKeyer, type IndexSpec } from './indexKeys.js';
+
+export const MAX_BSON_SIZE = 16 * 1024 * 1024;
+
+export interface StoredDoc {
+  rid: number;
+  doc: Document;
+}
+
+/** One index: its definition plus the SQLite table holding (encoded key, rid) pairs. */
+export class IndexState {
+  readonly keyer: IndexKeyer;
+  readonly table: string;
+  private readonly insertKey: Database.Statement;
+  private readonly deleteKeys: Database.Statement;
+  private readonly findOther: Database.Statement<[Buffer, number], { rid: number }>;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly id: number,
+    readonly spec: IndexSpec,
+    public multikey: boolean,
+  ) {
+    this.table = `ix${id}`;
+    this.keyer = makeKeyer(spec, spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined);
+    db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (k BLOB NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (k, rid)) WITHOUT ROWID`);
+    this.insertKey = db.prepare(`INSERT OR IGNORE INTO ${this.table} (k, rid) VALUES (?, ?)`);
+    this.deleteKeys = db.prepare(`DELETE FROM ${this.table} WHERE rid = ? AND k = ?`);
+    this.findOther = db.prepare(`SELECT rid FROM ${this.table} WHERE k = ? AND rid != ? LIMIT 1`);
+  }
+
+  keysOf(doc: Document): ReturnType<typeof documentKeys> {
+    return documentKeys(this.keyer, this.spec, doc);
+  }
+
+  /** Raises MongoDB's duplicate key error (code 11000 with keyPattern/keyValue) if a key is taken. */
+  checkUnique(ns: string, doc: Document, rid: number): void {
+    if (!this.spec.unique) return;
+    const { keys, values } = this.keysOf(doc);
+    keys.forEach((key, i) => {
+      if (this.findOther.get(key, rid) === undefined) return;
+      const keyValue: Document = {};
+      Object.keys(this.spec.key).forEach((f, j) => (keyValue[f] = values[i]?.[j] ?? null));
+      const shown = JSON.stringify(keyValue).replace(/^\{|\}$/g, '');
+      throw mongoError('DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${this.spec.name} dup key: { ${shown} }`, {
+        keyPattern: this.spec.key,
+        keyValue,
+      });
+    });
+  }
+
+  add(doc: Document, rid: number): void {
+    const { keys, multikey } = this.keysOf(doc);
+    if (multikey && !this.multikey) {
+      this.multikey = true;
+      this.db.prepare('UPDATE catalog_indexes SET multikey = 1 WHERE id = ?').run(this.id);
+    }
+    for (const k of keys) this.insertKey.run(k, rid);
+  }
+
+  remove(doc: Document, rid: number): void {
+    for (const k of this.keysOf(doc).keys) this.deleteKeys.run(rid, k);
+  }
+}
+
+/** A collection: documents as BSON blobs in their own table, keyed by an insertion-ordered rid. */
+export class CollectionStore {
+  readonly table: string;
+  readonly indexes = new Map<string, IndexState>();
+  private readonly stmts;
+
+  constructor(
+    readonly db: Database.Database,
+    readonly id: number,
+    readonly dbName: string,
+    readonly name: string,
+    readonly options: Document,
+  ) {
+    this.table = `c${id}`;
+    db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (rid INTEGER PRIMARY KEY, doc BLOB NOT NULL)`);
+    this.stmts = {
+      insert: db.prepare<[Buffer], void>(`INSERT INTO ${this.table} (doc) VALUES (?)`),
+      update: db.prepare<[Buffer, number], void>(`UPDATE ${this.table} SET doc = ? WHERE rid = ?`),
+      remove: db.prepare<[number], void>(`DELETE FROM ${this.table} WHERE rid = ?`),
+      get: db.prepare<[number], { doc: Buffer }>(`SELECT doc FROM ${this.table} WHERE rid = ?`),
+      scan: db.prepare<[], { rid: number; doc: Buffer }>(`SELECT rid, doc FROM ${this.table} ORDER BY rid`),
+      count: db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM ${this.table}`),
+    };
+  }
+
+  get ns(): string {
+    return `${this.dbName}.${this.name}`;
+  }
+
+  static encode(doc: Document): Buffer {
+    const raw = serialize(doc);
+    const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    if (bytes.length > MAX_BSON_SIZE) throw mongoError('BSONObjectTooLarge', `object to insert too large. size in bytes: ${bytes.length}, max size: ${MAX_BSON_SIZE}`);
+    return bytes;
+  }
+
+  static decode(bytes: Buffer): Document {
+    return deserialize(bytes);
+  }
+
+  insert(doc: Document): number {
+    const bytes = CollectionStore.encode(doc);
+    for (const ix of this.indexes.values()) ix.checkUnique(this.ns, doc, -1);
+    const rid = Number(this.stmts.insert.run(bytes).lastInsertRowid);
+    for (const ix of this.indexes.values()) ix.add(doc, rid);
+    return rid;
+  }
+
+  replace(rid: number, oldDoc: Document, newDoc: Document): void {
+    const bytes = CollectionStore.encode(newDoc);
+    for (const ix of this.indexes.values()) ix.checkUnique(this.ns, newDoc, rid);
+    for (const ix of this.indexes.values()) ix.remove(oldDoc, rid);
+    this.stmts.update.run(bytes, rid);
+    for (const ix of this.indexes.values()) ix.add(newDoc, rid);
+  }
+
+  remove(rid: number, doc: Document): void {
+    for (const ix of this.indexes.values()) ix.remove(doc, rid);
+    this.stmts.remove.run(rid);
+  }
+
+  get(rid: number): Document | undefined {
+    const row = this.stmts.get.get(rid);
+    return row ? CollectionStore.decode(row.doc) : undefined;
+  }
+
+  *scan(): Generator<StoredDoc> {
+    for (const row of this.stmts.scan.iterate()) yield { rid: row.rid, doc: CollectionStore.decode(row.doc) };
+  }
+
+  /** Documents whose key in `ix` lies in [lo, hi), in key order (or reversed). */
+  *indexRange(ix: IndexState, lo: Buffer, hi: Buffer, reverse: boolean): Generator<StoredDoc> {
+    const sql = `SELECT c.rid AS rid, c.doc AS doc FROM ${ix.table} i JOIN ${this.table} c ON c.rid = i.rid
+      WHERE i.k >= ? AND i.k < ? ORDER BY i.k ${reverse ? 'DESC' : 'ASC'}, i.rid ${reverse ? 'DESC' : 'ASC'}`;
+    const stmt = this.db.prepare<[Buffer, Buffer], { rid: number; doc: Buffer }>(sql);
+    const seen = ix.multikey ? new Set<number>() : undefined;
+    for (const row of stmt.iterate(lo, hi)) {
+      if (seen) {
+        if (seen.has(row.rid)) continue;
+        seen.add(row.rid);
+      }
+      yield { rid: row.rid, doc: CollectionStore.decode(row.doc) };
+    }
+  }
+
+  count(): number {
+    return this.stmts.count.get()?.n ?? 0;
+  }
+}

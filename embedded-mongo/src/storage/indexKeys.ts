@@ -1,0 +1,93 @@
+import type { Document } from 'bson';
+import { encodeKey } from '../bson/keyEncoding.js';
+import { TypeRank, typeRank } from '../bson/typeOrder.js';
+import type { Matcher } from '../query/matcher.js';
+
+/** A stored index definition, exactly as listIndexes reports it. */
+export interface IndexSpec extends Document {
+  v: number;
+  key: Record<string, number | string>;
+  name: string;
+  unique?: boolean;
+  sparse?: boolean;
+  expireAfterSeconds?: number;
+  partialFilterExpression?: Document;
+}
+
+export interface IndexKeyer {
+  fields: string[][];
+  directions: number[];
+  /** Only ascending/descending keys are maintained; text, hashed and geo specs are catalogued only. */
+  maintained: boolean;
+  partial?: Matcher;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeRank(v) === TypeRank.object;
+}
+
+/** All values a dotted path reaches, fanning out across arrays the way multikey indexes do. */
+export function pathValues(doc: unknown, path: readonly string[]): { values: unknown[]; multikey: boolean } {
+  const values: unknown[] = [];
+  let multikey = false;
+  const walk = (v: unknown, i: number): void => {
+    if (i === path.length) {
+      if (Array.isArray(v)) {
+        multikey = true;
+        if (v.length === 0) values.push(undefined);
+        else values.push(...(v as unknown[]));
+      } else values.push(v);
+      return;
+    }
+    const part = path[i]!;
+    if (Array.isArray(v)) {
+      multikey = true;
+      if (/^\d+$/.test(part)) return walk(v[Number(part)], i + 1);
+      const before = values.length;
+      for (const item of v as unknown[]) if (isPlainObject(item) || Array.isArray(item)) walk(item, i);
+      if (values.length === before) values.push(undefined);
+      return;
+    }
+    if (isPlainObject(v)) return walk(v[part], i + 1);
+    values.push(undefined);
+  };
+  walk(doc, 0);
+  return { values, multikey };
+}
+
+export function makeKeyer(spec: IndexSpec, partial?: Matcher): IndexKeyer {
+  const entries = Object.entries(spec.key);
+  return {
+    fields: entries.map(([f]) => f.split('.')),
+    directions: entries.map(([, d]) => (typeof d === 'number' && d < 0 ? -1 : 1)),
+    maintained: entries.every(([, d]) => typeof d === 'number'),
+    partial,
+  };
+}
+
+/** Encoded keys for one document (several when multikey), or none when sparse/partial excludes it. */
+export function documentKeys(
+  keyer: IndexKeyer,
+  spec: IndexSpec,
+  doc: Document,
+): { keys: Buffer[]; values: unknown[][]; multikey: boolean } {
+  if (!keyer.maintained || (keyer.partial && !keyer.partial(doc))) return { keys: [], values: [], multikey: false };
+  let multikey = false;
+  let allMissing = true;
+  const perField = keyer.fields.map((path) => {
+    const r = pathValues(doc, path);
+    multikey ||= r.multikey;
+    if (r.values.some((v) => v !== undefined)) allMissing = false;
+    return r.values;
+  });
+  if (spec.sparse && allMissing) return { keys: [], values: [], multikey: false };
+  let tuples: unknown[][] = [[]];
+  for (const vals of perField) tuples = tuples.flatMap((t) => vals.map((v) => [...t, v]));
+  const seen = new Map<string, { key: Buffer; values: unknown[] }>();
+  for (const t of tuples) {
+    const key = encodeKey(t, keyer.directions);
+    seen.set(key.toString('hex'), { key, values: t });
+  }
+  const unique = [...seen.values()];
+  return { keys: unique.map((u) => u.key), values: unique.map((u) => u.values), multikey };
+}

@@ -1,0 +1,151 @@
+import Database from 'better-sqlite3';
+import { deserialize, serialize, type Document } from 'bson';
+import { mongoError } from '../errors.js';
+import { CollectionStore, IndexState } from './collection.js';
+import type { IndexSpec } from './indexKeys.js';
+
+interface CollectionRow {
+  id: number;
+  db: string;
+  name: string;
+  options: Buffer;
+}
+
+interface IndexRow {
+  id: number;
+  coll_id: number;
+  spec: Buffer;
+  multikey: number;
+}
+
+/**
+ * The catalog of databases, collections and indexes over one SQLite file. SQLite gives us
+ * atomic, durable transactions (WAL mode), so each write command runs inside `transaction()`.
+ */
+export class Store {
+  readonly db: Database.Database;
+  private readonly collections = new Map<string, CollectionStore>();
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode survives a process crash (SIGKILL); only power loss could drop the tail.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS catalog_collections (
+        id INTEGER PRIMARY KEY, db TEXT NOT NULL, name TEXT NOT NULL, options BLOB NOT NULL, UNIQUE (db, name));
+      CREATE TABLE IF NOT EXISTS catalog_indexes (
+        id INTEGER PRIMARY KEY, coll_id INTEGER NOT NULL, name TEXT NOT NULL, spec BLOB NOT NULL,
+        multikey INTEGER NOT NULL DEFAULT 0, UNIQUE (coll_id, name));
+      CREATE TABLE IF NOT EXISTS catalog_databases (name TEXT PRIMARY KEY);
+    `);
+    this.loadCatalog();
+  }
+
+  private loadCatalog(): void {
+    this.collections.clear();
+    const rows = this.db.prepare<[], CollectionRow>('SELECT id, db, name, options FROM catalog_collections').all();
+    const byId = new Map<number, CollectionStore>();
+    for (const r of rows) {
+      const coll = new CollectionStore(this.db, r.id, r.db, r.name, deserialize(r.options));
+      this.collections.set(`${r.db}.${r.name}`, coll);
+      byId.set(r.id, coll);
+    }
+    const ixRows = this.db.prepare<[], IndexRow>('SELECT id, coll_id, spec, multikey FROM catalog_indexes ORDER BY id').all();
+    for (const r of ixRows) {
+      const coll = byId.get(r.coll_id);
+      const spec = deserialize(r.spec) as IndexSpec;
+      if (coll) coll.indexes.set(spec.name, new IndexState(this.db, r.id, spec, r.multikey === 1));
+    }
+  }
+
+  /** Runs `fn` atomically; on failure the in-memory catalog is reloaded to match the rollback. */
+  transaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    try {
+      return this.db.transaction(fn)();
+    } catch (err) {
+      this.loadCatalog();
+      throw err;
+    }
+  }
+
+  getCollection(db: string, name: string): CollectionStore | undefined {
+    return this.collections.get(`${db}.${name}`);
+  }
+
+  listCollections(db: string): CollectionStore[] {
+    return [...this.collections.values()].filter((c) => c.dbName === db);
+  }
+
+  databases(): string[] {
+    const names = new Set([...this.collections.values()].map((c) => c.dbName));
+    return [...names].sort();
+  }
+
+  createCollection(db: string, name: string, options: Document = {}): CollectionStore {
+    validateNamespace(db, name);
+    if (this.getCollection(db, name)) throw mongoError('NamespaceExists', `Collection ${db}.${name} already exists.`);
+    const info = this.db
+      .prepare('INSERT INTO catalog_collections (db, name, options) VALUES (?, ?, ?)')
+      .run(db, name, serialize(options));
+    const coll = new CollectionStore(this.db, Number(info.lastInsertRowid), db, name, options);
+    this.collections.set(`${db}.${name}`, coll);
+    this.createIndex(coll, { v: 2, key: { _id: 1 }, name: '_id_' });
+    return coll;
+  }
+
+  /** Implicit creation, as MongoDB does on the first insert or index into a collection. */
+  ensureCollection(db: string, name: string): CollectionStore {
+    return this.getCollection(db, name) ?? this.createCollection(db, name);
+  }
+
+  dropCollection(db: string, name: string): boolean {
+    const coll = this.getCollection(db, name);
+    if (!coll) return false;
+    for (const ix of coll.indexes.values()) this.db.exec(`DROP TABLE IF EXISTS ${ix.table}`);
+    this.db.exec(`DROP TABLE IF EXISTS ${coll.table}`);
+    this.db.prepare('DELETE FROM catalog_indexes WHERE coll_id = ?').run(coll.id);
+    this.db.prepare('DELETE FROM catalog_collections WHERE id = ?').run(coll.id);
+    this.collections.delete(`${db}.${name}`);
+    return true;
+  }
+
+  dropDatabase(db: string): void {
+    for (const c of this.listCollections(db)) this.dropCollection(db, c.name);
+  }
+
+  /** Adds an index and builds it over existing documents (raising 11000 if unique is violated). */
+  createIndex(coll: CollectionStore, spec: IndexSpec): IndexState {
+    const info = this.db
+      .prepare('INSERT INTO catalog_indexes (coll_id, name, spec) VALUES (?, ?, ?)')
+      .run(coll.id, spec.name, serialize(spec));
+    const ix = new IndexState(this.db, Number(info.lastInsertRowid), spec, false);
+    const docs = [...coll.scan()];
+    for (const { rid, doc } of docs) {
+      ix.checkUnique(coll.ns, doc, rid);
+      ix.add(doc, rid);
+    }
+    coll.indexes.set(spec.name, ix);
+    return ix;
+  }
+
+  dropIndex(coll: CollectionStore, name: string): void {
+    const ix = coll.indexes.get(name);
+    if (!ix) throw mongoError('IndexNotFound', `index not found with name [${name}]`);
+    this.db.exec(`DROP TABLE IF EXISTS ${ix.table}`);
+    this.db.prepare('DELETE FROM catalog_indexes WHERE id = ?').run(ix.id);
+    coll.indexes.delete(name);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function validateNamespace(db: string, name: string): void {
+  if (!db || /[/\\. "$\0]/.test(db)) throw mongoError('InvalidNamespace', `Invalid database name: '${db}'`);
+  if (!name || name.includes('$') || name.includes('\0') || name.startsWith('.') || name.startsWith('system.')) {
+    throw mongoError('InvalidNamespace', `Invalid collection name: ${name}`);
+  }
+}

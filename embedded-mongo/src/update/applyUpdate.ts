@@ -1,0 +1,105 @@
+import { deserialize, serialize, type Document } from 'bson';
+import { Aggregator, update as mingoUpdate } from 'mingo';
+import type { Modifier } from 'mingo/updater';
+import { valuesEqual } from '../bson/compare.js';
+import { mongoError } from '../errors.js';
+import { mingoOptions } from '../query/matcher.js';
+
+const OPERATORS = new Set([
+  '$set', '$unset', '$inc', '$mul', '$min', '$max', '$rename', '$currentDate', '$push', '$addToSet',
+  '$pop', '$pull', '$pullAll', '$bit', '$setOnInsert',
+]);
+
+export interface UpdateOptions {
+  arrayFilters?: Document[];
+  /** The query, needed by the positional `$` operator. */
+  query?: Document;
+  /** True when building an upserted document, so $setOnInsert applies. */
+  inserting?: boolean;
+}
+
+/** A deep copy that keeps BSON classes (ObjectId, Long, ...) intact, unlike structuredClone. */
+export function cloneDoc(doc: Document): Document {
+  return deserialize(serialize(doc));
+}
+
+/** `_id` first, as MongoDB stores it. */
+export function idFirst(doc: Document): Document {
+  if (!('_id' in doc) || Object.keys(doc)[0] === '_id') return doc;
+  const { _id, ...rest } = doc as { _id: unknown };
+  return { _id, ...rest };
+}
+
+export function isOperatorUpdate(u: Document): boolean {
+  const keys = Object.keys(u);
+  return keys.length > 0 && keys[0]!.startsWith('$');
+}
+
+export function checkReplacement(u: Document): void {
+  for (const k of Object.keys(u)) {
+    if (k.startsWith('$')) throw mongoError('DollarPrefixedFieldName', `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`);
+  }
+}
+
+/** Rejects unknown modifiers and two operators touching the same path (MongoDB codes 9 and 40). */
+function validateModifier(u: Document): void {
+  const paths: string[] = [];
+  for (const [op, fields] of Object.entries(u)) {
+    if (!OPERATORS.has(op)) {
+      if (!op.startsWith('$')) throw mongoError('FailedToParse', `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
+      throw mongoError('FailedToParse', `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
+    }
+    if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+      throw mongoError('FailedToParse', `Modifiers operate on fields but we found type ${Array.isArray(fields) ? 'array' : typeof fields} instead. For example: {$mod: {<field>: ...}} not {${op}: ${String(fields)}}`);
+    }
+    for (const [path, value] of Object.entries(fields as Document)) {
+      paths.push(path);
+      if (op === '$rename' && typeof value === 'string') paths.push(value);
+    }
+  }
+  const norm = paths.map((p) => p.split('.').filter((s) => !s.startsWith('$')).join('.'));
+  for (let i = 0; i < norm.length; i++) {
+    for (let j = i + 1; j < norm.length; j++) {
+      const a = norm[i]!;
+      const b = norm[j]!;
+      if (a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`)) {
+        throw mongoError('ConflictingUpdateOperators', `Updating the path '${paths[j]}' would create a conflict at '${paths[i]}'`);
+      }
+    }
+  }
+}
+
+function applyPipeline(doc: Document, pipeline: Document[]): Document {
+  const [out] = new Aggregator(pipeline, mingoOptions).run<Document>([doc]);
+  return out ?? {};
+}
+
+/**
+ * Computes the updated document without touching the input. Handles what mingo lacks:
+ * $setOnInsert, replacement documents and `_id` immutability.
+ */
+export function applyUpdate(doc: Document, u: Document | Document[], opts: UpdateOptions = {}): Document {
+  let next: Document;
+  if (Array.isArray(u)) {
+    next = applyPipeline(cloneDoc(doc), u);
+    if ('_id' in doc && !('_id' in next)) next = { _id: doc._id as unknown, ...next };
+  } else if (!isOperatorUpdate(u)) {
+    checkReplacement(u);
+    next = '_id' in doc ? { ...cloneDoc(u), _id: doc._id as unknown } : cloneDoc(u);
+    if ('_id' in u && '_id' in doc && !valuesEqual(u._id, doc._id)) throw immutableId();
+  } else {
+    validateModifier(u);
+    const { $setOnInsert, ...rest } = u as Document & { $setOnInsert?: Document };
+    const modifier: Document = opts.inserting && $setOnInsert ? { ...rest, $set: { ...(rest.$set as Document | undefined), ...$setOnInsert } } : rest;
+    next = cloneDoc(doc);
+    if (Object.keys(modifier).length > 0) {
+      mingoUpdate(next, modifier as Modifier<Document>, opts.arrayFilters, opts.query, { cloneMode: 'deep', queryOptions: mingoOptions });
+    }
+  }
+  if ('_id' in doc && !valuesEqual(next._id, doc._id)) throw immutableId();
+  return idFirst(next);
+}
+
+function immutableId(): Error {
+  return mongoError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+}

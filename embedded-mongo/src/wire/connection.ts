@@ -1,0 +1,48 @@
+import type { Socket } from 'node:net';
+import type { Document } from 'bson';
+import { MAX_MESSAGE_SIZE } from '../commands/handshake.js';
+import { encodeReply, HEADER_SIZE, parseRequest, readHeader, type Request } from './protocol.js';
+
+export type RequestHandler = (req: Request) => Document;
+
+/**
+ * Frames one client socket: accumulates bytes, cuts complete messages by their length prefix
+ * and answers each in order. Malformed framing (bad length, oversized, unparseable sections)
+ * closes just this connection, as mongod does; the server and other sockets carry on.
+ */
+export function serveConnection(socket: Socket, handle: RequestHandler, onError: (err: unknown) => void): void {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+
+  const fail = (err: unknown): void => {
+    onError(err);
+    socket.destroy();
+  };
+
+  socket.setNoDelay(true);
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: Buffer) => {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes < HEADER_SIZE) return;
+    let buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    const replies: Buffer[] = [];
+    try {
+      while (buf.length >= HEADER_SIZE) {
+        const { length } = readHeader(buf);
+        if (length < HEADER_SIZE + 5 || length > MAX_MESSAGE_SIZE) throw new Error(`invalid message length ${length}`);
+        if (buf.length < length) break;
+        const req = parseRequest(buf.subarray(0, length));
+        buf = buf.subarray(length);
+        const reply = handle(req);
+        if (!req.moreToCome) replies.push(encodeReply(req, reply));
+      }
+    } catch (err) {
+      if (replies.length > 0) socket.write(Buffer.concat(replies));
+      return fail(err);
+    }
+    pending = buf.length > 0 ? [buf] : [];
+    pendingBytes = buf.length;
+    if (replies.length > 0) socket.write(replies.length === 1 ? replies[0]! : Buffer.concat(replies));
+  });
+}
