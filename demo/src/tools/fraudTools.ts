@@ -51,7 +51,7 @@ export function fraudTools({ bank, now }: ToolContext) {
   const flagAccount = tool(
     async ({ account_id, reason }) => {
       const account = await bank.accounts
-        .findByIdAndUpdate(account_id, { flagged: true, flag_reason: reason, flagged_at: now() }, { new: true })
+        .findByIdAndUpdate(account_id, { flagged: true, flag_reason: reason, flagged_at: now() }, { returnDocument: 'after' })
         .lean<Account>();
       if (!account) throw new Error(`No account with id ${account_id}. Account ids start at 1001.`);
       return json({ account_id, customer_id: account.customer, flagged: true, reason });
