@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument --
+   tool results are JSON text; the assertions themselves check their shape. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBankTools, TOOL_NAMES, type ToolName } from '../src/tools/index.js';
 import { startTestBank, type TestBank } from './bankStore.js';
