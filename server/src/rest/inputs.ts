@@ -1,0 +1,53 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { actionName, agentName } from '@aegis/shared';
+
+/**
+ * Input pieces of the seed's REST paths. trpc-to-openapi hands path parameters over still
+ * percent-encoded (`my%20agent`), so path parameters decode first; and it flips `coerce` on the
+ * number schemas it finds, so ids are local schemas here, never shared singletons.
+ */
+
+function decoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    // a stray "%" is a bad name, which the pipe below reports for the field
+    return value;
+  }
+}
+
+/** A path parameter carrying an agent name. */
+export const agentPathParam = z.string().transform(decoded).pipe(agentName);
+
+/** A path parameter carrying an action name. */
+export const actionPathParam = z.string().transform(decoded).pipe(actionName);
+
+/** A sequential id (approval, audit entry): a positive integer, from the path or the body. */
+export function idParam(description: string) {
+  return z.number().int().positive().describe(description);
+}
+
+/** The seed sent arguments as a JSON string; it must hold a JSON object. */
+export function parseArgsJson(argsJson: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(argsJson);
+  } catch {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'args_json: not valid JSON' });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'args_json: must be a JSON object' });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Runs a lookup, turning the service's NOT_FOUND into `null` (the seed answered null, not 404). */
+export async function orNull<T>(lookup: Promise<T>): Promise<T | null> {
+  try {
+    return await lookup;
+  } catch (error) {
+    if (error instanceof TRPCError && error.code === 'NOT_FOUND') return null;
+    throw error;
+  }
+}

@@ -1,0 +1,130 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { agentName, agentStatus, approvalStatus, ruleType, type AgentPolicy, type RuleType } from '@aegis/shared';
+import { router } from '../trpc/init';
+import { authedProcedure } from '../trpc/procedures';
+import { assertMayRead, mayRead } from './access';
+import { actionPathParam, agentPathParam, idParam, orNull } from './inputs';
+import { seedApproval, seedEntry, seedRule, seedTime, toSeedApproval, toSeedEntry, toSeedTime } from './shapes';
+
+const tags = ['sdk'];
+
+function ruleFor(policy: AgentPolicy, action: string): RuleType | null {
+  if (policy.allowed.includes(action)) return 'ALLOW';
+  if (policy.blocked.includes(action)) return 'BLOCK';
+  if (policy.review.includes(action)) return 'REVIEW';
+  return null;
+}
+
+/**
+ * The seed's SDK reads. Unknown agents and approvals answer `null` as the seed did, not 404.
+ * Open to the agent's own key and to people (see {@link assertMayRead}).
+ */
+export const sdkQueryRestRouter = router({
+  agentStatus: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/sdk/agent-status/{name}', tags, summary: "An agent's status, null if unknown" } })
+    .input(z.object({ name: agentPathParam }))
+    .output(z.object({ status: agentStatus.nullable() }))
+    .query(async ({ ctx, input }) => {
+      assertMayRead(ctx.principal, input.name);
+      const found = await orNull(ctx.services.agents.get(input.name));
+      return { status: found?.status ?? null };
+    }),
+
+  policyRule: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/sdk/policy/{agent_name}/{action}', tags, summary: 'The rule for one action, null if none' } })
+    .input(z.object({ agent_name: agentPathParam, action: actionPathParam }))
+    .output(z.object({ rule_type: ruleType.nullable() }))
+    .query(async ({ ctx, input }) => {
+      assertMayRead(ctx.principal, input.agent_name);
+      const policy = await orNull(ctx.services.policies.forAgent(input.agent_name));
+      return { rule_type: policy ? ruleFor(policy, input.action) : null };
+    }),
+
+  policies: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/sdk/policies/{agent_name}', tags, summary: "All of an agent's rules" } })
+    .input(z.object({ agent_name: agentPathParam }))
+    .output(z.object({ policies: z.array(seedRule.extend({ updated_at: seedTime.describe('Extra') })) }))
+    .query(async ({ ctx, input }) => {
+      assertMayRead(ctx.principal, input.agent_name);
+      const rules = (await orNull(ctx.services.policies.rules(input.agent_name))) ?? [];
+      return { policies: rules.map((r) => ({ action: r.action, rule_type: r.rule, updated_at: toSeedTime(r.updatedAt) })) };
+    }),
+
+  approvalStatus: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/sdk/approval-status/{approval_id}',
+        tags,
+        summary: "An approval's status, null if unknown",
+        description: 'An EXPIRED approval answers DENIED (seed clients know only PENDING/APPROVED/DENIED); `approval_status` has the exact value.',
+      },
+    })
+    .input(z.object({ approval_id: idParam('Approval id') }))
+    .output(
+      z.object({
+        status: z.enum(['PENDING', 'APPROVED', 'DENIED']).nullable(),
+        approval_status: approvalStatus.nullable().describe('Extra: the exact status'),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const found = await orNull(ctx.services.approvals.get(input.approval_id));
+      if (!found) return { status: null, approval_status: null };
+      assertMayRead(ctx.principal, found.agent);
+      return { status: found.status === 'EXPIRED' ? 'DENIED' : found.status, approval_status: found.status };
+    }),
+
+  findApproval: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/sdk/find-approval/{agent_name}/{action}',
+        tags,
+        summary: 'The most recent PENDING approval for an agent and action',
+        description:
+          'Never returns an APPROVED approval: in the seed, reusing one let a single approval cover every later call with any arguments. An approval covers the one call (and arguments) it was made for.',
+      },
+    })
+    .input(z.object({ agent_name: agentPathParam, action: actionPathParam }))
+    .output(z.object({ approval: seedApproval.nullable() }))
+    .query(async ({ ctx, input }) => {
+      assertMayRead(ctx.principal, input.agent_name);
+      const { approvals } = await ctx.services.approvals.list({ agent: input.agent_name, status: 'PENDING', limit: 200 });
+      const newest = approvals.filter((a) => a.action === input.action).sort((a, b) => b.id - a.id)[0];
+      return { approval: newest ? toSeedApproval(newest) : null };
+    }),
+
+  pendingApprovals: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/sdk/pending-approvals', tags, summary: 'Pending approvals, newest first' } })
+    .input(z.void())
+    .output(z.object({ approvals: z.array(seedApproval) }))
+    .query(async ({ ctx }) => {
+      const pending = await ctx.services.approvals.pending();
+      const visible = pending.filter((a) => mayRead(ctx.principal, a.agent)).sort((a, b) => b.id - a.id);
+      return { approvals: visible.map(toSeedApproval) };
+    }),
+
+  auditLog: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/sdk/audit-log', tags, summary: 'Audit entries, newest first' } })
+    .input(
+      z.object({
+        agent_name: agentName.optional().describe('Only this agent (agent keys: required unless the key has one agent)'),
+        limit: z.number().int().min(1).max(500).default(10),
+      }),
+    )
+    .output(z.object({ entries: z.array(seedEntry) }))
+    .query(async ({ ctx, input }) => {
+      let agent = input.agent_name;
+      const own = ctx.principal.role === 'agent' ? (ctx.principal.agents ?? []) : null;
+      if (own && agent === undefined) {
+        if (own.length !== 1 || own[0] === undefined) {
+          throw new TRPCError({ code: 'BAD_REQUEST', message: 'agent_name: required for a key that acts for several agents' });
+        }
+        agent = own[0];
+      }
+      if (agent !== undefined) assertMayRead(ctx.principal, agent);
+      const page = await ctx.services.audit.list({ agent, limit: input.limit });
+      return { entries: page.entries.map(toSeedEntry) };
+    }),
+});

@@ -1,0 +1,213 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { actionName, agentName, agentStatus, approvalDecision, auditStatus, callId, ruleType, toolArgs, verdict } from '@aegis/shared';
+import { router } from '../trpc/init';
+import { agentProcedure, assertActsAs, reviewerProcedure } from '../trpc/procedures';
+import { idParam, orNull, parseArgsJson } from './inputs';
+import { okAnswer } from './shapes';
+
+const tags = ['sdk'];
+const ok = { status: 'ok' as const };
+
+/**
+ * The seed's SDK writes. Agent keys act only for their own agents; deciding approvals and the
+ * kill-switch are reviewer actions (an agent can never decide its own approval).
+ */
+export const sdkRestRouter = router({
+  init: agentProcedure
+    .meta({ openapi: { method: 'POST', path: '/sdk/init', tags, summary: 'Kept for seed clients; indexes are created at start-up' } })
+    .input(z.void())
+    .output(okAnswer)
+    .mutation(() => ok),
+
+  registerAgent: agentProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/sdk/register-agent',
+        tags,
+        summary: 'Register or update an agent (upsert); its policy rules are kept',
+      },
+    })
+    .input(
+      z.object({
+        name: agentName,
+        owner: z.string().max(200).optional(),
+        description: z.string().max(2000).optional().describe('Extra'),
+        framework: z.string().max(100).optional().describe('Extra, e.g. langgraph'),
+      }),
+    )
+    .output(okAnswer)
+    .mutation(async ({ ctx, input }) => {
+      assertActsAs(ctx.principal, input.name);
+      const [existing, policy] = await Promise.all([
+        orNull(ctx.services.agents.get(input.name)),
+        orNull(ctx.services.policies.forAgent(input.name)),
+      ]);
+      await ctx.services.agents.register(
+        {
+          name: input.name,
+          owner: input.owner ?? existing?.owner ?? '',
+          description: input.description ?? existing?.description ?? '',
+          framework: input.framework ?? existing?.framework ?? 'unknown',
+          // the seed registered rules one by one afterwards; re-registering must not drop them
+          allows: policy?.allowed ?? [],
+          blocks: policy?.blocked ?? [],
+          review: policy?.review ?? [],
+        },
+        ctx.principal,
+      );
+      return ok;
+    }),
+
+  registerPolicy: agentProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/sdk/register-policy',
+        tags,
+        summary: 'Set the rule for an agent and action (upsert)',
+        description:
+          "An agent key may add a rule for an action its agent has no rule for yet (or repeat the same rule); changing an existing rule needs an admin key, so an agent cannot loosen its own policy.",
+      },
+    })
+    .input(z.object({ agent_name: agentName, action: actionName, rule_type: ruleType }))
+    .output(okAnswer)
+    .mutation(async ({ ctx, input }) => {
+      assertActsAs(ctx.principal, input.agent_name);
+      if (ctx.principal.role === 'agent') {
+        const rules = (await orNull(ctx.services.policies.rules(input.agent_name))) ?? [];
+        const current = rules.find((r) => r.action === input.action);
+        if (current?.rule === input.rule_type) return ok;
+        if (current) {
+          throw new TRPCError({
+            code: 'FORBIDDEN',
+            message: `rule_type: "${input.action}" is already ${current.rule}; changing it needs an admin key`,
+          });
+        }
+      }
+      await ctx.services.policies.set(input.agent_name, input.action, input.rule_type, ctx.principal);
+      return ok;
+    }),
+
+  log: agentProcedure
+    .meta({ openapi: { method: 'POST', path: '/sdk/log', tags, summary: 'Write an audit entry' } })
+    .input(
+      z.object({
+        agent_name: agentName,
+        action: actionName,
+        status: auditStatus,
+        details: z.string().max(4000).default(''),
+      }),
+    )
+    .output(okAnswer.extend({ id: z.number().int().describe('Extra: the audit entry id') }))
+    .mutation(async ({ ctx, input }) => {
+      assertActsAs(ctx.principal, input.agent_name);
+      const entry = await ctx.services.audit.write({
+        agent: input.agent_name,
+        action: input.action,
+        status: input.status,
+        details: input.details,
+        callId: null,
+      });
+      return { ...ok, id: entry.id };
+    }),
+
+  updateStatus: reviewerProcedure
+    .meta({ openapi: { method: 'POST', path: '/sdk/update-status', tags, summary: 'The kill-switch (reviewers)' } })
+    .input(z.object({ name: agentName, status: agentStatus }))
+    .output(okAnswer)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.agents.setStatus(input.name, input.status, ctx.principal);
+      return ok;
+    }),
+
+  createApproval: agentProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/sdk/approval',
+        tags,
+        summary: 'Ask a person to approve a call',
+        description:
+          'Runs the decision for the call: a REVIEW opens a PENDING approval bound to the agent, action and a hash of these arguments (and writes the PENDING audit entry). If the policy or the kill-switch decides the call instead, the answer is 400 naming the verdict.',
+      },
+    })
+    .input(z.object({ agent_name: agentName, action: actionName, args_json: z.string().max(100_000).default('{}') }))
+    .output(z.object({ approval_id: z.number().int(), verdict: verdict.describe('Extra'), call_id: z.string().describe('Extra') }))
+    .mutation(async ({ ctx, input }) => {
+      assertActsAs(ctx.principal, input.agent_name);
+      const args = parseArgsJson(input.args_json);
+      const d = await ctx.services.decisions.decide({ agent: input.agent_name, action: input.action, args }, ctx.principal);
+      if (d.approvalId === null) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: `No approval needed: the call was ${d.verdict} (${d.reason})` });
+      }
+      return { approval_id: d.approvalId, verdict: d.verdict, call_id: d.callId };
+    }),
+
+  decideApproval: reviewerProcedure
+    .meta({ openapi: { method: 'POST', path: '/sdk/decide-approval/{approval_id}', tags, summary: 'Approve or deny (reviewers; never agent keys)' } })
+    .input(z.object({ approval_id: idParam('Approval id'), decision: approvalDecision }))
+    .output(okAnswer)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.approvals.decide(input.approval_id, input.decision, false, ctx.principal);
+      return ok;
+    }),
+
+  decide: agentProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/sdk/decide',
+        tags,
+        summary: 'Decide and record a tool call in one round trip',
+        description:
+          'Kill-switch, policy, approval redemption, audit entry and (for REVIEW) a new approval, in one call. Run the tool only for ALLOWED; report the outcome with POST /sdk/complete.',
+      },
+    })
+    .input(z.object({ agent_name: agentName, action: actionName, args: toolArgs.default({}), call_id: callId.optional() }))
+    .output(
+      z.object({
+        verdict,
+        reason: z.string(),
+        call_id: z.string(),
+        audit_id: z.number().int(),
+        approval_id: z.number().int().nullable(),
+        policy_version: z.number().int(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      assertActsAs(ctx.principal, input.agent_name);
+      const d = await ctx.services.decisions.decide(
+        { agent: input.agent_name, action: input.action, args: input.args, callId: input.call_id },
+        ctx.principal,
+      );
+      return {
+        verdict: d.verdict,
+        reason: d.reason,
+        call_id: d.callId,
+        audit_id: d.auditId,
+        approval_id: d.approvalId,
+        policy_version: d.policyVersion,
+      };
+    }),
+
+  complete: agentProcedure
+    .meta({ openapi: { method: 'POST', path: '/sdk/complete', tags, summary: "Record how an allowed call ended (by its call_id)" } })
+    .input(
+      z.object({
+        call_id: callId,
+        outcome: z.enum(['ok', 'error']),
+        duration_ms: z.number().nonnegative().max(86_400_000),
+        error: z.string().max(2000).optional(),
+      }),
+    )
+    .output(okAnswer)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.decisions.complete(
+        { callId: input.call_id, outcome: input.outcome, durationMs: input.duration_ms, error: input.error },
+        ctx.principal,
+      );
+      return ok;
+    }),
+});

@@ -1,0 +1,19 @@
+import { router } from '../trpc/init';
+import { dashboardRestRouter } from './dashboardRouter';
+import { miscRestRouter } from './demoRouter';
+import { sdkQueryRestRouter } from './sdkQueryRouter';
+import { sdkRestRouter } from './sdkRouter';
+
+/**
+ * The REST adapter's procedures: the seed's paths and shapes over the same services and
+ * procedure builders as the tRPC `appRouter`. Kept out of the `appRouter`, which is the
+ * TypeScript contract; nothing here is reachable under `/trpc`.
+ */
+export const seedRestRouter = router({
+  dashboard: dashboardRestRouter,
+  sdk: sdkRestRouter,
+  sdkQuery: sdkQueryRestRouter,
+  misc: miscRestRouter,
+});
+
+export type SeedRestRouter = typeof seedRestRouter;
