@@ -1,0 +1,8 @@
+/**
+ * The Aegis banking demo as a library: the bank, its 17 tools, the four agents and their model.
+ * The runner (`npm run demo`) is `main.ts`; tests and other tooling import from here.
+ */
+export * from './bank/index.js';
+export { createBankTools, TOOL_NAMES, loopbackAddress, assessCredit, type ToolName, type BankToolOptions } from './tools/index.js';
+export * from './agents/index.js';
+export { createChatModel, scriptedModel, DEFAULT_GEMINI_MODEL, SCRIPTED_BANNER, type ModelChoice } from './model.js';

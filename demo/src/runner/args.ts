@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { DEMO_AGENTS } from '../agents/index.js';
+
+/** How REVIEW calls are settled: by a person on the dashboard, or automatically. */
+export type ApproveMode = 'human' | 'all' | 'none';
+
+export interface DemoArgs {
+  /** Agent names to run; all four when `--agent` is not given. */
+  agents: string[];
+  approve: ApproveMode;
+  url: string;
+  apiKey: string | undefined;
+  mongoUri: string | undefined;
+  killSwitch: boolean;
+  help: boolean;
+}
+
+export const USAGE = `Usage: npm run demo -- [options]
+
+Runs the four banking agents against a running Aegis server (start it with \`npm start\`).
+
+Options:
+  --agent <name>        run one agent (repeatable): ${DEMO_AGENTS.map((a) => a.name).join(', ')}
+  --approve <mode>      settle REVIEW calls: human (default; wait for the dashboard), all, none
+  --no-kill-switch      skip the kill-switch scene
+  --url <url>           Aegis server (default: $AEGIS_URL or http://127.0.0.1:8000)
+  --api-key <key>       API key (default: $AEGIS_API_KEY or .aegis/admin.key)
+  --mongo-uri <uri>     where the bank data lives (default: $MONGO_URI, else the server's embedded store)
+  -h, --help            show this help
+
+Without GOOGLE_API_KEY the agents run on a scripted offline model; with it, on Gemini
+($GEMINI_MODEL, default gemini-2.5-flash-lite).`;
+
+/** Parses the runner's flags; throws a message fit for the terminal on bad input. */
+export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): DemoArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      agent: { type: 'string', multiple: true },
+      approve: { type: 'string', default: 'human' },
+      'no-kill-switch': { type: 'boolean', default: false },
+      url: { type: 'string' },
+      'api-key': { type: 'string' },
+      'mongo-uri': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+
+  const approve = values.approve;
+  if (approve !== 'human' && approve !== 'all' && approve !== 'none') {
+    throw new Error(`--approve must be human, all or none (got "${approve}")`);
+  }
+  const known = new Set(DEMO_AGENTS.map((a) => a.name));
+  const agents = values.agent ?? DEMO_AGENTS.map((a) => a.name);
+  for (const name of agents) {
+    if (!known.has(name)) throw new Error(`unknown agent "${name}"; choose from ${[...known].join(', ')}`);
+  }
+  return {
+    agents: [...new Set(agents)],
+    approve,
+    url: (values.url ?? env.AEGIS_URL ?? 'http://127.0.0.1:8000').replace(/\/+$/, ''),
+    apiKey: values['api-key'] ?? env.AEGIS_API_KEY,
+    mongoUri: values['mongo-uri'] ?? env.MONGO_URI,
+    killSwitch: !values['no-kill-switch'],
+    help: values.help,
+  };
+}
