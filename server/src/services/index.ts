@@ -1,1 +1,2 @@
 export type { Services, RegisterAgentInput, NewAuditEntry } from './types';
+export { createServices, type ServicesHandle } from './createServices';

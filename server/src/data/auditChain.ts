@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@aegis/shared';
+
+/**
+ * The fields of an audit entry that its hash covers, in this order in the documentation (the
+ * canonical JSON sorts keys anyway). `outcome` and `durationMs` are deliberately absent: they are
+ * written once, later, when the tool call finishes.
+ */
+export const HASHED_AUDIT_FIELDS = [
+  'id',
+  'timestamp',
+  'agent',
+  'action',
+  'status',
+  'details',
+  'callId',
+  'approvalId',
+  'argsPreview',
+  'prevHash',
+] as const;
+
+export interface HashedAuditFields {
+  id: number;
+  /** ISO-8601 string, exactly as the entry reports it. */
+  timestamp: string;
+  agent: string;
+  action: string;
+  status: string;
+  details: string;
+  callId: string | null;
+  approvalId: number | null;
+  argsPreview: string | null;
+  prevHash: string | null;
+}
+
+/**
+ * sha256 (hex) over the canonical JSON of the hashed fields. Each entry stores the previous
+ * entry's hash as `prevHash`, so editing or deleting any stored entry breaks every later link.
+ * The audit verifier must call this same function.
+ */
+export function hashAuditEntry(fields: HashedAuditFields): string {
+  const picked: Record<string, unknown> = {};
+  for (const key of HASHED_AUDIT_FIELDS) picked[key] = fields[key] ?? null;
+  return createHash('sha256').update(canonicalJson(picked)).digest('hex');
+}

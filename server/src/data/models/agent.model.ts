@@ -1,0 +1,33 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { AgentStatus } from '@aegis/shared';
+
+export interface AgentDoc {
+  name: string;
+  status: AgentStatus;
+  owner: string;
+  description: string;
+  framework: string;
+  /** Bumped on every rule change; approvals are bound to the version they were created under. */
+  policyVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const agentSchema = new Schema<AgentDoc>(
+  {
+    name: { type: String, required: true },
+    status: { type: String, enum: ['ACTIVE', 'PAUSED'], required: true, default: 'ACTIVE' },
+    owner: { type: String, default: '' },
+    description: { type: String, default: '' },
+    framework: { type: String, default: 'typescript' },
+    policyVersion: { type: Number, required: true, default: 0 },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'agents', versionKey: false, autoIndex: false },
+);
+agentSchema.index({ name: 1 }, { unique: true });
+
+export function agentModel(conn: Connection): Model<AgentDoc> {
+  return (conn.models.Agent as Model<AgentDoc> | undefined) ?? conn.model<AgentDoc>('Agent', agentSchema);
+}

@@ -1,0 +1,45 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { ApprovalStatus } from '@aegis/shared';
+
+export interface ApprovalDoc {
+  id: number;
+  agent: string;
+  action: string;
+  /** The raw arguments; only `approvals.reveal` hands them out unmasked. */
+  args: Record<string, unknown>;
+  argsHash: string;
+  policyVersion: number;
+  callId: string | null;
+  status: ApprovalStatus;
+  createdAt: Date;
+  expiresAt: Date;
+  decidedAt: Date | null;
+  decidedBy: string | null;
+  consumedAt: Date | null;
+}
+
+const approvalSchema = new Schema<ApprovalDoc>(
+  {
+    id: { type: Number, required: true },
+    agent: { type: String, required: true },
+    action: { type: String, required: true },
+    args: { type: Schema.Types.Mixed, default: {} },
+    argsHash: { type: String, required: true },
+    policyVersion: { type: Number, required: true },
+    callId: { type: String, default: null },
+    status: { type: String, enum: ['PENDING', 'APPROVED', 'DENIED', 'EXPIRED'], required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    decidedAt: { type: Date, default: null },
+    decidedBy: { type: String, default: null },
+    consumedAt: { type: Date, default: null },
+  },
+  { collection: 'approvals', versionKey: false, autoIndex: false, minimize: false },
+);
+approvalSchema.index({ id: 1 }, { unique: true });
+approvalSchema.index({ status: 1, id: -1 });
+approvalSchema.index({ agent: 1, action: 1, argsHash: 1, status: 1 });
+
+export function approvalModel(conn: Connection): Model<ApprovalDoc> {
+  return (conn.models.Approval as Model<ApprovalDoc> | undefined) ?? conn.model<ApprovalDoc>('Approval', approvalSchema);
+}

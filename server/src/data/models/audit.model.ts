@@ -1,0 +1,50 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { AuditStatus, CallOutcome } from '@aegis/shared';
+
+export interface AuditDoc {
+  id: number;
+  timestamp: Date;
+  agent: string;
+  action: string;
+  status: AuditStatus;
+  details: string;
+  callId: string | null;
+  approvalId: number | null;
+  argsPreview: string | null;
+  prevHash: string | null;
+  hash: string;
+  /** Set later by sdk.complete, once; not part of the hash. */
+  outcome: CallOutcome | null;
+  durationMs: number | null;
+  /** Client key of a local-mode record; makes batch replays idempotent. */
+  entryKey?: string;
+}
+
+const auditSchema = new Schema<AuditDoc>(
+  {
+    id: { type: Number, required: true },
+    timestamp: { type: Date, required: true },
+    agent: { type: String, required: true },
+    action: { type: String, required: true },
+    status: { type: String, required: true },
+    details: { type: String, default: '' },
+    callId: { type: String, default: null },
+    approvalId: { type: Number, default: null },
+    argsPreview: { type: String, default: null },
+    prevHash: { type: String, default: null },
+    hash: { type: String, required: true },
+    outcome: { type: String, default: null },
+    durationMs: { type: Number, default: null },
+    entryKey: { type: String },
+  },
+  { collection: 'audit_log', versionKey: false, autoIndex: false },
+);
+auditSchema.index({ id: -1 }, { unique: true });
+auditSchema.index({ agent: 1, id: -1 });
+auditSchema.index({ status: 1, timestamp: -1 });
+auditSchema.index({ callId: 1 });
+auditSchema.index({ entryKey: 1 }, { unique: true, sparse: true });
+
+export function auditModel(conn: Connection): Model<AuditDoc> {
+  return (conn.models.AuditEntry as Model<AuditDoc> | undefined) ?? conn.model<AuditDoc>('AuditEntry', auditSchema);
+}

@@ -1,0 +1,23 @@
+import type { Connection } from 'mongoose';
+import { agentModel } from './agent.model';
+import { approvalModel } from './approval.model';
+import { auditModel } from './audit.model';
+import { counterModel } from './counter.model';
+import { policyModel } from './policy.model';
+
+/** The governance models, registered on one dedicated connection (never mongoose's global one). */
+export function createModels(conn: Connection) {
+  return {
+    agents: agentModel(conn),
+    policies: policyModel(conn),
+    audit: auditModel(conn),
+    approvals: approvalModel(conn),
+    counters: counterModel(conn),
+  };
+}
+export type Models = ReturnType<typeof createModels>;
+
+/** Builds every declared index; run once at start-up (autoIndex is off so tests don't race it). */
+export async function syncIndexes(models: Models): Promise<void> {
+  for (const model of Object.values(models)) await model.createIndexes();
+}

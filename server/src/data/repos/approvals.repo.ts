@@ -1,0 +1,97 @@
+import type { Model, QueryFilter } from 'mongoose';
+import type { ApprovalStatus } from '@aegis/shared';
+import type { ApprovalDoc } from '../models/approval.model';
+import type { CounterDoc } from '../models/counter.model';
+import { IdAllocator } from './idAllocator';
+
+/** What an approval is bound to: exactly this agent, action, arguments and policy version. */
+export interface ApprovalBinding {
+  agent: string;
+  action: string;
+  argsHash: string;
+  policyVersion: number;
+}
+
+/** Approvals. State changes are single conditional updates, so concurrent deciders can't both win. */
+export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<CounterDoc>) {
+  const ids = new IdAllocator(counters, 'approvals', async () => {
+    const last = await model.findOne({}, { id: 1 }).sort({ id: -1 }).lean<{ id: number } | null>();
+    return last?.id ?? 0;
+  });
+
+  return {
+    async create(input: ApprovalBinding & { args: Record<string, unknown>; callId: string | null; expiresAt: Date }): Promise<ApprovalDoc> {
+      const doc: ApprovalDoc = {
+        id: await ids.next(),
+        ...input,
+        status: 'PENDING',
+        createdAt: new Date(),
+        decidedAt: null,
+        decidedBy: null,
+        consumedAt: null,
+      };
+      await model.collection.insertOne({ ...doc });
+      return doc;
+    },
+
+    get: (id: number) => model.findOne({ id }).lean<ApprovalDoc | null>(),
+
+    /** Atomically marks an approved, unused, unexpired approval for this binding as used. */
+    consumeApproved: (b: ApprovalBinding, now: Date) =>
+      model
+        .findOneAndUpdate(
+          { ...b, status: 'APPROVED', consumedAt: null, expiresAt: { $gt: now } },
+          { $set: { consumedAt: now } },
+          { sort: { id: 1 }, returnDocument: 'after' },
+        )
+        .lean<ApprovalDoc | null>(),
+
+    findPending: (b: ApprovalBinding, now: Date) =>
+      model.findOne({ ...b, status: 'PENDING', expiresAt: { $gt: now } }).sort({ id: -1 }).lean<ApprovalDoc | null>(),
+
+    pending: (now: Date) =>
+      model.find({ status: 'PENDING', expiresAt: { $gt: now } }).sort({ id: -1 }).lean<ApprovalDoc[]>(),
+
+    countPending: (now: Date) => model.countDocuments({ status: 'PENDING', expiresAt: { $gt: now } }),
+
+    async list(q: { status?: ApprovalStatus; agent?: string; cursor?: number; limit: number }) {
+      const filter: QueryFilter<ApprovalDoc> = {};
+      if (q.status) filter.status = q.status;
+      if (q.agent) filter.agent = q.agent;
+      if (q.cursor) filter.id = { $lt: q.cursor };
+      const docs = await model.find(filter).sort({ id: -1 }).limit(q.limit + 1).lean<ApprovalDoc[]>();
+      const more = docs.length > q.limit;
+      const page = docs.slice(0, q.limit);
+      return { docs: page, nextCursor: more ? (page.at(-1)?.id ?? null) : null };
+    },
+
+    /** PENDING and unexpired → decided; null when someone else got there first (or it expired). */
+    decide: (id: number, status: 'APPROVED' | 'DENIED', by: string, now: Date) =>
+      model
+        .findOneAndUpdate(
+          { id, status: 'PENDING', expiresAt: { $gt: now } },
+          { $set: { status, decidedAt: now, decidedBy: by } },
+          { returnDocument: 'after' },
+        )
+        .lean<ApprovalDoc | null>(),
+
+    /** PENDING → EXPIRED (timeouts and overdue sweeps); null when it was no longer pending. */
+    expire: (id: number, by: string | null, now: Date) =>
+      model
+        .findOneAndUpdate(
+          { id, status: 'PENDING' },
+          { $set: { status: 'EXPIRED', decidedAt: now, decidedBy: by } },
+          { returnDocument: 'after' },
+        )
+        .lean<ApprovalDoc | null>(),
+
+    overdue: (now: Date) =>
+      model.find({ status: 'PENDING', expiresAt: { $lte: now } }, { _id: 0, id: 1 }).lean<Array<{ id: number }>>(),
+
+    async deleteAll(): Promise<void> {
+      await model.deleteMany({});
+      ids.reset();
+    },
+  };
+}
+export type ApprovalsRepo = ReturnType<typeof createApprovalsRepo>;

@@ -1,0 +1,125 @@
+import type { Model, QueryFilter } from 'mongoose';
+import type { AuditEntry, AuditPage, AuditQuery, AuditStatus, CallOutcome } from '@aegis/shared';
+import type { AuditDoc } from '../models/audit.model';
+import { AuditWriter, type AuditRecord } from './auditWriter';
+import { IdAllocator } from './idAllocator';
+import type { CounterDoc } from '../models/counter.model';
+import { toAuditEntry } from './mappers';
+
+export interface AgentActivity {
+  agent: string;
+  counts: Partial<Record<AuditStatus, number>>;
+  total: number;
+  lastActivityAt: Date | null;
+}
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The audit log: chained inserts through the writer, reads and aggregates for the dashboard. */
+export function createAuditRepo(model: Model<AuditDoc>, counters: Model<CounterDoc>, onWritten: (e: AuditEntry[]) => void) {
+  const ids = new IdAllocator(counters, 'audit_log', async () => {
+    const last = await model.findOne({}, { id: 1 }).sort({ id: -1 }).lean<{ id: number } | null>();
+    return last?.id ?? 0;
+  });
+  const writer = new AuditWriter(model, ids, onWritten);
+
+  return {
+    write: (record: AuditRecord) => writer.write(record),
+    drain: () => writer.drain(),
+
+    async list(query: AuditQuery): Promise<AuditPage> {
+      const filter: QueryFilter<AuditDoc> = {};
+      if (query.agent) filter.agent = query.agent;
+      if (query.status?.length) filter.status = { $in: query.status };
+      if (query.action) filter.action = query.action;
+      if (query.search) {
+        const pattern = new RegExp(escapeRegex(query.search), 'i');
+        filter.$or = [{ action: pattern }, { details: pattern }];
+      }
+      if (query.from || query.to) {
+        filter.timestamp = {
+          ...(query.from ? { $gte: new Date(query.from) } : {}),
+          ...(query.to ? { $lte: new Date(query.to) } : {}),
+        };
+      }
+      if (query.cursor) filter.id = { $lt: query.cursor };
+      const docs = await model.find(filter).sort({ id: -1 }).limit(query.limit + 1).lean<AuditDoc[]>();
+      const more = docs.length > query.limit;
+      const entries = docs.slice(0, query.limit).map(toAuditEntry);
+      return { entries, nextCursor: more ? (entries.at(-1)?.id ?? null) : null };
+    },
+
+    async since(afterId: number, agent: string | undefined, limit: number): Promise<AuditEntry[]> {
+      const filter: QueryFilter<AuditDoc> = { id: { $gt: afterId } };
+      if (agent) filter.agent = agent;
+      const docs = await model.find(filter).sort({ id: 1 }).limit(limit).lean<AuditDoc[]>();
+      return docs.map(toAuditEntry);
+    },
+
+    /** Per-agent counts by status in one aggregate (not one scan per agent). */
+    async activity(agent?: string): Promise<AgentActivity[]> {
+      const rows = await model.aggregate<{ _id: { agent: string; status: AuditStatus }; n: number; last: Date }>([
+        ...(agent ? [{ $match: { agent } }] : []),
+        { $group: { _id: { agent: '$agent', status: '$status' }, n: { $sum: 1 }, last: { $max: '$timestamp' } } },
+      ]);
+      const byAgent = new Map<string, AgentActivity>();
+      for (const row of rows) {
+        const a = byAgent.get(row._id.agent) ?? { agent: row._id.agent, counts: {}, total: 0, lastActivityAt: null };
+        a.counts[row._id.status] = row.n;
+        a.total += row.n;
+        const last = row.last ? new Date(row.last) : null;
+        if (last && (!a.lastActivityAt || last > a.lastActivityAt)) a.lastActivityAt = last;
+        byAgent.set(a.agent, a);
+      }
+      return [...byAgent.values()];
+    },
+
+    async countsByStatus(): Promise<Partial<Record<AuditStatus, number>>> {
+      const rows = await model.aggregate<{ _id: AuditStatus; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
+      return Object.fromEntries(rows.map((r) => [r._id, r.n]));
+    },
+
+    countSince: (status: AuditStatus, since: Date) => model.countDocuments({ status, timestamp: { $gte: since } }),
+
+    async toolsUsed(agent: string) {
+      const rows = await model.aggregate<{ _id: string; n: number; last: Date }>([
+        { $match: { agent } },
+        { $group: { _id: '$action', n: { $sum: 1 }, last: { $max: '$timestamp' } } },
+      ]);
+      return rows
+        .map((r) => ({ action: r._id, count: r.n, lastUsedAt: new Date(r.last).toISOString() }))
+        .sort((a, b) => b.count - a.count || a.action.localeCompare(b.action));
+    },
+
+    /** Status, time and action of entries since `from`, for bucketing (projected, lean). */
+    recent: (from: Date) =>
+      model
+        .find({ timestamp: { $gte: from } }, { _id: 0, status: 1, timestamp: 1, action: 1 })
+        .lean<Array<Pick<AuditDoc, 'status' | 'timestamp' | 'action'>>>(),
+
+    /** The ALLOWED entry of a call (the one whose tool actually ran). */
+    async latestAllowedByCallId(callId: string): Promise<AuditEntry | null> {
+      const doc = await model.findOne({ callId, status: 'ALLOWED' }).sort({ id: -1 }).lean<AuditDoc | null>();
+      return doc ? toAuditEntry(doc) : null;
+    },
+
+    /** Write-once: returns false when the outcome was already recorded. */
+    async setOutcome(id: number, outcome: CallOutcome, durationMs: number): Promise<boolean> {
+      const res = await model.updateOne({ id, outcome: null }, { $set: { outcome, durationMs } });
+      return res.modifiedCount > 0;
+    },
+
+    async existingEntryKeys(keys: string[]): Promise<Set<string>> {
+      const docs = await model.find({ entryKey: { $in: keys } }, { _id: 0, entryKey: 1 }).lean<Array<{ entryKey: string }>>();
+      return new Set(docs.map((d) => d.entryKey));
+    },
+
+    async deleteAll(): Promise<void> {
+      await writer.drain();
+      await model.deleteMany({});
+      writer.reset();
+      ids.reset();
+    },
+  };
+}
+export type AuditRepo = ReturnType<typeof createAuditRepo>;

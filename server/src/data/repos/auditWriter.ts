@@ -1,0 +1,116 @@
+import type { Model } from 'mongoose';
+import type { AuditEntry, AuditStatus } from '@aegis/shared';
+import { hashAuditEntry } from '../auditChain';
+import type { AuditDoc } from '../models/audit.model';
+import type { IdAllocator } from './idAllocator';
+import { toAuditEntry } from './mappers';
+
+/** An audit entry before it has an id and a place in the chain. */
+export interface AuditRecord {
+  timestamp: Date;
+  agent: string;
+  action: string;
+  status: AuditStatus;
+  details: string;
+  callId: string | null;
+  approvalId: number | null;
+  argsPreview: string | null;
+  entryKey?: string;
+}
+
+interface Queued {
+  record: AuditRecord;
+  resolve: (entry: AuditEntry) => void;
+  reject: (error: unknown) => void;
+}
+
+const MAX_GROUP = 500;
+
+/**
+ * The only path by which audit entries are inserted. Writes are serialized through one queue so
+ * ids stay sequential and every entry's `prevHash` is the hash of the entry before it; entries
+ * that arrive while an insert is in flight are committed together in one `insertMany` (group
+ * commit), so concurrent decisions cost one round trip between them.
+ */
+export class AuditWriter {
+  private queue: Queued[] = [];
+  private flushing = false;
+  /** Hash of the newest stored entry; undefined until read from the database. */
+  private head: string | null | undefined = undefined;
+
+  constructor(
+    private readonly model: Model<AuditDoc>,
+    private readonly ids: IdAllocator,
+    private readonly onWritten: (entries: AuditEntry[]) => void,
+  ) {}
+
+  write(record: AuditRecord): Promise<AuditEntry> {
+    return new Promise<AuditEntry>((resolve, reject) => {
+      this.queue.push({ record, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  /** Forget the chain head (after the collection was wiped). */
+  reset(): void {
+    this.head = undefined;
+  }
+
+  /** Resolves when everything queued so far is stored. */
+  async drain(): Promise<void> {
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, MAX_GROUP);
+        try {
+          const entries = await this.commit(group.map((q) => q.record));
+          group.forEach((q, i) => q.resolve(entries[i] as AuditEntry));
+          this.onWritten(entries);
+        } catch (error) {
+          // The chain head is unknown after a failed insert: read it again next time.
+          this.head = undefined;
+          for (const q of group) q.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commit(records: AuditRecord[]): Promise<AuditEntry[]> {
+    if (this.head === undefined) {
+      const last = await this.model.findOne({}, { hash: 1 }).sort({ id: -1 }).lean<{ hash: string } | null>();
+      this.head = last?.hash ?? null;
+    }
+    let prevHash = this.head;
+    const docs: AuditDoc[] = [];
+    for (const record of records) {
+      const id = await this.ids.next();
+      const hashed = {
+        id,
+        timestamp: record.timestamp.toISOString(),
+        agent: record.agent,
+        action: record.action,
+        status: record.status,
+        details: record.details,
+        callId: record.callId,
+        approvalId: record.approvalId,
+        argsPreview: record.argsPreview,
+        prevHash,
+      };
+      const hash = hashAuditEntry(hashed);
+      const doc: AuditDoc = { ...hashed, timestamp: record.timestamp, hash, outcome: null, durationMs: null };
+      if (record.entryKey) doc.entryKey = record.entryKey;
+      docs.push(doc);
+      prevHash = hash;
+    }
+    // The raw driver: these documents are built here, already in their stored shape.
+    await this.model.collection.insertMany(docs.map((d) => ({ ...d })), { ordered: true });
+    this.head = prevHash;
+    return docs.map(toAuditEntry);
+  }
+}

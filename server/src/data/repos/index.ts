@@ -1,0 +1,30 @@
+import type { Connection } from 'mongoose';
+import type { AuditEntry } from '@aegis/shared';
+import { createModels, syncIndexes } from '../models';
+import { createAgentsRepo } from './agents.repo';
+import { createApprovalsRepo } from './approvals.repo';
+import { createAuditRepo } from './audit.repo';
+import { createPoliciesRepo } from './policies.repo';
+
+/** Every governance repo on one connection. Only repos touch models. */
+export async function createRepos(conn: Connection, opts: { onAuditWritten: (entries: AuditEntry[]) => void }) {
+  const models = createModels(conn);
+  await syncIndexes(models);
+  const agents = createAgentsRepo(models.agents);
+  const policies = createPoliciesRepo(models.policies);
+  const audit = createAuditRepo(models.audit, models.counters, opts.onAuditWritten);
+  const approvals = createApprovalsRepo(models.approvals, models.counters);
+  return {
+    agents,
+    policies,
+    audit,
+    approvals,
+    /** Wipes governance data (demo reset); counters go too, so ids start again at 1. */
+    async resetGovernance(): Promise<void> {
+      await audit.drain();
+      await Promise.all([agents.deleteAll(), policies.deleteAll(), audit.deleteAll(), approvals.deleteAll()]);
+      await models.counters.deleteMany({});
+    },
+  };
+}
+export type Repos = Awaited<ReturnType<typeof createRepos>>;

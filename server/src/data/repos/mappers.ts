@@ -1,0 +1,63 @@
+import { redactSensitive, severityOf, type Agent, type Approval, type AuditEntry, type PolicyRule } from '@aegis/shared';
+import type { AgentDoc } from '../models/agent.model';
+import type { ApprovalDoc } from '../models/approval.model';
+import type { AuditDoc } from '../models/audit.model';
+import type { PolicyDoc } from '../models/policy.model';
+
+/** Stored documents → the shared zod shapes (ISO strings for dates, no mongoose internals). */
+
+const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
+const isoOrNull = (d: Date | string | null | undefined) => (d ? iso(d) : null);
+
+export function toAgent(doc: AgentDoc): Agent {
+  return {
+    name: doc.name,
+    status: doc.status,
+    owner: doc.owner ?? '',
+    description: doc.description ?? '',
+    framework: doc.framework ?? 'typescript',
+    createdAt: iso(doc.createdAt),
+  };
+}
+
+export function toPolicyRule(doc: PolicyDoc): PolicyRule {
+  return { agent: doc.agent, action: doc.action, rule: doc.rule, updatedAt: iso(doc.updatedAt) };
+}
+
+export function toAuditEntry(doc: AuditDoc): AuditEntry {
+  return {
+    id: doc.id,
+    timestamp: iso(doc.timestamp),
+    agent: doc.agent,
+    action: doc.action,
+    status: doc.status,
+    severity: severityOf(doc.status),
+    details: doc.details ?? '',
+    callId: doc.callId ?? null,
+    approvalId: doc.approvalId ?? null,
+    argsPreview: doc.argsPreview ?? null,
+    outcome: doc.outcome ?? null,
+    durationMs: doc.durationMs ?? null,
+    prevHash: doc.prevHash ?? null,
+    hash: doc.hash ?? null,
+  };
+}
+
+/** Approvals leave the repo with sensitive argument values masked; `reveal` reads the raw doc. */
+export function toApproval(doc: ApprovalDoc): Approval {
+  return {
+    id: doc.id,
+    agent: doc.agent,
+    action: doc.action,
+    args: redactSensitive(doc.args ?? {}) as Record<string, unknown>,
+    argsHash: doc.argsHash,
+    policyVersion: doc.policyVersion,
+    callId: doc.callId ?? null,
+    status: doc.status,
+    createdAt: iso(doc.createdAt),
+    expiresAt: iso(doc.expiresAt),
+    decidedAt: isoOrNull(doc.decidedAt),
+    decidedBy: doc.decidedBy ?? null,
+    consumedAt: isoOrNull(doc.consumedAt),
+  };
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { auditStatus, rulesFromLists, type AgentSummary, type StatusCounts } from '@aegis/shared';
+import type { AgentDoc } from '../data/models/agent.model';
+import type { AgentActivity } from '../data/repos/audit.repo';
+import { toAgent } from '../data/repos/mappers';
+import type { ServiceDeps } from './deps';
+import { isDuplicateKey, unknownAgent } from './errors';
+import type { PolicyService } from './policies';
+import type { Services } from './types';
+
+/** The seed's computed fields: a stable id, a risk score and per-status counts. */
+export function summarize(doc: AgentDoc, activity: AgentActivity | undefined): AgentSummary {
+  const counts = Object.fromEntries(auditStatus.options.map((s) => [s, activity?.counts[s] ?? 0])) as StatusCounts;
+  const total = activity?.total ?? 0;
+  const blocked = counts.BLOCKED;
+  return {
+    ...toAgent(doc),
+    id: `AGT-${createHash('sha256').update(doc.name).digest('hex').slice(0, 8)}`,
+    riskScore: total === 0 ? 0 : Math.round((blocked / total) * 1000) / 10,
+    totalLogs: total,
+    blockedCount: blocked,
+    allowedCount: counts.ALLOWED,
+    counts,
+    lastActivityAt: activity?.lastActivityAt?.toISOString() ?? null,
+  };
+}
+
+export function createAgentService(deps: ServiceDeps, policies: PolicyService): Services['agents'] {
+  const { repos, bus, cache, locks } = deps;
+
+  return {
+    async list() {
+      const [docs, activity] = await Promise.all([repos.agents.list(), repos.audit.activity()]);
+      const byAgent = new Map(activity.map((a) => [a.agent, a]));
+      return docs.map((doc) => summarize(doc, byAgent.get(doc.name)));
+    },
+
+    async get(name) {
+      const [doc, activity] = await Promise.all([repos.agents.findByName(name), repos.audit.activity(name)]);
+      if (!doc) throw unknownAgent(name);
+      return summarize(doc, activity[0]);
+    },
+
+    async toolsUsed(name) {
+      return repos.audit.toolsUsed(name);
+    },
+
+    async setStatus(name, status, _actor) {
+      const doc = await locks.run(`agent:${name}`, () => repos.agents.setStatus(name, status));
+      if (!doc) throw unknownAgent(name);
+      cache.invalidate(name);
+      bus.emitChange({ type: 'agent.status', agent: name, status: doc.status });
+      return toAgent(doc);
+    },
+
+    async register(input, _actor) {
+      const profile = { owner: input.owner, description: input.description, framework: input.framework };
+      let created = false;
+      let profileChanged = false;
+      const doc = await locks.run(`agent:${input.name}`, async () => {
+        const existing = await repos.agents.findByName(input.name);
+        if (!existing) {
+          try {
+            created = true;
+            return await repos.agents.create(input.name, profile);
+          } catch (error) {
+            if (!isDuplicateKey(error)) throw error;
+            created = false;
+          }
+        }
+        const current = existing ?? (await repos.agents.findByName(input.name));
+        if (!current) throw unknownAgent(input.name);
+        const same = current.owner === profile.owner && current.description === profile.description && current.framework === profile.framework;
+        if (same) return current;
+        profileChanged = true;
+        return (await repos.agents.updateProfile(input.name, profile)) ?? current;
+      });
+      if (created) {
+        cache.invalidate(input.name);
+        bus.emitChange({ type: 'agent.registered', agent: input.name });
+      }
+      const desired = rulesFromLists({ allowed: input.allows, blocked: input.blocks, review: input.review });
+      let rulesChanged = false;
+      const policy = await policies.change(input.name, async () => {
+        rulesChanged = await repos.policies.replaceCodeRules(input.name, desired);
+        return rulesChanged;
+      });
+      const fresh = (await repos.agents.findByName(input.name)) ?? doc;
+      return { agent: toAgent(fresh), policy, changed: created || profileChanged || rulesChanged };
+    },
+  };
+}

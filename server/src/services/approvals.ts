@@ -1,0 +1,122 @@
+import type { Approval, Principal } from '@aegis/shared';
+import type { ApprovalDoc } from '../data/models/approval.model';
+import { toApproval } from '../data/repos/mappers';
+import { argsPreview } from './args';
+import type { ServiceDeps } from './deps';
+import { conflict, forbidden, notFound } from './errors';
+import type { PolicyService } from './policies';
+import type { Services } from './types';
+
+/** The human-review queue. Every state change is one conditional update, so it happens once. */
+export function createApprovalService(deps: ServiceDeps, policies: PolicyService): Services['approvals'] & {
+  expireOverdue(): Promise<number>;
+} {
+  const { repos, bus } = deps;
+
+  async function load(id: number): Promise<ApprovalDoc> {
+    const doc = await repos.approvals.get(id);
+    if (!doc) throw notFound(`Approval #${id} does not exist`);
+    return doc;
+  }
+
+  function announce(doc: ApprovalDoc): Approval {
+    const approval = toApproval(doc);
+    bus.emitChange({ type: 'approval.decided', approval });
+    return approval;
+  }
+
+  return {
+    async pending() {
+      return (await repos.approvals.pending(new Date())).map(toApproval);
+    },
+
+    async list(query) {
+      const { docs, nextCursor } = await repos.approvals.list(query);
+      return { approvals: docs.map(toApproval), nextCursor };
+    },
+
+    async get(id) {
+      return toApproval(await load(id));
+    },
+
+    async reveal(id, actor) {
+      const doc = await load(id);
+      await repos.audit.write({
+        timestamp: new Date(),
+        agent: doc.agent,
+        action: 'aegis:reveal-args',
+        status: 'ALLOWED',
+        details: `Unmasked arguments of approval #${id} (${doc.action}) shown to ${actor.name}`,
+        callId: doc.callId,
+        approvalId: id,
+        argsPreview: null,
+      });
+      return doc.args ?? {};
+    },
+
+    async decide(id, decision, remember, actor: Principal) {
+      if (actor.role === 'agent') throw forbidden('Agent keys cannot decide approvals');
+      const now = new Date();
+      const doc = await repos.approvals.decide(id, decision, actor.name, now);
+      if (!doc) {
+        const current = await load(id);
+        if (current.status === 'PENDING') {
+          const expired = await repos.approvals.expire(id, null, now);
+          if (expired) announce(expired);
+          throw conflict(`Approval #${id} expired at ${current.expiresAt.toISOString()} and can no longer be decided`);
+        }
+        const by = current.decidedBy ? ` by ${current.decidedBy}` : '';
+        throw conflict(`Approval #${id} was already ${current.status.toLowerCase()}${by}`);
+      }
+      await repos.audit.write({
+        timestamp: now,
+        agent: doc.agent,
+        action: doc.action,
+        status: decision,
+        details: `${decision === 'APPROVED' ? 'Approved' : 'Denied'} by ${actor.name} (approval #${id})`,
+        callId: doc.callId,
+        approvalId: id,
+        argsPreview: argsPreview(doc.args),
+      });
+      const approval = announce(doc);
+      if (remember) {
+        const rule = decision === 'APPROVED' ? 'ALLOW' : 'BLOCK';
+        await policies.set(doc.agent, doc.action, rule, actor);
+      }
+      return approval;
+    },
+
+    async timeout(id, actor) {
+      const now = new Date();
+      const doc = await repos.approvals.expire(id, actor.name, now);
+      // Decided meanwhile (e.g. approved at the last moment): report it as it is.
+      if (!doc) return toApproval(await load(id));
+      await repos.audit.write({
+        timestamp: now,
+        agent: doc.agent,
+        action: doc.action,
+        status: 'TIMEOUT',
+        details: `No decision in time; the caller gave up waiting (approval #${id})`,
+        callId: doc.callId,
+        approvalId: id,
+        argsPreview: argsPreview(doc.args),
+      });
+      return announce(doc);
+    },
+
+    /** Marks PENDING approvals past their expiry as EXPIRED; returns how many. */
+    async expireOverdue() {
+      const now = new Date();
+      let count = 0;
+      for (const { id } of await repos.approvals.overdue(now)) {
+        const doc = await repos.approvals.expire(id, null, now);
+        if (doc) {
+          announce(doc);
+          count++;
+        }
+      }
+      return count;
+    },
+  };
+}
+export type ApprovalService = ReturnType<typeof createApprovalService>;

@@ -1,0 +1,72 @@
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import { createRepos } from '../data/repos';
+import { EventBus } from '../events/bus';
+import { createAgentService } from './agents';
+import { createApprovalService } from './approvals';
+import { createAuditService } from './audit';
+import { createDecisionService } from './decisions';
+import { createDemoService } from './demo';
+import { KeyedMutex } from './keyedMutex';
+import { createPolicyService } from './policies';
+import { PolicyCache } from './policyCache';
+import { createStatsService } from './stats';
+import type { Services } from './types';
+
+export interface ServicesHandle {
+  services: Services;
+  bus: EventBus;
+  /** Waits for queued audit writes and stops the expiry sweep. */
+  close(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 15_000;
+
+/** Builds every domain service on one mongoose connection. */
+export async function createServices(opts: {
+  connection: Connection;
+  logger: Logger;
+  approvalTtlMs: number;
+}): Promise<ServicesHandle> {
+  const bus = new EventBus(10_000, (error) => opts.logger.error({ err: error }, 'event listener failed'));
+  const repos = await createRepos(opts.connection, { onAuditWritten: (entries) => bus.emitAudit(entries) });
+  const deps = {
+    repos,
+    bus,
+    cache: new PolicyCache(repos),
+    locks: new KeyedMutex(),
+    connection: opts.connection,
+    logger: opts.logger,
+    approvalTtlMs: opts.approvalTtlMs,
+  };
+  const policies = createPolicyService(deps);
+  const approvals = createApprovalService(deps, policies);
+  const services: Services = {
+    agents: createAgentService(deps, policies),
+    policies,
+    audit: createAuditService(deps),
+    approvals,
+    decisions: createDecisionService(deps),
+    stats: createStatsService(deps),
+    events: {
+      onChange: (listener) => bus.onChange(listener),
+      onAudit: (listener) => bus.onAudit(listener),
+      changesSince: (seq) => bus.changesSince(seq),
+    },
+    demo: createDemoService(deps),
+  };
+
+  const sweep = setInterval(() => {
+    approvals.expireOverdue().catch((error: unknown) => opts.logger.warn({ err: error }, 'approval expiry sweep failed'));
+  }, SWEEP_INTERVAL_MS);
+  sweep.unref();
+
+  return {
+    services,
+    bus,
+    async close() {
+      clearInterval(sweep);
+      await repos.audit.drain();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { decide, mayActAs, type Decision, type Verdict } from '@aegis/shared';
+import { toApproval } from '../data/repos/mappers';
+import type { ServiceDeps } from './deps';
+import type { Services } from './types';
+import { argsHash, argsPreview } from './args';
+import { conflict, forbidden, notFound, unknownAgent } from './errors';
+import type { CachedPolicy } from './policyCache';
+
+/**
+ * The hot path. One call: kill-switch, policy, approval redemption, exactly one audit entry, and
+ * for REVIEW the approval itself. Configuration comes from the in-memory policy cache, so an
+ * ALLOW/BLOCK/KILL decision costs a single (group-committed) insert.
+ */
+export function createDecisionService(deps: ServiceDeps): Services['decisions'] {
+  const { repos, bus, cache, locks, approvalTtlMs } = deps;
+
+  async function record(
+    snap: CachedPolicy,
+    base: { action: string; callId: string; preview: string | null },
+    verdict: Verdict,
+    reason: string,
+    approvalId: number | null,
+  ): Promise<Decision> {
+    const entry = await repos.audit.write({
+      timestamp: new Date(),
+      agent: snap.name,
+      action: base.action,
+      status: verdict === 'REVIEW' ? 'PENDING' : verdict,
+      details: reason,
+      callId: base.callId,
+      approvalId,
+      argsPreview: base.preview,
+    });
+    return { verdict, reason, callId: base.callId, auditId: entry.id, approvalId, policyVersion: snap.version };
+  }
+
+  return {
+    async decide(input, _actor) {
+      const snap = await cache.get(input.agent);
+      if (!snap) throw unknownAgent(input.agent);
+      const args = input.args ?? {};
+      const base = { action: input.action, callId: input.callId ?? randomUUID(), preview: argsPreview(args) };
+      const { verdict, reason } = decide(snap, input.action);
+      if (verdict !== 'REVIEW') return record(snap, base, verdict, reason, null);
+
+      const binding = { agent: snap.name, action: input.action, argsHash: argsHash(args), policyVersion: snap.version };
+      // Serialize per binding so two identical calls racing here open one approval, not two.
+      const key = `review:${binding.agent}:${binding.action}:${binding.argsHash}:${binding.policyVersion}`;
+      return locks.run(key, async () => {
+        const now = new Date();
+        const used = await repos.approvals.consumeApproved(binding, now);
+        if (used) {
+          const why = `Approved by ${used.decidedBy ?? 'a reviewer'} (approval #${used.id})`;
+          return record(snap, base, 'ALLOWED', why, used.id);
+        }
+        const open = await repos.approvals.findPending(binding, now);
+        if (open) return record(snap, base, 'REVIEW', `${reason}; awaiting approval #${open.id}`, open.id);
+        const created = await repos.approvals.create({
+          ...binding,
+          args,
+          callId: base.callId,
+          expiresAt: new Date(now.getTime() + approvalTtlMs),
+        });
+        const decision = await record(snap, base, 'REVIEW', `${reason}; approval #${created.id} opened`, created.id);
+        bus.emitChange({ type: 'approval.created', approval: toApproval(created) });
+        return decision;
+      });
+    },
+
+    async complete(input, actor) {
+      const entry = await repos.audit.latestAllowedByCallId(input.callId);
+      if (!entry) throw notFound(`No allowed call ${input.callId} was recorded`);
+      if (!mayActAs(actor, entry.agent)) throw forbidden(`This key may not act for agent "${entry.agent}"`);
+      if (!(await repos.audit.setOutcome(entry.id, input.outcome, input.durationMs))) {
+        throw conflict(`The outcome of call ${input.callId} was already recorded`);
+      }
+      if (input.outcome === 'error') {
+        await repos.audit.write({
+          timestamp: new Date(),
+          agent: entry.agent,
+          action: entry.action,
+          status: 'ERROR',
+          details: input.error ? `Tool failed: ${input.error}` : 'Tool failed',
+          callId: input.callId,
+          approvalId: entry.approvalId,
+          argsPreview: entry.argsPreview,
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { Repos } from '../data/repos';
+import type { EventBus } from '../events/bus';
+import type { KeyedMutex } from './keyedMutex';
+import type { PolicyCache } from './policyCache';
+
+/** What every domain service is built from. */
+export interface ServiceDeps {
+  repos: Repos;
+  bus: EventBus;
+  cache: PolicyCache;
+  locks: KeyedMutex;
+  connection: Connection;
+  logger: Logger;
+  approvalTtlMs: number;
+}

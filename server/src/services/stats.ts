@@ -1,0 +1,55 @@
+import { auditStatus, riskLevelFor, type AuditStatus, type StatusCounts } from '@aegis/shared';
+import type { ServiceDeps } from './deps';
+import type { Services } from './types';
+
+const HOUR = 3600_000;
+
+/** Verdict columns of the timeline chart; other statuses (decisions by people, errors) are not verdicts. */
+const COLUMN: Partial<Record<AuditStatus, 'allowed' | 'blocked' | 'review' | 'killed'>> = {
+  ALLOWED: 'allowed',
+  BLOCKED: 'blocked',
+  PENDING: 'review',
+  KILLED: 'killed',
+};
+
+export function createStatsService(deps: ServiceDeps): Services['stats'] {
+  const { repos } = deps;
+  return {
+    async get() {
+      const now = new Date();
+      const [registeredAgents, activeAgents, blocks24h, pendingApprovals, byStatus] = await Promise.all([
+        repos.agents.count(),
+        repos.agents.count('ACTIVE'),
+        repos.audit.countSince('BLOCKED', new Date(now.getTime() - 24 * HOUR)),
+        repos.approvals.countPending(now),
+        repos.audit.countsByStatus(),
+      ]);
+      const counts = Object.fromEntries(auditStatus.options.map((s) => [s, byStatus[s] ?? 0])) as StatusCounts;
+      return { registeredAgents, activeAgents, blocks24h, pendingApprovals, riskLevel: riskLevelFor(blocks24h), counts };
+    },
+
+    async timeline(hours) {
+      const firstStart = Math.floor(Date.now() / HOUR) * HOUR - (hours - 1) * HOUR;
+      const buckets = Array.from({ length: hours }, (_, i) => ({
+        start: new Date(firstStart + i * HOUR).toISOString(),
+        allowed: 0,
+        blocked: 0,
+        review: 0,
+        killed: 0,
+      }));
+      const blockedByAction = new Map<string, number>();
+      for (const row of await repos.audit.recent(new Date(firstStart))) {
+        const column = COLUMN[row.status];
+        const bucket = buckets[Math.floor((new Date(row.timestamp).getTime() - firstStart) / HOUR)];
+        if (!column || !bucket) continue;
+        bucket[column]++;
+        if (row.status === 'BLOCKED') blockedByAction.set(row.action, (blockedByAction.get(row.action) ?? 0) + 1);
+      }
+      const topBlocked = [...blockedByAction]
+        .map(([action, count]) => ({ action, count }))
+        .sort((a, b) => b.count - a.count || a.action.localeCompare(b.action))
+        .slice(0, 5);
+      return { buckets, topBlocked };
+    },
+  };
+}
