@@ -32,4 +32,9 @@ export interface AuthService {
   listKeys(): Promise<ApiKeyInfo[]>;
   revokeKey(id: string, actor: Principal): Promise<ApiKeyInfo>;
   verifyAudit(): Promise<AuditVerifyResult>;
+  /**
+   * Per-principal rate limit of sdk.decide: throws TOO_MANY_REQUESTS (HTTP 429) and sets
+   * Retry-After on res when exceeded. Optional so test doubles need not implement it.
+   */
+  limitDecide?(principal: Principal, res?: Response): void;
 }

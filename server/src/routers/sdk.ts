@@ -14,7 +14,7 @@ import {
   sequentialId,
 } from '@aegis/shared';
 import { router } from '../trpc/init';
-import { agentProcedure, assertActsAs } from '../trpc/procedures';
+import { agentProcedure, assertActsAs, decideProcedure } from '../trpc/procedures';
 
 const localDecisionRecord = z.object({
   entryKey: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/).describe('Client-generated, unique per entry'),
@@ -51,7 +51,7 @@ export const sdkRouter = router({
     }),
 
   /** The hot path: one round trip decides, records and (for REVIEW) opens an approval. */
-  decide: agentProcedure
+  decide: decideProcedure
     .input(decideInput)
     .output(decision)
     .mutation(({ ctx, input }) => {

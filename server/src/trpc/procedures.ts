@@ -42,6 +42,12 @@ export const agentProcedure = baseProcedure.use(
   }),
 );
 
+/** sdk.decide: an agent procedure with a per-principal rate limit (HTTP 429 + Retry-After). */
+export const decideProcedure = agentProcedure.use(function rateLimitDecide({ ctx, next }) {
+  ctx.auth.limitDecide?.(ctx.principal, ctx.res);
+  return next();
+});
+
 /** An agent key may only act for the agents it is scoped to. */
 export function assertActsAs(principal: Principal, agent: string): void {
   if (!mayActAs(principal, agent)) {

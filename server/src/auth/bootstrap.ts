@@ -1,0 +1,54 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { KeyStore } from './keyStore';
+import type { Sessions } from './sessions';
+
+export const ADMIN_KEY_FILE = 'admin.key';
+
+export interface BootstrapResult {
+  /** True when this start created the admin key (first start). */
+  adminKeyCreated: boolean;
+  /** Where the admin key was written, when it was. */
+  adminKeyPath: string | null;
+  /** A fresh one-time dashboard login link (15 minutes, single use). */
+  loginUrl: string;
+}
+
+/**
+ * First start: creates an admin key and writes it to `<dataDir>/admin.key` (mode 0600) where the
+ * CLI and the demo find it. Every start: prints a fresh one-time login link, so a person can
+ * always get into the dashboard from the terminal. The link goes to stdout only; the log line
+ * says where it went without repeating the token.
+ */
+export async function bootstrap(opts: {
+  keys: KeyStore;
+  sessions: Sessions;
+  dataDir: string;
+  publicUrl: string;
+  logger: Logger;
+  print: (text: string) => void;
+}): Promise<BootstrapResult> {
+  const { keys, sessions, logger } = opts;
+  let admins = await keys.activeAdmins();
+  let adminKeyPath: string | null = null;
+  if (admins.length === 0) {
+    const { key } = await keys.create({ name: 'admin', role: 'admin', agents: null }, 'bootstrap');
+    adminKeyPath = path.join(opts.dataDir, ADMIN_KEY_FILE);
+    await mkdir(opts.dataDir, { recursive: true });
+    await writeFile(adminKeyPath, key + '\n', { mode: 0o600 });
+    // writeFile's mode applies only to new files; an older file may have looser bits.
+    await chmod(adminKeyPath, 0o600);
+    logger.info({ file: adminKeyPath }, 'created the admin key (first start)');
+    admins = await keys.activeAdmins();
+  }
+  const admin = admins[0];
+  if (!admin) throw new Error('No active admin key after bootstrap');
+  const token = await sessions.issueLoginToken(admin.id);
+  const loginUrl = `${opts.publicUrl.replace(/\/+$/, '')}/login?token=${token}`;
+  const lines = ['', '  Aegis dashboard: open this one-time login link (valid 15 minutes, single use):', `    ${loginUrl}`];
+  if (adminKeyPath) lines.push(`  Admin API key written to ${adminKeyPath} (the CLI and the demo read it there).`);
+  opts.print(lines.join('\n') + '\n\n');
+  logger.info({ expiresInMin: 15 }, 'printed a one-time dashboard login link to stdout');
+  return { adminKeyCreated: adminKeyPath !== null, adminKeyPath, loginUrl };
+}

@@ -1,0 +1,99 @@
+import type { Request } from 'express';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { Principal } from '@aegis/shared';
+import type { Services } from '../services';
+import type { AuthService } from './types';
+import { bootstrap, type BootstrapResult } from './bootstrap';
+import { credentialOf } from './credentials';
+import { KeyStore } from './keyStore';
+import { authModels } from './models';
+import { enforce, RateLimiter, rateFromEnv } from './rateLimit';
+import { Sessions } from './sessions';
+import { verifyAuditChain } from './verifyAudit';
+import type { Response } from 'express';
+
+export { securityMiddleware } from './securityMiddleware';
+export { warnIfExposed, isLoopback } from './exposure';
+export { RateLimiter } from './rateLimit';
+export { ADMIN_KEY_FILE } from './bootstrap';
+export { SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER } from './cookies';
+export type { AuthService, ApiKeyInfo, AuditVerifyResult } from './types';
+export type { BootstrapResult } from './bootstrap';
+
+export interface AuthServiceOptions {
+  connection: Connection;
+  dataDir: string;
+  /** Base URL for the printed login link, e.g. http://127.0.0.1:8000. */
+  publicUrl: string;
+  logger: Logger;
+  services: Services;
+  /** sdk.decide calls per second per principal (also the burst); default AEGIS_RATE_DECIDE or 2000. */
+  decidePerSecond?: number;
+  /** Login attempts per minute per client IP; default AEGIS_RATE_LOGIN or 10. */
+  loginPerMinute?: number;
+  /** Where the login link is printed; defaults to stdout, or nowhere when the logger is silent (tests). */
+  print?: (text: string) => void;
+}
+
+/** The auth service plus the start-up hook and the rate-limit helper the server wires in. */
+export interface AegisAuth extends AuthService {
+  /** Creates the admin key on first start and prints a fresh one-time login link. */
+  bootstrap(): Promise<BootstrapResult>;
+  /** A one-time dashboard login link for an admin (15 minutes, single use). */
+  issueLoginLink(): Promise<string>;
+  /** Throws TOO_MANY_REQUESTS (and sets Retry-After) when `principal` exceeds its decide rate. */
+  limitDecide(principal: Principal, res?: Response): void;
+}
+
+/**
+ * Authentication, sessions, API keys and audit verification on the given connection
+ * (collections `api_keys`, `sessions`, `login_tokens`).
+ */
+export async function createAuthService(opts: AuthServiceOptions): Promise<AegisAuth> {
+  const models = await authModels(opts.connection);
+  const keys = new KeyStore(models);
+  const decidePerSecond = opts.decidePerSecond ?? rateFromEnv('AEGIS_RATE_DECIDE', 2000);
+  const loginPerMinute = opts.loginPerMinute ?? rateFromEnv('AEGIS_RATE_LOGIN', 10);
+  const decideLimiter = new RateLimiter(decidePerSecond, Math.max(1, decidePerSecond));
+  const loginLimiter = new RateLimiter(loginPerMinute / 60, Math.max(1, loginPerMinute));
+  const sessions = new Sessions(models, keys, loginLimiter, opts.publicUrl.startsWith('https://'));
+  const print = opts.print ?? ((text: string) => {
+    if (opts.logger.level !== 'silent') process.stdout.write(text);
+  });
+
+  async function issueLoginLink(): Promise<string> {
+    const admin = (await keys.activeAdmins())[0];
+    if (!admin) throw new Error('There is no active admin key');
+    const token = await sessions.issueLoginToken(admin.id);
+    return `${opts.publicUrl.replace(/\/+$/, '')}/login?token=${token}`;
+  }
+
+  return {
+    async resolvePrincipal(req: Request): Promise<Principal | null> {
+      const credential = credentialOf(req);
+      if (!credential || credential.kind === 'invalid') return null;
+      return credential.kind === 'key' ? keys.resolve(credential.key) : sessions.resolve(credential.token);
+    },
+    login: (input, req, res) => sessions.login(input, req, res),
+    logout: (req, res) => sessions.logout(req, res),
+    async createKey(input, actor) {
+      const created = await keys.create(input, actor.name);
+      opts.logger.info({ keyId: created.info.id, role: created.info.role, by: actor.keyId }, 'API key created');
+      return created;
+    },
+    listKeys: () => keys.list(),
+    async revokeKey(id, actor) {
+      const info = await keys.revoke(id);
+      opts.logger.info({ keyId: id, by: actor.keyId }, 'API key revoked');
+      return info;
+    },
+    verifyAudit: () => verifyAuditChain(opts.connection),
+    bootstrap: () =>
+      bootstrap({ keys, sessions, dataDir: opts.dataDir, publicUrl: opts.publicUrl, logger: opts.logger, print }),
+    issueLoginLink,
+    limitDecide(principal, res) {
+      enforce(decideLimiter, principal.keyId, res, 'decide calls');
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { TRPCError } from '@trpc/server';
+import type { Response } from 'express';
+
+/** A token bucket per key: `burst` tokens, refilled at `perSecond`. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    readonly perSecond: number,
+    readonly burst: number,
+    private readonly maxKeys = 50_000,
+  ) {}
+
+  /** Takes one token; returns 0 when allowed, otherwise the seconds until one is available. */
+  take(key: string, now = Date.now()): number {
+    const bucket = this.refill(key, now);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
+  }
+
+  /** Gives a token back (e.g. a successful login should not count against the caller). */
+  refund(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(this.burst, bucket.tokens + 1);
+  }
+
+  private refill(key: string, now: number): { tokens: number; at: number } {
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= this.maxKeys) this.prune(now);
+      bucket = { tokens: this.burst, at: now };
+      this.buckets.set(key, bucket);
+      return bucket;
+    }
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
+    bucket.at = now;
+    return bucket;
+  }
+
+  /** Drops buckets that have refilled completely: forgetting them changes nothing. */
+  private prune(now: number): void {
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
+    }
+    if (this.buckets.size >= this.maxKeys) this.buckets.clear();
+  }
+}
+
+/** Throws TOO_MANY_REQUESTS (HTTP 429) with a Retry-After header when the bucket is empty. */
+export function enforce(limiter: RateLimiter, key: string, res: Response | undefined, what: string): void {
+  const wait = limiter.take(key);
+  if (wait === 0) return;
+  if (res && !res.headersSent) res.setHeader('Retry-After', String(wait));
+  throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `Too many ${what}; retry after ${wait} s` });
+}
+
+/** Reads a positive number from the environment, naming the variable when it is malformed. */
+export function rateFromEnv(name: string, fallback: number, source: NodeJS.ProcessEnv = process.env): number {
+  const raw = source[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw.trim().replace(/\/s$|\/min$/, ''));
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: must be a positive number, got "${raw}"`);
+  return value;
+}

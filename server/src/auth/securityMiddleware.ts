@@ -1,0 +1,111 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import helmet from 'helmet';
+import { CSRF_HEADER, readCookies, SESSION_COOKIE } from './cookies';
+import { csrfTokenFor, safeEqual } from './secrets';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The login exchange does not use the current session, so it needs no CSRF token. */
+const CSRF_EXEMPT = new Set(['/trpc/auth.login']);
+
+function isApiPath(path: string): boolean {
+  return path === '/trpc' || path.startsWith('/trpc/') || path === '/api' || path.startsWith('/api/');
+}
+
+/** Answers a refusal in the shape the caller's API speaks (tRPC error envelope or REST `detail`). */
+function refuse(req: Request, res: Response, message: string): void {
+  res.status(403);
+  if (req.path.startsWith('/trpc')) {
+    res.json({ error: { message, code: -32003, data: { code: 'FORBIDDEN', httpStatus: 403 } } });
+  } else {
+    res.json({ detail: message, message, code: 'FORBIDDEN' });
+  }
+}
+
+function sameOrigin(req: Request, origin: string): boolean {
+  const host = req.headers.host;
+  return typeof host === 'string' && (origin === `http://${host}` || origin === `https://${host}`);
+}
+
+/** Helmet with a CSP for a Vite-built React app served from this origin: no inline scripts. */
+function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Tailwind is a stylesheet, but component libraries set style attributes.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // The login link carries a token in its query string: never send it on as a referrer.
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+}
+
+/** CORS: same origin always; other origins only from the allow-list; refusals are 403 for writes. */
+function cors(allowList: ReadonlySet<string>): RequestHandler {
+  return function corsGuard(req: Request, res: Response, next: NextFunction) {
+    const origin = req.headers.origin;
+    if (typeof origin !== 'string' || sameOrigin(req, origin)) return next();
+    const allowed = allowList.has(origin);
+    if (allowed) {
+      res.vary('Origin');
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+        res.setHeader('Access-Control-Allow-Headers', `content-type, authorization, ${CSRF_HEADER}, trpc-accept, last-event-id`);
+        res.setHeader('Access-Control-Max-Age', '600');
+        res.status(204).end();
+        return;
+      }
+      return next();
+    }
+    // A foreign page may still fire a write (no preflight for simple requests): refuse it here.
+    if (!SAFE_METHODS.has(req.method) || req.method === 'OPTIONS') return refuse(req, res, `Origin ${origin} is not allowed`);
+    next();
+  };
+}
+
+/**
+ * CSRF for cookie-authenticated writes: the dashboard echoes the readable `aegis_csrf` cookie in
+ * the `x-aegis-csrf` header; a page on another site can neither read the cookie nor set the header.
+ * Requests carrying an Authorization header are not cookie-authenticated and need no token.
+ */
+function csrf(): RequestHandler {
+  return function csrfGuard(req: Request, res: Response, next: NextFunction) {
+    if (SAFE_METHODS.has(req.method) || !isApiPath(req.path) || CSRF_EXEMPT.has(req.path)) return next();
+    if (typeof req.headers.authorization === 'string' && req.headers.authorization.trim() !== '') return next();
+    const session = readCookies(req).get(SESSION_COOKIE);
+    if (!session) return next();
+    const sent = req.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || !safeEqual(sent, csrfTokenFor(session))) {
+      return refuse(req, res, `Missing or wrong ${CSRF_HEADER} header (copy it from the aegis_csrf cookie)`);
+    }
+    next();
+  };
+}
+
+/** API answers depend on who asks: never cache them. */
+function noStore(req: Request, res: Response, next: NextFunction): void {
+  if (isApiPath(req.path)) res.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
+/**
+ * Mount before the routers: security headers, CORS (same origin by default, plus `corsOrigins`),
+ * CSRF protection for cookie-authenticated writes, and no caching of API answers.
+ */
+export function securityMiddleware(opts: { corsOrigins: string[] }): RequestHandler[] {
+  const allowList = new Set(opts.corsOrigins.map((o) => o.replace(/\/+$/, '')));
+  return [securityHeaders(), cors(allowList), csrf(), noStore];
+}

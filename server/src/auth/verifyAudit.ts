@@ -1,0 +1,91 @@
+import type { Connection } from 'mongoose';
+import { hashAuditEntry } from '../data/auditChain';
+import type { AuditVerifyResult } from './types';
+
+interface StoredEntry {
+  id?: unknown;
+  timestamp?: unknown;
+  agent?: unknown;
+  action?: unknown;
+  status?: unknown;
+  details?: unknown;
+  callId?: unknown;
+  approvalId?: unknown;
+  argsPreview?: unknown;
+  prevHash?: unknown;
+  hash?: unknown;
+}
+
+/** Stored values as text; anything that is not a string hashes as its JSON, so a changed type still shows. */
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Date) return value.toISOString();
+  return JSON.stringify(value) ?? '';
+}
+
+function str(value: unknown): string | null {
+  return value === null || value === undefined ? null : text(value);
+}
+
+/** The hash an entry should carry, recomputed from its stored fields. */
+function expectedHash(doc: StoredEntry): string {
+  return hashAuditEntry({
+    id: Number(doc.id),
+    timestamp: text(doc.timestamp),
+    agent: text(doc.agent ?? ''),
+    action: text(doc.action ?? ''),
+    status: text(doc.status ?? ''),
+    details: text(doc.details ?? ''),
+    callId: str(doc.callId),
+    approvalId: typeof doc.approvalId === 'number' ? doc.approvalId : null,
+    argsPreview: str(doc.argsPreview),
+    prevHash: str(doc.prevHash),
+  });
+}
+
+/**
+ * Walks `audit_log` in id order and names the first broken link:
+ * - an edited entry no longer matches its own hash;
+ * - a deleted entry leaves a gap in the ids, and its successor's prevHash points at nothing;
+ * - reordered entries carry prevHashes that no longer match their new predecessors.
+ * Deleting the newest entries leaves no trace in a hash chain (nothing follows them); that is the
+ * one tampering this check cannot see.
+ */
+export async function verifyAuditChain(connection: Connection): Promise<AuditVerifyResult> {
+  const cursor = connection
+    .collection('audit_log')
+    .find({}, { projection: { _id: 0, outcome: 0, durationMs: 0, entryKey: 0 } })
+    .sort({ id: 1 })
+    .batchSize(1000);
+  let checked = 0;
+  let prev: { id: number; hash: string } | null = null;
+  try {
+    for await (const raw of cursor) {
+      const doc = raw as StoredEntry;
+      const id = Number(doc.id);
+      const bad = (reason: string): AuditVerifyResult => ({ ok: false, checked, firstBad: { id: Number.isFinite(id) ? id : -1, reason } });
+      if (!Number.isSafeInteger(id) || id <= 0) return bad(`entry has an invalid id (${String(doc.id)})`);
+      if (typeof doc.hash !== 'string' || doc.hash !== expectedHash(doc)) {
+        return bad(`entry ${id} was modified: its contents no longer match its hash`);
+      }
+      if (prev === null) {
+        if (doc.prevHash !== null && doc.prevHash !== undefined) {
+          return bad(`entry ${id} follows an entry that is missing (the log starts with a link to a predecessor)`);
+        }
+      } else {
+        if (id !== prev.id + 1) {
+          const missing = id - 1 === prev.id + 1 ? `entry ${prev.id + 1} is` : `entries ${prev.id + 1}–${id - 1} are`;
+          return bad(`${missing} missing: ids jump from ${prev.id} to ${id}`);
+        }
+        if (doc.prevHash !== prev.hash) {
+          return bad(`entry ${id} does not follow entry ${prev.id}: its prevHash does not match (entries reordered or replaced)`);
+        }
+      }
+      prev = { id, hash: doc.hash };
+      checked += 1;
+    }
+  } finally {
+    await cursor.close();
+  }
+  return { ok: true, checked, firstBad: null };
+}
