@@ -1,0 +1,48 @@
+import { useEffect, useState } from 'react';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { createBrowserRouter, RouterProvider } from 'react-router';
+import { TRPCProvider, makeTrpcClient } from './lib/trpc';
+import { makeQueryClient } from './lib/queryClient';
+import { followSystemTheme } from './lib/theme';
+import { Layout } from './components/Layout';
+import { OverviewPage } from './routes/overview';
+import { AgentsPage } from './routes/agents';
+import { AgentPage } from './routes/agent';
+import { ActivityPage } from './routes/activity';
+import { ApprovalsPage } from './routes/approvals';
+import { LoginPage } from './routes/login';
+import { NotFoundPage } from './routes/notFound';
+
+const router = createBrowserRouter([
+  { path: '/login', element: <LoginPage /> },
+  {
+    path: '/',
+    element: <Layout />,
+    children: [
+      { index: true, element: <OverviewPage /> },
+      { path: 'agents', element: <AgentsPage /> },
+      { path: 'agents/:name', element: <AgentPage /> },
+      { path: 'activity', element: <ActivityPage /> },
+      { path: 'approvals', element: <ApprovalsPage /> },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+]);
+
+/** Any UNAUTHORIZED answer lands here: back to sign-in, saying why. */
+function toLogin() {
+  if (router.state.location.pathname !== '/login') void router.navigate('/login?reason=expired', { replace: true });
+}
+
+export function App() {
+  const [queryClient] = useState(() => makeQueryClient(toLogin));
+  const [trpcClient] = useState(makeTrpcClient);
+  useEffect(followSystemTheme, []);
+  return (
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        <RouterProvider router={router} />
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,56 @@
+import { Link } from 'react-router';
+import type { AuditEntry } from '../lib/liveFeed';
+import { dateTime, timeAgo } from '../lib/format';
+import { useNow } from '../hooks/useNow';
+import { StatusBadge } from './StatusBadge';
+
+interface Props {
+  entries: AuditEntry[];
+  /** Hide the agent column on an agent's own page. */
+  showAgent?: boolean;
+  /** Show the argument preview and outcome (the Activity page). */
+  detailed?: boolean;
+  label: string;
+}
+
+/** Audit entries, newest first. Each row says who did what, with which verdict, and when. */
+export function ActivityFeed({ entries, showAgent = true, detailed = false, label }: Props) {
+  const now = useNow(10_000);
+  return (
+    <ul aria-label={label} className="divide-y divide-neutral-100 dark:divide-neutral-800">
+      {entries.map((e) => (
+        <li key={e.id} data-testid="audit-row" data-id={e.id} className="flex flex-wrap items-start gap-x-3 gap-y-1 py-2.5 text-sm">
+          <StatusBadge status={e.status} />
+          <div className="min-w-0 flex-1 basis-48">
+            <p className="flex flex-wrap items-baseline gap-x-2">
+              <span className="font-mono font-semibold break-all">{e.action}</span>
+              {showAgent && (
+                <Link to={`/agents/${encodeURIComponent(e.agent)}`} className="text-xs font-semibold text-neutral-600 underline-offset-2 hover:underline dark:text-neutral-400">
+                  {e.agent}
+                </Link>
+              )}
+            </p>
+            {e.details && <p className="truncate muted" title={e.details}>{e.details}</p>}
+            {detailed && e.argsPreview && (
+              <p className="mt-0.5 truncate font-mono text-xs muted" title={e.argsPreview}>
+                {e.argsPreview}
+              </p>
+            )}
+          </div>
+          <div className="ml-auto flex shrink-0 flex-col items-end text-xs muted">
+            <time dateTime={e.timestamp} title={dateTime(e.timestamp)}>
+              {timeAgo(e.timestamp, now)}
+            </time>
+            {detailed && (
+              <span>
+                #{e.id}
+                {e.outcome && ` · ${e.outcome}`}
+                {e.durationMs != null && ` · ${Math.round(e.durationMs)} ms`}
+              </span>
+            )}
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}

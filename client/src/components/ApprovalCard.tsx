@@ -1,0 +1,106 @@
+import { forwardRef, useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { Ban, Check, Clock, Eye, EyeOff, ShieldCheck, X } from 'lucide-react';
+import { useTRPC, type RouterOutputs } from '../lib/trpc';
+import { age, prettyJson } from '../lib/format';
+
+export type Approval = RouterOutputs['approvals']['pending'][number];
+export type Decision = { decision: 'APPROVED' | 'DENIED'; remember: boolean };
+
+interface Props {
+  approval: Approval;
+  now: number;
+  selected: boolean;
+  canDecide: boolean;
+  canReveal: boolean;
+  busy: boolean;
+  onSelect: () => void;
+  onDecide: (d: Decision) => void;
+}
+
+/** One request waiting for a person: who wants to do what, with which arguments, for how long. */
+export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard(
+  { approval: a, now, selected, canDecide, canReveal, busy, onSelect, onDecide },
+  ref,
+) {
+  const trpc = useTRPC();
+  const [revealed, setRevealed] = useState<Record<string, unknown> | null>(null);
+  const reveal = useMutation(trpc.approvals.reveal.mutationOptions({ onSuccess: (r) => setRevealed(r.args) }));
+  const json = prettyJson(revealed ?? a.args);
+  const masked = !revealed && json.includes('***');
+  const titleId = `approval-${a.id}-title`;
+
+  return (
+    <article
+      ref={ref}
+      aria-labelledby={titleId}
+      aria-current={selected ? 'true' : undefined}
+      data-testid="approval-card"
+      data-approval-id={a.id}
+      onClick={onSelect}
+      className={`card scroll-mt-20 transition-shadow ${selected ? 'ring-2 ring-neutral-900 dark:ring-white' : ''}`}
+    >
+      <header className="flex flex-wrap items-start justify-between gap-2">
+        <div className="min-w-0">
+          <h2 id={titleId} className="font-bold break-words">
+            <Link to={`/agents/${encodeURIComponent(a.agent)}`} className="underline-offset-2 hover:underline">
+              {a.agent}
+            </Link>{' '}
+            <span className="font-normal muted">wants to run</span> <span className="font-mono break-all">{a.action}</span>
+          </h2>
+          <p className="text-xs muted">
+            Request #{a.id} · policy v{a.policyVersion}
+          </p>
+        </div>
+        <p className="inline-flex items-center gap-1 rounded-full bg-review-soft px-2.5 py-1 text-xs font-bold text-review tabular-nums dark:bg-amber-950 dark:text-amber-300">
+          <Clock className="size-3.5" aria-hidden />
+          <span>
+            waiting <span data-testid="approval-age">{age(a.createdAt, now)}</span>
+          </span>
+        </p>
+      </header>
+
+      <div className="mt-3">
+        <div className="mb-1 flex items-center justify-between gap-2">
+          <p className="text-xs font-semibold muted">Arguments {masked && '(sensitive values masked)'}</p>
+          {canReveal && (masked || revealed) && (
+            <button
+              type="button"
+              className="inline-flex items-center gap-1 text-xs font-semibold underline-offset-2 hover:underline"
+              disabled={reveal.isPending}
+              onClick={(e) => {
+                e.stopPropagation();
+                if (revealed) setRevealed(null);
+                else reveal.mutate({ id: a.id });
+              }}
+            >
+              {revealed ? <EyeOff className="size-3.5" aria-hidden /> : <Eye className="size-3.5" aria-hidden />}
+              {revealed ? 'Mask values' : 'Reveal values'}
+            </button>
+          )}
+        </div>
+        <pre className="max-h-64 overflow-auto rounded-xl bg-neutral-50 p-3 font-mono text-xs text-neutral-800 dark:bg-neutral-950 dark:text-neutral-200" tabIndex={0} aria-label={`Arguments of request ${a.id}`}>
+          {json}
+        </pre>
+      </div>
+
+      {canDecide && (
+        <div className="mt-3 flex flex-wrap gap-2">
+          <button type="button" className="btn btn-allow" disabled={busy} aria-keyshortcuts="a" onClick={() => onDecide({ decision: 'APPROVED', remember: false })}>
+            <Check className="size-4" aria-hidden /> Approve
+          </button>
+          <button type="button" className="btn btn-block" disabled={busy} aria-keyshortcuts="d" onClick={() => onDecide({ decision: 'DENIED', remember: false })}>
+            <X className="size-4" aria-hidden /> Deny
+          </button>
+          <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+A" onClick={() => onDecide({ decision: 'APPROVED', remember: true })}>
+            <ShieldCheck className="size-4 text-allow-ink dark:text-allow" aria-hidden /> Always allow
+          </button>
+          <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+D" onClick={() => onDecide({ decision: 'DENIED', remember: true })}>
+            <Ban className="size-4 text-block-ink dark:text-red-400" aria-hidden /> Always block
+          </button>
+        </div>
+      )}
+    </article>
+  );
+});

@@ -1,0 +1,99 @@
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Plus, X } from 'lucide-react';
+import { useTRPC, type RouterOutputs } from '../lib/trpc';
+import { RULE_TONE } from './StatusBadge';
+
+type Policy = RouterOutputs['agents']['byName']['policy'];
+type Rule = 'ALLOW' | 'BLOCK' | 'REVIEW';
+
+const COLUMNS = [
+  { rule: 'ALLOW', key: 'allowed', title: 'Allowed', hint: 'Run without asking' },
+  { rule: 'BLOCK', key: 'blocked', title: 'Blocked', hint: 'Never run, no one can approve' },
+  { rule: 'REVIEW', key: 'review', title: 'Review', hint: 'A person decides each call' },
+] as const;
+
+/**
+ * The agent's policy as the seed shows it: allowed, blocked and review lists. Anything not
+ * listed goes to review. Admins can add, move (add under another rule) and remove rules.
+ */
+export function PolicyEditor({ policy, editable }: { policy: Policy; editable: boolean }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const [action, setAction] = useState('');
+  const [rule, setRule] = useState<Rule>('BLOCK');
+  const onSuccess = () => qc.invalidateQueries({ queryKey: trpc.agents.byName.queryKey({ name: policy.agent }) });
+  const set = useMutation(trpc.policies.set.mutationOptions({ onSuccess }));
+  const remove = useMutation(trpc.policies.remove.mutationOptions({ onSuccess }));
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const name = action.trim();
+    if (!name) return;
+    set.mutate({ agent: policy.agent, action: name, rule }, { onSuccess: () => setAction('') });
+  };
+
+  return (
+    <div>
+      <div className="grid gap-3 md:grid-cols-3">
+        {COLUMNS.map((col) => (
+          <div key={col.rule} className="rounded-xl border border-neutral-200 p-3 dark:border-neutral-800" data-testid={`policy-${col.key}`}>
+            <h3 className="text-sm font-bold">
+              {col.title} <span className="font-normal muted">({policy[col.key].length})</span>
+            </h3>
+            <p className="mb-2 text-xs muted">{col.hint}</p>
+            {policy[col.key].length === 0 ? (
+              <p className="text-xs muted">{col.rule === 'REVIEW' ? 'Everything not listed elsewhere.' : 'None.'}</p>
+            ) : (
+              <ul className="flex flex-wrap gap-1.5" aria-label={`${col.title} actions`}>
+                {policy[col.key].map((a) => (
+                  <li key={a} className={`inline-flex items-center gap-1 rounded-full py-0.5 pr-1 pl-2.5 font-mono text-xs font-semibold ${RULE_TONE[col.rule]}`}>
+                    <span className="break-all">{a}</span>
+                    {editable ? (
+                      <button
+                        type="button"
+                        aria-label={`Remove ${col.title.toLowerCase()} rule for ${a}`}
+                        title="Remove rule (the action goes back to review)"
+                        className="rounded-full p-0.5 hover:bg-black/10 dark:hover:bg-white/10"
+                        disabled={remove.isPending}
+                        onClick={() => remove.mutate({ agent: policy.agent, action: a })}
+                      >
+                        <X className="size-3" aria-hidden />
+                      </button>
+                    ) : (
+                      <span className="pr-1.5" />
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        ))}
+      </div>
+      {editable && (
+        <form onSubmit={submit} className="mt-3 flex flex-wrap items-center gap-2" aria-label="Add a policy rule">
+          <input
+            className="input min-w-0 flex-1 basis-40 font-mono"
+            value={action}
+            onChange={(e) => setAction(e.target.value)}
+            placeholder="action_name"
+            aria-label="Action name"
+            pattern="[A-Za-z0-9_.:/\-]+"
+            maxLength={128}
+            required
+          />
+          <select className="input" value={rule} onChange={(e) => setRule(e.target.value as Rule)} aria-label="Rule">
+            <option value="ALLOW">Allow</option>
+            <option value="BLOCK">Block</option>
+            <option value="REVIEW">Review</option>
+          </select>
+          <button type="submit" className="btn btn-primary" disabled={set.isPending}>
+            <Plus className="size-4" aria-hidden />
+            Set rule
+          </button>
+        </form>
+      )}
+      <p className="mt-2 text-xs muted">Policy version {policy.version}</p>
+    </div>
+  );
+}

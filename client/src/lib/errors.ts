@@ -1,0 +1,38 @@
+import { TRPCClientError } from '@trpc/client';
+
+/** The tRPC error code of a failed call, if the server answered at all. */
+export function errorCode(error: unknown): string | null {
+  if (error instanceof TRPCClientError) {
+    const data: unknown = error.data;
+    if (data && typeof data === 'object' && 'code' in data && typeof data.code === 'string') return data.code;
+  }
+  return null;
+}
+
+export function isUnauthorized(error: unknown): boolean {
+  return errorCode(error) === 'UNAUTHORIZED';
+}
+
+/** True when the request never got an answer from the server (it is down or unreachable). */
+export function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof TRPCClientError)) return false;
+  if (errorCode(error) !== null) return false;
+  // A fetch that fails throws a TypeError; a proxy in between may answer with a non-JSON 502.
+  return error.cause instanceof TypeError || /fetch|network|JSON|Unexpected token/i.test(error.message);
+}
+
+/** What to tell the user: the server's own message, made readable for validation errors. */
+export function errorMessage(error: unknown): string {
+  if (isNetworkError(error)) return 'The Aegis server is unreachable.';
+  if (error instanceof TRPCClientError) {
+    const data: unknown = error.data;
+    if (data && typeof data === 'object' && 'zodError' in data && data.zodError) {
+      const fieldErrors = (data.zodError as { fieldErrors?: Record<string, string[] | undefined> }).fieldErrors ?? {};
+      const first = Object.entries(fieldErrors).find(([, msgs]) => msgs && msgs.length > 0);
+      if (first) return `${first[0]}: ${first[1]?.[0] ?? 'invalid'}`;
+    }
+    return error.message;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

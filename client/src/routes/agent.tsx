@@ -1,0 +1,129 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { ChevronLeft } from 'lucide-react';
+import { useTRPC, type RouterOutputs } from '../lib/trpc';
+import { liveFeedStore, mergeEntries } from '../lib/liveFeed';
+import { useStore } from '../lib/store';
+import { errorCode } from '../lib/errors';
+import { dateTime, timeAgo } from '../lib/format';
+import { usePrincipal } from '../hooks/usePrincipal';
+import { ActivityFeed } from '../components/ActivityFeed';
+import { KillSwitch } from '../components/KillSwitch';
+import { PolicyEditor } from '../components/PolicyEditor';
+import { AgentStatusBadge, RULE_TONE } from '../components/StatusBadge';
+import { RiskBar } from '../components/AgentCard';
+import { EmptyState } from '../components/EmptyState';
+import { PageHeader, QueryState } from '../components/QueryState';
+
+type Detail = RouterOutputs['agents']['byName'];
+
+function ruleFor(policy: Detail['policy'], action: string): 'ALLOW' | 'BLOCK' | 'REVIEW' {
+  if (policy.allowed.includes(action)) return 'ALLOW';
+  if (policy.blocked.includes(action)) return 'BLOCK';
+  return 'REVIEW';
+}
+
+function ToolsUsed({ detail }: { detail: Detail }) {
+  if (detail.toolsUsed.length === 0) return <p className="text-sm muted">This agent hasn’t called any tool yet.</p>;
+  return (
+    <table className="w-full text-left text-sm">
+      <thead className="text-xs muted">
+        <tr>
+          <th className="py-1 font-semibold">Tool</th>
+          <th className="py-1 font-semibold">Rule</th>
+          <th className="py-1 text-right font-semibold">Calls</th>
+          <th className="hidden py-1 text-right font-semibold sm:table-cell">Last used</th>
+        </tr>
+      </thead>
+      <tbody className="divide-y divide-neutral-100 dark:divide-neutral-800">
+        {detail.toolsUsed.map((t) => {
+          const rule = ruleFor(detail.policy, t.action);
+          return (
+            <tr key={t.action}>
+              <td className="py-2 pr-2 font-mono break-all">{t.action}</td>
+              <td className="py-2">
+                <span className={`rounded-full px-2 py-0.5 text-xs font-bold ${RULE_TONE[rule]}`}>{rule}</span>
+              </td>
+              <td className="py-2 text-right tabular-nums">{t.count}</td>
+              <td className="hidden py-2 text-right muted sm:table-cell">{timeAgo(t.lastUsedAt)}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+export function AgentPage() {
+  const { name = '' } = useParams();
+  const trpc = useTRPC();
+  const { canReview, isAdmin } = usePrincipal();
+  const detail = useQuery(trpc.agents.byName.queryOptions({ name }));
+  const history = useQuery(trpc.audit.list.queryOptions({ agent: name, limit: 30 }));
+  const live = useStore(liveFeedStore).filter((e) => e.agent === name);
+  const feed = mergeEntries(live, history.data?.entries ?? []);
+
+  if (errorCode(detail.error) === 'NOT_FOUND') {
+    return (
+      <EmptyState title={`No agent called “${name}”`}>
+        <Link to="/agents" className="underline">Back to all agents</Link>
+      </EmptyState>
+    );
+  }
+
+  const d = detail.data;
+  return (
+    <>
+      <Link to="/agents" className="mb-3 inline-flex items-center gap-1 text-sm font-semibold muted hover:underline">
+        <ChevronLeft className="size-4" aria-hidden /> All agents
+      </Link>
+      <QueryState isPending={detail.isPending} error={detail.error} rows={4}>
+        {d && (
+          <>
+            <PageHeader
+              title={
+                <span className="flex flex-wrap items-center gap-3">
+                  {d.agent.name} <AgentStatusBadge status={d.agent.status} />
+                </span>
+              }
+              subtitle={d.agent.description || undefined}
+              actions={<KillSwitch name={d.agent.name} status={d.agent.status} canFlip={canReview} />}
+            />
+            <section className="card mb-4" aria-label="Profile">
+              <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-4">
+                <div><dt className="text-xs muted">Agent id</dt><dd className="font-mono">{d.agent.id}</dd></div>
+                <div><dt className="text-xs muted">Owner</dt><dd>{d.agent.owner || '—'}</dd></div>
+                <div><dt className="text-xs muted">Framework</dt><dd>{d.agent.framework}</dd></div>
+                <div><dt className="text-xs muted">Registered</dt><dd>{dateTime(d.agent.createdAt)}</dd></div>
+                <div><dt className="text-xs muted">Actions</dt><dd className="tabular-nums">{d.agent.totalLogs}</dd></div>
+                <div><dt className="text-xs muted">Allowed</dt><dd className="tabular-nums text-allow-ink dark:text-allow">{d.agent.allowedCount}</dd></div>
+                <div><dt className="text-xs muted">Blocked</dt><dd className="tabular-nums text-block-ink dark:text-red-400">{d.agent.blockedCount}</dd></div>
+                <div><dt className="text-xs muted">Risk score</dt><dd><RiskBar score={d.agent.riskScore} /></dd></div>
+              </dl>
+            </section>
+            <section className="card mb-4" aria-labelledby="policy-title">
+              <h2 id="policy-title" className="mb-3 font-bold">
+                Policy {!isAdmin && <span className="text-xs font-normal muted">(only admins can edit)</span>}
+              </h2>
+              <PolicyEditor policy={d.policy} editable={isAdmin} />
+            </section>
+            <div className="grid gap-4 lg:grid-cols-2">
+              <section className="card" aria-labelledby="tools-title">
+                <h2 id="tools-title" className="mb-2 font-bold">Tools used</h2>
+                <ToolsUsed detail={d} />
+              </section>
+              <section className="card" aria-labelledby="agent-feed-title">
+                <h2 id="agent-feed-title" className="mb-2 font-bold">Live feed</h2>
+                {feed.length === 0 ? (
+                  <p className="text-sm muted">No decisions yet. They appear here as the agent works.</p>
+                ) : (
+                  <ActivityFeed entries={feed} showAgent={false} label={`Activity of ${d.agent.name}`} />
+                )}
+              </section>
+            </div>
+          </>
+        )}
+      </QueryState>
+    </>
+  );
+}

@@ -1,0 +1,35 @@
+import { useQuery } from '@tanstack/react-query';
+import { Bot } from 'lucide-react';
+import { useTRPC } from '../lib/trpc';
+import { AgentCard } from '../components/AgentCard';
+import { Cmd, EmptyState } from '../components/EmptyState';
+import { PageHeader, QueryState } from '../components/QueryState';
+
+export function AgentsPage() {
+  const trpc = useTRPC();
+  const agents = useQuery(trpc.agents.list.queryOptions());
+  const paused = agents.data?.filter((a) => a.status === 'PAUSED').length ?? 0;
+  return (
+    <>
+      <PageHeader
+        title="Agents"
+        subtitle={agents.data ? `${agents.data.length} registered · ${paused} paused by the kill-switch` : 'Every agent registered through the SDK'}
+      />
+      <QueryState isPending={agents.isPending} error={agents.error} rows={3}>
+        {agents.data?.length === 0 ? (
+          <EmptyState title="No agents yet" icon={Bot}>
+            Run <Cmd>npm run demo</Cmd> to register four banking agents, or call <Cmd>aegis.agent(name, policy)</Cmd> from the SDK.
+          </EmptyState>
+        ) : (
+          <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3" role="list" aria-label="Agents">
+            {agents.data?.map((a) => (
+              <div role="listitem" key={a.name} className="contents">
+                <AgentCard agent={a} />
+              </div>
+            ))}
+          </div>
+        )}
+      </QueryState>
+    </>
+  );
+}

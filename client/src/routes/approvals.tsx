@@ -1,0 +1,111 @@
+import { useEffect, useRef, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { CircleCheck } from 'lucide-react';
+import { useTRPC } from '../lib/trpc';
+import { toast } from '../lib/toasts';
+import { useNow } from '../hooks/useNow';
+import { usePrincipal } from '../hooks/usePrincipal';
+import { ApprovalCard, type Approval, type Decision } from '../components/ApprovalCard';
+import { EmptyState } from '../components/EmptyState';
+import { PageHeader, QueryState } from '../components/QueryState';
+
+const VERB = { APPROVED: 'Approved', DENIED: 'Denied' } as const;
+
+function isTyping(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+}
+
+/** j/k move through the queue; a/d approve or deny; Shift+A / Shift+D make it a standing rule. */
+function useShortcuts(queue: Approval[], selected: number, setSelected: (i: number) => void, decide: (a: Approval, d: Decision) => void, canDecide: boolean) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      const current = queue[selected];
+      const key = e.key;
+      if (key === 'j' || key === 'ArrowDown') setSelected(Math.min(queue.length - 1, selected + 1));
+      else if (key === 'k' || key === 'ArrowUp') setSelected(Math.max(0, selected - 1));
+      else if (current && canDecide && key === 'a') decide(current, { decision: 'APPROVED', remember: false });
+      else if (current && canDecide && key === 'd') decide(current, { decision: 'DENIED', remember: false });
+      else if (current && canDecide && key === 'A') decide(current, { decision: 'APPROVED', remember: true });
+      else if (current && canDecide && key === 'D') decide(current, { decision: 'DENIED', remember: true });
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [queue, selected, setSelected, decide, canDecide]);
+}
+
+export function ApprovalsPage() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const now = useNow();
+  const { canReview: canDecide, isAdmin } = usePrincipal();
+  const pending = useQuery(trpc.approvals.pending.queryOptions());
+  const queue = [...(pending.data ?? [])].sort((a, b) => a.id - b.id);
+  const [selected, setSelected] = useState(0);
+  const cards = useRef(new Map<number, HTMLElement>());
+  const pendingKey = trpc.approvals.pending.queryKey();
+
+  const decideMutation = useMutation(
+    trpc.approvals.decide.mutationOptions({
+      onSuccess: (a, vars) => {
+        qc.setQueryData(pendingKey, (list) => list?.filter((x) => x.id !== a.id));
+        const rule = vars.remember ? ` · ${a.action} is now ${vars.decision === 'APPROVED' ? 'always allowed' : 'always blocked'} for ${a.agent}` : '';
+        toast({ kind: vars.decision === 'APPROVED' ? 'success' : 'info', title: `${VERB[vars.decision]} ${a.action}${rule}` });
+      },
+      // Someone else may have decided it first (CONFLICT): reload the queue either way.
+      onError: () => void qc.invalidateQueries({ queryKey: pendingKey }),
+    }),
+  );
+  const decide = (a: Approval, d: Decision) => {
+    if (!decideMutation.isPending) decideMutation.mutate({ id: a.id, ...d });
+  };
+  const clamped = Math.min(selected, Math.max(0, queue.length - 1));
+  useShortcuts(queue, clamped, setSelected, decide, canDecide);
+
+  const selectedId = queue[clamped]?.id;
+  useEffect(() => {
+    if (selectedId !== undefined) cards.current.get(selectedId)?.scrollIntoView({ block: 'nearest' });
+  }, [selectedId]);
+
+  return (
+    <>
+      <PageHeader
+        title="Approvals"
+        subtitle={
+          canDecide
+            ? 'Calls held for a human decision. Keys: j/k move · a approve · d deny · Shift+A always allow · Shift+D always block'
+            : 'Calls held for a human decision. Your role can watch the queue; a reviewer or admin decides.'
+        }
+      />
+      <QueryState isPending={pending.isPending} error={pending.error} rows={2}>
+        {queue.length === 0 ? (
+          <EmptyState title="No approvals waiting" icon={CircleCheck}>
+            When an agent tries an action its policy doesn’t list, the call waits here for you. New requests appear instantly.
+          </EmptyState>
+        ) : (
+          <div className="space-y-4" aria-live="polite">
+            {queue.map((a, i) => (
+              <ApprovalCard
+                key={a.id}
+                ref={(el) => {
+                  if (el) cards.current.set(a.id, el);
+                  else cards.current.delete(a.id);
+                }}
+                approval={a}
+                now={now}
+                selected={i === clamped}
+                canDecide={canDecide}
+                canReveal={isAdmin}
+                busy={decideMutation.isPending && decideMutation.variables.id === a.id}
+                onSelect={() => setSelected(i)}
+                onDecide={(d) => decide(a, d)}
+              />
+            ))}
+          </div>
+        )}
+      </QueryState>
+    </>
+  );
+}

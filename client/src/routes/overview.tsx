@@ -1,0 +1,136 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { Bell, Bot } from 'lucide-react';
+import { useTRPC } from '../lib/trpc';
+import { liveFeedStore, mergeEntries } from '../lib/liveFeed';
+import { useStore } from '../lib/store';
+import { age } from '../lib/format';
+import { useNow } from '../hooks/useNow';
+import { StatCard } from '../components/StatCard';
+import { ActivityFeed } from '../components/ActivityFeed';
+import { TimelineChart, TopBlocked } from '../components/TimelineChart';
+import { AgentStatusBadge } from '../components/StatusBadge';
+import { RiskBar } from '../components/AgentCard';
+import { Cmd, EmptyState } from '../components/EmptyState';
+import { PageHeader, QueryState } from '../components/QueryState';
+
+const RISK_TONE = { LOW: 'good', MEDIUM: 'warn', HIGH: 'bad', CRITICAL: 'bad' } as const;
+
+function PendingAlerts() {
+  const trpc = useTRPC();
+  const now = useNow();
+  const { data } = useQuery(trpc.approvals.pending.queryOptions());
+  if (!data || data.length === 0) return null;
+  return (
+    <section aria-labelledby="alerts-title" className="mb-6 rounded-2xl border border-amber-300 bg-review-soft p-4 dark:border-amber-800 dark:bg-amber-950">
+      <h2 id="alerts-title" className="flex items-center gap-2 font-bold text-review dark:text-amber-300">
+        <Bell className="size-4" aria-hidden />
+        {data.length} {data.length === 1 ? 'action is' : 'actions are'} waiting for approval
+      </h2>
+      <ul className="mt-2 space-y-1 text-sm">
+        {data.slice(0, 3).map((a) => (
+          <li key={a.id} className="flex flex-wrap gap-x-2">
+            <span className="font-semibold">{a.agent}</span>
+            <span>wants</span>
+            <span className="font-mono">{a.action}</span>
+            <span className="muted">· waiting {age(a.createdAt, now)}</span>
+          </li>
+        ))}
+      </ul>
+      <Link to="/approvals" className="btn btn-primary mt-3">
+        Review approvals
+      </Link>
+    </section>
+  );
+}
+
+export function OverviewPage() {
+  const trpc = useTRPC();
+  const stats = useQuery(trpc.stats.get.queryOptions());
+  const timeline = useQuery(trpc.stats.timeline.queryOptions({ hours: 24 }));
+  const agents = useQuery(trpc.agents.list.queryOptions());
+  const recent = useQuery(trpc.audit.list.queryOptions({ limit: 15 }));
+  const live = useStore(liveFeedStore);
+  const feed = mergeEntries(live, recent.data?.entries ?? []).slice(0, 15);
+  const s = stats.data;
+
+  return (
+    <>
+      <PageHeader title="Overview" subtitle="Every tool call your agents attempt, decided and recorded before it runs." />
+      <PendingAlerts />
+      <QueryState isPending={stats.isPending} error={stats.error} rows={1}>
+        {s && (
+          <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-5">
+            <StatCard label="Registered agents" value={s.registeredAgents} />
+            <StatCard label="Active agents" value={s.activeAgents} tone="good" hint={`${s.registeredAgents - s.activeAgents} paused`} />
+            <StatCard label="Blocks (24 h)" value={s.blocks24h} tone={s.blocks24h > 0 ? 'bad' : 'plain'} />
+            <StatCard label="Pending approvals" value={s.pendingApprovals} tone={s.pendingApprovals > 0 ? 'warn' : 'plain'} />
+            <StatCard label="Risk level" value={s.riskLevel} tone={RISK_TONE[s.riskLevel]} />
+          </div>
+        )}
+      </QueryState>
+
+      <div className="mb-6 grid gap-4 lg:grid-cols-3">
+        <section className="card lg:col-span-2" aria-labelledby="chart-title">
+          <h2 id="chart-title" className="mb-3 font-bold">Decisions, last 24 hours</h2>
+          <QueryState isPending={timeline.isPending} error={timeline.error} rows={2}>
+            {timeline.data && <TimelineChart timeline={timeline.data} />}
+          </QueryState>
+        </section>
+        <section className="card" aria-labelledby="blocked-title">
+          <h2 id="blocked-title" className="mb-3 font-bold">Most-blocked actions</h2>
+          {timeline.data && <TopBlocked items={timeline.data.topBlocked} />}
+        </section>
+      </div>
+
+      <div className="grid gap-4 lg:grid-cols-2">
+        <section className="card" aria-labelledby="agents-title">
+          <div className="mb-2 flex items-center justify-between">
+            <h2 id="agents-title" className="font-bold">Agents</h2>
+            <Link to="/agents" className="text-sm font-semibold underline-offset-2 hover:underline">
+              All agents
+            </Link>
+          </div>
+          <QueryState isPending={agents.isPending} error={agents.error}>
+            {agents.data?.length === 0 ? (
+              <EmptyState title="No agents yet" icon={Bot}>
+                Run <Cmd>npm run demo</Cmd> to watch four banking agents, or register your own with the SDK.
+              </EmptyState>
+            ) : (
+              <ul className="divide-y divide-neutral-100 dark:divide-neutral-800" aria-label="Agents">
+                {agents.data?.map((a) => (
+                  <li key={a.name} className="flex flex-wrap items-center gap-3 py-2.5">
+                    <Link to={`/agents/${encodeURIComponent(a.name)}`} className="min-w-0 flex-1 font-semibold break-words underline-offset-2 hover:underline">
+                      {a.name}
+                    </Link>
+                    <div className="w-32">
+                      <RiskBar score={a.riskScore} />
+                    </div>
+                    <AgentStatusBadge status={a.status} />
+                  </li>
+                ))}
+              </ul>
+            )}
+          </QueryState>
+        </section>
+        <section className="card" aria-labelledby="feed-title">
+          <div className="mb-2 flex items-center justify-between">
+            <h2 id="feed-title" className="font-bold">Live activity</h2>
+            <Link to="/activity" className="text-sm font-semibold underline-offset-2 hover:underline">
+              Full log
+            </Link>
+          </div>
+          <QueryState isPending={recent.isPending} error={recent.error}>
+            {feed.length === 0 ? (
+              <EmptyState title="No activity yet">
+                Decisions appear here the moment an agent calls a tool. Try <Cmd>npm run demo</Cmd>.
+              </EmptyState>
+            ) : (
+              <ActivityFeed entries={feed} label="Live activity" />
+            )}
+          </QueryState>
+        </section>
+      </div>
+    </>
+  );
+}
