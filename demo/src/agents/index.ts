@@ -12,4 +12,5 @@ export function findAgent(name: string): DemoAgent | undefined {
 }
 
 export { customerSupport, fraudDetection, loanProcessor, marketingOutreach };
+export { killSwitchScene, type KillSwitchScene } from './killSwitchScene.js';
 export { COMMON_PROMPT, type DemoAgent, type DemoPolicy, type ScriptedStep, type ExpectedVerdict } from './types.js';

@@ -12,15 +12,15 @@ export interface BankConnection {
 /**
  * Where the bank data lives. The tools run here, in the demo's process, but the data is the
  * server's (its demo procedure seeds it): with MONGO_URI both talk to the same MongoDB; with the
- * embedded store, the server writes the store's address to `<AEGIS_DATA_DIR>/mongo.uri` so that
- * other processes on this machine can connect.
+ * embedded store, the server writes the store's address to `<AEGIS_DATA_DIR>/store.json`
+ * (`{ "uri": … }`) so that other processes on this machine can connect.
  */
 export async function resolveBankUri(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (explicit) return explicit;
-  const file = join(env.AEGIS_DATA_DIR ?? '.aegis', 'mongo.uri');
+  const file = join(env.AEGIS_DATA_DIR ?? '.aegis', 'store.json');
   try {
-    const uri = (await readFile(file, 'utf8')).trim();
-    if (uri) return uri;
+    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+    if (parsed && typeof parsed === 'object' && 'uri' in parsed && typeof parsed.uri === 'string') return parsed.uri;
   } catch {
     // fall through to the explanation below
   }
