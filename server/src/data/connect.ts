@@ -17,7 +17,7 @@ export interface ConnectOptions {
   /** Use this MongoDB; otherwise start the embedded store. */
   mongoUri?: string;
   /** Where the embedded store keeps its files (`<dataDir>/store`), or ':memory:' for tests. */
-  dataDir: string | ':memory:';
+  dataDir: string;
   dbName: string;
   logger: Logger;
 }

@@ -12,7 +12,7 @@ export const unknownAgent = (name: string) => notFound(`Agent "${name}" is not r
 export function isDuplicateKey(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && depth < 4; depth++) {
-    if (typeof current === 'object' && 'code' in current && (current as { code: unknown }).code === 11000) return true;
+    if (typeof current === 'object' && 'code' in current && current.code === 11000) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;

@@ -1,0 +1,121 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import type { Logger } from 'pino';
+import { createAuthService, securityMiddleware, type AegisAuth } from './auth';
+import { connectDataStore, type DataStore } from './data/connect';
+import { dashboardRouter } from './http/dashboard';
+import { requestLog, type RequestWithId } from './http/requestLog';
+import { createRestRouter } from './rest';
+import { appRouter } from './routers/_app';
+import { createServices, type Services } from './services';
+import { createExpressContext } from './trpc/expressContext';
+
+export interface CreateAppOptions {
+  /** Where the admin key, store.json and (embedded) the store live. */
+  dataDir: string;
+  /** Use this MongoDB instead of the embedded store. */
+  mongoUri?: string;
+  /** Keep the embedded store in memory instead of `<dataDir>/store` (tests). */
+  inMemoryStore?: boolean;
+  dbName: string;
+  logger: Logger;
+  approvalTtlMs: number;
+  corsOrigins: string[];
+  /** Base URL printed in login links. */
+  publicUrl: string;
+  /** The built dashboard; default client/dist beside the server. */
+  clientDist?: string;
+}
+
+export interface AegisApp {
+  app: Express;
+  services: Services;
+  auth: AegisAuth;
+  store: DataStore;
+  /** Stops background work and closes the database (and the embedded store). Close the HTTP server first. */
+  close(): Promise<void>;
+}
+
+/** Locates client/dist both from source (server/src) and from the bundle (server/dist). */
+function defaultClientDist(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return path.resolve(here, '..', '..', 'client', 'dist');
+}
+
+/**
+ * Builds the whole server on one port: `/trpc` (batching, SSE subscriptions), `/api` (REST,
+ * OpenAPI, docs) and `/` (the dashboard). Used by index.ts and by the integration tests.
+ */
+export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
+  const { logger } = opts;
+  const store = await connectDataStore({
+    mongoUri: opts.mongoUri,
+    dataDir: opts.inMemoryStore ? ':memory:' : opts.dataDir,
+    dbName: opts.dbName,
+    logger,
+  });
+  try {
+    const handle = await createServices({ connection: store.connection, logger, approvalTtlMs: opts.approvalTtlMs });
+    const { services } = handle;
+    const auth = await createAuthService({
+      connection: store.connection,
+      dataDir: opts.dataDir,
+      publicUrl: opts.publicUrl,
+      logger,
+      services,
+    });
+
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(requestLog(logger));
+    app.use(...securityMiddleware({ corsOrigins: opts.corsOrigins }));
+    app.use(
+      '/trpc',
+      createExpressMiddleware({
+        router: appRouter,
+        createContext: createExpressContext({ services, auth }),
+        maxBatchSize: 50,
+        onError({ error, path: procedure, req }) {
+          // Expected failures (bad input, not found, conflicts) are answers, not server errors.
+          if (error.code !== 'INTERNAL_SERVER_ERROR') return;
+          const log = (req as RequestWithId).log ?? logger;
+          log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
+        },
+      }),
+    );
+    app.use('/api', createRestRouter({ services, auth, logger }));
+    app.use(dashboardRouter(opts.clientDist ?? defaultClientDist()));
+    app.use(function errorHandler(error: unknown, req: Request, res: Response, next: NextFunction) {
+      if (res.headersSent) return next(error);
+      const status = statusOf(error);
+      if (status >= 500) ((req as RequestWithId).log ?? logger).error({ err: error }, 'unhandled error');
+      res.status(status).json({ detail: status >= 500 ? 'Internal server error' : messageOf(error) });
+    });
+
+    return {
+      app,
+      services,
+      auth,
+      store,
+      async close() {
+        await handle.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** body-parser and friends put an HTTP status on their errors (e.g. 400 for malformed JSON). */
+function statusOf(error: unknown): number {
+  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : 'Bad request';
+}

@@ -1,0 +1,66 @@
+import { EnvError, loadEnv } from './env';
+import { createLogger } from './logger';
+import { startServer } from './server';
+import { warnIfExposed } from './auth';
+
+/**
+ * `npm start`: validated configuration, one process on HOST:PORT serving the dashboard, `/trpc`
+ * and `/api`, and a graceful shutdown on SIGINT/SIGTERM.
+ */
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = loadEnv();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(env.LOG_LEVEL);
+  const hostForUrl = env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
+  const publicUrl = env.AEGIS_PUBLIC_URL ?? `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${env.PORT}`;
+  warnIfExposed(env.HOST, logger, env.AEGIS_PUBLIC_URL);
+
+  const server = await startServer({
+    host: env.HOST,
+    port: env.PORT,
+    dataDir: env.AEGIS_DATA_DIR,
+    mongoUri: env.MONGO_URI,
+    dbName: env.AEGIS_DB_NAME,
+    logger,
+    approvalTtlMs: env.AEGIS_APPROVAL_TTL_MS,
+    corsOrigins: env.AEGIS_CORS_ORIGINS,
+    publicUrl,
+  });
+  await server.auth.bootstrap();
+  logger.info({ url: server.url, dataDir: env.AEGIS_DATA_DIR, embeddedStore: server.store.embedded }, 'Aegis is listening');
+
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    server.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Aegis failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, type AegisApp, type CreateAppOptions } from './app';
+
+const STOP_GRACE_MS = 5_000;
+
+export interface RunningServer extends AegisApp {
+  http: Server;
+  /** http://host:port */
+  url: string;
+  port: number;
+  /** Graceful: stop accepting, end open streams (SSE), then close the database and the store. */
+  stop(): Promise<void>;
+}
+
+/** createApp + listen. `port: 0` picks a free port (tests). */
+export async function startServer(opts: CreateAppOptions & { host: string; port: number }): Promise<RunningServer> {
+  const aegis = await createApp(opts);
+  const http = await new Promise<Server>((resolve, reject) => {
+    const server = aegis.app.listen(opts.port, opts.host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await aegis.close();
+    throw error;
+  });
+  // SSE streams stay open for hours; the socket timeouts must not cut them.
+  http.requestTimeout = 0;
+  http.keepAliveTimeout = 5_000;
+  // Count ordinary requests in flight so a stop lets them finish (SSE streams are not counted).
+  let inFlight = 0;
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.headers.accept?.includes('text/event-stream')) return;
+    inFlight++;
+    res.once('close', () => inFlight--);
+  });
+  const { port } = http.address() as AddressInfo;
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  let stopping: Promise<void> | null = null;
+  return {
+    ...aegis,
+    http,
+    port,
+    url: `http://${hostForUrl}:${port}`,
+    stop() {
+      stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeIdleConnections();
+        const deadline = Date.now() + STOP_GRACE_MS;
+        while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        // Open subscriptions never finish on their own: cutting their sockets aborts the streams.
+        http.closeAllConnections();
+        await closed;
+        await aegis.close();
+      })();
+      return stopping;
+    },
+  };
+}

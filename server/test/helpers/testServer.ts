@@ -1,0 +1,92 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Principal } from '@aegis/shared';
+import { createApp, type AegisApp } from '../../src/app';
+import { createLogger } from '../../src/logger';
+import { appRouter } from '../../src/routers/_app';
+import { startServer, type RunningServer } from '../../src/server';
+import { createContextInner } from '../../src/trpc/context';
+import { createCallerFactory } from '../../src/trpc/init';
+
+export const principals = {
+  admin: { keyId: 'key-admin', name: 'alice-admin', role: 'admin', agents: null },
+  reviewer: { keyId: 'key-reviewer', name: 'rita-reviewer', role: 'reviewer', agents: null },
+  viewer: { keyId: 'key-viewer', name: 'victor-viewer', role: 'viewer', agents: null },
+  agent: (...agents: string[]): Principal => ({ keyId: `key-${agents.join('-')}`, name: `agent-key:${agents.join(',')}`, role: 'agent', agents }),
+} satisfies Record<string, Principal | ((...a: string[]) => Principal)>;
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  /** The admin key the first start wrote to `<dataDir>/admin.key`. */
+  adminKey: string;
+  /** Stops the server; the data directory is removed unless `keepData`. */
+  close(opts?: { keepData?: boolean }): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Reuse a data directory (restart tests); a fresh temp dir otherwise. */
+  dataDir?: string;
+  /** Keep the embedded store in memory (faster; nothing survives a restart). */
+  inMemoryStore?: boolean;
+  approvalTtlMs?: number;
+  corsOrigins?: string[];
+  logLevel?: string;
+}
+
+/** The real app on 127.0.0.1:0 with the embedded store in a temp directory. */
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'aegis-test-')));
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    inMemoryStore: opts.inMemoryStore ?? false,
+    dbName: 'aegis',
+    logger: createLogger(opts.logLevel ?? 'silent'),
+    approvalTtlMs: opts.approvalTtlMs ?? 3600_000,
+    corsOrigins: opts.corsOrigins ?? [],
+    publicUrl: 'http://127.0.0.1',
+  });
+  await server.auth.bootstrap();
+  const adminKey = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
+  const close = async ({ keepData = false }: { keepData?: boolean } = {}) => {
+    await server.stop();
+    if (!keepData && !opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  return { ...server, dataDir, adminKey, close, [Symbol.asyncDispose]: () => close() };
+}
+
+const createCaller = createCallerFactory(appRouter);
+export type Caller = ReturnType<typeof createCaller>;
+
+export interface TestContext extends AegisApp {
+  /** A tRPC caller acting as `principal` (null: anonymous). */
+  as(principal: Principal | null): Caller;
+  dispose(): Promise<void>;
+}
+
+/** Services and auth on an in-memory embedded store, for createCaller router tests (no HTTP). */
+export async function createTestContext(opts: { approvalTtlMs?: number } = {}): Promise<TestContext> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-router-'));
+  const aegis = await createApp({
+    dataDir,
+    inMemoryStore: true,
+    dbName: 'aegis',
+    logger: createLogger('silent'),
+    approvalTtlMs: opts.approvalTtlMs ?? 3600_000,
+    corsOrigins: [],
+    publicUrl: 'http://127.0.0.1',
+  });
+  let n = 0;
+  return {
+    ...aegis,
+    as: (principal) =>
+      createCaller(createContextInner({ principal, services: aegis.services, auth: aegis.auth, requestId: `test-${++n}` })),
+    async dispose() {
+      await aegis.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
