@@ -1,0 +1,84 @@
+import type { StructuredToolInterface } from '@langchain/core/tools';
+import type { Aegis, Guarded, MonitorOptions } from './client';
+import { runInScope } from './context';
+import { wrapTools, type WrapToolsOptions } from './langchain/wrapTools';
+import type { CallOptions, FailMode, RegisterAgentRequest, RegisteredAgent } from './types';
+
+/** Options of `aegis.agent(name, options)`: the registration fields of the contract, plus a fail mode. */
+export interface AgentOptions extends Omit<RegisterAgentRequest, 'name'> {
+  /**
+   * What this agent's calls do when Aegis is unreachable. Only an explicit `'open'` runs tools
+   * unguarded. @defaultValue the client's failMode ('closed')
+   */
+  failMode?: FailMode;
+}
+
+/**
+ * One registered agent: run code as it, guard its functions, wrap its LangChain tools.
+ * Obtained from `aegis.agent(name, options)`.
+ */
+export class AgentHandle {
+  private registration: Promise<RegisteredAgent> | null = null;
+
+  constructor(
+    /** The client this agent belongs to. */
+    readonly aegis: Aegis,
+    readonly name: string,
+    readonly options: AgentOptions,
+  ) {}
+
+  /** The fail mode of this agent's calls. */
+  get failMode(): FailMode {
+    return this.options.failMode ?? this.aegis.failMode;
+  }
+
+  /** Registers the agent and its policy (idempotent); retried on the next call if it failed. */
+  register(): Promise<RegisteredAgent> {
+    if (!this.registration) {
+      const { failMode: _failMode, ...fields } = this.options;
+      this.registration = this.aegis.api.sdk.registerAgent.mutate({ framework: 'typescript', ...fields, name: this.name });
+      this.registration.catch(() => {
+        this.registration = null;
+      });
+    }
+    return this.registration;
+  }
+
+  /**
+   * Runs `fn` as this agent: guarded calls inside it (e.g. shared tools made with `monitor`) use
+   * this agent's policy.
+   *
+   * @example
+   * ```ts
+   * await support.run(async () => { await lookupBalance({ customerId: 1 }); });
+   * ```
+   */
+  run<T>(fn: () => T): T {
+    return runInScope({ agent: this.name, client: this.aegis }, fn);
+  }
+
+  /**
+   * Wraps a function so every call is decided for this agent.
+   *
+   * @example
+   * ```ts
+   * const refund = support.guard(async (o: { orderId: string }) => pay(o), { action: 'issue_refund' });
+   * ```
+   */
+  guard<A extends unknown[], R>(fn: (...args: A) => R, options: Omit<MonitorOptions<A>, 'agent'> = {}): Guarded<A, R> {
+    return this.aegis.monitor(fn, { ...options, agent: this.name });
+  }
+
+  /** Decides one call for this agent and runs `run` if allowed. */
+  call<T>(action: string, args: Record<string, unknown>, run: () => T, options?: CallOptions): Promise<Awaited<T>> {
+    return this.aegis.call(this.name, action, args, run, options);
+  }
+
+  /**
+   * Copies of LangChain tools guarded for this agent. A refusal comes back to the model as a
+   * readable tool message (with the reason) instead of an exception that ends the graph.
+   */
+  wrapTools<T extends StructuredToolInterface>(tools: readonly T[], options?: WrapToolsOptions): StructuredToolInterface[] {
+    return wrapTools(this.aegis, tools, { ...options, agent: this.name });
+  }
+}

@@ -1,0 +1,50 @@
+import type { ChangeFeed } from './changeFeed';
+import type { AegisApi } from './transport';
+import type { ApprovalStatus } from './types';
+
+/** How a wait for a human decision ended. */
+export type ApprovalOutcome = Exclude<ApprovalStatus, 'PENDING'> | 'TIMEOUT';
+
+/**
+ * Waits for a reviewer's decision on one approval, pushed over SSE (no polling). After the stream
+ * (re)connects it asks the server once, in case the decision came before we were listening.
+ * Resolves TIMEOUT after `timeoutMs`; the caller then expires the approval on the server.
+ */
+export function waitForApproval(
+  api: AegisApi,
+  feed: ChangeFeed,
+  approvalId: number,
+  timeoutMs: number,
+): Promise<ApprovalOutcome> {
+  return new Promise<ApprovalOutcome>((resolve) => {
+    let done = false;
+    const cleanups: Array<() => void> = [];
+    const finish = (outcome: ApprovalOutcome) => {
+      if (done) return;
+      done = true;
+      for (const cleanup of cleanups) cleanup();
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => finish('TIMEOUT'), timeoutMs);
+    cleanups.push(() => clearTimeout(timer));
+    cleanups.push(
+      feed.on((event) => {
+        if (event.type === 'approval.decided' && event.approval.id === approvalId && event.approval.status !== 'PENDING') {
+          finish(event.approval.status);
+        }
+      }),
+    );
+    const checkOnce = () => {
+      api.sdk.approvalStatus
+        .query({ id: approvalId })
+        .then((approval) => {
+          if (approval.status !== 'PENDING') finish(approval.status);
+        })
+        // A failed check is harmless: the pushed event or the timeout still ends the wait.
+        .catch(() => undefined);
+    };
+    cleanups.push(feed.onStarted(checkOnce));
+    cleanups.push(feed.acquire());
+    if (feed.connected) checkOnce();
+  });
+}

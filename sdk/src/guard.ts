@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { waitForApproval } from './approvalWait';
+import type { ChangeFeed } from './changeFeed';
+import type { CompletionReporter } from './completions';
+import {
+  AegisApprovalDeniedError,
+  AegisApprovalPendingError,
+  AegisApprovalTimeoutError,
+  AegisBlockedError,
+  AegisError,
+  AegisKilledError,
+  type AegisErrorDetails,
+} from './errors';
+import { isUnreachable, toAegisError } from './serverErrors';
+import type { AegisApi } from './transport';
+import type { AegisDecision, CallOptions, DecisionEvent, DecisionHook, FailMode } from './types';
+
+/** Five minutes: long enough for a human, short enough that nothing hangs forever. */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60_000;
+// An approved call is decided again so the server consumes the approval; if policy changed in
+// between, that can lead to a fresh review. Bound the rounds so nothing loops forever.
+const MAX_REVIEW_ROUNDS = 3;
+
+/** A decision local mode made in-process (no server round trip, so no audit id yet). */
+export interface LocalVerdict {
+  verdict: 'ALLOWED' | 'BLOCKED' | 'KILLED';
+  reason: string;
+  policyVersion: number;
+}
+
+/** The in-process decider of local mode. */
+export interface LocalDecider {
+  /** A verdict, or null when the server must decide (REVIEW). Throws AegisUnavailableError when stale. */
+  decide(agent: string, action: string, args: Record<string, unknown>, callId: string): Promise<LocalVerdict | null>;
+  /** Resolves once the record for `callId` reached the server (outcomes are reported after it). */
+  shipped(callId: string): Promise<void> | undefined;
+}
+
+/** What the guard needs from its client. */
+export interface GuardRuntime {
+  api: AegisApi;
+  feed: ChangeFeed;
+  completions: CompletionReporter;
+  onDecision: DecisionHook | undefined;
+  onBackgroundError: (error: unknown) => void;
+  defaultTimeoutMs: number;
+  /** Registers the agent (and, in local mode, loads its snapshot) before its first call. */
+  prepare(agent: string): Promise<void>;
+  failModeFor(agent: string): FailMode;
+  local: LocalDecider | undefined;
+}
+
+/** One guarded call: who, what, with which arguments, and the body to run if allowed. */
+export interface GuardedCall<T> {
+  agent: string;
+  action: string;
+  args: Record<string, unknown>;
+  run: () => T | Promise<T>;
+  options?: CallOptions;
+}
+
+type Decided = Pick<AegisDecision, 'verdict' | 'reason' | 'approvalId'> & {
+  auditId: number | null;
+  source: 'server' | 'local';
+};
+
+/** A fresh id per call, tying its decision to its outcome. */
+export function newCallId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * The decision path of one call: decide (server or local), then run and report (ALLOWED), throw
+ * (BLOCKED, KILLED, unreachable), or wait for a human (REVIEW) and decide again once approved —
+ * the server consumes the approval, bound to this agent, action and these exact arguments.
+ */
+export async function guardCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Promise<T> {
+  const { agent, action, args } = call;
+  for (let round = 0; round < MAX_REVIEW_ROUNDS; round++) {
+    const callId = newCallId();
+    const details: AegisErrorDetails = { agent, action, callId };
+    const event = (d: Pick<DecisionEvent, 'verdict' | 'reason' | 'source'> & Partial<DecisionEvent>): DecisionEvent => ({
+      agent, action, args, callId, approvalId: null, auditId: null, ...d,
+    });
+
+    let decided: Decided;
+    try {
+      await rt.prepare(agent);
+      decided = await decideOnce(rt, call, callId);
+    } catch (error) {
+      const failure = toAegisError(error, details);
+      if (!isUnreachable(error)) throw failure;
+      if (rt.failModeFor(agent) === 'open') {
+        await notify(rt, event({ verdict: 'UNAVAILABLE', reason: `fail-open: ${failure.message}`, source: 'fail-open' }));
+        return await call.run();
+      }
+      throw await refuse(rt, event({ verdict: 'UNAVAILABLE', reason: failure.message, source: 'server' }), failure);
+    }
+
+    const ev = event({ ...decided });
+    const why = { ...details, reason: decided.reason, approvalId: decided.approvalId };
+    switch (decided.verdict) {
+      case 'ALLOWED':
+        await notify(rt, ev);
+        return runAndReport(rt, call, callId, decided.source);
+      case 'BLOCKED':
+        throw await refuse(rt, ev, new AegisBlockedError(`Aegis blocked "${action}" for agent "${agent}": ${decided.reason}`, why));
+      case 'KILLED':
+        throw await refuse(rt, ev, new AegisKilledError(`Aegis refused "${action}": agent "${agent}" is paused by its kill-switch`, why));
+      case 'REVIEW': {
+        const approvalId = decided.approvalId;
+        if (approvalId === null) throw new AegisError('INTERNAL', 'The server asked for review without an approval id', why);
+        if (call.options?.wait === false) {
+          throw await refuse(rt, ev, new AegisApprovalPendingError(
+            `"${action}" for agent "${agent}" awaits human approval #${approvalId}; retry the same call once it is approved`,
+            approvalId, why));
+        }
+        await notify(rt, ev);
+        const outcome = await waitForApproval(rt.api, rt.feed, approvalId, call.options?.timeoutMs ?? rt.defaultTimeoutMs);
+        if (outcome === 'APPROVED') continue;
+        if (outcome === 'DENIED') {
+          throw await refuse(rt, event({ verdict: 'DENIED', reason: `Approval #${approvalId} was denied`, approvalId, source: 'server' }),
+            new AegisApprovalDeniedError(`A reviewer denied "${action}" for agent "${agent}" (approval #${approvalId})`, why));
+        }
+        if (outcome === 'TIMEOUT') {
+          // Tell the server we stopped waiting: it expires the approval and logs TIMEOUT.
+          await rt.api.sdk.approvalTimeout.mutate({ id: approvalId }).catch((error: unknown) => rt.onBackgroundError(error));
+        }
+        throw await refuse(rt, event({ verdict: 'TIMEOUT', reason: `Approval #${approvalId} was not decided in time`, approvalId, source: 'server' }),
+          new AegisApprovalTimeoutError(`Nobody decided on "${action}" for agent "${agent}" in time (approval #${approvalId}); treated as denied`, why));
+      }
+    }
+  }
+  throw new AegisApprovalDeniedError(`"${action}" was approved but the server would not honour the approval (did the policy change?)`, { agent, action });
+}
+
+async function decideOnce<T>(rt: GuardRuntime, call: GuardedCall<T>, callId: string): Promise<Decided> {
+  if (rt.local) {
+    const local = await rt.local.decide(call.agent, call.action, call.args, callId);
+    if (local) return { ...local, approvalId: null, auditId: null, source: 'local' };
+  }
+  const decision = await rt.api.sdk.decide.mutate({ agent: call.agent, action: call.action, args: call.args, callId });
+  return { ...decision, source: 'server' };
+}
+
+async function runAndReport<T>(rt: GuardRuntime, call: GuardedCall<T>, callId: string, source: 'server' | 'local'): Promise<T> {
+  const after = source === 'local' ? rt.local?.shipped(callId) : undefined;
+  const started = performance.now();
+  try {
+    const result = await call.run();
+    rt.completions.report({ callId, outcome: 'ok', durationMs: performance.now() - started }, after);
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    rt.completions.report({ callId, outcome: 'error', durationMs: performance.now() - started, error: message.slice(0, 2000) }, after);
+    throw error;
+  }
+}
+
+/** Calls the hook; whatever error it returns or throws replaces the SDK's own refusal. */
+async function refuse(rt: GuardRuntime, event: DecisionEvent, fallback: AegisError): Promise<Error> {
+  if (!rt.onDecision) return fallback;
+  try {
+    return (await rt.onDecision(event)) ?? fallback;
+  } catch (substitute) {
+    return substitute instanceof Error ? substitute : fallback;
+  }
+}
+
+/** Calls the hook for a decision that is not a refusal; a failing hook must not break the call. */
+async function notify(rt: GuardRuntime, event: DecisionEvent): Promise<void> {
+  if (!rt.onDecision) return;
+  try {
+    await rt.onDecision(event);
+  } catch (error) {
+    rt.onBackgroundError(error);
+  }
+}

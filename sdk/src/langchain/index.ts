@@ -1,0 +1,4 @@
+/** LangChain JS integration: guarded tool copies and a `createAgent` middleware. */
+export { wrapTools, type WrapToolsOptions } from './wrapTools';
+export { aegisMiddleware, type AegisMiddlewareOptions } from './middleware';
+export { defaultRefusal, refusalMessage, type RefusalFormatter } from './refusal';

@@ -1,0 +1,64 @@
+import type { ToolMessage } from '@langchain/core/messages';
+import { DynamicStructuredTool, type StructuredTool, type StructuredToolInterface } from '@langchain/core/tools';
+import type { ToolRunnableConfig } from '@langchain/core/tools';
+import { isPlainObject } from '../args';
+import type { Aegis } from '../client';
+import { resolveAgent } from '../context';
+import { AegisError } from '../errors';
+import type { CallOptions } from '../types';
+import { defaultRefusal, refusalMessage, type RefusalFormatter } from './refusal';
+
+/** Options of `wrapTools` / `handle.wrapTools`. */
+export interface WrapToolsOptions extends CallOptions {
+  /** Agent to act as. @defaultValue the handle's agent, else the current `agentContext` */
+  agent?: string;
+  /** How a refusal reads to the model. @defaultValue {@link defaultRefusal} */
+  formatRefusal?: RefusalFormatter;
+}
+
+/**
+ * Guarded copies of LangChain tools (`tool()` or any structured tool). Same name, description and
+ * schema, so the model sees no difference; each call is decided first, and a refusal returns a
+ * tool message with the reason instead of throwing — the graph carries on.
+ *
+ * @example
+ * ```ts
+ * const tools = wrapTools(aegis, [lookupBalance, deleteRecords], { agent: 'support' });
+ * const agent = createReactAgent({ llm, tools });
+ * ```
+ */
+export function wrapTools<T extends StructuredToolInterface>(
+  aegis: Aegis,
+  tools: readonly T[],
+  options: WrapToolsOptions = {},
+): StructuredToolInterface[] {
+  const { agent: explicit, formatRefusal = defaultRefusal, ...callOptions } = options;
+  return tools.map((original) => {
+    const func = async (input: unknown, _runManager?: unknown, config?: ToolRunnableConfig): Promise<unknown> => {
+      const action = original.name;
+      const args = isPlainObject(input) ? input : { input };
+      try {
+        const agent = resolveAgent(explicit, action);
+        return await aegis.call(agent, action, args, () => original.invoke(input as never, config), callOptions);
+      } catch (error) {
+        if (!(error instanceof AegisError)) throw error;
+        const text = formatRefusal(error, action);
+        const toolCallId = config?.toolCall?.id;
+        return toolCallId ? (refusalMessage(text, action, toolCallId) satisfies ToolMessage) : text;
+      }
+    };
+    // Not every StructuredToolInterface declares these; carry them over when present.
+    const extra = original as Partial<Pick<StructuredTool, 'responseFormat' | 'metadata' | 'tags' | 'verboseParsingErrors'>>;
+    return new DynamicStructuredTool({
+      name: original.name,
+      description: original.description,
+      schema: original.schema,
+      func,
+      returnDirect: original.returnDirect,
+      responseFormat: extra.responseFormat,
+      metadata: extra.metadata,
+      tags: extra.tags,
+      verboseParsingErrors: extra.verboseParsingErrors,
+    }) as StructuredToolInterface;
+  });
+}

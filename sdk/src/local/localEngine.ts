@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import type { ChangeFeed } from '../changeFeed';
+import { AegisUnavailableError } from '../errors';
+import type { LocalDecider, LocalVerdict } from '../guard';
+import type { AegisApi } from '../transport';
+import { RecordShipper } from './shipper';
+import { SnapshotCache } from './snapshots';
+import { Spool } from './spool';
+
+export interface LocalEngineOptions {
+  /** Fail closed once the snapshot stream has been down this long. */
+  staleAfterMs: number;
+  spoolPath: string;
+  flushIntervalMs?: number;
+  maxBatch?: number;
+  onBackgroundError: (error: unknown) => void;
+}
+
+/**
+ * Local mode: decisions from a pushed snapshot, in-process, shipped in batches. REVIEW still goes
+ * to the server (a human has to see it), and so does anything once the snapshot is stale.
+ */
+export class LocalEngine implements LocalDecider {
+  readonly cache: SnapshotCache;
+  readonly shipper: RecordShipper;
+  private readonly cleanups: Array<() => void> = [];
+  private readonly started: Promise<void>;
+
+  constructor(
+    api: AegisApi,
+    private readonly feed: ChangeFeed,
+    private readonly options: LocalEngineOptions,
+  ) {
+    this.cache = new SnapshotCache(api, options.onBackgroundError);
+    this.shipper = new RecordShipper(api, new Spool(options.spoolPath), {
+      intervalMs: options.flushIntervalMs,
+      maxBatch: options.maxBatch,
+      onBackgroundError: options.onBackgroundError,
+    });
+    // Registered before any user listener, so the snapshot is updated by the time they hear of it.
+    this.cleanups.push(feed.on((event) => this.cache.apply(event)));
+    this.cleanups.push(
+      feed.onStarted(() => {
+        this.cache.refreshAll();
+        if (this.shipper.hasSpooled) void this.shipper.flush(true);
+      }),
+    );
+    this.cleanups.push(feed.acquire());
+    this.started = this.shipper.start().catch(options.onBackgroundError);
+  }
+
+  async decide(agent: string, action: string, args: Record<string, unknown>, callId: string): Promise<LocalVerdict | null> {
+    const downFor = this.feed.downForMs();
+    if (downFor > this.options.staleAfterMs) {
+      throw new AegisUnavailableError(
+        `Local policy snapshot is stale: the Aegis stream has been down for ${Math.round(downFor / 1000)} s`,
+        { agent, action, callId },
+      );
+    }
+    await this.started;
+    const entry = await this.cache.get(agent);
+    const { verdict, reason } = this.cache.decide(entry, action);
+    if (verdict === 'REVIEW') return null;
+    this.shipper.push({
+      entryKey: randomBytes(16).toString('base64url'),
+      agent,
+      action,
+      status: verdict,
+      details: reason,
+      callId,
+      args,
+      decidedAt: new Date().toISOString(),
+      policyVersion: entry.version,
+    });
+    return { verdict, reason, policyVersion: entry.version };
+  }
+
+  shipped(callId: string): Promise<void> {
+    return this.shipper.shipped(callId);
+  }
+
+  /** Ships what is queued now (tests and shutdown). */
+  flush(): Promise<void> {
+    return this.shipper.flush(true);
+  }
+
+  async close(): Promise<void> {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    await this.shipper.close();
+  }
+}

@@ -1,0 +1,49 @@
+import { TRPCClientError } from '@trpc/client';
+import { AegisError, AegisUnavailableError, type AegisErrorCode, type AegisErrorDetails } from './errors';
+
+/** tRPC codes that mean "the server answered and said no"; anything else counts as unreachable. */
+const answered: Record<string, AegisErrorCode> = {
+  BAD_REQUEST: 'BAD_REQUEST',
+  PARSE_ERROR: 'BAD_REQUEST',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  TOO_MANY_REQUESTS: 'RATE_LIMITED',
+  PRECONDITION_FAILED: 'BAD_REQUEST',
+  UNPROCESSABLE_CONTENT: 'BAD_REQUEST',
+};
+
+/** The tRPC error code the server sent, if it sent one at all. */
+export function serverCode(error: unknown): string | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  const data: unknown = error.data;
+  if (data && typeof data === 'object' && 'code' in data && typeof data.code === 'string') return data.code;
+  return undefined;
+}
+
+/**
+ * True when the failure means Aegis could not give an answer: connection refused, timeout, a
+ * proxy's 502, an internal error. Those are where fail-closed / fail-open applies.
+ */
+export function isUnreachable(error: unknown): boolean {
+  if (error instanceof AegisUnavailableError) return true;
+  if (error instanceof AegisError) return false;
+  const code = serverCode(error);
+  return code === undefined || !(code in answered);
+}
+
+/** Turns any transport failure into an AegisError with the server's message and the original as cause. */
+export function toAegisError(error: unknown, details: AegisErrorDetails = {}): AegisError {
+  if (error instanceof AegisError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (isUnreachable(error)) {
+    return new AegisUnavailableError(`Aegis is unreachable: ${message || 'no answer'}`, details, { cause: error });
+  }
+  const code = serverCode(error) ?? 'INTERNAL';
+  const mapped = answered[code] ?? 'INTERNAL';
+  if (mapped === 'NOT_FOUND' && details.agent && /agent/i.test(message)) {
+    return new AegisError('UNKNOWN_AGENT', message, details, { cause: error });
+  }
+  return new AegisError(mapped, message, details, { cause: error });
+}

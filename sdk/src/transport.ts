@@ -1,0 +1,48 @@
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
+import { EventSource } from 'eventsource';
+import type { AppRouter } from '@aegis/server';
+
+/** The typed tRPC client every part of the SDK (and the CLI) talks through. */
+export type AegisApi = TRPCClient<AppRouter>;
+
+export interface TransportOptions {
+  /** Server base URL, e.g. http://127.0.0.1:8000 (`/trpc` is appended unless already there). */
+  url: string;
+  apiKey: string | undefined;
+  /** Abort a request that takes longer than this; the call then counts as "server unreachable". */
+  requestTimeoutMs: number;
+}
+
+/** `/trpc` endpoint for a base URL. */
+export function trpcUrl(base: string): string {
+  return /\/trpc$/.test(base) ? base : `${base}/trpc`;
+}
+
+/**
+ * Queries and mutations go over batched HTTP; subscriptions over SSE. Node 20 has no global
+ * EventSource, so the `eventsource` package is passed in, with a fetch that adds the key.
+ */
+export function createTransport(opts: TransportOptions): AegisApi {
+  const url = trpcUrl(opts.url);
+  const auth: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
+  const timedFetch: typeof fetch = (input, init) => {
+    const timeout = AbortSignal.timeout(opts.requestTimeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return fetch(input, { ...init, signal });
+  };
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({
+          url,
+          EventSource,
+          eventSourceOptions: () => ({
+            fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...auth } }),
+          }),
+        }),
+        false: httpBatchLink({ url, headers: () => auth, fetch: timedFetch, maxURLLength: 4000 }),
+      }),
+    ],
+  });
+}

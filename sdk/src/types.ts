@@ -1,0 +1,72 @@
+import type { RouterInputs, RouterOutputs } from '@aegis/server';
+
+/**
+ * Every public type of the SDK is derived from the server's router (the contract), so a change
+ * there is a compile error here rather than a surprise at run time.
+ */
+
+/** The server's answer to `sdk.decide`. */
+export type AegisDecision = RouterOutputs['sdk']['decide'];
+/** ALLOWED | BLOCKED | REVIEW | KILLED. */
+export type Verdict = AegisDecision['verdict'];
+/** What `sdk.decide` takes. */
+export type DecideRequest = RouterInputs['sdk']['decide'];
+/** What `sdk.registerAgent` takes (name, owner, description, allows, blocks, review, …). */
+export type RegisterAgentRequest = RouterInputs['sdk']['registerAgent'];
+/** What `sdk.registerAgent` answers. */
+export type RegisteredAgent = RouterOutputs['sdk']['registerAgent'];
+/** An approval as the server stores it. */
+export type Approval = RouterOutputs['approvals']['byId'];
+export type ApprovalStatus = Approval['status'];
+/** One audit log entry. */
+export type AuditEntry = RouterOutputs['audit']['list']['entries'][number];
+/** An agent with its computed risk score and counts. */
+export type AgentSummary = RouterOutputs['agents']['list'][number];
+/** One decision made in-process by local mode, as shipped to `sdk.recordBatch`. */
+export type LocalRecord = RouterInputs['sdk']['recordBatch']['entries'][number];
+/** An agent's policy and kill-switch state, as `sdk.snapshot` returns it. */
+export type AgentSnapshot = RouterOutputs['sdk']['snapshot']['agents'][number];
+
+/** What to do when Aegis cannot be reached: refuse (`closed`, the default) or run unguarded (`open`). */
+export type FailMode = 'closed' | 'open';
+
+/** `strict`: one server round trip per call. `local`: decide in-process from a pushed snapshot. */
+export type AegisMode = 'strict' | 'local';
+
+/** What `onDecision` receives for every decision, including the outcome of a human review. */
+export interface DecisionEvent {
+  agent: string;
+  action: string;
+  args: Record<string, unknown>;
+  callId: string;
+  /** The firewall's verdict, or how a review ended, or UNAVAILABLE when Aegis could not be reached. */
+  verdict: Verdict | 'DENIED' | 'TIMEOUT' | 'UNAVAILABLE';
+  reason: string;
+  approvalId: AegisDecision['approvalId'];
+  /** The audit entry the server wrote; null for decisions local mode made in-process. */
+  auditId: AegisDecision['auditId'] | null;
+  /** Who decided: the server, this process (local mode), or nobody (fail-open). */
+  source: 'server' | 'local' | 'fail-open';
+}
+
+/**
+ * The `onDecision` hook (the seed's `set_monitor_hook`). For a refusal it may return (or throw) an
+ * error to be thrown instead of the SDK's own; for ALLOWED its return value is ignored.
+ */
+export type DecisionHook = (event: DecisionEvent) => Error | void | Promise<Error | void>;
+
+/** Per-call options of guarded functions. */
+export interface CallOptions {
+  /**
+   * Wait for a human decision when the verdict is REVIEW. With `false` the call throws
+   * `AegisApprovalPendingError` at once; retry it with the same arguments after approval.
+   * @defaultValue true
+   */
+  wait?: boolean;
+  /**
+   * How long to wait for a human decision; then the approval is expired, logged as TIMEOUT and
+   * the call throws `AegisApprovalTimeoutError`.
+   * @defaultValue 300_000 (5 minutes)
+   */
+  timeoutMs?: number;
+}
