@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import {
   actionName,
@@ -73,8 +74,12 @@ export const sdkRouter = router({
     .output(z.object({ status: agentStatus.nullable() }))
     .query(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.name);
-      const agents = await ctx.services.agents.list();
-      return { status: agents.find((a) => a.name === input.name)?.status ?? null };
+      // The seed answers null for an agent it has never seen, rather than 404.
+      const found = await ctx.services.agents.get(input.name).catch((error: unknown) => {
+        if (error instanceof TRPCError && error.code === 'NOT_FOUND') return null;
+        throw error;
+      });
+      return { status: found?.status ?? null };
     }),
 
   /** Current policy and status of the caller's agents: the local-mode snapshot. */
