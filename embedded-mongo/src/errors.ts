@@ -49,6 +49,7 @@ export const ErrorCodes = {
   Location40324: [40324, 'Location40324'],
   Unauthorized: [13, 'Unauthorized'],
   DuplicateKey: [11000, 'DuplicateKey'],
+  UnknownField: [40415, 'Location40415'],
   BSONObjectTooLarge: [10334, 'BSONObjectTooLarge'],
   UnknownOperator: [2, 'BadValue'],
 } as const satisfies Record<string, readonly [number, string]>;

@@ -3,10 +3,10 @@ import { Aggregator } from 'mingo';
 import { mongoError } from '../errors.js';
 import { runQuery, type QuerySpec } from '../query/execute.js';
 import { mingoOptions } from '../query/matcher.js';
-import type { CommandContext, CommandHandler } from './context.js';
-import { optionalDoc, optionalNumber } from './context.js';
+import type { CommandHandler } from './context.js';
+import { optionalDoc, optionalNumber, queryExtras } from './context.js';
 import { cursorReply } from './find.js';
-import { prepareForInsert } from './insert.js';
+import { writeMerge, writeOut } from './aggregateOutput.js';
 
 /**
  * Leading $match / $sort / $skip / $limit stages become a planned query, so an indexed pipeline
@@ -21,17 +21,6 @@ function pushDown(pipeline: Document[]): { spec: QuerySpec; rest: Document[] } {
   return { spec, rest: pipeline.slice(i) };
 }
 
-function writeOut(ctx: CommandContext, target: unknown, docs: Document[]): void {
-  const spec = typeof target === 'string' ? { db: ctx.db, coll: target } : (target as { db?: string; coll?: string });
-  const db = spec.db ?? ctx.db;
-  if (!spec.coll) throw mongoError('FailedToParse', '$out requires a collection name');
-  ctx.store.transaction(() => {
-    ctx.store.dropCollection(db, spec.coll!);
-    const coll = ctx.store.createCollection(db, spec.coll!);
-    for (const d of docs) coll.insert(prepareForInsert(d));
-  });
-}
-
 export const aggregate: CommandHandler = (cmd, ctx) => {
   const target: unknown = cmd.aggregate;
   const pipeline = cmd.pipeline as unknown;
@@ -42,19 +31,24 @@ export const aggregate: CommandHandler = (cmd, ctx) => {
   const out = last && ('$out' in last || '$merge' in last) ? last : undefined;
   const body = out ? stages.slice(0, -1) : stages;
 
+  const extras = queryExtras(cmd);
   let input: Document[] = [];
   let rest = body;
   if (typeof target === 'string') {
     const pushed = pushDown(body);
     rest = pushed.rest;
-    input = runQuery(ctx.store.getCollection(ctx.db, target), pushed.spec).map((m) => m.doc);
+    input = runQuery(ctx.store.getCollection(ctx.db, target), { ...pushed.spec, ...extras }).map((m) => m.doc);
   } else if (target !== 1) {
     throw mongoError('TypeMismatch', "'aggregate' must be a collection name or 1");
+  } else if (rest[0] && '$listLocalSessions' in rest[0]) {
+    // This server keeps no session registry; the caller's own session is the one it knows.
+    input = cmd.lsid ? [{ _id: cmd.lsid as Document, lastUse: new Date() }] : [];
+    rest = rest.slice(1);
   }
   const options = {
     ...mingoOptions,
     collectionResolver: (name: string) => runQuery(ctx.store.getCollection(ctx.db, name), {}).map((m) => m.doc),
-    variables: optionalDoc(cmd, 'let'),
+    variables: extras.variables,
   };
   let results: Document[];
   try {
@@ -63,8 +57,8 @@ export const aggregate: CommandHandler = (cmd, ctx) => {
     throw mongoError('BadValue', err instanceof Error ? err.message : String(err));
   }
   if (out) {
-    if ('$merge' in out) throw mongoError('NotImplemented', '$merge is not supported by embedded-mongo');
-    writeOut(ctx, out.$out, results);
+    if ('$merge' in out) writeMerge(ctx, out.$merge, results);
+    else writeOut(ctx, out.$out, results);
     results = [];
   }
   const ns = `${ctx.db}.${typeof target === 'string' ? target : '$cmd.aggregate'}`;

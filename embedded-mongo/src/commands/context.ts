@@ -1,6 +1,7 @@
 import type { Document } from 'bson';
 import type { CursorRegistry } from '../cursors.js';
 import { mongoError } from '../errors.js';
+import { evaluateLet } from '../query/variables.js';
 import type { Store } from '../storage/store.js';
 
 /** What every command handler can reach: the storage, the cursors and who is asking. */
@@ -38,6 +39,12 @@ export function optionalNumber(cmd: Document, field: string): number | undefined
   const n = typeof v === 'object' ? Number((v as { valueOf(): unknown }).valueOf()) : Number(v);
   if (!Number.isFinite(n)) throw mongoError('TypeMismatch', `BSON field '${field}' is the wrong type, expected a number`);
   return n;
+}
+
+/** Collation and `let` variables of a command (a statement's own collation wins). */
+export function queryExtras(cmd: Document, statement?: Document): { collation?: Document; variables?: Document } {
+  const collation = optionalDoc(statement ?? {}, 'collation') ?? optionalDoc(cmd, 'collation');
+  return { collation, variables: evaluateLet(optionalDoc(cmd, 'let')) };
 }
 
 export function docArray(cmd: Document, field: string): Document[] {

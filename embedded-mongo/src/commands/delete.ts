@@ -1,9 +1,9 @@
 import type { Document } from 'bson';
 import { runQuery } from '../query/execute.js';
-import { collectionName, docArray, type CommandHandler } from './context.js';
+import { collectionName, docArray, queryExtras, type CommandHandler } from './context.js';
 import { toWriteError, withWriteErrors } from './writeErrors.js';
 
-interface DeleteStatement {
+interface DeleteStatement extends Document {
   q?: Document;
   limit?: number;
 }
@@ -19,7 +19,7 @@ export const remove: CommandHandler = (cmd, ctx) => {
     const coll = ctx.store.getCollection(ctx.db, name);
     for (const [index, st] of statements.entries()) {
       try {
-        const matches = runQuery(coll, { filter: st.q, limit: Number(st.limit ?? 0) === 1 ? 1 : 0 });
+        const matches = runQuery(coll, { filter: st.q, limit: Number(st.limit ?? 0) === 1 ? 1 : 0, ...queryExtras(cmd, st) });
         for (const { rid, doc } of matches) coll?.remove(rid, doc);
         n += matches.length;
       } catch (err) {

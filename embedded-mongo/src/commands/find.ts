@@ -1,9 +1,10 @@
 import { Long, type Document } from 'bson';
 import { encodeKey } from '../bson/keyEncoding.js';
 import { mongoError } from '../errors.js';
+import { caseInsensitive } from '../query/collation.js';
 import { project, runQuery } from '../query/execute.js';
 import { pathValues } from '../storage/indexKeys.js';
-import { collectionName, optionalDoc, optionalNumber, type CommandHandler } from './context.js';
+import { collectionName, optionalDoc, optionalNumber, queryExtras, type CommandHandler } from './context.js';
 
 export function cursorReply(id: Long, ns: string, batch: Document[], first: boolean): Document {
   return { cursor: first ? { firstBatch: batch, id, ns } : { nextBatch: batch, id, ns }, ok: 1 };
@@ -19,7 +20,7 @@ export const find: CommandHandler = (cmd, ctx) => {
   const batchSize = optionalNumber(cmd, 'batchSize');
   if (batchSize !== undefined && batchSize < 0) throw mongoError('BadValue', 'batchSize value must be non-negative');
   const coll = ctx.store.getCollection(ctx.db, name);
-  const matches = runQuery(coll, { filter, sort: optionalDoc(cmd, 'sort'), skip, limit: Math.abs(limitRaw) });
+  const matches = runQuery(coll, { filter, sort: optionalDoc(cmd, 'sort'), skip, limit: Math.abs(limitRaw), ...queryExtras(cmd) });
   const docs = project(matches.map((m) => m.doc), optionalDoc(cmd, 'projection'), filter);
   const singleBatch = cmd.singleBatch === true || limitRaw < 0;
   const first = ctx.cursors.open(`${ctx.db}.${name}`, docs, singleBatch ? undefined : batchSize, singleBatch);
@@ -48,7 +49,7 @@ export const count: CommandHandler = (cmd, ctx) => {
   const query = optionalDoc(cmd, 'query');
   const skip = optionalNumber(cmd, 'skip') ?? 0;
   const limit = Math.abs(optionalNumber(cmd, 'limit') ?? 0);
-  let n = !coll ? 0 : !query || Object.keys(query).length === 0 ? coll.count() : runQuery(coll, { filter: query }).length;
+  let n = !coll ? 0 : !query || Object.keys(query).length === 0 ? coll.count() : runQuery(coll, { filter: query, ...queryExtras(cmd) }).length;
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { n, ok: 1 };
@@ -59,12 +60,15 @@ export const distinct: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'distinct');
   const key: unknown = cmd.key;
   if (typeof key !== 'string') throw mongoError('TypeMismatch', "BSON field 'distinct.key' is missing or not a string");
-  const matches = runQuery(ctx.store.getCollection(ctx.db, name), { filter: optionalDoc(cmd, 'query') });
+  const extras = queryExtras(cmd);
+  const matches = runQuery(ctx.store.getCollection(ctx.db, name), { filter: optionalDoc(cmd, 'query'), ...extras });
+  const fold = caseInsensitive(extras.collation);
   const seen = new Map<string, unknown>();
   for (const { doc } of matches) {
     for (const v of pathValues(doc, key.split('.')).values) {
       if (v === undefined) continue;
-      seen.set(encodeKey([v], [1]).toString('hex'), v);
+      const key = encodeKey([fold && typeof v === 'string' ? v.toLowerCase() : v], [1]).toString('hex');
+      if (!seen.has(key)) seen.set(key, v);
     }
   }
   return { values: [...seen.values()], ok: 1 };

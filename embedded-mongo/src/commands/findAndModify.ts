@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import { mongoError } from '../errors.js';
 import { project, runQuery } from '../query/execute.js';
-import { collectionName, optionalDoc, type CommandHandler } from './context.js';
+import { collectionName, optionalDoc, queryExtras, type CommandHandler } from './context.js';
 import { runUpdate, type UpdateStatement } from './update.js';
 
 /** findAndModify: update or remove one document and return it (before or after), atomically. */
@@ -21,12 +21,12 @@ export const findAndModify: CommandHandler = (cmd, ctx) => {
   return ctx.store.transaction(() => {
     if (cmd.remove === true) {
       const coll = ctx.store.getCollection(ctx.db, name);
-      const [hit] = runQuery(coll, { filter: query, sort, limit: 1 });
+      const [hit] = runQuery(coll, { filter: query, sort, limit: 1, ...queryExtras(cmd) });
       if (hit) coll?.remove(hit.rid, hit.doc);
       return { lastErrorObject: { n: hit ? 1 : 0 }, value: shape(hit?.doc), ok: 1 };
     }
     const st: UpdateStatement = { q: query, u: update!, upsert: cmd.upsert === true, arrayFilters: cmd.arrayFilters as Document[] | undefined, sort };
-    const r = runUpdate(ctx, name, st);
+    const r = runUpdate(ctx, name, st, queryExtras(cmd));
     const lastErrorObject: Document = { n: r.matched + (r.upsertedId !== undefined ? 1 : 0), updatedExisting: r.matched > 0 };
     if (r.upsertedId !== undefined) lastErrorObject.upserted = r.upsertedId;
     const value = returnNew ? r.after : r.upsertedId !== undefined ? undefined : r.before;

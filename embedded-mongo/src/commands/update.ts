@@ -4,11 +4,12 @@ import { runQuery } from '../query/execute.js';
 import { CollectionStore } from '../storage/collection.js';
 import { applyUpdate, idFirst } from '../update/applyUpdate.js';
 import { upsertSeed } from '../update/upsertSeed.js';
-import { collectionName, docArray, type CommandContext, type CommandHandler } from './context.js';
+import { mongoError } from '../errors.js';
+import { collectionName, docArray, queryExtras, type CommandContext, type CommandHandler } from './context.js';
 import { prepareForInsert } from './insert.js';
 import { toWriteError, withWriteErrors } from './writeErrors.js';
 
-export interface UpdateStatement {
+export interface UpdateStatement extends Document {
   q?: Document;
   u: Document | Document[];
   upsert?: boolean;
@@ -27,12 +28,12 @@ export interface UpdateOutcome {
 }
 
 /** Applies one update statement; shared by `update` and `findAndModify`. */
-export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement): UpdateOutcome {
+export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement, extras: { collation?: Document; variables?: Document } = {}): UpdateOutcome {
   const coll = ctx.store.ensureCollection(ctx.db, name);
-  const matches = runQuery(coll, { filter: st.q, sort: st.sort, limit: st.multi ? 0 : 1 });
+  const matches = runQuery(coll, { filter: st.q, sort: st.sort, limit: st.multi ? 0 : 1, ...extras });
   const outcome: UpdateOutcome = { matched: matches.length, modified: 0 };
   for (const { rid, doc } of matches) {
-    const next = applyUpdate(doc, st.u, { arrayFilters: st.arrayFilters, query: st.q });
+    const next = applyUpdate(doc, st.u, { arrayFilters: st.arrayFilters, query: st.q, variables: extras.variables });
     outcome.before ??= doc;
     outcome.after ??= next;
     if (Buffer.compare(CollectionStore.encode(doc), CollectionStore.encode(next)) === 0) continue;
@@ -41,7 +42,7 @@ export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement
   }
   if (matches.length === 0 && st.upsert) {
     const seed = upsertSeed(st.q);
-    let doc = applyUpdate(seed, st.u, { arrayFilters: st.arrayFilters, query: st.q, inserting: true });
+    let doc = applyUpdate(seed, st.u, { arrayFilters: st.arrayFilters, query: st.q, inserting: true, variables: extras.variables });
     if (!('_id' in doc)) doc = idFirst({ _id: (seed._id as unknown) ?? new ObjectId(), ...doc });
     doc = prepareForInsert(doc);
     coll.insert(doc);
@@ -63,7 +64,9 @@ export const update: CommandHandler = (cmd, ctx) => {
   ctx.store.transaction(() => {
     for (const [index, st] of statements.entries()) {
       try {
-        const r = runUpdate(ctx, name, st);
+        // MongoDB 7.0 (the version this store reports) has no `sort` on update statements.
+        if ('sort' in st) throw mongoError('UnknownField', "BSON field 'update.updates.sort' is an unknown field.");
+        const r = runUpdate(ctx, name, st, queryExtras(cmd, st));
         n += r.matched;
         nModified += r.modified;
         if (r.upsertedId !== undefined) {

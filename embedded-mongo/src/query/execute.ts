@@ -1,6 +1,8 @@
 import type { Document } from 'bson';
 import { Query } from 'mingo';
+import type { Options } from 'mingo/types';
 import type { CollectionStore, StoredDoc } from '../storage/collection.js';
+import { collateFilter } from './collation.js';
 import { compileFilter, mingoOptions } from './matcher.js';
 import { chooseIndex } from './planner.js';
 import { parseSort, sortDocs } from './sort.js';
@@ -11,6 +13,15 @@ export interface QuerySpec {
   skip?: number;
   /** 0 or undefined means no limit. */
   limit?: number;
+  /** A collation document; string comparisons then follow it and indexes are not used. */
+  collation?: Document;
+  /** `let` variables, visible to `$expr` as `$$name`. */
+  variables?: Document;
+}
+
+/** mingo options for a query's collation and `let` variables. */
+export function queryOptions(spec: Pick<QuerySpec, 'collation' | 'variables'>): Partial<Options> {
+  return { ...mingoOptions, ...(spec.variables ? { variables: spec.variables } : {}) };
 }
 
 /**
@@ -20,11 +31,11 @@ export interface QuerySpec {
 export function runQuery(coll: CollectionStore | undefined, spec: QuerySpec): StoredDoc[] {
   if (!coll) return [];
   const filter = spec.filter ?? {};
-  const matches = compileFilter(filter);
+  const matches = compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
   const sort = parseSort(spec.sort);
   const skip = Math.max(0, spec.skip ?? 0);
   const limit = Math.abs(spec.limit ?? 0);
-  const plan = chooseIndex(coll, filter, sort);
+  const plan = spec.collation ? undefined : chooseIndex(coll, filter, sort);
   const source = plan ? coll.indexRange(plan.index, plan.lo, plan.hi, plan.reverse) : coll.scan();
   const streaming = sort.length === 0 || plan?.sortCovered === true;
   const out: StoredDoc[] = [];
@@ -41,7 +52,7 @@ export function runQuery(coll: CollectionStore | undefined, spec: QuerySpec): St
     } else out.push(item);
   }
   if (streaming) return out;
-  const sorted = sortDocs(out, sort);
+  const sorted = sortDocs(out, sort, spec.collation);
   return sorted.slice(skip, limit > 0 ? skip + limit : undefined);
 }
 

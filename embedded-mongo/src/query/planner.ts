@@ -97,7 +97,7 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec): { plan: Inde
     sortCovered = same || opposite;
     reverse = !same && opposite;
   }
-  const score = e * 10 + (range ? 5 : 0) + (sortCovered && sort.length > 0 ? 3 : 0) + (ix.spec.unique && e === names.length ? 1 : 0);
+  const score = e * 10 + (range ? 5 : 0) + (sortCovered && sort.length > 0 ? 3 : 0) + (ix.unique && e === names.length ? 1 : 0);
   if (score === 0) return undefined;
   return { plan: { index: ix, lo, hi, reverse, sortCovered }, score };
 }

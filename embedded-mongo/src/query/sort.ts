@@ -23,20 +23,31 @@ export function parseSort(sort: unknown): SortSpec {
  * The value a document sorts by on one field: for arrays MongoDB uses the smallest element when
  * ascending and the largest when descending.
  */
-function sortKey(doc: Document, path: string[], dir: 1 | -1): unknown {
+function sortKey(doc: Document, path: string[], dir: 1 | -1, compare: Compare): unknown {
   const { values } = pathValues(doc, path);
   let best: unknown = values[0];
-  for (const v of values.slice(1)) if (compareValues(v, best) * dir < 0) best = v;
+  for (const v of values.slice(1)) if (compare(v, best) * dir < 0) best = v;
   return best;
 }
 
+type Compare = (a: unknown, b: unknown) => number;
+
+/** String comparison under a collation (strength 1 ignores case and accents, 2 only case). */
+export function collatedCompare(collation: Document | undefined): Compare {
+  if (!collation || collation.locale === 'simple') return compareValues;
+  const sensitivity = collation.strength === 1 ? 'base' : collation.strength === 2 ? 'accent' : 'variant';
+  const collator = new Intl.Collator(String(collation.locale).replace('_', '-'), { sensitivity, numeric: collation.numericOrdering === true });
+  return (a, b) => (typeof a === 'string' && typeof b === 'string' ? collator.compare(a, b) : compareValues(a, b));
+}
+
 /** Sorts stably with MongoDB's cross-type order (mingo sorts Long/Decimal128 as strings). */
-export function sortDocs<T extends { doc: Document }>(items: T[], spec: SortSpec): T[] {
+export function sortDocs<T extends { doc: Document }>(items: T[], spec: SortSpec, collation?: Document): T[] {
   if (spec.length === 0) return items;
-  const keyed = items.map((item, i) => ({ item, i, keys: spec.map(([p, d]) => sortKey(item.doc, p, d)) }));
+  const compare = collatedCompare(collation);
+  const keyed = items.map((item, i) => ({ item, i, keys: spec.map(([p, d]) => sortKey(item.doc, p, d, compare)) }));
   keyed.sort((a, b) => {
     for (let k = 0; k < spec.length; k++) {
-      const r = compareValues(a.keys[k], b.keys[k]) * spec[k]![1];
+      const r = compare(a.keys[k], b.keys[k]) * spec[k]![1];
       if (r !== 0) return r;
     }
     return a.i - b.i;

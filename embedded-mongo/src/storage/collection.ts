@@ -33,13 +33,18 @@ export class IndexState {
     this.findOther = db.prepare(`SELECT rid FROM ${this.table} WHERE k = ? AND rid != ? LIMIT 1`);
   }
 
+  /** The _id index is unique without saying so in its spec, as in MongoDB. */
+  get unique(): boolean {
+    return this.spec.unique === true || this.spec.name === '_id_';
+  }
+
   keysOf(doc: Document): ReturnType<typeof documentKeys> {
     return documentKeys(this.keyer, this.spec, doc);
   }
 
   /** Raises MongoDB's duplicate key error (code 11000 with keyPattern/keyValue) if a key is taken. */
   checkUnique(ns: string, doc: Document, rid: number): void {
-    if (!this.spec.unique) return;
+    if (!this.unique) return;
     const { keys, values } = this.keysOf(doc);
     keys.forEach((key, i) => {
       if (this.findOther.get(key, rid) === undefined) return;

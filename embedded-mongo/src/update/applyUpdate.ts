@@ -16,6 +16,8 @@ export interface UpdateOptions {
   query?: Document;
   /** True when building an upserted document, so $setOnInsert applies. */
   inserting?: boolean;
+  /** `let` variables for pipeline updates and `$expr`. */
+  variables?: Document;
 }
 
 /** A deep copy that keeps BSON classes (ObjectId, Long, ...) intact, unlike structuredClone. */
@@ -69,8 +71,8 @@ function validateModifier(u: Document): void {
   }
 }
 
-function applyPipeline(doc: Document, pipeline: Document[]): Document {
-  const [out] = new Aggregator(pipeline, mingoOptions).run<Document>([doc]);
+function applyPipeline(doc: Document, pipeline: Document[], variables?: Document): Document {
+  const [out] = new Aggregator(pipeline, { ...mingoOptions, variables }).run<Document>([doc]);
   return out ?? {};
 }
 
@@ -81,7 +83,7 @@ function applyPipeline(doc: Document, pipeline: Document[]): Document {
 export function applyUpdate(doc: Document, u: Document | Document[], opts: UpdateOptions = {}): Document {
   let next: Document;
   if (Array.isArray(u)) {
-    next = applyPipeline(cloneDoc(doc), u);
+    next = applyPipeline(cloneDoc(doc), u, opts.variables);
     if ('_id' in doc && !('_id' in next)) next = { _id: doc._id as unknown, ...next };
   } else if (!isOperatorUpdate(u)) {
     checkReplacement(u);
@@ -93,7 +95,9 @@ export function applyUpdate(doc: Document, u: Document | Document[], opts: Updat
     const modifier: Document = opts.inserting && $setOnInsert ? { ...rest, $set: { ...(rest.$set as Document | undefined), ...$setOnInsert } } : rest;
     next = cloneDoc(doc);
     if (Object.keys(modifier).length > 0) {
-      mingoUpdate(next, modifier as Modifier<Document>, opts.arrayFilters, opts.query, { cloneMode: 'deep', queryOptions: mingoOptions });
+      // mingo re-checks `condition` before updating; only the positional `$` operator needs it.
+      const positional = Object.values(modifier).some((f) => Object.keys(f as Document).some((p) => /\.\$(\.|$)/.test(p)));
+      mingoUpdate(next, modifier as Modifier<Document>, opts.arrayFilters, positional ? opts.query : undefined, { cloneMode: 'deep', queryOptions: { ...mingoOptions, variables: opts.variables } });
     }
   }
   if ('_id' in doc && !valuesEqual(next._id, doc._id)) throw immutableId();
