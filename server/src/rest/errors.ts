@@ -45,6 +45,18 @@ export function seedStatusFor(error: TRPCError): number | undefined {
   return error.code === 'CONFLICT' ? 400 : undefined;
 }
 
+/** The seed-shaped body for a handler's error body; null when it is not JSON or already seed-shaped. */
+function rewrite(chunk: string, status: number): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(chunk);
+  } catch {
+    return null;
+  }
+  if (parsed !== null && typeof parsed === 'object' && typeof (parsed as { detail?: unknown }).detail === 'string') return null;
+  return JSON.stringify(toSeedError(parsed, status));
+}
+
 /**
  * Rewrites JSON error bodies written by the trpc-to-openapi handler into the seed's shape.
  * The handler offers no hook for the body, so its one `res.end` call is intercepted.
@@ -55,10 +67,10 @@ export function seedErrorBodies(): RequestHandler {
     res.end = function endWithSeedError(...args: unknown[]) {
       const [chunk] = args;
       if (res.statusCode >= 400 && typeof chunk === 'string' && !res.headersSent) {
-        try {
-          args[0] = JSON.stringify(toSeedError(JSON.parse(chunk), res.statusCode));
-        } catch {
-          // not JSON: leave it as it is
+        const rewritten = rewrite(chunk, res.statusCode);
+        if (rewritten !== null) {
+          args[0] = rewritten;
+          res.removeHeader('Content-Length');
         }
       }
       return end(...args);
@@ -75,7 +87,7 @@ export function seedErrorHandler() {
     const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
     const detail =
       e.type === 'entity.parse.failed'
-        ? 'body: not valid JSON'
+        ? 'body: not a valid JSON object'
         : status < 500 && typeof e.message === 'string'
           ? e.message
           : 'Internal server error';

@@ -40,17 +40,21 @@ export const sdkRestRouter = router({
     .output(okAnswer)
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.name);
-      const [existing, policy] = await Promise.all([
-        orNull(ctx.services.agents.get(input.name)),
-        orNull(ctx.services.policies.forAgent(input.name)),
-      ]);
+      const existing = await orNull(ctx.services.agents.get(input.name));
+      const profile = {
+        owner: input.owner ?? existing?.owner ?? '',
+        description: input.description ?? existing?.description ?? '',
+        framework: input.framework ?? existing?.framework ?? 'unknown',
+      };
+      if (existing && existing.owner === profile.owner && existing.description === profile.description && existing.framework === profile.framework) {
+        return ok; // the upsert would change nothing
+      }
+      // the seed registered rules one by one afterwards (/sdk/register-policy); keep the ones there are
+      const policy = existing ? await ctx.services.policies.forAgent(input.name) : null;
       await ctx.services.agents.register(
         {
           name: input.name,
-          owner: input.owner ?? existing?.owner ?? '',
-          description: input.description ?? existing?.description ?? '',
-          framework: input.framework ?? existing?.framework ?? 'unknown',
-          // the seed registered rules one by one afterwards; re-registering must not drop them
+          ...profile,
           allows: policy?.allowed ?? [],
           blocks: policy?.blocked ?? [],
           review: policy?.review ?? [],
