@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '@aegis/shared';
+import {
+  AegisApprovalDeniedError,
+  AegisApprovalPendingError,
+  AegisApprovalTimeoutError,
+  type Aegis,
+  type AegisApi,
+} from '../src/index';
+import { nextEvent, reviewerFor, sdkFor, startTestServer, uniqueAgent, type TestServer } from './helpers/server';
+
+let server: TestServer;
+let aegis: Aegis;
+let reviewer: AegisApi;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  aegis = sdkFor(server);
+  reviewer = reviewerFor(server);
+});
+afterAll(async () => {
+  await aegis?.close();
+  await server?.close();
+});
+
+/** The id of the next approval the server creates for `agent`, seen as a reviewer would see it. */
+function nextApprovalFor(agent: string): Promise<number> {
+  return nextEvent<ChangeEvent, number>(
+    (listener) => aegis.onChange(listener),
+    (e) => (e.type === 'approval.created' && e.approval.agent === agent ? e.approval.id : undefined),
+  );
+}
+
+describe('human review', () => {
+  it('waits for a reviewer who approves, then runs the call once', async () => {
+    const name = uniqueAgent('review-ok');
+    const handle = aegis.agent(name, { review: ['access_ssn'] });
+    let runs = 0;
+    const accessSsn = handle.guard((q: { customerId: number }) => `ssn of ${q.customerId} (${++runs})`, { action: 'access_ssn' });
+    const created = nextApprovalFor(name);
+    const call = accessSsn({ customerId: 3 });
+    const approvalId = await created;
+    await reviewer.approvals.decide.mutate({ id: approvalId, decision: 'APPROVED' });
+    await expect(call).resolves.toBe('ssn of 3 (1)');
+    const approval = await reviewer.approvals.byId.query({ id: approvalId });
+    expect(approval.consumedAt).not.toBeNull();
+  });
+
+  it('throws AegisApprovalDeniedError when the reviewer denies; the body never runs', async () => {
+    const name = uniqueAgent('review-deny');
+    const handle = aegis.agent(name, { review: ['export_customer_list'] });
+    let ran = false;
+    const exportList = handle.guard(() => (ran = true), { action: 'export_customer_list' });
+    const created = nextApprovalFor(name);
+    const call = exportList().catch((e: unknown) => e);
+    await reviewer.approvals.decide.mutate({ id: await created, decision: 'DENIED' });
+    expect(await call).toBeInstanceOf(AegisApprovalDeniedError);
+    expect(ran).toBe(false);
+  });
+
+  it('non-blocking: throws pending with the approval id; a retry after approval runs, once', async () => {
+    const name = uniqueAgent('review-nowait');
+    const handle = aegis.agent(name, { review: ['access_credit_card'] });
+    let runs = 0;
+    const card = handle.guard((q: { customerId: number }) => ++runs, { action: 'access_credit_card', wait: false });
+    const pending = await card({ customerId: 1 }).catch((e: unknown) => e);
+    expect(pending).toBeInstanceOf(AegisApprovalPendingError);
+    const approvalId = (pending as AegisApprovalPendingError).approvalId;
+    await reviewer.approvals.decide.mutate({ id: approvalId, decision: 'APPROVED' });
+    await expect(card({ customerId: 1 })).resolves.toBe(1);
+    // Single use: the same call again needs a new approval.
+    const again = await card({ customerId: 1 }).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(AegisApprovalPendingError);
+    expect((again as AegisApprovalPendingError).approvalId).not.toBe(approvalId);
+    expect(runs).toBe(1);
+  });
+
+  it('an approval for arguments A does not authorize arguments B', async () => {
+    const name = uniqueAgent('review-args');
+    const handle = aegis.agent(name, { review: ['transfer'] });
+    const transfer = handle.guard((t: { to: string; amount: number }) => `sent ${t.amount} to ${t.to}`, { action: 'transfer', wait: false });
+    const pendingA = (await transfer({ to: 'alice', amount: 10 }).catch((e: unknown) => e)) as AegisApprovalPendingError;
+    await reviewer.approvals.decide.mutate({ id: pendingA.approvalId, decision: 'APPROVED' });
+    const b = await transfer({ to: 'mallory', amount: 10_000 }).catch((e: unknown) => e);
+    expect(b).toBeInstanceOf(AegisApprovalPendingError);
+    // Key order does not matter: the canonical hash of A's arguments still matches.
+    await expect(transfer({ amount: 10, to: 'alice' })).resolves.toBe('sent 10 to alice');
+  });
+
+  it('times out as denied, logged TIMEOUT, and the approval expires', async () => {
+    const name = uniqueAgent('review-timeout');
+    const handle = aegis.agent(name, { review: ['connect_external'] });
+    let ran = false;
+    const connect = handle.guard(() => (ran = true), { action: 'connect_external', timeoutMs: 300 });
+    const error = await connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AegisApprovalTimeoutError);
+    expect(ran).toBe(false);
+    const approvalId = (error as AegisApprovalTimeoutError).details.approvalId!;
+    const approval = await reviewer.approvals.byId.query({ id: approvalId });
+    expect(approval.status).toBe('EXPIRED');
+    const { entries } = await reviewer.audit.list.query({ agent: name });
+    expect(entries.map((e) => e.status)).toContain('TIMEOUT');
+  });
+});

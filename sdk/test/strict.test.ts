@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AegisBlockedError, AegisKilledError, agentContext, type Aegis } from '../src/index';
+import { reviewerFor, sdkFor, startTestServer, uniqueAgent, type TestServer } from './helpers/server';
+
+let server: TestServer;
+let aegis: Aegis;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  aegis = sdkFor(server);
+});
+afterAll(async () => {
+  await aegis?.close();
+  await server?.close();
+});
+
+describe('strict mode against the real server', () => {
+  it('registers an agent with its policy, idempotently', async () => {
+    const name = uniqueAgent('reg');
+    const handle = aegis.agent(name, { owner: 'alice', description: 'test', allows: ['a'], blocks: ['b'], review: ['c'] });
+    const first = await handle.register();
+    expect(first.policy).toMatchObject({ allowed: ['a'], blocked: ['b'], review: ['c'] });
+    const again = await aegis.agent(name, { owner: 'alice', description: 'test', allows: ['a'], blocks: ['b'], review: ['c'] }).register();
+    expect(again.changed).toBe(false);
+    const api = reviewerFor(server);
+    const byName = await api.agents.byName.query({ name });
+    expect(byName.agent.owner).toBe('alice');
+  });
+
+  it('runs an allowed call and logs it with its outcome', async () => {
+    const name = uniqueAgent('allow');
+    const handle = aegis.agent(name, { allows: ['lookup_balance'] });
+    const lookup = handle.guard(async (q: { customerId: number }) => `balance of ${q.customerId}`, { action: 'lookup_balance' });
+    await expect(lookup({ customerId: 42 })).resolves.toBe('balance of 42');
+    await aegis.flush();
+    const { entries } = await reviewerFor(server).audit.list.query({ agent: name });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ status: 'ALLOWED', action: 'lookup_balance', outcome: 'ok' });
+  });
+
+  it('throws on a blocked call and never runs its body', async () => {
+    const name = uniqueAgent('block');
+    aegis.agent(name, { blocks: ['delete_records'] });
+    let ran = false;
+    const del = aegis.monitor(function delete_records(_table: string) {
+      ran = true;
+    });
+    const error = await agentContext(name, () => del('tmp')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AegisBlockedError);
+    expect((error as AegisBlockedError).details.reason).toMatch(/delete_records/);
+    expect(ran).toBe(false);
+    const { entries } = await reviewerFor(server).audit.list.query({ agent: name });
+    expect(entries.map((e) => e.status)).toEqual(['BLOCKED']);
+  });
+
+  it('kills then revives an agent', async () => {
+    const name = uniqueAgent('kill');
+    const handle = aegis.agent(name, { allows: ['ping'] });
+    const ping = handle.guard(() => 'pong', { action: 'ping' });
+    await expect(ping()).resolves.toBe('pong');
+    const api = reviewerFor(server);
+    await api.agents.setStatus.mutate({ name, status: 'PAUSED' });
+    await expect(ping()).rejects.toBeInstanceOf(AegisKilledError);
+    await api.agents.setStatus.mutate({ name, status: 'ACTIVE' });
+    await expect(ping()).resolves.toBe('pong');
+  });
+});
