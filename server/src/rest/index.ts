@@ -4,7 +4,9 @@ import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
 import type { Services } from '../services';
 import type { AuthService } from '../auth/types';
-import { createRestContext, withoutCookieCredentials } from './context';
+import type { RequestWithId } from '../http/requestLog';
+import { createExpressContext } from '../trpc/expressContext';
+import { withoutCookieCredentials } from './credentials';
 import { createDocsRouter } from './docs';
 import { seedErrorBodies, seedErrorHandler, seedStatusFor, type SeedError } from './errors';
 import { generateRestOpenApiDocument } from './openapi';
@@ -55,16 +57,19 @@ export function createRestRouter(deps: RestDeps): Router {
 
   const handler = createOpenApiNodeHttpHandler<typeof seedRestRouter, Request, Response>({
     router: seedRestRouter,
-    createContext: ({ req, res }) => createRestContext(deps, req, res),
+    // the same context as /trpc: the principal from the request's credentials
+    createContext: createExpressContext(deps),
     responseMeta: ({ errors }) => {
       const first = errors[0];
       const status = first ? seedStatusFor(first) : undefined;
       if (first?.code === 'UNAUTHORIZED') return { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="aegis"' } };
       return status === undefined ? {} : { status };
     },
-    onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger?.error({ err: error, path }, 'REST procedure failed');
-      else deps.logger?.debug({ code: error.code, path, message: error.message }, 'REST request refused');
+    onError: ({ error, path, req }) => {
+      // expected failures (bad input, not found, refused) are answers, not server errors
+      if (error.code !== 'INTERNAL_SERVER_ERROR') return;
+      const log = (req as RequestWithId).log ?? deps.logger;
+      log?.error({ err: error.cause ?? error, procedure: path }, 'REST procedure failed');
     },
   });
   rest.use(seedErrorBodies(), (req, res, next) => {
