@@ -91,7 +91,8 @@ export function match(expected: unknown, actual: unknown, path = '$', root = tru
   if (expected instanceof ObjectId) return actual instanceof ObjectId && expected.equals(actual) ? undefined : `${path}: ObjectId mismatch`;
   if (expected instanceof Date) return actual instanceof Date && expected.getTime() === actual.getTime() ? undefined : `${path}: date mismatch`;
   if (expected instanceof Binary || expected instanceof Timestamp || expected instanceof RegExp) {
-    return JSON.stringify(expected) === JSON.stringify(actual) && String(expected) === String(actual) ? undefined : `${path}: value mismatch`;
+    const same = expected instanceof RegExp ? actual instanceof RegExp && expected.source === actual.source && expected.flags === actual.flags : JSON.stringify(expected) === JSON.stringify(actual);
+    return same ? undefined : `${path}: value mismatch`;
   }
   return expected === actual ? undefined : `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
 }
