@@ -134,7 +134,7 @@ export class Aegis {
   monitor<A extends unknown[], R>(fn: (...args: A) => R, options: MonitorOptions<A> = {}): Guarded<A, R> {
     const action = actionNameOf(fn, options.action);
     const { agent: explicit, argsOf, ...callOptions } = options;
-    return async (...args: A) => {
+    return async (...args: A): Promise<Awaited<R>> => {
       const agent = resolveAgent(explicit, action);
       return this.call(agent, action, argsOf ? argsOf(...args) : argsObject(args), () => fn(...args), callOptions);
     };

@@ -62,7 +62,7 @@ describe('human review', () => {
     const name = uniqueAgent('review-nowait');
     const handle = aegis.agent(name, { review: ['access_credit_card'] });
     let runs = 0;
-    const card = handle.guard((q: { customerId: number }) => ++runs, { action: 'access_credit_card', wait: false });
+    const card = handle.guard((_q: { customerId: number }) => ++runs, { action: 'access_credit_card', wait: false });
     const pending = await card({ customerId: 1 }).catch((e: unknown) => e);
     expect(pending).toBeInstanceOf(AegisApprovalPendingError);
     const approvalId = (pending as AegisApprovalPendingError).approvalId;

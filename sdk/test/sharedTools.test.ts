@@ -57,7 +57,7 @@ describe('one shared tool, many agents', () => {
     const hooked = sdkFor(server, {
       onDecision: (e) => {
         events.push(e);
-        if (e.verdict === 'BLOCKED') return new PolicyViolation(`custom: ${e.action}`);
+        return e.verdict === 'BLOCKED' ? new PolicyViolation(`custom: ${e.action}`) : undefined;
       },
     });
     try {

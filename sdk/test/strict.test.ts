@@ -30,7 +30,7 @@ describe('strict mode against the real server', () => {
   it('runs an allowed call and logs it with its outcome', async () => {
     const name = uniqueAgent('allow');
     const handle = aegis.agent(name, { allows: ['lookup_balance'] });
-    const lookup = handle.guard(async (q: { customerId: number }) => `balance of ${q.customerId}`, { action: 'lookup_balance' });
+    const lookup = handle.guard((q: { customerId: number }) => `balance of ${q.customerId}`, { action: 'lookup_balance' });
     await expect(lookup({ customerId: 42 })).resolves.toBe('balance of 42');
     await aegis.flush();
     const { entries } = await reviewerFor(server).audit.list.query({ agent: name });
