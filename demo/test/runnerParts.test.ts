@@ -41,8 +41,9 @@ describe('Tally and the summary', () => {
   it('counts each call once, with how its review ended', () => {
     const tally = new Tally();
     tally.record({ agent: 'a', action: 'x', verdict: 'ALLOWED' });
-    tally.record({ agent: 'a', action: 'y', verdict: 'REVIEW' });
-    tally.settle('a', 'y', 'DENIED');
+    tally.record({ agent: 'a', action: 'y', verdict: 'REVIEW', approvalId: 7 });
+    expect(tally.settle(7, 'DENIED')).toBe(true);
+    expect(tally.settle(8, 'APPROVED')).toBe(false);
     tally.record({ agent: 'b', action: 'z', verdict: 'BLOCKED' });
     tally.record({ agent: 'b', action: 'z', verdict: 'KILLED' });
     expect(tally.countsFor('a')).toMatchObject({ allowed: 1, review: 1, denied: 1, total: 2 });

@@ -7,6 +7,8 @@ export interface CallRecord {
   agent: string;
   action: string;
   verdict: Verdict;
+  /** Set for REVIEW: the approval the call waits on. */
+  approvalId?: number | null;
   review?: ReviewResult;
 }
 
@@ -29,10 +31,12 @@ export class Tally {
     this.calls.push(call);
   }
 
-  /** Marks the latest still-open REVIEW of this agent and action as settled. */
-  settle(agent: string, action: string, review: ReviewResult): void {
-    const open = this.calls.findLast((c) => c.agent === agent && c.action === action && c.verdict === 'REVIEW' && !c.review);
-    if (open) open.review = review;
+  /** Records how the REVIEW waiting on this approval ended; false if no such call was seen. */
+  settle(approvalId: number, review: ReviewResult): boolean {
+    const open = this.calls.find((c) => c.verdict === 'REVIEW' && c.approvalId === approvalId);
+    if (!open) return false;
+    open.review = review;
+    return true;
   }
 
   countsFor(agent: string): AgentCounts {

@@ -1,0 +1,48 @@
+import { HumanMessage } from '@langchain/core/messages';
+import { createReactAgent } from '@langchain/langgraph/prebuilt';
+import type { Aegis } from '@aegis/sdk';
+import type { DemoAgent } from '../agents/index.js';
+import type { BankDb } from '../bank/index.js';
+import { createChatModel } from '../model.js';
+import { createBankTools, type BankToolOptions } from '../tools/index.js';
+import type { Progress } from './progress.js';
+
+export interface AgentRunContext {
+  aegis: Aegis;
+  bank: BankDb;
+  progress: Progress;
+  env: NodeJS.ProcessEnv;
+  toolOptions?: BankToolOptions;
+  /** How long a REVIEW call waits for its reviewer. @defaultValue the SDK's (5 minutes) */
+  approvalTimeoutMs?: number;
+}
+
+// Bounds a real model that keeps calling tools; the scripted ones finish far below it.
+const RECURSION_LIMIT = 40;
+
+/** Registers an agent with Aegis on its first call (the SDK does that); returns its handle. */
+export function registerAgent(aegis: Aegis, agent: DemoAgent) {
+  return aegis.agent(agent.name, {
+    owner: agent.owner,
+    description: agent.description,
+    framework: 'langgraph',
+    allows: agent.policy.allows,
+    blocks: agent.policy.blocks,
+  });
+}
+
+/**
+ * Runs one agent to completion: all 17 tools, guarded by Aegis under this agent's identity, in a
+ * LangGraph ReAct loop on Gemini or the scripted model. Returns the agent's final answer.
+ */
+export async function runAgent(agent: DemoAgent, ctx: AgentRunContext): Promise<string> {
+  const handle = registerAgent(ctx.aegis, agent);
+  await handle.register();
+  const tools = handle.wrapTools(createBankTools(ctx.bank, ctx.toolOptions), { timeoutMs: ctx.approvalTimeoutMs });
+  const choice = createChatModel(agent.scenario, ctx.env);
+  ctx.progress.agentStarted(agent.name, agent.displayName, choice.label, choice.kind === 'scripted' ? agent.scenario.length : undefined);
+
+  const graph = createReactAgent({ llm: choice.model, tools, prompt: agent.systemPrompt });
+  const result = await graph.invoke({ messages: [new HumanMessage(agent.task)] }, { recursionLimit: RECURSION_LIMIT });
+  return result.messages.at(-1)?.text ?? '';
+}

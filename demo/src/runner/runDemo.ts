@@ -1,0 +1,108 @@
+import { createAegis } from '@aegis/sdk';
+import { DEMO_AGENTS, killSwitchScene, type DemoAgent } from '../agents/index.js';
+import type { BankToolOptions } from '../tools/index.js';
+import type { DemoArgs } from './args.js';
+import { connectBank, resolveBankUri } from './bankConnection.js';
+import { DecisionDesk } from './decisions.js';
+import { formatSummary, palette } from './format.js';
+import { playKillSwitchScene } from './killSwitch.js';
+import { Progress } from './progress.js';
+import { runAgent, type AgentRunContext } from './runAgent.js';
+import { Tally } from './tally.js';
+
+export interface RunDemoOptions {
+  args: DemoArgs;
+  /** Where GOOGLE_API_KEY, GEMINI_MODEL and AEGIS_DATA_DIR are read. @defaultValue process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Output, one line per call. @defaultValue console.log */
+  write?: (line: string) => void;
+  /** @defaultValue false */
+  color?: boolean;
+  toolOptions?: BankToolOptions;
+  approvalTimeoutMs?: number;
+}
+
+export interface DemoResult {
+  tally: Tally;
+  /** Each agent's final answer; the kill-switch scene's under `kill_switch_scene`. */
+  answers: Map<string, string>;
+  failures: Map<string, unknown>;
+}
+
+/**
+ * The whole demo: reset and seed through the server, run the chosen agents side by side, play
+ * the kill-switch scene, print the summary. The CLI (`main.ts`) and the end-to-end test both
+ * call this.
+ */
+export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
+  const { args } = options;
+  const env = options.env ?? process.env;
+  const write = options.write ?? ((line: string) => console.log(line));
+  const c = palette(options.color ?? false);
+  const agents = args.agents.map((name) => DEMO_AGENTS.find((a) => a.name === name)).filter((a): a is DemoAgent => !!a);
+  const approvalsUrl = `${args.url}/approvals`;
+
+  const tally = new Tally();
+  const progress = new Progress(write, c, approvalsUrl, agents.map((a) => a.name));
+  const desk = new DecisionDesk(tally, progress, args.approve);
+  const aegis = createAegis({ url: args.url, apiKey: args.apiKey, onDecision: desk.hook, onError: (e) => progress.note(`aegis: ${String(e)}`) });
+  desk.attach(aegis);
+  const answers = new Map<string, string>();
+  const failures = new Map<string, unknown>();
+
+  const bankConnection = await connectBank(await resolveBankUri(args.mongoUri, env));
+  try {
+    progress.banner('Aegis banking demo');
+    const counts = await aegis.api.demo.seed.mutate();
+    progress.note(`Reset the governance data and seeded the bank: ${counts.customers} customers, ${counts.accounts} accounts, ${counts.transactions} transactions.`);
+    progress.note(`Dashboard: ${args.url}/   (watch the agents live)`);
+    progress.note(reviewNote(args.approve, approvalsUrl));
+
+    const ctx: AgentRunContext = { aegis, bank: bankConnection.bank, progress, env, toolOptions: options.toolOptions, approvalTimeoutMs: options.approvalTimeoutMs };
+    progress.banner(`Running ${agents.map((a) => a.displayName).join(', ')}`);
+    await Promise.all(
+      agents.map(async (agent) => {
+        try {
+          const answer = await runAgent(agent, ctx);
+          answers.set(agent.name, answer);
+          progress.agentFinished(agent.name, tally.countsFor(agent.name), answer);
+        } catch (error) {
+          failures.set(agent.name, error);
+          progress.agentFailed(agent.name, error);
+        }
+      }),
+    );
+
+    // The scene belongs to its agent: `--agent loan_processor` alone skips it.
+    const scene = args.killSwitch && args.agents.includes(killSwitchScene.agent.name) ? killSwitchScene : undefined;
+    if (scene) {
+      progress.banner(`Kill-switch scene: ${scene.agent.displayName}`);
+      try {
+        answers.set('kill_switch_scene', await playKillSwitchScene(scene, ctx, desk));
+      } catch (error) {
+        failures.set('kill_switch_scene', error);
+        progress.agentFailed(scene.agent.name, error);
+      }
+    }
+
+    progress.banner('Summary');
+    write(formatSummary(tally, agents, c));
+    write('');
+    write(c.dim(`Full audit trail: ${args.url}/activity`));
+    return { tally, answers, failures };
+  } finally {
+    await aegis.close();
+    await bankConnection.close();
+  }
+}
+
+function reviewNote(mode: DemoArgs['approve'], approvalsUrl: string): string {
+  switch (mode) {
+    case 'human':
+      return `REVIEW calls wait for you: approve or deny them at ${approvalsUrl} (or \`npm run aegis -- pending\`). Undecided calls time out as denied.`;
+    case 'all':
+      return 'REVIEW calls are approved automatically (--approve all).';
+    case 'none':
+      return 'REVIEW calls are denied automatically (--approve none).';
+  }
+}
