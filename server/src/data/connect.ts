@@ -33,7 +33,10 @@ export async function connectDataStore(opts: ConnectOptions): Promise<DataStore>
   if (!uri) {
     const dir = opts.dataDir === ':memory:' ? ':memory:' : path.join(opts.dataDir, 'store');
     const store = await startEmbeddedMongo({ dir, host: '127.0.0.1', port: 0 });
-    uri = store.uri;
+    // The embedded store answers the streaming (exhaust) hello without moreToCome, which makes
+    // the driver clear its pool under load; polling monitoring avoids that protocol. It goes in
+    // the URI so every client reading store.json (the demo) gets it too.
+    uri = `${store.uri}${store.uri.includes('?') ? '&' : '?'}serverMonitoringMode=poll`;
     stopEmbedded = () => store.close();
     if (opts.dataDir !== ':memory:') await writeStoreFile(opts.dataDir, uri);
     opts.logger.info({ dir }, 'embedded store started');

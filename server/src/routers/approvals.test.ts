@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '@aegis/shared';
+import { createTestContext, principals, type TestContext } from '../../test/helpers/testServer';
+
+let t: TestContext;
+const bot = principals.agent('ReviewBot');
+let n = 0;
+/** A fresh pending approval (distinct arguments each time). */
+async function openApproval(action = 'transfer') {
+  const d = await t.as(bot).sdk.decide({ agent: 'ReviewBot', action, args: { n: ++n, card: '4111 1111 1111 1111' } });
+  return d.approvalId!;
+}
+
+beforeAll(async () => {
+  t = await createTestContext();
+  await t.as(bot).sdk.registerAgent({ name: 'ReviewBot', allows: ['read'] });
+});
+afterAll(() => t.dispose());
+
+describe('approvals router', () => {
+  it('lists pending approvals with masked arguments, newest first', async () => {
+    const a = await openApproval();
+    const b = await openApproval();
+    const pending = await t.as(principals.viewer).approvals.pending();
+    expect(pending.map((p) => p.id).slice(0, 2)).toEqual([b, a]);
+    expect(pending[0]!.args.card).toBe('************1111');
+    const byId = await t.as(principals.viewer).approvals.byId({ id: a });
+    expect(byId).toMatchObject({ id: a, status: 'PENDING', agent: 'ReviewBot', decidedBy: null });
+  });
+
+  it('pages through the list with a cursor and filters by status', async () => {
+    for (let i = 0; i < 3; i++) await openApproval('paged');
+    const viewer = t.as(principals.viewer).approvals;
+    const first = await viewer.list({ limit: 2 });
+    expect(first.approvals).toHaveLength(2);
+    expect(first.nextCursor).toBe(first.approvals[1]!.id);
+    const second = await viewer.list({ limit: 2, cursor: first.nextCursor! });
+    expect(second.approvals[0]!.id).toBeLessThan(first.nextCursor!);
+    const approved = await viewer.list({ status: 'APPROVED', limit: 50 });
+    expect(approved.approvals.every((x) => x.status === 'APPROVED')).toBe(true);
+  });
+
+  it('reveal gives admins the raw arguments and leaves an audit note', async () => {
+    const id = await openApproval();
+    const { args } = await t.as(principals.admin).approvals.reveal({ id });
+    expect(args.card).toBe('4111 1111 1111 1111');
+    const log = await t.as(principals.viewer).audit.list({ agent: 'ReviewBot', action: 'aegis:reveal-args' });
+    expect(log.entries[0]!.details).toContain(principals.admin.name);
+    await expect(t.as(principals.reviewer).approvals.reveal({ id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('decides once, records who, writes an APPROVED entry; a second decision is a CONFLICT', async () => {
+    const id = await openApproval();
+    const decided = await t.as(principals.reviewer).approvals.decide({ id, decision: 'APPROVED' });
+    expect(decided).toMatchObject({ status: 'APPROVED', decidedBy: principals.reviewer.name });
+    expect(decided.decidedAt).not.toBeNull();
+    const log = await t.as(principals.viewer).audit.list({ agent: 'ReviewBot', status: ['APPROVED'] });
+    expect(log.entries.filter((e) => e.approvalId === id)).toHaveLength(1);
+    const err = await t.as(principals.admin).approvals.decide({ id, decision: 'DENIED' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CONFLICT' });
+    expect(String(err)).toContain('already approved');
+  });
+
+  it('50 concurrent decides on one approval: exactly one succeeds, the rest CONFLICT', async () => {
+    const id = await openApproval();
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        t.as(principals.reviewer).approvals.decide({ id, decision: i % 2 ? 'APPROVED' : 'DENIED' }),
+      ),
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    expect(ok).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
+    const log = await t.as(principals.viewer).audit.list({ agent: 'ReviewBot', status: ['APPROVED', 'DENIED'], limit: 500 });
+    expect(log.entries.filter((e) => e.approvalId === id)).toHaveLength(1);
+  });
+
+  it('remember turns a decision into a standing rule and bumps the policy version', async () => {
+    const before = await t.as(principals.viewer).policies.forAgent({ agent: 'ReviewBot' });
+    const id = await openApproval('send_report');
+    await t.as(principals.reviewer).approvals.decide({ id, decision: 'DENIED', remember: true });
+    const after = await t.as(principals.viewer).policies.forAgent({ agent: 'ReviewBot' });
+    expect(after.blocked).toContain('send_report');
+    expect(after.version).toBe(before.version + 1);
+    const d = await t.as(bot).sdk.decide({ agent: 'ReviewBot', action: 'send_report' });
+    expect(d.verdict).toBe('BLOCKED');
+  });
+
+  it('unknown id → NOT_FOUND; invalid decision → BAD_REQUEST naming the field', async () => {
+    await expect(t.as(principals.reviewer).approvals.decide({ id: 424242, decision: 'APPROVED' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(t.as(principals.viewer).approvals.byId({ id: 424242 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const err = await t
+      .as(principals.reviewer)
+      // @ts-expect-error invalid enum value on purpose
+      .approvals.decide({ id: 1, decision: 'MAYBE' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(String(err)).toContain('decision');
+  });
+
+  it('agents and viewers cannot decide', async () => {
+    const id = await openApproval();
+    await expect(t.as(bot).approvals.decide({ id, decision: 'APPROVED' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.as(principals.viewer).approvals.decide({ id, decision: 'APPROVED' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
+describe('expiry', () => {
+  it('an expired approval cannot be decided, with a clear CONFLICT', async () => {
+    const short = await createTestContext({ approvalTtlMs: 1 });
+    try {
+      const agent = principals.agent('Hasty');
+      await short.as(agent).sdk.registerAgent({ name: 'Hasty' });
+      const d = await short.as(agent).sdk.decide({ agent: 'Hasty', action: 'x' });
+      await new Promise((r) => setTimeout(r, 10));
+      const err = await short.as(principals.reviewer).approvals.decide({ id: d.approvalId!, decision: 'APPROVED' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CONFLICT' });
+      expect(String(err)).toContain('expired');
+      expect((await short.as(principals.viewer).approvals.byId({ id: d.approvalId! })).status).toBe('EXPIRED');
+      expect(await short.as(principals.viewer).approvals.pending()).toEqual([]);
+    } finally {
+      await short.dispose();
+    }
+  });
+});
+
+describe('changes.onChange', () => {
+  it('streams approval events, and resumes after the last seen event id', async () => {
+    const ac = new AbortController();
+    const stream = await t.as(principals.viewer).changes.onChange(undefined, { signal: ac.signal });
+    // The generator subscribes when first pulled: pull, then make the event.
+    const pulled = stream[Symbol.asyncIterator]().next();
+    await new Promise((r) => setTimeout(r, 20));
+    const id = await openApproval('streamed');
+    const first = await pulled;
+    // Via createCaller a tracked event is the envelope [id, data, symbol].
+    const [createdId, createdEvent] = first.value as [string, ChangeEvent];
+    expect(createdEvent).toMatchObject({ type: 'approval.created', approval: { id } });
+    ac.abort();
+
+    // Missed while disconnected: the decision.
+    await t.as(principals.reviewer).approvals.decide({ id, decision: 'APPROVED' });
+    const ac2 = new AbortController();
+    const resumed = await t.as(principals.viewer).changes.onChange({ lastEventId: createdId }, { signal: ac2.signal });
+    const next = await resumed[Symbol.asyncIterator]().next();
+    expect((next.value as [string, ChangeEvent])[1]).toMatchObject({ type: 'approval.decided', approval: { id, status: 'APPROVED' } });
+    ac2.abort();
+  });
+
+  it('agent keys only see their own agents’ events', async () => {
+    await t.as(principals.agent('Elsewhere')).sdk.registerAgent({ name: 'Elsewhere' });
+    const ac = new AbortController();
+    const stream = await t.as(bot).changes.onChange(undefined, { signal: ac.signal });
+    const pulled = stream[Symbol.asyncIterator]().next();
+    await new Promise((r) => setTimeout(r, 20));
+    await t.as(principals.agent('Elsewhere')).sdk.decide({ agent: 'Elsewhere', action: 'x' });
+    const mine = await openApproval('mine');
+    const [, got] = (await pulled).value as [string, ChangeEvent];
+    expect(got).toMatchObject({ type: 'approval.created', approval: { id: mine, agent: 'ReviewBot' } });
+    ac.abort();
+  });
+});
