@@ -1,0 +1,125 @@
+/**
+ * Done-means 4: edit, delete and reorder audit entries directly in the database; `audit.verify`
+ * names the first bad entry, and passes on an untouched log.
+ */
+import type { Collection, Document } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashAuditEntry, type HashedAuditFields } from '../../src/data/auditChain';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { createKey, trpc, type Credential } from './harness';
+
+let server: TestServer;
+let admin: Credential;
+let log: Collection<Document>;
+
+interface Verify {
+  ok: boolean;
+  checked: number;
+  firstBad: { id: number; reason: string } | null;
+}
+
+async function verify(cred: Credential = admin): Promise<Verify> {
+  const res = await trpc(server.url, 'audit.verify', 'query', undefined, cred);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return (res.body as { result: { data: Verify } }).result.data;
+}
+
+async function entry(id: number): Promise<Document> {
+  const doc = await log.findOne({ id });
+  if (!doc) throw new Error(`no entry ${id}`);
+  return doc;
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ inMemoryStore: true });
+  admin = { kind: 'bearer', key: server.adminKey };
+  log = server.store.connection.collection('audit_log');
+  await trpc(server.url, 'sdk.registerAgent', 'mutation', { name: 'teller', allows: ['read'], blocks: ['wire'] }, admin);
+  const agent: Credential = { kind: 'bearer', key: (await createKey(server, 'teller-bot', 'agent', ['teller'])).key };
+  for (let i = 0; i < 8; i++) {
+    const res = await trpc(server.url, 'sdk.decide', 'mutation', { agent: 'teller', action: i % 3 ? 'read' : 'wire', args: { i } }, agent);
+    expect(res.status).toBe(200);
+  }
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('tamper-evident audit log', () => {
+  it('passes on an untouched log', async () => {
+    const total = await log.countDocuments();
+    expect(total).toBeGreaterThanOrEqual(8);
+    expect(await verify()).toEqual({ ok: true, checked: total, firstBad: null });
+  });
+
+  it('is only for admins', async () => {
+    const viewer = (await createKey(server, 'viewer', 'viewer')).key;
+    const res = await trpc(server.url, 'audit.verify', 'query', undefined, { kind: 'bearer', key: viewer });
+    expect(res.status).toBe(403);
+  });
+
+  it('names an edited entry', async () => {
+    const original = await entry(4);
+    await log.updateOne({ id: 4 }, { $set: { status: 'ALLOWED', details: 'nothing to see here' } });
+    const result = await verify();
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.id).toBe(4);
+    expect(result.firstBad?.reason).toMatch(/modified/);
+    expect(result.checked).toBe(3);
+    await log.updateOne({ id: 4 }, { $set: { status: original.status as string, details: original.details as string } });
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('names the entry after a deleted one', async () => {
+    const original = await entry(5);
+    await log.deleteOne({ id: 5 });
+    const result = await verify();
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.id).toBe(6);
+    expect(result.firstBad?.reason).toMatch(/entry 5 is missing/);
+    await log.insertOne(original);
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('notices when the first entries are deleted', async () => {
+    const first = await entry(1);
+    await log.deleteOne({ id: 1 });
+    const result = await verify();
+    expect(result.firstBad?.id).toBe(2);
+    await log.insertOne(first);
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('names the first of two swapped entries', async () => {
+    await log.updateOne({ id: 2 }, { $set: { id: -3 } });
+    await log.updateOne({ id: 3 }, { $set: { id: 2 } });
+    await log.updateOne({ id: -3 }, { $set: { id: 3 } });
+    const result = await verify();
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.id).toBe(2);
+    // swap back
+    await log.updateOne({ id: 2 }, { $set: { id: -3 } });
+    await log.updateOne({ id: 3 }, { $set: { id: 2 } });
+    await log.updateOne({ id: -3 }, { $set: { id: 3 } });
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('catches reordering even when each moved entry gets a fresh hash of its own', async () => {
+    const [a, b] = [await entry(6), await entry(7)];
+    // Entry 6's content moves to position 7 and vice versa, each re-hashed to look self-consistent.
+    const rehash = ({ _id, ...doc }: Document, id: number) => {
+      const fields = { ...doc, id, timestamp: (doc.timestamp as Date).toISOString() } as unknown as HashedAuditFields;
+      return { ...doc, id, hash: hashAuditEntry(fields) };
+    };
+    await log.replaceOne({ id: 6 }, rehash(b, 6));
+    await log.replaceOne({ id: 7 }, rehash(a, 7));
+    const result = await verify();
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.id).toBe(6);
+    expect(result.firstBad?.reason).toMatch(/prevHash/);
+    await log.replaceOne({ id: 6 }, a);
+    await log.replaceOne({ id: 7 }, b);
+    expect(await verify()).toMatchObject({ ok: true, firstBad: null });
+  });
+});
