@@ -1,9 +1,9 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { actionName, agentName, agentStatus, approvalDecision, auditStatus, callId, ruleType, toolArgs, verdict } from '@aegis/shared';
+import { actionName, agentName, agentStatus, approvalDecision, auditStatus, ruleType } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs, reviewerProcedure } from '../trpc/procedures';
-import { idParam, orNull, parseArgsJson } from './inputs';
+import { idParam, orNull } from './inputs';
 import { okAnswer } from './shapes';
 
 const tags = ['sdk'];
@@ -126,29 +126,6 @@ export const sdkRestRouter = router({
       return ok;
     }),
 
-  createApproval: agentProcedure
-    .meta({
-      openapi: {
-        method: 'POST',
-        path: '/sdk/approval',
-        tags,
-        summary: 'Ask a person to approve a call',
-        description:
-          'Runs the decision for the call: a REVIEW opens a PENDING approval bound to the agent, action and a hash of these arguments (and writes the PENDING audit entry). If the policy or the kill-switch decides the call instead, the answer is 400 naming the verdict.',
-      },
-    })
-    .input(z.object({ agent_name: agentName, action: actionName, args_json: z.string().max(100_000).default('{}') }))
-    .output(z.object({ approval_id: z.number().int(), verdict: verdict.describe('Extra'), call_id: z.string().describe('Extra') }))
-    .mutation(async ({ ctx, input }) => {
-      assertActsAs(ctx.principal, input.agent_name);
-      const args = parseArgsJson(input.args_json);
-      const d = await ctx.services.decisions.decide({ agent: input.agent_name, action: input.action, args }, ctx.principal);
-      if (d.approvalId === null) {
-        throw new TRPCError({ code: 'BAD_REQUEST', message: `No approval needed: the call was ${d.verdict} (${d.reason})` });
-      }
-      return { approval_id: d.approvalId, verdict: d.verdict, call_id: d.callId };
-    }),
-
   decideApproval: reviewerProcedure
     .meta({ openapi: { method: 'POST', path: '/sdk/decide-approval/{approval_id}', tags, summary: 'Approve or deny (reviewers; never agent keys)' } })
     .input(z.object({ approval_id: idParam('Approval id'), decision: approvalDecision }))
@@ -158,60 +135,4 @@ export const sdkRestRouter = router({
       return ok;
     }),
 
-  decide: agentProcedure
-    .meta({
-      openapi: {
-        method: 'POST',
-        path: '/sdk/decide',
-        tags,
-        summary: 'Decide and record a tool call in one round trip',
-        description:
-          'Kill-switch, policy, approval redemption, audit entry and (for REVIEW) a new approval, in one call. Run the tool only for ALLOWED; report the outcome with POST /sdk/complete.',
-      },
-    })
-    .input(z.object({ agent_name: agentName, action: actionName, args: toolArgs.default({}), call_id: callId.optional() }))
-    .output(
-      z.object({
-        verdict,
-        reason: z.string(),
-        call_id: z.string(),
-        audit_id: z.number().int(),
-        approval_id: z.number().int().nullable(),
-        policy_version: z.number().int(),
-      }),
-    )
-    .mutation(async ({ ctx, input }) => {
-      assertActsAs(ctx.principal, input.agent_name);
-      const d = await ctx.services.decisions.decide(
-        { agent: input.agent_name, action: input.action, args: input.args, callId: input.call_id },
-        ctx.principal,
-      );
-      return {
-        verdict: d.verdict,
-        reason: d.reason,
-        call_id: d.callId,
-        audit_id: d.auditId,
-        approval_id: d.approvalId,
-        policy_version: d.policyVersion,
-      };
-    }),
-
-  complete: agentProcedure
-    .meta({ openapi: { method: 'POST', path: '/sdk/complete', tags, summary: "Record how an allowed call ended (by its call_id)" } })
-    .input(
-      z.object({
-        call_id: callId,
-        outcome: z.enum(['ok', 'error']),
-        duration_ms: z.number().nonnegative().max(86_400_000),
-        error: z.string().max(2000).optional(),
-      }),
-    )
-    .output(okAnswer)
-    .mutation(async ({ ctx, input }) => {
-      await ctx.services.decisions.complete(
-        { callId: input.call_id, outcome: input.outcome, durationMs: input.duration_ms, error: input.error },
-        ctx.principal,
-      );
-      return ok;
-    }),
 });

@@ -1,6 +1,7 @@
 import { router } from '../trpc/init';
 import { dashboardRestRouter } from './dashboardRouter';
 import { miscRestRouter } from './demoRouter';
+import { sdkDecideRestRouter } from './sdkDecideRouter';
 import { sdkQueryRestRouter } from './sdkQueryRouter';
 import { sdkRestRouter } from './sdkRouter';
 
@@ -12,6 +13,7 @@ import { sdkRestRouter } from './sdkRouter';
 export const seedRestRouter = router({
   dashboard: dashboardRestRouter,
   sdk: sdkRestRouter,
+  sdkDecide: sdkDecideRestRouter,
   sdkQuery: sdkQueryRestRouter,
   misc: miscRestRouter,
 });

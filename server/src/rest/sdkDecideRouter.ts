@@ -1,0 +1,95 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { actionName, agentName, callId, toolArgs, verdict } from '@aegis/shared';
+import { router } from '../trpc/init';
+import { agentProcedure, assertActsAs, decideProcedure } from '../trpc/procedures';
+import { parseArgsJson } from './inputs';
+import { okAnswer } from './shapes';
+
+const tags = ['sdk'];
+
+/**
+ * The SDK paths that run a decision: the seed's /sdk/approval, and our one-call /sdk/decide and
+ * /sdk/complete for clients in other languages. Both decision paths share sdk.decide's rate limit.
+ */
+export const sdkDecideRestRouter = router({
+  createApproval: decideProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/sdk/approval',
+        tags,
+        summary: 'Ask a person to approve a call',
+        description:
+          'Runs the decision for the call: a REVIEW opens a PENDING approval bound to the agent, action and a hash of these arguments (and writes the PENDING audit entry). If the policy or the kill-switch decides the call instead, the answer is 400 naming the verdict.',
+      },
+    })
+    .input(z.object({ agent_name: agentName, action: actionName, args_json: z.string().max(100_000).default('{}') }))
+    .output(z.object({ approval_id: z.number().int(), verdict: verdict.describe('Extra'), call_id: z.string().describe('Extra') }))
+    .mutation(async ({ ctx, input }) => {
+      assertActsAs(ctx.principal, input.agent_name);
+      const args = parseArgsJson(input.args_json);
+      const d = await ctx.services.decisions.decide({ agent: input.agent_name, action: input.action, args }, ctx.principal);
+      if (d.approvalId === null) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: `No approval needed: the call was ${d.verdict} (${d.reason})` });
+      }
+      return { approval_id: d.approvalId, verdict: d.verdict, call_id: d.callId };
+    }),
+
+  decide: decideProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/sdk/decide',
+        tags,
+        summary: 'Decide and record a tool call in one round trip',
+        description:
+          'Kill-switch, policy, approval redemption, audit entry and (for REVIEW) a new approval, in one call. Run the tool only for ALLOWED; report the outcome with POST /sdk/complete.',
+      },
+    })
+    .input(z.object({ agent_name: agentName, action: actionName, args: toolArgs.default({}), call_id: callId.optional() }))
+    .output(
+      z.object({
+        verdict,
+        reason: z.string(),
+        call_id: z.string(),
+        audit_id: z.number().int(),
+        approval_id: z.number().int().nullable(),
+        policy_version: z.number().int(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      assertActsAs(ctx.principal, input.agent_name);
+      const d = await ctx.services.decisions.decide(
+        { agent: input.agent_name, action: input.action, args: input.args, callId: input.call_id },
+        ctx.principal,
+      );
+      return {
+        verdict: d.verdict,
+        reason: d.reason,
+        call_id: d.callId,
+        audit_id: d.auditId,
+        approval_id: d.approvalId,
+        policy_version: d.policyVersion,
+      };
+    }),
+
+  complete: agentProcedure
+    .meta({ openapi: { method: 'POST', path: '/sdk/complete', tags, summary: "Record how an allowed call ended (by its call_id)" } })
+    .input(
+      z.object({
+        call_id: callId,
+        outcome: z.enum(['ok', 'error']),
+        duration_ms: z.number().nonnegative().max(86_400_000),
+        error: z.string().max(2000).optional(),
+      }),
+    )
+    .output(okAnswer)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.services.decisions.complete(
+        { callId: input.call_id, outcome: input.outcome, durationMs: input.duration_ms, error: input.error },
+        ctx.principal,
+      );
+      return { status: 'ok' as const };
+    }),
+});
