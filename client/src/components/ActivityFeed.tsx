@@ -23,7 +23,7 @@ export function ActivityFeed({ entries, showAgent = true, detailed = false, labe
           <StatusBadge status={e.status} />
           <div className="min-w-0 flex-1 basis-48">
             <p className="flex flex-wrap items-baseline gap-x-2">
-              <span className="font-mono font-semibold break-all">{e.action}</span>
+              <span className="font-mono font-semibold break-words">{e.action}</span>
               {showAgent && (
                 <Link to={`/agents/${encodeURIComponent(e.agent)}`} className="text-xs font-semibold text-neutral-600 underline-offset-2 hover:underline dark:text-neutral-400">
                   {e.agent}

@@ -47,7 +47,7 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             <Link to={`/agents/${encodeURIComponent(a.agent)}`} className="underline-offset-2 hover:underline">
               {a.agent}
             </Link>{' '}
-            <span className="font-normal muted">wants to run</span> <span className="font-mono break-all">{a.action}</span>
+            <span className="font-normal muted">wants to run</span> <span className="font-mono break-words">{a.action}</span>
           </h2>
           <p className="text-xs muted">
             Request #{a.id} · policy v{a.policyVersion}
@@ -67,7 +67,7 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
           {canReveal && (masked || revealed) && (
             <button
               type="button"
-              className="inline-flex items-center gap-1 text-xs font-semibold underline-offset-2 hover:underline"
+              className="inline-flex shrink-0 items-center gap-1 text-xs font-semibold whitespace-nowrap underline-offset-2 hover:underline"
               disabled={reveal.isPending}
               onClick={(e) => {
                 e.stopPropagation();

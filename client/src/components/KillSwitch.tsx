@@ -1,4 +1,4 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Power } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
 import { toast } from '../lib/toasts';
@@ -11,14 +11,20 @@ type Status = 'ACTIVE' | 'PAUSED';
  */
 export function KillSwitch({ name, status, canFlip }: { name: string; status: Status; canFlip: boolean }) {
   const trpc = useTRPC();
+  const qc = useQueryClient();
   const setStatus = useMutation(
     trpc.agents.setStatus.mutationOptions({
-      onSuccess: (agent) =>
+      onSuccess: (agent) => {
+        // Show the new state at once; the agent.status event will say the same for everyone else.
+        qc.setQueryData(trpc.agents.byName.queryKey({ name: agent.name }), (d) =>
+          d ? { ...d, agent: { ...d.agent, status: agent.status } } : d,
+        );
         toast({
           kind: agent.status === 'PAUSED' ? 'error' : 'success',
           title: agent.status === 'PAUSED' ? `${agent.name} is stopped` : `${agent.name} is running again`,
           body: agent.status === 'PAUSED' ? 'Every call it attempts is now refused.' : undefined,
-        }),
+        });
+      },
     }),
   );
   const killed = (setStatus.isPending ? setStatus.variables.status : status) === 'PAUSED';

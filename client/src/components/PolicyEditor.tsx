@@ -35,7 +35,7 @@ export function PolicyEditor({ policy, editable }: { policy: Policy; editable: b
 
   return (
     <div>
-      <div className="grid gap-3 md:grid-cols-3">
+      <div className="grid grid-cols-1 gap-3 md:grid-cols-3">
         {COLUMNS.map((col) => (
           <div key={col.rule} className="rounded-xl border border-neutral-200 p-3 dark:border-neutral-800" data-testid={`policy-${col.key}`}>
             <h3 className="text-sm font-bold">
@@ -48,7 +48,7 @@ export function PolicyEditor({ policy, editable }: { policy: Policy; editable: b
               <ul className="flex flex-wrap gap-1.5" aria-label={`${col.title} actions`}>
                 {policy[col.key].map((a) => (
                   <li key={a} className={`inline-flex items-center gap-1 rounded-full py-0.5 pr-1 pl-2.5 font-mono text-xs font-semibold ${RULE_TONE[col.rule]}`}>
-                    <span className="break-all">{a}</span>
+                    <span className="break-words">{a}</span>
                     {editable ? (
                       <button
                         type="button"

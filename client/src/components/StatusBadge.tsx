@@ -24,7 +24,7 @@ const pill = 'inline-flex shrink-0 items-center rounded-full px-2 py-0.5 text-xs
 
 /** An audit status in its colour: green allowed, red blocked, purple killed, amber waiting. */
 export function StatusBadge({ status }: { status: AuditStatus }) {
-  return <span className={`${pill} ${AUDIT_TONE[status]}`}>{status}</span>;
+  return <span className={`${pill} min-w-[5.5rem] justify-center ${AUDIT_TONE[status]}`}>{status}</span>;
 }
 
 export function AgentStatusBadge({ status }: { status: AgentStatus }) {

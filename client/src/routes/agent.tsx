@@ -40,7 +40,7 @@ function ToolsUsed({ detail }: { detail: Detail }) {
           const rule = ruleFor(detail.policy, t.action);
           return (
             <tr key={t.action}>
-              <td className="py-2 pr-2 font-mono break-all">{t.action}</td>
+              <td className="py-2 pr-2 font-mono break-words">{t.action}</td>
               <td className="py-2">
                 <span className={`rounded-full px-2 py-0.5 text-xs font-bold ${RULE_TONE[rule]}`}>{rule}</span>
               </td>
@@ -107,7 +107,7 @@ export function AgentPage() {
               </h2>
               <PolicyEditor policy={d.policy} editable={isAdmin} />
             </section>
-            <div className="grid gap-4 lg:grid-cols-2">
+            <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
               <section className="card" aria-labelledby="tools-title">
                 <h2 id="tools-title" className="mb-2 font-bold">Tools used</h2>
                 <ToolsUsed detail={d} />

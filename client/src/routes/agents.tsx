@@ -21,7 +21,7 @@ export function AgentsPage() {
             Run <Cmd>npm run demo</Cmd> to register four banking agents, or call <Cmd>aegis.agent(name, policy)</Cmd> from the SDK.
           </EmptyState>
         ) : (
-          <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3" role="list" aria-label="Agents">
+          <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 xl:grid-cols-3" role="list" aria-label="Agents">
             {agents.data?.map((a) => (
               <div role="listitem" key={a.name} className="contents">
                 <AgentCard agent={a} />

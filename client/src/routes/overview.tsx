@@ -70,7 +70,7 @@ export function OverviewPage() {
         )}
       </QueryState>
 
-      <div className="mb-6 grid gap-4 lg:grid-cols-3">
+      <div className="mb-6 grid grid-cols-1 gap-4 lg:grid-cols-3">
         <section className="card lg:col-span-2" aria-labelledby="chart-title">
           <h2 id="chart-title" className="mb-3 font-bold">Decisions, last 24 hours</h2>
           <QueryState isPending={timeline.isPending} error={timeline.error} rows={2}>
@@ -83,7 +83,7 @@ export function OverviewPage() {
         </section>
       </div>
 
-      <div className="grid gap-4 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <section className="card" aria-labelledby="agents-title">
           <div className="mb-2 flex items-center justify-between">
             <h2 id="agents-title" className="font-bold">Agents</h2>

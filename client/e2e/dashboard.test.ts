@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { buildDashboard } from './helpers/buildDashboard';
+import { startE2eServer, type Api, type E2eServer } from './helpers/server';
+import { launchBrowser, PHONE, DESKTOP, screenshotBoth, signIn, type Browser } from './helpers/browser';
+import { unnamedControls } from './helpers/a11y';
+import { FRAUD, LOANS, SUPPORT, seed, type Seeded } from './helpers/seed';
+import { markPage, waitingCall } from './helpers/wait';
+
+let srv: E2eServer;
+let seeded: Seeded;
+let browser: Browser;
+let page: Page;
+let agentApi: Api;
+
+const agentPath = (name: string) => `/agents/${encodeURIComponent(name)}`;
+
+beforeAll(async () => {
+  const dist = await buildDashboard();
+  srv = await startE2eServer(dist);
+  seeded = await seed(srv.api());
+  agentApi = srv.api(seeded.agentKey);
+  browser = await launchBrowser();
+  page = browser.page;
+  await signIn(page, srv.url, srv.adminKey);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+/** Every page must leave no control without an accessible name, at both widths. */
+async function expectNamedControls() {
+  expect(await unnamedControls(page)).toEqual([]);
+}
+
+describe('the dashboard (admin)', () => {
+  it('shows stats, agents, the chart, the live feed and the pending alert on the overview', async () => {
+    await page.goto(srv.url + '/');
+    const stats = page.getByTestId('stat-card');
+    await expect.poll(() => stats.count()).toBe(5);
+    await expect.poll(() => stats.filter({ hasText: 'Registered agents' }).innerText()).toContain('3');
+    await page.getByRole('list', { name: 'Agents' }).getByRole('link', { name: LOANS }).waitFor();
+    await page.getByRole('img', { name: /Decisions over time/ }).waitFor();
+    await page.getByRole('list', { name: 'Most-blocked actions' }).getByText('delete_records').waitFor();
+    await page.getByRole('list', { name: 'Live activity' }).getByText('access_credit_card', { exact: true }).waitFor();
+    await page.getByText('1 action is waiting for approval').waitFor();
+    await expectNamedControls();
+    await screenshotBoth(page, 'overview', () => page.getByTestId('stat-card').first().waitFor());
+  });
+
+  it('lists every agent as a card with status, risk and counts', async () => {
+    await page.goto(srv.url + '/agents');
+    const cards = page.getByTestId('agent-card');
+    await expect.poll(() => cards.count()).toBe(3);
+    const loans = cards.filter({ hasText: LOANS });
+    expect(await loans.innerText()).toMatch(/ACTIVE[\s\S]*66\.7%/);
+    await expectNamedControls();
+    await screenshotBoth(page, 'agents', () => cards.first().waitFor());
+  });
+
+  it("shows an agent's profile, policy, tools used and feed", async () => {
+    await page.goto(srv.url + agentPath(SUPPORT));
+    await page.getByRole('heading', { level: 1, name: new RegExp(SUPPORT) }).waitFor();
+    await page.getByRole('list', { name: 'Allowed actions' }).getByText('lookup_balance').waitFor();
+    await page.getByRole('list', { name: 'Blocked actions' }).getByText('delete_records').waitFor();
+    await page.getByRole('cell', { name: 'get_transaction_history' }).waitFor();
+    await page.getByRole('list', { name: `Activity of ${SUPPORT}` }).getByText('Policy blocks delete_records').waitFor();
+    await page.getByRole('switch', { name: 'Kill-switch' }).waitFor();
+    await expectNamedControls();
+    await screenshotBoth(page, 'agent', () => page.getByRole('switch', { name: 'Kill-switch' }).waitFor());
+  });
+
+  it('shows the audit log and the approval queue with masked arguments', async () => {
+    await page.goto(srv.url + '/activity');
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBeGreaterThanOrEqual(9);
+    await expectNamedControls();
+    await screenshotBoth(page, 'activity', () => page.getByTestId('audit-row').first().waitFor());
+
+    await page.goto(srv.url + '/approvals');
+    const card = page.getByTestId('approval-card').filter({ hasText: 'access_ssn' });
+    await card.waitFor();
+    const text = await card.innerText();
+    expect(text).toContain('***-**-6789');
+    expect(text).not.toContain('123-45-6789');
+    await card.getByRole('button', { name: 'Reveal values' }).click();
+    await card.getByText('123-45-6789').waitFor();
+    await card.getByRole('button', { name: 'Mask values' }).click();
+    await expectNamedControls();
+    await screenshotBoth(page, 'approvals', () => card.waitFor());
+  });
+
+  it('collapses the navigation into a menu at 375 px', async () => {
+    await page.setViewportSize(PHONE);
+    await page.goto(srv.url + '/');
+    const menu = page.getByRole('button', { name: 'Open menu' });
+    await menu.click();
+    await page.locator('#mobile-nav').getByRole('link', { name: 'Activity' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Activity' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await expectNamedControls();
+    await page.setViewportSize(DESKTOP);
+  });
+
+  it('shows a new audit entry on /activity without a reload', async () => {
+    await page.goto(srv.url + '/activity');
+    await page.getByTestId('audit-row').first().waitFor();
+    const sameDocument = await markPage(page);
+    await agentApi.sdk.decide.mutate({ agent: SUPPORT, action: 'send_notification', args: { customer_id: 3, text: 'hi' } });
+    const first = page.getByTestId('audit-row').first();
+    await expect.poll(() => first.innerText()).toMatch(/ALLOWED[\s\S]*send_notification/);
+    expect(await sameDocument()).toBe(true);
+  });
+
+  it('filters the audit log by agent', async () => {
+    await page.goto(srv.url + '/activity');
+    await page.getByTestId('audit-row').first().waitFor();
+    await page.getByRole('combobox', { name: 'Filter by agent' }).selectOption(LOANS);
+    await page.waitForURL(/agent=Loan/);
+    const rows = page.getByTestId('audit-row');
+    await expect.poll(() => rows.count()).toBe(3);
+    for (const row of await rows.all()) expect(await row.innerText()).toContain(LOANS);
+    await page.getByRole('combobox', { name: 'Filter by status' }).selectOption('BLOCKED');
+    await expect.poll(() => rows.count()).toBe(2);
+  });
+
+  it("flipping the kill-switch makes the agent's next call KILLED", async () => {
+    await page.goto(srv.url + agentPath(FRAUD));
+    const killSwitch = page.getByRole('switch', { name: 'Kill-switch' });
+    await killSwitch.click();
+    await expect.poll(() => killSwitch.getAttribute('aria-checked')).toBe('true');
+    const killed = await agentApi.sdk.decide.mutate({ agent: FRAUD, action: 'access_ssn', args: { customer_id: 1 } });
+    expect(killed.verdict).toBe('KILLED');
+    const feed = page.getByRole('list', { name: `Activity of ${FRAUD}` });
+    await expect.poll(() => feed.getByTestId('audit-row').first().innerText()).toMatch(/KILLED[\s\S]*access_ssn/);
+
+    await killSwitch.click();
+    await expect.poll(() => killSwitch.getAttribute('aria-checked')).toBe('false');
+    const revived = await agentApi.sdk.decide.mutate({ agent: FRAUD, action: 'access_ssn', args: { customer_id: 1 } });
+    expect(revived.verdict).toBe('ALLOWED');
+  });
+
+  it('an approval from a waiting SDK call appears live; approving it lets the call complete', async () => {
+    await page.goto(srv.url + '/approvals');
+    await page.getByTestId('approval-card').first().waitFor();
+    const sameDocument = await markPage(page);
+    const call = waitingCall(agentApi, SUPPORT, 'export_customer_list', { format: 'csv' });
+    const card = page.getByTestId('approval-card').filter({ hasText: 'export_customer_list' });
+    await card.waitFor();
+    await page.getByRole('status').filter({ hasText: `${SUPPORT} wants to run export_customer_list` }).waitFor();
+    await card.getByRole('button', { name: 'Approve', exact: true }).click();
+    const result = await call;
+    expect(result.verdict).toBe('ALLOWED');
+    await card.waitFor({ state: 'detached' });
+    expect(await sameDocument()).toBe(true);
+  });
+
+  it('"always block" turns the decision into a BLOCK rule shown on the agent page', async () => {
+    await page.goto(srv.url + '/approvals');
+    const call = waitingCall(agentApi, LOANS, 'wire_transfer', { amount: 5000, to: 'ACC-9' });
+    const card = page.getByTestId('approval-card').filter({ hasText: 'wire_transfer' });
+    await card.getByRole('button', { name: 'Always block' }).click();
+    expect((await call).verdict).toBe('BLOCKED');
+    await card.waitFor({ state: 'detached' });
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+    await page.getByTestId('agent-card').filter({ hasText: LOANS }).click();
+    await page.getByRole('list', { name: 'Blocked actions' }).getByText('wire_transfer').waitFor();
+    const again = await agentApi.sdk.decide.mutate({ agent: LOANS, action: 'wire_transfer', args: {} });
+    expect(again.verdict).toBe('BLOCKED');
+  });
+
+  it('decides with keyboard shortcuts', async () => {
+    await page.goto(srv.url + '/approvals');
+    const pendingBefore = await srv.api().approvals.pending.query();
+    const call = waitingCall(agentApi, FRAUD, 'close_account', { account: 'ACC-3' });
+    const card = page.getByTestId('approval-card').filter({ hasText: 'close_account' });
+    await card.waitFor();
+    // The queue is oldest first: move down to the new request, then deny it.
+    for (let i = 0; i < pendingBefore.length; i++) await page.keyboard.press('j');
+    await expect.poll(() => card.getAttribute('aria-current')).toBe('true');
+    await page.keyboard.press('d');
+    expect((await call).verdict).toBe('BLOCKED');
+  });
+
+  it('logged no console errors', () => {
+    expect(browser.errors).toEqual([]);
+  });
+});
+
+describe('the dashboard (viewer)', () => {
+  let viewer: Browser;
+  beforeAll(async () => {
+    viewer = await launchBrowser();
+  });
+  afterAll(async () => {
+    await viewer?.close();
+  });
+
+  it('sends a signed-out visitor to the login page with an explanation', async () => {
+    await viewer.page.goto(srv.url + '/approvals');
+    await viewer.page.waitForURL(/\/login\?reason=/);
+    await viewer.page.getByText('Sign in to see the dashboard.').waitFor();
+    // The browser itself logs the refused whoami request; that one is expected here.
+    const unexpected = viewer.errors.filter((e) => !/status of 401/.test(e));
+    expect(unexpected).toEqual([]);
+    viewer.errors.length = 0;
+  });
+
+  it('sees the queue and the agents but no approve, kill-switch or policy controls', async () => {
+    await signIn(viewer.page, srv.url, seeded.viewerKey);
+    const p = viewer.page;
+    await p.goto(srv.url + '/approvals');
+    await p.getByTestId('approval-card').first().waitFor();
+    expect(await p.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
+    expect(await p.getByRole('button', { name: /Always (allow|block)/ }).count()).toBe(0);
+    expect(await p.getByRole('button', { name: 'Reveal values' }).count()).toBe(0);
+    await screenshotBoth(p, 'approvals-viewer', () => p.getByTestId('approval-card').first().waitFor());
+
+    await p.goto(srv.url + agentPath(SUPPORT));
+    await p.getByRole('list', { name: 'Allowed actions' }).waitFor();
+    expect(await p.getByRole('switch').count()).toBe(0);
+    expect(await p.getByRole('button', { name: 'Set rule' }).count()).toBe(0);
+    expect(await p.getByRole('button', { name: /Remove .* rule/ }).count()).toBe(0);
+    expect(viewer.errors).toEqual([]);
+  });
+});
