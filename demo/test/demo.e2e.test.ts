@@ -1,0 +1,104 @@
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAegis, type Aegis } from '@aegis/sdk';
+import { generateBank, type Account, type Customer } from '../src/bank/index.js';
+import { parseDemoArgs } from '../src/runner/args.js';
+import { connectBank, resolveBankUri, type BankConnection } from '../src/runner/bankConnection.js';
+import { runDemo, type DemoResult } from '../src/runner/runDemo.js';
+import { startServerProcess, type ServerProcess } from './serverProcess.js';
+
+/**
+ * Issue 7, "Done means" 2: the whole demo, non-interactively (`--approve none`), offline, against
+ * a real server — and what Aegis decided, seen from the demo, from the server and from the bank.
+ */
+describe('npm run demo -- --approve none, end to end', () => {
+  let server: ServerProcess;
+  let external: { server: Server; port: number; connections: number };
+  let bank: BankConnection;
+  let admin: Aegis;
+  let result: DemoResult;
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    server = await startServerProcess();
+    external = await countingListener();
+    const env = { AEGIS_DATA_DIR: server.dataDir }; // no GOOGLE_API_KEY: the scripted model
+    result = await runDemo({
+      args: parseDemoArgs(['--approve', 'none', '--url', server.url, '--api-key', server.apiKey], env),
+      env,
+      write: (line) => output.push(line),
+      toolOptions: { externalPort: external.port },
+    });
+    bank = await connectBank(await resolveBankUri(undefined, env));
+    admin = createAegis({ url: server.url, apiKey: server.apiKey });
+  });
+
+  afterAll(async () => {
+    await admin?.close();
+    await bank?.close();
+    external?.server.close();
+    await server?.stop();
+  });
+
+  const verdicts = (agent: string, action: string) =>
+    result.tally.calls.filter((c) => c.agent === agent && c.action === action).map((c) => c.verdict);
+
+  it('runs all four agents to the end on the scripted model and prints the summary', () => {
+    expect(result.failures.size).toBe(0);
+    expect([...result.answers.keys()].sort()).toEqual(
+      ['customer_support', 'fraud_detection', 'kill_switch_scene', 'loan_processor', 'marketing_outreach'].sort(),
+    );
+    const text = output.join('\n');
+    expect(text).toContain('[scripted offline model');
+    expect(text).toMatch(/Total\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+/);
+  });
+
+  it('gives the same tool different outcomes per agent', () => {
+    expect(verdicts('customer_support', 'access_ssn')).toEqual(['REVIEW']);
+    expect(verdicts('fraud_detection', 'access_ssn')).toEqual(['ALLOWED']);
+    expect(verdicts('marketing_outreach', 'export_customer_list')).toEqual(['REVIEW']);
+    // --approve none: both reviews were denied, so neither call ran.
+    expect(result.tally.calls.filter((c) => c.verdict === 'REVIEW').map((c) => c.review)).toEqual(['DENIED', 'DENIED']);
+  });
+
+  it("blocks the Loan Processor's over-reach: no data deleted, no connection made", async () => {
+    expect(verdicts('loan_processor', 'delete_records')).toEqual(['BLOCKED']);
+    expect(verdicts('loan_processor', 'connect_external')).toEqual(['BLOCKED']);
+    expect(external.connections).toBe(0);
+
+    const seeded = generateBank();
+    expect(await bank.bank.customers.countDocuments()).toBe(seeded.customers.length);
+    expect(await bank.bank.accounts.countDocuments()).toBe(seeded.accounts.length);
+    expect(await bank.bank.transactions.countDocuments()).toBe(seeded.transactions.length);
+    const customer = await bank.bank.customers.findById(5).lean<Customer>();
+    expect(customer?.ssn).toBe(seeded.customers.find((c) => c._id === 5)?.ssn);
+    const accounts = await bank.bank.accounts.find({ customer: 5 }).sort({ _id: 1 }).lean<Account[]>();
+    expect(accounts.map((a) => a.balance)).toEqual(seeded.accounts.filter((a) => a.customer === 5).map((a) => a.balance));
+  });
+
+  it('refuses the paused agent (KILLED, tools not run) and lets it work again after revival', async () => {
+    const scene = result.tally.calls.filter((c) => c.agent === 'customer_support').slice(-5);
+    expect(scene.map((c) => c.verdict)).toEqual(['ALLOWED', 'KILLED', 'KILLED', 'ALLOWED', 'ALLOWED']);
+    // Only the text sent after revival reached the customer.
+    expect(await bank.bank.notifications.countDocuments({ customer: 7, channel: 'sms' })).toBe(1);
+    const agents = await admin.api.agents.list.query();
+    expect(agents.find((a) => a.name === 'customer_support')?.status).toBe('ACTIVE');
+  });
+
+  it('leaves the four agents and their activity on the server, for the dashboard', async () => {
+    const agents = await admin.api.agents.list.query();
+    expect(agents.map((a) => a.name).sort()).toEqual(['customer_support', 'fraud_detection', 'loan_processor', 'marketing_outreach']);
+    const loan = await admin.api.audit.list.query({ agent: 'loan_processor', status: ['BLOCKED'], limit: 50 });
+    expect(loan.entries.map((e) => e.action).sort()).toEqual(['access_ssn', 'connect_external', 'delete_records']);
+    const killed = await admin.api.audit.list.query({ agent: 'customer_support', status: ['KILLED'], limit: 50 });
+    expect(killed.entries).toHaveLength(2);
+  });
+});
+
+/** A loopback listener standing in for the "external credit bureau"; counts connections. */
+async function countingListener(): Promise<{ server: Server; port: number; connections: number }> {
+  const state = { server: createServer(() => state.connections++), port: 0, connections: 0 };
+  await new Promise<void>((resolve) => state.server.listen(0, '127.0.0.1', resolve));
+  state.port = (state.server.address() as AddressInfo).port;
+  return state;
+}
