@@ -102,7 +102,14 @@ export class CollectionStore {
   }
 
   static encode(doc: Document): Buffer {
-    const raw = serialize(doc);
+    let raw: Uint8Array;
+    try {
+      raw = serialize(doc);
+    } catch (err) {
+      // bson's serializer runs out of its 17 MiB scratch buffer before our size check can.
+      if (err instanceof RangeError) throw mongoError('BSONObjectTooLarge', `object to insert too large. max size: ${MAX_BSON_SIZE}`);
+      throw err;
+    }
     const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     if (bytes.length > MAX_BSON_SIZE) throw mongoError('BSONObjectTooLarge', `object to insert too large. size in bytes: ${bytes.length}, max size: ${MAX_BSON_SIZE}`);
     return bytes;
