@@ -20,14 +20,26 @@ export class CompletionReporter {
     private readonly onBackgroundError: (error: unknown) => void,
   ) {}
 
+  /**
+   * Sends the report now, or once `after` resolves (local mode: once the call's decision reached
+   * the server). Reports still waiting on `after` are not part of `flush()`: during an outage they
+   * wait for the spool's replay, and `aegis.close()` reports the ones that never got there.
+   */
   report(input: CompleteInput, after?: Promise<unknown>): void {
-    const task = (after ?? Promise.resolve()).then(
-      () => this.send(input),
+    if (!after) {
+      this.track(this.send(input));
+      return;
+    }
+    after.then(
+      () => this.track(this.send(input)),
       (error: unknown) =>
         this.onBackgroundError(
           new AegisError('UNAVAILABLE', `Outcome of call ${input.callId} not recorded: its decision never reached the server`, { callId: input.callId }, { cause: error }),
         ),
     );
+  }
+
+  private track(task: Promise<void>): void {
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
   }
@@ -52,6 +64,8 @@ export class CompletionReporter {
 
   /** Resolves when every report made so far has been delivered or given up on. */
   async flush(): Promise<void> {
+    // Let reports whose `after` just resolved start first (their callbacks are queued microtasks).
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 }
