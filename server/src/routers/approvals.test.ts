@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@aegis/shared';
 import { createTestContext, principals, type TestContext } from '../../test/helpers/testServer';
+import { nextTracked } from '../../test/helpers/tracked';
 
 let t: TestContext;
 const bot = principals.agent('ReviewBot');
@@ -128,37 +129,31 @@ describe('expiry', () => {
 
 describe('changes.onChange', () => {
   it('streams approval events, and resumes after the last seen event id', async () => {
-    const ac = new AbortController();
-    const stream = await t.as(principals.viewer).changes.onChange(undefined, { signal: ac.signal });
+    const live = (await t.as(principals.viewer).changes.onChange())[Symbol.asyncIterator]();
     // The generator subscribes when first pulled: pull, then make the event.
-    const pulled = stream[Symbol.asyncIterator]().next();
+    const pulled = nextTracked<ChangeEvent>(live);
     await new Promise((r) => setTimeout(r, 20));
     const id = await openApproval('streamed');
-    const first = await pulled;
-    // Via createCaller a tracked event is the envelope [id, data, symbol].
-    const [createdId, createdEvent] = first.value as [string, ChangeEvent];
-    expect(createdEvent).toMatchObject({ type: 'approval.created', approval: { id } });
-    ac.abort();
+    const created = await pulled;
+    expect(created.data).toMatchObject({ type: 'approval.created', approval: { id } });
+    await live.return?.();
 
     // Missed while disconnected: the decision.
     await t.as(principals.reviewer).approvals.decide({ id, decision: 'APPROVED' });
-    const ac2 = new AbortController();
-    const resumed = await t.as(principals.viewer).changes.onChange({ lastEventId: createdId }, { signal: ac2.signal });
-    const next = await resumed[Symbol.asyncIterator]().next();
-    expect((next.value as [string, ChangeEvent])[1]).toMatchObject({ type: 'approval.decided', approval: { id, status: 'APPROVED' } });
-    ac2.abort();
+    const resumed = (await t.as(principals.viewer).changes.onChange({ lastEventId: created.id }))[Symbol.asyncIterator]();
+    const next = await nextTracked<ChangeEvent>(resumed);
+    expect(next.data).toMatchObject({ type: 'approval.decided', approval: { id, status: 'APPROVED' } });
+    await resumed.return?.();
   });
 
   it('agent keys only see their own agents’ events', async () => {
     await t.as(principals.agent('Elsewhere')).sdk.registerAgent({ name: 'Elsewhere' });
-    const ac = new AbortController();
-    const stream = await t.as(bot).changes.onChange(undefined, { signal: ac.signal });
-    const pulled = stream[Symbol.asyncIterator]().next();
+    const live = (await t.as(bot).changes.onChange())[Symbol.asyncIterator]();
+    const pulled = nextTracked<ChangeEvent>(live);
     await new Promise((r) => setTimeout(r, 20));
     await t.as(principals.agent('Elsewhere')).sdk.decide({ agent: 'Elsewhere', action: 'x' });
     const mine = await openApproval('mine');
-    const [, got] = (await pulled).value as [string, ChangeEvent];
-    expect(got).toMatchObject({ type: 'approval.created', approval: { id: mine, agent: 'ReviewBot' } });
-    ac.abort();
+    expect((await pulled).data).toMatchObject({ type: 'approval.created', approval: { id: mine, agent: 'ReviewBot' } });
+    await live.return?.();
   });
 });

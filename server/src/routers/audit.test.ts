@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEntry } from '@aegis/shared';
+import { hashAuditEntry } from '../data/auditChain';
+import { createTestContext, principals, type TestContext } from '../../test/helpers/testServer';
+import { nextTracked } from '../../test/helpers/tracked';
+
+let t: TestContext;
+beforeAll(async () => {
+  t = await createTestContext();
+  const admin = t.as(principals.admin);
+  await admin.sdk.registerAgent({ name: 'LogA', allows: ['read'], blocks: ['drop'] });
+  await admin.sdk.registerAgent({ name: 'LogB', allows: ['read'] });
+  for (let i = 0; i < 6; i++) await admin.sdk.decide({ agent: 'LogA', action: i % 2 ? 'drop' : 'read', args: { i } });
+  await admin.sdk.decide({ agent: 'LogB', action: 'read' });
+});
+afterAll(() => t.dispose());
+
+describe('audit.list', () => {
+  it('is newest first with sequential ids and seed severities', async () => {
+    const page = await t.as(principals.viewer).audit.list({});
+    expect(page.entries.map((e) => e.id)).toEqual([7, 6, 5, 4, 3, 2, 1]);
+    expect(page.entries.find((e) => e.status === 'BLOCKED')!.severity).toBe('failure');
+    expect(page.nextCursor).toBeNull();
+  });
+
+  it('filters by agent, status, action, text and time, and pages by cursor', async () => {
+    const viewer = t.as(principals.viewer).audit;
+    expect((await viewer.list({ agent: 'LogB' })).entries).toHaveLength(1);
+    expect((await viewer.list({ status: ['BLOCKED'] })).entries).toHaveLength(3);
+    expect((await viewer.list({ action: 'read', agent: 'LogA' })).entries).toHaveLength(3);
+    expect((await viewer.list({ search: 'BLOCKS' })).entries).toHaveLength(3);
+    const future = new Date(Date.now() + 60_000).toISOString();
+    expect((await viewer.list({ from: future })).entries).toHaveLength(0);
+    expect((await viewer.list({ to: future })).entries).toHaveLength(7);
+    const first = await viewer.list({ limit: 3 });
+    expect(first.nextCursor).toBe(5);
+    const second = await viewer.list({ limit: 3, cursor: first.nextCursor! });
+    expect(second.entries.map((e) => e.id)).toEqual([4, 3, 2]);
+  });
+
+  it('rejects bad filters with BAD_REQUEST naming the field', async () => {
+    // @ts-expect-error invalid enum value on purpose
+    const err = await t.as(principals.viewer).audit.list({ status: ['NOPE'] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(String(err)).toContain('status');
+    const err2 = await t.as(principals.viewer).audit.list({ limit: 100000 }).catch((e: unknown) => e);
+    expect(String(err2)).toContain('limit');
+  });
+
+  it('chains every entry to the one before it', async () => {
+    const { entries } = await t.as(principals.viewer).audit.list({ limit: 500 });
+    const ordered = [...entries].reverse();
+    ordered.forEach((e, i) => {
+      expect(e.prevHash).toBe(i === 0 ? null : ordered[i - 1]!.hash);
+      expect(e.hash).toBe(hashAuditEntry(e));
+    });
+    expect(await t.as(principals.admin).audit.verify()).toMatchObject({ ok: true, firstBad: null });
+  });
+});
+
+describe('audit.onEntry', () => {
+  it('streams new entries (filtered by agent) and resumes after the last seen id without gaps', async () => {
+    const viewer = t.as(principals.viewer);
+    const live = (await viewer.audit.onEntry({ agent: 'LogB' }))[Symbol.asyncIterator]();
+    const pulled = nextTracked<AuditEntry>(live);
+    await new Promise((r) => setTimeout(r, 20));
+    await t.as(principals.admin).sdk.decide({ agent: 'LogA', action: 'read' });
+    const d = await t.as(principals.admin).sdk.decide({ agent: 'LogB', action: 'read' });
+    const first = await pulled;
+    expect(first.data).toMatchObject({ id: d.auditId, agent: 'LogB' });
+    await live.return?.();
+
+    // Three entries while disconnected; the resumed stream yields exactly those, in order.
+    const missed: number[] = [];
+    for (let i = 0; i < 3; i++) missed.push((await t.as(principals.admin).sdk.decide({ agent: 'LogB', action: 'read' })).auditId);
+    const resumed = (await viewer.audit.onEntry({ agent: 'LogB', lastEventId: first.id }))[Symbol.asyncIterator]();
+    const got: number[] = [];
+    for (let i = 0; i < 3; i++) got.push((await nextTracked<AuditEntry>(resumed)).data.id);
+    expect(got).toEqual(missed);
+    await resumed.return?.();
+  });
+});
