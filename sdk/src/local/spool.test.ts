@@ -1,0 +1,55 @@
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LocalRecord } from '../types';
+import { Spool } from './spool';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'aegis-spool-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const record = (i: number): LocalRecord => ({
+  entryKey: `entry-key-${i}`,
+  agent: 'a',
+  action: 'ping',
+  status: 'ALLOWED',
+  details: 'Policy allows ping',
+  callId: `call-id-${i}`,
+  args: { i },
+  decidedAt: new Date(0).toISOString(),
+  policyVersion: 1,
+});
+
+describe('Spool', () => {
+  it('reads nothing from a spool that does not exist yet', async () => {
+    expect(await new Spool(path.join(dir, 'none.jsonl')).read()).toEqual([]);
+  });
+
+  it('appends batches as JSON lines, in order, creating the directory', async () => {
+    const spool = new Spool(path.join(dir, 'nested', 'spool.jsonl'));
+    await spool.append([record(1), record(2)]);
+    await spool.append([record(3)]);
+    expect((await spool.read()).map((r) => r.callId)).toEqual(['call-id-1', 'call-id-2', 'call-id-3']);
+    expect((await readFile(spool.path, 'utf8')).split('\n')).toHaveLength(4);
+  });
+
+  it('skips a torn last line left by a crash mid-write', async () => {
+    const spool = new Spool(path.join(dir, 'torn.jsonl'));
+    await spool.append([record(1)]);
+    await appendFile(spool.path, '{"entryKey":"half');
+    expect((await spool.read()).map((r) => r.callId)).toEqual(['call-id-1']);
+  });
+
+  it('is empty after clear, and clear of a missing file is fine', async () => {
+    const spool = new Spool(path.join(dir, 'c.jsonl'));
+    await spool.clear();
+    await spool.append([record(1)]);
+    await spool.clear();
+    expect(await spool.read()).toEqual([]);
+  });
+});
