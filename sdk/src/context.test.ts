@@ -8,7 +8,7 @@ describe('agentContext', () => {
     await agentContext('outer', async () => {
       await new Promise((r) => setTimeout(r, 1));
       expect(currentAgent()).toBe('outer');
-      await agentContext('inner', () => expect(currentAgent()).toBe('inner'));
+      agentContext('inner', () => expect(currentAgent()).toBe('inner'));
       expect(currentAgent()).toBe('outer');
     });
     expect(currentAgent()).toBeUndefined();
