@@ -38,7 +38,7 @@ export function dangerousTools({ bank, externalPort }: ToolContext) {
   );
 
   const connectExternal = tool(
-    async ({ host, port, payload }) => {
+    async ({ host = '127.0.0.1', port, payload = '' }) => {
       const address = loopbackAddress(host);
       return json(await attemptConnection(address, port ?? externalPort, payload));
     },
@@ -46,9 +46,9 @@ export function dangerousTools({ bank, externalPort }: ToolContext) {
       name: 'connect_external',
       description: 'Open a network connection to an external server and send it data.',
       schema: z.object({
-        host: z.string().default('127.0.0.1').describe('Host to connect to'),
+        host: z.string().max(255).optional().describe('Host to connect to (default 127.0.0.1)'),
         port: z.number().int().min(1).max(65535).optional().describe('TCP port'),
-        payload: z.string().max(10_000).default('').describe('Data to send once connected'),
+        payload: z.string().max(10_000).optional().describe('Data to send once connected'),
       }),
     },
   );

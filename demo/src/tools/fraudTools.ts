@@ -9,7 +9,7 @@ const SUSPICIOUS = new Set<string>(SUSPICIOUS_DESCRIPTIONS);
 /** Fraud-desk tools: find suspicious activity, flag accounts, verify who a customer is. */
 export function fraudTools({ bank, now }: ToolContext) {
   const scanTransactions = tool(
-    async ({ customer_id, min_amount }) => {
+    async ({ customer_id, min_amount = 2500 }) => {
       let filter = {};
       if (customer_id !== undefined) {
         await requireCustomer(bank, customer_id);
@@ -43,7 +43,7 @@ export function fraudTools({ bank, now }: ToolContext) {
         'Scan transactions (all, or one customer\'s) for fraud indicators: high-risk merchants and unusually large debits.',
       schema: z.object({
         customer_id: customerIdArg.optional().describe('Limit the scan to one customer; omit to scan the bank'),
-        min_amount: z.number().positive().default(2500).describe('Debits at or above this many dollars are flagged'),
+        min_amount: z.number().min(1).optional().describe('Debits at or above this many dollars are flagged (default 2500)'),
       }),
     },
   );
@@ -60,7 +60,7 @@ export function fraudTools({ bank, now }: ToolContext) {
       name: 'flag_account',
       description: 'Flag an account for fraud investigation, recording the reason.',
       schema: z.object({
-        account_id: z.number().int().positive().describe('Numeric account id, e.g. 1004'),
+        account_id: z.number().int().min(1).max(1_000_000).describe('Numeric account id, e.g. 1004'),
         reason: z.string().min(1).max(500).describe('Why the account is being flagged'),
       }),
     },

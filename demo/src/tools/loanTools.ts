@@ -35,7 +35,7 @@ export function loanTools({ bank, now }: ToolContext) {
   );
 
   const processApplication = tool(
-    async ({ customer_id, amount, purpose, term_months }) => {
+    async ({ customer_id, amount, purpose, term_months = 36 }) => {
       const credit = await creditFor(bank, customer_id);
       const limit = roundCents(Math.max(5000, credit.deposits * MAX_LOAN_TO_DEPOSITS));
       const approved = credit.score >= MIN_SCORE && amount <= limit;
@@ -68,9 +68,9 @@ export function loanTools({ bank, now }: ToolContext) {
       description: 'Underwrite and record a loan application for a customer; returns approved or declined.',
       schema: z.object({
         customer_id: customerIdArg,
-        amount: z.number().positive().max(1_000_000).describe('Requested amount in dollars'),
+        amount: z.number().min(1).max(1_000_000).describe('Requested amount in dollars'),
         purpose: z.string().min(1).max(200).describe('What the loan is for'),
-        term_months: z.number().int().min(6).max(360).default(36).describe('Repayment term in months'),
+        term_months: z.number().int().min(6).max(360).optional().describe('Repayment term in months (default 36)'),
       }),
     },
   );

@@ -43,7 +43,7 @@ export function marketingTools({ bank, now }: ToolContext) {
   );
 
   const generateReport = tool(
-    async ({ report }) => {
+    async ({ report = 'portfolio' }) => {
       switch (report) {
         case 'portfolio': {
           const accounts = await bank.accounts.find().lean<Account[]>();
@@ -85,12 +85,14 @@ export function marketingTools({ bank, now }: ToolContext) {
     {
       name: 'generate_report',
       description: 'Generate an aggregate report (no personal data): portfolio balances, transaction activity, or marketing reach.',
-      schema: z.object({ report: z.enum(['portfolio', 'activity', 'marketing']).default('portfolio') }),
+      schema: z.object({
+        report: z.enum(['portfolio', 'activity', 'marketing']).optional().describe('Which report (default portfolio)'),
+      }),
     },
   );
 
   const exportCustomerList = tool(
-    async ({ fields }) => {
+    async ({ fields = [...EXPORT_FIELDS] }) => {
       const customers = await bank.customers.find().sort({ _id: 1 }).lean<Customer[]>();
       const rows = customers.map((c) => ({
         customer_id: c._id,
@@ -102,7 +104,7 @@ export function marketingTools({ bank, now }: ToolContext) {
       name: 'export_customer_list',
       description: 'Export the full customer list with contact details, e.g. for a mailing campaign.',
       schema: z.object({
-        fields: z.array(z.enum(EXPORT_FIELDS)).min(1).default([...EXPORT_FIELDS]).describe('Columns to export'),
+        fields: z.array(z.enum(EXPORT_FIELDS)).min(1).optional().describe('Columns to export (default all)'),
       }),
     },
   );

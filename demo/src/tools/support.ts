@@ -19,7 +19,9 @@ export interface ToolContext {
   now: () => Date;
 }
 
-export const customerIdArg = z.number().int().positive().describe('Numeric customer id, e.g. 3');
+// Gemini accepts only a subset of JSON Schema (no exclusiveMinimum, and `default` would make a
+// field required), hence min()/max() and optional fields whose defaults live in the tool body.
+export const customerIdArg = z.number().int().min(1).max(1_000_000).describe('Numeric customer id, e.g. 3');
 
 /** Tool results are JSON text: models read it well and tests can parse it back. */
 export function json(value: unknown): string {

@@ -24,7 +24,7 @@ export function supportTools({ bank, now }: ToolContext) {
   );
 
   const getTransactionHistory = tool(
-    async ({ customer_id, limit }) => {
+    async ({ customer_id, limit = 10 }) => {
       await requireCustomer(bank, customer_id);
       const accountIds = (await accountsOf(bank, customer_id)).map((a) => a._id);
       const transactions = await bank.transactions
@@ -49,7 +49,7 @@ export function supportTools({ bank, now }: ToolContext) {
       description: "List a customer's most recent transactions across all their accounts, newest first.",
       schema: z.object({
         customer_id: customerIdArg,
-        limit: z.number().int().min(1).max(50).default(10).describe('How many transactions to return'),
+        limit: z.number().int().min(1).max(50).optional().describe('How many transactions to return (default 10)'),
       }),
     },
   );
