@@ -4,6 +4,7 @@ import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
 import type { Services } from '../services';
 import type { AuthService } from '../auth/types';
+import { jsonDepthGuard } from '../auth/jsonDepth';
 import type { RequestWithId } from '../http/requestLog';
 import { createExpressContext } from '../trpc/expressContext';
 import { withoutCookieCredentials } from './credentials';
@@ -45,7 +46,7 @@ export function createRestRouter(deps: RestDeps): Router {
   });
   rest.use(createDocsRouter());
 
-  rest.use(express.json({ limit: '1mb' }));
+  rest.use(express.json({ limit: '1mb' }), jsonDepthGuard());
   rest.use((req, _res, next) => {
     // seed clients POST /sdk/init and /demo/seed with no body and no content type
     if (BODY_METHODS.has(req.method) && req.body === undefined && !req.headers['content-type']) {

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/testServer';
+import { createKey } from './restClient';
+
+let server: TestServer;
+let reviewer: string;
+/** `aegis_session=…; aegis_csrf=…` of a reviewer's dashboard login. */
+let cookies: string;
+let csrf: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  reviewer = await createKey(server.url, server.adminKey, 'reviewer');
+  const login = await fetch(`${server.url}/trpc/auth.login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key: reviewer }),
+  });
+  expect(login.status).toBe(200);
+  const pairs = login.headers.getSetCookie().map((c) => c.split(';')[0] ?? '');
+  cookies = pairs.join('; ');
+  csrf = decodeURIComponent(pairs.find((p) => p.startsWith('aegis_csrf='))?.slice('aegis_csrf='.length) ?? '');
+  await fetch(`${server.url}/api/sdk/register-agent`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'clerk' }),
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('REST credentials', () => {
+  it('reads may use the dashboard session cookie', async () => {
+    const res = await fetch(`${server.url}/api/stats`, { headers: { cookie: cookies } });
+    expect(res.status).toBe(200);
+  });
+
+  it('changes never run on the session cookie, even with the CSRF token: only an Authorization header counts', async () => {
+    const toggle = (headers: Record<string, string>) =>
+      fetch(`${server.url}/api/agents/clerk/toggle`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ status: 'PAUSED' }),
+      });
+    const byCookie = await toggle({ cookie: cookies, 'x-aegis-csrf': csrf });
+    expect(byCookie.status).toBe(401);
+    expect(await byCookie.json()).toMatchObject({ detail: expect.any(String) });
+    // a body-less POST (no preflight from a foreign page) is refused as well
+    const seedDemo = await fetch(`${server.url}/api/demo/seed`, { method: 'POST', headers: { cookie: cookies, 'x-aegis-csrf': csrf } });
+    expect(seedDemo.status).toBe(401);
+    expect((await server.services.agents.get('clerk')).status).toBe('ACTIVE');
+
+    const byKey = await toggle({ authorization: `Bearer ${reviewer}` });
+    expect(byKey.status).toBe(200);
+  });
+});
