@@ -1,25 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { buildDashboard } from './helpers/buildDashboard';
-import { startE2eServer, type Api, type E2eServer } from './helpers/server';
+import { startE2eServer, type E2eServer } from './helpers/server';
 import { launchBrowser, PHONE, DESKTOP, screenshotBoth, signIn, type Browser } from './helpers/browser';
 import { unnamedControls } from './helpers/a11y';
-import { FRAUD, LOANS, SUPPORT, seed, type Seeded } from './helpers/seed';
-import { markPage, waitingCall } from './helpers/wait';
+import { FRAUD, LOANS, SUPPORT, attempt, seed, type Seeded } from './helpers/seed';
+import { markPage } from './helpers/markPage';
 
 let srv: E2eServer;
 let seeded: Seeded;
 let browser: Browser;
 let page: Page;
-let agentApi: Api;
 
 const agentPath = (name: string) => `/agents/${encodeURIComponent(name)}`;
 
 beforeAll(async () => {
   const dist = await buildDashboard();
   srv = await startE2eServer(dist);
-  seeded = await seed(srv.api());
-  agentApi = srv.api(seeded.agentKey);
+  seeded = await seed(srv.api(), srv.url);
   browser = await launchBrowser();
   page = browser.page;
   await signIn(page, srv.url, srv.adminKey);
@@ -27,6 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await seeded?.aegis.close();
   await srv?.close();
 });
 
@@ -107,7 +106,7 @@ describe('the dashboard (admin)', () => {
     await page.goto(srv.url + '/activity');
     await page.getByTestId('audit-row').first().waitFor();
     const sameDocument = await markPage(page);
-    await agentApi.sdk.decide.mutate({ agent: SUPPORT, action: 'send_notification', args: { customer_id: 3, text: 'hi' } });
+    expect(await attempt(seeded.aegis, SUPPORT, 'send_notification', { customer_id: 3, text: 'hi' })).toBe('RAN');
     const first = page.getByTestId('audit-row').first();
     await expect.poll(() => first.innerText()).toMatch(/ALLOWED[\s\S]*send_notification/);
     expect(await sameDocument()).toBe(true);
@@ -130,58 +129,54 @@ describe('the dashboard (admin)', () => {
     const killSwitch = page.getByRole('switch', { name: 'Kill-switch' });
     await killSwitch.click();
     await expect.poll(() => killSwitch.getAttribute('aria-checked')).toBe('true');
-    const killed = await agentApi.sdk.decide.mutate({ agent: FRAUD, action: 'access_ssn', args: { customer_id: 1 } });
-    expect(killed.verdict).toBe('KILLED');
+    expect(await attempt(seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('KILLED');
     const feed = page.getByRole('list', { name: `Activity of ${FRAUD}` });
     await expect.poll(() => feed.getByTestId('audit-row').first().innerText()).toMatch(/KILLED[\s\S]*access_ssn/);
 
     await killSwitch.click();
     await expect.poll(() => killSwitch.getAttribute('aria-checked')).toBe('false');
-    const revived = await agentApi.sdk.decide.mutate({ agent: FRAUD, action: 'access_ssn', args: { customer_id: 1 } });
-    expect(revived.verdict).toBe('ALLOWED');
+    expect(await attempt(seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('RAN');
   });
 
   it('an approval from a waiting SDK call appears live; approving it lets the call complete', async () => {
     await page.goto(srv.url + '/approvals');
     await page.getByTestId('approval-card').first().waitFor();
     const sameDocument = await markPage(page);
-    const call = waitingCall(agentApi, SUPPORT, 'export_customer_list', { format: 'csv' });
+    const call = attempt(seeded.aegis, SUPPORT, 'export_customer_list', { format: 'csv' }, { timeoutMs: 45_000 });
     const card = page.getByTestId('approval-card').filter({ hasText: 'export_customer_list' });
     await card.waitFor();
     await page.getByRole('status').filter({ hasText: `${SUPPORT} wants to run export_customer_list` }).waitFor();
     await card.getByRole('button', { name: 'Approve', exact: true }).click();
-    const result = await call;
-    expect(result.verdict).toBe('ALLOWED');
+    expect(await call).toBe('RAN');
     await card.waitFor({ state: 'detached' });
     expect(await sameDocument()).toBe(true);
   });
 
   it('"always block" turns the decision into a BLOCK rule shown on the agent page', async () => {
     await page.goto(srv.url + '/approvals');
-    const call = waitingCall(agentApi, LOANS, 'wire_transfer', { amount: 5000, to: 'ACC-9' });
+    const call = attempt(seeded.aegis, LOANS, 'wire_transfer', { amount: 5000, to: 'ACC-9' }, { timeoutMs: 45_000 });
     const card = page.getByTestId('approval-card').filter({ hasText: 'wire_transfer' });
     await card.getByRole('button', { name: 'Always block' }).click();
-    expect((await call).verdict).toBe('BLOCKED');
+    expect(await call).toBe('APPROVAL_DENIED');
     await card.waitFor({ state: 'detached' });
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
     await page.getByTestId('agent-card').filter({ hasText: LOANS }).click();
     await page.getByRole('list', { name: 'Blocked actions' }).getByText('wire_transfer').waitFor();
-    const again = await agentApi.sdk.decide.mutate({ agent: LOANS, action: 'wire_transfer', args: {} });
-    expect(again.verdict).toBe('BLOCKED');
+    expect(await attempt(seeded.aegis, LOANS, 'wire_transfer', {})).toBe('BLOCKED');
   });
 
   it('decides with keyboard shortcuts', async () => {
     await page.goto(srv.url + '/approvals');
     const pendingBefore = await srv.api().approvals.pending.query();
-    const call = waitingCall(agentApi, FRAUD, 'close_account', { account: 'ACC-3' });
+    const call = attempt(seeded.aegis, FRAUD, 'close_account', { account: 'ACC-3' }, { timeoutMs: 45_000 });
     const card = page.getByTestId('approval-card').filter({ hasText: 'close_account' });
     await card.waitFor();
     // The queue is oldest first: move down to the new request, then deny it.
     for (let i = 0; i < pendingBefore.length; i++) await page.keyboard.press('j');
     await expect.poll(() => card.getAttribute('aria-current')).toBe('true');
     await page.keyboard.press('d');
-    expect((await call).verdict).toBe('BLOCKED');
+    expect(await call).toBe('APPROVAL_DENIED');
   });
 
   it('logged no console errors', () => {

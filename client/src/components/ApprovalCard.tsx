@@ -19,6 +19,12 @@ interface Props {
   onDecide: (d: Decision) => void;
 }
 
+function expiresIn(iso: string, now: number): string {
+  const minutes = Math.round((Date.parse(iso) - now) / 60_000);
+  if (minutes <= 0) return 'expiring now';
+  return minutes < 90 ? `expires in ${minutes} min` : `expires in ${Math.round(minutes / 60)} h`;
+}
+
 /** One request waiting for a person: who wants to do what, with which arguments, for how long. */
 export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard(
   { approval: a, now, selected, canDecide, canReveal, busy, onSelect, onDecide },
@@ -50,7 +56,7 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             <span className="font-normal muted">wants to run</span> <span className="font-mono break-words">{a.action}</span>
           </h2>
           <p className="text-xs muted">
-            Request #{a.id} · policy v{a.policyVersion}
+            Request #{a.id} · policy v{a.policyVersion} · {expiresIn(a.expiresAt, now)}
           </p>
         </div>
         <p className="inline-flex items-center gap-1 rounded-full bg-review-soft px-2.5 py-1 text-xs font-bold text-review tabular-nums dark:bg-amber-950 dark:text-amber-300">

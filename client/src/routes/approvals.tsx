@@ -74,9 +74,14 @@ export function ApprovalsPage() {
       <PageHeader
         title="Approvals"
         subtitle={
-          canDecide
-            ? 'Calls held for a human decision. Keys: j/k move · a approve · d deny · Shift+A always allow · Shift+D always block'
-            : 'Calls held for a human decision. Your role can watch the queue; a reviewer or admin decides.'
+          canDecide ? (
+            <>
+              Calls held for a human decision, oldest first.
+              <span className="hidden sm:inline"> Keys: j/k move · a approve · d deny · Shift+A always allow · Shift+D always block</span>
+            </>
+          ) : (
+            'Calls held for a human decision. Your role can watch the queue; a reviewer or admin decides.'
+          )
         }
       />
       <QueryState isPending={pending.isPending} error={pending.error} rows={2}>

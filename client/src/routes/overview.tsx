@@ -65,7 +65,7 @@ export function OverviewPage() {
             <StatCard label="Active agents" value={s.activeAgents} tone="good" hint={`${s.registeredAgents - s.activeAgents} paused`} />
             <StatCard label="Blocks (24 h)" value={s.blocks24h} tone={s.blocks24h > 0 ? 'bad' : 'plain'} />
             <StatCard label="Pending approvals" value={s.pendingApprovals} tone={s.pendingApprovals > 0 ? 'warn' : 'plain'} />
-            <StatCard label="Risk level" value={s.riskLevel} tone={RISK_TONE[s.riskLevel]} />
+            <StatCard label="Risk level" value={s.riskLevel} tone={RISK_TONE[s.riskLevel]} className="col-span-2 lg:col-span-1" />
           </div>
         )}
       </QueryState>
@@ -103,7 +103,7 @@ export function OverviewPage() {
                     <Link to={`/agents/${encodeURIComponent(a.name)}`} className="min-w-0 flex-1 font-semibold break-words underline-offset-2 hover:underline">
                       {a.name}
                     </Link>
-                    <div className="w-32">
+                    <div className="hidden w-32 sm:block">
                       <RiskBar score={a.riskScore} />
                     </div>
                     <AgentStatusBadge status={a.status} />
