@@ -26,13 +26,15 @@ export async function startServer(opts: CreateAppOptions & { host: string; port:
   // SSE streams stay open for hours; the socket timeouts must not cut them.
   http.requestTimeout = 0;
   http.keepAliveTimeout = 5_000;
-  // Count ordinary requests in flight so a stop lets them finish (SSE streams are not counted).
-  let inFlight = 0;
-  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.headers.accept?.includes('text/event-stream')) return;
-    inFlight++;
-    res.once('close', () => inFlight--);
+  // Track responses in flight so a stop lets ordinary requests finish; SSE streams never finish
+  // on their own, so they are recognised by their content type and cut instead.
+  const open = new Set<ServerResponse>();
+  http.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    open.add(res);
+    res.once('close', () => open.delete(res));
   });
+  const busy = () =>
+    [...open].some((res) => !String(res.getHeader('content-type') ?? '').startsWith('text/event-stream'));
   const { port } = http.address() as AddressInfo;
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let stopping: Promise<void> | null = null;
@@ -46,7 +48,7 @@ export async function startServer(opts: CreateAppOptions & { host: string; port:
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeIdleConnections();
         const deadline = Date.now() + STOP_GRACE_MS;
-        while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        while (busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         // Open subscriptions never finish on their own: cutting their sockets aborts the streams.
         http.closeAllConnections();
         await closed;
