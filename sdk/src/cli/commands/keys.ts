@@ -1,0 +1,44 @@
+import { role as roleSchema } from '@aegis/shared';
+import { required, type Command } from '../context';
+import { CliError } from '../errors';
+import { paint, shortTime, table } from '../output';
+
+/** `aegis keys create --role R [--agents a,b] [--name N]`: prints the new key once. */
+export const keysCreate: Command = async ({ api, o, options }) => {
+  const parsedRole = roleSchema.safeParse(options.role);
+  if (!parsedRole.success) throw new CliError(`--role must be one of ${roleSchema.options.join(', ')}`);
+  const agents = options.agents ? options.agents.split(',').map((a) => a.trim()).filter(Boolean) : null;
+  if (parsedRole.data === 'agent' && !agents?.length) throw new CliError('an agent key needs --agents a,b (the agents it may act as)');
+  const name = options.name ?? (agents ? `${parsedRole.data}:${agents.join(',')}` : `${parsedRole.data} key`);
+  const created = await api.keys.create.mutate({ name, role: parsedRole.data, agents });
+  if (o.json) return o.out(JSON.stringify(created, null, 2));
+  o.out(`Created ${created.info.role} key ${created.info.id} (${created.info.name}). It is shown only this once:`);
+  o.out(paint(o, 'bold', created.key));
+};
+
+/** `aegis keys list`. */
+export const keysList: Command = async ({ api, o }) => {
+  const keys = await api.keys.list.query();
+  if (o.json) return o.out(JSON.stringify(keys, null, 2));
+  table(
+    o,
+    ['ID', 'NAME', 'ROLE', 'AGENTS', 'CREATED (UTC)', 'LAST USED (UTC)', 'REVOKED'],
+    keys.map((k) => [
+      k.id,
+      k.name,
+      k.role,
+      k.agents?.join(',') ?? '*',
+      shortTime(k.createdAt),
+      shortTime(k.lastUsedAt),
+      k.revokedAt ? paint(o, 'red', shortTime(k.revokedAt)) : '-',
+    ]),
+  );
+};
+
+/** `aegis keys revoke <id>`. */
+export const keysRevoke: Command = async (ctx) => {
+  const id = required(ctx, 0, 'key id');
+  const info = await ctx.api.keys.revoke.mutate({ id });
+  if (ctx.o.json) return ctx.o.out(JSON.stringify(info, null, 2));
+  ctx.o.out(`Revoked key ${info.id} (${info.name}).`);
+};

@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import { resolveApiKey, resolveUrl } from '../config';
+import { createTransport } from '../transport';
+import { approve, deny, pending } from './commands/approvals';
+import { agents, kill, revive, status } from './commands/agents';
+import { auditVerify } from './commands/audit';
+import { keysCreate, keysList, keysRevoke } from './commands/keys';
+import { logs } from './commands/logs';
+import type { Command } from './context';
+import { CliError, describeFailure, EXIT } from './errors';
+import { createOutput } from './output';
+
+const HELP = `aegis — control Aegis from the terminal
+
+Usage: aegis <command> [arguments] [options]
+
+Commands:
+  agents                         list agents with status, risk score and counts
+  kill <agent>                   flip the agent's kill-switch on (every call refused)
+  revive <agent>                 flip it off again
+  logs [agent] [--limit N] [-f]  latest audit entries (default 20); -f/--follow streams new ones
+  pending                        approvals waiting for a human
+  approve <id> [--remember]      approve (--remember: allow this action from now on)
+  deny <id> [--remember]         deny (--remember: block this action from now on)
+  status                         server, your role, and overall numbers
+  keys create --role R [--agents a,b] [--name N]
+                                 create an API key (admin, reviewer, viewer or agent); shown once
+  keys list                      list API keys
+  keys revoke <id>               revoke an API key
+  audit verify                   check the audit log's hash chain
+
+Options:
+  --url URL      server (default: $AEGIS_URL, else http://127.0.0.1:8000)
+  --key KEY      API key (default: $AEGIS_API_KEY, else <$AEGIS_DATA_DIR or ./.aegis>/admin.key)
+  --json         machine-readable output
+  --no-color     no colours (also: NO_COLOR=1; colour is only used on a terminal anyway)
+
+Exit codes: 0 done, 1 failed (unknown agent or id, not allowed, chain broken, bad usage),
+2 server unreachable.`;
+
+const commands: Record<string, Command> = {
+  agents,
+  kill,
+  revive,
+  logs,
+  pending,
+  approve,
+  deny,
+  status,
+  'keys create': keysCreate,
+  'keys list': keysList,
+  'keys revoke': keysRevoke,
+  'audit verify': auditVerify,
+};
+
+/** Commands with a sub-command word (`keys create`, `audit verify`). */
+const groups = new Set(['keys', 'audit']);
+
+/** Aliases the seed's `sentinel` CLI used. */
+const seedAliases: Record<string, string> = { log: 'logs' };
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: string[], opts: { seedAliases?: boolean } = {}): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        key: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'no-color': { type: 'boolean', default: false },
+        limit: { type: 'string', short: 'n' },
+        follow: { type: 'boolean', short: 'f' },
+        role: { type: 'string' },
+        agents: { type: 'string' },
+        name: { type: 'string' },
+        remember: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`aegis: ${(error as Error).message.split('\n')[0]}; see \`aegis help\`\n`);
+    return EXIT.failed;
+  }
+  const { values, positionals } = parsed;
+  const o = createOutput(values.json, values['no-color']);
+  const [first, ...rest] = positionals;
+  if (!first || values.help || first === 'help') {
+    o.out(HELP);
+    return first || values.help ? EXIT.ok : EXIT.failed;
+  }
+  const word = (opts.seedAliases && seedAliases[first]) || first;
+  const name = groups.has(word) ? `${word} ${rest[0] ?? ''}`.trim() : word;
+  const args = groups.has(word) ? rest.slice(1) : rest;
+  const command = commands[name];
+  const url = resolveUrl(values.url);
+  try {
+    if (!command) throw new CliError(`unknown command "${name}"; see \`aegis help\``);
+    const apiKey = resolveApiKey(values.key);
+    if (!apiKey) throw new CliError('no API key: pass --key, set AEGIS_API_KEY, or run where the server wrote .aegis/admin.key');
+    const api = createTransport({ url, apiKey, requestTimeoutMs: 15_000 });
+    const code = await command({ api, o, url, args, options: values });
+    return code ?? EXIT.ok;
+  } catch (error) {
+    const { message, exitCode } = describeFailure(error, url);
+    o.err(`aegis: ${message}`);
+    return exitCode;
+  }
+}
