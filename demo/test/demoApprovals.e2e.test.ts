@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAegis, type Aegis } from '@aegis/sdk';
+import { parseDemoArgs } from '../src/runner/args.js';
+import { runDemo } from '../src/runner/runDemo.js';
+import { startServerProcess, type ServerProcess } from './serverProcess.js';
+
+/** How REVIEW calls are settled: automatically with --approve all, or by a person on another client. */
+describe('the demo and its reviewers', () => {
+  let server: ServerProcess;
+  let reviewer: Aegis;
+  const env = () => ({ AEGIS_DATA_DIR: server.dataDir });
+  const args = (...flags: string[]) => parseDemoArgs([...flags, '--url', server.url, '--api-key', server.apiKey], env());
+
+  beforeAll(async () => {
+    server = await startServerProcess();
+    reviewer = createAegis({ url: server.url, apiKey: server.apiKey });
+  });
+  afterAll(async () => {
+    await reviewer?.close();
+    await server?.stop();
+  });
+
+  // First, on a server with no earlier approvals: the SDK's change feed replays the server's
+  // recent events, and after a demo reset approval ids start again at 1.
+  it('by default waits for a human, who decides from another client', async () => {
+    const output: string[] = [];
+    // The "human": a separate client watching for approvals, as the dashboard does.
+    const decided: number[] = [];
+    const stop = reviewer.onChange((event) => {
+      // The SDK's feed replays the server's recent events too (ids restart after a demo reset):
+      // decide only this agent's approvals that are still open.
+      if (event.type !== 'approval.created' || event.approval.agent !== 'marketing_outreach') return;
+      if (decided.includes(event.approval.id)) return;
+      decided.push(event.approval.id);
+      reviewer.api.approvals.decide.mutate({ id: event.approval.id, decision: 'APPROVED' }).catch(() => undefined);
+    });
+    try {
+      const result = await runDemo({
+        args: args('--agent', 'marketing_outreach'),
+        env: env(),
+        write: (line) => output.push(line),
+      });
+      expect(output.join('\n')).toContain(`${server.url}/approvals`);
+      const exported = result.tally.calls.filter((c) => c.action === 'export_customer_list');
+      expect(exported.map((c) => [c.verdict, c.review])).toEqual([['REVIEW', 'APPROVED']]);
+      expect(decided).toHaveLength(1);
+      expect(result.answers.get('marketing_outreach')).toContain('"exported":10');
+    } finally {
+      stop();
+    }
+  });
+
+  it('--approve all lets the reviewed call run, once approved', async () => {
+    const result = await runDemo({
+      args: args('--agent', 'customer_support', '--approve', 'all', '--no-kill-switch'),
+      env: env(),
+      write: () => undefined,
+    });
+    const ssn = result.tally.calls.filter((c) => c.action === 'access_ssn');
+    expect(ssn.map((c) => [c.verdict, c.review])).toEqual([['REVIEW', 'APPROVED']]);
+    expect(result.answers.get('customer_support')).toMatch(/access_ssn: \{"customer_id":3,.*"ssn":"\d{3}-\d{2}-\d{4}"/);
+  });
+});
