@@ -72,6 +72,11 @@ describe('REST SDK paths, as the seed Python SDK calls them (HTTP Basic, key as 
     const unknown = await api('/sdk/agent-status/ghost', { key: server.adminKey });
     expect(unknown.status).toBe(200);
     expect(z.object({ status: z.null() }).parse(unknown.body)).toEqual({ status: null });
+    for (const bad of ['%E0%A4%A', 'a%2Fb', '%20leading-space']) {
+      const res = await api(`/sdk/agent-status/${bad}`, { key: server.adminKey });
+      expect(res.status, bad).toBe(400);
+      expect(seed.error.parse(res.body).detail, bad).toMatch(/^name: /);
+    }
   });
 
   it('GET /sdk/policy/{agent_name}/{action} answers the rule, null when there is none', async () => {
