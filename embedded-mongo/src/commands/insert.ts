@@ -8,7 +8,7 @@ import { toWriteError, withWriteErrors } from './writeErrors.js';
 /** The _id rules mongod applies to every stored document. */
 export function prepareForInsert(doc: Document): Document {
   if (!isPlainObject(doc)) throw mongoError('BadValue', 'document to insert must be an object');
-  const withId = '_id' in doc ? doc : { _id: new ObjectId(), ...doc };
+  const withId = doc._id !== undefined ? doc : { _id: new ObjectId(), ...doc };
   const id: unknown = withId._id;
   if (Array.isArray(id)) throw mongoError('InvalidIdField', "can't use an array for _id");
   if (id instanceof RegExp) throw mongoError('InvalidIdField', "can't use a regex for _id");

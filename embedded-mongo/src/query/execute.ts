@@ -31,11 +31,11 @@ export function queryOptions(spec: Pick<QuerySpec, 'collation' | 'variables'>): 
 export function runQuery(coll: CollectionStore | undefined, spec: QuerySpec): StoredDoc[] {
   if (!coll) return [];
   const filter = spec.filter ?? {};
-  const matches = compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
   const sort = parseSort(spec.sort);
   const skip = Math.max(0, spec.skip ?? 0);
   const limit = Math.abs(spec.limit ?? 0);
   const plan = spec.collation ? undefined : chooseIndex(coll, filter, sort);
+  const matches = plan?.exact ? () => true : compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
   const source = plan ? coll.indexRange(plan.index, plan.lo, plan.hi, plan.reverse) : coll.scan();
   const streaming = sort.length === 0 || plan?.sortCovered === true;
   const out: StoredDoc[] = [];

@@ -13,6 +13,8 @@ export interface IndexPlan {
   reverse: boolean;
   /** True when reading the range in order already yields the requested sort. */
   sortCovered: boolean;
+  /** True when the range matches exactly the filter, so documents need no re-check. */
+  exact: boolean;
 }
 
 const TOP = Buffer.from([0xff]);
@@ -97,9 +99,12 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec): { plan: Inde
     sortCovered = same || opposite;
     reverse = !same && opposite;
   }
+  const exact =
+    !range && !ix.multikey && Object.keys(filter).length === e &&
+    eqValues.every((v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && !Number.isNaN(v)));
   const score = e * 10 + (range ? 5 : 0) + (sortCovered && sort.length > 0 ? 3 : 0) + (ix.unique && e === names.length ? 1 : 0);
   if (score === 0) return undefined;
-  return { plan: { index: ix, lo, hi, reverse, sortCovered }, score };
+  return { plan: { index: ix, lo, hi, reverse, sortCovered, exact }, score };
 }
 
 /** Picks the best index for equality prefix + range + sort, or undefined for a collection scan. */

@@ -11,6 +11,8 @@ export interface StoredDoc {
   doc: Document;
 }
 
+type DocKeys = ReturnType<typeof documentKeys>;
+
 /** One index: its definition plus the SQLite table holding (encoded key, rid) pairs. */
 export class IndexState {
   readonly keyer: IndexKeyer;
@@ -38,14 +40,14 @@ export class IndexState {
     return this.spec.unique === true || this.spec.name === '_id_';
   }
 
-  keysOf(doc: Document): ReturnType<typeof documentKeys> {
+  keysOf(doc: Document): DocKeys {
     return documentKeys(this.keyer, this.spec, doc);
   }
 
   /** Raises MongoDB's duplicate key error (code 11000 with keyPattern/keyValue) if a key is taken. */
-  checkUnique(ns: string, doc: Document, rid: number): void {
+  checkUnique(ns: string, doc: Document, rid: number, computed?: DocKeys): void {
     if (!this.unique) return;
-    const { keys, values } = this.keysOf(doc);
+    const { keys, values } = computed ?? this.keysOf(doc);
     keys.forEach((key, i) => {
       if (this.findOther.get(key, rid) === undefined) return;
       const keyValue: Document = {};
@@ -58,8 +60,8 @@ export class IndexState {
     });
   }
 
-  add(doc: Document, rid: number): void {
-    const { keys, multikey } = this.keysOf(doc);
+  add(doc: Document, rid: number, computed?: DocKeys): void {
+    const { keys, multikey } = computed ?? this.keysOf(doc);
     if (multikey && !this.multikey) {
       this.multikey = true;
       this.db.prepare('UPDATE catalog_indexes SET multikey = 1 WHERE id = ?').run(this.id);
@@ -77,6 +79,7 @@ export class CollectionStore {
   readonly table: string;
   readonly indexes = new Map<string, IndexState>();
   private readonly stmts;
+  private readonly rangeStatements = new Map<string, Database.Statement<[Buffer, Buffer], { rid: number; doc: Buffer }>>();
 
   constructor(
     readonly db: Database.Database,
@@ -121,9 +124,12 @@ export class CollectionStore {
 
   insert(doc: Document): number {
     const bytes = CollectionStore.encode(doc);
-    for (const ix of this.indexes.values()) ix.checkUnique(this.ns, doc, -1);
+    // Keys are computed once and used both for the unique checks and the index writes.
+    const indexes = [...this.indexes.values()];
+    const keys = indexes.map((ix) => ix.keysOf(doc));
+    indexes.forEach((ix, i) => ix.checkUnique(this.ns, doc, -1, keys[i]));
     const rid = Number(this.stmts.insert.run(bytes).lastInsertRowid);
-    for (const ix of this.indexes.values()) ix.add(doc, rid);
+    indexes.forEach((ix, i) => ix.add(doc, rid, keys[i]));
     return rid;
   }
 
@@ -151,9 +157,16 @@ export class CollectionStore {
 
   /** Documents whose key in `ix` lies in [lo, hi), in key order (or reversed). */
   *indexRange(ix: IndexState, lo: Buffer, hi: Buffer, reverse: boolean): Generator<StoredDoc> {
-    const sql = `SELECT c.rid AS rid, c.doc AS doc FROM ${ix.table} i JOIN ${this.table} c ON c.rid = i.rid
-      WHERE i.k >= ? AND i.k < ? ORDER BY i.k ${reverse ? 'DESC' : 'ASC'}, i.rid ${reverse ? 'DESC' : 'ASC'}`;
-    const stmt = this.db.prepare<[Buffer, Buffer], { rid: number; doc: Buffer }>(sql);
+    const cacheKey = `${ix.table}:${reverse}`;
+    let stmt = this.rangeStatements.get(cacheKey);
+    if (!stmt) {
+      const dir = reverse ? 'DESC' : 'ASC';
+      stmt = this.db.prepare<[Buffer, Buffer], { rid: number; doc: Buffer }>(
+        `SELECT c.rid AS rid, c.doc AS doc FROM ${ix.table} i JOIN ${this.table} c ON c.rid = i.rid
+         WHERE i.k >= ? AND i.k < ? ORDER BY i.k ${dir}, i.rid ${dir}`,
+      );
+      this.rangeStatements.set(cacheKey, stmt);
+    }
     const seen = ix.multikey ? new Set<number>() : undefined;
     for (const row of stmt.iterate(lo, hi)) {
       if (seen) {

@@ -81,6 +81,10 @@ export function documentKeys(
     return r.values;
   });
   if (spec.sparse && allMissing) return { keys: [], values: [], multikey: false };
+  if (perField.every((vals) => vals.length === 1)) {
+    const tuple = perField.map((vals) => vals[0]);
+    return { keys: [encodeKey(tuple, keyer.directions)], values: [tuple], multikey };
+  }
   let tuples: unknown[][] = [[]];
   for (const vals of perField) tuples = tuples.flatMap((t) => vals.map((v) => [...t, v]));
   const seen = new Map<string, { key: Buffer; values: unknown[] }>();
