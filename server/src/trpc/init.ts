@@ -11,6 +11,12 @@ const t = initTRPC
   .context<Context>()
   .meta<OpenApiMeta>()
   .create({
+    // SSE: a ping every 10 s keeps proxies from closing idle streams and lets a client notice a
+    // dead server; the client reconnects (with its last event id) after 25 s of silence.
+    sse: {
+      ping: { enabled: true, intervalMs: 10_000 },
+      client: { reconnectAfterInactivityMs: 25_000 },
+    },
     errorFormatter({ shape, error }) {
       const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
       return {
