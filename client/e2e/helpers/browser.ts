@@ -59,6 +59,13 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
+/** Opens the one-time login link the server prints; the page exchanges it for a session. */
+export async function signInWithLink(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(`${url}/login?token=${encodeURIComponent(token)}`);
+  await page.waitForURL(`${url}/`);
+  await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+}
+
 /** Signs in through the login page with an API key, as a person pasting their key would. */
 export async function signIn(page: Page, url: string, key: string): Promise<void> {
   await page.goto(`${url}/login`);

@@ -11,6 +11,8 @@ export type Api = ReturnType<typeof apiClient>;
 export interface E2eServer {
   url: string;
   adminKey: string;
+  /** The dashboard login link's one-time token, as the server prints it on start. */
+  loginToken: string;
   server: RunningServer;
   /** A tRPC client acting with the given key (admin by default), as the SDK or CLI would. */
   api(key?: string): Api;
@@ -42,11 +44,13 @@ export async function startE2eServer(clientDist: string): Promise<E2eServer> {
     publicUrl: 'http://127.0.0.1',
     clientDist,
   });
-  await server.auth.bootstrap();
+  const { loginUrl } = await server.auth.bootstrap();
+  const loginToken = new URL(loginUrl).searchParams.get('token') ?? '';
   const adminKey = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
   return {
     url: server.url,
     adminKey,
+    loginToken,
     server,
     api: (key = adminKey) => apiClient(server.url, key),
     async close() {
