@@ -6,3 +6,5 @@ export * from './bank/index.js';
 export { createBankTools, TOOL_NAMES, loopbackAddress, assessCredit, type ToolName, type BankToolOptions } from './tools/index.js';
 export * from './agents/index.js';
 export { createChatModel, scriptedModel, DEFAULT_GEMINI_MODEL, SCRIPTED_BANNER, type ModelChoice } from './model.js';
+export { runDemo, type RunDemoOptions, type DemoResult } from './runner/runDemo.js';
+export { parseDemoArgs, USAGE, type DemoArgs, type ApproveMode } from './runner/args.js';

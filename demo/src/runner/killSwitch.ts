@@ -29,6 +29,13 @@ export async function playKillSwitchScene(scene: KillSwitchScene, ctx: AgentRunC
     }
   });
   try {
+    const answer = await runAgent(scene.agent, ctx);
+    if (!paused) return answer;
+    // A live model may give up once refused, before the revival point: revive it and let it
+    // take the task again, so the scene always shows the agent working after revival.
+    await setStatus('ACTIVE');
+    paused = false;
+    ctx.progress.note(`${name}: ▶  operator revives ${name}: ACTIVE again; the task is run again`);
     return await runAgent(scene.agent, ctx);
   } finally {
     stop();

@@ -78,7 +78,9 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     if (scene) {
       progress.banner(`Kill-switch scene: ${scene.agent.displayName}`);
       try {
-        answers.set('kill_switch_scene', await playKillSwitchScene(scene, ctx, desk));
+        const answer = await playKillSwitchScene(scene, ctx, desk);
+        answers.set('kill_switch_scene', answer);
+        progress.agentFinished(scene.agent.name, tally.countsFor(scene.agent.name), answer);
       } catch (error) {
         failures.set('kill_switch_scene', error);
         progress.agentFailed(scene.agent.name, error);
@@ -99,7 +101,11 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
 function reviewNote(mode: DemoArgs['approve'], approvalsUrl: string): string {
   switch (mode) {
     case 'human':
-      return `REVIEW calls wait for you: approve or deny them at ${approvalsUrl} (or \`npm run aegis -- pending\`). Undecided calls time out as denied.`;
+      return [
+        `REVIEW calls wait for you: approve or deny them at ${approvalsUrl}`,
+        '  (sign in with the link the server printed, or with the key in .aegis/admin.key;',
+        '   or use `npm run aegis -- pending` and `npm run aegis -- approve <id>`). Undecided calls time out as denied.',
+      ].join('\n');
     case 'all':
       return 'REVIEW calls are approved automatically (--approve all).';
     case 'none':
