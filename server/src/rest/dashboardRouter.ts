@@ -3,6 +3,7 @@ import { agentStatus, approvalDecision } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { reviewerProcedure, viewerProcedure } from '../trpc/procedures';
 import { agentPathParam, idParam } from './inputs';
+import { errorResponses } from './errorDocs';
 import {
   seedAgent,
   seedApproval,
@@ -62,7 +63,7 @@ export const dashboardRestRouter = router({
     }),
 
   toggleAgent: reviewerProcedure
-    .meta({ openapi: { method: 'POST', path: '/agents/{name}/toggle', tags, summary: 'The kill-switch: set ACTIVE or PAUSED' } })
+    .meta({ openapi: { method: 'POST', path: '/agents/{name}/toggle', tags, summary: 'The kill-switch: set ACTIVE or PAUSED', errorResponses: errorResponses(400, 403, 404) } })
     .input(z.object({ name: agentPathParam, status: agentStatus }))
     .output(z.object({ status: z.literal('updated'), new_status: agentStatus }))
     .mutation(async ({ ctx, input }) => {
@@ -90,6 +91,7 @@ export const dashboardRestRouter = router({
         tags,
         summary: 'Approve or deny a pending approval (once)',
         description: '404 for an unknown approval; 400 when it was already decided or the decision is not APPROVED/DENIED.',
+        errorResponses: errorResponses(400, 403, 404),
       },
     })
     .input(

@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { actionName, agentName } from '@aegis/shared';
+import { jsonDepth, MAX_JSON_DEPTH } from '../auth/jsonDepth';
 
 /**
  * Input pieces of the seed's REST paths. trpc-to-openapi hands path parameters over still
@@ -38,6 +39,9 @@ export function parseArgsJson(argsJson: string): Record<string, unknown> {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new TRPCError({ code: 'BAD_REQUEST', message: 'args_json: must be a JSON object' });
+  }
+  if (jsonDepth(parsed, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: `args_json: nested deeper than ${MAX_JSON_DEPTH} levels` });
   }
   return parsed as Record<string, unknown>;
 }

@@ -4,6 +4,7 @@ import { actionName, agentName, callId, toolArgs, verdict } from '@aegis/shared'
 import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs, decideProcedure } from '../trpc/procedures';
 import { parseArgsJson } from './inputs';
+import { errorResponses } from './errorDocs';
 import { okAnswer } from './shapes';
 
 const tags = ['sdk'];
@@ -22,6 +23,7 @@ export const sdkDecideRestRouter = router({
         summary: 'Ask a person to approve a call',
         description:
           'Runs the decision for the call: a REVIEW opens a PENDING approval bound to the agent, action and a hash of these arguments (and writes the PENDING audit entry). If the policy or the kill-switch decides the call instead, the answer is 400 naming the verdict.',
+        errorResponses: errorResponses(400, 403, 404, 429),
       },
     })
     .input(z.object({ agent_name: agentName, action: actionName, args_json: z.string().max(100_000).default('{}') }))
@@ -45,6 +47,7 @@ export const sdkDecideRestRouter = router({
         summary: 'Decide and record a tool call in one round trip',
         description:
           'Kill-switch, policy, approval redemption, audit entry and (for REVIEW) a new approval, in one call. Run the tool only for ALLOWED; report the outcome with POST /sdk/complete.',
+        errorResponses: errorResponses(400, 403, 404, 429),
       },
     })
     .input(z.object({ agent_name: agentName, action: actionName, args: toolArgs.default({}), call_id: callId.optional() }))

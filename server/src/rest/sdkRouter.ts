@@ -4,6 +4,7 @@ import { actionName, agentName, agentStatus, approvalDecision, auditStatus, rule
 import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs, reviewerProcedure } from '../trpc/procedures';
 import { idParam, orNull } from './inputs';
+import { errorResponses } from './errorDocs';
 import { okAnswer } from './shapes';
 
 const tags = ['sdk'];
@@ -127,7 +128,7 @@ export const sdkRestRouter = router({
     }),
 
   decideApproval: reviewerProcedure
-    .meta({ openapi: { method: 'POST', path: '/sdk/decide-approval/{approval_id}', tags, summary: 'Approve or deny (reviewers; never agent keys)' } })
+    .meta({ openapi: { method: 'POST', path: '/sdk/decide-approval/{approval_id}', tags, summary: 'Approve or deny (reviewers; never agent keys)', errorResponses: errorResponses(400, 403, 404) } })
     .input(z.object({ approval_id: idParam('Approval id'), decision: approvalDecision }))
     .output(okAnswer)
     .mutation(async ({ ctx, input }) => {
