@@ -30,15 +30,15 @@ export function createAgentService(deps: ServiceDeps, policies: PolicyService): 
 
   return {
     async list() {
-      const [docs, activity] = await Promise.all([repos.agents.list(), repos.audit.activity()]);
+      const [docs, activity] = await Promise.all([repos.agents.list(), deps.activity.all()]);
       const byAgent = new Map(activity.map((a) => [a.agent, a]));
       return docs.map((doc) => summarize(doc, byAgent.get(doc.name)));
     },
 
     async get(name) {
-      const [doc, activity] = await Promise.all([repos.agents.findByName(name), repos.audit.activity(name)]);
+      const [doc, activity] = await Promise.all([repos.agents.findByName(name), deps.activity.forAgent(name)]);
       if (!doc) throw unknownAgent(name);
-      return summarize(doc, activity[0]);
+      return summarize(doc, activity);
     },
 
     async toolsUsed(name) {

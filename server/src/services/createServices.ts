@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { createRepos } from '../data/repos';
 import { EventBus } from '../events/bus';
+import { ActivityIndex } from './activityIndex';
 import { createAgentService } from './agents';
 import { createApprovalService } from './approvals';
 import { createAuditService } from './audit';
@@ -29,11 +30,19 @@ export async function createServices(opts: {
   approvalTtlMs: number;
 }): Promise<ServicesHandle> {
   const bus = new EventBus(10_000, (error) => opts.logger.error({ err: error }, 'event listener failed'));
-  const repos = await createRepos(opts.connection, { onAuditWritten: (entries) => bus.emitAudit(entries) });
+  let activity: ActivityIndex | null = null;
+  const repos = await createRepos(opts.connection, {
+    onAuditWritten: (entries) => {
+      for (const entry of entries) activity?.record(entry);
+      bus.emitAudit(entries);
+    },
+  });
+  activity = new ActivityIndex(repos.audit);
   const deps = {
     repos,
     bus,
     cache: new PolicyCache(repos),
+    activity,
     locks: new KeyedMutex(),
     connection: opts.connection,
     logger: opts.logger,

@@ -11,6 +11,7 @@ export function createDemoService(deps: ServiceDeps): Services['demo'] {
       deps.logger.info({ actor: actor.name }, 'demo reset: wiping governance data and reseeding the bank');
       await deps.repos.resetGovernance();
       deps.cache.invalidate();
+      deps.activity.reset();
       return seedBank(deps.connection, { dbName: BANK_DB_NAME });
     },
   };

@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Repos } from '../data/repos';
 import type { EventBus } from '../events/bus';
+import type { ActivityIndex } from './activityIndex';
 import type { KeyedMutex } from './keyedMutex';
 import type { PolicyCache } from './policyCache';
 
@@ -10,6 +11,7 @@ export interface ServiceDeps {
   repos: Repos;
   bus: EventBus;
   cache: PolicyCache;
+  activity: ActivityIndex;
   locks: KeyedMutex;
   connection: Connection;
   logger: Logger;

@@ -22,7 +22,7 @@ export function createStatsService(deps: ServiceDeps): Services['stats'] {
         repos.agents.count('ACTIVE'),
         repos.audit.countSince('BLOCKED', new Date(now.getTime() - 24 * HOUR)),
         repos.approvals.countPending(now),
-        repos.audit.countsByStatus(),
+        deps.activity.countsByStatus(),
       ]);
       const counts = Object.fromEntries(auditStatus.options.map((s) => [s, byStatus[s] ?? 0])) as StatusCounts;
       return { registeredAgents, activeAgents, blocks24h, pendingApprovals, riskLevel: riskLevelFor(blocks24h), counts };

@@ -56,27 +56,31 @@ export function createAuditRepo(model: Model<AuditDoc>, counters: Model<CounterD
       return docs.map(toAuditEntry);
     },
 
-    /** Per-agent counts by status in one aggregate (not one scan per agent). */
-    async activity(agent?: string): Promise<AgentActivity[]> {
-      const rows = await model.aggregate<{ _id: { agent: string; status: AuditStatus }; n: number; last: Date }>([
+    /** Per-agent counts by status in one aggregate (not one scan per agent), and the highest id seen. */
+    async activity(agent?: string): Promise<{ rows: AgentActivity[]; maxId: number }> {
+      const rows = await model.aggregate<{ _id: { agent: string; status: AuditStatus }; n: number; last: Date; maxId: number }>([
         ...(agent ? [{ $match: { agent } }] : []),
-        { $group: { _id: { agent: '$agent', status: '$status' }, n: { $sum: 1 }, last: { $max: '$timestamp' } } },
+        {
+          $group: {
+            _id: { agent: '$agent', status: '$status' },
+            n: { $sum: 1 },
+            last: { $max: '$timestamp' },
+            maxId: { $max: '$id' },
+          },
+        },
       ]);
       const byAgent = new Map<string, AgentActivity>();
+      let maxId = 0;
       for (const row of rows) {
         const a = byAgent.get(row._id.agent) ?? { agent: row._id.agent, counts: {}, total: 0, lastActivityAt: null };
         a.counts[row._id.status] = row.n;
         a.total += row.n;
         const last = row.last ? new Date(row.last) : null;
         if (last && (!a.lastActivityAt || last > a.lastActivityAt)) a.lastActivityAt = last;
+        maxId = Math.max(maxId, row.maxId ?? 0);
         byAgent.set(a.agent, a);
       }
-      return [...byAgent.values()];
-    },
-
-    async countsByStatus(): Promise<Partial<Record<AuditStatus, number>>> {
-      const rows = await model.aggregate<{ _id: AuditStatus; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
-      return Object.fromEntries(rows.map((r) => [r._id, r.n]));
+      return { rows: [...byAgent.values()], maxId };
     },
 
     countSince: (status: AuditStatus, since: Date) => model.countDocuments({ status, timestamp: { $gte: since } }),

@@ -1,0 +1,50 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestServer } from './helpers/testServer';
+import { trpcClient } from './helpers/trpcClient';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+describe('restart', () => {
+  it('keeps agents, policies, audit entries and approvals; ids and the hash chain continue', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-restart-'));
+    dirs.push(dataDir);
+
+    const first = await startTestServer({ dataDir });
+    const key = first.adminKey;
+    const api1 = trpcClient(first.url, key);
+    await api1.sdk.registerAgent.mutate({ name: 'Durable', allows: ['read'], blocks: ['drop'] });
+    await api1.agents.setStatus.mutate({ name: 'Durable', status: 'PAUSED' });
+    await api1.agents.setStatus.mutate({ name: 'Durable', status: 'ACTIVE' });
+    const d1 = await api1.sdk.decide.mutate({ agent: 'Durable', action: 'read' });
+    const review = await api1.sdk.decide.mutate({ agent: 'Durable', action: 'wire', args: { amount: 5 } });
+    await first.close({ keepData: true });
+
+    const storeFile = JSON.parse(await readFile(path.join(dataDir, 'store.json'), 'utf8')) as { uri: string };
+    expect(storeFile.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\//);
+    expect((await stat(path.join(dataDir, 'store.json'))).mode & 0o777).toBe(0o600);
+
+    const second = await startTestServer({ dataDir });
+    try {
+      expect(second.adminKey).toBe(key);
+      const api2 = trpcClient(second.url, key);
+      const { agent, policy } = await api2.agents.byName.query({ name: 'Durable' });
+      expect(agent).toMatchObject({ status: 'ACTIVE', totalLogs: 2 });
+      expect(policy).toMatchObject({ allowed: ['read'], blocked: ['drop'] });
+      expect((await api2.approvals.byId.query({ id: review.approvalId! })).status).toBe('PENDING');
+      const d2 = await api2.sdk.decide.mutate({ agent: 'Durable', action: 'drop' });
+      expect(d2.auditId).toBe(review.auditId + 1);
+      expect(d1.auditId).toBeLessThan(d2.auditId);
+      const again = await api2.sdk.decide.mutate({ agent: 'Durable', action: 'wire', args: { amount: 5 } });
+      expect(again.approvalId).toBe(review.approvalId);
+      expect(await api2.audit.verify.query()).toMatchObject({ ok: true, firstBad: null });
+    } finally {
+      await second.close({ keepData: true });
+    }
+  });
+});
