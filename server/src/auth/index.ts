@@ -16,6 +16,7 @@ import type { Response } from 'express';
 export { securityMiddleware } from './securityMiddleware';
 export { warnIfExposed, isLoopback } from './exposure';
 export { RateLimiter } from './rateLimit';
+export { jsonDepthGuard, jsonDepth, MAX_JSON_DEPTH } from './jsonDepth';
 export { ADMIN_KEY_FILE } from './bootstrap';
 export { SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER } from './cookies';
 export type { AuthService, ApiKeyInfo, AuditVerifyResult } from './types';

@@ -1,6 +1,19 @@
 import { TRPCError } from '@trpc/server';
 import { hasRole, mayActAs, type Principal, type Role } from '@aegis/shared';
-import { baseProcedure, middleware } from './init';
+import { jsonDepth, MAX_JSON_DEPTH } from '../auth/jsonDepth';
+import { baseProcedure as unguardedProcedure, middleware } from './init';
+
+/**
+ * Every procedure refuses inputs nested deeper than MAX_JSON_DEPTH before anything walks them:
+ * redaction, canonical JSON and BSON all recurse, and a 20,000-deep array would overflow the stack.
+ */
+const baseProcedure = unguardedProcedure.use(async function limitInputDepth({ getRawInput, next }) {
+  const raw = await getRawInput();
+  if (raw !== null && typeof raw === 'object' && jsonDepth(raw, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: `input: nested deeper than ${MAX_JSON_DEPTH} levels` });
+  }
+  return next();
+});
 
 /** Health and the login exchange: the only procedures open without a principal. */
 export const publicProcedure = baseProcedure;
