@@ -21,11 +21,11 @@ export async function playKillSwitchScene(scene: KillSwitchScene, ctx: AgentRunC
     if (decided === scene.pauseAfterCalls) {
       await setStatus('PAUSED');
       paused = true;
-      ctx.progress.note(`${name}: ⏸  operator hits the kill-switch: ${name} is PAUSED; its calls are now refused`);
+      ctx.progress.agentEvent(name, `⏸ operator hits the kill-switch: ${name} is PAUSED, its calls are refused`);
     } else if (decided === scene.reviveAfterCalls && paused) {
       await setStatus('ACTIVE');
       paused = false;
-      ctx.progress.note(`${name}: ▶  operator revives ${name}: ACTIVE again`);
+      ctx.progress.agentEvent(name, `▶ operator revives ${name}: ACTIVE again`);
     }
   });
   try {
@@ -35,7 +35,7 @@ export async function playKillSwitchScene(scene: KillSwitchScene, ctx: AgentRunC
     // take the task again, so the scene always shows the agent working after revival.
     await setStatus('ACTIVE');
     paused = false;
-    ctx.progress.note(`${name}: ▶  operator revives ${name}: ACTIVE again; the task is run again`);
+    ctx.progress.agentEvent(name, `▶ operator revives ${name}: ACTIVE again; the task is run again`);
     return await runAgent(scene.agent, ctx);
   } finally {
     stop();

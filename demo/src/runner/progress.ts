@@ -38,6 +38,11 @@ export class Progress {
   }
 
   /** Starts an agent's step counter; `expectedCalls` is known only for the scripted model. */
+  /** Something that happened to an agent rather than a call of it (kill-switch, revival). */
+  agentEvent(agent: string, text: string): void {
+    this.write(`${this.tag(agent)} ${this.c.bold(text)}`);
+  }
+
   agentStarted(agent: string, displayName: string, model: string, expectedCalls?: number): void {
     this.seen.set(agent, 0);
     if (expectedCalls) this.expectedCalls.set(agent, expectedCalls);

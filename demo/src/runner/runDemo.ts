@@ -78,9 +78,10 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     if (scene) {
       progress.banner(`Kill-switch scene: ${scene.agent.displayName}`);
       try {
+        const before = tally.calls.length;
         const answer = await playKillSwitchScene(scene, ctx, desk);
         answers.set('kill_switch_scene', answer);
-        progress.agentFinished(scene.agent.name, tally.countsFor(scene.agent.name), answer);
+        progress.agentFinished(scene.agent.name, tally.countsSince(scene.agent.name, before), answer);
       } catch (error) {
         failures.set('kill_switch_scene', error);
         progress.agentFailed(scene.agent.name, error);

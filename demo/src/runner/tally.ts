@@ -43,6 +43,11 @@ export class Tally {
     return count(agent, this.calls.filter((c) => c.agent === agent));
   }
 
+  /** Counts of one agent's calls recorded from position `from` on (one scene of the run). */
+  countsSince(agent: string, from: number): AgentCounts {
+    return count(agent, this.calls.slice(from).filter((c) => c.agent === agent));
+  }
+
   total(): AgentCounts {
     return count('total', this.calls);
   }
