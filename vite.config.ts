@@ -10,7 +10,7 @@ export default defineConfig({
   server: { proxy: { '/trpc': 'http://127.0.0.1:8000', '/api': 'http://127.0.0.1:8000' } },
   test: {
     root: '.',
-    include: ['*/src/**/*.test.ts', '*/test/**/*.test.ts', 'client/e2e/**/*.test.ts'],
+    include: ['*/src/**/*.test.ts', '*/test/**/*.test.ts', 'client/e2e/**/*.test.ts', 'bench/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,0 +1,125 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MongoClient, type Db } from 'mongodb';
+import { createAegis, createTransport, type Aegis, type AegisApi, type AegisOptions } from '../sdk/src/index';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export interface BenchServer {
+  url: string;
+  dataDir: string;
+  adminKey: string;
+  /** Admin tRPC client (the "dashboard" side: kill-switch, approvals, audit queries). */
+  admin: AegisApi;
+  /** The server's database, straight through the driver (bulk inserts, counting what was stored). */
+  db: Db;
+  /** An agent key scoped to `agents` (created once per agent set). */
+  agentKey(agents: string[]): Promise<string>;
+  /** An SDK client with an agent key for `agents`, closed with the server. */
+  sdk(agents: string[], options?: AegisOptions): Promise<Aegis>;
+  /** A bare tRPC client with an agent key for `agents`. */
+  transport(agents: string[]): Promise<AegisApi>;
+  /** CPU time (user + system, ms) the server process has used so far. */
+  serverCpuMs(): Promise<number>;
+  /** Where the server's CPU profile goes when profiling; null otherwise. */
+  profileDir: string | null;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Run the server with `--cpu-prof`, writing the profile into this directory on stop. */
+  profileDir?: string;
+}
+
+/**
+ * Starts the real server in a child process on a fresh temp directory (embedded store on disk).
+ * The decide rate limit is lifted (AEGIS_RATE_DECIDE) because the bench measures capacity, not
+ * the limiter; everything else is the default configuration.
+ */
+export async function startBenchServer(opts: StartOptions = {}): Promise<BenchServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-bench-'));
+  const execArgv = ['--import', 'tsx', ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [])];
+  const child = fork(path.join(here, 'serverProcess.ts'), [dataDir], {
+    execArgv,
+    env: { ...process.env, AEGIS_RATE_DECIDE: '10000000', NODE_ENV: 'production' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const url = await readyUrl(child);
+  const adminKey = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
+  const { uri } = JSON.parse(await readFile(path.join(dataDir, 'store.json'), 'utf8')) as { uri: string };
+  const mongo = await MongoClient.connect(uri);
+  const admin = createTransport({ url, apiKey: adminKey, requestTimeoutMs: 600_000 });
+  const keys = new Map<string, string>();
+  const clients: Aegis[] = [];
+
+  const agentKey = async (agents: string[]) => {
+    const id = agents.join(',');
+    let key = keys.get(id);
+    if (!key) {
+      key = (await admin.keys.create.mutate({ name: `bench:${id}`.slice(0, 100), role: 'agent', agents })).key;
+      keys.set(id, key);
+    }
+    return key;
+  };
+
+  return {
+    url,
+    dataDir,
+    adminKey,
+    admin,
+    db: mongo.db('aegis'),
+    agentKey,
+    profileDir: opts.profileDir ?? null,
+    serverCpuMs: () =>
+      new Promise<number>((resolve) => {
+        const onMessage = (message: { type?: string; usage?: NodeJS.CpuUsage }) => {
+          if (message.type !== 'cpu' || !message.usage) return;
+          child.off('message', onMessage);
+          resolve((message.usage.user + message.usage.system) / 1000);
+        };
+        child.on('message', onMessage);
+        child.send('cpu');
+      }),
+    async sdk(agents, options = {}) {
+      const client = createAegis({
+        url,
+        apiKey: await agentKey(agents),
+        spoolPath: path.join(dataDir, `spool-${clients.length}.jsonl`),
+        onError: (error) => console.warn('[bench sdk]', error instanceof Error ? error.message : error),
+        ...options,
+      });
+      clients.push(client);
+      return client;
+    },
+    async transport(agents) {
+      return createTransport({ url, apiKey: await agentKey(agents), requestTimeoutMs: 60_000 });
+    },
+    async stop() {
+      await Promise.allSettled(clients.map((c) => c.close()));
+      await mongo.close();
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      if (child.connected) child.send('stop');
+      else child.kill('SIGTERM');
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function readyUrl(child: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('bench: the server did not start within 60 s')), 60_000);
+    child.once('message', (message: { type?: string; url?: string }) => {
+      clearTimeout(timer);
+      if (message.type === 'ready' && message.url) resolve(message.url);
+      else reject(new Error(`bench: unexpected message from the server: ${JSON.stringify(message)}`));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bench: the server exited with code ${code} before it was ready`));
+    });
+  });
+}

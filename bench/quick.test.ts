@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { runBench } from './runBench';
+
+/**
+ * Keeps `npm run bench` from rotting: the quick run must complete and produce every scenario's
+ * numbers. It measures; it never asserts a time (the machines are shared and noisy).
+ */
+describe('npm run bench -- --quick', () => {
+  it('runs all six scenarios and reports their numbers', { timeout: 600_000 }, async () => {
+    const report = await runBench({ quick: true, log: () => undefined });
+    expect(report.failures).toEqual({});
+    const scenarios = new Set(report.rows.map((r) => r.scenario));
+    expect([...scenarios].sort()).toEqual([
+      '1 overhead',
+      '2 throughput',
+      '3 kill-switch',
+      '4 approval resume',
+      '5 live feed',
+      '6 audit queries',
+    ]);
+    for (const row of report.rows) {
+      if (row.latency) expect(row.latency.n, row.label).toBeGreaterThan(0);
+      if (row.latency) expect(Number.isFinite(row.latency.p99), row.label).toBe(true);
+      if (row.perSecond !== undefined) expect(row.perSecond, row.label).toBeGreaterThan(0);
+    }
+    const stored = report.rows.filter((r) => r.scenario === '2 throughput').map((r) => r.notes?.allStored);
+    expect(stored).toEqual([true, true, true]);
+    expect(report.goals.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startBenchServer } from './harness';
+import { machine, type BenchReport } from './report';
+import { approvalsScenario } from './scenarios/approvals';
+import { auditQueriesScenario } from './scenarios/auditQueries';
+import { killSwitchScenario } from './scenarios/killSwitch';
+import { liveFeedScenario } from './scenarios/liveFeed';
+import { overheadScenario } from './scenarios/overhead';
+import { throughputScenario } from './scenarios/throughput';
+import { FULL, QUICK, type Scenario } from './types';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export interface RunOptions {
+  quick?: boolean;
+  /** Write a CPU profile of the server process into this directory. */
+  profileDir?: string;
+  /** Only these scenarios (numbers 1–6); all by default. */
+  only?: number[];
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+}
+
+/** The scenarios in order; audit queries last, because its bulk insert bypasses the server's writer. */
+const SCENARIOS: Array<[number, string, Scenario]> = [
+  [1, 'overhead', overheadScenario],
+  [2, 'throughput', throughputScenario],
+  [3, 'kill-switch', killSwitchScenario],
+  [4, 'approval resume', approvalsScenario],
+  [5, 'live feed', liveFeedScenario],
+  [6, 'audit queries', auditQueriesScenario],
+];
+
+/** Runs every scenario against one server process and returns the report (nothing is printed but progress). */
+export async function runBench(opts: RunOptions = {}): Promise<BenchReport> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const config = opts.quick ? QUICK : FULL;
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const report: BenchReport = {
+    startedAt: startedAt.toISOString(),
+    quick: config.quick,
+    durationS: 0,
+    machine: machine(),
+    rows: [],
+    goals: [],
+    failures: {},
+  };
+
+  const server = await startBenchServer({ profileDir: opts.profileDir });
+  log(`bench: server ${server.url} (data in ${server.dataDir})`);
+  try {
+    for (const [n, name, scenario] of SCENARIOS) {
+      if (opts.only && !opts.only.includes(n)) continue;
+      const s0 = performance.now();
+      log(`bench: ${n} ${name}…`);
+      try {
+        const result = await scenario(server, config);
+        report.rows.push(...result.rows);
+        report.goals.push(...result.goals);
+      } catch (error) {
+        report.failures[`${n} ${name}`] = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        log(`bench: ${n} ${name} FAILED: ${String(error)}`);
+      }
+      log(`bench: ${n} ${name} done in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await server.stop();
+  }
+
+  if (!opts.only) report.store = await storeBench(config.quick, log);
+  report.durationS = (performance.now() - t0) / 1000;
+  return report;
+}
+
+/**
+ * The embedded store's own benchmark (bench/store.ts, owned by the store's engineer), run when it
+ * exists: insert rate and the last-50 query with and without its index.
+ */
+async function storeBench(quick: boolean, log: (line: string) => void): Promise<unknown> {
+  const file = path.join(here, 'store.ts');
+  if (!existsSync(file)) return undefined;
+  log('bench: embedded store benchmark (bench/store.ts)…');
+  try {
+    const mod = (await import(pathToFileURL(file).href)) as { runStoreBench?: (o: { quick: boolean }) => Promise<unknown> };
+    return await mod.runStoreBench?.({ quick });
+  } catch (error) {
+    log(`bench: store benchmark FAILED: ${String(error)}`);
+    return { failed: String(error) };
+  }
+}

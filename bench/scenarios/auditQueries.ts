@@ -1,0 +1,110 @@
+import type { AuditStatus } from '@aegis/shared';
+import { hashAuditEntry } from '../../server/src/data/auditChain';
+import type { AuditDoc } from '../../server/src/data/models/audit.model';
+import type { BenchServer } from '../harness';
+import { summarize, timeSequential } from '../stats';
+import { fmtMs, type BenchConfig, type Row, type ScenarioResult } from '../types';
+
+const DAY = 86_400_000;
+const ACTIONS = ['lookup_balance', 'read_customer', 'send_email', 'wire_transfer', 'delete_records', 'export_data'];
+/** Cumulative status mix: mostly ALLOWED, some BLOCKED, a few of the rest. */
+const MIX: Array<[AuditStatus, number]> = [
+  ['ALLOWED', 0.7],
+  ['BLOCKED', 0.85],
+  ['PENDING', 0.9],
+  ['APPROVED', 0.94],
+  ['DENIED', 0.96],
+  ['KILLED', 0.98],
+  ['ERROR', 0.995],
+  ['TIMEOUT', 1],
+];
+
+/**
+ * 6. The dashboard's audit queries at `config.audit.entries` entries (1,000,000 in the full run)
+ * over 100 agents, through the tRPC procedures over HTTP. The entries are inserted straight into
+ * `audit_log` through the driver, in the server's document shape and continuing its hash chain.
+ * Runs last: the server's writer does not know about these ids, so nothing may write after it.
+ */
+export async function auditQueriesScenario(server: BenchServer, config: BenchConfig): Promise<ScenarioResult> {
+  const { entries, agents, batch } = config.audit;
+  const insert = await bulkInsert(server, entries, agents, batch);
+  const rows: Row[] = [
+    {
+      scenario: '6 audit queries',
+      label: `bulk insert of ${entries.toLocaleString('en-US')} entries (driver, batches of ${batch})`,
+      perSecond: insert.perSecond,
+      notes: { total: insert.total },
+    },
+  ];
+
+  const { admin } = server;
+  const queries: Array<[string, () => Promise<unknown>, boolean]> = [
+    ['audit.list: last 50 of one agent', () => admin.audit.list.query({ agent: 'bulk-agent-042', limit: 50 }), true],
+    ['audit.list: last 50 overall', () => admin.audit.list.query({ limit: 50 }), true],
+    ['audit.list: last 50 with status BLOCKED (15%)', () => admin.audit.list.query({ status: ['BLOCKED'], limit: 50 }), true],
+    ['stats.get', () => admin.stats.get.query(), true],
+    ['(extra) audit.list: last 50 with status TIMEOUT (0.5%)', () => admin.audit.list.query({ status: ['TIMEOUT'], limit: 50 }), false],
+    ['(extra) agents.list (dashboard agents page)', () => admin.agents.list.query(), false],
+  ];
+  const goals = [];
+  for (const [label, run, isGoal] of queries) {
+    const latency = summarize(
+      await timeSequential(run, { warmup: config.audit.warmup, n: config.audit.samples, maxMs: config.audit.maxMsPerQuery }),
+    );
+    rows.push({ scenario: '6 audit queries', label, latency });
+    if (isGoal) goals.push({ goal: `${label} ≤ 5 ms (p50)`, measured: fmtMs(latency.p50), met: latency.p50 <= 5 });
+  }
+  return { rows, goals };
+}
+
+async function bulkInsert(server: BenchServer, count: number, agents: number, batch: number) {
+  const audit = server.db.collection<AuditDoc>('audit_log');
+  const counters = server.db.collection<{ _id: string; seq: number }>('counters');
+  const last = await audit.find({}, { projection: { id: 1, hash: 1 } }).sort({ id: -1 }).limit(1).next();
+  const counter = await counters.findOne({ _id: 'audit_log' });
+  // Past any id block the server may have reserved, so its ids and ours never collide.
+  let id = Math.max(last?.id ?? 0, counter?.seq ?? 0);
+  let prevHash: string | null = last?.hash ?? null;
+  const start = Date.now() - 7 * DAY;
+  const step = (7 * DAY) / count;
+  let seed = 42;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+
+  const build = (n: number): AuditDoc[] => {
+    const docs: AuditDoc[] = [];
+    for (let i = 0; i < n; i++) {
+      id++;
+      const r = random();
+      const status = (MIX.find(([, upTo]) => r < upTo) ?? MIX[0]!)[0];
+      const fields = {
+        id,
+        timestamp: new Date(start + (id % count) * step).toISOString(),
+        agent: `bulk-agent-${String(Math.floor(random() * agents)).padStart(3, '0')}`,
+        action: ACTIONS[Math.floor(random() * ACTIONS.length)] as string,
+        status,
+        details: status === 'BLOCKED' ? 'Action is blocked by policy' : 'Policy check passed',
+        callId: `bulk-${id}`,
+        approvalId: null,
+        argsPreview: `{"customerId":${id % 1000}}`,
+        prevHash,
+      };
+      const hash = hashAuditEntry(fields);
+      docs.push({ ...fields, timestamp: new Date(fields.timestamp), hash, outcome: null, durationMs: null });
+      prevHash = hash;
+    }
+    return docs;
+  };
+
+  const t0 = performance.now();
+  let pending: Promise<unknown> = Promise.resolve();
+  for (let done = 0; done < count; done += batch) {
+    const docs = build(Math.min(batch, count - done));
+    await pending;
+    // Build the next batch while this one is being written.
+    pending = audit.insertMany(docs, { ordered: true });
+  }
+  await pending;
+  const seconds = (performance.now() - t0) / 1000;
+  await counters.updateOne({ _id: 'audit_log' }, { $set: { seq: id } }, { upsert: true });
+  return { perSecond: count / seconds, total: await audit.estimatedDocumentCount() };
+}

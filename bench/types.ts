@@ -1,0 +1,71 @@
+import type { BenchServer } from './harness';
+import type { Summary } from './stats';
+
+/** How long each scenario runs; `--quick` shrinks all of it. */
+export interface BenchConfig {
+  quick: boolean;
+  overhead: { warmup: number; n: number };
+  local: { warmup: number; n: number };
+  throughput: { concurrency: number[]; warmupMs: number; durationMs: number };
+  killSwitch: { rounds: number };
+  approvals: { rounds: number };
+  liveFeed: { rounds: number };
+  audit: { entries: number; agents: number; batch: number; warmup: number; samples: number; maxMsPerQuery: number };
+}
+
+export const FULL: BenchConfig = {
+  quick: false,
+  overhead: { warmup: 500, n: 5_000 },
+  local: { warmup: 2_000, n: 50_000 },
+  throughput: { concurrency: [1, 8, 64], warmupMs: 1_000, durationMs: 5_000 },
+  killSwitch: { rounds: 50 },
+  approvals: { rounds: 50 },
+  liveFeed: { rounds: 300 },
+  audit: { entries: 1_000_000, agents: 100, batch: 1_000, warmup: 3, samples: 30, maxMsPerQuery: 60_000 },
+};
+
+export const QUICK: BenchConfig = {
+  quick: true,
+  overhead: { warmup: 100, n: 500 },
+  local: { warmup: 200, n: 3_000 },
+  throughput: { concurrency: [1, 8, 64], warmupMs: 200, durationMs: 1_000 },
+  killSwitch: { rounds: 8 },
+  approvals: { rounds: 8 },
+  liveFeed: { rounds: 40 },
+  audit: { entries: 20_000, agents: 100, batch: 1_000, warmup: 2, samples: 10, maxMsPerQuery: 5_000 },
+};
+
+/** One line of the results table. */
+export interface Row {
+  /** Scenario number and name, e.g. "1 overhead". */
+  scenario: string;
+  label: string;
+  /** Latency in ms, when the row measures latency. */
+  latency?: Summary;
+  /** Operations per second, when the row measures throughput. */
+  perSecond?: number;
+  /** Anything else worth keeping (counts, ratios). */
+  notes?: Record<string, number | string | boolean>;
+}
+
+/** A goal of issue 8, checked against the measured numbers. */
+export interface GoalCheck {
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface ScenarioResult {
+  rows: Row[];
+  goals: GoalCheck[];
+}
+
+export type Scenario = (server: BenchServer, config: BenchConfig) => Promise<ScenarioResult>;
+
+/** Formats milliseconds for the table: µs below 1 ms. */
+export function fmtMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  if (ms < 1) return `${(ms * 1000).toFixed(1)} µs`;
+  if (ms < 100) return `${ms.toFixed(2)} ms`;
+  return `${ms.toFixed(0)} ms`;
+}
