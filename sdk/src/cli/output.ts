@@ -11,8 +11,8 @@ export function createOutput(json: boolean, noColor: boolean): Output {
   return {
     json,
     color,
-    out: (line) => process.stdout.write(line + '\n'),
-    err: (line) => process.stderr.write(line + '\n'),
+    out: (line) => void process.stdout.write(line + '\n'),
+    err: (line) => void process.stderr.write(line + '\n'),
   };
 }
 

@@ -1,0 +1,197 @@
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AegisApprovalPendingError, Aegis } from '../src/index';
+import { sdkFor, startTestServer, uniqueAgent, type TestServer } from './helpers/server';
+
+const run = promisify(execFile);
+const sdkDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name: 'aegis' | 'sentinel') => path.join(sdkDir, 'bin', `${name}.mjs`);
+
+let server: TestServer;
+let aegis: Aegis;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  aegis = sdkFor(server);
+});
+afterAll(async () => {
+  await aegis?.close();
+  await server?.close();
+});
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real binary against the test server (or `env` overrides) and collects its output. */
+async function cli(args: string[], opts: { bin?: 'aegis' | 'sentinel'; env?: Record<string, string> } = {}): Promise<Result> {
+  const env = { ...process.env, AEGIS_URL: server.url, AEGIS_API_KEY: server.adminKey, NO_COLOR: '1', ...opts.env };
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin(opts.bin ?? 'aegis'), ...args], { env, cwd: sdkDir });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function json<T = unknown>(args: string[]): Promise<T> {
+  const result = await cli([...args, '--json']);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+// Each run of the real binary starts node + tsx (about a second, more on a busy machine).
+describe('aegis CLI', { timeout: 240_000 }, () => {
+  it('status, agents, kill and revive', async () => {
+    const name = uniqueAgent('cli');
+    const handle = aegis.agent(name, { owner: 'carol', allows: ['ping'], blocks: ['drop'] });
+    await handle.call('ping', {}, () => 'pong');
+
+    const [status, statusText, table] = await Promise.all([
+      json<{ principal: { role: string }; stats: { registeredAgents: number } }>(['status']),
+      cli(['status']),
+      cli(['agents']),
+    ]);
+    expect(status.principal.role).toBe('admin');
+    expect(status.stats.registeredAgents).toBeGreaterThan(0);
+    expect(statusText.stdout).toMatch(/you are\s+.*\(admin\)/);
+
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+RISK/);
+    expect(table.stdout).toMatch(new RegExp(`${name}\\s+ACTIVE`));
+
+    expect((await cli(['kill', name])).stdout).toMatch(/PAUSED/);
+    const listed = await json<Array<{ name: string; status: string }>>(['agents']);
+    expect(listed.find((a) => a.name === name)?.status).toBe('PAUSED');
+    expect((await json<{ status: string }>(['revive', name])).status).toBe('ACTIVE');
+  });
+
+  it('an unknown agent is one line and exit code 1', async () => {
+    const results = await Promise.all([cli(['kill', 'no-such-agent']), cli(['logs', 'no-such-agent'])]);
+    for (const result of results) {
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/no-such-agent/);
+    }
+  });
+
+  it('logs, as a table and as JSON, and --follow streams new entries live', async () => {
+    const name = uniqueAgent('cli-logs');
+    const handle = aegis.agent(name, { allows: ['ping'], blocks: ['drop'] });
+    await handle.call('ping', { n: 1 }, () => 1);
+    await handle.call('drop', {}, () => 0).catch(() => undefined);
+
+    const [entries, table] = await Promise.all([
+      json<Array<{ action: string; status: string }>>(['logs', name, '--limit', '5']),
+      cli(['logs', name]),
+    ]);
+    expect(entries.map((e) => `${e.action}:${e.status}`)).toEqual(['ping:ALLOWED', 'drop:BLOCKED']);
+    expect(table.stdout).toMatch(/ID\s+TIME \(UTC\)\s+STATUS/);
+    expect(table.stdout).toMatch(/BLOCKED\s+\S+\s+drop/);
+
+    const child = spawn(process.execPath, [bin('aegis'), 'logs', name, '--follow', '--json'], {
+      env: { ...process.env, AEGIS_URL: server.url, AEGIS_API_KEY: server.adminKey },
+      cwd: sdkDir,
+    });
+    try {
+      const lines: Array<{ action: string; status: string }> = [];
+      let buffered = '';
+      const sawLive = new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          const parts = buffered.split('\n');
+          buffered = parts.pop() ?? '';
+          for (const line of parts) {
+            lines.push(JSON.parse(line) as { action: string; status: string });
+            // The two old entries are printed first; once they are there, make a new one.
+            if (lines.length === 2) void handle.call('ping', { n: 2 }, () => 2);
+            if (lines.length === 3) resolve();
+          }
+        });
+      });
+      await sawLive;
+      expect(lines.map((l) => l.status)).toEqual(['ALLOWED', 'BLOCKED', 'ALLOWED']);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('pending, approve and deny', async () => {
+    const name = uniqueAgent('cli-review');
+    const handle = aegis.agent(name, { review: ['export'] });
+    const ask = (n: number) =>
+      handle.call('export', { n }, () => n, { wait: false }).catch((e: unknown) => (e as AegisApprovalPendingError).approvalId);
+    const [first, second] = [await ask(1), await ask(2)];
+
+    const [pending, pendingText] = await Promise.all([json<Array<{ id: number; agent: string }>>(['pending']), cli(['pending'])]);
+    expect(pending.filter((a) => a.agent === name).map((a) => a.id).sort()).toEqual([first, second].sort());
+    expect(pendingText.stdout).toMatch(new RegExp(`${first}\\s+${name}\\s+export`));
+
+    const [approved, denied, badId] = await Promise.all([
+      cli(['approve', String(first)]),
+      json<{ status: string }>(['deny', String(second)]),
+      cli(['approve', 'abc']),
+    ]);
+    expect(approved.stdout).toMatch(/APPROVED\s+approval #\d+/);
+    expect(denied.status).toBe('DENIED');
+    expect(badId.code).toBe(1);
+    const again = await cli(['approve', String(first)]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already decided/);
+    await expect(ask(1)).resolves.toBe(1);
+  });
+
+  it('keys create, list and revoke; audit verify', async () => {
+    const name = uniqueAgent('cli-key');
+    const created = await json<{ key: string; info: { id: string; role: string; agents: string[] } }>([
+      'keys', 'create', '--role', 'agent', '--agents', name, '--name', 'ci key',
+    ]);
+    expect(created.info).toMatchObject({ role: 'agent', agents: [name] });
+    expect(created.key.length).toBeGreaterThanOrEqual(22);
+    const keys = await json<Array<{ id: string; revokedAt: string | null }>>(['keys', 'list']);
+    expect(keys.find((k) => k.id === created.info.id)?.revokedAt).toBeNull();
+    expect((await cli(['keys', 'list'])).stdout).toMatch(/ci key\s+agent/);
+    expect((await json<{ revokedAt: string | null }>(['keys', 'revoke', created.info.id])).revokedAt).not.toBeNull();
+    expect((await cli(['keys', 'create', '--role', 'wizard'])).code).toBe(1);
+
+    const verified = await json<{ ok: boolean; checked: number }>(['audit', 'verify']);
+    expect(verified.ok).toBe(true);
+    expect((await cli(['audit', 'verify'])).stdout).toMatch(/intact/);
+  });
+
+  it('sentinel offers the seed commands: kill, revive, log', async () => {
+    const name = uniqueAgent('sentinel');
+    await aegis.agent(name, { allows: ['ping'] }).call('ping', {}, () => 1);
+    expect((await cli(['kill', name], { bin: 'sentinel' })).stdout).toMatch(/PAUSED/);
+    expect((await cli(['revive', name], { bin: 'sentinel' })).stdout).toMatch(/ACTIVE/);
+    expect((await cli(['log', name], { bin: 'sentinel' })).stdout).toMatch(/ALLOWED\s+\S+\s+ping/);
+  });
+
+  it('an unreachable server is one line and exit code 2', async () => {
+    const gone = await startTestServer({ inMemoryStore: true });
+    const url = gone.url;
+    await gone.close();
+    const results = await Promise.all([['agents'], ['status', '--json'], ['kill', 'x']].map((args) => cli(args, { env: { AEGIS_URL: url } })));
+    for (const result of results) {
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain(`cannot reach Aegis at ${url}`);
+    }
+  });
+
+  it('usage errors exit 1 and help exits 0', async () => {
+    const [unknown, bogus, help] = await Promise.all([cli(['frobnicate']), cli(['agents', '--bogus']), cli(['help'])]);
+    expect(unknown.code).toBe(1);
+    expect(bogus.code).toBe(1);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Exit codes/);
+  });
+});
