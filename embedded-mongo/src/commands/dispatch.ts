@@ -4,6 +4,7 @@ import { aggregate } from './aggregate.js';
 import { catalogCommands } from './catalog.js';
 import type { CommandContext, CommandHandler } from './context.js';
 import { remove } from './delete.js';
+import { explain } from './explain.js';
 import { count, distinct, find, getMore, killCursors } from './find.js';
 import { findAndModify } from './findAndModify.js';
 import { handshakeCommands } from './handshake.js';
@@ -27,6 +28,7 @@ const commands = new Map<string, CommandHandler>(
     distinct,
     findandmodify: findAndModify,
     aggregate,
+    explain,
   }),
 );
 
@@ -37,6 +39,10 @@ export function runCommand(cmd: Document, ctx: Omit<CommandContext, 'db'>): Docu
     if (name === undefined) throw mongoError('CommandNotFound', 'no such command: ""');
     const handler = commands.get(name.toLowerCase());
     if (!handler) throw mongoError('CommandNotFound', `no such command: '${name}'`);
+    // Like a standalone mongod: multi-document transactions need a replica set.
+    if (cmd.startTransaction === true || cmd.autocommit === false) {
+      throw mongoError('IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
+    }
     const db: unknown = cmd.$db;
     return handler(cmd, { ...ctx, db: typeof db === 'string' ? db : 'test' });
   } catch (err) {

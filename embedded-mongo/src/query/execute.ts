@@ -28,7 +28,15 @@ export function queryOptions(spec: Pick<QuerySpec, 'collation' | 'variables'>): 
  * Runs a query: the planner picks an index range (or a scan), every candidate is re-checked with
  * the full filter, and when the index order already matches the sort we stop after skip + limit.
  */
-export function runQuery(coll: CollectionStore | undefined, spec: QuerySpec): StoredDoc[] {
+/** What a query did, as `explain` reports it. */
+export interface QueryStats {
+  stage: 'IXSCAN' | 'COLLSCAN' | 'EOF';
+  indexName?: string;
+  docsExamined: number;
+  sortInMemory: boolean;
+}
+
+export function runQuery(coll: CollectionStore | undefined, spec: QuerySpec, stats?: QueryStats): StoredDoc[] {
   if (!coll) return [];
   const filter = spec.filter ?? {};
   const sort = parseSort(spec.sort);
@@ -38,9 +46,15 @@ export function runQuery(coll: CollectionStore | undefined, spec: QuerySpec): St
   const matches = plan?.exact ? () => true : compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
   const source = plan ? coll.indexRange(plan.index, plan.lo, plan.hi, plan.reverse) : coll.scan();
   const streaming = sort.length === 0 || plan?.sortCovered === true;
+  if (stats) {
+    stats.stage = plan ? 'IXSCAN' : 'COLLSCAN';
+    stats.indexName = plan?.index.spec.name;
+    stats.sortInMemory = !streaming;
+  }
   const out: StoredDoc[] = [];
   let skipped = 0;
   for (const item of source) {
+    if (stats) stats.docsExamined++;
     if (!matches(item.doc)) continue;
     if (streaming) {
       if (skipped < skip) {

@@ -1,0 +1,58 @@
+import { MongoClient, type Document } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../src/index.js';
+
+interface Explained {
+  queryPlanner: { winningPlan: Document };
+  executionStats: { nReturned: number; totalDocsExamined: number };
+}
+
+describe('query planner', () => {
+  let store: EmbeddedMongo;
+  let client: MongoClient;
+  const coll = () => client.db('plan').collection('audit');
+
+  beforeAll(async () => {
+    store = await startEmbeddedMongo();
+    client = await MongoClient.connect(store.uri);
+    await coll().insertMany(Array.from({ length: 2000 }, (_, id) => ({ id, agent_name: `agent-${id % 10}`, at: new Date(id * 1000) })));
+    await coll().createIndex({ agent_name: 1, id: -1 });
+  });
+  afterAll(async () => {
+    await client.close();
+    await store.close();
+  });
+
+  const explain = (filter: Document, sort: Document, limit: number) => coll().find(filter).sort(sort).limit(limit).explain('executionStats') as Promise<unknown> as Promise<Explained>;
+
+  it('answers "last 50 of one agent, newest first" from the compound index without a scan', async () => {
+    const docs = await coll().find({ agent_name: 'agent-3' }).sort({ id: -1 }).limit(50).toArray();
+    expect(docs.map((d) => d.id as number)).toEqual(Array.from({ length: 50 }, (_, i) => 1993 - i * 10));
+    const plan = await explain({ agent_name: 'agent-3' }, { id: -1 }, 50);
+    expect(plan.queryPlanner.winningPlan).toMatchObject({ stage: 'FETCH', inputStage: { stage: 'IXSCAN', indexName: 'agent_name_1_id_-1' } });
+    expect(plan.executionStats.totalDocsExamined).toBe(50);
+  });
+
+  it('reads the same index backwards for the opposite sort, and serves ranges', async () => {
+    const oldest = await coll().find({ agent_name: 'agent-3', id: { $gte: 100, $lt: 200 } }).sort({ id: 1 }).limit(3).toArray();
+    expect(oldest.map((d) => d.id as number)).toEqual([103, 113, 123]);
+    const plan = await explain({ agent_name: 'agent-3', id: { $gte: 100, $lt: 200 } }, { id: 1 }, 3);
+    expect(plan.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: 'IXSCAN' });
+    expect(plan.executionStats.totalDocsExamined).toBe(3);
+  });
+
+  it('falls back to a collection scan and an in-memory sort when no index fits', async () => {
+    const plan = await explain({ at: { $gte: new Date(0) } }, { at: -1 }, 5);
+    expect(plan.queryPlanner.winningPlan).toMatchObject({ stage: 'SORT', inputStage: { inputStage: { stage: 'COLLSCAN' } } });
+    expect(plan.executionStats).toMatchObject({ nReturned: 5, totalDocsExamined: 2000 });
+  });
+
+  it('keeps the index consistent through updates and deletes', async () => {
+    await coll().updateMany({ agent_name: 'agent-3', id: { $gte: 1900 } }, { $set: { agent_name: 'agent-x' } });
+    await coll().deleteMany({ agent_name: 'agent-x', id: { $lt: 1950 } });
+    const moved = await coll().find({ agent_name: 'agent-x' }).sort({ id: -1 }).toArray();
+    expect(moved.map((d) => d.id as number)).toEqual([1993, 1983, 1973, 1963, 1953]);
+    const [top] = await coll().find({ agent_name: 'agent-3' }).sort({ id: -1 }).limit(1).toArray();
+    expect(top?.id).toBe(1893);
+  });
+});
