@@ -182,6 +182,29 @@ describe('the dashboard (admin)', () => {
     expect(await call).toBe('APPROVAL_DENIED');
   });
 
+  it('lets an admin add and remove a policy rule', async () => {
+    await page.goto(srv.url + agentPath(LOANS));
+    const allowed = page.getByRole('list', { name: 'Allowed actions' });
+    await allowed.waitFor();
+    await page.getByRole('textbox', { name: 'Action name' }).fill('check_balance');
+    await page.getByRole('combobox', { name: 'Rule' }).selectOption('ALLOW');
+    await page.getByRole('button', { name: 'Set rule' }).click();
+    await allowed.getByText('check_balance').waitFor();
+    expect(await attempt(seeded.aegis, LOANS, 'check_balance', { customer_id: 2 })).toBe('RAN');
+    await page.getByRole('button', { name: 'Remove allowed rule for check_balance' }).click();
+    await allowed.getByText('check_balance').waitFor({ state: 'detached' });
+  });
+
+  it('searches the audit log', async () => {
+    await page.goto(srv.url + '/activity');
+    await page.getByTestId('audit-row').first().waitFor();
+    await page.getByRole('searchbox', { name: 'Search actions and details' }).fill('wire_');
+    await page.waitForURL(/q=wire_/);
+    const rows = page.getByTestId('audit-row');
+    await expect.poll(async () => (await rows.allInnerTexts()).every((t) => t.includes('wire_transfer'))).toBe(true);
+    expect(await rows.count()).toBeGreaterThan(0);
+  });
+
   it('switches to dark mode and remembers it', async () => {
     await page.goto(srv.url + '/');
     await page.getByRole('button', { name: 'Switch to dark mode' }).click();
@@ -200,6 +223,28 @@ describe('the dashboard (admin)', () => {
   });
 });
 
+describe('failed actions', () => {
+  it("toast the server's message, e.g. when someone else decided first", async () => {
+    await page.goto(srv.url + '/approvals');
+    const call = attempt(seeded.aegis, SUPPORT, 'open_account', { customer_id: 9 }, { timeoutMs: 45_000 });
+    const card = page.getByTestId('approval-card').filter({ hasText: 'open_account' });
+    await card.waitFor();
+    const id = Number(await card.getAttribute('data-approval-id'));
+    // Another reviewer denies it while this browser's approve is on its way.
+    const other = srv.api(seeded.reviewerKey);
+    await page.route('**/trpc/approvals.decide*', async (route) => {
+      await other.approvals.decide.mutate({ id, decision: 'DENIED' });
+      await route.continue();
+    });
+    await card.getByRole('button', { name: 'Approve', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'Action failed' }).waitFor();
+    expect(await call).toBe('APPROVAL_DENIED');
+    await page.unroute('**/trpc/approvals.decide*');
+    // The browser logs the refused request itself; nothing else may have gone wrong.
+    expect(browser.errors.filter((e) => !/status of 409/.test(e))).toEqual([]);
+  });
+});
+
 describe('the dashboard (viewer)', () => {
   let viewer: Browser;
   beforeAll(async () => {
@@ -213,6 +258,7 @@ describe('the dashboard (viewer)', () => {
     await viewer.page.goto(srv.url + '/approvals');
     await viewer.page.waitForURL(/\/login\?reason=/);
     await viewer.page.getByText('Sign in to see the dashboard.').waitFor();
+    await screenshotBoth(viewer.page, 'login', () => viewer.page.getByLabel('API key').waitFor());
     // The browser itself logs the refused whoami request; that one is expected here.
     const unexpected = viewer.errors.filter((e) => !/status of 401/.test(e));
     expect(unexpected).toEqual([]);

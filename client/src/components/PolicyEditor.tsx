@@ -78,7 +78,7 @@ export function PolicyEditor({ policy, editable }: { policy: Policy; editable: b
             onChange={(e) => setAction(e.target.value)}
             placeholder="action_name"
             aria-label="Action name"
-            pattern="[A-Za-z0-9_.:/\-]+"
+            pattern={String.raw`[A-Za-z0-9_.:\/\-]+`}
             maxLength={128}
             required
           />
