@@ -237,7 +237,7 @@ describe('failed actions', () => {
       await route.continue();
     });
     await card.getByRole('button', { name: 'Approve', exact: true }).click();
-    await page.getByRole('alert').filter({ hasText: 'Action failed' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: `Approval #${id} was already denied` }).waitFor();
     expect(await call).toBe('APPROVAL_DENIED');
     await page.unroute('**/trpc/approvals.decide*');
     // The browser logs the refused request itself; nothing else may have gone wrong.
