@@ -151,8 +151,12 @@ export class CollectionStore {
     return row ? CollectionStore.decode(row.doc) : undefined;
   }
 
-  *scan(): Generator<StoredDoc> {
-    for (const row of this.stmts.scan.iterate()) yield { rid: row.rid, doc: CollectionStore.decode(row.doc) };
+  /** All documents in insertion order; `mayMatch` can reject raw BSON before it is decoded. */
+  *scan(mayMatch?: (bytes: Buffer) => boolean): Generator<StoredDoc> {
+    for (const row of this.stmts.scan.iterate()) {
+      if (mayMatch && !mayMatch(row.doc)) continue;
+      yield { rid: row.rid, doc: CollectionStore.decode(row.doc) };
+    }
   }
 
   /** Documents whose key in `ix` lies in [lo, hi), in key order (or reversed). */
