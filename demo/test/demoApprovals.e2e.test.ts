@@ -60,4 +60,13 @@ describe('the demo and its reviewers', () => {
     expect(ssn.map((c) => [c.verdict, c.review])).toEqual([['REVIEW', 'APPROVED']]);
     expect(result.answers.get('customer_support')).toMatch(/access_ssn: \{"customer_id":3,.*"ssn":"\d{3}-\d{2}-\d{4}"/);
   });
+
+  it("a second run is not confused by the first run's decisions (approval ids restart after a reset)", async () => {
+    const run = (mode: string) =>
+      runDemo({ args: args('--agent', 'customer_support', '--approve', mode, '--no-kill-switch'), env: env(), write: () => undefined });
+    const denied = await run('none');
+    expect(denied.tally.calls.find((c) => c.action === 'access_ssn')?.review).toBe('DENIED');
+    const approved = await run('all');
+    expect(approved.tally.calls.find((c) => c.action === 'access_ssn')?.review).toBe('APPROVED');
+  });
 });

@@ -3,6 +3,7 @@ import { DEMO_AGENTS, killSwitchScene, type DemoAgent } from '../agents/index.js
 import type { BankToolOptions } from '../tools/index.js';
 import type { DemoArgs } from './args.js';
 import { connectBank, resolveBankUri } from './bankConnection.js';
+import { holdChangeFeed } from './changeFeed.js';
 import { DecisionDesk } from './decisions.js';
 import { formatSummary, palette } from './format.js';
 import { playKillSwitchScene } from './killSwitch.js';
@@ -51,8 +52,10 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
   const failures = new Map<string, unknown>();
 
   const bankConnection = await connectBank(await resolveBankUri(args.mongoUri, env));
+  let releaseFeed = () => {};
   try {
     progress.banner('Aegis banking demo');
+    releaseFeed = await holdChangeFeed(aegis);
     const counts = await aegis.api.demo.seed.mutate();
     progress.note(`Reset the governance data and seeded the bank: ${counts.customers} customers, ${counts.accounts} accounts, ${counts.transactions} transactions.`);
     progress.note(`Dashboard: ${args.url}/   (watch the agents live)`);
@@ -94,6 +97,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     write(c.dim(`Full audit trail: ${args.url}/activity`));
     return { tally, answers, failures };
   } finally {
+    releaseFeed();
     await aegis.close();
     await bankConnection.close();
   }
