@@ -24,6 +24,8 @@ export interface BenchServer {
   transport(agents: string[]): Promise<AegisApi>;
   /** CPU time (user + system, ms) the server process has used so far. */
   serverCpuMs(): Promise<number>;
+  /** The SDK clients' background errors (e.g. failed outcome reports), grouped by message. */
+  backgroundErrors: Map<string, { count: number; example: string }>;
   /** Where the server's CPU profile goes when profiling; null otherwise. */
   profileDir: string | null;
   stop(): Promise<void>;
@@ -54,6 +56,16 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   const admin = createTransport({ url, apiKey: adminKey, requestTimeoutMs: 600_000 });
   const keys = new Map<string, string>();
   const clients: Aegis[] = [];
+  const backgroundErrors = new Map<string, { count: number; example: string }>();
+  // Background failures are counted, not printed one by one; the report lists them.
+  const noteBackgroundError = (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    const kind = message.replace(/call \S+/g, 'call <id>') + cause;
+    const seen = backgroundErrors.get(kind);
+    if (seen) seen.count++;
+    else backgroundErrors.set(kind, { count: 1, example: message + cause });
+  };
 
   const agentKey = async (agents: string[]) => {
     const id = agents.join(',');
@@ -73,6 +85,7 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
     db: mongo.db('aegis'),
     agentKey,
     profileDir: opts.profileDir ?? null,
+    backgroundErrors,
     serverCpuMs: () =>
       new Promise<number>((resolve) => {
         const onMessage = (message: { type?: string; usage?: NodeJS.CpuUsage }) => {
@@ -88,7 +101,7 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
         url,
         apiKey: await agentKey(agents),
         spoolPath: path.join(dataDir, `spool-${clients.length}.jsonl`),
-        onError: (error) => console.warn('[bench sdk]', error instanceof Error ? error.message : error),
+        onError: (error) => noteBackgroundError(error),
         ...options,
       });
       clients.push(client);

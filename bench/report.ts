@@ -12,6 +12,8 @@ export interface BenchReport {
   goals: GoalCheck[];
   /** Scenarios that threw, by name. */
   failures: Record<string, string>;
+  /** Background errors of the SDK clients (failed outcome reports…), message → count. */
+  backgroundErrors: Record<string, number>;
   /** Whatever bench/store.ts returned (the embedded store's own numbers), when it exists. */
   store?: unknown;
 }
@@ -52,6 +54,7 @@ export function formatTable(report: BenchReport): string {
   const goalWidth = Math.max(...report.goals.map((g) => g.goal.length));
   for (const g of report.goals) out.push(`  ${g.met ? 'MET  ' : 'UNMET'}  ${pad(g.goal, goalWidth)}  ${g.measured}`);
   for (const [name, message] of Object.entries(report.failures)) out.push(`  FAILED scenario ${name}: ${message}`);
+  for (const [kind, count] of Object.entries(report.backgroundErrors)) out.push(`  SDK background error ×${count}: ${kind}`);
   const m = report.machine;
   out.push('', `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, node ${m.node}; ${report.quick ? 'quick' : 'full'} run took ${report.durationS.toFixed(0)} s`);
   return out.join('\n');

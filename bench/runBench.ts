@@ -47,6 +47,7 @@ export async function runBench(opts: RunOptions = {}): Promise<BenchReport> {
     rows: [],
     goals: [],
     failures: {},
+    backgroundErrors: {},
   };
 
   const server = await startBenchServer({ profileDir: opts.profileDir });
@@ -68,6 +69,7 @@ export async function runBench(opts: RunOptions = {}): Promise<BenchReport> {
     }
   } finally {
     await server.stop();
+    for (const [kind, { count }] of server.backgroundErrors) report.backgroundErrors[kind] = count;
   }
 
   if (!opts.only) report.store = await storeBench(config.quick, log);
