@@ -4,6 +4,7 @@ import { buildDashboard } from './helpers/buildDashboard';
 import { startE2eServer, type E2eServer } from './helpers/server';
 import { launchBrowser, PHONE, DESKTOP, screenshotBoth, screenshotDir, signIn, signInWithLink, type Browser } from './helpers/browser';
 import { unnamedControls } from './helpers/a11y';
+import { lowContrastTexts } from './helpers/contrast';
 import { FRAUD, LOANS, SUPPORT, attempt, seed, type Seeded } from './helpers/seed';
 import { markPage } from './helpers/markPage';
 
@@ -29,9 +30,10 @@ afterAll(async () => {
   await srv?.close();
 });
 
-/** Every page must leave no control without an accessible name, at both widths. */
+/** Every control has an accessible name, and every text has enough contrast to be read. */
 async function expectNamedControls() {
   expect(await unnamedControls(page)).toEqual([]);
+  expect(await lowContrastTexts(page)).toEqual([]);
 }
 
 describe('the dashboard (admin)', () => {
@@ -212,8 +214,10 @@ describe('the dashboard (admin)', () => {
     await page.reload();
     await page.getByRole('button', { name: 'Switch to light mode' }).waitFor();
     await screenshotBoth(page, 'overview-dark', () => page.getByTestId('stat-card').first().waitFor());
+    await expectNamedControls();
     await page.goto(srv.url + '/approvals');
     await screenshotBoth(page, 'approvals-dark', () => page.getByTestId('approval-card').first().waitFor());
+    await expectNamedControls();
     await page.getByRole('button', { name: 'Switch to light mode' }).click();
     expect(await page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(false);
   });

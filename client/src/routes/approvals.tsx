@@ -7,6 +7,7 @@ import { useNow } from '../hooks/useNow';
 import { usePrincipal } from '../hooks/usePrincipal';
 import { ApprovalCard, type Approval, type Decision } from '../components/ApprovalCard';
 import { EmptyState } from '../components/EmptyState';
+import { RecentDecisions } from '../components/RecentDecisions';
 import { PageHeader, QueryState } from '../components/QueryState';
 
 const VERB = { APPROVED: 'Approved', DENIED: 'Denied' } as const;
@@ -111,6 +112,7 @@ export function ApprovalsPage() {
           </div>
         )}
       </QueryState>
+      <RecentDecisions now={now} />
     </>
   );
 }

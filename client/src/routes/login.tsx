@@ -84,7 +84,7 @@ export function LoginPage() {
             className="input w-full font-mono"
             value={key}
             onChange={(e) => setKey(e.target.value)}
-            placeholder="Paste an admin, reviewer or viewer key"
+            placeholder="Paste your API key"
           />
           <button type="submit" className="btn btn-primary w-full" disabled={login.isPending || !key.trim()}>
             <KeyRound className="size-4" aria-hidden /> Sign in

@@ -1,0 +1,36 @@
+import { useQuery } from '@tanstack/react-query';
+import { useTRPC } from '../lib/trpc';
+import { timeAgo } from '../lib/format';
+
+const TONE = {
+  APPROVED: 'text-allow-ink dark:text-allow',
+  DENIED: 'text-block-ink dark:text-red-400',
+  EXPIRED: 'text-neutral-600 dark:text-neutral-400',
+  PENDING: 'text-review dark:text-amber-400',
+} as const;
+
+/** The last decisions people made, and by whom: the queue's memory. */
+export function RecentDecisions({ now }: { now: number }) {
+  const trpc = useTRPC();
+  const { data } = useQuery(trpc.approvals.list.queryOptions({ limit: 20 }));
+  const decided = (data?.approvals ?? []).filter((a) => a.status !== 'PENDING').slice(0, 10);
+  if (decided.length === 0) return null;
+  return (
+    <section className="card mt-6" aria-labelledby="recent-title">
+      <h2 id="recent-title" className="mb-2 font-bold">Recently decided</h2>
+      <ul className="divide-y divide-neutral-100 text-sm dark:divide-neutral-800" aria-label="Recently decided approvals">
+        {decided.map((a) => (
+          <li key={a.id} className="flex flex-wrap items-baseline gap-x-2 py-2">
+            <span className={`w-20 shrink-0 text-xs font-bold ${TONE[a.status]}`}>{a.status}</span>
+            <span className="font-mono font-semibold break-words">{a.action}</span>
+            <span className="muted">· {a.agent}</span>
+            <span className="ml-auto text-xs muted">
+              {a.decidedBy ? `by ${a.decidedBy} ` : ''}
+              {a.decidedAt ? timeAgo(a.decidedAt, now) : ''}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
