@@ -4,6 +4,7 @@ import { createRepos } from '../data/repos';
 import { EventBus } from '../events/bus';
 import { ActivityIndex } from './activityIndex';
 import { createAgentService } from './agents';
+import { BlockWindow } from './blockWindow';
 import { createApprovalService } from './approvals';
 import { createAuditService } from './audit';
 import { createDecisionService } from './decisions';
@@ -31,18 +32,24 @@ export async function createServices(opts: {
 }): Promise<ServicesHandle> {
   const bus = new EventBus(10_000, (error) => opts.logger.error({ err: error }, 'event listener failed'));
   let activity: ActivityIndex | null = null;
+  let blocks: BlockWindow | null = null;
   const repos = await createRepos(opts.connection, {
     onAuditWritten: (entries) => {
-      for (const entry of entries) activity?.record(entry);
+      for (const entry of entries) {
+        activity?.record(entry);
+        blocks?.record(entry);
+      }
       bus.emitAudit(entries);
     },
   });
   activity = new ActivityIndex(repos.audit);
+  blocks = new BlockWindow(repos.audit);
   const deps = {
     repos,
     bus,
     cache: new PolicyCache(repos),
     activity,
+    blocks,
     locks: new KeyedMutex(),
     connection: opts.connection,
     logger: opts.logger,

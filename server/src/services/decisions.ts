@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { decide, mayActAs, type Decision, type Verdict } from '@aegis/shared';
+import { decide, mayActAs, type AuditEntry, type Decision, type Verdict } from '@aegis/shared';
 import { toApproval } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
 import { argsHash, argsPreview } from './args';
 import { conflict, forbidden, notFound, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
+
+const RECENT_CALLS = 50_000;
+
+type AllowedCall = Pick<AuditEntry, 'id' | 'agent' | 'action' | 'approvalId' | 'argsPreview'>;
 
 /**
  * The hot path. One call: kill-switch, policy, approval redemption, exactly one audit entry, and
@@ -14,6 +18,13 @@ import type { CachedPolicy } from './policyCache';
  */
 export function createDecisionService(deps: ServiceDeps): Services['decisions'] {
   const { repos, bus, cache, locks, approvalTtlMs } = deps;
+  // Recent ALLOWED calls by callId, so sdk.complete needs no lookup query (oldest evicted first).
+  const allowedCalls = new Map<string, AllowedCall>();
+  const remember = (callId: string, call: AllowedCall) => {
+    allowedCalls.delete(callId);
+    allowedCalls.set(callId, call);
+    if (allowedCalls.size > RECENT_CALLS) allowedCalls.delete(allowedCalls.keys().next().value as string);
+  };
 
   async function record(
     snap: CachedPolicy,
@@ -32,6 +43,9 @@ export function createDecisionService(deps: ServiceDeps): Services['decisions'] 
       approvalId,
       argsPreview: base.preview,
     });
+    if (verdict === 'ALLOWED') {
+      remember(base.callId, { id: entry.id, agent: entry.agent, action: entry.action, approvalId, argsPreview: base.preview });
+    }
     return { verdict, reason, callId: base.callId, auditId: entry.id, approvalId, policyVersion: snap.version };
   }
 
@@ -69,12 +83,13 @@ export function createDecisionService(deps: ServiceDeps): Services['decisions'] 
     },
 
     async complete(input, actor) {
-      const entry = await repos.audit.latestAllowedByCallId(input.callId);
+      const entry = allowedCalls.get(input.callId) ?? (await repos.audit.latestAllowedByCallId(input.callId));
       if (!entry) throw notFound(`No allowed call ${input.callId} was recorded`);
       if (!mayActAs(actor, entry.agent)) throw forbidden(`This key may not act for agent "${entry.agent}"`);
       if (!(await repos.audit.setOutcome(entry.id, input.outcome, input.durationMs))) {
         throw conflict(`The outcome of call ${input.callId} was already recorded`);
       }
+      allowedCalls.delete(input.callId);
       if (input.outcome === 'error') {
         await repos.audit.write({
           timestamp: new Date(),

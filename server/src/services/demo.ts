@@ -12,6 +12,7 @@ export function createDemoService(deps: ServiceDeps): Services['demo'] {
       await deps.repos.resetGovernance();
       deps.cache.invalidate();
       deps.activity.reset();
+      deps.blocks.reset();
       return seedBank(deps.connection, { dbName: BANK_DB_NAME });
     },
   };

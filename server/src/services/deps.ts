@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Repos } from '../data/repos';
 import type { EventBus } from '../events/bus';
 import type { ActivityIndex } from './activityIndex';
+import type { BlockWindow } from './blockWindow';
 import type { KeyedMutex } from './keyedMutex';
 import type { PolicyCache } from './policyCache';
 
@@ -12,6 +13,7 @@ export interface ServiceDeps {
   bus: EventBus;
   cache: PolicyCache;
   activity: ActivityIndex;
+  blocks: BlockWindow;
   locks: KeyedMutex;
   connection: Connection;
   logger: Logger;

@@ -20,7 +20,7 @@ export function createStatsService(deps: ServiceDeps): Services['stats'] {
       const [registeredAgents, activeAgents, blocks24h, pendingApprovals, byStatus] = await Promise.all([
         repos.agents.count(),
         repos.agents.count('ACTIVE'),
-        repos.audit.countSince('BLOCKED', new Date(now.getTime() - 24 * HOUR)),
+        deps.blocks.count(now.getTime()),
         repos.approvals.countPending(now),
         deps.activity.countsByStatus(),
       ]);

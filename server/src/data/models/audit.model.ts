@@ -42,6 +42,8 @@ const auditSchema = new Schema<AuditDoc>(
 auditSchema.index({ id: -1 }, { unique: true });
 auditSchema.index({ agent: 1, id: -1 });
 auditSchema.index({ status: 1, timestamp: -1 });
+// The dashboard's "newest entries with status X" (audit.list sorts by id).
+auditSchema.index({ status: 1, id: -1 });
 auditSchema.index({ callId: 1 });
 auditSchema.index({ entryKey: 1 }, { unique: true, sparse: true });
 

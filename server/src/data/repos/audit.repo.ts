@@ -85,6 +85,14 @@ export function createAuditRepo(model: Model<AuditDoc>, counters: Model<CounterD
 
     countSince: (status: AuditStatus, since: Date) => model.countDocuments({ status, timestamp: { $gte: since } }),
 
+    /** Ids and times (ms) of entries with this status since `since`, for the in-memory 24 h window. */
+    async timesSince(status: AuditStatus, since: Date): Promise<Array<{ id: number; at: number }>> {
+      const docs = await model
+        .find({ status, timestamp: { $gte: since } }, { _id: 0, id: 1, timestamp: 1 })
+        .lean<Array<{ id: number; timestamp: Date }>>();
+      return docs.map((d) => ({ id: d.id, at: new Date(d.timestamp).getTime() }));
+    },
+
     async toolsUsed(agent: string) {
       const rows = await model.aggregate<{ _id: string; n: number; last: Date }>([
         { $match: { agent } },
