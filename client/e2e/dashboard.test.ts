@@ -13,6 +13,9 @@ let seeded: Seeded;
 let browser: Browser;
 let page: Page;
 
+/** Live updates arrive when they arrive: wait generously on a busy machine, never assert how fast. */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000, interval: 100 });
+
 const agentPath = (name: string) => `/agents/${encodeURIComponent(name)}`;
 
 beforeAll(async () => {
@@ -40,8 +43,8 @@ describe('the dashboard (admin)', () => {
   it('shows stats, agents, the chart, the live feed and the pending alert on the overview', async () => {
     await page.goto(srv.url + '/');
     const stats = page.getByTestId('stat-card');
-    await expect.poll(() => stats.count()).toBe(5);
-    await expect.poll(() => stats.filter({ hasText: 'Registered agents' }).innerText()).toContain('3');
+    await poll(() => stats.count()).toBe(5);
+    await poll(() => stats.filter({ hasText: 'Registered agents' }).innerText()).toContain('3');
     await page.getByRole('list', { name: 'Agents' }).getByRole('link', { name: LOANS }).waitFor();
     await page.getByRole('img', { name: /Decisions over time/ }).waitFor();
     await page.getByRole('list', { name: 'Most-blocked actions' }).getByText('delete_records').waitFor();
@@ -54,7 +57,7 @@ describe('the dashboard (admin)', () => {
   it('lists every agent as a card with status, risk and counts', async () => {
     await page.goto(srv.url + '/agents');
     const cards = page.getByTestId('agent-card');
-    await expect.poll(() => cards.count()).toBe(3);
+    await poll(() => cards.count()).toBe(3);
     const loans = cards.filter({ hasText: LOANS });
     expect(await loans.innerText()).toMatch(/ACTIVE[\s\S]*66\.7%/);
     await expectNamedControls();
@@ -75,7 +78,7 @@ describe('the dashboard (admin)', () => {
 
   it('shows the audit log and the approval queue with masked arguments', async () => {
     await page.goto(srv.url + '/activity');
-    await expect.poll(() => page.getByTestId('audit-row').count()).toBeGreaterThanOrEqual(9);
+    await poll(() => page.getByTestId('audit-row').count()).toBeGreaterThanOrEqual(9);
     await expectNamedControls();
     await screenshotBoth(page, 'activity', () => page.getByTestId('audit-row').first().waitFor());
 
@@ -110,7 +113,7 @@ describe('the dashboard (admin)', () => {
     const sameDocument = await markPage(page);
     expect(await attempt(seeded.aegis, SUPPORT, 'send_notification', { customer_id: 3, text: 'hi' })).toBe('RAN');
     const first = page.getByTestId('audit-row').first();
-    await expect.poll(() => first.innerText()).toMatch(/ALLOWED[\s\S]*send_notification/);
+    await poll(() => first.innerText()).toMatch(/ALLOWED[\s\S]*send_notification/);
     expect(await sameDocument()).toBe(true);
   });
 
@@ -120,10 +123,10 @@ describe('the dashboard (admin)', () => {
     await page.getByRole('combobox', { name: 'Filter by agent' }).selectOption(LOANS);
     await page.waitForURL(/agent=Loan/);
     const rows = page.getByTestId('audit-row');
-    await expect.poll(() => rows.count()).toBe(3);
+    await poll(() => rows.count()).toBe(3);
     for (const row of await rows.all()) expect(await row.innerText()).toContain(LOANS);
     await page.getByRole('combobox', { name: 'Filter by status' }).selectOption('BLOCKED');
-    await expect.poll(() => rows.count()).toBe(2);
+    await poll(() => rows.count()).toBe(2);
   });
 
   it("flipping the kill-switch makes the agent's next call KILLED", async () => {
@@ -136,7 +139,7 @@ describe('the dashboard (admin)', () => {
     expect(await killSwitch.getAttribute('aria-checked')).toBe('true');
     expect(await attempt(seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('KILLED');
     const feed = page.getByRole('list', { name: `Activity of ${FRAUD}` });
-    await expect.poll(() => feed.getByTestId('audit-row').first().innerText()).toMatch(/KILLED[\s\S]*access_ssn/);
+    await poll(() => feed.getByTestId('audit-row').first().innerText()).toMatch(/KILLED[\s\S]*access_ssn/);
 
     await killSwitch.click();
     await heading.getByText('ACTIVE').waitFor();
@@ -179,7 +182,7 @@ describe('the dashboard (admin)', () => {
     await card.waitFor();
     // The queue is oldest first: move down to the new request, then deny it.
     for (let i = 0; i < pendingBefore.length; i++) await page.keyboard.press('j');
-    await expect.poll(() => card.getAttribute('aria-current')).toBe('true');
+    await poll(() => card.getAttribute('aria-current')).toBe('true');
     await page.keyboard.press('d');
     expect(await call).toBe('APPROVAL_DENIED');
   });
@@ -203,7 +206,7 @@ describe('the dashboard (admin)', () => {
     await page.getByRole('searchbox', { name: 'Search actions and details' }).fill('wire_');
     await page.waitForURL(/q=wire_/);
     const rows = page.getByTestId('audit-row');
-    await expect.poll(async () => (await rows.allInnerTexts()).every((t) => t.includes('wire_transfer'))).toBe(true);
+    await poll(async () => (await rows.allInnerTexts()).every((t) => t.includes('wire_transfer'))).toBe(true);
     expect(await rows.count()).toBeGreaterThan(0);
   });
 
