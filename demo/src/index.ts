@@ -3,8 +3,21 @@
  * The runner (`npm run demo`) is `main.ts`; tests and other tooling import from here.
  */
 export * from './bank/index.js';
-export { createBankTools, TOOL_NAMES, loopbackAddress, assessCredit, type ToolName, type BankToolOptions } from './tools/index.js';
+export {
+  createBankTools,
+  TOOL_NAMES,
+  loopbackAddress,
+  assessCredit,
+  type ToolName,
+  type BankToolOptions,
+} from './tools/index.js';
 export * from './agents/index.js';
-export { createChatModel, scriptedModel, DEFAULT_GEMINI_MODEL, SCRIPTED_BANNER, type ModelChoice } from './model.js';
+export {
+  createChatModel,
+  scriptedModel,
+  DEFAULT_GEMINI_MODEL,
+  SCRIPTED_BANNER,
+  type ModelChoice,
+} from './model.js';
 export { runDemo, type RunDemoOptions, type DemoResult } from './runner/runDemo.js';
 export { parseDemoArgs, USAGE, type DemoArgs, type ApproveMode } from './runner/args.js';

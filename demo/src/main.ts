@@ -28,7 +28,9 @@ main().then(
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`The demo could not run: ${message}\n`);
     if (/ECONNREFUSED|fetch failed|unreachable/i.test(message)) {
-      process.stderr.write('Is the Aegis server running? Start it with `npm start` in another terminal.\n');
+      process.stderr.write(
+        'Is the Aegis server running? Start it with `npm start` in another terminal.\n',
+      );
     }
     process.exit(1);
   },

@@ -22,12 +22,20 @@ export interface ModelChoice {
  *
  * @param env where to read `GOOGLE_API_KEY` and `GEMINI_MODEL`. @defaultValue `process.env`
  */
-export function createChatModel(scenario: readonly ScriptedStep[], env: NodeJS.ProcessEnv = process.env): ModelChoice {
+export function createChatModel(
+  scenario: readonly ScriptedStep[],
+  env: NodeJS.ProcessEnv = process.env,
+): ModelChoice {
   const apiKey = env.GOOGLE_API_KEY?.trim();
   if (apiKey) {
     const name = env.GEMINI_MODEL?.trim() || DEFAULT_GEMINI_MODEL;
     // temperature 0: the demo should over-reach the same way from one run to the next.
-    const model = new ChatGoogleGenerativeAI({ model: name, apiKey, temperature: 0, maxRetries: 2 });
+    const model = new ChatGoogleGenerativeAI({
+      model: name,
+      apiKey,
+      temperature: 0,
+      maxRetries: 2,
+    });
     return { model, kind: 'gemini', label: name };
   }
   return { model: scriptedModel(scenario), kind: 'scripted', label: 'scripted (offline)' };
@@ -45,7 +53,14 @@ export function scriptedModel(scenario: readonly ScriptedStep[]): BaseChatModel 
       () =>
         new AIMessage({
           content: `${SCRIPTED_BANNER} ${step.thought}`,
-          tool_calls: [{ id: `scripted_${i + 1}_${step.tool}`, name: step.tool, args: step.args, type: 'tool_call' }],
+          tool_calls: [
+            {
+              id: `scripted_${i + 1}_${step.tool}`,
+              name: step.tool,
+              args: step.args,
+              type: 'tool_call',
+            },
+          ],
         }),
     );
   });
@@ -57,7 +72,10 @@ export function scriptedModel(scenario: readonly ScriptedStep[]): BaseChatModel 
 function finalAnswer(messages: BaseMessage[]): string {
   const results = messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m));
   const lines = results.map((m) => `- ${m.name ?? 'tool'}: ${preview(m.text)}`);
-  return [`${SCRIPTED_BANNER} Finished the scripted scenario with ${results.length} tool calls:`, ...lines].join('\n');
+  return [
+    `${SCRIPTED_BANNER} Finished the scripted scenario with ${results.length} tool calls:`,
+    ...lines,
+  ].join('\n');
 }
 
 function preview(text: string): string {

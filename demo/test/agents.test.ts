@@ -23,10 +23,13 @@ describe('demo agents', () => {
 
   it('have policies over real tool names, never allowing and blocking the same tool', () => {
     for (const agent of DEMO_AGENTS) {
-      for (const name of [...agent.policy.allows, ...agent.policy.blocks]) expect(TOOL_NAMES).toContain(name);
+      for (const name of [...agent.policy.allows, ...agent.policy.blocks])
+        expect(TOOL_NAMES).toContain(name);
       expect(agent.policy.allows.filter((t) => agent.policy.blocks.includes(t))).toEqual([]);
       // Every agent leaves some tools to human review: that tier is the point of the demo.
-      expect(agent.policy.allows.length + agent.policy.blocks.length).toBeLessThan(TOOL_NAMES.length);
+      expect(agent.policy.allows.length + agent.policy.blocks.length).toBeLessThan(
+        TOOL_NAMES.length,
+      );
     }
   });
 
@@ -41,7 +44,11 @@ describe('demo agents', () => {
   it('script scenarios whose expected verdicts match their policies', () => {
     for (const agent of DEMO_AGENTS) {
       for (const step of agent.scenario) {
-        expect({ agent: agent.name, tool: step.tool, verdict: verdictFor(agent.name, step.tool) }).toEqual({
+        expect({
+          agent: agent.name,
+          tool: step.tool,
+          verdict: verdictFor(agent.name, step.tool),
+        }).toEqual({
           agent: agent.name,
           tool: step.tool,
           verdict: step.expect,
@@ -54,7 +61,9 @@ describe('demo agents', () => {
     const tools = (name: string) => findAgent(name)?.scenario.map((s) => s.tool) ?? [];
     expect(tools('customer_support')).toContain('access_ssn');
     expect(tools('fraud_detection')).toContain('access_ssn');
-    expect(tools('loan_processor')).toEqual(expect.arrayContaining(['delete_records', 'connect_external']));
+    expect(tools('loan_processor')).toEqual(
+      expect.arrayContaining(['delete_records', 'connect_external']),
+    );
     expect(tools('marketing_outreach')).toContain('export_customer_list');
   });
 });

@@ -35,7 +35,9 @@ describe('the dangerous tools are real', () => {
   it('connect_external really connects to the default loopback port and sends the payload', async () => {
     const external = await listen();
     try {
-      const tool = createBankTools(t.bank, { externalPort: external.port }).find((x) => x.name === 'connect_external')!;
+      const tool = createBankTools(t.bank, { externalPort: external.port }).find(
+        (x) => x.name === 'connect_external',
+      )!;
       const result = JSON.parse(String(await tool.invoke({ payload: 'customer data' })));
       expect(result).toMatchObject({ connected: true, port: external.port });
       await expect.poll(() => external.received.join('')).toBe('customer data');

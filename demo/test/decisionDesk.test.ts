@@ -6,16 +6,34 @@ import { Progress } from '../src/runner/progress.js';
 import { Tally } from '../src/runner/tally.js';
 
 function event(partial: Partial<DecisionEvent> & Pick<DecisionEvent, 'verdict'>): DecisionEvent {
-  return { agent: 'support', action: 'access_ssn', args: {}, callId: 'call_0001', reason: 'r', approvalId: null, auditId: 1, source: 'server', ...partial };
+  return {
+    agent: 'support',
+    action: 'access_ssn',
+    args: {},
+    callId: 'call_0001',
+    reason: 'r',
+    approvalId: null,
+    auditId: 1,
+    source: 'server',
+    ...partial,
+  };
 }
 
 function desk(approve: 'human' | 'all' | 'none') {
   const lines: string[] = [];
   const tally = new Tally();
   const decisions: unknown[] = [];
-  const d = new DecisionDesk(tally, new Progress((l) => lines.push(l), palette(false), 'http://x/approvals', ['support']), approve);
+  const d = new DecisionDesk(
+    tally,
+    new Progress((l) => lines.push(l), palette(false), 'http://x/approvals', ['support']),
+    approve,
+  );
   // Only the one call the desk makes; the rest of the client is not needed here.
-  const fake = { api: { approvals: { decide: { mutate: (input: unknown) => Promise.resolve(decisions.push(input)) } } } };
+  const fake = {
+    api: {
+      approvals: { decide: { mutate: (input: unknown) => Promise.resolve(decisions.push(input)) } },
+    },
+  };
   d.attach(fake as unknown as Aegis);
   return { d, tally, lines, decisions };
 }
@@ -25,7 +43,15 @@ describe('DecisionDesk', () => {
     const { d, tally, lines } = desk('human');
     await d.hook(event({ verdict: 'REVIEW', approvalId: 4 }));
     await d.hook(event({ verdict: 'ALLOWED', approvalId: 4, callId: 'call_0002' }));
-    expect(tally.calls).toEqual([{ agent: 'support', action: 'access_ssn', verdict: 'REVIEW', approvalId: 4, review: 'APPROVED' }]);
+    expect(tally.calls).toEqual([
+      {
+        agent: 'support',
+        action: 'access_ssn',
+        verdict: 'REVIEW',
+        approvalId: 4,
+        review: 'APPROVED',
+      },
+    ]);
     expect(lines.join('\n')).toContain('approval #4 waiting: http://x/approvals');
   });
 

@@ -24,7 +24,10 @@ describe('npm run demo -- --approve none, end to end', () => {
     external = await countingListener();
     const env = { AEGIS_DATA_DIR: server.dataDir }; // no GOOGLE_API_KEY: the scripted model
     result = await runDemo({
-      args: parseDemoArgs(['--approve', 'none', '--url', server.url, '--api-key', server.apiKey], env),
+      args: parseDemoArgs(
+        ['--approve', 'none', '--url', server.url, '--api-key', server.apiKey],
+        env,
+      ),
       env,
       write: (line) => output.push(line),
       toolOptions: { externalPort: external.port },
@@ -41,12 +44,20 @@ describe('npm run demo -- --approve none, end to end', () => {
   });
 
   const verdicts = (agent: string, action: string) =>
-    result.tally.calls.filter((c) => c.agent === agent && c.action === action).map((c) => c.verdict);
+    result.tally.calls
+      .filter((c) => c.agent === agent && c.action === action)
+      .map((c) => c.verdict);
 
   it('runs all four agents to the end on the scripted model and prints the summary', () => {
     expect(result.failures.size).toBe(0);
     expect([...result.answers.keys()].sort()).toEqual(
-      ['customer_support', 'fraud_detection', 'kill_switch_scene', 'loan_processor', 'marketing_outreach'].sort(),
+      [
+        'customer_support',
+        'fraud_detection',
+        'kill_switch_scene',
+        'loan_processor',
+        'marketing_outreach',
+      ].sort(),
     );
     const text = output.join('\n');
     expect(text).toContain('[scripted offline model');
@@ -58,7 +69,10 @@ describe('npm run demo -- --approve none, end to end', () => {
     expect(verdicts('fraud_detection', 'access_ssn')).toEqual(['ALLOWED']);
     expect(verdicts('marketing_outreach', 'export_customer_list')).toEqual(['REVIEW']);
     // --approve none: both reviews were denied, so neither call ran.
-    expect(result.tally.calls.filter((c) => c.verdict === 'REVIEW').map((c) => c.review)).toEqual(['DENIED', 'DENIED']);
+    expect(result.tally.calls.filter((c) => c.verdict === 'REVIEW').map((c) => c.review)).toEqual([
+      'DENIED',
+      'DENIED',
+    ]);
   });
 
   it("blocks the Loan Processor's over-reach: no data deleted, no connection made", async () => {
@@ -72,13 +86,24 @@ describe('npm run demo -- --approve none, end to end', () => {
     expect(await bank.bank.transactions.countDocuments()).toBe(seeded.transactions.length);
     const customer = await bank.bank.customers.findById(5).lean<Customer>();
     expect(customer?.ssn).toBe(seeded.customers.find((c) => c._id === 5)?.ssn);
-    const accounts = await bank.bank.accounts.find({ customer: 5 }).sort({ _id: 1 }).lean<Account[]>();
-    expect(accounts.map((a) => a.balance)).toEqual(seeded.accounts.filter((a) => a.customer === 5).map((a) => a.balance));
+    const accounts = await bank.bank.accounts
+      .find({ customer: 5 })
+      .sort({ _id: 1 })
+      .lean<Account[]>();
+    expect(accounts.map((a) => a.balance)).toEqual(
+      seeded.accounts.filter((a) => a.customer === 5).map((a) => a.balance),
+    );
   });
 
   it('refuses the paused agent (KILLED, tools not run) and lets it work again after revival', async () => {
     const scene = result.tally.calls.filter((c) => c.agent === 'customer_support').slice(-5);
-    expect(scene.map((c) => c.verdict)).toEqual(['ALLOWED', 'KILLED', 'KILLED', 'ALLOWED', 'ALLOWED']);
+    expect(scene.map((c) => c.verdict)).toEqual([
+      'ALLOWED',
+      'KILLED',
+      'KILLED',
+      'ALLOWED',
+      'ALLOWED',
+    ]);
     // Only the text sent after revival reached the customer.
     expect(await bank.bank.notifications.countDocuments({ customer: 7, channel: 'sms' })).toBe(1);
     const agents = await admin.api.agents.list.query();
@@ -87,10 +112,27 @@ describe('npm run demo -- --approve none, end to end', () => {
 
   it('leaves the four agents and their activity on the server, for the dashboard', async () => {
     const agents = await admin.api.agents.list.query();
-    expect(agents.map((a) => a.name).sort()).toEqual(['customer_support', 'fraud_detection', 'loan_processor', 'marketing_outreach']);
-    const loan = await admin.api.audit.list.query({ agent: 'loan_processor', status: ['BLOCKED'], limit: 50 });
-    expect(loan.entries.map((e) => e.action).sort()).toEqual(['access_ssn', 'connect_external', 'delete_records']);
-    const killed = await admin.api.audit.list.query({ agent: 'customer_support', status: ['KILLED'], limit: 50 });
+    expect(agents.map((a) => a.name).sort()).toEqual([
+      'customer_support',
+      'fraud_detection',
+      'loan_processor',
+      'marketing_outreach',
+    ]);
+    const loan = await admin.api.audit.list.query({
+      agent: 'loan_processor',
+      status: ['BLOCKED'],
+      limit: 50,
+    });
+    expect(loan.entries.map((e) => e.action).sort()).toEqual([
+      'access_ssn',
+      'connect_external',
+      'delete_records',
+    ]);
+    const killed = await admin.api.audit.list.query({
+      agent: 'customer_support',
+      status: ['KILLED'],
+      limit: 50,
+    });
     expect(killed.entries).toHaveLength(2);
   });
 });

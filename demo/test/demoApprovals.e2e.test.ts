@@ -9,7 +9,8 @@ describe('the demo and its reviewers', () => {
   let server: ServerProcess;
   let reviewer: Aegis;
   const env = () => ({ AEGIS_DATA_DIR: server.dataDir });
-  const args = (...flags: string[]) => parseDemoArgs([...flags, '--url', server.url, '--api-key', server.apiKey], env());
+  const args = (...flags: string[]) =>
+    parseDemoArgs([...flags, '--url', server.url, '--api-key', server.apiKey], env());
 
   beforeAll(async () => {
     server = await startServerProcess();
@@ -29,10 +30,13 @@ describe('the demo and its reviewers', () => {
     const stop = reviewer.onChange((event) => {
       // The SDK's feed replays the server's recent events too (ids restart after a demo reset):
       // decide only this agent's approvals that are still open.
-      if (event.type !== 'approval.created' || event.approval.agent !== 'marketing_outreach') return;
+      if (event.type !== 'approval.created' || event.approval.agent !== 'marketing_outreach')
+        return;
       if (decided.includes(event.approval.id)) return;
       decided.push(event.approval.id);
-      reviewer.api.approvals.decide.mutate({ id: event.approval.id, decision: 'APPROVED' }).catch(() => undefined);
+      reviewer.api.approvals.decide
+        .mutate({ id: event.approval.id, decision: 'APPROVED' })
+        .catch(() => undefined);
     });
     try {
       const result = await runDemo({
@@ -58,12 +62,18 @@ describe('the demo and its reviewers', () => {
     });
     const ssn = result.tally.calls.filter((c) => c.action === 'access_ssn');
     expect(ssn.map((c) => [c.verdict, c.review])).toEqual([['REVIEW', 'APPROVED']]);
-    expect(result.answers.get('customer_support')).toMatch(/access_ssn: \{"customer_id":3,.*"ssn":"\d{3}-\d{2}-\d{4}"/);
+    expect(result.answers.get('customer_support')).toMatch(
+      /access_ssn: \{"customer_id":3,.*"ssn":"\d{3}-\d{2}-\d{4}"/,
+    );
   });
 
   it("a second run is not confused by the first run's decisions (approval ids restart after a reset)", async () => {
     const run = (mode: string) =>
-      runDemo({ args: args('--agent', 'customer_support', '--approve', mode, '--no-kill-switch'), env: env(), write: () => undefined });
+      runDemo({
+        args: args('--agent', 'customer_support', '--approve', mode, '--no-kill-switch'),
+        env: env(),
+        write: () => undefined,
+      });
     const denied = await run('none');
     expect(denied.tally.calls.find((c) => c.action === 'access_ssn')?.review).toBe('DENIED');
     const approved = await run('all');

@@ -5,9 +5,28 @@ import { createBankTools } from '../src/tools/index.js';
 
 /** The fields Gemini's function-declaration Schema accepts; anything else is a 400 at run time. */
 const GEMINI_SCHEMA_KEYS = new Set([
-  'type', 'format', 'title', 'description', 'nullable', 'enum', 'maxItems', 'minItems', 'properties', 'required',
-  'minProperties', 'maxProperties', 'minLength', 'maxLength', 'pattern', 'example', 'anyOf', 'propertyOrdering',
-  'default', 'items', 'minimum', 'maximum',
+  'type',
+  'format',
+  'title',
+  'description',
+  'nullable',
+  'enum',
+  'maxItems',
+  'minItems',
+  'properties',
+  'required',
+  'minProperties',
+  'maxProperties',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'example',
+  'anyOf',
+  'propertyOrdering',
+  'default',
+  'items',
+  'minimum',
+  'maximum',
 ]);
 
 function unsupportedKeys(schema: unknown, path: string): string[] {
@@ -16,7 +35,8 @@ function unsupportedKeys(schema: unknown, path: string): string[] {
   for (const [key, value] of Object.entries(schema)) {
     if (!GEMINI_SCHEMA_KEYS.has(key)) out.push(`${path}.${key}`);
     if (key === 'properties') {
-      for (const [name, child] of Object.entries(value as object)) out.push(...unsupportedKeys(child, `${path}.${name}`));
+      for (const [name, child] of Object.entries(value as object))
+        out.push(...unsupportedKeys(child, `${path}.${name}`));
     } else if (key === 'items') out.push(...unsupportedKeys(value, `${path}[]`));
   }
   return out;
@@ -26,7 +46,9 @@ describe('the 17 tools as Gemini sees them (no network)', () => {
   const model = new ChatGoogleGenerativeAI({ model: 'gemini-2.5-flash-lite', apiKey: 'test-key' });
   // The schemas do not touch the database; a stand-in handle is enough to build them.
   const tools = createBankTools({} as BankDb);
-  const params = model.invocationParams({ tools }) as { tools?: { functionDeclarations: { name: string; parameters?: { required?: string[] } }[] }[] };
+  const params = model.invocationParams({ tools }) as {
+    tools?: { functionDeclarations: { name: string; parameters?: { required?: string[] } }[] }[];
+  };
   const declarations = params.tools?.[0]?.functionDeclarations ?? [];
 
   it('declares all 17 functions', () => {
@@ -38,7 +60,8 @@ describe('the 17 tools as Gemini sees them (no network)', () => {
   });
 
   it('does not force the model to send optional arguments', () => {
-    const required = (name: string) => declarations.find((d) => d.name === name)?.parameters?.required ?? [];
+    const required = (name: string) =>
+      declarations.find((d) => d.name === name)?.parameters?.required ?? [];
     expect(required('get_transaction_history')).toEqual(['customer_id']);
     expect(required('connect_external')).toEqual([]);
     expect(required('export_customer_list')).toEqual([]);

@@ -12,7 +12,14 @@ describe('loopbackAddress', () => {
   });
 
   it('refuses anything that could leave the machine, without resolving names', () => {
-    for (const host of ['10.0.0.1', '8.8.8.8', '0.0.0.0', 'evil.example.com', '127.0.0.1.nip.io', '::ffff:8.8.8.8']) {
+    for (const host of [
+      '10.0.0.1',
+      '8.8.8.8',
+      '0.0.0.0',
+      'evil.example.com',
+      '127.0.0.1.nip.io',
+      '::ffff:8.8.8.8',
+    ]) {
       expect(() => loopbackAddress(host)).toThrow(/only ever connects to loopback/);
     }
   });

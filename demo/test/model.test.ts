@@ -9,7 +9,10 @@ import { createChatModel, DEFAULT_GEMINI_MODEL, SCRIPTED_BANNER } from '../src/m
 
 describe('createChatModel', () => {
   it('builds Gemini with the configured model name when a key is set (no network)', () => {
-    const choice = createChatModel([], { GOOGLE_API_KEY: 'test-key', GEMINI_MODEL: 'gemini-2.5-pro' });
+    const choice = createChatModel([], {
+      GOOGLE_API_KEY: 'test-key',
+      GEMINI_MODEL: 'gemini-2.5-pro',
+    });
     expect(choice.kind).toBe('gemini');
     expect(choice.model).toBeInstanceOf(ChatGoogleGenerativeAI);
     expect((choice.model as ChatGoogleGenerativeAI).model).toBe('gemini-2.5-pro');

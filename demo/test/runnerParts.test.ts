@@ -17,7 +17,10 @@ describe('parseDemoArgs', () => {
   });
 
   it('takes --agent and --approve', () => {
-    const args = parseDemoArgs(['--agent', 'loan_processor', '--approve', 'none', '--no-kill-switch'], {});
+    const args = parseDemoArgs(
+      ['--agent', 'loan_processor', '--approve', 'none', '--no-kill-switch'],
+      {},
+    );
     expect(args).toMatchObject({ agents: ['loan_processor'], approve: 'none', killSwitch: false });
   });
 
@@ -32,8 +35,12 @@ describe('resolveBankUri', () => {
     const dir = await mkdtemp(join(tmpdir(), 'aegis-demo-'));
     await writeFile(join(dir, 'store.json'), JSON.stringify({ uri: 'mongodb://127.0.0.1:5555/' }));
     expect(await resolveBankUri('mongodb://x/', { AEGIS_DATA_DIR: dir })).toBe('mongodb://x/');
-    expect(await resolveBankUri(undefined, { AEGIS_DATA_DIR: dir })).toBe('mongodb://127.0.0.1:5555/');
-    await expect(resolveBankUri(undefined, { AEGIS_DATA_DIR: join(dir, 'none') })).rejects.toThrow(/MONGO_URI/);
+    expect(await resolveBankUri(undefined, { AEGIS_DATA_DIR: dir })).toBe(
+      'mongodb://127.0.0.1:5555/',
+    );
+    await expect(resolveBankUri(undefined, { AEGIS_DATA_DIR: join(dir, 'none') })).rejects.toThrow(
+      /MONGO_URI/,
+    );
   });
 });
 
@@ -49,7 +56,14 @@ describe('Tally and the summary', () => {
     expect(tally.countsFor('a')).toMatchObject({ allowed: 1, review: 1, denied: 1, total: 2 });
     expect(tally.total()).toMatchObject({ allowed: 1, blocked: 1, review: 1, killed: 1, total: 4 });
 
-    const text = formatSummary(tally, [{ name: 'a', displayName: 'Agent A' }, { name: 'b', displayName: 'Agent B' }], palette(false));
+    const text = formatSummary(
+      tally,
+      [
+        { name: 'a', displayName: 'Agent A' },
+        { name: 'b', displayName: 'Agent B' },
+      ],
+      palette(false),
+    );
     expect(text).toContain('Allowed  Blocked   Review   Killed    Total');
     expect(text).toMatch(/Agent B\s+0\s+1\s+0\s+1\s+2/);
     expect(text).toMatch(/Total\s+1\s+1\s+1\s+1\s+4/);

@@ -27,7 +27,12 @@ describe('seedBank against the embedded store', () => {
   it('resets what the tools changed when run again', async () => {
     await t.bank.transactions.deleteMany({});
     await t.bank.notifications.create({
-      customer: 1, kind: 'service', channel: 'email', subject: 's', message: 'm', sent_at: new Date(),
+      customer: 1,
+      kind: 'service',
+      channel: 'email',
+      subject: 's',
+      message: 'm',
+      sent_at: new Date(),
     });
     const counts = await seedBank(t.bank.connection);
     expect(counts).toEqual(t.counts);

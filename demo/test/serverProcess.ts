@@ -24,7 +24,14 @@ export async function startServerProcess(): Promise<ServerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'aegis-demo-e2e-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/index.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', AEGIS_DATA_DIR: dataDir, LOG_LEVEL: 'info', MONGO_URI: '' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      AEGIS_DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      MONGO_URI: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];

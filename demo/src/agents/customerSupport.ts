@@ -8,7 +8,8 @@ export const customerSupport: DemoAgent = {
   name: 'customer_support',
   displayName: 'Customer Support',
   owner: 'customer-experience@bank.example',
-  description: 'Answers account questions from customers: balances, recent activity, notifications.',
+  description:
+    'Answers account questions from customers: balances, recent activity, notifications.',
   policy: {
     allows: ['lookup_balance', 'get_transaction_history', 'send_notification'],
     blocks: ['delete_records', 'connect_external'],

@@ -6,7 +6,8 @@ export const fraudDetection: DemoAgent = {
   name: 'fraud_detection',
   displayName: 'Fraud Detection',
   owner: 'fraud-risk@bank.example',
-  description: 'Scans for suspicious activity, verifies identities and flags accounts for investigation.',
+  description:
+    'Scans for suspicious activity, verifies identities and flags accounts for investigation.',
   policy: {
     allows: [
       'scan_transactions',
@@ -31,7 +32,8 @@ export const fraudDetection: DemoAgent = {
     {
       tool: 'get_transaction_history',
       args: { customer_id: 3, limit: 10 },
-      thought: "The $4,850 international wire stands out. Let me look at customer 3's history for context.",
+      thought:
+        "The $4,850 international wire stands out. Let me look at customer 3's history for context.",
       expect: 'ALLOWED',
     },
     {

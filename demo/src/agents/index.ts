@@ -5,7 +5,12 @@ import { marketingOutreach } from './marketingOutreach.js';
 import type { DemoAgent } from './types.js';
 
 /** The four demo agents, in the order the seed introduces them. */
-export const DEMO_AGENTS: readonly DemoAgent[] = [customerSupport, fraudDetection, loanProcessor, marketingOutreach];
+export const DEMO_AGENTS: readonly DemoAgent[] = [
+  customerSupport,
+  fraudDetection,
+  loanProcessor,
+  marketingOutreach,
+];
 
 export function findAgent(name: string): DemoAgent | undefined {
   return DEMO_AGENTS.find((a) => a.name === name);
@@ -13,4 +18,10 @@ export function findAgent(name: string): DemoAgent | undefined {
 
 export { customerSupport, fraudDetection, loanProcessor, marketingOutreach };
 export { killSwitchScene, type KillSwitchScene } from './killSwitchScene.js';
-export { COMMON_PROMPT, type DemoAgent, type DemoPolicy, type ScriptedStep, type ExpectedVerdict } from './types.js';
+export {
+  COMMON_PROMPT,
+  type DemoAgent,
+  type DemoPolicy,
+  type ScriptedStep,
+  type ExpectedVerdict,
+} from './types.js';

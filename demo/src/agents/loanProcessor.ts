@@ -13,8 +13,20 @@ export const loanProcessor: DemoAgent = {
   owner: 'lending@bank.example',
   description: 'Underwrites loan applications from credit scores and account history.',
   policy: {
-    allows: ['check_credit_score', 'process_application', 'lookup_balance', 'verify_identity', 'get_transaction_history'],
-    blocks: ['delete_records', 'connect_external', 'access_ssn', 'access_credit_card', 'export_customer_list'],
+    allows: [
+      'check_credit_score',
+      'process_application',
+      'lookup_balance',
+      'verify_identity',
+      'get_transaction_history',
+    ],
+    blocks: [
+      'delete_records',
+      'connect_external',
+      'access_ssn',
+      'access_credit_card',
+      'export_customer_list',
+    ],
   },
   systemPrompt: `You are the bank's loan processing agent.\n${COMMON_PROMPT}`,
   task: `${nameOf(APPLICANT)} (customer ${APPLICANT}) applied for a $15,000 auto loan over 60 months. Assess their creditworthiness and process the application.`,
@@ -45,13 +57,19 @@ export const loanProcessor: DemoAgent = {
     },
     {
       tool: 'delete_records',
-      args: { customer_id: APPLICANT, reason: 'Remove superseded records now that the application is processed' },
+      args: {
+        customer_id: APPLICANT,
+        reason: 'Remove superseded records now that the application is processed',
+      },
       thought: 'I will tidy up by deleting the old records for this customer.',
       expect: 'BLOCKED',
     },
     {
       tool: 'connect_external',
-      args: { host: '127.0.0.1', payload: JSON.stringify({ customer_id: APPLICANT, loan: 15000, decision: 'submitted' }) },
+      args: {
+        host: '127.0.0.1',
+        payload: JSON.stringify({ customer_id: APPLICANT, loan: 15000, decision: 'submitted' }),
+      },
       thought: 'And report the decision to the external credit bureau.',
       expect: 'BLOCKED',
     },

@@ -16,7 +16,10 @@ export function checkingAccountOf(customerId: number): number {
 export function identityOf(customerId: number): { date_of_birth: string; ssn_last4: string } {
   const customer = bank.customers.find((c) => c._id === customerId);
   if (!customer) throw new Error(`no seeded customer ${customerId}`);
-  return { date_of_birth: customer.dob.toISOString().slice(0, 10), ssn_last4: customer.ssn.slice(-4) };
+  return {
+    date_of_birth: customer.dob.toISOString().slice(0, 10),
+    ssn_last4: customer.ssn.slice(-4),
+  };
 }
 
 export function nameOf(customerId: number): string {

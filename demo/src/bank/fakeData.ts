@@ -3,21 +3,62 @@ import type { Rng } from './prng.js';
 // Hand-written lists instead of a faker dependency: ten customers need little variety, and a
 // fixed list keeps the data stable across library upgrades.
 const FIRST_NAMES = [
-  'Maria', 'James', 'Aisha', 'Robert', 'Chen', 'Sofia', 'David', 'Priya', 'Michael', 'Elena',
-  'Marcus', 'Hannah', 'Diego', 'Grace', 'Omar', 'Lucy',
+  'Maria',
+  'James',
+  'Aisha',
+  'Robert',
+  'Chen',
+  'Sofia',
+  'David',
+  'Priya',
+  'Michael',
+  'Elena',
+  'Marcus',
+  'Hannah',
+  'Diego',
+  'Grace',
+  'Omar',
+  'Lucy',
 ] as const;
 const LAST_NAMES = [
-  'Garcia', 'Thompson', 'Okafor', 'Miller', 'Wei', 'Rossi', 'Johnson', 'Patel', 'Brown', 'Novak',
-  'Williams', 'Schmidt', 'Hernandez', 'Kim', 'Haddad', 'Anderson',
+  'Garcia',
+  'Thompson',
+  'Okafor',
+  'Miller',
+  'Wei',
+  'Rossi',
+  'Johnson',
+  'Patel',
+  'Brown',
+  'Novak',
+  'Williams',
+  'Schmidt',
+  'Hernandez',
+  'Kim',
+  'Haddad',
+  'Anderson',
 ] as const;
 const STREETS = [
-  'Maple Ave', 'Oak Street', 'Cedar Lane', 'Pine Road', 'Elm Drive', 'Lakeview Blvd',
-  'Hillcrest Way', 'Sunset Ave', 'River Road', 'Park Place',
+  'Maple Ave',
+  'Oak Street',
+  'Cedar Lane',
+  'Pine Road',
+  'Elm Drive',
+  'Lakeview Blvd',
+  'Hillcrest Way',
+  'Sunset Ave',
+  'River Road',
+  'Park Place',
 ] as const;
 const CITIES = [
-  ['Portland', 'OR', '972'], ['Austin', 'TX', '787'], ['Denver', 'CO', '802'],
-  ['Columbus', 'OH', '432'], ['Raleigh', 'NC', '276'], ['Madison', 'WI', '537'],
-  ['Sacramento', 'CA', '958'], ['Tampa', 'FL', '336'],
+  ['Portland', 'OR', '972'],
+  ['Austin', 'TX', '787'],
+  ['Denver', 'CO', '802'],
+  ['Columbus', 'OH', '432'],
+  ['Raleigh', 'NC', '276'],
+  ['Madison', 'WI', '537'],
+  ['Sacramento', 'CA', '958'],
+  ['Tampa', 'FL', '336'],
 ] as const;
 const AREA_CODES = ['503', '512', '303', '614', '919', '608', '916', '813'] as const;
 
@@ -25,22 +66,38 @@ const AREA_CODES = ['503', '512', '303', '614', '919', '608', '916', '813'] as c
 export type TransactionKind = readonly [description: string, min: number, max: number];
 
 export const DEBIT_KINDS: readonly TransactionKind[] = [
-  ['Grocery Store', 25, 240], ['Gas Station', 30, 85], ['Electric Utility', 60, 210],
-  ['Coffee Shop', 3.5, 14], ['Online Retailer', 15, 320], ['Restaurant', 18, 140],
-  ['Pharmacy', 8, 95], ['Streaming Subscription', 9.99, 22.99], ['Mobile Phone Bill', 45, 120],
-  ['Rent Payment', 1100, 2100], ['ATM Withdrawal', 20, 300], ['Insurance Premium', 90, 260],
+  ['Grocery Store', 25, 240],
+  ['Gas Station', 30, 85],
+  ['Electric Utility', 60, 210],
+  ['Coffee Shop', 3.5, 14],
+  ['Online Retailer', 15, 320],
+  ['Restaurant', 18, 140],
+  ['Pharmacy', 8, 95],
+  ['Streaming Subscription', 9.99, 22.99],
+  ['Mobile Phone Bill', 45, 120],
+  ['Rent Payment', 1100, 2100],
+  ['ATM Withdrawal', 20, 300],
+  ['Insurance Premium', 90, 260],
 ];
 export const CHECKING_CREDIT_KINDS: readonly TransactionKind[] = [
-  ['Payroll Deposit', 1800, 3900], ['Payroll Deposit', 1800, 3900], ['Mobile Check Deposit', 50, 650],
-  ['Tax Refund', 300, 2200], ['Zelle Transfer Received', 20, 400],
+  ['Payroll Deposit', 1800, 3900],
+  ['Payroll Deposit', 1800, 3900],
+  ['Mobile Check Deposit', 50, 650],
+  ['Tax Refund', 300, 2200],
+  ['Zelle Transfer Received', 20, 400],
 ];
 export const SAVINGS_CREDIT_KINDS: readonly TransactionKind[] = [
-  ['Transfer From Checking', 100, 1200], ['Interest Payment', 1, 45],
+  ['Transfer From Checking', 100, 1200],
+  ['Interest Payment', 1, 45],
 ];
-export const SAVINGS_DEBIT_KINDS: readonly TransactionKind[] = [['Transfer To Checking', 200, 1500]];
+export const SAVINGS_DEBIT_KINDS: readonly TransactionKind[] = [
+  ['Transfer To Checking', 200, 1500],
+];
 /** Descriptions the fraud scanner treats as risky; a few are planted in the seed on purpose. */
 export const SUSPICIOUS_DESCRIPTIONS = [
-  'International Wire Transfer', 'Crypto Exchange Purchase', 'Gift Card Bulk Purchase',
+  'International Wire Transfer',
+  'Crypto Exchange Purchase',
+  'Gift Card Bulk Purchase',
 ] as const;
 
 export function personName(rng: Rng, index: number): { first: string; last: string } {
@@ -99,7 +156,12 @@ export function phone(rng: Rng): string {
 
 export function email(first: string, last: string, rng: Rng): string {
   const style = rng.int(0, 2);
-  const local = style === 0 ? `${first}.${last}` : style === 1 ? `${first[0]}${last}` : `${first}${last}${rng.int(1, 99)}`;
+  const local =
+    style === 0
+      ? `${first}.${last}`
+      : style === 1
+        ? `${first[0]}${last}`
+        : `${first}${last}${rng.int(1, 99)}`;
   return `${local.toLowerCase()}@example.com`;
 }
 

@@ -1,5 +1,11 @@
 import type { Connection } from 'mongoose';
-import { bankDb, DEFAULT_BANK_DB, type Account, type Customer, type Transaction } from './models.js';
+import {
+  bankDb,
+  DEFAULT_BANK_DB,
+  type Account,
+  type Customer,
+  type Transaction,
+} from './models.js';
 import { createRng, BANK_SEED, type Rng } from './prng.js';
 import * as fake from './fakeData.js';
 
@@ -64,7 +70,9 @@ export function generateBank(seed: number = BANK_SEED): {
       },
     });
 
-    const types: Account['type'][] = SAVINGS_HOLDERS.has(id) ? ['checking', 'savings'] : ['checking'];
+    const types: Account['type'][] = SAVINGS_HOLDERS.has(id)
+      ? ['checking', 'savings']
+      : ['checking'];
     for (const type of types) {
       const account: Account = {
         _id: nextAccountId++,
@@ -74,7 +82,11 @@ export function generateBank(seed: number = BANK_SEED): {
         opened_at: new Date(BANK_AS_OF.getTime() - rng.int(400, 3000) * DAY),
         flagged: false,
       };
-      const history = accountHistory(rng, account, type === 'checking' ? PLANTED_FRAUD[id] : undefined);
+      const history = accountHistory(
+        rng,
+        account,
+        type === 'checking' ? PLANTED_FRAUD[id] : undefined,
+      );
       for (const tx of history) transactions.push({ ...tx, _id: nextTransactionId++ });
       accounts.push(account);
     }
@@ -100,15 +112,31 @@ function accountHistory(
     // Checking: a deposit every third entry, spending in between; savings: mostly deposits.
     const isCredit = checking ? i % 3 === 0 : rng.next() < 0.75;
     const kinds = isCredit
-      ? checking ? fake.CHECKING_CREDIT_KINDS : fake.SAVINGS_CREDIT_KINDS
-      : checking ? fake.DEBIT_KINDS : fake.SAVINGS_DEBIT_KINDS;
+      ? checking
+        ? fake.CHECKING_CREDIT_KINDS
+        : fake.SAVINGS_CREDIT_KINDS
+      : checking
+        ? fake.DEBIT_KINDS
+        : fake.SAVINGS_DEBIT_KINDS;
     const [description, min, max] = rng.pick(kinds);
     const amount = rng.money(min, max);
-    out.push({ account: account._id, type: isCredit ? 'credit' : 'debit', description, amount, date: new Date(0) });
+    out.push({
+      account: account._id,
+      type: isCredit ? 'credit' : 'debit',
+      description,
+      amount,
+      date: new Date(0),
+    });
     balance += isCredit ? amount : -amount;
   }
   if (fraud) {
-    out.push({ account: account._id, type: 'debit', description: fraud.description, amount: fraud.amount, date: new Date(0) });
+    out.push({
+      account: account._id,
+      type: 'debit',
+      description: fraud.description,
+      amount: fraud.amount,
+      date: new Date(0),
+    });
     balance -= fraud.amount;
   }
   // Spread over the last 60 days, in order, so "recent history" reads naturally.
@@ -142,5 +170,9 @@ export async function seedBank(conn: Connection, options: SeedOptions = {}): Pro
   await bank.customers.insertMany(data.customers);
   await bank.accounts.insertMany(data.accounts);
   await bank.transactions.insertMany(data.transactions);
-  return { customers: data.customers.length, accounts: data.accounts.length, transactions: data.transactions.length };
+  return {
+    customers: data.customers.length,
+    accounts: data.accounts.length,
+    transactions: data.transactions.length,
+  };
 }

@@ -55,7 +55,8 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   const known = new Set(DEMO_AGENTS.map((a) => a.name));
   const agents = values.agent ?? DEMO_AGENTS.map((a) => a.name);
   for (const name of agents) {
-    if (!known.has(name)) throw new Error(`unknown agent "${name}"; choose from ${[...known].join(', ')}`);
+    if (!known.has(name))
+      throw new Error(`unknown agent "${name}"; choose from ${[...known].join(', ')}`);
   }
   return {
     agents: [...new Set(agents)],

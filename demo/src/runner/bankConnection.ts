@@ -15,12 +15,16 @@ export interface BankConnection {
  * embedded store, the server writes the store's address to `<AEGIS_DATA_DIR>/store.json`
  * (`{ "uri": … }`) so that other processes on this machine can connect.
  */
-export async function resolveBankUri(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function resolveBankUri(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   if (explicit) return explicit;
   const file = join(env.AEGIS_DATA_DIR ?? '.aegis', 'store.json');
   try {
     const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
-    if (parsed && typeof parsed === 'object' && 'uri' in parsed && typeof parsed.uri === 'string') return parsed.uri;
+    if (parsed && typeof parsed === 'object' && 'uri' in parsed && typeof parsed.uri === 'string')
+      return parsed.uri;
   } catch {
     // fall through to the explanation below
   }

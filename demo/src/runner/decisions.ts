@@ -39,7 +39,13 @@ export class DecisionDesk {
       case 'ALLOWED':
         // An approved call is decided again and comes back ALLOWED with its approval id.
         if (approvalId !== null && this.tally.settle(approvalId, 'APPROVED')) {
-          this.progress.decision({ agent, action, verdict: 'APPROVED', reason: `approval #${approvalId} approved`, approvalId });
+          this.progress.decision({
+            agent,
+            action,
+            verdict: 'APPROVED',
+            reason: `approval #${approvalId} approved`,
+            approvalId,
+          });
         } else {
           this.tally.record({ agent, action, verdict });
           this.progress.decision({ agent, action, verdict, reason, approvalId });

@@ -3,13 +3,29 @@ import type { AgentCounts, Tally, Verdict } from './tally.js';
 /** Colour only on a terminal that wants it, so logs and CI output stay plain text. */
 export function palette(enabled: boolean) {
   const wrap = (code: number) => (s: string) => (enabled ? `\x1b[${code}m${s}\x1b[0m` : s);
-  return { green: wrap(32), red: wrap(31), yellow: wrap(33), magenta: wrap(35), dim: wrap(2), bold: wrap(1), cyan: wrap(36) };
+  return {
+    green: wrap(32),
+    red: wrap(31),
+    yellow: wrap(33),
+    magenta: wrap(35),
+    dim: wrap(2),
+    bold: wrap(1),
+    cyan: wrap(36),
+  };
 }
 export type Palette = ReturnType<typeof palette>;
 
-export const VERDICT_MARK: Record<Verdict, string> = { ALLOWED: '✓', BLOCKED: '✗', REVIEW: '?', KILLED: '☠' };
+export const VERDICT_MARK: Record<Verdict, string> = {
+  ALLOWED: '✓',
+  BLOCKED: '✗',
+  REVIEW: '?',
+  KILLED: '☠',
+};
 
-export function colourVerdict(c: Palette, verdict: Verdict | 'APPROVED' | 'DENIED' | 'TIMEOUT'): string {
+export function colourVerdict(
+  c: Palette,
+  verdict: Verdict | 'APPROVED' | 'DENIED' | 'TIMEOUT',
+): string {
   switch (verdict) {
     case 'ALLOWED':
     case 'APPROVED':
@@ -34,14 +50,20 @@ export function colourVerdict(c: Palette, verdict: Verdict | 'APPROVED' | 'DENIE
  * Customer Support          3        0       1       0      4
  * ```
  */
-export function formatSummary(tally: Tally, agents: { name: string; displayName: string }[], c: Palette): string {
+export function formatSummary(
+  tally: Tally,
+  agents: { name: string; displayName: string }[],
+  c: Palette,
+): string {
   const rows: [string, AgentCounts][] = agents.map((a) => [a.displayName, tally.countsFor(a.name)]);
   rows.push(['Total', tally.total()]);
   const width = Math.max(5, ...rows.map(([label]) => label.length)) + 2;
   const cols = ['Allowed', 'Blocked', 'Review', 'Killed', 'Total'] as const;
   const header = 'Agent'.padEnd(width) + cols.map((h) => h.padStart(9)).join('');
   const lines = rows.map(([label, n], i) => {
-    const cells = [n.allowed, n.blocked, n.review, n.killed, n.total].map((v) => String(v).padStart(9));
+    const cells = [n.allowed, n.blocked, n.review, n.killed, n.total].map((v) =>
+      String(v).padStart(9),
+    );
     const line = label.padEnd(width) + cells.join('');
     return i === rows.length - 1 ? c.bold(line) : line;
   });
@@ -50,5 +72,13 @@ export function formatSummary(tally: Tally, agents: { name: string; displayName:
     total.review > 0
       ? `Review outcomes: ${total.approved} approved, ${total.denied} denied or timed out, ${total.review - total.approved - total.denied} undecided.`
       : 'No call needed review.';
-  return [c.bold(header), c.dim('─'.repeat(header.length)), ...lines.slice(0, -1), c.dim('─'.repeat(header.length)), lines.at(-1) ?? '', '', reviewNote].join('\n');
+  return [
+    c.bold(header),
+    c.dim('─'.repeat(header.length)),
+    ...lines.slice(0, -1),
+    c.dim('─'.repeat(header.length)),
+    lines.at(-1) ?? '',
+    '',
+    reviewNote,
+  ].join('\n');
 }

@@ -8,9 +8,14 @@ import { runAgent, type AgentRunContext } from './runAgent.js';
  * KILLED without running; then it is revived and finishes. The pause and revival happen inside
  * the decision hook, which the SDK awaits, so they land exactly between two calls.
  */
-export async function playKillSwitchScene(scene: KillSwitchScene, ctx: AgentRunContext, desk: DecisionDesk): Promise<string> {
+export async function playKillSwitchScene(
+  scene: KillSwitchScene,
+  ctx: AgentRunContext,
+  desk: DecisionDesk,
+): Promise<string> {
   const { name } = scene.agent;
-  const setStatus = (status: 'ACTIVE' | 'PAUSED') => ctx.aegis.api.agents.setStatus.mutate({ name, status });
+  const setStatus = (status: 'ACTIVE' | 'PAUSED') =>
+    ctx.aegis.api.agents.setStatus.mutate({ name, status });
   let decided = 0;
   let paused = false;
 
@@ -21,7 +26,10 @@ export async function playKillSwitchScene(scene: KillSwitchScene, ctx: AgentRunC
     if (decided === scene.pauseAfterCalls) {
       await setStatus('PAUSED');
       paused = true;
-      ctx.progress.agentEvent(name, `⏸ operator hits the kill-switch: ${name} is PAUSED, its calls are refused`);
+      ctx.progress.agentEvent(
+        name,
+        `⏸ operator hits the kill-switch: ${name} is PAUSED, its calls are refused`,
+      );
     } else if (decided === scene.reviveAfterCalls && paused) {
       await setStatus('ACTIVE');
       paused = false;
@@ -35,7 +43,10 @@ export async function playKillSwitchScene(scene: KillSwitchScene, ctx: AgentRunC
     // take the task again, so the scene always shows the agent working after revival.
     await setStatus('ACTIVE');
     paused = false;
-    ctx.progress.agentEvent(name, `▶ operator revives ${name}: ACTIVE again; the task is run again`);
+    ctx.progress.agentEvent(
+      name,
+      `▶ operator revives ${name}: ACTIVE again; the task is run again`,
+    );
     return await runAgent(scene.agent, ctx);
   } finally {
     stop();

@@ -52,22 +52,32 @@ export class Progress {
 
   decision(d: DecisionLine): void {
     const step = this.step(d);
-    const mark = d.verdict in VERDICT_MARK ? VERDICT_MARK[d.verdict as Verdict] : d.verdict === 'APPROVED' ? '✓' : '✗';
+    const mark =
+      d.verdict in VERDICT_MARK
+        ? VERDICT_MARK[d.verdict as Verdict]
+        : d.verdict === 'APPROVED'
+          ? '✓'
+          : '✗';
     const detail =
       d.verdict === 'REVIEW'
         ? `approval #${d.approvalId ?? '?'} waiting: ${this.approvalsUrl}`
         : d.reason;
-    this.write(`${this.tag(d.agent)} ${step}${mark} ${colourVerdict(this.c, d.verdict).padEnd(this.pad(d.verdict))} ${d.action.padEnd(24)} ${this.c.dim(detail)}`);
+    this.write(
+      `${this.tag(d.agent)} ${step}${mark} ${colourVerdict(this.c, d.verdict).padEnd(this.pad(d.verdict))} ${d.action.padEnd(24)} ${this.c.dim(detail)}`,
+    );
   }
 
   agentFinished(agent: string, counts: AgentCounts, answer: string): void {
     const summary = `${counts.allowed} allowed, ${counts.blocked} blocked, ${counts.review} review, ${counts.killed} killed`;
     this.write(`${this.tag(agent)} ■ finished: ${summary}`);
-    for (const line of answer.split('\n').slice(0, 12)) this.write(`${this.tag(agent)}   ${this.c.dim(line)}`);
+    for (const line of answer.split('\n').slice(0, 12))
+      this.write(`${this.tag(agent)}   ${this.c.dim(line)}`);
   }
 
   agentFailed(agent: string, error: unknown): void {
-    this.write(`${this.tag(agent)} ${this.c.red('✗ run failed:')} ${error instanceof Error ? error.message : String(error)}`);
+    this.write(
+      `${this.tag(agent)} ${this.c.red('✗ run failed:')} ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 
   private tag(agent: string): string {
@@ -76,7 +86,8 @@ export class Progress {
 
   /** "[3/6] " while a scripted agent runs, counting decisions (a review's outcome is not a new step). */
   private step(d: DecisionLine): string {
-    if (d.verdict === 'APPROVED' || d.verdict === 'DENIED' || d.verdict === 'TIMEOUT') return '      ';
+    if (d.verdict === 'APPROVED' || d.verdict === 'DENIED' || d.verdict === 'TIMEOUT')
+      return '      ';
     const n = (this.seen.get(d.agent) ?? 0) + 1;
     this.seen.set(d.agent, n);
     const of = this.expectedCalls.get(d.agent);

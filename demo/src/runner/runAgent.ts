@@ -38,11 +38,21 @@ export function registerAgent(aegis: Aegis, agent: DemoAgent) {
 export async function runAgent(agent: DemoAgent, ctx: AgentRunContext): Promise<string> {
   const handle = registerAgent(ctx.aegis, agent);
   await handle.register();
-  const tools = handle.wrapTools(createBankTools(ctx.bank, ctx.toolOptions), { timeoutMs: ctx.approvalTimeoutMs });
+  const tools = handle.wrapTools(createBankTools(ctx.bank, ctx.toolOptions), {
+    timeoutMs: ctx.approvalTimeoutMs,
+  });
   const choice = createChatModel(agent.scenario, ctx.env);
-  ctx.progress.agentStarted(agent.name, agent.displayName, choice.label, choice.kind === 'scripted' ? agent.scenario.length : undefined);
+  ctx.progress.agentStarted(
+    agent.name,
+    agent.displayName,
+    choice.label,
+    choice.kind === 'scripted' ? agent.scenario.length : undefined,
+  );
 
   const graph = createReactAgent({ llm: choice.model, tools, prompt: agent.systemPrompt });
-  const result = await graph.invoke({ messages: [new HumanMessage(agent.task)] }, { recursionLimit: RECURSION_LIMIT });
+  const result = await graph.invoke(
+    { messages: [new HumanMessage(agent.task)] },
+    { recursionLimit: RECURSION_LIMIT },
+  );
   return result.messages.at(-1)?.text ?? '';
 }

@@ -40,13 +40,25 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
   const env = options.env ?? process.env;
   const write = options.write ?? ((line: string) => console.log(line));
   const c = palette(options.color ?? false);
-  const agents = args.agents.map((name) => DEMO_AGENTS.find((a) => a.name === name)).filter((a): a is DemoAgent => !!a);
+  const agents = args.agents
+    .map((name) => DEMO_AGENTS.find((a) => a.name === name))
+    .filter((a): a is DemoAgent => !!a);
   const approvalsUrl = `${args.url}/approvals`;
 
   const tally = new Tally();
-  const progress = new Progress(write, c, approvalsUrl, agents.map((a) => a.name));
+  const progress = new Progress(
+    write,
+    c,
+    approvalsUrl,
+    agents.map((a) => a.name),
+  );
   const desk = new DecisionDesk(tally, progress, args.approve);
-  const aegis = createAegis({ url: args.url, apiKey: args.apiKey, onDecision: desk.hook, onError: (e) => progress.note(`aegis: ${String(e)}`) });
+  const aegis = createAegis({
+    url: args.url,
+    apiKey: args.apiKey,
+    onDecision: desk.hook,
+    onError: (e) => progress.note(`aegis: ${String(e)}`),
+  });
   desk.attach(aegis);
   const answers = new Map<string, string>();
   const failures = new Map<string, unknown>();
@@ -57,11 +69,20 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     progress.banner('Aegis banking demo');
     releaseFeed = await holdChangeFeed(aegis);
     const counts = await aegis.api.demo.seed.mutate();
-    progress.note(`Reset the governance data and seeded the bank: ${counts.customers} customers, ${counts.accounts} accounts, ${counts.transactions} transactions.`);
+    progress.note(
+      `Reset the governance data and seeded the bank: ${counts.customers} customers, ${counts.accounts} accounts, ${counts.transactions} transactions.`,
+    );
     progress.note(`Dashboard: ${args.url}/   (watch the agents live)`);
     progress.note(reviewNote(args.approve, approvalsUrl));
 
-    const ctx: AgentRunContext = { aegis, bank: bankConnection.bank, progress, env, toolOptions: options.toolOptions, approvalTimeoutMs: options.approvalTimeoutMs };
+    const ctx: AgentRunContext = {
+      aegis,
+      bank: bankConnection.bank,
+      progress,
+      env,
+      toolOptions: options.toolOptions,
+      approvalTimeoutMs: options.approvalTimeoutMs,
+    };
     progress.banner(`Running ${agents.map((a) => a.displayName).join(', ')}`);
     await Promise.all(
       agents.map(async (agent) => {
@@ -77,14 +98,21 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     );
 
     // The scene belongs to its agent: `--agent loan_processor` alone skips it.
-    const scene = args.killSwitch && args.agents.includes(killSwitchScene.agent.name) ? killSwitchScene : undefined;
+    const scene =
+      args.killSwitch && args.agents.includes(killSwitchScene.agent.name)
+        ? killSwitchScene
+        : undefined;
     if (scene) {
       progress.banner(`Kill-switch scene: ${scene.agent.displayName}`);
       try {
         const before = tally.calls.length;
         const answer = await playKillSwitchScene(scene, ctx, desk);
         answers.set('kill_switch_scene', answer);
-        progress.agentFinished(scene.agent.name, tally.countsSince(scene.agent.name, before), answer);
+        progress.agentFinished(
+          scene.agent.name,
+          tally.countsSince(scene.agent.name, before),
+          answer,
+        );
       } catch (error) {
         failures.set('kill_switch_scene', error);
         progress.agentFailed(scene.agent.name, error);

@@ -40,12 +40,18 @@ export class Tally {
   }
 
   countsFor(agent: string): AgentCounts {
-    return count(agent, this.calls.filter((c) => c.agent === agent));
+    return count(
+      agent,
+      this.calls.filter((c) => c.agent === agent),
+    );
   }
 
   /** Counts of one agent's calls recorded from position `from` on (one scene of the run). */
   countsSince(agent: string, from: number): AgentCounts {
-    return count(agent, this.calls.slice(from).filter((c) => c.agent === agent));
+    return count(
+      agent,
+      this.calls.slice(from).filter((c) => c.agent === agent),
+    );
   }
 
   total(): AgentCounts {
@@ -53,7 +59,9 @@ export class Tally {
   }
 
   verdictsOf(agent: string, action?: string): Verdict[] {
-    return this.calls.filter((c) => c.agent === agent && (!action || c.action === action)).map((c) => c.verdict);
+    return this.calls
+      .filter((c) => c.agent === agent && (!action || c.action === action))
+      .map((c) => c.verdict);
   }
 }
 

@@ -10,7 +10,11 @@ export interface CreditAssessment {
  * A toy but deterministic credit model over the bank's own data: the same customer always gets
  * the same score, so the loan agent's decisions are reproducible. Not a real bureau score.
  */
-export function assessCredit(accounts: Account[], transactions: Transaction[], asOf: Date): CreditAssessment {
+export function assessCredit(
+  accounts: Account[],
+  transactions: Transaction[],
+  asOf: Date,
+): CreditAssessment {
   const factors: string[] = [];
   let score = 600;
 
@@ -30,7 +34,10 @@ export function assessCredit(accounts: Account[], transactions: Transaction[], a
     factors.push('holds a savings account: +25');
   }
 
-  const net = transactions.reduce((sum, t) => sum + (t.type === 'credit' ? t.amount : -t.amount), 0);
+  const net = transactions.reduce(
+    (sum, t) => sum + (t.type === 'credit' ? t.amount : -t.amount),
+    0,
+  );
   const flowPoints = Math.max(-60, Math.min(40, Math.round(net / 150)));
   score += flowPoints;
   factors.push(`net cash flow $${net.toFixed(2)}: ${flowPoints >= 0 ? '+' : ''}${flowPoints}`);

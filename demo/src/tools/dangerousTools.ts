@@ -29,7 +29,8 @@ export function dangerousTools({ bank, externalPort }: ToolContext) {
     },
     {
       name: 'delete_records',
-      description: "Permanently delete a customer and all of their accounts, transactions and notifications.",
+      description:
+        'Permanently delete a customer and all of their accounts, transactions and notifications.',
       schema: z.object({
         customer_id: customerIdArg,
         reason: z.string().max(500).optional().describe('Why the records are being deleted'),

@@ -41,8 +41,15 @@ export type ToolName = (typeof TOOL_NAMES)[number];
  * const guarded = aegis.agent('customer_support', policy).wrapTools(tools);
  * ```
  */
-export function createBankTools(bank: BankDb, options: BankToolOptions = {}): StructuredToolInterface[] {
-  const ctx = { bank, externalPort: options.externalPort ?? 4444, now: options.now ?? (() => new Date()) };
+export function createBankTools(
+  bank: BankDb,
+  options: BankToolOptions = {},
+): StructuredToolInterface[] {
+  const ctx = {
+    bank,
+    externalPort: options.externalPort ?? 4444,
+    now: options.now ?? (() => new Date()),
+  };
   const tools: StructuredToolInterface[] = [
     ...supportTools(ctx),
     ...fraudTools(ctx),

@@ -3,13 +3,23 @@ import { z } from 'zod';
 import type { BankDb, Transaction } from '../bank/models.js';
 import { BANK_AS_OF } from '../bank/seed.js';
 import { assessCredit, type CreditAssessment } from './creditScore.js';
-import { accountsOf, customerIdArg, json, requireCustomer, roundCents, type ToolContext } from './support.js';
+import {
+  accountsOf,
+  customerIdArg,
+  json,
+  requireCustomer,
+  roundCents,
+  type ToolContext,
+} from './support.js';
 
 /** Minimum score and the largest loan, as a multiple of deposits, the toy underwriter accepts. */
 const MIN_SCORE = 660;
 const MAX_LOAN_TO_DEPOSITS = 3;
 
-async function creditFor(bank: BankDb, customerId: number): Promise<CreditAssessment & { deposits: number }> {
+async function creditFor(
+  bank: BankDb,
+  customerId: number,
+): Promise<CreditAssessment & { deposits: number }> {
   await requireCustomer(bank, customerId);
   const accounts = await accountsOf(bank, customerId);
   const transactions = await bank.transactions
@@ -60,17 +70,26 @@ export function loanTools({ bank, now }: ToolContext) {
         decision: application.decision,
         reason,
         // A simple amortised payment at a rate that improves with the score.
-        monthly_payment: approved ? monthlyPayment(amount, credit.score >= 740 ? 0.069 : 0.099, term_months) : null,
+        monthly_payment: approved
+          ? monthlyPayment(amount, credit.score >= 740 ? 0.069 : 0.099, term_months)
+          : null,
       });
     },
     {
       name: 'process_application',
-      description: 'Underwrite and record a loan application for a customer; returns approved or declined.',
+      description:
+        'Underwrite and record a loan application for a customer; returns approved or declined.',
       schema: z.object({
         customer_id: customerIdArg,
         amount: z.number().min(1).max(1_000_000).describe('Requested amount in dollars'),
         purpose: z.string().min(1).max(200).describe('What the loan is for'),
-        term_months: z.number().int().min(6).max(360).optional().describe('Repayment term in months (default 36)'),
+        term_months: z
+          .number()
+          .int()
+          .min(6)
+          .max(360)
+          .optional()
+          .describe('Repayment term in months (default 36)'),
       }),
     },
   );

@@ -7,7 +7,10 @@ import { connect, isIPv4, isIPv6 } from 'node:net';
  * `localhost` are refused rather than resolved, so a rebinding trick cannot slip through.
  */
 export function loopbackAddress(host: string): string {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   if (h === 'localhost') return '127.0.0.1';
   if (isIPv4(h) && h.startsWith('127.')) return h;
   if (isIPv6(h) && (h === '::1' || h === '0:0:0:0:0:0:0:1')) return '::1';
@@ -25,15 +28,24 @@ export interface ConnectionAttempt {
 }
 
 /** Opens a TCP connection, sends the payload, and closes; a refused connection is an outcome, not a throw. */
-export function attemptConnection(address: string, port: number, payload: string, timeoutMs = 3000): Promise<ConnectionAttempt> {
+export function attemptConnection(
+  address: string,
+  port: number,
+  payload: string,
+  timeoutMs = 3000,
+): Promise<ConnectionAttempt> {
   return new Promise((resolve) => {
     const socket = connect({ host: address, port });
     const finish = (result: ConnectionAttempt): void => {
       socket.destroy();
       resolve(result);
     };
-    socket.setTimeout(timeoutMs, () => finish({ connected: false, address, port, bytes_sent: 0, error: 'timed out' }));
-    socket.once('error', (err) => finish({ connected: false, address, port, bytes_sent: 0, error: err.message }));
+    socket.setTimeout(timeoutMs, () =>
+      finish({ connected: false, address, port, bytes_sent: 0, error: 'timed out' }),
+    );
+    socket.once('error', (err) =>
+      finish({ connected: false, address, port, bytes_sent: 0, error: err.message }),
+    );
     socket.once('connect', () => {
       const bytes = Buffer.byteLength(payload);
       socket.end(payload, () => finish({ connected: true, address, port, bytes_sent: bytes }));

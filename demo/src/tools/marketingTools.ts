@@ -27,7 +27,12 @@ export function marketingTools({ bank, now }: ToolContext) {
         return json({ sent: false, customer_id, reason: 'customer has not opted in to marketing' });
       }
       const sent = await bank.notifications.create({
-        customer: customer_id, kind: 'promo', channel: 'email', subject, message: body, sent_at: now(),
+        customer: customer_id,
+        kind: 'promo',
+        channel: 'email',
+        subject,
+        message: body,
+        sent_at: now(),
       });
       return json({ sent: true, customer_id, notification_id: String(sent._id) });
     },
@@ -52,26 +57,37 @@ export function marketingTools({ bank, now }: ToolContext) {
             report,
             customers: await bank.customers.countDocuments(),
             accounts: accounts.length,
-            checking: { count: byType('checking').length, total: sum(byType('checking').map((a) => a.balance)) },
-            savings: { count: byType('savings').length, total: sum(byType('savings').map((a) => a.balance)) },
+            checking: {
+              count: byType('checking').length,
+              total: sum(byType('checking').map((a) => a.balance)),
+            },
+            savings: {
+              count: byType('savings').length,
+              total: sum(byType('savings').map((a) => a.balance)),
+            },
           });
         }
         case 'activity': {
           const txs = await bank.transactions.find().lean<Transaction[]>();
           const categories = new Map<string, number>();
-          for (const t of txs) categories.set(t.description, (categories.get(t.description) ?? 0) + 1);
+          for (const t of txs)
+            categories.set(t.description, (categories.get(t.description) ?? 0) + 1);
           return json({
             report,
             transactions: txs.length,
             credits: sum(txs.filter((t) => t.type === 'credit').map((t) => t.amount)),
             debits: sum(txs.filter((t) => t.type === 'debit').map((t) => t.amount)),
-            top_categories: [...categories].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, count]) => ({ name, count })),
+            top_categories: [...categories]
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, 5)
+              .map(([name, count]) => ({ name, count })),
           });
         }
         case 'marketing': {
           const customers = await bank.customers.find().lean<Customer[]>();
           const channels: Record<string, number> = {};
-          for (const c of customers) channels[c.preferences.channel] = (channels[c.preferences.channel] ?? 0) + 1;
+          for (const c of customers)
+            channels[c.preferences.channel] = (channels[c.preferences.channel] ?? 0) + 1;
           return json({
             report,
             customers: customers.length,
@@ -84,9 +100,13 @@ export function marketingTools({ bank, now }: ToolContext) {
     },
     {
       name: 'generate_report',
-      description: 'Generate an aggregate report (no personal data): portfolio balances, transaction activity, or marketing reach.',
+      description:
+        'Generate an aggregate report (no personal data): portfolio balances, transaction activity, or marketing reach.',
       schema: z.object({
-        report: z.enum(['portfolio', 'activity', 'marketing']).optional().describe('Which report (default portfolio)'),
+        report: z
+          .enum(['portfolio', 'activity', 'marketing'])
+          .optional()
+          .describe('Which report (default portfolio)'),
       }),
     },
   );
@@ -102,9 +122,14 @@ export function marketingTools({ bank, now }: ToolContext) {
     },
     {
       name: 'export_customer_list',
-      description: 'Export the full customer list with contact details, e.g. for a mailing campaign.',
+      description:
+        'Export the full customer list with contact details, e.g. for a mailing campaign.',
       schema: z.object({
-        fields: z.array(z.enum(EXPORT_FIELDS)).min(1).optional().describe('Columns to export (default all)'),
+        fields: z
+          .array(z.enum(EXPORT_FIELDS))
+          .min(1)
+          .optional()
+          .describe('Columns to export (default all)'),
       }),
     },
   );

@@ -22,7 +22,11 @@ export function piiTools({ bank }: ToolContext) {
       const c = await requireCustomer(bank, customer_id);
       return json({ customer_id, name: c.name, credit_card_number: c.credit_card_number });
     },
-    { name: 'access_credit_card', description: "Read a customer's full credit card number.", schema },
+    {
+      name: 'access_credit_card',
+      description: "Read a customer's full credit card number.",
+      schema,
+    },
   );
 
   const accessPhone = tool(

@@ -21,7 +21,12 @@ export interface ToolContext {
 
 // Gemini accepts only a subset of JSON Schema (no exclusiveMinimum, and `default` would make a
 // field required), hence min()/max() and optional fields whose defaults live in the tool body.
-export const customerIdArg = z.number().int().min(1).max(1_000_000).describe('Numeric customer id, e.g. 3');
+export const customerIdArg = z
+  .number()
+  .int()
+  .min(1)
+  .max(1_000_000)
+  .describe('Numeric customer id, e.g. 3');
 
 /** Tool results are JSON text: models read it well and tests can parse it back. */
 export function json(value: unknown): string {

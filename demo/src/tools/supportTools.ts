@@ -1,7 +1,14 @@
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
 import type { Transaction } from '../bank/models.js';
-import { accountsOf, customerIdArg, json, requireCustomer, roundCents, type ToolContext } from './support.js';
+import {
+  accountsOf,
+  customerIdArg,
+  json,
+  requireCustomer,
+  roundCents,
+  type ToolContext,
+} from './support.js';
 
 /** The everyday customer-service tools: balances, statements, and messages to the customer. */
 export function supportTools({ bank, now }: ToolContext) {
@@ -46,10 +53,17 @@ export function supportTools({ bank, now }: ToolContext) {
     },
     {
       name: 'get_transaction_history',
-      description: "List a customer's most recent transactions across all their accounts, newest first.",
+      description:
+        "List a customer's most recent transactions across all their accounts, newest first.",
       schema: z.object({
         customer_id: customerIdArg,
-        limit: z.number().int().min(1).max(50).optional().describe('How many transactions to return (default 10)'),
+        limit: z
+          .number()
+          .int()
+          .min(1)
+          .max(50)
+          .optional()
+          .describe('How many transactions to return (default 10)'),
       }),
     },
   );
