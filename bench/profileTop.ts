@@ -29,6 +29,17 @@ function ownerOf(url: string): string {
   return ws ? (ws[1] as string) : url;
 }
 
+/** Coarse layers of the server, for "where does a decision's CPU go". */
+const LAYERS: Array<[string, RegExp]> = [
+  ['idle', /^\(idle\)$/],
+  ['gc', /^\(garbage collector\)$/],
+  ['HTTP + Express + tRPC adapter (node:http, streams, undici Request, express, router, helmet, @trpc/server)', /^(node:_http|node:internal|node:net|node:events|node:buffer|express|router|helmet|@trpc\/server|parseurl|path-to-regexp|finalhandler|send|qs|debug|body-parser|raw-body|cookie|vary|on-finished|content-type|statuses|depd|cors)/],
+  ['store client: mongodb driver + bson + mongoose', /^(mongodb|bson|mongoose|mquery|kareem|sift)/],
+  ['embedded store (wire, commands, storage, SQLite, mingo)', /^(embedded-mongo|better-sqlite3|mingo)/],
+  ['Aegis server + shared (services, repos, auth, trpc procedures, zod)', /^(server\/|shared\/|zod|@aegis)/],
+  ['logging (pino)', /^(pino|@pinojs)/],
+];
+
 export function topSelfTime(profile: CpuProfile, n = 25): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
@@ -71,6 +82,13 @@ export function topSelfTime(profile: CpuProfile, n = 25): string {
   for (const [key, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, n)) lines.push(`  ${pct(us)}  ${key}`);
   lines.push('', 'total (inclusive) time by function:');
   for (const [key, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, n * 2)) lines.push(`  ${pct(us)}  ${key}`);
+  const layers = new Map<string, number>();
+  for (const [owner, us] of byOwner) {
+    const layer = LAYERS.find(([, re]) => re.test(owner))?.[0] ?? 'other (native, module loading, tsx, crypto…)';
+    layers.set(layer, (layers.get(layer) ?? 0) + us);
+  }
+  lines.push('', 'self time by layer:');
+  for (const [key, us] of [...layers].sort((a, b) => b[1] - a[1])) lines.push(`  ${pct(us)}  ${key}`);
   lines.push('', 'self time by package / folder:');
   for (const [key, us] of [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, n)) lines.push(`  ${pct(us)}  ${key}`);
   return lines.join('\n');

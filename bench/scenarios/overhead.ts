@@ -1,6 +1,7 @@
 import type { BenchServer } from '../harness';
 import { clientCpuMs, summarize, timeSequential, yieldToLoop } from '../stats';
 import { fmtMs, type BenchConfig, type ScenarioResult } from '../types';
+import { floorRows } from './floor';
 
 const AGENT = 'bench-overhead';
 const ACTION = 'noop';
@@ -76,6 +77,7 @@ export async function overheadScenario(server: BenchServer, config: BenchConfig)
   await local.flush();
   const localS = summarize(localSamples);
 
+  const floors = await floorRows(server, config);
   const ratioStrict = seed.p50 / strictS.p50;
   const ratioLocal = seed.p50 / localS.p50;
   return {
@@ -88,6 +90,7 @@ export async function overheadScenario(server: BenchServer, config: BenchConfig)
         label: 'ratios of p50',
         notes: { 'a/b': Number(ratioStrict.toFixed(2)), 'a/c': Number(ratioLocal.toFixed(1)) },
       },
+      ...floors,
     ],
     goals: [
       { goal: 'strict p50 ≤ 1 ms', measured: fmtMs(strictS.p50), met: strictS.p50 <= 1 },

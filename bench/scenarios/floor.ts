@@ -1,0 +1,43 @@
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchServer } from '../harness';
+import { summarize, timeSequential } from '../stats';
+import type { BenchConfig, Row } from '../types';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Reference rows for scenario 1: a bare node:http round trip (separate process, same fetch
+ * client) and the cheapest tRPC call through the whole Aegis middleware stack (no database).
+ * They show how much of strict mode's latency is the HTTP/tRPC floor rather than the decision.
+ */
+export async function floorRows(server: BenchServer, config: BenchConfig): Promise<Row[]> {
+  const { warmup, n } = config.overhead;
+  const echo = fork(path.join(here, 'echoServer.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      echo.once('message', (m: { url?: string }) => (m.url ? resolve(m.url) : reject(new Error('echo server: no url'))));
+      echo.once('exit', (code) => reject(new Error(`echo server exited with ${code}`)));
+    });
+    const bare = summarize(
+      await timeSequential(
+        async () => {
+          const res = await fetch(url, { method: 'POST', body: '{"x":1}', headers: { 'content-type': 'application/json' } });
+          await res.json();
+        },
+        { warmup, n },
+      ),
+    );
+    const api = await server.transport(['bench-overhead']);
+    const health = summarize(await timeSequential(() => server.admin.health.check.query(), { warmup, n }));
+    const whoami = summarize(await timeSequential(() => api.health.whoami.query(), { warmup, n }));
+    return [
+      { scenario: '1 overhead', label: '(floor) bare node:http POST round trip, own process', latency: bare },
+      { scenario: '1 overhead', label: '(floor) tRPC health.check (full middleware, no auth, no DB)', latency: health },
+      { scenario: '1 overhead', label: '(floor) tRPC health.whoami (agent key, cached)', latency: whoami },
+    ];
+  } finally {
+    echo.send('stop');
+  }
+}
