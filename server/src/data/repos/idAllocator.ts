@@ -28,9 +28,13 @@ export class IdAllocator {
     return this.nextId++;
   }
 
-  /** Forget the in-memory block (after the collections were wiped). */
+  /**
+   * Forget the in-memory block after the collection was wiped. The counter itself is kept, so
+   * new ids continue above every id ever handed out: a client resuming a stream with an old
+   * last-seen id must never skip entries that reuse smaller ids.
+   */
   reset(): void {
-    this.ready = false;
+    this.ready = true;
     this.nextId = 1;
     this.limit = 0;
   }

@@ -19,11 +19,10 @@ export async function createRepos(conn: Connection, opts: { onAuditWritten: (ent
     policies,
     audit,
     approvals,
-    /** Wipes governance data (demo reset); counters go too, so ids start again at 1. */
+    /** Wipes governance data (demo reset). Counters stay, so ids keep growing (see IdAllocator.reset). */
     async resetGovernance(): Promise<void> {
       await audit.drain();
       await Promise.all([agents.deleteAll(), policies.deleteAll(), audit.deleteAll(), approvals.deleteAll()]);
-      await models.counters.deleteMany({});
     },
   };
 }
