@@ -62,6 +62,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const connectionId = nextConnectionId++;
+    // Malformed input only costs the offending client its connection; nothing to report.
     serveConnection(socket, (req) => runCommand(req.command, { store, cursors, connectionId }), () => undefined);
   });
 

@@ -102,6 +102,14 @@ describe('mongoose against embedded-mongo', () => {
     expect(await Session.countDocuments({ token: 'fresh' })).toBe(1);
   });
 
+  it('serves a pool of concurrent sockets without losing atomic increments', async () => {
+    const pooled = await mongoose.createConnection(store.uri, { dbName: 'blog', maxPoolSize: 20, minPoolSize: 10 }).asPromise();
+    const Counter = pooled.model('Counter', new Schema({ _id: String, n: Number }));
+    await Promise.all(Array.from({ length: 200 }, () => Counter.findOneAndUpdate({ _id: 'hits' }, { $inc: { n: 1 } }, { upsert: true })));
+    expect((await Counter.findById('hits').lean())?.n).toBe(200);
+    await pooled.close();
+  });
+
   it('streams a cursor across getMore with a small batchSize', async () => {
     const seen: number[] = [];
     for await (const p of Post.find({ agent: 'odd' }).sort({ seq: 1 }).batchSize(2).lean().cursor()) seen.push(p.seq!);

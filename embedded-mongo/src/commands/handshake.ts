@@ -1,21 +1,20 @@
-import { ObjectId, type Document } from 'bson';
+import type { Document } from 'bson';
 import { MAX_BSON_SIZE } from '../storage/collection.js';
 import type { CommandHandler } from './context.js';
 
 export const MAX_MESSAGE_SIZE = 48_000_000;
 export const MAX_WRITE_BATCH = 100_000;
-/** Identifies this server process in topologyVersion, as mongod does. */
-const processId = new ObjectId();
 
 /**
  * hello/isMaster: a standalone server (no setName) of wire version 21 (MongoDB 7.0), with
  * logical sessions so drivers attach lsid as they would against a real deployment.
+ * No topologyVersion: that would switch drivers to the streaming (exhaust) hello protocol,
+ * which expects long-polled moreToCome replies; without it they poll, which suits a standalone.
  */
 const hello: CommandHandler = (cmd, ctx) => {
   const reply: Document = {
     isWritablePrimary: true,
     ismaster: true,
-    topologyVersion: { processId, counter: 0 },
     maxBsonObjectSize: MAX_BSON_SIZE,
     maxMessageSizeBytes: MAX_MESSAGE_SIZE,
     maxWriteBatchSize: MAX_WRITE_BATCH,
