@@ -12,14 +12,18 @@ import { bsonTypeOf, toNumber, TypeRank, typeRank } from './typeOrder.js';
  */
 const tagOf = (rank: number): number => rank * 0x10;
 
+/** Shared scratch space: key encoding is synchronous and never nested, so one buffer serves all. */
+let scratch = Buffer.alloc(1024);
+
 class ByteWriter {
-  private buf = Buffer.alloc(64);
+  private buf = scratch;
   length = 0;
   private ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;
     const next = Buffer.alloc(Math.max(this.buf.length * 2, this.length + n));
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
+    scratch = next;
   }
   byte(b: number): void {
     this.ensure(1);

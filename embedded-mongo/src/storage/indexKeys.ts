@@ -27,32 +27,40 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** All values a dotted path reaches, fanning out across arrays the way multikey indexes do. */
-export function pathValues(doc: unknown, path: readonly string[]): { values: unknown[]; multikey: boolean } {
-  const values: unknown[] = [];
-  let multikey = false;
-  const walk = (v: unknown, i: number): void => {
-    if (i === path.length) {
-      if (Array.isArray(v)) {
-        multikey = true;
-        if (v.length === 0) values.push(undefined);
-        else values.push(...(v as unknown[]));
-      } else values.push(v);
-      return;
-    }
-    const part = path[i]!;
+interface PathWalk {
+  path: readonly string[];
+  values: unknown[];
+  multikey: boolean;
+}
+
+// A top-level function rather than a closure: this runs for every index of every written document.
+function walk(state: PathWalk, v: unknown, i: number): void {
+  const { path, values } = state;
+  if (i === path.length) {
     if (Array.isArray(v)) {
-      multikey = true;
-      if (/^\d+$/.test(part)) return walk(v[Number(part)], i + 1);
-      const before = values.length;
-      for (const item of v as unknown[]) if (isPlainObject(item) || Array.isArray(item)) walk(item, i);
-      if (values.length === before) values.push(undefined);
-      return;
-    }
-    if (isPlainObject(v)) return walk(v[part], i + 1);
-    values.push(undefined);
-  };
-  walk(doc, 0);
-  return { values, multikey };
+      state.multikey = true;
+      if (v.length === 0) values.push(undefined);
+      else values.push(...(v as unknown[]));
+    } else values.push(v);
+    return;
+  }
+  const part = path[i]!;
+  if (Array.isArray(v)) {
+    state.multikey = true;
+    if (/^\d+$/.test(part)) return walk(state, v[Number(part)], i + 1);
+    const before = values.length;
+    for (const item of v as unknown[]) if (isPlainObject(item) || Array.isArray(item)) walk(state, item, i);
+    if (values.length === before) values.push(undefined);
+    return;
+  }
+  if (isPlainObject(v)) return walk(state, v[part], i + 1);
+  values.push(undefined);
+}
+
+export function pathValues(doc: unknown, path: readonly string[]): { values: unknown[]; multikey: boolean } {
+  const state: PathWalk = { path, values: [], multikey: false };
+  walk(state, doc, 0);
+  return state;
 }
 
 export function makeKeyer(spec: IndexSpec, partial?: Matcher): IndexKeyer {

@@ -25,6 +25,9 @@ export function serveConnection(socket: Socket, handle: RequestHandler, onError:
     pending.push(chunk);
     pendingBytes += chunk.length;
     if (pendingBytes < HEADER_SIZE) return;
+    // Large inserts arrive in many chunks: wait for the whole frame before concatenating.
+    const first = pending[0]!;
+    if (first.length >= 4 && pendingBytes < first.readInt32LE(0) && first.readInt32LE(0) <= MAX_MESSAGE_SIZE) return;
     let buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
     const replies: Buffer[] = [];
     try {
