@@ -2,13 +2,17 @@ import type { ChangeEvent } from '@aegis/shared';
 import type { AegisApi } from './transport';
 
 type Listener = (event: ChangeEvent) => void;
+
+const REOPEN_AFTER_MS = 5_000;
 type Unsubscribable = { unsubscribe(): void };
 
 /**
  * One shared `changes.onChange` SSE subscription per client, opened while someone holds it
- * (approval waits, local mode) and closed when nobody does, so a script that is done can exit.
- * It starts from the server's recent-event buffer (`lastEventId: '0'`): the server subscribes
- * before replaying that buffer, so an event that happened just before we connected is not missed.
+ * (approval waits, local mode, `onChange` listeners) and closed when nobody does, so a script
+ * that is done can exit. It starts live (no replay of old events, which could briefly resurrect
+ * an old kill-switch state); whoever needs the state from before the stream was up re-reads it
+ * once it is live (`onStarted`). Reconnects resume from the last event id (tRPC does that), so
+ * nothing is missed while the stream is up.
  */
 export class ChangeFeed {
   private sub: Unsubscribable | null = null;
@@ -49,6 +53,17 @@ export class ChangeFeed {
     return () => this.startListeners.delete(listener);
   }
 
+  /** Resolves once the stream is live (it must be held open by someone meanwhile). */
+  whenConnected(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.onStarted(() => {
+        off();
+        resolve();
+      });
+    });
+  }
+
   get connected(): boolean {
     return this.downSinceMs === null;
   }
@@ -61,7 +76,7 @@ export class ChangeFeed {
   private open(): void {
     this.downSinceMs ??= Date.now();
     this.sub = this.api.changes.onChange.subscribe(
-      { lastEventId: '0' },
+      {},
       {
         onStarted: () => this.markUp(),
         onConnectionStateChange: (state) => {
@@ -78,10 +93,15 @@ export class ChangeFeed {
           }
         },
         onError: (error) => {
-          // A fatal error (bad key, revoked key) ends the subscription: report it and stay down.
+          // A fatal error (bad or revoked key, a proxy's error page) ends the subscription: report
+          // it, stay down (local mode goes stale and fails closed) and try again in a while.
           this.markDown();
           this.sub = null;
           this.onBackgroundError(error);
+          const retry = setTimeout(() => {
+            if (this.holds > 0 && !this.sub) this.open();
+          }, REOPEN_AFTER_MS);
+          retry.unref();
         },
       },
     );

@@ -155,6 +155,15 @@ export class Aegis {
     };
   }
 
+  /**
+   * Resolves once the server's change stream is live — local mode holds it open from the start;
+   * otherwise register an `onChange` listener first. Events from before that moment are not
+   * replayed to listeners (the SDK re-reads the state it needs itself).
+   */
+  whenLive(): Promise<void> {
+    return this.feed.whenConnected();
+  }
+
   /** Local mode: ship queued records now. Both modes: wait for outstanding outcome reports. */
   async flush(): Promise<void> {
     await this.local?.flush();

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChangeEvent } from '@aegis/shared';
 import {
   AegisApprovalDeniedError,
   AegisApprovalPendingError,
@@ -7,7 +6,7 @@ import {
   type Aegis,
   type AegisApi,
 } from '../src/index';
-import { nextEvent, reviewerFor, sdkFor, startTestServer, uniqueAgent, type TestServer } from './helpers/server';
+import { reviewerFor, sdkFor, startTestServer, uniqueAgent, watchFor, type TestServer } from './helpers/server';
 
 let server: TestServer;
 let aegis: Aegis;
@@ -24,11 +23,8 @@ afterAll(async () => {
 });
 
 /** The id of the next approval the server creates for `agent`, seen as a reviewer would see it. */
-function nextApprovalFor(agent: string): Promise<number> {
-  return nextEvent<ChangeEvent, number>(
-    (listener) => aegis.onChange(listener),
-    (e) => (e.type === 'approval.created' && e.approval.agent === agent ? e.approval.id : undefined),
-  );
+async function nextApprovalFor(agent: string): Promise<{ event: Promise<number> }> {
+  return watchFor(aegis, (e) => (e.type === 'approval.created' && e.approval.agent === agent ? e.approval.id : undefined));
 }
 
 describe('human review', () => {
@@ -37,9 +33,9 @@ describe('human review', () => {
     const handle = aegis.agent(name, { review: ['access_ssn'] });
     let runs = 0;
     const accessSsn = handle.guard((q: { customerId: number }) => `ssn of ${q.customerId} (${++runs})`, { action: 'access_ssn' });
-    const created = nextApprovalFor(name);
+    const created = await nextApprovalFor(name);
     const call = accessSsn({ customerId: 3 });
-    const approvalId = await created;
+    const approvalId = await created.event;
     await reviewer.approvals.decide.mutate({ id: approvalId, decision: 'APPROVED' });
     await expect(call).resolves.toBe('ssn of 3 (1)');
     const approval = await reviewer.approvals.byId.query({ id: approvalId });
@@ -51,9 +47,9 @@ describe('human review', () => {
     const handle = aegis.agent(name, { review: ['export_customer_list'] });
     let ran = false;
     const exportList = handle.guard(() => (ran = true), { action: 'export_customer_list' });
-    const created = nextApprovalFor(name);
+    const created = await nextApprovalFor(name);
     const call = exportList().catch((e: unknown) => e);
-    await reviewer.approvals.decide.mutate({ id: await created, decision: 'DENIED' });
+    await reviewer.approvals.decide.mutate({ id: await created.event, decision: 'DENIED' });
     expect(await call).toBeInstanceOf(AegisApprovalDeniedError);
     expect(ran).toBe(false);
   });

@@ -60,12 +60,14 @@ function scriptedModel() {
 }
 
 /** Plays the reviewer on the dashboard: approves every approval this agent asks for. */
-function autoApprove(agent: string): () => void {
-  return aegis.onChange((e) => {
+async function autoApprove(agent: string): Promise<() => void> {
+  const stop = aegis.onChange((e) => {
     if (e.type === 'approval.created' && e.approval.agent === agent) {
       void reviewer.approvals.decide.mutate({ id: e.approval.id, decision: 'APPROVED' });
     }
   });
+  await aegis.whenLive();
+  return stop;
 }
 
 function toolMessages(messages: BaseMessage[]): Record<string, ToolMessage> {
@@ -90,7 +92,7 @@ describe('LangChain', () => {
     const name = uniqueAgent('lg');
     const handle = aegis.agent(name, policy);
     const { ran, tools } = bankTools();
-    const stop = autoApprove(name);
+    const stop = await autoApprove(name);
     try {
       const agent = createReactAgent({ llm: scriptedModel(), tools: handle.wrapTools(tools) });
       const result = await agent.invoke({ messages: [new HumanMessage('Check customer 1')] });
@@ -111,7 +113,7 @@ describe('LangChain', () => {
     const name = uniqueAgent('mw');
     aegis.agent(name, policy);
     const { ran, tools } = bankTools();
-    const stop = autoApprove(name);
+    const stop = await autoApprove(name);
     try {
       const agent = createAgent({ model: scriptedModel(), tools, middleware: [aegisMiddleware(aegis, name)] });
       const result = await agent.invoke({ messages: [new HumanMessage('Check customer 1')] });

@@ -2,9 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChangeEvent } from '@aegis/shared';
-import { AegisKilledError, AegisUnavailableError, type DecisionEvent } from '../src/index';
-import { nextEvent, restartOn, reviewerFor, sdkFor, startTestServer, uniqueAgent } from './helpers/server';
+import { AegisBlockedError, AegisKilledError, AegisUnavailableError, type DecisionEvent } from '../src/index';
+import { restartOn, reviewerFor, sdkFor, startTestServer, uniqueAgent, watchFor } from './helpers/server';
 
 let scratch: string;
 beforeAll(async () => {
@@ -23,12 +22,9 @@ describe('local mode', () => {
       const name = uniqueAgent('local-kill');
       const handle = aegis.agent(name, { allows: ['ping'] });
       await expect(handle.call('ping', {}, () => 'pong')).resolves.toBe('pong');
-      const paused = nextEvent<ChangeEvent, true>(
-        (l) => aegis.onChange(l),
-        (e) => (e.type === 'agent.status' && e.agent === name && e.status === 'PAUSED' ? true : undefined),
-      );
+      const paused = await watchFor(aegis, (e) => (e.type === 'agent.status' && e.agent === name && e.status === 'PAUSED' ? true : undefined));
       await reviewerFor(server).agents.setStatus.mutate({ name, status: 'PAUSED' });
-      await paused;
+      await paused.event;
       let ran = false;
       await expect(handle.call('ping', {}, () => (ran = true))).rejects.toBeInstanceOf(AegisKilledError);
       expect(ran).toBe(false);
@@ -36,6 +32,24 @@ describe('local mode', () => {
       await aegis.flush();
       const { entries } = await reviewerFor(server).audit.list.query({ agent: name });
       expect(entries.map((e) => e.status).sort()).toEqual(['ALLOWED', 'KILLED']);
+    } finally {
+      await aegis.close();
+      await server.close();
+    }
+  });
+
+  it('a policy change pushed by the server applies to the next local decision', async () => {
+    const server = await startTestServer();
+    const aegis = sdkFor(server, { mode: 'local', spoolPath: path.join(scratch, 'policy.jsonl') });
+    try {
+      const name = uniqueAgent('local-policy');
+      const handle = aegis.agent(name, { allows: ['transfer'] });
+      await expect(handle.call('transfer', { amount: 1 }, () => 'sent')).resolves.toBe('sent');
+      const { policy } = await handle.register();
+      const changed = await watchFor(aegis, (e) => (e.type === 'policy.changed' && e.agent === name && e.version > policy.version ? true : undefined));
+      await reviewerFor(server).policies.set.mutate({ agent: name, action: 'transfer', rule: 'BLOCK' });
+      await changed.event;
+      await expect(handle.call('transfer', { amount: 2 }, () => 'sent')).rejects.toBeInstanceOf(AegisBlockedError);
     } finally {
       await aegis.close();
       await server.close();

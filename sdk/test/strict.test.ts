@@ -65,3 +65,24 @@ describe('strict mode against the real server', () => {
     await expect(ping()).resolves.toBe('pong');
   });
 });
+
+describe('agent keys', () => {
+  it('act for their own agents only', async () => {
+    const name = uniqueAgent('scoped');
+    const other = uniqueAgent('other');
+    await aegis.agent(other, { allows: ['ping'] }).register();
+    const { key } = await reviewerFor(server).keys.create.mutate({ name: 'scoped key', role: 'agent', agents: [name] });
+    const scoped = sdkFor({ url: server.url, adminKey: key }, { failMode: 'open' });
+    try {
+      const mine = scoped.agent(name, { allows: ['ping'] });
+      await expect(mine.call('ping', {}, () => 'pong')).resolves.toBe('pong');
+      let ran = false;
+      // Not unreachable, so even failMode 'open' does not run it.
+      const error = await scoped.agent(other, {}).call('ping', {}, () => (ran = true)).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'FORBIDDEN' });
+      expect(ran).toBe(false);
+    } finally {
+      await scoped.close();
+    }
+  });
+});

@@ -19,27 +19,44 @@ export class SnapshotCache {
     private readonly onBackgroundError: (error: unknown) => void,
   ) {}
 
-  /** The agent's snapshot, fetched on first use. */
+  /**
+   * The agent's snapshot, fetched on first use. While a re-read is in flight (a policy change was
+   * announced) decisions wait for it, so none is made from a policy known to be outdated; if the
+   * re-read fails, the previous snapshot stands until the stream goes stale.
+   */
   async get(agent: string): Promise<Entry> {
-    return this.agents.get(agent) ?? (await this.load(agent));
+    const current = this.agents.get(agent);
+    const inFlight = this.loading.get(agent);
+    if (inFlight) return current ? inFlight.catch(() => current) : inFlight;
+    return current ?? (await this.load(agent));
   }
 
-  /** Re-reads one agent's snapshot from the server (deduplicating concurrent loads). */
-  load(agent: string): Promise<Entry> {
+  /**
+   * Re-reads one agent's snapshot. Concurrent reads are shared, unless the caller needs a newer
+   * policy version than the one in flight returns (a change announced while it was on its way).
+   */
+  load(agent: string, minVersion = 0): Promise<Entry> {
     const inFlight = this.loading.get(agent);
-    if (inFlight) return inFlight;
-    const task = this.api.sdk.snapshot
-      .query({ agents: [agent] })
-      .then(({ agents }) => {
-        const snapshot = agents[0];
-        if (!snapshot) throw new Error(`The server returned no snapshot for agent "${agent}"`);
-        const entry = toEntry(snapshot);
-        this.agents.set(agent, entry);
-        return entry;
-      })
-      .finally(() => this.loading.delete(agent));
+    const task = inFlight
+      ? inFlight.catch(() => undefined).then((e) => (e && e.version >= minVersion ? e : this.fetch(agent)))
+      : this.fetch(agent);
     this.loading.set(agent, task);
+    const forget = () => {
+      if (this.loading.get(agent) === task) this.loading.delete(agent);
+    };
+    task.then(forget, forget);
     return task;
+  }
+
+  private async fetch(agent: string): Promise<Entry> {
+    const { agents } = await this.api.sdk.snapshot.query({ agents: [agent] });
+    const snapshot = agents[0];
+    if (!snapshot) throw new Error(`The server returned no snapshot for agent "${agent}"`);
+    const entry = toEntry(snapshot);
+    const known = this.agents.get(agent);
+    // A slower, older read must not undo a newer one.
+    if (!known || entry.version >= known.version) this.agents.set(agent, entry);
+    return this.agents.get(agent) ?? entry;
   }
 
   /** Re-reads every known agent, e.g. after the stream reconnects and events may have been missed. */
@@ -51,8 +68,9 @@ export class SnapshotCache {
     if (event.type === 'agent.status') {
       const entry = this.agents.get(event.agent);
       if (entry) entry.status = event.status;
-    } else if (event.type === 'policy.changed' && this.agents.has(event.agent)) {
-      this.load(event.agent).catch(this.onBackgroundError);
+    } else if (event.type === 'policy.changed') {
+      const entry = this.agents.get(event.agent);
+      if (entry && event.version > entry.version) this.load(event.agent, event.version).catch(this.onBackgroundError);
     }
   }
 

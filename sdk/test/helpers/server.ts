@@ -1,3 +1,4 @@
+import type { ChangeEvent } from '@aegis/shared';
 import { startServer } from '../../../server/src/server';
 import { createLogger } from '../../../server/src/logger';
 import { startTestServer, type TestServer } from '../../../server/test/helpers/testServer';
@@ -49,6 +50,16 @@ export function nextEvent<E, T>(subscribe: (listener: (e: E) => void) => () => v
       resolve(value);
     });
   });
+}
+
+/**
+ * Starts listening to the client's change stream for the first event `pick` accepts, and returns
+ * once the stream is live — so an action taken afterwards cannot be missed.
+ */
+export async function watchFor<T>(aegis: Aegis, pick: (e: ChangeEvent) => T | undefined): Promise<{ event: Promise<T> }> {
+  const event = nextEvent<ChangeEvent, T>((listener) => aegis.onChange(listener), pick);
+  await aegis.whenLive();
+  return { event };
 }
 
 /** Unique agent names per test, so tests sharing a server don't see each other's agents. */
