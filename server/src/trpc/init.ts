@@ -1,4 +1,4 @@
-import { initTRPC } from '@trpc/server';
+import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError, z } from 'zod';
 import type { Context } from './context';
@@ -34,4 +34,23 @@ const t = initTRPC
 export const router = t.router;
 export const middleware = t.middleware;
 export const createCallerFactory = t.createCallerFactory;
-export const baseProcedure = t.procedure;
+/**
+ * A safety net under every procedure: store errors caused by the input (a duplicate key, a value
+ * mongoose cannot cast) become 4xx answers instead of 500s. Services already map the cases they
+ * expect; this catches the ones they don't.
+ */
+const mapStoreErrors = t.middleware(async function mapStoreErrors({ next }) {
+  const result = await next();
+  if (result.ok || result.error.code !== 'INTERNAL_SERVER_ERROR') return result;
+  const cause: unknown = result.error.cause;
+  const name = (cause as { name?: unknown } | undefined)?.name;
+  if ((cause as { code?: unknown } | undefined)?.code === 11000) {
+    throw new TRPCError({ code: 'CONFLICT', message: 'That already exists', cause });
+  }
+  if (name === 'CastError' || name === 'ValidationError' || name === 'StrictModeError') {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: (cause as Error).message, cause });
+  }
+  return result;
+});
+
+export const baseProcedure = t.procedure.use(mapStoreErrors);
