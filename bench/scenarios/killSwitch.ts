@@ -43,6 +43,7 @@ async function oneToggle(server: BenchServer, _client: Aegis, agent: string, noo
   await waitUntil(async () => (await callOutcome(noop)) === 'ran', `${agent} to run again`);
   let refusedAt = 0;
   let stop = false;
+  let failure: unknown = null;
   const loop = (async () => {
     while (!stop) {
       if ((await callOutcome(noop)) === 'refused') {
@@ -53,12 +54,16 @@ async function oneToggle(server: BenchServer, _client: Aegis, agent: string, noo
       // never read the pushed event.
       await yieldToLoop();
     }
-  })();
+  })().catch((error: unknown) => {
+    // Handled here so it cannot go unhandled while the toggle is in flight; rethrown below.
+    failure = error;
+  });
   const t0 = performance.now();
   await server.admin.agents.setStatus.mutate({ name: agent, status: 'PAUSED' });
   const timeout = setTimeout(() => (stop = true), 10_000);
   await loop;
   clearTimeout(timeout);
+  if (failure) throw failure instanceof Error ? failure : new Error('kill-switch: a call failed', { cause: failure });
   if (!refusedAt) throw new Error(`kill-switch: ${agent} was never refused`);
   await server.admin.agents.setStatus.mutate({ name: agent, status: 'ACTIVE' });
   return refusedAt - t0;
