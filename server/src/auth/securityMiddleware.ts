@@ -7,14 +7,20 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The login exchange does not use the current session, so it needs no CSRF token. */
 const CSRF_EXEMPT = new Set(['/trpc/auth.login']);
 
+/** Express matches mount paths case-insensitively, so these checks must too. */
 function isApiPath(path: string): boolean {
-  return path === '/trpc' || path.startsWith('/trpc/') || path === '/api' || path.startsWith('/api/');
+  const p = path.toLowerCase();
+  return p === '/trpc' || p.startsWith('/trpc/') || p === '/api' || p.startsWith('/api/');
+}
+
+function isCsrfExempt(path: string): boolean {
+  return CSRF_EXEMPT.has(path.toLowerCase().replace(/\/+$/, ''));
 }
 
 /** Answers a refusal in the shape the caller's API speaks (tRPC error envelope or REST `detail`). */
 function refuse(req: Request, res: Response, message: string): void {
   res.status(403);
-  if (req.path.startsWith('/trpc')) {
+  if (req.path.toLowerCase().startsWith('/trpc')) {
     res.json({ error: { message, code: -32003, data: { code: 'FORBIDDEN', httpStatus: 403 } } });
   } else {
     res.json({ detail: message, message, code: 'FORBIDDEN' });
@@ -83,7 +89,9 @@ function cors(allowList: ReadonlySet<string>): RequestHandler {
  */
 function csrf(): RequestHandler {
   return function csrfGuard(req: Request, res: Response, next: NextFunction) {
-    if (SAFE_METHODS.has(req.method) || !isApiPath(req.path) || CSRF_EXEMPT.has(req.path)) return next();
+    // Every path, not only /trpc and /api: a write that some router accepts under another spelling
+    // of the path must not slip past.
+    if (SAFE_METHODS.has(req.method) || isCsrfExempt(req.path)) return next();
     if (typeof req.headers.authorization === 'string' && req.headers.authorization.trim() !== '') return next();
     const session = readCookies(req).get(SESSION_COOKIE);
     if (!session) return next();

@@ -131,6 +131,21 @@ describe('approvals', () => {
     expect(after.verdict).toBe('REVIEW');
   });
 
+  it('masks SSNs and card numbers in previews and approvals; only an admin reveals them', async () => {
+    const args = { ssn: '123-45-6789', card: '4111 1111 1111 1111', note: 'order 1234567890123' };
+    const opened = await decide('pay', args);
+    const shown = JSON.stringify(await byId(opened.approvalId!));
+    expect(shown).not.toContain('123-45-6789');
+    expect(shown).not.toContain('4111 1111 1111 1111');
+    expect(shown).toContain('1234567890123'); // not Luhn-valid: an ordinary number stays readable
+    const log = await trpc(server.url, 'audit.list', 'query', { agent: 'payer', limit: 5 }, reviewer);
+    expect(JSON.stringify(log.body)).not.toContain('123-45-6789');
+    expect(JSON.stringify(log.body)).not.toMatch(/4111[ -]?1111[ -]?1111[ -]?1111/);
+    expect((await trpc(server.url, 'approvals.reveal', 'mutation', { id: opened.approvalId }, reviewer)).status).toBe(403);
+    const revealed = data<{ args: typeof args }>(await trpc(server.url, 'approvals.reveal', 'mutation', { id: opened.approvalId }, admin));
+    expect(revealed.args).toEqual(args);
+  });
+
   it('expires approvals after an hour by default', async () => {
     const opened = await decide('pay', { to: 'heidi', amount: 6 });
     const found = data<Approval & { createdAt: string; expiresAt: string }>(

@@ -55,6 +55,13 @@ describe('dashboard sessions', () => {
     expect((await write({ 'x-aegis-csrf': 'forged' })).status).toBe(403);
     const keys = await trpc(server.url, 'keys.list', 'query', undefined, { kind: 'bearer', key: server.adminKey });
     expect(JSON.stringify(keys.body)).not.toContain('via-cookie');
+    // Express matches mount paths case-insensitively: another spelling must not skip the check.
+    const shouted = await fetch(`${server.url}/TRPC/keys.create`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'via-cookie', role: 'viewer', agents: null }),
+    });
+    expect(shouted.status).toBe(403);
     expect((await write({ 'x-aegis-csrf': csrf })).status).toBe(200);
     // REST writes never take the cookie at all.
     const rest = await fetch(`${server.url}/api/demo/seed`, { method: 'POST', headers: { cookie, 'x-aegis-csrf': csrf } });
