@@ -77,6 +77,9 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
         router: appRouter,
         createContext: createExpressContext({ services, auth }),
         maxBatchSize: 50,
+        // A larger body is refused (413) before it is buffered whole; roomy enough for a local-mode
+        // recordBatch of 1000 entries.
+        maxBodySize: 5_000_000,
         onError({ error, path: procedure, req }) {
           // Expected failures (bad input, not found, conflicts) are answers, not server errors.
           if (error.code !== 'INTERNAL_SERVER_ERROR') return;
