@@ -1,0 +1,48 @@
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+import { buildDashboard } from './buildDashboard';
+import { startE2eServer, type E2eServer } from './server';
+import { launchBrowser, signInWithLink, type Browser } from './browser';
+import { unnamedControls } from './a11y';
+import { lowContrastTexts } from './contrast';
+import { seed, type Seeded } from './seed';
+
+export interface Dashboard {
+  srv: E2eServer;
+  seeded: Seeded;
+  /** An admin's browser, signed in through the printed one-time link. */
+  browser: Browser;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** The built dashboard on a real server with seeded agents, and an admin signed in. */
+export async function openDashboard(): Promise<Dashboard> {
+  const dist = await buildDashboard();
+  const srv = await startE2eServer(dist);
+  const seeded = await seed(srv.api(), srv.url);
+  const browser = await launchBrowser();
+  await signInWithLink(browser.page, srv.url, srv.loginToken);
+  return {
+    srv,
+    seeded,
+    browser,
+    page: browser.page,
+    async close() {
+      await browser.close();
+      await seeded.aegis.close();
+      await srv.close();
+    },
+  };
+}
+
+/** Live updates arrive when they arrive: wait generously on a busy machine, never assert how fast. */
+export const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000, interval: 100 });
+
+export const agentPath = (name: string) => `/agents/${encodeURIComponent(name)}`;
+
+/** Every control has an accessible name, and every text has enough contrast to be read. */
+export async function expectAccessible(page: Page): Promise<void> {
+  expect(await unnamedControls(page)).toEqual([]);
+  expect(await lowContrastTexts(page)).toEqual([]);
+}
