@@ -68,7 +68,9 @@ export function createApprovalService(deps: ServiceDeps, policies: PolicyService
         const by = current.decidedBy ? ` by ${current.decidedBy}` : '';
         throw conflict(`Approval #${id} was already ${current.status.toLowerCase()}${by}`);
       }
-      await repos.audit.write({
+      // Queue the audit entry, then tell the waiting caller at once: the writer is FIFO, so this
+      // entry still lands before the entry of the call the approval now lets through.
+      const written = repos.audit.write({
         timestamp: now,
         agent: doc.agent,
         action: doc.action,
@@ -79,6 +81,7 @@ export function createApprovalService(deps: ServiceDeps, policies: PolicyService
         argsPreview: argsPreview(doc.args),
       });
       const approval = announce(doc);
+      await written;
       if (remember) {
         const rule = decision === 'APPROVED' ? 'ALLOW' : 'BLOCK';
         await policies.set(doc.agent, doc.action, rule, actor);
