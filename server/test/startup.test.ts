@@ -25,7 +25,7 @@ function launch(env: Record<string, string>): { child: ChildProcess; output: () 
   return { child, output: () => out, exited };
 }
 
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -52,12 +52,12 @@ describe('start-up', () => {
     // Structured logs never carry the admin key.
     const key = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
     expect(run.output()).not.toContain(key);
-  });
+  }, 150_000);
 
   it('refuses a bad environment with one message naming the variable', async () => {
     const run = launch({ PORT: 'eighty', AEGIS_DATA_DIR: path.join(tmpdir(), 'aegis-never') });
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain('PORT');
     expect(run.output()).not.toContain('    at '); // a message, not a stack trace
-  });
+  }, 150_000);
 });
