@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { Aggregator } from 'mingo';
+import { Aggregator } from 'mingo/aggregator';
 import { mongoError } from '../errors.js';
 import { runQuery, type QuerySpec } from '../query/execute.js';
 import { mingoOptions } from '../query/matcher.js';

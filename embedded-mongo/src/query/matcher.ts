@@ -1,13 +1,14 @@
-import { Query } from 'mingo';
+import { Query } from 'mingo/query';
 import type { Options } from 'mingo/types';
 import type { Document } from 'bson';
 import { mongoError } from '../errors.js';
+import { mingoContext } from './mingoContext.js';
 
 /**
  * mingo settings shared by every query, projection and pipeline: no server-side JavaScript
  * ($where/$function are an injection risk and MongoDB disables them by default on Atlas).
  */
-export const mingoOptions: Partial<Options> = { scriptEnabled: false, idKey: '_id' };
+export const mingoOptions: Partial<Options> = { scriptEnabled: false, idKey: '_id', context: mingoContext };
 
 export type Matcher = (doc: Document) => boolean;
 

@@ -1,9 +1,11 @@
 import { deserialize, serialize, type Document } from 'bson';
-import { Aggregator, update as mingoUpdate } from 'mingo';
+import { Aggregator } from 'mingo/aggregator';
+import { update as mingoUpdate } from 'mingo/updater';
 import type { Modifier } from 'mingo/updater';
 import { valuesEqual } from '../bson/compare.js';
 import { mongoError } from '../errors.js';
 import { mingoOptions } from '../query/matcher.js';
+import { applyWrapperArithmetic } from './numericWrappers.js';
 
 const OPERATORS = new Set([
   '$set', '$unset', '$inc', '$mul', '$min', '$max', '$rename', '$currentDate', '$push', '$addToSet',
@@ -92,8 +94,9 @@ export function applyUpdate(doc: Document, u: Document | Document[], opts: Updat
   } else {
     validateModifier(u);
     const { $setOnInsert, ...rest } = u as Document & { $setOnInsert?: Document };
-    const modifier: Document = opts.inserting && $setOnInsert ? { ...rest, $set: { ...(rest.$set as Document | undefined), ...$setOnInsert } } : rest;
+    let modifier: Document = opts.inserting && $setOnInsert ? { ...rest, $set: { ...(rest.$set as Document | undefined), ...$setOnInsert } } : rest;
     next = cloneDoc(doc);
+    modifier = applyWrapperArithmetic(next, modifier);
     if (Object.keys(modifier).length > 0) {
       // mingo re-checks `condition` before updating; only the positional `$` operator needs it.
       const positional = Object.values(modifier).some((f) => Object.keys(f as Document).some((p) => /\.\$(\.|$)/.test(p)));

@@ -1,0 +1,66 @@
+import { Context } from 'mingo/core';
+import * as accumulatorOperators from 'mingo/operators/accumulator';
+import * as expressionOperators from 'mingo/operators/expression';
+import * as pipelineOperators from 'mingo/operators/pipeline';
+import * as projectionOperators from 'mingo/operators/projection';
+import * as queryOperators from 'mingo/operators/query';
+import * as windowOperators from 'mingo/operators/window';
+import { ensureArray, resolve } from 'mingo/util';
+import type { Options } from 'mingo/types';
+import { compareValues } from '../bson/compare.js';
+import { TypeRank, typeRank } from '../bson/typeOrder.js';
+
+type QueryOps = NonNullable<NonNullable<Parameters<typeof Context.init>[0]>['query']>;
+type Predicate = (obj: Record<string, unknown>) => boolean;
+type QueryOperator = (selector: string, value: unknown, options: Options) => Predicate;
+
+function candidates(obj: Record<string, unknown>, selector: string): unknown[] {
+  return ensureArray(resolve(obj, selector, { unwrapArray: true }) as never);
+}
+
+/**
+ * Range operators with MongoDB's type bracketing and BSON-aware comparison: mingo compares
+ * Long and Decimal128 values as objects, so `{ amount: { $gt: 5 } }` missed them.
+ */
+function range(test: (c: number) => boolean): QueryOperator {
+  return (selector, value) => (obj) => candidates(obj, selector).some((v) => typeRank(v) === typeRank(value) && test(compareValues(v, value)));
+}
+
+function numericEqual(obj: Record<string, unknown>, selector: string, values: unknown[]): boolean {
+  const nums = values.filter((v) => typeRank(v) === TypeRank.number);
+  if (nums.length === 0) return false;
+  return candidates(obj, selector).some((v) => typeRank(v) === TypeRank.number && nums.some((n) => compareValues(v, n) === 0));
+}
+
+/** mingo's equality, widened so that 5, Long(5) and Decimal128('5') are equal as in MongoDB. */
+function equality(base: QueryOperator, many: boolean, negate: boolean): QueryOperator {
+  return (selector, value, options) => {
+    const inner = base(selector, value, options);
+    const values = many && Array.isArray(value) ? (value as unknown[]) : [value];
+    return negate
+      ? (obj) => inner(obj) && !numericEqual(obj, selector, values)
+      : (obj) => inner(obj) || numericEqual(obj, selector, values);
+  };
+}
+
+const q = queryOperators as unknown as Record<string, QueryOperator>;
+const bsonQueryOperators: Record<string, QueryOperator> = {
+  $gt: range((c) => c > 0),
+  $gte: range((c) => c >= 0),
+  $lt: range((c) => c < 0),
+  $lte: range((c) => c <= 0),
+  $eq: equality(q.$eq!, false, false),
+  $in: equality(q.$in!, true, false),
+  $ne: equality(q.$ne!, false, true),
+  $nin: equality(q.$nin!, true, true),
+};
+
+/** All of mingo's operators, with the BSON-aware comparisons above replacing its own. */
+export const mingoContext: Context = Context.init({
+  accumulator: accumulatorOperators,
+  expression: expressionOperators,
+  pipeline: pipelineOperators,
+  projection: projectionOperators,
+  query: { ...queryOperators, ...bsonQueryOperators } as unknown as QueryOps,
+  window: windowOperators,
+});
