@@ -5,7 +5,7 @@ import { tool } from '@langchain/core/tools';
 import { createReactAgent } from '@langchain/langgraph/prebuilt';
 import { createAgent } from 'langchain';
 import { z } from 'zod';
-import { aegisMiddleware } from '../src/langchain/index';
+import { aegisMiddleware } from '@aegis/sdk/langchain';
 import type { Aegis, AegisApi } from '../src/index';
 import { reviewerFor, sdkFor, startTestServer, uniqueAgent, type TestServer } from './helpers/server';
 
