@@ -43,3 +43,14 @@ export function hashAuditEntry(fields: HashedAuditFields): string {
   for (const key of HASHED_AUDIT_FIELDS) picked[key] = fields[key] ?? null;
   return createHash('sha256').update(canonicalJson(picked)).digest('hex');
 }
+
+/**
+ * Replaces lone UTF-16 surrogates with U+FFFD, as BSON does when it stores the string. The hash
+ * must be computed over exactly what the database will hold, or a `"\ud800"` in a tool's details
+ * would make an untouched entry look edited.
+ */
+export function wellFormed(text: string): string;
+export function wellFormed(text: string | null): string | null;
+export function wellFormed(text: string | null): string | null {
+  return text === null ? null : text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}

@@ -69,6 +69,17 @@ describe('tamper-evident audit log', () => {
     expect(cli.code, cli.output).toBe(0);
   });
 
+  it('keeps verifying entries whose text the store had to normalise (lone surrogates)', async () => {
+    const raw = '{"agent":"teller","action":"read","status":"ALLOWED","details":"odd \\ud800 text"}';
+    const res = await fetch(`${server.url}/trpc/sdk.log`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    expect(await verify()).toMatchObject({ ok: true, firstBad: null });
+  });
+
   it('is only for admins', async () => {
     const viewer = (await createKey(server, 'viewer', 'viewer')).key;
     const res = await trpc(server.url, 'audit.verify', 'query', undefined, { kind: 'bearer', key: viewer });

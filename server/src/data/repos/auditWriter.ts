@@ -1,6 +1,6 @@
 import type { Model } from 'mongoose';
 import type { AuditEntry, AuditStatus } from '@aegis/shared';
-import { hashAuditEntry } from '../auditChain';
+import { hashAuditEntry, wellFormed } from '../auditChain';
 import type { AuditDoc } from '../models/audit.model';
 import type { IdAllocator } from './idAllocator';
 import { toAuditEntry } from './mappers';
@@ -93,13 +93,13 @@ export class AuditWriter {
       const hashed = {
         id,
         timestamp: record.timestamp.toISOString(),
-        agent: record.agent,
-        action: record.action,
+        agent: wellFormed(record.agent),
+        action: wellFormed(record.action),
         status: record.status,
-        details: record.details,
-        callId: record.callId,
+        details: wellFormed(record.details),
+        callId: wellFormed(record.callId),
         approvalId: record.approvalId,
-        argsPreview: record.argsPreview,
+        argsPreview: wellFormed(record.argsPreview),
         prevHash,
       };
       const hash = hashAuditEntry(hashed);
