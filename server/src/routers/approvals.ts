@@ -63,7 +63,7 @@ export const changesRouter = router({
       const stream = streamWithResume<Item>({
         signal,
         subscribe: (push) => ctx.services.events.onChange((event, seq) => push({ seq, event })),
-        backlog: async (after) => ctx.services.events.changesSince(after),
+        backlog: (after) => Promise.resolve(ctx.services.events.changesSince(after)),
         idOf: (item) => item.seq,
         startAfter: Number.isFinite(lastSeq) ? lastSeq : null,
       });
