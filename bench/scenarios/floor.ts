@@ -14,7 +14,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  */
 export async function floorRows(server: BenchServer, config: BenchConfig): Promise<Row[]> {
   const { warmup, n } = config.overhead;
-  const echo = fork(path.join(here, 'echoServer.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const echo = fork(path.join(here, '..', 'echoServer.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       echo.once('message', (m: { url?: string }) => (m.url ? resolve(m.url) : reject(new Error('echo server: no url'))));
@@ -38,6 +38,7 @@ export async function floorRows(server: BenchServer, config: BenchConfig): Promi
       { scenario: '1 overhead', label: '(floor) tRPC health.whoami (agent key, cached)', latency: whoami },
     ];
   } finally {
-    echo.send('stop');
+    if (echo.connected) echo.send('stop');
+    else echo.kill();
   }
 }
