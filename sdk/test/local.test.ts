@@ -56,6 +56,25 @@ describe('local mode', () => {
     }
   });
 
+  it('sends REVIEW to the server, and an approval is honoured once', async () => {
+    const server = await startTestServer();
+    const aegis = sdkFor(server, { mode: 'local', spoolPath: path.join(scratch, 'review.jsonl') });
+    try {
+      const name = uniqueAgent('local-review');
+      const handle = aegis.agent(name, { allows: ['ping'], review: ['export'] });
+      const created = await watchFor(aegis, (e) => (e.type === 'approval.created' && e.approval.agent === name ? e.approval.id : undefined));
+      const call = handle.call('export', { list: 'all' }, () => 'exported');
+      await reviewerFor(server).approvals.decide.mutate({ id: await created.event, decision: 'APPROVED' });
+      await expect(call).resolves.toBe('exported');
+      await aegis.flush();
+      const { entries } = await reviewerFor(server).audit.list.query({ agent: name });
+      expect(entries.map((e) => e.status).sort()).toEqual(['ALLOWED', 'APPROVED', 'PENDING']);
+    } finally {
+      await aegis.close();
+      await server.close();
+    }
+  });
+
   it('spools while the server is down and replays every entry exactly once after it restarts', async () => {
     const dataDir = path.join(scratch, 'restart-data');
     const spoolPath = path.join(scratch, 'restart.jsonl');
