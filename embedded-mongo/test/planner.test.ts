@@ -31,6 +31,9 @@ describe('query planner', () => {
     const plan = await explain({ agent_name: 'agent-3' }, { id: -1 }, 50);
     expect(plan.queryPlanner.winningPlan).toMatchObject({ stage: 'FETCH', inputStage: { stage: 'IXSCAN', indexName: 'agent_name_1_id_-1' } });
     expect(plan.executionStats.totalDocsExamined).toBe(50);
+    // countDocuments is answered from index entries; the count must agree with a real scan.
+    expect(await coll().countDocuments({ agent_name: 'agent-3' })).toBe(200);
+    expect(await coll().countDocuments({ agent_name: 'agent-3', at: { $exists: true } })).toBe(200);
   });
 
   it('reads the same index backwards for the opposite sort, and serves ranges', async () => {

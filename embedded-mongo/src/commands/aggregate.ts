@@ -1,9 +1,9 @@
-import type { Document } from 'bson';
+import { Long, type Document } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
 import { mongoError } from '../errors.js';
-import { runQuery, type QuerySpec } from '../query/execute.js';
+import { countMatches, runQuery, type QuerySpec } from '../query/execute.js';
 import { mingoOptions } from '../query/matcher.js';
-import type { CommandHandler } from './context.js';
+import type { CommandContext, CommandHandler } from './context.js';
 import { optionalDoc, optionalNumber, queryExtras } from './context.js';
 import { cursorReply } from './find.js';
 import { writeMerge, writeOut } from './aggregateOutput.js';
@@ -21,6 +21,21 @@ function pushDown(pipeline: Document[]): { spec: QuerySpec; rest: Document[] } {
   return { spec, rest: pipeline.slice(i) };
 }
 
+/**
+ * countDocuments sends [{$match}, {$group: {_id: 1, n: {$sum: 1}}}]: answer it with
+ * countMatches, which can count index entries instead of decoding every matching document.
+ */
+function countShortcut(ctx: CommandContext, name: string, spec: QuerySpec, rest: Document[], extras: Pick<QuerySpec, 'collation' | 'variables'>): Document | undefined {
+  const group = rest.length === 1 ? (rest[0]!.$group as Document | undefined) : undefined;
+  if (!group || spec.sort !== undefined || spec.limit !== undefined || Object.keys(group).length !== 2) return undefined;
+  const [countField] = Object.keys(group).filter((k) => k !== '_id');
+  const sum = countField ? (group[countField] as Document | undefined) : undefined;
+  if (!countField || group._id !== 1 || !sum || sum.$sum !== 1 || Object.keys(sum).length !== 1) return undefined;
+  const n = countMatches(ctx.store.getCollection(ctx.db, name), { ...spec, ...extras });
+  const batch = n > 0 ? [{ _id: 1, [countField]: n }] : [];
+  return cursorReply(Long.ZERO, `${ctx.db}.${name}`, batch, true);
+}
+
 export const aggregate: CommandHandler = (cmd, ctx) => {
   const target: unknown = cmd.aggregate;
   const pipeline = cmd.pipeline as unknown;
@@ -36,6 +51,8 @@ export const aggregate: CommandHandler = (cmd, ctx) => {
   let rest = body;
   if (typeof target === 'string') {
     const pushed = pushDown(body);
+    const counted = countShortcut(ctx, target, pushed.spec, pushed.rest, extras);
+    if (counted) return counted;
     rest = pushed.rest;
     input = runQuery(ctx.store.getCollection(ctx.db, target), { ...pushed.spec, ...extras }).map((m) => m.doc);
   } else if (target !== 1) {

@@ -2,7 +2,7 @@ import { Long, type Document } from 'bson';
 import { encodeKey } from '../bson/keyEncoding.js';
 import { mongoError } from '../errors.js';
 import { caseInsensitive } from '../query/collation.js';
-import { project, runQuery } from '../query/execute.js';
+import { countMatches, project, runQuery } from '../query/execute.js';
 import { pathValues } from '../storage/indexKeys.js';
 import { collectionName, optionalDoc, optionalNumber, queryExtras, type CommandHandler } from './context.js';
 
@@ -49,7 +49,7 @@ export const count: CommandHandler = (cmd, ctx) => {
   const query = optionalDoc(cmd, 'query');
   const skip = optionalNumber(cmd, 'skip') ?? 0;
   const limit = Math.abs(optionalNumber(cmd, 'limit') ?? 0);
-  let n = !coll ? 0 : !query || Object.keys(query).length === 0 ? coll.count() : runQuery(coll, { filter: query, ...queryExtras(cmd) }).length;
+  let n = countMatches(coll, { filter: query, ...queryExtras(cmd) });
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { n, ok: 1 };

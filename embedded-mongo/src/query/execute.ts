@@ -71,6 +71,19 @@ export function runQuery(coll: CollectionStore | undefined, spec: QuerySpec, sta
   return sorted.slice(skip, limit > 0 ? skip + limit : undefined);
 }
 
+/**
+ * Counts matches; an empty filter reads the row count and a filter the index answers exactly
+ * counts index entries, so neither decodes documents.
+ */
+export function countMatches(coll: CollectionStore | undefined, spec: Pick<QuerySpec, 'filter' | 'collation' | 'variables'>): number {
+  if (!coll) return 0;
+  const filter = spec.filter ?? {};
+  if (Object.keys(filter).length === 0) return coll.count();
+  const plan = spec.collation ? undefined : chooseIndex(coll, filter, []);
+  if (plan?.exact) return coll.countRange(plan.index, plan.lo, plan.hi);
+  return runQuery(coll, spec).length;
+}
+
 /** Applies a find projection with mingo ($slice, $elemMatch and the positional `$` included). */
 export function project(docs: Document[], projection: Document | undefined, filter: Document = {}): Document[] {
   if (!projection || Object.keys(projection).length === 0) return docs;

@@ -181,6 +181,12 @@ export class CollectionStore {
     }
   }
 
+  /** Number of index entries in [lo, hi): a document count when the index is not multikey. */
+  countRange(ix: IndexState, lo: Buffer, hi: Buffer): number {
+    const stmt = this.db.prepare<[Buffer, Buffer], { n: number }>(`SELECT COUNT(*) AS n FROM ${ix.table} WHERE k >= ? AND k < ?`);
+    return stmt.get(lo, hi)?.n ?? 0;
+  }
+
   count(): number {
     return this.stmts.count.get()?.n ?? 0;
   }
