@@ -123,8 +123,28 @@ describe('live updates and actions', () => {
     await page.getByRole('searchbox', { name: 'Search actions and details' }).fill('wire_');
     await page.waitForURL(/q=wire_/);
     const rows = page.getByTestId('audit-row');
-    await poll(async () => (await rows.allInnerTexts()).every((t) => t.includes('wire_transfer'))).toBe(true);
-    expect(await rows.count()).toBeGreaterThan(0);
+    await poll(async () => {
+      const texts = await rows.allInnerTexts();
+      return texts.length > 0 && texts.every((t) => t.includes('wire_transfer'));
+    }).toBe(true);
+  });
+
+  it('pages through older history', async () => {
+    // In rounds of 20: the server refuses tRPC batches of more than 50 calls.
+    for (let round = 0; round < 3; round++) {
+      const calls = Array.from({ length: 20 }, (_, i) => attempt(seeded.aegis, SUPPORT, 'lookup_balance', { customer_id: round * 20 + i }));
+      expect(new Set(await Promise.all(calls))).toEqual(new Set(['RAN']));
+    }
+    await page.goto(srv.url + '/activity');
+    const rows = page.getByTestId('audit-row');
+    await poll(() => rows.count()).toBe(50);
+    const newest = Number(await rows.first().getAttribute('data-id'));
+    await page.getByRole('button', { name: 'Load older entries' }).click();
+    await poll(() => rows.count()).toBeGreaterThan(50);
+    const ids = await rows.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-id'))));
+    expect(ids[0]).toBe(newest);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('logged no console errors', () => {

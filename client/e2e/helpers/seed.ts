@@ -24,7 +24,8 @@ export async function seed(admin: Api, url: string): Promise<Seeded> {
     admin.keys.create.mutate({ name: 'rex-reviewer', role: 'reviewer' }),
     admin.keys.create.mutate({ name: 'bank-agents', role: 'agent', agents: [SUPPORT, FRAUD, LOANS] }),
   ]);
-  const aegis = createAegis({ url, apiKey: agentKey.key, onError: () => undefined });
+  // A generous request timeout: the test machine may be busy, and slowness is not failure here.
+  const aegis = createAegis({ url, apiKey: agentKey.key, requestTimeoutMs: 30_000, onError: () => undefined });
   const agents = [
     aegis.agent(SUPPORT, {
       owner: 'alice',
