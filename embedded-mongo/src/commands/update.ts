@@ -29,7 +29,8 @@ export interface UpdateOutcome {
 
 /** Applies one update statement; shared by `update` and `findAndModify`. */
 export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement, extras: { collation?: Document; variables?: Document } = {}): UpdateOutcome {
-  const coll = ctx.store.ensureCollection(ctx.db, name);
+  // Like mongod, only an upsert that inserts creates a missing collection.
+  const coll = ctx.store.getCollection(ctx.db, name);
   const matches = runQuery(coll, { filter: st.q, sort: st.sort, limit: st.multi ? 0 : 1, ...extras });
   const outcome: UpdateOutcome = { matched: matches.length, modified: 0 };
   for (const { rid, doc } of matches) {
@@ -37,7 +38,7 @@ export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement
     outcome.before ??= doc;
     outcome.after ??= next;
     if (Buffer.compare(CollectionStore.encode(doc), CollectionStore.encode(next)) === 0) continue;
-    coll.replace(rid, doc, next);
+    coll!.replace(rid, doc, next);
     outcome.modified++;
   }
   if (matches.length === 0 && st.upsert) {
@@ -45,7 +46,7 @@ export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement
     let doc = applyUpdate(seed, st.u, { arrayFilters: st.arrayFilters, query: st.q, inserting: true, variables: extras.variables });
     if (!('_id' in doc)) doc = idFirst({ _id: (seed._id as unknown) ?? new ObjectId(), ...doc });
     doc = prepareForInsert(doc);
-    coll.insert(doc);
+    ctx.store.ensureCollection(ctx.db, name).insert(doc);
     outcome.upsertedId = doc._id;
     outcome.after = doc;
   }
