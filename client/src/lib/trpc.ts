@@ -31,7 +31,8 @@ export function makeTrpcClient() {
           url: '/trpc',
           eventSourceOptions: () => ({ withCredentials: true }),
         }),
-        false: httpBatchLink({ url: '/trpc', headers }),
+        // The server refuses batches over 50 calls; long GET URLs split into several requests.
+        false: httpBatchLink({ url: '/trpc', headers, maxItems: 20, maxURLLength: 4000 }),
       }),
     ],
   });
