@@ -1,4 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { KeyStore } from './keyStore';
@@ -41,13 +41,30 @@ export async function bootstrap(opts: {
     await chmod(adminKeyPath, 0o600);
     logger.info({ file: adminKeyPath }, 'created the admin key (first start)');
     admins = await keys.activeAdmins();
+  } else {
+    // E.g. a shared MONGO_URI database first set up on another machine: say how to get a key here.
+    const file = path.join(opts.dataDir, ADMIN_KEY_FILE);
+    const present = await access(file).then(
+      () => true,
+      () => false,
+    );
+    if (!present)
+      logger.warn(
+        { file },
+        'no admin key file here: use the login link and `aegis keys create`, or copy the file over',
+      );
   }
   const admin = admins[0];
   if (!admin) throw new Error('No active admin key after bootstrap');
   const token = await sessions.issueLoginToken(admin.id);
   const loginUrl = `${opts.publicUrl.replace(/\/+$/, '')}/login?token=${token}`;
-  const lines = ['', '  Aegis dashboard: open this one-time login link (valid 15 minutes, single use):', `    ${loginUrl}`];
-  if (adminKeyPath) lines.push(`  Admin API key written to ${adminKeyPath} (the CLI and the demo read it there).`);
+  const lines = [
+    '',
+    '  Aegis dashboard: open this one-time login link (valid 15 minutes, single use):',
+    `    ${loginUrl}`,
+  ];
+  if (adminKeyPath)
+    lines.push(`  Admin API key written to ${adminKeyPath} (the CLI and the demo read it there).`);
   opts.print(lines.join('\n') + '\n\n');
   logger.info({ expiresInMin: 15 }, 'printed a one-time dashboard login link to stdout');
   return { adminKeyCreated: adminKeyPath !== null, adminKeyPath, loginUrl };

@@ -33,14 +33,24 @@ export interface CookieOptions {
 }
 
 function serialize(name: string, value: string, httpOnly: boolean, opts: CookieOptions): string {
-  const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', `Max-Age=${opts.maxAgeSec}`, 'SameSite=Strict'];
+  const parts = [
+    `${name}=${encodeURIComponent(value)}`,
+    'Path=/',
+    `Max-Age=${opts.maxAgeSec}`,
+    'SameSite=Strict',
+  ];
   if (httpOnly) parts.push('HttpOnly');
   if (opts.secure) parts.push('Secure');
   return parts.join('; ');
 }
 
 /** Sets the session and CSRF cookies together. */
-export function setSessionCookies(res: Response, session: string, csrf: string, opts: CookieOptions): void {
+export function setSessionCookies(
+  res: Response,
+  session: string,
+  csrf: string,
+  opts: CookieOptions,
+): void {
   res.append('Set-Cookie', serialize(SESSION_COOKIE, session, true, opts));
   res.append('Set-Cookie', serialize(CSRF_COOKIE, csrf, false, opts));
 }

@@ -2,7 +2,8 @@ import type { Request } from 'express';
 import { readCookies, SESSION_COOKIE } from './cookies';
 
 /** What a request presents: an API key (Bearer or Basic), a session cookie, or nothing. */
-export type Credential = { kind: 'key'; key: string } | { kind: 'session'; token: string } | { kind: 'invalid' } | null;
+export type Credential =
+  { kind: 'key'; key: string } | { kind: 'session'; token: string } | { kind: 'invalid' } | null;
 
 /**
  * Reads the credential of a request. An Authorization header wins over the cookie; a malformed

@@ -59,9 +59,11 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
   const decideLimiter = new RateLimiter(decidePerSecond, Math.max(1, decidePerSecond));
   const loginLimiter = new RateLimiter(loginPerMinute / 60, Math.max(1, loginPerMinute));
   const sessions = new Sessions(models, keys, loginLimiter, opts.publicUrl.startsWith('https://'));
-  const print = opts.print ?? ((text: string) => {
-    if (opts.logger.level !== 'silent') process.stdout.write(text);
-  });
+  const print =
+    opts.print ??
+    ((text: string) => {
+      if (opts.logger.level !== 'silent') process.stdout.write(text);
+    });
 
   async function issueLoginLink(): Promise<string> {
     const admin = (await keys.activeAdmins())[0];
@@ -74,13 +76,18 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
     async resolvePrincipal(req: Request): Promise<Principal | null> {
       const credential = credentialOf(req);
       if (!credential || credential.kind === 'invalid') return null;
-      return credential.kind === 'key' ? keys.resolve(credential.key) : sessions.resolve(credential.token);
+      return credential.kind === 'key'
+        ? keys.resolve(credential.key)
+        : sessions.resolve(credential.token);
     },
     login: (input, req, res) => sessions.login(input, req, res),
     logout: (req, res) => sessions.logout(req, res),
     async createKey(input, actor) {
       const created = await keys.create(input, actor.name);
-      opts.logger.info({ keyId: created.info.id, role: created.info.role, by: actor.keyId }, 'API key created');
+      opts.logger.info(
+        { keyId: created.info.id, role: created.info.role, by: actor.keyId },
+        'API key created',
+      );
       return created;
     },
     listKeys: () => keys.list(),
@@ -91,7 +98,14 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
     },
     verifyAudit: () => verifyAuditChain(opts.connection),
     bootstrap: () =>
-      bootstrap({ keys, sessions, dataDir: opts.dataDir, publicUrl: opts.publicUrl, logger: opts.logger, print }),
+      bootstrap({
+        keys,
+        sessions,
+        dataDir: opts.dataDir,
+        publicUrl: opts.publicUrl,
+        logger: opts.logger,
+        print,
+      }),
     issueLoginLink,
     limitDecide(principal, res) {
       enforce(decideLimiter, principal.keyId, res, 'decide calls');

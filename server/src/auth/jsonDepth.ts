@@ -12,7 +12,8 @@ export function jsonDepth(value: unknown, limit = Infinity): number {
     if (node === null || typeof node !== 'object') continue;
     if (depth > max) max = depth;
     if (max > limit) return max;
-    for (const child of Object.values(node as Record<string, unknown>)) stack.push([child, depth + 1]);
+    for (const child of Object.values(node as Record<string, unknown>))
+      stack.push([child, depth + 1]);
   }
   return max;
 }
@@ -24,7 +25,11 @@ export function jsonDepth(value: unknown, limit = Infinity): number {
  */
 export function jsonDepthGuard(maxDepth = MAX_JSON_DEPTH) {
   return function jsonDepthGuardMiddleware(req: Request, res: Response, next: NextFunction): void {
-    if (req.body !== null && typeof req.body === 'object' && jsonDepth(req.body, maxDepth) > maxDepth) {
+    if (
+      req.body !== null &&
+      typeof req.body === 'object' &&
+      jsonDepth(req.body, maxDepth) > maxDepth
+    ) {
       res.status(400).json({ detail: `body: nested deeper than ${maxDepth} levels` });
       return;
     }

@@ -37,13 +37,22 @@ export class KeyStore {
 
   constructor(private readonly models: AuthModels) {}
 
-  async create(input: { name: string; role: Role; agents: string[] | null }, createdBy: string | null): Promise<{ key: string; info: ApiKeyInfo }> {
+  async create(
+    input: { name: string; role: Role; agents: string[] | null },
+    createdBy: string | null,
+  ): Promise<{ key: string; info: ApiKeyInfo }> {
     const agents = input.agents && input.agents.length > 0 ? [...new Set(input.agents)] : null;
     if (input.role === 'agent' && !agents) {
-      throw new TRPCError({ code: 'BAD_REQUEST', message: 'agents: an agent key must name the agents it may act for' });
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: 'agents: an agent key must name the agents it may act for',
+      });
     }
     if (input.role !== 'agent' && agents) {
-      throw new TRPCError({ code: 'BAD_REQUEST', message: `agents: only agent keys are scoped to agents, not ${input.role} keys` });
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `agents: only agent keys are scoped to agents, not ${input.role} keys`,
+      });
     }
     const key = newApiKey();
     const doc: ApiKeyDoc = {
@@ -85,7 +94,10 @@ export class KeyStore {
 
   /** The principal of an active key by id (sessions and login tokens point at keys). */
   async byId(id: string): Promise<Principal | null> {
-    const doc = await this.models.ApiKey.findOne({ id: { $eq: id }, revokedAt: null }).lean<ApiKeyDoc>();
+    const doc = await this.models.ApiKey.findOne({
+      id: { $eq: id },
+      revokedAt: null,
+    }).lean<ApiKeyDoc>();
     return doc ? toPrincipal(doc) : null;
   }
 
@@ -95,7 +107,9 @@ export class KeyStore {
   }
 
   async activeAdmins(): Promise<ApiKeyDoc[]> {
-    return this.models.ApiKey.find({ role: 'admin', revokedAt: null }).sort({ createdAt: 1 }).lean<ApiKeyDoc[]>();
+    return this.models.ApiKey.find({ role: 'admin', revokedAt: null })
+      .sort({ createdAt: 1 })
+      .lean<ApiKeyDoc[]>();
   }
 
   /** Revokes at once (the cache is cleared); the last active admin key cannot be revoked. */
@@ -106,7 +120,10 @@ export class KeyStore {
     if (doc.role === 'admin') {
       const admins = await this.activeAdmins();
       if (admins.length <= 1) {
-        throw new TRPCError({ code: 'CONFLICT', message: 'Refusing to revoke the last admin key: create another admin key first' });
+        throw new TRPCError({
+          code: 'CONFLICT',
+          message: 'Refusing to revoke the last admin key: create another admin key first',
+        });
       }
     }
     const revokedAt = new Date();
@@ -121,6 +138,9 @@ export class KeyStore {
     if (now - last < TOUCH_EVERY_MS) return;
     this.touched.set(id, now);
     // Fire and forget: a failed lastUsedAt write must not fail the request it describes.
-    void this.models.ApiKey.updateOne({ id: { $eq: id } }, { $set: { lastUsedAt: new Date(now) } }).catch(() => undefined);
+    void this.models.ApiKey.updateOne(
+      { id: { $eq: id } },
+      { $set: { lastUsedAt: new Date(now) } },
+    ).catch(() => undefined);
   }
 }

@@ -74,9 +74,17 @@ export interface AuthModels {
   LoginToken: Model<LoginTokenDoc>;
 }
 
-function modelOn<T>(connection: Connection, name: string, schema: Schema<T>, collection: string): Model<T> {
+function modelOn<T>(
+  connection: Connection,
+  name: string,
+  schema: Schema<T>,
+  collection: string,
+): Model<T> {
   // A connection keeps its models; reuse them when the service is created twice (tests, restarts).
-  return (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema, collection);
+  return (
+    (connection.models[name] as Model<T> | undefined) ??
+    connection.model<T>(name, schema, collection)
+  );
 }
 
 /** The auth collections on the given connection: `api_keys`, `sessions`, `login_tokens`. */

@@ -35,7 +35,10 @@ export class RateLimiter {
       this.buckets.set(key, bucket);
       return bucket;
     }
-    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
+    bucket.tokens = Math.min(
+      this.burst,
+      bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond,
+    );
     bucket.at = now;
     return bucket;
   }
@@ -43,25 +46,39 @@ export class RateLimiter {
   /** Drops buckets that have refilled completely: forgetting them changes nothing. */
   private prune(now: number): void {
     for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
+      if (bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond >= this.burst)
+        this.buckets.delete(key);
     }
     if (this.buckets.size >= this.maxKeys) this.buckets.clear();
   }
 }
 
 /** Throws TOO_MANY_REQUESTS (HTTP 429) with a Retry-After header when the bucket is empty. */
-export function enforce(limiter: RateLimiter, key: string, res: Response | undefined, what: string): void {
+export function enforce(
+  limiter: RateLimiter,
+  key: string,
+  res: Response | undefined,
+  what: string,
+): void {
   const wait = limiter.take(key);
   if (wait === 0) return;
   if (res && !res.headersSent) res.setHeader('Retry-After', String(wait));
-  throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `Too many ${what}; retry after ${wait} s` });
+  throw new TRPCError({
+    code: 'TOO_MANY_REQUESTS',
+    message: `Too many ${what}; retry after ${wait} s`,
+  });
 }
 
 /** Reads a positive number from the environment, naming the variable when it is malformed. */
-export function rateFromEnv(name: string, fallback: number, source: NodeJS.ProcessEnv = process.env): number {
+export function rateFromEnv(
+  name: string,
+  fallback: number,
+  source: NodeJS.ProcessEnv = process.env,
+): number {
   const raw = source[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw.trim().replace(/\/s$|\/min$/, ''));
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name}: must be a positive number, got "${raw}"`);
   return value;
 }

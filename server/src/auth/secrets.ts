@@ -28,7 +28,9 @@ export function sha256(value: string): string {
  * no database read and an attacker who cannot read the session cookie cannot compute it.
  */
 export function csrfTokenFor(sessionToken: string): string {
-  return createHash('sha256').update('aegis-csrf:' + sessionToken, 'utf8').digest('base64url');
+  return createHash('sha256')
+    .update('aegis-csrf:' + sessionToken, 'utf8')
+    .digest('base64url');
 }
 
 /** Constant-time string comparison for secrets. */

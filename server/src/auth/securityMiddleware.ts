@@ -69,7 +69,10 @@ function cors(allowList: ReadonlySet<string>): RequestHandler {
       res.setHeader('Access-Control-Allow-Credentials', 'true');
       if (req.method === 'OPTIONS') {
         res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
-        res.setHeader('Access-Control-Allow-Headers', `content-type, authorization, ${CSRF_HEADER}, trpc-accept, last-event-id`);
+        res.setHeader(
+          'Access-Control-Allow-Headers',
+          `content-type, authorization, ${CSRF_HEADER}, trpc-accept, last-event-id`,
+        );
         res.setHeader('Access-Control-Max-Age', '600');
         res.status(204).end();
         return;
@@ -77,7 +80,8 @@ function cors(allowList: ReadonlySet<string>): RequestHandler {
       return next();
     }
     // A foreign page may still fire a write (no preflight for simple requests): refuse it here.
-    if (!SAFE_METHODS.has(req.method) || req.method === 'OPTIONS') return refuse(req, res, `Origin ${origin} is not allowed`);
+    if (!SAFE_METHODS.has(req.method) || req.method === 'OPTIONS')
+      return refuse(req, res, `Origin ${origin} is not allowed`);
     next();
   };
 }
@@ -92,12 +96,17 @@ function csrf(): RequestHandler {
     // Every path, not only /trpc and /api: a write that some router accepts under another spelling
     // of the path must not slip past.
     if (SAFE_METHODS.has(req.method) || isCsrfExempt(req.path)) return next();
-    if (typeof req.headers.authorization === 'string' && req.headers.authorization.trim() !== '') return next();
+    if (typeof req.headers.authorization === 'string' && req.headers.authorization.trim() !== '')
+      return next();
     const session = readCookies(req).get(SESSION_COOKIE);
     if (!session) return next();
     const sent = req.headers[CSRF_HEADER];
     if (typeof sent !== 'string' || !safeEqual(sent, csrfTokenFor(session))) {
-      return refuse(req, res, `Missing or wrong ${CSRF_HEADER} header (copy it from the aegis_csrf cookie)`);
+      return refuse(
+        req,
+        res,
+        `Missing or wrong ${CSRF_HEADER} header (copy it from the aegis_csrf cookie)`,
+      );
     }
     next();
   };

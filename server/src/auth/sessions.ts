@@ -39,13 +39,24 @@ export class Sessions {
    * The login exchange. Attempts are limited per client IP (a successful login gives its
    * attempt back); agent keys cannot open dashboard sessions.
    */
-  async login(input: { token?: string; key?: string }, req: Request | undefined, res: Response | undefined): Promise<Principal> {
+  async login(
+    input: { token?: string; key?: string },
+    req: Request | undefined,
+    res: Response | undefined,
+  ): Promise<Principal> {
     const ip = req?.ip ?? req?.socket.remoteAddress ?? 'unknown';
     enforce(this.loginLimiter, ip, res, 'login attempts');
     const principal = await this.principalFor(input);
-    if (!principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid, expired or already used login token or key' });
+    if (!principal)
+      throw new TRPCError({
+        code: 'UNAUTHORIZED',
+        message: 'Invalid, expired or already used login token or key',
+      });
     if (principal.role === 'agent') {
-      throw new TRPCError({ code: 'FORBIDDEN', message: 'Agent keys cannot open dashboard sessions' });
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: 'Agent keys cannot open dashboard sessions',
+      });
     }
     this.loginLimiter.refund(ip);
     const session = newToken();
@@ -57,7 +68,11 @@ export class Sessions {
       expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
     });
     await this.models.Session.deleteMany({ expiresAt: { $lt: now } });
-    if (res) setSessionCookies(res, session, csrfTokenFor(session), { secure: this.secureCookies, maxAgeSec: SESSION_TTL_MS / 1000 });
+    if (res)
+      setSessionCookies(res, session, csrfTokenFor(session), {
+        secure: this.secureCookies,
+        maxAgeSec: SESSION_TTL_MS / 1000,
+      });
     return principal;
   }
 
@@ -84,7 +99,9 @@ export class Sessions {
   /** The principal of a live session cookie, or null (unknown, expired, or its key revoked). */
   async resolve(sessionToken: string): Promise<Principal | null> {
     if (sessionToken.length > 200) return null;
-    const doc = await this.models.Session.findOne({ hash: { $eq: sha256(sessionToken) } }).lean<SessionDoc>();
+    const doc = await this.models.Session.findOne({
+      hash: { $eq: sha256(sessionToken) },
+    }).lean<SessionDoc>();
     if (!doc) return null;
     // Expired sessions are refused here and swept at the next login, so a refused request writes nothing.
     if (doc.expiresAt.getTime() <= Date.now()) return null;

@@ -26,9 +26,16 @@ export interface AuthService {
   /** From `Authorization: Bearer`, HTTP Basic (key as password) or the dashboard session cookie. */
   resolvePrincipal(req: Request): Promise<Principal | null>;
   /** Exchanges a one-time login token or an API key for a dashboard session (sets cookies on res). */
-  login(input: { token?: string; key?: string }, req: Request | undefined, res: Response | undefined): Promise<Principal>;
+  login(
+    input: { token?: string; key?: string },
+    req: Request | undefined,
+    res: Response | undefined,
+  ): Promise<Principal>;
   logout(req: Request | undefined, res: Response | undefined): Promise<void>;
-  createKey(input: { name: string; role: Role; agents: string[] | null }, actor: Principal): Promise<{ key: string; info: ApiKeyInfo }>;
+  createKey(
+    input: { name: string; role: Role; agents: string[] | null },
+    actor: Principal,
+  ): Promise<{ key: string; info: ApiKeyInfo }>;
   listKeys(): Promise<ApiKeyInfo[]>;
   revokeKey(id: string, actor: Principal): Promise<ApiKeyInfo>;
   verifyAudit(): Promise<AuditVerifyResult>;

@@ -63,22 +63,34 @@ export async function verifyAuditChain(connection: Connection): Promise<AuditVer
     for await (const raw of cursor) {
       const doc = raw as StoredEntry;
       const id = Number(doc.id);
-      const bad = (reason: string): AuditVerifyResult => ({ ok: false, checked, firstBad: { id: Number.isFinite(id) ? id : -1, reason } });
-      if (!Number.isSafeInteger(id) || id <= 0) return bad(`entry has an invalid id (${String(doc.id)})`);
+      const bad = (reason: string): AuditVerifyResult => ({
+        ok: false,
+        checked,
+        firstBad: { id: Number.isFinite(id) ? id : -1, reason },
+      });
+      if (!Number.isSafeInteger(id) || id <= 0)
+        return bad(`entry has an invalid id (${String(doc.id)})`);
       if (typeof doc.hash !== 'string' || doc.hash !== expectedHash(doc)) {
         return bad(`entry ${id} was modified: its contents no longer match its hash`);
       }
       if (prev === null) {
         if (doc.prevHash !== null && doc.prevHash !== undefined) {
-          return bad(`entry ${id} follows an entry that is missing (the log starts with a link to a predecessor)`);
+          return bad(
+            `entry ${id} follows an entry that is missing (the log starts with a link to a predecessor)`,
+          );
         }
       } else {
         if (id !== prev.id + 1) {
-          const missing = id - 1 === prev.id + 1 ? `entry ${prev.id + 1} is` : `entries ${prev.id + 1}–${id - 1} are`;
+          const missing =
+            id - 1 === prev.id + 1
+              ? `entry ${prev.id + 1} is`
+              : `entries ${prev.id + 1}–${id - 1} are`;
           return bad(`${missing} missing: ids jump from ${prev.id} to ${id}`);
         }
         if (doc.prevHash !== prev.hash) {
-          return bad(`entry ${id} does not follow entry ${prev.id}: its prevHash does not match (entries reordered or replaced)`);
+          return bad(
+            `entry ${id} does not follow entry ${prev.id}: its prevHash does not match (entries reordered or replaced)`,
+          );
         }
       }
       prev = { id, hash: doc.hash };

@@ -29,12 +29,23 @@ function data<T>(res: HttpResult): T {
   return (res.body as { result: { data: T } }).result.data;
 }
 
-async function decide(action: string, args: Record<string, unknown>, who = agent): Promise<Decision> {
-  return data<Decision>(await trpc(server.url, 'sdk.decide', 'mutation', { agent: 'payer', action, args }, who));
+async function decide(
+  action: string,
+  args: Record<string, unknown>,
+  who = agent,
+): Promise<Decision> {
+  return data<Decision>(
+    await trpc(server.url, 'sdk.decide', 'mutation', { agent: 'payer', action, args }, who),
+  );
 }
 
-async function approve(id: number, decision: 'APPROVED' | 'DENIED' = 'APPROVED'): Promise<Approval> {
-  return data<Approval>(await trpc(server.url, 'approvals.decide', 'mutation', { id, decision }, reviewer));
+async function approve(
+  id: number,
+  decision: 'APPROVED' | 'DENIED' = 'APPROVED',
+): Promise<Approval> {
+  return data<Approval>(
+    await trpc(server.url, 'approvals.decide', 'mutation', { id, decision }, reviewer),
+  );
 }
 
 async function byId(id: number): Promise<Approval> {
@@ -46,7 +57,15 @@ beforeAll(async () => {
   admin = { kind: 'bearer', key: server.adminKey };
   reviewer = { kind: 'bearer', key: (await createKey(server, 'rita', 'reviewer')).key };
   agent = { kind: 'bearer', key: (await createKey(server, 'payer-bot', 'agent', ['payer'])).key };
-  data(await trpc(server.url, 'sdk.registerAgent', 'mutation', { name: 'payer', allows: ['read'], review: ['pay', 'refund'] }, agent));
+  data(
+    await trpc(
+      server.url,
+      'sdk.registerAgent',
+      'mutation',
+      { name: 'payer', allows: ['read'], review: ['pay', 'refund'] },
+      agent,
+    ),
+  );
 });
 
 afterAll(async () => {
@@ -80,7 +99,9 @@ describe('approvals', () => {
   it('lets exactly one of many concurrent calls use an approval', async () => {
     const opened = await decide('pay', { to: 'bob', amount: 5 });
     await approve(opened.approvalId!);
-    const results = await Promise.all(Array.from({ length: 10 }, () => decide('pay', { to: 'bob', amount: 5 })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => decide('pay', { to: 'bob', amount: 5 })),
+    );
     expect(results.filter((d) => d.verdict === 'ALLOWED')).toHaveLength(1);
   });
 
@@ -91,7 +112,13 @@ describe('approvals', () => {
       await trpc(server.url, 'approvals.decide', 'mutation', { id, decision: 'APPROVED' }, agent),
       await rest(server.url, 'POST', `/sdk/decide-approval/${id}`, { decision: 'APPROVED' }, agent),
       await rest(server.url, 'POST', `/approvals/${id}/decide`, { decision: 'APPROVED' }, agent),
-      await rest(server.url, 'POST', `/sdk/decide-approval/${id}`, { decision: 'APPROVED' }, { kind: 'basic', key: (agent as { key: string }).key }),
+      await rest(
+        server.url,
+        'POST',
+        `/sdk/decide-approval/${id}`,
+        { decision: 'APPROVED' },
+        { kind: 'basic', key: (agent as { key: string }).key },
+      ),
     ];
     expect(attempts.map((a) => a.status)).toEqual([403, 403, 403, 403]);
     expect((await byId(id)).status).toBe('PENDING');
@@ -101,7 +128,13 @@ describe('approvals', () => {
   it('refuses to decide twice', async () => {
     const opened = await decide('pay', { to: 'dave', amount: 1 });
     await approve(opened.approvalId!, 'DENIED');
-    const second = await trpc(server.url, 'approvals.decide', 'mutation', { id: opened.approvalId, decision: 'APPROVED' }, reviewer);
+    const second = await trpc(
+      server.url,
+      'approvals.decide',
+      'mutation',
+      { id: opened.approvalId, decision: 'APPROVED' },
+      reviewer,
+    );
     expect(second.status).toBe(409);
     expect((await byId(opened.approvalId!)).status).toBe('DENIED');
   });
@@ -109,15 +142,27 @@ describe('approvals', () => {
   it('refuses an expired approval, whether pending or already approved', async () => {
     const approvals = server.store.connection.collection('approvals');
     const pending = await decide('pay', { to: 'erin', amount: 2 });
-    await approvals.updateOne({ id: pending.approvalId }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
-    const late = await trpc(server.url, 'approvals.decide', 'mutation', { id: pending.approvalId, decision: 'APPROVED' }, reviewer);
+    await approvals.updateOne(
+      { id: pending.approvalId },
+      { $set: { expiresAt: new Date(Date.now() - 1000) } },
+    );
+    const late = await trpc(
+      server.url,
+      'approvals.decide',
+      'mutation',
+      { id: pending.approvalId, decision: 'APPROVED' },
+      reviewer,
+    );
     expect(late.status).toBe(409);
     expect(JSON.stringify(late.body)).toMatch(/expired/);
     expect((await byId(pending.approvalId!)).status).toBe('EXPIRED');
 
     const approved = await decide('pay', { to: 'frank', amount: 3 });
     await approve(approved.approvalId!);
-    await approvals.updateOne({ id: approved.approvalId }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    await approvals.updateOne(
+      { id: approved.approvalId },
+      { $set: { expiresAt: new Date(Date.now() - 1000) } },
+    );
     const after = await decide('pay', { to: 'frank', amount: 3 });
     expect(after.verdict).toBe('REVIEW');
     expect(after.approvalId).not.toBe(approved.approvalId);
@@ -126,7 +171,15 @@ describe('approvals', () => {
   it('does not carry an approval across a policy change', async () => {
     const opened = await decide('pay', { to: 'grace', amount: 4 });
     await approve(opened.approvalId!);
-    data(await trpc(server.url, 'policies.set', 'mutation', { agent: 'payer', action: 'audit_books', rule: 'ALLOW' }, admin));
+    data(
+      await trpc(
+        server.url,
+        'policies.set',
+        'mutation',
+        { agent: 'payer', action: 'audit_books', rule: 'ALLOW' },
+        admin,
+      ),
+    );
     const after = await decide('pay', { to: 'grace', amount: 4 });
     expect(after.verdict).toBe('REVIEW');
   });
@@ -138,11 +191,22 @@ describe('approvals', () => {
     expect(shown).not.toContain('123-45-6789');
     expect(shown).not.toContain('4111 1111 1111 1111');
     expect(shown).toContain('1234567890123'); // not Luhn-valid: an ordinary number stays readable
-    const log = await trpc(server.url, 'audit.list', 'query', { agent: 'payer', limit: 5 }, reviewer);
+    const log = await trpc(
+      server.url,
+      'audit.list',
+      'query',
+      { agent: 'payer', limit: 5 },
+      reviewer,
+    );
     expect(JSON.stringify(log.body)).not.toContain('123-45-6789');
     expect(JSON.stringify(log.body)).not.toMatch(/4111[ -]?1111[ -]?1111[ -]?1111/);
-    expect((await trpc(server.url, 'approvals.reveal', 'mutation', { id: opened.approvalId }, reviewer)).status).toBe(403);
-    const revealed = data<{ args: typeof args }>(await trpc(server.url, 'approvals.reveal', 'mutation', { id: opened.approvalId }, admin));
+    expect(
+      (await trpc(server.url, 'approvals.reveal', 'mutation', { id: opened.approvalId }, reviewer))
+        .status,
+    ).toBe(403);
+    const revealed = data<{ args: typeof args }>(
+      await trpc(server.url, 'approvals.reveal', 'mutation', { id: opened.approvalId }, admin),
+    );
     expect(revealed.args).toEqual(args);
   });
 
@@ -152,6 +216,8 @@ describe('approvals', () => {
       await trpc(server.url, 'approvals.byId', 'query', { id: opened.approvalId }, admin),
     );
     // createdAt and expiresAt are stamped a moment apart; the lifetime is the hour either way.
-    expect(Math.abs(Date.parse(found.expiresAt) - Date.parse(found.createdAt) - 3600_000)).toBeLessThan(60_000);
+    expect(
+      Math.abs(Date.parse(found.expiresAt) - Date.parse(found.createdAt) - 3600_000),
+    ).toBeLessThan(60_000);
   });
 });

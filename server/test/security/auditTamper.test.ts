@@ -29,8 +29,16 @@ async function verify(cred: Credential = admin): Promise<Verify> {
 
 /** The real `aegis audit verify` binary (the SDK's CLI) against this server. */
 function cliVerify(): Promise<{ code: number; output: string }> {
-  const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../sdk/bin/aegis.mjs');
-  const env = { ...process.env, AEGIS_URL: server.url, AEGIS_API_KEY: server.adminKey, NO_COLOR: '1' };
+  const bin = path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '../../../sdk/bin/aegis.mjs',
+  );
+  const env = {
+    ...process.env,
+    AEGIS_URL: server.url,
+    AEGIS_API_KEY: server.adminKey,
+    NO_COLOR: '1',
+  };
   return new Promise((resolve) => {
     execFile(process.execPath, [bin, 'audit', 'verify'], { env }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
@@ -48,10 +56,25 @@ beforeAll(async () => {
   server = await startTestServer({ inMemoryStore: true });
   admin = { kind: 'bearer', key: server.adminKey };
   log = server.store.connection.collection('audit_log');
-  await trpc(server.url, 'sdk.registerAgent', 'mutation', { name: 'teller', allows: ['read'], blocks: ['wire'] }, admin);
-  const agent: Credential = { kind: 'bearer', key: (await createKey(server, 'teller-bot', 'agent', ['teller'])).key };
+  await trpc(
+    server.url,
+    'sdk.registerAgent',
+    'mutation',
+    { name: 'teller', allows: ['read'], blocks: ['wire'] },
+    admin,
+  );
+  const agent: Credential = {
+    kind: 'bearer',
+    key: (await createKey(server, 'teller-bot', 'agent', ['teller'])).key,
+  };
   for (let i = 0; i < 8; i++) {
-    const res = await trpc(server.url, 'sdk.decide', 'mutation', { agent: 'teller', action: i % 3 ? 'read' : 'wire', args: { i } }, agent);
+    const res = await trpc(
+      server.url,
+      'sdk.decide',
+      'mutation',
+      { agent: 'teller', action: i % 3 ? 'read' : 'wire', args: { i } },
+      agent,
+    );
     expect(res.status).toBe(200);
   }
 });
@@ -70,7 +93,8 @@ describe('tamper-evident audit log', () => {
   });
 
   it('keeps verifying entries whose text the store had to normalise (lone surrogates)', async () => {
-    const raw = '{"agent":"teller","action":"read","status":"ALLOWED","details":"odd \\ud800 text"}';
+    const raw =
+      '{"agent":"teller","action":"read","status":"ALLOWED","details":"odd \\ud800 text"}';
     const res = await fetch(`${server.url}/trpc/sdk.log`, {
       method: 'POST',
       headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
@@ -82,7 +106,10 @@ describe('tamper-evident audit log', () => {
 
   it('is only for admins', async () => {
     const viewer = (await createKey(server, 'viewer', 'viewer')).key;
-    const res = await trpc(server.url, 'audit.verify', 'query', undefined, { kind: 'bearer', key: viewer });
+    const res = await trpc(server.url, 'audit.verify', 'query', undefined, {
+      kind: 'bearer',
+      key: viewer,
+    });
     expect(res.status).toBe(403);
   });
 
@@ -97,7 +124,10 @@ describe('tamper-evident audit log', () => {
     const cli = await cliVerify();
     expect(cli.code).not.toBe(0);
     expect(cli.output).toMatch(/#4/);
-    await log.updateOne({ id: 4 }, { $set: { status: original.status as string, details: original.details as string } });
+    await log.updateOne(
+      { id: 4 },
+      { $set: { status: original.status as string, details: original.details as string } },
+    );
     expect((await verify()).ok).toBe(true);
   });
 
@@ -139,7 +169,11 @@ describe('tamper-evident audit log', () => {
     const [a, b] = [await entry(6), await entry(7)];
     // Entry 6's content moves to position 7 and vice versa, each re-hashed to look self-consistent.
     const rehash = ({ _id, ...doc }: Document, id: number) => {
-      const fields = { ...doc, id, timestamp: (doc.timestamp as Date).toISOString() } as unknown as HashedAuditFields;
+      const fields = {
+        ...doc,
+        id,
+        timestamp: (doc.timestamp as Date).toISOString(),
+      } as unknown as HashedAuditFields;
       return { ...doc, id, hash: hashAuditEntry(fields) };
     };
     await log.replaceOne({ id: 6 }, rehash(b, 6));

@@ -19,7 +19,8 @@ function capture() {
 
 describe('warnIfExposed', () => {
   it('is quiet on loopback and behind https, loud on any other address', () => {
-    for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) expect(isLoopback(host)).toBe(true);
+    for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost'])
+      expect(isLoopback(host)).toBe(true);
     const quiet = capture();
     expect(warnIfExposed('127.0.0.1', quiet.logger)).toBe(false);
     expect(warnIfExposed('0.0.0.0', quiet.logger, 'https://aegis.example.com')).toBe(false);
@@ -34,7 +35,9 @@ describe('RateLimiter', () => {
   it('allows a burst, then asks to wait, and refills with time', () => {
     const limiter = new RateLimiter(2, 3);
     const t0 = 1_000_000;
-    expect([limiter.take('k', t0), limiter.take('k', t0), limiter.take('k', t0)]).toEqual([0, 0, 0]);
+    expect([limiter.take('k', t0), limiter.take('k', t0), limiter.take('k', t0)]).toEqual([
+      0, 0, 0,
+    ]);
     expect(limiter.take('k', t0)).toBe(1);
     expect(limiter.take('other', t0)).toBe(0);
     expect(limiter.take('k', t0 + 500)).toBe(0);

@@ -97,12 +97,19 @@ describe('auth service', () => {
   });
 
   it('refuses malformed keys requests: agent keys need agents, people keys must not have them', async () => {
-    await expect(auth.createKey({ name: 'x', role: 'agent', agents: null }, admin)).rejects.toThrow(/agents/);
-    await expect(auth.createKey({ name: 'x', role: 'viewer', agents: ['a'] }, admin)).rejects.toThrow(/agents/);
+    await expect(auth.createKey({ name: 'x', role: 'agent', agents: null }, admin)).rejects.toThrow(
+      /agents/,
+    );
+    await expect(
+      auth.createKey({ name: 'x', role: 'viewer', agents: ['a'] }, admin),
+    ).rejects.toThrow(/agents/);
   });
 
   it('revokes immediately and never the last admin key', async () => {
-    const { key, info } = await auth.createKey({ name: 'temp', role: 'reviewer', agents: null }, admin);
+    const { key, info } = await auth.createKey(
+      { name: 'temp', role: 'reviewer', agents: null },
+      admin,
+    );
     expect(await auth.resolvePrincipal(fakeReq({ authorization: `Bearer ${key}` }))).not.toBeNull();
     const revoked = await auth.revokeKey(info.id, admin);
     expect(revoked.revokedAt).not.toBeNull();
@@ -122,28 +129,40 @@ describe('auth service', () => {
     expect(headers['set-cookie']?.[0]).toMatch(/HttpOnly/);
     expect(headers['set-cookie']?.[0]).toMatch(/SameSite=Strict/);
     expect(headers['set-cookie']?.[1]).not.toMatch(/HttpOnly/);
-    const p = await auth.resolvePrincipal(fakeReq({ cookie: `aegis_session=${encodeURIComponent(session)}` }));
+    const p = await auth.resolvePrincipal(
+      fakeReq({ cookie: `aegis_session=${encodeURIComponent(session)}` }),
+    );
     expect(p?.keyId).toBe(admin.keyId);
-    await expect(auth.login({ token }, fakeReq({}, '10.0.0.2'), fakeRes().res)).rejects.toThrow(/already used/);
+    await expect(auth.login({ token }, fakeReq({}, '10.0.0.2'), fakeRes().res)).rejects.toThrow(
+      /already used/,
+    );
     await auth.logout(fakeReq({ cookie: `aegis_session=${session}` }), fakeRes().res);
     expect(await auth.resolvePrincipal(fakeReq({ cookie: `aegis_session=${session}` }))).toBeNull();
   });
 
   it('refuses agent keys at the login exchange', async () => {
     const { key } = await auth.createKey({ name: 'bot2', role: 'agent', agents: ['beta'] }, admin);
-    await expect(auth.login({ key }, fakeReq({}, '10.0.0.3'), fakeRes().res)).rejects.toThrow(/Agent keys/);
+    await expect(auth.login({ key }, fakeReq({}, '10.0.0.3'), fakeRes().res)).rejects.toThrow(
+      /Agent keys/,
+    );
   });
 
   it('limits failed login attempts per IP with 429 and Retry-After', async () => {
     const ip = '10.9.9.9';
     for (let i = 0; i < 5; i++) {
-      await expect(auth.login({ key: 'aegis_wrong' }, fakeReq({}, ip), fakeRes().res)).rejects.toThrow(/Invalid/);
+      await expect(
+        auth.login({ key: 'aegis_wrong' }, fakeReq({}, ip), fakeRes().res),
+      ).rejects.toThrow(/Invalid/);
     }
     const { res, headers } = fakeRes();
-    await expect(auth.login({ key: adminKey }, fakeReq({}, ip), res)).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    await expect(auth.login({ key: adminKey }, fakeReq({}, ip), res)).rejects.toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+    });
     expect(Number(headers['retry-after']?.[0])).toBeGreaterThan(0);
     // Another address is unaffected.
-    await expect(auth.login({ key: adminKey }, fakeReq({}, '10.9.9.8'), fakeRes().res)).resolves.toMatchObject({ role: 'admin' });
+    await expect(
+      auth.login({ key: adminKey }, fakeReq({}, '10.9.9.8'), fakeRes().res),
+    ).resolves.toMatchObject({ role: 'admin' });
   });
 
   it('verifies an empty audit log', async () => {

@@ -8,13 +8,25 @@ import { appRouter } from '../../src/routers/_app';
 import { generateRestOpenApiDocument } from '../../src/rest';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { createKey, loginSession, snapshot, trpc, type Credential } from './harness';
-import { demoCases, restCases, trpcCases, UNAUTHENTICATED, WHO, type Fixtures, type MatrixCase, type Who } from './matrixCases';
+import { demoCases, restCases } from './matrixRestCases';
+import {
+  trpcCases,
+  UNAUTHENTICATED,
+  WHO,
+  type Fixtures,
+  type MatrixCase,
+  type Who,
+} from './matrixCases';
 
 let server: TestServer;
 let creds: Record<Who, Credential>;
 let fx: Fixtures;
 
-async function asAdmin(path: string, kind: 'query' | 'mutation', input?: unknown): Promise<unknown> {
+async function asAdmin(
+  path: string,
+  kind: 'query' | 'mutation',
+  input?: unknown,
+): Promise<unknown> {
   const res = await trpc(server.url, path, kind, input, { kind: 'bearer', key: server.adminKey });
   if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return (res.body as { result: { data: unknown } }).result.data;
@@ -23,19 +35,29 @@ async function asAdmin(path: string, kind: 'query' | 'mutation', input?: unknown
 beforeAll(async () => {
   server = await startTestServer({ inMemoryStore: true });
   for (const name of ['alpha', 'beta']) {
-    await asAdmin('sdk.registerAgent', 'mutation', { name, allows: ['read_balance'], blocks: ['wire_transfer'], review: ['refund'] });
+    await asAdmin('sdk.registerAgent', 'mutation', {
+      name,
+      allows: ['read_balance'],
+      blocks: ['wire_transfer'],
+      review: ['refund'],
+    });
   }
   const revoked = await createKey(server, 'revoked-admin', 'admin');
   await asAdmin('keys.revoke', 'mutation', { id: revoked.id });
   const expiring = await createKey(server, 'session-admin', 'admin');
   const session = await loginSession(server, expiring.key);
   // The session is real; make it older than its lifetime, directly in the store.
-  await server.store.connection.collection('sessions').updateMany({}, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+  await server.store.connection
+    .collection('sessions')
+    .updateMany({}, { $set: { expiresAt: new Date(Date.now() - 1000) } });
   creds = {
     admin: { kind: 'bearer', key: server.adminKey },
     reviewer: { kind: 'bearer', key: (await createKey(server, 'rita', 'reviewer')).key },
     viewer: { kind: 'basic', key: (await createKey(server, 'victor', 'viewer')).key },
-    agentIn: { kind: 'bearer', key: (await createKey(server, 'alpha-bot', 'agent', ['alpha'])).key },
+    agentIn: {
+      kind: 'bearer',
+      key: (await createKey(server, 'alpha-bot', 'agent', ['alpha'])).key,
+    },
     agentOut: { kind: 'basic', key: (await createKey(server, 'beta-bot', 'agent', ['beta'])).key },
     none: { kind: 'none' },
     revoked: { kind: 'bearer', key: revoked.key },
@@ -45,11 +67,19 @@ beforeAll(async () => {
   fx = {
     unique: () => ++n,
     async approval() {
-      const d = (await asAdmin('sdk.decide', 'mutation', { agent: 'alpha', action: 'refund', args: { n: ++n } })) as { approvalId: number };
+      const d = (await asAdmin('sdk.decide', 'mutation', {
+        agent: 'alpha',
+        action: 'refund',
+        args: { n: ++n },
+      })) as { approvalId: number };
       return d.approvalId;
     },
     async allowedCallId() {
-      const d = (await asAdmin('sdk.decide', 'mutation', { agent: 'alpha', action: 'read_balance', args: {} })) as { callId: string };
+      const d = (await asAdmin('sdk.decide', 'mutation', {
+        agent: 'alpha',
+        action: 'read_balance',
+        args: {},
+      })) as { callId: string };
       return d.callId;
     },
     async throwawayKeyId() {
@@ -60,7 +90,12 @@ beforeAll(async () => {
     },
     async touchAgents() {
       for (const agent of ['alpha', 'beta']) {
-        await asAdmin('sdk.log', 'mutation', { agent, action: 'read_balance', status: 'ALLOWED', details: 'event' });
+        await asAdmin('sdk.log', 'mutation', {
+          agent,
+          action: 'read_balance',
+          status: 'ALLOWED',
+          details: 'event',
+        });
         await asAdmin('policies.set', 'mutation', { agent, action: `touch_${++n}`, rule: 'BLOCK' });
       }
     },
@@ -79,12 +114,19 @@ async function check(c: MatrixCase): Promise<void> {
   const before = await snapshot(server.store.connection);
   for (const who of WHO.filter((w) => !c.allowed.includes(w))) {
     const res = await send(creds[who], false);
-    expect(res.status, `${c.name} as ${who}: ${JSON.stringify(res.body)}`).toBe(UNAUTHENTICATED.includes(who) ? 401 : 403);
+    expect(res.status, `${c.name} as ${who}: ${JSON.stringify(res.body)}`).toBe(
+      UNAUTHENTICATED.includes(who) ? 401 : 403,
+    );
   }
-  expect(await snapshot(server.store.connection), `${c.name}: refused calls changed the database`).toBe(before);
+  expect(
+    await snapshot(server.store.connection),
+    `${c.name}: refused calls changed the database`,
+  ).toBe(before);
   for (const who of c.allowed) {
     const res = await (await c.prepare(fx))(creds[who], true);
-    expect(res.status, `${c.name} as ${who}: ${JSON.stringify(res.body)}`).toBeGreaterThanOrEqual(200);
+    expect(res.status, `${c.name} as ${who}: ${JSON.stringify(res.body)}`).toBeGreaterThanOrEqual(
+      200,
+    );
     expect(res.status, `${c.name} as ${who}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
     await c.after?.(fx);
   }
@@ -96,27 +138,37 @@ describe('authorization matrix', () => {
     const procedures = Object.keys(appRouter._def.procedures).filter((p) => p !== 'auth.login');
     expect(procedures.filter((p) => !covered.has(`trpc ${p}`))).toEqual([]);
 
-    const restNames = [...restCases(''), ...demoCases('')].map((c) => c.name).filter((n) => n.startsWith('REST '));
+    const restNames = [...restCases(''), ...demoCases('')]
+      .map((c) => c.name)
+      .filter((n) => n.startsWith('REST '));
     const doc = generateRestOpenApiDocument('/');
     const missing: string[] = [];
     for (const [path, item] of Object.entries(doc.paths ?? {})) {
-      for (const method of Object.keys(item ?? {}).filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))) {
-        const pattern = new RegExp(`^REST ${method.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '[^/]+')}(\\?.*)?$`);
-        if (!restNames.some((n) => pattern.test(n))) missing.push(`${method.toUpperCase()} ${path}`);
+      for (const method of Object.keys(item ?? {}).filter((m) =>
+        ['get', 'post', 'put', 'patch', 'delete'].includes(m),
+      )) {
+        const pattern = new RegExp(
+          `^REST ${method.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '[^/]+')}(\\?.*)?$`,
+        );
+        if (!restNames.some((n) => pattern.test(n)))
+          missing.push(`${method.toUpperCase()} ${path}`);
       }
     }
     expect(missing).toEqual([]);
   });
 
   describe('tRPC', () => {
-    for (const c of trpcCases('')) it(c.name, () => check(trpcCases(server.url).find((x) => x.name === c.name)!));
+    for (const c of trpcCases(''))
+      it(c.name, () => check(trpcCases(server.url).find((x) => x.name === c.name)!));
   });
 
   describe('REST', () => {
-    for (const c of restCases('')) it(c.name, () => check(restCases(server.url).find((x) => x.name === c.name)!));
+    for (const c of restCases(''))
+      it(c.name, () => check(restCases(server.url).find((x) => x.name === c.name)!));
   });
 
   describe('demo seed (resets the data, so last)', () => {
-    for (const c of demoCases('')) it(c.name, () => check(demoCases(server.url).find((x) => x.name === c.name)!));
+    for (const c of demoCases(''))
+      it(c.name, () => check(demoCases(server.url).find((x) => x.name === c.name)!));
   });
 });

@@ -27,7 +27,10 @@ export function headersFor(cred: Credential): Record<string, string> {
     case 'basic':
       return { authorization: `Basic ${Buffer.from(`agent:${cred.key}`).toString('base64')}` };
     case 'cookie':
-      return { cookie: `aegis_session=${cred.session}; aegis_csrf=${cred.csrf}`, 'x-aegis-csrf': cred.csrf };
+      return {
+        cookie: `aegis_session=${cred.session}; aegis_csrf=${cred.csrf}`,
+        'x-aegis-csrf': cred.csrf,
+      };
   }
 }
 
@@ -67,20 +70,30 @@ export async function trpc(
       body: batch ? '{}' : JSON.stringify(input),
     });
     const result = await answer(res);
-    return batch && Array.isArray(result.body) ? { ...result, body: result.body[0] as unknown } : result;
+    return batch && Array.isArray(result.body)
+      ? { ...result, body: result.body[0] as unknown }
+      : result;
   }
   const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
   if (kind === 'query') return answer(await fetch(`${url}/trpc/${path}${query}`, { headers }));
   return subscribe(`${url}/trpc/${path}${query}`, headers, trigger);
 }
 
-async function subscribe(target: string, headers: Record<string, string>, trigger?: () => Promise<void>): Promise<HttpResult> {
+async function subscribe(
+  target: string,
+  headers: Record<string, string>,
+  trigger?: () => Promise<void>,
+): Promise<HttpResult> {
   const abort = new AbortController();
   // Only a broken server gets here: a refusal or an event arrives right after connecting.
   const deadline = setTimeout(() => abort.abort(), 20_000);
   try {
-    const res = await fetch(target, { headers: { ...headers, accept: 'text/event-stream' }, signal: abort.signal });
-    if (!(res.headers.get('content-type') ?? '').includes('text/event-stream') || !res.body) return await answer(res);
+    const res = await fetch(target, {
+      headers: { ...headers, accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+    if (!(res.headers.get('content-type') ?? '').includes('text/event-stream') || !res.body)
+      return await answer(res);
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -113,7 +126,13 @@ async function subscribe(target: string, headers: Record<string, string>, trigge
 }
 
 /** One REST call under /api. */
-export async function rest(url: string, method: string, path: string, body: unknown, cred: Credential): Promise<HttpResult> {
+export async function rest(
+  url: string,
+  method: string,
+  path: string,
+  body: unknown,
+  cred: Credential,
+): Promise<HttpResult> {
   const headers = headersFor(cred);
   const init: RequestInit = { method, headers };
   if (body !== undefined) {
@@ -140,7 +159,9 @@ export async function snapshot(connection: Connection): Promise<string> {
   for (const { name: dbName } of databases.sort((a, b) => a.name.localeCompare(b.name))) {
     if (['admin', 'local', 'config'].includes(dbName)) continue;
     const db = client.db(dbName);
-    const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
+    const names = (await db.listCollections({}, { nameOnly: true }).toArray())
+      .map((c) => c.name)
+      .sort();
     for (const name of names) {
       const docs = await db.collection(name).find({}).sort({ _id: 1 }).toArray();
       out[`${dbName}.${name}`] = docs.map((doc) => {
@@ -154,15 +175,31 @@ export async function snapshot(connection: Connection): Promise<string> {
 }
 
 /** Creates a key through the keys.create procedure, as the admin. */
-export async function createKey(server: TestServer, name: string, role: string, agents: string[] | null = null): Promise<{ key: string; id: string }> {
-  const res = await trpc(server.url, 'keys.create', 'mutation', { name, role, agents }, { kind: 'bearer', key: server.adminKey });
-  if (res.status !== 200) throw new Error(`keys.create failed: ${res.status} ${JSON.stringify(res.body)}`);
-  const data = (res.body as { result: { data: { key: string; info: { id: string } } } }).result.data;
+export async function createKey(
+  server: TestServer,
+  name: string,
+  role: string,
+  agents: string[] | null = null,
+): Promise<{ key: string; id: string }> {
+  const res = await trpc(
+    server.url,
+    'keys.create',
+    'mutation',
+    { name, role, agents },
+    { kind: 'bearer', key: server.adminKey },
+  );
+  if (res.status !== 200)
+    throw new Error(`keys.create failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const data = (res.body as { result: { data: { key: string; info: { id: string } } } }).result
+    .data;
   return { key: data.key, id: data.info.id };
 }
 
 /** Opens a dashboard session with the login exchange and returns its cookies. */
-export async function loginSession(server: TestServer, key: string): Promise<{ session: string; csrf: string }> {
+export async function loginSession(
+  server: TestServer,
+  key: string,
+): Promise<{ session: string; csrf: string }> {
   const res = await fetch(`${server.url}/trpc/auth.login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

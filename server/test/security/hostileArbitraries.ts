@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 
-const nest = (depth: number, open: string, leaf: string, close: string) => open.repeat(depth) + leaf + close.repeat(depth);
+const nest = (depth: number, open: string, leaf: string, close: string) =>
+  open.repeat(depth) + leaf + close.repeat(depth);
 
 /** A JSON text that is hostile in place of one field's value. */
 export const hostileFragment: fc.Arbitrary<string> = fc.oneof(
@@ -35,7 +36,21 @@ export const hostileFragment: fc.Arbitrary<string> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.constantFrom('true', 'false', 'null', '0', '-1', '1.5', '1e400', '-1e400', '9007199254740993', '""', '[]', '{}', '"1"'),
+    arbitrary: fc.constantFrom(
+      'true',
+      'false',
+      'null',
+      '0',
+      '-1',
+      '1.5',
+      '1e400',
+      '-1e400',
+      '9007199254740993',
+      '""',
+      '[]',
+      '{}',
+      '"1"',
+    ),
   },
   {
     weight: 2,
@@ -55,11 +70,25 @@ export const hostileFragment: fc.Arbitrary<string> = fc.oneof(
       '"aegis_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"',
     ),
   },
-  { weight: 1, arbitrary: fc.integer({ min: 1_000, max: 100_000 }).map((n) => JSON.stringify('x'.repeat(n))) },
-  { weight: 1, arbitrary: fc.integer({ min: 100, max: 5_000 }).map((n) => JSON.stringify(Array.from({ length: n }, (_, i) => i))) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1_000, max: 100_000 }).map((n) => JSON.stringify('x'.repeat(n))),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 100, max: 5_000 })
+      .map((n) => JSON.stringify(Array.from({ length: n }, (_, i) => i))),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 50, max: 10_000 }).map((d) => nest(d, '[', '1', ']')) },
-  { weight: 1, arbitrary: fc.integer({ min: 50, max: 10_000 }).map((d) => nest(d, '{"a":', '1', '}')) },
-  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((s) => JSON.stringify(s)) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 50, max: 10_000 }).map((d) => nest(d, '{"a":', '1', '}')),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((s) => JSON.stringify(s)),
+  },
 );
 
 /** Extra keys injected at the top level of a body. */
@@ -73,7 +102,12 @@ export const hostileExtraKeys: fc.Arbitrary<string> = fc.constantFrom(
 );
 
 /** Splices a hostile fragment into a valid object input: one field replaced (or added), maybe extra keys. */
-export function spliceInput(base: Record<string, unknown>, field: string, fragment: string, extra: string): string {
+export function spliceInput(
+  base: Record<string, unknown>,
+  field: string,
+  fragment: string,
+  extra: string,
+): string {
   const parts = Object.entries(base)
     .filter(([k]) => k !== field)
     .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
@@ -83,23 +117,41 @@ export function spliceInput(base: Record<string, unknown>, field: string, fragme
 }
 
 /** Whole bodies that are not a JSON object at all. */
-export const hostileRawBody: fc.Arbitrary<{ body: Uint8Array | string; contentType?: string }> = fc.oneof(
-  fc.constantFrom('{', '{"a":}', 'undefined', 'NaN', '[1,2', '\u0000', '{"a":1}{"b":2}', '{"a":1,}').map((body) => ({ body, contentType: 'application/json' })),
-  fc.string({ maxLength: 300 }).map((body) => ({ body, contentType: 'application/json' })),
-  fc.uint8Array({ minLength: 1, maxLength: 300 }).map((bytes) => ({ body: bytes, contentType: 'application/json' })),
-  // invalid UTF-8 inside an otherwise valid JSON object
-  fc.constantFrom(
-    Uint8Array.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]),
-    Uint8Array.from([0x7b, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x3a, 0x31, 0x7d]),
-  ).map((body) => ({ body, contentType: 'application/json' })),
-  fc.constantFrom(
-    { body: 'name[$gt]=&id[$ne]=1', contentType: 'application/x-www-form-urlencoded' },
-    { body: '{"name":"x"}', contentType: 'text/plain' },
-    { body: '<a>1</a>', contentType: 'application/xml' },
-    { body: '{"name":"x"}', contentType: 'application/json; charset=utf-16' },
-    { body: '{"name":"x"}', contentType: 'multipart/form-data; boundary=x' },
-  ),
-);
+export const hostileRawBody: fc.Arbitrary<{ body: Uint8Array | string; contentType?: string }> =
+  fc.oneof(
+    fc
+      .constantFrom(
+        '{',
+        '{"a":}',
+        'undefined',
+        'NaN',
+        '[1,2',
+        '\u0000',
+        '{"a":1}{"b":2}',
+        '{"a":1,}',
+      )
+      .map((body) => ({ body, contentType: 'application/json' })),
+    fc.string({ maxLength: 300 }).map((body) => ({ body, contentType: 'application/json' })),
+    fc
+      .uint8Array({ minLength: 1, maxLength: 300 })
+      .map((bytes) => ({ body: bytes, contentType: 'application/json' })),
+    // invalid UTF-8 inside an otherwise valid JSON object
+    fc
+      .constantFrom(
+        Uint8Array.from([
+          0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d,
+        ]),
+        Uint8Array.from([0x7b, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x3a, 0x31, 0x7d]),
+      )
+      .map((body) => ({ body, contentType: 'application/json' })),
+    fc.constantFrom(
+      { body: 'name[$gt]=&id[$ne]=1', contentType: 'application/x-www-form-urlencoded' },
+      { body: '{"name":"x"}', contentType: 'text/plain' },
+      { body: '<a>1</a>', contentType: 'application/xml' },
+      { body: '{"name":"x"}', contentType: 'application/json; charset=utf-16' },
+      { body: '{"name":"x"}', contentType: 'multipart/form-data; boundary=x' },
+    ),
+  );
 
 /** An oversized JSON body (over the 1 MB REST limit). */
 export const oversizedBody = (): string => JSON.stringify({ name: 'x'.repeat(1_200_000) });
@@ -127,7 +179,9 @@ export const hostileSegment: fc.Arbitrary<string> = fc.oneof(
   ),
   fc.integer({ min: 1, max: 5_000 }).map((n) => 'a'.repeat(n)),
   // never a bare positive number: that would be a valid id, and these must stay invalid
-  fc.string({ maxLength: 60 }).map((s) => (/^\s*\d+\s*$/.test(s) ? `x${s}` : encodeURIComponent(s) || 'x')),
+  fc
+    .string({ maxLength: 60 })
+    .map((s) => (/^\s*\d+\s*$/.test(s) ? `x${s}` : encodeURIComponent(s) || 'x')),
 );
 
 /**

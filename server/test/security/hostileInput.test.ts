@@ -7,13 +7,38 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { createKey, trpc, type Credential } from './harness';
-import { couldBeId, hostileExtraKeys, hostileFragment, hostileRawBody, hostileSegment, oversizedBody, spliceInput } from './hostileArbitraries';
-import { DESTRUCTIVE, fillTemplate, restTargets, trpcTargets, type Ids, type RestTarget, type TrpcTarget } from './hostileTargets';
+import {
+  couldBeId,
+  hostileExtraKeys,
+  hostileFragment,
+  hostileRawBody,
+  hostileSegment,
+  oversizedBody,
+  spliceInput,
+} from './hostileArbitraries';
+import {
+  DESTRUCTIVE,
+  fillTemplate,
+  restTargets,
+  trpcTargets,
+  type Ids,
+  type RestTarget,
+  type TrpcTarget,
+} from './hostileTargets';
 
 const BATCH = 20;
 /** 500 × 20 = 10,000 requests; FUZZ_RUNS overrides it for a quick local run. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
-const CREDS = ['admin', 'admin', 'admin', 'agent', 'none', 'junkBasic', 'junkBearer', 'junkCookie'] as const;
+const CREDS = [
+  'admin',
+  'admin',
+  'admin',
+  'agent',
+  'none',
+  'junkBasic',
+  'junkBearer',
+  'junkCookie',
+] as const;
 
 let server: TestServer;
 let ids: Ids;
@@ -70,7 +95,8 @@ async function send(r: Req): Promise<{ status: number; what: string }> {
     url = `${server.url}/trpc/${target.path}${method === 'GET' ? `?input=${encodeURIComponent(text)}` : ''}`;
   } else {
     method = r.wrongMethod ? (target.method === 'GET' ? 'POST' : 'GET') : target.method;
-    const query = method === 'GET' && r.segment !== null ? `?agent_name=${r.segment}&limit=${r.segment}` : '';
+    const query =
+      method === 'GET' && r.segment !== null ? `?agent_name=${r.segment}&limit=${r.segment}` : '';
     url = `${server.url}/api${fillTemplate(target.template, ids, r.segment)}${query}`;
   }
   const init: RequestInit = { method, headers };
@@ -92,7 +118,9 @@ async function send(r: Req): Promise<{ status: number; what: string }> {
 async function fixtureState(): Promise<string> {
   const db = server.store.connection;
   const docs = async (name: string, filter: Record<string, unknown>) =>
-    (await db.collection(name).find(filter).sort({ _id: 1 }).toArray()).map(({ lastUsedAt: _ignored, ...rest }) => rest);
+    (await db.collection(name).find(filter).sort({ _id: 1 }).toArray()).map(
+      ({ lastUsedAt: _ignored, ...rest }) => rest,
+    );
   return JSON.stringify({
     agents: await docs('agents', { name: 'fixture' }),
     policies: await docs('policies', { agent: 'fixture' }),
@@ -103,17 +131,24 @@ async function fixtureState(): Promise<string> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ inMemoryStore: true });
+  // FUZZ_LOG=error shows the server's own account of a 5xx; FUZZ_SEED replays a failing run.
+  server = await startTestServer({
+    inMemoryStore: true,
+    logLevel: process.env.FUZZ_LOG ?? 'silent',
+  });
   const admin: Credential = { kind: 'bearer', key: server.adminKey };
   const call = async (path: string, input: unknown) => {
     const res = await trpc(server.url, path, 'mutation', input, admin);
     if (res.status !== 200) throw new Error(`${path}: ${JSON.stringify(res.body)}`);
     return (res.body as { result: { data: Record<string, unknown> } }).result.data;
   };
-  for (const name of ['fixture', 'target']) await call('sdk.registerAgent', { name, allows: ['read'], review: ['pay'] });
+  for (const name of ['fixture', 'target'])
+    await call('sdk.registerAgent', { name, allows: ['read'], review: ['pay'] });
   await call('sdk.decide', { agent: 'fixture', action: 'read', args: {} });
   await call('sdk.decide', { agent: 'fixture', action: 'pay', args: { amount: 1 } });
-  const approval = (await call('sdk.decide', { agent: 'target', action: 'pay', args: { amount: 2 } })).approvalId as number;
+  const approval = (
+    await call('sdk.decide', { agent: 'target', action: 'pay', args: { amount: 2 } })
+  ).approvalId as number;
   ids = { approval, throwawayKey: (await createKey(server, 'throwaway', 'viewer')).id };
   const agentKey = (await createKey(server, 'target-bot', 'agent', ['target'])).key;
   headersOf = {
@@ -122,10 +157,18 @@ beforeAll(async () => {
     none: {},
     junkBasic: { authorization: 'Basic !!!not-base64%%%' },
     junkBearer: { authorization: 'Bearer {"$gt":""}' },
-    junkCookie: { cookie: 'aegis_session={"$ne":null}; aegis_csrf=x; __proto__=1', 'x-aegis-csrf': 'x' },
+    junkCookie: {
+      cookie: 'aegis_session={"$ne":null}; aegis_csrf=x; __proto__=1',
+      'x-aegis-csrf': 'x',
+    },
   };
   targets = [...trpcTargets(ids), ...restTargets()];
-  fixtureKeys = (await server.store.connection.collection('api_keys').find({ id: { $ne: ids.throwawayKey } }).toArray()).map((k) => String(k.id));
+  fixtureKeys = (
+    await server.store.connection
+      .collection('api_keys')
+      .find({ id: { $ne: ids.throwawayKey } })
+      .toArray()
+  ).map((k) => String(k.id));
 });
 
 afterAll(async () => {
@@ -137,13 +180,20 @@ describe('hostile input', () => {
     const before = await fixtureState();
     const failures: string[] = [];
     const result = await fc.check(
-      fc.asyncProperty(fc.array(requestArb, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
-        const results = await Promise.all(batch.map(send));
-        const bad = results.filter((r) => r.status < 200 || r.status >= 500);
-        failures.push(...bad.map((b) => `${b.status} ${b.what}`));
-        return bad.length === 0;
-      }),
-      { numRuns: RUNS, endOnFailure: true },
+      fc.asyncProperty(
+        fc.array(requestArb, { minLength: BATCH, maxLength: BATCH }),
+        async (batch) => {
+          const results = await Promise.all(batch.map(send));
+          const bad = results.filter((r) => r.status < 200 || r.status >= 500);
+          failures.push(...bad.map((b) => `${b.status} ${b.what}`));
+          return bad.length === 0;
+        },
+      ),
+      {
+        numRuns: RUNS,
+        endOnFailure: true,
+        seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined,
+      },
     );
     // fast-check's own report would print megabytes of generated input: report the requests instead.
     expect(failures.slice(0, 5), `seed ${result.seed}`).toEqual([]);
@@ -153,20 +203,38 @@ describe('hostile input', () => {
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
     const after = await fixtureState();
     if (after !== before) {
-      const [b, a] = [JSON.parse(before) as Record<string, unknown[]>, JSON.parse(after) as Record<string, unknown[]>];
+      const [b, a] = [
+        JSON.parse(before) as Record<string, unknown[]>,
+        JSON.parse(after) as Record<string, unknown[]>,
+      ];
       for (const key of Object.keys(b)) expect(a[key], `fixture ${key} changed`).toEqual(b[key]);
     }
-    const verify = await trpc(server.url, 'audit.verify', 'query', undefined, { kind: 'bearer', key: server.adminKey });
-    expect((verify.body as { result: { data: unknown } }).result.data).toMatchObject({ ok: true, firstBad: null });
+    const verify = await trpc(server.url, 'audit.verify', 'query', undefined, {
+      kind: 'bearer',
+      key: server.adminKey,
+    });
+    expect((verify.body as { result: { data: unknown } }).result.data).toMatchObject({
+      ok: true,
+      firstBad: null,
+    });
     // Seconds on an idle 2-core machine; the margin is for a loaded one.
   }, 300_000);
 
   it('refuses oversized bodies on every write with 413, not 5xx', async () => {
-    const writes = targets.filter((t) => (t.kind === 'trpc' ? t.type === 'mutation' : t.method !== 'GET'));
+    const writes = targets.filter((t) =>
+      t.kind === 'trpc' ? t.type === 'mutation' : t.method !== 'GET',
+    );
     const body = oversizedBody();
     for (const t of writes) {
-      const url = t.kind === 'trpc' ? `${server.url}/trpc/${t.path}` : `${server.url}/api${fillTemplate(t.template, ids, null)}`;
-      const res = await fetch(url, { method: 'POST', headers: { ...headersOf.agent, 'content-type': 'application/json' }, body });
+      const url =
+        t.kind === 'trpc'
+          ? `${server.url}/trpc/${t.path}`
+          : `${server.url}/api${fillTemplate(t.template, ids, null)}`;
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { ...headersOf.agent, 'content-type': 'application/json' },
+        body,
+      });
       await res.arrayBuffer();
       expect(res.status, url).toBeGreaterThanOrEqual(400);
       expect(res.status, url).toBeLessThan(500);

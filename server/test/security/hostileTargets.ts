@@ -53,7 +53,17 @@ function trpcBase(ids: Ids): Record<string, Record<string, unknown> | undefined>
     'sdk.log': { agent: T, action: 'read', status: 'ALLOWED', details: '' },
     'sdk.recordBatch': {
       entries: [
-        { entryKey: 'fuzzentry1', agent: T, action: 'read', status: 'ALLOWED', details: '', callId: 'c1', args: {}, decidedAt: '2026-01-01T00:00:00Z', policyVersion: 1 },
+        {
+          entryKey: 'fuzzentry1',
+          agent: T,
+          action: 'read',
+          status: 'ALLOWED',
+          details: '',
+          callId: 'c1',
+          args: {},
+          decidedAt: '2026-01-01T00:00:00Z',
+          policyVersion: 1,
+        },
       ],
     },
     'sdk.approvalStatus': { id: ids.approval },
@@ -78,9 +88,16 @@ const restBodies: Record<string, Record<string, unknown>> = {
 /** Every unary tRPC procedure (subscriptions stay open, so they are covered by the matrix test). */
 export function trpcTargets(ids: Ids): TrpcTarget[] {
   const bases = trpcBase(ids);
-  return Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
+  return Object.entries(
+    appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>,
+  )
     .filter(([, p]) => p._def.type === 'query' || p._def.type === 'mutation')
-    .map(([path, p]) => ({ kind: 'trpc', path, type: p._def.type as 'query' | 'mutation', base: bases[path] }));
+    .map(([path, p]) => ({
+      kind: 'trpc',
+      path,
+      type: p._def.type as 'query' | 'mutation',
+      base: bases[path],
+    }));
 }
 
 /** Every REST operation of the OpenAPI document. */
@@ -104,6 +121,10 @@ export const DESTRUCTIVE = new Set(['demo.seed', 'POST /demo/seed']);
 export function fillTemplate(template: string, ids: Ids, hostile: string | null): string {
   return template.replace(/\{([^}]+)\}/g, (_m, name: string) => {
     if (hostile !== null) return hostile;
-    return name === 'id' || name === 'approval_id' ? String(ids.approval) : name === 'action' ? 'pay' : TARGET;
+    return name === 'id' || name === 'approval_id'
+      ? String(ids.approval)
+      : name === 'action'
+        ? 'pay'
+        : TARGET;
   });
 }

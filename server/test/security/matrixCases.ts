@@ -5,7 +5,16 @@
 import type { Credential, HttpResult, ProcedureKind } from './harness';
 import { rest, trpc } from './harness';
 
-export const WHO = ['admin', 'reviewer', 'viewer', 'agentIn', 'agentOut', 'none', 'revoked', 'expiredSession'] as const;
+export const WHO = [
+  'admin',
+  'reviewer',
+  'viewer',
+  'agentIn',
+  'agentOut',
+  'none',
+  'revoked',
+  'expiredSession',
+] as const;
 export type Who = (typeof WHO)[number];
 /** Principals without a valid credential: always 401. */
 export const UNAUTHENTICATED: readonly Who[] = ['none', 'revoked', 'expiredSession'];
@@ -55,19 +64,41 @@ export interface MatrixCase {
 
 type Input = (fx: Fixtures) => unknown;
 
-function t(url: string, path: string, kind: ProcedureKind, allowed: readonly Who[], input?: Input, after?: (fx: Fixtures) => Promise<void>): MatrixCase {
+export function t(
+  url: string,
+  path: string,
+  kind: ProcedureKind,
+  allowed: readonly Who[],
+  input?: Input,
+  after?: (fx: Fixtures) => Promise<void>,
+): MatrixCase {
   return {
     name: `trpc ${path}`,
     allowed,
     async prepare(fx) {
       const value = await input?.(fx);
-      return (cred, ok) => trpc(url, path, kind, value, cred, ok && kind === 'subscription' ? () => fx.touchAgents() : undefined);
+      return (cred, ok) =>
+        trpc(
+          url,
+          path,
+          kind,
+          value,
+          cred,
+          ok && kind === 'subscription' ? () => fx.touchAgents() : undefined,
+        );
     },
     after,
   };
 }
 
-function r(url: string, method: string, path: string | ((fx: Fixtures) => Promise<string>), allowed: readonly Who[], body?: Input, after?: (fx: Fixtures) => Promise<void>): MatrixCase {
+export function r(
+  url: string,
+  method: string,
+  path: string | ((fx: Fixtures) => Promise<string>),
+  allowed: readonly Who[],
+  body?: Input,
+  after?: (fx: Fixtures) => Promise<void>,
+): MatrixCase {
   return {
     name: `REST ${method} ${typeof path === 'string' ? path : path.name}`,
     allowed,
@@ -80,7 +111,7 @@ function r(url: string, method: string, path: string | ((fx: Fixtures) => Promis
   };
 }
 
-const reactivate = (fx: Fixtures) => fx.reactivate();
+export const reactivate = (fx: Fixtures) => fx.reactivate();
 const alpha = { agent: 'alpha' };
 
 export function trpcCases(url: string): MatrixCase[] {
@@ -88,15 +119,32 @@ export function trpcCases(url: string): MatrixCase[] {
     t(url, 'health.check', 'query', ROLE.public),
     t(url, 'health.whoami', 'query', ROLE.authed),
     t(url, 'auth.logout', 'mutation', ROLE.authed),
-    t(url, 'keys.create', 'mutation', ROLE.admin, (fx) => ({ name: `k${fx.unique()}`, role: 'viewer', agents: null })),
+    t(url, 'keys.create', 'mutation', ROLE.admin, (fx) => ({
+      name: `k${fx.unique()}`,
+      role: 'viewer',
+      agents: null,
+    })),
     t(url, 'keys.list', 'query', ROLE.admin),
-    t(url, 'keys.revoke', 'mutation', ROLE.admin, async (fx) => ({ id: await fx.throwawayKeyId() })),
+    t(url, 'keys.revoke', 'mutation', ROLE.admin, async (fx) => ({
+      id: await fx.throwawayKeyId(),
+    })),
     t(url, 'agents.list', 'query', ROLE.viewer),
     t(url, 'agents.byName', 'query', ROLE.viewer, () => ({ name: 'alpha' })),
-    t(url, 'agents.setStatus', 'mutation', ROLE.reviewer, () => ({ name: 'alpha', status: 'PAUSED' }), reactivate),
+    t(
+      url,
+      'agents.setStatus',
+      'mutation',
+      ROLE.reviewer,
+      () => ({ name: 'alpha', status: 'PAUSED' }),
+      reactivate,
+    ),
     t(url, 'policies.forAgent', 'query', ROLE.viewer, () => alpha),
     t(url, 'policies.rules', 'query', ROLE.viewer, () => alpha),
-    t(url, 'policies.set', 'mutation', ROLE.admin, (fx) => ({ agent: 'alpha', action: `act_${fx.unique()}`, rule: 'BLOCK' })),
+    t(url, 'policies.set', 'mutation', ROLE.admin, (fx) => ({
+      agent: 'alpha',
+      action: `act_${fx.unique()}`,
+      rule: 'BLOCK',
+    })),
     t(url, 'policies.remove', 'mutation', ROLE.admin, async (fx) => {
       const action = `gone_${fx.unique()}`;
       await fx.setRule(action, 'ALLOW');
@@ -109,7 +157,10 @@ export function trpcCases(url: string): MatrixCase[] {
     t(url, 'approvals.list', 'query', ROLE.viewer, () => ({})),
     t(url, 'approvals.byId', 'query', ROLE.viewer, async (fx) => ({ id: await fx.approval() })),
     t(url, 'approvals.reveal', 'mutation', ROLE.admin, async (fx) => ({ id: await fx.approval() })),
-    t(url, 'approvals.decide', 'mutation', ROLE.reviewer, async (fx) => ({ id: await fx.approval(), decision: 'APPROVED' })),
+    t(url, 'approvals.decide', 'mutation', ROLE.reviewer, async (fx) => ({
+      id: await fx.approval(),
+      decision: 'APPROVED',
+    })),
     t(url, 'changes.onChange', 'subscription', ROLE.authed),
     t(url, 'stats.get', 'query', ROLE.viewer),
     t(url, 'stats.timeline', 'query', ROLE.viewer, () => ({ hours: 24 })),
@@ -120,11 +171,24 @@ export function trpcCases(url: string): MatrixCase[] {
       blocks: ['wire_transfer'],
       review: ['refund'],
     })),
-    t(url, 'sdk.decide', 'mutation', ROLE.sdk, () => ({ agent: 'alpha', action: 'read_balance', args: { account: 1 } })),
-    t(url, 'sdk.complete', 'mutation', ROLE.sdk, async (fx) => ({ callId: await fx.allowedCallId(), outcome: 'ok', durationMs: 3 })),
+    t(url, 'sdk.decide', 'mutation', ROLE.sdk, () => ({
+      agent: 'alpha',
+      action: 'read_balance',
+      args: { account: 1 },
+    })),
+    t(url, 'sdk.complete', 'mutation', ROLE.sdk, async (fx) => ({
+      callId: await fx.allowedCallId(),
+      outcome: 'ok',
+      durationMs: 3,
+    })),
     t(url, 'sdk.agentStatus', 'query', ROLE.sdk, () => ({ name: 'alpha' })),
     t(url, 'sdk.snapshot', 'query', ROLE.sdk, () => ({ agents: ['alpha'] })),
-    t(url, 'sdk.log', 'mutation', ROLE.sdk, () => ({ agent: 'alpha', action: 'read_balance', status: 'ALLOWED', details: 'x' })),
+    t(url, 'sdk.log', 'mutation', ROLE.sdk, () => ({
+      agent: 'alpha',
+      action: 'read_balance',
+      status: 'ALLOWED',
+      details: 'x',
+    })),
     t(url, 'sdk.recordBatch', 'mutation', ROLE.sdk, (fx) => ({
       entries: [
         {
@@ -141,43 +205,8 @@ export function trpcCases(url: string): MatrixCase[] {
       ],
     })),
     t(url, 'sdk.approvalStatus', 'query', ROLE.sdk, async (fx) => ({ id: await fx.approval() })),
-    t(url, 'sdk.approvalTimeout', 'mutation', ROLE.sdk, async (fx) => ({ id: await fx.approval() })),
+    t(url, 'sdk.approvalTimeout', 'mutation', ROLE.sdk, async (fx) => ({
+      id: await fx.approval(),
+    })),
   ];
-}
-
-export function restCases(url: string): MatrixCase[] {
-  const approvalPath = (make: (id: number) => string) =>
-    Object.defineProperty(async (fx: Fixtures) => make(await fx.approval()), 'name', { value: make(0).replace('/0', '/{id}') });
-  return [
-    r(url, 'GET', '/health', ROLE.public),
-    r(url, 'GET', '/stats', ROLE.viewer),
-    r(url, 'GET', '/agents', ROLE.viewer),
-    r(url, 'GET', '/agents/alpha/logs', ROLE.viewer),
-    r(url, 'GET', '/agents/alpha/policies', ROLE.viewer),
-    r(url, 'POST', '/agents/alpha/toggle', ROLE.reviewer, () => ({ status: 'PAUSED' }), reactivate),
-    r(url, 'GET', '/logs', ROLE.viewer),
-    r(url, 'GET', '/approvals/pending', ROLE.viewer),
-    r(url, 'POST', approvalPath((id) => `/approvals/${id}/decide`), ROLE.reviewer, () => ({ decision: 'DENIED' })),
-    r(url, 'POST', '/sdk/init', ROLE.anyAgent),
-    r(url, 'POST', '/sdk/register-agent', ROLE.sdk, (fx) => ({ name: 'alpha', owner: `owner ${fx.unique()}` })),
-    r(url, 'POST', '/sdk/register-policy', ROLE.sdk, (fx) => ({ agent_name: 'alpha', action: `new_${fx.unique()}`, rule_type: 'REVIEW' })),
-    r(url, 'GET', '/sdk/agent-status/alpha', ROLE.read),
-    r(url, 'GET', '/sdk/policy/alpha/read_balance', ROLE.read),
-    r(url, 'GET', '/sdk/policies/alpha', ROLE.read),
-    r(url, 'POST', '/sdk/log', ROLE.sdk, () => ({ agent_name: 'alpha', action: 'read_balance', status: 'ALLOWED', details: 'x' })),
-    r(url, 'POST', '/sdk/update-status', ROLE.reviewer, () => ({ name: 'alpha', status: 'PAUSED' }), reactivate),
-    r(url, 'POST', '/sdk/approval', ROLE.sdk, (fx) => ({ agent_name: 'alpha', action: 'refund', args_json: JSON.stringify({ n: fx.unique() }) })),
-    r(url, 'GET', approvalPath((id) => `/sdk/approval-status/${id}`), ROLE.read),
-    r(url, 'POST', approvalPath((id) => `/sdk/decide-approval/${id}`), ROLE.reviewer, () => ({ decision: 'APPROVED' })),
-    r(url, 'POST', '/sdk/decide', ROLE.sdk, () => ({ agent_name: 'alpha', action: 'read_balance', args: {} })),
-    r(url, 'POST', '/sdk/complete', ROLE.sdk, async (fx) => ({ call_id: await fx.allowedCallId(), outcome: 'ok', duration_ms: 2 })),
-    r(url, 'GET', '/sdk/find-approval/alpha/refund', ROLE.read),
-    r(url, 'GET', '/sdk/pending-approvals', ROLE.authed),
-    r(url, 'GET', '/sdk/audit-log?agent_name=alpha', ROLE.read),
-  ];
-}
-
-/** The destructive ones, run last: they reset the governance data. */
-export function demoCases(url: string): MatrixCase[] {
-  return [t(url, 'demo.seed', 'mutation', ROLE.admin), r(url, 'POST', '/demo/seed', ROLE.admin)];
 }

@@ -16,7 +16,12 @@ let operatorUrl: string;
  * What httpx does with a base URL carrying userinfo: strip it from the request line and send it as
  * HTTP Basic (percent-decoded), with its usual headers and `json=` bodies.
  */
-function httpx(baseUrl: string, method: 'GET' | 'POST', path: string, json?: unknown): Promise<{ status: number; body: unknown }> {
+function httpx(
+  baseUrl: string,
+  method: 'GET' | 'POST',
+  path: string,
+  json?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const url = new URL(baseUrl + path);
   const headers: Record<string, string> = {
     accept: '*/*',
@@ -33,25 +38,39 @@ function httpx(baseUrl: string, method: 'GET' | 'POST', path: string, json?: unk
   if (payload !== undefined) headers['content-type'] = 'application/json';
   if (method === 'POST') headers['content-length'] = String(Buffer.byteLength(payload ?? ''));
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : null });
-      });
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text ? (JSON.parse(text) as unknown) : null,
+          });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
 }
 
 /** The SDK's @monitor, per guarded call: status → policy → log (the tool runs only when allowed). */
-async function guardedCall(action: string, details: string): Promise<'ALLOWED' | 'BLOCKED' | 'KILLED'> {
+async function guardedCall(
+  action: string,
+  details: string,
+): Promise<'ALLOWED' | 'BLOCKED' | 'KILLED'> {
   const status = await httpx(agentUrl, 'GET', `/sdk/agent-status/SupportBot`);
   expect(status.status).toBe(200);
   if ((status.body as { status: string }).status === 'PAUSED') {
-    const logged = await httpx(agentUrl, 'POST', '/sdk/log', { agent_name: 'SupportBot', action, status: 'KILLED', details: 'Agent is paused' });
+    const logged = await httpx(agentUrl, 'POST', '/sdk/log', {
+      agent_name: 'SupportBot',
+      action,
+      status: 'KILLED',
+      details: 'Agent is paused',
+    });
     expect(logged).toMatchObject({ status: 200, body: { status: 'ok' } });
     return 'KILLED';
   }
@@ -59,7 +78,12 @@ async function guardedCall(action: string, details: string): Promise<'ALLOWED' |
   expect(policy.status).toBe(200);
   const rule = (policy.body as { rule_type: string | null }).rule_type;
   const verdict = rule === 'ALLOW' ? 'ALLOWED' : 'BLOCKED';
-  const logged = await httpx(agentUrl, 'POST', '/sdk/log', { agent_name: 'SupportBot', action, status: verdict, details });
+  const logged = await httpx(agentUrl, 'POST', '/sdk/log', {
+    agent_name: 'SupportBot',
+    action,
+    status: verdict,
+    details,
+  });
   expect(logged).toMatchObject({ status: 200, body: { status: 'ok' } });
   return verdict;
 }
@@ -80,32 +104,63 @@ afterAll(async () => {
 describe("the seed's Python SDK over plain HTTP, key in the URL", () => {
   it('registers, allows, blocks, is killed and revived, with the seed answers', async () => {
     // @agent("SupportBot", owner="alice", allows=["lookup_balance"], blocks=["delete_records"])
-    expect(await httpx(agentUrl, 'POST', '/sdk/init')).toMatchObject({ status: 200, body: { status: 'ok' } });
-    expect(await httpx(agentUrl, 'POST', '/sdk/register-agent', { name: 'SupportBot', owner: 'alice' })).toMatchObject({
+    expect(await httpx(agentUrl, 'POST', '/sdk/init')).toMatchObject({
       status: 200,
       body: { status: 'ok' },
     });
-    for (const [action, rule_type] of [['lookup_balance', 'ALLOW'], ['delete_records', 'BLOCK']] as const) {
-      const res = await httpx(agentUrl, 'POST', '/sdk/register-policy', { agent_name: 'SupportBot', action, rule_type });
+    expect(
+      await httpx(agentUrl, 'POST', '/sdk/register-agent', { name: 'SupportBot', owner: 'alice' }),
+    ).toMatchObject({
+      status: 200,
+      body: { status: 'ok' },
+    });
+    for (const [action, rule_type] of [
+      ['lookup_balance', 'ALLOW'],
+      ['delete_records', 'BLOCK'],
+    ] as const) {
+      const res = await httpx(agentUrl, 'POST', '/sdk/register-policy', {
+        agent_name: 'SupportBot',
+        action,
+        rule_type,
+      });
       expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
     }
-    expect(await httpx(agentUrl, 'GET', '/sdk/agent-status/SupportBot')).toEqual({ status: 200, body: { status: 'ACTIVE' } });
+    expect(await httpx(agentUrl, 'GET', '/sdk/agent-status/SupportBot')).toEqual({
+      status: 200,
+      body: { status: 'ACTIVE' },
+    });
 
     expect(await guardedCall('lookup_balance', 'lookup_balance(42)')).toBe('ALLOWED');
     expect(await guardedCall('delete_records', 'delete_records("tmp")')).toBe('BLOCKED');
 
     // sentinel kill SupportBot — an operator's key; the agent's own key may not flip its switch.
-    const selfKill = await httpx(agentUrl, 'POST', '/sdk/update-status', { name: 'SupportBot', status: 'PAUSED' });
+    const selfKill = await httpx(agentUrl, 'POST', '/sdk/update-status', {
+      name: 'SupportBot',
+      status: 'PAUSED',
+    });
     expect(selfKill.status).toBe(403);
-    expect(await httpx(operatorUrl, 'POST', '/sdk/update-status', { name: 'SupportBot', status: 'PAUSED' })).toMatchObject({
+    expect(
+      await httpx(operatorUrl, 'POST', '/sdk/update-status', {
+        name: 'SupportBot',
+        status: 'PAUSED',
+      }),
+    ).toMatchObject({
       status: 200,
       body: { status: 'ok' },
     });
-    expect(await httpx(agentUrl, 'GET', '/sdk/agent-status/SupportBot')).toEqual({ status: 200, body: { status: 'PAUSED' } });
+    expect(await httpx(agentUrl, 'GET', '/sdk/agent-status/SupportBot')).toEqual({
+      status: 200,
+      body: { status: 'PAUSED' },
+    });
     expect(await guardedCall('lookup_balance', 'lookup_balance(42)')).toBe('KILLED');
 
     // sentinel revive SupportBot
-    expect(await httpx(operatorUrl, 'POST', '/sdk/update-status', { name: 'SupportBot', status: 'ACTIVE' })).toMatchObject({
+    expect(
+      await httpx(operatorUrl, 'POST', '/sdk/update-status', {
+        name: 'SupportBot',
+        status: 'ACTIVE',
+      }),
+    ).toMatchObject({
       status: 200,
       body: { status: 'ok' },
     });
@@ -114,7 +169,11 @@ describe("the seed's Python SDK over plain HTTP, key in the URL", () => {
     // sentinel log SupportBot
     const log = await httpx(agentUrl, 'GET', '/sdk/audit-log?agent_name=SupportBot&limit=10');
     expect(log.status).toBe(200);
-    const entries = (log.body as { entries: Array<{ agent_name: string; action: string; status: string; severity: string }> }).entries;
+    const entries = (
+      log.body as {
+        entries: Array<{ agent_name: string; action: string; status: string; severity: string }>;
+      }
+    ).entries;
     expect(entries.map((e) => [e.action, e.status, e.severity])).toEqual([
       ['lookup_balance', 'ALLOWED', 'success'],
       ['lookup_balance', 'KILLED', 'critical'],
@@ -127,7 +186,18 @@ describe("the seed's Python SDK over plain HTTP, key in the URL", () => {
   it('refuses the same requests without a key, or with a wrong one', async () => {
     const noKey = agentUrl.replace(/\/\/[^@]+@/, '//');
     expect((await httpx(noKey, 'GET', '/sdk/agent-status/SupportBot')).status).toBe(401);
-    const wrong = agentUrl.replace(/agent:[^@]+@/, 'agent:aegis_wrongwrongwrongwrongwrongwrongwron@');
-    expect((await httpx(wrong, 'POST', '/sdk/log', { agent_name: 'SupportBot', action: 'x', status: 'ALLOWED' })).status).toBe(401);
+    const wrong = agentUrl.replace(
+      /agent:[^@]+@/,
+      'agent:aegis_wrongwrongwrongwrongwrongwrongwron@',
+    );
+    expect(
+      (
+        await httpx(wrong, 'POST', '/sdk/log', {
+          agent_name: 'SupportBot',
+          action: 'x',
+          status: 'ALLOWED',
+        })
+      ).status,
+    ).toBe(401);
   });
 });

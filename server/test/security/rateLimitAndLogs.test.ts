@@ -31,10 +31,10 @@ beforeAll(async () => {
   });
   const stdoutWrite = process.stdout.write.bind(process.stdout);
   // The login link goes to stdout, never to the log: capture both to tell them apart.
-  process.stdout.write = ((text: string | Uint8Array) => {
+  process.stdout.write = (text: string | Uint8Array) => {
     printed += String(text);
     return true;
-  });
+  };
   try {
     server = await startServer({
       host: '127.0.0.1',
@@ -63,23 +63,55 @@ afterAll(async () => {
 describe('decide rate limit', () => {
   it('answers 429 with Retry-After once a key exceeds its rate, per key, over tRPC and REST', async () => {
     const admin: Credential = { kind: 'bearer', key: adminKey };
-    await trpc(server.url, 'sdk.registerAgent', 'mutation', { name: 'busy', allows: ['ping'] }, admin);
+    await trpc(
+      server.url,
+      'sdk.registerAgent',
+      'mutation',
+      { name: 'busy', allows: ['ping'] },
+      admin,
+    );
     const s = { url: server.url, adminKey } as TestServer;
-    const busy: Credential = { kind: 'bearer', key: (await createKey(s, 'busy-bot', 'agent', ['busy'])).key };
-    const other: Credential = { kind: 'basic', key: (await createKey(s, 'other-bot', 'agent', ['busy'])).key };
+    const busy: Credential = {
+      kind: 'bearer',
+      key: (await createKey(s, 'busy-bot', 'agent', ['busy'])).key,
+    };
+    const other: Credential = {
+      kind: 'basic',
+      key: (await createKey(s, 'other-bot', 'agent', ['busy'])).key,
+    };
 
-    expect((await trpc(server.url, 'sdk.decide', 'mutation', { agent: 'busy', action: 'ping' }, busy)).status).toBe(200);
-    const limited = await trpc(server.url, 'sdk.decide', 'mutation', { agent: 'busy', action: 'ping' }, busy);
+    expect(
+      (await trpc(server.url, 'sdk.decide', 'mutation', { agent: 'busy', action: 'ping' }, busy))
+        .status,
+    ).toBe(200);
+    const limited = await trpc(
+      server.url,
+      'sdk.decide',
+      'mutation',
+      { agent: 'busy', action: 'ping' },
+      busy,
+    );
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((limited.body as { error: { data: { code: string } } }).error.data.code).toBe('TOO_MANY_REQUESTS');
+    expect((limited.body as { error: { data: { code: string } } }).error.data.code).toBe(
+      'TOO_MANY_REQUESTS',
+    );
 
-    const viaRest = await rest(server.url, 'POST', '/sdk/decide', { agent_name: 'busy', action: 'ping' }, busy);
+    const viaRest = await rest(
+      server.url,
+      'POST',
+      '/sdk/decide',
+      { agent_name: 'busy', action: 'ping' },
+      busy,
+    );
     expect(viaRest.status).toBe(429);
     expect(viaRest.headers.get('retry-after')).not.toBeNull();
 
     // Another key has its own bucket.
-    expect((await rest(server.url, 'POST', '/sdk/decide', { agent_name: 'busy', action: 'ping' }, other)).status).toBe(200);
+    expect(
+      (await rest(server.url, 'POST', '/sdk/decide', { agent_name: 'busy', action: 'ping' }, other))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -91,14 +123,24 @@ describe('secrets in logs', () => {
     const s = { url: server.url, adminKey } as TestServer;
     const created = await createKey(s, 'secret-holder', 'reviewer');
     const session = await loginSession(s, created.key);
-    await fetch(`${server.url}/trpc/auth.login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
-    await fetch(`${server.url}/trpc/auth.login?token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"key":"aegis_bogus"}' });
+    await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    await fetch(`${server.url}/trpc/auth.login?token=${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"key":"aegis_bogus"}',
+    });
     await trpc(server.url, 'health.whoami', 'query', undefined, { kind: 'cookie', ...session });
     await rest(server.url, 'GET', '/stats', undefined, { kind: 'basic', key: created.key });
 
     expect(logs.length).toBeGreaterThan(0);
     for (const secret of [adminKey, created.key, token, session.session, session.csrf]) {
-      expect(logs.includes(secret), `a secret (${secret.slice(0, 8)}…) reached the log`).toBe(false);
+      expect(logs.includes(secret), `a secret (${secret.slice(0, 8)}…) reached the log`).toBe(
+        false,
+      );
     }
     expect(logs).not.toMatch(/aegis_[A-Za-z0-9_-]{32}/);
   });

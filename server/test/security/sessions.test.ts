@@ -53,7 +53,10 @@ describe('dashboard sessions', () => {
       });
     expect((await write({})).status).toBe(403);
     expect((await write({ 'x-aegis-csrf': 'forged' })).status).toBe(403);
-    const keys = await trpc(server.url, 'keys.list', 'query', undefined, { kind: 'bearer', key: server.adminKey });
+    const keys = await trpc(server.url, 'keys.list', 'query', undefined, {
+      kind: 'bearer',
+      key: server.adminKey,
+    });
     expect(JSON.stringify(keys.body)).not.toContain('via-cookie');
     // Express matches mount paths case-insensitively: another spelling must not skip the check.
     const shouted = await fetch(`${server.url}/TRPC/keys.create`, {
@@ -64,7 +67,10 @@ describe('dashboard sessions', () => {
     expect(shouted.status).toBe(403);
     expect((await write({ 'x-aegis-csrf': csrf })).status).toBe(200);
     // REST writes never take the cookie at all.
-    const rest = await fetch(`${server.url}/api/demo/seed`, { method: 'POST', headers: { cookie, 'x-aegis-csrf': csrf } });
+    const rest = await fetch(`${server.url}/api/demo/seed`, {
+      method: 'POST',
+      headers: { cookie, 'x-aegis-csrf': csrf },
+    });
     expect(rest.status).toBe(401);
   });
 
@@ -78,7 +84,13 @@ describe('dashboard sessions', () => {
 
     const second: Credential = { kind: 'cookie', ...(await loginSession(server, reviewer.key)) };
     expect((await trpc(server.url, 'health.whoami', 'query', undefined, second)).status).toBe(200);
-    await trpc(server.url, 'keys.revoke', 'mutation', { id: reviewer.id }, { kind: 'bearer', key: server.adminKey });
+    await trpc(
+      server.url,
+      'keys.revoke',
+      'mutation',
+      { id: reviewer.id },
+      { kind: 'bearer', key: server.adminKey },
+    );
     expect((await trpc(server.url, 'health.whoami', 'query', undefined, second)).status).toBe(401);
     expect((await login({ key: reviewer.key })).status).toBe(401);
   });
@@ -95,11 +107,17 @@ describe('CORS and security headers', () => {
   it('refuses writes from a foreign origin and serves the allow-listed one', async () => {
     const foreign = await fetch(`${server.url}/trpc/keys.create`, {
       method: 'POST',
-      headers: { origin: 'http://evil.example', authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
+      headers: {
+        origin: 'http://evil.example',
+        authorization: `Bearer ${server.adminKey}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ name: 'evil', role: 'admin', agents: null }),
     });
     expect(foreign.status).toBe(403);
-    const read = await fetch(`${server.url}/trpc/health.check`, { headers: { origin: 'http://evil.example' } });
+    const read = await fetch(`${server.url}/trpc/health.check`, {
+      headers: { origin: 'http://evil.example' },
+    });
     expect(read.headers.get('access-control-allow-origin')).toBeNull();
 
     const preflight = await fetch(`${server.url}/trpc/keys.create`, {
@@ -108,7 +126,9 @@ describe('CORS and security headers', () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    const same = await fetch(`${server.url}/trpc/health.check`, { headers: { origin: server.url } });
+    const same = await fetch(`${server.url}/trpc/health.check`, {
+      headers: { origin: server.url },
+    });
     expect(same.status).toBe(200);
   });
 
@@ -130,7 +150,8 @@ describe('login rate limit', () => {
   it('answers 429 with Retry-After after at most 10 failed attempts from one address', async () => {
     // Earlier tests in this file already failed a few logins from this address.
     let failures = 0;
-    while ((await login({ key: `aegis_wrong${failures}` })).status === 401 && failures < 20) failures++;
+    while ((await login({ key: `aegis_wrong${failures}` })).status === 401 && failures < 20)
+      failures++;
     expect(failures).toBeLessThanOrEqual(10);
     const limited = await login({ key: server.adminKey });
     expect(limited.status).toBe(429);
