@@ -147,4 +147,15 @@ describe('the dashboard (viewer)', () => {
     expect(await p.getByRole('button', { name: /Remove .* rule/ }).count()).toBe(0);
     expect(viewer.errors).toEqual([]);
   });
+
+  it('sends the viewer back to sign-in, saying why, once their key is revoked', async () => {
+    const admin = srv.api();
+    const key = (await admin.keys.list.query()).find((k) => k.name === 'vera-viewer');
+    await admin.keys.revoke.mutate({ id: key!.id });
+    const p = viewer.page;
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Activity' }).click();
+    await p.waitForURL(/\/login\?reason=expired/);
+    await p.getByText('Your session has ended').waitFor();
+    expect(viewer.errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+  });
 });
