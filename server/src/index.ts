@@ -56,6 +56,8 @@ async function main(): Promise<void> {
       },
     );
   };
+  // A stray rejection is a bug to see in the logs, not a reason to drop every agent's connection.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
