@@ -67,7 +67,14 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   });
 
   const timers = [
-    setInterval(() => reapExpired(store), options.ttlIntervalMs ?? 60_000),
+    // A failed sweep (e.g. a TTL field holding an odd value) must not take the server down; the next sweep retries.
+    setInterval(() => {
+      try {
+        reapExpired(store);
+      } catch {
+        /* retried on the next tick */
+      }
+    }, options.ttlIntervalMs ?? 60_000),
     setInterval(() => cursors.reap(), 60_000),
   ];
   for (const t of timers) t.unref();

@@ -44,6 +44,16 @@ describe('query planner', () => {
     expect(plan.executionStats.totalDocsExamined).toBe(3);
   });
 
+  it('turns $in on an indexed field into point lookups (what populate sends)', async () => {
+    const picked = await coll().find({ id: { $gte: 0 } }, { projection: { _id: 1, id: 1 } }).limit(3).toArray();
+    const ids = picked.map((d) => d._id);
+    const found = await coll().find({ _id: { $in: [...ids].reverse() } }).toArray();
+    expect(found.map((d) => d.id as number).sort((a, b) => a - b)).toEqual(picked.map((d) => d.id as number).sort((a, b) => a - b));
+    const plan = (await coll().find({ _id: { $in: ids } }).explain('executionStats')) as unknown as Explained;
+    expect(plan.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: '_id_' });
+    expect(plan.executionStats.totalDocsExamined).toBe(3);
+  });
+
   it('falls back to a collection scan and an in-memory sort when no index fits', async () => {
     const plan = await explain({ at: { $gte: new Date(0) } }, { at: -1 }, 5);
     expect(plan.queryPlanner.winningPlan).toMatchObject({ stage: 'SORT', inputStage: { inputStage: { stage: 'COLLSCAN' } } });

@@ -5,6 +5,7 @@ import type { CollectionStore, StoredDoc } from '../storage/collection.js';
 import { collateFilter } from './collation.js';
 import { compileFilter, mingoOptions } from './matcher.js';
 import { chooseIndex } from './planner.js';
+import { inCandidates, inLookup } from './inPlan.js';
 import { rawPrefilter } from './prefilter.js';
 import { parseSort, sortDocs } from './sort.js';
 
@@ -45,11 +46,16 @@ export function runQuery(coll: CollectionStore | undefined, spec: QuerySpec, sta
   const limit = Math.abs(spec.limit ?? 0);
   const plan = spec.collation ? undefined : chooseIndex(coll, filter, sort);
   const matches = plan?.exact ? () => true : compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
-  const source = plan ? coll.indexRange(plan.index, plan.lo, plan.hi, plan.reverse) : coll.scan(rawPrefilter(filter, spec.collation));
+  const lookup = plan || spec.collation ? undefined : inLookup(coll, filter);
+  const source = plan
+    ? coll.indexRange(plan.index, plan.lo, plan.hi, plan.reverse)
+    : lookup
+      ? inCandidates(coll, lookup)
+      : coll.scan(rawPrefilter(filter, spec.collation));
   const streaming = sort.length === 0 || plan?.sortCovered === true;
   if (stats) {
-    stats.stage = plan ? 'IXSCAN' : 'COLLSCAN';
-    stats.indexName = plan?.index.spec.name;
+    stats.stage = plan || lookup ? 'IXSCAN' : 'COLLSCAN';
+    stats.indexName = (plan ?? lookup)?.index.spec.name;
     stats.sortInMemory = !streaming;
   }
   const out: StoredDoc[] = [];
