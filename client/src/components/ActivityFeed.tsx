@@ -19,34 +19,34 @@ export function ActivityFeed({ entries, showAgent = true, detailed = false, labe
   return (
     <ul aria-label={label} className="divide-y divide-neutral-100 dark:divide-neutral-800">
       {entries.map((e) => (
-        <li key={e.id} data-testid="audit-row" data-id={e.id} className="flex flex-wrap items-start gap-x-3 gap-y-1 py-2.5 text-sm">
+        <li key={e.id} data-testid="audit-row" data-id={e.id} className="flex items-start gap-3 py-2.5 text-sm">
           <StatusBadge status={e.status} />
-          <div className="min-w-0 flex-1 basis-48">
-            <p className="flex flex-wrap items-baseline gap-x-2">
-              <span className="font-mono font-semibold break-words">{e.action}</span>
-              {showAgent && (
-                <Link to={`/agents/${encodeURIComponent(e.agent)}`} className="text-xs font-semibold text-neutral-600 underline-offset-2 hover:underline dark:text-neutral-400">
-                  {e.agent}
-                </Link>
-              )}
-            </p>
-            {e.details && <p className="truncate muted" title={e.details}>{e.details}</p>}
-            {detailed && e.argsPreview && (
-              <p className="mt-0.5 truncate font-mono text-xs muted" title={e.argsPreview}>
-                {e.argsPreview}
+          <div className="min-w-0 flex-1">
+            <div className="flex items-baseline gap-2">
+              <p className="flex min-w-0 flex-1 flex-wrap items-baseline gap-x-2">
+                <span className="font-mono font-semibold wrap-anywhere">{e.action}</span>
+                {showAgent && (
+                  <Link to={`/agents/${encodeURIComponent(e.agent)}`} className="text-xs font-semibold text-neutral-600 underline-offset-2 hover:underline dark:text-neutral-400">
+                    {e.agent}
+                  </Link>
+                )}
               </p>
-            )}
-          </div>
-          <div className="ml-auto flex shrink-0 flex-col items-end text-xs muted">
-            <time dateTime={e.timestamp} title={dateTime(e.timestamp)}>
-              {timeAgo(e.timestamp, now)}
-            </time>
+              <time dateTime={e.timestamp} title={dateTime(e.timestamp)} className="shrink-0 text-xs muted">
+                {timeAgo(e.timestamp, now)}
+              </time>
+            </div>
+            {e.details && <p className="truncate muted" title={e.details}>{e.details}</p>}
             {detailed && (
-              <span>
-                #{e.id}
-                {e.outcome && ` · ${e.outcome}`}
-                {e.durationMs != null && ` · ${Math.round(e.durationMs)} ms`}
-              </span>
+              <p className="mt-0.5 flex gap-2 font-mono text-xs muted">
+                <span className="min-w-0 flex-1 truncate" title={e.argsPreview ?? undefined}>
+                  {e.argsPreview}
+                </span>
+                <span className="shrink-0">
+                  #{e.id}
+                  {e.outcome && ` · ${e.outcome}`}
+                  {e.durationMs != null && ` · ${Math.round(e.durationMs)} ms`}
+                </span>
+              </p>
             )}
           </div>
         </li>

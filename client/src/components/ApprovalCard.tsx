@@ -53,7 +53,7 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             <Link to={`/agents/${encodeURIComponent(a.agent)}`} className="underline-offset-2 hover:underline">
               {a.agent}
             </Link>{' '}
-            <span className="font-normal muted">wants to run</span> <span className="font-mono break-words">{a.action}</span>
+            <span className="font-normal muted">wants to run</span> <span className="font-mono wrap-anywhere">{a.action}</span>
           </h2>
           <p className="text-xs muted">
             Request #{a.id} · policy v{a.policyVersion} · {expiresIn(a.expiresAt, now)}

@@ -48,7 +48,7 @@ export function PolicyEditor({ policy, editable }: { policy: Policy; editable: b
               <ul className="flex flex-wrap gap-1.5" aria-label={`${col.title} actions`}>
                 {policy[col.key].map((a) => (
                   <li key={a} className={`inline-flex items-center gap-1 rounded-full py-0.5 pr-1 pl-2.5 font-mono text-xs font-semibold ${RULE_TONE[col.rule]}`}>
-                    <span className="break-words">{a}</span>
+                    <span className="wrap-anywhere">{a}</span>
                     {editable ? (
                       <button
                         type="button"

@@ -22,7 +22,7 @@ export function RecentDecisions({ now }: { now: number }) {
         {decided.map((a) => (
           <li key={a.id} className="flex flex-wrap items-baseline gap-x-2 py-2">
             <span className={`w-20 shrink-0 text-xs font-bold ${TONE[a.status]}`}>{a.status}</span>
-            <span className="font-mono font-semibold break-words">{a.action}</span>
+            <span className="font-mono font-semibold wrap-anywhere">{a.action}</span>
             <span className="muted">· {a.agent}</span>
             <span className="ml-auto text-xs muted">
               {a.decidedBy ? `by ${a.decidedBy} ` : ''}

@@ -40,7 +40,7 @@ function ToolsUsed({ detail }: { detail: Detail }) {
           const rule = ruleFor(detail.policy, t.action);
           return (
             <tr key={t.action}>
-              <td className="py-2 pr-2 font-mono break-words">{t.action}</td>
+              <td className="py-2 pr-2 font-mono wrap-anywhere">{t.action}</td>
               <td className="py-2">
                 <span className={`rounded-full px-2 py-0.5 text-xs font-bold ${RULE_TONE[rule]}`}>{rule}</span>
               </td>
