@@ -60,6 +60,8 @@ describe('tRPC over HTTP', () => {
     expect((await post('agents.setStatus', '{not json')).status).toBe(400);
     expect((await post('no.such.procedure', '{}')).status).toBe(404);
     expect((await post('agents.setStatus', '{}', 'wrong-key')).status).toBe(401);
+    const huge = JSON.stringify({ agent: 'HttpBot', action: 'read', args: { blob: 'x'.repeat(6_000_000) } });
+    expect((await post('sdk.decide', huge)).status).toBe(413);
   });
 
   it('honours and returns x-request-id', async () => {
