@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDashboard } from './helpers/buildDashboard';
+import { startE2eServer, type E2eServer } from './helpers/server';
+import { launchBrowser, screenshotBoth, signInWithLink, type Browser } from './helpers/browser';
+import { expectAccessible } from './helpers/fixture';
+
+// A brand-new install: no agents, no history. Every page must tell the user what to do next.
+
+let srv: E2eServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  srv = await startE2eServer(await buildDashboard());
+  browser = await launchBrowser();
+  await signInWithLink(browser.page, srv.url, srv.loginToken);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+describe('a fresh install', () => {
+  it('points a new user at the demo from every empty page', async () => {
+    const { page } = browser;
+    await page.goto(srv.url + '/');
+    await page.getByText('No agents yet').waitFor();
+    expect(await page.getByRole('main').innerText()).toContain('npm run demo');
+    await expectAccessible(page);
+    await screenshotBoth(page, 'overview-empty', () => page.getByText('No agents yet').waitFor());
+
+    await page.goto(srv.url + '/agents');
+    await page.getByText('No agents yet').waitFor();
+    await page.goto(srv.url + '/activity');
+    await page.getByText('The audit log is empty').waitFor();
+    await page.goto(srv.url + '/approvals');
+    await page.getByText('No approvals waiting').waitFor();
+    await page.goto(srv.url + '/agents/nobody');
+    await page.getByText('No agent called “nobody”').waitFor();
+    expect(browser.errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
+  });
+});
