@@ -33,17 +33,25 @@ async function cli(args: string[], opts: { bin?: 'aegis' | 'sentinel'; env?: Rec
   const env = { ...process.env, AEGIS_URL: server.url, AEGIS_API_KEY: server.adminKey, NO_COLOR: '1', ...opts.env };
   try {
     const { stdout, stderr } = await run(process.execPath, [bin(opts.bin ?? 'aegis'), ...args], { env, cwd: sdkDir });
-    return { code: 0, stdout, stderr };
+    return { code: 0, stdout, stderr: withoutNodeWarnings(stderr) };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    return { code: e.code, stdout: e.stdout, stderr: withoutNodeWarnings(e.stderr) };
   }
+}
+
+/** Node's own process warnings (environment-dependent) are not the CLI's output. */
+function withoutNodeWarnings(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => !/^\(node:\d+\) |^\(Use `node --trace-warnings/.test(line))
+    .join('\n');
 }
 
 async function json<T = unknown>(args: string[]): Promise<T> {
   const result = await cli([...args, '--json']);
+  expect(result.code, result.stderr).toBe(0);
   expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
   return JSON.parse(result.stdout) as T;
 }
 
