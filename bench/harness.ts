@@ -61,7 +61,7 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   const noteBackgroundError = (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    const kind = message.replace(/call \S+/g, 'call <id>') + cause;
+    const kind = `${message}${cause}`.replace(/call \S+/g, 'call <id>').replace(/\s+/g, ' ').slice(0, 300);
     const seen = backgroundErrors.get(kind);
     if (seen) seen.count++;
     else backgroundErrors.set(kind, { count: 1, example: message + cause });
