@@ -47,7 +47,8 @@ export class CursorRegistry {
   /** Returns the first batch and registers a cursor only when documents remain. */
   open(ns: string, docs: Document[], batchSize: number | undefined, singleBatch = false): Batch {
     const cursor: OpenCursor = { ns, docs, position: 0, lastUsed: Date.now() };
-    const batch = this.takeBatch(cursor, batchSize ?? DEFAULT_FIRST_BATCH);
+    // batchSize 0 on the opening command means "create the cursor, return nothing yet".
+    const batch = batchSize === 0 && !singleBatch ? [] : this.takeBatch(cursor, batchSize ?? DEFAULT_FIRST_BATCH);
     if (singleBatch || cursor.position >= docs.length) return { id: Long.ZERO, ns, batch };
     const id = Long.fromBigInt(randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn);
     this.cursors.set(id.toString(), cursor);

@@ -15,6 +15,13 @@ describe('cursor registry', () => {
     expect(() => cursors.getMore(first.id, 'db.c', 2)).toThrow(/not found/);
   });
 
+  it('opens with an empty first batch when batchSize is 0', () => {
+    const cursors = new CursorRegistry();
+    const first = cursors.open('db.c', [{ i: 0 }, { i: 1 }], 0);
+    expect(first.batch).toEqual([]);
+    expect(cursors.getMore(first.id, 'db.c', undefined).batch).toEqual([{ i: 0 }, { i: 1 }]);
+  });
+
   it('reaps idle cursors so abandoned result sets do not pin memory', () => {
     const cursors = new CursorRegistry(1000);
     const { id } = cursors.open('db.c', [{}, {}, {}], 1);
