@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Principal } from '@aegis/shared';
@@ -11,7 +11,6 @@ import { authModels } from './models';
 import { enforce, RateLimiter, rateFromEnv } from './rateLimit';
 import { Sessions } from './sessions';
 import { verifyAuditChain } from './verifyAudit';
-import type { Response } from 'express';
 
 export { securityMiddleware } from './securityMiddleware';
 export { warnIfExposed, isLoopback } from './exposure';
@@ -23,11 +22,15 @@ export type { AuthService, ApiKeyInfo, AuditVerifyResult } from './types';
 export type { BootstrapResult } from './bootstrap';
 
 export interface AuthServiceOptions {
+  /** The governance database; auth keeps its own collections there. */
   connection: Connection;
+  /** Where `admin.key` is written on first start. */
   dataDir: string;
   /** Base URL for the printed login link, e.g. http://127.0.0.1:8000. */
   publicUrl: string;
+  /** Never given a secret: key ids and roles only. */
   logger: Logger;
+  /** The domain services; auth needs none of them today, the wiring passes them for what may. */
   services: Services;
   /** sdk.decide calls per second per principal (also the burst); default AEGIS_RATE_DECIDE or 2000. */
   decidePerSecond?: number;
