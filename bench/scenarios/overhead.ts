@@ -58,6 +58,12 @@ export async function overheadScenario(server: BenchServer, config: BenchConfig)
   };
   const seedRun = await cpuPerCall(() => timeSequential(seedCall, { warmup, n }));
   const strictRun = await cpuPerCall(() => timeSequential(() => strictNoop(), { warmup, n }));
+  // The decide round trip alone (same transport, no outcome report): what (b) costs in the
+  // caller's path when nothing else rides along in its HTTP batch.
+  const api = await server.transport([AGENT]);
+  const decideRun = await cpuPerCall(() =>
+    timeSequential(() => api.sdk.decide.mutate({ agent: AGENT, action: ACTION, args: {} }), { warmup, n }),
+  );
   const seed = summarize(seedRun.samples);
   const strictS = summarize(strictRun.samples);
 
@@ -89,6 +95,11 @@ export async function overheadScenario(server: BenchServer, config: BenchConfig)
       { scenario: '1 overhead', label: '(a) seed protocol: status + policy + log (REST)', latency: seed, perSecond: 1000 / seed.mean, notes: seedRun.notes },
       { scenario: '1 overhead', label: '(b) strict: one sdk.decide round trip (SDK guard)', latency: strictS, perSecond: 1000 / strictS.mean, notes: strictRun.notes },
       {
+        scenario: '1 overhead',
+        label: "(b') sdk.decide alone, no outcome report",
+        latency: summarize(decideRun.samples),
+        notes: decideRun.notes,
+      },      {
         scenario: '1 overhead',
         label: '(c) local: in-process decision (SDK guard)',
         latency: localS,
