@@ -54,6 +54,17 @@ describe('query planner', () => {
     expect(plan.executionStats.totalDocsExamined).toBe(3);
   });
 
+  it('uses a sparse index for non-null equality and $in, never for null', async () => {
+    const sparse = client.db('plan').collection('sparse');
+    await sparse.createIndex({ key: 1 }, { unique: true, sparse: true });
+    await sparse.insertMany([{ key: 'a' }, { key: 'b' }, { other: 1 }, { other: 2 }]);
+    expect(await sparse.countDocuments({ key: { $in: ['a', 'b', 'z'] } })).toBe(2);
+    expect(await sparse.countDocuments({ key: 'b' })).toBe(1);
+    expect(await sparse.countDocuments({ key: null })).toBe(2);
+    const plan = (await sparse.find({ key: 'a' }).explain('executionStats')) as unknown as Explained;
+    expect(plan.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: 'key_1' });
+  });
+
   it('falls back to a collection scan and an in-memory sort when no index fits', async () => {
     const plan = await explain({ at: { $gte: new Date(0) } }, { at: -1 }, 5);
     expect(plan.queryPlanner.winningPlan).toMatchObject({ stage: 'SORT', inputStage: { inputStage: { stage: 'COLLSCAN' } } });

@@ -19,7 +19,8 @@ export function inLookup(coll: CollectionStore, filter: Document): { index: Inde
     if (values.length > MAX_POINTS || !values.every(scalar)) continue;
     for (const ix of coll.indexes.values()) {
       const [first] = Object.keys(ix.spec.key);
-      if (first === field && ix.keyer.maintained && !ix.spec.sparse && !ix.spec.partialFilterExpression) return { index: ix, values };
+      // Sparse indexes qualify: the $in values are never null, so unindexed documents cannot match.
+      if (first === field && ix.keyer.maintained && !ix.spec.partialFilterExpression) return { index: ix, values };
     }
   }
   return undefined;

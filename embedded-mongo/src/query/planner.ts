@@ -72,7 +72,7 @@ function componentBounds(low: unknown, high: unknown, dir: number): [Buffer, Buf
 
 function planFor(ix: IndexState, filter: Document, sort: SortSpec): { plan: IndexPlan; score: number } | undefined {
   const { fields, directions, maintained } = ix.keyer;
-  if (!maintained || ix.spec.sparse || ix.spec.partialFilterExpression) return undefined;
+  if (!maintained || ix.spec.partialFilterExpression) return undefined;
   const names = fields.map((f) => f.join('.'));
   const eqValues: unknown[] = [];
   for (const name of names) {
@@ -81,6 +81,9 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec): { plan: Inde
     eqValues.push(eq.value);
   }
   const e = eqValues.length;
+  // A sparse index lacks documents missing its fields: usable only when a non-null equality
+  // on its first field excludes those documents anyway.
+  if (ix.spec.sparse && (e === 0 || eqValues[0] === null || eqValues[0] === undefined)) return undefined;
   const prefix = encodeKey(eqValues, directions.slice(0, e));
   let lo = prefix;
   let hi = Buffer.concat([prefix, TOP]);
