@@ -67,7 +67,7 @@ export class AuditWriter {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, MAX_GROUP);
         try {
-          const entries = await this.commit(group.map((q) => q.record));
+          const entries = await this.commitWithResync(group.map((q) => q.record));
           group.forEach((q, i) => q.resolve(entries[i] as AuditEntry));
           this.onWritten(entries);
         } catch (error) {
@@ -78,6 +78,21 @@ export class AuditWriter {
       }
     } finally {
       this.flushing = false;
+    }
+  }
+
+  /**
+   * A duplicate id means something outside this writer inserted entries (a bulk import, a second
+   * process): resume after the highest stored id and the newest hash, and try once more.
+   */
+  private async commitWithResync(records: AuditRecord[]): Promise<AuditEntry[]> {
+    try {
+      return await this.commit(records);
+    } catch (error) {
+      if (!isDuplicateId(error)) throw error;
+      this.head = undefined;
+      this.ids.resync();
+      return this.commit(records);
     }
   }
 
@@ -113,4 +128,12 @@ export class AuditWriter {
     this.head = prevHash;
     return docs.map(toAuditEntry);
   }
+}
+
+/** A duplicate key on the `id` index (bulk write errors carry it in the message, not keyPattern). */
+function isDuplicateId(error: unknown): boolean {
+  const e = error as { code?: unknown; keyPattern?: Record<string, unknown>; message?: unknown } | null;
+  if (e?.code !== 11000) return false;
+  if (e.keyPattern) return 'id' in e.keyPattern;
+  return typeof e.message === 'string' && /index: id_-?1\b/.test(e.message);
 }

@@ -39,6 +39,11 @@ export class IdAllocator {
     this.limit = 0;
   }
 
+  /** Re-read the highest stored id (after a duplicate key: something else wrote ids). */
+  resync(): void {
+    this.ready = false;
+  }
+
   private refill(): Promise<void> {
     this.refilling ??= this.doRefill().finally(() => {
       this.refilling = null;
