@@ -60,7 +60,8 @@ const groups = new Set(['keys', 'audit']);
 const seedAliases: Record<string, string> = { log: 'logs' };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function runCli(argv: string[], opts: { seedAliases?: boolean } = {}): Promise<number> {
+export async function runCli(argv: string[], opts: { seedAliases?: boolean; program?: string } = {}): Promise<number> {
+  const program = opts.program ?? 'aegis';
   let parsed;
   try {
     parsed = parseArgs({
@@ -81,7 +82,7 @@ export async function runCli(argv: string[], opts: { seedAliases?: boolean } = {
       },
     });
   } catch (error) {
-    process.stderr.write(`aegis: ${(error as Error).message.split('\n')[0]}; see \`aegis help\`\n`);
+    process.stderr.write(`${program}: ${(error as Error).message.split('\n')[0]}; see \`${program} help\`\n`);
     return EXIT.failed;
   }
   const { values, positionals } = parsed;
@@ -105,7 +106,7 @@ export async function runCli(argv: string[], opts: { seedAliases?: boolean } = {
     return code ?? EXIT.ok;
   } catch (error) {
     const { message, exitCode } = describeFailure(error, url);
-    o.err(`aegis: ${message}`);
+    o.err(`${program}: ${message}`);
     return exitCode;
   }
 }

@@ -2,4 +2,4 @@
 /** `sentinel`: the seed's CLI name; `sentinel kill|revive|log <agent>` work as they did. */
 import { runCli } from './run';
 
-process.exitCode = await runCli(process.argv.slice(2), { seedAliases: true });
+process.exitCode = await runCli(process.argv.slice(2), { seedAliases: true, program: 'sentinel' });
