@@ -147,6 +147,21 @@ describe('live updates and actions', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('catches up when a hidden tab (whose streams pause) comes back', async () => {
+    await page.goto(srv.url + '/activity');
+    await page.getByTestId('audit-row').first().waitFor();
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    expect(await attempt(seeded.aegis, LOANS, 'check_credit_score', { customer_id: 77 })).toBe('RAN');
+    await setHidden(false);
+    await poll(() => page.getByTestId('audit-row').first().innerText()).toContain('"customer_id":77');
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  });
+
   it('logged no console errors', () => {
     expect(browser.errors).toEqual([]);
   });

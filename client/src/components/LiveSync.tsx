@@ -7,6 +7,7 @@ import { setStream, type StreamState } from '../lib/connection';
 import { pushLiveEntry } from '../lib/liveFeed';
 import { toast } from '../lib/toasts';
 import { isUnauthorized } from '../lib/errors';
+import { usePageVisible } from '../hooks/usePageVisible';
 
 type Trpc = ReturnType<typeof useTRPC>;
 
@@ -78,12 +79,17 @@ function streamState(state: { state: string; error: unknown }): StreamState {
  * The dashboard's two SSE streams, opened once for the whole app: change events and audit
  * entries update the TanStack Query cache in place (or invalidate what they affect), so nothing
  * polls. tRPC resends the last tracked event id when a stream reconnects, so none are missed.
+ *
+ * Hidden tabs close their streams: browsers allow only six HTTP/1.1 connections per server, and
+ * a few forgotten tabs holding two streams each would otherwise starve the visible one. A tab
+ * that comes back reopens them and refreshes everything once.
  */
 export function LiveSync({ onUnauthorized }: { onUnauthorized: () => void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const invalidate = useBatchedInvalidate(qc);
   const connectedOnce = useRef({ changes: false, audit: false });
+  const visible = usePageVisible();
 
   const onStarted = (name: 'changes' | 'audit') => () => {
     setStream(name, 'connected');
@@ -97,6 +103,7 @@ export function LiveSync({ onUnauthorized }: { onUnauthorized: () => void }) {
 
   useSubscription(
     trpc.changes.onChange.subscriptionOptions(undefined, {
+      enabled: visible,
       onStarted: onStarted('changes'),
       onData: ({ data }) => applyChange(data, trpc, qc, invalidate),
       onError,
@@ -106,6 +113,7 @@ export function LiveSync({ onUnauthorized }: { onUnauthorized: () => void }) {
 
   useSubscription(
     trpc.audit.onEntry.subscriptionOptions(undefined, {
+      enabled: visible,
       onStarted: onStarted('audit'),
       onData: ({ data }) => {
         pushLiveEntry(data);
