@@ -51,7 +51,6 @@ export const ErrorCodes = {
   DuplicateKey: [11000, 'DuplicateKey'],
   UnknownField: [40415, 'Location40415'],
   BSONObjectTooLarge: [10334, 'BSONObjectTooLarge'],
-  UnknownOperator: [2, 'BadValue'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorName = keyof typeof ErrorCodes;

@@ -1,9 +1,7 @@
 import type { Document } from 'bson';
-import { MAX_BSON_SIZE } from '../storage/collection.js';
+import { MAX_BSON_SIZE, MAX_MESSAGE_SIZE, MAX_WRITE_BATCH } from '../limits.js';
 import type { CommandHandler } from './context.js';
 
-export const MAX_MESSAGE_SIZE = 48_000_000;
-export const MAX_WRITE_BATCH = 100_000;
 
 /**
  * hello/isMaster: a standalone server (no setName) of wire version 21 (MongoDB 7.0), with

@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
 import { deserialize, serialize, type Document } from 'bson';
 import { mongoError } from '../errors.js';
+import { MAX_BSON_SIZE } from '../limits.js';
 import { compileFilter } from '../query/matcher.js';
 import { documentKeys, makeKeyer, type IndexKeyer, type IndexSpec } from './indexKeys.js';
 
-export const MAX_BSON_SIZE = 16 * 1024 * 1024;
 
 export interface StoredDoc {
   rid: number;

@@ -50,7 +50,6 @@ function validateModifier(u: Document): void {
   const paths: string[] = [];
   for (const [op, fields] of Object.entries(u)) {
     if (!OPERATORS.has(op)) {
-      if (!op.startsWith('$')) throw mongoError('FailedToParse', `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
       throw mongoError('FailedToParse', `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
     }
     if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Document } from 'bson';
-import { MAX_MESSAGE_SIZE } from '../commands/handshake.js';
+import { MAX_MESSAGE_SIZE } from '../limits.js';
 import { encodeReply, HEADER_SIZE, parseRequest, readHeader, type Request } from './protocol.js';
 
 export type RequestHandler = (req: Request) => Document;
