@@ -36,7 +36,11 @@ export class AgentHandle {
   register(): Promise<RegisteredAgent> {
     if (!this.registration) {
       const { failMode: _failMode, ...fields } = this.options;
-      this.registration = this.aegis.api.sdk.registerAgent.mutate({ framework: 'typescript', ...fields, name: this.name });
+      this.registration = this.aegis.api.sdk.registerAgent.mutate({
+        framework: 'typescript',
+        ...fields,
+        name: this.name,
+      });
       this.registration.catch(() => {
         this.registration = null;
       });
@@ -65,12 +69,20 @@ export class AgentHandle {
    * const refund = support.guard(async (o: { orderId: string }) => pay(o), { action: 'issue_refund' });
    * ```
    */
-  guard<A extends unknown[], R>(fn: (...args: A) => R, options: Omit<MonitorOptions<A>, 'agent'> = {}): Guarded<A, R> {
+  guard<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    options: Omit<MonitorOptions<A>, 'agent'> = {},
+  ): Guarded<A, R> {
     return this.aegis.monitor(fn, { ...options, agent: this.name });
   }
 
   /** Decides one call for this agent and runs `run` if allowed. */
-  call<T>(action: string, args: Record<string, unknown>, run: () => T, options?: CallOptions): Promise<Awaited<T>> {
+  call<T>(
+    action: string,
+    args: Record<string, unknown>,
+    run: () => T,
+    options?: CallOptions,
+  ): Promise<Awaited<T>> {
     return this.aegis.call(this.name, action, args, run, options);
   }
 
@@ -78,7 +90,10 @@ export class AgentHandle {
    * Copies of LangChain tools guarded for this agent. A refusal comes back to the model as a
    * readable tool message (with the reason) instead of an exception that ends the graph.
    */
-  wrapTools<T extends StructuredToolInterface>(tools: readonly T[], options?: WrapToolsOptions): StructuredToolInterface[] {
+  wrapTools<T extends StructuredToolInterface>(
+    tools: readonly T[],
+    options?: WrapToolsOptions,
+  ): StructuredToolInterface[] {
     return wrapTools(this.aegis, tools, { ...options, agent: this.name });
   }
 }

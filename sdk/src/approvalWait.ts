@@ -29,7 +29,11 @@ export function waitForApproval(
     cleanups.push(() => clearTimeout(timer));
     cleanups.push(
       feed.on((event) => {
-        if (event.type === 'approval.decided' && event.approval.id === approvalId && event.approval.status !== 'PENDING') {
+        if (
+          event.type === 'approval.decided' &&
+          event.approval.id === approvalId &&
+          event.approval.status !== 'PENDING'
+        ) {
           finish(event.approval.status);
         }
       }),

@@ -20,7 +20,9 @@ export function argsObject(values: readonly unknown[]): Record<string, unknown> 
 export function actionNameOf(fn: { name: string }, explicit?: string): string {
   const action = explicit ?? fn.name;
   if (!action || action === 'anonymous') {
-    throw new TypeError('Aegis needs an action name for an anonymous function: pass { action: "…" }');
+    throw new TypeError(
+      'Aegis needs an action name for an anonymous function: pass { action: "…" }',
+    );
   }
   return action;
 }

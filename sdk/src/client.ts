@@ -71,12 +71,21 @@ export class Aegis {
     this.url = resolveUrl(options.url);
     const apiKey = resolveApiKey(options.apiKey);
     if (!apiKey) {
-      throw new AegisError('UNAUTHORIZED', 'No Aegis API key: pass apiKey, set AEGIS_API_KEY, or start the server once so it writes .aegis/admin.key');
+      throw new AegisError(
+        'UNAUTHORIZED',
+        'No Aegis API key: pass apiKey, set AEGIS_API_KEY, or start the server once so it writes .aegis/admin.key',
+      );
     }
     this.mode = options.mode ?? 'strict';
     this.failMode = options.failMode ?? 'closed';
-    const onBackgroundError = options.onError ?? ((error: unknown) => console.warn('[aegis]', error instanceof Error ? error.message : error));
-    this.api = createTransport({ url: this.url, apiKey, requestTimeoutMs: options.requestTimeoutMs ?? 10_000 });
+    const onBackgroundError =
+      options.onError ??
+      ((error: unknown) => console.warn('[aegis]', error instanceof Error ? error.message : error));
+    this.api = createTransport({
+      url: this.url,
+      apiKey,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    });
     this.feed = new ChangeFeed(this.api, onBackgroundError);
     this.completions = new CompletionReporter(this.api, onBackgroundError);
     this.local =
@@ -131,18 +140,39 @@ export class Aegis {
    * await agentContext('support', () => deleteRecords('tmp')); // throws AegisBlockedError; never runs
    * ```
    */
-  monitor<A extends unknown[], R>(fn: (...args: A) => R, options: MonitorOptions<A> = {}): Guarded<A, R> {
+  monitor<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    options: MonitorOptions<A> = {},
+  ): Guarded<A, R> {
     const action = actionNameOf(fn, options.action);
     const { agent: explicit, argsOf, ...callOptions } = options;
     return async (...args: A): Promise<Awaited<R>> => {
       const agent = resolveAgent(explicit, action);
-      return this.call(agent, action, argsOf ? argsOf(...args) : argsObject(args), () => fn(...args), callOptions);
+      return this.call(
+        agent,
+        action,
+        argsOf ? argsOf(...args) : argsObject(args),
+        () => fn(...args),
+        callOptions,
+      );
     };
   }
 
   /** The decision path for one call, for integrations that already know agent, action and args. */
-  call<T>(agent: string, action: string, args: Record<string, unknown>, run: () => T, options: CallOptions = {}): Promise<Awaited<T>> {
-    return guardCall<Awaited<T>>(this.runtime, { agent, action, args, run: run as () => Promise<Awaited<T>>, options });
+  call<T>(
+    agent: string,
+    action: string,
+    args: Record<string, unknown>,
+    run: () => T,
+    options: CallOptions = {},
+  ): Promise<Awaited<T>> {
+    return guardCall<Awaited<T>>(this.runtime, {
+      agent,
+      action,
+      args,
+      run: run as () => Promise<Awaited<T>>,
+      options,
+    });
   }
 
   /** Listens to the server's change events (approvals, kill-switches, policies) until unsubscribed. */
@@ -206,7 +236,11 @@ export function monitor<A extends unknown[], R>(
     const client = aegis ?? (scoped instanceof Aegis ? scoped : undefined);
     if (!client) {
       return Promise.reject(
-        new AegisError('NO_AGENT', `No Aegis client for "${action}": call it inside handle.run(fn), or pass { aegis } to monitor()`, { action }),
+        new AegisError(
+          'NO_AGENT',
+          `No Aegis client for "${action}": call it inside handle.run(fn), or pass { aegis } to monitor()`,
+          { action },
+        ),
       );
     }
     return client.monitor(fn, { ...rest, action })(...args);

@@ -34,7 +34,12 @@ export class CompletionReporter {
       () => this.track(this.send(input)),
       (error: unknown) =>
         this.onBackgroundError(
-          new AegisError('UNAVAILABLE', `Outcome of call ${input.callId} not recorded: its decision never reached the server`, { callId: input.callId }, { cause: error }),
+          new AegisError(
+            'UNAVAILABLE',
+            `Outcome of call ${input.callId} not recorded: its decision never reached the server`,
+            { callId: input.callId },
+            { cause: error },
+          ),
         ),
     );
   }
@@ -53,7 +58,12 @@ export class CompletionReporter {
         const delay = RETRY_DELAYS_MS[attempt];
         if (delay === undefined || !isUnreachable(error)) {
           this.onBackgroundError(
-            new AegisError('UNAVAILABLE', `Could not record the outcome of call ${input.callId}`, { callId: input.callId }, { cause: error }),
+            new AegisError(
+              'UNAVAILABLE',
+              `Could not record the outcome of call ${input.callId}`,
+              { callId: input.callId },
+              { cause: error },
+            ),
           );
           return;
         }

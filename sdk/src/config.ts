@@ -24,7 +24,10 @@ export function adminKeyPath(env: NodeJS.ProcessEnv = process.env): string {
  * `apiKey` option, else `AEGIS_API_KEY`, else the contents of `<AEGIS_DATA_DIR or ./.aegis>/admin.key`,
  * else undefined (the caller decides whether that is an error).
  */
-export function resolveApiKey(apiKey?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function resolveApiKey(
+  apiKey?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   if (apiKey) return apiKey;
   if (env.AEGIS_API_KEY) return env.AEGIS_API_KEY;
   try {

@@ -16,10 +16,19 @@ import path from 'node:path';
 describe('errors', () => {
   it('share one base class with code, details and cause', () => {
     const cause = new Error('root');
-    const blocked = new AegisBlockedError('no', { agent: 'a', action: 'b', reason: 'Policy blocks b' }, { cause });
+    const blocked = new AegisBlockedError(
+      'no',
+      { agent: 'a', action: 'b', reason: 'Policy blocks b' },
+      { cause },
+    );
     expect(blocked).toBeInstanceOf(AegisError);
     expect(blocked).toBeInstanceOf(Error);
-    expect(blocked).toMatchObject({ code: 'BLOCKED', name: 'AegisBlockedError', details: { reason: 'Policy blocks b' }, cause });
+    expect(blocked).toMatchObject({
+      code: 'BLOCKED',
+      name: 'AegisBlockedError',
+      details: { reason: 'Policy blocks b' },
+      cause,
+    });
     expect(new AegisKilledError('k').code).toBe('KILLED');
     const pending = new AegisApprovalPendingError('p', 7);
     expect(pending.approvalId).toBe(7);
@@ -30,12 +39,26 @@ describe('errors', () => {
     const network = new TRPCClientError('fetch failed', { cause: new TypeError('fetch failed') });
     expect(isUnreachable(network)).toBe(true);
     expect(toAegisError(network)).toBeInstanceOf(AegisUnavailableError);
-    const forbidden = TRPCClientError.from({ error: { code: -32003, message: 'nope', data: { code: 'FORBIDDEN', httpStatus: 403 } } });
+    const forbidden = TRPCClientError.from({
+      error: { code: -32003, message: 'nope', data: { code: 'FORBIDDEN', httpStatus: 403 } },
+    });
     expect(isUnreachable(forbidden)).toBe(false);
     expect(toAegisError(forbidden).code).toBe('FORBIDDEN');
-    const unknown = TRPCClientError.from({ error: { code: -32004, message: 'Agent "x" not found', data: { code: 'NOT_FOUND', httpStatus: 404 } } });
+    const unknown = TRPCClientError.from({
+      error: {
+        code: -32004,
+        message: 'Agent "x" not found',
+        data: { code: 'NOT_FOUND', httpStatus: 404 },
+      },
+    });
     expect(toAegisError(unknown, { agent: 'x' }).code).toBe('UNKNOWN_AGENT');
-    const internal = TRPCClientError.from({ error: { code: -32603, message: 'boom', data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 } } });
+    const internal = TRPCClientError.from({
+      error: {
+        code: -32603,
+        message: 'boom',
+        data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 },
+      },
+    });
     expect(isUnreachable(internal)).toBe(true);
   });
 });
@@ -53,8 +76,12 @@ describe('configuration', () => {
       expect(resolveApiKey(undefined, { AEGIS_DATA_DIR: dir })).toBeUndefined();
       await writeFile(path.join(dir, 'admin.key'), 'file-key\n', { mode: 0o600 });
       expect(resolveApiKey(undefined, { AEGIS_DATA_DIR: dir })).toBe('file-key');
-      expect(resolveApiKey(undefined, { AEGIS_DATA_DIR: dir, AEGIS_API_KEY: 'env-key' })).toBe('env-key');
-      expect(resolveApiKey('opt-key', { AEGIS_DATA_DIR: dir, AEGIS_API_KEY: 'env-key' })).toBe('opt-key');
+      expect(resolveApiKey(undefined, { AEGIS_DATA_DIR: dir, AEGIS_API_KEY: 'env-key' })).toBe(
+        'env-key',
+      );
+      expect(resolveApiKey('opt-key', { AEGIS_DATA_DIR: dir, AEGIS_API_KEY: 'env-key' })).toBe(
+        'opt-key',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -43,7 +43,12 @@ export class AegisError extends Error {
   readonly code: AegisErrorCode;
   readonly details: AegisErrorDetails;
 
-  constructor(code: AegisErrorCode, message: string, details: AegisErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: AegisErrorCode,
+    message: string,
+    details: AegisErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.code = code;
     this.details = details;
@@ -73,7 +78,12 @@ export class AegisKilledError extends AegisError {
 export class AegisApprovalPendingError extends AegisError {
   override name = 'AegisApprovalPendingError';
   readonly approvalId: number;
-  constructor(message: string, approvalId: number, details: AegisErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    approvalId: number,
+    details: AegisErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
     super('APPROVAL_PENDING', message, { ...details, approvalId }, options);
     this.approvalId = approvalId;
   }

@@ -31,7 +31,12 @@ export interface LocalVerdict {
 /** The in-process decider of local mode. */
 export interface LocalDecider {
   /** A verdict, or null when the server must decide (REVIEW). Throws AegisUnavailableError when stale. */
-  decide(agent: string, action: string, args: Record<string, unknown>, callId: string): Promise<LocalVerdict | null>;
+  decide(
+    agent: string,
+    action: string,
+    args: Record<string, unknown>,
+    callId: string,
+  ): Promise<LocalVerdict | null>;
   /** Resolves once the record for `callId` reached the server (outcomes are reported after it). */
   shipped(callId: string): Promise<void> | undefined;
 }
@@ -79,8 +84,16 @@ export async function guardCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Prom
   for (let round = 0; round < MAX_REVIEW_ROUNDS; round++) {
     const callId = newCallId();
     const details: AegisErrorDetails = { agent, action, callId };
-    const event = (d: Pick<DecisionEvent, 'verdict' | 'reason' | 'source'> & Partial<DecisionEvent>): DecisionEvent => ({
-      agent, action, args, callId, approvalId: null, auditId: null, ...d,
+    const event = (
+      d: Pick<DecisionEvent, 'verdict' | 'reason' | 'source'> & Partial<DecisionEvent>,
+    ): DecisionEvent => ({
+      agent,
+      action,
+      args,
+      callId,
+      approvalId: null,
+      auditId: null,
+      ...d,
     });
 
     let decided: Decided;
@@ -91,10 +104,21 @@ export async function guardCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Prom
       const failure = toAegisError(error, details);
       if (!isUnreachable(error)) throw failure;
       if (rt.failModeFor(agent) === 'open') {
-        await notify(rt, event({ verdict: 'UNAVAILABLE', reason: `fail-open: ${failure.message}`, source: 'fail-open' }));
+        await notify(
+          rt,
+          event({
+            verdict: 'UNAVAILABLE',
+            reason: `fail-open: ${failure.message}`,
+            source: 'fail-open',
+          }),
+        );
         return await call.run();
       }
-      throw await refuse(rt, event({ verdict: 'UNAVAILABLE', reason: failure.message, source: 'server' }), failure);
+      throw await refuse(
+        rt,
+        event({ verdict: 'UNAVAILABLE', reason: failure.message, source: 'server' }),
+        failure,
+      );
     }
 
     const ev = event({ ...decided });
@@ -104,61 +128,147 @@ export async function guardCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Prom
         await notify(rt, ev);
         return runAndReport(rt, call, callId, decided.source);
       case 'BLOCKED':
-        throw await refuse(rt, ev, new AegisBlockedError(`Aegis blocked "${action}" for agent "${agent}": ${decided.reason}`, why));
+        throw await refuse(
+          rt,
+          ev,
+          new AegisBlockedError(
+            `Aegis blocked "${action}" for agent "${agent}": ${decided.reason}`,
+            why,
+          ),
+        );
       case 'KILLED':
-        throw await refuse(rt, ev, new AegisKilledError(`Aegis refused "${action}": agent "${agent}" is paused by its kill-switch`, why));
+        throw await refuse(
+          rt,
+          ev,
+          new AegisKilledError(
+            `Aegis refused "${action}": agent "${agent}" is paused by its kill-switch`,
+            why,
+          ),
+        );
       case 'REVIEW': {
         const approvalId = decided.approvalId;
-        if (approvalId === null) throw new AegisError('INTERNAL', 'The server asked for review without an approval id', why);
+        if (approvalId === null)
+          throw new AegisError(
+            'INTERNAL',
+            'The server asked for review without an approval id',
+            why,
+          );
         if (call.options?.wait === false) {
-          throw await refuse(rt, ev, new AegisApprovalPendingError(
-            `"${action}" for agent "${agent}" awaits human approval #${approvalId}; retry the same call once it is approved`,
-            approvalId, why));
+          throw await refuse(
+            rt,
+            ev,
+            new AegisApprovalPendingError(
+              `"${action}" for agent "${agent}" awaits human approval #${approvalId}; retry the same call once it is approved`,
+              approvalId,
+              why,
+            ),
+          );
         }
         await notify(rt, ev);
-        const outcome = await waitForApproval(rt.api, rt.feed, approvalId, call.options?.timeoutMs ?? rt.defaultTimeoutMs);
+        const outcome = await waitForApproval(
+          rt.api,
+          rt.feed,
+          approvalId,
+          call.options?.timeoutMs ?? rt.defaultTimeoutMs,
+        );
         if (outcome === 'APPROVED') continue;
         if (outcome === 'DENIED') {
-          throw await refuse(rt, event({ verdict: 'DENIED', reason: `Approval #${approvalId} was denied`, approvalId, source: 'server' }),
-            new AegisApprovalDeniedError(`A reviewer denied "${action}" for agent "${agent}" (approval #${approvalId})`, why));
+          throw await refuse(
+            rt,
+            event({
+              verdict: 'DENIED',
+              reason: `Approval #${approvalId} was denied`,
+              approvalId,
+              source: 'server',
+            }),
+            new AegisApprovalDeniedError(
+              `A reviewer denied "${action}" for agent "${agent}" (approval #${approvalId})`,
+              why,
+            ),
+          );
         }
         if (outcome === 'TIMEOUT') {
           // Tell the server we stopped waiting: it expires the approval and logs TIMEOUT.
-          await rt.api.sdk.approvalTimeout.mutate({ id: approvalId }).catch((error: unknown) => rt.onBackgroundError(error));
+          await rt.api.sdk.approvalTimeout
+            .mutate({ id: approvalId })
+            .catch((error: unknown) => rt.onBackgroundError(error));
         }
-        throw await refuse(rt, event({ verdict: 'TIMEOUT', reason: `Approval #${approvalId} was not decided in time`, approvalId, source: 'server' }),
-          new AegisApprovalTimeoutError(`Nobody decided on "${action}" for agent "${agent}" in time (approval #${approvalId}); treated as denied`, why));
+        throw await refuse(
+          rt,
+          event({
+            verdict: 'TIMEOUT',
+            reason: `Approval #${approvalId} was not decided in time`,
+            approvalId,
+            source: 'server',
+          }),
+          new AegisApprovalTimeoutError(
+            `Nobody decided on "${action}" for agent "${agent}" in time (approval #${approvalId}); treated as denied`,
+            why,
+          ),
+        );
       }
     }
   }
-  throw new AegisApprovalDeniedError(`"${action}" was approved but the server would not honour the approval (did the policy change?)`, { agent, action });
+  throw new AegisApprovalDeniedError(
+    `"${action}" was approved but the server would not honour the approval (did the policy change?)`,
+    { agent, action },
+  );
 }
 
-async function decideOnce<T>(rt: GuardRuntime, call: GuardedCall<T>, callId: string): Promise<Decided> {
+async function decideOnce<T>(
+  rt: GuardRuntime,
+  call: GuardedCall<T>,
+  callId: string,
+): Promise<Decided> {
   if (rt.local) {
     const local = await rt.local.decide(call.agent, call.action, call.args, callId);
     if (local) return { ...local, approvalId: null, auditId: null, source: 'local' };
   }
-  const decision = await rt.api.sdk.decide.mutate({ agent: call.agent, action: call.action, args: call.args, callId });
+  const decision = await rt.api.sdk.decide.mutate({
+    agent: call.agent,
+    action: call.action,
+    args: call.args,
+    callId,
+  });
   return { ...decision, source: 'server' };
 }
 
-async function runAndReport<T>(rt: GuardRuntime, call: GuardedCall<T>, callId: string, source: 'server' | 'local'): Promise<T> {
+async function runAndReport<T>(
+  rt: GuardRuntime,
+  call: GuardedCall<T>,
+  callId: string,
+  source: 'server' | 'local',
+): Promise<T> {
   const after = source === 'local' ? rt.local?.shipped(callId) : undefined;
   const started = performance.now();
   try {
     const result = await call.run();
-    rt.completions.report({ callId, outcome: 'ok', durationMs: performance.now() - started }, after);
+    rt.completions.report(
+      { callId, outcome: 'ok', durationMs: performance.now() - started },
+      after,
+    );
     return result;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    rt.completions.report({ callId, outcome: 'error', durationMs: performance.now() - started, error: message.slice(0, 2000) }, after);
+    rt.completions.report(
+      {
+        callId,
+        outcome: 'error',
+        durationMs: performance.now() - started,
+        error: message.slice(0, 2000),
+      },
+      after,
+    );
     throw error;
   }
 }
 
 /** Calls the hook; whatever error it returns or throws replaces the SDK's own refusal. */
-async function refuse(rt: GuardRuntime, event: DecisionEvent, fallback: AegisError): Promise<Error> {
+async function refuse(
+  rt: GuardRuntime,
+  event: DecisionEvent,
+  fallback: AegisError,
+): Promise<Error> {
   if (!rt.onDecision) return fallback;
   try {
     return (await rt.onDecision(event)) ?? fallback;

@@ -10,7 +10,14 @@
  * await support.run(() => lookup({ customerId: 42 }));
  * ```
  */
-export { Aegis, createAegis, monitor, type AegisOptions, type Guarded, type MonitorOptions } from './client';
+export {
+  Aegis,
+  createAegis,
+  monitor,
+  type AegisOptions,
+  type Guarded,
+  type MonitorOptions,
+} from './client';
 export { AgentHandle, type AgentOptions } from './agent';
 export { agentContext, currentAgent } from './context';
 export {

@@ -1,5 +1,10 @@
 import { TRPCClientError } from '@trpc/client';
-import { AegisError, AegisUnavailableError, type AegisErrorCode, type AegisErrorDetails } from './errors';
+import {
+  AegisError,
+  AegisUnavailableError,
+  type AegisErrorCode,
+  type AegisErrorDetails,
+} from './errors';
 
 /** tRPC codes that mean "the server answered and said no"; anything else counts as unreachable. */
 const answered: Record<string, AegisErrorCode> = {
@@ -18,7 +23,8 @@ const answered: Record<string, AegisErrorCode> = {
 export function serverCode(error: unknown): string | undefined {
   if (!(error instanceof TRPCClientError)) return undefined;
   const data: unknown = error.data;
-  if (data && typeof data === 'object' && 'code' in data && typeof data.code === 'string') return data.code;
+  if (data && typeof data === 'object' && 'code' in data && typeof data.code === 'string')
+    return data.code;
   return undefined;
 }
 
@@ -38,7 +44,9 @@ export function toAegisError(error: unknown, details: AegisErrorDetails = {}): A
   if (error instanceof AegisError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (isUnreachable(error)) {
-    return new AegisUnavailableError(`Aegis is unreachable: ${message || 'no answer'}`, details, { cause: error });
+    return new AegisUnavailableError(`Aegis is unreachable: ${message || 'no answer'}`, details, {
+      cause: error,
+    });
   }
   const code = serverCode(error) ?? 'INTERNAL';
   const mapped = answered[code] ?? 'INTERNAL';

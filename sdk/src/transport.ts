@@ -1,4 +1,10 @@
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCClient,
+} from '@trpc/client';
 import { EventSource } from 'eventsource';
 import type { AppRouter } from '@aegis/server';
 
@@ -24,7 +30,9 @@ export function trpcUrl(base: string): string {
  */
 export function createTransport(opts: TransportOptions): AegisApi {
   const url = trpcUrl(opts.url);
-  const auth: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
+  const auth: Record<string, string> = opts.apiKey
+    ? { authorization: `Bearer ${opts.apiKey}` }
+    : {};
   const timedFetch: typeof fetch = (input, init) => {
     const timeout = AbortSignal.timeout(opts.requestTimeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
@@ -38,7 +46,8 @@ export function createTransport(opts: TransportOptions): AegisApi {
           url,
           EventSource,
           eventSourceOptions: () => ({
-            fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...auth } }),
+            fetch: (input, init) =>
+              fetch(input, { ...init, headers: { ...init.headers, ...auth } }),
           }),
         }),
         false: httpBatchLink({ url, headers: () => auth, fetch: timedFetch, maxURLLength: 4000 }),

@@ -6,7 +6,14 @@ import {
   type Aegis,
   type AegisApi,
 } from '../src/index';
-import { reviewerFor, sdkFor, startTestServer, uniqueAgent, watchFor, type TestServer } from './helpers/server';
+import {
+  reviewerFor,
+  sdkFor,
+  startTestServer,
+  uniqueAgent,
+  watchFor,
+  type TestServer,
+} from './helpers/server';
 
 let server: TestServer;
 let aegis: Aegis;
@@ -24,7 +31,9 @@ afterAll(async () => {
 
 /** The id of the next approval the server creates for `agent`, seen as a reviewer would see it. */
 async function nextApprovalFor(agent: string): Promise<{ event: Promise<number> }> {
-  return watchFor(aegis, (e) => (e.type === 'approval.created' && e.approval.agent === agent ? e.approval.id : undefined));
+  return watchFor(aegis, (e) =>
+    e.type === 'approval.created' && e.approval.agent === agent ? e.approval.id : undefined,
+  );
 }
 
 describe('human review', () => {
@@ -32,7 +41,10 @@ describe('human review', () => {
     const name = uniqueAgent('review-ok');
     const handle = aegis.agent(name, { review: ['access_ssn'] });
     let runs = 0;
-    const accessSsn = handle.guard((q: { customerId: number }) => `ssn of ${q.customerId} (${++runs})`, { action: 'access_ssn' });
+    const accessSsn = handle.guard(
+      (q: { customerId: number }) => `ssn of ${q.customerId} (${++runs})`,
+      { action: 'access_ssn' },
+    );
     const created = await nextApprovalFor(name);
     const call = accessSsn({ customerId: 3 });
     const approvalId = await created.event;
@@ -58,7 +70,10 @@ describe('human review', () => {
     const name = uniqueAgent('review-nowait');
     const handle = aegis.agent(name, { review: ['access_credit_card'] });
     let runs = 0;
-    const card = handle.guard((_q: { customerId: number }) => ++runs, { action: 'access_credit_card', wait: false });
+    const card = handle.guard((_q: { customerId: number }) => ++runs, {
+      action: 'access_credit_card',
+      wait: false,
+    });
     const pending = await card({ customerId: 1 }).catch((e: unknown) => e);
     expect(pending).toBeInstanceOf(AegisApprovalPendingError);
     const approvalId = (pending as AegisApprovalPendingError).approvalId;
@@ -74,8 +89,13 @@ describe('human review', () => {
   it('an approval for arguments A does not authorize arguments B', async () => {
     const name = uniqueAgent('review-args');
     const handle = aegis.agent(name, { review: ['transfer'] });
-    const transfer = handle.guard((t: { to: string; amount: number }) => `sent ${t.amount} to ${t.to}`, { action: 'transfer', wait: false });
-    const pendingA = (await transfer({ to: 'alice', amount: 10 }).catch((e: unknown) => e)) as AegisApprovalPendingError;
+    const transfer = handle.guard(
+      (t: { to: string; amount: number }) => `sent ${t.amount} to ${t.to}`,
+      { action: 'transfer', wait: false },
+    );
+    const pendingA = (await transfer({ to: 'alice', amount: 10 }).catch(
+      (e: unknown) => e,
+    )) as AegisApprovalPendingError;
     await reviewer.approvals.decide.mutate({ id: pendingA.approvalId, decision: 'APPROVED' });
     const b = await transfer({ to: 'mallory', amount: 10_000 }).catch((e: unknown) => e);
     expect(b).toBeInstanceOf(AegisApprovalPendingError);
@@ -87,7 +107,10 @@ describe('human review', () => {
     const name = uniqueAgent('review-timeout');
     const handle = aegis.agent(name, { review: ['connect_external'] });
     let ran = false;
-    const connect = handle.guard(() => (ran = true), { action: 'connect_external', timeoutMs: 300 });
+    const connect = handle.guard(() => (ran = true), {
+      action: 'connect_external',
+      timeoutMs: 300,
+    });
     const error = await connect().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AegisApprovalTimeoutError);
     expect(ran).toBe(false);

@@ -29,10 +29,22 @@ interface Result {
 }
 
 /** Runs the real binary against the test server (or `env` overrides) and collects its output. */
-async function cli(args: string[], opts: { bin?: 'aegis' | 'sentinel'; env?: Record<string, string> } = {}): Promise<Result> {
-  const env = { ...process.env, AEGIS_URL: server.url, AEGIS_API_KEY: server.adminKey, NO_COLOR: '1', ...opts.env };
+async function cli(
+  args: string[],
+  opts: { bin?: 'aegis' | 'sentinel'; env?: Record<string, string> } = {},
+): Promise<Result> {
+  const env = {
+    ...process.env,
+    AEGIS_URL: server.url,
+    AEGIS_API_KEY: server.adminKey,
+    NO_COLOR: '1',
+    ...opts.env,
+  };
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin(opts.bin ?? 'aegis'), ...args], { env, cwd: sdkDir });
+    const { stdout, stderr } = await run(process.execPath, [bin(opts.bin ?? 'aegis'), ...args], {
+      env,
+      cwd: sdkDir,
+    });
     return { code: 0, stdout, stderr: withoutNodeWarnings(stderr) };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -81,7 +93,10 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
   });
 
   it('an unknown agent is one line and exit code 1', async () => {
-    const results = await Promise.all([cli(['kill', 'no-such-agent']), cli(['logs', 'no-such-agent'])]);
+    const results = await Promise.all([
+      cli(['kill', 'no-such-agent']),
+      cli(['logs', 'no-such-agent']),
+    ]);
     for (const result of results) {
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
@@ -135,11 +150,21 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
     const name = uniqueAgent('cli-review');
     const handle = aegis.agent(name, { review: ['export'] });
     const ask = (n: number) =>
-      handle.call('export', { n }, () => n, { wait: false }).catch((e: unknown) => (e as AegisApprovalPendingError).approvalId);
+      handle
+        .call('export', { n }, () => n, { wait: false })
+        .catch((e: unknown) => (e as AegisApprovalPendingError).approvalId);
     const [first, second] = [await ask(1), await ask(2)];
 
-    const [pending, pendingText] = await Promise.all([json<Array<{ id: number; agent: string }>>(['pending']), cli(['pending'])]);
-    expect(pending.filter((a) => a.agent === name).map((a) => a.id).sort()).toEqual([first, second].sort());
+    const [pending, pendingText] = await Promise.all([
+      json<Array<{ id: number; agent: string }>>(['pending']),
+      cli(['pending']),
+    ]);
+    expect(
+      pending
+        .filter((a) => a.agent === name)
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual([first, second].sort());
     expect(pendingText.stdout).toMatch(new RegExp(`${first}\\s+${name}\\s+export`));
 
     const [approved, denied, badId] = await Promise.all([
@@ -158,15 +183,18 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
 
   it('keys create, list and revoke; audit verify', async () => {
     const name = uniqueAgent('cli-key');
-    const created = await json<{ key: string; info: { id: string; role: string; agents: string[] } }>([
-      'keys', 'create', '--role', 'agent', '--agents', name, '--name', 'ci key',
-    ]);
+    const created = await json<{
+      key: string;
+      info: { id: string; role: string; agents: string[] };
+    }>(['keys', 'create', '--role', 'agent', '--agents', name, '--name', 'ci key']);
     expect(created.info).toMatchObject({ role: 'agent', agents: [name] });
     expect(created.key.length).toBeGreaterThanOrEqual(22);
     const keys = await json<Array<{ id: string; revokedAt: string | null }>>(['keys', 'list']);
     expect(keys.find((k) => k.id === created.info.id)?.revokedAt).toBeNull();
     expect((await cli(['keys', 'list'])).stdout).toMatch(/ci key\s+agent/);
-    expect((await json<{ revokedAt: string | null }>(['keys', 'revoke', created.info.id])).revokedAt).not.toBeNull();
+    expect(
+      (await json<{ revokedAt: string | null }>(['keys', 'revoke', created.info.id])).revokedAt,
+    ).not.toBeNull();
     expect((await cli(['keys', 'create', '--role', 'wizard'])).code).toBe(1);
 
     const verified = await json<{ ok: boolean; checked: number }>(['audit', 'verify']);
@@ -186,7 +214,11 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
     const gone = await startTestServer({ inMemoryStore: true });
     const url = gone.url;
     await gone.close();
-    const results = await Promise.all([['agents'], ['status', '--json'], ['kill', 'x']].map((args) => cli(args, { env: { AEGIS_URL: url } })));
+    const results = await Promise.all(
+      [['agents'], ['status', '--json'], ['kill', 'x']].map((args) =>
+        cli(args, { env: { AEGIS_URL: url } }),
+      ),
+    );
     for (const result of results) {
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
@@ -196,7 +228,11 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
   });
 
   it('usage errors exit 1 and help exits 0', async () => {
-    const [unknown, bogus, help] = await Promise.all([cli(['frobnicate']), cli(['agents', '--bogus']), cli(['help'])]);
+    const [unknown, bogus, help] = await Promise.all([
+      cli(['frobnicate']),
+      cli(['agents', '--bogus']),
+      cli(['help']),
+    ]);
     expect(unknown.code).toBe(1);
     expect(bogus.code).toBe(1);
     expect(help.code).toBe(0);

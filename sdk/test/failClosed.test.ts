@@ -16,7 +16,9 @@ describe('server unreachable', () => {
     const aegis = sdkFor(dead);
     let ran = false;
     const handle = aegis.agent('offline-agent', { allows: ['lookup_balance'] });
-    const error = await handle.call('lookup_balance', {}, () => (ran = true)).catch((e: unknown) => e);
+    const error = await handle
+      .call('lookup_balance', {}, () => (ran = true))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AegisUnavailableError);
     expect(ran).toBe(false);
     await aegis.close();
@@ -25,11 +27,18 @@ describe('server unreachable', () => {
   it("runs unguarded only for an agent that chose failMode: 'open'", async () => {
     const dead = await deadServer();
     const events: string[] = [];
-    const aegis = createAegis({ url: dead.url, apiKey: dead.adminKey, onError: () => undefined, onDecision: (e) => void events.push(e.verdict) });
+    const aegis = createAegis({
+      url: dead.url,
+      apiKey: dead.adminKey,
+      onError: () => undefined,
+      onDecision: (e) => void events.push(e.verdict),
+    });
     const open = aegis.agent('lenient', { allows: ['ping'], failMode: 'open' });
     const closed = aegis.agent('strict', { allows: ['ping'] });
     await expect(open.call('ping', {}, () => 'pong')).resolves.toBe('pong');
-    await expect(closed.call('ping', {}, () => 'pong')).rejects.toBeInstanceOf(AegisUnavailableError);
+    await expect(closed.call('ping', {}, () => 'pong')).rejects.toBeInstanceOf(
+      AegisUnavailableError,
+    );
     expect(events).toEqual(['UNAVAILABLE', 'UNAVAILABLE']);
     await aegis.close();
   });
@@ -39,7 +48,10 @@ describe('server unreachable', () => {
     try {
       const aegis = sdkFor({ url: server.url, adminKey: 'not-a-real-key' }, { failMode: 'open' });
       let ran = false;
-      const error = await aegis.agent('x', { allows: ['ping'] }).call('ping', {}, () => (ran = true)).catch((e: unknown) => e);
+      const error = await aegis
+        .agent('x', { allows: ['ping'] })
+        .call('ping', {}, () => (ran = true))
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'UNAUTHORIZED' });
       expect(ran).toBe(false);
       await aegis.close();

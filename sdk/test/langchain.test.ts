@@ -7,7 +7,13 @@ import { createAgent } from 'langchain';
 import { z } from 'zod';
 import { aegisMiddleware } from '@aegis/sdk/langchain';
 import type { Aegis, AegisApi } from '../src/index';
-import { reviewerFor, sdkFor, startTestServer, uniqueAgent, type TestServer } from './helpers/server';
+import {
+  reviewerFor,
+  sdkFor,
+  startTestServer,
+  uniqueAgent,
+  type TestServer,
+} from './helpers/server';
 
 let server: TestServer;
 let aegis: Aegis;
@@ -31,21 +37,33 @@ function bankTools() {
       ran.push('lookup_balance');
       return `Customer ${customerId} has $1,234.56`;
     },
-    { name: 'lookup_balance', description: 'Balance of a customer', schema: z.object({ customerId: z.number() }) },
+    {
+      name: 'lookup_balance',
+      description: 'Balance of a customer',
+      schema: z.object({ customerId: z.number() }),
+    },
   );
   const deleteRecords = tool(
     ({ table }) => {
       ran.push('delete_records');
       return `deleted ${table}`;
     },
-    { name: 'delete_records', description: 'Deletes a table', schema: z.object({ table: z.string() }) },
+    {
+      name: 'delete_records',
+      description: 'Deletes a table',
+      schema: z.object({ table: z.string() }),
+    },
   );
   const accessSsn = tool(
     ({ customerId }) => {
       ran.push('access_ssn');
       return `SSN of ${customerId}: ***-**-1234`;
     },
-    { name: 'access_ssn', description: 'Reads an SSN', schema: z.object({ customerId: z.number() }) },
+    {
+      name: 'access_ssn',
+      description: 'Reads an SSN',
+      schema: z.object({ customerId: z.number() }),
+    },
   );
   return { ran, tools: [lookupBalance, deleteRecords, accessSsn] };
 }
@@ -99,7 +117,9 @@ describe('LangChain', () => {
       const byCall = toolMessages(result.messages);
       expect(byCall['call-1']?.content).toContain('$1,234.56');
       expect(byCall['call-2']?.status).toBe('error');
-      expect(byCall['call-2']?.content).toMatch(/refused "delete_records" \[BLOCKED\].*Policy blocks delete_records/);
+      expect(byCall['call-2']?.content).toMatch(
+        /refused "delete_records" \[BLOCKED\].*Policy blocks delete_records/,
+      );
       expect(byCall['call-3']?.content).toContain('***-**-1234');
       expect(result.messages.at(-1)?.content).toBe('All done.');
       expect(ran).toEqual(['lookup_balance', 'access_ssn']);
@@ -115,7 +135,11 @@ describe('LangChain', () => {
     const { ran, tools } = bankTools();
     const stop = await autoApprove(name);
     try {
-      const agent = createAgent({ model: scriptedModel(), tools, middleware: [aegisMiddleware(aegis, name)] });
+      const agent = createAgent({
+        model: scriptedModel(),
+        tools,
+        middleware: [aegisMiddleware(aegis, name)],
+      });
       const result = await agent.invoke({ messages: [new HumanMessage('Check customer 1')] });
       const byCall = toolMessages(result.messages);
       expect(byCall['call-1']?.content).toContain('$1,234.56');

@@ -2,8 +2,20 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AegisBlockedError, AegisKilledError, AegisUnavailableError, type DecisionEvent } from '../src/index';
-import { restartOn, reviewerFor, sdkFor, startTestServer, uniqueAgent, watchFor } from './helpers/server';
+import {
+  AegisBlockedError,
+  AegisKilledError,
+  AegisUnavailableError,
+  type DecisionEvent,
+} from '../src/index';
+import {
+  restartOn,
+  reviewerFor,
+  sdkFor,
+  startTestServer,
+  uniqueAgent,
+  watchFor,
+} from './helpers/server';
 
 let scratch: string;
 beforeAll(async () => {
@@ -17,16 +29,24 @@ describe('local mode', () => {
   it('decides in-process, and the kill-switch bites as soon as its event arrives', async () => {
     const server = await startTestServer();
     const sources: DecisionEvent['source'][] = [];
-    const aegis = sdkFor(server, { mode: 'local', spoolPath: path.join(scratch, 'kill.jsonl'), onDecision: (e) => void sources.push(e.source) });
+    const aegis = sdkFor(server, {
+      mode: 'local',
+      spoolPath: path.join(scratch, 'kill.jsonl'),
+      onDecision: (e) => void sources.push(e.source),
+    });
     try {
       const name = uniqueAgent('local-kill');
       const handle = aegis.agent(name, { allows: ['ping'] });
       await expect(handle.call('ping', {}, () => 'pong')).resolves.toBe('pong');
-      const paused = await watchFor(aegis, (e) => (e.type === 'agent.status' && e.agent === name && e.status === 'PAUSED' ? true : undefined));
+      const paused = await watchFor(aegis, (e) =>
+        e.type === 'agent.status' && e.agent === name && e.status === 'PAUSED' ? true : undefined,
+      );
       await reviewerFor(server).agents.setStatus.mutate({ name, status: 'PAUSED' });
       await paused.event;
       let ran = false;
-      await expect(handle.call('ping', {}, () => (ran = true))).rejects.toBeInstanceOf(AegisKilledError);
+      await expect(handle.call('ping', {}, () => (ran = true))).rejects.toBeInstanceOf(
+        AegisKilledError,
+      );
       expect(ran).toBe(false);
       expect(sources).toEqual(['local', 'local']);
       await aegis.flush();
@@ -46,10 +66,20 @@ describe('local mode', () => {
       const handle = aegis.agent(name, { allows: ['transfer'] });
       await expect(handle.call('transfer', { amount: 1 }, () => 'sent')).resolves.toBe('sent');
       const { policy } = await handle.register();
-      const changed = await watchFor(aegis, (e) => (e.type === 'policy.changed' && e.agent === name && e.version > policy.version ? true : undefined));
-      await reviewerFor(server).policies.set.mutate({ agent: name, action: 'transfer', rule: 'BLOCK' });
+      const changed = await watchFor(aegis, (e) =>
+        e.type === 'policy.changed' && e.agent === name && e.version > policy.version
+          ? true
+          : undefined,
+      );
+      await reviewerFor(server).policies.set.mutate({
+        agent: name,
+        action: 'transfer',
+        rule: 'BLOCK',
+      });
       await changed.event;
-      await expect(handle.call('transfer', { amount: 2 }, () => 'sent')).rejects.toBeInstanceOf(AegisBlockedError);
+      await expect(handle.call('transfer', { amount: 2 }, () => 'sent')).rejects.toBeInstanceOf(
+        AegisBlockedError,
+      );
     } finally {
       await aegis.close();
       await server.close();
@@ -62,9 +92,14 @@ describe('local mode', () => {
     try {
       const name = uniqueAgent('local-review');
       const handle = aegis.agent(name, { allows: ['ping'], review: ['export'] });
-      const created = await watchFor(aegis, (e) => (e.type === 'approval.created' && e.approval.agent === name ? e.approval.id : undefined));
+      const created = await watchFor(aegis, (e) =>
+        e.type === 'approval.created' && e.approval.agent === name ? e.approval.id : undefined,
+      );
       const call = handle.call('export', { list: 'all' }, () => 'exported');
-      await reviewerFor(server).approvals.decide.mutate({ id: await created.event, decision: 'APPROVED' });
+      await reviewerFor(server).approvals.decide.mutate({
+        id: await created.event,
+        decision: 'APPROVED',
+      });
       await expect(call).resolves.toBe('exported');
       await aegis.flush();
       const { entries } = await reviewerFor(server).audit.list.query({ agent: name });
@@ -97,7 +132,10 @@ describe('local mode', () => {
       second = await restartOn(dataDir, port);
       await aegis.flush(); // replays the spool
       await aegis.flush(); // a second replay attempt must not duplicate anything
-      const { entries } = await reviewerFor({ url, adminKey }).audit.list.query({ agent: name, limit: 100 });
+      const { entries } = await reviewerFor({ url, adminKey }).audit.list.query({
+        agent: name,
+        limit: 100,
+      });
       expect(entries).toHaveLength(25);
       expect(new Set(entries.map((e) => e.callId)).size).toBe(25);
       expect(entries.every((e) => e.status === 'ALLOWED')).toBe(true);
@@ -115,9 +153,15 @@ describe('local mode', () => {
     const server = await startTestServer({ inMemoryStore: true });
     const { url, adminKey } = server;
     await server.close();
-    const aegis = sdkFor({ url, adminKey }, { mode: 'local', staleAfterMs: 0, spoolPath: path.join(scratch, 'stale.jsonl') });
+    const aegis = sdkFor(
+      { url, adminKey },
+      { mode: 'local', staleAfterMs: 0, spoolPath: path.join(scratch, 'stale.jsonl') },
+    );
     let ran = false;
-    const error = await aegis.agent('stale-agent', { allows: ['ping'] }).call('ping', {}, () => (ran = true)).catch((e: unknown) => e);
+    const error = await aegis
+      .agent('stale-agent', { allows: ['ping'] })
+      .call('ping', {}, () => (ran = true))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AegisUnavailableError);
     expect(ran).toBe(false);
     await aegis.close();

@@ -1,6 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AegisBlockedError, AegisError, agentContext, monitor, type Aegis, type DecisionEvent } from '../src/index';
-import { reviewerFor, sdkFor, startTestServer, uniqueAgent, type TestServer } from './helpers/server';
+import {
+  AegisBlockedError,
+  AegisError,
+  agentContext,
+  monitor,
+  type Aegis,
+  type DecisionEvent,
+} from '../src/index';
+import {
+  reviewerFor,
+  sdkFor,
+  startTestServer,
+  uniqueAgent,
+  type TestServer,
+} from './helpers/server';
 
 let server: TestServer;
 let aegis: Aegis;
@@ -32,8 +45,14 @@ describe('one shared tool, many agents', () => {
       ...Array.from({ length: 5 }, () => fraud.run(() => accessSsn({ customerId: 3 }))),
       ...Array.from({ length: 5 }, () => support.run(() => accessSsn({ customerId: 3 }))),
     ]);
-    expect(results.slice(0, 5).every((r) => r.status === 'fulfilled' && r.value === 'ssn-3')).toBe(true);
-    expect(results.slice(5).every((r) => r.status === 'rejected' && r.reason instanceof AegisBlockedError)).toBe(true);
+    expect(results.slice(0, 5).every((r) => r.status === 'fulfilled' && r.value === 'ssn-3')).toBe(
+      true,
+    );
+    expect(
+      results
+        .slice(5)
+        .every((r) => r.status === 'rejected' && r.reason instanceof AegisBlockedError),
+    ).toBe(true);
     expect(bodyRuns).toBe(5);
   });
 

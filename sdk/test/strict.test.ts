@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AegisBlockedError, AegisKilledError, agentContext, type Aegis } from '../src/index';
-import { reviewerFor, sdkFor, startTestServer, uniqueAgent, type TestServer } from './helpers/server';
+import {
+  reviewerFor,
+  sdkFor,
+  startTestServer,
+  uniqueAgent,
+  type TestServer,
+} from './helpers/server';
 
 let server: TestServer;
 let aegis: Aegis;
@@ -17,10 +23,24 @@ afterAll(async () => {
 describe('strict mode against the real server', () => {
   it('registers an agent with its policy, idempotently', async () => {
     const name = uniqueAgent('reg');
-    const handle = aegis.agent(name, { owner: 'alice', description: 'test', allows: ['a'], blocks: ['b'], review: ['c'] });
+    const handle = aegis.agent(name, {
+      owner: 'alice',
+      description: 'test',
+      allows: ['a'],
+      blocks: ['b'],
+      review: ['c'],
+    });
     const first = await handle.register();
     expect(first.policy).toMatchObject({ allowed: ['a'], blocked: ['b'], review: ['c'] });
-    const again = await aegis.agent(name, { owner: 'alice', description: 'test', allows: ['a'], blocks: ['b'], review: ['c'] }).register();
+    const again = await aegis
+      .agent(name, {
+        owner: 'alice',
+        description: 'test',
+        allows: ['a'],
+        blocks: ['b'],
+        review: ['c'],
+      })
+      .register();
     expect(again.changed).toBe(false);
     const api = reviewerFor(server);
     const byName = await api.agents.byName.query({ name });
@@ -30,12 +50,18 @@ describe('strict mode against the real server', () => {
   it('runs an allowed call and logs it with its outcome', async () => {
     const name = uniqueAgent('allow');
     const handle = aegis.agent(name, { allows: ['lookup_balance'] });
-    const lookup = handle.guard((q: { customerId: number }) => `balance of ${q.customerId}`, { action: 'lookup_balance' });
+    const lookup = handle.guard((q: { customerId: number }) => `balance of ${q.customerId}`, {
+      action: 'lookup_balance',
+    });
     await expect(lookup({ customerId: 42 })).resolves.toBe('balance of 42');
     await aegis.flush();
     const { entries } = await reviewerFor(server).audit.list.query({ agent: name });
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ status: 'ALLOWED', action: 'lookup_balance', outcome: 'ok' });
+    expect(entries[0]).toMatchObject({
+      status: 'ALLOWED',
+      action: 'lookup_balance',
+      outcome: 'ok',
+    });
   });
 
   it('throws on a blocked call and never runs its body', async () => {
@@ -71,14 +97,21 @@ describe('agent keys', () => {
     const name = uniqueAgent('scoped');
     const other = uniqueAgent('other');
     await aegis.agent(other, { allows: ['ping'] }).register();
-    const { key } = await reviewerFor(server).keys.create.mutate({ name: 'scoped key', role: 'agent', agents: [name] });
+    const { key } = await reviewerFor(server).keys.create.mutate({
+      name: 'scoped key',
+      role: 'agent',
+      agents: [name],
+    });
     const scoped = sdkFor({ url: server.url, adminKey: key }, { failMode: 'open' });
     try {
       const mine = scoped.agent(name, { allows: ['ping'] });
       await expect(mine.call('ping', {}, () => 'pong')).resolves.toBe('pong');
       let ran = false;
       // Not unreachable, so even failMode 'open' does not run it.
-      const error = await scoped.agent(other, {}).call('ping', {}, () => (ran = true)).catch((e: unknown) => e);
+      const error = await scoped
+        .agent(other, {})
+        .call('ping', {}, () => (ran = true))
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'FORBIDDEN' });
       expect(ran).toBe(false);
     } finally {

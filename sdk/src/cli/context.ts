@@ -32,6 +32,7 @@ export function required(ctx: CommandContext, index: number, what: string): stri
 /** A positive integer argument (approval ids, limits), or a usage error. */
 export function positiveInt(value: string, what: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new CliError(`${what} must be a positive whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new CliError(`${what} must be a positive whole number, got "${value}"`);
   return n;
 }

@@ -18,11 +18,17 @@ export class CliError extends Error {
 }
 
 /** One line and an exit code for any failure. */
-export function describeFailure(error: unknown, url: string): { message: string; exitCode: number } {
+export function describeFailure(
+  error: unknown,
+  url: string,
+): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   const aegisError = error instanceof AegisError ? error : toAegisError(error);
   if (aegisError.code === 'UNAVAILABLE') {
-    return { message: `cannot reach Aegis at ${url} (${oneLine(rootCause(aegisError))})`, exitCode: EXIT.unreachable };
+    return {
+      message: `cannot reach Aegis at ${url} (${oneLine(rootCause(aegisError))})`,
+      exitCode: EXIT.unreachable,
+    };
   }
   return { message: oneLine(aegisError.message), exitCode: EXIT.failed };
 }

@@ -16,7 +16,16 @@ export function createOutput(json: boolean, noColor: boolean): Output {
   };
 }
 
-const codes = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1 } as const;
+const codes = {
+  red: 31,
+  green: 32,
+  yellow: 33,
+  blue: 34,
+  magenta: 35,
+  cyan: 36,
+  gray: 90,
+  bold: 1,
+} as const;
 export type Colour = keyof typeof codes;
 
 export function paint(o: Output, colour: Colour, text: string): string {
@@ -51,10 +60,14 @@ const visibleLength = (s: string) => s.replace(ansi, '').length;
 
 /** An aligned table: a header row, then one row per item; cells may be coloured. */
 export function table(o: Output, headers: string[], rows: string[][]): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  const widths = headers.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))),
+  );
   const line = (cells: string[]) =>
     cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visibleLength(cell))))
+      .map((cell, i) =>
+        i === cells.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visibleLength(cell)),
+      )
       .join('  ')
       .trimEnd();
   o.out(paint(o, 'bold', line(headers)));

@@ -60,7 +60,10 @@ const groups = new Set(['keys', 'audit']);
 const seedAliases: Record<string, string> = { log: 'logs' };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function runCli(argv: string[], opts: { seedAliases?: boolean; program?: string } = {}): Promise<number> {
+export async function runCli(
+  argv: string[],
+  opts: { seedAliases?: boolean; program?: string } = {},
+): Promise<number> {
   const program = opts.program ?? 'aegis';
   let parsed;
   try {
@@ -82,7 +85,9 @@ export async function runCli(argv: string[], opts: { seedAliases?: boolean; prog
       },
     });
   } catch (error) {
-    process.stderr.write(`${program}: ${(error as Error).message.split('\n')[0]}; see \`${program} help\`\n`);
+    process.stderr.write(
+      `${program}: ${(error as Error).message.split('\n')[0]}; see \`${program} help\`\n`,
+    );
     return EXIT.failed;
   }
   const { values, positionals } = parsed;
@@ -100,7 +105,10 @@ export async function runCli(argv: string[], opts: { seedAliases?: boolean; prog
   try {
     if (!command) throw new CliError(`unknown command "${name}"; see \`aegis help\``);
     const apiKey = resolveApiKey(values.key);
-    if (!apiKey) throw new CliError('no API key: pass --key, set AEGIS_API_KEY, or run where the server wrote .aegis/admin.key');
+    if (!apiKey)
+      throw new CliError(
+        'no API key: pass --key, set AEGIS_API_KEY, or run where the server wrote .aegis/admin.key',
+      );
     const api = createTransport({ url, apiKey, requestTimeoutMs: 15_000 });
     const code = await command({ api, o, url, args, options: values });
     return code ?? EXIT.ok;

@@ -21,7 +21,11 @@ export interface AegisMiddlewareOptions extends CallOptions {
  * const agent = createAgent({ model, tools, middleware: [aegisMiddleware(aegis, 'support')] });
  * ```
  */
-export function aegisMiddleware(aegis: Aegis, agentName?: string, options: AegisMiddlewareOptions = {}) {
+export function aegisMiddleware(
+  aegis: Aegis,
+  agentName?: string,
+  options: AegisMiddlewareOptions = {},
+) {
   const { formatRefusal = defaultRefusal, ...callOptions } = options;
   return createMiddleware({
     name: 'AegisMiddleware',
@@ -29,7 +33,13 @@ export function aegisMiddleware(aegis: Aegis, agentName?: string, options: Aegis
       const action = request.toolCall.name;
       try {
         const agent = resolveAgent(agentName, action);
-        return await aegis.call(agent, action, request.toolCall.args, () => handler(request), callOptions);
+        return await aegis.call(
+          agent,
+          action,
+          request.toolCall.args,
+          () => handler(request),
+          callOptions,
+        );
       } catch (error) {
         if (!(error instanceof AegisError)) throw error;
         return refusalMessage(formatRefusal(error, action), action, request.toolCall.id ?? '');

@@ -1,5 +1,9 @@
 import type { ToolMessage } from '@langchain/core/messages';
-import { DynamicStructuredTool, type StructuredTool, type StructuredToolInterface } from '@langchain/core/tools';
+import {
+  DynamicStructuredTool,
+  type StructuredTool,
+  type StructuredToolInterface,
+} from '@langchain/core/tools';
 import type { ToolRunnableConfig } from '@langchain/core/tools';
 import { isPlainObject } from '../args';
 import type { Aegis } from '../client';
@@ -34,12 +38,22 @@ export function wrapTools<T extends StructuredToolInterface>(
 ): StructuredToolInterface[] {
   const { agent: explicit, formatRefusal = defaultRefusal, ...callOptions } = options;
   return tools.map((original) => {
-    const func = async (input: unknown, _runManager?: unknown, config?: ToolRunnableConfig): Promise<unknown> => {
+    const func = async (
+      input: unknown,
+      _runManager?: unknown,
+      config?: ToolRunnableConfig,
+    ): Promise<unknown> => {
       const action = original.name;
       const args = isPlainObject(input) ? input : { input };
       try {
         const agent = resolveAgent(explicit, action);
-        return await aegis.call(agent, action, args, () => original.invoke(input as never, config), callOptions);
+        return await aegis.call(
+          agent,
+          action,
+          args,
+          () => original.invoke(input as never, config),
+          callOptions,
+        );
       } catch (error) {
         if (!(error instanceof AegisError)) throw error;
         const text = formatRefusal(error, action);
@@ -48,7 +62,9 @@ export function wrapTools<T extends StructuredToolInterface>(
       }
     };
     // Not every StructuredToolInterface declares these; carry them over when present.
-    const extra = original as Partial<Pick<StructuredTool, 'responseFormat' | 'metadata' | 'tags' | 'verboseParsingErrors'>>;
+    const extra = original as Partial<
+      Pick<StructuredTool, 'responseFormat' | 'metadata' | 'tags' | 'verboseParsingErrors'>
+    >;
     return new DynamicStructuredTool({
       name: original.name,
       description: original.description,

@@ -49,7 +49,12 @@ export class LocalEngine implements LocalDecider {
     this.started = this.shipper.start().catch(options.onBackgroundError);
   }
 
-  async decide(agent: string, action: string, args: Record<string, unknown>, callId: string): Promise<LocalVerdict | null> {
+  async decide(
+    agent: string,
+    action: string,
+    args: Record<string, unknown>,
+    callId: string,
+  ): Promise<LocalVerdict | null> {
     const downFor = this.feed.downForMs();
     if (downFor > this.options.staleAfterMs) {
       throw new AegisUnavailableError(

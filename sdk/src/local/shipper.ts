@@ -86,7 +86,8 @@ export class RecordShipper {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.flush(true);
-    for (const [callId, waiter] of this.waiters) waiter.reject(new Error(`record of call ${callId} is still in the spool`));
+    for (const [callId, waiter] of this.waiters)
+      waiter.reject(new Error(`record of call ${callId} is still in the spool`));
     this.waiters.clear();
   }
 
@@ -116,14 +117,16 @@ export class RecordShipper {
       return;
     }
     if (batch.length > 0) await this.spool.append(batch);
-    if (this.spooled && (force || Date.now() - this.lastReplayAt >= REPLAY_EVERY_MS)) await this.replay();
+    if (this.spooled && (force || Date.now() - this.lastReplayAt >= REPLAY_EVERY_MS))
+      await this.replay();
   }
 
   private async replay(): Promise<void> {
     this.lastReplayAt = Date.now();
     const records = await this.spool.read();
     try {
-      for (let i = 0; i < records.length; i += this.maxBatch) await this.send(records.slice(i, i + this.maxBatch));
+      for (let i = 0; i < records.length; i += this.maxBatch)
+        await this.send(records.slice(i, i + this.maxBatch));
     } catch (error) {
       if (isUnreachable(error)) return;
       throw error;

@@ -1,4 +1,10 @@
-import { decide, rulesFromLists, type ChangeEvent, type PolicySnapshot, type PolicyVerdict } from '@aegis/shared';
+import {
+  decide,
+  rulesFromLists,
+  type ChangeEvent,
+  type PolicySnapshot,
+  type PolicyVerdict,
+} from '@aegis/shared';
 import type { AegisApi } from '../transport';
 import type { AgentSnapshot } from '../types';
 
@@ -38,7 +44,9 @@ export class SnapshotCache {
   load(agent: string, minVersion = 0): Promise<Entry> {
     const inFlight = this.loading.get(agent);
     const task = inFlight
-      ? inFlight.catch(() => undefined).then((e) => (e && e.version >= minVersion ? e : this.fetch(agent)))
+      ? inFlight
+          .catch(() => undefined)
+          .then((e) => (e && e.version >= minVersion ? e : this.fetch(agent)))
       : this.fetch(agent);
     this.loading.set(agent, task);
     const forget = () => {
@@ -70,7 +78,8 @@ export class SnapshotCache {
       if (entry) entry.status = event.status;
     } else if (event.type === 'policy.changed') {
       const entry = this.agents.get(event.agent);
-      if (entry && event.version > entry.version) this.load(event.agent, event.version).catch(this.onBackgroundError);
+      if (entry && event.version > entry.version)
+        this.load(event.agent, event.version).catch(this.onBackgroundError);
     }
   }
 
@@ -81,5 +90,9 @@ export class SnapshotCache {
 }
 
 function toEntry(snapshot: AgentSnapshot): Entry {
-  return { status: snapshot.status, rules: rulesFromLists(snapshot.policy), version: snapshot.policy.version };
+  return {
+    status: snapshot.status,
+    rules: rulesFromLists(snapshot.policy),
+    version: snapshot.policy.version,
+  };
 }

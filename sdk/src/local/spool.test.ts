@@ -34,7 +34,11 @@ describe('Spool', () => {
     const spool = new Spool(path.join(dir, 'nested', 'spool.jsonl'));
     await spool.append([record(1), record(2)]);
     await spool.append([record(3)]);
-    expect((await spool.read()).map((r) => r.callId)).toEqual(['call-id-1', 'call-id-2', 'call-id-3']);
+    expect((await spool.read()).map((r) => r.callId)).toEqual([
+      'call-id-1',
+      'call-id-2',
+      'call-id-3',
+    ]);
     expect((await readFile(spool.path, 'utf8')).split('\n')).toHaveLength(4);
   });
 

@@ -2,14 +2,28 @@ import type { ChangeEvent } from '@aegis/shared';
 import { startServer } from '../../../server/src/server';
 import { createLogger } from '../../../server/src/logger';
 import { startTestServer, type TestServer } from '../../../server/test/helpers/testServer';
-import { createAegis, createTransport, type Aegis, type AegisApi, type AegisOptions } from '../../src/index';
+import {
+  createAegis,
+  createTransport,
+  type Aegis,
+  type AegisApi,
+  type AegisOptions,
+} from '../../src/index';
 
 export { startTestServer, type TestServer };
 
 /** An SDK client on a test server, with background errors collected instead of printed. */
-export function sdkFor(server: { url: string; adminKey: string }, options: AegisOptions = {}): Aegis & { backgroundErrors: unknown[] } {
+export function sdkFor(
+  server: { url: string; adminKey: string },
+  options: AegisOptions = {},
+): Aegis & { backgroundErrors: unknown[] } {
   const backgroundErrors: unknown[] = [];
-  const aegis = createAegis({ url: server.url, apiKey: server.adminKey, onError: (e) => backgroundErrors.push(e), ...options });
+  const aegis = createAegis({
+    url: server.url,
+    apiKey: server.adminKey,
+    onError: (e) => backgroundErrors.push(e),
+    ...options,
+  });
   return Object.assign(aegis, { backgroundErrors });
 }
 
@@ -36,7 +50,11 @@ export async function restartOn(dataDir: string, port: number) {
 }
 
 /** Resolves with the first value `pick` returns for an event, or rejects after `ms`. */
-export function nextEvent<E, T>(subscribe: (listener: (e: E) => void) => () => void, pick: (e: E) => T | undefined, ms = 20_000): Promise<T> {
+export function nextEvent<E, T>(
+  subscribe: (listener: (e: E) => void) => () => void,
+  pick: (e: E) => T | undefined,
+  ms = 20_000,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
@@ -56,7 +74,10 @@ export function nextEvent<E, T>(subscribe: (listener: (e: E) => void) => () => v
  * Starts listening to the client's change stream for the first event `pick` accepts, and returns
  * once the stream is live — so an action taken afterwards cannot be missed.
  */
-export async function watchFor<T>(aegis: Aegis, pick: (e: ChangeEvent) => T | undefined): Promise<{ event: Promise<T> }> {
+export async function watchFor<T>(
+  aegis: Aegis,
+  pick: (e: ChangeEvent) => T | undefined,
+): Promise<{ event: Promise<T> }> {
   const event = nextEvent<ChangeEvent, T>((listener) => aegis.onChange(listener), pick);
   await aegis.whenLive();
   return { event };

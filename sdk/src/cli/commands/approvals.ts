@@ -10,7 +10,14 @@ export const pending: Command = async ({ api, o }) => {
   table(
     o,
     ['ID', 'AGENT', 'ACTION', 'ARGUMENTS', 'CREATED (UTC)', 'EXPIRES (UTC)'],
-    list.map((a) => [String(a.id), a.agent, a.action, clip(JSON.stringify(a.args), 50), shortTime(a.createdAt), shortTime(a.expiresAt)]),
+    list.map((a) => [
+      String(a.id),
+      a.agent,
+      a.action,
+      clip(JSON.stringify(a.args), 50),
+      shortTime(a.createdAt),
+      shortTime(a.expiresAt),
+    ]),
   );
 };
 
@@ -18,10 +25,18 @@ function decide(decision: 'APPROVED' | 'DENIED'): Command {
   return async (ctx) => {
     const id = positiveInt(required(ctx, 0, 'approval id'), 'approval id');
     try {
-      const approval = await ctx.api.approvals.decide.mutate({ id, decision, remember: ctx.options.remember ?? false });
+      const approval = await ctx.api.approvals.decide.mutate({
+        id,
+        decision,
+        remember: ctx.options.remember ?? false,
+      });
       if (ctx.o.json) return ctx.o.out(JSON.stringify(approval, null, 2));
-      const rule = ctx.options.remember ? ` (and ${decision === 'APPROVED' ? 'allowed' : 'blocked'} from now on)` : '';
-      ctx.o.out(`${paint(ctx.o, statusColour(decision), decision)}  approval #${id}: ${approval.agent} → ${approval.action}${rule}`);
+      const rule = ctx.options.remember
+        ? ` (and ${decision === 'APPROVED' ? 'allowed' : 'blocked'} from now on)`
+        : '';
+      ctx.o.out(
+        `${paint(ctx.o, statusColour(decision), decision)}  approval #${id}: ${approval.agent} → ${approval.action}${rule}`,
+      );
     } catch (error) {
       const code = (error as { data?: { code?: string } }).data?.code;
       if (code === 'CONFLICT') throw new CliError(`approval #${id} was already decided`);

@@ -7,18 +7,27 @@ type Role = RouterInputs['keys']['create']['role'];
 // A Record over the contract's Role type: adding a role to the contract makes this fail to compile.
 // (Kept as a type-level tie rather than importing the zod schema, so the CLI starts faster.)
 const roles: Record<Role, true> = { admin: true, reviewer: true, viewer: true, agent: true };
-const isRole = (value: string | undefined): value is Role => value !== undefined && Object.hasOwn(roles, value);
+const isRole = (value: string | undefined): value is Role =>
+  value !== undefined && Object.hasOwn(roles, value);
 
 /** `aegis keys create --role R [--agents a,b] [--name N]`: prints the new key once. */
 export const keysCreate: Command = async ({ api, o, options }) => {
   const role = options.role;
   if (!isRole(role)) throw new CliError(`--role must be one of ${Object.keys(roles).join(', ')}`);
-  const agents = options.agents ? options.agents.split(',').map((a) => a.trim()).filter(Boolean) : null;
-  if (role === 'agent' && !agents?.length) throw new CliError('an agent key needs --agents a,b (the agents it may act as)');
+  const agents = options.agents
+    ? options.agents
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean)
+    : null;
+  if (role === 'agent' && !agents?.length)
+    throw new CliError('an agent key needs --agents a,b (the agents it may act as)');
   const name = options.name ?? (agents ? `${role}:${agents.join(',')}` : `${role} key`);
   const created = await api.keys.create.mutate({ name, role: role, agents });
   if (o.json) return o.out(JSON.stringify(created, null, 2));
-  o.out(`Created ${created.info.role} key ${created.info.id} (${created.info.name}). It is shown only this once:`);
+  o.out(
+    `Created ${created.info.role} key ${created.info.id} (${created.info.name}). It is shown only this once:`,
+  );
   o.out(paint(o, 'bold', created.key));
 };
 

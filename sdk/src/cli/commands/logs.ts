@@ -4,7 +4,14 @@ import { EXIT } from '../errors';
 import { clip, paint, shortTime, statusColour, table } from '../output';
 
 function row(ctx: CommandContext, e: AuditEntry): string[] {
-  return [String(e.id), shortTime(e.timestamp), paint(ctx.o, statusColour(e.status), e.status), e.agent, e.action, clip(e.details, 70)];
+  return [
+    String(e.id),
+    shortTime(e.timestamp),
+    paint(ctx.o, statusColour(e.status), e.status),
+    e.agent,
+    e.action,
+    clip(e.details, 70),
+  ];
 }
 const headers = ['ID', 'TIME (UTC)', 'STATUS', 'AGENT', 'ACTION', 'DETAILS'];
 
@@ -21,11 +28,17 @@ export const logs: Command = async (ctx) => {
   const oldestFirst = [...entries].sort((a, b) => a.id - b.id);
   if (!ctx.options.follow) {
     if (ctx.o.json) return ctx.o.out(JSON.stringify(oldestFirst, null, 2));
-    if (oldestFirst.length === 0) return ctx.o.out(agent ? `No log entries for ${agent} yet.` : 'The audit log is empty.');
-    return table(ctx.o, headers, oldestFirst.map((e) => row(ctx, e)));
+    if (oldestFirst.length === 0)
+      return ctx.o.out(agent ? `No log entries for ${agent} yet.` : 'The audit log is empty.');
+    return table(
+      ctx.o,
+      headers,
+      oldestFirst.map((e) => row(ctx, e)),
+    );
   }
   // Follow: JSON lines with --json, otherwise one aligned-enough line per entry.
-  const print = (e: AuditEntry) => ctx.o.out(ctx.o.json ? JSON.stringify(e) : row(ctx, e).join('  '));
+  const print = (e: AuditEntry) =>
+    ctx.o.out(ctx.o.json ? JSON.stringify(e) : row(ctx, e).join('  '));
   if (!ctx.o.json) ctx.o.out(paint(ctx.o, 'bold', headers.join('  ')));
   for (const e of oldestFirst) print(e);
   const lastId = oldestFirst.at(-1)?.id ?? 0;
