@@ -6,10 +6,32 @@ import { mongoError } from './errors.js';
 const MAX_BATCH_BYTES = 16 * 1024 * 1024 - 16 * 1024;
 const DEFAULT_FIRST_BATCH = 101;
 
+/** Where a cursor's documents come from: a query read lazily, or an already computed list. */
+export interface DocumentSource {
+  take(max: number): Document[];
+  readonly exhausted: boolean;
+}
+
+/** A computed result (aggregation output, catalog listings) served batch by batch. */
+export function arraySource(docs: Document[]): DocumentSource {
+  let position = 0;
+  return {
+    take(max) {
+      const out = docs.slice(position, position + max);
+      position += out.length;
+      return out;
+    },
+    get exhausted() {
+      return position >= docs.length;
+    },
+  };
+}
+
 interface OpenCursor {
   ns: string;
-  docs: Document[];
-  position: number;
+  source: DocumentSource;
+  /** Documents read from the source that did not fit the previous batch's byte budget. */
+  pending: Document[];
   lastUsed: number;
 }
 
@@ -20,9 +42,8 @@ export interface Batch {
 }
 
 /**
- * Server-side cursors. Results are materialised when the cursor opens (SQLite iterators cannot
- * stay open across other statements on the same connection), then handed out batch by batch.
- * Ids are random positive int64s, as drivers require them to be Longs.
+ * Server-side cursors with random positive int64 ids (drivers require Longs). Each batch holds
+ * at most `batchSize` documents and stays under MongoDB's 16 MiB reply limit.
  */
 export class CursorRegistry {
   private readonly cursors = new Map<string, OpenCursor>();
@@ -33,23 +54,33 @@ export class CursorRegistry {
     const max = batchSize && batchSize > 0 ? batchSize : Number.MAX_SAFE_INTEGER;
     const out: Document[] = [];
     let bytes = 0;
-    while (cursor.position < cursor.docs.length && out.length < max) {
-      const doc = cursor.docs[cursor.position]!;
+    while (out.length < max) {
+      if (cursor.pending.length === 0) {
+        if (cursor.source.exhausted) break;
+        // Read in modest chunks so an unbounded getMore does not decode the whole collection at once.
+        cursor.pending = cursor.source.take(Math.min(max - out.length, 1000));
+        if (cursor.pending.length === 0) break;
+      }
+      const doc = cursor.pending[0]!;
       bytes += calculateObjectSize(doc);
       if (out.length > 0 && bytes > MAX_BATCH_BYTES) break;
       out.push(doc);
-      cursor.position++;
+      cursor.pending.shift();
     }
     cursor.lastUsed = Date.now();
     return out;
   }
 
+  private done(cursor: OpenCursor): boolean {
+    return cursor.pending.length === 0 && cursor.source.exhausted;
+  }
+
   /** Returns the first batch and registers a cursor only when documents remain. */
-  open(ns: string, docs: Document[], batchSize: number | undefined, singleBatch = false): Batch {
-    const cursor: OpenCursor = { ns, docs, position: 0, lastUsed: Date.now() };
+  open(ns: string, source: DocumentSource | Document[], batchSize: number | undefined, singleBatch = false): Batch {
+    const cursor: OpenCursor = { ns, source: Array.isArray(source) ? arraySource(source) : source, pending: [], lastUsed: Date.now() };
     // batchSize 0 on the opening command means "create the cursor, return nothing yet".
     const batch = batchSize === 0 && !singleBatch ? [] : this.takeBatch(cursor, batchSize ?? DEFAULT_FIRST_BATCH);
-    if (singleBatch || cursor.position >= docs.length) return { id: Long.ZERO, ns, batch };
+    if (singleBatch || this.done(cursor)) return { id: Long.ZERO, ns, batch };
     const id = Long.fromBigInt(randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn);
     this.cursors.set(id.toString(), cursor);
     return { id, ns, batch };
@@ -61,7 +92,7 @@ export class CursorRegistry {
     if (!cursor) throw mongoError('CursorNotFound', `cursor id ${key} not found`);
     if (cursor.ns !== ns) throw mongoError('Unauthorized', `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
     const batch = this.takeBatch(cursor, batchSize);
-    const done = cursor.position >= cursor.docs.length;
+    const done = this.done(cursor);
     if (done) this.cursors.delete(key);
     return { id: done ? Long.ZERO : Long.fromString(key), ns, batch };
   }

@@ -65,10 +65,32 @@ describe('query planner', () => {
     expect(plan.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: 'key_1' });
   });
 
+  it('sorts in memory the candidates of an index it cannot sort by', async () => {
+    const docs = await coll().find({ agent_name: 'agent-3' }).sort({ at: 1 }).limit(2).toArray();
+    expect(docs.map((d) => d.id as number)).toEqual([3, 13]);
+    const plan = await explain({ agent_name: 'agent-3' }, { at: 1 }, 2);
+    expect(plan.queryPlanner.winningPlan).toMatchObject({ stage: 'SORT', inputStage: { inputStage: { stage: 'IXSCAN' } } });
+    expect(plan.executionStats.totalDocsExamined).toBe(200);
+  });
+
   it('falls back to a collection scan and an in-memory sort when no index fits', async () => {
     const plan = await explain({ at: { $gte: new Date(0) } }, { at: -1 }, 5);
     expect(plan.queryPlanner.winningPlan).toMatchObject({ stage: 'SORT', inputStage: { inputStage: { stage: 'COLLSCAN' } } });
     expect(plan.executionStats).toMatchObject({ nReturned: 5, totalDocsExamined: 2000 });
+  });
+
+  it('streams results across getMore batches from scans and index ranges', async () => {
+    const scanned = await coll().find({}).batchSize(7).toArray();
+    expect(scanned.map((d) => d.id as number)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    const ranged = await coll().find({ agent_name: 'agent-5' }).sort({ id: -1 }).skip(3).batchSize(9).toArray();
+    expect(ranged.map((d) => d.id as number)).toEqual(Array.from({ length: 197 }, (_, i) => 1965 - i * 10));
+    const tags = client.db('plan').collection('tags');
+    await tags.createIndex({ t: 1 });
+    await tags.insertMany(Array.from({ length: 50 }, (_, i) => ({ i, t: ['x', 'y', `z${i}`] })));
+    const multikey = await tags.find({ t: { $gte: 'x' } }).sort({ i: 1 }).batchSize(4).toArray();
+    expect(multikey.map((d) => d.i as number)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    const viaIndex = await tags.find({ t: { $gte: 'x' } }).batchSize(4).toArray();
+    expect(viaIndex).toHaveLength(50);
   });
 
   it('keeps the index consistent through updates and deletes', async () => {

@@ -2,7 +2,8 @@ import { Long, type Document } from 'bson';
 import { encodeKey } from '../bson/keyEncoding.js';
 import { mongoError } from '../errors.js';
 import { caseInsensitive } from '../query/collation.js';
-import { countMatches, project, runQuery } from '../query/execute.js';
+import type { DocumentSource } from '../cursors.js';
+import { countMatches, project, QueryRun, runQuery } from '../query/execute.js';
 import { pathValues } from '../storage/indexKeys.js';
 import { collectionName, optionalDoc, optionalNumber, queryExtras, type CommandHandler } from './context.js';
 
@@ -20,10 +21,16 @@ export const find: CommandHandler = (cmd, ctx) => {
   const batchSize = optionalNumber(cmd, 'batchSize');
   if (batchSize !== undefined && batchSize < 0) throw mongoError('BadValue', 'batchSize value must be non-negative');
   const coll = ctx.store.getCollection(ctx.db, name);
-  const matches = runQuery(coll, { filter, sort: optionalDoc(cmd, 'sort'), skip, limit: Math.abs(limitRaw), ...queryExtras(cmd) });
-  const docs = project(matches.map((m) => m.doc), optionalDoc(cmd, 'projection'), filter);
+  const run = new QueryRun(coll, { filter, sort: optionalDoc(cmd, 'sort'), skip, limit: Math.abs(limitRaw), ...queryExtras(cmd) });
+  const projection = optionalDoc(cmd, 'projection');
+  const source: DocumentSource = {
+    take: (max) => project(run.take(max).map((m) => m.doc), projection, filter),
+    get exhausted() {
+      return run.exhausted;
+    },
+  };
   const singleBatch = cmd.singleBatch === true || limitRaw < 0;
-  const first = ctx.cursors.open(`${ctx.db}.${name}`, docs, singleBatch ? undefined : batchSize, singleBatch);
+  const first = ctx.cursors.open(`${ctx.db}.${name}`, source, singleBatch ? undefined : batchSize, singleBatch);
   return cursorReply(first.id, first.ns, first.batch, true);
 };
 

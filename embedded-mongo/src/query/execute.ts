@@ -3,8 +3,8 @@ import { Query } from 'mingo/query';
 import type { Options } from 'mingo/types';
 import type { CollectionStore, StoredDoc } from '../storage/collection.js';
 import { collateFilter } from './collation.js';
-import { compileFilter, mingoOptions } from './matcher.js';
-import { chooseIndex } from './planner.js';
+import { compileFilter, mingoOptions, type Matcher } from './matcher.js';
+import { chooseIndex, type IndexPlan } from './planner.js';
 import { inCandidates, inLookup } from './inPlan.js';
 import { rawPrefilter } from './prefilter.js';
 import { parseSort, sortDocs } from './sort.js';
@@ -26,10 +26,6 @@ export function queryOptions(spec: Pick<QuerySpec, 'collation' | 'variables'>): 
   return { ...mingoOptions, ...(spec.variables ? { variables: spec.variables } : {}) };
 }
 
-/**
- * Runs a query: the planner picks an index range (or a scan), every candidate is re-checked with
- * the full filter, and when the index order already matches the sort we stop after skip + limit.
- */
 /** What a query did, as `explain` reports it. */
 export interface QueryStats {
   stage: 'IXSCAN' | 'COLLSCAN' | 'EOF';
@@ -38,43 +34,96 @@ export interface QueryStats {
   sortInMemory: boolean;
 }
 
-export function runQuery(coll: CollectionStore | undefined, spec: QuerySpec, stats?: QueryStats): StoredDoc[] {
-  if (!coll) return [];
-  const filter = spec.filter ?? {};
-  const sort = parseSort(spec.sort);
-  const skip = Math.max(0, spec.skip ?? 0);
-  const limit = Math.abs(spec.limit ?? 0);
-  const plan = spec.collation ? undefined : chooseIndex(coll, filter, sort);
-  const matches = plan?.exact ? () => true : compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
-  const lookup = plan || spec.collation ? undefined : inLookup(coll, filter);
-  const source = plan
-    ? coll.indexRange(plan.index, plan.lo, plan.hi, plan.reverse)
-    : lookup
-      ? inCandidates(coll, lookup)
-      : coll.scan(rawPrefilter(filter, spec.collation));
-  const streaming = sort.length === 0 || plan?.sortCovered === true;
-  if (stats) {
-    stats.stage = plan || lookup ? 'IXSCAN' : 'COLLSCAN';
-    stats.indexName = (plan ?? lookup)?.index.spec.name;
-    stats.sortInMemory = !streaming;
+/**
+ * A query that can be read in batches. The planner picks an index range (or a scan) and every
+ * candidate is re-checked with the full filter. When the index order already gives the sort, each
+ * batch is a fresh SQLite read resuming after the last (key, rid) — SQLite iterators cannot stay
+ * open across other statements — so a cursor over a million documents holds one batch in memory.
+ * Otherwise (in-memory sort, $in lookups) the results are computed once and handed out in slices.
+ */
+export class QueryRun {
+  private readonly plan: IndexPlan | undefined;
+  private readonly matches: Matcher;
+  private readonly skip: number;
+  private readonly limit: number;
+  private buffered: StoredDoc[] | undefined;
+  private after: { rid: number; key?: Buffer } | undefined;
+  private readonly seen = new Set<number>();
+  private skipped = 0;
+  private returned = 0;
+  exhausted = false;
+
+  constructor(
+    private readonly coll: CollectionStore | undefined,
+    private readonly spec: QuerySpec,
+    private readonly stats?: QueryStats,
+  ) {
+    const filter = spec.filter ?? {};
+    const sort = parseSort(spec.sort);
+    this.skip = Math.max(0, spec.skip ?? 0);
+    this.limit = Math.abs(spec.limit ?? 0);
+    this.plan = coll && !spec.collation ? chooseIndex(coll, filter, sort) : undefined;
+    this.matches = this.plan?.exact ? () => true : compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
+    const lookup = coll && !this.plan && !spec.collation ? inLookup(coll, filter) : undefined;
+    const streaming = sort.length === 0 || this.plan?.sortCovered === true;
+    if (stats) {
+      stats.stage = !coll ? 'EOF' : this.plan || lookup ? 'IXSCAN' : 'COLLSCAN';
+      stats.indexName = (this.plan ?? lookup)?.index.spec.name;
+      stats.sortInMemory = !streaming;
+    }
+    if (!coll) this.buffered = [];
+    else if (lookup || !streaming) {
+      const all = [...this.filtered(lookup ? inCandidates(coll, lookup) : this.source(coll))];
+      this.buffered = sortDocs(all, sort, spec.collation).slice(this.skip, this.limit > 0 ? this.skip + this.limit : undefined);
+    }
   }
-  const out: StoredDoc[] = [];
-  let skipped = 0;
-  for (const item of source) {
-    if (stats) stats.docsExamined++;
-    if (!matches(item.doc)) continue;
-    if (streaming) {
-      if (skipped < skip) {
-        skipped++;
+
+  private *filtered(source: Iterable<StoredDoc>): Generator<StoredDoc> {
+    for (const item of source) {
+      if (this.stats) this.stats.docsExamined++;
+      if (this.matches(item.doc)) yield item;
+    }
+  }
+
+  private source(coll: CollectionStore): Iterable<StoredDoc> {
+    const { plan } = this;
+    if (!plan) return coll.scan(rawPrefilter(this.spec.filter ?? {}, this.spec.collation), this.after?.rid ?? 0);
+    const after = this.after?.key ? { key: this.after.key, rid: this.after.rid } : undefined;
+    return coll.indexRange(plan.index, plan.lo, plan.hi, plan.reverse, after, this.seen);
+  }
+
+  /** The next results, at most `max` of them (all remaining when omitted). */
+  take(max = Number.MAX_SAFE_INTEGER): StoredDoc[] {
+    if (this.buffered) {
+      const out = this.buffered.splice(0, max);
+      this.exhausted = this.buffered.length === 0;
+      return out;
+    }
+    const out: StoredDoc[] = [];
+    if (this.exhausted || !this.coll) return out;
+    let reachedEnd = true;
+    for (const item of this.filtered(this.source(this.coll))) {
+      this.after = { rid: item.rid, key: item.key };
+      if (this.skipped < this.skip) {
+        this.skipped++;
         continue;
       }
       out.push(item);
-      if (limit > 0 && out.length >= limit) break;
-    } else out.push(item);
+      this.returned++;
+      if (this.limit > 0 && this.returned >= this.limit) break;
+      if (out.length >= max) {
+        reachedEnd = false;
+        break;
+      }
+    }
+    this.exhausted = reachedEnd || (this.limit > 0 && this.returned >= this.limit);
+    return out;
   }
-  if (streaming) return out;
-  const sorted = sortDocs(out, sort, spec.collation);
-  return sorted.slice(skip, limit > 0 ? skip + limit : undefined);
+}
+
+/** Runs a query to completion (write commands need every match before changing any). */
+export function runQuery(coll: CollectionStore | undefined, spec: QuerySpec, stats?: QueryStats): StoredDoc[] {
+  return new QueryRun(coll, spec, stats).take();
 }
 
 /**

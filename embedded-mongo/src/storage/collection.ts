@@ -9,6 +9,14 @@ import { documentKeys, makeKeyer, type IndexKeyer, type IndexSpec } from './inde
 export interface StoredDoc {
   rid: number;
   doc: Document;
+  /** The index key the document was reached through, so a later batch can resume after it. */
+  key?: Buffer;
+}
+
+/** Where an index scan stopped: the next batch starts strictly after (key, rid). */
+export interface IndexPosition {
+  key: Buffer;
+  rid: number;
 }
 
 type DocKeys = ReturnType<typeof documentKeys>;
@@ -79,7 +87,7 @@ export class CollectionStore {
   readonly table: string;
   readonly indexes = new Map<string, IndexState>();
   private readonly stmts;
-  private readonly rangeStatements = new Map<string, Database.Statement<[Buffer, Buffer], { rid: number; doc: Buffer }>>();
+  private readonly rangeStatements = new Map<string, Database.Statement<[Buffer, Buffer, number], { rid: number; doc: Buffer; k: Buffer }>>();
 
   constructor(
     readonly db: Database.Database,
@@ -95,7 +103,7 @@ export class CollectionStore {
       update: db.prepare<[Buffer, number], void>(`UPDATE ${this.table} SET doc = ? WHERE rid = ?`),
       remove: db.prepare<[number], void>(`DELETE FROM ${this.table} WHERE rid = ?`),
       get: db.prepare<[number], { doc: Buffer }>(`SELECT doc FROM ${this.table} WHERE rid = ?`),
-      scan: db.prepare<[], { rid: number; doc: Buffer }>(`SELECT rid, doc FROM ${this.table} ORDER BY rid`),
+      scan: db.prepare<[number], { rid: number; doc: Buffer }>(`SELECT rid, doc FROM ${this.table} WHERE rid > ? ORDER BY rid`),
       count: db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM ${this.table}`),
     };
   }
@@ -151,33 +159,39 @@ export class CollectionStore {
     return row ? CollectionStore.decode(row.doc) : undefined;
   }
 
-  /** All documents in insertion order; `mayMatch` can reject raw BSON before it is decoded. */
-  *scan(mayMatch?: (bytes: Buffer) => boolean): Generator<StoredDoc> {
-    for (const row of this.stmts.scan.iterate()) {
+  /** Documents in insertion order after `afterRid`; `mayMatch` can reject raw BSON before decoding. */
+  *scan(mayMatch?: (bytes: Buffer) => boolean, afterRid = 0): Generator<StoredDoc> {
+    for (const row of this.stmts.scan.iterate(afterRid)) {
       if (mayMatch && !mayMatch(row.doc)) continue;
       yield { rid: row.rid, doc: CollectionStore.decode(row.doc) };
     }
   }
 
-  /** Documents whose key in `ix` lies in [lo, hi), in key order (or reversed). */
-  *indexRange(ix: IndexState, lo: Buffer, hi: Buffer, reverse: boolean): Generator<StoredDoc> {
+  /**
+   * Documents whose key in `ix` lies in [lo, hi), in key order (or reversed), resuming strictly
+   * after `after` when given. `seen` dedupes multikey entries across resumed batches.
+   */
+  *indexRange(ix: IndexState, lo: Buffer, hi: Buffer, reverse: boolean, after?: IndexPosition, seen?: Set<number>): Generator<StoredDoc> {
     const cacheKey = `${ix.table}:${reverse}`;
     let stmt = this.rangeStatements.get(cacheKey);
     if (!stmt) {
+      // Row-value comparison on the (k, rid) primary key lets SQLite seek straight to the resume point.
+      const where = reverse ? 'i.k >= ? AND (i.k, i.rid) < (?, ?)' : 'i.k < ? AND (i.k, i.rid) > (?, ?)';
       const dir = reverse ? 'DESC' : 'ASC';
-      stmt = this.db.prepare<[Buffer, Buffer], { rid: number; doc: Buffer }>(
-        `SELECT c.rid AS rid, c.doc AS doc FROM ${ix.table} i JOIN ${this.table} c ON c.rid = i.rid
-         WHERE i.k >= ? AND i.k < ? ORDER BY i.k ${dir}, i.rid ${dir}`,
+      stmt = this.db.prepare<[Buffer, Buffer, number], { rid: number; doc: Buffer; k: Buffer }>(
+        `SELECT c.rid AS rid, c.doc AS doc, i.k AS k FROM ${ix.table} i JOIN ${this.table} c ON c.rid = i.rid
+         WHERE ${where} ORDER BY i.k ${dir}, i.rid ${dir}`,
       );
       this.rangeStatements.set(cacheKey, stmt);
     }
-    const seen = ix.multikey ? new Set<number>() : undefined;
-    for (const row of stmt.iterate(lo, hi)) {
-      if (seen) {
-        if (seen.has(row.rid)) continue;
-        seen.add(row.rid);
+    const dedupe = ix.multikey ? (seen ?? new Set<number>()) : undefined;
+    const rows = reverse ? stmt.iterate(lo, after?.key ?? hi, after?.rid ?? -1) : stmt.iterate(hi, after?.key ?? lo, after?.rid ?? -1);
+    for (const row of rows) {
+      if (dedupe) {
+        if (dedupe.has(row.rid)) continue;
+        dedupe.add(row.rid);
       }
-      yield { rid: row.rid, doc: CollectionStore.decode(row.doc) };
+      yield { rid: row.rid, doc: CollectionStore.decode(row.doc), key: row.k };
     }
   }
 
