@@ -50,7 +50,13 @@ export function createTransport(opts: TransportOptions): AegisApi {
               fetch(input, { ...init, headers: { ...init.headers, ...auth } }),
           }),
         }),
-        false: httpBatchLink({ url, headers: () => auth, fetch: timedFetch, maxURLLength: 4000 }),
+        false: httpBatchLink({
+          url,
+          headers: () => auth,
+          fetch: timedFetch,
+          maxURLLength: 4000,
+          maxItems: 20,
+        }),
       }),
     ],
   });

@@ -47,6 +47,18 @@ describe('strict mode against the real server', () => {
     expect(byName.agent.owner).toBe('alice');
   });
 
+  it('runs more concurrent calls than the server accepts in one batch', async () => {
+    // The server refuses tRPC batches over 50 calls; the SDK must split its own batches.
+    const name = uniqueAgent('burst');
+    const handle = aegis.agent(name, { allows: ['ping'] });
+    const ping = handle.guard((n: number) => n, { action: 'ping' });
+    const results = await Promise.all(Array.from({ length: 120 }, (_, i) => ping(i)));
+    expect(results).toEqual(Array.from({ length: 120 }, (_, i) => i));
+    await aegis.flush();
+    const { entries } = await reviewerFor(server).audit.list.query({ agent: name, limit: 500 });
+    expect(entries.filter((e) => e.status === 'ALLOWED')).toHaveLength(120);
+  });
+
   it('runs an allowed call and logs it with its outcome', async () => {
     const name = uniqueAgent('allow');
     const handle = aegis.agent(name, { allows: ['lookup_balance'] });
