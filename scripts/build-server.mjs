@@ -32,6 +32,8 @@ await build({
   logLevel: 'warning',
   plugins: [externalNpmPackages],
   // Bundled CommonJS-style code may call require(); give ESM output one.
-  banner: { js: "import { createRequire as __aegisCreateRequire } from 'node:module'; const require = __aegisCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __aegisCreateRequire } from 'node:module'; const require = __aegisCreateRequire(import.meta.url);",
+  },
 });
 process.stdout.write('server bundled → server/dist/index.js\n');

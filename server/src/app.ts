@@ -57,7 +57,11 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     logger,
   });
   try {
-    const handle = await createServices({ connection: store.connection, logger, approvalTtlMs: opts.approvalTtlMs });
+    const handle = await createServices({
+      connection: store.connection,
+      logger,
+      approvalTtlMs: opts.approvalTtlMs,
+    });
     const { services } = handle;
     const auth = await createAuthService({
       connection: store.connection,
@@ -93,8 +97,11 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     app.use(function errorHandler(error: unknown, req: Request, res: Response, next: NextFunction) {
       if (res.headersSent) return next(error);
       const status = statusOf(error);
-      if (status >= 500) ((req as RequestWithId).log ?? logger).error({ err: error }, 'unhandled error');
-      res.status(status).json({ detail: status >= 500 ? 'Internal server error' : messageOf(error) });
+      if (status >= 500)
+        ((req as RequestWithId).log ?? logger).error({ err: error }, 'unhandled error');
+      res
+        .status(status)
+        .json({ detail: status >= 500 ? 'Internal server error' : messageOf(error) });
     });
 
     return {
@@ -115,7 +122,9 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
 
 /** body-parser and friends put an HTTP status on their errors (e.g. 400 for malformed JSON). */
 function statusOf(error: unknown): number {
-  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  const status =
+    (error as { status?: unknown; statusCode?: unknown } | null)?.status ??
+    (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 

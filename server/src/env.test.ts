@@ -19,7 +19,11 @@ describe('loadEnv', () => {
 
   it('parses values and treats empty strings as unset', () => {
     const env = loadEnv(
-      { PORT: '9001', MONGO_URI: '', AEGIS_CORS_ORIGINS: 'http://localhost:5173, https://ops.example.com' },
+      {
+        PORT: '9001',
+        MONGO_URI: '',
+        AEGIS_CORS_ORIGINS: 'http://localhost:5173, https://ops.example.com',
+      },
       '/x',
     );
     expect(env.PORT).toBe(9001);

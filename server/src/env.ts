@@ -16,13 +16,26 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, "_" or "-", at most 63')
     .default('aegis'),
   LOG_LEVEL: logLevel.default('info'),
-  AEGIS_APPROVAL_TTL_MS: z.coerce.number().int().min(1000).max(30 * 24 * 3600 * 1000).default(3600 * 1000),
+  AEGIS_APPROVAL_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(30 * 24 * 3600 * 1000)
+    .default(3600 * 1000),
   AEGIS_CORS_ORIGINS: z
     .string()
     .default('')
-    .transform((list) => list.split(',').map((o) => o.trim()).filter(Boolean))
+    .transform((list) =>
+      list
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url('each origin must be a URL such as http://localhost:5173'))),
-  AEGIS_PUBLIC_URL: z.url().optional().describe('Base URL printed in login links; defaults to http://HOST:PORT'),
+  AEGIS_PUBLIC_URL: z
+    .url()
+    .optional()
+    .describe('Base URL printed in login links; defaults to http://HOST:PORT'),
 });
 
 /** The server's configuration, validated from the environment. */
@@ -36,10 +49,14 @@ export class EnvError extends Error {}
  */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Env {
   // Empty strings mean "unset" (e.g. `MONGO_URI= npm start`).
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path[0]?.toString() ?? '?'}: ${issue.message}`);
+    const lines = parsed.error.issues.map(
+      (issue) => `  ${issue.path[0]?.toString() ?? '?'}: ${issue.message}`,
+    );
     throw new EnvError(`Invalid environment:\n${[...new Set(lines)].join('\n')}`);
   }
   return { ...parsed.data, AEGIS_DATA_DIR: path.resolve(cwd, parsed.data.AEGIS_DATA_DIR) };

@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(env.LOG_LEVEL);
   const hostForUrl = env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
-  const publicUrl = env.AEGIS_PUBLIC_URL ?? `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${env.PORT}`;
+  const publicUrl =
+    env.AEGIS_PUBLIC_URL ??
+    `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${env.PORT}`;
   warnIfExposed(env.HOST, logger, env.AEGIS_PUBLIC_URL);
 
   const server = await startServer({
@@ -35,7 +37,10 @@ async function main(): Promise<void> {
     publicUrl,
   });
   await server.auth.bootstrap();
-  logger.info({ url: server.url, dataDir: env.AEGIS_DATA_DIR, embeddedStore: server.store.embedded }, 'Aegis is listening');
+  logger.info(
+    { url: server.url, dataDir: env.AEGIS_DATA_DIR, embeddedStore: server.store.embedded },
+    'Aegis is listening',
+  );
 
   let shuttingDown = false;
   const shutdown = (signal: string) => {
@@ -57,12 +62,16 @@ async function main(): Promise<void> {
     );
   };
   // A stray rejection is a bug to see in the logs, not a reason to drop every agent's connection.
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  process.on('unhandledRejection', (reason) =>
+    logger.error({ err: reason }, 'unhandled promise rejection'),
+  );
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Aegis failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `Aegis failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

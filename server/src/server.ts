@@ -14,10 +14,14 @@ export interface RunningServer extends AegisApp {
 }
 
 /** createApp + listen. `port: 0` picks a free port (tests). */
-export async function startServer(opts: CreateAppOptions & { host: string; port: number }): Promise<RunningServer> {
+export async function startServer(
+  opts: CreateAppOptions & { host: string; port: number },
+): Promise<RunningServer> {
   const aegis = await createApp(opts);
   const http = await new Promise<Server>((resolve, reject) => {
-    const server = aegis.app.listen(opts.port, opts.host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    const server = aegis.app.listen(opts.port, opts.host, (error?: Error) =>
+      error ? reject(error) : resolve(server),
+    );
     server.once('error', reject);
   }).catch(async (error: unknown) => {
     await aegis.close();
@@ -34,7 +38,9 @@ export async function startServer(opts: CreateAppOptions & { host: string; port:
     res.once('close', () => open.delete(res));
   });
   const busy = () =>
-    [...open].some((res) => !String(res.getHeader('content-type') ?? '').startsWith('text/event-stream'));
+    [...open].some(
+      (res) => !String(res.getHeader('content-type') ?? '').startsWith('text/event-stream'),
+    );
   const { port } = http.address() as AddressInfo;
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let stopping: Promise<void> | null = null;

@@ -14,7 +14,10 @@ afterAll(() => server.close());
 
 /** Collects subscription events until `count` arrived. */
 function collect(
-  start: (handlers: { onStarted: () => void; onData: (e: { id: string; data: AuditEntry }) => void }) => { unsubscribe(): void },
+  start: (handlers: {
+    onStarted: () => void;
+    onData: (e: { id: string; data: AuditEntry }) => void;
+  }) => { unsubscribe(): void },
   count: number,
 ) {
   const events: Array<{ id: string; data: AuditEntry }> = [];
@@ -39,10 +42,17 @@ describe('tRPC over HTTP', () => {
       api.sdk.decide.mutate({ agent: 'HttpBot', action: 'drop' }),
       api.sdk.decide.mutate({ agent: 'HttpBot', action: 'other', args: { x: 1 } }),
     ]);
-    expect([allowed.verdict, blocked.verdict, review.verdict]).toEqual(['ALLOWED', 'BLOCKED', 'REVIEW']);
+    expect([allowed.verdict, blocked.verdict, review.verdict]).toEqual([
+      'ALLOWED',
+      'BLOCKED',
+      'REVIEW',
+    ]);
     const { entries } = await api.audit.list.query({ agent: 'HttpBot' });
-    for (const d of [allowed, blocked, review]) expect(entries.filter((e) => e.id === d.auditId)).toHaveLength(1);
-    expect((await api.approvals.pending.query()).filter((a) => a.id === review.approvalId)).toHaveLength(1);
+    for (const d of [allowed, blocked, review])
+      expect(entries.filter((e) => e.id === d.auditId)).toHaveLength(1);
+    expect(
+      (await api.approvals.pending.query()).filter((a) => a.id === review.approvalId),
+    ).toHaveLength(1);
   });
 
   it('maps domain errors to HTTP statuses, never 500', async () => {
@@ -52,22 +62,37 @@ describe('tRPC over HTTP', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body,
       });
-    expect((await post('sdk.decide', JSON.stringify({ agent: 'Ghost', action: 'x' }))).status).toBe(404);
-    const bad = await post('agents.setStatus', JSON.stringify({ name: 'HttpBot', status: 'SLEEPING' }));
+    expect((await post('sdk.decide', JSON.stringify({ agent: 'Ghost', action: 'x' }))).status).toBe(
+      404,
+    );
+    const bad = await post(
+      'agents.setStatus',
+      JSON.stringify({ name: 'HttpBot', status: 'SLEEPING' }),
+    );
     expect(bad.status).toBe(400);
-    const body = (await bad.json()) as { error: { data: { zodError: { fieldErrors: Record<string, unknown> } } } };
+    const body = (await bad.json()) as {
+      error: { data: { zodError: { fieldErrors: Record<string, unknown> } } };
+    };
     expect(Object.keys(body.error.data.zodError.fieldErrors)).toEqual(['status']);
     expect((await post('agents.setStatus', '{not json')).status).toBe(400);
     expect((await post('no.such.procedure', '{}')).status).toBe(404);
     expect((await post('agents.setStatus', '{}', 'wrong-key')).status).toBe(401);
-    const huge = JSON.stringify({ agent: 'HttpBot', action: 'read', args: { blob: 'x'.repeat(6_000_000) } });
+    const huge = JSON.stringify({
+      agent: 'HttpBot',
+      action: 'read',
+      args: { blob: 'x'.repeat(6_000_000) },
+    });
     expect((await post('sdk.decide', huge)).status).toBe(413);
   });
 
   it('honours and returns x-request-id', async () => {
-    const res = await fetch(`${server.url}/trpc/health.check`, { headers: { 'x-request-id': 'trace-abc.123' } });
+    const res = await fetch(`${server.url}/trpc/health.check`, {
+      headers: { 'x-request-id': 'trace-abc.123' },
+    });
     expect(res.headers.get('x-request-id')).toBe('trace-abc.123');
-    const fresh = await fetch(`${server.url}/trpc/health.check`, { headers: { 'x-request-id': 'bad id with spaces' } });
+    const fresh = await fetch(`${server.url}/trpc/health.check`, {
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -87,18 +112,26 @@ describe('audit.onEntry over SSE', () => {
     const newest = (await api.audit.list.query({ limit: 1 })).entries[0]!.id;
     const live = collect(
       (h) =>
-        api.audit.onEntry.subscribe({ agent: 'HttpBot', lastEventId: String(newest) }, { onStarted: h.onStarted, onData: h.onData }),
+        api.audit.onEntry.subscribe(
+          { agent: 'HttpBot', lastEventId: String(newest) },
+          { onStarted: h.onStarted, onData: h.onData },
+        ),
       1,
     );
     await live.started;
     const d = await api.sdk.decide.mutate({ agent: 'HttpBot', action: 'read' });
     await live.done;
     live.stop();
-    expect(live.events[0]!.data).toMatchObject({ id: d.auditId, agent: 'HttpBot', status: 'ALLOWED' });
+    expect(live.events[0]!.data).toMatchObject({
+      id: d.auditId,
+      agent: 'HttpBot',
+      status: 'ALLOWED',
+    });
     expect(live.events[0]!.id).toBe(String(d.auditId));
 
     const missed: number[] = [];
-    for (let i = 0; i < 5; i++) missed.push((await api.sdk.decide.mutate({ agent: 'HttpBot', action: 'drop' })).auditId);
+    for (let i = 0; i < 5; i++)
+      missed.push((await api.sdk.decide.mutate({ agent: 'HttpBot', action: 'drop' })).auditId);
     const resumed = collect(
       (h) =>
         api.audit.onEntry.subscribe(

@@ -22,10 +22,16 @@ describe('restart', () => {
     await api1.agents.setStatus.mutate({ name: 'Durable', status: 'PAUSED' });
     await api1.agents.setStatus.mutate({ name: 'Durable', status: 'ACTIVE' });
     const d1 = await api1.sdk.decide.mutate({ agent: 'Durable', action: 'read' });
-    const review = await api1.sdk.decide.mutate({ agent: 'Durable', action: 'wire', args: { amount: 5 } });
+    const review = await api1.sdk.decide.mutate({
+      agent: 'Durable',
+      action: 'wire',
+      args: { amount: 5 },
+    });
     await first.close({ keepData: true });
 
-    const storeFile = JSON.parse(await readFile(path.join(dataDir, 'store.json'), 'utf8')) as { uri: string };
+    const storeFile = JSON.parse(await readFile(path.join(dataDir, 'store.json'), 'utf8')) as {
+      uri: string;
+    };
     expect(storeFile.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\//);
     expect((await stat(path.join(dataDir, 'store.json'))).mode & 0o777).toBe(0o600);
 
@@ -40,7 +46,11 @@ describe('restart', () => {
       const d2 = await api2.sdk.decide.mutate({ agent: 'Durable', action: 'drop' });
       expect(d2.auditId).toBe(review.auditId + 1);
       expect(d1.auditId).toBeLessThan(d2.auditId);
-      const again = await api2.sdk.decide.mutate({ agent: 'Durable', action: 'wire', args: { amount: 5 } });
+      const again = await api2.sdk.decide.mutate({
+        agent: 'Durable',
+        action: 'wire',
+        args: { amount: 5 },
+      });
       expect(again.approvalId).toBe(review.approvalId);
       expect(await api2.audit.verify.query()).toMatchObject({ ok: true, firstBad: null });
     } finally {

@@ -12,7 +12,11 @@ afterAll(async () => {
 });
 
 /** Runs server/src/index.ts (what `npm start` runs, unbundled) with the given environment. */
-function launch(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function launch(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/index.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -21,11 +25,17 @@ function launch(env: Record<string, string>): { child: ChildProcess; output: () 
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { child, output: () => out, exited };
 }
 
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 120_000): Promise<T> {
+async function waitFor<T>(
+  probe: () => T | undefined,
+  what: string,
+  timeoutMs = 120_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -40,7 +50,10 @@ describe('start-up', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-start-'));
     dirs.push(dataDir);
     const run = launch({ PORT: '0', AEGIS_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
-    const url = await waitFor(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(run.output())?.[1], 'the listening log line');
+    const url = await waitFor(
+      () => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(run.output())?.[1],
+      'the listening log line',
+    );
     const health = await fetch(`${url}/trpc/health.check`);
     expect(await health.json()).toMatchObject({ result: { data: { ok: true } } });
     expect((await stat(path.join(dataDir, 'admin.key'))).mode & 0o777).toBe(0o600);

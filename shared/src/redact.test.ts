@@ -16,13 +16,19 @@ describe('redactSensitive', () => {
 
   it('leaves numbers that fail the Luhn check, and short ones, alone', () => {
     expect(redactSensitive('4111111111111112')).toBe('4111111111111112');
-    expect(redactSensitive({ account: 1004, amount: 25.5 })).toEqual({ account: 1004, amount: 25.5 });
+    expect(redactSensitive({ account: 1004, amount: 25.5 })).toEqual({
+      account: 1004,
+      amount: 25.5,
+    });
     expect(redactSensitive('order 12-34')).toBe('order 12-34');
   });
 
   it('walks nested objects and arrays without touching keys or other values', () => {
     const input = { a: [{ card: '4111111111111111' }, null, true], b: { c: 'x' } };
-    expect(redactSensitive(input)).toEqual({ a: [{ card: '************1111' }, null, true], b: { c: 'x' } });
+    expect(redactSensitive(input)).toEqual({
+      a: [{ card: '************1111' }, null, true],
+      b: { c: 'x' },
+    });
     expect(input.a[0]).toEqual({ card: '4111111111111111' });
   });
 });

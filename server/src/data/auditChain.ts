@@ -52,5 +52,10 @@ export function hashAuditEntry(fields: HashedAuditFields): string {
 export function wellFormed(text: string): string;
 export function wellFormed(text: string | null): string | null;
 export function wellFormed(text: string | null): string | null {
-  return text === null ? null : text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  return text === null
+    ? null
+    : text.replace(
+        /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+        '\ufffd',
+      );
 }

@@ -19,7 +19,14 @@ export function dashboardRouter(distDir: string): Router {
   const index = path.join(distDir, 'index.html');
   if (existsSync(index)) {
     // Hashed asset names can be cached forever; index.html must not be.
-    router.use('/assets', express.static(path.join(distDir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
+    router.use(
+      '/assets',
+      express.static(path.join(distDir, 'assets'), {
+        immutable: true,
+        maxAge: '1y',
+        fallthrough: false,
+      }),
+    );
     router.use(express.static(distDir, { index: false }));
     router.get('/{*splat}', (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');

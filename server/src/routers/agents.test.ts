@@ -5,10 +5,23 @@ let t: TestContext;
 beforeAll(async () => {
   t = await createTestContext();
   const admin = t.as(principals.admin);
-  await admin.sdk.registerAgent({ name: 'SupportBot', owner: 'alice', allows: ['lookup_balance'], blocks: ['delete_records'] });
+  await admin.sdk.registerAgent({
+    name: 'SupportBot',
+    owner: 'alice',
+    allows: ['lookup_balance'],
+    blocks: ['delete_records'],
+  });
   await admin.sdk.registerAgent({ name: 'QuietBot' });
-  await admin.sdk.decide({ agent: 'SupportBot', action: 'lookup_balance', args: { customer_id: 1 } });
-  await admin.sdk.decide({ agent: 'SupportBot', action: 'lookup_balance', args: { customer_id: 2 } });
+  await admin.sdk.decide({
+    agent: 'SupportBot',
+    action: 'lookup_balance',
+    args: { customer_id: 1 },
+  });
+  await admin.sdk.decide({
+    agent: 'SupportBot',
+    action: 'lookup_balance',
+    args: { customer_id: 2 },
+  });
   await admin.sdk.decide({ agent: 'SupportBot', action: 'delete_records', args: {} });
 });
 afterAll(() => t.dispose());
@@ -26,29 +39,48 @@ describe('agents router', () => {
     expect(support.counts.PENDING).toBe(0);
     expect(support.lastActivityAt).not.toBeNull();
     const quiet = agents.find((a) => a.name === 'QuietBot')!;
-    expect(quiet).toMatchObject({ totalLogs: 0, riskScore: 0, lastActivityAt: null, status: 'ACTIVE' });
+    expect(quiet).toMatchObject({
+      totalLogs: 0,
+      riskScore: 0,
+      lastActivityAt: null,
+      status: 'ACTIVE',
+    });
   });
 
   it('gets one agent with its policy and the tools it used', async () => {
     const res = await t.as(principals.viewer).agents.byName({ name: 'SupportBot' });
     expect(res.agent.owner).toBe('alice');
-    expect(res.policy).toMatchObject({ allowed: ['lookup_balance'], blocked: ['delete_records'], review: [] });
+    expect(res.policy).toMatchObject({
+      allowed: ['lookup_balance'],
+      blocked: ['delete_records'],
+      review: [],
+    });
     expect(res.toolsUsed[0]).toMatchObject({ action: 'lookup_balance', count: 2 });
   });
 
   it('answers NOT_FOUND for an unknown agent', async () => {
-    await expect(t.as(principals.viewer).agents.byName({ name: 'Nobody' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(t.as(principals.reviewer).agents.setStatus({ name: 'Nobody', status: 'PAUSED' })).rejects.toMatchObject({
+    await expect(t.as(principals.viewer).agents.byName({ name: 'Nobody' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(
+      t.as(principals.reviewer).agents.setStatus({ name: 'Nobody', status: 'PAUSED' }),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
   });
 
   it('flips the kill-switch, which the next decision obeys', async () => {
     const reviewer = t.as(principals.reviewer);
-    expect((await reviewer.agents.setStatus({ name: 'QuietBot', status: 'PAUSED' })).status).toBe('PAUSED');
-    const d = await t.as(principals.agent('QuietBot')).sdk.decide({ agent: 'QuietBot', action: 'anything' });
+    expect((await reviewer.agents.setStatus({ name: 'QuietBot', status: 'PAUSED' })).status).toBe(
+      'PAUSED',
+    );
+    const d = await t
+      .as(principals.agent('QuietBot'))
+      .sdk.decide({ agent: 'QuietBot', action: 'anything' });
     expect(d.verdict).toBe('KILLED');
-    expect((await reviewer.agents.setStatus({ name: 'QuietBot', status: 'ACTIVE' })).status).toBe('ACTIVE');
+    expect((await reviewer.agents.setStatus({ name: 'QuietBot', status: 'ACTIVE' })).status).toBe(
+      'ACTIVE',
+    );
   });
 
   it('rejects an invalid status as BAD_REQUEST naming the field', async () => {
@@ -63,9 +95,13 @@ describe('agents router', () => {
 
   it('needs the right role', async () => {
     await expect(t.as(null).agents.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    await expect(t.as(principals.viewer).agents.setStatus({ name: 'QuietBot', status: 'PAUSED' })).rejects.toMatchObject({
+    await expect(
+      t.as(principals.viewer).agents.setStatus({ name: 'QuietBot', status: 'PAUSED' }),
+    ).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
-    await expect(t.as(principals.agent('QuietBot')).agents.list()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.as(principals.agent('QuietBot')).agents.list()).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
   });
 });

@@ -31,5 +31,7 @@ export const agentsRouter = router({
   setStatus: reviewerProcedure
     .input(z.object({ name: agentName, status: agentStatus }))
     .output(agent)
-    .mutation(({ ctx, input }) => ctx.services.agents.setStatus(input.name, input.status, ctx.principal)),
+    .mutation(({ ctx, input }) =>
+      ctx.services.agents.setStatus(input.name, input.status, ctx.principal),
+    ),
 });

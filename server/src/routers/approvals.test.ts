@@ -8,7 +8,9 @@ const bot = principals.agent('ReviewBot');
 let n = 0;
 /** A fresh pending approval (distinct arguments each time). */
 async function openApproval(action = 'transfer') {
-  const d = await t.as(bot).sdk.decide({ agent: 'ReviewBot', action, args: { n: ++n, card: '4111 1111 1111 1111' } });
+  const d = await t
+    .as(bot)
+    .sdk.decide({ agent: 'ReviewBot', action, args: { n: ++n, card: '4111 1111 1111 1111' } });
   return d.approvalId!;
 }
 
@@ -45,9 +47,13 @@ describe('approvals router', () => {
     const id = await openApproval();
     const { args } = await t.as(principals.admin).approvals.reveal({ id });
     expect(args.card).toBe('4111 1111 1111 1111');
-    const log = await t.as(principals.viewer).audit.list({ agent: 'ReviewBot', action: 'aegis:reveal-args' });
+    const log = await t
+      .as(principals.viewer)
+      .audit.list({ agent: 'ReviewBot', action: 'aegis:reveal-args' });
     expect(log.entries[0]!.details).toContain(principals.admin.name);
-    await expect(t.as(principals.reviewer).approvals.reveal({ id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.as(principals.reviewer).approvals.reveal({ id })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
   });
 
   it('decides once, records who, writes an APPROVED entry; a second decision is a CONFLICT', async () => {
@@ -55,9 +61,14 @@ describe('approvals router', () => {
     const decided = await t.as(principals.reviewer).approvals.decide({ id, decision: 'APPROVED' });
     expect(decided).toMatchObject({ status: 'APPROVED', decidedBy: principals.reviewer.name });
     expect(decided.decidedAt).not.toBeNull();
-    const log = await t.as(principals.viewer).audit.list({ agent: 'ReviewBot', status: ['APPROVED'] });
+    const log = await t
+      .as(principals.viewer)
+      .audit.list({ agent: 'ReviewBot', status: ['APPROVED'] });
     expect(log.entries.filter((e) => e.approvalId === id)).toHaveLength(1);
-    const err = await t.as(principals.admin).approvals.decide({ id, decision: 'DENIED' }).catch((e: unknown) => e);
+    const err = await t
+      .as(principals.admin)
+      .approvals.decide({ id, decision: 'DENIED' })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CONFLICT' });
     expect(String(err)).toContain('already approved');
   });
@@ -71,8 +82,11 @@ describe('approvals router', () => {
     );
     const ok = results.filter((r) => r.status === 'fulfilled');
     expect(ok).toHaveLength(1);
-    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
-    const log = await t.as(principals.viewer).audit.list({ agent: 'ReviewBot', status: ['APPROVED', 'DENIED'], limit: 500 });
+    for (const r of results)
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
+    const log = await t
+      .as(principals.viewer)
+      .audit.list({ agent: 'ReviewBot', status: ['APPROVED', 'DENIED'], limit: 500 });
     expect(log.entries.filter((e) => e.approvalId === id)).toHaveLength(1);
   });
 
@@ -88,10 +102,14 @@ describe('approvals router', () => {
   });
 
   it('unknown id → NOT_FOUND; invalid decision → BAD_REQUEST naming the field', async () => {
-    await expect(t.as(principals.reviewer).approvals.decide({ id: 424242, decision: 'APPROVED' })).rejects.toMatchObject({
+    await expect(
+      t.as(principals.reviewer).approvals.decide({ id: 424242, decision: 'APPROVED' }),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
-    await expect(t.as(principals.viewer).approvals.byId({ id: 424242 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(t.as(principals.viewer).approvals.byId({ id: 424242 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     const err = await t
       .as(principals.reviewer)
       // @ts-expect-error invalid enum value on purpose
@@ -103,8 +121,12 @@ describe('approvals router', () => {
 
   it('agents and viewers cannot decide', async () => {
     const id = await openApproval();
-    await expect(t.as(bot).approvals.decide({ id, decision: 'APPROVED' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(t.as(principals.viewer).approvals.decide({ id, decision: 'APPROVED' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.as(bot).approvals.decide({ id, decision: 'APPROVED' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(
+      t.as(principals.viewer).approvals.decide({ id, decision: 'APPROVED' }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });
 
@@ -116,10 +138,15 @@ describe('expiry', () => {
       await short.as(agent).sdk.registerAgent({ name: 'Hasty' });
       const d = await short.as(agent).sdk.decide({ agent: 'Hasty', action: 'x' });
       await new Promise((r) => setTimeout(r, 10));
-      const err = await short.as(principals.reviewer).approvals.decide({ id: d.approvalId!, decision: 'APPROVED' }).catch((e: unknown) => e);
+      const err = await short
+        .as(principals.reviewer)
+        .approvals.decide({ id: d.approvalId!, decision: 'APPROVED' })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'CONFLICT' });
       expect(String(err)).toContain('expired');
-      expect((await short.as(principals.viewer).approvals.byId({ id: d.approvalId! })).status).toBe('EXPIRED');
+      expect((await short.as(principals.viewer).approvals.byId({ id: d.approvalId! })).status).toBe(
+        'EXPIRED',
+      );
       expect(await short.as(principals.viewer).approvals.pending()).toEqual([]);
     } finally {
       await short.dispose();
@@ -140,9 +167,14 @@ describe('changes.onChange', () => {
 
     // Missed while disconnected: the decision.
     await t.as(principals.reviewer).approvals.decide({ id, decision: 'APPROVED' });
-    const resumed = (await t.as(principals.viewer).changes.onChange({ lastEventId: created.id }))[Symbol.asyncIterator]();
+    const resumed = (await t.as(principals.viewer).changes.onChange({ lastEventId: created.id }))[
+      Symbol.asyncIterator
+    ]();
     const next = await nextTracked<ChangeEvent>(resumed);
-    expect(next.data).toMatchObject({ type: 'approval.decided', approval: { id, status: 'APPROVED' } });
+    expect(next.data).toMatchObject({
+      type: 'approval.decided',
+      approval: { id, status: 'APPROVED' },
+    });
     await resumed.return?.();
   });
 
@@ -153,7 +185,10 @@ describe('changes.onChange', () => {
     await new Promise((r) => setTimeout(r, 20));
     await t.as(principals.agent('Elsewhere')).sdk.decide({ agent: 'Elsewhere', action: 'x' });
     const mine = await openApproval('mine');
-    expect((await pulled).data).toMatchObject({ type: 'approval.created', approval: { id: mine, agent: 'ReviewBot' } });
+    expect((await pulled).data).toMatchObject({
+      type: 'approval.created',
+      approval: { id: mine, agent: 'ReviewBot' },
+    });
     await live.return?.();
   });
 });

@@ -1,8 +1,21 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { agentName, approval, approvalStatus, changeEvent, decideApprovalInput, sequentialId, type ChangeEvent } from '@aegis/shared';
+import {
+  agentName,
+  approval,
+  approvalStatus,
+  changeEvent,
+  decideApprovalInput,
+  sequentialId,
+  type ChangeEvent,
+} from '@aegis/shared';
 import { router } from '../trpc/init';
-import { adminProcedure, authedProcedure, reviewerProcedure, viewerProcedure } from '../trpc/procedures';
+import {
+  adminProcedure,
+  authedProcedure,
+  reviewerProcedure,
+  viewerProcedure,
+} from '../trpc/procedures';
 import { streamWithResume } from '../events/streamWithResume';
 
 export const approvalsRouter = router({
@@ -32,7 +45,9 @@ export const approvalsRouter = router({
   reveal: adminProcedure
     .input(z.object({ id: sequentialId }))
     .output(z.object({ args: z.record(z.string(), z.unknown()) }))
-    .mutation(async ({ ctx, input }) => ({ args: await ctx.services.approvals.reveal(input.id, ctx.principal) })),
+    .mutation(async ({ ctx, input }) => ({
+      args: await ctx.services.approvals.reveal(input.id, ctx.principal),
+    })),
 
   /** Approve or deny once; `remember` turns it into a standing ALLOW/BLOCK rule. */
   decide: reviewerProcedure

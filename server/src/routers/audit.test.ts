@@ -10,7 +10,8 @@ beforeAll(async () => {
   const admin = t.as(principals.admin);
   await admin.sdk.registerAgent({ name: 'LogA', allows: ['read'], blocks: ['drop'] });
   await admin.sdk.registerAgent({ name: 'LogB', allows: ['read'] });
-  for (let i = 0; i < 6; i++) await admin.sdk.decide({ agent: 'LogA', action: i % 2 ? 'drop' : 'read', args: { i } });
+  for (let i = 0; i < 6; i++)
+    await admin.sdk.decide({ agent: 'LogA', action: i % 2 ? 'drop' : 'read', args: { i } });
   await admin.sdk.decide({ agent: 'LogB', action: 'read' });
 });
 afterAll(() => t.dispose());
@@ -39,11 +40,17 @@ describe('audit.list', () => {
   });
 
   it('rejects bad filters with BAD_REQUEST naming the field', async () => {
-    // @ts-expect-error invalid enum value on purpose
-    const err = await t.as(principals.viewer).audit.list({ status: ['NOPE'] }).catch((e: unknown) => e);
+    // An invalid enum value on purpose.
+    const err = await t
+      .as(principals.viewer)
+      .audit.list({ status: ['NOPE' as never] })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
     expect(String(err)).toContain('status');
-    const err2 = await t.as(principals.viewer).audit.list({ limit: 100000 }).catch((e: unknown) => e);
+    const err2 = await t
+      .as(principals.viewer)
+      .audit.list({ limit: 100000 })
+      .catch((e: unknown) => e);
     expect(String(err2)).toContain('limit');
   });
 
@@ -72,8 +79,13 @@ describe('audit.onEntry', () => {
 
     // Three entries while disconnected; the resumed stream yields exactly those, in order.
     const missed: number[] = [];
-    for (let i = 0; i < 3; i++) missed.push((await t.as(principals.admin).sdk.decide({ agent: 'LogB', action: 'read' })).auditId);
-    const resumed = (await viewer.audit.onEntry({ agent: 'LogB', lastEventId: first.id }))[Symbol.asyncIterator]();
+    for (let i = 0; i < 3; i++)
+      missed.push(
+        (await t.as(principals.admin).sdk.decide({ agent: 'LogB', action: 'read' })).auditId,
+      );
+    const resumed = (await viewer.audit.onEntry({ agent: 'LogB', lastEventId: first.id }))[
+      Symbol.asyncIterator
+    ]();
     const got: number[] = [];
     for (let i = 0; i < 3; i++) got.push((await nextTracked<AuditEntry>(resumed)).data.id);
     expect(got).toEqual(missed);

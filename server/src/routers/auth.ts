@@ -41,7 +41,9 @@ export const keysRouter = router({
         agents: z.array(agentName).min(1).max(100).nullable().default(null),
       }),
     )
-    .output(z.object({ key: z.string().describe('Shown once; only its hash is stored'), info: keyInfo }))
+    .output(
+      z.object({ key: z.string().describe('Shown once; only its hash is stored'), info: keyInfo }),
+    )
     .mutation(({ ctx, input }) => ctx.auth.createKey(input, ctx.principal)),
 
   list: adminProcedure

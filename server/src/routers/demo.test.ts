@@ -18,7 +18,9 @@ describe('demo.seed', () => {
     expect(counts.transactions).toBeGreaterThan(0);
     expect(await admin.agents.list()).toEqual([]);
     expect((await admin.audit.list({})).entries).toEqual([]);
-    await expect(admin.sdk.decide({ agent: 'Temp', action: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(admin.sdk.decide({ agent: 'Temp', action: 'x' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
 
     // Ids keep growing across a reset, so a stream resumed with an old id skips nothing new.
     await admin.sdk.registerAgent({ name: 'Fresh', allows: ['x'] });
@@ -30,7 +32,9 @@ describe('demo.seed', () => {
   });
 
   it('is for admins only', async () => {
-    await expect(t.as(principals.reviewer).demo.seed()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.as(principals.reviewer).demo.seed()).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
   });
 });
 

@@ -4,7 +4,9 @@ import { createTestContext, principals, type TestContext } from '../../test/help
 let t: TestContext;
 beforeAll(async () => {
   t = await createTestContext();
-  await t.as(principals.admin).sdk.registerAgent({ name: 'RuleBot', allows: ['read'], blocks: ['drop'], review: ['wire'] });
+  await t
+    .as(principals.admin)
+    .sdk.registerAgent({ name: 'RuleBot', allows: ['read'], blocks: ['drop'], review: ['wire'] });
 });
 afterAll(() => t.dispose());
 
@@ -18,7 +20,11 @@ describe('policies router', () => {
       review: ['wire'],
     });
     const rules = await viewer.rules({ agent: 'RuleBot' });
-    expect(rules.map((r) => `${r.action}:${r.rule}`)).toEqual(['drop:BLOCK', 'read:ALLOW', 'wire:REVIEW']);
+    expect(rules.map((r) => `${r.action}:${r.rule}`)).toEqual([
+      'drop:BLOCK',
+      'read:ALLOW',
+      'wire:REVIEW',
+    ]);
   });
 
   it('set and remove bump the version only when something changes', async () => {
@@ -27,7 +33,9 @@ describe('policies router', () => {
     const set = await admin.set({ agent: 'RuleBot', action: 'export', rule: 'BLOCK' });
     expect(set.blocked).toEqual(['drop', 'export']);
     expect(set.version).toBe(v0 + 1);
-    expect((await admin.set({ agent: 'RuleBot', action: 'export', rule: 'BLOCK' })).version).toBe(v0 + 1);
+    expect((await admin.set({ agent: 'RuleBot', action: 'export', rule: 'BLOCK' })).version).toBe(
+      v0 + 1,
+    );
     const removed = await admin.remove({ agent: 'RuleBot', action: 'export' });
     expect(removed.blocked).toEqual(['drop']);
     expect(removed.version).toBe(v0 + 2);
@@ -42,19 +50,32 @@ describe('policies router', () => {
   });
 
   it('unknown agent → NOT_FOUND; invalid rule → BAD_REQUEST naming the field; only admins change rules', async () => {
-    await expect(t.as(principals.viewer).policies.forAgent({ agent: 'Nobody' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(t.as(principals.viewer).policies.rules({ agent: 'Nobody' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(t.as(principals.admin).policies.set({ agent: 'Nobody', action: 'x', rule: 'ALLOW' })).rejects.toMatchObject({
+    await expect(
+      t.as(principals.viewer).policies.forAgent({ agent: 'Nobody' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(t.as(principals.viewer).policies.rules({ agent: 'Nobody' })).rejects.toMatchObject(
+      { code: 'NOT_FOUND' },
+    );
+    await expect(
+      t.as(principals.admin).policies.set({ agent: 'Nobody', action: 'x', rule: 'ALLOW' }),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
-    await expect(t.as(principals.admin).policies.remove({ agent: 'Nobody', action: 'x' })).rejects.toMatchObject({
+    await expect(
+      t.as(principals.admin).policies.remove({ agent: 'Nobody', action: 'x' }),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
-    // @ts-expect-error invalid enum value on purpose
-    const err = await t.as(principals.admin).policies.set({ agent: 'RuleBot', action: 'x', rule: 'PERMIT' }).catch((e: unknown) => e);
+    // An invalid enum value on purpose.
+    const err = await t
+      .as(principals.admin)
+      .policies.set({ agent: 'RuleBot', action: 'x', rule: 'PERMIT' as never })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
     expect(String(err)).toContain('rule');
-    await expect(t.as(principals.reviewer).policies.set({ agent: 'RuleBot', action: 'x', rule: 'ALLOW' })).rejects.toMatchObject({
+    await expect(
+      t.as(principals.reviewer).policies.set({ agent: 'RuleBot', action: 'x', rule: 'ALLOW' }),
+    ).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
   });

@@ -17,10 +17,14 @@ export const policiesRouter = router({
   set: adminProcedure
     .input(z.object({ agent: agentName, action: actionName, rule: ruleType }))
     .output(agentPolicy)
-    .mutation(({ ctx, input }) => ctx.services.policies.set(input.agent, input.action, input.rule, ctx.principal)),
+    .mutation(({ ctx, input }) =>
+      ctx.services.policies.set(input.agent, input.action, input.rule, ctx.principal),
+    ),
 
   remove: adminProcedure
     .input(z.object({ agent: agentName, action: actionName }))
     .output(agentPolicy)
-    .mutation(({ ctx, input }) => ctx.services.policies.remove(input.agent, input.action, ctx.principal)),
+    .mutation(({ ctx, input }) =>
+      ctx.services.policies.remove(input.agent, input.action, ctx.principal),
+    ),
 });

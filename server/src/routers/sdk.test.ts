@@ -5,7 +5,12 @@ let t: TestContext;
 const bot = principals.agent('PayBot');
 beforeAll(async () => {
   t = await createTestContext();
-  await t.as(bot).sdk.registerAgent({ name: 'PayBot', allows: ['lookup_balance'], blocks: ['delete_records'], review: ['wire'] });
+  await t.as(bot).sdk.registerAgent({
+    name: 'PayBot',
+    allows: ['lookup_balance'],
+    blocks: ['delete_records'],
+    review: ['wire'],
+  });
 });
 afterAll(() => t.dispose());
 
@@ -28,7 +33,9 @@ describe('sdk.registerAgent', () => {
   it('re-registering replaces rules from code but keeps the kill-switch and reviewer rules', async () => {
     const { sdk } = t.as(principals.agent('Evolving'));
     await sdk.registerAgent({ name: 'Evolving', allows: ['a', 'old'] });
-    await t.as(principals.admin).policies.set({ agent: 'Evolving', action: 'promoted', rule: 'ALLOW' });
+    await t
+      .as(principals.admin)
+      .policies.set({ agent: 'Evolving', action: 'promoted', rule: 'ALLOW' });
     await t.as(principals.reviewer).agents.setStatus({ name: 'Evolving', status: 'PAUSED' });
     const res = await sdk.registerAgent({ name: 'Evolving', allows: ['a'], blocks: ['x'] });
     expect(res.changed).toBe(true);
@@ -37,12 +44,19 @@ describe('sdk.registerAgent', () => {
   });
 
   it('lets an agent key register only its own agents', async () => {
-    await expect(t.as(bot).sdk.registerAgent({ name: 'Other' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(t.as(principals.reviewer).sdk.registerAgent({ name: 'Other' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.as(bot).sdk.registerAgent({ name: 'Other' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(
+      t.as(principals.reviewer).sdk.registerAgent({ name: 'Other' }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
   it('rejects a bad action name as BAD_REQUEST naming the field', async () => {
-    const err = await t.as(bot).sdk.registerAgent({ name: 'PayBot', allows: ['no spaces allowed'] }).catch((e: unknown) => e);
+    const err = await t
+      .as(bot)
+      .sdk.registerAgent({ name: 'PayBot', allows: ['no spaces allowed'] })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
     expect(String(err)).toContain('allows');
   });
@@ -52,14 +66,22 @@ describe('sdk.decide', () => {
   it.each([
     ['lookup_balance', 'ALLOWED', 'ALLOWED'],
     ['delete_records', 'BLOCKED', 'BLOCKED'],
-  ] as const)('%s → %s with exactly one %s audit entry, written before the answer', async (action, verdict, status) => {
-    const d = await t.as(bot).sdk.decide({ agent: 'PayBot', action, args: { customer_id: 3 } });
-    expect(d.verdict).toBe(verdict);
-    expect(d.approvalId).toBeNull();
-    const entries = await entriesFor(d.callId);
-    expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ id: d.auditId, status, action, argsPreview: '{"customer_id":3}' });
-  });
+  ] as const)(
+    '%s → %s with exactly one %s audit entry, written before the answer',
+    async (action, verdict, status) => {
+      const d = await t.as(bot).sdk.decide({ agent: 'PayBot', action, args: { customer_id: 3 } });
+      expect(d.verdict).toBe(verdict);
+      expect(d.approvalId).toBeNull();
+      const entries = await entriesFor(d.callId);
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({
+        id: d.auditId,
+        status,
+        action,
+        argsPreview: '{"customer_id":3}',
+      });
+    },
+  );
 
   it('KILLED for a paused agent, one KILLED entry', async () => {
     await t.as(principals.agent('Pausy')).sdk.registerAgent({ name: 'Pausy', allows: ['x'] });
@@ -81,7 +103,11 @@ describe('sdk.decide', () => {
     expect(entries[0]!.argsPreview).toContain('***-**-6789');
     expect(entries[0]!.argsPreview).not.toContain('123-45');
 
-    const again = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'wire', args: { amount: 5000, ssn: '123-45-6789', to: 'acct-9' } });
+    const again = await t.as(bot).sdk.decide({
+      agent: 'PayBot',
+      action: 'wire',
+      args: { amount: 5000, ssn: '123-45-6789', to: 'acct-9' },
+    });
     expect(again).toMatchObject({ verdict: 'REVIEW', approvalId: first.approvalId });
     const pending = await t.as(principals.viewer).approvals.list({ agent: 'PayBot' });
     expect(pending.approvals.filter((a) => a.action === 'wire')).toHaveLength(1);
@@ -91,10 +117,16 @@ describe('sdk.decide', () => {
   it('an approved approval allows exactly the same call once', async () => {
     const args = { to: 'acct-1', amount: 10 };
     const review = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'wire', args });
-    await t.as(principals.reviewer).approvals.decide({ id: review.approvalId!, decision: 'APPROVED' });
-    const otherArgs = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'wire', args: { to: 'acct-1', amount: 11 } });
+    await t
+      .as(principals.reviewer)
+      .approvals.decide({ id: review.approvalId!, decision: 'APPROVED' });
+    const otherArgs = await t
+      .as(bot)
+      .sdk.decide({ agent: 'PayBot', action: 'wire', args: { to: 'acct-1', amount: 11 } });
     expect(otherArgs.verdict).toBe('REVIEW');
-    const allowed = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'wire', args, callId: review.callId });
+    const allowed = await t
+      .as(bot)
+      .sdk.decide({ agent: 'PayBot', action: 'wire', args, callId: review.callId });
     expect(allowed).toMatchObject({ verdict: 'ALLOWED', approvalId: review.approvalId });
     expect(allowed.reason).toContain(principals.reviewer.name);
     const status = await t.as(bot).sdk.approvalStatus({ id: review.approvalId! });
@@ -105,13 +137,21 @@ describe('sdk.decide', () => {
   });
 
   it('unknown agent → NOT_FOUND; another agent → FORBIDDEN', async () => {
-    await expect(t.as(principals.admin).sdk.decide({ agent: 'Ghost', action: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(t.as(bot).sdk.decide({ agent: 'Idem', action: 'a' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(
+      t.as(principals.admin).sdk.decide({ agent: 'Ghost', action: 'x' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(t.as(bot).sdk.decide({ agent: 'Idem', action: 'a' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
   });
 
   it('concurrent identical REVIEW calls share one approval', async () => {
     const args = { n: 42 };
-    const results = await Promise.all(Array.from({ length: 10 }, () => t.as(bot).sdk.decide({ agent: 'PayBot', action: 'export', args })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.as(bot).sdk.decide({ agent: 'PayBot', action: 'export', args }),
+      ),
+    );
     expect(new Set(results.map((r) => r.approvalId)).size).toBe(1);
     expect(new Set(results.map((r) => r.auditId)).size).toBe(10);
   });
@@ -123,19 +163,25 @@ describe('sdk.complete', () => {
     await t.as(bot).sdk.complete({ callId: d.callId, outcome: 'ok', durationMs: 12.5 });
     const [entry] = await entriesFor(d.callId);
     expect(entry).toMatchObject({ outcome: 'ok', durationMs: 12.5 });
-    await expect(t.as(bot).sdk.complete({ callId: d.callId, outcome: 'ok', durationMs: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(
+      t.as(bot).sdk.complete({ callId: d.callId, outcome: 'ok', durationMs: 1 }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('an error outcome also writes an ERROR entry', async () => {
     const d = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'lookup_balance' });
-    await t.as(bot).sdk.complete({ callId: d.callId, outcome: 'error', durationMs: 3, error: 'db down' });
+    await t
+      .as(bot)
+      .sdk.complete({ callId: d.callId, outcome: 'error', durationMs: 3, error: 'db down' });
     const entries = await entriesFor(d.callId);
     expect(entries.map((e) => e.status).sort()).toEqual(['ALLOWED', 'ERROR']);
     expect(entries.find((e) => e.status === 'ERROR')!.details).toContain('db down');
   });
 
   it('unknown call → NOT_FOUND', async () => {
-    await expect(t.as(bot).sdk.complete({ callId: 'never-seen-call', outcome: 'ok', durationMs: 1 })).rejects.toMatchObject({
+    await expect(
+      t.as(bot).sdk.complete({ callId: 'never-seen-call', outcome: 'ok', durationMs: 1 }),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
   });
@@ -144,23 +190,42 @@ describe('sdk.complete', () => {
 describe('sdk reads and writes', () => {
   it('agentStatus: the status, or null for an unknown agent', async () => {
     expect(await t.as(bot).sdk.agentStatus({ name: 'PayBot' })).toEqual({ status: 'ACTIVE' });
-    expect(await t.as(principals.admin).sdk.agentStatus({ name: 'Nobody' })).toEqual({ status: null });
+    expect(await t.as(principals.admin).sdk.agentStatus({ name: 'Nobody' })).toEqual({
+      status: null,
+    });
   });
 
   it('snapshot: status and policy of the caller’s agents', async () => {
     const snap = await t.as(bot).sdk.snapshot({ agents: ['PayBot'] });
-    expect(snap.agents[0]).toMatchObject({ status: 'ACTIVE', policy: { agent: 'PayBot', allowed: ['lookup_balance'] } });
-    await expect(t.as(bot).sdk.snapshot({ agents: ['Idem'] })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(snap.agents[0]).toMatchObject({
+      status: 'ACTIVE',
+      policy: { agent: 'PayBot', allowed: ['lookup_balance'] },
+    });
+    await expect(t.as(bot).sdk.snapshot({ agents: ['Idem'] })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
   });
 
   it('log: writes one entry; unknown agent → NOT_FOUND; invalid status → BAD_REQUEST', async () => {
-    const entry = await t.as(bot).sdk.log({ agent: 'PayBot', action: 'note', status: 'ALLOWED', details: 'hello' });
-    expect(entry).toMatchObject({ agent: 'PayBot', status: 'ALLOWED', severity: 'success', details: 'hello' });
-    await expect(t.as(principals.admin).sdk.log({ agent: 'Ghost', action: 'n', status: 'ALLOWED' })).rejects.toMatchObject({
+    const entry = await t
+      .as(bot)
+      .sdk.log({ agent: 'PayBot', action: 'note', status: 'ALLOWED', details: 'hello' });
+    expect(entry).toMatchObject({
+      agent: 'PayBot',
+      status: 'ALLOWED',
+      severity: 'success',
+      details: 'hello',
+    });
+    await expect(
+      t.as(principals.admin).sdk.log({ agent: 'Ghost', action: 'n', status: 'ALLOWED' }),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
-    // @ts-expect-error invalid enum value on purpose
-    const err = await t.as(bot).sdk.log({ agent: 'PayBot', action: 'n', status: 'MAYBE' }).catch((e: unknown) => e);
+    // An invalid enum value on purpose.
+    const err = await t
+      .as(bot)
+      .sdk.log({ agent: 'PayBot', action: 'n', status: 'MAYBE' as never })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
     expect(String(err)).toContain('status');
   });
@@ -178,22 +243,31 @@ describe('sdk reads and writes', () => {
       policyVersion: 1,
     }));
     expect(await t.as(bot).sdk.recordBatch({ entries })).toEqual({ stored: 3, duplicates: 0 });
-    expect(await t.as(bot).sdk.recordBatch({ entries: [...entries, entries[0]!] })).toEqual({ stored: 0, duplicates: 4 });
+    expect(await t.as(bot).sdk.recordBatch({ entries: [...entries, entries[0]!] })).toEqual({
+      stored: 0,
+      duplicates: 4,
+    });
     expect(await entriesFor('local-call-2')).toHaveLength(1);
   });
 
   it('approvalTimeout: expires a pending approval and logs TIMEOUT', async () => {
-    const d = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'wire', args: { timeout: true } });
+    const d = await t
+      .as(bot)
+      .sdk.decide({ agent: 'PayBot', action: 'wire', args: { timeout: true } });
     const expired = await t.as(bot).sdk.approvalTimeout({ id: d.approvalId! });
     expect(expired.status).toBe('EXPIRED');
     const entries = await entriesFor(d.callId);
     expect(entries.map((e) => e.status).sort()).toEqual(['PENDING', 'TIMEOUT']);
-    await expect(t.as(principals.reviewer).approvals.decide({ id: d.approvalId!, decision: 'APPROVED' })).rejects.toMatchObject({
+    await expect(
+      t.as(principals.reviewer).approvals.decide({ id: d.approvalId!, decision: 'APPROVED' }),
+    ).rejects.toMatchObject({
       code: 'CONFLICT',
     });
   });
 
   it('approvalStatus: NOT_FOUND for an unknown id', async () => {
-    await expect(t.as(bot).sdk.approvalStatus({ id: 999999 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(t.as(bot).sdk.approvalStatus({ id: 999999 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 });

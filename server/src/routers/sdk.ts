@@ -18,7 +18,12 @@ import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs, decideProcedure } from '../trpc/procedures';
 
 const localDecisionRecord = z.object({
-  entryKey: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/).describe('Client-generated, unique per entry'),
+  entryKey: z
+    .string()
+    .min(8)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .describe('Client-generated, unique per entry'),
   agent: agentName,
   action: actionName,
   status: z.enum(['ALLOWED', 'BLOCKED', 'KILLED']),

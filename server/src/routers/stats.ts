@@ -11,7 +11,16 @@ export const statsRouter = router({
 
   /** Decisions over time by verdict, and the most-blocked actions, for the overview chart. */
   timeline: viewerProcedure
-    .input(z.object({ hours: z.number().int().min(1).max(24 * 30).default(24) }))
+    .input(
+      z.object({
+        hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 30)
+          .default(24),
+      }),
+    )
     .output(activityTimeline)
     .query(({ ctx, input }) => ctx.services.stats.timeline(input.hours)),
 });

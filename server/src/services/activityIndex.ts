@@ -33,7 +33,8 @@ export class ActivityIndex {
   async countsByStatus(): Promise<Partial<Record<AuditStatus, number>>> {
     const totals: Partial<Record<AuditStatus, number>> = {};
     for (const a of (await this.load()).values()) {
-      for (const [status, n] of Object.entries(a.counts) as Array<[AuditStatus, number]>) totals[status] = (totals[status] ?? 0) + n;
+      for (const [status, n] of Object.entries(a.counts) as Array<[AuditStatus, number]>)
+        totals[status] = (totals[status] ?? 0) + n;
     }
     return totals;
   }
@@ -68,7 +69,12 @@ export class ActivityIndex {
 }
 
 function add(map: Map<string, AgentActivity>, entry: AuditEntry): void {
-  const a = map.get(entry.agent) ?? { agent: entry.agent, counts: {}, total: 0, lastActivityAt: null };
+  const a = map.get(entry.agent) ?? {
+    agent: entry.agent,
+    counts: {},
+    total: 0,
+    lastActivityAt: null,
+  };
   a.counts[entry.status] = (a.counts[entry.status] ?? 0) + 1;
   a.total++;
   const at = new Date(entry.timestamp);

@@ -10,7 +10,9 @@ import type { Services } from './types';
 
 /** The seed's computed fields: a stable id, a risk score and per-status counts. */
 export function summarize(doc: AgentDoc, activity: AgentActivity | undefined): AgentSummary {
-  const counts = Object.fromEntries(auditStatus.options.map((s) => [s, activity?.counts[s] ?? 0])) as StatusCounts;
+  const counts = Object.fromEntries(
+    auditStatus.options.map((s) => [s, activity?.counts[s] ?? 0]),
+  ) as StatusCounts;
   const total = activity?.total ?? 0;
   const blocked = counts.BLOCKED;
   return {
@@ -36,7 +38,10 @@ export function createAgentService(deps: ServiceDeps, policies: PolicyService): 
     },
 
     async get(name) {
-      const [doc, activity] = await Promise.all([repos.agents.findByName(name), deps.activity.forAgent(name)]);
+      const [doc, activity] = await Promise.all([
+        repos.agents.findByName(name),
+        deps.activity.forAgent(name),
+      ]);
       if (!doc) throw unknownAgent(name);
       return summarize(doc, activity);
     },
@@ -54,7 +59,11 @@ export function createAgentService(deps: ServiceDeps, policies: PolicyService): 
     },
 
     async register(input, _actor) {
-      const profile = { owner: input.owner, description: input.description, framework: input.framework };
+      const profile = {
+        owner: input.owner,
+        description: input.description,
+        framework: input.framework,
+      };
       let created = false;
       let profileChanged = false;
       const doc = await locks.run(`agent:${input.name}`, async () => {
@@ -70,7 +79,10 @@ export function createAgentService(deps: ServiceDeps, policies: PolicyService): 
         }
         const current = existing ?? (await repos.agents.findByName(input.name));
         if (!current) throw unknownAgent(input.name);
-        const same = current.owner === profile.owner && current.description === profile.description && current.framework === profile.framework;
+        const same =
+          current.owner === profile.owner &&
+          current.description === profile.description &&
+          current.framework === profile.framework;
         if (same) return current;
         profileChanged = true;
         return (await repos.agents.updateProfile(input.name, profile)) ?? current;
@@ -79,7 +91,11 @@ export function createAgentService(deps: ServiceDeps, policies: PolicyService): 
         cache.invalidate(input.name);
         bus.emitChange({ type: 'agent.registered', agent: input.name });
       }
-      const desired = rulesFromLists({ allowed: input.allows, blocked: input.blocks, review: input.review });
+      const desired = rulesFromLists({
+        allowed: input.allows,
+        blocked: input.blocks,
+        review: input.review,
+      });
       let rulesChanged = false;
       const policy = await policies.change(input.name, async () => {
         rulesChanged = await repos.policies.replaceCodeRules(input.name, desired);

@@ -8,7 +8,10 @@ import type { PolicyService } from './policies';
 import type { Services } from './types';
 
 /** The human-review queue. Every state change is one conditional update, so it happens once. */
-export function createApprovalService(deps: ServiceDeps, policies: PolicyService): Services['approvals'] & {
+export function createApprovalService(
+  deps: ServiceDeps,
+  policies: PolicyService,
+): Services['approvals'] & {
   expireOverdue(): Promise<number>;
 } {
   const { repos, bus } = deps;
@@ -63,7 +66,9 @@ export function createApprovalService(deps: ServiceDeps, policies: PolicyService
         if (current.status === 'PENDING') {
           const expired = await repos.approvals.expire(id, null, now);
           if (expired) announce(expired);
-          throw conflict(`Approval #${id} expired at ${current.expiresAt.toISOString()} and can no longer be decided`);
+          throw conflict(
+            `Approval #${id} expired at ${current.expiresAt.toISOString()} and can no longer be decided`,
+          );
         }
         const by = current.decidedBy ? ` by ${current.decidedBy}` : '';
         throw conflict(`Approval #${id} was already ${current.status.toLowerCase()}${by}`);

@@ -48,7 +48,8 @@ export class BlockWindow {
         const maxId = rows.reduce((m, r) => Math.max(m, r.id), 0);
         const times = rows.map((r) => r.at).sort((a, b) => a - b);
         if (generation !== this.generation) return times;
-        for (const e of this.buffered) if (e.id > maxId) insertSorted(times, Date.parse(e.timestamp));
+        for (const e of this.buffered)
+          if (e.id > maxId) insertSorted(times, Date.parse(e.timestamp));
         this.buffered = [];
         this.times = times;
         this.loading = null;

@@ -30,7 +30,9 @@ export async function createServices(opts: {
   logger: Logger;
   approvalTtlMs: number;
 }): Promise<ServicesHandle> {
-  const bus = new EventBus(10_000, (error) => opts.logger.error({ err: error }, 'event listener failed'));
+  const bus = new EventBus(10_000, (error) =>
+    opts.logger.error({ err: error }, 'event listener failed'),
+  );
   let activity: ActivityIndex | null = null;
   let blocks: BlockWindow | null = null;
   const repos = await createRepos(opts.connection, {
@@ -73,7 +75,9 @@ export async function createServices(opts: {
   };
 
   const sweep = setInterval(() => {
-    approvals.expireOverdue().catch((error: unknown) => opts.logger.warn({ err: error }, 'approval expiry sweep failed'));
+    approvals
+      .expireOverdue()
+      .catch((error: unknown) => opts.logger.warn({ err: error }, 'approval expiry sweep failed'));
   }, SWEEP_INTERVAL_MS);
   sweep.unref();
 

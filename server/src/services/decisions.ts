@@ -23,7 +23,8 @@ export function createDecisionService(deps: ServiceDeps): Services['decisions'] 
   const remember = (callId: string, call: AllowedCall) => {
     allowedCalls.delete(callId);
     allowedCalls.set(callId, call);
-    if (allowedCalls.size > RECENT_CALLS) allowedCalls.delete(allowedCalls.keys().next().value as string);
+    if (allowedCalls.size > RECENT_CALLS)
+      allowedCalls.delete(allowedCalls.keys().next().value as string);
   };
 
   async function record(
@@ -44,9 +45,22 @@ export function createDecisionService(deps: ServiceDeps): Services['decisions'] 
       argsPreview: base.preview,
     });
     if (verdict === 'ALLOWED') {
-      remember(base.callId, { id: entry.id, agent: entry.agent, action: entry.action, approvalId, argsPreview: base.preview });
+      remember(base.callId, {
+        id: entry.id,
+        agent: entry.agent,
+        action: entry.action,
+        approvalId,
+        argsPreview: base.preview,
+      });
     }
-    return { verdict, reason, callId: base.callId, auditId: entry.id, approvalId, policyVersion: snap.version };
+    return {
+      verdict,
+      reason,
+      callId: base.callId,
+      auditId: entry.id,
+      approvalId,
+      policyVersion: snap.version,
+    };
   }
 
   return {
@@ -54,11 +68,20 @@ export function createDecisionService(deps: ServiceDeps): Services['decisions'] 
       const snap = await cache.get(input.agent);
       if (!snap) throw unknownAgent(input.agent);
       const args = input.args ?? {};
-      const base = { action: input.action, callId: input.callId ?? randomUUID(), preview: argsPreview(args) };
+      const base = {
+        action: input.action,
+        callId: input.callId ?? randomUUID(),
+        preview: argsPreview(args),
+      };
       const { verdict, reason } = decide(snap, input.action);
       if (verdict !== 'REVIEW') return record(snap, base, verdict, reason, null);
 
-      const binding = { agent: snap.name, action: input.action, argsHash: argsHash(args), policyVersion: snap.version };
+      const binding = {
+        agent: snap.name,
+        action: input.action,
+        argsHash: argsHash(args),
+        policyVersion: snap.version,
+      };
       // Serialize per binding so two identical calls racing here open one approval, not two.
       const key = `review:${binding.agent}:${binding.action}:${binding.argsHash}:${binding.policyVersion}`;
       return locks.run(key, async () => {
@@ -69,23 +92,32 @@ export function createDecisionService(deps: ServiceDeps): Services['decisions'] 
           return record(snap, base, 'ALLOWED', why, used.id);
         }
         const open = await repos.approvals.findPending(binding, now);
-        if (open) return record(snap, base, 'REVIEW', `${reason}; awaiting approval #${open.id}`, open.id);
+        if (open)
+          return record(snap, base, 'REVIEW', `${reason}; awaiting approval #${open.id}`, open.id);
         const created = await repos.approvals.create({
           ...binding,
           args,
           callId: base.callId,
           expiresAt: new Date(now.getTime() + approvalTtlMs),
         });
-        const decision = await record(snap, base, 'REVIEW', `${reason}; approval #${created.id} opened`, created.id);
+        const decision = await record(
+          snap,
+          base,
+          'REVIEW',
+          `${reason}; approval #${created.id} opened`,
+          created.id,
+        );
         bus.emitChange({ type: 'approval.created', approval: toApproval(created) });
         return decision;
       });
     },
 
     async complete(input, actor) {
-      const entry = allowedCalls.get(input.callId) ?? (await repos.audit.latestAllowedByCallId(input.callId));
+      const entry =
+        allowedCalls.get(input.callId) ?? (await repos.audit.latestAllowedByCallId(input.callId));
       if (!entry) throw notFound(`No allowed call ${input.callId} was recorded`);
-      if (!mayActAs(actor, entry.agent)) throw forbidden(`This key may not act for agent "${entry.agent}"`);
+      if (!mayActAs(actor, entry.agent))
+        throw forbidden(`This key may not act for agent "${entry.agent}"`);
       if (!(await repos.audit.setOutcome(entry.id, input.outcome, input.durationMs))) {
         throw conflict(`The outcome of call ${input.callId} was already recorded`);
       }

@@ -8,7 +8,10 @@ export const BANK_DB_NAME = 'aegis_bank';
 export function createDemoService(deps: ServiceDeps): Services['demo'] {
   return {
     async seed(actor) {
-      deps.logger.info({ actor: actor.name }, 'demo reset: wiping governance data and reseeding the bank');
+      deps.logger.info(
+        { actor: actor.name },
+        'demo reset: wiping governance data and reseeding the bank',
+      );
       await deps.repos.resetGovernance();
       deps.cache.invalidate();
       deps.activity.reset();

@@ -9,19 +9,30 @@ import { unknownAgent } from './errors';
  * as a `reviewer` rule, which re-registering the agent from code leaves alone.
  */
 export function createPolicyService(deps: ServiceDeps): Services['policies'] & {
-  change(agent: string, apply: () => Promise<boolean>, action?: string | null): Promise<AgentPolicy>;
+  change(
+    agent: string,
+    apply: () => Promise<boolean>,
+    action?: string | null,
+  ): Promise<AgentPolicy>;
 } {
   const { repos, bus, cache, locks } = deps;
 
   async function forAgent(agent: string): Promise<AgentPolicy> {
-    const [doc, rules] = await Promise.all([repos.agents.findByName(agent), repos.policies.forAgent(agent)]);
+    const [doc, rules] = await Promise.all([
+      repos.agents.findByName(agent),
+      repos.policies.forAgent(agent),
+    ]);
     if (!doc) throw unknownAgent(agent);
     const lists = listsFromRules(rules.map((r) => [r.action, r.rule] as [string, RuleType]));
     return { agent, version: doc.policyVersion ?? 0, ...lists };
   }
 
   /** Runs one rule change under the agent's lock; bumps the version and tells everyone if it changed. */
-  function change(agent: string, apply: () => Promise<boolean>, action: string | null = null): Promise<AgentPolicy> {
+  function change(
+    agent: string,
+    apply: () => Promise<boolean>,
+    action: string | null = null,
+  ): Promise<AgentPolicy> {
     return locks.run(`agent:${agent}`, async () => {
       if (!(await repos.agents.findByName(agent))) throw unknownAgent(agent);
       if (await apply()) {
@@ -37,7 +48,10 @@ export function createPolicyService(deps: ServiceDeps): Services['policies'] & {
     forAgent,
     change,
     async rules(agent) {
-      const [doc, rules] = await Promise.all([repos.agents.findByName(agent), repos.policies.forAgent(agent)]);
+      const [doc, rules] = await Promise.all([
+        repos.agents.findByName(agent),
+        repos.policies.forAgent(agent),
+      ]);
       if (!doc) throw unknownAgent(agent);
       return rules.map(toPolicyRule);
     },

@@ -37,7 +37,10 @@ export class PolicyCache {
   }
 
   private async load(name: string): Promise<CachedPolicy | null> {
-    const [agent, rules] = await Promise.all([this.repos.agents.findByName(name), this.repos.policies.forAgent(name)]);
+    const [agent, rules] = await Promise.all([
+      this.repos.agents.findByName(name),
+      this.repos.policies.forAgent(name),
+    ]);
     if (!agent) return null;
     return {
       name,

@@ -17,15 +17,25 @@ export function createStatsService(deps: ServiceDeps): Services['stats'] {
   return {
     async get() {
       const now = new Date();
-      const [registeredAgents, activeAgents, blocks24h, pendingApprovals, byStatus] = await Promise.all([
-        repos.agents.count(),
-        repos.agents.count('ACTIVE'),
-        deps.blocks.count(now.getTime()),
-        repos.approvals.countPending(now),
-        deps.activity.countsByStatus(),
-      ]);
-      const counts = Object.fromEntries(auditStatus.options.map((s) => [s, byStatus[s] ?? 0])) as StatusCounts;
-      return { registeredAgents, activeAgents, blocks24h, pendingApprovals, riskLevel: riskLevelFor(blocks24h), counts };
+      const [registeredAgents, activeAgents, blocks24h, pendingApprovals, byStatus] =
+        await Promise.all([
+          repos.agents.count(),
+          repos.agents.count('ACTIVE'),
+          deps.blocks.count(now.getTime()),
+          repos.approvals.countPending(now),
+          deps.activity.countsByStatus(),
+        ]);
+      const counts = Object.fromEntries(
+        auditStatus.options.map((s) => [s, byStatus[s] ?? 0]),
+      ) as StatusCounts;
+      return {
+        registeredAgents,
+        activeAgents,
+        blocks24h,
+        pendingApprovals,
+        riskLevel: riskLevelFor(blocks24h),
+        counts,
+      };
     },
 
     async timeline(hours) {
@@ -43,7 +53,8 @@ export function createStatsService(deps: ServiceDeps): Services['stats'] {
         const bucket = buckets[Math.floor((new Date(row.timestamp).getTime() - firstStart) / HOUR)];
         if (!column || !bucket) continue;
         bucket[column]++;
-        if (row.status === 'BLOCKED') blockedByAction.set(row.action, (blockedByAction.get(row.action) ?? 0) + 1);
+        if (row.status === 'BLOCKED')
+          blockedByAction.set(row.action, (blockedByAction.get(row.action) ?? 0) + 1);
       }
       const topBlocked = [...blockedByAction]
         .map(([action, count]) => ({ action, count }))

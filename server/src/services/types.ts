@@ -35,7 +35,10 @@ export interface Services {
     toolsUsed(name: string): Promise<ToolUsage[]>;
     setStatus(name: string, status: AgentStatus, actor: Principal): Promise<Agent>;
     /** Idempotent: registering the same agent and policy twice changes nothing. */
-    register(input: RegisterAgentInput, actor: Principal): Promise<{ agent: Agent; policy: AgentPolicy; changed: boolean }>;
+    register(
+      input: RegisterAgentInput,
+      actor: Principal,
+    ): Promise<{ agent: Agent; policy: AgentPolicy; changed: boolean }>;
   };
   policies: {
     forAgent(agent: string): Promise<AgentPolicy>;
@@ -53,12 +56,22 @@ export interface Services {
   };
   approvals: {
     pending(): Promise<Approval[]>;
-    list(query: { status?: ApprovalStatus; agent?: string; cursor?: number; limit: number }): Promise<{ approvals: Approval[]; nextCursor: number | null }>;
+    list(query: {
+      status?: ApprovalStatus;
+      agent?: string;
+      cursor?: number;
+      limit: number;
+    }): Promise<{ approvals: Approval[]; nextCursor: number | null }>;
     get(id: number): Promise<Approval>;
     /** The unmasked arguments (admins only; the reveal itself is logged). */
     reveal(id: number, actor: Principal): Promise<Record<string, unknown>>;
     /** Atomic: a PENDING approval is decided exactly once; otherwise CONFLICT. */
-    decide(id: number, decision: 'APPROVED' | 'DENIED', remember: boolean, actor: Principal): Promise<Approval>;
+    decide(
+      id: number,
+      decision: 'APPROVED' | 'DENIED',
+      remember: boolean,
+      actor: Principal,
+    ): Promise<Approval>;
     /** The SDK gave up waiting: the approval expires and a TIMEOUT entry is written. */
     timeout(id: number, actor: Principal): Promise<Approval>;
   };

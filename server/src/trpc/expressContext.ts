@@ -9,6 +9,10 @@ export function createExpressContext(deps: { services: Services; auth: AuthServi
   return async function createContext({ req, res }: CreateExpressContextOptions): Promise<Context> {
     const principal = await deps.auth.resolvePrincipal(req);
     const requestId = (req as RequestWithId).id ?? '';
-    return { ...createContextInner({ principal, services: deps.services, auth: deps.auth, requestId }), req, res };
+    return {
+      ...createContextInner({ principal, services: deps.services, auth: deps.auth, requestId }),
+      req,
+      res,
+    };
   };
 }

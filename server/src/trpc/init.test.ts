@@ -21,7 +21,12 @@ describe('store errors under every procedure', () => {
       }),
     });
     const caller = createCallerFactory(probe)(
-      createContextInner({ principal: principals.admin, services: t.services, auth: t.auth, requestId: 'x' }),
+      createContextInner({
+        principal: principals.admin,
+        services: t.services,
+        auth: t.auth,
+        requestId: 'x',
+      }),
     );
     await expect(caller.insertTwice({ id: 'same' })).rejects.toMatchObject({ code: 'CONFLICT' });
   });

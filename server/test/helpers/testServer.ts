@@ -13,7 +13,12 @@ export const principals = {
   admin: { keyId: 'key-admin', name: 'alice-admin', role: 'admin', agents: null },
   reviewer: { keyId: 'key-reviewer', name: 'rita-reviewer', role: 'reviewer', agents: null },
   viewer: { keyId: 'key-viewer', name: 'victor-viewer', role: 'viewer', agents: null },
-  agent: (...agents: string[]): Principal => ({ keyId: `key-${agents.join('-')}`, name: `agent-key:${agents.join(',')}`, role: 'agent', agents }),
+  agent: (...agents: string[]): Principal => ({
+    keyId: `key-${agents.join('-')}`,
+    name: `agent-key:${agents.join(',')}`,
+    role: 'agent',
+    agents,
+  }),
 } satisfies Record<string, Principal | ((...a: string[]) => Principal)>;
 
 export interface TestServer extends RunningServer {
@@ -68,7 +73,9 @@ export interface TestContext extends AegisApp {
 }
 
 /** Services and auth on an in-memory embedded store, for createCaller router tests (no HTTP). */
-export async function createTestContext(opts: { approvalTtlMs?: number } = {}): Promise<TestContext> {
+export async function createTestContext(
+  opts: { approvalTtlMs?: number } = {},
+): Promise<TestContext> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-router-'));
   const aegis = await createApp({
     dataDir,
@@ -83,7 +90,14 @@ export async function createTestContext(opts: { approvalTtlMs?: number } = {}): 
   return {
     ...aegis,
     as: (principal) =>
-      createCaller(createContextInner({ principal, services: aegis.services, auth: aegis.auth, requestId: `test-${++n}` })),
+      createCaller(
+        createContextInner({
+          principal,
+          services: aegis.services,
+          auth: aegis.auth,
+          requestId: `test-${++n}`,
+        }),
+      ),
     async dispose() {
       await aegis.close();
       await rm(dataDir, { recursive: true, force: true });

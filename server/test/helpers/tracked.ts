@@ -8,7 +8,10 @@ export function unwrapTracked<T>(value: unknown): { id: string; data: T } {
 }
 
 /** Pulls the next value of a subscription iterator, failing instead of hanging. */
-export async function nextTracked<T>(iterator: AsyncIterator<unknown>, timeoutMs = 10_000): Promise<{ id: string; data: T }> {
+export async function nextTracked<T>(
+  iterator: AsyncIterator<unknown>,
+  timeoutMs = 10_000,
+): Promise<{ id: string; data: T }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no event within ${timeoutMs} ms`)), timeoutMs);

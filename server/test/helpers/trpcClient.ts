@@ -1,4 +1,10 @@
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCClient,
+} from '@trpc/client';
 import { EventSource } from 'eventsource';
 import type { AppRouter } from '../../src/routers/_app';
 
@@ -17,7 +23,8 @@ export function trpcClient(baseUrl: string, key?: string): TRPCClient<AppRouter>
           url,
           EventSource,
           eventSourceOptions: () => ({
-            fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...auth } }),
+            fetch: (input, init) =>
+              fetch(input, { ...init, headers: { ...init.headers, ...auth } }),
           }),
         }),
         false: httpBatchLink({ url, headers: () => auth }),

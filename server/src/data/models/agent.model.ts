@@ -29,5 +29,7 @@ const agentSchema = new Schema<AgentDoc>(
 agentSchema.index({ name: 1 }, { unique: true });
 
 export function agentModel(conn: Connection): Model<AgentDoc> {
-  return (conn.models.Agent as Model<AgentDoc> | undefined) ?? conn.model<AgentDoc>('Agent', agentSchema);
+  return (
+    (conn.models.Agent as Model<AgentDoc> | undefined) ?? conn.model<AgentDoc>('Agent', agentSchema)
+  );
 }

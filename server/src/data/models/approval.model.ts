@@ -41,5 +41,8 @@ approvalSchema.index({ status: 1, id: -1 });
 approvalSchema.index({ agent: 1, action: 1, argsHash: 1, status: 1 });
 
 export function approvalModel(conn: Connection): Model<ApprovalDoc> {
-  return (conn.models.Approval as Model<ApprovalDoc> | undefined) ?? conn.model<ApprovalDoc>('Approval', approvalSchema);
+  return (
+    (conn.models.Approval as Model<ApprovalDoc> | undefined) ??
+    conn.model<ApprovalDoc>('Approval', approvalSchema)
+  );
 }

@@ -48,5 +48,8 @@ auditSchema.index({ callId: 1 });
 auditSchema.index({ entryKey: 1 }, { unique: true, sparse: true });
 
 export function auditModel(conn: Connection): Model<AuditDoc> {
-  return (conn.models.AuditEntry as Model<AuditDoc> | undefined) ?? conn.model<AuditDoc>('AuditEntry', auditSchema);
+  return (
+    (conn.models.AuditEntry as Model<AuditDoc> | undefined) ??
+    conn.model<AuditDoc>('AuditEntry', auditSchema)
+  );
 }

@@ -12,5 +12,8 @@ const counterSchema = new Schema<CounterDoc>(
 );
 
 export function counterModel(conn: Connection): Model<CounterDoc> {
-  return (conn.models.Counter as Model<CounterDoc> | undefined) ?? conn.model<CounterDoc>('Counter', counterSchema);
+  return (
+    (conn.models.Counter as Model<CounterDoc> | undefined) ??
+    conn.model<CounterDoc>('Counter', counterSchema)
+  );
 }

@@ -28,5 +28,8 @@ const policySchema = new Schema<PolicyDoc>(
 policySchema.index({ agent: 1, action: 1 }, { unique: true });
 
 export function policyModel(conn: Connection): Model<PolicyDoc> {
-  return (conn.models.Policy as Model<PolicyDoc> | undefined) ?? conn.model<PolicyDoc>('Policy', policySchema);
+  return (
+    (conn.models.Policy as Model<PolicyDoc> | undefined) ??
+    conn.model<PolicyDoc>('Policy', policySchema)
+  );
 }

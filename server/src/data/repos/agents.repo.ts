@@ -13,25 +13,44 @@ export function createAgentsRepo(model: Model<AgentDoc>) {
     /** Inserts a new agent; throws the driver's duplicate-key error if the name exists. */
     async create(name: string, profile: AgentProfile): Promise<AgentDoc> {
       const now = new Date();
-      const doc: AgentDoc = { name, status: 'ACTIVE', ...profile, policyVersion: 0, createdAt: now, updatedAt: now };
+      const doc: AgentDoc = {
+        name,
+        status: 'ACTIVE',
+        ...profile,
+        policyVersion: 0,
+        createdAt: now,
+        updatedAt: now,
+      };
       await model.collection.insertOne({ ...doc });
       return doc;
     },
 
     updateProfile: (name: string, profile: AgentProfile) =>
       model
-        .findOneAndUpdate({ name }, { $set: { ...profile, updatedAt: new Date() } }, { returnDocument: 'after' })
+        .findOneAndUpdate(
+          { name },
+          { $set: { ...profile, updatedAt: new Date() } },
+          { returnDocument: 'after' },
+        )
         .lean<AgentDoc | null>(),
 
     setStatus: (name: string, status: AgentStatus) =>
       model
-        .findOneAndUpdate({ name }, { $set: { status, updatedAt: new Date() } }, { returnDocument: 'after' })
+        .findOneAndUpdate(
+          { name },
+          { $set: { status, updatedAt: new Date() } },
+          { returnDocument: 'after' },
+        )
         .lean<AgentDoc | null>(),
 
     /** Returns the new version. */
     async bumpPolicyVersion(name: string): Promise<number> {
       const doc = await model
-        .findOneAndUpdate({ name }, { $inc: { policyVersion: 1 }, $set: { updatedAt: new Date() } }, { returnDocument: 'after' })
+        .findOneAndUpdate(
+          { name },
+          { $inc: { policyVersion: 1 }, $set: { updatedAt: new Date() } },
+          { returnDocument: 'after' },
+        )
         .lean<AgentDoc | null>();
       return doc?.policyVersion ?? 0;
     },

@@ -20,7 +20,13 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
   });
 
   return {
-    async create(input: ApprovalBinding & { args: Record<string, unknown>; callId: string | null; expiresAt: Date }): Promise<ApprovalDoc> {
+    async create(
+      input: ApprovalBinding & {
+        args: Record<string, unknown>;
+        callId: string | null;
+        expiresAt: Date;
+      },
+    ): Promise<ApprovalDoc> {
       const doc: ApprovalDoc = {
         id: await ids.next(),
         ...input,
@@ -47,19 +53,30 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
         .lean<ApprovalDoc | null>(),
 
     findPending: (b: ApprovalBinding, now: Date) =>
-      model.findOne({ ...b, status: 'PENDING', expiresAt: { $gt: now } }).sort({ id: -1 }).lean<ApprovalDoc | null>(),
+      model
+        .findOne({ ...b, status: 'PENDING', expiresAt: { $gt: now } })
+        .sort({ id: -1 })
+        .lean<ApprovalDoc | null>(),
 
     pending: (now: Date) =>
-      model.find({ status: 'PENDING', expiresAt: { $gt: now } }).sort({ id: -1 }).lean<ApprovalDoc[]>(),
+      model
+        .find({ status: 'PENDING', expiresAt: { $gt: now } })
+        .sort({ id: -1 })
+        .lean<ApprovalDoc[]>(),
 
-    countPending: (now: Date) => model.countDocuments({ status: 'PENDING', expiresAt: { $gt: now } }),
+    countPending: (now: Date) =>
+      model.countDocuments({ status: 'PENDING', expiresAt: { $gt: now } }),
 
     async list(q: { status?: ApprovalStatus; agent?: string; cursor?: number; limit: number }) {
       const filter: QueryFilter<ApprovalDoc> = {};
       if (q.status) filter.status = q.status;
       if (q.agent) filter.agent = q.agent;
       if (q.cursor) filter.id = { $lt: q.cursor };
-      const docs = await model.find(filter).sort({ id: -1 }).limit(q.limit + 1).lean<ApprovalDoc[]>();
+      const docs = await model
+        .find(filter)
+        .sort({ id: -1 })
+        .limit(q.limit + 1)
+        .lean<ApprovalDoc[]>();
       const more = docs.length > q.limit;
       const page = docs.slice(0, q.limit);
       return { docs: page, nextCursor: more ? (page.at(-1)?.id ?? null) : null };
@@ -86,7 +103,9 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
         .lean<ApprovalDoc | null>(),
 
     overdue: (now: Date) =>
-      model.find({ status: 'PENDING', expiresAt: { $lte: now } }, { _id: 0, id: 1 }).lean<Array<{ id: number }>>(),
+      model
+        .find({ status: 'PENDING', expiresAt: { $lte: now } }, { _id: 0, id: 1 })
+        .lean<Array<{ id: number }>>(),
 
     async deleteAll(): Promise<void> {
       await model.deleteMany({});

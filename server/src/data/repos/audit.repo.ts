@@ -16,7 +16,11 @@ export interface AgentActivity {
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The audit log: chained inserts through the writer, reads and aggregates for the dashboard. */
-export function createAuditRepo(model: Model<AuditDoc>, counters: Model<CounterDoc>, onWritten: (e: AuditEntry[]) => void) {
+export function createAuditRepo(
+  model: Model<AuditDoc>,
+  counters: Model<CounterDoc>,
+  onWritten: (e: AuditEntry[]) => void,
+) {
   const ids = new IdAllocator(counters, 'audit_log', async () => {
     const last = await model.findOne({}, { id: 1 }).sort({ id: -1 }).lean<{ id: number } | null>();
     return last?.id ?? 0;
@@ -32,7 +36,8 @@ export function createAuditRepo(model: Model<AuditDoc>, counters: Model<CounterD
       if (query.agent) filter.agent = query.agent;
       // One status as a plain equality: the embedded store's planner serves `{status, id}` from
       // its index for an equality but not for `$in` (1M entries: ~1 s scan vs a few ms).
-      if (query.status?.length) filter.status = query.status.length === 1 ? query.status[0] : { $in: query.status };
+      if (query.status?.length)
+        filter.status = query.status.length === 1 ? query.status[0] : { $in: query.status };
       if (query.action) filter.action = query.action;
       if (query.search) {
         const pattern = new RegExp(escapeRegex(query.search), 'i');
@@ -45,7 +50,11 @@ export function createAuditRepo(model: Model<AuditDoc>, counters: Model<CounterD
         };
       }
       if (query.cursor) filter.id = { $lt: query.cursor };
-      const docs = await model.find(filter).sort({ id: -1 }).limit(query.limit + 1).lean<AuditDoc[]>();
+      const docs = await model
+        .find(filter)
+        .sort({ id: -1 })
+        .limit(query.limit + 1)
+        .lean<AuditDoc[]>();
       const more = docs.length > query.limit;
       const entries = docs.slice(0, query.limit).map(toAuditEntry);
       return { entries, nextCursor: more ? (entries.at(-1)?.id ?? null) : null };
@@ -60,7 +69,12 @@ export function createAuditRepo(model: Model<AuditDoc>, counters: Model<CounterD
 
     /** Per-agent counts by status in one aggregate (not one scan per agent), and the highest id seen. */
     async activity(agent?: string): Promise<{ rows: AgentActivity[]; maxId: number }> {
-      const rows = await model.aggregate<{ _id: { agent: string; status: AuditStatus }; n: number; last: Date; maxId: number }>([
+      const rows = await model.aggregate<{
+        _id: { agent: string; status: AuditStatus };
+        n: number;
+        last: Date;
+        maxId: number;
+      }>([
         ...(agent ? [{ $match: { agent } }] : []),
         {
           $group: {
@@ -74,7 +88,12 @@ export function createAuditRepo(model: Model<AuditDoc>, counters: Model<CounterD
       const byAgent = new Map<string, AgentActivity>();
       let maxId = 0;
       for (const row of rows) {
-        const a = byAgent.get(row._id.agent) ?? { agent: row._id.agent, counts: {}, total: 0, lastActivityAt: null };
+        const a = byAgent.get(row._id.agent) ?? {
+          agent: row._id.agent,
+          counts: {},
+          total: 0,
+          lastActivityAt: null,
+        };
         a.counts[row._id.status] = row.n;
         a.total += row.n;
         const last = row.last ? new Date(row.last) : null;
@@ -85,7 +104,8 @@ export function createAuditRepo(model: Model<AuditDoc>, counters: Model<CounterD
       return { rows: [...byAgent.values()], maxId };
     },
 
-    countSince: (status: AuditStatus, since: Date) => model.countDocuments({ status, timestamp: { $gte: since } }),
+    countSince: (status: AuditStatus, since: Date) =>
+      model.countDocuments({ status, timestamp: { $gte: since } }),
 
     /** Ids and times (ms) of entries with this status since `since`, for the in-memory 24 h window. */
     async timesSince(status: AuditStatus, since: Date): Promise<Array<{ id: number; at: number }>> {
@@ -113,7 +133,10 @@ export function createAuditRepo(model: Model<AuditDoc>, counters: Model<CounterD
 
     /** The ALLOWED entry of a call (the one whose tool actually ran). */
     async latestAllowedByCallId(callId: string): Promise<AuditEntry | null> {
-      const doc = await model.findOne({ callId, status: 'ALLOWED' }).sort({ id: -1 }).lean<AuditDoc | null>();
+      const doc = await model
+        .findOne({ callId, status: 'ALLOWED' })
+        .sort({ id: -1 })
+        .lean<AuditDoc | null>();
       return doc ? toAuditEntry(doc) : null;
     },
 
@@ -124,7 +147,9 @@ export function createAuditRepo(model: Model<AuditDoc>, counters: Model<CounterD
     },
 
     async existingEntryKeys(keys: string[]): Promise<Set<string>> {
-      const docs = await model.find({ entryKey: { $in: keys } }, { _id: 0, entryKey: 1 }).lean<Array<{ entryKey: string }>>();
+      const docs = await model
+        .find({ entryKey: { $in: keys } }, { _id: 0, entryKey: 1 })
+        .lean<Array<{ entryKey: string }>>();
       return new Set(docs.map((d) => d.entryKey));
     },
 

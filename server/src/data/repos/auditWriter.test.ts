@@ -12,7 +12,9 @@ afterAll(() => t.dispose());
 describe('audit writer', () => {
   it('group-commits concurrent writes with sequential ids and an unbroken chain', async () => {
     const decisions = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => t.as(principals.admin).sdk.decide({ agent: 'W', action: 'x', args: { i } })),
+      Array.from({ length: 40 }, (_, i) =>
+        t.as(principals.admin).sdk.decide({ agent: 'W', action: 'x', args: { i } }),
+      ),
     );
     const ids = decisions.map((d) => d.auditId).sort((a, b) => a - b);
     expect(ids).toEqual(Array.from({ length: 40 }, (_, i) => ids[0]! + i));

@@ -98,7 +98,10 @@ export class AuditWriter {
 
   private async commit(records: AuditRecord[]): Promise<AuditEntry[]> {
     if (this.head === undefined) {
-      const last = await this.model.findOne({}, { hash: 1 }).sort({ id: -1 }).lean<{ hash: string } | null>();
+      const last = await this.model
+        .findOne({}, { hash: 1 })
+        .sort({ id: -1 })
+        .lean<{ hash: string } | null>();
       this.head = last?.hash ?? null;
     }
     let prevHash = this.head;
@@ -118,13 +121,22 @@ export class AuditWriter {
         prevHash,
       };
       const hash = hashAuditEntry(hashed);
-      const doc: AuditDoc = { ...hashed, timestamp: record.timestamp, hash, outcome: null, durationMs: null };
+      const doc: AuditDoc = {
+        ...hashed,
+        timestamp: record.timestamp,
+        hash,
+        outcome: null,
+        durationMs: null,
+      };
       if (record.entryKey) doc.entryKey = record.entryKey;
       docs.push(doc);
       prevHash = hash;
     }
     // The raw driver: these documents are built here, already in their stored shape.
-    await this.model.collection.insertMany(docs.map((d) => ({ ...d })), { ordered: true });
+    await this.model.collection.insertMany(
+      docs.map((d) => ({ ...d })),
+      { ordered: true },
+    );
     this.head = prevHash;
     return docs.map(toAuditEntry);
   }
@@ -132,7 +144,11 @@ export class AuditWriter {
 
 /** A duplicate key on the `id` index (bulk write errors carry it in the message, not keyPattern). */
 function isDuplicateId(error: unknown): boolean {
-  const e = error as { code?: unknown; keyPattern?: Record<string, unknown>; message?: unknown } | null;
+  const e = error as {
+    code?: unknown;
+    keyPattern?: Record<string, unknown>;
+    message?: unknown;
+  } | null;
   if (e?.code !== 11000) return false;
   if (e.keyPattern) return 'id' in e.keyPattern;
   return typeof e.message === 'string' && /index: id_-?1\b/.test(e.message);

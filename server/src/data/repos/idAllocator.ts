@@ -63,7 +63,11 @@ export class IdAllocator {
       if (this.nextId <= this.limit) return;
     }
     let doc = await this.counters
-      .findOneAndUpdate({ _id: this.name }, { $inc: { seq: this.block } }, { upsert: true, returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: this.name },
+        { $inc: { seq: this.block } },
+        { upsert: true, returnDocument: 'after' },
+      )
       .lean<CounterDoc>();
     if (doc.seq < this.nextId) {
       // The counter fell behind the stored ids (e.g. an older database): move it past them.

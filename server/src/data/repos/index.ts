@@ -7,7 +7,10 @@ import { createAuditRepo } from './audit.repo';
 import { createPoliciesRepo } from './policies.repo';
 
 /** Every governance repo on one connection. Only repos touch models. */
-export async function createRepos(conn: Connection, opts: { onAuditWritten: (entries: AuditEntry[]) => void }) {
+export async function createRepos(
+  conn: Connection,
+  opts: { onAuditWritten: (entries: AuditEntry[]) => void },
+) {
   const models = createModels(conn);
   await syncIndexes(models);
   const agents = createAgentsRepo(models.agents);
@@ -22,7 +25,12 @@ export async function createRepos(conn: Connection, opts: { onAuditWritten: (ent
     /** Wipes governance data (demo reset). Counters stay, so ids keep growing (see IdAllocator.reset). */
     async resetGovernance(): Promise<void> {
       await audit.drain();
-      await Promise.all([agents.deleteAll(), policies.deleteAll(), audit.deleteAll(), approvals.deleteAll()]);
+      await Promise.all([
+        agents.deleteAll(),
+        policies.deleteAll(),
+        audit.deleteAll(),
+        approvals.deleteAll(),
+      ]);
     },
   };
 }

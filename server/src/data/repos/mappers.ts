@@ -1,4 +1,11 @@
-import { redactSensitive, severityOf, type Agent, type Approval, type AuditEntry, type PolicyRule } from '@aegis/shared';
+import {
+  redactSensitive,
+  severityOf,
+  type Agent,
+  type Approval,
+  type AuditEntry,
+  type PolicyRule,
+} from '@aegis/shared';
 import type { AgentDoc } from '../models/agent.model';
 import type { ApprovalDoc } from '../models/approval.model';
 import type { AuditDoc } from '../models/audit.model';

@@ -8,7 +8,12 @@ export function createPoliciesRepo(model: Model<PolicyDoc>) {
     forAgent: (agent: string) => model.find({ agent }).sort({ action: 1 }).lean<PolicyDoc[]>(),
 
     /** Sets one rule; returns whether anything changed. */
-    async upsert(agent: string, action: string, rule: RuleType, source: RuleSource): Promise<boolean> {
+    async upsert(
+      agent: string,
+      action: string,
+      rule: RuleType,
+      source: RuleSource,
+    ): Promise<boolean> {
       const existing = await model.findOne({ agent, action }).lean<PolicyDoc | null>();
       if (existing && existing.rule === rule && existing.source === source) return false;
       await model.updateOne(
@@ -29,7 +34,10 @@ export function createPoliciesRepo(model: Model<PolicyDoc>) {
      * (code wins over a reviewer's rule for an action the code names), code rules no longer
      * declared are removed, reviewer rules for undeclared actions stay. Returns whether anything changed.
      */
-    async replaceCodeRules(agent: string, desired: ReadonlyMap<string, RuleType>): Promise<boolean> {
+    async replaceCodeRules(
+      agent: string,
+      desired: ReadonlyMap<string, RuleType>,
+    ): Promise<boolean> {
       const existing = await repo.forAgent(agent);
       let changed = false;
       for (const doc of existing) {
@@ -42,7 +50,11 @@ export function createPoliciesRepo(model: Model<PolicyDoc>) {
       for (const [action, rule] of desired) {
         const current = byAction.get(action);
         if (current && current.rule === rule && current.source === 'code') continue;
-        await model.updateOne({ agent, action }, { $set: { rule, source: 'code', updatedAt: new Date() } }, { upsert: true });
+        await model.updateOne(
+          { agent, action },
+          { $set: { rule, source: 'code', updatedAt: new Date() } },
+          { upsert: true },
+        );
         changed = true;
       }
       return changed;
