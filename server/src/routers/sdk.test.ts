@@ -178,6 +178,23 @@ describe('sdk.complete', () => {
     expect(entries.find((e) => e.status === 'ERROR')!.details).toContain('db down');
   });
 
+  it('records many concurrent outcomes, each on its own entry', async () => {
+    const decisions = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t.as(bot).sdk.decide({ agent: 'PayBot', action: 'lookup_balance', args: { i } }),
+      ),
+    );
+    await Promise.all(
+      decisions.map((d, i) =>
+        t.as(bot).sdk.complete({ callId: d.callId, outcome: 'ok', durationMs: i }),
+      ),
+    );
+    for (const [i, d] of decisions.entries()) {
+      const [entry] = await entriesFor(d.callId);
+      expect(entry).toMatchObject({ outcome: 'ok', durationMs: i });
+    }
+  });
+
   it('unknown call → NOT_FOUND', async () => {
     await expect(
       t.as(bot).sdk.complete({ callId: 'never-seen-call', outcome: 'ok', durationMs: 1 }),

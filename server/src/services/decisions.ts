@@ -113,15 +113,24 @@ export function createDecisionService(deps: ServiceDeps): Services['decisions'] 
     },
 
     async complete(input, actor) {
-      const entry =
-        allowedCalls.get(input.callId) ?? (await repos.audit.latestAllowedByCallId(input.callId));
-      if (!entry) throw notFound(`No allowed call ${input.callId} was recorded`);
-      if (!mayActAs(actor, entry.agent))
-        throw forbidden(`This key may not act for agent "${entry.agent}"`);
-      if (!(await repos.audit.setOutcome(entry.id, input.outcome, input.durationMs))) {
-        throw conflict(`The outcome of call ${input.callId} was already recorded`);
+      const cached = allowedCalls.get(input.callId);
+      let entry: AllowedCall;
+      if (cached && mayActAs(actor, cached.agent)) {
+        // Taken out first, so a second report of the same call goes the checked way below.
+        allowedCalls.delete(input.callId);
+        entry = cached;
+        await repos.audit.queueOutcome(entry.id, input.outcome, input.durationMs);
+      } else {
+        const found = cached ?? (await repos.audit.latestAllowedByCallId(input.callId));
+        if (!found) throw notFound(`No allowed call ${input.callId} was recorded`);
+        if (!mayActAs(actor, found.agent)) {
+          throw forbidden(`This key may not act for agent "${found.agent}"`);
+        }
+        if (!(await repos.audit.setOutcome(found.id, input.outcome, input.durationMs))) {
+          throw conflict(`The outcome of call ${input.callId} was already recorded`);
+        }
+        entry = found;
       }
-      allowedCalls.delete(input.callId);
       if (input.outcome === 'error') {
         await repos.audit.write({
           timestamp: new Date(),

@@ -2,6 +2,7 @@ import type { Model, QueryFilter } from 'mongoose';
 import type { AuditEntry, AuditPage, AuditQuery, AuditStatus, CallOutcome } from '@aegis/shared';
 import type { AuditDoc } from '../models/audit.model';
 import { AuditWriter, type AuditRecord } from './auditWriter';
+import { OutcomeWriter } from './outcomeWriter';
 import { IdAllocator } from './idAllocator';
 import type { CounterDoc } from '../models/counter.model';
 import { toAuditEntry } from './mappers';
@@ -26,10 +27,17 @@ export function createAuditRepo(
     return last?.id ?? 0;
   });
   const writer = new AuditWriter(model, ids, onWritten);
+  const outcomes = new OutcomeWriter(model);
 
   return {
     write: (record: AuditRecord) => writer.write(record),
-    drain: () => writer.drain(),
+    drain: async () => {
+      await writer.drain();
+      await outcomes.drain();
+    },
+    /** Group-committed outcome of a call known to have none yet (see OutcomeWriter). */
+    queueOutcome: (id: number, outcome: CallOutcome, durationMs: number) =>
+      outcomes.set(id, outcome, durationMs),
 
     async list(query: AuditQuery): Promise<AuditPage> {
       const filter: QueryFilter<AuditDoc> = {};
