@@ -59,19 +59,20 @@ export async function createServices(opts: {
   };
   const policies = createPolicyService(deps);
   const approvals = createApprovalService(deps, policies);
+  const decisions = createDecisionService(deps);
   const services: Services = {
     agents: createAgentService(deps, policies),
     policies,
     audit: createAuditService(deps),
     approvals,
-    decisions: createDecisionService(deps),
+    decisions,
     stats: createStatsService(deps),
     events: {
       onChange: (listener) => bus.onChange(listener),
       onAudit: (listener) => bus.onAudit(listener),
       changesSince: (seq) => bus.changesSince(seq),
     },
-    demo: createDemoService(deps),
+    demo: createDemoService(deps, () => decisions.forgetCalls()),
   };
 
   const sweep = setInterval(() => {

@@ -16,7 +16,9 @@ type AllowedCall = Pick<AuditEntry, 'id' | 'agent' | 'action' | 'approvalId' | '
  * for REVIEW the approval itself. Configuration comes from the in-memory policy cache, so an
  * ALLOW/BLOCK/KILL decision costs a single (group-committed) insert.
  */
-export function createDecisionService(deps: ServiceDeps): Services['decisions'] {
+export function createDecisionService(
+  deps: ServiceDeps,
+): Services['decisions'] & { forgetCalls(): void } {
   const { repos, bus, cache, locks, approvalTtlMs } = deps;
   // Recent ALLOWED calls by callId, so sdk.complete needs no lookup query (oldest evicted first).
   const allowedCalls = new Map<string, AllowedCall>();
@@ -64,6 +66,9 @@ export function createDecisionService(deps: ServiceDeps): Services['decisions'] 
   }
 
   return {
+    /** After a demo reset: the remembered calls point at deleted entries. */
+    forgetCalls: () => allowedCalls.clear(),
+
     async decide(input, _actor) {
       const snap = await cache.get(input.agent);
       if (!snap) throw unknownAgent(input.agent);

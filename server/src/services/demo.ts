@@ -5,7 +5,7 @@ import type { Services } from './types';
 /** The bank lives in its own database on the same connection/URI as the governance data. */
 export const BANK_DB_NAME = 'aegis_bank';
 
-export function createDemoService(deps: ServiceDeps): Services['demo'] {
+export function createDemoService(deps: ServiceDeps, onReset: () => void): Services['demo'] {
   return {
     async seed(actor) {
       deps.logger.info(
@@ -16,6 +16,7 @@ export function createDemoService(deps: ServiceDeps): Services['demo'] {
       deps.cache.invalidate();
       deps.activity.reset();
       deps.blocks.reset();
+      onReset();
       return seedBank(deps.connection, { dbName: BANK_DB_NAME });
     },
   };
