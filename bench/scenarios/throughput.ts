@@ -1,5 +1,3 @@
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import type { AppRouter } from '../../server/src/routers/_app';
 import type { AegisApi } from '../../sdk/src/index';
 import type { BenchServer } from '../harness';
 import { clientCpuMs, summarize } from '../stats';
@@ -12,10 +10,8 @@ const AGENTS_PER_LEVEL = 8;
  * 2. Stored decisions per second with 1, 8 and 64 callers looping `sdk.decide` back to back.
  * Independent callers each have their own tRPC client (no cross-caller batching); the callers
  * of one level share 8 agents, each agent its own key. A last run puts 64 callers on one shared
- * client, as one agent process with 64 tool calls in flight would: tRPC batches them. That client
- * is the SDK's transport plus `maxItems: 50` (the server's maxBatchSize): the SDK's own transport
- * sets no limit, so 64 concurrent calls make one batch of 64 that the server refuses (see
- * bench/README.md). Afterwards the audit entries of those agents are counted straight from the
+ * client (the SDK's transport), as one agent process with 64 tool calls in flight would: tRPC
+ * batches them (the SDK splits batches at 20 calls; the server refuses more than 50). Afterwards the audit entries of those agents are counted straight from the
  * database: every acknowledged decision must be stored.
  */
 export async function throughputScenario(server: BenchServer, config: BenchConfig): Promise<ScenarioResult> {
@@ -44,7 +40,7 @@ async function runLevel(server: BenchServer, config: BenchConfig, concurrency: n
     const api = await server.transport([agent]);
     await api.sdk.registerAgent.mutate({ name: agent, allows: [ACTION] });
   }
-  const sharedApi = shared ? batchedClient(server.url, await server.agentKey(agents)) : null;
+  const sharedApi = shared ? await server.transport(agents) : null;
   const clients: Array<{ agent: string; api: AegisApi }> = [];
   for (let c = 0; c < concurrency; c++) {
     const agent = agents[c % agents.length] as string;
@@ -105,9 +101,3 @@ async function runLevel(server: BenchServer, config: BenchConfig, concurrency: n
   };
 }
 
-/** The SDK's batching transport, with the batch size the server accepts. */
-function batchedClient(url: string, apiKey: string): AegisApi {
-  return createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${url}/trpc`, headers: { authorization: `Bearer ${apiKey}` }, maxItems: 50 })],
-  });
-}
