@@ -30,12 +30,33 @@ export async function floorRows(server: BenchServer, config: BenchConfig): Promi
       ),
     );
     const api = await server.transport(['bench-overhead']);
+    // The same procedures with plain fetch (no tRPC client, no batching): the client's share.
+    const key = await server.agentKey(['bench-overhead']);
+    const rawHealth = summarize(
+      await timeSequential(async () => (await fetch(`${server.url}/trpc/health.check`)).json(), { warmup, n }),
+    );
+    const rawDecide = summarize(
+      await timeSequential(
+        async () => {
+          const res = await fetch(`${server.url}/trpc/sdk.decide`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ agent: 'bench-overhead', action: 'noop', args: {} }),
+          });
+          if (!res.ok) throw new Error(`raw sdk.decide → ${res.status}`);
+          return res.json();
+        },
+        { warmup, n },
+      ),
+    );
     const health = summarize(await timeSequential(() => server.admin.health.check.query(), { warmup, n }));
     const whoami = summarize(await timeSequential(() => api.health.whoami.query(), { warmup, n }));
     return [
       { scenario: '1 overhead', label: '(floor) bare node:http POST round trip, own process', latency: bare },
       { scenario: '1 overhead', label: '(floor) tRPC health.check (full middleware, no auth, no DB)', latency: health },
       { scenario: '1 overhead', label: '(floor) tRPC health.whoami (agent key, cached)', latency: whoami },
+      { scenario: '1 overhead', label: '(floor) health.check with plain fetch (no tRPC client)', latency: rawHealth },
+      { scenario: '1 overhead', label: "(b'') sdk.decide with plain fetch (no tRPC client)", latency: rawDecide },
     ];
   } finally {
     if (echo.connected) echo.send('stop');
