@@ -1,6 +1,7 @@
 import {
   createTRPCClient,
   httpBatchLink,
+  httpLink,
   httpSubscriptionLink,
   splitLink,
   type TRPCClient,
@@ -25,7 +26,10 @@ export function trpcUrl(base: string): string {
 }
 
 /**
- * Queries and mutations go over batched HTTP; subscriptions over SSE. Node 20 has no global
+ * `sdk.decide` goes over plain HTTP, one request per call: a batch is answered only when every
+ * call in it is done, so a batched decide would wait for whatever rides with it (the previous
+ * call's `sdk.complete`) and for the batch timer. Other queries and mutations go over batched
+ * HTTP (≤ 20 per batch; the server takes 50); subscriptions over SSE. Node 20 has no global
  * EventSource, so the `eventsource` package is passed in, with a fetch that adds the key.
  */
 export function createTransport(opts: TransportOptions): AegisApi {
@@ -50,12 +54,16 @@ export function createTransport(opts: TransportOptions): AegisApi {
               fetch(input, { ...init, headers: { ...init.headers, ...auth } }),
           }),
         }),
-        false: httpBatchLink({
-          url,
-          headers: () => auth,
-          fetch: timedFetch,
-          maxURLLength: 4000,
-          maxItems: 20,
+        false: splitLink({
+          condition: (op) => op.path === 'sdk.decide',
+          true: httpLink({ url, headers: () => auth, fetch: timedFetch }),
+          false: httpBatchLink({
+            url,
+            headers: () => auth,
+            fetch: timedFetch,
+            maxURLLength: 4000,
+            maxItems: 20,
+          }),
         }),
       }),
     ],

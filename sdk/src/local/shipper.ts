@@ -30,6 +30,7 @@ export class RecordShipper {
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private spooled = false;
+  private flushPending = false;
   private lastReplayAt = 0;
   private readonly waiters = new Map<string, Waiter>();
   private readonly intervalMs: number;
@@ -60,8 +61,11 @@ export class RecordShipper {
     promise.catch(() => undefined);
     this.waiters.set(record.callId, { promise, resolve, reject });
     this.queue.push(record);
-    if (this.queue.length >= this.maxBatch) void this.flush();
-    else this.schedule();
+    // One pending flush is enough: it ships everything queued by the time it runs.
+    if (this.queue.length >= this.maxBatch && !this.flushPending) {
+      this.flushPending = true;
+      void this.flush();
+    } else this.schedule();
   }
 
   /** Resolves when the record of `callId` has reached the server (at once if it already has). */
@@ -86,8 +90,18 @@ export class RecordShipper {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.flush(true);
+    // Say where each unshipped record really is: only a failed spool write loses one.
+    const spooled = new Set(
+      this.waiters.size > 0 ? (await this.spool.read().catch(() => [])).map((r) => r.callId) : [],
+    );
     for (const [callId, waiter] of this.waiters)
-      waiter.reject(new Error(`record of call ${callId} is still in the spool`));
+      waiter.reject(
+        new Error(
+          spooled.has(callId)
+            ? `record of call ${callId} is still in the spool`
+            : `record of call ${callId} was neither shipped nor spooled`,
+        ),
+      );
     this.waiters.clear();
   }
 
@@ -104,19 +118,22 @@ export class RecordShipper {
   }
 
   private async flushOnce(force: boolean): Promise<void> {
-    const batch = this.queue.splice(0);
-    if (!this.spooled && batch.length > 0) {
+    this.flushPending = false;
+    // Chunks the server accepts (recordBatch takes ≤ 1000); records pushed meanwhile join in.
+    while (!this.spooled && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
       try {
         await this.send(batch);
-        return;
       } catch (error) {
-        if (!isUnreachable(error)) throw error;
+        // Unreachable or refused, the batch is never dropped: it and everything after it wait in
+        // the spool, in order, for the next replay. A refusal is also reported (via the chain).
         this.spooled = true;
+        await this.spool.append([...batch, ...this.queue.splice(0)]);
+        if (isUnreachable(error)) return;
+        throw error;
       }
-      await this.spool.append(batch);
-      return;
     }
-    if (batch.length > 0) await this.spool.append(batch);
+    if (this.queue.length > 0) await this.spool.append(this.queue.splice(0));
     if (this.spooled && (force || Date.now() - this.lastReplayAt >= REPLAY_EVERY_MS))
       await this.replay();
   }
@@ -124,10 +141,13 @@ export class RecordShipper {
   private async replay(): Promise<void> {
     this.lastReplayAt = Date.now();
     const records = await this.spool.read();
+    let sent = 0;
     try {
-      for (let i = 0; i < records.length; i += this.maxBatch)
-        await this.send(records.slice(i, i + this.maxBatch));
+      for (; sent < records.length; sent += this.maxBatch)
+        await this.send(records.slice(sent, sent + this.maxBatch));
     } catch (error) {
+      // Only acknowledged batches leave the spool; the rest is retried on the next replay.
+      if (sent > 0) await this.spool.replace(records.slice(sent));
       if (isUnreachable(error)) return;
       throw error;
     }

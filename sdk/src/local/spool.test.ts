@@ -56,4 +56,13 @@ describe('Spool', () => {
     await spool.clear();
     expect(await spool.read()).toEqual([]);
   });
+
+  it('replace keeps only the records given (the unacknowledged rest of a replay)', async () => {
+    const spool = new Spool(path.join(dir, 'r.jsonl'));
+    await spool.append([record(1), record(2), record(3)]);
+    await spool.replace([record(3)]);
+    expect((await spool.read()).map((r) => r.callId)).toEqual(['call-id-3']);
+    await spool.append([record(4)]);
+    expect((await spool.read()).map((r) => r.callId)).toEqual(['call-id-3', 'call-id-4']);
+  });
 });

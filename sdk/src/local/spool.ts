@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, truncate } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LocalRecord } from '../types';
 
@@ -45,6 +45,23 @@ export class Spool {
       }
     }
     return records;
+  }
+
+  /**
+   * Replaces the spool's content with `records` (the part of a replay not yet acknowledged):
+   * written beside it, fsync'ed, then renamed over it, so a crash leaves the old or the new file.
+   */
+  async replace(records: readonly LocalRecord[]): Promise<void> {
+    const next = `${this.path}.next`;
+    const handle = await open(next, 'w', 0o600);
+    try {
+      if (records.length > 0)
+        await handle.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(next, this.path);
   }
 
   /** Empties the spool after its records were acknowledged by the server. */
