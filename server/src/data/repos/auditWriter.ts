@@ -3,6 +3,7 @@ import type { AuditEntry, AuditStatus } from '@aegis/shared';
 import { hashAuditEntry, wellFormed } from '../auditChain';
 import type { AuditDoc } from '../models/audit.model';
 import type { IdAllocator } from './idAllocator';
+import { GroupCommitQueue } from './groupCommit';
 import { toAuditEntry } from './mappers';
 
 /** An audit entry before it has an id and a place in the chain. */
@@ -18,12 +19,6 @@ export interface AuditRecord {
   entryKey?: string;
 }
 
-interface Queued {
-  record: AuditRecord;
-  resolve: (entry: AuditEntry) => void;
-  reject: (error: unknown) => void;
-}
-
 const MAX_GROUP = 500;
 
 /**
@@ -33,10 +28,20 @@ const MAX_GROUP = 500;
  * commit), so concurrent decisions cost one round trip between them.
  */
 export class AuditWriter {
-  private queue: Queued[] = [];
-  private flushing = false;
   /** Hash of the newest stored entry; undefined until read from the database. */
   private head: string | null | undefined = undefined;
+  private readonly queue = new GroupCommitQueue<AuditRecord, AuditEntry>(
+    async (records) => {
+      const entries = await this.commitWithResync(records);
+      this.onWritten(entries);
+      return entries;
+    },
+    {
+      maxGroup: MAX_GROUP,
+      // The chain head is unknown after a failed insert: read it again next time.
+      onFailure: () => (this.head = undefined),
+    },
+  );
 
   constructor(
     private readonly model: Model<AuditDoc>,
@@ -45,10 +50,7 @@ export class AuditWriter {
   ) {}
 
   write(record: AuditRecord): Promise<AuditEntry> {
-    return new Promise<AuditEntry>((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
+    return this.queue.push(record);
   }
 
   /** Forget the chain head (after the collection was wiped). */
@@ -57,28 +59,8 @@ export class AuditWriter {
   }
 
   /** Resolves when everything queued so far is stored. */
-  async drain(): Promise<void> {
-    while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const group = this.queue.splice(0, MAX_GROUP);
-        try {
-          const entries = await this.commitWithResync(group.map((q) => q.record));
-          group.forEach((q, i) => q.resolve(entries[i] as AuditEntry));
-          this.onWritten(entries);
-        } catch (error) {
-          // The chain head is unknown after a failed insert: read it again next time.
-          this.head = undefined;
-          for (const q of group) q.reject(error);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
+  drain(): Promise<void> {
+    return this.queue.drain();
   }
 
   /**

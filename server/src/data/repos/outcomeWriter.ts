@@ -1,16 +1,13 @@
 import type { Model } from 'mongoose';
 import type { CallOutcome } from '@aegis/shared';
 import type { AuditDoc } from '../models/audit.model';
+import { GroupCommitQueue } from './groupCommit';
 
-interface Queued {
+interface OutcomeUpdate {
   id: number;
   outcome: CallOutcome;
   durationMs: number;
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
-
-const MAX_GROUP = 500;
 
 /**
  * Records call outcomes (write-once: only where `outcome` is still null). Outcomes arriving while
@@ -18,44 +15,31 @@ const MAX_GROUP = 500;
  * cost one store transaction between them instead of one each.
  */
 export class OutcomeWriter {
-  private queue: Queued[] = [];
-  private flushing = false;
+  private readonly queue: GroupCommitQueue<OutcomeUpdate, void>;
 
-  constructor(private readonly model: Model<AuditDoc>) {}
+  constructor(model: Model<AuditDoc>) {
+    this.queue = new GroupCommitQueue<OutcomeUpdate, void>(
+      async (updates) => {
+        await model.collection.bulkWrite(
+          updates.map((u) => ({
+            updateOne: {
+              filter: { id: u.id, outcome: null },
+              update: { $set: { outcome: u.outcome, durationMs: u.durationMs } },
+            },
+          })),
+          { ordered: false },
+        );
+        return updates.map(() => undefined);
+      },
+      { maxGroup: 500 },
+    );
+  }
 
   set(id: number, outcome: CallOutcome, durationMs: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ id, outcome, durationMs, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
+    return this.queue.push({ id, outcome, durationMs });
   }
 
-  async drain(): Promise<void> {
-    while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const group = this.queue.splice(0, MAX_GROUP);
-        try {
-          await this.model.collection.bulkWrite(
-            group.map((q) => ({
-              updateOne: {
-                filter: { id: q.id, outcome: null },
-                update: { $set: { outcome: q.outcome, durationMs: q.durationMs } },
-              },
-            })),
-            { ordered: false },
-          );
-          for (const q of group) q.resolve();
-        } catch (error) {
-          for (const q of group) q.reject(error);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
+  drain(): Promise<void> {
+    return this.queue.drain();
   }
 }

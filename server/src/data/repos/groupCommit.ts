@@ -1,0 +1,51 @@
+interface Pending<T, R> {
+  item: T;
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Serializes writes through one queue and commits whatever arrived while the previous commit was
+ * in flight as one group (at most `maxGroup` items), so concurrent callers share a store round
+ * trip. `commit` returns one result per item, in order; if it throws, the whole group is rejected
+ * and `onFailure` runs before the next group is tried.
+ */
+export class GroupCommitQueue<T, R> {
+  private queue: Pending<T, R>[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly commit: (items: T[]) => Promise<R[]>,
+    private readonly opts: { maxGroup: number; onFailure?: () => void },
+  ) {}
+
+  push(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  /** Resolves when everything queued so far is committed (or failed). */
+  async drain(): Promise<void> {
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, this.opts.maxGroup);
+        try {
+          const results = await this.commit(group.map((p) => p.item));
+          group.forEach((p, i) => p.resolve(results[i] as R));
+        } catch (error) {
+          this.opts.onFailure?.();
+          for (const p of group) p.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}
