@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -6,11 +7,13 @@ import type { Logger } from 'pino';
 import { createAuthService, securityMiddleware, type AegisAuth } from './auth';
 import { connectDataStore, type DataStore } from './data/connect';
 import { dashboardRouter } from './http/dashboard';
+import { createFastDecide, type FastDecide } from './http/fastDecide';
 import { requestLog, type RequestWithId } from './http/requestLog';
 import { createRestRouter } from './rest';
 import { appRouter } from './routers/_app';
 import { createServices, type Services } from './services';
 import { createExpressContext } from './trpc/expressContext';
+import { MAX_BATCH_SIZE, MAX_BODY_BYTES } from './trpc/limits';
 
 export interface CreateAppOptions {
   /** Where the admin key, store.json and (embedded) the store live. */
@@ -31,6 +34,9 @@ export interface CreateAppOptions {
 
 export interface AegisApp {
   app: Express;
+  /** What the HTTP server runs: the `sdk.decide` fast path, then the Express app. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  fastDecide: FastDecide;
   services: Services;
   auth: AegisAuth;
   store: DataStore;
@@ -80,10 +86,8 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       createExpressMiddleware({
         router: appRouter,
         createContext: createExpressContext({ services, auth }),
-        maxBatchSize: 50,
-        // A larger body is refused (413) before it is buffered whole; roomy enough for a local-mode
-        // recordBatch of 1000 entries.
-        maxBodySize: 5_000_000,
+        maxBatchSize: MAX_BATCH_SIZE,
+        maxBodySize: MAX_BODY_BYTES,
         onError({ error, path: procedure, req }) {
           // Expected failures (bad input, not found, conflicts) are answers, not server errors.
           if (error.code !== 'INTERNAL_SERVER_ERROR') return;
@@ -104,8 +108,13 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
         .json({ detail: status >= 500 ? 'Internal server error' : messageOf(error) });
     });
 
+    const fastDecide = createFastDecide({ services, auth, logger });
     return {
       app,
+      handler(req, res) {
+        if (!fastDecide(req, res)) app(req, res);
+      },
+      fastDecide,
       services,
       auth,
       store,

@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AegisApp, type CreateAppOptions } from './app';
 
@@ -19,10 +19,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   const aegis = await createApp(opts);
   const http = await new Promise<Server>((resolve, reject) => {
-    const server = aegis.app.listen(opts.port, opts.host, (error?: Error) =>
-      error ? reject(error) : resolve(server),
-    );
+    const server = createServer(aegis.handler);
     server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve(server));
   }).catch(async (error: unknown) => {
     await aegis.close();
     throw error;

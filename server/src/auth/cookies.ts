@@ -1,4 +1,5 @@
-import type { Request, Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Response } from 'express';
 
 /** httpOnly, SameSite=Strict: the dashboard session. */
 export const SESSION_COOKIE = 'aegis_session';
@@ -7,7 +8,7 @@ export const CSRF_COOKIE = 'aegis_csrf';
 export const CSRF_HEADER = 'x-aegis-csrf';
 
 /** Cookies of a request; malformed pairs are skipped, never thrown on. */
-export function readCookies(req: Request): Map<string, string> {
+export function readCookies(req: { headers: IncomingHttpHeaders }): Map<string, string> {
   const out = new Map<string, string>();
   const header = req.headers.cookie;
   if (typeof header !== 'string' || header.length > 16_384) return out;

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { readCookies, SESSION_COOKIE } from './cookies';
 
 /** What a request presents: an API key (Bearer or Basic), a session cookie, or nothing. */
@@ -10,7 +10,7 @@ export type Credential =
  * header is `invalid` rather than falling back to the cookie, so a request never silently runs
  * as someone other than the credential it sent.
  */
-export function credentialOf(req: Request): Credential {
+export function credentialOf(req: { headers: IncomingHttpHeaders }): Credential {
   const header = req.headers.authorization;
   if (typeof header === 'string' && header.trim() !== '') return fromAuthorization(header.trim());
   const session = readCookies(req).get(SESSION_COOKIE);

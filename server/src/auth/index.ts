@@ -1,9 +1,8 @@
-import type { Request, Response } from 'express';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Principal } from '@aegis/shared';
 import type { Services } from '../services';
-import type { AuthService } from './types';
+import type { AuthService, SetResponseHeader } from './types';
 import { bootstrap, type BootstrapResult } from './bootstrap';
 import { credentialOf } from './credentials';
 import { KeyStore } from './keyStore';
@@ -18,7 +17,7 @@ export { RateLimiter } from './rateLimit';
 export { jsonDepthGuard, jsonDepth, MAX_JSON_DEPTH } from './jsonDepth';
 export { ADMIN_KEY_FILE } from './bootstrap';
 export { SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER } from './cookies';
-export type { AuthService, ApiKeyInfo, AuditVerifyResult } from './types';
+export type { AuthService, ApiKeyInfo, AuditVerifyResult, SetResponseHeader } from './types';
 export type { BootstrapResult } from './bootstrap';
 
 export interface AuthServiceOptions {
@@ -47,7 +46,7 @@ export interface AegisAuth extends AuthService {
   /** A one-time dashboard login link for an admin (15 minutes, single use). */
   issueLoginLink(): Promise<string>;
   /** Throws TOO_MANY_REQUESTS (and sets Retry-After) when `principal` exceeds its decide rate. */
-  limitDecide(principal: Principal, res?: Response): void;
+  limitDecide(principal: Principal, setHeader?: SetResponseHeader): void;
 }
 
 /**
@@ -76,7 +75,7 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
   }
 
   return {
-    async resolvePrincipal(req: Request): Promise<Principal | null> {
+    async resolvePrincipal(req) {
       const credential = credentialOf(req);
       if (!credential || credential.kind === 'invalid') return null;
       return credential.kind === 'key'
@@ -110,8 +109,8 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
         print,
       }),
     issueLoginLink,
-    limitDecide(principal, res) {
-      enforce(decideLimiter, principal.keyId, res, 'decide calls');
+    limitDecide(principal, setHeader) {
+      enforce(decideLimiter, principal.keyId, setHeader, 'decide calls');
     },
   };
 }

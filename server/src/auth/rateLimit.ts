@@ -1,5 +1,6 @@
 import { TRPCError } from '@trpc/server';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { SetResponseHeader } from './types';
 
 /** A token bucket per key: `burst` tokens, refilled at `perSecond`. */
 export class RateLimiter {
@@ -53,16 +54,23 @@ export class RateLimiter {
   }
 }
 
+/** Sets headers on `res` until it is sent (a refusal's Retry-After rides on the error answer). */
+export function headerSetter(res: ServerResponse): SetResponseHeader {
+  return (name, value) => {
+    if (!res.headersSent) res.setHeader(name, value);
+  };
+}
+
 /** Throws TOO_MANY_REQUESTS (HTTP 429) with a Retry-After header when the bucket is empty. */
 export function enforce(
   limiter: RateLimiter,
   key: string,
-  res: Response | undefined,
+  setHeader: SetResponseHeader | undefined,
   what: string,
 ): void {
   const wait = limiter.take(key);
   if (wait === 0) return;
-  if (res && !res.headersSent) res.setHeader('Retry-After', String(wait));
+  setHeader?.('Retry-After', String(wait));
   throw new TRPCError({
     code: 'TOO_MANY_REQUESTS',
     message: `Too many ${what}; retry after ${wait} s`,

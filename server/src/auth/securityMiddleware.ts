@@ -112,6 +112,33 @@ function csrf(): RequestHandler {
   };
 }
 
+/**
+ * The headers every API answer carries (helmet's, with the configuration above, and no caching),
+ * for the handlers that answer without Express: recorded once by running helmet against a
+ * response that only remembers what was set, so the two paths cannot drift apart.
+ */
+export function apiResponseHeaders(): ReadonlyArray<readonly [string, string]> {
+  const recorded = new Map<string, string>();
+  const recorder = {
+    setHeader(name: string, value: unknown) {
+      recorded.set(name.toLowerCase(), String(value));
+    },
+    removeHeader(name: string) {
+      recorded.delete(name.toLowerCase());
+    },
+  };
+  let finished = false;
+  // helmet's middleware is synchronous: it sets its headers and calls next before returning.
+  (securityHeaders() as unknown as (req: object, res: object, next: () => void) => void)(
+    { headers: {} },
+    recorder,
+    () => (finished = true),
+  );
+  if (!finished) throw new Error('helmet did not finish synchronously');
+  recorded.set('cache-control', 'no-store');
+  return [...recorded];
+}
+
 /** API answers depend on who asks: never cache them. */
 function noStore(req: Request, res: Response, next: NextFunction): void {
   if (isApiPath(req.path)) res.setHeader('Cache-Control', 'no-store');

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { Principal } from '@aegis/shared';
 import type { AuthModels, SessionDoc } from './models';
 import type { KeyStore } from './keyStore';
+import { headerSetter } from './rateLimit';
 import { clearSessionCookies, readCookies, SESSION_COOKIE, setSessionCookies } from './cookies';
 import { csrfTokenFor, newToken, sha256 } from './secrets';
 import { enforce, type RateLimiter } from './rateLimit';
@@ -45,7 +46,7 @@ export class Sessions {
     res: Response | undefined,
   ): Promise<Principal> {
     const ip = req?.ip ?? req?.socket.remoteAddress ?? 'unknown';
-    enforce(this.loginLimiter, ip, res, 'login attempts');
+    enforce(this.loginLimiter, ip, res && headerSetter(res), 'login attempts');
     const principal = await this.principalFor(input);
     if (!principal)
       throw new TRPCError({

@@ -1,5 +1,9 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
 import type { Principal, Role } from '@aegis/shared';
+
+/** Sets a header on the response being prepared (ignored once it has been sent). */
+export type SetResponseHeader = (name: string, value: string) => void;
 
 export interface ApiKeyInfo {
   id: string;
@@ -24,7 +28,7 @@ export interface AuditVerifyResult {
  */
 export interface AuthService {
   /** From `Authorization: Bearer`, HTTP Basic (key as password) or the dashboard session cookie. */
-  resolvePrincipal(req: Request): Promise<Principal | null>;
+  resolvePrincipal(req: { headers: IncomingHttpHeaders }): Promise<Principal | null>;
   /** Exchanges a one-time login token or an API key for a dashboard session (sets cookies on res). */
   login(
     input: { token?: string; key?: string },
@@ -41,7 +45,7 @@ export interface AuthService {
   verifyAudit(): Promise<AuditVerifyResult>;
   /**
    * Per-principal rate limit of sdk.decide: throws TOO_MANY_REQUESTS (HTTP 429) and sets
-   * Retry-After on res when exceeded. Optional so test doubles need not implement it.
+   * Retry-After through `setHeader` when exceeded. Optional so test doubles need not implement it.
    */
-  limitDecide?(principal: Principal, res?: Response): void;
+  limitDecide?(principal: Principal, setHeader?: SetResponseHeader): void;
 }

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Principal } from '@aegis/shared';
 import type { Services } from '../services';
-import type { AuthService } from '../auth/types';
+import type { AuthService, SetResponseHeader } from '../auth/types';
 
 export interface ContextInner {
   /** Who is calling; null when no valid credential came with the request. */
@@ -15,6 +15,8 @@ export interface ContextInner {
 export interface Context extends ContextInner {
   req?: Request;
   res?: Response;
+  /** Sets a header on the HTTP answer (Retry-After of a rate limit); absent outside HTTP. */
+  setHeader?: SetResponseHeader;
 }
 
 /** The pure part of the context: what router tests build directly. */

@@ -1,4 +1,5 @@
 import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
+import { headerSetter } from '../auth/rateLimit';
 import type { AuthService } from '../auth/types';
 import type { RequestWithId } from '../http/requestLog';
 import type { Services } from '../services';
@@ -13,6 +14,7 @@ export function createExpressContext(deps: { services: Services; auth: AuthServi
       ...createContextInner({ principal, services: deps.services, auth: deps.auth, requestId }),
       req,
       res,
+      setHeader: headerSetter(res),
     };
   };
 }

@@ -57,7 +57,7 @@ export const agentProcedure = baseProcedure.use(
 
 /** sdk.decide: an agent procedure with a per-principal rate limit (HTTP 429 + Retry-After). */
 export const decideProcedure = agentProcedure.use(function rateLimitDecide({ ctx, next }) {
-  ctx.auth.limitDecide?.(ctx.principal, ctx.res);
+  ctx.auth.limitDecide?.(ctx.principal, ctx.setHeader);
   return next();
 });
 

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './helpers/testServer';
+import { trpcClient } from './helpers/trpcClient';
+
+/**
+ * `POST /trpc/sdk.decide` has a path that skips Express (server/src/http/fastDecide.ts). The same
+ * request with a same-origin `Origin` header goes through Express and tRPC's adapter instead, so
+ * every case here is sent both ways and must get the same status, body and headers.
+ */
+let server: TestServer;
+let agentKey: string;
+let otherKey: string;
+beforeAll(async () => {
+  server = await startTestServer({ inMemoryStore: true });
+  const admin = trpcClient(server.url, server.adminKey);
+  await admin.sdk.registerAgent.mutate({ name: 'FastBot', allows: ['read'], blocks: ['drop'] });
+  await admin.sdk.registerAgent.mutate({ name: 'OtherBot', allows: ['read'] });
+  agentKey = (await admin.keys.create.mutate({ name: 'fast', role: 'agent', agents: ['FastBot'] }))
+    .key;
+  otherKey = (await admin.keys.create.mutate({ name: 'o', role: 'agent', agents: ['OtherBot'] }))
+    .key;
+});
+afterAll(() => server.close());
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+/** Headers that differ per response by nature, or are framing (length vs chunked), not meaning. */
+const VOLATILE = new Set([
+  'date',
+  'x-request-id',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+]);
+
+async function send(
+  body: string,
+  opts: { key?: string | null; viaExpress: boolean; headers?: Record<string, string> },
+): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+  const key = opts.key === undefined ? agentKey : opts.key;
+  if (key !== null) headers.authorization = `Bearer ${key}`;
+  if (opts.viaExpress) headers.origin = server.url;
+  const res = await fetch(`${server.url}/trpc/sdk.decide`, { method: 'POST', headers, body });
+  const out: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    if (!VOLATILE.has(name)) out[name] = value;
+  });
+  return { status: res.status, body: await res.json(), headers: out };
+}
+
+/** The ids and messages that depend on the moment, not on the path taken. */
+function comparable(answer: Answer): Answer {
+  const text = JSON.stringify(answer.body)
+    .replace(/"(auditId|approvalId)":\d+/g, '"$1":0')
+    .replace(/"callId":"[^"]*"/g, '"callId":""')
+    .replace(/"message":"Unexpected token[^"]*"/g, '"message":"<json>"');
+  return { ...answer, body: JSON.parse(text) as unknown };
+}
+
+async function bothWays(
+  body: string,
+  opts: { key?: string | null; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const before = server.fastDecide.handled;
+  const fast = await send(body, { ...opts, viaExpress: false });
+  expect(server.fastDecide.handled, 'the plain request took the fast path').toBe(before + 1);
+  const full = await send(body, { ...opts, viaExpress: true });
+  expect(server.fastDecide.handled, 'the Origin request went through Express').toBe(before + 1);
+  expect(comparable(fast)).toEqual(comparable(full));
+  return fast;
+}
+
+describe('sdk.decide fast path', () => {
+  it('answers an allowed call exactly like the full stack, and records it', async () => {
+    const answer = await bothWays(JSON.stringify({ agent: 'FastBot', action: 'read' }), {
+      key: server.adminKey,
+    });
+    expect(answer.status).toBe(200);
+    const data = (answer.body as { result: { data: { verdict: string; auditId: number } } })
+      .result.data;
+    expect(data.verdict).toBe('ALLOWED');
+    const admin = trpcClient(server.url, server.adminKey);
+    const { entries } = await admin.audit.list.query({ agent: 'FastBot' });
+    expect(entries.some((e) => e.id === data.auditId && e.status === 'ALLOWED')).toBe(true);
+    // helmet's headers and no caching, as on every API answer
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    expect(answer.headers['cache-control']).toBe('no-store');
+    expect(answer.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
+  it('blocks, and refuses bad input, strangers and other agents the same way', async () => {
+    const admin = { key: server.adminKey };
+    const blocked = await bothWays(JSON.stringify({ agent: 'FastBot', action: 'drop' }), admin);
+    expect(blocked.body).toMatchObject({ result: { data: { verdict: 'BLOCKED' } } });
+
+    const cases: Array<[string, { key?: string | null }, number]> = [
+      [JSON.stringify({ agent: 'FastBot' }), admin, 400],
+      [JSON.stringify({ agent: 'FastBot', action: 'read', args: 'nope' }), admin, 400],
+      ['{not json', admin, 400],
+      ['', admin, 400],
+      [JSON.stringify({ agent: 'Ghost', action: 'read' }), admin, 404],
+      [JSON.stringify({ agent: 'FastBot', action: 'read' }), { key: 'not-a-key' }, 401],
+      [JSON.stringify({ agent: 'FastBot', action: 'read' }), { key: otherKey }, 403],
+      [`${'['.repeat(200)}${']'.repeat(200)}`, admin, 400],
+    ];
+    for (const [body, opts, status] of cases) {
+      const answer = await bothWays(body, opts);
+      expect(answer.status, body.slice(0, 60)).toBe(status);
+      expect(answer.body).toMatchObject({ error: { data: { httpStatus: status } } });
+    }
+  });
+
+  it('applies the per-key rate limit with Retry-After', async () => {
+    const normal = server;
+    // One decide per 20 s per key (burst 1), read at start-up: the second call is refused.
+    process.env.AEGIS_RATE_DECIDE = '0.05';
+    try {
+      server = await startTestServer({ inMemoryStore: true });
+    } finally {
+      delete process.env.AEGIS_RATE_DECIDE;
+    }
+    try {
+      await trpcClient(server.url, server.adminKey).sdk.registerAgent.mutate({
+        name: 'FastBot',
+        allows: ['read'],
+      });
+      const body = JSON.stringify({ agent: 'FastBot', action: 'read' });
+      const key = server.adminKey;
+      expect((await send(body, { key, viaExpress: false })).status).toBe(200);
+      const refused = await bothWays(body, { key });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+      server = normal;
+    }
+  });
+
+  it('leaves every other request shape to Express', async () => {
+    const before = server.fastDecide.handled;
+    const body = JSON.stringify({ agent: 'FastBot', action: 'read' });
+    const key = server.adminKey;
+    const batched = await fetch(`${server.url}/trpc/sdk.decide?batch=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ 0: JSON.parse(body) as unknown }),
+    });
+    expect(batched.status).toBe(200);
+    // no credential header: a cookie session would need CSRF checks, which live in Express
+    const anonymous = await send(body, { key: null, viaExpress: false });
+    expect(anonymous.status).toBe(401);
+    const foreign = await send(body, {
+      key,
+      viaExpress: false,
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(foreign.status).toBe(403);
+    expect(server.fastDecide.handled).toBe(before);
+  });
+});
