@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { createAuthService, securityMiddleware, type AegisAuth } from './auth';
 import { connectDataStore, type DataStore } from './data/connect';
 import { dashboardRouter } from './http/dashboard';
-import { createFastDecide, type FastDecide } from './http/fastDecide';
+import { createFastPath, type FastPath } from './http/fastPath';
 import { requestLog, type RequestWithId } from './http/requestLog';
 import { createRestRouter } from './rest';
 import { appRouter } from './routers/_app';
@@ -34,9 +34,9 @@ export interface CreateAppOptions {
 
 export interface AegisApp {
   app: Express;
-  /** What the HTTP server runs: the `sdk.decide` fast path, then the Express app. */
+  /** What the HTTP server runs: the SDK's fast path (http/fastPath.ts), then the Express app. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
-  fastDecide: FastDecide;
+  fastPath: FastPath;
   services: Services;
   auth: AegisAuth;
   store: DataStore;
@@ -108,13 +108,13 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
         .json({ detail: status >= 500 ? 'Internal server error' : messageOf(error) });
     });
 
-    const fastDecide = createFastDecide({ services, auth, logger });
+    const fastPath = createFastPath({ services, auth, logger });
     return {
       app,
       handler(req, res) {
-        if (!fastDecide(req, res)) app(req, res);
+        if (!fastPath(req, res)) app(req, res);
       },
-      fastDecide,
+      fastPath,
       services,
       auth,
       store,

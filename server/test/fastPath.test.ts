@@ -3,7 +3,7 @@ import { startTestServer, type TestServer } from './helpers/testServer';
 import { trpcClient } from './helpers/trpcClient';
 
 /**
- * `POST /trpc/sdk.decide` has a path that skips Express (server/src/http/fastDecide.ts). The same
+ * `POST /trpc/sdk.decide` has a path that skips Express (server/src/http/fastPath.ts). The same
  * request with a same-origin `Origin` header goes through Express and tRPC's adapter instead, so
  * every case here is sent both ways and must get the same status, body and headers.
  */
@@ -40,13 +40,19 @@ const VOLATILE = new Set([
 
 async function send(
   body: string,
-  opts: { key?: string | null; viaExpress: boolean; headers?: Record<string, string> },
+  opts: {
+    key?: string | null;
+    viaExpress: boolean;
+    headers?: Record<string, string>;
+    path?: string;
+  },
 ): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
   const key = opts.key === undefined ? agentKey : opts.key;
   if (key !== null) headers.authorization = `Bearer ${key}`;
   if (opts.viaExpress) headers.origin = server.url;
-  const res = await fetch(`${server.url}/trpc/sdk.decide`, { method: 'POST', headers, body });
+  const url = `${server.url}/trpc/${opts.path ?? 'sdk.decide'}`;
+  const res = await fetch(url, { method: 'POST', headers, body });
   const out: Record<string, string> = {};
   res.headers.forEach((value, name) => {
     if (!VOLATILE.has(name)) out[name] = value;
@@ -65,18 +71,18 @@ function comparable(answer: Answer): Answer {
 
 async function bothWays(
   body: string,
-  opts: { key?: string | null; headers?: Record<string, string> } = {},
+  opts: { key?: string | null; headers?: Record<string, string>; path?: string } = {},
 ): Promise<Answer> {
-  const before = server.fastDecide.handled;
+  const before = server.fastPath.handled;
   const fast = await send(body, { ...opts, viaExpress: false });
-  expect(server.fastDecide.handled, 'the plain request took the fast path').toBe(before + 1);
+  expect(server.fastPath.handled, 'the plain request took the fast path').toBe(before + 1);
   const full = await send(body, { ...opts, viaExpress: true });
-  expect(server.fastDecide.handled, 'the Origin request went through Express').toBe(before + 1);
+  expect(server.fastPath.handled, 'the Origin request went through Express').toBe(before + 1);
   expect(comparable(fast)).toEqual(comparable(full));
   return fast;
 }
 
-describe('sdk.decide fast path', () => {
+describe('SDK fast path', () => {
   it('answers an allowed call exactly like the full stack, and records it', async () => {
     const answer = await bothWays(JSON.stringify({ agent: 'FastBot', action: 'read' }), {
       key: server.adminKey,
@@ -142,14 +148,61 @@ describe('sdk.decide fast path', () => {
     }
   });
 
+  it('answers outcome reports and batches of hot calls like the full stack', async () => {
+    const key = server.adminKey;
+    const decided = await send(JSON.stringify({ agent: 'FastBot', action: 'read' }), {
+      key,
+      viaExpress: false,
+    });
+    const { callId } = (decided.body as { result: { data: { callId: string } } }).result.data;
+    const report = JSON.stringify({ callId, outcome: 'ok', durationMs: 3 });
+    const first = await send(report, { key, viaExpress: false, path: 'sdk.complete' });
+    expect(first.status).toBe(200);
+    // the second report of the same call is refused, both ways alike
+    const again = await bothWays(report, { key, path: 'sdk.complete' });
+    expect(again.status).toBe(409);
+
+    const path = 'sdk.decide,sdk.decide,sdk.complete?batch=1';
+    const mixed = await bothWays(
+      JSON.stringify({
+        0: { agent: 'FastBot', action: 'read' },
+        1: { agent: 'FastBot', action: 'drop' },
+        2: { callId: 'no-such-call', outcome: 'ok', durationMs: 1 },
+      }),
+      { key, path },
+    );
+    expect(mixed.status).toBe(207);
+    expect(mixed.body).toMatchObject([
+      { result: { data: { verdict: 'ALLOWED' } } },
+      { result: { data: { verdict: 'BLOCKED' } } },
+      { error: { data: { httpStatus: 404, path: 'sdk.complete' } } },
+    ]);
+    const allGood = await bothWays(JSON.stringify({ 0: { agent: 'FastBot', action: 'read' } }), {
+      key,
+      path: 'sdk.decide?batch=1',
+    });
+    expect(allGood.status).toBe(200);
+    for (const body of ['[1,2]', '"x"', '{oops', '{}']) {
+      const answer = await bothWays(body, { key, path });
+      expect(answer.status, body).toBe(400);
+    }
+    const audit = await trpcClient(server.url, key).audit.list.query({ agent: 'FastBot' });
+    const outcome = audit.entries.find((e) => e.callId === callId)?.outcome;
+    expect(outcome).toBe('ok');
+  });
+
   it('leaves every other request shape to Express', async () => {
-    const before = server.fastDecide.handled;
+    const before = server.fastPath.handled;
     const body = JSON.stringify({ agent: 'FastBot', action: 'read' });
     const key = server.adminKey;
-    const batched = await fetch(`${server.url}/trpc/sdk.decide?batch=1`, {
+    // a batch with any procedure outside the hot set goes the full way
+    const batched = await fetch(`${server.url}/trpc/sdk.decide,sdk.registerAgent?batch=1`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ 0: JSON.parse(body) as unknown }),
+      body: JSON.stringify({
+        0: JSON.parse(body) as unknown,
+        1: { name: 'FastBot', allows: ['read'], blocks: ['drop'] },
+      }),
     });
     expect(batched.status).toBe(200);
     // no credential header: a cookie session would need CSRF checks, which live in Express
@@ -161,6 +214,6 @@ describe('sdk.decide fast path', () => {
       headers: { origin: 'https://evil.example' },
     });
     expect(foreign.status).toBe(403);
-    expect(server.fastDecide.handled).toBe(before);
+    expect(server.fastPath.handled).toBe(before);
   });
 });
