@@ -18,6 +18,7 @@ const AUDIT_TONE: Record<AuditStatus, string> = {
   KILLED: PURPLE,
   PENDING: AMBER,
   ERROR: GREY,
+  REVEALED: GREY,
 };
 
 const pill = 'inline-flex shrink-0 items-center rounded-full px-2 py-0.5 text-xs font-bold tracking-wide';

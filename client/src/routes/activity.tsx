@@ -10,7 +10,7 @@ import { Cmd, EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
 
 type Status = AuditEntry['status'];
-const STATUSES: Status[] = ['ALLOWED', 'BLOCKED', 'KILLED', 'PENDING', 'APPROVED', 'DENIED', 'TIMEOUT', 'ERROR'];
+const STATUSES: Status[] = ['ALLOWED', 'BLOCKED', 'KILLED', 'PENDING', 'APPROVED', 'DENIED', 'TIMEOUT', 'ERROR', 'REVEALED'];
 
 /** The same filter the server applies, for entries that arrive live. */
 function matches(e: AuditEntry, agent: string, status: string, search: string): boolean {

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { actionName, agentName, agentStatus, approvalDecision, auditStatus, ruleType } from '@aegis/shared';
+import { actionName, agentName, agentStatus, approvalDecision, loggableStatus, ruleType } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs, reviewerProcedure } from '../trpc/procedures';
 import { idParam, orNull } from './inputs';
@@ -101,7 +101,7 @@ export const sdkRestRouter = router({
       z.object({
         agent_name: agentName,
         action: actionName,
-        status: auditStatus,
+        status: loggableStatus,
         details: z.string().max(4000).default(''),
       }),
     )

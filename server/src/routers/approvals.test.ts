@@ -56,6 +56,33 @@ describe('approvals router', () => {
     });
   });
 
+  it('a reveal is on the record, but is not a call of the agent: counts, risk and tools stay put', async () => {
+    const id = await openApproval();
+    // a block on the record, so the risk score (blocked / total) is not 0 and would move
+    await t.as(bot).sdk.log({ agent: 'ReviewBot', action: 'wipe', status: 'BLOCKED' });
+    const viewer = t.as(principals.viewer);
+    const before = await viewer.agents.byName({ name: 'ReviewBot' });
+    const statsBefore = await viewer.stats.get();
+
+    await t.as(principals.admin).approvals.reveal({ id });
+
+    const after = await viewer.agents.byName({ name: 'ReviewBot' });
+    const pick = (a: typeof before) => ({
+      totalLogs: a.agent.totalLogs,
+      allowedCount: a.agent.allowedCount,
+      riskScore: a.agent.riskScore,
+      allowed: a.agent.counts.ALLOWED,
+      lastActivityAt: a.agent.lastActivityAt,
+    });
+    expect(pick(after)).toEqual(pick(before));
+    expect(after.toolsUsed).toEqual(before.toolsUsed);
+    expect((await viewer.stats.get()).counts.ALLOWED).toBe(statsBefore.counts.ALLOWED);
+
+    const log = await viewer.audit.list({ agent: 'ReviewBot', limit: 1 });
+    expect(log.entries[0]).toMatchObject({ approvalId: id, status: 'REVEALED', severity: 'info' });
+    expect(log.entries[0]!.details).toContain(principals.admin.name);
+  });
+
   it('decides once, records who, writes an APPROVED entry; a second decision is a CONFLICT', async () => {
     const id = await openApproval();
     const decided = await t.as(principals.reviewer).approvals.decide({ id, decision: 'APPROVED' });

@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditStatus } from '@aegis/shared';
+import { isCallStatus, type AuditEntry, type AuditStatus } from '@aegis/shared';
 import type { AgentActivity, AuditRepo } from '../data/repos/audit.repo';
 
 /**
@@ -77,7 +77,9 @@ function add(map: Map<string, AgentActivity>, entry: AuditEntry): void {
   };
   a.counts[entry.status] = (a.counts[entry.status] ?? 0) + 1;
   a.total++;
+  // a person's note about the agent (REVEALED) is not the agent being active
   const at = new Date(entry.timestamp);
-  if (!a.lastActivityAt || at > a.lastActivityAt) a.lastActivityAt = at;
+  if (isCallStatus(entry.status) && (!a.lastActivityAt || at > a.lastActivityAt))
+    a.lastActivityAt = at;
   map.set(entry.agent, a);
 }

@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
-import { auditStatus, rulesFromLists, type AgentSummary, type StatusCounts } from '@aegis/shared';
+import {
+  auditStatus,
+  isCallStatus,
+  rulesFromLists,
+  type AgentSummary,
+  type StatusCounts,
+} from '@aegis/shared';
 import type { AgentDoc } from '../data/models/agent.model';
 import type { AgentActivity } from '../data/repos/audit.repo';
 import { toAgent } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import { isDuplicateKey, unknownAgent } from './errors';
+import { REVEAL_ACTION } from './approvals';
 import type { PolicyService } from './policies';
 import type { Services } from './types';
 
@@ -13,7 +20,8 @@ export function summarize(doc: AgentDoc, activity: AgentActivity | undefined): A
   const counts = Object.fromEntries(
     auditStatus.options.map((s) => [s, activity?.counts[s] ?? 0]),
   ) as StatusCounts;
-  const total = activity?.total ?? 0;
+  // entries about the agent that are not its calls (REVEALED) don't count towards total or risk
+  const total = auditStatus.options.reduce((n, s) => (isCallStatus(s) ? n + counts[s] : n), 0);
   const blocked = counts.BLOCKED;
   return {
     ...toAgent(doc),
@@ -47,7 +55,8 @@ export function createAgentService(deps: ServiceDeps, policies: PolicyService): 
     },
 
     async toolsUsed(name) {
-      return repos.audit.toolsUsed(name);
+      // the reveal note is filed under the agent but is no tool of it
+      return (await repos.audit.toolsUsed(name)).filter((t) => t.action !== REVEAL_ACTION);
     },
 
     async setStatus(name, status, _actor) {

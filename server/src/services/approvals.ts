@@ -7,6 +7,9 @@ import { conflict, forbidden, notFound } from './errors';
 import type { PolicyService } from './policies';
 import type { Services } from './types';
 
+/** The action of the audit entry that records an admin unmasking an approval's arguments. */
+export const REVEAL_ACTION = 'aegis:reveal-args';
+
 /** The human-review queue. Every state change is one conditional update, so it happens once. */
 export function createApprovalService(
   deps: ServiceDeps,
@@ -47,8 +50,9 @@ export function createApprovalService(
       await repos.audit.write({
         timestamp: new Date(),
         agent: doc.agent,
-        action: 'aegis:reveal-args',
-        status: 'ALLOWED',
+        action: REVEAL_ACTION,
+        // a person's act about the agent, not a call of it: kept out of its counts and risk
+        status: 'REVEALED',
         details: `Unmasked arguments of approval #${id} (${doc.action}) shown to ${actor.name}`,
         callId: doc.callId,
         approvalId: id,

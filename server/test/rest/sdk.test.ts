@@ -103,6 +103,10 @@ describe('REST SDK paths, as the seed Python SDK calls them (HTTP Basic, key as 
     const bad = await post('/sdk/log', { agent_name: AGENT, action: 'get_balance', status: 'FINE' });
     expect(bad.status).toBe(400);
     expect(seed.error.parse(bad.body).detail).toMatch(/^status: /);
+    // REVEALED records an admin's reveal; an agent can't file one (nor hide calls as one)
+    const note = await post('/sdk/log', { agent_name: AGENT, action: 'aegis:reveal-args', status: 'REVEALED' });
+    expect(note.status).toBe(400);
+    expect(seed.error.parse(note.body).detail).toMatch(/^status: /);
   });
 
   it('POST /sdk/approval opens a PENDING approval; GET /sdk/approval-status and find-approval see it', async () => {

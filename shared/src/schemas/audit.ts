@@ -10,8 +10,21 @@ export const auditStatus = z.enum([
   'DENIED',
   'TIMEOUT',
   'ERROR',
+  'REVEALED',
 ]);
 export type AuditStatus = z.infer<typeof auditStatus>;
+
+/**
+ * REVEALED records something a person did about an agent (an admin unmasking an approval's
+ * arguments), not a call of the agent: it stays in the audit trail but is left out of the agent's
+ * totals and risk score, and no SDK or seed client may log it.
+ */
+export function isCallStatus(status: AuditStatus): boolean {
+  return status !== 'REVEALED';
+}
+
+/** The statuses an SDK or seed client may log itself. */
+export const loggableStatus = auditStatus.exclude(['REVEALED']);
 
 export const severity = z.enum(['success', 'failure', 'critical', 'warning', 'info']);
 export type Severity = z.infer<typeof severity>;
@@ -39,7 +52,7 @@ export type AuditEntry = z.infer<typeof auditEntry>;
 
 export const auditQuery = z.object({
   agent: agentName.optional(),
-  status: z.array(auditStatus).max(8).optional(),
+  status: z.array(auditStatus).max(auditStatus.options.length).optional(),
   action: actionName.optional(),
   search: z.string().max(200).optional().describe('Substring of action or details'),
   from: isoTime.optional(),
@@ -70,6 +83,7 @@ export function severityOf(status: AuditStatus): Severity {
     case 'PENDING':
       return 'warning';
     case 'ERROR':
+    case 'REVEALED':
       return 'info';
   }
 }
