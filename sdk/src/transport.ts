@@ -8,6 +8,7 @@ import {
 } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import type { AppRouter } from '@aegis/server';
+import { createNodeFetch } from './nodeFetch';
 
 /** The typed tRPC client every part of the SDK (and the CLI) talks through. */
 export type AegisApi = TRPCClient<AppRouter>;
@@ -37,11 +38,7 @@ export function createTransport(opts: TransportOptions): AegisApi {
   const auth: Record<string, string> = opts.apiKey
     ? { authorization: `Bearer ${opts.apiKey}` }
     : {};
-  const timedFetch: typeof fetch = (input, init) => {
-    const timeout = AbortSignal.timeout(opts.requestTimeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return fetch(input, { ...init, signal });
-  };
+  const leanFetch = createNodeFetch({ timeoutMs: opts.requestTimeoutMs });
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
@@ -56,11 +53,11 @@ export function createTransport(opts: TransportOptions): AegisApi {
         }),
         false: splitLink({
           condition: (op) => op.path === 'sdk.decide',
-          true: httpLink({ url, headers: () => auth, fetch: timedFetch }),
+          true: httpLink({ url, headers: () => auth, fetch: leanFetch }),
           false: httpBatchLink({
             url,
             headers: () => auth,
-            fetch: timedFetch,
+            fetch: leanFetch,
             maxURLLength: 4000,
             maxItems: 20,
           }),
