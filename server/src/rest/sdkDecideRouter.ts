@@ -22,15 +22,20 @@ export const sdkDecideRestRouter = router({
         tags,
         summary: 'Ask a person to approve a call',
         description:
-          'Runs the decision for the call: a REVIEW opens a PENDING approval bound to the agent, action and a hash of these arguments (and writes the PENDING audit entry). If the policy or the kill-switch decides the call instead, the answer is 400 naming the verdict.',
+          'Runs the decision for the call: a REVIEW opens a PENDING approval bound to the agent, action and a hash of these arguments (and writes the PENDING audit entry). If one for exactly this call is already approved and unused, its id is answered instead, left for GET /sdk/approval-status to use. If the policy or the kill-switch decides the call instead, the answer is 400 naming the verdict.',
         errorResponses: errorResponses(400, 403, 404, 429),
       },
     })
     .input(z.object({ agent_name: agentName, action: actionName, args_json: z.string().max(100_000).default('{}') }))
-    .output(z.object({ approval_id: z.number().int(), verdict: verdict.describe('Extra'), call_id: z.string().describe('Extra') }))
+    .output(z.object({ approval_id: z.number().int(), verdict: verdict.describe('Extra'), call_id: z.string().nullable().describe('Extra') }))
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent_name);
       const args = parseArgsJson(input.args_json);
+      // Seed clients poll the id they get and run on APPROVED. Redeeming an approved approval here
+      // (as sdk.decide would) would record an allowed call whose poll then reads it used: hand it
+      // over unredeemed and let the poll use it.
+      const approved = await ctx.services.approvals.approvedFor({ agent: input.agent_name, action: input.action, args });
+      if (approved) return { approval_id: approved.id, verdict: 'REVIEW' as const, call_id: approved.callId };
       const d = await ctx.services.decisions.decide({ agent: input.agent_name, action: input.action, args }, ctx.principal);
       if (d.approvalId === null) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: `No approval needed: the call was ${d.verdict} (${d.reason})` });

@@ -57,8 +57,12 @@ export const sdkQueryRestRouter = router({
         method: 'GET',
         path: '/sdk/approval-status/{approval_id}',
         tags,
-        summary: "An approval's status, null if unknown",
-        description: 'An EXPIRED approval answers DENIED (seed clients know only PENDING/APPROVED/DENIED); `approval_status` has the exact value.',
+        summary: "An approval's status, null if unknown; the agent's first APPROVED read uses it",
+        description: [
+          'Seed clients poll this and run the tool on APPROVED without telling the server, so an approval is used up here: the first read by the agent\'s own key that finds it approved marks it consumed and writes the ALLOWED audit entry for the call (`call_id`, `audit_id`). Exactly one reader gets APPROVED, however many poll at once; later reads by that key, and `POST /sdk/decide` or `POST /sdk/approval` with the same arguments, find it used (DENIED, or a new review).',
+          'The agent\'s key also reads DENIED, with `reason`, when the approval expired before it was used, the kill-switch is on or the policy changed since the request (the approval is then left unused). People\'s reads (viewer, reviewer, admin) never use it and see the stored status with `consumed_at`.',
+          'An EXPIRED approval answers DENIED (seed clients know only PENDING/APPROVED/DENIED); `approval_status` has the exact value.',
+        ].join('\n\n'),
       },
     })
     .input(z.object({ approval_id: idParam('Approval id') }))
@@ -66,13 +70,25 @@ export const sdkQueryRestRouter = router({
       z.object({
         status: z.enum(['PENDING', 'APPROVED', 'DENIED']).nullable(),
         approval_status: approvalStatus.nullable().describe('Extra: the exact status'),
+        consumed_at: seedTime.nullable().describe('Extra: when the approved call used it'),
+        call_id: z.string().nullable().describe('Extra: on the read that used the approval, the call to report with POST /sdk/complete'),
+        audit_id: z.number().int().nullable().describe('Extra: on the read that used the approval, its ALLOWED audit entry'),
+        reason: z.string().nullable().describe('Extra: why an approved approval answers DENIED to the agent'),
       }),
     )
     .query(async ({ ctx, input }) => {
       const found = await orNull(ctx.services.approvals.get(input.approval_id));
-      if (!found) return { status: null, approval_status: null };
+      if (!found) return { status: null, approval_status: null, consumed_at: null, call_id: null, audit_id: null, reason: null };
       assertMayRead(ctx.principal, found.agent);
-      return { status: found.status === 'EXPIRED' ? 'DENIED' : found.status, approval_status: found.status };
+      const poll = await ctx.services.approvals.poll(input.approval_id, ctx.principal);
+      return {
+        status: poll.status,
+        approval_status: poll.approval.status,
+        consumed_at: poll.approval.consumedAt === null ? null : toSeedTime(poll.approval.consumedAt),
+        call_id: poll.allowed?.callId ?? null,
+        audit_id: poll.allowed?.id ?? null,
+        reason: poll.reason,
+      };
     }),
 
   findApproval: authedProcedure

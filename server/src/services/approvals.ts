@@ -1,6 +1,7 @@
 import type { Approval, Principal } from '@aegis/shared';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import { toApproval } from '../data/repos/mappers';
+import { createApprovalPoll } from './approvalPoll';
 import { argsPreview } from './args';
 import type { ServiceDeps } from './deps';
 import { conflict, forbidden, notFound } from './errors';
@@ -32,6 +33,8 @@ export function createApprovalService(
   }
 
   return {
+    ...createApprovalPoll(deps, load, announce),
+
     async pending() {
       return (await repos.approvals.pending(new Date())).map(toApproval);
     },

@@ -74,6 +74,18 @@ export interface Services {
     ): Promise<Approval>;
     /** The SDK gave up waiting: the approval expires and a TIMEOUT entry is written. */
     timeout(id: number, actor: Principal): Promise<Approval>;
+    /**
+     * A seed client's status poll. The first read by the agent's own key that finds the approval
+     * APPROVED redeems it (single use, as sdk.decide would) and writes the ALLOWED entry; people
+     * only look. NOT_FOUND for an unknown id.
+     */
+    poll(id: number, actor: Principal): Promise<ApprovalPoll>;
+    /** The approved, unused approval sdk.decide would redeem for exactly this call, if any. */
+    approvedFor(call: {
+      agent: string;
+      action: string;
+      args: Record<string, unknown>;
+    }): Promise<Approval | null>;
   };
   decisions: {
     /** One round trip: kill-switch, policy, approval redemption, audit entry, approval creation. */
@@ -94,6 +106,20 @@ export interface Services {
   demo: {
     seed(actor: Principal): Promise<{ customers: number; accounts: number; transactions: number }>;
   };
+}
+
+/** What a status poll tells its reader (see `approvals.poll`). */
+export interface ApprovalPoll {
+  approval: Approval;
+  /**
+   * The seed's answer. For the agent's key: APPROVED only on the read that redeemed the approval,
+   * PENDING while undecided, DENIED otherwise. For people: the stored status (EXPIRED → DENIED).
+   */
+  status: 'PENDING' | 'APPROVED' | 'DENIED';
+  /** The ALLOWED entry written when this read redeemed the approval. */
+  allowed: AuditEntry | null;
+  /** Why an approved approval did not let the agent's call run (used, expired, paused, …). */
+  reason: string | null;
 }
 
 export interface RegisterAgentInput {

@@ -183,6 +183,58 @@ describe("the seed's Python SDK over plain HTTP, key in the URL", () => {
     expect(entries.every((e) => e.agent_name === 'SupportBot')).toBe(true);
   });
 
+  it('an approval covers one call: the first APPROVED poll runs it, the same call again waits anew', async () => {
+    const rule = await httpx(agentUrl, 'POST', '/sdk/register-policy', {
+      agent_name: 'SupportBot',
+      action: 'refund',
+      rule_type: 'REVIEW',
+    });
+    expect(rule).toMatchObject({ status: 200, body: { status: 'ok' } });
+
+    /** The SDK's REVIEW branch up to its first poll: find-approval, else request + log PENDING. */
+    const requestReview = async (): Promise<number> => {
+      const found = await httpx(agentUrl, 'GET', '/sdk/find-approval/SupportBot/refund');
+      expect(found).toMatchObject({ status: 200, body: { approval: null } });
+      const created = await httpx(agentUrl, 'POST', '/sdk/approval', {
+        agent_name: 'SupportBot',
+        action: 'refund',
+        args_json: '{"order": 7}',
+      });
+      expect(created.status).toBe(200);
+      const logged = await httpx(agentUrl, 'POST', '/sdk/log', {
+        agent_name: 'SupportBot',
+        action: 'refund',
+        status: 'PENDING',
+      });
+      expect(logged.status).toBe(200);
+      return (created.body as { approval_id: number }).approval_id;
+    };
+    const pollStatus = async (id: number) => {
+      const res = await httpx(agentUrl, 'GET', `/sdk/approval-status/${id}`);
+      expect(res.status).toBe(200);
+      return (res.body as { status: string | null }).status;
+    };
+
+    const id = await requestReview();
+    expect(await pollStatus(id)).toBe('PENDING');
+    const decided = await httpx(operatorUrl, 'POST', `/approvals/${id}/decide`, {
+      decision: 'APPROVED',
+    });
+    expect(decided).toMatchObject({ status: 200, body: { status: 'success' } });
+    expect(await pollStatus(id)).toBe('APPROVED'); // the SDK runs refund(7) now
+
+    // A second poller of the same id (another worker, a retry) may not run it again, and the same
+    // call later gets a fresh approval that nobody has approved.
+    expect(await pollStatus(id)).toBe('DENIED');
+    const next = await requestReview();
+    expect(next).not.toBe(id);
+    expect(await pollStatus(next)).toBe('PENDING');
+
+    const log = await httpx(agentUrl, 'GET', '/sdk/audit-log?agent_name=SupportBot&limit=50');
+    const entries = (log.body as { entries: Array<{ action: string; status: string }> }).entries;
+    expect(entries.filter((e) => e.action === 'refund' && e.status === 'ALLOWED')).toHaveLength(1);
+  });
+
   it('refuses the same requests without a key, or with a wrong one', async () => {
     const noKey = agentUrl.replace(/\/\/[^@]+@/, '//');
     expect((await httpx(noKey, 'GET', '/sdk/agent-status/SupportBot')).status).toBe(401);

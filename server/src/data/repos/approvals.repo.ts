@@ -52,6 +52,26 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
         )
         .lean<ApprovalDoc | null>(),
 
+    /** The approval consumeApproved would take for this binding, left as it is. */
+    findApproved: (b: ApprovalBinding, now: Date) =>
+      model
+        .findOne({ ...b, status: 'APPROVED', consumedAt: null, expiresAt: { $gt: now } })
+        .sort({ id: 1 })
+        .lean<ApprovalDoc | null>(),
+
+    /**
+     * Marks one approval used, if it is still approved, unused, unexpired and of this policy
+     * version (the conditions of consumeApproved); null when another reader or call got it first.
+     */
+    redeem: (id: number, policyVersion: number, now: Date) =>
+      model
+        .findOneAndUpdate(
+          { id, policyVersion, status: 'APPROVED', consumedAt: null, expiresAt: { $gt: now } },
+          { $set: { consumedAt: now } },
+          { returnDocument: 'after' },
+        )
+        .lean<ApprovalDoc | null>(),
+
     findPending: (b: ApprovalBinding, now: Date) =>
       model
         .findOne({ ...b, status: 'PENDING', expiresAt: { $gt: now } })
