@@ -4,8 +4,11 @@ import {
   httpLink,
   httpSubscriptionLink,
   splitLink,
+  type Operation,
   type TRPCClient,
+  type TRPCLink,
 } from '@trpc/client';
+import { observable } from '@trpc/server/observable';
 import { EventSource } from 'eventsource';
 import type { AppRouter } from '@aegis/server';
 import { createNodeFetch } from './nodeFetch';
@@ -27,13 +30,17 @@ export function trpcUrl(base: string): string {
 }
 
 /**
- * `sdk.decide` goes over plain HTTP, one request per call: a batch is answered only when every
- * call in it is done, so a batched decide would wait for whatever rides with it (the previous
- * call's `sdk.complete`) and for the batch timer. Other queries and mutations go over batched
- * HTTP (≤ 20 per batch; the server takes 50); subscriptions over SSE. Node 20 has no global
- * EventSource, so the `eventsource` package is passed in, with a fetch that adds the key.
+ * `sdk.decide` is the call in every guarded tool's path, so it never rides in a batch with other
+ * calls: a batch is answered only when every call in it is done, and the previous call's
+ * `sdk.complete` would hold it up. A decide with no other decide in flight goes out at once on its
+ * own; decides made while others are in flight (many concurrent tool calls on one client) go out
+ * together in decide-only batches, which the server answers for a fraction of the per-request
+ * cost. Other queries and mutations go over batched HTTP (≤ 20 per batch; the server takes
+ * {@link SERVER_MAX_BATCH}); subscriptions over SSE. Node 20 has no global EventSource, so the
+ * `eventsource` package is passed in, with a fetch that adds the key.
  */
 export function createTransport(opts: TransportOptions): AegisApi {
+  const decides = inFlightCounter((op) => op.path === 'sdk.decide');
   const url = trpcUrl(opts.url);
   const auth: Record<string, string> = opts.apiKey
     ? { authorization: `Bearer ${opts.apiKey}` }
@@ -41,6 +48,7 @@ export function createTransport(opts: TransportOptions): AegisApi {
   const leanFetch = createNodeFetch({ timeoutMs: opts.requestTimeoutMs });
   return createTRPCClient<AppRouter>({
     links: [
+      decides.link,
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: httpSubscriptionLink({
@@ -53,7 +61,17 @@ export function createTransport(opts: TransportOptions): AegisApi {
         }),
         false: splitLink({
           condition: (op) => op.path === 'sdk.decide',
-          true: httpLink({ url, headers: () => auth, fetch: leanFetch }),
+          true: splitLink({
+            // the counter includes this call: 1 means it is alone
+            condition: () => decides.count() <= 1,
+            true: httpLink({ url, headers: () => auth, fetch: leanFetch }),
+            false: httpBatchLink({
+              url,
+              headers: () => auth,
+              fetch: leanFetch,
+              maxItems: SERVER_MAX_BATCH,
+            }),
+          }),
           false: httpBatchLink({
             url,
             headers: () => auth,
@@ -65,4 +83,44 @@ export function createTransport(opts: TransportOptions): AegisApi {
       }),
     ],
   });
+}
+
+/** The server refuses a tRPC batch of more calls than this (server/src/trpc/limits.ts). */
+const SERVER_MAX_BATCH = 50;
+
+/** A pass-through link that counts the operations matching `matches` until each has finished. */
+function inFlightCounter(matches: (op: Operation) => boolean): {
+  link: TRPCLink<AppRouter>;
+  count: () => number;
+} {
+  let inFlight = 0;
+  const link: TRPCLink<AppRouter> =
+    () =>
+    ({ op, next }) => {
+      if (!matches(op)) return next(op);
+      return observable((observer) => {
+        inFlight++;
+        let counted = true;
+        const done = () => {
+          if (counted) inFlight--;
+          counted = false;
+        };
+        const subscription = next(op).subscribe({
+          next: (value) => observer.next(value),
+          error: (error) => {
+            done();
+            observer.error(error);
+          },
+          complete: () => {
+            done();
+            observer.complete();
+          },
+        });
+        return () => {
+          done();
+          subscription.unsubscribe();
+        };
+      });
+    };
+  return { link, count: () => inFlight };
 }
