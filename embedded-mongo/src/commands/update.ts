@@ -3,6 +3,7 @@ import { Buffer } from 'node:buffer';
 import { runQuery } from '../query/execute.js';
 import { CollectionStore } from '../storage/collection.js';
 import { applyUpdate, idFirst } from '../update/applyUpdate.js';
+import { compileSimpleUpdate } from '../update/simpleUpdate.js';
 import { upsertSeed } from '../update/upsertSeed.js';
 import { mongoError } from '../errors.js';
 import { collectionName, docArray, queryExtras, type CommandContext, type CommandHandler } from './context.js';
@@ -33,12 +34,23 @@ export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement
   const coll = ctx.store.getCollection(ctx.db, name);
   const matches = runQuery(coll, { filter: st.q, sort: st.sort, limit: st.multi ? 0 : 1, ...extras });
   const outcome: UpdateOutcome = { matched: matches.length, modified: 0 };
+  const simple = matches.length > 0 ? compileSimpleUpdate(st.u, st.arrayFilters) : undefined;
   for (const { rid, doc } of matches) {
+    if (simple) {
+      const { next, changed } = simple(doc);
+      outcome.before ??= doc;
+      outcome.after ??= next;
+      if (changed.size === 0) continue;
+      coll!.replace(rid, doc, next, { changed });
+      outcome.modified++;
+      continue;
+    }
     const next = applyUpdate(doc, st.u, { arrayFilters: st.arrayFilters, query: st.q, variables: extras.variables });
     outcome.before ??= doc;
     outcome.after ??= next;
-    if (Buffer.compare(CollectionStore.encode(doc), CollectionStore.encode(next)) === 0) continue;
-    coll!.replace(rid, doc, next);
+    const bytes = CollectionStore.encode(next);
+    if (Buffer.compare(CollectionStore.encode(doc), bytes) === 0) continue;
+    coll!.replace(rid, doc, next, { bytes });
     outcome.modified++;
   }
   if (matches.length === 0 && st.upsert) {

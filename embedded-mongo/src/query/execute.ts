@@ -7,6 +7,7 @@ import { compileFilter, mingoOptions, type Matcher } from './matcher.js';
 import { chooseIndex, type IndexPlan } from './planner.js';
 import { inCandidates, inLookup } from './inPlan.js';
 import { rawPrefilter } from './prefilter.js';
+import { simpleMatcher } from './simpleMatch.js';
 import { parseSort, sortDocs } from './sort.js';
 
 export interface QuerySpec {
@@ -63,7 +64,8 @@ export class QueryRun {
     this.skip = Math.max(0, spec.skip ?? 0);
     this.limit = Math.abs(spec.limit ?? 0);
     this.plan = coll && !spec.collation ? chooseIndex(coll, filter, sort) : undefined;
-    this.matches = this.plan?.exact ? () => true : compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
+    const full = () => compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
+    this.matches = this.plan?.exact ? () => true : ((!spec.collation && simpleMatcher(filter, full)) || full());
     const lookup = coll && !this.plan && !spec.collation ? inLookup(coll, filter) : undefined;
     const streaming = sort.length === 0 || this.plan?.sortCovered === true;
     if (stats) {

@@ -21,6 +21,13 @@ export interface IndexPosition {
 
 type DocKeys = ReturnType<typeof documentKeys>;
 
+/** How one index's entries change when a document is rewritten. */
+interface KeyChange {
+  index: IndexState;
+  removed: Buffer[];
+  added: DocKeys;
+}
+
 /** One index: its definition plus the SQLite table holding (encoded key, rid) pairs. */
 export class IndexState {
   readonly keyer: IndexKeyer;
@@ -70,11 +77,51 @@ export class IndexState {
 
   add(doc: Document, rid: number, computed?: DocKeys): void {
     const { keys, multikey } = computed ?? this.keysOf(doc);
-    if (multikey && !this.multikey) {
-      this.multikey = true;
-      this.db.prepare('UPDATE catalog_indexes SET multikey = 1 WHERE id = ?').run(this.id);
-    }
+    this.noteMultikey(multikey);
     for (const k of keys) this.insertKey.run(k, rid);
+  }
+
+  private noteMultikey(multikey: boolean): void {
+    if (!multikey || this.multikey) return;
+    this.multikey = true;
+    this.db.prepare('UPDATE catalog_indexes SET multikey = 1 WHERE id = ?').run(this.id);
+  }
+
+  /** Whether a change to these top-level fields can change this index's keys. */
+  touchedBy(fields: ReadonlySet<string>): boolean {
+    // A partial index's membership depends on its filter's fields too.
+    return this.keyer.partial !== undefined || this.keyer.fields.some((path) => fields.has(path[0]!));
+  }
+
+  /**
+   * The entries to delete and insert when a document changes: keys present in both versions stay
+   * (an update that leaves an index's fields alone costs no index writes). Throws 11000 before
+   * anything is written when an added key is taken by another document.
+   */
+  diff(ns: string, rid: number, oldDoc: Document, newDoc: Document): KeyChange | undefined {
+    const before = this.keysOf(oldDoc).keys;
+    const after = this.keysOf(newDoc);
+    // A document becoming multikey must flag the index even when its keys stay the same.
+    const flag = after.multikey && !this.multikey;
+    if (!flag && before.length === 1 && after.keys.length === 1 && before[0]!.equals(after.keys[0]!)) return undefined;
+    const old = new Set(before.map((k) => k.toString('latin1')));
+    const now = new Set(after.keys.map((k) => k.toString('latin1')));
+    const removed = before.filter((k) => !now.has(k.toString('latin1')));
+    const added: DocKeys = { keys: [], values: [], multikey: after.multikey };
+    after.keys.forEach((k, i) => {
+      if (old.has(k.toString('latin1'))) return;
+      added.keys.push(k);
+      added.values.push(after.values[i]!);
+    });
+    if (!flag && removed.length === 0 && added.keys.length === 0) return undefined;
+    this.checkUnique(ns, newDoc, rid, added);
+    return { index: this, removed, added };
+  }
+
+  applyChange(change: KeyChange, rid: number): void {
+    for (const k of change.removed) this.deleteKeys.run(rid, k);
+    this.noteMultikey(change.added.multikey);
+    for (const k of change.added.keys) this.insertKey.run(k, rid);
   }
 
   remove(doc: Document, rid: number): void {
@@ -141,12 +188,21 @@ export class CollectionStore {
     return rid;
   }
 
-  replace(rid: number, oldDoc: Document, newDoc: Document): void {
-    const bytes = CollectionStore.encode(newDoc);
-    for (const ix of this.indexes.values()) ix.checkUnique(this.ns, newDoc, rid);
-    for (const ix of this.indexes.values()) ix.remove(oldDoc, rid);
+  /**
+   * Rewrites a document. Only index entries whose keys changed are touched; `changed` (the
+   * top-level fields the update wrote, when known) skips computing keys for indexes that cannot
+   * have changed, and `bytes` saves re-encoding a document the caller already encoded.
+   */
+  replace(rid: number, oldDoc: Document, newDoc: Document, known: { bytes?: Buffer; changed?: ReadonlySet<string> } = {}): void {
+    const bytes = known.bytes ?? CollectionStore.encode(newDoc);
+    const changes: KeyChange[] = [];
+    for (const ix of this.indexes.values()) {
+      if (known.changed && !ix.touchedBy(known.changed)) continue;
+      const change = ix.diff(this.ns, rid, oldDoc, newDoc);
+      if (change) changes.push(change);
+    }
     this.stmts.update.run(bytes, rid);
-    for (const ix of this.indexes.values()) ix.add(newDoc, rid);
+    for (const change of changes) change.index.applyChange(change, rid);
   }
 
   remove(rid: number, doc: Document): void {
