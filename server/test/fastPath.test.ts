@@ -45,14 +45,19 @@ async function send(
     viaExpress: boolean;
     headers?: Record<string, string>;
     path?: string;
+    method?: 'GET' | 'POST';
   },
 ): Promise<Answer> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+  const method = opts.method ?? 'POST';
+  const headers: Record<string, string> = {
+    ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+    ...opts.headers,
+  };
   const key = opts.key === undefined ? agentKey : opts.key;
   if (key !== null) headers.authorization = `Bearer ${key}`;
   if (opts.viaExpress) headers.origin = server.url;
   const url = `${server.url}/trpc/${opts.path ?? 'sdk.decide'}`;
-  const res = await fetch(url, { method: 'POST', headers, body });
+  const res = await fetch(url, { method, headers, body: method === 'POST' ? body : undefined });
   const out: Record<string, string> = {};
   res.headers.forEach((value, name) => {
     if (!VOLATILE.has(name)) out[name] = value;
@@ -71,7 +76,12 @@ function comparable(answer: Answer): Answer {
 
 async function bothWays(
   body: string,
-  opts: { key?: string | null; headers?: Record<string, string>; path?: string } = {},
+  opts: {
+    key?: string | null;
+    headers?: Record<string, string>;
+    path?: string;
+    method?: 'GET' | 'POST';
+  } = {},
 ): Promise<Answer> {
   const before = server.fastPath.handled;
   const fast = await send(body, { ...opts, viaExpress: false });
@@ -191,6 +201,52 @@ describe('SDK fast path', () => {
     expect(outcome).toBe('ok');
   });
 
+  it('answers queries (GET) like the full stack, for keys and dashboard sessions', async () => {
+    const get = (path: string, key: string | null, headers: Record<string, string> = {}) =>
+      bothWays('', { key, path, headers, method: 'GET' });
+    const input = (value: unknown) => `input=${encodeURIComponent(JSON.stringify(value))}`;
+    const admin = server.adminKey;
+
+    const list = await get(`audit.list?${input({ agent: 'FastBot', limit: 5 })}`, admin);
+    expect(list.status).toBe(200);
+    expect((list.body as { result: { data: { entries: unknown[] } } }).result.data.entries)
+      .toHaveLength(5);
+    const batch = await get(`agents.list,stats.get?batch=1`, admin);
+    expect(batch.body, JSON.stringify(batch.body).slice(0, 300)).toMatchObject([
+      { result: {} },
+      { result: {} },
+    ]);
+    expect(batch.status).toBe(200);
+    expect((await get('health.whoami', agentKey)).status).toBe(200);
+
+    const refused: Array<[string, string | null, number]> = [
+      [`audit.list?${input({ limit: 'lots' })}`, admin, 400],
+      [`audit.list?input=%7Bnot-json`, admin, 400],
+      ['audit.list', null, 401],
+      ['audit.list', 'not-a-key', 401],
+      ['keys.list', agentKey, 403],
+      [`agents.byName?${input({ name: 'Ghost' })}`, admin, 404],
+      [`health.whoami,keys.list?batch=1`, agentKey, 207],
+    ];
+    for (const [path, key, status] of refused) {
+      expect((await get(path, key)).status, path).toBe(status);
+    }
+
+    // a dashboard session (cookie, no Authorization): reads need no CSRF token
+    const login = await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: admin }),
+    });
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    expect(cookie).toContain('aegis_session=');
+    const viaSession = await get(`audit.list?${input({ limit: 1 })}`, null, { cookie });
+    expect(viaSession.status).toBe(200);
+  });
+
   it('leaves every other request shape to Express', async () => {
     const before = server.fastPath.handled;
     const body = JSON.stringify({ agent: 'FastBot', action: 'read' });
@@ -205,9 +261,12 @@ describe('SDK fast path', () => {
       }),
     });
     expect(batched.status).toBe(200);
-    // no credential header: a cookie session would need CSRF checks, which live in Express
+    // no credential header: a cookie session's writes need CSRF checks, which live in Express
     const anonymous = await send(body, { key: null, viaExpress: false });
     expect(anonymous.status).toBe(401);
+    // a GET of a mutation is not a read this path answers (nor of a subscription: not a query)
+    const getMutation = await send('', { key, viaExpress: false, path: 'sdk.decide', method: 'GET' });
+    expect(getMutation.status).toBe(405);
     const foreign = await send(body, {
       key,
       viaExpress: false,

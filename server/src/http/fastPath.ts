@@ -18,7 +18,7 @@ import { MAX_BATCH_SIZE, MAX_BODY_BYTES } from '../trpc/limits';
 import { logWhenFinished, requestIdOf } from './requestLog';
 
 /** The SDK's per-tool-call mutations: the decision, the outcome report, local mode's records. */
-const HOT_PROCEDURES: ReadonlySet<string> = new Set([
+const HOT_MUTATIONS: ReadonlySet<string> = new Set([
   'sdk.decide',
   'sdk.complete',
   'sdk.recordBatch',
@@ -35,16 +35,28 @@ export interface FastPath {
 
 type Call = { path: string; input: unknown } | { path: string; error: TRPCError };
 
+interface Route {
+  type: 'query' | 'mutation';
+  paths: string[];
+  batch: boolean;
+  /** A query's input from the URL (`input=`); mutations carry theirs in the body. */
+  urlInput: string | null;
+}
+
 /**
- * The SDK's hot path without the web framework. Every guarded tool call makes an `sdk.decide`
- * (and, allowed, an `sdk.complete`), and most of their server time went to Express, helmet and
- * tRPC's adapter (a Fetch `Request`, streams and an `AbortSignal` per request) rather than to the
- * decision. This answers the request shape the SDK sends for those mutations — `POST /trpc/<path>`
- * or a batch `POST /trpc/<path>,<path>?batch=1` of them, a JSON body of known length, an
- * `Authorization` header, no `Origin` — by calling the same tRPC procedures (same middleware:
- * auth, input depth, rate limit, zod input and output) and writing the same answer, status and
- * headers as the full stack. Anything else (a browser's request, a cookie session, another
- * procedure, a streamed body) goes to Express unchanged, so CORS and CSRF keep their single home.
+ * tRPC calls without the web framework. Every guarded tool call makes an `sdk.decide` (and,
+ * allowed, an `sdk.complete`), and most of their server time went to Express, helmet and tRPC's
+ * adapter (a Fetch `Request`, streams and an `AbortSignal` per request) rather than to the
+ * decision. This path answers two request shapes by calling the same tRPC procedures (same
+ * middleware: auth, roles, input depth, rate limit, zod input and output) and writing the same
+ * answer, status and headers as the full stack:
+ * - the SDK's hot mutations: `POST /trpc/<path>` or a batch `POST /trpc/<path>,<path>?batch=1`
+ *   of them, a JSON body of known length, an `Authorization` header;
+ * - queries: `GET /trpc/<path>?input=…` or a batch of them, with a key or a session cookie (reads
+ *   need no CSRF token).
+ * Neither may carry an `Origin` header. Anything else (a browser's cross-origin or cookie write,
+ * logins, subscriptions, a streamed body) goes to Express unchanged, so CORS, CSRF and cookies
+ * keep their single home there. server/test/fastPath.test.ts sends every case both ways.
  */
 export function createFastPath(deps: {
   services: Services;
@@ -58,8 +70,8 @@ export function createFastPath(deps: {
   async function answer(
     req: IncomingMessage,
     res: ServerResponse,
-    route: { paths: string[]; batch: boolean },
-    body: Buffer,
+    route: Route,
+    body: Buffer | null,
   ): Promise<void> {
     const requestId = requestIdOf(req.headers);
     res.setHeader('x-request-id', requestId);
@@ -74,7 +86,7 @@ export function createFastPath(deps: {
       requestId,
       setHeader: headerSetter(res),
     };
-    const calls = readCalls(route, body);
+    const calls = readCalls(route, body === null ? route.urlInput : body.toString('utf8'));
     const results = await Promise.all(
       calls.map(async (call, batchIndex) => {
         const input = 'input' in call ? call.input : undefined;
@@ -83,7 +95,7 @@ export function createFastPath(deps: {
           const data: unknown = await callTRPCProcedure({
             router: appRouter,
             path: call.path,
-            type: 'mutation',
+            type: route.type,
             ctx,
             getRawInput: () => Promise.resolve(input),
             signal: undefined,
@@ -95,7 +107,7 @@ export function createFastPath(deps: {
           if (error.code === 'INTERNAL_SERVER_ERROR') {
             log().error({ err: error.cause ?? error, procedure: call.path }, 'procedure failed');
           }
-          const type = 'mutation' as const;
+          const { type } = route;
           return { error: getTRPCErrorShape({ config, error, type, path: call.path, input, ctx }) };
         }
       }),
@@ -105,55 +117,89 @@ export function createFastPath(deps: {
     send(res, status, transformTRPCResponse(config, payload as never));
   }
 
+  const failed = (res: ServerResponse) => (error: unknown) => {
+    deps.logger.error({ err: error }, 'fast path failed');
+    const data = { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 };
+    if (res.headersSent) res.destroy();
+    else send(res, 500, { error: { message: 'Internal server error', code: -32603, data } });
+  };
+
   const fastPath = (req: IncomingMessage, res: ServerResponse): boolean => {
     const route = hotRoute(req);
     if (!route) return false;
     handled++;
+    if (route.type === 'query') {
+      // a GET has no body to wait for
+      req.resume();
+      void answer(req, res, route, null).catch(failed(res));
+      return true;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      answer(req, res, route, Buffer.concat(chunks)).catch((error: unknown) => {
-        deps.logger.error({ err: error }, 'fast path failed');
-        const data = { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 };
-        if (!res.headersSent) send(res, 500, { error: { message: 'Internal server error', code: -32603, data } });
-        else res.destroy();
-      });
+      answer(req, res, route, Buffer.concat(chunks)).catch(failed(res));
     });
     return true;
   };
   return Object.defineProperty(fastPath, 'handled', { get: () => handled }) as FastPath;
 }
 
-/** The procedures a hot request calls, or null when the request is anything looser. */
-function hotRoute(req: IncomingMessage): { paths: string[]; batch: boolean } | null {
-  if (req.method !== 'POST' || !req.url?.startsWith(PREFIX)) return null;
+/**
+ * The route of a request this path takes, or null when the request is anything looser: an SDK
+ * hot mutation (POST with a key) or a query (GET with a key or a session: no CSRF for reads).
+ */
+function hotRoute(req: IncomingMessage): Route | null {
   const h = req.headers;
+  if (!req.url?.startsWith(PREFIX) || h.origin !== undefined || h['trpc-accept'] !== undefined)
+    return null;
+  const [rawPath = '', search = ''] = req.url.slice(PREFIX.length).split('?', 2);
+  let paths: string[];
+  try {
+    paths = decodeURIComponent(rawPath).split(',');
+  } catch {
+    return null;
+  }
+  const params = new URLSearchParams(search);
+  const batch = params.get('batch') === '1';
+  if ((!batch && paths.length > 1) || paths.length > MAX_BATCH_SIZE) return null;
+  if (req.method === 'GET') {
+    if (h['transfer-encoding'] !== undefined || h['content-length'] !== undefined) return null;
+    if ([...params.keys()].some((key) => key !== 'batch' && key !== 'input')) return null;
+    if (!paths.every((p) => QUERIES.has(p))) return null;
+    return { type: 'query', paths, batch, urlInput: params.get('input') };
+  }
   const length = Number(h['content-length']);
   const plain =
+    req.method === 'POST' &&
+    search === (batch ? 'batch=1' : '') &&
     typeof h.authorization === 'string' &&
     h.authorization.trim() !== '' &&
-    h.origin === undefined &&
-    h['trpc-accept'] === undefined &&
     h['transfer-encoding'] === undefined &&
     typeof h['content-type'] === 'string' &&
     h['content-type'].toLowerCase().startsWith('application/json') &&
     Number.isInteger(length) &&
     length >= 0 &&
     length <= MAX_BODY_BYTES;
-  if (!plain) return null;
-  const [path = '', query, ...rest] = req.url.slice(PREFIX.length).split('?');
-  const batch = query === 'batch=1';
-  if (rest.length > 0 || (query !== undefined && !batch)) return null;
-  const paths = batch ? path.split(',') : [path];
-  if (paths.length > MAX_BATCH_SIZE || !paths.every((p) => HOT_PROCEDURES.has(p))) return null;
-  return { paths, batch };
+  if (!plain || !paths.every((p) => HOT_MUTATIONS.has(p))) return null;
+  return { type: 'mutation', paths, batch, urlInput: null };
 }
 
+/** Every query procedure by its dotted path (tRPC keeps a flat map of them; none are lazy). */
+const QUERIES: ReadonlySet<string> = new Set(
+  Object.entries(
+    appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>,
+  )
+    .filter(([, procedure]) => procedure._def.type === 'query')
+    .map(([path]) => path),
+);
+
 /** Each call's input, or the error tRPC's adapter gives it for this body. */
-function readCalls(route: { paths: string[]; batch: boolean }, body: Buffer): Call[] {
+function readCalls(route: Route, text: string | null): Call[] {
+  // a query without `input=` has none (tRPC's adapter reads it as an empty batch)
+  if (text === null) return route.paths.map((path) => ({ path, input: undefined }));
   let inputs: unknown;
   try {
-    inputs = JSON.parse(body.toString('utf8'));
+    inputs = JSON.parse(text);
   } catch (cause) {
     // A malformed body is BAD_REQUEST with the parser's message, as the adapter answers it.
     const error = new TRPCError({ code: 'BAD_REQUEST', cause });
