@@ -8,7 +8,8 @@ type CompleteInput = RouterInputs['sdk']['complete'];
 const RETRY_DELAYS_MS = [200, 1_000, 3_000];
 
 /**
- * Reports how allowed calls ended (`sdk.complete`) without making the caller wait. Reports are
+ * Reports how server-decided calls ended (`sdk.complete`) without making the caller wait; local
+ * mode ships its outcomes with its records instead (see RecordShipper). Reports are
  * retried while the server is unreachable; one that still fails goes to `onBackgroundError`, never
  * silently dropped. `flush()` waits for all of them (call it, or `aegis.close()`, before exiting).
  */
@@ -20,28 +21,9 @@ export class CompletionReporter {
     private readonly onBackgroundError: (error: unknown) => void,
   ) {}
 
-  /**
-   * Sends the report now, or once `after` resolves (local mode: once the call's decision reached
-   * the server). Reports still waiting on `after` are not part of `flush()`: during an outage they
-   * wait for the spool's replay, and `aegis.close()` reports the ones that never got there.
-   */
-  report(input: CompleteInput, after?: Promise<unknown>): void {
-    if (!after) {
-      this.track(this.send(input));
-      return;
-    }
-    after.then(
-      () => this.track(this.send(input)),
-      (error: unknown) =>
-        this.onBackgroundError(
-          new AegisError(
-            'UNAVAILABLE',
-            `Outcome of call ${input.callId} not recorded: its decision never reached the server`,
-            { callId: input.callId },
-            { cause: error },
-          ),
-        ),
-    );
+  /** Sends the report in the background. */
+  report(input: CompleteInput): void {
+    this.track(this.send(input));
   }
 
   private track(task: Promise<void>): void {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { waitForApproval } from './approvalWait';
 import type { ChangeFeed } from './changeFeed';
 import type { CompletionReporter } from './completions';
+import type { CallResult } from './local/items';
 import {
   AegisApprovalDeniedError,
   AegisApprovalPendingError,
@@ -37,8 +38,8 @@ export interface LocalDecider {
     args: Record<string, unknown>,
     callId: string,
   ): Promise<LocalVerdict | null>;
-  /** Resolves once the record for `callId` reached the server (outcomes are reported after it). */
-  shipped(callId: string): Promise<void> | undefined;
+  /** How a call it allowed ended; shipped with (or after) its record, never a request of its own. */
+  complete(callId: string, result: CallResult): void;
 }
 
 /** What the guard needs from its client. */
@@ -239,26 +240,23 @@ async function runAndReport<T>(
   callId: string,
   source: 'server' | 'local',
 ): Promise<T> {
-  const after = source === 'local' ? rt.local?.shipped(callId) : undefined;
+  // Strict: `sdk.complete` in the background. Local: the outcome joins the call's record.
+  const report = (result: CallResult) => {
+    if (source === 'local' && rt.local) rt.local.complete(callId, result);
+    else rt.completions.report({ callId, ...result });
+  };
   const started = performance.now();
   try {
     const result = await call.run();
-    rt.completions.report(
-      { callId, outcome: 'ok', durationMs: performance.now() - started },
-      after,
-    );
+    report({ outcome: 'ok', durationMs: performance.now() - started });
     return result;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    rt.completions.report(
-      {
-        callId,
-        outcome: 'error',
-        durationMs: performance.now() - started,
-        error: message.slice(0, 2000),
-      },
-      after,
-    );
+    report({
+      outcome: 'error',
+      durationMs: performance.now() - started,
+      error: message.slice(0, 2000),
+    });
     throw error;
   }
 }

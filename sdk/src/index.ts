@@ -48,6 +48,7 @@ export type {
   DecisionEvent,
   DecisionHook,
   FailMode,
+  LocalOutcome,
   LocalRecord,
   RegisterAgentRequest,
   RegisteredAgent,

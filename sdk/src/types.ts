@@ -22,8 +22,11 @@ export type ApprovalStatus = Approval['status'];
 export type AuditEntry = RouterOutputs['audit']['list']['entries'][number];
 /** An agent with its computed risk score and counts. */
 export type AgentSummary = RouterOutputs['agents']['list'][number];
-/** One decision made in-process by local mode, as shipped to `sdk.recordBatch`. */
-export type LocalRecord = RouterInputs['sdk']['recordBatch']['entries'][number];
+type RecordBatch = RouterInputs['sdk']['recordBatch'];
+/** One decision made in-process by local mode (with its outcome, once known), as shipped to `sdk.recordBatch`. */
+export type LocalRecord = NonNullable<RecordBatch['entries']>[number];
+/** The outcome of a local-mode call whose record was shipped before the tool finished. */
+export type LocalOutcome = NonNullable<RecordBatch['outcomes']>[number];
 /** An agent's policy and kill-switch state, as `sdk.snapshot` returns it. */
 export type AgentSnapshot = RouterOutputs['sdk']['snapshot']['agents'][number];
 

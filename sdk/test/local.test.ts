@@ -139,7 +139,7 @@ describe('local mode', () => {
       expect(entries).toHaveLength(25);
       expect(new Set(entries.map((e) => e.callId)).size).toBe(25);
       expect(entries.every((e) => e.status === 'ALLOWED')).toBe(true);
-      // Outcomes are reported once their decision is on the server, spooled ones included.
+      // Each outcome was spooled with its record and replayed with it.
       expect(entries.every((e) => e.outcome === 'ok')).toBe(true);
       expect((await readFile(spoolPath, 'utf8')).trim()).toBe('');
     } finally {

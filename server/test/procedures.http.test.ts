@@ -82,7 +82,7 @@ describe('every procedure over HTTP', () => {
         },
       ],
     });
-    expect(batch).toEqual({ stored: 1, duplicates: 0 });
+    expect(batch).toEqual({ stored: 1, duplicates: 0, outcomes: 0, outcomeDuplicates: 0 });
 
     // Changes stream: open it, then produce an approval.
     const events: ChangeEvent[] = [];

@@ -3,6 +3,7 @@ import type { ChangeFeed } from '../changeFeed';
 import { AegisUnavailableError } from '../errors';
 import type { LocalDecider, LocalVerdict } from '../guard';
 import type { AegisApi } from '../transport';
+import type { CallResult } from './items';
 import { RecordShipper } from './shipper';
 import { SnapshotCache } from './snapshots';
 import { Spool } from './spool';
@@ -17,8 +18,9 @@ export interface LocalEngineOptions {
 }
 
 /**
- * Local mode: decisions from a pushed snapshot, in-process, shipped in batches. REVIEW still goes
- * to the server (a human has to see it), and so does anything once the snapshot is stale.
+ * Local mode: decisions from a pushed snapshot, in-process, shipped in batches together with the
+ * calls' outcomes. REVIEW still goes to the server (a human has to see it), and so does anything
+ * once the snapshot is stale.
  */
 export class LocalEngine implements LocalDecider {
   readonly cache: SnapshotCache;
@@ -80,8 +82,8 @@ export class LocalEngine implements LocalDecider {
     return { verdict, reason, policyVersion: entry.version };
   }
 
-  shipped(callId: string): Promise<void> {
-    return this.shipper.shipped(callId);
+  complete(callId: string, result: CallResult): void {
+    this.shipper.complete(callId, result);
   }
 
   /** Ships what is queued now (tests and shutdown). */

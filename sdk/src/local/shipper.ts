@@ -1,38 +1,46 @@
-import { isUnreachable } from '../serverErrors';
+import { AegisError, AegisUnavailableError } from '../errors';
+import { isUnreachable, serverCode, toAegisError } from '../serverErrors';
 import type { AegisApi } from '../transport';
-import type { LocalRecord } from '../types';
+import type { LocalOutcome, LocalRecord } from '../types';
+import { bounded, isRecord, toBatch, type CallResult, type ShipItem } from './items';
 import type { Spool } from './spool';
 
 export interface ShipperOptions {
   /** Ship at least this often. @defaultValue 100 */
   intervalMs?: number;
-  /** Ship at once when this many records are queued. @defaultValue 500 */
+  /** Ship at once when this many records and outcomes are queued (the server takes ≤ 1000). @defaultValue 500 */
   maxBatch?: number;
   onBackgroundError: (error: unknown) => void;
 }
 
-interface Waiter {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+/** An ALLOWED call whose tool is still running; `queued` while its record has not left the queue. */
+interface Running {
+  entryKey: string;
+  queued: LocalRecord | null;
 }
 
 // While spooled, retry the server no more than once a second, not on every 100 ms tick.
 const REPLAY_EVERY_MS = 1_000;
+// How the server refuses an outcome it can never apply: unknown entry, another agent's, not ALLOWED.
+const UNAPPLIABLE = new Set(['NOT_FOUND', 'FORBIDDEN', 'BAD_REQUEST']);
 
 /**
- * Ships local-mode records to `sdk.recordBatch` in batches. When the server is unreachable the
- * batch goes to the spool instead, and so does everything after it until the spool has been
- * replayed — keeping order, losing nothing; the server's entryKey dedup makes replays exact.
+ * Ships local-mode records, and the outcomes of their calls, to `sdk.recordBatch` in batches —
+ * never one request per call. A call that ends before its record leaves the queue (the usual
+ * case) ships as one record with its outcome; a longer one sends its outcome in a later batch.
+ * When the server is unreachable, or refuses a batch, the batch goes to the spool instead, and so
+ * does everything after it until the spool has been replayed — keeping order, losing nothing; the
+ * server's entryKey dedup and write-once outcomes make replays exact.
  */
 export class RecordShipper {
-  private queue: LocalRecord[] = [];
+  private queue: ShipItem[] = [];
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private spooled = false;
+  private closed = false;
   private flushPending = false;
   private lastReplayAt = 0;
-  private readonly waiters = new Map<string, Waiter>();
+  private readonly running = new Map<string, Running>();
   private readonly intervalMs: number;
   private readonly maxBatch: number;
 
@@ -42,7 +50,7 @@ export class RecordShipper {
     private readonly options: ShipperOptions,
   ) {
     this.intervalMs = options.intervalMs ?? 100;
-    this.maxBatch = options.maxBatch ?? 500;
+    this.maxBatch = Math.min(options.maxBatch ?? 500, 1000);
   }
 
   /** Picks up records a previous run left in the spool. */
@@ -54,23 +62,26 @@ export class RecordShipper {
   }
 
   push(record: LocalRecord): void {
-    // The waiter exists from the start so shipped() can never miss a record sent in between.
-    let resolve!: () => void;
-    let reject!: (error: unknown) => void;
-    const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-    promise.catch(() => undefined);
-    this.waiters.set(record.callId, { promise, resolve, reject });
-    this.queue.push(record);
-    // One pending flush is enough: it ships everything queued by the time it runs.
-    if (this.queue.length >= this.maxBatch && !this.flushPending) {
-      this.flushPending = true;
-      void this.flush();
-    } else this.schedule();
+    if (record.status === 'ALLOWED')
+      this.running.set(record.callId, { entryKey: record.entryKey, queued: record });
+    this.enqueue(record);
   }
 
-  /** Resolves when the record of `callId` has reached the server (at once if it already has). */
-  shipped(callId: string): Promise<void> {
-    return this.waiters.get(callId)?.promise ?? Promise.resolve();
+  /**
+   * How the call of a pushed ALLOWED record ended: written onto the record while it is still
+   * queued, else queued as an outcome of its own. After `close()` it goes to the spool, for the
+   * next run to ship.
+   */
+  complete(callId: string, result: CallResult): void {
+    const call = this.running.get(callId);
+    if (!call) return; // not a locally allowed call, or reported already
+    this.running.delete(callId);
+    const ended = bounded(result);
+    if (call.queued) {
+      Object.assign(call.queued, ended);
+      return;
+    }
+    this.enqueue({ entryKey: call.entryKey, ...ended });
   }
 
   /** Whether records are waiting in the spool for the server to come back. */
@@ -85,28 +96,53 @@ export class RecordShipper {
     return this.chain;
   }
 
-  /** Final flush; records still unshipped stay in the spool for the next run. */
+  /**
+   * Final flush; what is still unshipped stays in the spool for the next run, and so do the
+   * outcomes of calls still running.
+   */
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.closed = true;
     await this.flush(true);
-    // Say where each unshipped record really is: only a failed spool write loses one.
-    const spooled = new Set(
-      this.waiters.size > 0 ? (await this.spool.read().catch(() => [])).map((r) => r.callId) : [],
-    );
-    for (const [callId, waiter] of this.waiters)
-      waiter.reject(
-        new Error(
-          spooled.has(callId)
-            ? `record of call ${callId} is still in the spool`
-            : `record of call ${callId} was neither shipped nor spooled`,
+    if (this.spooled) {
+      this.options.onBackgroundError(
+        new AegisUnavailableError(
+          `Local-mode records are still in the spool ${this.spool.path}; the next run ships them`,
         ),
       );
-    this.waiters.clear();
+    }
+  }
+
+  private enqueue(item: ShipItem): void {
+    if (this.closed) {
+      // Nothing ships after close(): the spool keeps it for the next run.
+      this.spooled = true;
+      this.chain = this.chain
+        .then(() => this.spool.append([item]))
+        .catch((error: unknown) => this.options.onBackgroundError(error));
+      return;
+    }
+    this.queue.push(item);
+    // One pending flush is enough: it ships everything queued by the time it runs.
+    if (this.queue.length >= this.maxBatch && !this.flushPending) {
+      this.flushPending = true;
+      void this.flush();
+    } else this.schedule();
+  }
+
+  /** Takes items off the queue; from here on a record's outcome can no longer join it. */
+  private take(count = this.queue.length): ShipItem[] {
+    const items = this.queue.splice(0, count);
+    for (const item of items) {
+      const call = isRecord(item) ? this.running.get(item.callId) : undefined;
+      if (call?.queued === item) call.queued = null;
+    }
+    return items;
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush().then(() => {
@@ -119,35 +155,35 @@ export class RecordShipper {
 
   private async flushOnce(force: boolean): Promise<void> {
     this.flushPending = false;
-    // Chunks the server accepts (recordBatch takes ≤ 1000); records pushed meanwhile join in.
+    // Chunks the server accepts (recordBatch takes ≤ 1000); items pushed meanwhile join in.
     while (!this.spooled && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
+      const batch = this.take(this.maxBatch);
       try {
         await this.send(batch);
       } catch (error) {
         // Unreachable or refused, the batch is never dropped: it and everything after it wait in
         // the spool, in order, for the next replay. A refusal is also reported (via the chain).
         this.spooled = true;
-        await this.spool.append([...batch, ...this.queue.splice(0)]);
+        await this.spool.append([...batch, ...this.take()]);
         if (isUnreachable(error)) return;
         throw error;
       }
     }
-    if (this.queue.length > 0) await this.spool.append(this.queue.splice(0));
+    if (this.queue.length > 0) await this.spool.append(this.take());
     if (this.spooled && (force || Date.now() - this.lastReplayAt >= REPLAY_EVERY_MS))
       await this.replay();
   }
 
   private async replay(): Promise<void> {
     this.lastReplayAt = Date.now();
-    const records = await this.spool.read();
+    const items = await this.spool.read();
     let sent = 0;
     try {
-      for (; sent < records.length; sent += this.maxBatch)
-        await this.send(records.slice(sent, sent + this.maxBatch));
+      for (; sent < items.length; sent += this.maxBatch)
+        await this.send(items.slice(sent, sent + this.maxBatch));
     } catch (error) {
       // Only acknowledged batches leave the spool; the rest is retried on the next replay.
-      if (sent > 0) await this.spool.replace(records.slice(sent));
+      if (sent > 0) await this.spool.replace(items.slice(sent));
       if (isUnreachable(error)) return;
       throw error;
     }
@@ -155,14 +191,46 @@ export class RecordShipper {
     this.spooled = false;
   }
 
-  private async send(records: LocalRecord[]): Promise<void> {
-    await this.api.sdk.recordBatch.mutate({ entries: records });
-    for (const record of records) {
-      const waiter = this.waiters.get(record.callId);
-      if (waiter) {
-        waiter.resolve();
-        this.waiters.delete(record.callId);
+  /**
+   * One batch. If the server refuses it, the records are tried alone (refused again, the whole
+   * batch is spooled, as above) and then the outcomes: an outcome the server refuses on its own —
+   * its entry is not on this server (e.g. the audit log was reset) or not this key's — can never
+   * be applied, so it is reported and left out rather than holding up every record behind it.
+   */
+  private async send(items: ShipItem[]): Promise<void> {
+    try {
+      await this.api.sdk.recordBatch.mutate(toBatch(items));
+      return;
+    } catch (error) {
+      const outcomes = items.filter((item): item is LocalOutcome => !isRecord(item));
+      if (isUnreachable(error) || outcomes.length === 0) throw error;
+      const records = items.filter(isRecord);
+      if (records.length > 0) await this.api.sdk.recordBatch.mutate(toBatch(records));
+      await this.sendOutcomes(outcomes);
+    }
+  }
+
+  private async sendOutcomes(outcomes: LocalOutcome[]): Promise<void> {
+    try {
+      await this.api.sdk.recordBatch.mutate({ entries: [], outcomes });
+    } catch (error) {
+      if (!UNAPPLIABLE.has(serverCode(error) ?? '')) throw error;
+      const [only] = outcomes;
+      if (outcomes.length === 1 && only) {
+        const refused = toAegisError(error);
+        this.options.onBackgroundError(
+          new AegisError(
+            refused.code,
+            `Outcome of local-mode entry ${only.entryKey} not recorded: ${refused.message}`,
+            {},
+            { cause: error },
+          ),
+        );
+        return;
       }
+      const half = Math.ceil(outcomes.length / 2);
+      await this.sendOutcomes(outcomes.slice(0, half));
+      await this.sendOutcomes(outcomes.slice(half));
     }
   }
 }

@@ -34,10 +34,10 @@ describe('Spool', () => {
     const spool = new Spool(path.join(dir, 'nested', 'spool.jsonl'));
     await spool.append([record(1), record(2)]);
     await spool.append([record(3)]);
-    expect((await spool.read()).map((r) => r.callId)).toEqual([
-      'call-id-1',
-      'call-id-2',
-      'call-id-3',
+    expect((await spool.read()).map((r) => r.entryKey)).toEqual([
+      'entry-key-1',
+      'entry-key-2',
+      'entry-key-3',
     ]);
     expect((await readFile(spool.path, 'utf8')).split('\n')).toHaveLength(4);
   });
@@ -46,7 +46,7 @@ describe('Spool', () => {
     const spool = new Spool(path.join(dir, 'torn.jsonl'));
     await spool.append([record(1)]);
     await appendFile(spool.path, '{"entryKey":"half');
-    expect((await spool.read()).map((r) => r.callId)).toEqual(['call-id-1']);
+    expect((await spool.read()).map((r) => r.entryKey)).toEqual(['entry-key-1']);
   });
 
   it('is empty after clear, and clear of a missing file is fine', async () => {
@@ -61,8 +61,8 @@ describe('Spool', () => {
     const spool = new Spool(path.join(dir, 'r.jsonl'));
     await spool.append([record(1), record(2), record(3)]);
     await spool.replace([record(3)]);
-    expect((await spool.read()).map((r) => r.callId)).toEqual(['call-id-3']);
+    expect((await spool.read()).map((r) => r.entryKey)).toEqual(['entry-key-3']);
     await spool.append([record(4)]);
-    expect((await spool.read()).map((r) => r.callId)).toEqual(['call-id-3', 'call-id-4']);
+    expect((await spool.read()).map((r) => r.entryKey)).toEqual(['entry-key-3', 'entry-key-4']);
   });
 });

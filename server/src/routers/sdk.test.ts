@@ -259,8 +259,11 @@ describe('sdk reads and writes', () => {
       decidedAt: new Date().toISOString(),
       policyVersion: 1,
     }));
-    expect(await t.as(bot).sdk.recordBatch({ entries })).toEqual({ stored: 3, duplicates: 0 });
-    expect(await t.as(bot).sdk.recordBatch({ entries: [...entries, entries[0]!] })).toEqual({
+    expect(await t.as(bot).sdk.recordBatch({ entries })).toMatchObject({
+      stored: 3,
+      duplicates: 0,
+    });
+    expect(await t.as(bot).sdk.recordBatch({ entries: [...entries, entries[0]!] })).toMatchObject({
       stored: 0,
       duplicates: 4,
     });

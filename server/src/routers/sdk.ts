@@ -16,24 +16,9 @@ import {
 } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs, decideProcedure } from '../trpc/procedures';
+import { recordBatchInput, recordBatchOutput } from './localRecords';
 
-const localDecisionRecord = z.object({
-  entryKey: z
-    .string()
-    .min(8)
-    .max(64)
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .describe('Client-generated, unique per entry'),
-  agent: agentName,
-  action: actionName,
-  status: z.enum(['ALLOWED', 'BLOCKED', 'KILLED']),
-  details: z.string().max(4000),
-  callId: z.string().max(64),
-  args: z.record(z.string(), z.unknown()).default({}),
-  decidedAt: z.iso.datetime({ offset: true }),
-  policyVersion: z.number().int().nonnegative(),
-});
-export type LocalDecisionRecord = z.infer<typeof localDecisionRecord>;
+export type { LocalDecisionRecord, LocalOutcome } from './localRecords';
 
 const registerInput = z.object({
   name: agentName,
@@ -123,15 +108,18 @@ export const sdkRouter = router({
     }),
 
   /**
-   * Local mode ships the decisions it made in-process in batches. Each entry carries a
-   * client-generated key, so a batch replayed after a lost connection is stored once.
+   * Local mode ships the decisions it made in-process in batches, each with its outcome when the
+   * tool had finished by then, and the outcomes of entries shipped earlier. Entries carry a
+   * client-generated key, so a batch replayed after a lost connection is stored once; outcomes
+   * are write-once. Checked whole before anything is written: an outcome for an unknown entry
+   * (404) or another agent's (403) refuses the batch.
    */
   recordBatch: agentProcedure
-    .input(z.object({ entries: z.array(localDecisionRecord).min(1).max(1000) }))
-    .output(z.object({ stored: z.number().int(), duplicates: z.number().int() }))
+    .input(recordBatchInput)
+    .output(recordBatchOutput)
     .mutation(({ ctx, input }) => {
       for (const entry of input.entries) assertActsAs(ctx.principal, entry.agent);
-      return ctx.services.audit.writeBatch(input.entries);
+      return ctx.services.audit.writeBatch(input, ctx.principal);
     }),
 
   approvalStatus: agentProcedure

@@ -1,9 +1,10 @@
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
 import { argsPreview } from './args';
+import { keysToRead, planBatch } from './localBatch';
 import { unknownAgent } from './errors';
 
-/** Reads of the audit log, single writes (the seed's /sdk/log) and local-mode batches. */
+/** Reads of the audit log, single writes (the seed's /sdk/log) and local-mode batches (see planBatch). */
 export function createAuditService(deps: ServiceDeps): Services['audit'] {
   const { repos, cache, locks } = deps;
 
@@ -32,32 +33,26 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
       });
     },
 
-    async writeBatch(entries) {
-      await assertKnown(entries.map((e) => e.agent));
-      // One batch at a time, so the duplicate check below cannot race another batch's insert.
+    async writeBatch(batch, actor) {
+      await assertKnown(batch.entries.map((e) => e.agent));
+      // One batch at a time, so the checks below cannot race another batch's writes.
       return locks.run('audit:batch', async () => {
-        const seen = await repos.audit.existingEntryKeys(entries.map((e) => e.entryKey));
-        const fresh = entries.filter((e) => {
-          if (seen.has(e.entryKey)) return false;
-          seen.add(e.entryKey);
-          return true;
-        });
-        await Promise.all(
-          fresh.map((e) =>
-            repos.audit.write({
-              timestamp: new Date(e.decidedAt),
-              agent: e.agent,
-              action: e.action,
-              status: e.status,
-              details: e.details,
-              callId: e.callId,
-              approvalId: null,
-              argsPreview: argsPreview(e.args),
-              entryKey: e.entryKey,
-            }),
-          ),
-        );
-        return { stored: fresh.length, duplicates: entries.length - fresh.length };
+        const stored = await repos.audit.byEntryKeys(keysToRead(batch));
+        const { inserts, recoveries, outcomeUpdates, counts } = planBatch(batch, stored, actor);
+        if (recoveries.length > 0) {
+          const written = await repos.audit.errorEntriesOf(recoveries);
+          inserts.push(...recoveries.filter((r) => !written.has(`${r.agent}\n${r.callId}`)));
+        }
+        const [, updated] = await Promise.all([
+          Promise.all(inserts.map((record) => repos.audit.write(record))),
+          repos.audit.setOutcomesByKey(outcomeUpdates),
+        ]);
+        return {
+          stored: counts.stored,
+          duplicates: counts.duplicates,
+          outcomes: counts.mergedOutcomes + updated,
+          outcomeDuplicates: counts.outcomeDuplicates + outcomeUpdates.length - updated,
+        };
       });
     },
   };

@@ -1,4 +1,4 @@
-import type { LocalDecisionRecord } from '../routers/sdk';
+import type { RecordBatchInput, RecordBatchResult } from '../routers/localRecords';
 import type {
   ActivityTimeline,
   Agent,
@@ -51,8 +51,11 @@ export interface Services {
     /** Entries with id greater than `afterId`, oldest first (resuming a stream). */
     since(afterId: number, agent?: string, limit?: number): Promise<AuditEntry[]>;
     write(entry: NewAuditEntry): Promise<AuditEntry>;
-    /** Idempotent on entryKey: replays are counted as duplicates, not stored twice. */
-    writeBatch(entries: LocalDecisionRecord[]): Promise<{ stored: number; duplicates: number }>;
+    /**
+     * Local-mode records and outcomes. Idempotent on entryKey: replayed entries are counted as
+     * duplicates, not stored twice, and an outcome is recorded once.
+     */
+    writeBatch(batch: RecordBatchInput, actor: Principal): Promise<RecordBatchResult>;
   };
   approvals: {
     pending(): Promise<Approval[]>;

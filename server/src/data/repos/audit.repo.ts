@@ -14,6 +14,23 @@ export interface AgentActivity {
   lastActivityAt: Date | null;
 }
 
+/** What a local-mode batch reads of an entry stored under a client key. */
+export type KeyedEntry = Pick<
+  AuditDoc,
+  'agent' | 'action' | 'status' | 'timestamp' | 'callId' | 'approvalId' | 'argsPreview' | 'outcome'
+> & { entryKey: string };
+const KEYED_FIELDS = {
+  entryKey: 1,
+  agent: 1,
+  action: 1,
+  status: 1,
+  timestamp: 1,
+  callId: 1,
+  approvalId: 1,
+  argsPreview: 1,
+  outcome: 1,
+} as const;
+
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The audit log: chained inserts through the writer, reads and aggregates for the dashboard. */
@@ -154,11 +171,43 @@ export function createAuditRepo(
       return res.modifiedCount > 0;
     },
 
-    async existingEntryKeys(keys: string[]): Promise<Set<string>> {
+    /** Local-mode entries by their client key (what a batch needs to dedupe and check outcomes). */
+    async byEntryKeys(keys: string[]): Promise<Map<string, KeyedEntry>> {
+      if (keys.length === 0) return new Map();
       const docs = await model
-        .find({ entryKey: { $in: keys } }, { _id: 0, entryKey: 1 })
-        .lean<Array<{ entryKey: string }>>();
-      return new Set(docs.map((d) => d.entryKey));
+        .find({ entryKey: { $in: keys } }, { _id: 0, ...KEYED_FIELDS })
+        .lean<Array<KeyedEntry>>();
+      return new Map(docs.map((d) => [d.entryKey, d]));
+    },
+
+    /** Which of these calls already have an ERROR entry, as `agent\ncallId`. */
+    async errorEntriesOf(
+      calls: Array<{ agent: string; callId: string | null }>,
+    ): Promise<Set<string>> {
+      const docs = await model
+        .find(
+          { status: 'ERROR', callId: { $in: calls.map((c) => c.callId) } },
+          { _id: 0, agent: 1, callId: 1 },
+        )
+        .lean<Array<{ agent: string; callId: string | null }>>();
+      return new Set(docs.map((d) => `${d.agent}\n${d.callId}`));
+    },
+
+    /** Write-once outcomes of local-mode entries, one bulk write; returns how many were set. */
+    async setOutcomesByKey(
+      updates: Array<{ entryKey: string; outcome: CallOutcome; durationMs: number }>,
+    ): Promise<number> {
+      if (updates.length === 0) return 0;
+      const res = await model.collection.bulkWrite(
+        updates.map((u) => ({
+          updateOne: {
+            filter: { entryKey: u.entryKey, outcome: null },
+            update: { $set: { outcome: u.outcome, durationMs: u.durationMs } },
+          },
+        })),
+        { ordered: false },
+      );
+      return res.modifiedCount;
     },
 
     async deleteAll(): Promise<void> {

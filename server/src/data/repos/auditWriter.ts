@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import type { AuditEntry, AuditStatus } from '@aegis/shared';
+import type { AuditEntry, AuditStatus, CallOutcome } from '@aegis/shared';
 import { hashAuditEntry, wellFormed } from '../auditChain';
 import type { AuditDoc } from '../models/audit.model';
 import type { IdAllocator } from './idAllocator';
@@ -17,6 +17,9 @@ export interface AuditRecord {
   approvalId: number | null;
   argsPreview: string | null;
   entryKey?: string;
+  /** Known at insert time for a local-mode record shipped after its tool finished. */
+  outcome?: CallOutcome;
+  durationMs?: number;
 }
 
 const MAX_GROUP = 500;
@@ -107,8 +110,8 @@ export class AuditWriter {
         ...hashed,
         timestamp: record.timestamp,
         hash,
-        outcome: null,
-        durationMs: null,
+        outcome: record.outcome ?? null,
+        durationMs: record.durationMs ?? null,
       };
       if (record.entryKey) doc.entryKey = record.entryKey;
       docs.push(doc);

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { actionName, agentName, callOutcome } from '@aegis/shared';
+
+/** Items (entries + outcomes) per `sdk.recordBatch`; the SDK ships at most 500. */
+export const MAX_RECORD_BATCH = 1000;
+
+const entryKey = z
+  .string()
+  .min(8)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/)
+  .describe('Client-generated, unique per entry');
+
+const durationMs = z.number().nonnegative().max(86_400_000).describe('How long the tool ran');
+const toolError = z.string().max(2000).describe('The tool’s error message (outcome "error")');
+
+const localDecisionRecord = z
+  .object({
+    entryKey,
+    agent: agentName,
+    action: actionName,
+    status: z.enum(['ALLOWED', 'BLOCKED', 'KILLED']),
+    details: z.string().max(4000),
+    callId: z.string().max(64),
+    args: z.record(z.string(), z.unknown()).default({}),
+    decidedAt: z.iso.datetime({ offset: true }),
+    policyVersion: z.number().int().nonnegative(),
+    // The usual case: the tool finished before the record was shipped, so the outcome rides along
+    // and entry + outcome cost one insert (sdk.complete would be a second write per call).
+    outcome: callOutcome.optional().describe('How the call ended, when it ended before shipping'),
+    durationMs: durationMs.optional(),
+    error: toolError.optional(),
+  })
+  .refine((r) => (r.outcome === undefined) === (r.durationMs === undefined), {
+    message: 'outcome and durationMs go together',
+    path: ['durationMs'],
+  })
+  .refine((r) => r.outcome === undefined || r.status === 'ALLOWED', {
+    message: 'only an ALLOWED call ran, so only it has an outcome',
+    path: ['outcome'],
+  });
+export type LocalDecisionRecord = z.infer<typeof localDecisionRecord>;
+
+/** The outcome of a call whose record was shipped before the tool finished. */
+const localOutcome = z.object({
+  entryKey: entryKey.describe('The entryKey of the ALLOWED record this outcome belongs to'),
+  outcome: callOutcome,
+  durationMs,
+  error: toolError.optional(),
+});
+export type LocalOutcome = z.infer<typeof localOutcome>;
+
+export const recordBatchInput = z
+  .object({
+    entries: z.array(localDecisionRecord).max(MAX_RECORD_BATCH).default([]),
+    outcomes: z
+      .array(localOutcome)
+      .max(MAX_RECORD_BATCH)
+      .default([])
+      .describe(
+        'Outcomes of entries stored earlier, or earlier in this batch (applied after them)',
+      ),
+  })
+  .refine(
+    (b) => b.entries.length + b.outcomes.length >= 1,
+    'A batch holds at least one entry or outcome',
+  )
+  .refine(
+    (b) => b.entries.length + b.outcomes.length <= MAX_RECORD_BATCH,
+    `A batch holds at most ${MAX_RECORD_BATCH} entries and outcomes together`,
+  );
+export type RecordBatchInput = z.infer<typeof recordBatchInput>;
+
+export const recordBatchOutput = z.object({
+  stored: z.number().int().describe('Entries stored now'),
+  duplicates: z.number().int().describe('Entries already stored (a replay)'),
+  outcomes: z.number().int().describe('Outcomes recorded now on earlier entries'),
+  outcomeDuplicates: z.number().int().describe('Outcomes already recorded (a replay)'),
+});
+export type RecordBatchResult = z.infer<typeof recordBatchOutput>;
