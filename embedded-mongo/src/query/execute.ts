@@ -5,10 +5,9 @@ import type { CollectionStore, StoredDoc } from '../storage/collection.js';
 import { collateFilter } from './collation.js';
 import { compileFilter, mingoOptions, type Matcher } from './matcher.js';
 import { chooseIndex, type IndexPlan } from './planner.js';
-import { inCandidates, inLookup } from './inPlan.js';
 import { rawPrefilter } from './prefilter.js';
 import { simpleMatcher } from './simpleMatch.js';
-import { parseSort, sortDocs } from './sort.js';
+import { parseSort, sortDocs, type SortSpec } from './sort.js';
 
 export interface QuerySpec {
   filter?: Document;
@@ -40,7 +39,8 @@ export interface QueryStats {
  * candidate is re-checked with the full filter. When the index order already gives the sort, each
  * batch is a fresh SQLite read resuming after the last (key, rid) — SQLite iterators cannot stay
  * open across other statements — so a cursor over a million documents holds one batch in memory.
- * Otherwise (in-memory sort, $in lookups) the results are computed once and handed out in slices.
+ * Otherwise (in-memory sort, several ranges for an $in) the results are computed once and handed
+ * out in slices.
  */
 export class QueryRun {
   private readonly plan: IndexPlan | undefined;
@@ -66,18 +66,53 @@ export class QueryRun {
     this.plan = coll && !spec.collation ? chooseIndex(coll, filter, sort) : undefined;
     const full = () => compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
     this.matches = this.plan?.exact ? () => true : ((!spec.collation && simpleMatcher(filter, full)) || full());
-    const lookup = coll && !this.plan && !spec.collation ? inLookup(coll, filter) : undefined;
-    const streaming = sort.length === 0 || this.plan?.sortCovered === true;
+    const multiRange = this.plan !== undefined && this.plan.ranges.length > 1;
+    const streaming = !multiRange && (sort.length === 0 || this.plan?.sortCovered === true);
     if (stats) {
-      stats.stage = !coll ? 'EOF' : this.plan || lookup ? 'IXSCAN' : 'COLLSCAN';
-      stats.indexName = (this.plan ?? lookup)?.index.spec.name;
-      stats.sortInMemory = !streaming;
+      stats.stage = !coll ? 'EOF' : this.plan ? 'IXSCAN' : 'COLLSCAN';
+      stats.indexName = this.plan?.index.spec.name;
+      stats.sortInMemory = sort.length > 0 && !this.plan?.sortCovered;
     }
     if (!coll) this.buffered = [];
-    else if (lookup || !streaming) {
-      const all = [...this.filtered(lookup ? inCandidates(coll, lookup) : this.source(coll))];
+    else if (multiRange) this.buffered = this.readRanges(coll, this.plan, sort);
+    else if (!streaming) {
+      const all = [...this.filtered(this.source(coll))];
       this.buffered = sortDocs(all, sort, spec.collation).slice(this.skip, this.limit > 0 ? this.skip + this.limit : undefined);
     }
+  }
+
+  /**
+   * The result of a plan with several ranges (one per `$in` value). Without a sort they are read
+   * one after another until the limit; when each range is already in sort order at most
+   * skip + limit matches of each can make the result, and the ranges are merged on the key bytes
+   * after their equality prefix (the sort fields, already encoded in order); otherwise every
+   * match is read and sorted in memory.
+   */
+  private readRanges(coll: CollectionStore, plan: IndexPlan, sort: SortSpec): StoredDoc[] {
+    const need = this.limit > 0 ? this.skip + this.limit : Number.MAX_SAFE_INTEGER;
+    const page = (docs: StoredDoc[]) => docs.slice(this.skip, this.limit > 0 ? this.skip + this.limit : undefined);
+    const read = (r: IndexPlan['ranges'][number], max: number): StoredDoc[] => {
+      const out: StoredDoc[] = [];
+      if (max <= 0) return out;
+      // The shared `seen` set drops a multikey document found again under another value.
+      for (const item of this.filtered(coll.indexRange(plan.index, r.lo, r.hi, plan.reverse, undefined, this.seen))) {
+        out.push(item);
+        if (out.length >= max) break;
+      }
+      return out;
+    };
+    if (sort.length === 0) {
+      const out: StoredDoc[] = [];
+      for (const r of plan.ranges) out.push(...read(r, need - out.length));
+      return page(out);
+    }
+    if (!plan.sortCovered) {
+      return page(sortDocs(plan.ranges.flatMap((r) => read(r, Number.MAX_SAFE_INTEGER)), sort, this.spec.collation));
+    }
+    const sign = plan.reverse ? -1 : 1;
+    const tagged = plan.ranges.flatMap((r, i) => read(r, need).map((item) => ({ item, i, tail: item.key!.subarray(r.prefixLength) })));
+    tagged.sort((a, b) => sign * Buffer.compare(a.tail, b.tail) || a.i - b.i);
+    return page(tagged.map((t) => t.item));
   }
 
   private *filtered(source: Iterable<StoredDoc>): Generator<StoredDoc> {
@@ -91,7 +126,8 @@ export class QueryRun {
     const { plan } = this;
     if (!plan) return coll.scan(rawPrefilter(this.spec.filter ?? {}, this.spec.collation), this.after?.rid ?? 0);
     const after = this.after?.key ? { key: this.after.key, rid: this.after.rid } : undefined;
-    return coll.indexRange(plan.index, plan.lo, plan.hi, plan.reverse, after, this.seen);
+    const [range] = plan.ranges;
+    return coll.indexRange(plan.index, range!.lo, range!.hi, plan.reverse, after, this.seen);
   }
 
   /** The next results, at most `max` of them (all remaining when omitted). */
@@ -137,7 +173,8 @@ export function countMatches(coll: CollectionStore | undefined, spec: Pick<Query
   const filter = spec.filter ?? {};
   if (Object.keys(filter).length === 0) return coll.count();
   const plan = spec.collation ? undefined : chooseIndex(coll, filter, []);
-  if (plan?.exact) return coll.countRange(plan.index, plan.lo, plan.hi);
+  // Exact plans are never multikey, so the ranges' entry counts add up to the document count.
+  if (plan?.exact) return plan.ranges.reduce((n, r) => n + coll.countRange(plan.index, r.lo, r.hi), 0);
   return runQuery(coll, spec).length;
 }
 

@@ -5,20 +5,33 @@ import type { CollectionStore, IndexState } from '../storage/collection.js';
 import { isPlainObject } from '../storage/indexKeys.js';
 import type { SortSpec } from './sort.js';
 
-/** An index range scan: keys in [lo, hi), read forward or backward. */
-export interface IndexPlan {
-  index: IndexState;
+/** One contiguous stretch of an index: keys in [lo, hi), all starting with `prefix` bytes. */
+export interface KeyRange {
   lo: Buffer;
   hi: Buffer;
+  /** Length of the encoded equality prefix; what follows orders the range (for merging). */
+  prefixLength: number;
+}
+
+/**
+ * An index scan over one or more ranges (several when an equality field is an `$in`), in key
+ * order or reversed. With several ranges, `sortCovered` means each range is in sort order, so
+ * the ranges merge into the sorted result.
+ */
+export interface IndexPlan {
+  index: IndexState;
+  ranges: KeyRange[];
   reverse: boolean;
-  /** True when reading the range in order already yields the requested sort. */
+  /** True when reading the range(s) in order already yields the requested sort. */
   sortCovered: boolean;
-  /** True when the range matches exactly the filter, so documents need no re-check. */
+  /** True when the ranges match exactly the filter, so documents need no re-check. */
   exact: boolean;
 }
 
 const TOP = Buffer.from([0xff]);
 const RANGE_OPS = new Set(['$gt', '$gte', '$lt', '$lte']);
+/** Most ranges one plan may read: populate's `_id: {$in: [...]}` sends up to a page of ids. */
+const MAX_RANGES = 1000;
 
 function isIndexableScalar(v: unknown): boolean {
   const r = typeRank(v);
@@ -34,6 +47,20 @@ function equalityValue(pred: unknown): { value: unknown } | undefined {
     return { value: pred };
   }
   return isIndexableScalar(pred) ? { value: pred } : undefined;
+}
+
+/**
+ * The values an equality-like predicate allows: one for an equality, each (distinct) value of
+ * `{$in: [...]}` — a one-element `$in` is exactly an equality.
+ */
+function pointValues(pred: unknown): unknown[] | undefined {
+  const eq = equalityValue(pred);
+  if (eq) return [eq.value];
+  if (!isPlainObject(pred) || Object.keys(pred).length !== 1 || !Array.isArray(pred.$in)) return undefined;
+  const values = pred.$in as unknown[];
+  // An empty $in matches nothing; a regex or array element needs the full matcher.
+  if (values.length === 0 || !values.every(isIndexableScalar)) return undefined;
+  return values;
 }
 
 function rangeBounds(pred: unknown, multikey: boolean): { low?: unknown; high?: unknown } | undefined {
@@ -74,26 +101,34 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec): { plan: Inde
   const { fields, directions, maintained } = ix.keyer;
   if (!maintained || ix.spec.partialFilterExpression) return undefined;
   const names = fields.map((f) => f.join('.'));
-  const eqValues: unknown[] = [];
+  // The equality prefix: each field allows one value (equality) or several ($in).
+  const points: unknown[][] = [];
+  let tuples = 1;
   for (const name of names) {
-    const eq = equalityValue(filter[name]);
-    if (!eq || !(name in filter)) break;
-    eqValues.push(eq.value);
+    const values = name in filter ? pointValues(filter[name]) : undefined;
+    if (!values || tuples * values.length > MAX_RANGES) break;
+    points.push(values);
+    tuples *= values.length;
   }
-  const e = eqValues.length;
-  // A sparse index lacks documents missing its fields: usable only when a non-null equality
-  // on its first field excludes those documents anyway.
-  if (ix.spec.sparse && (e === 0 || eqValues[0] === null || eqValues[0] === undefined)) return undefined;
-  const prefix = encodeKey(eqValues, directions.slice(0, e));
-  let lo = prefix;
-  let hi = Buffer.concat([prefix, TOP]);
+  const e = points.length;
+  // A sparse index lacks documents missing its fields: usable only when non-null equalities
+  // on its first field exclude those documents anyway.
+  if (ix.spec.sparse && (e === 0 || points[0]!.some((v) => v === null || v === undefined))) return undefined;
   const rangeField = names[e];
   const range = rangeField !== undefined ? rangeBounds(filter[rangeField], ix.multikey) : undefined;
-  if (range) {
-    const [clo, chi] = componentBounds(range.low, range.high, directions[e]!);
-    lo = Buffer.concat([prefix, clo]);
-    hi = Buffer.concat([prefix, chi]);
+  const bounds = range ? componentBounds(range.low, range.high, directions[e]!) : undefined;
+  const prefixes = new Map<string, Buffer>();
+  for (const tuple of cartesian(points)) {
+    const prefix = encodeKey(tuple, directions.slice(0, e));
+    prefixes.set(prefix.toString('latin1'), prefix);
   }
+  const ranges = [...prefixes.values()]
+    .sort((a, b) => Buffer.compare(a, b))
+    .map((prefix): KeyRange => ({
+      lo: bounds ? Buffer.concat([prefix, bounds[0]]) : prefix,
+      hi: Buffer.concat([prefix, bounds ? bounds[1] : TOP]),
+      prefixLength: prefix.length,
+    }));
   let sortCovered = sort.length === 0;
   let reverse = false;
   if (!sortCovered && !ix.multikey && e + sort.length <= names.length) {
@@ -104,10 +139,19 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec): { plan: Inde
   }
   const exact =
     !range && !ix.multikey && Object.keys(filter).length === e &&
-    eqValues.every((v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && !Number.isNaN(v)));
-  const score = e * 10 + (range ? 5 : 0) + (sortCovered && sort.length > 0 ? 3 : 0) + (ix.unique && e === names.length ? 1 : 0);
+    points.every((values) => values.every((v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && !Number.isNaN(v))));
+  // Each equality field is worth 10, an $in field a little less (several ranges to read).
+  const prefixScore = points.reduce((sum, values) => sum + (values.length === 1 ? 10 : 8), 0);
+  const score = prefixScore + (range ? 5 : 0) + (sortCovered && sort.length > 0 ? 3 : 0) + (ix.unique && e === names.length && tuples === 1 ? 1 : 0);
   if (score === 0) return undefined;
-  return { plan: { index: ix, lo, hi, reverse, sortCovered, exact }, score };
+  return { plan: { index: ix, ranges, reverse, sortCovered, exact }, score };
+}
+
+/** Every combination of one value per field, in field order. */
+function cartesian(points: unknown[][]): unknown[][] {
+  let tuples: unknown[][] = [[]];
+  for (const values of points) tuples = tuples.flatMap((t) => values.map((v) => [...t, v]));
+  return tuples;
 }
 
 /** Picks the best index for equality prefix + range + sort, or undefined for a collection scan. */

@@ -35,6 +35,7 @@ export class IndexState {
   private readonly insertKey: Database.Statement;
   private readonly deleteKeys: Database.Statement;
   private readonly findOther: Database.Statement<[Buffer, number], { rid: number }>;
+  private readonly countKeys: Database.Statement<[Buffer, Buffer], { n: number }>;
 
   constructor(
     private readonly db: Database.Database,
@@ -48,6 +49,7 @@ export class IndexState {
     this.insertKey = db.prepare(`INSERT OR IGNORE INTO ${this.table} (k, rid) VALUES (?, ?)`);
     this.deleteKeys = db.prepare(`DELETE FROM ${this.table} WHERE rid = ? AND k = ?`);
     this.findOther = db.prepare(`SELECT rid FROM ${this.table} WHERE k = ? AND rid != ? LIMIT 1`);
+    this.countKeys = db.prepare(`SELECT COUNT(*) AS n FROM ${this.table} WHERE k >= ? AND k < ?`);
   }
 
   /** The _id index is unique without saying so in its spec, as in MongoDB. */
@@ -85,6 +87,11 @@ export class IndexState {
     if (!multikey || this.multikey) return;
     this.multikey = true;
     this.db.prepare('UPDATE catalog_indexes SET multikey = 1 WHERE id = ?').run(this.id);
+  }
+
+  /** Number of entries with keys in [lo, hi). */
+  countRange(lo: Buffer, hi: Buffer): number {
+    return this.countKeys.get(lo, hi)?.n ?? 0;
   }
 
   /** Whether a change to these top-level fields can change this index's keys. */
@@ -253,8 +260,7 @@ export class CollectionStore {
 
   /** Number of index entries in [lo, hi): a document count when the index is not multikey. */
   countRange(ix: IndexState, lo: Buffer, hi: Buffer): number {
-    const stmt = this.db.prepare<[Buffer, Buffer], { n: number }>(`SELECT COUNT(*) AS n FROM ${ix.table} WHERE k >= ? AND k < ?`);
-    return stmt.get(lo, hi)?.n ?? 0;
+    return ix.countRange(lo, hi);
   }
 
   count(): number {
