@@ -95,7 +95,7 @@ function headerRecord(headers: LeanRequestInit['headers']): Record<string, strin
     for (const [name, value] of headers) if (name !== undefined) out[name] = value ?? '';
   } else if (headers) {
     for (const [name, value] of Object.entries(headers)) {
-      out[name] = typeof value === 'string' ? value : value.join(', ');
+      out[name] = [value].flat().join(', ');
     }
   }
   return out;
