@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompletionReporter } from '../src/completions';
 import { createTransport, type AegisApi } from '../src/index';
 import { startTestServer, uniqueAgent, type TestServer } from './helpers/server';
 
@@ -53,5 +54,27 @@ describe('the SDK transport', () => {
       api.sdk.decide.mutate({ agent, action: 'drop' }),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+});
+
+describe('outcome reports', () => {
+  it('go out a batch at a time, and every one is recorded', async () => {
+    const decided = [];
+    for (let i = 0; i < 30; i++) decided.push(await api.sdk.decide.mutate({ agent, action: 'read' }));
+    const errors: unknown[] = [];
+    const reporter = new CompletionReporter(api, (e) => errors.push(e));
+    const sent = await requestsDuring(async () => {
+      for (const d of decided) {
+        reporter.report({ callId: d.callId, outcome: 'ok', durationMs: 1 });
+        // one call after another, a couple of milliseconds apart, as a busy agent makes them
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await reporter.flush();
+    });
+    expect(errors).toEqual([]);
+    expect(sent).toBeLessThanOrEqual(10);
+    const { entries } = await api.audit.list.query({ agent, limit: 200 });
+    const byId = new Map(entries.map((e) => [e.id, e.outcome]));
+    expect(decided.map((d) => byId.get(d.auditId))).toEqual(decided.map(() => 'ok'));
   });
 });
