@@ -57,4 +57,28 @@ describe('restart', () => {
       await second.close({ keepData: true });
     }
   });
+
+  it('rebuilds last activity from calls only, not from a reveal of the arguments', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-restart-'));
+    dirs.push(dataDir);
+    const first = await startTestServer({ dataDir });
+    const api1 = trpcClient(first.url, first.adminKey);
+    await api1.sdk.registerAgent.mutate({ name: 'Quiet', review: ['wire'] });
+    const review = await api1.sdk.decide.mutate({ agent: 'Quiet', action: 'wire', args: { n: 1 } });
+    const callAt = (await api1.agents.byName.query({ name: 'Quiet' })).agent.lastActivityAt;
+    expect(callAt).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await api1.approvals.reveal.mutate({ id: review.approvalId as number });
+    expect((await api1.agents.byName.query({ name: 'Quiet' })).agent.lastActivityAt).toBe(callAt);
+    await first.close({ keepData: true });
+
+    const second = await startTestServer({ dataDir });
+    try {
+      const api2 = trpcClient(second.url, second.adminKey);
+      const after = await api2.agents.byName.query({ name: 'Quiet' });
+      expect(after.agent.lastActivityAt).toBe(callAt);
+    } finally {
+      await second.close({ keepData: true });
+    }
+  });
 });

@@ -245,6 +245,10 @@ describe('sdk reads and writes', () => {
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
     expect(String(err)).toContain('status');
+    // REVEALED records a person revealing arguments; an agent may not file one
+    await expect(
+      t.as(bot).sdk.log({ agent: 'PayBot', action: 'n', status: 'REVEALED' as never }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('recordBatch: stores local-mode decisions once, replays count as duplicates', async () => {

@@ -8,7 +8,7 @@ import {
   agentStatus,
   approval,
   auditEntry,
-  auditStatus,
+  loggableStatus,
   completeInput,
   decideInput,
   decision,
@@ -96,7 +96,8 @@ export const sdkRouter = router({
       z.object({
         agent: agentName,
         action: actionName,
-        status: auditStatus,
+        // REVEALED is the server's record of a person's action, never an agent's to file
+        status: loggableStatus,
         details: z.string().max(4000).default(''),
         callId: z.string().max(64).optional(),
       }),

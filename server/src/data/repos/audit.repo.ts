@@ -1,5 +1,12 @@
 import type { Model, QueryFilter } from 'mongoose';
-import type { AuditEntry, AuditPage, AuditQuery, AuditStatus, CallOutcome } from '@aegis/shared';
+import {
+  isCallStatus,
+  type AuditEntry,
+  type AuditPage,
+  type AuditQuery,
+  type AuditStatus,
+  type CallOutcome,
+} from '@aegis/shared';
 import type { AuditDoc } from '../models/audit.model';
 import { AuditWriter, type AuditRecord } from './auditWriter';
 import { OutcomeWriter } from './outcomeWriter';
@@ -121,7 +128,8 @@ export function createAuditRepo(
         };
         a.counts[row._id.status] = row.n;
         a.total += row.n;
-        const last = row.last ? new Date(row.last) : null;
+        // a person's note about the agent (REVEALED) is not the agent being active
+        const last = row.last && isCallStatus(row._id.status) ? new Date(row.last) : null;
         if (last && (!a.lastActivityAt || last > a.lastActivityAt)) a.lastActivityAt = last;
         maxId = Math.max(maxId, row.maxId ?? 0);
         byAgent.set(a.agent, a);
