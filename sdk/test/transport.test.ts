@@ -59,7 +59,7 @@ describe('the SDK transport', () => {
 
 describe('outcome reports', () => {
   it('go out a batch at a time, and every one is recorded', async () => {
-    const decided = [];
+    const decided: Array<{ callId: string; auditId: number }> = [];
     for (let i = 0; i < 30; i++) decided.push(await api.sdk.decide.mutate({ agent, action: 'read' }));
     const errors: unknown[] = [];
     const reporter = new CompletionReporter(api, (e) => errors.push(e));
