@@ -89,6 +89,12 @@ describe('update path', () => {
   it('keeps the full semantics for what the fast path does not take', () => {
     expect(update({ q: { id: 1 }, u: { $set: { a: 1 }, $unset: { a: '' } } }).writeErrors).toEqual([expect.objectContaining({ code: 40 })]);
     expect(update({ q: { id: 1 }, u: { $set: { '1': 'digits' } } })).toMatchObject({ nModified: 1 });
+    // `_id` may be "set" to its own value; changing it is a write error for that statement only.
+    expect(update({ q: { id: 1 }, u: { $set: { _id: 1, seen: true } } })).toMatchObject({ n: 1, nModified: 1 });
+    const refused = update({ q: { id: 1 }, u: { $set: { _id: 99 } } }, { q: { id: 2 }, u: { $rename: { tag: '_id' } } }, { q: { id: 3 }, u: { $set: { kept: true } } });
+    expect(refused.writeErrors).toEqual([expect.objectContaining({ index: 0, code: 66 }), expect.objectContaining({ index: 1, code: 66 })]);
+    expect(refused).toMatchObject({ ok: 1, n: 1, nModified: 1 });
+    expect(docs({ kept: true }).map((d) => d._id as number)).toEqual([3]);
     expect(update({ q: { id: 1 }, u: { $set: { 'sub.x': 1 }, $inc: { id: 100 } } })).toMatchObject({ nModified: 1 });
     expect(docs({ id: 101 })).toEqual([expect.objectContaining({ sub: { x: 1 } })]);
     expectIndexesConsistent();

@@ -2,6 +2,7 @@ import { deserialize, serialize, type Document } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
 import { update as mingoUpdate } from 'mingo/updater';
 import type { Modifier } from 'mingo/updater';
+import { MingoError } from 'mingo/util';
 import { valuesEqual } from '../bson/compare.js';
 import { mongoError } from '../errors.js';
 import { mingoOptions } from '../query/matcher.js';
@@ -94,16 +95,43 @@ export function applyUpdate(doc: Document, u: Document | Document[], opts: Updat
     validateModifier(u);
     const { $setOnInsert, ...rest } = u as Document & { $setOnInsert?: Document };
     let modifier: Document = opts.inserting && $setOnInsert ? { ...rest, $set: { ...(rest.$set as Document | undefined), ...$setOnInsert } } : rest;
+    if (!opts.inserting) modifier = withoutIdNoOps(doc, modifier);
     next = cloneDoc(doc);
     modifier = applyWrapperArithmetic(next, modifier);
     if (Object.keys(modifier).length > 0) {
       // mingo re-checks `condition` before updating; only the positional `$` operator needs it.
       const positional = Object.values(modifier).some((f) => Object.keys(f as Document).some((p) => /\.\$(\.|$)/.test(p)));
-      mingoUpdate(next, modifier as Modifier<Document>, opts.arrayFilters, positional ? opts.query : undefined, { cloneMode: 'deep', queryOptions: { ...mingoOptions, variables: opts.variables } });
+      try {
+        mingoUpdate(next, modifier as Modifier<Document>, opts.arrayFilters, positional ? opts.query : undefined, { cloneMode: 'deep', queryOptions: { ...mingoOptions, variables: opts.variables } });
+      } catch (err) {
+        // mingo's refusals are about this statement: a write error for it, not a failed command
+        // that would roll back the batch's other statements.
+        if (err instanceof MingoError) throw mongoError('BadValue', err.message);
+        throw err;
+      }
     }
   }
   if ('_id' in doc && !valuesEqual(next._id, doc._id)) throw immutableId();
   return idFirst(next);
+}
+
+/**
+ * MongoDB refuses an update path on `_id` only when it would change it (`$set: {_id: <same>}` is
+ * a no-op); mingo refuses any. Drops the no-ops and raises ImmutableField (66) for the rest.
+ */
+function withoutIdNoOps(doc: Document, modifier: Document): Document {
+  let out = modifier;
+  for (const [op, fields] of Object.entries(modifier)) {
+    for (const [path, value] of Object.entries(fields as Document)) {
+      const target = op === '$rename' && typeof value === 'string' ? value : path;
+      if (path !== '_id' && !path.startsWith('_id.') && target !== '_id' && !target.startsWith('_id.')) continue;
+      if (op !== '$set' || path !== '_id' || !('_id' in doc) || !valuesEqual(value, doc._id)) throw immutableId();
+      const { _id: _same, ...others } = fields as Document;
+      out = { ...out, [op]: others };
+      if (Object.keys(others).length === 0) delete out[op];
+    }
+  }
+  return out;
 }
 
 function immutableId(): Error {
