@@ -1,7 +1,8 @@
 import type { Document } from 'bson';
 import { encodeKey } from '../bson/keyEncoding.js';
 import { TypeRank, typeRank } from '../bson/typeOrder.js';
-import type { CollectionStore, IndexState } from '../storage/collection.js';
+import type { CollectionStore } from '../storage/collection.js';
+import type { IndexState } from '../storage/indexState.js';
 import { isPlainObject } from '../storage/indexKeys.js';
 import type { SortSpec } from './sort.js';
 

@@ -2,9 +2,7 @@ import type Database from 'better-sqlite3';
 import { deserialize, serialize, type Document } from 'bson';
 import { mongoError } from '../errors.js';
 import { MAX_BSON_SIZE } from '../limits.js';
-import { compileFilter } from '../query/matcher.js';
-import { documentKeys, makeKeyer, type IndexKeyer, type IndexSpec } from './indexKeys.js';
-
+import type { IndexState, KeyChange } from './indexState.js';
 
 export interface StoredDoc {
   rid: number;
@@ -17,123 +15,6 @@ export interface StoredDoc {
 export interface IndexPosition {
   key: Buffer;
   rid: number;
-}
-
-type DocKeys = ReturnType<typeof documentKeys>;
-
-/** How one index's entries change when a document is rewritten. */
-interface KeyChange {
-  index: IndexState;
-  removed: Buffer[];
-  added: DocKeys;
-}
-
-/** One index: its definition plus the SQLite table holding (encoded key, rid) pairs. */
-export class IndexState {
-  readonly keyer: IndexKeyer;
-  readonly table: string;
-  private readonly insertKey: Database.Statement;
-  private readonly deleteKeys: Database.Statement;
-  private readonly findOther: Database.Statement<[Buffer, number], { rid: number }>;
-  private readonly countKeys: Database.Statement<[Buffer, Buffer], { n: number }>;
-
-  constructor(
-    private readonly db: Database.Database,
-    readonly id: number,
-    readonly spec: IndexSpec,
-    public multikey: boolean,
-  ) {
-    this.table = `ix${id}`;
-    this.keyer = makeKeyer(spec, spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined);
-    db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (k BLOB NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (k, rid)) WITHOUT ROWID`);
-    this.insertKey = db.prepare(`INSERT OR IGNORE INTO ${this.table} (k, rid) VALUES (?, ?)`);
-    this.deleteKeys = db.prepare(`DELETE FROM ${this.table} WHERE rid = ? AND k = ?`);
-    this.findOther = db.prepare(`SELECT rid FROM ${this.table} WHERE k = ? AND rid != ? LIMIT 1`);
-    this.countKeys = db.prepare(`SELECT COUNT(*) AS n FROM ${this.table} WHERE k >= ? AND k < ?`);
-  }
-
-  /** The _id index is unique without saying so in its spec, as in MongoDB. */
-  get unique(): boolean {
-    return this.spec.unique === true || this.spec.name === '_id_';
-  }
-
-  keysOf(doc: Document): DocKeys {
-    return documentKeys(this.keyer, this.spec, doc);
-  }
-
-  /** Raises MongoDB's duplicate key error (code 11000 with keyPattern/keyValue) if a key is taken. */
-  checkUnique(ns: string, doc: Document, rid: number, computed?: DocKeys): void {
-    if (!this.unique) return;
-    const { keys, values } = computed ?? this.keysOf(doc);
-    keys.forEach((key, i) => {
-      if (this.findOther.get(key, rid) === undefined) return;
-      const keyValue: Document = {};
-      Object.keys(this.spec.key).forEach((f, j) => (keyValue[f] = values[i]?.[j] ?? null));
-      const shown = JSON.stringify(keyValue).replace(/^\{|\}$/g, '');
-      throw mongoError('DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${this.spec.name} dup key: { ${shown} }`, {
-        keyPattern: this.spec.key,
-        keyValue,
-      });
-    });
-  }
-
-  add(doc: Document, rid: number, computed?: DocKeys): void {
-    const { keys, multikey } = computed ?? this.keysOf(doc);
-    this.noteMultikey(multikey);
-    for (const k of keys) this.insertKey.run(k, rid);
-  }
-
-  private noteMultikey(multikey: boolean): void {
-    if (!multikey || this.multikey) return;
-    this.multikey = true;
-    this.db.prepare('UPDATE catalog_indexes SET multikey = 1 WHERE id = ?').run(this.id);
-  }
-
-  /** Number of entries with keys in [lo, hi). */
-  countRange(lo: Buffer, hi: Buffer): number {
-    return this.countKeys.get(lo, hi)?.n ?? 0;
-  }
-
-  /** Whether a change to these top-level fields can change this index's keys. */
-  touchedBy(fields: ReadonlySet<string>): boolean {
-    // A partial index's membership depends on its filter's fields too.
-    return this.keyer.partial !== undefined || this.keyer.fields.some((path) => fields.has(path[0]!));
-  }
-
-  /**
-   * The entries to delete and insert when a document changes: keys present in both versions stay
-   * (an update that leaves an index's fields alone costs no index writes). Throws 11000 before
-   * anything is written when an added key is taken by another document.
-   */
-  diff(ns: string, rid: number, oldDoc: Document, newDoc: Document): KeyChange | undefined {
-    const before = this.keysOf(oldDoc).keys;
-    const after = this.keysOf(newDoc);
-    // A document becoming multikey must flag the index even when its keys stay the same.
-    const flag = after.multikey && !this.multikey;
-    if (!flag && before.length === 1 && after.keys.length === 1 && before[0]!.equals(after.keys[0]!)) return undefined;
-    const old = new Set(before.map((k) => k.toString('latin1')));
-    const now = new Set(after.keys.map((k) => k.toString('latin1')));
-    const removed = before.filter((k) => !now.has(k.toString('latin1')));
-    const added: DocKeys = { keys: [], values: [], multikey: after.multikey };
-    after.keys.forEach((k, i) => {
-      if (old.has(k.toString('latin1'))) return;
-      added.keys.push(k);
-      added.values.push(after.values[i]!);
-    });
-    if (!flag && removed.length === 0 && added.keys.length === 0) return undefined;
-    this.checkUnique(ns, newDoc, rid, added);
-    return { index: this, removed, added };
-  }
-
-  applyChange(change: KeyChange, rid: number): void {
-    for (const k of change.removed) this.deleteKeys.run(rid, k);
-    this.noteMultikey(change.added.multikey);
-    for (const k of change.added.keys) this.insertKey.run(k, rid);
-  }
-
-  remove(doc: Document, rid: number): void {
-    for (const k of this.keysOf(doc).keys) this.deleteKeys.run(rid, k);
-  }
 }
 
 /** A collection: documents as BSON blobs in their own table, keyed by an insertion-ordered rid. */

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { deserialize, serialize, type Document } from 'bson';
 import { mongoError } from '../errors.js';
-import { CollectionStore, IndexState } from './collection.js';
+import { CollectionStore } from './collection.js';
+import { IndexState } from './indexState.js';
 import type { IndexSpec } from './indexKeys.js';
 
 interface CollectionRow {
