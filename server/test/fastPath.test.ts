@@ -201,6 +201,28 @@ describe('SDK fast path', () => {
     expect(outcome).toBe('ok');
   });
 
+  it('answers the other mutations with a key like the full stack', async () => {
+    const admin = { key: server.adminKey };
+    const register = JSON.stringify({ name: 'FastBot', allows: ['read'], blocks: ['drop'] });
+    expect((await bothWays(register, { ...admin, path: 'sdk.registerAgent' })).status).toBe(200);
+    const review = await send(JSON.stringify({ agent: 'FastBot', action: 'wire' }), {
+      ...admin,
+      viaExpress: false,
+    });
+    const { approvalId } = (review.body as { result: { data: { approvalId: number } } }).result
+      .data;
+    const decide = JSON.stringify({ id: approvalId, decision: 'APPROVED' });
+    const first = await send(decide, { ...admin, viaExpress: false, path: 'approvals.decide' });
+    expect(first.status).toBe(200);
+    // decided already: the same conflict both ways
+    expect((await bothWays(decide, { ...admin, path: 'approvals.decide' })).status).toBe(409);
+    const pause = JSON.stringify({ name: 'FastBot', status: 'PAUSED' });
+    // an agent key may not flip a kill-switch; a viewer neither
+    expect((await bothWays(pause, { key: agentKey, path: 'agents.setStatus' })).status).toBe(403);
+    const bad = JSON.stringify({ name: 'FastBot', status: 'SLEEPING' });
+    expect((await bothWays(bad, { ...admin, path: 'agents.setStatus' })).status).toBe(400);
+  });
+
   it('answers queries (GET) like the full stack, for keys and dashboard sessions', async () => {
     const get = (path: string, key: string | null, headers: Record<string, string> = {}) =>
       bothWays('', { key, path, headers, method: 'GET' });
@@ -252,13 +274,11 @@ describe('SDK fast path', () => {
     const body = JSON.stringify({ agent: 'FastBot', action: 'read' });
     const key = server.adminKey;
     // a batch with any procedure outside the hot set goes the full way
-    const batched = await fetch(`${server.url}/trpc/sdk.decide,sdk.registerAgent?batch=1`, {
+    // auth.* sets and clears cookies through Express, even in a batch with a key
+    const batched = await fetch(`${server.url}/trpc/sdk.decide,auth.logout?batch=1`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({
-        0: JSON.parse(body) as unknown,
-        1: { name: 'FastBot', allows: ['read'], blocks: ['drop'] },
-      }),
+      body: JSON.stringify({ 0: JSON.parse(body) as unknown }),
     });
     expect(batched.status).toBe(200);
     // no credential header: a cookie session's writes need CSRF checks, which live in Express

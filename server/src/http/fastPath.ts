@@ -17,12 +17,6 @@ import type { Context } from '../trpc/context';
 import { MAX_BATCH_SIZE, MAX_BODY_BYTES } from '../trpc/limits';
 import { logWhenFinished, requestIdOf } from './requestLog';
 
-/** The SDK's per-tool-call mutations: the decision, the outcome report, local mode's records. */
-const HOT_MUTATIONS: ReadonlySet<string> = new Set([
-  'sdk.decide',
-  'sdk.complete',
-  'sdk.recordBatch',
-]);
 const PREFIX = '/trpc/';
 const config = appRouter._def._config;
 
@@ -50,13 +44,14 @@ interface Route {
  * decision. This path answers two request shapes by calling the same tRPC procedures (same
  * middleware: auth, roles, input depth, rate limit, zod input and output) and writing the same
  * answer, status and headers as the full stack:
- * - the SDK's hot mutations: `POST /trpc/<path>` or a batch `POST /trpc/<path>,<path>?batch=1`
- *   of them, a JSON body of known length, an `Authorization` header;
+ * - mutations with a key: `POST /trpc/<path>` or a batch `POST /trpc/<path>,<path>?batch=1`, a
+ *   JSON body of known length, an `Authorization` header (the SDK, the CLI, scripts);
  * - queries: `GET /trpc/<path>?input=…` or a batch of them, with a key or a session cookie (reads
  *   need no CSRF token).
- * Neither may carry an `Origin` header. Anything else (a browser's cross-origin or cookie write,
- * logins, subscriptions, a streamed body) goes to Express unchanged, so CORS, CSRF and cookies
- * keep their single home there. server/test/fastPath.test.ts sends every case both ways.
+ * Neither may carry an `Origin` header. Anything else (a browser's cross-origin request or
+ * cookie-authenticated write, `auth.*`, subscriptions, a streamed body) goes to Express
+ * unchanged, so CORS, CSRF and cookies keep their single home there. server/test/fastPath.test.ts
+ * sends every case both ways and compares the answers.
  */
 export function createFastPath(deps: {
   services: Services;
@@ -180,18 +175,28 @@ function hotRoute(req: IncomingMessage): Route | null {
     Number.isInteger(length) &&
     length >= 0 &&
     length <= MAX_BODY_BYTES;
-  if (!plain || !paths.every((p) => HOT_MUTATIONS.has(p))) return null;
+  if (!plain || !paths.every((p) => MUTATIONS.has(p))) return null;
   return { type: 'mutation', paths, batch, urlInput: null };
 }
 
-/** Every query procedure by its dotted path (tRPC keeps a flat map of them; none are lazy). */
-const QUERIES: ReadonlySet<string> = new Set(
-  Object.entries(
-    appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>,
-  )
-    .filter(([, procedure]) => procedure._def.type === 'query')
-    .map(([path]) => path),
-);
+/** Procedure paths by type (tRPC keeps a flat map of them by dotted path; none are lazy). */
+function pathsOf(type: 'query' | 'mutation'): ReadonlySet<string> {
+  const procedures = appRouter._def.procedures as unknown as Record<
+    string,
+    { _def: { type: string } }
+  >;
+  return new Set(
+    Object.entries(procedures)
+      .filter(([path, procedure]) => procedure._def.type === type && !path.startsWith('auth.'))
+      .map(([path]) => path),
+  );
+}
+/**
+ * What this path may answer: every query, and every mutation with a key — except `auth.*`, whose
+ * login and logout set and clear cookies through Express's request and response.
+ */
+const QUERIES = pathsOf('query');
+const MUTATIONS = pathsOf('mutation');
 
 /** Each call's input, or the error tRPC's adapter gives it for this body. */
 function readCalls(route: Route, text: string | null): Call[] {
