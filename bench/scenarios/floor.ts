@@ -9,8 +9,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /**
  * Reference rows for scenario 1: a bare node:http round trip (separate process, same fetch
- * client) and the cheapest tRPC call through the whole Aegis middleware stack (no database).
- * They show how much of strict mode's latency is the HTTP/tRPC floor rather than the decision.
+ * client) and the cheapest tRPC calls through the server (no database), through the SDK's
+ * client (whose batched link waits ≥ 1 ms for company; decides don't use it) and with plain
+ * fetch. They show how much of strict mode's latency is the HTTP floor rather than the decision.
  */
 export async function floorRows(server: BenchServer, config: BenchConfig): Promise<Row[]> {
   const { warmup, n } = config.overhead;
@@ -53,8 +54,8 @@ export async function floorRows(server: BenchServer, config: BenchConfig): Promi
     const whoami = summarize(await timeSequential(() => api.health.whoami.query(), { warmup, n }));
     return [
       { scenario: '1 overhead', label: '(floor) bare node:http POST round trip, own process', latency: bare },
-      { scenario: '1 overhead', label: '(floor) tRPC health.check (full middleware, no auth, no DB)', latency: health },
-      { scenario: '1 overhead', label: '(floor) tRPC health.whoami (agent key, cached)', latency: whoami },
+      { scenario: '1 overhead', label: '(floor) health.check, SDK client (batched link), no auth, no DB', latency: health },
+      { scenario: '1 overhead', label: '(floor) health.whoami, SDK client (batched link), agent key', latency: whoami },
       { scenario: '1 overhead', label: '(floor) health.check with plain fetch (no tRPC client)', latency: rawHealth },
       { scenario: '1 overhead', label: "(b'') sdk.decide with plain fetch (no tRPC client)", latency: rawDecide },
     ];
