@@ -21,7 +21,7 @@ const PREFIX = '/trpc/';
 const config = appRouter._def._config;
 
 export interface FastPath {
-  /** Answers the request and returns true when it is an SDK hot-path call; false otherwise. */
+  /** Answers the request and returns true when it is a call this path takes; false otherwise. */
   (req: IncomingMessage, res: ServerResponse): boolean;
   /** How many requests took this path (the tests check which ones do). */
   readonly handled: number;
@@ -108,8 +108,9 @@ export function createFastPath(deps: {
       }),
     );
     const status = getHTTPStatusCode(results);
-    const payload = route.batch ? results : results[0];
-    send(res, status, transformTRPCResponse(config, payload as never));
+    const [single] = results;
+    if (!single) throw new Error('a route names at least one procedure');
+    send(res, status, transformTRPCResponse(config, route.batch ? results : single));
   }
 
   const failed = (res: ServerResponse) => (error: unknown) => {
