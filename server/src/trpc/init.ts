@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError, z } from 'zod';
+import { jsonDepth, MAX_JSON_DEPTH } from '../auth/jsonDepth';
 import type { Context } from './context';
 
 /**
@@ -35,11 +36,21 @@ export const router = t.router;
 export const middleware = t.middleware;
 export const createCallerFactory = t.createCallerFactory;
 /**
- * A safety net under every procedure: store errors caused by the input (a duplicate key, a value
- * mongoose cannot cast) become 4xx answers instead of 500s. Services already map the cases they
- * expect; this catches the ones they don't.
+ * Under every procedure, as one middleware (tRPC copies its options object at every `.use()`,
+ * a measurable share of a decision's CPU, bench/README.md):
+ * - inputs nested deeper than MAX_JSON_DEPTH are refused before anything walks them: redaction,
+ *   canonical JSON and BSON all recurse, and a 20,000-deep array would overflow the stack;
+ * - store errors caused by the input (a duplicate key, a value mongoose cannot cast) become 4xx
+ *   answers instead of 500s. Services already map the cases they expect; this catches the rest.
  */
-const mapStoreErrors = t.middleware(async function mapStoreErrors({ next }) {
+const guardProcedure = t.middleware(async function guardProcedure({ getRawInput, next }) {
+  const raw = await getRawInput();
+  if (raw !== null && typeof raw === 'object' && jsonDepth(raw, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `input: nested deeper than ${MAX_JSON_DEPTH} levels`,
+    });
+  }
   const result = await next();
   if (result.ok || result.error.code !== 'INTERNAL_SERVER_ERROR') return result;
   const cause: unknown = result.error.cause;
@@ -53,4 +64,4 @@ const mapStoreErrors = t.middleware(async function mapStoreErrors({ next }) {
   return result;
 });
 
-export const baseProcedure = t.procedure.use(mapStoreErrors);
+export const baseProcedure = t.procedure.use(guardProcedure);
