@@ -6,6 +6,7 @@ import { agentProcedure, assertActsAs, decideProcedure } from '../trpc/procedure
 import { parseArgsJson } from './inputs';
 import { errorResponses } from './errorDocs';
 import { okAnswer } from './shapes';
+import { redeemsAtPoll } from '../services/approvalPoll';
 
 const tags = ['sdk'];
 
@@ -22,7 +23,7 @@ export const sdkDecideRestRouter = router({
         tags,
         summary: 'Ask a person to approve a call',
         description:
-          'Runs the decision for the call: a REVIEW opens a PENDING approval bound to the agent, action and a hash of these arguments (and writes the PENDING audit entry). If one for exactly this call is already approved and unused, its id is answered instead, left for GET /sdk/approval-status to use. If the policy or the kill-switch decides the call instead, the answer is 400 naming the verdict.',
+          'Runs the decision for the call: a REVIEW opens a PENDING approval bound to the agent, action and a hash of these arguments (and writes the PENDING audit entry). If one for exactly this call is already approved and unused, an agent key gets its id, left for its GET /sdk/approval-status read to use; any other key (which only looks when it polls) uses it with this request, answered as verdict ALLOWED. If the policy or the kill-switch decides the call instead, the answer is 400 naming the verdict.',
         errorResponses: errorResponses(400, 403, 404, 429),
       },
     })
@@ -31,11 +32,14 @@ export const sdkDecideRestRouter = router({
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent_name);
       const args = parseArgsJson(input.args_json);
-      // Seed clients poll the id they get and run on APPROVED. Redeeming an approved approval here
-      // (as sdk.decide would) would record an allowed call whose poll then reads it used: hand it
-      // over unredeemed and let the poll use it.
-      const approved = await ctx.services.approvals.approvedFor({ agent: input.agent_name, action: input.action, args });
-      if (approved) return { approval_id: approved.id, verdict: 'REVIEW' as const, call_id: approved.callId };
+      // Seed clients poll the id they get and run on APPROVED. For an agent key, whose poll redeems,
+      // redeeming an approved approval here (as sdk.decide would) would record an allowed call
+      // whose poll then reads it used: hand it over unredeemed. Any other key only looks when it
+      // polls, so for it the decision below redeems the approval, once.
+      if (redeemsAtPoll(ctx.principal, input.agent_name)) {
+        const approved = await ctx.services.approvals.approvedFor({ agent: input.agent_name, action: input.action, args });
+        if (approved) return { approval_id: approved.id, verdict: 'REVIEW' as const, call_id: approved.callId };
+      }
       const d = await ctx.services.decisions.decide({ agent: input.agent_name, action: input.action, args }, ctx.principal);
       if (d.approvalId === null) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: `No approval needed: the call was ${d.verdict} (${d.reason})` });

@@ -61,7 +61,7 @@ export function createApprovalPoll(
         doc = expired ?? (await load(id));
       }
       // Only the agent's own key redeems: a person looking must not use up the agent's approval.
-      if (actor.role !== 'agent' || !mayActAs(actor, doc.agent) || doc.status !== 'APPROVED') {
+      if (!redeemsAtPoll(actor, doc.agent) || doc.status !== 'APPROVED') {
         return look(doc);
       }
       const stale = unusable(doc, now);
@@ -111,4 +111,14 @@ export function createApprovalPoll(
       return doc ? toApproval(doc) : null;
     },
   };
+}
+
+/**
+ * Whether `actor`'s APPROVED read of an approval for `agent` is what uses it up: the agent's own
+ * key. Anyone else (an admin, a person) only looks — so `POST /sdk/approval` may hand such an
+ * actor an approved approval unused only when its poll will redeem it; for everyone else the
+ * request redeems it, as `sdk.decide` does, and every approval stays single use.
+ */
+export function redeemsAtPoll(actor: Principal, agent: string): boolean {
+  return actor.role === 'agent' && mayActAs(actor, agent);
 }

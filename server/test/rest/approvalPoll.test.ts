@@ -258,4 +258,31 @@ describe('GET /sdk/approval-status uses an approval once', () => {
     expect((await status(id)).status).toBe('DENIED');
     expect(await allowedEntries(id)).toHaveLength(1);
   });
+
+  it('an admin key running the seed flow gets each approval once too: its request uses it', async () => {
+    const args = { to: 'judy', amount: 12 };
+    const admin = { key: server.adminKey };
+    const ask = async () => {
+      const res = await post(
+        '/sdk/approval',
+        { agent_name: AGENT, action: 'pay', args_json: JSON.stringify(args) },
+        admin,
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return z.object({ approval_id: z.number().int(), verdict: z.string() }).parse(res.body);
+    };
+    const first = await ask();
+    expect(first.verdict).toBe('REVIEW');
+    await approve(first.approval_id);
+    // the next request for the same call is the one approved call: it uses the approval
+    const second = await ask();
+    expect(second).toEqual({ approval_id: first.approval_id, verdict: 'ALLOWED' });
+    expect((await status(first.approval_id, server.adminKey)).status).toBe('APPROVED');
+    expect(await allowedEntries(first.approval_id)).toHaveLength(1);
+    // and after that, the same call needs a new review
+    const third = await ask();
+    expect(third.verdict).toBe('REVIEW');
+    expect(third.approval_id).not.toBe(first.approval_id);
+    expect(await allowedEntries(first.approval_id)).toHaveLength(1);
+  });
 });
