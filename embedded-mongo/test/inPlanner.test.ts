@@ -91,6 +91,16 @@ describe('$in planning', () => {
     expect(one.executionStats.totalDocsExamined).toBe(20);
   });
 
+  it('serves a $in of thousands of values from the index, not a collection scan', async () => {
+    // e.g. the server looking up a local-mode batch's entry keys (up to 2,000 of them)
+    const ids = Array.from({ length: 2500 }, (_, i) => i * 3 + 1_000_000);
+    ids.push(7, 8, 9);
+    const plan = await explain({ id: { $in: ids } }, {}, 0);
+    expect(plan.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: 'id_-1' });
+    expect(plan.executionStats.nReturned).toBe(3);
+    expect(plan.executionStats.totalDocsExamined).toBe(3);
+  });
+
   it('counts a multi-value $in from index entries', async () => {
     const n = await coll().countDocuments({ status: { $in: ['BLOCKED', 'TIMEOUT', 'BLOCKED'] } });
     expect(n).toBe(await coll().countDocuments({ $and: [{ status: { $in: ['BLOCKED', 'TIMEOUT'] } }] }));

@@ -31,8 +31,14 @@ export interface IndexPlan {
 
 const TOP = Buffer.from([0xff]);
 const RANGE_OPS = new Set(['$gt', '$gte', '$lt', '$lte']);
-/** Most ranges one plan may read: populate's `_id: {$in: [...]}` sends up to a page of ids. */
-const MAX_RANGES = 1000;
+/**
+ * Most ranges one plan may read (the product of the `$in` sizes over the equality prefix): a
+ * bound on the cartesian product of a compound index, not on a plain `$in`. Past it the planner
+ * drops the field from the prefix, which for a first field means no index at all — a full scan —
+ * so it sits well above what callers send: populate's page of `_id`s, the server's lookup of a
+ * local-mode batch (up to 2,000 entry keys).
+ */
+const MAX_RANGES = 20_000;
 
 function isIndexableScalar(v: unknown): boolean {
   const r = typeRank(v);
