@@ -1,7 +1,7 @@
 import { decide, mayActAs, type Approval, type Principal } from '@aegis/shared';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import { toApproval } from '../data/repos/mappers';
-import { argsHash, argsPreview } from './args';
+import { argsPreview, bindingOf } from './args';
 import type { ServiceDeps } from './deps';
 import type { ApprovalPoll, Services } from './types';
 
@@ -101,13 +101,10 @@ export function createApprovalPoll(
     async approvedFor(call) {
       const snap = await cache.get(call.agent);
       if (!snap || decide(snap, call.action).verdict !== 'REVIEW') return null;
-      const binding = {
-        agent: snap.name,
-        action: call.action,
-        argsHash: argsHash(call.args),
-        policyVersion: snap.version,
-      };
-      const doc = await repos.approvals.findApproved(binding, new Date());
+      const doc = await repos.approvals.findApproved(
+        bindingOf(snap, call.action, call.args),
+        new Date(),
+      );
       return doc ? toApproval(doc) : null;
     },
   };

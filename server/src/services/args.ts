@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, redactSensitive } from '@aegis/shared';
+import type { ApprovalBinding } from '../data/repos/approvals.repo';
 
 const PREVIEW_LIMIT = 500;
 
@@ -13,4 +14,13 @@ export function argsPreview(args: Record<string, unknown> | null | undefined): s
   if (!args) return null;
   const json = canonicalJson(redactSensitive(args));
   return json.length > PREVIEW_LIMIT ? `${json.slice(0, PREVIEW_LIMIT)}…` : json;
+}
+
+/** What an approval for this call is bound to: agent, action, arguments and policy version. */
+export function bindingOf(
+  policy: { name: string; version: number },
+  action: string,
+  args: Record<string, unknown>,
+): ApprovalBinding {
+  return { agent: policy.name, action, argsHash: argsHash(args), policyVersion: policy.version };
 }

@@ -3,7 +3,7 @@ import { decide, mayActAs, type AuditEntry, type Decision, type Verdict } from '
 import { toApproval } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
-import { argsHash, argsPreview } from './args';
+import { argsPreview, bindingOf } from './args';
 import { conflict, forbidden, notFound, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 
@@ -81,12 +81,7 @@ export function createDecisionService(
       const { verdict, reason } = decide(snap, input.action);
       if (verdict !== 'REVIEW') return record(snap, base, verdict, reason, null);
 
-      const binding = {
-        agent: snap.name,
-        action: input.action,
-        argsHash: argsHash(args),
-        policyVersion: snap.version,
-      };
+      const binding = bindingOf(snap, input.action, args);
       // Serialize per binding so two identical calls racing here open one approval, not two.
       const key = `review:${binding.agent}:${binding.action}:${binding.argsHash}:${binding.policyVersion}`;
       return locks.run(key, async () => {
