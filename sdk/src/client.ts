@@ -9,7 +9,7 @@ import { AegisError } from './errors';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, guardCall, type GuardRuntime } from './guard';
 import { dataDir, resolveApiKey, resolveUrl } from './config';
 import { LocalEngine } from './local/localEngine';
-import { createTransport, type AegisApi } from './transport';
+import { closeTransport, createTransport, type AegisApi } from './transport';
 import type { AegisMode, CallOptions, DecisionHook, FailMode } from './types';
 
 /** Options of {@link createAegis}. */
@@ -205,6 +205,7 @@ export class Aegis {
     await this.local?.close();
     await this.completions.flush();
     this.feed.close();
+    closeTransport(this.api);
   }
 }
 

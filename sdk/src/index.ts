@@ -34,7 +34,7 @@ export {
 } from './errors';
 export { DEFAULT_APPROVAL_TIMEOUT_MS, newCallId } from './guard';
 export { DEFAULT_URL, adminKeyPath, resolveApiKey, resolveUrl } from './config';
-export { createTransport, type AegisApi } from './transport';
+export { closeTransport, createTransport, type AegisApi } from './transport';
 export type {
   AegisDecision,
   AegisMode,

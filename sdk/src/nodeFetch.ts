@@ -37,7 +37,7 @@ export function createNodeFetch(opts: { timeoutMs: number }) {
     'http:': new http.Agent({ keepAlive: true }),
     'https:': new https.Agent({ keepAlive: true }),
   };
-  return function nodeFetch(
+  function nodeFetch(
     input: string | URL | { url: string },
     init: LeanRequestInit = {},
   ): Promise<LeanResponse> {
@@ -85,7 +85,13 @@ export function createNodeFetch(opts: { timeoutMs: number }) {
       });
       req.end(body);
     });
+  }
+  /** Closes the kept-alive connections (requests in flight finish first). */
+  const close = () => {
+    agents['http:'].destroy();
+    agents['https:'].destroy();
   };
+  return Object.assign(nodeFetch, { close });
 }
 
 function headerRecord(headers: LeanRequestInit['headers']): Record<string, string> {

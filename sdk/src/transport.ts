@@ -46,7 +46,7 @@ export function createTransport(opts: TransportOptions): AegisApi {
     ? { authorization: `Bearer ${opts.apiKey}` }
     : {};
   const leanFetch = createNodeFetch({ timeoutMs: opts.requestTimeoutMs });
-  return createTRPCClient<AppRouter>({
+  const api = createTRPCClient<AppRouter>({
     links: [
       decides.link,
       splitLink({
@@ -83,6 +83,15 @@ export function createTransport(opts: TransportOptions): AegisApi {
       }),
     ],
   });
+  closers.set(api, leanFetch.close);
+  return api;
+}
+
+const closers = new WeakMap<AegisApi, () => void>();
+
+/** Closes a transport's kept-alive connections; `aegis.close()` does it for its own. */
+export function closeTransport(api: AegisApi): void {
+  closers.get(api)?.();
 }
 
 /** The server refuses a tRPC batch of more calls than this (server/src/trpc/limits.ts). */

@@ -57,6 +57,20 @@ describe('createNodeFetch', () => {
     expect(connections.length - before).toBe(1);
   });
 
+  it('closes its kept-alive connections on close()', async () => {
+    const fetch = createNodeFetch({ timeoutMs: 5_000 });
+    const closed = new Promise<void>((resolve) => {
+      server.once('connection', (socket) => socket.once('close', () => resolve()));
+    });
+    expect((await fetch(`${base}/echo`)).ok).toBe(true);
+    fetch.close();
+    // well before the server's own 5 s keep-alive timeout would close it
+    const late = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('connection still open after 2 s')), 2_000).unref(),
+    );
+    await Promise.race([closed, late]);
+  });
+
   it('reports a non-2xx status and a body that is not JSON', async () => {
     const fetch = createNodeFetch({ timeoutMs: 5_000 });
     const teapot = await fetch(`${base}/teapot`, { headers: [['x-a', '1']] });
