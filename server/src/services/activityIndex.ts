@@ -72,11 +72,9 @@ function add(map: Map<string, AgentActivity>, entry: AuditEntry): void {
   const a = map.get(entry.agent) ?? {
     agent: entry.agent,
     counts: {},
-    total: 0,
     lastActivityAt: null,
   };
   a.counts[entry.status] = (a.counts[entry.status] ?? 0) + 1;
-  a.total++;
   // a person's note about the agent (REVEALED) is not the agent being active
   const at = new Date(entry.timestamp);
   if (isCallStatus(entry.status) && (!a.lastActivityAt || at > a.lastActivityAt))

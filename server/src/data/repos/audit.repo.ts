@@ -17,7 +17,6 @@ import { toAuditEntry } from './mappers';
 export interface AgentActivity {
   agent: string;
   counts: Partial<Record<AuditStatus, number>>;
-  total: number;
   lastActivityAt: Date | null;
 }
 
@@ -120,11 +119,9 @@ export function createAuditRepo(
         const a = byAgent.get(row._id.agent) ?? {
           agent: row._id.agent,
           counts: {},
-          total: 0,
           lastActivityAt: null,
         };
         a.counts[row._id.status] = row.n;
-        a.total += row.n;
         // a person's note about the agent (REVEALED) is not the agent being active
         const last = row.last && isCallStatus(row._id.status) ? new Date(row.last) : null;
         if (last && (!a.lastActivityAt || last > a.lastActivityAt)) a.lastActivityAt = last;
