@@ -5,6 +5,10 @@ import type { CounterDoc } from '../models/counter.model';
 import { IdAllocator } from './idAllocator';
 
 /** What an approval is bound to: exactly this agent, action, arguments and policy version. */
+/** What makes an approval usable at `now`: approved, not yet used, not expired. */
+const usable = (now: Date) =>
+  ({ status: 'APPROVED', consumedAt: null, expiresAt: { $gt: now } }) as const;
+
 export interface ApprovalBinding {
   agent: string;
   action: string;
@@ -46,7 +50,7 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
     consumeApproved: (b: ApprovalBinding, now: Date) =>
       model
         .findOneAndUpdate(
-          { ...b, status: 'APPROVED', consumedAt: null, expiresAt: { $gt: now } },
+          { ...b, ...usable(now) },
           { $set: { consumedAt: now } },
           { sort: { id: 1 }, returnDocument: 'after' },
         )
@@ -55,7 +59,7 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
     /** The approval consumeApproved would take for this binding, left as it is. */
     findApproved: (b: ApprovalBinding, now: Date) =>
       model
-        .findOne({ ...b, status: 'APPROVED', consumedAt: null, expiresAt: { $gt: now } })
+        .findOne({ ...b, ...usable(now) })
         .sort({ id: 1 })
         .lean<ApprovalDoc | null>(),
 
@@ -66,7 +70,7 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
     redeem: (id: number, policyVersion: number, now: Date) =>
       model
         .findOneAndUpdate(
-          { id, policyVersion, status: 'APPROVED', consumedAt: null, expiresAt: { $gt: now } },
+          { id, policyVersion, ...usable(now) },
           { $set: { consumedAt: now } },
           { returnDocument: 'after' },
         )
