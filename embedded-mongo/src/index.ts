@@ -3,3 +3,4 @@
  * driver run unchanged without a mongod.
  */
 export { startEmbeddedMongo, type EmbeddedMongo, type EmbeddedMongoOptions } from './server.js';
+export { MAX_SOCKET_PATH_BYTES } from './listen.js';

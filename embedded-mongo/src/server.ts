@@ -1,8 +1,9 @@
 import { createServer, type Socket } from 'node:net';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from './commands/dispatch.js';
 import { CursorRegistry } from './cursors.js';
+import { preparePrivateDataDir } from './dataDir.js';
+import { listenOn, type ListenAddress } from './listen.js';
 import { Store } from './storage/store.js';
 import { reapExpired } from './ttl.js';
 import { serveConnection } from './wire/connection.js';
@@ -10,13 +11,20 @@ import { serveConnection } from './wire/connection.js';
 /** Options for {@link startEmbeddedMongo}. */
 export interface EmbeddedMongoOptions {
   /**
-   * Data directory (created if missing), or `':memory:'` for a throwaway store.
+   * Data directory (created 0700 if missing; the files in it are 0600), or `':memory:'` for a
+   * throwaway store.
    * @defaultValue `':memory:'`
    */
   dir?: string;
-  /** @defaultValue `'127.0.0.1'` */
+  /**
+   * Listen on this Unix domain socket (the path must end in `.sock`; the file is made 0600, so
+   * only this user can connect).
+   * @defaultValue `<dir>/mongod.sock` when `dir` is on disk and no `port` is given
+   */
+  socket?: string;
+  /** TCP interface; any local user can connect to a TCP port. @defaultValue `'127.0.0.1'` */
   host?: string;
-  /** TCP port; 0 picks a free one. @defaultValue `0` */
+  /** Listen on this TCP port instead of a socket; 0 picks a free one. The default for `':memory:'`. */
   port?: number;
   /** How often expired TTL documents are deleted. @defaultValue `60_000` (mongod's default) */
   ttlIntervalMs?: number;
@@ -26,10 +34,16 @@ export interface EmbeddedMongoOptions {
 
 /** A running store. */
 export interface EmbeddedMongo {
-  /** `mongodb://host:port/` — db-less, so pass the database via `dbName` or append it. */
+  /**
+   * `mongodb://%2Fpath%2Fmongod.sock/` or `mongodb://host:port/` — db-less, so pass the database
+   * via `dbName` or append it.
+   */
   uri: string;
-  host: string;
-  port: number;
+  /** The socket's path, when listening on one. */
+  socket?: string;
+  /** The TCP interface and port, when listening on TCP. */
+  host?: string;
+  port?: number;
   /** Closes client connections, the listener and the database file. */
   close(): Promise<void>;
 }
@@ -39,7 +53,7 @@ export interface EmbeddedMongo {
  *
  * @example
  * ```ts
- * const store = await startEmbeddedMongo({ dir: './data' });
+ * const store = await startEmbeddedMongo({ dir: './data' }); // listens on ./data/mongod.sock
  * await mongoose.connect(store.uri, { dbName: 'app' });
  * // ...
  * await mongoose.disconnect();
@@ -47,13 +61,9 @@ export interface EmbeddedMongo {
  * ```
  */
 export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
-  const { dir = ':memory:', host = '127.0.0.1', port = 0 } = options;
-  let path = ':memory:';
-  if (dir !== ':memory:') {
-    mkdirSync(dir, { recursive: true });
-    path = join(dir, 'embedded-mongo.sqlite');
-  }
-  const store = new Store(path);
+  const { dir = ':memory:' } = options;
+  const address = listenAddress(options);
+  const store = new Store(dir === ':memory:' ? ':memory:' : preparePrivateDataDir(dir));
   const cursors = new CursorRegistry(options.cursorTimeoutMs);
   const sockets = new Set<Socket>();
   let nextConnectionId = 1;
@@ -79,18 +89,18 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   ];
   for (const t of timers) t.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
-  const uriHost = host.includes(':') ? `[${host}]` : host;
+  let bound: { uri: string; port?: number };
+  try {
+    bound = await listenOn(server, address);
+  } catch (error) {
+    for (const t of timers) clearInterval(t);
+    store.close();
+    throw error;
+  }
 
   return {
-    uri: `mongodb://${uriHost}:${actualPort}/`,
-    host,
-    port: actualPort,
+    uri: bound.uri,
+    ...('socket' in address ? { socket: address.socket } : { host: address.host, port: bound.port }),
     async close() {
       for (const t of timers) clearInterval(t);
       for (const s of sockets) s.destroy();
@@ -98,4 +108,15 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
       store.close();
     },
   };
+}
+
+/** A socket inside an on-disk data directory unless a TCP port (or another socket) is asked for. */
+function listenAddress(options: EmbeddedMongoOptions): ListenAddress {
+  const { dir = ':memory:', socket, host = '127.0.0.1', port } = options;
+  if (socket !== undefined && port !== undefined) {
+    throw new Error('embedded-mongo: give either a socket or a port, not both');
+  }
+  if (socket !== undefined) return { socket };
+  if (port === undefined && dir !== ':memory:') return { socket: join(dir, 'mongod.sock') };
+  return { host, port: port ?? 0 };
 }

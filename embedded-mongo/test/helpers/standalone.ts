@@ -8,6 +8,8 @@ export interface StandaloneStore {
   child: ChildProcess;
   /** Resolves once the process has exited. */
   exited: Promise<void>;
+  /** What the process wrote to stderr so far. */
+  stderr(): string;
 }
 
 /** Starts the standalone command in its own process and waits for its "listening" line. */
@@ -21,7 +23,7 @@ export function startStandalone(args: string[]): Promise<StandaloneStore> {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (mongodb:\/\/\S+)/.exec(out);
-      if (m) resolve({ uri: m[1]!, child, exited });
+      if (m) resolve({ uri: m[1]!, child, exited, stderr: () => err });
     });
     child.once('exit', (code) => reject(new Error(`standalone store exited with ${String(code)}: ${err}`)));
   });
