@@ -1,7 +1,5 @@
-import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { Aegis, Guarded, MonitorOptions } from './client';
 import { runInScope } from './context';
-import { wrapTools, type WrapToolsOptions } from './langchain/wrapTools';
 import type { CallOptions, FailMode, RegisterAgentRequest, RegisteredAgent } from './types';
 
 /** Options of `aegis.agent(name, options)`: the registration fields of the contract, plus a fail mode. */
@@ -14,8 +12,9 @@ export interface AgentOptions extends Omit<RegisterAgentRequest, 'name'> {
 }
 
 /**
- * One registered agent: run code as it, guard its functions, wrap its LangChain tools.
- * Obtained from `aegis.agent(name, options)`.
+ * One registered agent: run code as it, guard its functions. Obtained from
+ * `aegis.agent(name, options)`; LangChain tools are guarded for it with
+ * `wrapTools(handle, tools)` from `@aegis/sdk/langchain`, which keeps LangChain out of the core.
  */
 export class AgentHandle {
   private registration: Promise<RegisteredAgent> | null = null;
@@ -84,16 +83,5 @@ export class AgentHandle {
     options?: CallOptions,
   ): Promise<Awaited<T>> {
     return this.aegis.call(this.name, action, args, run, options);
-  }
-
-  /**
-   * Copies of LangChain tools guarded for this agent. A refusal comes back to the model as a
-   * readable tool message (with the reason) instead of an exception that ends the graph.
-   */
-  wrapTools<T extends StructuredToolInterface>(
-    tools: readonly T[],
-    options?: WrapToolsOptions,
-  ): StructuredToolInterface[] {
-    return wrapTools(this.aegis, tools, { ...options, agent: this.name });
   }
 }

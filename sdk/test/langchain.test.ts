@@ -5,7 +5,7 @@ import { tool } from '@langchain/core/tools';
 import { createReactAgent } from '@langchain/langgraph/prebuilt';
 import { createAgent } from 'langchain';
 import { z } from 'zod';
-import { aegisMiddleware } from '@aegis/sdk/langchain';
+import { aegisMiddleware, wrapTools } from '@aegis/sdk/langchain';
 import type { Aegis, AegisApi } from '../src/index';
 import {
   reviewerFor,
@@ -112,7 +112,7 @@ describe('LangChain', () => {
     const { ran, tools } = bankTools();
     const stop = await autoApprove(name);
     try {
-      const agent = createReactAgent({ llm: scriptedModel(), tools: handle.wrapTools(tools) });
+      const agent = createReactAgent({ llm: scriptedModel(), tools: wrapTools(handle, tools) });
       const result = await agent.invoke({ messages: [new HumanMessage('Check customer 1')] });
       const byCall = toolMessages(result.messages);
       expect(byCall['call-1']?.content).toContain('$1,234.56');

@@ -1,6 +1,7 @@
 import { HumanMessage } from '@langchain/core/messages';
 import { createReactAgent } from '@langchain/langgraph/prebuilt';
 import type { Aegis } from '@aegis/sdk';
+import { wrapTools } from '@aegis/sdk/langchain';
 import type { DemoAgent } from '../agents/index.js';
 import type { BankDb } from '../bank/index.js';
 import { createChatModel } from '../model.js';
@@ -38,7 +39,7 @@ export function registerAgent(aegis: Aegis, agent: DemoAgent) {
 export async function runAgent(agent: DemoAgent, ctx: AgentRunContext): Promise<string> {
   const handle = registerAgent(ctx.aegis, agent);
   await handle.register();
-  const tools = handle.wrapTools(createBankTools(ctx.bank, ctx.toolOptions), {
+  const tools = wrapTools(handle, createBankTools(ctx.bank, ctx.toolOptions), {
     timeoutMs: ctx.approvalTimeoutMs,
   });
   const choice = createChatModel(agent.scenario, ctx.env);

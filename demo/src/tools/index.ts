@@ -38,7 +38,7 @@ export type ToolName = (typeof TOOL_NAMES)[number];
  * @example
  * ```ts
  * const tools = createBankTools(bankDb(mongoose.connection));
- * const guarded = aegis.agent('customer_support', policy).wrapTools(tools);
+ * const guarded = wrapTools(aegis.agent('customer_support', policy), tools);
  * ```
  */
 export function createBankTools(

@@ -6,13 +6,13 @@ import {
 } from '@langchain/core/tools';
 import type { ToolRunnableConfig } from '@langchain/core/tools';
 import { isPlainObject } from '../args';
-import type { Aegis } from '../client';
 import { resolveAgent } from '../context';
 import { AegisError } from '../errors';
 import type { CallOptions } from '../types';
 import { defaultRefusal, refusalMessage, type RefusalFormatter } from './refusal';
+import { clientAndAgent, type AegisOrHandle } from './target';
 
-/** Options of `wrapTools` / `handle.wrapTools`. */
+/** Options of {@link wrapTools}. */
 export interface WrapToolsOptions extends CallOptions {
   /** Agent to act as. @defaultValue the handle's agent, else the current `agentContext` */
   agent?: string;
@@ -23,20 +23,24 @@ export interface WrapToolsOptions extends CallOptions {
 /**
  * Guarded copies of LangChain tools (`tool()` or any structured tool). Same name, description and
  * schema, so the model sees no difference; each call is decided first, and a refusal returns a
- * tool message with the reason instead of throwing — the graph carries on.
+ * tool message with the reason instead of throwing — the graph carries on. Pass an agent handle
+ * to guard the tools for that agent, or the client to resolve the agent at call time.
  *
  * @example
  * ```ts
- * const tools = wrapTools(aegis, [lookupBalance, deleteRecords], { agent: 'support' });
- * const agent = createReactAgent({ llm, tools });
+ * const support = aegis.agent('support', { allows: ['lookup_balance'] });
+ * const agent = createReactAgent({ llm, tools: wrapTools(support, [lookupBalance, deleteRecords]) });
+ * // shared tools: the agent comes from the enclosing agentContext / handle.run
+ * const shared = wrapTools(aegis, tools);
  * ```
  */
 export function wrapTools<T extends StructuredToolInterface>(
-  aegis: Aegis,
+  target: AegisOrHandle,
   tools: readonly T[],
   options: WrapToolsOptions = {},
 ): StructuredToolInterface[] {
-  const { agent: explicit, formatRefusal = defaultRefusal, ...callOptions } = options;
+  const { agent: explicitAgent, formatRefusal = defaultRefusal, ...callOptions } = options;
+  const { aegis, agent: explicit } = clientAndAgent(target, explicitAgent);
   return tools.map((original) => {
     const func = async (
       input: unknown,
