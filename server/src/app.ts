@@ -8,6 +8,7 @@ import { createAuthService, securityMiddleware, type AegisAuth } from './auth';
 import { connectDataStore, type DataStore } from './data/connect';
 import { dashboardRouter } from './http/dashboard';
 import { createFastPath, type FastPath } from './http/fastPath';
+import { refuseMalformedTrpcPath } from './http/malformedPath';
 import { requestLog, type RequestWithId } from './http/requestLog';
 import { createRestRouter } from './rest';
 import { appRouter } from './routers/_app';
@@ -81,6 +82,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     app.disable('x-powered-by');
     app.use(requestLog(logger));
     app.use(...securityMiddleware({ corsOrigins: opts.corsOrigins }));
+    app.use('/trpc', refuseMalformedTrpcPath());
     app.use(
       '/trpc',
       createExpressMiddleware({

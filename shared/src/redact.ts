@@ -16,7 +16,8 @@ export function redactSensitive(value: unknown): unknown {
   }
   if (Array.isArray(value)) return value.map(redactSensitive);
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    const out: Record<string, unknown> = {};
+    // null prototype: an own "__proto__" key stays a key (see canonicalJson)
+    const out = Object.create(null) as Record<string, unknown>;
     for (const [key, inner] of Object.entries(value)) out[key] = redactSensitive(inner);
     return out;
   }

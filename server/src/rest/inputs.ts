@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { actionName, agentName } from '@aegis/shared';
+import { actionName, agentName, toolArgs } from '@aegis/shared';
 import { jsonDepth, MAX_JSON_DEPTH } from '../auth/jsonDepth';
 
 /**
@@ -43,7 +43,13 @@ export function parseArgsJson(argsJson: string): Record<string, unknown> {
   if (jsonDepth(parsed, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
     throw new TRPCError({ code: 'BAD_REQUEST', message: `args_json: nested deeper than ${MAX_JSON_DEPTH} levels` });
   }
-  return parsed as Record<string, unknown>;
+  const checked = toolArgs.safeParse(parsed);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const where = issue?.path.length ? ` (at ${issue.path.map(String).join('.')})` : '';
+    throw new TRPCError({ code: 'BAD_REQUEST', message: `args_json: ${issue?.message ?? 'invalid'}${where}` });
+  }
+  return checked.data;
 }
 
 /** Runs a lookup, turning the service's NOT_FOUND into `null` (the seed answered null, not 404). */

@@ -6,6 +6,7 @@ import {
   approvalStatus,
   changeEvent,
   decideApprovalInput,
+  jsonObject,
   sequentialId,
   type ChangeEvent,
 } from '@aegis/shared';
@@ -44,7 +45,7 @@ export const approvalsRouter = router({
   /** The arguments without masking; admins only. */
   reveal: adminProcedure
     .input(z.object({ id: sequentialId }))
-    .output(z.object({ args: z.record(z.string(), z.unknown()) }))
+    .output(z.object({ args: jsonObject }))
     .mutation(async ({ ctx, input }) => ({
       args: await ctx.services.approvals.reveal(input.id, ctx.principal),
     })),

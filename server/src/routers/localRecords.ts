@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actionName, agentName, callOutcome } from '@aegis/shared';
+import { actionName, agentName, callOutcome, toolArgs } from '@aegis/shared';
 
 /** Items (entries + outcomes) per `sdk.recordBatch`; the SDK ships at most 500. */
 export const MAX_RECORD_BATCH = 1000;
@@ -22,7 +22,7 @@ const localDecisionRecord = z
     status: z.enum(['ALLOWED', 'BLOCKED', 'KILLED']),
     details: z.string().max(4000),
     callId: z.string().max(64),
-    args: z.record(z.string(), z.unknown()).default({}),
+    args: toolArgs.default({}),
     decidedAt: z.iso.datetime({ offset: true }),
     policyVersion: z.number().int().nonnegative(),
     // The usual case: the tool finished before the record was shipped, so the outcome rides along

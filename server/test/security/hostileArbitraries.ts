@@ -71,6 +71,28 @@ export const hostileFragment: fc.Arbitrary<string> = fc.oneof(
     ),
   },
   {
+    // keys a document can't hold (BSON refuses a NUL in a key), anywhere in an object
+    weight: 2,
+    arbitrary: fc.oneof(
+      fc.constantFrom(
+        '{"a\\u0000b":1}',
+        '{"ok":{"\\u0001":{"\\u001f":2}}}',
+        '{"x":[{"\\u007f":1}]}',
+        '{"\\ud800":1}',
+        '{"\\u0000":{"$gt":""}}',
+      ),
+      fc
+        .tuple(
+          fc.string({ maxLength: 8 }),
+          fc.integer({ min: 0, max: 31 }),
+          fc.string({ maxLength: 8 }),
+        )
+        .map(([a, c, b]) =>
+          JSON.stringify({ nested: { [`${a}${String.fromCharCode(c)}${b}`]: 1 } }),
+        ),
+    ),
+  },
+  {
     weight: 1,
     arbitrary: fc.integer({ min: 1_000, max: 100_000 }).map((n) => JSON.stringify('x'.repeat(n))),
   },
@@ -99,6 +121,13 @@ export const hostileExtraKeys: fc.Arbitrary<string> = fc.constantFrom(
   '"$where":"1==1"',
   '"$set":{"role":"admin"}',
   '"_id":{"$oid":"000000000000000000000000"}',
+  '"a\\u0000":1',
+);
+
+/** What may follow a tRPC procedure path: malformed percent-encoding, stray separators. */
+export const hostileTrpcPathSuffix: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('%', '%E0%A4%A', '%zz', ',%', '%2', '%ff%fe', '/%', ',', '%00', '%2C%'),
+  fc.string({ maxLength: 12 }).map((s) => `%${encodeURIComponent(s).replace(/%/g, '%%')}`),
 );
 
 /** Splices a hostile fragment into a valid object input: one field replaced (or added), maybe extra keys. */

@@ -13,6 +13,7 @@ import {
   hostileFragment,
   hostileRawBody,
   hostileSegment,
+  hostileTrpcPathSuffix,
   oversizedBody,
   spliceInput,
 } from './hostileArbitraries';
@@ -56,6 +57,7 @@ interface Req {
   extra: string;
   raw: { body: Uint8Array | string; contentType?: string } | null;
   segment: string | null;
+  pathSuffix: string | null;
   cred: Cred;
   wrongMethod: boolean;
 }
@@ -67,6 +69,7 @@ const requestArb: fc.Arbitrary<Req> = fc.record({
   extra: hostileExtraKeys,
   raw: fc.option(hostileRawBody, { freq: 5 }),
   segment: fc.option(hostileSegment, { freq: 2 }),
+  pathSuffix: fc.option(hostileTrpcPathSuffix, { freq: 10 }),
   cred: fc.constantFrom(...CREDS),
   wrongMethod: fc.integer({ min: 0, max: 15 }).map((n) => n === 0),
 });
@@ -92,7 +95,7 @@ async function send(r: Req): Promise<{ status: number; what: string }> {
   if (target.kind === 'trpc') {
     method = (target.type === 'query') !== r.wrongMethod ? 'GET' : 'POST';
     const text = typeof body === 'string' ? body : Buffer.from(body).toString('latin1');
-    url = `${server.url}/trpc/${target.path}${method === 'GET' ? `?input=${encodeURIComponent(text)}` : ''}`;
+    url = `${server.url}/trpc/${target.path}${r.pathSuffix ?? ''}${method === 'GET' ? `?input=${encodeURIComponent(text)}` : ''}`;
   } else {
     method = r.wrongMethod ? (target.method === 'GET' ? 'POST' : 'GET') : target.method;
     const query =

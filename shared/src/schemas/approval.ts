@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actionName, agentName, isoTime, sequentialId } from './common';
+import { actionName, agentName, isoTime, jsonObject, sequentialId } from './common';
 
 export const approvalStatus = z.enum(['PENDING', 'APPROVED', 'DENIED', 'EXPIRED']);
 export type ApprovalStatus = z.infer<typeof approvalStatus>;
@@ -11,7 +11,7 @@ export const approval = z.object({
   id: sequentialId,
   agent: agentName,
   action: actionName,
-  args: z.record(z.string(), z.unknown()).describe('Arguments, sensitive values masked unless revealed'),
+  args: jsonObject.describe('Arguments, sensitive values masked unless revealed'),
   argsHash: z.string().describe('sha256 of the canonical JSON of the arguments'),
   policyVersion: z.number().int().nonnegative(),
   callId: z.string().nullable(),

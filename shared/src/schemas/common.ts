@@ -5,7 +5,10 @@ export const agentName = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 _.:-]*$/, 'letters, digits, space, "_", ".", ":" or "-", starting with a letter or digit')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9 _.:-]*$/,
+    'letters, digits, space, "_", ".", ":" or "-", starting with a letter or digit',
+  )
   .describe('Unique agent name');
 
 /** Action (tool) names, as the tool registry spells them. */
@@ -19,8 +22,58 @@ export const actionName = z
 /** Times cross every boundary as ISO-8601 strings, so tRPC, REST and the SDK agree. */
 export const isoTime = z.iso.datetime({ offset: true }).describe('ISO-8601 timestamp');
 
-/** Arguments of a tool call: any JSON object. */
-export const toolArgs = z.record(z.string(), z.unknown()).describe('Tool call arguments (JSON object)');
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * A JSON object, passed on as it came: the same object, with every own key. zod's record and
+ * object schemas copy onto a plain `{}`, where a `"__proto__"` key sets the prototype and vanishes,
+ * so the approval binding, the reviewer's view and the stored record would not see the same call.
+ */
+export const jsonObject = z
+  .custom<Record<string, unknown>>(isJsonObject, { message: 'expected a JSON object' })
+  .meta({ override: { type: 'object', additionalProperties: {} } });
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why a key can't be stored as a document field name, or null. */
+function badKey(key: string): string | null {
+  const control = CONTROL.exec(key);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    return `key ${JSON.stringify(key)} contains a control character (U+${code})`;
+  }
+  if (LONE_SURROGATE.test(key)) return `key ${JSON.stringify(key)} is not well-formed Unicode`;
+  return null;
+}
+
+/** The first key anywhere in `value` that can't be stored, with its path (no recursion: depth is the caller's guard's job). */
+function findBadKey(value: unknown): { path: PropertyKey[]; message: string } | null {
+  const stack: Array<[unknown, PropertyKey[]]> = [[value, []]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    for (const key of Object.keys(node)) {
+      const message = Array.isArray(node) ? null : badKey(key);
+      if (message) return { path: [...path, key], message };
+      stack.push([(node as Record<string, unknown>)[key], [...path, key]]);
+    }
+  }
+  return null;
+}
+
+/**
+ * Arguments of a tool call: any JSON object whose keys can be stored as they are — no control
+ * characters (BSON can't hold a NUL in a key) and no lone surrogates, anywhere in it.
+ */
+export const toolArgs = jsonObject
+  .superRefine((value, ctx) => {
+    const bad = findBadKey(value);
+    if (bad) ctx.addIssue({ code: 'custom', message: bad.message, path: bad.path });
+  })
+  .describe('Tool call arguments (JSON object)');
 
 export const callId = z
   .string()
