@@ -34,6 +34,7 @@ export const ErrorCodes = {
   NamespaceExists: [48, 'NamespaceExists'],
   DollarPrefixedFieldName: [52, 'DollarPrefixedFieldName'],
   InvalidIdField: [53, 'InvalidIdField'],
+  EmptyFieldName: [56, 'EmptyFieldName'],
   CommandNotFound: [59, 'CommandNotFound'],
   ImmutableField: [66, 'ImmutableField'],
   CannotCreateIndex: [67, 'CannotCreateIndex'],

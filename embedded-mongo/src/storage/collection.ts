@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { deserialize, serialize, type Document } from 'bson';
+import { serialize, type Document } from 'bson';
+import { decodeDocument } from '../bson/codec.js';
 import { mongoError } from '../errors.js';
 import { MAX_BSON_SIZE } from '../limits.js';
 import type { IndexState, KeyChange } from './indexState.js';
@@ -62,7 +63,7 @@ export class CollectionStore {
   }
 
   static decode(bytes: Buffer): Document {
-    return deserialize(bytes);
+    return decodeDocument(bytes);
   }
 
   insert(doc: Document): number {

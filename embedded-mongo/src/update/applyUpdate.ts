@@ -1,17 +1,10 @@
-import { deserialize, serialize, type Document } from 'bson';
+import { serialize, type Document } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
-import { update as mingoUpdate } from 'mingo/updater';
-import type { Modifier } from 'mingo/updater';
-import { MingoError } from 'mingo/util';
+import { decodeDocument } from '../bson/codec.js';
 import { valuesEqual } from '../bson/compare.js';
 import { mongoError } from '../errors.js';
 import { mingoOptions } from '../query/matcher.js';
-import { applyWrapperArithmetic } from './numericWrappers.js';
-
-const OPERATORS = new Set([
-  '$set', '$unset', '$inc', '$mul', '$min', '$max', '$rename', '$currentDate', '$push', '$addToSet',
-  '$pop', '$pull', '$pullAll', '$bit', '$setOnInsert',
-]);
+import { applyModifier } from './modifier.js';
 
 export interface UpdateOptions {
   arrayFilters?: Document[];
@@ -25,7 +18,7 @@ export interface UpdateOptions {
 
 /** A deep copy that keeps BSON classes (ObjectId, Long, ...) intact, unlike structuredClone. */
 export function cloneDoc(doc: Document): Document {
-  return deserialize(serialize(doc));
+  return decodeDocument(serialize(doc));
 }
 
 /** `_id` first, as MongoDB stores it. */
@@ -43,33 +36,6 @@ export function isOperatorUpdate(u: Document): boolean {
 export function checkReplacement(u: Document): void {
   for (const k of Object.keys(u)) {
     if (k.startsWith('$')) throw mongoError('DollarPrefixedFieldName', `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`);
-  }
-}
-
-/** Rejects unknown modifiers and two operators touching the same path (MongoDB codes 9 and 40). */
-function validateModifier(u: Document): void {
-  const paths: string[] = [];
-  for (const [op, fields] of Object.entries(u)) {
-    if (!OPERATORS.has(op)) {
-      throw mongoError('FailedToParse', `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
-    }
-    if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
-      throw mongoError('FailedToParse', `Modifiers operate on fields but we found type ${Array.isArray(fields) ? 'array' : typeof fields} instead. For example: {$mod: {<field>: ...}} not {${op}: ${String(fields)}}`);
-    }
-    for (const [path, value] of Object.entries(fields as Document)) {
-      paths.push(path);
-      if (op === '$rename' && typeof value === 'string') paths.push(value);
-    }
-  }
-  const norm = paths.map((p) => p.split('.').filter((s) => !s.startsWith('$')).join('.'));
-  for (let i = 0; i < norm.length; i++) {
-    for (let j = i + 1; j < norm.length; j++) {
-      const a = norm[i]!;
-      const b = norm[j]!;
-      if (a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`)) {
-        throw mongoError('ConflictingUpdateOperators', `Updating the path '${paths[j]}' would create a conflict at '${paths[i]}'`);
-      }
-    }
   }
 }
 
@@ -92,46 +58,11 @@ export function applyUpdate(doc: Document, u: Document | Document[], opts: Updat
     next = '_id' in doc ? { ...cloneDoc(u), _id: doc._id as unknown } : cloneDoc(u);
     if ('_id' in u && '_id' in doc && !valuesEqual(u._id, doc._id)) throw immutableId();
   } else {
-    validateModifier(u);
-    const { $setOnInsert, ...rest } = u as Document & { $setOnInsert?: Document };
-    let modifier: Document = opts.inserting && $setOnInsert ? { ...rest, $set: { ...(rest.$set as Document | undefined), ...$setOnInsert } } : rest;
-    if (!opts.inserting) modifier = withoutIdNoOps(doc, modifier);
     next = cloneDoc(doc);
-    modifier = applyWrapperArithmetic(next, modifier);
-    if (Object.keys(modifier).length > 0) {
-      // mingo re-checks `condition` before updating; only the positional `$` operator needs it.
-      const positional = Object.values(modifier).some((f) => Object.keys(f as Document).some((p) => /\.\$(\.|$)/.test(p)));
-      try {
-        mingoUpdate(next, modifier as Modifier<Document>, opts.arrayFilters, positional ? opts.query : undefined, { cloneMode: 'deep', queryOptions: { ...mingoOptions, variables: opts.variables } });
-      } catch (err) {
-        // mingo's refusals are about this statement: a write error for it, not a failed command
-        // that would roll back the batch's other statements.
-        if (err instanceof MingoError) throw mongoError('BadValue', err.message);
-        throw err;
-      }
-    }
+    applyModifier(next, u, { query: opts.query, arrayFilters: opts.arrayFilters, inserting: opts.inserting, original: doc, matchOptions: { ...mingoOptions, variables: opts.variables } });
   }
   if ('_id' in doc && !valuesEqual(next._id, doc._id)) throw immutableId();
   return idFirst(next);
-}
-
-/**
- * MongoDB refuses an update path on `_id` only when it would change it (`$set: {_id: <same>}` is
- * a no-op); mingo refuses any. Drops the no-ops and raises ImmutableField (66) for the rest.
- */
-function withoutIdNoOps(doc: Document, modifier: Document): Document {
-  let out = modifier;
-  for (const [op, fields] of Object.entries(modifier)) {
-    for (const [path, value] of Object.entries(fields as Document)) {
-      const target = op === '$rename' && typeof value === 'string' ? value : path;
-      if (path !== '_id' && !path.startsWith('_id.') && target !== '_id' && !target.startsWith('_id.')) continue;
-      if (op !== '$set' || path !== '_id' || !('_id' in doc) || !valuesEqual(value, doc._id)) throw immutableId();
-      const { _id: _same, ...others } = fields as Document;
-      out = { ...out, [op]: others };
-      if (Object.keys(others).length === 0) delete out[op];
-    }
-  }
-  return out;
 }
 
 function immutableId(): Error {

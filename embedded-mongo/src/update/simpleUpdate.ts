@@ -28,7 +28,7 @@ function sameValue(a: unknown, b: unknown): boolean {
  * `$set` / `$unset` of top-level fields — the shape of nearly every application update, e.g.
  * `{ $set: { outcome, durationMs } }` — applied directly instead of through mingo's updater,
  * which copies its whole operator table and deep-clones the document on every call. The result
- * is what mingo produces: a set field keeps its place, a new one goes last. Returns undefined for
+ * is what the full path produces: a set field keeps its place, new ones go last in name order. Returns undefined for
  * any other update, which then takes the full path (and its validation errors).
  */
 export function compileSimpleUpdate(u: Document | Document[], arrayFilters: Document[] | undefined): ((doc: Document) => SimpleResult) | undefined {
@@ -38,7 +38,8 @@ export function compileSimpleUpdate(u: Document | Document[], arrayFilters: Docu
   const set = (u.$set ?? {}) as unknown;
   const unset = (u.$unset ?? {}) as unknown;
   if (!isPlainObject(set) || !isPlainObject(unset)) return undefined;
-  const setFields = Object.entries(set);
+  // New fields are appended in field-name order, as mongod (5.0+) applies them.
+  const setFields = Object.entries(set).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const unsetFields = Object.keys(unset);
   // Setting and unsetting one field is a conflict (code 40), reported by the full path.
   if (setFields.length + unsetFields.length === 0 || unsetFields.some((f) => f in set)) return undefined;

@@ -1,4 +1,5 @@
-import { deserialize, serialize, type Document } from 'bson';
+import { serialize, type Document } from 'bson';
+import { decodeDocument } from '../bson/codec.js';
 
 /** Opcodes of the MongoDB wire protocol that this server understands or answers with. */
 export const OpCode = { REPLY: 1, QUERY: 2004, COMPRESSED: 2012, MSG: 2013 } as const;
@@ -37,14 +38,13 @@ export function readHeader(buf: Buffer): MessageHeader {
   };
 }
 
-// BSON parsing is strict about UTF-8 so that invalid input is rejected rather than stored.
-const parseOptions = { validation: { utf8: true } } as const;
 
 function readBsonAt(buf: Buffer, offset: number, end: number): { doc: Document; next: number } {
   if (offset + 5 > end) throw new ProtocolError('truncated BSON document');
   const size = buf.readInt32LE(offset);
   if (size < 5 || offset + size > end) throw new ProtocolError('invalid BSON document length');
-  const doc = deserialize(buf.subarray(offset, offset + size), parseOptions);
+  // Strict about UTF-8 so that invalid input is rejected rather than stored; numbers keep their BSON types.
+  const doc = decodeDocument(buf.subarray(offset, offset + size), { validateUtf8: true });
   return { doc, next: offset + size };
 }
 
