@@ -9,6 +9,7 @@ import { ensureArray, resolve } from 'mingo/util';
 import type { Options } from 'mingo/types';
 import { compareValues } from '../bson/compare.js';
 import { TypeRank, typeRank } from '../bson/typeOrder.js';
+import { typeQueryOperators } from './typeOperators.js';
 
 type QueryOps = NonNullable<NonNullable<Parameters<typeof Context.init>[0]>['query']>;
 type Predicate = (obj: Record<string, unknown>) => boolean;
@@ -53,6 +54,7 @@ const bsonQueryOperators: Record<string, QueryOperator> = {
   $in: equality(q.$in!, true, false),
   $ne: equality(q.$ne!, false, true),
   $nin: equality(q.$nin!, true, true),
+  ...typeQueryOperators,
 };
 
 /** All of mingo's operators, with the BSON-aware comparisons above replacing its own. */
