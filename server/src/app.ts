@@ -5,6 +5,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import type { Logger } from 'pino';
 import { createAuthService, securityMiddleware, type AegisAuth } from './auth';
+import { loadBindingSecret } from './auth/bindingSecret';
 import { connectDataStore, type DataStore } from './data/connect';
 import { dashboardRouter } from './http/dashboard';
 import { createFastPath, type FastPath } from './http/fastPath';
@@ -26,6 +27,8 @@ export interface CreateAppOptions {
   dbName: string;
   logger: Logger;
   approvalTtlMs: number;
+  /** AEGIS_SECRET: the approval-binding key; generated and kept by the installation when absent. */
+  secret?: string;
   corsOrigins: string[];
   /** Base URL printed in login links. */
   publicUrl: string;
@@ -64,10 +67,18 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     logger,
   });
   try {
+    const bindingSecret = await loadBindingSecret({
+      dataDir: opts.dataDir,
+      embedded: store.embedded,
+      connection: store.connection,
+      secret: opts.secret,
+      logger,
+    });
     const handle = await createServices({
       connection: store.connection,
       logger,
       approvalTtlMs: opts.approvalTtlMs,
+      bindingSecret,
     });
     const { services } = handle;
     const auth = await createAuthService({

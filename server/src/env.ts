@@ -32,6 +32,11 @@ const envSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.url('each origin must be a URL such as http://localhost:5173'))),
+  AEGIS_SECRET: z
+    .string()
+    .min(32, 'at least 32 characters (e.g. `openssl rand -base64 32`)')
+    .optional()
+    .describe('Key of approval bindings; generated and kept by the installation when unset'),
   AEGIS_PUBLIC_URL: z
     .url()
     .optional()

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     dbName: env.AEGIS_DB_NAME,
     logger,
     approvalTtlMs: env.AEGIS_APPROVAL_TTL_MS,
+    secret: env.AEGIS_SECRET,
     corsOrigins: env.AEGIS_CORS_ORIGINS,
     publicUrl,
   });

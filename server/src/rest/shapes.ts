@@ -117,7 +117,6 @@ export const seedApproval = z.object({
   decided_at: seedTime.nullable(),
   decided_by: z.string().nullable().describe('Extra'),
   expires_at: seedTime.describe('Extra: a PENDING approval expires (a missing answer means DENY)'),
-  args_hash: z.string().describe('Extra: sha256 of the canonical JSON of the arguments'),
 });
 
 export function toSeedApproval(a: Approval): z.infer<typeof seedApproval> {
@@ -131,7 +130,6 @@ export function toSeedApproval(a: Approval): z.infer<typeof seedApproval> {
     decided_at: toSeedTimeOrNull(a.decidedAt),
     decided_by: a.decidedBy,
     expires_at: toSeedTime(a.expiresAt),
-    args_hash: a.argsHash,
   };
 }
 

@@ -1,7 +1,7 @@
 import { decide, mayActAs, type Approval, type Principal } from '@aegis/shared';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import { toApproval } from '../data/repos/mappers';
-import { argsPreview, bindingOf } from './args';
+import { argsPreview } from './args';
 import type { ServiceDeps } from './deps';
 import type { ApprovalPoll, Services } from './types';
 
@@ -102,7 +102,7 @@ export function createApprovalPoll(
       const snap = await cache.get(call.agent);
       if (!snap || decide(snap, call.action).verdict !== 'REVIEW') return null;
       const doc = await repos.approvals.findApproved(
-        bindingOf(snap, call.action, call.args),
+        deps.bind(snap, call.action, call.args),
         new Date(),
       );
       return doc ? toApproval(doc) : null;

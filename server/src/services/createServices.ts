@@ -6,6 +6,7 @@ import { ActivityIndex } from './activityIndex';
 import { createAgentService } from './agents';
 import { BlockWindow } from './blockWindow';
 import { createApprovalService } from './approvals';
+import { createBinder } from './args';
 import { createAuditService } from './audit';
 import { createDecisionService } from './decisions';
 import { createDemoService } from './demo';
@@ -29,6 +30,8 @@ export async function createServices(opts: {
   connection: Connection;
   logger: Logger;
   approvalTtlMs: number;
+  /** The installation's approval-binding key (auth/bindingSecret.ts). */
+  bindingSecret: Buffer;
 }): Promise<ServicesHandle> {
   const bus = new EventBus(10_000, (error) =>
     opts.logger.error({ err: error }, 'event listener failed'),
@@ -56,6 +59,7 @@ export async function createServices(opts: {
     connection: opts.connection,
     logger: opts.logger,
     approvalTtlMs: opts.approvalTtlMs,
+    bind: createBinder(opts.bindingSecret),
   };
   const policies = createPolicyService(deps);
   const approvals = createApprovalService(deps, policies);

@@ -3,7 +3,7 @@ import { decide, mayActAs, type AuditEntry, type Decision, type Verdict } from '
 import { toApproval } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
-import { argsPreview, bindingOf } from './args';
+import { argsPreview } from './args';
 import { conflict, forbidden, notFound, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 
@@ -19,7 +19,7 @@ type AllowedCall = Pick<AuditEntry, 'id' | 'agent' | 'action' | 'approvalId' | '
 export function createDecisionService(
   deps: ServiceDeps,
 ): Services['decisions'] & { forgetCalls(): void } {
-  const { repos, bus, cache, locks, approvalTtlMs } = deps;
+  const { repos, bus, cache, locks, approvalTtlMs, bind } = deps;
   // Recent ALLOWED calls by callId, so sdk.complete needs no lookup query (oldest evicted first).
   const allowedCalls = new Map<string, AllowedCall>();
   const remember = (callId: string, call: AllowedCall) => {
@@ -81,7 +81,7 @@ export function createDecisionService(
       const { verdict, reason } = decide(snap, input.action);
       if (verdict !== 'REVIEW') return record(snap, base, verdict, reason, null);
 
-      const binding = bindingOf(snap, input.action, args);
+      const binding = bind(snap, input.action, args);
       // Serialize per binding so two identical calls racing here open one approval, not two.
       const key = `review:${binding.agent}:${binding.action}:${binding.argsHash}:${binding.policyVersion}`;
       return locks.run(key, async () => {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Repos } from '../data/repos';
 import type { EventBus } from '../events/bus';
 import type { ActivityIndex } from './activityIndex';
+import type { Binder } from './args';
 import type { BlockWindow } from './blockWindow';
 import type { KeyedMutex } from './keyedMutex';
 import type { PolicyCache } from './policyCache';
@@ -18,4 +19,6 @@ export interface ServiceDeps {
   connection: Connection;
   logger: Logger;
   approvalTtlMs: number;
+  /** What an approval for a call is bound to (keyed with the installation's secret). */
+  bind: Binder;
 }

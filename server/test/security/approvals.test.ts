@@ -21,7 +21,6 @@ interface Approval {
   status: string;
   decidedBy: string | null;
   consumedAt: string | null;
-  argsHash: string;
 }
 
 function data<T>(res: HttpResult): T {

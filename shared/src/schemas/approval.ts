@@ -12,7 +12,6 @@ export const approval = z.object({
   agent: agentName,
   action: actionName,
   args: jsonObject.describe('Arguments, sensitive values masked unless revealed'),
-  argsHash: z.string().describe('sha256 of the canonical JSON of the arguments'),
   policyVersion: z.number().int().nonnegative(),
   callId: z.string().nullable(),
   status: approvalStatus,

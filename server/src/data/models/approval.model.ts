@@ -7,6 +7,7 @@ export interface ApprovalDoc {
   action: string;
   /** The raw arguments; only `approvals.reveal` hands them out unmasked. */
   args: Record<string, unknown>;
+  /** HMAC-SHA256 of the canonical arguments under the installation key (services/args.ts); never sent out. */
   argsHash: string;
   policyVersion: number;
   callId: string | null;

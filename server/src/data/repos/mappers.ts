@@ -57,7 +57,6 @@ export function toApproval(doc: ApprovalDoc): Approval {
     agent: doc.agent,
     action: doc.action,
     args: redactSensitive(doc.args ?? {}) as Record<string, unknown>,
-    argsHash: doc.argsHash,
     policyVersion: doc.policyVersion,
     callId: doc.callId ?? null,
     status: doc.status,
