@@ -1,4 +1,4 @@
-import { Binary, Decimal128, Double, Int32, Long, MongoClient, ObjectId, Timestamp, type Document } from 'mongodb';
+import { Binary, Decimal128, Double, Int32, Long, MongoClient, ObjectId, Timestamp, type Filter } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../src/index.js';
 
@@ -7,9 +7,10 @@ describe('BSON type fidelity', () => {
   let store: EmbeddedMongo;
   let client: MongoClient;
   // promoteValues: false shows the wire types as they are (Int32, Double, Long wrappers).
-  const coll = () => client.db('types').collection<Document>('t');
-  const raw = async (filter: Document = {}) => coll().find(filter, { promoteValues: false, promoteLongs: false }).sort({ _id: 1 }).toArray();
-  const ids = async (filter: Document) => (await coll().find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id as number);
+  type Doc = { _id: number; v?: number | Long | Double | Decimal128 | ObjectId | Binary | Timestamp | string | unknown[] };
+  const coll = () => client.db('types').collection<Doc>('t');
+  const raw = async (filter: Filter<Doc> = {}) => coll().find(filter, { promoteValues: false, promoteLongs: false }).sort({ _id: 1 }).toArray();
+  const ids = async (filter: Filter<Doc>) => (await coll().find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
 
   beforeAll(async () => {
     store = await startEmbeddedMongo();
@@ -36,7 +37,7 @@ describe('BSON type fidelity', () => {
   it('returns int64, double, int32 and decimal exactly as they were stored', async () => {
     const docs = await raw({ _id: { $lte: 5 } });
     expect(docs[0]!.v).toBeInstanceOf(Long);
-    expect(String(docs[0]!.v)).toBe('37');
+    expect((docs[0]!.v as Long).toString()).toBe('37');
     expect(docs[1]!.v).toBeInstanceOf(Double);
     expect(docs[2]!.v).toBeInstanceOf(Int32);
     expect(docs[3]!.v).toBeInstanceOf(Double);
@@ -67,11 +68,11 @@ describe('BSON type fidelity', () => {
   });
 
   it('keeps types through $inc/$mul with mongod promotion, and adds decimals in decimal', async () => {
-    await coll().updateOne({ _id: 1 }, { $inc: { v: 1 } });
-    await coll().updateOne({ _id: 2 }, { $inc: { v: 1 } });
-    await coll().updateOne({ _id: 5 }, { $inc: { v: Decimal128.fromString('0.2') } });
-    await coll().updateOne({ _id: 3 }, { $inc: { v: 2_147_483_647 } });
-    await coll().updateOne({ _id: 4 }, { $mul: { v: 2 } });
+    await coll().updateOne({ _id: 1 }, { $inc: { v: 1 } } as never);
+    await coll().updateOne({ _id: 2 }, { $inc: { v: 1 } } as never);
+    await coll().updateOne({ _id: 5 }, { $inc: { v: Decimal128.fromString('0.2') } } as never);
+    await coll().updateOne({ _id: 3 }, { $inc: { v: 2_147_483_647 } } as never);
+    await coll().updateOne({ _id: 4 }, { $mul: { v: 2 } } as never);
     const docs = await raw({ _id: { $lte: 5 } });
     expect(docs[0]!.v).toEqual(new Long(38));
     expect(docs[1]!.v).toEqual(new Double(2));
@@ -82,10 +83,10 @@ describe('BSON type fidelity', () => {
 
   it('sorts and indexes numbers of every type by value', async () => {
     await coll().createIndex({ v: 1 });
-    const sorted = (await coll().find({ v: { $type: 'number' } }).sort({ v: 1 }).toArray()).map((d) => d._id as number);
+    const sorted = (await coll().find({ v: { $type: 'number' } }).sort({ v: 1 }).toArray()).map((d) => d._id);
     const scanned = (await coll().find({ v: { $type: 'number' } }).hint({ $natural: 1 }).toArray())
       .sort((a, b) => Number(a.v) - Number(b.v))
-      .map((d) => d._id as number);
+      .map((d) => d._id);
     expect(sorted).toEqual([5, 10, 2, 4, 1, 3]);
     expect(new Set(scanned)).toEqual(new Set(sorted));
     expect(await ids({ v: { $gte: 5, $lt: 40 } })).toEqual([1, 4]);
