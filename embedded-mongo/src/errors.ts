@@ -51,6 +51,7 @@ export const ErrorCodes = {
   Unauthorized: [13, 'Unauthorized'],
   DuplicateKey: [11000, 'DuplicateKey'],
   UnknownField: [40415, 'Location40415'],
+  Location31254: [31254, 'Location31254'],
   BSONObjectTooLarge: [10334, 'BSONObjectTooLarge'],
 } as const satisfies Record<string, readonly [number, string]>;
 

@@ -1,11 +1,11 @@
 import type { Document } from 'bson';
-import { Query } from 'mingo/query';
 import type { Options } from 'mingo/types';
 import type { CollectionStore, StoredDoc } from '../storage/collection.js';
 import { collateFilter } from './collation.js';
 import { compileFilter, mingoOptions, type Matcher } from './matcher.js';
 import { chooseIndex, type IndexPlan } from './planner.js';
 import { rawPrefilter } from './prefilter.js';
+import { applyProjection } from './projection.js';
 import { simpleMatcher } from './simpleMatch.js';
 import { parseSort, sortDocs, type SortSpec } from './sort.js';
 
@@ -178,9 +178,7 @@ export function countMatches(coll: CollectionStore | undefined, spec: Pick<Query
   return runQuery(coll, spec).length;
 }
 
-/** Applies a find projection with mingo ($slice, $elemMatch and the positional `$` included). */
+/** Applies a find projection (see query/projection.ts). */
 export function project(docs: Document[], projection: Document | undefined, filter: Document = {}): Document[] {
-  if (!projection || Object.keys(projection).length === 0) return docs;
-  const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
-  return new Query(positional ? filter : {}, mingoOptions).find<Document>(docs, projection).all();
+  return applyProjection(docs, projection, filter);
 }

@@ -37,6 +37,17 @@ function filterIdentifier(filter: Document): string {
 }
 
 /**
+ * Index of the first element of `array` (at `arrayPath`) that satisfies the query's predicates on
+ * that path — the element the positional `$` stands for — or -1; undefined when the query has none.
+ */
+export function matchedIndex(query: Document | undefined, arrayPath: string, array: unknown[], options: Partial<Options>): number | undefined {
+  const preds = query ? predicatesOn(query, arrayPath) : [];
+  if (preds.length === 0) return undefined;
+  const matches = compileFilter({ $and: preds }, options);
+  return array.findIndex((e) => matches(probe(arrayPath, [e])));
+}
+
+/**
  * Resolves `$` against the document as it was before the update (the element the query matched),
  * and `$[id]` against the statement's arrayFilters. `used` collects identifiers seen in paths, so
  * the caller can refuse filters nothing used (code 9, as mongod does).
@@ -55,15 +66,9 @@ export function positionalResolver(original: Document, query: Document | undefin
     positional(arrayPath, array) {
       const known = positions.get(arrayPath);
       if (known !== undefined) return known;
-      const preds = query ? predicatesOn(query, arrayPath) : [];
-      const notFound = () => mongoError('BadValue', 'The positional operator did not find the match needed from the query.');
-      if (preds.length === 0) throw notFound();
-      const matches = compileFilter({ $and: preds }, options);
       // The element the query matched in the stored document, not in the half-updated copy.
-      const before = original && arrayAt(original, arrayPath);
-      const source = before ?? array;
-      const index = source.findIndex((e) => matches(probe(arrayPath, [e])));
-      if (index < 0) throw notFound();
+      const index = matchedIndex(query, arrayPath, arrayAt(original, arrayPath) ?? array, options) ?? -1;
+      if (index < 0) throw mongoError('BadValue', 'The positional operator did not find the match needed from the query.');
       positions.set(arrayPath, index);
       return index;
     },
