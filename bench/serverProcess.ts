@@ -1,26 +1,17 @@
 /**
  * The server under test, in its own process so the bench client never shares its event loop:
- * the real app (`startServer`) on 127.0.0.1:0 with the embedded store in the given directory.
+ * the real app (`startServer`, configured as every test suite's server) on 127.0.0.1:0 with the
+ * embedded store in the given directory.
  * Started by harness.ts with `fork`; reports `{ url }` over IPC and stops on a 'stop' message
  * (exiting normally, so `--cpu-prof` can write its profile).
  */
 import { startServer } from '../server/src/server';
-import { createLogger } from '../server/src/logger';
+import { testServerConfig } from '../server/test/helpers/testServer';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: serverProcess.ts <dataDir>');
 
-const server = await startServer({
-  host: '127.0.0.1',
-  port: 0,
-  dataDir,
-  inMemoryStore: false,
-  dbName: 'aegis',
-  logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'silent'),
-  approvalTtlMs: 3600_000,
-  corsOrigins: [],
-  publicUrl: 'http://127.0.0.1',
-});
+const server = await startServer(testServerConfig({ dataDir, logLevel: process.env.BENCH_LOG_LEVEL }));
 await server.auth.bootstrap();
 process.send?.({ type: 'ready', url: server.url });
 

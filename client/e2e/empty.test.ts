@@ -1,27 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useFixture } from '../../server/test/helpers/useTestServer';
 import { buildDashboard } from './helpers/buildDashboard';
-import { startE2eServer, type E2eServer } from './helpers/server';
-import { launchBrowser, screenshotBoth, signInWithLink, type Browser } from './helpers/browser';
+import { startE2eServer } from './helpers/server';
+import { launchBrowser, screenshotBoth, signInWithLink } from './helpers/browser';
 import { expectAccessible } from './helpers/fixture';
 
 // A brand-new install: no agents, no history. Every page must tell the user what to do next.
 
-let srv: E2eServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  srv = await startE2eServer(await buildDashboard());
-  browser = await launchBrowser();
-  await signInWithLink(browser.page, srv.url, srv.loginToken);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await srv?.close();
-});
+const server = useFixture(async () => startE2eServer(await buildDashboard()), (s) => s.close());
+const signedIn = useFixture(
+  async () => {
+    const browser = await launchBrowser();
+    await signInWithLink(browser.page, server().url, server().loginToken);
+    return browser;
+  },
+  (browser) => browser.close(),
+);
 
 describe('a fresh install', () => {
   it('points a new user at the demo from every empty page', async () => {
+    const srv = server();
+    const browser = signedIn();
     const { page } = browser;
     await page.goto(srv.url + '/');
     await page.getByText('No agents yet').waitFor();

@@ -1,76 +1,62 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { screenshotDir, type Browser } from './helpers/browser';
-import { agentPath, openDashboard, poll, type Dashboard } from './helpers/fixture';
+import { describe, expect, it } from 'vitest';
+import { screenshotDir } from './helpers/browser';
+import { agentPath, useDashboard, poll } from './helpers/fixture';
 import { FRAUD, LOANS, SUPPORT, attempt } from './helpers/seed';
 import { markPage } from './helpers/markPage';
 
 // The dashboard updates live (nothing polls, nothing reloads) and its controls act on the real
 // server: SDK calls made by the agents' code see the effect.
 
-let dash: Dashboard;
-let srv: Dashboard['srv'];
-let seeded: Dashboard['seeded'];
-let browser: Browser;
-let page: Page;
-
-beforeAll(async () => {
-  dash = await openDashboard();
-  ({ srv, seeded, browser, page } = dash);
-});
-
-afterAll(async () => {
-  await dash?.close();
-});
+const dash = useDashboard();
 
 describe('live updates and actions', () => {
   it('shows a new audit entry on /activity without a reload', async () => {
-    await page.goto(srv.url + '/activity');
-    await page.getByTestId('audit-row').first().waitFor();
-    const sameDocument = await markPage(page);
-    expect(await attempt(seeded.aegis, SUPPORT, 'send_notification', { customer_id: 3, text: 'hi' })).toBe('RAN');
-    const first = page.getByTestId('audit-row').first();
+    await dash.page.goto(dash.srv.url + '/activity');
+    await dash.page.getByTestId('audit-row').first().waitFor();
+    const sameDocument = await markPage(dash.page);
+    expect(await attempt(dash.seeded.aegis, SUPPORT, 'send_notification', { customer_id: 3, text: 'hi' })).toBe('RAN');
+    const first = dash.page.getByTestId('audit-row').first();
     await poll(() => first.innerText()).toMatch(/ALLOWED[\s\S]*send_notification/);
     expect(await sameDocument()).toBe(true);
   });
 
   it('filters the audit log by agent', async () => {
-    await page.goto(srv.url + '/activity');
-    await page.getByTestId('audit-row').first().waitFor();
-    await page.getByRole('combobox', { name: 'Filter by agent' }).selectOption(LOANS);
-    await page.waitForURL(/agent=Loan/);
-    const rows = page.getByTestId('audit-row');
+    await dash.page.goto(dash.srv.url + '/activity');
+    await dash.page.getByTestId('audit-row').first().waitFor();
+    await dash.page.getByRole('combobox', { name: 'Filter by agent' }).selectOption(LOANS);
+    await dash.page.waitForURL(/agent=Loan/);
+    const rows = dash.page.getByTestId('audit-row');
     await poll(() => rows.count()).toBe(3);
     for (const row of await rows.all()) expect(await row.innerText()).toContain(LOANS);
-    await page.getByRole('combobox', { name: 'Filter by status' }).selectOption('BLOCKED');
+    await dash.page.getByRole('combobox', { name: 'Filter by status' }).selectOption('BLOCKED');
     await poll(() => rows.count()).toBe(2);
   });
 
   it("flipping the kill-switch makes the agent's next call KILLED", async () => {
-    await page.goto(srv.url + agentPath(FRAUD));
-    const killSwitch = page.getByRole('switch', { name: 'Kill-switch' });
-    const heading = page.getByRole('heading', { level: 1 });
+    await dash.page.goto(dash.srv.url + agentPath(FRAUD));
+    const killSwitch = dash.page.getByRole('switch', { name: 'Kill-switch' });
+    const heading = dash.page.getByRole('heading', { level: 1 });
     await killSwitch.click();
     // The switch moves at once; the badge changes when the server has confirmed.
     await heading.getByText('PAUSED').waitFor();
     expect(await killSwitch.getAttribute('aria-checked')).toBe('true');
-    expect(await attempt(seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('KILLED');
-    const feed = page.getByRole('list', { name: `Activity of ${FRAUD}` });
+    expect(await attempt(dash.seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('KILLED');
+    const feed = dash.page.getByRole('list', { name: `Activity of ${FRAUD}` });
     await poll(() => feed.getByTestId('audit-row').first().innerText()).toMatch(/KILLED[\s\S]*access_ssn/);
 
     await killSwitch.click();
     await heading.getByText('ACTIVE').waitFor();
-    expect(await attempt(seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('RAN');
+    expect(await attempt(dash.seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('RAN');
   });
 
   it('an approval from a waiting SDK call appears live; approving it lets the call complete', async () => {
-    await page.goto(srv.url + '/approvals');
-    await page.getByTestId('approval-card').first().waitFor();
-    const sameDocument = await markPage(page);
-    const call = attempt(seeded.aegis, SUPPORT, 'export_customer_list', { format: 'csv' }, { timeoutMs: 45_000 });
-    const card = page.getByTestId('approval-card').filter({ hasText: 'export_customer_list' });
+    await dash.page.goto(dash.srv.url + '/approvals');
+    await dash.page.getByTestId('approval-card').first().waitFor();
+    const sameDocument = await markPage(dash.page);
+    const call = attempt(dash.seeded.aegis, SUPPORT, 'export_customer_list', { format: 'csv' }, { timeoutMs: 45_000 });
+    const card = dash.page.getByTestId('approval-card').filter({ hasText: 'export_customer_list' });
     await card.waitFor();
-    await page.getByRole('status').filter({ hasText: `${SUPPORT} wants to run export_customer_list` }).waitFor();
+    await dash.page.getByRole('status').filter({ hasText: `${SUPPORT} wants to run export_customer_list` }).waitFor();
     await card.getByRole('button', { name: 'Approve', exact: true }).click();
     expect(await call).toBe('RAN');
     await card.waitFor({ state: 'detached' });
@@ -78,51 +64,51 @@ describe('live updates and actions', () => {
   });
 
   it('"always block" turns the decision into a BLOCK rule shown on the agent page', async () => {
-    await page.goto(srv.url + '/approvals');
-    const call = attempt(seeded.aegis, LOANS, 'wire_transfer', { amount: 5000, to: 'ACC-9' }, { timeoutMs: 45_000 });
-    const card = page.getByTestId('approval-card').filter({ hasText: 'wire_transfer' });
+    await dash.page.goto(dash.srv.url + '/approvals');
+    const call = attempt(dash.seeded.aegis, LOANS, 'wire_transfer', { amount: 5000, to: 'ACC-9' }, { timeoutMs: 45_000 });
+    const card = dash.page.getByTestId('approval-card').filter({ hasText: 'wire_transfer' });
     await card.getByRole('button', { name: 'Always block' }).click();
     expect(await call).toBe('APPROVAL_DENIED');
     await card.waitFor({ state: 'detached' });
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
-    await page.getByTestId('agent-card').filter({ hasText: LOANS }).click();
-    await page.getByRole('list', { name: 'Blocked actions' }).getByText('wire_transfer').waitFor();
-    expect(await attempt(seeded.aegis, LOANS, 'wire_transfer', {})).toBe('BLOCKED');
+    await dash.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+    await dash.page.getByTestId('agent-card').filter({ hasText: LOANS }).click();
+    await dash.page.getByRole('list', { name: 'Blocked actions' }).getByText('wire_transfer').waitFor();
+    expect(await attempt(dash.seeded.aegis, LOANS, 'wire_transfer', {})).toBe('BLOCKED');
   });
 
   it('decides with keyboard shortcuts', async () => {
-    await page.goto(srv.url + '/approvals');
-    const pendingBefore = await srv.api().approvals.pending.query();
-    const call = attempt(seeded.aegis, FRAUD, 'close_account', { account: 'ACC-3' }, { timeoutMs: 45_000 });
-    const card = page.getByTestId('approval-card').filter({ hasText: 'close_account' });
+    await dash.page.goto(dash.srv.url + '/approvals');
+    const pendingBefore = await dash.srv.api().approvals.pending.query();
+    const call = attempt(dash.seeded.aegis, FRAUD, 'close_account', { account: 'ACC-3' }, { timeoutMs: 45_000 });
+    const card = dash.page.getByTestId('approval-card').filter({ hasText: 'close_account' });
     await card.waitFor();
     // The queue is oldest first: move down to the new request, then deny it.
-    for (let i = 0; i < pendingBefore.length; i++) await page.keyboard.press('j');
+    for (let i = 0; i < pendingBefore.length; i++) await dash.page.keyboard.press('j');
     await poll(() => card.getAttribute('aria-current')).toBe('true');
-    await page.keyboard.press('d');
+    await dash.page.keyboard.press('d');
     expect(await call).toBe('APPROVAL_DENIED');
   });
 
   it('lets an admin add and remove a policy rule', async () => {
-    await page.goto(srv.url + agentPath(LOANS));
-    const allowed = page.getByRole('list', { name: 'Allowed actions' });
+    await dash.page.goto(dash.srv.url + agentPath(LOANS));
+    const allowed = dash.page.getByRole('list', { name: 'Allowed actions' });
     await allowed.waitFor();
-    await page.getByRole('textbox', { name: 'Action name' }).fill('check_balance');
-    await page.getByRole('combobox', { name: 'Rule' }).selectOption('ALLOW');
-    await page.getByRole('button', { name: 'Set rule' }).click();
+    await dash.page.getByRole('textbox', { name: 'Action name' }).fill('check_balance');
+    await dash.page.getByRole('combobox', { name: 'Rule' }).selectOption('ALLOW');
+    await dash.page.getByRole('button', { name: 'Set rule' }).click();
     await allowed.getByText('check_balance').waitFor();
-    expect(await attempt(seeded.aegis, LOANS, 'check_balance', { customer_id: 2 })).toBe('RAN');
-    await page.getByRole('button', { name: 'Remove allowed rule for check_balance' }).click();
+    expect(await attempt(dash.seeded.aegis, LOANS, 'check_balance', { customer_id: 2 })).toBe('RAN');
+    await dash.page.getByRole('button', { name: 'Remove allowed rule for check_balance' }).click();
     await allowed.getByText('check_balance').waitFor({ state: 'detached' });
   });
 
   it('searches the audit log', async () => {
-    await page.goto(srv.url + '/activity');
-    await page.getByTestId('audit-row').first().waitFor();
-    await page.getByRole('searchbox', { name: 'Search actions and details' }).fill('wire_');
-    await page.waitForURL(/q=wire_/);
-    const rows = page.getByTestId('audit-row');
+    await dash.page.goto(dash.srv.url + '/activity');
+    await dash.page.getByTestId('audit-row').first().waitFor();
+    await dash.page.getByRole('searchbox', { name: 'Search actions and details' }).fill('wire_');
+    await dash.page.waitForURL(/q=wire_/);
+    const rows = dash.page.getByTestId('audit-row');
     await poll(async () => {
       const texts = await rows.allInnerTexts();
       return texts.length > 0 && texts.every((t) => t.includes('wire_transfer'));
@@ -132,14 +118,14 @@ describe('live updates and actions', () => {
   it('pages through older history', async () => {
     // In rounds of 20: the server refuses tRPC batches of more than 50 calls.
     for (let round = 0; round < 3; round++) {
-      const calls = Array.from({ length: 20 }, (_, i) => attempt(seeded.aegis, SUPPORT, 'lookup_balance', { customer_id: round * 20 + i }));
+      const calls = Array.from({ length: 20 }, (_, i) => attempt(dash.seeded.aegis, SUPPORT, 'lookup_balance', { customer_id: round * 20 + i }));
       expect(new Set(await Promise.all(calls))).toEqual(new Set(['RAN']));
     }
-    await page.goto(srv.url + '/activity');
-    const rows = page.getByTestId('audit-row');
+    await dash.page.goto(dash.srv.url + '/activity');
+    const rows = dash.page.getByTestId('audit-row');
     await poll(() => rows.count()).toBe(50);
     const newest = Number(await rows.first().getAttribute('data-id'));
-    await page.getByRole('button', { name: 'Load older entries' }).click();
+    await dash.page.getByRole('button', { name: 'Load older entries' }).click();
     await poll(() => rows.count()).toBeGreaterThan(50);
     const ids = await rows.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-id'))));
     expect(ids[0]).toBe(newest);
@@ -148,54 +134,54 @@ describe('live updates and actions', () => {
   });
 
   it('catches up when a hidden tab (whose streams pause) comes back', async () => {
-    await page.goto(srv.url + '/activity');
-    await page.getByTestId('audit-row').first().waitFor();
+    await dash.page.goto(dash.srv.url + '/activity');
+    await dash.page.getByTestId('audit-row').first().waitFor();
     const setHidden = (hidden: boolean) =>
-      page.evaluate((h) => {
+      dash.page.evaluate((h) => {
         Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
         document.dispatchEvent(new Event('visibilitychange'));
       }, hidden);
     await setHidden(true);
-    expect(await attempt(seeded.aegis, LOANS, 'check_credit_score', { customer_id: 77 })).toBe('RAN');
+    expect(await attempt(dash.seeded.aegis, LOANS, 'check_credit_score', { customer_id: 77 })).toBe('RAN');
     await setHidden(false);
-    await poll(() => page.getByTestId('audit-row').first().innerText()).toContain('"customer_id":77');
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await poll(() => dash.page.getByTestId('audit-row').first().innerText()).toContain('"customer_id":77');
+    await dash.page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
   });
 
   it('logged no console errors', () => {
-    expect(browser.errors).toEqual([]);
+    expect(dash.browser.errors).toEqual([]);
   });
 });
 
 describe('failed actions', () => {
   it("toast the server's message, e.g. when someone else decided first", async () => {
-    await page.goto(srv.url + '/approvals');
-    const call = attempt(seeded.aegis, SUPPORT, 'open_account', { customer_id: 9 }, { timeoutMs: 45_000 });
-    const card = page.getByTestId('approval-card').filter({ hasText: 'open_account' });
+    await dash.page.goto(dash.srv.url + '/approvals');
+    const call = attempt(dash.seeded.aegis, SUPPORT, 'open_account', { customer_id: 9 }, { timeoutMs: 45_000 });
+    const card = dash.page.getByTestId('approval-card').filter({ hasText: 'open_account' });
     await card.waitFor();
     const id = Number(await card.getAttribute('data-approval-id'));
     // Another reviewer denies it while this browser's approve is on its way.
-    const other = srv.api(seeded.reviewerKey);
-    await page.route('**/trpc/approvals.decide*', async (route) => {
+    const other = dash.srv.api(dash.seeded.reviewerKey);
+    await dash.page.route('**/trpc/approvals.decide*', async (route) => {
       await other.approvals.decide.mutate({ id, decision: 'DENIED' });
       await route.continue();
     });
     await card.getByRole('button', { name: 'Approve', exact: true }).click();
-    await page.getByRole('alert').filter({ hasText: `Approval #${id} was already denied` }).waitFor();
+    await dash.page.getByRole('alert').filter({ hasText: `Approval #${id} was already denied` }).waitFor();
     expect(await call).toBe('APPROVAL_DENIED');
-    await page.unroute('**/trpc/approvals.decide*');
-    // The browser logs the refused request itself; nothing else may have gone wrong.
-    expect(browser.errors.filter((e) => !/status of 409/.test(e))).toEqual([]);
+    await dash.page.unroute('**/trpc/approvals.decide*');
+    // The dash.browser logs the refused request itself; nothing else may have gone wrong.
+    expect(dash.browser.errors.filter((e) => !/status of 409/.test(e))).toEqual([]);
   });
 });
 
 describe('when the server goes away', () => {
   it('shows the live connection reconnecting and a banner saying the server is unreachable', async () => {
-    await page.goto(srv.url + '/');
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-    await srv.server.stop();
-    await page.getByRole('alert').filter({ hasText: 'reach the Aegis server' }).waitFor();
-    await page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor();
-    await page.screenshot({ path: `${screenshotDir}/unreachable-desktop.png` });
+    await dash.page.goto(dash.srv.url + '/');
+    await dash.page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await dash.srv.server.stop();
+    await dash.page.getByRole('alert').filter({ hasText: 'reach the Aegis server' }).waitFor();
+    await dash.page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor();
+    await dash.page.screenshot({ path: `${screenshotDir}/unreachable-desktop.png` });
   });
 });

@@ -1,37 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AegisApprovalDeniedError,
   AegisApprovalPendingError,
   AegisApprovalTimeoutError,
-  type Aegis,
-  type AegisApi,
 } from '../src/index';
-import {
-  reviewerFor,
-  sdkFor,
-  startTestServer,
-  uniqueAgent,
-  watchFor,
-  type TestServer,
-} from './helpers/server';
+import { uniqueAgent, useSdkServer, watchFor } from './helpers/server';
 
-let server: TestServer;
-let aegis: Aegis;
-let reviewer: AegisApi;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  aegis = sdkFor(server);
-  reviewer = reviewerFor(server);
-});
-afterAll(async () => {
-  await aegis?.close();
-  await server?.close();
-});
+const t = useSdkServer();
 
 /** The id of the next approval the server creates for `agent`, seen as a reviewer would see it. */
 async function nextApprovalFor(agent: string): Promise<{ event: Promise<number> }> {
-  return watchFor(aegis, (e) =>
+  return watchFor(t.aegis, (e) =>
     e.type === 'approval.created' && e.approval.agent === agent ? e.approval.id : undefined,
   );
 }
@@ -39,7 +18,7 @@ async function nextApprovalFor(agent: string): Promise<{ event: Promise<number> 
 describe('human review', () => {
   it('waits for a reviewer who approves, then runs the call once', async () => {
     const name = uniqueAgent('review-ok');
-    const handle = aegis.agent(name, { review: ['access_ssn'] });
+    const handle = t.aegis.agent(name, { review: ['access_ssn'] });
     let runs = 0;
     const accessSsn = handle.guard(
       (q: { customerId: number }) => `ssn of ${q.customerId} (${++runs})`,
@@ -48,27 +27,27 @@ describe('human review', () => {
     const created = await nextApprovalFor(name);
     const call = accessSsn({ customerId: 3 });
     const approvalId = await created.event;
-    await reviewer.approvals.decide.mutate({ id: approvalId, decision: 'APPROVED' });
+    await t.reviewer.approvals.decide.mutate({ id: approvalId, decision: 'APPROVED' });
     await expect(call).resolves.toBe('ssn of 3 (1)');
-    const approval = await reviewer.approvals.byId.query({ id: approvalId });
+    const approval = await t.reviewer.approvals.byId.query({ id: approvalId });
     expect(approval.consumedAt).not.toBeNull();
   });
 
   it('throws AegisApprovalDeniedError when the reviewer denies; the body never runs', async () => {
     const name = uniqueAgent('review-deny');
-    const handle = aegis.agent(name, { review: ['export_customer_list'] });
+    const handle = t.aegis.agent(name, { review: ['export_customer_list'] });
     let ran = false;
     const exportList = handle.guard(() => (ran = true), { action: 'export_customer_list' });
     const created = await nextApprovalFor(name);
     const call = exportList().catch((e: unknown) => e);
-    await reviewer.approvals.decide.mutate({ id: await created.event, decision: 'DENIED' });
+    await t.reviewer.approvals.decide.mutate({ id: await created.event, decision: 'DENIED' });
     expect(await call).toBeInstanceOf(AegisApprovalDeniedError);
     expect(ran).toBe(false);
   });
 
   it('non-blocking: throws pending with the approval id; a retry after approval runs, once', async () => {
     const name = uniqueAgent('review-nowait');
-    const handle = aegis.agent(name, { review: ['access_credit_card'] });
+    const handle = t.aegis.agent(name, { review: ['access_credit_card'] });
     let runs = 0;
     const card = handle.guard((_q: { customerId: number }) => ++runs, {
       action: 'access_credit_card',
@@ -77,7 +56,7 @@ describe('human review', () => {
     const pending = await card({ customerId: 1 }).catch((e: unknown) => e);
     expect(pending).toBeInstanceOf(AegisApprovalPendingError);
     const approvalId = (pending as AegisApprovalPendingError).approvalId;
-    await reviewer.approvals.decide.mutate({ id: approvalId, decision: 'APPROVED' });
+    await t.reviewer.approvals.decide.mutate({ id: approvalId, decision: 'APPROVED' });
     await expect(card({ customerId: 1 })).resolves.toBe(1);
     // Single use: the same call again needs a new approval.
     const again = await card({ customerId: 1 }).catch((e: unknown) => e);
@@ -88,7 +67,7 @@ describe('human review', () => {
 
   it('an approval for arguments A does not authorize arguments B', async () => {
     const name = uniqueAgent('review-args');
-    const handle = aegis.agent(name, { review: ['transfer'] });
+    const handle = t.aegis.agent(name, { review: ['transfer'] });
     const transfer = handle.guard(
       (t: { to: string; amount: number }) => `sent ${t.amount} to ${t.to}`,
       { action: 'transfer', wait: false },
@@ -96,7 +75,7 @@ describe('human review', () => {
     const pendingA = (await transfer({ to: 'alice', amount: 10 }).catch(
       (e: unknown) => e,
     )) as AegisApprovalPendingError;
-    await reviewer.approvals.decide.mutate({ id: pendingA.approvalId, decision: 'APPROVED' });
+    await t.reviewer.approvals.decide.mutate({ id: pendingA.approvalId, decision: 'APPROVED' });
     const b = await transfer({ to: 'mallory', amount: 10_000 }).catch((e: unknown) => e);
     expect(b).toBeInstanceOf(AegisApprovalPendingError);
     // Key order does not matter: the canonical hash of A's arguments still matches.
@@ -105,7 +84,7 @@ describe('human review', () => {
 
   it('times out as denied, logged TIMEOUT, and the approval expires', async () => {
     const name = uniqueAgent('review-timeout');
-    const handle = aegis.agent(name, { review: ['connect_external'] });
+    const handle = t.aegis.agent(name, { review: ['connect_external'] });
     let ran = false;
     const connect = handle.guard(() => (ran = true), {
       action: 'connect_external',
@@ -115,9 +94,9 @@ describe('human review', () => {
     expect(error).toBeInstanceOf(AegisApprovalTimeoutError);
     expect(ran).toBe(false);
     const approvalId = (error as AegisApprovalTimeoutError).details.approvalId!;
-    const approval = await reviewer.approvals.byId.query({ id: approvalId });
+    const approval = await t.reviewer.approvals.byId.query({ id: approvalId });
     expect(approval.status).toBe('EXPIRED');
-    const { entries } = await reviewer.audit.list.query({ agent: name });
+    const { entries } = await t.reviewer.audit.list.query({ agent: name });
     expect(entries.map((e) => e.status)).toContain('TIMEOUT');
   });
 });

@@ -2,25 +2,15 @@ import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AegisApprovalPendingError, Aegis } from '../src/index';
-import { sdkFor, startTestServer, uniqueAgent, type TestServer } from './helpers/server';
+import { describe, expect, it } from 'vitest';
+import type { AegisApprovalPendingError } from '../src/index';
+import { startTestServer, uniqueAgent, useSdkServer } from './helpers/server';
 
 const run = promisify(execFile);
 const sdkDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: 'aegis' | 'sentinel') => path.join(sdkDir, 'bin', `${name}.mjs`);
 
-let server: TestServer;
-let aegis: Aegis;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  aegis = sdkFor(server);
-});
-afterAll(async () => {
-  await aegis?.close();
-  await server?.close();
-});
+const t = useSdkServer();
 
 interface Result {
   code: number;
@@ -35,8 +25,8 @@ async function cli(
 ): Promise<Result> {
   const env = {
     ...process.env,
-    AEGIS_URL: server.url,
-    AEGIS_API_KEY: server.adminKey,
+    AEGIS_URL: t.server.url,
+    AEGIS_API_KEY: t.server.adminKey,
     NO_COLOR: '1',
     ...opts.env,
   };
@@ -71,7 +61,7 @@ async function json<T = unknown>(args: string[]): Promise<T> {
 describe('aegis CLI', { timeout: 240_000 }, () => {
   it('status, agents, kill and revive', async () => {
     const name = uniqueAgent('cli');
-    const handle = aegis.agent(name, { owner: 'carol', allows: ['ping'], blocks: ['drop'] });
+    const handle = t.aegis.agent(name, { owner: 'carol', allows: ['ping'], blocks: ['drop'] });
     await handle.call('ping', {}, () => 'pong');
 
     const [status, statusText, table] = await Promise.all([
@@ -107,7 +97,7 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
 
   it('logs, as a table and as JSON, and --follow streams new entries live', async () => {
     const name = uniqueAgent('cli-logs');
-    const handle = aegis.agent(name, { allows: ['ping'], blocks: ['drop'] });
+    const handle = t.aegis.agent(name, { allows: ['ping'], blocks: ['drop'] });
     await handle.call('ping', { n: 1 }, () => 1);
     await handle.call('drop', {}, () => 0).catch(() => undefined);
 
@@ -120,7 +110,7 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
     expect(table.stdout).toMatch(/BLOCKED\s+\S+\s+drop/);
 
     const child = spawn(process.execPath, [bin('aegis'), 'logs', name, '--follow', '--json'], {
-      env: { ...process.env, AEGIS_URL: server.url, AEGIS_API_KEY: server.adminKey },
+      env: { ...process.env, AEGIS_URL: t.server.url, AEGIS_API_KEY: t.server.adminKey },
       cwd: sdkDir,
     });
     try {
@@ -148,7 +138,7 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
 
   it('pending, approve and deny', async () => {
     const name = uniqueAgent('cli-review');
-    const handle = aegis.agent(name, { review: ['export'] });
+    const handle = t.aegis.agent(name, { review: ['export'] });
     const ask = (n: number) =>
       handle
         .call('export', { n }, () => n, { wait: false })
@@ -204,7 +194,7 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
 
   it('sentinel offers the seed commands: kill, revive, log', async () => {
     const name = uniqueAgent('sentinel');
-    await aegis.agent(name, { allows: ['ping'] }).call('ping', {}, () => 1);
+    await t.aegis.agent(name, { allows: ['ping'] }).call('ping', {}, () => 1);
     expect((await cli(['kill', name], { bin: 'sentinel' })).stdout).toMatch(/PAUSED/);
     expect((await cli(['revive', name], { bin: 'sentinel' })).stdout).toMatch(/ACTIVE/);
     expect((await cli(['log', name], { bin: 'sentinel' })).stdout).toMatch(/ALLOWED\s+\S+\s+ping/);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
 import { tool } from '@langchain/core/tools';
@@ -6,28 +6,10 @@ import { createReactAgent } from '@langchain/langgraph/prebuilt';
 import { createAgent } from 'langchain';
 import { z } from 'zod';
 import { aegisMiddleware, wrapTools } from '@aegis/sdk/langchain';
-import type { Aegis, AegisApi } from '../src/index';
-import {
-  reviewerFor,
-  sdkFor,
-  startTestServer,
-  uniqueAgent,
-  type TestServer,
-} from './helpers/server';
 
-let server: TestServer;
-let aegis: Aegis;
-let reviewer: AegisApi;
+import { uniqueAgent, useSdkServer } from './helpers/server';
 
-beforeAll(async () => {
-  server = await startTestServer();
-  aegis = sdkFor(server);
-  reviewer = reviewerFor(server);
-});
-afterAll(async () => {
-  await aegis?.close();
-  await server?.close();
-});
+const t = useSdkServer();
 
 /** Three bank tools; `ran` records which bodies actually executed. */
 function bankTools() {
@@ -79,12 +61,12 @@ function scriptedModel() {
 
 /** Plays the reviewer on the dashboard: approves every approval this agent asks for. */
 async function autoApprove(agent: string): Promise<() => void> {
-  const stop = aegis.onChange((e) => {
+  const stop = t.aegis.onChange((e) => {
     if (e.type === 'approval.created' && e.approval.agent === agent) {
-      void reviewer.approvals.decide.mutate({ id: e.approval.id, decision: 'APPROVED' });
+      void t.reviewer.approvals.decide.mutate({ id: e.approval.id, decision: 'APPROVED' });
     }
   });
-  await aegis.whenLive();
+  await t.aegis.whenLive();
   return stop;
 }
 
@@ -97,7 +79,7 @@ function toolMessages(messages: BaseMessage[]): Record<string, ToolMessage> {
 const policy = { allows: ['lookup_balance'], blocks: ['delete_records'], review: ['access_ssn'] };
 
 async function expectAudit(agent: string) {
-  const { entries } = await reviewer.audit.list.query({ agent, limit: 50 });
+  const { entries } = await t.reviewer.audit.list.query({ agent, limit: 50 });
   const statuses = entries.map((e) => `${e.action}:${e.status}`);
   expect(statuses).toContain('lookup_balance:ALLOWED');
   expect(statuses).toContain('delete_records:BLOCKED');
@@ -108,7 +90,7 @@ async function expectAudit(agent: string) {
 describe('LangChain', () => {
   it('wrapTools: a LangGraph prebuilt agent completes; the refusal reaches the model as a message', async () => {
     const name = uniqueAgent('lg');
-    const handle = aegis.agent(name, policy);
+    const handle = t.aegis.agent(name, policy);
     const { ran, tools } = bankTools();
     const stop = await autoApprove(name);
     try {
@@ -131,14 +113,14 @@ describe('LangChain', () => {
 
   it('aegisMiddleware: the same with createAgent', async () => {
     const name = uniqueAgent('mw');
-    aegis.agent(name, policy);
+    t.aegis.agent(name, policy);
     const { ran, tools } = bankTools();
     const stop = await autoApprove(name);
     try {
       const agent = createAgent({
         model: scriptedModel(),
         tools,
-        middleware: [aegisMiddleware(aegis, name)],
+        middleware: [aegisMiddleware(t.aegis, name)],
       });
       const result = await agent.invoke({ messages: [new HumanMessage('Check customer 1')] });
       const byCall = toolMessages(result.messages);

@@ -9,12 +9,12 @@ import {
   type DecisionEvent,
 } from '../src/index';
 import {
-  restartOn,
   reviewerFor,
   sdkFor,
   startTestServer,
   uniqueAgent,
   watchFor,
+  type TestServer,
 } from './helpers/server';
 
 let scratch: string;
@@ -118,7 +118,7 @@ describe('local mode', () => {
     const aegis = sdkFor({ url, adminKey }, { mode: 'local', spoolPath, staleAfterMs: 600_000 });
     const name = uniqueAgent('local-spool');
     const handle = aegis.agent(name, { allows: ['ping'] });
-    let second: Awaited<ReturnType<typeof restartOn>> | undefined;
+    let second: TestServer | undefined;
     try {
       for (let i = 0; i < 5; i++) await handle.call('ping', { i }, () => i);
       await aegis.flush();
@@ -129,7 +129,7 @@ describe('local mode', () => {
       const spooled = (await readFile(spoolPath, 'utf8')).trim().split('\n');
       expect(spooled).toHaveLength(20);
 
-      second = await restartOn(dataDir, port);
+      second = await startTestServer({ dataDir, port });
       await aegis.flush(); // replays the spool
       await aegis.flush(); // a second replay attempt must not duplicate anything
       const { entries } = await reviewerFor({ url, adminKey }).audit.list.query({

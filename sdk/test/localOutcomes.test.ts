@@ -4,7 +4,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AegisApi, AuditEntry } from '../src/index';
 import { countingProxy } from './helpers/countingProxy';
-import { restartOn, reviewerFor, sdkFor, startTestServer, uniqueAgent } from './helpers/server';
+import {
+  reviewerFor,
+  sdkFor,
+  startTestServer,
+  uniqueAgent,
+  type TestServer,
+} from './helpers/server';
 
 // Local mode ships each call's outcome with its record (or in a later batch), never as an
 // sdk.complete request of its own.
@@ -168,7 +174,7 @@ describe('local mode outcomes', () => {
     const { port, adminKey, url } = first;
     const aegis = sdkFor({ url, adminKey }, { mode: 'local', spoolPath, staleAfterMs: 600_000 });
     const name = uniqueAgent('local-outage');
-    let second: Awaited<ReturnType<typeof restartOn>> | undefined;
+    let second: TestServer | undefined;
     try {
       const handle = aegis.agent(name, { allows: ['sync'] });
       const call = handle.call('sync', {}, async () => {
@@ -183,7 +189,7 @@ describe('local mode outcomes', () => {
         expect.objectContaining({ outcome: 'error', error: 'upstream gone' }),
       ]);
 
-      second = await restartOn(dataDir, port);
+      second = await startTestServer({ dataDir, port });
       await aegis.flush(); // replays the spool
       await aegis.flush(); // a second replay attempt must not write anything twice
       const entries = await entriesOf(reviewerFor({ url, adminKey }), name);

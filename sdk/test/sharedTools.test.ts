@@ -1,38 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AegisBlockedError,
   AegisError,
   agentContext,
   monitor,
-  type Aegis,
   type DecisionEvent,
 } from '../src/index';
-import {
-  reviewerFor,
-  sdkFor,
-  startTestServer,
-  uniqueAgent,
-  type TestServer,
-} from './helpers/server';
+import { sdkFor, uniqueAgent, useSdkServer } from './helpers/server';
 
-let server: TestServer;
-let aegis: Aegis;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  aegis = sdkFor(server);
-});
-afterAll(async () => {
-  await aegis?.close();
-  await server?.close();
-});
+const t = useSdkServer();
 
 describe('one shared tool, many agents', () => {
   it('gives each concurrently running agent its own outcome', async () => {
-    const fraud = aegis.agent(uniqueAgent('fraud'), { allows: ['access_ssn'] });
-    const support = aegis.agent(uniqueAgent('support'), { blocks: ['access_ssn'] });
+    const fraud = t.aegis.agent(uniqueAgent('fraud'), { allows: ['access_ssn'] });
+    const support = t.aegis.agent(uniqueAgent('support'), { blocks: ['access_ssn'] });
     let bodyRuns = 0;
-    const accessSsn = aegis.monitor(
+    const accessSsn = t.aegis.monitor(
       async (q: { customerId: number }) => {
         // Yield so both agents' calls are really in flight at the same time.
         await new Promise((r) => setTimeout(r, 10));
@@ -58,14 +41,14 @@ describe('one shared tool, many agents', () => {
 
   it('agentContext works with the top-level monitor when the client comes from handle.run', async () => {
     const name = uniqueAgent('ctx');
-    const handle = aegis.agent(name, { allows: ['lookup_balance'] });
+    const handle = t.aegis.agent(name, { allows: ['lookup_balance'] });
     const lookup = monitor((id: number) => id * 2, { action: 'lookup_balance' });
     await expect(handle.run(() => lookup(21))).resolves.toBe(42);
     // Outside any scope there is no agent and no client: a clear error, not a guess.
     const error = await lookup(1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AegisError);
     expect((error as AegisError).code).toBe('NO_AGENT');
-    const noAgent = aegis.monitor((id: number) => id, { action: 'lookup_balance' });
+    const noAgent = t.aegis.monitor((id: number) => id, { action: 'lookup_balance' });
     await expect(noAgent(1)).rejects.toThrow(/agentContext/);
     await expect(agentContext(name, () => noAgent(7))).resolves.toBe(7);
   });
@@ -73,7 +56,7 @@ describe('one shared tool, many agents', () => {
   it('onDecision sees every decision and may substitute the refusal', async () => {
     const events: DecisionEvent[] = [];
     class PolicyViolation extends Error {}
-    const hooked = sdkFor(server, {
+    const hooked = sdkFor(t.server, {
       onDecision: (e) => {
         events.push(e);
         return e.verdict === 'BLOCKED' ? new PolicyViolation(`custom: ${e.action}`) : undefined;
@@ -90,7 +73,7 @@ describe('one shared tool, many agents', () => {
         ['bad_tool', 'BLOCKED', 'server'],
       ]);
       expect(events[0]!.auditId).toBeGreaterThan(0);
-      const { entries } = await reviewerFor(server).audit.list.query({ agent: name });
+      const { entries } = await t.reviewer.audit.list.query({ agent: name });
       expect(entries).toHaveLength(2);
     } finally {
       await hooked.close();

@@ -33,7 +33,9 @@ describe('the SDK transport', () => {
     const actions = Array.from({ length: 120 }, (_, i) => (i % 3 === 0 ? 'drop' : 'read'));
     let answers: Array<{ verdict: string; auditId: number }> = [];
     const sent = await requestsDuring(async () => {
-      answers = await Promise.all(actions.map((action) => api.sdk.decide.mutate({ agent, action })));
+      answers = await Promise.all(
+        actions.map((action) => api.sdk.decide.mutate({ agent, action })),
+      );
     });
     // one call alone, the rest in batches of at most 50
     expect(sent).toBeGreaterThanOrEqual(4);
@@ -60,7 +62,8 @@ describe('the SDK transport', () => {
 describe('outcome reports', () => {
   it('go out a batch at a time, and every one is recorded', async () => {
     const decided: Array<{ callId: string; auditId: number }> = [];
-    for (let i = 0; i < 30; i++) decided.push(await api.sdk.decide.mutate({ agent, action: 'read' }));
+    for (let i = 0; i < 30; i++)
+      decided.push(await api.sdk.decide.mutate({ agent, action: 'read' }));
     const errors: unknown[] = [];
     const reporter = new CompletionReporter(api, (e) => errors.push(e));
     const sent = await requestsDuring(async () => {

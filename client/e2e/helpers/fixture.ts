@@ -6,6 +6,7 @@ import { launchBrowser, signInWithLink, type Browser } from './browser';
 import { unnamedControls } from './a11y';
 import { lowContrastTexts } from './contrast';
 import { seed, type Seeded } from './seed';
+import { useFixture } from '../../../server/test/helpers/useTestServer';
 
 export interface Dashboard {
   srv: E2eServer;
@@ -17,7 +18,7 @@ export interface Dashboard {
 }
 
 /** The built dashboard on a real server with seeded agents, and an admin signed in. */
-export async function openDashboard(): Promise<Dashboard> {
+async function openDashboard(): Promise<Dashboard> {
   const dist = await buildDashboard();
   const srv = await startE2eServer(dist);
   const seeded = await seed(srv.api(), srv.url);
@@ -32,6 +33,25 @@ export async function openDashboard(): Promise<Dashboard> {
       await browser.close();
       await seeded.aegis.close();
       await srv.close();
+    },
+  };
+}
+
+/** {@link openDashboard} for the tests of one file: opened before the first, closed after the last. */
+export function useDashboard(): Omit<Dashboard, 'close'> {
+  const dashboard = useFixture(openDashboard, (d) => d.close());
+  return {
+    get srv() {
+      return dashboard().srv;
+    },
+    get seeded() {
+      return dashboard().seeded;
+    },
+    get browser() {
+      return dashboard().browser;
+    },
+    get page() {
+      return dashboard().page;
     },
   };
 }

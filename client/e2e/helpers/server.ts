@@ -1,10 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { AppRouter } from '@aegis/server';
-import { createLogger } from '../../../server/src/logger';
-import { startServer, type RunningServer } from '../../../server/src/server';
+import type { RunningServer } from '../../../server/src/server';
+import { startTestServer } from '../../../server/test/helpers/testServer';
 
 export type Api = ReturnType<typeof apiClient>;
 
@@ -26,36 +23,15 @@ export function apiClient(url: string, key: string) {
   });
 }
 
-/**
- * The real server (embedded store in a temp dir) serving the dashboard built into `clientDist` —
- * the same start-up as the server's startTestServer, plus the private dashboard build.
- */
+/** The real server (embedded store in a temp dir, as every suite starts it) serving the dashboard built into `clientDist`. */
 export async function startE2eServer(clientDist: string): Promise<E2eServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-e2e-'));
-  const server = await startServer({
-    host: '127.0.0.1',
-    port: 0,
-    dataDir,
-    inMemoryStore: false,
-    dbName: 'aegis',
-    logger: createLogger('silent'),
-    approvalTtlMs: 3600_000,
-    corsOrigins: [],
-    publicUrl: 'http://127.0.0.1',
-    clientDist,
-  });
-  const { loginUrl } = await server.auth.bootstrap();
-  const loginToken = new URL(loginUrl).searchParams.get('token') ?? '';
-  const adminKey = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
+  const server = await startTestServer({ clientDist });
   return {
     url: server.url,
-    adminKey,
-    loginToken,
+    adminKey: server.adminKey,
+    loginToken: new URL(server.loginUrl).searchParams.get('token') ?? '',
     server,
-    api: (key = adminKey) => apiClient(server.url, key),
-    async close() {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    api: (key = server.adminKey) => apiClient(server.url, key),
+    close: () => server.close(),
   };
 }

@@ -1,8 +1,8 @@
 import type { ChangeEvent } from '@aegis/shared';
-import { startServer } from '../../../server/src/server';
-import { createLogger } from '../../../server/src/logger';
 import { startTestServer, type TestServer } from '../../../server/test/helpers/testServer';
+import { useFixture, useTestServer } from '../../../server/test/helpers/useTestServer';
 import {
+  closeTransport,
   createAegis,
   createTransport,
   type Aegis,
@@ -10,7 +10,7 @@ import {
   type AegisOptions,
 } from '../../src/index';
 
-export { startTestServer, type TestServer };
+export { startTestServer, useTestServer, type TestServer };
 
 /** An SDK client on a test server, with background errors collected instead of printed. */
 export function sdkFor(
@@ -32,21 +32,39 @@ export function reviewerFor(server: { url: string; adminKey: string }): AegisApi
   return createTransport({ url: server.url, apiKey: server.adminKey, requestTimeoutMs: 10_000 });
 }
 
-/** Restarts a server on the same data directory and port (the SDK sees the same URL again). */
-export async function restartOn(dataDir: string, port: number) {
-  const server = await startServer({
-    host: '127.0.0.1',
-    port,
-    dataDir,
-    inMemoryStore: false,
-    dbName: 'aegis',
-    logger: createLogger('silent'),
-    approvalTtlMs: 3600_000,
-    corsOrigins: [],
-    publicUrl: 'http://127.0.0.1',
-  });
-  await server.auth.bootstrap();
-  return server;
+/** What `useSdkServer` shares with a test file's tests. */
+export interface SdkServer {
+  readonly server: TestServer;
+  /** The SDK client under test (admin key), background errors collected. */
+  readonly aegis: ReturnType<typeof sdkFor>;
+  /** "Another person": a separate admin transport, as the dashboard or CLI would act. */
+  readonly reviewer: AegisApi;
+}
+
+/**
+ * A test server plus an SDK client and a reviewer on it, for the tests of one file; the client is
+ * closed before the server stops.
+ */
+export function useSdkServer(options?: Parameters<typeof useTestServer>[0]): SdkServer {
+  const server = useTestServer(options);
+  const clients = useFixture(
+    () => Promise.resolve({ aegis: sdkFor(server()), reviewer: reviewerFor(server()) }),
+    async ({ aegis, reviewer }) => {
+      await aegis.close();
+      closeTransport(reviewer);
+    },
+  );
+  return {
+    get server() {
+      return server();
+    },
+    get aegis() {
+      return clients().aegis;
+    },
+    get reviewer() {
+      return clients().reviewer;
+    },
+  };
 }
 
 /** Resolves with the first value `pick` returns for an event, or rejects after `ms`. */

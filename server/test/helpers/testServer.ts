@@ -25,7 +25,9 @@ export interface TestServer extends RunningServer {
   dataDir: string;
   /** The admin key the first start wrote to `<dataDir>/admin.key`. */
   adminKey: string;
-  /** Stops the server; the data directory is removed unless `keepData`. */
+  /** The one-time dashboard login link this start printed. */
+  loginUrl: string;
+  /** Stops the server; the data directory is removed unless `keepData` (or it was given). */
   close(opts?: { keepData?: boolean }): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -33,34 +35,49 @@ export interface TestServer extends RunningServer {
 export interface TestServerOptions {
   /** Reuse a data directory (restart tests); a fresh temp dir otherwise. */
   dataDir?: string;
+  /** Listen on this port (a restart on the same URL); a free one otherwise. */
+  port?: number;
   /** Keep the embedded store in memory (faster; nothing survives a restart). */
   inMemoryStore?: boolean;
   approvalTtlMs?: number;
   corsOrigins?: string[];
   logLevel?: string;
+  /** Serve this dashboard build (browser tests). */
+  clientDist?: string;
 }
 
-/** The real app on 127.0.0.1:0 with the embedded store in a temp directory. */
-export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'aegis-test-')));
-  const server = await startServer({
+/**
+ * `startServer`'s options for a server under test (sdk, client e2e and bench suites alike):
+ * 127.0.0.1, a free port, a quiet logger, the default approval TTL.
+ */
+export function testServerConfig(
+  opts: TestServerOptions & { dataDir: string },
+): Parameters<typeof startServer>[0] {
+  return {
     host: '127.0.0.1',
-    port: 0,
-    dataDir,
+    port: opts.port ?? 0,
+    dataDir: opts.dataDir,
     inMemoryStore: opts.inMemoryStore ?? false,
     dbName: 'aegis',
     logger: createLogger(opts.logLevel ?? 'silent'),
     approvalTtlMs: opts.approvalTtlMs ?? 3600_000,
     corsOrigins: opts.corsOrigins ?? [],
     publicUrl: 'http://127.0.0.1',
-  });
-  await server.auth.bootstrap();
+    clientDist: opts.clientDist,
+  };
+}
+
+/** The real app on 127.0.0.1 with the embedded store in a temp directory (or `opts.dataDir`). */
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'aegis-test-')));
+  const server = await startServer(testServerConfig({ ...opts, dataDir }));
+  const { loginUrl } = await server.auth.bootstrap();
   const adminKey = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
   const close = async ({ keepData = false }: { keepData?: boolean } = {}) => {
     await server.stop();
     if (!keepData && !opts.dataDir) await rm(dataDir, { recursive: true, force: true });
   };
-  return { ...server, dataDir, adminKey, close, [Symbol.asyncDispose]: () => close() };
+  return { ...server, dataDir, adminKey, loginUrl, close, [Symbol.asyncDispose]: () => close() };
 }
 
 const createCaller = createCallerFactory(appRouter);
@@ -77,15 +94,9 @@ export async function createTestContext(
   opts: { approvalTtlMs?: number } = {},
 ): Promise<TestContext> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-router-'));
-  const aegis = await createApp({
-    dataDir,
-    inMemoryStore: true,
-    dbName: 'aegis',
-    logger: createLogger('silent'),
-    approvalTtlMs: opts.approvalTtlMs ?? 3600_000,
-    corsOrigins: [],
-    publicUrl: 'http://127.0.0.1',
-  });
+  const aegis = await createApp(
+    testServerConfig({ dataDir, inMemoryStore: true, approvalTtlMs: opts.approvalTtlMs }),
+  );
   let n = 0;
   return {
     ...aegis,
