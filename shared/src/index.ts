@@ -10,3 +10,5 @@ export * from './schemas/events';
 export * from './decide';
 export * from './canonicalJson';
 export * from './redact';
+export * from './schemas/policyRules';
+export * from './policy';

@@ -1,0 +1,174 @@
+import type { ParseResult } from '@marcbachmann/cel-js';
+import {
+  policyDocument,
+  type AgentSelector,
+  type PolicyDocument,
+  type RuleEffect,
+  type RuleSeverity,
+} from '../schemas/policyRules';
+import { compileExpression } from './expression';
+import { emptyNeeds, mergeNeeds, type FactNeeds } from './facts';
+import { isGlob, nameMatcher } from './glob';
+import { parseTemplate, type TemplatePart } from './interpolate';
+import { problemAt, type PolicyProblem, type SourceMap } from './problems';
+
+/** The agent facts rules select on. */
+export interface PolicyAgent {
+  name: string;
+  owner?: string;
+  labels?: Readonly<Record<string, string>>;
+}
+
+export type PolicyScope = 'agent' | 'global';
+
+export interface CompiledRule {
+  id: string;
+  scope: PolicyScope;
+  /** Position in its policy: earlier rules win ties. */
+  order: number;
+  effect: RuleEffect;
+  severity: RuleSeverity;
+  priority: number;
+  description?: string;
+  when?: string;
+  program?: ParseResult;
+  reason?: TemplatePart[];
+  notify?: string[];
+  actions: string[];
+  matchesAction: (action: string) => boolean;
+  /** Global rules only; agent rules apply to their policy's agent. */
+  matchesAgent?: (agent: PolicyAgent) => boolean;
+  needs: FactNeeds;
+}
+
+export interface CompiledPolicy {
+  kind: 'AgentPolicy' | 'GlobalPolicy';
+  scope: PolicyScope;
+  agent?: string;
+  version: number;
+  default?: RuleEffect;
+  rules: CompiledRule[];
+  /** Everything any rule of this policy needs beyond the call. */
+  needs: FactNeeds;
+  document: PolicyDocument;
+}
+
+export type CompileResult = { ok: true; policy: CompiledPolicy } | { ok: false; problems: PolicyProblem[] };
+
+export interface CompileOptions {
+  /** The stored version the policy will be known by (0 for a draft). */
+  version?: number;
+  /** Where the document came from, so problems point into the file. */
+  source?: SourceMap;
+}
+
+function agentMatcher(selectors: readonly AgentSelector[] | undefined): ((agent: PolicyAgent) => boolean) | undefined {
+  if (!selectors) return undefined;
+  const names = nameMatcher(selectors.filter((s): s is string => typeof s === 'string'));
+  const labelSets = selectors.filter((s) => typeof s !== 'string').map((s) => Object.entries(s.labels));
+  return (agent) =>
+    names(agent.name) ||
+    labelSets.some((wanted) => wanted.every(([k, v]) => agent.labels?.[k] !== undefined && (v === '*' || agent.labels[k] === v)));
+}
+
+/**
+ * Validates a policy document and compiles it: every `when` parsed and type-checked once, fact
+ * queries extracted, reasons parsed. Returns every problem found, each with its rule and position.
+ */
+export function compilePolicy(input: unknown, options: CompileOptions = {}): CompileResult {
+  const parsed = policyDocument.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => {
+        const ruleIndex = issue.path[0] === 'rules' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined;
+        const ruleId = ruleIndex === undefined ? undefined : ruleIdAt(input, ruleIndex);
+        return problemAt(options.source, issue.path as (string | number)[], issue.message, { ruleId });
+      }),
+    };
+  }
+  const doc = parsed.data;
+  const scope: PolicyScope = doc.kind === 'AgentPolicy' ? 'agent' : 'global';
+  const problems: PolicyProblem[] = [];
+  const rules: CompiledRule[] = [];
+  let needs = emptyNeeds();
+  doc.rules.forEach((spec, order) => {
+    const at = ['rules', order];
+    const rule: CompiledRule = {
+      id: spec.id,
+      scope,
+      order,
+      effect: spec.effect,
+      severity: spec.severity ?? (spec.effect === 'BLOCK' ? 'high' : 'medium'),
+      priority: spec.priority ?? 0,
+      description: spec.description,
+      when: spec.when,
+      notify: spec.notify,
+      actions: spec.actions,
+      matchesAction: nameMatcher(spec.actions),
+      matchesAgent: agentMatcher(spec.agents),
+      needs: emptyNeeds(),
+    };
+    if (spec.when !== undefined) {
+      const compiled = compileExpression(spec.when);
+      if (compiled.ok) {
+        rule.program = compiled.program;
+        rule.needs = compiled.needs;
+      } else {
+        for (const p of compiled.problems) {
+          problems.push(problemAt(options.source, [...at, 'when'], p.message, { ruleId: spec.id, text: spec.when, offset: p.start }));
+        }
+      }
+    }
+    if (spec.reason !== undefined) {
+      const template = parseTemplate(spec.reason);
+      if (template.ok) rule.reason = template.parts;
+      else {
+        for (const p of template.problems) {
+          problems.push(problemAt(options.source, [...at, 'reason'], p.message, { ruleId: spec.id, text: spec.reason, offset: p.start }));
+        }
+      }
+    }
+    needs = mergeNeeds(needs, rule.needs);
+    rules.push(rule);
+  });
+  if (problems.length) return { ok: false, problems };
+  return {
+    ok: true,
+    policy: {
+      kind: doc.kind,
+      scope,
+      agent: doc.kind === 'AgentPolicy' ? doc.agent : undefined,
+      version: options.version ?? 0,
+      default: doc.default,
+      rules,
+      needs,
+      document: doc,
+    },
+  };
+}
+
+function ruleIdAt(input: unknown, index: number): string | undefined {
+  const rules = (input as { rules?: unknown } | null)?.rules;
+  const id = Array.isArray(rules) ? (rules[index] as { id?: unknown } | undefined)?.id : undefined;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Compiles or throws one error listing every problem (for code that holds known-good policies). */
+export function compilePolicyOrThrow(input: unknown, options: CompileOptions = {}): CompiledPolicy {
+  const result = compilePolicy(input, options);
+  if (!result.ok) throw new PolicyCompileError(result.problems);
+  return result.policy;
+}
+
+export class PolicyCompileError extends Error {
+  constructor(readonly problems: PolicyProblem[]) {
+    super(problems.map((p) => p.text).join('\n'));
+    this.name = 'PolicyCompileError';
+  }
+}
+
+/** Whether any pattern of the rule is a glob (used by the action index). */
+export function hasGlobAction(rule: CompiledRule): boolean {
+  return rule.actions.some(isGlob);
+}

@@ -1,0 +1,209 @@
+import type { AgentStatus } from '../schemas/agent';
+import type { Verdict } from '../schemas/decision';
+import type { RuleEffect, RuleSeverity } from '../schemas/policyRules';
+import {
+  AgentValue,
+  AnomalyValue,
+  DlpValue,
+  HistoryValue,
+  SessionValue,
+  ToolValue,
+} from './celEnvironment';
+import type { CompiledPolicy, CompiledRule, PolicyAgent } from './compile';
+import type { PolicyFacts } from './facts';
+import { renderTemplate } from './interpolate';
+import { asPolicySet, STRICTNESS, type PolicySet } from './policySet';
+
+/** One tool call as the policy sees it. */
+export interface PolicyCall {
+  agent: PolicyAgent;
+  action: string;
+  args?: Readonly<Record<string, unknown>>;
+  /** Metadata declared with the tool. */
+  tool?: { tags?: readonly string[]; description?: string };
+}
+
+export interface PolicyContext {
+  /** PAUSED is the kill-switch: the answer is KILLED before any rule is read. */
+  status?: AgentStatus;
+  /** The time rules see as `now` (default: the current time). */
+  now?: Date | number;
+  /** Answers to the policy's fact needs (see `factNeedsFor`). */
+  facts?: PolicyFacts;
+}
+
+export interface DecidingRule {
+  id: string;
+  scope: 'agent' | 'global' | 'default';
+  version: number;
+}
+
+export interface RuleEvaluationError {
+  ruleId: string;
+  scope: 'agent' | 'global';
+  message: string;
+}
+
+export interface PolicyDecision {
+  verdict: Verdict;
+  reason: string;
+  /** The rule that decided; null only for KILLED (the kill-switch decides). */
+  rule: DecidingRule | null;
+  severity?: RuleSeverity;
+  /** Conditions that could not be evaluated (each failed closed). */
+  errors?: RuleEvaluationError[];
+}
+
+export const DEFAULT_RULE_ID = 'default';
+
+const VERDICT: Readonly<Record<RuleEffect, Verdict>> = { ALLOW: 'ALLOWED', BLOCK: 'BLOCKED', REVIEW: 'REVIEW' };
+
+/** A rule that matched, with the effect it has (a failed condition turns ALLOW into REVIEW). */
+export interface Match {
+  rule: CompiledRule;
+  effect: RuleEffect;
+  error?: string;
+}
+
+/** Lazily built once per call: the values CEL conditions read. */
+export class Bindings {
+  private built: Record<string, unknown> | undefined;
+  constructor(
+    private readonly call: PolicyCall,
+    private readonly context: PolicyContext,
+  ) {}
+  get(): Record<string, unknown> {
+    if (this.built) return this.built;
+    const { call, context } = this;
+    const facts = context.facts ?? {};
+    const now = context.now === undefined ? new Date() : new Date(context.now);
+    this.built = {
+      args: call.args ?? {},
+      agent: new AgentValue(call.agent.name, call.agent.owner ?? '', call.agent.labels ?? {}),
+      action: call.action,
+      tool: new ToolValue(call.tool?.tags ?? [], call.tool?.description ?? ''),
+      now,
+      history: new HistoryValue(facts.history),
+      session: new SessionValue(facts.sessionTags),
+      dlp: new DlpValue(facts.dlp),
+      anomaly: new AnomalyValue(facts.anomaly),
+    };
+    return this.built;
+  }
+}
+
+function errorMessage(e: unknown): string {
+  const err = e as { summary?: unknown; message?: unknown };
+  const text = typeof err?.summary === 'string' ? err.summary : typeof err?.message === 'string' ? err.message : String(e);
+  return text.split('\n')[0]!;
+}
+
+/** Runs one rule's condition: a match, no match, or a failure that fails closed. */
+function test(rule: CompiledRule, bindings: Bindings): Match | undefined {
+  if (!rule.program) return { rule, effect: rule.effect };
+  let value: unknown;
+  try {
+    value = rule.program(bindings.get());
+  } catch (e) {
+    return { rule, effect: rule.effect === 'BLOCK' ? 'BLOCK' : 'REVIEW', error: errorMessage(e) };
+  }
+  if (value === true) return { rule, effect: rule.effect };
+  if (value === false) return undefined;
+  return { rule, effect: rule.effect === 'BLOCK' ? 'BLOCK' : 'REVIEW', error: `the condition gave ${String(value)}, not true or false` };
+}
+
+/** Whether `b` beats `a`: higher priority, or equal priority and stricter. */
+export function better(a: Match | undefined, b: Match): boolean {
+  if (!a) return true;
+  return b.rule.priority > a.rule.priority || (b.rule.priority === a.rule.priority && STRICTNESS[b.effect] > STRICTNESS[a.effect]);
+}
+
+/**
+ * The best match among rules already in decision order. Rules of lower priority than the best
+ * match can't win and are not evaluated; at equal priority only a stricter outcome can.
+ */
+export function decideAmong(
+  rules: readonly CompiledRule[],
+  agent: PolicyAgent,
+  bindings: Bindings,
+  errors: RuleEvaluationError[],
+): Match | undefined {
+  let best: Match | undefined;
+  for (const rule of rules) {
+    if (best && rule.priority < best.rule.priority) break;
+    if (rule.matchesAgent && !rule.matchesAgent(agent)) continue;
+    const mostItCouldBe = rule.program && rule.effect === 'ALLOW' ? STRICTNESS.REVIEW : STRICTNESS[rule.effect];
+    if (best && rule.priority === best.rule.priority && mostItCouldBe <= STRICTNESS[best.effect]) continue;
+    const match = test(rule, bindings);
+    if (!match) continue;
+    if (match.error) errors.push({ ruleId: rule.id, scope: rule.scope, message: match.error });
+    if (better(best, match)) best = match;
+  }
+  return best;
+}
+
+function reasonFor(match: Match, call: PolicyCall): string {
+  const { rule } = match;
+  if (match.error) {
+    return `Rule ${rule.id} could not be evaluated (${match.error}); ${match.effect === 'BLOCK' ? 'blocked' : 'held for human review'}`;
+  }
+  if (rule.reason) {
+    return renderTemplate(rule.reason, {
+      args: call.args ?? {},
+      agent: { name: call.agent.name, owner: call.agent.owner ?? '', labels: call.agent.labels ?? {} },
+      action: call.action,
+      tool: { description: call.tool?.description ?? '' },
+      rule: { id: rule.id },
+    });
+  }
+  switch (rule.effect) {
+    case 'ALLOW':
+      return `Rule ${rule.id} allows ${call.action}`;
+    case 'BLOCK':
+      return `Rule ${rule.id} blocks ${call.action}`;
+    case 'REVIEW':
+      return `Rule ${rule.id} requires human review for ${call.action}`;
+  }
+}
+
+/**
+ * The firewall's decision for one call. Kill-switch first; then every rule naming the call's
+ * action and agent. Among matches the highest `priority` wins, then BLOCK over REVIEW over ALLOW,
+ * then the earlier rule. A global BLOCK is final: no agent rule can loosen it. With no match, the
+ * default effect decides. A condition that fails (a missing argument, an unprefetched fact) fails
+ * closed: BLOCK if its rule blocks, REVIEW otherwise. Pure and synchronous: the server and the
+ * SDK's local mode call it with the same inputs and get the same answer.
+ */
+export function evaluatePolicy(compiled: PolicySet | CompiledPolicy, call: PolicyCall, context: PolicyContext = {}): PolicyDecision {
+  if (context.status === 'PAUSED') {
+    return { verdict: 'KILLED', reason: 'Agent is paused by the kill-switch', rule: null };
+  }
+  const set = asPolicySet(compiled);
+  const { global, agent } = set.candidates(call.action);
+  const bindings = new Bindings(call, context);
+  const errors: RuleEvaluationError[] = [];
+  const fromGlobal = global.length ? decideAmong(global, call.agent, bindings, errors) : undefined;
+  let best = fromGlobal;
+  if (fromGlobal?.effect !== 'BLOCK' && agent.length) {
+    const fromAgent = decideAmong(agent, call.agent, bindings, errors);
+    if (fromAgent && better(best, fromAgent)) best = fromAgent;
+  }
+  const decision: PolicyDecision = best
+    ? {
+        verdict: VERDICT[best.effect],
+        reason: reasonFor(best, call),
+        rule: { id: best.rule.id, scope: best.rule.scope, version: versionOf(set, best.rule) },
+        severity: best.rule.severity,
+      }
+    : {
+        verdict: VERDICT[set.defaultEffect],
+        reason: `${call.action} matched no rule; the default is ${set.defaultEffect}`,
+        rule: { id: DEFAULT_RULE_ID, scope: 'default', version: set.defaultVersion },
+      };
+  if (errors.length) decision.errors = errors;
+  return decision;
+}
+
+function versionOf(set: PolicySet, rule: CompiledRule): number {
+  return (rule.scope === 'global' ? set.global?.version : set.agent?.version) ?? 0;
+}

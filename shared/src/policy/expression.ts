@@ -1,0 +1,222 @@
+import { evaluate, type ASTNode, type ParseResult } from '@marcbachmann/cel-js';
+import { durationMs, policyEnvironment } from './celEnvironment';
+import { emptyNeeds, type FactNeeds, type HistoryQuery } from './facts';
+import { isValidTimeZone } from './timeZone';
+import { unsafeRegexReason } from './safeRegex';
+
+/**
+ * Compiles one `when` condition: parse, type-check, and the checks CEL itself does not make —
+ * fact queries with literal arguments (so the server can prefetch them), bounded cost, safe regexes.
+ */
+
+/** A problem in an expression, located by character offsets into it. */
+export interface ExpressionProblem {
+  message: string;
+  start: number;
+  end: number;
+}
+
+export type CompiledExpression =
+  | { ok: true; program: ParseResult; needs: FactNeeds }
+  | { ok: false; problems: ExpressionProblem[] };
+
+const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
+const MAX_WINDOW_MS = 31 * 24 * 3_600_000;
+const ACTION_NAME = /^[A-Za-z0-9_.:/-]{1,128}$/;
+const FIELD_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+interface ErrorWithRange {
+  message: string;
+  summary?: string;
+  range?: { start: number; end: number };
+}
+
+function fromLibraryError(e: unknown, exprLength: number): ExpressionProblem {
+  const err = e as ErrorWithRange;
+  const message = err.summary ?? err.message.split('\n')[0] ?? String(e);
+  return { message, start: err.range?.start ?? 0, end: err.range?.end ?? exprLength };
+}
+
+export function compileExpression(expr: string): CompiledExpression {
+  let program: ParseResult;
+  try {
+    program = policyEnvironment().parse(expr);
+  } catch (e) {
+    return { ok: false, problems: [fromLibraryError(e, expr.length)] };
+  }
+  const checked = program.check();
+  if (!checked.valid) return { ok: false, problems: [fromLibraryError(checked.error, expr.length)] };
+  if (checked.type !== 'bool' && checked.type !== 'dyn') {
+    return {
+      ok: false,
+      problems: [{ message: `a condition must be true or false; this one gives ${checked.type}`, start: 0, end: expr.length }],
+    };
+  }
+  const problems: ExpressionProblem[] = [];
+  const needs = emptyNeeds();
+  walk(program.ast, 0, needs, problems);
+  return problems.length ? { ok: false, problems } : { ok: true, program, needs };
+}
+
+function literalString(node: ASTNode | undefined): string | undefined {
+  return node?.op === 'value' && typeof node.args === 'string' ? node.args : undefined;
+}
+
+/** `duration("1h")` with a literal → milliseconds; anything else → undefined. */
+function literalDuration(node: ASTNode | undefined): number | undefined {
+  if (node?.op !== 'call' || node.args[0] !== 'duration' || node.args[1].length !== 1) return undefined;
+  const text = literalString(node.args[1][0]);
+  if (text === undefined) return undefined;
+  return durationMs(evaluate(`duration(${JSON.stringify(text)})`) as { seconds: bigint; nanos: number });
+}
+
+function isLiteralAggregate(node: ASTNode): boolean {
+  return node.op === 'list' || node.op === 'map';
+}
+
+function walk(node: ASTNode, dataLoops: number, needs: FactNeeds, problems: ExpressionProblem[]): void {
+  const problem = (message: string, at: ASTNode = node) => problems.push({ message, start: at.range.start, end: at.range.end });
+  let innerLoops = dataLoops;
+  if (node.op === 'id' && ['history', 'session', 'dlp', 'anomaly'].includes(node.args)) {
+    // Reached only when the variable is used other than as the receiver of its functions.
+    problem(`${node.args} can only be used through its functions, e.g. ${example(node.args)}`);
+    return;
+  }
+  if (node.op === '.' && node.args[0].op === 'id' && node.args[0].args === 'dlp' && node.args[1] === 'count') {
+    needs.dlp = true;
+    return;
+  }
+  if (node.op === 'rcall') {
+    const [name, receiver, args] = node.args;
+    if (receiver.op === 'id' && ['history', 'session', 'dlp', 'anomaly'].includes(receiver.args)) {
+      factCall(receiver.args, name, args, node, needs, problem);
+      for (const a of args) walk(a, dataLoops, needs, problems);
+      return;
+    }
+    if (name === 'matches') {
+      const pattern = literalString(args[0]);
+      if (pattern === undefined) problem('matches() needs a literal pattern, so it can be checked when the policy is saved', args[0]);
+      else {
+        const why = unsafeRegexReason(pattern);
+        if (why) problem(`pattern "${pattern}" is refused: ${why}`, args[0]);
+      }
+    }
+    if (name === 'hour' || name === 'weekday') {
+      const tz = literalString(args[0]);
+      if (tz === undefined) problem(`${name}() needs a literal time zone, e.g. now.${name}("Europe/Paris")`, args[0] ?? node);
+      else if (!isValidTimeZone(tz)) problem(`unknown time zone "${tz}" (use an IANA name such as "America/New_York")`, args[0]);
+    }
+    if (COMPREHENSIONS.has(name) && !isLiteralAggregate(receiver)) {
+      innerLoops += 1;
+      if (innerLoops > 1) {
+        problem(`${name}() inside another loop over data: its cost grows with the product of the sizes; loop over one list, or over a literal list inside`);
+      }
+    }
+    walk(receiver, dataLoops, needs, problems);
+    for (const a of args) walk(a, innerLoops, needs, problems);
+    return;
+  }
+  for (const child of children(node)) walk(child, innerLoops, needs, problems);
+}
+
+function example(variable: string): string {
+  switch (variable) {
+    case 'history':
+      return "history.count('transfer_funds', duration('1h'))";
+    case 'session':
+      return "session.touched('pii')";
+    case 'dlp':
+      return "dlp.found('card'), dlp.foundIn('args', 'ssn') or dlp.count";
+    default:
+      return 'anomaly.score(action)';
+  }
+}
+
+function factCall(
+  variable: string,
+  name: string,
+  args: ASTNode[],
+  node: ASTNode,
+  needs: FactNeeds,
+  problem: (message: string, at?: ASTNode) => void,
+): void {
+  if (variable === 'dlp') {
+    needs.dlp = true;
+    return;
+  }
+  if (variable === 'session') {
+    const tag = literalString(args[0]);
+    if (tag === undefined) problem("session.touched() needs a literal tag, e.g. session.touched('pii')", args[0] ?? node);
+    else needs.sessionTags.push(tag);
+    return;
+  }
+  if (variable === 'anomaly') {
+    const action = literalString(args[0]);
+    needs.anomalyActions.push(action ?? '*');
+    return;
+  }
+  // history.count(action, window) / history.sum(action, field, window): the server prefetches
+  // exactly these aggregates, so every argument must be known when the policy is saved.
+  const action = literalString(args[0]);
+  if (action === undefined || !ACTION_NAME.test(action)) {
+    problem(`history.${name}() needs a literal action name as its first argument, e.g. 'transfer_funds'`, args[0] ?? node);
+    return;
+  }
+  const field = name === 'sum' ? literalString(args[1]) : undefined;
+  if (name === 'sum' && (field === undefined || !FIELD_NAME.test(field))) {
+    problem("history.sum() needs a literal argument name as its second argument, e.g. 'amount'", args[1] ?? node);
+    return;
+  }
+  const windowNode = args[name === 'sum' ? 2 : 1];
+  const windowMs = literalDuration(windowNode);
+  if (windowMs === undefined) {
+    problem(`history.${name}() needs a literal window, e.g. duration('1h')`, windowNode ?? node);
+    return;
+  }
+  if (windowMs < 1000 || windowMs > MAX_WINDOW_MS) {
+    problem('a history window must be between 1s and 31 days (744h)', windowNode);
+    return;
+  }
+  const q: HistoryQuery = name === 'sum' ? { kind: 'sum', action, field: field!, windowMs } : { kind: 'count', action, windowMs };
+  needs.history.push(q);
+}
+
+function children(node: ASTNode): ASTNode[] {
+  switch (node.op) {
+    case 'value':
+    case 'id':
+      return [];
+    case '.':
+    case '.?':
+      return [node.args[0]];
+    case 'call':
+      return node.args[1];
+    case 'rcall':
+      return [node.args[1], ...node.args[2]];
+    case 'list':
+      return node.args;
+    case 'map':
+      return node.args.flat();
+    case '!_':
+    case '-_':
+      return [node.args];
+    case '?:':
+    case '[]':
+    case '[?]':
+    case '&&':
+    case '||':
+    case '==':
+    case '!=':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+    case 'in':
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
+      return node.args;
+  }
+}

@@ -1,0 +1,12 @@
+export * from './compile';
+export * from './evaluate';
+export * from './facts';
+export * from './glob';
+export * from './policySet';
+export * from './problems';
+export * from './seed';
+export * from './yaml';
+export { parseTemplate, renderTemplate, type TemplatePart } from './interpolate';
+export { celEnvironmentOptions, MissingFactError } from './celEnvironment';
+export { zonedHour, zonedWeekday, isValidTimeZone } from './timeZone';
+export { unsafeRegexReason } from './safeRegex';

@@ -1,0 +1,77 @@
+import type { PolicyLists, RuleType } from '../schemas/policy';
+import type { AgentPolicyDocument, PolicyRuleSpec } from '../schemas/policyRules';
+import type { PolicyAgent } from './compile';
+import { better, Bindings, decideAmong } from './evaluate';
+import { asPolicySet, type PolicySet } from './policySet';
+import type { CompiledPolicy } from './compile';
+import { isGlob } from './glob';
+
+/**
+ * The seed's flat lists are rules without conditions. These convert both ways: lists → an agent
+ * policy, and a policy → what the seed's per-action read (`GET /sdk/policy/{agent}/{action}`) and
+ * list shapes should say. A client that reads a list decides by itself without arguments, so an
+ * action whose outcome depends on a condition reads as REVIEW: that client then asks the server,
+ * which decides with the arguments.
+ */
+
+const SEED_RULES: { list: keyof PolicyLists; id: string; effect: RuleType }[] = [
+  { list: 'allowed', id: 'seed-allowed', effect: 'ALLOW' },
+  { list: 'blocked', id: 'seed-blocked', effect: 'BLOCK' },
+  { list: 'review', id: 'seed-review', effect: 'REVIEW' },
+];
+
+/** Seed lists as an agent policy: one rule per non-empty list; anything else goes to REVIEW. */
+export function agentPolicyFromLists(agent: string, lists: Partial<PolicyLists>): AgentPolicyDocument {
+  const rules: PolicyRuleSpec[] = [];
+  for (const { list, id, effect } of SEED_RULES) {
+    const actions = [...new Set(lists[list] ?? [])].sort();
+    if (actions.length) rules.push({ id, actions, effect });
+  }
+  return { kind: 'AgentPolicy', agent, rules };
+}
+
+/**
+ * What the seed's per-action read says for this agent and action: the effect when no condition
+ * can change it, REVIEW when one can (BLOCK stays BLOCK when no condition could overrule it).
+ */
+export function seedRuleFor(compiled: PolicySet | CompiledPolicy, agent: PolicyAgent, action: string): RuleType {
+  const set = asPolicySet(compiled);
+  const { global, agent: own } = set.candidates(action);
+  const forAgent = global.filter((r) => !r.matchesAgent || r.matchesAgent(agent));
+  const conditional = [...forAgent, ...own].filter((r) => r.program);
+  const bindings = new Bindings({ agent, action }, {});
+  const fixedGlobal = decideAmong(forAgent.filter((r) => !r.program), agent, bindings, []);
+  let fixed = fixedGlobal;
+  if (fixedGlobal?.effect !== 'BLOCK') {
+    const fixedAgent = decideAmong(own.filter((r) => !r.program), agent, bindings, []);
+    if (fixedAgent && better(fixed, fixedAgent)) fixed = fixedAgent;
+  }
+  const outcome = fixed?.effect ?? set.defaultEffect;
+  if (conditional.length === 0) return outcome;
+  if (fixed?.effect === 'BLOCK') {
+    const finalGlobal = fixed === fixedGlobal;
+    const outranked = conditional.some((r) => r.priority > fixed.rule.priority && !(finalGlobal && r.scope === 'agent'));
+    if (!outranked) return 'BLOCK';
+  }
+  return 'REVIEW';
+}
+
+/** Every exact action name the policies mention (globs can't be listed). */
+export function actionsNamed(compiled: PolicySet | CompiledPolicy): string[] {
+  const set = asPolicySet(compiled);
+  const names = new Set<string>();
+  for (const p of [set.global, set.agent]) for (const r of p?.rules ?? []) for (const a of r.actions) if (!isGlob(a)) names.add(a);
+  return [...names].sort();
+}
+
+/** The seed's list shape for an agent: each action (default: every action named) under what it reads as. */
+export function seedListsFor(compiled: PolicySet | CompiledPolicy, agent: PolicyAgent, actions?: readonly string[]): PolicyLists {
+  const lists: PolicyLists = { allowed: [], blocked: [], review: [] };
+  for (const action of [...new Set(actions ?? actionsNamed(compiled))].sort()) {
+    const effect = seedRuleFor(compiled, agent, action);
+    if (effect === 'ALLOW') lists.allowed.push(action);
+    else if (effect === 'BLOCK') lists.blocked.push(action);
+    else lists.review.push(action);
+  }
+  return lists;
+}

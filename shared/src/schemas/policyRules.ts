@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { agentName } from './common';
+
+/**
+ * Policy as code: the documents people write (YAML or JSON), validated here and compiled by
+ * `compilePolicy`. One document per policy: `kind: AgentPolicy` (one agent's rules) or
+ * `kind: GlobalPolicy` (rules for every agent, selected by name, glob or labels).
+ */
+
+export const ruleEffect = z
+  .enum(['ALLOW', 'BLOCK', 'REVIEW'])
+  .describe('What a matching rule decides: run it, refuse it, or hold it for a person');
+export type RuleEffect = z.infer<typeof ruleEffect>;
+
+export const ruleSeverity = z.enum(['low', 'medium', 'high', 'critical']).describe('How serious a match is, for people reading the record');
+export type RuleSeverity = z.infer<typeof ruleSeverity>;
+
+export const ruleId = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'letters, digits, "_", ".", ":" or "-", starting with a letter or digit')
+  .describe('Unique within its policy; named by every decision the rule makes');
+
+/** An action name, or a glob over action names (`*` any run of characters, `?` one character). */
+export const actionPattern = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:/*?-]+$/, 'an action name or a glob: letters, digits, "_", ".", ":", "/", "-", "*" or "?"')
+  .describe('Action name or glob, e.g. transfer_funds or access_*');
+
+/** An agent name or glob (same characters as agent names, plus `*` and `?`). */
+export const agentPattern = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9*?][A-Za-z0-9 _.:*?-]*$/, 'an agent name or a glob such as loan_*')
+  .describe('Agent name or glob, e.g. loan_*');
+
+export const labelKey = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/, 'letters, digits, "_", ".", "/" or "-", starting with a letter or digit');
+export const labelValue = z.string().max(63);
+/** Agent labels, declared at registration (`team: lending`, `tier: prod`). */
+export const agentLabels = z.record(labelKey, labelValue).describe('Labels of an agent, e.g. team: lending');
+export type AgentLabels = z.infer<typeof agentLabels>;
+
+export const labelSelector = z
+  .object({ labels: agentLabels.describe('Every label listed must be present with this value ("*": any value)') })
+  .strict();
+export type LabelSelector = z.infer<typeof labelSelector>;
+
+export const agentSelector = z.union([agentPattern, labelSelector]);
+export type AgentSelector = z.infer<typeof agentSelector>;
+
+/** Names of notification channels (issue 23 delivers them; stored and validated only, for now). */
+export const channelName = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
+
+const MAX_EXPRESSION = 2000;
+
+export const policyRuleSpec = z
+  .object({
+    id: ruleId,
+    description: z.string().max(1000).optional(),
+    on: z
+      .literal('call')
+      .optional()
+      .describe('What the rule looks at: "call" (the default) decides a tool call before it runs. Result rules come with DLP'),
+    agents: z
+      .array(agentSelector)
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('GlobalPolicy only: agents the rule applies to (names, globs, label selectors); every agent when omitted'),
+    actions: z.array(actionPattern).min(1).max(200).describe('Actions the rule applies to (names or globs)'),
+    when: z
+      .string()
+      .min(1)
+      .max(MAX_EXPRESSION)
+      .optional()
+      .describe('CEL condition over args, agent, action, tool, now, history, session, dlp; the rule matches only when true'),
+    effect: ruleEffect,
+    reason: z
+      .string()
+      .max(500)
+      .optional()
+      .describe('Shown to the agent and the reviewer; {{ args.x }}, {{ agent.name }}, {{ action }}, {{ tool.description }} are filled in'),
+    severity: ruleSeverity.optional(),
+    priority: z
+      .number()
+      .int()
+      .min(-1000)
+      .max(1000)
+      .optional()
+      .describe('Higher wins among matching rules; without it BLOCK beats REVIEW beats ALLOW'),
+    notify: z.array(channelName).max(20).optional().describe('Channels told when the rule decides (delivered by a later release)'),
+  })
+  .strict();
+export type PolicyRuleSpec = z.infer<typeof policyRuleSpec>;
+
+const ruleList = z
+  .array(policyRuleSpec)
+  .max(2000)
+  .superRefine((rules, ctx) => {
+    const seen = new Set<string>();
+    rules.forEach((rule, i) => {
+      if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id "${rule.id}"` });
+      seen.add(rule.id);
+    });
+  });
+
+export const agentPolicyDocument = z
+  .object({
+    apiVersion: z.literal('aegis/v1').optional(),
+    kind: z.literal('AgentPolicy'),
+    agent: agentName,
+    description: z.string().max(2000).optional(),
+    default: ruleEffect
+      .optional()
+      .describe('Effect when no rule matches; falls back to the global default, then REVIEW'),
+    rules: ruleList,
+  })
+  .strict()
+  .superRefine((doc, ctx) => {
+    doc.rules.forEach((rule, i) => {
+      if (rule.agents) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'agents'],
+          message: `an AgentPolicy's rules apply to its agent (${doc.agent}); select agents in a GlobalPolicy`,
+        });
+      }
+    });
+  });
+export type AgentPolicyDocument = z.infer<typeof agentPolicyDocument>;
+
+export const globalPolicyDocument = z
+  .object({
+    apiVersion: z.literal('aegis/v1').optional(),
+    kind: z.literal('GlobalPolicy'),
+    description: z.string().max(2000).optional(),
+    default: ruleEffect.optional().describe('Effect when no rule matches and the agent policy sets no default (REVIEW when unset)'),
+    rules: ruleList,
+  })
+  .strict();
+export type GlobalPolicyDocument = z.infer<typeof globalPolicyDocument>;
+
+export const policyDocument = z.discriminatedUnion('kind', [agentPolicyDocument, globalPolicyDocument]);
+export type PolicyDocument = z.infer<typeof policyDocument>;
