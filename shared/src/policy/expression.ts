@@ -67,7 +67,11 @@ function literalDuration(node: ASTNode | undefined): number | undefined {
   if (node?.op !== 'call' || node.args[0] !== 'duration' || node.args[1].length !== 1) return undefined;
   const text = literalString(node.args[1][0]);
   if (text === undefined) return undefined;
-  return durationMs(evaluate(`duration(${JSON.stringify(text)})`) as { seconds: bigint; nanos: number });
+  try {
+    return durationMs(evaluate(`duration(${JSON.stringify(text)})`) as { seconds: bigint; nanos: number });
+  } catch {
+    return Number.NaN; // not a duration CEL understands (e.g. "90d"): reported by the caller
+  }
 }
 
 function isLiteralAggregate(node: ASTNode): boolean {
@@ -173,8 +177,8 @@ function factCall(
     problem(`history.${name}() needs a literal window, e.g. duration('1h')`, windowNode ?? node);
     return;
   }
-  if (windowMs < 1000 || windowMs > MAX_WINDOW_MS) {
-    problem('a history window must be between 1s and 31 days (744h)', windowNode);
+  if (Number.isNaN(windowMs) || windowMs < 1000 || windowMs > MAX_WINDOW_MS) {
+    problem('a history window must be a duration between 1s and 31 days, in h, m or s (e.g. "744h")', windowNode);
     return;
   }
   const q: HistoryQuery = name === 'sum' ? { kind: 'sum', action, field: field!, windowMs } : { kind: 'count', action, windowMs };

@@ -10,3 +10,4 @@ export { parseTemplate, renderTemplate, type TemplatePart } from './interpolate'
 export { celEnvironmentOptions, MissingFactError } from './celEnvironment';
 export { zonedHour, zonedWeekday, isValidTimeZone } from './timeZone';
 export { unsafeRegexReason } from './safeRegex';
+export { policyJsonSchema, policyJsonSchemaText } from './jsonSchema';

@@ -71,6 +71,9 @@ function sourceMapOf(doc: Document.Parsed, text: string, lines: LineCounter, fil
 function offsetInScalar(node: Scalar, offset: number, text: string, at: (offset: number) => Position): Position {
   const start = node.range![0];
   const value = String(node.value);
+  // An error at the very end (e.g. "unexpected EOF") belongs after the last character, not on the
+  // line the block's final newline opens.
+  offset = Math.min(offset, value.trimEnd().length);
   const before = value.slice(0, offset);
   const lineInValue = before.split('\n').length - 1;
   const column = offset - (before.lastIndexOf('\n') + 1);

@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { compilePolicy, compilePolicyOrThrow } from './compile';
+import { compilePolicyYaml } from './yaml';
+import { historyKey } from './facts';
+import { factNeedsFor, policySet } from './policySet';
+import { renderTemplate, parseTemplate } from './interpolate';
+import { unsafeRegexReason } from './safeRegex';
+import { evaluatePolicy } from './evaluate';
+
+const agentDoc = (rules: unknown[]) => ({ kind: 'AgentPolicy', agent: 'a1', rules });
+const problemsOf = (rules: unknown[]) => {
+  const r = compilePolicy(agentDoc(rules));
+  if (r.ok) throw new Error('expected problems');
+  return r.problems;
+};
+
+describe('compilePolicy: problems a person can act on', () => {
+  it('reports a CEL syntax error with the rule and the position inside the expression', () => {
+    const [p] = problemsOf([{ id: 'big', actions: ['pay'], when: 'args.amount >\n  ', effect: 'REVIEW' }]);
+    expect(p).toMatchObject({ ruleId: 'big', path: ['rules', 0, 'when'], expression: { line: 2, column: 3 } });
+    expect(p!.text).toContain('rule "big" when:');
+  });
+
+  it('type-checks: unknown fields of agent, wrong types, non-boolean conditions', () => {
+    expect(problemsOf([{ id: 'x', actions: ['a'], when: 'agent.nmae == "x"', effect: 'BLOCK' }])[0]!.message).toMatch(/nmae/);
+    expect(problemsOf([{ id: 'x', actions: ['a'], when: 'action + 1', effect: 'BLOCK' }])[0]!.message).toMatch(/overload/);
+    expect(problemsOf([{ id: 'x', actions: ['a'], when: 'action', effect: 'BLOCK' }])[0]!.message).toMatch(/true or false; this one gives string/);
+  });
+
+  it('requires literal fact arguments, so the server knows what to prefetch', () => {
+    const msgs = problemsOf([
+      { id: 'a', actions: ['x'], when: 'history.count(action, duration("1h")) > 1', effect: 'BLOCK' },
+      { id: 'b', actions: ['x'], when: 'history.sum("pay", "amount", duration(args.w)) > 1.0', effect: 'BLOCK' },
+      { id: 'c', actions: ['x'], when: 'session.touched(args.tag)', effect: 'BLOCK' },
+      { id: 'd', actions: ['x'], when: 'history.count("pay", duration("90d")) > 1', effect: 'BLOCK' },
+      { id: 'e', actions: ['x'], when: 'size([history]) > 0', effect: 'BLOCK' },
+    ]).map((p) => `${p.ruleId}: ${p.message}`);
+    expect(msgs[0]).toMatch(/^a: history.count\(\) needs a literal action name/);
+    expect(msgs[1]).toMatch(/^b: history.sum\(\) needs a literal window/);
+    expect(msgs[2]).toMatch(/^c: session.touched\(\) needs a literal tag/);
+    expect(msgs.some((m) => /^d: .*(between 1s and 31 days|duration)/.test(m))).toBe(true);
+    expect(msgs.some((m) => /^e: history can only be used through its functions/.test(m))).toBe(true);
+  });
+
+  it('extracts the fact queries, per policy and per call', () => {
+    const policy = compilePolicyOrThrow(
+      agentDoc([
+        { id: 'rate', actions: ['access_ssn'], when: "history.count('access_ssn', duration('1h')) >= 5", effect: 'BLOCK' },
+        { id: 'sum', actions: ['transfer_funds'], when: "history.sum('transfer_funds', 'amount', duration('24h')) > 10000.0", effect: 'REVIEW' },
+        { id: 'seq', actions: ['send_*'], when: "session.touched('pii') && dlp.found('card')", effect: 'REVIEW' },
+        { id: 'plain', actions: ['lookup_balance'], effect: 'ALLOW' },
+      ]),
+    );
+    expect(policy.needs.history.map(historyKey).sort()).toEqual(['count|access_ssn|3600000', 'sum|transfer_funds|amount|86400000']);
+    expect(policy.needs.sessionTags).toEqual(['pii']);
+    const set = policySet({ agent: policy });
+    const agent = { name: 'a1' };
+    expect(factNeedsFor(set, agent, 'lookup_balance')).toEqual({ history: [], sessionTags: [], anomalyActions: [], dlp: false });
+    expect(factNeedsFor(set, agent, 'send_email')).toMatchObject({ sessionTags: ['pii'], dlp: true, history: [] });
+    expect(factNeedsFor(set, agent, 'access_ssn').history).toEqual([{ kind: 'count', action: 'access_ssn', windowMs: 3_600_000 }]);
+  });
+
+  it('bounds cost: expression size, AST size and depth, loops inside loops over data, unsafe regexes', () => {
+    const long = Array.from({ length: 300 }, (_, i) => `args.a${i} == 1.0`).join(' || ');
+    expect(problemsOf([{ id: 'x', actions: ['a'], when: long, effect: 'BLOCK' }])[0]!.message).toMatch(/2000|maxAstNodes|Exceeded/);
+    const deep = `${'('.repeat(40)}true${')'.repeat(40)}`;
+    expect(problemsOf([{ id: 'x', actions: ['a'], when: deep, effect: 'BLOCK' }])[0]!.message).toMatch(/maxDepth/);
+    const nested = 'args.xs.exists(x, args.ys.exists(y, x == y))';
+    expect(problemsOf([{ id: 'x', actions: ['a'], when: nested, effect: 'BLOCK' }])[0]!.message).toMatch(/inside another loop over data/);
+    // A loop over a literal list inside a loop over data is bounded by the literal.
+    expect(compilePolicy(agentDoc([{ id: 'ok', actions: ['a'], when: 'args.xs.exists(x, ["a", "b"].exists(d, x.endsWith(d)))', effect: 'BLOCK' }])).ok).toBe(true);
+    expect(problemsOf([{ id: 'x', actions: ['a'], when: 'args.s.matches("(a+)+$")', effect: 'BLOCK' }])[0]!.message).toMatch(/nested quantifiers/);
+    expect(problemsOf([{ id: 'x', actions: ['a'], when: 'args.s.matches(args.p)', effect: 'BLOCK' }])[0]!.message).toMatch(/literal pattern/);
+    expect(problemsOf([{ id: 'x', actions: ['a'], when: 'now.hour("Mars/Olympus") > 1', effect: 'BLOCK' }])[0]!.message).toMatch(/unknown time zone/);
+  });
+
+  it('rejects schema problems with paths: duplicate ids, agents in an AgentPolicy, unknown keys', () => {
+    const texts = (doc: unknown) => {
+      const r = compilePolicy(doc);
+      return r.ok ? '' : r.problems.map((p) => p.text).join('\n');
+    };
+    expect(texts(agentDoc([{ id: 'x', actions: ['a'], effect: 'ALLOW' }, { id: 'x', actions: ['b'], effect: 'ALLOW' }]))).toMatch(
+      /rule "x" id: duplicate rule id "x"/,
+    );
+    expect(texts(agentDoc([{ id: 'x', actions: ['a'], effect: 'ALLOW', agents: ['b*'] }]))).toMatch(
+      /rule "x" agents: an AgentPolicy's rules apply to its agent \(a1\); select agents in a GlobalPolicy/,
+    );
+    const bad = texts(agentDoc([{ id: 'y', actions: ['c'], effect: 'DENY', colour: 'red' }]));
+    expect(bad).toMatch(/rule "y" effect: Invalid option/);
+    expect(bad).toMatch(/rule "y": Unrecognized key: "colour"/);
+  });
+});
+
+describe('YAML: positions in every problem', () => {
+  const file = [
+    'kind: GlobalPolicy',
+    'rules:',
+    '  - id: ok',
+    '    actions: [delete_*]',
+    '    effect: BLOCK',
+    '---',
+    'kind: AgentPolicy',
+    'agent: loan_processor',
+    'rules:',
+    '  - id: big',
+    '    actions: [transfer_funds]',
+    '    when: args.amount > 1000.0 &&',
+    '    effect: REVIEW',
+    '  - id: multi',
+    '    actions: [x]',
+    '    when: |',
+    '      args.a == 1.0 &&',
+    '        args.b ==',
+    '    effect: ALLOW',
+    '  - id: typo',
+    '    actions: [y]',
+    '    effect: ALOW',
+  ].join('\n');
+
+  it('points CEL and schema errors at file:line:column', () => {
+    const r = compilePolicyYaml(file, 'loans.yaml');
+    expect(r.ok).toBe(false);
+    const texts = r.ok ? [] : r.problems.map((p) => p.text);
+    // Schema problems come first: a document that fails validation is not compiled further.
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatch(/^loans\.yaml:22:13: rule "typo" effect: /);
+    const ok = compilePolicyYaml(file.replace('ALOW', 'ALLOW'), 'loans.yaml');
+    const cel = ok.ok ? [] : ok.problems.map((p) => p.text);
+    expect(cel[0]).toMatch(/^loans\.yaml:12:34: rule "big" when: Unexpected token: EOF/);
+    expect(cel[1]).toMatch(/^loans\.yaml:18:18: rule "multi" when: /);
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const r = compilePolicyYaml('kind: AgentPolicy\nrules: [\n', 'bad.yaml');
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.problems[0]!.text).toMatch(/^bad\.yaml:\d+:\d+: /);
+  });
+
+  it('compiles every document of a file', () => {
+    const r = compilePolicyYaml(file.replace('ALOW', 'ALLOW').replace(' &&\n    effect: REVIEW', '\n    effect: REVIEW').replace('        args.b ==', '        args.b == 2.0'));
+    expect(r.ok && r.policies.map((p) => p.kind)).toEqual(['GlobalPolicy', 'AgentPolicy']);
+  });
+});
+
+describe('reason interpolation is safe', () => {
+  it('only names paths, checked when the policy is compiled', () => {
+    expect(parseTemplate('{{ args.amount }} by {{ agent.name }}').ok).toBe(true);
+    for (const bad of ['{{ args.amount * 2 }}', '{{ process.env.SECRET }}', '{{ constructor }}', '{{ args.__proto__ }} x {{ }}', 'open {{ args.x']) {
+      expect(parseTemplate(bad).ok, bad).toBe(false);
+    }
+  });
+
+  it('shows values short, on one line, without re-expanding placeholders or leaking objects', () => {
+    const t = parseTemplate('[{{ args.a }}] [{{ args.b }}] [{{ args.c }}] [{{ args.missing }}] [{{ args.toString }}]');
+    if (!t.ok) throw new Error('template');
+    const out = renderTemplate(t.parts, { args: { a: 'x'.repeat(500), b: 'line1\nline2 {{ args.c }}', c: { secret: 'k' } } });
+    expect(out).toContain(`[${'x'.repeat(79)}…]`);
+    expect(out).toContain('[line1 line2  args.c ]');
+    expect(out).toContain('[{…}]');
+    expect(out).toContain('[—] [—]');
+    expect(out).not.toContain('secret');
+  });
+
+  it('fills reasons in decisions', () => {
+    const p = compilePolicyOrThrow(agentDoc([{ id: 'r', actions: ['pay'], effect: 'REVIEW', reason: '{{ agent.name }} pays {{ args.to }}' }]));
+    expect(evaluatePolicy(p, { agent: { name: 'a1' }, action: 'pay', args: { to: 'Bob\u0007' } }).reason).toBe('a1 pays Bob ');
+  });
+});
+
+describe('unsafeRegexReason', () => {
+  it('accepts ordinary patterns and refuses catastrophic ones', () => {
+    for (const ok of ['^[^@]+@bank\\.example$', '(gmail|yahoo)\\.com$', '^\\d{3}-\\d{2}-\\d{4}$', '(ab)?c+']) expect(unsafeRegexReason(ok), ok).toBeUndefined();
+    for (const bad of ['(a+)+$', '(a|aa)*b', '(\\w+\\s?)*$', '(a)\\1', 'a(?=b)', '.*a.*b.*c', '(']) expect(unsafeRegexReason(bad), bad).toBeDefined();
+  });
+});
