@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Document } from 'bson';
 import type { IndexSpec } from './indexKeys.js';
+import { GeoIndex } from './geoIndex.js';
 import { isTextKey, TextIndex } from './textIndex.js';
 
 /**
@@ -19,5 +20,6 @@ export interface DerivedIndex {
 /** The derived index a spec calls for, creating its tables; undefined for an ordinary index. */
 export function derivedIndexFor(db: Database.Database, table: string, spec: IndexSpec): DerivedIndex | undefined {
   if (isTextKey(spec.key)) return new TextIndex(db, table, spec);
+  if (Object.values(spec.key).some((d) => d === '2dsphere' || d === '2d')) return new GeoIndex(db, table, spec);
   return undefined;
 }
