@@ -1,0 +1,64 @@
+import { findCustom, type CustomDetector } from './custom/customDetector';
+import { findCards } from './detectors/card';
+import { findDobs } from './detectors/dob';
+import { findEmails } from './detectors/email';
+import { findIbans } from './detectors/iban';
+import { findPhones } from './detectors/phone';
+import { findRoutingNumbers } from './detectors/routing';
+import { findSecrets } from './detectors/secrets';
+import { findSsns } from './detectors/ssn';
+import type { KeyContext } from './keys';
+import type { DlpMatch } from './types';
+
+const DIGIT = /\d/;
+const IBAN_HINT = /[A-Z]{2}\d{2}/;
+
+/**
+ * Every detector over one string, with the field name's context; overlapping matches are
+ * resolved in favour of the more confident (then the longer) one. Cheap tests decide which
+ * detectors can possibly match, so a string with no digit never meets the numeric ones.
+ */
+export function detectString(text: string, context: KeyContext, custom: readonly CustomDetector[] = []): DlpMatch[] {
+  const out: DlpMatch[] = [];
+  if (text.length >= 4) {
+    if (DIGIT.test(text)) {
+      findCards(text, context, out);
+      findSsns(text, context, out);
+      findRoutingNumbers(text, context, out);
+      findPhones(text, context, out);
+      findDobs(text, context, out);
+      if (IBAN_HINT.test(text)) findIbans(text, out);
+    }
+    if (text.includes('@')) findEmails(text, out);
+    if (text.length >= 8) findSecrets(text, context, out);
+  }
+  if (custom.length > 0) findCustom(text, custom, out);
+  return out.length > 1 ? resolveOverlaps(out) : out;
+}
+
+function resolveOverlaps(matches: DlpMatch[]): DlpMatch[] {
+  matches.sort((a, b) => a.start - b.start || b.confidence - a.confidence || b.end - a.end);
+  const kept: DlpMatch[] = [];
+  for (const m of matches) {
+    const last = kept[kept.length - 1];
+    if (last === undefined || m.start >= last.end) {
+      kept.push(m);
+    } else if (m.confidence > last.confidence) {
+      // A more confident match starting inside a weaker one replaces it.
+      kept[kept.length - 1] = m;
+    }
+  }
+  return kept;
+}
+
+/** The text with each match replaced by its mask. */
+export function applyMasks(text: string, matches: readonly DlpMatch[]): string {
+  if (matches.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const m of matches) {
+    out += text.slice(at, m.start) + m.mask;
+    at = m.end;
+  }
+  return out + text.slice(at);
+}
