@@ -8,6 +8,8 @@ import { findRoutingNumbers } from './detectors/routing';
 import { findSecrets } from './detectors/secrets';
 import { findSsns } from './detectors/ssn';
 import type { KeyContext } from './keys';
+import { numericRuns } from './runs';
+import { maskText } from './masks';
 import type { DlpMatch } from './types';
 
 const DIGIT = /\d/;
@@ -19,22 +21,31 @@ const IBAN_HINT = /[A-Z]{2}\d{2}/;
  * detectors can possibly match, so a string with no digit never meets the numeric ones.
  */
 export function detectString(text: string, context: KeyContext, custom: readonly CustomDetector[] = []): DlpMatch[] {
-  const out: DlpMatch[] = [];
+  const out = scratch;
+  out.length = 0;
   if (text.length >= 4) {
     if (DIGIT.test(text)) {
-      findCards(text, context, out);
-      findSsns(text, context, out);
-      findRoutingNumbers(text, context, out);
-      findPhones(text, context, out);
-      findDobs(text, context, out);
-      if (IBAN_HINT.test(text)) findIbans(text, out);
+      const runs = numericRuns(text);
+      if (runs.length > 0 || context.ssn) {
+        findCards(text, runs, context, out);
+        findSsns(text, runs, context, out);
+        findRoutingNumbers(text, runs, context, out);
+        findPhones(text, runs, context, out);
+        findDobs(text, context, out);
+        if (IBAN_HINT.test(text)) findIbans(text, out);
+      }
     }
     if (text.includes('@')) findEmails(text, out);
     if (text.length >= 8) findSecrets(text, context, out);
   }
   if (custom.length > 0) findCustom(text, custom, out);
-  return out.length > 1 ? resolveOverlaps(out) : out;
+  if (out.length === 0) return NONE;
+  return out.length > 1 ? resolveOverlaps(out.slice()) : out.slice();
 }
+
+// Detectors push into one reused array: most strings match nothing, and then nothing is allocated.
+const scratch: DlpMatch[] = [];
+const NONE: DlpMatch[] = [];
 
 function resolveOverlaps(matches: DlpMatch[]): DlpMatch[] {
   matches.sort((a, b) => a.start - b.start || b.confidence - a.confidence || b.end - a.end);
@@ -57,7 +68,7 @@ export function applyMasks(text: string, matches: readonly DlpMatch[]): string {
   let out = '';
   let at = 0;
   for (const m of matches) {
-    out += text.slice(at, m.start) + m.mask;
+    out += text.slice(at, m.start) + maskText(m.detector, text.slice(m.start, m.end));
     at = m.end;
   }
   return out + text.slice(at);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAbaRoutingValid, isSsnValid } from './checksums';
-import { detectString } from './detect';
+import { applyMasks, detectString } from './detect';
 import { NO_CONTEXT, keyContext, keyWords } from './keys';
 
 /** Detector names and matched text, in order. */
@@ -11,7 +11,7 @@ function found(text: string, key?: string): Array<[string, string]> {
   ]);
 }
 const masked = (text: string, key?: string) =>
-  detectString(text, key === undefined ? NO_CONTEXT : keyContext(key)).map((m) => m.mask);
+  detectString(text, key === undefined ? NO_CONTEXT : keyContext(key)).map((m) => applyMasks(text.slice(m.start, m.end), [{ ...m, start: 0, end: m.end - m.start }]));
 
 describe('field names', () => {
   it('splits snake, kebab and camel case into words and matches words, not substrings', () => {

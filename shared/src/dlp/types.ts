@@ -55,8 +55,6 @@ export interface DlpMatch {
   start: number;
   end: number;
   confidence: number;
-  /** What the matched text becomes when masked (e.g. `***-**-6789`). */
-  mask: string;
 }
 
 /** Collects matches; detectors push into it rather than allocating arrays per call. */

@@ -90,7 +90,7 @@ export function findCustom(text: string, detectors: readonly CustomDetector[], o
         regex.lastIndex++;
         continue;
       }
-      out.push({ detector: name, start: m.index, end: m.index + m[0].length, confidence, mask: `[REDACTED:${name}]` });
+      out.push({ detector: name, start: m.index, end: m.index + m[0].length, confidence });
     }
   }
 }

@@ -1,5 +1,6 @@
 import { isLuhnValid } from '../checksums';
 import type { KeyContext } from '../keys';
+import { matchInRuns, type NumericRun } from '../runs';
 import type { MatchSink } from '../types';
 
 /**
@@ -53,22 +54,19 @@ export function isCardNumber(digits: string): boolean {
 // one space or dash.
 const CARD_CANDIDATE = /(?<!\d)\d{4}(?:[ -]?\d){9,15}(?!\d)/g;
 
-export function findCards(text: string, context: KeyContext, out: MatchSink): void {
-  CARD_CANDIDATE.lastIndex = 0;
-  for (let m = CARD_CANDIDATE.exec(text); m !== null; m = CARD_CANDIDATE.exec(text)) {
+export function findCards(text: string, runs: readonly NumericRun[], context: KeyContext, out: MatchSink): void {
+  matchInRuns(CARD_CANDIDATE, text, runs, 13, (m) => {
     const card = longestCardPrefix(m[0]);
-    if (card === null) continue;
-    const digits = card.replace(/[ -]/g, '');
+    if (card === null) return;
     out.push({
       detector: 'card',
       start: m.index,
       end: m.index + card.length,
       confidence: context.card ? 0.99 : 0.95,
-      mask: `${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`,
     });
     // The rest of the candidate (e.g. a year after the card) may hold another number.
-    CARD_CANDIDATE.lastIndex = m.index + card.length;
-  }
+    return m.index + card.length;
+  });
 }
 
 /**

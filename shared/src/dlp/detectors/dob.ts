@@ -24,15 +24,17 @@ export function findDobs(text: string, context: KeyContext, out: MatchSink): voi
     const start = text.length - text.trimStart().length;
     const end = dateAt(text, start);
     if (end !== -1) {
-      push(out, text, start, end, 0.95);
+      push(out, start, end, 0.95);
       return;
     }
   }
+  // The shortest labelled date ("dob 1/2/80") has 10 characters.
+  if (text.length < 10) return;
   DOB_LABEL.lastIndex = 0;
   for (let m = DOB_LABEL.exec(text); m !== null; m = DOB_LABEL.exec(text)) {
     const start = m.index + m[0].length;
     const end = dateAt(text, start);
-    if (end !== -1) push(out, text, start, end, 0.9);
+    if (end !== -1) push(out, start, end, 0.9);
   }
 }
 
@@ -59,7 +61,6 @@ function plausibleYear(m: RegExpExecArray): boolean {
   return valid(first, day) || valid(day, first);
 }
 
-function push(out: MatchSink, text: string, start: number, end: number, confidence: number): void {
-  const mask = text.slice(start, end).replace(/[A-Za-z0-9]/g, '*');
-  out.push({ detector: 'dob', start, end, confidence, mask });
+function push(out: MatchSink, start: number, end: number, confidence: number): void {
+  out.push({ detector: 'dob', start, end, confidence });
 }

@@ -17,13 +17,11 @@ export function findEmails(text: string, out: MatchSink): void {
     while (end > at + 1 && (text[end - 1] === '.' || text[end - 1] === '-')) end--;
     while (start < at && text[start] === '.') start++;
     if (start === at || !isDomain(text.slice(at + 1, end))) continue;
-    const local = text.slice(start, at);
     out.push({
       detector: 'email',
       start,
       end,
       confidence: 0.95,
-      mask: `${local[0] ?? ''}***@${text.slice(at + 1, end)}`,
     });
   }
 }

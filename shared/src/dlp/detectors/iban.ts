@@ -15,13 +15,11 @@ export function findIbans(text: string, out: MatchSink): void {
   for (let m = IBAN_CANDIDATE.exec(text); m !== null; m = IBAN_CANDIDATE.exec(text)) {
     const iban = longestValidPrefix(m[0]);
     if (iban === null) continue;
-    const compact = iban.replace(/ /g, '');
     out.push({
       detector: 'iban',
       start: m.index,
       end: m.index + iban.length,
       confidence: 0.99,
-      mask: `${compact.slice(0, 2)}${'*'.repeat(compact.length - 6)}${compact.slice(-4)}`,
     });
     IBAN_CANDIDATE.lastIndex = m.index + iban.length;
   }

@@ -1,4 +1,5 @@
 import type { KeyContext } from '../keys';
+import { matchInRuns, type NumericRun } from '../runs';
 import type { MatchSink } from '../types';
 
 // +<country code> then digits, single spaces/dots/dashes before a digit, or one parenthesised
@@ -17,28 +18,37 @@ const BARE_DIGITS = /^\s*(\+?\d{10,15})\s*$/;
  * Phone numbers: E.164 and international forms anywhere, North American and trunk-zero
  * national forms when written with separators, and bare digit strings under a phone-named field.
  */
-export function findPhones(text: string, context: KeyContext, out: MatchSink): void {
+export function findPhones(text: string, runs: readonly NumericRun[], context: KeyContext, out: MatchSink): void {
   const base = out.length;
-  INTERNATIONAL.lastIndex = 0;
-  for (let m = INTERNATIONAL.exec(text); m !== null; m = INTERNATIONAL.exec(text)) {
-    const digits = countDigits(m[0]);
-    if (digits < 8 || digits > 15) continue;
-    push(out, m.index, m[0], context.phone ? 0.95 : 0.8);
-  }
-  NANP.lastIndex = 0;
-  for (let m = NANP.exec(text); m !== null; m = NANP.exec(text)) {
+  const startsWith = (code: number) => (run: NumericRun) => text.charCodeAt(run.start) === code;
+  matchInRuns(
+    INTERNATIONAL,
+    text,
+    runs,
+    8,
+    (m) => {
+      const digits = countDigits(m[0]);
+      if (digits >= 8 && digits <= 15) push(out, m.index, m[0], context.phone ? 0.95 : 0.8);
+    },
+    startsWith(43), // +
+  );
+  matchInRuns(NANP, text, runs, 12, (m) => {
     const digits = m[0].replace(/\D/g, '').replace(/^1(?=\d{10}$)/, '');
     // Area code and exchange never start with 0 or 1.
-    if (digits[0] === '0' || digits[0] === '1' || digits[3] === '0' || digits[3] === '1') continue;
-    if (overlaps(out, base, m.index)) continue;
-    push(out, m.index, m[0], context.phone ? 0.95 : 0.75);
-  }
-  TRUNK_ZERO.lastIndex = 0;
-  for (let m = TRUNK_ZERO.exec(text); m !== null; m = TRUNK_ZERO.exec(text)) {
-    const digits = countDigits(m[0]);
-    if (digits < 10 || digits > 11 || overlaps(out, base, m.index)) continue;
-    push(out, m.index, m[0], context.phone ? 0.9 : 0.6);
-  }
+    if (digits[0] === '0' || digits[0] === '1' || digits[3] === '0' || digits[3] === '1') return;
+    if (!overlaps(out, base, m.index)) push(out, m.index, m[0], context.phone ? 0.95 : 0.75);
+  });
+  matchInRuns(
+    TRUNK_ZERO,
+    text,
+    runs,
+    12,
+    (m) => {
+      const digits = countDigits(m[0]);
+      if (digits >= 10 && digits <= 11 && !overlaps(out, base, m.index)) push(out, m.index, m[0], context.phone ? 0.9 : 0.6);
+    },
+    startsWith(48), // 0
+  );
   if (context.phone && out.length === base) {
     const bare = BARE_DIGITS.exec(text);
     if (bare) push(out, text.indexOf(bare[1] as string), bare[1] as string, 0.85);
@@ -46,11 +56,7 @@ export function findPhones(text: string, context: KeyContext, out: MatchSink): v
 }
 
 function push(out: MatchSink, start: number, matched: string, confidence: number): void {
-  const total = countDigits(matched);
-  let seen = 0;
-  // Keep separators and the last four digits: (***) ***-0123.
-  const mask = matched.replace(/\d/g, (d) => (++seen > total - 4 ? d : '*'));
-  out.push({ detector: 'phone', start, end: start + matched.length, confidence, mask });
+  out.push({ detector: 'phone', start, end: start + matched.length, confidence });
 }
 
 function overlaps(out: MatchSink, from: number, start: number): boolean {

@@ -15,7 +15,7 @@ const TOKEN_DETECTORS = [
 ] as const;
 const TOKENS = new RegExp(
   [
-    '(?<![A-Za-z0-9_-])(?:',
+    '(?:',
     // AWS access key ids: AKIA (long-term), ASIA (session) and the other documented prefixes.
     '((?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA|A3T[A-Z0-9])[A-Z0-9]{16})',
     // GitHub: classic (ghp_ gho_ ghu_ ghs_ ghr_) and fine-grained personal access tokens.
@@ -49,7 +49,13 @@ const LABELLED =
 export function findSecrets(text: string, context: KeyContext, out: MatchSink): void {
   const base = out.length;
   TOKENS.lastIndex = 0;
-  for (let m = TOKENS.exec(text); m !== null; m = TOKENS.exec(text)) {
+  // The shortest token format ("xoxb-" and ten more) has 15 characters.
+  for (let m = text.length >= 15 ? TOKENS.exec(text) : null; m !== null; m = TOKENS.exec(text)) {
+    // The token must start a word (checked here: a leading lookbehind at every position is slow).
+    if (m.index > 0 && isTokenChar(text.charCodeAt(m.index - 1))) {
+      TOKENS.lastIndex = m.index + 1;
+      continue;
+    }
     const group = m.findIndex((g, i) => i > 0 && g !== undefined);
     const detector = TOKEN_DETECTORS[group - 1];
     if (detector === undefined) continue;
@@ -64,6 +70,8 @@ export function findSecrets(text: string, context: KeyContext, out: MatchSink): 
     if (looksRandom(text, 3)) push(out, 'generic_secret', 0, text.length, 0.8);
     return;
   }
+  // A label needs ":" or "=" after it, or is "Bearer": skip the case-insensitive search otherwise.
+  if (!text.includes(':') && !text.includes('=') && !text.includes('earer')) return;
   LABELLED.lastIndex = 0;
   for (let m = LABELLED.exec(text); m !== null; m = LABELLED.exec(text)) {
     const value = m[1] as string;
@@ -96,6 +104,10 @@ function looksRandom(value: string, minEntropy: number): boolean {
   return classes >= 2 && shannonEntropy(value) >= Math.min(minEntropy, Math.log2(value.length) * 0.85);
 }
 
+function isTokenChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
+}
+
 function push(out: MatchSink, detector: string, start: number, end: number, confidence: number): void {
-  out.push({ detector, start, end, confidence, mask: `[REDACTED:${detector}]` });
+  out.push({ detector, start, end, confidence });
 }

@@ -1,5 +1,6 @@
 import { isSsnValid } from '../checksums';
 import type { KeyContext } from '../keys';
+import { matchInRuns, type NumericRun } from '../runs';
 import type { MatchSink } from '../types';
 
 // 123-45-6789 or 123 45 6789 (the same separator twice), not inside a longer number.
@@ -16,42 +17,37 @@ const WHOLE_LAST4 = /^\s*(\d{4})\s*$/;
  * reported (with lower confidence), because the field says what it holds. A field such as
  * `ssn_last4` holding four digits is a partial SSN.
  */
-export function findSsns(text: string, context: KeyContext, out: MatchSink): void {
-  SSN_FORMATTED.lastIndex = 0;
-  for (let m = SSN_FORMATTED.exec(text); m !== null; m = SSN_FORMATTED.exec(text)) {
+export function findSsns(text: string, runs: readonly NumericRun[], context: KeyContext, out: MatchSink): void {
+  matchInRuns(SSN_FORMATTED, text, runs, 11, (m) => {
     const digits = m[0].replace(/\D/g, '');
     const valid = isSsnValid(digits);
-    if (!valid && !context.ssn) continue;
-    const sep = m[1] ?? '-';
+    if (!valid && !context.ssn) return;
     out.push({
       detector: 'ssn',
       start: m.index,
       end: m.index + m[0].length,
       confidence: !valid ? 0.5 : context.ssn ? 0.99 : 0.9,
-      mask: `***${sep}**${sep}${digits.slice(-4)}`,
     });
-  }
+  });
 
-  NINE_DIGITS.lastIndex = 0;
-  for (let m = NINE_DIGITS.exec(text); m !== null; m = NINE_DIGITS.exec(text)) {
+  matchInRuns(NINE_DIGITS, text, runs, 9, (m) => {
     const labelled = context.ssn || SSN_LABEL.test(text.slice(Math.max(0, m.index - 32), m.index));
-    if (!labelled) continue;
+    if (!labelled) return;
     const valid = isSsnValid(m[0]);
-    if (!valid && !context.ssn) continue;
+    if (!valid && !context.ssn) return;
     out.push({
       detector: 'ssn',
       start: m.index,
       end: m.index + 9,
       confidence: valid ? 0.9 : 0.5,
-      mask: `*****${m[0].slice(-4)}`,
     });
-  }
+  });
 
   if (context.ssn) {
     const last4 = WHOLE_LAST4.exec(text);
     if (last4) {
       const start = text.indexOf(last4[1] as string);
-      out.push({ detector: 'ssn', start, end: start + 4, confidence: 0.6, mask: '****' });
+      out.push({ detector: 'ssn', start, end: start + 4, confidence: 0.6 });
     }
   }
 }
