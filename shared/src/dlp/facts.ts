@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { categoryOf, type DlpFinding } from './types';
+import type { DlpFinding as PolicyDlpFinding } from '../policy/facts';
+import { categoryOf, type ScanFinding } from './types';
 
 /** What one side of a call (its arguments, or its result) was found to hold. */
 export const dlpSideFacts = z.object({
@@ -33,8 +34,8 @@ export type DlpSide = 'args' | 'result';
  * the result scan.
  */
 export function dlpFactsOf(input: {
-  args?: readonly DlpFinding[];
-  result?: readonly DlpFinding[];
+  args?: readonly ScanFinding[];
+  result?: readonly ScanFinding[];
   truncated?: boolean;
 }): DlpFacts {
   const args = sideFacts(input.args ?? []);
@@ -49,7 +50,7 @@ export function dlpFactsOf(input: {
   };
 }
 
-function sideFacts(findings: readonly DlpFinding[]): DlpSideFacts {
+function sideFacts(findings: readonly ScanFinding[]): DlpSideFacts {
   const counts = new Map<string, number>();
   let count = 0;
   for (const f of findings) {
@@ -79,3 +80,13 @@ export function dlpCountOf(facts: DlpFacts, side: DlpSide, name: string): number
 
 /** Facts of a call nothing was found in. */
 export const NO_DLP_FACTS: DlpFacts = dlpFactsOf({});
+
+/**
+ * The scans' findings in the shape the policy evaluator reads today (`PolicyFacts.dlp`: one
+ * list, each finding tagged with where it was found).
+ */
+export function policyDlpFindings(input: { args?: readonly ScanFinding[]; result?: readonly ScanFinding[] }): PolicyDlpFinding[] {
+  const tag = (where: 'args' | 'result', findings: readonly ScanFinding[] = []) =>
+    findings.map(({ detector, path, count }) => ({ detector, where, path, count }));
+  return [...tag('args', input.args), ...tag('result', input.result)];
+}

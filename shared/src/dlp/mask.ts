@@ -1,7 +1,7 @@
 import type { CustomDetector } from './custom/customDetector';
 import { applyMasks, detectString } from './detect';
 import { SCAN_DEFAULTS, displayKey, mayHoldData } from './scan';
-import type { DlpFinding } from './types';
+import type { ScanFinding } from './types';
 import { walk, type WalkLimits } from './walk';
 
 export interface MaskOptions {
@@ -38,7 +38,7 @@ export function maskValue(value: unknown, options: MaskOptions = {}): unknown {
  * whole value where it doesn't (a custom detector not passed in, or a value that changed), so a
  * finding never leaves its value readable. Keys are masked as in {@link maskValue}.
  */
-export function redactWithFindings(value: unknown, findings: readonly DlpFinding[], options: MaskOptions = {}): unknown {
+export function redactWithFindings(value: unknown, findings: readonly ScanFinding[], options: MaskOptions = {}): unknown {
   if (findings.length === 0) return maskKeysOnly(value, options);
   const byPath = new Map<string, Set<string>>();
   for (const f of findings) {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { validateCustomDetector } from './custom/customDetector';
-import { NO_DLP_FACTS, dlpCountOf, dlpFactsOf, dlpFound, dlpIn } from './facts';
+import { NO_DLP_FACTS, dlpCountOf, dlpFactsOf, dlpFound, dlpIn, policyDlpFindings } from './facts';
+import { compilePolicyOrThrow } from '../policy/compile';
+import { evaluatePolicy } from '../policy/evaluate';
+import { policySet } from '../policy/policySet';
 import { maskValue, redactWithFindings } from './mask';
 import { scan, scanValue } from './scan';
 import { NOT_SCANNED } from './walk';
@@ -121,5 +124,34 @@ describe('DlpFacts', () => {
       result: { count: 0, detectors: {} },
       truncated: false,
     });
+  });
+});
+
+describe('feeding the policy engine', () => {
+  const agent = { name: 'customer_support', owner: 'cx@bank.example', labels: {} };
+  const set = policySet({
+    agent: compilePolicyOrThrow(
+      {
+        kind: 'AgentPolicy',
+        agent: 'customer_support',
+        rules: [
+          { id: 'card-out', actions: ['send_notification'], when: "dlp.found('card')", effect: 'BLOCK' },
+          { id: 'ssn-in-args', actions: ['*'], when: "dlp.foundIn('args', 'ssn') || dlp.count > 3", effect: 'REVIEW' },
+        ],
+        default: 'ALLOW',
+      },
+      { version: 1 },
+    ),
+  });
+  const decide = (action: string, args: Record<string, unknown>) =>
+    evaluatePolicy(set, { agent, action, args }, { facts: { dlp: policyDlpFindings({ args: scanValue(args) }) } });
+
+  it('blocks a card number sent out, reviews an SSN, allows clean text', () => {
+    expect(decide('send_notification', { customer_id: 3, message: 'Your card 4111 1111 1111 1111 is active' })).toMatchObject({
+      verdict: 'BLOCKED',
+      rule: { id: 'card-out' },
+    });
+    expect(decide('lookup_balance', { note: 'ssn 536-22-1120' })).toMatchObject({ verdict: 'REVIEW', rule: { id: 'ssn-in-args' } });
+    expect(decide('send_notification', { customer_id: 3, message: 'Your balance is $2,345.12' })).toMatchObject({ verdict: 'ALLOWED' });
   });
 });

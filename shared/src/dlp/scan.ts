@@ -1,7 +1,7 @@
 import type { CustomDetector } from './custom/customDetector';
 import { applyMasks, detectString } from './detect';
 import { NO_CONTEXT } from './keys';
-import type { DlpFinding, DlpMatch } from './types';
+import type { ScanFinding, DlpMatch } from './types';
 import { walk, type PathStack } from './walk';
 
 export interface ScanOptions {
@@ -16,7 +16,7 @@ export interface ScanOptions {
 }
 
 export interface ScanResult {
-  findings: DlpFinding[];
+  findings: ScanFinding[];
   /** A size, depth or findings limit was reached: part of the value was not scanned. */
   truncated: boolean;
 }
@@ -35,7 +35,7 @@ const KEY_SEGMENT_LIMIT = 128;
  * //  { detector: 'card', path: '/note', count: 1, confidence: 0.95 }]
  * ```
  */
-export function scanValue(value: unknown, options: ScanOptions = {}): DlpFinding[] {
+export function scanValue(value: unknown, options: ScanOptions = {}): ScanFinding[] {
   return scan(value, options).findings;
 }
 
@@ -43,7 +43,7 @@ export function scanValue(value: unknown, options: ScanOptions = {}): DlpFinding
 export function scan(value: unknown, options: ScanOptions = {}): ScanResult {
   const custom = options.custom ?? [];
   const maxFindings = options.maxFindings ?? SCAN_DEFAULTS.maxFindings;
-  const findings: DlpFinding[] = [];
+  const findings: ScanFinding[] = [];
   let full = false;
   const record = (matches: readonly DlpMatch[], path: PathStack) => {
     if (matches.length === 0) return;
@@ -79,8 +79,8 @@ export function scan(value: unknown, options: ScanOptions = {}): ScanResult {
 }
 
 /** One finding per detector for the matches in one value. */
-function summarize(matches: readonly DlpMatch[], path: string): DlpFinding[] {
-  const byDetector = new Map<string, DlpFinding>();
+function summarize(matches: readonly DlpMatch[], path: string): ScanFinding[] {
+  const byDetector = new Map<string, ScanFinding>();
   for (const m of matches) {
     const f = byDetector.get(m.detector);
     if (f) {

@@ -38,7 +38,7 @@ export function categoryOf(detector: string): DetectorCategory | 'custom' {
  * One kind of sensitive data found at one place: what and where, never the value itself, so it
  * can sit on an audit entry, in a log line or in front of a viewer.
  */
-export const dlpFinding = z.object({
+export const scanFinding = z.object({
   detector: z.string().min(1).max(40).describe('Which detector matched, e.g. "card", "ssn", "github_token"'),
   path: z
     .string()
@@ -47,7 +47,7 @@ export const dlpFinding = z.object({
   count: z.number().int().positive().describe('How many matches in that value'),
   confidence: z.number().min(0).max(1).describe('0–1: checksum-validated matches ≈ 0.95+, shape or context only lower'),
 });
-export type DlpFinding = z.infer<typeof dlpFinding>;
+export type ScanFinding = z.infer<typeof scanFinding>;
 
 /** A match inside one string, before it is reduced to a finding. Internal: it has offsets. */
 export interface DlpMatch {

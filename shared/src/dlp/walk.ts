@@ -47,7 +47,8 @@ export interface WalkResult {
 /**
  * Walks a JSON-like value depth first, copying only what the visitor changes (a scan allocates
  * nothing). Only own keys of plain objects are visited, so `__proto__` and `constructor` keys of
- * parsed JSON are data like any other and are written back as own properties. Class instances
+ * parsed JSON are data like any other; changed objects are copied onto null-prototype objects,
+ * where they stay ordinary keys. Class instances
  * (dates, ObjectIds, buffers) are left as they are, except a Date under a DOB-named field.
  */
 export function walk(root: unknown, visitor: WalkVisitor, limits: WalkLimits, displayKey: (key: string) => string): WalkResult {
@@ -138,8 +139,11 @@ export function walk(root: unknown, visitor: WalkVisitor, limits: WalkLimits, di
         break;
       }
     }
-    // Object.fromEntries defines own properties, so a `__proto__` key stays a key.
-    return entries ? Object.fromEntries(entries) : value;
+    if (!entries) return value;
+    // A null-prototype copy, as canonicalJson makes: there `__proto__` is an ordinary key.
+    const copy = Object.create(null) as Record<string, unknown>;
+    for (const [k, v] of entries) copy[k] = v;
+    return copy;
   };
 
   const value = visit(root, NO_CONTEXT, 0);

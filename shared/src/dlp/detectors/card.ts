@@ -51,8 +51,8 @@ export function isCardNumber(digits: string): boolean {
 
 // Every common way of writing a card starts with a group of four digits; requiring it up front
 // lets the engine skip most digits of a long text quickly. Then 9–15 more, each optionally after
-// one space or dash.
-const CARD_CANDIDATE = /(?<!\d)\d{4}(?:[ -]?\d){9,15}(?!\d)/g;
+// one space or dash. Not the middle of a longer grouped number (an IBAN's "… 5278 7758 …").
+const CARD_CANDIDATE = /(?<!\d[ -]?)\d{4}(?:[ -]?\d){9,15}(?!\d)/g;
 
 export function findCards(text: string, runs: readonly NumericRun[], context: KeyContext, out: MatchSink): void {
   matchInRuns(CARD_CANDIDATE, text, runs, 13, (m) => {
