@@ -31,7 +31,10 @@ describe('a fresh install', () => {
     await page.goto(srv.url + '/agents');
     await page.getByText('No agents yet').waitFor();
     await page.goto(srv.url + '/activity');
-    await page.getByText('The audit log is empty').waitFor();
+    // only the sign-in is on record (issue 12: people's actions are audited): still, the way to the demo
+    await page.getByText('No agent has called a tool yet').waitFor();
+    expect(await page.getByRole('main').innerText()).toContain('npm run demo');
+    expect(await page.getByTestId('audit-row').first().innerText()).toMatch(/ACCESS[\s\S]*aegis:login/);
     await page.goto(srv.url + '/approvals');
     await page.getByText('No approvals waiting').waitFor();
     await page.goto(srv.url + '/agents/nobody');

@@ -30,21 +30,36 @@ describe('live updates and actions', () => {
     for (const row of await rows.all()) expect(await row.innerText()).toContain(LOANS);
     await dash.page.getByRole('combobox', { name: 'Filter by status' }).selectOption('BLOCKED');
     await poll(() => rows.count()).toBe(2);
+    // by who wrote it: every row says so, and the filter keeps one source
+    expect(await rows.first().getByTestId('audit-source').innerText()).toBe('decision');
+    await dash.page.getByRole('combobox', { name: 'Filter by status' }).selectOption('');
+    await dash.page.getByRole('combobox', { name: 'Filter by agent' }).selectOption('');
+    await dash.page.getByRole('combobox', { name: 'Filter by source' }).selectOption('person');
+    await dash.page.waitForURL(/source=person/);
+    const sources = async () => [...new Set(await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-source'))))];
+    await poll(sources).toEqual(['person']);
+    await dash.page.getByRole('combobox', { name: 'Filter by source' }).selectOption('');
   });
 
   it("flipping the kill-switch makes the agent's next call KILLED", async () => {
     await dash.page.goto(dash.srv.url + agentPath(FRAUD));
     const killSwitch = dash.page.getByRole('switch', { name: 'Kill-switch' });
     const heading = dash.page.getByRole('heading', { level: 1 });
+    // It asks for an optional reason first, which goes into the record with the person's name.
     await killSwitch.click();
+    const ask = dash.page.getByRole('form', { name: 'Stop agent' });
+    await ask.getByRole('textbox', { name: 'Reason (optional)' }).fill('reads SSNs at night');
+    await ask.getByRole('button', { name: 'Stop agent' }).click();
     // The switch moves at once; the badge changes when the server has confirmed.
     await heading.getByText('PAUSED').waitFor();
     expect(await killSwitch.getAttribute('aria-checked')).toBe('true');
-    expect(await attempt(dash.seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('KILLED');
     const feed = dash.page.getByRole('list', { name: `Activity of ${FRAUD}` });
+    await poll(() => feed.getByTestId('audit-row').first().innerText()).toMatch(/PAUSED[\s\S]*person · admin[\s\S]*reads SSNs at night/);
+    expect(await attempt(dash.seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('KILLED');
     await poll(() => feed.getByTestId('audit-row').first().innerText()).toMatch(/KILLED[\s\S]*access_ssn/);
 
     await killSwitch.click();
+    await dash.page.getByRole('form', { name: 'Resume agent' }).getByRole('button', { name: 'Resume agent' }).click();
     await heading.getByText('ACTIVE').waitFor();
     expect(await attempt(dash.seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('RAN');
   });

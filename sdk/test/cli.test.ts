@@ -76,9 +76,13 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
     expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+RISK/);
     expect(table.stdout).toMatch(new RegExp(`${name}\\s+ACTIVE`));
 
-    expect((await cli(['kill', name])).stdout).toMatch(/PAUSED/);
+    expect((await cli(['kill', name, '--reason', 'spends too much'])).stdout).toMatch(/PAUSED/);
     const listed = await json<Array<{ name: string; status: string }>>(['agents']);
     expect(listed.find((a) => a.name === name)?.status).toBe('PAUSED');
+    // the reason is in the record, with who flipped the switch
+    const [note] = (await t.aegis.api.audit.list.query({ agent: name, source: ['person'], limit: 1 })).entries;
+    expect(note).toMatchObject({ status: 'PAUSED', source: 'person' });
+    expect(note?.details).toContain('spends too much');
     expect((await json<{ status: string }>(['revive', name])).status).toBe('ACTIVE');
   });
 

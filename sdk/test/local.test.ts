@@ -51,7 +51,12 @@ describe('local mode', () => {
       expect(sources).toEqual(['local', 'local']);
       await aegis.flush();
       const { entries } = await reviewerFor(server).audit.list.query({ agent: name });
-      expect(entries.map((e) => e.status).sort()).toEqual(['ALLOWED', 'KILLED']);
+      // the agent's two calls, and (issue 12) the reviewer's kill-switch as a person's action
+      expect(entries.map((e) => `${e.status}/${e.source}`).sort()).toEqual([
+        'ALLOWED/agent',
+        'KILLED/agent',
+        'PAUSED/person',
+      ]);
     } finally {
       await aegis.close();
       await server.close();

@@ -12,4 +12,3 @@ export * from './canonicalJson';
 export * from './redact';
 export * from './schemas/policyRules';
 export * from './policy';
-export * from './dlp';

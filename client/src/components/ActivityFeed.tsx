@@ -13,23 +13,37 @@ interface Props {
   label: string;
 }
 
+/** Who wrote the entry, as a reader of the log asks it: the server decided, the agent reported, a person did. */
+export const SOURCE_LABEL = { server: 'decision', agent: 'agent report', person: 'person' } as const;
+
+function Source({ entry }: { entry: AuditEntry }) {
+  const by = entry.actor ? ` · ${entry.actor}` : '';
+  return (
+    <span className="shrink-0 text-xs muted" data-testid="audit-source" title={`Written by: ${entry.source}${by}`}>
+      {SOURCE_LABEL[entry.source]}
+      {entry.source !== 'server' && by}
+    </span>
+  );
+}
+
 /** Audit entries, newest first. Each row says who did what, with which verdict, and when. */
 export function ActivityFeed({ entries, showAgent = true, detailed = false, label }: Props) {
   const now = useNow(10_000);
   return (
     <ul aria-label={label} className="divide-y divide-neutral-100 dark:divide-neutral-800">
       {entries.map((e) => (
-        <li key={e.id} data-testid="audit-row" data-id={e.id} className="flex items-start gap-3 py-2.5 text-sm">
+        <li key={e.id} data-testid="audit-row" data-id={e.id} data-source={e.source} className="flex items-start gap-3 py-2.5 text-sm">
           <StatusBadge status={e.status} />
           <div className="min-w-0 flex-1">
             <div className="flex items-baseline gap-2">
               <p className="flex min-w-0 flex-1 flex-wrap items-baseline gap-x-2">
                 <span className="font-mono font-semibold wrap-anywhere">{e.action}</span>
-                {showAgent && (
+                {showAgent && e.agent && (
                   <Link to={`/agents/${encodeURIComponent(e.agent)}`} className="text-xs font-semibold text-neutral-600 underline-offset-2 hover:underline dark:text-neutral-400">
                     {e.agent}
                   </Link>
                 )}
+                <Source entry={e} />
               </p>
               <time dateTime={e.timestamp} title={dateTime(e.timestamp)} className="shrink-0 text-xs muted">
                 {timeAgo(e.timestamp, now)}

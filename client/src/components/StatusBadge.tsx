@@ -18,6 +18,13 @@ const AUDIT_TONE: Record<AuditStatus, string> = {
   KILLED: PURPLE,
   PENDING: AMBER,
   ERROR: GREY,
+  VIOLATION: RED,
+  // people's actions: the kill-switch in its colour, the rest quiet
+  PAUSED: PURPLE,
+  RESUMED: GREY,
+  POLICY: GREY,
+  ACCESS: GREY,
+  RESET: GREY,
   REVEALED: GREY,
 };
 

@@ -10,12 +10,18 @@ import { Cmd, EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
 
 type Status = AuditEntry['status'];
-const STATUSES: Status[] = ['ALLOWED', 'BLOCKED', 'KILLED', 'PENDING', 'APPROVED', 'DENIED', 'TIMEOUT', 'ERROR', 'REVEALED'];
+type Source = AuditEntry['source'];
+const STATUSES: Status[] = [
+  'ALLOWED', 'BLOCKED', 'KILLED', 'PENDING', 'APPROVED', 'DENIED', 'TIMEOUT', 'ERROR',
+  'VIOLATION', 'PAUSED', 'RESUMED', 'POLICY', 'ACCESS', 'RESET', 'REVEALED',
+];
+const SOURCES: Source[] = ['server', 'agent', 'person'];
 
 /** The same filter the server applies, for entries that arrive live. */
-function matches(e: AuditEntry, agent: string, status: string, search: string): boolean {
+function matches(e: AuditEntry, agent: string, status: string, source: string, search: string): boolean {
   if (agent && e.agent !== agent) return false;
   if (status && e.status !== status) return false;
+  if (source && e.source !== source) return false;
   const q = search.toLowerCase();
   return !q || e.action.toLowerCase().includes(q) || e.details.toLowerCase().includes(q);
 }
@@ -35,6 +41,7 @@ export function ActivityPage() {
   const [params, setParams] = useSearchParams();
   const agent = params.get('agent') ?? '';
   const status = params.get('status') ?? '';
+  const source = params.get('source') ?? '';
   const [searchInput, setSearchInput] = useState(params.get('q') ?? '');
   const search = useDebounced(searchInput.trim(), 300);
 
@@ -55,15 +62,16 @@ export function ActivityPage() {
     limit: 50,
     ...(agent && { agent }),
     ...(status && { status: [status as Status] }),
+    ...(source && { source: [source as Source] }),
     ...(search && { search }),
   };
   const log = useInfiniteQuery(
     trpc.audit.list.infiniteQueryOptions(input, { getNextPageParam: (page) => page.nextCursor ?? undefined }),
   );
   const history = log.data?.pages.flatMap((p) => p.entries) ?? [];
-  const live = useStore(liveFeedStore).filter((e) => matches(e, agent, status, search));
+  const live = useStore(liveFeedStore).filter((e) => matches(e, agent, status, source, search));
   const entries = mergeEntries(live, history);
-  const filtered = Boolean(agent || status || search);
+  const filtered = Boolean(agent || status || source || search);
 
   return (
     <>
@@ -97,19 +105,37 @@ export function ActivityPage() {
             </option>
           ))}
         </select>
+        <select className="input flex-1 sm:flex-none" aria-label="Filter by source" value={source} onChange={(e) => update('source', e.target.value)}>
+          <option value="">Everyone</option>
+          {SOURCES.map((s) => (
+            <option key={s} value={s}>
+              {s === 'server' ? 'Decisions' : s === 'agent' ? 'Agent reports' : 'People'}
+            </option>
+          ))}
+        </select>
       </div>
       <section className="card" aria-label="Audit log">
         <QueryState isPending={log.isPending} error={log.error} rows={6}>
           {entries.length === 0 ? (
             filtered ? (
-              <EmptyState title="Nothing matches these filters">Try another agent, status or search term.</EmptyState>
+              <EmptyState title="Nothing matches these filters">Try another agent, status, source or search term.</EmptyState>
             ) : (
               <EmptyState title="The audit log is empty">
                 Every tool call an agent attempts is recorded here. Run <Cmd>npm run demo</Cmd> to see some.
               </EmptyState>
             )
           ) : (
-            <ActivityFeed entries={entries} label="Audit log entries" detailed />
+            <>
+              {/* a fresh install holds only what people did (signing in): point at the demo still */}
+              {!filtered && !log.hasNextPage && entries.every((e) => e.source === 'person') && (
+                <div className="mb-3">
+                  <EmptyState title="No agent has called a tool yet">
+                    Every tool call an agent attempts is recorded here, beside what people do. Run <Cmd>npm run demo</Cmd> to see some.
+                  </EmptyState>
+                </div>
+              )}
+              <ActivityFeed entries={entries} label="Audit log entries" detailed />
+            </>
           )}
           {log.hasNextPage && (
             <div className="mt-3 flex justify-center">

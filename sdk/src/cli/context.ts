@@ -16,6 +16,7 @@ export interface CommandContext {
     agents?: string;
     name?: string;
     remember?: boolean;
+    reason?: string;
   };
 }
 

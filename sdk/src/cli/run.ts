@@ -16,8 +16,8 @@ Usage: aegis <command> [arguments] [options]
 
 Commands:
   agents                         list agents with status, risk score and counts
-  kill <agent>                   flip the agent's kill-switch on (every call refused)
-  revive <agent>                 flip it off again
+  kill <agent> [--reason TEXT]   flip the agent's kill-switch on (every call refused)
+  revive <agent> [--reason TEXT] flip it off again (the reason goes into the audit log)
   logs [agent] [--limit N] [-f]  latest audit entries (default 20); -f/--follow streams new ones
   pending                        approvals waiting for a human
   approve <id> [--remember]      approve (--remember: allow this action from now on)
@@ -81,6 +81,7 @@ export async function runCli(
         agents: { type: 'string' },
         name: { type: 'string' },
         remember: { type: 'boolean' },
+        reason: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -14,6 +14,8 @@ interface StoredEntry {
   argsPreview?: unknown;
   prevHash?: unknown;
   hash?: unknown;
+  source?: unknown;
+  actor?: unknown;
 }
 
 /** Stored values as text; anything that is not a string hashes as its JSON, so a changed type still shows. */
@@ -40,6 +42,8 @@ function expectedHash(doc: StoredEntry): string {
     approvalId: typeof doc.approvalId === 'number' ? doc.approvalId : null,
     argsPreview: str(doc.argsPreview),
     prevHash: str(doc.prevHash),
+    source: str(doc.source),
+    actor: str(doc.actor),
   });
 }
 

@@ -19,6 +19,12 @@ export const HASHED_AUDIT_FIELDS = [
   'prevHash',
 ] as const;
 
+/**
+ * Fields hashed only when set. Entries written before they existed have neither, and their
+ * hashes (computed without them) must still verify; once set, removing one breaks the hash.
+ */
+export const OPTIONAL_HASHED_AUDIT_FIELDS = ['source', 'actor'] as const;
+
 export interface HashedAuditFields {
   id: number;
   /** ISO-8601 string, exactly as the entry reports it. */
@@ -31,6 +37,8 @@ export interface HashedAuditFields {
   approvalId: number | null;
   argsPreview: string | null;
   prevHash: string | null;
+  source?: string | null;
+  actor?: string | null;
 }
 
 /**
@@ -41,6 +49,10 @@ export interface HashedAuditFields {
 export function hashAuditEntry(fields: HashedAuditFields): string {
   const picked: Record<string, unknown> = {};
   for (const key of HASHED_AUDIT_FIELDS) picked[key] = fields[key] ?? null;
+  for (const key of OPTIONAL_HASHED_AUDIT_FIELDS) {
+    const value = fields[key];
+    if (value !== null && value !== undefined) picked[key] = value;
+  }
   return createHash('sha256').update(canonicalJson(picked)).digest('hex');
 }
 

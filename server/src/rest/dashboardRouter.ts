@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentStatus, approvalDecision } from '@aegis/shared';
+import { agentStatus, approvalDecision, statusReason } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { reviewerProcedure, viewerProcedure } from '../trpc/procedures';
 import { agentPathParam, idParam } from './inputs';
@@ -64,10 +64,10 @@ export const dashboardRestRouter = router({
 
   toggleAgent: reviewerProcedure
     .meta({ openapi: { method: 'POST', path: '/agents/{name}/toggle', tags, summary: 'The kill-switch: set ACTIVE or PAUSED', errorResponses: errorResponses(400, 403, 404) } })
-    .input(z.object({ name: agentPathParam, status: agentStatus }))
+    .input(z.object({ name: agentPathParam, status: agentStatus, reason: statusReason.describe('Extra: why, for the audit log') }))
     .output(z.object({ status: z.literal('updated'), new_status: agentStatus }))
     .mutation(async ({ ctx, input }) => {
-      const updated = await ctx.services.agents.setStatus(input.name, input.status, ctx.principal);
+      const updated = await ctx.services.agents.setStatus(input.name, input.status, ctx.principal, input.reason);
       return { status: 'updated' as const, new_status: updated.status };
     }),
 

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { actionName, agentName, agentStatus, approvalDecision, loggableStatus, ruleType } from '@aegis/shared';
+import { actionName, agentName, agentStatus, approvalDecision, loggableStatus, ruleType, statusReason } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs, reviewerProcedure } from '../trpc/procedures';
 import { idParam, orNull } from './inputs';
@@ -114,16 +114,16 @@ export const sdkRestRouter = router({
         status: input.status,
         details: input.details,
         callId: null,
-      });
+      }, ctx.principal);
       return { ...ok, id: entry.id };
     }),
 
   updateStatus: reviewerProcedure
     .meta({ openapi: { method: 'POST', path: '/sdk/update-status', tags, summary: 'The kill-switch (reviewers)' } })
-    .input(z.object({ name: agentName, status: agentStatus }))
+    .input(z.object({ name: agentName, status: agentStatus, reason: statusReason.describe('Extra: why, for the audit log') }))
     .output(okAnswer)
     .mutation(async ({ ctx, input }) => {
-      await ctx.services.agents.setStatus(input.name, input.status, ctx.principal);
+      await ctx.services.agents.setStatus(input.name, input.status, ctx.principal, input.reason);
       return ok;
     }),
 

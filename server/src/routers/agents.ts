@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { agent, agentName, agentPolicy, agentStatus, agentSummary, toolUsage } from '@aegis/shared';
+import {
+  agent,
+  agentName,
+  agentPolicy,
+  agentSummary,
+  setAgentStatusInput,
+  toolUsage,
+} from '@aegis/shared';
 import { router } from '../trpc/init';
 import { reviewerProcedure, viewerProcedure } from '../trpc/procedures';
 
@@ -27,11 +34,11 @@ export const agentsRouter = router({
       return { agent: summary, policy, toolsUsed };
     }),
 
-  /** The kill-switch. */
+  /** The kill-switch, with an optional reason for the record. */
   setStatus: reviewerProcedure
-    .input(z.object({ name: agentName, status: agentStatus }))
+    .input(setAgentStatusInput)
     .output(agent)
     .mutation(({ ctx, input }) =>
-      ctx.services.agents.setStatus(input.name, input.status, ctx.principal),
+      ctx.services.agents.setStatus(input.name, input.status, ctx.principal, input.reason),
     ),
 });

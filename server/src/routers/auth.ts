@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { agentName, principal, role } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { adminProcedure, authedProcedure, publicProcedure } from '../trpc/procedures';
+import { ACTION } from '../services/actions';
 
 const keyInfo = z.object({
   id: z.string(),
@@ -21,13 +22,35 @@ export const authRouter = router({
   login: publicProcedure
     .input(z.object({ token: z.string().max(200).optional(), key: z.string().max(200).optional() }))
     .output(principal)
-    .mutation(({ ctx, input }) => ctx.auth.login(input, ctx.req, ctx.res)),
+    .mutation(async ({ ctx, input }) => {
+      const who = await ctx.auth.login(input, ctx.req, ctx.res);
+      const how = input.token ? 'a one-time login link' : 'an API key';
+      await ctx.services.audit.note(
+        {
+          agent: '',
+          status: 'ACCESS',
+          action: ACTION.login,
+          details: `${who.name} (${who.role}) signed in to the dashboard with ${how}`,
+        },
+        who,
+      );
+      return who;
+    }),
 
   logout: authedProcedure
     .input(z.void())
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx }) => {
       await ctx.auth.logout(ctx.req, ctx.res);
+      await ctx.services.audit.note(
+        {
+          agent: '',
+          status: 'ACCESS',
+          action: ACTION.logout,
+          details: `${ctx.principal.name} signed out`,
+        },
+        ctx.principal,
+      );
       return { ok: true as const };
     }),
 });
@@ -44,7 +67,26 @@ export const keysRouter = router({
     .output(
       z.object({ key: z.string().describe('Shown once; only its hash is stored'), info: keyInfo }),
     )
-    .mutation(({ ctx, input }) => ctx.auth.createKey(input, ctx.principal)),
+    .mutation(async ({ ctx, input }) => {
+      const created = await ctx.auth.createKey(input, ctx.principal);
+      const scope = created.info.agents ? ` for ${created.info.agents.join(', ')}` : '';
+      await ctx.services.audit.note(
+        {
+          agent: '',
+          status: 'ACCESS',
+          action: ACTION.keyCreate,
+          details: `${ctx.principal.name} created ${created.info.role} key "${created.info.name}" (${created.info.id})${scope}`,
+          params: {
+            keyId: created.info.id,
+            name: created.info.name,
+            role: created.info.role,
+            agents: created.info.agents,
+          },
+        },
+        ctx.principal,
+      );
+      return created;
+    }),
 
   list: adminProcedure
     .input(z.void())
@@ -54,5 +96,21 @@ export const keysRouter = router({
   revoke: adminProcedure
     .input(z.object({ id: z.string().min(1).max(64) }))
     .output(keyInfo)
-    .mutation(({ ctx, input }) => ctx.auth.revokeKey(input.id, ctx.principal)),
+    .mutation(async ({ ctx, input }) => {
+      const before = (await ctx.auth.listKeys()).find((k) => k.id === input.id);
+      const info = await ctx.auth.revokeKey(input.id, ctx.principal);
+      if (!before?.revokedAt) {
+        await ctx.services.audit.note(
+          {
+            agent: '',
+            status: 'ACCESS',
+            action: ACTION.keyRevoke,
+            details: `${ctx.principal.name} revoked ${info.role} key "${info.name}" (${info.id})`,
+            params: { keyId: info.id, name: info.name, role: info.role },
+          },
+          ctx.principal,
+        );
+      }
+      return info;
+    }),
 });

@@ -89,7 +89,11 @@ describe('sdk.decide', () => {
     const d = await t.as(principals.agent('Pausy')).sdk.decide({ agent: 'Pausy', action: 'x' });
     expect(d.verdict).toBe('KILLED');
     const page = await t.as(principals.viewer).audit.list({ agent: 'Pausy' });
-    expect(page.entries.map((e) => e.status)).toEqual(['KILLED']);
+    // issue 12: the reviewer's kill-switch is on record too, as a person's action
+    expect(page.entries.map((e) => [e.status, e.source])).toEqual([
+      ['KILLED', 'server'],
+      ['PAUSED', 'person'],
+    ]);
   });
 
   it('REVIEW opens exactly one approval and one PENDING entry; a repeat reuses the approval', async () => {

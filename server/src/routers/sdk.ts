@@ -105,7 +105,7 @@ export const sdkRouter = router({
     .output(auditEntry)
     .mutation(({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent);
-      return ctx.services.audit.write({ ...input, callId: input.callId ?? null });
+      return ctx.services.audit.write({ ...input, callId: input.callId ?? null }, ctx.principal);
     }),
 
   /**

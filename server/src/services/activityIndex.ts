@@ -1,4 +1,4 @@
-import { isCallStatus, type AuditEntry, type AuditStatus } from '@aegis/shared';
+import { isCall, type AuditEntry, type AuditStatus } from '@aegis/shared';
 import type { AgentActivity, AuditRepo } from '../data/repos/audit.repo';
 
 /**
@@ -16,8 +16,9 @@ export class ActivityIndex {
 
   constructor(private readonly audit: Pick<AuditRepo, 'activity'>) {}
 
-  /** Feed every written entry here (from the event bus). */
+  /** Feed every written entry here (from the event bus); only calls are counted (see `isCall`). */
   record(entry: AuditEntry): void {
+    if (!isCall(entry)) return;
     if (this.byAgent) add(this.byAgent, entry);
     else if (this.loading) this.buffered.push(entry);
   }
@@ -75,9 +76,7 @@ function add(map: Map<string, AgentActivity>, entry: AuditEntry): void {
     lastActivityAt: null,
   };
   a.counts[entry.status] = (a.counts[entry.status] ?? 0) + 1;
-  // a person's note about the agent (REVEALED) is not the agent being active
   const at = new Date(entry.timestamp);
-  if (isCallStatus(entry.status) && (!a.lastActivityAt || at > a.lastActivityAt))
-    a.lastActivityAt = at;
+  if (!a.lastActivityAt || at > a.lastActivityAt) a.lastActivityAt = at;
   map.set(entry.agent, a);
 }

@@ -1,17 +1,11 @@
 import { createHash } from 'node:crypto';
-import {
-  auditStatus,
-  isCallStatus,
-  rulesFromLists,
-  type AgentSummary,
-  type StatusCounts,
-} from '@aegis/shared';
+import { auditStatus, rulesFromLists, type AgentSummary, type StatusCounts } from '@aegis/shared';
 import type { AgentDoc } from '../data/models/agent.model';
 import type { AgentActivity } from '../data/repos/audit.repo';
 import { toAgent } from '../data/repos/mappers';
+import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
 import { isDuplicateKey, unknownAgent } from './errors';
-import { REVEAL_ACTION } from './approvals';
 import type { PolicyService } from './policies';
 import type { Services } from './types';
 
@@ -20,8 +14,8 @@ export function summarize(doc: AgentDoc, activity: AgentActivity | undefined): A
   const counts = Object.fromEntries(
     auditStatus.options.map((s) => [s, activity?.counts[s] ?? 0]),
   ) as StatusCounts;
-  // entries about the agent that are not its calls (REVEALED) don't count towards total or risk
-  const total = auditStatus.options.reduce((n, s) => (isCallStatus(s) ? n + counts[s] : n), 0);
+  // the activity index counts calls only (isCall): people's actions and alerts add nothing
+  const total = auditStatus.options.reduce((n, s) => n + counts[s], 0);
   const blocked = counts.BLOCKED;
   return {
     ...toAgent(doc),
@@ -55,16 +49,32 @@ export function createAgentService(deps: ServiceDeps, policies: PolicyService): 
     },
 
     async toolsUsed(name) {
-      // the reveal note is filed under the agent but is no tool of it
-      return (await repos.audit.toolsUsed(name)).filter((t) => t.action !== REVEAL_ACTION);
+      return repos.audit.toolsUsed(name);
     },
 
-    async setStatus(name, status, _actor) {
-      const doc = await locks.run(`agent:${name}`, () => repos.agents.setStatus(name, status));
-      if (!doc) throw unknownAgent(name);
+    async setStatus(name, status, actor, reason) {
+      const changed = await locks.run(`agent:${name}`, () => repos.agents.setStatus(name, status));
+      if (!changed) {
+        const current = await repos.agents.findByName(name);
+        if (!current) throw unknownAgent(name);
+        return toAgent(current); // already so: nothing happened, nothing to record
+      }
       cache.invalidate(name);
-      bus.emitChange({ type: 'agent.status', agent: name, status: doc.status });
-      return toAgent(doc);
+      const paused = status === 'PAUSED';
+      const why = reason?.trim() ? `: ${reason.trim()}` : '';
+      await noteAction(
+        repos,
+        {
+          agent: name,
+          status: paused ? 'PAUSED' : 'RESUMED',
+          action: paused ? ACTION.kill : ACTION.revive,
+          details: `${paused ? 'Kill-switch on' : 'Kill-switch off'} by ${actor.name}${why}`,
+          params: reason?.trim() ? { reason: reason.trim() } : null,
+        },
+        actor,
+      );
+      bus.emitChange({ type: 'agent.status', agent: name, status: changed.status });
+      return toAgent(changed);
     },
 
     async register(input, _actor) {

@@ -90,6 +90,7 @@ export function createApprovalPoll(
         agent: used.agent,
         action: used.action,
         status: 'ALLOWED',
+        source: 'server',
         details: `Approved by ${used.decidedBy ?? 'a reviewer'} (approval #${id}); used when the agent read the approval`,
         callId: used.callId,
         approvalId: id,

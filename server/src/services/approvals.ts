@@ -2,14 +2,12 @@ import type { Approval, Principal } from '@aegis/shared';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import { toApproval } from '../data/repos/mappers';
 import { createApprovalPoll } from './approvalPoll';
+import { ACTION, noteAction } from './actions';
 import { argsPreview } from './args';
 import type { ServiceDeps } from './deps';
 import { conflict, forbidden, notFound } from './errors';
 import type { PolicyService } from './policies';
 import type { Services } from './types';
-
-/** The action of the audit entry that records an admin unmasking an approval's arguments. */
-export const REVEAL_ACTION = 'aegis:reveal-args';
 
 /** The human-review queue. Every state change is one conditional update, so it happens once. */
 export function createApprovalService(
@@ -50,17 +48,18 @@ export function createApprovalService(
 
     async reveal(id, actor) {
       const doc = await load(id);
-      await repos.audit.write({
-        timestamp: new Date(),
-        agent: doc.agent,
-        action: REVEAL_ACTION,
-        // a person's act about the agent, not a call of it: kept out of its counts and risk
-        status: 'REVEALED',
-        details: `Unmasked arguments of approval #${id} (${doc.action}) shown to ${actor.name}`,
-        callId: doc.callId,
-        approvalId: id,
-        argsPreview: null,
-      });
+      await noteAction(
+        repos,
+        {
+          agent: doc.agent,
+          action: ACTION.reveal,
+          status: 'REVEALED',
+          details: `Unmasked arguments of approval #${id} (${doc.action}) shown to ${actor.name}`,
+          callId: doc.callId,
+          approvalId: id,
+        },
+        actor,
+      );
       return doc.args ?? {};
     },
 
@@ -87,6 +86,9 @@ export function createApprovalService(
         agent: doc.agent,
         action: doc.action,
         status: decision,
+        // a person's decision about the call, not a call of the agent's
+        source: 'person',
+        actor: actor.name,
         details: `${decision === 'APPROVED' ? 'Approved' : 'Denied'} by ${actor.name} (approval #${id})`,
         callId: doc.callId,
         approvalId: id,
@@ -96,7 +98,7 @@ export function createApprovalService(
       await written;
       if (remember) {
         const rule = decision === 'APPROVED' ? 'ALLOW' : 'BLOCK';
-        await policies.set(doc.agent, doc.action, rule, actor);
+        await policies.set(doc.agent, doc.action, rule, actor, { approvalId: id });
       }
       return approval;
     },
@@ -111,6 +113,9 @@ export function createApprovalService(
         agent: doc.agent,
         action: doc.action,
         status: 'TIMEOUT',
+        // the SDK reported that it stopped waiting
+        source: 'agent',
+        actor: actor.name,
         details: `No decision in time; the caller gave up waiting (approval #${id})`,
         callId: doc.callId,
         approvalId: id,

@@ -1,5 +1,6 @@
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
+import { noteAction } from './actions';
 import { argsPreview } from './args';
 import { keysToRead, planBatch } from './localBatch';
 import { unknownAgent } from './errors';
@@ -19,13 +20,17 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
 
     since: (afterId, agent, limit = 200) => repos.audit.since(afterId, agent, limit),
 
-    async write(entry) {
+    note: (note, actor) => noteAction(repos, note, actor),
+
+    async write(entry, actor) {
       await assertKnown([entry.agent]);
       return repos.audit.write({
         timestamp: new Date(),
         agent: entry.agent,
         action: entry.action,
         status: entry.status,
+        source: 'agent',
+        actor: actor.name,
         details: entry.details,
         callId: entry.callId ?? null,
         approvalId: entry.approvalId ?? null,

@@ -41,6 +41,7 @@ export function createDecisionService(
       agent: snap.name,
       action: base.action,
       status: verdict === 'REVIEW' ? 'PENDING' : verdict,
+      source: 'server',
       details: reason,
       callId: base.callId,
       approvalId,
@@ -137,6 +138,9 @@ export function createDecisionService(
           agent: entry.agent,
           action: entry.action,
           status: 'ERROR',
+          // the agent's report of how its call ended
+          source: 'agent',
+          actor: actor.name,
           details: input.error ? `Tool failed: ${input.error}` : 'Tool failed',
           callId: input.callId,
           approvalId: entry.approvalId,

@@ -1,4 +1,5 @@
 import { seedBank } from '@aegis/demo/bank';
+import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
 
@@ -17,7 +18,20 @@ export function createDemoService(deps: ServiceDeps, onReset: () => void): Servi
       deps.activity.reset();
       deps.blocks.reset();
       onReset();
-      return seedBank(deps.connection, { dbName: BANK_DB_NAME });
+      const seeded = await seedBank(deps.connection, { dbName: BANK_DB_NAME });
+      // written after the wipe, so the reset itself is the first entry of the new record
+      await noteAction(
+        deps.repos,
+        {
+          agent: '',
+          status: 'RESET',
+          action: ACTION.demoReset,
+          details: `Demo reset by ${actor.name}: agents, policies, approvals and the audit log wiped; the demo bank reseeded`,
+          params: { ...seeded },
+        },
+        actor,
+      );
+      return seeded;
     },
   };
 }

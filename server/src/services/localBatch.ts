@@ -65,6 +65,8 @@ export function planBatch(
       agent: e.agent,
       action: e.action,
       status: e.status,
+      source: 'agent',
+      actor: actor.name,
       details: e.details,
       callId: e.callId,
       approvalId: null,
@@ -139,7 +141,7 @@ export function planBatch(
 
 type ErrorBase = Pick<
   AuditRecord,
-  'timestamp' | 'agent' | 'action' | 'callId' | 'approvalId' | 'argsPreview'
+  'timestamp' | 'agent' | 'action' | 'callId' | 'approvalId' | 'argsPreview' | 'actor'
 >;
 
 /** The ERROR entry strict mode's `sdk.complete` writes, at the time the tool failed. */
@@ -154,6 +156,8 @@ function errorEntry(
     agent: base.agent,
     action: base.action,
     status: 'ERROR',
+    source: 'agent',
+    actor: base.actor ?? null,
     details: error ? `Tool failed: ${error}` : 'Tool failed',
     callId: base.callId,
     approvalId: base.approvalId,

@@ -2,17 +2,34 @@ import { listsFromRules, type AgentPolicy, type Principal, type RuleType } from 
 import type { Services } from './types';
 import type { ServiceDeps } from './deps';
 import { toPolicyRule } from '../data/repos/mappers';
+import { ACTION, noteAction } from './actions';
 import { unknownAgent } from './errors';
+
+/** Where a person's rule change came from, when not the policy editor. */
+export interface RuleVia {
+  /** "Always allow" / "always block" on this approval. */
+  approvalId: number;
+}
+
+const show = (rule: RuleType | null) => rule ?? 'no rule';
 
 /**
  * Policy rules. A person's rule (set from the dashboard or promoted from an approval) is stored
- * as a `reviewer` rule, which re-registering the agent from code leaves alone.
+ * as a `reviewer` rule, which re-registering the agent from code leaves alone. Every change a
+ * person makes is recorded: old rule → new rule, with the policy version it produced.
  */
 export function createPolicyService(deps: ServiceDeps): Services['policies'] & {
   change(
     agent: string,
     apply: () => Promise<boolean>,
     action?: string | null,
+  ): Promise<AgentPolicy>;
+  set(
+    agent: string,
+    action: string,
+    rule: RuleType,
+    actor: Principal,
+    via?: RuleVia,
   ): Promise<AgentPolicy>;
 } {
   const { repos, bus, cache, locks } = deps;
@@ -27,6 +44,14 @@ export function createPolicyService(deps: ServiceDeps): Services['policies'] & {
     return { agent, version: doc.policyVersion ?? 0, ...lists };
   }
 
+  /** Bumps the version and tells everyone; runs under the agent's lock. */
+  async function bump(agent: string, action: string | null): Promise<number> {
+    const version = await repos.agents.bumpPolicyVersion(agent);
+    cache.invalidate(agent);
+    bus.emitChange({ type: 'policy.changed', agent, action, version });
+    return version;
+  }
+
   /** Runs one rule change under the agent's lock; bumps the version and tells everyone if it changed. */
   function change(
     agent: string,
@@ -35,10 +60,43 @@ export function createPolicyService(deps: ServiceDeps): Services['policies'] & {
   ): Promise<AgentPolicy> {
     return locks.run(`agent:${agent}`, async () => {
       if (!(await repos.agents.findByName(agent))) throw unknownAgent(agent);
-      if (await apply()) {
-        const version = await repos.agents.bumpPolicyVersion(agent);
-        cache.invalidate(agent);
-        bus.emitChange({ type: 'policy.changed', agent, action, version });
+      if (await apply()) await bump(agent, action);
+      return forAgent(agent);
+    });
+  }
+
+  /** A person's change of one rule (`to` null: removed), recorded when it changed anything. */
+  function personChange(
+    agent: string,
+    action: string,
+    to: RuleType | null,
+    actor: Principal,
+    via?: RuleVia,
+  ): Promise<AgentPolicy> {
+    return locks.run(`agent:${agent}`, async () => {
+      if (!(await repos.agents.findByName(agent))) throw unknownAgent(agent);
+      const before = (await repos.policies.forAgent(agent)).find((r) => r.action === action);
+      const from = before?.rule ?? null;
+      const changed =
+        to === null
+          ? await repos.policies.remove(agent, action)
+          : await repos.policies.upsert(agent, action, to, 'reviewer');
+      if (changed) {
+        const version = await bump(agent, action);
+        const always = via && (to === 'ALLOW' ? ACTION.alwaysAllow : ACTION.alwaysBlock);
+        const source = via ? ` from approval #${via.approvalId}` : '';
+        await noteAction(
+          repos,
+          {
+            agent,
+            status: 'POLICY',
+            action: always || ACTION.policy,
+            details: `${action}: ${show(from)} → ${show(to)} (policy v${version}) by ${actor.name}${source}`,
+            params: { action, from, to, version },
+            approvalId: via?.approvalId ?? null,
+          },
+          actor,
+        );
       }
       return forAgent(agent);
     });
@@ -55,10 +113,9 @@ export function createPolicyService(deps: ServiceDeps): Services['policies'] & {
       if (!doc) throw unknownAgent(agent);
       return rules.map(toPolicyRule);
     },
-    set: (agent: string, action: string, rule: RuleType, _actor: Principal) =>
-      change(agent, () => repos.policies.upsert(agent, action, rule, 'reviewer'), action),
-    remove: (agent: string, action: string, _actor: Principal) =>
-      change(agent, () => repos.policies.remove(agent, action), action),
+    set: (agent: string, action: string, rule: RuleType, actor: Principal, via?: RuleVia) =>
+      personChange(agent, action, rule, actor, via),
+    remove: (agent, action, actor) => personChange(agent, action, null, actor),
   };
 }
 export type PolicyService = ReturnType<typeof createPolicyService>;

@@ -1,4 +1,5 @@
 import type { RecordBatchInput, RecordBatchResult } from '../routers/localRecords';
+import type { ActionNote } from './actions';
 import type {
   ActivityTimeline,
   Agent,
@@ -33,7 +34,8 @@ export interface Services {
     /** Throws NOT_FOUND for an unknown agent. */
     get(name: string): Promise<AgentSummary>;
     toolsUsed(name: string): Promise<ToolUsage[]>;
-    setStatus(name: string, status: AgentStatus, actor: Principal): Promise<Agent>;
+    /** The kill-switch; a change is recorded (PAUSED/RESUMED) with the actor and the reason. */
+    setStatus(name: string, status: AgentStatus, actor: Principal, reason?: string): Promise<Agent>;
     /** Idempotent: registering the same agent and policy twice changes nothing. */
     register(
       input: RegisterAgentInput,
@@ -50,7 +52,10 @@ export interface Services {
     list(query: AuditQuery): Promise<AuditPage>;
     /** Entries with id greater than `afterId`, oldest first (resuming a stream). */
     since(afterId: number, agent?: string, limit?: number): Promise<AuditEntry[]>;
-    write(entry: NewAuditEntry): Promise<AuditEntry>;
+    /** An agent's report (the seed's /sdk/log): stored with source "agent" and the key's name. */
+    write(entry: NewAuditEntry, actor: Principal): Promise<AuditEntry>;
+    /** What a person did (or an agent key to its own agent): never one of the agent's calls. */
+    note(note: ActionNote, actor: Principal): Promise<AuditEntry>;
     /**
      * Local-mode records and outcomes. Idempotent on entryKey: replayed entries are counted as
      * duplicates, not stored twice, and an outcome is recorded once.

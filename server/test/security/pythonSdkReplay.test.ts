@@ -169,11 +169,14 @@ describe("the seed's Python SDK over plain HTTP, key in the URL", () => {
     // sentinel log SupportBot
     const log = await httpx(agentUrl, 'GET', '/sdk/audit-log?agent_name=SupportBot&limit=10');
     expect(log.status).toBe(200);
-    const entries = (
+    const all = (
       log.body as {
-        entries: Array<{ agent_name: string; action: string; status: string; severity: string }>;
+        entries: Array<{ agent_name: string; action: string; status: string; severity: string; source: string }>;
       }
     ).entries;
+    // issue 12: the operator's kill and revive are on record, as people's actions
+    expect(all.filter((e) => e.source === 'person').map((e) => e.status)).toEqual(['RESUMED', 'PAUSED']);
+    const entries = all.filter((e) => e.source !== 'person' && e.status !== 'POLICY');
     expect(entries.map((e) => [e.action, e.status, e.severity])).toEqual([
       ['lookup_balance', 'ALLOWED', 'success'],
       ['lookup_balance', 'KILLED', 'critical'],

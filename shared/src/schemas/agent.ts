@@ -5,6 +5,21 @@ import { auditStatus } from './audit';
 export const agentStatus = z.enum(['ACTIVE', 'PAUSED']).describe('ACTIVE runs; PAUSED is the kill-switch');
 export type AgentStatus = z.infer<typeof agentStatus>;
 
+/** Why a person flipped the kill-switch; recorded with their name. */
+export const statusReason = z
+  .string()
+  .max(500)
+  .optional()
+  .describe('Why (optional); recorded in the audit log with who did it');
+
+/** The kill-switch: PAUSED refuses every call of the agent, ACTIVE lets its policy decide again. */
+export const setAgentStatusInput = z.object({
+  name: agentName,
+  status: agentStatus,
+  reason: statusReason,
+});
+export type SetAgentStatusInput = z.infer<typeof setAgentStatusInput>;
+
 export const agent = z.object({
   name: agentName,
   status: agentStatus,

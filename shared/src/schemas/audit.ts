@@ -11,20 +11,56 @@ export const auditStatus = z.enum([
   'TIMEOUT',
   'ERROR',
   'REVEALED',
+  'VIOLATION',
+  'PAUSED',
+  'RESUMED',
+  'POLICY',
+  'ACCESS',
+  'RESET',
 ]);
 export type AuditStatus = z.infer<typeof auditStatus>;
 
 /**
- * REVEALED records something a person did about an agent (an admin unmasking an approval's
- * arguments), not a call of the agent: it stays in the audit trail but is left out of the agent's
- * totals and risk score, and no SDK or seed client may log it.
+ * Who wrote an entry: `server` — a decision the server made (or its alert about an agent);
+ * `agent` — a report an agent sent (`sdk.log`, `sdk.recordBatch`, an outcome), checked against
+ * what its policy allowed; `person` — something a person did (approvals, kill-switch, policy,
+ * keys, sign-in, demo reset).
  */
+export const auditSource = z.enum(['server', 'agent', 'person']);
+export type AuditSource = z.infer<typeof auditSource>;
+
+/**
+ * Statuses that record something other than an agent's call: people's actions (REVEALED, PAUSED,
+ * RESUMED, POLICY, ACCESS, RESET) and the server's alerts (VIOLATION). They stay in the audit
+ * trail but count towards no agent's totals or risk, and no SDK or seed client may log them.
+ */
+export const notCallStatuses = [
+  'REVEALED',
+  'VIOLATION',
+  'PAUSED',
+  'RESUMED',
+  'POLICY',
+  'ACCESS',
+  'RESET',
+] as const satisfies readonly AuditStatus[];
+export type ActionStatus = (typeof notCallStatuses)[number];
+const NOT_CALLS: ReadonlySet<AuditStatus> = new Set(notCallStatuses);
+
 export function isCallStatus(status: AuditStatus): boolean {
-  return status !== 'REVEALED';
+  return !NOT_CALLS.has(status);
 }
 
-/** The statuses an SDK or seed client may log itself. */
-export const loggableStatus = auditStatus.exclude(['REVEALED']);
+/**
+ * Whether an entry is one of its agent's calls — a decision or an agent's report — and so counts
+ * in the agent's totals and risk. What people did (a person's APPROVED/DENIED included) and the
+ * server's alerts don't.
+ */
+export function isCall(entry: { status: AuditStatus; source: AuditSource }): boolean {
+  return entry.source !== 'person' && isCallStatus(entry.status);
+}
+
+/** The statuses an SDK or seed client may send in a report (whether it is accepted is checked). */
+export const loggableStatus = auditStatus.exclude([...notCallStatuses]);
 
 export const severity = z.enum(['success', 'failure', 'critical', 'warning', 'info']);
 export type Severity = z.infer<typeof severity>;
@@ -35,10 +71,18 @@ export type CallOutcome = z.infer<typeof callOutcome>;
 export const auditEntry = z.object({
   id: sequentialId,
   timestamp: isoTime,
-  agent: agentName,
+  agent: z
+    .string()
+    .max(100)
+    .describe('The agent it is about; empty for people\'s actions about no one agent (keys, sign-in, demo reset)'),
   action: z.string(),
   status: auditStatus,
   severity,
+  source: auditSource,
+  actor: z
+    .string()
+    .nullable()
+    .describe('Who: the person (key or session name) for their actions, the key that sent a report'),
   details: z.string(),
   callId: z.string().nullable(),
   approvalId: z.number().int().nullable(),
@@ -53,6 +97,7 @@ export type AuditEntry = z.infer<typeof auditEntry>;
 export const auditQuery = z.object({
   agent: agentName.optional(),
   status: z.array(auditStatus).max(auditStatus.options.length).optional(),
+  source: z.array(auditSource).max(auditSource.options.length).optional(),
   action: actionName.optional(),
   search: z.string().max(200).optional().describe('Substring of action or details'),
   from: isoTime.optional(),
@@ -79,11 +124,17 @@ export function severityOf(status: AuditStatus): Severity {
     case 'TIMEOUT':
       return 'failure';
     case 'KILLED':
+    case 'VIOLATION':
       return 'critical';
+    case 'PAUSED':
     case 'PENDING':
       return 'warning';
     case 'ERROR':
     case 'REVEALED':
+    case 'RESUMED':
+    case 'POLICY':
+    case 'ACCESS':
+    case 'RESET':
       return 'info';
   }
 }

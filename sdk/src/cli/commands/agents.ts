@@ -26,7 +26,7 @@ export const agents: Command = async ({ api, o }) => {
 function setStatus(status: 'ACTIVE' | 'PAUSED'): Command {
   return async (ctx) => {
     const name = required(ctx, 0, 'agent name');
-    const agent = await ctx.api.agents.setStatus.mutate({ name, status });
+    const agent = await ctx.api.agents.setStatus.mutate({ name, status, reason: ctx.options.reason });
     if (ctx.o.json) return ctx.o.out(JSON.stringify(agent, null, 2));
     const what =
       status === 'PAUSED'

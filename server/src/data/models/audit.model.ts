@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { AuditStatus, CallOutcome } from '@aegis/shared';
+import type { AuditSource, AuditStatus, CallOutcome } from '@aegis/shared';
 
 export interface AuditDoc {
   id: number;
@@ -7,6 +7,9 @@ export interface AuditDoc {
   agent: string;
   action: string;
   status: AuditStatus;
+  /** Absent on entries written before it existed (see mappers.sourceOf). */
+  source?: AuditSource;
+  actor?: string | null;
   details: string;
   callId: string | null;
   approvalId: number | null;
@@ -27,6 +30,8 @@ const auditSchema = new Schema<AuditDoc>(
     agent: { type: String, required: true },
     action: { type: String, required: true },
     status: { type: String, required: true },
+    source: { type: String },
+    actor: { type: String, default: null },
     details: { type: String, default: '' },
     callId: { type: String, default: null },
     approvalId: { type: Number, default: null },
@@ -45,6 +50,8 @@ auditSchema.index({ status: 1, timestamp: -1 });
 // The dashboard's "newest entries with status X" (audit.list sorts by id).
 auditSchema.index({ status: 1, id: -1 });
 auditSchema.index({ callId: 1 });
+// Activity filtered by who wrote the entries (people's actions are few among many calls).
+auditSchema.index({ source: 1, id: -1 });
 auditSchema.index({ entryKey: 1 }, { unique: true, sparse: true });
 
 export function auditModel(conn: Connection): Model<AuditDoc> {

@@ -34,10 +34,11 @@ export function createAgentsRepo(model: Model<AgentDoc>) {
         )
         .lean<AgentDoc | null>(),
 
+    /** Sets the status if it differs; null when it was already that (or the agent is unknown). */
     setStatus: (name: string, status: AgentStatus) =>
       model
         .findOneAndUpdate(
-          { name },
+          { name, status: { $ne: status } },
           { $set: { status, updatedAt: new Date() } },
           { returnDocument: 'after' },
         )

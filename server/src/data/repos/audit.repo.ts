@@ -1,7 +1,9 @@
 import type { Model, QueryFilter } from 'mongoose';
 import {
-  isCallStatus,
+  isCall,
+  notCallStatuses,
   type AuditEntry,
+  type AuditSource,
   type AuditPage,
   type AuditQuery,
   type AuditStatus,
@@ -12,7 +14,7 @@ import { AuditWriter, type AuditRecord } from './auditWriter';
 import { OutcomeWriter } from './outcomeWriter';
 import { IdAllocator } from './idAllocator';
 import type { CounterDoc } from '../models/counter.model';
-import { toAuditEntry } from './mappers';
+import { sourceOf, toAuditEntry } from './mappers';
 
 export interface AgentActivity {
   agent: string;
@@ -66,6 +68,7 @@ export function createAuditRepo(
       const filter: QueryFilter<AuditDoc> = {};
       if (query.agent) filter.agent = query.agent;
       if (query.status?.length) filter.status = { $in: query.status };
+      if (query.source?.length) filter.source = { $in: query.source };
       if (query.action) filter.action = query.action;
       if (query.search) {
         const pattern = new RegExp(escapeRegex(query.search), 'i');
@@ -95,10 +98,13 @@ export function createAuditRepo(
       return docs.map(toAuditEntry);
     },
 
-    /** Per-agent counts by status in one aggregate (not one scan per agent), and the highest id seen. */
+    /**
+     * Per-agent counts of calls by status in one aggregate (not one scan per agent), and the
+     * highest id seen. Entries that are not calls (see `isCall`) are left out.
+     */
     async activity(agent?: string): Promise<{ rows: AgentActivity[]; maxId: number }> {
       const rows = await model.aggregate<{
-        _id: { agent: string; status: AuditStatus };
+        _id: { agent: string; status: AuditStatus; source?: AuditSource };
         n: number;
         last: Date;
         maxId: number;
@@ -106,7 +112,7 @@ export function createAuditRepo(
         ...(agent ? [{ $match: { agent } }] : []),
         {
           $group: {
-            _id: { agent: '$agent', status: '$status' },
+            _id: { agent: '$agent', status: '$status', source: '$source' },
             n: { $sum: 1 },
             last: { $max: '$timestamp' },
             maxId: { $max: '$id' },
@@ -116,16 +122,16 @@ export function createAuditRepo(
       const byAgent = new Map<string, AgentActivity>();
       let maxId = 0;
       for (const row of rows) {
+        maxId = Math.max(maxId, row.maxId ?? 0);
+        if (!isCall({ status: row._id.status, source: sourceOf(row._id) })) continue;
         const a = byAgent.get(row._id.agent) ?? {
           agent: row._id.agent,
           counts: {},
           lastActivityAt: null,
         };
-        a.counts[row._id.status] = row.n;
-        // a person's note about the agent (REVEALED) is not the agent being active
-        const last = row.last && isCallStatus(row._id.status) ? new Date(row.last) : null;
+        a.counts[row._id.status] = (a.counts[row._id.status] ?? 0) + row.n;
+        const last = row.last ? new Date(row.last) : null;
         if (last && (!a.lastActivityAt || last > a.lastActivityAt)) a.lastActivityAt = last;
-        maxId = Math.max(maxId, row.maxId ?? 0);
         byAgent.set(a.agent, a);
       }
       return { rows: [...byAgent.values()], maxId };
@@ -142,9 +148,10 @@ export function createAuditRepo(
       return docs.map((d) => ({ id: d.id, at: new Date(d.timestamp).getTime() }));
     },
 
+    /** The actions an agent called (its calls only: people's actions and alerts are not tools). */
     async toolsUsed(agent: string) {
       const rows = await model.aggregate<{ _id: string; n: number; last: Date }>([
-        { $match: { agent } },
+        { $match: { agent, source: { $ne: 'person' }, status: { $nin: [...notCallStatuses] } } },
         { $group: { _id: '$action', n: { $sum: 1 }, last: { $max: '$timestamp' } } },
       ]);
       return rows

@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import type { AuditEntry, AuditStatus, CallOutcome } from '@aegis/shared';
+import type { AuditEntry, AuditSource, AuditStatus, CallOutcome } from '@aegis/shared';
 import { hashAuditEntry, wellFormed } from '../auditChain';
 import type { AuditDoc } from '../models/audit.model';
 import type { IdAllocator } from './idAllocator';
@@ -12,6 +12,9 @@ export interface AuditRecord {
   agent: string;
   action: string;
   status: AuditStatus;
+  source: AuditSource;
+  /** The person, or the key that sent a report; null for the server's own decisions. */
+  actor?: string | null;
   details: string;
   callId: string | null;
   approvalId: number | null;
@@ -104,6 +107,8 @@ export class AuditWriter {
         approvalId: record.approvalId,
         argsPreview: wellFormed(record.argsPreview),
         prevHash,
+        source: record.source,
+        actor: wellFormed(record.actor ?? null),
       };
       const hash = hashAuditEntry(hashed);
       const doc: AuditDoc = {

@@ -1,5 +1,7 @@
 import {
   redactSensitive,
+  type AuditSource,
+  type AuditStatus,
   severityOf,
   type Agent,
   type Approval,
@@ -31,6 +33,14 @@ export function toPolicyRule(doc: PolicyDoc): PolicyRule {
   return { agent: doc.agent, action: doc.action, rule: doc.rule, updatedAt: iso(doc.updatedAt) };
 }
 
+/** Entries from before `source` was stored: people decided approvals and revealed; the rest was the server's. */
+export function sourceOf(doc: { source?: AuditSource; status: AuditStatus }): AuditSource {
+  if (doc.source) return doc.source;
+  return doc.status === 'REVEALED' || doc.status === 'APPROVED' || doc.status === 'DENIED'
+    ? 'person'
+    : 'server';
+}
+
 export function toAuditEntry(doc: AuditDoc): AuditEntry {
   return {
     id: doc.id,
@@ -39,6 +49,8 @@ export function toAuditEntry(doc: AuditDoc): AuditEntry {
     action: doc.action,
     status: doc.status,
     severity: severityOf(doc.status),
+    source: sourceOf(doc),
+    actor: doc.actor ?? null,
     details: doc.details ?? '',
     callId: doc.callId ?? null,
     approvalId: doc.approvalId ?? null,
