@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startBenchServer } from './harness';
 import { machine, type BenchReport } from './report';
 import { approvalsScenario } from './scenarios/approvals';
+import { dlpScanScenario } from './scenarios/dlpScan';
 import { auditQueriesScenario } from './scenarios/auditQueries';
 import { killSwitchScenario } from './scenarios/killSwitch';
 import { liveFeedScenario } from './scenarios/liveFeed';
@@ -17,7 +18,7 @@ export interface RunOptions {
   quick?: boolean;
   /** Write a CPU profile of the server process into this directory. */
   profileDir?: string;
-  /** Only these scenarios (numbers 1–6); all by default. */
+  /** Only these scenarios (numbers 1–7); all by default. */
   only?: number[];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
@@ -31,6 +32,8 @@ const SCENARIOS: Array<[number, string, Scenario]> = [
   [4, 'approval resume', approvalsScenario],
   [5, 'live feed', liveFeedScenario],
   [6, 'audit queries', auditQueriesScenario],
+  // In process, no server: after the audit queries so it never shares the CPU with their inserts.
+  [7, 'dlp scan', dlpScanScenario],
 ];
 
 /** Runs every scenario against one server process and returns the report (nothing is printed but progress). */

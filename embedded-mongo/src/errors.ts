@@ -53,6 +53,8 @@ export const ErrorCodes = {
   UnknownField: [40415, 'Location40415'],
   Location31254: [31254, 'Location31254'],
   BSONObjectTooLarge: [10334, 'BSONObjectTooLarge'],
+  CannotExtractGeoKeys: [16755, 'Location16755'],
+  NoQueryExecutionPlans: [291, 'NoQueryExecutionPlans'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorName = keyof typeof ErrorCodes;

@@ -12,3 +12,4 @@ export * from './canonicalJson';
 export * from './redact';
 export * from './schemas/policyRules';
 export * from './policy';
+export * from './dlp';

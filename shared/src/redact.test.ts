@@ -4,7 +4,26 @@ import { isLuhnValid, redactSensitive } from './redact';
 describe('redactSensitive', () => {
   it('masks SSNs wherever they appear, keeping the last four digits', () => {
     expect(redactSensitive({ ssn: '123-45-6789' })).toEqual({ ssn: '***-**-6789' });
-    expect(redactSensitive('customer 078-05-1120 called')).toBe('customer ***-**-1120 called');
+    expect(redactSensitive('customer 536-22-1120 called')).toBe('customer ***-**-1120 called');
+    // The advertised sample number is no one's SSN in free text, but an SSN field stays masked.
+    expect(redactSensitive('customer 078-05-1120 called')).toBe('customer 078-05-1120 called');
+    expect(redactSensitive({ ssn: '078-05-1120' })).toEqual({ ssn: '***-**-1120' });
+  });
+
+  it("masks the demo's identity checks: date_of_birth and ssn_last4", () => {
+    expect(redactSensitive({ customer_id: 4, date_of_birth: '1987-06-14', ssn_last4: '4821' })).toEqual({
+      customer_id: 4,
+      date_of_birth: '****-**-**',
+      ssn_last4: '****',
+    });
+  });
+
+  it('keeps __proto__ and constructor keys as data, and masks what they hold', () => {
+    const input = JSON.parse('{"__proto__": {"ssn": "536-22-1120"}, "constructor": "4111111111111111"}') as object;
+    const out = redactSensitive(input) as Record<string, unknown>;
+    expect(Object.keys(out)).toEqual(['__proto__', 'constructor']);
+    expect(Object.getPrototypeOf(out)).toBeNull();
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"ssn":"***-**-1120"},"constructor":"************1111"}');
   });
 
   it('masks Luhn-valid card numbers, grouped or not, as strings or numbers', () => {

@@ -1,8 +1,10 @@
 import { Long, type Document } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
 import { mongoError } from '../errors.js';
-import { countMatches, runQuery, type QuerySpec } from '../query/execute.js';
-import { mingoOptions } from '../query/matcher.js';
+import { countMatches, queryOptions, runQuery, type QuerySpec } from '../query/execute.js';
+import { geoNearStage } from '../query/geoQuery.js';
+import { isPlainObject } from '../storage/indexKeys.js';
+import { compileFilter, mingoOptions } from '../query/matcher.js';
 import type { CommandContext, CommandHandler } from './context.js';
 import { optionalDoc, optionalNumber, queryExtras } from './context.js';
 import { cursorReply } from './find.js';
@@ -49,7 +51,12 @@ export const aggregate: CommandHandler = (cmd, ctx) => {
   const extras = queryExtras(cmd);
   let input: Document[] = [];
   let rest = body;
-  if (typeof target === 'string') {
+  if (typeof target === 'string' && body[0] && '$geoNear' in body[0]) {
+    const stage = body[0].$geoNear as Document;
+    const query = isPlainObject(stage) && isPlainObject(stage.query) ? stage.query : undefined;
+    input = geoNearStage(ctx.store.getCollection(ctx.db, target), stage, compileFilter(query, queryOptions(extras)));
+    rest = body.slice(1);
+  } else if (typeof target === 'string') {
     const pushed = pushDown(body);
     const counted = countShortcut(ctx, target, pushed.spec, pushed.rest, extras);
     if (counted) return counted;

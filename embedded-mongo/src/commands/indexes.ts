@@ -2,6 +2,7 @@ import { Long, type Document } from 'bson';
 import { valuesEqual } from '../bson/compare.js';
 import { mongoError } from '../errors.js';
 import type { IndexSpec } from '../storage/indexKeys.js';
+import { isTextKey, normalizeTextSpec } from '../storage/textIndex.js';
 import { collectionName, docArray, type CommandHandler } from './context.js';
 import { cursorReply } from './find.js';
 
@@ -21,6 +22,13 @@ function validateKey(key: unknown): Record<string, number | string> {
   return key as Record<string, number | string>;
 }
 
+/** The options that make two indexes of one name different (not its name, version or build hints). */
+function comparableOptions(spec: IndexSpec): Document {
+  const { name: _n, v: _v, key: _k, background: _b, ...options } = spec;
+  for (const k of Object.keys(options)) if (options[k] === false || options[k] === undefined) delete options[k];
+  return Object.fromEntries(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 const createIndexes: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'createIndexes');
   const specs = docArray(cmd, 'indexes');
@@ -31,16 +39,17 @@ const createIndexes: CommandHandler = (cmd, ctx) => {
     const before = coll.indexes.size;
     for (const raw of specs) {
       const key = validateKey(raw.key);
-      const spec: IndexSpec = { ...raw, v: 2, key, name: typeof raw.name === 'string' ? raw.name : defaultIndexName(key) };
+      const spec: IndexSpec = isTextKey(key) ? normalizeTextSpec(raw, key) : { ...raw, v: 2, key, name: typeof raw.name === 'string' ? raw.name : defaultIndexName(key) };
       const sameName = coll.indexes.get(spec.name);
       if (sameName) {
-        if (!valuesEqual(sameName.spec.key, key)) throw mongoError('IndexKeySpecsConflict', `An existing index has the same name as the requested index but different keys. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(sameName.spec)}`);
-        if (Boolean(sameName.spec.unique) !== Boolean(spec.unique) || sameName.spec.expireAfterSeconds !== spec.expireAfterSeconds) {
+        if (!valuesEqual(sameName.spec.key, spec.key)) throw mongoError('IndexKeySpecsConflict', `An existing index has the same name as the requested index but different keys. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(sameName.spec)}`);
+        if (!valuesEqual(comparableOptions(sameName.spec), comparableOptions(spec))) {
           throw mongoError('IndexOptionsConflict', `An equivalent index already exists with the same name but different options. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(sameName.spec)}`);
         }
         continue;
       }
-      const sameKey = [...coll.indexes.values()].find((ix) => valuesEqual(ix.spec.key, key) && Boolean(ix.spec.unique) === Boolean(spec.unique));
+      // mongod allows one key pattern twice only with a different collation or partial filter.
+      const sameKey = [...coll.indexes.values()].find((ix) => valuesEqual(ix.spec.key, spec.key) && valuesEqual(ix.spec.collation, spec.collation) && valuesEqual(ix.spec.partialFilterExpression, spec.partialFilterExpression));
       if (sameKey) throw mongoError('IndexOptionsConflict', `Index already exists with a different name: ${sameKey.spec.name}`);
       ctx.store.createIndex(coll, spec);
     }

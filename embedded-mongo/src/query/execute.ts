@@ -8,6 +8,8 @@ import { rawPrefilter } from './prefilter.js';
 import { applyProjection } from './projection.js';
 import { simpleMatcher } from './simpleMatch.js';
 import { parseSort, sortDocs, type SortSpec } from './sort.js';
+import { hasText, splitText, textCandidates } from './textQuery.js';
+import { nearCandidates, splitNear } from './geoQuery.js';
 
 export interface QuerySpec {
   filter?: Document;
@@ -28,7 +30,7 @@ export function queryOptions(spec: Pick<QuerySpec, 'collation' | 'variables'>): 
 
 /** What a query did, as `explain` reports it. */
 export interface QueryStats {
-  stage: 'IXSCAN' | 'COLLSCAN' | 'EOF';
+  stage: 'IXSCAN' | 'COLLSCAN' | 'EOF' | 'TEXT' | 'GEO_NEAR_2DSPHERE';
   indexName?: string;
   docsExamined: number;
   sortInMemory: boolean;
@@ -59,11 +61,15 @@ export class QueryRun {
     private readonly spec: QuerySpec,
     private readonly stats?: QueryStats,
   ) {
-    const filter = spec.filter ?? {};
+    // `$text` reads the text index; the rest of the filter re-checks its candidates.
+    const text = hasText(spec.filter) ? splitText(spec.filter!) : undefined;
+    // `$near` reads the 2dsphere R-tree and orders by distance.
+    const near = text ? undefined : splitNear(spec.filter);
+    const filter = text?.rest ?? near?.rest ?? spec.filter ?? {};
     const sort = parseSort(spec.sort);
     this.skip = Math.max(0, spec.skip ?? 0);
     this.limit = Math.abs(spec.limit ?? 0);
-    this.plan = coll && !spec.collation ? chooseIndex(coll, filter, sort) : undefined;
+    this.plan = coll && !spec.collation && !text && !near ? chooseIndex(coll, filter, sort) : undefined;
     const full = () => compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
     this.matches = this.plan?.exact ? () => true : ((!spec.collation && simpleMatcher(filter, full)) || full());
     const multiRange = this.plan !== undefined && this.plan.ranges.length > 1;
@@ -73,7 +79,15 @@ export class QueryRun {
       stats.indexName = this.plan?.index.spec.name;
       stats.sortInMemory = sort.length > 0 && !this.plan?.sortCovered;
     }
-    if (!coll) this.buffered = [];
+    if (near) {
+      if (stats) stats.stage = 'GEO_NEAR_2DSPHERE';
+      const nearest = [...this.filtered(nearCandidates(coll, near.near).map((c) => c.item))];
+      this.buffered = sortDocs(nearest, sort, spec.collation).slice(this.skip, this.limit > 0 ? this.skip + this.limit : undefined);
+    } else if (text) {
+      if (stats) stats.stage = 'TEXT';
+      const matched = [...this.filtered(textCandidates(coll, text.text!))];
+      this.buffered = sortDocs(matched, sort, spec.collation).slice(this.skip, this.limit > 0 ? this.skip + this.limit : undefined);
+    } else if (!coll) this.buffered = [];
     else if (multiRange) this.buffered = this.readRanges(coll, this.plan, sort);
     else if (!streaming) {
       const all = [...this.filtered(this.source(coll))];
@@ -172,7 +186,7 @@ export function countMatches(coll: CollectionStore | undefined, spec: Pick<Query
   if (!coll) return 0;
   const filter = spec.filter ?? {};
   if (Object.keys(filter).length === 0) return coll.count();
-  const plan = spec.collation ? undefined : chooseIndex(coll, filter, []);
+  const plan = spec.collation || hasText(filter) || splitNear(filter) ? undefined : chooseIndex(coll, filter, []);
   // Exact plans are never multikey, so the ranges' entry counts add up to the document count.
   if (plan?.exact) return plan.ranges.reduce((n, r) => n + coll.countRange(plan.index, r.lo, r.hi), 0);
   return runQuery(coll, spec).length;

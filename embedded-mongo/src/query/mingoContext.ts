@@ -10,6 +10,7 @@ import type { Options } from 'mingo/types';
 import { compareValues } from '../bson/compare.js';
 import { TypeRank, typeRank } from '../bson/typeOrder.js';
 import { typeQueryOperators } from './typeOperators.js';
+import { geoQueryOperators } from './geoQuery.js';
 
 type QueryOps = NonNullable<NonNullable<Parameters<typeof Context.init>[0]>['query']>;
 type Predicate = (obj: Record<string, unknown>) => boolean;
@@ -55,6 +56,7 @@ const bsonQueryOperators: Record<string, QueryOperator> = {
   $ne: equality(q.$ne!, false, true),
   $nin: equality(q.$nin!, true, true),
   ...typeQueryOperators,
+  ...geoQueryOperators,
 };
 
 /** All of mingo's operators, with the BSON-aware comparisons above replacing its own. */

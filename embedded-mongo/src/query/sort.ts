@@ -2,6 +2,10 @@ import type { Document } from 'bson';
 import { compareValues } from '../bson/compare.js';
 import { pathValues } from '../storage/indexKeys.js';
 import { mongoError } from '../errors.js';
+import { textScoreOf } from './textScore.js';
+
+/** The sort path standing for `{$meta: 'textScore'}` (no field can have this name). */
+export const TEXT_SCORE = '\0textScore';
 
 export type SortSpec = [path: string[], direction: 1 | -1][];
 
@@ -11,7 +15,11 @@ export function parseSort(sort: unknown): SortSpec {
   if (typeof sort !== 'object' || Array.isArray(sort)) throw mongoError('BadValue', 'sort must be an object');
   const spec: SortSpec = [];
   for (const [field, dir] of Object.entries(sort as Document)) {
-    if (typeof dir === 'object' && dir !== null && '$meta' in dir) continue;
+    if (typeof dir === 'object' && dir !== null && '$meta' in dir) {
+      // Only the text score is a sortable $meta here; it sorts best first.
+      if ((dir as Document).$meta === 'textScore') spec.push([[TEXT_SCORE], -1]);
+      continue;
+    }
     const n = Number(dir);
     if (n !== 1 && n !== -1) throw mongoError('BadValue', `$sort key ordering must be 1 (for ascending) or -1 (for descending)`);
     spec.push([field.split('.'), n]);
@@ -24,6 +32,7 @@ export function parseSort(sort: unknown): SortSpec {
  * ascending and the largest when descending.
  */
 function sortKey(doc: Document, path: string[], dir: 1 | -1, compare: Compare): unknown {
+  if (path[0] === TEXT_SCORE) return textScoreOf(doc) ?? 0;
   const { values } = pathValues(doc, path);
   let best: unknown = values[0];
   for (const v of values.slice(1)) if (compare(v, best) * dir < 0) best = v;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Document } from 'bson';
 import { mongoError } from '../errors.js';
 import { compileFilter } from '../query/matcher.js';
+import { derivedIndexFor, type DerivedIndex } from './derivedIndex.js';
 import { documentKeys, makeKeyer, type IndexKeyer, type IndexSpec } from './indexKeys.js';
 
 type DocKeys = ReturnType<typeof documentKeys>;
@@ -11,16 +12,20 @@ export interface KeyChange {
   index: IndexState;
   removed: Buffer[];
   added: DocKeys;
+  /** For a derived (text, geo) index: the document before and after. */
+  docs?: { before: Document; after: Document };
 }
 
 /** One index: its definition plus the SQLite table holding (encoded key, rid) pairs. */
 export class IndexState {
   readonly keyer: IndexKeyer;
   readonly table: string;
-  private readonly insertKey: Database.Statement;
-  private readonly deleteKeys: Database.Statement;
-  private readonly findOther: Database.Statement<[Buffer, number], { rid: number }>;
-  private readonly countKeys: Database.Statement<[Buffer, Buffer], { n: number }>;
+  /** Text and geo indexes keep their own tables; ordinary indexes have none of this. */
+  readonly derived: DerivedIndex | undefined;
+  private readonly insertKey!: Database.Statement;
+  private readonly deleteKeys!: Database.Statement;
+  private readonly findOther!: Database.Statement<[Buffer, number], { rid: number }>;
+  private readonly countKeys!: Database.Statement<[Buffer, Buffer], { n: number }>;
 
   constructor(
     private readonly db: Database.Database,
@@ -30,6 +35,8 @@ export class IndexState {
   ) {
     this.table = `ix${id}`;
     this.keyer = makeKeyer(spec, spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined);
+    this.derived = derivedIndexFor(db, this.table, spec);
+    if (this.derived) return;
     db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (k BLOB NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (k, rid)) WITHOUT ROWID`);
     this.insertKey = db.prepare(`INSERT OR IGNORE INTO ${this.table} (k, rid) VALUES (?, ?)`);
     this.deleteKeys = db.prepare(`DELETE FROM ${this.table} WHERE rid = ? AND k = ?`);
@@ -63,6 +70,7 @@ export class IndexState {
   }
 
   add(doc: Document, rid: number, computed?: DocKeys): void {
+    if (this.derived) return this.derived.add(doc, rid);
     const { keys, multikey } = computed ?? this.keysOf(doc);
     this.noteMultikey(multikey);
     for (const k of keys) this.insertKey.run(k, rid);
@@ -81,6 +89,7 @@ export class IndexState {
 
   /** Whether a change to these top-level fields can change this index's keys. */
   touchedBy(fields: ReadonlySet<string>): boolean {
+    if (this.derived) return this.derived.touchedBy(fields);
     // A partial index's membership depends on its filter's fields too.
     return this.keyer.partial !== undefined || this.keyer.fields.some((path) => fields.has(path[0]!));
   }
@@ -91,6 +100,7 @@ export class IndexState {
    * anything is written when an added key is taken by another document.
    */
   diff(ns: string, rid: number, oldDoc: Document, newDoc: Document): KeyChange | undefined {
+    if (this.derived) return { index: this, removed: [], added: { keys: [], values: [], multikey: false }, docs: { before: oldDoc, after: newDoc } };
     const before = this.keysOf(oldDoc).keys;
     const after = this.keysOf(newDoc);
     // A document becoming multikey must flag the index even when its keys stay the same.
@@ -111,12 +121,14 @@ export class IndexState {
   }
 
   applyChange(change: KeyChange, rid: number): void {
+    if (change.docs) return this.derived?.update(change.docs.before, change.docs.after, rid);
     for (const k of change.removed) this.deleteKeys.run(rid, k);
     this.noteMultikey(change.added.multikey);
     for (const k of change.added.keys) this.insertKey.run(k, rid);
   }
 
   remove(doc: Document, rid: number): void {
+    if (this.derived) return this.derived.remove(rid);
     for (const k of this.keysOf(doc).keys) this.deleteKeys.run(rid, k);
   }
 }

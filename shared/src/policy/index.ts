@@ -11,3 +11,4 @@ export { celEnvironmentOptions, MissingFactError } from './celEnvironment';
 export { zonedHour, zonedWeekday, isValidTimeZone } from './timeZone';
 export { unsafeRegexReason } from './safeRegex';
 export { policyJsonSchema, policyJsonSchemaText } from './jsonSchema';
+export * from './testRunner';

@@ -1,0 +1,289 @@
+/**
+ * Writes the DLP corpus (`shared/src/dlp/corpus/corpus.json`): synthetic, labelled strings for
+ * every detector — valid ones in the forms people write them, near misses that must not match
+ * (bad checksums, excluded ranges, no context), and ordinary banking text. Seeded, so a re-run
+ * writes the same file. `npx tsx shared/scripts/dlpCorpus.ts`
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { composeIBAN, isValidIBAN } from 'ibantools';
+
+interface Case {
+  /** What the case is, for the failure message. */
+  note: string;
+  text: string;
+  /** Name of the field the text sits under, when the case is about field context. */
+  key?: string;
+  /** Detectors that must match: [] means nothing may. */
+  expect: string[];
+  /** `ordinary`: everyday banking text that must not match anything. */
+  kind: 'positive' | 'negative' | 'ordinary';
+}
+
+let state = 0x15d1;
+const rnd = () => {
+  state = (state + 0x6d2b79f5) >>> 0;
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const int = (min: number, max: number) => min + Math.floor(rnd() * (max - min + 1));
+const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)] as T;
+const digits = (n: number) => Array.from({ length: n }, () => String(int(0, 9))).join('');
+const chars = (n: number, set: string) => Array.from({ length: n }, () => set[int(0, set.length - 1)]).join('');
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const UPPERNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const B64URL = `${ALNUM}-_`;
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+const cases: Case[] = [];
+const add = (c: Case) => cases.push(c);
+const sentence = (templates: readonly string[], value: string) => pick(templates).replace('{}', value);
+
+// ---- payment cards
+function luhnComplete(body: string): string {
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let d = Number(body[body.length - 1 - i]);
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return body + String((10 - (sum % 10)) % 10);
+}
+const CARD_PREFIXES: Array<[() => string, number, string]> = [
+  [() => '4', 16, 'Visa'],
+  [() => '4', 13, 'Visa 13'],
+  [() => String(int(51, 55)), 16, 'Mastercard'],
+  [() => String(int(2221, 2720)), 16, 'Mastercard 2-series'],
+  [() => pick(['34', '37']), 15, 'Amex'],
+  [() => pick(['6011', '65', String(int(644, 649))]), 16, 'Discover'],
+  [() => String(int(3528, 3589)), 16, 'JCB'],
+  [() => pick(['36', String(int(300, 305))]), 14, 'Diners'],
+  [() => '62', 16, 'UnionPay'],
+];
+const cardNumber = (prefix: string, length: number) => luhnComplete(prefix + digits(length - 1 - prefix.length));
+function grouped(num: string, sep: string): string {
+  const groups = num.length === 15 ? [4, 6, 5] : num.length === 14 ? [4, 6, 4] : [4, 4, 4, 4, 3].slice(0, Math.ceil(num.length / 4));
+  const out: string[] = [];
+  let at = 0;
+  for (const g of groups) {
+    if (at >= num.length) break;
+    out.push(num.slice(at, at + g));
+    at += g;
+  }
+  if (at < num.length) out.push(num.slice(at));
+  return out.join(sep);
+}
+const CARD_TEXT = ['{}', 'Please charge card {} for the order.', 'cc: {}', 'Customer read out {} over the phone', 'card_number={}&exp=12/28', 'Refund to {} approved'];
+for (let i = 0; i < 120; i++) {
+  const [prefix, length, brand] = CARD_PREFIXES[i % CARD_PREFIXES.length]!;
+  const num = cardNumber(prefix(), length);
+  const form = pick(['', ' ', '-']);
+  const written = form === '' ? num : grouped(num, form);
+  add({ note: `${brand} ${form === '' ? 'plain' : form === ' ' ? 'spaced' : 'dashed'}`, text: sentence(CARD_TEXT, written), expect: ['card'], kind: 'positive' });
+  const last = Number(num.at(-1));
+  const bad = num.slice(0, -1) + String((last + 1) % 10);
+  add({ note: `${brand} with a wrong check digit`, text: sentence(CARD_TEXT, form === '' ? bad : grouped(bad, form)), expect: [], kind: 'negative' });
+}
+for (let i = 0; i < 40; i++) {
+  const num = cardNumber(pick(['1', '70', '99', '85', '0']), 16);
+  add({ note: 'Luhn-valid, no issuer uses the prefix', text: sentence(['order id {}', 'ref {}', '{}'], num), expect: [], kind: 'negative' });
+}
+
+// ---- SSNs
+const SSN_TEXT = ['SSN on file is {}.', 'social security number {}', '{}', 'Applicant: Jane Roe, {}, 12 Oak St'];
+const validSsn = () => {
+  let area = int(1, 899);
+  if (area === 666) area = 667;
+  return `${pad(area, 3)}${pad(int(1, 99), 2)}${pad(int(1, 9999), 4)}`;
+};
+const dashed = (s: string, sep = '-') => `${s.slice(0, 3)}${sep}${s.slice(3, 5)}${sep}${s.slice(5)}`;
+for (let i = 0; i < 60; i++) add({ note: 'valid SSN, dashed', text: sentence(SSN_TEXT, dashed(validSsn())), expect: ['ssn'], kind: 'positive' });
+for (let i = 0; i < 20; i++) add({ note: 'valid SSN, spaced', text: dashed(validSsn(), ' '), expect: ['ssn'], kind: 'positive' });
+for (let i = 0; i < 20; i++) add({ note: 'bare SSN under an ssn field', text: validSsn(), key: pick(['ssn', 'social_security_number', 'customerSSN']), expect: ['ssn'], kind: 'positive' });
+for (let i = 0; i < 20; i++) add({ note: 'bare SSN after a label', text: `SSN: ${validSsn()}`, expect: ['ssn'], kind: 'positive' });
+for (let i = 0; i < 10; i++) add({ note: 'last four under ssn_last4', text: pad(int(1, 9999), 4), key: 'ssn_last4', expect: ['ssn'], kind: 'positive' });
+const EXCLUDED = [
+  () => `000${pad(int(1, 99), 2)}${pad(int(1, 9999), 4)}`,
+  () => `666${pad(int(1, 99), 2)}${pad(int(1, 9999), 4)}`,
+  () => `${int(900, 999)}${pad(int(1, 99), 2)}${pad(int(1, 9999), 4)}`,
+  () => `${pad(int(1, 665), 3)}00${pad(int(1, 9999), 4)}`,
+  () => `${pad(int(1, 665), 3)}${pad(int(1, 99), 2)}0000`,
+  () => pick(['078051120', '219099999']),
+];
+for (let i = 0; i < 60; i++) add({ note: 'SSN-shaped, excluded range or advertised', text: sentence(['ref {}', 'claim number {}', '{}'], dashed(EXCLUDED[i % EXCLUDED.length]!())), expect: [], kind: 'negative' });
+for (let i = 0; i < 20; i++) add({ note: 'nine digits, no SSN context', text: sentence(['order {}', 'tracking {} shipped', '{}'], validSsn()), expect: [], kind: 'negative' });
+
+// ---- IBANs
+const BBAN: Record<string, () => string> = {
+  DE: () => digits(18),
+  GB: () => chars(4, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') + digits(14),
+  FR: () => digits(10) + chars(11, UPPERNUM) + digits(2),
+  ES: () => digits(20),
+  IT: () => chars(1, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') + digits(10) + chars(12, UPPERNUM),
+  NL: () => chars(4, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') + digits(10),
+  CH: () => digits(5) + chars(12, UPPERNUM),
+  BE: () => digits(12),
+  AT: () => digits(16),
+  PL: () => digits(24),
+};
+function iban(country: string): string {
+  for (;;) {
+    const candidate = composeIBAN({ countryCode: country, bban: BBAN[country]!() });
+    if (candidate && isValidIBAN(candidate)) return candidate;
+  }
+}
+const printed = (s: string) => s.replace(/(.{4})(?=.)/g, '$1 ');
+for (let i = 0; i < 100; i++) {
+  const value = iban(Object.keys(BBAN)[i % 10]!);
+  const form = i % 2 === 0 ? value : printed(value);
+  add({ note: `IBAN ${value.slice(0, 2)} ${i % 2 === 0 ? 'compact' : 'printed'}`, text: sentence(['IBAN: {}', 'Please wire to {} today', '{}'], form), expect: ['iban'], kind: 'positive' });
+  const broken = value.slice(0, -1) + String((Number(value.at(-1)) + 1) % 10);
+  if (!isValidIBAN(broken)) add({ note: 'IBAN with a wrong digit', text: i % 2 === 0 ? broken : printed(broken), expect: [], kind: 'negative' });
+}
+
+// ---- ABA routing numbers
+function routing(): string {
+  for (;;) {
+    const prefix = pick([int(1, 12), int(21, 32), int(61, 72)]);
+    const body = pad(prefix, 2) + digits(6);
+    const d = body.split('').map(Number);
+    const partial = 3 * (d[0]! + d[3]! + d[6]!) + 7 * (d[1]! + d[4]! + d[7]!) + (d[2]! + d[5]!);
+    const check = (10 - (partial % 10)) % 10;
+    const value = body + String(check);
+    if (value !== '000000000') return value;
+  }
+}
+for (let i = 0; i < 50; i++) add({ note: 'routing number after a label', text: sentence(['routing number {}', 'ABA {} account 0012345678', 'Wire: RTN {}, acct 55512'], routing()), expect: ['routing'], kind: 'positive' });
+for (let i = 0; i < 50; i++) add({ note: 'routing number under a routing field', text: routing(), key: pick(['routing_number', 'abaRouting', 'routingNo']), expect: ['routing'], kind: 'positive' });
+for (let i = 0; i < 40; i++) {
+  const value = routing();
+  const bad = value.slice(0, -1) + String((Number(value.at(-1)) + 1) % 10);
+  add({ note: 'routing number with a wrong check digit', text: `routing number ${bad}`, expect: [], kind: 'negative' });
+}
+
+// ---- e-mail
+const NAMES = ['maria', 'james.okafor', 'p.patel', 'chen_wei', 'lucy+billing', 'o.haddad', 'hr-team', 'd.hernandez84'];
+const DOMAINS = ['example.com', 'mail.example.org', 'bank.example', 'corp.example.co.uk', 'example.io'];
+for (let i = 0; i < 100; i++) add({ note: 'e-mail', text: sentence(['{}', 'Send the statement to {}.', 'contact: <{}>', 'cc {} and the team'], `${pick(NAMES)}${int(0, 3) === 0 ? int(1, 99) : ''}@${pick(DOMAINS)}`), expect: ['email'], kind: 'positive' });
+for (const text of ['@maria mentioned it', 'user@localhost', 'a@b', 'price @ $5.00 each', 'me@home.', 'name@-bad-.com']) add({ note: 'not an e-mail', text, expect: [], kind: 'negative' });
+
+// ---- phone numbers
+const AREA = () => String(int(2, 9)) + digits(2);
+const EXCH = () => String(int(2, 9)) + digits(2);
+const PHONES: Array<[string, () => string]> = [
+  ['E.164 compact', () => `+1${AREA()}${EXCH()}${digits(4)}`],
+  ['international spaced', () => `+44 20 ${digits(4)} ${digits(4)}`],
+  ['international dashed', () => `+49-30-${digits(8)}`],
+  ['NANP parentheses', () => `(${AREA()}) ${EXCH()}-${digits(4)}`],
+  ['NANP dashed', () => `${AREA()}-${EXCH()}-${digits(4)}`],
+  ['NANP dotted', () => `${AREA()}.${EXCH()}.${digits(4)}`],
+  ['NANP with 1', () => `1-${AREA()}-${EXCH()}-${digits(4)}`],
+  ['UK national', () => `020 ${digits(4)} ${digits(4)}`],
+  ['FR national', () => `0${int(1, 9)} ${digits(2)} ${digits(2)} ${digits(2)} ${digits(2)}`],
+  ['+1 with parentheses', () => `+1 (${AREA()}) ${EXCH()}-${digits(4)}`],
+];
+for (let i = 0; i < 100; i++) {
+  const [note, make] = PHONES[i % PHONES.length]!;
+  add({ note: `phone, ${note}`, text: sentence(['Call me at {}', '{}', 'mobile: {} (evenings)', 'left a voicemail on {}'], make()), expect: ['phone'], kind: 'positive' });
+}
+for (let i = 0; i < 20; i++) add({ note: 'bare digits under a phone field', text: `${AREA()}${EXCH()}${digits(4)}`, key: pick(['phone', 'mobile_number', 'cellPhone']), expect: ['phone'], kind: 'positive' });
+for (let i = 0; i < 20; i++) add({ note: 'ten bare digits, no phone field', text: sentence(['invoice {}', 'account {}', '{}'], `${AREA()}${EXCH()}${digits(4)}`), expect: [], kind: 'negative' });
+
+// ---- dates of birth
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const DOB_FORMS: Array<[string, (y: number, m: number, d: number) => string]> = [
+  ['ISO', (y, m, d) => `${y}-${pad(m, 2)}-${pad(d, 2)}`],
+  ['US', (y, m, d) => `${pad(m, 2)}/${pad(d, 2)}/${y}`],
+  ['EU', (y, m, d) => `${pad(d, 2)}.${pad(m, 2)}.${y}`],
+  ['month name', (y, m, d) => `${MONTHS[m - 1]} ${d}, ${y}`],
+  ['day month', (y, m, d) => `${d} ${MONTHS[m - 1]} ${y}`],
+  ['ISO timestamp', (y, m, d) => `${y}-${pad(m, 2)}-${pad(d, 2)}T00:00:00.000Z`],
+];
+for (let i = 0; i < 60; i++) {
+  const [note, form] = DOB_FORMS[i % DOB_FORMS.length]!;
+  add({ note: `DOB field, ${note}`, text: form(int(1930, 2005), int(1, 12), int(1, 28)), key: pick(['dob', 'date_of_birth', 'birthDate', 'DOB', 'birthday']), expect: ['dob'], kind: 'positive' });
+}
+for (let i = 0; i < 40; i++) {
+  const [note, form] = DOB_FORMS[i % 5]!;
+  add({ note: `DOB label, ${note}`, text: sentence(['DOB: {}', 'date of birth {}', 'Customer was born on {} in Ohio', 'D.O.B. {}'], form(int(1930, 2005), int(1, 12), int(1, 28))), expect: ['dob'], kind: 'positive' });
+}
+for (let i = 0; i < 30; i++) {
+  const [, form] = DOB_FORMS[i % 5]!;
+  add({ note: 'a date that is not a birth date', text: sentence(['Payment posted {}', 'statement date {}', '{}'], form(int(2020, 2026), int(1, 12), int(1, 28))), key: pick(['date', 'created_at', 'posted', undefined]), expect: [], kind: 'negative' });
+}
+
+// ---- secrets
+const b64url = (json: object) => Buffer.from(JSON.stringify(json)).toString('base64url');
+const SECRETS: Array<[string, () => string]> = [
+  ['aws_access_key', () => `${pick(['AKIA', 'ASIA'])}${chars(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`],
+  ['github_token', () => `${pick(['ghp', 'gho', 'ghs', 'ghu'])}_${chars(36, ALNUM)}`],
+  ['github_token', () => `github_pat_${chars(22, ALNUM)}_${chars(59, ALNUM)}`],
+  ['gitlab_token', () => `glpat-${chars(20, `${ALNUM}_-`)}`],
+  ['slack_token', () => `xoxb-${digits(11)}-${digits(12)}-${chars(24, ALNUM)}`],
+  ['slack_token', () => `https://hooks.slack.com/services/T${chars(8, UPPERNUM)}/B${chars(8, UPPERNUM)}/${chars(24, ALNUM)}`],
+  ['google_api_key', () => `AIza${chars(35, `${ALNUM}_-`)}`],
+  ['openai_key', () => `sk-proj-${chars(48, ALNUM)}`],
+  ['openai_key', () => `sk-${chars(48, ALNUM)}`],
+  ['stripe_key', () => `sk_live_${chars(24, ALNUM)}`],
+  ['jwt', () => `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: digits(8), iat: int(1.6e9, 1.8e9) })}.${chars(43, B64URL)}`],
+  ['private_key', () => `-----BEGIN ${pick(['RSA ', 'EC ', 'OPENSSH ', ''])}PRIVATE KEY-----\n${chars(64, `${ALNUM}+/`)}\n${chars(40, `${ALNUM}+/`)}==\n-----END PRIVATE KEY-----`],
+];
+for (let i = 0; i < 144; i++) {
+  const [detector, make] = SECRETS[i % SECRETS.length]!;
+  add({ note: `secret ${detector}`, text: sentence(['{}', 'export TOKEN={}', 'here is the key: {} do not share', 'config: {"auth": "{}"}'], make()), expect: [detector], kind: 'positive' });
+}
+for (let i = 0; i < 30; i++) add({ note: 'high-entropy value under a secret field', text: chars(int(16, 40), `${ALNUM}!#%&*`), key: pick(['password', 'api_key', 'client_secret', 'auth_token', 'X-Api-Key']), expect: ['generic_secret'], kind: 'positive' });
+for (let i = 0; i < 30; i++) add({ note: 'labelled high-entropy value in text', text: `${pick(['password', 'api_key', 'secret', 'Authorization'])}=${chars(int(20, 40), ALNUM)}`, expect: ['generic_secret'], kind: 'positive' });
+for (const [text, key] of [
+  ['sk-learn is a library', undefined],
+  ['AKIA is a prefix', undefined],
+  ['ghp_short', undefined],
+  ['Bearer authentication is required', undefined],
+  ['access_token', 'token_type'],
+  ['not-set', 'password'],
+  ['changeme', 'api_key'],
+  ['eyJhbGciOiJIUzI1NiJ9 alone', undefined],
+  ['-----BEGIN PUBLIC KEY-----', undefined],
+  ['the tokenization service is down', undefined],
+] as const) add({ note: 'not a secret', text, key, expect: [], kind: 'negative' });
+
+// ---- ordinary banking text
+const ORDINARY = [
+  'Your balance on account 1004 is $2,345.12 as of 2026-11-20.',
+  'Payroll deposit of $3,210.55 received on 11/15/2026.',
+  'Transfer From Checking: $500.00, new savings balance $12,400.00',
+  'Wire transfer reference 2026112000123 is pending review.',
+  'Transaction 48213 at Grocery Store for $45.12 was approved at 10:42.',
+  'Your loan of $12,500 over 36 months at 6.9% APR costs $385.41 per month.',
+  'Card ending in 1111 was used at Gas Station on Nov 3.',
+  'Branch hours: 9:00–17:00, Monday to Friday. Call 1-800-FLOWERS for flowers.',
+  'Customer 7 opened account 1011 on 2023-04-02 with an initial deposit of $1,000.',
+  'Mailing address: 4821 Maple Ave, Portland, OR 97201',
+  'Credit score 742 (good); factors: on-time payments, low utilization 23%.',
+  'Fraud alert: International Wire Transfer of $4,850.00 flagged at 2026-11-18T14:05:00Z.',
+  'Order #1234-5678 shipped; tracking 1Z999AA10123456784.',
+  'Interest Payment of $12.47 posted to account 1008.',
+  'Routing and account details are available in the online banking portal.',
+  'ATM withdrawal of $300.00 at 5th & Main, receipt no. 000123.',
+  'Statement period 2026-10-01 to 2026-10-31; 14 transactions.',
+  'Please keep your PIN and password secret; we will never ask for them.',
+  'Case 2026-000457 escalated to the fraud desk (priority 2).',
+  'Exchange rate 1 EUR = 1.0832 USD on 2026-11-19.',
+  'Invoice INV-2026-00981 due 12/01/2026, amount 1,250.00 USD.',
+  'Mobile Check Deposit: check no. 10452 for $650.00.',
+  'Version 2.14.3 of the app fixes the login issue.',
+  'Zelle Transfer Received from J. Smith: $120.00',
+  'Coordinates 45.5152, -122.6784 (Portland branch)',
+];
+for (const text of ORDINARY) add({ note: 'ordinary banking text', text, expect: [], kind: 'ordinary' });
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const file = path.join(here, '..', 'src', 'dlp', 'corpus', 'corpus.json');
+writeFileSync(file, `${JSON.stringify(cases, null, 1)}\n`);
+process.stdout.write(`${cases.length} cases → ${path.relative(process.cwd(), file)}\n`);

@@ -1,0 +1,75 @@
+import { findCustom, type CustomDetector } from './custom/customDetector';
+import { findCards } from './detectors/card';
+import { findDobs } from './detectors/dob';
+import { findEmails } from './detectors/email';
+import { findIbans } from './detectors/iban';
+import { findPhones } from './detectors/phone';
+import { findRoutingNumbers } from './detectors/routing';
+import { findSecrets } from './detectors/secrets';
+import { findSsns } from './detectors/ssn';
+import type { KeyContext } from './keys';
+import { numericRuns } from './runs';
+import { maskText } from './masks';
+import type { DlpMatch } from './types';
+
+const DIGIT = /\d/;
+const IBAN_HINT = /[A-Z]{2}\d{2}/;
+
+/**
+ * Every detector over one string, with the field name's context; overlapping matches are
+ * resolved in favour of the more confident (then the longer) one. Cheap tests decide which
+ * detectors can possibly match, so a string with no digit never meets the numeric ones.
+ */
+export function detectString(text: string, context: KeyContext, custom: readonly CustomDetector[] = []): DlpMatch[] {
+  const out = scratch;
+  out.length = 0;
+  if (text.length >= 4) {
+    if (DIGIT.test(text)) {
+      const runs = numericRuns(text);
+      if (runs.length > 0 || context.ssn) {
+        findCards(text, runs, context, out);
+        findSsns(text, runs, context, out);
+        findRoutingNumbers(text, runs, context, out);
+        findPhones(text, runs, context, out);
+        findDobs(text, context, out);
+        if (IBAN_HINT.test(text)) findIbans(text, out);
+      }
+    }
+    if (text.includes('@')) findEmails(text, out);
+    if (text.length >= 8) findSecrets(text, context, out);
+  }
+  if (custom.length > 0) findCustom(text, custom, out);
+  if (out.length === 0) return NONE;
+  return out.length > 1 ? resolveOverlaps(out.slice()) : out.slice();
+}
+
+// Detectors push into one reused array: most strings match nothing, and then nothing is allocated.
+const scratch: DlpMatch[] = [];
+const NONE: DlpMatch[] = [];
+
+function resolveOverlaps(matches: DlpMatch[]): DlpMatch[] {
+  matches.sort((a, b) => a.start - b.start || b.confidence - a.confidence || b.end - a.end);
+  const kept: DlpMatch[] = [];
+  for (const m of matches) {
+    const last = kept[kept.length - 1];
+    if (last === undefined || m.start >= last.end) {
+      kept.push(m);
+    } else if (m.confidence > last.confidence) {
+      // A more confident match starting inside a weaker one replaces it.
+      kept[kept.length - 1] = m;
+    }
+  }
+  return kept;
+}
+
+/** The text with each match replaced by its mask. */
+export function applyMasks(text: string, matches: readonly DlpMatch[]): string {
+  if (matches.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const m of matches) {
+    out += text.slice(at, m.start) + maskText(m.detector, text.slice(m.start, m.end));
+    at = m.end;
+  }
+  return out + text.slice(at);
+}

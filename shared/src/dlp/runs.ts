@@ -1,0 +1,49 @@
+/**
+ * Where in a string the numeric detectors could possibly match, so their regexes run over a few
+ * short spans instead of trying at every digit of a long text.
+ */
+export interface NumericRun {
+  start: number;
+  end: number;
+  /** Characters in the run (digits and separators): a card needs ≥ 13, an SSN ≥ 9. */
+  length: number;
+}
+
+// Each step is separators then a digit, and separators are never digits: no backtracking.
+const RUN = /[+(]?\d(?:[ ()./-]{0,2}\d)*\)?/g;
+
+/** Digits joined by at most two separators (space - . / ( )), with a leading `+` or `(`; ≥ 4 characters. */
+export function numericRuns(text: string): NumericRun[] {
+  const runs: NumericRun[] = [];
+  RUN.lastIndex = 0;
+  for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
+    const length = m[0].length;
+    if (length >= 4) runs.push({ start: m.index, end: m.index + length, length });
+  }
+  return runs;
+}
+
+/**
+ * Runs a global regex over each run at least `minLength` long (and accepted), on the run's own
+ * text so that a failed search stops at the run's end. Match indexes are made absolute again;
+ * `onMatch` may return where to continue (e.g. right after the part it accepted).
+ */
+export function matchInRuns(
+  re: RegExp,
+  text: string,
+  runs: readonly NumericRun[],
+  minLength: number,
+  onMatch: (m: RegExpExecArray) => number | void,
+  accept?: (run: NumericRun) => boolean,
+): void {
+  for (const run of runs) {
+    if (run.length < minLength || (accept && !accept(run))) continue;
+    const part = text.slice(run.start, run.end);
+    re.lastIndex = 0;
+    for (let m = re.exec(part); m !== null; m = re.exec(part)) {
+      m.index += run.start;
+      const next = onMatch(m);
+      re.lastIndex = (typeof next === 'number' ? next : m.index + Math.max(m[0].length, 1)) - run.start;
+    }
+  }
+}

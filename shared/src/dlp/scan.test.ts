@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { validateCustomDetector } from './custom/customDetector';
+import { NO_DLP_FACTS, dlpCountOf, dlpFactsOf, dlpFound, dlpIn, policyDlpFindings } from './facts';
+import { compilePolicyOrThrow } from '../policy/compile';
+import { evaluatePolicy } from '../policy/evaluate';
+import { policySet } from '../policy/policySet';
+import { maskValue, redactWithFindings } from './mask';
+import { scan, scanValue } from './scan';
+import { NOT_SCANNED } from './walk';
+
+describe('scanValue', () => {
+  it('reports detector, JSON pointer, count and confidence — never the value', () => {
+    const args = {
+      to: 'maria.garcia@example.com',
+      body: 'Cards 4111 1111 1111 1111 and 5500-0000-0000-0004 are on file.',
+      nested: [{ 'a/b': { '~k': '536-22-1120' } }],
+    };
+    const findings = scanValue(args);
+    expect(findings).toEqual([
+      { detector: 'email', path: '/to', count: 1, confidence: 0.95 },
+      { detector: 'card', path: '/body', count: 2, confidence: 0.95 },
+      { detector: 'ssn', path: '/nested/0/a~1b/~0k', count: 1, confidence: 0.9 },
+    ]);
+    expect(JSON.stringify(findings)).not.toMatch(/4111|maria|1120/);
+  });
+
+  it('uses the field name: DOB and SSN fields, numbers, dates', () => {
+    const findings = scanValue({
+      customer: { dob: new Date(Date.UTC(1987, 5, 14)), ssn_last4: 4821, card_number: 4111111111111111 },
+    });
+    expect(findings.map((f) => [f.detector, f.path])).toEqual([
+      ['dob', '/customer/dob'],
+      ['ssn', '/customer/ssn_last4'],
+      ['card', '/customer/card_number'],
+    ]);
+  });
+
+  it('treats __proto__ and constructor keys as data and masks sensitive keys in paths', () => {
+    const value = JSON.parse('{"__proto__": {"email": "a.b@example.com"}, "4111111111111111": "x", "constructor": {"phone": "+1 503 555 0123"}}') as unknown;
+    const findings = scanValue(value);
+    expect(findings.map((f) => f.path).sort()).toEqual(['/************1111', '/__proto__/email', '/constructor/phone']);
+  });
+
+  it('stops at the size and depth limits and says so', () => {
+    let deep: unknown = { ssn: '536-22-1120' };
+    for (let i = 0; i < 70; i++) deep = { next: deep };
+    expect(scan(deep)).toEqual({ findings: [], truncated: true });
+    const long = { a: 'x'.repeat(100), b: '536-22-1120' };
+    expect(scan(long, { maxChars: 50 }).truncated).toBe(true);
+    expect(scan(long).findings).toHaveLength(1);
+  });
+
+  it('runs custom detectors declared in policy', () => {
+    const custom = validateCustomDetector({ name: 'employee_id', pattern: 'EMP-\\d{6}' });
+    if (!custom.ok) throw new Error(custom.error);
+    expect(scanValue({ note: 'EMP-123456 and EMP-654321' }, { custom: [custom.detector] })).toEqual([
+      { detector: 'employee_id', path: '/note', count: 2, confidence: 0.9 },
+    ]);
+  });
+});
+
+describe('masking', () => {
+  const record = {
+    name: 'Maria Garcia',
+    ssn: '536-22-1120',
+    credit_card_number: '4111 1111 1111 1111',
+    phone: '(503) 555-0123',
+    email: 'maria.garcia@example.com',
+    dob: '1987-06-14',
+    api_key: 'ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5',
+  };
+  const expected = {
+    name: 'Maria Garcia',
+    ssn: '***-**-1120',
+    credit_card_number: '************1111',
+    phone: '(***) ***-0123',
+    email: 'm***@example.com',
+    dob: '****-**-**',
+    api_key: '[REDACTED:github_token]',
+  };
+
+  it('maskValue masks every match and leaves the input alone', () => {
+    const before = structuredClone(record);
+    expect(maskValue(record)).toEqual(expected);
+    expect(record).toEqual(before);
+  });
+
+  it('redactWithFindings masks what the findings point at, and whole values it cannot re-find', () => {
+    const findings = scanValue(record);
+    expect(redactWithFindings(record, findings)).toEqual(expected);
+    expect(redactWithFindings({ note: 'EMP-123456' }, [{ detector: 'employee_id', path: '/note', count: 1, confidence: 0.9 }])).toEqual({
+      note: '[REDACTED:employee_id]',
+    });
+    // Only the findings given are masked.
+    expect(redactWithFindings(record, findings.filter((f) => f.detector === 'card'))).toEqual({
+      ...record,
+      credit_card_number: '************1111',
+    });
+  });
+
+  it('replaces what lies beyond the depth limit instead of passing it on unchecked', () => {
+    expect(maskValue({ a: { b: { ssn: '536-22-1120' } } }, { maxDepth: 2 })).toEqual({ a: { b: NOT_SCANNED } });
+  });
+});
+
+describe('DlpFacts', () => {
+  it('answers found, in and count for the policy engine, by detector and category', () => {
+    const facts = dlpFactsOf({
+      args: scanValue({ body: 'card 4111111111111111, ssn 536-22-1120' }),
+      result: scanValue({ rows: ['4111111111111111', '5500000000000004'] }),
+    });
+    expect(facts.count).toBe(4);
+    expect(facts.found).toEqual(['card', 'financial', 'pii', 'ssn']);
+    expect(dlpFound(facts, 'card')).toBe(true);
+    expect(dlpFound(facts, 'email')).toBe(false);
+    expect(dlpIn(facts, 'args', 'ssn')).toBe(true);
+    expect(dlpIn(facts, 'result', 'ssn')).toBe(false);
+    expect(dlpCountOf(facts, 'result', 'card')).toBe(2);
+    expect(dlpCountOf(facts, 'args', 'constructor')).toBe(0);
+    expect(NO_DLP_FACTS).toEqual({
+      count: 0,
+      found: [],
+      args: { count: 0, detectors: {} },
+      result: { count: 0, detectors: {} },
+      truncated: false,
+    });
+  });
+});
+
+describe('feeding the policy engine', () => {
+  const agent = { name: 'customer_support', owner: 'cx@bank.example', labels: {} };
+  const set = policySet({
+    agent: compilePolicyOrThrow(
+      {
+        kind: 'AgentPolicy',
+        agent: 'customer_support',
+        rules: [
+          { id: 'card-out', actions: ['send_notification'], when: "dlp.found('card')", effect: 'BLOCK' },
+          { id: 'ssn-in-args', actions: ['*'], when: "dlp.foundIn('args', 'ssn') || dlp.count > 3", effect: 'REVIEW' },
+        ],
+        default: 'ALLOW',
+      },
+      { version: 1 },
+    ),
+  });
+  const decide = (action: string, args: Record<string, unknown>) =>
+    evaluatePolicy(set, { agent, action, args }, { facts: { dlp: policyDlpFindings({ args: scanValue(args) }) } });
+
+  it('blocks a card number sent out, reviews an SSN, allows clean text', () => {
+    expect(decide('send_notification', { customer_id: 3, message: 'Your card 4111 1111 1111 1111 is active' })).toMatchObject({
+      verdict: 'BLOCKED',
+      rule: { id: 'card-out' },
+    });
+    expect(decide('lookup_balance', { note: 'ssn 536-22-1120' })).toMatchObject({ verdict: 'REVIEW', rule: { id: 'ssn-in-args' } });
+    expect(decide('send_notification', { customer_id: 3, message: 'Your balance is $2,345.12' })).toMatchObject({ verdict: 'ALLOWED' });
+  });
+});

@@ -1,0 +1,108 @@
+import type { CustomDetector } from './custom/customDetector';
+import { applyMasks, detectString } from './detect';
+import { NO_CONTEXT } from './keys';
+import type { ScanFinding, DlpMatch } from './types';
+import { walk, type PathStack } from './walk';
+
+export interface ScanOptions {
+  /** Detectors declared in policy, compiled by `validateCustomDetector`. */
+  custom?: readonly CustomDetector[];
+  /** @defaultValue 64 (the server refuses JSON nested deeper) */
+  maxDepth?: number;
+  /** Characters (strings and keys) examined in all. @defaultValue 1 MiB */
+  maxChars?: number;
+  /** @defaultValue 256 */
+  maxFindings?: number;
+}
+
+export interface ScanResult {
+  findings: ScanFinding[];
+  /** A size, depth or findings limit was reached: part of the value was not scanned. */
+  truncated: boolean;
+}
+
+export const SCAN_DEFAULTS = { maxDepth: 64, maxChars: 1024 * 1024, maxFindings: 256 } as const;
+const KEY_SEGMENT_LIMIT = 128;
+
+/**
+ * Scans any JSON value (tool arguments or a tool result) and says what sensitive data it holds
+ * and where — never the data itself.
+ *
+ * @example
+ * ```ts
+ * scanValue({ to: 'ops@example.com', note: 'card 4111 1111 1111 1111' });
+ * // [{ detector: 'email', path: '/to', count: 1, confidence: 0.95 },
+ * //  { detector: 'card', path: '/note', count: 1, confidence: 0.95 }]
+ * ```
+ */
+export function scanValue(value: unknown, options: ScanOptions = {}): ScanFinding[] {
+  return scan(value, options).findings;
+}
+
+/** {@link scanValue}, and whether a limit cut the scan short (a policy may fail closed on it). */
+export function scan(value: unknown, options: ScanOptions = {}): ScanResult {
+  const custom = options.custom ?? [];
+  const maxFindings = options.maxFindings ?? SCAN_DEFAULTS.maxFindings;
+  const findings: ScanFinding[] = [];
+  let full = false;
+  const record = (matches: readonly DlpMatch[], path: PathStack) => {
+    if (matches.length === 0) return;
+    const pointer = path.pointer();
+    for (const finding of summarize(matches, pointer)) {
+      if (findings.length >= maxFindings) {
+        full = true;
+        return;
+      }
+      findings.push(finding);
+    }
+  };
+  const result = walk(
+    value,
+    {
+      leaf(text, context, path) {
+        record(detectString(text, context, custom), path);
+        return undefined;
+      },
+      key(key, path) {
+        if (mayHoldData(key)) record(detectString(key, NO_CONTEXT, custom), path);
+        return undefined;
+      },
+    },
+    {
+      maxDepth: options.maxDepth ?? SCAN_DEFAULTS.maxDepth,
+      maxChars: options.maxChars ?? SCAN_DEFAULTS.maxChars,
+      beyond: 'keep',
+    },
+    displayKey,
+  );
+  return { findings, truncated: result.truncated || full };
+}
+
+/** One finding per detector for the matches in one value. */
+function summarize(matches: readonly DlpMatch[], path: string): ScanFinding[] {
+  const byDetector = new Map<string, ScanFinding>();
+  for (const m of matches) {
+    const f = byDetector.get(m.detector);
+    if (f) {
+      f.count++;
+      f.confidence = Math.max(f.confidence, m.confidence);
+    } else {
+      byDetector.set(m.detector, { detector: m.detector, path, count: 1, confidence: m.confidence });
+    }
+  }
+  return [...byDetector.values()];
+}
+
+/** Keys are names, not data, unless one is long or has digits or an `@` (a card number used as a key). */
+export function mayHoldData(key: string): boolean {
+  return key.length >= 4 && (key.length >= 16 || /[\d@]/.test(key));
+}
+
+/**
+ * How a key appears in a finding's path and in masked output: sensitive parts masked, cut to
+ * 128 characters. A path must never carry the value it points at.
+ */
+export function displayKey(key: string): string {
+  const shown = key.length > KEY_SEGMENT_LIMIT ? `${key.slice(0, KEY_SEGMENT_LIMIT)}…` : key;
+  return mayHoldData(key) ? applyMasks(shown, detectString(shown, NO_CONTEXT)) : shown;
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * The built-in detectors, by category. A category name works wherever a detector name does
+ * (`dlp.found('secret')` is true for any kind of secret), so policies can stay coarse.
+ */
+export const DETECTOR_CATEGORIES = {
+  pii: ['ssn', 'dob', 'email', 'phone'],
+  financial: ['card', 'iban', 'routing'],
+  secret: [
+    'aws_access_key',
+    'github_token',
+    'gitlab_token',
+    'slack_token',
+    'google_api_key',
+    'openai_key',
+    'stripe_key',
+    'private_key',
+    'jwt',
+    'generic_secret',
+  ],
+} as const;
+
+export type DetectorCategory = keyof typeof DETECTOR_CATEGORIES;
+export type BuiltinDetector = (typeof DETECTOR_CATEGORIES)[DetectorCategory][number];
+
+export const BUILTIN_DETECTORS: readonly BuiltinDetector[] = Object.values(DETECTOR_CATEGORIES).flat();
+
+/** Category of a built-in detector; custom detectors are in the `custom` category. */
+export function categoryOf(detector: string): DetectorCategory | 'custom' {
+  for (const [category, members] of Object.entries(DETECTOR_CATEGORIES)) {
+    if ((members as readonly string[]).includes(detector)) return category as DetectorCategory;
+  }
+  return 'custom';
+}
+
+/**
+ * One kind of sensitive data found at one place: what and where, never the value itself, so it
+ * can sit on an audit entry, in a log line or in front of a viewer.
+ */
+export const scanFinding = z.object({
+  detector: z.string().min(1).max(40).describe('Which detector matched, e.g. "card", "ssn", "github_token"'),
+  path: z
+    .string()
+    .max(2048)
+    .describe('JSON pointer (RFC 6901) of the value that matched; "" is the whole value. Sensitive keys are masked'),
+  count: z.number().int().positive().describe('How many matches in that value'),
+  confidence: z.number().min(0).max(1).describe('0–1: checksum-validated matches ≈ 0.95+, shape or context only lower'),
+});
+export type ScanFinding = z.infer<typeof scanFinding>;
+
+/** A match inside one string, before it is reduced to a finding. Internal: it has offsets. */
+export interface DlpMatch {
+  detector: string;
+  start: number;
+  end: number;
+  confidence: number;
+}
+
+/** Collects matches; detectors push into it rather than allocating arrays per call. */
+export type MatchSink = DlpMatch[];
