@@ -135,3 +135,11 @@ describe('secrets', () => {
     expect(found('the tokenization service is down')).toEqual([]);
   });
 });
+
+describe('lists and neighbours', () => {
+  it('finds every card of a space-separated list, and none inside a longer grouped number', () => {
+    expect(found('4111111111111111 5500000000000004').map(([d]) => d)).toEqual(['card', 'card']);
+    expect(found('4111 1111 1111 1111 5500 0000 0000 0004').map(([d]) => d)).toEqual(['card', 'card']);
+    expect(found('ES53 5278 7758 4487 6442 8368')).toEqual([]);
+  });
+});

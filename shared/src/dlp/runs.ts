@@ -47,3 +47,20 @@ export function matchInRuns(
     }
   }
 }
+
+/**
+ * Finds labels ("SSN", "routing number") once per text and answers, for numbers met in order,
+ * whether one ends at most `maxGap` characters before them with only `filler` in between: one
+ * pass over the text instead of a regex per number.
+ */
+export function labelFinder(text: string, label: RegExp, maxGap: number, filler: RegExp): (index: number) => boolean {
+  const ends: number[] = [];
+  label.lastIndex = 0;
+  for (let m = label.exec(text); m !== null; m = label.exec(text)) ends.push(m.index + m[0].length);
+  let i = 0;
+  return (index) => {
+    while (i + 1 < ends.length && (ends[i + 1] as number) <= index) i++;
+    const end = ends[i];
+    return end !== undefined && end <= index && index - end <= maxGap && filler.test(text.slice(end, index));
+  };
+}

@@ -51,13 +51,19 @@ export function isCardNumber(digits: string): boolean {
 
 // Every common way of writing a card starts with a group of four digits; requiring it up front
 // lets the engine skip most digits of a long text quickly. Then 9–15 more, each optionally after
-// one space or dash. Not the middle of a longer grouped number (an IBAN's "… 5278 7758 …").
-const CARD_CANDIDATE = /(?<!\d[ -]?)\d{4}(?:[ -]?\d){9,15}(?!\d)/g;
+// one space or dash.
+const CARD_CANDIDATE = /(?<!\d)\d{4}(?:[ -]?\d){9,15}(?!\d)/g;
+const AFTER_GROUP = /\d[ -]$/;
 
 export function findCards(text: string, runs: readonly NumericRun[], context: KeyContext, out: MatchSink): void {
+  let lastEnd = -1;
   matchInRuns(CARD_CANDIDATE, text, runs, 13, (m) => {
+    // The middle of a longer grouped number (an IBAN's "… 5278 7758 …") is not a card, unless
+    // what comes before is a card itself (a list of cards separated by spaces).
+    if (AFTER_GROUP.test(text.slice(Math.max(0, m.index - 2), m.index)) && m.index - 1 !== lastEnd) return m.index + 4;
     const card = longestCardPrefix(m[0]);
-    if (card === null) return;
+    if (card === null) return m.index + 4;
+    lastEnd = m.index + card.length;
     out.push({
       detector: 'card',
       start: m.index,

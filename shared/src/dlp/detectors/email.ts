@@ -12,7 +12,13 @@ export function findEmails(text: string, out: MatchSink): void {
     let start = at;
     while (start > 0 && at - start < MAX_LOCAL && isLocalChar(text.charCodeAt(start - 1))) start--;
     let end = at + 1;
-    while (end < text.length && end - at <= MAX_DOMAIN && isDomainChar(text.charCodeAt(end))) end++;
+    let dot = false;
+    while (end < text.length && end - at <= MAX_DOMAIN && isDomainChar(text.charCodeAt(end))) {
+      if (text.charCodeAt(end) === 46) dot = true;
+      end++;
+    }
+    // No domain without a dot ("@handle", "a@b"): no need to look closer.
+    if (!dot) continue;
     // A sentence may end right after the address.
     while (end > at + 1 && (text[end - 1] === '.' || text[end - 1] === '-')) end--;
     while (start < at && text[start] === '.') start++;

@@ -1,4 +1,4 @@
-import { isValidIBAN } from 'ibantools';
+import { getCountrySpecifications, isValidIBAN } from 'ibantools';
 import type { MatchSink } from '../types';
 
 // Country code, check digits, then 11–30 letters or digits, optionally in space-separated groups
@@ -7,8 +7,7 @@ const IBAN_CANDIDATE = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-
 
 /**
  * IBANs, validated by `ibantools` (the registry's per-country length and BBAN format, and the
- * mod-97 check digits). A candidate that runs into the next word is retried without its
- * trailing groups.
+ * mod-97 check digits). A candidate that runs into the next word is cut to its country's length.
  */
 export function findIbans(text: string, out: MatchSink): void {
   IBAN_CANDIDATE.lastIndex = 0;
@@ -25,12 +24,16 @@ export function findIbans(text: string, out: MatchSink): void {
   }
 }
 
+const LENGTHS = new Map(Object.entries(getCountrySpecifications()).map(([country, spec]) => [country, spec.chars ?? 0]));
+
+/** The candidate cut to its country's IBAN length (at a group boundary), if valid; else null. */
 function longestValidPrefix(candidate: string): string | null {
-  let text = candidate;
-  for (;;) {
-    if (isValidIBAN(text.replace(/ /g, ''))) return text;
-    const cut = text.lastIndexOf(' ');
-    if (cut <= 4) return null;
-    text = text.slice(0, cut);
-  }
+  const length = LENGTHS.get(candidate.slice(0, 2)) ?? 0;
+  if (length === 0) return null;
+  let seen = 0;
+  let end = 0;
+  while (end < candidate.length && seen < length) if (candidate[end++] !== ' ') seen++;
+  if (seen < length || (end < candidate.length && candidate[end] !== ' ')) return null;
+  const iban = candidate.slice(0, end);
+  return isValidIBAN(iban.replace(/ /g, '')) ? iban : null;
 }

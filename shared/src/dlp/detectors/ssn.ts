@@ -1,13 +1,15 @@
 import { isSsnValid } from '../checksums';
 import type { KeyContext } from '../keys';
-import { matchInRuns, type NumericRun } from '../runs';
+import { labelFinder, matchInRuns, type NumericRun } from '../runs';
 import type { MatchSink } from '../types';
 
 // 123-45-6789 or 123 45 6789 (the same separator twice), not inside a longer number.
 const SSN_FORMATTED = /(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])/g;
 const NINE_DIGITS = /(?<!\d)\d{9}(?!\d)/g;
 // A label just before an unformatted number makes it an SSN: "SSN: 123456789", "social security no. …".
-const SSN_LABEL = /(?:\bssn|social security|\bsoc\.? ?sec)[\w .#:=]{0,16}$/i;
+const SSN_LABEL = /\bssn|social security|\bsoc\.? ?sec/gi;
+const ANY_SSN_LABEL = /\bssn|social security|\bsoc\.? ?sec/i;
+const LABEL_FILLER = /^[\w .#:=]*$/;
 const WHOLE_LAST4 = /^\s*(\d{4})\s*$/;
 
 /**
@@ -30,8 +32,11 @@ export function findSsns(text: string, runs: readonly NumericRun[], context: Key
     });
   });
 
+  // One look for a label anywhere first: most texts have none, and then no number needs its own.
+  if (!context.ssn && !ANY_SSN_LABEL.test(text)) return;
+  const afterLabel = context.ssn ? () => true : labelFinder(text, SSN_LABEL, 16, LABEL_FILLER);
   matchInRuns(NINE_DIGITS, text, runs, 9, (m) => {
-    const labelled = context.ssn || SSN_LABEL.test(text.slice(Math.max(0, m.index - 32), m.index));
+    const labelled = afterLabel(m.index);
     if (!labelled) return;
     const valid = isSsnValid(m[0]);
     if (!valid && !context.ssn) return;
@@ -43,6 +48,10 @@ export function findSsns(text: string, runs: readonly NumericRun[], context: Key
     });
   });
 
+  findLast4(text, context, out);
+}
+
+function findLast4(text: string, context: KeyContext, out: MatchSink): void {
   if (context.ssn) {
     const last4 = WHOLE_LAST4.exec(text);
     if (last4) {
