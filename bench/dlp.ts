@@ -1,7 +1,10 @@
 /**
- * `npx tsx bench/dlp.ts [--quick]`: the DLP micro-benchmark alone (scenario 7 of `npm run bench`),
- * scanning and masking 1 KiB and 64 KiB tool arguments in process.
+ * `npx tsx bench/dlp.ts [--quick] [--hostile]`: the DLP micro-benchmark alone (scenario 7 of
+ * `npm run bench`), scanning and masking 1 KiB and 64 KiB tool arguments in process.
+ * `--hostile` also times 64 KiB strings built to make the detectors work hard (long digit runs,
+ * thousands of matches, label after label), to check that scanning stays linear.
  */
+import { scan } from '@aegis/shared';
 import { fmtMs } from './types';
 import { measureDlpScan } from './scenarios/dlpScan';
 
@@ -11,4 +14,34 @@ for (const r of rows) {
   process.stdout.write(
     `${r.label.padEnd(40)} n=${String(r.latency.n).padStart(6)}  p50 ${fmtMs(r.latency.p50).padStart(9)}  p99 ${fmtMs(r.latency.p99).padStart(9)}  ${r.mbPerSecond.toFixed(1).padStart(6)} MB/s  findings=${r.findings}\n`,
   );
+}
+
+if (process.argv.includes('--hostile')) {
+  const size = 64 * 1024;
+  const fill = (unit: string) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+  const hostile: Record<string, string> = {
+    'one digit run': fill('1'),
+    'grouped digits': fill('1111 '),
+    'nine-digit numbers': fill('123456789 '),
+    'SSN after SSN label': fill('SSN 536221120 '),
+    'formatted SSNs': fill('536-22-1120 '),
+    'card list': fill('4111 1111 1111 1111 '),
+    'plus signs': fill('+1 '),
+    'at signs': fill('a@'),
+    'long e-mail parts': fill(`${'a'.repeat(60)}@${'b.'.repeat(120)}`),
+    'DOB labels': fill('DOB: 1987-06-14 '),
+    'IBAN-like groups': fill('DE89 3704 0044 '),
+    'token prefixes': fill('AKIA'),
+    'secret labels': fill('password='),
+  };
+  // Three rounds: the first ones let V8 compile the regexes; the last is reported.
+  for (let round = 0; round < 3; round++) {
+    for (const [name, text] of Object.entries(hostile)) {
+      const t0 = performance.now();
+      const result = scan({ text }, { maxFindings: 100_000 });
+      const ms = performance.now() - t0;
+      const count = result.findings.reduce((n, f) => n + f.count, 0);
+      if (round === 2) process.stdout.write(`hostile 64 KiB: ${name.padEnd(22)} ${fmtMs(ms).padStart(9)}  matches=${count}\n`);
+    }
+  }
 }
