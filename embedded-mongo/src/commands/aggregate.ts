@@ -1,12 +1,14 @@
 import { Long, type Document } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
 import { mongoError } from '../errors.js';
-import { countMatches, queryOptions, runQuery, type QuerySpec } from '../query/execute.js';
+import { countMatches, queryOptions, runQuery, type QuerySpec, type QueryStats } from '../query/execute.js';
+import { checkHint } from './hint.js';
+import { resolveView } from './views.js';
 import { geoNearStage } from '../query/geoQuery.js';
 import { isPlainObject } from '../storage/indexKeys.js';
 import { compileFilter, mingoOptions } from '../query/matcher.js';
 import type { CommandContext, CommandHandler } from './context.js';
-import { optionalDoc, optionalNumber, queryExtras } from './context.js';
+import { collectionName, optionalDoc, optionalNumber, queryExtras } from './context.js';
 import { cursorReply } from './find.js';
 import { writeMerge, writeOut } from './aggregateOutput.js';
 
@@ -38,48 +40,85 @@ function countShortcut(ctx: CommandContext, name: string, spec: QuerySpec, rest:
   return cursorReply(Long.ZERO, `${ctx.db}.${name}`, batch, true);
 }
 
+/**
+ * The documents a pipeline yields over a collection (or view), before any `$out`/`$merge`:
+ * leading `$geoNear` or `$match`/`$sort`/`$limit` stages are answered by the store's planner,
+ * the rest by mingo. `stats` receives what the pushed-down query did (for explain).
+ */
+export function runPipeline(ctx: CommandContext, target: string, stages: Document[], extras: Pick<QuerySpec, 'collation' | 'variables'>, stats?: QueryStats): Document[] {
+  const view = resolveView(ctx, target);
+  const body = view ? [...view.pipeline, ...stages] : stages;
+  const source = view?.source ?? target;
+  let input: Document[];
+  let rest: Document[];
+  if (body[0] && '$geoNear' in body[0]) {
+    const stage = body[0].$geoNear as Document;
+    const query = isPlainObject(stage) && isPlainObject(stage.query) ? stage.query : undefined;
+    input = geoNearStage(ctx.store.getCollection(ctx.db, source), stage, compileFilter(query, queryOptions(extras)));
+    rest = body.slice(1);
+  } else {
+    const pushed = pushDown(body);
+    rest = pushed.rest;
+    input = runQuery(ctx.store.getCollection(ctx.db, source), { ...pushed.spec, ...extras }, stats).map((m) => m.doc);
+  }
+  return runStages(ctx, rest, input, extras);
+}
+
+function runStages(ctx: CommandContext, stages: Document[], input: Document[], extras: Pick<QuerySpec, 'variables'>): Document[] {
+  if (stages.length === 0) return input;
+  const options = {
+    ...mingoOptions,
+    collectionResolver: (name: string) => runPipeline(ctx, name, [], {}),
+    variables: extras.variables,
+  };
+  try {
+    return new Aggregator(stages, options).run<Document>(input);
+  } catch (err) {
+    throw mongoError('BadValue', err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** explain of an aggregate: the plan of the pushed-down query, then the remaining stages. */
+export function explainAggregate(ctx: CommandContext, cmd: Document): Document {
+  const target = collectionName(cmd, 'aggregate');
+  const stats: QueryStats = { stage: 'EOF', docsExamined: 0, sortInMemory: false };
+  const pipeline = (cmd.pipeline ?? []) as Document[];
+  runPipeline(ctx, target, pipeline, queryExtras(cmd), stats);
+  const scan: Document = stats.stage === 'IXSCAN' ? { stage: 'IXSCAN', indexName: stats.indexName } : { stage: stats.stage };
+  const queryPlanner = { namespace: `${ctx.db}.${target}`, winningPlan: { stage: 'FETCH', inputStage: scan }, rejectedPlans: [] };
+  return {
+    explainVersion: '1',
+    stages: [{ $cursor: { queryPlanner, executionStats: { totalDocsExamined: stats.docsExamined, executionSuccess: true } } }, ...pushDown(pipeline).rest],
+    ok: 1,
+  };
+}
+
 export const aggregate: CommandHandler = (cmd, ctx) => {
   const target: unknown = cmd.aggregate;
   const pipeline = cmd.pipeline as unknown;
   if (!Array.isArray(pipeline)) throw mongoError('TypeMismatch', "'pipeline' option must be specified as an array");
-  if (cmd.explain === true) throw mongoError('NotImplemented', 'explain is not supported by embedded-mongo');
+  if (cmd.explain === true) return explainAggregate(ctx, cmd);
   const stages = pipeline as Document[];
   const last = stages[stages.length - 1];
   const out = last && ('$out' in last || '$merge' in last) ? last : undefined;
   const body = out ? stages.slice(0, -1) : stages;
 
   const extras = queryExtras(cmd);
-  let input: Document[] = [];
-  let rest = body;
-  if (typeof target === 'string' && body[0] && '$geoNear' in body[0]) {
-    const stage = body[0].$geoNear as Document;
-    const query = isPlainObject(stage) && isPlainObject(stage.query) ? stage.query : undefined;
-    input = geoNearStage(ctx.store.getCollection(ctx.db, target), stage, compileFilter(query, queryOptions(extras)));
-    rest = body.slice(1);
-  } else if (typeof target === 'string') {
-    const pushed = pushDown(body);
-    const counted = countShortcut(ctx, target, pushed.spec, pushed.rest, extras);
-    if (counted) return counted;
-    rest = pushed.rest;
-    input = runQuery(ctx.store.getCollection(ctx.db, target), { ...pushed.spec, ...extras }).map((m) => m.doc);
+  let results: Document[];
+  if (typeof target === 'string') {
+    checkHint(ctx.store.getCollection(ctx.db, target), cmd.hint);
+    if (!resolveView(ctx, target) && !(body[0] && '$geoNear' in body[0])) {
+      const pushed = pushDown(body);
+      const counted = countShortcut(ctx, target, pushed.spec, pushed.rest, extras);
+      if (counted) return counted;
+    }
+    results = runPipeline(ctx, target, body, extras);
   } else if (target !== 1) {
     throw mongoError('TypeMismatch', "'aggregate' must be a collection name or 1");
-  } else if (rest[0] && '$listLocalSessions' in rest[0]) {
+  } else if (body[0] && '$listLocalSessions' in body[0]) {
     // This server keeps no session registry; the caller's own session is the one it knows.
-    input = cmd.lsid ? [{ _id: cmd.lsid as Document, lastUse: new Date() }] : [];
-    rest = rest.slice(1);
-  }
-  const options = {
-    ...mingoOptions,
-    collectionResolver: (name: string) => runQuery(ctx.store.getCollection(ctx.db, name), {}).map((m) => m.doc),
-    variables: extras.variables,
-  };
-  let results: Document[];
-  try {
-    results = rest.length > 0 ? new Aggregator(rest, options).run<Document>(input) : input;
-  } catch (err) {
-    throw mongoError('BadValue', err instanceof Error ? err.message : String(err));
-  }
+    results = runStages(ctx, body.slice(1), cmd.lsid ? [{ _id: cmd.lsid as Document, lastUse: new Date() }] : [], extras);
+  } else results = runStages(ctx, body, [], extras);
   if (out) {
     if ('$merge' in out) writeMerge(ctx, out.$merge, results);
     else writeOut(ctx, out.$out, results);

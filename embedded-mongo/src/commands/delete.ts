@@ -1,6 +1,8 @@
 import type { Document } from 'bson';
 import { runQuery } from '../query/execute.js';
 import { collectionName, docArray, queryExtras, type CommandHandler } from './context.js';
+import { checkHint } from './hint.js';
+import { refuseView } from './views.js';
 import { toWriteError, withWriteErrors } from './writeErrors.js';
 
 interface DeleteStatement extends Document {
@@ -15,10 +17,12 @@ export const remove: CommandHandler = (cmd, ctx) => {
   const ordered = cmd.ordered !== false;
   const writeErrors: Document[] = [];
   let n = 0;
+  refuseView(ctx, name);
   ctx.store.transaction(() => {
     const coll = ctx.store.getCollection(ctx.db, name);
     for (const [index, st] of statements.entries()) {
       try {
+        checkHint(coll, st.hint);
         const matches = runQuery(coll, { filter: st.q, limit: Number(st.limit ?? 0) === 1 ? 1 : 0, ...queryExtras(cmd, st) });
         for (const { rid, doc } of matches) coll?.remove(rid, doc);
         n += matches.length;

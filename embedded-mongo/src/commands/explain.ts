@@ -1,5 +1,6 @@
 import type { Document } from 'bson';
 import { mongoError } from '../errors.js';
+import { explainAggregate } from './aggregate.js';
 import { runQuery, type QueryStats } from '../query/execute.js';
 import { collectionName, optionalDoc, optionalNumber, queryExtras, type CommandHandler } from './context.js';
 
@@ -10,7 +11,8 @@ import { collectionName, optionalDoc, optionalNumber, queryExtras, type CommandH
 export const explain: CommandHandler = (cmd, ctx) => {
   const inner = optionalDoc(cmd, 'explain');
   const verb = inner ? Object.keys(inner)[0] : undefined;
-  if (!inner || (verb !== 'find' && verb !== 'count')) throw mongoError('IllegalOperation', `explain is only supported for find and count, not ${String(verb)}`);
+  if (inner && verb === 'aggregate') return explainAggregate({ ...ctx }, { ...inner, $db: ctx.db });
+  if (!inner || (verb !== 'find' && verb !== 'count')) throw mongoError('IllegalOperation', `explain is only supported for find, count and aggregate, not ${String(verb)}`);
   const name = collectionName(inner, verb);
   const stats: QueryStats = { stage: 'EOF', docsExamined: 0, sortInMemory: false };
   const filter = optionalDoc(inner, verb === 'find' ? 'filter' : 'query');

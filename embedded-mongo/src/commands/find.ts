@@ -5,7 +5,10 @@ import { caseInsensitive } from '../query/collation.js';
 import type { DocumentSource } from '../cursors.js';
 import { countMatches, project, QueryRun, runQuery } from '../query/execute.js';
 import { pathValues } from '../storage/indexKeys.js';
+import { runPipeline } from './aggregate.js';
 import { collectionName, optionalDoc, optionalNumber, queryExtras, type CommandHandler } from './context.js';
+import { checkHint } from './hint.js';
+import { resolveView } from './views.js';
 
 export function cursorReply(id: Long, ns: string, batch: Document[], first: boolean): Document {
   return { cursor: first ? { firstBatch: batch, id, ns } : { nextBatch: batch, id, ns }, ok: 1 };
@@ -21,15 +24,24 @@ export const find: CommandHandler = (cmd, ctx) => {
   const batchSize = optionalNumber(cmd, 'batchSize');
   if (batchSize !== undefined && batchSize < 0) throw mongoError('BadValue', 'batchSize value must be non-negative');
   const coll = ctx.store.getCollection(ctx.db, name);
-  const run = new QueryRun(coll, { filter, sort: optionalDoc(cmd, 'sort'), skip, limit: Math.abs(limitRaw), ...queryExtras(cmd) });
+  checkHint(coll, cmd.hint);
   const projection = optionalDoc(cmd, 'projection');
+  const singleBatch = cmd.singleBatch === true || limitRaw < 0;
+  const view = resolveView(ctx, name);
+  if (view) {
+    const sort = optionalDoc(cmd, 'sort');
+    const stages = [...(filter ? [{ $match: filter }] : []), ...(sort ? [{ $sort: sort }] : []), ...(skip ? [{ $skip: skip }] : []), ...(limitRaw ? [{ $limit: Math.abs(limitRaw) }] : [])];
+    const docs = project(runPipeline(ctx, name, stages, queryExtras(cmd)), projection, filter);
+    const first = ctx.cursors.open(`${ctx.db}.${name}`, docs, singleBatch ? undefined : batchSize, singleBatch);
+    return cursorReply(first.id, first.ns, first.batch, true);
+  }
+  const run = new QueryRun(coll, { filter, sort: optionalDoc(cmd, 'sort'), skip, limit: Math.abs(limitRaw), ...queryExtras(cmd) });
   const source: DocumentSource = {
     take: (max) => project(run.take(max).map((m) => m.doc), projection, filter),
     get exhausted() {
       return run.exhausted;
     },
   };
-  const singleBatch = cmd.singleBatch === true || limitRaw < 0;
   const first = ctx.cursors.open(`${ctx.db}.${name}`, source, singleBatch ? undefined : batchSize, singleBatch);
   return cursorReply(first.id, first.ns, first.batch, true);
 };
@@ -53,10 +65,11 @@ export const killCursors: CommandHandler = (cmd, ctx) => {
 export const count: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'count');
   const coll = ctx.store.getCollection(ctx.db, name);
+  checkHint(coll, cmd.hint);
   const query = optionalDoc(cmd, 'query');
   const skip = optionalNumber(cmd, 'skip') ?? 0;
   const limit = Math.abs(optionalNumber(cmd, 'limit') ?? 0);
-  let n = countMatches(coll, { filter: query, ...queryExtras(cmd) });
+  let n = resolveView(ctx, name) ? runPipeline(ctx, name, query ? [{ $match: query }] : [], queryExtras(cmd)).length : countMatches(coll, { filter: query, ...queryExtras(cmd) });
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { n, ok: 1 };
@@ -68,7 +81,10 @@ export const distinct: CommandHandler = (cmd, ctx) => {
   const key: unknown = cmd.key;
   if (typeof key !== 'string') throw mongoError('TypeMismatch', "BSON field 'distinct.key' is missing or not a string");
   const extras = queryExtras(cmd);
-  const matches = runQuery(ctx.store.getCollection(ctx.db, name), { filter: optionalDoc(cmd, 'query'), ...extras });
+  const query = optionalDoc(cmd, 'query');
+  const matches = resolveView(ctx, name)
+    ? runPipeline(ctx, name, query ? [{ $match: query }] : [], extras).map((doc) => ({ doc }))
+    : runQuery(ctx.store.getCollection(ctx.db, name), { filter: query, ...extras });
   const fold = caseInsensitive(extras.collation);
   const seen = new Map<string, unknown>();
   for (const { doc } of matches) {

@@ -3,6 +3,8 @@ import { mongoError } from '../errors.js';
 import { project, runQuery } from '../query/execute.js';
 import { collectionName, optionalDoc, queryExtras, type CommandHandler } from './context.js';
 import { runUpdate, type UpdateStatement } from './update.js';
+import { checkHint } from './hint.js';
+import { refuseView } from './views.js';
 
 /** findAndModify: update or remove one document and return it (before or after), atomically. */
 export const findAndModify: CommandHandler = (cmd, ctx) => {
@@ -18,6 +20,8 @@ export const findAndModify: CommandHandler = (cmd, ctx) => {
   if (cmd.remove === true && returnNew) throw mongoError('FailedToParse', 'Cannot specify both new=true and remove=true; \'remove\' always returns the deleted document');
   const shape = (doc: Document | undefined): Document | null => (doc ? (project([doc], fields, query)[0] ?? null) : null);
 
+  refuseView(ctx, name);
+  checkHint(ctx.store.getCollection(ctx.db, name), cmd.hint);
   return ctx.store.transaction(() => {
     if (cmd.remove === true) {
       const coll = ctx.store.getCollection(ctx.db, name);
@@ -26,7 +30,7 @@ export const findAndModify: CommandHandler = (cmd, ctx) => {
       return { lastErrorObject: { n: hit ? 1 : 0 }, value: shape(hit?.doc), ok: 1 };
     }
     const st: UpdateStatement = { q: query, u: update!, upsert: cmd.upsert === true, arrayFilters: cmd.arrayFilters as Document[] | undefined, sort };
-    const r = runUpdate(ctx, name, st, queryExtras(cmd));
+    const r = runUpdate(ctx, name, st, queryExtras(cmd), cmd.bypassDocumentValidation === true);
     const lastErrorObject: Document = { n: r.matched + (r.upsertedId !== undefined ? 1 : 0), updatedExisting: r.matched > 0 };
     if (r.upsertedId !== undefined) lastErrorObject.upserted = r.upsertedId;
     const value = returnNew ? r.after : r.upsertedId !== undefined ? undefined : r.before;

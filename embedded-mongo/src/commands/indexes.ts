@@ -5,6 +5,7 @@ import type { IndexSpec } from '../storage/indexKeys.js';
 import { isTextKey, normalizeTextSpec } from '../storage/textIndex.js';
 import { collectionName, docArray, type CommandHandler } from './context.js';
 import { cursorReply } from './find.js';
+import { refuseView } from './views.js';
 
 /** Default index names follow MongoDB: `field_1_other_-1`. */
 export function defaultIndexName(key: Document): string {
@@ -33,6 +34,7 @@ const createIndexes: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'createIndexes');
   const specs = docArray(cmd, 'indexes');
   if (specs.length === 0) throw mongoError('BadValue', 'Must specify at least one index to create');
+  refuseView(ctx, name);
   return ctx.store.transaction(() => {
     const existed = ctx.store.getCollection(ctx.db, name) !== undefined;
     const coll = ctx.store.ensureCollection(ctx.db, name);

@@ -3,6 +3,8 @@ import { mongoError } from '../errors.js';
 import { isPlainObject } from '../storage/indexKeys.js';
 import { idFirst } from '../update/applyUpdate.js';
 import { collectionName, docArray, type CommandHandler } from './context.js';
+import { checkValidator, trimCapped } from './validation.js';
+import { refuseView } from './views.js';
 import { toWriteError, withWriteErrors } from './writeErrors.js';
 
 /** The _id rules mongod applies to every stored document. */
@@ -24,12 +26,17 @@ export const insert: CommandHandler = (cmd, ctx) => {
   const docs = docArray(cmd, 'documents');
   const ordered = cmd.ordered !== false;
   const writeErrors: Document[] = [];
+  const bypass = cmd.bypassDocumentValidation === true;
   let n = 0;
+  refuseView(ctx, name);
   ctx.store.transaction(() => {
     const coll = ctx.store.ensureCollection(ctx.db, name);
     for (const [i, doc] of docs.entries()) {
       try {
-        coll.insert(prepareForInsert(doc));
+        const prepared = prepareForInsert(doc);
+        checkValidator(coll, prepared, { bypass });
+        coll.insert(prepared);
+        trimCapped(coll);
         n++;
       } catch (err) {
         writeErrors.push(toWriteError(i, err));

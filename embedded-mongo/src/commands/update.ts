@@ -8,6 +8,9 @@ import { upsertSeed } from '../update/upsertSeed.js';
 import { mongoError } from '../errors.js';
 import { collectionName, docArray, queryExtras, type CommandContext, type CommandHandler } from './context.js';
 import { prepareForInsert } from './insert.js';
+import { checkHint } from './hint.js';
+import { checkValidator } from './validation.js';
+import { refuseView } from './views.js';
 import { toWriteError, withWriteErrors } from './writeErrors.js';
 
 export interface UpdateStatement extends Document {
@@ -29,9 +32,11 @@ export interface UpdateOutcome {
 }
 
 /** Applies one update statement; shared by `update` and `findAndModify`. */
-export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement, extras: { collation?: Document; variables?: Document } = {}): UpdateOutcome {
+export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement, extras: { collation?: Document; variables?: Document } = {}, bypass = false): UpdateOutcome {
+  refuseView(ctx, name);
   // Like mongod, only an upsert that inserts creates a missing collection.
   const coll = ctx.store.getCollection(ctx.db, name);
+  checkHint(coll, st.hint);
   const matches = runQuery(coll, { filter: st.q, sort: st.sort, limit: st.multi ? 0 : 1, ...extras });
   const outcome: UpdateOutcome = { matched: matches.length, modified: 0 };
   const simple = matches.length > 0 ? compileSimpleUpdate(st.u, st.arrayFilters) : undefined;
@@ -41,6 +46,7 @@ export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement
       outcome.before ??= doc;
       outcome.after ??= next;
       if (changed.size === 0) continue;
+      checkValidator(coll!, next, { before: doc, bypass });
       coll!.replace(rid, doc, next, { changed });
       outcome.modified++;
       continue;
@@ -50,6 +56,7 @@ export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement
     outcome.after ??= next;
     const bytes = CollectionStore.encode(next);
     if (Buffer.compare(CollectionStore.encode(doc), bytes) === 0) continue;
+    checkValidator(coll!, next, { before: doc, bypass });
     coll!.replace(rid, doc, next, { bytes });
     outcome.modified++;
   }
@@ -58,7 +65,9 @@ export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement
     let doc = applyUpdate(seed, st.u, { arrayFilters: st.arrayFilters, query: st.q, inserting: true, variables: extras.variables });
     if (!('_id' in doc)) doc = idFirst({ _id: (seed._id as unknown) ?? new ObjectId(), ...doc });
     doc = prepareForInsert(doc);
-    ctx.store.ensureCollection(ctx.db, name).insert(doc);
+    const target = ctx.store.ensureCollection(ctx.db, name);
+    checkValidator(target, doc, { bypass });
+    target.insert(doc);
     outcome.upsertedId = doc._id;
     outcome.after = doc;
   }
@@ -79,7 +88,7 @@ export const update: CommandHandler = (cmd, ctx) => {
       try {
         // MongoDB 7.0 (the version this store reports) has no `sort` on update statements.
         if ('sort' in st) throw mongoError('UnknownField', "BSON field 'update.updates.sort' is an unknown field.");
-        const r = runUpdate(ctx, name, st, queryExtras(cmd, st));
+        const r = runUpdate(ctx, name, st, queryExtras(cmd, st), cmd.bypassDocumentValidation === true);
         n += r.matched;
         nModified += r.modified;
         if (r.upsertedId !== undefined) {

@@ -61,6 +61,9 @@ export class QueryRun {
     private readonly spec: QuerySpec,
     private readonly stats?: QueryStats,
   ) {
+    // A collection created with a collation uses it whenever a query names none.
+    const defaultCollation = coll?.options.collation as Document | undefined;
+    if (!spec.collation && defaultCollation && defaultCollation.locale !== 'simple') this.spec = spec = { ...spec, collation: defaultCollation };
     // `$text` reads the text index; the rest of the filter re-checks its candidates.
     const text = hasText(spec.filter) ? splitText(spec.filter!) : undefined;
     // `$near` reads the 2dsphere R-tree and orders by distance.
@@ -186,7 +189,7 @@ export function countMatches(coll: CollectionStore | undefined, spec: Pick<Query
   if (!coll) return 0;
   const filter = spec.filter ?? {};
   if (Object.keys(filter).length === 0) return coll.count();
-  const plan = spec.collation || hasText(filter) || splitNear(filter) ? undefined : chooseIndex(coll, filter, []);
+  const plan = spec.collation || coll.options.collation || hasText(filter) || splitNear(filter) ? undefined : chooseIndex(coll, filter, []);
   // Exact plans are never multikey, so the ranges' entry counts add up to the document count.
   if (plan?.exact) return plan.ranges.reduce((n, r) => n + coll.countRange(plan.index, r.lo, r.hi), 0);
   return runQuery(coll, spec).length;

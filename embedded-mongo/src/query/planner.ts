@@ -106,7 +106,7 @@ function componentBounds(low: unknown, high: unknown, dir: number): [Buffer, Buf
 
 function planFor(ix: IndexState, filter: Document, sort: SortSpec): { plan: IndexPlan; score: number } | undefined {
   const { fields, directions, maintained } = ix.keyer;
-  if (!maintained || ix.spec.partialFilterExpression) return undefined;
+  if (!maintained || ix.spec.partialFilterExpression || ix.spec.hidden === true) return undefined;
   const names = fields.map((f) => f.join('.'));
   // The equality prefix: each field allows one value (equality) or several ($in).
   const points: unknown[][] = [];

@@ -30,7 +30,7 @@ export class CollectionStore {
     readonly id: number,
     readonly dbName: string,
     readonly name: string,
-    readonly options: Document,
+    public options: Document,
   ) {
     this.table = `c${id}`;
     db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (rid INTEGER PRIMARY KEY, doc BLOB NOT NULL)`);
@@ -143,6 +143,19 @@ export class CollectionStore {
   /** Number of index entries in [lo, hi): a document count when the index is not multikey. */
   countRange(ix: IndexState, lo: Buffer, hi: Buffer): number {
     return ix.countRange(lo, hi);
+  }
+
+  /** The `n` oldest documents (lowest rids): what a capped collection drops first. */
+  oldest(n: number): StoredDoc[] {
+    return this.db
+      .prepare<[number], { rid: number; doc: Buffer }>(`SELECT rid, doc FROM ${this.table} ORDER BY rid LIMIT ?`)
+      .all(n)
+      .map((r) => ({ rid: r.rid, doc: CollectionStore.decode(r.doc) }));
+  }
+
+  /** Bytes of all stored documents (capped collections' `size`). */
+  totalBytes(): number {
+    return this.db.prepare<[], { n: number | null }>(`SELECT SUM(length(doc)) AS n FROM ${this.table}`).get()?.n ?? 0;
   }
 
   count(): number {

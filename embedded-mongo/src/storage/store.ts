@@ -103,6 +103,20 @@ export class Store {
     return coll;
   }
 
+  /** Replaces a collection's options (collMod), durably. */
+  setOptions(coll: CollectionStore, options: Document): void {
+    this.db.prepare('UPDATE catalog_collections SET options = ? WHERE id = ?').run(serialize(options), coll.id);
+    coll.options = options;
+  }
+
+  /** Rewrites an index's stored spec (collMod of expireAfterSeconds or hidden). */
+  setIndexSpec(coll: CollectionStore, name: string, spec: IndexSpec): void {
+    const ix = coll.indexes.get(name)!;
+    this.db.prepare('UPDATE catalog_indexes SET spec = ? WHERE id = ?').run(serialize(spec), ix.id);
+    Object.assign(ix.spec, spec);
+    for (const k of Object.keys(ix.spec)) if (!(k in spec)) delete ix.spec[k];
+  }
+
   /** Implicit creation, as MongoDB does on the first insert or index into a collection. */
   ensureCollection(db: string, name: string): CollectionStore {
     return this.getCollection(db, name) ?? this.createCollection(db, name);

@@ -73,11 +73,16 @@ async function databaseOp(db: Db, name: string, args: Args): Promise<unknown> {
     case 'aggregate':
       return db.aggregate(args.pipeline as Document[], opts).toArray();
     case 'createCollection':
-      return db.createCollection(args.collection as string, opts);
+      // A view's pipeline is an option here, not the positional argument it is elsewhere.
+      return db.createCollection(args.collection as string, args.pipeline ? { ...opts, pipeline: args.pipeline } : opts);
     case 'dropCollection':
       return db.dropCollection(args.collection as string, opts);
     case 'runCommand':
       return db.command(args.command as Document);
+    case 'modifyCollection': {
+      const { collection, ...changes } = args;
+      return db.command({ collMod: collection as string, ...changes });
+    }
     default:
       throw new UnsupportedOperation(name);
   }
