@@ -2,7 +2,9 @@
  * Benchmark of the embedded MongoDB-compatible store through the official driver:
  *  - batched insert rate of audit-like documents over 100 agents (batches of 1,000);
  *  - "last 50 entries of one agent, newest first" with the {agent_name: 1, id: -1} index and
- *    without it (collection scan + sort).
+ *    without it (collection scan + sort);
+ *  - text and 2dsphere indexes: insert rate with a text index, `$text` and `$near` p50
+ *    (bench/scenarios/storeSearch.ts).
  *
  *   npx tsx bench/store.ts [--quick]     (quick: 20,000 documents instead of 1,000,000)
  */
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { startEmbeddedMongo } from 'embedded-mongo';
+import { runStoreSearchBench } from './scenarios/storeSearch';
 
 const AGENTS = 100;
 const BATCH = 1_000;
@@ -86,6 +89,8 @@ export async function runStoreBench(opts: { quick: boolean }): Promise<Record<st
       last50IndexedMedianCpuMs: +median(indexedCpu).toFixed(2),
       last50IndexedGoalMs: 5,
       last50WithoutIndexMedianMs: +median(scans).toFixed(1),
+      // Text (FTS5) and 2dsphere (R-tree) indexes: bench/scenarios/storeSearch.ts.
+      search: await runStoreSearchBench(opts),
     };
   } finally {
     await client.close();

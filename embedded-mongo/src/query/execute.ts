@@ -7,7 +7,7 @@ import { chooseIndex, type IndexPlan } from './planner.js';
 import { rawPrefilter } from './prefilter.js';
 import { applyProjection } from './projection.js';
 import { simpleMatcher } from './simpleMatch.js';
-import { parseSort, sortDocs, type SortSpec } from './sort.js';
+import { parseSort, sortDocs, TEXT_SCORE, type SortSpec } from './sort.js';
 import { hasText, splitText, textCandidates } from './textQuery.js';
 import { nearCandidates, splitNear } from './geoQuery.js';
 
@@ -88,8 +88,15 @@ export class QueryRun {
       this.buffered = sortDocs(nearest, sort, spec.collation).slice(this.skip, this.limit > 0 ? this.skip + this.limit : undefined);
     } else if (text) {
       if (stats) stats.stage = 'TEXT';
-      const matched = [...this.filtered(textCandidates(coll, text.text!))];
-      this.buffered = sortDocs(matched, sort, spec.collation).slice(this.skip, this.limit > 0 ? this.skip + this.limit : undefined);
+      // Sorted by score alone (or not at all): read only as many documents as the page needs.
+      const scoreOnly = sort.every(([p]) => p[0] === TEXT_SCORE);
+      const need = this.limit > 0 && scoreOnly ? this.skip + this.limit : Number.MAX_SAFE_INTEGER;
+      const matched: StoredDoc[] = [];
+      for (const item of this.filtered(textCandidates(coll, text.text!, sort.length > 0 && scoreOnly))) {
+        matched.push(item);
+        if (matched.length >= need) break;
+      }
+      this.buffered = (scoreOnly ? matched : sortDocs(matched, sort, spec.collation)).slice(this.skip, this.limit > 0 ? this.skip + this.limit : undefined);
     } else if (!coll) this.buffered = [];
     else if (multiRange) this.buffered = this.readRanges(coll, this.plan, sort);
     else if (!streaming) {

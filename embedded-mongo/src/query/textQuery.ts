@@ -75,10 +75,12 @@ export function hasText(filter: Document | undefined): boolean {
 }
 
 /**
- * The documents a `$text` query matches, each with its score set for `{$meta: 'textScore'}`,
- * read through the collection's text index (mongod's error 27 without one).
+ * The documents a `$text` query matches, read lazily through the collection's text index
+ * (mongod's error 27 without one), best score first when `byScore`; each document carries its
+ * score for `{$meta: 'textScore'}`. Only the documents a caller reads are fetched, so "best 50"
+ * costs the FTS5 match plus 50 document reads.
  */
-export function textCandidates(coll: CollectionStore | undefined, text: Document): StoredDoc[] {
+export function* textCandidates(coll: CollectionStore | undefined, text: Document, byScore = false): Generator<StoredDoc> {
   for (const key of Object.keys(text)) {
     if (!['$search', '$language', '$caseSensitive', '$diacriticSensitive'].includes(key)) throw mongoError('BadValue', `Unrecognized field ${key} in $text`);
   }
@@ -88,13 +90,13 @@ export function textCandidates(coll: CollectionStore | undefined, text: Document
   if (!index) throw mongoError('IndexNotFound', 'text index required for $text query');
   const language = (text.$language as string | undefined) ?? index.language;
   const match = ftsExpression(parseSearch(text.$search), language !== 'none');
-  if (!match) return [];
-  const out: StoredDoc[] = [];
-  for (const { rid, score } of index.search(match)) {
+  if (!match) return;
+  const hits = index.search(match);
+  if (byScore) hits.sort((a, b) => b.score - a.score || a.rid - b.rid);
+  for (const { rid, score } of hits) {
     const doc = coll!.get(rid);
     if (!doc) continue;
     setTextScore(doc, score);
-    out.push({ rid, doc });
+    yield { rid, doc };
   }
-  return out;
 }
