@@ -86,4 +86,13 @@ describe('collection features', () => {
     expect(JSON.stringify(explained)).toContain('$group');
     await expect(db().collection<Doc>('orders').find({ $where: 'this.total > 1' }).toArray()).rejects.toThrow(/\$where is not supported/);
   });
+
+  it('answers $top/$bottom with the value itself and computes $setWindowFields windows', async () => {
+    const orders = db().collection<Doc>('orders');
+    const grouped = await orders.aggregate([{ $group: { _id: null, top: { $top: { sortBy: { total: -1 }, output: '$total' } }, bottom: { $bottom: { sortBy: { total: -1 }, output: ['$_id', '$total'] } } } }]).toArray();
+    expect(grouped).toEqual([{ _id: null, top: 500, bottom: [1, 5] }]);
+    const running = await orders.aggregate([{ $setWindowFields: { sortBy: { _id: 1 }, output: { sum: { $sum: '$total', window: { documents: ['unbounded', 'current'] } } } } }, { $project: { sum: 1 } }]).toArray();
+    expect(running).toEqual([{ _id: 1, sum: 5 }, { _id: 2, sum: 55 }, { _id: 3, sum: 555 }]);
+    await expect(orders.aggregate([{ $project: { x: { $function: { body: 'function() { return 1 }', args: [], lang: 'js' } } } }]).toArray()).rejects.toThrow(/not supported/);
+  });
 });

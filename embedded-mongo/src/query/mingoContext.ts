@@ -1,4 +1,4 @@
-import { Context } from 'mingo/core';
+import { Context, evalExpr } from 'mingo/core';
 import * as accumulatorOperators from 'mingo/operators/accumulator';
 import * as expressionOperators from 'mingo/operators/expression';
 import * as pipelineOperators from 'mingo/operators/pipeline';
@@ -59,10 +59,33 @@ const bsonQueryOperators: Record<string, QueryOperator> = {
   ...geoQueryOperators,
 };
 
+type Accumulator = (coll: unknown[], expr: unknown, options: Options) => unknown;
+const acc = accumulatorOperators as unknown as Record<string, Accumulator>;
+
+/**
+ * `$top`/`$bottom` yield the output itself (mingo wraps it in a one-element array like
+ * `$topN`). `$function` runs only functions mingo builds itself — `$setWindowFields` windows are
+ * computed that way — never code sent by a client (BSON cannot carry a JS function).
+ */
+const fixedOperators = {
+  accumulator: {
+    $top: (coll: unknown[], expr: unknown, options: Options) => (acc.$topN!(coll, { ...(expr as object), n: 1 }, options) as unknown[])[0],
+    $bottom: (coll: unknown[], expr: unknown, options: Options) => (acc.$bottomN!(coll, { ...(expr as object), n: 1 }, options) as unknown[])[0],
+  },
+  expression: {
+    $function: (obj: unknown, expr: unknown, options: Options) => {
+      const spec = expr as { body?: unknown; args?: unknown };
+      if (typeof spec?.body !== 'function') throw new Error('$function is not supported by embedded-mongo: it would run JavaScript sent by the client');
+      const args = evalExpr(obj, spec.args ?? [], options) as unknown[];
+      return (spec.body as (...a: unknown[]) => unknown)(...args);
+    },
+  },
+};
+
 /** All of mingo's operators, with the BSON-aware comparisons above replacing its own. */
 export const mingoContext: Context = Context.init({
-  accumulator: accumulatorOperators,
-  expression: expressionOperators,
+  accumulator: { ...accumulatorOperators, ...fixedOperators.accumulator } as unknown as typeof accumulatorOperators,
+  expression: { ...expressionOperators, ...fixedOperators.expression } as unknown as typeof expressionOperators,
   pipeline: pipelineOperators,
   projection: projectionOperators,
   query: { ...queryOperators, ...bsonQueryOperators } as unknown as QueryOps,
