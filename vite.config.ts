@@ -6,6 +6,9 @@ import tailwindcss from '@tailwindcss/vite';
 export default defineConfig({
   root: 'client',
   plugins: [react(), tailwindcss()],
+  // The workspace's publishable packages (sdk, embedded-mongo) export their built dist/; inside
+  // the repository their imports resolve to source through tsconfig.base.json's `paths`.
+  resolve: { tsconfigPaths: true },
   build: { outDir: 'dist', emptyOutDir: true },
   server: { proxy: { '/trpc': 'http://127.0.0.1:8000', '/api': 'http://127.0.0.1:8000' } },
   test: {

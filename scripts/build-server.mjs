@@ -1,6 +1,7 @@
 // Bundles the server into server/dist/index.js for `npm start`. npm packages stay external
 // (resolved from node_modules at run time, native addons included); the workspace's own
-// TypeScript packages (@aegis/*, embedded-mongo) have no build step, so they are bundled in.
+// packages (@aegis/*, embedded-mongo) are bundled in from source (embedded-mongo through the
+// `paths` of tsconfig.base.json, which esbuild honours), so they need no build of their own.
 import { build } from 'esbuild';
 import path from 'node:path';
 import process from 'node:process';

@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// No build step: load the TypeScript entry through tsx.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The compiled `aegis` CLI (dist/ is built by `npm pack`, or in the repository by `npm run aegis`).
+import '../dist/cli/main.js';

@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// No build step: load the TypeScript entry through tsx.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/sentinel.ts');
+// The compiled `sentinel` CLI, the seed's name for `aegis` (see aegis.mjs).
+import '../dist/cli/sentinel.js';

@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AegisApprovalPendingError } from '../src/index';
 import { startTestServer, uniqueAgent, useSdkServer } from './helpers/server';
 
@@ -11,6 +11,14 @@ const sdkDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: 'aegis' | 'sentinel') => path.join(sdkDir, 'bin', `${name}.mjs`);
 
 const t = useSdkServer();
+
+// The binaries run the compiled CLI, as an installed package does: build it first (unchanged
+// files are left alone, so parallel builds don't disturb each other).
+beforeAll(async () => {
+  await run(process.execPath, ['scripts/packages/build.mjs', 'sdk', '--js-only', '--quiet'], {
+    cwd: path.resolve(sdkDir, '..'),
+  });
+}, 120_000);
 
 interface Result {
   code: number;
@@ -57,7 +65,7 @@ async function json<T = unknown>(args: string[]): Promise<T> {
   return JSON.parse(result.stdout) as T;
 }
 
-// Each run of the real binary starts node + tsx (about a second, more on a busy machine).
+// Each run of the real binary starts a node process (a fraction of a second, more on a busy machine).
 describe('aegis CLI', { timeout: 240_000 }, () => {
   it('status, agents, kill and revive', async () => {
     const name = uniqueAgent('cli');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `aegis` command (run with tsx: `npm run aegis -- <command>`, or the package's bin). */
+/** The `aegis` command (`npm run aegis -- <command>` in the repository, or the package's bin). */
 import { runCli } from './run';
 
 process.exitCode = await runCli(process.argv.slice(2));
