@@ -16,6 +16,8 @@ export interface BenchServer {
   admin: AegisApi;
   /** The server's database, straight through the driver (bulk inserts, counting what was stored). */
   db: Db;
+  /** The URI of the server's embedded store (its socket, by default). */
+  storeUri: string;
   /** An agent key scoped to `agents` (created once per agent set). */
   agentKey(agents: string[]): Promise<string>;
   /** An SDK client with an agent key for `agents`, closed with the server. */
@@ -34,6 +36,8 @@ export interface BenchServer {
 export interface StartOptions {
   /** Run the server with `--cpu-prof`, writing the profile into this directory on stop. */
   profileDir?: string;
+  /** How the server's embedded store listens. @defaultValue 'socket' (the default configuration) */
+  storeTransport?: 'socket' | 'tcp';
 }
 
 /**
@@ -44,15 +48,14 @@ export interface StartOptions {
 export async function startBenchServer(opts: StartOptions = {}): Promise<BenchServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-bench-'));
   const execArgv = ['--import', 'tsx', ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [])];
-  const child = fork(path.join(here, 'serverProcess.ts'), [dataDir], {
+  const child = fork(path.join(here, 'serverProcess.ts'), [dataDir, opts.storeTransport ?? 'socket'], {
     execArgv,
     env: { ...process.env, AEGIS_RATE_DECIDE: '10000000', NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const url = await readyUrl(child);
+  const { url, storeUri } = await ready(child);
   const adminKey = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
-  const { uri } = JSON.parse(await readFile(path.join(dataDir, 'store.json'), 'utf8')) as { uri: string };
-  const mongo = await MongoClient.connect(uri);
+  const mongo = await MongoClient.connect(storeUri);
   const admin = createTransport({ url, apiKey: adminKey, requestTimeoutMs: 600_000 });
   const keys = new Map<string, string>();
   const clients: Aegis[] = [];
@@ -83,6 +86,7 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
     adminKey,
     admin,
     db: mongo.db('aegis'),
+    storeUri,
     agentKey,
     profileDir: opts.profileDir ?? null,
     backgroundErrors,
@@ -122,12 +126,12 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   };
 }
 
-function readyUrl(child: ChildProcess): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
+function ready(child: ChildProcess): Promise<{ url: string; storeUri: string }> {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('bench: the server did not start within 60 s')), 60_000);
-    child.once('message', (message: { type?: string; url?: string }) => {
+    child.once('message', (message: { type?: string; url?: string; storeUri?: string }) => {
       clearTimeout(timer);
-      if (message.type === 'ready' && message.url) resolve(message.url);
+      if (message.type === 'ready' && message.url && message.storeUri) resolve({ url: message.url, storeUri: message.storeUri });
       else reject(new Error(`bench: unexpected message from the server: ${JSON.stringify(message)}`));
     });
     child.once('exit', (code) => {

@@ -8,6 +8,7 @@ import { dlpScanScenario } from './scenarios/dlpScan';
 import { auditQueriesScenario } from './scenarios/auditQueries';
 import { killSwitchScenario } from './scenarios/killSwitch';
 import { liveFeedScenario } from './scenarios/liveFeed';
+import { storeTransportScenario } from './scenarios/storeTransport';
 import { overheadScenario } from './scenarios/overhead';
 import { throughputScenario } from './scenarios/throughput';
 import { FULL, QUICK, type Scenario } from './types';
@@ -18,13 +19,13 @@ export interface RunOptions {
   quick?: boolean;
   /** Write a CPU profile of the server process into this directory. */
   profileDir?: string;
-  /** Only these scenarios (numbers 1–7); all by default. */
+  /** Only these scenarios (numbers 1–8); all by default. */
   only?: number[];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
 
-/** The scenarios in order; audit queries last, because its bulk insert bypasses the server's writer. */
+/** The scenarios in order; audit queries last on the main server, because its bulk insert bypasses the server's writer. */
 const SCENARIOS: Array<[number, string, Scenario]> = [
   [1, 'overhead', overheadScenario],
   [2, 'throughput', throughputScenario],
@@ -34,6 +35,8 @@ const SCENARIOS: Array<[number, string, Scenario]> = [
   [6, 'audit queries', auditQueriesScenario],
   // In process, no server: after the audit queries so it never shares the CPU with their inserts.
   [7, 'dlp scan', dlpScanScenario],
+  // Starts two servers of its own; runs after the main server's scenarios.
+  [8, 'store transport', storeTransportScenario],
 ];
 
 /** Runs every scenario against one server process and returns the report (nothing is printed but progress). */

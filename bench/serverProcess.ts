@@ -1,7 +1,8 @@
 /**
  * The server under test, in its own process so the bench client never shares its event loop:
  * the real app (`startServer`, configured as every test suite's server) on 127.0.0.1:0 with the
- * embedded store in the given directory.
+ * embedded store in the given directory, on its private Unix socket (default) or a loopback TCP
+ * port (scenario 8's comparison).
  * Started by harness.ts with `fork`; reports `{ url }` over IPC and stops on a 'stop' message
  * (exiting normally, so `--cpu-prof` can write its profile).
  */
@@ -9,11 +10,16 @@ import { startServer } from '../server/src/server';
 import { testServerConfig } from '../server/test/helpers/testServer';
 
 const dataDir = process.argv[2];
-if (!dataDir) throw new Error('usage: serverProcess.ts <dataDir>');
+const storeTransport = process.argv[3] ?? 'socket';
+if (!dataDir || (storeTransport !== 'socket' && storeTransport !== 'tcp')) {
+  throw new Error('usage: serverProcess.ts <dataDir> [socket|tcp]');
+}
 
-const server = await startServer(testServerConfig({ dataDir, logLevel: process.env.BENCH_LOG_LEVEL }));
+const server = await startServer(testServerConfig({ dataDir, logLevel: process.env.BENCH_LOG_LEVEL, storeTransport }));
 await server.auth.bootstrap();
-process.send?.({ type: 'ready', url: server.url });
+// The store's URI (its private socket) for the bench's own driver connection: this process's
+// user is the bench's user, so it may connect.
+process.send?.({ type: 'ready', url: server.url, storeUri: server.store.uri });
 
 process.on('message', (message: unknown) => {
   // CPU time used so far: lets the bench report server CPU per operation, which a noisy shared

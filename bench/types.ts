@@ -11,6 +11,8 @@ export interface BenchConfig {
   approvals: { rounds: number };
   liveFeed: { rounds: number };
   audit: { entries: number; agents: number; batch: number; warmup: number; samples: number; maxMsPerQuery: number };
+  /** Scenario 7: sequential decides on a socket-store and a TCP-store server, alternating rounds. */
+  transport: { warmup: number; rounds: number; perRound: number };
 }
 
 export const FULL: BenchConfig = {
@@ -22,6 +24,7 @@ export const FULL: BenchConfig = {
   approvals: { rounds: 50 },
   liveFeed: { rounds: 300 },
   audit: { entries: 1_000_000, agents: 100, batch: 1_000, warmup: 3, samples: 30, maxMsPerQuery: 60_000 },
+  transport: { warmup: 500, rounds: 10, perRound: 500 },
 };
 
 export const QUICK: BenchConfig = {
@@ -33,6 +36,7 @@ export const QUICK: BenchConfig = {
   approvals: { rounds: 8 },
   liveFeed: { rounds: 40 },
   audit: { entries: 20_000, agents: 100, batch: 1_000, warmup: 2, samples: 10, maxMsPerQuery: 5_000 },
+  transport: { warmup: 100, rounds: 4, perRound: 100 },
 };
 
 /** One line of the results table. */

@@ -190,6 +190,31 @@ describe('failed actions', () => {
   });
 });
 
+describe('a governance reset while the dashboard is open (issue 12, item 11)', () => {
+  it('drops the deleted rows instead of showing them next to the new ones', async () => {
+    await dash.page.goto(dash.srv.url + '/activity');
+    const rows = dash.page.getByTestId('audit-row');
+    await rows.first().waitFor();
+    const ids = () => rows.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-id'))));
+    const deleted = await ids();
+    expect(deleted.length).toBeGreaterThan(1);
+    const sameDocument = await markPage(dash.page);
+
+    // The seed's reset (what every `npm run demo` used to do; now `npm run demo -- --reset`).
+    await dash.srv.api().demo.seed.mutate();
+    await dash.seeded.aegis.agent(LOANS, { allows: ['check_credit_score'] }).register();
+    expect(await attempt(dash.seeded.aegis, LOANS, 'check_credit_score', { customer_id: 5 })).toBe('RAN');
+
+    // What is left: the reset's own entry (a person's action) and the new call, nothing older.
+    await poll(() => rows.first().innerText()).toMatch(/ALLOWED[\s\S]*check_credit_score/);
+    await poll(async () => (await ids()).filter((id) => deleted.includes(id))).toEqual([]);
+    expect((await ids()).length).toBeLessThanOrEqual(2);
+    await dash.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+    await poll(() => dash.page.getByTestId('agent-card').allInnerTexts()).toEqual([expect.stringContaining(LOANS)]);
+    expect(await sameDocument()).toBe(true);
+  });
+});
+
 describe('when the server goes away', () => {
   it('shows the live connection reconnecting and a banner saying the server is unreachable', async () => {
     await dash.page.goto(dash.srv.url + '/');

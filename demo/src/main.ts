@@ -3,6 +3,7 @@
  * server. See `npm run demo -- --help`.
  */
 import { parseDemoArgs, USAGE, type DemoArgs } from './runner/args.js';
+import { askToConfirmReset } from './runner/confirmReset.js';
 import { runDemo } from './runner/runDemo.js';
 
 async function main(): Promise<number> {
@@ -18,7 +19,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const color = process.stdout.isTTY && !process.env.NO_COLOR;
-  const result = await runDemo({ args, color });
+  const result = await runDemo({ args, color, confirmReset: (url) => askToConfirmReset(url) });
   return result.failures.size > 0 ? 1 : 0;
 }
 
@@ -27,7 +28,11 @@ main().then(
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`The demo could not run: ${message}\n`);
-    if (/ECONNREFUSED|fetch failed|unreachable/i.test(message)) {
+    // The bank's own connection errors already say what to do; this is about the Aegis server.
+    if (
+      !message.startsWith('Cannot reach the bank') &&
+      /ECONNREFUSED|fetch failed|unreachable/i.test(message)
+    ) {
       process.stderr.write(
         'Is the Aegis server running? Start it with `npm start` in another terminal.\n',
       );

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAegis, type Aegis } from '@aegis/sdk';
 import { generateBank, type Account, type Customer } from '../src/bank/index.js';
 import { parseDemoArgs } from '../src/runner/args.js';
-import { connectBank, resolveBankUri, type BankConnection } from '../src/runner/bankConnection.js';
+import { connectBank, locateBank, type BankConnection } from '../src/runner/bankConnection.js';
 import { runDemo, type DemoResult } from '../src/runner/runDemo.js';
 import { startServerProcess, type ServerProcess } from './serverProcess.js';
 
@@ -32,8 +32,10 @@ describe('npm run demo -- --approve none, end to end', () => {
       write: (line) => output.push(line),
       toolOptions: { externalPort: external.port },
     });
-    bank = await connectBank(await resolveBankUri(undefined, env));
     admin = createAegis({ url: server.url, apiKey: server.apiKey });
+    bank = await connectBank(
+      await locateBank(undefined, { url: server.url, store: () => admin.api.demo.store.query() }),
+    );
   });
 
   afterAll(async () => {

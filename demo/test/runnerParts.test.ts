@@ -1,9 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseDemoArgs } from '../src/runner/args.js';
-import { resolveBankUri } from '../src/runner/bankConnection.js';
+import { connectBank, locateBank } from '../src/runner/bankConnection.js';
+import { askToConfirmReset } from '../src/runner/confirmReset.js';
 import { formatSummary, palette } from '../src/runner/format.js';
 import { Tally } from '../src/runner/tally.js';
 
@@ -24,23 +23,89 @@ describe('parseDemoArgs', () => {
     expect(args).toMatchObject({ agents: ['loan_processor'], approve: 'none', killSwitch: false });
   });
 
+  it("keeps the server's data unless --reset, which --yes confirms", () => {
+    expect(parseDemoArgs([], {})).toMatchObject({ reset: false, yes: false });
+    expect(parseDemoArgs(['--reset'], {})).toMatchObject({ reset: true, yes: false });
+    expect(parseDemoArgs(['--reset', '-y'], {})).toMatchObject({ reset: true, yes: true });
+    expect(() => parseDemoArgs(['--yes'], {})).toThrow(/--yes confirms --reset/);
+  });
+
   it('explains bad input', () => {
     expect(() => parseDemoArgs(['--agent', 'hacker'], {})).toThrow(/unknown agent "hacker"/);
     expect(() => parseDemoArgs(['--approve', 'maybe'], {})).toThrow(/human, all or none/);
   });
 });
 
-describe('resolveBankUri', () => {
-  it('prefers an explicit URI, then the store file the server writes', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'aegis-demo-'));
-    await writeFile(join(dir, 'store.json'), JSON.stringify({ uri: 'mongodb://127.0.0.1:5555/' }));
-    expect(await resolveBankUri('mongodb://x/', { AEGIS_DATA_DIR: dir })).toBe('mongodb://x/');
-    expect(await resolveBankUri(undefined, { AEGIS_DATA_DIR: dir })).toBe(
-      'mongodb://127.0.0.1:5555/',
+describe('locateBank', () => {
+  const url = 'http://127.0.0.1:8000';
+  const never = () => Promise.reject(new Error('the server was asked'));
+
+  it('prefers an explicit URI, else asks the server it talks to', async () => {
+    expect(await locateBank('mongodb://x/', { url, store: never })).toMatchObject({
+      uri: 'mongodb://x/',
+    });
+    const socket = '/home/me/.aegis/store/mongod.sock';
+    const uri = `mongodb://${encodeURIComponent(socket)}/?serverMonitoringMode=poll`;
+    const found = await locateBank(undefined, {
+      url,
+      store: () => Promise.resolve({ kind: 'embedded', uri, socket }),
+    });
+    expect(found.uri).toBe(uri);
+    // What the user reads if the socket can't be reached (another user, another machine).
+    expect(found.hint).toContain(
+      `the Unix socket ${socket}, which only the server's OS user can reach`,
     );
-    await expect(resolveBankUri(undefined, { AEGIS_DATA_DIR: join(dir, 'none') })).rejects.toThrow(
-      /MONGO_URI/,
+  });
+
+  it('says what to do when the server keeps its data in a MongoDB of its own', async () => {
+    await expect(
+      locateBank(undefined, {
+        url,
+        store: () => Promise.resolve({ kind: 'external', hosts: 'cluster0.example.net' }),
+      }),
+    ).rejects.toThrow(/MongoDB at cluster0\.example\.net.*MONGO_URI=/);
+  });
+
+  it('says the key must be an admin key', async () => {
+    await expect(
+      locateBank(undefined, {
+        url,
+        store: () => Promise.reject(new Error('This needs the admin role; you are viewer')),
+      }),
+    ).rejects.toThrow(/needs an admin key to ask http:\/\/127\.0\.0\.1:8000 where its database is/);
+  });
+
+  it('names the hint when the database does not answer', async () => {
+    await expect(
+      connectBank({ uri: 'mongodb://%2Ftmp%2Fnowhere-aegis%2Fm.sock/', hint: 'Run it there.' }),
+    ).rejects.toThrow(/Cannot reach the bank's database \(.*\)\. Run it there\./);
+  });
+});
+
+describe('askToConfirmReset', () => {
+  const terminal = (answer: string) => {
+    const input = Object.assign(new PassThrough(), { isTTY: true });
+    const output = new PassThrough();
+    let asked = '';
+    output.on('data', (d: Buffer) => {
+      asked += d.toString();
+      if (asked.includes('continue:')) input.write(`${answer}\n`);
+    });
+    return { io: { input, output }, asked: () => asked };
+  };
+
+  it('asks, naming the server, and goes ahead only on the confirm word', async () => {
+    const yes = terminal('reset');
+    expect(await askToConfirmReset('http://srv:8000', yes.io)).toBe(true);
+    expect(yes.asked()).toContain(
+      '--reset deletes every agent, policy, audit entry and approval on http://srv:8000',
     );
+    expect(await askToConfirmReset('http://srv:8000', terminal('y').io)).toBe(false);
+  });
+
+  it('refuses without a terminal to ask on: scripts must say --yes', async () => {
+    const io = { input: new PassThrough(), output: new PassThrough() };
+    await expect(askToConfirmReset('http://srv:8000', io)).rejects.toThrow(/add --yes/);
   });
 });
 

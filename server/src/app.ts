@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { createAuthService, securityMiddleware, type AegisAuth } from './auth';
 import { loadBindingSecret } from './auth/bindingSecret';
 import { connectDataStore, type DataStore } from './data/connect';
+import { preparePrivateDataDir } from './data/dataDir';
 import { dashboardRouter } from './http/dashboard';
 import { createFastPath, type FastPath } from './http/fastPath';
 import { refuseMalformedTrpcPath } from './http/malformedPath';
@@ -18,12 +19,14 @@ import { createExpressContext } from './trpc/expressContext';
 import { MAX_BATCH_SIZE, MAX_BODY_BYTES } from './trpc/limits';
 
 export interface CreateAppOptions {
-  /** Where the admin key, store.json and (embedded) the store live. */
+  /** Where the admin key and (embedded) the store live; created 0700, refused if others can read it. */
   dataDir: string;
   /** Use this MongoDB instead of the embedded store. */
   mongoUri?: string;
   /** Keep the embedded store in memory instead of `<dataDir>/store` (tests). */
   inMemoryStore?: boolean;
+  /** The embedded store on its private Unix socket (default) or a loopback TCP port (the bench's comparison). */
+  storeTransport?: 'socket' | 'tcp';
   dbName: string;
   logger: Logger;
   approvalTtlMs: number;
@@ -60,11 +63,14 @@ function defaultClientDist(): string {
  */
 export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
   const { logger } = opts;
+  // Before anything is written into it (the store's files, the admin key).
+  await preparePrivateDataDir(opts.dataDir);
   const store = await connectDataStore({
     mongoUri: opts.mongoUri,
     dataDir: opts.inMemoryStore ? ':memory:' : opts.dataDir,
     dbName: opts.dbName,
     logger,
+    storeTransport: opts.storeTransport,
   });
   try {
     const bindingSecret = await loadBindingSecret({
@@ -79,6 +85,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       logger,
       approvalTtlMs: opts.approvalTtlMs,
       bindingSecret,
+      storeAccess: store.access,
     });
     const { services } = handle;
     const auth = await createAuthService({

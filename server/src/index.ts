@@ -1,3 +1,4 @@
+import { DataDirError } from './data/dataDir';
 import { EnvError, loadEnv } from './env';
 import { createLogger } from './logger';
 import { startServer } from './server';
@@ -71,6 +72,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // A refused data directory is the operator's to fix; the message says how, a stack would bury it.
+  if (error instanceof DataDirError) {
+    process.stderr.write(`Aegis will not start: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(
     `Aegis failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );

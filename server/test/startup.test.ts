@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,20 @@ describe('start-up', () => {
     // Structured logs never carry the admin key.
     const key = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
     expect(run.output()).not.toContain(key);
+  }, 150_000);
+
+  it('refuses a data directory other users can read, naming the chmod that fixes it', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-start-'));
+    dirs.push(dataDir);
+    await chmod(dataDir, 0o755);
+    const run = launch({ PORT: '0', AEGIS_DATA_DIR: dataDir });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain(
+      `Aegis will not start: The data directory ${dataDir} is open to other users (mode 755)`,
+    );
+    expect(run.output()).toContain(`chmod 700 ${dataDir}`);
+    expect(run.output()).not.toContain('    at '); // a message, not a stack trace
+    expect(await readdir(dataDir)).toEqual([]); // no admin key, no store written into it
   }, 150_000);
 
   it('refuses a bad environment with one message naming the variable', async () => {

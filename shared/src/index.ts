@@ -13,3 +13,4 @@ export * from './redact';
 export * from './schemas/policyRules';
 export * from './policy';
 export * from './dlp';
+export * from './schemas/demo';

@@ -4,7 +4,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import type { ChangeEvent } from '@aegis/shared';
 import { useTRPC } from '../lib/trpc';
 import { setStream, type StreamState } from '../lib/connection';
-import { pushLiveEntry } from '../lib/liveFeed';
+import { clearLiveEntries, pushLiveEntry } from '../lib/liveFeed';
 import { toast } from '../lib/toasts';
 import { isUnauthorized } from '../lib/errors';
 import { usePageVisible } from '../hooks/usePageVisible';
@@ -65,6 +65,11 @@ function applyChange(event: ChangeEvent, trpc: Trpc, qc: QueryClient, invalidate
     case 'policy.changed':
       invalidate(trpc.agents.byName.queryKey({ name: event.agent }));
       invalidate(trpc.policies.pathKey());
+      break;
+    case 'governance.reset':
+      // Everything shown was deleted: drop the live entries and refetch every page's data.
+      clearLiveEntries();
+      void qc.invalidateQueries();
       break;
   }
   invalidate(trpc.stats.get.queryKey());

@@ -18,6 +18,11 @@ export function pushLiveEntry(entry: AuditEntry): void {
   });
 }
 
+/** After a governance reset: the entries shown no longer exist. */
+export function clearLiveEntries(): void {
+  liveFeedStore.set(() => []);
+}
+
 /** Merges loaded history with live arrivals: live entries newer than the page's history go on top. */
 export function mergeEntries(live: AuditEntry[], history: AuditEntry[]): AuditEntry[] {
   const seen = new Set(history.map((e) => e.id));

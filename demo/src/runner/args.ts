@@ -12,20 +12,29 @@ export interface DemoArgs {
   apiKey: string | undefined;
   mongoUri: string | undefined;
   killSwitch: boolean;
+  /** Wipe the server's governance data first (`--reset`), after a confirmation unless `yes`. */
+  reset: boolean;
+  yes: boolean;
   help: boolean;
 }
 
 export const USAGE = `Usage: npm run demo -- [options]
 
 Runs the four banking agents against a running Aegis server (start it with \`npm start\`).
+The server's agents, policies, audit log and approvals are kept: the demo adds to them. The demo
+bank (its own database) is reset to the same data on every run.
 
 Options:
   --agent <name>        run one agent (repeatable): ${DEMO_AGENTS.map((a) => a.name).join(', ')}
   --approve <mode>      settle REVIEW calls: human (default; wait for the dashboard), all, none
   --no-kill-switch      skip the kill-switch scene
+  --reset               first delete ALL agents, policies, audit entries and approvals on the
+                        server (asks for confirmation)
+  -y, --yes             confirm --reset without asking (scripts, CI)
   --url <url>           Aegis server (default: $AEGIS_URL or http://127.0.0.1:8000)
   --api-key <key>       API key (default: $AEGIS_API_KEY or .aegis/admin.key)
-  --mongo-uri <uri>     where the bank data lives (default: $MONGO_URI, else the server's embedded store)
+  --mongo-uri <uri>     where the bank data lives (default: $MONGO_URI, else the server's answer to
+                        where its embedded store is)
   -h, --help            show this help
 
 Without GOOGLE_API_KEY the agents run on a scripted offline model; with it, on Gemini
@@ -39,6 +48,8 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       agent: { type: 'string', multiple: true },
       approve: { type: 'string', default: 'human' },
       'no-kill-switch': { type: 'boolean', default: false },
+      reset: { type: 'boolean', default: false },
+      yes: { type: 'boolean', short: 'y', default: false },
       url: { type: 'string' },
       'api-key': { type: 'string' },
       'mongo-uri': { type: 'string' },
@@ -58,6 +69,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     if (!known.has(name))
       throw new Error(`unknown agent "${name}"; choose from ${[...known].join(', ')}`);
   }
+  if (values.yes && !values.reset) throw new Error('--yes confirms --reset; give both or neither');
   return {
     agents: [...new Set(agents)],
     approve,
@@ -65,6 +77,8 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     apiKey: values['api-key'] ?? env.AEGIS_API_KEY,
     mongoUri: values['mongo-uri'] ?? env.MONGO_URI,
     killSwitch: !values['no-kill-switch'],
+    reset: values.reset,
+    yes: values.yes,
     help: values.help,
   };
 }

@@ -1,41 +1,72 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import mongoose from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
+import type { StoreAccess } from '@aegis/shared';
 import { bankDb, type BankDb } from '../bank/index.js';
 
 export interface BankConnection {
   bank: BankDb;
+  connection: Connection;
   uri: string;
   close(): Promise<void>;
 }
 
+/** Where the bank is, and what to tell the user when it can't be reached. */
+export interface BankLocation {
+  uri: string;
+  /** Says where the URI came from and what to do instead, for the error message. */
+  hint: string;
+}
+
 /**
- * Where the bank data lives. The tools run here, in the demo's process, but the data is the
- * server's (its demo procedure seeds it): with MONGO_URI both talk to the same MongoDB; with the
- * embedded store, the server writes the store's address to `<AEGIS_DATA_DIR>/store.json`
- * (`{ "uri": … }`) so that other processes on this machine can connect.
+ * Where the bank data lives. The tools run here, in the demo's process, on the same database
+ * server as Aegis: `--mongo-uri`/`MONGO_URI` when given, otherwise whatever the Aegis server the
+ * demo talks to says (`demo.store`, an admin call) — never a file another run left behind.
  */
-export async function resolveBankUri(
+export async function locateBank(
   explicit: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<string> {
-  if (explicit) return explicit;
-  const file = join(env.AEGIS_DATA_DIR ?? '.aegis', 'store.json');
+  server: { url: string; store: () => Promise<StoreAccess> },
+): Promise<BankLocation> {
+  if (explicit) return { uri: explicit, hint: 'Check --mongo-uri / MONGO_URI.' };
+  let access: StoreAccess;
   try {
-    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
-    if (parsed && typeof parsed === 'object' && 'uri' in parsed && typeof parsed.uri === 'string')
-      return parsed.uri;
-  } catch {
-    // fall through to the explanation below
+    access = await server.store();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/admin role|FORBIDDEN/i.test(message)) {
+      throw new Error(
+        `The demo needs an admin key to ask ${server.url} where its database is (${message}). ` +
+          'Pass an admin key (--api-key, AEGIS_API_KEY), or the database itself with --mongo-uri / MONGO_URI.',
+      );
+    }
+    throw error;
   }
-  throw new Error(
-    `Cannot find the bank database: set MONGO_URI (or --mongo-uri), or start the server with \`npm start\` ` +
-      `in this directory so its embedded store writes ${file}.`,
-  );
+  if (access.kind === 'external') {
+    throw new Error(
+      `The Aegis server at ${server.url} keeps its data in the MongoDB at ${access.hosts}, and does not ` +
+        'hand out its credentials: give the demo the same database with MONGO_URI=… (or --mongo-uri).',
+    );
+  }
+  const where = access.socket ? `the Unix socket ${access.socket}` : access.uri;
+  return {
+    uri: access.uri,
+    hint:
+      `The server at ${server.url} says its embedded store is at ${where}, which only the server's ` +
+      "OS user can reach, on the server's machine: run the demo there as that user, or point both at " +
+      'a MongoDB with MONGO_URI.',
+  };
 }
 
 /** Opens a connection of the demo's own (not the global mongoose) to the bank database. */
-export async function connectBank(uri: string): Promise<BankConnection> {
-  const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
-  return { bank: bankDb(conn), uri, close: () => conn.close() };
+export async function connectBank(location: BankLocation): Promise<BankConnection> {
+  let conn: Connection;
+  try {
+    conn = await mongoose
+      .createConnection(location.uri, { serverSelectionTimeoutMS: 5000 })
+      .asPromise();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot reach the bank's database (${reason}). ${location.hint}`, {
+      cause: error,
+    });
+  }
+  return { bank: bankDb(conn), connection: conn, uri: location.uri, close: () => conn.close() };
 }

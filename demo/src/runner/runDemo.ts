@@ -2,7 +2,8 @@ import { createAegis } from '@aegis/sdk';
 import { DEMO_AGENTS, killSwitchScene, type DemoAgent } from '../agents/index.js';
 import type { BankToolOptions } from '../tools/index.js';
 import type { DemoArgs } from './args.js';
-import { connectBank, resolveBankUri } from './bankConnection.js';
+import { seedBank } from '../bank/index.js';
+import { connectBank, locateBank } from './bankConnection.js';
 import { holdChangeFeed } from './changeFeed.js';
 import { DecisionDesk } from './decisions.js';
 import { formatSummary, palette } from './format.js';
@@ -21,6 +22,11 @@ export interface RunDemoOptions {
   color?: boolean;
   toolOptions?: BankToolOptions;
   approvalTimeoutMs?: number;
+  /**
+   * Asked before `--reset` (without `--yes`) deletes the server's governance data; false stops
+   * the demo with nothing deleted. @defaultValue refuses: only the CLI has a terminal to ask on
+   */
+  confirmReset?: (url: string) => Promise<boolean>;
 }
 
 export interface DemoResult {
@@ -31,12 +37,16 @@ export interface DemoResult {
 }
 
 /**
- * The whole demo: reset and seed through the server, run the chosen agents side by side, play
- * the kill-switch scene, print the summary. The CLI (`main.ts`) and the end-to-end test both
- * call this.
+ * The whole demo: reset the bank (and, with `--reset`, the server's governance data), run the
+ * chosen agents side by side, play the kill-switch scene, print the summary. The CLI (`main.ts`)
+ * and the end-to-end tests both call this.
  */
 export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
   const { args } = options;
+  if (args.reset && !args.yes) {
+    const confirmed = await (options.confirmReset ?? refuseUnconfirmed)(args.url);
+    if (!confirmed) throw new Error(`Not confirmed: nothing was deleted on ${args.url}.`);
+  }
   const env = options.env ?? process.env;
   const write = options.write ?? ((line: string) => console.log(line));
   const c = palette(options.color ?? false);
@@ -63,14 +73,36 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
   const answers = new Map<string, string>();
   const failures = new Map<string, unknown>();
 
-  const bankConnection = await connectBank(await resolveBankUri(args.mongoUri, env));
+  let bankConnection;
+  try {
+    bankConnection = await connectBank(
+      await locateBank(args.mongoUri, {
+        url: args.url,
+        store: () => aegis.api.demo.store.query(),
+      }),
+    );
+  } catch (error) {
+    await aegis.close();
+    throw error;
+  }
   let releaseFeed = () => {};
   try {
     progress.banner('Aegis banking demo');
     releaseFeed = await holdChangeFeed(aegis);
-    const counts = await aegis.api.demo.seed.mutate();
+    if (args.reset) {
+      await aegis.api.demo.reset.mutate();
+      progress.note(
+        `Deleted every agent, policy, audit entry and approval on ${args.url} (--reset).`,
+      );
+    } else {
+      const known = await aegis.api.agents.list.query();
+      progress.note(
+        `Adding to what ${args.url} already has (${known.length} agents); --reset starts from nothing.`,
+      );
+    }
+    const counts = await seedBank(bankConnection.connection);
     progress.note(
-      `Reset the governance data and seeded the bank: ${counts.customers} customers, ${counts.accounts} accounts, ${counts.transactions} transactions.`,
+      `Reset the demo bank: ${counts.customers} customers, ${counts.accounts} accounts, ${counts.transactions} transactions.`,
     );
     progress.note(`Dashboard: ${args.url}/   (watch the agents live)`);
     progress.note(reviewNote(args.approve, approvalsUrl));
@@ -129,6 +161,12 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     await aegis.close();
     await bankConnection.close();
   }
+}
+
+function refuseUnconfirmed(url: string): Promise<boolean> {
+  return Promise.reject(
+    new Error(`--reset would delete all governance data on ${url}: confirm it with --yes.`),
+  );
 }
 
 function reviewNote(mode: DemoArgs['approve'], approvalsUrl: string): string {

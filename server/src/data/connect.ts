@@ -1,8 +1,9 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import type { StoreAccess } from '@aegis/shared';
 import { startEmbeddedMongo } from 'embedded-mongo';
+import { DataDirError } from './dataDir';
 
 export interface DataStore {
   /** A dedicated connection (never mongoose's global default), so one process can host several servers. */
@@ -10,6 +11,8 @@ export interface DataStore {
   /** The URI the connection uses, without the database name. */
   uri: string;
   embedded: boolean;
+  /** How another process reaches this database (the demo's bank), as admins may be told. */
+  access: StoreAccess;
   close(): Promise<void>;
 }
 
@@ -20,26 +23,41 @@ export interface ConnectOptions {
   dataDir: string;
   dbName: string;
   logger: Logger;
+  /**
+   * How the embedded store listens: a Unix socket in `<dataDir>/store` that only this OS user can
+   * connect to, or a loopback TCP port any local user can connect to (kept for the bench's
+   * comparison). An in-memory store always uses TCP.
+   * @defaultValue 'socket'
+   */
+  storeTransport?: 'socket' | 'tcp';
 }
 
 /**
  * Opens the governance database. Without MONGO_URI the embedded MongoDB-compatible store runs in
- * this process on a loopback port; its URI goes to `<dataDir>/store.json` (mode 0600) so the
- * demo process can reach the bank database on the same store.
+ * this process, by default on a Unix socket inside the (0700) data directory.
  */
 export async function connectDataStore(opts: ConnectOptions): Promise<DataStore> {
   let uri = opts.mongoUri;
   let stopEmbedded: (() => Promise<void>) | null = null;
+  let access: StoreAccess = { kind: 'external', hosts: hostsOf(uri ?? '') };
   if (!uri) {
-    const dir = opts.dataDir === ':memory:' ? ':memory:' : path.join(opts.dataDir, 'store');
-    const store = await startEmbeddedMongo({ dir, host: '127.0.0.1', port: 0 });
+    const inMemory = opts.dataDir === ':memory:';
+    const dir = inMemory ? ':memory:' : path.join(opts.dataDir, 'store');
+    const tcp = inMemory || opts.storeTransport === 'tcp';
+    const store = await startEmbeddedMongo({
+      dir,
+      ...(tcp ? { host: '127.0.0.1', port: 0 } : {}),
+    }).catch((error: unknown) => refuse(error, opts.dataDir));
     // The embedded store answers the streaming (exhaust) hello without moreToCome, which makes
     // the driver clear its pool under load; polling monitoring avoids that protocol. It goes in
-    // the URI so every client reading store.json (the demo) gets it too.
+    // the URI so every client told about the store (the demo) gets it too.
     uri = `${store.uri}${store.uri.includes('?') ? '&' : '?'}serverMonitoringMode=poll`;
+    access = { kind: 'embedded', uri, socket: store.socket ?? null };
     stopEmbedded = () => store.close();
-    if (opts.dataDir !== ':memory:') await writeStoreFile(opts.dataDir, uri);
-    opts.logger.info({ dir }, 'embedded store started');
+    opts.logger.info(
+      { dir, listen: store.socket ?? `127.0.0.1:${store.port}` },
+      'embedded store started',
+    );
   }
   const connection = mongoose.createConnection(uri, {
     dbName: opts.dbName,
@@ -59,6 +77,7 @@ export async function connectDataStore(opts: ConnectOptions): Promise<DataStore>
     connection,
     uri,
     embedded: stopEmbedded !== null,
+    access,
     async close() {
       await connection.close();
       await stopEmbedded?.();
@@ -66,9 +85,27 @@ export async function connectDataStore(opts: ConnectOptions): Promise<DataStore>
   };
 }
 
-async function writeStoreFile(dataDir: string, uri: string): Promise<void> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const file = path.join(dataDir, 'store.json');
-  await writeFile(file, `${JSON.stringify({ uri }, null, 2)}\n`, { mode: 0o600 });
-  await chmod(file, 0o600);
+/**
+ * The store refuses a socket path that is too long or that another live process serves (another
+ * server on this data directory): that is the operator's to fix, so it becomes a start-up refusal.
+ */
+function refuse(error: unknown, dataDir: string): never {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!message.startsWith('embedded-mongo:')) throw error;
+  const why = message.includes('another process')
+    ? 'Another Aegis server (or store) is using this data directory; stop it first, or set AEGIS_DATA_DIR to another directory.'
+    : 'Set AEGIS_DATA_DIR to a shorter path.';
+  throw new DataDirError(
+    `${message.replace(/^embedded-mongo: /, '')}\n${why} (data directory: ${dataDir})`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** `mongodb+srv://user:secret@a.example.net,b:27017/db?x=1` → `a.example.net,b:27017`. */
+export function hostsOf(uri: string): string {
+  const rest = uri.replace(/^mongodb(\+srv)?:\/\//, '');
+  const authority = rest.split(/[/?]/, 1)[0] ?? '';
+  return authority.slice(authority.lastIndexOf('@') + 1);
 }

@@ -71,8 +71,8 @@ export const changesRouter = router({
       const principal = ctx.principal;
       const visible = (e: ChangeEvent) => {
         if (principal.role !== 'agent') return true;
-        const agent = 'approval' in e ? e.approval.agent : e.agent;
-        return (principal.agents ?? []).includes(agent);
+        const agent = 'approval' in e ? e.approval.agent : 'agent' in e ? e.agent : null;
+        return agent === null || (principal.agents ?? []).includes(agent);
       };
       const lastSeq = Number(input?.lastEventId ?? NaN);
       type Item = { seq: number; event: ChangeEvent };

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import type { StoreAccess } from '@aegis/shared';
 import { createRepos } from '../data/repos';
 import { EventBus } from '../events/bus';
 import { ActivityIndex } from './activityIndex';
@@ -32,6 +33,8 @@ export async function createServices(opts: {
   approvalTtlMs: number;
   /** The installation's approval-binding key (auth/bindingSecret.ts). */
   bindingSecret: Buffer;
+  /** What `demo.store` tells admins about reaching this database. */
+  storeAccess: StoreAccess;
 }): Promise<ServicesHandle> {
   const bus = new EventBus(10_000, (error) =>
     opts.logger.error({ err: error }, 'event listener failed'),
@@ -76,7 +79,10 @@ export async function createServices(opts: {
       onAudit: (listener) => bus.onAudit(listener),
       changesSince: (seq) => bus.changesSince(seq),
     },
-    demo: createDemoService(deps, () => decisions.forgetCalls()),
+    demo: createDemoService(deps, {
+      storeAccess: opts.storeAccess,
+      onReset: () => decisions.forgetCalls(),
+    }),
   };
 
   const sweep = setInterval(() => {

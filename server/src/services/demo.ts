@@ -1,3 +1,4 @@
+import type { Principal, SeedCounts, StoreAccess } from '@aegis/shared';
 import { seedBank } from '@aegis/demo/bank';
 import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
@@ -6,30 +7,49 @@ import type { Services } from './types';
 /** The bank lives in its own database on the same connection/URI as the governance data. */
 export const BANK_DB_NAME = 'aegis_bank';
 
-export function createDemoService(deps: ServiceDeps, onReset: () => void): Services['demo'] {
+const WIPED = 'agents, policies, approvals and the audit log wiped';
+
+export function createDemoService(
+  deps: ServiceDeps,
+  opts: { storeAccess: StoreAccess; onReset: () => void },
+): Services['demo'] {
+  const wipeGovernance = async (actor: Principal) => {
+    deps.logger.info({ actor: actor.name }, 'demo reset: wiping governance data');
+    await deps.repos.resetGovernance();
+    deps.cache.invalidate();
+    deps.activity.reset();
+    deps.blocks.reset();
+    opts.onReset();
+  };
+  /** Written after the wipe, so the reset itself is the first entry of the new record. */
+  const recordReset = async (actor: Principal, details: string, seeded?: SeedCounts) => {
+    await noteAction(
+      deps.repos,
+      {
+        agent: '',
+        status: 'RESET',
+        action: ACTION.demoReset,
+        details,
+        params: seeded ? { ...seeded } : null,
+      },
+      actor,
+    );
+    // Open dashboards drop what they show (it no longer exists) instead of mixing it with what comes next.
+    deps.bus.emitChange({ type: 'governance.reset' });
+  };
   return {
+    store: () => opts.storeAccess,
+    async reset(actor) {
+      await wipeGovernance(actor);
+      await recordReset(actor, `Governance reset by ${actor.name}: ${WIPED}`);
+    },
     async seed(actor) {
-      deps.logger.info(
-        { actor: actor.name },
-        'demo reset: wiping governance data and reseeding the bank',
-      );
-      await deps.repos.resetGovernance();
-      deps.cache.invalidate();
-      deps.activity.reset();
-      deps.blocks.reset();
-      onReset();
+      await wipeGovernance(actor);
       const seeded = await seedBank(deps.connection, { dbName: BANK_DB_NAME });
-      // written after the wipe, so the reset itself is the first entry of the new record
-      await noteAction(
-        deps.repos,
-        {
-          agent: '',
-          status: 'RESET',
-          action: ACTION.demoReset,
-          details: `Demo reset by ${actor.name}: agents, policies, approvals and the audit log wiped; the demo bank reseeded`,
-          params: { ...seeded },
-        },
+      await recordReset(
         actor,
+        `Demo reset by ${actor.name}: ${WIPED}; the demo bank reseeded`,
+        seeded,
       );
       return seeded;
     },

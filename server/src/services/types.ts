@@ -19,7 +19,9 @@ import type {
   PolicyRule,
   Principal,
   RuleType,
+  SeedCounts,
   Stats,
+  StoreAccess,
   ToolUsage,
 } from '@aegis/shared';
 
@@ -112,7 +114,12 @@ export interface Services {
     changesSince(seq: number): Array<{ seq: number; event: ChangeEvent }>;
   };
   demo: {
-    seed(actor: Principal): Promise<{ customers: number; accounts: number; transactions: number }>;
+    /** The seed's `POST /demo/seed`: wipes governance data, then resets and seeds the demo bank. */
+    seed(actor: Principal): Promise<SeedCounts>;
+    /** Wipes governance data (agents, policies, audit, approvals); ids keep growing. */
+    reset(actor: Principal): Promise<void>;
+    /** How another process (the demo) reaches the database this server uses. */
+    store(): StoreAccess;
   };
 }
 

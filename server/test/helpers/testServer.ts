@@ -44,6 +44,8 @@ export interface TestServerOptions {
   logLevel?: string;
   /** Serve this dashboard build (browser tests). */
   clientDist?: string;
+  /** The embedded store's transport (default: its private Unix socket). */
+  storeTransport?: 'socket' | 'tcp';
 }
 
 /**
@@ -58,6 +60,7 @@ export function testServerConfig(
     port: opts.port ?? 0,
     dataDir: opts.dataDir,
     inMemoryStore: opts.inMemoryStore ?? false,
+    storeTransport: opts.storeTransport,
     dbName: 'aegis',
     logger: createLogger(opts.logLevel ?? 'silent'),
     approvalTtlMs: opts.approvalTtlMs ?? 3600_000,

@@ -115,7 +115,7 @@ export function restTargets(): RestTarget[] {
 }
 
 /** Operations that wipe data: hostile requests reach them only without an admin credential. */
-export const DESTRUCTIVE = new Set(['demo.seed', 'POST /demo/seed']);
+export const DESTRUCTIVE = new Set(['demo.seed', 'demo.reset', 'POST /demo/seed']);
 
 /** Fills path parameters: the real target or approval, or a hostile segment. */
 export function fillTemplate(template: string, ids: Ids, hostile: string | null): string {

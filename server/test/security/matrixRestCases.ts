@@ -83,7 +83,12 @@ export function restCases(url: string): MatrixCase[] {
   ];
 }
 
-/** The destructive ones, run last: they reset the governance data. */
+/** The demo's procedures, run last: seed and reset wipe the governance data. */
 export function demoCases(url: string): MatrixCase[] {
-  return [t(url, 'demo.seed', 'mutation', ROLE.admin), r(url, 'POST', '/demo/seed', ROLE.admin)];
+  return [
+    t(url, 'demo.store', 'query', ROLE.admin),
+    t(url, 'demo.reset', 'mutation', ROLE.admin),
+    t(url, 'demo.seed', 'mutation', ROLE.admin),
+    r(url, 'POST', '/demo/seed', ROLE.admin),
+  ];
 }

@@ -15,5 +15,7 @@ export const changeEvent = z.discriminatedUnion('type', [
     action: actionName.nullable(),
     version: z.number().int(),
   }),
+  /** Every agent, policy, audit entry and approval was wiped (demo reset): drop what you show. */
+  z.object({ type: z.literal('governance.reset') }),
 ]);
 export type ChangeEvent = z.infer<typeof changeEvent>;
