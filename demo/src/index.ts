@@ -2,7 +2,7 @@
  * The Aegis banking demo as a library: the bank, its 17 tools, the four agents and their model.
  * The runner (`npm run demo`) is `main.ts`; tests and other tooling import from here.
  */
-export * from './bank/index.js';
+export * from '@aegis/demo-bank';
 export {
   createBankTools,
   TOOL_NAMES,

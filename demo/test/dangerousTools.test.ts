@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBankTools } from '../src/tools/index.js';
-import { startTestBank, type TestBank } from './bankStore.js';
+import { startTestBank, type TestBank } from '../../demo-bank/test/bankStore.js';
 
 /** A loopback listener standing in for an "external" server; it records what reaches it. */
 async function listen(): Promise<{ server: Server; port: number; received: string[] }> {

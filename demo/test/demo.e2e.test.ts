@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAegis, type Aegis } from '@aegis/sdk';
-import { generateBank, type Account, type Customer } from '../src/bank/index.js';
+import { generateBank, type Account, type Customer } from '@aegis/demo-bank';
 import { parseDemoArgs } from '../src/runner/args.js';
 import { connectBank, locateBank, type BankConnection } from '../src/runner/bankConnection.js';
 import { runDemo, type DemoResult } from '../src/runner/runDemo.js';

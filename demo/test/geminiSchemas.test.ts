@@ -1,6 +1,6 @@
 import { ChatGoogleGenerativeAI } from '@langchain/google-genai';
 import { describe, expect, it } from 'vitest';
-import type { BankDb } from '../src/bank/index.js';
+import type { BankDb } from '@aegis/demo-bank';
 import { createBankTools } from '../src/tools/index.js';
 
 /** The fields Gemini's function-declaration Schema accepts; anything else is a 400 at run time. */

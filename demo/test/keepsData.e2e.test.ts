@@ -46,7 +46,8 @@ describe('the demo keeps what is there', () => {
       confirmReset,
     });
 
-  const payroll = async () => (await admin.api.agents.list.query()).find((a) => a.name === 'payroll');
+  const payroll = async () =>
+    (await admin.api.agents.list.query()).find((a) => a.name === 'payroll');
 
   beforeAll(async () => {
     server = await startServerProcess();

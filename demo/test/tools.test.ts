@@ -2,7 +2,7 @@
    tool results are JSON text; the assertions themselves check their shape. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBankTools, TOOL_NAMES, type ToolName } from '../src/tools/index.js';
-import { startTestBank, type TestBank } from './bankStore.js';
+import { startTestBank, type TestBank } from '../../demo-bank/test/bankStore.js';
 
 let t: TestBank;
 let call: (name: ToolName, args?: Record<string, unknown>) => Promise<any>;

@@ -1,4 +1,4 @@
-import { generateBank } from '../bank/seed.js';
+import { generateBank } from '@aegis/demo-bank';
 
 /**
  * Facts about the seeded bank that scripted scenarios need as arguments (an account id, a date of

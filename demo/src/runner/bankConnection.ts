@@ -1,6 +1,6 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { StoreAccess } from '@aegis/shared';
-import { bankDb, type BankDb } from '../bank/index.js';
+import { bankDb, type BankDb } from '@aegis/demo-bank';
 
 export interface BankConnection {
   bank: BankDb;

@@ -3,7 +3,7 @@ import { createReactAgent } from '@langchain/langgraph/prebuilt';
 import type { Aegis } from '@aegis/sdk';
 import { wrapTools } from '@aegis/sdk/langchain';
 import type { DemoAgent } from '../agents/index.js';
-import type { BankDb } from '../bank/index.js';
+import type { BankDb } from '@aegis/demo-bank';
 import { createChatModel } from '../model.js';
 import { createBankTools, type BankToolOptions } from '../tools/index.js';
 import type { Progress } from './progress.js';

@@ -2,7 +2,7 @@ import { createAegis } from '@aegis/sdk';
 import { DEMO_AGENTS, killSwitchScene, type DemoAgent } from '../agents/index.js';
 import type { BankToolOptions } from '../tools/index.js';
 import type { DemoArgs } from './args.js';
-import { seedBank } from '../bank/index.js';
+import { seedBank } from '@aegis/demo-bank';
 import { connectBank, locateBank } from './bankConnection.js';
 import { holdChangeFeed } from './changeFeed.js';
 import { DecisionDesk } from './decisions.js';

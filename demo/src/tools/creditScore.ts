@@ -1,4 +1,4 @@
-import type { Account, Transaction } from '../bank/models.js';
+import type { Account, Transaction } from '@aegis/demo-bank';
 
 export interface CreditAssessment {
   score: number;

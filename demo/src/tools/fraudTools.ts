@@ -1,7 +1,6 @@
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
-import type { Account, Transaction } from '../bank/models.js';
-import { SUSPICIOUS_DESCRIPTIONS } from '../bank/fakeData.js';
+import { SUSPICIOUS_DESCRIPTIONS, type Account, type Transaction } from '@aegis/demo-bank';
 import { accountsOf, customerIdArg, json, requireCustomer, type ToolContext } from './support.js';
 
 const SUSPICIOUS = new Set<string>(SUSPICIOUS_DESCRIPTIONS);

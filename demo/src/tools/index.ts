@@ -1,5 +1,5 @@
 import type { StructuredToolInterface } from '@langchain/core/tools';
-import type { BankDb } from '../bank/models.js';
+import type { BankDb } from '@aegis/demo-bank';
 import { dangerousTools } from './dangerousTools.js';
 import { fraudTools } from './fraudTools.js';
 import { loanTools } from './loanTools.js';

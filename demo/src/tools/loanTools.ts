@@ -1,7 +1,6 @@
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
-import type { BankDb, Transaction } from '../bank/models.js';
-import { BANK_AS_OF } from '../bank/seed.js';
+import { BANK_AS_OF, type BankDb, type Transaction } from '@aegis/demo-bank';
 import { assessCredit, type CreditAssessment } from './creditScore.js';
 import {
   accountsOf,

@@ -1,6 +1,6 @@
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
-import type { Account, Customer, Transaction } from '../bank/models.js';
+import type { Account, Customer, Transaction } from '@aegis/demo-bank';
 import { customerIdArg, json, requireCustomer, roundCents, type ToolContext } from './support.js';
 
 const EXPORT_FIELDS = ['name', 'email', 'phone', 'address'] as const;

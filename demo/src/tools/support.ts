@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Account, BankDb, Customer } from '../bank/models.js';
+import type { Account, BankDb, Customer } from '@aegis/demo-bank';
 
 /** Knobs a test (or the runner) turns; production defaults need none of them. */
 export interface BankToolOptions {

@@ -1,6 +1,6 @@
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
-import type { Transaction } from '../bank/models.js';
+import type { Transaction } from '@aegis/demo-bank';
 import {
   accountsOf,
   customerIdArg,

@@ -1,11 +1,10 @@
 import type { Principal, SeedCounts, StoreAccess } from '@aegis/shared';
-import { seedBank } from '@aegis/demo/bank';
+// The seed's POST /demo/seed seeds the demo bank; its data and logic live in their own package,
+// which the demo uses too, so the server never imports demo code.
+import { DEFAULT_BANK_DB, seedBank } from '@aegis/demo-bank';
 import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
-
-/** The bank lives in its own database on the same connection/URI as the governance data. */
-export const BANK_DB_NAME = 'aegis_bank';
 
 const WIPED = 'agents, policies, approvals and the audit log wiped';
 
@@ -45,7 +44,7 @@ export function createDemoService(
     },
     async seed(actor) {
       await wipeGovernance(actor);
-      const seeded = await seedBank(deps.connection, { dbName: BANK_DB_NAME });
+      const seeded = await seedBank(deps.connection, { dbName: DEFAULT_BANK_DB });
       await recordReset(
         actor,
         `Demo reset by ${actor.name}: ${WIPED}; the demo bank reseeded`,

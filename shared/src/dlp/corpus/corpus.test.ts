@@ -70,7 +70,7 @@ describe('DLP corpus', () => {
 describe("the demo bank's records (its own seeded generator)", async () => {
   // Test-only import of the demo: its generator is the source of the record shapes, so a change
   // there is checked here. The shipped shared code does not depend on it.
-  const { generateBank } = await import('@aegis/demo/bank');
+  const { generateBank } = await import('@aegis/demo-bank');
   const bank = generateBank();
   const json = <T>(value: T): unknown => JSON.parse(JSON.stringify(value)) as unknown;
 

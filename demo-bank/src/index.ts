@@ -1,6 +1,7 @@
 /**
- * The demo bank: its mongoose models, in a database of their own, and the deterministic seeder.
- * The server's demo procedure imports this entry point (`@aegis/demo/bank`) to reset the data.
+ * The demo's fictional bank: its mongoose models, in a database of their own, and the
+ * deterministic seeder. It knows nothing of Aegis. The demo seeds and resets it through its own
+ * connection; the server imports it only for the seed's `POST /api/demo/seed`.
  */
 export { seedBank, generateBank, BANK_AS_OF, type SeedCounts, type SeedOptions } from './seed.js';
 export {
@@ -14,4 +15,4 @@ export {
   type LoanApplication,
 } from './models.js';
 export { createRng, BANK_SEED, type Rng } from './prng.js';
-export { isLuhnValid } from './fakeData.js';
+export { isLuhnValid, SUSPICIOUS_DESCRIPTIONS } from './fakeData.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateBank, isLuhnValid } from '../src/bank/index.js';
+import { generateBank, isLuhnValid } from '../src/index.js';
 
 describe('generateBank', () => {
   const bank = generateBank();

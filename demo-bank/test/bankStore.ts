@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
-import { bankDb, seedBank, type BankDb, type SeedCounts } from '../src/bank/index.js';
+import { bankDb, seedBank, type BankDb, type SeedCounts } from '../src/index.js';
 
 /** A seeded demo bank on a throwaway in-memory store; `close()` tears both down. */
 export interface TestBank {

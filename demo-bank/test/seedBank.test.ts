@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_BANK_DB, generateBank, seedBank } from '../src/bank/index.js';
+import { DEFAULT_BANK_DB, generateBank, seedBank } from '../src/index.js';
 import { startTestBank, type TestBank } from './bankStore.js';
 
 describe('seedBank against the embedded store', () => {

@@ -153,7 +153,7 @@ function accountHistory(
  * @param conn any mongoose connection; the bank lives in its own database on it.
  * @example
  * ```ts
- * import { seedBank } from '@aegis/demo/bank';
+ * import { seedBank } from '@aegis/demo-bank';
  * const counts = await seedBank(mongoose.connection); // { customers: 10, accounts: 13, transactions: 80 }
  * ```
  */
