@@ -32,8 +32,8 @@ describe('live updates and actions', () => {
     await poll(() => rows.count()).toBe(2);
     // by who wrote it: every row says so, and the filter keeps one source
     expect(await rows.first().getByTestId('audit-source').innerText()).toBe('decision');
-    await dash.page.getByRole('combobox', { name: 'Filter by status' }).selectOption('');
-    await dash.page.getByRole('combobox', { name: 'Filter by agent' }).selectOption('');
+    await dash.page.goto(dash.srv.url + '/activity');
+    await rows.first().waitFor();
     await dash.page.getByRole('combobox', { name: 'Filter by source' }).selectOption('person');
     await dash.page.waitForURL(/source=person/);
     const sources = async () => [...new Set(await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-source'))))];
@@ -90,6 +90,26 @@ describe('live updates and actions', () => {
     await dash.page.getByTestId('agent-card').filter({ hasText: LOANS }).click();
     await dash.page.getByRole('list', { name: 'Blocked actions' }).getByText('wire_transfer').waitFor();
     expect(await attempt(dash.seeded.aegis, LOANS, 'wire_transfer', {})).toBe('BLOCKED');
+  });
+
+  it("an admin accepts an agent's proposed policy change, and the agent's next call is allowed", async () => {
+    // the agent's code now declares an ALLOW it didn't have: after its first calls, that waits for an admin
+    const answer = await dash.seeded.aegis.api.sdk.registerAgent.mutate({
+      name: LOANS,
+      allows: ['check_credit_score', 'get_transaction_history'],
+      blocks: ['access_credit_card', 'delete_records'],
+    });
+    expect(answer.proposal?.changes).toEqual([{ action: 'get_transaction_history', from: null, to: 'ALLOW' }]);
+    expect(await attempt(dash.seeded.aegis, LOANS, 'get_transaction_history', {}, { wait: false })).toBe('APPROVAL_PENDING');
+
+    await dash.page.goto(dash.srv.url + '/approvals');
+    const proposal = dash.page.getByTestId('proposal').filter({ hasText: LOANS });
+    await proposal.getByText('get_transaction_history').waitFor();
+    await proposal.getByRole('button', { name: 'Accept' }).click();
+    await proposal.waitFor({ state: 'detached' });
+    expect(await attempt(dash.seeded.aegis, LOANS, 'get_transaction_history', {})).toBe('RAN');
+    await dash.page.goto(dash.srv.url + agentPath(LOANS));
+    await dash.page.getByRole('list', { name: 'Allowed actions' }).getByText('get_transaction_history').waitFor();
   });
 
   it('decides with keyboard shortcuts', async () => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AegisApprovalPendingError } from '../src/index';
+import { closeTransport, createTransport } from '../src/index';
 import { startTestServer, uniqueAgent, useSdkServer } from './helpers/server';
 
 const run = promisify(execFile);
@@ -181,6 +182,31 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already decided/);
     await expect(ask(1)).resolves.toBe(1);
+  });
+
+  it('policy proposals, accept and reject', async () => {
+    const name = uniqueAgent('cli-prop');
+    const { key } = await t.aegis.api.keys.create.mutate({ name: 'prop', role: 'agent', agents: [name] });
+    const bot = createTransport({ url: t.server.url, apiKey: key, requestTimeoutMs: 10_000 });
+    try {
+      await bot.sdk.registerAgent.mutate({ name, allows: ['ping'] });
+      await bot.sdk.decide.mutate({ agent: name, action: 'ping' });
+      const first = await bot.sdk.registerAgent.mutate({ name, allows: ['ping', 'wire'] });
+      const second = await bot.sdk.registerAgent.mutate({ name, allows: ['ping', 'wire', 'drop'] });
+      expect(first.proposal?.id).toBeDefined();
+      const listed = await cli(['policy', 'proposals']);
+      expect(listed.stdout).toMatch(new RegExp(`${second.proposal?.id}\\s+${name}\\s+PENDING\\s+drop: none → ALLOW, wire: none → ALLOW`));
+      expect(listed.stdout).not.toMatch(new RegExp(`^${first.proposal?.id}\\s`, 'm')); // superseded
+      expect((await cli(['policy', 'accept', String(second.proposal?.id)])).stdout).toMatch(/ACCEPTED\s+proposal #\d+/);
+      expect((await bot.sdk.decide.mutate({ agent: name, action: 'wire' })).verdict).toBe('ALLOWED');
+      const again = await cli(['policy', 'reject', String(second.proposal?.id)]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/already accepted/);
+      const all = await json<Array<{ id: number; status: string }>>(['policy', 'proposals', '--all']);
+      expect(all.find((p) => p.id === first.proposal?.id)?.status).toBe('SUPERSEDED');
+    } finally {
+      closeTransport(bot);
+    }
   });
 
   it('keys create, list and revoke; audit verify', async () => {

@@ -30,6 +30,8 @@ export interface CreateAppOptions {
   dbName: string;
   logger: Logger;
   approvalTtlMs: number;
+  /** AEGIS_AGENT_REGISTRATION: `review` makes even an agent's first declared policy a proposal. */
+  agentRegistration?: 'open' | 'review';
   /** AEGIS_SECRET: the approval-binding key; generated and kept by the installation when absent. */
   secret?: string;
   corsOrigins: string[];
@@ -86,6 +88,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       approvalTtlMs: opts.approvalTtlMs,
       bindingSecret,
       storeAccess: store.access,
+      registration: opts.agentRegistration,
     });
     const { services } = handle;
     const auth = await createAuthService({

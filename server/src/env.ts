@@ -32,6 +32,10 @@ const envSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.url('each origin must be a URL such as http://localhost:5173'))),
+  AEGIS_AGENT_REGISTRATION: z
+    .enum(['open', 'review'])
+    .default('open')
+    .describe('review: even an agent key\'s first declared policy waits for an admin'),
   AEGIS_SECRET: z
     .string()
     .min(32, 'at least 32 characters (e.g. `openssl rand -base64 32`)')

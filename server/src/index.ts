@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     logger,
     approvalTtlMs: env.AEGIS_APPROVAL_TTL_MS,
     secret: env.AEGIS_SECRET,
+    agentRegistration: env.AEGIS_AGENT_REGISTRATION,
     corsOrigins: env.AEGIS_CORS_ORIGINS,
     publicUrl,
   });

@@ -4,6 +4,7 @@ export * from './schemas/policy';
 export * from './schemas/audit';
 export * from './schemas/decision';
 export * from './schemas/approval';
+export * from './schemas/proposal';
 export * from './schemas/stats';
 export * from './schemas/principal';
 export * from './schemas/events';

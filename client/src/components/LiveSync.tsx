@@ -71,6 +71,13 @@ function applyChange(event: ChangeEvent, trpc: Trpc, qc: QueryClient, invalidate
       clearLiveEntries();
       void qc.invalidateQueries();
       break;
+    case 'proposal.created':
+      invalidate(trpc.policies.proposals.pathKey());
+      toast({ kind: 'approval', title: `${event.agent} asks for a looser policy`, body: 'An admin decides on the Approvals page', href: '/approvals' });
+      break;
+    case 'proposal.decided':
+      invalidate(trpc.policies.proposals.pathKey());
+      break;
   }
   invalidate(trpc.stats.get.queryKey());
 }

@@ -8,6 +8,7 @@ import { usePrincipal } from '../hooks/usePrincipal';
 import { ApprovalCard, type Approval, type Decision } from '../components/ApprovalCard';
 import { EmptyState } from '../components/EmptyState';
 import { RecentDecisions } from '../components/RecentDecisions';
+import { ProposalsPanel } from '../components/ProposalsPanel';
 import { PageHeader, QueryState } from '../components/QueryState';
 
 const VERB = { APPROVED: 'Approved', DENIED: 'Denied' } as const;
@@ -85,6 +86,7 @@ export function ApprovalsPage() {
           )
         }
       />
+      <ProposalsPanel now={now} isAdmin={isAdmin} />
       <QueryState isPending={pending.isPending} error={pending.error} rows={2}>
         {queue.length === 0 ? (
           <EmptyState title="No approvals waiting" icon={CircleCheck}>

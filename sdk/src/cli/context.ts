@@ -17,6 +17,7 @@ export interface CommandContext {
     name?: string;
     remember?: boolean;
     reason?: string;
+    all?: boolean;
   };
 }
 

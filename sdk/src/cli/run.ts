@@ -6,6 +6,7 @@ import { agents, kill, revive, status } from './commands/agents';
 import { auditVerify } from './commands/audit';
 import { keysCreate, keysList, keysRevoke } from './commands/keys';
 import { logs } from './commands/logs';
+import { policyAccept, policyProposals, policyReject } from './commands/policy';
 import type { Command } from './context';
 import { CliError, describeFailure, EXIT } from './errors';
 import { createOutput } from './output';
@@ -22,6 +23,9 @@ Commands:
   pending                        approvals waiting for a human
   approve <id> [--remember]      approve (--remember: allow this action from now on)
   deny <id> [--remember]         deny (--remember: block this action from now on)
+  policy proposals [--all]       policy changes agents' code asked for, waiting for an admin
+  policy accept <id>             apply a proposed change (admins)
+  policy reject <id>             reject it
   status                         server, your role, and overall numbers
   keys create --role R [--agents a,b] [--name N]
                                  create an API key (admin, reviewer, viewer or agent); shown once
@@ -51,10 +55,13 @@ const commands: Record<string, Command> = {
   'keys list': keysList,
   'keys revoke': keysRevoke,
   'audit verify': auditVerify,
+  'policy proposals': policyProposals,
+  'policy accept': policyAccept,
+  'policy reject': policyReject,
 };
 
 /** Commands with a sub-command word (`keys create`, `audit verify`). */
-const groups = new Set(['keys', 'audit']);
+const groups = new Set(['keys', 'audit', 'policy']);
 
 /** Aliases the seed's `sentinel` CLI used. */
 const seedAliases: Record<string, string> = { log: 'logs' };
@@ -82,6 +89,7 @@ export async function runCli(
         name: { type: 'string' },
         remember: { type: 'boolean' },
         reason: { type: 'string' },
+        all: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });

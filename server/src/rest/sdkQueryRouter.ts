@@ -9,7 +9,8 @@ import { seedApproval, seedEntry, seedRule, seedTime, toSeedApproval, toSeedEntr
 
 const tags = ['sdk'];
 
-function ruleFor(policy: AgentPolicy, action: string): RuleType | null {
+/** The rule an agent's policy has for an action, or null. */
+export function ruleIn(policy: AgentPolicy, action: string): RuleType | null {
   if (policy.allowed.includes(action)) return 'ALLOW';
   if (policy.blocked.includes(action)) return 'BLOCK';
   if (policy.review.includes(action)) return 'REVIEW';
@@ -38,7 +39,7 @@ export const sdkQueryRestRouter = router({
     .query(async ({ ctx, input }) => {
       assertMayRead(ctx.principal, input.agent_name);
       const policy = await orNull(ctx.services.policies.forAgent(input.agent_name));
-      return { rule_type: policy ? ruleFor(policy, input.action) : null };
+      return { rule_type: policy ? ruleIn(policy, input.action) : null };
     }),
 
   policies: authedProcedure

@@ -1,4 +1,3 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { actionName, agentName, agentStatus, approvalDecision, loggableStatus, ruleType, statusReason } from '@aegis/shared';
 import { router } from '../trpc/init';
@@ -6,6 +5,7 @@ import { agentProcedure, assertActsAs, reviewerProcedure } from '../trpc/procedu
 import { idParam, orNull } from './inputs';
 import { errorResponses } from './errorDocs';
 import { okAnswer } from './shapes';
+import { ruleIn } from './sdkQueryRouter';
 
 const tags = ['sdk'];
 const ok = { status: 'ok' as const };
@@ -42,26 +42,12 @@ export const sdkRestRouter = router({
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.name);
       const existing = await orNull(ctx.services.agents.get(input.name));
-      const profile = {
+      // the seed registered rules one by one afterwards (/sdk/register-policy): only the profile changes here
+      await ctx.services.agents.upsertProfile(input.name, {
         owner: input.owner ?? existing?.owner ?? '',
         description: input.description ?? existing?.description ?? '',
         framework: input.framework ?? existing?.framework ?? 'unknown',
-      };
-      if (existing && existing.owner === profile.owner && existing.description === profile.description && existing.framework === profile.framework) {
-        return ok; // the upsert would change nothing
-      }
-      // the seed registered rules one by one afterwards (/sdk/register-policy); keep the ones there are
-      const policy = existing ? await ctx.services.policies.forAgent(input.name) : null;
-      await ctx.services.agents.register(
-        {
-          name: input.name,
-          ...profile,
-          allows: policy?.allowed ?? [],
-          blocks: policy?.blocked ?? [],
-          review: policy?.review ?? [],
-        },
-        ctx.principal,
-      );
+      });
       return ok;
     }),
 
@@ -72,27 +58,35 @@ export const sdkRestRouter = router({
         path: '/sdk/register-policy',
         tags,
         summary: 'Set the rule for an agent and action (upsert)',
-        description:
-          "An agent key may add a rule for an action its agent has no rule for yet (or repeat the same rule); changing an existing rule needs an admin key, so an agent cannot loosen its own policy.",
+        description: [
+          "With an admin key this is a person's rule, which wins over whatever the agent's code declares.",
+          "With an agent key it is the agent's code declaring a rule, checked as a registration is: while the agent has made no call yet (its first policy) it applies; later a rule that tightens the policy applies, one that loosens it (a new ALLOW, BLOCK → REVIEW/ALLOW, REVIEW → ALLOW) does not — it becomes a proposal an admin accepts or rejects (`applied: false`, `proposal_id`, `detail`). A person's rule for the action is never changed from code.",
+        ].join('\n\n'),
       },
     })
     .input(z.object({ agent_name: agentName, action: actionName, rule_type: ruleType }))
-    .output(okAnswer)
+    .output(
+      okAnswer.extend({
+        applied: z.boolean().describe('Extra: false when the rule waits for an admin (or a person\'s rule wins)'),
+        proposal_id: z.number().int().nullable().describe('Extra: the proposal the rule became'),
+        detail: z.string().nullable().describe('Extra: why it did not take effect'),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent_name);
-      if (ctx.principal.role === 'agent') {
-        const rules = (await orNull(ctx.services.policies.rules(input.agent_name))) ?? [];
-        const current = rules.find((r) => r.action === input.action);
-        if (current?.rule === input.rule_type) return ok;
-        if (current) {
-          throw new TRPCError({
-            code: 'FORBIDDEN',
-            message: `rule_type: "${input.action}" is already ${current.rule}; changing it needs an admin key`,
-          });
-        }
+      if (ctx.principal.role !== 'agent') {
+        await ctx.services.policies.set(input.agent_name, input.action, input.rule_type, ctx.principal);
+        return { ...ok, applied: true, proposal_id: null, detail: null };
       }
-      await ctx.services.policies.set(input.agent_name, input.action, input.rule_type, ctx.principal);
-      return ok;
+      const declared = await ctx.services.agents.declareRule(input.agent_name, input.action, input.rule_type, ctx.principal);
+      const rule = ruleIn(declared.policy, input.action);
+      const personRule = rule !== input.rule_type && !declared.proposal;
+      return {
+        ...ok,
+        applied: rule === input.rule_type,
+        proposal_id: declared.proposal?.id ?? null,
+        detail: declared.notice ?? (personRule ? `"${input.action}" has a rule set by a person (${rule ?? 'none'}); code cannot change it` : null),
+      };
     }),
 
   log: agentProcedure

@@ -1,6 +1,7 @@
 import { router } from '../trpc/init';
 import { dashboardRestRouter } from './dashboardRouter';
 import { miscRestRouter } from './demoRouter';
+import { proposalsRestRouter } from './proposalsRouter';
 import { sdkDecideRestRouter } from './sdkDecideRouter';
 import { sdkQueryRestRouter } from './sdkQueryRouter';
 import { sdkRestRouter } from './sdkRouter';
@@ -16,6 +17,7 @@ export const seedRestRouter = router({
   sdkDecide: sdkDecideRestRouter,
   sdkQuery: sdkQueryRestRouter,
   misc: miscRestRouter,
+  proposals: proposalsRestRouter,
 });
 
 export type SeedRestRouter = typeof seedRestRouter;

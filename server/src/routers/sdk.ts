@@ -2,11 +2,12 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import {
   actionName,
-  agent,
   agentName,
   agentPolicy,
   agentStatus,
   approval,
+  registerAgentInput,
+  registerAgentResult,
   auditEntry,
   loggableStatus,
   completeInput,
@@ -20,22 +21,15 @@ import { recordBatchInput, recordBatchOutput } from './localRecords';
 
 export type { LocalDecisionRecord, LocalOutcome } from './localRecords';
 
-const registerInput = z.object({
-  name: agentName,
-  owner: z.string().max(200).default(''),
-  description: z.string().max(2000).default(''),
-  framework: z.string().max(100).default('typescript'),
-  allows: z.array(actionName).max(1000).default([]),
-  blocks: z.array(actionName).max(1000).default([]),
-  review: z.array(actionName).max(1000).default([]),
-});
-
 /** What the SDK calls. Agent keys act only for their own agents. */
 export const sdkRouter = router({
-  /** Registers an agent and its policy; idempotent. */
+  /**
+   * Registers an agent and its policy; idempotent. From an agent key, a change that loosens a
+   * policy already in use is not applied: it comes back as `proposal`, for an admin to decide.
+   */
   registerAgent: agentProcedure
-    .input(registerInput)
-    .output(z.object({ agent, policy: agentPolicy, changed: z.boolean() }))
+    .input(registerAgentInput)
+    .output(registerAgentResult)
     .mutation(({ ctx, input }) => {
       assertActsAs(ctx.principal, input.name);
       return ctx.services.agents.register(input, ctx.principal);

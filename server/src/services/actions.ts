@@ -13,6 +13,7 @@ export const ACTION = {
   alwaysAllow: 'aegis:always-allow',
   alwaysBlock: 'aegis:always-block',
   register: 'aegis:register',
+  propose: 'aegis:propose',
   proposalAccept: 'aegis:proposal-accept',
   proposalReject: 'aegis:proposal-reject',
   keyCreate: 'aegis:key-create',

@@ -6,7 +6,7 @@ import { toAgent } from '../data/repos/mappers';
 import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
 import { isDuplicateKey, unknownAgent } from './errors';
-import type { PolicyService } from './policies';
+import type { Registration } from './registration';
 import type { Services } from './types';
 
 /** The seed's computed fields: a stable id, a risk score and per-status counts. */
@@ -29,10 +29,10 @@ export function summarize(doc: AgentDoc, activity: AgentActivity | undefined): A
   };
 }
 
-export function createAgentService(deps: ServiceDeps, policies: PolicyService): Services['agents'] {
+export function createAgentService(deps: ServiceDeps, registration: Registration): Services['agents'] {
   const { repos, bus, cache, locks } = deps;
 
-  return {
+  const service: Services['agents'] = {
     async list() {
       const [docs, activity] = await Promise.all([repos.agents.list(), deps.activity.all()]);
       const byAgent = new Map(activity.map((a) => [a.agent, a]));
@@ -77,51 +77,59 @@ export function createAgentService(deps: ServiceDeps, policies: PolicyService): 
       return toAgent(changed);
     },
 
-    async register(input, _actor) {
-      const profile = {
-        owner: input.owner,
-        description: input.description,
-        framework: input.framework,
-      };
+    async upsertProfile(name, profile) {
       let created = false;
-      let profileChanged = false;
-      const doc = await locks.run(`agent:${input.name}`, async () => {
-        const existing = await repos.agents.findByName(input.name);
+      let changed = false;
+      const doc = await locks.run(`agent:${name}`, async () => {
+        const existing = await repos.agents.findByName(name);
         if (!existing) {
           try {
             created = true;
-            return await repos.agents.create(input.name, profile);
+            return await repos.agents.create(name, profile);
           } catch (error) {
             if (!isDuplicateKey(error)) throw error;
             created = false;
           }
         }
-        const current = existing ?? (await repos.agents.findByName(input.name));
-        if (!current) throw unknownAgent(input.name);
+        const current = existing ?? (await repos.agents.findByName(name));
+        if (!current) throw unknownAgent(name);
         const same =
           current.owner === profile.owner &&
           current.description === profile.description &&
           current.framework === profile.framework;
         if (same) return current;
-        profileChanged = true;
-        return (await repos.agents.updateProfile(input.name, profile)) ?? current;
+        changed = true;
+        return (await repos.agents.updateProfile(name, profile)) ?? current;
       });
       if (created) {
-        cache.invalidate(input.name);
-        bus.emitChange({ type: 'agent.registered', agent: input.name });
+        cache.invalidate(name);
+        bus.emitChange({ type: 'agent.registered', agent: name });
       }
+      return { agent: toAgent(doc), created, changed: created || changed };
+    },
+
+    async register(input, actor) {
+      const profile = { owner: input.owner, description: input.description, framework: input.framework };
+      const { created, changed } = await service.upsertProfile(input.name, profile);
       const desired = rulesFromLists({
         allowed: input.allows,
         blocked: input.blocks,
         review: input.review,
       });
-      let rulesChanged = false;
-      const policy = await policies.change(input.name, async () => {
-        rulesChanged = await repos.policies.replaceCodeRules(input.name, desired);
-        return rulesChanged;
-      });
-      const fresh = (await repos.agents.findByName(input.name)) ?? doc;
-      return { agent: toAgent(fresh), policy, changed: created || profileChanged || rulesChanged };
+      const declared = await registration.declare(input.name, desired, actor, { created });
+      const fresh = await repos.agents.findByName(input.name);
+      if (!fresh) throw unknownAgent(input.name);
+      return {
+        agent: toAgent(fresh),
+        policy: declared.policy,
+        changed: changed || declared.changed,
+        proposal: declared.proposal,
+        notice: declared.notice,
+      };
     },
+
+    declareRule: (agent, action, rule, actor) =>
+      registration.declare(agent, new Map([[action, rule]]), actor, { created: false, partial: true }),
   };
+  return service;
 }

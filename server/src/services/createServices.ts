@@ -13,6 +13,8 @@ import { createDecisionService } from './decisions';
 import { createDemoService } from './demo';
 import { KeyedMutex } from './keyedMutex';
 import { createPolicyService } from './policies';
+import { createProposalService } from './proposals';
+import { createRegistration, type RegistrationMode } from './registration';
 import { PolicyCache } from './policyCache';
 import { createStatsService } from './stats';
 import type { Services } from './types';
@@ -35,6 +37,8 @@ export async function createServices(opts: {
   bindingSecret: Buffer;
   /** What `demo.store` tells admins about reaching this database. */
   storeAccess: StoreAccess;
+  /** AEGIS_AGENT_REGISTRATION (default open: an agent key may declare its agent's first policy). */
+  registration?: RegistrationMode;
 }): Promise<ServicesHandle> {
   const bus = new EventBus(10_000, (error) =>
     opts.logger.error({ err: error }, 'event listener failed'),
@@ -68,8 +72,8 @@ export async function createServices(opts: {
   const approvals = createApprovalService(deps, policies);
   const decisions = createDecisionService(deps);
   const services: Services = {
-    agents: createAgentService(deps, policies),
-    policies,
+    agents: createAgentService(deps, createRegistration({ ...deps, registration: opts.registration ?? 'open' }, policies)),
+    policies: { ...policies, ...createProposalService(deps, policies) },
     audit: createAuditService(deps),
     approvals,
     decisions,

@@ -18,7 +18,9 @@ const show = (rule: RuleType | null) => rule ?? 'no rule';
  * as a `reviewer` rule, which re-registering the agent from code leaves alone. Every change a
  * person makes is recorded: old rule → new rule, with the policy version it produced.
  */
-export function createPolicyService(deps: ServiceDeps): Services['policies'] & {
+export function createPolicyService(
+  deps: ServiceDeps,
+): Omit<Services['policies'], 'proposals' | 'acceptProposal' | 'rejectProposal'> & {
   change(
     agent: string,
     apply: () => Promise<boolean>,
@@ -44,9 +46,13 @@ export function createPolicyService(deps: ServiceDeps): Services['policies'] & {
     return { agent, version: doc.policyVersion ?? 0, ...lists };
   }
 
-  /** Bumps the version and tells everyone; runs under the agent's lock. */
+  /**
+   * Bumps the version, keeps the new version's rules in the history (reports are checked
+   * against the version they claim) and tells everyone; runs under the agent's lock.
+   */
   async function bump(agent: string, action: string | null): Promise<number> {
     const version = await repos.agents.bumpPolicyVersion(agent);
+    await repos.policyHistory.record(agent, version, await repos.policies.forAgent(agent));
     cache.invalidate(agent);
     bus.emitChange({ type: 'policy.changed', agent, action, version });
     return version;

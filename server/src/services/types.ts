@@ -16,8 +16,12 @@ import type {
   CompleteInput,
   Decision,
   DecideInput,
+  PolicyProposal,
   PolicyRule,
   Principal,
+  ProposalStatus,
+  RegisterAgentInput,
+  RegisterAgentResult,
   RuleType,
   SeedCounts,
   Stats,
@@ -38,17 +42,37 @@ export interface Services {
     toolsUsed(name: string): Promise<ToolUsage[]>;
     /** The kill-switch; a change is recorded (PAUSED/RESUMED) with the actor and the reason. */
     setStatus(name: string, status: AgentStatus, actor: Principal, reason?: string): Promise<Agent>;
-    /** Idempotent: registering the same agent and policy twice changes nothing. */
-    register(
-      input: RegisterAgentInput,
+    /**
+     * Idempotent: registering the same agent and policy twice changes nothing. What the code
+     * declares is checked (services/registration.ts): loosening changes may become a proposal.
+     */
+    register(input: RegisterAgentInput, actor: Principal): Promise<RegisterAgentResult>;
+    /** Creates the agent or updates its profile; its rules are not touched. */
+    upsertProfile(
+      name: string,
+      profile: { owner: string; description: string; framework: string },
+    ): Promise<{ agent: Agent; created: boolean; changed: boolean }>;
+    /** One rule declared by the agent's code (the seed's /sdk/register-policy), checked like a registration. */
+    declareRule(
+      agent: string,
+      action: string,
+      rule: RuleType,
       actor: Principal,
-    ): Promise<{ agent: Agent; policy: AgentPolicy; changed: boolean }>;
+    ): Promise<Omit<RegisterAgentResult, 'agent'>>;
   };
   policies: {
     forAgent(agent: string): Promise<AgentPolicy>;
     rules(agent: string): Promise<PolicyRule[]>;
     set(agent: string, action: string, rule: RuleType, actor: Principal): Promise<AgentPolicy>;
     remove(agent: string, action: string, actor: Principal): Promise<AgentPolicy>;
+    proposals(query: {
+      status?: ProposalStatus;
+      agent?: string;
+      limit: number;
+    }): Promise<PolicyProposal[]>;
+    /** Applies a pending proposal (people's rules set since still win); CONFLICT once decided. */
+    acceptProposal(id: number, actor: Principal): Promise<PolicyProposal>;
+    rejectProposal(id: number, actor: Principal): Promise<PolicyProposal>;
   };
   audit: {
     list(query: AuditQuery): Promise<AuditPage>;
@@ -137,15 +161,7 @@ export interface ApprovalPoll {
   reason: string | null;
 }
 
-export interface RegisterAgentInput {
-  name: string;
-  owner: string;
-  description: string;
-  framework: string;
-  allows: string[];
-  blocks: string[];
-  review: string[];
-}
+export type { RegisterAgentInput };
 
 export interface NewAuditEntry {
   agent: string;

@@ -46,6 +46,8 @@ export interface TestServerOptions {
   clientDist?: string;
   /** The embedded store's transport (default: its private Unix socket). */
   storeTransport?: 'socket' | 'tcp';
+  /** AEGIS_AGENT_REGISTRATION. */
+  agentRegistration?: 'open' | 'review';
 }
 
 /**
@@ -67,6 +69,7 @@ export function testServerConfig(
     corsOrigins: opts.corsOrigins ?? [],
     publicUrl: 'http://127.0.0.1',
     clientDist: opts.clientDist,
+    agentRegistration: opts.agentRegistration,
   };
 }
 

@@ -236,10 +236,11 @@ describe('GET /sdk/approval-status uses an approval once', () => {
   it('a changed policy voids an approval at the poll, as it does for sdk.decide', async () => {
     const id = await request({ to: 'heidi', amount: 9 });
     await approve(id);
+    // a tightening: issue 12 makes a new ALLOW from the agent's key a proposal, which changes nothing yet
     const rule = await post('/sdk/register-policy', {
       agent_name: AGENT,
       action: 'audit_books',
-      rule_type: 'ALLOW',
+      rule_type: 'BLOCK',
     });
     expect(rule.status).toBe(200);
     const read = await status(id);

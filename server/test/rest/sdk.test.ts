@@ -49,15 +49,17 @@ describe('REST SDK paths, as the seed Python SDK calls them (HTTP Basic, key as 
     expect(seed.error.parse(missingName.body).detail).toMatch(/^name: /);
   });
 
-  it('POST /sdk/register-policy upserts; an agent key may not change an existing rule', async () => {
+  it('POST /sdk/register-policy upserts; an agent key may not loosen an existing rule', async () => {
     for (const [action, rule_type] of [['get_balance', 'ALLOW'], ['delete_records', 'BLOCK'], ['transfer_funds', 'REVIEW']]) {
       const res = await post('/sdk/register-policy', { agent_name: AGENT, action, rule_type });
       expect(seed.ok.parse(res.body)).toEqual({ status: 'ok' });
     }
     expect((await post('/sdk/register-policy', { agent_name: AGENT, action: 'get_balance', rule_type: 'ALLOW' })).status).toBe(200);
+    // issue 12: not refused but not applied either — it becomes a proposal for an admin, and the answer says so
     const loosen = await post('/sdk/register-policy', { agent_name: AGENT, action: 'delete_records', rule_type: 'ALLOW' });
-    expect(loosen.status).toBe(403);
-    expect(seed.error.parse(loosen.body).detail).toMatch(/admin/);
+    expect(loosen.status).toBe(200);
+    expect(loosen.body).toMatchObject({ status: 'ok', applied: false, proposal_id: expect.any(Number) });
+    expect((loosen.body as { detail: string }).detail).toMatch(/admin/);
     const bad = await post('/sdk/register-policy', { agent_name: AGENT, action: 'x', rule_type: 'MAYBE' });
     expect(bad.status).toBe(400);
     expect(seed.error.parse(bad.body).detail).toMatch(/^rule_type: /);

@@ -74,6 +74,13 @@ beforeAll(async () => {
       })) as { approvalId: number };
       return d.approvalId;
     },
+    async proposal() {
+      await this.allowedCallId(); // alpha has made calls: a new ALLOW from its key is a proposal
+      const bot = { keyId: 'alpha-bot', name: 'alpha-bot', role: 'agent' as const, agents: ['alpha'] };
+      const declared = await server.services.agents.declareRule('alpha', `grant_${++n}`, 'ALLOW', bot);
+      if (!declared.proposal) throw new Error('the fixture made no proposal');
+      return declared.proposal.id;
+    },
     async allowedCallId() {
       const d = (await asAdmin('sdk.decide', 'mutation', {
         agent: 'alpha',

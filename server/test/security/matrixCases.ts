@@ -38,6 +38,8 @@ export const ROLE = {
 export interface Fixtures {
   /** A new PENDING approval of agent alpha. */
   approval(): Promise<number>;
+  /** A new PENDING policy proposal for alpha (its own key asking for a new ALLOW). */
+  proposal(): Promise<number>;
   /** The call id of a new ALLOWED decision of alpha, ready for `complete`. */
   allowedCallId(): Promise<string>;
   /** The id of a new viewer key nobody uses. */
@@ -150,6 +152,9 @@ export function trpcCases(url: string): MatrixCase[] {
       await fx.setRule(action, 'ALLOW');
       return { agent: 'alpha', action };
     }),
+    t(url, 'policies.proposals', 'query', ROLE.viewer, () => ({})),
+    t(url, 'policies.acceptProposal', 'mutation', ROLE.admin, async (fx) => ({ id: await fx.proposal() })),
+    t(url, 'policies.rejectProposal', 'mutation', ROLE.admin, async (fx) => ({ id: await fx.proposal() })),
     t(url, 'audit.verify', 'query', ROLE.admin),
     t(url, 'audit.list', 'query', ROLE.viewer, () => ({})),
     t(url, 'audit.onEntry', 'subscription', ROLE.viewer, () => alpha),

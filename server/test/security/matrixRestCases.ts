@@ -6,8 +6,15 @@ export function restCases(url: string): MatrixCase[] {
     Object.defineProperty(async (fx: Fixtures) => make(await fx.approval()), 'name', {
       value: make(0).replace('/0', '/{id}'),
     });
+  const proposalPath = (verb: string) =>
+    Object.defineProperty(async (fx: Fixtures) => `/policy-proposals/${await fx.proposal()}/${verb}`, 'name', {
+      value: `/policy-proposals/{id}/${verb}`,
+    });
   return [
     r(url, 'GET', '/health', ROLE.public),
+    r(url, 'GET', '/policy-proposals', ROLE.viewer),
+    r(url, 'POST', proposalPath('accept'), ROLE.admin),
+    r(url, 'POST', proposalPath('reject'), ROLE.admin),
     r(url, 'GET', '/stats', ROLE.viewer),
     r(url, 'GET', '/agents', ROLE.viewer),
     r(url, 'GET', '/agents/alpha/logs', ROLE.viewer),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { agentName, actionName } from './common';
 import { agentStatus } from './agent';
 import { approval } from './approval';
+import { policyProposal } from './proposal';
 
 /** Changes pushed to the dashboard and the SDK (besides audit entries, which have their own stream). */
 export const changeEvent = z.discriminatedUnion('type', [
@@ -17,5 +18,7 @@ export const changeEvent = z.discriminatedUnion('type', [
   }),
   /** Every agent, policy, audit entry and approval was wiped (demo reset): drop what you show. */
   z.object({ type: z.literal('governance.reset') }),
+  z.object({ type: z.literal('proposal.created'), agent: agentName, proposal: policyProposal }),
+  z.object({ type: z.literal('proposal.decided'), agent: agentName, proposal: policyProposal }),
 ]);
 export type ChangeEvent = z.infer<typeof changeEvent>;

@@ -4,6 +4,8 @@ import { approvalModel } from './approval.model';
 import { auditModel } from './audit.model';
 import { counterModel } from './counter.model';
 import { policyModel } from './policy.model';
+import { policyVersionModel } from './policyVersion.model';
+import { proposalModel } from './proposal.model';
 
 /** The governance models, registered on one dedicated connection (never mongoose's global one). */
 export function createModels(conn: Connection) {
@@ -13,6 +15,8 @@ export function createModels(conn: Connection) {
     audit: auditModel(conn),
     approvals: approvalModel(conn),
     counters: counterModel(conn),
+    proposals: proposalModel(conn),
+    policyVersions: policyVersionModel(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

@@ -137,6 +137,17 @@ export function createAuditRepo(
       return { rows: [...byAgent.values()], maxId };
     },
 
+    /** Whether the agent has made any call yet (its entries other than people's actions and alerts). */
+    async hasCalls(agent: string): Promise<boolean> {
+      const found = await model
+        .findOne(
+          { agent, source: { $ne: 'person' }, status: { $nin: [...notCallStatuses] } },
+          { _id: 0, id: 1 },
+        )
+        .lean<{ id: number } | null>();
+      return found !== null;
+    },
+
     countSince: (status: AuditStatus, since: Date) =>
       model.countDocuments({ status, timestamp: { $gte: since } }),
 

@@ -5,6 +5,8 @@ import { createAgentsRepo } from './agents.repo';
 import { createApprovalsRepo } from './approvals.repo';
 import { createAuditRepo } from './audit.repo';
 import { createPoliciesRepo } from './policies.repo';
+import { createPolicyHistoryRepo } from './policyHistory.repo';
+import { createProposalsRepo } from './proposals.repo';
 
 /** Every governance repo on one connection. Only repos touch models. */
 export async function createRepos(
@@ -17,11 +19,15 @@ export async function createRepos(
   const policies = createPoliciesRepo(models.policies);
   const audit = createAuditRepo(models.audit, models.counters, opts.onAuditWritten);
   const approvals = createApprovalsRepo(models.approvals, models.counters);
+  const proposals = createProposalsRepo(models.proposals, models.counters);
+  const policyHistory = createPolicyHistoryRepo(models.policyVersions);
   return {
     agents,
     policies,
     audit,
     approvals,
+    proposals,
+    policyHistory,
     /** Wipes governance data (demo reset). Counters stay, so ids keep growing (see IdAllocator.reset). */
     async resetGovernance(): Promise<void> {
       await audit.drain();
@@ -30,6 +36,8 @@ export async function createRepos(
         policies.deleteAll(),
         audit.deleteAll(),
         approvals.deleteAll(),
+        proposals.deleteAll(),
+        policyHistory.deleteAll(),
       ]);
     },
   };

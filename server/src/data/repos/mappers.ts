@@ -6,12 +6,14 @@ import {
   type Agent,
   type Approval,
   type AuditEntry,
+  type PolicyProposal,
   type PolicyRule,
 } from '@aegis/shared';
 import type { AgentDoc } from '../models/agent.model';
 import type { ApprovalDoc } from '../models/approval.model';
 import type { AuditDoc } from '../models/audit.model';
 import type { PolicyDoc } from '../models/policy.model';
+import type { ProposalDoc } from '../models/proposal.model';
 
 /** Stored documents → the shared zod shapes (ISO strings for dates, no mongoose internals). */
 
@@ -77,5 +79,19 @@ export function toApproval(doc: ApprovalDoc): Approval {
     decidedAt: isoOrNull(doc.decidedAt),
     decidedBy: doc.decidedBy ?? null,
     consumedAt: isoOrNull(doc.consumedAt),
+  };
+}
+
+export function toProposal(doc: ProposalDoc): PolicyProposal {
+  return {
+    id: doc.id,
+    agent: doc.agent,
+    changes: doc.changes.map((c) => ({ action: c.action, from: c.from ?? null, to: c.to ?? null })),
+    status: doc.status,
+    proposedBy: doc.proposedBy,
+    baseVersion: doc.baseVersion,
+    createdAt: iso(doc.createdAt),
+    decidedAt: isoOrNull(doc.decidedAt),
+    decidedBy: doc.decidedBy ?? null,
   };
 }

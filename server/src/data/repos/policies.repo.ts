@@ -30,34 +30,30 @@ export function createPoliciesRepo(model: Model<PolicyDoc>) {
     },
 
     /**
-     * Makes the agent's code-declared rules exactly `desired`: declared actions get their rule
-     * (code wins over a reviewer's rule for an action the code names), code rules no longer
-     * declared are removed, reviewer rules for undeclared actions stay. Returns whether anything changed.
+     * Applies changes to the agent's code-declared rules (`to` null removes one). A person's rule
+     * for the action is never touched: the filter only matches code rules or no rule at all.
      */
-    async replaceCodeRules(
+    async applyCodeChanges(
       agent: string,
-      desired: ReadonlyMap<string, RuleType>,
-    ): Promise<boolean> {
-      const existing = await repo.forAgent(agent);
-      let changed = false;
-      for (const doc of existing) {
-        if (doc.source === 'code' && !desired.has(doc.action)) {
-          await model.deleteOne({ agent, action: doc.action });
-          changed = true;
+      changes: ReadonlyArray<{ action: string; to: RuleType | null }>,
+    ): Promise<void> {
+      for (const { action, to } of changes) {
+        if (to === null) await model.deleteOne({ agent, action, source: 'code' });
+        else {
+          const updated = await model.updateOne(
+            { agent, action, source: 'code' },
+            { $set: { rule: to, updatedAt: new Date() } },
+          );
+          if (updated.matchedCount === 0) {
+            // no code rule yet: insert one, unless a person's rule appeared meanwhile (duplicate key)
+            await model.collection
+              .insertOne({ agent, action, rule: to, source: 'code', updatedAt: new Date() })
+              .catch((error: unknown) => {
+                if ((error as { code?: unknown }).code !== 11000) throw error;
+              });
+          }
         }
       }
-      const byAction = new Map(existing.map((d) => [d.action, d]));
-      for (const [action, rule] of desired) {
-        const current = byAction.get(action);
-        if (current && current.rule === rule && current.source === 'code') continue;
-        await model.updateOne(
-          { agent, action },
-          { $set: { rule, source: 'code', updatedAt: new Date() } },
-          { upsert: true },
-        );
-        changed = true;
-      }
-      return changed;
     },
 
     deleteAll: async () => void (await model.deleteMany({})),

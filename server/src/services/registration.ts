@@ -1,0 +1,171 @@
+import {
+  type AgentPolicy,
+  type PolicyProposal,
+  type Principal,
+  type RuleChange,
+  type RuleType,
+} from '@aegis/shared';
+import type { PolicyDoc } from '../data/models/policy.model';
+import { toProposal } from '../data/repos/mappers';
+import { ACTION, noteAction } from './actions';
+import type { ServiceDeps } from './deps';
+import type { PolicyService } from './policies';
+
+/** AEGIS_AGENT_REGISTRATION: `review` makes even an agent's first declared policy a proposal. */
+export type RegistrationMode = 'open' | 'review';
+
+// No rule means review, so REVIEW and "no rule" are equally strict.
+const strictness = (rule: RuleType | null) => (rule === 'ALLOW' ? 0 : rule === 'BLOCK' ? 2 : 1);
+
+/** A new ALLOW, BLOCK → REVIEW/ALLOW or REVIEW → ALLOW: the change gives the agent more power. */
+export const loosens = (c: RuleChange) => strictness(c.to) < strictness(c.from);
+
+const describe = (c: RuleChange) => `${c.action}: ${c.from ?? 'no rule'} → ${c.to ?? 'no rule'}`;
+
+/**
+ * The changes that make the agent's code rules what its code declares (`partial`: only the
+ * declared actions, nothing removed). People's rules are left alone: they win over code.
+ */
+export function planCodeRules(
+  current: PolicyDoc[],
+  desired: ReadonlyMap<string, RuleType>,
+  partial = false,
+): RuleChange[] {
+  const byPerson = new Set(current.filter((r) => r.source !== 'code').map((r) => r.action));
+  const code = new Map(current.filter((r) => r.source === 'code').map((r) => [r.action, r.rule]));
+  const changes: RuleChange[] = [];
+  if (!partial) {
+    for (const [action, rule] of code)
+      if (!desired.has(action)) changes.push({ action, from: rule, to: null });
+  }
+  for (const [action, rule] of desired) {
+    if (byPerson.has(action)) continue;
+    const from = code.get(action) ?? null;
+    if (from !== rule) changes.push({ action, from, to: rule });
+  }
+  return changes.sort((a, b) => a.action.localeCompare(b.action));
+}
+
+const sameChanges = (a: RuleChange[], b: RuleChange[]) =>
+  a.length === b.length &&
+  a.every((c, i) => c.action === b[i]?.action && c.from === b[i]?.from && c.to === b[i]?.to);
+
+export interface Declared {
+  policy: AgentPolicy;
+  changed: boolean;
+  proposal: PolicyProposal | null;
+  notice: string | null;
+}
+
+/**
+ * What an agent's code declares about its policy. A person's key (an admin running the SDK)
+ * declares with a person's authority. An agent key may write its agent's first policy — the
+ * seed's model, where the code declares it: rules for actions that have none, until the agent
+ * first acts — and may tighten it later; any other change that loosens it becomes a proposal an
+ * admin accepts or rejects. People's rules always win.
+ */
+export function createRegistration(
+  deps: ServiceDeps & { registration: RegistrationMode },
+  policies: PolicyService,
+) {
+  const { repos, bus } = deps;
+
+  /** Whether the agent's policy is still its first declaration: no calls, no people involved. */
+  async function stillFirst(agent: string, current: PolicyDoc[]): Promise<boolean> {
+    if (deps.registration === 'review') return false;
+    if (current.some((r) => r.source !== 'code')) return false;
+    const [called, proposed] = await Promise.all([
+      repos.audit.hasCalls(agent),
+      repos.proposals.anyFor(agent),
+    ]);
+    return !called && !proposed;
+  }
+
+  /** Opens (or finds) the proposal for these loosening changes; null when there are none. */
+  async function propose(
+    agent: string,
+    changes: RuleChange[],
+    actor: Principal,
+    baseVersion: number,
+  ): Promise<PolicyProposal | null> {
+    if (changes.length === 0) return null;
+    // An agent re-registering on every start asks again for the same thing: one proposal, and
+    // a rejected one stays rejected until the code asks for something else.
+    const latest = await repos.proposals.latestOpenOrRejected(agent);
+    if (latest && sameChanges(latest.changes, changes)) return toProposal(latest);
+    if (latest?.status === 'PENDING') await repos.proposals.decide(latest.id, 'SUPERSEDED', null);
+    const created = await repos.proposals.create({
+      agent,
+      changes,
+      proposedBy: actor.name,
+      baseVersion,
+    });
+    const proposal = toProposal(created);
+    await noteAction(
+      repos,
+      {
+        agent,
+        status: 'POLICY',
+        action: ACTION.propose,
+        details: `Proposed by ${actor.name}, waiting for an admin (proposal #${created.id}): ${changes.map(describe).join('; ')}`,
+        params: { proposal: created.id, changes },
+      },
+      actor,
+    );
+    bus.emitChange({ type: 'proposal.created', agent, proposal });
+    return proposal;
+  }
+
+  return {
+    /**
+     * Declares the agent's code rules: `desired` is the whole declaration, or with `partial` one
+     * rule at a time (the seed's /sdk/register-policy). `created`: this registration made the agent.
+     */
+    async declare(
+      agent: string,
+      desired: ReadonlyMap<string, RuleType>,
+      actor: Principal,
+      opts: { created: boolean; partial?: boolean },
+    ): Promise<Declared> {
+      let applied: RuleChange[] = [];
+      let proposed: RuleChange[] = [];
+      let baseVersion = 0;
+      const policy = await policies.change(agent, async () => {
+        const current = await repos.policies.forAgent(agent);
+        const changes = planCodeRules(current, desired, opts.partial);
+        const trusted = actor.role !== 'agent';
+        const first = !trusted && (await stillFirst(agent, current));
+        // Its first policy the code writes: rules for actions that have none yet. Changing a rule
+        // that exists is a later change, even before the first call.
+        const free = (c: RuleChange) => trusted || !loosens(c) || (first && c.from === null);
+        applied = changes.filter(free);
+        proposed = changes.filter((c) => !free(c));
+        baseVersion = (await repos.agents.findByName(agent))?.policyVersion ?? 0;
+        await repos.policies.applyCodeChanges(agent, applied);
+        return applied.length > 0;
+      });
+      if (applied.length > 0 && !opts.created) {
+        await noteAction(
+          repos,
+          {
+            agent,
+            status: 'POLICY',
+            action: ACTION.register,
+            details: `Declared by ${actor.name}'s code (policy v${policy.version}): ${applied.map(describe).join('; ')}`,
+            params: { changes: applied, version: policy.version },
+          },
+          actor,
+        );
+      }
+      const proposal = await propose(agent, proposed, actor, baseVersion);
+      const notice = proposal
+        ? `Not applied: ${proposal.changes.map(describe).join('; ')} would loosen the policy of "${agent}"; ` +
+          (proposal.status === 'REJECTED'
+            ? `proposal #${proposal.id} was rejected by ${proposal.decidedBy ?? 'an admin'}`
+            : `proposal #${proposal.id} waits for an admin to accept it`)
+        : null;
+      return { policy, changed: applied.length > 0, proposal, notice };
+    },
+  };
+}
+export type Registration = ReturnType<typeof createRegistration>;
