@@ -84,7 +84,7 @@ describe('the demo keeps what is there', () => {
       'payroll',
     ]);
     expect(await admin.api.audit.verify.query()).toMatchObject({ ok: true });
-    expect(output.join('\n')).toContain(`Adding to what ${server.url} already has (1 agents)`);
+    expect(output.join('\n')).toContain(`Adding to what ${server.url} already has (1 agent)`);
     expect(output.join('\n')).toMatch(/Reset the demo bank: 10 customers/);
   });
 

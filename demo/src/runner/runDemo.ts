@@ -97,7 +97,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     } else {
       const known = await aegis.api.agents.list.query();
       progress.note(
-        `Adding to what ${args.url} already has (${known.length} agents); --reset starts from nothing.`,
+        `Adding to what ${args.url} already has (${known.length} agent${known.length === 1 ? '' : 's'}); --reset starts from nothing.`,
       );
     }
     const counts = await seedBank(bankConnection.connection);

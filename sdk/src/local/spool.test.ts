@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -33,6 +33,9 @@ describe('Spool', () => {
   it('appends batches as JSON lines, in order, creating the directory', async () => {
     const spool = new Spool(path.join(dir, 'nested', 'spool.jsonl'));
     await spool.append([record(1), record(2)]);
+    // Private like the server's data directory it usually sits in (which refuses anything looser).
+    expect((await stat(path.join(dir, 'nested'))).mode & 0o777).toBe(0o700);
+    expect((await stat(spool.path)).mode & 0o777).toBe(0o600);
     await spool.append([record(3)]);
     expect((await spool.read()).map((r) => r.entryKey)).toEqual([
       'entry-key-1',

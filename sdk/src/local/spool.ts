@@ -14,7 +14,8 @@ export class Spool {
   /** Appends items and waits until they are on disk. */
   async append(items: readonly ShipItem[]): Promise<void> {
     if (items.length === 0) return;
-    await mkdir(dirname(this.path), { recursive: true });
+    // 0700: it is usually the server's data directory, which refuses to start if others can read it.
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     const handle = await open(this.path, 'a', 0o600);
     try {
       await handle.write(items.map((r) => JSON.stringify(r)).join('\n') + '\n');
