@@ -42,15 +42,15 @@ export interface StartOptions {
 
 /**
  * Starts the real server in a child process on a fresh temp directory (embedded store on disk).
- * The decide rate limit is lifted (AEGIS_RATE_DECIDE) because the bench measures capacity, not
- * the limiter; everything else is the default configuration.
+ * The decide and report rate limits are lifted (AEGIS_RATE_DECIDE, AEGIS_RATE_REPORTS) because
+ * the bench measures capacity, not the limiters; everything else is the default configuration.
  */
 export async function startBenchServer(opts: StartOptions = {}): Promise<BenchServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-bench-'));
   const execArgv = ['--import', 'tsx', ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [])];
   const child = fork(path.join(here, 'serverProcess.ts'), [dataDir, opts.storeTransport ?? 'socket'], {
     execArgv,
-    env: { ...process.env, AEGIS_RATE_DECIDE: '10000000', NODE_ENV: 'production' },
+    env: { ...process.env, AEGIS_RATE_DECIDE: '10000000', AEGIS_RATE_REPORTS: '10000000', NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const { url, storeUri } = await ready(child);

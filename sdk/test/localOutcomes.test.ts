@@ -205,6 +205,32 @@ describe('local mode outcomes', () => {
     }
   });
 
+  it('a record the server refuses as a report (too old to take) is reported, recorded there, and holds nothing up', async () => {
+    const server = await startTestServer({ inMemoryStore: true });
+    const name = uniqueAgent('local-stale');
+    await reviewerFor(server).sdk.registerAgent.mutate({ name, allows: ['ping'] });
+    const spoolPath = path.join(scratch, 'stale.jsonl');
+    const base = { agent: name, action: 'ping', status: 'ALLOWED', details: 'allowed', args: {}, policyVersion: 1 };
+    const stale = { ...base, entryKey: 'stale-entry-key-01', callId: 'stale-call-id-01', decidedAt: new Date(Date.now() - 3 * 86_400_000).toISOString() };
+    const fresh = { ...base, entryKey: 'fresh-entry-key-01', callId: 'fresh-call-id-01', decidedAt: new Date().toISOString() };
+    await writeFile(spoolPath, `${JSON.stringify(stale)}\n${JSON.stringify(fresh)}\n`);
+    const aegis = sdkFor(server, { mode: 'local', spoolPath });
+    try {
+      await aegis.agent(name, { allows: ['ping'] }).register();
+      await aegis.flush();
+      const entries = await entriesOf(reviewerFor(server), name);
+      expect(entries.map((e) => [e.status, e.callId ?? e.action])).toEqual([
+        ['VIOLATION', 'ping'],
+        ['ALLOWED', 'fresh-call-id-01'],
+      ]);
+      expect(aegis.backgroundErrors.map(String)).toEqual([expect.stringContaining('stale-entry-key-01')]);
+      expect((await readFile(spoolPath, 'utf8')).trim()).toBe('');
+    } finally {
+      await aegis.close();
+      await server.close();
+    }
+  });
+
   it('an outcome whose entry the server does not have is reported, and holds nothing up', async () => {
     const server = await startTestServer({ inMemoryStore: true });
     const name = uniqueAgent('local-orphan');

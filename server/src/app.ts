@@ -30,6 +30,8 @@ export interface CreateAppOptions {
   dbName: string;
   logger: Logger;
   approvalTtlMs: number;
+  /** AEGIS_REPORT_MAX_AGE_MS: agents' reports dated earlier are refused. */
+  reportMaxAgeMs?: number;
   /** AEGIS_AGENT_REGISTRATION: `review` makes even an agent's first declared policy a proposal. */
   agentRegistration?: 'open' | 'review';
   /** AEGIS_SECRET: the approval-binding key; generated and kept by the installation when absent. */
@@ -89,6 +91,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       bindingSecret,
       storeAccess: store.access,
       registration: opts.agentRegistration,
+      reportMaxAgeMs: opts.reportMaxAgeMs,
     });
     const { services } = handle;
     const auth = await createAuthService({

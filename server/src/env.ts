@@ -32,6 +32,13 @@ const envSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.url('each origin must be a URL such as http://localhost:5173'))),
+  AEGIS_REPORT_MAX_AGE_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .max(30 * 24 * 3600 * 1000)
+    .default(24 * 3600 * 1000)
+    .describe('Agents\' reports dated earlier than this are refused (the local-mode spool\'s limit)'),
   AEGIS_AGENT_REGISTRATION: z
     .enum(['open', 'review'])
     .default('open')

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     approvalTtlMs: env.AEGIS_APPROVAL_TTL_MS,
     secret: env.AEGIS_SECRET,
     agentRegistration: env.AEGIS_AGENT_REGISTRATION,
+    reportMaxAgeMs: env.AEGIS_REPORT_MAX_AGE_MS,
     corsOrigins: env.AEGIS_CORS_ORIGINS,
     publicUrl,
   });

@@ -60,9 +60,10 @@ describe('every procedure over HTTP', () => {
       args: { id: 1 },
     });
     await bot.sdk.complete.mutate({ callId: allowed.callId, outcome: 'ok', durationMs: 4 });
+    // issue 12: an ALLOWED report must be for an action the policy allows ('read'), not 'note'
     const logged = await bot.sdk.log.mutate({
       agent: 'WireBot',
-      action: 'note',
+      action: 'read',
       status: 'ALLOWED',
       details: 'hi',
     });

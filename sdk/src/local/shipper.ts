@@ -23,6 +23,10 @@ interface Running {
 const REPLAY_EVERY_MS = 1_000;
 // How the server refuses an outcome it can never apply: unknown entry, another agent's, not ALLOWED.
 const UNAPPLIABLE = new Set(['NOT_FOUND', 'FORBIDDEN', 'BAD_REQUEST']);
+// How it refuses a record its report checks won't take, ever (more than the policy allowed, a
+// policy version or a date it can't accept): the server keeps the claim as a VIOLATION alert, so
+// dropping it here loses nothing. Any other refusal keeps records in the spool.
+const REFUSED_REPORT = new Set(['FORBIDDEN', 'CONFLICT']);
 
 /**
  * Ships local-mode records, and the outcomes of their calls, to `sdk.recordBatch` in batches —
@@ -192,45 +196,66 @@ export class RecordShipper {
   }
 
   /**
-   * One batch. If the server refuses it, the records are tried alone (refused again, the whole
-   * batch is spooled, as above) and then the outcomes: an outcome the server refuses on its own —
-   * its entry is not on this server (e.g. the audit log was reset) or not this key's — can never
-   * be applied, so it is reported and left out rather than holding up every record behind it.
+   * One batch. If the server refuses it for good (not unreachable, not busy), the records are
+   * tried apart from the outcomes, each half on its own: an item the server refuses alone — a
+   * record it won't take, an outcome whose entry is not on this server (e.g. the audit log was
+   * reset) or not this key's — can never be applied, so it is reported and left out rather than
+   * holding up every item behind it. Anything else (unreachable, 429) spools the batch.
    */
   private async send(items: ShipItem[]): Promise<void> {
     try {
       await this.api.sdk.recordBatch.mutate(toBatch(items));
       return;
     } catch (error) {
-      const outcomes = items.filter((item): item is LocalOutcome => !isRecord(item));
-      if (isUnreachable(error) || outcomes.length === 0) throw error;
+      const code = serverCode(error) ?? '';
+      if (isUnreachable(error) || !(UNAPPLIABLE.has(code) || REFUSED_REPORT.has(code))) throw error;
       const records = items.filter(isRecord);
-      if (records.length > 0) await this.api.sdk.recordBatch.mutate(toBatch(records));
-      await this.sendOutcomes(outcomes);
+      const outcomes = items.filter((item): item is LocalOutcome => !isRecord(item));
+      if (records.length > 0)
+        await this.sendApart(
+          records,
+          (r) => ({ entries: r, outcomes: [] }),
+          REFUSED_REPORT,
+          'record',
+        );
+      if (outcomes.length > 0)
+        await this.sendApart(
+          outcomes,
+          (o) => ({ entries: [], outcomes: o }),
+          UNAPPLIABLE,
+          'outcome',
+        );
     }
   }
 
-  private async sendOutcomes(outcomes: LocalOutcome[]): Promise<void> {
+  /** Sends `items`, halving on refusals until the ones refused alone are found and reported. */
+  private async sendApart<T extends ShipItem>(
+    items: T[],
+    batch: (items: T[]) => { entries: LocalRecord[]; outcomes: LocalOutcome[] },
+    droppable: ReadonlySet<string>,
+    what: 'record' | 'outcome',
+  ): Promise<void> {
     try {
-      await this.api.sdk.recordBatch.mutate({ entries: [], outcomes });
+      await this.api.sdk.recordBatch.mutate(batch(items));
     } catch (error) {
-      if (!UNAPPLIABLE.has(serverCode(error) ?? '')) throw error;
-      const [only] = outcomes;
-      if (outcomes.length === 1 && only) {
+      if (!droppable.has(serverCode(error) ?? '')) throw error;
+      const [only] = items;
+      if (items.length === 1 && only) {
         const refused = toAegisError(error);
+        const subject = what === 'record' ? 'Local-mode record' : 'Outcome of local-mode entry';
         this.options.onBackgroundError(
           new AegisError(
             refused.code,
-            `Outcome of local-mode entry ${only.entryKey} not recorded: ${refused.message}`,
+            `${subject} ${only.entryKey} not recorded: ${refused.message}`,
             {},
             { cause: error },
           ),
         );
         return;
       }
-      const half = Math.ceil(outcomes.length / 2);
-      await this.sendOutcomes(outcomes.slice(0, half));
-      await this.sendOutcomes(outcomes.slice(half));
+      const half = Math.ceil(items.length / 2);
+      await this.sendApart(items.slice(0, half), batch, droppable, what);
+      await this.sendApart(items.slice(half), batch, droppable, what);
     }
   }
 }

@@ -33,6 +33,8 @@ export interface AuthServiceOptions {
   services: Services;
   /** sdk.decide calls per second per principal (also the burst); default AEGIS_RATE_DECIDE or 2000. */
   decidePerSecond?: number;
+  /** Report entries per second per principal; default AEGIS_RATE_REPORTS or 2000 (burst 5 s' worth, ≥ a full batch). */
+  reportsPerSecond?: number;
   /** Login attempts per minute per client IP; default AEGIS_RATE_LOGIN or 10. */
   loginPerMinute?: number;
   /** Where the login link is printed; defaults to stdout, or nowhere when the logger is silent (tests). */
@@ -47,6 +49,7 @@ export interface AegisAuth extends AuthService {
   issueLoginLink(): Promise<string>;
   /** Throws TOO_MANY_REQUESTS (and sets Retry-After) when `principal` exceeds its decide rate. */
   limitDecide(principal: Principal, setHeader?: SetResponseHeader): void;
+  limitReports(principal: Principal, count: number, setHeader?: SetResponseHeader): void;
 }
 
 /**
@@ -59,6 +62,10 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
   const decidePerSecond = opts.decidePerSecond ?? rateFromEnv('AEGIS_RATE_DECIDE', 2000);
   const loginPerMinute = opts.loginPerMinute ?? rateFromEnv('AEGIS_RATE_LOGIN', 10);
   const decideLimiter = new RateLimiter(decidePerSecond, Math.max(1, decidePerSecond));
+  const reportsPerSecond = opts.reportsPerSecond ?? rateFromEnv('AEGIS_RATE_REPORTS', 2000);
+  // Local mode ships bursts (a loop of tool calls decided in microseconds): five seconds' worth,
+  // and at least a full batch (1000 entries), fit in the bucket.
+  const reportLimiter = new RateLimiter(reportsPerSecond, Math.max(1000, 5 * reportsPerSecond));
   const loginLimiter = new RateLimiter(loginPerMinute / 60, Math.max(1, loginPerMinute));
   const sessions = new Sessions(models, keys, loginLimiter, opts.publicUrl.startsWith('https://'));
   const print =
@@ -111,6 +118,9 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
     issueLoginLink,
     limitDecide(principal, setHeader) {
       enforce(decideLimiter, principal.keyId, setHeader, 'decide calls');
+    },
+    limitReports(principal, count, setHeader) {
+      enforce(reportLimiter, principal.keyId, setHeader, 'reports', Math.max(1, count));
     },
   };
 }

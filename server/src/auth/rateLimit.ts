@@ -12,14 +12,14 @@ export class RateLimiter {
     private readonly maxKeys = 50_000,
   ) {}
 
-  /** Takes one token; returns 0 when allowed, otherwise the seconds until one is available. */
-  take(key: string, now = Date.now()): number {
+  /** Takes `cost` tokens; returns 0 when allowed, otherwise the seconds until they are available. */
+  take(key: string, now = Date.now(), cost = 1): number {
     const bucket = this.refill(key, now);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= cost) {
+      bucket.tokens -= cost;
       return 0;
     }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
+    return Math.max(1, Math.ceil((cost - bucket.tokens) / this.perSecond));
   }
 
   /** Gives a token back (e.g. a successful login should not count against the caller). */
@@ -67,8 +67,9 @@ export function enforce(
   key: string,
   setHeader: SetResponseHeader | undefined,
   what: string,
+  cost = 1,
 ): void {
-  const wait = limiter.take(key);
+  const wait = limiter.take(key, Date.now(), cost);
   if (wait === 0) return;
   setHeader?.('Retry-After', String(wait));
   throw new TRPCError({

@@ -90,7 +90,17 @@ export const sdkRestRouter = router({
     }),
 
   log: agentProcedure
-    .meta({ openapi: { method: 'POST', path: '/sdk/log', tags, summary: 'Write an audit entry' } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/sdk/log',
+        tags,
+        summary: "Report what happened (stored as the agent's report, source \"agent\")",
+        description:
+          "Checked before it is stored: ALLOWED only for an action the agent's current policy allows and while the agent is not paused, and never APPROVED or DENIED (people decide approvals). A refused report answers 403 with the reason and is recorded as a VIOLATION alert against the agent. Reports are rate limited per key (AEGIS_RATE_REPORTS, 429 with Retry-After).",
+        errorResponses: errorResponses(400, 403, 404, 429),
+      },
+    })
     .input(
       z.object({
         agent_name: agentName,
@@ -102,6 +112,7 @@ export const sdkRestRouter = router({
     .output(okAnswer.extend({ id: z.number().int().describe('Extra: the audit entry id') }))
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent_name);
+      ctx.auth.limitReports?.(ctx.principal, 1, ctx.setHeader);
       const entry = await ctx.services.audit.write({
         agent: input.agent_name,
         action: input.action,

@@ -228,14 +228,16 @@ describe('sdk reads and writes', () => {
   });
 
   it('log: writes one entry; unknown agent → NOT_FOUND; invalid status → BAD_REQUEST', async () => {
+    // issue 12: a report of ALLOWED must be for an action the policy allows, so 'note' logs PENDING
     const entry = await t
       .as(bot)
-      .sdk.log({ agent: 'PayBot', action: 'note', status: 'ALLOWED', details: 'hello' });
+      .sdk.log({ agent: 'PayBot', action: 'note', status: 'PENDING', details: 'hello' });
     expect(entry).toMatchObject({
       agent: 'PayBot',
-      status: 'ALLOWED',
-      severity: 'success',
+      status: 'PENDING',
+      severity: 'warning',
       details: 'hello',
+      source: 'agent',
     });
     await expect(
       t.as(principals.admin).sdk.log({ agent: 'Ghost', action: 'n', status: 'ALLOWED' }),

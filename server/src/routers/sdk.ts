@@ -84,7 +84,11 @@ export const sdkRouter = router({
       return { agents };
     }),
 
-  /** Writes one audit entry (the seed's /sdk/log). */
+  /**
+   * The agent's report of a call (the seed's /sdk/log), stored with source "agent". Refused —
+   * 403, and recorded as a VIOLATION alert — when it claims more than the policy allowed
+   * (services/reports.ts). Rate limited per key with the other reports.
+   */
   log: agentProcedure
     .input(
       z.object({
@@ -99,6 +103,7 @@ export const sdkRouter = router({
     .output(auditEntry)
     .mutation(({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent);
+      ctx.auth.limitReports?.(ctx.principal, 1, ctx.setHeader);
       return ctx.services.audit.write({ ...input, callId: input.callId ?? null }, ctx.principal);
     }),
 
@@ -107,13 +112,16 @@ export const sdkRouter = router({
    * tool had finished by then, and the outcomes of entries shipped earlier. Entries carry a
    * client-generated key, so a batch replayed after a lost connection is stored once; outcomes
    * are write-once. Checked whole before anything is written: an outcome for an unknown entry
-   * (404) or another agent's (403) refuses the batch.
+   * (404) or another agent's (403) refuses the batch, and so does a record that claims more than
+   * the policy (at the version it names) allowed (403) or is dated outside what the server takes
+   * (409) — those are recorded as VIOLATION alerts, once per record.
    */
   recordBatch: agentProcedure
     .input(recordBatchInput)
     .output(recordBatchOutput)
     .mutation(({ ctx, input }) => {
       for (const entry of input.entries) assertActsAs(ctx.principal, entry.agent);
+      ctx.auth.limitReports?.(ctx.principal, input.entries.length + input.outcomes.length, ctx.setHeader);
       return ctx.services.audit.writeBatch(input, ctx.principal);
     }),
 

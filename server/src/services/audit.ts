@@ -4,10 +4,12 @@ import { noteAction } from './actions';
 import { argsPreview } from './args';
 import { keysToRead, planBatch } from './localBatch';
 import { unknownAgent } from './errors';
+import { createReportChecker, type Claim } from './reports';
 
 /** Reads of the audit log, single writes (the seed's /sdk/log) and local-mode batches (see planBatch). */
 export function createAuditService(deps: ServiceDeps): Services['audit'] {
   const { repos, cache, locks } = deps;
+  const reports = createReportChecker(deps);
 
   async function assertKnown(agents: Iterable<string>): Promise<void> {
     for (const agent of new Set(agents)) {
@@ -24,6 +26,9 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
 
     async write(entry, actor) {
       await assertKnown([entry.agent]);
+      const claim: Claim = { ...entry, at: new Date(), version: null, dated: false };
+      const violations = await reports.check([claim]);
+      if (violations.length > 0) await reports.refuse(violations, actor, 'report');
       return repos.audit.write({
         timestamp: new Date(),
         agent: entry.agent,
@@ -43,6 +48,20 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
       // One batch at a time, so the checks below cannot race another batch's writes.
       return locks.run('audit:batch', async () => {
         const stored = await repos.audit.byEntryKeys(keysToRead(batch));
+        // Every new record is a report: checked before anything of the batch is written.
+        const claims: Claim[] = batch.entries
+          .filter((e) => !stored.has(e.entryKey))
+          .map((e) => ({
+            agent: e.agent,
+            action: e.action,
+            status: e.status,
+            at: new Date(e.decidedAt),
+            version: e.policyVersion,
+            entryKey: e.entryKey,
+            dated: true,
+          }));
+        const violations = await reports.check(claims);
+        if (violations.length > 0) await reports.refuse(violations, actor, 'local-mode record');
         const { inserts, recoveries, outcomeUpdates, counts } = planBatch(batch, stored, actor);
         if (recoveries.length > 0) {
           const written = await repos.audit.errorEntriesOf(recoveries);

@@ -37,6 +37,8 @@ export async function createServices(opts: {
   bindingSecret: Buffer;
   /** What `demo.store` tells admins about reaching this database. */
   storeAccess: StoreAccess;
+  /** AEGIS_REPORT_MAX_AGE_MS: reports dated earlier are refused (default 24 h). */
+  reportMaxAgeMs?: number;
   /** AEGIS_AGENT_REGISTRATION (default open: an agent key may declare its agent's first policy). */
   registration?: RegistrationMode;
 }): Promise<ServicesHandle> {
@@ -67,6 +69,7 @@ export async function createServices(opts: {
     logger: opts.logger,
     approvalTtlMs: opts.approvalTtlMs,
     bind: createBinder(opts.bindingSecret),
+    reportMaxAgeMs: opts.reportMaxAgeMs ?? 24 * 3600_000,
   };
   const policies = createPolicyService(deps);
   const approvals = createApprovalService(deps, policies);

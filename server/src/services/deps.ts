@@ -21,4 +21,6 @@ export interface ServiceDeps {
   approvalTtlMs: number;
   /** What an approval for a call is bound to (keyed with the installation's secret). */
   bind: Binder;
+  /** The oldest report (local-mode record) taken: what the SDK's spool may replay. */
+  reportMaxAgeMs: number;
 }

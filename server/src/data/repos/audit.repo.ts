@@ -137,6 +137,15 @@ export function createAuditRepo(
       return { rows: [...byAgent.values()], maxId };
     },
 
+    /** The agent's kill-switch history (PAUSED / RESUMED entries), oldest first, as ms times. */
+    async statusChanges(agent: string): Promise<Array<{ at: number; status: AuditStatus }>> {
+      const docs = await model
+        .find({ status: { $in: ['PAUSED', 'RESUMED'] }, agent }, { _id: 0, timestamp: 1, status: 1, id: 1 })
+        .sort({ id: 1 })
+        .lean<Array<{ timestamp: Date; status: AuditStatus }>>();
+      return docs.map((d) => ({ at: new Date(d.timestamp).getTime(), status: d.status }));
+    },
+
     /** Whether the agent has made any call yet (its entries other than people's actions and alerts). */
     async hasCalls(agent: string): Promise<boolean> {
       const found = await model

@@ -1,0 +1,172 @@
+import { TRPCError } from '@trpc/server';
+import {
+  canonicalJson,
+  type AuditStatus,
+  type Principal,
+  type RuleType,
+} from '@aegis/shared';
+import type { AuditRecord } from '../data/repos/auditWriter';
+import type { ServiceDeps } from './deps';
+import type { CachedPolicy } from './policyCache';
+
+/** How far a report may be dated ahead of the server's clock (clients' clocks drift). */
+const FUTURE_SKEW_MS = 60_000;
+/**
+ * A local-mode SDK learns of a kill from a pushed event: calls it decided in the moment before
+ * the event arrived are honest. Records dated later than this after a pause are not. (Undated
+ * reports — the seed's /sdk/log — are taken as of now: while paused, no ALLOWED at all.)
+ */
+export const KILL_GRACE_MS = 2_000;
+
+/** What an agent's report says happened. `version` null: the current policy (the seed's /sdk/log). */
+export interface Claim {
+  agent: string;
+  action: string;
+  status: AuditStatus;
+  at: Date;
+  version: number | null;
+  /** A local-mode record's key: its refusal is recorded once however often it is replayed. */
+  entryKey?: string;
+  /** Whether `at` came from the client (a local-mode record) rather than the server's clock. */
+  dated: boolean;
+}
+
+export interface Violation {
+  claim: Claim;
+  code: 'FORBIDDEN' | 'CONFLICT';
+  reason: string;
+}
+
+const verbs: Record<RuleType, string> = { BLOCK: 'blocks', REVIEW: 'sends to review', ALLOW: 'allows' };
+
+/**
+ * Agents' reports are checked against what the server knows before they are stored: a report
+ * may claim only what the agent's policy let it do. Refused reports are recorded as VIOLATION
+ * alerts against the agent (see `refuse`).
+ */
+export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number }) {
+  const { repos, cache } = deps;
+
+  /** PAUSED at `at` (past the grace after the pause), from the kill-switch entries in the record. */
+  function pausedAt(
+    changes: Array<{ at: number; status: AuditStatus }>,
+    now: CachedPolicy,
+    at: number,
+    grace: number,
+  ): boolean {
+    let last: { at: number; status: AuditStatus } | undefined;
+    let next: { at: number; status: AuditStatus } | undefined;
+    for (const c of changes) {
+      if (c.at <= at) last = c;
+      else if (!next) next = c;
+    }
+    if (last) return last.status === 'PAUSED' && at - last.at > grace;
+    // nothing on record before `at` (an older installation): the state before the next change
+    if (next) return next.status === 'RESUMED';
+    return now.status === 'PAUSED';
+  }
+
+  async function rulesAt(snap: CachedPolicy, version: number): Promise<ReadonlyMap<string, RuleType> | null> {
+    if (version === snap.version) return snap.rules;
+    return (await repos.policyHistory.at(snap.name, version)) ?? (version === 0 ? new Map() : null);
+  }
+
+  async function checkOne(
+    claim: Claim,
+    snap: CachedPolicy,
+    changes: () => Promise<Array<{ at: number; status: AuditStatus }>>,
+    now: number,
+  ): Promise<Violation | null> {
+    const refuse = (code: Violation['code'], reason: string): Violation => ({ claim, code, reason });
+    if (claim.status === 'APPROVED' || claim.status === 'DENIED')
+      return refuse('FORBIDDEN', `${claim.status} is a person's decision on an approval; an agent can't report one`);
+    if (claim.dated) {
+      const at = claim.at.getTime();
+      if (at > now + FUTURE_SKEW_MS)
+        return refuse('CONFLICT', `dated ${claim.at.toISOString()}, in the future`);
+      if (at < now - deps.reportMaxAgeMs)
+        return refuse('CONFLICT', `dated ${claim.at.toISOString()}, older than reports are taken (${Math.round(deps.reportMaxAgeMs / 3_600_000)} h)`);
+    }
+    const version = claim.version ?? snap.version;
+    if (version > snap.version)
+      return refuse('CONFLICT', `policy v${version} of "${claim.agent}" does not exist (it is at v${snap.version})`);
+    if (claim.status !== 'ALLOWED') return null; // BLOCKED, KILLED, PENDING, … claim no power
+    const rules = await rulesAt(snap, version);
+    if (!rules) return refuse('CONFLICT', `policy v${version} of "${claim.agent}" is not on record`);
+    const rule = rules.get(claim.action);
+    if (rule !== 'ALLOW') {
+      const what = rule ? verbs[rule] : 'does not list (review)';
+      return refuse('FORBIDDEN', `ALLOWED for ${claim.action}, which policy v${version} ${what}`);
+    }
+    const paused = claim.dated
+      ? pausedAt(await changes(), snap, claim.at.getTime(), KILL_GRACE_MS)
+      : snap.status === 'PAUSED';
+    if (paused)
+      return refuse('FORBIDDEN', `ALLOWED for ${claim.action} while "${claim.agent}" was paused by the kill-switch`);
+    return null;
+  }
+
+  return {
+    /** The claims that may not be stored, with why. */
+    async check(claims: Claim[]): Promise<Violation[]> {
+      const now = Date.now();
+      const snaps = new Map<string, CachedPolicy | null>();
+      const history = new Map<string, Promise<Array<{ at: number; status: AuditStatus }>>>();
+      const violations: Violation[] = [];
+      for (const claim of claims) {
+        if (!snaps.has(claim.agent)) snaps.set(claim.agent, await cache.get(claim.agent));
+        const snap = snaps.get(claim.agent);
+        if (!snap) continue; // unknown agents are refused (404) before this
+        const changes = () => {
+          let loaded = history.get(claim.agent);
+          if (!loaded) history.set(claim.agent, (loaded = repos.audit.statusChanges(claim.agent)));
+          return loaded;
+        };
+        const violation = await checkOne(claim, snap, changes, now);
+        if (violation) violations.push(violation);
+      }
+      return violations;
+    },
+
+    /**
+     * Records each refused report as a VIOLATION alert against its agent (once per local-mode
+     * record, however often it is replayed), then refuses the request: 403 when the report
+     * claims what the policy did not allow, 409 when it contradicts what the server knows.
+     */
+    async refuse(violations: Violation[], actor: Principal, what: string): Promise<never> {
+      const keys = violations.flatMap((v) => (v.claim.entryKey ? [`${v.claim.entryKey}:violation`] : []));
+      const recorded = await repos.audit.byEntryKeys(keys);
+      const alerts: AuditRecord[] = [];
+      for (const { claim, reason } of violations) {
+        const entryKey = claim.entryKey ? `${claim.entryKey}:violation` : undefined;
+        if (entryKey && recorded.has(entryKey)) continue;
+        alerts.push({
+          timestamp: new Date(),
+          agent: claim.agent,
+          action: claim.action,
+          status: 'VIOLATION',
+          source: 'server',
+          actor: actor.name,
+          details: `Refused ${what} from ${actor.name}: ${reason}`,
+          callId: null,
+          approvalId: null,
+          argsPreview: canonicalJson({
+            claimed: claim.status,
+            at: claim.at.toISOString(),
+            policyVersion: claim.version,
+          }),
+          ...(entryKey ? { entryKey } : {}),
+        });
+      }
+      await Promise.all(alerts.map((a) => repos.audit.write(a)));
+      const first = violations[0];
+      const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : '';
+      const key = first?.claim.entryKey ? ` (entry ${first.claim.entryKey})` : '';
+      throw new TRPCError({
+        code: violations.some((v) => v.code === 'FORBIDDEN') ? 'FORBIDDEN' : 'CONFLICT',
+        message: `${what} refused${key}: ${first?.reason ?? 'not allowed'}${more}`,
+      });
+    },
+  };
+}
+export type ReportChecker = ReturnType<typeof createReportChecker>;
