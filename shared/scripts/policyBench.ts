@@ -10,7 +10,7 @@ function rules(n: number, withCel: number, withHistory: number) {
     const action = `tool_${i % 50}`;
     if (i < withHistory) return { id: `h${i}`, actions: [action], when: `history.count('${action}', duration('1h')) > 100`, effect: 'BLOCK' as const };
     if (i < withCel) return { id: `c${i}`, actions: [action, 'transfer_*'], when: `args.amount > ${1000 + i}.0 && action.startsWith("t")`, effect: 'REVIEW' as const };
-    return { id: `r${i}`, actions: [i % 10 === 0 ? `${action}_*` : action], effect: (i % 3 === 0 ? 'BLOCK' : 'ALLOW') as 'BLOCK' | 'ALLOW' };
+    return { id: `r${i}`, actions: [i % 10 === 0 ? `${action}_*` : action], effect: (i % 3 === 0 ? 'BLOCK' : 'ALLOW') };
   });
 }
 
