@@ -1,4 +1,5 @@
 import { Environment, type EnvironmentOptions } from '@marcbachmann/cel-js';
+import { categoryOf } from '../dlp/types';
 import { historyKey, type DlpFinding, type HistoryQuery } from './facts';
 import { zonedHour, zonedWeekday } from './timeZone';
 
@@ -64,11 +65,12 @@ export class DlpValue {
     if (!this.findings) throw new MissingFactError('DLP findings were not provided to the evaluator');
     return this.findings;
   }
+  /** A detector's name, or a category's (`pii`, `financial`, `secret`, `custom`). */
   found(detector: string): boolean {
-    return this.list().some((f) => f.detector === detector);
+    return this.list().some((f) => f.detector === detector || categoryOf(f.detector) === detector);
   }
   foundIn(where: string, detector: string): boolean {
-    return this.list().some((f) => f.where === where && f.detector === detector);
+    return this.list().some((f) => f.where === where && (f.detector === detector || categoryOf(f.detector) === detector));
   }
 }
 
@@ -135,7 +137,7 @@ function buildEnvironment(): Environment {
   method('aegis.Session', 'touched', [['tag', 'string']], 'bool', (s: SessionValue, tag: string) => s.touched(tag),
     'Whether a call with this tool tag was ALLOWED earlier in this run');
   method('aegis.Dlp', 'found', [['detector', 'string']], 'bool', (d: DlpValue, det: string) => d.found(det),
-    'Whether a DLP detector matched the arguments');
+    'Whether a DLP detector (or any of a category: pii, financial, secret, custom) matched the arguments or, in result rules, the result');
   method('aegis.Dlp', 'foundIn', [['where', 'string'], ['detector', 'string']], 'bool',
     (d: DlpValue, where: string, det: string) => d.foundIn(where, det), 'Whether a detector matched in "args" (or "result")');
   method('aegis.Anomaly', 'score', [['action', 'string']], 'double', (a: AnomalyValue, action: string) => a.score(action),

@@ -1,8 +1,10 @@
 import type { ParseResult } from '@marcbachmann/cel-js';
+import { validateCustomDetector, type CustomDetector } from '../dlp/custom/customDetector';
 import {
   policyDocument,
   type AgentSelector,
   type PolicyDocument,
+  type ResultEffect,
   type RuleEffect,
   type RuleSeverity,
 } from '../schemas/policyRules';
@@ -41,13 +43,23 @@ export interface CompiledRule {
   needs: FactNeeds;
 }
 
+/** An `on: result` rule: same selection and condition as a call rule, a result effect. */
+export interface CompiledResultRule extends Omit<CompiledRule, 'effect'> {
+  effect: ResultEffect;
+}
+
 export interface CompiledPolicy {
   kind: 'AgentPolicy' | 'GlobalPolicy';
   scope: PolicyScope;
   agent?: string;
   version: number;
   default?: RuleEffect;
+  /** Rules deciding a call (`on: call`, the default). */
   rules: CompiledRule[];
+  /** Rules deciding what happens to a call's result (`on: result`), in document order. */
+  resultRules: CompiledResultRule[];
+  /** Custom DLP detectors declared in the policy, validated and compiled. */
+  detectors: CustomDetector[];
   /** Everything any rule of this policy needs beyond the call. */
   needs: FactNeeds;
   document: PolicyDocument;
@@ -91,10 +103,17 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
   const scope: PolicyScope = doc.kind === 'AgentPolicy' ? 'agent' : 'global';
   const problems: PolicyProblem[] = [];
   const rules: CompiledRule[] = [];
+  const resultRules: CompiledResultRule[] = [];
+  const detectors: CustomDetector[] = [];
+  (doc.detectors ?? []).forEach((spec, i) => {
+    const checked = validateCustomDetector(spec);
+    if (checked.ok) detectors.push(checked.detector);
+    else problems.push(problemAt(options.source, ['detectors', i, 'pattern'], checked.error));
+  });
   let needs = emptyNeeds();
   doc.rules.forEach((spec, order) => {
     const at = ['rules', order];
-    const rule: CompiledRule = {
+    const rule: CompiledResultRule = {
       id: spec.id,
       scope,
       order,
@@ -129,8 +148,12 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
         }
       }
     }
-    needs = mergeNeeds(needs, rule.needs);
-    rules.push(rule);
+    if (spec.on === 'result') resultRules.push(rule);
+    else if (rule.effect !== 'REDACT') {
+      // (REDACT on a call rule was refused by the schema.)
+      needs = mergeNeeds(needs, rule.needs);
+      rules.push({ ...rule, effect: rule.effect });
+    }
   });
   if (problems.length) return { ok: false, problems };
   return {
@@ -142,6 +165,8 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       version: options.version ?? 0,
       default: doc.default,
       rules,
+      resultRules,
+      detectors,
       needs,
       document: doc,
     },

@@ -1,5 +1,6 @@
 export * from './compile';
 export * from './evaluate';
+export * from './evaluateResult';
 export * from './facts';
 export * from './glob';
 export * from './policySet';

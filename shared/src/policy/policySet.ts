@@ -1,5 +1,6 @@
 import type { RuleEffect } from '../schemas/policyRules';
-import type { CompiledPolicy, CompiledRule, PolicyAgent } from './compile';
+import type { CustomDetector } from '../dlp/custom/customDetector';
+import type { CompiledPolicy, CompiledResultRule, CompiledRule, PolicyAgent } from './compile';
 import { emptyNeeds, mergeNeeds, type FactNeeds } from './facts';
 import { isGlob } from './glob';
 
@@ -17,6 +18,10 @@ export interface PolicySet {
   readonly defaultVersion: number;
   /** Rules naming `action`, each list in decision order (priority, then strictness, then position). */
   candidates(action: string): { global: readonly CompiledRule[]; agent: readonly CompiledRule[] };
+  /** `on: result` rules of both policies (global first), in document order. */
+  readonly resultRules: readonly CompiledResultRule[];
+  /** Custom DLP detectors of both policies (a name declared in both: the agent's wins). */
+  readonly detectors: readonly CustomDetector[];
 }
 
 export const STRICTNESS: Readonly<Record<RuleEffect, number>> = { ALLOW: 0, REVIEW: 1, BLOCK: 2 };
@@ -70,7 +75,14 @@ export function policySet(parts: { global?: CompiledPolicy; agent?: CompiledPoli
     defaultEffect: parts.agent?.default ?? parts.global?.default ?? 'REVIEW',
     defaultVersion: parts.agent?.version ?? parts.global?.version ?? 0,
     candidates: (action) => ({ global: globalIndex.lookup(action), agent: agentIndex.lookup(action) }),
+    resultRules: [...(parts.global?.resultRules ?? []), ...(parts.agent?.resultRules ?? [])],
+    detectors: mergeDetectors(parts.global?.detectors, parts.agent?.detectors),
   };
+}
+
+function mergeDetectors(global: readonly CustomDetector[] = [], agent: readonly CustomDetector[] = []): CustomDetector[] {
+  const own = new Set(agent.map((d) => d.name));
+  return [...global.filter((d) => !own.has(d.name)), ...agent];
 }
 
 const wrapped = new WeakMap<CompiledPolicy, PolicySet>();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { customDetectorSpec } from '../dlp/custom/customDetector';
 import { agentName } from './common';
 
 /**
@@ -11,6 +12,20 @@ export const ruleEffect = z
   .enum(['ALLOW', 'BLOCK', 'REVIEW'])
   .describe('What a matching rule decides: run it, refuse it, or hold it for a person');
 export type RuleEffect = z.infer<typeof ruleEffect>;
+
+/**
+ * What a matching `on: result` rule does with a tool's result once it has run: hand it over,
+ * hand it over with every DLP match masked, drop it (the agent gets a refusal), or hold it until a
+ * person releases or withholds it.
+ */
+export const resultEffect = z
+  .enum(['ALLOW', 'REDACT', 'BLOCK', 'REVIEW'])
+  .describe('on: result — ALLOW hands the result over, REDACT masks what DLP found, BLOCK drops it, REVIEW holds it for a person');
+export type ResultEffect = z.infer<typeof resultEffect>;
+
+/** When a rule is read: before the call runs, or on the tool's result. */
+export const ruleStage = z.enum(['call', 'result']);
+export type RuleStage = z.infer<typeof ruleStage>;
 
 export const ruleSeverity = z.enum(['low', 'medium', 'high', 'critical']).describe('How serious a match is, for people reading the record');
 export type RuleSeverity = z.infer<typeof ruleSeverity>;
@@ -65,10 +80,9 @@ export const policyRuleSpec = z
   .object({
     id: ruleId,
     description: z.string().max(1000).optional(),
-    on: z
-      .literal('call')
+    on: ruleStage
       .optional()
-      .describe('What the rule looks at: "call" (the default) decides a tool call before it runs. Result rules come with DLP'),
+      .describe('"call" (the default) decides a tool call before it runs; "result" decides what happens to its result (DLP)'),
     agents: z
       .array(agentSelector)
       .min(1)
@@ -82,7 +96,7 @@ export const policyRuleSpec = z
       .max(MAX_EXPRESSION)
       .optional()
       .describe('CEL condition over args, agent, action, tool, now, history, session, dlp; the rule matches only when true'),
-    effect: ruleEffect,
+    effect: resultEffect.describe('ALLOW, BLOCK or REVIEW; REDACT only for on: result rules'),
     reason: z
       .string()
       .max(500)
@@ -109,8 +123,31 @@ const ruleList = z
     rules.forEach((rule, i) => {
       if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id "${rule.id}"` });
       seen.add(rule.id);
+      if (rule.effect === 'REDACT' && rule.on !== 'result') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'effect'],
+          message: 'REDACT applies to a result: add on: result (a call is allowed, blocked or reviewed)',
+        });
+      }
     });
   });
+
+/**
+ * Detectors declared in policy, found by `dlp.found('<name>')` like the built-in ones. Each
+ * pattern is checked when the policy is saved: one that could backtrack catastrophically is refused.
+ */
+const detectorList = z
+  .array(customDetectorSpec)
+  .max(50)
+  .superRefine((detectors, ctx) => {
+    const seen = new Set<string>();
+    detectors.forEach((d, i) => {
+      if (seen.has(d.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate detector "${d.name}"` });
+      seen.add(d.name);
+    });
+  })
+  .describe('Custom DLP detectors: a name and a regular expression');
 
 export const agentPolicyDocument = z
   .object({
@@ -121,6 +158,7 @@ export const agentPolicyDocument = z
     default: ruleEffect
       .optional()
       .describe('Effect when no rule matches; falls back to the global default, then REVIEW'),
+    detectors: detectorList.optional(),
     rules: ruleList,
   })
   .strict()
@@ -143,6 +181,7 @@ export const globalPolicyDocument = z
     kind: z.literal('GlobalPolicy'),
     description: z.string().max(2000).optional(),
     default: ruleEffect.optional().describe('Effect when no rule matches and the agent policy sets no default (REVIEW when unset)'),
+    detectors: detectorList.optional(),
     rules: ruleList,
   })
   .strict();
