@@ -66,4 +66,38 @@ describe('geo queries', () => {
     await expect(places().insertOne({ name: 'bad', loc: { type: 'Point', coordinates: [500, 500] } })).rejects.toMatchObject({ code: 16755 });
     await expect(client.db('geo').collection('plain').find({ loc: { $near: { $geometry: point(0, 0) } } }).toArray()).rejects.toMatchObject({ code: 291 });
   });
+
+  it('draws edges as great-circle arcs: a line crossing the antimeridian meets one at longitude 180', async () => {
+    const lines = client.db('geo').collection<Document>('lines');
+    await lines.createIndex({ line: '2dsphere' });
+    await lines.insertOne({ name: 'dateline', line: { type: 'LineString', coordinates: [[-178, 10], [178, 10]] } });
+    const meridian180 = { type: 'LineString', coordinates: [[180, 11], [180, 9]] };
+    expect(names(await lines.find({ line: { $geoIntersects: { $geometry: meridian180 } } }).toArray())).toEqual(['dateline']);
+    const meridian0 = { type: 'LineString', coordinates: [[0, 11], [0, 9]] };
+    expect(await lines.find({ line: { $geoIntersects: { $geometry: meridian0 } } }).toArray()).toEqual([]);
+  });
+
+  it('tests every geometry of an array field, without an index', async () => {
+    const shapes = client.db('geo').collection<Document>('shapes');
+    await shapes.insertOne({
+      name: 'two',
+      geom: [
+        { type: 'Polygon', coordinates: [[[28.7, 41], [29.2, 40.9], [29.1, 41.3], [28.7, 41]]] },
+        { type: 'Polygon', coordinates: [[[-1, -1], [1, -1], [1, 1], [-1, 1], [-1, -1]]] },
+      ],
+    });
+    const turkey = { type: 'Polygon', coordinates: [[[26, 36], [45, 36], [45, 42], [26, 42], [26, 36]]] };
+    expect(names(await shapes.find({ geom: { $geoIntersects: { $geometry: turkey } } }).toArray())).toEqual(['two']);
+    const atlantic = { type: 'Polygon', coordinates: [[[-40, 10], [-30, 10], [-30, 20], [-40, 10]]] };
+    expect(await shapes.find({ geom: { $geoIntersects: { $geometry: atlantic } } }).toArray()).toEqual([]);
+  });
+
+  it('accepts $within, the pre-2.4 spelling of $geoWithin, for GeoJSON and legacy shapes', async () => {
+    const pairs = client.db('geo').collection<Document>('pairs');
+    await pairs.createIndex({ loc: '2dsphere' });
+    await pairs.insertMany([{ name: 'origin', loc: [0, 0] }, { name: 'far', loc: [35, 50] }]);
+    const square = { type: 'Polygon', coordinates: [[[-5, -5], [-5, 5], [5, 5], [5, -5], [-5, -5]]] };
+    expect(names(await pairs.find({ loc: { $within: { $geometry: square } } }).toArray())).toEqual(['origin']);
+    expect(names(await pairs.find({ loc: { $within: { $box: [[30, 40], [40, 60]] } } }).toArray())).toEqual(['far']);
+  });
 });

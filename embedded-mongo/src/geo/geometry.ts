@@ -3,8 +3,9 @@ import { isPlainObject } from '../storage/indexKeys.js';
 /**
  * GeoJSON (and legacy coordinate pair) geometry for 2dsphere queries: parsing, great-circle
  * distance on mongod's sphere (radius 6,378,100 m), and containment / intersection tests.
- * Distances are spherical and exact; polygon edges are treated as straight in longitude/latitude,
- * which matches mongod's geodesic edges closely for polygons spanning a few degrees.
+ * Distances are spherical and exact; edges are great-circle arcs as in mongod when two edges
+ * are tested for crossing, while point-in-polygon is decided in longitude/latitude, which
+ * matches mongod's geodesic rings closely for polygons spanning a few degrees.
  */
 export const EARTH_RADIUS_M = 6_378_100;
 
@@ -117,18 +118,39 @@ function segments(g: Geometry): [Position, Position][] {
   return lines.flatMap((l) => l.slice(1).map((p, i): [Position, Position] => [l[i]!, p]));
 }
 
-function cross(o: Position, a: Position, b: Position): number {
-  return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+type Vec = [number, number, number];
+
+/** A position as a unit vector, so that edges can be great-circle arcs as mongod's are. */
+function unit([lng, lat]: Position): Vec {
+  const phi = rad(lat);
+  const lambda = rad(lng);
+  return [Math.cos(phi) * Math.cos(lambda), Math.cos(phi) * Math.sin(lambda), Math.sin(phi)];
 }
 
+const crossV = (a: Vec, b: Vec): Vec => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const dotV = (a: Vec, b: Vec): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const normV = (a: Vec): number => Math.hypot(a[0], a[1], a[2]);
+const angle = (a: Vec, b: Vec): number => Math.atan2(normV(crossV(a, b)), dotV(a, b));
+
+/** Whether `p` lies on the shorter great-circle arc from `a` to `b` (within about a millimetre). */
+function onArc(p: Vec, a: Vec, b: Vec): boolean {
+  return Math.abs(angle(a, p) + angle(p, b) - angle(a, b)) < 1e-10;
+}
+
+/**
+ * Whether two edges meet, each edge being the shorter great-circle arc between its ends (so
+ * `[[-178, 10], [178, 10]]` crosses the antimeridian, as in mongod): the arcs' great circles
+ * meet at ±(n1 × n2), which must lie on both arcs; arcs on one great circle overlap when an end
+ * of one lies on the other.
+ */
 function segmentsIntersect([p1, p2]: [Position, Position], [p3, p4]: [Position, Position]): boolean {
-  const d1 = cross(p3, p4, p1);
-  const d2 = cross(p3, p4, p2);
-  const d3 = cross(p1, p2, p3);
-  const d4 = cross(p1, p2, p4);
-  if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) return true;
-  const on = (p: Position, q: Position, r: Position) => cross(p, q, r) === 0 && Math.min(p[0], q[0]) <= r[0] && r[0] <= Math.max(p[0], q[0]) && Math.min(p[1], q[1]) <= r[1] && r[1] <= Math.max(p[1], q[1]);
-  return on(p3, p4, p1) || on(p3, p4, p2) || on(p1, p2, p3) || on(p1, p2, p4);
+  const [a, b, c, d] = [unit(p1), unit(p2), unit(p3), unit(p4)];
+  const meet = crossV(crossV(a, b), crossV(c, d));
+  const len = normV(meet);
+  if (len < 1e-12) return onArc(c, a, b) || onArc(d, a, b) || onArc(a, c, d) || onArc(b, c, d);
+  const i: Vec = [meet[0] / len, meet[1] / len, meet[2] / len];
+  const j: Vec = [-i[0], -i[1], -i[2]];
+  return [i, j].some((x) => onArc(x, a, b) && onArc(x, c, d));
 }
 
 /** Whether every point of `g` lies inside the polygon(s) of `area`. */

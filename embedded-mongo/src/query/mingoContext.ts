@@ -11,6 +11,7 @@ import { compareValues } from '../bson/compare.js';
 import { TypeRank, typeRank } from '../bson/typeOrder.js';
 import { typeQueryOperators } from './typeOperators.js';
 import { geoQueryOperators } from './geoQuery.js';
+import { mongoError } from '../errors.js';
 
 type QueryOps = NonNullable<NonNullable<Parameters<typeof Context.init>[0]>['query']>;
 type Predicate = (obj: Record<string, unknown>) => boolean;
@@ -46,7 +47,23 @@ function equality(base: QueryOperator, many: boolean, negate: boolean): QueryOpe
 }
 
 const q = queryOperators as unknown as Record<string, QueryOperator>;
+
+/**
+ * `$all` as MongoDB defines it: `{a: {$all: [x, y]}}` is `{$and: [{a: x}, {a: y}]}`, so a scalar
+ * field equal to the single value matches too (mingo's `$all` only looked into arrays).
+ */
+const $all: QueryOperator = (selector, value, options) => {
+  if (!Array.isArray(value)) throw mongoError('BadValue', '$all needs an array');
+  const tests = value.map((v: unknown) => {
+    const elemMatch = v !== null && typeof v === 'object' && Object.keys(v)[0] === '$elemMatch';
+    if (elemMatch) return q.$elemMatch!(selector, (v as { $elemMatch: unknown }).$elemMatch, options);
+    return v instanceof RegExp ? q.$regex!(selector, v, options) : bsonQueryOperators.$eq!(selector, v, options);
+  });
+  return (obj) => tests.length > 0 && tests.every((test) => test(obj));
+};
+
 const bsonQueryOperators: Record<string, QueryOperator> = {
+  $all,
   $gt: range((c) => c > 0),
   $gte: range((c) => c >= 0),
   $lt: range((c) => c < 0),
@@ -57,6 +74,8 @@ const bsonQueryOperators: Record<string, QueryOperator> = {
   $nin: equality(q.$nin!, true, true),
   ...typeQueryOperators,
   ...geoQueryOperators,
+  // the pre-2.4 spelling, which mongod still accepts
+  $within: geoQueryOperators.$geoWithin,
 };
 
 type Accumulator = (coll: unknown[], expr: unknown, options: Options) => unknown;
