@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { hashAuditEntry } from '../data/auditChain';
+import { hashAuditEntry, type HashedFinding } from '../data/auditChain';
 import type { AuditVerifyResult } from './types';
 
 interface StoredEntry {
@@ -16,6 +16,7 @@ interface StoredEntry {
   hash?: unknown;
   source?: unknown;
   actor?: unknown;
+  findings?: unknown;
 }
 
 /** Stored values as text; anything that is not a string hashes as its JSON, so a changed type still shows. */
@@ -44,6 +45,8 @@ function expectedHash(doc: StoredEntry): string {
     prevHash: str(doc.prevHash),
     source: str(doc.source),
     actor: str(doc.actor),
+    // Hashed as stored: an edited or removed finding breaks the hash like any other field.
+    findings: Array.isArray(doc.findings) ? (doc.findings as HashedFinding[]) : null,
   });
 }
 

@@ -23,7 +23,7 @@ export const HASHED_AUDIT_FIELDS = [
  * Fields hashed only when set. Entries written before they existed have neither, and their
  * hashes (computed without them) must still verify; once set, removing one breaks the hash.
  */
-export const OPTIONAL_HASHED_AUDIT_FIELDS = ['source', 'actor'] as const;
+export const OPTIONAL_HASHED_AUDIT_FIELDS = ['source', 'actor', 'findings'] as const;
 
 export interface HashedAuditFields {
   id: number;
@@ -39,6 +39,15 @@ export interface HashedAuditFields {
   prevHash: string | null;
   source?: string | null;
   actor?: string | null;
+  /** DLP findings on the arguments (never values); hashed when there are any. */
+  findings?: readonly HashedFinding[] | null;
+}
+
+export interface HashedFinding {
+  detector: string;
+  path: string;
+  count: number;
+  confidence: number;
 }
 
 /**

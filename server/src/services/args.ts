@@ -1,14 +1,40 @@
 import { createHmac } from 'node:crypto';
-import { canonicalJson, redactSensitive } from '@aegis/shared';
+import { canonicalJson, redactSensitive, scanAndMask, type CustomDetector, type ScanFinding } from '@aegis/shared';
 import type { ApprovalBinding } from '../data/repos/approvals.repo';
 
 const PREVIEW_LIMIT = 500;
 
-/** Canonical JSON of the arguments with SSNs and card numbers masked, cut to ~500 characters. */
+/** Canonical JSON of the arguments with everything DLP finds masked, cut to ~500 characters. */
 export function argsPreview(args: Record<string, unknown> | null | undefined): string | null {
   if (!args) return null;
-  const json = canonicalJson(redactSensitive(args));
+  return previewOf(redactSensitive(args));
+}
+
+/** Masked JSON cut to ~500 characters (what the dashboard and API show). */
+export function previewOf(masked: unknown): string {
+  const json = canonicalJson(masked);
   return json.length > PREVIEW_LIMIT ? `${json.slice(0, PREVIEW_LIMIT)}…` : json;
+}
+
+export interface ScannedArgs {
+  preview: string | null;
+  /** What DLP found in the arguments (never the values). */
+  findings: ScanFinding[];
+  /** A size or depth limit cut the scan short. */
+  truncated: boolean;
+}
+
+/**
+ * The arguments scanned once: findings for the audit entry and the policy's `dlp` facts, and the
+ * masked preview made from the same pass. Custom detectors come from the agent's policy.
+ */
+export function scanArgs(
+  args: Record<string, unknown> | null | undefined,
+  custom: readonly CustomDetector[] = [],
+): ScannedArgs {
+  if (!args) return { preview: null, findings: [], truncated: false };
+  const { findings, truncated, masked } = scanAndMask(args, { custom });
+  return { preview: previewOf(masked), findings, truncated };
 }
 
 /** What an approval for this call is bound to: agent, action, arguments and policy version. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { decide, mayActAs, type AuditEntry, type Decision, type Verdict } from '@aegis/shared';
+import { decide, mayActAs, tagFindings, type AuditEntry, type Decision, type ScanFinding, type Verdict } from '@aegis/shared';
 import { toApproval } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
-import { argsPreview } from './args';
+import { scanArgs } from './args';
 import { conflict, forbidden, notFound, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 
@@ -31,7 +31,7 @@ export function createDecisionService(
 
   async function record(
     snap: CachedPolicy,
-    base: { action: string; callId: string; preview: string | null },
+    base: { action: string; callId: string; preview: string | null; findings: ScanFinding[] },
     verdict: Verdict,
     reason: string,
     approvalId: number | null,
@@ -46,6 +46,7 @@ export function createDecisionService(
       callId: base.callId,
       approvalId,
       argsPreview: base.preview,
+      findings: base.findings,
     });
     if (verdict === 'ALLOWED') {
       remember(base.callId, {
@@ -74,10 +75,13 @@ export function createDecisionService(
       const snap = await cache.get(input.agent);
       if (!snap) throw unknownAgent(input.agent);
       const args = input.args ?? {};
+      // One pass over the arguments: the findings (audit entry, `dlp` facts) and the preview.
+      const scanned = scanArgs(args);
       const base = {
         action: input.action,
         callId: input.callId ?? randomUUID(),
-        preview: argsPreview(args),
+        preview: scanned.preview,
+        findings: scanned.findings,
       };
       const { verdict, reason } = decide(snap, input.action);
       if (verdict !== 'REVIEW') return record(snap, base, verdict, reason, null);
@@ -100,6 +104,7 @@ export function createDecisionService(
           args,
           callId: base.callId,
           expiresAt: new Date(now.getTime() + approvalTtlMs),
+          findings: tagFindings('args', base.findings),
         });
         const decision = await record(
           snap,

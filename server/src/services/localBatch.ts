@@ -2,7 +2,7 @@ import { mayActAs, type CallOutcome, type Principal } from '@aegis/shared';
 import type { KeyedEntry } from '../data/repos/audit.repo';
 import type { AuditRecord } from '../data/repos/auditWriter';
 import type { RecordBatchInput } from '../routers/localRecords';
-import { argsPreview } from './args';
+import { scanArgs } from './args';
 import { badRequest, forbidden, notFound } from './errors';
 
 /**
@@ -60,6 +60,7 @@ export function planBatch(
       }
       continue;
     }
+    const scanned = scanArgs(e.args);
     fresh.set(e.entryKey, {
       timestamp: new Date(e.decidedAt),
       agent: e.agent,
@@ -70,7 +71,8 @@ export function planBatch(
       details: e.details,
       callId: e.callId,
       approvalId: null,
-      argsPreview: argsPreview(e.args),
+      argsPreview: scanned.preview,
+      findings: scanned.findings,
       entryKey: e.entryKey,
       outcome: e.outcome,
       durationMs: e.durationMs,

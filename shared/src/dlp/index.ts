@@ -8,6 +8,7 @@ export { hasKnownIin, isCardNumber } from './detectors/card';
 export { keyContext, keyWords, type KeyContext } from './keys';
 export { detectString, applyMasks } from './detect';
 export { scan, scanValue, SCAN_DEFAULTS, type ScanOptions, type ScanResult } from './scan';
+export { scanAndMask, type ScanAndMaskResult } from './scanAndMask';
 export { maskValue, redactWithFindings, type MaskOptions } from './mask';
 export { NOT_SCANNED } from './walk';
 export * from './facts';

@@ -79,7 +79,7 @@ export function scan(value: unknown, options: ScanOptions = {}): ScanResult {
 }
 
 /** One finding per detector for the matches in one value. */
-function summarize(matches: readonly DlpMatch[], path: string): ScanFinding[] {
+export function summarize(matches: readonly DlpMatch[], path: string): ScanFinding[] {
   const byDetector = new Map<string, ScanFinding>();
   for (const m of matches) {
     const f = byDetector.get(m.detector);

@@ -49,6 +49,17 @@ export const scanFinding = z.object({
 });
 export type ScanFinding = z.infer<typeof scanFinding>;
 
+/** A finding on a call, tagged with the side it was found on: the arguments or the result. */
+export const callFinding = scanFinding.extend({
+  where: z.enum(['args', 'result']).describe('"args": in the arguments (scanned before the decision); "result": in what the tool returned'),
+});
+export type CallFinding = z.infer<typeof callFinding>;
+
+/** Tags findings with the side they were found on. */
+export function tagFindings(where: CallFinding['where'], findings: readonly ScanFinding[]): CallFinding[] {
+  return findings.map((f) => ({ ...f, where }));
+}
+
 /** A match inside one string, before it is reduced to a finding. Internal: it has offsets. */
 export interface DlpMatch {
   detector: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callFinding } from '../dlp/types';
 import { actionName, agentName, isoTime, jsonObject, sequentialId } from './common';
 
 export const approvalStatus = z.enum(['PENDING', 'APPROVED', 'DENIED', 'EXPIRED']);
@@ -7,8 +8,14 @@ export type ApprovalStatus = z.infer<typeof approvalStatus>;
 export const approvalDecision = z.enum(['APPROVED', 'DENIED']);
 export type ApprovalDecision = z.infer<typeof approvalDecision>;
 
+export const approvalKind = z
+  .enum(['call', 'result'])
+  .describe('"call": may this call run? "result": may this result (held by an on: result rule) reach the agent?');
+export type ApprovalKind = z.infer<typeof approvalKind>;
+
 export const approval = z.object({
   id: sequentialId,
+  kind: approvalKind,
   agent: agentName,
   action: actionName,
   args: jsonObject.describe('Arguments, sensitive values masked unless revealed'),
@@ -20,6 +27,12 @@ export const approval = z.object({
   decidedAt: isoTime.nullable(),
   decidedBy: z.string().nullable(),
   consumedAt: isoTime.nullable().describe('When the approved call used it; approvals are single-use'),
+  findings: z.array(callFinding).optional().describe('What DLP found in the arguments (and, for a held result, the result)'),
+  resultPreview: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('kind "result": the held result as JSON with every DLP match masked (the raw result never leaves the agent)'),
 });
 export type Approval = z.infer<typeof approval>;
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { callFinding } from '../dlp/types';
 import { actionName, agentName, isoTime, sequentialId } from './common';
+import { resultEffect } from './policyRules';
 
 export const auditStatus = z.enum([
   'ALLOWED',
@@ -87,6 +89,13 @@ export const auditEntry = z.object({
   callId: z.string().nullable(),
   approvalId: z.number().int().nullable(),
   argsPreview: z.string().nullable().describe('Arguments as JSON, sensitive values redacted'),
+  findings: z
+    .array(callFinding)
+    .optional()
+    .describe('What DLP found in the arguments (and, once reported, the result): detector, where, path, count — never the value'),
+  resultEffect: resultEffect
+    .optional()
+    .describe('What an on: result rule did with the result: REDACT (masked), BLOCK (dropped), REVIEW (held for a person)'),
   outcome: callOutcome.nullable(),
   durationMs: z.number().nonnegative().nullable(),
   prevHash: z.string().nullable(),
@@ -100,6 +109,11 @@ export const auditQuery = z.object({
   source: z.array(auditSource).max(auditSource.options.length).optional(),
   action: actionName.optional(),
   search: z.string().max(200).optional().describe('Substring of action or details'),
+  detector: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{1,39}$/, 'a detector or category name such as card, ssn, secret')
+    .optional()
+    .describe('Only entries where DLP found this detector (or, for pii/financial/secret, any of its category)'),
   from: isoTime.optional(),
   to: isoTime.optional(),
   cursor: z.number().int().positive().optional().describe('Return entries with id below this'),

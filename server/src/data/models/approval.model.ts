@@ -1,8 +1,14 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { ApprovalStatus } from '@aegis/shared';
+import type { ApprovalKind, ApprovalStatus, CallFinding } from '@aegis/shared';
 
 export interface ApprovalDoc {
   id: number;
+  /** Absent on approvals from before result review existed: those are 'call'. */
+  kind?: ApprovalKind;
+  /** DLP findings of the call (and of its result, for kind 'result'); never values. */
+  findings?: CallFinding[];
+  /** kind 'result': the held result as masked JSON. The raw result stays with the agent. */
+  resultPreview?: string | null;
   agent: string;
   action: string;
   /** The raw arguments; only `approvals.reveal` hands them out unmasked. */
@@ -34,6 +40,9 @@ const approvalSchema = new Schema<ApprovalDoc>(
     decidedAt: { type: Date, default: null },
     decidedBy: { type: String, default: null },
     consumedAt: { type: Date, default: null },
+    kind: { type: String, enum: ['call', 'result'] },
+    findings: { type: [Schema.Types.Mixed], default: undefined },
+    resultPreview: { type: String },
   },
   { collection: 'approvals', versionKey: false, autoIndex: false, minimize: false },
 );

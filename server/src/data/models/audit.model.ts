@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { AuditSource, AuditStatus, CallOutcome } from '@aegis/shared';
+import type { AuditSource, AuditStatus, CallOutcome, ResultEffect, ScanFinding } from '@aegis/shared';
 
 export interface AuditDoc {
   id: number;
@@ -19,6 +19,12 @@ export interface AuditDoc {
   /** Set later by sdk.complete, once; not part of the hash. */
   outcome: CallOutcome | null;
   durationMs: number | null;
+  /** DLP findings on the arguments (hashed; absent when none). */
+  findings?: ScanFinding[];
+  /** DLP findings on the result, reported with the outcome (not hashed, like the outcome). */
+  resultFindings?: ScanFinding[];
+  /** What an on: result rule did with the result, reported with the outcome. */
+  resultEffect?: ResultEffect;
   /** Client key of a local-mode record; makes batch replays idempotent. */
   entryKey?: string;
 }
@@ -41,6 +47,9 @@ const auditSchema = new Schema<AuditDoc>(
     outcome: { type: String, default: null },
     durationMs: { type: Number, default: null },
     entryKey: { type: String },
+    findings: { type: [Schema.Types.Mixed], default: undefined },
+    resultFindings: { type: [Schema.Types.Mixed], default: undefined },
+    resultEffect: { type: String },
   },
   { collection: 'audit_log', versionKey: false, autoIndex: false },
 );
@@ -53,6 +62,8 @@ auditSchema.index({ callId: 1 });
 // Activity filtered by who wrote the entries (people's actions are few among many calls).
 auditSchema.index({ source: 1, id: -1 });
 auditSchema.index({ entryKey: 1 }, { unique: true, sparse: true });
+// Activity filtered by DLP detector (multikey: one key per finding).
+auditSchema.index({ 'findings.detector': 1, id: -1 });
 
 export function auditModel(conn: Connection): Model<AuditDoc> {
   return (

@@ -5,9 +5,12 @@ import type { CounterDoc } from '../models/counter.model';
 import { IdAllocator } from './idAllocator';
 
 /** What an approval is bound to: exactly this agent, action, arguments and policy version. */
-/** What makes an approval usable at `now`: approved, not yet used, not expired. */
+/**
+ * What makes an approval usable at `now` for a call: approved, not yet used, not expired, and
+ * about a call — a released result never lets a call run.
+ */
 const usable = (now: Date) =>
-  ({ status: 'APPROVED', consumedAt: null, expiresAt: { $gt: now } }) as const;
+  ({ status: 'APPROVED', consumedAt: null, expiresAt: { $gt: now }, kind: { $ne: 'result' } }) as const;
 
 export interface ApprovalBinding {
   agent: string;
@@ -25,11 +28,12 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
 
   return {
     async create(
-      input: ApprovalBinding & {
-        args: Record<string, unknown>;
-        callId: string | null;
-        expiresAt: Date;
-      },
+      input: ApprovalBinding &
+        Pick<Partial<ApprovalDoc>, 'kind' | 'findings' | 'resultPreview'> & {
+          args: Record<string, unknown>;
+          callId: string | null;
+          expiresAt: Date;
+        },
     ): Promise<ApprovalDoc> {
       const doc: ApprovalDoc = {
         id: await ids.next(),

@@ -1,5 +1,6 @@
 import type { Model, QueryFilter } from 'mongoose';
 import {
+  DETECTOR_CATEGORIES,
   isCall,
   notCallStatuses,
   type AuditEntry,
@@ -10,8 +11,8 @@ import {
   type CallOutcome,
 } from '@aegis/shared';
 import type { AuditDoc } from '../models/audit.model';
+import { OutcomeWriter, outcomeSet, type ResultReport } from './outcomeWriter';
 import { AuditWriter, type AuditRecord } from './auditWriter';
-import { OutcomeWriter } from './outcomeWriter';
 import { IdAllocator } from './idAllocator';
 import type { CounterDoc } from '../models/counter.model';
 import { sourceOf, toAuditEntry } from './mappers';
@@ -61,8 +62,8 @@ export function createAuditRepo(
       await outcomes.drain();
     },
     /** Group-committed outcome of a call known to have none yet (see OutcomeWriter). */
-    queueOutcome: (id: number, outcome: CallOutcome, durationMs: number) =>
-      outcomes.set(id, outcome, durationMs),
+    queueOutcome: (id: number, outcome: CallOutcome, durationMs: number, report?: ResultReport) =>
+      outcomes.set(id, outcome, durationMs, report),
 
     async list(query: AuditQuery): Promise<AuditPage> {
       const filter: QueryFilter<AuditDoc> = {};
@@ -79,6 +80,10 @@ export function createAuditRepo(
           ...(query.from ? { $gte: new Date(query.from) } : {}),
           ...(query.to ? { $lte: new Date(query.to) } : {}),
         };
+      }
+      if (query.detector) {
+        const names = detectorsNamed(query.detector);
+        filter.$and = [{ $or: [{ 'findings.detector': { $in: names } }, { 'resultFindings.detector': { $in: names } }] }];
       }
       if (query.cursor) filter.id = { $lt: query.cursor };
       const docs = await model
@@ -195,8 +200,8 @@ export function createAuditRepo(
     },
 
     /** Write-once: returns false when the outcome was already recorded. */
-    async setOutcome(id: number, outcome: CallOutcome, durationMs: number): Promise<boolean> {
-      const res = await model.updateOne({ id, outcome: null }, { $set: { outcome, durationMs } });
+    async setOutcome(id: number, outcome: CallOutcome, durationMs: number, report?: ResultReport): Promise<boolean> {
+      const res = await model.updateOne({ id, outcome: null }, { $set: outcomeSet(outcome, durationMs, report) });
       return res.modifiedCount > 0;
     },
 
@@ -224,14 +229,14 @@ export function createAuditRepo(
 
     /** Write-once outcomes of local-mode entries, one bulk write; returns how many were set. */
     async setOutcomesByKey(
-      updates: Array<{ entryKey: string; outcome: CallOutcome; durationMs: number }>,
+      updates: Array<{ entryKey: string; outcome: CallOutcome; durationMs: number } & ResultReport>,
     ): Promise<number> {
       if (updates.length === 0) return 0;
       const res = await model.collection.bulkWrite(
         updates.map((u) => ({
           updateOne: {
             filter: { entryKey: u.entryKey, outcome: null },
-            update: { $set: { outcome: u.outcome, durationMs: u.durationMs } },
+            update: { $set: outcomeSet(u.outcome, u.durationMs, u) },
           },
         })),
         { ordered: false },
@@ -248,3 +253,9 @@ export function createAuditRepo(
   };
 }
 export type AuditRepo = ReturnType<typeof createAuditRepo>;
+
+/** A detector's name, or every detector of a category (`secret` → aws_access_key, jwt, …). */
+function detectorsNamed(name: string): string[] {
+  if (!Object.hasOwn(DETECTOR_CATEGORIES, name)) return [name];
+  return [...DETECTOR_CATEGORIES[name as keyof typeof DETECTOR_CATEGORIES]];
+}

@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import type { AuditEntry, AuditSource, AuditStatus, CallOutcome } from '@aegis/shared';
+import type { AuditEntry, AuditSource, AuditStatus, CallOutcome, ScanFinding } from '@aegis/shared';
 import { hashAuditEntry, wellFormed } from '../auditChain';
 import type { AuditDoc } from '../models/audit.model';
 import type { IdAllocator } from './idAllocator';
@@ -20,9 +20,13 @@ export interface AuditRecord {
   approvalId: number | null;
   argsPreview: string | null;
   entryKey?: string;
+  /** DLP findings on the arguments; hashed with the entry. */
+  findings?: readonly ScanFinding[];
   /** Known at insert time for a local-mode record shipped after its tool finished. */
   outcome?: CallOutcome;
   durationMs?: number;
+  resultFindings?: readonly ScanFinding[];
+  resultEffect?: AuditDoc['resultEffect'];
 }
 
 const MAX_GROUP = 500;
@@ -109,6 +113,7 @@ export class AuditWriter {
         prevHash,
         source: record.source,
         actor: wellFormed(record.actor ?? null),
+        findings: record.findings?.length ? storedFindings(record.findings) : undefined,
       };
       const hash = hashAuditEntry(hashed);
       const doc: AuditDoc = {
@@ -118,7 +123,10 @@ export class AuditWriter {
         outcome: record.outcome ?? null,
         durationMs: record.durationMs ?? null,
       };
+      if (!doc.findings) delete doc.findings;
       if (record.entryKey) doc.entryKey = record.entryKey;
+      if (record.resultFindings?.length) doc.resultFindings = storedFindings(record.resultFindings);
+      if (record.resultEffect) doc.resultEffect = record.resultEffect;
       docs.push(doc);
       prevHash = hash;
     }
@@ -130,6 +138,16 @@ export class AuditWriter {
     this.head = prevHash;
     return docs.map(toAuditEntry);
   }
+}
+
+/** Only the finding's own fields, in a fixed shape: what is hashed is exactly what is stored. */
+export function storedFindings(findings: readonly ScanFinding[]): ScanFinding[] {
+  return findings.map(({ detector, path, count, confidence }) => ({
+    detector: wellFormed(detector),
+    path: wellFormed(path),
+    count,
+    confidence,
+  }));
 }
 
 /** A duplicate key on the `id` index (bulk write errors carry it in the message, not keyPattern). */

@@ -1,6 +1,8 @@
 import {
   redactSensitive,
+  tagFindings,
   type AuditSource,
+  type CallFinding,
   type AuditStatus,
   severityOf,
   type Agent,
@@ -57,11 +59,21 @@ export function toAuditEntry(doc: AuditDoc): AuditEntry {
     callId: doc.callId ?? null,
     approvalId: doc.approvalId ?? null,
     argsPreview: doc.argsPreview ?? null,
+    ...findingsOf(doc),
     outcome: doc.outcome ?? null,
     durationMs: doc.durationMs ?? null,
     prevHash: doc.prevHash ?? null,
     hash: doc.hash ?? null,
   };
+}
+
+/** Findings of both sides, tagged; absent when DLP found nothing (most entries). */
+function findingsOf(doc: AuditDoc): Pick<AuditEntry, 'findings' | 'resultEffect'> {
+  const out: Pick<AuditEntry, 'findings' | 'resultEffect'> = {};
+  const findings: CallFinding[] = [...tagFindings('args', doc.findings ?? []), ...tagFindings('result', doc.resultFindings ?? [])];
+  if (findings.length) out.findings = findings;
+  if (doc.resultEffect) out.resultEffect = doc.resultEffect;
+  return out;
 }
 
 /** Approvals leave the repo with sensitive argument values masked; `reveal` reads the raw doc. */
@@ -79,6 +91,9 @@ export function toApproval(doc: ApprovalDoc): Approval {
     decidedAt: isoOrNull(doc.decidedAt),
     decidedBy: doc.decidedBy ?? null,
     consumedAt: isoOrNull(doc.consumedAt),
+    kind: doc.kind ?? 'call',
+    ...(doc.findings?.length ? { findings: doc.findings } : {}),
+    ...(doc.kind === 'result' ? { resultPreview: doc.resultPreview ?? null } : {}),
   };
 }
 

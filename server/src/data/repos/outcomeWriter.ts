@@ -1,12 +1,28 @@
 import type { Model } from 'mongoose';
-import type { CallOutcome } from '@aegis/shared';
+import type { CallOutcome, ResultEffect, ScanFinding } from '@aegis/shared';
 import type { AuditDoc } from '../models/audit.model';
 import { GroupCommitQueue } from './groupCommit';
 
-interface OutcomeUpdate {
+/** What the SDK reports about a result beside the outcome: DLP findings, what a result rule did. */
+export interface ResultReport {
+  resultFindings?: readonly ScanFinding[];
+  resultEffect?: ResultEffect;
+}
+
+interface OutcomeUpdate extends ResultReport {
   id: number;
   outcome: CallOutcome;
   durationMs: number;
+}
+
+/** The `$set` recording an outcome (and what the result held); findings stored field by field. */
+export function outcomeSet(outcome: CallOutcome, durationMs: number, report: ResultReport = {}): Record<string, unknown> {
+  const set: Record<string, unknown> = { outcome, durationMs };
+  if (report.resultFindings?.length) {
+    set.resultFindings = report.resultFindings.map(({ detector, path, count, confidence }) => ({ detector, path, count, confidence }));
+  }
+  if (report.resultEffect) set.resultEffect = report.resultEffect;
+  return set;
 }
 
 /**
@@ -24,7 +40,7 @@ export class OutcomeWriter {
           updates.map((u) => ({
             updateOne: {
               filter: { id: u.id, outcome: null },
-              update: { $set: { outcome: u.outcome, durationMs: u.durationMs } },
+              update: { $set: outcomeSet(u.outcome, u.durationMs, u) },
             },
           })),
           { ordered: false },
@@ -35,8 +51,8 @@ export class OutcomeWriter {
     );
   }
 
-  set(id: number, outcome: CallOutcome, durationMs: number): Promise<void> {
-    return this.queue.push({ id, outcome, durationMs });
+  set(id: number, outcome: CallOutcome, durationMs: number, report: ResultReport = {}): Promise<void> {
+    return this.queue.push({ id, outcome, durationMs, ...report });
   }
 
   drain(): Promise<void> {

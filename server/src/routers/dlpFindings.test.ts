@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, principals, type TestContext } from '../../test/helpers/testServer';
+
+// DLP findings on the record: what was found and where, never the value, for strict and local mode.
+let t: TestContext;
+const bot = principals.agent('DlpBot');
+const CARD = '4111 1111 1111 1111';
+const SSN = '536-22-1120';
+beforeAll(async () => {
+  t = await createTestContext();
+  await t.as(bot).sdk.registerAgent({ name: 'DlpBot', allows: ['send_notification'], review: ['export_report'] });
+});
+afterAll(() => t.dispose());
+
+async function entryOf(callId: string) {
+  const page = await t.as(principals.viewer).audit.list({ agent: 'DlpBot', limit: 500 });
+  const entry = page.entries.find((e) => e.callId === callId);
+  if (!entry) throw new Error(`no entry for ${callId}`);
+  return entry;
+}
+
+/** Everything stored about the agent, as text: no raw value may appear in it. */
+async function storedText(): Promise<string> {
+  const db = t.store.connection;
+  const [audit, approvals] = await Promise.all([
+    db.collection('audit_log').find({ agent: 'DlpBot' }).toArray(),
+    db.collection('approvals').find({ agent: 'DlpBot' }).project({ args: 0 }).toArray(),
+  ]);
+  return JSON.stringify([audit, approvals]);
+}
+
+describe('findings on audit entries (strict mode)', () => {
+  it('records detector, path and count of what the arguments hold, masks the preview, stores no value', async () => {
+    const d = await t.as(bot).sdk.decide({
+      agent: 'DlpBot',
+      action: 'send_notification',
+      args: { to: 'ops', message: `card ${CARD}, ssn ${SSN}` },
+    });
+    expect(d.verdict).toBe('ALLOWED');
+    const entry = await entryOf(d.callId);
+    expect(entry.findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ detector: 'card', where: 'args', path: '/message', count: 1 }),
+        expect.objectContaining({ detector: 'ssn', where: 'args', path: '/message', count: 1 }),
+      ]),
+    );
+    expect(entry.argsPreview).toContain('************1111');
+    const text = await storedText();
+    expect(text).not.toContain(CARD);
+    expect(text).not.toContain(SSN);
+  });
+
+  it('a call with nothing sensitive has no findings', async () => {
+    const d = await t.as(bot).sdk.decide({ agent: 'DlpBot', action: 'send_notification', args: { to: 'ops', message: 'hello' } });
+    expect((await entryOf(d.callId)).findings).toBeUndefined();
+  });
+
+  it('the approval of a reviewed call carries the findings', async () => {
+    const d = await t.as(bot).sdk.decide({ agent: 'DlpBot', action: 'export_report', args: { ssn: SSN } });
+    expect(d.verdict).toBe('REVIEW');
+    const approval = await t.as(principals.reviewer).approvals.byId({ id: d.approvalId! });
+    expect(approval.kind).toBe('call');
+    expect(approval.findings).toEqual([expect.objectContaining({ detector: 'ssn', where: 'args', path: '/ssn' })]);
+  });
+
+  it('Activity filters by detector and by category', async () => {
+    const { audit } = t.as(principals.viewer);
+    const cards = await audit.list({ agent: 'DlpBot', detector: 'card', limit: 50 });
+    expect(cards.entries.length).toBeGreaterThan(0);
+    expect(cards.entries.every((e) => e.findings?.some((f) => f.detector === 'card'))).toBe(true);
+    const financial = await audit.list({ agent: 'DlpBot', detector: 'financial', limit: 50 });
+    expect(financial.entries.map((e) => e.id)).toEqual(cards.entries.map((e) => e.id));
+    expect((await audit.list({ agent: 'DlpBot', detector: 'iban', limit: 50 })).entries).toEqual([]);
+    await expect(audit.list({ detector: 'Not A Name', limit: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('findings are part of the hash chain: editing one breaks verification', async () => {
+    const admin = t.as(principals.admin);
+    expect((await admin.audit.verify()).ok).toBe(true);
+    const coll = t.store.connection.collection('audit_log');
+    const target = await coll.findOne({ agent: 'DlpBot', 'findings.detector': 'card' });
+    await coll.updateOne({ _id: target!._id }, { $set: { 'findings.0.count': 7 } });
+    expect((await admin.audit.verify()).ok).toBe(false);
+    await coll.updateOne({ _id: target!._id }, { $set: { findings: target!.findings as unknown[] } });
+    expect((await admin.audit.verify()).ok).toBe(true);
+  });
+});
+
+describe('findings on local-mode records', () => {
+  it('are computed from the shipped arguments like strict mode', async () => {
+    const res = await t.as(bot).sdk.recordBatch({
+      entries: [
+        {
+          entryKey: 'dlp-local-1-xxxxxxxx',
+          agent: 'DlpBot',
+          action: 'send_notification',
+          status: 'ALLOWED',
+          details: 'allowed locally',
+          callId: 'dlp-local-call-1',
+          args: { message: `card ${CARD}` },
+          decidedAt: new Date().toISOString(),
+          policyVersion: 1,
+        },
+      ],
+      outcomes: [],
+    });
+    expect(res.stored).toBe(1);
+    const entry = await entryOf('dlp-local-call-1');
+    expect(entry.findings).toEqual([expect.objectContaining({ detector: 'card', where: 'args', path: '/message' })]);
+    expect(await storedText()).not.toContain(CARD);
+  });
+});
