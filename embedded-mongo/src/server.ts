@@ -1,9 +1,11 @@
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { runCommand } from './commands/dispatch.js';
+import { ChangeStreamRegistry } from './changeStreams/registry.js';
+import { handleCommand } from './commands/dispatch.js';
 import { CursorRegistry } from './cursors.js';
 import { preparePrivateDataDir } from './dataDir.js';
 import { listenOn, type ListenAddress } from './listen.js';
+import { DEFAULT_RETENTION, type OplogRetention } from './storage/oplogHistory.js';
 import { Store } from './storage/store.js';
 import { reapExpired } from './ttl.js';
 import { serveConnection } from './wire/connection.js';
@@ -30,13 +32,28 @@ export interface EmbeddedMongoOptions {
   ttlIntervalMs?: number;
   /** Cursors idle longer than this are dropped. @defaultValue `600_000` (10 minutes, like mongod) */
   cursorTimeoutMs?: number;
+  /**
+   * The replica set name this store announces as the primary of a one-node replica set (what
+   * change streams and retryable writes need), or `false` to behave as a standalone mongod.
+   * @defaultValue `'rs0'`
+   */
+  replicaSet?: string | false;
+  /**
+   * How much change history (the oplog behind change streams) is kept; entries beyond either
+   * limit are trimmed every `trimIntervalMs`.
+   * @defaultValue `{ maxBytes: 256 MiB, maxAgeMs: 24 h, trimIntervalMs: 1000 }`
+   */
+  oplog?: Partial<OplogRetention> & { trimIntervalMs?: number };
 }
 
 /** A running store. */
 export interface EmbeddedMongo {
   /**
-   * `mongodb://%2Fpath%2Fmongod.sock/` or `mongodb://host:port/` — db-less, so pass the database
-   * via `dbName` or append it.
+   * `mongodb://%2Fpath%2Fmongod.sock/?directConnection=true` or
+   * `mongodb://host:port/?directConnection=true` (no query for a standalone) — db-less, so pass
+   * the database via `dbName`. `directConnection` keeps the driver on exactly this address
+   * instead of the hosts a replica set announces (drivers lowercase those, which would break a
+   * socket path with capitals).
    */
   uri: string;
   /** The socket's path, when listening on one. */
@@ -65,15 +82,19 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const address = listenAddress(options);
   const store = new Store(dir === ':memory:' ? ':memory:' : preparePrivateDataDir(dir));
   const cursors = new CursorRegistry(options.cursorTimeoutMs);
+  const changeStreams = new ChangeStreamRegistry(store, options.cursorTimeoutMs);
+  const replicaSet = options.replicaSet === false ? undefined : { name: options.replicaSet ?? 'rs0' };
+  const retention = { ...DEFAULT_RETENTION, ...options.oplog };
   const sockets = new Set<Socket>();
   let nextConnectionId = 1;
+  let listening = '';
 
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    const connectionId = nextConnectionId++;
+    const base = { store, cursors, changeStreams, replicaSet, connectionId: nextConnectionId++, address: advertisedAddress(socket, listening) };
     // Malformed input only costs the offending client its connection; nothing to report.
-    serveConnection(socket, (req) => runCommand(req.command, { store, cursors, connectionId }), () => undefined);
+    serveConnection(socket, (req) => handleCommand(req.command, base), () => undefined);
   });
 
   const timers = [
@@ -85,7 +106,20 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
         /* retried on the next tick */
       }
     }, options.ttlIntervalMs ?? 60_000),
-    setInterval(() => cursors.reap(), 60_000),
+    setInterval(() => {
+      cursors.reap();
+      changeStreams.reap();
+    }, 60_000),
+    // Trimming is a few point reads, then a bounded delete; sessions' retry records expire with it.
+    setInterval(() => {
+      try {
+        changeStreams.catchUp();
+        store.oplog.history.trim(retention);
+        store.retryableWrites.expire();
+      } catch {
+        /* retried on the next tick */
+      }
+    }, options.oplog?.trimIntervalMs ?? 1000),
   ];
   for (const t of timers) t.unref();
 
@@ -97,12 +131,14 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     store.close();
     throw error;
   }
+  listening = 'socket' in address ? address.socket : `${address.host.includes(':') ? `[${address.host}]` : address.host}:${bound.port ?? 0}`;
 
   return {
-    uri: bound.uri,
+    uri: replicaSet ? `${bound.uri}?directConnection=true` : bound.uri,
     ...('socket' in address ? { socket: address.socket } : { host: address.host, port: bound.port }),
     async close() {
       for (const t of timers) clearInterval(t);
+      changeStreams.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       store.close();
@@ -119,4 +155,16 @@ function listenAddress(options: EmbeddedMongoOptions): ListenAddress {
   if (socket !== undefined) return { socket };
   if (port === undefined && dir !== ':memory:') return { socket: join(dir, 'mongod.sock') };
   return { host, port: port ?? 0 };
+}
+
+/**
+ * The address a client reached us at, for hello's `me`/`hosts` (a socket's path, or the local
+ * IP and port of a TCP connection): an address that client can use.
+ */
+function advertisedAddress(socket: Socket, fallback: string): string {
+  const host = socket.localAddress;
+  const port = socket.localPort;
+  if (!host || !port) return fallback;
+  const v4 = host.startsWith('::ffff:') ? host.slice(7) : host;
+  return v4.includes(':') ? `[${v4}]:${port}` : `${v4}:${port}`;
 }

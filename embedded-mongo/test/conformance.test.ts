@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 it(`passes at least ${PASS_BAR * 100}% of the applicable unified CRUD spec tests`, async () => {
-  const results = await runUnifiedSuite(client, SUITE);
+  const results = await runUnifiedSuite(client, SUITE, 'replicaset');
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const passed = count('passed');
   const failed = count('failed');

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { MongoClient } from 'mongodb';
 import { afterAll, expect, it } from 'vitest';
 import { startEmbeddedMongo } from '../src/index.js';
+import { killUnderLoad } from './helpers/killUnderLoad.js';
 import { startStandalone } from './helpers/standalone.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'embedded-mongo-crash-'));
@@ -15,25 +16,7 @@ it('keeps every acknowledged write when the store process is SIGKILLed mid-strea
   const client = await MongoClient.connect(store.uri, { retryWrites: false, maxPoolSize: 4 });
   const coll = client.db('crash').collection<{ _id: number; payload: string }>('docs');
   await coll.createIndex({ payload: 1 });
-  const acked: number[] = [];
-  let next = 0;
-  // Four writers keep inserts in flight so the kill lands in the middle of some of them.
-  const writer = async (): Promise<void> => {
-    for (;;) {
-      const ids = Array.from({ length: 20 }, () => next++);
-      try {
-        await coll.insertMany(ids.map((_id) => ({ _id, payload: `doc-${_id}-${'x'.repeat(200)}` })));
-      } catch {
-        return;
-      }
-      acked.push(...ids);
-    }
-  };
-  const writers = Promise.all([writer(), writer(), writer(), writer()]);
-  while (acked.length < 2000) await new Promise((r) => setTimeout(r, 10));
-  store.child.kill('SIGKILL');
-  await writers;
-  await store.exited;
+  const acked = await killUnderLoad(store, (ids) => coll.insertMany(ids.map((_id) => ({ _id, payload: `doc-${_id}-${'x'.repeat(200)}` }))), 2000);
   await client.close(true);
 
   const db = new Database(join(dir, 'embedded-mongo.sqlite'));

@@ -18,7 +18,7 @@ describe('a store on disk is private to its owner', () => {
     try {
       expect(store.socket).toBe(join(dir, 'mongod.sock'));
       expect(store.port).toBeUndefined();
-      expect(store.uri).toBe(`mongodb://${encodeURIComponent(join(dir, 'mongod.sock'))}/`);
+      expect(store.uri).toBe(`mongodb://${encodeURIComponent(join(dir, 'mongod.sock'))}/?directConnection=true`);
       const client = await MongoClient.connect(store.uri);
       await client
         .db('app')
@@ -78,7 +78,7 @@ describe('a store on disk is private to its owner', () => {
 
   it('keeps TCP for in-memory stores and when a port is asked for', async () => {
     const memory = await startEmbeddedMongo();
-    expect(memory.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(memory.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/\?directConnection=true$/);
     await memory.close();
     const dir = join(root, 'tcp');
     const tcp = await startEmbeddedMongo({ dir, port: 0 });
@@ -93,13 +93,13 @@ describe('the standalone command', () => {
   it('takes --socket, and warns that anyone on the machine can use a --port', async () => {
     const socket = join(root, 'cli.sock');
     const viaSocket = await startStandalone(['--dir', ':memory:', '--socket', socket]);
-    expect(viaSocket.uri).toBe(`mongodb://${encodeURIComponent(socket)}/`);
+    expect(viaSocket.uri).toBe(`mongodb://${encodeURIComponent(socket)}/?directConnection=true`);
     expect(modeOf(socket)).toBe(0o600);
     viaSocket.child.kill('SIGTERM');
     await viaSocket.exited;
 
     const viaPort = await startStandalone(['--dir', ':memory:', '--port', '0']);
-    expect(viaPort.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(viaPort.uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/\?directConnection=true$/);
     viaPort.child.kill('SIGTERM');
     await viaPort.exited;
     expect(viaPort.stderr()).toMatch(

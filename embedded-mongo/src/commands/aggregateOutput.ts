@@ -40,13 +40,12 @@ export function writeMerge(ctx: CommandContext, raw: unknown, docs: Document[]):
       }
       if (whenMatched === 'keepExisting') continue;
       const { _id: _ignored, ...fields } = doc;
-      const next =
-        whenMatched === 'replace'
-          ? { ...doc, _id: hit.doc._id as unknown }
-          : Array.isArray(whenMatched)
-            ? applyUpdate(hit.doc, whenMatched as Document[], { variables: { new: doc } })
-            : applyUpdate(hit.doc, { $set: fields });
-      coll.replace(hit.rid, hit.doc, next);
+      // Change streams see a 'replace' for whenMatched: 'replace', an 'update' otherwise.
+      const update = whenMatched === 'replace' ? undefined : Array.isArray(whenMatched) ? (whenMatched as Document[]) : { $set: fields };
+      const next = update === undefined
+        ? { ...doc, _id: hit.doc._id as unknown }
+        : applyUpdate(hit.doc, update, Array.isArray(update) ? { variables: { new: doc } } : {});
+      coll.replace(hit.rid, hit.doc, next, { update });
     }
   });
 }

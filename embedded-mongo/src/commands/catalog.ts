@@ -72,6 +72,8 @@ const collMod: CommandHandler = (cmd, ctx) => {
   if (changes.validator !== undefined) compileFilter(optionalDoc(changes, 'validator'));
   if (changes.validationLevel !== undefined && !['off', 'strict', 'moderate'].includes(changes.validationLevel as string)) throw mongoError('BadValue', `Enumeration value '${String(changes.validationLevel)}' for field 'validationLevel' is not a valid value.`);
   if (changes.validationAction !== undefined && !['error', 'warn'].includes(changes.validationAction as string)) throw mongoError('BadValue', `Enumeration value '${String(changes.validationAction)}' for field 'validationAction' is not a valid value.`);
+  const images = changes.changeStreamPreAndPostImages as { enabled?: unknown } | undefined;
+  if (images !== undefined && (typeof images !== 'object' || images === null || typeof images.enabled !== 'boolean')) throw mongoError('TypeMismatch', "BSON field 'changeStreamPreAndPostImages' must be { enabled: <bool> }");
   const reply: Document = { ok: 1 };
   ctx.store.transaction(() => {
     if (Object.keys(changes).length > 0) ctx.store.setOptions(coll, { ...coll.options, ...changes });

@@ -1,13 +1,25 @@
 import type { Document } from 'bson';
+import type { ChangeStreamRegistry } from '../changeStreams/registry.js';
 import type { CursorRegistry } from '../cursors.js';
 import { mongoError } from '../errors.js';
 import { evaluateLet } from '../query/variables.js';
 import type { Store } from '../storage/store.js';
 
+/** A one-node replica set, as the store presents itself unless told to be a standalone. */
+export interface ReplicaSetInfo {
+  name: string;
+}
+
 /** What every command handler can reach: the storage, the cursors and who is asking. */
 export interface CommandContext {
   store: Store;
   cursors: CursorRegistry;
+  /** Undefined for a standalone (no change streams, no retryable writes, as mongod). */
+  replicaSet?: ReplicaSetInfo;
+  /** Open change streams; a replica set member has them. */
+  changeStreams?: ChangeStreamRegistry;
+  /** The address the client reached this store at (`host:port` or a socket path): hello's `me` and `hosts`. */
+  address?: string;
   /** The `$db` the command was sent to. */
   db: string;
   connectionId: number;

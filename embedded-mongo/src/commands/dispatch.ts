@@ -1,5 +1,8 @@
 import type { Document } from 'bson';
+import { changeStreamGetMore, killChangeStreams, openChangeStream } from '../changeStreams/commands.js';
+import { isChangeStream } from '../changeStreams/spec.js';
 import { mongoError, toErrorReply } from '../errors.js';
+import { retryKey } from '../storage/retryableWrites.js';
 import { aggregate } from './aggregate.js';
 import { catalogCommands } from './catalog.js';
 import type { CommandContext, CommandHandler } from './context.js';
@@ -10,42 +13,103 @@ import { findAndModify } from './findAndModify.js';
 import { handshakeCommands } from './handshake.js';
 import { indexCommands } from './indexes.js';
 import { insert } from './insert.js';
+import { namespaceCommands } from './namespaces.js';
+import { checkReadConcern } from './readConcern.js';
+import { stampClusterTime } from './replicaSet.js';
 import { update } from './update.js';
 
+type Handler = (cmd: Document, ctx: CommandContext) => Document | Promise<Document>;
+
 /** Command names are matched case-insensitively (drivers send both isMaster and ismaster). */
-const commands = new Map<string, CommandHandler>(
+const commands = new Map<string, Handler>(
   Object.entries({
     ...handshakeCommands,
     ...catalogCommands,
     ...indexCommands,
+    ...namespaceCommands,
     insert,
     update,
     delete: remove,
     find,
-    getmore: getMore,
-    killcursors: killCursors,
+    getmore: (cmd, ctx) => changeStreamGetMore(cmd, ctx) ?? getMore(cmd, ctx),
+    killcursors: (cmd, ctx) => {
+      const ids: unknown = cmd.cursors;
+      if (!Array.isArray(ids)) return killCursors(cmd, ctx);
+      const { killed, others } = killChangeStreams(ids, ctx);
+      const reply = killCursors({ ...cmd, cursors: others }, ctx);
+      reply.cursorsKilled = [...killed, ...(reply.cursorsKilled as unknown[])];
+      return reply;
+    },
     count,
     distinct,
     findandmodify: findAndModify,
-    aggregate,
+    aggregate: (cmd, ctx) => (isChangeStream(cmd.pipeline) ? openChangeStream(cmd, ctx) : aggregate(cmd, ctx)),
     explain,
-  }),
+  } satisfies Record<string, Handler>),
 );
 
-/** Runs one command and always returns a reply document: errors become `{ ok: 0, ... }`. */
-export function runCommand(cmd: Document, ctx: Omit<CommandContext, 'db'>): Document {
+/** The writes drivers retry with the same lsid + txnNumber after a lost connection. */
+const RETRYABLE: Record<string, CommandHandler> = { insert, update, delete: remove, findandmodify: findAndModify };
+
+/**
+ * A retryable write runs at most once: its reply is stored with it (same SQLite transaction), and
+ * a retry of the same (lsid, txnNumber) gets the stored reply instead of writing again.
+ */
+function runRetryable(handler: CommandHandler, cmd: Document, ctx: CommandContext): Document {
+  const key = retryKey(cmd);
+  if (!key) return handler(cmd, ctx);
+  const log = ctx.store.retryableWrites;
+  return ctx.store.transaction(() => {
+    const previous = log.previous(key);
+    if (previous) return previous;
+    const reply = handler(cmd, ctx);
+    // A failed command (ok: 0) wrote nothing; a retry may run it again.
+    if (reply.ok === 1) log.record(key, reply);
+    return reply;
+  });
+}
+
+function dispatch(name: string, cmd: Document, ctx: CommandContext): Document | Promise<Document> {
+  const handler = commands.get(name.toLowerCase());
+  if (!handler) throw mongoError('CommandNotFound', `no such command: '${name}'`);
+  if (cmd.startTransaction === true || cmd.autocommit === false) {
+    throw mongoError(
+      'IllegalOperation',
+      ctx.replicaSet
+        ? 'multi-document transactions are not supported by embedded-mongo'
+        : 'Transaction numbers are only allowed on a replica set member or mongos',
+    );
+  }
+  checkReadConcern(cmd);
+  const retryable = ctx.replicaSet ? RETRYABLE[name.toLowerCase()] : undefined;
+  if (retryable) return runRetryable(retryable, cmd, ctx);
+  return handler(cmd, ctx);
+}
+
+/**
+ * Runs one command and always returns a reply document (a promise for the getMores that wait on
+ * a change stream): errors become `{ ok: 0, ... }`. A replica set member stamps each reply with
+ * its cluster time, which drivers gossip and change streams resume from.
+ */
+export function handleCommand(cmd: Document, base: Omit<CommandContext, 'db'>): Document | Promise<Document> {
   const name = Object.keys(cmd)[0];
+  const db: unknown = cmd.$db;
+  const ctx: CommandContext = { ...base, db: typeof db === 'string' ? db : 'test' };
+  const finish = (reply: Document): Document => (ctx.replicaSet ? stampClusterTime(reply, ctx.store.oplog) : reply);
+  let result: Document | Promise<Document>;
   try {
     if (name === undefined) throw mongoError('CommandNotFound', 'no such command: ""');
-    const handler = commands.get(name.toLowerCase());
-    if (!handler) throw mongoError('CommandNotFound', `no such command: '${name}'`);
-    // Like a standalone mongod: multi-document transactions need a replica set.
-    if (cmd.startTransaction === true || cmd.autocommit === false) {
-      throw mongoError('IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
-    }
-    const db: unknown = cmd.$db;
-    return handler(cmd, { ...ctx, db: typeof db === 'string' ? db : 'test' });
+    result = dispatch(name, cmd, ctx);
   } catch (err) {
-    return toErrorReply(err);
+    return finish(toErrorReply(err));
   }
+  if (result instanceof Promise) return result.then(finish, (err: unknown) => finish(toErrorReply(err)));
+  return finish(result);
+}
+
+/** handleCommand for callers (tests, tools) that run commands which never wait. */
+export function runCommand(cmd: Document, base: Omit<CommandContext, 'db'>): Document {
+  const reply = handleCommand(cmd, base);
+  if (reply instanceof Promise) throw new Error(`${Object.keys(cmd)[0] ?? ''} waits for change events: use handleCommand`);
+  return reply;
 }

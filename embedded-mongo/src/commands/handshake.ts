@@ -1,13 +1,14 @@
 import type { Document } from 'bson';
 import { MAX_BSON_SIZE, MAX_MESSAGE_SIZE, MAX_WRITE_BATCH } from '../limits.js';
 import type { CommandHandler } from './context.js';
-
+import { replicaSetHello } from './replicaSet.js';
 
 /**
- * hello/isMaster: a standalone server (no setName) of wire version 21 (MongoDB 7.0), with
- * logical sessions so drivers attach lsid as they would against a real deployment.
+ * hello/isMaster: wire version 21 (MongoDB 7.0) with logical sessions, as the primary of a
+ * one-node replica set (setName, hosts) unless the store runs as a standalone. Drivers then allow
+ * change streams and make writes retryable (lsid + txnNumber), as against a real deployment.
  * No topologyVersion: that would switch drivers to the streaming (exhaust) hello protocol,
- * which expects long-polled moreToCome replies; without it they poll, which suits a standalone.
+ * which expects long-polled moreToCome replies; without it they poll, which suits one local node.
  */
 const hello: CommandHandler = (cmd, ctx) => {
   const reply: Document = {
@@ -25,6 +26,7 @@ const hello: CommandHandler = (cmd, ctx) => {
     ok: 1,
   };
   if (cmd.helloOk === true) reply.helloOk = true;
+  if (ctx.replicaSet) Object.assign(reply, replicaSetHello({ ...ctx, replicaSet: ctx.replicaSet }));
   return reply;
 };
 
@@ -46,7 +48,11 @@ const serverStatus: CommandHandler = (_cmd, ctx) => ({
   uptime: Math.floor(process.uptime()),
   localTime: new Date(),
   connections: { current: 1, available: 1000 },
-  metrics: { cursor: { open: { total: ctx.cursors.size } } },
+  metrics: {
+    cursor: { open: { total: ctx.cursors.size + (ctx.changeStreams?.size ?? 0) } },
+    changeStreams: { open: ctx.changeStreams?.size ?? 0, waiting: ctx.changeStreams?.waitingCount ?? 0, wakeups: ctx.changeStreams?.wakeups ?? 0 },
+  },
+  ...(ctx.replicaSet ? { repl: { setName: ctx.replicaSet.name, isWritablePrimary: true, primary: ctx.address } } : {}),
   ok: 1,
 });
 

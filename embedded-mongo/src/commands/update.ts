@@ -47,7 +47,7 @@ export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement
       outcome.after ??= next;
       if (changed.size === 0) continue;
       checkValidator(coll!, next, { before: doc, bypass });
-      coll!.replace(rid, doc, next, { changed });
+      coll!.replace(rid, doc, next, { changed, update: st.u });
       outcome.modified++;
       continue;
     }
@@ -57,7 +57,7 @@ export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement
     const bytes = CollectionStore.encode(next);
     if (Buffer.compare(CollectionStore.encode(doc), bytes) === 0) continue;
     checkValidator(coll!, next, { before: doc, bypass });
-    coll!.replace(rid, doc, next, { bytes });
+    coll!.replace(rid, doc, next, { bytes, update: st.u });
     outcome.modified++;
   }
   if (matches.length === 0 && st.upsert) {

@@ -18,6 +18,19 @@ export interface IndexPosition {
   rid: number;
 }
 
+/** How a rewrite came about: the update (absent for a replacement) and, from the fast path, the top-level fields it changed. */
+export interface ReplaceInfo {
+  update?: Document | Document[];
+  changed?: ReadonlySet<string>;
+}
+
+/** Hears every document change, inside the transaction that makes it (the oplog implements it). */
+export interface ChangeRecorder {
+  inserted(coll: CollectionStore, doc: Document, bytes: Buffer): void;
+  replaced(coll: CollectionStore, before: Document, after: Document, bytes: Buffer, how: ReplaceInfo): void;
+  removed(coll: CollectionStore, doc: Document): void;
+}
+
 /** A collection: documents as BSON blobs in their own table, keyed by an insertion-ordered rid. */
 export class CollectionStore {
   readonly table: string;
@@ -31,6 +44,7 @@ export class CollectionStore {
     readonly dbName: string,
     readonly name: string,
     public options: Document,
+    private readonly changes?: ChangeRecorder,
   ) {
     this.table = `c${id}`;
     db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (rid INTEGER PRIMARY KEY, doc BLOB NOT NULL)`);
@@ -74,15 +88,17 @@ export class CollectionStore {
     indexes.forEach((ix, i) => ix.checkUnique(this.ns, doc, -1, keys[i]));
     const rid = Number(this.stmts.insert.run(bytes).lastInsertRowid);
     indexes.forEach((ix, i) => ix.add(doc, rid, keys[i]));
+    this.changes?.inserted(this, doc, bytes);
     return rid;
   }
 
   /**
    * Rewrites a document. Only index entries whose keys changed are touched; `changed` (the
    * top-level fields the update wrote, when known) skips computing keys for indexes that cannot
-   * have changed, and `bytes` saves re-encoding a document the caller already encoded.
+   * have changed, and `bytes` saves re-encoding a document the caller already encoded. `update`
+   * (absent for a replacement) is what change streams describe the change with.
    */
-  replace(rid: number, oldDoc: Document, newDoc: Document, known: { bytes?: Buffer; changed?: ReadonlySet<string> } = {}): void {
+  replace(rid: number, oldDoc: Document, newDoc: Document, known: ReplaceInfo & { bytes?: Buffer } = {}): void {
     const bytes = known.bytes ?? CollectionStore.encode(newDoc);
     const changes: KeyChange[] = [];
     for (const ix of this.indexes.values()) {
@@ -92,11 +108,13 @@ export class CollectionStore {
     }
     this.stmts.update.run(bytes, rid);
     for (const change of changes) change.index.applyChange(change, rid);
+    this.changes?.replaced(this, oldDoc, newDoc, bytes, known);
   }
 
   remove(rid: number, doc: Document): void {
     for (const ix of this.indexes.values()) ix.remove(doc, rid);
     this.stmts.remove.run(rid);
+    this.changes?.removed(this, doc);
   }
 
   get(rid: number): Document | undefined {

@@ -4,6 +4,8 @@ import { mongoError } from '../errors.js';
 import { CollectionStore } from './collection.js';
 import { IndexState } from './indexState.js';
 import type { IndexSpec } from './indexKeys.js';
+import { Oplog } from './oplog.js';
+import { RetryableWrites } from './retryableWrites.js';
 
 interface CollectionRow {
   id: number;
@@ -25,6 +27,9 @@ interface IndexRow {
  */
 export class Store {
   readonly db: Database.Database;
+  /** Every document change, for change streams; written in the same transaction as the change. */
+  readonly oplog: Oplog;
+  readonly retryableWrites: RetryableWrites;
   private readonly collections = new Map<string, CollectionStore>();
 
   constructor(path: string) {
@@ -47,6 +52,8 @@ export class Store {
         multikey INTEGER NOT NULL DEFAULT 0, UNIQUE (coll_id, name));
       CREATE TABLE IF NOT EXISTS catalog_databases (name TEXT PRIMARY KEY);
     `);
+    this.oplog = new Oplog(this.db);
+    this.retryableWrites = new RetryableWrites(this.db);
     this.loadCatalog();
   }
 
@@ -55,7 +62,7 @@ export class Store {
     const rows = this.db.prepare<[], CollectionRow>('SELECT id, db, name, options FROM catalog_collections').all();
     const byId = new Map<number, CollectionStore>();
     for (const r of rows) {
-      const coll = new CollectionStore(this.db, r.id, r.db, r.name, deserialize(r.options));
+      const coll = new CollectionStore(this.db, r.id, r.db, r.name, deserialize(r.options), this.oplog);
       this.collections.set(`${r.db}.${r.name}`, coll);
       byId.set(r.id, coll);
     }
@@ -67,15 +74,22 @@ export class Store {
     }
   }
 
-  /** Runs `fn` atomically; on failure the in-memory catalog is reloaded to match the rollback. */
+  /**
+   * Runs `fn` atomically; on failure the in-memory catalog is reloaded to match the rollback.
+   * The oplog learns the outcome: committed entries become visible to change streams.
+   */
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
+    let result: T;
     try {
-      return this.db.transaction(fn)();
+      result = this.db.transaction(fn)();
     } catch (err) {
+      this.oplog.rolledBack();
       this.loadCatalog();
       throw err;
     }
+    this.oplog.committed();
+    return result;
   }
 
   getCollection(db: string, name: string): CollectionStore | undefined {
@@ -97,7 +111,7 @@ export class Store {
     const info = this.db
       .prepare('INSERT INTO catalog_collections (db, name, options) VALUES (?, ?, ?)')
       .run(db, name, serialize(options));
-    const coll = new CollectionStore(this.db, Number(info.lastInsertRowid), db, name, options);
+    const coll = new CollectionStore(this.db, Number(info.lastInsertRowid), db, name, options, this.oplog);
     this.collections.set(`${db}.${name}`, coll);
     this.createIndex(coll, { v: 2, key: { _id: 1 }, name: '_id_' });
     return coll;
@@ -122,7 +136,8 @@ export class Store {
     return this.getCollection(db, name) ?? this.createCollection(db, name);
   }
 
-  dropCollection(db: string, name: string): boolean {
+  /** Drops a collection (a 'drop' change event unless `silent`, as when a rename replaces its target). */
+  dropCollection(db: string, name: string, silent = false): boolean {
     const coll = this.getCollection(db, name);
     if (!coll) return false;
     for (const ix of coll.indexes.values()) this.db.exec(`DROP TABLE IF EXISTS ${ix.table}`);
@@ -130,11 +145,27 @@ export class Store {
     this.db.prepare('DELETE FROM catalog_indexes WHERE coll_id = ?').run(coll.id);
     this.db.prepare('DELETE FROM catalog_collections WHERE id = ?').run(coll.id);
     this.collections.delete(`${db}.${name}`);
+    if (!silent) this.oplog.appendCommand(db, name, { drop: 1 });
     return true;
   }
 
+  /** Like mongod: a 'drop' event per collection, then 'dropDatabase' (nothing for a database that does not exist). */
   dropDatabase(db: string): void {
-    for (const c of this.listCollections(db)) this.dropCollection(db, c.name);
+    const colls = this.listCollections(db);
+    for (const c of colls) this.dropCollection(db, c.name);
+    if (colls.length > 0) this.oplog.appendCommand(db, null, { dropDatabase: 1 });
+  }
+
+  /** Moves a collection (documents and indexes keep their tables); the caller checked the names. */
+  renameCollection(from: CollectionStore, toDb: string, toName: string, dropTarget: boolean): void {
+    validateNamespace(toDb, toName);
+    if (this.getCollection(toDb, toName)) {
+      if (!dropTarget) throw mongoError('NamespaceExists', 'target namespace exists');
+      this.dropCollection(toDb, toName, true);
+    }
+    this.db.prepare('UPDATE catalog_collections SET db = ?, name = ? WHERE id = ?').run(toDb, toName, from.id);
+    this.oplog.appendCommand(from.dbName, from.name, { renameTo: { db: toDb, coll: toName }, dropTarget });
+    this.loadCatalog();
   }
 
   /** Adds an index and builds it over existing documents (raising 11000 if unique is violated). */

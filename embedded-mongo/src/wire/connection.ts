@@ -3,28 +3,32 @@ import type { Document } from 'bson';
 import { MAX_MESSAGE_SIZE } from '../limits.js';
 import { encodeReply, HEADER_SIZE, parseRequest, readHeader, type Request } from './protocol.js';
 
-export type RequestHandler = (req: Request) => Document;
+/** Answers a request; a promise for requests that wait (a change stream's awaitData getMore). */
+export type RequestHandler = (req: Request) => Document | Promise<Document>;
 
 /**
  * Frames one client socket: accumulates bytes, cuts complete messages by their length prefix
- * and answers each in order. Malformed framing (bad length, oversized, unparseable sections)
- * closes just this connection, as mongod does; the server and other sockets carry on.
+ * and answers each in order. While a request waits (a getMore on a change stream), later
+ * requests on the same socket wait behind it, so replies keep their order. Malformed framing
+ * (bad length, oversized, unparseable sections) closes just this connection, as mongod does;
+ * the server and other sockets carry on.
  */
 export function serveConnection(socket: Socket, handle: RequestHandler, onError: (err: unknown) => void): void {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
+  let waiting = false;
 
   const fail = (err: unknown): void => {
     onError(err);
     socket.destroy();
   };
 
-  socket.setNoDelay(true);
-  socket.on('error', () => socket.destroy());
-  socket.on('data', (chunk: Buffer) => {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes < HEADER_SIZE) return;
+  const send = (replies: Buffer[]): void => {
+    if (replies.length > 0 && !socket.destroyed) socket.write(replies.length === 1 ? replies[0]! : Buffer.concat(replies));
+  };
+
+  const pump = (): void => {
+    if (waiting || pendingBytes < HEADER_SIZE) return;
     // Large inserts arrive in many chunks: wait for the whole frame before concatenating.
     const first = pending[0]!;
     if (first.length >= 4 && pendingBytes < first.readInt32LE(0) && first.readInt32LE(0) <= MAX_MESSAGE_SIZE) return;
@@ -38,14 +42,33 @@ export function serveConnection(socket: Socket, handle: RequestHandler, onError:
         const req = parseRequest(buf.subarray(0, length));
         buf = buf.subarray(length);
         const reply = handle(req);
+        if (reply instanceof Promise) {
+          waiting = true;
+          reply
+            .then((doc) => {
+              waiting = false;
+              if (!req.moreToCome) send([encodeReply(req, doc)]);
+              pump();
+            })
+            .catch(fail);
+          break;
+        }
         if (!req.moreToCome) replies.push(encodeReply(req, reply));
       }
     } catch (err) {
-      if (replies.length > 0) socket.write(Buffer.concat(replies));
+      send(replies);
       return fail(err);
     }
     pending = buf.length > 0 ? [buf] : [];
     pendingBytes = buf.length;
-    if (replies.length > 0) socket.write(replies.length === 1 ? replies[0]! : Buffer.concat(replies));
+    send(replies);
+  };
+
+  socket.setNoDelay(true);
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: Buffer) => {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    pump();
   });
 }

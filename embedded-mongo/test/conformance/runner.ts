@@ -5,10 +5,11 @@ import { MongoServerError, type Document, type MongoClient } from 'mongodb';
 import { match } from './match.js';
 import { runOperation, type Entities } from './operations.js';
 
-/** The store presents itself as a standalone MongoDB 7.0 without auth. */
+/** The store presents itself as MongoDB 7.0 without auth: a one-node replica set, or a standalone. */
 const SERVER_VERSION = [7, 0, 0];
+export type Topology = 'single' | 'replicaset';
 
-interface Requirement {
+export interface Requirement {
   minServerVersion?: string;
   maxServerVersion?: string;
   topologies?: string[];
@@ -58,26 +59,26 @@ function cmpVersion(a: number[], b: number[]): number {
   return 0;
 }
 
-function satisfied(reqs: Requirement[] | undefined): boolean {
+export function satisfied(reqs: Requirement[] | undefined, topology: Topology): boolean {
   if (!reqs || reqs.length === 0) return true;
   return reqs.some(
     (r) =>
       (!r.minServerVersion || cmpVersion(SERVER_VERSION, version(r.minServerVersion)) >= 0) &&
       (!r.maxServerVersion || cmpVersion(SERVER_VERSION, version(r.maxServerVersion)) <= 0) &&
-      (!r.topologies || r.topologies.includes('single')) &&
+      (!r.topologies || r.topologies.includes(topology)) &&
       r.serverless !== 'require' && r.auth !== true && !r.serverParameters && r.csfle !== true,
   );
 }
 
-/** Tests needing features outside a standalone server (failpoints, client bulk write) are skipped. */
-function unsupported(test: UnifiedTest): string | undefined {
+/** Tests needing features this store lacks (failpoints, client bulk write) are skipped. */
+export function unsupported(test: { skipReason?: string; operations: { name: string }[] }): string | undefined {
   if (test.skipReason) return test.skipReason;
   if (test.operations.some((o) => o.name === 'failPoint')) return 'needs failpoints';
   if (test.operations.some((o) => o.name === 'clientBulkWrite')) return 'needs clientBulkWrite';
   return undefined;
 }
 
-function checkError(expect: Document, err: unknown): string | undefined {
+export function checkError(expect: Document, err: unknown): string | undefined {
   const e = err as Error & { code?: number; result?: unknown; errorResponse?: unknown };
   if (expect.isClientError === true && err instanceof MongoServerError) return `expected client error, got server error ${e.message}`;
   if (expect.isClientError === false && !(err instanceof MongoServerError)) return `expected server error, got ${e.message}`;
@@ -135,13 +136,13 @@ async function runTest(client: MongoClient, file: UnifiedFile, test: UnifiedTest
 }
 
 /** Runs every unified test in `dir` against `client`, returning one result per test. */
-export async function runUnifiedSuite(client: MongoClient, dir: string): Promise<TestResult[]> {
+export async function runUnifiedSuite(client: MongoClient, dir: string, topology: Topology): Promise<TestResult[]> {
   const results: TestResult[] = [];
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
     const file = EJSON.parse(readFileSync(join(dir, name), 'utf8'), { relaxed: true }) as UnifiedFile;
     for (const test of file.tests) {
       const base = { file: name, test: test.description };
-      const skip = !satisfied(file.runOnRequirements) || !satisfied(test.runOnRequirements) ? 'server version/topology' : unsupported(test);
+      const skip = !satisfied(file.runOnRequirements, topology) || !satisfied(test.runOnRequirements, topology) ? 'server version/topology' : unsupported(test);
       if (skip) {
         results.push({ ...base, status: 'skipped', reason: skip });
         continue;

@@ -1,0 +1,167 @@
+import { calculateObjectSize, type Document, type Long } from 'bson';
+import { Aggregator } from 'mingo/aggregator';
+import { mongoError } from '../errors.js';
+import { runQuery } from '../query/execute.js';
+import { compileFilter, mingoOptions } from '../query/matcher.js';
+import type { Store } from '../storage/store.js';
+import { changeStreamError } from './errors.js';
+import { eventsOf, invalidateEvent, invalidatesStream, type Lookup, type Produced } from './events.js';
+import type { StreamSpec } from './spec.js';
+import { encodeToken, type ResumePoint } from './token.js';
+
+/** One reply's worth of a stream. */
+export interface StreamBatch {
+  events: Document[];
+  postBatchResumeToken: Document;
+  /** The stream was invalidated: the cursor is finished. */
+  closed: boolean;
+}
+
+// Entries read from SQLite per step; a batch may need several steps when stages filter most events.
+const CHUNK = 500;
+// A reply stays under 16 MiB with room for its envelope, as the cursor registry's batches do.
+const MAX_BATCH_BYTES = 16 * 1024 * 1024 - 16 * 1024;
+
+/**
+ * A change stream cursor: a position in the oplog and the stream's options. Each batch reads the
+ * committed entries after the position that the stream's scope may concern, turns them into
+ * events, runs the stream's stages, and moves the position (also past entries nobody wanted, so
+ * the postBatchResumeToken keeps up with the log even on a quiet collection).
+ */
+export class ChangeStreamCursor {
+  position: ResumePoint;
+  lastUsed = Date.now();
+  busy = false;
+  private pendingInvalidate: Produced | undefined;
+  private readonly pipeline: Aggregator | undefined;
+  private readonly lookup: Lookup;
+
+  constructor(
+    readonly id: Long,
+    readonly spec: StreamSpec,
+    private readonly store: Store,
+  ) {
+    for (const stage of spec.stages) if (stage.$match !== undefined) compileFilter(stage.$match as Document);
+    try {
+      this.pipeline = spec.stages.length > 0 ? new Aggregator(spec.stages, mingoOptions) : undefined;
+    } catch (err) {
+      throw mongoError('BadValue', err instanceof Error ? err.message : String(err));
+    }
+    this.lookup = (db, coll, _id) => runQuery(store.getCollection(db, coll), { filter: { _id }, limit: 1 })[0]?.doc ?? null;
+    this.position = this.startPosition();
+  }
+
+  private get oplog() {
+    return this.store.oplog;
+  }
+
+  private highWater(): ResumePoint {
+    return { seq: this.oplog.committedSeq, ...this.oplog.committedTime, kind: 'highWater' };
+  }
+
+  private startPosition(): ResumePoint {
+    const { start, scope } = this.spec;
+    const history = this.oplog.history;
+    if (start.kind === 'now') return this.highWater();
+    if (start.kind === 'atTime') {
+      if (history.lostAt(start.time)) throw changeStreamError('ChangeStreamHistoryLost', 'Resume of change stream was not possible, as the resume point may no longer be in the oplog.');
+      const seq = history.positionBefore(start.time, this.oplog.committedSeq);
+      const entry = this.oplog.entry(seq);
+      return { seq, t: entry?.t ?? start.time.t, i: entry?.i ?? 0, kind: 'highWater' };
+    }
+    const token = start.token;
+    if (token.kind === 'invalidate' && start.kind === 'resumeAfter') {
+      throw changeStreamError('InvalidResumeToken', "Attempting to resume a change stream using 'resumeAfter' is not allowed from an invalidate notification; use 'startAfter'.");
+    }
+    if (history.lostAfter(token.seq)) throw changeStreamError('ChangeStreamHistoryLost', 'Resume of change stream was not possible, as the resume point may no longer be in the oplog.');
+    const trimmedEdge = token.seq === history.trimmed.seq && token.t === history.trimmed.t && token.i === history.trimmed.i;
+    const entry = token.seq === 0 || trimmedEdge ? undefined : this.oplog.entry(token.seq);
+    if (token.seq !== 0 && !trimmedEdge && (!entry || entry.t !== token.t || entry.i !== token.i)) {
+      throw changeStreamError('ChangeStreamFatalError', `cannot resume stream; the resume token was not found. ${JSON.stringify(encodeToken(token))}`);
+    }
+    // Resuming right after the entry that ended a stream ends it again, as mongod does.
+    if (entry && token.kind === 'event' && invalidatesStream(entry, scope)) this.pendingInvalidate = invalidateEvent(entry, token);
+    return { ...token, kind: token.kind === 'invalidate' ? 'event' : token.kind };
+  }
+
+  /** Runs the stream's stages on one event; undefined when they filter it out. */
+  private shape(p: Produced): Document | undefined {
+    if (!this.pipeline) return p.event;
+    let out: Document[];
+    try {
+      out = this.pipeline.run<Document>([p.event]);
+    } catch (err) {
+      throw mongoError('BadValue', err instanceof Error ? err.message : String(err));
+    }
+    const doc = out[0];
+    if (!doc) return undefined;
+    const id = doc._id as { _data?: unknown } | undefined;
+    if (id?._data !== (p.event._id as { _data: string })._data || Object.keys(id).length !== 1) {
+      throw changeStreamError(
+        'ChangeStreamFatalError',
+        'Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point. Only transformations that retain the unmodified _id field are allowed.',
+      );
+    }
+    return doc;
+  }
+
+  /**
+   * Moves a stream with nothing to read to the end of the log (before trimming, so entries it
+   * never needed do not count as history it lost). Its next batch reports the new position.
+   */
+  catchUp(): void {
+    if (!this.pendingInvalidate && !this.oplog.changedSince(this.spec.scope, this.position.seq)) this.position = this.highWater();
+  }
+
+  /** Reads the next batch of at most `max` events (0 reads nothing). Never waits. */
+  next(max: number): StreamBatch {
+    this.lastUsed = Date.now();
+    const events: Document[] = [];
+    if (this.pendingInvalidate && max > 0) {
+      const p = this.pendingInvalidate;
+      const shaped = this.shape(p);
+      if (shaped) events.push(shaped);
+      this.position = p.point;
+      return { events, postBatchResumeToken: encodeToken(p.point), closed: true };
+    }
+    const upto = this.highWater();
+    // Nothing this stream could see was written since its position: it moves to the log's end,
+    // even when trimming passed it meanwhile (nothing it needed was lost).
+    if (max === 0 || !this.oplog.changedSince(this.spec.scope, this.position.seq)) {
+      if (max > 0) this.position = upto;
+      return { events, postBatchResumeToken: encodeToken(this.position), closed: false };
+    }
+    if (this.oplog.history.lostAfter(this.position.seq)) {
+      throw changeStreamError('ChangeStreamHistoryLost', 'The change stream fell behind the oplog: entries it had not read yet were trimmed.');
+    }
+    let bytes = 0;
+    for (;;) {
+      const entries = this.oplog.read(this.spec.scope, this.position.seq, upto.seq, CHUNK);
+      for (const entry of entries) {
+        const shaped: Document[] = [];
+        let size = 0;
+        const produced = eventsOf(entry, this.spec, this.lookup);
+        for (const p of produced) {
+          const doc = this.shape(p);
+          if (doc) {
+            shaped.push(doc);
+            size += calculateObjectSize(doc);
+          }
+        }
+        // A full batch leaves the entry for the next one; a single huge event still goes out alone.
+        if (events.length > 0 && (events.length + shaped.length > max || bytes + size > MAX_BATCH_BYTES)) {
+          return { events, postBatchResumeToken: encodeToken(this.position), closed: false };
+        }
+        events.push(...shaped);
+        bytes += size;
+        const last = produced[produced.length - 1];
+        this.position = last ? last.point : { seq: entry.seq, t: entry.t, i: entry.i, kind: 'event' };
+        if (last?.point.kind === 'invalidate') return { events, postBatchResumeToken: encodeToken(last.point), closed: true };
+        if (events.length >= max) return { events, postBatchResumeToken: encodeToken(this.position), closed: false };
+      }
+      if (entries.length < CHUNK) break;
+    }
+    this.position = upto;
+    return { events, postBatchResumeToken: encodeToken(upto), closed: false };
+  }
+}

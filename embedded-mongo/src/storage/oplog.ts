@@ -1,0 +1,196 @@
+import type Database from 'better-sqlite3';
+import { serialize, type Document } from 'bson';
+import { describeTopLevel, describeUpdate } from '../changeStreams/updateDescription.js';
+import { isOperatorUpdate } from '../update/applyUpdate.js';
+import type { ChangeRecorder, CollectionStore, ReplaceInfo } from './collection.js';
+import { OplogClock, type OpTime } from './oplogClock.js';
+import { OplogHistory } from './oplogHistory.js';
+
+/** i(nsert), u(pdate), r(eplace), d(elete), c(ommand: drop, rename, dropDatabase). */
+export type OplogOp = 'i' | 'u' | 'r' | 'd' | 'c';
+
+/** One stored change. `seq` orders entries; (t, i) is its cluster time, increasing with seq. */
+export interface OplogEntry extends OpTime {
+  seq: number;
+  wall: number;
+  db: string;
+  coll: string | null;
+  op: OplogOp;
+  body: Buffer;
+  pre: Buffer | null;
+  post: Buffer | null;
+}
+
+/** What a change stream reads: one collection, one database, or everything. */
+export interface StreamScope {
+  db?: string;
+  coll?: string;
+}
+
+/** A command entry's body: what happened to the namespace in the entry's db/coll. */
+export type CommandBody = { drop: 1 } | { dropDatabase: 1 } | { renameTo: { db: string; coll: string }; dropTarget: boolean };
+
+/** Listeners hear, after each commit, which namespaces (`db.coll`, and `db`) got new entries. */
+export type CommitListener = (namespaces: ReadonlySet<string>) => void;
+
+// Bytes an entry costs beyond its BLOBs (row header, seq, times, names), for size-based trimming.
+const ROW_OVERHEAD = 64;
+// Commands can touch streams on other namespaces (a rename's target): streams check this key too.
+export const COMMANDS_KEY = '\0commands';
+
+const COLUMNS = 'seq, t, i, wall, db, coll, op, body, pre, post';
+
+/**
+ * The change log behind change streams: one row per document change, written by the storage
+ * layer inside the same SQLite transaction as the change itself, so an acknowledged write's event
+ * is exactly as durable as the write. Trimming (size and age) lives in oplogTrim.ts.
+ */
+export class Oplog implements ChangeRecorder {
+  readonly clock: OplogClock;
+  readonly history: OplogHistory;
+  /** Highest seq written, committed or not. */
+  private lastSeq: number;
+  /** Highest committed seq and its time: what readers may see and what high-water tokens name. */
+  committedSeq: number;
+  committedTime: OpTime;
+  /** Running byte offset of the log, stored per row so the retained size is last.pos - first.pos. */
+  private pos: number;
+  /** Last seq that touched each namespace key (`db.coll`, `db`, COMMANDS_KEY), since startup. */
+  private readonly lastSeqByKey = new Map<string, number>();
+  /** Seq of the last entry when this process opened the log: before it, lastSeqByKey knows nothing. */
+  readonly knownSince: number;
+  private dirty = new Set<string>();
+  private notifyScheduled = false;
+  private readonly listeners: CommitListener[] = [];
+  private readonly stmts;
+
+  constructor(readonly db: Database.Database) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS oplog (
+        seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, i INTEGER NOT NULL, wall INTEGER NOT NULL, pos INTEGER NOT NULL,
+        db TEXT NOT NULL, coll TEXT, op TEXT NOT NULL, body BLOB NOT NULL, pre BLOB, post BLOB);
+      CREATE TABLE IF NOT EXISTS oplog_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+    `);
+    this.history = new OplogHistory(db);
+    this.stmts = {
+      insert: db.prepare<[number, number, number, number, string, string | null, OplogOp, Buffer, Buffer | null, Buffer | null, number], void>(
+        `INSERT INTO oplog (${COLUMNS}, pos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      last: db.prepare<[], { seq: number; t: number; i: number; pos: number }>('SELECT seq, t, i, pos FROM oplog ORDER BY seq DESC LIMIT 1'),
+      at: db.prepare<[number], OplogEntry>(`SELECT ${COLUMNS} FROM oplog WHERE seq = ?`),
+      all: db.prepare<[number, number, number], OplogEntry>(`SELECT ${COLUMNS} FROM oplog WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`),
+      inDb: db.prepare<[number, number, string, number], OplogEntry>(
+        `SELECT ${COLUMNS} FROM oplog WHERE seq > ? AND seq <= ? AND (db = ? OR op = 'c') ORDER BY seq LIMIT ?`,
+      ),
+      inColl: db.prepare<[number, number, string, string, number], OplogEntry>(
+        `SELECT ${COLUMNS} FROM oplog WHERE seq > ? AND seq <= ? AND ((db = ? AND coll = ?) OR op = 'c') ORDER BY seq LIMIT ?`,
+      ),
+    };
+    const last = this.stmts.last.get();
+    this.lastSeq = this.committedSeq = this.knownSince = last?.seq ?? 0;
+    this.pos = last?.pos ?? 0;
+    this.clock = new OplogClock(last);
+    this.committedTime = this.clock.current();
+  }
+
+  onCommit(listener: CommitListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Appends one entry; the caller's transaction decides whether it lasts. */
+  append(db: string, coll: string | null, op: OplogOp, body: Buffer, pre: Buffer | null = null, post: Buffer | null = null): void {
+    const { t, i } = this.clock.tick();
+    const seq = ++this.lastSeq;
+    this.pos += body.length + (pre?.length ?? 0) + (post?.length ?? 0) + ROW_OVERHEAD;
+    this.stmts.insert.run(seq, t, i, Date.now(), db, coll, op, body, pre, post, this.pos);
+    const nsKey = coll === null ? db : `${db}.${coll}`;
+    this.touch(nsKey, seq);
+    if (coll !== null) this.touch(db, seq);
+    if (op === 'c') this.touch(COMMANDS_KEY, seq);
+    if (!this.db.inTransaction) this.committed();
+  }
+
+  /** A command entry; a rename also marks its target namespace so watchers there wake. */
+  appendCommand(db: string, coll: string | null, body: CommandBody): void {
+    this.append(db, coll, 'c', Buffer.from(serialize(body)));
+    if ('renameTo' in body) {
+      this.touch(`${body.renameTo.db}.${body.renameTo.coll}`, this.lastSeq);
+      this.touch(body.renameTo.db, this.lastSeq);
+    }
+  }
+
+  private touch(key: string, seq: number): void {
+    this.lastSeqByKey.set(key, seq);
+    this.dirty.add(key);
+  }
+
+  /** Called by the store once a transaction commits: entries become visible and watchers wake. */
+  committed(): void {
+    this.committedSeq = this.lastSeq;
+    this.committedTime = this.clock.current();
+    if (this.dirty.size === 0 || this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    // After the writer's reply is on its way: woken cursors answer their own clients.
+    queueMicrotask(() => {
+      this.notifyScheduled = false;
+      const namespaces = this.dirty;
+      this.dirty = new Set();
+      for (const l of this.listeners) l(namespaces);
+    });
+  }
+
+  /** Called by the store when a transaction rolls back: its entries never existed. */
+  rolledBack(): void {
+    this.lastSeq = this.committedSeq;
+    if (!this.notifyScheduled) this.dirty.clear();
+  }
+
+  /** Whether anything a stream with this scope could see was written after `seq`. */
+  changedSince(scope: StreamScope, seq: number): boolean {
+    if (seq < this.knownSince) return true;
+    if (scope.db === undefined) return this.committedSeq > seq;
+    const key = scope.coll === undefined ? scope.db : `${scope.db}.${scope.coll}`;
+    return (this.lastSeqByKey.get(key) ?? 0) > seq || (this.lastSeqByKey.get(COMMANDS_KEY) ?? 0) > seq;
+  }
+
+  /** Committed entries in (after, upto] a scope may concern (commands always come: a rename's target may be elsewhere). */
+  read(scope: StreamScope, after: number, upto: number, limit: number): OplogEntry[] {
+    if (scope.db === undefined) return this.stmts.all.all(after, upto, limit);
+    if (scope.coll === undefined) return this.stmts.inDb.all(after, upto, scope.db, limit);
+    return this.stmts.inColl.all(after, upto, scope.db, scope.coll, limit);
+  }
+
+  entry(seq: number): OplogEntry | undefined {
+    return this.stmts.at.get(seq);
+  }
+
+  // --- ChangeRecorder: the storage layer reports every document change here ---
+
+  inserted(coll: CollectionStore, _doc: Document, bytes: Buffer): void {
+    this.append(coll.dbName, coll.name, 'i', bytes);
+  }
+
+  replaced(coll: CollectionStore, before: Document, after: Document, bytes: Buffer, how: ReplaceInfo): void {
+    const images = imagesEnabled(coll.options);
+    const pre = images ? Buffer.from(serialize(before)) : null;
+    const u = how.update;
+    if (u === undefined || (!Array.isArray(u) && !isOperatorUpdate(u))) {
+      this.append(coll.dbName, coll.name, 'r', bytes, pre);
+      return;
+    }
+    const d = how.changed ? describeTopLevel(after, how.changed) : describeUpdate(before, after, u);
+    const body = serialize({ k: after._id as unknown, u: d.updatedFields, r: d.removedFields, t: d.truncatedArrays });
+    this.append(coll.dbName, coll.name, 'u', Buffer.from(body), pre, images ? bytes : null);
+  }
+
+  removed(coll: CollectionStore, doc: Document): void {
+    const pre = imagesEnabled(coll.options) ? Buffer.from(serialize(doc)) : null;
+    this.append(coll.dbName, coll.name, 'd', Buffer.from(serialize({ k: doc._id as unknown })), pre);
+  }
+}
+
+/** `changeStreamPreAndPostImages: { enabled: true }` (create/collMod) keeps images in the log. */
+export function imagesEnabled(options: Document): boolean {
+  const o = options.changeStreamPreAndPostImages as { enabled?: unknown } | undefined;
+  return o?.enabled === true;
+}
