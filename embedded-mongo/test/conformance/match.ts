@@ -1,4 +1,4 @@
-import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp } from 'bson';
+import { Binary, ObjectId, Timestamp, type Decimal128 } from 'bson';
 
 /**
  * The unified test format's matching rules: numbers compare by value whatever their BSON type,
@@ -7,12 +7,22 @@ import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp } from 'bs
  */
 export type MatchResult = string | undefined;
 
+/**
+ * A BSON value's class name. Values the driver decoded come from its CommonJS copy of bson, not
+ * the ES module this file imports, so `instanceof` misses them: bson's `_bsontype` tag does not.
+ */
+function bsonType(v: unknown): string | undefined {
+  const tag = typeof v === 'object' && v !== null ? (v as { _bsontype?: unknown })._bsontype : undefined;
+  return typeof tag === 'string' ? tag : undefined;
+}
+
 function isNumber(v: unknown): boolean {
-  return typeof v === 'number' || typeof v === 'bigint' || v instanceof Long || v instanceof Int32 || v instanceof Double || v instanceof Decimal128;
+  const t = bsonType(v);
+  return typeof v === 'number' || typeof v === 'bigint' || t === 'Long' || t === 'Int32' || t === 'Double' || t === 'Decimal128';
 }
 
 function num(v: unknown): number {
-  return v instanceof Decimal128 ? Number(v.toString()) : Number(v);
+  return bsonType(v) === 'Decimal128' ? Number((v as Decimal128).toString()) : Number(v);
 }
 
 function isPlain(v: unknown): v is Record<string, unknown> {
@@ -25,14 +35,19 @@ function bsonTypeName(v: unknown): string[] {
   if (typeof v === 'string') return ['string'];
   if (typeof v === 'boolean') return ['bool'];
   if (typeof v === 'number') return Number.isInteger(v) ? ['int', 'long', 'double', 'number'] : ['double', 'number'];
-  if (v instanceof Long || typeof v === 'bigint') return ['long', 'number'];
-  if (v instanceof Int32) return ['int', 'number'];
-  if (v instanceof Double) return ['double', 'number'];
-  if (v instanceof Decimal128) return ['decimal', 'number'];
-  if (v instanceof ObjectId) return ['objectId'];
+  const names: Record<string, string[]> = {
+    Long: ['long', 'number'],
+    Int32: ['int', 'number'],
+    Double: ['double', 'number'],
+    Decimal128: ['decimal', 'number'],
+    ObjectId: ['objectId'],
+    Binary: ['binData'],
+    Timestamp: ['timestamp'],
+  };
+  const tag = bsonType(v);
+  if (typeof v === 'bigint') return names.Long!;
+  if (tag && names[tag]) return names[tag];
   if (v instanceof Date) return ['date'];
-  if (v instanceof Binary) return ['binData'];
-  if (v instanceof Timestamp) return ['timestamp'];
   if (Array.isArray(v)) return ['array'];
   if (v instanceof RegExp) return ['regex'];
   return ['object'];
@@ -88,7 +103,10 @@ export function match(expected: unknown, actual: unknown, path = '$', root = tru
     }
     return undefined;
   }
-  if (expected instanceof ObjectId) return actual instanceof ObjectId && expected.equals(actual) ? undefined : `${path}: ObjectId mismatch`;
+  if (expected instanceof ObjectId) {
+    const same = bsonType(actual) === 'ObjectId' && (actual as ObjectId).toHexString() === expected.toHexString();
+    return same ? undefined : `${path}: ObjectId mismatch`;
+  }
   if (expected instanceof Date) return actual instanceof Date && expected.getTime() === actual.getTime() ? undefined : `${path}: date mismatch`;
   if (expected instanceof Binary || expected instanceof Timestamp || expected instanceof RegExp) {
     const same = expected instanceof RegExp ? actual instanceof RegExp && expected.source === actual.source && expected.flags === actual.flags : JSON.stringify(expected) === JSON.stringify(actual);
