@@ -265,7 +265,9 @@ describe('resuming', () => {
       [() => agg({ allChangesForCluster: true }), 72],
       [() => agg({}, [], 1, client.db('admin')), 73],
       [() => agg({}, [], 1, client.db('local')), 73],
+      [() => agg({}, [], 'a_view'), 166],
     ];
+    await db.createCollection('a_view', { viewOn: name, pipeline: [] });
     for (const [run, code] of cases) await expect(run()).rejects.toMatchObject({ code });
     const opened = await agg({});
     const id = (opened.cursor as { id: Long }).id;

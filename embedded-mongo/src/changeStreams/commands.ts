@@ -40,6 +40,10 @@ export function openChangeStream(cmd: Document, ctx: CommandContext): Document {
   if (!ctx.replicaSet || !streams) throw changeStreamError('NotAReplicaSet', 'The $changeStream stage is only supported on replica sets');
   if (cmd.explain === true) throw mongoError('NotImplemented', 'explain is not supported for change streams by embedded-mongo');
   const spec = parseChangeStream(cmd, ctx.db);
+  const { db, coll } = spec.scope;
+  if (db !== undefined && coll !== undefined && typeof ctx.store.getCollection(db, coll)?.options.viewOn === 'string') {
+    throw mongoError('CommandNotSupportedOnView', `Namespace ${spec.ns} is a view, not a collection: $changeStream is not supported on views`);
+  }
   const batchSize = batchSizeOf(optionalDoc(cmd, 'cursor'));
   const cursor = streams.open(spec);
   return reply(cursor, read(streams, cursor, batchSize ?? 101), true);

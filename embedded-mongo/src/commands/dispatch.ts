@@ -93,6 +93,11 @@ function dispatch(name: string, cmd: Document, ctx: CommandContext): Document | 
  */
 export function handleCommand(cmd: Document, base: Omit<CommandContext, 'db'>): Document | Promise<Document> {
   const name = Object.keys(cmd)[0];
+  // Envelope fields every node reads the same way: one node serves every read preference, and
+  // cluster times are gossip. Drivers on a direct connection to a replica-set member send
+  // $readPreference with every command; no handler should mistake it for an option.
+  delete cmd.$readPreference;
+  delete cmd.$clusterTime;
   const db: unknown = cmd.$db;
   const ctx: CommandContext = { ...base, db: typeof db === 'string' ? db : 'test' };
   const finish = (reply: Document): Document => (ctx.replicaSet ? stampClusterTime(reply, ctx.store.oplog) : reply);
