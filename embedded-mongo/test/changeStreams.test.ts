@@ -246,6 +246,22 @@ describe('resuming', () => {
     expect(stream.resumeToken).toBeDefined();
   });
 
+  it('resumes from a high-water token taken after a write that rolled back', async () => {
+    const coll = col(fresh());
+    await coll.insertMany([{ _id: 1 }, { _id: 2 }]);
+    await col('out_target').insertOne({ _id: 'kept' });
+    // $out drops and refills its target in one transaction; two results with one _id roll it all back.
+    await expect(coll.aggregate([{ $project: { _id: { $literal: 1 } } }, { $out: 'out_target' }]).toArray()).rejects.toMatchObject({ code: 11000 });
+    expect(await col('out_target').find().toArray()).toEqual([{ _id: 'kept' }]);
+    await coll.createIndex({ x: 1 }); // a commit that writes no change event
+    const first = await watch(coll.watch());
+    const highWater = first.resumeToken;
+    const resumed = coll.watch([], { resumeAfter: highWater });
+    streams.push(resumed);
+    await coll.insertOne({ _id: 3 });
+    expect(await nextChange(resumed)).toMatchObject({ documentKey: { _id: 3 } });
+  });
+
   it('rejects malformed change stream requests with the server error codes', async () => {
     const name = fresh();
     const agg = (stage: Document, extra: Document[] = [], target: unknown = name, on: Db = db) =>

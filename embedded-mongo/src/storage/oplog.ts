@@ -48,8 +48,9 @@ const COLUMNS = 'seq, t, i, wall, db, coll, op, body, pre, post';
 export class Oplog implements ChangeRecorder {
   readonly clock: OplogClock;
   readonly history: OplogHistory;
-  /** Highest seq written, committed or not. */
+  /** Highest seq written, committed or not, and its time. */
   private lastSeq: number;
+  private lastTime: OpTime;
   /** Highest committed seq and its time: what readers may see and what high-water tokens name. */
   committedSeq: number;
   committedTime: OpTime;
@@ -90,7 +91,7 @@ export class Oplog implements ChangeRecorder {
     this.lastSeq = this.committedSeq = this.knownSince = last?.seq ?? 0;
     this.pos = last?.pos ?? 0;
     this.clock = new OplogClock(last);
-    this.committedTime = this.clock.current();
+    this.committedTime = this.lastTime = this.clock.current();
   }
 
   onCommit(listener: CommitListener): void {
@@ -99,8 +100,10 @@ export class Oplog implements ChangeRecorder {
 
   /** Appends one entry; the caller's transaction decides whether it lasts. */
   append(db: string, coll: string | null, op: OplogOp, body: Buffer, pre: Buffer | null = null, post: Buffer | null = null): void {
-    const { t, i } = this.clock.tick();
+    const time = this.clock.tick();
+    const { t, i } = time;
     const seq = ++this.lastSeq;
+    this.lastTime = time;
     this.pos += body.length + (pre?.length ?? 0) + (post?.length ?? 0) + ROW_OVERHEAD;
     this.stmts.insert.run(seq, t, i, Date.now(), db, coll, op, body, pre, post, this.pos);
     const nsKey = coll === null ? db : `${db}.${coll}`;
@@ -126,8 +129,11 @@ export class Oplog implements ChangeRecorder {
 
   /** Called by the store once a transaction commits: entries become visible and watchers wake. */
   committed(): void {
-    this.committedSeq = this.lastSeq;
-    this.committedTime = this.clock.current();
+    // The time of the newest committed entry (not the clock: a rolled-back write may have ticked it).
+    if (this.lastSeq !== this.committedSeq) {
+      this.committedSeq = this.lastSeq;
+      this.committedTime = this.lastTime;
+    }
     if (this.dirty.size === 0 || this.notifyScheduled) return;
     this.notifyScheduled = true;
     // After the writer's reply is on its way: woken cursors answer their own clients.
@@ -142,6 +148,7 @@ export class Oplog implements ChangeRecorder {
   /** Called by the store when a transaction rolls back: its entries never existed. */
   rolledBack(): void {
     this.lastSeq = this.committedSeq;
+    this.lastTime = this.committedTime;
     if (!this.notifyScheduled) this.dirty.clear();
   }
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { deserialize, Long, serialize, type Document } from 'bson';
+import { Binary, deserialize, Long, serialize, type Document } from 'bson';
 import { MongoCommandError } from '../errors.js';
 
 /** mongod's session timeout: a session unused this long forgets its last write. */
@@ -19,7 +19,11 @@ export function retryKey(cmd: Document): RetryKey | undefined {
   if (!Number.isSafeInteger(txnNumber) || txnNumber < 0) {
     throw new MongoCommandError(14, 'TypeMismatch', "BSON field 'txnNumber' must be a non-negative 64-bit integer");
   }
-  return { session: Buffer.from(serialize(cmd.lsid as Document)), txnNumber };
+  const lsid = cmd.lsid as Document;
+  // A driver's lsid is { id: <UUID> } (plus uid under auth): its 16 bytes are the key when alone.
+  const id: unknown = lsid.id;
+  const session = id instanceof Binary && Object.keys(lsid).length === 1 ? Buffer.from(id.buffer) : Buffer.from(serialize(lsid));
+  return { session, txnNumber };
 }
 
 /**
