@@ -34,6 +34,8 @@ export function retryKey(cmd: Document): RetryKey | undefined {
  */
 export class RetryableWrites {
   private readonly stmts;
+  /** Each session's last recorded txnNumber, as far as this process knows: a newer one skips the lookup. */
+  private readonly lastTxn = new Map<string, number>();
 
   constructor(db: Database.Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS session_writes (
@@ -49,6 +51,9 @@ export class RetryableWrites {
 
   /** The stored reply when this exact write already ran; throws when the session has moved past it. */
   previous(key: RetryKey): Document | undefined {
+    // Only ever too high (a rolled-back write), never too low: a newer txnNumber is surely new.
+    const known = this.lastTxn.get(key.session.toString('hex'));
+    if (known !== undefined && key.txnNumber > known) return undefined;
     const row = this.stmts.get.get(key.session);
     if (!row || row.txn < key.txnNumber) return undefined;
     if (row.txn === key.txnNumber) return deserialize(row.reply);
@@ -57,10 +62,13 @@ export class RetryableWrites {
 
   record(key: RetryKey, reply: Document): void {
     this.stmts.put.run(key.session, key.txnNumber, Buffer.from(serialize(reply)), Date.now());
+    this.lastTxn.set(key.session.toString('hex'), key.txnNumber);
   }
 
   /** Forgets sessions idle past the session timeout. */
   expire(now = Date.now()): number {
+    // A cache, not the truth: dropping it only costs lookups.
+    if (this.lastTxn.size > 10_000) this.lastTxn.clear();
     return this.stmts.expire.run(now - SESSION_TIMEOUT_MS).changes;
   }
 }

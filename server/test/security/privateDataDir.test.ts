@@ -111,7 +111,7 @@ describe('the data directory is private to its owner', () => {
       socket: path.join(dataDir, 'store', 'mongod.sock'),
     });
     expect(server.store.uri).toMatch(
-      /^mongodb:\/\/%2F.*mongod\.sock\/\?serverMonitoringMode=poll$/,
+      /^mongodb:\/\/%2F.*mongod\.sock\/\?directConnection=true&serverMonitoringMode=poll$/,
     );
     const entries = await walk(dataDir);
     const names = entries.map((e) => path.relative(dataDir, e.path)).sort();
