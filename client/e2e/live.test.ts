@@ -168,7 +168,7 @@ describe('live updates and actions', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('catches up when a hidden tab (whose streams pause) comes back', async () => {
+  it('a tab that was hidden shows what happened meanwhile', async () => {
     await dash.page.goto(dash.srv.url + '/activity');
     await dash.page.getByTestId('audit-row').first().waitFor();
     const setHidden = (hidden: boolean) =>

@@ -1,86 +1,19 @@
-import { useEffect, useMemo, useRef } from 'react';
-import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import type { ChangeEvent } from '@aegis/shared';
 import { useTRPC } from '../lib/trpc';
-import { setStream, type StreamState } from '../lib/connection';
-import { clearLiveEntries, pushLiveEntry } from '../lib/liveFeed';
-import { toast } from '../lib/toasts';
+import { connectionStore, setStream, type StreamState } from '../lib/connection';
+import { applyChange, applyEntry, useBatchedInvalidate } from '../lib/applyLive';
+import {
+  canShareStreams,
+  openLiveChannel,
+  requestLeadership,
+  type LiveMessage,
+} from '../lib/liveChannel';
 import { isUnauthorized } from '../lib/errors';
 import { usePageVisible } from '../hooks/usePageVisible';
 
-type Trpc = ReturnType<typeof useTRPC>;
-
-/** Collapses bursts of events into one refetch per key, so a busy agent doesn't flood the server. */
-function useBatchedInvalidate(queryClient: QueryClient) {
-  const pending = useRef(new Map<string, readonly unknown[]>());
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(
-    () => () => {
-      if (timer.current) clearTimeout(timer.current);
-    },
-    [],
-  );
-  return useMemo(
-    () => (queryKey: readonly unknown[]) => {
-      pending.current.set(JSON.stringify(queryKey), queryKey);
-      timer.current ??= setTimeout(() => {
-        timer.current = null;
-        const keys = [...pending.current.values()];
-        pending.current.clear();
-        for (const key of keys) void queryClient.invalidateQueries({ queryKey: key });
-      }, 250);
-    },
-    [queryClient],
-  );
-}
-
-function applyChange(event: ChangeEvent, trpc: Trpc, qc: QueryClient, invalidate: (k: readonly unknown[]) => void) {
-  switch (event.type) {
-    case 'approval.created': {
-      const a = event.approval;
-      qc.setQueryData(trpc.approvals.pending.queryKey(), (list) =>
-        list && !list.some((x) => x.id === a.id) ? [...list, a] : list,
-      );
-      toast({ kind: 'approval', title: `${a.agent} wants to run ${a.action}`, body: 'Waiting for your review', href: '/approvals' });
-      break;
-    }
-    case 'approval.decided': {
-      const a = event.approval;
-      qc.setQueryData(trpc.approvals.pending.queryKey(), (list) => list?.filter((x) => x.id !== a.id));
-      invalidate(trpc.approvals.list.pathKey());
-      break;
-    }
-    case 'agent.status':
-      qc.setQueryData(trpc.agents.list.queryKey(), (list) =>
-        list?.map((x) => (x.name === event.agent ? { ...x, status: event.status } : x)),
-      );
-      qc.setQueryData(trpc.agents.byName.queryKey({ name: event.agent }), (d) =>
-        d ? { ...d, agent: { ...d.agent, status: event.status } } : d,
-      );
-      break;
-    case 'agent.registered':
-      invalidate(trpc.agents.list.queryKey());
-      break;
-    case 'policy.changed':
-      invalidate(trpc.agents.byName.queryKey({ name: event.agent }));
-      invalidate(trpc.policies.pathKey());
-      break;
-    case 'governance.reset':
-      // Everything shown was deleted: drop the live entries and refetch every page's data.
-      clearLiveEntries();
-      void qc.invalidateQueries();
-      break;
-    case 'proposal.created':
-      invalidate(trpc.policies.proposals.pathKey());
-      toast({ kind: 'approval', title: `${event.agent} asks for a looser policy`, body: 'An admin decides on the Approvals page', href: '/approvals' });
-      break;
-    case 'proposal.decided':
-      invalidate(trpc.policies.proposals.pathKey());
-      break;
-  }
-  invalidate(trpc.stats.get.queryKey());
-}
+type StreamName = 'changes' | 'audit';
 
 function streamState(state: { state: string; error: unknown }): StreamState {
   if (state.state === 'pending') return 'connected';
@@ -88,53 +21,126 @@ function streamState(state: { state: string; error: unknown }): StreamState {
 }
 
 /**
- * The dashboard's two SSE streams, opened once for the whole app: change events and audit
- * entries update the TanStack Query cache in place (or invalidate what they affect), so nothing
- * polls. tRPC resends the last tracked event id when a stream reconnects, so none are missed.
+ * The dashboard's live updates: change events and audit entries update the TanStack Query cache
+ * in place (or invalidate what they affect), so nothing polls.
  *
- * Hidden tabs close their streams: browsers allow only six HTTP/1.1 connections per server, and
- * a few forgotten tabs holding two streams each would otherwise starve the visible one. A tab
- * that comes back reopens them and refreshes everything once.
+ * Browsers allow only six HTTP/1.1 connections per server, shared by every tab. So the tabs of
+ * one browser elect a leader (a Web Lock); only the leader opens the two SSE streams and relays
+ * every event to the other tabs over a BroadcastChannel. However many tabs are open, the browser
+ * holds two streams and four connections stay free for queries. When the leader's tab closes,
+ * another tab takes the lock, opens the streams and has every tab refetch once, since events may
+ * have been missed in between. tRPC resends the last tracked event id when a stream reconnects.
+ *
+ * Where tabs can't share (no Web Locks outside secure contexts), each tab streams for itself and
+ * a hidden tab closes its streams, so forgotten tabs don't starve the visible one.
  */
 export function LiveSync({ onUnauthorized }: { onUnauthorized: () => void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const invalidate = useBatchedInvalidate(qc);
-  const connectedOnce = useRef({ changes: false, audit: false });
+  const [shared] = useState(canShareStreams);
+  const [leader, setLeader] = useState(!shared);
   const visible = usePageVisible();
+  const channel = useRef<ReturnType<typeof openLiveChannel>>(null);
+  const leaderRef = useRef(leader);
+  leaderRef.current = leader;
+  // Set once this tab has shown events relayed by another leader: if it takes over, it resyncs.
+  const followed = useRef(false);
 
-  const onStarted = (name: 'changes' | 'audit') => () => {
-    setStream(name, 'connected');
-    // After a reconnect, derived numbers (stats, counts) may have moved: refresh them once.
-    if (connectedOnce.current[name]) void qc.invalidateQueries();
+  useEffect(() => {
+    if (!shared) return;
+    const onMessage = (m: LiveMessage) => {
+      if (m.kind === 'hello') {
+        if (leaderRef.current) {
+          const { changes, audit } = connectionStore.get();
+          channel.current?.post({ kind: 'state', changes, audit });
+        }
+        return;
+      }
+      if (leaderRef.current) return;
+      followed.current = true;
+      if (m.kind === 'audit') applyEntry(m.entry, trpc, invalidate);
+      else if (m.kind === 'change') applyChange(m.event, trpc, qc, invalidate);
+      else if (m.kind === 'resync') void qc.invalidateQueries();
+      else {
+        setStream('changes', m.changes);
+        setStream('audit', m.audit);
+      }
+    };
+    channel.current = openLiveChannel(onMessage);
+    channel.current?.post({ kind: 'hello' });
+    const giveUp = requestLeadership(() => setLeader(true));
+    return () => {
+      giveUp();
+      channel.current?.close();
+      channel.current = null;
+    };
+  }, [shared, trpc, qc, invalidate]);
+
+  if (!leader) return null;
+  return (
+    <LiveStreams
+      enabled={shared || visible}
+      resyncFirst={followed.current}
+      relay={(m) => channel.current?.post(m)}
+      onUnauthorized={onUnauthorized}
+    />
+  );
+}
+
+/** The leader's two SSE streams; everything they bring is applied here and relayed to the other tabs. */
+function LiveStreams(props: {
+  enabled: boolean;
+  resyncFirst: boolean;
+  relay: (m: LiveMessage) => void;
+  onUnauthorized: () => void;
+}) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const invalidate = useBatchedInvalidate(qc);
+  const connectedOnce = useRef({ changes: props.resyncFirst, audit: props.resyncFirst });
+
+  const setState = (name: StreamName, state: StreamState) => {
+    setStream(name, state);
+    const { changes, audit } = connectionStore.get();
+    props.relay({ kind: 'state', changes, audit });
+  };
+  const onStarted = (name: StreamName) => () => {
+    setState(name, 'connected');
+    // After a reconnect or a change of leader, derived numbers may have moved: refresh them once.
+    if (connectedOnce.current[name]) {
+      void qc.invalidateQueries();
+      props.relay({ kind: 'resync' });
+    }
     connectedOnce.current[name] = true;
   };
   const onError = (error: unknown) => {
-    if (isUnauthorized(error)) onUnauthorized();
+    if (isUnauthorized(error)) props.onUnauthorized();
   };
 
   useSubscription(
     trpc.changes.onChange.subscriptionOptions(undefined, {
-      enabled: visible,
+      enabled: props.enabled,
       onStarted: onStarted('changes'),
-      onData: ({ data }) => applyChange(data, trpc, qc, invalidate),
+      onData: ({ data }) => {
+        applyChange(data, trpc, qc, invalidate);
+        props.relay({ kind: 'change', event: data });
+      },
       onError,
-      onConnectionStateChange: (s) => setStream('changes', streamState(s)),
+      onConnectionStateChange: (s) => setState('changes', streamState(s)),
     }),
   );
 
   useSubscription(
     trpc.audit.onEntry.subscriptionOptions(undefined, {
-      enabled: visible,
+      enabled: props.enabled,
       onStarted: onStarted('audit'),
       onData: ({ data }) => {
-        pushLiveEntry(data);
-        invalidate(trpc.stats.pathKey());
-        invalidate(trpc.agents.list.queryKey());
-        invalidate(trpc.agents.byName.queryKey({ name: data.agent }));
+        applyEntry(data, trpc, invalidate);
+        props.relay({ kind: 'audit', entry: data });
       },
       onError,
-      onConnectionStateChange: (s) => setStream('audit', streamState(s)),
+      onConnectionStateChange: (s) => setState('audit', streamState(s)),
     }),
   );
 
