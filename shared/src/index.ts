@@ -15,3 +15,4 @@ export * from './schemas/policyRules';
 export * from './policy';
 export * from './dlp';
 export * from './schemas/demo';
+export * from './schemas/localRecords';

@@ -14,12 +14,11 @@ import {
   decideInput,
   decision,
   sequentialId,
+  recordBatchInput,
+  recordBatchOutput,
 } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs, decideProcedure } from '../trpc/procedures';
-import { recordBatchInput, recordBatchOutput } from './localRecords';
-
-export type { LocalDecisionRecord, LocalOutcome } from './localRecords';
 
 /** What the SDK calls. Agent keys act only for their own agents. */
 export const sdkRouter = router({

@@ -1,7 +1,6 @@
-import { mayActAs, type CallOutcome, type Principal } from '@aegis/shared';
+import { mayActAs, type CallOutcome, type Principal, type RecordBatchInput } from '@aegis/shared';
 import type { KeyedEntry } from '../data/repos/audit.repo';
 import type { AuditRecord } from '../data/repos/auditWriter';
-import type { RecordBatchInput } from '../routers/localRecords';
 import { scanArgs } from './args';
 import { badRequest, forbidden, notFound } from './errors';
 

@@ -1,6 +1,7 @@
-import type { RecordBatchInput, RecordBatchResult } from '../routers/localRecords';
 import type { ActionNote } from './actions';
 import type {
+  RecordBatchInput,
+  RecordBatchResult,
   ActivityTimeline,
   Agent,
   AgentPolicy,

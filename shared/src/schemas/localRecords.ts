@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { actionName, agentName, callOutcome, toolArgs } from '@aegis/shared';
+import { actionName, agentName, toolArgs } from './common';
+import { callOutcome } from './audit';
 
 /** Items (entries + outcomes) per `sdk.recordBatch`; the SDK ships at most 500. */
 export const MAX_RECORD_BATCH = 1000;
