@@ -78,6 +78,19 @@ describe('collection features', () => {
     expect(await plan()).toBe('IXSCAN');
     await db().command({ collMod: 'orders', index: { name: 'by_status', hidden: true } });
     expect(await plan()).toBe('COLLSCAN');
+    await expect(orders.find({}).hint('by_status').toArray()).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('reads a hinted index in its order, in find and aggregate; unknown stages are 40324', async () => {
+    const stock = db().collection<Doc>('stock');
+    await stock.insertMany([{ _id: 1, name: 'Andrew', qty: 4 }, { _id: 2, name: 'Betty', qty: 5 }, { _id: 3, name: 'Charlie', qty: 4 }]);
+    await stock.createIndex({ qty: -1, name: -1 });
+    const names = (docs: Document[]) => docs.map((d) => d.name as string);
+    expect(names(await stock.find({}).hint({ qty: -1, name: -1 }).toArray())).toEqual(['Betty', 'Charlie', 'Andrew']);
+    expect(names(await stock.find({ qty: 4 }).hint('qty_-1_name_-1').toArray())).toEqual(['Charlie', 'Andrew']);
+    expect(names(await stock.aggregate([{ $match: {} }], { hint: { qty: -1, name: -1 } }).toArray())).toEqual(['Betty', 'Charlie', 'Andrew']);
+    expect(names(await stock.find({}).hint({ $natural: 1 }).toArray())).toEqual(['Andrew', 'Betty', 'Charlie']);
+    await expect(stock.aggregate([{ $fakeStage: {} }]).toArray()).rejects.toMatchObject({ code: 40324, message: "Unrecognized pipeline stage name: '$fakeStage'" });
   });
 
   it('explains aggregations and names $where as unsupported', async () => {

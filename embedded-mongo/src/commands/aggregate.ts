@@ -74,7 +74,10 @@ function runStages(ctx: CommandContext, stages: Document[], input: Document[], e
   try {
     return new Aggregator(stages, options).run<Document>(input);
   } catch (err) {
-    throw mongoError('BadValue', err instanceof Error ? err.message : String(err));
+    const message = err instanceof Error ? err.message : String(err);
+    const stage = /^unregistered pipeline operator (\$\w+)/.exec(message)?.[1];
+    if (stage) throw mongoError('Location40324', `Unrecognized pipeline stage name: '${stage}'`);
+    throw mongoError('BadValue', message);
   }
 }
 

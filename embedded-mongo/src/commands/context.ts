@@ -54,9 +54,10 @@ export function optionalNumber(cmd: Document, field: string): number | undefined
 }
 
 /** Collation and `let` variables of a command (a statement's own collation wins). */
-export function queryExtras(cmd: Document, statement?: Document): { collation?: Document; variables?: Document } {
+export function queryExtras(cmd: Document, statement?: Document): { collation?: Document; variables?: Document; hint?: unknown } {
   const collation = optionalDoc(statement ?? {}, 'collation') ?? optionalDoc(cmd, 'collation');
-  return { collation, variables: evaluateLet(optionalDoc(cmd, 'let')) };
+  const hint: unknown = statement ? statement.hint : cmd.hint;
+  return { collation, variables: evaluateLet(optionalDoc(cmd, 'let')), ...(hint !== undefined ? { hint } : {}) };
 }
 
 export function docArray(cmd: Document, field: string): Document[] {

@@ -3,7 +3,7 @@ import type { Options } from 'mingo/types';
 import type { CollectionStore, StoredDoc } from '../storage/collection.js';
 import { collateFilter } from './collation.js';
 import { compileFilter, mingoOptions, type Matcher } from './matcher.js';
-import { chooseIndex, type IndexPlan } from './planner.js';
+import { chooseIndex, hintedPlan, type IndexPlan } from './planner.js';
 import { rawPrefilter } from './prefilter.js';
 import { applyProjection } from './projection.js';
 import { simpleMatcher } from './simpleMatch.js';
@@ -21,7 +21,11 @@ export interface QuerySpec {
   collation?: Document;
   /** `let` variables, visible to `$expr` as `$$name`. */
   variables?: Document;
+  /** An index name or key pattern the client wants read (already checked to exist). */
+  hint?: unknown;
 }
+
+const isPlainObjectHint = (v: unknown): v is Document => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** mingo options for a query's collation and `let` variables. */
 export function queryOptions(spec: Pick<QuerySpec, 'collation' | 'variables'>): Partial<Options> {
@@ -72,7 +76,8 @@ export class QueryRun {
     const sort = parseSort(spec.sort);
     this.skip = Math.max(0, spec.skip ?? 0);
     this.limit = Math.abs(spec.limit ?? 0);
-    this.plan = coll && !spec.collation && !text && !near ? chooseIndex(coll, filter, sort) : undefined;
+    const hinted = spec.hint !== undefined && spec.hint !== null && !(isPlainObjectHint(spec.hint) && Object.keys(spec.hint).length === 0);
+    this.plan = coll && !spec.collation && !text && !near ? (hinted ? hintedPlan(coll, spec.hint, filter, sort) : chooseIndex(coll, filter, sort)) : undefined;
     const full = () => compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
     this.matches = this.plan?.exact ? () => true : ((!spec.collation && simpleMatcher(filter, full)) || full());
     const multiRange = this.plan !== undefined && this.plan.ranges.length > 1;

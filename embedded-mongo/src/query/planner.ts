@@ -1,4 +1,5 @@
 import type { Document } from 'bson';
+import { valuesEqual } from '../bson/compare.js';
 import { encodeKey } from '../bson/keyEncoding.js';
 import { TypeRank, typeRank } from '../bson/typeOrder.js';
 import type { CollectionStore } from '../storage/collection.js';
@@ -104,9 +105,10 @@ function componentBounds(low: unknown, high: unknown, dir: number): [Buffer, Buf
   return [lo, hi];
 }
 
-function planFor(ix: IndexState, filter: Document, sort: SortSpec): { plan: IndexPlan; score: number } | undefined {
+/** `forced`: the client hinted this index, so it is read even without a bound or sort to gain. */
+function planFor(ix: IndexState, filter: Document, sort: SortSpec, forced = false): { plan: IndexPlan; score: number } | undefined {
   const { fields, directions, maintained } = ix.keyer;
-  if (!maintained || ix.spec.partialFilterExpression || ix.spec.hidden === true) return undefined;
+  if (!maintained || (!forced && (ix.spec.partialFilterExpression || ix.spec.hidden === true))) return undefined;
   const names = fields.map((f) => f.join('.'));
   // The equality prefix: each field allows one value (equality) or several ($in).
   const points: unknown[][] = [];
@@ -120,7 +122,7 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec): { plan: Inde
   const e = points.length;
   // A sparse index lacks documents missing its fields: usable only when non-null equalities
   // on its first field exclude those documents anyway.
-  if (ix.spec.sparse && (e === 0 || points[0]!.some((v) => v === null || v === undefined))) return undefined;
+  if (!forced && ix.spec.sparse && (e === 0 || points[0]!.some((v) => v === null || v === undefined))) return undefined;
   const rangeField = names[e];
   const range = rangeField !== undefined ? rangeBounds(filter[rangeField], ix.multikey) : undefined;
   const bounds = range ? componentBounds(range.low, range.high, directions[e]!) : undefined;
@@ -145,12 +147,12 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec): { plan: Inde
     reverse = !same && opposite;
   }
   const exact =
-    !range && !ix.multikey && Object.keys(filter).length === e &&
+    !forced && !range && !ix.multikey && Object.keys(filter).length === e &&
     points.every((values) => values.every((v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && !Number.isNaN(v))));
   // Each equality field is worth 10, an $in field a little less (several ranges to read).
   const prefixScore = points.reduce((sum, values) => sum + (values.length === 1 ? 10 : 8), 0);
   const score = prefixScore + (range ? 5 : 0) + (sortCovered && sort.length > 0 ? 3 : 0) + (ix.unique && e === names.length && tuples === 1 ? 1 : 0);
-  if (score === 0) return undefined;
+  if (score === 0 && !forced) return undefined;
   return { plan: { index: ix, ranges, reverse, sortCovered, exact }, score };
 }
 
@@ -169,4 +171,14 @@ export function chooseIndex(coll: CollectionStore, filter: Document, sort: SortS
     if (candidate && (!best || candidate.score > best.score)) best = candidate;
   }
   return best?.plan;
+}
+
+/**
+ * The plan a `hint` asks for (by index name or key pattern): that index, read over the bounds
+ * the filter gives it or whole, so results come in its order as from mongod; `$natural` (or an
+ * index whose entries are not stored, such as text) is a collection scan.
+ */
+export function hintedPlan(coll: CollectionStore, hint: unknown, filter: Document, sort: SortSpec): IndexPlan | undefined {
+  const ix = [...coll.indexes.values()].find((i) => (typeof hint === 'string' ? i.spec.name === hint : isPlainObject(hint) && valuesEqual(i.spec.key, hint)));
+  return ix ? planFor(ix, filter, sort, true)?.plan : undefined;
 }
