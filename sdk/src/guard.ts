@@ -12,6 +12,7 @@ import {
   AegisKilledError,
   type AegisErrorDetails,
 } from './errors';
+import { detectorsFrom, screenResult, type ResultRules } from './results';
 import { isUnreachable, toAegisError } from './serverErrors';
 import type { AegisApi } from './transport';
 import type { AegisDecision, CallOptions, DecisionEvent, DecisionHook, FailMode } from './types';
@@ -40,6 +41,8 @@ export interface LocalDecider {
   ): Promise<LocalVerdict | null>;
   /** How a call it allowed ended; shipped with (or after) its record, never a request of its own. */
   complete(callId: string, result: CallResult): void;
+  /** The `on: result` rules for this agent's calls of this action, from the snapshot (if any). */
+  resultRules?(agent: string, action: string): ResultRules | undefined;
 }
 
 /** What the guard needs from its client. */
@@ -68,6 +71,8 @@ export interface GuardedCall<T> {
 type Decided = Pick<AegisDecision, 'verdict' | 'reason' | 'approvalId'> & {
   auditId: number | null;
   source: 'server' | 'local';
+  /** Set when on: result rules apply: the result is screened before it is returned. */
+  resultRules?: ResultRules;
 };
 
 /** A fresh id per call, tying its decision to its outcome. */
@@ -127,7 +132,7 @@ export async function guardCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Prom
     switch (decided.verdict) {
       case 'ALLOWED':
         await notify(rt, ev);
-        return runAndReport(rt, call, callId, decided.source);
+        return runAndReport(rt, call, callId, decided);
       case 'BLOCKED':
         throw await refuse(
           rt,
@@ -223,33 +228,36 @@ async function decideOnce<T>(
 ): Promise<Decided> {
   if (rt.local) {
     const local = await rt.local.decide(call.agent, call.action, call.args, callId);
-    if (local) return { ...local, approvalId: null, auditId: null, source: 'local' };
+    if (local) {
+      const resultRules = rt.local.resultRules?.(call.agent, call.action);
+      return { ...local, approvalId: null, auditId: null, source: 'local', resultRules };
+    }
   }
-  const decision = await rt.api.sdk.decide.mutate({
+  const { resultRules, ...decision } = await rt.api.sdk.decide.mutate({
     agent: call.agent,
     action: call.action,
     args: call.args,
     callId,
   });
-  return { ...decision, source: 'server' };
+  if (!resultRules) return { ...decision, source: 'server' };
+  return { ...decision, source: 'server', resultRules: { detectors: detectorsFrom(resultRules.detectors) } };
 }
 
 async function runAndReport<T>(
   rt: GuardRuntime,
   call: GuardedCall<T>,
   callId: string,
-  source: 'server' | 'local',
+  decided: Decided,
 ): Promise<T> {
   // Strict: `sdk.complete` in the background. Local: the outcome joins the call's record.
   const report = (result: CallResult) => {
-    if (source === 'local' && rt.local) rt.local.complete(callId, result);
+    if (decided.source === 'local' && rt.local) rt.local.complete(callId, result);
     else rt.completions.report({ callId, ...result });
   };
   const started = performance.now();
+  let result: T;
   try {
-    const result = await call.run();
-    report({ outcome: 'ok', durationMs: performance.now() - started });
-    return result;
+    result = await call.run();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     report({
@@ -259,6 +267,18 @@ async function runAndReport<T>(
     });
     throw error;
   }
+  const durationMs = performance.now() - started;
+  // The tool ran: the result is screened (DLP, on: result rules) before anyone sees it.
+  let screened;
+  try {
+    screened = await screenResult(rt, { ...call, timeoutMs: call.options?.timeoutMs }, callId, result, decided.resultRules);
+  } catch (error) {
+    report({ outcome: 'ok', durationMs });
+    throw toAegisError(error, { agent: call.agent, action: call.action, callId });
+  }
+  report({ outcome: 'ok', durationMs, ...screened.report });
+  if (screened.refusal) throw screened.refusal;
+  return screened.value;
 }
 
 /** Calls the hook; whatever error it returns or throws replaces the SDK's own refusal. */

@@ -9,7 +9,7 @@ import type { LocalOutcome, LocalRecord } from '../types';
 export type ShipItem = LocalRecord | LocalOutcome;
 
 /** How a call ended, as the guard measured it. */
-export type CallResult = Pick<LocalOutcome, 'outcome' | 'durationMs' | 'error'>;
+export type CallResult = Pick<LocalOutcome, 'outcome' | 'durationMs' | 'error' | 'resultFindings' | 'resultEffect'>;
 
 // The server's bounds (recordBatch refuses a whole batch over them, which would hold up every
 // record behind it): a tool that ran longer than a day is recorded as a day.
@@ -19,8 +19,11 @@ const MAX_ERROR_CHARS = 2000;
 /** A result clamped to what the server accepts. */
 export function bounded(result: CallResult): CallResult {
   const durationMs = Math.min(Math.max(result.durationMs, 0), MAX_DURATION_MS);
-  if (result.error === undefined) return { outcome: result.outcome, durationMs };
-  return { outcome: result.outcome, durationMs, error: result.error.slice(0, MAX_ERROR_CHARS) };
+  const out: CallResult = { outcome: result.outcome, durationMs };
+  if (result.error !== undefined) out.error = result.error.slice(0, MAX_ERROR_CHARS);
+  if (result.resultFindings?.length) out.resultFindings = result.resultFindings.slice(0, 256);
+  if (result.resultEffect) out.resultEffect = result.resultEffect;
+  return out;
 }
 
 /** Records have an agent; outcomes only name their record's entryKey. */

@@ -110,3 +110,39 @@ describe('findings on local-mode records', () => {
     expect(await storedText()).not.toContain(CARD);
   });
 });
+
+describe('results (sdk.result, sdk.complete)', () => {
+  it('without result rules the result is handed over; another agent key may not ask', async () => {
+    const input = { agent: 'DlpBot', action: 'send_notification', callId: 'result-call-1', findings: [], preview: '"ok"' };
+    await expect(t.as(bot).sdk.result(input)).resolves.toEqual({
+      effect: 'ALLOW',
+      reason: 'No result rule applies',
+      ruleId: null,
+      approvalId: null,
+    });
+    await expect(t.as(principals.agent('Stranger')).sdk.result(input)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('what the result held is recorded with the outcome, beside the argument findings', async () => {
+    const d = await t.as(bot).sdk.decide({ agent: 'DlpBot', action: 'send_notification', args: { message: `card ${CARD}` } });
+    await t.as(bot).sdk.complete({
+      callId: d.callId,
+      outcome: 'ok',
+      durationMs: 3,
+      resultFindings: [{ detector: 'ssn', path: '/ssn', count: 2, confidence: 0.95 }],
+      resultEffect: 'REDACT',
+    });
+    await expect
+      .poll(async () => entryOf(d.callId))
+      .toMatchObject({
+        outcome: 'ok',
+        resultEffect: 'REDACT',
+        findings: [
+          expect.objectContaining({ detector: 'card', where: 'args' }),
+          expect.objectContaining({ detector: 'ssn', where: 'result', path: '/ssn', count: 2 }),
+        ],
+      });
+    expect((await t.as(principals.viewer).audit.list({ agent: 'DlpBot', detector: 'ssn', limit: 50 })).entries.map((e) => e.callId)).toContain(d.callId);
+    expect((await t.as(principals.admin).audit.verify()).ok).toBe(true);
+  });
+});

@@ -13,6 +13,8 @@ import {
   completeInput,
   decideInput,
   decision,
+  resultAnswer,
+  resultInput,
   sequentialId,
   recordBatchInput,
   recordBatchOutput,
@@ -50,6 +52,19 @@ export const sdkRouter = router({
     .mutation(async ({ ctx, input }) => {
       await ctx.services.decisions.complete(input, ctx.principal);
       return { ok: true as const };
+    }),
+
+  /**
+   * What happens to a call's result: the SDK sends what DLP found in it (never the result) and
+   * its masked preview; on: result rules answer ALLOW, REDACT, BLOCK or REVIEW (with an approval
+   * a reviewer releases or withholds).
+   */
+  result: agentProcedure
+    .input(resultInput)
+    .output(resultAnswer)
+    .mutation(({ ctx, input }) => {
+      assertActsAs(ctx.principal, input.agent);
+      return ctx.services.decisions.judgeResult(input, ctx.principal);
     }),
 
   agentStatus: agentProcedure

@@ -5,7 +5,7 @@ import { createApprovalPoll } from './approvalPoll';
 import { ACTION, noteAction } from './actions';
 import { argsPreview } from './args';
 import type { ServiceDeps } from './deps';
-import { conflict, forbidden, notFound } from './errors';
+import { badRequest, conflict, forbidden, notFound } from './errors';
 import type { PolicyService } from './policies';
 import type { Services } from './types';
 
@@ -48,6 +48,9 @@ export function createApprovalService(
 
     async reveal(id, actor) {
       const doc = await load(id);
+      if (doc.kind === 'result') {
+        throw badRequest(`Approval #${id} holds a result: the raw result never left the agent, only its masked preview is stored`);
+      }
       await noteAction(
         repos,
         {
@@ -65,6 +68,9 @@ export function createApprovalService(
 
     async decide(id, decision, remember, actor: Principal) {
       if (actor.role === 'agent') throw forbidden('Agent keys cannot decide approvals');
+      if (remember && (await load(id)).kind === 'result') {
+        throw badRequest(`Approval #${id} holds a result: it is released or withheld once, it makes no standing rule`);
+      }
       const now = new Date();
       const doc = await repos.approvals.decide(id, decision, actor.name, now);
       if (!doc) {
@@ -89,10 +95,10 @@ export function createApprovalService(
         // a person's decision about the call, not a call of the agent's
         source: 'person',
         actor: actor.name,
-        details: `${decision === 'APPROVED' ? 'Approved' : 'Denied'} by ${actor.name} (approval #${id})`,
+        details: decidedDetails(doc, decision, actor.name),
         callId: doc.callId,
         approvalId: id,
-        argsPreview: argsPreview(doc.args),
+        argsPreview: doc.kind === 'result' ? null : argsPreview(doc.args),
       });
       const approval = announce(doc);
       await written;
@@ -140,3 +146,10 @@ export function createApprovalService(
   };
 }
 export type ApprovalService = ReturnType<typeof createApprovalService>;
+
+function decidedDetails(doc: ApprovalDoc, decision: 'APPROVED' | 'DENIED', by: string): string {
+  if (doc.kind === 'result') {
+    return `${decision === 'APPROVED' ? 'Result released' : 'Result withheld'} by ${by} (approval #${doc.id})`;
+  }
+  return `${decision === 'APPROVED' ? 'Approved' : 'Denied'} by ${by} (approval #${doc.id})`;
+}

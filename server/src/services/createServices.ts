@@ -10,6 +10,7 @@ import { createApprovalService } from './approvals';
 import { createBinder } from './args';
 import { createAuditService } from './audit';
 import { createDecisionService } from './decisions';
+import { createResultService } from './results';
 import { createDemoService } from './demo';
 import { KeyedMutex } from './keyedMutex';
 import { createPolicyService } from './policies';
@@ -74,12 +75,13 @@ export async function createServices(opts: {
   const policies = createPolicyService(deps);
   const approvals = createApprovalService(deps, policies);
   const decisions = createDecisionService(deps);
+  const results = createResultService(deps);
   const services: Services = {
     agents: createAgentService(deps, createRegistration({ ...deps, registration: opts.registration ?? 'open' }, policies)),
     policies: { ...policies, ...createProposalService(deps, policies) },
     audit: createAuditService(deps),
     approvals,
-    decisions,
+    decisions: { ...decisions, judgeResult: (input, actor) => results.judge(input, actor) },
     stats: createStatsService(deps),
     events: {
       onChange: (listener) => bus.onChange(listener),

@@ -4,6 +4,7 @@ import { toApproval } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
 import { scanArgs } from './args';
+import { resultRulesOf } from './results';
 import { conflict, forbidden, notFound, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 
@@ -18,7 +19,7 @@ type AllowedCall = Pick<AuditEntry, 'id' | 'agent' | 'action' | 'approvalId' | '
  */
 export function createDecisionService(
   deps: ServiceDeps,
-): Services['decisions'] & { forgetCalls(): void } {
+): Omit<Services['decisions'], 'judgeResult'> & { forgetCalls(): void } {
   const { repos, bus, cache, locks, approvalTtlMs, bind } = deps;
   // Recent ALLOWED calls by callId, so sdk.complete needs no lookup query (oldest evicted first).
   const allowedCalls = new Map<string, AllowedCall>();
@@ -57,7 +58,7 @@ export function createDecisionService(
         argsPreview: base.preview,
       });
     }
-    return {
+    const decision: Decision = {
       verdict,
       reason,
       callId: base.callId,
@@ -65,6 +66,11 @@ export function createDecisionService(
       approvalId,
       policyVersion: snap.version,
     };
+    if (verdict === 'ALLOWED') {
+      const resultRules = resultRulesOf(snap, base.action);
+      if (resultRules) decision.resultRules = resultRules;
+    }
+    return decision;
   }
 
   return {
@@ -125,14 +131,14 @@ export function createDecisionService(
         // Taken out first, so a second report of the same call goes the checked way below.
         allowedCalls.delete(input.callId);
         entry = cached;
-        await repos.audit.queueOutcome(entry.id, input.outcome, input.durationMs);
+        await repos.audit.queueOutcome(entry.id, input.outcome, input.durationMs, input);
       } else {
         const found = cached ?? (await repos.audit.latestAllowedByCallId(input.callId));
         if (!found) throw notFound(`No allowed call ${input.callId} was recorded`);
         if (!mayActAs(actor, found.agent)) {
           throw forbidden(`This key may not act for agent "${found.agent}"`);
         }
-        if (!(await repos.audit.setOutcome(found.id, input.outcome, input.durationMs))) {
+        if (!(await repos.audit.setOutcome(found.id, input.outcome, input.durationMs, input))) {
           throw conflict(`The outcome of call ${input.callId} was already recorded`);
         }
         entry = found;

@@ -1,6 +1,7 @@
 import { mayActAs, type CallOutcome, type Principal, type RecordBatchInput } from '@aegis/shared';
 import type { KeyedEntry } from '../data/repos/audit.repo';
 import type { AuditRecord } from '../data/repos/auditWriter';
+import type { ResultReport } from '../data/repos/outcomeWriter';
 import { scanArgs } from './args';
 import { badRequest, forbidden, notFound } from './errors';
 
@@ -17,7 +18,7 @@ export function keysToRead({ entries, outcomes }: RecordBatchInput): string[] {
   return [...keys, ...keys.map(errorKeyOf)];
 }
 
-interface Reported {
+interface Reported extends ResultReport {
   entryKey: string;
   outcome: CallOutcome;
   durationMs: number;
@@ -54,8 +55,8 @@ export function planBatch(
       counts.duplicates++;
       // A replayed record may carry an outcome its stored copy lacks: it counts as a late one.
       if (e.outcome !== undefined && e.durationMs !== undefined) {
-        const { entryKey, outcome, durationMs, error } = e;
-        late.push({ entryKey, outcome, durationMs, error });
+        const { entryKey, outcome, durationMs, error, resultFindings, resultEffect } = e;
+        late.push({ entryKey, outcome, durationMs, error, resultFindings, resultEffect });
       }
       continue;
     }
@@ -76,6 +77,8 @@ export function planBatch(
       outcome: e.outcome,
       durationMs: e.durationMs,
       error: e.error,
+      resultFindings: e.resultFindings,
+      resultEffect: e.resultEffect,
     });
   }
   late.push(...outcomes);
@@ -97,7 +100,13 @@ export function planBatch(
     const f = fresh.get(o.entryKey);
     const s = stored.get(o.entryKey);
     if (f && f.outcome === undefined) {
-      Object.assign(f, { outcome: o.outcome, durationMs: o.durationMs, error: o.error });
+      Object.assign(f, {
+        outcome: o.outcome,
+        durationMs: o.durationMs,
+        error: o.error,
+        resultFindings: o.resultFindings,
+        resultEffect: o.resultEffect,
+      });
       counts.mergedOutcomes++;
     } else if (s && s.outcome === null && !updates.has(o.entryKey)) {
       updates.set(o.entryKey, o);
@@ -132,11 +141,15 @@ export function planBatch(
     else if (!update && s.outcome === 'error') addError(recoveries, s, o.entryKey, o);
   }
   counts.stored = fresh.size;
-  const outcomeUpdates = [...updates.values()].map(({ entryKey, outcome, durationMs }) => ({
-    entryKey,
-    outcome,
-    durationMs,
-  }));
+  const outcomeUpdates = [...updates.values()].map(
+    ({ entryKey, outcome, durationMs, resultFindings, resultEffect }) => ({
+      entryKey,
+      outcome,
+      durationMs,
+      resultFindings,
+      resultEffect,
+    }),
+  );
   return { inserts, recoveries, outcomeUpdates, counts };
 }
 

@@ -2,6 +2,8 @@ import type { ActionNote } from './actions';
 import type {
   RecordBatchInput,
   RecordBatchResult,
+  ResultAnswer,
+  ResultInput,
   ActivityTimeline,
   Agent,
   AgentPolicy,
@@ -126,6 +128,8 @@ export interface Services {
     /** One round trip: kill-switch, policy, approval redemption, audit entry, approval creation. */
     decide(input: DecideInput, actor: Principal): Promise<Decision>;
     complete(input: CompleteInput, actor: Principal): Promise<void>;
+    /** What happens to a call's result (on: result rules); REVIEW opens a result approval. */
+    judgeResult(input: ResultInput, actor: Principal): Promise<ResultAnswer>;
   };
   stats: {
     get(): Promise<Stats>;

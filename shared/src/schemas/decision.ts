@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { customDetectorSpec } from '../dlp/custom/customDetector';
+import { scanFinding } from '../dlp/types';
 import { actionName, agentName, callId, toolArgs } from './common';
+import { resultEffect } from './policyRules';
 
 export const verdict = z.enum(['ALLOWED', 'BLOCKED', 'REVIEW', 'KILLED']);
 export type Verdict = z.infer<typeof verdict>;
@@ -19,13 +22,44 @@ export const decision = z.object({
   auditId: z.number().int().describe('The audit entry written for this decision'),
   approvalId: z.number().int().nullable().describe('Set for REVIEW, and for ALLOWED via an approval'),
   policyVersion: z.number().int().nonnegative(),
+  resultRules: z
+    .object({ detectors: z.array(customDetectorSpec).describe("The policy's custom detectors, to scan the result with") })
+    .optional()
+    .describe('Present when on: result rules apply to this call: scan the result and ask sdk.result before handing it over'),
 });
 export type Decision = z.infer<typeof decision>;
+
+const findingList = z.array(scanFinding).max(256);
+
+/**
+ * What the SDK tells the server about a result (strict mode, or a local-mode result a rule holds):
+ * what DLP found in it and its masked preview. The raw result never leaves the agent.
+ */
+export const resultInput = z.object({
+  agent: agentName,
+  action: actionName,
+  callId,
+  findings: findingList.describe('What DLP found in the result'),
+  argsFindings: findingList.default([]).describe('What DLP found in the arguments'),
+  truncated: z.boolean().default(false).describe('A size or depth limit cut the result scan short'),
+  preview: z.string().max(4000).describe('The result as JSON with every DLP match masked: what a reviewer sees'),
+});
+export type ResultInput = z.input<typeof resultInput>;
+
+export const resultAnswer = z.object({
+  effect: resultEffect,
+  reason: z.string(),
+  ruleId: z.string().nullable().describe('The on: result rule that decided; null when none matched'),
+  approvalId: z.number().int().nullable().describe('REVIEW: the approval a reviewer releases (APPROVED) or withholds (DENIED)'),
+});
+export type ResultAnswer = z.infer<typeof resultAnswer>;
 
 export const completeInput = z.object({
   callId,
   outcome: z.enum(['ok', 'error']),
   durationMs: z.number().nonnegative().max(86_400_000),
   error: z.string().max(2000).optional(),
+  resultFindings: findingList.optional().describe('What DLP found in the result (never the values)'),
+  resultEffect: resultEffect.optional().describe('What an on: result rule did with it'),
 });
 export type CompleteInput = z.infer<typeof completeInput>;

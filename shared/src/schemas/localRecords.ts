@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { resultEffect } from './policyRules';
+import { scanFinding } from '../dlp/types';
 import { actionName, agentName, toolArgs } from './common';
 import { callOutcome } from './audit';
 
@@ -14,6 +16,8 @@ const entryKey = z
 
 const durationMs = z.number().nonnegative().max(86_400_000).describe('How long the tool ran');
 const toolError = z.string().max(2000).describe('The tool’s error message (outcome "error")');
+const resultFindings = z.array(scanFinding).max(256).describe('What DLP found in the result (never the values)');
+const resultEffectField = resultEffect.describe('What an on: result rule did with the result');
 
 const localDecisionRecord = z
   .object({
@@ -31,6 +35,8 @@ const localDecisionRecord = z
     outcome: callOutcome.optional().describe('How the call ended, when it ended before shipping'),
     durationMs: durationMs.optional(),
     error: toolError.optional(),
+    resultFindings: resultFindings.optional(),
+    resultEffect: resultEffectField.optional(),
   })
   .refine((r) => (r.outcome === undefined) === (r.durationMs === undefined), {
     message: 'outcome and durationMs go together',
@@ -48,6 +54,8 @@ const localOutcome = z.object({
   outcome: callOutcome,
   durationMs,
   error: toolError.optional(),
+  resultFindings: resultFindings.optional(),
+  resultEffect: resultEffectField.optional(),
 });
 export type LocalOutcome = z.infer<typeof localOutcome>;
 

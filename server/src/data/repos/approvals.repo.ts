@@ -80,9 +80,10 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
         )
         .lean<ApprovalDoc | null>(),
 
-    findPending: (b: ApprovalBinding, now: Date) =>
+    /** The open approval for this binding, of this kind (a call's, or a held result's). */
+    findPending: (b: ApprovalBinding, now: Date, kind: 'call' | 'result' = 'call') =>
       model
-        .findOne({ ...b, status: 'PENDING', expiresAt: { $gt: now } })
+        .findOne({ ...b, status: 'PENDING', expiresAt: { $gt: now }, kind: kind === 'result' ? 'result' : { $ne: 'result' } })
         .sort({ id: -1 })
         .lean<ApprovalDoc | null>(),
 

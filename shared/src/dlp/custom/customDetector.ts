@@ -33,6 +33,8 @@ export interface CustomDetector {
   readonly name: string;
   readonly confidence: number;
   readonly regex: RegExp;
+  /** What it was declared as (sent to the SDK, which compiles it again). */
+  readonly spec: CustomDetectorSpec;
 }
 
 export type CustomDetectorValidation =
@@ -66,7 +68,7 @@ export function validateCustomDetector(input: unknown): CustomDetectorValidation
     if (regex.test('')) {
       return { ok: false, error: `custom detector "${spec.name}": pattern ${spec.pattern} matches the empty string` };
     }
-    return { ok: true, detector: { name: spec.name, confidence: spec.confidence ?? 0.9, regex } };
+    return { ok: true, detector: { name: spec.name, confidence: spec.confidence ?? 0.9, regex, spec } };
   } catch (error) {
     const reason = error instanceof UnsafePatternError || error instanceof SyntaxError ? error.message : String(error);
     return { ok: false, error: `custom detector "${spec.name}": pattern ${spec.pattern}: ${reason}` };

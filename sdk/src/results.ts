@@ -1,0 +1,158 @@
+import {
+  canonicalJson,
+  compileCustomDetectors,
+  scan,
+  scanAndMask,
+  scanValue,
+  type CustomDetector,
+  type CustomDetectorSpec,
+  type ResultEffect,
+  type ScanFinding,
+} from '@aegis/shared';
+import { waitForApproval } from './approvalWait';
+import {
+  AegisApprovalDeniedError,
+  AegisApprovalTimeoutError,
+  AegisBlockedError,
+  AegisError,
+  type AegisErrorDetails,
+} from './errors';
+import type { GuardRuntime } from './guard';
+
+/** The `on: result` rules that apply to one call, as the guard sees them. */
+export interface ResultRules {
+  /** Custom detectors of the agent's policy. */
+  detectors: readonly CustomDetector[];
+  /**
+   * Local mode: the in-process evaluation (the same `evaluateResult` the server runs). Absent in
+   * strict mode, where the server answers `sdk.result`; local mode asks it only to hold a result.
+   */
+  judge?: (findings: { args: ScanFinding[]; result: ScanFinding[] }) => { effect: ResultEffect; reason: string };
+}
+
+/** What goes with the outcome report: what DLP found in the result, what a rule did with it. */
+export interface ResultReport {
+  resultFindings?: ScanFinding[];
+  resultEffect?: ResultEffect;
+}
+
+export interface ScreenedResult<T> {
+  /** What the agent receives: the result, or its masked copy (REDACT). */
+  value: T;
+  report: ResultReport;
+  /** BLOCK, or a held result a reviewer withheld (or nobody decided on): thrown after reporting. */
+  refusal?: AegisError;
+}
+
+// A result is scanned for the record even when no rule reads it; past this it is not looked at.
+const REPORT_SCAN_CHARS = 256 * 1024;
+const PREVIEW_CHARS = 4000;
+
+const compiled = new Map<string, CustomDetector[]>();
+
+/** Compiles the detectors a decision names (cached: they change only with the policy). */
+export function detectorsFrom(specs: readonly CustomDetectorSpec[]): CustomDetector[] {
+  if (specs.length === 0) return [];
+  const key = canonicalJson(specs);
+  let found = compiled.get(key);
+  if (!found) {
+    found = compileCustomDetectors(specs);
+    if (compiled.size > 64) compiled.clear();
+    compiled.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * Screens a tool's result before the agent (and its model) sees it. Without result rules it is
+ * only scanned for the record. With them: the findings (never the result) go to the policy —
+ * in-process in local mode, `sdk.result` in strict mode — and the result is handed over (ALLOW),
+ * masked (REDACT), dropped (BLOCK), or held until a reviewer releases or withholds it (REVIEW;
+ * the reviewer sees a masked preview, the raw result never leaves this process).
+ */
+export async function screenResult<T>(
+  rt: GuardRuntime,
+  call: { agent: string; action: string; args: Record<string, unknown>; timeoutMs?: number },
+  callId: string,
+  result: T,
+  rules: ResultRules | undefined,
+): Promise<ScreenedResult<T>> {
+  if (!rules) {
+    const { findings } = scan(result, { maxChars: REPORT_SCAN_CHARS });
+    return { value: result, report: findings.length ? { resultFindings: findings } : {} };
+  }
+  const custom = rules.detectors;
+  const { findings, truncated, masked } = scanAndMask(result, { custom });
+  const argsFindings = scanValue(call.args, { custom });
+  const details: AegisErrorDetails = { agent: call.agent, action: call.action, callId };
+  let effect: ResultEffect;
+  let reason: string;
+  let approvalId: number | null = null;
+  const local = rules.judge?.({ args: argsFindings, result: findings });
+  if (local && local.effect !== 'REVIEW') ({ effect, reason } = local);
+  else {
+    // Strict mode, or a result local mode must hold: only the server opens an approval.
+    const answer = await rt.api.sdk.result.mutate({
+      agent: call.agent,
+      action: call.action,
+      callId,
+      findings,
+      argsFindings,
+      truncated,
+      preview: previewOf(masked),
+    });
+    ({ effect, reason, approvalId } = answer);
+  }
+  const report: ResultReport = { resultEffect: effect };
+  if (findings.length) report.resultFindings = findings;
+  const why = { ...details, reason };
+  switch (effect) {
+    case 'ALLOW':
+      return { value: result, report };
+    case 'REDACT':
+      return { value: masked as T, report };
+    case 'BLOCK':
+      return {
+        value: result,
+        report,
+        refusal: new AegisBlockedError(`Aegis withheld the result of "${call.action}" for agent "${call.agent}": ${reason}`, why),
+      };
+    case 'REVIEW':
+      return { value: result, report, refusal: await awaitRelease(rt, call, approvalId, why, call.timeoutMs ?? rt.defaultTimeoutMs) };
+  }
+}
+
+/** Waits for a reviewer: undefined when released, the refusal to throw otherwise. */
+async function awaitRelease(
+  rt: GuardRuntime,
+  call: { agent: string; action: string },
+  approvalId: number | null,
+  why: AegisErrorDetails,
+  timeoutMs: number,
+): Promise<AegisError | undefined> {
+  if (approvalId === null) return new AegisError('INTERNAL', 'The server held the result without an approval id', why);
+  const outcome = await waitForApproval(rt.api, rt.feed, approvalId, timeoutMs);
+  const with_ = { ...why, approvalId };
+  if (outcome === 'APPROVED') return undefined;
+  if (outcome === 'TIMEOUT') {
+    await rt.api.sdk.approvalTimeout.mutate({ id: approvalId }).catch((error: unknown) => rt.onBackgroundError(error));
+    return new AegisApprovalTimeoutError(
+      `Nobody released the result of "${call.action}" for agent "${call.agent}" in time (approval #${approvalId}); it is withheld`,
+      with_,
+    );
+  }
+  return new AegisApprovalDeniedError(
+    `A reviewer withheld the result of "${call.action}" for agent "${call.agent}" (approval #${approvalId})`,
+    with_,
+  );
+}
+
+function previewOf(masked: unknown): string {
+  let json: string;
+  try {
+    json = typeof masked === 'string' ? masked : canonicalJson(masked ?? null);
+  } catch {
+    json = '"[a result that is not JSON]"';
+  }
+  return json.length > PREVIEW_CHARS ? `${json.slice(0, PREVIEW_CHARS - 1)}…` : json;
+}

@@ -1,0 +1,81 @@
+import {
+  evaluateResult,
+  mayActAs,
+  policyDlpFindings,
+  resultRulesFor,
+  tagFindings,
+  type CustomDetectorSpec,
+  type PolicySet,
+  type Principal,
+  type ResultAnswer,
+  type ResultInput,
+} from '@aegis/shared';
+import { toApproval } from '../data/repos/mappers';
+import type { ServiceDeps } from './deps';
+import { forbidden, unknownAgent } from './errors';
+import type { CachedPolicy } from './policyCache';
+
+/** The compiled policy set of a cached agent, once the policy engine provides one. */
+export function policySetOf(snap: CachedPolicy): PolicySet | undefined {
+  return (snap as { set?: PolicySet }).set;
+}
+
+/**
+ * For a decision: whether `on: result` rules apply to this call, and the custom detectors the SDK
+ * must scan the result with. Undefined (the common case) means the SDK just hands the result over.
+ */
+export function resultRulesOf(snap: CachedPolicy, action: string): { detectors: CustomDetectorSpec[] } | undefined {
+  const set = policySetOf(snap);
+  if (!set || set.resultRules.length === 0) return undefined;
+  if (resultRulesFor(set, { name: snap.name }, action).length === 0) return undefined;
+  return { detectors: set.detectors.map((d) => d.spec) };
+}
+
+/**
+ * `sdk.result`: what happens to a call's result, from what DLP found in it. The server evaluates
+ * the `on: result` rules (the same `evaluateResult` local mode runs) and, for REVIEW, opens a
+ * result approval showing the masked preview; the raw result stays with the agent, which hands it
+ * over only once a reviewer releases it. An agent cannot open an approval the policy does not ask for.
+ */
+export function createResultService(deps: ServiceDeps) {
+  const { repos, bus, cache, locks, approvalTtlMs, bind } = deps;
+
+  return {
+    async judge(input: ResultInput, actor: Principal): Promise<ResultAnswer> {
+      if (!mayActAs(actor, input.agent)) throw forbidden(`This key may not act for agent "${input.agent}"`);
+      const snap = await cache.get(input.agent);
+      if (!snap) throw unknownAgent(input.agent);
+      const set = policySetOf(snap);
+      if (!set) return { effect: 'ALLOW', reason: 'No result rule applies', ruleId: null, approvalId: null };
+      const findings = input.findings;
+      const argsFindings = input.argsFindings ?? [];
+      const decided = evaluateResult(
+        set,
+        { agent: { name: snap.name }, action: input.action },
+        { facts: { dlp: policyDlpFindings({ args: argsFindings, result: findings }) } },
+      );
+      const answer = { effect: decided.effect, reason: decided.reason, ruleId: decided.rule?.id ?? null, approvalId: null };
+      if (decided.effect !== 'REVIEW') return answer;
+
+      // Bound to this call's result: a digest no call's arguments can have (see approvals.repo).
+      const binding = bind(snap, input.action, { 'aegis:result-of': input.callId });
+      return locks.run(`result:${binding.argsHash}`, async () => {
+        const now = new Date();
+        const open = await repos.approvals.findPending(binding, now, 'result');
+        if (open) return { ...answer, reason: `${answer.reason}; awaiting approval #${open.id}`, approvalId: open.id };
+        const created = await repos.approvals.create({
+          ...binding,
+          kind: 'result',
+          args: {},
+          callId: input.callId,
+          expiresAt: new Date(now.getTime() + approvalTtlMs),
+          findings: [...tagFindings('args', argsFindings), ...tagFindings('result', findings)],
+          resultPreview: input.preview,
+        });
+        bus.emitChange({ type: 'approval.created', approval: toApproval(created) });
+        return { ...answer, reason: `${answer.reason}; approval #${created.id} opened`, approvalId: created.id };
+      });
+    },
+  };
+}
+export type ResultService = ReturnType<typeof createResultService>;
