@@ -10,7 +10,6 @@ import {
   type ResultAnswer,
   type ResultInput,
 } from '@aegis/shared';
-import { toApproval } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import { forbidden, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
@@ -63,7 +62,7 @@ export function createResultService(deps: ServiceDeps) {
         const now = new Date();
         const open = await repos.approvals.findPending(binding, now, 'result');
         if (open) return { ...answer, reason: `${answer.reason}; awaiting approval #${open.id}`, approvalId: open.id };
-        const created = await repos.approvals.create({
+        const created = await repos.approvals.open({
           ...binding,
           kind: 'result',
           args: {},
@@ -72,7 +71,7 @@ export function createResultService(deps: ServiceDeps) {
           findings: [...tagFindings('args', argsFindings), ...tagFindings('result', findings)],
           resultPreview: input.preview,
         });
-        bus.emitChange({ type: 'approval.created', approval: toApproval(created) });
+        bus.emitChange({ type: 'approval.created', approval: created });
         return { ...answer, reason: `${answer.reason}; approval #${created.id} opened`, approvalId: created.id };
       });
     },

@@ -1,5 +1,6 @@
 import type { Model, QueryFilter } from 'mongoose';
-import type { ApprovalStatus } from '@aegis/shared';
+import type { Approval, ApprovalStatus } from '@aegis/shared';
+import { toApproval } from './mappers';
 import type { ApprovalDoc } from '../models/approval.model';
 import type { CounterDoc } from '../models/counter.model';
 import { IdAllocator } from './idAllocator';
@@ -26,27 +27,32 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
     return last?.id ?? 0;
   });
 
+  async function create(
+    input: ApprovalBinding &
+      Pick<Partial<ApprovalDoc>, 'kind' | 'findings' | 'resultPreview'> & {
+        args: Record<string, unknown>;
+        callId: string | null;
+        expiresAt: Date;
+      },
+  ): Promise<ApprovalDoc> {
+    const doc: ApprovalDoc = {
+      id: await ids.next(),
+      ...input,
+      status: 'PENDING',
+      createdAt: new Date(),
+      decidedAt: null,
+      decidedBy: null,
+      consumedAt: null,
+    };
+    await model.collection.insertOne({ ...doc });
+    return doc;
+  }
+
   return {
-    async create(
-      input: ApprovalBinding &
-        Pick<Partial<ApprovalDoc>, 'kind' | 'findings' | 'resultPreview'> & {
-          args: Record<string, unknown>;
-          callId: string | null;
-          expiresAt: Date;
-        },
-    ): Promise<ApprovalDoc> {
-      const doc: ApprovalDoc = {
-        id: await ids.next(),
-        ...input,
-        status: 'PENDING',
-        createdAt: new Date(),
-        decidedAt: null,
-        decidedBy: null,
-        consumedAt: null,
-      };
-      await model.collection.insertOne({ ...doc });
-      return doc;
-    },
+    create,
+
+    /** Opens an approval and returns it as the API shows it (arguments masked). */
+    open: async (input: Parameters<typeof create>[0]): Promise<Approval> => toApproval(await create(input)),
 
     get: (id: number) => model.findOne({ id }).lean<ApprovalDoc | null>(),
 
