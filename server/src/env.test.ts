@@ -39,6 +39,9 @@ describe('loadEnv', () => {
     ['AEGIS_APPROVAL_TTL_MS', '-5'],
     ['AEGIS_CORS_ORIGINS', 'not a url'],
     ['AEGIS_DB_NAME', 'bad/name'],
+    ['AEGIS_RATE_DECIDE', 'fast'],
+    ['AEGIS_RATE_LOGIN', '0'],
+    ['AEGIS_RATE_REPORTS', '-1/s'],
   ])('a bad %s (%s) stops start-up with a message naming it', (name, value) => {
     let error: unknown;
     try {
@@ -48,5 +51,16 @@ describe('loadEnv', () => {
     }
     expect(error).toBeInstanceOf(EnvError);
     expect((error as Error).message).toContain(name);
+  });
+
+  it('reads rate limits as numbers, with or without a unit; blank means the default', () => {
+    const env = loadEnv({
+      AEGIS_RATE_DECIDE: '500/s',
+      AEGIS_RATE_LOGIN: '20/min',
+      AEGIS_RATE_REPORTS: ' ',
+    });
+    expect([env.AEGIS_RATE_DECIDE, env.AEGIS_RATE_LOGIN, env.AEGIS_RATE_REPORTS]).toEqual([
+      500, 20, 2000,
+    ]);
   });
 });

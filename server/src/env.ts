@@ -3,6 +3,24 @@ import { z } from 'zod';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+/** A positive rate; `2000`, `2000/s` and (for logins) `10/min` all read as the number. */
+const rate = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .transform((raw) => Number(raw.replace(/\/s$|\/min$/, '')))
+    .pipe(z.number().positive('must be a positive number').finite('must be a positive number'))
+    .default(fallback);
+
+/** Rate limits (auth/rateLimit.ts); read again by each createApp, so tests can set them. */
+const rateShape = {
+  AEGIS_RATE_DECIDE: rate(2000).describe('sdk.decide calls per second per key'),
+  AEGIS_RATE_LOGIN: rate(10).describe('failed logins per minute per client IP'),
+  AEGIS_RATE_REPORTS: rate(2000).describe("agents' report entries per second per key"),
+};
+const rateSchema = z.object(rateShape);
+export type RateLimitEnv = z.infer<typeof rateSchema>;
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -38,11 +56,11 @@ const envSchema = z.object({
     .min(60_000)
     .max(30 * 24 * 3600 * 1000)
     .default(24 * 3600 * 1000)
-    .describe('Agents\' reports dated earlier than this are refused (the local-mode spool\'s limit)'),
+    .describe("Agents' reports dated earlier than this are refused (the local-mode spool's limit)"),
   AEGIS_AGENT_REGISTRATION: z
     .enum(['open', 'review'])
     .default('open')
-    .describe('review: even an agent key\'s first declared policy waits for an admin'),
+    .describe("review: even an agent key's first declared policy waits for an admin"),
   AEGIS_SECRET: z
     .string()
     .min(32, 'at least 32 characters (e.g. `openssl rand -base64 32`)')
@@ -52,6 +70,7 @@ const envSchema = z.object({
     .url()
     .optional()
     .describe('Base URL printed in login links; defaults to http://HOST:PORT'),
+  ...rateShape,
 });
 
 /** The server's configuration, validated from the environment. */
@@ -64,16 +83,26 @@ export class EnvError extends Error {}
  * offending variable, so start-up stops with something a person can act on.
  */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Env {
-  // Empty strings mean "unset" (e.g. `MONGO_URI= npm start`).
+  const data = parseEnv(envSchema, source);
+  return { ...data, AEGIS_DATA_DIR: path.resolve(cwd, data.AEGIS_DATA_DIR) };
+}
+
+/** The rate limits alone (createApp reads them when not given, as tests and the bench set them). */
+export function loadRateLimits(source: NodeJS.ProcessEnv = process.env): RateLimitEnv {
+  return parseEnv(rateSchema, source);
+}
+
+function parseEnv<T extends z.ZodType>(schema: T, source: NodeJS.ProcessEnv): z.output<T> {
+  // Empty and blank strings mean "unset" (e.g. `MONGO_URI= npm start`).
   const cleaned = Object.fromEntries(
-    Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
+    Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ''),
   );
-  const parsed = envSchema.safeParse(cleaned);
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
       (issue) => `  ${issue.path[0]?.toString() ?? '?'}: ${issue.message}`,
     );
     throw new EnvError(`Invalid environment:\n${[...new Set(lines)].join('\n')}`);
   }
-  return { ...parsed.data, AEGIS_DATA_DIR: path.resolve(cwd, parsed.data.AEGIS_DATA_DIR) };
+  return parsed.data;
 }

@@ -7,7 +7,8 @@ import { bootstrap, type BootstrapResult } from './bootstrap';
 import { credentialOf } from './credentials';
 import { KeyStore } from './keyStore';
 import { authModels } from './models';
-import { enforce, RateLimiter, rateFromEnv } from './rateLimit';
+import { loadRateLimits } from '../env';
+import { enforce, RateLimiter } from './rateLimit';
 import { Sessions } from './sessions';
 import { verifyAuditChain } from './verifyAudit';
 
@@ -59,10 +60,11 @@ export interface AegisAuth extends AuthService {
 export async function createAuthService(opts: AuthServiceOptions): Promise<AegisAuth> {
   const models = await authModels(opts.connection);
   const keys = new KeyStore(models);
-  const decidePerSecond = opts.decidePerSecond ?? rateFromEnv('AEGIS_RATE_DECIDE', 2000);
-  const loginPerMinute = opts.loginPerMinute ?? rateFromEnv('AEGIS_RATE_LOGIN', 10);
+  const rates = loadRateLimits();
+  const decidePerSecond = opts.decidePerSecond ?? rates.AEGIS_RATE_DECIDE;
+  const loginPerMinute = opts.loginPerMinute ?? rates.AEGIS_RATE_LOGIN;
   const decideLimiter = new RateLimiter(decidePerSecond, Math.max(1, decidePerSecond));
-  const reportsPerSecond = opts.reportsPerSecond ?? rateFromEnv('AEGIS_RATE_REPORTS', 2000);
+  const reportsPerSecond = opts.reportsPerSecond ?? rates.AEGIS_RATE_REPORTS;
   // Local mode ships bursts (a loop of tool calls decided in microseconds): five seconds' worth,
   // and at least a full batch (1000 entries), fit in the bucket.
   const reportLimiter = new RateLimiter(reportsPerSecond, Math.max(1000, 5 * reportsPerSecond));

@@ -77,17 +77,3 @@ export function enforce(
     message: `Too many ${what}; retry after ${wait} s`,
   });
 }
-
-/** Reads a positive number from the environment, naming the variable when it is malformed. */
-export function rateFromEnv(
-  name: string,
-  fallback: number,
-  source: NodeJS.ProcessEnv = process.env,
-): number {
-  const raw = source[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw.trim().replace(/\/s$|\/min$/, ''));
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`${name}: must be a positive number, got "${raw}"`);
-  return value;
-}
