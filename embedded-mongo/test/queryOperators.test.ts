@@ -1,4 +1,4 @@
-import { MongoClient, type Document } from 'mongodb';
+import { DBRef, MongoClient, ObjectId, type Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../src/index.js';
 
@@ -42,5 +42,15 @@ describe('query operators', () => {
 
   it('$all without an array is BadValue (2)', async () => {
     await expect(posts().find({ tags: { $all: 'onex' } }).toArray()).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('$elemMatch reads $id/$ref/$db as the fields of a DBRef, not as operators', async () => {
+    const chats = client.db('ops').collection<Document>('chats');
+    const [a, b] = [new ObjectId(), new ObjectId()];
+    await chats.insertMany([{ name: 'one', members: [new DBRef('users', a, 'app'), { nick: 'x' }] }, { name: 'two', members: [new DBRef('users', b)] }]);
+    const named = async (filter: Document) => (await chats.find(filter).sort({ name: 1 }).toArray()).map((d) => d.name as string);
+    expect(await named({ members: { $elemMatch: { $id: a } } })).toEqual(['one']);
+    expect(await named({ members: { $elemMatch: { $ref: 'users', $id: { $in: [a, b] } } } })).toEqual(['one', 'two']);
+    expect(await named({ members: { $elemMatch: { $id: b, $db: 'app' } } })).toEqual([]);
   });
 });

@@ -6,7 +6,9 @@ import * as projectionOperators from 'mingo/operators/projection';
 import * as queryOperators from 'mingo/operators/query';
 import * as windowOperators from 'mingo/operators/window';
 import { ensureArray, resolve } from 'mingo/util';
+import { Query } from 'mingo/query';
 import type { Options } from 'mingo/types';
+import { DBRef } from 'bson';
 import { compareValues } from '../bson/compare.js';
 import { TypeRank, typeRank } from '../bson/typeOrder.js';
 import { typeQueryOperators } from './typeOperators.js';
@@ -62,8 +64,38 @@ const $all: QueryOperator = (selector, value, options) => {
   return (obj) => tests.length > 0 && tests.every((test) => test(obj));
 };
 
+const DBREF_FIELDS = new Set(['$id', '$ref', '$db']);
+
+/** BSON decodes any {$ref, $id, …} (documents and criteria alike) as a DBRef: back to its fields. */
+function dbRefFields(v: unknown): Record<string, unknown> {
+  return v instanceof DBRef ? { $ref: v.collection, $id: v.oid, ...(v.db ? { $db: v.db } : {}), ...v.fields } : (v as Record<string, unknown>);
+}
+
+/**
+ * `$elemMatch` whose criteria name DBRef fields (`{members: {$elemMatch: {$id: x}}}`): mongod
+ * reads `$id`/`$ref`/`$db` as field names, mingo as unknown operators.
+ */
+const $elemMatch: QueryOperator = (selector, criteria, options) => {
+  const c = dbRefFields(criteria);
+  if (c === null || typeof c !== 'object' || !Object.keys(c).some((k) => DBREF_FIELDS.has(k))) return q.$elemMatch!(selector, criteria, options);
+  const tests: Predicate[] = [];
+  const rest: Record<string, unknown> = {};
+  for (const [field, cond] of Object.entries(c)) {
+    if (!DBREF_FIELDS.has(field)) rest[field] = cond;
+    else if (cond !== null && typeof cond === 'object' && Object.keys(cond).length > 0 && Object.keys(cond).every((k) => k.startsWith('$'))) {
+      for (const [op, arg] of Object.entries(cond)) tests.push((bsonQueryOperators[op] ?? q[op])!(field, arg, options));
+    } else tests.push(bsonQueryOperators.$eq!(field, cond, options));
+  }
+  if (Object.keys(rest).length > 0) {
+    const others = new Query(rest, options);
+    tests.push((elem) => others.test(elem));
+  }
+  return (obj) => candidates(obj, selector).some((e) => e !== null && typeof e === 'object' && !Array.isArray(e) && tests.every((t) => t(dbRefFields(e))));
+};
+
 const bsonQueryOperators: Record<string, QueryOperator> = {
   $all,
+  $elemMatch,
   $gt: range((c) => c > 0),
   $gte: range((c) => c >= 0),
   $lt: range((c) => c < 0),
