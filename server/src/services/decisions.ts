@@ -10,6 +10,26 @@ import type { CachedPolicy } from './policyCache';
 
 const RECENT_CALLS = 50_000;
 
+/**
+ * The audit entryKey of a call's decision (clients' keys cannot contain ':'). A REVIEW answer is
+ * not final — the same call id may come back once approved and be ALLOWED — so it has its own key.
+ */
+const decisionKey = (callId: string, verdict?: Verdict) =>
+  verdict === 'REVIEW' ? `decide:${callId}:review` : `decide:${callId}`;
+
+/** The decision already stored for a call, as it was answered the first time. */
+function replayed(entry: AuditEntry, policyVersion: number): Decision {
+  const verdict = entry.status === 'PENDING' ? 'REVIEW' : (entry.status as Verdict);
+  return {
+    verdict,
+    reason: entry.details,
+    callId: entry.callId ?? '',
+    auditId: entry.id,
+    approvalId: entry.approvalId,
+    policyVersion,
+  };
+}
+
 type AllowedCall = Pick<AuditEntry, 'id' | 'agent' | 'action' | 'approvalId' | 'argsPreview'>;
 
 /**
@@ -48,7 +68,14 @@ export function createDecisionService(
       approvalId,
       argsPreview: base.preview,
       findings: base.findings,
+      // One decision per call id: a retry (on this or another server) gets the stored one back.
+      entryKey: decisionKey(base.callId, verdict),
     });
+    if (entry.callId !== base.callId || entry.agent !== snap.name || entry.action !== base.action) {
+      throw conflict(`Call id ${base.callId} was already used for another call`);
+    }
+    if (entry.details !== reason || entry.status !== (verdict === 'REVIEW' ? 'PENDING' : verdict))
+      return replayed(entry, snap.version);
     if (verdict === 'ALLOWED') {
       remember(base.callId, {
         id: entry.id,
@@ -96,6 +123,13 @@ export function createDecisionService(
       // Serialize per binding so two identical calls racing here open one approval, not two.
       const key = `review:${binding.agent}:${binding.action}:${binding.argsHash}:${binding.policyVersion}`;
       return locks.run(key, async () => {
+        // A retried call must not use up a second approval or open another one.
+        const earlier = await repos.audit.findByEntryKey(decisionKey(base.callId));
+        if (earlier) {
+          if (earlier.agent !== snap.name || earlier.action !== base.action)
+            throw conflict(`Call id ${base.callId} was already used for another call`);
+          return replayed(earlier, snap.version);
+        }
         const now = new Date();
         const used = await repos.approvals.consumeApproved(binding, now);
         if (used) {

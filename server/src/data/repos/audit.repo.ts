@@ -13,7 +13,6 @@ import {
 import type { AuditDoc } from '../models/audit.model';
 import { OutcomeWriter, outcomeSet, type ResultReport } from './outcomeWriter';
 import { AuditWriter, type AuditRecord } from './auditWriter';
-import { IdAllocator } from './idAllocator';
 import type { CounterDoc } from '../models/counter.model';
 import { sourceOf, toAuditEntry } from './mappers';
 
@@ -48,15 +47,18 @@ export function createAuditRepo(
   counters: Model<CounterDoc>,
   onWritten: (e: AuditEntry[]) => void,
 ) {
-  const ids = new IdAllocator(counters, 'audit_log', async () => {
-    const last = await model.findOne({}, { id: 1 }).sort({ id: -1 }).lean<{ id: number } | null>();
-    return last?.id ?? 0;
-  });
-  const writer = new AuditWriter(model, ids, onWritten);
+  /** `counters.audit_log` holds the highest id ever used, written when the log is wiped. */
+  const floor = async () =>
+    (await counters.findById('audit_log', { seq: 1 }).lean<CounterDoc | null>())?.seq ?? 0;
+  const writer = new AuditWriter(model, floor, onWritten);
   const outcomes = new OutcomeWriter(model);
 
   return {
     write: (record: AuditRecord) => writer.write(record),
+    async findByEntryKey(entryKey: string): Promise<AuditEntry | null> {
+      const doc = await model.findOne({ entryKey }).lean<AuditDoc | null>();
+      return doc ? toAuditEntry(doc) : null;
+    },
     drain: async () => {
       await writer.drain();
       await outcomes.drain();
@@ -246,9 +248,13 @@ export function createAuditRepo(
 
     async deleteAll(): Promise<void> {
       await writer.drain();
+      // Ids keep growing after a wipe: a client resuming a stream from an old id skips nothing.
+      const last = await model.findOne({}, { id: 1 }).sort({ id: -1 }).lean<{ id: number } | null>();
+      if (last) {
+        await counters.updateOne({ _id: 'audit_log' }, { $max: { seq: last.id } }, { upsert: true });
+      }
       await model.deleteMany({});
       writer.reset();
-      ids.reset();
     },
   };
 }

@@ -2,7 +2,6 @@ import type { Model } from 'mongoose';
 import type { AuditEntry, AuditSource, AuditStatus, CallOutcome, ScanFinding } from '@aegis/shared';
 import { hashAuditEntry, wellFormed } from '../auditChain';
 import type { AuditDoc } from '../models/audit.model';
-import type { IdAllocator } from './idAllocator';
 import { GroupCommitQueue } from './groupCommit';
 import { toAuditEntry } from './mappers';
 
@@ -30,35 +29,45 @@ export interface AuditRecord {
 }
 
 const MAX_GROUP = 500;
+/** Lost races in a row before a group fails (each lost race means another server appended). */
+const MAX_ATTEMPTS = 100;
+
+type Head = { id: number; hash: string | null };
 
 /**
- * The only path by which audit entries are inserted. Writes are serialized through one queue so
- * ids stay sequential and every entry's `prevHash` is the hash of the entry before it; entries
- * that arrive while an insert is in flight are committed together in one `insertMany` (group
- * commit), so concurrent decisions cost one round trip between them.
+ * The only path by which audit entries are inserted, safe with any number of server processes
+ * on one database. The chain needs no process to own it: the unique index on `id` is the
+ * compare-and-swap. A group appends at `head.id + 1, + 2, …`, each `prevHash` the hash before it,
+ * as one ordered `insertMany`; if another server appended first, the insert stops at the first
+ * taken id (duplicate key) — what went in before it is kept (it is correctly chained: ordered
+ * inserts stop at the first error), the rest is re-chained onto the newest stored entry and tried
+ * again. Entry k+1 is only ever inserted after entry k is stored, so ids have no gaps and a
+ * reader that saw entry k has seen every entry before it. Entries arriving while an insert is in
+ * flight are committed together (group commit), so concurrent decisions cost one round trip
+ * between them. See docs/scale.md.
  */
 export class AuditWriter {
-  /** Hash of the newest stored entry; undefined until read from the database. */
-  private head: string | null | undefined = undefined;
+  /** The newest entry as this process last knew it; undefined: read it from the database. */
+  private head: Head | undefined = undefined;
   private readonly queue = new GroupCommitQueue<AuditRecord, AuditEntry>(
-    async (records) => {
-      const entries = await this.commitWithResync(records);
-      this.onWritten(entries);
-      return entries;
-    },
+    (records) => this.commitAll(records),
     {
       maxGroup: MAX_GROUP,
-      // The chain head is unknown after a failed insert: read it again next time.
       onFailure: () => (this.head = undefined),
     },
   );
 
   constructor(
     private readonly model: Model<AuditDoc>,
-    private readonly ids: IdAllocator,
+    /** Where ids continue when the log is empty (kept across a demo reset). */
+    private readonly floor: () => Promise<number>,
     private readonly onWritten: (entries: AuditEntry[]) => void,
   ) {}
 
+  /**
+   * Appends one entry. A record whose `entryKey` is already stored is not written again: the
+   * stored entry is returned instead (a replayed batch, or a decision retried on another server).
+   */
   write(record: AuditRecord): Promise<AuditEntry> {
     return this.queue.push(record);
   }
@@ -73,33 +82,71 @@ export class AuditWriter {
     return this.queue.drain();
   }
 
-  /**
-   * A duplicate id means something outside this writer inserted entries (a bulk import, a second
-   * process): resume after the highest stored id and the newest hash, and try once more.
-   */
-  private async commitWithResync(records: AuditRecord[]): Promise<AuditEntry[]> {
-    try {
-      return await this.commit(records);
-    } catch (error) {
-      if (!isDuplicateId(error)) throw error;
-      this.head = undefined;
-      this.ids.resync();
-      return this.commit(records);
+  private async commitAll(records: AuditRecord[]): Promise<AuditEntry[]> {
+    const results: AuditEntry[] = [];
+    let rest = records;
+    for (let attempt = 0; rest.length > 0; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error('audit append lost too many races; giving up');
+      this.head ??= await this.readHead();
+      const docs = this.chain(rest, this.head);
+      try {
+        // The raw driver: these documents are built here, already in their stored shape.
+        await this.model.collection.insertMany(docs.map((d) => ({ ...d })), { ordered: true });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        this.head = undefined;
+        const done = await this.resolvePartial(rest, docs);
+        results.push(...done);
+        rest = rest.slice(done.length);
+        continue;
+      }
+      const last = docs[docs.length - 1] as AuditDoc;
+      this.head = { id: last.id, hash: last.hash };
+      const written = docs.map(toAuditEntry);
+      this.onWritten(written);
+      results.push(...written);
+      rest = [];
     }
+    return results;
   }
 
-  private async commit(records: AuditRecord[]): Promise<AuditEntry[]> {
-    if (this.head === undefined) {
-      const last = await this.model
-        .findOne({}, { hash: 1 })
-        .sort({ id: -1 })
-        .lean<{ hash: string } | null>();
-      this.head = last?.hash ?? null;
+  /**
+   * After a duplicate key: which leading documents of ours went in (same id and same hash — the
+   * hash covers prevHash, so only our document can carry it), and whether the first one that did
+   * not was refused for its `entryKey` (then the stored entry answers that record).
+   */
+  private async resolvePartial(records: AuditRecord[], docs: AuditDoc[]): Promise<AuditEntry[]> {
+    const stored = await this.model.collection
+      .find({ id: { $in: docs.map((d) => d.id) } }, { projection: { id: 1, hash: 1 } })
+      .toArray();
+    const hashById = new Map(stored.map((d) => [d.id as number, d.hash as string]));
+    const done: AuditEntry[] = [];
+    for (const doc of docs) {
+      if (hashById.get(doc.id) !== doc.hash) break;
+      done.push(toAuditEntry(doc));
     }
-    let prevHash = this.head;
-    const docs: AuditDoc[] = [];
-    for (const record of records) {
-      const id = await this.ids.next();
+    if (done.length > 0) this.onWritten(done);
+    const next = records[done.length];
+    if (next?.entryKey) {
+      const existing = await this.model.collection.findOne({ entryKey: next.entryKey });
+      if (existing) done.push(toAuditEntry(existing as unknown as AuditDoc));
+    }
+    return done;
+  }
+
+  private async readHead(): Promise<Head> {
+    const last = await this.model.collection.findOne(
+      {},
+      { sort: { id: -1 }, projection: { id: 1, hash: 1 } },
+    );
+    if (last) return { id: last.id as number, hash: last.hash as string };
+    return { id: await this.floor(), hash: null };
+  }
+
+  private chain(records: AuditRecord[], head: Head): AuditDoc[] {
+    let { id, hash: prevHash } = head;
+    return records.map((record) => {
+      id += 1;
       const hashed = {
         id,
         timestamp: record.timestamp.toISOString(),
@@ -127,16 +174,9 @@ export class AuditWriter {
       if (record.entryKey) doc.entryKey = record.entryKey;
       if (record.resultFindings?.length) doc.resultFindings = storedFindings(record.resultFindings);
       if (record.resultEffect) doc.resultEffect = record.resultEffect;
-      docs.push(doc);
       prevHash = hash;
-    }
-    // The raw driver: these documents are built here, already in their stored shape.
-    await this.model.collection.insertMany(
-      docs.map((d) => ({ ...d })),
-      { ordered: true },
-    );
-    this.head = prevHash;
-    return docs.map(toAuditEntry);
+      return doc;
+    });
   }
 }
 
@@ -150,14 +190,10 @@ export function storedFindings(findings: readonly ScanFinding[]): ScanFinding[] 
   }));
 }
 
-/** A duplicate key on the `id` index (bulk write errors carry it in the message, not keyPattern). */
-function isDuplicateId(error: unknown): boolean {
-  const e = error as {
-    code?: unknown;
-    keyPattern?: Record<string, unknown>;
-    message?: unknown;
-  } | null;
-  if (e?.code !== 11000) return false;
-  if (e.keyPattern) return 'id' in e.keyPattern;
-  return typeof e.message === 'string' && /index: id_-?1\b/.test(e.message);
+/** Another writer took an id (or an entryKey) first; bulk errors carry the code on the error. */
+function isDuplicateKey(error: unknown): boolean {
+  const e = error as { code?: unknown; writeErrors?: unknown } | null;
+  if (e?.code === 11000) return true;
+  const first = Array.isArray(e?.writeErrors) ? (e.writeErrors[0] as { code?: unknown }) : null;
+  return first?.code === 11000;
 }

@@ -2,12 +2,14 @@ import type { Model } from 'mongoose';
 import type { CounterDoc } from '../models/counter.model';
 
 /**
- * Hands out sequential ids from the `counters` collection in blocks: one `$inc` reserves `block`
- * ids, which are then given out from memory, so most inserts cost no counter round trip.
+ * Hands out ids from the `counters` collection. Every id is reserved there by an atomic `$inc`
+ * before it is used, so any number of server processes sharing the database never hand out the
+ * same id. With `block > 1` one `$inc` reserves several ids, given out from memory (fewer round
+ * trips, but ids from two servers then interleave out of creation order); the default of 1 keeps
+ * ids in creation order across servers, which lists sorted by id rely on.
  *
- * One server process owns a database (the counters and the audit hash chain assume it). On start
- * the allocator resumes right after the highest id already stored, so a restart leaves no gap as
- * long as the reserved block is not exhausted.
+ * On first use the counter is moved past the highest id already stored (`$max`), so a database
+ * written before the counter existed, or by an import, never gets an id reused.
  */
 export class IdAllocator {
   private nextId = 1;
@@ -19,12 +21,12 @@ export class IdAllocator {
     private readonly counters: Model<CounterDoc>,
     private readonly name: string,
     private readonly highestStored: () => Promise<number>,
-    private readonly block = 100,
+    private readonly block = 1,
   ) {}
 
   /** The next id; synchronous in effect whenever the current block has ids left. */
   async next(): Promise<number> {
-    while (!this.ready || this.nextId > this.limit) await this.refill();
+    while (this.nextId > this.limit) await this.refill();
     return this.nextId++;
   }
 
@@ -34,14 +36,8 @@ export class IdAllocator {
    * last-seen id must never skip entries that reuse smaller ids.
    */
   reset(): void {
-    this.ready = true;
     this.nextId = 1;
     this.limit = 0;
-  }
-
-  /** Re-read the highest stored id (after a duplicate key: something else wrote ids). */
-  resync(): void {
-    this.ready = false;
   }
 
   private refill(): Promise<void> {
@@ -53,33 +49,18 @@ export class IdAllocator {
 
   private async doRefill(): Promise<void> {
     if (!this.ready) {
-      const [max, counter] = await Promise.all([
-        this.highestStored(),
-        this.counters.findById(this.name).lean<CounterDoc | null>(),
-      ]);
-      this.nextId = max + 1;
-      this.limit = counter?.seq ?? 0;
+      const max = await this.highestStored();
+      await this.counters.updateOne({ _id: this.name }, { $max: { seq: max } }, { upsert: true });
       this.ready = true;
-      if (this.nextId <= this.limit) return;
     }
-    let doc = await this.counters
+    const doc = await this.counters
       .findOneAndUpdate(
         { _id: this.name },
         { $inc: { seq: this.block } },
         { upsert: true, returnDocument: 'after' },
       )
       .lean<CounterDoc>();
-    if (doc.seq < this.nextId) {
-      // The counter fell behind the stored ids (e.g. an older database): move it past them.
-      doc = await this.counters
-        .findOneAndUpdate(
-          { _id: this.name },
-          { $set: { seq: this.nextId - 1 + this.block } },
-          { upsert: true, returnDocument: 'after' },
-        )
-        .lean<CounterDoc>();
-    }
-    this.nextId = Math.max(this.nextId, doc.seq - this.block + 1);
+    this.nextId = doc.seq - this.block + 1;
     this.limit = doc.seq;
   }
 }
