@@ -168,7 +168,8 @@ describe('tamper-evident audit log', () => {
   it('catches reordering even when each moved entry gets a fresh hash of its own', async () => {
     const [a, b] = [await entry(6), await entry(7)];
     // Entry 6's content moves to position 7 and vice versa, each re-hashed to look self-consistent.
-    const rehash = ({ _id, ...doc }: Document, id: number) => {
+    // (entryKey, a unique index key that is not hashed, is left behind: the swap keeps its uniqueness)
+    const rehash = ({ _id, entryKey: _key, ...doc }: Document, id: number) => {
       const fields = {
         ...doc,
         id,
