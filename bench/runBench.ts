@@ -5,6 +5,7 @@ import { startBenchServer } from './harness';
 import { machine, type BenchReport } from './report';
 import { approvalsScenario } from './scenarios/approvals';
 import { dlpScanScenario } from './scenarios/dlpScan';
+import { dlpDecideScenario } from './scenarios/dlpDecide';
 import { auditQueriesScenario } from './scenarios/auditQueries';
 import { killSwitchScenario } from './scenarios/killSwitch';
 import { liveFeedScenario } from './scenarios/liveFeed';
@@ -19,7 +20,7 @@ export interface RunOptions {
   quick?: boolean;
   /** Write a CPU profile of the server process into this directory. */
   profileDir?: string;
-  /** Only these scenarios (numbers 1–8); all by default. */
+  /** Only these scenarios (numbers 1–9); all by default. */
   only?: number[];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
@@ -32,6 +33,8 @@ const SCENARIOS: Array<[number, string, Scenario]> = [
   [3, 'kill-switch', killSwitchScenario],
   [4, 'approval resume', approvalsScenario],
   [5, 'live feed', liveFeedScenario],
+  // DLP on the decision path: before the audit queries, whose bulk insert bypasses the writer.
+  [9, 'dlp decide', dlpDecideScenario],
   [6, 'audit queries', auditQueriesScenario],
   // In process, no server: after the audit queries so it never shares the CPU with their inserts.
   [7, 'dlp scan', dlpScanScenario],

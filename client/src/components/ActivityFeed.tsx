@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import type { AuditEntry } from '../lib/liveFeed';
 import { dateTime, timeAgo } from '../lib/format';
 import { useNow } from '../hooks/useNow';
+import { FindingChips } from './FindingChips';
 import { StatusBadge } from './StatusBadge';
 
 interface Props {
@@ -50,6 +51,7 @@ export function ActivityFeed({ entries, showAgent = true, detailed = false, labe
               </time>
             </div>
             {e.details && <p className="truncate muted" title={e.details}>{e.details}</p>}
+            <FindingChips findings={e.findings} resultEffect={e.resultEffect} />
             {detailed && (
               <p className="mt-0.5 flex gap-2 font-mono text-xs muted">
                 <span className="min-w-0 flex-1 truncate" title={e.argsPreview ?? undefined}>

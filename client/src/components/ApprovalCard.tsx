@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { Ban, Check, Clock, Eye, EyeOff, ShieldCheck, X } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { age, prettyJson } from '../lib/format';
+import { FindingChips } from './FindingChips';
 
 export type Approval = RouterOutputs['approvals']['pending'][number];
 export type Decision = { decision: 'APPROVED' | 'DENIED'; remember: boolean };
@@ -33,8 +34,9 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
   const trpc = useTRPC();
   const [revealed, setRevealed] = useState<Record<string, unknown> | null>(null);
   const reveal = useMutation(trpc.approvals.reveal.mutationOptions({ onSuccess: (r) => setRevealed(r.args) }));
-  const json = prettyJson(revealed ?? a.args);
-  const masked = !revealed && json.includes('***');
+  const heldResult = a.kind === 'result';
+  const json = heldResult ? prettyResult(a.resultPreview ?? null) : prettyJson(revealed ?? a.args);
+  const masked = !revealed && (json.includes('***') || json.includes('[REDACTED'));
   const titleId = `approval-${a.id}-title`;
 
   return (
@@ -53,8 +55,10 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             <Link to={`/agents/${encodeURIComponent(a.agent)}`} className="underline-offset-2 hover:underline">
               {a.agent}
             </Link>{' '}
-            <span className="font-normal muted">wants to run</span> <span className="font-mono wrap-anywhere">{a.action}</span>
+            <span className="font-normal muted">{heldResult ? 'got a result from' : 'wants to run'}</span>{' '}
+            <span className="font-mono wrap-anywhere">{a.action}</span>
           </h2>
+          {heldResult && <p className="text-xs font-semibold">A rule holds this result: release it to the agent, or withhold it.</p>}
           <p className="text-xs muted">
             Request #{a.id} · policy v{a.policyVersion} · {expiresIn(a.expiresAt, now)}
           </p>
@@ -69,8 +73,10 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
 
       <div className="mt-3">
         <div className="mb-1 flex items-center justify-between gap-2">
-          <p className="text-xs font-semibold muted">Arguments {masked && '(sensitive values masked)'}</p>
-          {canReveal && (masked || revealed) && (
+          <p className="text-xs font-semibold muted">
+            {heldResult ? 'Result' : 'Arguments'} {masked && '(sensitive values masked)'}
+          </p>
+          {canReveal && !heldResult && (masked || revealed) && (
             <button
               type="button"
               className="inline-flex shrink-0 items-center gap-1 text-xs font-semibold whitespace-nowrap underline-offset-2 hover:underline"
@@ -86,27 +92,42 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             </button>
           )}
         </div>
-        <pre className="max-h-64 overflow-auto rounded-xl bg-neutral-50 p-3 font-mono text-xs text-neutral-800 dark:bg-neutral-950 dark:text-neutral-200" tabIndex={0} aria-label={`Arguments of request ${a.id}`}>
+        <pre className="max-h-64 overflow-auto rounded-xl bg-neutral-50 p-3 font-mono text-xs text-neutral-800 dark:bg-neutral-950 dark:text-neutral-200" tabIndex={0} aria-label={`${heldResult ? 'Result' : 'Arguments'} of request ${a.id}`}>
           {json}
         </pre>
+        <FindingChips findings={a.findings} />
       </div>
 
       {canDecide && (
         <div className="mt-3 flex flex-wrap gap-2">
           <button type="button" className="btn btn-allow" disabled={busy} aria-keyshortcuts="a" onClick={() => onDecide({ decision: 'APPROVED', remember: false })}>
-            <Check className="size-4" aria-hidden /> Approve
+            <Check className="size-4" aria-hidden /> {heldResult ? 'Release' : 'Approve'}
           </button>
           <button type="button" className="btn btn-block" disabled={busy} aria-keyshortcuts="d" onClick={() => onDecide({ decision: 'DENIED', remember: false })}>
-            <X className="size-4" aria-hidden /> Deny
+            <X className="size-4" aria-hidden /> {heldResult ? 'Withhold' : 'Deny'}
           </button>
+          {!heldResult && (
+          <>
           <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+A" onClick={() => onDecide({ decision: 'APPROVED', remember: true })}>
             <ShieldCheck className="size-4 text-allow-ink dark:text-allow" aria-hidden /> Always allow
           </button>
           <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+D" onClick={() => onDecide({ decision: 'DENIED', remember: true })}>
             <Ban className="size-4 text-block-ink dark:text-red-400" aria-hidden /> Always block
           </button>
+          </>
+          )}
         </div>
       )}
     </article>
   );
 });
+
+/** A held result's masked preview: pretty JSON when it is JSON, as it is otherwise. */
+function prettyResult(preview: string | null): string {
+  if (preview === null) return '(no preview)';
+  try {
+    return prettyJson(JSON.parse(preview) as unknown);
+  } catch {
+    return preview;
+  }
+}

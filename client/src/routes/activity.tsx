@@ -8,6 +8,7 @@ import { useStore } from '../lib/store';
 import { ActivityFeed } from '../components/ActivityFeed';
 import { Cmd, EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
+import { DETECTOR_FILTERS } from '../components/FindingChips';
 
 type Status = AuditEntry['status'];
 type Source = AuditEntry['source'];
@@ -17,8 +18,14 @@ const STATUSES: Status[] = [
 ];
 const SOURCES: Source[] = ['server', 'agent', 'person'];
 
+const CATEGORY: Record<string, readonly string[]> = {
+  pii: ['ssn', 'dob', 'email', 'phone'],
+  financial: ['card', 'iban', 'routing'],
+};
+
 /** The same filter the server applies, for entries that arrive live. */
-function matches(e: AuditEntry, agent: string, status: string, source: string, search: string): boolean {
+function matches(e: AuditEntry, agent: string, status: string, source: string, search: string, detector: string): boolean {
+  if (detector && !e.findings?.some((f) => f.detector === detector || CATEGORY[detector]?.includes(f.detector) || (detector === 'secret' && isSecret(f.detector)))) return false;
   if (agent && e.agent !== agent) return false;
   if (status && e.status !== status) return false;
   if (source && e.source !== source) return false;
@@ -42,6 +49,7 @@ export function ActivityPage() {
   const agent = params.get('agent') ?? '';
   const status = params.get('status') ?? '';
   const source = params.get('source') ?? '';
+  const detector = params.get('detector') ?? '';
   const [searchInput, setSearchInput] = useState(params.get('q') ?? '');
   const search = useDebounced(searchInput.trim(), 300);
 
@@ -64,14 +72,15 @@ export function ActivityPage() {
     ...(status && { status: [status as Status] }),
     ...(source && { source: [source as Source] }),
     ...(search && { search }),
+    ...(detector && { detector }),
   };
   const log = useInfiniteQuery(
     trpc.audit.list.infiniteQueryOptions(input, { getNextPageParam: (page) => page.nextCursor ?? undefined }),
   );
   const history = log.data?.pages.flatMap((p) => p.entries) ?? [];
-  const live = useStore(liveFeedStore).filter((e) => matches(e, agent, status, source, search));
+  const live = useStore(liveFeedStore).filter((e) => matches(e, agent, status, source, search, detector));
   const entries = mergeEntries(live, history);
-  const filtered = Boolean(agent || status || source || search);
+  const filtered = Boolean(agent || status || source || search || detector);
 
   return (
     <>
@@ -113,6 +122,14 @@ export function ActivityPage() {
             </option>
           ))}
         </select>
+        <select className="input flex-1 sm:flex-none" aria-label="Filter by sensitive data" value={detector} onChange={(e) => update('detector', e.target.value)}>
+          <option value="">Any data</option>
+          {DETECTOR_FILTERS.map(([d, label]) => (
+            <option key={d} value={d}>
+              {label}
+            </option>
+          ))}
+        </select>
       </div>
       <section className="card" aria-label="Audit log">
         <QueryState isPending={log.isPending} error={log.error} rows={6}>
@@ -148,4 +165,9 @@ export function ActivityPage() {
       </section>
     </>
   );
+}
+
+/** Secret detectors: anything not personal or financial, except custom ones (named by policy). */
+function isSecret(detector: string): boolean {
+  return /_(key|token|secret)$/.test(detector) || detector === 'jwt';
 }

@@ -7,6 +7,7 @@ import { useStore } from '../lib/store';
 import { age } from '../lib/format';
 import { useNow } from '../hooks/useNow';
 import { StatCard } from '../components/StatCard';
+import { FindingCounts } from '../components/FindingCounts';
 import { ActivityFeed } from '../components/ActivityFeed';
 import { TimelineChart, TopBlocked } from '../components/TimelineChart';
 import { AgentStatusBadge } from '../components/StatusBadge';
@@ -80,6 +81,8 @@ export function OverviewPage() {
         <section className="card" aria-labelledby="blocked-title">
           <h2 id="blocked-title" className="mb-3 font-bold">Most-blocked actions</h2>
           {timeline.data && <TopBlocked items={timeline.data.topBlocked} />}
+          <h2 id="findings-title" className="mt-5 mb-3 font-bold">Sensitive data seen (24 h)</h2>
+          {timeline.data && <FindingCounts items={timeline.data.findings} />}
         </section>
       </div>
 

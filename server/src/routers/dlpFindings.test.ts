@@ -74,6 +74,12 @@ describe('findings on audit entries (strict mode)', () => {
     await expect(audit.list({ detector: 'Not A Name', limit: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
+  it('the Overview counts findings per detector over the last 24 h', async () => {
+    const { findings } = await t.as(principals.viewer).stats.timeline({ hours: 24 });
+    expect(findings.find((f) => f.detector === 'card')?.calls).toBeGreaterThanOrEqual(1);
+    expect(findings.find((f) => f.detector === 'ssn')?.count).toBeGreaterThanOrEqual(2);
+  });
+
   it('findings are part of the hash chain: editing one breaks verification', async () => {
     const admin = t.as(principals.admin);
     expect((await admin.audit.verify()).ok).toBe(true);

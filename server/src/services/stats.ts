@@ -1,4 +1,4 @@
-import { auditStatus, riskLevelFor, type AuditStatus, type StatusCounts } from '@aegis/shared';
+import { auditStatus, riskLevelFor, type AuditStatus, type ScanFinding, type StatusCounts } from '@aegis/shared';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
 
@@ -48,7 +48,9 @@ export function createStatsService(deps: ServiceDeps): Services['stats'] {
         killed: 0,
       }));
       const blockedByAction = new Map<string, number>();
+      const byDetector = new Map<string, { count: number; calls: number }>();
       for (const row of await repos.audit.recent(new Date(firstStart))) {
+        countFindings(byDetector, [...(row.findings ?? []), ...(row.resultFindings ?? [])]);
         const column = COLUMN[row.status];
         const bucket = buckets[Math.floor((new Date(row.timestamp).getTime() - firstStart) / HOUR)];
         if (!column || !bucket) continue;
@@ -60,7 +62,23 @@ export function createStatsService(deps: ServiceDeps): Services['stats'] {
         .map(([action, count]) => ({ action, count }))
         .sort((a, b) => b.count - a.count || a.action.localeCompare(b.action))
         .slice(0, 5);
-      return { buckets, topBlocked };
+      const findings = [...byDetector]
+        .map(([detector, n]) => ({ detector, ...n }))
+        .sort((a, b) => b.calls - a.calls || a.detector.localeCompare(b.detector));
+      return { buckets, topBlocked, findings };
     },
   };
+}
+
+/** Adds one entry's findings: matches per detector, and one call per detector it appeared in. */
+function countFindings(into: Map<string, { count: number; calls: number }>, findings: readonly ScanFinding[]): void {
+  if (findings.length === 0) return;
+  const seen = new Set<string>();
+  for (const f of findings) {
+    const n = into.get(f.detector) ?? { count: 0, calls: 0 };
+    n.count += f.count;
+    if (!seen.has(f.detector)) n.calls++;
+    seen.add(f.detector);
+    into.set(f.detector, n);
+  }
 }

@@ -16,7 +16,10 @@ const entryKey = z
 
 const durationMs = z.number().nonnegative().max(86_400_000).describe('How long the tool ran');
 const toolError = z.string().max(2000).describe('The tool’s error message (outcome "error")');
-const resultFindings = z.array(scanFinding).max(256).describe('What DLP found in the result (never the values)');
+const resultFindings = z
+  .array(scanFinding)
+  .max(256)
+  .describe('What DLP found in the result (never the values)');
 const resultEffectField = resultEffect.describe('What an on: result rule did with the result');
 
 const localDecisionRecord = z

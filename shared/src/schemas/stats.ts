@@ -33,5 +33,9 @@ export const timelineBucket = z.object({
 export const activityTimeline = z.object({
   buckets: z.array(timelineBucket),
   topBlocked: z.array(z.object({ action: z.string(), count: z.number().int() })),
+  findings: z
+    .array(z.object({ detector: z.string(), count: z.number().int().nonnegative(), calls: z.number().int().nonnegative() }))
+    .describe('DLP findings in the window, per detector: matches, and calls they were found in (arguments or results); most first')
+    .default([]),
 });
 export type ActivityTimeline = z.infer<typeof activityTimeline>;
