@@ -87,6 +87,14 @@ describe('update operators: mongod errors instead of silent no-ops', () => {
     expect(codeOf(update({ _id: 8 }, { $set: { _id: 9 } }, { upsert: true }))).toBe(66);
   });
 
+  it('sets $-prefixed field names as mongod 5+ does; a replacement may not have them at its top (52)', () => {
+    expect(update({ _id: 1 }, { $set: { $note: 'x', 'meta.$tag': 1 } })).toMatchObject({ n: 1, nModified: 1 });
+    expect(one(1)).toMatchObject({ $note: 'x', meta: { $tag: 1 } });
+    expect(update({ _id: 5 }, { $setOnInsert: { v: 0 }, $set: { $key: 'k' } }, { upsert: true })).toMatchObject({ n: 1, upserted: [{ _id: 5 }] });
+    expect(one(5)).toEqual({ _id: 5, $key: 'k', v: 0 });
+    expect(codeOf(update({ _id: 1 }, { title: 't', $bad: 1 }))).toBe(52);
+  });
+
   it('adds new fields in field-name order and pads arrays with nulls, like mongod 5+', () => {
     update({ _id: 1 }, { $set: { zeta: 1, alpha: 2, 'list.2': 'x' } });
     const doc = one(1)!;

@@ -31,11 +31,8 @@ export function parsePath(path: string): string[] {
   const parts = path.split('.');
   if (parts.some((p) => p === '')) throw mongoError('EmptyFieldName', `The update path '${path}' contains an empty field name, which is not allowed.`);
   if (parts.filter((p) => p === '$').length > 1) throw mongoError('BadValue', `Too many positional (i.e. '$') elements found in path '${path}'`);
-  for (const p of parts) {
-    if (p.startsWith('$') && !isPositional(p)) {
-      throw mongoError('DollarPrefixedFieldName', `The dollar ($) prefixed field '${p}' in '${path}' is not valid for storage.`);
-    }
-  }
+  // Other `$`-prefixed components are field names: mongod 5+ stores them (`$set: {$key: 1}`);
+  // only a replacement document may not have them at its top level (applyUpdate.ts).
   return parts;
 }
 
