@@ -98,6 +98,10 @@ const layer = {
       message: 'Repos return domain objects; services never map documents.',
     },
     {
+      regex: '^@trpc/',
+      message: 'Services throw DomainError (@aegis/shared); trpc/errors.ts maps it to the wire.',
+    },
+    {
       regex: '^mongoose$',
       message: 'Services never use mongoose: that is the repos’ job.',
       allowTypeImports: true,

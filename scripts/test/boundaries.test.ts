@@ -87,6 +87,11 @@ const breaks: Array<[rule: string, file: string, code: string]> = [
     "import { toAgent } from '../data/repos/mappers';",
   ],
   ['services are below routers', 'server/src/services/x.ts', "import { a } from '../routers/sdk';"],
+  [
+    'services throw domain errors, not tRPC ones',
+    'server/src/services/x.ts',
+    "import { TRPCError } from '@trpc/server';",
+  ],
   ['services never use mongoose', 'server/src/services/x.ts', "import mongoose from 'mongoose';"],
   [
     'routers reach data through services',

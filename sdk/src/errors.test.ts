@@ -47,11 +47,20 @@ describe('errors', () => {
     const unknown = TRPCClientError.from({
       error: {
         code: -32004,
-        message: 'Agent "x" not found',
-        data: { code: 'NOT_FOUND', httpStatus: 404 },
+        message: 'Agent "x" is not registered',
+        data: { code: 'NOT_FOUND', httpStatus: 404, aegisCode: 'UNKNOWN_AGENT' },
       },
     });
     expect(toAegisError(unknown, { agent: 'x' }).code).toBe('UNKNOWN_AGENT');
+    // the code decides, never the message: a 404 that mentions an agent is still NOT_FOUND
+    const otherNotFound = TRPCClientError.from({
+      error: {
+        code: -32004,
+        message: 'No allowed call for agent x was recorded',
+        data: { code: 'NOT_FOUND', httpStatus: 404, aegisCode: 'UNKNOWN_CALL' },
+      },
+    });
+    expect(toAegisError(otherNotFound, { agent: 'x' }).code).toBe('NOT_FOUND');
     const internal = TRPCClientError.from({
       error: {
         code: -32603,

@@ -28,6 +28,15 @@ export function serverCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The domain's reason the server gave (`data.aegisCode`: UNKNOWN_AGENT, ALREADY_DECIDED, …). */
+export function serverReason(error: unknown): string | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  const data: unknown = error.data;
+  if (data && typeof data === 'object' && 'aegisCode' in data && typeof data.aegisCode === 'string')
+    return data.aegisCode;
+  return undefined;
+}
+
 /**
  * True when the failure means Aegis could not give an answer: connection refused, timeout, a
  * proxy's 502, an internal error. Those are where fail-closed / fail-open applies.
@@ -50,7 +59,7 @@ export function toAegisError(error: unknown, details: AegisErrorDetails = {}): A
   }
   const code = serverCode(error) ?? 'INTERNAL';
   const mapped = answered[code] ?? 'INTERNAL';
-  if (mapped === 'NOT_FOUND' && details.agent && /agent/i.test(message)) {
+  if (serverReason(error) === 'UNKNOWN_AGENT') {
     return new AegisError('UNKNOWN_AGENT', message, details, { cause: error });
   }
   return new AegisError(mapped, message, details, { cause: error });

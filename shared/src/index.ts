@@ -10,6 +10,7 @@ export * from './schemas/principal';
 export * from './schemas/events';
 export * from './decide';
 export * from './canonicalJson';
+export * from './errors';
 export * from './redact';
 export * from './schemas/policyRules';
 export * from './policy';

@@ -26,8 +26,16 @@ function toIssue(raw: RawIssue): SeedIssue {
 
 /** Turns trpc-to-openapi's error body (`{message, code, issues?, data}`) into the seed's shape. */
 export function toSeedError(body: unknown, status: number): SeedError {
-  const raw = (body ?? {}) as { message?: unknown; code?: unknown; issues?: unknown };
-  const code = typeof raw.code === 'string' ? raw.code : undefined;
+  const raw = (body ?? {}) as {
+    message?: unknown;
+    code?: unknown;
+    issues?: unknown;
+    data?: { aegisCode?: unknown };
+  };
+  // the domain's code when a service refused (UNKNOWN_AGENT, …), else the tRPC code
+  const aegisCode = raw.data?.aegisCode;
+  const code =
+    typeof aegisCode === 'string' ? aegisCode : typeof raw.code === 'string' ? raw.code : undefined;
   if (Array.isArray(raw.issues) && raw.issues.length > 0) {
     const issues = (raw.issues as RawIssue[]).map(toIssue);
     return { detail: issues.map((i) => `${i.path}: ${i.message}`).join('; '), code, issues };

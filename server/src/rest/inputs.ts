@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { actionName, agentName, toolArgs } from '@aegis/shared';
+import { actionName, agentName, isDomainError, toolArgs } from '@aegis/shared';
 import { jsonDepth, MAX_JSON_DEPTH } from '../auth/jsonDepth';
 
 /**
@@ -57,7 +57,7 @@ export async function orNull<T>(lookup: Promise<T>): Promise<T | null> {
   try {
     return await lookup;
   } catch (error) {
-    if (error instanceof TRPCError && error.code === 'NOT_FOUND') return null;
+    if (isDomainError(error) && error.transport === 'NOT_FOUND') return null;
     throw error;
   }
 }

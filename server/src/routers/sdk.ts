@@ -1,4 +1,3 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import {
   actionName,
@@ -16,6 +15,7 @@ import {
   resultAnswer,
   resultInput,
   sequentialId,
+  isDomainError,
   recordBatchInput,
   recordBatchOutput,
 } from '@aegis/shared';
@@ -74,7 +74,7 @@ export const sdkRouter = router({
       assertActsAs(ctx.principal, input.name);
       // The seed answers null for an agent it has never seen, rather than 404.
       const found = await ctx.services.agents.get(input.name).catch((error: unknown) => {
-        if (error instanceof TRPCError && error.code === 'NOT_FOUND') return null;
+        if (isDomainError(error, 'UNKNOWN_AGENT')) return null;
         throw error;
       });
       return { status: found?.status ?? null };

@@ -1,11 +1,10 @@
-import type { Approval, Principal } from '@aegis/shared';
+import { DomainError, type Approval, type Principal } from '@aegis/shared';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import { toApproval } from '../data/repos/mappers';
 import { createApprovalPoll } from './approvalPoll';
 import { ACTION, noteAction } from './actions';
 import { argsPreview } from './args';
 import type { ServiceDeps } from './deps';
-import { badRequest, conflict, forbidden, notFound } from './errors';
 import type { PolicyService } from './policies';
 import type { Services } from './types';
 
@@ -20,7 +19,7 @@ export function createApprovalService(
 
   async function load(id: number): Promise<ApprovalDoc> {
     const doc = await repos.approvals.get(id);
-    if (!doc) throw notFound(`Approval #${id} does not exist`);
+    if (!doc) throw new DomainError('UNKNOWN_APPROVAL', `Approval #${id} does not exist`);
     return doc;
   }
 
@@ -49,7 +48,7 @@ export function createApprovalService(
     async reveal(id, actor) {
       const doc = await load(id);
       if (doc.kind === 'result') {
-        throw badRequest(`Approval #${id} holds a result: the raw result never left the agent, only its masked preview is stored`);
+        throw new DomainError('INVALID_REQUEST', `Approval #${id} holds a result: the raw result never left the agent, only its masked preview is stored`);
       }
       await noteAction(
         repos,
@@ -67,9 +66,9 @@ export function createApprovalService(
     },
 
     async decide(id, decision, remember, actor: Principal) {
-      if (actor.role === 'agent') throw forbidden('Agent keys cannot decide approvals');
+      if (actor.role === 'agent') throw new DomainError('NOT_PERMITTED', 'Agent keys cannot decide approvals');
       if (remember && (await load(id)).kind === 'result') {
-        throw badRequest(`Approval #${id} holds a result: it is released or withheld once, it makes no standing rule`);
+        throw new DomainError('INVALID_REQUEST', `Approval #${id} holds a result: it is released or withheld once, it makes no standing rule`);
       }
       const now = new Date();
       const doc = await repos.approvals.decide(id, decision, actor.name, now);
@@ -78,12 +77,13 @@ export function createApprovalService(
         if (current.status === 'PENDING') {
           const expired = await repos.approvals.expire(id, null, now);
           if (expired) announce(expired);
-          throw conflict(
+          throw new DomainError(
+            'APPROVAL_EXPIRED',
             `Approval #${id} expired at ${current.expiresAt.toISOString()} and can no longer be decided`,
           );
         }
         const by = current.decidedBy ? ` by ${current.decidedBy}` : '';
-        throw conflict(`Approval #${id} was already ${current.status.toLowerCase()}${by}`);
+        throw new DomainError('ALREADY_DECIDED', `Approval #${id} was already ${current.status.toLowerCase()}${by}`);
       }
       // Queue the audit entry, then tell the waiting caller at once: the writer is FIFO, so this
       // entry still lands before the entry of the call the approval now lets through.

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { decide, mayActAs, tagFindings, type AuditEntry, type Decision, type ScanFinding, type Verdict } from '@aegis/shared';
+import { decide, DomainError, mayActAs, tagFindings, type AuditEntry, type Decision, type ScanFinding, type Verdict } from '@aegis/shared';
 import { toApproval } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
 import { scanArgs } from './args';
 import { resultRulesOf } from './results';
-import { conflict, forbidden, notFound, unknownAgent } from './errors';
+import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 
 const RECENT_CALLS = 50_000;
@@ -168,12 +168,12 @@ export function createDecisionService(
         await repos.audit.queueOutcome(entry.id, input.outcome, input.durationMs, input);
       } else {
         const found = cached ?? (await repos.audit.latestAllowedByCallId(input.callId));
-        if (!found) throw notFound(`No allowed call ${input.callId} was recorded`);
+        if (!found) throw new DomainError('UNKNOWN_CALL', `No allowed call ${input.callId} was recorded`);
         if (!mayActAs(actor, found.agent)) {
-          throw forbidden(`This key may not act for agent "${found.agent}"`);
+          throw notYourAgent(found.agent);
         }
         if (!(await repos.audit.setOutcome(found.id, input.outcome, input.durationMs, input))) {
-          throw conflict(`The outcome of call ${input.callId} was already recorded`);
+          throw new DomainError('OUTCOME_RECORDED', `The outcome of call ${input.callId} was already recorded`);
         }
         entry = found;
       }

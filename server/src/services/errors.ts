@@ -1,12 +1,14 @@
-import { TRPCError } from '@trpc/server';
+import { DomainError } from '@aegis/shared';
 
-/** Domain errors as tRPC errors: the procedures, the REST adapter and the SDK all map these codes. */
-export const notFound = (message: string) => new TRPCError({ code: 'NOT_FOUND', message });
-export const conflict = (message: string) => new TRPCError({ code: 'CONFLICT', message });
-export const badRequest = (message: string) => new TRPCError({ code: 'BAD_REQUEST', message });
-export const forbidden = (message: string) => new TRPCError({ code: 'FORBIDDEN', message });
+/**
+ * Services refuse with DomainError (codes in @aegis/shared); trpc/errors.ts maps it once to tRPC
+ * and, through the procedures, to REST. These build the refusals several services share.
+ */
+export const unknownAgent = (name: string) =>
+  new DomainError('UNKNOWN_AGENT', `Agent "${name}" is not registered`);
 
-export const unknownAgent = (name: string) => notFound(`Agent "${name}" is not registered`);
+export const notYourAgent = (agent: string) =>
+  new DomainError('NOT_YOUR_AGENT', `This key may not act for agent "${agent}"`);
 
 /** The driver's duplicate-key error (code 11000), however it was wrapped. */
 export function isDuplicateKey(error: unknown): boolean {

@@ -1,9 +1,15 @@
-import { mayActAs, type CallOutcome, type Principal, type RecordBatchInput } from '@aegis/shared';
+import {
+  DomainError,
+  mayActAs,
+  type CallOutcome,
+  type Principal,
+  type RecordBatchInput,
+} from '@aegis/shared';
 import type { KeyedEntry } from '../data/repos/audit.repo';
 import type { AuditRecord } from '../data/repos/auditWriter';
 import type { ResultReport } from '../data/repos/outcomeWriter';
 import { scanArgs } from './args';
-import { badRequest, forbidden, notFound } from './errors';
+import { notYourAgent } from './errors';
 
 /**
  * The stored-only key of the ERROR entry that goes with a local call's error outcome. `:` is
@@ -86,11 +92,15 @@ export function planBatch(
   // Every check before any write: a refused batch changes nothing.
   for (const o of late) {
     const target = stored.get(o.entryKey) ?? fresh.get(o.entryKey);
-    if (!target) throw notFound(`No local-mode entry with key ${o.entryKey} was recorded`);
-    if (!mayActAs(actor, target.agent))
-      throw forbidden(`This key may not act for agent "${target.agent}"`);
+    if (!target)
+      throw new DomainError(
+        'UNKNOWN_CALL',
+        `No local-mode entry with key ${o.entryKey} was recorded`,
+      );
+    if (!mayActAs(actor, target.agent)) throw notYourAgent(target.agent);
     if (target.status !== 'ALLOWED')
-      throw badRequest(
+      throw new DomainError(
+        'INVALID_REQUEST',
         `Entry ${o.entryKey} is ${target.status}: only an ALLOWED call has an outcome`,
       );
   }

@@ -1,8 +1,7 @@
-import type { PolicyProposal, Principal, RuleChange } from '@aegis/shared';
+import { DomainError, type PolicyProposal, type Principal, type RuleChange } from '@aegis/shared';
 import { toProposal } from '../data/repos/mappers';
 import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
-import { conflict, notFound } from './errors';
 import type { PolicyService } from './policies';
 import type { Services } from './types';
 
@@ -17,10 +16,10 @@ export function createProposalService(
 
   async function pending(id: number) {
     const doc = await repos.proposals.get(id);
-    if (!doc) throw notFound(`Proposal #${id} does not exist`);
+    if (!doc) throw new DomainError('UNKNOWN_PROPOSAL', `Proposal #${id} does not exist`);
     if (doc.status !== 'PENDING') {
       const by = doc.decidedBy ? ` by ${doc.decidedBy}` : '';
-      throw conflict(`Proposal #${id} was already ${doc.status.toLowerCase()}${by}`);
+      throw new DomainError('ALREADY_DECIDED', `Proposal #${id} was already ${doc.status.toLowerCase()}${by}`);
     }
     return doc;
   }

@@ -1,9 +1,9 @@
-import { TRPCError } from '@trpc/server';
 import {
   canonicalJson,
   type AuditStatus,
   type Principal,
   type RuleType,
+  DomainError,
 } from '@aegis/shared';
 import type { AuditRecord } from '../data/repos/auditWriter';
 import type { ServiceDeps } from './deps';
@@ -162,10 +162,10 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
       const first = violations[0];
       const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : '';
       const key = first?.claim.entryKey ? ` (entry ${first.claim.entryKey})` : '';
-      throw new TRPCError({
-        code: violations.some((v) => v.code === 'FORBIDDEN') ? 'FORBIDDEN' : 'CONFLICT',
-        message: `${what} refused${key}: ${first?.reason ?? 'not allowed'}${more}`,
-      });
+      throw new DomainError(
+        violations.some((v) => v.code === 'FORBIDDEN') ? 'REPORT_REFUSED' : 'REPORT_UNVERIFIABLE',
+        `${what} refused${key}: ${first?.reason ?? 'not allowed'}${more}`,
+      );
     },
   };
 }

@@ -11,7 +11,7 @@ import {
   type ResultInput,
 } from '@aegis/shared';
 import type { ServiceDeps } from './deps';
-import { forbidden, unknownAgent } from './errors';
+import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 
 /** The compiled policy set of a cached agent, once the policy engine provides one. */
@@ -41,7 +41,7 @@ export function createResultService(deps: ServiceDeps) {
 
   return {
     async judge(input: ResultInput, actor: Principal): Promise<ResultAnswer> {
-      if (!mayActAs(actor, input.agent)) throw forbidden(`This key may not act for agent "${input.agent}"`);
+      if (!mayActAs(actor, input.agent)) throw notYourAgent(input.agent);
       const snap = await cache.get(input.agent);
       if (!snap) throw unknownAgent(input.agent);
       const set = policySetOf(snap);

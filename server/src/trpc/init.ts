@@ -1,8 +1,10 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError, z } from 'zod';
+import { DomainError } from '@aegis/shared';
 import { jsonDepth, MAX_JSON_DEPTH } from '../auth/jsonDepth';
 import type { Context } from './context';
+import { aegisCodeOf, toTRPCError } from './errors';
 
 /**
  * The one initTRPC of the server. Errors carry zod's flattened issues so a client sees which
@@ -27,6 +29,8 @@ const t = initTRPC
           // never leak stack traces to clients
           stack: undefined,
           zodError,
+          // the domain's reason (UNKNOWN_AGENT, ALREADY_DECIDED, …) when a service refused
+          aegisCode: aegisCodeOf(error),
         },
       };
     },
@@ -40,6 +44,7 @@ export const createCallerFactory = t.createCallerFactory;
  * a measurable share of a decision's CPU, bench/README.md):
  * - inputs nested deeper than MAX_JSON_DEPTH are refused before anything walks them: redaction,
  *   canonical JSON and BSON all recurse, and a 20,000-deep array would overflow the stack;
+ * - a service's DomainError becomes the tRPC error its code names (trpc/errors.ts);
  * - store errors caused by the input (a duplicate key, a value mongoose cannot cast) become 4xx
  *   answers instead of 500s. Services already map the cases they expect; this catches the rest.
  */
@@ -54,6 +59,7 @@ const guardProcedure = t.middleware(async function guardProcedure({ getRawInput,
   const result = await next();
   if (result.ok || result.error.code !== 'INTERNAL_SERVER_ERROR') return result;
   const cause: unknown = result.error.cause;
+  if (cause instanceof DomainError) throw toTRPCError(cause);
   const name = (cause as { name?: unknown } | undefined)?.name;
   if ((cause as { code?: unknown } | undefined)?.code === 11000) {
     throw new TRPCError({ code: 'CONFLICT', message: 'That already exists', cause });
