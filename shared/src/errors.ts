@@ -22,6 +22,8 @@ export const DOMAIN_ERROR_CODES = {
   ALREADY_DECIDED: 'CONFLICT',
   /** The approval expired before it was decided. */
   APPROVAL_EXPIRED: 'CONFLICT',
+  /** The client's call id was already used for another call. */
+  CALL_ID_REUSED: 'CONFLICT',
   /** The call's outcome was recorded before. */
   OUTCOME_RECORDED: 'CONFLICT',
   /** An agent's report contradicts its policy or the kill-switch (recorded as a VIOLATION). */

@@ -72,7 +72,7 @@ export function createDecisionService(
       entryKey: decisionKey(base.callId, verdict),
     });
     if (entry.callId !== base.callId || entry.agent !== snap.name || entry.action !== base.action) {
-      throw conflict(`Call id ${base.callId} was already used for another call`);
+      throw new DomainError('CALL_ID_REUSED', `Call id ${base.callId} was already used for another call`);
     }
     if (entry.details !== reason || entry.status !== (verdict === 'REVIEW' ? 'PENDING' : verdict))
       return replayed(entry, snap.version);
@@ -127,7 +127,7 @@ export function createDecisionService(
         const earlier = await repos.audit.findByEntryKey(decisionKey(base.callId));
         if (earlier) {
           if (earlier.agent !== snap.name || earlier.action !== base.action)
-            throw conflict(`Call id ${base.callId} was already used for another call`);
+            throw new DomainError('CALL_ID_REUSED', `Call id ${base.callId} was already used for another call`);
           return replayed(earlier, snap.version);
         }
         const now = new Date();
