@@ -80,8 +80,9 @@ export async function dlpDecideScenario(server: BenchServer, config: BenchConfig
   const cpuMs: Record<Kind, number> = { tiny: 0, clean: 0, big: 0 };
   const decide = (args: Record<string, unknown>) => api.sdk.decide.mutate({ agent: AGENT, action: ACTION, args });
   for (let i = 0; i < warmup; i++) await decide(Object.values(kinds)[i % 3]!);
+  const order: Kind[] = ['tiny', 'clean', 'big'];
   for (let round = 0; round < rounds; round++) {
-    for (const kind of (round % 2 === 0 ? ['tiny', 'clean', 'big'] : ['big', 'clean', 'tiny'])) {
+    for (const kind of round % 2 === 0 ? order : [...order].reverse()) {
       const c0 = await server.serverCpuMs();
       for (let i = 0; i < perRound; i++) {
         const t0 = performance.now();
