@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ChangeFeed } from '../changeFeed';
 import { AegisUnavailableError } from '../errors';
+import { evaluateResult, policyDlpFindings, resultRulesFor } from '@aegis/shared';
 import type { LocalDecider, LocalVerdict } from '../guard';
+import type { ResultRules } from '../results';
 import type { AegisApi } from '../transport';
 import type { CallResult } from './items';
 import { RecordShipper } from './shipper';
@@ -80,6 +82,17 @@ export class LocalEngine implements LocalDecider {
       policyVersion: entry.version,
     });
     return { verdict, reason, policyVersion: entry.version };
+  }
+
+  /** The on: result rules of the agent's snapshot for this action: evaluated here, in-process. */
+  resultRules(agent: string, action: string): ResultRules | undefined {
+    const policy = this.cache.peek(agent)?.resultPolicy;
+    if (!policy || resultRulesFor(policy, { name: agent }, action).length === 0) return undefined;
+    return {
+      detectors: policy.detectors,
+      judge: (findings) =>
+        evaluateResult(policy, { agent: { name: agent }, action }, { facts: { dlp: policyDlpFindings(findings) } }),
+    };
   }
 
   complete(callId: string, result: CallResult): void {

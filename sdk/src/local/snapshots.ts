@@ -1,5 +1,7 @@
 import {
+  compilePolicyOrThrow,
   decide,
+  type CompiledPolicy,
   rulesFromLists,
   type ChangeEvent,
   type PolicySnapshot,
@@ -10,6 +12,8 @@ import type { AgentSnapshot } from '../types';
 
 interface Entry extends PolicySnapshot {
   version: number;
+  /** The on: result rules and custom detectors (compiled), when the agent has any. */
+  resultPolicy: CompiledPolicy | null;
 }
 
 /**
@@ -87,6 +91,11 @@ export class SnapshotCache {
   decide(entry: Entry, action: string): PolicyVerdict {
     return decide(entry, action);
   }
+
+  /** The agent's current snapshot, if loaded (no fetch). */
+  peek(agent: string): Entry | undefined {
+    return this.agents.get(agent);
+  }
 }
 
 function toEntry(snapshot: AgentSnapshot): Entry {
@@ -94,5 +103,7 @@ function toEntry(snapshot: AgentSnapshot): Entry {
     status: snapshot.status,
     rules: rulesFromLists(snapshot.policy),
     version: snapshot.policy.version,
+    // The server compiled and checked it when it was saved; a failure here is a server bug.
+    resultPolicy: snapshot.resultPolicy ? compilePolicyOrThrow(snapshot.resultPolicy) : null,
   };
 }

@@ -12,6 +12,7 @@ import {
   completeInput,
   decideInput,
   decision,
+  globalPolicyDocument,
   resultAnswer,
   resultInput,
   sequentialId,
@@ -83,16 +84,30 @@ export const sdkRouter = router({
   /** Current policy and status of the caller's agents: the local-mode snapshot. */
   snapshot: agentProcedure
     .input(z.object({ agents: z.array(agentName).min(1).max(100) }))
-    .output(z.object({ agents: z.array(z.object({ status: agentStatus, policy: agentPolicy })) }))
+    .output(
+      z.object({
+        agents: z.array(
+          z.object({
+            status: agentStatus,
+            policy: agentPolicy,
+            resultPolicy: globalPolicyDocument
+              .nullable()
+              .optional()
+              .describe('The on: result rules and custom detectors for this agent, evaluated in-process (DLP)'),
+          }),
+        ),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       for (const name of input.agents) assertActsAs(ctx.principal, name);
       const agents = await Promise.all(
         input.agents.map(async (name) => {
-          const [summary, policy] = await Promise.all([
+          const [summary, policy, resultPolicy] = await Promise.all([
             ctx.services.agents.get(name),
             ctx.services.policies.forAgent(name),
+            ctx.services.decisions.resultPolicy(name),
           ]);
-          return { status: summary.status, policy };
+          return { status: summary.status, policy, resultPolicy };
         }),
       );
       return { agents };

@@ -81,7 +81,11 @@ export async function createServices(opts: {
     policies: { ...policies, ...createProposalService(deps, policies) },
     audit: createAuditService(deps),
     approvals,
-    decisions: { ...decisions, judgeResult: (input, actor) => results.judge(input, actor) },
+    decisions: {
+      ...decisions,
+      judgeResult: (input, actor) => results.judge(input, actor),
+      resultPolicy: (agent) => results.resultPolicy(agent),
+    },
     stats: createStatsService(deps),
     events: {
       onChange: (listener) => bus.onChange(listener),

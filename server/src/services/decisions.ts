@@ -39,7 +39,7 @@ type AllowedCall = Pick<AuditEntry, 'id' | 'agent' | 'action' | 'approvalId' | '
  */
 export function createDecisionService(
   deps: ServiceDeps,
-): Omit<Services['decisions'], 'judgeResult'> & { forgetCalls(): void } {
+): Omit<Services['decisions'], 'judgeResult' | 'resultPolicy'> & { forgetCalls(): void } {
   const { repos, bus, cache, locks, approvalTtlMs, bind } = deps;
   // Recent ALLOWED calls by callId, so sdk.complete needs no lookup query (oldest evicted first).
   const allowedCalls = new Map<string, AllowedCall>();

@@ -5,6 +5,8 @@ import {
   resultRulesFor,
   tagFindings,
   type CustomDetectorSpec,
+  type GlobalPolicyDocument,
+  type PolicyRuleSpec,
   type PolicySet,
   type Principal,
   type ResultAnswer,
@@ -31,6 +33,28 @@ export function resultRulesOf(snap: CachedPolicy, action: string): { detectors: 
 }
 
 /**
+ * The `on: result` rules and custom detectors that apply to one agent, as a document local mode
+ * compiles and evaluates in-process (the same `evaluateResult`). Null when there are none.
+ */
+export function resultPolicyOf(snap: CachedPolicy): GlobalPolicyDocument | null {
+  const set = policySetOf(snap);
+  if (!set) return null;
+  const agent = { name: snap.name };
+  const applies = new Set(set.resultRules.filter((r) => !r.matchesAgent || r.matchesAgent(agent)).map((r) => `${r.scope}:${r.id}`));
+  const rules: PolicyRuleSpec[] = [];
+  for (const part of [set.global, set.agent]) {
+    for (const spec of part?.document.rules ?? []) {
+      if (spec.on !== 'result' || !applies.has(`${part!.scope}:${spec.id}`)) continue;
+      const { agents: _selected, ...rest } = spec;
+      // Ids stay unique across the two policies: an agent rule may share a global rule's id.
+      rules.push(part!.scope === 'agent' && rules.some((r) => r.id === spec.id) ? { ...rest, id: `${spec.id}.agent` } : rest);
+    }
+  }
+  if (rules.length === 0) return null;
+  return { kind: 'GlobalPolicy', detectors: set.detectors.map((d) => d.spec), rules };
+}
+
+/**
  * `sdk.result`: what happens to a call's result, from what DLP found in it. The server evaluates
  * the `on: result` rules (the same `evaluateResult` local mode runs) and, for REVIEW, opens a
  * result approval showing the masked preview; the raw result stays with the agent, which hands it
@@ -40,6 +64,11 @@ export function createResultService(deps: ServiceDeps) {
   const { repos, bus, cache, locks, approvalTtlMs, bind } = deps;
 
   return {
+    async resultPolicy(agent: string): Promise<GlobalPolicyDocument | null> {
+      const snap = await cache.get(agent);
+      return snap ? resultPolicyOf(snap) : null;
+    },
+
     async judge(input: ResultInput, actor: Principal): Promise<ResultAnswer> {
       if (!mayActAs(actor, input.agent)) throw notYourAgent(input.agent);
       const snap = await cache.get(input.agent);

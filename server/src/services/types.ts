@@ -2,6 +2,7 @@ import type { ActionNote } from './actions';
 import type {
   RecordBatchInput,
   RecordBatchResult,
+  GlobalPolicyDocument,
   ResultAnswer,
   ResultInput,
   ActivityTimeline,
@@ -130,6 +131,8 @@ export interface Services {
     complete(input: CompleteInput, actor: Principal): Promise<void>;
     /** What happens to a call's result (on: result rules); REVIEW opens a result approval. */
     judgeResult(input: ResultInput, actor: Principal): Promise<ResultAnswer>;
+    /** The on: result rules and detectors local mode evaluates for this agent (null: none). */
+    resultPolicy(agent: string): Promise<GlobalPolicyDocument | null>;
   };
   stats: {
     get(): Promise<Stats>;
