@@ -65,6 +65,19 @@ describe('collection features', () => {
     expect((await db().collection('names').find({ n: 'BOB' }).toArray()).length).toBe(1);
   });
 
+  it('keys a unique index with a case-insensitive collation by folded strings (11000), and never plans with it', async () => {
+    const users = db().collection<Document>('users');
+    await users.createIndex({ username: 1 }, { unique: true, collation: { locale: 'en', strength: 2 } });
+    await users.createIndex({ handle: 1 }, { unique: true, collation: { locale: 'en', strength: 1 } });
+    await users.insertOne({ username: 'Val', handle: 'José' });
+    await expect(users.insertOne({ username: 'val' })).rejects.toMatchObject({ code: 11000, keyValue: { username: 'val' } });
+    await expect(users.insertOne({ username: 'Ann', handle: 'JOSE' })).rejects.toMatchObject({ code: 11000 });
+    await users.insertOne({ username: 'Vál' });
+    // A simple-collation query is exact and sorts in binary order, whatever the index's collation.
+    expect((await users.find({ username: 'val' }).toArray()).length).toBe(0);
+    expect((await users.find({}, { sort: { username: 1 } }).toArray()).map((u) => u.username as string)).toEqual(['Val', 'Vál']);
+  });
+
   it('refuses conflicting index specs (85, 86) and hints to missing indexes (2); hidden indexes are not used', async () => {
     const orders = db().collection<Doc>('orders');
     await orders.createIndex({ status: 1 }, { name: 'by_status' });

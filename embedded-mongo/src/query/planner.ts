@@ -107,8 +107,8 @@ function componentBounds(low: unknown, high: unknown, dir: number): [Buffer, Buf
 
 /** `forced`: the client hinted this index, so it is read even without a bound or sort to gain. */
 function planFor(ix: IndexState, filter: Document, sort: SortSpec, forced = false): { plan: IndexPlan; score: number } | undefined {
-  const { fields, directions, maintained } = ix.keyer;
-  if (!maintained || (!forced && (ix.spec.partialFilterExpression || ix.spec.hidden === true))) return undefined;
+  const { fields, directions, maintained, fold } = ix.keyer;
+  if (!maintained || fold || (!forced && (ix.spec.partialFilterExpression || ix.spec.hidden === true))) return undefined;
   const names = fields.map((f) => f.join('.'));
   // The equality prefix: each field allows one value (equality) or several ($in).
   const points: unknown[][] = [];

@@ -2,6 +2,7 @@ import type { Document } from 'bson';
 import { encodeKey } from '../bson/keyEncoding.js';
 import { TypeRank, typeRank } from '../bson/typeOrder.js';
 import type { Matcher } from '../query/matcher.js';
+import { caseInsensitive } from '../query/collation.js';
 
 /** A stored index definition, exactly as listIndexes reports it. */
 export interface IndexSpec extends Document {
@@ -20,6 +21,12 @@ export interface IndexKeyer {
   /** Only ascending/descending keys are maintained; text, hashed and geo specs are catalogued only. */
   maintained: boolean;
   partial?: Matcher;
+  /**
+   * For an index with a case-insensitive collation (strength 1 or 2): the form a string takes in
+   * its keys, so 'Val' and 'val' are one key (a unique index refuses the second, as mongod does).
+   * Such keys are not in binary order, so the planner never reads these indexes.
+   */
+  fold?: (v: unknown) => unknown;
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -63,14 +70,27 @@ export function pathValues(doc: unknown, path: readonly string[]): { values: unk
   return state;
 }
 
+function folder(collation: unknown): ((v: unknown) => unknown) | undefined {
+  if (!isPlainObject(collation) || !caseInsensitive(collation)) return undefined;
+  // Strength 1 also ignores diacritics; 2 ignores case only.
+  const base = Number(collation.strength) === 1;
+  return (v) => (typeof v !== 'string' ? v : base ? v.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase() : v.toLowerCase());
+}
+
 export function makeKeyer(spec: IndexSpec, partial?: Matcher): IndexKeyer {
   const entries = Object.entries(spec.key);
+  const fold = folder(spec.collation);
   return {
     fields: entries.map(([f]) => f.split('.')),
     directions: entries.map(([, d]) => (typeof d === 'number' && d < 0 ? -1 : 1)),
     maintained: entries.every(([, d]) => typeof d === 'number'),
     partial,
+    ...(fold ? { fold } : {}),
   };
+}
+
+function keyOf(keyer: IndexKeyer, tuple: unknown[]): Buffer {
+  return encodeKey(keyer.fold ? tuple.map(keyer.fold) : tuple, keyer.directions);
 }
 
 /** Encoded keys for one document (several when multikey), or none when sparse/partial excludes it. */
@@ -91,13 +111,13 @@ export function documentKeys(
   if (spec.sparse && allMissing) return { keys: [], values: [], multikey: false };
   if (perField.every((vals) => vals.length === 1)) {
     const tuple = perField.map((vals) => vals[0]);
-    return { keys: [encodeKey(tuple, keyer.directions)], values: [tuple], multikey };
+    return { keys: [keyOf(keyer, tuple)], values: [tuple], multikey };
   }
   let tuples: unknown[][] = [[]];
   for (const vals of perField) tuples = tuples.flatMap((t) => vals.map((v) => [...t, v]));
   const seen = new Map<string, { key: Buffer; values: unknown[] }>();
   for (const t of tuples) {
-    const key = encodeKey(t, keyer.directions);
+    const key = keyOf(keyer, t);
     seen.set(key.toString('hex'), { key, values: t });
   }
   const unique = [...seen.values()];
