@@ -30,6 +30,8 @@ export interface CreateAppOptions {
   dbName: string;
   logger: Logger;
   approvalTtlMs: number;
+  /** AEGIS_MAX_ARGS_BYTES: a call's canonical arguments larger than this are refused (413). */
+  maxArgsBytes?: number;
   /** AEGIS_REPORT_MAX_AGE_MS: agents' reports dated earlier are refused. */
   reportMaxAgeMs?: number;
   /** AEGIS_AGENT_REGISTRATION: `review` makes even an agent's first declared policy a proposal. */
@@ -92,6 +94,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       storeAccess: store.access,
       registration: opts.agentRegistration,
       reportMaxAgeMs: opts.reportMaxAgeMs,
+      maxArgsBytes: opts.maxArgsBytes,
     });
     const { services } = handle;
     const auth = await createAuthService({

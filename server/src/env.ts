@@ -50,6 +50,13 @@ const envSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.url('each origin must be a URL such as http://localhost:5173'))),
+  AEGIS_MAX_ARGS_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(4 * 1024 * 1024)
+    .default(64 * 1024)
+    .describe('A call\'s arguments (canonical JSON) larger than this are refused with 413'),
   AEGIS_REPORT_MAX_AGE_MS: z.coerce
     .number()
     .int()

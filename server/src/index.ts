@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     secret: env.AEGIS_SECRET,
     agentRegistration: env.AEGIS_AGENT_REGISTRATION,
     reportMaxAgeMs: env.AEGIS_REPORT_MAX_AGE_MS,
+    maxArgsBytes: env.AEGIS_MAX_ARGS_BYTES,
     corsOrigins: env.AEGIS_CORS_ORIGINS,
     publicUrl,
   });

@@ -24,10 +24,10 @@ export const sdkDecideRestRouter = router({
         summary: 'Ask a person to approve a call',
         description:
           'Runs the decision for the call: a REVIEW opens a PENDING approval bound to the agent, action and a hash of these arguments (and writes the PENDING audit entry). If one for exactly this call is already approved and unused, an agent key gets its id, left for its GET /sdk/approval-status read to use; any other key (which only looks when it polls) uses it with this request, answered as verdict ALLOWED. If the policy or the kill-switch decides the call instead, the answer is 400 naming the verdict.',
-        errorResponses: errorResponses(400, 403, 404, 429),
+        errorResponses: errorResponses(400, 403, 404, 413, 429),
       },
     })
-    .input(z.object({ agent_name: agentName, action: actionName, args_json: z.string().max(100_000).default('{}') }))
+    .input(z.object({ agent_name: agentName, action: actionName, args_json: z.string().default('{}').describe('The arguments as a JSON object (the body limit is 1 MB; AEGIS_MAX_ARGS_BYTES applies, 413 beyond)') }))
     .output(z.object({ approval_id: z.number().int(), verdict: verdict.describe('Extra'), call_id: z.string().nullable().describe('Extra') }))
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent_name);
@@ -56,7 +56,7 @@ export const sdkDecideRestRouter = router({
         summary: 'Decide and record a tool call in one round trip',
         description:
           'Kill-switch, policy, approval redemption, audit entry and (for REVIEW) a new approval, in one call. Run the tool only for ALLOWED; report the outcome with POST /sdk/complete.',
-        errorResponses: errorResponses(400, 403, 404, 429),
+        errorResponses: errorResponses(400, 403, 404, 413, 429),
       },
     })
     .input(z.object({ agent_name: agentName, action: actionName, args: toolArgs.default({}), call_id: callId.optional() }))

@@ -38,6 +38,8 @@ export async function createServices(opts: {
   bindingSecret: Buffer;
   /** What `demo.store` tells admins about reaching this database. */
   storeAccess: StoreAccess;
+  /** AEGIS_MAX_ARGS_BYTES: larger canonical arguments are refused with 413 (default 64 KiB). */
+  maxArgsBytes?: number;
   /** AEGIS_REPORT_MAX_AGE_MS: reports dated earlier are refused (default 24 h). */
   reportMaxAgeMs?: number;
   /** AEGIS_AGENT_REGISTRATION (default open: an agent key may declare its agent's first policy). */
@@ -71,6 +73,7 @@ export async function createServices(opts: {
     approvalTtlMs: opts.approvalTtlMs,
     bind: createBinder(opts.bindingSecret),
     reportMaxAgeMs: opts.reportMaxAgeMs ?? 24 * 3600_000,
+    maxArgsBytes: opts.maxArgsBytes ?? 64 * 1024,
   };
   const policies = createPolicyService(deps);
   const approvals = createApprovalService(deps, policies);

@@ -1,9 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { decide, DomainError, mayActAs, tagFindings, type AuditEntry, type Decision, type ScanFinding, type Verdict } from '@aegis/shared';
+import {
+  canonicalJson,
+  decide,
+  DomainError,
+  mayActAs,
+  tagFindings,
+  type AuditEntry,
+  type DecideInput,
+  type Decision,
+  type ScanFinding,
+  type Verdict,
+} from '@aegis/shared';
 import { toApproval } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
-import { scanArgs } from './args';
+import { argsPreview, scanArgs } from './args';
 import { resultRulesOf } from './results';
 import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
@@ -100,6 +111,26 @@ export function createDecisionService(
     return decision;
   }
 
+  /**
+   * Arguments over AEGIS_MAX_ARGS_BYTES are refused (413) before anything is stored of them but
+   * the masked preview, and the refusal is on record as a BLOCKED call.
+   */
+  async function refuseOversized(snap: CachedPolicy, input: DecideInput, size: number): Promise<never> {
+    const reason = `arguments are ${size} bytes of canonical JSON, over the ${deps.maxArgsBytes}-byte limit (AEGIS_MAX_ARGS_BYTES)`;
+    await repos.audit.write({
+      timestamp: new Date(),
+      agent: snap.name,
+      action: input.action,
+      status: 'BLOCKED',
+      source: 'server',
+      details: `Refused: ${reason}`,
+      callId: input.callId ?? null,
+      approvalId: null,
+      argsPreview: argsPreview(input.args ?? {}),
+    });
+    throw new DomainError('ARGS_TOO_LARGE', `args: ${reason}`);
+  }
+
   return {
     /** After a demo reset: the remembered calls point at deleted entries. */
     forgetCalls: () => allowedCalls.clear(),
@@ -108,6 +139,8 @@ export function createDecisionService(
       const snap = await cache.get(input.agent);
       if (!snap) throw unknownAgent(input.agent);
       const args = input.args ?? {};
+      const size = Buffer.byteLength(canonicalJson(args));
+      if (size > deps.maxArgsBytes) return refuseOversized(snap, input, size);
       // One pass over the arguments: the findings (audit entry, `dlp` facts) and the preview.
       const scanned = scanArgs(args);
       const base = {

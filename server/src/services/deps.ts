@@ -23,4 +23,6 @@ export interface ServiceDeps {
   bind: Binder;
   /** The oldest report (local-mode record) taken: what the SDK's spool may replay. */
   reportMaxAgeMs: number;
+  /** The largest canonical JSON of a call's arguments a decision takes (AEGIS_MAX_ARGS_BYTES). */
+  maxArgsBytes: number;
 }
