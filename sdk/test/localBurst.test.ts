@@ -17,15 +17,15 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-/** Every audit entry of one agent, page by page (a page holds at most 500). */
+/** Every audit entry of one agent, page by page (a page holds at most 200). */
 async function allEntries(api: AegisApi, agent: string) {
   const all: { callId: string | null; status: string }[] = [];
   let cursor: number | undefined;
   for (;;) {
-    const page = await api.audit.list.query({ agent, limit: 500, cursor });
+    const page = await api.audit.list.query({ agent, limit: 200, cursor });
     all.push(...page.entries);
     const last = page.entries.at(-1);
-    if (page.entries.length < 500 || !last) return all;
+    if (page.entries.length < 200 || !last) return all;
     cursor = last.id;
   }
 }

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 async function entriesOf(api: AegisApi, agent: string): Promise<AuditEntry[]> {
-  const { entries } = await api.audit.list.query({ agent, limit: 500 });
+  const { entries } = await api.audit.list.query({ agent, limit: 200 });
   return entries.sort((a, b) => a.id - b.id);
 }
 

@@ -39,7 +39,7 @@ describe('strict mode against the real server', () => {
     const results = await Promise.all(Array.from({ length: 120 }, (_, i) => ping(i)));
     expect(results).toEqual(Array.from({ length: 120 }, (_, i) => i));
     await t.aegis.flush();
-    const { entries } = await t.reviewer.audit.list.query({ agent: name, limit: 500 });
+    const { entries } = await t.reviewer.audit.list.query({ agent: name, limit: 200 });
     expect(entries.filter((e) => e.status === 'ALLOWED')).toHaveLength(120);
   });
 

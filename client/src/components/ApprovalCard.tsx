@@ -1,5 +1,5 @@
 import { forwardRef, useState } from 'react';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { Ban, Check, Clock, Eye, EyeOff, ShieldCheck, X } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
@@ -32,10 +32,15 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
   ref,
 ) {
   const trpc = useTRPC();
+  const qc = useQueryClient();
   const [revealed, setRevealed] = useState<Record<string, unknown> | null>(null);
+  // The queue carries a preview of long arguments; the detail call has them whole (still masked).
+  const [whole, setWhole] = useState<Record<string, unknown> | null>(null);
   const reveal = useMutation(trpc.approvals.reveal.mutationOptions({ onSuccess: (r) => setRevealed(r.args) }));
   const heldResult = a.kind === 'result';
-  const json = heldResult ? prettyResult(a.resultPreview ?? null) : prettyJson(revealed ?? a.args);
+  const shown = revealed ?? whole;
+  const json = heldResult ? prettyResult(a.resultPreview ?? null) : prettyJson(shown ?? a.argsPreview);
+  const showAll = async () => setWhole((await qc.fetchQuery(trpc.approvals.byId.queryOptions({ id: a.id }))).args);
   const masked = !revealed && (json.includes('***') || json.includes('[REDACTED'));
   const titleId = `approval-${a.id}-title`;
 
@@ -95,6 +100,18 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
         <pre className="max-h-64 overflow-auto rounded-xl bg-neutral-50 p-3 font-mono text-xs text-neutral-800 dark:bg-neutral-950 dark:text-neutral-200" tabIndex={0} aria-label={`${heldResult ? 'Result' : 'Arguments'} of request ${a.id}`}>
           {json}
         </pre>
+        {!heldResult && a.argsTruncated && !shown && (
+          <button
+            type="button"
+            className="mt-1 text-xs font-semibold underline-offset-2 hover:underline"
+            onClick={(e) => {
+              e.stopPropagation();
+              void showAll();
+            }}
+          >
+            Show all arguments
+          </button>
+        )}
         <FindingChips findings={a.findings} />
       </div>
 

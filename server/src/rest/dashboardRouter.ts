@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentStatus, approvalDecision, statusReason } from '@aegis/shared';
+import { agentStatus, approvalDecision, listPage, statusReason } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { reviewerProcedure, viewerProcedure } from '../trpc/procedures';
 import { agentPathParam, idParam } from './inputs';
@@ -78,10 +78,10 @@ export const dashboardRestRouter = router({
     .query(async ({ ctx }) => (await ctx.services.audit.list({ limit: RECENT })).entries.map(toSeedEntry)),
 
   pendingApprovals: viewerProcedure
-    .meta({ openapi: { method: 'GET', path: '/approvals/pending', tags, summary: 'Approvals waiting for a person' } })
-    .input(z.void())
+    .meta({ openapi: { method: 'GET', path: '/approvals/pending', tags, summary: 'Approvals waiting for a person, newest first, a page at a time (arguments as previews)' } })
+    .input(listPage)
     .output(z.array(seedApproval))
-    .query(async ({ ctx }) => (await ctx.services.approvals.pending()).map(toSeedApproval)),
+    .query(async ({ ctx, input }) => (await ctx.services.approvals.pending(input)).map(toSeedApproval)),
 
   decideApproval: reviewerProcedure
     .meta({

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { agentName, agentStatus, approvalStatus, ruleType, type AgentPolicy, type RuleType } from '@aegis/shared';
+import { agentName, agentStatus, approvalStatus, listPage, ruleType, type AgentPolicy, type RuleType } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { authedProcedure } from '../trpc/procedures';
 import { assertMayRead, mayRead } from './access';
@@ -109,15 +109,15 @@ export const sdkQueryRestRouter = router({
       assertMayRead(ctx.principal, input.agent_name);
       const { approvals } = await ctx.services.approvals.list({ agent: input.agent_name, status: 'PENDING', limit: 200 });
       const newest = approvals.filter((a) => a.action === input.action).sort((a, b) => b.id - a.id)[0];
-      return { approval: newest ? toSeedApproval(newest) : null };
+      return { approval: newest ? toSeedApproval(await ctx.services.approvals.get(newest.id)) : null };
     }),
 
   pendingApprovals: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/sdk/pending-approvals', tags, summary: 'Pending approvals, newest first' } })
-    .input(z.void())
+    .meta({ openapi: { method: 'GET', path: '/sdk/pending-approvals', tags, summary: 'Pending approvals, newest first, a page at a time (arguments as previews)' } })
+    .input(listPage)
     .output(z.object({ approvals: z.array(seedApproval) }))
-    .query(async ({ ctx }) => {
-      const pending = await ctx.services.approvals.pending();
+    .query(async ({ ctx, input }) => {
+      const pending = await ctx.services.approvals.pending(input);
       const visible = pending.filter((a) => mayRead(ctx.principal, a.agent)).sort((a, b) => b.id - a.id);
       return { approvals: visible.map(toSeedApproval) };
     }),
@@ -127,7 +127,7 @@ export const sdkQueryRestRouter = router({
     .input(
       z.object({
         agent_name: agentName.optional().describe('Only this agent (agent keys: required unless the key has one agent)'),
-        limit: z.number().int().min(1).max(500).default(10),
+        limit: z.number().int().min(1).max(200).default(10),
       }),
     )
     .output(z.object({ entries: z.array(seedEntry) }))

@@ -9,6 +9,7 @@ import {
   severity,
   type AgentSummary,
   type Approval,
+  type ApprovalSummary,
   type AuditEntry,
 } from '@aegis/shared';
 
@@ -116,20 +117,23 @@ export const seedApproval = z.object({
   id: z.number().int(),
   agent_name: z.string(),
   action: z.string(),
-  args_json: z.string().describe('The arguments as JSON, sensitive values masked'),
+  args_json: z.string().describe('The arguments as JSON, sensitive values masked (in lists cut short when long: see args_truncated)'),
   status: approvalStatus,
   created_at: seedTime,
   decided_at: seedTime.nullable(),
   decided_by: z.string().nullable().describe('Extra'),
   expires_at: seedTime.describe('Extra: a PENDING approval expires (a missing answer means DENY)'),
+  args_truncated: z.boolean().describe('Extra: args_json was cut short (lists carry previews)'),
 });
 
-export function toSeedApproval(a: Approval): z.infer<typeof seedApproval> {
+export function toSeedApproval(a: Approval | ApprovalSummary): z.infer<typeof seedApproval> {
+  const whole = 'args' in a;
   return {
     id: a.id,
     agent_name: a.agent,
     action: a.action,
-    args_json: JSON.stringify(a.args),
+    args_json: whole ? JSON.stringify(a.args) : a.argsPreview,
+    args_truncated: whole ? false : a.argsTruncated,
     status: a.status,
     created_at: toSeedTime(a.createdAt),
     decided_at: toSeedTimeOrNull(a.decidedAt),

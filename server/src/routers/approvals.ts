@@ -4,6 +4,8 @@ import {
   agentName,
   approval,
   approvalStatus,
+  approvalSummary,
+  listPage,
   changeEvent,
   decideApprovalInput,
   jsonObject,
@@ -20,10 +22,11 @@ import {
 import { streamWithResume } from '../events/streamWithResume';
 
 export const approvalsRouter = router({
+  /** Open approvals, newest first, a page at a time: arguments as masked previews (byId has them whole). */
   pending: viewerProcedure
-    .input(z.void())
-    .output(z.array(approval))
-    .query(({ ctx }) => ctx.services.approvals.pending()),
+    .input(listPage.optional())
+    .output(z.array(approvalSummary))
+    .query(({ ctx, input }) => ctx.services.approvals.pending(listPage.parse(input ?? {}))),
 
   list: viewerProcedure
     .input(
@@ -34,7 +37,7 @@ export const approvalsRouter = router({
         limit: z.number().int().min(1).max(200).default(50),
       }),
     )
-    .output(z.object({ approvals: z.array(approval), nextCursor: z.number().int().nullable() }))
+    .output(z.object({ approvals: z.array(approvalSummary), nextCursor: z.number().int().nullable() }))
     .query(({ ctx, input }) => ctx.services.approvals.list(input)),
 
   byId: viewerProcedure

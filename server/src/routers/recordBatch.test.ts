@@ -32,7 +32,7 @@ function record(agent = 'LocalBot', extra: Record<string, unknown> = {}) {
 }
 
 async function entriesOf(agent: string, callId: string): Promise<AuditEntry[]> {
-  const page = await t.as(principals.viewer).audit.list({ agent, limit: 500 });
+  const page = await t.as(principals.viewer).audit.list({ agent, limit: 200 });
   return page.entries.filter((e) => e.callId === callId).sort((a, b) => a.id - b.id);
 }
 

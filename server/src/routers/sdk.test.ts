@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => t.dispose());
 
 async function entriesFor(callId: string) {
-  const page = await t.as(principals.viewer).audit.list({ agent: 'PayBot', limit: 500 });
+  const page = await t.as(principals.viewer).audit.list({ agent: 'PayBot', limit: 200 });
   return page.entries.filter((e) => e.callId === callId);
 }
 
@@ -115,7 +115,8 @@ describe('sdk.decide', () => {
     expect(again).toMatchObject({ verdict: 'REVIEW', approvalId: first.approvalId });
     const pending = await t.as(principals.viewer).approvals.list({ agent: 'PayBot' });
     expect(pending.approvals.filter((a) => a.action === 'wire')).toHaveLength(1);
-    expect(pending.approvals[0]!.args).toEqual({ to: 'acct-9', amount: 5000, ssn: '***-**-6789' });
+    // issue 12: a list item carries the masked preview of the arguments
+    expect(JSON.parse(pending.approvals[0]!.argsPreview)).toEqual({ to: 'acct-9', amount: 5000, ssn: '***-**-6789' });
   });
 
   it('an approved approval allows exactly the same call once', async () => {

@@ -1,6 +1,6 @@
 import { DomainError, type Approval, type Principal } from '@aegis/shared';
 import type { ApprovalDoc } from '../data/models/approval.model';
-import { toApproval } from '../data/repos/mappers';
+import { toApproval, toApprovalSummary } from '../data/repos/mappers';
 import { createApprovalPoll } from './approvalPoll';
 import { ACTION, noteAction } from './actions';
 import { argsPreview } from './args';
@@ -24,21 +24,20 @@ export function createApprovalService(
   }
 
   function announce(doc: ApprovalDoc): Approval {
-    const approval = toApproval(doc);
-    bus.emitChange({ type: 'approval.decided', approval });
-    return approval;
+    bus.emitChange({ type: 'approval.decided', approval: toApprovalSummary(doc) });
+    return toApproval(doc);
   }
 
   return {
     ...createApprovalPoll(deps, load, announce),
 
-    async pending() {
-      return (await repos.approvals.pending(new Date())).map(toApproval);
+    async pending(page) {
+      return (await repos.approvals.pending(new Date(), page)).map(toApprovalSummary);
     },
 
     async list(query) {
       const { docs, nextCursor } = await repos.approvals.list(query);
-      return { approvals: docs.map(toApproval), nextCursor };
+      return { approvals: docs.map(toApprovalSummary), nextCursor };
     },
 
     async get(id) {

@@ -11,7 +11,7 @@ import {
   type ScanFinding,
   type Verdict,
 } from '@aegis/shared';
-import { toApproval } from '../data/repos/mappers';
+import { toApprovalSummary } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
 import { argsPreview, scanArgs } from './args';
@@ -186,7 +186,7 @@ export function createDecisionService(
           `${reason}; approval #${created.id} opened`,
           created.id,
         );
-        bus.emitChange({ type: 'approval.created', approval: toApproval(created) });
+        bus.emitChange({ type: 'approval.created', approval: toApprovalSummary(created) });
         return decision;
       });
     },

@@ -12,6 +12,7 @@ import type {
   AgentSummary,
   Approval,
   ApprovalStatus,
+  ApprovalSummary,
   AuditEntry,
   AuditPage,
   AuditQuery,
@@ -93,13 +94,14 @@ export interface Services {
     writeBatch(batch: RecordBatchInput, actor: Principal): Promise<RecordBatchResult>;
   };
   approvals: {
-    pending(): Promise<Approval[]>;
+    /** Open approvals, newest first, a page at a time; arguments as masked previews. */
+    pending(page: { limit: number; cursor?: number }): Promise<ApprovalSummary[]>;
     list(query: {
       status?: ApprovalStatus;
       agent?: string;
       cursor?: number;
       limit: number;
-    }): Promise<{ approvals: Approval[]; nextCursor: number | null }>;
+    }): Promise<{ approvals: ApprovalSummary[]; nextCursor: number | null }>;
     get(id: number): Promise<Approval>;
     /** The unmasked arguments (admins only; the reveal itself is logged). */
     reveal(id: number, actor: Principal): Promise<Record<string, unknown>>;

@@ -73,7 +73,7 @@ async function allowedEntries(approvalId: number) {
   const { entries } = await server.services.audit.list({
     agent: AGENT,
     status: ['ALLOWED'],
-    limit: 500,
+    limit: 200,
   });
   return entries.filter((e) => e.approvalId === approvalId);
 }

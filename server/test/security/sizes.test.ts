@@ -1,7 +1,7 @@
 /**
  * Issue 12, finding 5: an agent can't stall the approval queue. A call's arguments are limited
  * (AEGIS_MAX_ARGS_BYTES, 64 KiB): larger ones get 413 naming the limit, and the refusal is on
- * record.
+ * record. Lists page (default 50, max 200) and carry masked previews; the detail has it all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '@aegis/shared';
@@ -84,5 +84,66 @@ describe('arguments are bounded', () => {
         )
       ).status,
     ).toBe(413);
+  });
+});
+
+describe('lists page and carry previews', () => {
+  it('approvals.pending: 50 by default, at most 200, short previews; byId has the whole arguments', async () => {
+    for (let i = 0; i < 60; i++) {
+      data(
+        await trpc(
+          server.url,
+          'sdk.decide',
+          'mutation',
+          { agent: 'bot', action: 'upload', args: { i, ...blob(60_000) } },
+          bot,
+        ),
+      );
+    }
+    const res = await trpc(server.url, 'approvals.pending', 'query', undefined, admin);
+    const page = data<Array<{ id: number; argsPreview: string; argsTruncated: boolean }>>(res);
+    expect(page).toHaveLength(50);
+    expect(JSON.stringify(res.body).length).toBeLessThan(250_000); // 50 × 60 KB would be 3 MB
+    expect(page.every((a) => a.argsTruncated && a.argsPreview.length <= 2001)).toBe(true);
+    const rest10 = data<Array<{ id: number }>>(
+      await trpc(
+        server.url,
+        'approvals.pending',
+        'query',
+        { cursor: page.at(-1)?.id, limit: 200 },
+        admin,
+      ),
+    );
+    expect(rest10).toHaveLength(10);
+    expect(
+      (await trpc(server.url, 'approvals.pending', 'query', { limit: 201 }, admin)).status,
+    ).toBe(400);
+
+    const detail = data<{ args: { note: string } }>(
+      await trpc(server.url, 'approvals.byId', 'query', { id: page[0]?.id }, admin),
+    );
+    expect(detail.args.note).toHaveLength(60_000);
+  });
+
+  it('REST lists page too; the audit log pages at most 200', async () => {
+    const pending = await rest(server.url, 'GET', '/approvals/pending', undefined, admin);
+    expect((pending.body as unknown[]).length).toBe(50);
+    expect((pending.body as Array<{ args_truncated: boolean }>)[0]?.args_truncated).toBe(true);
+    expect(
+      (await rest(server.url, 'GET', '/approvals/pending?limit=500', undefined, admin)).status,
+    ).toBe(400);
+    const sdkPending = await rest(
+      server.url,
+      'GET',
+      '/sdk/pending-approvals?limit=20',
+      undefined,
+      admin,
+    );
+    expect((sdkPending.body as { approvals: unknown[] }).approvals).toHaveLength(20);
+    expect((await trpc(server.url, 'audit.list', 'query', { limit: 201 }, admin)).status).toBe(400);
+    expect(
+      (await rest(server.url, 'GET', '/sdk/audit-log?agent_name=bot&limit=201', undefined, admin))
+        .status,
+    ).toBe(400);
   });
 });

@@ -36,6 +36,22 @@ export const approval = z.object({
 });
 export type Approval = z.infer<typeof approval>;
 
+/**
+ * An approval as lists and live events carry it: the arguments as a masked preview, cut short
+ * when long. The whole (masked) arguments come from the detail call (`approvals.byId`).
+ */
+export const approvalSummary = approval.omit({ args: true }).extend({
+  argsPreview: z.string().describe('Canonical JSON of the arguments, sensitive values masked'),
+  argsTruncated: z.boolean().describe('The preview was cut; approvals.byId has all of it'),
+});
+export type ApprovalSummary = z.infer<typeof approvalSummary>;
+
+/** A page of a list: at most `limit` (default 50, max 200), older than `cursor` (an id). */
+export const listPage = z.object({
+  limit: z.number().int().min(1).max(200).default(50),
+  cursor: z.number().int().positive().optional().describe('Return items with id below this'),
+});
+
 export const decideApprovalInput = z.object({
   id: sequentialId,
   decision: approvalDecision,

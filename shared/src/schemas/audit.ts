@@ -117,7 +117,7 @@ export const auditQuery = z.object({
   from: isoTime.optional(),
   to: isoTime.optional(),
   cursor: z.number().int().positive().optional().describe('Return entries with id below this'),
-  limit: z.number().int().min(1).max(500).default(50),
+  limit: z.number().int().min(1).max(200).default(50),
 });
 export type AuditQuery = z.infer<typeof auditQuery>;
 

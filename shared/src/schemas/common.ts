@@ -84,4 +84,4 @@ export const callId = z
 
 export const sequentialId = z.number().int().positive().describe('Sequential numeric id');
 
-export const pageLimit = z.number().int().min(1).max(500).default(50);
+export const pageLimit = z.number().int().min(1).max(200).default(50);

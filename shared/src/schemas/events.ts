@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { agentName, actionName } from './common';
 import { agentStatus } from './agent';
-import { approval } from './approval';
+import { approvalSummary as approval } from './approval';
 import { policyProposal } from './proposal';
 
 /** Changes pushed to the dashboard and the SDK (besides audit entries, which have their own stream). */

@@ -14,7 +14,7 @@ export const pending: Command = async ({ api, o }) => {
       String(a.id),
       a.agent,
       a.action,
-      clip(JSON.stringify(a.args), 50),
+      clip(a.argsPreview, 50),
       shortTime(a.createdAt),
       shortTime(a.expiresAt),
     ]),

@@ -24,7 +24,7 @@ export const logs: Command = async (ctx) => {
   const limit = ctx.options.limit ? positiveInt(ctx.options.limit, '--limit') : 20;
   // Fails with NOT_FOUND for an unknown agent, rather than printing an empty log.
   if (agent) await ctx.api.agents.byName.query({ name: agent });
-  const { entries } = await ctx.api.audit.list.query({ agent, limit: Math.min(limit, 500) });
+  const { entries } = await ctx.api.audit.list.query({ agent, limit: Math.min(limit, 200) });
   const oldestFirst = [...entries].sort((a, b) => a.id - b.id);
   if (!ctx.options.follow) {
     if (ctx.o.json) return ctx.o.out(JSON.stringify(oldestFirst, null, 2));

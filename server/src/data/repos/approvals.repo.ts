@@ -93,10 +93,16 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
         .sort({ id: -1 })
         .lean<ApprovalDoc | null>(),
 
-    pending: (now: Date) =>
+    /** Open approvals, newest first, a page at a time (`cursor`: ids below it). */
+    pending: (now: Date, page: { limit: number; cursor?: number }) =>
       model
-        .find({ status: 'PENDING', expiresAt: { $gt: now } })
+        .find({
+          status: 'PENDING',
+          expiresAt: { $gt: now },
+          ...(page.cursor ? { id: { $lt: page.cursor } } : {}),
+        })
         .sort({ id: -1 })
+        .limit(page.limit)
         .lean<ApprovalDoc[]>(),
 
     countPending: (now: Date) =>

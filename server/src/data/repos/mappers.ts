@@ -7,6 +7,7 @@ import {
   severityOf,
   type Agent,
   type Approval,
+  type ApprovalSummary,
   type AuditEntry,
   type PolicyProposal,
   type PolicyRule,
@@ -78,11 +79,32 @@ function findingsOf(doc: AuditDoc): Pick<AuditEntry, 'findings' | 'resultEffect'
 
 /** Approvals leave the repo with sensitive argument values masked; `reveal` reads the raw doc. */
 export function toApproval(doc: ApprovalDoc): Approval {
+  return { ...approvalFields(doc), args: redactSensitive(doc.args ?? {}) as Record<string, unknown> };
+}
+
+/** How much of the arguments a list item or a live event carries. */
+export const SUMMARY_PREVIEW_CHARS = 2000;
+
+/**
+ * An approval for lists and events: a masked preview of the arguments instead of all of them, in
+ * the caller's key order like the detail call's (every own key, `__proto__` too: the masked copy
+ * has a null prototype).
+ */
+export function toApprovalSummary(doc: ApprovalDoc): ApprovalSummary {
+  const json = JSON.stringify(redactSensitive(doc.args ?? {}));
+  const argsTruncated = json.length > SUMMARY_PREVIEW_CHARS;
+  return {
+    ...approvalFields(doc),
+    argsPreview: argsTruncated ? `${json.slice(0, SUMMARY_PREVIEW_CHARS)}…` : json,
+    argsTruncated,
+  };
+}
+
+function approvalFields(doc: ApprovalDoc): Omit<Approval, 'args'> {
   return {
     id: doc.id,
     agent: doc.agent,
     action: doc.action,
-    args: redactSensitive(doc.args ?? {}) as Record<string, unknown>,
     policyVersion: doc.policyVersion,
     callId: doc.callId ?? null,
     status: doc.status,
