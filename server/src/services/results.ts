@@ -1,4 +1,5 @@
 import {
+  summarizeApproval,
   evaluateResult,
   mayActAs,
   policyDlpFindings,
@@ -100,7 +101,7 @@ export function createResultService(deps: ServiceDeps) {
           findings: [...tagFindings('args', argsFindings), ...tagFindings('result', findings)],
           resultPreview: input.preview,
         });
-        bus.emitChange({ type: 'approval.created', approval: created });
+        bus.emitChange({ type: 'approval.created', approval: summarizeApproval(created) });
         return { ...answer, reason: `${answer.reason}; approval #${created.id} opened`, approvalId: created.id };
       });
     },

@@ -46,6 +46,24 @@ export const approvalSummary = approval.omit({ args: true }).extend({
 });
 export type ApprovalSummary = z.infer<typeof approvalSummary>;
 
+/** How much of the arguments a list item or a live event carries. */
+export const SUMMARY_PREVIEW_CHARS = 2000;
+
+/**
+ * The list/event form of an approval (its arguments already masked): a preview in the caller's key
+ * order, like the detail call's — every own key, `__proto__` too (masked copies have a null prototype).
+ */
+export function summarizeApproval(approval: Approval): ApprovalSummary {
+  const { args, ...fields } = approval;
+  const json = JSON.stringify(args);
+  const argsTruncated = json.length > SUMMARY_PREVIEW_CHARS;
+  return {
+    ...fields,
+    argsPreview: argsTruncated ? `${json.slice(0, SUMMARY_PREVIEW_CHARS)}…` : json,
+    argsTruncated,
+  };
+}
+
 /** A page of a list: at most `limit` (default 50, max 200), older than `cursor` (an id). */
 export const listPage = z.object({
   limit: z.number().int().min(1).max(200).default(50),

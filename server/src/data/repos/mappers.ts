@@ -1,5 +1,6 @@
 import {
   redactSensitive,
+  summarizeApproval,
   tagFindings,
   type AuditSource,
   type CallFinding,
@@ -82,22 +83,9 @@ export function toApproval(doc: ApprovalDoc): Approval {
   return { ...approvalFields(doc), args: redactSensitive(doc.args ?? {}) as Record<string, unknown> };
 }
 
-/** How much of the arguments a list item or a live event carries. */
-export const SUMMARY_PREVIEW_CHARS = 2000;
-
-/**
- * An approval for lists and events: a masked preview of the arguments instead of all of them, in
- * the caller's key order like the detail call's (every own key, `__proto__` too: the masked copy
- * has a null prototype).
- */
+/** An approval for lists and events: a masked preview of the arguments (see summarizeApproval). */
 export function toApprovalSummary(doc: ApprovalDoc): ApprovalSummary {
-  const json = JSON.stringify(redactSensitive(doc.args ?? {}));
-  const argsTruncated = json.length > SUMMARY_PREVIEW_CHARS;
-  return {
-    ...approvalFields(doc),
-    argsPreview: argsTruncated ? `${json.slice(0, SUMMARY_PREVIEW_CHARS)}…` : json,
-    argsTruncated,
-  };
+  return summarizeApproval(toApproval(doc));
 }
 
 function approvalFields(doc: ApprovalDoc): Omit<Approval, 'args'> {
