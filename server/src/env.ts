@@ -56,7 +56,7 @@ const envSchema = z.object({
     .min(1024)
     .max(4 * 1024 * 1024)
     .default(64 * 1024)
-    .describe('A call\'s arguments (canonical JSON) larger than this are refused with 413'),
+    .describe("A call's arguments (canonical JSON) larger than this are refused with 413"),
   AEGIS_REPORT_MAX_AGE_MS: z.coerce
     .number()
     .int()
