@@ -20,8 +20,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** What each package publishes: entry points (relative to its src/, without extension). */
 export const PACKAGES = {
   sdk: {
-    entries: ['index', 'langchain/index', 'cli/main', 'cli/sentinel'],
-    typedEntries: ['index', 'langchain/index'],
+    entries: ['index', 'langchain/index', 'mcp/index', 'cli/main', 'cli/sentinel'],
+    typedEntries: ['index', 'langchain/index', 'mcp/index'],
     // The router contract is printed from the server's AppRouter (see contract.mjs).
     contract: true,
   },

@@ -3,18 +3,20 @@ import type { AegisApi } from './transport';
 import type { ApprovalStatus } from './types';
 
 /** How a wait for a human decision ended. */
-export type ApprovalOutcome = Exclude<ApprovalStatus, 'PENDING'> | 'TIMEOUT';
+export type ApprovalOutcome = Exclude<ApprovalStatus, 'PENDING'> | 'TIMEOUT' | 'CANCELLED';
 
 /**
  * Waits for a reviewer's decision on one approval, pushed over SSE (no polling). After the stream
  * (re)connects it asks the server once, in case the decision came before we were listening.
- * Resolves TIMEOUT after `timeoutMs`; the caller then expires the approval on the server.
+ * Resolves TIMEOUT after `timeoutMs`, CANCELLED when `signal` aborts; the caller then expires
+ * the approval on the server.
  */
 export function waitForApproval(
   api: AegisApi,
   feed: ChangeFeed,
   approvalId: number,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<ApprovalOutcome> {
   return new Promise<ApprovalOutcome>((resolve) => {
     let done = false;
@@ -27,6 +29,12 @@ export function waitForApproval(
     };
     const timer = setTimeout(() => finish('TIMEOUT'), timeoutMs);
     cleanups.push(() => clearTimeout(timer));
+    if (signal) {
+      const onAbort = () => finish('CANCELLED');
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      cleanups.push(() => signal.removeEventListener('abort', onAbort));
+    }
     cleanups.push(
       feed.on((event) => {
         if (

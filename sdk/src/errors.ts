@@ -7,6 +7,7 @@ export type AegisErrorCode =
   | 'APPROVAL_PENDING'
   | 'APPROVAL_DENIED'
   | 'APPROVAL_TIMEOUT'
+  | 'CANCELLED'
   | 'UNAVAILABLE'
   | 'NO_AGENT'
   | 'UNKNOWN_AGENT'

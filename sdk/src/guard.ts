@@ -171,11 +171,13 @@ export async function guardCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Prom
           );
         }
         await notify(rt, ev);
+        call.options?.onReview?.(approvalId);
         const outcome = await waitForApproval(
           rt.api,
           rt.feed,
           approvalId,
           call.options?.timeoutMs ?? rt.defaultTimeoutMs,
+          call.options?.signal,
         );
         if (outcome === 'APPROVED') continue;
         if (outcome === 'DENIED') {
@@ -193,11 +195,19 @@ export async function guardCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Prom
             ),
           );
         }
-        if (outcome === 'TIMEOUT') {
-          // Tell the server we stopped waiting: it expires the approval and logs TIMEOUT.
+        if (outcome === 'TIMEOUT' || outcome === 'CANCELLED') {
+          // Tell the server we stopped waiting: it expires the approval and logs TIMEOUT, so an
+          // approval given later can't run a call nobody is waiting for.
           await rt.api.sdk.approvalTimeout
             .mutate({ id: approvalId })
             .catch((error: unknown) => rt.onBackgroundError(error));
+        }
+        if (outcome === 'CANCELLED') {
+          throw new AegisError(
+            'CANCELLED',
+            `"${action}" for agent "${agent}" was cancelled while it waited for approval #${approvalId}`,
+            why,
+          );
         }
         throw await refuse(
           rt,
@@ -233,11 +243,13 @@ async function decideOnce<T>(
       return { ...local, approvalId: null, auditId: null, source: 'local', resultRules };
     }
   }
+  const tool = call.options?.tool;
   const { resultRules, ...decision } = await rt.api.sdk.decide.mutate({
     agent: call.agent,
     action: call.action,
     args: call.args,
     callId,
+    ...(tool ? { tool } : {}),
   });
   if (!resultRules) return { ...decision, source: 'server' };
   return { ...decision, source: 'server', resultRules: { detectors: detectorsFrom(resultRules.detectors) } };

@@ -52,5 +52,6 @@ export type {
   LocalRecord,
   RegisterAgentRequest,
   RegisteredAgent,
+  ToolMeta,
   Verdict,
 } from './types';

@@ -72,4 +72,19 @@ export interface CallOptions {
    * @defaultValue 300_000 (5 minutes)
    */
   timeoutMs?: number;
+  /**
+   * Cancels the call while it waits for a human: the approval is expired on the server (so a
+   * later approval can't run it) and the call throws an `AegisError` with code `CANCELLED`.
+   */
+  signal?: AbortSignal;
+  /** Called once the call is held for review, with the approval's id (e.g. to tell a client it waits). */
+  onReview?: (approvalId: number) => void;
+  /** Metadata declared with the tool, for policy conditions (`tool.tags`, `tool.description`). */
+  tool?: ToolMeta;
+}
+
+/** What a tool declares about itself: tags such as `pii`, `external`, `destructive`, and a description. */
+export interface ToolMeta {
+  tags?: string[];
+  description?: string;
 }

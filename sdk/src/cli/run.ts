@@ -10,6 +10,7 @@ import { policyAccept, policyProposals, policyReject } from './commands/policy';
 import type { Command } from './context';
 import { CliError, describeFailure, EXIT } from './errors';
 import { createOutput } from './output';
+import { SDK_VERSION } from '../version';
 
 const HELP = `aegis — control Aegis from the terminal
 
@@ -32,6 +33,8 @@ Commands:
   keys list                      list API keys
   keys revoke <id>               revoke an API key
   audit verify                   check the audit log's hash chain
+  mcp --agent NAME -- <cmd…>     MCP gateway: Aegis in front of an MCP server (see \`aegis mcp --help\`)
+  mcp serve --config FILE        the gateway over Streamable HTTP, for several servers and clients
 
 Options:
   --url URL      server (default: $AEGIS_URL, else http://127.0.0.1:8000)
@@ -72,6 +75,8 @@ export async function runCli(
   opts: { seedAliases?: boolean; program?: string } = {},
 ): Promise<number> {
   const program = opts.program ?? 'aegis';
+  // The gateway has its own options (and a `--` before the upstream's command); loaded only here.
+  if (argv[0] === 'mcp' && !opts.seedAliases) return runGateway(argv.slice(1), program);
   let parsed;
   try {
     parsed = parseArgs({
@@ -125,5 +130,15 @@ export async function runCli(
     const { message, exitCode } = describeFailure(error, url);
     o.err(`${program}: ${message}`);
     return exitCode;
+  }
+}
+
+async function runGateway(argv: string[], program: string): Promise<number> {
+  try {
+    const { runMcpCli } = await import('../mcp/cli');
+    return await runMcpCli(argv, SDK_VERSION);
+  } catch (error) {
+    process.stderr.write(`${program} mcp: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failed;
   }
 }

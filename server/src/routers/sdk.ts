@@ -9,6 +9,7 @@ import {
   registerAgentResult,
   auditEntry,
   loggableStatus,
+  principal,
   completeInput,
   decideInput,
   decision,
@@ -67,6 +68,19 @@ export const sdkRouter = router({
       assertActsAs(ctx.principal, input.agent);
       return ctx.services.decisions.judgeResult(input, ctx.principal);
     }),
+
+  /**
+   * Who this key is: its role and the agents it may act as. The MCP gateway asks once per client
+   * key, so the key — not the client — fixes the agent.
+   */
+  whoami: agentProcedure
+    .input(z.void())
+    .output(principal.omit({ keyId: true }))
+    .query(({ ctx }) => ({
+      name: ctx.principal.name,
+      role: ctx.principal.role,
+      agents: ctx.principal.agents,
+    })),
 
   agentStatus: agentProcedure
     .input(z.object({ name: agentName }))

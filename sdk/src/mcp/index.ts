@@ -1,0 +1,16 @@
+/**
+ * `@aegis/sdk/mcp`: Aegis in front of MCP servers — the gateway behind `aegis mcp`, for
+ * embedding (tests, custom launchers). Every `tools/call` takes the SDK's decision path.
+ */
+export { runStdioGateway, type StdioGatewayOptions } from './stdio';
+export { startHttpGateway, type HttpGateway, type HttpGatewayOptions } from './http';
+export {
+  gatewayConfig,
+  loadGatewayConfig,
+  upstreamSpec,
+  type GatewayConfig,
+  type UpstreamSpec,
+} from './config';
+export { PinStore, toolHash, type PinCheck } from './pins';
+export { annotationTags, defaultAction } from './catalog';
+export { refusalText } from './refusals';

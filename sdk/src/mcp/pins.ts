@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { canonicalJson } from '@aegis/shared';
+
+/**
+ * Tool pinning against rug-pulls and tool poisoning: the first `tools/list` of each upstream is
+ * pinned, one hash per tool over everything the model reads or the policy trusts (name,
+ * description, input and output schema, annotations). A tool whose hash later differs is held —
+ * hidden from clients and refused — until a person accepts the new version
+ * (`aegis mcp pins accept`), which shows the diff first.
+ */
+
+/** The part of a tool definition that is pinned. */
+export function pinnedPart(tool: Tool): Record<string, unknown> {
+  return {
+    name: tool.name,
+    description: tool.description ?? '',
+    inputSchema: tool.inputSchema,
+    outputSchema: tool.outputSchema ?? null,
+    annotations: tool.annotations ?? null,
+  };
+}
+
+export function toolHash(tool: Tool): string {
+  return createHash('sha256')
+    .update(canonicalJson(pinnedPart(tool)))
+    .digest('hex');
+}
+
+const pin = z.object({
+  hash: z.string(),
+  at: z.string(),
+  definition: z.record(z.string(), z.unknown()),
+});
+const pinFile = z.object({
+  version: z.literal(1),
+  upstreams: z.record(
+    z.string(),
+    z.object({
+      pinned: z.record(z.string(), pin),
+      /** Changed versions seen, waiting for a person to accept them. */
+      held: z.record(z.string(), pin).default({}),
+    }),
+  ),
+});
+export type PinFile = z.infer<typeof pinFile>;
+export type Pin = z.infer<typeof pin>;
+
+/** What a check found: tools to hide (changed since pinned) and tools pinned just now. */
+export interface PinCheck {
+  held: Array<{ tool: string; was: Pin; now: Pin }>;
+  added: string[];
+}
+
+/** The pins of every upstream, kept in one JSON file (written atomically). */
+export class PinStore {
+  private state: PinFile | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly file: string) {}
+
+  private async load(): Promise<PinFile> {
+    if (this.state) return this.state;
+    const text = await readFile(this.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    this.state = text === null ? { version: 1, upstreams: {} } : pinFile.parse(JSON.parse(text));
+    return this.state;
+  }
+
+  private async save(state: PinFile): Promise<void> {
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    const temp = `${this.file}.${process.pid}.tmp`;
+    await writeFile(temp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+    await rename(temp, this.file);
+  }
+
+  /** Serialised, so concurrent sessions never lose each other's pins. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Compares an upstream's tools with its pins. The first list of an upstream pins everything;
+   * later, a tool never seen before is pinned (and reported), and a changed one is held.
+   */
+  check(upstream: string, tools: Tool[]): Promise<PinCheck> {
+    return this.exclusive(async () => {
+      // Re-read: `aegis mcp pins accept` may have changed the file meanwhile.
+      this.state = null;
+      const state = await this.load();
+      const entry = (state.upstreams[upstream] ??= { pinned: {}, held: {} });
+      const result: PinCheck = { held: [], added: [] };
+      const at = new Date().toISOString();
+      let dirty = false;
+      for (const tool of tools) {
+        const now: Pin = { hash: toolHash(tool), at, definition: pinnedPart(tool) };
+        const was = entry.pinned[tool.name];
+        if (!was) {
+          entry.pinned[tool.name] = now;
+          result.added.push(tool.name);
+          dirty = true;
+        } else if (was.hash !== now.hash) {
+          const known = entry.held[tool.name];
+          if (known?.hash !== now.hash) {
+            entry.held[tool.name] = now;
+            dirty = true;
+          }
+          result.held.push({ tool: tool.name, was, now: known?.hash === now.hash ? known : now });
+        }
+      }
+      if (dirty) await this.save(state);
+      return result;
+    });
+  }
+
+  /** The held (changed) versions of an upstream's tools. */
+  async held(
+    upstream?: string,
+  ): Promise<Array<{ upstream: string; tool: string; was: Pin; now: Pin }>> {
+    this.state = null;
+    const state = await this.load();
+    const out = [];
+    for (const [name, entry] of Object.entries(state.upstreams)) {
+      if (upstream && name !== upstream) continue;
+      for (const [tool, now] of Object.entries(entry.held)) {
+        const was = entry.pinned[tool];
+        if (was) out.push({ upstream: name, tool, was, now });
+      }
+    }
+    return out;
+  }
+
+  /** A person accepts the held version of a tool (or of all an upstream's held tools). */
+  accept(upstream: string, tool?: string): Promise<string[]> {
+    return this.exclusive(async () => {
+      this.state = null;
+      const state = await this.load();
+      const entry = state.upstreams[upstream];
+      if (!entry) throw new Error(`no pins for upstream "${upstream}"`);
+      const names = tool ? [tool] : Object.keys(entry.held);
+      for (const name of names) {
+        const held = entry.held[name];
+        if (!held) throw new Error(`"${upstream}.${name}" has no changed version waiting`);
+        entry.pinned[name] = held;
+        delete entry.held[name];
+      }
+      await this.save(state);
+      return names;
+    });
+  }
+}

@@ -1,0 +1,181 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  ResultSchema,
+  type CallToolRequest,
+  type CallToolResult,
+  type ClientCapabilities,
+  type ServerNotification,
+  type ServerRequest,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Aegis } from '../client';
+import { catalogue, type CatalogTool } from './catalog';
+import type { UpstreamSpec } from './config';
+import { registerPassthrough } from './passthrough';
+import type { PinStore } from './pins';
+import { callThroughAegis } from './toolCall';
+import { connectUpstream, listAllTools } from './upstream';
+
+/** Everything one client's session needs: who it acts as, and what it reaches. */
+export interface SessionOptions {
+  aegis: Aegis;
+  agent: string;
+  upstreams: Record<string, UpstreamSpec>;
+  /** Prefix of each upstream's tool and prompt names as the client sees them. */
+  prefixes: Record<string, string>;
+  /** The agent's tool allow-list (exposed names). */
+  allow: (exposed: string) => boolean;
+  pins: PinStore | null;
+  reviewTimeoutMs: number;
+  /** How often a call held for review tells the client it still waits. */
+  progressIntervalMs: number;
+  /** Whether stdio upstreams inherit the gateway's environment (without AEGIS_*). */
+  inheritEnv: boolean;
+  version: string;
+  log: (line: string) => void;
+}
+
+export type DownstreamExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * One client's session: an MCP server facing the client, MCP clients facing the upstreams.
+ * `tools/call` goes through Aegis's decision path; everything else passes through.
+ */
+export class GatewaySession {
+  readonly server: Server;
+  private readonly clients = new Map<string, Promise<Client>>();
+  private tools = new Map<string, CatalogTool>();
+  private held = new Set<string>();
+  private closing = false;
+
+  constructor(readonly options: SessionOptions) {
+    // The client's requests decide what we forward, so offer every feature; an upstream without
+    // one answers "method not found", as it would directly.
+    this.server = new Server(
+      { name: 'aegis-gateway', version: options.version },
+      {
+        capabilities: {
+          tools: { listChanged: true },
+          resources: { subscribe: true, listChanged: true },
+          prompts: { listChanged: true },
+          logging: {},
+          completions: {},
+        },
+      },
+    );
+    this.server.setRequestHandler(ListToolsRequestSchema, async (_req, extra) => ({
+      tools: await this.listTools(extra.signal),
+    }));
+    this.server.setRequestHandler(CallToolRequestSchema, (req, extra) => this.callTool(req, extra));
+    registerPassthrough(this);
+  }
+
+  get upstreamNames(): string[] {
+    return Object.keys(this.options.upstreams);
+  }
+
+  /** The connection to an upstream, (re)connected on demand with the client's capabilities. */
+  upstream(name: string): Promise<Client> {
+    const spec = this.options.upstreams[name];
+    if (!spec) return Promise.reject(new Error(`unknown upstream "${name}"`));
+    let pending = this.clients.get(name);
+    if (!pending) {
+      const caps = this.server.getClientCapabilities() ?? {};
+      const mirrored: ClientCapabilities = {
+        ...(caps.sampling ? { sampling: caps.sampling } : {}),
+        ...(caps.elicitation ? { elicitation: caps.elicitation } : {}),
+        ...(caps.roots ? { roots: caps.roots } : {}),
+      };
+      pending = connectUpstream(
+        name,
+        spec,
+        mirrored,
+        {
+          request: (request, extra) =>
+            this.server.request({ method: request.method, params: request.params }, ResultSchema, {
+              signal: extra.signal,
+            }),
+          notification: (n) =>
+            this.server.notification(n as ServerNotification).catch(() => undefined),
+          closed: (why) => {
+            this.clients.delete(name);
+            if (!this.closing) this.options.log(`${why}; it is started again on the next request`);
+          },
+          stderr: (line) => this.options.log(`[${name}] ${line}`),
+        },
+        { inheritEnv: this.options.inheritEnv, version: this.options.version },
+      );
+      this.clients.set(name, pending);
+      pending.catch(() => this.clients.delete(name));
+    }
+    return pending;
+  }
+
+  /** Lists every upstream's tools, pins them, and keeps what this agent may see. */
+  async listTools(signal?: AbortSignal): Promise<Tool[]> {
+    const tools = new Map<string, CatalogTool>();
+    const held = new Set<string>();
+    const lists = await Promise.allSettled(
+      this.upstreamNames.map(async (name) => {
+        const listed = await listAllTools(await this.upstream(name), signal);
+        const check = this.options.pins ? await this.options.pins.check(name, listed) : null;
+        return { name, listed, check };
+      }),
+    );
+    for (const [i, settled] of lists.entries()) {
+      const name = this.upstreamNames[i]!;
+      if (settled.status === 'rejected') {
+        // With one upstream the client should see the failure; with several, the others still work.
+        if (this.upstreamNames.length === 1) throw settled.reason;
+        this.options.log(`upstream "${name}" did not list its tools: ${String(settled.reason)}`);
+        continue;
+      }
+      const { listed, check } = settled.value;
+      const changed = new Set(check?.held.map((h) => h.tool));
+      for (const tool of catalogue(
+        name,
+        this.options.upstreams[name]!,
+        this.options.prefixes[name] ?? '',
+        listed,
+      )) {
+        if (changed.has(tool.name)) {
+          held.add(tool.exposed);
+          continue;
+        }
+        if (!this.options.allow(tool.exposed) || tools.has(tool.exposed)) continue;
+        tools.set(tool.exposed, tool);
+      }
+      for (const h of check?.held ?? []) {
+        this.options.log(
+          `tool "${name}.${h.tool}" changed since it was pinned; hidden until a person accepts it (aegis mcp pins diff / accept)`,
+        );
+      }
+    }
+    this.tools = tools;
+    this.held = held;
+    return [...tools.values()].map((t) => t.definition);
+  }
+
+  private async callTool(req: CallToolRequest, extra: DownstreamExtra): Promise<CallToolResult> {
+    const exposed = req.params.name;
+    // A client may call without listing first (it cached an earlier list): list now.
+    if (!this.tools.has(exposed) && !this.held.has(exposed)) await this.listTools(extra.signal);
+    return callThroughAegis(this, this.tools.get(exposed), this.held.has(exposed), req, extra);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.server.close().catch(() => undefined);
+    const clients = await Promise.allSettled([...this.clients.values()]);
+    this.clients.clear();
+    await Promise.all(
+      clients.map((c) =>
+        c.status === 'fulfilled' ? c.value.close().catch(() => undefined) : Promise.resolve(),
+      ),
+    );
+  }
+}

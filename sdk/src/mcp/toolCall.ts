@@ -1,0 +1,110 @@
+import {
+  CallToolResultSchema,
+  type CallToolRequest,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import { AegisError } from '../errors';
+import type { CatalogTool } from './catalog';
+import { refusal, toolError, UpstreamToolError } from './refusals';
+import type { DownstreamExtra, GatewaySession } from './session';
+
+/** Arguments above this are refused before anything is decided: the REST API's own body limit. */
+export const MAX_ARGS_BYTES = 1024 * 1024;
+
+/**
+ * One `tools/call` through Aegis, exactly as the SDK guards a TypeScript tool: decided by the
+ * server (policy, DLP, kill-switch, audit), held for a person on REVIEW — telling the client it
+ * still waits with progress notifications — and forwarded only once allowed. Its outcome and
+ * duration are recorded against the decision. Nothing is forwarded on any error.
+ */
+export async function callThroughAegis(
+  session: GatewaySession,
+  tool: CatalogTool | undefined,
+  held: boolean,
+  req: CallToolRequest,
+  extra: DownstreamExtra,
+): Promise<CallToolResult> {
+  const exposed = req.params.name;
+  const o = session.options;
+  if (held) {
+    return toolError(
+      `"${exposed}" changed since it was pinned (its description or schema is different), so Aegis holds it until a person accepts the new version. The call was not made. Do not retry it.`,
+      { code: 'PINNED_TOOL_CHANGED' },
+    );
+  }
+  if (!tool) {
+    return toolError(
+      `Unknown tool "${exposed}": this agent has no such tool. The call was not made.`,
+      {
+        code: 'UNKNOWN_TOOL',
+      },
+    );
+  }
+
+  const args = req.params.arguments ?? {};
+  const size = Buffer.byteLength(JSON.stringify(args));
+  if (size > MAX_ARGS_BYTES) {
+    return toolError(
+      `The arguments of "${exposed}" are ${Math.ceil(size / 1024)} KiB; Aegis takes at most ${MAX_ARGS_BYTES / 1024} KiB per call. The call was not made.`,
+      { code: 'ARGS_TOO_LARGE' },
+    );
+  }
+
+  // Progress must increase across the whole call: review ticks, then the upstream's own.
+  const token = req.params._meta?.progressToken;
+  let progress = 0;
+  const sendProgress = (message?: string) => {
+    if (token === undefined) return;
+    extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress: ++progress, ...(message ? { message } : {}) },
+      })
+      .catch(() => undefined);
+  };
+  let ticker: NodeJS.Timeout | undefined;
+  const stopTicker = () => clearInterval(ticker);
+
+  try {
+    return await o.aegis.call(
+      o.agent,
+      tool.action,
+      args,
+      async () => {
+        stopTicker();
+        const client = await session.upstream(tool.upstream);
+        const result = (await client.callTool(
+          { name: tool.name, arguments: req.params.arguments },
+          CallToolResultSchema,
+          {
+            signal: extra.signal,
+            onprogress: token === undefined ? undefined : (p) => sendProgress(p.message),
+            resetTimeoutOnProgress: true,
+          },
+        )) as CallToolResult;
+        // The tool's own failure: recorded as the call's `error` outcome, returned as it is.
+        if (result.isError) throw new UpstreamToolError(result);
+        return result;
+      },
+      {
+        timeoutMs: o.reviewTimeoutMs,
+        signal: extra.signal,
+        tool: tool.meta,
+        onReview: (approvalId) => {
+          const message = `Waiting for a person to approve "${exposed}" on the Aegis dashboard (approval #${approvalId})`;
+          sendProgress(message);
+          ticker = setInterval(() => sendProgress(message), o.progressIntervalMs);
+        },
+      },
+    );
+  } catch (error) {
+    if (error instanceof UpstreamToolError) return error.result;
+    if (error instanceof AegisError) return refusal(error, exposed);
+    const message = error instanceof Error ? error.message : String(error);
+    return toolError(`"${exposed}" failed in its server: ${message.slice(0, 500)}`, {
+      code: 'UPSTREAM_ERROR',
+    });
+  } finally {
+    stopTicker();
+  }
+}

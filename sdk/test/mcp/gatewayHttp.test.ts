@@ -1,0 +1,279 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayConfig, PinStore, startHttpGateway, type HttpGateway } from '../../src/mcp/index';
+import { uniqueAgent, useSdkServer, watchFor } from '../helpers/server';
+import {
+  agentKey,
+  everythingServer,
+  executed,
+  filesystemServer,
+  fixture,
+  tempDir,
+  text,
+} from './helpers';
+
+const t = useSdkServer();
+const tmp = tempDir('aegis-mcp-http-');
+const files = path.join(tmp.dir, 'files');
+const log = path.join(tmp.dir, 'calls.jsonl');
+let everything: ChildProcess;
+let gateway: HttpGateway;
+let agent: string;
+let key: string;
+const open: Client[] = [];
+
+/** Starts server-everything over Streamable HTTP and resolves with its port once it listens. */
+async function startEverything(): Promise<number> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  everything = spawn(process.execPath, [everythingServer, 'streamableHttp'], {
+    env: { PATH: process.env.PATH, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    everything.stderr?.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.includes('listening on port')) resolve();
+      if (err.includes('already in use')) reject(new Error(err));
+    });
+    everything.once('exit', (code) =>
+      reject(new Error(`server-everything exited (${code}): ${err}`)),
+    );
+  });
+  return port;
+}
+
+/** A real MCP client over Streamable HTTP with `key` as its Bearer token. */
+async function connect(
+  bearer: string | null,
+  headers: Record<string, string> = {},
+  onSample?: () => void,
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const transport = new StreamableHTTPClientTransport(new URL(gateway.url), {
+    requestInit: {
+      headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...headers },
+    },
+  });
+  const client = new Client(
+    { name: 'http-test', version: '1.0.0' },
+    { capabilities: { sampling: {} } },
+  );
+  client.setRequestHandler(CreateMessageRequestSchema, () => {
+    onSample?.();
+    return {
+      role: 'assistant',
+      model: 'test-model',
+      content: { type: 'text', text: 'sampled by the client' },
+    };
+  });
+  await client.connect(transport);
+  open.push(client);
+  return { client, transport };
+}
+
+beforeAll(async () => {
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(files);
+  writeFileSync(path.join(files, 'notes.txt'), 'quarterly numbers');
+  const port = await startEverything();
+  agent = uniqueAgent('mcp-http');
+  await t.aegis
+    .agent(agent, {
+      allows: [
+        'fixture.echo',
+        'fixture.get_customer',
+        'fs.read_text_file',
+        'fs.list_allowed_directories',
+        'everything.echo',
+        'everything.trigger-long-running-operation',
+        'everything.trigger-sampling-request',
+      ],
+      blocks: ['fs.write_file', 'fixture.delete_records'],
+      review: ['fixture.slow'],
+    })
+    .register();
+  key = await agentKey(t.reviewer, [agent]);
+  const config = gatewayConfig.parse({
+    aegis: { url: t.server.url },
+    listen: { port: 0 },
+    upstreams: {
+      fixture: { command: process.execPath, args: [fixture], env: { FIXTURE_LOG: log } },
+      fs: { command: process.execPath, args: [filesystemServer, files] },
+      everything: { url: `http://127.0.0.1:${port}/mcp` },
+    },
+  });
+  gateway = await startHttpGateway({
+    config,
+    pins: new PinStore(path.join(tmp.dir, 'pins.json')),
+    progressIntervalMs: 100,
+    version: 'test',
+    log: () => undefined,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(open.map((c) => c.close().catch(() => undefined)));
+  await gateway?.close();
+  everything?.kill();
+  tmp.remove();
+});
+
+describe('aegis mcp serve: identity', () => {
+  it('refuses a client without a key, with an unknown key, or with an admin key', async () => {
+    await expect(connect(null)).rejects.toThrow(/401|key is required/i);
+    await expect(connect('aegis_not_a_real_key')).rejects.toThrow(/401|Unknown or revoked/i);
+    await expect(connect(t.server.adminKey)).rejects.toThrow(/403|agent keys only/i);
+  });
+
+  it("a key for agent A can't choose agent B's policy", async () => {
+    const other = uniqueAgent('mcp-http-b');
+    await t.aegis.agent(other, { allows: ['fs.write_file'] }).register();
+    await expect(connect(key, { 'aegis-agent': other })).rejects.toThrow(/may not act for agent/);
+  });
+
+  it("another key can't ride on A's session, whatever it claims", async () => {
+    const { transport } = await connect(key);
+    const other = uniqueAgent('mcp-http-c');
+    await t.aegis.agent(other, { allows: ['fs.write_file'] }).register();
+    const keyB = await agentKey(t.reviewer, [other]);
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${keyB}`,
+        'mcp-session-id': transport.sessionId ?? '',
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-06-18',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {
+          name: 'fs__write_file',
+          arguments: { path: path.join(files, 'b.txt'), content: 'x' },
+        },
+      }),
+    });
+    expect(res.status).toBe(403);
+    expect(existsSync(path.join(files, 'b.txt'))).toBe(false);
+  });
+});
+
+describe('aegis mcp serve: several real upstreams behind one endpoint', () => {
+  it('lists every upstream tool under its prefix', async () => {
+    const { client } = await connect(key);
+    const names = (await client.listTools()).tools.map((x) => x.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'fixture__echo',
+        'fs__read_text_file',
+        'fs__write_file',
+        'everything__echo',
+      ]),
+    );
+  });
+
+  it('allows, and blocks without touching the disk (server-filesystem)', async () => {
+    const { client } = await connect(key);
+    const read = await client.callTool({
+      name: 'fs__read_text_file',
+      arguments: { path: path.join(files, 'notes.txt') },
+    });
+    expect(text(read)).toBe('quarterly numbers');
+    const write = await client.callTool({
+      name: 'fs__write_file',
+      arguments: { path: path.join(files, 'evil.txt'), content: 'pwned' },
+    });
+    expect(write.isError).toBe(true);
+    expect(text(write)).toMatch(/Aegis blocked.*Do not retry/);
+    expect(existsSync(path.join(files, 'evil.txt'))).toBe(false);
+  });
+
+  it("server-everything over HTTP: echo, the upstream's progress, and sampling relayed to the client", async () => {
+    let sampled = 0;
+    const { client } = await connect(key, {}, () => sampled++);
+    expect(
+      text(await client.callTool({ name: 'everything__echo', arguments: { message: 'hi' } })),
+    ).toContain('hi');
+    const progress: number[] = [];
+    const long = await client.callTool(
+      {
+        name: 'everything__trigger-long-running-operation',
+        arguments: { duration: 0.4, steps: 4 },
+      },
+      undefined,
+      { onprogress: (p) => progress.push(p.progress) },
+    );
+    expect(text(long)).toMatch(/completed/);
+    expect(progress.length).toBeGreaterThanOrEqual(4);
+    const sample = await client.callTool({
+      name: 'everything__trigger-sampling-request',
+      arguments: { prompt: 'say hi', maxTokens: 10 },
+    });
+    expect(sampled).toBe(1);
+    expect(JSON.stringify(sample.content)).toContain('sampled by the client');
+  });
+
+  it('REVIEW over HTTP: held with progress until approved, and denial returns the refusal', async () => {
+    const { client } = await connect(key);
+    const created = () =>
+      watchFor(t.aegis, (e) =>
+        e.type === 'approval.created' && e.approval.agent === agent ? e.approval.id : undefined,
+      );
+    let next = await created();
+    const messages: string[] = [];
+    const call = client.callTool({ name: 'fixture__slow', arguments: { ms: 40 } }, undefined, {
+      onprogress: (p) => messages.push(p.message ?? ''),
+    });
+    const id = await next.event;
+    await expect.poll(() => messages.some((m) => m.includes(`approval #${id}`))).toBe(true);
+    await t.reviewer.approvals.decide.mutate({ id, decision: 'APPROVED' });
+    expect(text(await call)).toBe('waited 40');
+
+    next = await created();
+    const denied = client.callTool({ name: 'fixture__slow', arguments: { ms: 41 } });
+    await t.reviewer.approvals.decide.mutate({ id: await next.event, decision: 'DENIED' });
+    expect(text(await denied)).toMatch(/denied it/);
+    expect(executed(log).filter((c) => c.tool === 'slow')).toHaveLength(1);
+  });
+
+  it('kill-switch mid-session over HTTP', async () => {
+    const { client } = await connect(key);
+    expect(text(await client.callTool({ name: 'fixture__echo', arguments: { text: 'a' } }))).toBe(
+      'a',
+    );
+    await t.reviewer.agents.setStatus.mutate({ name: agent, status: 'PAUSED' });
+    try {
+      const refused = await client.callTool({ name: 'fixture__echo', arguments: { text: 'b' } });
+      expect(text(refused)).toMatch(/kill-switch/);
+    } finally {
+      await t.reviewer.agents.setStatus.mutate({ name: agent, status: 'ACTIVE' });
+    }
+    expect(text(await client.callTool({ name: 'fixture__echo', arguments: { text: 'c' } }))).toBe(
+      'c',
+    );
+  });
+
+  it('a revoked key is refused at once', async () => {
+    const other = uniqueAgent('mcp-http-r');
+    await t.aegis.agent(other, { allows: ['fixture.echo'] }).register();
+    const created = await t.reviewer.keys.create.mutate({
+      name: 'soon-revoked',
+      role: 'agent',
+      agents: [other],
+    });
+    const { client } = await connect(created.key);
+    expect(text(await client.callTool({ name: 'fixture__echo', arguments: { text: 'ok' } }))).toBe(
+      'ok',
+    );
+    await t.reviewer.keys.revoke.mutate({ id: created.info.id });
+    const refused = await client.callTool({ name: 'fixture__echo', arguments: { text: 'no' } });
+    expect(refused.isError).toBe(true);
+  });
+});
