@@ -49,6 +49,18 @@ export function refusal(error: AegisError, exposed: string): CallToolResult {
   });
 }
 
+/** The tool ran, but its result may not reach the model (a DLP result rule blocked or withheld it). */
+export function withheld(error: AegisError, exposed: string): CallToolResult {
+  return toolError(
+    `"${exposed}" ran, but Aegis withheld its result: ${error.details.reason ?? error.message}. Do not retry it to get the result.`,
+    {
+      code: 'RESULT_WITHHELD',
+      callId: error.details.callId ?? null,
+      approvalId: error.details.approvalId ?? null,
+    },
+  );
+}
+
 /** An upstream's own tool error, carried through the SDK's outcome report (recorded as `error`). */
 export class UpstreamToolError extends Error {
   override name = 'UpstreamToolError';

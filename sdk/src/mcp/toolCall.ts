@@ -5,7 +5,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { AegisError } from '../errors';
 import type { CatalogTool } from './catalog';
-import { refusal, toolError, UpstreamToolError } from './refusals';
+import { refusal, toolError, UpstreamToolError, withheld } from './refusals';
 import type { DownstreamExtra, GatewaySession } from './session';
 
 /** Arguments above this are refused before anything is decided: the REST API's own body limit. */
@@ -65,6 +65,8 @@ export async function callThroughAegis(
   let ticker: NodeJS.Timeout | undefined;
   const stopTicker = () => clearInterval(ticker);
 
+  // Set once the upstream answered: a refusal after that withholds a result (DLP result rules).
+  let ran = false;
   try {
     return await o.aegis.call(
       o.agent,
@@ -84,6 +86,7 @@ export async function callThroughAegis(
         )) as CallToolResult;
         // The tool's own failure: recorded as the call's `error` outcome, returned as it is.
         if (result.isError) throw new UpstreamToolError(result);
+        ran = true;
         return result;
       },
       {
@@ -99,7 +102,8 @@ export async function callThroughAegis(
     );
   } catch (error) {
     if (error instanceof UpstreamToolError) return error.result;
-    if (error instanceof AegisError) return refusal(error, exposed);
+    if (error instanceof AegisError)
+      return ran ? withheld(error, exposed) : refusal(error, exposed);
     const message = error instanceof Error ? error.message : String(error);
     return toolError(`"${exposed}" failed in its server: ${message.slice(0, 500)}`, {
       code: 'UPSTREAM_ERROR',

@@ -195,6 +195,26 @@ describe('aegis mcp serve: several real upstreams behind one endpoint', () => {
     expect(existsSync(path.join(files, 'evil.txt'))).toBe(false);
   });
 
+  it("DLP screens the upstream's result: what it held is recorded (findings, never the values)", async () => {
+    const { client } = await connect(key);
+    const result = await client.callTool({ name: 'fixture__get_customer', arguments: { id: 5 } });
+    expect(text(result)).toContain('Customer 5');
+    await expect
+      .poll(
+        async () =>
+          (
+            await t.reviewer.audit.list.query({ agent, action: 'fixture.get_customer' })
+          ).entries.find((e) => e.status === 'ALLOWED')?.findings,
+        { timeout: 10_000 },
+      )
+      .toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ detector: 'ssn', where: 'result' }),
+          expect.objectContaining({ detector: 'card', where: 'result' }),
+        ]),
+      );
+  });
+
   it("server-everything over HTTP: echo, the upstream's progress, and sampling relayed to the client", async () => {
     let sampled = 0;
     const { client } = await connect(key, {}, () => sampled++);
