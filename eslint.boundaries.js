@@ -200,6 +200,20 @@ export const boundaries = [
     rules: rule([...pkg.server, ...layer.data]),
   },
   ...pendingBlocks(),
+  {
+    // tRPC's router internals are read in one module, whose test fails loudly when they move.
+    files: SRC('server/src'),
+    ignores: [...TESTS, 'server/src/trpc/internals.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='_def']",
+          message: 'tRPC internals only through server/src/trpc/internals.ts.',
+        },
+      ],
+    },
+  },
 ];
 
 function pendingBlocks() {

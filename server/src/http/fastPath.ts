@@ -13,12 +13,13 @@ import { headerSetter } from '../auth/rateLimit';
 import type { AuthService } from '../auth/types';
 import { appRouter } from '../routers/_app';
 import type { Services } from '../services';
-import type { Context } from '../trpc/context';
+import { createContextInner, type Context } from '../trpc/context';
+import { procedurePaths, routerConfig } from '../trpc/internals';
 import { MAX_BATCH_SIZE, MAX_BODY_BYTES } from '../trpc/limits';
 import { logWhenFinished, requestIdOf } from './requestLog';
 
 const PREFIX = '/trpc/';
-const config = appRouter._def._config;
+const config = routerConfig(appRouter);
 
 export interface FastPath {
   /** Answers the request and returns true when it is a call this path takes; false otherwise. */
@@ -75,10 +76,12 @@ export function createFastPath(deps: {
     logWhenFinished(res, req, log, debug);
 
     const ctx: Context = {
-      principal: await deps.auth.resolvePrincipal(req),
-      services: deps.services,
-      auth: deps.auth,
-      requestId,
+      ...createContextInner({
+        principal: await deps.auth.resolvePrincipal(req),
+        services: deps.services,
+        auth: deps.auth,
+        requestId,
+      }),
       setHeader: headerSetter(res),
     };
     const calls = readCalls(route, body === null ? route.urlInput : body.toString('utf8'));
@@ -180,17 +183,10 @@ function hotRoute(req: IncomingMessage): Route | null {
   return { type: 'mutation', paths, batch, urlInput: null };
 }
 
-/** Procedure paths by type (tRPC keeps a flat map of them by dotted path; none are lazy). */
+/** Procedure paths of one type, `auth.*` left out. */
 function pathsOf(type: 'query' | 'mutation'): ReadonlySet<string> {
-  const procedures = appRouter._def.procedures as unknown as Record<
-    string,
-    { _def: { type: string } }
-  >;
-  return new Set(
-    Object.entries(procedures)
-      .filter(([path, procedure]) => procedure._def.type === type && !path.startsWith('auth.'))
-      .map(([path]) => path),
-  );
+  const all = [...procedurePaths(appRouter)];
+  return new Set(all.filter(([path, t]) => t === type && !path.startsWith('auth.')).map(([path]) => path));
 }
 /**
  * What this path may answer: every query, and every mutation with a key — except `auth.*`, whose
