@@ -55,7 +55,9 @@ export function wrapTools<T extends StructuredToolInterface>(
           agent,
           action,
           args,
-          () => original.invoke(input as never, config),
+          // Without the tool call the original returns its raw output rather than a ToolMessage,
+          // so Aegis screens the content itself (DLP on results); this tool wraps it as usual.
+          () => original.invoke(input as never, config && withoutToolCall(config)),
           callOptions,
         );
       } catch (error) {
@@ -81,4 +83,9 @@ export function wrapTools<T extends StructuredToolInterface>(
       verboseParsingErrors: extra.verboseParsingErrors,
     }) as StructuredToolInterface;
   });
+}
+
+function withoutToolCall(config: ToolRunnableConfig): ToolRunnableConfig {
+  const { toolCall: _call, ...rest } = config;
+  return rest;
 }
