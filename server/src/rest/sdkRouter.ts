@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { actionName, agentName, agentStatus, approvalDecision, loggableStatus, ruleType, statusReason } from '@aegis/shared';
 import { router } from '../trpc/init';
-import { agentProcedure, assertActsAs, reviewerProcedure } from '../trpc/procedures';
+import { agentProcedure, assertActsAs, authedProcedure, reviewerProcedure } from '../trpc/procedures';
 import { idParam, orNull } from './inputs';
 import { errorResponses } from './errorDocs';
 import { okAnswer } from './shapes';
@@ -123,8 +123,16 @@ export const sdkRestRouter = router({
       return { ...ok, id: entry.id };
     }),
 
-  updateStatus: reviewerProcedure
-    .meta({ openapi: { method: 'POST', path: '/sdk/update-status', tags, summary: 'The kill-switch (reviewers)' } })
+  updateStatus: authedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/sdk/update-status',
+        tags,
+        summary: "The kill-switch (reviewers; an agent's own key may pause it, never revive it)",
+        errorResponses: errorResponses(403, 404),
+      },
+    })
     .input(z.object({ name: agentName, status: agentStatus, reason: statusReason.describe('Extra: why, for the audit log') }))
     .output(okAnswer)
     .mutation(async ({ ctx, input }) => {

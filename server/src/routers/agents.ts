@@ -8,7 +8,7 @@ import {
   toolUsage,
 } from '@aegis/shared';
 import { router } from '../trpc/init';
-import { reviewerProcedure, viewerProcedure } from '../trpc/procedures';
+import { authedProcedure, viewerProcedure } from '../trpc/procedures';
 
 const byNameOutput = z.object({
   agent: agentSummary,
@@ -34,8 +34,8 @@ export const agentsRouter = router({
       return { agent: summary, policy, toolsUsed };
     }),
 
-  /** The kill-switch, with an optional reason for the record. */
-  setStatus: reviewerProcedure
+  /** The kill-switch, with an optional reason for the record (an agent key: pause its own agent only). */
+  setStatus: authedProcedure
     .input(setAgentStatusInput)
     .output(agent)
     .mutation(({ ctx, input }) =>

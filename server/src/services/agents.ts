@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { auditStatus, rulesFromLists, type AgentSummary, type StatusCounts } from '@aegis/shared';
+import {
+  auditStatus,
+  DomainError,
+  hasRole,
+  mayActAs,
+  rulesFromLists,
+  type AgentStatus,
+  type AgentSummary,
+  type Principal,
+  type StatusCounts,
+} from '@aegis/shared';
 import type { AgentDoc } from '../data/models/agent.model';
 import type { AgentActivity } from '../data/repos/audit.repo';
 import { toAgent } from '../data/repos/mappers';
@@ -29,7 +39,30 @@ export function summarize(doc: AgentDoc, activity: AgentActivity | undefined): A
   };
 }
 
-export function createAgentService(deps: ServiceDeps, registration: Registration): Services['agents'] {
+/**
+ * Who may flip the kill-switch: reviewers and admins either way; an agent key may pause its own
+ * agent — that only takes power away — but never revive it (a compromised agent could otherwise
+ * undo a person's kill).
+ */
+export function assertMaySetStatus(actor: Principal, name: string, status: AgentStatus): void {
+  if (hasRole(actor, 'reviewer')) return;
+  if (actor.role === 'agent' && mayActAs(actor, name)) {
+    if (status === 'PAUSED') return;
+    throw new DomainError(
+      'NOT_PERMITTED',
+      `An agent key may pause its own agent but never revive it; ask a reviewer to set "${name}" ACTIVE`,
+    );
+  }
+  throw new DomainError(
+    'NOT_PERMITTED',
+    `This key may not flip the kill-switch of "${name}" (reviewers, or the agent's own key to pause it)`,
+  );
+}
+
+export function createAgentService(
+  deps: ServiceDeps,
+  registration: Registration,
+): Services['agents'] {
   const { repos, bus, cache, locks } = deps;
 
   const service: Services['agents'] = {
@@ -53,6 +86,7 @@ export function createAgentService(deps: ServiceDeps, registration: Registration
     },
 
     async setStatus(name, status, actor, reason) {
+      assertMaySetStatus(actor, name, status);
       const changed = await locks.run(`agent:${name}`, () => repos.agents.setStatus(name, status));
       if (!changed) {
         const current = await repos.agents.findByName(name);
@@ -109,7 +143,11 @@ export function createAgentService(deps: ServiceDeps, registration: Registration
     },
 
     async register(input, actor) {
-      const profile = { owner: input.owner, description: input.description, framework: input.framework };
+      const profile = {
+        owner: input.owner,
+        description: input.description,
+        framework: input.framework,
+      };
       const { created, changed } = await service.upsertProfile(input.name, profile);
       const desired = rulesFromLists({
         allowed: input.allows,
@@ -129,7 +167,10 @@ export function createAgentService(deps: ServiceDeps, registration: Registration
     },
 
     declareRule: (agent, action, rule, actor) =>
-      registration.declare(agent, new Map([[action, rule]]), actor, { created: false, partial: true }),
+      registration.declare(agent, new Map([[action, rule]]), actor, {
+        created: false,
+        partial: true,
+      }),
   };
   return service;
 }

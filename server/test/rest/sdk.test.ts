@@ -162,11 +162,15 @@ describe('REST SDK paths, as the seed Python SDK calls them (HTTP Basic, key as 
     expect(z.object({ entries: z.array(seed.entry) }).parse(all.body).entries.length).toBeLessThanOrEqual(10);
   });
 
-  it('POST /sdk/update-status is the kill-switch for reviewers, not agents', async () => {
-    expect((await post('/sdk/update-status', { name: AGENT, status: 'PAUSED' })).status).toBe(403);
-    expect(seed.ok.parse((await post('/sdk/update-status', { name: AGENT, status: 'PAUSED' }, { key: reviewer })).body).status).toBe('ok');
+  it("POST /sdk/update-status: reviewers flip the kill-switch; the agent's key may pause, never revive (issue 12)", async () => {
+    expect(seed.ok.parse((await post('/sdk/update-status', { name: AGENT, status: 'PAUSED' })).body).status).toBe('ok');
     expect((await api(`/sdk/agent-status/${AGENT_PATH}`)).body).toEqual({ status: 'PAUSED' });
-    await post('/sdk/update-status', { name: AGENT, status: 'ACTIVE' }, { key: reviewer });
+    const revive = await post('/sdk/update-status', { name: AGENT, status: 'ACTIVE' });
+    expect(revive.status).toBe(403);
+    expect(seed.error.parse(revive.body).detail).toMatch(/never revive/);
+    expect((await api(`/sdk/agent-status/${AGENT_PATH}`)).body).toEqual({ status: 'PAUSED' });
+    expect(seed.ok.parse((await post('/sdk/update-status', { name: AGENT, status: 'ACTIVE' }, { key: reviewer })).body).status).toBe('ok');
+    expect((await api(`/sdk/agent-status/${AGENT_PATH}`)).body).toEqual({ status: 'ACTIVE' });
   });
 
   it('POST /sdk/decide decides and records in one call; POST /sdk/complete records the outcome', async () => {

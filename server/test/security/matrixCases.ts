@@ -30,6 +30,8 @@ export const ROLE = {
   sdk: ['admin', 'agentIn'],
   /** SDK procedures that name no agent. */
   anyAgent: ['admin', 'agentIn', 'agentOut'],
+  /** The kill-switch's off → on: reviewers, and the agent's own key (it may pause, never revive). */
+  pause: ['admin', 'reviewer', 'agentIn'],
   /** An agent's SDK-facing state: its own key and every person. */
   read: [...people, 'agentIn'],
 } satisfies Record<string, Who[]>;
@@ -136,7 +138,7 @@ export function trpcCases(url: string): MatrixCase[] {
       url,
       'agents.setStatus',
       'mutation',
-      ROLE.reviewer,
+      ROLE.pause,
       () => ({ name: 'alpha', status: 'PAUSED' }),
       reactivate,
     ),

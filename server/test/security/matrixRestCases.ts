@@ -52,7 +52,7 @@ export function restCases(url: string): MatrixCase[] {
       url,
       'POST',
       '/sdk/update-status',
-      ROLE.reviewer,
+      ROLE.pause,
       () => ({ name: 'alpha', status: 'PAUSED' }),
       reactivate,
     ),

@@ -133,26 +133,22 @@ describe("the seed's Python SDK over plain HTTP, key in the URL", () => {
     expect(await guardedCall('lookup_balance', 'lookup_balance(42)')).toBe('ALLOWED');
     expect(await guardedCall('delete_records', 'delete_records("tmp")')).toBe('BLOCKED');
 
-    // sentinel kill SupportBot — an operator's key; the agent's own key may not flip its switch.
-    const selfKill = await httpx(agentUrl, 'POST', '/sdk/update-status', {
-      name: 'SupportBot',
-      status: 'PAUSED',
-    });
-    expect(selfKill.status).toBe(403);
+    // sentinel kill SupportBot with the agent's own key: pausing only takes power away (issue 12)
     expect(
-      await httpx(operatorUrl, 'POST', '/sdk/update-status', {
-        name: 'SupportBot',
-        status: 'PAUSED',
-      }),
-    ).toMatchObject({
-      status: 200,
-      body: { status: 'ok' },
-    });
+      await httpx(agentUrl, 'POST', '/sdk/update-status', { name: 'SupportBot', status: 'PAUSED' }),
+    ).toMatchObject({ status: 200, body: { status: 'ok' } });
     expect(await httpx(agentUrl, 'GET', '/sdk/agent-status/SupportBot')).toEqual({
       status: 200,
       body: { status: 'PAUSED' },
     });
     expect(await guardedCall('lookup_balance', 'lookup_balance(42)')).toBe('KILLED');
+    // ... but never revive it: that is a person's call
+    const selfRevive = await httpx(agentUrl, 'POST', '/sdk/update-status', {
+      name: 'SupportBot',
+      status: 'ACTIVE',
+    });
+    expect(selfRevive.status).toBe(403);
+    expect((selfRevive.body as { detail: string }).detail).toMatch(/never revive/);
 
     // sentinel revive SupportBot
     expect(
@@ -174,9 +170,12 @@ describe("the seed's Python SDK over plain HTTP, key in the URL", () => {
         entries: Array<{ agent_name: string; action: string; status: string; severity: string; source: string }>;
       }
     ).entries;
-    // issue 12: the operator's kill and revive are on record, as people's actions
-    expect(all.filter((e) => e.source === 'person').map((e) => e.status)).toEqual(['RESUMED', 'PAUSED']);
-    const entries = all.filter((e) => e.source !== 'person' && e.status !== 'POLICY');
+    // issue 12: the agent's own pause and the operator's revive are on record, each with its source
+    expect(all.filter((e) => e.status === 'PAUSED' || e.status === 'RESUMED').map((e) => [e.status, e.source])).toEqual([
+      ['RESUMED', 'person'],
+      ['PAUSED', 'agent'],
+    ]);
+    const entries = all.filter((e) => !['PAUSED', 'RESUMED', 'POLICY'].includes(e.status));
     expect(entries.map((e) => [e.action, e.status, e.severity])).toEqual([
       ['lookup_balance', 'ALLOWED', 'success'],
       ['lookup_balance', 'KILLED', 'critical'],
