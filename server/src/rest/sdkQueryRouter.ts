@@ -98,18 +98,20 @@ export const sdkQueryRestRouter = router({
         method: 'GET',
         path: '/sdk/find-approval/{agent_name}/{action}',
         tags,
-        summary: 'The most recent PENDING approval for an agent and action',
-        description:
-          'Never returns an APPROVED approval: in the seed, reusing one let a single approval cover every later call with any arguments. An approval covers the one call (and arguments) it was made for.',
+        summary: 'The newest approval for an agent and action, any status (the seed\'s answer); the SDK\'s read uses it',
+        description: [
+          'As in the seed, the most recent approval for this agent and action in any status. For a key that runs the agent\'s calls (its agent key, or an admin key) this read is a poll of that approval, like GET /sdk/approval-status: the read that finds it APPROVED uses it (one approval, one execution; the ALLOWED entry is written, `call_id`/`audit_id` in the poll), and a DENIED one (denied, expired, or voided by the kill-switch or a policy change) is reported once. After that the approval reads as none (`approval: null`), so the next call asks for a new one.',
+          'The seed protocol names no arguments here: the approval a non-blocking client finds was requested for some call of this action, not necessarily the one it is about to run. Use POST /sdk/decide (or the TypeScript SDK) where the arguments must be bound.',
+          'Viewers and reviewers only look: they get the stored status.',
+        ].join('\n\n'),
       },
     })
     .input(z.object({ agent_name: agentPathParam, action: actionPathParam }))
     .output(z.object({ approval: seedApproval.nullable() }))
     .query(async ({ ctx, input }) => {
       assertMayRead(ctx.principal, input.agent_name);
-      const { approvals } = await ctx.services.approvals.list({ agent: input.agent_name, status: 'PENDING', limit: 200 });
-      const newest = approvals.filter((a) => a.action === input.action).sort((a, b) => b.id - a.id)[0];
-      return { approval: newest ? toSeedApproval(await ctx.services.approvals.get(newest.id)) : null };
+      const read = await ctx.services.approvals.find(input.agent_name, input.action, ctx.principal);
+      return { approval: read ? { ...toSeedApproval(read.approval), status: read.status } : null };
     }),
 
   pendingApprovals: authedProcedure

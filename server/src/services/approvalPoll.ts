@@ -17,12 +17,17 @@ const seedStatus = (doc: ApprovalDoc): SeedStatus =>
  * is redeemed: the first read by the agent's own key that sees it approved marks it consumed (one
  * conditional update, the same conditions as sdk.decide's redemption) and is recorded as the
  * allowed call. Every later read, and sdk.decide, finds it used. People's reads only look.
+ *
+ * `find` is the seed's `GET /sdk/find-approval/{agent}/{action}`: the newest approval in any
+ * status, as the seed answered. For the SDK's key it is a poll of that approval, so APPROVED is
+ * read once (and redeemed) and DENIED is reported once; a used or already reported approval reads
+ * as none, so the seed's `request_approval` asks anew for the next call.
  */
 export function createApprovalPoll(
   deps: ServiceDeps,
   load: (id: number) => Promise<ApprovalDoc>,
   announce: (doc: ApprovalDoc) => Approval,
-): Pick<Services['approvals'], 'poll' | 'approvedFor'> {
+): Pick<Services['approvals'], 'poll' | 'find' | 'approvedFor'> {
   const { repos, cache } = deps;
 
   const look = (doc: ApprovalDoc): ApprovalPoll => ({
@@ -50,53 +55,75 @@ export function createApprovalPoll(
     return null;
   }
 
+  /** A DENIED answer to the SDK's key is noted, so find-approval reports it once; false if it was already. */
+  const noteRefusal = async (read: ApprovalPoll, actor: Principal): Promise<boolean> =>
+    read.status !== 'DENIED' ||
+    !redeemsAtPoll(actor, read.approval.agent) ||
+    (await repos.approvals.noteRefusalRead(read.approval.id, new Date())) !== null;
+
+  async function read(id: number, actor: Principal): Promise<ApprovalPoll> {
+    const now = new Date();
+    let doc = await load(id);
+    if (doc.status === 'PENDING' && doc.expiresAt <= now) {
+      // Nobody can decide it any more: say so now rather than after the next sweep.
+      const expired = await repos.approvals.expire(id, null, now);
+      if (expired) announce(expired);
+      doc = expired ?? (await load(id));
+    }
+    // Only a key that runs the agent's calls redeems: a person looking must not use it up.
+    if (!redeemsAtPoll(actor, doc.agent) || doc.status !== 'APPROVED') {
+      return look(doc);
+    }
+    const stale = unusable(doc, now);
+    if (stale) return refuse(doc, stale);
+
+    // The approval lets this call past the review, not past the kill-switch or a changed policy.
+    const snap = await cache.get(doc.agent);
+    if (!snap) return refuse(doc, `Agent "${doc.agent}" is not registered`);
+    const { verdict, reason } = decide(snap, doc.action);
+    if (verdict === 'KILLED' || verdict === 'BLOCKED') return refuse(doc, reason);
+    if (verdict !== 'REVIEW' || snap.version !== doc.policyVersion) {
+      return refuse(
+        doc,
+        `The policy of "${doc.agent}" changed since approval #${id} was requested; request the call again`,
+      );
+    }
+
+    const used = await repos.approvals.redeem(id, doc.policyVersion, now);
+    if (!used) {
+      // Another poller, or sdk.decide with the same arguments, got there first (or it expired).
+      const current = await load(id);
+      return refuse(current, unusable(current, now) ?? `Approval #${id} can no longer be used`);
+    }
+    const allowed = await repos.audit.write({
+      timestamp: now,
+      agent: used.agent,
+      action: used.action,
+      status: 'ALLOWED',
+      source: 'server',
+      details: `Approved by ${used.decidedBy ?? 'a reviewer'} (approval #${id}); used when the agent read the approval`,
+      callId: used.callId,
+      approvalId: id,
+      argsPreview: argsPreview(used.args),
+    });
+    return { approval: toApproval(used), status: 'APPROVED', allowed, reason: null };
+  }
+
   return {
-    async poll(id, actor: Principal) {
-      const now = new Date();
-      let doc = await load(id);
-      if (doc.status === 'PENDING' && doc.expiresAt <= now) {
-        // Nobody can decide it any more: say so now rather than after the next sweep.
-        const expired = await repos.approvals.expire(id, null, now);
-        if (expired) announce(expired);
-        doc = expired ?? (await load(id));
-      }
-      // Only the agent's own key redeems: a person looking must not use up the agent's approval.
-      if (!redeemsAtPoll(actor, doc.agent) || doc.status !== 'APPROVED') {
-        return look(doc);
-      }
-      const stale = unusable(doc, now);
-      if (stale) return refuse(doc, stale);
+    async poll(id, actor) {
+      const answer = await read(id, actor);
+      await noteRefusal(answer, actor);
+      return answer;
+    },
 
-      // The approval lets this call past the review, not past the kill-switch or a changed policy.
-      const snap = await cache.get(doc.agent);
-      if (!snap) return refuse(doc, `Agent "${doc.agent}" is not registered`);
-      const { verdict, reason } = decide(snap, doc.action);
-      if (verdict === 'KILLED' || verdict === 'BLOCKED') return refuse(doc, reason);
-      if (verdict !== 'REVIEW' || snap.version !== doc.policyVersion) {
-        return refuse(
-          doc,
-          `The policy of "${doc.agent}" changed since approval #${id} was requested; request the call again`,
-        );
-      }
-
-      const used = await repos.approvals.redeem(id, doc.policyVersion, now);
-      if (!used) {
-        // Another poller, or sdk.decide with the same arguments, got there first (or it expired).
-        const current = await load(id);
-        return refuse(current, unusable(current, now) ?? `Approval #${id} can no longer be used`);
-      }
-      const allowed = await repos.audit.write({
-        timestamp: now,
-        agent: used.agent,
-        action: used.action,
-        status: 'ALLOWED',
-        source: 'server',
-        details: `Approved by ${used.decidedBy ?? 'a reviewer'} (approval #${id}); used when the agent read the approval`,
-        callId: used.callId,
-        approvalId: id,
-        argsPreview: argsPreview(used.args),
-      });
-      return { approval: toApproval(used), status: 'APPROVED', allowed, reason: null };
+    async find(agent, action, actor) {
+      const newest = await repos.approvals.newest(agent, action);
+      if (!newest) return null;
+      if (!redeemsAtPoll(actor, agent)) return read(newest.id, actor);
+      // Used, or its refusal already told: that approval is spent; the next call asks anew.
+      if (newest.consumedAt || newest.refusalReadAt) return null;
+      const answer = await read(newest.id, actor);
+      return (await noteRefusal(answer, actor)) ? answer : null;
     },
 
     async approvedFor(call) {
@@ -112,11 +139,11 @@ export function createApprovalPoll(
 }
 
 /**
- * Whether `actor`'s APPROVED read of an approval for `agent` is what uses it up: the agent's own
- * key. Anyone else (an admin, a person) only looks — so `POST /sdk/approval` may hand such an
- * actor an approved approval unused only when its poll will redeem it; for everyone else the
- * request redeems it, as `sdk.decide` does, and every approval stays single use.
+ * Whether `actor`'s APPROVED read of an approval for `agent` is what uses it up: a key that may
+ * run the agent's calls — its own agent key, or an admin key running the seed's SDK. Viewers and
+ * reviewers only look. `POST /sdk/approval` hands such an actor an approved approval unused, for
+ * its poll to redeem; one approval is one execution with any key.
  */
 export function redeemsAtPoll(actor: Principal, agent: string): boolean {
-  return actor.role === 'agent' && mayActAs(actor, agent);
+  return mayActAs(actor, agent);
 }

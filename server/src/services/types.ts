@@ -120,6 +120,8 @@ export interface Services {
      * only look. NOT_FOUND for an unknown id.
      */
     poll(id: number, actor: Principal): Promise<ApprovalPoll>;
+    /** The seed's find-approval: the newest approval for agent+action, read as `poll` reads it (null: none to report). */
+    find(agent: string, action: string, actor: Principal): Promise<ApprovalPoll | null>;
     /** The approved, unused approval sdk.decide would redeem for exactly this call, if any. */
     approvedFor(call: {
       agent: string;

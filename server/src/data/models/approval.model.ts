@@ -23,6 +23,8 @@ export interface ApprovalDoc {
   decidedAt: Date | null;
   decidedBy: string | null;
   consumedAt: Date | null;
+  /** When the agent's SDK was first told this approval is DENIED (find-approval reports it once). */
+  refusalReadAt?: Date | null;
 }
 
 const approvalSchema = new Schema<ApprovalDoc>(
@@ -40,6 +42,7 @@ const approvalSchema = new Schema<ApprovalDoc>(
     decidedAt: { type: Date, default: null },
     decidedBy: { type: String, default: null },
     consumedAt: { type: Date, default: null },
+    refusalReadAt: { type: Date, default: null },
     kind: { type: String, enum: ['call', 'result'] },
     findings: { type: [Schema.Types.Mixed], default: undefined },
     resultPreview: { type: String },
@@ -48,6 +51,7 @@ const approvalSchema = new Schema<ApprovalDoc>(
 );
 approvalSchema.index({ id: 1 }, { unique: true });
 approvalSchema.index({ status: 1, id: -1 });
+approvalSchema.index({ agent: 1, action: 1, id: -1 });
 approvalSchema.index({ agent: 1, action: 1, argsHash: 1, status: 1 });
 
 export function approvalModel(conn: Connection): Model<ApprovalDoc> {

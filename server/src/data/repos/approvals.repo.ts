@@ -56,6 +56,23 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
 
     get: (id: number) => model.findOne({ id }).lean<ApprovalDoc | null>(),
 
+    /** The newest approval of a call (not a held result) for this agent and action, any status. */
+    newest: (agent: string, action: string) =>
+      model
+        .findOne({ agent, action, kind: { $ne: 'result' } })
+        .sort({ id: -1 })
+        .lean<ApprovalDoc | null>(),
+
+    /** Notes that the agent was told it is DENIED; null when it already had been (told once). */
+    noteRefusalRead: (id: number, now: Date) =>
+      model
+        .findOneAndUpdate(
+          { id, refusalReadAt: null },
+          { $set: { refusalReadAt: now } },
+          { returnDocument: 'after' },
+        )
+        .lean<ApprovalDoc | null>(),
+
     /** Atomically marks an approved, unused, unexpired approval for this binding as used. */
     consumeApproved: (b: ApprovalBinding, now: Date) =>
       model
