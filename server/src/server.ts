@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { createApp, type AegisApp, type CreateAppOptions } from './app';
 
 const STOP_GRACE_MS = 5_000;
+/** A request (headers and body) must arrive within this, or it gets 408 (slow-body clients). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+const HEADERS_TIMEOUT_MS = 20_000;
 
 export interface RunningServer extends AegisApp {
   http: Server;
@@ -15,19 +18,27 @@ export interface RunningServer extends AegisApp {
 
 /** createApp + listen. `port: 0` picks a free port (tests). */
 export async function startServer(
-  opts: CreateAppOptions & { host: string; port: number },
+  opts: CreateAppOptions & { host: string; port: number; requestTimeoutMs?: number },
 ): Promise<RunningServer> {
+  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const aegis = await createApp(opts);
   const http = await new Promise<Server>((resolve, reject) => {
-    const server = createServer(aegis.handler);
+    // Timeouts are checked this often (Node's default, 30 s, would let a slow body live twice as long).
+    const server = createServer(
+      { connectionsCheckingInterval: Math.min(1_000, requestTimeout) },
+      aegis.handler,
+    );
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve(server));
   }).catch(async (error: unknown) => {
     await aegis.close();
     throw error;
   });
-  // SSE streams stay open for hours; the socket timeouts must not cut them.
-  http.requestTimeout = 0;
+  // A request that trickles in (a slow-body POST holding a socket and a parser) is cut with 408.
+  // Node's requestTimeout covers receiving the request only, not the response, so SSE streams
+  // that stay open for hours are unaffected (test/security/slowClients.test.ts shows both).
+  http.requestTimeout = requestTimeout;
+  http.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeout);
   http.keepAliveTimeout = 5_000;
   // Track responses in flight so a stop lets ordinary requests finish; SSE streams never finish
   // on their own, so they are recognised by their content type and cut instead.

@@ -48,6 +48,8 @@ export interface TestServerOptions {
   storeTransport?: 'socket' | 'tcp';
   /** AEGIS_AGENT_REGISTRATION. */
   agentRegistration?: 'open' | 'review';
+  /** How long a request may take to arrive (default 30 s). */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -70,6 +72,7 @@ export function testServerConfig(
     publicUrl: 'http://127.0.0.1',
     clientDist: opts.clientDist,
     agentRegistration: opts.agentRegistration,
+    requestTimeoutMs: opts.requestTimeoutMs,
   };
 }
 
