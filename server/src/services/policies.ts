@@ -1,7 +1,6 @@
 import { listsFromRules, type AgentPolicy, type Principal, type RuleType } from '@aegis/shared';
 import type { Services } from './types';
 import type { ServiceDeps } from './deps';
-import { toPolicyRule } from '../data/repos/mappers';
 import { ACTION, noteAction } from './actions';
 import { unknownAgent } from './errors';
 
@@ -114,10 +113,10 @@ export function createPolicyService(
     async rules(agent) {
       const [doc, rules] = await Promise.all([
         repos.agents.findByName(agent),
-        repos.policies.forAgent(agent),
+        repos.policies.rulesOf(agent),
       ]);
       if (!doc) throw unknownAgent(agent);
-      return rules.map(toPolicyRule);
+      return rules;
     },
     set: (agent: string, action: string, rule: RuleType, actor: Principal, via?: RuleVia) =>
       personChange(agent, action, rule, actor, via),

@@ -1,5 +1,4 @@
 import { DomainError, type PolicyProposal, type Principal, type RuleChange } from '@aegis/shared';
-import { toProposal } from '../data/repos/mappers';
 import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
 import type { PolicyService } from './policies';
@@ -30,7 +29,7 @@ export function createProposalService(
   }
 
   return {
-    proposals: async (query) => (await repos.proposals.list(query)).map(toProposal),
+    proposals: async (query) => repos.proposals.list(query),
 
     async acceptProposal(id: number, actor: Principal) {
       const doc = await pending(id);
@@ -39,7 +38,7 @@ export function createProposalService(
       const policy = await policies.change(doc.agent, async () => {
         const won = await repos.proposals.decide(id, 'ACCEPTED', actor.name);
         if (!won) return false;
-        decided = toProposal(won);
+        decided = won;
         // a person's rule set since the proposal was made still wins
         const byPerson = new Set(
           (await repos.policies.forAgent(doc.agent)).filter((r) => r.source !== 'code').map((r) => r.action),
@@ -48,7 +47,7 @@ export function createProposalService(
         await repos.policies.applyCodeChanges(doc.agent, applied);
         return applied.length > 0;
       });
-      if (!decided) return pending(id).then(toProposal); // lost a race: pending() says to whom
+      if (!decided) return pending(id); // lost a race: pending() says to whom
       await noteAction(
         repos,
         {
@@ -66,7 +65,7 @@ export function createProposalService(
     async rejectProposal(id: number, actor: Principal) {
       const doc = await pending(id);
       const won = await repos.proposals.decide(id, 'REJECTED', actor.name);
-      if (!won) return pending(id).then(toProposal);
+      if (!won) return pending(id);
       await noteAction(
         repos,
         {
@@ -78,7 +77,7 @@ export function createProposalService(
         },
         actor,
       );
-      return announce(toProposal(won));
+      return announce(won);
     },
   };
 }

@@ -5,8 +5,7 @@ import {
   type RuleChange,
   type RuleType,
 } from '@aegis/shared';
-import type { PolicyDoc } from '../data/models/policy.model';
-import { toProposal } from '../data/repos/mappers';
+import type { StoredRule } from '../data/repos/policies.repo';
 import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
 import type { PolicyService } from './policies';
@@ -27,7 +26,7 @@ const describe = (c: RuleChange) => `${c.action}: ${c.from ?? 'no rule'} → ${c
  * declared actions, nothing removed). People's rules are left alone: they win over code.
  */
 export function planCodeRules(
-  current: PolicyDoc[],
+  current: StoredRule[],
   desired: ReadonlyMap<string, RuleType>,
   partial = false,
 ): RuleChange[] {
@@ -71,7 +70,7 @@ export function createRegistration(
   const { repos, bus } = deps;
 
   /** Whether the agent's policy is still its first declaration: no calls, no people involved. */
-  async function stillFirst(agent: string, current: PolicyDoc[]): Promise<boolean> {
+  async function stillFirst(agent: string, current: StoredRule[]): Promise<boolean> {
     if (deps.registration === 'review') return false;
     if (current.some((r) => r.source !== 'code')) return false;
     const [called, proposed] = await Promise.all([
@@ -92,7 +91,7 @@ export function createRegistration(
     // An agent re-registering on every start asks again for the same thing: one proposal, and
     // a rejected one stays rejected until the code asks for something else.
     const latest = await repos.proposals.latestOpenOrRejected(agent);
-    if (latest && sameChanges(latest.changes, changes)) return toProposal(latest);
+    if (latest && sameChanges(latest.changes, changes)) return latest;
     if (latest?.status === 'PENDING') await repos.proposals.decide(latest.id, 'SUPERSEDED', null);
     const created = await repos.proposals.create({
       agent,
@@ -100,7 +99,7 @@ export function createRegistration(
       proposedBy: actor.name,
       baseVersion,
     });
-    const proposal = toProposal(created);
+    const proposal = created;
     await noteAction(
       repos,
       {

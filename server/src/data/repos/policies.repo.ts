@@ -1,11 +1,19 @@
 import type { Model } from 'mongoose';
-import type { RuleType } from '@aegis/shared';
+import type { PolicyRule, RuleType } from '@aegis/shared';
 import type { PolicyDoc, RuleSource } from '../models/policy.model';
+import { toPolicyRule } from './mappers';
+
+/** A stored rule with where it came from (code or a person), as services see it. */
+export type StoredRule = PolicyDoc;
+export type { RuleSource };
 
 /** Policy rules, one document per agent + action (unique). */
 export function createPoliciesRepo(model: Model<PolicyDoc>) {
   const repo = {
-    forAgent: (agent: string) => model.find({ agent }).sort({ action: 1 }).lean<PolicyDoc[]>(),
+    forAgent: (agent: string) => model.find({ agent }).sort({ action: 1 }).lean<StoredRule[]>(),
+
+    /** The agent's rules as the API shows them. */
+    rulesOf: async (agent: string): Promise<PolicyRule[]> => (await repo.forAgent(agent)).map(toPolicyRule),
 
     /** Sets one rule; returns whether anything changed. */
     async upsert(

@@ -1,10 +1,13 @@
 import type { Model, QueryFilter } from 'mongoose';
-import type { ProposalStatus, RuleChange } from '@aegis/shared';
+import type { PolicyProposal, ProposalStatus, RuleChange } from '@aegis/shared';
 import type { CounterDoc } from '../models/counter.model';
 import type { ProposalDoc } from '../models/proposal.model';
 import { IdAllocator } from './idAllocator';
+import { toProposal } from './mappers';
 
-/** Proposed policy changes. Deciding is one conditional update, so a proposal is decided once. */
+const orNull = (doc: ProposalDoc | null) => (doc ? toProposal(doc) : null);
+
+/** Proposed policy changes, returned as the API shows them. Deciding is one conditional update, so a proposal is decided once. */
 export function createProposalsRepo(model: Model<ProposalDoc>, counters: Model<CounterDoc>) {
   const ids = new IdAllocator(counters, 'policy_proposals', async () => {
     const last = await model.findOne({}, { id: 1 }).sort({ id: -1 }).lean<{ id: number } | null>();
@@ -17,7 +20,7 @@ export function createProposalsRepo(model: Model<ProposalDoc>, counters: Model<C
       changes: RuleChange[];
       proposedBy: string;
       baseVersion: number;
-    }): Promise<ProposalDoc> {
+    }): Promise<PolicyProposal> {
       const doc: ProposalDoc = {
         id: await ids.next(),
         ...input,
@@ -27,37 +30,42 @@ export function createProposalsRepo(model: Model<ProposalDoc>, counters: Model<C
         decidedBy: null,
       };
       await model.collection.insertOne({ ...doc });
-      return doc;
+      return toProposal(doc);
     },
 
-    get: (id: number) => model.findOne({ id }).lean<ProposalDoc | null>(),
+    get: async (id: number) => orNull(await model.findOne({ id }).lean<ProposalDoc | null>()),
 
     /** Whether any proposal was ever made for the agent. */
     anyFor: async (agent: string) => (await model.exists({ agent })) !== null,
 
     /** The agent's newest proposal that is still pending or was rejected (what a re-registration is compared with). */
-    latestOpenOrRejected: (agent: string) =>
-      model
-        .findOne({ agent, status: { $in: ['PENDING', 'REJECTED'] } })
-        .sort({ id: -1 })
-        .lean<ProposalDoc | null>(),
+    latestOpenOrRejected: async (agent: string) =>
+      orNull(
+        await model
+          .findOne({ agent, status: { $in: ['PENDING', 'REJECTED'] } })
+          .sort({ id: -1 })
+          .lean<ProposalDoc | null>(),
+      ),
 
-    list(q: { status?: ProposalStatus; agent?: string; limit: number }) {
+    async list(q: { status?: ProposalStatus; agent?: string; limit: number }) {
       const filter: QueryFilter<ProposalDoc> = {};
       if (q.status) filter.status = q.status;
       if (q.agent) filter.agent = q.agent;
-      return model.find(filter).sort({ id: -1 }).limit(q.limit).lean<ProposalDoc[]>();
+      const docs = await model.find(filter).sort({ id: -1 }).limit(q.limit).lean<ProposalDoc[]>();
+      return docs.map(toProposal);
     },
 
     /** PENDING → `status`; null when it was no longer pending (decided or superseded meanwhile). */
-    decide: (id: number, status: Exclude<ProposalStatus, 'PENDING'>, by: string | null) =>
-      model
-        .findOneAndUpdate(
-          { id, status: 'PENDING' },
-          { $set: { status, decidedAt: new Date(), decidedBy: by } },
-          { returnDocument: 'after' },
-        )
-        .lean<ProposalDoc | null>(),
+    decide: async (id: number, status: Exclude<ProposalStatus, 'PENDING'>, by: string | null) =>
+      orNull(
+        await model
+          .findOneAndUpdate(
+            { id, status: 'PENDING' },
+            { $set: { status, decidedAt: new Date(), decidedBy: by } },
+            { returnDocument: 'after' },
+          )
+          .lean<ProposalDoc | null>(),
+      ),
 
     async deleteAll(): Promise<void> {
       await model.deleteMany({});
