@@ -9,6 +9,7 @@ import { dlpDecideScenario } from './scenarios/dlpDecide';
 import { auditQueriesScenario } from './scenarios/auditQueries';
 import { killSwitchScenario } from './scenarios/killSwitch';
 import { liveFeedScenario } from './scenarios/liveFeed';
+import { mcpGatewayScenario } from './scenarios/mcpGateway';
 import { storeTransportScenario } from './scenarios/storeTransport';
 import { overheadScenario } from './scenarios/overhead';
 import { throughputScenario } from './scenarios/throughput';
@@ -20,7 +21,7 @@ export interface RunOptions {
   quick?: boolean;
   /** Write a CPU profile of the server process into this directory. */
   profileDir?: string;
-  /** Only these scenarios (numbers 1–9); all by default. */
+  /** Only these scenarios (numbers 1–10); all by default. */
   only?: number[];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
@@ -40,6 +41,8 @@ const SCENARIOS: Array<[number, string, Scenario]> = [
   [7, 'dlp scan', dlpScanScenario],
   // Starts two servers of its own; runs after the main server's scenarios.
   [8, 'store transport', storeTransportScenario],
+  // Its own processes (upstream, gateways) on the main server; last, so nothing else shares the CPU.
+  [10, 'mcp gateway', mcpGatewayScenario],
 ];
 
 /** Runs every scenario against one server process and returns the report (nothing is printed but progress). */
