@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => t.dispose());
 
 const entries = async (callId: string) =>
-  (await t.as(principals.viewer).audit.list({ agent: 'RetryBot', limit: 500 })).entries.filter(
+  (await t.as(principals.viewer).audit.list({ agent: 'RetryBot', limit: 200 })).entries.filter(
     (e) => e.callId === callId,
   );
 

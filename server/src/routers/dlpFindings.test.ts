@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => t.dispose());
 
 async function entryOf(callId: string) {
-  const page = await t.as(principals.viewer).audit.list({ agent: 'DlpBot', limit: 500 });
+  const page = await t.as(principals.viewer).audit.list({ agent: 'DlpBot', limit: 200 });
   const entry = page.entries.find((e) => e.callId === callId);
   if (!entry) throw new Error(`no entry for ${callId}`);
   return entry;
