@@ -13,6 +13,7 @@ export * from './canonicalJson';
 export * from './errors';
 export * from './redact';
 export * from './schemas/policyRules';
+export * from './schemas/policyStore';
 export * from './policy';
 export * from './dlp';
 export * from './schemas/demo';

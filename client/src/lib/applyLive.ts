@@ -74,6 +74,9 @@ export function applyChange(
       invalidate(trpc.agents.byName.queryKey({ name: event.agent }));
       invalidate(trpc.policies.pathKey());
       break;
+    case 'policy.global.changed':
+      invalidate(trpc.policies.pathKey());
+      break;
     case 'governance.reset':
       // Everything shown was deleted: drop the live entries and refetch every page's data.
       clearLiveEntries();

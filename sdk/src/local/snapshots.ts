@@ -80,6 +80,9 @@ export class SnapshotCache {
     if (event.type === 'agent.status') {
       const entry = this.agents.get(event.agent);
       if (entry) entry.status = event.status;
+    } else if (event.type === 'policy.global.changed') {
+      // every agent's policy includes the global one
+      this.refreshAll();
     } else if (event.type === 'policy.changed') {
       const entry = this.agents.get(event.agent);
       if (entry && event.version > entry.version)

@@ -17,6 +17,7 @@ interface StoredEntry {
   source?: unknown;
   actor?: unknown;
   findings?: unknown;
+  rule?: unknown;
 }
 
 /** Stored values as text; anything that is not a string hashes as its JSON, so a changed type still shows. */
@@ -28,6 +29,15 @@ function text(value: unknown): string {
 
 function str(value: unknown): string | null {
   return value === null || value === undefined ? null : text(value);
+}
+
+/** A stored deciding rule, hashed as its canonical JSON; anything else as its text (so a change shows). */
+function ruleOf(value: unknown): { id: string; scope: string; version: number } | null {
+  if (value === null || value === undefined) return null;
+  const r = value as { id?: unknown; scope?: unknown; version?: unknown };
+  if (typeof r === 'object' && Object.keys(r).length === 3)
+    return { id: text(r.id), scope: text(r.scope), version: Number(r.version) };
+  return { id: text(value), scope: '', version: -1 };
 }
 
 /** The hash an entry should carry, recomputed from its stored fields. */
@@ -47,6 +57,7 @@ function expectedHash(doc: StoredEntry): string {
     actor: str(doc.actor),
     // Hashed as stored: an edited or removed finding breaks the hash like any other field.
     findings: Array.isArray(doc.findings) ? (doc.findings as HashedFinding[]) : null,
+    rule: ruleOf(doc.rule),
   });
 }
 

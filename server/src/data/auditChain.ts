@@ -23,7 +23,7 @@ export const HASHED_AUDIT_FIELDS = [
  * Fields hashed only when set. Entries written before they existed have neither, and their
  * hashes (computed without them) must still verify; once set, removing one breaks the hash.
  */
-export const OPTIONAL_HASHED_AUDIT_FIELDS = ['source', 'actor', 'findings'] as const;
+export const OPTIONAL_HASHED_AUDIT_FIELDS = ['source', 'actor', 'findings', 'rule'] as const;
 
 export interface HashedAuditFields {
   id: number;
@@ -41,6 +41,8 @@ export interface HashedAuditFields {
   actor?: string | null;
   /** DLP findings on the arguments (never values); hashed when there are any. */
   findings?: readonly HashedFinding[] | null;
+  /** The deciding rule `{ id, scope, version }` of a decision (hashed as canonical JSON). */
+  rule?: { id: string; scope: string; version: number } | null;
 }
 
 export interface HashedFinding {

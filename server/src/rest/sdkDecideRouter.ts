@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { actionName, agentName, callId, toolArgs, verdict } from '@aegis/shared';
+import { actionName, agentName, callId, decideInput, decidingRule, toolArgs, verdict } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs, decideProcedure } from '../trpc/procedures';
 import { parseArgsJson } from './inputs';
@@ -59,7 +59,16 @@ export const sdkDecideRestRouter = router({
         errorResponses: errorResponses(400, 403, 404, 413, 429),
       },
     })
-    .input(z.object({ agent_name: agentName, action: actionName, args: toolArgs.default({}), call_id: callId.optional() }))
+    .input(
+      z.object({
+        agent_name: agentName,
+        action: actionName,
+        args: toolArgs.default({}),
+        call_id: callId.optional(),
+        run_id: decideInput.shape.runId,
+        tool: decideInput.shape.tool,
+      }),
+    )
     .output(
       z.object({
         verdict,
@@ -68,12 +77,20 @@ export const sdkDecideRestRouter = router({
         audit_id: z.number().int(),
         approval_id: z.number().int().nullable(),
         policy_version: z.number().int(),
+        rule: decidingRule.nullable().describe('The rule that decided, with its policy version (null: the kill-switch)'),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent_name);
       const d = await ctx.services.decisions.decide(
-        { agent: input.agent_name, action: input.action, args: input.args, callId: input.call_id },
+        {
+          agent: input.agent_name,
+          action: input.action,
+          args: input.args,
+          callId: input.call_id,
+          runId: input.run_id,
+          tool: input.tool,
+        },
         ctx.principal,
       );
       return {
@@ -83,6 +100,7 @@ export const sdkDecideRestRouter = router({
         audit_id: d.auditId,
         approval_id: d.approvalId,
         policy_version: d.policyVersion,
+        rule: d.rule ?? null,
       };
     }),
 

@@ -11,8 +11,11 @@ import {
 } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { adminProcedure, viewerProcedure } from '../trpc/procedures';
+import { policyRuleProcedures } from './policyRules';
 
 export const policiesRouter = router({
+  ...policyRuleProcedures,
+
   forAgent: viewerProcedure
     .input(z.object({ agent: agentName }))
     .output(agentPolicy)

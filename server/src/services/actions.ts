@@ -10,6 +10,8 @@ export const ACTION = {
   kill: 'aegis:kill',
   revive: 'aegis:revive',
   policy: 'aegis:policy',
+  policyApply: 'aegis:policy-apply',
+  policyRollback: 'aegis:policy-rollback',
   alwaysAllow: 'aegis:always-allow',
   alwaysBlock: 'aegis:always-block',
   register: 'aegis:register',

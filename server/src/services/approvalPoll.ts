@@ -1,8 +1,9 @@
-import { decide, mayActAs, type Approval, type Principal } from '@aegis/shared';
+import { mayActAs, type Approval, type Principal } from '@aegis/shared';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import { toApproval } from '../data/repos/mappers';
 import { argsPreview } from './args';
 import type { ServiceDeps } from './deps';
+import { evaluateCall } from './evaluateCall';
 import type { ApprovalPoll, Services } from './types';
 
 type SeedStatus = ApprovalPoll['status'];
@@ -80,9 +81,11 @@ export function createApprovalPoll(
     // The approval lets this call past the review, not past the kill-switch or a changed policy.
     const snap = await cache.get(doc.agent);
     if (!snap) return refuse(doc, `Agent "${doc.agent}" is not registered`);
-    const { verdict, reason } = decide(snap, doc.action);
+    const { verdict, reason } = await evaluateCall(repos, snap, { action: doc.action, args: doc.args ?? {} }, now);
     if (verdict === 'KILLED' || verdict === 'BLOCKED') return refuse(doc, reason);
-    if (verdict !== 'REVIEW' || snap.version !== doc.policyVersion) {
+    // Same version: the person approved exactly this policy's question (a condition over
+    // history may read differently by now, which the approval answered).
+    if (snap.version !== doc.policyVersion) {
       return refuse(
         doc,
         `The policy of "${doc.agent}" changed since approval #${id} was requested; request the call again`,
@@ -128,7 +131,7 @@ export function createApprovalPoll(
 
     async approvedFor(call) {
       const snap = await cache.get(call.agent);
-      if (!snap || decide(snap, call.action).verdict !== 'REVIEW') return null;
+      if (!snap || (await evaluateCall(repos, snap, call)).verdict !== 'REVIEW') return null;
       const doc = await repos.approvals.findApproved(
         deps.bind(snap, call.action, call.args),
         new Date(),

@@ -26,7 +26,7 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
 
     async write(entry, actor) {
       await assertKnown([entry.agent]);
-      const claim: Claim = { ...entry, at: new Date(), version: null, dated: false };
+      const claim: Claim = { ...entry, args: entry.args ?? undefined, at: new Date(), version: null, dated: false };
       const violations = await reports.check([claim]);
       if (violations.length > 0) await reports.refuse(violations, actor, 'report');
       return repos.audit.write({
@@ -59,6 +59,7 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
             version: e.policyVersion,
             entryKey: e.entryKey,
             dated: true,
+            args: e.args,
           }));
         const violations = await reports.check(claims);
         if (violations.length > 0) await reports.refuse(violations, actor, 'local-mode record');

@@ -15,6 +15,8 @@ import { createDemoService } from './demo';
 import { KeyedMutex } from './keyedMutex';
 import { createPolicyService } from './policies';
 import { createProposalService } from './proposals';
+import { createPolicyTrials } from './policyTrials';
+import { createRulePolicyService } from './rulePolicies';
 import { createRegistration, type RegistrationMode } from './registration';
 import { PolicyCache } from './policyCache';
 import { createStatsService } from './stats';
@@ -81,7 +83,12 @@ export async function createServices(opts: {
   const results = createResultService(deps);
   const services: Services = {
     agents: createAgentService(deps, createRegistration({ ...deps, registration: opts.registration ?? 'open' }, policies)),
-    policies: { ...policies, ...createProposalService(deps, policies) },
+    policies: {
+      ...policies,
+      ...createProposalService(deps, policies),
+      ...createRulePolicyService(deps, policies),
+      ...createPolicyTrials(deps),
+    },
     audit: createAuditService(deps),
     approvals,
     decisions: {

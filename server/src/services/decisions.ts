@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   canonicalJson,
-  decide,
   DomainError,
   mayActAs,
   tagFindings,
   type AuditEntry,
   type DecideInput,
   type Decision,
+  type DecidingRuleRef,
   type ScanFinding,
   type Verdict,
 } from '@aegis/shared';
@@ -18,6 +18,7 @@ import { argsPreview, scanArgs } from './args';
 import { resultRulesOf } from './results';
 import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
+import { evaluateCall } from './evaluateCall';
 
 const RECENT_CALLS = 50_000;
 
@@ -38,7 +39,21 @@ function replayed(entry: AuditEntry, policyVersion: number): Decision {
     auditId: entry.id,
     approvalId: entry.approvalId,
     policyVersion,
+    rule: entry.rule ?? null,
   };
+}
+
+/** What the audit entry of a decision carries besides its verdict. */
+interface CallBase {
+  action: string;
+  callId: string;
+  preview: string | null;
+  findings: ScanFinding[];
+  rule: DecidingRuleRef | null;
+  /** Canonical JSON of the arguments (history sums and replay read it). */
+  callArgs: string;
+  runId: string | null;
+  tags: readonly string[] | null;
 }
 
 type AllowedCall = Pick<AuditEntry, 'id' | 'agent' | 'action' | 'approvalId' | 'argsPreview'>;
@@ -63,7 +78,7 @@ export function createDecisionService(
 
   async function record(
     snap: CachedPolicy,
-    base: { action: string; callId: string; preview: string | null; findings: ScanFinding[] },
+    base: CallBase,
     verdict: Verdict,
     reason: string,
     approvalId: number | null,
@@ -79,6 +94,10 @@ export function createDecisionService(
       approvalId,
       argsPreview: base.preview,
       findings: base.findings,
+      rule: base.rule,
+      callArgs: base.callArgs,
+      runId: base.runId,
+      tags: base.tags,
       // One decision per call id: a retry (on this or another server) gets the stored one back.
       entryKey: decisionKey(base.callId, verdict),
     });
@@ -103,6 +122,7 @@ export function createDecisionService(
       auditId: entry.id,
       approvalId,
       policyVersion: snap.version,
+      rule: base.rule,
     };
     if (verdict === 'ALLOWED') {
       const resultRules = resultRulesOf(snap, base.action);
@@ -143,13 +163,18 @@ export function createDecisionService(
       if (size > deps.maxArgsBytes) return refuseOversized(snap, input, size);
       // One pass over the arguments: the findings (audit entry, `dlp` facts) and the preview.
       const scanned = scanArgs(args);
-      const base = {
+      const call = { action: input.action, args, runId: input.runId, tool: input.tool, findings: scanned.findings };
+      const { verdict, reason, rule } = await evaluateCall(repos, snap, call);
+      const base: CallBase = {
         action: input.action,
         callId: input.callId ?? randomUUID(),
         preview: scanned.preview,
         findings: scanned.findings,
+        rule,
+        callArgs: canonicalJson(args),
+        runId: input.runId ?? null,
+        tags: input.tool?.tags ?? null,
       };
-      const { verdict, reason } = decide(snap, input.action);
       if (verdict !== 'REVIEW') return record(snap, base, verdict, reason, null);
 
       const binding = bind(snap, input.action, args);

@@ -1,4 +1,11 @@
-import { listsFromRules, type AgentPolicy, type Principal, type RuleType } from '@aegis/shared';
+import {
+  actionsNamed,
+  seedListsFor,
+  type AgentPolicy,
+  type AgentPolicyDocument,
+  type Principal,
+  type RuleType,
+} from '@aegis/shared';
 import type { Services } from './types';
 import type { ServiceDeps } from './deps';
 import { ACTION, noteAction } from './actions';
@@ -19,12 +26,17 @@ const show = (rule: RuleType | null) => rule ?? 'no rule';
  */
 export function createPolicyService(
   deps: ServiceDeps,
-): Omit<Services['policies'], 'proposals' | 'acceptProposal' | 'rejectProposal'> & {
+): Pick<Services['policies'], 'forAgent' | 'rules' | 'set' | 'remove'> & {
   change(
     agent: string,
     apply: () => Promise<boolean>,
     action?: string | null,
   ): Promise<AgentPolicy>;
+  bump(
+    agent: string,
+    action: string | null,
+    meta?: { document?: AgentPolicyDocument | null; author?: string | null; message?: string | null },
+  ): Promise<number>;
   set(
     agent: string,
     action: string,
@@ -35,23 +47,38 @@ export function createPolicyService(
 } {
   const { repos, bus, cache, locks } = deps;
 
+  /**
+   * The seed's list shape: every action the policy names under what it reads as without the
+   * call's arguments — an action a condition could decide otherwise reads as REVIEW, so a client
+   * that decides from lists asks the server (which decides with the arguments).
+   */
   async function forAgent(agent: string): Promise<AgentPolicy> {
-    const [doc, rules] = await Promise.all([
-      repos.agents.findByName(agent),
-      repos.policies.forAgent(agent),
-    ]);
-    if (!doc) throw unknownAgent(agent);
-    const lists = listsFromRules(rules.map((r) => [r.action, r.rule] as [string, RuleType]));
-    return { agent, version: doc.policyVersion ?? 0, ...lists };
+    const snap = await cache.get(agent);
+    if (!snap) throw unknownAgent(agent);
+    const lists = snap.document || snap.global.compiled
+      ? seedListsFor(snap.set, { name: snap.name, owner: snap.owner }, [...snap.rules.keys(), ...actionsNamed(snap.set)])
+      : snap.lists;
+    return { agent, version: snap.version, ...lists };
   }
 
   /**
-   * Bumps the version, keeps the new version's rules in the history (reports are checked
-   * against the version they claim) and tells everyone; runs under the agent's lock.
+   * Bumps the version, keeps the new version (lists and rule document) in the history — reports
+   * are checked against the version they claim, rollbacks restore one — and tells everyone; runs
+   * under the agent's lock. `meta.document` undefined keeps the current rule document.
    */
-  async function bump(agent: string, action: string | null): Promise<number> {
+  async function bump(
+    agent: string,
+    action: string | null,
+    meta: { document?: AgentPolicyDocument | null; author?: string | null; message?: string | null } = {},
+  ): Promise<number> {
     const version = await repos.agents.bumpPolicyVersion(agent);
-    await repos.policyHistory.record(agent, version, await repos.policies.forAgent(agent));
+    const document =
+      meta.document !== undefined ? meta.document : ((await repos.policyHistory.get(agent, version - 1))?.document ?? null);
+    await repos.policyHistory.record(agent, version, await repos.policies.forAgent(agent), {
+      document,
+      author: meta.author ?? null,
+      message: meta.message ?? null,
+    });
     cache.invalidate(agent);
     bus.emitChange({ type: 'policy.changed', agent, action, version });
     return version;
@@ -87,7 +114,7 @@ export function createPolicyService(
           ? await repos.policies.remove(agent, action)
           : await repos.policies.upsert(agent, action, to, 'reviewer');
       if (changed) {
-        const version = await bump(agent, action);
+        const version = await bump(agent, action, { author: actor.name });
         const always = via && (to === 'ALLOW' ? ACTION.alwaysAllow : ACTION.alwaysBlock);
         const source = via ? ` from approval #${via.approvalId}` : '';
         await noteAction(
@@ -109,6 +136,7 @@ export function createPolicyService(
 
   return {
     forAgent,
+    bump,
     change,
     async rules(agent) {
       const [doc, rules] = await Promise.all([

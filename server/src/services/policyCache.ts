@@ -1,20 +1,51 @@
-import type { PolicySnapshot } from '@aegis/shared';
+import {
+  compileEffective,
+  compilePolicyOrThrow,
+  listsFromRules,
+  type AgentPolicyDocument,
+  type AgentStatus,
+  type CompiledPolicy,
+  type GlobalPolicyDocument,
+  type PolicyLists,
+  type PolicySet,
+  type RuleType,
+} from '@aegis/shared';
 import type { Repos } from '../data/repos';
+import { GLOBAL_POLICY } from '../data/repos/policyHistory.repo';
 
-export interface CachedPolicy extends PolicySnapshot {
-  name: string;
+export interface CachedGlobal {
   version: number;
+  document: GlobalPolicyDocument | null;
+  compiled: CompiledPolicy | null;
+}
+
+/** One agent as the decision path sees it: kill-switch, policy version and the compiled policy set. */
+export interface CachedPolicy {
+  name: string;
+  owner: string;
+  status: AgentStatus;
+  version: number;
+  /** The seed lists as stored (rule by action). */
+  rules: ReadonlyMap<string, RuleType>;
+  lists: PolicyLists;
+  /** The rule document a person applied, if any. */
+  document: AgentPolicyDocument | null;
+  global: CachedGlobal;
+  /** Document + lists + global, compiled once per version. */
+  set: PolicySet;
 }
 
 /**
- * Agents' status and rules in memory, so the hot path (`sdk.decide`) reads no configuration from
- * the database. Every change this process makes invalidates the agent's entry; since one server
- * process owns a database, nothing else can change it behind our back.
+ * Agents' status and compiled policies in memory, so the hot path (`sdk.decide`) reads no
+ * configuration from the database. Every change this process makes invalidates the agent's entry
+ * (a global policy change, every entry); since one server process owns a database, nothing else
+ * can change it behind our back.
  */
 export class PolicyCache {
   private readonly entries = new Map<string, Promise<CachedPolicy | null>>();
+  private global: Promise<CachedGlobal> | null = null;
 
-  constructor(private readonly repos: Pick<Repos, 'agents' | 'policies'>) {}
+  constructor(private readonly repos: Pick<Repos, 'agents' | 'policies' | 'policyHistory'>) {}
 
   get(name: string): Promise<CachedPolicy | null> {
     let entry = this.entries.get(name);
@@ -30,23 +61,53 @@ export class PolicyCache {
     return entry;
   }
 
-  /** Drop one agent, or everything. */
+  /** The global policy in force (version 0, no document: none was ever applied). */
+  globalPolicy(): Promise<CachedGlobal> {
+    if (!this.global) {
+      const loading = this.loadGlobal();
+      this.global = loading;
+      loading.catch(() => this.global === loading && (this.global = null));
+    }
+    return this.global;
+  }
+
+  /** Drop one agent, or everything (the global policy too). */
   invalidate(name?: string): void {
-    if (name === undefined) this.entries.clear();
-    else this.entries.delete(name);
+    if (name === undefined) {
+      this.entries.clear();
+      this.global = null;
+    } else this.entries.delete(name);
+  }
+
+  private async loadGlobal(): Promise<CachedGlobal> {
+    const latest = await this.repos.policyHistory.latest(GLOBAL_POLICY);
+    const document = latest?.document?.kind === 'GlobalPolicy' ? latest.document : null;
+    const version = latest?.version ?? 0;
+    return { version, document, compiled: document ? compilePolicyOrThrow(document, { version }) : null };
   }
 
   private async load(name: string): Promise<CachedPolicy | null> {
-    const [agent, rules] = await Promise.all([
+    const [agent, rows, global] = await Promise.all([
       this.repos.agents.findByName(name),
       this.repos.policies.forAgent(name),
+      this.globalPolicy(),
     ]);
     if (!agent) return null;
+    const version = agent.policyVersion ?? 0;
+    const stored = version > 0 ? await this.repos.policyHistory.get(name, version) : null;
+    const document = stored?.document?.kind === 'AgentPolicy' ? stored.document : null;
+    const rules = new Map(rows.map((r) => [r.action, r.rule]));
+    const lists = listsFromRules(rules);
     return {
       name,
+      owner: agent.owner ?? '',
       status: agent.status,
-      version: agent.policyVersion ?? 0,
-      rules: new Map(rules.map((r) => [r.action, r.rule])),
+      version,
+      rules,
+      lists,
+      document,
+      global,
+      set: compileEffective({ agent: name, agentVersion: version, document, lists, global: null }, global.compiled),
     };
   }
 }

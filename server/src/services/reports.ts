@@ -1,6 +1,10 @@
 import {
   canonicalJson,
+  compileEffective,
+  evaluatePolicy,
+  listsFromRules,
   type AuditStatus,
+  type PolicySet,
   type Principal,
   type RuleType,
   DomainError,
@@ -29,6 +33,8 @@ export interface Claim {
   entryKey?: string;
   /** Whether `at` came from the client (a local-mode record) rather than the server's clock. */
   dated: boolean;
+  /** The call's arguments, when the report carries them (local-mode records do). */
+  args?: Record<string, unknown>;
 }
 
 export interface Violation {
@@ -66,9 +72,21 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     return now.status === 'PAUSED';
   }
 
-  async function rulesAt(snap: CachedPolicy, version: number): Promise<ReadonlyMap<string, RuleType> | null> {
-    if (version === snap.version) return snap.rules;
-    return (await repos.policyHistory.at(snap.name, version)) ?? (version === 0 ? new Map() : null);
+  /** The agent's policy at `version` (lists + document, with today's global policy), compiled. */
+  async function policyAt(
+    snap: CachedPolicy,
+    version: number,
+  ): Promise<{ rules: ReadonlyMap<string, RuleType>; set: PolicySet } | null> {
+    if (version === snap.version) return { rules: snap.rules, set: snap.set };
+    const stored = await repos.policyHistory.get(snap.name, version);
+    if (!stored && version !== 0) return null;
+    const rules = stored?.rules ?? new Map<string, RuleType>();
+    const document = stored?.document?.kind === 'AgentPolicy' ? stored.document : null;
+    const set = compileEffective(
+      { agent: snap.name, agentVersion: version, document, lists: listsFromRules(rules), global: null },
+      snap.global.compiled,
+    );
+    return { rules, set };
   }
 
   async function checkOne(
@@ -91,11 +109,23 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     if (version > snap.version)
       return refuse('CONFLICT', `policy v${version} of "${claim.agent}" does not exist (it is at v${snap.version})`);
     if (claim.status !== 'ALLOWED') return null; // BLOCKED, KILLED, PENDING, … claim no power
-    const rules = await rulesAt(snap, version);
-    if (!rules) return refuse('CONFLICT', `policy v${version} of "${claim.agent}" is not on record`);
-    const rule = rules.get(claim.action);
-    if (rule !== 'ALLOW') {
-      const what = rule ? verbs[rule] : 'does not list (review)';
+    const policy = await policyAt(snap, version);
+    if (!policy) return refuse('CONFLICT', `policy v${version} of "${claim.agent}" is not on record`);
+    // The same evaluation the decision made: with the arguments when the report has them (local
+    // mode decides only calls whose rules need no server state, so none are needed here).
+    const decided = evaluatePolicy(
+      policy.set,
+      { agent: { name: snap.name, owner: snap.owner }, action: claim.action, args: claim.args ?? {} },
+      { status: 'ACTIVE' },
+    );
+    if (decided.verdict !== 'ALLOWED') {
+      const listed = policy.rules.get(claim.action);
+      const what =
+        decided.rule && !decided.rule.id.startsWith('seed-') && decided.rule.id !== 'default'
+          ? `decides ${decided.verdict} (rule ${decided.rule.id})`
+          : listed
+            ? verbs[listed]
+            : 'does not list (review)';
       return refuse('FORBIDDEN', `ALLOWED for ${claim.action}, which policy v${version} ${what}`);
     }
     const paused = claim.dated

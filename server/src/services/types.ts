@@ -9,6 +9,12 @@ import type {
   Agent,
   AgentPolicy,
   AgentStatus,
+  AppliedPolicy,
+  ApplyPolicyResult,
+  PolicyVersionInfo,
+  ReplayPolicyResult,
+  StoredPolicy,
+  TryPolicyResult,
   AgentSummary,
   Approval,
   ApprovalStatus,
@@ -78,6 +84,23 @@ export interface Services {
     /** Applies a pending proposal (people's rules set since still win); CONFLICT once decided. */
     acceptProposal(id: number, actor: Principal): Promise<PolicyProposal>;
     rejectProposal(id: number, actor: Principal): Promise<PolicyProposal>;
+    /** The rule document in force (agent null: the global policy), with its version. */
+    stored(agent: string | null): Promise<StoredPolicy>;
+    /** Validates every document, then stores each changed one as a new version (audited with who). */
+    apply(
+      input: { yaml: string; file?: string; message?: string; dryRun: boolean },
+      actor: Principal,
+    ): Promise<ApplyPolicyResult>;
+    rollback(agent: string | null, version: number, actor: Principal, message?: string): Promise<AppliedPolicy>;
+    history(agent: string | null, limit: number): Promise<PolicyVersionInfo[]>;
+    tryCall(input: {
+      agent: string;
+      action: string;
+      args: Record<string, unknown>;
+      tags?: string[];
+      yaml?: string;
+    }): Promise<TryPolicyResult>;
+    replay(input: { yaml: string; sinceHours: number; limit: number }): Promise<ReplayPolicyResult>;
   };
   audit: {
     list(query: AuditQuery): Promise<AuditPage>;

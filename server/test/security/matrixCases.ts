@@ -117,6 +117,8 @@ export function r(
 
 export const reactivate = (fx: Fixtures) => fx.reactivate();
 const alpha = { agent: 'alpha' };
+/** A rule document for alpha that only tightens it (dry runs and replays use it). */
+export const ALPHA_RULES = 'kind: AgentPolicy\nagent: alpha\nrules:\n  - { id: no-drop, actions: [drop_all], effect: BLOCK }\n';
 
 export function trpcCases(url: string): MatrixCase[] {
   return [
@@ -157,6 +159,12 @@ export function trpcCases(url: string): MatrixCase[] {
     t(url, 'policies.proposals', 'query', ROLE.viewer, () => ({})),
     t(url, 'policies.acceptProposal', 'mutation', ROLE.admin, async (fx) => ({ id: await fx.proposal() })),
     t(url, 'policies.rejectProposal', 'mutation', ROLE.admin, async (fx) => ({ id: await fx.proposal() })),
+    t(url, 'policies.document', 'query', ROLE.viewer, () => alpha),
+    t(url, 'policies.history', 'query', ROLE.viewer, () => alpha),
+    t(url, 'policies.applyRules', 'mutation', ROLE.admin, () => ({ yaml: ALPHA_RULES, dryRun: true })),
+    t(url, 'policies.rollback', 'mutation', ROLE.admin, () => ({ agent: 'alpha', version: 1 })),
+    t(url, 'policies.tryCall', 'mutation', ROLE.viewer, () => ({ agent: 'alpha', action: 'read' })),
+    t(url, 'policies.replay', 'mutation', ROLE.admin, () => ({ yaml: ALPHA_RULES, sinceHours: 1 })),
     t(url, 'audit.verify', 'query', ROLE.admin),
     t(url, 'audit.list', 'query', ROLE.viewer, () => ({})),
     t(url, 'audit.onEntry', 'subscription', ROLE.viewer, () => alpha),

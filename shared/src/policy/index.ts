@@ -13,3 +13,6 @@ export { zonedHour, zonedWeekday, isValidTimeZone } from './timeZone';
 export { unsafeRegexReason } from './safeRegex';
 export { policyJsonSchema, policyJsonSchemaText } from './jsonSchema';
 export * from './testRunner';
+export * from './effective';
+export * from './diff';
+export * from './replay';

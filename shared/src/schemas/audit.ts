@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { callFinding } from '../dlp/types';
 import { actionName, agentName, isoTime, sequentialId } from './common';
 import { resultEffect } from './policyRules';
+import { decidingRule } from './policyRules';
 
 export const auditStatus = z.enum([
   'ALLOWED',
@@ -96,6 +97,7 @@ export const auditEntry = z.object({
   resultEffect: resultEffect
     .optional()
     .describe('What an on: result rule did with the result: REDACT (masked), BLOCK (dropped), REVIEW (held for a person)'),
+  rule: decidingRule.nullable().optional().describe('For decisions: the rule that decided, with its policy version'),
   outcome: callOutcome.nullable(),
   durationMs: z.number().nonnegative().nullable(),
   prevHash: z.string().nullable(),

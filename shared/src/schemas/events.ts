@@ -16,6 +16,8 @@ export const changeEvent = z.discriminatedUnion('type', [
     action: actionName.nullable(),
     version: z.number().int(),
   }),
+  /** The global policy (rules for every agent) has a new version: every agent's policy changed. */
+  z.object({ type: z.literal('policy.global.changed'), version: z.number().int() }),
   /** Every agent, policy, audit entry and approval was wiped (demo reset): drop what you show. */
   z.object({ type: z.literal('governance.reset') }),
   z.object({ type: z.literal('proposal.created'), agent: agentName, proposal: policyProposal }),

@@ -189,3 +189,11 @@ export type GlobalPolicyDocument = z.infer<typeof globalPolicyDocument>;
 
 export const policyDocument = z.discriminatedUnion('kind', [agentPolicyDocument, globalPolicyDocument]);
 export type PolicyDocument = z.infer<typeof policyDocument>;
+
+/** The rule that decided a call: named on decisions and audit entries. */
+export const decidingRule = z.object({
+  id: z.string().describe('Rule id; "default" when no rule matched'),
+  scope: z.enum(['agent', 'global', 'default']),
+  version: z.number().int().nonnegative().describe('Version of the policy the rule belongs to'),
+});
+export type DecidingRuleRef = z.infer<typeof decidingRule>;

@@ -27,6 +27,18 @@ export interface AuditDoc {
   resultEffect?: ResultEffect;
   /** Client key of a local-mode record; makes batch replays idempotent. */
   entryKey?: string;
+  /** For decisions: the rule that decided and its policy version (hashed). */
+  rule?: { id: string; scope: 'agent' | 'global' | 'default'; version: number } | null;
+  /**
+   * For decisions: the call's canonical arguments as JSON, kept server-side for `history.sum` and
+   * policy replay (never returned to viewers, who see `argsPreview`). A string, so no argument key
+   * can trouble the store. Not hashed: argsPreview is.
+   */
+  callArgs?: string | null;
+  /** The agent run the call belongs to (`session` in rules). */
+  runId?: string | null;
+  /** The tool's declared tags (`session.touched(tag)`). */
+  tags?: string[] | null;
 }
 
 const auditSchema = new Schema<AuditDoc>(
@@ -50,6 +62,10 @@ const auditSchema = new Schema<AuditDoc>(
     findings: { type: [Schema.Types.Mixed], default: undefined },
     resultFindings: { type: [Schema.Types.Mixed], default: undefined },
     resultEffect: { type: String },
+    rule: { type: Schema.Types.Mixed },
+    callArgs: { type: String },
+    runId: { type: String },
+    tags: { type: [String], default: undefined },
   },
   { collection: 'audit_log', versionKey: false, autoIndex: false },
 );
@@ -64,6 +80,9 @@ auditSchema.index({ source: 1, id: -1 });
 auditSchema.index({ entryKey: 1 }, { unique: true, sparse: true });
 // Activity filtered by DLP detector (multikey: one key per finding).
 auditSchema.index({ 'findings.detector': 1, id: -1 });
+// Policy facts: history.count/sum over an agent's recent calls of one action, session.touched per run.
+auditSchema.index({ agent: 1, action: 1, status: 1, timestamp: -1 });
+auditSchema.index({ runId: 1 }, { sparse: true });
 
 export function auditModel(conn: Connection): Model<AuditDoc> {
   return (

@@ -2,14 +2,27 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { RuleType } from '@aegis/shared';
 import type { RuleSource } from './policy.model';
 
+/** `agent` of the global policy's versions (no agent name can be "*"). */
+export const GLOBAL_POLICY = '*';
+
 /**
- * An agent's whole policy as it was at one version: what a report claiming that version is
- * checked against (a local-mode SDK decides with the snapshot it has, which may be older).
+ * A policy as it was at one version, immutable: an agent's seed lists and rule document, or (agent
+ * "*") the global rule document. What a report claiming that version is checked against (a
+ * local-mode SDK decides with the snapshot it has, which may be older), what `policy history`
+ * lists and what a rollback restores.
  */
 export interface PolicyVersionDoc {
   agent: string;
   version: number;
   rules: Array<{ action: string; rule: RuleType; source: RuleSource }>;
+  /**
+   * The rule document in force at this version, as JSON (null: lists only; absent on older
+   * versions). A string, because label keys may hold "." and "/", which field names can't.
+   */
+  documentJson?: string | null;
+  /** The person who made this version; null for the agent's code. */
+  author?: string | null;
+  message?: string | null;
   at: Date;
 }
 
@@ -18,6 +31,9 @@ const policyVersionSchema = new Schema<PolicyVersionDoc>(
     agent: { type: String, required: true },
     version: { type: Number, required: true },
     rules: { type: Schema.Types.Mixed, required: true },
+    documentJson: { type: String, default: null },
+    author: { type: String, default: null },
+    message: { type: String, default: null },
     at: { type: Date, required: true },
   },
   { collection: 'policy_versions', versionKey: false, autoIndex: false, minimize: false },

@@ -26,6 +26,12 @@ export interface AuditRecord {
   durationMs?: number;
   resultFindings?: readonly ScanFinding[];
   resultEffect?: AuditDoc['resultEffect'];
+  /** Decisions: the deciding rule, the call's arguments, run and tool tags (policy facts). */
+  rule?: AuditDoc['rule'];
+  /** Canonical JSON of the arguments. */
+  callArgs?: string | null;
+  runId?: string | null;
+  tags?: readonly string[] | null;
 }
 
 const MAX_GROUP = 500;
@@ -161,6 +167,7 @@ export class AuditWriter {
         source: record.source,
         actor: wellFormed(record.actor ?? null),
         findings: record.findings?.length ? storedFindings(record.findings) : undefined,
+        ...(record.rule ? { rule: { id: record.rule.id, scope: record.rule.scope, version: record.rule.version } } : {}),
       };
       const hash = hashAuditEntry(hashed);
       const doc: AuditDoc = {
@@ -174,6 +181,9 @@ export class AuditWriter {
       if (record.entryKey) doc.entryKey = record.entryKey;
       if (record.resultFindings?.length) doc.resultFindings = storedFindings(record.resultFindings);
       if (record.resultEffect) doc.resultEffect = record.resultEffect;
+      if (record.callArgs) doc.callArgs = record.callArgs;
+      if (record.runId) doc.runId = record.runId;
+      if (record.tags?.length) doc.tags = [...record.tags];
       prevHash = hash;
       return doc;
     });

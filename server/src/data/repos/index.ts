@@ -5,6 +5,7 @@ import { createAgentsRepo } from './agents.repo';
 import { createApprovalsRepo } from './approvals.repo';
 import { createAuditRepo } from './audit.repo';
 import { createPoliciesRepo } from './policies.repo';
+import { createPolicyFactsRepo } from './policyFacts.repo';
 import { createPolicyHistoryRepo } from './policyHistory.repo';
 import { createProposalsRepo } from './proposals.repo';
 
@@ -21,6 +22,7 @@ export async function createRepos(
   const approvals = createApprovalsRepo(models.approvals, models.counters);
   const proposals = createProposalsRepo(models.proposals, models.counters);
   const policyHistory = createPolicyHistoryRepo(models.policyVersions);
+  const policyFacts = createPolicyFactsRepo(models.audit);
   return {
     agents,
     policies,
@@ -28,6 +30,7 @@ export async function createRepos(
     approvals,
     proposals,
     policyHistory,
+    policyFacts,
     /** Wipes governance data (demo reset). Counters stay, so ids keep growing (see IdAllocator.reset). */
     async resetGovernance(): Promise<void> {
       await audit.drain();

@@ -62,6 +62,7 @@ export function toAuditEntry(doc: AuditDoc): AuditEntry {
     approvalId: doc.approvalId ?? null,
     argsPreview: doc.argsPreview ?? null,
     ...findingsOf(doc),
+    rule: doc.rule ?? null,
     outcome: doc.outcome ?? null,
     durationMs: doc.durationMs ?? null,
     prevHash: doc.prevHash ?? null,

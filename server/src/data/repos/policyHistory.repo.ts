@@ -1,22 +1,59 @@
 import type { Model } from 'mongoose';
-import type { RuleType } from '@aegis/shared';
-import type { PolicyDoc } from '../models/policy.model';
-import type { PolicyVersionDoc } from '../models/policyVersion.model';
+import { policyDocument, type PolicyDocument, type RuleType } from '@aegis/shared';
+import type { PolicyDoc, RuleSource } from '../models/policy.model';
+import { GLOBAL_POLICY, type PolicyVersionDoc } from '../models/policyVersion.model';
 
-/** Every version of every agent's policy (written when the version is bumped). */
+/** One stored version, as the services use it. */
+export interface PolicyVersion {
+  agent: string;
+  version: number;
+  rules: Map<string, RuleType>;
+  lists: Array<{ action: string; rule: RuleType; source: RuleSource }>;
+  document: PolicyDocument | null;
+  author: string | null;
+  message: string | null;
+  at: Date;
+}
+
+export interface VersionMeta {
+  document: PolicyDocument | null;
+  author: string | null;
+  message: string | null;
+}
+
+function toVersion(doc: PolicyVersionDoc): PolicyVersion {
+  let document: PolicyDocument | null = null;
+  if (doc.documentJson) {
+    // Written by this repo from a validated document; a row that no longer parses is treated as none.
+    const parsed = policyDocument.safeParse(JSON.parse(doc.documentJson));
+    document = parsed.success ? parsed.data : null;
+  }
+  return {
+    agent: doc.agent,
+    version: doc.version,
+    rules: new Map(doc.rules.map((r) => [r.action, r.rule])),
+    lists: doc.rules,
+    document,
+    author: doc.author ?? null,
+    message: doc.message ?? null,
+    at: doc.at,
+  };
+}
+
+/** Every version of every policy: agents' (lists + rule document) and the global one (agent "*"). */
 export function createPolicyHistoryRepo(model: Model<PolicyVersionDoc>) {
   return {
-    async record(agent: string, version: number, rules: PolicyDoc[]): Promise<void> {
-      await model.updateOne(
-        { agent, version },
-        {
-          $set: {
-            rules: rules.map((r) => ({ action: r.action, rule: r.rule, source: r.source })),
-            at: new Date(),
-          },
-        },
-        { upsert: true },
-      );
+    /** Writes a version once; versions are immutable (a second write of the same version is refused). */
+    async record(agent: string, version: number, rules: PolicyDoc[], meta: VersionMeta): Promise<void> {
+      await model.collection.insertOne({
+        agent,
+        version,
+        rules: rules.map((r) => ({ action: r.action, rule: r.rule, source: r.source })),
+        documentJson: meta.document ? JSON.stringify(meta.document) : null,
+        author: meta.author,
+        message: meta.message,
+        at: new Date(),
+      });
     },
 
     /** The rules at `version`, or null when no such version was recorded. */
@@ -25,7 +62,24 @@ export function createPolicyHistoryRepo(model: Model<PolicyVersionDoc>) {
       return doc ? new Map(doc.rules.map((r) => [r.action, r.rule])) : null;
     },
 
+    async get(agent: string, version: number): Promise<PolicyVersion | null> {
+      const doc = await model.findOne({ agent, version }).lean<PolicyVersionDoc | null>();
+      return doc ? toVersion(doc) : null;
+    },
+
+    async latest(agent: string): Promise<PolicyVersion | null> {
+      const doc = await model.findOne({ agent }).sort({ version: -1 }).lean<PolicyVersionDoc | null>();
+      return doc ? toVersion(doc) : null;
+    },
+
+    /** Newest first. */
+    async list(agent: string, limit: number): Promise<PolicyVersion[]> {
+      const docs = await model.find({ agent }).sort({ version: -1 }).limit(limit).lean<PolicyVersionDoc[]>();
+      return docs.map(toVersion);
+    },
+
     deleteAll: async () => void (await model.deleteMany({})),
   };
 }
 export type PolicyHistoryRepo = ReturnType<typeof createPolicyHistoryRepo>;
+export { GLOBAL_POLICY };
