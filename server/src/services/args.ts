@@ -18,6 +18,8 @@ export function previewOf(masked: unknown): string {
 
 export interface ScannedArgs {
   preview: string | null;
+  /** The whole masked arguments as canonical JSON (what history sums and replay read; no value DLP found). */
+  maskedJson: string | null;
   /** What DLP found in the arguments (never the values). */
   findings: ScanFinding[];
   /** A size or depth limit cut the scan short. */
@@ -32,9 +34,10 @@ export function scanArgs(
   args: Record<string, unknown> | null | undefined,
   custom: readonly CustomDetector[] = [],
 ): ScannedArgs {
-  if (!args) return { preview: null, findings: [], truncated: false };
+  if (!args) return { preview: null, maskedJson: null, findings: [], truncated: false };
   const { findings, truncated, masked } = scanAndMask(args, { custom });
-  return { preview: previewOf(masked), findings, truncated };
+  const maskedJson = canonicalJson(masked);
+  return { preview: previewOf(masked), maskedJson, findings, truncated };
 }
 
 /** What an approval for this call is bound to: agent, action, arguments and policy version. */

@@ -50,8 +50,8 @@ interface CallBase {
   preview: string | null;
   findings: ScanFinding[];
   rule: DecidingRuleRef | null;
-  /** Canonical JSON of the arguments (history sums and replay read it). */
-  callArgs: string;
+  /** Masked canonical JSON of the arguments (history sums and replay read it). */
+  callArgs: string | null;
   runId: string | null;
   tags: readonly string[] | null;
 }
@@ -171,7 +171,7 @@ export function createDecisionService(
         preview: scanned.preview,
         findings: scanned.findings,
         rule,
-        callArgs: canonicalJson(args),
+        callArgs: scanned.maskedJson,
         runId: input.runId ?? null,
         tags: input.tool?.tags ?? null,
       };

@@ -79,6 +79,8 @@ export function planBatch(
       approvalId: null,
       argsPreview: scanned.preview,
       findings: scanned.findings,
+      // history.sum counts local-mode calls too (masked, as decisions store them)
+      callArgs: scanned.maskedJson,
       entryKey: e.entryKey,
       outcome: e.outcome,
       durationMs: e.durationMs,

@@ -54,6 +54,7 @@ async function* asRecords(entries: AsyncIterable<ReplayEntry>): AsyncGenerator<R
       argsPreview: e.argsPreview ?? null,
       runId: e.runId ?? null,
       tags: e.tags ?? null,
+      findings: e.findings ?? [],
       at: new Date(e.timestamp).getTime(),
     };
   }

@@ -75,7 +75,8 @@ export function createResultService(deps: ServiceDeps) {
       const snap = await cache.get(input.agent);
       if (!snap) throw unknownAgent(input.agent);
       const set = policySetOf(snap);
-      if (!set) return { effect: 'ALLOW', reason: 'No result rule applies', ruleId: null, approvalId: null };
+      if (!set || set.resultRules.length === 0)
+        return { effect: 'ALLOW', reason: 'No result rule applies', ruleId: null, approvalId: null };
       const findings = input.findings;
       const argsFindings = input.argsFindings ?? [];
       const decided = evaluateResult(

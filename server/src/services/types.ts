@@ -91,7 +91,12 @@ export interface Services {
       input: { yaml: string; file?: string; message?: string; dryRun: boolean },
       actor: Principal,
     ): Promise<ApplyPolicyResult>;
-    rollback(agent: string | null, version: number, actor: Principal, message?: string): Promise<AppliedPolicy>;
+    rollback(
+      agent: string | null,
+      version: number,
+      actor: Principal,
+      message?: string,
+    ): Promise<AppliedPolicy>;
     history(agent: string | null, limit: number): Promise<PolicyVersionInfo[]>;
     tryCall(input: {
       agent: string;

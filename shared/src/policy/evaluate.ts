@@ -197,7 +197,11 @@ export function evaluatePolicy(compiled: PolicySet | CompiledPolicy, call: Polic
       }
     : {
         verdict: VERDICT[set.defaultEffect],
-        reason: `${call.action} matched no rule; the default is ${set.defaultEffect}`,
+        // REVIEW by default is the seed's behaviour for an action it doesn't know: its words.
+        reason:
+          set.defaultEffect === 'REVIEW'
+            ? `${call.action} is not in the policy; held for human review`
+            : `${call.action} matched no rule; the default is ${set.defaultEffect}`,
         rule: { id: DEFAULT_RULE_ID, scope: 'default', version: set.defaultVersion },
       };
   if (errors.length) decision.errors = errors;

@@ -24,6 +24,8 @@ export interface ReplayRecord {
   argsPreview: string | null;
   runId: string | null;
   tags: readonly string[] | null;
+  /** DLP findings stored with the decision; when absent, the stored arguments are scanned. */
+  findings?: ReadonlyArray<{ detector: string; path: string; count: number }> | null;
   at: number;
 }
 
@@ -94,7 +96,11 @@ class ReplayMemory {
       const seen = r.runId ? this.runTags.get(`${r.agent}\n${r.runId}`) : undefined;
       facts.sessionTags = needs.sessionTags.filter((t) => seen?.has(t));
     }
-    if (needs.dlp) facts.dlp = policyDlpFindings({ args: scanValue(args) });
+    if (needs.dlp) {
+      facts.dlp = r.findings
+        ? r.findings.map(({ detector, path, count }) => ({ detector, where: 'args', path, count }))
+        : policyDlpFindings({ args: scanValue(args) });
+    }
     return facts;
   }
 }

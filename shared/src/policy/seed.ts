@@ -14,18 +14,19 @@ import { isGlob } from './glob';
  * which decides with the arguments.
  */
 
-const SEED_RULES: { list: keyof PolicyLists; id: string; effect: RuleType }[] = [
-  { list: 'allowed', id: 'seed-allowed', effect: 'ALLOW' },
-  { list: 'blocked', id: 'seed-blocked', effect: 'BLOCK' },
-  { list: 'review', id: 'seed-review', effect: 'REVIEW' },
+// The reasons are the seed's own words, so an agent with only lists reads exactly what it read before.
+const SEED_RULES: { list: keyof PolicyLists; id: string; effect: RuleType; reason: string }[] = [
+  { list: 'allowed', id: 'seed-allowed', effect: 'ALLOW', reason: 'Policy allows {{ action }}' },
+  { list: 'blocked', id: 'seed-blocked', effect: 'BLOCK', reason: 'Policy blocks {{ action }}' },
+  { list: 'review', id: 'seed-review', effect: 'REVIEW', reason: 'Policy requires human review for {{ action }}' },
 ];
 
 /** Seed lists as an agent policy: one rule per non-empty list; anything else goes to REVIEW. */
 export function agentPolicyFromLists(agent: string, lists: Partial<PolicyLists>): AgentPolicyDocument {
   const rules: PolicyRuleSpec[] = [];
-  for (const { list, id, effect } of SEED_RULES) {
+  for (const { list, id, effect, reason } of SEED_RULES) {
     const actions = [...new Set(lists[list] ?? [])].sort();
-    if (actions.length) rules.push({ id, actions, effect });
+    if (actions.length) rules.push({ id, actions, effect, reason });
   }
   return { kind: 'AgentPolicy', agent, rules };
 }

@@ -30,9 +30,10 @@ export interface AuditDoc {
   /** For decisions: the rule that decided and its policy version (hashed). */
   rule?: { id: string; scope: 'agent' | 'global' | 'default'; version: number } | null;
   /**
-   * For decisions: the call's canonical arguments as JSON, kept server-side for `history.sum` and
-   * policy replay (never returned to viewers, who see `argsPreview`). A string, so no argument key
-   * can trouble the store. Not hashed: argsPreview is.
+   * For decisions: the call's whole arguments as canonical JSON with everything DLP finds masked
+   * (numbers and ordinary text kept), for `history.sum` and policy replay; never returned to
+   * viewers, who see the shortened `argsPreview`. A string, so no argument key can trouble the
+   * store. Not hashed: argsPreview is.
    */
   callArgs?: string | null;
   /** The agent run the call belongs to (`session` in rules). */

@@ -18,6 +18,8 @@ export interface ReplayEntry {
   argsPreview: string | null;
   runId: string | null;
   tags: string[] | null;
+  /** DLP findings stored with the decision (replay's `dlp` facts: the stored arguments are masked). */
+  findings?: Array<{ detector: string; path: string; count: number }> | null;
   timestamp: Date;
 }
 
@@ -62,7 +64,7 @@ export function createPolicyFactsRepo(model: Model<AuditDoc>) {
       };
       if (agents) filter.agent = { $in: [...agents] };
       return model
-        .find(filter, { id: 1, agent: 1, action: 1, status: 1, approvalId: 1, callArgs: 1, argsPreview: 1, runId: 1, tags: 1, timestamp: 1, _id: 0 })
+        .find(filter, { id: 1, agent: 1, action: 1, status: 1, approvalId: 1, callArgs: 1, argsPreview: 1, runId: 1, tags: 1, findings: 1, timestamp: 1, _id: 0 })
         .sort({ id: 1 })
         .limit(limit)
         .lean<ReplayEntry>()
