@@ -11,6 +11,7 @@ import {
   storedPolicy,
   tryPolicyInput,
   tryPolicyResult,
+  pageLimit,
 } from '@aegis/shared';
 import { adminProcedure, viewerProcedure } from '../trpc/procedures';
 
@@ -42,7 +43,7 @@ export const policyRuleProcedures = {
 
   /** Versions, newest first, with author, time and message. */
   history: viewerProcedure
-    .input(policyTarget.extend({ limit: z.number().int().min(1).max(500).default(50) }))
+    .input(policyTarget.extend({ limit: pageLimit }))
     .output(z.array(policyVersionInfo))
     .query(({ ctx, input }) => ctx.services.policies.history(input.agent ?? null, input.limit)),
 

@@ -1,6 +1,7 @@
 import {
   canonicalJson,
   compilePolicyYaml,
+  DomainError,
   lineDiff,
   policyDocumentYaml,
   reservedIdProblem,
@@ -17,7 +18,7 @@ import {
 import { GLOBAL_POLICY } from '../data/repos/policyHistory.repo';
 import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
-import { notFound } from './errors';
+import { unknownAgent } from './errors';
 import type { PolicyService } from './policies';
 
 const GLOBAL_LOCK = 'policy:global';
@@ -67,7 +68,7 @@ export function createRulePolicyService(deps: ServiceDeps, policies: PolicyServi
       return { version: g.version, document: g.document };
     }
     const snap = await cache.get(agent);
-    if (!snap) throw notFound(`Agent "${agent}" is not registered`);
+    if (!snap) throw unknownAgent(agent);
     return { version: snap.version, document: snap.document };
   }
 
@@ -163,7 +164,11 @@ export function createRulePolicyService(deps: ServiceDeps, policies: PolicyServi
     async rollback(agent: string | null, version: number, actor: Principal, message?: string): Promise<AppliedPolicy> {
       const now = await current(agent);
       const old = await repos.policyHistory.get(agent ?? GLOBAL_POLICY, version);
-      if (!old) throw notFound(`${agent ? `Policy of "${agent}"` : 'The global policy'} has no version ${version}`);
+      if (!old)
+        throw new DomainError(
+          'UNKNOWN_POLICY_VERSION',
+          `${agent ? `Policy of "${agent}"` : 'The global policy'} has no version ${version}`,
+        );
       const diff = lineDiff(policyDocumentYaml(now.document), policyDocumentYaml(old.document));
       const next = await store(agent, old.document, actor, message ?? `rollback to v${version}`, 'rollback');
       return { agent, fromVersion: now.version, version: next, changed: diff !== '', diff };

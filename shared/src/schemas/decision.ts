@@ -26,6 +26,7 @@ export const decideInput = z.object({
     .max(128)
     .optional()
     .describe('This run of the agent: rules see it as `session` (e.g. session.touched("pii"))'),
+  tool: toolMeta.optional().describe('What the tool declares about itself, for policy conditions'),
 });
 export type DecideInput = z.input<typeof decideInput>;
 
