@@ -9,6 +9,7 @@ import { OverviewPage } from './routes/overview';
 import { AgentsPage } from './routes/agents';
 import { AgentPage } from './routes/agent';
 import { ActivityPage } from './routes/activity';
+import { EntryPage } from './routes/entry';
 import { ApprovalsPage } from './routes/approvals';
 import { LoginPage } from './routes/login';
 import { NotFoundPage } from './routes/notFound';
@@ -23,6 +24,7 @@ const router = createBrowserRouter([
       { path: 'agents', element: <AgentsPage /> },
       { path: 'agents/:name', element: <AgentPage /> },
       { path: 'activity', element: <ActivityPage /> },
+      { path: 'activity/:id', element: <EntryPage /> },
       { path: 'approvals', element: <ApprovalsPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -2,6 +2,7 @@ export * from './schemas/common';
 export * from './schemas/agent';
 export * from './schemas/policy';
 export * from './schemas/audit';
+export * from './schemas/auditDetail';
 export * from './schemas/decision';
 export * from './schemas/approval';
 export * from './schemas/proposal';

@@ -1,9 +1,11 @@
 import { Link } from 'react-router';
 import type { AuditEntry } from '../lib/liveFeed';
-import { dateTime, timeAgo } from '../lib/format';
+import { stamp, timeAgo } from '../lib/format';
 import { useNow } from '../hooks/useNow';
 import { FindingChips } from './FindingChips';
 import { StatusBadge } from './StatusBadge';
+import { TraceLine } from './TraceLine';
+import { groupTraces } from '../lib/trace';
 
 interface Props {
   entries: AuditEntry[];
@@ -12,6 +14,10 @@ interface Props {
   /** Show the argument preview and outcome (the Activity page). */
   detailed?: boolean;
   label: string;
+  /** The entry being looked at (the entry page's neighbours): marked, not linked. */
+  current?: number;
+  /** One row per call: the entries of a call (decision, approval, run) fold into its newest. */
+  traces?: boolean;
 }
 
 /** Who wrote the entry, as a reader of the log asks it: the server decided, the agent reported, a person did. */
@@ -28,17 +34,32 @@ function Source({ entry }: { entry: AuditEntry }) {
 }
 
 /** Audit entries, newest first. Each row says who did what, with which verdict, and when. */
-export function ActivityFeed({ entries, showAgent = true, detailed = false, label }: Props) {
+export function ActivityFeed({ entries, showAgent = true, detailed = false, label, current, traces = false }: Props) {
   const now = useNow(10_000);
+  const rows = traces ? groupTraces(entries) : entries.map((e) => ({ head: e, steps: [e] }));
   return (
     <ul aria-label={label} className="divide-y divide-neutral-100 dark:divide-neutral-800">
-      {entries.map((e) => (
-        <li key={e.id} data-testid="audit-row" data-id={e.id} data-source={e.source} className="flex items-start gap-3 py-2.5 text-sm">
+      {rows.map(({ head: e, steps }) => (
+        <li
+          key={e.id}
+          data-testid="audit-row"
+          data-id={e.id}
+          data-source={e.source}
+          data-steps={steps.length}
+          aria-current={e.id === current ? 'true' : undefined}
+          className={`flex items-start gap-3 py-2.5 text-sm ${e.id === current ? 'bg-neutral-50 dark:bg-neutral-800/60' : ''}`}
+        >
           <StatusBadge status={e.status} />
           <div className="min-w-0 flex-1">
             <div className="flex items-baseline gap-2">
               <p className="flex min-w-0 flex-1 flex-wrap items-baseline gap-x-2">
-                <span className="font-mono font-semibold wrap-anywhere">{e.action}</span>
+                {e.id === current ? (
+                  <span className="font-mono font-semibold wrap-anywhere">{e.action}</span>
+                ) : (
+                  <Link to={`/activity/${e.id}`} className="font-mono font-semibold wrap-anywhere underline-offset-2 hover:underline" aria-label={`${e.action}, entry #${e.id}`}>
+                    {e.action}
+                  </Link>
+                )}
                 {showAgent && e.agent && (
                   <Link to={`/agents/${encodeURIComponent(e.agent)}`} className="text-xs font-semibold text-neutral-600 underline-offset-2 hover:underline dark:text-neutral-400">
                     {e.agent}
@@ -46,8 +67,8 @@ export function ActivityFeed({ entries, showAgent = true, detailed = false, labe
                 )}
                 <Source entry={e} />
               </p>
-              <time dateTime={e.timestamp} title={dateTime(e.timestamp)} className="shrink-0 text-xs muted">
-                {timeAgo(e.timestamp, now)}
+              <time dateTime={e.timestamp} title={stamp(e.timestamp)} className="shrink-0 text-xs muted">
+                {detailed ? stamp(e.timestamp) : timeAgo(e.timestamp, now)}
               </time>
             </div>
             {e.details && <p className="truncate muted" title={e.details}>{e.details}</p>}
@@ -64,6 +85,7 @@ export function ActivityFeed({ entries, showAgent = true, detailed = false, labe
                 </span>
               </p>
             )}
+            {steps.length > 1 && <TraceLine steps={steps} />}
           </div>
         </li>
       ))}

@@ -9,6 +9,7 @@ import { ErrorBanner } from './ErrorBanner';
 import { LiveSync } from './LiveSync';
 import { ThemeToggle } from './ThemeToggle';
 import { Toaster } from './Toaster';
+import { useNavigationKeys } from '../hooks/useNavigationKeys';
 
 const NAV = [
   { to: '/', label: 'Overview', icon: LayoutDashboard, end: true },
@@ -69,6 +70,7 @@ export function Layout() {
   );
 
   useEffect(() => setMenuOpen(false), [location.pathname]);
+  useNavigationKeys();
 
   if (whoami.error && isUnauthorized(whoami.error)) return <Navigate to="/login?reason=signin" replace />;
   if (!whoami.data) {
@@ -126,7 +128,7 @@ export function Layout() {
         <nav aria-label="Main" className="hidden w-56 shrink-0 flex-col gap-1 border-r border-neutral-200 p-3 md:flex dark:border-neutral-800">
           <NavItems pending={pendingCount} />
         </nav>
-        <main id="main" className="min-w-0 flex-1 p-4 sm:p-6">
+        <main id="main" tabIndex={-1} className="min-w-0 flex-1 p-4 focus:outline-none sm:p-6">
           <Outlet />
         </main>
       </div>

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { usePageTitle } from '../hooks/usePageTitle';
 import { errorMessage } from '../lib/errors';
 
 /** Loading skeleton or error text for a query; renders children once data is there. */
@@ -22,11 +23,13 @@ export function QueryState({ isPending, error, children, rows = 3 }: { isPending
   return <>{children}</>;
 }
 
-export function PageHeader({ title, subtitle, actions }: { title: ReactNode; subtitle?: ReactNode; actions?: ReactNode }) {
+/** The page's heading (focused after navigation, see useNavigationKeys) and the tab's title. */
+export function PageHeader({ title, subtitle, actions, docTitle }: { title: ReactNode; subtitle?: ReactNode; actions?: ReactNode; docTitle?: string }) {
+  usePageTitle(docTitle ?? (typeof title === 'string' ? title : null));
   return (
     <div className="mb-6 flex flex-wrap items-end justify-between gap-3">
       <div className="min-w-0">
-        <h1 className="text-2xl font-bold tracking-tight break-words">{title}</h1>
+        <h1 tabIndex={-1} className="text-2xl font-bold tracking-tight break-words focus:outline-none">{title}</h1>
         {subtitle && <p className="mt-1 text-sm muted">{subtitle}</p>}
       </div>
       {actions}

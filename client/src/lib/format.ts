@@ -45,3 +45,28 @@ export function prettyJson(value: unknown): string {
   }
   return JSON.stringify(value, null, 2);
 }
+
+/** Date and time with seconds and the time zone, for reading evidence: "Dec 3, 2026, 22:58:37 UTC". */
+export function fullTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+  });
+}
+
+/** A short date and time with the zone, for table columns: "Dec 3, 22:58:37 UTC". */
+export function stamp(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+  });
+}

@@ -151,7 +151,7 @@ export function ActivityPage() {
                   </EmptyState>
                 </div>
               )}
-              <ActivityFeed entries={entries} label="Audit log entries" detailed />
+              <ActivityFeed entries={entries} label="Audit log entries" detailed traces />
             </>
           )}
           {log.hasNextPage && (

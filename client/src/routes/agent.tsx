@@ -81,6 +81,7 @@ export function AgentPage() {
         {d && (
           <>
             <PageHeader
+              docTitle={d.agent.name}
               title={
                 <span className="flex flex-wrap items-center gap-3">
                   {d.agent.name} <AgentStatusBadge status={d.agent.status} />

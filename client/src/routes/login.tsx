@@ -5,6 +5,7 @@ import { KeyRound, ShieldCheck } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
 import { errorMessage } from '../lib/errors';
 import { ThemeToggle } from '../components/ThemeToggle';
+import { usePageTitle } from '../hooks/usePageTitle';
 
 const REASONS: Record<string, string> = {
   signin: 'Sign in to see the dashboard.',
@@ -20,6 +21,7 @@ const usedTokens = new Set<string>();
  * or paste an API key. Either way the server sets an httpOnly session cookie.
  */
 export function LoginPage() {
+  usePageTitle('Sign in');
   const trpc = useTRPC();
   const qc = useQueryClient();
   const navigate = useNavigate();
@@ -91,8 +93,8 @@ export function LoginPage() {
           </button>
         </form>
         <p className="mt-4 text-xs muted">
-          Starting Aegis prints a one-time sign-in link (<code>http://127.0.0.1:8000/login?token=…</code>); open it, or paste
-          the admin key from <code>.aegis/</code>. Create other keys with <code>npm run aegis -- keys create --role viewer</code>.
+          Starting Aegis prints a one-time sign-in link (<code>{window.location.origin}/login?token=…</code>); open it, or paste
+          the admin key from <code>admin.key</code> in the server’s data folder (<code>AEGIS_DATA_DIR</code>, <code>.aegis/</code> by default). Create other keys with <code>npm run aegis -- keys create --role viewer</code>.
         </p>
       </div>
     </main>

@@ -1,7 +1,9 @@
 import { Link } from 'react-router';
 import { EmptyState } from '../components/EmptyState';
+import { usePageTitle } from '../hooks/usePageTitle';
 
 export function NotFoundPage() {
+  usePageTitle('Not found');
   return (
     <EmptyState title="This page doesn’t exist">
       <Link to="/" className="underline">

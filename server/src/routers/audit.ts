@@ -1,6 +1,14 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { agentName, auditEntry, auditPage, auditQuery, type AuditEntry } from '@aegis/shared';
+import {
+  agentName,
+  auditDetail,
+  auditDetailInput,
+  auditEntry,
+  auditPage,
+  auditQuery,
+  type AuditEntry,
+} from '@aegis/shared';
 import { router } from '../trpc/init';
 import { adminProcedure, viewerProcedure } from '../trpc/procedures';
 import { streamWithResume } from '../events/streamWithResume';
@@ -22,6 +30,12 @@ export const auditRouter = router({
     .input(auditQuery)
     .output(auditPage)
     .query(({ ctx, input }) => ctx.services.audit.list(input)),
+
+  /** One entry with its call's trace, its approval and who decided, and the agent's neighbouring entries. */
+  detail: viewerProcedure
+    .input(auditDetailInput)
+    .output(auditDetail)
+    .query(({ ctx, input }) => ctx.services.investigation.detail(input.id)),
 
   /**
    * New audit entries as they are written, tracked by audit id: a client reconnecting with its

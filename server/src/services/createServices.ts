@@ -9,6 +9,7 @@ import { BlockWindow } from './blockWindow';
 import { createApprovalService } from './approvals';
 import { createBinder } from './args';
 import { createAuditService } from './audit';
+import { createInvestigationService } from './investigation';
 import { createDecisionService } from './decisions';
 import { createResultService } from './results';
 import { createDemoService } from './demo';
@@ -90,6 +91,7 @@ export async function createServices(opts: {
       ...createPolicyTrials(deps),
     },
     audit: createAuditService(deps),
+    investigation: createInvestigationService(deps),
     approvals,
     decisions: {
       ...decisions,

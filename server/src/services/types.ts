@@ -19,6 +19,7 @@ import type {
   Approval,
   ApprovalStatus,
   ApprovalSummary,
+  AuditDetail,
   AuditEntry,
   AuditPage,
   AuditQuery,
@@ -120,6 +121,10 @@ export interface Services {
      * duplicates, not stored twice, and an outcome is recorded once.
      */
     writeBatch(batch: RecordBatchInput, actor: Principal): Promise<RecordBatchResult>;
+  };
+  investigation: {
+    /** One entry with the entries of its call, its approval and the agent's neighbouring entries. */
+    detail(id: number): Promise<AuditDetail>;
   };
   approvals: {
     /** Open approvals, newest first, a page at a time; arguments as masked previews. */

@@ -76,6 +76,8 @@ auditSchema.index({ status: 1, timestamp: -1 });
 // The dashboard's "newest entries with status X" (audit.list sorts by id).
 auditSchema.index({ status: 1, id: -1 });
 auditSchema.index({ callId: 1 });
+// An entry's trace on the dashboard: the entries of the same approval.
+auditSchema.index({ approvalId: 1 });
 // Activity filtered by who wrote the entries (people's actions are few among many calls).
 auditSchema.index({ source: 1, id: -1 });
 auditSchema.index({ entryKey: 1 }, { unique: true, sparse: true });

@@ -8,6 +8,7 @@ import { createPoliciesRepo } from './policies.repo';
 import { createPolicyFactsRepo } from './policyFacts.repo';
 import { createPolicyHistoryRepo } from './policyHistory.repo';
 import { createProposalsRepo } from './proposals.repo';
+import { createInvestigationRepo } from './investigation.repo';
 
 /** Every governance repo on one connection. Only repos touch models. */
 export async function createRepos(
@@ -23,6 +24,7 @@ export async function createRepos(
   const proposals = createProposalsRepo(models.proposals, models.counters);
   const policyHistory = createPolicyHistoryRepo(models.policyVersions);
   const policyFacts = createPolicyFactsRepo(models.audit);
+  const investigation = createInvestigationRepo(models.audit, models.policyVersions);
   return {
     agents,
     policies,
@@ -31,6 +33,7 @@ export async function createRepos(
     proposals,
     policyHistory,
     policyFacts,
+    investigation,
     /** Wipes governance data (demo reset). Counters stay, so ids keep growing (see IdAllocator.reset). */
     async resetGovernance(): Promise<void> {
       await audit.drain();

@@ -1,0 +1,164 @@
+import { useState, type ReactNode } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { ChevronLeft } from 'lucide-react';
+import { useTRPC, type RouterOutputs } from '../lib/trpc';
+import { errorCode } from '../lib/errors';
+import { fullTime, prettyJson } from '../lib/format';
+import { stepNote } from '../lib/trace';
+import { usePrincipal } from '../hooks/usePrincipal';
+import { ActivityFeed, SOURCE_LABEL } from '../components/ActivityFeed';
+import { StatusBadge } from '../components/StatusBadge';
+import { EmptyState } from '../components/EmptyState';
+import { PageHeader, QueryState } from '../components/QueryState';
+
+type Detail = RouterOutputs['audit']['detail'];
+
+function Field({ label, children, wide = false }: { label: string; children: ReactNode; wide?: boolean }) {
+  return (
+    <div className={wide ? 'col-span-2 min-w-0 sm:col-span-4' : 'min-w-0'}>
+      <dt className="text-xs muted">{label}</dt>
+      <dd className="wrap-anywhere">{children}</dd>
+    </div>
+  );
+}
+
+/** The call's steps in order: decision, a person's decision, the run — each linked to its entry. */
+function Trace({ detail }: { detail: Detail }) {
+  return (
+    <ol aria-label="Trace of this call" className="space-y-2">
+      {detail.trace.map((step, i) => (
+        <li key={step.id} data-testid="trace-step" className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
+          <StatusBadge status={step.status} />
+          <span className="min-w-0 flex-1">{stepNote(step, detail.trace[i - 1])}</span>
+          <time dateTime={step.timestamp} className="text-xs muted">{fullTime(step.timestamp)}</time>
+          {step.id === detail.entry.id ? (
+            <span className="text-xs font-semibold">#{step.id} (this entry)</span>
+          ) : (
+            <Link to={`/activity/${step.id}`} className="text-xs font-semibold underline-offset-2 hover:underline">
+              #{step.id}
+            </Link>
+          )}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** Admins re-walk the hash chain; the entry is intact when nothing at or before it is broken. */
+function VerifyChain({ id }: { id: number }) {
+  const trpc = useTRPC();
+  const [asked, setAsked] = useState(false);
+  const verify = useQuery({ ...trpc.audit.verify.queryOptions(), enabled: asked, staleTime: 0 });
+  const bad = verify.data?.firstBad;
+  return (
+    <div className="mt-3 flex flex-wrap items-center gap-3 text-sm">
+      <button type="button" className="btn btn-ghost" onClick={() => (asked ? void verify.refetch() : setAsked(true))}>
+        Verify the chain up to this entry
+      </button>
+      <span role="status">
+        {verify.isFetching
+          ? 'Checking…'
+          : verify.data
+            ? bad && bad.id <= id
+              ? `Broken at #${bad.id}: ${bad.reason}`
+              : `Intact: every link up to #${id} matches its hash`
+            : ''}
+      </span>
+    </div>
+  );
+}
+
+export function EntryPage() {
+  const id = Number(useParams().id);
+  const trpc = useTRPC();
+  const { isAdmin } = usePrincipal();
+  const valid = Number.isSafeInteger(id) && id > 0;
+  const q = useQuery({ ...trpc.audit.detail.queryOptions({ id }), enabled: valid });
+
+  if (!valid || errorCode(q.error) === 'NOT_FOUND') {
+    return (
+      <EmptyState title={`No audit entry #${useParams().id ?? ''}`}>
+        <Link to="/activity" className="underline">Back to the audit log</Link>
+      </EmptyState>
+    );
+  }
+  const d = q.data;
+  const e = d?.entry;
+  return (
+    <>
+      <Link to="/activity" className="mb-3 inline-flex items-center gap-1 text-sm font-semibold muted hover:underline">
+        <ChevronLeft className="size-4" aria-hidden /> Audit log
+      </Link>
+      <PageHeader
+        title={`Entry #${id}`}
+        subtitle={e ? `${e.action}${e.agent ? ` · ${e.agent}` : ''} · ${fullTime(e.timestamp)}` : undefined}
+      />
+      <QueryState isPending={q.isPending} error={q.error} rows={4}>
+        {d && e && (
+          <>
+            <section className="card mb-4" aria-label="The entry">
+              <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-4">
+                <Field label="Status"><StatusBadge status={e.status} /></Field>
+                <Field label="Agent">
+                  {e.agent ? <Link to={`/agents/${encodeURIComponent(e.agent)}`} className="font-semibold underline-offset-2 hover:underline">{e.agent}</Link> : '—'}
+                </Field>
+                <Field label="Action"><span className="font-mono">{e.action}</span></Field>
+                <Field label="Time"><time dateTime={e.timestamp}>{fullTime(e.timestamp)}</time></Field>
+                <Field label="Written by">{SOURCE_LABEL[e.source]}{e.actor ? ` · ${e.actor}` : ''}</Field>
+                <Field label="Call id"><span className="font-mono text-xs">{e.callId ?? '—'}</span></Field>
+                <Field label="Policy version">{d.policyVersion ?? '—'}</Field>
+                <Field label="Outcome">
+                  {e.outcome ?? '—'}
+                  {e.durationMs != null && ` · ${Math.round(e.durationMs)} ms`}
+                </Field>
+                <Field label="Reason" wide>{e.details || '—'}</Field>
+                {d.approval && (
+                  <Field label="Approval" wide>
+                    #{d.approval.id} · {d.approval.status.toLowerCase()}
+                    {d.approval.decidedBy && ` by ${d.approval.decidedBy}`}
+                    {d.approval.decidedAt && ` at ${fullTime(d.approval.decidedAt)}`}
+                    {d.approval.consumedAt && ` · used at ${fullTime(d.approval.consumedAt)}`}
+                  </Field>
+                )}
+                {e.findings && e.findings.length > 0 && (
+                  <Field label="DLP findings" wide>
+                    {e.findings.map((f) => `${f.detector} at ${f.path}${f.count > 1 ? ` ×${f.count}` : ''}`).join(', ')}
+                  </Field>
+                )}
+              </dl>
+            </section>
+            <section className="card mb-4" aria-labelledby="args-title">
+              <h2 id="args-title" className="mb-2 font-bold">Arguments <span className="text-xs font-normal muted">(sensitive values masked)</span></h2>
+              <pre className="overflow-x-auto rounded-xl bg-neutral-50 p-3 font-mono text-xs whitespace-pre-wrap wrap-anywhere dark:bg-neutral-950" data-testid="entry-args">
+                {e.argsPreview ? prettyJson(e.argsPreview) : 'No arguments recorded'}
+              </pre>
+            </section>
+            <section className="card mb-4" aria-labelledby="trace-title">
+              <h2 id="trace-title" className="mb-2 font-bold">Trace</h2>
+              <Trace detail={d} />
+            </section>
+            <section className="card mb-4" aria-labelledby="chain-title">
+              <h2 id="chain-title" className="mb-2 font-bold">Hash chain</h2>
+              <dl className="grid grid-cols-1 gap-2 font-mono text-xs sm:grid-cols-2">
+                <Field label="Previous entry's hash">{e.prevHash ?? '— (first entry)'}</Field>
+                <Field label="This entry's hash">{e.hash ?? '—'}</Field>
+              </dl>
+              {isAdmin && <VerifyChain id={e.id} />}
+            </section>
+            {e.agent && (
+              <section className="card" aria-labelledby="near-title">
+                <h2 id="near-title" className="mb-2 font-bold">{e.agent} just before and after</h2>
+                {d.before.length + d.after.length === 0 ? (
+                  <p className="text-sm muted">No other entries of this agent.</p>
+                ) : (
+                  <ActivityFeed entries={[...[...d.after].reverse(), e, ...d.before]} showAgent={false} current={e.id} label="Neighbouring entries" />
+                )}
+              </section>
+            )}
+          </>
+        )}
+      </QueryState>
+    </>
+  );
+}

@@ -1,0 +1,45 @@
+import type { AuditDetail } from '@aegis/shared';
+import { toApproval } from '../data/repos/mappers';
+import type { ServiceDeps } from './deps';
+import { notFound } from './errors';
+import type { Services } from './types';
+
+const NEIGHBOURS = 5;
+
+/** What an investigator opens: one entry with its whole call, its approval and its neighbours. */
+export function createInvestigationService(deps: ServiceDeps): Services['investigation'] {
+  const { repos } = deps;
+  return {
+    async detail(id): Promise<AuditDetail> {
+      const entry = await repos.investigation.entry(id);
+      if (!entry) throw notFound(`Audit entry #${id} does not exist`);
+      // Two hops: the entry's call and approval, then whatever else those entries name (the
+      // call an approval let through carries the approval's id but a call id of its own).
+      const first = await repos.investigation.linked(
+        entry.callId ? [entry.callId] : [],
+        entry.approvalId ? [entry.approvalId] : [],
+      );
+      const callIds = new Set(first.flatMap((e) => (e.callId ? [e.callId] : [])));
+      const approvalIds = new Set(first.flatMap((e) => (e.approvalId ? [e.approvalId] : [])));
+      const trace =
+        first.length === 0
+          ? [entry]
+          : await repos.investigation.linked([...callIds], [...approvalIds]);
+      const approvalId = entry.approvalId ?? [...approvalIds][0] ?? null;
+      const [approvalDoc, around, version] = await Promise.all([
+        approvalId ? repos.approvals.get(approvalId) : null,
+        entry.agent ? repos.investigation.around(entry.agent, id, NEIGHBOURS) : null,
+        entry.agent ? repos.investigation.policyVersionAt(entry.agent, new Date(entry.timestamp)) : null,
+      ]);
+      const approval = approvalDoc ? toApproval(approvalDoc) : null;
+      return {
+        entry,
+        trace,
+        approval,
+        policyVersion: approval?.policyVersion ?? version,
+        before: around?.before ?? [],
+        after: around?.after ?? [],
+      };
+    },
+  };
+}
