@@ -92,3 +92,18 @@ describe('audit.onEntry', () => {
     await resumed.return?.();
   });
 });
+
+// Last: it writes an entry with DLP findings, which the chain test above recomputes without.
+describe('audit.list search', () => {
+  it('searches inside the masked arguments and the outcome, never the unmasked values', async () => {
+    const viewer = t.as(principals.viewer).audit;
+    const found = await viewer.list({ search: '"i":4' });
+    expect(found.entries.map((e) => e.argsPreview)).toEqual(['{"i":4}']);
+    const admin = t.as(principals.admin);
+    await admin.sdk.decide({ agent: 'LogB', action: 'read', args: { ssn: '123-45-6789' } });
+    expect((await viewer.list({ search: '6789' })).entries).toHaveLength(1);
+    expect((await viewer.list({ search: '123-45' })).entries).toHaveLength(0);
+    // regex characters are literal
+    expect((await viewer.list({ search: '.*' })).entries).toHaveLength(0);
+  });
+});

@@ -91,7 +91,7 @@ export async function createServices(opts: {
       ...createPolicyTrials(deps),
     },
     audit: createAuditService(deps),
-    investigation: createInvestigationService(deps),
+    investigation: createInvestigationService(deps, approvals),
     approvals,
     decisions: {
       ...decisions,

@@ -1,5 +1,4 @@
 import type { AuditDetail } from '@aegis/shared';
-import { toApproval } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import { notFound } from './errors';
 import type { Services } from './types';
@@ -7,7 +6,10 @@ import type { Services } from './types';
 const NEIGHBOURS = 5;
 
 /** What an investigator opens: one entry with its whole call, its approval and its neighbours. */
-export function createInvestigationService(deps: ServiceDeps): Services['investigation'] {
+export function createInvestigationService(
+  deps: ServiceDeps,
+  approvals: Pick<Services['approvals'], 'get'>,
+): Services['investigation'] {
   const { repos } = deps;
   return {
     async detail(id): Promise<AuditDetail> {
@@ -26,12 +28,12 @@ export function createInvestigationService(deps: ServiceDeps): Services['investi
           ? [entry]
           : await repos.investigation.linked([...callIds], [...approvalIds]);
       const approvalId = entry.approvalId ?? [...approvalIds][0] ?? null;
-      const [approvalDoc, around, version] = await Promise.all([
-        approvalId ? repos.approvals.get(approvalId) : null,
+      const [approval, around, version] = await Promise.all([
+        // An approval deleted since (a governance reset) leaves the entry readable.
+        approvalId ? approvals.get(approvalId).catch(() => null) : null,
         entry.agent ? repos.investigation.around(entry.agent, id, NEIGHBOURS) : null,
         entry.agent ? repos.investigation.policyVersionAt(entry.agent, new Date(entry.timestamp)) : null,
       ]);
-      const approval = approvalDoc ? toApproval(approvalDoc) : null;
       return {
         entry,
         trace,

@@ -75,7 +75,14 @@ export function createAuditRepo(
       if (query.action) filter.action = query.action;
       if (query.search) {
         const pattern = new RegExp(escapeRegex(query.search), 'i');
-        filter.$or = [{ action: pattern }, { details: pattern }];
+        // Arguments are searched as stored: masked, so a hidden value can't be found by guessing it.
+        filter.$or = [
+          { action: pattern },
+          { details: pattern },
+          { argsPreview: pattern },
+          { outcome: pattern },
+          { actor: pattern },
+        ];
       }
       if (query.from || query.to) {
         filter.timestamp = {
