@@ -56,6 +56,32 @@ describe('stats router', () => {
     expect(String(err)).toContain('hours');
   });
 
+  it('cuts a window into buckets that fit it, and refuses a backwards or endless one', async () => {
+    const viewer = t.as(principals.viewer).stats;
+    const now = Date.now();
+    const quarter = await viewer.timeline({ from: new Date(now - 15 * 60_000).toISOString() });
+    expect(quarter.bucketMs).toBe(60_000);
+    const sum = (tl: typeof quarter) => tl.buckets.reduce((n, b) => n + b.allowed + b.blocked + b.review + b.killed, 0);
+    expect(sum(quarter)).toBe(6);
+    const month = await viewer.timeline({ from: new Date(now - 30 * 86_400_000).toISOString() });
+    expect(month.bucketMs).toBe(86_400_000);
+    expect(sum(month)).toBe(6);
+    const before = await viewer.timeline({
+      from: new Date(now - 3 * 86_400_000).toISOString(),
+      to: new Date(now - 86_400_000).toISOString(),
+    });
+    expect(sum(before)).toBe(0);
+    for (const bad of [
+      { from: new Date(now).toISOString(), to: new Date(now - 1000).toISOString() },
+      { from: '2000-01-01T00:00:00Z' },
+      { from: 'yesterday' },
+    ]) {
+      const err = await viewer.timeline(bad).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(String(err)).toContain('from');
+    }
+  });
+
   it('needs a viewer', async () => {
     await expect(t.as(null).stats.get()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { activityTimeline, stats } from '@aegis/shared';
+import { activityTimeline, isoTime, stats } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { viewerProcedure } from '../trpc/procedures';
 
@@ -19,8 +19,16 @@ export const statsRouter = router({
           .min(1)
           .max(24 * 30)
           .default(24),
+        from: isoTime.optional().describe('Start of a window (the dashboard\'s time range); buckets fit it'),
+        to: isoTime.optional().describe('End of the window; now when absent'),
+      }).refine((w) => !w.from || !w.to || Date.parse(w.from) < Date.parse(w.to), {
+        message: '"from" must be before "to"',
+        path: ['from'],
+      }).refine((w) => !w.from || (w.to ? Date.parse(w.to) : Date.now()) - Date.parse(w.from) <= 400 * 86_400_000, {
+        message: 'a window spans at most 400 days',
+        path: ['from'],
       }),
     )
     .output(activityTimeline)
-    .query(({ ctx, input }) => ctx.services.stats.timeline(input.hours)),
+    .query(({ ctx, input }) => ctx.services.stats.timeline(input)),
 });

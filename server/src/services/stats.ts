@@ -1,6 +1,6 @@
 import { auditStatus, riskLevelFor, type AuditStatus, type ScanFinding, type StatusCounts } from '@aegis/shared';
 import type { ServiceDeps } from './deps';
-import type { Services } from './types';
+import type { Services, TimelineWindow } from './types';
 
 const HOUR = 3600_000;
 
@@ -38,10 +38,10 @@ export function createStatsService(deps: ServiceDeps): Services['stats'] {
       };
     },
 
-    async timeline(hours) {
-      const firstStart = Math.floor(Date.now() / HOUR) * HOUR - (hours - 1) * HOUR;
-      const buckets = Array.from({ length: hours }, (_, i) => ({
-        start: new Date(firstStart + i * HOUR).toISOString(),
+    async timeline(window) {
+      const { firstStart, size, count, end } = bucketsFor(window);
+      const buckets = Array.from({ length: count }, (_, i) => ({
+        start: new Date(firstStart + i * size).toISOString(),
         allowed: 0,
         blocked: 0,
         review: 0,
@@ -49,10 +49,10 @@ export function createStatsService(deps: ServiceDeps): Services['stats'] {
       }));
       const blockedByAction = new Map<string, number>();
       const byDetector = new Map<string, { count: number; calls: number }>();
-      for (const row of await repos.audit.recent(new Date(firstStart))) {
+      for (const row of await repos.audit.recent(new Date(firstStart), end ? new Date(end) : undefined)) {
         countFindings(byDetector, [...(row.findings ?? []), ...(row.resultFindings ?? [])]);
         const column = COLUMN[row.status];
-        const bucket = buckets[Math.floor((new Date(row.timestamp).getTime() - firstStart) / HOUR)];
+        const bucket = buckets[Math.floor((new Date(row.timestamp).getTime() - firstStart) / size)];
         if (!column || !bucket) continue;
         bucket[column]++;
         if (row.status === 'BLOCKED')
@@ -65,9 +65,31 @@ export function createStatsService(deps: ServiceDeps): Services['stats'] {
       const findings = [...byDetector]
         .map(([detector, n]) => ({ detector, ...n }))
         .sort((a, b) => b.calls - a.calls || a.detector.localeCompare(b.detector));
-      return { buckets, topBlocked, findings };
+      return { buckets, topBlocked, findings, bucketMs: size };
     },
   };
+}
+
+const MINUTE = 60_000;
+/** Bucket sizes a chart may use; the smallest that keeps a range within MAX_BUCKETS wins. */
+const SIZES = [1, 5, 15, 30, 60, 180, 360, 720, 1440].map((m) => m * MINUTE);
+const MAX_BUCKETS = 60;
+
+/**
+ * The buckets of a chart: the last `hours` whole hours (the overview's default), or a window
+ * `from`–`to` cut into buckets that fit it (a 15-minute range in minutes, 30 days in days).
+ */
+function bucketsFor(window: TimelineWindow): { firstStart: number; size: number; count: number; end: number | null } {
+  if (!window.from) {
+    const hours = window.hours ?? 24;
+    return { firstStart: Math.floor(Date.now() / HOUR) * HOUR - (hours - 1) * HOUR, size: HOUR, count: hours, end: null };
+  }
+  const from = Date.parse(window.from);
+  const to = window.to ? Date.parse(window.to) : Date.now();
+  const span = Math.max(MINUTE, to - from);
+  const size = SIZES.find((s) => span / s <= MAX_BUCKETS) ?? (SIZES.at(-1) as number);
+  const firstStart = Math.floor(from / size) * size;
+  return { firstStart, size, count: Math.ceil((to - firstStart) / size) || 1, end: to };
 }
 
 /** Adds one entry's findings: matches per detector, and one call per detector it appeared in. */

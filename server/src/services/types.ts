@@ -41,6 +41,13 @@ import type {
   ToolUsage,
 } from '@aegis/shared';
 
+/** A chart's time window: the last `hours` whole hours, or `from`–`to` (ISO; `to` defaults to now). */
+export interface TimelineWindow {
+  hours?: number;
+  from?: string;
+  to?: string;
+}
+
 /**
  * The domain operations behind both the tRPC procedures and the REST adapter. Implementations
  * live beside this file; only repos touch mongoose models. Authorization happens in procedures,
@@ -173,7 +180,7 @@ export interface Services {
   };
   stats: {
     get(): Promise<Stats>;
-    timeline(hours: number): Promise<ActivityTimeline>;
+    timeline(window: TimelineWindow): Promise<ActivityTimeline>;
   };
   events: {
     /** Subscribe to change events; returns an unsubscribe function. */

@@ -110,7 +110,11 @@ export const auditQuery = z.object({
   status: z.array(auditStatus).max(auditStatus.options.length).optional(),
   source: z.array(auditSource).max(auditSource.options.length).optional(),
   action: actionName.optional(),
-  search: z.string().max(200).optional().describe('Substring of action or details'),
+  search: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('Substring (any case) of the action, details, masked arguments, outcome or actor'),
   detector: z
     .string()
     .regex(/^[a-z][a-z0-9_]{1,39}$/, 'a detector or category name such as card, ssn, secret')

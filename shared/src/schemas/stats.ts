@@ -32,6 +32,7 @@ export const timelineBucket = z.object({
 });
 export const activityTimeline = z.object({
   buckets: z.array(timelineBucket),
+  bucketMs: z.number().int().positive().optional().describe('Width of each bucket in milliseconds'),
   topBlocked: z.array(z.object({ action: z.string(), count: z.number().int() })),
   findings: z
     .array(z.object({ detector: z.string(), count: z.number().int().nonnegative(), calls: z.number().int().nonnegative() }))

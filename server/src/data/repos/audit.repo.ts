@@ -194,9 +194,9 @@ export function createAuditRepo(
     },
 
     /** Status, time and action of entries since `from`, for bucketing (projected, lean). */
-    recent: (from: Date) =>
+    recent: (from: Date, to?: Date) =>
       model
-        .find({ timestamp: { $gte: from } }, { _id: 0, status: 1, timestamp: 1, action: 1, findings: 1, resultFindings: 1 })
+        .find({ timestamp: { $gte: from, ...(to ? { $lt: to } : {}) } }, { _id: 0, status: 1, timestamp: 1, action: 1, findings: 1, resultFindings: 1 })
         .lean<Array<Pick<AuditDoc, 'status' | 'timestamp' | 'action' | 'findings' | 'resultFindings'>>>(),
 
     /** The ALLOWED entry of a call (the one whose tool actually ran). */
