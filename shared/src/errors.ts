@@ -18,6 +18,8 @@ export const DOMAIN_ERROR_CODES = {
   UNKNOWN_PROPOSAL: 'NOT_FOUND',
   /** No such version of the policy (rollback). */
   UNKNOWN_POLICY_VERSION: 'NOT_FOUND',
+  /** No audit entry with this id. */
+  UNKNOWN_ENTRY: 'NOT_FOUND',
   /** No recorded call (callId or local-mode entryKey) to attach an outcome to. */
   UNKNOWN_CALL: 'NOT_FOUND',
   /** The approval or proposal was decided before. */

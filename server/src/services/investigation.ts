@@ -1,6 +1,5 @@
-import type { AuditDetail } from '@aegis/shared';
+import { DomainError, type AuditDetail } from '@aegis/shared';
 import type { ServiceDeps } from './deps';
-import { notFound } from './errors';
 import type { Services } from './types';
 
 const NEIGHBOURS = 5;
@@ -14,7 +13,7 @@ export function createInvestigationService(
   return {
     async detail(id): Promise<AuditDetail> {
       const entry = await repos.investigation.entry(id);
-      if (!entry) throw notFound(`Audit entry #${id} does not exist`);
+      if (!entry) throw new DomainError('UNKNOWN_ENTRY', `Audit entry #${id} does not exist`);
       // Two hops: the entry's call and approval, then whatever else those entries name (the
       // call an approval let through carries the approval's id but a call id of its own).
       const first = await repos.investigation.linked(

@@ -87,7 +87,7 @@ function bucketsFor(window: TimelineWindow): { firstStart: number; size: number;
   const from = Date.parse(window.from);
   const to = window.to ? Date.parse(window.to) : Date.now();
   const span = Math.max(MINUTE, to - from);
-  const size = SIZES.find((s) => span / s <= MAX_BUCKETS) ?? (SIZES.at(-1) as number);
+  const size = SIZES.find((s) => span / s <= MAX_BUCKETS) ?? 1440 * MINUTE;
   const firstStart = Math.floor(from / size) * size;
   return { firstStart, size, count: Math.ceil((to - firstStart) / size) || 1, end: to };
 }
