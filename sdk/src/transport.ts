@@ -11,13 +11,17 @@ import {
 import { observable } from '@trpc/server/observable';
 import { EventSource } from 'eventsource';
 import type { AppRouter } from '@aegis/server';
+import { createFailover, splitUrls } from './failover';
 import { createNodeFetch } from './nodeFetch';
 
 /** The typed tRPC client every part of the SDK (and the CLI) talks through. */
 export type AegisApi = TRPCClient<AppRouter>;
 
 export interface TransportOptions {
-  /** Server base URL, e.g. http://127.0.0.1:8000 (`/trpc` is appended unless already there). */
+  /**
+   * Server base URL, e.g. http://127.0.0.1:8000 (`/trpc` is appended unless already there), or
+   * several, comma-separated: requests fail over to the next when one gives no answer.
+   */
   url: string;
   apiKey: string | undefined;
   /** Abort a request that takes longer than this; the call then counts as "server unreachable". */
@@ -41,11 +45,13 @@ export function trpcUrl(base: string): string {
  */
 export function createTransport(opts: TransportOptions): AegisApi {
   const decides = inFlightCounter((op) => op.path === 'sdk.decide');
-  const url = trpcUrl(opts.url);
+  const failover = createFailover(splitUrls(opts.url).map(trpcUrl));
+  const url = failover.bases[0] as string;
   const auth: Record<string, string> = opts.apiKey
     ? { authorization: `Bearer ${opts.apiKey}` }
     : {};
-  const leanFetch = createNodeFetch({ timeoutMs: opts.requestTimeoutMs });
+  const nodeFetch = createNodeFetch({ timeoutMs: opts.requestTimeoutMs });
+  const leanFetch = failover.wrap(nodeFetch);
   const api = createTRPCClient<AppRouter>({
     links: [
       decides.link,
@@ -55,8 +61,10 @@ export function createTransport(opts: TransportOptions): AegisApi {
           url,
           EventSource,
           eventSourceOptions: () => ({
-            fetch: (input, init) =>
-              fetch(input, { ...init, headers: { ...init.headers, ...auth } }),
+            // a reconnect goes to whichever server answers now
+            fetch: failover.wrap((input: string, init?: RequestInit) =>
+              fetch(input, { ...init, headers: { ...init?.headers, ...auth } }),
+            ),
           }),
         }),
         false: splitLink({
@@ -83,7 +91,7 @@ export function createTransport(opts: TransportOptions): AegisApi {
       }),
     ],
   });
-  closers.set(api, leanFetch.close);
+  closers.set(api, nodeFetch.close);
   return api;
 }
 

@@ -103,6 +103,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       publicUrl: opts.publicUrl,
       logger,
       services,
+      onKeysChanged: (listener) => handle.onKeysChanged(listener),
     });
 
     const app = express();

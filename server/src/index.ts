@@ -1,12 +1,15 @@
+import cluster from 'node:cluster';
 import { DataDirError } from './data/dataDir';
 import { EnvError, loadEnv } from './env';
 import { createLogger } from './logger';
 import { startServer } from './server';
 import { warnIfExposed } from './auth';
+import { runPrimary, workersFromArgs } from './workers';
 
 /**
  * `npm start`: validated configuration, one process on HOST:PORT serving the dashboard, `/trpc`
- * and `/api`, and a graceful shutdown on SIGINT/SIGTERM.
+ * and `/api`, and a graceful shutdown on SIGINT/SIGTERM. `npm start -- --workers N`: N such
+ * processes on one port (workers.ts).
  */
 async function main(): Promise<void> {
   let env;
@@ -20,6 +23,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(env.LOG_LEVEL);
+  const workers = workersFromArgs(process.argv.slice(2));
+  if (workers !== null && workers > 1 && cluster.isPrimary) {
+    await runPrimary({
+      workers,
+      dataDir: env.AEGIS_DATA_DIR,
+      mongoUri: env.MONGO_URI,
+      secret: env.AEGIS_SECRET,
+      logger,
+    });
+    return;
+  }
   const hostForUrl = env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
   const publicUrl =
     env.AEGIS_PUBLIC_URL ??

@@ -33,7 +33,8 @@ export async function loadBindingSecret(opts: BindingSecretOptions): Promise<Buf
   return opts.embedded ? fromFile(opts.dataDir, opts.logger) : fromDatabase(opts.connection);
 }
 
-async function fromFile(dataDir: string, logger: Logger): Promise<Buffer> {
+/** The embedded installation's key file, created on first use (also read by `--workers`' primary). */
+export async function fromFile(dataDir: string, logger: Logger): Promise<Buffer> {
   const file = path.join(dataDir, BINDING_KEY_FILE);
   const existing = await readKeyFile(file);
   if (existing) return existing;

@@ -40,6 +40,8 @@ export interface AuthServiceOptions {
   loginPerMinute?: number;
   /** Where the login link is printed; defaults to stdout, or nowhere when the logger is silent (tests). */
   print?: (text: string) => void;
+  /** Registers what to do when another server changed API keys (the change feed calls it). */
+  onKeysChanged?: (listener: () => void) => void;
 }
 
 /** The auth service plus the start-up hook and the rate-limit helper the server wires in. */
@@ -60,6 +62,8 @@ export interface AegisAuth extends AuthService {
 export async function createAuthService(opts: AuthServiceOptions): Promise<AegisAuth> {
   const models = await authModels(opts.connection);
   const keys = new KeyStore(models);
+  // A key revoked on another server stops working here at once, not when the cache entry expires.
+  opts.onKeysChanged?.(() => keys.forget());
   const rates = loadRateLimits();
   const decidePerSecond = opts.decidePerSecond ?? rates.AEGIS_RATE_DECIDE;
   const loginPerMinute = opts.loginPerMinute ?? rates.AEGIS_RATE_LOGIN;

@@ -37,6 +37,11 @@ export class KeyStore {
 
   constructor(private readonly models: AuthModels) {}
 
+  /** Drop every cached principal (keys changed in the database). */
+  forget(): void {
+    this.cache.clear();
+  }
+
   async create(
     input: { name: string; role: Role; agents: string[] | null },
     createdBy: string | null,

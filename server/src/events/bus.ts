@@ -22,7 +22,17 @@ export class EventBus {
     this.seq = Date.now() * 1000;
   }
 
+  /** Set when several servers share the database: every local event is also published to them. */
+  publisher: ((event: ChangeEvent) => void) | null = null;
+
+  /** An event that happened here: to this server's listeners, and published to the others. */
   emitChange(event: ChangeEvent): number {
+    this.publisher?.(event);
+    return this.deliver(event);
+  }
+
+  /** An event to this server's listeners only (one another server published). */
+  deliver(event: ChangeEvent): number {
     const seq = ++this.seq;
     this.ring.push({ seq, event });
     if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);

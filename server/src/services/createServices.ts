@@ -1,8 +1,9 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import type { StoreAccess } from '@aegis/shared';
+import type { AuditEntry, StoreAccess } from '@aegis/shared';
 import { createRepos } from '../data/repos';
 import { EventBus } from '../events/bus';
+import { ChangeFeed } from '../events/changeFeed';
 import { ActivityIndex } from './activityIndex';
 import { createAgentService } from './agents';
 import { BlockWindow } from './blockWindow';
@@ -26,7 +27,9 @@ import type { Services } from './types';
 export interface ServicesHandle {
   services: Services;
   bus: EventBus;
-  /** Waits for queued audit writes and stops the expiry sweep. */
+  /** Another server changed API keys: drop cached principals (set by the auth service). */
+  onKeysChanged(listener: () => void): void;
+  /** Waits for queued audit writes and stops the expiry sweep and the change feed. */
   close(): Promise<void>;
 }
 
@@ -53,14 +56,18 @@ export async function createServices(opts: {
   );
   let activity: ActivityIndex | null = null;
   let blocks: BlockWindow | null = null;
+  let feed: ChangeFeed | null = null;
+  // Entries reach this server's listeners at once, whoever wrote them: ours as they are written,
+  // other servers' from the change feed (each once: the feed skips its echo of ours).
+  const audited = (entries: AuditEntry[]) => {
+    for (const entry of entries) {
+      activity?.record(entry);
+      blocks?.record(entry);
+    }
+    bus.emitAudit(entries);
+  };
   const repos = await createRepos(opts.connection, {
-    onAuditWritten: (entries) => {
-      for (const entry of entries) {
-        activity?.record(entry);
-        blocks?.record(entry);
-      }
-      bus.emitAudit(entries);
-    },
+    onAuditWritten: (entries) => audited(feed ? feed.wrote(entries) : entries),
   });
   activity = new ActivityIndex(repos.audit);
   blocks = new BlockWindow(repos.audit);
@@ -110,6 +117,42 @@ export async function createServices(opts: {
     }),
   };
 
+  let keysChanged = () => {};
+  // Forget what this server derived from data another server just wiped or may have changed.
+  const forgetLocal = () => {
+    deps.cache.invalidate();
+    activity?.reset();
+    blocks?.reset();
+    decisions.forgetCalls();
+    repos.audit.forgetHead();
+  };
+  feed = await ChangeFeed.start(
+    opts.connection,
+    {
+      audit: (entry) => audited([entry]),
+      change: (event) => {
+        if (event.type === 'governance.reset') forgetLocal();
+        else if (event.type === 'agent.status' || event.type === 'policy.changed')
+          deps.cache.invalidate(event.agent);
+        bus.deliver(event);
+      },
+      policiesChanged: () => deps.cache.invalidate(),
+      keysChanged: () => keysChanged(),
+      restarted: () => {
+        forgetLocal();
+        keysChanged();
+      },
+    },
+    opts.logger,
+  );
+  if (feed) {
+    const live = feed;
+    bus.publisher = (event) => {
+      live.publish(event).catch((error: unknown) =>
+        opts.logger.error({ err: error, type: event.type }, 'could not publish a change event'),
+      );
+    };
+  }
   const sweep = setInterval(() => {
     approvals
       .expireOverdue()
@@ -120,8 +163,12 @@ export async function createServices(opts: {
   return {
     services,
     bus,
+    onKeysChanged(listener) {
+      keysChanged = listener;
+    },
     async close() {
       clearInterval(sweep);
+      await feed?.close();
       await repos.audit.drain();
     },
   };

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { ChangeStream, ChangeStreamDocument, Document } from 'mongodb';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import { changeEvent, type AuditEntry, type ChangeEvent } from '@aegis/shared';
+import { toAuditEntry } from '../data/repos/mappers';
+
+/** Change events every server publishes for the others (kept a day, for late readers). */
+export const EVENTS_COLLECTION = 'change_events';
+const EVENTS_TTL_S = 24 * 3600;
+/** Collections whose changes make what a server caches stale. */
+const POLICY_COLLECTIONS = ['agents', 'policies'];
+const KEY_COLLECTIONS = ['api_keys'];
+/** How many of our own audit ids we remember until the stream echoes them back. */
+const ECHO_LIMIT = 100_000;
+
+export interface FeedHandlers {
+  /** Audit entries written by another server, in commit (= id) order. */
+  audit(entry: AuditEntry): void;
+  /** A change event published by another server. */
+  change(event: ChangeEvent): void;
+  /** Agents or policies changed somewhere: drop cached snapshots. */
+  policiesChanged(): void;
+  /** API keys changed somewhere (revoked, created): drop cached principals. */
+  keysChanged(): void;
+  /** The stream restarted after an error: anything cached may have missed changes. */
+  restarted(): void;
+}
+
+/**
+ * What makes N servers on one database behave as one: every server watches the database with
+ * one change stream and learns from it what the others wrote — audit entries (for the live feed,
+ * the activity counts and the 24 h block window), published change events (approvals decided,
+ * kill-switch flips, policy changes, for SSE subscribers and waiting agents) and changes to
+ * agents, policies and keys (to drop cached copies). A server's own writes reach its own
+ * listeners directly, at once; the stream's echo of them is skipped (audit ids remembered,
+ * events tagged with the server's id).
+ *
+ * On a deployment without change streams (a standalone mongod) the feed reports `local`: the
+ * server then works as before, and must be the only one on its database.
+ */
+export class ChangeFeed {
+  readonly serverId = randomUUID();
+  private stream: ChangeStream | null = null;
+  private closed = false;
+  /** Ids this server wrote and delivered, until the stream echoes them. */
+  private readonly echo = new Set<number>();
+  /** Ids the stream delivered (ours among them, if it was faster than the insert's reply). */
+  private readonly streamed = new Set<number>();
+
+  private constructor(
+    private readonly conn: Connection,
+    private readonly handlers: FeedHandlers,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts watching; resolves once the stream is open (later writes are all seen), or null without change streams. */
+  static async start(
+    conn: Connection,
+    handlers: FeedHandlers,
+    logger: Logger,
+  ): Promise<ChangeFeed | null> {
+    const feed = new ChangeFeed(conn, handlers, logger);
+    const db = conn.db;
+    if (!db) throw new Error('change feed: the connection is not open');
+    await db
+      .collection(EVENTS_COLLECTION)
+      .createIndex({ at: 1 }, { expireAfterSeconds: EVENTS_TTL_S });
+    try {
+      await feed.open();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 40573) throw error;
+      logger.warn(
+        'change streams unavailable (standalone MongoDB): run one server on this database',
+      );
+      return null;
+    }
+    return feed;
+  }
+
+  /** Publish an event to the other servers (our own listeners already have it). */
+  async publish(event: ChangeEvent): Promise<void> {
+    await this.conn.db
+      ?.collection(EVENTS_COLLECTION)
+      .insertOne({ at: new Date(), origin: this.serverId, event });
+  }
+
+  /**
+   * Entries this server just wrote: returns those its listeners have not been told about yet
+   * (the stream may deliver an insert before the insert's own reply arrives), and remembers the
+   * rest so the stream's echo of them is skipped.
+   */
+  wrote(entries: AuditEntry[]): AuditEntry[] {
+    const fresh = entries.filter((e) => !this.streamed.delete(e.id));
+    for (const e of fresh) this.echo.add(e.id);
+    trim(this.echo);
+    return fresh;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stream?.close().catch(() => undefined);
+  }
+
+  private async open(): Promise<void> {
+    const db = this.conn.db;
+    if (!db) throw new Error('change feed: the connection is not open');
+    const stream = db.watch(
+      [
+        {
+          $match: {
+            $or: [
+              { 'ns.coll': 'audit_log', operationType: 'insert' },
+              { 'ns.coll': EVENTS_COLLECTION, operationType: 'insert' },
+              { 'ns.coll': { $in: [...POLICY_COLLECTIONS, ...KEY_COLLECTIONS] } },
+            ],
+          },
+        },
+      ],
+      { maxAwaitTimeMS: 1000 },
+    );
+    // The first tryNext opens the cursor on the server: from then on no write is missed.
+    const first = await stream.tryNext();
+    this.stream = stream;
+    if (first) this.dispatch(first);
+    void this.run(stream);
+  }
+
+  /** Reads the stream until it is closed; an error (history lost, store gone) reopens it. */
+  private async run(stream: ChangeStream): Promise<void> {
+    try {
+      while (!this.closed) this.dispatch(await stream.next());
+    } catch (error) {
+      if (this.closed) return;
+      this.logger.warn({ err: error }, 'change feed failed: reopening it');
+      void stream.close().catch(() => undefined);
+      this.reopen();
+    }
+  }
+
+  private reopen(): void {
+    if (this.closed) return;
+    this.open().then(
+      () => this.handlers.restarted(),
+      (error: unknown) => {
+        this.logger.error({ err: error }, 'change feed could not reopen; retrying in 1 s');
+        setTimeout(() => this.reopen(), 1000).unref();
+      },
+    );
+  }
+
+  private dispatch(change: ChangeStreamDocument): void {
+    if (!('ns' in change) || !change.ns || !('coll' in change.ns)) return;
+    const coll = change.ns.coll;
+    try {
+      if (coll === 'audit_log') {
+        if (change.operationType === 'insert') this.auditInserted(change.fullDocument);
+      } else if (coll === EVENTS_COLLECTION && change.operationType === 'insert') {
+        const doc = change.fullDocument as { origin?: unknown; event?: unknown };
+        if (doc.origin === this.serverId) return;
+        const parsed = changeEvent.safeParse(doc.event);
+        if (parsed.success) this.handlers.change(parsed.data);
+      } else if (POLICY_COLLECTIONS.includes(coll)) this.handlers.policiesChanged();
+      else if (KEY_COLLECTIONS.includes(coll)) this.handlers.keysChanged();
+    } catch (error) {
+      this.logger.error({ err: error, coll }, 'change feed listener failed');
+    }
+  }
+
+  private auditInserted(doc: Document): void {
+    const id = doc.id as number;
+    if (this.echo.delete(id)) return;
+    this.streamed.add(id);
+    trim(this.streamed);
+    this.handlers.audit(toAuditEntry(doc as Parameters<typeof toAuditEntry>[0]));
+  }
+}
+
+/** Oldest first: a set of ids stays bounded however long the server runs. */
+function trim(ids: Set<number>): void {
+  let excess = ids.size - ECHO_LIMIT;
+  for (const id of ids) {
+    if (excess-- <= 0) break;
+    ids.delete(id);
+  }
+}
