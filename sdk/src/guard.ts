@@ -250,6 +250,7 @@ async function decideOnce<T>(
     args: call.args,
     callId,
     ...(tool ? { tool } : {}),
+    ...(call.options?.run ? { run: call.options.run } : {}),
   });
   if (!resultRules) return { ...decision, source: 'server' };
   return { ...decision, source: 'server', resultRules: { detectors: detectorsFrom(resultRules.detectors) } };

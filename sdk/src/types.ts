@@ -81,6 +81,11 @@ export interface CallOptions {
   onReview?: (approvalId: number) => void;
   /** Metadata declared with the tool, for policy conditions (`tool.tags`, `tool.description`). */
   tool?: ToolMeta;
+  /**
+   * Review by interrupt (set by `@aegis/sdk/langchain`'s `review: 'interrupt'`): the graph run this
+   * call belongs to. Its approval remembers the run, and the resumed call is held to that approval.
+   */
+  run?: DecideRequest['run'];
 }
 
 /** What a tool declares about itself: tags such as `pii`, `external`, `destructive`, and a description. */

@@ -32,6 +32,8 @@ export const DOMAIN_ERROR_CODES = {
   OUTCOME_RECORDED: 'CONFLICT',
   /** A call's arguments are larger than AEGIS_MAX_ARGS_BYTES (413). */
   ARGS_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** Review by interrupt: the approval's paused run is not resumable (none, undecided, or resumed already). */
+  RUN_NOT_RESUMABLE: 'CONFLICT',
   /** An agent's report contradicts its policy or the kill-switch (recorded as a VIOLATION). */
   REPORT_REFUSED: 'FORBIDDEN',
   /** An agent's report cannot be checked: dated outside the accepted window, or an unknown policy version. */

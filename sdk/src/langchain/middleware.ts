@@ -3,12 +3,16 @@ import { resolveAgent } from '../context';
 import { AegisError } from '../errors';
 import type { CallOptions } from '../types';
 import { defaultRefusal, refusalMessage, type RefusalFormatter } from './refusal';
+import { callWithInterruptReview } from './interruptReview';
 import { clientAndAgent, type AegisOrHandle } from './target';
+import type { ReviewMode } from './wrapTools';
 
 /** Options of {@link aegisMiddleware}. */
 export interface AegisMiddlewareOptions extends CallOptions {
   /** How a refusal reads to the model. @defaultValue {@link defaultRefusal} */
   formatRefusal?: RefusalFormatter;
+  /** How a REVIEW is waited for (see `wrapTools`' `review`). @defaultValue 'wait' */
+  review?: ReviewMode;
 }
 
 /**
@@ -28,7 +32,7 @@ export function aegisMiddleware(
   agentName?: string,
   options: AegisMiddlewareOptions = {},
 ) {
-  const { formatRefusal = defaultRefusal, ...callOptions } = options;
+  const { formatRefusal = defaultRefusal, review = 'wait', ...callOptions } = options;
   const { aegis, agent: named } = clientAndAgent(target, agentName);
   return createMiddleware({
     name: 'AegisMiddleware',
@@ -36,13 +40,21 @@ export function aegisMiddleware(
       const action = request.toolCall.name;
       try {
         const agent = resolveAgent(named, action);
-        return await aegis.call(
-          agent,
-          action,
-          request.toolCall.args,
-          () => handler(request),
-          callOptions,
-        );
+        const args = request.toolCall.args;
+        const run = () => handler(request);
+        if (review === 'interrupt') {
+          const where = {
+            threadId: request.runtime.configurable?.thread_id,
+            toolCallId: request.toolCall.id,
+          };
+          return await callWithInterruptReview(
+            aegis,
+            { agent, action, args, run },
+            where,
+            callOptions,
+          );
+        }
+        return await aegis.call(agent, action, args, run, callOptions);
       } catch (error) {
         if (!(error instanceof AegisError)) throw error;
         return refusalMessage(formatRefusal(error, action), action, request.toolCall.id ?? '');

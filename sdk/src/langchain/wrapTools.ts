@@ -10,6 +10,7 @@ import { resolveAgent } from '../context';
 import { AegisError } from '../errors';
 import type { CallOptions } from '../types';
 import { defaultRefusal, refusalMessage, type RefusalFormatter } from './refusal';
+import { callWithInterruptReview } from './interruptReview';
 import { clientAndAgent, type AegisOrHandle } from './target';
 
 /** Options of {@link wrapTools}. */
@@ -18,7 +19,17 @@ export interface WrapToolsOptions extends CallOptions {
   agent?: string;
   /** How a refusal reads to the model. @defaultValue {@link defaultRefusal} */
   formatRefusal?: RefusalFormatter;
+  /**
+   * How a REVIEW is waited for. `'wait'`: the call is held in this process until a person decides
+   * (or `wait: false` answers the model at once). `'interrupt'`: the graph pauses with LangGraph's
+   * `interrupt()` (needs a checkpointer and a `thread_id`) and resumes when a person decides — see
+   * `resumeOnDecision`. @defaultValue 'wait'
+   */
+  review?: ReviewMode;
 }
+
+/** How the LangChain helpers wait for a human review: in-process, or by pausing the graph. */
+export type ReviewMode = 'wait' | 'interrupt';
 
 /**
  * Guarded copies of LangChain tools (`tool()` or any structured tool). Same name, description and
@@ -39,7 +50,12 @@ export function wrapTools<T extends StructuredToolInterface>(
   tools: readonly T[],
   options: WrapToolsOptions = {},
 ): StructuredToolInterface[] {
-  const { agent: explicitAgent, formatRefusal = defaultRefusal, ...callOptions } = options;
+  const {
+    agent: explicitAgent,
+    formatRefusal = defaultRefusal,
+    review = 'wait',
+    ...callOptions
+  } = options;
   const { aegis, agent: explicit } = clientAndAgent(target, explicitAgent);
   return tools.map((original) => {
     const func = async (
@@ -51,15 +67,20 @@ export function wrapTools<T extends StructuredToolInterface>(
       const args = isPlainObject(input) ? input : { input };
       try {
         const agent = resolveAgent(explicit, action);
-        return await aegis.call(
-          agent,
-          action,
-          args,
-          // Without the tool call the original returns its raw output rather than a ToolMessage,
-          // so Aegis screens the content itself (DLP on results); this tool wraps it as usual.
-          () => original.invoke(input as never, config && withoutToolCall(config)),
-          callOptions,
-        );
+        // Without the tool call the original returns its raw output rather than a ToolMessage,
+        // so Aegis screens the content itself (DLP on results); this tool wraps it as usual.
+        const run = () => original.invoke(input as never, config && withoutToolCall(config));
+        if (review === 'interrupt') {
+          const threadId: unknown = config?.configurable?.thread_id;
+          const where = { threadId, toolCallId: config?.toolCall?.id };
+          return await callWithInterruptReview(
+            aegis,
+            { agent, action, args, run },
+            where,
+            callOptions,
+          );
+        }
+        return await aegis.call(agent, action, args, run, callOptions);
       } catch (error) {
         if (!(error instanceof AegisError)) throw error;
         const text = formatRefusal(error, action);

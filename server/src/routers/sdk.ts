@@ -177,6 +177,21 @@ export const sdkRouter = router({
       return found;
     }),
 
+  /**
+   * Review by interrupt: decided approvals whose paused LangGraph runs nobody resumed yet, oldest
+   * first — what a resumer picks up after a restart.
+   */
+  unresumedRuns: agentProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(200).default(50) }).default({ limit: 50 }))
+    .output(z.array(approval))
+    .query(({ ctx, input }) => ctx.services.approvals.unresumedRuns(ctx.principal, input.limit)),
+
+  /** A resumer claims a decided approval's paused run before resuming it: once, across resumers. */
+  markResumed: agentProcedure
+    .input(z.object({ id: sequentialId }))
+    .output(approval)
+    .mutation(({ ctx, input }) => ctx.services.approvals.markResumed(input.id, ctx.principal)),
+
   /** The SDK stopped waiting: the approval expires and TIMEOUT is logged. */
   approvalTimeout: agentProcedure
     .input(z.object({ id: sequentialId }))

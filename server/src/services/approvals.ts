@@ -1,10 +1,11 @@
-import { DomainError, type Approval, type Principal } from '@aegis/shared';
+import { DomainError, mayActAs, type Approval, type Principal } from '@aegis/shared';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import { toApproval, toApprovalSummary } from '../data/repos/mappers';
 import { createApprovalPoll } from './approvalPoll';
 import { ACTION, noteAction } from './actions';
 import { argsPreview } from './args';
 import type { ServiceDeps } from './deps';
+import { notYourAgent } from './errors';
 import type { PolicyService } from './policies';
 import type { Services } from './types';
 
@@ -106,6 +107,27 @@ export function createApprovalService(
         await policies.set(doc.agent, doc.action, rule, actor, { approvalId: id });
       }
       return approval;
+    },
+
+    async unresumedRuns(actor, limit) {
+      const agents = actor.role === 'agent' ? (actor.agents ?? []) : null;
+      return (await repos.approvals.unresumedRuns(agents, limit)).map(toApproval);
+    },
+
+    async markResumed(id, actor) {
+      const current = await load(id);
+      if (!mayActAs(actor, current.agent)) throw notYourAgent(current.agent);
+      const doc = await repos.approvals.markResumed(id, new Date());
+      if (!doc) {
+        const why = !current.run
+          ? 'has no paused run'
+          : current.status === 'PENDING'
+            ? 'is not decided yet'
+            : 'had its paused run resumed already';
+        throw new DomainError('RUN_NOT_RESUMABLE', `Approval #${id} ${why}`);
+      }
+      // Tells open dashboards the run continued (the card shows it).
+      return announce(doc);
     },
 
     async timeout(id, actor) {

@@ -19,6 +19,8 @@ import { resultRulesOf } from './results';
 import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 import { evaluateCall } from './evaluateCall';
+import type { ApprovalDoc } from '../data/models/approval.model';
+import type { ApprovalBinding } from '../data/repos/approvals.repo';
 
 const RECENT_CALLS = 50_000;
 
@@ -189,12 +191,21 @@ export function createDecisionService(
           return replayed(earlier, snap.version);
         }
         const now = new Date();
+        if (input.run) {
+          // A resumed graph run is held to the approval it paused on: never a second approval
+          // for a call a person already refused, nor for arguments the person never saw.
+          const held = await repos.approvals.forRun(snap.name, input.run);
+          const refusal = held && refusalForResumedRun(held, binding);
+          if (refusal) return record(snap, base, 'BLOCKED', refusal, held.id);
+        }
         const used = await repos.approvals.consumeApproved(binding, now);
         if (used) {
           const why = `Approved by ${used.decidedBy ?? 'a reviewer'} (approval #${used.id})`;
           return record(snap, base, 'ALLOWED', why, used.id);
         }
         const open = await repos.approvals.findPending(binding, now);
+        if (open && input.run && !open.run)
+          await repos.approvals.attachRun(open.id, input.run, now);
         if (open)
           return record(snap, base, 'REVIEW', `${reason}; awaiting approval #${open.id}`, open.id);
         const created = await repos.approvals.create({
@@ -203,6 +214,7 @@ export function createDecisionService(
           callId: base.callId,
           expiresAt: new Date(now.getTime() + approvalTtlMs),
           findings: tagFindings('args', base.findings),
+          run: input.run,
         });
         const decision = await record(
           snap,
@@ -252,4 +264,22 @@ export function createDecisionService(
       }
     },
   };
+}
+
+/**
+ * Why the resumed call of a paused run may not go ahead on the approval it paused on, or null when
+ * the usual path decides (approved and unused → redeemed; still pending → REVIEW again; approved
+ * under an older policy version → a fresh review).
+ */
+function refusalForResumedRun(held: ApprovalDoc, binding: ApprovalBinding): string | null {
+  const ref = `approval #${held.id}`;
+  if (held.action !== binding.action || held.argsHash !== binding.argsHash) {
+    return `The resumed call differs from the one under ${ref} (tool or arguments changed); not run`;
+  }
+  if (held.status === 'DENIED')
+    return `A reviewer denied ${ref}${held.decidedBy ? ` (${held.decidedBy})` : ''}`;
+  if (held.status === 'EXPIRED') return `Nobody decided ${ref} in time; it expired`;
+  if (held.status === 'APPROVED' && held.consumedAt)
+    return `${ref} was already used; approvals are single-use`;
+  return null;
 }

@@ -162,6 +162,10 @@ export interface Services {
     poll(id: number, actor: Principal): Promise<ApprovalPoll>;
     /** The seed's find-approval: the newest approval for agent+action, read as `poll` reads it (null: none to report). */
     find(agent: string, action: string, actor: Principal): Promise<ApprovalPoll | null>;
+    /** Decided approvals whose paused LangGraph runs await resumption (agent keys: their own). */
+    unresumedRuns(actor: Principal, limit: number): Promise<Approval[]>;
+    /** Claims the resumption of a paused run, exactly once across resumers; else CONFLICT. */
+    markResumed(id: number, actor: Principal): Promise<Approval>;
     /** The approved, unused approval sdk.decide would redeem for exactly this call, if any. */
     approvedFor(call: {
       agent: string;

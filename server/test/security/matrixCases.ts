@@ -223,5 +223,7 @@ export function trpcCases(url: string): MatrixCase[] {
     t(url, 'sdk.approvalTimeout', 'mutation', ROLE.sdk, async (fx) => ({
       id: await fx.approval(),
     })),
+    t(url, 'sdk.unresumedRuns', 'query', ROLE.sdk, () => ({ limit: 5 })),
+    t(url, 'sdk.markResumed', 'mutation', ROLE.sdk, async (fx) => ({ id: await fx.approval() })),
   ];
 }

@@ -33,6 +33,15 @@ export const approval = z.object({
     .nullable()
     .optional()
     .describe('kind "result": the held result as JSON with every DLP match masked (the raw result never leaves the agent)'),
+  pausedRun: z
+    .object({
+      threadId: z.string(),
+      toolCallId: z.string(),
+      pausedAt: isoTime,
+      resumedAt: isoTime.nullable(),
+    })
+    .nullable()
+    .describe('The LangGraph run paused on this approval (review by interrupt), and when it resumed'),
 });
 export type Approval = z.infer<typeof approval>;
 

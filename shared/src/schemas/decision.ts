@@ -15,6 +15,17 @@ export type ToolMeta = z.infer<typeof toolMeta>;
 export const verdict = z.enum(['ALLOWED', 'BLOCKED', 'REVIEW', 'KILLED']);
 export type Verdict = z.infer<typeof verdict>;
 
+/**
+ * The LangGraph run a call belongs to, for review by interrupt: the approval remembers it, so the
+ * paused run can be found and resumed after a decision, and its resumed call is held to the same
+ * approval (same arguments, single use) instead of opening a new one.
+ */
+export const pausedRunRef = z.object({
+  threadId: z.string().min(1).max(256),
+  toolCallId: z.string().min(1).max(256),
+});
+export type PausedRunRef = z.infer<typeof pausedRunRef>;
+
 export const decideInput = z.object({
   agent: agentName,
   action: actionName,
@@ -27,6 +38,9 @@ export const decideInput = z.object({
     .optional()
     .describe('This run of the agent: rules see it as `session` (e.g. session.touched("pii"))'),
   tool: toolMeta.optional().describe('What the tool declares about itself, for policy conditions'),
+  run: pausedRunRef
+    .optional()
+    .describe('Review by interrupt: the graph run (thread, tool call) this call belongs to'),
 });
 export type DecideInput = z.input<typeof decideInput>;
 

@@ -25,6 +25,15 @@ export interface ApprovalDoc {
   consumedAt: Date | null;
   /** When the agent's SDK was first told this approval is DENIED (find-approval reports it once). */
   refusalReadAt?: Date | null;
+  /** Review by interrupt: the LangGraph run paused on this approval, and when it was resumed. */
+  run: PausedRun | null;
+}
+
+export interface PausedRun {
+  threadId: string;
+  toolCallId: string;
+  pausedAt: Date;
+  resumedAt: Date | null;
 }
 
 const approvalSchema = new Schema<ApprovalDoc>(
@@ -46,6 +55,7 @@ const approvalSchema = new Schema<ApprovalDoc>(
     kind: { type: String, enum: ['call', 'result'] },
     findings: { type: [Schema.Types.Mixed], default: undefined },
     resultPreview: { type: String },
+    run: { type: Schema.Types.Mixed, default: null },
   },
   { collection: 'approvals', versionKey: false, autoIndex: false, minimize: false },
 );
@@ -53,6 +63,7 @@ approvalSchema.index({ id: 1 }, { unique: true });
 approvalSchema.index({ status: 1, id: -1 });
 approvalSchema.index({ agent: 1, action: 1, id: -1 });
 approvalSchema.index({ agent: 1, action: 1, argsHash: 1, status: 1 });
+approvalSchema.index({ 'run.threadId': 1, 'run.toolCallId': 1, id: -1 }, { sparse: true });
 
 export function approvalModel(conn: Connection): Model<ApprovalDoc> {
   return (

@@ -1,5 +1,5 @@
 import type { Model, QueryFilter } from 'mongoose';
-import type { Approval, ApprovalStatus } from '@aegis/shared';
+import type { Approval, ApprovalStatus, PausedRunRef } from '@aegis/shared';
 import { toApproval } from './mappers';
 import type { ApprovalDoc } from '../models/approval.model';
 import type { CounterDoc } from '../models/counter.model';
@@ -33,16 +33,20 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
         args: Record<string, unknown>;
         callId: string | null;
         expiresAt: Date;
+        run?: PausedRunRef | undefined;
       },
   ): Promise<ApprovalDoc> {
+    const { run, ...rest } = input;
+    const createdAt = new Date();
     const doc: ApprovalDoc = {
       id: await ids.next(),
-      ...input,
+      ...rest,
       status: 'PENDING',
-      createdAt: new Date(),
+      createdAt,
       decidedAt: null,
       decidedBy: null,
       consumedAt: null,
+      run: run ? { ...run, pausedAt: createdAt, resumedAt: null } : null,
     };
     await model.collection.insertOne({ ...doc });
     return doc;
@@ -108,6 +112,44 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
       model
         .findOne({ ...b, status: 'PENDING', expiresAt: { $gt: now }, kind: kind === 'result' ? 'result' : { $ne: 'result' } })
         .sort({ id: -1 })
+        .lean<ApprovalDoc | null>(),
+
+    /** The newest approval a paused run asked for (review by interrupt), whatever its status. */
+    forRun: (agent: string, run: PausedRunRef) =>
+      model
+        .findOne({ agent, 'run.threadId': run.threadId, 'run.toolCallId': run.toolCallId })
+        .sort({ id: -1 })
+        .lean<ApprovalDoc | null>(),
+
+    /** Remembers the paused run on a pending approval opened by an identical call outside it. */
+    attachRun: async (id: number, run: PausedRunRef, now: Date) => {
+      await model.updateOne(
+        { id, run: null },
+        { $set: { run: { ...run, pausedAt: now, resumedAt: null } } },
+      );
+    },
+
+    /** Decided approvals whose paused runs nobody has resumed yet, oldest first. */
+    unresumedRuns: (agents: readonly string[] | null, limit: number) =>
+      model
+        .find({
+          ...(agents ? { agent: { $in: [...agents] } } : {}),
+          run: { $ne: null },
+          'run.resumedAt': null,
+          status: { $ne: 'PENDING' },
+        })
+        .sort({ id: 1 })
+        .limit(limit)
+        .lean<ApprovalDoc[]>(),
+
+    /** Claims the resumption of a decided approval's paused run; null when already claimed. */
+    markResumed: (id: number, now: Date) =>
+      model
+        .findOneAndUpdate(
+          { id, run: { $ne: null }, 'run.resumedAt': null, status: { $ne: 'PENDING' } },
+          { $set: { 'run.resumedAt': now } },
+          { returnDocument: 'after' },
+        )
         .lean<ApprovalDoc | null>(),
 
     /** Open approvals, newest first, a page at a time (`cursor`: ids below it). */

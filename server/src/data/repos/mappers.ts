@@ -105,6 +105,14 @@ function approvalFields(doc: ApprovalDoc): Omit<Approval, 'args'> {
     kind: doc.kind ?? 'call',
     ...(doc.findings?.length ? { findings: doc.findings } : {}),
     ...(doc.kind === 'result' ? { resultPreview: doc.resultPreview ?? null } : {}),
+    pausedRun: doc.run
+      ? {
+          threadId: doc.run.threadId,
+          toolCallId: doc.run.toolCallId,
+          pausedAt: iso(doc.run.pausedAt),
+          resumedAt: isoOrNull(doc.run.resumedAt),
+        }
+      : null,
   };
 }
 
