@@ -74,10 +74,38 @@ beforeAll(async () => {
       })) as { approvalId: number };
       return d.approvalId;
     },
+    async auditId() {
+      const d = (await asAdmin('sdk.decide', 'mutation', {
+        agent: 'alpha',
+        action: 'read_balance',
+        args: {},
+      })) as { auditId: number };
+      return d.auditId;
+    },
+    async decidedPausedRun() {
+      const d = (await asAdmin('sdk.decide', 'mutation', {
+        agent: 'alpha',
+        action: 'refund',
+        args: { n: ++n },
+        run: { threadId: `thread-${n}`, toolCallId: 'call-1' },
+      })) as { approvalId: number };
+      await asAdmin('approvals.decide', 'mutation', { id: d.approvalId, decision: 'APPROVED' });
+      return d.approvalId;
+    },
     async proposal() {
       await this.allowedCallId(); // alpha has made calls: a new ALLOW from its key is a proposal
-      const bot = { keyId: 'alpha-bot', name: 'alpha-bot', role: 'agent' as const, agents: ['alpha'] };
-      const declared = await server.services.agents.declareRule('alpha', `grant_${++n}`, 'ALLOW', bot);
+      const bot = {
+        keyId: 'alpha-bot',
+        name: 'alpha-bot',
+        role: 'agent' as const,
+        agents: ['alpha'],
+      };
+      const declared = await server.services.agents.declareRule(
+        'alpha',
+        `grant_${++n}`,
+        'ALLOW',
+        bot,
+      );
       if (!declared.proposal) throw new Error('the fixture made no proposal');
       return declared.proposal.id;
     },

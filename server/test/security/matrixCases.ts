@@ -40,6 +40,10 @@ export const ROLE = {
 export interface Fixtures {
   /** A new PENDING approval of agent alpha. */
   approval(): Promise<number>;
+  /** A new approval of alpha's whose LangGraph run is paused on it, approved (review by interrupt). */
+  decidedPausedRun(): Promise<number>;
+  /** The audit entry id of a new ALLOWED decision of alpha. */
+  auditId(): Promise<number>;
   /** A new PENDING policy proposal for alpha (its own key asking for a new ALLOW). */
   proposal(): Promise<number>;
   /** The call id of a new ALLOWED decision of alpha, ready for `complete`. */
@@ -118,7 +122,8 @@ export function r(
 export const reactivate = (fx: Fixtures) => fx.reactivate();
 const alpha = { agent: 'alpha' };
 /** A rule document for alpha that only tightens it (dry runs and replays use it). */
-export const ALPHA_RULES = 'kind: AgentPolicy\nagent: alpha\nrules:\n  - { id: no-drop, actions: [drop_all], effect: BLOCK }\n';
+export const ALPHA_RULES =
+  'kind: AgentPolicy\nagent: alpha\nrules:\n  - { id: no-drop, actions: [drop_all], effect: BLOCK }\n';
 
 export function trpcCases(url: string): MatrixCase[] {
   return [
@@ -157,16 +162,24 @@ export function trpcCases(url: string): MatrixCase[] {
       return { agent: 'alpha', action };
     }),
     t(url, 'policies.proposals', 'query', ROLE.viewer, () => ({})),
-    t(url, 'policies.acceptProposal', 'mutation', ROLE.admin, async (fx) => ({ id: await fx.proposal() })),
-    t(url, 'policies.rejectProposal', 'mutation', ROLE.admin, async (fx) => ({ id: await fx.proposal() })),
+    t(url, 'policies.acceptProposal', 'mutation', ROLE.admin, async (fx) => ({
+      id: await fx.proposal(),
+    })),
+    t(url, 'policies.rejectProposal', 'mutation', ROLE.admin, async (fx) => ({
+      id: await fx.proposal(),
+    })),
     t(url, 'policies.document', 'query', ROLE.viewer, () => alpha),
     t(url, 'policies.history', 'query', ROLE.viewer, () => alpha),
-    t(url, 'policies.applyRules', 'mutation', ROLE.admin, () => ({ yaml: ALPHA_RULES, dryRun: true })),
+    t(url, 'policies.applyRules', 'mutation', ROLE.admin, () => ({
+      yaml: ALPHA_RULES,
+      dryRun: true,
+    })),
     t(url, 'policies.rollback', 'mutation', ROLE.admin, () => ({ agent: 'alpha', version: 1 })),
     t(url, 'policies.tryCall', 'mutation', ROLE.viewer, () => ({ agent: 'alpha', action: 'read' })),
     t(url, 'policies.replay', 'mutation', ROLE.admin, () => ({ yaml: ALPHA_RULES, sinceHours: 1 })),
     t(url, 'audit.verify', 'query', ROLE.admin),
     t(url, 'audit.list', 'query', ROLE.viewer, () => ({})),
+    t(url, 'audit.detail', 'query', ROLE.viewer, async (fx) => ({ id: await fx.auditId() })),
     t(url, 'audit.onEntry', 'subscription', ROLE.viewer, () => alpha),
     t(url, 'approvals.pending', 'query', ROLE.viewer),
     t(url, 'approvals.list', 'query', ROLE.viewer, () => ({})),
@@ -223,7 +236,17 @@ export function trpcCases(url: string): MatrixCase[] {
     t(url, 'sdk.approvalTimeout', 'mutation', ROLE.sdk, async (fx) => ({
       id: await fx.approval(),
     })),
-    t(url, 'sdk.unresumedRuns', 'query', ROLE.sdk, () => ({ limit: 5 })),
-    t(url, 'sdk.markResumed', 'mutation', ROLE.sdk, async (fx) => ({ id: await fx.approval() })),
+    t(url, 'sdk.whoami', 'query', ROLE.anyAgent),
+    t(url, 'sdk.result', 'mutation', ROLE.sdk, async (fx) => ({
+      agent: 'alpha',
+      action: 'read_balance',
+      callId: await fx.allowedCallId(),
+      findings: [],
+      preview: '{}',
+    })),
+    t(url, 'sdk.unresumedRuns', 'query', ROLE.anyAgent, () => ({ limit: 5 })),
+    t(url, 'sdk.markResumed', 'mutation', ROLE.sdk, async (fx) => ({
+      id: await fx.decidedPausedRun(),
+    })),
   ];
 }
