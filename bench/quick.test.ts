@@ -10,22 +10,28 @@ describe('npm run bench -- --quick', () => {
     const report = await runBench({ quick: true, log: () => undefined });
     expect(report.failures).toEqual({});
     const scenarios = new Set(report.rows.map((r) => r.scenario));
-    expect([...scenarios].sort()).toEqual([
-      '1 overhead',
-      '2 throughput',
-      '3 kill-switch',
-      '4 approval resume',
-      '5 live feed',
-      '6 audit queries',
-      '7 dlp scan',
-      '8 store transport',
-    ]);
+    expect([...scenarios].sort()).toEqual(
+      [
+        '1 overhead',
+        '2 throughput',
+        '3 kill-switch',
+        '4 approval resume',
+        '5 live feed',
+        '6 audit queries',
+        '7 dlp scan',
+        '8 store transport',
+        '9 dlp decide',
+        '10 mcp gateway',
+      ].sort(),
+    );
     for (const row of report.rows) {
       if (row.latency) expect(row.latency.n, row.label).toBeGreaterThan(0);
       if (row.latency) expect(Number.isFinite(row.latency.p99), row.label).toBe(true);
       if (row.perSecond !== undefined) expect(row.perSecond, row.label).toBeGreaterThan(0);
     }
-    const stored = report.rows.filter((r) => r.scenario === '2 throughput').map((r) => r.notes?.allStored);
+    const stored = report.rows
+      .filter((r) => r.scenario === '2 throughput')
+      .map((r) => r.notes?.allStored);
     expect(stored).toEqual([true, true, true, true]);
     expect(report.goals.length).toBeGreaterThan(0);
   });

@@ -98,8 +98,8 @@ describe('SDK fast path', () => {
       key: server.adminKey,
     });
     expect(answer.status).toBe(200);
-    const data = (answer.body as { result: { data: { verdict: string; auditId: number } } })
-      .result.data;
+    const data = (answer.body as { result: { data: { verdict: string; auditId: number } } }).result
+      .data;
     expect(data.verdict).toBe('ALLOWED');
     const admin = trpcClient(server.url, server.adminKey);
     const { entries } = await admin.audit.list.query({ agent: 'FastBot' });
@@ -216,9 +216,12 @@ describe('SDK fast path', () => {
     expect(first.status).toBe(200);
     // decided already: the same conflict both ways
     expect((await bothWays(decide, { ...admin, path: 'approvals.decide' })).status).toBe(409);
+    // an agent key may pause its own agent (it only takes power away) but never revive it
+    const revive = JSON.stringify({ name: 'FastBot', status: 'ACTIVE' });
+    expect((await bothWays(revive, { key: agentKey, path: 'agents.setStatus' })).status).toBe(403);
     const pause = JSON.stringify({ name: 'FastBot', status: 'PAUSED' });
-    // an agent key may not flip a kill-switch; a viewer neither
-    expect((await bothWays(pause, { key: agentKey, path: 'agents.setStatus' })).status).toBe(403);
+    expect((await bothWays(pause, { key: agentKey, path: 'agents.setStatus' })).status).toBe(200);
+    expect((await bothWays(revive, { ...admin, path: 'agents.setStatus' })).status).toBe(200);
     const bad = JSON.stringify({ name: 'FastBot', status: 'SLEEPING' });
     expect((await bothWays(bad, { ...admin, path: 'agents.setStatus' })).status).toBe(400);
   });
@@ -231,8 +234,9 @@ describe('SDK fast path', () => {
 
     const list = await get(`audit.list?${input({ agent: 'FastBot', limit: 5 })}`, admin);
     expect(list.status).toBe(200);
-    expect((list.body as { result: { data: { entries: unknown[] } } }).result.data.entries)
-      .toHaveLength(5);
+    expect(
+      (list.body as { result: { data: { entries: unknown[] } } }).result.data.entries,
+    ).toHaveLength(5);
     const batch = await get(`agents.list,stats.get?batch=1`, admin);
     expect(batch.body, JSON.stringify(batch.body).slice(0, 300)).toMatchObject([
       { result: {} },
@@ -285,7 +289,12 @@ describe('SDK fast path', () => {
     const anonymous = await send(body, { key: null, viaExpress: false });
     expect(anonymous.status).toBe(401);
     // a GET of a mutation is not a read this path answers (nor of a subscription: not a query)
-    const getMutation = await send('', { key, viaExpress: false, path: 'sdk.decide', method: 'GET' });
+    const getMutation = await send('', {
+      key,
+      viaExpress: false,
+      path: 'sdk.decide',
+      method: 'GET',
+    });
     expect(getMutation.status).toBe(405);
     const foreign = await send(body, {
       key,
