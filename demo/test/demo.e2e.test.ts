@@ -59,6 +59,7 @@ describe('npm run demo -- --approve none, end to end', () => {
         'kill_switch_scene',
         'loan_processor',
         'marketing_outreach',
+        'paused_run_scene',
       ].sort(),
     );
     const text = output.join('\n');
@@ -69,9 +70,11 @@ describe('npm run demo -- --approve none, end to end', () => {
   it('gives the same tool different outcomes per agent', () => {
     expect(verdicts('customer_support', 'access_ssn')).toEqual(['REVIEW']);
     expect(verdicts('fraud_detection', 'access_ssn')).toEqual(['ALLOWED']);
-    expect(verdicts('marketing_outreach', 'export_customer_list')).toEqual(['REVIEW']);
-    // --approve none: both reviews were denied, so neither call ran.
+    // the agent's own run, then the paused-run scene's
+    expect(verdicts('marketing_outreach', 'export_customer_list')).toEqual(['REVIEW', 'REVIEW']);
+    // --approve none: every review was denied (the paused-run scene's too), so no such call ran.
     expect(result.tally.calls.filter((c) => c.verdict === 'REVIEW').map((c) => c.review)).toEqual([
+      'DENIED',
       'DENIED',
       'DENIED',
     ]);
@@ -110,6 +113,29 @@ describe('npm run demo -- --approve none, end to end', () => {
     expect(await bank.bank.notifications.countDocuments({ customer: 7, channel: 'sms' })).toBe(1);
     const agents = await admin.api.agents.list.query();
     expect(agents.find((a) => a.name === 'customer_support')?.status).toBe('ACTIVE');
+  });
+
+  it('resumes a run paused for review in a new agent process, and the model reads the refusal', async () => {
+    const text = output.join('\n');
+    const killed = /agent process (\d+) killed while request #(\d+) waits/.exec(text);
+    const resumed = /resumed run finished in process (\d+) \(request #(\d+) denied\)/.exec(text);
+    expect(killed && resumed).toBeTruthy();
+    expect(resumed?.[1]).not.toBe(killed?.[1]);
+    const heldId = Number(killed?.[2]);
+    const answer = result.answers.get('paused_run_scene') ?? '';
+    expect(answer).toContain('export_customer_list');
+    expect(answer).not.toContain('"exported"');
+    const approval = await admin.api.approvals.byId.query({ id: heldId });
+    expect(approval.status).toBe('DENIED');
+    expect(approval.consumedAt).toBeNull();
+    expect(approval.pausedRun?.resumedAt).not.toBeNull();
+    // The resumed call was refused by the server, not by the demo: it is on the record.
+    const refused = await admin.api.audit.list.query({
+      agent: 'marketing_outreach',
+      status: ['BLOCKED'],
+      limit: 50,
+    });
+    expect(refused.entries.map((e) => e.action)).toContain('export_customer_list');
   });
 
   it('leaves the four agents and their activity on the server, for the dashboard', async () => {

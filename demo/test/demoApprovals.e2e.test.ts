@@ -46,9 +46,40 @@ describe('the demo and its reviewers', () => {
       });
       expect(output.join('\n')).toContain(`${server.url}/approvals`);
       const exported = result.tally.calls.filter((c) => c.action === 'export_customer_list');
-      expect(exported.map((c) => [c.verdict, c.review])).toEqual([['REVIEW', 'APPROVED']]);
-      expect(decided).toHaveLength(1);
+      // the agent's own run, then the paused-run scene's
+      expect(exported.map((c) => [c.verdict, c.review])).toEqual([
+        ['REVIEW', 'APPROVED'],
+        ['REVIEW', 'APPROVED'],
+      ]);
+      expect(decided).toHaveLength(2);
       expect(result.answers.get('marketing_outreach')).toContain('"exported":10');
+
+      // The paused-run scene: its agent process was killed while the export waited; the person
+      // approved; a new process resumed the run from its checkpoint and the export ran, once.
+      const text = output.join('\n');
+      const killed = /agent process (\d+) killed while request #(\d+) waits/.exec(text);
+      const resumed = /resumed run finished in process (\d+) \(request #(\d+) approved\)/.exec(
+        text,
+      );
+      expect(killed && resumed).toBeTruthy();
+      expect(resumed?.[1]).not.toBe(killed?.[1]);
+      const heldId = Number(killed?.[2]);
+      expect(Number(resumed?.[2])).toBe(heldId);
+      expect(decided).toContain(heldId);
+      expect(result.answers.get('paused_run_scene')).toContain(
+        '"exported":10,"fields":["name","email"]',
+      );
+      const approval = await reviewer.api.approvals.byId.query({ id: heldId });
+      expect(approval.status).toBe('APPROVED');
+      expect(approval.consumedAt).not.toBeNull();
+      expect(approval.pausedRun?.threadId).toMatch(/^demo-paused-run-/);
+      expect(approval.pausedRun?.resumedAt).not.toBeNull();
+      const ran = await reviewer.api.audit.list.query({
+        agent: 'marketing_outreach',
+        status: ['ALLOWED'],
+        limit: 200,
+      });
+      expect(ran.entries.filter((e) => e.approvalId === heldId)).toHaveLength(1);
     } finally {
       stop();
     }

@@ -13,14 +13,20 @@ describe('parseDemoArgs', () => {
     expect(args.approve).toBe('human');
     expect(args.url).toBe('http://127.0.0.1:8000');
     expect(args.killSwitch).toBe(true);
+    expect(args.pausedRun).toBe(true);
   });
 
   it('takes --agent and --approve', () => {
     const args = parseDemoArgs(
-      ['--agent', 'loan_processor', '--approve', 'none', '--no-kill-switch'],
+      ['--agent', 'loan_processor', '--approve', 'none', '--no-kill-switch', '--no-paused-run'],
       {},
     );
-    expect(args).toMatchObject({ agents: ['loan_processor'], approve: 'none', killSwitch: false });
+    expect(args).toMatchObject({
+      agents: ['loan_processor'],
+      approve: 'none',
+      killSwitch: false,
+      pausedRun: false,
+    });
   });
 
   it("keeps the server's data unless --reset, which --yes confirms", () => {

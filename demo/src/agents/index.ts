@@ -25,3 +25,4 @@ export {
   type ScriptedStep,
   type ExpectedVerdict,
 } from './types.js';
+export { pausedRunScene, type PausedRunScene } from './pausedRunScene.js';

@@ -12,6 +12,8 @@ export interface DemoArgs {
   apiKey: string | undefined;
   mongoUri: string | undefined;
   killSwitch: boolean;
+  /** Play the paused-run scene (review by interrupt across a process restart). */
+  pausedRun: boolean;
   /** Wipe the server's governance data first (`--reset`), after a confirmation unless `yes`. */
   reset: boolean;
   yes: boolean;
@@ -28,6 +30,7 @@ Options:
   --agent <name>        run one agent (repeatable): ${DEMO_AGENTS.map((a) => a.name).join(', ')}
   --approve <mode>      settle REVIEW calls: human (default; wait for the dashboard), all, none
   --no-kill-switch      skip the kill-switch scene
+  --no-paused-run       skip the paused-run scene (a review survives the agent's restart)
   --reset               first delete ALL agents, policies, audit entries and approvals on the
                         server (asks for confirmation)
   -y, --yes             confirm --reset without asking (scripts, CI)
@@ -48,6 +51,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       agent: { type: 'string', multiple: true },
       approve: { type: 'string', default: 'human' },
       'no-kill-switch': { type: 'boolean', default: false },
+      'no-paused-run': { type: 'boolean', default: false },
       reset: { type: 'boolean', default: false },
       yes: { type: 'boolean', short: 'y', default: false },
       url: { type: 'string' },
@@ -77,6 +81,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     apiKey: values['api-key'] ?? env.AEGIS_API_KEY,
     mongoUri: values['mongo-uri'] ?? env.MONGO_URI,
     killSwitch: !values['no-kill-switch'],
+    pausedRun: !values['no-paused-run'],
     reset: values.reset,
     yes: values.yes,
     help: values.help,

@@ -3,6 +3,12 @@ import type { ApproveMode } from './args.js';
 import type { Progress } from './progress.js';
 import type { Tally } from './tally.js';
 
+/** A decision as another process reports it (the paused-run scene's agent): no arguments. */
+export type ReportedDecision = Pick<
+  DecisionEvent,
+  'agent' | 'action' | 'verdict' | 'reason' | 'approvalId'
+>;
+
 /** Something that wants to act on a decision before the call proceeds (the kill-switch scene). */
 export type DecisionListener = (event: DecisionEvent) => Promise<void> | void;
 
@@ -34,6 +40,27 @@ export class DecisionDesk {
 
   /** The `onDecision` hook; returns nothing, so the SDK's own refusal errors stand. */
   readonly hook = async (event: DecisionEvent): Promise<void> => {
+    await this.handle(event, true);
+    for (const listener of this.listeners) await listener(event);
+  };
+
+  /**
+   * A decision made in another process (the paused-run scene's agent): tallied and printed like
+   * the others, but a REVIEW is not settled here — the scene decides when its process is gone.
+   */
+  observe(event: ReportedDecision): Promise<void> {
+    return this.handle(event, false);
+  }
+
+  /** Plays the reviewer for one approval with --approve all|none; false with --approve human. */
+  async decide(approvalId: number): Promise<boolean> {
+    if (this.approve === 'human' || !this.aegis) return false;
+    const decision = this.approve === 'all' ? 'APPROVED' : 'DENIED';
+    await this.aegis.api.approvals.decide.mutate({ id: approvalId, decision });
+    return true;
+  }
+
+  private async handle(event: ReportedDecision, settleReviews: boolean): Promise<void> {
     const { agent, action, verdict, reason, approvalId } = event;
     switch (verdict) {
       case 'ALLOWED':
@@ -59,7 +86,8 @@ export class DecisionDesk {
       case 'REVIEW':
         this.tally.record({ agent, action, verdict, approvalId });
         this.progress.decision({ agent, action, verdict, reason, approvalId });
-        if (approvalId !== null) await this.autoDecide(approvalId);
+        // With --approve all|none the demo plays the reviewer; the SDK's wait sees the answer at once.
+        if (approvalId !== null && settleReviews) await this.decide(approvalId);
         break;
       case 'DENIED':
       case 'TIMEOUT':
@@ -70,13 +98,5 @@ export class DecisionDesk {
         this.progress.note(`${agent}: Aegis unreachable for ${action}: ${reason}`);
         break;
     }
-    for (const listener of this.listeners) await listener(event);
-  };
-
-  /** With --approve all|none the demo plays the reviewer; the SDK's wait sees the answer at once. */
-  private async autoDecide(approvalId: number): Promise<void> {
-    if (this.approve === 'human' || !this.aegis) return;
-    const decision = this.approve === 'all' ? 'APPROVED' : 'DENIED';
-    await this.aegis.api.approvals.decide.mutate({ id: approvalId, decision });
   }
 }

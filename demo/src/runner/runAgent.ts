@@ -1,5 +1,7 @@
 import { HumanMessage } from '@langchain/core/messages';
+import type { BaseCheckpointSaver } from '@langchain/langgraph';
 import { createReactAgent } from '@langchain/langgraph/prebuilt';
+import { randomUUID } from 'node:crypto';
 import type { Aegis } from '@aegis/sdk';
 import { wrapTools } from '@aegis/sdk/langchain';
 import type { DemoAgent } from '../agents/index.js';
@@ -16,6 +18,8 @@ export interface AgentRunContext {
   toolOptions?: BankToolOptions;
   /** How long a REVIEW call waits for its reviewer. @defaultValue the SDK's (5 minutes) */
   approvalTimeoutMs?: number;
+  /** Where runs are checkpointed (Aegis's store): each run is a thread that can be inspected later. */
+  checkpointer?: BaseCheckpointSaver;
 }
 
 // Bounds a real model that keeps calling tools; the scripted ones finish far below it.
@@ -50,10 +54,18 @@ export async function runAgent(agent: DemoAgent, ctx: AgentRunContext): Promise<
     choice.kind === 'scripted' ? agent.scenario.length : undefined,
   );
 
-  const graph = createReactAgent({ llm: choice.model, tools, prompt: agent.systemPrompt });
+  const graph = createReactAgent({
+    llm: choice.model,
+    tools,
+    prompt: agent.systemPrompt,
+    checkpointer: ctx.checkpointer,
+  });
   const result = await graph.invoke(
     { messages: [new HumanMessage(agent.task)] },
-    { recursionLimit: RECURSION_LIMIT },
+    {
+      recursionLimit: RECURSION_LIMIT,
+      configurable: { thread_id: `demo-${agent.name}-${randomUUID()}` },
+    },
   );
   return result.messages.at(-1)?.text ?? '';
 }

@@ -1,13 +1,15 @@
 import { createAegis } from '@aegis/sdk';
-import { DEMO_AGENTS, killSwitchScene, type DemoAgent } from '../agents/index.js';
+import { DEMO_AGENTS, killSwitchScene, pausedRunScene, type DemoAgent } from '../agents/index.js';
 import type { BankToolOptions } from '../tools/index.js';
 import type { DemoArgs } from './args.js';
 import { seedBank } from '@aegis/demo-bank';
 import { connectBank, locateBank } from './bankConnection.js';
+import { checkpointerOn } from './checkpointer.js';
 import { holdChangeFeed } from './changeFeed.js';
 import { DecisionDesk } from './decisions.js';
 import { formatSummary, palette } from './format.js';
 import { playKillSwitchScene } from './killSwitch.js';
+import { playPausedRunScene } from './pausedRun.js';
 import { Progress } from './progress.js';
 import { runAgent, type AgentRunContext } from './runAgent.js';
 import { Tally } from './tally.js';
@@ -114,6 +116,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
       env,
       toolOptions: options.toolOptions,
       approvalTimeoutMs: options.approvalTimeoutMs,
+      checkpointer: checkpointerOn(bankConnection.connection),
     };
     progress.banner(`Running ${agents.map((a) => a.displayName).join(', ')}`);
     await Promise.all(
@@ -148,6 +151,25 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
       } catch (error) {
         failures.set('kill_switch_scene', error);
         progress.agentFailed(scene.agent.name, error);
+      }
+    }
+
+    if (args.pausedRun && args.agents.includes(pausedRunScene.agent.name)) {
+      const { name, displayName } = pausedRunScene.agent;
+      progress.banner(`Paused-run scene: ${displayName} (a review outlives the agent's process)`);
+      try {
+        const before = tally.calls.length;
+        const answer = await playPausedRunScene(pausedRunScene, ctx, desk, {
+          url: args.url,
+          apiKey: args.apiKey,
+          bankUri: bankConnection.uri,
+          approvalsUrl,
+        });
+        answers.set('paused_run_scene', answer);
+        progress.agentFinished(name, tally.countsSince(name, before), answer);
+      } catch (error) {
+        failures.set('paused_run_scene', error);
+        progress.agentFailed(name, error);
       }
     }
 
