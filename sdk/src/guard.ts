@@ -15,7 +15,15 @@ import {
 import { detectorsFrom, screenResult, type ResultRules } from './results';
 import { isUnreachable, toAegisError } from './serverErrors';
 import type { AegisApi } from './transport';
-import type { AegisDecision, CallOptions, DecisionEvent, DecisionHook, FailMode } from './types';
+import type {
+  AegisDecision,
+  CallOptions,
+  DecidingRuleRef,
+  DecisionEvent,
+  DecisionHook,
+  FailMode,
+  ToolMeta,
+} from './types';
 
 /** Five minutes: long enough for a human, short enough that nothing hangs forever. */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60_000;
@@ -28,6 +36,14 @@ export interface LocalVerdict {
   verdict: 'ALLOWED' | 'BLOCKED' | 'KILLED';
   reason: string;
   policyVersion: number;
+  /** The rule that decided (null: the kill-switch). */
+  rule: DecidingRuleRef | null;
+}
+
+/** What the policy may read about a call beyond its arguments. */
+export interface LocalCallContext {
+  tool?: ToolMeta;
+  runId?: string;
 }
 
 /** The in-process decider of local mode. */
@@ -38,6 +54,7 @@ export interface LocalDecider {
     action: string,
     args: Record<string, unknown>,
     callId: string,
+    context?: LocalCallContext,
   ): Promise<LocalVerdict | null>;
   /** How a call it allowed ended; shipped with (or after) its record, never a request of its own. */
   complete(callId: string, result: CallResult): void;
@@ -70,6 +87,7 @@ export interface GuardedCall<T> {
 
 type Decided = Pick<AegisDecision, 'verdict' | 'reason' | 'approvalId'> & {
   auditId: number | null;
+  rule?: DecidingRuleRef | null;
   source: 'server' | 'local';
   /** Set when on: result rules apply: the result is screened before it is returned. */
   resultRules?: ResultRules;
@@ -237,7 +255,8 @@ async function decideOnce<T>(
   callId: string,
 ): Promise<Decided> {
   if (rt.local) {
-    const local = await rt.local.decide(call.agent, call.action, call.args, callId);
+    const { tool, runId } = call.options ?? {};
+    const local = await rt.local.decide(call.agent, call.action, call.args, callId, { tool, runId });
     if (local) {
       const resultRules = rt.local.resultRules?.(call.agent, call.action);
       return { ...local, approvalId: null, auditId: null, source: 'local', resultRules };
@@ -250,6 +269,7 @@ async function decideOnce<T>(
     args: call.args,
     callId,
     ...(tool ? { tool } : {}),
+    ...(call.options?.runId ? { runId: call.options.runId } : {}),
     ...(call.options?.run ? { run: call.options.run } : {}),
   });
   if (!resultRules) return { ...decision, source: 'server' };

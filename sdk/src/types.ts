@@ -29,6 +29,8 @@ export type LocalRecord = NonNullable<RecordBatch['entries']>[number];
 export type LocalOutcome = NonNullable<RecordBatch['outcomes']>[number];
 /** An agent's policy and kill-switch state, as `sdk.snapshot` returns it. */
 export type AgentSnapshot = RouterOutputs['sdk']['snapshot']['agents'][number];
+/** The rule that decided a call: id ("default" when none matched), scope and policy version. */
+export type DecidingRuleRef = NonNullable<AegisDecision['rule']>;
 
 /** What to do when Aegis cannot be reached: refuse (`closed`, the default) or run unguarded (`open`). */
 export type FailMode = 'closed' | 'open';
@@ -50,6 +52,8 @@ export interface DecisionEvent {
   auditId: AegisDecision['auditId'] | null;
   /** Who decided: the server, this process (local mode), or nobody (fail-open). */
   source: 'server' | 'local' | 'fail-open';
+  /** The policy rule that decided (id, scope, version); null for the kill-switch, absent when no rule was read. */
+  rule?: DecidingRuleRef | null;
 }
 
 /**
@@ -81,6 +85,11 @@ export interface CallOptions {
   onReview?: (approvalId: number) => void;
   /** Metadata declared with the tool, for policy conditions (`tool.tags`, `tool.description`). */
   tool?: ToolMeta;
+  /**
+   * This run of the agent (e.g. a conversation or job id): rules read it as `session` —
+   * `session.touched('pii')` holds once a call tagged `pii` was allowed in the same run.
+   */
+  runId?: string;
   /**
    * Review by interrupt (set by `@aegis/sdk/langchain`'s `review: 'interrupt'`): the graph run this
    * call belongs to. Its approval remembers the run, and the resumed call is held to that approval.

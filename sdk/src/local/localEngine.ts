@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { ChangeFeed } from '../changeFeed';
 import { AegisUnavailableError } from '../errors';
 import { evaluateResult, policyDlpFindings, resultRulesFor } from '@aegis/shared';
-import type { LocalDecider, LocalVerdict } from '../guard';
+import type { LocalCallContext, LocalDecider, LocalVerdict } from '../guard';
 import type { ResultRules } from '../results';
 import type { AegisApi } from '../transport';
 import type { CallResult } from './items';
+import { decideLocally } from './localPolicy';
 import { RecordShipper } from './shipper';
 import { SnapshotCache } from './snapshots';
 import { Spool } from './spool';
@@ -58,6 +59,7 @@ export class LocalEngine implements LocalDecider {
     action: string,
     args: Record<string, unknown>,
     callId: string,
+    context: LocalCallContext = {},
   ): Promise<LocalVerdict | null> {
     const downFor = this.feed.downForMs();
     if (downFor > this.options.staleAfterMs) {
@@ -68,8 +70,16 @@ export class LocalEngine implements LocalDecider {
     }
     await this.started;
     const entry = await this.cache.get(agent);
-    const { verdict, reason } = this.cache.decide(entry, action);
-    if (verdict === 'REVIEW') return null;
+    const decidedAt = new Date();
+    const answer = decideLocally(entry, { agent, action, args, tool: context.tool }, decidedAt);
+    if (answer.kind === 'server') {
+      // history and session are read from the audit log: this process's own calls must be in it
+      // before the server answers, or a sequence split across local and strict calls goes unseen.
+      if (answer.why === 'server-state') await this.shipper.flush(true);
+      return null;
+    }
+    const { verdict, reason, rule } = answer.decision;
+    if (verdict === 'REVIEW') return null; // narrowed above; keeps the type honest
     this.shipper.push({
       entryKey: randomBytes(16).toString('base64url'),
       agent,
@@ -78,10 +88,13 @@ export class LocalEngine implements LocalDecider {
       details: reason,
       callId,
       args,
-      decidedAt: new Date().toISOString(),
+      decidedAt: decidedAt.toISOString(),
       policyVersion: entry.version,
+      ...(rule ? { rule } : {}),
+      ...(context.runId ? { runId: context.runId } : {}),
+      ...(context.tool ? { tool: context.tool } : {}),
     });
-    return { verdict, reason, policyVersion: entry.version };
+    return { verdict, reason, policyVersion: entry.version, rule };
   }
 
   /** The on: result rules of the agent's snapshot for this action: evaluated here, in-process. */

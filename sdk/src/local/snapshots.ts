@@ -1,17 +1,20 @@
 import {
+  compileEffective,
   compilePolicyOrThrow,
-  decide,
-  type CompiledPolicy,
-  rulesFromLists,
+  type AgentStatus,
   type ChangeEvent,
-  type PolicySnapshot,
-  type PolicyVerdict,
+  type CompiledPolicy,
+  type PolicySet,
 } from '@aegis/shared';
 import type { AegisApi } from '../transport';
 import type { AgentSnapshot } from '../types';
 
-interface Entry extends PolicySnapshot {
+export interface Entry {
+  status: AgentStatus;
   version: number;
+  owner: string;
+  /** The agent's rule document + lists + the global rules selecting it, compiled as the server does. */
+  set: PolicySet;
   /** The on: result rules and custom detectors (compiled), when the agent has any. */
   resultPolicy: CompiledPolicy | null;
 }
@@ -64,7 +67,7 @@ export class SnapshotCache {
     const { agents } = await this.api.sdk.snapshot.query({ agents: [agent] });
     const snapshot = agents[0];
     if (!snapshot) throw new Error(`The server returned no snapshot for agent "${agent}"`);
-    const entry = toEntry(snapshot);
+    const entry = toEntry(agent, snapshot);
     const known = this.agents.get(agent);
     // A slower, older read must not undo a newer one.
     if (!known || entry.version >= known.version) this.agents.set(agent, entry);
@@ -90,23 +93,33 @@ export class SnapshotCache {
     }
   }
 
-  /** The pure decision, as the server would make it from the same snapshot. */
-  decide(entry: Entry, action: string): PolicyVerdict {
-    return decide(entry, action);
-  }
-
   /** The agent's current snapshot, if loaded (no fetch). */
   peek(agent: string): Entry | undefined {
     return this.agents.get(agent);
   }
 }
 
-function toEntry(snapshot: AgentSnapshot): Entry {
+/**
+ * Compiles a snapshot the way the server compiles the agent's policy (`compileEffective`). From a
+ * server that sends no rule documents, the lists it sends are its seed reading — an action a
+ * condition could decide reads as REVIEW there — so such actions go to the server.
+ */
+function toEntry(agent: string, snapshot: AgentSnapshot): Entry {
+  const { rules, policy } = snapshot;
+  const version = rules?.version ?? policy.version;
+  // The server compiled and checked these when they were saved; a failure here is a server bug.
+  const set = compileEffective({
+    agent,
+    agentVersion: version,
+    document: rules?.document ?? null,
+    lists: rules?.lists ?? policy,
+    global: rules?.global.document ? { document: rules.global.document, version: rules.global.version } : null,
+  });
   return {
     status: snapshot.status,
-    rules: rulesFromLists(snapshot.policy),
-    version: snapshot.policy.version,
-    // The server compiled and checked it when it was saved; a failure here is a server bug.
+    version,
+    owner: rules?.owner ?? '',
+    set,
     resultPolicy: snapshot.resultPolicy ? compilePolicyOrThrow(snapshot.resultPolicy) : null,
   };
 }

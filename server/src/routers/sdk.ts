@@ -14,6 +14,7 @@ import {
   decideInput,
   decision,
   globalPolicyDocument,
+  localPolicyRules,
   resultAnswer,
   resultInput,
   sequentialId,
@@ -108,6 +109,9 @@ export const sdkRouter = router({
               .nullable()
               .optional()
               .describe('The on: result rules and custom detectors for this agent, evaluated in-process (DLP)'),
+            rules: localPolicyRules
+              .optional()
+              .describe('The rule documents and lists local mode evaluates with the same engine as the server'),
           }),
         ),
       }),
@@ -116,12 +120,13 @@ export const sdkRouter = router({
       for (const name of input.agents) assertActsAs(ctx.principal, name);
       const agents = await Promise.all(
         input.agents.map(async (name) => {
-          const [summary, policy, resultPolicy] = await Promise.all([
+          const [summary, policy, resultPolicy, rules] = await Promise.all([
             ctx.services.agents.get(name),
             ctx.services.policies.forAgent(name),
             ctx.services.decisions.resultPolicy(name),
+            ctx.services.policies.localRules(name),
           ]);
-          return { status: summary.status, policy, resultPolicy };
+          return { status: summary.status, policy, resultPolicy, rules };
         }),
       );
       return { agents };

@@ -60,6 +60,7 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
             entryKey: e.entryKey,
             dated: true,
             args: e.args,
+            tool: e.tool,
           }));
         const violations = await reports.check(claims);
         if (violations.length > 0) await reports.refuse(violations, actor, 'local-mode record');

@@ -81,6 +81,9 @@ export function planBatch(
       findings: scanned.findings,
       // history.sum counts local-mode calls too (masked, as decisions store them)
       callArgs: scanned.maskedJson,
+      ...(e.rule ? { rule: e.rule } : {}),
+      ...(e.runId ? { runId: e.runId } : {}),
+      ...(e.tool?.tags ? { tags: e.tool.tags } : {}),
       entryKey: e.entryKey,
       outcome: e.outcome,
       durationMs: e.durationMs,

@@ -3,6 +3,10 @@ import {
   seedListsFor,
   type AgentPolicy,
   type AgentPolicyDocument,
+  type CompiledPolicy,
+  type GlobalPolicyDocument,
+  type LocalPolicyRules,
+  type PolicyAgent,
   type Principal,
   type RuleType,
 } from '@aegis/shared';
@@ -26,7 +30,7 @@ const show = (rule: RuleType | null) => rule ?? 'no rule';
  */
 export function createPolicyService(
   deps: ServiceDeps,
-): Pick<Services['policies'], 'forAgent' | 'rules' | 'set' | 'remove'> & {
+): Pick<Services['policies'], 'forAgent' | 'rules' | 'set' | 'remove' | 'localRules'> & {
   change(
     agent: string,
     apply: () => Promise<boolean>,
@@ -59,6 +63,21 @@ export function createPolicyService(
       ? seedListsFor(snap.set, { name: snap.name, owner: snap.owner }, [...snap.rules.keys(), ...actionsNamed(snap.set)])
       : snap.lists;
     return { agent, version: snap.version, ...lists };
+  }
+
+  /** What local mode compiles and evaluates itself: the same parts the server's set is built from. */
+  async function localRules(agent: string): Promise<LocalPolicyRules> {
+    const snap = await cache.get(agent);
+    if (!snap) throw unknownAgent(agent);
+    const { document, compiled, version } = snap.global;
+    const self = { name: snap.name, owner: snap.owner };
+    return {
+      version: snap.version,
+      owner: snap.owner,
+      lists: snap.lists,
+      document: snap.document,
+      global: { version, document: document && compiled ? selecting(document, compiled, self) : null },
+    };
   }
 
   /**
@@ -136,6 +155,7 @@ export function createPolicyService(
 
   return {
     forAgent,
+    localRules,
     bump,
     change,
     async rules(agent) {
@@ -152,3 +172,13 @@ export function createPolicyService(
   };
 }
 export type PolicyService = ReturnType<typeof createPolicyService>;
+
+/**
+ * The global document with only the rules that select `agent` (call and result rules alike), in
+ * their order: evaluating it for this agent gives what the whole document gives.
+ */
+function selecting(document: GlobalPolicyDocument, compiled: CompiledPolicy, agent: PolicyAgent): GlobalPolicyDocument {
+  const applies = (r: { matchesAgent?: (a: PolicyAgent) => boolean }) => !r.matchesAgent || r.matchesAgent(agent);
+  const ids = new Set([...compiled.rules.filter(applies), ...compiled.resultRules.filter(applies)].map((r) => r.id));
+  return { ...document, rules: document.rules.filter((r) => ids.has(r.id)) };
+}

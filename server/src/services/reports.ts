@@ -2,7 +2,10 @@ import {
   canonicalJson,
   compileEffective,
   evaluatePolicy,
+  factNeedsFor,
   listsFromRules,
+  policyDlpFindings,
+  scanValue,
   type AuditStatus,
   type PolicySet,
   type Principal,
@@ -35,6 +38,8 @@ export interface Claim {
   dated: boolean;
   /** The call's arguments, when the report carries them (local-mode records do). */
   args?: Record<string, unknown>;
+  /** What the tool declared about itself, when the report carries it (local-mode records do). */
+  tool?: { tags?: readonly string[]; description?: string };
 }
 
 export interface Violation {
@@ -111,13 +116,13 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     if (claim.status !== 'ALLOWED') return null; // BLOCKED, KILLED, PENDING, … claim no power
     const policy = await policyAt(snap, version);
     if (!policy) return refuse('CONFLICT', `policy v${version} of "${claim.agent}" is not on record`);
-    // The same evaluation the decision made: with the arguments when the report has them (local
-    // mode decides only calls whose rules need no server state, so none are needed here).
-    const decided = evaluatePolicy(
-      policy.set,
-      { agent: { name: snap.name, owner: snap.owner }, action: claim.action, args: claim.args ?? {} },
-      { status: 'ACTIVE' },
-    );
+    // The same evaluation the decision made: with the arguments, tool metadata and time when the
+    // report has them (local mode decides only calls whose rules need no server state — history,
+    // session — so none is needed here; DLP facts come from scanning the same arguments).
+    const call = { agent: { name: snap.name, owner: snap.owner }, action: claim.action, args: claim.args ?? {}, tool: claim.tool };
+    const needs = factNeedsFor(policy.set, call.agent, claim.action);
+    const facts = needs.dlp ? { dlp: policyDlpFindings({ args: scanValue(call.args) }) } : undefined;
+    const decided = evaluatePolicy(policy.set, call, { status: 'ACTIVE', facts, now: claim.dated ? claim.at : undefined });
     if (decided.verdict !== 'ALLOWED') {
       const listed = policy.rules.get(claim.action);
       const what =

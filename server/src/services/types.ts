@@ -39,6 +39,7 @@ import type {
   Stats,
   StoreAccess,
   ToolUsage,
+  LocalPolicyRules,
 } from '@aegis/shared';
 
 /** A chart's time window: the last `hours` whole hours, or `from`–`to` (ISO; `to` defaults to now). */
@@ -81,6 +82,8 @@ export interface Services {
   };
   policies: {
     forAgent(agent: string): Promise<AgentPolicy>;
+    /** What local mode needs to evaluate the agent's calls with the same engine (its snapshot). */
+    localRules(agent: string): Promise<LocalPolicyRules>;
     rules(agent: string): Promise<PolicyRule[]>;
     set(agent: string, action: string, rule: RuleType, actor: Principal): Promise<AgentPolicy>;
     remove(agent: string, action: string, actor: Principal): Promise<AgentPolicy>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { resultEffect } from './policyRules';
+import { decidingRule, resultEffect } from './policyRules';
+import { toolMeta } from './decision';
 import { scanFinding } from '../dlp/types';
 import { actionName, agentName, toolArgs } from './common';
 import { callOutcome } from './audit';
@@ -33,6 +34,12 @@ const localDecisionRecord = z
     args: toolArgs.default({}),
     decidedAt: z.iso.datetime({ offset: true }),
     policyVersion: z.number().int().nonnegative(),
+    // What the decision saw and which rule made it, as strict mode's entries keep them: the
+    // report check evaluates the call again with the same tool metadata and time, and `session`
+    // facts read the run and the tool's tags of the calls allowed in it.
+    rule: decidingRule.optional().describe('The rule that decided, as the local engine found it'),
+    runId: z.string().min(1).max(128).optional().describe('The run this call belongs to (session facts)'),
+    tool: toolMeta.optional().describe('What the tool declared about itself'),
     // The usual case: the tool finished before the record was shipped, so the outcome rides along
     // and entry + outcome cost one insert (sdk.complete would be a second write per call).
     outcome: callOutcome.optional().describe('How the call ended, when it ended before shipping'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policyLists } from './policy';
 import { customDetectorSpec } from '../dlp/custom/customDetector';
 import { agentName } from './common';
 
@@ -197,3 +198,21 @@ export const decidingRule = z.object({
   version: z.number().int().nonnegative().describe('Version of the policy the rule belongs to'),
 });
 export type DecidingRuleRef = z.infer<typeof decidingRule>;
+
+/**
+ * What local mode needs to evaluate an agent's calls itself, beside its lists and status: the
+ * agent's rule document and the global one (only the global rules that select this agent, so no
+ * key learns other agents' rules), each with its version — compiled in-process with the same
+ * `compileEffective` the server uses.
+ */
+export const localPolicyRules = z.object({
+  version: z.number().int().nonnegative().describe("The agent's policy version (what local records name)"),
+  owner: z.string(),
+  lists: policyLists.describe('The lists as stored (declared by code or set per action), before any rule is read'),
+  document: agentPolicyDocument.nullable().describe("The agent's rule document in force (null: lists only)"),
+  global: z.object({
+    version: z.number().int().nonnegative(),
+    document: globalPolicyDocument.nullable().describe('The global rules that select this agent'),
+  }),
+});
+export type LocalPolicyRules = z.infer<typeof localPolicyRules>;
