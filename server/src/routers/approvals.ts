@@ -19,6 +19,7 @@ import {
   reviewerProcedure,
   viewerProcedure,
 } from '../trpc/procedures';
+import { parseChangeId } from '../events/bus';
 import { streamWithResume } from '../events/streamWithResume';
 
 export const approvalsRouter = router({
@@ -63,8 +64,9 @@ export const approvalsRouter = router({
 });
 
 /**
- * Approval, agent-status and policy changes, tracked by a server sequence number. A client that
- * reconnects with its last event id gets what it missed from the server's recent-events buffer.
+ * Approval, agent-status and policy changes, tracked by `<seq>-<origin>` (events/bus.ts). A client
+ * that reconnects with its last event id gets what it missed from the server's recent-events
+ * buffer — exactly on the same server, since a few seconds before it on another one.
  * Agent keys receive only events about their own agents.
  */
 export const changesRouter = router({
@@ -77,17 +79,24 @@ export const changesRouter = router({
         const agent = 'approval' in e ? e.approval.agent : 'agent' in e ? e.agent : null;
         return agent === null || (principal.agents ?? []).includes(agent);
       };
-      const lastSeq = Number(input?.lastEventId ?? NaN);
+      const last = parseChangeId(input?.lastEventId);
       type Item = { seq: number; event: ChangeEvent };
+      const events = ctx.services.events;
+      // Only the client's own number may be another server's; later pages continue from ours.
+      let origin = last ? last.origin : undefined;
       const stream = streamWithResume<Item>({
         signal,
-        subscribe: (push) => ctx.services.events.onChange((event, seq) => push({ seq, event })),
-        backlog: (after) => Promise.resolve(ctx.services.events.changesSince(after)),
+        subscribe: (push) => events.onChange((event, seq) => push({ seq, event })),
+        backlog: (after) => {
+          const page = events.changesSince(after, origin);
+          origin = undefined;
+          return Promise.resolve(page);
+        },
         idOf: (item) => item.seq,
-        startAfter: Number.isFinite(lastSeq) ? lastSeq : null,
+        startAfter: last?.seq ?? null,
       });
       for await (const item of stream) {
-        if (visible(item.event)) yield tracked(String(item.seq), changeEvent.parse(item.event));
+        if (visible(item.event)) yield tracked(events.changeId(item.seq), changeEvent.parse(item.event));
       }
     }),
 });

@@ -14,7 +14,7 @@ import { createInvestigationService } from './investigation';
 import { createDecisionService } from './decisions';
 import { createResultService } from './results';
 import { createDemoService } from './demo';
-import { KeyedMutex } from './keyedMutex';
+import { ClusterMutex } from './clusterMutex';
 import { createPolicyService } from './policies';
 import { createProposalService } from './proposals';
 import { createPolicyTrials } from './policyTrials';
@@ -77,7 +77,7 @@ export async function createServices(opts: {
     cache: new PolicyCache(repos),
     activity,
     blocks,
-    locks: new KeyedMutex(),
+    locks: new ClusterMutex(repos.leases),
     connection: opts.connection,
     logger: opts.logger,
     approvalTtlMs: opts.approvalTtlMs,
@@ -109,7 +109,8 @@ export async function createServices(opts: {
     events: {
       onChange: (listener) => bus.onChange(listener),
       onAudit: (listener) => bus.onAudit(listener),
-      changesSince: (seq) => bus.changesSince(seq),
+      changesSince: (seq, origin) => bus.changesSince(seq, origin),
+      changeId: (seq) => bus.changeId(seq),
     },
     demo: createDemoService(deps, {
       storeAccess: opts.storeAccess,

@@ -5,7 +5,7 @@ import type { EventBus } from '../events/bus';
 import type { ActivityIndex } from './activityIndex';
 import type { Binder } from './args';
 import type { BlockWindow } from './blockWindow';
-import type { KeyedMutex } from './keyedMutex';
+import type { Locks } from './clusterMutex';
 import type { PolicyCache } from './policyCache';
 
 /** What every domain service is built from. */
@@ -15,7 +15,8 @@ export interface ServiceDeps {
   cache: PolicyCache;
   activity: ActivityIndex;
   blocks: BlockWindow;
-  locks: KeyedMutex;
+  /** Cross-server locks for read-then-write steps (a database lease per key). */
+  locks: Locks;
   connection: Connection;
   logger: Logger;
   approvalTtlMs: number;

@@ -1,7 +1,7 @@
 /**
- * Runs tasks with the same key one after another (tasks with different keys run freely). Used
- * where a read-then-write must not interleave inside this process, e.g. two registrations of
- * one agent or two REVIEW decisions for the same call binding.
+ * Runs tasks with the same key one after another (tasks with different keys run freely), inside
+ * this process only: the in-memory queue in front of ClusterMutex's database lease, so waiters in
+ * one process never contend for the lease.
  */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<unknown>>();

@@ -193,8 +193,13 @@ export interface Services {
     /** Subscribe to change events; returns an unsubscribe function. */
     onChange(listener: (event: ChangeEvent, seq: number) => void): () => void;
     onAudit(listener: (entry: AuditEntry) => void): () => void;
-    /** Buffered change events after `seq`, for a client resuming a stream. */
-    changesSince(seq: number): Array<{ seq: number; event: ChangeEvent }>;
+    /**
+     * Buffered change events after `seq`, for a client resuming a stream; `origin` other than
+     * this server's: the number came from another server (EventBus.changesSince).
+     */
+    changesSince(seq: number, origin?: string | null): Array<{ seq: number; event: ChangeEvent }>;
+    /** The id a client is given for the change event numbered `seq` here. */
+    changeId(seq: number): string;
   };
   demo: {
     /** The seed's `POST /demo/seed`: wipes governance data, then resets and seeds the demo bank. */

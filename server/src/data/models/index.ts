@@ -3,6 +3,7 @@ import { agentModel } from './agent.model';
 import { approvalModel } from './approval.model';
 import { auditModel } from './audit.model';
 import { counterModel } from './counter.model';
+import { leaseModel } from './lease.model';
 import { policyModel } from './policy.model';
 import { policyVersionModel } from './policyVersion.model';
 import { proposalModel } from './proposal.model';
@@ -15,6 +16,7 @@ export function createModels(conn: Connection) {
     audit: auditModel(conn),
     approvals: approvalModel(conn),
     counters: counterModel(conn),
+    leases: leaseModel(conn),
     proposals: proposalModel(conn),
     policyVersions: policyVersionModel(conn),
   };

@@ -9,6 +9,7 @@ import { createPolicyFactsRepo } from './policyFacts.repo';
 import { createPolicyHistoryRepo } from './policyHistory.repo';
 import { createProposalsRepo } from './proposals.repo';
 import { createInvestigationRepo } from './investigation.repo';
+import { createLeasesRepo } from './leases.repo';
 
 /** Every governance repo on one connection. Only repos touch models. */
 export async function createRepos(
@@ -25,6 +26,7 @@ export async function createRepos(
   const policyHistory = createPolicyHistoryRepo(models.policyVersions);
   const policyFacts = createPolicyFactsRepo(models.audit);
   const investigation = createInvestigationRepo(models.audit, models.policyVersions);
+  const leases = createLeasesRepo(models.leases);
   return {
     agents,
     policies,
@@ -34,6 +36,7 @@ export async function createRepos(
     policyHistory,
     policyFacts,
     investigation,
+    leases,
     /** Wipes governance data (demo reset). Counters stay, so ids keep growing (see IdAllocator.reset). */
     async resetGovernance(): Promise<void> {
       await audit.drain();
