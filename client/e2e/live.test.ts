@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { screenshotDir } from './helpers/browser';
+import { screenshotBoth, screenshotDir } from './helpers/browser';
 import { agentPath, useDashboard, poll } from './helpers/fixture';
 import { FRAUD, LOANS, SUPPORT, attempt } from './helpers/seed';
 import { markPage } from './helpers/markPage';
@@ -62,6 +62,29 @@ describe('live updates and actions', () => {
     await dash.page.getByRole('form', { name: 'Resume agent' }).getByRole('button', { name: 'Resume agent' }).click();
     await heading.getByText('ACTIVE').waitFor();
     expect(await attempt(dash.seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('RAN');
+  });
+
+  it('a request a LangGraph run is paused on says so; once decided and resumed, the queue says that too', async () => {
+    await dash.page.goto(dash.srv.url + '/approvals');
+    await dash.page.getByTestId('approval-card').first().waitFor();
+    // What review by interrupt sends: the call, with the graph run it belongs to.
+    const held = await dash.seeded.aegis.api.sdk.decide.mutate({
+      agent: SUPPORT,
+      action: 'close_account',
+      args: { account_id: 1001 },
+      run: { threadId: 'support-thread-42', toolCallId: 'call-7' },
+    });
+    expect(held.verdict).toBe('REVIEW');
+    const card = dash.page.getByTestId('approval-card').filter({ hasText: 'close_account' });
+    await poll(() => card.getByTestId('paused-run').innerText()).toMatch(/Run paused[\s\S]*support-thread-42[\s\S]*since/);
+    await screenshotBoth(dash.page, 'approval-paused-run', () => card.getByTestId('paused-run').waitFor());
+    await card.getByRole('button', { name: 'Approve', exact: true }).click();
+    await card.waitFor({ state: 'detached' });
+    const recent = dash.page.getByRole('list', { name: 'Recently decided approvals' }).getByRole('listitem').filter({ hasText: 'close_account' });
+    await poll(() => recent.getByTestId('run-state').innerText()).toContain('run still paused');
+    // The agent's resumer claims the run (as resumeOnDecision does); the queue updates live.
+    await dash.seeded.aegis.api.sdk.markResumed.mutate({ id: held.approvalId! });
+    await poll(() => recent.getByTestId('run-state').innerText()).toMatch(/run resumed/);
   });
 
   it('an approval from a waiting SDK call appears live; approving it lets the call complete', async () => {

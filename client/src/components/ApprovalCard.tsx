@@ -1,9 +1,9 @@
 import { forwardRef, useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { Ban, Check, Clock, Eye, EyeOff, ShieldCheck, X } from 'lucide-react';
+import { Ban, Check, Clock, Eye, EyeOff, PauseCircle, ShieldCheck, X } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
-import { age, prettyJson } from '../lib/format';
+import { age, fullTime, prettyJson, stamp, timeAgo } from '../lib/format';
 import { FindingChips } from './FindingChips';
 
 export type Approval = RouterOutputs['approvals']['pending'][number];
@@ -67,6 +67,7 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
           <p className="text-xs muted">
             Request #{a.id} · policy v{a.policyVersion} · {expiresIn(a.expiresAt, now)}
           </p>
+          {a.pausedRun && <PausedRunLine run={a.pausedRun} now={now} />}
         </div>
         <p className="inline-flex items-center gap-1 rounded-full bg-review-soft px-2.5 py-1 text-xs font-bold text-review tabular-nums dark:bg-amber-950 dark:text-amber-300">
           <Clock className="size-3.5" aria-hidden />
@@ -147,4 +148,24 @@ function prettyResult(preview: string | null): string {
   } catch {
     return preview;
   }
+}
+
+/**
+ * Review by interrupt: the agent's LangGraph run is checkpointed and paused on this request, not
+ * holding a process; deciding resumes it, even if the agent's process restarted meanwhile.
+ */
+function PausedRunLine({ run, now }: { run: NonNullable<Approval['pausedRun']>; now: number }) {
+  return (
+    <p data-testid="paused-run" className="mt-1 inline-flex flex-wrap items-center gap-x-1 text-xs font-semibold">
+      <PauseCircle className="size-3.5 shrink-0" aria-hidden />
+      <span>Run paused</span>
+      <span className="font-normal muted">
+        · thread <span className="font-mono wrap-anywhere">{run.threadId}</span> · since{' '}
+        <time dateTime={run.pausedAt} title={fullTime(run.pausedAt)}>
+          {stamp(run.pausedAt)}
+        </time>{' '}
+        ({timeAgo(run.pausedAt, now)}) · your decision resumes it
+      </span>
+    </p>
+  );
 }

@@ -24,6 +24,11 @@ export function RecentDecisions({ now }: { now: number }) {
             <span className={`w-20 shrink-0 text-xs font-bold ${TONE[a.status]}`}>{a.status}</span>
             <span className="font-mono font-semibold wrap-anywhere">{a.action}</span>
             <span className="muted">· {a.agent}</span>
+            {a.pausedRun && (
+              <span data-testid="run-state" className="text-xs muted">
+                · {a.pausedRun.resumedAt ? `run resumed ${timeAgo(a.pausedRun.resumedAt, now)}` : 'run still paused'}
+              </span>
+            )}
             <span className="ml-auto text-xs muted">
               {a.decidedBy ? `by ${a.decidedBy} ` : ''}
               {a.decidedAt ? timeAgo(a.decidedAt, now) : ''}

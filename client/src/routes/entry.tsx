@@ -121,6 +121,12 @@ export function EntryPage() {
                     {d.approval.consumedAt && ` · used at ${fullTime(d.approval.consumedAt)}`}
                   </Field>
                 )}
+                {d.approval?.pausedRun && (
+                  <Field label="Paused run" wide>
+                    thread <span className="font-mono">{d.approval.pausedRun.threadId}</span> · paused at {fullTime(d.approval.pausedRun.pausedAt)}
+                    {d.approval.pausedRun.resumedAt ? ` · resumed at ${fullTime(d.approval.pausedRun.resumedAt)}` : ' · not resumed yet'}
+                  </Field>
+                )}
                 {e.findings && e.findings.length > 0 && (
                   <Field label="DLP findings" wide>
                     {e.findings.map((f) => `${f.detector} at ${f.path}${f.count > 1 ? ` ×${f.count}` : ''}`).join(', ')}
