@@ -112,6 +112,60 @@ describe('tool pinning', () => {
   });
 });
 
+describe('DLP result rules through the gateway', () => {
+  it("redacts what a result rule names before the MCP client sees it; the upstream's values never reach it", async () => {
+    const redacted = uniqueAgent('mcp-redact');
+    await t.aegis.agent(redacted, { allows: ['fixture.get_customer'] }).register();
+    const applied = await t.reviewer.policies.applyRules.mutate({
+      yaml: [
+        'kind: AgentPolicy',
+        `agent: ${redacted}`,
+        'default: REVIEW',
+        'rules:',
+        '  - id: read-customers',
+        '    actions: [fixture.get_customer]',
+        '    effect: ALLOW',
+        '  - id: mask-ssn-and-cards',
+        '    on: result',
+        "    actions: ['*']",
+        "    when: dlp.found('ssn') || dlp.found('card')",
+        '    effect: REDACT',
+        '',
+      ].join('\n'),
+    });
+    expect(applied.ok).toBe(true);
+    const log = path.join(tmp.dir, 'redact-calls.jsonl');
+    const gw = await stdioGateway({
+      agent: redacted,
+      url: t.server.url,
+      key: await agentKey(t.reviewer, [redacted]),
+      upstream,
+      extra: ['--server', 'fixture'],
+      env: { FIXTURE_LOG: log },
+    });
+    try {
+      const result = await gw.client.callTool({ name: 'get_customer', arguments: { id: 5 } });
+      expect(result.isError).toBeFalsy();
+      const shown = text(result);
+      expect(shown).toContain('Customer 5: Jane Roe');
+      expect(shown).not.toContain('536-22-8154');
+      expect(shown).not.toContain('4111 1111 1111 1111');
+      expect(executed(log)).toEqual([{ tool: 'get_customer', args: { id: 5 } }]);
+      await expect
+        .poll(
+          async () =>
+            (
+              await t.reviewer.audit.list.query({ agent: redacted, action: 'fixture.get_customer' })
+            ).entries.find((e) => e.status === 'ALLOWED'),
+          { timeout: 10_000 },
+        )
+        .toMatchObject({ outcome: 'ok', resultEffect: 'REDACT' });
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('fail closed and identity', () => {
   it('Aegis unreachable: calls are refused with a clear message, the upstream never runs them', async () => {
     const log = path.join(tmp.dir, 'down-calls.jsonl');
