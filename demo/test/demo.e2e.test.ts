@@ -55,6 +55,7 @@ describe('npm run demo -- --approve none, end to end', () => {
     expect([...result.answers.keys()].sort()).toEqual(
       [
         'customer_support',
+        'dlp_scene',
         'fraud_detection',
         'kill_switch_scene',
         'loan_processor',
@@ -67,9 +68,26 @@ describe('npm run demo -- --approve none, end to end', () => {
     expect(text).toMatch(/Total\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+/);
   });
 
+  it('DLP scene: an SSN a tool returned is masked before the model sees it; a card number never leaves', async () => {
+    expect(output.join('\n')).toMatch(/DLP: 1 result redacted before the model saw it \(ssn\); 1 call blocked for sending card out/);
+    expect(verdicts('fraud_detection', 'send_notification')).toEqual(['BLOCKED', 'ALLOWED']);
+    const { entries } = await admin.api.audit.list.query({ agent: 'fraud_detection', limit: 200 });
+    const redacted = entries.filter((e) => e.action === 'access_ssn' && e.resultEffect === 'REDACT');
+    expect(redacted).toHaveLength(1);
+    expect(redacted[0]!.findings).toEqual([expect.objectContaining({ detector: 'ssn', where: 'result' })]);
+    const blocked = entries.find((e) => e.action === 'send_notification' && e.status === 'BLOCKED');
+    expect(blocked?.details).toContain('A card number may not be sent out of the bank');
+    // Findings, never values: neither the customer's SSN nor the card number is stored anywhere.
+    const ssn = generateBank().customers.find((c) => c._id === 5)!.ssn;
+    const stored = JSON.stringify(entries);
+    expect(stored).not.toContain(ssn);
+    expect(stored).not.toContain('4539 1488 0343 6467');
+  });
+
   it('gives the same tool different outcomes per agent', () => {
     expect(verdicts('customer_support', 'access_ssn')).toEqual(['REVIEW']);
-    expect(verdicts('fraud_detection', 'access_ssn')).toEqual(['ALLOWED']);
+    // (the second is the DLP scene's, whose result is redacted)
+    expect(verdicts('fraud_detection', 'access_ssn')).toEqual(['ALLOWED', 'ALLOWED']);
     // the agent's own run, then the paused-run scene's
     expect(verdicts('marketing_outreach', 'export_customer_list')).toEqual(['REVIEW', 'REVIEW']);
     // --approve none: every review was denied (the paused-run scene's too), so no such call ran.

@@ -14,6 +14,8 @@ export interface DemoArgs {
   killSwitch: boolean;
   /** Play the paused-run scene (review by interrupt across a process restart). */
   pausedRun: boolean;
+  /** Play the DLP scene (Fraud Detection's SSN redacted, a card number blocked). */
+  dlpScene: boolean;
   /** Wipe the server's governance data first (`--reset`), after a confirmation unless `yes`. */
   reset: boolean;
   yes: boolean;
@@ -31,6 +33,7 @@ Options:
   --approve <mode>      settle REVIEW calls: human (default; wait for the dashboard), all, none
   --no-kill-switch      skip the kill-switch scene
   --no-paused-run       skip the paused-run scene (a review survives the agent's restart)
+  --no-dlp-scene        skip the DLP scene (sensitive data in arguments and results)
   --reset               first delete ALL agents, policies, audit entries and approvals on the
                         server (asks for confirmation)
   -y, --yes             confirm --reset without asking (scripts, CI)
@@ -52,6 +55,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       approve: { type: 'string', default: 'human' },
       'no-kill-switch': { type: 'boolean', default: false },
       'no-paused-run': { type: 'boolean', default: false },
+      'no-dlp-scene': { type: 'boolean', default: false },
       reset: { type: 'boolean', default: false },
       yes: { type: 'boolean', short: 'y', default: false },
       url: { type: 'string' },
@@ -82,6 +86,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     mongoUri: values['mongo-uri'] ?? env.MONGO_URI,
     killSwitch: !values['no-kill-switch'],
     pausedRun: !values['no-paused-run'],
+    dlpScene: !values['no-dlp-scene'],
     reset: values.reset,
     yes: values.yes,
     help: values.help,

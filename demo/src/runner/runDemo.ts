@@ -1,5 +1,5 @@
 import { createAegis } from '@aegis/sdk';
-import { DEMO_AGENTS, killSwitchScene, pausedRunScene, type DemoAgent } from '../agents/index.js';
+import { DEMO_AGENTS, dlpScene, killSwitchScene, pausedRunScene, type DemoAgent } from '../agents/index.js';
 import type { BankToolOptions } from '../tools/index.js';
 import type { DemoArgs } from './args.js';
 import { seedBank } from '@aegis/demo-bank';
@@ -10,6 +10,7 @@ import { DecisionDesk } from './decisions.js';
 import { formatSummary, palette } from './format.js';
 import { playKillSwitchScene } from './killSwitch.js';
 import { playPausedRunScene } from './pausedRun.js';
+import { dlpSummary, playDlpScene, type DlpSceneReport } from './dlpScene.js';
 import { Progress } from './progress.js';
 import { runAgent, type AgentRunContext } from './runAgent.js';
 import { Tally } from './tally.js';
@@ -173,8 +174,23 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
       }
     }
 
+    let dlp: DlpSceneReport | undefined;
+    if (args.dlpScene && args.agents.includes(dlpScene.agent.name)) {
+      progress.banner(`DLP scene: ${dlpScene.agent.displayName} (sensitive data in results and arguments)`);
+      try {
+        const before = tally.calls.length;
+        dlp = await playDlpScene(dlpScene, ctx);
+        answers.set('dlp_scene', dlp.answer);
+        progress.agentFinished(dlpScene.agent.name, tally.countsSince(dlpScene.agent.name, before), dlp.answer);
+      } catch (error) {
+        failures.set('dlp_scene', error);
+        progress.agentFailed(dlpScene.agent.name, error);
+      }
+    }
+
     progress.banner('Summary');
     write(formatSummary(tally, agents, c));
+    if (dlp) write(dlpSummary(dlp));
     write('');
     write(c.dim(`Full audit trail: ${args.url}/activity`));
     return { tally, answers, failures };

@@ -4,6 +4,7 @@ import { noteAction } from './actions';
 import { argsPreview } from './args';
 import { keysToRead, planBatch } from './localBatch';
 import { unknownAgent } from './errors';
+import type { CachedPolicy } from './policyCache';
 import { createReportChecker, type Claim } from './reports';
 
 /** Reads of the audit log, single writes (the seed's /sdk/log) and local-mode batches (see planBatch). */
@@ -11,10 +12,15 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
   const { repos, cache, locks } = deps;
   const reports = createReportChecker(deps);
 
-  async function assertKnown(agents: Iterable<string>): Promise<void> {
+  /** The agents' cached policies (their custom detectors scan the arguments); unknown → 404. */
+  async function assertKnown(agents: Iterable<string>): Promise<Map<string, CachedPolicy>> {
+    const known = new Map<string, CachedPolicy>();
     for (const agent of new Set(agents)) {
-      if (!(await cache.get(agent))) throw unknownAgent(agent);
+      const snap = await cache.get(agent);
+      if (!snap) throw unknownAgent(agent);
+      known.set(agent, snap);
     }
+    return known;
   }
 
   return {
@@ -44,7 +50,7 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
     },
 
     async writeBatch(batch, actor) {
-      await assertKnown(batch.entries.map((e) => e.agent));
+      const known = await assertKnown(batch.entries.map((e) => e.agent));
       // One batch at a time, so the checks below cannot race another batch's writes.
       return locks.run('audit:batch', async () => {
         const stored = await repos.audit.byEntryKeys(keysToRead(batch));
@@ -64,7 +70,7 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
           }));
         const violations = await reports.check(claims);
         if (violations.length > 0) await reports.refuse(violations, actor, 'local-mode record');
-        const { inserts, recoveries, outcomeUpdates, counts } = planBatch(batch, stored, actor);
+        const { inserts, recoveries, outcomeUpdates, counts } = planBatch(batch, stored, actor, (agent) => known.get(agent)?.set.detectors ?? []);
         if (recoveries.length > 0) {
           const written = await repos.audit.errorEntriesOf(recoveries);
           inserts.push(...recoveries.filter((r) => !written.has(`${r.agent}\n${r.callId}`)));

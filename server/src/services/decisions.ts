@@ -164,7 +164,7 @@ export function createDecisionService(
       const size = Buffer.byteLength(canonicalJson(args));
       if (size > deps.maxArgsBytes) return refuseOversized(snap, input, size);
       // One pass over the arguments: the findings (audit entry, `dlp` facts) and the preview.
-      const scanned = scanArgs(args);
+      const scanned = scanArgs(args, snap.set.detectors);
       const call = { action: input.action, args, runId: input.runId, tool: input.tool, findings: scanned.findings };
       const { verdict, reason, rule } = await evaluateCall(repos, snap, call);
       const base: CallBase = {

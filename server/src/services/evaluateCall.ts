@@ -34,6 +34,7 @@ export async function prefetchFacts(
   agent: string,
   call: CallToEvaluate,
   now: Date,
+  set: Pick<PolicySet, 'detectors'>,
 ): Promise<PolicyFacts> {
   const facts: PolicyFacts = {};
   if (needs.history.length) {
@@ -56,7 +57,7 @@ export async function prefetchFacts(
   if (needs.sessionTags.length) {
     facts.sessionTags = call.runId ? await repos.policyFacts.sessionTags(agent, call.runId, needs.sessionTags) : [];
   }
-  if (needs.dlp) facts.dlp = policyDlpFindings({ args: call.findings ?? scanValue(call.args) });
+  if (needs.dlp) facts.dlp = policyDlpFindings({ args: call.findings ?? scanValue(call.args, { custom: set.detectors }) });
   return facts;
 }
 
@@ -82,6 +83,6 @@ export async function evaluateCall(
   if (snap.status === 'PAUSED') return evaluatePolicy(set, policyCall, { status: 'PAUSED' });
   const needs = factNeedsFor(set, agent, call.action);
   const empty = !needs.dlp && needs.history.length === 0 && needs.sessionTags.length === 0;
-  const facts = empty ? undefined : await prefetchFacts(repos, needs, snap.name, call, now);
+  const facts = empty ? undefined : await prefetchFacts(repos, needs, snap.name, call, now, set);
   return evaluatePolicy(set, policyCall, { status: snap.status, facts, now });
 }

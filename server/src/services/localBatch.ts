@@ -2,6 +2,7 @@ import {
   DomainError,
   mayActAs,
   type CallOutcome,
+  type CustomDetector,
   type Principal,
   type RecordBatchInput,
 } from '@aegis/shared';
@@ -52,6 +53,8 @@ export function planBatch(
   { entries, outcomes }: RecordBatchInput,
   stored: Map<string, KeyedEntry>,
   actor: Principal,
+  /** The custom detectors of an agent's policy, to scan its arguments with. */
+  detectorsOf: (agent: string) => readonly CustomDetector[] = () => [],
 ): BatchPlan {
   const counts = { stored: 0, duplicates: 0, mergedOutcomes: 0, outcomeDuplicates: 0 };
   const fresh = new Map<string, FreshRecord>();
@@ -66,7 +69,7 @@ export function planBatch(
       }
       continue;
     }
-    const scanned = scanArgs(e.args);
+    const scanned = scanArgs(e.args, detectorsOf(e.agent));
     fresh.set(e.entryKey, {
       timestamp: new Date(e.decidedAt),
       agent: e.agent,

@@ -9,6 +9,7 @@ export function policyDocumentYaml(doc: PolicyDocument | null): string {
   if (doc.kind === 'AgentPolicy') head.agent = doc.agent;
   if (description) head.description = description;
   if (dflt) head.default = dflt;
+  if (doc.detectors?.length) head.detectors = doc.detectors;
   head.rules = rules;
   return stringify(head, { lineWidth: 0 });
 }

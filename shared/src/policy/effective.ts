@@ -30,6 +30,7 @@ export function effectiveAgentDocument(
     kind: 'AgentPolicy',
     agent,
     ...(document?.default ? { default: document.default } : {}),
+    ...(document?.detectors ? { detectors: document.detectors } : {}),
     rules: [...(document?.rules ?? []), ...fromLists],
   };
 }

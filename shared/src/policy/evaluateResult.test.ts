@@ -3,6 +3,8 @@ import { policyDlpFindings, scanValue } from '../dlp';
 import { compilePolicy, compilePolicyOrThrow } from './compile';
 import { evaluatePolicy } from './evaluate';
 import { evaluateResult, resultRulesFor } from './evaluateResult';
+import { policyDocumentYaml } from './diff';
+import { effectiveAgentDocument } from './effective';
 import { policySet } from './policySet';
 
 const agent = { name: 'support' };
@@ -96,5 +98,18 @@ describe('policy documents with DLP', () => {
     const global = compilePolicyOrThrow({ kind: 'GlobalPolicy', detectors: [{ name: 'emp', pattern: 'EMP-\\d{6}' }], rules: [] });
     const own = compilePolicyOrThrow({ kind: 'AgentPolicy', agent: 'support', detectors: [{ name: 'emp', pattern: 'E\\d{4}' }], rules: [] });
     expect(policySet({ global, agent: own }).detectors.map((d) => d.regex.source)).toEqual(['E\\d{4}']);
+  });
+
+  it("keeps the document's detectors in the effective agent document and in its YAML", () => {
+    const doc = {
+      kind: 'AgentPolicy' as const,
+      agent: 'support',
+      detectors: [{ name: 'emp', pattern: 'EMP-\\d{6}' }],
+      rules: [{ id: 'x', on: 'result' as const, actions: ['*'], when: "dlp.found('emp')", effect: 'REVIEW' as const }],
+    };
+    const effective = effectiveAgentDocument('support', doc, { allowed: ['lookup'] });
+    expect(effective.detectors).toEqual(doc.detectors);
+    expect(compilePolicyOrThrow(effective).detectors.map((d) => d.name)).toEqual(['emp']);
+    expect(policyDocumentYaml(doc)).toMatch(/detectors:\n {2}- name: emp\n {4}pattern: EMP-\\d\{6\}/);
   });
 });

@@ -1,0 +1,206 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '@aegis/shared';
+import { AegisApprovalDeniedError, AegisBlockedError, type Aegis, type AegisApi } from '../src/index';
+import { reviewerFor, sdkFor, startTestServer, uniqueAgent, watchFor, type TestServer } from './helpers/server';
+
+// DLP end to end, in strict and local mode: arguments decided by call rules over `dlp`, results
+// screened by on: result rules (redact / block / review), held results released or withheld.
+
+const SSN = '536-22-1120';
+const CARD = '4111 1111 1111 1111';
+const AWS_KEY = 'AKIAIOSFODNN7EXAMPLE';
+
+function policyFor(agent: string): string {
+  return `
+kind: AgentPolicy
+agent: ${agent}
+default: ALLOW
+detectors:
+  - name: employee_id
+    pattern: 'EMP-\\d{6}'
+rules:
+  - id: card-out
+    actions: [send_notification]
+    when: dlp.found('card')
+    effect: BLOCK
+    reason: No card numbers in notifications
+  - id: staff-out
+    actions: [send_notification]
+    when: dlp.found('employee_id')
+    effect: BLOCK
+    reason: No staff ids in notifications
+  - id: ssn-export
+    actions: [export_report]
+    when: dlp.foundIn('args', 'ssn')
+    effect: REVIEW
+  - id: ssn-redact
+    on: result
+    actions: [lookup_customer]
+    when: dlp.foundIn('result', 'ssn')
+    effect: REDACT
+  - id: secret-drop
+    on: result
+    actions: ['*']
+    when: dlp.foundIn('result', 'secret')
+    effect: BLOCK
+  - id: staff-hold
+    on: result
+    actions: ['*']
+    when: dlp.found('employee_id')
+    effect: REVIEW
+`;
+}
+
+let server: TestServer;
+let reviewer: AegisApi;
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'aegis-dlp-'));
+  server = await startTestServer();
+  reviewer = reviewerFor(server);
+});
+afterAll(async () => {
+  await server?.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function entriesOf(agent: string) {
+  const page = await reviewer.audit.list.query({ agent, limit: 100 });
+  return page.entries;
+}
+
+/** The next approval the server opens for this agent, as a reviewer sees it arrive. */
+function nextApproval(aegis: Aegis, agent: string) {
+  return watchFor(aegis, (e: ChangeEvent) => (e.type === 'approval.created' && e.approval.agent === agent ? e.approval : undefined));
+}
+
+for (const mode of ['strict', 'local'] as const) {
+  describe(`DLP in ${mode} mode`, () => {
+    let aegis: ReturnType<typeof sdkFor>;
+    let agent: string;
+    beforeAll(async () => {
+      aegis = sdkFor(server, mode === 'local' ? { mode: 'local', spoolPath: path.join(scratch, `${mode}.jsonl`) } : {});
+      agent = uniqueAgent(`dlp-${mode}`);
+      await aegis.agent(agent, { allows: ['lookup_customer'] }).call('lookup_customer', {}, () => 'warm-up');
+      const applied = await reviewer.policies.applyRules.mutate({ yaml: policyFor(agent) });
+      expect(applied.ok).toBe(true);
+      if (mode === 'local') await waitForPolicy(aegis, agent);
+    });
+    afterAll(async () => {
+      await aegis?.close();
+    });
+
+    it('arguments: a card number in a notification is blocked; the tool never runs', async () => {
+      let ran = false;
+      const send = aegis.agent(agent).guard((_a: { message: string }) => (ran = true), { action: 'send_notification' });
+      const err = await send({ message: `card ${CARD}` }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AegisBlockedError);
+      expect(String((err as Error).message)).toContain('No card numbers');
+      expect(ran).toBe(false);
+      await expect(send({ message: 'your statement is ready' })).resolves.toBe(true);
+    });
+
+    it("arguments: the policy's custom detector is scanned for in the arguments too", async () => {
+      let ran = false;
+      const send = aegis.agent(agent).guard((_a: { message: string }) => (ran = true), { action: 'send_notification' });
+      const err = await send({ message: 'ask EMP-123456 about it' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AegisBlockedError);
+      expect(String((err as Error).message)).toContain('No staff ids');
+      expect(ran).toBe(false);
+      await aegis.flush?.();
+      const blocked = (await entriesOf(agent)).find((e) => e.status === 'BLOCKED' && e.details?.includes('No staff ids'));
+      expect(blocked?.findings).toEqual([expect.objectContaining({ detector: 'employee_id', path: '/message' })]);
+      expect(blocked?.argsPreview).not.toContain('EMP-123456');
+    });
+
+    it('arguments: an SSN in an export is held for review; the card shows findings, not the SSN', async () => {
+      const created = await nextApproval(aegis, agent);
+      const exportReport = aegis.agent(agent).guard((_a: { ssn: string }) => 'exported', { action: 'export_report' });
+      const call = exportReport({ ssn: SSN });
+      const approval = await created.event;
+      expect(approval.kind).toBe('call');
+      expect(approval.findings).toEqual([expect.objectContaining({ detector: 'ssn', where: 'args', path: '/ssn' })]);
+      expect(JSON.stringify(approval)).not.toContain(SSN);
+      await reviewer.approvals.decide.mutate({ id: approval.id, decision: 'APPROVED' });
+      await expect(call).resolves.toBe('exported');
+    });
+
+    it('result: an SSN in a lookup is redacted before the agent sees it, and recorded', async () => {
+      const lookup = aegis.agent(agent).guard((_a: { id: number }) => ({ name: 'Ann Lee', ssn: SSN, note: `ssn ${SSN}` }), {
+        action: 'lookup_customer',
+      });
+      const got = await lookup({ id: 7 });
+      expect(got).toEqual({ name: 'Ann Lee', ssn: '***-**-1120', note: 'ssn ***-**-1120' });
+      await aegis.flush?.();
+      await expect.poll(async () => (await entriesOf(agent)).find((e) => e.resultEffect === 'REDACT')).toMatchObject({
+        action: 'lookup_customer',
+        findings: expect.arrayContaining([expect.objectContaining({ detector: 'ssn', where: 'result', count: 1 })]),
+      });
+    });
+
+    it('result: a secret in a result is dropped; the agent gets a refusal', async () => {
+      const read = aegis.agent(agent).guard(() => `config: aws_key=${AWS_KEY}`, { action: 'read_config' });
+      const err = await read().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AegisBlockedError);
+      expect(String((err as Error).message)).toMatch(/withheld the result/);
+      expect(String((err as Error).message)).not.toContain(AWS_KEY);
+    });
+
+    it('result: a held result reaches the agent once a reviewer releases it (masked on the card)', async () => {
+      const created = await nextApproval(aegis, agent);
+      const staff = aegis.agent(agent).guard(() => 'owner EMP-123456, ssn ' + SSN, { action: 'staff_lookup' });
+      const call = staff();
+      const approval = await created.event;
+      expect(approval).toMatchObject({ kind: 'result', action: 'staff_lookup' });
+      expect(approval.resultPreview).toContain('[REDACTED:employee_id]');
+      expect(approval.resultPreview).not.toContain(SSN);
+      expect(approval.findings).toEqual(expect.arrayContaining([expect.objectContaining({ detector: 'employee_id', where: 'result' })]));
+      await expect(reviewer.approvals.reveal.mutate({ id: approval.id })).rejects.toThrow(/never left the agent/);
+      await expect(reviewer.approvals.decide.mutate({ id: approval.id, decision: 'APPROVED', remember: true })).rejects.toThrow(/standing rule/);
+      await reviewer.approvals.decide.mutate({ id: approval.id, decision: 'APPROVED' });
+      await expect(call).resolves.toBe('owner EMP-123456, ssn ' + SSN);
+    });
+
+    it('result: a held result a reviewer withholds never reaches the agent', async () => {
+      const created = await nextApproval(aegis, agent);
+      const staff = aegis.agent(agent).guard(() => 'owner EMP-654321', { action: 'staff_lookup' });
+      const call = staff().catch((e: unknown) => e);
+      const approval = await created.event;
+      await reviewer.approvals.decide.mutate({ id: approval.id, decision: 'DENIED' });
+      const err = await call;
+      expect(err).toBeInstanceOf(AegisApprovalDeniedError);
+      expect(String((err as Error).message)).toMatch(/withheld the result/);
+      const entries = await entriesOf(agent);
+      expect(entries.find((e) => e.approvalId === approval.id && e.status === 'DENIED')?.details).toMatch(/Result withheld by/);
+    });
+  });
+}
+
+describe('custom detectors in policy', () => {
+  it('a pattern that could backtrack catastrophically is refused when the policy is saved', async () => {
+    const agent = uniqueAgent('dlp-redos');
+    const aegis = sdkFor(server);
+    try {
+      await aegis.agent(agent, { allows: ['x'] }).call('x', {}, () => 1);
+      const yaml = `kind: AgentPolicy\nagent: ${agent}\ndetectors:\n  - name: evil\n    pattern: '(a+)+$'\nrules: []\n`;
+      const res = await reviewer.policies.applyRules.mutate({ yaml }).catch((e: unknown) => e);
+      expect(JSON.stringify(res)).toMatch(/custom detector \\?"evil\\?"/);
+      expect((await reviewer.policies.document.query({ agent })).document).toBeNull();
+    } finally {
+      await aegis.close();
+    }
+  });
+});
+
+/** Local mode decides from its snapshot: wait until it holds the applied document. */
+async function waitForPolicy(aegis: Aegis, agent: string): Promise<void> {
+  const probe = aegis.agent(agent).guard((_a: { message: string }) => 'sent', { action: 'send_notification' });
+  for (let i = 0; i < 100; i++) {
+    if ((await probe({ message: `card ${CARD}` }).catch((e: unknown) => e)) instanceof AegisBlockedError) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`local mode never saw the policy of ${agent}`);
+}
