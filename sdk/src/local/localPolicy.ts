@@ -38,7 +38,7 @@ export function decideLocally(entry: Entry, call: LocalCall, now: Date = new Dat
   if (entry.status === 'PAUSED') return { kind: 'decided', decision: evaluatePolicy(entry.set, policyCall, { status: 'PAUSED' }) };
   const needs = factNeedsFor(entry.set, agent, call.action);
   if (needsServerState(needs)) return { kind: 'server', why: 'server-state' };
-  const facts: PolicyFacts | undefined = needs.dlp ? { dlp: policyDlpFindings({ args: scanValue(call.args) }) } : undefined;
+  const facts: PolicyFacts | undefined = needs.dlp ? { dlp: policyDlpFindings({ args: scanValue(call.args, { custom: entry.set.detectors }) }) } : undefined;
   const decision = evaluatePolicy(entry.set, policyCall, { status: entry.status, facts, now });
   return decision.verdict === 'REVIEW' ? { kind: 'server', why: 'review', decision } : { kind: 'decided', decision };
 }

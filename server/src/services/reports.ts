@@ -121,7 +121,7 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     // session — so none is needed here; DLP facts come from scanning the same arguments).
     const call = { agent: { name: snap.name, owner: snap.owner }, action: claim.action, args: claim.args ?? {}, tool: claim.tool };
     const needs = factNeedsFor(policy.set, call.agent, claim.action);
-    const facts = needs.dlp ? { dlp: policyDlpFindings({ args: scanValue(call.args) }) } : undefined;
+    const facts = needs.dlp ? { dlp: policyDlpFindings({ args: scanValue(call.args, { custom: policy.set.detectors }) }) } : undefined;
     const decided = evaluatePolicy(policy.set, call, { status: 'ACTIVE', facts, now: claim.dated ? claim.at : undefined });
     if (decided.verdict !== 'ALLOWED') {
       const listed = policy.rules.get(claim.action);
