@@ -23,7 +23,9 @@ describe('EventBus sequence numbers', () => {
     await later();
     const lastSeenOnA = serverA.deliver(status('from-a'));
     serverB.deliver(status('from-a'));
-    expect(serverB.changesSince(lastSeenOnA).map((e) => e.event)).not.toContainEqual(status('from-b'));
+    expect(serverB.changesSince(lastSeenOnA).map((e) => e.event)).not.toContainEqual(
+      status('from-b'),
+    );
     const resumed = serverB.changesSince(lastSeenOnA, serverA.origin).map((e) => e.event);
     expect(resumed).toContainEqual(status('from-b'));
     // Live events on B after the resume are newer than the number the client holds.
@@ -35,7 +37,8 @@ describe('EventBus sequence numbers', () => {
     const id = bus.changeId(bus.deliver(status('a')));
     expect(parseChangeId(id)).toEqual({ seq: Number(id.split('-')[0]), origin: bus.origin });
     expect(parseChangeId('1764825600000000')).toEqual({ seq: 1764825600000000, origin: null });
-    for (const bad of ['', 'x', '12-zz', '1e9', '-1', null, undefined]) expect(parseChangeId(bad)).toBeNull();
+    for (const bad of ['', 'x', '12-zz', '1e9', '-1', null, undefined])
+      expect(parseChangeId(bad)).toBeNull();
   });
 
   it('numbers keep growing even faster than the clock', () => {

@@ -76,7 +76,10 @@ export class EventBus {
    * come back, so one delivered there later than here is not missed (a repeated event is harmless
    * to every subscriber: each reloads, or acts once by a conditional update).
    */
-  changesSince(seq: number, origin: string | null = this.origin): Array<{ seq: number; event: ChangeEvent }> {
+  changesSince(
+    seq: number,
+    origin: string | null = this.origin,
+  ): Array<{ seq: number; event: ChangeEvent }> {
     const from = origin === this.origin ? seq : seq - EventBus.FOREIGN_RESUME_MARGIN_US;
     return this.ring.slice(this.firstAfter(from));
   }
@@ -108,7 +111,9 @@ export class EventBus {
 }
 
 /** A client's last event id: `<seq>-<origin>`, or a bare number (from before origins). */
-export function parseChangeId(id: string | null | undefined): { seq: number; origin: string | null } | null {
+export function parseChangeId(
+  id: string | null | undefined,
+): { seq: number; origin: string | null } | null {
   const match = /^(\d{1,17})(?:-([0-9a-f]{8}))?$/.exec(id ?? '');
   if (!match) return null;
   return { seq: Number(match[1]), origin: match[2] ?? null };

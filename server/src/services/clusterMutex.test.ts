@@ -20,14 +20,20 @@ let conn: Connection;
 const servers: AegisApp[] = [];
 const createCaller = createCallerFactory(appRouter);
 const as = (server: AegisApp, principal = principals.agent('TwinBot')) =>
-  createCaller(createContextInner({ principal, services: server.services, auth: server.auth, requestId: 't' }));
+  createCaller(
+    createContextInner({ principal, services: server.services, auth: server.auth, requestId: 't' }),
+  );
 
 beforeAll(async () => {
   store = await startEmbeddedMongo();
   dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-mutex-'));
   for (let i = 0; i < 2; i++) {
     servers.push(
-      await createApp({ ...testServerConfig({ dataDir }), mongoUri: store.uri, secret: 'one-binding-secret-for-both' }),
+      await createApp({
+        ...testServerConfig({ dataDir }),
+        mongoUri: store.uri,
+        secret: 'one-binding-secret-for-both',
+      }),
     );
   }
   conn = await mongoose.createConnection(store.uri, { dbName: 'aegis' }).asPromise();
@@ -45,7 +51,9 @@ describe('locks across servers', () => {
     for (let i = 0; i < 15; i++) {
       const args = { amount: i };
       const answers = await Promise.all(
-        servers.flatMap((s) => [0, 1].map(() => as(s).sdk.decide({ agent: 'TwinBot', action: 'wire', args }))),
+        servers.flatMap((s) =>
+          [0, 1].map(() => as(s).sdk.decide({ agent: 'TwinBot', action: 'wire', args })),
+        ),
       );
       expect(answers.every((a) => a.verdict === 'REVIEW')).toBe(true);
       expect(new Set(answers.map((a) => a.approvalId)).size).toBe(1);
@@ -56,9 +64,14 @@ describe('locks across servers', () => {
   it('a call retried on the other server while the first is in flight uses one approval', async () => {
     const args = { amount: 'retried' };
     const opened = await as(servers[0]!).sdk.decide({ agent: 'TwinBot', action: 'wire', args });
-    await as(servers[1]!, principals.reviewer).approvals.decide({ id: opened.approvalId!, decision: 'APPROVED' });
+    await as(servers[1]!, principals.reviewer).approvals.decide({
+      id: opened.approvalId!,
+      decision: 'APPROVED',
+    });
     const answers = await Promise.all(
-      servers.map((s) => as(s).sdk.decide({ agent: 'TwinBot', action: 'wire', args, callId: 'retried-call-0001' })),
+      servers.map((s) =>
+        as(s).sdk.decide({ agent: 'TwinBot', action: 'wire', args, callId: 'retried-call-0001' }),
+      ),
     );
     expect(answers.map((a) => a.verdict)).toEqual(['ALLOWED', 'ALLOWED']);
     expect(answers[0]!.auditId).toBe(answers[1]!.auditId);
