@@ -10,6 +10,8 @@ import { connectDataStore, type DataStore } from './data/connect';
 import { preparePrivateDataDir } from './data/dataDir';
 import { dashboardRouter } from './http/dashboard';
 import { createFastPath, type FastPath } from './http/fastPath';
+import { metricsRoute } from './http/metricsRoute';
+import { AegisMetrics } from './observability/metrics';
 import { refuseMalformedTrpcPath } from './http/malformedPath';
 import { requestLog, type RequestWithId } from './http/requestLog';
 import { createRestRouter } from './rest';
@@ -39,6 +41,8 @@ export interface CreateAppOptions {
   /** AEGIS_SECRET: the approval-binding key; generated and kept by the installation when absent. */
   secret?: string;
   corsOrigins: string[];
+  /** AEGIS_METRICS_TOKEN: a bearer token that may scrape /metrics (admins always may). */
+  metricsToken?: string;
   /** Base URL printed in login links. */
   publicUrl: string;
   /** The built dashboard; default client/dist beside the server. */
@@ -51,6 +55,8 @@ export interface AegisApp {
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   fastPath: FastPath;
   services: Services;
+  /** This process's Prometheus registry, served at /metrics. */
+  metrics: AegisMetrics;
   auth: AegisAuth;
   store: DataStore;
   /** Stops background work and closes the database (and the embedded store). Close the HTTP server first. */
@@ -86,7 +92,9 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       secret: opts.secret,
       logger,
     });
+    const metrics = new AegisMetrics();
     const handle = await createServices({
+      metrics,
       connection: store.connection,
       logger,
       approvalTtlMs: opts.approvalTtlMs,
@@ -104,6 +112,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       logger,
       services,
       onKeysChanged: (listener) => handle.onKeysChanged(listener),
+      onRateLimited: (limit) => metrics.refused(limit),
     });
 
     const app = express();
@@ -126,6 +135,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
         },
       }),
     );
+    app.get('/metrics', metricsRoute({ auth, metrics, token: opts.metricsToken }));
     app.use('/api', createRestRouter({ services, auth, logger }));
     app.use(dashboardRouter(opts.clientDist ?? defaultClientDist()));
     app.use(function errorHandler(error: unknown, req: Request, res: Response, next: NextFunction) {
@@ -146,6 +156,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       },
       fastPath,
       services,
+      metrics,
       auth,
       store,
       async close() {

@@ -73,6 +73,13 @@ const envSchema = z.object({
     .min(32, 'at least 32 characters (e.g. `openssl rand -base64 32`)')
     .optional()
     .describe('Key of approval bindings; generated and kept by the installation when unset'),
+  AEGIS_METRICS_TOKEN: z
+    .string()
+    .min(32, 'at least 32 characters (e.g. `openssl rand -hex 32`)')
+    .optional()
+    .describe(
+      "A bearer token that may read /metrics and nothing else (Prometheus' scrape credential)",
+    ),
   AEGIS_PUBLIC_URL: z
     .url()
     .optional()

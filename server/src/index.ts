@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     agentRegistration: env.AEGIS_AGENT_REGISTRATION,
     reportMaxAgeMs: env.AEGIS_REPORT_MAX_AGE_MS,
     maxArgsBytes: env.AEGIS_MAX_ARGS_BYTES,
+    metricsToken: env.AEGIS_METRICS_TOKEN,
     corsOrigins: env.AEGIS_CORS_ORIGINS,
     publicUrl,
   });

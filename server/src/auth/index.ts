@@ -40,6 +40,8 @@ export interface AuthServiceOptions {
   loginPerMinute?: number;
   /** Where the login link is printed; defaults to stdout, or nowhere when the logger is silent (tests). */
   print?: (text: string) => void;
+  /** Told of every 429 the decide and report limits hand out (the /metrics counter). */
+  onRateLimited?: (limit: 'decide' | 'reports') => void;
   /** Registers what to do when another server changed API keys (the change feed calls it). */
   onKeysChanged?: (listener: () => void) => void;
 }
@@ -79,6 +81,15 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
     ((text: string) => {
       if (opts.logger.level !== 'silent') process.stdout.write(text);
     });
+
+  function counted(limit: 'decide' | 'reports', check: () => void): void {
+    try {
+      check();
+    } catch (error) {
+      opts.onRateLimited?.(limit);
+      throw error;
+    }
+  }
 
   async function issueLoginLink(): Promise<string> {
     const admin = (await keys.activeAdmins())[0];
@@ -123,10 +134,12 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
       }),
     issueLoginLink,
     limitDecide(principal, setHeader) {
-      enforce(decideLimiter, principal.keyId, setHeader, 'decide calls');
+      counted('decide', () => enforce(decideLimiter, principal.keyId, setHeader, 'decide calls'));
     },
     limitReports(principal, count, setHeader) {
-      enforce(reportLimiter, principal.keyId, setHeader, 'reports', Math.max(1, count));
+      counted('reports', () =>
+        enforce(reportLimiter, principal.keyId, setHeader, 'reports', Math.max(1, count)),
+      );
     },
   };
 }

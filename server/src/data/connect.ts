@@ -65,6 +65,8 @@ export async function connectDataStore(opts: ConnectOptions): Promise<DataStore>
     serverSelectionTimeoutMS: 10_000,
     autoIndex: false,
     autoCreate: false,
+    // The driver's command events time every store operation for /metrics (no extra round trip).
+    monitorCommands: true,
   });
   try {
     await connection.asPromise();

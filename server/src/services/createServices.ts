@@ -23,6 +23,8 @@ import { createRegistration, type RegistrationMode } from './registration';
 import { PolicyCache } from './policyCache';
 import { createStatsService } from './stats';
 import type { Services } from './types';
+import type { AegisMetrics } from '../observability/metrics';
+import { instrumentServices } from '../observability/instrumentServices';
 
 export interface ServicesHandle {
   services: Services;
@@ -50,6 +52,8 @@ export async function createServices(opts: {
   reportMaxAgeMs?: number;
   /** AEGIS_AGENT_REGISTRATION (default open: an agent key may declare its agent's first policy). */
   registration?: RegistrationMode;
+  /** This server's Prometheus metrics (observability/metrics.ts); none in bare service tests. */
+  metrics?: AegisMetrics;
 }): Promise<ServicesHandle> {
   const bus = new EventBus(10_000, (error) =>
     opts.logger.error({ err: error }, 'event listener failed'),
@@ -67,7 +71,10 @@ export async function createServices(opts: {
     bus.emitAudit(entries);
   };
   const repos = await createRepos(opts.connection, {
-    onAuditWritten: (entries) => audited(feed ? feed.wrote(entries) : entries),
+    onAuditWritten: (entries) => {
+      opts.metrics?.auditGroupCommitted(entries.length);
+      audited(feed ? feed.wrote(entries) : entries);
+    },
   });
   activity = new ActivityIndex(repos.audit);
   blocks = new BlockWindow(repos.audit);
@@ -117,6 +124,15 @@ export async function createServices(opts: {
       onReset: () => decisions.forgetCalls(),
     }),
   };
+
+  if (opts.metrics) {
+    instrumentServices(services, opts.metrics);
+    opts.metrics.attach({
+      auditQueueDepth: () => repos.audit.queueDepth(),
+      sseSubscribers: () => bus.listenerCount,
+      connection: opts.connection,
+    });
+  }
 
   let keysChanged = () => {};
   // Forget what this server derived from data another server just wiped or may have changed.

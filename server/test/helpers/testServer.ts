@@ -50,6 +50,8 @@ export interface TestServerOptions {
   agentRegistration?: 'open' | 'review';
   /** How long a request may take to arrive (default 30 s). */
   requestTimeoutMs?: number;
+  /** AEGIS_METRICS_TOKEN. */
+  metricsToken?: string;
 }
 
 /**
@@ -73,6 +75,7 @@ export function testServerConfig(
     clientDist: opts.clientDist,
     agentRegistration: opts.agentRegistration,
     requestTimeoutMs: opts.requestTimeoutMs,
+    metricsToken: opts.metricsToken,
   };
 }
 

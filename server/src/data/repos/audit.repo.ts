@@ -57,6 +57,7 @@ export function createAuditRepo(
     write: (record: AuditRecord) => writer.write(record),
     /** Read the chain head again before the next append (another server wiped the log). */
     forgetHead: () => writer.reset(),
+    queueDepth: () => writer.queueDepth,
     async findByEntryKey(entryKey: string): Promise<AuditEntry | null> {
       const doc = await model.findOne({ entryKey }).lean<AuditDoc | null>();
       return doc ? toAuditEntry(doc) : null;

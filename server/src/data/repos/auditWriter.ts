@@ -78,6 +78,11 @@ export class AuditWriter {
     return this.queue.push(record);
   }
 
+  /** Entries queued behind the insert in flight (the /metrics gauge). */
+  get queueDepth(): number {
+    return this.queue.depth;
+  }
+
   /** Forget the chain head (after the collection was wiped). */
   reset(): void {
     this.head = undefined;

@@ -26,6 +26,11 @@ export class GroupCommitQueue<T, R> {
     });
   }
 
+  /** Items waiting for a commit (not counting the group in flight). */
+  get depth(): number {
+    return this.queue.length;
+  }
+
   /** Resolves when everything queued so far is committed (or failed). */
   async drain(): Promise<void> {
     while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
