@@ -35,6 +35,7 @@ Commands:
   audit verify                   check the audit log's hash chain
   mcp --agent NAME -- <cmd…>     MCP gateway: Aegis in front of an MCP server (see \`aegis mcp --help\`)
   mcp serve --config FILE        the gateway over Streamable HTTP, for several servers and clients
+  proxy http --config FILE       HTTP forward proxy: REST tools decided per request (see \`aegis proxy --help\`)
 
 Options:
   --url URL      server (default: $AEGIS_URL, else http://127.0.0.1:8000)
@@ -77,6 +78,7 @@ export async function runCli(
   const program = opts.program ?? 'aegis';
   // The gateway has its own options (and a `--` before the upstream's command); loaded only here.
   if (argv[0] === 'mcp' && !opts.seedAliases) return runGateway(argv.slice(1), program);
+  if (argv[0] === 'proxy' && !opts.seedAliases) return runProxy(argv.slice(1), program);
   let parsed;
   try {
     parsed = parseArgs({
@@ -133,12 +135,26 @@ export async function runCli(
   }
 }
 
+async function runProxy(argv: string[], program: string): Promise<number> {
+  try {
+    const { runProxyCli } = await import('../proxy/cli');
+    return await runProxyCli(argv);
+  } catch (error) {
+    process.stderr.write(
+      `${program} proxy: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return EXIT.failed;
+  }
+}
+
 async function runGateway(argv: string[], program: string): Promise<number> {
   try {
     const { runMcpCli } = await import('../mcp/cli');
     return await runMcpCli(argv, SDK_VERSION);
   } catch (error) {
-    process.stderr.write(`${program} mcp: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${program} mcp: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return EXIT.failed;
   }
 }

@@ -1,0 +1,89 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { actionName, agentName } from '@aegis/shared';
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** One endpoint of a host: METHOD + path template (`/v1/transfers/:id`) → the action decided. */
+const endpoint = z
+  .object({
+    method: z.enum(METHODS),
+    path: z
+      .string()
+      .startsWith('/')
+      .max(512)
+      .regex(/^[A-Za-z0-9/_.~:*-]*$/, 'letters, digits, / _ . ~ - , :param and a trailing *'),
+    action: actionName,
+    tags: z.array(z.string().min(1).max(64)).max(32).default([]),
+  })
+  .strict();
+
+/** A host the agent may reach, and its endpoints; anything else on it is refused. */
+const route = z
+  .object({
+    /** `host` or `host:port`, as in the request URL (port 80 may be left out). */
+    host: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'a host name or host:port'),
+    endpoints: z.array(endpoint).min(1).max(1000),
+    /**
+     * Let CONNECT tunnels (HTTPS) to this host through, decided once per tunnel as
+     * `<action prefix>.connect`. What travels inside a tunnel can't be seen: keep it off for hosts
+     * whose calls must be decided one by one (send them as plain HTTP to the proxy instead).
+     */
+    connectAction: actionName.optional(),
+  })
+  .strict();
+
+export const proxyConfig = z
+  .object({
+    aegis: z
+      .object({
+        url: z.url().optional(),
+        mode: z.enum(['strict', 'local']).default('strict'),
+      })
+      .strict()
+      .default({ mode: 'strict' }),
+    /** The agent every request through this proxy is decided for. */
+    agent: agentName,
+    listen: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8710),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8710 }),
+    reviewTimeoutSeconds: z.number().positive().max(86_400).default(300),
+    /** Largest request body forwarded (and decided on). */
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
+    routes: z.array(route).min(1, 'at least one route is needed').max(1000),
+  })
+  .strict();
+export type ProxyConfig = z.infer<typeof proxyConfig>;
+export type ProxyEndpoint = z.infer<typeof endpoint>;
+
+/** Reads and validates a proxy YAML file; errors name the file and the field. */
+export async function loadProxyConfig(file: string): Promise<ProxyConfig> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
+  const parsed = proxyConfig.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${file}: ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  return parsed.data;
+}

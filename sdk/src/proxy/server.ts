@@ -1,0 +1,348 @@
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { createAegis, type Aegis } from '../client';
+import { AegisError } from '../errors';
+import { ensureAgent, startupMessage } from '../mcp/agentSetup';
+import { refusalText } from '../mcp/refusals';
+import type { ProxyConfig } from './config';
+import { RouteTable, type Matched } from './routes';
+
+/** Options of {@link startHttpProxy}. */
+export interface HttpProxyOptions {
+  config: ProxyConfig;
+  /** Overrides `config.aegis.url`. */
+  url?: string;
+  apiKey?: string;
+  log: (line: string) => void;
+}
+
+export interface HttpProxy {
+  url: string;
+  close(): Promise<void>;
+}
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) are the proxy's own, never forwarded.
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+const TEXT =
+  /^(text\/|application\/(json|[\w.+-]*\+json|xml|[\w.+-]*\+xml|x-www-form-urlencoded))/i;
+
+/**
+ * `aegis proxy http`: an HTTP forward proxy for agents that call REST tools directly. Each
+ * request is mapped to an action (host + METHOD + path template from the config), decided by
+ * Aegis exactly like an SDK call — policy, DLP on the query and JSON body and on the response,
+ * review (the request waits for the person), kill-switch, audit — and forwarded only once allowed.
+ * Hosts and endpoints not in the config are refused; so are CONNECT tunnels, except to hosts
+ * that opt in (decided once per tunnel). It fails closed: Aegis unreachable → 503, not forwarded.
+ */
+export async function startHttpProxy(o: HttpProxyOptions): Promise<HttpProxy> {
+  const { config } = o;
+  const aegis = createAegis({
+    url: o.url ?? config.aegis.url,
+    apiKey: o.apiKey,
+    mode: config.aegis.mode,
+    onError: (error) => o.log(`background: ${startupMessage(error)}`),
+  });
+  try {
+    await ensureAgent(aegis, config.agent, 'HTTP tools through aegis proxy http');
+  } catch (error) {
+    if (!(error instanceof AegisError && error.code === 'UNAVAILABLE')) {
+      await aegis.close();
+      throw error;
+    }
+    o.log(`${startupMessage(error)} — requests are refused until it answers`);
+  }
+  const routes = new RouteTable(config);
+  const ctx: ProxyContext = { aegis, config, routes, log: o.log };
+  const server = createServer((req, res) => void handle(ctx, req, res));
+  server.on(
+    'connect',
+    (req: IncomingMessage, socket: Socket, head: Buffer) => void tunnel(ctx, req, socket, head),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listen.port, config.listen.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${config.listen.host}:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await aegis.close();
+    },
+  };
+}
+
+interface ProxyContext {
+  aegis: Aegis;
+  config: ProxyConfig;
+  routes: RouteTable;
+  log: (line: string) => void;
+}
+
+async function handle(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let target: URL;
+  try {
+    target = new URL(req.url ?? '');
+  } catch {
+    return refuse(
+      res,
+      400,
+      'NOT_A_PROXY_REQUEST',
+      'This is an HTTP proxy: send requests with an absolute URL (set HTTP_PROXY to this address)',
+    );
+  }
+  if (target.protocol !== 'http:') {
+    return refuse(
+      res,
+      400,
+      'BAD_REQUEST',
+      `Only http:// URLs are proxied (got ${target.protocol})`,
+    );
+  }
+  const method = (req.method ?? 'GET').toUpperCase();
+  const matched = ctx.routes.match(target.host, method, target.pathname);
+  if (matched === 'unknown-host') {
+    return refuse(
+      res,
+      403,
+      'UNKNOWN_HOST',
+      `${target.host} is not in the proxy's config: the request was not sent`,
+    );
+  }
+  if (!matched) {
+    return refuse(
+      res,
+      403,
+      'UNKNOWN_ENDPOINT',
+      `${method} ${target.pathname} on ${target.host} is not in the proxy's config: the request was not sent`,
+    );
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(req, ctx.config.maxBodyBytes);
+  } catch (error) {
+    return refuse(res, 413, 'BODY_TOO_LARGE', (error as Error).message);
+  }
+  let args: Record<string, unknown>;
+  try {
+    args = argumentsOf(matched, target, req.headers, body);
+  } catch (error) {
+    return refuse(res, 400, 'BAD_REQUEST', (error as Error).message);
+  }
+
+  // The upstream's answer stays here as bytes; the agent-visible part (the text) is screened.
+  let raw: { status: number; headers: IncomingHttpHeaders; bytes: Buffer } | undefined;
+  try {
+    const screened = await ctx.aegis.call(
+      ctx.config.agent,
+      matched.endpoint.action,
+      args,
+      async () => {
+        raw = await forward(target, method, req.headers, body);
+        return { status: raw.status, body: isText(raw.headers) ? raw.bytes.toString('utf8') : '' };
+      },
+      {
+        timeoutMs: ctx.config.reviewTimeoutSeconds * 1000,
+        tool: { tags: matched.endpoint.tags },
+      },
+    );
+    if (!raw) return refuse(res, 502, 'UPSTREAM_ERROR', 'The upstream gave no answer');
+    const masked = isText(raw.headers) && screened.body !== raw.bytes.toString('utf8');
+    const bytes = masked ? Buffer.from(screened.body, 'utf8') : raw.bytes;
+    const headers = forwardable(raw.headers);
+    headers['content-length'] = String(bytes.length);
+    if (masked) headers['aegis-result'] = 'redacted';
+    res.writeHead(raw.status, headers);
+    res.end(bytes);
+  } catch (error) {
+    if (error instanceof AegisError) {
+      const status = error.code === 'UNAVAILABLE' ? 503 : 403;
+      const message = raw
+        ? `The request was sent, but Aegis withheld its response: ${error.details.reason ?? error.message}`
+        : refusalText(error, `${method} ${target.host}${target.pathname}`);
+      return refuse(res, status, error.code, message, error.details.approvalId);
+    }
+    ctx.log(`${method} ${target.host}${target.pathname}: ${(error as Error).message}`);
+    return refuse(
+      res,
+      502,
+      'UPSTREAM_ERROR',
+      `The upstream failed: ${(error as Error).message.slice(0, 300)}`,
+    );
+  }
+}
+
+/** The call's arguments as policy and DLP see them: path parts, query, and a JSON body. */
+function argumentsOf(
+  matched: Matched,
+  target: URL,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+): Record<string, unknown> {
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(target.searchParams.keys())) {
+    const all = target.searchParams.getAll(key);
+    query[key] = all.length === 1 ? all[0]! : all;
+  }
+  const args: Record<string, unknown> = { ...matched.params };
+  if (Object.keys(query).length > 0) args.query = query;
+  if (body.length > 0) {
+    const type = String(headers['content-type'] ?? '');
+    if (/json/i.test(type)) {
+      try {
+        args.body = JSON.parse(body.toString('utf8')) as unknown;
+      } catch {
+        throw new Error('The request body says it is JSON but does not parse');
+      }
+    } else {
+      // Still screened by DLP, as text; binary bodies are named by size only.
+      args.body = TEXT.test(type)
+        ? body.toString('utf8')
+        : `<${body.length} bytes of ${type || 'unknown type'}>`;
+    }
+  }
+  return args;
+}
+
+function forward(
+  target: URL,
+  method: string,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+): Promise<{ status: number; headers: IncomingHttpHeaders; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const out = httpRequest(
+      target,
+      { method, headers: { ...forwardable(headers), 'content-length': String(body.length) } },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.on('end', () =>
+          resolve({
+            status: answer.statusCode ?? 502,
+            headers: answer.headers,
+            bytes: Buffer.concat(chunks),
+          }),
+        );
+        answer.on('error', reject);
+      },
+    );
+    out.on('error', reject);
+    out.end(body);
+  });
+}
+
+function forwardable(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP.has(name) && name !== 'content-length') out[name] = value;
+  }
+  return out;
+}
+
+function isText(headers: IncomingHttpHeaders): boolean {
+  return TEXT.test(String(headers['content-type'] ?? ''));
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.pause();
+        reject(new Error(`The request body is over ${limit} bytes: not sent`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function refuse(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  approvalId?: number | null,
+): void {
+  if (res.headersSent) return void res.destroy();
+  const body = JSON.stringify({ error: code, message, ...(approvalId ? { approvalId } : {}) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'aegis-refused': code,
+    connection: 'close',
+  });
+  res.end(body);
+}
+
+/** CONNECT: refused unless the host opts in; then decided once, as its connect action. */
+async function tunnel(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+): Promise<void> {
+  const authority = req.url ?? '';
+  const action = ctx.routes.connectAction(authority);
+  const reject = (status: string, message: string) => {
+    socket.end(
+      `HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${message}\n`,
+    );
+  };
+  socket.on('error', () => undefined);
+  if (!action)
+    return reject('403 Forbidden', `Tunnels to ${authority} are not in the proxy's config`);
+  const [host, port] = authority.split(':');
+  try {
+    await ctx.aegis.call(
+      ctx.config.agent,
+      action,
+      { host, port: Number(port) },
+      () =>
+        new Promise<void>((resolve, fail) => {
+          const upstream = connect(Number(port), host ?? '', () => {
+            socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+            if (head.length > 0) upstream.write(head);
+            upstream.pipe(socket);
+            socket.pipe(upstream);
+            resolve();
+          });
+          upstream.on('error', fail);
+        }),
+    );
+  } catch (error) {
+    const message =
+      error instanceof AegisError
+        ? refusalText(error, `CONNECT ${authority}`)
+        : (error as Error).message;
+    reject(
+      error instanceof AegisError && error.code === 'UNAVAILABLE'
+        ? '503 Service Unavailable'
+        : '403 Forbidden',
+      message,
+    );
+  }
+}

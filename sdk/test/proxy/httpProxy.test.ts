@@ -1,0 +1,278 @@
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadProxyConfig, proxyConfig } from '../../src/proxy/config';
+import { startHttpProxy, type HttpProxy } from '../../src/proxy/server';
+import { agentKey } from '../mcp/helpers';
+import { uniqueAgent, useSdkServer, watchFor } from '../helpers/server';
+
+// `aegis proxy http` with a real Aegis server, a real upstream REST service on loopback and
+// requests made the way proxy-aware HTTP clients make them (absolute URL to the proxy).
+
+const t = useSdkServer();
+let upstream: Server;
+let upstreamHost: string;
+let proxy: HttpProxy;
+let agent: string;
+/** What the upstream received, in order: method, path and body. */
+const received: Array<{ method: string; url: string; body: string }> = [];
+
+beforeAll(async () => {
+  upstream = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', url: req.url ?? '', body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.startsWith('/v1/customers/'))
+        res.end(JSON.stringify({ id: 5, name: 'Jane Roe', ssn: '536-22-8154' }));
+      else res.end(JSON.stringify({ ok: true, echo: body ? (JSON.parse(body) as unknown) : null }));
+    });
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  upstreamHost = `127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+
+  agent = uniqueAgent('http-proxy');
+  // The rules document decides; no seed lists (their REVIEW for transfers would outrank the ALLOW).
+  await t.aegis.agent(agent, { description: 'pays and reads through the HTTP proxy' }).register();
+  const applied = await t.reviewer.policies.applyRules.mutate({
+    yaml: [
+      'kind: AgentPolicy',
+      `agent: ${agent}`,
+      'default: REVIEW',
+      'rules:',
+      '  - { id: read, actions: [bank.get_customer, bank.list_accounts], effect: ALLOW }',
+      '  - { id: no-delete, actions: [bank.delete_customer], effect: BLOCK, reason: Deleting customers is not allowed }',
+      '  - { id: big-transfers, actions: [bank.transfer], when: "args.body.amount > 1000", effect: REVIEW }',
+      '  - { id: small-transfers, actions: [bank.transfer], effect: ALLOW }',
+      '  - { id: mask-ssn, on: result, actions: ["*"], when: "dlp.found(\'ssn\')", effect: REDACT }',
+      '',
+    ].join('\n'),
+  });
+  expect(applied.ok).toBe(true);
+  proxy = await startHttpProxy({
+    config: proxyConfig.parse({
+      agent,
+      listen: { port: 0 },
+      reviewTimeoutSeconds: 30,
+      routes: [
+        {
+          host: upstreamHost,
+          endpoints: [
+            {
+              method: 'GET',
+              path: '/v1/customers/:id',
+              action: 'bank.get_customer',
+              tags: ['pii'],
+            },
+            { method: 'GET', path: '/v1/accounts', action: 'bank.list_accounts' },
+            { method: 'DELETE', path: '/v1/customers/:id', action: 'bank.delete_customer' },
+            { method: 'POST', path: '/v1/transfers', action: 'bank.transfer', tags: ['financial'] },
+          ],
+        },
+      ],
+    }),
+    url: t.server.url,
+    apiKey: await agentKey(t.reviewer, [agent]),
+    log: () => undefined,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await proxy?.close();
+  upstream?.close();
+});
+
+/** One request through the proxy, as an HTTP client with HTTP_PROXY set sends it. */
+function viaProxy(
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; headers: IncomingMessage['headers']; json: Record<string, unknown> }> {
+  const { hostname, port } = new URL(proxy.url);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: hostname,
+        port,
+        method,
+        path: url,
+        headers: payload ? { 'content-type': 'application/json' } : {},
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            json: JSON.parse(text) as Record<string, unknown>,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+const entries = async (action: string) =>
+  (await t.reviewer.audit.list.query({ agent, action, limit: 50 })).entries;
+
+describe('aegis proxy http', () => {
+  it('forwards an allowed request and masks what a result rule names in the response', async () => {
+    const before = received.length;
+    const res = await viaProxy('GET', `http://${upstreamHost}/v1/customers/5?fields=name`);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ id: 5, name: 'Jane Roe' });
+    expect(JSON.stringify(res.json)).not.toContain('536-22-8154');
+    expect(res.headers['aegis-result']).toBe('redacted');
+    expect(received.slice(before)).toEqual([
+      { method: 'GET', url: '/v1/customers/5?fields=name', body: '' },
+    ]);
+    await expect
+      .poll(async () => (await entries('bank.get_customer')).find((e) => e.status === 'ALLOWED'), {
+        timeout: 10_000,
+      })
+      .toMatchObject({ outcome: 'ok', resultEffect: 'REDACT' });
+  });
+
+  it('blocks a request the policy blocks: 403 with the reason, the upstream never sees it', async () => {
+    const before = received.length;
+    const res = await viaProxy('DELETE', `http://${upstreamHost}/v1/customers/5`);
+    expect(res.status).toBe(403);
+    expect(res.json).toMatchObject({ error: 'BLOCKED' });
+    expect(String(res.json.message)).toContain('Deleting customers is not allowed');
+    expect(received.length).toBe(before);
+    expect((await entries('bank.delete_customer')).map((e) => e.status)).toContain('BLOCKED');
+  });
+
+  it('decides on the JSON body: a small transfer goes through, a large one waits for a person', async () => {
+    const small = await viaProxy('POST', `http://${upstreamHost}/v1/transfers`, {
+      to: 'acct-9',
+      amount: 50,
+    });
+    expect(small.status).toBe(200);
+    expect(small.json).toMatchObject({ ok: true, echo: { to: 'acct-9', amount: 50 } });
+
+    const approval = await watchFor(t.aegis, (e) =>
+      e.type === 'approval.created' && e.approval.agent === agent ? e.approval : undefined,
+    );
+    const before = received.length;
+    const big = viaProxy('POST', `http://${upstreamHost}/v1/transfers`, {
+      to: 'acct-9',
+      amount: 5000,
+    });
+    const held = await approval.event;
+    expect(held.action).toBe('bank.transfer');
+    expect(received.length).toBe(before); // held: not sent yet
+    await t.reviewer.approvals.decide.mutate({ id: held.id, decision: 'APPROVED' });
+    const res = await big;
+    expect(res.status).toBe(200);
+    expect(received.slice(before).map((r) => JSON.parse(r.body) as unknown)).toEqual([
+      { to: 'acct-9', amount: 5000 },
+    ]);
+  });
+
+  it('a denied request is refused with 403 and never sent', async () => {
+    const approval = await watchFor(t.aegis, (e) =>
+      e.type === 'approval.created' && e.approval.agent === agent ? e.approval : undefined,
+    );
+    const before = received.length;
+    const big = viaProxy('POST', `http://${upstreamHost}/v1/transfers`, {
+      to: 'acct-1',
+      amount: 9000,
+    });
+    await t.reviewer.approvals.decide.mutate({ id: (await approval.event).id, decision: 'DENIED' });
+    const res = await big;
+    expect(res.status).toBe(403);
+    expect(res.json).toMatchObject({ error: 'APPROVAL_DENIED' });
+    expect(received.length).toBe(before);
+  });
+
+  it('refuses hosts and endpoints not in its config, bad JSON, and requests that are not proxy requests', async () => {
+    const before = received.length;
+    expect((await viaProxy('GET', 'http://example.invalid/anything')).json).toMatchObject({
+      error: 'UNKNOWN_HOST',
+    });
+    expect((await viaProxy('PUT', `http://${upstreamHost}/v1/accounts`)).json).toMatchObject({
+      error: 'UNKNOWN_ENDPOINT',
+    });
+    const notProxy = await viaProxy('GET', '/v1/accounts');
+    expect(notProxy.status).toBe(400);
+    expect(notProxy.json).toMatchObject({ error: 'NOT_A_PROXY_REQUEST' });
+    const { hostname, port } = new URL(proxy.url);
+    const badJson = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: hostname,
+          port,
+          method: 'POST',
+          path: `http://${upstreamHost}/v1/transfers`,
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end('{"amount": ');
+    });
+    expect(badJson).toBe(400);
+    expect(received.length).toBe(before);
+  });
+
+  it('refuses CONNECT tunnels to hosts that did not opt in', async () => {
+    const { hostname, port } = new URL(proxy.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () =>
+        socket.write(`CONNECT ${upstreamHost} HTTP/1.1\r\nhost: ${upstreamHost}\r\n\r\n`),
+      );
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 403/);
+  });
+
+  it('kill-switch: a paused agent is refused, and nothing is sent', async () => {
+    await t.reviewer.agents.setStatus.mutate({ name: agent, status: 'PAUSED' });
+    try {
+      const before = received.length;
+      const res = await viaProxy('GET', `http://${upstreamHost}/v1/accounts`);
+      expect(res.status).toBe(403);
+      expect(res.json).toMatchObject({ error: 'KILLED' });
+      expect(received.length).toBe(before);
+    } finally {
+      await t.reviewer.agents.setStatus.mutate({ name: agent, status: 'ACTIVE' });
+    }
+  });
+});
+
+describe('proxy.yaml', () => {
+  it('names the file and the field that is wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aegis-proxy-config-'));
+    try {
+      const file = join(dir, 'proxy.yaml');
+      writeFileSync(
+        file,
+        'agent: bot\nroutes:\n  - host: api.example.com\n    endpoints:\n      - { method: FETCH, path: /x, action: a.b }\n',
+      );
+      await expect(loadProxyConfig(file)).rejects.toThrow(
+        /proxy\.yaml: routes\.0\.endpoints\.0\.method/,
+      );
+      writeFileSync(file, 'agent: bot\nroutes: []\n');
+      await expect(loadProxyConfig(file)).rejects.toThrow(/routes: at least one route/);
+      writeFileSync(file, 'agent: [unclosed\n');
+      await expect(loadProxyConfig(file)).rejects.toThrow(/proxy\.yaml/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
