@@ -1,70 +1,14 @@
-import { execFile, spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AegisApprovalPendingError } from '../src/index';
 import { closeTransport, createTransport } from '../src/index';
+import { bin, buildCli, cliRunner, sdkDir } from './helpers/cli';
 import { startTestServer, uniqueAgent, useSdkServer } from './helpers/server';
 
-const run = promisify(execFile);
-const sdkDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = (name: 'aegis' | 'sentinel') => path.join(sdkDir, 'bin', `${name}.mjs`);
-
 const t = useSdkServer();
+const { cli, json } = cliRunner(() => t.server);
 
-// The binaries run the compiled CLI, as an installed package does: build it first (unchanged
-// files are left alone, so parallel builds don't disturb each other).
-beforeAll(async () => {
-  await run(process.execPath, ['scripts/packages/build.mjs', 'sdk', '--js-only', '--quiet'], {
-    cwd: path.resolve(sdkDir, '..'),
-  });
-}, 120_000);
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real binary against the test server (or `env` overrides) and collects its output. */
-async function cli(
-  args: string[],
-  opts: { bin?: 'aegis' | 'sentinel'; env?: Record<string, string> } = {},
-): Promise<Result> {
-  const env = {
-    ...process.env,
-    AEGIS_URL: t.server.url,
-    AEGIS_API_KEY: t.server.adminKey,
-    NO_COLOR: '1',
-    ...opts.env,
-  };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin(opts.bin ?? 'aegis'), ...args], {
-      env,
-      cwd: sdkDir,
-    });
-    return { code: 0, stdout, stderr: withoutNodeWarnings(stderr) };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: withoutNodeWarnings(e.stderr) };
-  }
-}
-
-/** Node's own process warnings (environment-dependent) are not the CLI's output. */
-function withoutNodeWarnings(stderr: string): string {
-  return stderr
-    .split('\n')
-    .filter((line) => !/^\(node:\d+\) |^\(Use `node --trace-warnings/.test(line))
-    .join('\n');
-}
-
-async function json<T = unknown>(args: string[]): Promise<T> {
-  const result = await cli([...args, '--json']);
-  expect(result.code, result.stderr).toBe(0);
-  expect(result.stderr).toBe('');
-  return JSON.parse(result.stdout) as T;
-}
+beforeAll(buildCli, 120_000);
 
 // Each run of the real binary starts a node process (a fraction of a second, more on a busy machine).
 describe('aegis CLI', { timeout: 240_000 }, () => {

@@ -18,6 +18,15 @@ export interface CommandContext {
     remember?: boolean;
     reason?: string;
     all?: boolean;
+    /** Policy commands: files or directories (-f, repeatable). */
+    file?: string[];
+    'dry-run'?: boolean;
+    /** -o yaml|json */
+    output?: string;
+    /** -m: why, kept with the new version */
+    message?: string;
+    global?: boolean;
+    since?: string;
   };
 }
 

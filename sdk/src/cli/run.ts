@@ -7,6 +7,8 @@ import { auditVerify } from './commands/audit';
 import { keysCreate, keysList, keysRevoke } from './commands/keys';
 import { logs } from './commands/logs';
 import { policyAccept, policyProposals, policyReject } from './commands/policy';
+import { policyApply, policyDiff, policyGet, policyHistory, policyReplay, policyRollback } from './commands/policyCode';
+import { policyTest } from './commands/policyTest';
 import type { Command } from './context';
 import { CliError, describeFailure, EXIT } from './errors';
 import { createOutput } from './output';
@@ -24,6 +26,19 @@ Commands:
   pending                        approvals waiting for a human
   approve <id> [--remember]      approve (--remember: allow this action from now on)
   deny <id> [--remember]         deny (--remember: block this action from now on)
+  policy apply -f FILE|DIR [--dry-run] [-m MESSAGE]
+                                 validate rule documents (YAML), show the diff, apply them together
+  policy diff -f FILE|DIR        what apply would change; nothing is stored
+  policy get AGENT|--global [-o yaml|json]
+                                 the rule document in force (and the agent's lists)
+  policy test DIR|FILE…          run kind: PolicyTests cases against the policies (no server);
+                                 exit 1 naming each failing case, with what differed
+  policy history AGENT|--global [-n N]
+                                 versions with author, time and message
+  policy rollback AGENT|--global VERSION [-m MESSAGE]
+                                 make an earlier version's rules current again (a new version)
+  policy replay -f FILE|DIR [--since 7d] [-n LIMIT]
+                                 what a candidate would have decided differently on stored calls
   policy proposals [--all]       policy changes agents' code asked for, waiting for an admin
   policy accept <id>             apply a proposed change (admins)
   policy reject <id>             reject it
@@ -59,6 +74,12 @@ const commands: Record<string, Command> = {
   'keys list': keysList,
   'keys revoke': keysRevoke,
   'audit verify': auditVerify,
+  'policy apply': policyApply,
+  'policy diff': policyDiff,
+  'policy get': policyGet,
+  'policy history': policyHistory,
+  'policy rollback': policyRollback,
+  'policy replay': policyReplay,
   'policy proposals': policyProposals,
   'policy accept': policyAccept,
   'policy reject': policyReject,
@@ -81,25 +102,10 @@ export async function runCli(
   if (argv[0] === 'proxy' && !opts.seedAliases) return runProxy(argv.slice(1), program);
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        key: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'no-color': { type: 'boolean', default: false },
-        limit: { type: 'string', short: 'n' },
-        follow: { type: 'boolean', short: 'f' },
-        role: { type: 'string' },
-        agents: { type: 'string' },
-        name: { type: 'string' },
-        remember: { type: 'boolean' },
-        reason: { type: 'string' },
-        all: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    // `policy` commands take -f FILE (elsewhere -f is `logs --follow`) and their own options.
+    parsed = isPolicyCommand(argv)
+      ? parseArgs({ args: argv, allowPositionals: true, options: policyOptions })
+      : parseArgs({ args: argv, allowPositionals: true, options: otherOptions });
   } catch (error) {
     process.stderr.write(
       `${program}: ${(error as Error).message.split('\n')[0]}; see \`${program} help\`\n`,
@@ -119,6 +125,8 @@ export async function runCli(
   const command = commands[name];
   const url = resolveUrl(values.url);
   try {
+    // Testing policies needs no server (and no key): it runs the shared engine here.
+    if (name === 'policy test') return await policyTest({ o, args, options: values });
     if (!command) throw new CliError(`unknown command "${name}"; see \`aegis help\``);
     const apiKey = resolveApiKey(values.key);
     if (!apiKey)
@@ -145,6 +153,42 @@ async function runProxy(argv: string[], program: string): Promise<number> {
     );
     return EXIT.failed;
   }
+}
+
+const commonOptions = {
+  url: { type: 'string' },
+  key: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'no-color': { type: 'boolean', default: false },
+  limit: { type: 'string', short: 'n' },
+  all: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const otherOptions = {
+  ...commonOptions,
+  follow: { type: 'boolean', short: 'f' },
+  role: { type: 'string' },
+  agents: { type: 'string' },
+  name: { type: 'string' },
+  remember: { type: 'boolean' },
+  reason: { type: 'string' },
+} as const;
+
+const policyOptions = {
+  ...commonOptions,
+  file: { type: 'string', short: 'f', multiple: true },
+  'dry-run': { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  message: { type: 'string', short: 'm' },
+  global: { type: 'boolean' },
+  since: { type: 'string' },
+} as const;
+
+/** Whether the command word is `policy` (options may come first: `aegis --json policy get x`). */
+function isPolicyCommand(argv: readonly string[]): boolean {
+  const { positionals } = parseArgs({ args: [...argv], strict: false, allowPositionals: true, options: { url: { type: 'string' }, key: { type: 'string' } } });
+  return positionals[0] === 'policy';
 }
 
 async function runGateway(argv: string[], program: string): Promise<number> {
