@@ -1,6 +1,7 @@
 import { router } from '../trpc/init';
 import { dashboardRestRouter } from './dashboardRouter';
 import { miscRestRouter } from './demoRouter';
+import { policyDocumentsRestRouter } from './policyDocumentsRouter';
 import { proposalsRestRouter } from './proposalsRouter';
 import { sdkDecideRestRouter } from './sdkDecideRouter';
 import { sdkQueryRestRouter } from './sdkQueryRouter';
@@ -18,6 +19,7 @@ export const seedRestRouter = router({
   sdkQuery: sdkQueryRestRouter,
   misc: miscRestRouter,
   proposals: proposalsRestRouter,
+  policyDocuments: policyDocumentsRestRouter,
 });
 
 export type SeedRestRouter = typeof seedRestRouter;

@@ -1,5 +1,5 @@
 /** The REST half of the authorization matrix: every path of the OpenAPI document. */
-import { r, reactivate, ROLE, t, type Fixtures, type MatrixCase } from './matrixCases';
+import { ALPHA_RULES, r, reactivate, ROLE, t, type Fixtures, type MatrixCase } from './matrixCases';
 
 export function restCases(url: string): MatrixCase[] {
   const approvalPath = (make: (id: number) => string) =>
@@ -15,6 +15,12 @@ export function restCases(url: string): MatrixCase[] {
     r(url, 'GET', '/policy-proposals', ROLE.viewer),
     r(url, 'POST', proposalPath('accept'), ROLE.admin),
     r(url, 'POST', proposalPath('reject'), ROLE.admin),
+    r(url, 'GET', '/policy-documents', ROLE.viewer),
+    r(url, 'GET', '/policy-documents/history', ROLE.viewer),
+    r(url, 'POST', '/policy-documents/apply', ROLE.admin, () => ({ yaml: ALPHA_RULES, dryRun: true })),
+    r(url, 'POST', '/policy-documents/rollback', ROLE.admin, () => ({ agent: 'alpha', version: 1 })),
+    r(url, 'POST', '/policy-documents/try', ROLE.viewer, () => ({ agent: 'alpha', action: 'read' })),
+    r(url, 'POST', '/policy-documents/replay', ROLE.admin, () => ({ yaml: ALPHA_RULES, sinceHours: 1 })),
     r(url, 'GET', '/stats', ROLE.viewer),
     r(url, 'GET', '/agents', ROLE.viewer),
     r(url, 'GET', '/agents/alpha/logs', ROLE.viewer),
