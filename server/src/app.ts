@@ -13,12 +13,15 @@ import { createFastPath, type FastPath } from './http/fastPath';
 import { metricsRoute } from './http/metricsRoute';
 import { AegisMetrics } from './observability/metrics';
 import { refuseMalformedTrpcPath } from './http/malformedPath';
+import { limitStreams } from './http/streamLimit';
 import { requestLog, type RequestWithId } from './http/requestLog';
 import { createRestRouter } from './rest';
 import { appRouter } from './routers/_app';
 import { createServices, type Services } from './services';
+import { loadRateLimits } from './env';
 import { createExpressContext } from './trpc/expressContext';
-import { MAX_BATCH_SIZE, MAX_BODY_BYTES } from './trpc/limits';
+import { procedurePaths } from './trpc/internals';
+import { MAX_BATCH_SIZE, MAX_BODY_BYTES, STREAM_QUEUE_LIMIT } from './trpc/limits';
 
 export interface CreateAppOptions {
   /** Where the admin key and (embedded) the store live; created 0700, refused if others can read it. */
@@ -40,6 +43,10 @@ export interface CreateAppOptions {
   agentRegistration?: 'open' | 'review';
   /** AEGIS_SECRET: the approval-binding key; generated and kept by the installation when absent. */
   secret?: string;
+  /** AEGIS_MAX_STREAMS: live streams one key may hold open (read from the environment when absent). */
+  maxStreams?: number;
+  /** Events a live stream may have waiting for a client that doesn't read, before it is dropped. */
+  streamQueueLimit?: number;
   corsOrigins: string[];
   /** AEGIS_METRICS_TOKEN: a bearer token that may scrape /metrics (admins always may). */
   metricsToken?: string;
@@ -122,9 +129,21 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     app.use('/trpc', refuseMalformedTrpcPath());
     app.use(
       '/trpc',
+      limitStreams({
+        auth,
+        limit: opts.maxStreams ?? loadRateLimits().AEGIS_MAX_STREAMS,
+        subscriptions: subscriptionPaths(),
+      }),
+    );
+    app.use(
+      '/trpc',
       createExpressMiddleware({
         router: appRouter,
-        createContext: createExpressContext({ services, auth }),
+        createContext: createExpressContext({
+          services,
+          auth,
+          streamQueueLimit: opts.streamQueueLimit ?? STREAM_QUEUE_LIMIT,
+        }),
         maxBatchSize: MAX_BATCH_SIZE,
         maxBodySize: MAX_BODY_BYTES,
         onError({ error, path: procedure, req }) {
@@ -168,6 +187,11 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     await store.close();
     throw error;
   }
+}
+
+function subscriptionPaths(): Set<string> {
+  const paths = [...procedurePaths(appRouter)];
+  return new Set(paths.filter(([, type]) => type === 'subscription').map(([path]) => path));
 }
 
 /** body-parser and friends put an HTTP status on their errors (e.g. 400 for malformed JSON). */

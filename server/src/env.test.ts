@@ -42,6 +42,8 @@ describe('loadEnv', () => {
     ['AEGIS_RATE_DECIDE', 'fast'],
     ['AEGIS_RATE_LOGIN', '0'],
     ['AEGIS_RATE_REPORTS', '-1/s'],
+    ['AEGIS_MAX_STREAMS', '0'],
+    ['AEGIS_MAX_STREAMS', '2.5'],
   ])('a bad %s (%s) stops start-up with a message naming it', (name, value) => {
     let error: unknown;
     try {
@@ -62,5 +64,10 @@ describe('loadEnv', () => {
     expect([env.AEGIS_RATE_DECIDE, env.AEGIS_RATE_LOGIN, env.AEGIS_RATE_REPORTS]).toEqual([
       500, 20, 2000,
     ]);
+  });
+
+  it('allows 16 live streams per key unless AEGIS_MAX_STREAMS says otherwise', () => {
+    expect(loadEnv({}).AEGIS_MAX_STREAMS).toBe(16);
+    expect(loadEnv({ AEGIS_MAX_STREAMS: '64' }).AEGIS_MAX_STREAMS).toBe(64);
   });
 });

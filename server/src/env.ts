@@ -12,11 +12,18 @@ const rate = (fallback: number) =>
     .pipe(z.number().positive('must be a positive number').finite('must be a positive number'))
     .default(fallback);
 
-/** Rate limits (auth/rateLimit.ts); read again by each createApp, so tests can set them. */
+/** Rate and stream limits; read again by each createApp, so tests and the bench can set them. */
 const rateShape = {
   AEGIS_RATE_DECIDE: rate(2000).describe('sdk.decide calls per second per key'),
   AEGIS_RATE_LOGIN: rate(10).describe('failed logins per minute per client IP'),
   AEGIS_RATE_REPORTS: rate(2000).describe("agents' report entries per second per key"),
+  AEGIS_MAX_STREAMS: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1)
+    .max(10_000)
+    .default(16)
+    .describe('Live streams (SSE subscriptions) one key may hold open on a server; 429 beyond'),
 };
 const rateSchema = z.object(rateShape);
 export type RateLimitEnv = z.infer<typeof rateSchema>;

@@ -3,6 +3,11 @@
  * or duplicates: live events are buffered from the moment of subscribing, the backlog (everything
  * after the client's last seen id) is yielded first, then buffered and live events whose id is
  * beyond the last one yielded.
+ *
+ * Writes never wait for a subscriber: the listener only queues. A client that stops reading (its
+ * socket full, so nothing is pulled from here) would make that queue grow without bound, so once
+ * `maxQueued` items wait the subscriber is dropped — unsubscribed, `drop` called (it cuts the
+ * connection) — and the client, reconnecting with its last event id, gets the rest as backlog.
  */
 export async function* streamWithResume<T>(opts: {
   signal: AbortSignal | undefined;
@@ -10,11 +15,20 @@ export async function* streamWithResume<T>(opts: {
   backlog: ((afterId: number) => Promise<T[]>) | null;
   idOf: (item: T) => number;
   startAfter: number | null;
+  maxQueued: number;
+  drop: () => void;
 }): AsyncGenerator<T> {
   const queue: T[] = [];
   let wake: (() => void) | null = null;
+  let dropped = false;
   const unsubscribe = opts.subscribe((item) => {
-    queue.push(item);
+    if (dropped) return;
+    if (queue.length >= opts.maxQueued) {
+      dropped = true;
+      queue.length = 0;
+      unsubscribe();
+      opts.drop();
+    } else queue.push(item);
     wake?.();
   });
   const aborted = new Promise<void>((resolve) => {
@@ -34,7 +48,7 @@ export async function* streamWithResume<T>(opts: {
         if (page.length === 0) break;
       }
     }
-    while (!opts.signal?.aborted) {
+    while (!opts.signal?.aborted && !dropped) {
       while (queue.length > 0) {
         const item = queue.shift() as T;
         const id = opts.idOf(item);

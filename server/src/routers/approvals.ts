@@ -13,6 +13,7 @@ import {
   type ChangeEvent,
 } from '@aegis/shared';
 import { router } from '../trpc/init';
+import { slowReaderGuard } from '../trpc/limits';
 import {
   adminProcedure,
   authedProcedure,
@@ -94,6 +95,7 @@ export const changesRouter = router({
         },
         idOf: (item) => item.seq,
         startAfter: last?.seq ?? null,
+        ...slowReaderGuard(ctx),
       });
       for await (const item of stream) {
         if (visible(item.event)) yield tracked(events.changeId(item.seq), changeEvent.parse(item.event));

@@ -10,6 +10,7 @@ import {
   type AuditEntry,
 } from '@aegis/shared';
 import { router } from '../trpc/init';
+import { slowReaderGuard } from '../trpc/limits';
 import { adminProcedure, viewerProcedure } from '../trpc/procedures';
 import { streamWithResume } from '../events/streamWithResume';
 
@@ -55,6 +56,7 @@ export const auditRouter = router({
         backlog: (after) => ctx.services.audit.since(after, agent),
         idOf: (e) => e.id,
         startAfter: Number.isFinite(lastId) ? lastId : null,
+        ...slowReaderGuard(ctx),
       });
       for await (const entry of stream) yield tracked(String(entry.id), auditEntry.parse(entry));
     }),

@@ -17,6 +17,8 @@ export interface Context extends ContextInner {
   res?: Response;
   /** Sets a header on the HTTP answer (Retry-After of a rate limit); absent outside HTTP. */
   setHeader?: SetResponseHeader;
+  /** Events a live stream may queue for a client that doesn't read before it is dropped. */
+  streamQueueLimit?: number;
 }
 
 /** The pure part of the context: what router tests build directly. */

@@ -6,7 +6,11 @@ import type { Services } from '../services';
 import { createContextInner, type Context } from './context';
 
 /** The `/trpc` context: the principal from the request's key or session cookie. */
-export function createExpressContext(deps: { services: Services; auth: AuthService }) {
+export function createExpressContext(deps: {
+  services: Services;
+  auth: AuthService;
+  streamQueueLimit?: number;
+}) {
   return async function createContext({ req, res }: CreateExpressContextOptions): Promise<Context> {
     const principal = await deps.auth.resolvePrincipal(req);
     const requestId = (req as RequestWithId).id ?? '';
@@ -15,6 +19,7 @@ export function createExpressContext(deps: { services: Services; auth: AuthServi
       req,
       res,
       setHeader: headerSetter(res),
+      streamQueueLimit: deps.streamQueueLimit,
     };
   };
 }

@@ -1,3 +1,5 @@
+import type { Context } from './context';
+
 /** Calls per tRPC batch request; the SDK's batches stay below it. */
 export const MAX_BATCH_SIZE = 50;
 /**
@@ -5,3 +7,19 @@ export const MAX_BATCH_SIZE = 50;
  * recordBatch of 1000 entries.
  */
 export const MAX_BODY_BYTES = 5_000_000;
+/**
+ * Events a live stream may hold for a client that is not reading (its socket's buffers full)
+ * before the server drops it; the client resumes from its last event id. Above a full
+ * `sdk.recordBatch` (1000 entries arrive at once), so a reader that keeps up is never dropped.
+ */
+export const STREAM_QUEUE_LIMIT = 5_000;
+
+/** How a live stream of this request bounds its queue and drops a client that doesn't read. */
+export function slowReaderGuard(ctx: Context): { maxQueued: number; drop: () => void } {
+  return {
+    maxQueued: ctx.streamQueueLimit ?? STREAM_QUEUE_LIMIT,
+    // A reset rather than an orderly close: the kernel discards what the client never read
+    // instead of holding it for a reader that may never come.
+    drop: () => ctx.res?.socket?.resetAndDestroy(),
+  };
+}

@@ -52,6 +52,10 @@ export interface TestServerOptions {
   requestTimeoutMs?: number;
   /** AEGIS_METRICS_TOKEN. */
   metricsToken?: string;
+  /** AEGIS_MAX_STREAMS (default 16). */
+  maxStreams?: number;
+  /** Events a stream may queue for a client that doesn't read (default 5000). */
+  streamQueueLimit?: number;
 }
 
 /**
@@ -76,6 +80,8 @@ export function testServerConfig(
     agentRegistration: opts.agentRegistration,
     requestTimeoutMs: opts.requestTimeoutMs,
     metricsToken: opts.metricsToken,
+    maxStreams: opts.maxStreams,
+    streamQueueLimit: opts.streamQueueLimit,
   };
 }
 
