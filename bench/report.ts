@@ -7,7 +7,7 @@ export interface BenchReport {
   startedAt: string;
   quick: boolean;
   durationS: number;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string; loadAvg?: number[] };
   rows: Row[];
   goals: GoalCheck[];
   /** Scenarios that threw, by name. */
@@ -50,13 +50,15 @@ export function formatTable(report: BenchReport): string {
     cells.map((c, i) => (numeric.has(i) ? padStart(c, widths[i] ?? 0) : pad(c, widths[i] ?? 0))).join('  ').trimEnd();
   const out = [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmt)];
 
-  out.push('', 'Goals (issue 8):');
+  out.push('', 'Goals (issues 8 and 19):');
   const goalWidth = Math.max(...report.goals.map((g) => g.goal.length));
   for (const g of report.goals) out.push(`  ${g.met ? 'MET  ' : 'UNMET'}  ${pad(g.goal, goalWidth)}  ${g.measured}`);
   for (const [name, message] of Object.entries(report.failures)) out.push(`  FAILED scenario ${name}: ${message}`);
   for (const [kind, count] of Object.entries(report.backgroundErrors)) out.push(`  SDK background error ×${count}: ${kind}`);
   const m = report.machine;
-  out.push('', `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, node ${m.node}; ${report.quick ? 'quick' : 'full'} run took ${report.durationS.toFixed(0)} s`);
+  // Other work on a shared machine skews every time above; the load average says how much.
+  const load = m.loadAvg ? `; load average at the end ${m.loadAvg.map((l) => l.toFixed(1)).join(' ')}` : '';
+  out.push('', `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, node ${m.node}; ${report.quick ? 'quick' : 'full'} run took ${report.durationS.toFixed(0)} s${load}`);
   return out.join('\n');
 }
 

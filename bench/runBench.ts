@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,6 +14,7 @@ import { mcpGatewayScenario } from './scenarios/mcpGateway';
 import { storeTransportScenario } from './scenarios/storeTransport';
 import { overheadScenario } from './scenarios/overhead';
 import { throughputScenario } from './scenarios/throughput';
+import { severalServersScenario } from './scenarios/severalServers';
 import { FULL, QUICK, type Scenario } from './types';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -21,7 +23,7 @@ export interface RunOptions {
   quick?: boolean;
   /** Write a CPU profile of the server process into this directory. */
   profileDir?: string;
-  /** Only these scenarios (numbers 1–10); all by default. */
+  /** Only these scenarios (numbers 1–11); all by default. */
   only?: number[];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
@@ -43,6 +45,8 @@ const SCENARIOS: Array<[number, string, Scenario]> = [
   [8, 'store transport', storeTransportScenario],
   // Its own processes (upstream, gateways) on the main server; last, so nothing else shares the CPU.
   [10, 'mcp gateway', mcpGatewayScenario],
+  // Process trees of its own (workers; two servers on one store); the main server idles.
+  [11, 'several servers', severalServersScenario],
 ];
 
 /** Runs every scenario against one server process and returns the report (nothing is printed but progress). */
@@ -86,6 +90,7 @@ export async function runBench(opts: RunOptions = {}): Promise<BenchReport> {
 
   if (!opts.only) report.store = await storeBench(config.quick, log);
   report.durationS = (performance.now() - t0) / 1000;
+  report.machine.loadAvg = os.loadavg();
   return report;
 }
 

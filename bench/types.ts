@@ -13,6 +13,8 @@ export interface BenchConfig {
   audit: { entries: number; agents: number; batch: number; warmup: number; samples: number; maxMsPerQuery: number };
   /** Scenario 7: sequential decides on a socket-store and a TCP-store server, alternating rounds. */
   transport: { warmup: number; rounds: number; perRound: number };
+  /** Scenario 11: worker counts (one per core is added), and the across-servers rounds. */
+  servers: { workers: number[]; warmupMs: number; durationMs: number; killRounds: number; feedRounds: number };
 }
 
 export const FULL: BenchConfig = {
@@ -25,6 +27,7 @@ export const FULL: BenchConfig = {
   liveFeed: { rounds: 300 },
   audit: { entries: 1_000_000, agents: 100, batch: 1_000, warmup: 3, samples: 30, maxMsPerQuery: 60_000 },
   transport: { warmup: 500, rounds: 10, perRound: 500 },
+  servers: { workers: [1, 2], warmupMs: 1_000, durationMs: 5_000, killRounds: 50, feedRounds: 200 },
 };
 
 export const QUICK: BenchConfig = {
@@ -37,6 +40,7 @@ export const QUICK: BenchConfig = {
   liveFeed: { rounds: 40 },
   audit: { entries: 20_000, agents: 100, batch: 1_000, warmup: 2, samples: 10, maxMsPerQuery: 5_000 },
   transport: { warmup: 100, rounds: 4, perRound: 100 },
+  servers: { workers: [1, 2], warmupMs: 200, durationMs: 1_000, killRounds: 5, feedRounds: 20 },
 };
 
 /** One line of the results table. */

@@ -90,6 +90,10 @@ export async function overheadScenario(server: BenchServer, config: BenchConfig)
   const floors = await floorRows(server, config);
   const ratioStrict = seed.p50 / strictS.p50;
   const ratioLocal = seed.p50 / localS.p50;
+  // Issue 19's targets, against the floor of this same run (machines differ; the ratio travels).
+  const bareP50 = floors.find((r) => r.label.startsWith('(floor) bare node:http'))?.latency?.p50 ?? NaN;
+  const overFloor = strictS.p50 / bareP50;
+  const seedCpuUs = Number(seedRun.notes.serverCpuUsPerCall);
   return {
     rows: [
       { scenario: '1 overhead', label: '(a) seed protocol: status + policy + log (REST)', latency: seed, perSecond: 1000 / seed.mean, notes: seedRun.notes },
@@ -117,6 +121,16 @@ export async function overheadScenario(server: BenchServer, config: BenchConfig)
       { goal: 'strict p50 ≤ 1 ms', measured: fmtMs(strictS.p50), met: strictS.p50 <= 1 },
       { goal: 'strict ≥ 5× faster than seed (p50)', measured: `${ratioStrict.toFixed(2)}×`, met: ratioStrict >= 5 },
       { goal: 'local p50 ≤ 20 µs', measured: fmtMs(localS.p50), met: localS.p50 <= 0.02 },
+      {
+        goal: 'strict p50 ≤ 2.5× the bare node:http floor (same run)',
+        measured: `${overFloor.toFixed(2)}× (${fmtMs(strictS.p50)} vs ${fmtMs(bareP50)})`,
+        met: overFloor <= 2.5,
+      },
+      {
+        goal: 'seed protocol (three REST requests) ≤ 2 ms server CPU per call',
+        measured: `${(seedCpuUs / 1000).toFixed(2)} ms`,
+        met: seedCpuUs <= 2000,
+      },
       {
         goal: 'every local-mode decision stored (shipped in batches)',
         measured: `${localStored} of ${localCalls}`,
