@@ -43,6 +43,8 @@ export interface CreateAppOptions {
   agentRegistration?: 'open' | 'review';
   /** AEGIS_SECRET: the approval-binding key; generated and kept by the installation when absent. */
   secret?: string;
+  /** AEGIS_TRUST_PROXY: proxies whose X-Forwarded-For names the client (login limiter); none by default. */
+  trustProxy?: false | number | string[];
   /** AEGIS_MAX_STREAMS: live streams one key may hold open (read from the environment when absent). */
   maxStreams?: number;
   /** Events a live stream may have waiting for a client that doesn't read, before it is dropped. */
@@ -124,6 +126,8 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
 
     const app = express();
     app.disable('x-powered-by');
+    // Off unless configured: req.ip is then the socket's peer, whatever X-Forwarded-For says.
+    app.set('trust proxy', opts.trustProxy ?? false);
     app.use(requestLog(logger));
     app.use(...securityMiddleware({ corsOrigins: opts.corsOrigins }));
     app.use('/trpc', refuseMalformedTrpcPath());

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -27,6 +28,49 @@ const rateShape = {
 };
 const rateSchema = z.object(rateShape);
 export type RateLimitEnv = z.infer<typeof rateSchema>;
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/** An address, a subnet (`10.0.0.0/8`) or one of Express's names for a range. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [ip = '', bits, ...rest] = entry.split('/');
+  const family = isIP(ip);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which proxies may name the client's address in X-Forwarded-For (login limiter, logs). Off by
+ * default: without a proxy anyone could send the header and get a fresh login allowance per
+ * forged address. A hop count or the proxies' addresses; never "any hop".
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .refine(
+    (v) => v !== 'true',
+    'name the proxy (loopback, its address or subnet, or a hop count): trusting every hop lets any client forge its address',
+  )
+  .transform((v, ctx): false | number | string[] => {
+    if (v === 'false' || v === '0') return false;
+    if (/^\d+$/.test(v)) return Number(v);
+    const entries = v
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const bad = entries.find((e) => !isProxyAddress(e));
+    if (bad !== undefined || entries.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not an address, subnet, hop count or loopback/linklocal/uniquelocal: ${bad ?? v}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  })
+  .default(false);
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
@@ -87,6 +131,9 @@ const envSchema = z.object({
     .describe(
       "A bearer token that may read /metrics and nothing else (Prometheus' scrape credential)",
     ),
+  AEGIS_TRUST_PROXY: trustProxy.describe(
+    'Proxies trusted to name the client address in X-Forwarded-For; off by default',
+  ),
   AEGIS_PUBLIC_URL: z
     .url()
     .optional()

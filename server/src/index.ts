@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     maxArgsBytes: env.AEGIS_MAX_ARGS_BYTES,
     metricsToken: env.AEGIS_METRICS_TOKEN,
     corsOrigins: env.AEGIS_CORS_ORIGINS,
+    trustProxy: env.AEGIS_TRUST_PROXY,
     publicUrl,
   });
   await server.auth.bootstrap();

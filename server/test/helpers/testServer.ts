@@ -52,6 +52,8 @@ export interface TestServerOptions {
   requestTimeoutMs?: number;
   /** AEGIS_METRICS_TOKEN. */
   metricsToken?: string;
+  /** AEGIS_TRUST_PROXY (default off). */
+  trustProxy?: false | number | string[];
   /** AEGIS_MAX_STREAMS (default 16). */
   maxStreams?: number;
   /** Events a stream may queue for a client that doesn't read (default 5000). */
@@ -81,6 +83,7 @@ export function testServerConfig(
     requestTimeoutMs: opts.requestTimeoutMs,
     metricsToken: opts.metricsToken,
     maxStreams: opts.maxStreams,
+    trustProxy: opts.trustProxy,
     streamQueueLimit: opts.streamQueueLimit,
   };
 }
