@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { SpanKind } from '@opentelemetry/api';
+import { annotate, inSpan } from '@aegis/shared';
+import { tracer } from './tracing';
 import { waitForApproval } from './approvalWait';
 import type { ChangeFeed } from './changeFeed';
 import type { CompletionReporter } from './completions';
@@ -86,6 +89,7 @@ export interface GuardedCall<T> {
 }
 
 type Decided = Pick<AegisDecision, 'verdict' | 'reason' | 'approvalId'> & {
+  policyVersion?: number;
   auditId: number | null;
   rule?: DecidingRuleRef | null;
   source: 'server' | 'local';
@@ -103,7 +107,35 @@ export function newCallId(): string {
  * (BLOCKED, KILLED, unreachable), or wait for a human (REVIEW) and decide again once approved —
  * the server consumes the approval, bound to this agent, action and these exact arguments.
  */
-export async function guardCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Promise<T> {
+export function guardCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Promise<T> {
+  // The GenAI semantic conventions' tool-execution span, under whatever span is active (a
+  // LangChain/LangGraph run's). Names and verdicts only: never the arguments' values.
+  return inSpan(
+    tracer,
+    `execute_tool ${call.action}`,
+    () => ({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': call.action,
+      'gen_ai.agent.name': call.agent,
+    }),
+    () => guardedCall(rt, call),
+  );
+}
+
+/** The span's verdict attributes (set only while a span records). */
+function annotateDecision(
+  d: Pick<Decided, 'verdict' | 'approvalId' | 'rule' | 'policyVersion' | 'source'>,
+): void {
+  annotate(() => ({
+    'aegis.verdict': d.verdict,
+    'aegis.decided_by': d.source,
+    ...(d.rule ? { 'aegis.rule': d.rule.id } : {}),
+    ...(d.policyVersion !== undefined ? { 'aegis.policy_version': d.policyVersion } : {}),
+    ...(d.approvalId !== null ? { 'aegis.approval_id': d.approvalId } : {}),
+  }));
+}
+
+async function guardedCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Promise<T> {
   const { agent, action, args } = call;
   for (let round = 0; round < MAX_REVIEW_ROUNDS; round++) {
     const callId = newCallId();
@@ -123,8 +155,15 @@ export async function guardCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Prom
     let decided: Decided;
     try {
       await rt.prepare(agent);
-      decided = await decideOnce(rt, call, callId);
+      decided = await inSpan(
+        tracer,
+        'aegis.decide',
+        () => ({ 'aegis.decided_by': rt.local ? 'local' : 'server' }),
+        () => decideOnce(rt, call, callId),
+        { kind: SpanKind.CLIENT },
+      );
     } catch (error) {
+      annotate(() => ({ 'aegis.verdict': 'UNAVAILABLE' }));
       const failure = toAegisError(error, details);
       if (!isUnreachable(error)) throw failure;
       if (rt.failModeFor(agent) === 'open') {
@@ -145,6 +184,7 @@ export async function guardCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Prom
       );
     }
 
+    annotateDecision(decided);
     const ev = event({ ...decided });
     const why = { ...details, reason: decided.reason, approvalId: decided.approvalId };
     switch (decided.verdict) {
@@ -190,13 +230,25 @@ export async function guardCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Prom
         }
         await notify(rt, ev);
         call.options?.onReview?.(approvalId);
-        const outcome = await waitForApproval(
-          rt.api,
-          rt.feed,
-          approvalId,
-          call.options?.timeoutMs ?? rt.defaultTimeoutMs,
-          call.options?.signal,
+        // Its own span: the human's time, apart from Aegis's and the tool's.
+        const outcome = await inSpan(
+          tracer,
+          'aegis.approval.wait',
+          () => ({ 'aegis.approval_id': approvalId }),
+          async (span) => {
+            const result = await waitForApproval(
+              rt.api,
+              rt.feed,
+              approvalId,
+              call.options?.timeoutMs ?? rt.defaultTimeoutMs,
+              call.options?.signal,
+            );
+            span?.setAttribute('aegis.approval.outcome', result);
+            return result;
+          },
         );
+        if (outcome !== 'APPROVED')
+          annotate(() => ({ 'aegis.verdict': outcome === 'DENIED' ? 'DENIED' : 'TIMEOUT' }));
         if (outcome === 'APPROVED') continue;
         if (outcome === 'DENIED') {
           throw await refuse(
@@ -256,7 +308,10 @@ async function decideOnce<T>(
 ): Promise<Decided> {
   if (rt.local) {
     const { tool, runId } = call.options ?? {};
-    const local = await rt.local.decide(call.agent, call.action, call.args, callId, { tool, runId });
+    const local = await rt.local.decide(call.agent, call.action, call.args, callId, {
+      tool,
+      runId,
+    });
     if (local) {
       const resultRules = rt.local.resultRules?.(call.agent, call.action);
       return { ...local, approvalId: null, auditId: null, source: 'local', resultRules };
@@ -273,7 +328,11 @@ async function decideOnce<T>(
     ...(call.options?.run ? { run: call.options.run } : {}),
   });
   if (!resultRules) return { ...decision, source: 'server' };
-  return { ...decision, source: 'server', resultRules: { detectors: detectorsFrom(resultRules.detectors) } };
+  return {
+    ...decision,
+    source: 'server',
+    resultRules: { detectors: detectorsFrom(resultRules.detectors) },
+  };
 }
 
 async function runAndReport<T>(
@@ -304,7 +363,13 @@ async function runAndReport<T>(
   // The tool ran: the result is screened (DLP, on: result rules) before anyone sees it.
   let screened;
   try {
-    screened = await screenResult(rt, { ...call, timeoutMs: call.options?.timeoutMs }, callId, result, decided.resultRules);
+    screened = await screenResult(
+      rt,
+      { ...call, timeoutMs: call.options?.timeoutMs },
+      callId,
+      result,
+      decided.resultRules,
+    );
   } catch (error) {
     report({ outcome: 'ok', durationMs });
     throw toAegisError(error, { agent: call.agent, action: call.action, callId });

@@ -13,6 +13,7 @@ import { EventSource } from 'eventsource';
 import type { AppRouter } from '@aegis/server';
 import { createFailover, splitUrls } from './failover';
 import { createNodeFetch } from './nodeFetch';
+import { withTraceContext } from './tracing';
 
 /** The typed tRPC client every part of the SDK (and the CLI) talks through. */
 export type AegisApi = TRPCClient<AppRouter>;
@@ -72,17 +73,17 @@ export function createTransport(opts: TransportOptions): AegisApi {
           true: splitLink({
             // the counter includes this call: 1 means it is alone
             condition: () => decides.count() <= 1,
-            true: httpLink({ url, headers: () => auth, fetch: leanFetch }),
+            true: httpLink({ url, headers: () => withTraceContext(auth), fetch: leanFetch }),
             false: httpBatchLink({
               url,
-              headers: () => auth,
+              headers: () => withTraceContext(auth),
               fetch: leanFetch,
               maxItems: SERVER_MAX_BATCH,
             }),
           }),
           false: httpBatchLink({
             url,
-            headers: () => auth,
+            headers: () => withTraceContext(auth),
             fetch: leanFetch,
             maxURLLength: 4000,
             maxItems: 20,

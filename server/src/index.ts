@@ -3,6 +3,7 @@ import { DataDirError } from './data/dataDir';
 import { EnvError, loadEnv } from './env';
 import { createLogger } from './logger';
 import { startServer } from './server';
+import { startTracingFromEnv } from './observability/startTracing';
 import { warnIfExposed } from './auth';
 import { runPrimary, workersFromArgs } from './workers';
 
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
     env.AEGIS_PUBLIC_URL ??
     `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${env.PORT}`;
   warnIfExposed(env.HOST, logger, env.AEGIS_PUBLIC_URL);
+  // Before the server exists, so its tracer is the real one from the first request on.
+  const stopTracing = startTracingFromEnv(process.env, logger);
 
   const server = await startServer({
     host: env.HOST,
@@ -71,16 +74,19 @@ async function main(): Promise<void> {
     }
     shuttingDown = true;
     logger.info({ signal }, 'shutting down');
-    server.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    server
+      .stop()
+      .then(() => stopTracing?.())
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   // A stray rejection is a bug to see in the logs, not a reason to drop every agent's connection.
   process.on('unhandledRejection', (reason) =>

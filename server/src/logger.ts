@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
 
 /** Anything that could carry a credential; pino replaces these with "[redacted]". */
@@ -23,7 +24,18 @@ export function createLogger(level: string, base: Record<string, unknown> = {}):
     base: { service: 'aegis', ...base },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: traceIds,
   });
+}
+
+const NONE = {};
+
+/** Inside a traced request, every line carries the trace and span ids (nothing when tracing is off). */
+function traceIds(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return NONE;
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
 }
 
 export type { Logger };

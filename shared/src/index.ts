@@ -19,3 +19,4 @@ export * from './policy';
 export * from './dlp';
 export * from './schemas/demo';
 export * from './schemas/localRecords';
+export * from './tracing';

@@ -83,6 +83,7 @@ export function createFastPath(deps: {
         requestId,
       }),
       setHeader: headerSetter(res),
+      headers: req.headers,
     };
     const calls = readCalls(route, body === null ? route.urlInput : body.toString('utf8'));
     const results = await Promise.all(

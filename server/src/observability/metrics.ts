@@ -106,7 +106,8 @@ export class AegisMetrics {
       registers: [this.registry],
       async collect() {
         const conn = sources()?.connection;
-        if (conn) this.set(await conn.collection('approvals').countDocuments({ status: 'PENDING' }));
+        if (conn)
+          this.set(await conn.collection('approvals').countDocuments({ status: 'PENDING' }));
       },
     });
     new Gauge({

@@ -24,7 +24,7 @@ import { PolicyCache } from './policyCache';
 import { createStatsService } from './stats';
 import type { Services } from './types';
 import type { AegisMetrics } from '../observability/metrics';
-import { instrumentServices } from '../observability/instrumentServices';
+import { instrumentServices, traceAuditWrites } from '../observability/instrumentServices';
 
 export interface ServicesHandle {
   services: Services;
@@ -76,6 +76,7 @@ export async function createServices(opts: {
       audited(feed ? feed.wrote(entries) : entries);
     },
   });
+  traceAuditWrites(repos.audit);
   activity = new ActivityIndex(repos.audit);
   blocks = new BlockWindow(repos.audit);
   const deps = {

@@ -10,6 +10,7 @@ import {
   type DecidingRuleRef,
   type ScanFinding,
   type Verdict,
+  annotate,
 } from '@aegis/shared';
 import { toApprovalSummary } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
@@ -104,7 +105,10 @@ export function createDecisionService(
       entryKey: decisionKey(base.callId, verdict),
     });
     if (entry.callId !== base.callId || entry.agent !== snap.name || entry.action !== base.action) {
-      throw new DomainError('CALL_ID_REUSED', `Call id ${base.callId} was already used for another call`);
+      throw new DomainError(
+        'CALL_ID_REUSED',
+        `Call id ${base.callId} was already used for another call`,
+      );
     }
     if (entry.details !== reason || entry.status !== (verdict === 'REVIEW' ? 'PENDING' : verdict))
       return replayed(entry, snap.version);
@@ -137,7 +141,11 @@ export function createDecisionService(
    * Arguments over AEGIS_MAX_ARGS_BYTES are refused (413) before anything is stored of them but
    * the masked preview, and the refusal is on record as a BLOCKED call.
    */
-  async function refuseOversized(snap: CachedPolicy, input: DecideInput, size: number): Promise<never> {
+  async function refuseOversized(
+    snap: CachedPolicy,
+    input: DecideInput,
+    size: number,
+  ): Promise<never> {
     const reason = `arguments are ${size} bytes of canonical JSON, over the ${deps.maxArgsBytes}-byte limit (AEGIS_MAX_ARGS_BYTES)`;
     await repos.audit.write({
       timestamp: new Date(),
@@ -165,7 +173,18 @@ export function createDecisionService(
       if (size > deps.maxArgsBytes) return refuseOversized(snap, input, size);
       // One pass over the arguments: the findings (audit entry, `dlp` facts) and the preview.
       const scanned = scanArgs(args, snap.set.detectors);
-      const call = { action: input.action, args, runId: input.runId, tool: input.tool, findings: scanned.findings };
+      // Which detectors matched, never what: the span carries no argument values.
+      if (scanned.findings.length > 0)
+        annotate(() => ({
+          'aegis.dlp.detectors': [...new Set(scanned.findings.map((f) => f.detector))],
+        }));
+      const call = {
+        action: input.action,
+        args,
+        runId: input.runId,
+        tool: input.tool,
+        findings: scanned.findings,
+      };
       const { verdict, reason, rule } = await evaluateCall(repos, snap, call);
       const base: CallBase = {
         action: input.action,
@@ -187,7 +206,10 @@ export function createDecisionService(
         const earlier = await repos.audit.findByEntryKey(decisionKey(base.callId));
         if (earlier) {
           if (earlier.agent !== snap.name || earlier.action !== base.action)
-            throw new DomainError('CALL_ID_REUSED', `Call id ${base.callId} was already used for another call`);
+            throw new DomainError(
+              'CALL_ID_REUSED',
+              `Call id ${base.callId} was already used for another call`,
+            );
           return replayed(earlier, snap.version);
         }
         const now = new Date();
@@ -238,12 +260,16 @@ export function createDecisionService(
         await repos.audit.queueOutcome(entry.id, input.outcome, input.durationMs, input);
       } else {
         const found = cached ?? (await repos.audit.latestAllowedByCallId(input.callId));
-        if (!found) throw new DomainError('UNKNOWN_CALL', `No allowed call ${input.callId} was recorded`);
+        if (!found)
+          throw new DomainError('UNKNOWN_CALL', `No allowed call ${input.callId} was recorded`);
         if (!mayActAs(actor, found.agent)) {
           throw notYourAgent(found.agent);
         }
         if (!(await repos.audit.setOutcome(found.id, input.outcome, input.durationMs, input))) {
-          throw new DomainError('OUTCOME_RECORDED', `The outcome of call ${input.callId} was already recorded`);
+          throw new DomainError(
+            'OUTCOME_RECORDED',
+            `The outcome of call ${input.callId} was already recorded`,
+          );
         }
         entry = found;
       }

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
 import type { Principal } from '@aegis/shared';
 import type { Services } from '../services';
@@ -14,6 +15,8 @@ export interface ContextInner {
 
 export interface Context extends ContextInner {
   req?: Request;
+  /** The request's headers where there is no Express request (the fast path): trace context. */
+  headers?: IncomingHttpHeaders;
   res?: Response;
   /** Sets a header on the HTTP answer (Retry-After of a rate limit); absent outside HTTP. */
   setHeader?: SetResponseHeader;

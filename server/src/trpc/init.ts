@@ -3,6 +3,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError, z } from 'zod';
 import { DomainError } from '@aegis/shared';
 import { jsonDepth, MAX_JSON_DEPTH } from '../auth/jsonDepth';
+import { procedureSpan } from '../observability/tracing';
 import type { Context } from './context';
 import { aegisCodeOf, toTRPCError } from './errors';
 
@@ -48,26 +49,39 @@ export const createCallerFactory = t.createCallerFactory;
  * - store errors caused by the input (a duplicate key, a value mongoose cannot cast) become 4xx
  *   answers instead of 500s. Services already map the cases they expect; this catches the rest.
  */
-const guardProcedure = t.middleware(async function guardProcedure({ getRawInput, next }) {
-  const raw = await getRawInput();
-  if (raw !== null && typeof raw === 'object' && jsonDepth(raw, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
-    throw new TRPCError({
-      code: 'BAD_REQUEST',
-      message: `input: nested deeper than ${MAX_JSON_DEPTH} levels`,
-    });
-  }
-  const result = await next();
-  if (result.ok || result.error.code !== 'INTERNAL_SERVER_ERROR') return result;
-  const cause: unknown = result.error.cause;
-  if (cause instanceof DomainError) throw toTRPCError(cause);
-  const name = (cause as { name?: unknown } | undefined)?.name;
-  if ((cause as { code?: unknown } | undefined)?.code === 11000) {
-    throw new TRPCError({ code: 'CONFLICT', message: 'That already exists', cause });
-  }
-  if (name === 'CastError' || name === 'ValidationError' || name === 'StrictModeError') {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: (cause as Error).message, cause });
-  }
-  return result;
+const guardProcedure = t.middleware(function guardProcedure({
+  ctx,
+  path,
+  type,
+  getRawInput,
+  next,
+}) {
+  // A span per procedure call, continuing the caller's trace (a no-op unless tracing is on).
+  return procedureSpan(path, type, ctx.req?.headers ?? ctx.headers, async () => {
+    const raw = await getRawInput();
+    if (
+      raw !== null &&
+      typeof raw === 'object' &&
+      jsonDepth(raw, MAX_JSON_DEPTH) > MAX_JSON_DEPTH
+    ) {
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `input: nested deeper than ${MAX_JSON_DEPTH} levels`,
+      });
+    }
+    const result = await next();
+    if (result.ok || result.error.code !== 'INTERNAL_SERVER_ERROR') return result;
+    const cause: unknown = result.error.cause;
+    if (cause instanceof DomainError) throw toTRPCError(cause);
+    const name = (cause as { name?: unknown } | undefined)?.name;
+    if ((cause as { code?: unknown } | undefined)?.code === 11000) {
+      throw new TRPCError({ code: 'CONFLICT', message: 'That already exists', cause });
+    }
+    if (name === 'CastError' || name === 'ValidationError' || name === 'StrictModeError') {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: (cause as Error).message, cause });
+    }
+    return result;
+  });
 });
 
 export const baseProcedure = t.procedure.use(guardProcedure);

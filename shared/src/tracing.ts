@@ -1,0 +1,45 @@
+import {
+  context,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+
+/**
+ * Runs `work` in a child span of `parent` (default: the active context), through the
+ * OpenTelemetry API only. Without a registered provider (tracing off) the tracer is the API's
+ * no-op: `startSpan` returns a non-recording span and `work` runs directly — no attributes are
+ * built (they come from a function) and no context is switched. Used by the SDK and the server.
+ */
+export async function inSpan<T>(
+  tracer: Tracer,
+  name: string,
+  attributes: () => Attributes,
+  work: (span: Span | null) => Promise<T>,
+  opts: { parent?: Context; kind?: SpanKind } = {},
+): Promise<T> {
+  const parent = opts.parent ?? context.active();
+  const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL }, parent);
+  if (!span.isRecording()) return work(null);
+  span.setAttributes(attributes());
+  try {
+    return await context.with(trace.setSpan(parent, span), () => work(span));
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    span.recordException(e);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** Sets attributes on the active span only when it records (nothing is built otherwise). */
+export function annotate(attributes: () => Attributes): void {
+  const span = trace.getActiveSpan();
+  if (span?.isRecording()) span.setAttributes(attributes());
+}
