@@ -173,3 +173,16 @@ describe('unsafeRegexReason', () => {
     for (const bad of ['(a+)+$', '(a|aa)*b', '(\\w+\\s?)*$', '(a)\\1', 'a(?=b)', '.*a.*b.*c', '(']) expect(unsafeRegexReason(bad), bad).toBeDefined();
   });
 });
+
+describe('compiled conditions are cached by their text', () => {
+  it('the same condition in two policies is compiled once, and its needs cannot be changed', () => {
+    const when = "history.count('cache_probe', duration('1h')) > 3";
+    const a = compilePolicyOrThrow({ kind: 'AgentPolicy', agent: 'a', rules: [{ id: 'x', actions: ['p'], when, effect: 'BLOCK' }] });
+    const b = compilePolicyOrThrow({ kind: 'AgentPolicy', agent: 'b', rules: [{ id: 'y', actions: ['q'], when, effect: 'REVIEW' }] });
+    expect(b.rules[0]!.program).toBe(a.rules[0]!.program);
+    expect(b.rules[0]!.needs.history).toEqual([{ kind: 'count', action: 'cache_probe', windowMs: 3_600_000 }]);
+    expect(() => (a.rules[0]!.needs.history as unknown[]).push({})).toThrow(TypeError);
+    // each rule keeps its own effect and id around the shared program
+    expect([a.rules[0]!.effect, b.rules[0]!.effect]).toEqual(['BLOCK', 'REVIEW']);
+  });
+});

@@ -37,7 +37,31 @@ function fromLibraryError(e: unknown, exprLength: number): ExpressionProblem {
   return { message, start: err.range?.start ?? 0, end: err.range?.end ?? exprLength };
 }
 
+// Compiled conditions by their text. A new policy version usually changes a rule or two: its
+// other conditions (and every agent's copy of a shared one) are not parsed and checked again.
+// The result depends on the text alone (the environment is fixed), and a program is a pure
+// function of its bindings, so one compiled condition serves every rule that has that text.
+const MAX_CACHED_EXPRESSIONS = 20_000;
+const compiledByText = new Map<string, CompiledExpression>();
+
+/** Parses, type-checks and vets one condition (cached by its text). */
 export function compileExpression(expr: string): CompiledExpression {
+  const cached = compiledByText.get(expr);
+  if (cached) return cached;
+  const compiled = compileUncached(expr);
+  // Shared between rules: frozen so no caller can change another rule's needs.
+  if (compiled.ok) {
+    Object.freeze(compiled.needs.history);
+    Object.freeze(compiled.needs.sessionTags);
+    Object.freeze(compiled.needs.anomalyActions);
+    Object.freeze(compiled.needs);
+  }
+  if (compiledByText.size >= MAX_CACHED_EXPRESSIONS) compiledByText.clear();
+  compiledByText.set(expr, compiled);
+  return compiled;
+}
+
+function compileUncached(expr: string): CompiledExpression {
   let program: ParseResult;
   try {
     program = policyEnvironment().parse(expr);
