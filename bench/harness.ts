@@ -38,6 +38,8 @@ export interface StartOptions {
   profileDir?: string;
   /** How the server's embedded store listens. @defaultValue 'socket' (the default configuration) */
   storeTransport?: 'socket' | 'tcp';
+  /** Extra environment for the server process (scenario 12: OTEL_EXPORTER_OTLP_ENDPOINT). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   const execArgv = ['--import', 'tsx', ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [])];
   const child = fork(path.join(here, 'serverProcess.ts'), [dataDir, opts.storeTransport ?? 'socket'], {
     execArgv,
-    env: { ...process.env, AEGIS_RATE_DECIDE: '10000000', AEGIS_RATE_REPORTS: '10000000', NODE_ENV: 'production' },
+    env: { ...process.env, AEGIS_RATE_DECIDE: '10000000', AEGIS_RATE_REPORTS: '10000000', NODE_ENV: 'production', ...opts.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const { url, storeUri } = await ready(child);

@@ -23,6 +23,7 @@ describe('npm run bench -- --quick', () => {
         '9 dlp decide',
         '10 mcp gateway',
         '11 several servers',
+        '12 tracing',
       ].sort(),
     );
     for (const row of report.rows) {

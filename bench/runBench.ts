@@ -15,6 +15,7 @@ import { storeTransportScenario } from './scenarios/storeTransport';
 import { overheadScenario } from './scenarios/overhead';
 import { throughputScenario } from './scenarios/throughput';
 import { severalServersScenario } from './scenarios/severalServers';
+import { tracingScenario } from './scenarios/tracing';
 import { FULL, QUICK, type Scenario } from './types';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,7 +24,7 @@ export interface RunOptions {
   quick?: boolean;
   /** Write a CPU profile of the server process into this directory. */
   profileDir?: string;
-  /** Only these scenarios (numbers 1–11); all by default. */
+  /** Only these scenarios (numbers 1–12); all by default. */
   only?: number[];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
@@ -47,6 +48,8 @@ const SCENARIOS: Array<[number, string, Scenario]> = [
   [10, 'mcp gateway', mcpGatewayScenario],
   // Process trees of its own (workers; two servers on one store); the main server idles.
   [11, 'several servers', severalServersScenario],
+  // Registers a tracer provider in this process for its second half: last of all.
+  [12, 'tracing', tracingScenario],
 ];
 
 /** Runs every scenario against one server process and returns the report (nothing is printed but progress). */

@@ -6,6 +6,8 @@
  * Started by harness.ts with `fork`; reports `{ url }` over IPC and stops on a 'stop' message
  * (exiting normally, so `--cpu-prof` can write its profile).
  */
+import { createLogger } from '../server/src/logger';
+import { startTracingFromEnv } from '../server/src/observability/startTracing';
 import { startServer } from '../server/src/server';
 import { testServerConfig } from '../server/test/helpers/testServer';
 
@@ -15,6 +17,8 @@ if (!dataDir || (storeTransport !== 'socket' && storeTransport !== 'tcp')) {
   throw new Error('usage: serverProcess.ts <dataDir> [socket|tcp]');
 }
 
+// As `npm start` does: tracing on only when OTEL_EXPORTER_OTLP_ENDPOINT is set (scenario 12).
+startTracingFromEnv(process.env, createLogger('silent'));
 const server = await startServer(testServerConfig({ dataDir, logLevel: process.env.BENCH_LOG_LEVEL, storeTransport }));
 await server.auth.bootstrap();
 // The store's URI (its private socket) for the bench's own driver connection: this process's
