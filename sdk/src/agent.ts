@@ -79,7 +79,7 @@ export class AgentHandle {
   call<T>(
     action: string,
     args: Record<string, unknown>,
-    run: () => T,
+    run: (args: Record<string, unknown>) => T,
     options?: CallOptions,
   ): Promise<Awaited<T>> {
     return this.aegis.call(this.name, action, args, run, options);

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { ChangeEvent } from '@aegis/shared';
 import { AgentHandle, type AgentOptions } from './agent';
-import { actionNameOf, argsObject } from './args';
+import { actionNameOf, argsObject, valuesFromArgs } from './args';
 import { ChangeFeed } from './changeFeed';
 import { CompletionReporter } from './completions';
 import { currentScope, resolveAgent } from './context';
-import { AegisError } from './errors';
+import { AegisBlockedError, AegisError } from './errors';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, guardCall, type GuardRuntime } from './guard';
 import { dataDir, resolveApiKey, resolveUrl } from './config';
 import { LocalEngine } from './local/localEngine';
@@ -148,11 +148,22 @@ export class Aegis {
     const { agent: explicit, argsOf, ...callOptions } = options;
     return async (...args: A): Promise<Awaited<R>> => {
       const agent = resolveAgent(explicit, action);
+      const recorded = argsOf ? argsOf(...args) : argsObject(args);
       return this.call(
         agent,
         action,
-        argsOf ? argsOf(...args) : argsObject(args),
-        () => fn(...args),
+        recorded,
+        (runWith) => {
+          // A REDACT rule masked the arguments: the function gets the masked values.
+          const values = argsOf && runWith !== recorded ? undefined : valuesFromArgs(args, recorded, runWith);
+          if (!values) {
+            throw new AegisBlockedError(
+              `Aegis masked the arguments of "${action}", but they can't be handed back through argsOf; not run`,
+              { agent, action },
+            );
+          }
+          return fn(...(values as A));
+        },
         callOptions,
       );
     };
@@ -163,14 +174,14 @@ export class Aegis {
     agent: string,
     action: string,
     args: Record<string, unknown>,
-    run: () => T,
+    run: (args: Record<string, unknown>) => T,
     options: CallOptions = {},
   ): Promise<Awaited<T>> {
     return guardCall<Awaited<T>>(this.runtime, {
       agent,
       action,
       args,
-      run: run as () => Promise<Awaited<T>>,
+      run: run as (args: Record<string, unknown>) => Promise<Awaited<T>>,
       options,
     });
   }

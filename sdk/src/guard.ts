@@ -41,6 +41,8 @@ export interface LocalVerdict {
   policyVersion: number;
   /** The rule that decided (null: the kill-switch). */
   rule: DecidingRuleRef | null;
+  /** A REDACT rule decided: run the tool with these arguments (what DLP found masked). */
+  args?: Record<string, unknown>;
 }
 
 /** What the policy may read about a call beyond its arguments. */
@@ -79,12 +81,15 @@ export interface GuardRuntime {
   local: LocalDecider | undefined;
 }
 
-/** One guarded call: who, what, with which arguments, and the body to run if allowed. */
+/**
+ * One guarded call: who, what, with which arguments, and the body to run if allowed. `run` gets
+ * the arguments to run with: `args` itself, or its masked copy when a REDACT rule decided.
+ */
 export interface GuardedCall<T> {
   agent: string;
   action: string;
   args: Record<string, unknown>;
-  run: () => T | Promise<T>;
+  run: (args: Record<string, unknown>) => T | Promise<T>;
   options?: CallOptions;
 }
 
@@ -92,6 +97,8 @@ type Decided = Pick<AegisDecision, 'verdict' | 'reason' | 'approvalId'> & {
   policyVersion?: number;
   auditId: number | null;
   rule?: DecidingRuleRef | null;
+  /** A REDACT rule decided: the masked arguments the tool runs with. */
+  args?: Record<string, unknown>;
   source: 'server' | 'local';
   /** Set when on: result rules apply: the result is screened before it is returned. */
   resultRules?: ResultRules;
@@ -175,7 +182,7 @@ async function guardedCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Promise<T
             source: 'fail-open',
           }),
         );
-        return await call.run();
+        return await call.run(args);
       }
       throw await refuse(
         rt,
@@ -349,7 +356,7 @@ async function runAndReport<T>(
   const started = performance.now();
   let result: T;
   try {
-    result = await call.run();
+    result = await call.run(decided.args ?? call.args);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     report({

@@ -32,6 +32,10 @@ rules:
     when: dlp.found('employee_id')
     effect: BLOCK
     reason: No staff ids in notifications
+  - id: card-mask
+    actions: [pay_merchant]
+    when: dlp.found('card')
+    effect: REDACT
   - id: ssn-export
     actions: [export_report]
     when: dlp.foundIn('args', 'ssn')
@@ -126,6 +130,32 @@ for (const mode of ['strict', 'local'] as const) {
       expect(JSON.stringify(approval)).not.toContain(SSN);
       await reviewer.approvals.decide.mutate({ id: approval.id, decision: 'APPROVED' });
       await expect(call).resolves.toBe('exported');
+    });
+
+    it('arguments: a REDACT rule runs the tool with the card number masked, and records it', async () => {
+      const seen: unknown[] = [];
+      const pay = aegis.agent(agent).guard((a: { memo: string; amount: number }) => (seen.push(a), 'paid'), { action: 'pay_merchant' });
+      await expect(pay({ memo: `card ${CARD}`, amount: 12 })).resolves.toBe('paid');
+      expect(seen).toEqual([{ memo: 'card ************1111', amount: 12 }]);
+      // Positional arguments come back positionally, masked.
+      const payPositional = aegis.agent(agent).guard((memo: string, amount: number) => `${memo}/${amount}`, { action: 'pay_merchant' });
+      await expect(payPositional(`card ${CARD}`, 3)).resolves.toBe('card ************1111/3');
+      // Nothing found: the tool gets the very object it was called with.
+      const plain = { memo: 'lunch', amount: 9 };
+      await pay(plain);
+      expect(seen[1]).toBe(plain);
+      await aegis.flush?.();
+      await expect
+        .poll(async () => (await entriesOf(agent)).filter((e) => e.action === 'pay_merchant' && e.argsRedacted).length)
+        .toBe(2);
+      const entry = (await entriesOf(agent)).find((e) => e.action === 'pay_merchant' && e.argsRedacted)!;
+      expect(entry).toMatchObject({ status: 'ALLOWED', rule: expect.objectContaining({ id: 'card-mask' }) });
+      // local mode decided (and masked) in-process; strict mode on the server
+      expect(entry.source).toBe(mode === 'local' ? 'agent' : 'server');
+      expect(entry.details).toMatch(/masked/);
+      expect(entry.findings).toEqual([expect.objectContaining({ detector: 'card', where: 'args' })]);
+      expect(JSON.stringify(entry)).not.toContain(CARD);
+      expect((await entriesOf(agent)).find((e) => e.action === 'pay_merchant' && e.argsPreview?.includes('lunch'))?.argsRedacted).toBeUndefined();
     });
 
     it('result: an SSN in a lookup is redacted before the agent sees it, and recorded', async () => {

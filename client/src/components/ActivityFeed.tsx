@@ -72,7 +72,7 @@ export function ActivityFeed({ entries, showAgent = true, detailed = false, labe
               </time>
             </div>
             {e.details && <p className="truncate muted" title={e.details}>{e.details}</p>}
-            <FindingChips findings={e.findings} resultEffect={e.resultEffect} />
+            <FindingChips findings={e.findings} resultEffect={e.resultEffect} argsRedacted={e.argsRedacted} />
             {detailed && (
               <p className="mt-0.5 flex gap-2 font-mono text-xs muted">
                 <span className="min-w-0 flex-1 truncate" title={e.argsPreview ?? undefined}>

@@ -19,7 +19,16 @@ const EFFECT_LABEL: Record<Exclude<ResultEffect, 'ALLOW'>, string> = {
  * What DLP found in a call, as chips: detector, where (arguments or result) and how many — never
  * the value. Hovering a chip shows the JSON pointers it was found at.
  */
-export function FindingChips({ findings, resultEffect }: { findings?: Finding[]; resultEffect?: ResultEffect }) {
+export function FindingChips({
+  findings,
+  resultEffect,
+  argsRedacted,
+}: {
+  findings?: Finding[];
+  resultEffect?: ResultEffect;
+  /** A REDACT rule ran the tool with the masked arguments. */
+  argsRedacted?: boolean;
+}) {
   const groups = new Map<string, { detector: string; where: Finding['where']; count: number; paths: string[] }>();
   for (const f of findings ?? []) {
     const key = `${f.where}:${f.detector}`;
@@ -29,7 +38,8 @@ export function FindingChips({ findings, resultEffect }: { findings?: Finding[];
     groups.set(key, g);
   }
   const effect = resultEffect && resultEffect !== 'ALLOW' ? EFFECT_LABEL[resultEffect] : undefined;
-  if (groups.size === 0 && !effect) return null;
+  const effects = [...(argsRedacted ? ['args redacted'] : []), ...(effect ? [effect] : [])];
+  if (groups.size === 0 && effects.length === 0) return null;
   return (
     <ul className="mt-1 flex flex-wrap gap-1" aria-label="Sensitive data found" data-testid="finding-chips">
       {[...groups.values()].map((g) => (
@@ -46,11 +56,15 @@ export function FindingChips({ findings, resultEffect }: { findings?: Finding[];
           <span className="font-normal">{g.where === 'args' ? 'in args' : 'in result'}</span>
         </li>
       ))}
-      {effect && (
-        <li data-testid="result-effect" className="inline-flex items-center rounded-full bg-neutral-100 px-2 py-0.5 text-xs font-semibold dark:bg-neutral-800">
-          {effect}
+      {effects.map((label) => (
+        <li
+          key={label}
+          data-testid={label === 'args redacted' ? 'args-effect' : 'result-effect'}
+          className="inline-flex items-center rounded-full bg-neutral-100 px-2 py-0.5 text-xs font-semibold dark:bg-neutral-800"
+        >
+          {label}
         </li>
-      )}
+      ))}
     </ul>
   );
 }

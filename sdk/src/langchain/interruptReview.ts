@@ -37,7 +37,7 @@ export function isAegisInterrupt(value: unknown): value is AegisInterrupt {
  */
 export async function callWithInterruptReview<T>(
   aegis: Aegis,
-  call: { agent: string; action: string; args: Record<string, unknown>; run: () => T },
+  call: { agent: string; action: string; args: Record<string, unknown>; run: (args: Record<string, unknown>) => T },
   where: { threadId: unknown; toolCallId: string | undefined },
   options: CallOptions,
 ): Promise<Awaited<T>> {

@@ -69,7 +69,11 @@ export function wrapTools<T extends StructuredToolInterface>(
         const agent = resolveAgent(explicit, action);
         // Without the tool call the original returns its raw output rather than a ToolMessage,
         // so Aegis screens the content itself (DLP on results); this tool wraps it as usual.
-        const run = () => original.invoke(input as never, config && withoutToolCall(config));
+        // `runWith` is `args` itself, or its masked copy when a REDACT rule decided.
+        const run = (runWith: Record<string, unknown>) => {
+          const given = runWith === args ? input : isPlainObject(input) ? runWith : runWith.input;
+          return original.invoke(given as never, config && withoutToolCall(config));
+        };
         if (review === 'interrupt') {
           const threadId: unknown = config?.configurable?.thread_id;
           const where = { threadId, toolCallId: config?.toolCall?.id };

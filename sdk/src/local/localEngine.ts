@@ -93,8 +93,9 @@ export class LocalEngine implements LocalDecider {
       ...(rule ? { rule } : {}),
       ...(context.runId ? { runId: context.runId } : {}),
       ...(context.tool ? { tool: context.tool } : {}),
+      ...(answer.maskedArgs ? { argsRedacted: true as const } : {}),
     });
-    return { verdict, reason, policyVersion: entry.version, rule };
+    return { verdict, reason, policyVersion: entry.version, rule, ...(answer.maskedArgs ? { args: answer.maskedArgs } : {}) };
   }
 
   /** The on: result rules of the agent's snapshot for this action: evaluated here, in-process. */

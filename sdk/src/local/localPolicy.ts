@@ -3,6 +3,7 @@ import {
   factNeedsFor,
   needsServerState,
   policyDlpFindings,
+  scanAndMask,
   scanValue,
   type PolicyDecision,
   type PolicyFacts,
@@ -24,7 +25,7 @@ export interface LocalCall {
  * other processes' calls count too, so this process's memory can't answer them).
  */
 export type LocalAnswer =
-  | { kind: 'decided'; decision: PolicyDecision }
+  | { kind: 'decided'; decision: PolicyDecision; maskedArgs?: Record<string, unknown> }
   | { kind: 'server'; why: 'review' | 'server-state'; decision?: PolicyDecision };
 
 /**
@@ -40,5 +41,9 @@ export function decideLocally(entry: Entry, call: LocalCall, now: Date = new Dat
   if (needsServerState(needs)) return { kind: 'server', why: 'server-state' };
   const facts: PolicyFacts | undefined = needs.dlp ? { dlp: policyDlpFindings({ args: scanValue(call.args, { custom: entry.set.detectors }) }) } : undefined;
   const decision = evaluatePolicy(entry.set, policyCall, { status: entry.status, facts, now });
-  return decision.verdict === 'REVIEW' ? { kind: 'server', why: 'review', decision } : { kind: 'decided', decision };
+  if (decision.verdict === 'REVIEW') return { kind: 'server', why: 'review', decision };
+  if (!decision.redactArgs) return { kind: 'decided', decision };
+  // REDACT: the tool runs with what DLP finds masked — the same scan and masks as the server's.
+  const { masked } = scanAndMask(call.args, { custom: entry.set.detectors });
+  return { kind: 'decided', decision, maskedArgs: masked as Record<string, unknown> };
 }

@@ -72,11 +72,12 @@ export async function callThroughAegis(
       o.agent,
       tool.action,
       args,
-      async () => {
+      async (runWith) => {
         stopTicker();
         const client = await session.upstream(tool.upstream);
         const result = (await client.callTool(
-          { name: tool.name, arguments: req.params.arguments },
+          // the arguments as decided: masked when a REDACT rule said so
+          { name: tool.name, arguments: runWith === args ? req.params.arguments : runWith },
           CallToolResultSchema,
           {
             signal: extra.signal,

@@ -20,6 +20,8 @@ export interface ScannedArgs {
   preview: string | null;
   /** The whole masked arguments as canonical JSON (what history sums and replay read; no value DLP found). */
   maskedJson: string | null;
+  /** The masked arguments themselves (what a REDACT rule runs the tool with). */
+  masked: Record<string, unknown> | null;
   /** What DLP found in the arguments (never the values). */
   findings: ScanFinding[];
   /** A size or depth limit cut the scan short. */
@@ -34,10 +36,10 @@ export function scanArgs(
   args: Record<string, unknown> | null | undefined,
   custom: readonly CustomDetector[] = [],
 ): ScannedArgs {
-  if (!args) return { preview: null, maskedJson: null, findings: [], truncated: false };
+  if (!args) return { preview: null, maskedJson: null, masked: null, findings: [], truncated: false };
   const { findings, truncated, masked } = scanAndMask(args, { custom });
   const maskedJson = canonicalJson(masked);
-  return { preview: previewOf(masked), maskedJson, findings, truncated };
+  return { preview: previewOf(masked), maskedJson, masked: masked as Record<string, unknown>, findings, truncated };
 }
 
 /** What an approval for this call is bound to: agent, action, arguments and policy version. */

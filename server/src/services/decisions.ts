@@ -57,6 +57,10 @@ interface CallBase {
   callArgs: string | null;
   runId: string | null;
   tags: readonly string[] | null;
+  /** The arguments with everything DLP found masked. */
+  maskedArgs: Record<string, unknown>;
+  /** A REDACT rule decided: the tool runs with `maskedArgs`. */
+  redact: boolean;
 }
 
 type AllowedCall = Pick<AuditEntry, 'id' | 'agent' | 'action' | 'approvalId' | 'argsPreview'>;
@@ -101,6 +105,7 @@ export function createDecisionService(
       callArgs: base.callArgs,
       runId: base.runId,
       tags: base.tags,
+      ...(base.redact ? { argsRedacted: true as const } : {}),
       // One decision per call id: a retry (on this or another server) gets the stored one back.
       entryKey: decisionKey(base.callId, verdict),
     });
@@ -110,8 +115,12 @@ export function createDecisionService(
         `Call id ${base.callId} was already used for another call`,
       );
     }
-    if (entry.details !== reason || entry.status !== (verdict === 'REVIEW' ? 'PENDING' : verdict))
-      return replayed(entry, snap.version);
+    if (entry.details !== reason || entry.status !== (verdict === 'REVIEW' ? 'PENDING' : verdict)) {
+      const earlier = replayed(entry, snap.version);
+      // A retried REDACT decision hands back masked arguments too, never a way to the raw ones.
+      if (entry.argsRedacted) earlier.args = base.maskedArgs;
+      return earlier;
+    }
     if (verdict === 'ALLOWED') {
       remember(base.callId, {
         id: entry.id,
@@ -130,6 +139,7 @@ export function createDecisionService(
       policyVersion: snap.version,
       rule: base.rule,
     };
+    if (base.redact) decision.args = base.maskedArgs;
     if (verdict === 'ALLOWED') {
       const resultRules = resultRulesOf(snap, base.action);
       if (resultRules) decision.resultRules = resultRules;
@@ -185,7 +195,7 @@ export function createDecisionService(
         tool: input.tool,
         findings: scanned.findings,
       };
-      const { verdict, reason, rule } = await evaluateCall(repos, snap, call);
+      const { verdict, reason, rule, redactArgs } = await evaluateCall(repos, snap, call);
       const base: CallBase = {
         action: input.action,
         callId: input.callId ?? randomUUID(),
@@ -195,6 +205,8 @@ export function createDecisionService(
         callArgs: scanned.maskedJson,
         runId: input.runId ?? null,
         tags: input.tool?.tags ?? null,
+        maskedArgs: scanned.masked ?? {},
+        redact: redactArgs === true && verdict === 'ALLOWED',
       };
       if (verdict !== 'REVIEW') return record(snap, base, verdict, reason, null);
 

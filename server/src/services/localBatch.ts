@@ -87,6 +87,7 @@ export function planBatch(
       ...(e.rule ? { rule: e.rule } : {}),
       ...(e.runId ? { runId: e.runId } : {}),
       ...(e.tool?.tags ? { tags: e.tool.tags } : {}),
+      ...(e.argsRedacted ? { argsRedacted: true as const } : {}),
       entryKey: e.entryKey,
       outcome: e.outcome,
       durationMs: e.durationMs,

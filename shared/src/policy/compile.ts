@@ -28,7 +28,8 @@ export interface CompiledRule {
   scope: PolicyScope;
   /** Position in its policy: earlier rules win ties. */
   order: number;
-  effect: RuleEffect;
+  /** REDACT on a call rule: the call runs, with what DLP found in its arguments masked. */
+  effect: ResultEffect;
   severity: RuleSeverity;
   priority: number;
   description?: string;
@@ -43,10 +44,8 @@ export interface CompiledRule {
   needs: FactNeeds;
 }
 
-/** An `on: result` rule: same selection and condition as a call rule, a result effect. */
-export interface CompiledResultRule extends Omit<CompiledRule, 'effect'> {
-  effect: ResultEffect;
-}
+/** An `on: result` rule: same selection, condition and effects as a call rule. */
+export type CompiledResultRule = CompiledRule;
 
 export interface CompiledPolicy {
   kind: 'AgentPolicy' | 'GlobalPolicy';
@@ -149,10 +148,9 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       }
     }
     if (spec.on === 'result') resultRules.push(rule);
-    else if (rule.effect !== 'REDACT') {
-      // (REDACT on a call rule was refused by the schema.)
+    else {
       needs = mergeNeeds(needs, rule.needs);
-      rules.push({ ...rule, effect: rule.effect });
+      rules.push(rule);
     }
   });
   if (problems.length) return { ok: false, problems };

@@ -1,6 +1,6 @@
 import type { AgentStatus } from '../schemas/agent';
 import type { Verdict } from '../schemas/decision';
-import type { RuleEffect, RuleSeverity } from '../schemas/policyRules';
+import type { ResultEffect, RuleSeverity } from '../schemas/policyRules';
 import {
   AgentValue,
   AnomalyValue,
@@ -50,18 +50,23 @@ export interface PolicyDecision {
   /** The rule that decided; null only for KILLED (the kill-switch decides). */
   rule: DecidingRule | null;
   severity?: RuleSeverity;
+  /**
+   * A REDACT rule decided: the call is ALLOWED to run with what DLP found in its arguments masked
+   * (the caller masks them with the same scan that fed `dlp`).
+   */
+  redactArgs?: true;
   /** Conditions that could not be evaluated (each failed closed). */
   errors?: RuleEvaluationError[];
 }
 
 export const DEFAULT_RULE_ID = 'default';
 
-const VERDICT: Readonly<Record<RuleEffect, Verdict>> = { ALLOW: 'ALLOWED', BLOCK: 'BLOCKED', REVIEW: 'REVIEW' };
+const VERDICT: Readonly<Record<ResultEffect, Verdict>> = { ALLOW: 'ALLOWED', REDACT: 'ALLOWED', BLOCK: 'BLOCKED', REVIEW: 'REVIEW' };
 
 /** A rule that matched, with the effect it has (a failed condition turns ALLOW into REVIEW). */
 export interface Match {
   rule: CompiledRule;
-  effect: RuleEffect;
+  effect: ResultEffect;
   error?: string;
 }
 
@@ -132,7 +137,8 @@ export function decideAmong(
   for (const rule of rules) {
     if (best && rule.priority < best.rule.priority) break;
     if (rule.matchesAgent && !rule.matchesAgent(agent)) continue;
-    const mostItCouldBe = rule.program && rule.effect === 'ALLOW' ? STRICTNESS.REVIEW : STRICTNESS[rule.effect];
+    // A condition that fails turns an ALLOW or REDACT into REVIEW.
+    const mostItCouldBe = rule.program && STRICTNESS[rule.effect] < STRICTNESS.REVIEW ? STRICTNESS.REVIEW : STRICTNESS[rule.effect];
     if (best && rule.priority === best.rule.priority && mostItCouldBe <= STRICTNESS[best.effect]) continue;
     const match = test(rule, bindings);
     if (!match) continue;
@@ -159,6 +165,8 @@ function reasonFor(match: Match, call: PolicyCall): string {
   switch (rule.effect) {
     case 'ALLOW':
       return `Rule ${rule.id} allows ${call.action}`;
+    case 'REDACT':
+      return `Rule ${rule.id} allows ${call.action} with what DLP found in its arguments masked`;
     case 'BLOCK':
       return `Rule ${rule.id} blocks ${call.action}`;
     case 'REVIEW':
@@ -194,6 +202,7 @@ export function evaluatePolicy(compiled: PolicySet | CompiledPolicy, call: Polic
         reason: reasonFor(best, call),
         rule: { id: best.rule.id, scope: best.rule.scope, version: versionOf(set, best.rule) },
         severity: best.rule.severity,
+        ...(best.effect === 'REDACT' ? { redactArgs: true as const } : {}),
       }
     : {
         verdict: VERDICT[set.defaultEffect],

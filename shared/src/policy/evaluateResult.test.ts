@@ -6,6 +6,7 @@ import { evaluateResult, resultRulesFor } from './evaluateResult';
 import { policyDocumentYaml } from './diff';
 import { effectiveAgentDocument } from './effective';
 import { policySet } from './policySet';
+import { seedListsFor } from './seed';
 
 const agent = { name: 'support' };
 
@@ -78,7 +79,7 @@ describe('policy documents with DLP', () => {
     expect(r.problems[0]!.text).toMatch(/detectors\.1\.pattern.*"evil"/);
   });
 
-  it('refuses REDACT on a call rule and a duplicate detector name', () => {
+  it('refuses a duplicate detector name', () => {
     const r = compilePolicy({
       kind: 'GlobalPolicy',
       detectors: [
@@ -90,7 +91,6 @@ describe('policy documents with DLP', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     const texts = r.problems.map((p) => p.text).join('\n');
-    expect(texts).toMatch(/REDACT applies to a result/);
     expect(texts).toMatch(/duplicate detector "emp"/);
   });
 
@@ -111,5 +111,41 @@ describe('policy documents with DLP', () => {
     expect(effective.detectors).toEqual(doc.detectors);
     expect(compilePolicyOrThrow(effective).detectors.map((d) => d.name)).toEqual(['emp']);
     expect(policyDocumentYaml(doc)).toMatch(/detectors:\n {2}- name: emp\n {4}pattern: EMP-\\d\{6\}/);
+  });
+});
+
+describe('REDACT on a call rule (arguments)', () => {
+  const masking = compilePolicyOrThrow({
+    kind: 'AgentPolicy',
+    agent: 'support',
+    default: 'ALLOW',
+    rules: [
+      { id: 'mask-cards', actions: ['send_*'], when: "dlp.found('card')", effect: 'REDACT' },
+      { id: 'mask-always', actions: ['log_event'], effect: 'REDACT' },
+      { id: 'big-review', actions: ['send_payment'], when: 'args.amount > 100', effect: 'REVIEW' },
+      { id: 'odd', actions: ['send_fax'], when: 'args.missing > 1', effect: 'REDACT' },
+    ],
+  });
+  const decide = (action: string, args: Record<string, unknown>) =>
+    evaluatePolicy(masking, { agent, action, args }, { facts: { dlp: policyDlpFindings({ args: scanValue(args) }) } });
+
+  it('allows the call and asks for the arguments to be masked when it matches', () => {
+    const d = decide('send_notification', { message: 'card 4111 1111 1111 1111' });
+    expect(d).toMatchObject({ verdict: 'ALLOWED', redactArgs: true, rule: { id: 'mask-cards' } });
+    expect(d.reason).toMatch(/masked/);
+    expect(decide('send_notification', { message: 'hello' })).toMatchObject({ verdict: 'ALLOWED', rule: { id: 'default' } });
+    expect(decide('send_notification', { message: 'hello' }).redactArgs).toBeUndefined();
+  });
+
+  it('is stricter than ALLOW and looser than REVIEW; a failing condition fails closed to REVIEW', () => {
+    expect(decide('send_payment', { amount: 500, memo: '4111 1111 1111 1111' })).toMatchObject({ verdict: 'REVIEW', rule: { id: 'big-review' } });
+    expect(decide('send_payment', { amount: 5, memo: '4111 1111 1111 1111' })).toMatchObject({ verdict: 'ALLOWED', redactArgs: true });
+    const failed = decide('send_fax', {});
+    expect(failed.verdict).toBe('REVIEW');
+    expect(failed.redactArgs).toBeUndefined();
+  });
+
+  it('reads as REVIEW in the seed lists: a client deciding from lists asks the server', () => {
+    expect(seedListsFor(masking, agent, ['log_event', 'send_notification']).review).toEqual(['log_event', 'send_notification']);
   });
 });

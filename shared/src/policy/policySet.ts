@@ -1,4 +1,4 @@
-import type { RuleEffect } from '../schemas/policyRules';
+import type { ResultEffect, RuleEffect } from '../schemas/policyRules';
 import type { CustomDetector } from '../dlp/custom/customDetector';
 import type { CompiledPolicy, CompiledResultRule, CompiledRule, PolicyAgent } from './compile';
 import { emptyNeeds, mergeNeeds, type FactNeeds } from './facts';
@@ -24,7 +24,8 @@ export interface PolicySet {
   readonly detectors: readonly CustomDetector[];
 }
 
-export const STRICTNESS: Readonly<Record<RuleEffect, number>> = { ALLOW: 0, REVIEW: 1, BLOCK: 2 };
+/** REDACT is an ALLOW that masks: looser than a review, stricter than a plain allow. */
+export const STRICTNESS: Readonly<Record<ResultEffect, number>> = { ALLOW: 0, REDACT: 1, REVIEW: 2, BLOCK: 3 };
 
 /** Decision order: higher priority, then stricter, then earlier. */
 export function compareRules(a: CompiledRule, b: CompiledRule): number {

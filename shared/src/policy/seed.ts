@@ -47,7 +47,8 @@ export function seedRuleFor(compiled: PolicySet | CompiledPolicy, agent: PolicyA
     const fixedAgent = decideAmong(own.filter((r) => !r.program), agent, bindings, []);
     if (fixedAgent && better(fixed, fixedAgent)) fixed = fixedAgent;
   }
-  const outcome = fixed?.effect ?? set.defaultEffect;
+  // REDACT needs the arguments (to mask them): a client deciding from lists must ask the server.
+  const outcome = fixed?.effect === 'REDACT' ? 'REVIEW' : (fixed?.effect ?? set.defaultEffect);
   if (conditional.length === 0) return outcome;
   if (fixed?.effect === 'BLOCK') {
     const finalGlobal = fixed === fixedGlobal;

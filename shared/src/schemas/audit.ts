@@ -94,6 +94,10 @@ export const auditEntry = z.object({
     .array(callFinding)
     .optional()
     .describe('What DLP found in the arguments (and, once reported, the result): detector, where, path, count — never the value'),
+  argsRedacted: z
+    .literal(true)
+    .optional()
+    .describe('A REDACT rule decided: the tool ran with what DLP found in its arguments masked'),
   resultEffect: resultEffect
     .optional()
     .describe('What an on: result rule did with the result: REDACT (masked), BLOCK (dropped), REVIEW (held for a person)'),

@@ -56,6 +56,9 @@ export const decision = z.object({
     .optional()
     .describe('Present when on: result rules apply to this call: scan the result and ask sdk.result before handing it over'),
   rule: decidingRule.nullable().optional().describe('The rule that decided (null: the kill-switch)'),
+  args: toolArgs
+    .optional()
+    .describe('ALLOWED by a REDACT rule: the arguments to run the tool with, everything DLP found in them masked'),
 });
 export type Decision = z.infer<typeof decision>;
 

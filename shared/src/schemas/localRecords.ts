@@ -40,6 +40,10 @@ const localDecisionRecord = z
     rule: decidingRule.optional().describe('The rule that decided, as the local engine found it'),
     runId: z.string().min(1).max(128).optional().describe('The run this call belongs to (session facts)'),
     tool: toolMeta.optional().describe('What the tool declared about itself'),
+    argsRedacted: z
+      .literal(true)
+      .optional()
+      .describe('A REDACT rule decided: the tool ran with what DLP found in the arguments masked'),
     // The usual case: the tool finished before the record was shipped, so the outcome rides along
     // and entry + outcome cost one insert (sdk.complete would be a second write per call).
     outcome: callOutcome.optional().describe('How the call ended, when it ended before shipping'),

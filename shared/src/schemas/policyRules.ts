@@ -97,7 +97,9 @@ export const policyRuleSpec = z
       .max(MAX_EXPRESSION)
       .optional()
       .describe('CEL condition over args, agent, action, tool, now, history, session, dlp; the rule matches only when true'),
-    effect: resultEffect.describe('ALLOW, BLOCK or REVIEW; REDACT only for on: result rules'),
+    effect: resultEffect.describe(
+      'ALLOW, BLOCK or REVIEW; REDACT runs the call (or hands the result over) with what DLP found masked',
+    ),
     reason: z
       .string()
       .max(500)
@@ -124,13 +126,6 @@ const ruleList = z
     rules.forEach((rule, i) => {
       if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id "${rule.id}"` });
       seen.add(rule.id);
-      if (rule.effect === 'REDACT' && rule.on !== 'result') {
-        ctx.addIssue({
-          code: 'custom',
-          path: [i, 'effect'],
-          message: 'REDACT applies to a result: add on: result (a call is allowed, blocked or reviewed)',
-        });
-      }
     });
   });
 

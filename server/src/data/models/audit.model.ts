@@ -25,6 +25,8 @@ export interface AuditDoc {
   resultFindings?: ScanFinding[];
   /** What an on: result rule did with the result, reported with the outcome. */
   resultEffect?: ResultEffect;
+  /** A REDACT rule decided: the tool ran with what DLP found in its arguments masked. */
+  argsRedacted?: true;
   /** Client key of a local-mode record; makes batch replays idempotent. */
   entryKey?: string;
   /** For decisions: the rule that decided and its policy version (hashed). */
@@ -63,6 +65,7 @@ const auditSchema = new Schema<AuditDoc>(
     findings: { type: [Schema.Types.Mixed], default: undefined },
     resultFindings: { type: [Schema.Types.Mixed], default: undefined },
     resultEffect: { type: String },
+    argsRedacted: { type: Boolean },
     rule: { type: Schema.Types.Mixed },
     callArgs: { type: String },
     runId: { type: String },

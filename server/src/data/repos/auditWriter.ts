@@ -26,6 +26,8 @@ export interface AuditRecord {
   durationMs?: number;
   resultFindings?: readonly ScanFinding[];
   resultEffect?: AuditDoc['resultEffect'];
+  /** A REDACT rule decided: the tool ran with the masked arguments. */
+  argsRedacted?: true;
   /** Decisions: the deciding rule, the call's arguments, run and tool tags (policy facts). */
   rule?: AuditDoc['rule'];
   /** Canonical JSON of the arguments. */
@@ -186,6 +188,7 @@ export class AuditWriter {
       if (record.entryKey) doc.entryKey = record.entryKey;
       if (record.resultFindings?.length) doc.resultFindings = storedFindings(record.resultFindings);
       if (record.resultEffect) doc.resultEffect = record.resultEffect;
+      if (record.argsRedacted) doc.argsRedacted = true;
       if (record.callArgs) doc.callArgs = record.callArgs;
       if (record.runId) doc.runId = record.runId;
       if (record.tags?.length) doc.tags = [...record.tags];

@@ -71,11 +71,12 @@ export function toAuditEntry(doc: AuditDoc): AuditEntry {
 }
 
 /** Findings of both sides, tagged; absent when DLP found nothing (most entries). */
-function findingsOf(doc: AuditDoc): Pick<AuditEntry, 'findings' | 'resultEffect'> {
-  const out: Pick<AuditEntry, 'findings' | 'resultEffect'> = {};
+function findingsOf(doc: AuditDoc): Pick<AuditEntry, 'findings' | 'resultEffect' | 'argsRedacted'> {
+  const out: Pick<AuditEntry, 'findings' | 'resultEffect' | 'argsRedacted'> = {};
   const findings: CallFinding[] = [...tagFindings('args', doc.findings ?? []), ...tagFindings('result', doc.resultFindings ?? [])];
   if (findings.length) out.findings = findings;
   if (doc.resultEffect) out.resultEffect = doc.resultEffect;
+  if (doc.argsRedacted) out.argsRedacted = true;
   return out;
 }
 
