@@ -1,3 +1,5 @@
+import { ToolMessage } from '@langchain/core/messages';
+import type { Command } from '@langchain/langgraph';
 import { createMiddleware } from 'langchain';
 import { resolveAgent } from '../context';
 import { AegisError } from '../errors';
@@ -41,24 +43,55 @@ export function aegisMiddleware(
       try {
         const agent = resolveAgent(named, action);
         const args = request.toolCall.args;
-        const run = () => handler(request);
+        // The handler wraps the tool's output in a ToolMessage (a class instance DLP does not look
+        // into): the guard screens what the model will read — its content, and an artifact if
+        // any — and the message is rebuilt from the screened copy (see screenedMessage).
+        let message: ToolMessage | undefined;
+        // `runWith` is `args` itself, or its masked copy when a REDACT rule decided.
+        const run = async (runWith: Record<string, unknown>): Promise<unknown> => {
+          const out = await handler(runWith === args ? request : { ...request, toolCall: { ...request.toolCall, args: runWith } });
+          if (!ToolMessage.isInstance(out)) return out;
+          message = out;
+          return out.artifact === undefined ? out.content : { content: out.content, artifact: out.artifact };
+        };
         if (review === 'interrupt') {
           const where = {
             threadId: request.runtime.configurable?.thread_id,
             toolCallId: request.toolCall.id,
           };
-          return await callWithInterruptReview(
+          const screened = await callWithInterruptReview(
             aegis,
             { agent, action, args, run },
             where,
             callOptions,
           );
+          return screenedMessage(message, screened);
         }
-        return await aegis.call(agent, action, args, run, callOptions);
+        const screened = await aegis.call(agent, action, args, run, callOptions);
+        return screenedMessage(message, screened);
       } catch (error) {
         if (!(error instanceof AegisError)) throw error;
         return refusalMessage(formatRefusal(error, action), action, request.toolCall.id ?? '');
       }
     },
+  });
+}
+
+/** The tool's message with its content (and artifact) as screened; a Command passes as it came. */
+function screenedMessage(message: ToolMessage | undefined, screened: unknown): ToolMessage | Command {
+  if (!message) return screened as Command;
+  const { content, artifact } =
+    message.artifact === undefined
+      ? { content: screened as ToolMessage['content'], artifact: undefined }
+      : (screened as { content: ToolMessage['content']; artifact: unknown });
+  return new ToolMessage({
+    content,
+    artifact,
+    tool_call_id: message.tool_call_id,
+    name: message.name,
+    status: message.status,
+    id: message.id,
+    additional_kwargs: message.additional_kwargs,
+    response_metadata: message.response_metadata,
   });
 }
