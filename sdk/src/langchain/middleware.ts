@@ -52,7 +52,8 @@ export function aegisMiddleware(
           const out = await handler(runWith === args ? request : { ...request, toolCall: { ...request.toolCall, args: runWith } });
           if (!ToolMessage.isInstance(out)) return out;
           message = out;
-          return out.artifact === undefined ? out.content : { content: out.content, artifact: out.artifact };
+          const artifact: unknown = out.artifact;
+          return artifact === undefined ? out.content : { content: out.content, artifact };
         };
         if (review === 'interrupt') {
           const where = {
