@@ -20,6 +20,16 @@ const DLP_POLICY = compilePolicyOrThrow({
   ],
 });
 
+/** The local agent's policy: a rule reading `dlp` that the bench's arguments don't trip. */
+const LOCAL_DLP_POLICY = (agent: string) => `kind: AgentPolicy
+agent: ${agent}
+rules:
+  - id: secrets-stay
+    actions: ['*']
+    when: dlp.found('secret')
+    effect: BLOCK
+`;
+
 /** Arguments of about `bytes` of JSON with nothing a detector finds (ids, amounts, plain text). */
 function cleanArgs(bytes: number): Record<string, unknown> {
   const args = { customer_id: 3, account_id: 1004, amount: 4850, channel: 'email', message: '' };
@@ -96,20 +106,32 @@ export async function dlpDecideScenario(server: BenchServer, config: BenchConfig
   const deltaUs = cpuUs('big') - cpuUs('tiny');
   const findingsUs = cpuUs('big') - cpuUs('clean');
 
+  // Local mode: the same call with no rule reading `dlp` (the arguments are scanned by the server
+  // when the record arrives, not on the call path) and with one (scanned in-process, before the
+  // decision: what "DLP on" costs a local call).
   const localAgent = `${AGENT}-local`;
-  const local = await server.sdk([localAgent], { mode: 'local' });
-  const handle = local.agent(localAgent, { allows: [ACTION] });
-  await handle.register();
-  const send = handle.guard((_args: Record<string, unknown>) => Promise.resolve(undefined), { action: ACTION });
-  const localSamples: number[] = [];
-  for (let i = -config.local.warmup; i < config.local.n; i++) {
-    if (i % 100 === 0) await yieldToLoop();
-    const t0 = performance.now();
-    await send(big);
-    if (i >= 0) localSamples.push(performance.now() - t0);
-  }
-  await local.flush();
-  const localS = summarize(localSamples);
+  const dlpAgent = `${AGENT}-local-dlp`;
+  const local = await server.sdk([localAgent, dlpAgent], { mode: 'local' });
+  const plainHandle = local.agent(localAgent, { allows: [ACTION] });
+  const dlpHandle = local.agent(dlpAgent, { allows: [ACTION] });
+  await plainHandle.register();
+  await dlpHandle.register();
+  const applied = await server.admin.policies.applyRules.mutate({ yaml: LOCAL_DLP_POLICY(dlpAgent) });
+  if (!applied.ok) throw new Error(`bench: the local DLP policy was refused: ${JSON.stringify(applied)}`);
+  const localP50 = async (handle: typeof plainHandle) => {
+    const send = handle.guard((_args: Record<string, unknown>) => Promise.resolve(undefined), { action: ACTION });
+    const localSamples: number[] = [];
+    for (let i = -config.local.warmup; i < config.local.n; i++) {
+      if (i % 100 === 0) await yieldToLoop();
+      const t0 = performance.now();
+      await send(big);
+      if (i >= 0) localSamples.push(performance.now() - t0);
+    }
+    await local.flush();
+    return summarize(localSamples);
+  };
+  const localS = await localP50(plainHandle);
+  const localDlp = await localP50(dlpHandle);
 
   const rows: Row[] = [
     { scenario: '9 dlp decide', label: 'decision DLP pass, 1 KiB (scanArgs: findings + preview)', latency: pass },
@@ -138,7 +160,8 @@ export async function dlpDecideScenario(server: BenchServer, config: BenchConfig
       latency: summarize(samples.big),
       notes: { serverCpuUsPerCall: cpuUs('big'), vsTinyUs: deltaUs, vsCleanUs: findingsUs },
     },
-    { scenario: '9 dlp decide', label: 'local guard(), 1 KiB arguments (DLP)', latency: localS },
+    { scenario: '9 dlp decide', label: 'local guard(), 1 KiB arguments, no rule reads dlp', latency: localS },
+    { scenario: '9 dlp decide', label: 'local guard(), 1 KiB arguments, a rule reads dlp (scanned in-process)', latency: localDlp },
   ];
   return {
     rows,
@@ -148,7 +171,11 @@ export async function dlpDecideScenario(server: BenchServer, config: BenchConfig
         measured: `${(passUs + evalOnlyUs).toFixed(1)} µs in process; server CPU/decide: +${findingsUs} µs with 5 findings vs none, +${deltaUs} µs vs a 20 B body`,
         met: passUs + evalOnlyUs <= 50,
       },
-      { goal: 'local p50 with DLP at 1 KiB ≤ 25 µs', measured: fmtMs(localS.p50), met: localS.p50 <= 0.025 },
+      {
+        goal: 'local p50 with DLP at 1 KiB ≤ 25 µs (a rule reading dlp, so the call path scans)',
+        measured: `${fmtMs(localDlp.p50)} (${fmtMs(localS.p50)} when no rule reads dlp)`,
+        met: localDlp.p50 <= 0.025,
+      },
     ],
   };
 }

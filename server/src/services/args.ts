@@ -12,9 +12,10 @@ export function argsPreview(args: Record<string, unknown> | null | undefined): s
 
 /** Masked JSON cut to ~500 characters (what the dashboard and API show). */
 export function previewOf(masked: unknown): string {
-  const json = canonicalJson(masked);
-  return json.length > PREVIEW_LIMIT ? `${json.slice(0, PREVIEW_LIMIT)}…` : json;
+  return cut(canonicalJson(masked));
 }
+
+const cut = (json: string) => (json.length > PREVIEW_LIMIT ? `${json.slice(0, PREVIEW_LIMIT)}…` : json);
 
 export interface ScannedArgs {
   preview: string | null;
@@ -38,8 +39,9 @@ export function scanArgs(
 ): ScannedArgs {
   if (!args) return { preview: null, maskedJson: null, masked: null, findings: [], truncated: false };
   const { findings, truncated, masked } = scanAndMask(args, { custom });
+  // One serialization for both: the preview is the head of the whole masked JSON.
   const maskedJson = canonicalJson(masked);
-  return { preview: previewOf(masked), maskedJson, masked: masked as Record<string, unknown>, findings, truncated };
+  return { preview: cut(maskedJson), maskedJson, masked: masked as Record<string, unknown>, findings, truncated };
 }
 
 /** What an approval for this call is bound to: agent, action, arguments and policy version. */
