@@ -1,5 +1,5 @@
 /** LangChain JS integration: guarded tool copies and a `createAgent` middleware. */
-export { wrapTools, type WrapToolsOptions, type ReviewMode } from './wrapTools';
+export { wrapTools, type WrapToolsOptions } from './wrapTools';
 export {
   resumeOnDecision,
   type PausedApproval,
@@ -7,7 +7,12 @@ export {
   type ResumeOptions,
   type Resumer,
 } from './resumer';
-export { isAegisInterrupt, type AegisInterrupt, type AegisResume } from './interruptReview';
+export {
+  isAegisInterrupt,
+  type AegisInterrupt,
+  type AegisResume,
+  type ReviewMode,
+} from './interruptReview';
 export { aegisMiddleware, type AegisMiddlewareOptions } from './middleware';
 export type { AegisOrHandle } from './target';
 export { defaultRefusal, refusalMessage, type RefusalFormatter } from './refusal';

@@ -23,6 +23,27 @@ export interface AegisResume {
   status: 'APPROVED' | 'DENIED' | 'EXPIRED';
 }
 
+/** How the LangChain helpers wait for a human review: in-process, or by pausing the graph. */
+export type ReviewMode = 'wait' | 'interrupt';
+
+/** One guarded tool call of the LangChain helpers, reviewed the way `review` says. */
+export function callInReviewMode<T>(
+  aegis: Aegis,
+  review: ReviewMode,
+  call: {
+    agent: string;
+    action: string;
+    args: Record<string, unknown>;
+    run: (args: Record<string, unknown>) => T;
+  },
+  where: { threadId: unknown; toolCallId: string | undefined },
+  options: CallOptions,
+): Promise<Awaited<T>> {
+  return review === 'interrupt'
+    ? callWithInterruptReview(aegis, call, where, options)
+    : aegis.call(call.agent, call.action, call.args, call.run, options);
+}
+
 export function isAegisInterrupt(value: unknown): value is AegisInterrupt {
   const inner = (value as { aegis?: { approvalId?: unknown } } | null)?.aegis;
   return typeof inner?.approvalId === 'number';
@@ -37,7 +58,12 @@ export function isAegisInterrupt(value: unknown): value is AegisInterrupt {
  */
 export async function callWithInterruptReview<T>(
   aegis: Aegis,
-  call: { agent: string; action: string; args: Record<string, unknown>; run: (args: Record<string, unknown>) => T },
+  call: {
+    agent: string;
+    action: string;
+    args: Record<string, unknown>;
+    run: (args: Record<string, unknown>) => T;
+  },
   where: { threadId: unknown; toolCallId: string | undefined },
   options: CallOptions,
 ): Promise<Awaited<T>> {

@@ -5,9 +5,8 @@ import { resolveAgent } from '../context';
 import { AegisError } from '../errors';
 import type { CallOptions } from '../types';
 import { defaultRefusal, refusalMessage, type RefusalFormatter } from './refusal';
-import { callWithInterruptReview } from './interruptReview';
+import { callInReviewMode, type ReviewMode } from './interruptReview';
 import { clientAndAgent, type AegisOrHandle } from './target';
-import type { ReviewMode } from './wrapTools';
 
 /** Options of {@link aegisMiddleware}. */
 export interface AegisMiddlewareOptions extends CallOptions {
@@ -49,26 +48,27 @@ export function aegisMiddleware(
         let message: ToolMessage | undefined;
         // `runWith` is `args` itself, or its masked copy when a REDACT rule decided.
         const run = async (runWith: Record<string, unknown>): Promise<unknown> => {
-          const out = await handler(runWith === args ? request : { ...request, toolCall: { ...request.toolCall, args: runWith } });
+          const out = await handler(
+            runWith === args
+              ? request
+              : { ...request, toolCall: { ...request.toolCall, args: runWith } },
+          );
           if (!ToolMessage.isInstance(out)) return out;
           message = out;
           const artifact: unknown = out.artifact;
           return artifact === undefined ? out.content : { content: out.content, artifact };
         };
-        if (review === 'interrupt') {
-          const where = {
-            threadId: request.runtime.configurable?.thread_id,
-            toolCallId: request.toolCall.id,
-          };
-          const screened = await callWithInterruptReview(
-            aegis,
-            { agent, action, args, run },
-            where,
-            callOptions,
-          );
-          return screenedMessage(message, screened);
-        }
-        const screened = await aegis.call(agent, action, args, run, callOptions);
+        const where = {
+          threadId: request.runtime.configurable?.thread_id as unknown,
+          toolCallId: request.toolCall.id,
+        };
+        const screened = await callInReviewMode(
+          aegis,
+          review,
+          { agent, action, args, run },
+          where,
+          callOptions,
+        );
         return screenedMessage(message, screened);
       } catch (error) {
         if (!(error instanceof AegisError)) throw error;
@@ -79,7 +79,10 @@ export function aegisMiddleware(
 }
 
 /** The tool's message with its content (and artifact) as screened; a Command passes as it came. */
-function screenedMessage(message: ToolMessage | undefined, screened: unknown): ToolMessage | Command {
+function screenedMessage(
+  message: ToolMessage | undefined,
+  screened: unknown,
+): ToolMessage | Command {
   if (!message) return screened as Command;
   const { content, artifact } =
     message.artifact === undefined

@@ -10,7 +10,7 @@ import { resolveAgent } from '../context';
 import { AegisError } from '../errors';
 import type { CallOptions } from '../types';
 import { defaultRefusal, refusalMessage, type RefusalFormatter } from './refusal';
-import { callWithInterruptReview } from './interruptReview';
+import { callInReviewMode, type ReviewMode } from './interruptReview';
 import { clientAndAgent, type AegisOrHandle } from './target';
 
 /** Options of {@link wrapTools}. */
@@ -27,9 +27,6 @@ export interface WrapToolsOptions extends CallOptions {
    */
   review?: ReviewMode;
 }
-
-/** How the LangChain helpers wait for a human review: in-process, or by pausing the graph. */
-export type ReviewMode = 'wait' | 'interrupt';
 
 /**
  * Guarded copies of LangChain tools (`tool()` or any structured tool). Same name, description and
@@ -74,17 +71,17 @@ export function wrapTools<T extends StructuredToolInterface>(
           const given = runWith === args ? input : isPlainObject(input) ? runWith : runWith.input;
           return original.invoke(given as never, config && withoutToolCall(config));
         };
-        if (review === 'interrupt') {
-          const threadId: unknown = config?.configurable?.thread_id;
-          const where = { threadId, toolCallId: config?.toolCall?.id };
-          return await callWithInterruptReview(
-            aegis,
-            { agent, action, args, run },
-            where,
-            callOptions,
-          );
-        }
-        return await aegis.call(agent, action, args, run, callOptions);
+        const where = {
+          threadId: config?.configurable?.thread_id as unknown,
+          toolCallId: config?.toolCall?.id,
+        };
+        return await callInReviewMode(
+          aegis,
+          review,
+          { agent, action, args, run },
+          where,
+          callOptions,
+        );
       } catch (error) {
         if (!(error instanceof AegisError)) throw error;
         const text = formatRefusal(error, action);

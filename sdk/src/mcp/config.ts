@@ -48,15 +48,18 @@ export const upstreamSpec = z.union([
 ]);
 export type UpstreamSpec = z.infer<typeof upstreamSpec>;
 
+/** Which Aegis decides, and how (strict: the server per call; local: a pushed snapshot). */
+export const aegisConnection = z
+  .object({
+    url: z.url().optional(),
+    mode: z.enum(['strict', 'local']).default('strict'),
+  })
+  .strict()
+  .default({ mode: 'strict' });
+
 export const gatewayConfig = z
   .object({
-    aegis: z
-      .object({
-        url: z.url().optional(),
-        mode: z.enum(['strict', 'local']).default('strict'),
-      })
-      .strict()
-      .default({ mode: 'strict' }),
+    aegis: aegisConnection,
     listen: z
       .object({
         host: z.string().default('127.0.0.1'),

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { actionName, agentName } from '@aegis/shared';
+import { aegisConnection } from '../mcp/config';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -40,13 +41,7 @@ const route = z
 
 export const proxyConfig = z
   .object({
-    aegis: z
-      .object({
-        url: z.url().optional(),
-        mode: z.enum(['strict', 'local']).default('strict'),
-      })
-      .strict()
-      .default({ mode: 'strict' }),
+    aegis: aegisConnection,
     /** The agent every request through this proxy is decided for. */
     agent: agentName,
     listen: z
