@@ -93,6 +93,22 @@ describe('query planner', () => {
     expect(viaIndex).toHaveLength(50);
   });
 
+  it('reads an array field in the equality prefix in the order of the flat fields after it (path-level multikey)', async () => {
+    const words = client.db('plan').collection('words');
+    await words.createIndex({ terms: 1, id: -1 });
+    await words.insertMany(Array.from({ length: 3000 }, (_, id) => ({ id, terms: ['common', `w${id % 7}`, 'common'] })));
+    const newest = await words.find({ terms: 'common' }).sort({ id: -1 }).limit(20).toArray();
+    expect(newest.map((d) => d.id as number)).toEqual(Array.from({ length: 20 }, (_, i) => 2999 - i));
+    const plan = (await words.find({ terms: 'common' }).sort({ id: -1 }).limit(20).explain('executionStats')) as unknown as Explained;
+    expect(plan.executionStats.totalDocsExamined).toBe(20);
+    const two = await words.find({ terms: { $in: ['w1', 'w2'] } }).sort({ id: -1 }).limit(5).toArray();
+    expect(two.map((d) => d.id as number)).toEqual([2998, 2997, 2991, 2990, 2984]);
+    // once the sort field itself holds an array, the index order no longer gives the sort
+    await words.insertOne({ id: [5000, -1], terms: ['common'] });
+    const after = await words.find({ terms: 'common' }).sort({ id: -1 }).limit(2).toArray();
+    expect(after.map((d) => d.id as unknown)).toEqual([[5000, -1], 2999]);
+  });
+
   it('keeps the index consistent through updates and deletes', async () => {
     await coll().updateMany({ agent_name: 'agent-3', id: { $gte: 1900 } }, { $set: { agent_name: 'agent-x' } });
     await coll().deleteMany({ agent_name: 'agent-x', id: { $lt: 1950 } });

@@ -140,7 +140,10 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec, forced = fals
     }));
   let sortCovered = sort.length === 0;
   let reverse = false;
-  if (!sortCovered && !ix.multikey && e + sort.length <= names.length) {
+  // As mongod with path-level multikey info: an array in the equality prefix leaves each
+  // prefix's entries in the order of the fields after it, as long as those hold no arrays.
+  const sortFieldsFlat = sort.every((_, i) => !ix.fieldIsMultikey(e + i));
+  if (!sortCovered && sortFieldsFlat && e + sort.length <= names.length) {
     const same = sort.every(([p, d], i) => p.join('.') === names[e + i] && d === directions[e + i]);
     const opposite = sort.every(([p, d], i) => p.join('.') === names[e + i] && d === -directions[e + i]!);
     sortCovered = same || opposite;

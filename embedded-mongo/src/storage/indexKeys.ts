@@ -98,20 +98,23 @@ export function documentKeys(
   keyer: IndexKeyer,
   spec: IndexSpec,
   doc: Document,
-): { keys: Buffer[]; values: unknown[][]; multikey: boolean } {
-  if (!keyer.maintained || (keyer.partial && !keyer.partial(doc))) return { keys: [], values: [], multikey: false };
+): { keys: Buffer[]; values: unknown[][]; multikey: boolean; multikeyFields: number } {
+  if (!keyer.maintained || (keyer.partial && !keyer.partial(doc))) return { keys: [], values: [], multikey: false, multikeyFields: 0 };
   let multikey = false;
+  // Bit i: field i reached an array in this document (mongod's path-level multikey info).
+  let multikeyFields = 0;
   let allMissing = true;
-  const perField = keyer.fields.map((path) => {
+  const perField = keyer.fields.map((path, i) => {
     const r = pathValues(doc, path);
     multikey ||= r.multikey;
+    if (r.multikey) multikeyFields |= 1 << i;
     if (r.values.some((v) => v !== undefined)) allMissing = false;
     return r.values;
   });
-  if (spec.sparse && allMissing) return { keys: [], values: [], multikey: false };
+  if (spec.sparse && allMissing) return { keys: [], values: [], multikey: false, multikeyFields: 0 };
   if (perField.every((vals) => vals.length === 1)) {
     const tuple = perField.map((vals) => vals[0]);
-    return { keys: [keyOf(keyer, tuple)], values: [tuple], multikey };
+    return { keys: [keyOf(keyer, tuple)], values: [tuple], multikey, multikeyFields };
   }
   let tuples: unknown[][] = [[]];
   for (const vals of perField) tuples = tuples.flatMap((t) => vals.map((v) => [...t, v]));
@@ -121,5 +124,5 @@ export function documentKeys(
     seen.set(key.toString('hex'), { key, values: t });
   }
   const unique = [...seen.values()];
-  return { keys: unique.map((u) => u.key), values: unique.map((u) => u.values), multikey };
+  return { keys: unique.map((u) => u.key), values: unique.map((u) => u.values), multikey, multikeyFields };
 }

@@ -31,7 +31,11 @@ export class IndexState {
     private readonly db: Database.Database,
     readonly id: number,
     readonly spec: IndexSpec,
-    public multikey: boolean,
+    /**
+     * The catalog's `multikey` column: 0 not multikey; 1 multikey on fields not recorded (stores
+     * written before fields were); otherwise `(mask << 1) | 1`, bit i of mask = field i.
+     */
+    private multikeyState: number,
   ) {
     this.table = `ix${id}`;
     this.keyer = makeKeyer(spec, spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined);
@@ -42,6 +46,16 @@ export class IndexState {
     this.deleteKeys = db.prepare(`DELETE FROM ${this.table} WHERE rid = ? AND k = ?`);
     this.findOther = db.prepare(`SELECT rid FROM ${this.table} WHERE k = ? AND rid != ? LIMIT 1`);
     this.countKeys = db.prepare(`SELECT COUNT(*) AS n FROM ${this.table} WHERE k >= ? AND k < ?`);
+  }
+
+  get multikey(): boolean {
+    return this.multikeyState !== 0;
+  }
+
+  /** Whether field `i` of the key may hold several values per document (all, when not recorded). */
+  fieldIsMultikey(i: number): boolean {
+    if (this.multikeyState === 0) return false;
+    return this.multikeyState === 1 || ((this.multikeyState >> 1) & (1 << i)) !== 0;
   }
 
   /** The _id index is unique without saying so in its spec, as in MongoDB. */
@@ -71,15 +85,17 @@ export class IndexState {
 
   add(doc: Document, rid: number, computed?: DocKeys): void {
     if (this.derived) return this.derived.add(doc, rid);
-    const { keys, multikey } = computed ?? this.keysOf(doc);
-    this.noteMultikey(multikey);
+    const { keys, multikeyFields } = computed ?? this.keysOf(doc);
+    this.noteMultikey(multikeyFields);
     for (const k of keys) this.insertKey.run(k, rid);
   }
 
-  private noteMultikey(multikey: boolean): void {
-    if (!multikey || this.multikey) return;
-    this.multikey = true;
-    this.db.prepare('UPDATE catalog_indexes SET multikey = 1 WHERE id = ?').run(this.id);
+  private noteMultikey(fields: number): void {
+    if (fields === 0 || this.multikeyState === 1) return;
+    const next = this.multikeyState | (fields << 1) | 1;
+    if (next === this.multikeyState) return;
+    this.multikeyState = next;
+    this.db.prepare('UPDATE catalog_indexes SET multikey = ? WHERE id = ?').run(next, this.id);
   }
 
   /** Number of entries with keys in [lo, hi). */
@@ -100,16 +116,16 @@ export class IndexState {
    * anything is written when an added key is taken by another document.
    */
   diff(ns: string, rid: number, oldDoc: Document, newDoc: Document): KeyChange | undefined {
-    if (this.derived) return { index: this, removed: [], added: { keys: [], values: [], multikey: false }, docs: { before: oldDoc, after: newDoc } };
+    if (this.derived) return { index: this, removed: [], added: { keys: [], values: [], multikey: false, multikeyFields: 0 }, docs: { before: oldDoc, after: newDoc } };
     const before = this.keysOf(oldDoc).keys;
     const after = this.keysOf(newDoc);
     // A document becoming multikey must flag the index even when its keys stay the same.
-    const flag = after.multikey && !this.multikey;
+    const flag = this.multikeyState !== 1 && ((this.multikeyState | (after.multikeyFields << 1)) >> 1) !== this.multikeyState >> 1;
     if (!flag && before.length === 1 && after.keys.length === 1 && before[0]!.equals(after.keys[0]!)) return undefined;
     const old = new Set(before.map((k) => k.toString('latin1')));
     const now = new Set(after.keys.map((k) => k.toString('latin1')));
     const removed = before.filter((k) => !now.has(k.toString('latin1')));
-    const added: DocKeys = { keys: [], values: [], multikey: after.multikey };
+    const added: DocKeys = { keys: [], values: [], multikey: after.multikey, multikeyFields: after.multikeyFields };
     after.keys.forEach((k, i) => {
       if (old.has(k.toString('latin1'))) return;
       added.keys.push(k);
@@ -123,7 +139,7 @@ export class IndexState {
   applyChange(change: KeyChange, rid: number): void {
     if (change.docs) return this.derived?.update(change.docs.before, change.docs.after, rid);
     for (const k of change.removed) this.deleteKeys.run(rid, k);
-    this.noteMultikey(change.added.multikey);
+    this.noteMultikey(change.added.multikeyFields);
     for (const k of change.added.keys) this.insertKey.run(k, rid);
   }
 

@@ -70,7 +70,7 @@ export class Store {
     for (const r of ixRows) {
       const coll = byId.get(r.coll_id);
       const spec = deserialize(r.spec) as IndexSpec;
-      if (coll) coll.indexes.set(spec.name, new IndexState(this.db, r.id, spec, r.multikey === 1));
+      if (coll) coll.indexes.set(spec.name, new IndexState(this.db, r.id, spec, r.multikey));
     }
   }
 
@@ -173,7 +173,7 @@ export class Store {
     const info = this.db
       .prepare('INSERT INTO catalog_indexes (coll_id, name, spec) VALUES (?, ?, ?)')
       .run(coll.id, spec.name, serialize(spec));
-    const ix = new IndexState(this.db, Number(info.lastInsertRowid), spec, false);
+    const ix = new IndexState(this.db, Number(info.lastInsertRowid), spec, 0);
     const docs = [...coll.scan()];
     for (const { rid, doc } of docs) {
       ix.checkUnique(coll.ns, doc, rid);
