@@ -20,3 +20,4 @@ export * from './dlp';
 export * from './schemas/demo';
 export * from './schemas/localRecords';
 export * from './tracing';
+export * from './searchTerms';

@@ -106,4 +106,34 @@ describe('audit.list search', () => {
     // regex characters are literal
     expect((await viewer.list({ search: '.*' })).entries).toHaveLength(0);
   });
+
+  it('finds whole words and parts of compounds, every word of the search, newest first and paged', async () => {
+    const admin = t.as(principals.admin);
+    const viewer = t.as(principals.viewer).audit;
+    for (let i = 0; i < 5; i++) await admin.sdk.decide({ agent: 'LogA', action: 'read', args: { customer_id: 1040 + i, note: 'Wire-Transfer' } });
+    const all = await viewer.list({ search: 'CUSTOMER_ID' });
+    expect(all.entries.map((e) => e.argsPreview)).toEqual([1044, 1043, 1042, 1041, 1040].map((n) => `{"customer_id":${n},"note":"Wire-Transfer"}`));
+    expect((await viewer.list({ search: 'customer' })).entries).toHaveLength(5);
+    expect((await viewer.list({ search: 'transfer 1042' })).entries.map((e) => e.argsPreview)).toEqual([expect.stringContaining('1042')]);
+    expect((await viewer.list({ search: 'transfer 9999' })).entries).toHaveLength(0);
+    expect((await viewer.list({ search: 'custom' })).entries).toHaveLength(0);
+    const first = await viewer.list({ search: 'wire-transfer', limit: 2 });
+    const next = await viewer.list({ search: 'wire-transfer', limit: 2, cursor: first.nextCursor! });
+    expect([...first.entries, ...next.entries].map((e) => e.argsPreview)).toEqual([1044, 1043, 1042, 1041].map((n) => expect.stringContaining(String(n))));
+    // combined with the other filters
+    expect((await viewer.list({ search: 'customer', agents: ['LogB'] })).entries).toHaveLength(0);
+    expect((await viewer.list({ search: 'customer', agents: ['LogB', 'LogA'], status: ['ALLOWED'] })).entries).toHaveLength(5);
+  });
+
+  it('filters by several agents and by the deciding rule', async () => {
+    const viewer = t.as(principals.viewer).audit;
+    const both = await viewer.list({ agents: ['LogA', 'LogB'], limit: 200 });
+    expect(new Set(both.entries.map((e) => e.agent))).toEqual(new Set(['LogA', 'LogB']));
+    const blocked = (await viewer.list({ agent: 'LogA', status: ['BLOCKED'] })).entries[0]!;
+    expect(blocked.rule?.id).toBeTruthy();
+    const byRule = await viewer.list({ rule: blocked.rule!.id, limit: 200 });
+    expect(byRule.entries.length).toBeGreaterThan(0);
+    expect(byRule.entries.every((e) => e.rule?.id === blocked.rule!.id)).toBe(true);
+    expect((await viewer.list({ rule: 'no-such-rule' })).entries).toHaveLength(0);
+  });
 });

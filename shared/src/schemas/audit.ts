@@ -111,6 +111,7 @@ export type AuditEntry = z.infer<typeof auditEntry>;
 
 export const auditQuery = z.object({
   agent: agentName.optional(),
+  agents: z.array(agentName).max(100).optional().describe('Entries of any of these agents (with `agent`, of that one too)'),
   status: z.array(auditStatus).max(auditStatus.options.length).optional(),
   source: z.array(auditSource).max(auditSource.options.length).optional(),
   action: actionName.optional(),
@@ -118,7 +119,8 @@ export const auditQuery = z.object({
     .string()
     .max(200)
     .optional()
-    .describe('Substring (any case) of the action, details, masked arguments, outcome or actor'),
+    .describe('Words (any case, all of them) of the action, details, masked arguments, outcome, actor, agent or rule; `customer` finds `customer_id`'),
+  rule: z.string().min(1).max(100).optional().describe('Only decisions made by this rule id'),
   detector: z
     .string()
     .regex(/^[a-z][a-z0-9_]{1,39}$/, 'a detector or category name such as card, ssn, secret')

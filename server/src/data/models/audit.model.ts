@@ -42,6 +42,8 @@ export interface AuditDoc {
   runId?: string | null;
   /** The tool's declared tags (`session.touched(tag)`). */
   tags?: string[] | null;
+  /** Activity search words (see shared searchTerms); not hashed, derived from hashed fields. */
+  terms?: string[];
 }
 
 const auditSchema = new Schema<AuditDoc>(
@@ -70,6 +72,7 @@ const auditSchema = new Schema<AuditDoc>(
     callArgs: { type: String },
     runId: { type: String },
     tags: { type: [String], default: undefined },
+    terms: { type: [String], default: undefined },
   },
   { collection: 'audit_log', versionKey: false, autoIndex: false },
 );
@@ -89,6 +92,10 @@ auditSchema.index({ 'findings.detector': 1, id: -1 });
 // Policy facts: history.count/sum over an agent's recent calls of one action, session.touched per run.
 auditSchema.index({ agent: 1, action: 1, status: 1, timestamp: -1 });
 auditSchema.index({ runId: 1 }, { sparse: true });
+// Activity search: one word's entries newest first (multikey; the sort comes from the index).
+auditSchema.index({ terms: 1, id: -1 });
+// Activity filtered by the deciding rule.
+auditSchema.index({ 'rule.id': 1, id: -1 });
 
 export function auditModel(conn: Connection): Model<AuditDoc> {
   return (

@@ -1,6 +1,7 @@
 import type { Model, QueryFilter } from 'mongoose';
 import {
   DETECTOR_CATEGORIES,
+  queryTerms,
   isCall,
   notCallStatuses,
   type AuditEntry,
@@ -11,7 +12,7 @@ import {
   type CallOutcome,
 } from '@aegis/shared';
 import type { AuditDoc } from '../models/audit.model';
-import { OutcomeWriter, outcomeSet, type ResultReport } from './outcomeWriter';
+import { OutcomeWriter, outcomeUpdate, type ResultReport } from './outcomeWriter';
 import { AuditWriter, type AuditRecord } from './auditWriter';
 import type { CounterDoc } from '../models/counter.model';
 import { sourceOf, toAuditEntry } from './mappers';
@@ -39,7 +40,6 @@ const KEYED_FIELDS = {
   outcome: 1,
 } as const;
 
-const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The audit log: chained inserts through the writer, reads and aggregates for the dashboard. */
 export function createAuditRepo(
@@ -72,20 +72,19 @@ export function createAuditRepo(
 
     async list(query: AuditQuery): Promise<AuditPage> {
       const filter: QueryFilter<AuditDoc> = {};
-      if (query.agent) filter.agent = query.agent;
+      const agents = [...(query.agent ? [query.agent] : []), ...(query.agents ?? [])];
+      if (agents.length) filter.agent = { $in: [...new Set(agents)] };
+      if (query.rule) filter['rule.id'] = query.rule;
       if (query.status?.length) filter.status = { $in: query.status };
       if (query.source?.length) filter.source = { $in: query.source };
       if (query.action) filter.action = query.action;
-      if (query.search) {
-        const pattern = new RegExp(escapeRegex(query.search), 'i');
-        // Arguments are searched as stored: masked, so a hidden value can't be found by guessing it.
-        filter.$or = [
-          { action: pattern },
-          { details: pattern },
-          { argsPreview: pattern },
-          { outcome: pattern },
-          { actor: pattern },
-        ];
+      // Arguments are searched as stored: masked, so a hidden value can't be found by guessing it.
+      const terms = query.search ? queryTerms(query.search) : [];
+      // Only punctuation ("***", ".*"): no word to find, so nothing matches.
+      if (query.search?.trim() && terms.length === 0) return { entries: [], nextCursor: null };
+      if (terms.length) {
+        filter.terms = terms[0];
+        if (terms.length > 1) filter.$and = terms.slice(1).map((t) => ({ terms: t }));
       }
       if (query.from || query.to) {
         filter.timestamp = {
@@ -95,14 +94,13 @@ export function createAuditRepo(
       }
       if (query.detector) {
         const names = detectorsNamed(query.detector);
-        filter.$and = [{ $or: [{ 'findings.detector': { $in: names } }, { 'resultFindings.detector': { $in: names } }] }];
+        filter.$and = [...(filter.$and ?? []), { $or: [{ 'findings.detector': { $in: names } }, { 'resultFindings.detector': { $in: names } }] }];
       }
       if (query.cursor) filter.id = { $lt: query.cursor };
-      const docs = await model
-        .find(filter)
-        .sort({ id: -1 })
-        .limit(query.limit + 1)
-        .lean<AuditDoc[]>();
+      const find = model.find(filter, { terms: 0 }).sort({ id: -1 }).limit(query.limit + 1);
+      // A search word is nearly always rarer than an agent or a status: read its entries.
+      if (terms.length) void find.hint({ terms: 1, id: -1 });
+      const docs = await find.lean<AuditDoc[]>();
       const more = docs.length > query.limit;
       const entries = docs.slice(0, query.limit).map(toAuditEntry);
       return { entries, nextCursor: more ? (entries.at(-1)?.id ?? null) : null };
@@ -213,7 +211,7 @@ export function createAuditRepo(
 
     /** Write-once: returns false when the outcome was already recorded. */
     async setOutcome(id: number, outcome: CallOutcome, durationMs: number, report?: ResultReport): Promise<boolean> {
-      const res = await model.updateOne({ id, outcome: null }, { $set: outcomeSet(outcome, durationMs, report) });
+      const res = await model.updateOne({ id, outcome: null }, outcomeUpdate(outcome, durationMs, report));
       return res.modifiedCount > 0;
     },
 
@@ -248,7 +246,7 @@ export function createAuditRepo(
         updates.map((u) => ({
           updateOne: {
             filter: { entryKey: u.entryKey, outcome: null },
-            update: { $set: outcomeSet(u.outcome, u.durationMs, u) },
+            update: outcomeUpdate(u.outcome, u.durationMs, u),
           },
         })),
         { ordered: false },

@@ -1,5 +1,6 @@
 import type { Model } from 'mongoose';
 import type { AuditEntry, AuditSource, AuditStatus, CallOutcome, ScanFinding } from '@aegis/shared';
+import { searchTerms, entrySearchTexts } from '@aegis/shared';
 import { hashAuditEntry, wellFormed } from '../auditChain';
 import type { AuditDoc } from '../models/audit.model';
 import { GroupCommitQueue } from './groupCommit';
@@ -192,6 +193,7 @@ export class AuditWriter {
       if (record.callArgs) doc.callArgs = record.callArgs;
       if (record.runId) doc.runId = record.runId;
       if (record.tags?.length) doc.tags = [...record.tags];
+      doc.terms = searchTerms(entrySearchTexts({ ...doc, outcome: doc.outcome, rule: doc.rule ?? null }));
       prevHash = hash;
       return doc;
     });

@@ -25,6 +25,11 @@ export function outcomeSet(outcome: CallOutcome, durationMs: number, report: Res
   return set;
 }
 
+/** The update recording an outcome; the outcome becomes a search term of the entry too. */
+export function outcomeUpdate(outcome: CallOutcome, durationMs: number, report: ResultReport = {}) {
+  return { $set: outcomeSet(outcome, durationMs, report), $addToSet: { terms: outcome } };
+}
+
 /**
  * Records call outcomes (write-once: only where `outcome` is still null). Outcomes arriving while
  * an update is in flight go out together as one bulk write, so the SDK's after-the-call reports
@@ -40,7 +45,7 @@ export class OutcomeWriter {
           updates.map((u) => ({
             updateOne: {
               filter: { id: u.id, outcome: null },
-              update: { $set: outcomeSet(u.outcome, u.durationMs, u) },
+              update: outcomeUpdate(u.outcome, u.durationMs, u),
             },
           })),
           { ordered: false },
