@@ -5,13 +5,29 @@ describe('search terms', () => {
   it('keeps compounds, their parts and runs of parts, in lower case', () => {
     const terms = searchTerms(['{"customer_id":3,"email":"Alice@Bank.example"}']);
     expect(terms).toEqual(
-      expect.arrayContaining(['customer_id', 'customer', 'id', '3', 'alice@bank.example', 'alice', 'bank', 'example', 'bank.example', 'alice@bank']),
+      expect.arrayContaining([
+        'customer_id',
+        'customer',
+        'id',
+        '3',
+        'alice@bank.example',
+        'alice',
+        'bank',
+        'example',
+        'bank.example',
+        'alice@bank',
+      ]),
     );
     expect(terms).not.toContain('"customer_id"');
   });
 
   it('finds whole words in any case, every word of the query', () => {
-    const entry = { agent: 'support', action: 'access_ssn', argsPreview: '{"customer_id":3,"ssn":"***-**-6789"}', details: 'Held for review' };
+    const entry = {
+      agent: 'support',
+      action: 'access_ssn',
+      argsPreview: '{"customer_id":3,"ssn":"***-**-6789"}',
+      details: 'Held for review',
+    };
     expect(matchesSearch(entry, 'CUSTOMER_ID')).toBe(true);
     expect(matchesSearch(entry, '6789 review')).toBe(true);
     expect(matchesSearch(entry, 'ssn customer')).toBe(true);

@@ -44,7 +44,8 @@ function partRuns(word: string): string[] {
   if (n > MAX_RUN_PARTS) return pieces.filter((_, i) => i % 2 === 0);
   const runs: string[] = [];
   for (let from = 0; from < n; from++)
-    for (let to = from; to < n; to++) if (to - from < n - 1) runs.push(pieces.slice(from * 2, to * 2 + 1).join(''));
+    for (let to = from; to < n; to++)
+      if (to - from < n - 1) runs.push(pieces.slice(from * 2, to * 2 + 1).join(''));
   return runs;
 }
 

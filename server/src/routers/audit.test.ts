@@ -119,7 +119,8 @@ describe('audit.list search', () => {
     expect((await viewer.list({ search: 'custom' })).entries).toHaveLength(0);
     const first = await viewer.list({ search: 'wire-transfer', limit: 2 });
     const next = await viewer.list({ search: 'wire-transfer', limit: 2, cursor: first.nextCursor! });
-    expect([...first.entries, ...next.entries].map((e) => e.argsPreview)).toEqual([1044, 1043, 1042, 1041].map((n) => expect.stringContaining(String(n))));
+    const paged = [...first.entries, ...next.entries].map((e) => e.argsPreview?.match(/\d{4}/)?.[0]);
+    expect(paged).toEqual(['1044', '1043', '1042', '1041']);
     // combined with the other filters
     expect((await viewer.list({ search: 'customer', agents: ['LogB'] })).entries).toHaveLength(0);
     expect((await viewer.list({ search: 'customer', agents: ['LogB', 'LogA'], status: ['ALLOWED'] })).entries).toHaveLength(5);
