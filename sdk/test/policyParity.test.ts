@@ -46,11 +46,12 @@ afterAll(async () => {
 // REVIEW answers name the approval they opened: the same decision, another approval number.
 const withoutApproval = (reason: string) => reason.replace(/; (approval #\d+ opened|awaiting approval #\d+)$/, '');
 
-async function attempt(mode: Mode, agent: string, lists: ParityCase['lists'], call: ParityCall): Promise<DecisionEvent> {
+async function attempt(mode: Mode, agent: string, c: Pick<ParityCase, 'lists' | 'labels'>, call: ParityCall): Promise<DecisionEvent> {
   const aegis = clients[mode];
   const seen = new Set(events.keys());
   await aegis
-    .agent(agent, { ...lists })
+    // Labels come from the agent's code, as `agent(name, { labels })` declares them.
+    .agent(agent, { ...c.lists, ...(c.labels ? { labels: c.labels } : {}) })
     .call(call.action, call.args ?? {}, () => 'ran', { ...call.options, wait: false })
     .catch(() => undefined);
   const fresh = [...events.values()].filter((e) => !seen.has(e.callId) && e.agent === agent);
@@ -67,8 +68,8 @@ async function run(c: ParityCase, index: number, mode: Mode): Promise<Answer> {
     expect(applied.problems).toEqual([]);
   }
   if (c.paused) await admin.agents.setStatus.mutate({ name: agent, status: 'PAUSED' });
-  for (const call of c.before ?? []) expect((await attempt(mode, agent, c.lists, call)).verdict).toBe('ALLOWED');
-  const e = await attempt(mode, agent, c.lists, c.call);
+  for (const call of c.before ?? []) expect((await attempt(mode, agent, c, call)).verdict).toBe('ALLOWED');
+  const e = await attempt(mode, agent, c, c.call);
   return { verdict: e.verdict, rule: e.rule?.id ?? null, scope: e.rule?.scope, reason: withoutApproval(e.reason), source: e.source };
 }
 

@@ -34,7 +34,7 @@ export type LocalAnswer =
  * facts come from scanning the arguments here, as the server scans them.
  */
 export function decideLocally(entry: Entry, call: LocalCall, now: Date = new Date()): LocalAnswer {
-  const agent = { name: call.agent, owner: entry.owner };
+  const agent = { name: call.agent, owner: entry.owner, labels: entry.labels };
   const policyCall = { agent, action: call.action, args: call.args, tool: { tags: call.tool?.tags ?? [], description: call.tool?.description ?? '' } };
   if (entry.status === 'PAUSED') return { kind: 'decided', decision: evaluatePolicy(entry.set, policyCall, { status: 'PAUSED' }) };
   const needs = factNeedsFor(entry.set, agent, call.action);

@@ -13,6 +13,7 @@ export interface Entry {
   status: AgentStatus;
   version: number;
   owner: string;
+  labels: Readonly<Record<string, string>>;
   /** The agent's rule document + lists + the global rules selecting it, compiled as the server does. */
   set: PolicySet;
   /** The on: result rules and custom detectors (compiled), when the agent has any. */
@@ -119,6 +120,7 @@ function toEntry(agent: string, snapshot: AgentSnapshot): Entry {
     status: snapshot.status,
     version,
     owner: rules?.owner ?? '',
+    labels: rules?.labels ?? {},
     set,
     resultPolicy: snapshot.resultPolicy ? compilePolicyOrThrow(snapshot.resultPolicy) : null,
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actionName, agentName, agentStatus, approvalDecision, loggableStatus, ruleType, statusReason } from '@aegis/shared';
+import { actionName, agentLabels, agentName, agentStatus, approvalDecision, loggableStatus, ruleType, statusReason } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs, authedProcedure, reviewerProcedure } from '../trpc/procedures';
 import { idParam, orNull } from './inputs';
@@ -36,19 +36,24 @@ export const sdkRestRouter = router({
         owner: z.string().max(200).optional(),
         description: z.string().max(2000).optional().describe('Extra'),
         framework: z.string().max(100).optional().describe('Extra, e.g. langgraph'),
+        labels: agentLabels
+          .optional()
+          .describe('Extra: labels that rule selectors match (team: lending); an agent key sets them until its first call'),
       }),
     )
-    .output(okAnswer)
+    .output(okAnswer.extend({ detail: z.string().optional().describe('Extra: why the labels were not changed') }))
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.name);
       const existing = await orNull(ctx.services.agents.get(input.name));
       // the seed registered rules one by one afterwards (/sdk/register-policy): only the profile changes here
-      await ctx.services.agents.upsertProfile(input.name, {
+      const { created } = await ctx.services.agents.upsertProfile(input.name, {
         owner: input.owner ?? existing?.owner ?? '',
         description: input.description ?? existing?.description ?? '',
         framework: input.framework ?? existing?.framework ?? 'unknown',
       });
-      return ok;
+      if (!input.labels) return ok;
+      const { notice } = await ctx.services.agents.declareLabels(input.name, input.labels, ctx.principal, created);
+      return notice ? { ...ok, detail: notice } : ok;
     }),
 
   registerPolicy: agentProcedure

@@ -154,7 +154,7 @@ export function createAgentService(
         blocked: input.blocks,
         review: input.review,
       });
-      const declared = await registration.declare(input.name, desired, actor, { created });
+      const declared = await registration.declare(input.name, desired, actor, { created, labels: input.labels });
       const fresh = await repos.agents.findByName(input.name);
       if (!fresh) throw unknownAgent(input.name);
       return {
@@ -164,6 +164,11 @@ export function createAgentService(
         proposal: declared.proposal,
         notice: declared.notice,
       };
+    },
+
+    declareLabels: async (agent, labels, actor, created) => {
+      const { changed, notice } = await registration.declare(agent, new Map(), actor, { created, partial: true, labels });
+      return { changed, notice };
     },
 
     declareRule: (agent, action, rule, actor) =>

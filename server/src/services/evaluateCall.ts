@@ -73,7 +73,7 @@ export async function evaluateCall(
   now = new Date(),
   set: PolicySet = snap.set,
 ): Promise<PolicyDecision> {
-  const agent = { name: snap.name, owner: snap.owner };
+  const agent = snap.agent;
   const policyCall = {
     agent,
     action: call.action,

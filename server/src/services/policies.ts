@@ -60,7 +60,7 @@ export function createPolicyService(
     const snap = await cache.get(agent);
     if (!snap) throw unknownAgent(agent);
     const lists = snap.document || snap.global.compiled
-      ? seedListsFor(snap.set, { name: snap.name, owner: snap.owner }, [...snap.rules.keys(), ...actionsNamed(snap.set)])
+      ? seedListsFor(snap.set, snap.agent, [...snap.rules.keys(), ...actionsNamed(snap.set)])
       : snap.lists;
     return { agent, version: snap.version, ...lists };
   }
@@ -70,10 +70,11 @@ export function createPolicyService(
     const snap = await cache.get(agent);
     if (!snap) throw unknownAgent(agent);
     const { document, compiled, version } = snap.global;
-    const self = { name: snap.name, owner: snap.owner };
+    const self = snap.agent;
     return {
       version: snap.version,
       owner: snap.owner,
+      labels: snap.agent.labels ?? {},
       lists: snap.lists,
       document: snap.document,
       global: { version, document: document && compiled ? selecting(document, compiled, self) : null },

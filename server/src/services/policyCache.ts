@@ -6,6 +6,7 @@ import {
   type AgentStatus,
   type CompiledPolicy,
   type GlobalPolicyDocument,
+  type PolicyAgent,
   type PolicyLists,
   type PolicySet,
   type RuleType,
@@ -23,6 +24,8 @@ export interface CachedGlobal {
 export interface CachedPolicy {
   name: string;
   owner: string;
+  /** Name, owner and labels: what rules select on and conditions read as `agent`. */
+  agent: PolicyAgent;
   status: AgentStatus;
   version: number;
   /** The seed lists as stored (rule by action). */
@@ -101,6 +104,7 @@ export class PolicyCache {
     return {
       name,
       owner: agent.owner ?? '',
+      agent: { name, owner: agent.owner ?? '', labels: agent.labels ?? {} },
       status: agent.status,
       version,
       rules,

@@ -119,7 +119,7 @@ export function createPolicyTrials(deps: ServiceDeps) {
           const own = compiled.policies.find((p) => p.agent === name);
           const global = compiled.policies.find((p) => p.scope === 'global');
           const set = snap ? candidateSet(snap, compiled.policies) : policySet({ agent: own, global });
-          sets.set(name, own || global ? { set, agent: { name, owner: snap?.owner ?? '' } } : null);
+          sets.set(name, own || global ? { set, agent: snap?.agent ?? { name, owner: '' } } : null);
         }
         return sets.get(name) ?? null;
       });

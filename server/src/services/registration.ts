@@ -1,4 +1,5 @@
 import {
+  type AgentLabels,
   type AgentPolicy,
   type PolicyProposal,
   type Principal,
@@ -20,6 +21,15 @@ const strictness = (rule: RuleType | null) => (rule === 'ALLOW' ? 0 : rule === '
 export const loosens = (c: RuleChange) => strictness(c.to) < strictness(c.from);
 
 const describe = (c: RuleChange) => `${c.action}: ${c.from ?? 'no rule'} → ${c.to ?? 'no rule'}`;
+
+const showLabels = (labels: AgentLabels) =>
+  Object.keys(labels).length ? Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ') : 'none';
+const describeLabels = (c: { from: AgentLabels; to: AgentLabels }) => `labels: ${showLabels(c.from)} → ${showLabels(c.to)}`;
+
+export function sameLabels(a: AgentLabels, b: AgentLabels): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
 
 /**
  * The changes that make the agent's code rules what its code declares (`partial`: only the
@@ -124,11 +134,13 @@ export function createRegistration(
       agent: string,
       desired: ReadonlyMap<string, RuleType>,
       actor: Principal,
-      opts: { created: boolean; partial?: boolean },
+      opts: { created: boolean; partial?: boolean; labels?: AgentLabels },
     ): Promise<Declared> {
       let applied: RuleChange[] = [];
       let proposed: RuleChange[] = [];
       let baseVersion = 0;
+      let relabelled: { from: AgentLabels; to: AgentLabels } | null = null;
+      let labelsRefused = false;
       const policy = await policies.change(agent, async () => {
         const current = await repos.policies.forAgent(agent);
         const changes = planCodeRules(current, desired, opts.partial);
@@ -139,31 +151,48 @@ export function createRegistration(
         const free = (c: RuleChange) => trusted || !loosens(c) || (first && c.from === null);
         applied = changes.filter(free);
         proposed = changes.filter((c) => !free(c));
-        baseVersion = (await repos.agents.findByName(agent))?.policyVersion ?? 0;
+        const doc = await repos.agents.findByName(agent);
+        baseVersion = doc?.policyVersion ?? 0;
+        const from = doc?.labels ?? {};
+        if (opts.labels && !sameLabels(from, opts.labels)) {
+          // Labels choose which global rules apply, so relabelling can loosen a policy as much as
+          // a rule change can: an agent's code sets them only for its first policy.
+          if (trusted || first) {
+            await repos.agents.setLabels(agent, opts.labels);
+            relabelled = { from, to: opts.labels };
+          } else labelsRefused = true;
+        }
         await repos.policies.applyCodeChanges(agent, applied);
-        return applied.length > 0;
+        return applied.length > 0 || relabelled !== null;
       });
-      if (applied.length > 0 && !opts.created) {
+      const changed = applied.length > 0 || relabelled !== null;
+      if (changed && !opts.created) {
+        const what = [...applied.map(describe), ...(relabelled ? [describeLabels(relabelled)] : [])];
         await noteAction(
           repos,
           {
             agent,
             status: 'POLICY',
             action: ACTION.register,
-            details: `Declared by ${actor.name}'s code (policy v${policy.version}): ${applied.map(describe).join('; ')}`,
-            params: { changes: applied, version: policy.version },
+            details: `Declared by ${actor.name}'s code (policy v${policy.version}): ${what.join('; ')}`,
+            params: { changes: applied, version: policy.version, ...(relabelled ? { labels: relabelled } : {}) },
           },
           actor,
         );
       }
       const proposal = await propose(agent, proposed, actor, baseVersion);
-      const notice = proposal
-        ? `Not applied: ${proposal.changes.map(describe).join('; ')} would loosen the policy of "${agent}"; ` +
-          (proposal.status === 'REJECTED'
-            ? `proposal #${proposal.id} was rejected by ${proposal.decidedBy ?? 'an admin'}`
-            : `proposal #${proposal.id} waits for an admin to accept it`)
-        : null;
-      return { policy, changed: applied.length > 0, proposal, notice };
+      const notices = [
+        proposal
+          ? `Not applied: ${proposal.changes.map(describe).join('; ')} would loosen the policy of "${agent}"; ` +
+            (proposal.status === 'REJECTED'
+              ? `proposal #${proposal.id} was rejected by ${proposal.decidedBy ?? 'an admin'}`
+              : `proposal #${proposal.id} waits for an admin to accept it`)
+          : null,
+        labelsRefused
+          ? `Labels not changed: "${agent}" has made calls, so its labels (which select rules) are changed by an admin`
+          : null,
+      ].filter((n): n is string => n !== null);
+      return { policy, changed, proposal, notice: notices.length ? notices.join('. ') : null };
     },
   };
 }

@@ -119,7 +119,7 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     // The same evaluation the decision made: with the arguments, tool metadata and time when the
     // report has them (local mode decides only calls whose rules need no server state — history,
     // session — so none is needed here; DLP facts come from scanning the same arguments).
-    const call = { agent: { name: snap.name, owner: snap.owner }, action: claim.action, args: claim.args ?? {}, tool: claim.tool };
+    const call = { agent: snap.agent, action: claim.action, args: claim.args ?? {}, tool: claim.tool };
     const needs = factNeedsFor(policy.set, call.agent, claim.action);
     const facts = needs.dlp ? { dlp: policyDlpFindings({ args: scanValue(call.args, { custom: policy.set.detectors }) }) } : undefined;
     const decided = evaluatePolicy(policy.set, call, { status: 'ACTIVE', facts, now: claim.dated ? claim.at : undefined });

@@ -1,5 +1,6 @@
 import type { ActionNote } from './actions';
 import type {
+  AgentLabels,
   RecordBatchInput,
   RecordBatchResult,
   GlobalPolicyDocument,
@@ -72,6 +73,13 @@ export interface Services {
       name: string,
       profile: { owner: string; description: string; framework: string },
     ): Promise<{ agent: Agent; created: boolean; changed: boolean }>;
+    /** Labels declared by the agent's code (the seed's /sdk/register-agent + labels), checked like a registration. */
+    declareLabels(
+      agent: string,
+      labels: AgentLabels,
+      actor: Principal,
+      created: boolean,
+    ): Promise<{ changed: boolean; notice: string | null }>;
     /** One rule declared by the agent's code (the seed's /sdk/register-policy), checked like a registration. */
     declareRule(
       agent: string,

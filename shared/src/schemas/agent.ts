@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentName, isoTime } from './common';
 import { auditStatus } from './audit';
+import { agentLabels } from './policyRules';
 
 export const agentStatus = z.enum(['ACTIVE', 'PAUSED']).describe('ACTIVE runs; PAUSED is the kill-switch');
 export type AgentStatus = z.infer<typeof agentStatus>;
@@ -26,6 +27,7 @@ export const agent = z.object({
   owner: z.string().max(200),
   description: z.string().max(2000),
   framework: z.string().max(100).describe('Agent framework, e.g. langgraph'),
+  labels: agentLabels.describe('Labels declared at registration (team: lending); rules select agents by them'),
   createdAt: isoTime,
 });
 export type Agent = z.infer<typeof agent>;

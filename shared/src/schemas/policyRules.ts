@@ -60,8 +60,12 @@ export const labelKey = z
   .max(63)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/, 'letters, digits, "_", ".", "/" or "-", starting with a letter or digit');
 export const labelValue = z.string().max(63);
+const MAX_LABELS = 32;
 /** Agent labels, declared at registration (`team: lending`, `tier: prod`). */
-export const agentLabels = z.record(labelKey, labelValue).describe('Labels of an agent, e.g. team: lending');
+export const agentLabels = z
+  .record(labelKey, labelValue)
+  .refine((labels) => Object.keys(labels).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`)
+  .describe('Labels of an agent, e.g. team: lending');
 export type AgentLabels = z.infer<typeof agentLabels>;
 
 export const labelSelector = z
@@ -203,6 +207,7 @@ export type DecidingRuleRef = z.infer<typeof decidingRule>;
 export const localPolicyRules = z.object({
   version: z.number().int().nonnegative().describe("The agent's policy version (what local records name)"),
   owner: z.string(),
+  labels: agentLabels.optional().describe("The agent's labels: conditions read them as agent.labels"),
   lists: policyLists.describe('The lists as stored (declared by code or set per action), before any rule is read'),
   document: agentPolicyDocument.nullable().describe("The agent's rule document in force (null: lists only)"),
   global: z.object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { actionName, agentName, isoTime, sequentialId } from './common';
 import { agent } from './agent';
+import { agentLabels } from './policyRules';
 import { agentPolicy, ruleType } from './policy';
 
 /** One rule moving from one value to another; `null` is "no rule" (the action goes to review). */
@@ -48,6 +49,11 @@ export const registerAgentInput = z.object({
   allows: z.array(actionName).max(1000).default([]),
   blocks: z.array(actionName).max(1000).default([]),
   review: z.array(actionName).max(1000).default([]),
+  labels: agentLabels
+    .optional()
+    .describe(
+      'Labels for rule selectors (team: lending); omitted keeps the current ones. From an agent key they apply until its first call; later an admin changes them',
+    ),
 });
 export type RegisterAgentInput = z.infer<typeof registerAgentInput>;
 

@@ -7,6 +7,8 @@ export interface AgentDoc {
   owner: string;
   description: string;
   framework: string;
+  /** Declared at registration; global rules select agents by them (missing on older documents). */
+  labels?: Record<string, string>;
   /** Bumped on every rule change; approvals are bound to the version they were created under. */
   policyVersion: number;
   createdAt: Date;
@@ -20,6 +22,7 @@ const agentSchema = new Schema<AgentDoc>(
     owner: { type: String, default: '' },
     description: { type: String, default: '' },
     framework: { type: String, default: 'typescript' },
+    labels: { type: Schema.Types.Mixed, default: undefined },
     policyVersion: { type: Number, required: true, default: 0 },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },

@@ -34,6 +34,10 @@ export function createAgentsRepo(model: Model<AgentDoc>) {
         )
         .lean<AgentDoc | null>(),
 
+    /** Replaces the agent's labels (callers bump the policy version: labels select rules). */
+    setLabels: (name: string, labels: Record<string, string>) =>
+      model.updateOne({ name }, { $set: { labels, updatedAt: new Date() } }),
+
     /** Sets the status if it differs; null when it was already that (or the agent is unknown). */
     setStatus: (name: string, status: AgentStatus) =>
       model

@@ -31,6 +31,7 @@ export function toAgent(doc: AgentDoc): Agent {
     owner: doc.owner ?? '',
     description: doc.description ?? '',
     framework: doc.framework ?? 'typescript',
+    labels: doc.labels ?? {},
     createdAt: iso(doc.createdAt),
   };
 }
