@@ -49,6 +49,7 @@ export interface LocalVerdict {
 export interface LocalCallContext {
   tool?: ToolMeta;
   runId?: string;
+  channel?: CallOptions['channel'];
 }
 
 /** The in-process decider of local mode. */
@@ -314,10 +315,11 @@ async function decideOnce<T>(
   callId: string,
 ): Promise<Decided> {
   if (rt.local) {
-    const { tool, runId } = call.options ?? {};
+    const { tool, runId, channel } = call.options ?? {};
     const local = await rt.local.decide(call.agent, call.action, call.args, callId, {
       tool,
       runId,
+      channel,
     });
     if (local) {
       const resultRules = rt.local.resultRules?.(call.agent, call.action);
@@ -333,6 +335,7 @@ async function decideOnce<T>(
     ...(tool ? { tool } : {}),
     ...(call.options?.runId ? { runId: call.options.runId } : {}),
     ...(call.options?.run ? { run: call.options.run } : {}),
+    ...(call.options?.channel ? { channel: call.options.channel } : {}),
   });
   if (!resultRules) return { ...decision, source: 'server' };
   return {

@@ -95,6 +95,11 @@ export interface CallOptions {
    * call belongs to. Its approval remembers the run, and the resumed call is held to that approval.
    */
   run?: DecideRequest['run'];
+  /**
+   * How the call reached Aegis, recorded on its audit entry: set by the MCP gateway (`mcp`) and
+   * `aegis proxy http` (`http-proxy`). Leave it unset for the SDK's own calls.
+   */
+  channel?: DecideRequest['channel'];
 }
 
 /** What a tool declares about itself: tags such as `pii`, `external`, `destructive`, and a description. */

@@ -14,6 +14,11 @@ import { PageHeader, QueryState } from '../components/QueryState';
 
 type Detail = RouterOutputs['audit']['detail'];
 
+const CHANNEL_LABEL: Record<NonNullable<Detail['entry']['channel']>, string> = {
+  mcp: 'MCP gateway',
+  'http-proxy': 'HTTP proxy',
+};
+
 function Field({ label, children, wide = false }: { label: string; children: ReactNode; wide?: boolean }) {
   return (
     <div className={wide ? 'col-span-2 min-w-0 sm:col-span-4' : 'min-w-0'}>
@@ -106,6 +111,12 @@ export function EntryPage() {
                 <Field label="Action"><span className="font-mono">{e.action}</span></Field>
                 <Field label="Time"><time dateTime={e.timestamp}>{fullTime(e.timestamp)}</time></Field>
                 <Field label="Written by">{SOURCE_LABEL[e.source]}{e.actor ? ` · ${e.actor}` : ''}</Field>
+                {e.source !== 'person' && (
+                  // Decisions and reports: whether the agent asked itself or came through a gateway.
+                  <Field label="Channel">
+                    <span data-testid="entry-channel">{e.channel ? CHANNEL_LABEL[e.channel] : 'SDK / API'}</span>
+                  </Field>
+                )}
                 <Field label="Call id"><span className="font-mono text-xs">{e.callId ?? '—'}</span></Field>
                 <Field label="Policy version">{d.policyVersion ?? '—'}</Field>
                 <Field label="Outcome">

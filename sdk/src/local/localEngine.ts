@@ -93,6 +93,7 @@ export class LocalEngine implements LocalDecider {
       ...(rule ? { rule } : {}),
       ...(context.runId ? { runId: context.runId } : {}),
       ...(context.tool ? { tool: context.tool } : {}),
+      ...(context.channel ? { channel: context.channel } : {}),
       ...(answer.maskedArgs ? { argsRedacted: true as const } : {}),
     });
     return { verdict, reason, policyVersion: entry.version, rule, ...(answer.maskedArgs ? { args: answer.maskedArgs } : {}) };

@@ -94,6 +94,7 @@ export async function callThroughAegis(
         timeoutMs: o.reviewTimeoutMs,
         signal: extra.signal,
         tool: tool.meta,
+        channel: 'mcp',
         onReview: (approvalId) => {
           const message = `Waiting for a person to approve "${exposed}" on the Aegis dashboard (approval #${approvalId})`;
           sendProgress(message);

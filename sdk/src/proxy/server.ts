@@ -162,6 +162,7 @@ async function handle(ctx: ProxyContext, req: IncomingMessage, res: ServerRespon
       {
         timeoutMs: ctx.config.reviewTimeoutSeconds * 1000,
         tool: { tags: matched.endpoint.tags },
+        channel: 'http-proxy',
       },
     );
     if (!raw) return refuse(res, 502, 'UPSTREAM_ERROR', 'The upstream gave no answer');
@@ -332,6 +333,7 @@ async function tunnel(
           });
           upstream.on('error', fail);
         }),
+      { channel: 'http-proxy' },
     );
   } catch (error) {
     const message =

@@ -69,7 +69,9 @@ describe('aegis mcp over stdio, in front of a real MCP server', () => {
     expect(text(result)).toBe('hello');
     await t.aegis.flush();
     const { entries } = await t.reviewer.audit.list.query({ agent, action: 'fixture.echo' });
-    expect(entries[0]).toMatchObject({ status: 'ALLOWED', source: 'server' });
+    // marked as a gateway call, the mark in the hash chain like the rest of the entry
+    expect(entries[0]).toMatchObject({ status: 'ALLOWED', source: 'server', channel: 'mcp' });
+    expect(await t.reviewer.audit.verify.query()).toMatchObject({ ok: true });
     // the outcome report is asynchronous: it lands shortly after the result
     await expect
       .poll(

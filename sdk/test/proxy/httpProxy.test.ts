@@ -148,7 +148,9 @@ describe('aegis proxy http', () => {
     expect(res.json).toMatchObject({ error: 'BLOCKED' });
     expect(String(res.json.message)).toContain('Deleting customers is not allowed');
     expect(received.length).toBe(before);
-    expect((await entries('bank.delete_customer')).map((e) => e.status)).toContain('BLOCKED');
+    expect(await entries('bank.delete_customer')).toContainEqual(
+      expect.objectContaining({ status: 'BLOCKED', channel: 'http-proxy' }),
+    );
   });
 
   it('decides on the JSON body: a small transfer goes through, a large one waits for a person', async () => {

@@ -18,6 +18,7 @@ interface StoredEntry {
   actor?: unknown;
   findings?: unknown;
   rule?: unknown;
+  channel?: unknown;
 }
 
 /** Stored values as text; anything that is not a string hashes as its JSON, so a changed type still shows. */
@@ -58,6 +59,7 @@ function expectedHash(doc: StoredEntry): string {
     // Hashed as stored: an edited or removed finding breaks the hash like any other field.
     findings: Array.isArray(doc.findings) ? (doc.findings as HashedFinding[]) : null,
     rule: ruleOf(doc.rule),
+    channel: str(doc.channel),
   });
 }
 

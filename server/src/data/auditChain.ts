@@ -23,7 +23,7 @@ export const HASHED_AUDIT_FIELDS = [
  * Fields hashed only when set. Entries written before they existed have neither, and their
  * hashes (computed without them) must still verify; once set, removing one breaks the hash.
  */
-export const OPTIONAL_HASHED_AUDIT_FIELDS = ['source', 'actor', 'findings', 'rule'] as const;
+export const OPTIONAL_HASHED_AUDIT_FIELDS = ['source', 'actor', 'findings', 'rule', 'channel'] as const;
 
 export interface HashedAuditFields {
   id: number;
@@ -43,6 +43,8 @@ export interface HashedAuditFields {
   findings?: readonly HashedFinding[] | null;
   /** The deciding rule `{ id, scope, version }` of a decision (hashed as canonical JSON). */
   rule?: { id: string; scope: string; version: number } | null;
+  /** How the call reached Aegis (mcp, http-proxy); absent for the SDK. */
+  channel?: string | null;
 }
 
 export interface HashedFinding {

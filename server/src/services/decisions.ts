@@ -5,6 +5,7 @@ import {
   mayActAs,
   tagFindings,
   type AuditEntry,
+  type CallChannel,
   type DecideInput,
   type Decision,
   type DecidingRuleRef,
@@ -57,6 +58,7 @@ interface CallBase {
   callArgs: string | null;
   runId: string | null;
   tags: readonly string[] | null;
+  channel: CallChannel | undefined;
   /** The arguments with everything DLP found masked. */
   maskedArgs: Record<string, unknown>;
   /** A REDACT rule decided: the tool runs with `maskedArgs`. */
@@ -106,6 +108,7 @@ export function createDecisionService(
       runId: base.runId,
       tags: base.tags,
       ...(base.redact ? { argsRedacted: true as const } : {}),
+      ...(base.channel ? { channel: base.channel } : {}),
       // One decision per call id: a retry (on this or another server) gets the stored one back.
       entryKey: decisionKey(base.callId, verdict),
     });
@@ -205,6 +208,7 @@ export function createDecisionService(
         callArgs: scanned.maskedJson,
         runId: input.runId ?? null,
         tags: input.tool?.tags ?? null,
+        channel: input.channel,
         maskedArgs: scanned.masked ?? {},
         redact: redactArgs === true && verdict === 'ALLOWED',
       };

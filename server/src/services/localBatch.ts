@@ -88,6 +88,7 @@ export function planBatch(
       ...(e.runId ? { runId: e.runId } : {}),
       ...(e.tool?.tags ? { tags: e.tool.tags } : {}),
       ...(e.argsRedacted ? { argsRedacted: true as const } : {}),
+      ...(e.channel ? { channel: e.channel } : {}),
       entryKey: e.entryKey,
       outcome: e.outcome,
       durationMs: e.durationMs,

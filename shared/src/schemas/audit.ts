@@ -37,6 +37,13 @@ export type AuditSource = z.infer<typeof auditSource>;
  * RESUMED, POLICY, ACCESS, RESET) and the server's alerts (VIOLATION). They stay in the audit
  * trail but count towards no agent's totals or risk, and no SDK or seed client may log them.
  */
+/**
+ * How a call reached Aegis: `mcp` — through the MCP gateway (`aegis mcp`); `http-proxy` — through
+ * `aegis proxy http`. Absent: the SDK (or the REST API) asked for itself.
+ */
+export const callChannel = z.enum(['mcp', 'http-proxy']);
+export type CallChannel = z.infer<typeof callChannel>;
+
 export const notCallStatuses = [
   'REVEALED',
   'VIOLATION',
@@ -102,6 +109,9 @@ export const auditEntry = z.object({
     .optional()
     .describe('What an on: result rule did with the result: REDACT (masked), BLOCK (dropped), REVIEW (held for a person)'),
   rule: decidingRule.nullable().optional().describe('For decisions: the rule that decided, with its policy version'),
+  channel: callChannel
+    .optional()
+    .describe('How the call reached Aegis: mcp (the MCP gateway), http-proxy; absent for the SDK and REST'),
   outcome: callOutcome.nullable(),
   durationMs: z.number().nonnegative().nullable(),
   prevHash: z.string().nullable(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { customDetectorSpec } from '../dlp/custom/customDetector';
 import { scanFinding } from '../dlp/types';
 import { actionName, agentName, callId, toolArgs } from './common';
+import { callChannel } from './audit';
 import { resultEffect } from './policyRules';
 import { decidingRule } from './policyRules';
 
@@ -41,6 +42,7 @@ export const decideInput = z.object({
   run: pausedRunRef
     .optional()
     .describe('Review by interrupt: the graph run (thread, tool call) this call belongs to'),
+  channel: callChannel.optional().describe('Set by the MCP gateway (mcp) and the HTTP proxy (http-proxy)'),
 });
 export type DecideInput = z.input<typeof decideInput>;
 

@@ -3,7 +3,7 @@ import { decidingRule, resultEffect } from './policyRules';
 import { toolMeta } from './decision';
 import { scanFinding } from '../dlp/types';
 import { actionName, agentName, toolArgs } from './common';
-import { callOutcome } from './audit';
+import { callChannel, callOutcome } from './audit';
 
 /** Items (entries + outcomes) per `sdk.recordBatch`; the SDK ships at most 500. */
 export const MAX_RECORD_BATCH = 1000;
@@ -40,6 +40,7 @@ const localDecisionRecord = z
     rule: decidingRule.optional().describe('The rule that decided, as the local engine found it'),
     runId: z.string().min(1).max(128).optional().describe('The run this call belongs to (session facts)'),
     tool: toolMeta.optional().describe('What the tool declared about itself'),
+    channel: callChannel.optional().describe('How the call reached Aegis (mcp, http-proxy); absent for the SDK'),
     argsRedacted: z
       .literal(true)
       .optional()

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { AuditSource, AuditStatus, CallOutcome, ResultEffect, ScanFinding } from '@aegis/shared';
+import type { AuditSource, CallChannel, AuditStatus, CallOutcome, ResultEffect, ScanFinding } from '@aegis/shared';
 
 export interface AuditDoc {
   id: number;
@@ -27,6 +27,8 @@ export interface AuditDoc {
   resultEffect?: ResultEffect;
   /** A REDACT rule decided: the tool ran with what DLP found in its arguments masked. */
   argsRedacted?: true;
+  /** How the call reached Aegis (mcp, http-proxy); absent for the SDK. Hashed when set. */
+  channel?: CallChannel;
   /** Client key of a local-mode record; makes batch replays idempotent. */
   entryKey?: string;
   /** For decisions: the rule that decided and its policy version (hashed). */
@@ -68,6 +70,7 @@ const auditSchema = new Schema<AuditDoc>(
     resultFindings: { type: [Schema.Types.Mixed], default: undefined },
     resultEffect: { type: String },
     argsRedacted: { type: Boolean },
+    channel: { type: String },
     rule: { type: Schema.Types.Mixed },
     callArgs: { type: String },
     runId: { type: String },

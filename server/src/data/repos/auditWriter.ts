@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import type { AuditEntry, AuditSource, AuditStatus, CallOutcome, ScanFinding } from '@aegis/shared';
+import type { AuditEntry, AuditSource, AuditStatus, CallChannel, CallOutcome, ScanFinding } from '@aegis/shared';
 import { searchTerms, entrySearchTexts } from '@aegis/shared';
 import { hashAuditEntry, wellFormed } from '../auditChain';
 import type { AuditDoc } from '../models/audit.model';
@@ -29,6 +29,8 @@ export interface AuditRecord {
   resultEffect?: AuditDoc['resultEffect'];
   /** A REDACT rule decided: the tool ran with the masked arguments. */
   argsRedacted?: true;
+  /** How the call reached Aegis (the MCP gateway, the HTTP proxy); absent for the SDK. Hashed. */
+  channel?: CallChannel;
   /** Decisions: the deciding rule, the call's arguments, run and tool tags (policy facts). */
   rule?: AuditDoc['rule'];
   /** Canonical JSON of the arguments. */
@@ -176,6 +178,7 @@ export class AuditWriter {
         actor: wellFormed(record.actor ?? null),
         findings: record.findings?.length ? storedFindings(record.findings) : undefined,
         ...(record.rule ? { rule: { id: record.rule.id, scope: record.rule.scope, version: record.rule.version } } : {}),
+        ...(record.channel ? { channel: record.channel } : {}),
       };
       const hash = hashAuditEntry(hashed);
       const doc: AuditDoc = {

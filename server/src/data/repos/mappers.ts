@@ -64,6 +64,7 @@ export function toAuditEntry(doc: AuditDoc): AuditEntry {
     argsPreview: doc.argsPreview ?? null,
     ...findingsOf(doc),
     rule: doc.rule ?? null,
+    ...(doc.channel ? { channel: doc.channel } : {}),
     outcome: doc.outcome ?? null,
     durationMs: doc.durationMs ?? null,
     prevHash: doc.prevHash ?? null,
