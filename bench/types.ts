@@ -10,6 +10,8 @@ export interface BenchConfig {
   killSwitch: { rounds: number };
   approvals: { rounds: number };
   liveFeed: { rounds: number };
+  /** Scenario 5b: sequential decides without and with idle live-feed subscribers. */
+  idleSubscribers: { subscribers: number; warmup: number; n: number };
   audit: { entries: number; agents: number; batch: number; warmup: number; samples: number; maxMsPerQuery: number };
   /** Scenario 7: sequential decides on a socket-store and a TCP-store server, alternating rounds. */
   transport: { warmup: number; rounds: number; perRound: number };
@@ -25,6 +27,7 @@ export const FULL: BenchConfig = {
   killSwitch: { rounds: 50 },
   approvals: { rounds: 50 },
   liveFeed: { rounds: 300 },
+  idleSubscribers: { subscribers: 500, warmup: 100, n: 1_000 },
   audit: { entries: 1_000_000, agents: 100, batch: 1_000, warmup: 3, samples: 30, maxMsPerQuery: 60_000 },
   transport: { warmup: 500, rounds: 10, perRound: 500 },
   servers: { workers: [1, 2], warmupMs: 1_000, durationMs: 5_000, killRounds: 50, feedRounds: 200 },
@@ -38,6 +41,7 @@ export const QUICK: BenchConfig = {
   killSwitch: { rounds: 8 },
   approvals: { rounds: 8 },
   liveFeed: { rounds: 40 },
+  idleSubscribers: { subscribers: 64, warmup: 20, n: 100 },
   audit: { entries: 20_000, agents: 100, batch: 1_000, warmup: 2, samples: 10, maxMsPerQuery: 5_000 },
   transport: { warmup: 100, rounds: 4, perRound: 100 },
   servers: { workers: [1, 2], warmupMs: 200, durationMs: 1_000, killRounds: 5, feedRounds: 20 },

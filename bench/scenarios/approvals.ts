@@ -12,11 +12,17 @@ const ACTION = 'wire_transfer';
  * `approvals.decide` to the waiting SDK call returning (pushed event, re-decide that consumes the
  * approval, tool run).
  */
-export async function approvalsScenario(server: BenchServer, config: BenchConfig): Promise<ScenarioResult> {
+export async function approvalsScenario(
+  server: BenchServer,
+  config: BenchConfig,
+): Promise<ScenarioResult> {
   const client = await server.sdk([AGENT]);
   const handle = client.agent(AGENT, { review: [ACTION] });
   await handle.register();
-  const transfer = handle.guard((_t: { amount: number; round: number }) => Promise.resolve('sent'), { action: ACTION });
+  const transfer = handle.guard(
+    (_t: { amount: number; round: number }) => Promise.resolve('sent'),
+    { action: ACTION },
+  );
 
   const created: number[] = [];
   const waiters: Array<(id: number) => void> = [];
@@ -35,7 +41,10 @@ export async function approvalsScenario(server: BenchServer, config: BenchConfig
     new Promise<number>((resolve, reject) => {
       const ready = created.shift();
       if (ready !== undefined) return resolve(ready);
-      const timer = setTimeout(() => reject(new Error('approvals: no approval.created event within 10 s')), 10_000);
+      const timer = setTimeout(
+        () => reject(new Error('approvals: no approval.created event within 10 s')),
+        10_000,
+      );
       waiters.push((id) => {
         clearTimeout(timer);
         resolve(id);
@@ -47,7 +56,9 @@ export async function approvalsScenario(server: BenchServer, config: BenchConfig
     // The first round is warm-up (stream connections, caches).
     for (let round = -2; round < config.approvals.rounds; round++) {
       let returnedAt = 0;
-      const call = transfer({ amount: 100 + round, round }).then(() => (returnedAt = performance.now()));
+      const call = transfer({ amount: 100 + round, round }).then(
+        () => (returnedAt = performance.now()),
+      );
       const id = await nextApproval();
       const t0 = performance.now();
       await server.admin.approvals.decide.mutate({ id, decision: 'APPROVED' });
@@ -60,7 +71,19 @@ export async function approvalsScenario(server: BenchServer, config: BenchConfig
   await client.flush();
   const latency = summarize(samples);
   return {
-    rows: [{ scenario: '4 approval resume', label: 'approvals.decide → waiting SDK call returns', latency }],
-    goals: [{ goal: 'approval resume p99 ≤ 100 ms', measured: fmtMs(latency.p99), met: latency.p99 <= 100 }],
+    rows: [
+      {
+        scenario: '4 approval resume',
+        label: 'approvals.decide → waiting SDK call returns',
+        latency,
+      },
+    ],
+    goals: [
+      {
+        goal: 'approval resume p99 ≤ 100 ms',
+        measured: fmtMs(latency.p99),
+        met: latency.p99 <= 100,
+      },
+    ],
   };
 }

@@ -6,7 +6,14 @@ import { summarize, timeSequential } from '../stats';
 import { fmtMs, type BenchConfig, type Row, type ScenarioResult } from '../types';
 
 const DAY = 86_400_000;
-const ACTIONS = ['lookup_balance', 'read_customer', 'send_email', 'wire_transfer', 'delete_records', 'export_data'];
+const ACTIONS = [
+  'lookup_balance',
+  'read_customer',
+  'send_email',
+  'wire_transfer',
+  'delete_records',
+  'export_data',
+];
 /** Cumulative status mix: mostly ALLOWED, some BLOCKED, a few of the rest. */
 const MIX: Array<[AuditStatus, number]> = [
   ['ALLOWED', 0.7],
@@ -25,7 +32,10 @@ const MIX: Array<[AuditStatus, number]> = [
  * `audit_log` through the driver, in the server's document shape and continuing its hash chain.
  * Runs last: the server's writer does not know about these ids, so nothing may write after it.
  */
-export async function auditQueriesScenario(server: BenchServer, config: BenchConfig): Promise<ScenarioResult> {
+export async function auditQueriesScenario(
+  server: BenchServer,
+  config: BenchConfig,
+): Promise<ScenarioResult> {
   const { entries, agents, batch } = config.audit;
   const insert = await bulkInsert(server, entries, agents, batch);
   const rows: Row[] = [
@@ -39,23 +49,49 @@ export async function auditQueriesScenario(server: BenchServer, config: BenchCon
 
   const { admin } = server;
   const queries: Array<[string, () => Promise<unknown>, boolean]> = [
-    ['audit.list: last 50 of one agent', () => admin.audit.list.query({ agent: 'bulk-agent-042', limit: 50 }), true],
+    [
+      'audit.list: last 50 of one agent',
+      () => admin.audit.list.query({ agent: 'bulk-agent-042', limit: 50 }),
+      true,
+    ],
     ['audit.list: last 50 overall', () => admin.audit.list.query({ limit: 50 }), true],
-    ['audit.list: last 50 with status BLOCKED (15%)', () => admin.audit.list.query({ status: ['BLOCKED'], limit: 50 }), true],
+    [
+      'audit.list: last 50 with status BLOCKED (15%)',
+      () => admin.audit.list.query({ status: ['BLOCKED'], limit: 50 }),
+      true,
+    ],
     ['stats.get', () => admin.stats.get.query(), true],
-    ['(extra) audit.list: last 50 with status TIMEOUT (0.5%)', () => admin.audit.list.query({ status: ['TIMEOUT'], limit: 50 }), false],
+    [
+      '(extra) audit.list: last 50 with status TIMEOUT (0.5%)',
+      () => admin.audit.list.query({ status: ['TIMEOUT'], limit: 50 }),
+      false,
+    ],
     ['(extra) agents.list (dashboard agents page)', () => admin.agents.list.query(), false],
   ];
   const goals = [];
   for (const [label, run, isGoal] of queries) {
     for (let i = 0; i < config.audit.warmup; i++) await run();
     const cpu0 = await server.serverCpuMs();
-    const samples = await timeSequential(run, { warmup: 0, n: config.audit.samples, maxMs: config.audit.maxMsPerQuery });
+    const samples = await timeSequential(run, {
+      warmup: 0,
+      n: config.audit.samples,
+      maxMs: config.audit.maxMsPerQuery,
+    });
     // Server CPU per query: what the query costs, apart from waiting for a busy machine.
     const cpuMs = ((await server.serverCpuMs()) - cpu0) / samples.length;
     const latency = summarize(samples);
-    rows.push({ scenario: '6 audit queries', label, latency, notes: { serverCpuMsPerQuery: Number(cpuMs.toFixed(2)) } });
-    if (isGoal) goals.push({ goal: `${label} ≤ 5 ms (p50)`, measured: fmtMs(latency.p50), met: latency.p50 <= 5 });
+    rows.push({
+      scenario: '6 audit queries',
+      label,
+      latency,
+      notes: { serverCpuMsPerQuery: Number(cpuMs.toFixed(2)) },
+    });
+    if (isGoal)
+      goals.push({
+        goal: `${label} ≤ 5 ms (p50)`,
+        measured: fmtMs(latency.p50),
+        met: latency.p50 <= 5,
+      });
   }
   return { rows, goals };
 }
@@ -63,7 +99,11 @@ export async function auditQueriesScenario(server: BenchServer, config: BenchCon
 async function bulkInsert(server: BenchServer, count: number, agents: number, batch: number) {
   const audit = server.db.collection<AuditDoc>('audit_log');
   const counters = server.db.collection<{ _id: string; seq: number }>('counters');
-  const last = await audit.find({}, { projection: { id: 1, hash: 1 } }).sort({ id: -1 }).limit(1).next();
+  const last = await audit
+    .find({}, { projection: { id: 1, hash: 1 } })
+    .sort({ id: -1 })
+    .limit(1)
+    .next();
   const counter = await counters.findOne({ _id: 'audit_log' });
   // Past any id block the server may have reserved, so its ids and ours never collide.
   let id = Math.max(last?.id ?? 0, counter?.seq ?? 0);
@@ -71,7 +111,7 @@ async function bulkInsert(server: BenchServer, count: number, agents: number, ba
   const start = Date.now() - 7 * DAY;
   const step = (7 * DAY) / count;
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 
   const build = (n: number): AuditDoc[] => {
     const docs: AuditDoc[] = [];
@@ -92,7 +132,13 @@ async function bulkInsert(server: BenchServer, count: number, agents: number, ba
         prevHash,
       };
       const hash = hashAuditEntry(fields);
-      docs.push({ ...fields, timestamp: new Date(fields.timestamp), hash, outcome: null, durationMs: null });
+      docs.push({
+        ...fields,
+        timestamp: new Date(fields.timestamp),
+        hash,
+        outcome: null,
+        durationMs: null,
+      });
       prevHash = hash;
     }
     return docs;

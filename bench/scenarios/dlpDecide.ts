@@ -15,7 +15,12 @@ const DLP_POLICY = compilePolicyOrThrow({
   agent: AGENT,
   default: 'ALLOW',
   rules: [
-    { id: 'card-out', actions: [ACTION], when: "dlp.found('card') && dlp.count > 3", effect: 'BLOCK' },
+    {
+      id: 'card-out',
+      actions: [ACTION],
+      when: "dlp.found('card') && dlp.count > 3",
+      effect: 'BLOCK',
+    },
     { id: 'secrets', actions: ['*'], when: "dlp.found('secret')", effect: 'BLOCK' },
   ],
 });
@@ -33,7 +38,8 @@ rules:
 /** Arguments of about `bytes` of JSON with nothing a detector finds (ids, amounts, plain text). */
 function cleanArgs(bytes: number): Record<string, unknown> {
   const args = { customer_id: 3, account_id: 1004, amount: 4850, channel: 'email', message: '' };
-  while (JSON.stringify(args).length < bytes) args.message += 'Please review the recent activity on the checking account. ';
+  while (JSON.stringify(args).length < bytes)
+    args.message += 'Please review the recent activity on the checking account. ';
   return args;
 }
 
@@ -64,16 +70,27 @@ function p50Of(fn: () => unknown, n: number, warmup: number) {
  * the larger body. Local: the same 1 KiB call through `guard()` in local mode (decided and
  * screened in-process), p50.
  */
-export async function dlpDecideScenario(server: BenchServer, config: BenchConfig): Promise<ScenarioResult> {
+export async function dlpDecideScenario(
+  server: BenchServer,
+  config: BenchConfig,
+): Promise<ScenarioResult> {
   const big0 = dlpArgs(1024);
   const m = config.quick ? 2_000 : 20_000;
   const w = config.quick ? 200 : 2_000;
   const pass = p50Of(() => scanArgs(big0), m, w);
   const before = p50Of(() => argsPreview(big0), m, w);
-  const evaluate = p50Of(() => {
-    const dlp = policyDlpFindings({ args: scanArgs(big0).findings });
-    return evaluatePolicy(DLP_POLICY, { agent: { name: AGENT }, action: ACTION, args: big0 }, { facts: { dlp } });
-  }, m, w);
+  const evaluate = p50Of(
+    () => {
+      const dlp = policyDlpFindings({ args: scanArgs(big0).findings });
+      return evaluatePolicy(
+        DLP_POLICY,
+        { agent: { name: AGENT }, action: ACTION, args: big0 },
+        { facts: { dlp } },
+      );
+    },
+    m,
+    w,
+  );
   const evalOnlyUs = Math.max(0, (evaluate.p50 - pass.p50) * 1000);
   const passUs = pass.p50 * 1000;
 
@@ -88,7 +105,8 @@ export async function dlpDecideScenario(server: BenchServer, config: BenchConfig
   type Kind = keyof typeof kinds;
   const samples: Record<Kind, number[]> = { tiny: [], clean: [], big: [] };
   const cpuMs: Record<Kind, number> = { tiny: 0, clean: 0, big: 0 };
-  const decide = (args: Record<string, unknown>) => api.sdk.decide.mutate({ agent: AGENT, action: ACTION, args });
+  const decide = (args: Record<string, unknown>) =>
+    api.sdk.decide.mutate({ agent: AGENT, action: ACTION, args });
   for (let i = 0; i < warmup; i++) await decide(Object.values(kinds)[i % 3]!);
   const order: Kind[] = ['tiny', 'clean', 'big'];
   for (let round = 0; round < rounds; round++) {
@@ -116,10 +134,15 @@ export async function dlpDecideScenario(server: BenchServer, config: BenchConfig
   const dlpHandle = local.agent(dlpAgent, { allows: [ACTION] });
   await plainHandle.register();
   await dlpHandle.register();
-  const applied = await server.admin.policies.applyRules.mutate({ yaml: LOCAL_DLP_POLICY(dlpAgent) });
-  if (!applied.ok) throw new Error(`bench: the local DLP policy was refused: ${JSON.stringify(applied)}`);
+  const applied = await server.admin.policies.applyRules.mutate({
+    yaml: LOCAL_DLP_POLICY(dlpAgent),
+  });
+  if (!applied.ok)
+    throw new Error(`bench: the local DLP policy was refused: ${JSON.stringify(applied)}`);
   const localP50 = async (handle: typeof plainHandle) => {
-    const send = handle.guard((_args: Record<string, unknown>) => Promise.resolve(undefined), { action: ACTION });
+    const send = handle.guard((_args: Record<string, unknown>) => Promise.resolve(undefined), {
+      action: ACTION,
+    });
     const localSamples: number[] = [];
     for (let i = -config.local.warmup; i < config.local.n; i++) {
       if (i % 100 === 0) await yieldToLoop();
@@ -134,8 +157,16 @@ export async function dlpDecideScenario(server: BenchServer, config: BenchConfig
   const localDlp = await localP50(dlpHandle);
 
   const rows: Row[] = [
-    { scenario: '9 dlp decide', label: 'decision DLP pass, 1 KiB (scanArgs: findings + preview)', latency: pass },
-    { scenario: '9 dlp decide', label: 'before DLP: masked preview only (argsPreview)', latency: before },
+    {
+      scenario: '9 dlp decide',
+      label: 'decision DLP pass, 1 KiB (scanArgs: findings + preview)',
+      latency: pass,
+    },
+    {
+      scenario: '9 dlp decide',
+      label: 'before DLP: masked preview only (argsPreview)',
+      latency: before,
+    },
     {
       scenario: '9 dlp decide',
       label: 'DLP pass + dlp facts + evaluatePolicy (dlp rules)',
@@ -160,8 +191,16 @@ export async function dlpDecideScenario(server: BenchServer, config: BenchConfig
       latency: summarize(samples.big),
       notes: { serverCpuUsPerCall: cpuUs('big'), vsTinyUs: deltaUs, vsCleanUs: findingsUs },
     },
-    { scenario: '9 dlp decide', label: 'local guard(), 1 KiB arguments, no rule reads dlp', latency: localS },
-    { scenario: '9 dlp decide', label: 'local guard(), 1 KiB arguments, a rule reads dlp (scanned in-process)', latency: localDlp },
+    {
+      scenario: '9 dlp decide',
+      label: 'local guard(), 1 KiB arguments, no rule reads dlp',
+      latency: localS,
+    },
+    {
+      scenario: '9 dlp decide',
+      label: 'local guard(), 1 KiB arguments, a rule reads dlp (scanned in-process)',
+      latency: localDlp,
+    },
   ];
   return {
     rows,

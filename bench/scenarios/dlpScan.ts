@@ -24,9 +24,16 @@ export function dlpArgs(bytes: number): Record<string, unknown> {
     history: [] as Array<Record<string, unknown>>,
   };
   let i = 0;
-  while (JSON.stringify(base).length < Math.min(bytes, 900)) base.message += `${SENTENCES[i++ % SENTENCES.length]} `;
+  while (JSON.stringify(base).length < Math.min(bytes, 900))
+    base.message += `${SENTENCES[i++ % SENTENCES.length]} `;
   while (JSON.stringify(base).length < bytes) {
-    base.history.push({ transaction_id: i, date: '2026-11-01', description: 'Grocery Store', amount: 12.5 + i, note: SENTENCES[i % SENTENCES.length] });
+    base.history.push({
+      transaction_id: i,
+      date: '2026-11-01',
+      description: 'Grocery Store',
+      amount: 12.5 + i,
+      note: SENTENCES[i % SENTENCES.length],
+    });
     i++;
   }
   return base;
@@ -44,7 +51,11 @@ export interface DlpScanMeasurement {
  * Scans (and masks, as the audit preview does) 1 KiB and 64 KiB arguments in process, one call
  * at a time. No server: this is the CPU a decision pays for DLP, in strict and local mode alike.
  */
-export function measureDlpScan(opts: { n1k: number; n64k: number; warmup: number }): DlpScanMeasurement[] {
+export function measureDlpScan(opts: {
+  n1k: number;
+  n64k: number;
+  warmup: number;
+}): DlpScanMeasurement[] {
   const out: DlpScanMeasurement[] = [];
   for (const [bytes, n] of [
     [1024, opts.n1k],
@@ -64,7 +75,13 @@ export function measureDlpScan(opts: { n1k: number; n64k: number; warmup: number
         samples.push(performance.now() - t0);
       }
       const latency = summarize(samples);
-      out.push({ label: `${label}, ${size >= 65536 ? '64 KiB' : '1 KiB'} arguments`, bytes: size, latency, mbPerSecond: size / 1e6 / (latency.p50 / 1000), findings: scanValue(args).length });
+      out.push({
+        label: `${label}, ${size >= 65536 ? '64 KiB' : '1 KiB'} arguments`,
+        bytes: size,
+        latency,
+        mbPerSecond: size / 1e6 / (latency.p50 / 1000),
+        findings: scanValue(args).length,
+      });
     }
   }
   return out;
@@ -75,7 +92,11 @@ const LOCAL_DLP_BUDGET_MS = 0.013;
 
 /** Scenario 7: DLP scanning cost (issue 15). */
 export function dlpScanScenario(_server: unknown, config: BenchConfig): Promise<ScenarioResult> {
-  const measured = measureDlpScan(config.quick ? { n1k: 2_000, n64k: 50, warmup: 200 } : { n1k: 20_000, n64k: 500, warmup: 2_000 });
+  const measured = measureDlpScan(
+    config.quick
+      ? { n1k: 2_000, n64k: 50, warmup: 200 }
+      : { n1k: 20_000, n64k: 500, warmup: 2_000 },
+  );
   const rows: Row[] = measured.map((m) => ({
     scenario: '7 dlp scan',
     label: m.label,

@@ -15,16 +15,25 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  */
 export async function floorRows(server: BenchServer, config: BenchConfig): Promise<Row[]> {
   const { warmup, n } = config.overhead;
-  const echo = fork(path.join(here, '..', 'echoServer.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const echo = fork(path.join(here, '..', 'echoServer.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      echo.once('message', (m: { url?: string }) => (m.url ? resolve(m.url) : reject(new Error('echo server: no url'))));
+      echo.once('message', (m: { url?: string }) =>
+        m.url ? resolve(m.url) : reject(new Error('echo server: no url')),
+      );
       echo.once('exit', (code) => reject(new Error(`echo server exited with ${code}`)));
     });
     const bare = summarize(
       await timeSequential(
         async () => {
-          const res = await fetch(url, { method: 'POST', body: '{"x":1}', headers: { 'content-type': 'application/json' } });
+          const res = await fetch(url, {
+            method: 'POST',
+            body: '{"x":1}',
+            headers: { 'content-type': 'application/json' },
+          });
           await res.json();
         },
         { warmup, n },
@@ -34,7 +43,10 @@ export async function floorRows(server: BenchServer, config: BenchConfig): Promi
     // The same procedures with plain fetch (no tRPC client, no batching): the client's share.
     const key = await server.agentKey(['bench-overhead']);
     const rawHealth = summarize(
-      await timeSequential(async () => (await fetch(`${server.url}/trpc/health.check`)).json(), { warmup, n }),
+      await timeSequential(async () => (await fetch(`${server.url}/trpc/health.check`)).json(), {
+        warmup,
+        n,
+      }),
     );
     const rawDecide = summarize(
       await timeSequential(
@@ -50,14 +62,36 @@ export async function floorRows(server: BenchServer, config: BenchConfig): Promi
         { warmup, n },
       ),
     );
-    const health = summarize(await timeSequential(() => server.admin.health.check.query(), { warmup, n }));
+    const health = summarize(
+      await timeSequential(() => server.admin.health.check.query(), { warmup, n }),
+    );
     const whoami = summarize(await timeSequential(() => api.health.whoami.query(), { warmup, n }));
     return [
-      { scenario: '1 overhead', label: '(floor) bare node:http POST round trip, own process', latency: bare },
-      { scenario: '1 overhead', label: '(floor) health.check, SDK client (batched link), no auth, no DB', latency: health },
-      { scenario: '1 overhead', label: '(floor) health.whoami, SDK client (batched link), agent key', latency: whoami },
-      { scenario: '1 overhead', label: '(floor) health.check with plain fetch (no tRPC client)', latency: rawHealth },
-      { scenario: '1 overhead', label: "(b'') sdk.decide with plain fetch (no tRPC client)", latency: rawDecide },
+      {
+        scenario: '1 overhead',
+        label: '(floor) bare node:http POST round trip, own process',
+        latency: bare,
+      },
+      {
+        scenario: '1 overhead',
+        label: '(floor) health.check, SDK client (batched link), no auth, no DB',
+        latency: health,
+      },
+      {
+        scenario: '1 overhead',
+        label: '(floor) health.whoami, SDK client (batched link), agent key',
+        latency: whoami,
+      },
+      {
+        scenario: '1 overhead',
+        label: '(floor) health.check with plain fetch (no tRPC client)',
+        latency: rawHealth,
+      },
+      {
+        scenario: '1 overhead',
+        label: "(b'') sdk.decide with plain fetch (no tRPC client)",
+        latency: rawDecide,
+      },
     ];
   } finally {
     if (echo.connected) echo.send('stop');

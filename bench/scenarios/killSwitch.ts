@@ -10,7 +10,10 @@ const ACTION = 'noop';
  * first call the SDK refuses, while the agent keeps calling back to back. Strict mode learns it
  * from the server on the next decide; local mode from the pushed `agent.status` event.
  */
-export async function killSwitchScenario(server: BenchServer, config: BenchConfig): Promise<ScenarioResult> {
+export async function killSwitchScenario(
+  server: BenchServer,
+  config: BenchConfig,
+): Promise<ScenarioResult> {
   const rows: Row[] = [];
   const p99s: Record<string, number> = {};
   for (const mode of ['strict', 'local'] as const) {
@@ -26,7 +29,11 @@ export async function killSwitchScenario(server: BenchServer, config: BenchConfi
     await client.flush();
     const latency = summarize(samples);
     p99s[mode] = latency.p99;
-    rows.push({ scenario: '3 kill-switch', label: `toggle → first refused call, ${mode}`, latency });
+    rows.push({
+      scenario: '3 kill-switch',
+      label: `toggle → first refused call, ${mode}`,
+      latency,
+    });
   }
   return {
     rows,
@@ -72,7 +79,10 @@ async function oneToggle(
   const timeout = setTimeout(() => (stop = true), 10_000);
   await loop;
   clearTimeout(timeout);
-  if (failure) throw failure instanceof Error ? failure : new Error('kill-switch: a call failed', { cause: failure });
+  if (failure)
+    throw failure instanceof Error
+      ? failure
+      : new Error('kill-switch: a call failed', { cause: failure });
   if (!refusedAt) throw new Error(`kill-switch: ${agent} was never refused`);
   await server.admin.agents.setStatus.mutate({ name: agent, status: 'ACTIVE' });
   return refusedAt - t0;

@@ -11,7 +11,10 @@ const ACTION = 'noop';
  * requests, (b) strict mode's single round trip, (c) local mode's in-process decision. The tool
  * itself is a no-op, so the numbers are pure overhead.
  */
-export async function overheadScenario(server: BenchServer, config: BenchConfig): Promise<ScenarioResult> {
+export async function overheadScenario(
+  server: BenchServer,
+  config: BenchConfig,
+): Promise<ScenarioResult> {
   const key = await server.agentKey([AGENT]);
   const strict = await server.sdk([AGENT]);
   const handle = strict.agent(AGENT, { allows: [ACTION] });
@@ -23,18 +26,28 @@ export async function overheadScenario(server: BenchServer, config: BenchConfig)
   const base = `${server.url}/api/sdk`;
   const getJson = async (url: string, init?: RequestInit) => {
     const res = await fetch(url, { headers, ...init });
-    if (!res.ok) throw new Error(`seed protocol: ${init?.method ?? 'GET'} ${url} → ${res.status} ${await res.text()}`);
+    if (!res.ok)
+      throw new Error(
+        `seed protocol: ${init?.method ?? 'GET'} ${url} → ${res.status} ${await res.text()}`,
+      );
     return (await res.json()) as Record<string, unknown>;
   };
   const seedCall = async () => {
     const status = await getJson(`${base}/agent-status/${AGENT}`);
-    if (status.status !== 'ACTIVE') throw new Error(`seed protocol: agent status ${String(status.status)}`);
+    if (status.status !== 'ACTIVE')
+      throw new Error(`seed protocol: agent status ${String(status.status)}`);
     const rule = await getJson(`${base}/policy/${AGENT}/${ACTION}`);
-    if (rule.rule_type !== 'ALLOW') throw new Error(`seed protocol: rule ${String(rule.rule_type)}`);
+    if (rule.rule_type !== 'ALLOW')
+      throw new Error(`seed protocol: rule ${String(rule.rule_type)}`);
     // (the tool runs here)
     await getJson(`${base}/log`, {
       method: 'POST',
-      body: JSON.stringify({ agent_name: AGENT, action: ACTION, status: 'ALLOWED', details: 'Policy check passed' }),
+      body: JSON.stringify({
+        agent_name: AGENT,
+        action: ACTION,
+        status: 'ALLOWED',
+        details: 'Policy check passed',
+      }),
     });
   };
 
@@ -62,7 +75,10 @@ export async function overheadScenario(server: BenchServer, config: BenchConfig)
   // caller's path when nothing else rides along in its HTTP batch.
   const api = await server.transport([AGENT]);
   const decideRun = await cpuPerCall(() =>
-    timeSequential(() => api.sdk.decide.mutate({ agent: AGENT, action: ACTION, args: {} }), { warmup, n }),
+    timeSequential(() => api.sdk.decide.mutate({ agent: AGENT, action: ACTION, args: {} }), {
+      warmup,
+      n,
+    }),
   );
   const seed = summarize(seedRun.samples);
   const strictS = summarize(strictRun.samples);
@@ -91,19 +107,33 @@ export async function overheadScenario(server: BenchServer, config: BenchConfig)
   const ratioStrict = seed.p50 / strictS.p50;
   const ratioLocal = seed.p50 / localS.p50;
   // Issue 19's targets, against the floor of this same run (machines differ; the ratio travels).
-  const bareP50 = floors.find((r) => r.label.startsWith('(floor) bare node:http'))?.latency?.p50 ?? NaN;
+  const bareP50 =
+    floors.find((r) => r.label.startsWith('(floor) bare node:http'))?.latency?.p50 ?? NaN;
   const overFloor = strictS.p50 / bareP50;
   const seedCpuUs = Number(seedRun.notes.serverCpuUsPerCall);
   return {
     rows: [
-      { scenario: '1 overhead', label: '(a) seed protocol: status + policy + log (REST)', latency: seed, perSecond: 1000 / seed.mean, notes: seedRun.notes },
-      { scenario: '1 overhead', label: '(b) strict: one sdk.decide round trip (SDK guard)', latency: strictS, perSecond: 1000 / strictS.mean, notes: strictRun.notes },
+      {
+        scenario: '1 overhead',
+        label: '(a) seed protocol: status + policy + log (REST)',
+        latency: seed,
+        perSecond: 1000 / seed.mean,
+        notes: seedRun.notes,
+      },
+      {
+        scenario: '1 overhead',
+        label: '(b) strict: one sdk.decide round trip (SDK guard)',
+        latency: strictS,
+        perSecond: 1000 / strictS.mean,
+        notes: strictRun.notes,
+      },
       {
         scenario: '1 overhead',
         label: "(b') sdk.decide alone, no outcome report",
         latency: summarize(decideRun.samples),
         notes: decideRun.notes,
-      },      {
+      },
+      {
         scenario: '1 overhead',
         label: '(c) local: in-process decision (SDK guard)',
         latency: localS,
@@ -119,7 +149,11 @@ export async function overheadScenario(server: BenchServer, config: BenchConfig)
     ],
     goals: [
       { goal: 'strict p50 ≤ 1 ms', measured: fmtMs(strictS.p50), met: strictS.p50 <= 1 },
-      { goal: 'strict ≥ 5× faster than seed (p50)', measured: `${ratioStrict.toFixed(2)}×`, met: ratioStrict >= 5 },
+      {
+        goal: 'strict ≥ 5× faster than seed (p50)',
+        measured: `${ratioStrict.toFixed(2)}×`,
+        met: ratioStrict >= 5,
+      },
       { goal: 'local p50 ≤ 20 µs', measured: fmtMs(localS.p50), met: localS.p50 <= 0.02 },
       {
         goal: 'strict p50 ≤ 2.5× the bare node:http floor (same run)',

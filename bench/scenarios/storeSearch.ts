@@ -12,8 +12,28 @@ import { MongoClient, type Collection, type Document } from 'mongodb';
 import { startEmbeddedMongo } from 'embedded-mongo';
 
 const BATCH = 1_000;
-const TOOLS = ['search_web', 'transfer_funds', 'send_email', 'read_file', 'query_database', 'delete_records'];
-const WORDS = ['limit', 'approved', 'customer', 'invoice', 'refund', 'payroll', 'export', 'overdue', 'suspicious', 'quarterly', 'vendor', 'ledger'];
+const TOOLS = [
+  'search_web',
+  'transfer_funds',
+  'send_email',
+  'read_file',
+  'query_database',
+  'delete_records',
+];
+const WORDS = [
+  'limit',
+  'approved',
+  'customer',
+  'invoice',
+  'refund',
+  'payroll',
+  'export',
+  'overdue',
+  'suspicious',
+  'quarterly',
+  'vendor',
+  'ledger',
+];
 
 /** An audit-like entry whose reason reads like the server's: a few common words and one rare one. */
 function auditDoc(id: number): Document {
@@ -44,15 +64,24 @@ async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<nu
   return out;
 }
 
-async function insertAll(coll: Collection, total: number, make: (i: number) => Document): Promise<number> {
+async function insertAll(
+  coll: Collection,
+  total: number,
+  make: (i: number) => Document,
+): Promise<number> {
   const t = performance.now();
   for (let start = 0; start < total; start += BATCH) {
-    await coll.insertMany(Array.from({ length: Math.min(BATCH, total - start) }, (_, i) => make(start + i)), { ordered: true });
+    await coll.insertMany(
+      Array.from({ length: Math.min(BATCH, total - start) }, (_, i) => make(start + i)),
+      { ordered: true },
+    );
   }
   return total / ((performance.now() - t) / 1000);
 }
 
-export async function runStoreSearchBench(opts: { quick: boolean }): Promise<Record<string, unknown>> {
+export async function runStoreSearchBench(opts: {
+  quick: boolean;
+}): Promise<Record<string, unknown>> {
   const documents = opts.quick ? 20_000 : 1_000_000;
   const points = opts.quick ? 10_000 : 100_000;
   const samples = opts.quick ? 10 : 30;
@@ -67,22 +96,45 @@ export async function runStoreSearchBench(opts: { quick: boolean }): Promise<Rec
     // About 1 document in 1,000 holds a given ticket; the page is the best 50 of them.
     const search = (i: number) =>
       audit
-        .find({ $text: { $search: `ticket${(i * 31) % 997}` } }, { projection: { score: { $meta: 'textScore' } } })
+        .find(
+          { $text: { $search: `ticket${(i * 31) % 997}` } },
+          { projection: { score: { $meta: 'textScore' } } },
+        )
         .sort({ score: { $meta: 'textScore' } })
         .limit(50)
         .toArray();
     const check = await search(1);
     const holders = Math.ceil((documents - 31) / 997);
-    if (check.length !== Math.min(50, holders) || !check.every((d) => String(d.reason).includes('ticket31'))) throw new Error('$text returned the wrong documents');
+    if (
+      check.length !== Math.min(50, holders) ||
+      !check.every((d) => String(d.reason).includes('ticket31'))
+    )
+      throw new Error('$text returned the wrong documents');
     const text = await timed(samples, search);
 
     const places = client.db('bench').collection('places');
     await places.createIndex({ loc: '2dsphere' });
     // Points spread over a 100 km square around Paris.
-    const rand = (i: number) => ((Math.sin(i * 12.9898) * 43758.5453) % 1 + 1) % 1;
-    await insertAll(places, points, (i) => ({ i, loc: { type: 'Point', coordinates: [1.8 + rand(i) * 1.2, 48.4 + rand(i + 1e6) * 0.9] } }));
+    const rand = (i: number) => (((Math.sin(i * 12.9898) * 43758.5453) % 1) + 1) % 1;
+    await insertAll(places, points, (i) => ({
+      i,
+      loc: { type: 'Point', coordinates: [1.8 + rand(i) * 1.2, 48.4 + rand(i + 1e6) * 0.9] },
+    }));
     const near = (i: number) =>
-      places.find({ loc: { $near: { $geometry: { type: 'Point', coordinates: [2 + (i % 10) * 0.08, 48.6 + (i % 7) * 0.08] }, $maxDistance: 2_000 } } }).limit(50).toArray();
+      places
+        .find({
+          loc: {
+            $near: {
+              $geometry: {
+                type: 'Point',
+                coordinates: [2 + (i % 10) * 0.08, 48.6 + (i % 7) * 0.08],
+              },
+              $maxDistance: 2_000,
+            },
+          },
+        })
+        .limit(50)
+        .toArray();
     if ((await near(3)).length === 0) throw new Error('$near found nothing');
     const geo = await timed(samples, near);
 

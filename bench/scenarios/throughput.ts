@@ -14,11 +14,16 @@ const AGENTS_PER_LEVEL = 8;
  * batches them (the SDK splits batches at 20 calls; the server refuses more than 50). Afterwards the audit entries of those agents are counted straight from the
  * database: every acknowledged decision must be stored.
  */
-export async function throughputScenario(server: BenchServer, config: BenchConfig): Promise<ScenarioResult> {
+export async function throughputScenario(
+  server: BenchServer,
+  config: BenchConfig,
+): Promise<ScenarioResult> {
   const rows: Row[] = [];
-  for (const concurrency of config.throughput.concurrency) rows.push(await runLevel(server, config, concurrency, false));
+  for (const concurrency of config.throughput.concurrency)
+    rows.push(await runLevel(server, config, concurrency, false));
   rows.push(await runLevel(server, config, 64, true));
-  const perSecondOf = (label: string) => rows.find((r) => r.label.startsWith(label))?.perSecond ?? NaN;
+  const perSecondOf = (label: string) =>
+    rows.find((r) => r.label.startsWith(label))?.perSecond ?? NaN;
   const independent = perSecondOf('sdk.decide, 64 independent');
   const shared = perSecondOf('sdk.decide, 64 callers on one');
   const allStored = rows.every((r) => r.notes?.allStored === true);
@@ -26,16 +31,36 @@ export async function throughputScenario(server: BenchServer, config: BenchConfi
   return {
     rows,
     goals: [
-      { goal: '≥ 5,000 stored decisions/s at 64 callers (independent clients)', measured: fmt(independent), met: independent >= 5000 },
-      { goal: '≥ 5,000 stored decisions/s at 64 callers (one shared client)', measured: fmt(shared), met: shared >= 5000 },
-      { goal: 'every acknowledged decision stored', measured: allStored ? 'yes' : 'NO', met: allStored },
+      {
+        goal: '≥ 5,000 stored decisions/s at 64 callers (independent clients)',
+        measured: fmt(independent),
+        met: independent >= 5000,
+      },
+      {
+        goal: '≥ 5,000 stored decisions/s at 64 callers (one shared client)',
+        measured: fmt(shared),
+        met: shared >= 5000,
+      },
+      {
+        goal: 'every acknowledged decision stored',
+        measured: allStored ? 'yes' : 'NO',
+        met: allStored,
+      },
     ],
   };
 }
 
-async function runLevel(server: BenchServer, config: BenchConfig, concurrency: number, shared: boolean): Promise<Row> {
+async function runLevel(
+  server: BenchServer,
+  config: BenchConfig,
+  concurrency: number,
+  shared: boolean,
+): Promise<Row> {
   const tag = `bench-tp${concurrency}${shared ? 's' : ''}`;
-  const agents = Array.from({ length: Math.min(concurrency, AGENTS_PER_LEVEL) }, (_, i) => `${tag}-${i}`);
+  const agents = Array.from(
+    { length: Math.min(concurrency, AGENTS_PER_LEVEL) },
+    (_, i) => `${tag}-${i}`,
+  );
   for (const agent of agents) {
     const api = await server.transport([agent]);
     await api.sdk.registerAgent.mutate({ name: agent, allows: [ACTION] });
@@ -55,8 +80,13 @@ async function runLevel(server: BenchServer, config: BenchConfig, concurrency: n
   const caller = async ({ agent, api }: { agent: string; api: AegisApi }, c: number) => {
     for (let i = 0; !stop; i++) {
       const t0 = performance.now();
-      const decision = await api.sdk.decide.mutate({ agent, action: ACTION, args: { caller: c, i } });
-      if (decision.verdict !== 'ALLOWED') throw new Error(`throughput: unexpected verdict ${decision.verdict}`);
+      const decision = await api.sdk.decide.mutate({
+        agent,
+        action: ACTION,
+        args: { caller: c, i },
+      });
+      if (decision.verdict !== 'ALLOWED')
+        throw new Error(`throughput: unexpected verdict ${decision.verdict}`);
       acknowledged++;
       if (measuring) latencies.push(performance.now() - t0);
     }
@@ -80,7 +110,8 @@ async function runLevel(server: BenchServer, config: BenchConfig, concurrency: n
   measuring = false;
   stop = true;
   await Promise.all(running);
-  if (failure) throw failure instanceof Error ? failure : new Error('a caller failed', { cause: failure });
+  if (failure)
+    throw failure instanceof Error ? failure : new Error('a caller failed', { cause: failure });
 
   const stored = await server.db.collection('audit_log').countDocuments({ agent: { $in: agents } });
   return {
@@ -100,4 +131,3 @@ async function runLevel(server: BenchServer, config: BenchConfig, concurrency: n
     },
   };
 }
-

@@ -11,7 +11,11 @@ const AGENT = 'bench-traced';
 const ACTION = 'read_balance';
 
 /** An OTLP/HTTP endpoint that takes every export and only counts it (the collector's cost is not ours). */
-async function otlpSink(): Promise<{ url: string; exports: () => number; close: () => Promise<void> }> {
+async function otlpSink(): Promise<{
+  url: string;
+  exports: () => number;
+  close: () => Promise<void>;
+}> {
   let n = 0;
   const sink = createServer((req, res) => {
     req.resume();
@@ -22,7 +26,11 @@ async function otlpSink(): Promise<{ url: string; exports: () => number; close: 
   });
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
   const { port } = sink.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, exports: () => n, close: () => new Promise((r) => sink.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    exports: () => n,
+    close: () => new Promise((r) => sink.close(() => r())),
+  };
 }
 
 /**
@@ -34,9 +42,14 @@ async function otlpSink(): Promise<{ url: string; exports: () => number; close: 
  * rounds (a provider, once registered, stays bound to the SDK's tracer). Server and client CPU
  * per call are what the report compares; latency is shown for reference.
  */
-export async function tracingScenario(server: BenchServer, config: BenchConfig): Promise<ScenarioResult> {
+export async function tracingScenario(
+  server: BenchServer,
+  config: BenchConfig,
+): Promise<ScenarioResult> {
   const sink = await otlpSink();
-  const traced = await startBenchServer({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'aegis-bench' } });
+  const traced = await startBenchServer({
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'aegis-bench' },
+  });
   let provider: NodeTracerProvider | null = null;
   try {
     const { warmup, n } = config.overhead;
@@ -46,7 +59,12 @@ export async function tracingScenario(server: BenchServer, config: BenchConfig):
     for (const s of [server, traced]) {
       const handle = (await s.sdk([AGENT])).agent(AGENT, { allows: [ACTION] });
       await handle.register();
-      guards.set(s, handle.guard((_q: { account: number }) => Promise.resolve(1), { action: ACTION }).bind(null, { account: 7 }));
+      guards.set(
+        s,
+        handle
+          .guard((_q: { account: number }) => Promise.resolve(1), { action: ACTION })
+          .bind(null, { account: 7 }),
+      );
     }
     type Side = 'off' | 'on';
     const samples: Record<Side, number[]> = { off: [], on: [] };
@@ -65,21 +83,34 @@ export async function tracingScenario(server: BenchServer, config: BenchConfig):
       clientCpu[side] += (u.user + u.system) / 1000;
       serverCpu[side] += (await s.serverCpuMs()) - c0;
     };
-    for (const s of [server, traced]) for (let i = 0; i < warmup; i++) await (guards.get(s) as () => Promise<unknown>)();
+    for (const s of [server, traced])
+      for (let i = 0; i < warmup; i++) await (guards.get(s) as () => Promise<unknown>)();
     for (let round = 0; round < rounds; round++) await measure('off', server);
-    provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${sink.url}/v1/traces` }))] });
+    provider = new NodeTracerProvider({
+      spanProcessors: [
+        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${sink.url}/v1/traces` })),
+      ],
+    });
     provider.register();
     const app = trace.getTracer('bench-app');
-    for (let i = 0; i < warmup; i++) await app.startActiveSpan('warm', (span) => (guards.get(traced) as () => Promise<unknown>)().finally(() => span.end()));
+    for (let i = 0; i < warmup; i++)
+      await app.startActiveSpan('warm', (span) =>
+        (guards.get(traced) as () => Promise<unknown>)().finally(() => span.end()),
+      );
     for (let round = 0; round < rounds; round++) {
       // Inside an application span, as an instrumented agent's tool calls are.
-      await app.startActiveSpan('agent.run', (span) => measure('on', traced).finally(() => span.end()));
+      await app.startActiveSpan('agent.run', (span) =>
+        measure('on', traced).finally(() => span.end()),
+      );
     }
     await provider.forceFlush();
     const perCallUs = (ms: number, side: Side) => Math.round((ms / samples[side].length) * 1000);
     const row = (side: Side): Row => ({
       scenario: '12 tracing',
-      label: side === 'off' ? 'strict guarded call, tracing off (no provider)' : 'strict guarded call, tracing on (OTLP/HTTP, batched)',
+      label:
+        side === 'off'
+          ? 'strict guarded call, tracing off (no provider)'
+          : 'strict guarded call, tracing on (OTLP/HTTP, batched)',
       latency: summarize(samples[side]),
       notes: {
         serverCpuUsPerCall: perCallUs(serverCpu[side], side),

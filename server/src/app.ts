@@ -13,6 +13,7 @@ import { createFastPath, type FastPath } from './http/fastPath';
 import { metricsRoute } from './http/metricsRoute';
 import { AegisMetrics } from './observability/metrics';
 import { refuseMalformedTrpcPath } from './http/malformedPath';
+import { serveLiveStreams } from './http/liveStreams';
 import { limitStreams } from './http/streamLimit';
 import { requestLog, type RequestWithId } from './http/requestLog';
 import { createRestRouter } from './rest';
@@ -139,15 +140,30 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
         subscriptions: subscriptionPaths(),
       }),
     );
+    const createContext = createExpressContext({
+      services,
+      auth,
+      streamQueueLimit: opts.streamQueueLimit ?? STREAM_QUEUE_LIMIT,
+    });
+    app.use(
+      '/trpc',
+      serveLiveStreams({
+        createContext,
+        subscriptions: subscriptionPaths(),
+        onError(error, procedure, req) {
+          if (error.code !== 'INTERNAL_SERVER_ERROR') return;
+          ((req as RequestWithId).log ?? logger).error(
+            { err: error.cause ?? error, procedure },
+            'stream failed',
+          );
+        },
+      }),
+    );
     app.use(
       '/trpc',
       createExpressMiddleware({
         router: appRouter,
-        createContext: createExpressContext({
-          services,
-          auth,
-          streamQueueLimit: opts.streamQueueLimit ?? STREAM_QUEUE_LIMIT,
-        }),
+        createContext,
         maxBatchSize: MAX_BATCH_SIZE,
         maxBodySize: MAX_BODY_BYTES,
         onError({ error, path: procedure, req }) {

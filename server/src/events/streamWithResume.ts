@@ -31,10 +31,10 @@ export async function* streamWithResume<T>(opts: {
     } else queue.push(item);
     wake?.();
   });
-  const aborted = new Promise<void>((resolve) => {
-    if (opts.signal?.aborted) resolve();
-    opts.signal?.addEventListener('abort', () => resolve(), { once: true });
-  });
+  // An abort wakes the waiting loop like an event does. (Racing every wait against one
+  // long-lived "aborted" promise would leave a reaction on it per event until the stream ends.)
+  const onAbort = () => wake?.();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   let lastId = opts.startAfter ?? -Infinity;
   try {
     if (opts.backlog && opts.startAfter !== null) {
@@ -56,10 +56,12 @@ export async function* streamWithResume<T>(opts: {
         lastId = id;
         yield item;
       }
-      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
+      if (opts.signal?.aborted || dropped) break;
+      await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
     }
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     unsubscribe();
   }
 }

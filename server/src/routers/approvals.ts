@@ -14,6 +14,7 @@ import {
 } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { slowReaderGuard } from '../trpc/limits';
+import { parseOnce } from '../trpc/parseOnce';
 import {
   adminProcedure,
   authedProcedure,
@@ -22,6 +23,8 @@ import {
 } from '../trpc/procedures';
 import { parseChangeId } from '../events/bus';
 import { streamWithResume } from '../events/streamWithResume';
+
+const liveChange = parseOnce(changeEvent);
 
 export const approvalsRouter = router({
   /** Open approvals, newest first, a page at a time: arguments as masked previews (byId has them whole). */
@@ -98,7 +101,7 @@ export const changesRouter = router({
         ...slowReaderGuard(ctx),
       });
       for await (const item of stream) {
-        if (visible(item.event)) yield tracked(events.changeId(item.seq), changeEvent.parse(item.event));
+        if (visible(item.event)) yield tracked(events.changeId(item.seq), liveChange(item.event));
       }
     }),
 });

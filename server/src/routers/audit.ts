@@ -11,8 +11,11 @@ import {
 } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { slowReaderGuard } from '../trpc/limits';
+import { parseOnce } from '../trpc/parseOnce';
 import { adminProcedure, viewerProcedure } from '../trpc/procedures';
 import { streamWithResume } from '../events/streamWithResume';
+
+const liveEntry = parseOnce(auditEntry);
 
 export const auditRouter = router({
   /** Walks the hash chain; names the first broken link. */
@@ -58,6 +61,6 @@ export const auditRouter = router({
         startAfter: Number.isFinite(lastId) ? lastId : null,
         ...slowReaderGuard(ctx),
       });
-      for await (const entry of stream) yield tracked(String(entry.id), auditEntry.parse(entry));
+      for await (const entry of stream) yield tracked(String(entry.id), liveEntry(entry));
     }),
 });
