@@ -11,6 +11,7 @@ import { preparePrivateDataDir } from './data/dataDir';
 import { dashboardRouter } from './http/dashboard';
 import { createFastPath, type FastPath } from './http/fastPath';
 import { metricsRoute } from './http/metricsRoute';
+import { exportRoute } from './http/exportRoute';
 import { AegisMetrics } from './observability/metrics';
 import { refuseMalformedTrpcPath } from './http/malformedPath';
 import { serveLiveStreams } from './http/liveStreams';
@@ -175,6 +176,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       }),
     );
     app.get('/metrics', metricsRoute({ auth, metrics, token: opts.metricsToken }));
+    app.get('/export/audit', exportRoute({ auth, services }));
     app.use('/api', createRestRouter({ services, auth, logger }));
     app.use(dashboardRouter(opts.clientDist ?? defaultClientDist()));
     app.use(function errorHandler(error: unknown, req: Request, res: Response, next: NextFunction) {

@@ -21,3 +21,4 @@ export * from './schemas/demo';
 export * from './schemas/localRecords';
 export * from './tracing';
 export * from './searchTerms';
+export * from './schemas/activityFilter';

@@ -7,6 +7,8 @@ export interface CommandContext {
   api: AegisApi;
   o: Output;
   url: string;
+  /** The key the transport uses, for the few plain-HTTP routes (the audit export). */
+  apiKey?: string;
   /** Positional arguments after the command word(s). */
   args: string[];
   options: {
@@ -27,6 +29,15 @@ export interface CommandContext {
     message?: string;
     global?: boolean;
     since?: string;
+    /** logs: the Activity filter (the dashboard's URL parameters) */
+    until?: string;
+    agent?: string;
+    status?: string;
+    source?: string;
+    action?: string;
+    rule?: string;
+    detector?: string;
+    q?: string;
   };
 }
 

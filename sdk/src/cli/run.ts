@@ -23,6 +23,9 @@ Commands:
   kill <agent> [--reason TEXT]   flip the agent's kill-switch on (every call refused)
   revive <agent> [--reason TEXT] flip it off again (the reason goes into the audit log)
   logs [agent] [--limit N] [-f]  latest audit entries (default 20); -f/--follow streams new ones
+  logs [agent] --since 24h [--until 1h] [--status BLOCKED,DENIED] [--q WORDS] [--source agent,server,person]
+       [--action A] [--rule ID] [--detector D] [-o csv|json]
+                                 the Activity filter; -o streams every match (server export) to stdout
   pending                        approvals waiting for a human
   approve <id> [--remember]      approve (--remember: allow this action from now on)
   deny <id> [--remember]         deny (--remember: block this action from now on)
@@ -134,7 +137,7 @@ export async function runCli(
         'no API key: pass --key, set AEGIS_API_KEY, or run where the server wrote .aegis/admin.key',
       );
     const api = createTransport({ url, apiKey, requestTimeoutMs: 15_000 });
-    const code = await command({ api, o, url, args, options: values });
+    const code = await command({ api, o, url, apiKey, args, options: values });
     return code ?? EXIT.ok;
   } catch (error) {
     const { message, exitCode } = describeFailure(error, url);
@@ -173,6 +176,17 @@ const otherOptions = {
   name: { type: 'string' },
   remember: { type: 'boolean' },
   reason: { type: 'string' },
+  // logs: the Activity filter, and -o csv|json for a streamed export
+  output: { type: 'string', short: 'o' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  agent: { type: 'string' },
+  status: { type: 'string' },
+  source: { type: 'string' },
+  action: { type: 'string' },
+  rule: { type: 'string' },
+  detector: { type: 'string' },
+  q: { type: 'string' },
 } as const;
 
 const policyOptions = {

@@ -26,6 +26,8 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
   return {
     list: (query) => repos.audit.list(query),
 
+    stream: (query, max) => repos.audit.stream(query, max),
+
     since: (afterId, agent, limit = 200) => repos.audit.since(afterId, agent, limit),
 
     note: (note, actor) => noteAction(repos, note, actor),

@@ -128,6 +128,8 @@ export interface Services {
   };
   audit: {
     list(query: AuditQuery): Promise<AuditPage>;
+    /** Every entry matching the filter, newest first, at most `max`, read batch by batch (exports). */
+    stream(query: Omit<AuditQuery, 'limit'>, max?: number): AsyncGenerator<AuditEntry>;
     /** Entries with id greater than `afterId`, oldest first (resuming a stream). */
     since(afterId: number, agent?: string, limit?: number): Promise<AuditEntry[]>;
     /** An agent's report (the seed's /sdk/log): stored with source "agent" and the key's name. */

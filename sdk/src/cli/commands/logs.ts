@@ -1,6 +1,8 @@
 import type { AuditEntry } from '../../types';
 import { positiveInt, type Command, type CommandContext } from '../context';
-import { EXIT } from '../errors';
+import { CliError, EXIT } from '../errors';
+import { activityFilterOf, activityParams } from '@aegis/shared';
+import { exportLogs, filterParams } from './logsExport';
 import { clip, paint, shortTime, statusColour, table } from '../output';
 
 function row(ctx: CommandContext, e: AuditEntry): string[] {
@@ -24,7 +26,13 @@ export const logs: Command = async (ctx) => {
   const limit = ctx.options.limit ? positiveInt(ctx.options.limit, '--limit') : 20;
   // Fails with NOT_FOUND for an unknown agent, rather than printing an empty log.
   if (agent) await ctx.api.agents.byName.query({ name: agent });
-  const { entries } = await ctx.api.audit.list.query({ agent, limit: Math.min(limit, 200) });
+  if (ctx.options.output) {
+    if (!ctx.apiKey) throw new CliError('exporting needs an API key');
+    return exportLogs(ctx, ctx.apiKey, ctx.options.output);
+  }
+  const parsed = activityParams.safeParse(Object.fromEntries(filterParams(ctx)));
+  if (!parsed.success) throw new CliError(`bad filter: ${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const { entries } = await ctx.api.audit.list.query({ ...activityFilterOf(parsed.data), limit: Math.min(limit, 200) });
   const oldestFirst = [...entries].sort((a, b) => a.id - b.id);
   if (!ctx.options.follow) {
     if (ctx.o.json) return ctx.o.out(JSON.stringify(oldestFirst, null, 2));

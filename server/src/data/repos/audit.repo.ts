@@ -71,39 +71,31 @@ export function createAuditRepo(
       outcomes.set(id, outcome, durationMs, report),
 
     async list(query: AuditQuery): Promise<AuditPage> {
-      const filter: QueryFilter<AuditDoc> = {};
-      const agents = [...(query.agent ? [query.agent] : []), ...(query.agents ?? [])];
-      if (agents.length) filter.agent = { $in: [...new Set(agents)] };
-      if (query.rule) filter['rule.id'] = query.rule;
-      if (query.status?.length) filter.status = { $in: query.status };
-      if (query.source?.length) filter.source = { $in: query.source };
-      if (query.action) filter.action = query.action;
-      // Arguments are searched as stored: masked, so a hidden value can't be found by guessing it.
-      const terms = query.search ? queryTerms(query.search) : [];
-      // Only punctuation ("***", ".*"): no word to find, so nothing matches.
-      if (query.search?.trim() && terms.length === 0) return { entries: [], nextCursor: null };
-      if (terms.length) {
-        filter.terms = terms[0];
-        if (terms.length > 1) filter.$and = terms.slice(1).map((t) => ({ terms: t }));
-      }
-      if (query.from || query.to) {
-        filter.timestamp = {
-          ...(query.from ? { $gte: new Date(query.from) } : {}),
-          ...(query.to ? { $lte: new Date(query.to) } : {}),
-        };
-      }
-      if (query.detector) {
-        const names = detectorsNamed(query.detector);
-        filter.$and = [...(filter.$and ?? []), { $or: [{ 'findings.detector': { $in: names } }, { 'resultFindings.detector': { $in: names } }] }];
-      }
-      if (query.cursor) filter.id = { $lt: query.cursor };
-      const find = model.find(filter, { terms: 0 }).sort({ id: -1 }).limit(query.limit + 1);
-      // A search word is nearly always rarer than an agent or a status: read its entries.
-      if (terms.length) void find.hint({ terms: 1, id: -1 });
+      const plan = listFilter(query);
+      if (!plan) return { entries: [], nextCursor: null };
+      const find = model.find(plan.filter, { terms: 0 }).sort({ id: -1 }).limit(query.limit + 1);
+      if (plan.hint) void find.hint(plan.hint);
       const docs = await find.lean<AuditDoc[]>();
       const more = docs.length > query.limit;
       const entries = docs.slice(0, query.limit).map(toAuditEntry);
       return { entries, nextCursor: more ? (entries.at(-1)?.id ?? null) : null };
+    },
+
+    /**
+     * Every entry matching the filter, newest first, read in batches from a store cursor (for
+     * exports: nothing holds more than a batch). Stop early with `break`; the cursor closes.
+     */
+    async *stream(query: Omit<AuditQuery, 'limit'>, max = Number.MAX_SAFE_INTEGER): AsyncGenerator<AuditEntry> {
+      const plan = listFilter(query);
+      if (!plan || max <= 0) return;
+      const find = model.find(plan.filter, { terms: 0 }).sort({ id: -1 }).limit(max).batchSize(500);
+      if (plan.hint) void find.hint(plan.hint);
+      const cursor = find.lean<AuditDoc>().cursor();
+      try {
+        for await (const doc of cursor) yield toAuditEntry(doc);
+      } finally {
+        await cursor.close();
+      }
     },
 
     async since(afterId: number, agent: string | undefined, limit: number): Promise<AuditEntry[]> {
@@ -267,6 +259,39 @@ export function createAuditRepo(
   };
 }
 export type AuditRepo = ReturnType<typeof createAuditRepo>;
+
+/**
+ * The store filter of an Activity query, and the index to read for a search (a search word is
+ * nearly always rarer than an agent or a status); null when the search has no word to find.
+ */
+function listFilter(query: Omit<AuditQuery, 'limit'>): { filter: QueryFilter<AuditDoc>; hint?: Record<string, 1 | -1> } | null {
+  const filter: QueryFilter<AuditDoc> = {};
+  const agents = [...(query.agent ? [query.agent] : []), ...(query.agents ?? [])];
+  if (agents.length) filter.agent = { $in: [...new Set(agents)] };
+  if (query.rule) filter['rule.id'] = query.rule;
+  if (query.status?.length) filter.status = { $in: query.status };
+  if (query.source?.length) filter.source = { $in: query.source };
+  if (query.action) filter.action = query.action;
+  // Arguments are searched as stored: masked, so a hidden value can't be found by guessing it.
+  const terms = query.search ? queryTerms(query.search) : [];
+  // Only punctuation ("***", ".*"): no word to find, so nothing matches.
+  if (query.search?.trim() && terms.length === 0) return null;
+  const and: QueryFilter<AuditDoc>[] = terms.slice(1).map((t) => ({ terms: t }));
+  if (terms.length) filter.terms = terms[0];
+  if (query.from || query.to) {
+    filter.timestamp = {
+      ...(query.from ? { $gte: new Date(query.from) } : {}),
+      ...(query.to ? { $lte: new Date(query.to) } : {}),
+    };
+  }
+  if (query.detector) {
+    const names = detectorsNamed(query.detector);
+    and.push({ $or: [{ 'findings.detector': { $in: names } }, { 'resultFindings.detector': { $in: names } }] });
+  }
+  if (and.length) filter.$and = and;
+  if (query.cursor) filter.id = { $lt: query.cursor };
+  return { filter, ...(terms.length ? { hint: { terms: 1, id: -1 } } : {}) };
+}
 
 /** A detector's name, or every detector of a category (`secret` → aws_access_key, jwt, …). */
 function detectorsNamed(name: string): string[] {
