@@ -50,10 +50,6 @@ export async function exportLogs(
     const detail = ((await res.json().catch(() => null)) as { detail?: string } | null)?.detail;
     throw new CliError(`export refused (${res.status}): ${detail ?? res.statusText}`);
   }
-  await pipeline(
-    Readable.fromWeb(res.body),
-    process.stdout,
-    { end: false },
-  );
+  await pipeline(Readable.fromWeb(res.body), process.stdout, { end: false });
   return 0;
 }
