@@ -5,10 +5,12 @@
  * the unchanged tRPC client (the SDK's transport) still resumes after its last event id.
  */
 import { request, type ClientRequest } from 'node:http';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '@aegis/shared';
 import { createTransport, closeTransport } from '../../sdk/src/index';
 import { startTestServer, type TestServer } from './helpers/testServer';
+import { hostileFragment } from './security/hostileArbitraries';
 import { createKey, trpc } from './security/harness';
 
 let server: TestServer;
@@ -222,4 +224,46 @@ describe('live streams', () => {
       closeTransport(api);
     }
   });
+
+  it('answers hostile input (fragments as input, junk last-event ids) with an error event, never a 5xx or a crash', async () => {
+    const seen = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('audit.onEntry', 'changes.onChange'),
+        hostileFragment,
+        fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
+        async (procedure, fragment, lastEventId) => {
+          const headers: Record<string, string> = bearer(server.adminKey);
+          // a header can't carry control characters; those go in the query instead
+          const safeHeader = lastEventId !== undefined && /^[\x20-\x7e]*$/.test(lastEventId);
+          if (safeHeader) headers['last-event-id'] = lastEventId;
+          const s = openRaw(streamUrl(procedure, `input=${encodeURIComponent(fragment)}`), headers);
+          try {
+            await s.ready;
+            expect(s.status()).toBeLessThan(500);
+            if (s.status() !== 200) {
+              // e.g. 414/431 for an input longer than the server reads in a URL
+              seen.set(`HTTP ${s.status()}`, (seen.get(`HTTP ${s.status()}`) ?? 0) + 1);
+              return;
+            }
+            await until('the first event', () => s.text().includes('event: connected'));
+            // a stream that is valid stays open; an invalid one answers with its error at once
+            await new Promise((r) => setTimeout(r, 30));
+            const error = events(s.text()).find((e) => e.event === 'serialized-error');
+            const code = error
+              ? (JSON.parse(error.data ?? '') as { data: { code: string } }).data.code
+              : 'OPEN';
+            expect(code).not.toBe('INTERNAL_SERVER_ERROR');
+            seen.set(code, (seen.get(code) ?? 0) + 1);
+          } finally {
+            s.req.destroy();
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+    // the generators reach both outcomes
+    expect(seen.get('BAD_REQUEST') ?? 0).toBeGreaterThan(0);
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+  }, 180_000);
 });
