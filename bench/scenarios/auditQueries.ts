@@ -67,6 +67,8 @@ export async function auditQueriesScenario(
       false,
     ],
     ['(extra) agents.list (dashboard agents page)', () => admin.agents.list.query(), false],
+    ['(extra) graph.get: last 24 h (the agent graph)', () => admin.graph.get.query({ range: '24h' }), false],
+    ['(extra) graph.get: last 7 d (every entry)', () => admin.graph.get.query({ range: '7d' }), false],
   ];
   const goals = [];
   for (const [label, run, isGoal] of queries) {

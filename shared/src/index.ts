@@ -22,3 +22,4 @@ export * from './schemas/localRecords';
 export * from './tracing';
 export * from './searchTerms';
 export * from './schemas/activityFilter';
+export * from './schemas/graph';

@@ -5,6 +5,7 @@ import { approvalsRouter, changesRouter } from './approvals';
 import { auditRouter } from './audit';
 import { authRouter, keysRouter } from './auth';
 import { demoRouter } from './demo';
+import { graphRouter } from './graph';
 import { healthRouter } from './health';
 import { policiesRouter } from './policies';
 import { sdkRouter } from './sdk';
@@ -20,6 +21,7 @@ export const appRouter = router({
   approvals: approvalsRouter,
   changes: changesRouter,
   stats: statsRouter,
+  graph: graphRouter,
   sdk: sdkRouter,
   demo: demoRouter,
 });

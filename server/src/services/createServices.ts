@@ -22,6 +22,7 @@ import { createRulePolicyService } from './rulePolicies';
 import { createRegistration, type RegistrationMode } from './registration';
 import { PolicyCache } from './policyCache';
 import { createStatsService } from './stats';
+import { createGraphService } from './graph';
 import type { Services } from './types';
 import type { AegisMetrics } from '../observability/metrics';
 import { instrumentServices, traceAuditWrites } from '../observability/instrumentServices';
@@ -114,6 +115,7 @@ export async function createServices(opts: {
       resultPolicy: (agent) => results.resultPolicy(agent),
     },
     stats: createStatsService(deps),
+    graph: createGraphService(deps),
     events: {
       onChange: (listener) => bus.onChange(listener),
       onAudit: (listener) => bus.onAudit(listener),

@@ -1,6 +1,8 @@
 import type { ActionNote } from './actions';
 import type {
   AgentLabels,
+  AgentGraph,
+  GraphInput,
   RecordBatchInput,
   RecordBatchResult,
   GlobalPolicyDocument,
@@ -195,6 +197,8 @@ export interface Services {
     /** The on: result rules and detectors local mode evaluates for this agent (null: none). */
     resultPolicy(agent: string): Promise<GlobalPolicyDocument | null>;
   };
+  /** The agent graph: agents, their tools and the data those carry, in a window. */
+  graph: { get(input: GraphInput): Promise<AgentGraph> };
   stats: {
     get(): Promise<Stats>;
     timeline(window: TimelineWindow): Promise<ActivityTimeline>;

@@ -45,6 +45,7 @@ function trpcBase(ids: Ids): Record<string, Record<string, unknown> | undefined>
     'approvals.reveal': { id: ids.approval },
     'approvals.decide': { id: ids.approval, decision: 'DENIED' },
     'stats.timeline': { hours: 1 },
+    'graph.get': { range: '1h' },
     'sdk.registerAgent': { name: T, allows: ['read'], review: ['pay'] },
     'sdk.decide': { agent: T, action: 'pay', args: { a: 1 } },
     'sdk.complete': { callId: 'call_12345678', outcome: 'ok', durationMs: 1 },

@@ -192,6 +192,7 @@ export function trpcCases(url: string): MatrixCase[] {
     t(url, 'changes.onChange', 'subscription', ROLE.authed),
     t(url, 'stats.get', 'query', ROLE.viewer),
     t(url, 'stats.timeline', 'query', ROLE.viewer, () => ({ hours: 24 })),
+    t(url, 'graph.get', 'query', ROLE.viewer, () => ({ range: '24h' })),
     t(url, 'sdk.registerAgent', 'mutation', ROLE.sdk, (fx) => ({
       name: 'alpha',
       description: `changed ${fx.unique()}`,

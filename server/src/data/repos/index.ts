@@ -10,6 +10,7 @@ import { createPolicyHistoryRepo } from './policyHistory.repo';
 import { createProposalsRepo } from './proposals.repo';
 import { createInvestigationRepo } from './investigation.repo';
 import { createLeasesRepo } from './leases.repo';
+import { createGraphRepo } from './graph.repo';
 
 /** Every governance repo on one connection. Only repos touch models. */
 export async function createRepos(
@@ -27,6 +28,7 @@ export async function createRepos(
   const policyFacts = createPolicyFactsRepo(models.audit);
   const investigation = createInvestigationRepo(models.audit, models.policyVersions);
   const leases = createLeasesRepo(models.leases);
+  const graph = createGraphRepo(models.audit);
   return {
     agents,
     policies,
@@ -37,6 +39,7 @@ export async function createRepos(
     policyFacts,
     investigation,
     leases,
+    graph,
     /** Wipes governance data (demo reset). Counters stay, so ids keep growing (see IdAllocator.reset). */
     async resetGovernance(): Promise<void> {
       await audit.drain();
