@@ -11,6 +11,7 @@ import { AgentPage } from './routes/agent';
 import { ActivityPage } from './routes/activity';
 import { EntryPage } from './routes/entry';
 import { ApprovalsPage } from './routes/approvals';
+import { GraphPage } from './routes/graph';
 import { LoginPage } from './routes/login';
 import { NotFoundPage } from './routes/notFound';
 
@@ -26,6 +27,7 @@ const router = createBrowserRouter([
       { path: 'activity', element: <ActivityPage /> },
       { path: 'activity/:id', element: <EntryPage /> },
       { path: 'approvals', element: <ApprovalsPage /> },
+      { path: 'graph', element: <GraphPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { DESKTOP, PHONE, screenshotDir } from './helpers/browser';
+import { expectAccessible, poll, useDashboard } from './helpers/fixture';
+import { FRAUD, LOANS, SUPPORT } from './helpers/seed';
+
+// The agent graph: seeded agents and tools drawn, a click on an agent traces it, 375 px fits.
+
+const dash = useDashboard();
+
+/** name → trace state ("none" | "on" | "off") of every node of a kind. */
+async function traceStates(page: Page, kind: 'agent' | 'tool' | 'tag'): Promise<Record<string, string>> {
+  return page
+    .getByTestId(`graph-node-${kind}`)
+    .evaluateAll((els) => Object.fromEntries(els.map((el) => [el.getAttribute('data-name'), el.getAttribute('data-trace')])));
+}
+
+describe('the agent graph', () => {
+  it('draws the seeded agents, their tools and the data they carried', async () => {
+    const { page } = dash;
+    await page.goto(dash.srv.url + '/graph');
+    await page.getByRole('heading', { level: 1, name: 'Graph' }).waitFor();
+    await poll(() => page.getByTestId('graph-node-agent').count()).toBe(3);
+    expect(Object.keys(await traceStates(page, 'agent')).sort()).toEqual([FRAUD, LOANS, SUPPORT].sort());
+    expect(Object.keys(await traceStates(page, 'tool')).sort()).toEqual(
+      ['access_credit_card', 'access_ssn', 'check_credit_score', 'delete_records', 'flag_transaction', 'get_transaction_history', 'lookup_balance'].sort(),
+    );
+    // The SSN in the held call's arguments is a DLP finding on access_ssn.
+    expect(await traceStates(page, 'tag')).toEqual({ ssn: 'none' });
+    // delete_records is a shared tool (Support and Loans), always blocked: red edges into it.
+    const shared = page.getByTestId('graph-node-tool').filter({ hasText: 'delete_records' });
+    expect(await shared.innerText()).toContain('2 agents');
+    expect(await page.locator('.react-flow__edge.tone-block').count()).toBeGreaterThanOrEqual(2);
+    await page.getByRole('list', { name: 'Legend' }).waitFor();
+    await expectAccessible(page);
+  });
+
+  it('traces an agent on click: its tools, their data and the agents sharing them light up', async () => {
+    const { page } = dash;
+    await page.getByTestId('graph-node-agent').filter({ hasText: LOANS }).click();
+    await page.waitForURL(/[?&]agent=Loan(\+|%20)Processor/);
+    await poll(async () => (await traceStates(page, 'agent'))[LOANS]).toBe('on');
+    // Loans shares delete_records with Support; its other tools are its own; Fraud shares nothing.
+    expect(await traceStates(page, 'agent')).toEqual({ [LOANS]: 'on', [SUPPORT]: 'on', [FRAUD]: 'off' });
+    expect(await traceStates(page, 'tool')).toEqual({
+      check_credit_score: 'on',
+      access_credit_card: 'on',
+      delete_records: 'on',
+      lookup_balance: 'off',
+      get_transaction_history: 'off',
+      access_ssn: 'off',
+      flag_transaction: 'off',
+    });
+    expect(await traceStates(page, 'tag')).toEqual({ ssn: 'off' });
+
+    const panel = page.getByTestId('trace-panel');
+    await panel.getByRole('heading', { name: LOANS }).waitFor();
+    const link = panel.getByRole('link', { name: 'access_credit_card' });
+    expect(await link.getAttribute('href')).toBe('/activity?agent=Loan+Processor&action=access_credit_card');
+    expect(await panel.innerText()).toMatch(/Blocked\s*2/);
+
+    // Tracing another agent from the panel moves the trace; its SSN call brings the data tag in.
+    await panel.getByRole('button', { name: SUPPORT }).click();
+    await poll(async () => (await traceStates(page, 'tag')).ssn).toBe('on');
+    expect((await traceStates(page, 'tool')).check_credit_score).toBe('off');
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Stop tracing' }).click();
+    await poll(async () => (await traceStates(page, 'agent'))[SUPPORT]).toBe('none');
+  });
+
+  it('fits a 375 px screen without horizontal overflow, in light and dark', async () => {
+    const { page } = dash;
+    await mkdir(screenshotDir, { recursive: true });
+    const shoot = async (name: string) => {
+      await page.getByTestId('graph-node-agent').first().waitFor();
+      await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), animations: 'disabled' });
+    };
+    await page.goto(dash.srv.url + `/graph?agent=${encodeURIComponent(SUPPORT)}`);
+    await shoot('graph-desktop');
+    await page.setViewportSize(PHONE);
+    await page.goto(dash.srv.url + '/graph');
+    await page.getByTestId('graph-node-agent').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await shoot('graph-375');
+    await page.getByRole('button', { name: /dark mode/i }).click();
+    await poll(() => page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await expectAccessible(page);
+    await shoot('graph-375-dark');
+    await page.setViewportSize(DESKTOP);
+    await shoot('graph-desktop-dark');
+    await page.getByRole('button', { name: /light mode/i }).click();
+  });
+
+  it('shows an empty state for a range with no calls, and no console errors anywhere', async () => {
+    const { page } = dash;
+    const from = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    const to = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    await page.goto(dash.srv.url + `/graph?from=${from}&to=${to}`);
+    await page.getByText('No calls in this range').waitFor();
+    expect(await page.getByTestId('graph-canvas').count()).toBe(0);
+    expect(dash.browser.errors).toEqual([]);
+  });
+});
