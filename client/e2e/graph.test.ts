@@ -11,10 +11,16 @@ import { FRAUD, LOANS, SUPPORT } from './helpers/seed';
 const dash = useDashboard();
 
 /** name → trace state ("none" | "on" | "off") of every node of a kind. */
-async function traceStates(page: Page, kind: 'agent' | 'tool' | 'tag'): Promise<Record<string, string>> {
-  return page
-    .getByTestId(`graph-node-${kind}`)
-    .evaluateAll((els) => Object.fromEntries(els.map((el) => [el.getAttribute('data-name'), el.getAttribute('data-trace')])));
+async function traceStates(
+  page: Page,
+  kind: 'agent' | 'tool' | 'tag',
+): Promise<Record<string, string>> {
+  return page.getByTestId(`graph-node-${kind}`).evaluateAll((els): Record<string, string> => {
+    const states: Record<string, string> = {};
+    for (const el of els)
+      states[el.getAttribute('data-name') ?? ''] = el.getAttribute('data-trace') ?? '';
+    return states;
+  });
 }
 
 describe('the agent graph', () => {
@@ -23,9 +29,19 @@ describe('the agent graph', () => {
     await page.goto(dash.srv.url + '/graph');
     await page.getByRole('heading', { level: 1, name: 'Graph' }).waitFor();
     await poll(() => page.getByTestId('graph-node-agent').count()).toBe(3);
-    expect(Object.keys(await traceStates(page, 'agent')).sort()).toEqual([FRAUD, LOANS, SUPPORT].sort());
+    expect(Object.keys(await traceStates(page, 'agent')).sort()).toEqual(
+      [FRAUD, LOANS, SUPPORT].sort(),
+    );
     expect(Object.keys(await traceStates(page, 'tool')).sort()).toEqual(
-      ['access_credit_card', 'access_ssn', 'check_credit_score', 'delete_records', 'flag_transaction', 'get_transaction_history', 'lookup_balance'].sort(),
+      [
+        'access_credit_card',
+        'access_ssn',
+        'check_credit_score',
+        'delete_records',
+        'flag_transaction',
+        'get_transaction_history',
+        'lookup_balance',
+      ].sort(),
     );
     // The SSN in the held call's arguments is a DLP finding on access_ssn.
     expect(await traceStates(page, 'tag')).toEqual({ ssn: 'none' });
@@ -43,7 +59,11 @@ describe('the agent graph', () => {
     await page.waitForURL(/[?&]agent=Loan(\+|%20)Processor/);
     await poll(async () => (await traceStates(page, 'agent'))[LOANS]).toBe('on');
     // Loans shares delete_records with Support; its other tools are its own; Fraud shares nothing.
-    expect(await traceStates(page, 'agent')).toEqual({ [LOANS]: 'on', [SUPPORT]: 'on', [FRAUD]: 'off' });
+    expect(await traceStates(page, 'agent')).toEqual({
+      [LOANS]: 'on',
+      [SUPPORT]: 'on',
+      [FRAUD]: 'off',
+    });
     expect(await traceStates(page, 'tool')).toEqual({
       check_credit_score: 'on',
       access_credit_card: 'on',
@@ -58,7 +78,9 @@ describe('the agent graph', () => {
     const panel = page.getByTestId('trace-panel');
     await panel.getByRole('heading', { name: LOANS }).waitFor();
     const link = panel.getByRole('link', { name: 'access_credit_card' });
-    expect(await link.getAttribute('href')).toBe('/activity?agent=Loan+Processor&action=access_credit_card');
+    expect(await link.getAttribute('href')).toBe(
+      '/activity?agent=Loan+Processor&action=access_credit_card',
+    );
     expect(await panel.innerText()).toMatch(/Blocked\s*2/);
 
     // Tracing another agent from the panel moves the trace; its SSN call brings the data tag in.
@@ -75,18 +97,27 @@ describe('the agent graph', () => {
     await mkdir(screenshotDir, { recursive: true });
     const shoot = async (name: string) => {
       await page.getByTestId('graph-node-agent').first().waitFor();
-      await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), animations: 'disabled' });
+      await page.screenshot({
+        path: path.join(screenshotDir, `${name}.png`),
+        animations: 'disabled',
+      });
     };
     await page.goto(dash.srv.url + `/graph?agent=${encodeURIComponent(SUPPORT)}`);
     await shoot('graph-desktop');
     await page.setViewportSize(PHONE);
     await page.goto(dash.srv.url + '/graph');
     await page.getByTestId('graph-node-agent').first().waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
     await shoot('graph-375');
     await page.getByRole('button', { name: /dark mode/i }).click();
-    await poll(() => page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(true);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await poll(() => page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(
+      true,
+    );
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
     await expectAccessible(page);
     await shoot('graph-375-dark');
     await page.setViewportSize(DESKTOP);

@@ -23,7 +23,12 @@ export type GraphNode = Node<GraphNodeData, 'entity'>;
 /** At least this share blocked or killed colours an edge red; this share held for review, amber. */
 export const TONE_THRESHOLD = 0.2;
 
-export function toneOf(c: { calls: number; blocked: number; killed: number; review: number }): Tone {
+export function toneOf(c: {
+  calls: number;
+  blocked: number;
+  killed: number;
+  review: number;
+}): Tone {
   if (c.calls === 0) return 'allow';
   if ((c.blocked + c.killed) / c.calls >= TONE_THRESHOLD) return 'block';
   if (c.review / c.calls >= TONE_THRESHOLD) return 'review';
@@ -40,7 +45,10 @@ const calls = (n: number) => `${n} call${n === 1 ? '' : 's'}`;
 export const nodeId = (kind: NodeKind, name: string) => `${kind}:${name}`;
 
 /** What tracing `agent` lights up: its tools, their data tags, and the agents sharing those tools. */
-export function traceOf(graph: AgentGraph, agent: string): { nodes: Set<string>; edges: Set<string> } {
+export function traceOf(
+  graph: AgentGraph,
+  agent: string,
+): { nodes: Set<string>; edges: Set<string> } {
   const nodes = new Set([nodeId('agent', agent)]);
   const edges = new Set<string>();
   const tools = new Set(graph.calls.filter((e) => e.agent === agent).map((e) => e.tool));
@@ -61,10 +69,14 @@ const callEdgeId = (e: { agent: string; tool: string }) => `calls:${e.agent}->${
 const carryEdgeId = (e: { tool: string; tag: string }) => `carries:${e.tool}->${e.tag}`;
 
 const COLUMN_X: Record<NodeKind, number> = { agent: 0, tool: 320, tag: 680 };
-const ROW = 72;
+const ROW = 60;
 
 /** Orders a column by the mean row of its neighbours in the previous one, to cut crossings. */
-function byBarycenter(names: string[], neighbours: (name: string) => string[], rowOf: Map<string, number>): string[] {
+function byBarycenter(
+  names: string[],
+  neighbours: (name: string) => string[],
+  rowOf: Map<string, number>,
+): string[] {
   const center = (name: string) => {
     const rows = neighbours(name).map((n) => rowOf.get(n) ?? 0);
     return rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : Number.MAX_SAFE_INTEGER;
@@ -77,9 +89,13 @@ function byBarycenter(names: string[], neighbours: (name: string) => string[], r
  * edges. Edge width is calls; colour the block/review share; a traced agent dims everything
  * outside its trace.
  */
-export function layoutGraph(graph: AgentGraph, traced: string | null): { nodes: GraphNode[]; edges: Edge[] } {
+export function layoutGraph(
+  graph: AgentGraph,
+  traced: string | null,
+): { nodes: GraphNode[]; edges: Edge[] } {
   const trace = traced ? traceOf(graph, traced) : null;
-  const stateOf = (set: Set<string> | undefined, id: string): TraceState => (set ? (set.has(id) ? 'on' : 'off') : 'none');
+  const stateOf = (set: Set<string> | undefined, id: string): TraceState =>
+    set ? (set.has(id) ? 'on' : 'off') : 'none';
 
   const agentRow = new Map(graph.agents.map((a, i) => [a.name, i]));
   const toolOrder = byBarycenter(
@@ -94,10 +110,17 @@ export function layoutGraph(graph: AgentGraph, traced: string | null): { nodes: 
     toolRow,
   );
   const tallest = Math.max(graph.agents.length, toolOrder.length, tagOrder.length);
-  const y = (row: number, count: number) => (row + (tallest - count) / 2) * ROW;
+  // Shorter columns spread over the tallest one's height, so edges fan out instead of converging.
+  const y = (row: number, count: number) => (row + 0.5) * (tallest / count) * ROW - ROW / 2;
 
   const nodes: GraphNode[] = [];
-  const push = (kind: NodeKind, name: string, row: number, count: number, data: Pick<GraphNodeData, 'calls' | 'tone' | 'detail' | 'paused'>) => {
+  const push = (
+    kind: NodeKind,
+    name: string,
+    row: number,
+    count: number,
+    data: Pick<GraphNodeData, 'calls' | 'tone' | 'detail' | 'paused'>,
+  ) => {
     const id = nodeId(kind, name);
     nodes.push({
       id,
@@ -119,7 +142,12 @@ export function layoutGraph(graph: AgentGraph, traced: string | null): { nodes: 
   toolOrder.forEach((name, i) => {
     const t = tools.get(name)!;
     const shared = t.agents.length > 1 ? ` · ${t.agents.length} agents` : '';
-    push('tool', name, i, toolOrder.length, { calls: t.calls, tone: toneOf(t), detail: `${calls(t.calls)}${shared}`, paused: false });
+    push('tool', name, i, toolOrder.length, {
+      calls: t.calls,
+      tone: toneOf(t),
+      detail: `${calls(t.calls)}${shared}`,
+      paused: false,
+    });
   });
   const tags = new Map(graph.tags.map((t) => [t.name, t]));
   tagOrder.forEach((name, i) => {
@@ -134,13 +162,41 @@ export function layoutGraph(graph: AgentGraph, traced: string | null): { nodes: 
 
   const max = Math.max(1, ...graph.calls.map((e) => e.calls), ...graph.carries.map((e) => e.calls));
   const edges: Edge[] = [
-    ...graph.calls.map((e) => edge(callEdgeId(e), nodeId('agent', e.agent), nodeId('tool', e.tool), toneOf(e), e.calls, max, stateOf(trace?.edges, callEdgeId(e)))),
-    ...graph.carries.map((e) => edge(carryEdgeId(e), nodeId('tool', e.tool), nodeId('tag', e.tag), 'data', e.calls, max, stateOf(trace?.edges, carryEdgeId(e)))),
+    ...graph.calls.map((e) =>
+      edge(
+        callEdgeId(e),
+        nodeId('agent', e.agent),
+        nodeId('tool', e.tool),
+        toneOf(e),
+        e.calls,
+        max,
+        stateOf(trace?.edges, callEdgeId(e)),
+      ),
+    ),
+    ...graph.carries.map((e) =>
+      edge(
+        carryEdgeId(e),
+        nodeId('tool', e.tool),
+        nodeId('tag', e.tag),
+        'data',
+        e.calls,
+        max,
+        stateOf(trace?.edges, carryEdgeId(e)),
+      ),
+    ),
   ];
   return { nodes, edges };
 }
 
-function edge(id: string, source: string, target: string, tone: Tone, n: number, max: number, trace: TraceState): Edge {
+function edge(
+  id: string,
+  source: string,
+  target: string,
+  tone: Tone,
+  n: number,
+  max: number,
+  trace: TraceState,
+): Edge {
   return {
     id,
     source,

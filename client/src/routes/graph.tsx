@@ -1,7 +1,13 @@
 import { useEffect, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { Controls, ReactFlow, useReactFlow, useStore as useFlowStore, type NodeMouseHandler } from '@xyflow/react';
+import {
+  Controls,
+  ReactFlow,
+  useReactFlow,
+  useStore as useFlowStore,
+  type NodeMouseHandler,
+} from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import '../styles/graph.css';
 import { Network } from 'lucide-react';
@@ -45,21 +51,27 @@ export function GraphPage() {
     <>
       <PageHeader
         title="Graph"
-        subtitle={data ? summary(data) : 'Agents, the tools they call and the data flowing through them'}
+        subtitle={
+          data ? summary(data) : 'Agents, the tools they call and the data flowing through them'
+        }
         actions={<RangeSelect value={range.preset} onChange={setRange} />}
       />
       <QueryState isPending={graph.isPending} error={graph.error} rows={4}>
         {data && data.calls.length === 0 ? (
           <EmptyState title="No calls in this range" icon={Network}>
-            The graph draws agents, their tools and the data those tools carry once agents make calls. Run <Cmd>npm run demo</Cmd>, or pick a longer
-            range.
+            The graph draws agents, their tools and the data those tools carry once agents make
+            calls. Run <Cmd>npm run demo</Cmd>, or pick a longer range.
           </EmptyState>
         ) : (
           data && (
             <div className="grid min-w-0 gap-4 lg:grid-cols-[minmax(0,1fr)_20rem]">
               <FlowCanvas graph={data} traced={known} onTrace={trace} />
               <aside className="min-w-0 space-y-4">
-                {known ? <TracePanel graph={data} agent={known} onTrace={trace} /> : <AgentPicker graph={data} onTrace={trace} />}
+                {known ? (
+                  <TracePanel graph={data} agent={known} onTrace={trace} />
+                ) : (
+                  <AgentPicker graph={data} onTrace={trace} />
+                )}
                 <div className="card">
                   <h2 className="mb-2 text-sm font-semibold">Legend</h2>
                   <GraphLegend />
@@ -79,7 +91,15 @@ function summary(g: AgentGraph): string {
   return `${n(g.agents.length, 'agent')} · ${n(g.tools.length, 'tool')} (${shared} shared) · ${n(g.tags.length, 'data tag')}${g.truncated ? ' · busiest edges only' : ''}`;
 }
 
-function FlowCanvas({ graph, traced, onTrace }: { graph: AgentGraph; traced: string | null; onTrace: (a: string | null) => void }) {
+function FlowCanvas({
+  graph,
+  traced,
+  onTrace,
+}: {
+  graph: AgentGraph;
+  traced: string | null;
+  onTrace: (a: string | null) => void;
+}) {
   const theme = useStore(themeStore);
   const { nodes, edges } = useMemo(() => layoutGraph(graph, traced), [graph, traced]);
   const onNodeClick: NodeMouseHandler<GraphNode> = (_, node) => {
@@ -128,11 +148,18 @@ function AgentPicker({ graph, onTrace }: { graph: AgentGraph; onTrace: (a: strin
   return (
     <section className="card" aria-label="Trace an agent">
       <h2 className="text-sm font-semibold">Trace an agent</h2>
-      <p className="mb-2 text-xs muted">Click an agent in the graph, or here, to light up its tools, their data and the agents sharing them.</p>
+      <p className="mb-2 text-xs muted">
+        Click an agent in the graph, or here, to light up its tools, their data and the agents
+        sharing them.
+      </p>
       <ul className="flex flex-wrap gap-1.5">
         {graph.agents.map((a) => (
           <li key={a.name}>
-            <button type="button" className="btn btn-ghost px-2.5 py-1 text-xs" onClick={() => onTrace(a.name)}>
+            <button
+              type="button"
+              className="btn btn-ghost px-2.5 py-1 text-xs"
+              onClick={() => onTrace(a.name)}
+            >
               {a.name} <span className="tabular-nums muted">{a.calls}</span>
             </button>
           </li>
@@ -142,11 +169,21 @@ function AgentPicker({ graph, onTrace }: { graph: AgentGraph; onTrace: (a: strin
   );
 }
 
-function RangeSelect({ value, onChange }: { value: RangePreset | null; onChange: (next: RangePreset) => void }) {
+function RangeSelect({
+  value,
+  onChange,
+}: {
+  value: RangePreset | null;
+  onChange: (next: RangePreset) => void;
+}) {
   return (
     <label className="flex items-center gap-2 text-sm">
       <span className="muted">Range</span>
-      <select className="input py-1" value={value ?? ''} onChange={(e) => onChange(e.target.value as RangePreset)}>
+      <select
+        className="input py-1"
+        value={value ?? ''}
+        onChange={(e) => onChange(e.target.value as RangePreset)}
+      >
         {value === null && <option value="">Custom</option>}
         {(Object.keys(RANGE_PRESETS) as RangePreset[]).map((p) => (
           <option key={p} value={p}>

@@ -8,18 +8,30 @@ const CARD = '4111 1111 1111 1111';
 beforeAll(async () => {
   t = await createTestContext();
   const admin = t.as(principals.admin);
-  await admin.sdk.registerAgent({ name: 'Teller', allows: ['read_balance', 'notify'], blocks: ['wire'], review: ['refund'] });
+  await admin.sdk.registerAgent({
+    name: 'Teller',
+    allows: ['read_balance', 'notify'],
+    blocks: ['wire'],
+    review: ['refund'],
+  });
   await admin.sdk.registerAgent({ name: 'Auditor', allows: ['read_balance'] });
   await admin.sdk.registerAgent({ name: 'Idle', allows: ['read_balance'] });
   await admin.agents.setStatus({ name: 'Idle', status: 'PAUSED' });
   await admin.sdk.decide({ agent: 'Teller', action: 'read_balance' });
   await admin.sdk.decide({ agent: 'Teller', action: 'read_balance' });
   await admin.sdk.decide({ agent: 'Teller', action: 'wire' });
-  await admin.sdk.decide({ agent: 'Teller', action: 'notify', args: { text: `card ${CARD}` }, tool: { tags: ['external'] } });
+  await admin.sdk.decide({
+    agent: 'Teller',
+    action: 'notify',
+    args: { text: `card ${CARD}` },
+    tool: { tags: ['external'] },
+  });
   // Reviewed, approved and re-decided: one call (its PENDING), not two.
   const held = await admin.sdk.decide({ agent: 'Teller', action: 'refund', args: { amount: 5 } });
   await admin.approvals.decide({ id: held.approvalId!, decision: 'APPROVED' });
-  expect((await admin.sdk.decide({ agent: 'Teller', action: 'refund', args: { amount: 5 } })).verdict).toBe('ALLOWED');
+  expect(
+    (await admin.sdk.decide({ agent: 'Teller', action: 'refund', args: { amount: 5 } })).verdict,
+  ).toBe('ALLOWED');
   await admin.sdk.decide({ agent: 'Auditor', action: 'read_balance' });
   await admin.sdk.decide({ agent: 'Idle', action: 'read_balance' });
 });
@@ -30,11 +42,35 @@ describe('graph router', () => {
     const g = await t.as(principals.viewer).graph.get({ range: '1h' });
     expect(g.calls).toEqual(
       expect.arrayContaining([
-        { agent: 'Teller', tool: 'read_balance', calls: 2, allowed: 2, blocked: 0, review: 0, killed: 0 },
+        {
+          agent: 'Teller',
+          tool: 'read_balance',
+          calls: 2,
+          allowed: 2,
+          blocked: 0,
+          review: 0,
+          killed: 0,
+        },
         { agent: 'Teller', tool: 'wire', calls: 1, allowed: 0, blocked: 1, review: 0, killed: 0 },
         { agent: 'Teller', tool: 'refund', calls: 1, allowed: 0, blocked: 0, review: 1, killed: 0 },
-        { agent: 'Auditor', tool: 'read_balance', calls: 1, allowed: 1, blocked: 0, review: 0, killed: 0 },
-        { agent: 'Idle', tool: 'read_balance', calls: 1, allowed: 0, blocked: 0, review: 0, killed: 1 },
+        {
+          agent: 'Auditor',
+          tool: 'read_balance',
+          calls: 1,
+          allowed: 1,
+          blocked: 0,
+          review: 0,
+          killed: 0,
+        },
+        {
+          agent: 'Idle',
+          tool: 'read_balance',
+          calls: 1,
+          allowed: 0,
+          blocked: 0,
+          review: 0,
+          killed: 1,
+        },
       ]),
     );
     expect(g.calls).toHaveLength(6);
@@ -43,7 +79,10 @@ describe('graph router', () => {
       ['Auditor', 1, 'ACTIVE'],
       ['Idle', 1, 'PAUSED'],
     ]);
-    expect(g.tools.find((x) => x.name === 'read_balance')).toMatchObject({ calls: 4, agents: ['Auditor', 'Idle', 'Teller'] });
+    expect(g.tools.find((x) => x.name === 'read_balance')).toMatchObject({
+      calls: 4,
+      agents: ['Auditor', 'Idle', 'Teller'],
+    });
     expect(g.truncated).toBe(false);
   });
 
@@ -69,7 +108,10 @@ describe('graph router', () => {
   });
 
   it('is for people who may read; a backwards window is a clear 400', async () => {
-    const agentKey = await t.as(principals.agent('Teller')).graph.get({}).catch((e: unknown) => e);
+    const agentKey = await t
+      .as(principals.agent('Teller'))
+      .graph.get({})
+      .catch((e: unknown) => e);
     expect(agentKey).toMatchObject({ code: 'FORBIDDEN' });
     const backwards = await t
       .as(principals.viewer)
@@ -77,7 +119,10 @@ describe('graph router', () => {
       .catch((e: unknown) => e);
     expect(backwards).toMatchObject({ code: 'BAD_REQUEST' });
     expect(String(backwards)).toContain('must be before');
-    const preset = await t.as(principals.viewer).graph.get({ range: '2h' as '1h' }).catch((e: unknown) => e);
+    const preset = await t
+      .as(principals.viewer)
+      .graph.get({ range: '2h' as '1h' })
+      .catch((e: unknown) => e);
     expect(preset).toMatchObject({ code: 'BAD_REQUEST' });
   });
 });
@@ -95,7 +140,10 @@ describe('foldGraph', () => {
     const g = foldGraph(groups, () => 'ACTIVE', { from: 0, to: 1 });
     expect(g.calls).toHaveLength(MAX_CALL_EDGES);
     expect(g.truncated).toBe(true);
-    expect(g.calls[0]).toMatchObject({ tool: `tool${MAX_CALL_EDGES + 4}`, calls: MAX_CALL_EDGES + 5 });
+    expect(g.calls[0]).toMatchObject({
+      tool: `tool${MAX_CALL_EDGES + 4}`,
+      calls: MAX_CALL_EDGES + 5,
+    });
     expect(g.tools.map((x) => x.name)).not.toContain('tool0');
   });
 });

@@ -5,7 +5,12 @@ import type { ServiceDeps } from './deps';
 /** The busiest agent–tool edges a graph keeps; more would not be readable on a screen anyway. */
 export const MAX_CALL_EDGES = 300;
 
-const COLUMN = { ALLOWED: 'allowed', BLOCKED: 'blocked', PENDING: 'review', KILLED: 'killed' } as const;
+const COLUMN = {
+  ALLOWED: 'allowed',
+  BLOCKED: 'blocked',
+  PENDING: 'review',
+  KILLED: 'killed',
+} as const;
 
 const zero = (): VerdictCounts => ({ calls: 0, allowed: 0, blocked: 0, review: 0, killed: 0 });
 
@@ -20,7 +25,8 @@ function bump<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   return v;
 }
 
-const byCalls = <T extends { calls: number; name: string }>(a: T, b: T) => b.calls - a.calls || a.name.localeCompare(b.name);
+const byCalls = <T extends { calls: number; name: string }>(a: T, b: T) =>
+  b.calls - a.calls || a.name.localeCompare(b.name);
 
 /**
  * Folds the server's grouped calls into the graph: agent → tool edges weighted by calls and split
@@ -33,8 +39,18 @@ export function foldGraph(
   window: { from: number; to: number },
 ): AgentGraph {
   const edges = new Map<string, VerdictCounts & { agent: string; tool: string }>();
-  for (const g of groups) add(bump(edges, `${g.agent}\u0000${g.action}`, () => ({ agent: g.agent, tool: g.action, ...zero() })), g);
-  const ranked = [...edges.values()].sort((a, b) => b.calls - a.calls || a.agent.localeCompare(b.agent) || a.tool.localeCompare(b.tool));
+  for (const g of groups)
+    add(
+      bump(edges, `${g.agent}\u0000${g.action}`, () => ({
+        agent: g.agent,
+        tool: g.action,
+        ...zero(),
+      })),
+      g,
+    );
+  const ranked = [...edges.values()].sort(
+    (a, b) => b.calls - a.calls || a.agent.localeCompare(b.agent) || a.tool.localeCompare(b.tool),
+  );
   const kept = ranked.slice(0, MAX_CALL_EDGES);
   const keep = new Set(kept.map((e) => `${e.agent}\u0000${e.tool}`));
 
@@ -44,17 +60,27 @@ export function foldGraph(
   const carries = new Map<string, AgentGraph['carries'][number]>();
   for (const g of groups) {
     if (!keep.has(`${g.agent}\u0000${g.action}`)) continue;
-    add(bump(agents, g.agent, () => ({ name: g.agent, status: statusOf(g.agent), ...zero() })), g);
+    add(
+      bump(agents, g.agent, () => ({ name: g.agent, status: statusOf(g.agent), ...zero() })),
+      g,
+    );
     const tool = bump(tools, g.action, () => ({ name: g.action, agents: [], ...zero() }));
     add(tool, g);
     if (!tool.agents.includes(g.agent)) tool.agents.push(g.agent);
     const labels = [
       ...g.detectors.map((name) => ({ name, kind: 'detector' as const })),
-      ...g.tags.filter((t) => !g.detectors.includes(t)).map((name) => ({ name, kind: 'tag' as const })),
+      ...g.tags
+        .filter((t) => !g.detectors.includes(t))
+        .map((name) => ({ name, kind: 'tag' as const })),
     ];
     for (const { name, kind } of labels) {
       bump(tags, name, () => ({ name, kind, calls: 0 })).calls += g.n;
-      bump(carries, `${g.action}\u0000${name}`, () => ({ tool: g.action, tag: name, kind, calls: 0 })).calls += g.n;
+      bump(carries, `${g.action}\u0000${name}`, () => ({
+        tool: g.action,
+        tag: name,
+        kind,
+        calls: 0,
+      })).calls += g.n;
     }
   }
   for (const tool of tools.values()) tool.agents.sort();
@@ -65,7 +91,9 @@ export function foldGraph(
     tools: [...tools.values()].sort(byCalls),
     tags: [...tags.values()].sort(byCalls),
     calls: kept,
-    carries: [...carries.values()].sort((a, b) => b.calls - a.calls || a.tool.localeCompare(b.tool) || a.tag.localeCompare(b.tag)),
+    carries: [...carries.values()].sort(
+      (a, b) => b.calls - a.calls || a.tool.localeCompare(b.tool) || a.tag.localeCompare(b.tag),
+    ),
     truncated: ranked.length > kept.length,
   };
 }

@@ -15,7 +15,9 @@ export const GRAPH_RANGE_MS: Record<GraphRangePreset, number> = {
 /** A window of time: a preset ending now, or `from` (to `to`, or now). */
 export const graphInput = z
   .object({
-    range: graphRangePreset.optional().describe('A preset window ending now; ignored when "from" is given'),
+    range: graphRangePreset
+      .optional()
+      .describe('A preset window ending now; ignored when "from" is given'),
     from: isoTime.optional().describe('Start of a custom window'),
     to: isoTime.optional().describe('End of a custom window; now when absent'),
   })
@@ -44,12 +46,16 @@ export const graphAgent = verdictCounts.extend({
 });
 export const graphTool = verdictCounts.extend({
   name: z.string(),
-  agents: z.array(z.string()).describe('Agents that called it in the window; more than one = a shared tool'),
+  agents: z
+    .array(z.string())
+    .describe('Agents that called it in the window; more than one = a shared tool'),
 });
 export const dataTagKind = z.enum(['detector', 'tag']);
 export const graphDataTag = z.object({
   name: z.string(),
-  kind: dataTagKind.describe('"detector": DLP found it in the arguments or result; "tag": the tool declared it'),
+  kind: dataTagKind.describe(
+    '"detector": DLP found it in the arguments or result; "tag": the tool declared it',
+  ),
   calls: count.describe('Calls that carried it'),
 });
 export const graphCallEdge = verdictCounts.extend({ agent: z.string(), tool: z.string() });
@@ -74,6 +80,7 @@ export type AgentGraph = z.infer<typeof agentGraph>;
 
 /** The window a graph input names, in epoch milliseconds. */
 export function graphWindow(input: GraphInput, now = Date.now()): { from: number; to: number } {
-  if (input.from) return { from: Date.parse(input.from), to: input.to ? Date.parse(input.to) : now };
+  if (input.from)
+    return { from: Date.parse(input.from), to: input.to ? Date.parse(input.to) : now };
   return { from: now - GRAPH_RANGE_MS[input.range ?? '24h'], to: now };
 }

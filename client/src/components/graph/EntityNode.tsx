@@ -16,7 +16,9 @@ export const EntityNode = memo(function EntityNode({ data }: NodeProps<GraphNode
       data-trace={data.trace}
       title={`${data.label}: ${data.detail}`}
     >
-      {data.kind !== 'agent' && <Handle type="target" position={Position.Left} isConnectable={false} />}
+      {data.kind !== 'agent' && (
+        <Handle type="target" position={Position.Left} isConnectable={false} />
+      )}
       <Icon className="size-4 shrink-0" aria-hidden />
       <span className="min-w-0">
         <span className="block truncate font-semibold">{data.label}</span>
@@ -25,7 +27,9 @@ export const EntityNode = memo(function EntityNode({ data }: NodeProps<GraphNode
           {data.paused && ' · paused'}
         </span>
       </span>
-      {data.kind !== 'tag' && <Handle type="source" position={Position.Right} isConnectable={false} />}
+      {data.kind !== 'tag' && (
+        <Handle type="source" position={Position.Right} isConnectable={false} />
+      )}
     </div>
   );
 });

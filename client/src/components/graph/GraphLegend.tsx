@@ -16,7 +16,8 @@ export function GraphLegend() {
         <span className="legend-line tone-block" aria-hidden /> ≥ {pct} blocked or killed
       </li>
       <li className="flex items-center gap-2">
-        <span className="legend-line tone-data" aria-hidden /> Data a tool carried (DLP finding or tag)
+        <span className="legend-line tone-data" aria-hidden /> Data a tool carried (DLP finding or
+        tag)
       </li>
       <li className="muted">Thicker line = more calls in the range.</li>
     </ul>

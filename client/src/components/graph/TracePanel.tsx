@@ -16,21 +16,42 @@ function activityLink(agent: string, action?: string): string {
 }
 
 /** The traced agent: its calls by verdict, each tool's share with a link into Activity, what it shares. */
-export function TracePanel({ graph, agent, onTrace }: { graph: AgentGraph; agent: string; onTrace: (agent: string | null) => void }) {
+export function TracePanel({
+  graph,
+  agent,
+  onTrace,
+}: {
+  graph: AgentGraph;
+  agent: string;
+  onTrace: (agent: string | null) => void;
+}) {
   const me = graph.agents.find((a) => a.name === agent);
   const calls = graph.calls.filter((e) => e.agent === agent);
   const tools = new Set(calls.map((e) => e.tool));
-  const tags = [...new Set(graph.carries.filter((c) => tools.has(c.tool)).map((c) => c.tag))].sort();
-  const sharing = [...new Set(graph.calls.filter((e) => tools.has(e.tool) && e.agent !== agent).map((e) => e.agent))].sort();
+  const tags = [
+    ...new Set(graph.carries.filter((c) => tools.has(c.tool)).map((c) => c.tag)),
+  ].sort();
+  const sharing = [
+    ...new Set(
+      graph.calls.filter((e) => tools.has(e.tool) && e.agent !== agent).map((e) => e.agent),
+    ),
+  ].sort();
   return (
     <section aria-label={`Trace of ${agent}`} data-testid="trace-panel" className="card space-y-4">
       <div className="flex items-start justify-between gap-2">
         <div className="min-w-0">
           <p className="text-xs font-semibold uppercase tracking-wide muted">Tracing agent</p>
           <h2 className="truncate text-lg font-bold">{agent}</h2>
-          {me?.status === 'PAUSED' && <p className="text-xs text-killed dark:text-fuchsia-300">Paused by the kill-switch</p>}
+          {me?.status === 'PAUSED' && (
+            <p className="text-xs text-killed dark:text-fuchsia-300">Paused by the kill-switch</p>
+          )}
         </div>
-        <button type="button" className="btn btn-ghost size-8 p-0" aria-label="Stop tracing" onClick={() => onTrace(null)}>
+        <button
+          type="button"
+          className="btn btn-ghost size-8 p-0"
+          aria-label="Stop tracing"
+          onClick={() => onTrace(null)}
+        >
           <X className="size-4" aria-hidden />
         </button>
       </div>
@@ -46,14 +67,27 @@ export function TracePanel({ graph, agent, onTrace }: { graph: AgentGraph; agent
         <h3 className="mb-1 text-sm font-semibold">Calls by tool</h3>
         <ul className="divide-y divide-neutral-200 text-sm dark:divide-neutral-800">
           {calls.map((e) => (
-            <li key={e.tool} className="flex flex-wrap items-baseline justify-between gap-x-2 py-1.5">
-              <Link to={activityLink(agent, e.tool)} className="min-w-0 font-mono text-xs font-semibold break-all underline-offset-2 hover:underline">
+            <li
+              key={e.tool}
+              className="flex flex-wrap items-baseline justify-between gap-x-2 py-1.5"
+            >
+              <Link
+                to={activityLink(agent, e.tool)}
+                className="min-w-0 font-mono text-xs font-semibold break-all underline-offset-2 hover:underline"
+              >
                 {e.tool}
               </Link>
               <span className="text-xs tabular-nums muted">
-                {e.calls} calls
-                {e.blocked + e.killed > 0 && <span className="text-block-ink dark:text-red-300"> · {e.blocked + e.killed} stopped</span>}
-                {e.review > 0 && <span className="text-review dark:text-amber-300"> · {e.review} review</span>}
+                {e.calls} {e.calls === 1 ? 'call' : 'calls'}
+                {e.blocked + e.killed > 0 && (
+                  <span className="text-block-ink dark:text-red-300">
+                    {' '}
+                    · {e.blocked + e.killed} stopped
+                  </span>
+                )}
+                {e.review > 0 && (
+                  <span className="text-review dark:text-amber-300"> · {e.review} review</span>
+                )}
               </span>
             </li>
           ))}
@@ -64,7 +98,10 @@ export function TracePanel({ graph, agent, onTrace }: { graph: AgentGraph; agent
           <h3 className="mb-1 text-sm font-semibold">Data through it</h3>
           <p className="flex flex-wrap gap-1.5">
             {tags.map((t) => (
-              <span key={t} className="rounded-full bg-violet-100 px-2 py-0.5 text-xs font-semibold text-violet-800 dark:bg-violet-950 dark:text-violet-200">
+              <span
+                key={t}
+                className="rounded-full bg-violet-100 px-2 py-0.5 text-xs font-semibold text-violet-800 dark:bg-violet-950 dark:text-violet-200"
+              >
                 {t}
               </span>
             ))}
@@ -76,7 +113,12 @@ export function TracePanel({ graph, agent, onTrace }: { graph: AgentGraph; agent
           <h3 className="mb-1 text-sm font-semibold">Shares tools with</h3>
           <p className="flex flex-wrap gap-1.5">
             {sharing.map((a) => (
-              <button key={a} type="button" className="btn btn-ghost px-2.5 py-0.5 text-xs" onClick={() => onTrace(a)}>
+              <button
+                key={a}
+                type="button"
+                className="btn btn-ghost px-2.5 py-0.5 text-xs"
+                onClick={() => onTrace(a)}
+              >
                 {a}
               </button>
             ))}

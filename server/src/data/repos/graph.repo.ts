@@ -18,11 +18,19 @@ export interface GraphGroup {
 }
 
 interface RawGroup {
-  _id: { agent: string; action: string; status: GraphCallStatus; d?: unknown; r?: unknown; t?: unknown };
+  _id: {
+    agent: string;
+    action: string;
+    status: GraphCallStatus;
+    d?: unknown;
+    r?: unknown;
+    t?: unknown;
+  };
   n: number;
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
 /**
  * The agent graph's one read: calls in a window grouped on the server by agent, tool, verdict and
