@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { TRPCProvider, makeTrpcClient } from './lib/trpc';
@@ -11,9 +11,11 @@ import { AgentPage } from './routes/agent';
 import { ActivityPage } from './routes/activity';
 import { EntryPage } from './routes/entry';
 import { ApprovalsPage } from './routes/approvals';
-import { GraphPage } from './routes/graph';
 import { LoginPage } from './routes/login';
 import { NotFoundPage } from './routes/notFound';
+
+// The graph page brings xyflow; other pages shouldn't download it.
+const GraphPage = lazy(() => import('./routes/graph').then((m) => ({ default: m.GraphPage })));
 
 const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
@@ -27,7 +29,14 @@ const router = createBrowserRouter([
       { path: 'activity', element: <ActivityPage /> },
       { path: 'activity/:id', element: <EntryPage /> },
       { path: 'approvals', element: <ApprovalsPage /> },
-      { path: 'graph', element: <GraphPage /> },
+      {
+        path: 'graph',
+        element: (
+          <Suspense fallback={<p className="muted">Loading the graph…</p>}>
+            <GraphPage />
+          </Suspense>
+        ),
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
