@@ -1,14 +1,53 @@
 import { describe, expect, it } from 'vitest';
-import { decide, rulesFromLists } from '@aegis/shared';
-import { DEMO_AGENTS, findAgent } from '../src/agents/index.js';
+import {
+  compileEffective,
+  compilePolicyYaml,
+  evaluatePolicy,
+  factNeedsFor,
+  historyKey,
+  type AgentPolicyDocument,
+} from '@aegis/shared';
+import { DEMO_AGENTS, findAgent, type DemoAgent, type ScriptedStep } from '../src/agents/index.js';
 import { TOOL_NAMES } from '../src/tools/index.js';
 
-/** What Aegis will answer for an ACTIVE agent with this demo policy. */
-function verdictFor(agentName: string, action: string): string {
+/** The agent's policy as the server builds it: its conditional rules (if any) on top of its lists. */
+function policyOf(agent: DemoAgent) {
+  let document: AgentPolicyDocument | null = null;
+  if (agent.rules) {
+    const compiled = compilePolicyYaml(agent.rules);
+    if (!compiled.ok) throw new Error(compiled.problems.map((p) => p.text).join('\n'));
+    document = compiled.policies[0]!.document as AgentPolicyDocument;
+  }
+  const lists = { allowed: agent.policy.allows, blocked: agent.policy.blocks, review: [] };
+  return compileEffective({ agent: agent.name, agentVersion: 1, document, lists, global: null });
+}
+
+/**
+ * What Aegis will answer for an ACTIVE agent's call, with the history its earlier ALLOWED calls
+ * make (every REVIEW denied, as with `--approve none`): the shared engine the server runs.
+ */
+function verdictFor(
+  agentName: string,
+  action: string,
+  args: Record<string, unknown> = {},
+  earlier: ScriptedStep[] = [],
+): string {
   const agent = findAgent(agentName);
   if (!agent) throw new Error(`no agent ${agentName}`);
-  const rules = rulesFromLists({ allowed: agent.policy.allows, blocked: agent.policy.blocks });
-  return decide({ status: 'ACTIVE', rules }, action).verdict;
+  const set = policyOf(agent);
+  const self = { name: agent.name, owner: agent.owner };
+  const ran = earlier.filter((s) => s.expect === 'ALLOWED');
+  const history: Record<string, number> = {};
+  for (const q of factNeedsFor(set, self, action).history) {
+    const calls = ran.filter((s) => s.tool === q.action);
+    history[historyKey(q)] =
+      q.kind === 'count' ? calls.length : calls.reduce((n, s) => n + Number(s.args[q.field]), 0);
+  }
+  return evaluatePolicy(
+    set,
+    { agent: self, action, args },
+    { status: 'ACTIVE', facts: { history } },
+  ).verdict;
 }
 
 describe('demo agents', () => {
@@ -43,18 +82,36 @@ describe('demo agents', () => {
 
   it('script scenarios whose expected verdicts match their policies', () => {
     for (const agent of DEMO_AGENTS) {
-      for (const step of agent.scenario) {
+      agent.scenario.forEach((step, i) => {
         expect({
           agent: agent.name,
           tool: step.tool,
-          verdict: verdictFor(agent.name, step.tool),
+          verdict: verdictFor(agent.name, step.tool, step.args, agent.scenario.slice(0, i)),
         }).toEqual({
           agent: agent.name,
           tool: step.tool,
           verdict: step.expect,
         });
-      }
+      });
     }
+  });
+
+  it("the Loan Processor's conditional rules: a small loan runs, a large one waits, a split one is caught", () => {
+    const small = { customer_id: 5, amount: 900, purpose: 'car' };
+    expect(verdictFor('loan_processor', 'process_application', small)).toBe('ALLOWED');
+    expect(verdictFor('loan_processor', 'process_application', { ...small, amount: 15000 })).toBe(
+      'REVIEW',
+    );
+    const first: ScriptedStep = {
+      tool: 'process_application',
+      args: small,
+      thought: '',
+      expect: 'ALLOWED',
+    };
+    expect(verdictFor('loan_processor', 'process_application', small, [first])).toBe('REVIEW');
+    expect(
+      verdictFor('loan_processor', 'process_application', { ...small, amount: 50 }, [first]),
+    ).toBe('ALLOWED');
   });
 
   it('make the over-reaching attempts the seed describes', () => {

@@ -69,12 +69,18 @@ describe('npm run demo -- --approve none, end to end', () => {
   });
 
   it('DLP scene: an SSN a tool returned is masked before the model sees it; a card number never leaves', async () => {
-    expect(output.join('\n')).toMatch(/DLP: 1 result redacted before the model saw it \(ssn\); 1 call blocked for sending card out/);
+    expect(output.join('\n')).toMatch(
+      /DLP: 1 result redacted before the model saw it \(ssn\); 1 call blocked for sending card out/,
+    );
     expect(verdicts('fraud_detection', 'send_notification')).toEqual(['BLOCKED', 'ALLOWED']);
     const { entries } = await admin.api.audit.list.query({ agent: 'fraud_detection', limit: 200 });
-    const redacted = entries.filter((e) => e.action === 'access_ssn' && e.resultEffect === 'REDACT');
+    const redacted = entries.filter(
+      (e) => e.action === 'access_ssn' && e.resultEffect === 'REDACT',
+    );
     expect(redacted).toHaveLength(1);
-    expect(redacted[0]!.findings).toEqual([expect.objectContaining({ detector: 'ssn', where: 'result' })]);
+    expect(redacted[0]!.findings).toEqual([
+      expect.objectContaining({ detector: 'ssn', where: 'result' }),
+    ]);
     const blocked = entries.find((e) => e.action === 'send_notification' && e.status === 'BLOCKED');
     expect(blocked?.details).toContain('A card number may not be sent out of the bank');
     // Findings, never values: neither the customer's SSN nor the card number is stored anywhere.
@@ -90,12 +96,46 @@ describe('npm run demo -- --approve none, end to end', () => {
     expect(verdicts('fraud_detection', 'access_ssn')).toEqual(['ALLOWED', 'ALLOWED']);
     // the agent's own run, then the paused-run scene's
     expect(verdicts('marketing_outreach', 'export_customer_list')).toEqual(['REVIEW', 'REVIEW']);
-    // --approve none: every review was denied (the paused-run scene's too), so no such call ran.
+    // --approve none: every review was denied (the paused-run scene's and the Loan Processor's
+    // two held loans too), so no such call ran.
     expect(result.tally.calls.filter((c) => c.verdict === 'REVIEW').map((c) => c.review)).toEqual([
       'DENIED',
       'DENIED',
       'DENIED',
+      'DENIED',
+      'DENIED',
     ]);
+  });
+
+  it("decides the Loan Processor's loans by their arguments and history: small runs, large waits, a split is caught", async () => {
+    expect(verdicts('loan_processor', 'process_application')).toEqual([
+      'REVIEW',
+      'ALLOWED',
+      'REVIEW',
+    ]);
+    const { entries } = await admin.api.audit.list.query({ agent: 'loan_processor', limit: 200 });
+    const loans = entries
+      .filter((e) => e.action === 'process_application' && e.source === 'server')
+      .reverse()
+      .map((e) => ({ status: e.status, rule: e.rule?.id, details: e.details }));
+    expect(loans).toEqual([
+      {
+        status: 'PENDING',
+        rule: 'large-loans',
+        details: expect.stringContaining('A loan of $15000 is held for a person'),
+      },
+      { status: 'ALLOWED', rule: 'seed-allowed', details: expect.any(String) },
+      {
+        status: 'PENDING',
+        rule: 'split-loans',
+        details: expect.stringContaining('held as a split loan'),
+      },
+    ]);
+    // Only the small loan was recorded by the bank.
+    expect(await bank.bank.applications.find({ customer: 5 }).lean()).toEqual([
+      expect.objectContaining({ amount: 900 }),
+    ]);
+    expect(output.join('\n')).toContain('loan_processor: 2 conditional rules on top of its lists');
   });
 
   it("blocks the Loan Processor's over-reach: no data deleted, no connection made", async () => {

@@ -18,6 +18,7 @@ export function findAgent(name: string): DemoAgent | undefined {
 
 export { customerSupport, fraudDetection, loanProcessor, marketingOutreach };
 export { killSwitchScene, type KillSwitchScene } from './killSwitchScene.js';
+export { LOAN_RULES_YAML } from './loanRules.js';
 export { dlpScene, DLP_POLICY_YAML, type DlpScene } from './dlpScene.js';
 export {
   COMMON_PROMPT,

@@ -28,6 +28,8 @@ export interface DemoAgent {
   owner: string;
   description: string;
   policy: DemoPolicy;
+  /** Conditional rules (an AgentPolicy in YAML) the demo applies on top of the lists. */
+  rules?: string;
   systemPrompt: string;
   /** The request the agent is given, as a human user would type it. */
   task: string;

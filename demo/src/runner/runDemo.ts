@@ -12,7 +12,8 @@ import { playKillSwitchScene } from './killSwitch.js';
 import { playPausedRunScene } from './pausedRun.js';
 import { dlpSummary, playDlpScene, type DlpSceneReport } from './dlpScene.js';
 import { Progress } from './progress.js';
-import { runAgent, type AgentRunContext } from './runAgent.js';
+import { applyAgentRules } from './agentRules.js';
+import { registerAgent, runAgent, type AgentRunContext } from './runAgent.js';
 import { Tally } from './tally.js';
 
 export interface RunDemoOptions {
@@ -119,6 +120,13 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
       approvalTimeoutMs: options.approvalTimeoutMs,
       checkpointer: checkpointerOn(bankConnection.connection),
     };
+    try {
+      await applyAgentRules(aegis, agents, (a) => registerAgent(aegis, a).register(), progress);
+    } catch (error) {
+      progress.note(
+        `Conditional rules not applied (${String(error)}); the agents run on their lists alone.`,
+      );
+    }
     progress.banner(`Running ${agents.map((a) => a.displayName).join(', ')}`);
     await Promise.all(
       agents.map(async (agent) => {
