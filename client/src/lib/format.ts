@@ -20,18 +20,22 @@ export function age(iso: string, now: number = Date.now()): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
 }
 
+const DATE_TIME: Intl.DateTimeFormatOptions = {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+};
+
 export function dateTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, {
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
+  return new Date(iso).toLocaleString(undefined, DATE_TIME);
 }
 
 export function compact(n: number): string {
-  return new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+  return new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 }).format(
+    n,
+  );
 }
 
 /** Pretty-prints a JSON preview string when it parses, else shows it as is. */
@@ -61,12 +65,5 @@ export function fullTime(iso: string): string {
 
 /** A short date and time with the zone, for table columns: "Dec 3, 22:58:37 UTC". */
 export function stamp(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, {
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    timeZoneName: 'short',
-  });
+  return new Date(iso).toLocaleString(undefined, { ...DATE_TIME, timeZoneName: 'short' });
 }

@@ -23,6 +23,20 @@ export interface AegisResume {
   status: 'APPROVED' | 'DENIED' | 'EXPIRED';
 }
 
+/** A tool call as the LangChain helpers guard it; `run` gets the arguments to run with (masked when a REDACT rule decided). */
+export interface GuardedToolCall<T> {
+  agent: string;
+  action: string;
+  args: Record<string, unknown>;
+  run: (args: Record<string, unknown>) => T;
+}
+
+/** Where a tool call sits in a graph run: what an interrupt needs to resume it. */
+export interface ToolCallPlace {
+  threadId: unknown;
+  toolCallId: string | undefined;
+}
+
 /** How the LangChain helpers wait for a human review: in-process, or by pausing the graph. */
 export type ReviewMode = 'wait' | 'interrupt';
 
@@ -30,13 +44,8 @@ export type ReviewMode = 'wait' | 'interrupt';
 export function callInReviewMode<T>(
   aegis: Aegis,
   review: ReviewMode,
-  call: {
-    agent: string;
-    action: string;
-    args: Record<string, unknown>;
-    run: (args: Record<string, unknown>) => T;
-  },
-  where: { threadId: unknown; toolCallId: string | undefined },
+  call: GuardedToolCall<T>,
+  where: ToolCallPlace,
   options: CallOptions,
 ): Promise<Awaited<T>> {
   return review === 'interrupt'
@@ -58,13 +67,8 @@ export function isAegisInterrupt(value: unknown): value is AegisInterrupt {
  */
 export async function callWithInterruptReview<T>(
   aegis: Aegis,
-  call: {
-    agent: string;
-    action: string;
-    args: Record<string, unknown>;
-    run: (args: Record<string, unknown>) => T;
-  },
-  where: { threadId: unknown; toolCallId: string | undefined },
+  call: GuardedToolCall<T>,
+  where: ToolCallPlace,
   options: CallOptions,
 ): Promise<Awaited<T>> {
   const { threadId, toolCallId } = where;

@@ -61,7 +61,12 @@ export interface PolicyDecision {
 
 export const DEFAULT_RULE_ID = 'default';
 
-const VERDICT: Readonly<Record<ResultEffect, Verdict>> = { ALLOW: 'ALLOWED', REDACT: 'ALLOWED', BLOCK: 'BLOCKED', REVIEW: 'REVIEW' };
+const VERDICT: Readonly<Record<ResultEffect, Verdict>> = {
+  ALLOW: 'ALLOWED',
+  REDACT: 'ALLOWED',
+  BLOCK: 'BLOCKED',
+  REVIEW: 'REVIEW',
+};
 
 /** A rule that matched, with the effect it has (a failed condition turns ALLOW into REVIEW). */
 export interface Match {
@@ -99,7 +104,12 @@ export class Bindings {
 
 function errorMessage(e: unknown): string {
   const err = e as { summary?: unknown; message?: unknown };
-  const text = typeof err?.summary === 'string' ? err.summary : typeof err?.message === 'string' ? err.message : String(e);
+  const text =
+    typeof err?.summary === 'string'
+      ? err.summary
+      : typeof err?.message === 'string'
+        ? err.message
+        : String(e);
   return text.split('\n')[0]!;
 }
 
@@ -114,13 +124,20 @@ function test(rule: CompiledRule, bindings: Bindings): Match | undefined {
   }
   if (value === true) return { rule, effect: rule.effect };
   if (value === false) return undefined;
-  return { rule, effect: rule.effect === 'BLOCK' ? 'BLOCK' : 'REVIEW', error: `the condition gave ${String(value)}, not true or false` };
+  return {
+    rule,
+    effect: rule.effect === 'BLOCK' ? 'BLOCK' : 'REVIEW',
+    error: `the condition gave ${String(value)}, not true or false`,
+  };
 }
 
 /** Whether `b` beats `a`: higher priority, or equal priority and stricter. */
 export function better(a: Match | undefined, b: Match): boolean {
   if (!a) return true;
-  return b.rule.priority > a.rule.priority || (b.rule.priority === a.rule.priority && STRICTNESS[b.effect] > STRICTNESS[a.effect]);
+  return (
+    b.rule.priority > a.rule.priority ||
+    (b.rule.priority === a.rule.priority && STRICTNESS[b.effect] > STRICTNESS[a.effect])
+  );
 }
 
 /**
@@ -138,8 +155,12 @@ export function decideAmong(
     if (best && rule.priority < best.rule.priority) break;
     if (rule.matchesAgent && !rule.matchesAgent(agent)) continue;
     // A condition that fails turns an ALLOW or REDACT into REVIEW.
-    const mostItCouldBe = rule.program && STRICTNESS[rule.effect] < STRICTNESS.REVIEW ? STRICTNESS.REVIEW : STRICTNESS[rule.effect];
-    if (best && rule.priority === best.rule.priority && mostItCouldBe <= STRICTNESS[best.effect]) continue;
+    const mostItCouldBe =
+      rule.program && STRICTNESS[rule.effect] < STRICTNESS.REVIEW
+        ? STRICTNESS.REVIEW
+        : STRICTNESS[rule.effect];
+    if (best && rule.priority === best.rule.priority && mostItCouldBe <= STRICTNESS[best.effect])
+      continue;
     const match = test(rule, bindings);
     if (!match) continue;
     if (match.error) errors.push({ ruleId: rule.id, scope: rule.scope, message: match.error });
@@ -148,19 +169,28 @@ export function decideAmong(
   return best;
 }
 
+/** What a rule's `reason` template may interpolate (call rules and result rules alike). */
+export function reasonValues(call: PolicyCall, ruleId: string) {
+  return {
+    args: call.args ?? {},
+    agent: {
+      name: call.agent.name,
+      owner: call.agent.owner ?? '',
+      labels: call.agent.labels ?? {},
+    },
+    action: call.action,
+    tool: { description: call.tool?.description ?? '' },
+    rule: { id: ruleId },
+  };
+}
+
 function reasonFor(match: Match, call: PolicyCall): string {
   const { rule } = match;
   if (match.error) {
     return `Rule ${rule.id} could not be evaluated (${match.error}); ${match.effect === 'BLOCK' ? 'blocked' : 'held for human review'}`;
   }
   if (rule.reason) {
-    return renderTemplate(rule.reason, {
-      args: call.args ?? {},
-      agent: { name: call.agent.name, owner: call.agent.owner ?? '', labels: call.agent.labels ?? {} },
-      action: call.action,
-      tool: { description: call.tool?.description ?? '' },
-      rule: { id: rule.id },
-    });
+    return renderTemplate(rule.reason, reasonValues(call, rule.id));
   }
   switch (rule.effect) {
     case 'ALLOW':
@@ -182,7 +212,11 @@ function reasonFor(match: Match, call: PolicyCall): string {
  * closed: BLOCK if its rule blocks, REVIEW otherwise. Pure and synchronous: the server and the
  * SDK's local mode call it with the same inputs and get the same answer.
  */
-export function evaluatePolicy(compiled: PolicySet | CompiledPolicy, call: PolicyCall, context: PolicyContext = {}): PolicyDecision {
+export function evaluatePolicy(
+  compiled: PolicySet | CompiledPolicy,
+  call: PolicyCall,
+  context: PolicyContext = {},
+): PolicyDecision {
   if (context.status === 'PAUSED') {
     return { verdict: 'KILLED', reason: 'Agent is paused by the kill-switch', rule: null };
   }

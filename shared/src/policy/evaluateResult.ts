@@ -1,6 +1,13 @@
 import type { ResultEffect } from '../schemas/policyRules';
 import type { CompiledPolicy, CompiledResultRule, PolicyAgent } from './compile';
-import { Bindings, type DecidingRule, type PolicyCall, type PolicyContext, type RuleEvaluationError } from './evaluate';
+import {
+  Bindings,
+  reasonValues,
+  type DecidingRule,
+  type PolicyCall,
+  type PolicyContext,
+  type RuleEvaluationError,
+} from './evaluate';
 import { renderTemplate } from './interpolate';
 import { asPolicySet, type PolicySet } from './policySet';
 
@@ -13,11 +20,22 @@ export interface ResultDecision {
   errors?: RuleEvaluationError[];
 }
 
-const RESULT_STRICTNESS: Readonly<Record<ResultEffect, number>> = { ALLOW: 0, REDACT: 1, REVIEW: 2, BLOCK: 3 };
+const RESULT_STRICTNESS: Readonly<Record<ResultEffect, number>> = {
+  ALLOW: 0,
+  REDACT: 1,
+  REVIEW: 2,
+  BLOCK: 3,
+};
 
 /** The `on: result` rules that apply to this agent's call of this action (global ones first). */
-export function resultRulesFor(compiled: PolicySet | CompiledPolicy, agent: PolicyAgent, action: string): CompiledResultRule[] {
-  return asPolicySet(compiled).resultRules.filter((r) => r.matchesAction(action) && (!r.matchesAgent || r.matchesAgent(agent)));
+export function resultRulesFor(
+  compiled: PolicySet | CompiledPolicy,
+  agent: PolicyAgent,
+  action: string,
+): CompiledResultRule[] {
+  return asPolicySet(compiled).resultRules.filter(
+    (r) => r.matchesAction(action) && (!r.matchesAgent || r.matchesAgent(agent)),
+  );
 }
 
 /**
@@ -28,7 +46,11 @@ export function resultRulesFor(compiled: PolicySet | CompiledPolicy, agent: Poli
  * result for review. No matching rule: ALLOW. Pure, like `evaluatePolicy`: the server (strict
  * mode) and the SDK (local mode) get the same answer.
  */
-export function evaluateResult(compiled: PolicySet | CompiledPolicy, call: PolicyCall, context: PolicyContext = {}): ResultDecision {
+export function evaluateResult(
+  compiled: PolicySet | CompiledPolicy,
+  call: PolicyCall,
+  context: PolicyContext = {},
+): ResultDecision {
   const set = asPolicySet(compiled);
   const bindings = new Bindings(call, context);
   const errors: RuleEvaluationError[] = [];
@@ -53,17 +75,27 @@ export function evaluateResult(compiled: PolicySet | CompiledPolicy, call: Polic
     const beats =
       !best ||
       rule.priority > best.rule.priority ||
-      (rule.priority === best.rule.priority && RESULT_STRICTNESS[effect] > RESULT_STRICTNESS[best.effect]);
+      (rule.priority === best.rule.priority &&
+        RESULT_STRICTNESS[effect] > RESULT_STRICTNESS[best.effect]);
     if (beats) best = { rule, effect, error };
   }
   if (!best) {
-    return errors.length ? { effect: 'ALLOW', reason: 'No result rule matched', rule: null, errors } : { effect: 'ALLOW', reason: 'No result rule matched', rule: null };
+    return errors.length
+      ? { effect: 'ALLOW', reason: 'No result rule matched', rule: null, errors }
+      : { effect: 'ALLOW', reason: 'No result rule matched', rule: null };
   }
   const { rule, effect, error } = best;
   const decision: ResultDecision = {
     effect,
-    reason: error !== undefined ? `Rule ${rule.id} could not be evaluated (${error}); the result is ${effect === 'BLOCK' ? 'dropped' : 'held for review'}` : reasonFor(rule, effect, call),
-    rule: { id: rule.id, scope: rule.scope, version: (rule.scope === 'global' ? set.global?.version : set.agent?.version) ?? 0 },
+    reason:
+      error !== undefined
+        ? `Rule ${rule.id} could not be evaluated (${error}); the result is ${effect === 'BLOCK' ? 'dropped' : 'held for review'}`
+        : reasonFor(rule, effect, call),
+    rule: {
+      id: rule.id,
+      scope: rule.scope,
+      version: (rule.scope === 'global' ? set.global?.version : set.agent?.version) ?? 0,
+    },
   };
   if (errors.length) decision.errors = errors;
   return decision;
@@ -71,13 +103,7 @@ export function evaluateResult(compiled: PolicySet | CompiledPolicy, call: Polic
 
 function reasonFor(rule: CompiledResultRule, effect: ResultEffect, call: PolicyCall): string {
   if (rule.reason) {
-    return renderTemplate(rule.reason, {
-      args: call.args ?? {},
-      agent: { name: call.agent.name, owner: call.agent.owner ?? '', labels: call.agent.labels ?? {} },
-      action: call.action,
-      tool: { description: call.tool?.description ?? '' },
-      rule: { id: rule.id },
-    });
+    return renderTemplate(rule.reason, reasonValues(call, rule.id));
   }
   switch (effect) {
     case 'ALLOW':
