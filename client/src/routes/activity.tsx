@@ -1,8 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import { Search } from 'lucide-react';
-import { useTRPC, type RouterInputs } from '../lib/trpc';
+import { Download, Search } from 'lucide-react';
+import { useTRPC } from '../lib/trpc';
+import { exportHref, isFiltered, listInput, matchesFilter, readActivityFilter } from '../lib/activityFilter';
+import { MultiSelect } from '../components/MultiSelect';
+import { RangePicker } from '../components/RangePicker';
 import { liveFeedStore, mergeEntries, type AuditEntry } from '../lib/liveFeed';
 import { useStore } from '../lib/store';
 import { ActivityFeed } from '../components/ActivityFeed';
@@ -16,22 +19,11 @@ const STATUSES: Status[] = [
   'ALLOWED', 'BLOCKED', 'KILLED', 'PENDING', 'APPROVED', 'DENIED', 'TIMEOUT', 'ERROR',
   'VIOLATION', 'PAUSED', 'RESUMED', 'POLICY', 'ACCESS', 'RESET', 'REVEALED',
 ];
-const SOURCES: Source[] = ['server', 'agent', 'person'];
-
-const CATEGORY: Record<string, readonly string[]> = {
-  pii: ['ssn', 'dob', 'email', 'phone'],
-  financial: ['card', 'iban', 'routing'],
-};
-
-/** The same filter the server applies, for entries that arrive live. */
-function matches(e: AuditEntry, agent: string, status: string, source: string, search: string, detector: string): boolean {
-  if (detector && !e.findings?.some((f) => f.detector === detector || CATEGORY[detector]?.includes(f.detector) || (detector === 'secret' && isSecret(f.detector)))) return false;
-  if (agent && e.agent !== agent) return false;
-  if (status && e.status !== status) return false;
-  if (source && e.source !== source) return false;
-  const q = search.toLowerCase();
-  return !q || e.action.toLowerCase().includes(q) || e.details.toLowerCase().includes(q);
-}
+const SOURCES: Array<{ value: Source; label: string }> = [
+  { value: 'server', label: 'Decisions' },
+  { value: 'agent', label: 'Agent reports' },
+  { value: 'person', label: 'People' },
+];
 
 /** Waits until typing pauses before searching, so each keystroke isn't a request. */
 function useDebounced(value: string, ms: number): string {
@@ -46,19 +38,19 @@ function useDebounced(value: string, ms: number): string {
 export function ActivityPage() {
   const trpc = useTRPC();
   const [params, setParams] = useSearchParams();
-  const agent = params.get('agent') ?? '';
-  const status = params.get('status') ?? '';
-  const source = params.get('source') ?? '';
-  const detector = params.get('detector') ?? '';
   const [searchInput, setSearchInput] = useState(params.get('q') ?? '');
   const search = useDebounced(searchInput.trim(), 300);
+  // keyed on the URL text: a preset range's start is computed once per URL, not per render
+  const key = params.toString();
+  const filter = useMemo(() => readActivityFilter(params), [key]);
 
-  const update = (key: string, value: string) =>
+  const update = (name: string, value: string | string[]) =>
     setParams(
       (p) => {
         const next = new URLSearchParams(p);
-        if (value) next.set(key, value);
-        else next.delete(key);
+        const text = Array.isArray(value) ? value.join(',') : value;
+        if (text) next.set(name, text);
+        else next.delete(name);
         return next;
       },
       { replace: true },
@@ -66,63 +58,47 @@ export function ActivityPage() {
   useEffect(() => update('q', search), [search]);
 
   const agents = useQuery(trpc.agents.list.queryOptions());
-  const input: RouterInputs['audit']['list'] = {
-    limit: 50,
-    ...(agent && { agent }),
-    ...(status && { status: [status as Status] }),
-    ...(source && { source: [source as Source] }),
-    ...(search && { search }),
-    ...(detector && { detector }),
-  };
+  const input = listInput(filter);
   const log = useInfiniteQuery(
     trpc.audit.list.infiniteQueryOptions(input, { getNextPageParam: (page) => page.nextCursor ?? undefined }),
   );
   const history = log.data?.pages.flatMap((p) => p.entries) ?? [];
-  const live = useStore(liveFeedStore).filter((e) => matches(e, agent, status, source, search, detector));
+  const live = useStore(liveFeedStore).filter((e) => matchesFilter(e, filter));
   const entries = mergeEntries(live, history);
-  const filtered = Boolean(agent || status || source || search || detector);
+  const filtered = isFiltered(filter);
 
   return (
     <>
       <PageHeader title="Activity" subtitle="The full audit log. New decisions appear at the top as they happen." />
       <div className="mb-4 flex flex-wrap gap-2" role="search">
         <label className="relative min-w-0 flex-1 basis-56">
-          <span className="sr-only">Search actions and details</span>
+          <span className="sr-only">Search actions, reasons, arguments and outcomes</span>
           <Search className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 muted" aria-hidden />
           <input
             type="search"
             className="input w-full pl-8"
-            placeholder="Search actions and details"
+            placeholder="Search words in actions, reasons, arguments…"
             value={searchInput}
             onChange={(e) => setSearchInput(e.target.value)}
             maxLength={200}
           />
         </label>
-        <select className="input flex-1 sm:flex-none" aria-label="Filter by agent" value={agent} onChange={(e) => update('agent', e.target.value)}>
-          <option value="">All agents</option>
-          {agents.data?.map((a) => (
-            <option key={a.name} value={a.name}>
-              {a.name}
-            </option>
-          ))}
-        </select>
-        <select className="input flex-1 sm:flex-none" aria-label="Filter by status" value={status} onChange={(e) => update('status', e.target.value)}>
-          <option value="">All statuses</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-        <select className="input flex-1 sm:flex-none" aria-label="Filter by source" value={source} onChange={(e) => update('source', e.target.value)}>
-          <option value="">Everyone</option>
-          {SOURCES.map((s) => (
-            <option key={s} value={s}>
-              {s === 'server' ? 'Decisions' : s === 'agent' ? 'Agent reports' : 'People'}
-            </option>
-          ))}
-        </select>
-        <select className="input flex-1 sm:flex-none" aria-label="Filter by sensitive data" value={detector} onChange={(e) => update('detector', e.target.value)}>
+        <MultiSelect
+          label="Filter by agent"
+          none="All agents"
+          options={(agents.data ?? []).map((a) => ({ value: a.name, label: a.name }))}
+          selected={filter.agents}
+          onChange={(v) => update('agent', v)}
+        />
+        <MultiSelect
+          label="Filter by status"
+          none="All statuses"
+          options={STATUSES.map((s) => ({ value: s, label: s }))}
+          selected={filter.statuses}
+          onChange={(v) => update('status', v)}
+        />
+        <MultiSelect label="Filter by source" none="Everyone" options={SOURCES} selected={filter.sources} onChange={(v) => update('source', v)} />
+        <select className="input flex-1 sm:flex-none" aria-label="Filter by sensitive data" value={filter.detector} onChange={(e) => update('detector', e.target.value)}>
           <option value="">Any data</option>
           {DETECTOR_FILTERS.map(([d, label]) => (
             <option key={d} value={d}>
@@ -130,12 +106,25 @@ export function ActivityPage() {
             </option>
           ))}
         </select>
+        <RangePicker allowAll />
+      </div>
+      <div className="mb-4 flex flex-wrap items-center gap-2 text-sm">
+        {filter.action && <FilterChip label={`action: ${filter.action}`} onClear={() => update('action', '')} />}
+        {filter.rule && <FilterChip label={`rule: ${filter.rule}`} onClear={() => update('rule', '')} />}
+        <span className="flex-1" />
+        <span className="muted">Export this filter:</span>
+        <a className="btn btn-ghost" href={exportHref(params, 'csv')} download data-testid="export-csv">
+          <Download className="size-4" aria-hidden /> CSV
+        </a>
+        <a className="btn btn-ghost" href={exportHref(params, 'json')} download data-testid="export-json">
+          <Download className="size-4" aria-hidden /> JSON
+        </a>
       </div>
       <section className="card" aria-label="Audit log">
         <QueryState isPending={log.isPending} error={log.error} rows={6}>
           {entries.length === 0 ? (
             filtered ? (
-              <EmptyState title="Nothing matches these filters">Try another agent, status, source or search term.</EmptyState>
+              <EmptyState title="Nothing matches these filters">Try another agent, status, source, time range or search word (whole words: “customer” finds customer_id).</EmptyState>
             ) : (
               <EmptyState title="The audit log is empty">
                 Every tool call an agent attempts is recorded here. Run <Cmd>npm run demo</Cmd> to see some.
@@ -167,7 +156,14 @@ export function ActivityPage() {
   );
 }
 
-/** Secret detectors: anything not personal or financial, except custom ones (named by policy). */
-function isSecret(detector: string): boolean {
-  return /_(key|token|secret)$/.test(detector) || detector === 'jwt';
+/** An active filter that has no control of its own (set by a link): shown, and removable. */
+function FilterChip({ label, onClear }: { label: string; onClear: () => void }) {
+  return (
+    <span className="inline-flex items-center gap-1 rounded-full bg-neutral-100 px-2.5 py-0.5 font-mono text-xs dark:bg-neutral-800">
+      {label}
+      <button type="button" className="rounded-full px-1 hover:bg-neutral-200 dark:hover:bg-neutral-700" aria-label={`Remove filter ${label}`} onClick={onClear}>
+        ×
+      </button>
+    </span>
+  );
 }
