@@ -102,6 +102,21 @@ describe('approvals router', () => {
     expect(String(err)).toContain('already approved');
   });
 
+  it('keeps the decider\'s comment on the approval and in the audit entry of the decision', async () => {
+    const id = await openApproval();
+    const decided = await t.as(principals.reviewer).approvals.decide({ id, decision: 'DENIED', comment: '  not during the freeze ' });
+    expect(decided.comment).toBe('not during the freeze');
+    expect((await t.as(principals.viewer).approvals.byId({ id })).comment).toBe('not during the freeze');
+    const log = await t.as(principals.viewer).audit.list({ agent: 'ReviewBot', status: ['DENIED'] });
+    expect(log.entries.find((e) => e.approvalId === id)?.details).toContain('not during the freeze');
+    const tooLong = await t
+      .as(principals.reviewer)
+      .approvals.decide({ id: await openApproval(), decision: 'APPROVED', comment: 'x'.repeat(501) })
+      .catch((e: unknown) => e);
+    expect(tooLong).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(String(tooLong)).toContain('comment');
+  });
+
   it('50 concurrent decides on one approval: exactly one succeeds, the rest CONFLICT', async () => {
     const id = await openApproval();
     const results = await Promise.allSettled(

@@ -63,7 +63,7 @@ export const approvalsRouter = router({
     .input(decideApprovalInput)
     .output(approval)
     .mutation(({ ctx, input }) =>
-      ctx.services.approvals.decide(input.id, input.decision, input.remember, ctx.principal),
+      ctx.services.approvals.decide(input.id, input.decision, input.remember, ctx.principal, input.comment),
     ),
 });
 

@@ -65,13 +65,14 @@ export function createApprovalService(
       return doc.args ?? {};
     },
 
-    async decide(id, decision, remember, actor: Principal) {
+    async decide(id, decision, remember, actor: Principal, comment) {
       if (actor.role === 'agent') throw new DomainError('NOT_PERMITTED', 'Agent keys cannot decide approvals');
       if (remember && (await load(id)).kind === 'result') {
         throw new DomainError('INVALID_REQUEST', `Approval #${id} holds a result: it is released or withheld once, it makes no standing rule`);
       }
       const now = new Date();
-      const doc = await repos.approvals.decide(id, decision, actor.name, now);
+      const note = comment?.trim() || null;
+      const doc = await repos.approvals.decide(id, decision, actor.name, now, note);
       if (!doc) {
         const current = await load(id);
         if (current.status === 'PENDING') {
@@ -95,7 +96,7 @@ export function createApprovalService(
         // a person's decision about the call, not a call of the agent's
         source: 'person',
         actor: actor.name,
-        details: decidedDetails(doc, decision, actor.name),
+        details: decidedDetails(doc, decision, actor.name) + (note ? ` — “${note}”` : ''),
         callId: doc.callId,
         approvalId: id,
         argsPreview: doc.kind === 'result' ? null : argsPreview(doc.args),

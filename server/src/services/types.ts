@@ -166,6 +166,7 @@ export interface Services {
       decision: 'APPROVED' | 'DENIED',
       remember: boolean,
       actor: Principal,
+      comment?: string,
     ): Promise<Approval>;
     /** The SDK gave up waiting: the approval expires and a TIMEOUT entry is written. */
     timeout(id: number, actor: Principal): Promise<Approval>;

@@ -26,6 +26,7 @@ export const approval = z.object({
   expiresAt: isoTime,
   decidedAt: isoTime.nullable(),
   decidedBy: z.string().nullable(),
+  comment: z.string().nullable().optional().describe("The decider's note, if they left one"),
   consumedAt: isoTime.nullable().describe('When the approved call used it; approvals are single-use'),
   findings: z.array(callFinding).optional().describe('What DLP found in the arguments (and, for a held result, the result)'),
   resultPreview: z
@@ -86,5 +87,6 @@ export const decideApprovalInput = z.object({
     .boolean()
     .default(false)
     .describe('Also make it a standing rule: APPROVED → ALLOW, DENIED → BLOCK'),
+  comment: z.string().trim().max(500).optional().describe('Why: kept on the approval and in the audit entry of the decision'),
 });
 export type DecideApprovalInput = z.input<typeof decideApprovalInput>;

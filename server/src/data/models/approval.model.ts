@@ -22,6 +22,8 @@ export interface ApprovalDoc {
   expiresAt: Date;
   decidedAt: Date | null;
   decidedBy: string | null;
+  /** The decider's note (optional). */
+  comment?: string | null;
   consumedAt: Date | null;
   /** When the agent's SDK was first told this approval is DENIED (find-approval reports it once). */
   refusalReadAt?: Date | null;
@@ -50,6 +52,7 @@ const approvalSchema = new Schema<ApprovalDoc>(
     expiresAt: { type: Date, required: true },
     decidedAt: { type: Date, default: null },
     decidedBy: { type: String, default: null },
+    comment: { type: String, default: null },
     consumedAt: { type: Date, default: null },
     refusalReadAt: { type: Date, default: null },
     kind: { type: String, enum: ['call', 'result'] },

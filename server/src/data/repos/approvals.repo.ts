@@ -183,11 +183,11 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
     },
 
     /** PENDING and unexpired → decided; null when someone else got there first (or it expired). */
-    decide: (id: number, status: 'APPROVED' | 'DENIED', by: string, now: Date) =>
+    decide: (id: number, status: 'APPROVED' | 'DENIED', by: string, now: Date, comment: string | null = null) =>
       model
         .findOneAndUpdate(
           { id, status: 'PENDING', expiresAt: { $gt: now } },
-          { $set: { status, decidedAt: now, decidedBy: by } },
+          { $set: { status, decidedAt: now, decidedBy: by, comment } },
           { returnDocument: 'after' },
         )
         .lean<ApprovalDoc | null>(),

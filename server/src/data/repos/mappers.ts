@@ -104,6 +104,7 @@ function approvalFields(doc: ApprovalDoc): Omit<Approval, 'args'> {
     expiresAt: iso(doc.expiresAt),
     decidedAt: isoOrNull(doc.decidedAt),
     decidedBy: doc.decidedBy ?? null,
+    ...(doc.comment ? { comment: doc.comment } : {}),
     consumedAt: isoOrNull(doc.consumedAt),
     kind: doc.kind ?? 'call',
     ...(doc.findings?.length ? { findings: doc.findings } : {}),
