@@ -18,7 +18,18 @@ export function RiskBar({ score }: { score: number }) {
   );
 }
 
+/** A tile is coloured only when it counts something: a red "0 blocked" reads as an alarm. */
+const tile = (n: number, tone: string) => (n > 0 ? tone : 'bg-neutral-100 dark:bg-neutral-800');
+
+/** Allowed + blocked + reviews + other = total: every counted entry is in exactly one tile. */
+export function countsOf(agent: AgentSummary) {
+  const reviews = agent.counts.PENDING ?? 0;
+  const other = agent.totalLogs - agent.allowedCount - agent.blockedCount - reviews;
+  return { reviews, other };
+}
+
 export function AgentCard({ agent }: { agent: AgentSummary }) {
+  const { reviews, other } = countsOf(agent);
   return (
     <Link
       to={`/agents/${encodeURIComponent(agent.name)}`}
@@ -38,20 +49,25 @@ export function AgentCard({ agent }: { agent: AgentSummary }) {
         <p className="mb-1 text-xs font-semibold muted">Risk score</p>
         <RiskBar score={agent.riskScore} />
       </div>
-      <dl className="grid grid-cols-3 gap-2 text-center text-xs">
-        <div className="rounded-lg bg-allow-soft p-2 dark:bg-green-950">
-          <dt className="text-allow-ink dark:text-green-300">Allowed</dt>
+      <dl className="grid grid-cols-2 gap-2 text-center text-xs min-[420px]:grid-cols-4">
+        <div className={`rounded-lg p-2 ${tile(agent.allowedCount, 'bg-allow-soft dark:bg-green-950')}`}>
+          <dt className={agent.allowedCount ? 'text-allow-ink dark:text-green-300' : 'muted'}>Allowed</dt>
           <dd className="text-lg font-bold tabular-nums">{agent.allowedCount}</dd>
         </div>
-        <div className="rounded-lg bg-block-soft p-2 dark:bg-red-950">
-          <dt className="text-block-ink dark:text-red-300">Blocked</dt>
+        <div className={`rounded-lg p-2 ${tile(agent.blockedCount, 'bg-block-soft dark:bg-red-950')}`}>
+          <dt className={agent.blockedCount ? 'text-block-ink dark:text-red-300' : 'muted'}>Blocked</dt>
           <dd className="text-lg font-bold tabular-nums">{agent.blockedCount}</dd>
         </div>
-        <div className="rounded-lg bg-neutral-100 p-2 dark:bg-neutral-800">
+        <div className={`rounded-lg p-2 ${tile(reviews, 'bg-review-soft dark:bg-amber-950')}`}>
+          <dt className={reviews ? 'text-review dark:text-amber-300' : 'muted'}>Reviews</dt>
+          <dd className="text-lg font-bold tabular-nums">{reviews}</dd>
+        </div>
+        <div className="rounded-lg bg-neutral-100 p-2 dark:bg-neutral-800" title={other > 0 ? `${other} other: errors, kills, timeouts, violations` : undefined}>
           <dt className="muted">Total</dt>
           <dd className="text-lg font-bold tabular-nums">{agent.totalLogs}</dd>
         </div>
       </dl>
+      {other > 0 && <p className="-mt-1 text-xs muted" data-testid="other-count">+ {other} other (errors, kills, timeouts)</p>}
       <p className="text-xs muted">
         {agent.owner ? `Owner ${agent.owner} · ` : ''}
         {agent.lastActivityAt ? `last active ${timeAgo(agent.lastActivityAt)}` : 'no activity yet'}

@@ -1,13 +1,15 @@
 import { forwardRef, useState } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { Ban, Check, Clock, Eye, EyeOff, PauseCircle, ShieldCheck, X } from 'lucide-react';
+import { Ban, Check, Clock, Eye, EyeOff, PauseCircle, ShieldCheck, Undo2, X } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { age, fullTime, prettyJson, stamp, timeAgo } from '../lib/format';
 import { FindingChips } from './FindingChips';
+import { StatusBadge } from './StatusBadge';
+import type { Scheduled } from '../hooks/useUndoableDecisions';
 
 export type Approval = RouterOutputs['approvals']['pending'][number];
-export type Decision = { decision: 'APPROVED' | 'DENIED'; remember: boolean };
+export type Decision = { decision: 'APPROVED' | 'DENIED'; remember: boolean; comment?: string };
 
 interface Props {
   approval: Approval;
@@ -18,6 +20,12 @@ interface Props {
   busy: boolean;
   onSelect: () => void;
   onDecide: (d: Decision) => void;
+  /** A decision of this card waiting out its undo window. */
+  scheduled: Scheduled<Decision> | null;
+  onUndo: () => void;
+  /** A standing rule asked for, awaiting confirmation. */
+  asking: Decision | null;
+  onAsk: (d: Decision | null) => void;
 }
 
 function expiresIn(iso: string, now: number): string {
@@ -28,12 +36,14 @@ function expiresIn(iso: string, now: number): string {
 
 /** One request waiting for a person: who wants to do what, with which arguments, for how long. */
 export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard(
-  { approval: a, now, selected, canDecide, canReveal, busy, onSelect, onDecide },
+  { approval: a, now, selected, canDecide, canReveal, busy, onSelect, onDecide, scheduled, onUndo, asking, onAsk },
   ref,
 ) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [revealed, setRevealed] = useState<Record<string, unknown> | null>(null);
+  const [comment, setComment] = useState('');
+  const withComment = (d: Decision): Decision => ({ ...d, ...(comment.trim() && { comment: comment.trim() }) });
   // The queue carries a preview of long arguments; the detail call has them whole (still masked).
   const [whole, setWhole] = useState<Record<string, unknown> | null>(null);
   const reveal = useMutation(trpc.approvals.reveal.mutationOptions({ onSuccess: (r) => setRevealed(r.args) }));
@@ -116,29 +126,102 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
         <FindingChips findings={a.findings} />
       </div>
 
-      {canDecide && (
-        <div className="mt-3 flex flex-wrap gap-2">
-          <button type="button" className="btn btn-allow" disabled={busy} aria-keyshortcuts="a" onClick={() => onDecide({ decision: 'APPROVED', remember: false })}>
-            <Check className="size-4" aria-hidden /> {heldResult ? 'Release' : 'Approve'}
+      <RunContext approvalId={a.id} />
+
+      {canDecide && scheduled && (
+        <div role="status" data-testid="undo-bar" className="mt-3 flex flex-wrap items-center gap-3 rounded-xl bg-neutral-100 p-3 text-sm dark:bg-neutral-800">
+          <span className="min-w-0 flex-1">
+            {scheduled.decision.decision === 'APPROVED' ? (heldResult ? 'Releasing' : 'Approving') : heldResult ? 'Withholding' : 'Denying'}
+            {scheduled.decision.remember && (scheduled.decision.decision === 'APPROVED' ? ' and always allowing' : ' and always blocking')} in{' '}
+            <span className="tabular-nums">{Math.max(0, Math.ceil((scheduled.due - now) / 1000))} s</span>
+            {scheduled.decision.comment && <span className="muted"> · “{scheduled.decision.comment}”</span>}
+          </span>
+          <button type="button" className="btn btn-primary" aria-keyshortcuts="u" onClick={(e) => (e.stopPropagation(), onUndo())}>
+            <Undo2 className="size-4" aria-hidden /> Undo
           </button>
-          <button type="button" className="btn btn-block" disabled={busy} aria-keyshortcuts="d" onClick={() => onDecide({ decision: 'DENIED', remember: false })}>
-            <X className="size-4" aria-hidden /> {heldResult ? 'Withhold' : 'Deny'}
-          </button>
-          {!heldResult && (
-          <>
-          <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+A" onClick={() => onDecide({ decision: 'APPROVED', remember: true })}>
-            <ShieldCheck className="size-4 text-allow-ink dark:text-allow" aria-hidden /> Always allow
-          </button>
-          <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+D" onClick={() => onDecide({ decision: 'DENIED', remember: true })}>
-            <Ban className="size-4 text-block-ink dark:text-red-400" aria-hidden /> Always block
-          </button>
-          </>
-          )}
         </div>
+      )}
+
+      {canDecide && !scheduled && asking && (
+        <div role="alertdialog" aria-label="Confirm standing rule" className="mt-3 rounded-xl border border-neutral-300 p-3 text-sm dark:border-neutral-700">
+          <p className="font-semibold">
+            {asking.decision === 'APPROVED' ? 'Always allow' : 'Always block'} <span className="font-mono wrap-anywhere">{a.action}</span> for {a.agent}?
+          </p>
+          <p className="muted">
+            {asking.decision === 'APPROVED' ? 'Every future call of it runs without review' : 'Every future call of it is blocked'}, until someone changes the policy.
+          </p>
+          <div className="mt-2 flex flex-wrap gap-2">
+            <button type="button" className={`btn ${asking.decision === 'APPROVED' ? 'btn-allow' : 'btn-block'}`} onClick={(e) => (e.stopPropagation(), onAsk(null), onDecide(withComment(asking)))}>
+              Yes, {asking.decision === 'APPROVED' ? 'always allow' : 'always block'}
+            </button>
+            <button type="button" className="btn btn-ghost" onClick={(e) => (e.stopPropagation(), onAsk(null))}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+
+      {canDecide && !scheduled && !asking && (
+        <>
+          <label className="mt-3 block">
+            <span className="sr-only">Comment on request {a.id} (optional)</span>
+            <input
+              className="input w-full"
+              placeholder="Comment (optional): why you decide this way"
+              maxLength={500}
+              value={comment}
+              onClick={(e) => e.stopPropagation()}
+              onChange={(e) => setComment(e.target.value)}
+            />
+          </label>
+          <div className="mt-2 flex flex-wrap gap-2">
+            <button type="button" className="btn btn-allow" disabled={busy} aria-keyshortcuts="a" onClick={() => onDecide(withComment({ decision: 'APPROVED', remember: false }))}>
+              <Check className="size-4" aria-hidden /> {heldResult ? 'Release' : 'Approve'}
+            </button>
+            <button type="button" className="btn btn-block" disabled={busy} aria-keyshortcuts="d" onClick={() => onDecide(withComment({ decision: 'DENIED', remember: false }))}>
+              <X className="size-4" aria-hidden /> {heldResult ? 'Withhold' : 'Deny'}
+            </button>
+            {!heldResult && (
+              <>
+                <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+A" onClick={() => onAsk({ decision: 'APPROVED', remember: true })}>
+                  <ShieldCheck className="size-4 text-allow-ink dark:text-allow" aria-hidden /> Always allow
+                </button>
+                <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+D" onClick={() => onAsk({ decision: 'DENIED', remember: true })}>
+                  <Ban className="size-4 text-block-ink dark:text-red-400" aria-hidden /> Always block
+                </button>
+              </>
+            )}
+          </div>
+        </>
       )}
     </article>
   );
 });
+
+/** What the agent did just before asking: its last calls in the same run, each linking to its entry. */
+function RunContext({ approvalId }: { approvalId: number }) {
+  const trpc = useTRPC();
+  const { data } = useQuery(trpc.approvals.context.queryOptions({ id: approvalId }, { staleTime: 60_000 }));
+  if (!data || data.calls.length === 0) return null;
+  return (
+    <details className="mt-3 text-sm" data-testid="run-context" onClick={(e) => e.stopPropagation()}>
+      <summary className="cursor-pointer text-xs font-semibold">
+        {data.runId ? 'Earlier in this run' : 'Its last calls'} ({data.calls.length})
+      </summary>
+      <ul className="mt-1 space-y-1" aria-label={`Calls before request ${approvalId}`}>
+        {data.calls.map((e) => (
+          <li key={e.id} className="flex flex-wrap items-baseline gap-x-2">
+            <StatusBadge status={e.status} />
+            <Link to={`/activity/${e.id}`} className="font-mono font-semibold wrap-anywhere underline-offset-2 hover:underline">
+              {e.action}
+            </Link>
+            <span className="min-w-0 flex-1 truncate font-mono text-xs muted">{e.argsPreview}</span>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
 
 /** A held result's masked preview: pretty JSON when it is JSON, as it is otherwise. */
 function prettyResult(preview: string | null): string {

@@ -22,6 +22,8 @@ export function PolicyEditor({ policy, editable }: { policy: Policy; editable: b
   const qc = useQueryClient();
   const [action, setAction] = useState('');
   const [rule, setRule] = useState<Rule>('BLOCK');
+  /** `${column}:${action}` of the rule whose removal awaits a second click. */
+  const [confirming, setConfirming] = useState<string | null>(null);
   const onSuccess = () => qc.invalidateQueries({ queryKey: trpc.agents.byName.queryKey({ name: policy.agent }) });
   const set = useMutation(trpc.policies.set.mutationOptions({ onSuccess }));
   const remove = useMutation(trpc.policies.remove.mutationOptions({ onSuccess }));
@@ -49,14 +51,30 @@ export function PolicyEditor({ policy, editable }: { policy: Policy; editable: b
                 {policy[col.key].map((a) => (
                   <li key={a} className={`inline-flex items-center gap-1 rounded-full py-0.5 pr-1 pl-2.5 font-mono text-xs font-semibold ${RULE_TONE[col.rule]}`}>
                     <span className="wrap-anywhere">{a}</span>
-                    {editable ? (
+                    {editable && confirming === `${col.key}:${a}` ? (
+                      <span className="inline-flex items-center gap-1 font-sans" role="group" aria-label={`Remove the rule for ${a}?`}>
+                        <span className="font-normal">remove?</span>
+                        <button
+                          type="button"
+                          className="rounded-full bg-black/10 px-2 font-bold hover:bg-black/20 dark:bg-white/10"
+                          aria-label={`Confirm removing the ${col.title.toLowerCase()} rule for ${a}`}
+                          disabled={remove.isPending}
+                          onClick={() => remove.mutate({ agent: policy.agent, action: a }, { onSettled: () => setConfirming(null) })}
+                        >
+                          Remove
+                        </button>
+                        <button type="button" className="rounded-full px-2 hover:bg-black/10" onClick={() => setConfirming(null)}>
+                          Keep
+                        </button>
+                      </span>
+                    ) : editable ? (
                       <button
                         type="button"
                         aria-label={`Remove ${col.title.toLowerCase()} rule for ${a}`}
                         title="Remove rule (the action goes back to review)"
                         className="rounded-full p-0.5 hover:bg-black/10 dark:hover:bg-white/10"
                         disabled={remove.isPending}
-                        onClick={() => remove.mutate({ agent: policy.agent, action: a })}
+                        onClick={() => setConfirming(`${col.key}:${a}`)}
                       >
                         <X className="size-3" aria-hidden />
                       </button>

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { useTRPC } from '../lib/trpc';
 import { timeAgo } from '../lib/format';
 
@@ -14,6 +15,9 @@ export function RecentDecisions({ now }: { now: number }) {
   const trpc = useTRPC();
   const { data } = useQuery(trpc.approvals.list.queryOptions({ limit: 20 }));
   const decided = (data?.approvals ?? []).filter((a) => a.status !== 'PENDING').slice(0, 10);
+  // "Always allow/block" leaves a POLICY entry naming the approval: show the rule it made.
+  const rules = useQuery(trpc.audit.list.queryOptions({ status: ['POLICY'], limit: 50 }));
+  const ruleOf = new Map((rules.data?.entries ?? []).filter((e) => e.approvalId !== null).map((e) => [e.approvalId!, e]));
   if (decided.length === 0) return null;
   return (
     <section className="card mt-6" aria-labelledby="recent-title">
@@ -29,6 +33,12 @@ export function RecentDecisions({ now }: { now: number }) {
                 · {a.pausedRun.resumedAt ? `run resumed ${timeAgo(a.pausedRun.resumedAt, now)}` : 'run still paused'}
               </span>
             )}
+            {ruleOf.get(a.id) && (
+              <Link to={`/activity/${ruleOf.get(a.id)!.id}`} data-testid="created-rule" className="text-xs font-semibold underline-offset-2 hover:underline">
+                · rule created: {ruleOf.get(a.id)!.details.split(' by ')[0]}
+              </Link>
+            )}
+            {a.comment && <span className="text-xs muted">· “{a.comment}”</span>}
             <span className="ml-auto text-xs muted">
               {a.decidedBy ? `by ${a.decidedBy} ` : ''}
               {a.decidedAt ? timeAgo(a.decidedAt, now) : ''}

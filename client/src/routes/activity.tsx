@@ -72,7 +72,7 @@ export function ActivityPage() {
       <PageHeader title="Activity" subtitle="The full audit log. New decisions appear at the top as they happen." />
       <div className="mb-4 flex flex-wrap gap-2" role="search">
         <label className="relative min-w-0 flex-1 basis-56">
-          <span className="sr-only">Search actions, reasons, arguments and outcomes</span>
+          <span className="sr-only">Search actions and details</span>
           <Search className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 muted" aria-hidden />
           <input
             type="search"

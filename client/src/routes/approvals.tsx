@@ -5,6 +5,7 @@ import { useTRPC } from '../lib/trpc';
 import { toast } from '../lib/toasts';
 import { useNow } from '../hooks/useNow';
 import { usePrincipal } from '../hooks/usePrincipal';
+import { useUndoableDecisions } from '../hooks/useUndoableDecisions';
 import { ApprovalCard, type Approval, type Decision } from '../components/ApprovalCard';
 import { EmptyState } from '../components/EmptyState';
 import { RecentDecisions } from '../components/RecentDecisions';
@@ -18,7 +19,15 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 /** j/k move through the queue; a/d approve or deny; Shift+A / Shift+D make it a standing rule. */
-function useShortcuts(queue: Approval[], selected: number, setSelected: (i: number) => void, decide: (a: Approval, d: Decision) => void, canDecide: boolean) {
+function useShortcuts(
+  queue: Approval[],
+  selected: number,
+  setSelected: (i: number) => void,
+  decide: (a: Approval, d: Decision) => void,
+  ask: (a: Approval, d: Decision) => void,
+  undoLast: () => void,
+  canDecide: boolean,
+) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
@@ -28,14 +37,15 @@ function useShortcuts(queue: Approval[], selected: number, setSelected: (i: numb
       else if (key === 'k' || key === 'ArrowUp') setSelected(Math.max(0, selected - 1));
       else if (current && canDecide && key === 'a') decide(current, { decision: 'APPROVED', remember: false });
       else if (current && canDecide && key === 'd') decide(current, { decision: 'DENIED', remember: false });
-      else if (current && canDecide && key === 'A') decide(current, { decision: 'APPROVED', remember: true });
-      else if (current && canDecide && key === 'D') decide(current, { decision: 'DENIED', remember: true });
+      else if (current && canDecide && key === 'A') ask(current, { decision: 'APPROVED', remember: true });
+      else if (current && canDecide && key === 'D') ask(current, { decision: 'DENIED', remember: true });
+      else if (key === 'u') undoLast();
       else return;
       e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [queue, selected, setSelected, decide, canDecide]);
+  }, [queue, selected, setSelected, decide, ask, undoLast, canDecide]);
 }
 
 export function ApprovalsPage() {
@@ -60,11 +70,18 @@ export function ApprovalsPage() {
       onError: () => void qc.invalidateQueries({ queryKey: pendingKey }),
     }),
   );
-  const decide = (a: Approval, d: Decision) => {
-    if (!decideMutation.isPending) decideMutation.mutate({ id: a.id, ...d });
-  };
+  const { scheduled, schedule, undo } = useUndoableDecisions<Decision>((id, d) =>
+    decideMutation.mutate({ id, decision: d.decision, remember: d.remember, ...(d.comment?.trim() && { comment: d.comment.trim() }) }),
+  );
+  // Held back 5 s (see useUndoableDecisions); a standing rule is confirmed on the card first.
+  const decide = (a: Approval, d: Decision) => schedule(a.id, d);
   const clamped = Math.min(selected, Math.max(0, queue.length - 1));
-  useShortcuts(queue, clamped, setSelected, decide, canDecide);
+  const [asking, setAsking] = useState<{ id: number; d: Decision } | null>(null);
+  const undoLast = () => {
+    const last = scheduled.at(-1);
+    if (last) undo(last.id);
+  };
+  useShortcuts(queue, clamped, setSelected, decide, (a, d) => setAsking({ id: a.id, d }), undoLast, canDecide);
 
   const selectedId = queue[clamped]?.id;
   useEffect(() => {
@@ -79,7 +96,7 @@ export function ApprovalsPage() {
           canDecide ? (
             <>
               Calls held for a human decision, oldest first.
-              <span className="hidden sm:inline"> Keys: j/k move · a approve · d deny · Shift+A always allow · Shift+D always block</span>
+              <span className="hidden sm:inline"> Keys: j/k move · a approve · d deny · Shift+A always allow · Shift+D always block · u undo</span>
             </>
           ) : (
             'Calls held for a human decision. Your role can watch the queue; a reviewer or admin decides.'
@@ -107,8 +124,12 @@ export function ApprovalsPage() {
                 canDecide={canDecide}
                 canReveal={isAdmin}
                 busy={decideMutation.isPending && decideMutation.variables.id === a.id}
+                scheduled={scheduled.find((s) => s.id === a.id) ?? null}
+                onUndo={() => undo(a.id)}
                 onSelect={() => setSelected(i)}
                 onDecide={(d) => decide(a, d)}
+                asking={asking?.id === a.id ? asking.d : null}
+                onAsk={(d) => setAsking(d ? { id: a.id, d } : null)}
               />
             ))}
           </div>

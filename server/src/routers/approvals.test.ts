@@ -117,6 +117,17 @@ describe('approvals router', () => {
     expect(String(tooLong)).toContain('comment');
   });
 
+  it("shows the agent's last calls of the same run before it asked", async () => {
+    const bot2 = t.as(bot).sdk;
+    await bot2.decide({ agent: 'ReviewBot', action: 'read', args: { step: 1 }, runId: 'run-ctx' });
+    await bot2.decide({ agent: 'ReviewBot', action: 'read', args: { step: 'other run' }, runId: 'run-other' });
+    await bot2.decide({ agent: 'ReviewBot', action: 'read', args: { step: 2 }, runId: 'run-ctx' });
+    const held = await bot2.decide({ agent: 'ReviewBot', action: 'transfer', args: { step: 3 }, runId: 'run-ctx' });
+    const ctx = await t.as(principals.viewer).approvals.context({ id: held.approvalId! });
+    expect(ctx.runId).toBe('run-ctx');
+    expect(ctx.calls.map((e) => e.argsPreview)).toEqual(['{"step":2}', '{"step":1}']);
+  });
+
   it('50 concurrent decides on one approval: exactly one succeeds, the rest CONFLICT', async () => {
     const id = await openApproval();
     const results = await Promise.allSettled(

@@ -1,6 +1,7 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import {
+  auditEntry,
   agentName,
   approval,
   approvalStatus,
@@ -44,6 +45,12 @@ export const approvalsRouter = router({
     )
     .output(z.object({ approvals: z.array(approvalSummary), nextCursor: z.number().int().nullable() }))
     .query(({ ctx, input }) => ctx.services.approvals.list(input)),
+
+  /** The agent's last calls in the same run before it asked (what it did just before). */
+  context: viewerProcedure
+    .input(z.object({ id: sequentialId }))
+    .output(z.object({ runId: z.string().nullable(), calls: z.array(auditEntry) }))
+    .query(({ ctx, input }) => ctx.services.investigation.approvalContext(input.id)),
 
   byId: viewerProcedure
     .input(z.object({ id: sequentialId }))

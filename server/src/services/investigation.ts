@@ -11,6 +11,15 @@ export function createInvestigationService(
 ): Services['investigation'] {
   const { repos } = deps;
   return {
+    async approvalContext(approvalId) {
+      const held = await repos.investigation.heldEntry(approvalId);
+      if (!held) return { runId: null, calls: [] };
+      const calls = held.runId
+        ? await repos.investigation.runBefore(held.runId, held.id, NEIGHBOURS)
+        : (await repos.investigation.around(held.agent, held.id, NEIGHBOURS)).before;
+      return { runId: held.runId ?? null, calls };
+    },
+
     async detail(id): Promise<AuditDetail> {
       const entry = await repos.investigation.entry(id);
       if (!entry) throw new DomainError('UNKNOWN_ENTRY', `Audit entry #${id} does not exist`);

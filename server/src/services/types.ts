@@ -147,6 +147,8 @@ export interface Services {
   investigation: {
     /** One entry with the entries of its call, its approval and the agent's neighbouring entries. */
     detail(id: number): Promise<AuditDetail>;
+    /** What the agent did just before asking: its last calls in the same run (or, without a run id, its last calls). */
+    approvalContext(approvalId: number): Promise<{ runId: string | null; calls: AuditEntry[] }>;
   };
   approvals: {
     /** Open approvals, newest first, a page at a time; arguments as masked previews. */

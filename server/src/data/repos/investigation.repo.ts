@@ -38,6 +38,17 @@ export function createInvestigationRepo(audit: Model<AuditDoc>, versions: Model<
       return { before, after };
     },
 
+    /** The PENDING entry that opened an approval (its run id is not on the public entry). */
+    async heldEntry(approvalId: number): Promise<{ id: number; agent: string; runId?: string | null } | null> {
+      return audit
+        .findOne({ approvalId, status: 'PENDING' }, { _id: 0, id: 1, agent: 1, runId: 1 })
+        .sort({ id: 1 })
+        .lean<{ id: number; agent: string; runId?: string | null } | null>();
+    },
+
+    /** The run's `n` entries before `id`, newest first. */
+    runBefore: (runId: string, id: number, n: number) => find({ runId, id: { $lt: id } }, -1, n),
+
     /** The agent's policy version in force at `at` (the newest recorded at or before it). */
     async policyVersionAt(agent: string, at: Date): Promise<number | null> {
       const doc = await versions
