@@ -36,5 +36,7 @@ describe('npm run bench -- --quick', () => {
       .map((r) => r.notes?.allStored);
     expect(stored).toEqual([true, true, true, true]);
     expect(report.goals.length).toBeGreaterThan(0);
+    // Activity search (issue 17) is measured in scenario 6
+    expect(report.rows.filter((r) => r.scenario === '6 audit queries' && r.label.startsWith('search')).length).toBe(3);
   });
 });

@@ -1,4 +1,4 @@
-import type { AuditStatus } from '@aegis/shared';
+import { entrySearchTexts, searchTerms, type AuditStatus } from '@aegis/shared';
 import { hashAuditEntry } from '../../server/src/data/auditChain';
 import type { AuditDoc } from '../../server/src/data/models/audit.model';
 import type { BenchServer } from '../harness';
@@ -36,7 +36,9 @@ export async function auditQueriesScenario(
   server: BenchServer,
   config: BenchConfig,
 ): Promise<ScenarioResult> {
-  const { entries, agents, batch } = config.audit;
+  const { agents, batch } = config.audit;
+  // A bigger (or smaller) log than the run's default, e.g. for the search scaling measurement.
+  const entries = Number(process.env.AEGIS_BENCH_AUDIT_ENTRIES) || config.audit.entries;
   const insert = await bulkInsert(server, entries, agents, batch);
   const rows: Row[] = [
     {
@@ -61,6 +63,22 @@ export async function auditQueriesScenario(
       true,
     ],
     ['stats.get', () => admin.stats.get.query(), true],
+    // Activity search (issue 17): whole words through the {terms, id} index, newest 50.
+    [
+      'search: a word in every entry (customer_id), newest 50',
+      () => admin.audit.list.query({ search: 'customer_id', limit: 50 }),
+      true,
+    ],
+    [
+      'search: a value in 1 of 50,000 entries (INV-4242)',
+      () => admin.audit.list.query({ search: 'INV-4242', limit: 50 }),
+      true,
+    ],
+    [
+      'search: two words + agent + status (wire_transfer invoice, BLOCKED)',
+      () => admin.audit.list.query({ search: 'wire_transfer invoice', agent: 'bulk-agent-042', status: ['BLOCKED'], limit: 50 }),
+      true,
+    ],
     [
       '(extra) audit.list: last 50 with status TIMEOUT (0.5%)',
       () => admin.audit.list.query({ status: ['TIMEOUT'], limit: 50 }),
@@ -88,11 +106,13 @@ export async function auditQueriesScenario(
       latency,
       notes: { serverCpuMsPerQuery: Number(cpuMs.toFixed(2)) },
     });
+    // Search's goal (issue 17) is 50 ms; the other queries' (issue 1) 5 ms.
+    const goalMs = label.startsWith('search') ? 50 : 5;
     if (isGoal)
       goals.push({
-        goal: `${label} ≤ 5 ms (p50)`,
+        goal: `${label} ≤ ${goalMs} ms (p50)`,
         measured: fmtMs(latency.p50),
-        met: latency.p50 <= 5,
+        met: latency.p50 <= goalMs,
       });
   }
   return { rows, goals };
@@ -130,7 +150,7 @@ async function bulkInsert(server: BenchServer, count: number, agents: number, ba
         details: status === 'BLOCKED' ? 'Action is blocked by policy' : 'Policy check passed',
         callId: `bulk-${id}`,
         approvalId: null,
-        argsPreview: `{"customerId":${id % 1000}}`,
+        argsPreview: `{"customer_id":${id % 1000},"memo":"invoice INV-${id % 50_000}"}`,
         prevHash,
       };
       const hash = hashAuditEntry(fields);
@@ -140,6 +160,8 @@ async function bulkInsert(server: BenchServer, count: number, agents: number, ba
         hash,
         outcome: null,
         durationMs: null,
+        // what the server's writer stores for search
+        terms: searchTerms(entrySearchTexts({ ...fields, outcome: null, rule: null })),
       });
       prevHash = hash;
     }

@@ -9,6 +9,14 @@ import { markPage } from './helpers/markPage';
 
 const dash = useDashboard();
 
+/** Ticks (or unticks) one option of an Activity multi-select filter, then closes it. */
+async function pick(label: string, option: string, on = true) {
+  const menu = dash.page.getByTestId(`multi-${label}`);
+  await menu.locator('summary').click();
+  await menu.getByRole('checkbox', { name: option }).setChecked(on);
+  await menu.locator('summary').click();
+}
+
 describe('live updates and actions', () => {
   it('shows a new audit entry on /activity without a reload', async () => {
     await dash.page.goto(dash.srv.url + '/activity');
@@ -23,22 +31,22 @@ describe('live updates and actions', () => {
   it('filters the audit log by agent', async () => {
     await dash.page.goto(dash.srv.url + '/activity');
     await dash.page.getByTestId('audit-row').first().waitFor();
-    await dash.page.getByRole('combobox', { name: 'Filter by agent' }).selectOption(LOANS);
+    await pick('Filter by agent', LOANS);
     await dash.page.waitForURL(/agent=Loan/);
     const rows = dash.page.getByTestId('audit-row');
     await poll(() => rows.count()).toBe(3);
     for (const row of await rows.all()) expect(await row.innerText()).toContain(LOANS);
-    await dash.page.getByRole('combobox', { name: 'Filter by status' }).selectOption('BLOCKED');
+    await pick('Filter by status', 'BLOCKED');
     await poll(() => rows.count()).toBe(2);
     // by who wrote it: every row says so, and the filter keeps one source
     expect(await rows.first().getByTestId('audit-source').innerText()).toBe('decision');
     await dash.page.goto(dash.srv.url + '/activity');
     await rows.first().waitFor();
-    await dash.page.getByRole('combobox', { name: 'Filter by source' }).selectOption('person');
+    await pick('Filter by source', 'People');
     await dash.page.waitForURL(/source=person/);
     const sources = async () => [...new Set(await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-source'))))];
     await poll(sources).toEqual(['person']);
-    await dash.page.getByRole('combobox', { name: 'Filter by source' }).selectOption('');
+    await pick('Filter by source', 'People', false);
   });
 
   it("flipping the kill-switch makes the agent's next call KILLED", async () => {
@@ -106,6 +114,7 @@ describe('live updates and actions', () => {
     const call = attempt(dash.seeded.aegis, LOANS, 'wire_transfer', { amount: 5000, to: 'ACC-9' }, { timeoutMs: 45_000 });
     const card = dash.page.getByTestId('approval-card').filter({ hasText: 'wire_transfer' });
     await card.getByRole('button', { name: 'Always block' }).click();
+    await card.getByRole('alertdialog').getByRole('button', { name: 'Yes, always block' }).click();
     expect(await call).toBe('APPROVAL_DENIED');
     await card.waitFor({ state: 'detached' });
 
@@ -158,6 +167,7 @@ describe('live updates and actions', () => {
     await allowed.getByText('check_balance').waitFor();
     expect(await attempt(dash.seeded.aegis, LOANS, 'check_balance', { customer_id: 2 })).toBe('RAN');
     await dash.page.getByRole('button', { name: 'Remove allowed rule for check_balance' }).click();
+    await dash.page.getByRole('button', { name: 'Confirm removing the allowed rule for check_balance' }).click();
     await allowed.getByText('check_balance').waitFor({ state: 'detached' });
   });
 

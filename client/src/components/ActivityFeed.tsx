@@ -51,8 +51,9 @@ export function ActivityFeed({ entries, showAgent = true, detailed = false, labe
         >
           <StatusBadge status={e.status} />
           <div className="min-w-0 flex-1">
-            <div className="flex items-baseline gap-2">
-              <p className="flex min-w-0 flex-1 flex-wrap items-baseline gap-x-2">
+            {/* the time wraps below the action on a narrow screen rather than squeezing it */}
+            <div className="flex flex-wrap items-baseline gap-x-2">
+              <p className="flex min-w-40 flex-1 flex-wrap items-baseline gap-x-2">
                 {e.id === current ? (
                   <span className="font-mono font-semibold wrap-anywhere">{e.action}</span>
                 ) : (

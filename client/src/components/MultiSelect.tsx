@@ -15,7 +15,7 @@ export function MultiSelect({ label, none, options, selected, onChange }: Props)
   const summary = selected.length === 0 ? none : selected.length <= 2 ? selected.join(', ') : `${selected.length} selected`;
   const toggle = (value: string, on: boolean) => onChange(on ? [...selected, value] : selected.filter((v) => v !== value));
   return (
-    <details className="relative min-w-0 flex-1 sm:flex-none" data-testid={`multi-${label}`}>
+    <details className="relative min-w-32 flex-1 sm:flex-none" data-testid={`multi-${label}`}>
       <summary className="input flex cursor-pointer list-none items-center gap-2" aria-label={`${label}: ${summary}`}>
         <span className="min-w-0 flex-1 truncate">{summary}</span>
         <ChevronDown className="size-4 shrink-0 muted" aria-hidden />

@@ -1,6 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useTRPC } from '../lib/trpc';
+import { liveFeedStore, mergeEntries } from '../lib/liveFeed';
+import { useStore } from '../lib/store';
 import { timeAgo } from '../lib/format';
 
 const TONE = {
@@ -17,7 +19,12 @@ export function RecentDecisions({ now }: { now: number }) {
   const decided = (data?.approvals ?? []).filter((a) => a.status !== 'PENDING').slice(0, 10);
   // "Always allow/block" leaves a POLICY entry naming the approval: show the rule it made.
   const rules = useQuery(trpc.audit.list.queryOptions({ status: ['POLICY'], limit: 50 }));
-  const ruleOf = new Map((rules.data?.entries ?? []).filter((e) => e.approvalId !== null).map((e) => [e.approvalId!, e]));
+  const live = useStore(liveFeedStore);
+  const ruleOf = new Map(
+    mergeEntries(live, rules.data?.entries ?? [])
+      .filter((e) => e.status === 'POLICY' && e.approvalId !== null)
+      .map((e) => [e.approvalId!, e]),
+  );
   if (decided.length === 0) return null;
   return (
     <section className="card mt-6" aria-labelledby="recent-title">
