@@ -13,7 +13,10 @@ const dash = useDashboard();
 async function pick(label: string, option: string, on = true) {
   const menu = dash.page.getByTestId(`multi-${label}`);
   await menu.locator('summary').click();
-  await menu.getByRole('checkbox', { name: option }).setChecked(on);
+  const box = menu.getByRole('checkbox', { name: option });
+  // the box follows the URL, which updates a moment after the click
+  if ((await box.isChecked()) !== on) await box.click();
+  await poll(() => box.isChecked()).toBe(on);
   await menu.locator('summary').click();
 }
 

@@ -46,8 +46,16 @@ export function RangePicker({ allowAll = false }: { allowAll?: boolean }) {
     <div className="flex min-w-0 flex-wrap items-center gap-2" data-testid="range-picker">
       <label className="relative flex-1 sm:flex-none">
         <span className="sr-only">Time range</span>
-        <CalendarRange className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 muted" aria-hidden />
-        <select className="input w-full pl-8" aria-label="Time range" value={value} onChange={(e) => choose(e.target.value)}>
+        <CalendarRange
+          className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 muted"
+          aria-hidden
+        />
+        <select
+          className="input w-full pl-8"
+          aria-label="Time range"
+          value={value}
+          onChange={(e) => choose(e.target.value)}
+        >
           {allowAll && <option value="all">All time</option>}
           {(Object.keys(RANGE_PRESETS) as RangePreset[]).map((k) => (
             <option key={k} value={k}>
@@ -64,14 +72,20 @@ export function RangePicker({ allowAll = false }: { allowAll?: boolean }) {
             className="input min-w-0 flex-1 sm:flex-none"
             aria-label="From"
             value={toLocalInput(range.from)}
-            onChange={(e) => e.target.value && setRange({ from: new Date(e.target.value).toISOString(), to: range.to })}
+            onChange={(e) =>
+              e.target.value &&
+              setRange({ from: new Date(e.target.value).toISOString(), to: range.to })
+            }
           />
           <input
             type="datetime-local"
             className="input min-w-0 flex-1 sm:flex-none"
             aria-label="To"
             value={toLocalInput(range.to)}
-            onChange={(e) => e.target.value && setRange({ from: range.from, to: new Date(e.target.value).toISOString() })}
+            onChange={(e) =>
+              e.target.value &&
+              setRange({ from: range.from, to: new Date(e.target.value).toISOString() })
+            }
           />
         </>
       )}

@@ -20,13 +20,19 @@ export interface ActivityUrlFilter {
   to: string | null;
 }
 
-const listOf = (p: URLSearchParams, name: string) => (p.get(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const listOf = (p: URLSearchParams, name: string) =>
+  (p.get(name) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Reads the filter; `range` becomes a `from` relative to `now` (custom `from`/`to` win). */
 export function readActivityFilter(p: URLSearchParams, now = Date.now()): ActivityUrlFilter {
   const range = p.get('range');
-  const preset = range && Object.hasOwn(RANGE_PRESETS, range) ? RANGE_PRESETS[range as RangePreset] : null;
-  const iso = (v: string | null) => (v && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : null);
+  const preset =
+    range && Object.hasOwn(RANGE_PRESETS, range) ? RANGE_PRESETS[range as RangePreset] : null;
+  const iso = (v: string | null) =>
+    v && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : null;
   return {
     agents: listOf(p, 'agent'),
     statuses: listOf(p, 'status') as Status[],
@@ -41,7 +47,17 @@ export function readActivityFilter(p: URLSearchParams, now = Date.now()): Activi
 }
 
 export function isFiltered(f: ActivityUrlFilter): boolean {
-  return Boolean(f.agents.length || f.statuses.length || f.sources.length || f.action || f.rule || f.detector || f.q || f.from || f.to);
+  return Boolean(
+    f.agents.length ||
+    f.statuses.length ||
+    f.sources.length ||
+    f.action ||
+    f.rule ||
+    f.detector ||
+    f.q ||
+    f.from ||
+    f.to,
+  );
 }
 
 /** The `audit.list` input for the filter. */
@@ -70,7 +86,16 @@ const isSecret = (d: string) => /_(key|token|secret)$/.test(d) || d === 'jwt';
 /** The same filter the server applies, for entries that arrive live. */
 export function matchesFilter(e: AuditEntry, f: ActivityUrlFilter): boolean {
   const d = f.detector;
-  if (d && !e.findings?.some((x) => x.detector === d || CATEGORY[d]?.includes(x.detector) || (d === 'secret' && isSecret(x.detector)))) return false;
+  if (
+    d &&
+    !e.findings?.some(
+      (x) =>
+        x.detector === d ||
+        CATEGORY[d]?.includes(x.detector) ||
+        (d === 'secret' && isSecret(x.detector)),
+    )
+  )
+    return false;
   if (f.agents.length && !f.agents.includes(e.agent)) return false;
   if (f.statuses.length && !f.statuses.includes(e.status)) return false;
   if (f.sources.length && !f.sources.includes(e.source)) return false;
@@ -84,7 +109,18 @@ export function matchesFilter(e: AuditEntry, f: ActivityUrlFilter): boolean {
 /** The export URL of the filter: the page's own parameters, which the server reads the same way. */
 export function exportHref(params: URLSearchParams, format: 'csv' | 'json'): string {
   const p = new URLSearchParams();
-  for (const name of ['from', 'to', 'range', 'agent', 'action', 'status', 'q', 'source', 'rule', 'detector']) {
+  for (const name of [
+    'from',
+    'to',
+    'range',
+    'agent',
+    'action',
+    'status',
+    'q',
+    'source',
+    'rule',
+    'detector',
+  ]) {
     const v = params.get(name);
     if (v) p.set(name, v);
   }
