@@ -170,13 +170,11 @@ describe('375 px', { timeout: 120_000 }, () => {
 
 describe('screenshots for the README', { timeout: 180_000 }, () => {
   it('an entry detail and a held → approved → run trace, desktop and 375 px, light and dark', async () => {
-    await dash.srv
-      .api(dash.seeded.reviewerKey)
-      .approvals.decide.mutate({
-        id: dash.seeded.pendingApprovalId,
-        decision: 'APPROVED',
-        comment: 'identity check requested by the customer',
-      });
+    await dash.srv.api(dash.seeded.reviewerKey).approvals.decide.mutate({
+      id: dash.seeded.pendingApprovalId,
+      decision: 'APPROVED',
+      comment: 'identity check requested by the customer',
+    });
     expect(
       await attempt(dash.seeded.aegis, SUPPORT, 'access_ssn', {
         customer_id: 3,
