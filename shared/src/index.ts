@@ -23,3 +23,4 @@ export * from './tracing';
 export * from './searchTerms';
 export * from './schemas/activityFilter';
 export * from './schemas/graph';
+export * from './schemas/toolPins';

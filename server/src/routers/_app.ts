@@ -10,6 +10,7 @@ import { healthRouter } from './health';
 import { policiesRouter } from './policies';
 import { sdkRouter } from './sdk';
 import { statsRouter } from './stats';
+import { toolPinsRouter } from './toolPins';
 
 export const appRouter = router({
   health: healthRouter,
@@ -24,6 +25,7 @@ export const appRouter = router({
   graph: graphRouter,
   sdk: sdkRouter,
   demo: demoRouter,
+  toolPins: toolPinsRouter,
 });
 
 export type AppRouter = typeof appRouter;

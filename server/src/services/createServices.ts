@@ -23,6 +23,7 @@ import { createRegistration, type RegistrationMode } from './registration';
 import { PolicyCache } from './policyCache';
 import { createStatsService } from './stats';
 import { createGraphService } from './graph';
+import { createToolPinService } from './toolPins';
 import type { Services } from './types';
 import type { AegisMetrics } from '../observability/metrics';
 import { instrumentServices, traceAuditWrites } from '../observability/instrumentServices';
@@ -99,6 +100,7 @@ export async function createServices(opts: {
   const decisions = createDecisionService(deps);
   const results = createResultService(deps);
   const services: Services = {
+    toolPins: createToolPinService(deps),
     agents: createAgentService(deps, createRegistration({ ...deps, registration: opts.registration ?? 'open' }, policies)),
     policies: {
       ...policies,

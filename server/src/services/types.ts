@@ -1,4 +1,5 @@
 import type { ActionNote } from './actions';
+import type { ToolPinService } from './toolPins';
 import type {
   AgentLabels,
   AgentGraph,
@@ -218,6 +219,8 @@ export interface Services {
     /** The id a client is given for the change event numbered `seq` here. */
     changeId(seq: number): string;
   };
+  /** MCP tool pins shared by every gateway (issue 20). */
+  toolPins: ToolPinService;
   demo: {
     /** The seed's `POST /demo/seed`: wipes governance data, then resets and seeds the demo bank. */
     seed(actor: Principal): Promise<SeedCounts>;

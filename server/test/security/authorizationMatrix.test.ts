@@ -117,6 +117,21 @@ beforeAll(async () => {
       })) as { callId: string };
       return d.callId;
     },
+    async heldPin() {
+      const upstream = `up${++n}`;
+      const list = (description: string) =>
+        asAdmin('toolPins.check', 'mutation', {
+          agent: 'alpha',
+          upstream,
+          tools: [{ name: 'echo', definition: { name: 'echo', description } }],
+        });
+      await list('pinned');
+      await list('changed');
+      const { pins } = (await asAdmin('toolPins.list', 'query', { upstream })) as {
+        pins: Array<{ held: { hash: string } }>;
+      };
+      return { upstream, tool: 'echo', hash: pins[0]!.held.hash };
+    },
     async throwawayKeyId() {
       return (await createKey(server, `throwaway-${++n}`, 'viewer')).id;
     },

@@ -48,6 +48,8 @@ export interface Fixtures {
   proposal(): Promise<number>;
   /** The call id of a new ALLOWED decision of alpha, ready for `complete`. */
   allowedCallId(): Promise<string>;
+  /** A tool of a new upstream whose changed version waits for an admin (its hash). */
+  heldPin(): Promise<{ upstream: string; tool: string; hash: string }>;
   /** The id of a new viewer key nobody uses. */
   throwawayKeyId(): Promise<string>;
   /** Sets one rule of alpha as the admin. */
@@ -245,6 +247,13 @@ export function trpcCases(url: string): MatrixCase[] {
       findings: [],
       preview: '{}',
     })),
+    t(url, 'toolPins.check', 'mutation', ROLE.sdk, (fx) => ({
+      agent: 'alpha',
+      upstream: `up${fx.unique()}`,
+      tools: [{ name: 'echo', definition: { name: 'echo', description: 'Echoes' } }],
+    })),
+    t(url, 'toolPins.list', 'query', ROLE.viewer, () => ({ changedOnly: true })),
+    t(url, 'toolPins.accept', 'mutation', ROLE.admin, (fx) => fx.heldPin()),
     t(url, 'sdk.unresumedRuns', 'query', ROLE.anyAgent, () => ({ limit: 5 })),
     t(url, 'sdk.markResumed', 'mutation', ROLE.sdk, async (fx) => ({
       id: await fx.decidedPausedRun(),

@@ -7,6 +7,7 @@ import { leaseModel } from './lease.model';
 import { policyModel } from './policy.model';
 import { policyVersionModel } from './policyVersion.model';
 import { proposalModel } from './proposal.model';
+import { toolPinModel } from './toolPin.model';
 
 /** The governance models, registered on one dedicated connection (never mongoose's global one). */
 export function createModels(conn: Connection) {
@@ -19,6 +20,7 @@ export function createModels(conn: Connection) {
     leases: leaseModel(conn),
     proposals: proposalModel(conn),
     policyVersions: policyVersionModel(conn),
+    toolPins: toolPinModel(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

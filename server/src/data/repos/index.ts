@@ -11,6 +11,7 @@ import { createProposalsRepo } from './proposals.repo';
 import { createInvestigationRepo } from './investigation.repo';
 import { createLeasesRepo } from './leases.repo';
 import { createGraphRepo } from './graph.repo';
+import { createToolPinsRepo } from './toolPins.repo';
 
 /** Every governance repo on one connection. Only repos touch models. */
 export async function createRepos(
@@ -29,6 +30,7 @@ export async function createRepos(
   const investigation = createInvestigationRepo(models.audit, models.policyVersions);
   const leases = createLeasesRepo(models.leases);
   const graph = createGraphRepo(models.audit);
+  const toolPins = createToolPinsRepo(models.toolPins);
   return {
     agents,
     policies,
@@ -40,6 +42,7 @@ export async function createRepos(
     investigation,
     leases,
     graph,
+    toolPins,
     /** Wipes governance data (demo reset). Counters stay, so ids keep growing (see IdAllocator.reset). */
     async resetGovernance(): Promise<void> {
       await audit.drain();
@@ -50,6 +53,7 @@ export async function createRepos(
         approvals.deleteAll(),
         proposals.deleteAll(),
         policyHistory.deleteAll(),
+        toolPins.deleteAll(),
       ]);
     },
   };

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { agentName, isoTime, jsonObject } from './common';
+
+/**
+ * Tool pinning for the MCP gateway, kept in the database so every gateway shares it: per upstream
+ * MCP server, each tool's pinned definition (name, description, schemas, annotations) and its
+ * hash. A definition that later differs is held until an admin accepts it (issue 20).
+ */
+
+/** The name a gateway config gives an upstream MCP server (first part of its actions). */
+export const upstreamName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, "_" or "-" (up to 64)');
+
+export const mcpToolName = z.string().min(1).max(128);
+
+/** Above this a tool's definition is refused: no honest tool needs more to describe itself. */
+export const MAX_TOOL_DEFINITION_BYTES = 64 * 1024;
+
+export const toolDefinition = jsonObject
+  .refine((d) => JSON.stringify(d).length <= MAX_TOOL_DEFINITION_BYTES, {
+    message: `a tool definition takes at most ${MAX_TOOL_DEFINITION_BYTES / 1024} KiB`,
+  })
+  .describe('The pinned part of an MCP tool: name, description, input/output schema, annotations');
+
+export const pinCheckInput = z.object({
+  agent: agentName.describe('The agent whose gateway session listed the tools'),
+  upstream: upstreamName,
+  tools: z
+    .array(z.object({ name: mcpToolName, definition: toolDefinition }))
+    .max(1000)
+    .describe("The upstream's tools/list, as the gateway saw it"),
+});
+export type PinCheckInput = z.infer<typeof pinCheckInput>;
+
+export const pinCheckResult = z.object({
+  held: z.array(mcpToolName).describe('Tools whose definition differs from the pinned one: hide and refuse them'),
+  added: z.array(mcpToolName).describe('Tools seen for the first time, pinned now'),
+});
+export type PinCheckResult = z.infer<typeof pinCheckResult>;
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hash in hex');
+
+export const toolPinVersion = z.object({
+  hash: sha256Hex,
+  definition: z.record(z.string(), z.unknown()),
+  at: isoTime,
+  by: z.string().nullable().describe('The agent whose gateway saw it, or the person who accepted it'),
+});
+export type ToolPinVersion = z.infer<typeof toolPinVersion>;
+
+export const toolPin = z.object({
+  upstream: upstreamName,
+  tool: mcpToolName,
+  pinned: toolPinVersion,
+  held: toolPinVersion.nullable().describe('A changed version waiting for an admin; null when none'),
+});
+export type ToolPin = z.infer<typeof toolPin>;
+
+export const toolPinQuery = z.object({
+  upstream: upstreamName.optional(),
+  changedOnly: z.boolean().default(false).describe('Only tools with a changed version waiting'),
+});
+
+export const acceptPinInput = z.object({
+  upstream: upstreamName,
+  tool: mcpToolName,
+  hash: sha256Hex.describe('The changed version the admin looked at: a newer change is not accepted with it'),
+});
+export type AcceptPinInput = z.infer<typeof acceptPinInput>;
+
+/** One field of a tool definition that changed: its JSON lines only before, and only after. */
+export interface PinDiffField {
+  field: string;
+  removed: string[];
+  added: string[];
+}
+
+/** Per field of a pinned definition, the JSON lines that differ between the old and new version. */
+export function pinDiff(was: Record<string, unknown>, now: Record<string, unknown>): PinDiffField[] {
+  const out: PinDiffField[] = [];
+  for (const field of new Set([...Object.keys(was), ...Object.keys(now)])) {
+    const a = JSON.stringify(was[field] ?? null, null, 2).split('\n');
+    const b = JSON.stringify(now[field] ?? null, null, 2).split('\n');
+    if (a.join('\n') === b.join('\n')) continue;
+    const inA = new Set(a);
+    const inB = new Set(b);
+    out.push({ field, removed: a.filter((l) => !inB.has(l)), added: b.filter((l) => !inA.has(l)) });
+  }
+  return out;
+}
