@@ -1,10 +1,10 @@
-import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadGatewayConfig, upstreamSpec, type UpstreamSpec } from './config';
 import { startHttpGateway } from './http';
-import { printPins } from './pinsCli';
-import { PinStore } from './pins';
+import { createAegis } from '../client';
+import { printPins, serverPinsCommand } from './pinsCli';
+import { PinStore, serverPins, type ToolPins } from './pins';
 import { runStdioGateway } from './stdio';
 
 export const MCP_HELP = `aegis mcp — Aegis in front of MCP servers
@@ -17,7 +17,8 @@ Usage:
       Streamable HTTP gateway to several upstreams; clients authenticate with an agent key
       (Authorization: Bearer …), which fixes the agent.
   aegis mcp pins [UPSTREAM]              tools changed since they were pinned, with the diff
-  aegis mcp pins accept UPSTREAM [TOOL]  accept the changed version (all of UPSTREAM's without TOOL)
+  aegis mcp pins accept UPSTREAM [TOOL]  accept the changed version (all of UPSTREAM's without TOOL);
+                                         needs an admin key (the dashboard's Approvals page does the same)
 
 Options (stdio):
   --agent NAME            the agent the calls are decided for (required)
@@ -27,7 +28,8 @@ Options (stdio):
   --allow-tools a,b*      the only tools the agent sees and may call (globs)
   --review-timeout SECS   how long a call held for review waits (default 300)
   --local                 decide in-process from a pushed policy snapshot (local mode)
-  --pins FILE             where tools are pinned (default: $AEGIS_DATA_DIR or ~/.aegis, mcp-pins.json)
+  --pins FILE             pin tools in this local file instead of Aegis's database (the default,
+                          shared by every gateway)
   --no-pins               don't pin tools
   --url URL, --key KEY    Aegis server and agent key (default: $AEGIS_URL, $AEGIS_API_KEY)`;
 
@@ -55,10 +57,6 @@ export function serverNameFrom(command: string, args: string[]): string {
     .replace(/^(mcp-server-|server-)/, '')
     .replace(/[^A-Za-z0-9_-]/g, '_');
   return name || 'mcp';
-}
-
-function defaultPinsFile(): string {
-  return join(process.env.AEGIS_DATA_DIR ?? join(homedir(), '.aegis'), 'mcp-pins.json');
 }
 
 const log = (line: string) => process.stderr.write(`[aegis mcp] ${line}\n`);
@@ -89,7 +87,11 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
     process.stdout.write(`${MCP_HELP}\n`);
     return 0;
   }
-  const pins = values['no-pins'] ? null : new PinStore(values.pins ?? defaultPinsFile());
+  // Pins live in Aegis's database unless a file is named: then only this gateway holds them.
+  const pinsIn = (file: string | undefined): ToolPins | null => {
+    if (values['no-pins']) return null;
+    return file ? new PinStore(file) : serverPins;
+  };
 
   if (positionals[0] === 'serve') {
     if (!values.config) throw new Error('aegis mcp serve needs --config gateway.yaml');
@@ -97,9 +99,7 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
     const gateway = await startHttpGateway({
       config,
       url: values.url,
-      pins: values['no-pins']
-        ? null
-        : new PinStore(config.pinsFile ?? values.pins ?? defaultPinsFile()),
+      pins: pinsIn(config.pinsFile ?? values.pins),
       version,
       log,
     });
@@ -112,8 +112,14 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
     return 0;
   }
   if (positionals[0] === 'pins') {
-    if (!pins) throw new Error('--no-pins with pins: nothing to show');
-    return printPins(pins, positionals.slice(1));
+    if (values['no-pins']) throw new Error('--no-pins with pins: nothing to show');
+    if (values.pins) return printPins(new PinStore(values.pins), positionals.slice(1));
+    const aegis = createAegis({ url: values.url, apiKey: values.key });
+    try {
+      return await serverPinsCommand(aegis, positionals.slice(1));
+    } finally {
+      await aegis.close();
+    }
   }
   if (positionals.length > 0)
     throw new Error(`unknown mcp command "${positionals[0]}"; see \`aegis mcp --help\``);
@@ -148,7 +154,7 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    pins,
+    pins: pinsIn(values.pins),
     reviewTimeoutMs: reviewSeconds * 1000,
     progressIntervalMs: Number(process.env.AEGIS_MCP_PROGRESS_MS ?? 5_000),
     version,

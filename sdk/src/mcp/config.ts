@@ -70,7 +70,7 @@ export const gatewayConfig = z
       .default({ host: '127.0.0.1', port: 8700, path: '/mcp' }),
     /** How long a call held for review waits for a person before it is refused. */
     reviewTimeoutSeconds: z.number().positive().max(86_400).default(300),
-    /** Where the first tools/list of each upstream is pinned. */
+    /** Pin tools in this local file instead of Aegis's database (the default, shared by every gateway). */
     pinsFile: z.string().optional(),
     upstreams: z.record(upstreamName, upstreamSpec).refine((u) => Object.keys(u).length > 0, {
       message: 'at least one upstream is needed',

@@ -6,7 +6,7 @@ import { toolFilter } from './catalog';
 import type { GatewayConfig } from './config';
 import { startupMessage } from './agentSetup';
 import { KeyClients } from './identity';
-import type { PinStore } from './pins';
+import type { ToolPins } from './pins';
 import { GatewaySession } from './session';
 
 /** Options of {@link startHttpGateway}. */
@@ -14,7 +14,8 @@ export interface HttpGatewayOptions {
   config: GatewayConfig;
   /** Aegis server URL. @defaultValue config `aegis.url`, else `AEGIS_URL`, else http://127.0.0.1:8000 */
   url?: string;
-  pins: PinStore | null;
+  /** Where tools are pinned: {@link serverPins} (Aegis's database), a {@link PinStore} file, or null. */
+  pins: ToolPins | null;
   /** @defaultValue 5_000 */
   progressIntervalMs?: number;
   version: string;

@@ -11,6 +11,6 @@ export {
   type GatewayConfig,
   type UpstreamSpec,
 } from './config';
-export { PinStore, toolHash, type PinCheck } from './pins';
+export { PinStore, serverPins, toolHash, type PinCheck, type ToolPins } from './pins';
 export { annotationTags, defaultAction } from './catalog';
 export { refusalText } from './refusals';

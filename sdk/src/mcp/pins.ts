@@ -4,14 +4,41 @@ import { dirname } from 'node:path';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { canonicalJson } from '@aegis/shared';
+import type { Aegis } from '../client';
+import { toAegisError } from '../serverErrors';
 
 /**
  * Tool pinning against rug-pulls and tool poisoning: the first `tools/list` of each upstream is
  * pinned, one hash per tool over everything the model reads or the policy trusts (name,
  * description, input and output schema, annotations). A tool whose hash later differs is held —
- * hidden from clients and refused — until a person accepts the new version
- * (`aegis mcp pins accept`), which shows the diff first.
+ * hidden from clients and refused — until a person accepts the new version (on the dashboard, or
+ * `aegis mcp pins accept`), which shows the diff first.
+ *
+ * By default the pins live in Aegis's database ({@link serverPins}), so every gateway holds the
+ * same tools; {@link PinStore} keeps them in a local file instead (`--pins FILE`).
  */
+
+/** Where a gateway session checks an upstream's tools against their pins. */
+export interface ToolPins {
+  /** The names of `tools` to hold: changed since they were pinned. Throws when it can't tell. */
+  changed(session: { aegis: Aegis; agent: string }, upstream: string, tools: Tool[]): Promise<string[]>;
+}
+
+/** Pins in Aegis's database, shared by every gateway (`toolPins.check` with the session's agent key). */
+export const serverPins: ToolPins = {
+  async changed({ aegis, agent }, upstream, tools) {
+    try {
+      const { held } = await aegis.api.toolPins.check.mutate({
+        agent,
+        upstream,
+        tools: tools.map((tool) => ({ name: tool.name, definition: pinnedPart(tool) })),
+      });
+      return held;
+    } catch (error) {
+      throw toAegisError(error, { agent });
+    }
+  },
+};
 
 /** The part of a tool definition that is pinned. */
 export function pinnedPart(tool: Tool): Record<string, unknown> {
@@ -55,8 +82,8 @@ export interface PinCheck {
   added: string[];
 }
 
-/** The pins of every upstream, kept in one JSON file (written atomically). */
-export class PinStore {
+/** The pins of every upstream, kept in one JSON file (written atomically): one gateway's own. */
+export class PinStore implements ToolPins {
   private state: PinFile | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -118,6 +145,10 @@ export class PinStore {
       if (dirty) await this.save(state);
       return result;
     });
+  }
+
+  async changed(_session: unknown, upstream: string, tools: Tool[]): Promise<string[]> {
+    return (await this.check(upstream, tools)).held.map((h) => h.tool);
   }
 
   /** The held (changed) versions of an upstream's tools. */

@@ -1,45 +1,80 @@
+import { pinDiff, type ToolPin } from '@aegis/shared';
+import type { Aegis } from '../client';
+import { toAegisError } from '../serverErrors';
 import type { PinStore } from './pins';
 
-/** Per field of the pinned definition: the old and new JSON lines where they differ. */
-export function pinDiff(was: Record<string, unknown>, now: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  for (const field of new Set([...Object.keys(was), ...Object.keys(now)])) {
-    const a = JSON.stringify(was[field] ?? null, null, 2).split('\n');
-    const b = JSON.stringify(now[field] ?? null, null, 2).split('\n');
-    if (a.join('\n') === b.join('\n')) continue;
-    const inB = new Set(b);
-    const inA = new Set(a);
-    out.push(`  ${field}:`);
-    for (const line of a) if (!inB.has(line)) out.push(`  - ${line}`);
-    for (const line of b) if (!inA.has(line)) out.push(`  + ${line}`);
-  }
-  return out;
+/** The diff of a changed tool, old and new JSON lines per field. */
+function diffLines(was: Record<string, unknown>, now: Record<string, unknown>): string[] {
+  return pinDiff(was, now).flatMap((f) => [
+    `  ${f.field}:`,
+    ...f.removed.map((l) => `  - ${l}`),
+    ...f.added.map((l) => `  + ${l}`),
+  ]);
 }
 
-/** `aegis mcp pins [UPSTREAM]` and `aegis mcp pins accept UPSTREAM [TOOL]`. */
+const write = (text: string) => process.stdout.write(`${text}\n`);
+
+/**
+ * `aegis mcp pins [UPSTREAM]` and `aegis mcp pins accept UPSTREAM [TOOL]` against Aegis's
+ * database (the default, where every gateway pins): listing needs a viewer key, accepting an
+ * admin key. Accepting takes the version shown (by its hash), never a newer change.
+ */
+export async function serverPinsCommand(aegis: Aegis, args: string[]): Promise<number> {
+  try {
+    const accepting = args[0] === 'accept';
+    const [upstream, tool] = accepting ? args.slice(1) : args;
+    if (accepting && !upstream) throw new Error('aegis mcp pins accept UPSTREAM [TOOL]');
+    const { pins } = await aegis.api.toolPins.list.query({ upstream, changedOnly: true });
+    const waiting = pins.filter((p): p is ToolPin & { held: NonNullable<ToolPin['held']> } =>
+      Boolean(p.held && (!tool || p.tool === tool)),
+    );
+    if (accepting) {
+      if (waiting.length === 0) {
+        write(`nothing waiting for ${upstream}${tool ? `.${tool}` : ''}`);
+        return tool ? 1 : 0;
+      }
+      for (const p of waiting)
+        await aegis.api.toolPins.accept.mutate({ upstream: p.upstream, tool: p.tool, hash: p.held.hash });
+      write(`accepted: ${waiting.map((p) => `${p.upstream}.${p.tool}`).join(', ')}`);
+      return 0;
+    }
+    if (waiting.length === 0) {
+      write('no tool has changed since it was pinned');
+      return 0;
+    }
+    for (const p of waiting) {
+      write(`${p.upstream}.${p.tool} changed (pinned ${p.pinned.at}, seen ${p.held.at} by ${p.held.by ?? '?'}):`);
+      write(diffLines(p.pinned.definition, p.held.definition).join('\n'));
+    }
+    write('accept with: aegis mcp pins accept UPSTREAM [TOOL] (an admin key)');
+    return 0;
+  } catch (error) {
+    throw toAegisError(error);
+  }
+}
+
+/** The same commands on a local pins file (`--pins FILE`). */
 export async function printPins(pins: PinStore, args: string[]): Promise<number> {
   if (args[0] === 'accept') {
     const [, upstream, tool] = args;
     if (!upstream) throw new Error('aegis mcp pins accept UPSTREAM [TOOL]');
     const accepted = await pins.accept(upstream, tool);
-    process.stdout.write(
+    write(
       accepted.length === 0
-        ? `nothing waiting for ${upstream}\n`
-        : `accepted: ${accepted.map((t) => `${upstream}.${t}`).join(', ')}\n`,
+        ? `nothing waiting for ${upstream}`
+        : `accepted: ${accepted.map((t) => `${upstream}.${t}`).join(', ')}`,
     );
     return 0;
   }
   const held = await pins.held(args[0]);
   if (held.length === 0) {
-    process.stdout.write(`no tool has changed since it was pinned (${pins.file})\n`);
+    write(`no tool has changed since it was pinned (${pins.file})`);
     return 0;
   }
   for (const h of held) {
-    process.stdout.write(
-      `${h.upstream}.${h.tool} changed (pinned ${h.was.at}, seen ${h.now.at}):\n`,
-    );
-    process.stdout.write(`${pinDiff(h.was.definition, h.now.definition).join('\n')}\n`);
+    write(`${h.upstream}.${h.tool} changed (pinned ${h.was.at}, seen ${h.now.at}):`);
+    write(diffLines(h.was.definition, h.now.definition).join('\n'));
   }
-  process.stdout.write(`accept with: aegis mcp pins accept UPSTREAM [TOOL]\n`);
+  write('accept with: aegis mcp pins accept UPSTREAM [TOOL]');
   return 0;
 }

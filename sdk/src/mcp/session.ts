@@ -16,7 +16,9 @@ import type { Aegis } from '../client';
 import { catalogue, type CatalogTool } from './catalog';
 import type { UpstreamSpec } from './config';
 import { registerPassthrough } from './passthrough';
-import type { PinStore } from './pins';
+import type { ToolPins } from './pins';
+import { refusal, toolError } from './refusals';
+import { toAegisError } from '../serverErrors';
 import { callThroughAegis } from './toolCall';
 import { connectUpstream, listAllTools } from './upstream';
 
@@ -29,7 +31,7 @@ export interface SessionOptions {
   prefixes: Record<string, string>;
   /** The agent's tool allow-list (exposed names). */
   allow: (exposed: string) => boolean;
-  pins: PinStore | null;
+  pins: ToolPins | null;
   reviewTimeoutMs: number;
   /** How often a call held for review tells the client it still waits. */
   progressIntervalMs: number;
@@ -49,7 +51,8 @@ export class GatewaySession {
   readonly server: Server;
   private readonly clients = new Map<string, Promise<Client>>();
   private tools = new Map<string, CatalogTool>();
-  private held = new Set<string>();
+  /** Tools hidden and refused, with what a call to one is answered (pin changed, or unchecked). */
+  private held = new Map<string, CallToolResult>();
   private closing = false;
 
   constructor(readonly options: SessionOptions) {
@@ -118,12 +121,19 @@ export class GatewaySession {
   /** Lists every upstream's tools, pins them, and keeps what this agent may see. */
   async listTools(signal?: AbortSignal): Promise<Tool[]> {
     const tools = new Map<string, CatalogTool>();
-    const held = new Set<string>();
+    const held = new Map<string, CallToolResult>();
     const lists = await Promise.allSettled(
       this.upstreamNames.map(async (name) => {
         const listed = await listAllTools(await this.upstream(name), signal);
-        const check = this.options.pins ? await this.options.pins.check(name, listed) : null;
-        return { name, listed, check };
+        const pins = this.options.pins;
+        if (!pins) return { name, listed, changed: new Set<string>(), unchecked: null };
+        try {
+          const changed = await pins.changed(this.options, name, listed);
+          return { name, listed, changed: new Set(changed), unchecked: null };
+        } catch (error) {
+          // Fail closed: a tool whose pin can't be checked may have changed; hold them all.
+          return { name, listed, changed: new Set<string>(), unchecked: toAegisError(error) };
+        }
       }),
     );
     for (const [i, settled] of lists.entries()) {
@@ -134,24 +144,34 @@ export class GatewaySession {
         this.options.log(`upstream "${name}" did not list its tools: ${String(settled.reason)}`);
         continue;
       }
-      const { listed, check } = settled.value;
-      const changed = new Set(check?.held.map((h) => h.tool));
+      const { listed, changed, unchecked } = settled.value;
+      if (unchecked) this.options.log(`could not check the pins of "${name}": ${unchecked.message}`);
       for (const tool of catalogue(
         name,
         this.options.upstreams[name]!,
         this.options.prefixes[name] ?? '',
         listed,
       )) {
+        if (unchecked) {
+          held.set(tool.exposed, refusal(unchecked, tool.exposed));
+          continue;
+        }
         if (changed.has(tool.name)) {
-          held.add(tool.exposed);
+          held.set(
+            tool.exposed,
+            toolError(
+              `"${tool.exposed}" changed since it was pinned (its description or schema is different), so Aegis holds it until a person accepts the new version. The call was not made. Do not retry it.`,
+              { code: 'PINNED_TOOL_CHANGED' },
+            ),
+          );
           continue;
         }
         if (!this.options.allow(tool.exposed) || tools.has(tool.exposed)) continue;
         tools.set(tool.exposed, tool);
       }
-      for (const h of check?.held ?? []) {
+      for (const tool of changed) {
         this.options.log(
-          `tool "${name}.${h.tool}" changed since it was pinned; hidden until a person accepts it (aegis mcp pins diff / accept)`,
+          `tool "${name}.${tool}" changed since it was pinned; hidden until a person accepts it (dashboard, or aegis mcp pins / pins accept)`,
         );
       }
     }
@@ -164,7 +184,7 @@ export class GatewaySession {
     const exposed = req.params.name;
     // A client may call without listing first (it cached an earlier list): list now.
     if (!this.tools.has(exposed) && !this.held.has(exposed)) await this.listTools(extra.signal);
-    return callThroughAegis(this, this.tools.get(exposed), this.held.has(exposed), req, extra);
+    return callThroughAegis(this, this.tools.get(exposed), this.held.get(exposed), req, extra);
   }
 
   async close(): Promise<void> {

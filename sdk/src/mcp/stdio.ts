@@ -4,7 +4,7 @@ import { AegisError } from '../errors';
 import { ensureAgent, startupMessage } from './agentSetup';
 import { toolFilter } from './catalog';
 import type { UpstreamSpec } from './config';
-import type { PinStore } from './pins';
+import type { ToolPins } from './pins';
 import { GatewaySession } from './session';
 
 /** Options of {@link runStdioGateway}. */
@@ -16,7 +16,8 @@ export interface StdioGatewayOptions {
   upstream: UpstreamSpec;
   aegis?: Pick<AegisOptions, 'url' | 'apiKey' | 'mode'>;
   allowTools?: string[];
-  pins: PinStore | null;
+  /** Where tools are pinned: {@link serverPins} (Aegis's database), a {@link PinStore} file, or null. */
+  pins: ToolPins | null;
   /** @defaultValue 300_000 */
   reviewTimeoutMs?: number;
   /** @defaultValue 5_000 */

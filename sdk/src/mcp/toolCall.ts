@@ -20,18 +20,14 @@ export const MAX_ARGS_BYTES = 1024 * 1024;
 export async function callThroughAegis(
   session: GatewaySession,
   tool: CatalogTool | undefined,
-  held: boolean,
+  held: CallToolResult | undefined,
   req: CallToolRequest,
   extra: DownstreamExtra,
 ): Promise<CallToolResult> {
   const exposed = req.params.name;
   const o = session.options;
-  if (held) {
-    return toolError(
-      `"${exposed}" changed since it was pinned (its description or schema is different), so Aegis holds it until a person accepts the new version. The call was not made. Do not retry it.`,
-      { code: 'PINNED_TOOL_CHANGED' },
-    );
-  }
+  // Held by pinning (changed, or its pin could not be checked): refused without a decision.
+  if (held) return held;
   if (!tool) {
     return toolError(
       `Unknown tool "${exposed}": this agent has no such tool. The call was not made.`,

@@ -47,6 +47,7 @@ export async function stdioGateway(opts: {
   url: string;
   key: string;
   upstream: string[];
+  /** `server`: pins in Aegis's database (the default of `aegis mcp`); a path: a pins file; none: --no-pins. */
   pins?: string;
   extra?: string[];
   env?: Record<string, string>;
@@ -58,7 +59,7 @@ export async function stdioGateway(opts: {
       'mcp',
       '--agent',
       opts.agent,
-      ...(opts.pins ? ['--pins', opts.pins] : ['--no-pins']),
+      ...(opts.pins === 'server' ? [] : opts.pins ? ['--pins', opts.pins] : ['--no-pins']),
       ...(opts.extra ?? []),
       '--',
       ...opts.upstream,
