@@ -24,3 +24,4 @@ export * from './searchTerms';
 export * from './schemas/activityFilter';
 export * from './schemas/graph';
 export * from './schemas/toolPins';
+export * from './pinDiff';

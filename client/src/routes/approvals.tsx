@@ -10,6 +10,7 @@ import { ApprovalCard, type Approval, type Decision } from '../components/Approv
 import { EmptyState } from '../components/EmptyState';
 import { RecentDecisions } from '../components/RecentDecisions';
 import { ProposalsPanel } from '../components/ProposalsPanel';
+import { ToolPinChanges } from '../components/ToolPinChanges';
 import { PageHeader, QueryState } from '../components/QueryState';
 
 const VERB = { APPROVED: 'Approved', DENIED: 'Denied' } as const;
@@ -104,6 +105,7 @@ export function ApprovalsPage() {
         }
       />
       <ProposalsPanel now={now} isAdmin={isAdmin} />
+      <ToolPinChanges now={now} isAdmin={isAdmin} />
       <QueryState isPending={pending.isPending} error={pending.error} rows={2}>
         {queue.length === 0 ? (
           <EmptyState title="No approvals waiting" icon={CircleCheck}>

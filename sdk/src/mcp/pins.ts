@@ -21,7 +21,11 @@ import { toAegisError } from '../serverErrors';
 /** Where a gateway session checks an upstream's tools against their pins. */
 export interface ToolPins {
   /** The names of `tools` to hold: changed since they were pinned. Throws when it can't tell. */
-  changed(session: { aegis: Aegis; agent: string }, upstream: string, tools: Tool[]): Promise<string[]>;
+  changed(
+    session: { aegis: Aegis; agent: string },
+    upstream: string,
+    tools: Tool[],
+  ): Promise<string[]>;
 }
 
 /** Pins in Aegis's database, shared by every gateway (`toolPins.check` with the session's agent key). */

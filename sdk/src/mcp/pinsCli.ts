@@ -34,7 +34,11 @@ export async function serverPinsCommand(aegis: Aegis, args: string[]): Promise<n
         return tool ? 1 : 0;
       }
       for (const p of waiting)
-        await aegis.api.toolPins.accept.mutate({ upstream: p.upstream, tool: p.tool, hash: p.held.hash });
+        await aegis.api.toolPins.accept.mutate({
+          upstream: p.upstream,
+          tool: p.tool,
+          hash: p.held.hash,
+        });
       write(`accepted: ${waiting.map((p) => `${p.upstream}.${p.tool}`).join(', ')}`);
       return 0;
     }
@@ -43,7 +47,9 @@ export async function serverPinsCommand(aegis: Aegis, args: string[]): Promise<n
       return 0;
     }
     for (const p of waiting) {
-      write(`${p.upstream}.${p.tool} changed (pinned ${p.pinned.at}, seen ${p.held.at} by ${p.held.by ?? '?'}):`);
+      write(
+        `${p.upstream}.${p.tool} changed (pinned ${p.pinned.at}, seen ${p.held.at} by ${p.held.by ?? '?'}):`,
+      );
       write(diffLines(p.pinned.definition, p.held.definition).join('\n'));
     }
     write('accept with: aegis mcp pins accept UPSTREAM [TOOL] (an admin key)');

@@ -145,7 +145,8 @@ export class GatewaySession {
         continue;
       }
       const { listed, changed, unchecked } = settled.value;
-      if (unchecked) this.options.log(`could not check the pins of "${name}": ${unchecked.message}`);
+      if (unchecked)
+        this.options.log(`could not check the pins of "${name}": ${unchecked.message}`);
       for (const tool of catalogue(
         name,
         this.options.upstreams[name]!,
@@ -182,8 +183,9 @@ export class GatewaySession {
 
   private async callTool(req: CallToolRequest, extra: DownstreamExtra): Promise<CallToolResult> {
     const exposed = req.params.name;
-    // A client may call without listing first (it cached an earlier list): list now.
-    if (!this.tools.has(exposed) && !this.held.has(exposed)) await this.listTools(extra.signal);
+    // A client may call without listing first (it cached an earlier list): list now. A held
+    // tool is checked again too: an admin may have accepted it (or Aegis come back) since.
+    if (!this.tools.has(exposed)) await this.listTools(extra.signal);
     return callThroughAegis(this, this.tools.get(exposed), this.held.get(exposed), req, extra);
   }
 

@@ -75,7 +75,10 @@ describe('tool pinning', () => {
     expect(second.stderr()).toMatch(/"fixture\.echo" changed since it was pinned/);
     await second.close();
     // a governance event in the audit trail
-    const { entries } = await t.reviewer.audit.list.query({ action: 'fixture.echo', status: ['VIOLATION'] });
+    const { entries } = await t.reviewer.audit.list.query({
+      action: 'fixture.echo',
+      status: ['VIOLATION'],
+    });
     expect(entries[0]?.details).toMatch(/changed since it was pinned/);
 
     // A person looks at the diff, then accepts the new version: an agent key may not.

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { acceptPinInput, pinCheckInput, pinCheckResult, toolPin, toolPinQuery } from '@aegis/shared';
+import {
+  acceptPinInput,
+  pinCheckInput,
+  pinCheckResult,
+  toolPin,
+  toolPinQuery,
+} from '@aegis/shared';
 import { router } from '../trpc/init';
 import { adminProcedure, agentProcedure, assertActsAs, viewerProcedure } from '../trpc/procedures';
 

@@ -57,7 +57,13 @@ export function createToolPinService({ repos }: Pick<ServiceDeps, 'repos'>): Too
     list: (filter) => repos.toolPins.list(filter),
 
     async accept(input, actor) {
-      const accepted = await repos.toolPins.accept(input.upstream, input.tool, input.hash, actor.name, new Date());
+      const accepted = await repos.toolPins.accept(
+        input.upstream,
+        input.tool,
+        input.hash,
+        actor.name,
+        new Date(),
+      );
       if (!accepted) {
         throw new DomainError(
           'ALREADY_DECIDED',

@@ -34,7 +34,9 @@ export const pinCheckInput = z.object({
 export type PinCheckInput = z.infer<typeof pinCheckInput>;
 
 export const pinCheckResult = z.object({
-  held: z.array(mcpToolName).describe('Tools whose definition differs from the pinned one: hide and refuse them'),
+  held: z
+    .array(mcpToolName)
+    .describe('Tools whose definition differs from the pinned one: hide and refuse them'),
   added: z.array(mcpToolName).describe('Tools seen for the first time, pinned now'),
 });
 export type PinCheckResult = z.infer<typeof pinCheckResult>;
@@ -45,7 +47,10 @@ export const toolPinVersion = z.object({
   hash: sha256Hex,
   definition: z.record(z.string(), z.unknown()),
   at: isoTime,
-  by: z.string().nullable().describe('The agent whose gateway saw it, or the person who accepted it'),
+  by: z
+    .string()
+    .nullable()
+    .describe('The agent whose gateway saw it, or the person who accepted it'),
 });
 export type ToolPinVersion = z.infer<typeof toolPinVersion>;
 
@@ -53,7 +58,9 @@ export const toolPin = z.object({
   upstream: upstreamName,
   tool: mcpToolName,
   pinned: toolPinVersion,
-  held: toolPinVersion.nullable().describe('A changed version waiting for an admin; null when none'),
+  held: toolPinVersion
+    .nullable()
+    .describe('A changed version waiting for an admin; null when none'),
 });
 export type ToolPin = z.infer<typeof toolPin>;
 
@@ -65,27 +72,8 @@ export const toolPinQuery = z.object({
 export const acceptPinInput = z.object({
   upstream: upstreamName,
   tool: mcpToolName,
-  hash: sha256Hex.describe('The changed version the admin looked at: a newer change is not accepted with it'),
+  hash: sha256Hex.describe(
+    'The changed version the admin looked at: a newer change is not accepted with it',
+  ),
 });
 export type AcceptPinInput = z.infer<typeof acceptPinInput>;
-
-/** One field of a tool definition that changed: its JSON lines only before, and only after. */
-export interface PinDiffField {
-  field: string;
-  removed: string[];
-  added: string[];
-}
-
-/** Per field of a pinned definition, the JSON lines that differ between the old and new version. */
-export function pinDiff(was: Record<string, unknown>, now: Record<string, unknown>): PinDiffField[] {
-  const out: PinDiffField[] = [];
-  for (const field of new Set([...Object.keys(was), ...Object.keys(now)])) {
-    const a = JSON.stringify(was[field] ?? null, null, 2).split('\n');
-    const b = JSON.stringify(now[field] ?? null, null, 2).split('\n');
-    if (a.join('\n') === b.join('\n')) continue;
-    const inA = new Set(a);
-    const inB = new Set(b);
-    out.push({ field, removed: a.filter((l) => !inB.has(l)), added: b.filter((l) => !inA.has(l)) });
-  }
-  return out;
-}

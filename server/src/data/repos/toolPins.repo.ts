@@ -25,7 +25,12 @@ function isDuplicateKey(error: unknown): boolean {
 }
 
 function version(hash: string, json: string, at: Date, by: string | null): ToolPinVersion {
-  return { hash, definition: JSON.parse(json) as Record<string, unknown>, at: at.toISOString(), by };
+  return {
+    hash,
+    definition: JSON.parse(json) as Record<string, unknown>,
+    at: at.toISOString(),
+    by,
+  };
 }
 
 function toToolPin(doc: ToolPinDoc): ToolPin {
@@ -48,21 +53,35 @@ export function createToolPinsRepo(model: Model<ToolPinDoc>) {
      * tool is pinned by a unique insert (a lost race reads the winner's pin), and a held version
      * is replaced only when it differs, so the same change is reported as new once.
      */
-    async check(upstream: string, tools: SeenTool[], by: string, now: Date): Promise<PinCheckOutcome> {
+    async check(
+      upstream: string,
+      tools: SeenTool[],
+      by: string,
+      now: Date,
+    ): Promise<PinCheckOutcome> {
       const out: PinCheckOutcome = { held: [], added: [], newlyHeld: [] };
       const stored = new Map<string, ToolPinDoc>();
-      for (const doc of await model.find({ upstream }).lean<ToolPinDoc[]>()) stored.set(doc.tool, doc);
+      for (const doc of await model.find({ upstream }).lean<ToolPinDoc[]>())
+        stored.set(doc.tool, doc);
       for (const tool of tools) {
         let pin = stored.get(tool.name);
         if (!pin) {
-          const doc: ToolPinDoc = { upstream, tool: tool.name, hash: tool.hash, definition: tool.json, pinnedAt: now, pinnedBy: by };
+          const doc: ToolPinDoc = {
+            upstream,
+            tool: tool.name,
+            hash: tool.hash,
+            definition: tool.json,
+            pinnedAt: now,
+            pinnedBy: by,
+          };
           try {
             await col.insertOne({ ...doc });
             out.added.push(tool.name);
             continue;
           } catch (error) {
             if (!isDuplicateKey(error)) throw error;
-            pin = (await model.findOne({ upstream, tool: tool.name }).lean<ToolPinDoc>()) ?? undefined;
+            pin =
+              (await model.findOne({ upstream, tool: tool.name }).lean<ToolPinDoc>()) ?? undefined;
             if (!pin) throw error;
           }
         }
@@ -73,7 +92,8 @@ export function createToolPinsRepo(model: Model<ToolPinDoc>) {
           { upstream, tool: tool.name, hash: pin.hash, heldHash: pin.heldHash ?? null },
           { $set: { heldHash: tool.hash, heldDefinition: tool.json, heldAt: now, heldBy: by } },
         );
-        if (changed.modifiedCount > 0) out.newlyHeld.push({ tool: tool.name, was: pin.hash, now: tool.hash });
+        if (changed.modifiedCount > 0)
+          out.newlyHeld.push({ tool: tool.name, was: pin.hash, now: tool.hash });
       }
       return out;
     },
@@ -82,22 +102,51 @@ export function createToolPinsRepo(model: Model<ToolPinDoc>) {
       const query: Record<string, unknown> = {};
       if (filter.upstream) query.upstream = filter.upstream;
       if (filter.changedOnly) query.heldHash = { $type: 'string' };
-      const docs = await model.find(query).sort({ upstream: 1, tool: 1 }).limit(5000).lean<ToolPinDoc[]>();
+      const docs = await model
+        .find(query)
+        .sort({ upstream: 1, tool: 1 })
+        .limit(5000)
+        .lean<ToolPinDoc[]>();
       return docs.map(toToolPin);
     },
 
     /** Makes the held version `hash` the pinned one; null when that version is no longer waiting. */
-    async accept(upstream: string, tool: string, hash: string, by: string, now: Date): Promise<ToolPin | null> {
+    async accept(
+      upstream: string,
+      tool: string,
+      hash: string,
+      by: string,
+      now: Date,
+    ): Promise<ToolPin | null> {
       const doc = await model.findOne({ upstream, tool, heldHash: hash }).lean<ToolPinDoc>();
       if (!doc?.heldDefinition) return null;
       const done = await col.updateOne(
         { upstream, tool, heldHash: hash },
         {
-          $set: { hash, definition: doc.heldDefinition, pinnedAt: now, pinnedBy: by, heldHash: null, heldDefinition: null, heldAt: null, heldBy: null },
+          $set: {
+            hash,
+            definition: doc.heldDefinition,
+            pinnedAt: now,
+            pinnedBy: by,
+            heldHash: null,
+            heldDefinition: null,
+            heldAt: null,
+            heldBy: null,
+          },
         },
       );
       if (done.modifiedCount === 0) return null;
-      return toToolPin({ ...doc, hash, definition: doc.heldDefinition, pinnedAt: now, pinnedBy: by, heldHash: null, heldDefinition: null, heldAt: null, heldBy: null });
+      return toToolPin({
+        ...doc,
+        hash,
+        definition: doc.heldDefinition,
+        pinnedAt: now,
+        pinnedBy: by,
+        heldHash: null,
+        heldDefinition: null,
+        heldAt: null,
+        heldBy: null,
+      });
     },
 
     async deleteAll(): Promise<void> {
