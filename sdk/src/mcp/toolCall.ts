@@ -3,6 +3,7 @@ import {
   type CallToolRequest,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
+import { context, propagation, type Context } from '@opentelemetry/api';
 import { AegisError } from '../errors';
 import type { CatalogTool } from './catalog';
 import { refusal, toolError, UpstreamToolError, withheld } from './refusals';
@@ -10,6 +11,21 @@ import type { DownstreamExtra, GatewaySession } from './session';
 
 /** Arguments above this are refused before anything is decided: the REST API's own body limit. */
 export const MAX_ARGS_BYTES = 1024 * 1024;
+
+/**
+ * The client's trace, when its request carries W3C trace context in `params._meta`
+ * (`traceparent`, `tracestate`): the call's spans (execute_tool, the decision, the server's) then
+ * continue that trace instead of starting one. Only these two string fields are read.
+ */
+export function clientTraceContext(meta: Record<string, unknown> | undefined): Context {
+  const carrier: Record<string, string> = {};
+  for (const key of ['traceparent', 'tracestate'] as const) {
+    const value = meta?.[key];
+    if (typeof value === 'string' && value.length <= 512) carrier[key] = value;
+  }
+  if (!carrier.traceparent) return context.active();
+  return propagation.extract(context.active(), carrier);
+}
 
 /**
  * One `tools/call` through Aegis, exactly as the SDK guards a TypeScript tool: decided by the
@@ -64,39 +80,41 @@ export async function callThroughAegis(
   // Set once the upstream answered: a refusal after that withholds a result (DLP result rules).
   let ran = false;
   try {
-    return await o.aegis.call(
-      o.agent,
-      tool.action,
-      args,
-      async (runWith) => {
-        stopTicker();
-        const client = await session.upstream(tool.upstream);
-        const result = (await client.callTool(
-          // the arguments as decided: masked when a REDACT rule said so
-          { name: tool.name, arguments: runWith === args ? req.params.arguments : runWith },
-          CallToolResultSchema,
-          {
-            signal: extra.signal,
-            onprogress: token === undefined ? undefined : (p) => sendProgress(p.message),
-            resetTimeoutOnProgress: true,
-          },
-        )) as CallToolResult;
-        // The tool's own failure: recorded as the call's `error` outcome, returned as it is.
-        if (result.isError) throw new UpstreamToolError(result);
-        ran = true;
-        return result;
-      },
-      {
-        timeoutMs: o.reviewTimeoutMs,
-        signal: extra.signal,
-        tool: tool.meta,
-        channel: 'mcp',
-        onReview: (approvalId) => {
-          const message = `Waiting for a person to approve "${exposed}" on the Aegis dashboard (approval #${approvalId})`;
-          sendProgress(message);
-          ticker = setInterval(() => sendProgress(message), o.progressIntervalMs);
+    return await context.with(clientTraceContext(req.params._meta), () =>
+      o.aegis.call(
+        o.agent,
+        tool.action,
+        args,
+        async (runWith) => {
+          stopTicker();
+          const client = await session.upstream(tool.upstream);
+          const result = (await client.callTool(
+            // the arguments as decided: masked when a REDACT rule said so
+            { name: tool.name, arguments: runWith === args ? req.params.arguments : runWith },
+            CallToolResultSchema,
+            {
+              signal: extra.signal,
+              onprogress: token === undefined ? undefined : (p) => sendProgress(p.message),
+              resetTimeoutOnProgress: true,
+            },
+          )) as CallToolResult;
+          // The tool's own failure: recorded as the call's `error` outcome, returned as it is.
+          if (result.isError) throw new UpstreamToolError(result);
+          ran = true;
+          return result;
         },
-      },
+        {
+          timeoutMs: o.reviewTimeoutMs,
+          signal: extra.signal,
+          tool: tool.meta,
+          channel: 'mcp',
+          onReview: (approvalId) => {
+            const message = `Waiting for a person to approve "${exposed}" on the Aegis dashboard (approval #${approvalId})`;
+            sendProgress(message);
+            ticker = setInterval(() => sendProgress(message), o.progressIntervalMs);
+          },
+        },
+      ),
     );
   } catch (error) {
     if (error instanceof UpstreamToolError) return error.result;
