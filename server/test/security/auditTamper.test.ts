@@ -131,6 +131,23 @@ describe('tamper-evident audit log', () => {
     expect((await verify()).ok).toBe(true);
   });
 
+  it('names an entry whose channel was removed (hiding that a call came through the MCP gateway)', async () => {
+    const res = await trpc(
+      server.url,
+      'sdk.decide',
+      'mutation',
+      { agent: 'teller', action: 'read', args: { via: 'gateway' }, channel: 'mcp' },
+      admin,
+    );
+    const { auditId } = (res.body as { result: { data: { auditId: number } } }).result.data;
+    expect((await entry(auditId)).channel).toBe('mcp');
+    expect((await verify()).ok).toBe(true);
+    await log.updateOne({ id: auditId }, { $unset: { channel: '' } });
+    expect((await verify()).firstBad).toMatchObject({ id: auditId, reason: /modified/ });
+    await log.updateOne({ id: auditId }, { $set: { channel: 'mcp' } });
+    expect((await verify()).ok).toBe(true);
+  });
+
   it('names the entry after a deleted one', async () => {
     const original = await entry(5);
     await log.deleteOne({ id: 5 });
