@@ -25,3 +25,5 @@ export * from './schemas/activityFilter';
 export * from './schemas/graph';
 export * from './schemas/toolPins';
 export * from './pinDiff';
+export * from './schemas/analytics';
+export * from './analytics/anomaly';
