@@ -41,6 +41,10 @@ export interface CreateAppOptions {
   maxArgsBytes?: number;
   /** AEGIS_REPORT_MAX_AGE_MS: agents' reports dated earlier are refused. */
   reportMaxAgeMs?: number;
+  /** AEGIS_ROLLUPS: keep analytics rollups (default true). */
+  rollups?: boolean;
+  /** AEGIS_ANOMALY_SCAN_MS: how often anomalies are looked for (default 60 s; 0: never). */
+  anomalyScanMs?: number;
   /** AEGIS_AGENT_REGISTRATION: `review` makes even an agent's first declared policy a proposal. */
   agentRegistration?: 'open' | 'review';
   /** AEGIS_SECRET: the approval-binding key; generated and kept by the installation when absent. */
@@ -114,6 +118,8 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       registration: opts.agentRegistration,
       reportMaxAgeMs: opts.reportMaxAgeMs,
       maxArgsBytes: opts.maxArgsBytes,
+      rollups: opts.rollups,
+      anomalyScanMs: opts.anomalyScanMs,
     });
     const { services } = handle;
     const auth = await createAuthService({

@@ -115,6 +115,19 @@ const envSchema = z.object({
     .max(30 * 24 * 3600 * 1000)
     .default(24 * 3600 * 1000)
     .describe("Agents' reports dated earlier than this are refused (the local-mode spool's limit)"),
+  AEGIS_ROLLUPS: z
+    .enum(['on', 'off'])
+    .default('on')
+    .describe(
+      'off: keep no analytics rollups (the Analytics page and anomaly detection then stay empty)',
+    ),
+  AEGIS_ANOMALY_SCAN_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600_000)
+    .default(60_000)
+    .describe('How often each server looks for anomalies in the hourly rollups; 0: never'),
   AEGIS_AGENT_REGISTRATION: z
     .enum(['open', 'review'])
     .default('open')

@@ -55,6 +55,8 @@ async function main(): Promise<void> {
     agentRegistration: env.AEGIS_AGENT_REGISTRATION,
     reportMaxAgeMs: env.AEGIS_REPORT_MAX_AGE_MS,
     maxArgsBytes: env.AEGIS_MAX_ARGS_BYTES,
+    rollups: env.AEGIS_ROLLUPS === 'on',
+    anomalyScanMs: env.AEGIS_ANOMALY_SCAN_MS,
     metricsToken: env.AEGIS_METRICS_TOKEN,
     corsOrigins: env.AEGIS_CORS_ORIGINS,
     trustProxy: env.AEGIS_TRUST_PROXY,

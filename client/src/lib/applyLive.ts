@@ -94,6 +94,15 @@ export function applyChange(
     case 'proposal.decided':
       invalidate(trpc.policies.proposals.pathKey());
       break;
+    case 'anomaly.detected':
+      invalidate(trpc.analytics.anomalies.pathKey());
+      toast({
+        kind: 'approval',
+        title: `Anomaly: ${event.anomaly.agent} · ${event.anomaly.action}`,
+        body: event.anomaly.summary,
+        href: `/analytics?anomaly=${encodeURIComponent(event.anomaly.id)}`,
+      });
+      break;
   }
   invalidate(trpc.stats.get.queryKey());
 }

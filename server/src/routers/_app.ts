@@ -1,6 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { router } from '../trpc/init';
 import { agentsRouter } from './agents';
+import { analyticsRouter } from './analytics';
 import { approvalsRouter, changesRouter } from './approvals';
 import { auditRouter } from './audit';
 import { authRouter, keysRouter } from './auth';
@@ -23,6 +24,7 @@ export const appRouter = router({
   changes: changesRouter,
   stats: statsRouter,
   graph: graphRouter,
+  analytics: analyticsRouter,
   sdk: sdkRouter,
   demo: demoRouter,
   toolPins: toolPinsRouter,

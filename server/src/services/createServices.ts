@@ -24,6 +24,10 @@ import { PolicyCache } from './policyCache';
 import { createStatsService } from './stats';
 import { createGraphService } from './graph';
 import { createToolPinService } from './toolPins';
+import { createAnalyticsService } from './analytics/service';
+import { RollupRecorder } from './analytics/rollupRecorder';
+import { ensureRollups } from './analytics/rebuild';
+import { watchAnomalies } from './analytics/anomalyWatch';
 import type { Services } from './types';
 import type { AegisMetrics } from '../observability/metrics';
 import { instrumentServices, traceAuditWrites } from '../observability/instrumentServices';
@@ -56,6 +60,10 @@ export async function createServices(opts: {
   registration?: RegistrationMode;
   /** This server's Prometheus metrics (observability/metrics.ts); none in bare service tests. */
   metrics?: AegisMetrics;
+  /** AEGIS_ROLLUPS=off: keep no analytics rollups (the bench's comparison); on by default. */
+  rollups?: boolean;
+  /** How often anomalies are looked for (AEGIS_ANOMALY_SCAN_MS; 0: never). */
+  anomalyScanMs?: number;
 }): Promise<ServicesHandle> {
   const bus = new EventBus(10_000, (error) =>
     opts.logger.error({ err: error }, 'event listener failed'),
@@ -63,6 +71,7 @@ export async function createServices(opts: {
   let activity: ActivityIndex | null = null;
   let blocks: BlockWindow | null = null;
   let feed: ChangeFeed | null = null;
+  let recorder: RollupRecorder | null = null;
   // Entries reach this server's listeners at once, whoever wrote them: ours as they are written,
   // other servers' from the change feed (each once: the feed skips its echo of ours).
   const audited = (entries: AuditEntry[]) => {
@@ -75,10 +84,18 @@ export async function createServices(opts: {
   const repos = await createRepos(opts.connection, {
     onAuditWritten: (entries) => {
       opts.metrics?.auditGroupCommitted(entries.length);
+      // Only the entries this server wrote (never the change feed's): each is counted once.
+      recorder?.record(entries);
       audited(feed ? feed.wrote(entries) : entries);
     },
   });
   traceAuditWrites(repos.audit);
+  if (opts.rollups !== false) {
+    recorder = new RollupRecorder(repos, opts.logger);
+    ensureRollups(repos, opts.logger).catch((error: unknown) =>
+      opts.logger.error({ err: error }, 'analytics rollups could not be rebuilt'),
+    );
+  }
   activity = new ActivityIndex(repos.audit);
   blocks = new BlockWindow(repos.audit);
   const deps = {
@@ -118,6 +135,7 @@ export async function createServices(opts: {
     },
     stats: createStatsService(deps),
     graph: createGraphService(deps),
+    analytics: createAnalyticsService(deps),
     events: {
       onChange: (listener) => bus.onChange(listener),
       onAudit: (listener) => bus.onAudit(listener),
@@ -181,6 +199,10 @@ export async function createServices(opts: {
       .catch((error: unknown) => opts.logger.warn({ err: error }, 'approval expiry sweep failed'));
   }, SWEEP_INTERVAL_MS);
   sweep.unref();
+  const stopAnomalies =
+    opts.rollups !== false && (opts.anomalyScanMs ?? 60_000) > 0
+      ? watchAnomalies(repos, bus, opts.logger, opts.anomalyScanMs ?? 60_000)
+      : () => {};
 
   return {
     services,
@@ -190,8 +212,10 @@ export async function createServices(opts: {
     },
     async close() {
       clearInterval(sweep);
+      stopAnomalies();
       await feed?.close();
       await repos.audit.drain();
+      await recorder?.drain();
     },
   };
 }

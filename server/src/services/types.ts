@@ -1,5 +1,6 @@
 import type { ActionNote } from './actions';
 import type { ToolPinService } from './toolPins';
+import type { AnalyticsService } from './analytics/service';
 import type {
   AgentLabels,
   AgentGraph,
@@ -203,6 +204,7 @@ export interface Services {
   };
   /** The agent graph: agents, their tools and the data those carry, in a window. */
   graph: { get(input: GraphInput): Promise<AgentGraph> };
+  analytics: AnalyticsService;
   stats: {
     get(): Promise<Stats>;
     timeline(window: TimelineWindow): Promise<ActivityTimeline>;

@@ -3,6 +3,7 @@ import { agentName, actionName } from './common';
 import { agentStatus } from './agent';
 import { approvalSummary as approval } from './approval';
 import { policyProposal } from './proposal';
+import { anomaly } from './analytics';
 
 /** Changes pushed to the dashboard and the SDK (besides audit entries, which have their own stream). */
 export const changeEvent = z.discriminatedUnion('type', [
@@ -22,5 +23,7 @@ export const changeEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('governance.reset') }),
   z.object({ type: z.literal('proposal.created'), agent: agentName, proposal: policyProposal }),
   z.object({ type: z.literal('proposal.decided'), agent: agentName, proposal: policyProposal }),
+  /** An agent's calls left their baseline (services/analytics/anomalyWatch.ts). */
+  z.object({ type: z.literal('anomaly.detected'), anomaly }),
 ]);
 export type ChangeEvent = z.infer<typeof changeEvent>;

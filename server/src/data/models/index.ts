@@ -8,6 +8,8 @@ import { policyModel } from './policy.model';
 import { policyVersionModel } from './policyVersion.model';
 import { proposalModel } from './proposal.model';
 import { toolPinModel } from './toolPin.model';
+import { rollupModel } from './rollup.model';
+import { anomalyModel } from './anomaly.model';
 
 /** The governance models, registered on one dedicated connection (never mongoose's global one). */
 export function createModels(conn: Connection) {
@@ -21,6 +23,8 @@ export function createModels(conn: Connection) {
     proposals: proposalModel(conn),
     policyVersions: policyVersionModel(conn),
     toolPins: toolPinModel(conn),
+    rollups: rollupModel(conn),
+    anomalies: anomalyModel(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

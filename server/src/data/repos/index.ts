@@ -12,6 +12,8 @@ import { createInvestigationRepo } from './investigation.repo';
 import { createLeasesRepo } from './leases.repo';
 import { createGraphRepo } from './graph.repo';
 import { createToolPinsRepo } from './toolPins.repo';
+import { createRollupsRepo } from './rollups.repo';
+import { createAnomaliesRepo } from './anomalies.repo';
 
 /** Every governance repo on one connection. Only repos touch models. */
 export async function createRepos(
@@ -31,6 +33,8 @@ export async function createRepos(
   const leases = createLeasesRepo(models.leases);
   const graph = createGraphRepo(models.audit);
   const toolPins = createToolPinsRepo(models.toolPins);
+  const rollups = createRollupsRepo(models.rollups, models.audit, models.approvals);
+  const anomalies = createAnomaliesRepo(models.anomalies);
   return {
     agents,
     policies,
@@ -43,6 +47,8 @@ export async function createRepos(
     leases,
     graph,
     toolPins,
+    rollups,
+    anomalies,
     /** Wipes governance data (demo reset). Counters stay, so ids keep growing (see IdAllocator.reset). */
     async resetGovernance(): Promise<void> {
       await audit.drain();
@@ -54,6 +60,8 @@ export async function createRepos(
         proposals.deleteAll(),
         policyHistory.deleteAll(),
         toolPins.deleteAll(),
+        rollups.deleteAll(),
+        anomalies.deleteAll(),
       ]);
     },
   };

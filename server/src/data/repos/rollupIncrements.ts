@@ -1,0 +1,133 @@
+import { isCall, type AuditSource, type AuditStatus } from '@aegis/shared';
+import { LATENCY_BINS, type RollupDoc, type RollupGrain } from '../models/rollup.model';
+
+/** What rollups read of an audit entry (a stored document or an AuditEntry). */
+export interface RollupSource {
+  timestamp: Date | string;
+  agent: string;
+  action: string;
+  status: AuditStatus;
+  source?: AuditSource;
+  actor?: string | null;
+  approvalId: number | null;
+  rule?: { id: string; scope: string } | null;
+  findings?: ReadonlyArray<{ detector: string; count: number }>;
+}
+
+export type RollupKey = Pick<RollupDoc, 'k' | 'g' | 't' | 'a' | 'x' | 's' | 'r' | 'd'>;
+
+/** The change to one rollup document: counters to add, a latency to max, a first time to min. */
+export interface Increment {
+  key: RollupKey;
+  inc: Record<string, number>;
+  max?: Record<string, number>;
+  min?: Record<string, Date>;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const GRAINS: Array<[RollupGrain, number]> = [
+  ['m', MINUTE],
+  ['h', HOUR],
+  ['d', DAY],
+];
+export const GRAIN_MS: Record<Exclude<RollupGrain, 'all'>, number> = { m: MINUTE, h: HOUR, d: DAY };
+const EPOCH = new Date(0);
+
+/**
+ * Folds audit entries into rollup increments, merged by document, so a group of 500 entries of a
+ * few agents becomes a few dozen upserts. `approvalCreated` gives, per approval id, when the
+ * approval was opened: a person's decision then adds its latency. Pure (the rebuild uses it too).
+ */
+export class IncrementSet {
+  private readonly byKey = new Map<string, Increment>();
+
+  add(entry: RollupSource, approvalCreated?: ReadonlyMap<number, Date>): void {
+    const at = new Date(entry.timestamp).getTime();
+    const base = { a: entry.agent, x: entry.action, s: '', r: '', d: '' };
+    if (isCall({ status: entry.status, source: entry.source ?? 'server' })) {
+      this.everyGrain(at, { ...base, k: 'call', s: entry.status }, { n: 1 });
+      if (entry.rule)
+        this.everyGrain(
+          at,
+          { ...base, k: 'rule', s: entry.status, r: `${entry.rule.scope}:${entry.rule.id}` },
+          { n: 1 },
+        );
+      const perDetector = new Map<string, number>();
+      for (const f of entry.findings ?? [])
+        perDetector.set(f.detector, (perDetector.get(f.detector) ?? 0) + f.count);
+      for (const [detector, found] of perDetector)
+        this.everyGrain(at, { ...base, k: 'dlp', d: detector }, { n: 1, f: found });
+      const first = new Date(at);
+      this.merge({
+        key: { ...base, k: 'seen', g: 'all', t: EPOCH },
+        inc: { n: 1 },
+        min: { first },
+      });
+      this.merge({
+        key: { ...base, x: '', k: 'seen', g: 'all', t: EPOCH },
+        inc: { n: 1 },
+        min: { first },
+      });
+    } else if (
+      entry.source === 'person' &&
+      (entry.status === 'APPROVED' || entry.status === 'DENIED') &&
+      entry.approvalId !== null
+    ) {
+      const created = approvalCreated?.get(entry.approvalId);
+      if (!created) return;
+      const ms = Math.max(0, at - created.getTime());
+      const bin = LATENCY_BINS.findIndex((edge) => ms <= edge);
+      const inc = { n: 1, ms, [`h.${bin === -1 ? LATENCY_BINS.length : bin}`]: 1 };
+      this.everyGrain(at, { ...base, k: 'appr', s: entry.status, d: entry.actor ?? '' }, inc, {
+        mx: ms,
+      });
+    }
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  values(): Increment[] {
+    return [...this.byKey.values()];
+  }
+
+  private everyGrain(
+    at: number,
+    dims: Omit<RollupKey, 'g' | 't'>,
+    inc: Record<string, number>,
+    max?: Record<string, number>,
+  ) {
+    for (const [g, size] of GRAINS)
+      this.merge({
+        key: { ...dims, g, t: new Date(at - (at % size)) },
+        inc,
+        ...(max ? { max } : {}),
+      });
+  }
+
+  private merge(change: Increment): void {
+    const k = change.key;
+    const id = `${k.k}|${k.g}|${k.t.getTime()}|${k.a}|${k.x}|${k.s}|${k.r}|${k.d}`;
+    const current = this.byKey.get(id);
+    if (!current) {
+      this.byKey.set(id, {
+        key: k,
+        inc: { ...change.inc },
+        ...(change.max ? { max: { ...change.max } } : {}),
+        ...(change.min ? { min: { ...change.min } } : {}),
+      });
+      return;
+    }
+    for (const [field, by] of Object.entries(change.inc))
+      current.inc[field] = (current.inc[field] ?? 0) + by;
+    for (const [field, v] of Object.entries(change.max ?? {}))
+      current.max = { ...current.max, [field]: Math.max(current.max?.[field] ?? v, v) };
+    for (const [field, v] of Object.entries(change.min ?? {})) {
+      const old = current.min?.[field];
+      current.min = { ...current.min, [field]: old && old < v ? old : v };
+    }
+  }
+}

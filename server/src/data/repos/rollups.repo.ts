@@ -1,0 +1,162 @@
+import type { AnyBulkWriteOperation, Model } from 'mongoose';
+import type { ApprovalDoc } from '../models/approval.model';
+import type { AuditDoc } from '../models/audit.model';
+import type { RollupDoc, RollupGrain, RollupKind } from '../models/rollup.model';
+
+export type { RollupDoc } from '../models/rollup.model';
+export { LATENCY_BINS } from '../models/rollup.model';
+import type { Increment, RollupSource } from './rollupIncrements';
+
+const META_ID = 'rollups';
+/** Bump when what the rollups hold changes: servers then rebuild them once from the log. */
+export const ROLLUP_VERSION = 1;
+
+export interface RollupQuery {
+  k: RollupKind;
+  g: Exclude<RollupGrain, 'all'>;
+  from: Date;
+  to: Date;
+  agent?: string;
+  action?: string;
+  /** Only these agents. */
+  agents?: string[];
+}
+
+export function createRollupsRepo(
+  model: Model<RollupDoc>,
+  audit: Model<AuditDoc>,
+  approvals: Model<ApprovalDoc>,
+) {
+  const meta = model.db.collection<{
+    _id: string;
+    version: number;
+    builtAt: Date;
+    through: number;
+  }>('rollup_meta');
+
+  async function apply(changes: Increment[]): Promise<void> {
+    if (changes.length === 0) return;
+    const ops = changes.map((c): AnyBulkWriteOperation<RollupDoc> => ({
+      updateOne: {
+        filter: c.key,
+        update: {
+          $inc: c.inc,
+          ...(c.max ? { $max: c.max } : {}),
+          ...(c.min ? { $min: c.min } : {}),
+        },
+        upsert: true,
+      },
+    }));
+    try {
+      await model.collection.bulkWrite(ops as never, { ordered: false });
+    } catch (error) {
+      // Two servers upserting the same new bucket: one insert loses on the unique index. Its
+      // document exists now, so the same operations again are plain updates.
+      const failed = duplicateIndexes(error);
+      if (!failed) throw error;
+      await model.collection.bulkWrite(failed.map((i) => ops[i]) as never, { ordered: false });
+    }
+  }
+
+  return {
+    apply,
+
+    /** Documents of one kind and grain in [from, to), optionally of one agent/action. */
+    find(q: RollupQuery): Promise<RollupDoc[]> {
+      const filter: Record<string, unknown> = { k: q.k, g: q.g, t: { $gte: q.from, $lt: q.to } };
+      if (q.agent) filter.a = q.agent;
+      else if (q.agents) filter.a = { $in: q.agents };
+      if (q.action) filter.x = q.action;
+      return model.collection
+        .find(filter, { projection: { _id: 0 } })
+        .toArray() as unknown as Promise<RollupDoc[]>;
+    },
+
+    /** First-seen markers: per agent × action, and per agent (x = ''). */
+    async firstSeen(agents: string[]): Promise<RollupDoc[]> {
+      return (await model.collection
+        .find(
+          { k: 'seen', g: 'all', t: new Date(0), a: { $in: agents } },
+          { projection: { _id: 0 } },
+        )
+        .toArray()) as unknown as RollupDoc[];
+    },
+
+    /** When each approval was opened (for the latency of a person's decision). */
+    async approvalsCreated(ids: number[]): Promise<Map<number, Date>> {
+      if (ids.length === 0) return new Map();
+      const docs = await approvals.collection
+        .find({ id: { $in: ids } }, { projection: { id: 1, createdAt: 1 } })
+        .toArray();
+      return new Map(docs.map((d) => [d.id as number, d.createdAt as Date]));
+    },
+
+    async meta() {
+      return meta.findOne({ _id: META_ID });
+    },
+
+    async markBuilt(through: number): Promise<void> {
+      await meta.updateOne(
+        { _id: META_ID },
+        { $set: { version: ROLLUP_VERSION, builtAt: new Date(), through } },
+        { upsert: true },
+      );
+    },
+
+    /** Removes every rollup; the build marker stays (a wiped log has nothing to rebuild). */
+    async deleteAll(): Promise<void> {
+      await model.collection.deleteMany({});
+    },
+
+    /** The newest entry's id (where a rebuild stops). */
+    async auditHead(): Promise<number> {
+      const last = await audit.collection.findOne({}, { sort: { id: -1 }, projection: { id: 1 } });
+      return (last?.id as number | undefined) ?? 0;
+    },
+
+    /** Audit entries with id ≤ `through`, oldest first, in pages (the rebuild reads the whole log). */
+    async *auditPages(through: number, pageSize = 5000): AsyncGenerator<RollupSource[]> {
+      let after = 0;
+      for (;;) {
+        const page = (await audit.collection
+          .find(
+            { id: { $gt: after, $lte: through } },
+            {
+              sort: { id: 1 },
+              limit: pageSize,
+              projection: {
+                _id: 0,
+                id: 1,
+                timestamp: 1,
+                agent: 1,
+                action: 1,
+                status: 1,
+                source: 1,
+                actor: 1,
+                approvalId: 1,
+                rule: 1,
+                findings: 1,
+              },
+            },
+          )
+          .toArray()) as unknown as Array<RollupSource & { id: number }>;
+        if (page.length === 0) return;
+        after = page[page.length - 1]!.id;
+        yield page;
+      }
+    },
+  };
+}
+export type RollupsRepo = ReturnType<typeof createRollupsRepo>;
+
+/** Indexes of the operations refused only for a duplicate key; null when anything else failed. */
+function duplicateIndexes(error: unknown): number[] | null {
+  const e = error as {
+    code?: unknown;
+    writeErrors?: Array<{ code?: unknown; index?: unknown }>;
+  } | null;
+  const errors = Array.isArray(e?.writeErrors) ? e.writeErrors : null;
+  if (!errors || errors.length === 0) return null;
+  if (errors.some((w) => w.code !== 11000 || typeof w.index !== 'number')) return null;
+  return errors.map((w) => w.index as number);
+}

@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+import type { Repos } from '../../data/repos';
+import { ROLLUP_VERSION } from '../../data/repos/rollups.repo';
+import { IncrementSet } from '../../data/repos/rollupIncrements';
+
+const LEASE_KEY = 'rollups.rebuild';
+const LEASE_MS = 30 * 60_000;
+
+/**
+ * Recomputes every rollup from the audit log (entries up to the newest at the start; later ones
+ * are counted live). Meant for start-up and quiet times: an increment already in flight when the
+ * old rollups are cleared is counted twice.
+ */
+export async function rebuildRollups(
+  repos: Repos,
+  logger: Logger,
+): Promise<{ entries: number; through: number }> {
+  const through = await repos.rollups.auditHead();
+  await repos.rollups.deleteAll();
+  let entries = 0;
+  for await (const page of repos.rollups.auditPages(through)) {
+    const ids = page
+      .filter((e) => e.source === 'person' && e.approvalId !== null)
+      .map((e) => e.approvalId as number);
+    const created = await repos.rollups.approvalsCreated(ids);
+    const set = new IncrementSet();
+    for (const entry of page) set.add(entry, created);
+    await repos.rollups.apply(set.values());
+    entries += page.length;
+  }
+  await repos.rollups.markBuilt(through);
+  logger.info({ entries, through }, 'analytics rollups rebuilt from the audit log');
+  return { entries, through };
+}
+
+/**
+ * At start-up: rebuild when the rollups were never built (a log from before they existed) or
+ * hold an older layout. One server does it (a database lease); the others count live meanwhile.
+ */
+export async function ensureRollups(repos: Repos, logger: Logger): Promise<void> {
+  const meta = await repos.rollups.meta();
+  if (meta?.version === ROLLUP_VERSION) return;
+  const token = `rebuild:${process.pid}:${Date.now()}`;
+  if (!(await repos.leases.tryTake(LEASE_KEY, token, LEASE_MS))) return;
+  try {
+    if ((await repos.rollups.meta())?.version === ROLLUP_VERSION) return;
+    await rebuildRollups(repos, logger);
+  } finally {
+    await repos.leases.release(LEASE_KEY, token).catch(() => undefined);
+  }
+}

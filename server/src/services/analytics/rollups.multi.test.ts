@@ -1,0 +1,126 @@
+import mongoose, { type Connection } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
+import type { AuditEntry, ChangeEvent } from '@aegis/shared';
+import { createRepos, type Repos } from '../../data/repos';
+import { IncrementSet } from '../../data/repos/rollupIncrements';
+import { EventBus } from '../../events/bus';
+import { createLogger } from '../../logger';
+import { scanAnomalies } from './anomalyWatch';
+import { decisions } from './queries';
+import { rebuildRollups } from './rebuild';
+import { RollupRecorder } from './rollupRecorder';
+import { windowFor } from './window';
+
+// Three servers on one database, each rolling up the entries it writes, as createServices does.
+const logger = createLogger('silent');
+let store: EmbeddedMongo;
+const conns: Connection[] = [];
+const servers: Array<{ repos: Repos; recorder: RollupRecorder; bus: EventBus }> = [];
+beforeAll(async () => {
+  store = await startEmbeddedMongo();
+  for (let i = 0; i < 3; i++) {
+    const conn = await mongoose.createConnection(store.uri, { dbName: 'aegis' }).asPromise();
+    conns.push(conn);
+    let recorder: RollupRecorder | null = null;
+    const repos = await createRepos(conn, {
+      onAuditWritten: (entries: AuditEntry[]) => recorder?.record(entries),
+    });
+    recorder = new RollupRecorder(repos, logger);
+    servers.push({ repos, recorder, bus: new EventBus(100, () => {}) });
+  }
+});
+afterAll(async () => {
+  for (const conn of conns) await conn.close();
+  await store.close();
+});
+
+const HOUR = 3600_000;
+const statuses = ['ALLOWED', 'BLOCKED', 'PENDING'] as const;
+
+describe('rollups with several servers on one database', () => {
+  it('counts 900 concurrent decisions from three servers exactly once, and a rebuild agrees', async () => {
+    await Promise.all(
+      servers.flatMap(({ repos }, w) =>
+        Array.from({ length: 300 }, (_, i) =>
+          repos.audit.write({
+            timestamp: new Date(),
+            agent: 'payments',
+            action: i % 2 ? 'transfer' : 'lookup',
+            status: statuses[i % 3]!,
+            source: 'server',
+            details: '',
+            callId: `c-${w}-${i}`,
+            approvalId: null,
+            argsPreview: null,
+            findings:
+              i % 10 === 0
+                ? [{ detector: 'card', path: '$.n', count: 2, confidence: 0.9 }]
+                : undefined,
+          }),
+        ),
+      ),
+    );
+    for (const s of servers) await s.recorder.drain();
+    const live = await decisions(servers[0]!.repos, windowFor({ range: '1h' }));
+    expect(live.totals).toMatchObject({ calls: 900, allowed: 300, blocked: 300, review: 300 });
+    expect(live.byAction.map((a) => [a.action, a.calls]).sort()).toEqual([
+      ['lookup', 450],
+      ['transfer', 450],
+    ]);
+    expect(live.series.reduce((n, b) => n + b.allowed + b.blocked + b.review, 0)).toBe(900);
+
+    // Hour and day buckets hold the same counts as the minute buckets.
+    const daily = await decisions(servers[1]!.repos, windowFor({ range: '30d' }));
+    expect(daily.totals.calls).toBe(900);
+
+    const rebuilt = await rebuildRollups(servers[2]!.repos, logger);
+    expect(rebuilt.entries).toBe(900);
+    const again = await decisions(servers[0]!.repos, windowFor({ range: '1h' }));
+    expect(again.totals).toEqual(live.totals);
+    expect(again.byAction).toEqual(live.byAction);
+  });
+
+  it('stores an anomaly once and announces it once when every server scans at the same time', async () => {
+    const now = Date.now();
+    const hour = now - (now % HOUR);
+    // Ten days of ~5 calls an hour for refunds, then 80 in the current hour.
+    const history = new IncrementSet();
+    for (let day = 10; day >= 1; day--)
+      for (let h = 0; h < 24; h++)
+        for (let i = 0; i < 5; i++)
+          history.add({
+            timestamp: new Date(hour - day * 24 * HOUR + h * HOUR),
+            agent: 'support',
+            action: 'refund',
+            status: 'ALLOWED',
+            source: 'server',
+            approvalId: null,
+          });
+    for (let i = 0; i < 80; i++)
+      history.add({
+        timestamp: new Date(hour + 1000),
+        agent: 'support',
+        action: 'refund',
+        status: 'ALLOWED',
+        source: 'server',
+        approvalId: null,
+      });
+    await servers[0]!.repos.rollups.apply(history.values());
+
+    const events: ChangeEvent[] = [];
+    for (const s of servers) s.bus.onChange((e) => events.push(e));
+    const found = (
+      await Promise.all(servers.map((s) => scanAnomalies(s.repos, s.bus, now)))
+    ).flat();
+    const spikes = found.filter((a) => a.agent === 'support' && a.action === 'refund');
+    expect(spikes).toHaveLength(1);
+    expect(spikes[0]).toMatchObject({ kind: 'spike', evidence: { observed: 80, expected: 5 } });
+    expect(events.filter((e) => e.type === 'anomaly.detected')).toHaveLength(found.length);
+    const stored = await servers[1]!.repos.anomalies.get(spikes[0]!.id);
+    expect(stored?.summary).toContain('80 calls');
+
+    // A scan later in the same hour finds nothing new to announce.
+    expect(await scanAnomalies(servers[2]!.repos, servers[2]!.bus, now + 1000)).toEqual([]);
+  });
+});
