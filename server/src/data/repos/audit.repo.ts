@@ -262,7 +262,7 @@ export type AuditRepo = ReturnType<typeof createAuditRepo>;
 
 /**
  * The store filter of an Activity query, and the index to read for a search (a search word is
- * nearly always rarer than an agent or a status); null when the search has no word to find.
+ * usually rarer than a status); null when the search has no word to find.
  */
 function listFilter(query: Omit<AuditQuery, 'limit'>): { filter: QueryFilter<AuditDoc>; hint?: Record<string, 1 | -1> } | null {
   const filter: QueryFilter<AuditDoc> = {};
@@ -290,7 +290,10 @@ function listFilter(query: Omit<AuditQuery, 'limit'>): { filter: QueryFilter<Aud
   }
   if (and.length) filter.$and = and;
   if (query.cursor) filter.id = { $lt: query.cursor };
-  return { filter, ...(terms.length ? { hint: { terms: 1, id: -1 } } : {}) };
+  // Read the word's index unless an agent, action or rule narrows the log more surely: a common
+  // word with a selective agent would otherwise walk most of that word's entries.
+  const narrowed = agents.length > 0 || Boolean(query.action) || Boolean(query.rule);
+  return { filter, ...(terms.length && !narrowed ? { hint: { terms: 1, id: -1 } } : {}) };
 }
 
 /** A detector's name, or every detector of a category (`secret` → aws_access_key, jwt, …). */
