@@ -20,6 +20,8 @@ import { requestLog, type RequestWithId } from './http/requestLog';
 import { createRestRouter } from './rest';
 import { appRouter } from './routers/_app';
 import { createServices, type Services } from './services';
+import type { ServiceHooks } from './services/deps';
+import { createNotifier } from './notify';
 import { loadRateLimits } from './env';
 import { createExpressContext } from './trpc/expressContext';
 import { procedurePaths } from './trpc/internals';
@@ -108,7 +110,9 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       logger,
     });
     const metrics = new AegisMetrics();
+    const hooks: ServiceHooks = {};
     const handle = await createServices({
+      hooks,
       metrics,
       connection: store.connection,
       logger,
@@ -131,6 +135,16 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       onKeysChanged: (listener) => handle.onKeysChanged(listener),
       onRateLimited: (limit) => metrics.refused(limit),
     });
+    const notifier = await createNotifier({
+      connection: store.connection,
+      services,
+      auth,
+      hooks,
+      bindingSecret,
+      publicUrl: opts.publicUrl,
+      logger,
+    });
+    services.channels = notifier.channels;
 
     const app = express();
     app.disable('x-powered-by');
@@ -184,6 +198,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     app.get('/metrics', metricsRoute({ auth, metrics, token: opts.metricsToken }));
     app.get('/export/audit', exportRoute({ auth, services }));
     app.use('/api', createRestRouter({ services, auth, logger }));
+    app.use('/notify', notifier.router);
     app.use(dashboardRouter(opts.clientDist ?? defaultClientDist()));
     app.use(function errorHandler(error: unknown, req: Request, res: Response, next: NextFunction) {
       if (res.headersSent) return next(error);
@@ -207,6 +222,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       auth,
       store,
       async close() {
+        await notifier.close();
         await handle.close();
         await store.close();
       },

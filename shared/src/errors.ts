@@ -38,6 +38,10 @@ export const DOMAIN_ERROR_CODES = {
   REPORT_REFUSED: 'FORBIDDEN',
   /** An agent's report cannot be checked: dated outside the accepted window, or an unknown policy version. */
   REPORT_UNVERIFIABLE: 'CONFLICT',
+  /** No notification channel with this name. */
+  UNKNOWN_CHANNEL: 'NOT_FOUND',
+  /** A notification channel with this name exists already. */
+  CHANNEL_EXISTS: 'CONFLICT',
 } as const;
 
 export type DomainErrorCode = keyof typeof DOMAIN_ERROR_CODES;

@@ -27,3 +27,4 @@ export * from './schemas/toolPins';
 export * from './pinDiff';
 export * from './schemas/analytics';
 export * from './analytics/anomaly';
+export * from './schemas/channel';

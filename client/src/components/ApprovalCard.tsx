@@ -7,6 +7,7 @@ import { age, fullTime, prettyJson, stamp, timeAgo } from '../lib/format';
 import { FindingChips } from './FindingChips';
 import { StatusBadge } from './StatusBadge';
 import type { Scheduled } from '../hooks/useUndoableDecisions';
+import { ReviewProgress } from './ReviewProgress';
 
 export type Approval = RouterOutputs['approvals']['pending'][number];
 export type Decision = { decision: 'APPROVED' | 'DENIED'; remember: boolean; comment?: string };
@@ -78,6 +79,7 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             Request #{a.id} · policy v{a.policyVersion} · {expiresIn(a.expiresAt, now)}
           </p>
           {a.pausedRun && <PausedRunLine run={a.pausedRun} now={now} />}
+          <ReviewProgress approval={a} now={now} />
         </div>
         <p className="inline-flex items-center gap-1 rounded-full bg-review-soft px-2.5 py-1 text-xs font-bold text-review tabular-nums dark:bg-amber-950 dark:text-amber-300">
           <Clock className="size-3.5" aria-hidden />

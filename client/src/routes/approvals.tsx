@@ -11,6 +11,7 @@ import { EmptyState } from '../components/EmptyState';
 import { RecentDecisions } from '../components/RecentDecisions';
 import { ProposalsPanel } from '../components/ProposalsPanel';
 import { ToolPinChanges } from '../components/ToolPinChanges';
+import { ChannelsPanel } from '../components/ChannelsPanel';
 import { PageHeader, QueryState } from '../components/QueryState';
 
 const VERB = { APPROVED: 'Approved', DENIED: 'Denied' } as const;
@@ -138,6 +139,7 @@ export function ApprovalsPage() {
         )}
       </QueryState>
       <RecentDecisions now={now} />
+      {isAdmin && <ChannelsPanel now={now} />}
     </>
   );
 }

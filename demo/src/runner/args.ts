@@ -16,6 +16,8 @@ export interface DemoArgs {
   pausedRun: boolean;
   /** Play the DLP scene (Fraud Detection's SSN redacted, a card number blocked). */
   dlpScene: boolean;
+  /** Start a local webhook receiver and print the approve/deny links it gets (`--notify`). */
+  notify: boolean;
   /** Wipe the server's governance data first (`--reset`), after a confirmation unless `yes`. */
   reset: boolean;
   yes: boolean;
@@ -34,6 +36,8 @@ Options:
   --no-kill-switch      skip the kill-switch scene
   --no-paused-run       skip the paused-run scene (a review survives the agent's restart)
   --no-dlp-scene        skip the DLP scene (sensitive data in arguments and results)
+  --notify              start a local webhook receiver, announce approvals to it and print
+                        their approve/deny links (admin key)
   --reset               first delete ALL agents, policies, audit entries and approvals on the
                         server (asks for confirmation)
   -y, --yes             confirm --reset without asking (scripts, CI)
@@ -56,6 +60,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       'no-kill-switch': { type: 'boolean', default: false },
       'no-paused-run': { type: 'boolean', default: false },
       'no-dlp-scene': { type: 'boolean', default: false },
+      notify: { type: 'boolean', default: false },
       reset: { type: 'boolean', default: false },
       yes: { type: 'boolean', short: 'y', default: false },
       url: { type: 'string' },
@@ -87,6 +92,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     killSwitch: !values['no-kill-switch'],
     pausedRun: !values['no-paused-run'],
     dlpScene: !values['no-dlp-scene'],
+    notify: values.notify,
     reset: values.reset,
     yes: values.yes,
     help: values.help,

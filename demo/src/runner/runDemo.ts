@@ -13,6 +13,7 @@ import { playPausedRunScene } from './pausedRun.js';
 import { dlpSummary, playDlpScene, type DlpSceneReport } from './dlpScene.js';
 import { Progress } from './progress.js';
 import { applyAgentRules } from './agentRules.js';
+import { startNotifyReceiver } from './notifyReceiver.js';
 import { registerAgent, runAgent, type AgentRunContext } from './runAgent.js';
 import { Tally } from './tally.js';
 
@@ -90,6 +91,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     throw error;
   }
   let releaseFeed = () => {};
+  let notifier: { close(): Promise<void> } | null = null;
   try {
     progress.banner('Aegis banking demo');
     releaseFeed = await holdChangeFeed(aegis);
@@ -110,6 +112,10 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     );
     progress.note(`Dashboard: ${args.url}/   (watch the agents live)`);
     progress.note(reviewNote(args.approve, approvalsUrl));
+    if (args.notify) {
+      const names = agents.map((a) => a.name);
+      notifier = await startNotifyReceiver(aegis, names, (line) => progress.note(line));
+    }
 
     const ctx: AgentRunContext = {
       aegis,
@@ -204,6 +210,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     return { tally, answers, failures };
   } finally {
     releaseFeed();
+    await notifier?.close();
     await aegis.close();
     await bankConnection.close();
   }

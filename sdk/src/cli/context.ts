@@ -38,6 +38,11 @@ export interface CommandContext {
     rule?: string;
     detector?: string;
     q?: string;
+    /** channels add: the channel's kind and target. */
+    webhook?: string;
+    slack?: string;
+    email?: string;
+    'signing-secret'?: string;
   };
 }
 

@@ -5,6 +5,7 @@ import { approve, deny, pending } from './commands/approvals';
 import { agents, kill, revive, status } from './commands/agents';
 import { auditVerify } from './commands/audit';
 import { keysCreate, keysList, keysRevoke } from './commands/keys';
+import { channelsAdd, channelsDeliveries, channelsList, channelsRemove, channelsTest } from './commands/channels';
 import { logs } from './commands/logs';
 import { policyAccept, policyProposals, policyReject } from './commands/policy';
 import { policyApply, policyDiff, policyGet, policyHistory, policyReplay, policyRollback } from './commands/policyCode';
@@ -51,6 +52,10 @@ Commands:
   keys list                      list API keys
   keys revoke <id>               revoke an API key
   audit verify                   check the audit log's hash chain
+  channels add NAME --webhook URL | --slack URL [--signing-secret S] | --email a@x,b@y [--agents a,b]
+                                 where approvals are announced, with approve/deny links (admins)
+  channels list | remove NAME | test NAME | deliveries [NAME] [-n N]
+                                 channels, and the delivery log (attempts, last error)
   mcp --agent NAME -- <cmd…>     MCP gateway: Aegis in front of an MCP server (see \`aegis mcp --help\`)
   mcp serve --config FILE        the gateway over Streamable HTTP, for several servers and clients
   proxy http --config FILE       HTTP forward proxy: REST tools decided per request (see \`aegis proxy --help\`)
@@ -86,10 +91,15 @@ const commands: Record<string, Command> = {
   'policy proposals': policyProposals,
   'policy accept': policyAccept,
   'policy reject': policyReject,
+  'channels add': channelsAdd,
+  'channels list': channelsList,
+  'channels remove': channelsRemove,
+  'channels test': channelsTest,
+  'channels deliveries': channelsDeliveries,
 };
 
 /** Commands with a sub-command word (`keys create`, `audit verify`). */
-const groups = new Set(['keys', 'audit', 'policy']);
+const groups = new Set(['keys', 'audit', 'policy', 'channels']);
 
 /** Aliases the seed's `sentinel` CLI used. */
 const seedAliases: Record<string, string> = { log: 'logs' };
@@ -187,6 +197,10 @@ const otherOptions = {
   rule: { type: 'string' },
   detector: { type: 'string' },
   q: { type: 'string' },
+  webhook: { type: 'string' },
+  slack: { type: 'string' },
+  email: { type: 'string' },
+  'signing-secret': { type: 'string' },
 } as const;
 
 const policyOptions = {

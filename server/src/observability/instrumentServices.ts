@@ -38,8 +38,8 @@ export function instrumentServices(services: Services, metrics: AegisMetrics): v
     );
   const approvals = services.approvals;
   const decideApproval = approvals.decide.bind(approvals);
-  services.approvals.decide = async (id, decision, remember, actor, comment) => {
-    const approval = await decideApproval(id, decision, remember, actor, comment);
+  services.approvals.decide = async (id, decision, remember, actor, comment, options) => {
+    const approval = await decideApproval(id, decision, remember, actor, comment, options);
     metrics.approvalDecided(approval.status, approval.createdAt, approval.decidedAt);
     return approval;
   };

@@ -3,6 +3,7 @@ import { router } from '../trpc/init';
 import { agentsRouter } from './agents';
 import { analyticsRouter } from './analytics';
 import { approvalsRouter, changesRouter } from './approvals';
+import { channelsRouter } from './channels';
 import { auditRouter } from './audit';
 import { authRouter, keysRouter } from './auth';
 import { demoRouter } from './demo';
@@ -28,6 +29,7 @@ export const appRouter = router({
   sdk: sdkRouter,
   demo: demoRouter,
   toolPins: toolPinsRouter,
+  channels: channelsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -65,12 +65,18 @@ export const approvalsRouter = router({
       args: await ctx.services.approvals.reveal(input.id, ctx.principal),
     })),
 
-  /** Approve or deny once; `remember` turns it into a standing ALLOW/BLOCK rule. */
+  /**
+   * Approve or deny once; `remember` turns it into a standing ALLOW/BLOCK rule. Admins may approve
+   * with `editedArgs`: the agent then runs the edited call, once.
+   */
   decide: reviewerProcedure
     .input(decideApprovalInput)
     .output(approval)
     .mutation(({ ctx, input }) =>
-      ctx.services.approvals.decide(input.id, input.decision, input.remember, ctx.principal, input.comment),
+      ctx.services.approvals.decide(input.id, input.decision, input.remember, ctx.principal, input.comment, {
+        via: 'dashboard',
+        editedArgs: input.editedArgs,
+      }),
     ),
 });
 

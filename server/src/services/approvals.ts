@@ -1,9 +1,9 @@
-import { DomainError, mayActAs, type Approval, type Principal } from '@aegis/shared';
+import { DomainError, mayActAs, redactSensitive, type Approval, type Principal } from '@aegis/shared';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import { toApproval, toApprovalSummary } from '../data/repos/mappers';
 import { createApprovalPoll } from './approvalPoll';
 import { ACTION, noteAction } from './actions';
-import { argsPreview } from './args';
+import { argsPreview, previewOf } from './args';
 import type { ServiceDeps } from './deps';
 import { notYourAgent } from './errors';
 import type { PolicyService } from './policies';
@@ -17,6 +17,30 @@ export function createApprovalService(
   expireOverdue(): Promise<number>;
 } {
   const { repos, bus } = deps;
+
+  /**
+   * Quorum rules: an approval is one vote, added once per person; the call is approved when the
+   * votes reach the quorum (the vote that reaches it decides). A deny decides at once.
+   */
+  async function quorumReached(
+    id: number,
+    decision: 'APPROVED' | 'DENIED',
+    by: string,
+    via: string,
+    now: Date,
+  ): Promise<{ waiting?: ApprovalDoc }> {
+    const current = await load(id);
+    if (decision !== 'APPROVED' || !current.quorum || current.quorum <= 1 || current.status !== 'PENDING') return {};
+    const voted = await repos.approvals.vote(id, { by, via, at: now }, now);
+    if (!voted) {
+      const again = await load(id);
+      if (again.status === 'PENDING' && again.votes?.some((v) => v.by === by) && again.expiresAt > now) {
+        throw new DomainError('ALREADY_DECIDED', `${by} already approved #${id}; it needs ${again.quorum} different people`);
+      }
+      return {};
+    }
+    return (voted.votes?.length ?? 0) >= current.quorum ? {} : { waiting: voted };
+  }
 
   async function load(id: number): Promise<ApprovalDoc> {
     const doc = await repos.approvals.get(id);
@@ -65,14 +89,28 @@ export function createApprovalService(
       return doc.args ?? {};
     },
 
-    async decide(id, decision, remember, actor: Principal, comment) {
+    async decide(id, decision, remember, actor: Principal, comment, options = {}) {
       if (actor.role === 'agent') throw new DomainError('NOT_PERMITTED', 'Agent keys cannot decide approvals');
-      if (remember && (await load(id)).kind === 'result') {
+      const via = options.via ?? 'dashboard';
+      const edited = options.editedArgs;
+      if (edited && (decision !== 'APPROVED' || actor.role !== 'admin')) {
+        throw new DomainError('NOT_PERMITTED', 'Only an admin may approve with edited arguments (and only to approve)');
+      }
+      const before = remember || edited ? await load(id) : null;
+      if (before && remember && before.kind === 'result') {
         throw new DomainError('INVALID_REQUEST', `Approval #${id} holds a result: it is released or withheld once, it makes no standing rule`);
+      }
+      if (before && edited && (before.kind === 'result' || remember)) {
+        throw new DomainError('INVALID_REQUEST', 'Edited arguments approve one call: not a held result, not a standing rule');
       }
       const now = new Date();
       const note = comment?.trim() || null;
-      const doc = await repos.approvals.decide(id, decision, actor.name, now, note);
+      const quorum = await quorumReached(id, decision, actor.name, via, now);
+      if (quorum.waiting) {
+        bus.emitChange({ type: 'approval.decided', approval: toApprovalSummary(quorum.waiting) });
+        return toApproval(quorum.waiting);
+      }
+      const doc = await repos.approvals.decide(id, decision, actor.name, now, note, { via, editedArgs: edited });
       if (!doc) {
         const current = await load(id);
         if (current.status === 'PENDING') {
@@ -96,7 +134,7 @@ export function createApprovalService(
         // a person's decision about the call, not a call of the agent's
         source: 'person',
         actor: actor.name,
-        details: decidedDetails(doc, decision, actor.name) + (note ? ` — “${note}”` : ''),
+        details: decidedDetails(doc, decision, actor.name, via) + (note ? ` — “${note}”` : ''),
         callId: doc.callId,
         approvalId: id,
         argsPreview: doc.kind === 'result' ? null : argsPreview(doc.args),
@@ -169,9 +207,13 @@ export function createApprovalService(
 }
 export type ApprovalService = ReturnType<typeof createApprovalService>;
 
-function decidedDetails(doc: ApprovalDoc, decision: 'APPROVED' | 'DENIED', by: string): string {
+function decidedDetails(doc: ApprovalDoc, decision: 'APPROVED' | 'DENIED', by: string, via: string): string {
+  // The dashboard is the usual place: only other channels are named.
+  const where = via === 'dashboard' ? '' : ` via ${via}`;
   if (doc.kind === 'result') {
-    return `${decision === 'APPROVED' ? 'Result released' : 'Result withheld'} by ${by} (approval #${doc.id})`;
+    return `${decision === 'APPROVED' ? 'Result released' : 'Result withheld'} by ${by}${where} (approval #${doc.id})`;
   }
-  return `${decision === 'APPROVED' ? 'Approved' : 'Denied'} by ${by} (approval #${doc.id})`;
+  const edited = doc.editedArgs ? ` with edited arguments ${previewOf(redactSensitive(doc.editedArgs))}` : '';
+  const quorum = doc.quorum && doc.quorum > 1 && doc.votes ? ` (quorum ${doc.quorum}: ${doc.votes.map((v) => v.by).join(', ')})` : '';
+  return `${decision === 'APPROVED' ? 'Approved' : 'Denied'} by ${by}${where}${edited}${quorum} (approval #${doc.id})`;
 }

@@ -29,6 +29,7 @@ import { RollupRecorder } from './analytics/rollupRecorder';
 import { ensureRollups } from './analytics/rebuild';
 import { watchAnomalies } from './analytics/anomalyWatch';
 import type { Services } from './types';
+import type { ServiceHooks } from './deps';
 import type { AegisMetrics } from '../observability/metrics';
 import { instrumentServices, traceAuditWrites } from '../observability/instrumentServices';
 
@@ -64,6 +65,8 @@ export async function createServices(opts: {
   rollups?: boolean;
   /** How often anomalies are looked for (AEGIS_ANOMALY_SCAN_MS; 0: never). */
   anomalyScanMs?: number;
+  /** Filled in by the notifier (notify/): told of every approval opened. */
+  hooks?: ServiceHooks;
 }): Promise<ServicesHandle> {
   const bus = new EventBus(10_000, (error) =>
     opts.logger.error({ err: error }, 'event listener failed'),
@@ -111,6 +114,7 @@ export async function createServices(opts: {
     bind: createBinder(opts.bindingSecret),
     reportMaxAgeMs: opts.reportMaxAgeMs ?? 24 * 3600_000,
     maxArgsBytes: opts.maxArgsBytes ?? 64 * 1024,
+    hooks: opts.hooks,
   };
   const policies = createPolicyService(deps);
   const approvals = createApprovalService(deps, policies);

@@ -21,6 +21,7 @@ import { resultRulesOf } from './results';
 import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 import { evaluateCall } from './evaluateCall';
+import { reviewSettings } from './reviewSettings';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import type { ApprovalBinding } from '../data/repos/approvals.repo';
 
@@ -237,6 +238,13 @@ export function createDecisionService(
           if (refusal) return record(snap, base, 'BLOCKED', refusal, held.id);
         }
         const used = await repos.approvals.consumeApproved(binding, now);
+        if (used?.editedArgs) {
+          // The reviewer changed the arguments: the agent runs the edited call, and the record says so.
+          const edited = used.editedArgs;
+          const why = `Approved with edited arguments by ${used.decidedBy ?? 'a reviewer'} (approval #${used.id})`;
+          const decision = await record(snap, { ...base, preview: argsPreview(edited) }, 'ALLOWED', why, used.id);
+          return { ...decision, args: edited };
+        }
         if (used) {
           const why = `Approved by ${used.decidedBy ?? 'a reviewer'} (approval #${used.id})`;
           return record(snap, base, 'ALLOWED', why, used.id);
@@ -253,6 +261,7 @@ export function createDecisionService(
           expiresAt: new Date(now.getTime() + approvalTtlMs),
           findings: tagFindings('args', base.findings),
           run: input.run,
+          ...reviewSettings(snap, rule, now),
         });
         const decision = await record(
           snap,
@@ -262,6 +271,7 @@ export function createDecisionService(
           created.id,
         );
         bus.emitChange({ type: 'approval.created', approval: toApprovalSummary(created) });
+        deps.hooks?.approvalOpened?.(created);
         return decision;
       });
     },

@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Repos } from '../data/repos';
+import type { ApprovalDoc } from '../data/repos/approvals.repo';
 import type { EventBus } from '../events/bus';
 import type { ActivityIndex } from './activityIndex';
 import type { Binder } from './args';
@@ -26,4 +27,10 @@ export interface ServiceDeps {
   reportMaxAgeMs: number;
   /** The largest canonical JSON of a call's arguments a decision takes (AEGIS_MAX_ARGS_BYTES). */
   maxArgsBytes: number;
+  /** Told of new approvals (notify/: channels, links, escalation); set once the notifier starts. */
+  hooks?: ServiceHooks;
+}
+
+export interface ServiceHooks {
+  approvalOpened?: (approval: ApprovalDoc) => void;
 }

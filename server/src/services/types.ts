@@ -1,3 +1,4 @@
+import type { ChannelService } from '../notify/channels';
 import type { ActionNote } from './actions';
 import type { ToolPinService } from './toolPins';
 import type { AnalyticsService } from './analytics/service';
@@ -47,6 +48,14 @@ import type {
   LocalPolicyRules,
 } from '@aegis/shared';
 
+/** Issue 23: where a decision came from, and an admin's edited arguments. */
+export interface DecideOptions {
+  /** "dashboard" (default), "api", or the notification channel the answer came through. */
+  via?: string;
+  /** Approve with these arguments instead of the agent's (admins; APPROVED only). */
+  editedArgs?: Record<string, unknown>;
+}
+
 /** A chart's time window: the last `hours` whole hours, or `from`–`to` (ISO; `to` defaults to now). */
 export interface TimelineWindow {
   hours?: number;
@@ -60,6 +69,8 @@ export interface TimelineWindow {
  * before a service is called; `actor` is recorded where a person's decision matters.
  */
 export interface Services {
+  /** Notification channels (notify/), present once the app has started the notifier. */
+  channels?: ChannelService;
   agents: {
     list(): Promise<AgentSummary[]>;
     /** Throws NOT_FOUND for an unknown agent. */
@@ -171,6 +182,7 @@ export interface Services {
       remember: boolean,
       actor: Principal,
       comment?: string,
+      options?: DecideOptions,
     ): Promise<Approval>;
     /** The SDK gave up waiting: the approval expires and a TIMEOUT entry is written. */
     timeout(id: number, actor: Principal): Promise<Approval>;

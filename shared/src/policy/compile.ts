@@ -3,6 +3,7 @@ import { validateCustomDetector, type CustomDetector } from '../dlp/custom/custo
 import {
   policyDocument,
   type AgentSelector,
+  type ApprovalRuleSpec,
   type PolicyDocument,
   type ResultEffect,
   type RuleEffect,
@@ -37,6 +38,8 @@ export interface CompiledRule {
   program?: ParseResult;
   reason?: TemplatePart[];
   notify?: string[];
+  /** REVIEW rules: quorum, SLA and escalation of the approvals it opens. */
+  approval?: ApprovalRuleSpec;
   actions: string[];
   matchesAction: (action: string) => boolean;
   /** Global rules only; agent rules apply to their policy's agent. */
@@ -122,6 +125,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       description: spec.description,
       when: spec.when,
       notify: spec.notify,
+      approval: spec.approval,
       actions: spec.actions,
       matchesAction: nameMatcher(spec.actions),
       matchesAgent: agentMatcher(spec.agents),

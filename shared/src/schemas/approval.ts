@@ -43,6 +43,23 @@ export const approval = z.object({
     })
     .nullable()
     .describe('The LangGraph run paused on this approval (review by interrupt), and when it resumed'),
+  decidedVia: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('Where the deciding answer came from: "dashboard", "api" or the notification channel'),
+  rule: z.string().nullable().optional().describe('The rule that opened the approval'),
+  quorum: z.number().int().min(1).optional().describe('Approvals from distinct people needed'),
+  votes: z
+    .array(z.object({ by: z.string(), via: z.string(), at: isoTime }))
+    .optional()
+    .describe('Who approved so far (quorum rules)'),
+  escalatedAt: isoTime.nullable().optional().describe('When the SLA lapsed and the next tier was told'),
+  escalatedTo: z.array(z.string()).optional().describe('Channels told when the SLA lapses'),
+  editedArgs: jsonObject
+    .nullable()
+    .optional()
+    .describe('Approved with changed arguments: what the agent runs instead (masked like args)'),
 });
 export type Approval = z.infer<typeof approval>;
 
@@ -88,5 +105,8 @@ export const decideApprovalInput = z.object({
     .default(false)
     .describe('Also make it a standing rule: APPROVED → ALLOW, DENIED → BLOCK'),
   comment: z.string().trim().max(500).optional().describe('Why: kept on the approval and in the audit entry of the decision'),
+  editedArgs: jsonObject
+    .optional()
+    .describe('Admins: approve with these arguments instead; the agent runs the edited call, once'),
 });
 export type DecideApprovalInput = z.input<typeof decideApprovalInput>;

@@ -76,8 +76,22 @@ export type LabelSelector = z.infer<typeof labelSelector>;
 export const agentSelector = z.union([agentPattern, labelSelector]);
 export type AgentSelector = z.infer<typeof agentSelector>;
 
-/** Names of notification channels (issue 23 delivers them; stored and validated only, for now). */
+/** Names of notification channels (`aegis channels`, server/src/notify). */
 export const channelName = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
+
+/** How an approval rule waits for people (issue 23): quorum, SLA and who hears when it lapses. */
+export const approvalRuleSpec = z
+  .object({
+    quorum: z.number().int().min(1).max(10).optional().describe('Approvals from distinct people needed (default 1); one deny decides'),
+    sla: z
+      .string()
+      .regex(/^\d{1,7}(ms|s|m|h)$/, 'a duration such as 90s, 5m or 1h')
+      .optional()
+      .describe('Not decided within this long: the escalate channels are told'),
+    escalate: z.array(channelName).max(20).optional().describe('Channels told when the SLA lapses (the next tier)'),
+  })
+  .strict();
+export type ApprovalRuleSpec = z.infer<typeof approvalRuleSpec>;
 
 const MAX_EXPRESSION = 2000;
 
@@ -117,7 +131,8 @@ export const policyRuleSpec = z
       .max(1000)
       .optional()
       .describe('Higher wins among matching rules; without it BLOCK beats REVIEW beats ALLOW'),
-    notify: z.array(channelName).max(20).optional().describe('Channels told when the rule decides (delivered by a later release)'),
+    notify: z.array(channelName).max(20).optional().describe('Channels told when the rule opens an approval (see docs: approvals in chat and e-mail)'),
+    approval: approvalRuleSpec.optional().describe('REVIEW rules: quorum, SLA and escalation of the approvals it opens'),
   })
   .strict();
 export type PolicyRuleSpec = z.infer<typeof policyRuleSpec>;

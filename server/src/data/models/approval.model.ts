@@ -29,6 +29,26 @@ export interface ApprovalDoc {
   refusalReadAt?: Date | null;
   /** Review by interrupt: the LangGraph run paused on this approval, and when it was resumed. */
   run: PausedRun | null;
+  /** Issue 23: where the deciding answer came from ("dashboard", "api", a channel name). */
+  decidedVia?: string | null;
+  /** The rule that opened it, and what it asked for: channels, quorum, SLA and escalation. */
+  rule?: string | null;
+  notify?: string[];
+  quorum?: number;
+  /** Approvals so far from distinct people (quorum > 1). */
+  votes?: ApprovalVote[];
+  /** When the SLA lapses; the escalation sweep claims it once (escalatedAt), whichever server runs it. */
+  escalateAt?: Date | null;
+  escalatedAt?: Date | null;
+  escalateTo?: string[];
+  /** Approved with changed arguments: the agent runs these instead (the binding is the original call's). */
+  editedArgs?: Record<string, unknown> | null;
+}
+
+export interface ApprovalVote {
+  by: string;
+  via: string;
+  at: Date;
 }
 
 export interface PausedRun {
@@ -59,6 +79,15 @@ const approvalSchema = new Schema<ApprovalDoc>(
     findings: { type: [Schema.Types.Mixed], default: undefined },
     resultPreview: { type: String },
     run: { type: Schema.Types.Mixed, default: null },
+    decidedVia: { type: String },
+    rule: { type: String },
+    notify: { type: [String], default: undefined },
+    quorum: { type: Number },
+    votes: { type: [Schema.Types.Mixed], default: undefined },
+    escalateAt: { type: Date },
+    escalatedAt: { type: Date },
+    escalateTo: { type: [String], default: undefined },
+    editedArgs: { type: Schema.Types.Mixed },
   },
   { collection: 'approvals', versionKey: false, autoIndex: false, minimize: false },
 );
@@ -66,6 +95,7 @@ approvalSchema.index({ id: 1 }, { unique: true });
 approvalSchema.index({ status: 1, id: -1 });
 approvalSchema.index({ agent: 1, action: 1, id: -1 });
 approvalSchema.index({ agent: 1, action: 1, argsHash: 1, status: 1 });
+approvalSchema.index({ escalateAt: 1 }, { sparse: true });
 approvalSchema.index({ 'run.threadId': 1, 'run.toolCallId': 1, id: -1 }, { sparse: true });
 
 export function approvalModel(conn: Connection): Model<ApprovalDoc> {

@@ -1,7 +1,9 @@
 import type { Model, QueryFilter } from 'mongoose';
 import type { Approval, ApprovalStatus, PausedRunRef } from '@aegis/shared';
 import { toApproval } from './mappers';
-import type { ApprovalDoc } from '../models/approval.model';
+import type { ApprovalDoc, ApprovalVote } from '../models/approval.model';
+
+export type { ApprovalDoc } from '../models/approval.model';
 import type { CounterDoc } from '../models/counter.model';
 import { IdAllocator } from './idAllocator';
 
@@ -29,7 +31,7 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
 
   async function create(
     input: ApprovalBinding &
-      Pick<Partial<ApprovalDoc>, 'kind' | 'findings' | 'resultPreview'> & {
+      Pick<Partial<ApprovalDoc>, 'kind' | 'findings' | 'resultPreview' | 'rule' | 'notify' | 'quorum' | 'escalateAt' | 'escalatedAt' | 'escalateTo'> & {
         args: Record<string, unknown>;
         callId: string | null;
         expiresAt: Date;
@@ -183,11 +185,50 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
     },
 
     /** PENDING and unexpired → decided; null when someone else got there first (or it expired). */
-    decide: (id: number, status: 'APPROVED' | 'DENIED', by: string, now: Date, comment: string | null = null) =>
+    decide: (
+      id: number,
+      status: 'APPROVED' | 'DENIED',
+      by: string,
+      now: Date,
+      comment: string | null = null,
+      extra: { via?: string; editedArgs?: Record<string, unknown> } = {},
+    ) =>
       model
         .findOneAndUpdate(
           { id, status: 'PENDING', expiresAt: { $gt: now } },
-          { $set: { status, decidedAt: now, decidedBy: by, comment } },
+          {
+            $set: {
+              status,
+              decidedAt: now,
+              decidedBy: by,
+              comment,
+              ...(extra.via ? { decidedVia: extra.via } : {}),
+              ...(extra.editedArgs ? { editedArgs: extra.editedArgs } : {}),
+            },
+          },
+          { returnDocument: 'after' },
+        )
+        .lean<ApprovalDoc | null>(),
+
+    /**
+     * One person's approval toward a quorum: added once per person while the approval is open;
+     * null when this person already voted, or it is decided or expired.
+     */
+    vote: (id: number, vote: ApprovalVote, now: Date) =>
+      model
+        .findOneAndUpdate(
+          { id, status: 'PENDING', expiresAt: { $gt: now }, 'votes.by': { $ne: vote.by } },
+          { $push: { votes: vote } },
+          { returnDocument: 'after' },
+        )
+        .lean<ApprovalDoc | null>(),
+
+    /** Open approvals whose SLA lapsed, each claimed once (escalatedAt set) by whoever gets it. */
+    claimEscalation: (now: Date) =>
+      model
+        .findOneAndUpdate(
+          { status: 'PENDING', escalateAt: { $lte: now }, escalatedAt: null },
+          { $set: { escalatedAt: now } },
           { returnDocument: 'after' },
         )
         .lean<ApprovalDoc | null>(),

@@ -94,6 +94,7 @@ export function toApprovalSummary(doc: ApprovalDoc): ApprovalSummary {
 
 function approvalFields(doc: ApprovalDoc): Omit<Approval, 'args'> {
   return {
+    ...notificationFields(doc),
     id: doc.id,
     agent: doc.agent,
     action: doc.action,
@@ -131,5 +132,16 @@ export function toProposal(doc: ProposalDoc): PolicyProposal {
     createdAt: iso(doc.createdAt),
     decidedAt: isoOrNull(doc.decidedAt),
     decidedBy: doc.decidedBy ?? null,
+  };
+}
+
+/** Issue 23's fields, present only on approvals that use them. */
+function notificationFields(doc: ApprovalDoc): Partial<Approval> {
+  return {
+    ...(doc.decidedVia ? { decidedVia: doc.decidedVia } : {}),
+    ...(doc.rule ? { rule: doc.rule } : {}),
+    ...(doc.quorum && doc.quorum > 1 ? { quorum: doc.quorum, votes: (doc.votes ?? []).map((v) => ({ ...v, at: iso(v.at) })) } : {}),
+    ...(doc.escalateTo?.length ? { escalatedTo: doc.escalateTo, escalatedAt: isoOrNull(doc.escalatedAt ?? null) } : {}),
+    ...(doc.editedArgs ? { editedArgs: redactSensitive(doc.editedArgs) as Record<string, unknown> } : {}),
   };
 }

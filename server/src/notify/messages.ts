@@ -1,0 +1,143 @@
+import type { Approval } from '@aegis/shared';
+
+/** The links a message offers: approve and deny (signed, single-use), and the dashboard. */
+export interface MessageLinks {
+  approve: string;
+  deny: string;
+  dashboard: string;
+}
+
+export type MessageEvent = 'approval.opened' | 'approval.escalated' | 'test';
+
+/** The JSON a generic webhook receives (signed: see README "Get approvals in chat and e-mail"). */
+export function webhookPayload(
+  event: MessageEvent,
+  deliveryId: string,
+  approval: Approval | null,
+  links: MessageLinks | null,
+) {
+  return {
+    type: event,
+    deliveryId,
+    approval: approval && {
+      id: approval.id,
+      agent: approval.agent,
+      action: approval.action,
+      args: approval.args,
+      rule: approval.rule ?? null,
+      quorum: approval.quorum ?? 1,
+      createdAt: approval.createdAt,
+      expiresAt: approval.expiresAt,
+    },
+    links,
+  };
+}
+
+function headline(event: MessageEvent, a: Approval): string {
+  const what = `${a.agent} wants to run ${a.action} (approval #${a.id})`;
+  return event === 'approval.escalated' ? `Escalated: not decided in time: ${what}` : what;
+}
+
+const fence = (json: string) => '```' + json.replace(/```/g, "'''") + '```';
+
+/**
+ * A Slack-compatible incoming-webhook message: the call summary, masked arguments, the rule and
+ * buttons. With the app's signing secret stored, the buttons carry signed tokens and decide
+ * through the interactive endpoint; without it they open the confirmation page.
+ */
+export function slackMessage(
+  event: MessageEvent,
+  approval: Approval | null,
+  links: MessageLinks | null,
+  buttons: { approve: string; deny: string } | null,
+) {
+  if (!approval || !links) return { text: 'Aegis: this channel works.' };
+  const args = JSON.stringify(approval.args, null, 1);
+  return {
+    text: headline(event, approval),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${headline(event, approval)}*` } },
+      {
+        type: 'section',
+        fields: [
+          { type: 'mrkdwn', text: `*Agent*\n${approval.agent}` },
+          { type: 'mrkdwn', text: `*Action*\n${approval.action}` },
+          { type: 'mrkdwn', text: `*Rule*\n${approval.rule ?? 'default'}` },
+          { type: 'mrkdwn', text: `*Expires*\n${approval.expiresAt}` },
+        ],
+      },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `*Arguments (masked)*\n${fence(args.length > 2500 ? `${args.slice(0, 2500)}…` : args)}`,
+        },
+      },
+      {
+        type: 'actions',
+        block_id: `aegis_approval_${approval.id}`,
+        elements: [
+          button(
+            'Approve',
+            'aegis_approve',
+            'primary',
+            buttons ? { value: buttons.approve } : { url: links.approve },
+          ),
+          button(
+            'Deny',
+            'aegis_deny',
+            'danger',
+            buttons ? { value: buttons.deny } : { url: links.deny },
+          ),
+          button('Open in Aegis', 'aegis_open', undefined, { url: links.dashboard }),
+        ],
+      },
+    ],
+  };
+}
+
+function button(
+  text: string,
+  actionId: string,
+  style: 'primary' | 'danger' | undefined,
+  target: { value: string } | { url: string },
+) {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text },
+    action_id: actionId,
+    ...(style ? { style } : {}),
+    ...target,
+  };
+}
+
+/** One reviewer's e-mail: links signed for them, so they can decide without signing in. */
+export function emailMessage(
+  event: MessageEvent,
+  approval: Approval | null,
+  links: MessageLinks | null,
+) {
+  if (!approval || !links)
+    return { subject: '[Aegis] test message', text: 'Aegis: this channel works.' };
+  const args = JSON.stringify(approval.args, null, 2);
+  const subject = `[Aegis] ${headline(event, approval)}`;
+  const text = [
+    headline(event, approval),
+    '',
+    `Rule: ${approval.rule ?? 'default'}`,
+    `Expires: ${approval.expiresAt}`,
+    ...(approval.quorum && approval.quorum > 1
+      ? [`Needs ${approval.quorum} approvals from different people`]
+      : []),
+    '',
+    'Arguments (sensitive values masked):',
+    args,
+    '',
+    `Approve: ${links.approve}`,
+    `Deny: ${links.deny}`,
+    `Dashboard: ${links.dashboard}`,
+    '',
+    'Each link opens a confirmation page; nothing is decided until you confirm there.',
+  ].join('\n');
+  return { subject, text };
+}
