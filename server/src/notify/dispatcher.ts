@@ -124,7 +124,9 @@ export function createDispatcher(d: DispatcherDeps) {
         return postJson(unseal(d.keys.seal, channel.url!), JSON.stringify(message));
       }
       case 'email': {
-        if (!d.mailer) throw new Error('AEGIS_SMTP_URL is not set: e-mail channels cannot send');
+        // No retry can help until the server is restarted with AEGIS_SMTP_URL.
+        if (!d.mailer)
+          throw new Permanent('AEGIS_SMTP_URL is not set: e-mail channels cannot send');
         for (const to of channel.to) {
           const mail = emailMessage(
             delivery.event,

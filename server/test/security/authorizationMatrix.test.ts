@@ -152,6 +152,25 @@ beforeAll(async () => {
     async reactivate() {
       await asAdmin('agents.setStatus', 'mutation', { name: 'alpha', status: 'ACTIVE' });
     },
+    async channel() {
+      const name = `mail-${++n}`;
+      await asAdmin('channels.create', 'mutation', {
+        name,
+        kind: 'email',
+        to: ['rita@example.com'],
+      });
+      return name;
+    },
+    async deliveriesSettled() {
+      for (let i = 0; i < 100; i++) {
+        const log = (await asAdmin('channels.deliveries', 'query', { limit: 50 })) as Array<{
+          status: string;
+        }>;
+        if (log.every((d) => d.status === 'delivered' || d.status === 'failed')) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('deliveries did not settle');
+    },
   };
 });
 

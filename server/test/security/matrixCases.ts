@@ -59,6 +59,10 @@ export interface Fixtures {
   /** Writes an audit entry and a policy change for both alpha and beta (events for subscribers). */
   touchAgents(): Promise<void>;
   unique(): number;
+  /** A fresh e-mail channel (no SMTP here: its deliveries fail at once, for good). */
+  channel(): Promise<string>;
+  /** Waits until no delivery is pending or being sent (so later snapshots hold still). */
+  deliveriesSettled(): Promise<void>;
 }
 
 export interface MatrixCase {
@@ -254,6 +258,22 @@ export function trpcCases(url: string): MatrixCase[] {
     })),
     t(url, 'toolPins.list', 'query', ROLE.viewer, () => ({ changedOnly: true })),
     t(url, 'toolPins.accept', 'mutation', ROLE.admin, (fx) => fx.heldPin()),
+    t(url, 'channels.list', 'query', ROLE.admin),
+    t(url, 'channels.create', 'mutation', ROLE.admin, (fx) => ({
+      name: `c${fx.unique()}`,
+      kind: 'email',
+      to: ['rita@example.com'],
+    })),
+    t(url, 'channels.remove', 'mutation', ROLE.admin, async (fx) => ({ name: await fx.channel() })),
+    t(
+      url,
+      'channels.test',
+      'mutation',
+      ROLE.admin,
+      async (fx) => ({ name: await fx.channel() }),
+      (fx) => fx.deliveriesSettled(),
+    ),
+    t(url, 'channels.deliveries', 'query', ROLE.admin, () => ({ limit: 5 })),
     t(url, 'sdk.unresumedRuns', 'query', ROLE.anyAgent, () => ({ limit: 5 })),
     t(url, 'sdk.markResumed', 'mutation', ROLE.sdk, async (fx) => ({
       id: await fx.decidedPausedRun(),
