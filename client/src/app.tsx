@@ -12,6 +12,7 @@ import { ActivityPage } from './routes/activity';
 import { EntryPage } from './routes/entry';
 import { ApprovalsPage } from './routes/approvals';
 import { LoginPage } from './routes/login';
+import { GlobalRulesPage } from './routes/globalRules';
 import { NotFoundPage } from './routes/notFound';
 
 // The graph page brings xyflow; other pages shouldn't download it.
@@ -37,6 +38,7 @@ const router = createBrowserRouter([
           </Suspense>
         ),
       },
+      { path: 'rules', element: <GlobalRulesPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

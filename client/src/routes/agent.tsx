@@ -10,6 +10,7 @@ import { usePrincipal } from '../hooks/usePrincipal';
 import { ActivityFeed } from '../components/ActivityFeed';
 import { KillSwitch } from '../components/KillSwitch';
 import { PolicyEditor } from '../components/PolicyEditor';
+import { RulesPanel } from '../components/rules/RulesPanel';
 import { AgentStatusBadge, RULE_TONE } from '../components/StatusBadge';
 import { RiskBar } from '../components/AgentCard';
 import { EmptyState } from '../components/EmptyState';
@@ -107,6 +108,10 @@ export function AgentPage() {
                 Policy {!isAdmin && <span className="text-xs font-normal muted">(only admins can edit)</span>}
               </h2>
               <PolicyEditor policy={d.policy} editable={isAdmin} />
+            </section>
+            <section className="card mb-4" aria-labelledby="rules-title">
+              <h2 id="rules-title" className="mb-3 font-bold">Conditional rules</h2>
+              <RulesPanel agent={d.agent.name} />
             </section>
             <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
               <section className="card" aria-labelledby="tools-title">

@@ -182,6 +182,7 @@ export function createRulePolicyService(deps: ServiceDeps, policies: PolicyServi
         agent,
         version: now.version,
         document: now.document,
+        yaml: policyDocumentYaml(now.document),
         lists: snap ? snap.lists : null,
         author: version?.author ?? null,
         message: version?.message ?? null,

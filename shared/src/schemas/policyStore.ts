@@ -34,6 +34,7 @@ export const storedPolicy = z.object({
   agent: agentName.nullable(),
   version: z.number().int().nonnegative(),
   document: policyDocument.nullable().describe('The AgentPolicy/GlobalPolicy document last applied'),
+  yaml: z.string().describe('The document as YAML, as `aegis policy get -o yaml` prints it ("" when there is none)'),
   lists: policyLists.nullable().describe('The seed lists (agent policies only), as stored'),
   author: z.string().nullable(),
   message: z.string().nullable(),

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { screenshotBoth } from './helpers/browser';
+import { agentPath, expectAccessible, poll, useDashboard } from './helpers/fixture';
+import { LOANS } from './helpers/seed';
+
+// Issue 14, "Done means" 5: the rule editor. An admin edits an agent's conditional rules; a broken
+// CEL condition is shown with its line and column as it is typed; "try a call" shows the verdict
+// and the rule that decided, and records nothing.
+
+const dash = useDashboard();
+
+const rules = (when: string) => `kind: AgentPolicy
+agent: "${LOANS}"
+rules:
+  - id: small-transfers
+    actions: [transfer_funds]
+    effect: ALLOW
+  - id: large-transfers
+    actions: [transfer_funds]
+    when: ${when}
+    effect: REVIEW
+    reason: "A transfer of \${{ args.amount }} needs a person"
+`;
+
+describe('the rule editor', () => {
+  it('shows a broken condition with its position as it is typed, then takes the fixed one', async () => {
+    const { page } = dash;
+    await page.goto(dash.srv.url + agentPath(LOANS));
+    const section = page.getByRole('region', { name: 'Conditional rules' });
+    await section.getByText('No conditional rules yet').waitFor();
+    await section.getByRole('button', { name: 'Edit rules' }).click();
+    const editor = section.getByLabel('Rule document (YAML)');
+    await editor.fill(rules('args.amount > 1000.0 &&'));
+    const problem = section.getByTestId('policy-problem').first();
+    await problem.waitFor();
+    const text = await problem.innerText();
+    expect(text).toMatch(/Line 9, column \d+/);
+    expect(text).toContain('rule large-transfers');
+    expect(await section.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
+    await screenshotBoth(page, 'rule-editor-invalid', () => problem.waitFor());
+
+    await editor.fill(rules('args.amount > 1000.0'));
+    await section.getByTestId('draft-valid').waitFor();
+    expect(await section.getByTestId('policy-problem').count()).toBe(0);
+  });
+
+  it('"try a call" evaluates the draft: the effect and the deciding rule, nothing recorded', async () => {
+    const { page } = dash;
+    const section = page.getByRole('region', { name: 'Conditional rules' });
+    const before = await dash.srv.api().audit.list.query({ agent: LOANS, limit: 200 });
+    const tryBox = section.getByRole('form', { name: 'Try a call' });
+    await tryBox.getByLabel('Action').fill('transfer_funds');
+    await tryBox.getByLabel('Arguments (JSON)').fill('{"amount": 5000}');
+    await tryBox.getByRole('button', { name: 'Try' }).click();
+    const result = tryBox.getByTestId('try-result');
+    await poll(() => result.innerText()).toContain('REVIEW');
+    expect(await tryBox.getByTestId('try-rule').innerText()).toBe('large-transfers');
+    expect(await result.innerText()).toContain('A transfer of $5000 needs a person');
+
+    await tryBox.getByLabel('Arguments (JSON)').fill('{"amount": 20}');
+    await tryBox.getByRole('button', { name: 'Try' }).click();
+    await poll(() => tryBox.getByTestId('try-rule').innerText()).toBe('small-transfers');
+    expect(await result.innerText()).toContain('ALLOWED');
+    await screenshotBoth(page, 'rule-editor-try', () => result.waitFor());
+
+    await tryBox.getByLabel('Arguments (JSON)').fill('{"amount": ');
+    await tryBox.getByRole('button', { name: 'Try' }).click();
+    await tryBox.getByText('The arguments are not valid JSON').waitFor();
+    expect(await result.count()).toBe(0);
+
+    const after = await dash.srv.api().audit.list.query({ agent: LOANS, limit: 200 });
+    expect(after.entries.map((e) => e.id)).toEqual(before.entries.map((e) => e.id));
+    expect(await dash.srv.api().policies.document.query({ agent: LOANS })).toMatchObject({
+      document: null,
+    });
+    await expectAccessible(page);
+  });
+
+  it('saves the draft as a new version with its message; the table shows the rules', async () => {
+    const { page } = dash;
+    const section = page.getByRole('region', { name: 'Conditional rules' });
+    await section.getByLabel('Change message').fill('large transfers need a person');
+    await section.getByRole('button', { name: 'Save' }).click();
+    await poll(() => section.getByTestId('rule-row').count()).toBe(2);
+    expect(await section.getByTestId('rule-row').nth(1).innerText()).toMatch(
+      /large-transfers[\s\S]*args\.amount > 1000\.0[\s\S]*REVIEW/,
+    );
+    const stored = await dash.srv.api().policies.document.query({ agent: LOANS });
+    expect(stored).toMatchObject({
+      message: 'large transfers need a person',
+      author: expect.any(String),
+    });
+    expect(stored.document?.rules.map((r) => r.id)).toEqual(['small-transfers', 'large-transfers']);
+    // The stored rules now decide the agent's calls ("try" without a draft reads them).
+    const tryBox = section.getByRole('form', { name: 'Try a call' });
+    await tryBox.getByLabel('Action').fill('transfer_funds');
+    await tryBox.getByLabel('Arguments (JSON)').fill('{"amount": 5000}');
+    await tryBox.getByRole('button', { name: 'Try' }).click();
+    await poll(() => tryBox.getByTestId('try-rule').innerText()).toBe('large-transfers');
+    await screenshotBoth(page, 'rule-editor-saved', () =>
+      section.getByTestId('rule-row').first().waitFor(),
+    );
+  });
+
+  it('edits the global rules on their own page, with the agent to try a call as', async () => {
+    const { page } = dash;
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Global rules' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Global rules' }).waitFor();
+    const section = page.getByRole('region', { name: 'Global rules' });
+    await section.getByRole('button', { name: 'Edit rules' }).click();
+    await section.getByLabel('Rule document (YAML)').fill(`kind: GlobalPolicy
+rules:
+  - id: no-deletes
+    actions: ["delete_*"]
+    effect: BLOCK
+  - id: odd
+    actions: [x]
+    when: args.amount.size(
+    effect: REVIEW
+`);
+    await poll(() => section.getByTestId('policy-problem').first().innerText()).toMatch(
+      /Line 8, column \d+[\s\S]*rule odd/,
+    );
+    await section
+      .getByLabel('Rule document (YAML)')
+      .fill(
+        'kind: GlobalPolicy\nrules:\n  - id: no-deletes\n    actions: ["delete_*"]\n    effect: BLOCK\n',
+      );
+    await section.getByTestId('draft-valid').waitFor();
+    const tryBox = section.getByRole('form', { name: 'Try a call' });
+    await tryBox.getByLabel('Agent').selectOption(LOANS);
+    await tryBox.getByLabel('Action').fill('delete_records');
+    await tryBox.getByRole('button', { name: 'Try' }).click();
+    await poll(() => tryBox.getByTestId('try-rule').innerText()).toBe('no-deletes');
+    expect(await tryBox.getByTestId('try-result').innerText()).toMatch(/BLOCKED[\s\S]*global/);
+    await expectAccessible(page);
+    expect(dash.browser.errors).toEqual([]);
+  });
+});
