@@ -190,6 +190,7 @@ export function trpcCases(url: string): MatrixCase[] {
     t(url, 'approvals.pending', 'query', ROLE.viewer),
     t(url, 'approvals.list', 'query', ROLE.viewer, () => ({})),
     t(url, 'approvals.byId', 'query', ROLE.viewer, async (fx) => ({ id: await fx.approval() })),
+    t(url, 'approvals.context', 'query', ROLE.viewer, async (fx) => ({ id: await fx.approval() })),
     t(url, 'approvals.reveal', 'mutation', ROLE.admin, async (fx) => ({ id: await fx.approval() })),
     t(url, 'approvals.decide', 'mutation', ROLE.reviewer, async (fx) => ({
       id: await fx.approval(),
