@@ -11,6 +11,7 @@ import { AgentPage } from './routes/agent';
 import { ActivityPage } from './routes/activity';
 import { EntryPage } from './routes/entry';
 import { ApprovalsPage } from './routes/approvals';
+import { AnalyticsPage } from './routes/analytics';
 import { LoginPage } from './routes/login';
 import { GlobalRulesPage } from './routes/globalRules';
 import { NotFoundPage } from './routes/notFound';
@@ -30,6 +31,7 @@ const router = createBrowserRouter([
       { path: 'activity', element: <ActivityPage /> },
       { path: 'activity/:id', element: <EntryPage /> },
       { path: 'approvals', element: <ApprovalsPage /> },
+      { path: 'analytics', element: <AnalyticsPage /> },
       {
         path: 'graph',
         element: (

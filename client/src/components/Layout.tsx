@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { NavLink, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Bot, Inbox, LayoutDashboard, ListChecks, LogOut, Menu, Network, Scale, ShieldCheck, X } from 'lucide-react';
+import { Bot, ChartColumn, Inbox, LayoutDashboard, ListChecks, LogOut, Menu, Network, Scale, ShieldCheck, X } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
 import { isUnauthorized } from '../lib/errors';
 import { ConnectionIndicator } from './ConnectionIndicator';
@@ -16,6 +16,7 @@ const NAV = [
   { to: '/agents', label: 'Agents', icon: Bot, end: false },
   { to: '/activity', label: 'Activity', icon: ListChecks, end: false },
   { to: '/approvals', label: 'Approvals', icon: Inbox, end: false },
+  { to: '/analytics', label: 'Analytics', icon: ChartColumn, end: false },
   { to: '/graph', label: 'Graph', icon: Network, end: false },
   { to: '/rules', label: 'Global rules', icon: Scale, end: false },
 ] as const;

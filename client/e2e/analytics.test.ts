@@ -1,0 +1,61 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DESKTOP, PHONE, screenshotDir } from './helpers/browser';
+import { expectAccessible, poll, useDashboard } from './helpers/fixture';
+
+// The Analytics page on the seeded server: numbers from the rollups, a chart click opening
+// Activity filtered to that bucket and verdict, and the phone layout; screenshots for the README.
+
+const dash = useDashboard();
+
+describe('the Analytics page', () => {
+  it('renders decisions from the rollups and a bar click opens Activity filtered to it', async () => {
+    const { page } = dash;
+    await page.goto(dash.srv.url + '/analytics?range=1h');
+    await page.getByRole('heading', { level: 1, name: 'Analytics' }).waitFor();
+    const calls = page.getByTestId('stat-card').filter({ hasText: 'Calls' });
+    await poll(async () => Number((await calls.innerText()).replace(/\D+/g, ''))).toBeGreaterThan(
+      0,
+    );
+    const chart = page.getByRole('img', { name: /Decisions over time/ });
+    await chart.waitFor();
+    expect(await chart.getAttribute('aria-label')).toMatch(/[1-9]\d* blocked/);
+    await expectAccessible(page);
+
+    await mkdir(screenshotDir, { recursive: true });
+    const shoot = (name: string) =>
+      page.screenshot({
+        path: path.join(screenshotDir, `${name}.png`),
+        fullPage: true,
+        animations: 'disabled',
+      });
+    await shoot('analytics-desktop');
+    await page.setViewportSize(PHONE);
+    await chart.waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    await shoot('analytics-375');
+    await page.getByRole('button', { name: /dark mode/i }).click();
+    await poll(() => page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(
+      true,
+    );
+    await shoot('analytics-375-dark');
+    await page.setViewportSize(DESKTOP);
+    await shoot('analytics-desktop-dark');
+    await page.getByRole('button', { name: /light mode/i }).click();
+
+    // A blocked segment of a bar: Activity opens with that bucket's time and the BLOCKED status.
+    await page
+      .locator(
+        '.recharts-bar-rectangle path[fill="var(--color-block-ink)"], .recharts-rectangle[fill="var(--color-block-ink)"]',
+      )
+      .first()
+      .click();
+    await poll(() => new URL(page.url()).pathname).toBe('/activity');
+    const params = new URL(page.url()).searchParams;
+    expect(params.get('status')).toBe('BLOCKED');
+    expect(Date.parse(params.get('to') ?? '') - Date.parse(params.get('from') ?? '')).toBe(60_000);
+  });
+});
