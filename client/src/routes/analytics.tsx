@@ -145,9 +145,9 @@ export function AnalyticsPage() {
                   <thead className="text-left text-xs muted">
                     <tr>
                       <th className="py-1">Agent · action</th>
-                      <th className="text-right">Calls</th>
-                      <th className="text-right">Blocked</th>
-                      <th className="text-right">Review</th>
+                      <th className="pl-3 text-right">Calls</th>
+                      <th className="pl-3 text-right">Blocked</th>
+                      <th className="pl-3 text-right">Review</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -164,9 +164,9 @@ export function AnalyticsPage() {
                             {a.agent} · <span className="font-mono">{a.action}</span>
                           </Link>
                         </td>
-                        <td className="text-right tabular-nums">{a.calls}</td>
-                        <td className="text-right tabular-nums">{pct(a.blockRate)}</td>
-                        <td className="text-right tabular-nums">{pct(a.reviewRate)}</td>
+                        <td className="pl-3 text-right tabular-nums">{a.calls}</td>
+                        <td className="pl-3 text-right tabular-nums">{pct(a.blockRate)}</td>
+                        <td className="pl-3 text-right tabular-nums">{pct(a.reviewRate)}</td>
                       </tr>
                     ))}
                   </tbody>
