@@ -1,7 +1,19 @@
 import { useEffect, useState } from 'react';
 import { NavLink, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Bot, ChartColumn, Inbox, LayoutDashboard, ListChecks, LogOut, Menu, Network, Scale, ShieldCheck, X } from 'lucide-react';
+import {
+  Bot,
+  ChartColumn,
+  Inbox,
+  LayoutDashboard,
+  ListChecks,
+  LogOut,
+  Menu,
+  Network,
+  Scale,
+  ShieldCheck,
+  X,
+} from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
 import { isUnauthorized } from '../lib/errors';
 import { ConnectionIndicator } from './ConnectionIndicator';
@@ -41,7 +53,10 @@ function NavItems({ pending, onNavigate }: { pending: number; onNavigate?: () =>
           <Icon className="size-4" aria-hidden />
           <span className="flex-1">{label}</span>
           {to === '/approvals' && pending > 0 && (
-            <span className="rounded-full bg-review-soft px-2 text-xs font-bold text-review" aria-label={`${pending} pending`}>
+            <span
+              className="rounded-full bg-review-soft px-2 text-xs font-bold text-review"
+              aria-label={`${pending} pending`}
+            >
               {pending}
             </span>
           )}
@@ -75,7 +90,8 @@ export function Layout() {
   useEffect(() => setMenuOpen(false), [location.pathname]);
   useNavigationKeys();
 
-  if (whoami.error && isUnauthorized(whoami.error)) return <Navigate to="/login?reason=signin" replace />;
+  if (whoami.error && isUnauthorized(whoami.error))
+    return <Navigate to="/login?reason=signin" replace />;
   if (!whoami.data) {
     return (
       <div className="grid min-h-screen place-items-center p-6 text-center">
@@ -92,7 +108,10 @@ export function Layout() {
   return (
     <div className="flex min-h-screen flex-col">
       <LiveSync onUnauthorized={() => void navigate('/login?reason=expired', { replace: true })} />
-      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:p-2">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:p-2"
+      >
         Skip to content
       </a>
       <ErrorBanner />
@@ -105,9 +124,17 @@ export function Layout() {
           aria-controls="mobile-nav"
           onClick={() => setMenuOpen((o) => !o)}
         >
-          {menuOpen ? <X className="size-4" aria-hidden /> : <Menu className="size-4" aria-hidden />}
+          {menuOpen ? (
+            <X className="size-4" aria-hidden />
+          ) : (
+            <Menu className="size-4" aria-hidden />
+          )}
         </button>
-        <NavLink to="/" className="flex items-center gap-2 text-lg font-bold tracking-tight" aria-label="Aegis home">
+        <NavLink
+          to="/"
+          className="flex items-center gap-2 text-lg font-bold tracking-tight"
+          aria-label="Aegis home"
+        >
           <ShieldCheck className="size-6 text-allow-ink dark:text-allow" aria-hidden />
           Aegis
         </NavLink>
@@ -117,18 +144,31 @@ export function Layout() {
             {me.name} · <span className="font-semibold">{me.role}</span>
           </span>
           <ThemeToggle />
-          <button type="button" className="btn btn-ghost size-9 p-0" aria-label="Sign out" title="Sign out" onClick={() => logout.mutate()}>
+          <button
+            type="button"
+            className="btn btn-ghost size-9 p-0"
+            aria-label="Sign out"
+            title="Sign out"
+            onClick={() => logout.mutate()}
+          >
             <LogOut className="size-4" aria-hidden />
           </button>
         </div>
       </header>
       {menuOpen && (
-        <nav id="mobile-nav" aria-label="Main" className="flex flex-col gap-1 border-b border-neutral-200 p-3 md:hidden dark:border-neutral-800">
+        <nav
+          id="mobile-nav"
+          aria-label="Main"
+          className="flex flex-col gap-1 border-b border-neutral-200 p-3 md:hidden dark:border-neutral-800"
+        >
           <NavItems pending={pendingCount} onNavigate={() => setMenuOpen(false)} />
         </nav>
       )}
       <div className="flex flex-1">
-        <nav aria-label="Main" className="hidden w-56 shrink-0 flex-col gap-1 border-r border-neutral-200 p-3 md:flex dark:border-neutral-800">
+        <nav
+          aria-label="Main"
+          className="hidden w-56 shrink-0 flex-col gap-1 border-r border-neutral-200 p-3 md:flex dark:border-neutral-800"
+        >
           <NavItems pending={pendingCount} />
         </nav>
         <main id="main" tabIndex={-1} className="min-w-0 flex-1 p-4 focus:outline-none sm:p-6">
