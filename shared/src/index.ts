@@ -28,3 +28,7 @@ export * from './pinDiff';
 export * from './schemas/analytics';
 export * from './analytics/anomaly';
 export * from './schemas/channel';
+export * from './schemas/manifest';
+export * from './manifest';
+export * from './schemas/governance';
+export * from './governance';

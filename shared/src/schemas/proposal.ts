@@ -3,6 +3,7 @@ import { actionName, agentName, isoTime, sequentialId } from './common';
 import { agent } from './agent';
 import { agentLabels } from './policyRules';
 import { agentPolicy, ruleType } from './policy';
+import { agentDeclarationFields } from './manifest';
 
 /** One rule moving from one value to another; `null` is "no rule" (the action goes to review). */
 export const ruleChange = z.object({
@@ -54,6 +55,7 @@ export const registerAgentInput = z.object({
     .describe(
       'Labels for rule selectors (team: lending); omitted keeps the current ones. From an agent key they apply until its first call; later an admin changes them',
     ),
+  ...agentDeclarationFields,
 });
 export type RegisterAgentInput = z.infer<typeof registerAgentInput>;
 

@@ -1,0 +1,128 @@
+import { Environment } from '@marcbachmann/cel-js';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import {
+  governanceRule,
+  type GovernanceProblem,
+  type GovernanceRule,
+  type Severity4,
+} from '../schemas/governance';
+import type { AgentManifest, ManifestTool } from '../schemas/manifest';
+
+/**
+ * Governance rules: YAML `kind: GovernanceRule` documents whose `when` is CEL over a manifest.
+ * Parsed and checked once; evaluated over any number of manifests (pure, no I/O).
+ */
+
+// Manifests are plain JSON, so the variables are dynamic maps: a rule reads any manifest field.
+const env = new Environment({
+  unlistedVariablesAreDyn: false,
+  homogeneousAggregateLiterals: false,
+  limits: { maxAstNodes: 400, maxDepth: 32, maxListElements: 256, maxMapEntries: 128, maxCallArguments: 8 },
+})
+  .registerVariable('manifest', 'map', { description: 'The agent manifest (agent_manifest.json)' })
+  .registerVariable('tool', 'map', { description: 'scope: tool — one entry of manifest.tools' });
+
+export interface CompiledGovernanceRule {
+  rule: GovernanceRule;
+  test: (vars: { manifest: AgentManifest; tool?: ManifestTool }) => unknown;
+}
+
+export type ParsedGovernance =
+  | { ok: true; rules: CompiledGovernanceRule[] }
+  | { ok: false; problems: GovernanceProblem[] };
+
+/** Parses and checks a YAML file of rules; every problem says its line. */
+export function parseGovernanceYaml(text: string): ParsedGovernance {
+  const lines = new LineCounter();
+  const problems: GovernanceProblem[] = [];
+  const rules: CompiledGovernanceRule[] = [];
+  const seen = new Set<string>();
+  for (const doc of parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true })) {
+    const line = lines.linePos(doc.range[0]).line;
+    for (const err of doc.errors) {
+      problems.push({ message: err.message.split('\n')[0] ?? 'YAML error', line: lines.linePos(err.pos[0]).line });
+    }
+    if (doc.errors.length || doc.contents === null) continue;
+    const parsed = governanceRule.safeParse(doc.toJS({ maxAliasCount: 50 }));
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        problems.push({ message: `${issue.path.join('.') || 'document'}: ${issue.message}`, line });
+      }
+      continue;
+    }
+    if (seen.has(parsed.data.id)) problems.push({ message: `rule id "${parsed.data.id}" appears twice`, line });
+    seen.add(parsed.data.id);
+    const compiled = compileRule(parsed.data);
+    if ('problem' in compiled) problems.push({ message: `${parsed.data.id}: ${compiled.problem}`, line });
+    else rules.push(compiled);
+  }
+  if (!problems.length && !rules.length) problems.push({ message: 'no GovernanceRule documents found', line: null });
+  return problems.length ? { ok: false, problems } : { ok: true, rules };
+}
+
+/** Checks a rule's CEL once; the returned test throws only on data the rule did not expect. */
+export function compileRule(rule: GovernanceRule): CompiledGovernanceRule | { problem: string } {
+  try {
+    const parsed = env.parse(rule.when);
+    const checked = parsed.check();
+    if (!checked.valid) return { problem: checked.error?.message ?? 'invalid expression' };
+    // `tool` is only bound per tool; an agent-scope rule reading it would fail on every manifest.
+    if (rule.scope === 'agent' && /(^|[^.\w])tool\./.test(rule.when)) {
+      return { problem: '`tool` is only available with scope: tool' };
+    }
+    return { rule, test: (vars) => parsed(vars) };
+  } catch (e) {
+    return { problem: (e as Error).message.split('\n')[0] ?? 'invalid expression' };
+  }
+}
+
+export interface GovernanceFinding {
+  ruleId: string;
+  agent: string;
+  tool: string | null;
+  severity: Severity4;
+  title: string;
+  explanation: string;
+  remediation: string;
+}
+
+/** The stable identity of a finding: one violation per rule, agent and tool. */
+export const findingKey = (f: Pick<GovernanceFinding, 'ruleId' | 'agent' | 'tool'>) =>
+  `${f.ruleId}|${f.agent}|${f.tool ?? ''}`;
+
+const fill = (text: string, manifest: AgentManifest, tool: string | null) =>
+  text
+    .replaceAll('{{agent}}', manifest.agent.name)
+    .replaceAll('{{tool}}', tool ?? '')
+    .replaceAll('{{owner}}', manifest.agent.owner || 'nobody');
+
+/** The findings of every rule on one manifest. A rule that errors on it is reported, not thrown. */
+export function evaluateGovernance(
+  rules: readonly CompiledGovernanceRule[],
+  manifest: AgentManifest,
+  onError?: (ruleId: string, error: Error) => void,
+): GovernanceFinding[] {
+  const findings: GovernanceFinding[] = [];
+  const found = (r: GovernanceRule, tool: string | null) => {
+    const explanation = r.explanation || `${r.description}.`;
+    findings.push({
+      ruleId: r.id,
+      agent: manifest.agent.name,
+      tool,
+      severity: r.severity,
+      title: fill(r.description, manifest, tool),
+      explanation: fill(explanation, manifest, tool),
+      remediation: fill(r.remediation, manifest, tool),
+    });
+  };
+  for (const { rule, test } of rules) {
+    try {
+      if (rule.scope === 'tool') {
+        for (const tool of manifest.tools) if (test({ manifest, tool }) === true) found(rule, tool.name);
+      } else if (test({ manifest }) === true) found(rule, null);
+    } catch (e) {
+      onError?.(rule.id, e as Error);
+    }
+  }
+  return findings;
+}
