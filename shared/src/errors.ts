@@ -20,6 +20,8 @@ export const DOMAIN_ERROR_CODES = {
   UNKNOWN_POLICY_VERSION: 'NOT_FOUND',
   /** No audit entry with this id. */
   UNKNOWN_ENTRY: 'NOT_FOUND',
+  /** No governance violation with this key. */
+  UNKNOWN_VIOLATION: 'NOT_FOUND',
   /** No recorded call (callId or local-mode entryKey) to attach an outcome to. */
   UNKNOWN_CALL: 'NOT_FOUND',
   /** The approval or proposal was decided before. */

@@ -103,6 +103,9 @@ export function applyChange(
         href: `/analytics?anomaly=${encodeURIComponent(event.anomaly.id)}`,
       });
       break;
+    case 'governance.changed':
+      invalidate(trpc.governance.pathKey());
+      break;
   }
   invalidate(trpc.stats.get.queryKey());
 }

@@ -40,7 +40,7 @@ export function generateRestOpenApiDocument(baseUrl = '/api'): OpenAPIObject {
       bearer: { type: 'http', scheme: 'bearer', description: 'An Aegis API key' },
       basic: { type: 'http', scheme: 'basic', description: 'Any user name; the API key as the password' },
     },
-    tags: ['dashboard', 'sdk', 'demo', 'health'],
+    tags: ['dashboard', 'sdk', 'demo', 'health', 'governance'],
   });
   const schemas = doc.components?.schemas ?? {};
   for (const name of Object.keys(schemas)) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { actionName, agentLabels, agentName, agentStatus, approvalDecision, loggableStatus, ruleType, statusReason } from '@aegis/shared';
+import { actionName, agentDeclarationFields, agentName, agentStatus, approvalDecision, loggableStatus, ruleType, statusReason } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs, authedProcedure, reviewerProcedure } from '../trpc/procedures';
 import { idParam, orNull } from './inputs';
@@ -39,6 +40,8 @@ export const sdkRestRouter = router({
         labels: agentLabels
           .optional()
           .describe('Extra: labels that rule selectors match (team: lending); an agent key sets them until its first call'),
+        // Extra: the manifest's declaration (team, labels, model, tools with tags)
+        ...agentDeclarationFields,
       }),
     )
     .output(okAnswer.extend({ detail: z.string().optional().describe('Extra: why the labels were not changed') }))
@@ -54,6 +57,14 @@ export const sdkRestRouter = router({
       if (!input.labels) return ok;
       const { notice } = await ctx.services.agents.declareLabels(input.name, input.labels, ctx.principal, created);
       return notice ? { ...ok, detail: notice } : ok;
+      const profile = {
+        owner: input.owner ?? existing?.owner ?? '',
+        description: input.description ?? existing?.description ?? '',
+        framework: input.framework ?? existing?.framework ?? 'unknown',
+      };
+      await ctx.services.agents.upsertProfile(input.name, profile);
+      await ctx.services.manifests.declare(input.name, { ...input, ...profile });
+      return ok;
     }),
 
   registerPolicy: agentProcedure

@@ -1,6 +1,7 @@
 import { router } from '../trpc/init';
 import { dashboardRestRouter } from './dashboardRouter';
 import { miscRestRouter } from './demoRouter';
+import { governanceRestRouter } from './governanceRouter';
 import { policyDocumentsRestRouter } from './policyDocumentsRouter';
 import { proposalsRestRouter } from './proposalsRouter';
 import { sdkDecideRestRouter } from './sdkDecideRouter';
@@ -20,6 +21,7 @@ export const seedRestRouter = router({
   misc: miscRestRouter,
   proposals: proposalsRestRouter,
   policyDocuments: policyDocumentsRestRouter,
+  governance: governanceRestRouter,
 });
 
 export type SeedRestRouter = typeof seedRestRouter;

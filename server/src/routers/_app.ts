@@ -8,6 +8,7 @@ import { auditRouter } from './audit';
 import { authRouter, keysRouter } from './auth';
 import { demoRouter } from './demo';
 import { graphRouter } from './graph';
+import { governanceRouter, manifestsRouter } from './governance';
 import { healthRouter } from './health';
 import { policiesRouter } from './policies';
 import { sdkRouter } from './sdk';
@@ -30,6 +31,8 @@ export const appRouter = router({
   demo: demoRouter,
   toolPins: toolPinsRouter,
   channels: channelsRouter,
+  manifests: manifestsRouter,
+  governance: governanceRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -28,6 +28,9 @@ import { createAnalyticsService } from './analytics/service';
 import { RollupRecorder } from './analytics/rollupRecorder';
 import { ensureRollups } from './analytics/rebuild';
 import { watchAnomalies } from './analytics/anomalyWatch';
+import { createGovernanceService } from './governance';
+import { GovernanceSchedule } from './governanceSchedule';
+import { createManifestService } from './manifests';
 import type { Services } from './types';
 import type { ServiceHooks } from './deps';
 import type { AegisMetrics } from '../observability/metrics';
@@ -59,6 +62,8 @@ export async function createServices(opts: {
   reportMaxAgeMs?: number;
   /** AEGIS_AGENT_REGISTRATION (default open: an agent key may declare its agent's first policy). */
   registration?: RegistrationMode;
+  /** AEGIS_GOVERNANCE_INTERVAL_MS: how often every agent's governance is re-evaluated (default 10 min). */
+  governanceIntervalMs?: number;
   /** This server's Prometheus metrics (observability/metrics.ts); none in bare service tests. */
   metrics?: AegisMetrics;
   /** AEGIS_ROLLUPS=off: keep no analytics rollups (the bench's comparison); on by default. */
@@ -120,9 +125,25 @@ export async function createServices(opts: {
   const approvals = createApprovalService(deps, policies);
   const decisions = createDecisionService(deps);
   const results = createResultService(deps);
+  let schedule: GovernanceSchedule | null = null;
+  const manifests = createManifestService(deps, (agent) => schedule?.soon(agent));
+  const governance = createGovernanceService(deps, manifests);
+  schedule = new GovernanceSchedule((agents) => governance.evaluate(agents), opts.logger, {
+    intervalMs: opts.governanceIntervalMs,
+  });
+  const agents = createAgentService(deps, createRegistration({ ...deps, registration: opts.registration ?? 'open' }, policies));
+  const register = agents.register.bind(agents);
+  // The declaration (tools, tags, model…) is kept beside the agent for its manifest.
+  agents.register = async (input, actor) => {
+    const registered = await register(input, actor);
+    await manifests.declare(input.name, input);
+    return registered;
+  };
   const services: Services = {
     toolPins: createToolPinService(deps),
-    agents: createAgentService(deps, createRegistration({ ...deps, registration: opts.registration ?? 'open' }, policies)),
+    manifests,
+    governance,
+    agents,
     policies: {
       ...policies,
       ...createProposalService(deps, policies),
@@ -197,6 +218,11 @@ export async function createServices(opts: {
       );
     };
   }
+  // Manifests change with registrations and policies; governance follows (any server's change).
+  bus.onChange((event) => {
+    if (event.type === 'agent.registered' || event.type === 'policy.changed') schedule?.soon(event.agent);
+    else if (event.type === 'policy.global.changed' || event.type === 'governance.reset') schedule?.soon();
+  });
   const sweep = setInterval(() => {
     approvals
       .expireOverdue()
@@ -217,6 +243,7 @@ export async function createServices(opts: {
     async close() {
       clearInterval(sweep);
       stopAnomalies();
+      await schedule?.close();
       await feed?.close();
       await repos.audit.drain();
       await recorder?.drain();

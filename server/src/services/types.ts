@@ -2,6 +2,8 @@ import type { ChannelService } from '../notify/channels';
 import type { ActionNote } from './actions';
 import type { ToolPinService } from './toolPins';
 import type { AnalyticsService } from './analytics/service';
+import type { GovernanceService } from './governance';
+import type { ManifestService } from './manifests';
 import type {
   AgentLabels,
   AgentGraph,
@@ -71,6 +73,10 @@ export interface TimelineWindow {
 export interface Services {
   /** Notification channels (notify/), present once the app has started the notifier. */
   channels?: ChannelService;
+  /** Agent manifests: declaration + observed (services/manifests.ts). */
+  manifests: ManifestService;
+  /** Governance rules over manifests and their violations (services/governance.ts). */
+  governance: GovernanceService;
   agents: {
     list(): Promise<AgentSummary[]>;
     /** Throws NOT_FOUND for an unknown agent. */

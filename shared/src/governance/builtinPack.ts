@@ -143,7 +143,9 @@ export function builtinGovernanceRules(): CompiledGovernanceRule[] {
 }
 
 /** Built-ins with people's rules over them (same id replaces). */
-export function effectiveGovernanceRules(custom: readonly CompiledGovernanceRule[]): CompiledGovernanceRule[] {
+export function effectiveGovernanceRules(
+  custom: readonly CompiledGovernanceRule[],
+): CompiledGovernanceRule[] {
   const ids = new Set(custom.map((r) => r.rule.id));
   return [...builtinGovernanceRules().filter((r) => !ids.has(r.rule.id)), ...custom];
 }

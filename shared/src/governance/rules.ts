@@ -17,7 +17,13 @@ import type { AgentManifest, ManifestTool } from '../schemas/manifest';
 const env = new Environment({
   unlistedVariablesAreDyn: false,
   homogeneousAggregateLiterals: false,
-  limits: { maxAstNodes: 400, maxDepth: 32, maxListElements: 256, maxMapEntries: 128, maxCallArguments: 8 },
+  limits: {
+    maxAstNodes: 400,
+    maxDepth: 32,
+    maxListElements: 256,
+    maxMapEntries: 128,
+    maxCallArguments: 8,
+  },
 })
   .registerVariable('manifest', 'map', { description: 'The agent manifest (agent_manifest.json)' })
   .registerVariable('tool', 'map', { description: 'scope: tool — one entry of manifest.tools' });
@@ -28,8 +34,7 @@ export interface CompiledGovernanceRule {
 }
 
 export type ParsedGovernance =
-  | { ok: true; rules: CompiledGovernanceRule[] }
-  | { ok: false; problems: GovernanceProblem[] };
+  { ok: true; rules: CompiledGovernanceRule[] } | { ok: false; problems: GovernanceProblem[] };
 
 /** Parses and checks a YAML file of rules; every problem says its line. */
 export function parseGovernanceYaml(text: string): ParsedGovernance {
@@ -38,9 +43,12 @@ export function parseGovernanceYaml(text: string): ParsedGovernance {
   const rules: CompiledGovernanceRule[] = [];
   const seen = new Set<string>();
   for (const doc of parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true })) {
-    const line = lines.linePos(doc.range[0]).line;
+    const line = lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
     for (const err of doc.errors) {
-      problems.push({ message: err.message.split('\n')[0] ?? 'YAML error', line: lines.linePos(err.pos[0]).line });
+      problems.push({
+        message: err.message.split('\n')[0] ?? 'YAML error',
+        line: lines.linePos(err.pos[0]).line,
+      });
     }
     if (doc.errors.length || doc.contents === null) continue;
     const parsed = governanceRule.safeParse(doc.toJS({ maxAliasCount: 50 }));
@@ -50,13 +58,16 @@ export function parseGovernanceYaml(text: string): ParsedGovernance {
       }
       continue;
     }
-    if (seen.has(parsed.data.id)) problems.push({ message: `rule id "${parsed.data.id}" appears twice`, line });
+    if (seen.has(parsed.data.id))
+      problems.push({ message: `rule id "${parsed.data.id}" appears twice`, line });
     seen.add(parsed.data.id);
     const compiled = compileRule(parsed.data);
-    if ('problem' in compiled) problems.push({ message: `${parsed.data.id}: ${compiled.problem}`, line });
+    if ('problem' in compiled)
+      problems.push({ message: `${parsed.data.id}: ${compiled.problem}`, line });
     else rules.push(compiled);
   }
-  if (!problems.length && !rules.length) problems.push({ message: 'no GovernanceRule documents found', line: null });
+  if (!problems.length && !rules.length)
+    problems.push({ message: 'no GovernanceRule documents found', line: null });
   return problems.length ? { ok: false, problems } : { ok: true, rules };
 }
 
@@ -70,7 +81,7 @@ export function compileRule(rule: GovernanceRule): CompiledGovernanceRule | { pr
     if (rule.scope === 'agent' && /(^|[^.\w])tool\./.test(rule.when)) {
       return { problem: '`tool` is only available with scope: tool' };
     }
-    return { rule, test: (vars) => parsed(vars) };
+    return { rule, test: (vars) => parsed(vars) as unknown };
   } catch (e) {
     return { problem: (e as Error).message.split('\n')[0] ?? 'invalid expression' };
   }
@@ -118,7 +129,8 @@ export function evaluateGovernance(
   for (const { rule, test } of rules) {
     try {
       if (rule.scope === 'tool') {
-        for (const tool of manifest.tools) if (test({ manifest, tool }) === true) found(rule, tool.name);
+        for (const tool of manifest.tools)
+          if (test({ manifest, tool }) === true) found(rule, tool.name);
       } else if (test({ manifest }) === true) found(rule, null);
     } catch (e) {
       onError?.(rule.id, e as Error);

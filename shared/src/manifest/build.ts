@@ -97,21 +97,28 @@ export function buildManifest(input: ManifestInput): AgentManifest {
       seen: sorted(tools.flatMap((t) => t.dataSeen)),
     },
     approvals: input.approvals,
-    dependencies: [...input.dependencies].sort((a, b) => a.agent.localeCompare(b.agent) || a.via.localeCompare(b.via)),
+    dependencies: [...input.dependencies].sort(
+      (a, b) => a.agent.localeCompare(b.agent) || a.via.localeCompare(b.via),
+    ),
     firstSeen: firsts.length ? new Date(Math.min(...firsts)).toISOString() : null,
     lastSeen: lasts.length ? new Date(Math.max(...lasts)).toISOString() : null,
     drift: {
       undeclaredCalled: tools.filter((t) => !t.declared && t.calls > 0).map((t) => t.name),
       // An agent that declares no tools at all has nothing to drift from.
       declaredUnused: tools.filter((t) => t.declared && t.calls === 0).map((t) => t.name),
-      allowedUnused: tools.filter((t) => t.permission === 'ALLOW' && !usedRecently(t)).map((t) => t.name),
+      allowedUnused: tools
+        .filter((t) => t.permission === 'ALLOW' && !usedRecently(t))
+        .map((t) => t.name),
       unusedWindowDays: window,
     },
   };
 }
 
 /** A later registration's tools update the earlier ones by name; tools not mentioned stay. */
-export function mergeTools<T extends { name: string }>(current: readonly T[], incoming: readonly T[]): T[] {
+export function mergeTools<T extends { name: string }>(
+  current: readonly T[],
+  incoming: readonly T[],
+): T[] {
   const byName = new Map(current.map((t) => [t.name, t]));
   for (const t of incoming) byName.set(t.name, t);
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));

@@ -22,6 +22,8 @@ export const changeEvent = z.discriminatedUnion('type', [
   /** Every agent, policy, audit entry and approval was wiped (demo reset): drop what you show. */
   z.object({ type: z.literal('governance.reset') }),
   z.object({ type: z.literal('proposal.created'), agent: agentName, proposal: policyProposal }),
+  /** Governance violations opened, resolved or acknowledged: reload the Governance page. */
+  z.object({ type: z.literal('governance.changed'), opened: z.number().int(), resolved: z.number().int() }),
   z.object({ type: z.literal('proposal.decided'), agent: agentName, proposal: policyProposal }),
   /** An agent's calls left their baseline (services/analytics/anomalyWatch.ts). */
   z.object({ type: z.literal('anomaly.detected'), anomaly }),

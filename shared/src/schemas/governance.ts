@@ -61,9 +61,7 @@ export const violation = z.object({
   lastSeen: isoTime,
   resolvedAt: isoTime.nullable(),
   acknowledged: z.boolean().describe('An acknowledgement is in force (not expired)'),
-  ack: z
-    .object({ by: z.string(), reason: z.string(), at: isoTime, expiresAt: isoTime })
-    .nullable(),
+  ack: z.object({ by: z.string(), reason: z.string(), at: isoTime, expiresAt: isoTime }).nullable(),
 });
 export type Violation = z.infer<typeof violation>;
 
@@ -77,7 +75,9 @@ export const violationsQuery = z.object({
 
 export const violationsList = z.object({
   violations: z.array(violation),
-  counts: z.record(severity4, z.number().int().nonnegative()).describe('Open, unacknowledged, by severity'),
+  counts: z
+    .record(severity4, z.number().int().nonnegative())
+    .describe('Open, unacknowledged, by severity'),
 });
 
 export const acknowledgeInput = z.object({
@@ -91,7 +91,10 @@ export const applyGovernanceInput = z.object({
   dryRun: z.boolean().default(false),
 });
 
-export const governanceProblem = z.object({ message: z.string(), line: z.number().int().nullable() });
+export const governanceProblem = z.object({
+  message: z.string(),
+  line: z.number().int().nullable(),
+});
 export type GovernanceProblem = z.infer<typeof governanceProblem>;
 
 export const applyGovernanceResult = z.object({

@@ -9,7 +9,13 @@ import { agentLabels } from './policyRules';
  */
 
 /** Tags with a meaning in the built-in governance pack; any other short tag is allowed too. */
-export const WELL_KNOWN_TOOL_TAGS = ['pii', 'financial', 'external', 'destructive', 'credentials'] as const;
+export const WELL_KNOWN_TOOL_TAGS = [
+  'pii',
+  'financial',
+  'external',
+  'destructive',
+  'credentials',
+] as const;
 
 const shortWord = z.string().min(1).max(64);
 
@@ -21,7 +27,11 @@ export const toolDeclaration = z.object({
     .record(z.string(), z.unknown())
     .optional()
     .describe('JSON Schema of the arguments (from the zod schema or the LangChain tool)'),
-  tags: z.array(shortWord).max(32).default([]).describe(`e.g. ${WELL_KNOWN_TOOL_TAGS.join(', ')}`),
+  tags: z
+    .array(shortWord)
+    .max(32)
+    .default([])
+    .describe(`e.g. ${WELL_KNOWN_TOOL_TAGS.join(', ')}`),
   dataCategories: z
     .array(shortWord)
     .max(32)
@@ -35,7 +45,11 @@ export type ToolDeclarationInput = z.input<typeof toolDeclaration>;
 export const agentDeclarationFields = {
   team: z.string().max(200).optional(),
   labels: agentLabels.optional(),
-  model: z.string().max(200).optional().describe('The model the agent runs on, e.g. gemini-2.5-flash'),
+  model: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('The model the agent runs on, e.g. gemini-2.5-flash'),
   provider: z.string().max(200).optional().describe('Who serves the model, e.g. google'),
   frameworkVersion: z.string().max(100).optional(),
   tools: z.array(toolDeclaration).max(500).optional().describe('The tools the agent declares'),
@@ -61,7 +75,9 @@ export const declareToolsInput = z.object({
   tools: z.array(toolDeclaration).min(1).max(500),
 });
 
-export const permission = z.enum(['ALLOW', 'REVIEW', 'BLOCK']).describe('What the policy does with a plain call');
+export const permission = z
+  .enum(['ALLOW', 'REVIEW', 'BLOCK'])
+  .describe('What the policy does with a plain call');
 export type Permission = z.infer<typeof permission>;
 
 export const manifestTool = z.object({
@@ -75,7 +91,9 @@ export const manifestTool = z.object({
   rule: z.string().nullable().describe('The rule that decides it'),
   calls: z.number().int().nonnegative(),
   byStatus: z.record(z.string(), z.number().int().nonnegative()),
-  dataSeen: z.array(z.string()).describe('DLP detector categories seen in its arguments or results'),
+  dataSeen: z
+    .array(z.string())
+    .describe('DLP detector categories seen in its arguments or results'),
   firstSeen: isoTime.nullable(),
   lastSeen: isoTime.nullable(),
 });
@@ -101,7 +119,9 @@ export type ManifestApprovals = z.infer<typeof manifestApprovals>;
 export const manifestDrift = z.object({
   undeclaredCalled: z.array(z.string()).describe('Tools called but never declared'),
   declaredUnused: z.array(z.string()).describe('Tools declared but never called'),
-  allowedUnused: z.array(z.string()).describe('Allowed by the policy, not called in the unused window'),
+  allowedUnused: z
+    .array(z.string())
+    .describe('Allowed by the policy, not called in the unused window'),
   unusedWindowDays: z.number().int().positive(),
 });
 export type ManifestDrift = z.infer<typeof manifestDrift>;

@@ -3,6 +3,8 @@ import { agentModel } from './agent.model';
 import { approvalModel } from './approval.model';
 import { auditModel } from './audit.model';
 import { counterModel } from './counter.model';
+import { declarationModel } from './declaration.model';
+import { governanceRuleModel, violationModel } from './governance.model';
 import { leaseModel } from './lease.model';
 import { policyModel } from './policy.model';
 import { policyVersionModel } from './policyVersion.model';
@@ -25,6 +27,9 @@ export function createModels(conn: Connection) {
     toolPins: toolPinModel(conn),
     rollups: rollupModel(conn),
     anomalies: anomalyModel(conn),
+    declarations: declarationModel(conn),
+    governanceRules: governanceRuleModel(conn),
+    violations: violationModel(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

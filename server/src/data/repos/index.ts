@@ -14,6 +14,8 @@ import { createGraphRepo } from './graph.repo';
 import { createToolPinsRepo } from './toolPins.repo';
 import { createRollupsRepo } from './rollups.repo';
 import { createAnomaliesRepo } from './anomalies.repo';
+import { createGovernanceRepo } from './governance.repo';
+import { createManifestFactsRepo } from './manifestFacts.repo';
 
 /** Every governance repo on one connection. Only repos touch models. */
 export async function createRepos(
@@ -35,6 +37,8 @@ export async function createRepos(
   const toolPins = createToolPinsRepo(models.toolPins);
   const rollups = createRollupsRepo(models.rollups, models.audit, models.approvals);
   const anomalies = createAnomaliesRepo(models.anomalies);
+  const governance = createGovernanceRepo({ declarations: models.declarations, rules: models.governanceRules, violations: models.violations });
+  const manifestFacts = createManifestFactsRepo(models.audit, models.approvals);
   return {
     agents,
     policies,
@@ -49,6 +53,8 @@ export async function createRepos(
     toolPins,
     rollups,
     anomalies,
+    governance,
+    manifestFacts,
     /** Wipes governance data (demo reset). Counters stay, so ids keep growing (see IdAllocator.reset). */
     async resetGovernance(): Promise<void> {
       await audit.drain();
@@ -62,6 +68,7 @@ export async function createRepos(
         toolPins.deleteAll(),
         rollups.deleteAll(),
         anomalies.deleteAll(),
+        governance.deleteAll(),
       ]);
     },
   };
