@@ -14,6 +14,7 @@ import { ApprovalsPage } from './routes/approvals';
 import { AnalyticsPage } from './routes/analytics';
 import { LoginPage } from './routes/login';
 import { GlobalRulesPage } from './routes/globalRules';
+import { GovernancePage } from './routes/governance';
 import { NotFoundPage } from './routes/notFound';
 
 // The graph page brings xyflow; other pages shouldn't download it.
@@ -41,6 +42,7 @@ const router = createBrowserRouter([
         ),
       },
       { path: 'rules', element: <GlobalRulesPage /> },
+      { path: 'governance', element: <GovernancePage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

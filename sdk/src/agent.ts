@@ -1,6 +1,6 @@
 import type { Aegis, Guarded, MonitorOptions } from './client';
 import { runInScope } from './context';
-import type { CallOptions, FailMode, RegisterAgentRequest, RegisteredAgent } from './types';
+import type { CallOptions, FailMode, RegisterAgentRequest, RegisteredAgent, ToolDeclarationInput } from './types';
 
 /** Options of `aegis.agent(name, options)`: the registration fields of the contract, plus a fail mode. */
 export interface AgentOptions extends Omit<RegisterAgentRequest, 'name'> {
@@ -46,6 +46,27 @@ export class AgentHandle {
     }
     return this.registration;
   }
+
+  /**
+   * Adds tools to this agent's declaration (its manifest): name, description, argument JSON
+   * Schema, tags and data categories. `wrapTools` calls it with what it reads from the tools; tags
+   * given at registration are kept. Resolves once the server has them.
+   *
+   * @example
+   * ```ts
+   * await support.declareTools([{ name: 'delete_records', tags: ['destructive'] }]);
+   * ```
+   */
+  declareTools(tools: ToolDeclarationInput[]): Promise<void> {
+    if (tools.length === 0) return Promise.resolve();
+    this.declaring = this.declaring
+      .catch(() => undefined)
+      .then(() => this.register())
+      .then(() => this.aegis.api.manifests.declareTools.mutate({ agent: this.name, tools }))
+      .then(() => undefined);
+    return this.declaring;
+  }
+  private declaring: Promise<void> = Promise.resolve();
 
   /**
    * Runs `fn` as this agent: guarded calls inside it (e.g. shared tools made with `monitor`) use

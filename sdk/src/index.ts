@@ -53,5 +53,7 @@ export type {
   RegisterAgentRequest,
   RegisteredAgent,
   ToolMeta,
+  ToolDeclarationInput,
+  AgentManifest,
   Verdict,
 } from './types';

@@ -107,3 +107,8 @@ export interface ToolMeta {
   tags?: string[];
   description?: string;
 }
+
+/** One tool as an agent declares it for its manifest (name, description, JSON Schema, tags, data categories). */
+export type ToolDeclarationInput = RouterInputs['manifests']['declareTools']['tools'][number];
+/** An agent's manifest: its declaration joined with what Aegis observed. */
+export type AgentManifest = RouterOutputs['manifests']['get'];

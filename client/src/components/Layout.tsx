@@ -31,6 +31,7 @@ const NAV = [
   { to: '/analytics', label: 'Analytics', icon: ChartColumn, end: false },
   { to: '/graph', label: 'Graph', icon: Network, end: false },
   { to: '/rules', label: 'Global rules', icon: Scale, end: false },
+  { to: '/governance', label: 'Governance', icon: ShieldCheck, end: false },
 ] as const;
 
 function NavItems({ pending, onNavigate }: { pending: number; onNavigate?: () => void }) {

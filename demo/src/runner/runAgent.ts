@@ -8,6 +8,7 @@ import type { DemoAgent } from '../agents/index.js';
 import type { BankDb } from '@aegis/demo-bank';
 import { createChatModel } from '../model.js';
 import { createBankTools, type BankToolOptions } from '../tools/index.js';
+import { toolDeclarations } from '../tools/tags.js';
 import type { Progress } from './progress.js';
 
 export interface AgentRunContext {
@@ -33,6 +34,8 @@ export function registerAgent(aegis: Aegis, agent: DemoAgent) {
     framework: 'langgraph',
     allows: agent.policy.allows,
     blocks: agent.policy.blocks,
+    // the manifest: what each tool touches, for the governance rules
+    tools: toolDeclarations(),
   });
 }
 

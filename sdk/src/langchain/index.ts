@@ -1,5 +1,6 @@
 /** LangChain JS integration: guarded tool copies and a `createAgent` middleware. */
 export { wrapTools, type WrapToolsOptions } from './wrapTools';
+export { declarationOf } from './declare';
 export {
   resumeOnDecision,
   type PausedApproval,

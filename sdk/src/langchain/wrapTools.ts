@@ -5,7 +5,9 @@ import {
   type StructuredToolInterface,
 } from '@langchain/core/tools';
 import type { ToolRunnableConfig } from '@langchain/core/tools';
+import { AgentHandle } from '../agent';
 import { isPlainObject } from '../args';
+import { declarationOf } from './declare';
 import { resolveAgent } from '../context';
 import { AegisError } from '../errors';
 import type { CallOptions } from '../types';
@@ -54,6 +56,13 @@ export function wrapTools<T extends StructuredToolInterface>(
     ...callOptions
   } = options;
   const { aegis, agent: explicit } = clientAndAgent(target, explicitAgent);
+  // A handle knows its agent now: the tools go into its manifest (shared tools resolve per call).
+  if (target instanceof AgentHandle && explicitAgent === undefined) {
+    const declared = tools.flatMap((t) => declarationOf(t) ?? []);
+    target.declareTools(declared).catch((error: unknown) => {
+      console.warn('[aegis] could not declare tools:', error instanceof Error ? error.message : error);
+    });
+  }
   return tools.map((original) => {
     const func = async (
       input: unknown,

@@ -223,6 +223,11 @@ export async function createServices(opts: {
     if (event.type === 'agent.registered' || event.type === 'policy.changed') schedule?.soon(event.agent);
     else if (event.type === 'policy.global.changed' || event.type === 'governance.reset') schedule?.soon();
   });
+  // Calls that can open a violation at once (a blocked attempt, personal data seen); the rest of
+  // what traffic changes (use, unused permissions) the schedule picks up, keeping the hot path light.
+  bus.onAudit((entry) => {
+    if (entry.status === 'BLOCKED' || entry.status === 'PENDING' || entry.findings?.length) schedule?.soon(entry.agent);
+  });
   const sweep = setInterval(() => {
     approvals
       .expireOverdue()

@@ -80,7 +80,19 @@ export function createManifestService(deps: ServiceDeps, onDeclared: (agent: str
         ...(fields.frameworkVersion !== undefined
           ? { frameworkVersion: fields.frameworkVersion }
           : {}),
-        tools: mergeTools(current?.tools ?? [], fields.tools ?? []),
+        // Registration says what a tool is (tags); what wrapTools read from it (description, schema) stays.
+        tools: mergeTools(
+          current?.tools ?? [],
+          (fields.tools ?? []).map((t) => {
+            const had = current?.tools.find((c) => c.name === t.name);
+            const argsSchema = t.argsSchema ?? had?.argsSchema;
+            return {
+              ...t,
+              description: t.description || (had?.description ?? ''),
+              ...(argsSchema ? { argsSchema } : {}),
+            };
+          }),
+        ),
       });
       if (current && JSON.stringify(current) === JSON.stringify(next)) return;
       await repos.governance.saveDeclaration(agent, next);

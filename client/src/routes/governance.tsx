@@ -1,0 +1,228 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ShieldCheck } from 'lucide-react';
+import { useTRPC, type RouterOutputs } from '../lib/trpc';
+import { toast } from '../lib/toasts';
+import { errorMessage } from '../lib/errors';
+import { usePrincipal } from '../hooks/usePrincipal';
+import { EmptyState } from '../components/EmptyState';
+import { PageHeader, QueryState } from '../components/QueryState';
+
+type Violation = RouterOutputs['governance']['violations']['violations'][number];
+type Severity = Violation['severity'];
+
+const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low'];
+const SEVERITY_STYLE: Record<Severity, string> = {
+  critical: 'bg-block-soft text-block-ink dark:bg-red-950 dark:text-red-300',
+  high: 'bg-review-soft text-review dark:bg-amber-950 dark:text-amber-300',
+  medium: 'bg-neutral-100 text-neutral-800 dark:bg-neutral-800 dark:text-neutral-200',
+  low: 'bg-neutral-50 text-neutral-600 dark:bg-neutral-900 dark:text-neutral-400',
+};
+
+function SeverityBadge({ severity }: { severity: Severity }) {
+  return (
+    <span
+      className={`rounded-full px-2 py-0.5 text-xs font-bold uppercase ${SEVERITY_STYLE[severity]}`}
+    >
+      {severity}
+    </span>
+  );
+}
+
+/** Acknowledge with a reason and an expiry; the violation stops counting until then. */
+function AcknowledgeForm({ violation, onDone }: { violation: Violation; onDone: () => void }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const [reason, setReason] = useState('');
+  const [days, setDays] = useState(30);
+  const ack = useMutation(
+    trpc.governance.acknowledge.mutationOptions({
+      onSuccess: (v) => {
+        void qc.invalidateQueries({ queryKey: trpc.governance.pathKey() });
+        toast({
+          kind: 'success',
+          title: `Acknowledged until ${new Date(v.ack?.expiresAt ?? '').toLocaleDateString()}`,
+        });
+        onDone();
+      },
+      onError: (e) =>
+        toast({ kind: 'error', title: 'Could not acknowledge', body: errorMessage(e) }),
+    }),
+  );
+  return (
+    <form
+      className="mt-3 flex flex-wrap items-end gap-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        ack.mutate({ key: violation.key, reason, expiresInDays: days });
+      }}
+    >
+      <label className="flex min-w-64 flex-1 flex-col text-xs font-semibold">
+        Reason
+        <input
+          className="mt-1 rounded-lg border border-neutral-300 px-2 py-1 text-sm font-normal dark:border-neutral-700 dark:bg-neutral-900"
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          required
+          placeholder="Why this risk is accepted"
+        />
+      </label>
+      <label className="flex flex-col text-xs font-semibold">
+        For (days)
+        <input
+          type="number"
+          min={1}
+          max={365}
+          className="mt-1 w-24 rounded-lg border border-neutral-300 px-2 py-1 text-sm font-normal dark:border-neutral-700 dark:bg-neutral-900"
+          value={days}
+          onChange={(e) => setDays(Number(e.target.value))}
+        />
+      </label>
+      <button
+        type="submit"
+        disabled={ack.isPending || !reason.trim()}
+        className="rounded-lg bg-neutral-900 px-3 py-1.5 text-sm font-semibold text-white disabled:opacity-50 dark:bg-white dark:text-neutral-900"
+      >
+        Acknowledge
+      </button>
+    </form>
+  );
+}
+
+function ViolationRow({ v, canAck }: { v: Violation; canAck: boolean }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <li
+      className="rounded-xl border border-neutral-200 p-4 dark:border-neutral-800"
+      data-testid="violation"
+      data-rule={v.ruleId}
+      data-agent={v.agent}
+    >
+      <div className="flex flex-wrap items-center gap-2">
+        <SeverityBadge severity={v.severity} />
+        <span className="font-semibold">{v.title}</span>
+        <span className="text-sm muted">
+          <Link className="underline" to={`/agents/${encodeURIComponent(v.agent)}`}>
+            {v.agent}
+          </Link>
+          {v.tool && <> · {v.tool}</>} · {v.ruleId}
+        </span>
+        {v.acknowledged && v.ack && (
+          <span
+            className="rounded-full bg-allow-soft px-2 py-0.5 text-xs font-semibold text-allow-ink"
+            title={v.ack.reason}
+          >
+            Acknowledged by {v.ack.by} until {new Date(v.ack.expiresAt).toLocaleDateString()}
+          </span>
+        )}
+      </div>
+      <p className="mt-2 text-sm">{v.explanation}</p>
+      <p className="mt-1 text-xs muted">
+        {v.explanationSource === 'gemini'
+          ? 'Explanation written by Gemini'
+          : 'Explanation from the rule’s template'}{' '}
+        · first seen {new Date(v.firstSeen).toLocaleString()}
+      </p>
+      {v.remediation && (
+        <p className="mt-1 text-sm">
+          <span className="font-semibold">Fix: </span>
+          {v.remediation}
+        </p>
+      )}
+      {canAck &&
+        v.status === 'OPEN' &&
+        !v.acknowledged &&
+        (open ? (
+          <AcknowledgeForm violation={v} onDone={() => setOpen(false)} />
+        ) : (
+          <button
+            type="button"
+            className="mt-2 text-sm font-semibold underline"
+            onClick={() => setOpen(true)}
+          >
+            Acknowledge…
+          </button>
+        ))}
+    </li>
+  );
+}
+
+/** Governance: violations of the rules over agent manifests, most severe first. */
+export function GovernancePage() {
+  const trpc = useTRPC();
+  const { canReview } = usePrincipal();
+  const [severity, setSeverity] = useState<Severity | ''>('');
+  const [agent, setAgent] = useState('');
+  const [status, setStatus] = useState<'OPEN' | 'RESOLVED'>('OPEN');
+  const list = useQuery(
+    trpc.governance.violations.queryOptions({
+      status,
+      ...(severity ? { severity } : {}),
+      ...(agent ? { agent } : {}),
+    }),
+  );
+  const counts = list.data?.counts;
+  const agents = [...new Set((list.data?.violations ?? []).map((v) => v.agent))].sort();
+  return (
+    <>
+      <PageHeader
+        title="Governance"
+        subtitle="Rules over what each agent declares and was seen doing. Open, unacknowledged violations by severity:"
+      />
+      {counts && (
+        <div className="mb-4 flex flex-wrap gap-2" aria-label="Open violations by severity">
+          {SEVERITIES.map((s) => (
+            <button
+              type="button"
+              key={s}
+              onClick={() => setSeverity(severity === s ? '' : s)}
+              className={`rounded-xl px-3 py-2 text-sm font-semibold ${SEVERITY_STYLE[s]} ${severity === s ? 'ring-2 ring-neutral-900 dark:ring-white' : ''}`}
+            >
+              {counts[s]} {s}
+            </button>
+          ))}
+        </div>
+      )}
+      <div className="mb-4 flex flex-wrap gap-3 text-sm">
+        <label className="flex items-center gap-2">
+          Status
+          <select
+            className="rounded-lg border border-neutral-300 px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900"
+            value={status}
+            onChange={(e) => setStatus(e.target.value === 'RESOLVED' ? 'RESOLVED' : 'OPEN')}
+          >
+            <option value="OPEN">Open</option>
+            <option value="RESOLVED">Resolved</option>
+          </select>
+        </label>
+        <label className="flex items-center gap-2">
+          Agent
+          <select
+            className="rounded-lg border border-neutral-300 px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900"
+            value={agent}
+            onChange={(e) => setAgent(e.target.value)}
+          >
+            <option value="">All</option>
+            {agents.map((a) => (
+              <option key={a}>{a}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <QueryState isPending={list.isPending} error={list.error}>
+        {list.data?.violations.length === 0 ? (
+          <EmptyState title="No violations" icon={ShieldCheck}>
+            Every agent passes the governance rules{severity ? ` at ${severity} severity` : ''}.
+          </EmptyState>
+        ) : (
+          <ul className="space-y-3">
+            {list.data?.violations.map((v) => (
+              <ViolationRow key={v.key} v={v} canAck={canReview} />
+            ))}
+          </ul>
+        )}
+      </QueryState>
+    </>
+  );
+}
