@@ -10,7 +10,7 @@ export default defineConfig({
   // the repository their imports resolve to source through tsconfig.base.json's `paths`.
   resolve: { tsconfigPaths: true },
   build: { outDir: 'dist', emptyOutDir: true },
-  server: { proxy: { '/trpc': 'http://127.0.0.1:8000', '/api': 'http://127.0.0.1:8000' } },
+  server: { proxy: { '/trpc': 'http://127.0.0.1:8000', '/api': 'http://127.0.0.1:8000', '/export': 'http://127.0.0.1:8000' } },
   test: {
     root: '.',
     include: ['*/src/**/*.test.ts', '*/test/**/*.test.ts', 'client/e2e/**/*.test.ts', 'bench/**/*.test.ts'],

@@ -20,4 +20,6 @@ export {
   type ModelChoice,
 } from './model.js';
 export { runDemo, type RunDemoOptions, type DemoResult } from './runner/runDemo.js';
+export { registerAgent } from './runner/runAgent.js';
+export { TOOL_TAGS, toolDeclarations } from './tools/tags.js';
 export { parseDemoArgs, USAGE, type DemoArgs, type ApproveMode } from './runner/args.js';

@@ -12,6 +12,7 @@ import { dashboardRouter } from './http/dashboard';
 import { createFastPath, type FastPath } from './http/fastPath';
 import { metricsRoute } from './http/metricsRoute';
 import { exportRoute } from './http/exportRoute';
+import { exportRoute } from './export/exportRoute';
 import { AegisMetrics } from './observability/metrics';
 import { refuseMalformedTrpcPath } from './http/malformedPath';
 import { serveLiveStreams } from './http/liveStreams';
@@ -197,6 +198,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     );
     app.get('/metrics', metricsRoute({ auth, metrics, token: opts.metricsToken }));
     app.get('/export/audit', exportRoute({ auth, services }));
+    app.get('/export', exportRoute({ auth, services }));
     app.use('/api', createRestRouter({ services, auth, logger }));
     app.use('/notify', notifier.router);
     app.use(dashboardRouter(opts.clientDist ?? defaultClientDist()));

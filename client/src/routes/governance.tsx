@@ -148,6 +148,36 @@ function ViolationRow({ v, canAck }: { v: Violation; canAck: boolean }) {
   );
 }
 
+const EXPORTS = [
+  ['pdf', 'PDF'],
+  ['json', 'JSON'],
+  ['yaml', 'YAML'],
+  ['md', 'Markdown'],
+  ['csv', 'Audit CSV'],
+] as const;
+
+/** One click: the compliance report of the last 30 days (the server streams it). */
+function ExportLinks() {
+  return (
+    <div
+      className="flex flex-wrap items-center gap-2 text-sm"
+      aria-label="Export compliance report"
+    >
+      <span className="font-semibold">Export (30 days):</span>
+      {EXPORTS.map(([format, label]) => (
+        <a
+          key={format}
+          href={`/export?format=${format}`}
+          download
+          className="rounded-lg border border-neutral-300 px-2 py-1 font-semibold hover:bg-neutral-100 dark:border-neutral-700 dark:hover:bg-neutral-800"
+        >
+          {label}
+        </a>
+      ))}
+    </div>
+  );
+}
+
 /** Governance: violations of the rules over agent manifests, most severe first. */
 export function GovernancePage() {
   const trpc = useTRPC();

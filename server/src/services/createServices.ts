@@ -29,6 +29,8 @@ import { RollupRecorder } from './analytics/rollupRecorder';
 import { ensureRollups } from './analytics/rebuild';
 import { watchAnomalies } from './analytics/anomalyWatch';
 import { createGovernanceService } from './governance';
+import { createComplianceService } from './compliance';
+import { verifyAuditChain } from '../auth/verifyAudit';
 import { GovernanceSchedule } from './governanceSchedule';
 import { createManifestService } from './manifests';
 import type { Services } from './types';
@@ -143,6 +145,13 @@ export async function createServices(opts: {
     toolPins: createToolPinService(deps),
     manifests,
     governance,
+    compliance: createComplianceService(deps, {
+      manifests,
+      governance,
+      // called later, once `services` exists
+      policyHistory: (agent, limit) => services.policies.history(agent, limit),
+      verify: () => verifyAuditChain(opts.connection),
+    }),
     agents,
     policies: {
       ...policies,

@@ -2,6 +2,7 @@ import type { ChannelService } from '../notify/channels';
 import type { ActionNote } from './actions';
 import type { ToolPinService } from './toolPins';
 import type { AnalyticsService } from './analytics/service';
+import type { ComplianceService } from './compliance';
 import type { GovernanceService } from './governance';
 import type { ManifestService } from './manifests';
 import type {
@@ -77,6 +78,8 @@ export interface Services {
   manifests: ManifestService;
   /** Governance rules over manifests and their violations (services/governance.ts). */
   governance: GovernanceService;
+  /** The compliance export's report and audit trail stream (services/compliance.ts). */
+  compliance: ComplianceService;
   agents: {
     list(): Promise<AgentSummary[]>;
     /** Throws NOT_FOUND for an unknown agent. */

@@ -16,6 +16,7 @@ import { createRollupsRepo } from './rollups.repo';
 import { createAnomaliesRepo } from './anomalies.repo';
 import { createGovernanceRepo } from './governance.repo';
 import { createManifestFactsRepo } from './manifestFacts.repo';
+import { createExportRepo } from './export.repo';
 
 /** Every governance repo on one connection. Only repos touch models. */
 export async function createRepos(
@@ -39,6 +40,7 @@ export async function createRepos(
   const anomalies = createAnomaliesRepo(models.anomalies);
   const governance = createGovernanceRepo({ declarations: models.declarations, rules: models.governanceRules, violations: models.violations });
   const manifestFacts = createManifestFactsRepo(models.audit, models.approvals);
+  const exports = createExportRepo(models.audit, models.approvals);
   return {
     agents,
     policies,
@@ -55,6 +57,7 @@ export async function createRepos(
     anomalies,
     governance,
     manifestFacts,
+    exports,
     /** Wipes governance data (demo reset). Counters stay, so ids keep growing (see IdAllocator.reset). */
     async resetGovernance(): Promise<void> {
       await audit.drain();

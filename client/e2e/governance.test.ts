@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { createAegis } from '@aegis/sdk';
+import {
+  customerSupport,
+  fraudDetection,
+  loanProcessor,
+  marketingOutreach,
+  registerAgent,
+} from '@aegis/demo';
+import { useFixture } from '../../server/test/helpers/useTestServer';
+import { buildDashboard } from './helpers/buildDashboard';
+import { startE2eServer } from './helpers/server';
+import { launchBrowser, screenshotBoth, signInWithLink } from './helpers/browser';
+import { expectAccessible, poll } from './helpers/fixture';
+import { attempt } from './helpers/seed';
+
+// Issue 18, "Done means" 2: the demo's four agents register as the demo does (declared tool tags)
+// and make their scripted calls; the built-in pack flags the Loan Processor's dangerous tools and
+// the Marketing agent's export on the Governance page, without anyone asking for an evaluation.
+
+const DEMO = [customerSupport, fraudDetection, loanProcessor, marketingOutreach];
+
+const server = useFixture(
+  async () => startE2eServer(await buildDashboard()),
+  (s) => s.close(),
+);
+const demo = useFixture(
+  async () => {
+    const srv = server();
+    const aegis = createAegis({
+      url: srv.url,
+      apiKey: srv.adminKey,
+      requestTimeoutMs: 30_000,
+      onError: () => undefined,
+    });
+    for (const agent of DEMO) {
+      await registerAgent(aegis, agent).register();
+      for (const step of agent.scenario)
+        await attempt(aegis, agent.name, step.tool, step.args, { wait: false });
+    }
+    return aegis;
+  },
+  (aegis) => aegis.close(),
+);
+const signedIn = useFixture(
+  async () => {
+    const browser = await launchBrowser();
+    await signInWithLink(browser.page, server().url, server().loginToken);
+    return browser;
+  },
+  (browser) => browser.close(),
+);
+
+describe('governance of the demo agents', () => {
+  it('their manifests carry the declared tags', async () => {
+    const api = demo().api;
+    for (const agent of DEMO) {
+      const m = await api.manifests.get.query({ agent: agent.name });
+      expect(m.tools).toHaveLength(17);
+      expect(m.tools.find((t) => t.name === 'delete_records')?.tags).toEqual(['destructive']);
+    }
+  });
+
+  it('the Governance page flags the Loan Processor’s dangerous tools and the Marketing export; a reviewer acknowledges one', async () => {
+    demo();
+    const { page } = signedIn();
+    await page.goto(server().url + '/governance');
+    await page.getByRole('heading', { name: 'Governance', level: 1 }).waitFor();
+    const row = (rule: string, agent: string) =>
+      page.locator(`[data-testid="violation"][data-rule="${rule}"][data-agent="${agent}"]`);
+    // evaluated after the calls on its own; a reload picks up what the live update may have missed
+    await poll(async () => {
+      if ((await row('dangerous-tool-attempted', 'loan_processor').count()) < 3)
+        await page.reload();
+      return row('dangerous-tool-attempted', 'loan_processor').count();
+    }).toBe(3);
+    const loans = (await row('dangerous-tool-attempted', 'loan_processor').allInnerTexts()).join(
+      '\n',
+    );
+    for (const tool of ['access_ssn', 'delete_records', 'connect_external'])
+      expect(loans).toContain(tool);
+    const egress = row('pii-external-egress', 'marketing_outreach').filter({
+      hasText: 'export_customer_list',
+    });
+    await egress.waitFor();
+    expect(await egress.innerText()).toMatch(/CRITICAL/i);
+    await expectAccessible(page);
+    await screenshotBoth(page, 'governance', () =>
+      row('dangerous-tool-attempted', 'loan_processor').first().waitFor(),
+    );
+
+    const first = row('dangerous-tool-attempted', 'loan_processor').first();
+    await first.getByRole('button', { name: 'Acknowledge…' }).click();
+    await first.getByLabel('Reason').fill('Tool list is being trimmed in the next release');
+    await first.getByRole('button', { name: 'Acknowledge', exact: true }).click();
+    await first.getByText(/Acknowledged by/).waitFor();
+  });
+});

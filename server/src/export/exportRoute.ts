@@ -1,0 +1,110 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { agentName, hasRole } from '@aegis/shared';
+import type { AuthService } from '../auth';
+import type { Services } from '../services';
+import { writePdf } from './pdfReport';
+import { sinkOf } from './sink';
+import { writeCsv, writeJson, writeMarkdown, writeYaml } from './textFormats';
+
+export const exportFormat = z.enum(['json', 'yaml', 'md', 'pdf', 'csv']);
+
+const DAY = 86_400_000;
+const exportQuery = z
+  .object({
+    format: exportFormat.default('json'),
+    from: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('Start of the range (default: 30 days ago)'),
+    to: z.iso.datetime({ offset: true }).optional().describe('End of the range (default: now)'),
+    agents: z
+      .string()
+      .max(10_000)
+      .optional()
+      .transform((s) =>
+        s
+          ? s
+              .split(',')
+              .map((a) => a.trim())
+              .filter(Boolean)
+          : undefined,
+      )
+      .pipe(z.array(agentName).max(1000).optional()),
+  })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), {
+    message: '"from" must not be after "to"',
+    path: ['from'],
+  });
+
+const TYPES = {
+  json: ['application/json', 'json'],
+  yaml: ['application/yaml', 'yaml'],
+  md: ['text/markdown; charset=utf-8', 'md'],
+  pdf: ['application/pdf', 'pdf'],
+  csv: ['text/csv; charset=utf-8', 'csv'],
+} as const;
+
+/**
+ * GET /export?format=json|yaml|md|pdf|csv&from&to&agents=a,b — the compliance report (or the
+ * audit trail alone as CSV), streamed as it is read. Viewers and up; a key or a dashboard session.
+ */
+export function exportRoute(opts: { auth: AuthService; services: Services }) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const principal = await opts.auth.resolvePrincipal(req);
+    if (!principal) {
+      res
+        .status(401)
+        .set('WWW-Authenticate', 'Bearer')
+        .json({ detail: 'An API key or a dashboard session is required' });
+      return;
+    }
+    if (!hasRole(principal, 'viewer')) {
+      res.status(403).json({ detail: `Exports need the viewer role; you are ${principal.role}` });
+      return;
+    }
+    const parsed = exportQuery.safeParse(req.query);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      res
+        .status(400)
+        .json({ detail: `${issue?.path.join('.') || 'query'}: ${issue?.message ?? 'invalid'}` });
+      return;
+    }
+    const q = parsed.data;
+    const to = q.to ? new Date(q.to) : new Date();
+    const range = {
+      from: q.from ? new Date(q.from) : new Date(to.getTime() - 30 * DAY),
+      to,
+      agents: q.agents,
+    };
+    const [type, ext] = TYPES[q.format];
+    const compliance = opts.services.compliance;
+    const head = q.format === 'csv' ? null : await compliance.head(range, principal);
+    res.status(200);
+    res.set('Content-Type', type);
+    res.set(
+      'Content-Disposition',
+      `attachment; filename="aegis-${q.format === 'csv' ? 'audit-trail' : 'compliance-report'}-${to.toISOString().slice(0, 10)}.${ext}"`,
+    );
+    res.set('Cache-Control', 'no-store');
+    if (head) res.set('X-Aegis-Entries', String(head.auditEntries));
+    const sink = sinkOf(res);
+    const entries = compliance.entries({
+      ...range,
+      agents: range.agents && head ? head.agents : range.agents,
+    });
+    try {
+      if (q.format === 'csv') await writeCsv(entries, sink);
+      else if (!head) throw new Error('no report head');
+      else if (q.format === 'json') await writeJson(head, entries, sink);
+      else if (q.format === 'yaml') await writeYaml(head, entries, sink);
+      else if (q.format === 'md') await writeMarkdown(head, entries, sink);
+      else await writePdf(head, entries, sink);
+      res.end();
+    } catch (error) {
+      // Headers are sent: the client sees a cut download rather than a valid-looking file.
+      res.destroy(error as Error);
+    }
+  };
+}

@@ -1,0 +1,109 @@
+import type { AgentManifest, PolicyVersionInfo, Severity4, Violation } from '@aegis/shared';
+import { SEVERITY_ORDER } from '@aegis/shared';
+import type { ExportApproval, ExportRange, ExportRow } from '../data/repos/export.repo';
+
+/** Everything a compliance export holds besides the audit trail, which is streamed. */
+export interface ReportHead {
+  title: string;
+  generatedAt: string;
+  generatedBy: string;
+  range: { from: string; to: string };
+  agents: string[];
+  chain: {
+    ok: boolean;
+    checked: number;
+    firstBad: { id: number; reason: string } | null;
+    headId: number | null;
+    headHash: string | null;
+  };
+  auditEntries: number;
+  factSheets: FactSheet[];
+  manifests: AgentManifest[];
+  policies: Array<{ agent: string | null; versions: PolicyVersionInfo[] }>;
+  violations: Violation[];
+  approvals: ExportApproval[];
+  peopleActions: ExportRow[];
+  controls: ControlRow[];
+  disclaimer: string;
+}
+
+export interface FactSheet {
+  agent: string;
+  owner: string;
+  team: string;
+  status: string;
+  model: string;
+  framework: string;
+  tools: number;
+  calls: number;
+  blocked: number;
+  dataSeen: string[];
+  openViolations: Record<Severity4, number>;
+  lastSeen: string | null;
+}
+
+export interface ControlRow {
+  section: string;
+  soc2: string[];
+  gdpr: string[];
+  hipaa: string[];
+}
+
+export const DISCLAIMER =
+  'Control mappings are guidance to help reviewers find evidence; they are not a certification or an audit opinion.';
+
+/** Which report sections give evidence for which control families (guidance). */
+export const SECTION_CONTROLS: ControlRow[] = [
+  {
+    section: 'Audit trail and chain verification',
+    soc2: ['CC7.2', 'CC7.3', 'CC4.1'],
+    gdpr: ['Art. 30', 'Art. 5(2)'],
+    hipaa: ['164.312(b)', '164.312(c)(1)'],
+  },
+  {
+    section: 'Agent manifests and fact sheets',
+    soc2: ['CC6.1', 'CC3.2'],
+    gdpr: ['Art. 30', 'Art. 35'],
+    hipaa: ['164.308(a)(1)(ii)(A)'],
+  },
+  {
+    section: 'Policies and their history',
+    soc2: ['CC8.1', 'CC6.3'],
+    gdpr: ['Art. 25', 'Art. 32'],
+    hipaa: ['164.316(b)(1)'],
+  },
+  {
+    section: 'Approvals and their deciders',
+    soc2: ['CC6.1', 'CC8.1'],
+    gdpr: ['Art. 22', 'Art. 32'],
+    hipaa: ['164.308(a)(4)', '164.312(a)(1)'],
+  },
+  {
+    section: "People's actions",
+    soc2: ['CC6.2', 'CC7.4'],
+    gdpr: ['Art. 5(2)'],
+    hipaa: ['164.308(a)(5)(ii)(C)'],
+  },
+];
+
+export function factSheet(m: AgentManifest, violations: Violation[]): FactSheet {
+  const open = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, 0])) as Record<Severity4, number>;
+  for (const v of violations)
+    if (v.agent === m.agent.name && v.status === 'OPEN' && !v.acknowledged) open[v.severity]++;
+  return {
+    agent: m.agent.name,
+    owner: m.agent.owner,
+    team: m.agent.team,
+    status: m.agent.status,
+    model: m.agent.model,
+    framework: m.agent.framework,
+    tools: m.tools.length,
+    calls: m.tools.reduce((n, t) => n + t.calls, 0),
+    blocked: m.tools.reduce((n, t) => n + (t.byStatus.BLOCKED ?? 0), 0),
+    dataSeen: m.dataCategories.seen,
+    openViolations: open,
+    lastSeen: m.lastSeen,
+  };
+}
+
+export type { ExportRange, ExportRow };

@@ -1,0 +1,216 @@
+import { stringify } from 'yaml';
+import type { ExportRow } from '../data/repos/export.repo';
+import type { ReportHead } from './report';
+import { batched, cellText, type Sink } from './sink';
+
+/**
+ * The report as JSON, YAML, Markdown, and the audit trail alone as CSV. Each writes the head,
+ * then streams the trail entry by entry, so memory stays flat whatever the range.
+ */
+
+export const CSV_COLUMNS = [
+  'id',
+  'timestamp',
+  'agent',
+  'action',
+  'status',
+  'source',
+  'actor',
+  'rule',
+  'details',
+  'argsPreview',
+  'outcome',
+  'prevHash',
+  'hash',
+] as const;
+
+const csvCell = (v: unknown) => {
+  const s = cellText(v);
+  // A leading = + - @ would be run as a formula by spreadsheets (CSV injection).
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+};
+
+export async function writeCsv(entries: AsyncIterable<ExportRow>, sink: Sink): Promise<number> {
+  const out = batched(sink);
+  await out.add(`${CSV_COLUMNS.join(',')}\n`);
+  let n = 0;
+  for await (const e of entries) {
+    await out.add(`${CSV_COLUMNS.map((c) => csvCell(e[c])).join(',')}\n`);
+    n++;
+  }
+  await out.flush();
+  return n;
+}
+
+export async function writeJson(
+  head: ReportHead,
+  entries: AsyncIterable<ExportRow>,
+  sink: Sink,
+): Promise<number> {
+  const out = batched(sink);
+  const text = JSON.stringify(head, null, 2);
+  // the head's closing brace is replaced by the streamed trail
+  await out.add(`${text.slice(0, text.lastIndexOf('}')).trimEnd()},\n  "auditTrail": [`);
+  let n = 0;
+  for await (const e of entries) {
+    await out.add(`${n ? ',' : ''}\n    ${JSON.stringify(e)}`);
+    n++;
+  }
+  await out.add(`${n ? '\n  ' : ''}]\n}\n`);
+  await out.flush();
+  return n;
+}
+
+export async function writeYaml(
+  head: ReportHead,
+  entries: AsyncIterable<ExportRow>,
+  sink: Sink,
+): Promise<number> {
+  const out = batched(sink);
+  await out.add(stringify(head, { lineWidth: 0 }));
+  await out.add('auditTrail:\n');
+  let n = 0;
+  for await (const e of entries) {
+    const doc = stringify([e], { lineWidth: 0 });
+    await out.add(doc.replace(/^/gm, '  ').trimEnd() + '\n');
+    n++;
+  }
+  if (!n) await out.add('  []\n');
+  await out.flush();
+  return n;
+}
+
+const md = (v: unknown) => cellText(v).replaceAll('|', '\\|').replace(/\s+/g, ' ');
+const table = (headers: string[], rows: unknown[][]) =>
+  `| ${headers.join(' | ')} |\n| ${headers.map(() => '---').join(' | ')} |\n${rows.map((r) => `| ${r.map(md).join(' | ')} |`).join('\n')}\n`;
+
+/** The head as Markdown sections; shared by the Markdown format. */
+export function markdownHead(h: ReportHead): string {
+  const parts = [
+    `# ${h.title}\n`,
+    `Generated ${h.generatedAt} by ${h.generatedBy}, for ${h.range.from} – ${h.range.to}; agents: ${h.agents.join(', ') || 'none'}.\n`,
+    `## Audit chain\n`,
+    h.chain.ok
+      ? `Verified: ${h.chain.checked} entries, chain intact. Head: entry ${h.chain.headId ?? '–'}, hash \`${h.chain.headHash ?? '–'}\`.\n`
+      : `**Broken** at entry ${h.chain.firstBad?.id}: ${h.chain.firstBad?.reason}. Head hash \`${h.chain.headHash ?? '–'}\`.\n`,
+    `## Fact sheets\n`,
+    table(
+      [
+        'Agent',
+        'Owner',
+        'Team',
+        'Status',
+        'Model',
+        'Tools',
+        'Calls',
+        'Blocked',
+        'Data seen',
+        'Open violations (c/h/m/l)',
+        'Last seen',
+      ],
+      h.factSheets.map((f) => [
+        f.agent,
+        f.owner,
+        f.team,
+        f.status,
+        f.model,
+        f.tools,
+        f.calls,
+        f.blocked,
+        f.dataSeen.join(', '),
+        `${f.openViolations.critical}/${f.openViolations.high}/${f.openViolations.medium}/${f.openViolations.low}`,
+        f.lastSeen ?? '',
+      ]),
+    ),
+    `## Governance violations\n`,
+    table(
+      ['Severity', 'Agent', 'Tool', 'Rule', 'Status', 'Acknowledged', 'Explanation'],
+      h.violations.map((v) => [
+        v.severity,
+        v.agent,
+        v.tool ?? '',
+        v.ruleId,
+        v.status,
+        v.ack ? `${v.ack.by}: ${v.ack.reason} (until ${v.ack.expiresAt})` : '',
+        v.explanation,
+      ]),
+    ),
+    `## Manifests\n`,
+    ...h.manifests.map(
+      (m) =>
+        `### ${m.agent.name}\n\n` +
+        table(
+          ['Tool', 'Declared', 'Tags', 'Permission', 'Calls', 'Data seen'],
+          m.tools.map((t) => [
+            t.name,
+            t.declared ? 'yes' : 'no',
+            t.tags.join(', '),
+            t.permission ?? '',
+            t.calls,
+            t.dataSeen.join(', '),
+          ]),
+        ) +
+        `\nDrift — called, undeclared: ${m.drift.undeclaredCalled.join(', ') || 'none'}; declared, unused: ${m.drift.declaredUnused.join(', ') || 'none'}; allowed, unused ${m.drift.unusedWindowDays} days: ${m.drift.allowedUnused.join(', ') || 'none'}.\n`,
+    ),
+    `## Policies and their history\n`,
+    table(
+      ['Policy', 'Version', 'At', 'Author', 'Message'],
+      h.policies.flatMap((p) =>
+        p.versions.map((v) => [
+          p.agent ?? 'global',
+          v.version,
+          v.at,
+          v.author ?? 'code',
+          v.message ?? '',
+        ]),
+      ),
+    ),
+    `## Approvals\n`,
+    table(
+      ['Id', 'Agent', 'Action', 'Status', 'Created', 'Decided', 'Decided by'],
+      h.approvals.map((a) => [
+        a.id,
+        a.agent,
+        a.action,
+        a.status,
+        a.createdAt,
+        a.decidedAt ?? '',
+        a.decidedBy ?? '',
+      ]),
+    ),
+    `## People's actions\n`,
+    table(
+      ['Id', 'Time', 'Actor', 'Agent', 'Action', 'Details'],
+      h.peopleActions.map((e) => [e.id, e.timestamp, e.actor ?? '', e.agent, e.action, e.details]),
+    ),
+    `## Control mapping (SOC 2 / GDPR / HIPAA)\n`,
+    `_${h.disclaimer}_\n`,
+    table(
+      ['Section', 'SOC 2', 'GDPR', 'HIPAA'],
+      h.controls.map((c) => [c.section, c.soc2.join(', '), c.gdpr.join(', '), c.hipaa.join(', ')]),
+    ),
+  ];
+  return parts.join('\n');
+}
+
+export async function writeMarkdown(
+  head: ReportHead,
+  entries: AsyncIterable<ExportRow>,
+  sink: Sink,
+): Promise<number> {
+  const out = batched(sink);
+  await out.add(markdownHead(head));
+  await out.add(
+    `\n## Audit trail (${head.auditEntries} entries)\n\n| Id | Time | Agent | Action | Status | Source | Rule | Hash |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n`,
+  );
+  let n = 0;
+  for await (const e of entries) {
+    await out.add(
+      `| ${[e.id, e.timestamp, e.agent, e.action, e.status, e.source, e.rule ?? '', e.hash.slice(0, 16)].map(md).join(' | ')} |\n`,
+    );
+    n++;
+  }
+  await out.flush();
+  return n;
+}
