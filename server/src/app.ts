@@ -12,7 +12,7 @@ import { dashboardRouter } from './http/dashboard';
 import { createFastPath, type FastPath } from './http/fastPath';
 import { metricsRoute } from './http/metricsRoute';
 import { exportRoute } from './http/exportRoute';
-import { exportRoute } from './export/exportRoute';
+import { reportExportRoute } from './export/reportRoute';
 import { AegisMetrics } from './observability/metrics';
 import { refuseMalformedTrpcPath } from './http/malformedPath';
 import { serveLiveStreams } from './http/liveStreams';
@@ -198,7 +198,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     );
     app.get('/metrics', metricsRoute({ auth, metrics, token: opts.metricsToken }));
     app.get('/export/audit', exportRoute({ auth, services }));
-    app.get('/export', exportRoute({ auth, services }));
+    app.get('/export/report', reportExportRoute({ auth, services }));
     app.use('/api', createRestRouter({ services, auth, logger }));
     app.use('/notify', notifier.router);
     app.use(dashboardRouter(opts.clientDist ?? defaultClientDist()));

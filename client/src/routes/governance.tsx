@@ -167,7 +167,7 @@ function ExportLinks() {
       {EXPORTS.map(([format, label]) => (
         <a
           key={format}
-          href={`/export?format=${format}`}
+          href={`/export/report?format=${format}`}
           download
           className="rounded-lg border border-neutral-300 px-2 py-1 font-semibold hover:bg-neutral-100 dark:border-neutral-700 dark:hover:bg-neutral-800"
         >

@@ -1,8 +1,22 @@
 import { z } from 'zod';
-import { actionName, agentLabels, agentName, agentStatus, approvalDecision, loggableStatus, ruleType, statusReason } from '@aegis/shared';
-import { actionName, agentDeclarationFields, agentName, agentStatus, approvalDecision, loggableStatus, ruleType, statusReason } from '@aegis/shared';
+import {
+  actionName,
+  agentDeclarationFields,
+  agentLabels,
+  agentName,
+  agentStatus,
+  approvalDecision,
+  loggableStatus,
+  ruleType,
+  statusReason,
+} from '@aegis/shared';
 import { router } from '../trpc/init';
-import { agentProcedure, assertActsAs, authedProcedure, reviewerProcedure } from '../trpc/procedures';
+import {
+  agentProcedure,
+  assertActsAs,
+  authedProcedure,
+  reviewerProcedure,
+} from '../trpc/procedures';
 import { idParam, orNull } from './inputs';
 import { errorResponses } from './errorDocs';
 import { okAnswer } from './shapes';
@@ -17,7 +31,14 @@ const ok = { status: 'ok' as const };
  */
 export const sdkRestRouter = router({
   init: agentProcedure
-    .meta({ openapi: { method: 'POST', path: '/sdk/init', tags, summary: 'Kept for seed clients; indexes are created at start-up' } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/sdk/init',
+        tags,
+        summary: 'Kept for seed clients; indexes are created at start-up',
+      },
+    })
     .input(z.void())
     .output(okAnswer)
     .mutation(() => ok),
@@ -39,32 +60,37 @@ export const sdkRestRouter = router({
         framework: z.string().max(100).optional().describe('Extra, e.g. langgraph'),
         labels: agentLabels
           .optional()
-          .describe('Extra: labels that rule selectors match (team: lending); an agent key sets them until its first call'),
-        // Extra: the manifest's declaration (team, labels, model, tools with tags)
+          .describe(
+            'Extra: labels that rule selectors match (team: lending); an agent key sets them until its first call',
+          ),
+        // Extra: the manifest's declaration (team, model, tools with tags)
         ...agentDeclarationFields,
       }),
     )
-    .output(okAnswer.extend({ detail: z.string().optional().describe('Extra: why the labels were not changed') }))
+    .output(
+      okAnswer.extend({
+        detail: z.string().optional().describe('Extra: why the labels were not changed'),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.name);
       const existing = await orNull(ctx.services.agents.get(input.name));
       // the seed registered rules one by one afterwards (/sdk/register-policy): only the profile changes here
-      const { created } = await ctx.services.agents.upsertProfile(input.name, {
-        owner: input.owner ?? existing?.owner ?? '',
-        description: input.description ?? existing?.description ?? '',
-        framework: input.framework ?? existing?.framework ?? 'unknown',
-      });
-      if (!input.labels) return ok;
-      const { notice } = await ctx.services.agents.declareLabels(input.name, input.labels, ctx.principal, created);
-      return notice ? { ...ok, detail: notice } : ok;
       const profile = {
         owner: input.owner ?? existing?.owner ?? '',
         description: input.description ?? existing?.description ?? '',
         framework: input.framework ?? existing?.framework ?? 'unknown',
       };
-      await ctx.services.agents.upsertProfile(input.name, profile);
+      const { created } = await ctx.services.agents.upsertProfile(input.name, profile);
       await ctx.services.manifests.declare(input.name, { ...input, ...profile });
-      return ok;
+      if (!input.labels) return ok;
+      const { notice } = await ctx.services.agents.declareLabels(
+        input.name,
+        input.labels,
+        ctx.principal,
+        created,
+      );
+      return notice ? { ...ok, detail: notice } : ok;
     }),
 
   registerPolicy: agentProcedure
@@ -83,7 +109,9 @@ export const sdkRestRouter = router({
     .input(z.object({ agent_name: agentName, action: actionName, rule_type: ruleType }))
     .output(
       okAnswer.extend({
-        applied: z.boolean().describe('Extra: false when the rule waits for an admin (or a person\'s rule wins)'),
+        applied: z
+          .boolean()
+          .describe("Extra: false when the rule waits for an admin (or a person's rule wins)"),
         proposal_id: z.number().int().nullable().describe('Extra: the proposal the rule became'),
         detail: z.string().nullable().describe('Extra: why it did not take effect'),
       }),
@@ -91,17 +119,31 @@ export const sdkRestRouter = router({
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent_name);
       if (ctx.principal.role !== 'agent') {
-        await ctx.services.policies.set(input.agent_name, input.action, input.rule_type, ctx.principal);
+        await ctx.services.policies.set(
+          input.agent_name,
+          input.action,
+          input.rule_type,
+          ctx.principal,
+        );
         return { ...ok, applied: true, proposal_id: null, detail: null };
       }
-      const declared = await ctx.services.agents.declareRule(input.agent_name, input.action, input.rule_type, ctx.principal);
+      const declared = await ctx.services.agents.declareRule(
+        input.agent_name,
+        input.action,
+        input.rule_type,
+        ctx.principal,
+      );
       const rule = ruleIn(declared.policy, input.action);
       const personRule = rule !== input.rule_type && !declared.proposal;
       return {
         ...ok,
         applied: rule === input.rule_type,
         proposal_id: declared.proposal?.id ?? null,
-        detail: declared.notice ?? (personRule ? `"${input.action}" has a rule set by a person (${rule ?? 'none'}); code cannot change it` : null),
+        detail:
+          declared.notice ??
+          (personRule
+            ? `"${input.action}" has a rule set by a person (${rule ?? 'none'}); code cannot change it`
+            : null),
       };
     }),
 
@@ -111,7 +153,7 @@ export const sdkRestRouter = router({
         method: 'POST',
         path: '/sdk/log',
         tags,
-        summary: "Report what happened (stored as the agent's report, source \"agent\")",
+        summary: 'Report what happened (stored as the agent\'s report, source "agent")',
         description:
           "Checked before it is stored: ALLOWED only for an action the agent's current policy allows and while the agent is not paused, and never APPROVED or DENIED (people decide approvals). A refused report answers 403 with the reason and is recorded as a VIOLATION alert against the agent. Reports are rate limited per key (AEGIS_RATE_REPORTS, 429 with Retry-After).",
         errorResponses: errorResponses(400, 403, 404, 429),
@@ -129,13 +171,16 @@ export const sdkRestRouter = router({
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent_name);
       ctx.auth.limitReports?.(ctx.principal, 1, ctx.setHeader);
-      const entry = await ctx.services.audit.write({
-        agent: input.agent_name,
-        action: input.action,
-        status: input.status,
-        details: input.details,
-        callId: null,
-      }, ctx.principal);
+      const entry = await ctx.services.audit.write(
+        {
+          agent: input.agent_name,
+          action: input.action,
+          status: input.status,
+          details: input.details,
+          callId: null,
+        },
+        ctx.principal,
+      );
       return { ...ok, id: entry.id };
     }),
 
@@ -149,7 +194,13 @@ export const sdkRestRouter = router({
         errorResponses: errorResponses(403, 404),
       },
     })
-    .input(z.object({ name: agentName, status: agentStatus, reason: statusReason.describe('Extra: why, for the audit log') }))
+    .input(
+      z.object({
+        name: agentName,
+        status: agentStatus,
+        reason: statusReason.describe('Extra: why, for the audit log'),
+      }),
+    )
     .output(okAnswer)
     .mutation(async ({ ctx, input }) => {
       await ctx.services.agents.setStatus(input.name, input.status, ctx.principal, input.reason);
@@ -157,12 +208,19 @@ export const sdkRestRouter = router({
     }),
 
   decideApproval: reviewerProcedure
-    .meta({ openapi: { method: 'POST', path: '/sdk/decide-approval/{approval_id}', tags, summary: 'Approve or deny (reviewers; never agent keys)', errorResponses: errorResponses(400, 403, 404) } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/sdk/decide-approval/{approval_id}',
+        tags,
+        summary: 'Approve or deny (reviewers; never agent keys)',
+        errorResponses: errorResponses(400, 403, 404),
+      },
+    })
     .input(z.object({ approval_id: idParam('Approval id'), decision: approvalDecision }))
     .output(okAnswer)
     .mutation(async ({ ctx, input }) => {
       await ctx.services.approvals.decide(input.approval_id, input.decision, false, ctx.principal);
       return ok;
     }),
-
 });

@@ -41,10 +41,9 @@ export const toolDeclaration = z.object({
 export type ToolDeclaration = z.infer<typeof toolDeclaration>;
 export type ToolDeclarationInput = z.input<typeof toolDeclaration>;
 
-/** Registration fields beyond the seed's (all optional, so older clients register unchanged). */
+/** Registration fields beyond the seed's (all optional, so older clients register unchanged); `labels` is registerAgentInput's own. */
 export const agentDeclarationFields = {
   team: z.string().max(200).optional(),
-  labels: agentLabels.optional(),
   model: z
     .string()
     .max(200)

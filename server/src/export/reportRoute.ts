@@ -46,10 +46,10 @@ const TYPES = {
 } as const;
 
 /**
- * GET /export?format=json|yaml|md|pdf|csv&from&to&agents=a,b — the compliance report (or the
+ * GET /export/report?format=json|yaml|md|pdf|csv&from&to&agents=a,b — the compliance report (or the
  * audit trail alone as CSV), streamed as it is read. Viewers and up; a key or a dashboard session.
  */
-export function exportRoute(opts: { auth: AuthService; services: Services }) {
+export function reportExportRoute(opts: { auth: AuthService; services: Services }) {
   return async (req: Request, res: Response): Promise<void> => {
     const principal = await opts.auth.resolvePrincipal(req);
     if (!principal) {

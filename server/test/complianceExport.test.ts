@@ -1,0 +1,153 @@
+import { inflateSync } from 'node:zlib';
+import { PDFDocument } from 'pdf-lib';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import type { AppRouter } from '../src/routers/_app';
+import { useFixture, useTestServer } from './helpers/useTestServer';
+
+// The compliance export over HTTP on a real server: every format, the chain head, the trail
+// streamed, and the PDF parsed back (page count, a known row).
+const server = useTestServer({ inMemoryStore: true });
+
+const seeded = useFixture(
+  async () => {
+    const s = server();
+    const api = createTRPCClient<AppRouter>({
+      links: [
+        httpBatchLink({ url: `${s.url}/trpc`, headers: { authorization: `Bearer ${s.adminKey}` } }),
+      ],
+    });
+    await api.sdk.registerAgent.mutate({
+      name: 'loan_processor',
+      owner: 'lending@bank.example',
+      allows: ['check_credit_score'],
+      blocks: ['delete_records'],
+      tools: [{ name: 'delete_records', tags: ['destructive'] }],
+    });
+    // enough entries for the PDF's trail table to run over several pages
+    for (let i = 0; i < 120; i++)
+      await api.sdk.decide.mutate({
+        agent: 'loan_processor',
+        action: i % 10 === 0 ? 'delete_records' : 'check_credit_score',
+        args: { i },
+      });
+    await api.governance.evaluate.mutate({});
+    const viewer = await api.keys.create.mutate({ name: 'auditor', role: 'viewer' });
+    return { viewerKey: viewer.key };
+  },
+  () => undefined,
+);
+
+async function download(query: string, key: string | null = seeded().viewerKey) {
+  const res = await fetch(`${server().url}/export/report?${query}`, {
+    headers: key ? { authorization: `Bearer ${key}` } : {},
+  });
+  return { res, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** The text a pdfkit PDF shows: its (deflated) content streams' hex strings, decoded. */
+function pdfText(pdf: Buffer): string {
+  const out: string[] = [];
+  let at = 0;
+  for (;;) {
+    const start = pdf.indexOf('stream\n', at);
+    if (start < 0) break;
+    const end = pdf.indexOf('\nendstream', start);
+    const raw = pdf.subarray(start + 7, end);
+    at = end + 10;
+    let text: string;
+    try {
+      text = inflateSync(raw).toString('latin1');
+    } catch {
+      continue; // fonts and images are not text
+    }
+    for (const tj of text.matchAll(/\[([^\]]*)\] TJ/g)) {
+      out.push(
+        [...(tj[1] ?? '').matchAll(/<([0-9a-f]*)>/g)]
+          .map((h) => Buffer.from(h[1] ?? '', 'hex').toString('latin1'))
+          .join(''),
+      );
+    }
+  }
+  return out.join('\n');
+}
+
+describe('compliance export', () => {
+  it('JSON: the report with the chain head, manifests, violations, controls and the whole trail', async () => {
+    const { res, body } = await download('format=json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(
+      /attachment; filename="aegis-compliance-report-.*\.json"/,
+    );
+    const report = JSON.parse(body.toString()) as {
+      chain: { ok: boolean; headHash: string; checked: number };
+      auditEntries: number;
+      auditTrail: Array<{ id: number; action: string; hash: string }>;
+      manifests: Array<{ agent: { name: string } }>;
+      violations: Array<{ ruleId: string }>;
+      factSheets: Array<{ agent: string; blocked: number }>;
+      controls: Array<{ section: string }>;
+      disclaimer: string;
+    };
+    expect(report.chain.ok).toBe(true);
+    expect(report.chain.headHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.auditTrail).toHaveLength(report.auditEntries);
+    expect(report.auditTrail.at(-1)?.hash).toBe(report.chain.headHash);
+    expect(report.manifests.map((m) => m.agent.name)).toEqual(['loan_processor']);
+    expect(report.violations.map((v) => v.ruleId)).toContain('dangerous-tool-attempted');
+    expect(report.factSheets[0]).toMatchObject({ agent: 'loan_processor', blocked: 12 });
+    expect(report.controls.map((c) => c.section)).toContain('Audit trail and chain verification');
+    expect(report.disclaimer).toContain('not a certification');
+  });
+
+  it('YAML, Markdown and CSV carry the same trail', async () => {
+    const json = JSON.parse((await download('format=json')).body.toString()) as {
+      auditEntries: number;
+    };
+    const yaml = parse((await download('format=yaml')).body.toString()) as {
+      auditTrail: unknown[];
+      chain: { ok: boolean };
+    };
+    expect(yaml.auditTrail).toHaveLength(json.auditEntries);
+    expect(yaml.chain.ok).toBe(true);
+    const md = (await download('format=md')).body.toString();
+    expect(md).toContain('## Audit chain');
+    expect(md).toMatch(/\| \d+ \| [^|]+ \| loan_processor \| delete_records \| BLOCKED \|/);
+    const { res, body } = await download('format=csv');
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const lines = body.toString().trim().split('\n');
+    expect(lines[0]).toBe(
+      'id,timestamp,agent,action,status,source,actor,rule,details,argsPreview,outcome,prevHash,hash',
+    );
+    expect(lines).toHaveLength(json.auditEntries + 1);
+  });
+
+  it('PDF: a real paginated document with the known rows', async () => {
+    const { res, body } = await download('format=pdf');
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    const pdf = await PDFDocument.load(body);
+    expect(pdf.getPageCount()).toBeGreaterThan(2);
+    const text = pdfText(body);
+    expect(text).toContain('Audit chain verification');
+    expect(text).toContain('Chain intact');
+    expect(text).toContain('dangerous-tool-attempted');
+    expect(text).toMatch(/delete_records/);
+    expect(text).toContain('SOC 2');
+  });
+
+  it('a range and agent filter narrow the trail; bad input is 400, no key 401', async () => {
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const empty = JSON.parse(
+      (await download(`format=json&from=${encodeURIComponent(future)}`)).body.toString(),
+    ) as { auditTrail: unknown[] };
+    expect(empty.auditTrail).toEqual([]);
+    const none = JSON.parse(
+      (await download('format=json&agents=someone_else')).body.toString(),
+    ) as { auditTrail: unknown[]; agents: string[] };
+    expect(none).toMatchObject({ auditTrail: [], agents: [] });
+    expect((await download('format=docx')).res.status).toBe(400);
+    expect((await download('format=json&agents=bad%20%24name')).res.status).toBe(400);
+    expect((await download('format=json', null)).res.status).toBe(401);
+  });
+});
