@@ -50,9 +50,9 @@ severity: critical
 scope: tool
 when: "('pii' in tool.tags || 'pii' in tool.dataCategories || 'pii' in tool.dataSeen) && 'external' in tool.tags && tool.permission != 'BLOCK'"
 explanation: >-
-  {{tool}} both reads personal data and sends it beyond the bank, and {{agent}}'s policy does not
-  block it. Even with a reviewer, a bulk export is one click from a data breach that must be
-  reported.
+  {{tool}} both handles personal data and sends it beyond the bank, and {{agent}}'s policy does not
+  block it. Even with a reviewer, one approved call can put customers' data outside: a breach that
+  must be reported.
 remediation: Block {{tool}} for {{agent}}, or split it so personal data never leaves.
 controls: { soc2: [CC6.7, C1.1], gdpr: [Art. 44, Art. 33], hipaa: [164.312(e)(1)] }
 ---
