@@ -26,6 +26,8 @@ export interface BenchServer {
   transport(agents: string[]): Promise<AegisApi>;
   /** CPU time (user + system, ms) the server process has used so far. */
   serverCpuMs(): Promise<number>;
+  /** The server process's id (scenario 13 samples its memory from /proc). */
+  serverPid: number | undefined;
   /** The SDK clients' background errors (e.g. failed outcome reports), grouped by message. */
   backgroundErrors: Map<string, { count: number; example: string }>;
   /** Where the server's CPU profile goes when profiling; null otherwise. */
@@ -92,6 +94,7 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
     agentKey,
     profileDir: opts.profileDir ?? null,
     backgroundErrors,
+    serverPid: child.pid,
     serverCpuMs: () =>
       new Promise<number>((resolve) => {
         const onMessage = (message: { type?: string; usage?: NodeJS.CpuUsage }) => {

@@ -24,6 +24,7 @@ describe('npm run bench -- --quick', () => {
         '10 mcp gateway',
         '11 several servers',
         '12 tracing',
+        '13 governance and export',
       ].sort(),
     );
     for (const row of report.rows) {

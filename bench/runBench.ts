@@ -8,6 +8,7 @@ import { approvalsScenario } from './scenarios/approvals';
 import { dlpScanScenario } from './scenarios/dlpScan';
 import { dlpDecideScenario } from './scenarios/dlpDecide';
 import { auditQueriesScenario } from './scenarios/auditQueries';
+import { governanceScenario } from './scenarios/governance';
 import { killSwitchScenario } from './scenarios/killSwitch';
 import { liveFeedScenario } from './scenarios/liveFeed';
 import { mcpGatewayScenario } from './scenarios/mcpGateway';
@@ -40,6 +41,8 @@ const SCENARIOS: Array<[number, string, Scenario]> = [
   // DLP on the decision path: before the audit queries, whose bulk insert bypasses the writer.
   [9, 'dlp decide', dlpDecideScenario],
   [6, 'audit queries', auditQueriesScenario],
+  // Evaluates and exports over the entries scenario 6 left; writes nothing to the audit log.
+  [13, 'governance and export', governanceScenario],
   // In process, no server: after the audit queries so it never shares the CPU with their inserts.
   [7, 'dlp scan', dlpScanScenario],
   // Starts two servers of its own; runs after the main server's scenarios.

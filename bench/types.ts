@@ -17,6 +17,8 @@ export interface BenchConfig {
   transport: { warmup: number; rounds: number; perRound: number };
   /** Scenario 11: worker counts (one per core is added), and the across-servers rounds. */
   servers: { workers: number[]; warmupMs: number; durationMs: number; killRounds: number; feedRounds: number };
+  /** Scenario 13: agents registered for governance, and how many whole evaluations are timed. */
+  governance: { agents: number; evaluations: number };
 }
 
 export const FULL: BenchConfig = {
@@ -31,6 +33,7 @@ export const FULL: BenchConfig = {
   audit: { entries: 1_000_000, agents: 100, batch: 1_000, warmup: 3, samples: 30, maxMsPerQuery: 60_000 },
   transport: { warmup: 500, rounds: 10, perRound: 500 },
   servers: { workers: [1, 2], warmupMs: 1_000, durationMs: 5_000, killRounds: 50, feedRounds: 200 },
+  governance: { agents: 1_000, evaluations: 3 },
 };
 
 export const QUICK: BenchConfig = {
@@ -45,6 +48,7 @@ export const QUICK: BenchConfig = {
   audit: { entries: 20_000, agents: 100, batch: 1_000, warmup: 2, samples: 10, maxMsPerQuery: 5_000 },
   transport: { warmup: 100, rounds: 4, perRound: 100 },
   servers: { workers: [1, 2], warmupMs: 200, durationMs: 1_000, killRounds: 5, feedRounds: 20 },
+  governance: { agents: 50, evaluations: 1 },
 };
 
 /** One line of the results table. */
