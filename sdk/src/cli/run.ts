@@ -10,6 +10,7 @@ import { logs } from './commands/logs';
 import { policyAccept, policyProposals, policyReject } from './commands/policy';
 import { policyApply, policyDiff, policyGet, policyHistory, policyReplay, policyRollback } from './commands/policyCode';
 import { policyTest } from './commands/policyTest';
+import { exportReport, governanceApply, governanceViolations, manifest } from './commands/governance';
 import type { Command } from './context';
 import { CliError, describeFailure, EXIT } from './errors';
 import { createOutput } from './output';
@@ -56,6 +57,14 @@ Commands:
                                  where approvals are announced, with approve/deny links (admins)
   channels list | remove NAME | test NAME | deliveries [NAME] [-n N]
                                  channels, and the delivery log (attempts, last error)
+  manifest AGENT [-o json|yaml|cyclonedx]
+                                 the agent's manifest: declared tools and tags, observed use, drift
+  governance apply -f FILE [--dry-run]
+                                 store kind: GovernanceRule YAML (admins), then re-evaluate
+  governance violations [--agent A]
+                                 open governance violations, most severe first
+  export [-o pdf|json|yaml|md|csv] [--since 30d] [--agents a,b] > FILE
+                                 the compliance report (csv: the audit trail), streamed
   mcp --agent NAME -- <cmd…>     MCP gateway: Aegis in front of an MCP server (see \`aegis mcp --help\`)
   mcp serve --config FILE        the gateway over Streamable HTTP, for several servers and clients
   proxy http --config FILE       HTTP forward proxy: REST tools decided per request (see \`aegis proxy --help\`)
@@ -96,10 +105,14 @@ const commands: Record<string, Command> = {
   'channels remove': channelsRemove,
   'channels test': channelsTest,
   'channels deliveries': channelsDeliveries,
+  manifest,
+  export: exportReport,
+  'governance apply': governanceApply,
+  'governance violations': governanceViolations,
 };
 
 /** Commands with a sub-command word (`keys create`, `audit verify`). */
-const groups = new Set(['keys', 'audit', 'policy', 'channels']);
+const groups = new Set(['keys', 'audit', 'policy', 'channels', 'governance']);
 
 /** Aliases the seed's `sentinel` CLI used. */
 const seedAliases: Record<string, string> = { log: 'logs' };
@@ -211,12 +224,14 @@ const policyOptions = {
   message: { type: 'string', short: 'm' },
   global: { type: 'boolean' },
   since: { type: 'string' },
+  agent: { type: 'string' },
 } as const;
 
 /** Whether the command word is `policy` (options may come first: `aegis --json policy get x`). */
 function isPolicyCommand(argv: readonly string[]): boolean {
   const { positionals } = parseArgs({ args: [...argv], strict: false, allowPositionals: true, options: { url: { type: 'string' }, key: { type: 'string' } } });
-  return positionals[0] === 'policy';
+  // governance apply takes -f FILE like the policy commands
+  return positionals[0] === 'policy' || positionals[0] === 'governance';
 }
 
 async function runGateway(argv: string[], program: string): Promise<number> {
