@@ -199,6 +199,7 @@ export function GovernancePage() {
       <PageHeader
         title="Governance"
         subtitle="Rules over what each agent declares and was seen doing. Open, unacknowledged violations by severity:"
+        actions={<ExportLinks />}
       />
       {counts && (
         <div className="mb-4 flex flex-wrap gap-2" aria-label="Open violations by severity">

@@ -20,7 +20,7 @@ export function declarationOf(tool: StructuredToolInterface): ToolDeclarationInp
   const meta = (tool as { metadata?: Record<string, unknown> }).metadata ?? {};
   let argsSchema: Record<string, unknown> | undefined;
   try {
-    argsSchema = toJsonSchema(tool.schema) as Record<string, unknown>;
+    argsSchema = toJsonSchema(tool.schema);
   } catch {
     argsSchema = undefined; // a schema the converter doesn't know: declared without one
   }
