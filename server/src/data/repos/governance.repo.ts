@@ -92,10 +92,14 @@ export function createGovernanceRepo(models: {
                   upsert: true,
                 },
               }
-            : // a violation that comes back is the same one: first seen and its acknowledgement stay
+            : // a violation that comes back is the same one: first seen and its acknowledgement stay;
+              // one still open is rewritten only when its lastSeen is an hour old (no write per run)
               {
                 updateOne: {
-                  filter: { key },
+                  filter:
+                    was === 'OPEN'
+                      ? { key, lastSeen: { $lt: new Date(at.getTime() - 3_600_000) } }
+                      : { key },
                   update: { $set: { ...fields, status: 'OPEN', lastSeen: at, resolvedAt: null } },
                 },
               },
