@@ -117,6 +117,27 @@ beforeAll(async () => {
       })) as { callId: string };
       return d.callId;
     },
+    async anomaly() {
+      const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+      const id = `spike:alpha:read:${hour.toISOString()}`;
+      await server.store.connection.collection<{ _id: string }>('anomalies').updateOne(
+        { _id: id },
+        {
+          $setOnInsert: {
+            kind: 'spike',
+            agent: 'alpha',
+            action: 'read',
+            hour,
+            detectedAt: new Date(),
+            score: 0.9,
+            summary: 'alpha called read 40 times this hour; about 3 expected',
+            evidence: { observed: 40, expected: 3, threshold: 12, historyHours: 24 },
+          },
+        },
+        { upsert: true },
+      );
+      return id;
+    },
     async heldPin() {
       const upstream = `up${++n}`;
       const list = (description: string) =>

@@ -50,6 +50,8 @@ export interface Fixtures {
   allowedCallId(): Promise<string>;
   /** A tool of a new upstream whose changed version waits for an admin (its hash). */
   heldPin(): Promise<{ upstream: string; tool: string; hash: string }>;
+  /** The id of a stored anomaly of alpha's (written as the anomaly watcher stores one). */
+  anomaly(): Promise<string>;
   /** The id of a new viewer key nobody uses. */
   throwawayKeyId(): Promise<string>;
   /** Sets one rule of alpha as the admin. */
@@ -201,13 +203,32 @@ export function trpcCases(url: string): MatrixCase[] {
     t(url, 'stats.timeline', 'query', ROLE.viewer, () => ({ hours: 24 })),
     t(url, 'graph.get', 'query', ROLE.viewer, () => ({ range: '24h' })),
     t(url, 'manifests.get', 'query', ROLE.viewer, () => ({ agent: 'alpha' })),
-    t(url, 'manifests.export', 'query', ROLE.viewer, () => ({ agent: 'alpha', format: 'cyclonedx' })),
-    t(url, 'manifests.declareTools', 'mutation', ROLE.sdk, () => ({ agent: 'alpha', tools: [{ name: 'read_balance', tags: ['financial'] }] })),
+    t(url, 'manifests.export', 'query', ROLE.viewer, () => ({
+      agent: 'alpha',
+      format: 'cyclonedx',
+    })),
+    t(url, 'manifests.declareTools', 'mutation', ROLE.sdk, () => ({
+      agent: 'alpha',
+      tools: [{ name: 'read_balance', tags: ['financial'] }],
+    })),
     t(url, 'governance.violations', 'query', ROLE.viewer, () => ({})),
     t(url, 'governance.rules', 'query', ROLE.viewer),
-    t(url, 'governance.applyRules', 'mutation', ROLE.admin, () => ({ yaml: 'kind: GovernanceRule\nid: matrix\ndescription: d\nseverity: low\nwhen: "false"', dryRun: true })),
+    t(url, 'governance.applyRules', 'mutation', ROLE.admin, () => ({
+      yaml: 'kind: GovernanceRule\nid: matrix\ndescription: d\nseverity: low\nwhen: "false"',
+      dryRun: true,
+    })),
     t(url, 'governance.evaluate', 'mutation', ROLE.admin, () => ({ agents: ['alpha'] })),
-    t(url, 'governance.acknowledge', 'mutation', ROLE.reviewer, () => ({ key: 'owner-required|alpha|', reason: 'matrix' })),
+    t(url, 'governance.acknowledge', 'mutation', ROLE.reviewer, () => ({
+      key: 'owner-required|alpha|',
+      reason: 'matrix',
+    })),
+    t(url, 'analytics.decisions', 'query', ROLE.viewer, () => ({ range: '24h' })),
+    t(url, 'analytics.approvals', 'query', ROLE.viewer, () => ({ range: '24h' })),
+    t(url, 'analytics.rules', 'query', ROLE.viewer, () => ({ range: '24h' })),
+    t(url, 'analytics.dlp', 'query', ROLE.viewer, () => ({ range: '24h' })),
+    t(url, 'analytics.anomalies', 'query', ROLE.viewer, () => ({ range: '24h' })),
+    t(url, 'analytics.anomaly', 'query', ROLE.viewer, async (fx) => ({ id: await fx.anomaly() })),
+    t(url, 'analytics.rebuild', 'mutation', ROLE.admin),
     t(url, 'sdk.registerAgent', 'mutation', ROLE.sdk, (fx) => ({
       name: 'alpha',
       description: `changed ${fx.unique()}`,
