@@ -77,6 +77,8 @@ export interface AegisApp {
   metrics: AegisMetrics;
   auth: AegisAuth;
   store: DataStore;
+  /** Waits for the background writes caused by what has happened so far (see ServicesHandle.settle). */
+  settle(): Promise<void>;
   /** Stops background work and closes the database (and the embedded store). Close the HTTP server first. */
   close(): Promise<void>;
 }
@@ -223,6 +225,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       metrics,
       auth,
       store,
+      settle: () => handle.settle(),
       async close() {
         await notifier.close();
         await handle.close();

@@ -43,6 +43,11 @@ export interface ServicesHandle {
   bus: EventBus;
   /** Another server changed API keys: drop cached principals (set by the auth service). */
   onKeysChanged(listener: () => void): void;
+  /**
+   * Waits until the background work caused by what has happened so far is written: queued audit
+   * writes, their rollups, and a pending governance evaluation (run now, not after its debounce).
+   */
+  settle(): Promise<void>;
   /** Waits for queued audit writes and stops the expiry sweep and the change feed. */
   close(): Promise<void>;
 }
@@ -253,6 +258,14 @@ export async function createServices(opts: {
     bus,
     onKeysChanged(listener) {
       keysChanged = listener;
+    },
+    async settle() {
+      await repos.audit.drain();
+      await recorder?.drain();
+      await schedule?.flush();
+      // An evaluation may itself audit (a violation opened): let those land too.
+      await repos.audit.drain();
+      await recorder?.drain();
     },
     async close() {
       clearInterval(sweep);

@@ -35,16 +35,30 @@ export class GovernanceSchedule {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      const which = this.pending;
-      this.pending = null;
-      this.running = this.running
-        .then(() => this.evaluate(which === 'all' || which === null ? undefined : [...which]))
-        .then(
-          () => undefined,
-          (error: unknown) => this.logger.warn({ err: error }, 'governance evaluation failed'),
-        );
+      this.run();
     }, this.debounceMs);
     this.timer.unref();
+  }
+
+  private run(): void {
+    const which = this.pending;
+    this.pending = null;
+    this.running = this.running
+      .then(() => this.evaluate(which === 'all' || which === null ? undefined : [...which]))
+      .then(
+        () => undefined,
+        (error: unknown) => this.logger.warn({ err: error }, 'governance evaluation failed'),
+      );
+  }
+
+  /** Runs a pending evaluation now (not after the debounce) and waits for it. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.run();
+    }
+    await this.running;
   }
 
   /** Stops scheduling and waits for an evaluation under way. */
