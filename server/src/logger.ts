@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /** Anything that could carry a credential; pino replaces these with "[redacted]". */
 const REDACT_PATHS = [
@@ -17,23 +17,30 @@ const REDACT_PATHS = [
   '*.password',
 ];
 
-/** Structured JSON logs; `level: 'silent'` for tests. */
-export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
-  return pino({
+/** Structured JSON logs (to stdout unless `destination`); `level: 'silent'` for tests. */
+export function createLogger(
+  level: string,
+  base: Record<string, unknown> = {},
+  destination?: DestinationStream,
+): Logger {
+  const options = {
     level,
     base: { service: 'aegis', ...base },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     mixin: traceIds,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
-const NONE = {};
-
-/** Inside a traced request, every line carries the trace and span ids (nothing when tracing is off). */
+/**
+ * Inside a traced request, every line carries the trace and span ids (nothing when tracing is off).
+ * Always a new object: pino merges each line's fields into what the mixin returns, so a shared
+ * constant would carry one line's fields into every later line.
+ */
 function traceIds(): Record<string, string> {
   const span = trace.getActiveSpan();
-  if (!span) return NONE;
+  if (!span) return {};
   const { traceId, spanId } = span.spanContext();
   return { trace_id: traceId, span_id: spanId };
 }
