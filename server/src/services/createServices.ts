@@ -32,6 +32,7 @@ import { createGovernanceService } from './governance';
 import { createComplianceService } from './compliance';
 import { verifyAuditChain } from '../auth/verifyAudit';
 import { GovernanceSchedule } from './governanceSchedule';
+import { GovernanceTriggers } from './governanceTriggers';
 import { createManifestService } from './manifests';
 import type { Services } from './types';
 import type { ServiceHooks } from './deps';
@@ -232,15 +233,18 @@ export async function createServices(opts: {
       );
     };
   }
+  const triggers = new GovernanceTriggers();
   // Manifests change with registrations and policies; governance follows (any server's change).
   bus.onChange((event) => {
     if (event.type === 'agent.registered' || event.type === 'policy.changed') schedule?.soon(event.agent);
     else if (event.type === 'policy.global.changed' || event.type === 'governance.reset') schedule?.soon();
+    if (event.type === 'governance.reset') triggers.forget();
   });
-  // Calls that can open a violation at once (a blocked attempt, personal data seen); the rest of
-  // what traffic changes (use, unused permissions) the schedule picks up, keeping the hot path light.
+  // Calls that can open a violation at once (a tool's first blocked attempt, a kind of personal
+  // data first seen on it); the rest of what traffic changes (use, unused permissions) the
+  // schedule picks up, keeping the hot path light.
   bus.onAudit((entry) => {
-    if (entry.status === 'BLOCKED' || entry.status === 'PENDING' || entry.findings?.length) schedule?.soon(entry.agent);
+    if (triggers.isNews(entry)) schedule?.soon(entry.agent);
   });
   const sweep = setInterval(() => {
     approvals
