@@ -36,6 +36,14 @@ describe('parseDemoArgs', () => {
     expect(() => parseDemoArgs(['--yes'], {})).toThrow(/--yes confirms --reset/);
   });
 
+  it('runs the Loan Processor through the gateway only when asked, and only if it runs', () => {
+    expect(parseDemoArgs([], {}).viaGateway).toBe(false);
+    expect(parseDemoArgs(['--via-gateway'], {}).viaGateway).toBe(true);
+    expect(() => parseDemoArgs(['--via-gateway', '--agent', 'fraud_detection'], {})).toThrow(
+      /--via-gateway runs loan_processor/,
+    );
+  });
+
   it('explains bad input', () => {
     expect(() => parseDemoArgs(['--agent', 'hacker'], {})).toThrow(/unknown agent "hacker"/);
     expect(() => parseDemoArgs(['--approve', 'maybe'], {})).toThrow(/human, all or none/);

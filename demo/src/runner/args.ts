@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { DEMO_AGENTS } from '../agents/index.js';
 
+/** The agent `--via-gateway` runs through `aegis mcp`: its blocks, reviews and rule-held split. */
+export const GATEWAY_AGENT = 'loan_processor';
+
 /** How REVIEW calls are settled: by a person on the dashboard, or automatically. */
 export type ApproveMode = 'human' | 'all' | 'none';
 
@@ -16,6 +19,8 @@ export interface DemoArgs {
   pausedRun: boolean;
   /** Play the DLP scene (Fraud Detection's SSN redacted, a card number blocked). */
   dlpScene: boolean;
+  /** Run the Loan Processor's tool calls through an `aegis mcp` gateway instead of the SDK. */
+  viaGateway: boolean;
   /** Start a local webhook receiver and print the approve/deny links it gets (`--notify`). */
   notify: boolean;
   /** Wipe the server's governance data first (`--reset`), after a confirmation unless `yes`. */
@@ -36,6 +41,8 @@ Options:
   --no-kill-switch      skip the kill-switch scene
   --no-paused-run       skip the paused-run scene (a review survives the agent's restart)
   --no-dlp-scene        skip the DLP scene (sensitive data in arguments and results)
+  --via-gateway         run the Loan Processor as an MCP client through an \`aegis mcp\` gateway
+                        (the bank's tools as an MCP server over stdio) instead of the in-process SDK
   --notify              start a local webhook receiver, announce approvals to it and print
                         their approve/deny links (admin key)
   --reset               first delete ALL agents, policies, audit entries and approvals on the
@@ -60,6 +67,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       'no-kill-switch': { type: 'boolean', default: false },
       'no-paused-run': { type: 'boolean', default: false },
       'no-dlp-scene': { type: 'boolean', default: false },
+      'via-gateway': { type: 'boolean', default: false },
       notify: { type: 'boolean', default: false },
       reset: { type: 'boolean', default: false },
       yes: { type: 'boolean', short: 'y', default: false },
@@ -82,6 +90,11 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     if (!known.has(name))
       throw new Error(`unknown agent "${name}"; choose from ${[...known].join(', ')}`);
   }
+  if (values['via-gateway'] && !agents.includes(GATEWAY_AGENT)) {
+    throw new Error(
+      `--via-gateway runs ${GATEWAY_AGENT} through the gateway: include it in --agent`,
+    );
+  }
   if (values.yes && !values.reset) throw new Error('--yes confirms --reset; give both or neither');
   return {
     agents: [...new Set(agents)],
@@ -92,6 +105,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     killSwitch: !values['no-kill-switch'],
     pausedRun: !values['no-paused-run'],
     dlpScene: !values['no-dlp-scene'],
+    viaGateway: values['via-gateway'],
     notify: values.notify,
     reset: values.reset,
     yes: values.yes,

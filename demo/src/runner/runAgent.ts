@@ -1,5 +1,6 @@
 import { HumanMessage } from '@langchain/core/messages';
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import type { StructuredToolInterface } from '@langchain/core/tools';
 import { createReactAgent } from '@langchain/langgraph/prebuilt';
 import { randomUUID } from 'node:crypto';
 import type { Aegis } from '@aegis/sdk';
@@ -49,6 +50,15 @@ export async function runAgent(agent: DemoAgent, ctx: AgentRunContext): Promise<
   const tools = wrapTools(handle, createBankTools(ctx.bank, ctx.toolOptions), {
     timeoutMs: ctx.approvalTimeoutMs,
   });
+  return runGraph(agent, ctx, tools);
+}
+
+/** The agent's ReAct loop over `tools` (guarded in process, or calls through a gateway). */
+export async function runGraph(
+  agent: DemoAgent,
+  ctx: AgentRunContext,
+  tools: StructuredToolInterface[],
+): Promise<string> {
   const choice = createChatModel(agent.scenario, ctx.env);
   ctx.progress.agentStarted(
     agent.name,

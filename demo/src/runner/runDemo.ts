@@ -1,7 +1,7 @@
 import { createAegis } from '@aegis/sdk';
 import { DEMO_AGENTS, dlpScene, killSwitchScene, pausedRunScene, type DemoAgent } from '../agents/index.js';
 import type { BankToolOptions } from '../tools/index.js';
-import type { DemoArgs } from './args.js';
+import { GATEWAY_AGENT, type DemoArgs } from './args.js';
 import { seedBank } from '@aegis/demo-bank';
 import { connectBank, locateBank } from './bankConnection.js';
 import { checkpointerOn } from './checkpointer.js';
@@ -15,6 +15,7 @@ import { Progress } from './progress.js';
 import { applyAgentRules } from './agentRules.js';
 import { startNotifyReceiver } from './notifyReceiver.js';
 import { registerAgent, runAgent, type AgentRunContext } from './runAgent.js';
+import { runAgentViaGateway } from './runGatewayAgent.js';
 import { Tally } from './tally.js';
 
 export interface RunDemoOptions {
@@ -137,7 +138,14 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     await Promise.all(
       agents.map(async (agent) => {
         try {
-          const answer = await runAgent(agent, ctx);
+          const answer =
+            args.viaGateway && agent.name === GATEWAY_AGENT
+              ? await runAgentViaGateway(agent, ctx, {
+                  url: args.url,
+                  bankUri: bankConnection.uri,
+                  desk,
+                })
+              : await runAgent(agent, ctx);
           answers.set(agent.name, answer);
           progress.agentFinished(agent.name, tally.countsFor(agent.name), answer);
         } catch (error) {
