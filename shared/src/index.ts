@@ -22,6 +22,7 @@ export * from './schemas/localRecords';
 export * from './tracing';
 export * from './searchTerms';
 export * from './schemas/activityFilter';
+export * from './schemas/timeWindow';
 export * from './schemas/graph';
 export * from './schemas/toolPins';
 export * from './pinDiff';

@@ -18,9 +18,9 @@ export interface Dashboard {
 }
 
 /** The built dashboard on a real server with seeded agents, and an admin signed in. */
-async function openDashboard(): Promise<Dashboard> {
+async function openDashboard(server: ServerOptions = {}): Promise<Dashboard> {
   const dist = await buildDashboard();
-  const srv = await startE2eServer(dist);
+  const srv = await startE2eServer(dist, server);
   const seeded = await seed(srv.api(), srv.url);
   const browser = await launchBrowser();
   await signInWithLink(browser.page, srv.url, srv.loginToken);
@@ -37,9 +37,15 @@ async function openDashboard(): Promise<Dashboard> {
   };
 }
 
+/** Server options a test file may change (e.g. `reportMaxAgeMs`, to report calls made days ago). */
+type ServerOptions = Parameters<typeof startE2eServer>[1];
+
 /** {@link openDashboard} for the tests of one file: opened before the first, closed after the last. */
-export function useDashboard(): Omit<Dashboard, 'close'> {
-  const dashboard = useFixture(openDashboard, (d) => d.close());
+export function useDashboard(server: ServerOptions = {}): Omit<Dashboard, 'close'> {
+  const dashboard = useFixture(
+    () => openDashboard(server),
+    (d) => d.close(),
+  );
   return {
     get srv() {
       return dashboard().srv;

@@ -1,7 +1,7 @@
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { AppRouter } from '@aegis/server';
 import type { RunningServer } from '../../../server/src/server';
-import { startTestServer } from '../../../server/test/helpers/testServer';
+import { startTestServer, type TestServerOptions } from '../../../server/test/helpers/testServer';
 
 export type Api = ReturnType<typeof apiClient>;
 
@@ -24,8 +24,11 @@ export function apiClient(url: string, key: string) {
 }
 
 /** The real server (embedded store in a temp dir, as every suite starts it) serving the dashboard built into `clientDist`. */
-export async function startE2eServer(clientDist: string): Promise<E2eServer> {
-  const server = await startTestServer({ clientDist });
+export async function startE2eServer(
+  clientDist: string,
+  opts: Omit<TestServerOptions, 'clientDist'> = {},
+): Promise<E2eServer> {
+  const server = await startTestServer({ ...opts, clientDist });
   return {
     url: server.url,
     adminKey: server.adminKey,

@@ -1,7 +1,8 @@
-import { Link } from 'react-router';
+import { Link, useLocation } from 'react-router';
 import type { RouterOutputs } from '../lib/trpc';
 import { timeAgo } from '../lib/format';
 import { AgentStatusBadge } from './StatusBadge';
+import { rangeSearch } from '../hooks/useRange';
 
 type AgentSummary = RouterOutputs['agents']['list'][number];
 
@@ -21,18 +22,43 @@ export function RiskBar({ score }: { score: number }) {
 /** A tile is coloured only when it counts something: a red "0 blocked" reads as an alarm. */
 const tile = (n: number, tone: string) => (n > 0 ? tone : 'bg-neutral-100 dark:bg-neutral-800');
 
-/** Allowed + blocked + reviews + other = total: every counted entry is in exactly one tile. */
-export function countsOf(agent: AgentSummary) {
-  const reviews = agent.counts.PENDING ?? 0;
-  const other = agent.totalLogs - agent.allowedCount - agent.blockedCount - reviews;
-  return { reviews, other };
+/** An agent's calls in the dashboard's range, by verdict (from `analytics.decisions`). */
+export type RangeCounts = Pick<
+  RouterOutputs['analytics']['decisions']['byAgent'][number],
+  'calls' | 'allowed' | 'blocked' | 'review'
+>;
+
+/**
+ * Allowed + blocked + reviews + other = total: every counted entry is in exactly one tile. With
+ * `inRange`, the calls of the dashboard's range; without, the agent's whole history.
+ */
+export function countsOf(agent: AgentSummary, inRange?: RangeCounts) {
+  const c = inRange
+    ? { allowed: inRange.allowed, blocked: inRange.blocked, reviews: inRange.review, total: inRange.calls }
+    : {
+        allowed: agent.allowedCount,
+        blocked: agent.blockedCount,
+        reviews: agent.counts.PENDING ?? 0,
+        total: agent.totalLogs,
+      };
+  return { ...c, other: c.total - c.allowed - c.blocked - c.reviews };
 }
 
-export function AgentCard({ agent }: { agent: AgentSummary }) {
-  const { reviews, other } = countsOf(agent);
+/** An agent at a glance; `inRange` (with its `period`, "last 24 hours") counts only that range. */
+export function AgentCard({
+  agent,
+  inRange,
+  period,
+}: {
+  agent: AgentSummary;
+  inRange?: RangeCounts | undefined;
+  period?: string | undefined;
+}) {
+  const { allowed, blocked, reviews, total, other } = countsOf(agent, inRange);
+  const carry = rangeSearch(useLocation().search);
   return (
     <Link
-      to={`/agents/${encodeURIComponent(agent.name)}`}
+      to={`/agents/${encodeURIComponent(agent.name)}${carry}`}
       data-testid="agent-card"
       className="card flex flex-col gap-3 transition-shadow hover:shadow-md"
       aria-label={`${agent.name}, ${agent.status === 'ACTIVE' ? 'active' : 'paused'}, risk ${agent.riskScore.toFixed(1)}%`}
@@ -49,14 +75,19 @@ export function AgentCard({ agent }: { agent: AgentSummary }) {
         <p className="mb-1 text-xs font-semibold muted">Risk score</p>
         <RiskBar score={agent.riskScore} />
       </div>
+      {inRange && period && (
+        <p className="-mb-2 text-xs font-semibold muted" data-testid="agent-card-period">
+          Calls, {period}
+        </p>
+      )}
       <dl className="grid grid-cols-2 gap-2 text-center text-xs min-[420px]:grid-cols-4">
-        <div className={`rounded-lg p-2 ${tile(agent.allowedCount, 'bg-allow-soft dark:bg-green-950')}`}>
-          <dt className={agent.allowedCount ? 'text-allow-ink dark:text-green-300' : 'muted'}>Allowed</dt>
-          <dd className="text-lg font-bold tabular-nums">{agent.allowedCount}</dd>
+        <div className={`rounded-lg p-2 ${tile(allowed, 'bg-allow-soft dark:bg-green-950')}`}>
+          <dt className={allowed ? 'text-allow-ink dark:text-green-300' : 'muted'}>Allowed</dt>
+          <dd className="text-lg font-bold tabular-nums">{allowed}</dd>
         </div>
-        <div className={`rounded-lg p-2 ${tile(agent.blockedCount, 'bg-block-soft dark:bg-red-950')}`}>
-          <dt className={agent.blockedCount ? 'text-block-ink dark:text-red-300' : 'muted'}>Blocked</dt>
-          <dd className="text-lg font-bold tabular-nums">{agent.blockedCount}</dd>
+        <div className={`rounded-lg p-2 ${tile(blocked, 'bg-block-soft dark:bg-red-950')}`}>
+          <dt className={blocked ? 'text-block-ink dark:text-red-300' : 'muted'}>Blocked</dt>
+          <dd className="text-lg font-bold tabular-nums">{blocked}</dd>
         </div>
         <div className={`rounded-lg p-2 ${tile(reviews, 'bg-review-soft dark:bg-amber-950')}`}>
           <dt className={reviews ? 'text-review dark:text-amber-300' : 'muted'}>Reviews</dt>
@@ -64,7 +95,7 @@ export function AgentCard({ agent }: { agent: AgentSummary }) {
         </div>
         <div className="rounded-lg bg-neutral-100 p-2 dark:bg-neutral-800" title={other > 0 ? `${other} other: errors, kills, timeouts, violations` : undefined}>
           <dt className="muted">Total</dt>
-          <dd className="text-lg font-bold tabular-nums">{agent.totalLogs}</dd>
+          <dd className="text-lg font-bold tabular-nums">{total}</dd>
         </div>
       </dl>
       {other > 0 && <p className="-mt-1 text-xs muted" data-testid="other-count">+ {other} other (errors, kills, timeouts)</p>}

@@ -22,6 +22,7 @@ import { LiveSync } from './LiveSync';
 import { ThemeToggle } from './ThemeToggle';
 import { Toaster } from './Toaster';
 import { useNavigationKeys } from '../hooks/useNavigationKeys';
+import { rangeSearch } from '../hooks/useRange';
 
 const NAV = [
   { to: '/', label: 'Overview', icon: LayoutDashboard, end: true },
@@ -35,12 +36,14 @@ const NAV = [
 ] as const;
 
 function NavItems({ pending, onNavigate }: { pending: number; onNavigate?: () => void }) {
+  // The time range is one for the whole dashboard: every page link carries it.
+  const search = rangeSearch(useLocation().search);
   return (
     <>
       {NAV.map(({ to, label, icon: Icon, end }) => (
         <NavLink
           key={to}
-          to={to}
+          to={{ pathname: to, search }}
           end={end}
           onClick={onNavigate}
           className={({ isActive }) =>

@@ -17,10 +17,17 @@ export function hasRangeParam(params: URLSearchParams): boolean {
 /**
  * The time range of a page, kept in the URL (`range=1h|24h|7d|30d`, or `from`/`to`): a preset
  * menu and, for "Custom", two local date-times. `allowAll` adds "All time" (no parameter) for
- * pages whose default is the whole log (Activity).
+ * pages whose default is the whole log (Activity); `fallback` is the page's range when the URL
+ * names none.
  */
-export function RangePicker({ allowAll = false }: { allowAll?: boolean }) {
-  const [range, setRange] = useRange();
+export function RangePicker({
+  allowAll = false,
+  fallback,
+}: {
+  allowAll?: boolean;
+  fallback?: RangePreset;
+}) {
+  const [range, setRange] = useRange(fallback);
   const [params, setParams] = useSearchParams();
   const all = allowAll && !hasRangeParam(params);
   const [custom, setCustom] = useState(range.preset === null && !all);

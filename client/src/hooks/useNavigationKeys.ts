@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useLocation, useNavigate } from 'react-router';
+import { rangeSearch } from './useRange';
 
 /** g then a letter: where it goes. */
 const GO: Record<string, string> = { o: '/', a: '/agents', l: '/activity', p: '/approvals', n: '/analytics', m: '/graph' };
@@ -30,7 +31,8 @@ export function useNavigationKeys(): void {
         prefix.current = 0;
         e.preventDefault();
         e.stopPropagation();
-        void navigate({ pathname: GO[e.key], search: keepRange(window.location.search) });
+        // the time range is shared by the pages, so it travels; other filters are the page's own
+        void navigate({ pathname: GO[e.key], search: rangeSearch(window.location.search) });
       } else if (e.key === 'g') {
         prefix.current = Date.now();
         e.stopPropagation();
@@ -57,16 +59,4 @@ export function useNavigationKeys(): void {
     });
     return () => cancelAnimationFrame(frame);
   }, [pathname]);
-}
-
-/** The time range travels with navigation (it is shared by the pages); other filters don't. */
-export function keepRange(search: string): string {
-  const from = new URLSearchParams(search);
-  const next = new URLSearchParams();
-  for (const key of ['range', 'from', 'to']) {
-    const v = from.get(key);
-    if (v) next.set(key, v);
-  }
-  const s = next.toString();
-  return s ? `?${s}` : '';
 }

@@ -99,3 +99,25 @@ export function useRange(
   };
   return [range, setRange];
 }
+
+/**
+ * What a query sends for a range: a preset by name (the server takes "now" itself, and the query
+ * key stays the same between renders), a custom window as its two times.
+ */
+export function rangeInput(
+  range: TimeRange,
+): { range: RangePreset } | { from: string; to: string } {
+  return range.preset ? { range: range.preset } : { from: range.from, to: range.to };
+}
+
+/** The range parameters of a URL's search, to carry onto a link (`?range=7d`, or ''). */
+export function rangeSearch(search: string): string {
+  const from = new URLSearchParams(search);
+  const next = new URLSearchParams();
+  for (const key of ['range', 'from', 'to']) {
+    const v = from.get(key);
+    if (v) next.set(key, v);
+  }
+  const s = next.toString();
+  return s ? `?${s}` : '';
+}

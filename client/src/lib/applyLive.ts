@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { QueryClient } from '@tanstack/react-query';
-import type { ChangeEvent } from '@aegis/shared';
+import { isCall, type ChangeEvent } from '@aegis/shared';
 import type { useTRPC } from './trpc';
 import { clearLiveEntries, pushLiveEntry, type AuditEntry } from './liveFeed';
 import { toast } from './toasts';
@@ -120,4 +120,6 @@ export function applyEntry(
   invalidate(trpc.stats.pathKey());
   invalidate(trpc.agents.list.queryKey());
   invalidate(trpc.agents.byName.queryKey({ name: entry.agent }));
+  // the Agents pages count a range's calls from the rollups, which count only calls
+  if (isCall(entry)) invalidate(trpc.analytics.decisions.pathKey());
 }

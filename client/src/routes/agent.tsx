@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { Link, useLocation, useParams } from 'react-router';
 import { ChevronLeft } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { liveFeedStore, mergeEntries } from '../lib/liveFeed';
@@ -15,6 +15,8 @@ import { AgentStatusBadge, RULE_TONE } from '../components/StatusBadge';
 import { RiskBar } from '../components/AgentCard';
 import { EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
+import { RangePicker } from '../components/RangePicker';
+import { rangeInput, rangeSearch, useRange } from '../hooks/useRange';
 
 type Detail = RouterOutputs['agents']['byName'];
 
@@ -24,7 +26,7 @@ function ruleFor(policy: Detail['policy'], action: string): 'ALLOW' | 'BLOCK' | 
   return 'REVIEW';
 }
 
-function ToolsUsed({ detail }: { detail: Detail }) {
+function ToolsUsed({ detail, inRange }: { detail: Detail; inRange: Map<string, number> | undefined }) {
   if (detail.toolsUsed.length === 0) return <p className="text-sm muted">This agent hasn’t called any tool yet.</p>;
   return (
     <table className="w-full text-left text-sm">
@@ -32,7 +34,8 @@ function ToolsUsed({ detail }: { detail: Detail }) {
         <tr>
           <th className="py-1 font-semibold">Tool</th>
           <th className="py-1 font-semibold">Rule</th>
-          <th className="py-1 text-right font-semibold">Calls</th>
+          <th className="py-1 text-right font-semibold">In range</th>
+          <th className="py-1 text-right font-semibold">All time</th>
           <th className="hidden py-1 text-right font-semibold sm:table-cell">Last used</th>
         </tr>
       </thead>
@@ -45,6 +48,9 @@ function ToolsUsed({ detail }: { detail: Detail }) {
               <td className="py-2">
                 <span className={`rounded-full px-2 py-0.5 text-xs font-bold ${RULE_TONE[rule]}`}>{rule}</span>
               </td>
+              <td className="py-2 text-right tabular-nums" data-testid="tool-calls-in-range">
+                {inRange ? (inRange.get(t.action) ?? 0) : '…'}
+              </td>
               <td className="py-2 text-right tabular-nums">{t.count}</td>
               <td className="hidden py-2 text-right muted sm:table-cell">{timeAgo(t.lastUsedAt)}</td>
             </tr>
@@ -55,11 +61,42 @@ function ToolsUsed({ detail }: { detail: Detail }) {
   );
 }
 
+type Totals = RouterOutputs['analytics']['decisions']['totals'];
+
+/** The agent's calls in the range by verdict (the profile below counts its whole history). */
+function RangeTotals({ totals }: { totals: Totals | undefined }) {
+  const cells: Array<[string, number | undefined, string]> = [
+    ['Calls', totals?.calls, ''],
+    ['Allowed', totals?.allowed, 'text-allow-ink dark:text-allow'],
+    ['Blocked', totals && totals.blocked + totals.killed, 'text-block-ink dark:text-red-400'],
+    ['Reviews', totals?.review, 'text-review dark:text-amber-300'],
+  ];
+  return (
+    <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-4" data-testid="range-totals">
+      {cells.map(([label, n, tone]) => (
+        <div key={label}>
+          <dt className="text-xs muted">{label}</dt>
+          <dd className={`text-lg font-bold tabular-nums ${n ? tone : ''}`}>{n ?? '…'}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 export function AgentPage() {
   const { name = '' } = useParams();
   const trpc = useTRPC();
   const { canReview, isAdmin } = usePrincipal();
+  const [range] = useRange();
   const detail = useQuery(trpc.agents.byName.queryOptions({ name }));
+  const decisions = useQuery(
+    trpc.analytics.decisions.queryOptions({ ...rangeInput(range), agent: name }),
+  );
+  const period = range.label.toLowerCase();
+  const carry = rangeSearch(useLocation().search);
+  const byTool = decisions.data
+    ? new Map(decisions.data.byAction.map((a) => [a.action, a.calls]))
+    : undefined;
   const history = useQuery(trpc.audit.list.queryOptions({ agent: name, limit: 30 }));
   const live = useStore(liveFeedStore).filter((e) => e.agent === name);
   const feed = mergeEntries(live, history.data?.entries ?? []);
@@ -75,7 +112,7 @@ export function AgentPage() {
   const d = detail.data;
   return (
     <>
-      <Link to="/agents" className="mb-3 inline-flex items-center gap-1 text-sm font-semibold muted hover:underline">
+      <Link to={`/agents${carry}`} className="mb-3 inline-flex items-center gap-1 text-sm font-semibold muted hover:underline">
         <ChevronLeft className="size-4" aria-hidden /> All agents
       </Link>
       <QueryState isPending={detail.isPending} error={detail.error} rows={4}>
@@ -89,8 +126,19 @@ export function AgentPage() {
                 </span>
               }
               subtitle={d.agent.description || undefined}
-              actions={<KillSwitch name={d.agent.name} status={d.agent.status} canFlip={canReview} />}
+              actions={
+                <div className="flex flex-wrap items-center gap-3">
+                  <RangePicker />
+                  <KillSwitch name={d.agent.name} status={d.agent.status} canFlip={canReview} />
+                </div>
+              }
             />
+            <section className="card mb-4" aria-labelledby="range-title">
+              <h2 id="range-title" className="mb-3 font-bold">
+                Calls, {period}
+              </h2>
+              <RangeTotals totals={decisions.data?.totals} />
+            </section>
             <section className="card mb-4" aria-label="Profile">
               <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-4">
                 <div><dt className="text-xs muted">Agent id</dt><dd className="font-mono">{d.agent.id}</dd></div>
@@ -116,7 +164,7 @@ export function AgentPage() {
             <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
               <section className="card" aria-labelledby="tools-title">
                 <h2 id="tools-title" className="mb-2 font-bold">Tools used</h2>
-                <ToolsUsed detail={d} />
+                <ToolsUsed detail={d} inRange={byTool} />
               </section>
               <section className="card" aria-labelledby="agent-feed-title">
                 <h2 id="agent-feed-title" className="mb-2 font-bold">Live feed</h2>

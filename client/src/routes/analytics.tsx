@@ -4,7 +4,8 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { useNavigate } from 'react-router';
 import { useTRPC } from '../lib/trpc';
 import { activityLink } from '../lib/activityLink';
-import { RANGE_PRESETS, useRange, type RangePreset } from '../hooks/useRange';
+import { rangeInput, useRange } from '../hooks/useRange';
+import { RangePicker } from '../components/RangePicker';
 import { DecisionsChart, VERDICT_SERIES } from '../components/charts/DecisionsChart';
 import { StatCard } from '../components/StatCard';
 import { PageHeader, QueryState } from '../components/QueryState';
@@ -17,32 +18,13 @@ function duration(ms: number | null): string {
   return `${(ms / 3600_000).toFixed(1)} h`;
 }
 
-function RangeButtons() {
-  const [range, setRange] = useRange();
-  return (
-    <div role="group" aria-label="Time range" className="flex flex-wrap gap-1">
-      {(Object.keys(RANGE_PRESETS) as RangePreset[]).map((p) => (
-        <button
-          key={p}
-          type="button"
-          className={`btn ${range.preset === p ? 'btn-primary' : ''}`}
-          aria-pressed={range.preset === p}
-          onClick={() => setRange(p)}
-        >
-          {p}
-        </button>
-      ))}
-    </div>
-  );
-}
-
 /** Behaviour over time from the server's rollups: verdicts, agents, actions, approvals, rules, DLP and anomalies. */
 export function AnalyticsPage() {
   const trpc = useTRPC();
   const navigate = useNavigate();
   const [range] = useRange();
   const [search] = useSearchParams();
-  const input = range.preset ? { range: range.preset } : { from: range.from, to: range.to };
+  const input = rangeInput(range);
   const decisions = useQuery(trpc.analytics.decisions.queryOptions(input));
   const approvals = useQuery(trpc.analytics.approvals.queryOptions(input));
   const rules = useQuery(trpc.analytics.rules.queryOptions(input));
@@ -57,7 +39,7 @@ export function AnalyticsPage() {
       <PageHeader
         title="Analytics"
         subtitle={`Behaviour of your agents, ${range.label.toLowerCase()}.`}
-        actions={<RangeButtons />}
+        actions={<RangePicker />}
       />
       <QueryState isPending={decisions.isPending} error={decisions.error} rows={2}>
         {d && (

@@ -8,6 +8,8 @@ import { errorMessage } from '../lib/errors';
 import { usePrincipal } from '../hooks/usePrincipal';
 import { EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
+import { RangePicker } from '../components/RangePicker';
+import { useRange } from '../hooks/useRange';
 
 type Violation = RouterOutputs['governance']['violations']['violations'][number];
 type Severity = Violation['severity'];
@@ -148,6 +150,9 @@ function ViolationRow({ v, canAck }: { v: Violation; canAck: boolean }) {
   );
 }
 
+/** The report's window when the URL names none (a month: what an audit usually asks for). */
+const REPORT_RANGE = '30d';
+
 const EXPORTS = [
   ['pdf', 'PDF'],
   ['json', 'JSON'],
@@ -156,18 +161,21 @@ const EXPORTS = [
   ['csv', 'Audit CSV'],
 ] as const;
 
-/** One click: the compliance report of the last 30 days (the server streams it). */
+/** One click: the compliance report of the dashboard's range (the server streams it). */
 function ExportLinks() {
+  const [range] = useRange(REPORT_RANGE);
+  const span = new URLSearchParams({ from: range.from, to: range.to }).toString();
   return (
     <div
       className="flex flex-wrap items-center gap-2 text-sm"
       aria-label="Export compliance report"
     >
-      <span className="font-semibold">Export (30 days):</span>
+      <RangePicker fallback={REPORT_RANGE} />
+      <span className="font-semibold">Export:</span>
       {EXPORTS.map(([format, label]) => (
         <a
           key={format}
-          href={`/export/report?format=${format}`}
+          href={`/export/report?format=${format}&${span}`}
           download
           className="rounded-lg border border-neutral-300 px-2 py-1 font-semibold hover:bg-neutral-100 dark:border-neutral-700 dark:hover:bg-neutral-800"
         >

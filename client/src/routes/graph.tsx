@@ -15,7 +15,8 @@ import { useTRPC } from '../lib/trpc';
 import { useStore } from '../lib/store';
 import { themeStore } from '../lib/theme';
 import { layoutGraph, type AgentGraph, type GraphNode } from '../lib/graphLayout';
-import { RANGE_PRESETS, useRange, type RangePreset } from '../hooks/useRange';
+import { rangeInput, useRange } from '../hooks/useRange';
+import { RangePicker } from '../components/RangePicker';
 import { Cmd, EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
 import { EntityNode } from '../components/graph/EntityNode';
@@ -31,10 +32,10 @@ const NODE_TYPES = { entity: EntityNode };
  */
 export function GraphPage() {
   const trpc = useTRPC();
-  const [range, setRange] = useRange();
+  const [range] = useRange();
   const [params, setParams] = useSearchParams();
   const traced = params.get('agent');
-  const input = range.preset ? { range: range.preset } : { from: range.from, to: range.to };
+  const input = rangeInput(range);
   const graph = useQuery(trpc.graph.get.queryOptions(input));
 
   const trace = (agent: string | null) =>
@@ -54,7 +55,7 @@ export function GraphPage() {
         subtitle={
           data ? summary(data) : 'Agents, the tools they call and the data flowing through them'
         }
-        actions={<RangeSelect value={range.preset} onChange={setRange} />}
+        actions={<RangePicker />}
       />
       <QueryState isPending={graph.isPending} error={graph.error} rows={4}>
         {data && data.calls.length === 0 ? (
@@ -166,31 +167,5 @@ function AgentPicker({ graph, onTrace }: { graph: AgentGraph; onTrace: (a: strin
         ))}
       </ul>
     </section>
-  );
-}
-
-function RangeSelect({
-  value,
-  onChange,
-}: {
-  value: RangePreset | null;
-  onChange: (next: RangePreset) => void;
-}) {
-  return (
-    <label className="flex items-center gap-2 text-sm">
-      <span className="muted">Range</span>
-      <select
-        className="input py-1"
-        value={value ?? ''}
-        onChange={(e) => onChange(e.target.value as RangePreset)}
-      >
-        {value === null && <option value="">Custom</option>}
-        {(Object.keys(RANGE_PRESETS) as RangePreset[]).map((p) => (
-          <option key={p} value={p}>
-            {RANGE_PRESETS[p].label}
-          </option>
-        ))}
-      </select>
-    </label>
   );
 }

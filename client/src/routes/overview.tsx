@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { Link } from 'react-router';
+import { Link, useLocation } from 'react-router';
 import { Bell, Bot } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
 import { liveFeedStore, mergeEntries } from '../lib/liveFeed';
@@ -14,6 +14,8 @@ import { AgentStatusBadge } from '../components/StatusBadge';
 import { RiskBar } from '../components/AgentCard';
 import { Cmd, EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
+import { RangePicker } from '../components/RangePicker';
+import { rangeInput, rangeSearch, useRange } from '../hooks/useRange';
 
 const RISK_TONE = { LOW: 'good', MEDIUM: 'warn', HIGH: 'bad', CRITICAL: 'bad' } as const;
 
@@ -47,8 +49,17 @@ function PendingAlerts() {
 
 export function OverviewPage() {
   const trpc = useTRPC();
+  const [range] = useRange();
   const stats = useQuery(trpc.stats.get.queryOptions());
-  const timeline = useQuery(trpc.stats.timeline.queryOptions({ hours: 24 }));
+  const timeline = useQuery(trpc.stats.timeline.queryOptions(rangeInput(range)));
+  // The range's blocks come from its chart; the risk level stays the seed's 24-hour measure.
+  const blocks = timeline.data?.buckets.reduce((n, b) => n + b.blocked, 0);
+  const calls = timeline.data?.buckets.reduce(
+    (n, b) => n + b.allowed + b.blocked + b.review + b.killed,
+    0,
+  );
+  const span = range.label.toLowerCase();
+  const carry = rangeSearch(useLocation().search);
   const agents = useQuery(trpc.agents.list.queryOptions());
   const recent = useQuery(trpc.audit.list.queryOptions({ limit: 15 }));
   const live = useStore(liveFeedStore);
@@ -57,23 +68,38 @@ export function OverviewPage() {
 
   return (
     <>
-      <PageHeader title="Overview" subtitle="Every tool call your agents attempt, decided and recorded before it runs." />
+      <PageHeader
+        title="Overview"
+        subtitle="Every tool call your agents attempt, decided and recorded before it runs."
+        actions={<RangePicker />}
+      />
       <PendingAlerts />
       <QueryState isPending={stats.isPending} error={stats.error} rows={1}>
         {s && (
           <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-5">
             <StatCard label="Registered agents" value={s.registeredAgents} />
             <StatCard label="Active agents" value={s.activeAgents} tone="good" hint={`${s.registeredAgents - s.activeAgents} paused`} />
-            <StatCard label="Blocks (24 h)" value={s.blocks24h} tone={s.blocks24h > 0 ? 'bad' : 'plain'} />
+            <StatCard
+              label="Blocks"
+              value={blocks ?? '…'}
+              tone={blocks ? 'bad' : 'plain'}
+              hint={`${calls ?? 0} decisions, ${span}`}
+            />
             <StatCard label="Pending approvals" value={s.pendingApprovals} tone={s.pendingApprovals > 0 ? 'warn' : 'plain'} />
-            <StatCard label="Risk level" value={s.riskLevel} tone={RISK_TONE[s.riskLevel]} className="col-span-2 lg:col-span-1" />
+            <StatCard
+              label="Risk level"
+              value={s.riskLevel}
+              tone={RISK_TONE[s.riskLevel]}
+              hint={`${s.blocks24h} blocks in 24 h`}
+              className="col-span-2 lg:col-span-1"
+            />
           </div>
         )}
       </QueryState>
 
       <div className="mb-6 grid grid-cols-1 gap-4 lg:grid-cols-3">
         <section className="card lg:col-span-2" aria-labelledby="chart-title">
-          <h2 id="chart-title" className="mb-3 font-bold">Decisions, last 24 hours</h2>
+          <h2 id="chart-title" className="mb-3 font-bold">Decisions, {span}</h2>
           <QueryState isPending={timeline.isPending} error={timeline.error} rows={2}>
             {timeline.data && <TimelineChart timeline={timeline.data} />}
           </QueryState>
@@ -81,7 +107,7 @@ export function OverviewPage() {
         <section className="card" aria-labelledby="blocked-title">
           <h2 id="blocked-title" className="mb-3 font-bold">Most-blocked actions</h2>
           {timeline.data && <TopBlocked items={timeline.data.topBlocked} />}
-          <h2 id="findings-title" className="mt-5 mb-3 font-bold">Sensitive data seen (24 h)</h2>
+          <h2 id="findings-title" className="mt-5 mb-3 font-bold">Sensitive data seen, {span}</h2>
           {timeline.data && <FindingCounts items={timeline.data.findings} />}
         </section>
       </div>
@@ -90,7 +116,7 @@ export function OverviewPage() {
         <section className="card" aria-labelledby="agents-title">
           <div className="mb-2 flex items-center justify-between">
             <h2 id="agents-title" className="font-bold">Agents</h2>
-            <Link to="/agents" className="text-sm font-semibold underline-offset-2 hover:underline">
+            <Link to={`/agents${carry}`} className="text-sm font-semibold underline-offset-2 hover:underline">
               All agents
             </Link>
           </div>
@@ -103,7 +129,7 @@ export function OverviewPage() {
               <ul className="divide-y divide-neutral-100 dark:divide-neutral-800" aria-label="Agents">
                 {agents.data?.map((a) => (
                   <li key={a.name} className="flex flex-wrap items-center gap-3 py-2.5">
-                    <Link to={`/agents/${encodeURIComponent(a.name)}`} className="min-w-0 flex-1 font-semibold break-words underline-offset-2 hover:underline">
+                    <Link to={`/agents/${encodeURIComponent(a.name)}${carry}`} className="min-w-0 flex-1 font-semibold break-words underline-offset-2 hover:underline">
                       {a.name}
                     </Link>
                     <div className="hidden w-32 sm:block">
@@ -119,7 +145,7 @@ export function OverviewPage() {
         <section className="card" aria-labelledby="feed-title">
           <div className="mb-2 flex items-center justify-between">
             <h2 id="feed-title" className="font-bold">Live activity</h2>
-            <Link to="/activity" className="text-sm font-semibold underline-offset-2 hover:underline">
+            <Link to={`/activity${carry}`} className="text-sm font-semibold underline-offset-2 hover:underline">
               Full log
             </Link>
           </div>

@@ -71,7 +71,13 @@ describe('stats router', () => {
       to: new Date(now - 86_400_000).toISOString(),
     });
     expect(sum(before)).toBe(0);
+    // the dashboard's presets, as its range picker sends them
+    const week = await viewer.timeline({ range: '7d' });
+    expect(week.bucketMs).toBe(3 * 3600_000);
+    expect(sum(week)).toBe(6);
     for (const bad of [
+      { to: new Date(now).toISOString() },
+      { from: new Date(now + 86_400_000).toISOString(), to: new Date(now + 2 * 86_400_000).toISOString() },
       { from: new Date(now).toISOString(), to: new Date(now - 1000).toISOString() },
       { from: '2000-01-01T00:00:00Z' },
       { from: 'yesterday' },

@@ -1,4 +1,4 @@
-import { auditStatus, riskLevelFor, type AuditStatus, type ScanFinding, type StatusCounts } from '@aegis/shared';
+import { auditStatus, PRESET_MS, riskLevelFor, type AuditStatus, type ScanFinding, type StatusCounts } from '@aegis/shared';
 import type { ServiceDeps } from './deps';
 import type { Services, TimelineWindow } from './types';
 
@@ -77,9 +77,10 @@ const MAX_BUCKETS = 60;
 
 /**
  * The buckets of a chart: the last `hours` whole hours (the overview's default), or a window
- * `from`–`to` cut into buckets that fit it (a 15-minute range in minutes, 30 days in days).
+ * `from`–`to` (or a preset `range` ending now) cut into buckets that fit it (a 15-minute range in minutes, 30 days in days).
  */
 function bucketsFor(window: TimelineWindow): { firstStart: number; size: number; count: number; end: number | null } {
+  if (window.range && !window.from) return bucketsFor({ from: new Date(Date.now() - PRESET_MS[window.range]).toISOString() });
   if (!window.from) {
     const hours = window.hours ?? 24;
     return { firstStart: Math.floor(Date.now() / HOUR) * HOUR - (hours - 1) * HOUR, size: HOUR, count: hours, end: null };

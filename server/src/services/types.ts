@@ -9,6 +9,7 @@ import type {
   AgentLabels,
   AgentGraph,
   GraphInput,
+  RangePreset,
   RecordBatchInput,
   RecordBatchResult,
   GlobalPolicyDocument,
@@ -62,6 +63,7 @@ export interface DecideOptions {
 /** A chart's time window: the last `hours` whole hours, or `from`–`to` (ISO; `to` defaults to now). */
 export interface TimelineWindow {
   hours?: number;
+  range?: RangePreset;
   from?: string;
   to?: string;
 }

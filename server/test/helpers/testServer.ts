@@ -58,6 +58,8 @@ export interface TestServerOptions {
   maxStreams?: number;
   /** Events a stream may queue for a client that doesn't read (default 5000). */
   streamQueueLimit?: number;
+  /** AEGIS_REPORT_MAX_AGE_MS: how old a local-mode report may be (default 24 h). */
+  reportMaxAgeMs?: number;
 }
 
 /**
@@ -85,6 +87,7 @@ export function testServerConfig(
     maxStreams: opts.maxStreams,
     trustProxy: opts.trustProxy,
     streamQueueLimit: opts.streamQueueLimit,
+    reportMaxAgeMs: opts.reportMaxAgeMs,
   };
 }
 

@@ -1,40 +1,15 @@
 import { z } from 'zod';
 import { isoTime } from './common';
-
-/** The dashboard's preset ranges (URL `range=`). */
-export const rangePreset = z.enum(['1h', '24h', '7d', '30d']);
-export type RangePreset = z.infer<typeof rangePreset>;
-
-export const PRESET_MS: Record<RangePreset, number> = {
-  '1h': 3600_000,
-  '24h': 24 * 3600_000,
-  '7d': 7 * 24 * 3600_000,
-  '30d': 30 * 24 * 3600_000,
-};
-
-/** Analytics windows span at most this long (daily buckets keep even a year small). */
-const MAX_SPAN_MS = 400 * 86_400_000;
+import { checkWindow, timeWindowFields } from './timeWindow';
 
 /** A time window: a preset ending now, or `from`–`to` (to defaults to now). */
 export const analyticsRange = z
   .object({
-    range: rangePreset.optional().describe('A preset ending now; ignored when `from` is given'),
-    from: isoTime.optional().describe('Start of a custom window'),
-    to: isoTime.optional().describe('End of a custom window; now when absent'),
+    ...timeWindowFields,
     agent: z.string().min(1).max(100).optional().describe('Only this agent'),
     action: z.string().min(1).max(200).optional().describe('Only this action'),
   })
-  .refine((w) => !w.from || !w.to || Date.parse(w.from) < Date.parse(w.to), {
-    message: '"from" must be before "to"',
-    path: ['from'],
-  })
-  .refine(
-    (w) => !w.from || (w.to ? Date.parse(w.to) : Date.now()) - Date.parse(w.from) <= MAX_SPAN_MS,
-    {
-      message: 'a window spans at most 400 days',
-      path: ['from'],
-    },
-  );
+  .superRefine((w, ctx) => checkWindow(w, ctx));
 export type AnalyticsRange = z.infer<typeof analyticsRange>;
 
 export const rollupGranularity = z.enum(['minute', 'hour', 'day']);

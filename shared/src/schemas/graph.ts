@@ -1,31 +1,10 @@
 import { z } from 'zod';
 import { isoTime } from './common';
+import { timeWindow, windowBounds } from './timeWindow';
 import { agentStatus } from './agent';
 
-/** The dashboard's time ranges: a preset (`range=` in the URL) or `from`/`to`. */
-export const graphRangePreset = z.enum(['1h', '24h', '7d', '30d']);
-export type GraphRangePreset = z.infer<typeof graphRangePreset>;
-export const GRAPH_RANGE_MS: Record<GraphRangePreset, number> = {
-  '1h': 3600_000,
-  '24h': 24 * 3600_000,
-  '7d': 7 * 24 * 3600_000,
-  '30d': 30 * 24 * 3600_000,
-};
-
 /** A window of time: a preset ending now, or `from` (to `to`, or now). */
-export const graphInput = z
-  .object({
-    range: graphRangePreset
-      .optional()
-      .describe('A preset window ending now; ignored when "from" is given'),
-    from: isoTime.optional().describe('Start of a custom window'),
-    to: isoTime.optional().describe('End of a custom window; now when absent'),
-  })
-  .refine((w) => !w.to || w.from, { message: '"to" needs "from"', path: ['to'] })
-  .refine((w) => !w.from || !w.to || Date.parse(w.from) < Date.parse(w.to), {
-    message: '"from" must be before "to"',
-    path: ['from'],
-  });
+export const graphInput = timeWindow;
 export type GraphInput = z.infer<typeof graphInput>;
 
 const count = z.number().int().nonnegative();
@@ -79,8 +58,4 @@ export const agentGraph = z.object({
 export type AgentGraph = z.infer<typeof agentGraph>;
 
 /** The window a graph input names, in epoch milliseconds. */
-export function graphWindow(input: GraphInput, now = Date.now()): { from: number; to: number } {
-  if (input.from)
-    return { from: Date.parse(input.from), to: input.to ? Date.parse(input.to) : now };
-  return { from: now - GRAPH_RANGE_MS[input.range ?? '24h'], to: now };
-}
+export const graphWindow = windowBounds;
