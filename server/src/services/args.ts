@@ -36,11 +36,14 @@ export interface ScannedArgs {
 export function scanArgs(
   args: Record<string, unknown> | null | undefined,
   custom: readonly CustomDetector[] = [],
+  /** `canonicalJson(args)` when the caller has it already (the size check). */
+  argsJson?: string,
 ): ScannedArgs {
   if (!args) return { preview: null, maskedJson: null, masked: null, findings: [], truncated: false };
   const { findings, truncated, masked } = scanAndMask(args, { custom });
-  // One serialization for both: the preview is the head of the whole masked JSON.
-  const maskedJson = canonicalJson(masked);
+  // One serialization for both: the preview is the head of the whole masked JSON. Nothing masked
+  // (most calls) leaves the arguments themselves, whose JSON the size check already made.
+  const maskedJson = masked === args && argsJson !== undefined ? argsJson : canonicalJson(masked);
   return { preview: cut(maskedJson), maskedJson, masked: masked as Record<string, unknown>, findings, truncated };
 }
 

@@ -183,10 +183,11 @@ export function createDecisionService(
       const snap = await cache.get(input.agent);
       if (!snap) throw unknownAgent(input.agent);
       const args = input.args ?? {};
-      const size = Buffer.byteLength(canonicalJson(args));
+      const argsJson = canonicalJson(args);
+      const size = Buffer.byteLength(argsJson);
       if (size > deps.maxArgsBytes) return refuseOversized(snap, input, size);
       // One pass over the arguments: the findings (audit entry, `dlp` facts) and the preview.
-      const scanned = scanArgs(args, snap.set.detectors);
+      const scanned = scanArgs(args, snap.set.detectors, argsJson);
       // Which detectors matched, never what: the span carries no argument values.
       if (scanned.findings.length > 0)
         annotate(() => ({

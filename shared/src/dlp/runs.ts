@@ -26,7 +26,8 @@ export function numericRuns(text: string): NumericRun[] {
 /**
  * Runs a global regex over each run at least `minLength` long (and accepted), on the run's own
  * text so that a failed search stops at the run's end. Match indexes are made absolute again;
- * `onMatch` may return where to continue (e.g. right after the part it accepted).
+ * `onMatch` may return where to continue (e.g. right after the part it accepted); `firstChar`
+ * skips runs that start with another character.
  */
 export function matchInRuns(
   re: RegExp,
@@ -34,10 +35,10 @@ export function matchInRuns(
   runs: readonly NumericRun[],
   minLength: number,
   onMatch: (m: RegExpExecArray) => number | void,
-  accept?: (run: NumericRun) => boolean,
+  firstChar?: number,
 ): void {
   for (const run of runs) {
-    if (run.length < minLength || (accept && !accept(run))) continue;
+    if (run.length < minLength || (firstChar !== undefined && text.charCodeAt(run.start) !== firstChar)) continue;
     const part = text.slice(run.start, run.end);
     re.lastIndex = 0;
     for (let m = re.exec(part); m !== null; m = re.exec(part)) {

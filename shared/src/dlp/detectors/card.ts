@@ -37,13 +37,16 @@ const IIN_RANGES: ReadonlyArray<readonly [from: number, to: number, lengths: rea
 
 /** Whether the digits are a length some network issues under its prefix. */
 export function hasKnownIin(digits: string): boolean {
-  for (const [from, to, lengths] of IIN_RANGES) {
-    const width = String(from).length;
+  for (const [from, to, lengths, width] of RANGES) {
+    if (!lengths.includes(digits.length)) continue;
     const prefix = Number(digits.slice(0, width));
-    if (prefix >= from && prefix <= to && lengths.includes(digits.length)) return true;
+    if (prefix >= from && prefix <= to) return true;
   }
   return false;
 }
+
+// Each range with its prefix width, computed once: every card-shaped number is checked here.
+const RANGES = IIN_RANGES.map(([from, to, lengths]) => [from, to, lengths, String(from).length] as const);
 
 export function isCardNumber(digits: string): boolean {
   return digits.length >= 13 && digits.length <= 19 && hasKnownIin(digits) && isLuhnValid(digits);

@@ -57,8 +57,11 @@ function plausibleYear(m: RegExpExecArray): boolean {
   const day = Number(b);
   if (a === undefined) return day >= 1 && day <= 31;
   const first = Number(a);
-  const valid = (month: number, d: number) => month >= 1 && month <= 12 && d >= 1 && d <= 31;
-  return valid(first, day) || valid(day, first);
+  return isMonthDay(first, day) || isMonthDay(day, first);
+}
+
+function isMonthDay(month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
 function push(out: MatchSink, start: number, end: number, confidence: number): void {

@@ -20,7 +20,6 @@ const BARE_DIGITS = /^\s*(\+?\d{10,15})\s*$/;
  */
 export function findPhones(text: string, runs: readonly NumericRun[], context: KeyContext, out: MatchSink): void {
   const base = out.length;
-  const startsWith = (code: number) => (run: NumericRun) => text.charCodeAt(run.start) === code;
   matchInRuns(
     INTERNATIONAL,
     text,
@@ -30,7 +29,7 @@ export function findPhones(text: string, runs: readonly NumericRun[], context: K
       const digits = countDigits(m[0]);
       if (digits >= 8 && digits <= 15) push(out, m.index, m[0], context.phone ? 0.95 : 0.8);
     },
-    startsWith(43), // +
+    43, // +
   );
   matchInRuns(NANP, text, runs, 12, (m) => {
     const digits = m[0].replace(/\D/g, '').replace(/^1(?=\d{10}$)/, '');
@@ -47,7 +46,7 @@ export function findPhones(text: string, runs: readonly NumericRun[], context: K
       const digits = countDigits(m[0]);
       if (digits >= 10 && digits <= 11 && !overlaps(out, base, m.index)) push(out, m.index, m[0], context.phone ? 0.9 : 0.6);
     },
-    startsWith(48), // 0
+    48, // 0
   );
   if (context.phone && out.length === base) {
     const bare = BARE_DIGITS.exec(text);
