@@ -26,6 +26,11 @@ export interface BenchServer {
   transport(agents: string[]): Promise<AegisApi>;
   /** CPU time (user + system, ms) the server process has used so far. */
   serverCpuMs(): Promise<number>;
+  /**
+   * Waits until the server has finished the background work already caused (`server.settle()`:
+   * the audit queue, a governance evaluation that registrations scheduled).
+   */
+  settle(): Promise<void>;
   /** The server process's id (scenario 13 samples its memory from /proc). */
   serverPid: number | undefined;
   /** The SDK clients' background errors (e.g. failed outcome reports), grouped by message. */
@@ -59,8 +64,11 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   });
   const { url, storeUri } = await ready(child);
   const adminKey = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
-  const mongo = await MongoClient.connect(storeUri);
-  const admin = createTransport({ url, apiKey: adminKey, requestTimeoutMs: 600_000 });
+  // A reply that never comes fails after 5 minutes (and a read or write is retried once on a new
+  // connection) instead of holding the run forever: one full run hung on a dead connection.
+  const mongo = await MongoClient.connect(storeUri, { socketTimeoutMS: 300_000 });
+  // Long: at 1,000,000 entries a governance evaluation or a replay takes minutes.
+  const admin = createTransport({ url, apiKey: adminKey, requestTimeoutMs: 1_800_000 });
   const keys = new Map<string, string>();
   const clients: Aegis[] = [];
   const backgroundErrors = new Map<string, { count: number; example: string }>();
@@ -104,6 +112,16 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
         };
         child.on('message', onMessage);
         child.send('cpu');
+      }),
+    settle: () =>
+      new Promise<void>((resolve) => {
+        const onMessage = (message: { type?: string }) => {
+          if (message.type !== 'settled') return;
+          child.off('message', onMessage);
+          resolve();
+        };
+        child.on('message', onMessage);
+        child.send('settle');
       }),
     async sdk(agents, options = {}) {
       const client = createAegis({

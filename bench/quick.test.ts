@@ -25,6 +25,7 @@ describe('npm run bench -- --quick', () => {
         '11 several servers',
         '12 tracing',
         '13 governance and export',
+        '14 policy engine',
       ].sort(),
     );
     for (const row of report.rows) {
@@ -37,6 +38,10 @@ describe('npm run bench -- --quick', () => {
       .map((r) => r.notes?.allStored);
     expect(stored).toEqual([true, true, true, true]);
     expect(report.goals.length).toBeGreaterThan(0);
+    // The policy engine (issue 14): decisions, local mode, compile, and replay over scenario 6's entries
+    const policyRows = report.rows.filter((r) => r.scenario === '14 policy engine');
+    expect(policyRows.some((r) => r.label.startsWith('policies.replay') && (r.notes?.evaluated as number) >= 18_000)).toBe(true);
+    expect(policyRows.find((r) => r.label.startsWith('local guard(), 100-rule'))?.notes?.allDecidedByIt).toBe(true);
     // Activity search (issue 17) is measured in scenario 6
     expect(report.rows.filter((r) => r.scenario === '6 audit queries' && r.label.startsWith('search')).length).toBe(3);
   });

@@ -50,7 +50,7 @@ export function formatTable(report: BenchReport): string {
     cells.map((c, i) => (numeric.has(i) ? padStart(c, widths[i] ?? 0) : pad(c, widths[i] ?? 0))).join('  ').trimEnd();
   const out = [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmt)];
 
-  out.push('', 'Goals (issues 8 and 19):');
+  out.push('', 'Goals (issues 8, 14, 15, 17 and 19):');
   const goalWidth = Math.max(...report.goals.map((g) => g.goal.length));
   for (const g of report.goals) out.push(`  ${g.met ? 'MET  ' : 'UNMET'}  ${pad(g.goal, goalWidth)}  ${g.measured}`);
   for (const [name, message] of Object.entries(report.failures)) out.push(`  FAILED scenario ${name}: ${message}`);

@@ -14,6 +14,7 @@ import { liveFeedScenario } from './scenarios/liveFeed';
 import { mcpGatewayScenario } from './scenarios/mcpGateway';
 import { storeTransportScenario } from './scenarios/storeTransport';
 import { overheadScenario } from './scenarios/overhead';
+import { policyDecideScenario, policyReplayScenario } from './scenarios/policyEngine';
 import { throughputScenario } from './scenarios/throughput';
 import { severalServersScenario } from './scenarios/severalServers';
 import { tracingScenario } from './scenarios/tracing';
@@ -25,7 +26,7 @@ export interface RunOptions {
   quick?: boolean;
   /** Write a CPU profile of the server process into this directory. */
   profileDir?: string;
-  /** Only these scenarios (numbers 1–12); all by default. */
+  /** Only these scenarios (numbers 1–14); all by default. */
   only?: number[];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
@@ -40,9 +41,13 @@ const SCENARIOS: Array<[number, string, Scenario]> = [
   [5, 'live feed', liveFeedScenario],
   // DLP on the decision path: before the audit queries, whose bulk insert bypasses the writer.
   [9, 'dlp decide', dlpDecideScenario],
+  // The policy engine's decisions, local mode and compile: also before the bulk insert.
+  [14, 'policy engine', policyDecideScenario],
   [6, 'audit queries', auditQueriesScenario],
   // Evaluates and exports over the entries scenario 6 left; writes nothing to the audit log.
   [13, 'governance and export', governanceScenario],
+  // Policy replay over the entries scenario 6 left (reads only).
+  [14, 'policy replay', policyReplayScenario],
   // In process, no server: after the audit queries so it never shares the CPU with their inserts.
   [7, 'dlp scan', dlpScanScenario],
   // Starts two servers of its own; runs after the main server's scenarios.
@@ -83,6 +88,9 @@ export async function runBench(opts: RunOptions = {}): Promise<BenchReport> {
         const result = await scenario(server, config);
         report.rows.push(...result.rows);
         report.goals.push(...result.goals);
+        // Each scenario's numbers as soon as they exist: a long run that stops later keeps them.
+        for (const row of result.rows) log(`bench: ${n} row ${JSON.stringify(row)}`);
+        for (const goal of result.goals) log(`bench: ${n} goal ${JSON.stringify(goal)}`);
       } catch (error) {
         report.failures[`${n} ${name}`] = error instanceof Error ? (error.stack ?? error.message) : String(error);
         log(`bench: ${n} ${name} FAILED: ${String(error)}`);

@@ -29,6 +29,9 @@ process.on('message', (message: unknown) => {
   // CPU time used so far: lets the bench report server CPU per operation, which a noisy shared
   // machine distorts far less than wall-clock latency.
   if (message === 'cpu') process.send?.({ type: 'cpu', usage: process.cpuUsage() });
+  // Waits for the background work already caused (a governance evaluation scheduled by
+  // registrations, the audit queue), so a scenario can time its own work alone.
+  if (message === 'settle') void server.settle().then(() => process.send?.({ type: 'settled' }));
   if (message === 'stop') void server.stop().finally(() => process.exit(0));
 });
 // The parent died without saying goodbye: don't linger.

@@ -1,3 +1,4 @@
+import type { Collection } from 'mongodb';
 import { entrySearchTexts, searchTerms, type AuditStatus } from '@aegis/shared';
 import { hashAuditEntry } from '../../server/src/data/auditChain';
 import type { AuditDoc } from '../../server/src/data/models/audit.model';
@@ -29,7 +30,8 @@ const MIX: Array<[AuditStatus, number]> = [
 /**
  * 6. The dashboard's audit queries at `config.audit.entries` entries (1,000,000 in the full run)
  * over 100 agents, through the tRPC procedures over HTTP. The entries are inserted straight into
- * `audit_log` through the driver, in the server's document shape and continuing its hash chain.
+ * `audit_log` through the driver, in the server's document shape (a decision's: `source`, the
+ * canonical arguments in `callArgs`, search `terms`) and continuing its hash chain.
  * Runs last: the server's writer does not know about these ids, so nothing may write after it.
  */
 export async function auditQueriesScenario(
@@ -121,6 +123,28 @@ export async function auditQueriesScenario(
   return { rows, goals };
 }
 
+/**
+ * One ordered batch, retried if it fails part-way (a connection lost): an ordered insert stores
+ * a prefix of the batch, so the rest is inserted again.
+ */
+async function insertBatch(audit: Collection<AuditDoc>, docs: AuditDoc[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await audit.insertMany(docs, { ordered: true });
+      return;
+    } catch (error) {
+      if (attempt >= 2) throw error;
+      const landed = await audit
+        .find({ id: { $gte: docs[0]!.id, $lte: docs.at(-1)!.id } }, { projection: { id: 1 } })
+        .sort({ id: -1 })
+        .limit(1)
+        .next();
+      docs = docs.filter((d) => d.id > (landed?.id ?? 0));
+      if (docs.length === 0) return;
+    }
+  }
+}
+
 async function bulkInsert(server: BenchServer, count: number, agents: number, batch: number) {
   const audit = server.db.collection<AuditDoc>('audit_log');
   const counters = server.db.collection<{ _id: string; seq: number }>('counters');
@@ -155,6 +179,9 @@ async function bulkInsert(server: BenchServer, count: number, agents: number, ba
         approvalId: null,
         argsPreview: `{"customer_id":${id % 1000},"memo":"invoice INV-${id % 50_000}"}`,
         prevHash,
+        // a decision of the server's (policy replay reads these; the writer hashes it)
+        source: 'server' as const,
+        actor: null,
       };
       const hash = hashAuditEntry(fields);
       docs.push({
@@ -163,6 +190,9 @@ async function bulkInsert(server: BenchServer, count: number, agents: number, ba
         hash,
         outcome: null,
         durationMs: null,
+        // the call's canonical arguments, kept for history.sum and policy replay (here the same
+        // JSON as the preview: the arguments are short)
+        callArgs: fields.argsPreview,
         // what the server's writer stores for search
         terms: searchTerms(entrySearchTexts({ ...fields, outcome: null, rule: null })),
       });
@@ -177,7 +207,10 @@ async function bulkInsert(server: BenchServer, count: number, agents: number, ba
     const docs = build(Math.min(batch, count - done));
     await pending;
     // Build the next batch while this one is being written.
-    pending = audit.insertMany(docs, { ordered: true });
+    pending = insertBatch(audit, docs);
+    if (count >= 200_000 && (done + batch) % 100_000 === 0) {
+      process.stderr.write(`bench: 6 inserted ${(done + batch).toLocaleString('en-US')} of ${count.toLocaleString('en-US')}\n`);
+    }
   }
   await pending;
   const seconds = (performance.now() - t0) / 1000;

@@ -1,5 +1,10 @@
 import type { Connection } from 'mongoose';
-import { hashAuditEntry, type HashedFinding } from '../data/auditChain';
+import {
+  hashAuditEntry,
+  HASHED_AUDIT_FIELDS,
+  OPTIONAL_HASHED_AUDIT_FIELDS,
+  type HashedFinding,
+} from '../data/auditChain';
 import type { AuditVerifyResult } from './types';
 
 interface StoredEntry {
@@ -64,6 +69,15 @@ function expectedHash(doc: StoredEntry): string {
 }
 
 /**
+ * What the walk reads of each entry: the fields its hash covers and the hash, nothing else (an
+ * entry also carries its search words, its canonical arguments…: most of its bytes, none hashed).
+ */
+const VERIFY_PROJECTION = Object.fromEntries<0 | 1>([
+  ['_id', 0],
+  ...[...HASHED_AUDIT_FIELDS, ...OPTIONAL_HASHED_AUDIT_FIELDS, 'hash'].map((f): [string, 1] => [f, 1]),
+]);
+
+/**
  * Walks `audit_log` in id order and names the first broken link:
  * - an edited entry no longer matches its own hash;
  * - a deleted entry leaves a gap in the ids, and its successor's prevHash points at nothing;
@@ -74,7 +88,7 @@ function expectedHash(doc: StoredEntry): string {
 export async function verifyAuditChain(connection: Connection): Promise<AuditVerifyResult> {
   const cursor = connection
     .collection('audit_log')
-    .find({}, { projection: { _id: 0, outcome: 0, durationMs: 0, entryKey: 0 } })
+    .find({}, { projection: VERIFY_PROJECTION })
     .sort({ id: 1 })
     .batchSize(1000);
   let checked = 0;

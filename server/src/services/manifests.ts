@@ -127,12 +127,14 @@ export function createManifestService(deps: ServiceDeps, onDeclared: (agent: str
     /** Manifests of these agents (every agent when omitted), in name order. */
     async build(names?: string[], now = new Date()): Promise<AgentManifest[]> {
       const docs = (await repos.agents.list()).filter((a) => !names || names.includes(a.name));
+      // None of the names is registered: nothing to build (and `$in: []` would read every entry).
+      if (names && docs.length === 0) return [];
       const wanted = names ? docs.map((d) => d.name) : undefined;
       const [declared, observed, approvals, runs] = await Promise.all([
         repos.governance.allDeclarations(),
         repos.manifestFacts.observed(wanted),
         repos.manifestFacts.approvals(wanted),
-        repos.manifestFacts.sharedRuns(),
+        repos.manifestFacts.sharedRuns(wanted),
       ]);
       const declarations = new Map(
         declared.map((d) => [d.agent, agentDeclaration.parse(d.declaration)]),

@@ -10,7 +10,7 @@ import {
   type RuleSeverity,
 } from '../schemas/policyRules';
 import { compileExpression } from './expression';
-import { emptyNeeds, mergeNeeds, type FactNeeds } from './facts';
+import { emptyNeeds, isEmptyNeeds, mergeNeeds, type FactNeeds } from './facts';
 import { isGlob, nameMatcher } from './glob';
 import { parseTemplate, type TemplatePart } from './interpolate';
 import { problemAt, type PolicyProblem, type SourceMap } from './problems';
@@ -153,7 +153,8 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
     }
     if (spec.on === 'result') resultRules.push(rule);
     else {
-      needs = mergeNeeds(needs, rule.needs);
+      // Merging builds new maps and sets: only for the rules that need something.
+      if (!isEmptyNeeds(rule.needs)) needs = mergeNeeds(needs, rule.needs);
       rules.push(rule);
     }
   });

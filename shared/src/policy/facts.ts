@@ -44,6 +44,11 @@ export function emptyNeeds(): FactNeeds {
   return { history: [], sessionTags: [], anomalyActions: [], dlp: false };
 }
 
+/** Whether `n` asks for nothing beyond the call (most rules: no condition, or one over the call alone). */
+export function isEmptyNeeds(n: FactNeeds): boolean {
+  return !n.dlp && n.history.length === 0 && n.sessionTags.length === 0 && n.anomalyActions.length === 0;
+}
+
 /** Unions `b` into `a` (deduplicated). */
 export function mergeNeeds(a: FactNeeds, b: FactNeeds): FactNeeds {
   const history = new Map(a.history.map((q) => [historyKey(q), q]));

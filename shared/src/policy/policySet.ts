@@ -1,7 +1,7 @@
 import type { ResultEffect, RuleEffect } from '../schemas/policyRules';
 import type { CustomDetector } from '../dlp/custom/customDetector';
 import type { CompiledPolicy, CompiledResultRule, CompiledRule, PolicyAgent } from './compile';
-import { emptyNeeds, mergeNeeds, type FactNeeds } from './facts';
+import { emptyNeeds, isEmptyNeeds, mergeNeeds, type FactNeeds } from './facts';
 import { isGlob } from './glob';
 
 /**
@@ -110,5 +110,10 @@ export function applicableRules(set: PolicySet, agent: PolicyAgent, action: stri
  * anomaly scores and DLP scan that the applicable rules read.
  */
 export function factNeedsFor(set: PolicySet | CompiledPolicy, agent: PolicyAgent, action: string): FactNeeds {
-  return applicableRules(asPolicySet(set), agent, action).reduce((n, r) => mergeNeeds(n, r.needs), emptyNeeds());
+  let needs = emptyNeeds();
+  // Every decision asks this; merging allocates, and most rules need nothing.
+  for (const rule of applicableRules(asPolicySet(set), agent, action)) {
+    if (!isEmptyNeeds(rule.needs)) needs = mergeNeeds(needs, rule.needs);
+  }
+  return needs;
 }

@@ -45,20 +45,43 @@ export interface ReplayReport {
 const EXAMPLES = 3;
 const MAX_REMEMBERED = 200_000;
 
+/** A remembered ALLOWED call: its time, stored arguments, and the numbers summed from them so far. */
+interface RememberedCall {
+  at: number;
+  args: string | null;
+  /** `args[field]` as `history.sum` counts it (0 when not a finite number), parsed once per field. */
+  values?: Map<string, number>;
+}
+
+/** What an agent's set reads from the past: the actions its history queries name, and whether it asks about sessions. */
+interface ReplayReads {
+  historyActions: ReadonlySet<string>;
+  sessions: boolean;
+}
+
 /** The record's own past, as facts: ALLOWED calls per agent+action, tags per run. */
 class ReplayMemory {
-  private readonly calls = new Map<string, Array<{ at: number; args: string | null }>>();
+  private readonly calls = new Map<string, RememberedCall[]>();
   private readonly runTags = new Map<string, Set<string>>();
   private remembered = 0;
 
-  remember(r: ReplayRecord): void {
+  /**
+   * `reads`: what the agent's set can ask about its past. A call of an action no history query
+   * names, or a run's tags when no rule asks about sessions, would never be read: not kept.
+   */
+  remember(r: ReplayRecord, reads: ReplayReads): void {
     if (r.verdict !== 'ALLOWED' || this.remembered >= MAX_REMEMBERED) return;
+    const call = reads.historyActions.has(r.action);
+    const run = reads.sessions && !!r.runId && !!r.tags?.length;
+    if (!call && !run) return;
     this.remembered++;
-    const key = `${r.agent}\n${r.action}`;
-    const list = this.calls.get(key) ?? [];
-    list.push({ at: r.at, args: r.argsJson });
-    this.calls.set(key, list);
-    if (r.runId && r.tags?.length) {
+    if (call) {
+      const key = `${r.agent}\n${r.action}`;
+      const list = this.calls.get(key) ?? [];
+      list.push({ at: r.at, args: r.argsJson });
+      this.calls.set(key, list);
+    }
+    if (run && r.runId && r.tags) {
       const runKey = `${r.agent}\n${r.runId}`;
       const tags = this.runTags.get(runKey) ?? new Set();
       for (const t of r.tags) tags.add(t);
@@ -83,10 +106,7 @@ class ReplayMemory {
         if (q.kind === 'count') history[historyKey(q)] = list.length - lo;
         else {
           let sum = 0;
-          for (let i = lo; i < list.length; i++) {
-            const v = list[i]!.args ? (JSON.parse(list[i]!.args!) as Record<string, unknown>)[q.field] : undefined;
-            if (typeof v === 'number' && Number.isFinite(v)) sum += v;
-          }
+          for (let i = lo; i < list.length; i++) sum += valueOf(list[i]!, q.field);
           history[historyKey(q)] = sum;
         }
       }
@@ -105,9 +125,31 @@ class ReplayMemory {
   }
 }
 
+/** A remembered call's `args[field]` for a sum: parsed the first time, then kept (a window sums it again and again). */
+function valueOf(call: RememberedCall, field: string): number {
+  const known = call.values?.get(field);
+  if (known !== undefined) return known;
+  const v = call.args ? (JSON.parse(call.args) as Record<string, unknown>)[field] : undefined;
+  const value = typeof v === 'number' && Number.isFinite(v) ? v : 0;
+  (call.values ??= new Map()).set(field, value);
+  return value;
+}
+
+/** What a set can read from the past (every history query and session question of its call rules). */
+function readsOf(set: PolicySet): ReplayReads {
+  const history = [...(set.global?.needs.history ?? []), ...(set.agent?.needs.history ?? [])];
+  return {
+    historyActions: new Set(history.map((q) => q.action)),
+    sessions: (set.global?.needs.sessionTags.length ?? 0) + (set.agent?.needs.sessionTags.length ?? 0) > 0,
+  };
+}
+
+const READS_NOTHING: ReplayReads = { historyActions: new Set(), sessions: false };
+
 /**
  * Evaluates `records` (oldest first) against the candidate sets: `setFor(agent)` returns the set
- * the agent would be evaluated against, or null to skip its entries.
+ * the agent would be evaluated against, or null to skip its entries — the same answer for an agent
+ * throughout (what is remembered of an agent's calls follows what its set can ask).
  */
 export async function replayDecisions(
   records: AsyncIterable<ReplayRecord> | Iterable<ReplayRecord>,
@@ -117,14 +159,30 @@ export async function replayDecisions(
   const byRule = new Map<string, Map<string, ReplayChange>>();
   let evaluated = 0;
   let changed = 0;
+  // Per target (one per agent) and action: whether its rules read the arguments, and their fact needs.
+  const perAction = new WeakMap<object, Map<string, { needsArgs: boolean; needs: FactNeeds }>>();
+  const reads = new WeakMap<PolicySet, ReplayReads>();
   for await (const r of records) {
     const target = setFor(r.agent);
+    let targetReads = READS_NOTHING;
     if (target) {
       evaluated++;
       const { set, agent } = target;
-      const needsArgs = applicableRules(set, agent, r.action).some((rule) => rule.program || rule.reason);
+      let actions = perAction.get(target);
+      if (!actions) {
+        actions = new Map<string, { needsArgs: boolean; needs: FactNeeds }>();
+        perAction.set(target, actions);
+      }
+      let known = actions.get(r.action);
+      if (!known) {
+        known = {
+          needsArgs: applicableRules(set, agent, r.action).some((rule) => rule.program || rule.reason),
+          needs: factNeedsFor(set, agent, r.action),
+        };
+        actions.set(r.action, known);
+      }
+      const { needsArgs, needs } = known;
       const args = needsArgs && r.argsJson ? (JSON.parse(r.argsJson) as Record<string, unknown>) : {};
-      const needs = factNeedsFor(set, agent, r.action);
       const facts = memory.facts(needs, r, args);
       const decided = evaluatePolicy(set, { agent, action: r.action, args, tool: { tags: r.tags ?? [] } }, { facts, now: r.at });
       if (decided.verdict !== r.verdict) {
@@ -140,8 +198,11 @@ export async function replayDecisions(
           change.examples.push({ auditId: r.id, agent: r.agent, action: r.action, argsPreview: r.argsPreview });
         }
       }
+      targetReads = reads.get(set) ?? readsOf(set);
+      reads.set(set, targetReads);
     }
-    memory.remember(r);
+    // Only what a later evaluation of this agent can ask about; an agent not replayed asks nothing.
+    memory.remember(r, targetReads);
   }
   const rules = [...byRule]
     .map(([rule, changes]) => ({ rule, changes: [...changes.values()].sort((a, b) => b.count - a.count) }))

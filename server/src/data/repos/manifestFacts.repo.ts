@@ -6,6 +6,8 @@ import type { AuditDoc } from '../models/audit.model';
 /** Calls only: people's actions and alerts are not tool use. */
 const CALLS = { source: { $ne: 'person' }, status: { $nin: [...notCallStatuses] } };
 const MAX_RUNS_LISTED = 3;
+/** Run ids per query when reading the runs of some agents (each is one index range). */
+const RUNS_PER_QUERY = 5_000;
 
 const emptyApprovals = (): ManifestApprovals => ({
   total: 0,
@@ -133,13 +135,45 @@ export function createManifestFactsRepo(audit: Model<AuditDoc>, approvals: Model
       return out;
     },
 
-    /** Agents that took part in the same runs: agent → other agent → a few of the runs. */
-    async sharedRuns(): Promise<Map<string, Map<string, string[]>>> {
-      const rows = await audit.aggregate<{ _id: string; agents: string[] }>([
-        { $match: { ...CALLS, runId: { $type: 'string' } } },
-        { $group: { _id: '$runId', agents: { $addToSet: '$agent' } } },
+    /**
+     * Agents that took part in the same runs: agent → other agent → a few of the runs (first seen
+     * first). With `agents`, only the runs those agents took part in are read — found through
+     * their own entries, then by run id — instead of every entry of the log: a call that schedules
+     * one agent's evaluation must not scan a million entries.
+     */
+    async sharedRuns(agents?: string[]): Promise<Map<string, Map<string, string[]>>> {
+      type Row = { _id: string; agents: string[]; first: number };
+      const group = [
+        { $group: { _id: '$runId', agents: { $addToSet: '$agent' }, first: { $min: '$id' } } },
         { $match: { 'agents.1': { $exists: true } } },
-      ]);
+      ];
+      let rows: Row[];
+      if (!agents) {
+        rows = await audit.aggregate<Row>([
+          { $match: { ...CALLS, runId: { $type: 'string' } } },
+          ...group,
+        ]);
+      } else {
+        const runIds = (
+          (await audit.collection.distinct('runId', {
+            ...CALLS,
+            agent: { $in: agents },
+            runId: { $type: 'string' },
+          })) as unknown[]
+        ).filter((r): r is string => typeof r === 'string');
+        rows = [];
+        for (let i = 0; i < runIds.length; i += RUNS_PER_QUERY) {
+          const some = runIds.slice(i, i + RUNS_PER_QUERY);
+          rows.push(
+            ...(await audit.aggregate<Row>([
+              { $match: { ...CALLS, runId: { $in: some } } },
+              ...group,
+            ])),
+          );
+        }
+      }
+      // In the order the runs first appear in the log (what a scan of it gives).
+      rows.sort((a, b) => a.first - b.first);
       const out = new Map<string, Map<string, string[]>>();
       for (const r of rows) {
         for (const a of r.agents) {

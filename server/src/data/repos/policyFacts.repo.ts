@@ -55,7 +55,12 @@ export function createPolicyFactsRepo(model: Model<AuditDoc>) {
       return (found as unknown[]).filter((t): t is string => typeof t === 'string' && tags.includes(t));
     },
 
-    /** Stored decisions since `since`, oldest first, for replay (a cursor: millions don't sit in memory). */
+    /**
+     * Stored decisions since `since`, oldest first, for replay (a cursor: millions don't sit in
+     * memory). Read along an index in id order — the server's entries, or the named agents' — so
+     * the entries stream; left to itself the planner can pick {status, timestamp} for the filter
+     * and sort every match in memory before the first one is returned (900,000 entries at 1M).
+     */
     decisions(since: Date, limit: number, agents?: readonly string[]): AsyncIterable<ReplayEntry> {
       const filter: Record<string, unknown> = {
         source: 'server',
@@ -65,6 +70,7 @@ export function createPolicyFactsRepo(model: Model<AuditDoc>) {
       if (agents) filter.agent = { $in: [...agents] };
       return model
         .find(filter, { id: 1, agent: 1, action: 1, status: 1, approvalId: 1, callArgs: 1, argsPreview: 1, runId: 1, tags: 1, findings: 1, timestamp: 1, _id: 0 })
+        .hint(agents ? { agent: 1, id: -1 } : { source: 1, id: -1 })
         .sort({ id: 1 })
         .limit(limit)
         .lean<ReplayEntry>()
