@@ -5,8 +5,20 @@ import type { Page } from 'playwright-core';
  * Colours are resolved through a canvas so any CSS colour syntax (Tailwind 4 uses oklch) works;
  * semi-transparent backgrounds are blended over what lies beneath them. Disabled controls are
  * exempt, as WCAG says. Returns one line per failing element.
+ *
+ * Colour transitions still running (a button's `transition-colors` just after the theme switched)
+ * are let finish first: mid-way a colour is neither theme's, and a loaded machine can take longer
+ * than the transition's 150 ms to get here.
  */
-export function lowContrastTexts(page: Page): Promise<string[]> {
+export async function lowContrastTexts(page: Page): Promise<string[]> {
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   return page.evaluate(() => {
     const canvas = document.createElement('canvas');
     canvas.width = 1;
