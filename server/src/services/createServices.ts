@@ -175,7 +175,7 @@ export async function createServices(opts: {
     },
     stats: createStatsService(deps),
     graph: createGraphService(deps),
-    analytics: createAnalyticsService(deps),
+    analytics: createAnalyticsService(deps, async () => recorder?.drain()),
     events: {
       onChange: (listener) => bus.onChange(listener),
       onAudit: (listener) => bus.onAudit(listener),

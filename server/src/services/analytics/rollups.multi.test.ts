@@ -123,4 +123,44 @@ describe('rollups with several servers on one database', () => {
     // A scan later in the same hour finds nothing new to announce.
     expect(await scanAnomalies(servers[2]!.repos, servers[2]!.bus, now + 1000)).toEqual([]);
   });
+
+  it('folds sequential calls into one group of upserts, and drain writes it without waiting', async () => {
+    // A fourth server whose recorder waits a minute for company, so the test can't race it.
+    const conn = await mongoose.createConnection(store.uri, { dbName: 'aegis' }).asPromise();
+    conns.push(conn);
+    let recorder: RollupRecorder | null = null;
+    const repos = await createRepos(conn, {
+      onAuditWritten: (entries: AuditEntry[]) => recorder?.record(entries),
+    });
+    recorder = new RollupRecorder(repos, logger, 60_000);
+    const groups: number[] = [];
+    const apply = repos.rollups.apply.bind(repos.rollups);
+    repos.rollups.apply = (increments) => {
+      groups.push(increments.length);
+      return apply(increments);
+    };
+    for (let i = 0; i < 20; i++)
+      await repos.audit.write({
+        timestamp: new Date(),
+        agent: 'coalesced',
+        action: 'lookup',
+        status: 'ALLOWED',
+        source: 'server',
+        details: '',
+        callId: `seq-${i}`,
+        approvalId: null,
+        argsPreview: null,
+        findings: [{ detector: 'email', path: '$.to', count: 1, confidence: 0.9 }],
+      });
+    await repos.audit.drain();
+    expect(groups).toEqual([]);
+
+    await recorder.drain();
+    // call + dlp rows at minute, hour and day, and two first-seen markers (four more documents
+    // if the minute turned): one upsert each for all twenty calls.
+    expect(groups).toHaveLength(1);
+    expect(groups[0]).toBeLessThanOrEqual(12);
+    const counted = await decisions(repos, windowFor({ range: '1h', agent: 'coalesced' }));
+    expect(counted.totals.calls).toBe(20);
+  });
 });

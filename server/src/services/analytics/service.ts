@@ -25,14 +25,25 @@ export interface AnalyticsService {
   scan(now?: number): Promise<Anomaly[]>;
 }
 
-/** Analytics answered from the rollups, never from the audit log itself. */
-export function createAnalyticsService(deps: ServiceDeps): AnalyticsService {
+/**
+ * Analytics answered from the rollups, never from the audit log itself. `settled` resolves once
+ * this server's recorded entries are in the rollups (they are written a few ms late, coalesced),
+ * so whoever just saw a call here finds it counted.
+ */
+export function createAnalyticsService(
+  deps: ServiceDeps,
+  settled: () => Promise<void> = () => Promise.resolve(),
+): AnalyticsService {
   const { repos } = deps;
+  const after = async <T>(read: () => Promise<T>): Promise<T> => {
+    await settled();
+    return read();
+  };
   return {
-    decisions: (range) => decisions(repos, windowFor(range)),
-    approvals: (range) => approvals(repos, windowFor(range)),
-    rules: (range) => rules(repos, windowFor(range)),
-    dlp: (range) => dlp(repos, windowFor(range)),
+    decisions: (range) => after(() => decisions(repos, windowFor(range))),
+    approvals: (range) => after(() => approvals(repos, windowFor(range))),
+    rules: (range) => after(() => rules(repos, windowFor(range))),
+    dlp: (range) => after(() => dlp(repos, windowFor(range))),
     async anomalies(range, limit) {
       const w = windowFor(range);
       // An anomaly is filed under its hour's start: include the hour the window starts in.
@@ -45,7 +56,9 @@ export function createAnalyticsService(deps: ServiceDeps): AnalyticsService {
       });
     },
     anomaly: (id) => repos.anomalies.get(id),
-    rebuild: () => deps.locks.run('rollups.rebuild', () => rebuildRollups(repos, deps.logger)),
-    scan: (now) => scanAnomalies(repos, deps.bus, now),
+    // Pending increments first: the rebuild recounts their entries from the log.
+    rebuild: () =>
+      after(() => deps.locks.run('rollups.rebuild', () => rebuildRollups(repos, deps.logger))),
+    scan: (now) => after(() => scanAnomalies(repos, deps.bus, now)),
   };
 }
