@@ -6,25 +6,27 @@ import { IncrementSet } from '../../data/repos/rollupIncrements';
 /** Attempts before a group of increments is given up (and logged: a rebuild restores it). */
 const MAX_ATTEMPTS = 5;
 /**
- * How long an entry waits for others before its increments are written. Sequential calls of one
- * agent land in the same minute/hour/day documents, so 20 ms of them become one upsert per
+ * How long a group of entries gathers before its increments are written. Sequential calls of one
+ * agent land in the same minute/hour/day documents, so 50 ms of them become one upsert per
  * document instead of one per call (a call with DLP findings touches ~20 documents). Readers on
  * this server `drain()` first, so they never see the delay.
  */
-const COALESCE_MS = 20;
+const COALESCE_MS = 50;
 
 /**
  * Keeps the rollups up to date with the entries this server writes. `record` never waits and
  * never throws: the audit write has already succeeded when it is called, and a rollup problem
- * must not touch it. Entries arriving while an update is in flight are folded into the next one,
- * so under load many entries share one bulk upsert; when idle, an entry waits COALESCE_MS for
- * company. Each entry is written by exactly one server, and `$inc` is atomic, so several servers
- * on one database add up correctly.
+ * must not touch it. Each group of increments gathers for COALESCE_MS first — also between groups,
+ * or a busy server would write each call alone as soon as the previous group was done — so under
+ * load many entries share one bulk upsert. Each entry is written by exactly one server, and `$inc`
+ * is atomic, so several servers on one database add up correctly.
  */
 export class RollupRecorder {
   private pending: AuditEntry[] = [];
   private flushing: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  /** Ends the current gathering pause early (a reader is draining). */
+  private hurry: (() => void) | null = null;
+  private draining = 0;
   /** Entries whose increments were given up after MAX_ATTEMPTS (the /metrics-style counter). */
   dropped = 0;
 
@@ -36,26 +38,37 @@ export class RollupRecorder {
 
   record(entries: readonly AuditEntry[]): void {
     this.pending.push(...entries);
-    // A flush in progress picks these up when it finishes its current group.
-    if (this.flushing || this.timer) return;
-    this.timer = setTimeout(() => this.start(), this.coalesceMs);
-    this.timer.unref();
-  }
-
-  /** Resolves once everything recorded so far is applied (or given up); doesn't wait the delay. */
-  async drain(): Promise<void> {
-    if (this.timer) this.start();
-    while (this.flushing) await this.flushing;
-  }
-
-  private start(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
     this.flushing ??= this.flush().finally(() => (this.flushing = null));
+  }
+
+  /** Resolves once everything recorded so far is applied (or given up), without the pauses. */
+  async drain(): Promise<void> {
+    this.draining++;
+    try {
+      this.hurry?.();
+      while (this.flushing) await this.flushing;
+    } finally {
+      this.draining--;
+    }
+  }
+
+  private gather(): Promise<void> {
+    if (this.draining > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.hurry = null;
+        resolve();
+      };
+      const timer = setTimeout(done, this.coalesceMs);
+      timer.unref();
+      this.hurry = done;
+    });
   }
 
   private async flush(): Promise<void> {
     while (this.pending.length > 0) {
+      await this.gather();
       const entries = this.pending;
       this.pending = [];
       for (let attempt = 1; ; attempt++) {
