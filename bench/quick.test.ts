@@ -26,6 +26,7 @@ describe('npm run bench -- --quick', () => {
         '12 tracing',
         '13 governance and export',
         '14 policy engine',
+        '15 rollup cost',
       ].sort(),
     );
     for (const row of report.rows) {

@@ -17,7 +17,7 @@ const valueOf = (name: string) => {
 };
 
 const resultsDir = path.join(here, 'results');
-const only = valueOf('--only')?.split(',').map(Number).filter((n) => n >= 1 && n <= 14);
+const only = valueOf('--only')?.split(',').map(Number).filter((n) => n >= 1 && n <= 15);
 const profileDir = flag('--profile') ? path.join(resultsDir, 'profiles') : undefined;
 
 const report = await runBench({ quick: flag('--quick'), profileDir, only });

@@ -13,6 +13,7 @@ import { killSwitchScenario } from './scenarios/killSwitch';
 import { liveFeedScenario } from './scenarios/liveFeed';
 import { mcpGatewayScenario } from './scenarios/mcpGateway';
 import { storeTransportScenario } from './scenarios/storeTransport';
+import { rollupCostScenario } from './scenarios/rollupCost';
 import { overheadScenario } from './scenarios/overhead';
 import { policyDecideScenario, policyReplayScenario } from './scenarios/policyEngine';
 import { throughputScenario } from './scenarios/throughput';
@@ -26,7 +27,7 @@ export interface RunOptions {
   quick?: boolean;
   /** Write a CPU profile of the server process into this directory. */
   profileDir?: string;
-  /** Only these scenarios (numbers 1–14); all by default. */
+  /** Only these scenarios (numbers 1–15); all by default. */
   only?: number[];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
@@ -52,6 +53,8 @@ const SCENARIOS: Array<[number, string, Scenario]> = [
   [7, 'dlp scan', dlpScanScenario],
   // Starts two servers of its own; runs after the main server's scenarios.
   [8, 'store transport', storeTransportScenario],
+  // Two servers of its own too (rollups on and off).
+  [15, 'rollup cost', rollupCostScenario],
   // Its own processes (upstream, gateways) on the main server; last, so nothing else shares the CPU.
   [10, 'mcp gateway', mcpGatewayScenario],
   // Process trees of its own (workers; two servers on one store); the main server idles.
