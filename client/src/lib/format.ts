@@ -63,6 +63,15 @@ export function fullTime(iso: string): string {
   });
 }
 
+/** A date alone: "Dec 3, 2026". */
+export function day(iso: string): string {
+  return new Date(iso).toLocaleDateString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+  });
+}
+
 /** A short date and time with the zone, for table columns: "Dec 3, 22:58:37 UTC". */
 export function stamp(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { ...DATE_TIME, timeZoneName: 'short' });

@@ -4,6 +4,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { useNavigate } from 'react-router';
 import { useTRPC } from '../lib/trpc';
 import { activityLink } from '../lib/activityLink';
+import { stamp } from '../lib/format';
 import { rangeInput, useRange } from '../hooks/useRange';
 import { RangePicker } from '../components/RangePicker';
 import { DecisionsChart, VERDICT_SERIES } from '../components/charts/DecisionsChart';
@@ -267,7 +268,7 @@ export function AnalyticsPage() {
                       >
                         {a.agent} · <span className="font-mono">{a.action}</span>
                       </Link>
-                      <span className="muted">{hour.toLocaleString()}</span>
+                      <span className="muted">{stamp(hour.toISOString())}</span>
                       <Link
                         className="ml-auto text-xs muted underline-offset-2 hover:underline"
                         to={`/analytics?anomaly=${encodeURIComponent(a.id)}`}

@@ -5,6 +5,7 @@ import { ShieldCheck } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { toast } from '../lib/toasts';
 import { errorMessage } from '../lib/errors';
+import { day, stamp } from '../lib/format';
 import { usePrincipal } from '../hooks/usePrincipal';
 import { EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
@@ -44,7 +45,7 @@ function AcknowledgeForm({ violation, onDone }: { violation: Violation; onDone: 
         void qc.invalidateQueries({ queryKey: trpc.governance.pathKey() });
         toast({
           kind: 'success',
-          title: `Acknowledged until ${new Date(v.ack?.expiresAt ?? '').toLocaleDateString()}`,
+          title: v.ack ? `Acknowledged until ${day(v.ack.expiresAt)}` : 'Acknowledged',
         });
         onDone();
       },
@@ -115,7 +116,7 @@ function ViolationRow({ v, canAck }: { v: Violation; canAck: boolean }) {
             className="rounded-full bg-allow-soft px-2 py-0.5 text-xs font-semibold text-allow-ink"
             title={v.ack.reason}
           >
-            Acknowledged by {v.ack.by} until {new Date(v.ack.expiresAt).toLocaleDateString()}
+            Acknowledged by {v.ack.by} until {day(v.ack.expiresAt)}
           </span>
         )}
       </div>
@@ -124,7 +125,7 @@ function ViolationRow({ v, canAck }: { v: Violation; canAck: boolean }) {
         {v.explanationSource === 'gemini'
           ? 'Explanation written by Gemini'
           : 'Explanation from the rule’s template'}{' '}
-        · first seen {new Date(v.firstSeen).toLocaleString()}
+        · first seen {stamp(v.firstSeen)}
       </p>
       {v.remediation && (
         <p className="mt-1 text-sm">

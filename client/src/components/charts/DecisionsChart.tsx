@@ -10,6 +10,7 @@ import {
 } from 'recharts';
 import { useNavigate } from 'react-router';
 import { activityLink, type ActivityFilter } from '../../lib/activityLink';
+import { stamp } from '../../lib/format';
 
 export interface DecisionBucket {
   start: string;
@@ -89,7 +90,7 @@ export function DecisionsChart({
               width={48}
             />
             <Tooltip
-              labelFormatter={(v) => (typeof v === 'string' ? new Date(v).toLocaleString() : '')}
+              labelFormatter={(v) => (typeof v === 'string' ? stamp(v) : '')}
               contentStyle={{
                 background: 'var(--tooltip-bg, #fff)',
                 borderRadius: 8,
