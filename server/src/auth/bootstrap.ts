@@ -2,6 +2,7 @@ import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { KeyStore } from './keyStore';
+import { BOOTSTRAP_CREATOR } from './types';
 import type { Sessions } from './sessions';
 
 export const ADMIN_KEY_FILE = 'admin.key';
@@ -30,17 +31,16 @@ export async function bootstrap(opts: {
   print: (text: string) => void;
 }): Promise<BootstrapResult> {
   const { keys, sessions, logger } = opts;
-  let admins = await keys.activeAdmins();
+  const admins = await keys.activeAdmins();
   let adminKeyPath: string | null = null;
-  if (admins.length === 0) {
-    const { key } = await keys.create({ name: 'admin', role: 'admin', agents: null }, 'bootstrap');
+  const key = admins.length === 0 ? await createFirstAdmin(keys) : null;
+  if (key) {
     adminKeyPath = path.join(opts.dataDir, ADMIN_KEY_FILE);
     await mkdir(opts.dataDir, { recursive: true });
     await writeFile(adminKeyPath, key + '\n', { mode: 0o600 });
     // writeFile's mode applies only to new files; an older file may have looser bits.
     await chmod(adminKeyPath, 0o600);
     logger.info({ file: adminKeyPath }, 'created the admin key (first start)');
-    admins = await keys.activeAdmins();
   } else {
     // E.g. a shared MONGO_URI database first set up on another machine: say how to get a key here.
     const file = path.join(opts.dataDir, ADMIN_KEY_FILE);
@@ -54,7 +54,8 @@ export async function bootstrap(opts: {
         'no admin key file here: use the login link and `aegis keys create`, or copy the file over',
       );
   }
-  const admin = admins[0];
+  // Read again when there was none: this start (or another server's, a moment ago) made it.
+  const admin = admins[0] ?? (await keys.activeAdmins())[0];
   if (!admin) throw new Error('No active admin key after bootstrap');
   const token = await sessions.issueLoginToken(admin.id);
   const loginUrl = `${opts.publicUrl.replace(/\/+$/, '')}/login?token=${token}`;
@@ -68,4 +69,24 @@ export async function bootstrap(opts: {
   opts.print(lines.join('\n') + '\n\n');
   logger.info({ expiresInMin: 15 }, 'printed a one-time dashboard login link to stdout');
   return { adminKeyCreated: adminKeyPath !== null, adminKeyPath, loginUrl };
+}
+
+/**
+ * The first admin key, or null when another server starting on the same database just created it
+ * (a unique index lets one `bootstrap` key exist). If that key was since revoked and every admin
+ * with it (by hand, in the database), a new one is made outside the once-only guard.
+ */
+async function createFirstAdmin(keys: KeyStore): Promise<string | null> {
+  const input = { name: 'admin', role: 'admin', agents: null } as const;
+  try {
+    return (await keys.create(input, BOOTSTRAP_CREATOR)).key;
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    if ((await keys.activeAdmins()).length > 0) return null;
+    return (await keys.create(input, `${BOOTSTRAP_CREATOR} (again)`)).key;
+  }
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 11000;
 }

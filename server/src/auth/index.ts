@@ -62,7 +62,7 @@ export interface AegisAuth extends AuthService {
  * (collections `api_keys`, `sessions`, `login_tokens`).
  */
 export async function createAuthService(opts: AuthServiceOptions): Promise<AegisAuth> {
-  const models = await authModels(opts.connection);
+  const models = await authModels(opts.connection, opts.logger);
   const keys = new KeyStore(models);
   // A key revoked on another server stops working here at once, not when the cache entry expires.
   opts.onKeysChanged?.(() => keys.forget());

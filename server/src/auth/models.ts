@@ -1,4 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { Logger } from 'pino';
+import { BOOTSTRAP_CREATOR } from './types';
 import type { Role } from '@aegis/shared';
 
 /** An API key; only the sha256 of the key itself is stored. */
@@ -88,12 +90,37 @@ function modelOn<T>(
 }
 
 /** The auth collections on the given connection: `api_keys`, `sessions`, `login_tokens`. */
-export async function authModels(connection: Connection): Promise<AuthModels> {
+export async function authModels(connection: Connection, logger: Logger): Promise<AuthModels> {
   const models: AuthModels = {
     ApiKey: modelOn(connection, 'ApiKey', apiKeySchema, 'api_keys'),
     Session: modelOn(connection, 'Session', sessionSchema, 'sessions'),
     LoginToken: modelOn(connection, 'LoginToken', loginTokenSchema, 'login_tokens'),
   };
   await Promise.all([models.ApiKey.init(), models.Session.init(), models.LoginToken.init()]);
+  await oneBootstrapKey(models.ApiKey, logger);
   return models;
+}
+
+/**
+ * Several servers starting at once on a fresh database would each find no admin and create one:
+ * a unique index over the bootstrap creator lets exactly one insert win. Built apart from the
+ * schema's indexes because a database where the race already happened has two such keys: that
+ * must not stop the server from starting (it is logged, and both keys keep working).
+ */
+async function oneBootstrapKey(model: Model<ApiKeyDoc>, logger: Logger): Promise<void> {
+  try {
+    await model.collection.createIndex(
+      { createdBy: 1 },
+      {
+        name: 'one_bootstrap_key',
+        unique: true,
+        partialFilterExpression: { createdBy: BOOTSTRAP_CREATOR },
+      },
+    );
+  } catch (error) {
+    logger.warn(
+      { err: error },
+      'more than one admin key was created at first start (servers started together); revoke the extra one',
+    );
+  }
 }

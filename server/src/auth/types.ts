@@ -51,3 +51,6 @@ export interface AuthService {
   /** The same for agents' reports (sdk.log, /sdk/log, sdk.recordBatch): `count` entries at once. */
   limitReports?(principal: Principal, count: number, setHeader?: SetResponseHeader): void;
 }
+
+/** Who created the first admin key (`createdBy`); a unique index lets one key in a database have it. */
+export const BOOTSTRAP_CREATOR = 'bootstrap';

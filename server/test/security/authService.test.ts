@@ -78,6 +78,33 @@ describe('auth service', () => {
     expect(await readFile(path.join(dataDir, 'admin.key'), 'utf8')).toBe(adminKey + '\n');
   });
 
+  it('creates one admin key when several servers start on a fresh database at once', async () => {
+    const db = await mongoose.createConnection(mongo.uri, { dbName: 'fresh-race' }).asPromise();
+    const dirs = await Promise.all([0, 1, 2].map(() => mkdtemp(path.join(tmpdir(), 'aegis-race-'))));
+    try {
+      const servers = await Promise.all(
+        dirs.map((dir) =>
+          createAuthService({
+            connection: db,
+            dataDir: dir,
+            publicUrl: 'http://127.0.0.1:8000',
+            logger: pino({ level: 'silent' }),
+            services: {} as Services,
+          }),
+        ),
+      );
+      const started = await Promise.all(servers.map((s) => s.bootstrap()));
+      expect(started.filter((r) => r.adminKeyCreated)).toHaveLength(1);
+      const admins = await db.collection('api_keys').countDocuments({ role: 'admin' });
+      expect(admins).toBe(1);
+      // Every server still prints a working login link.
+      for (const r of started) expect(r.loginUrl).toMatch(/\/login\?token=/);
+    } finally {
+      await db.close();
+      await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+    }
+  });
+
   it('stores only hashes of keys', async () => {
     const raw = await connection.collection('api_keys').find({}).toArray();
     expect(JSON.stringify(raw)).not.toContain(adminKey);
