@@ -7,6 +7,7 @@ import {
   parseGovernanceYaml,
   SEVERITY_ORDER,
   type CompiledGovernanceRule,
+  type GovernanceFinding,
   type Principal,
   type Severity4,
   type Violation,
@@ -14,6 +15,7 @@ import {
 import type { ViolationDoc } from '../data/repos/governance.repo';
 import type { ServiceDeps } from './deps';
 import type { ManifestService } from './manifests';
+import { yieldSlices } from './yieldSlices';
 
 const DAY = 86_400_000;
 
@@ -79,14 +81,19 @@ export function createGovernanceService(deps: ServiceDeps, manifests: ManifestSe
     /** Evaluates these agents (all when omitted) and records the outcome. */
     async evaluate(agents?: string[], now = new Date()) {
       const [compiled, built] = await Promise.all([rules(), manifests.build(agents, now)]);
-      const findings = built.flatMap((m) =>
-        evaluateGovernance(compiled, m, (ruleId, error) =>
-          logger.warn(
-            { ruleId, agent: m.agent.name, err: error },
-            'governance rule failed on a manifest',
+      const findings: GovernanceFinding[] = [];
+      const slice = yieldSlices();
+      for (const m of built) {
+        await slice();
+        findings.push(
+          ...evaluateGovernance(compiled, m, (ruleId, error) =>
+            logger.warn(
+              { ruleId, agent: m.agent.name, err: error },
+              'governance rule failed on a manifest',
+            ),
           ),
-        ),
-      );
+        );
+      }
       const scope = agents ?? undefined;
       const { opened, resolved } = await repos.governance.record(findings, scope, now);
       if (opened || resolved) bus.emitChange({ type: 'governance.changed', opened, resolved });

@@ -13,6 +13,7 @@ import { emptyApprovals } from '../data/repos/manifestFacts.repo';
 import type { ServiceDeps } from './deps';
 import { unknownAgent } from './errors';
 import { evaluateCall } from './evaluateCall';
+import { yieldSlices } from './yieldSlices';
 
 const PERMISSION: Record<string, Permission | undefined> = {
   ALLOWED: 'ALLOW',
@@ -130,11 +131,10 @@ export function createManifestService(deps: ServiceDeps, onDeclared: (agent: str
       // None of the names is registered: nothing to build (and `$in: []` would read every entry).
       if (names && docs.length === 0) return [];
       const wanted = names ? docs.map((d) => d.name) : undefined;
-      const [declared, observed, approvals, runs] = await Promise.all([
+      const [declared, { observed, runs }, approvals] = await Promise.all([
         repos.governance.allDeclarations(),
-        repos.manifestFacts.observed(wanted),
+        repos.manifestFacts.calls(wanted),
         repos.manifestFacts.approvals(wanted),
-        repos.manifestFacts.sharedRuns(wanted),
       ]);
       const declarations = new Map(
         declared.map((d) => [d.agent, agentDeclaration.parse(d.declaration)]),
@@ -143,7 +143,10 @@ export function createManifestService(deps: ServiceDeps, onDeclared: (agent: str
         [...declarations].map(([a, d]) => [a, new Set(d.tools.map((t) => t.name))]),
       );
       const manifests: AgentManifest[] = [];
+      // A thousand agents with cached policies: nothing below waits on I/O, so yield now and then.
+      const slice = yieldSlices();
       for (const doc of docs) {
+        await slice();
         const declaration =
           declarations.get(doc.name) ??
           agentDeclaration.parse({
