@@ -157,7 +157,17 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
           if (!loaded) history.set(claim.agent, (loaded = repos.audit.statusChanges(claim.agent)));
           return loaded;
         };
-        const violation = await checkOne(claim, snap, changes, now);
+        let violation = await checkOne(claim, snap, changes, now);
+        if (violation) {
+          // A refusal accuses the agent (a VIOLATION alert): first make sure it isn't this
+          // server's cached view lagging a change that just happened (a policy version or a
+          // kill-switch the agent already heard of), by checking again from the database.
+          cache.invalidate(claim.agent);
+          history.delete(claim.agent);
+          const fresh = await cache.get(claim.agent);
+          snaps.set(claim.agent, fresh);
+          violation = fresh ? await checkOne(claim, fresh, changes, now) : violation;
+        }
         if (violation) violations.push(violation);
       }
       return violations;
