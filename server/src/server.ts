@@ -39,7 +39,12 @@ export async function startServer(
   // that stay open for hours are unaffected (test/security/slowClients.test.ts shows both).
   http.requestTimeout = requestTimeout;
   http.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeout);
-  http.keepAliveTimeout = 5_000;
+  // Idle keep-alive connections live a minute (Node's default is 5 s). A client reuses an idle
+  // socket until shortly before the server's advertised timeout; on a starved machine that margin
+  // is lost and a request written as the server closes the socket fails with ECONNRESET. A minute
+  // also outlasts load balancers' usual 60 s idle timeout. Idle sockets cost no parser; slow
+  // requests are still cut by the timeouts above.
+  http.keepAliveTimeout = 65_000;
   // Track responses in flight so a stop lets ordinary requests finish; SSE streams never finish
   // on their own, so they are recognised by their content type and cut instead.
   const open = new Set<ServerResponse>();
