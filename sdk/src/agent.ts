@@ -18,6 +18,7 @@ export interface AgentOptions extends Omit<RegisterAgentRequest, 'name'> {
  */
 export class AgentHandle {
   private registration: Promise<RegisteredAgent> | null = null;
+  private isRegistered = false;
 
   constructor(
     /** The client this agent belongs to. */
@@ -40,11 +41,24 @@ export class AgentHandle {
         ...fields,
         name: this.name,
       });
-      this.registration.catch(() => {
-        this.registration = null;
-      });
+      this.registration.then(
+        () => {
+          this.isRegistered = true;
+        },
+        () => {
+          this.registration = null;
+        },
+      );
     }
     return this.registration;
+  }
+
+  /**
+   * What a guarded call waits for before it is decided: nothing once the agent is registered
+   * (every later call), else the registration (started again if it failed).
+   */
+  registered(): Promise<RegisteredAgent> | undefined {
+    return this.isRegistered ? undefined : this.register();
   }
 
   /**

@@ -105,9 +105,7 @@ export class Aegis {
       onBackgroundError,
       defaultTimeoutMs: options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
       local: this.local,
-      prepare: async (agent) => {
-        await this.handles.get(agent)?.register();
-      },
+      prepare: (agent) => this.handles.get(agent)?.registered(),
       failModeFor: (agent) => this.handles.get(agent)?.failMode ?? this.failMode,
     };
   }

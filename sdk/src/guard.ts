@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { annotate, inSpan } from '@aegis/shared';
+import { randomId } from './ids';
 import { tracer } from './tracing';
 import { waitForApproval } from './approvalWait';
 import type { ChangeFeed } from './changeFeed';
@@ -13,9 +13,14 @@ import {
   AegisBlockedError,
   AegisError,
   AegisKilledError,
-  type AegisErrorDetails,
 } from './errors';
-import { detectorsFrom, screenResult, type ResultRules } from './results';
+import {
+  detectorsFrom,
+  scanForRecord,
+  screenResult,
+  type ResultRules,
+  type ScreenedResult,
+} from './results';
 import { isUnreachable, toAegisError } from './serverErrors';
 import type { AegisApi } from './transport';
 import type {
@@ -54,14 +59,18 @@ export interface LocalCallContext {
 
 /** The in-process decider of local mode. */
 export interface LocalDecider {
-  /** A verdict, or null when the server must decide (REVIEW). Throws AegisUnavailableError when stale. */
+  /**
+   * A verdict, or null when the server must decide (REVIEW). Throws AegisUnavailableError when
+   * stale. Answers synchronously when it can (snapshot loaded, nothing to wait for): the guard
+   * then skips an await.
+   */
   decide(
     agent: string,
     action: string,
     args: Record<string, unknown>,
     callId: string,
     context?: LocalCallContext,
-  ): Promise<LocalVerdict | null>;
+  ): LocalVerdict | null | Promise<LocalVerdict | null>;
   /** How a call it allowed ended; shipped with (or after) its record, never a request of its own. */
   complete(callId: string, result: CallResult): void;
   /** The `on: result` rules for this agent's calls of this action, from the snapshot (if any). */
@@ -76,8 +85,11 @@ export interface GuardRuntime {
   onDecision: DecisionHook | undefined;
   onBackgroundError: (error: unknown) => void;
   defaultTimeoutMs: number;
-  /** Registers the agent (and, in local mode, loads its snapshot) before its first call. */
-  prepare(agent: string): Promise<void>;
+  /**
+   * Registers the agent (and, in local mode, loads its snapshot) before its first call; undefined
+   * when there is nothing to wait for (registered already, or an agent without a handle).
+   */
+  prepare(agent: string): Promise<unknown> | undefined;
   failModeFor(agent: string): FailMode;
   local: LocalDecider | undefined;
 }
@@ -107,7 +119,7 @@ type Decided = Pick<AegisDecision, 'verdict' | 'reason' | 'approvalId'> & {
 
 /** A fresh id per call, tying its decision to its outcome. */
 export function newCallId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomId();
 }
 
 /**
@@ -143,41 +155,52 @@ function annotateDecision(
   }));
 }
 
+/** What the `onDecision` hook is told about one decision of a call. */
+function eventOf(
+  call: GuardedCall<unknown>,
+  callId: string,
+  d: Pick<DecisionEvent, 'verdict' | 'reason' | 'source'> & Partial<DecisionEvent>,
+): DecisionEvent {
+  return {
+    agent: call.agent,
+    action: call.action,
+    args: call.args,
+    callId,
+    approvalId: null,
+    auditId: null,
+    ...d,
+  };
+}
+
+// Made once, not per call: the decide span's options and attributes.
+const DECIDE_SPAN = { kind: SpanKind.CLIENT };
+const decidedLocally = () => ({ 'aegis.decided_by': 'local' });
+const decidedByServer = () => ({ 'aegis.decided_by': 'server' });
+
 async function guardedCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Promise<T> {
   const { agent, action, args } = call;
   for (let round = 0; round < MAX_REVIEW_ROUNDS; round++) {
     const callId = newCallId();
-    const details: AegisErrorDetails = { agent, action, callId };
-    const event = (
-      d: Pick<DecisionEvent, 'verdict' | 'reason' | 'source'> & Partial<DecisionEvent>,
-    ): DecisionEvent => ({
-      agent,
-      action,
-      args,
-      callId,
-      approvalId: null,
-      auditId: null,
-      ...d,
-    });
 
     let decided: Decided;
     try {
-      await rt.prepare(agent);
+      const preparing = rt.prepare(agent);
+      if (preparing) await preparing;
       decided = await inSpan(
         tracer,
         'aegis.decide',
-        () => ({ 'aegis.decided_by': rt.local ? 'local' : 'server' }),
+        rt.local ? decidedLocally : decidedByServer,
         () => decideOnce(rt, call, callId),
-        { kind: SpanKind.CLIENT },
+        DECIDE_SPAN,
       );
     } catch (error) {
       annotate(() => ({ 'aegis.verdict': 'UNAVAILABLE' }));
-      const failure = toAegisError(error, details);
+      const failure = toAegisError(error, { agent, action, callId });
       if (!isUnreachable(error)) throw failure;
       if (rt.failModeFor(agent) === 'open') {
         await notify(
           rt,
-          event({
+          eventOf(call, callId, {
             verdict: 'UNAVAILABLE',
             reason: `fail-open: ${failure.message}`,
             source: 'fail-open',
@@ -187,18 +210,20 @@ async function guardedCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Promise<T
       }
       throw await refuse(
         rt,
-        event({ verdict: 'UNAVAILABLE', reason: failure.message, source: 'server' }),
+        eventOf(call, callId, { verdict: 'UNAVAILABLE', reason: failure.message, source: 'server' }),
         failure,
       );
     }
 
     annotateDecision(decided);
-    const ev = event({ ...decided });
-    const why = { ...details, reason: decided.reason, approvalId: decided.approvalId };
+    if (decided.verdict === 'ALLOWED') {
+      // The hook's event is made only when there is a hook (the usual ALLOWED call has none).
+      if (rt.onDecision) await notify(rt, eventOf(call, callId, { ...decided }));
+      return runAndReport(rt, call, callId, decided);
+    }
+    const ev = eventOf(call, callId, { ...decided });
+    const why = { agent, action, callId, reason: decided.reason, approvalId: decided.approvalId };
     switch (decided.verdict) {
-      case 'ALLOWED':
-        await notify(rt, ev);
-        return runAndReport(rt, call, callId, decided);
       case 'BLOCKED':
         throw await refuse(
           rt,
@@ -261,7 +286,7 @@ async function guardedCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Promise<T
         if (outcome === 'DENIED') {
           throw await refuse(
             rt,
-            event({
+            eventOf(call, callId, {
               verdict: 'DENIED',
               reason: `Approval #${approvalId} was denied`,
               approvalId,
@@ -289,7 +314,7 @@ async function guardedCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Promise<T
         }
         throw await refuse(
           rt,
-          event({
+          eventOf(call, callId, {
             verdict: 'TIMEOUT',
             reason: `Approval #${approvalId} was not decided in time`,
             approvalId,
@@ -315,15 +340,22 @@ async function decideOnce<T>(
   callId: string,
 ): Promise<Decided> {
   if (rt.local) {
-    const { tool, runId, channel } = call.options ?? {};
-    const local = await rt.local.decide(call.agent, call.action, call.args, callId, {
-      tool,
-      runId,
-      channel,
-    });
+    // Usually answered at once (no await): the snapshot is loaded and nothing is in flight.
+    const answer = rt.local.decide(call.agent, call.action, call.args, callId, call.options);
+    const local = answer instanceof Promise ? await answer : answer;
     if (local) {
-      const resultRules = rt.local.resultRules?.(call.agent, call.action);
-      return { ...local, approvalId: null, auditId: null, source: 'local', resultRules };
+      const decided: Decided = {
+        verdict: local.verdict,
+        reason: local.reason,
+        policyVersion: local.policyVersion,
+        rule: local.rule,
+        approvalId: null,
+        auditId: null,
+        source: 'local',
+        resultRules: rt.local.resultRules?.(call.agent, call.action),
+      };
+      if (local.args) decided.args = local.args;
+      return decided;
     }
   }
   const tool = call.options?.tool;
@@ -351,18 +383,13 @@ async function runAndReport<T>(
   callId: string,
   decided: Decided,
 ): Promise<T> {
-  // Strict: `sdk.complete` in the background. Local: the outcome joins the call's record.
-  const report = (result: CallResult) => {
-    if (decided.source === 'local' && rt.local) rt.local.complete(callId, result);
-    else rt.completions.report({ callId, ...result });
-  };
   const started = performance.now();
   let result: T;
   try {
     result = await call.run(decided.args ?? call.args);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    report({
+    report(rt, decided, callId, {
       outcome: 'error',
       durationMs: performance.now() - started,
       error: message.slice(0, 2000),
@@ -370,23 +397,32 @@ async function runAndReport<T>(
     throw error;
   }
   const durationMs = performance.now() - started;
-  // The tool ran: the result is screened (DLP, on: result rules) before anyone sees it.
-  let screened;
+  // The tool ran: the result is screened (DLP, on: result rules) before anyone sees it. Without
+  // result rules that is a scan for the record, done here without an await.
+  let screened: ScreenedResult<T>;
   try {
-    screened = await screenResult(
-      rt,
-      { ...call, timeoutMs: call.options?.timeoutMs },
-      callId,
-      result,
-      decided.resultRules,
-    );
+    screened = decided.resultRules
+      ? await screenResult(
+          rt,
+          { ...call, timeoutMs: call.options?.timeoutMs },
+          callId,
+          result,
+          decided.resultRules,
+        )
+      : scanForRecord(result);
   } catch (error) {
-    report({ outcome: 'ok', durationMs });
+    report(rt, decided, callId, { outcome: 'ok', durationMs });
     throw toAegisError(error, { agent: call.agent, action: call.action, callId });
   }
-  report({ outcome: 'ok', durationMs, ...screened.report });
+  report(rt, decided, callId, { outcome: 'ok', durationMs, ...screened.report });
   if (screened.refusal) throw screened.refusal;
   return screened.value;
+}
+
+/** How the call ended. Strict: `sdk.complete` in the background. Local: it joins the call's record. */
+function report(rt: GuardRuntime, decided: Decided, callId: string, result: CallResult): void {
+  if (decided.source === 'local' && rt.local) rt.local.complete(callId, result);
+  else rt.completions.report({ callId, ...result });
 }
 
 /** Calls the hook; whatever error it returns or throws replaces the SDK's own refusal. */

@@ -63,6 +63,12 @@ export function detectorsFrom(specs: readonly CustomDetectorSpec[]): CustomDetec
   return found;
 }
 
+/** A result no rule reads: handed over as it is, scanned only for the record. */
+export function scanForRecord<T>(result: T): ScreenedResult<T> {
+  const { findings } = scan(result, { maxChars: REPORT_SCAN_CHARS });
+  return { value: result, report: findings.length ? { resultFindings: findings } : {} };
+}
+
 /**
  * Screens a tool's result before the agent (and its model) sees it. Without result rules it is
  * only scanned for the record. With them: the findings (never the result) go to the policy —
@@ -77,10 +83,7 @@ export async function screenResult<T>(
   result: T,
   rules: ResultRules | undefined,
 ): Promise<ScreenedResult<T>> {
-  if (!rules) {
-    const { findings } = scan(result, { maxChars: REPORT_SCAN_CHARS });
-    return { value: result, report: findings.length ? { resultFindings: findings } : {} };
-  }
+  if (!rules) return scanForRecord(result);
   const custom = rules.detectors;
   const { findings, truncated, masked } = scanAndMask(result, { custom });
   const argsFindings = scanValue(call.args, { custom });

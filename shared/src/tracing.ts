@@ -15,7 +15,7 @@ import {
  * no-op: `startSpan` returns a non-recording span and `work` runs directly — no attributes are
  * built (they come from a function) and no context is switched. Used by the SDK and the server.
  */
-export async function inSpan<T>(
+export function inSpan<T>(
   tracer: Tracer,
   name: string,
   attributes: () => Attributes,
@@ -24,7 +24,26 @@ export async function inSpan<T>(
 ): Promise<T> {
   const parent = opts.parent ?? context.active();
   const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL }, parent);
-  if (!span.isRecording()) return work(null);
+  // Not recording: `work`'s own promise, with no async frame of ours around it (hot paths, e.g.
+  // every guarded call, pay nothing for tracing being off).
+  if (!span.isRecording()) {
+    try {
+      return work(null);
+    } catch (error) {
+      // Whatever was thrown, as an async function would reject with it.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
+    }
+  }
+  return inRecordingSpan(span, parent, attributes, work);
+}
+
+async function inRecordingSpan<T>(
+  span: Span,
+  parent: Context,
+  attributes: () => Attributes,
+  work: (span: Span | null) => Promise<T>,
+): Promise<T> {
   span.setAttributes(attributes());
   try {
     return await context.with(trace.setSpan(parent, span), () => work(span));

@@ -1,14 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import type { ChangeFeed } from '../changeFeed';
+import { randomId } from '../ids';
 import { AegisUnavailableError } from '../errors';
 import { evaluateResult, policyDlpFindings, resultRulesFor } from '@aegis/shared';
 import type { LocalCallContext, LocalDecider, LocalVerdict } from '../guard';
 import type { ResultRules } from '../results';
 import type { AegisApi } from '../transport';
+import type { LocalRecord } from '../types';
 import type { CallResult } from './items';
 import { decideLocally } from './localPolicy';
 import { RecordShipper } from './shipper';
-import { SnapshotCache } from './snapshots';
+import { SnapshotCache, type Entry } from './snapshots';
 import { Spool } from './spool';
 
 export interface LocalEngineOptions {
@@ -30,6 +31,7 @@ export class LocalEngine implements LocalDecider {
   readonly shipper: RecordShipper;
   private readonly cleanups: Array<() => void> = [];
   private readonly started: Promise<void>;
+  private isStarted = false;
 
   constructor(
     api: AegisApi,
@@ -51,16 +53,25 @@ export class LocalEngine implements LocalDecider {
       }),
     );
     this.cleanups.push(feed.acquire());
-    this.started = this.shipper.start().catch(options.onBackgroundError);
+    this.started = this.shipper
+      .start()
+      .catch(options.onBackgroundError)
+      .then(() => {
+        this.isStarted = true;
+      });
   }
 
-  async decide(
+  /**
+   * Synchronous once the spool was read and the agent's snapshot is loaded (the usual call): no
+   * promise is made. Otherwise it waits for those, as a promise.
+   */
+  decide(
     agent: string,
     action: string,
     args: Record<string, unknown>,
     callId: string,
     context: LocalCallContext = {},
-  ): Promise<LocalVerdict | null> {
+  ): LocalVerdict | null | Promise<LocalVerdict | null> {
     const downFor = this.feed.downForMs();
     if (downFor > this.options.staleAfterMs) {
       throw new AegisUnavailableError(
@@ -68,20 +79,44 @@ export class LocalEngine implements LocalDecider {
         { agent, action, callId },
       );
     }
+    const entry = this.isStarted ? this.cache.ready(agent) : undefined;
+    if (entry) return this.decideWith(entry, agent, action, args, callId, context);
+    return this.decideLater(agent, action, args, callId, context);
+  }
+
+  private async decideLater(
+    agent: string,
+    action: string,
+    args: Record<string, unknown>,
+    callId: string,
+    context: LocalCallContext,
+  ): Promise<LocalVerdict | null> {
     await this.started;
     const entry = await this.cache.get(agent);
+    const verdict = this.decideWith(entry, agent, action, args, callId, context);
+    return verdict instanceof Promise ? await verdict : verdict;
+  }
+
+  private decideWith(
+    entry: Entry,
+    agent: string,
+    action: string,
+    args: Record<string, unknown>,
+    callId: string,
+    context: LocalCallContext,
+  ): LocalVerdict | null | Promise<null> {
     const decidedAt = new Date();
     const answer = decideLocally(entry, { agent, action, args, tool: context.tool }, decidedAt);
     if (answer.kind === 'server') {
       // history and session are read from the audit log: this process's own calls must be in it
       // before the server answers, or a sequence split across local and strict calls goes unseen.
-      if (answer.why === 'server-state') await this.shipper.flush(true);
+      if (answer.why === 'server-state') return this.shipper.flush(true).then(() => null);
       return null;
     }
     const { verdict, reason, rule } = answer.decision;
     if (verdict === 'REVIEW') return null; // narrowed above; keeps the type honest
-    this.shipper.push({
-      entryKey: randomBytes(16).toString('base64url'),
+    const record: LocalRecord = {
+      entryKey: randomId(),
       agent,
       action,
       status: verdict,
@@ -90,13 +125,16 @@ export class LocalEngine implements LocalDecider {
       args,
       decidedAt: decidedAt.toISOString(),
       policyVersion: entry.version,
-      ...(rule ? { rule } : {}),
-      ...(context.runId ? { runId: context.runId } : {}),
-      ...(context.tool ? { tool: context.tool } : {}),
-      ...(context.channel ? { channel: context.channel } : {}),
-      ...(answer.maskedArgs ? { argsRedacted: true as const } : {}),
-    });
-    return { verdict, reason, policyVersion: entry.version, rule, ...(answer.maskedArgs ? { args: answer.maskedArgs } : {}) };
+    };
+    if (rule) record.rule = rule;
+    if (context.runId) record.runId = context.runId;
+    if (context.tool) record.tool = context.tool;
+    if (context.channel) record.channel = context.channel;
+    if (answer.maskedArgs) record.argsRedacted = true;
+    this.shipper.push(record);
+    const decided: LocalVerdict = { verdict, reason, policyVersion: entry.version, rule };
+    if (answer.maskedArgs) decided.args = answer.maskedArgs;
+    return decided;
   }
 
   /** The on: result rules of the agent's snapshot for this action: evaluated here, in-process. */

@@ -46,6 +46,14 @@ export class SnapshotCache {
   }
 
   /**
+   * What {@link get} would resolve to at once, without a promise: the loaded snapshot when no
+   * re-read is in flight; undefined otherwise (then `get` it).
+   */
+  ready(agent: string): Entry | undefined {
+    return this.loading.has(agent) ? undefined : this.agents.get(agent);
+  }
+
+  /**
    * Re-reads one agent's snapshot. Concurrent reads are shared, unless the caller needs a newer
    * policy version than the one in flight returns (a change announced while it was on its way).
    */

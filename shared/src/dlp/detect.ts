@@ -10,7 +10,7 @@ import { findSsns } from './detectors/ssn';
 import type { KeyContext } from './keys';
 import { numericRuns } from './runs';
 import { maskText } from './masks';
-import type { DlpMatch } from './types';
+import { categoryOf, DETECTOR_CATEGORIES, type DlpMatch } from './types';
 
 const DIGIT = /\d/;
 const IBAN_HINT = /[A-Z]{2}\d{2}/;
@@ -46,6 +46,73 @@ export function detectString(text: string, context: KeyContext, custom: readonly
 // Detectors push into one reused array: most strings match nothing, and then nothing is allocated.
 const scratch: DlpMatch[] = [];
 const NONE: DlpMatch[] = [];
+
+/**
+ * Some detectors, picked by the names a policy asks about (`dlp.found(name)`): detectors and
+ * categories, as {@link DlpValue} reads them. Made once per policy version, used per call.
+ */
+export interface DetectorSelection {
+  /** Whether a finding of this detector answers one of the names. */
+  readonly wants: (detector: string) => boolean;
+  readonly card: boolean;
+  readonly ssn: boolean;
+  readonly routing: boolean;
+  readonly phone: boolean;
+  readonly dob: boolean;
+  readonly iban: boolean;
+  readonly email: boolean;
+  readonly secrets: boolean;
+  readonly custom: readonly CustomDetector[];
+}
+
+/** The detectors whose findings answer `names` (detector or category names). */
+export function selectDetectors(names: Iterable<string>, custom: readonly CustomDetector[] = []): DetectorSelection {
+  const asked = new Set(names);
+  const wants = (detector: string) => asked.has(detector) || asked.has(categoryOf(detector));
+  return {
+    wants,
+    card: wants('card'),
+    ssn: wants('ssn'),
+    routing: wants('routing'),
+    phone: wants('phone'),
+    dob: wants('dob'),
+    iban: wants('iban'),
+    email: wants('email'),
+    secrets: DETECTOR_CATEGORIES.secret.some(wants),
+    custom: custom.filter((d) => wants(d.name)),
+  };
+}
+
+/**
+ * Whether a selected detector matches `text` — before overlaps are resolved, so `false` means
+ * {@link detectString} finds nothing of theirs in it either (resolving overlaps only drops
+ * matches). Each detector runs under the same conditions as in `detectString`; the others don't run.
+ */
+export function matchesSelected(text: string, context: KeyContext, selection: DetectorSelection): boolean {
+  const out = scratch;
+  out.length = 0;
+  const s = selection;
+  if (text.length >= 4) {
+    if ((s.card || s.ssn || s.routing || s.phone || s.dob || s.iban) && DIGIT.test(text)) {
+      const runs = numericRuns(text);
+      if (runs.length > 0 || context.ssn) {
+        if (s.card) findCards(text, runs, context, out);
+        if (s.ssn) findSsns(text, runs, context, out);
+        if (s.routing) findRoutingNumbers(text, runs, context, out);
+        if (s.phone) findPhones(text, runs, context, out);
+        if (s.dob) findDobs(text, context, out);
+        if (s.iban && IBAN_HINT.test(text)) findIbans(text, out);
+      }
+    }
+    if (s.email && text.includes('@')) findEmails(text, out);
+    if (s.secrets && text.length >= 8) findSecrets(text, context, out);
+  }
+  if (s.custom.length > 0) findCustom(text, s.custom, out);
+  let found = false;
+  for (const m of out) if (s.wants(m.detector)) found = true;
+  out.length = 0;
+  return found;
+}
 
 function resolveOverlaps(matches: DlpMatch[]): DlpMatch[] {
   matches.sort((a, b) => a.start - b.start || b.confidence - a.confidence || b.end - a.end);

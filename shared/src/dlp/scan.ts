@@ -1,5 +1,5 @@
 import type { CustomDetector } from './custom/customDetector';
-import { applyMasks, detectString } from './detect';
+import { applyMasks, detectString, matchesSelected, type DetectorSelection } from './detect';
 import { NO_CONTEXT } from './keys';
 import type { ScanFinding, DlpMatch } from './types';
 import { walk, type PathStack } from './walk';
@@ -76,6 +76,38 @@ export function scan(value: unknown, options: ScanOptions = {}): ScanResult {
     displayKey,
   );
   return { findings, truncated: result.truncated || full };
+}
+
+/**
+ * {@link scanValue} for a policy that asks only about some detectors (`dlp.found('secret')`): the
+ * full scan's findings when a selected detector matches somewhere, else none. Either way the
+ * selected detectors' findings are exactly the full scan's, so a policy reading only them decides
+ * the same. The selected detectors run first, alone (the same walk, limits and contexts); only if
+ * one of them matches is the full scan made — resolving overlaps and the findings cap only ever
+ * drop matches, so with no match there is nothing of theirs for the full scan to find.
+ */
+export function scanValueFor(value: unknown, selection: DetectorSelection, options: ScanOptions = {}): ScanFinding[] {
+  let hit = false;
+  walk(
+    value,
+    {
+      leaf(text, context) {
+        if (!hit && matchesSelected(text, context, selection)) hit = true;
+        return undefined;
+      },
+      key(key) {
+        if (!hit && mayHoldData(key) && matchesSelected(key, NO_CONTEXT, selection)) hit = true;
+        return undefined;
+      },
+    },
+    {
+      maxDepth: options.maxDepth ?? SCAN_DEFAULTS.maxDepth,
+      maxChars: options.maxChars ?? SCAN_DEFAULTS.maxChars,
+      beyond: 'keep',
+    },
+    displayKey,
+  );
+  return hit ? scanValue(value, options) : [];
 }
 
 /** One finding per detector for the matches in one value. */

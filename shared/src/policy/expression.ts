@@ -209,6 +209,31 @@ function factCall(
   needs.history.push(q);
 }
 
+/**
+ * The names a condition asks `dlp` about — the literal detector or category of each
+ * `dlp.found(name)` and `dlp.foundIn(where, name)` — or null when it may depend on any finding
+ * (`dlp.count`, a name computed at run time). Empty when it does not read `dlp`.
+ */
+export function dlpNamesRead(ast: ASTNode): string[] | null {
+  const names: string[] = [];
+  const visit = (node: ASTNode): boolean => {
+    if (node.op === 'rcall') {
+      const [name, receiver, args] = node.args;
+      if (receiver.op === 'id' && receiver.args === 'dlp') {
+        const asked = literalString(name === 'found' ? args[0] : name === 'foundIn' ? args[1] : undefined);
+        if (asked === undefined) return false;
+        names.push(asked);
+        return args.every(visit);
+      }
+    }
+    // Any other use of `dlp` (`dlp.count`): it reads every finding.
+    if (node.op === 'id' && node.args === 'dlp') return false;
+    const kids = children(node) as ASTNode[] | undefined;
+    return kids !== undefined && kids.every(visit);
+  };
+  return visit(ast) ? names : null;
+}
+
 function children(node: ASTNode): ASTNode[] {
   switch (node.op) {
     case 'value':

@@ -11,6 +11,7 @@ export { parseTemplate, renderTemplate, type TemplatePart } from './interpolate'
 export { celEnvironmentOptions, MissingFactError } from './celEnvironment';
 export { zonedHour, zonedWeekday, isValidTimeZone } from './timeZone';
 export { unsafeRegexReason } from './safeRegex';
+export { dlpNamesRead } from './expression';
 export { policyJsonSchema, policyJsonSchemaText } from './jsonSchema';
 export * from './testRunner';
 export * from './effective';
