@@ -16,7 +16,9 @@ interface Case {
   text: string;
   key?: string;
 }
-const corpus = JSON.parse(readFileSync(new URL('./corpus/corpus.json', import.meta.url), 'utf8')) as Case[];
+const corpus = JSON.parse(
+  readFileSync(new URL('./corpus/corpus.json', import.meta.url), 'utf8'),
+) as Case[];
 
 const employeeId = validateCustomDetector({ name: 'employee_id', pattern: 'EMP-\\d{6}' });
 if (!employeeId.ok) throw new Error(employeeId.error);
@@ -43,7 +45,10 @@ function expectAgreement(value: unknown, options: ScanOptions = {}): void {
   const full = scanValue(value, { custom, ...options });
   for (const names of ASKED) {
     const some = scanValueFor(value, selectDetectors(names, custom), { custom, ...options });
-    expect(asked(some, names), `${names.join('+')} in ${JSON.stringify(value).slice(0, 200)}`).toEqual(asked(full, names));
+    expect(
+      asked(some, names),
+      `${names.join('+')} in ${JSON.stringify(value).slice(0, 200)}`,
+    ).toEqual(asked(full, names));
   }
 }
 
@@ -61,7 +66,8 @@ describe('scanValueFor', () => {
         fc.array(fc.constantFrom(...texts), { minLength: 2, maxLength: 4 }),
         fc.constantFrom('', ' ', '-', '=', ':', '@', 'EMP-'),
         fc.option(fc.constantFrom(...corpus.flatMap((c) => (c.key ? [c.key] : [])))),
-        (parts, glue, key) => expectAgreement({ [key ?? 'note']: parts.join(glue), other: parts[0] }),
+        (parts, glue, key) =>
+          expectAgreement({ [key ?? 'note']: parts.join(glue), other: parts[0] }),
       ),
       { numRuns: 1500, seed: 15 },
     );
@@ -71,7 +77,9 @@ describe('scanValueFor', () => {
     const rows = corpus.slice(0, 400).map(valueOf);
     expectAgreement(rows, { maxFindings: 5 });
     expectAgreement(rows, { maxChars: 3000 });
-    expectAgreement({ keys: Object.fromEntries(corpus.slice(0, 50).map((c, i) => [`${c.text}`, i])) });
+    expectAgreement({
+      keys: Object.fromEntries(corpus.slice(0, 50).map((c, i) => [`${c.text}`, i])),
+    });
   });
 
   it('runs the full scan only when an asked-about detector matches', () => {
