@@ -163,3 +163,21 @@ function ready(child: ChildProcess): Promise<{ url: string; storeUri: string }> 
     });
   });
 }
+
+/**
+ * Scenarios that compare server configurations (8: store transport, 15: rollups on/off): one
+ * fresh server per kind, `measure` over all of them, then every one stopped, whatever happened.
+ */
+export async function withOwnServers<K extends string, T>(
+  kinds: readonly K[],
+  optionsFor: (kind: K) => StartOptions,
+  measure: (servers: Record<K, BenchServer>) => Promise<T>,
+): Promise<T> {
+  const servers = {} as Record<K, BenchServer>;
+  try {
+    for (const kind of kinds) servers[kind] = await startBenchServer(optionsFor(kind));
+    return await measure(servers);
+  } finally {
+    await Promise.allSettled(Object.values<BenchServer>(servers).map((s) => s.stop()));
+  }
+}

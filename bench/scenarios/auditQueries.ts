@@ -7,7 +7,8 @@ import { summarize, timeSequential } from '../stats';
 import { fmtMs, type BenchConfig, type Row, type ScenarioResult } from '../types';
 
 const DAY = 86_400_000;
-const ACTIONS = [
+/** The actions of the bulk-inserted entries (scenario 14's replay candidate conditions on them). */
+export const BULK_ACTIONS = [
   'lookup_balance',
   'read_customer',
   'send_email',
@@ -172,7 +173,7 @@ async function bulkInsert(server: BenchServer, count: number, agents: number, ba
         id,
         timestamp: new Date(start + (id % count) * step).toISOString(),
         agent: `bulk-agent-${String(Math.floor(random() * agents)).padStart(3, '0')}`,
-        action: ACTIONS[Math.floor(random() * ACTIONS.length)] as string,
+        action: BULK_ACTIONS[Math.floor(random() * BULK_ACTIONS.length)] as string,
         status,
         details: status === 'BLOCKED' ? 'Action is blocked by policy' : 'Policy check passed',
         callId: `bulk-${id}`,

@@ -13,6 +13,7 @@ import {
   type PolicySet,
 } from '@aegis/shared';
 import type { BenchServer } from '../harness';
+import { BULK_ACTIONS } from './auditQueries';
 import { watchStalls } from './governance';
 import { summarize, yieldToLoop } from '../stats';
 import { fmtMs, type BenchConfig, type GoalCheck, type Row, type ScenarioResult } from '../types';
@@ -47,16 +48,6 @@ const ARGS = {
   to: 'acct-treasury',
   memo: 'invoice INV-42',
 };
-
-/** Scenario 6's actions (its bulk entries): the replay candidate's conditions are on these. */
-const BULK_ACTIONS = [
-  'lookup_balance',
-  'read_customer',
-  'send_email',
-  'wire_transfer',
-  'delete_records',
-  'export_data',
-];
 
 type Header = { kind: 'AgentPolicy'; agent: string } | { kind: 'GlobalPolicy' };
 

@@ -1,4 +1,4 @@
-import { startBenchServer, type BenchServer } from '../harness';
+import { withOwnServers, type BenchServer } from '../harness';
 import { summarize, timeSequential } from '../stats';
 import type { BenchConfig, Row, ScenarioResult } from '../types';
 import { dlpArgs } from './dlpScan';
@@ -23,14 +23,11 @@ export async function rollupCostScenario(
   _main: BenchServer,
   config: BenchConfig,
 ): Promise<ScenarioResult> {
-  const servers = {} as Record<Kind, BenchServer>;
-  try {
-    for (const kind of KINDS)
-      servers[kind] = await startBenchServer({ env: { AEGIS_ROLLUPS: kind } });
-    return await measure(servers, config);
-  } finally {
-    await Promise.allSettled(Object.values(servers).map((s) => s.stop()));
-  }
+  return withOwnServers(
+    KINDS,
+    (kind) => ({ env: { AEGIS_ROLLUPS: kind } }),
+    (servers) => measure(servers, config),
+  );
 }
 
 async function measure(

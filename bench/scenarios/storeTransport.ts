@@ -1,5 +1,5 @@
 import { MongoClient } from 'mongodb';
-import { startBenchServer, type BenchServer } from '../harness';
+import { withOwnServers, type BenchServer } from '../harness';
 import { summarize, timeSequential } from '../stats';
 import { fmtMs, type BenchConfig, type Row, type ScenarioResult } from '../types';
 
@@ -19,13 +19,11 @@ export async function storeTransportScenario(
   _main: BenchServer,
   config: BenchConfig,
 ): Promise<ScenarioResult> {
-  const servers = {} as Record<Kind, BenchServer>;
-  try {
-    for (const kind of KINDS) servers[kind] = await startBenchServer({ storeTransport: kind });
-    return await measure(servers, config);
-  } finally {
-    await Promise.allSettled(Object.values(servers).map((s) => s.stop()));
-  }
+  return withOwnServers(
+    KINDS,
+    (kind) => ({ storeTransport: kind }),
+    (servers) => measure(servers, config),
+  );
 }
 
 async function measure(
