@@ -2,10 +2,11 @@ import { calculateObjectSize, type Document, type Long } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
 import { mongoError } from '../errors.js';
 import { runQuery } from '../query/execute.js';
-import { compileFilter, mingoOptions } from '../query/matcher.js';
+import { compileFilter, mingoOptions, type Matcher } from '../query/matcher.js';
 import type { Store } from '../storage/store.js';
 import { changeStreamError } from './errors.js';
 import { eventsOf, invalidateEvent, invalidatesStream, type Lookup, type Produced } from './events.js';
+import { gateOf, type Gate, type OperationType } from './gate.js';
 import type { StreamSpec } from './spec.js';
 import { encodeToken, type ResumePoint } from './token.js';
 
@@ -16,6 +17,8 @@ export interface StreamBatch {
   /** The stream was invalidated: the cursor is finished. */
   closed: boolean;
 }
+
+const OPERATION_TYPE: Partial<Record<string, OperationType>> = { i: 'insert', u: 'update', r: 'replace', d: 'delete' };
 
 // Entries read from SQLite per step; a batch may need several steps when stages filter most events.
 const CHUNK = 500;
@@ -33,7 +36,12 @@ export class ChangeStreamCursor {
   lastUsed = Date.now();
   busy = false;
   private pendingInvalidate: Produced | undefined;
+  /** The leading $match stages, compiled once (mingo's aggregator would compile them per event). */
+  private readonly matchers: Matcher[] = [];
+  /** The stages after them, if any. */
   private readonly pipeline: Aggregator | undefined;
+  /** Skips entries the leading $match stages cannot want before they are decoded (gate.ts). */
+  private readonly gate: Gate;
   private readonly lookup: Lookup;
 
   constructor(
@@ -42,8 +50,15 @@ export class ChangeStreamCursor {
     private readonly store: Store,
   ) {
     for (const stage of spec.stages) if (stage.$match !== undefined) compileFilter(stage.$match as Document);
+    let leading = 0;
+    while (leading < spec.stages.length && spec.stages[leading]?.$match !== undefined) {
+      this.matchers.push(compileFilter(spec.stages[leading]?.$match as Document));
+      leading++;
+    }
+    const rest = spec.stages.slice(leading);
+    this.gate = gateOf(spec.stages);
     try {
-      this.pipeline = spec.stages.length > 0 ? new Aggregator(spec.stages, mingoOptions) : undefined;
+      this.pipeline = rest.length > 0 ? new Aggregator(rest, mingoOptions) : undefined;
     } catch (err) {
       throw mongoError('BadValue', err instanceof Error ? err.message : String(err));
     }
@@ -86,9 +101,10 @@ export class ChangeStreamCursor {
 
   /** Runs the stream's stages on one event; undefined when they filter it out. */
   private shape(p: Produced): Document | undefined {
-    if (!this.pipeline) return p.event;
     let out: Document[];
     try {
+      for (const matches of this.matchers) if (!matches(p.event)) return undefined;
+      if (!this.pipeline) return p.event;
       out = this.pipeline.run<Document>([p.event]);
     } catch (err) {
       throw mongoError('BadValue', err instanceof Error ? err.message : String(err));
@@ -103,6 +119,12 @@ export class ChangeStreamCursor {
       );
     }
     return doc;
+  }
+
+  /** Whether the entry may produce an event the stages keep (commands always may). */
+  private wanted(entry: { op: string; coll: string | null }): boolean {
+    const operationType = OPERATION_TYPE[entry.op];
+    return operationType === undefined || entry.coll === null || this.gate(entry.coll, operationType);
   }
 
   /**
@@ -140,7 +162,7 @@ export class ChangeStreamCursor {
       for (const entry of entries) {
         const shaped: Document[] = [];
         let size = 0;
-        const produced = eventsOf(entry, this.spec, this.lookup);
+        const produced = this.wanted(entry) ? eventsOf(entry, this.spec, this.lookup) : [];
         for (const p of produced) {
           const doc = this.shape(p);
           if (doc) {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AuditEntry, StoreAccess } from '@aegis/shared';
 import { createRepos } from '../data/repos';
 import { EventBus } from '../events/bus';
-import { ChangeFeed } from '../events/changeFeed';
+import { ChangeFeed, newServerId } from '../events/changeFeed';
 import { ActivityIndex } from './activityIndex';
 import { createAgentService } from './agents';
 import { BlockWindow } from './blockWindow';
@@ -89,7 +89,8 @@ export async function createServices(opts: {
   let feed: ChangeFeed | null = null;
   let recorder: RollupRecorder | null = null;
   // Entries reach this server's listeners at once, whoever wrote them: ours as they are written,
-  // other servers' from the change feed (each once: the feed skips its echo of ours).
+  // other servers' from the change feed (each once: the feed's stream leaves ours out).
+  const serverId = newServerId();
   const audited = (entries: AuditEntry[]) => {
     for (const entry of entries) {
       activity?.record(entry);
@@ -102,8 +103,9 @@ export async function createServices(opts: {
       opts.metrics?.auditGroupCommitted(entries.length);
       // Only the entries this server wrote (never the change feed's): each is counted once.
       recorder?.record(entries);
-      audited(feed ? feed.wrote(entries) : entries);
+      audited(entries);
     },
+    writerId: serverId,
   });
   traceAuditWrites(repos.audit);
   if (opts.rollups !== false) {
@@ -207,6 +209,7 @@ export async function createServices(opts: {
     repos.audit.forgetHead();
   };
   feed = await ChangeFeed.start(
+    serverId,
     opts.connection,
     {
       audit: (entry) => audited([entry]),

@@ -46,6 +46,12 @@ export interface AuditDoc {
   tags?: string[] | null;
   /** Activity search words (see shared searchTerms); not hashed, derived from hashed fields. */
   terms?: string[];
+  /**
+   * The server process that wrote the entry (its change feed id), so its own change stream can
+   * leave its own inserts out in the store instead of receiving and discarding each one. Not
+   * hashed: it says nothing about the call.
+   */
+  writer?: string;
 }
 
 const auditSchema = new Schema<AuditDoc>(
@@ -76,6 +82,7 @@ const auditSchema = new Schema<AuditDoc>(
     runId: { type: String },
     tags: { type: [String], default: undefined },
     terms: { type: [String], default: undefined },
+    writer: { type: String },
   },
   { collection: 'audit_log', versionKey: false, autoIndex: false },
 );

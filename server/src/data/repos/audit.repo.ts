@@ -46,11 +46,12 @@ export function createAuditRepo(
   model: Model<AuditDoc>,
   counters: Model<CounterDoc>,
   onWritten: (e: AuditEntry[]) => void,
+  writerId?: string,
 ) {
   /** `counters.audit_log` holds the highest id ever used, written when the log is wiped. */
   const floor = async () =>
     (await counters.findById('audit_log', { seq: 1 }).lean<CounterDoc | null>())?.seq ?? 0;
-  const writer = new AuditWriter(model, floor, onWritten);
+  const writer = new AuditWriter(model, floor, onWritten, writerId);
   const outcomes = new OutcomeWriter(model);
 
   return {

@@ -73,6 +73,8 @@ export class AuditWriter {
     /** Where ids continue when the log is empty (kept across a demo reset). */
     private readonly floor: () => Promise<number>,
     private readonly onWritten: (entries: AuditEntry[]) => void,
+    /** This process's id on every entry it writes (AuditDoc.writer); none in tests of the writer alone. */
+    private readonly writerId?: string,
   ) {}
 
   /**
@@ -196,6 +198,7 @@ export class AuditWriter {
       if (record.callArgs) doc.callArgs = record.callArgs;
       if (record.runId) doc.runId = record.runId;
       if (record.tags?.length) doc.tags = [...record.tags];
+      if (this.writerId) doc.writer = this.writerId;
       doc.terms = searchTerms(entrySearchTexts({ ...doc, outcome: doc.outcome, rule: doc.rule ?? null }));
       prevHash = hash;
       return doc;

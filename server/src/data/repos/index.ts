@@ -21,13 +21,17 @@ import { createExportRepo } from './export.repo';
 /** Every governance repo on one connection. Only repos touch models. */
 export async function createRepos(
   conn: Connection,
-  opts: { onAuditWritten: (entries: AuditEntry[]) => void },
+  opts: {
+    onAuditWritten: (entries: AuditEntry[]) => void;
+    /** Stamped on every audit entry this process writes (the change feed's server id). */
+    writerId?: string;
+  },
 ) {
   const models = createModels(conn);
   await syncIndexes(models);
   const agents = createAgentsRepo(models.agents);
   const policies = createPoliciesRepo(models.policies);
-  const audit = createAuditRepo(models.audit, models.counters, opts.onAuditWritten);
+  const audit = createAuditRepo(models.audit, models.counters, opts.onAuditWritten, opts.writerId);
   const approvals = createApprovalsRepo(models.approvals, models.counters);
   const proposals = createProposalsRepo(models.proposals, models.counters);
   const policyHistory = createPolicyHistoryRepo(models.policyVersions);

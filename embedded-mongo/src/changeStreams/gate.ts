@@ -1,0 +1,85 @@
+import type { Document } from 'bson';
+
+/** A document change as the oplog knows it before its body is decoded. */
+export type OperationType = 'insert' | 'update' | 'replace' | 'delete';
+
+/** false only when no event of this collection and operation can pass the stages' leading $match. */
+export type Gate = (coll: string, operationType: OperationType) => boolean;
+
+const ALWAYS: Gate = () => true;
+
+/**
+ * A cheap necessary condition drawn from a stream's leading `$match` stages, checked before an
+ * oplog entry is decoded into an event: a database-wide stream that only wants some collections
+ * (or only inserts) then skips every other entry without deserializing its document or running
+ * its stages. Only `ns.coll` and `operationType` conditions (equality, `$eq`, `$in`, `$ne`, `$nin`,
+ * under `$and`/`$or`) restrict; anything else lets the entry through to the real filter, so the
+ * gate never drops an event the stages would have kept. Command events (drop, rename…) never
+ * reach it.
+ */
+export function gateOf(stages: readonly Document[]): Gate {
+  const gates: Gate[] = [];
+  for (const stage of stages) {
+    const match: unknown = stage.$match;
+    if (match === undefined) break;
+    gates.push(filterGate(match));
+  }
+  if (gates.length === 0) return ALWAYS;
+  return (coll, op) => gates.every((g) => g(coll, op));
+}
+
+function filterGate(filter: unknown): Gate {
+  if (!isPlainObject(filter)) return ALWAYS;
+  const parts: Gate[] = [];
+  for (const [key, condition] of Object.entries(filter)) {
+    if (key === '$and' || key === '$or') {
+      if (!Array.isArray(condition) || condition.length === 0) return ALWAYS;
+      const branches = condition.map(filterGate);
+      parts.push(
+        key === '$and'
+          ? (coll, op) => branches.every((g) => g(coll, op))
+          : (coll, op) => branches.some((g) => g(coll, op)),
+      );
+    } else if (key === 'ns.coll') {
+      const test = valueTest(condition);
+      if (test) parts.push((coll) => test(coll));
+    } else if (key === 'operationType') {
+      const test = valueTest(condition);
+      if (test) parts.push((_coll, op) => test(op));
+    }
+    // Any other field ($nor, $expr, fullDocument…, ns as a whole): no restriction from it.
+  }
+  if (parts.length === 0) return ALWAYS;
+  return (coll, op) => parts.every((g) => g(coll, op));
+}
+
+/**
+ * A test of one string value, when the condition is one whose outcome on a string is certain:
+ * a string literal, or an operator object made only of `$eq`/`$ne` with a string and `$in`/`$nin`
+ * with strings (regexes and other types are left to the real filter: undefined).
+ */
+function valueTest(condition: unknown): ((value: string) => boolean) | undefined {
+  if (typeof condition === 'string') return (v) => v === condition;
+  if (!isPlainObject(condition)) return undefined;
+  const tests: Array<(value: string) => boolean> = [];
+  for (const [op, operand] of Object.entries(condition)) {
+    if ((op === '$eq' || op === '$ne') && typeof operand === 'string')
+      tests.push(op === '$eq' ? (v) => v === operand : (v) => v !== operand);
+    else if ((op === '$in' || op === '$nin') && isStringArray(operand)) {
+      const set = new Set(operand);
+      tests.push(op === '$in' ? (v) => set.has(v) : (v) => !set.has(v));
+    } else return undefined;
+  }
+  if (tests.length === 0) return undefined;
+  return (v) => tests.every((t) => t(v));
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
