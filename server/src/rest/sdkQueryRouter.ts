@@ -28,8 +28,7 @@ export const sdkQueryRestRouter = router({
     .output(z.object({ status: agentStatus.nullable() }))
     .query(async ({ ctx, input }) => {
       assertMayRead(ctx.principal, input.name);
-      const found = await orNull(ctx.services.agents.get(input.name));
-      return { status: found?.status ?? null };
+      return { status: await ctx.services.agents.status(input.name) };
     }),
 
   policyRule: authedProcedure

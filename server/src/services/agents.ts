@@ -81,6 +81,10 @@ export function createAgentService(
       return summarize(doc, activity);
     },
 
+    async status(name) {
+      return (await cache.get(name))?.status ?? null;
+    },
+
     async toolsUsed(name) {
       return repos.audit.toolsUsed(name);
     },

@@ -41,8 +41,8 @@ export interface CachedPolicy {
 /**
  * Agents' status and compiled policies in memory, so the hot path (`sdk.decide`) reads no
  * configuration from the database. Every change this process makes invalidates the agent's entry
- * (a global policy change, every entry); since one server process owns a database, nothing else
- * can change it behind our back.
+ * (a global policy change, every entry); changes other servers make reach it through the change
+ * feed (events/changeFeed.ts), which invalidates the entries they concern.
  */
 export class PolicyCache {
   private readonly entries = new Map<string, Promise<CachedPolicy | null>>();

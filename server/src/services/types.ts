@@ -86,6 +86,11 @@ export interface Services {
     list(): Promise<AgentSummary[]>;
     /** Throws NOT_FOUND for an unknown agent. */
     get(name: string): Promise<AgentSummary>;
+    /**
+     * The kill-switch state as decisions see it (the policy cache, kept current by the change
+     * feed), null for an unknown agent: the seed SDK reads it before every call.
+     */
+    status(name: string): Promise<AgentStatus | null>;
     toolsUsed(name: string): Promise<ToolUsage[]>;
     /** The kill-switch; a change is recorded (PAUSED/RESUMED) with the actor and the reason. */
     setStatus(name: string, status: AgentStatus, actor: Principal, reason?: string): Promise<Agent>;
