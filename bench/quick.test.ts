@@ -45,5 +45,13 @@ describe('npm run bench -- --quick', () => {
     expect(policyRows.find((r) => r.label.startsWith('local guard(), 100-rule'))?.notes?.allDecidedByIt).toBe(true);
     // Activity search (issue 17) is measured in scenario 6
     expect(report.rows.filter((r) => r.scenario === '6 audit queries' && r.label.startsWith('search')).length).toBe(3);
+    // and the analytics pages over the rollups rebuilt after its bulk insert, with their goals
+    const auditRows = report.rows.filter((r) => r.scenario === '6 audit queries');
+    expect(auditRows.find((r) => r.label.startsWith('analytics.rebuild'))?.notes?.entries as number).toBeGreaterThanOrEqual(20_000);
+    expect(auditRows.filter((r) => r.label.startsWith('analytics.')).length).toBe(9);
+    expect(auditRows.filter((r) => r.label.includes('stats.timeline')).length).toBe(2);
+    expect(report.goals.filter((g) => g.goal.startsWith('analytics.')).length).toBe(8);
+    // a quick run replays far fewer than the 1,000,000 entries the replay goal names
+    expect(report.goals.find((g) => g.goal.startsWith('policy: replay'))?.met).toBe(false);
   });
 });

@@ -217,7 +217,7 @@ export async function dlpDecideScenario(
     rows,
     goals: [
       {
-        goal: 'strict decide with DLP at 1 KiB: ≤ +50 µs server CPU (the whole DLP pass + evaluation, p50)',
+        goal: 'strict decide with DLP at 1 KiB: the whole DLP pass + evaluation ≤ 50 µs (in process, p50; server CPU beside it)',
         measured: `${(passUs + evalOnlyUs).toFixed(1)} µs in process; server CPU/decide: +${findingsUs} µs with 5 findings vs none, +${deltaUs} µs vs a 20 B body`,
         met: passUs + evalOnlyUs <= 50,
       },

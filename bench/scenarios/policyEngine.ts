@@ -19,6 +19,8 @@ import { summarize, yieldToLoop } from '../stats';
 import { fmtMs, type BenchConfig, type GoalCheck, type Row, type ScenarioResult } from '../types';
 
 const SCENARIO = '14 policy engine';
+/** The replay goal's size (issue 14): every stored decision of scenario 6's full run. */
+const REPLAY_GOAL_ENTRIES = 1_000_000;
 
 /** Actions whose rules hold CEL conditions over the call (4 conditions each: 20 in all). */
 const CEL_ACTIONS = [
@@ -398,14 +400,7 @@ export async function policyDecideScenario(
     },
   ];
   const goals: GoalCheck[] = [
-    {
-      goal: 'policy: server CPU per decision, 100-rule policy ≤ flat lists + 30 µs (paired rounds; evaluation in process)',
-      measured: `${signed(rulesDelta)} ± ${rulesVs.plusMinus} µs (${cpuUs('rules')} vs ${cpuUs('flat')} µs, ${rounds} paired rounds); in process ${signed(evalDeltaUs)} µs; a call whose rule reads history: ${signed(historyDelta)} ± ${historyVs.plusMinus} µs`,
-      // Met when the paired rounds don't show more than +30 µs and the evaluation itself, timed in
-      // process, costs less: on a shared machine a decision's server CPU (~1–12 ms) varies by more
-      // than 30 µs from round to round, so the server-side difference alone can't settle it.
-      met: rulesDelta - rulesVs.plusMinus <= 30 && evalDeltaUs <= 30,
-    },
+    cpuGoal(rulesVs, historyVs, evalDeltaUs, rounds, cpuUs('rules'), cpuUs('flat')),
     {
       goal: 'policy: local p50 ≤ 20 µs with the 100-rule policy',
       measured: `${fmtMs(localRulesS.p50)} (flat lists ${fmtMs(localFlatS.p50)}); ${decidedByRules} of ${localCalls} decided by it`,
@@ -414,6 +409,40 @@ export async function policyDecideScenario(
     ...compile.goals,
   ];
   return { rows, goals };
+}
+
+/** The goal's budget: what the 100-rule policy may add to a decision's server CPU. */
+const CPU_BUDGET_US = 30;
+
+/**
+ * "100-rule policy ≤ flat lists + 30 µs of server CPU per decision", from the paired rounds: met
+ * only when the difference's upper bound (mean + 2·SE) is within the budget — and the evaluation
+ * timed in process is too. When ±2·SE is wider than the budget itself the rounds cannot tell, and
+ * the goal says so (not met): on a shared machine a decision's server CPU (~1–12 ms) varies by far
+ * more than 30 µs from round to round.
+ */
+export function cpuGoal(
+  rules: { us: number; plusMinus: number },
+  history: { us: number; plusMinus: number },
+  evalDeltaUs: number,
+  rounds: number,
+  rulesCpuUs: number,
+  flatCpuUs: number,
+): GoalCheck {
+  const upper = rules.us + rules.plusMinus;
+  const tooNoisy = !(rules.plusMinus <= CPU_BUDGET_US);
+  const inProcess = `in process ${signed(evalDeltaUs)} µs`;
+  const paired = `${signed(rules.us)} ± ${rules.plusMinus} µs (${rulesCpuUs} vs ${flatCpuUs} µs, ${rounds} paired rounds)`;
+  const historyText = `a call whose rule reads history: ${signed(history.us)} ± ${history.plusMinus} µs`;
+  let verdict: string;
+  if (tooNoisy) verdict = `inconclusive: noise ±${rules.plusMinus} µs exceeds the goal`;
+  else if (upper <= CPU_BUDGET_US) verdict = `upper bound ${signed(upper)} µs`;
+  else verdict = `upper bound ${signed(upper)} µs exceeds the goal`;
+  return {
+    goal: `policy: server CPU per decision, 100-rule policy ≤ flat lists + ${CPU_BUDGET_US} µs (paired rounds, mean + 2·SE; evaluation in process)`,
+    measured: `${verdict}: ${paired}; ${inProcess}; ${historyText}`,
+    met: !tooNoisy && upper <= CPU_BUDGET_US && evalDeltaUs <= CPU_BUDGET_US,
+  };
 }
 
 /**
@@ -616,13 +645,19 @@ export async function policyReplayScenario(
       },
     },
   ];
+  // The goal names 1,000,000 stored entries: a smaller replay (a quick run) is a measurement at
+  // its own size, reported as such, and does not meet it.
+  const rate = `${Math.round(perSecond).toLocaleString('en-US')} decisions/s (${result.evaluated.toLocaleString('en-US')} of ${stored.toLocaleString('en-US')} entries in ${(ms / 1000).toFixed(1)} s)`;
+  const bigEnough = result.evaluated >= REPLAY_GOAL_ENTRIES;
   return {
     rows,
     goals: [
       {
-        goal: `policy: replay over the stored entries reported as entries/s (${config.quick ? 'quick: 20,000' : '1,000,000'})`,
-        measured: `${Math.round(perSecond).toLocaleString('en-US')} decisions/s (${result.evaluated.toLocaleString('en-US')} of ${stored.toLocaleString('en-US')} entries in ${(ms / 1000).toFixed(1)} s)`,
-        met: result.evaluated > 0,
+        goal: `policy: replay over ${REPLAY_GOAL_ENTRIES.toLocaleString('en-US')} stored entries reported as entries/s`,
+        measured: bigEnough
+          ? rate
+          : `${config.quick ? 'quick run, ' : ''}only ${result.evaluated.toLocaleString('en-US')} entries replayed (not ${REPLAY_GOAL_ENTRIES.toLocaleString('en-US')}): ${rate}`,
+        met: bigEnough && perSecond > 0,
       },
     ],
   };
