@@ -105,6 +105,7 @@ export async function createServices(opts: {
       recorder?.record(entries);
       audited(entries);
     },
+    onResultsWritten: (late) => recorder?.recordResults(late),
     writerId: serverId,
   });
   traceAuditWrites(repos.audit);
@@ -175,7 +176,10 @@ export async function createServices(opts: {
       judgeResult: (input, actor) => results.judge(input, actor),
       resultPolicy: (agent) => results.resultPolicy(agent),
     },
-    stats: createStatsService(deps),
+    stats: createStatsService(
+      deps,
+      opts.rollups === false ? null : { settled: async () => recorder?.drain() },
+    ),
     graph: createGraphService(deps),
     analytics: createAnalyticsService(deps, async () => recorder?.drain()),
     events: {

@@ -1,7 +1,10 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** Which counter a rollup document holds. */
-export type RollupKind = 'call' | 'rule' | 'dlp' | 'appr' | 'seen';
+/**
+ * Which counter a rollup document holds. `tl` and `tlf` are the Overview timeline's (every entry,
+ * no agent): verdict counts with the action of blocks, and findings of both sides per detector.
+ */
+export type RollupKind = 'call' | 'rule' | 'dlp' | 'appr' | 'seen' | 'tl' | 'tlf';
 /** Minute, hour, day buckets (UTC); `all` for the first-seen markers. */
 export type RollupGrain = 'm' | 'h' | 'd' | 'all';
 
@@ -23,11 +26,11 @@ export interface RollupDoc {
   s: string;
   /** Deciding rule as `scope:id` (rule). */
   r: string;
-  /** Detector (dlp) or reviewer (appr). */
+  /** Detector (dlp, tlf) or reviewer (appr). */
   d: string;
-  /** Entries counted. */
+  /** Entries counted (tlf: entries the detector was found in, on either side). */
   n: number;
-  /** dlp: matches found. */
+  /** dlp: matches found in the arguments; tlf: in the arguments and the result. */
   f?: number;
   /** appr: summed and largest time to the decision, and a histogram by LATENCY_BINS. */
   ms?: number;

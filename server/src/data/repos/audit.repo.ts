@@ -12,7 +12,13 @@ import {
   type CallOutcome,
 } from '@aegis/shared';
 import type { AuditDoc } from '../models/audit.model';
-import { OutcomeWriter, outcomeUpdate, type ResultReport } from './outcomeWriter';
+import {
+  OutcomeWriter,
+  outcomeUpdate,
+  setOutcomeWithResults,
+  type OnResults,
+  type ResultReport,
+} from './outcomeWriter';
 import { AuditWriter, type AuditRecord } from './auditWriter';
 import type { CounterDoc } from '../models/counter.model';
 import { sourceOf, toAuditEntry } from './mappers';
@@ -47,12 +53,13 @@ export function createAuditRepo(
   counters: Model<CounterDoc>,
   onWritten: (e: AuditEntry[]) => void,
   writerId?: string,
+  onResults: OnResults = () => {},
 ) {
   /** `counters.audit_log` holds the highest id ever used, written when the log is wiped. */
   const floor = async () =>
     (await counters.findById('audit_log', { seq: 1 }).lean<CounterDoc | null>())?.seq ?? 0;
   const writer = new AuditWriter(model, floor, onWritten, writerId);
-  const outcomes = new OutcomeWriter(model);
+  const outcomes = new OutcomeWriter(model, onResults);
 
   return {
     write: (record: AuditRecord) => writer.write(record),
@@ -204,6 +211,8 @@ export function createAuditRepo(
 
     /** Write-once: returns false when the outcome was already recorded. */
     async setOutcome(id: number, outcome: CallOutcome, durationMs: number, report?: ResultReport): Promise<boolean> {
+      if (report?.resultFindings?.length)
+        return setOutcomeWithResults(model, { id }, outcome, durationMs, report, onResults);
       const res = await model.updateOne({ id, outcome: null }, outcomeUpdate(outcome, durationMs, report));
       return res.modifiedCount > 0;
     },
@@ -234,9 +243,16 @@ export function createAuditRepo(
     async setOutcomesByKey(
       updates: Array<{ entryKey: string; outcome: CallOutcome; durationMs: number } & ResultReport>,
     ): Promise<number> {
-      if (updates.length === 0) return 0;
+      const withResults = await Promise.all(
+        updates
+          .filter((u) => u.resultFindings?.length)
+          .map((u) => setOutcomeWithResults(model, { entryKey: u.entryKey }, u.outcome, u.durationMs, u, onResults)),
+      );
+      const set = withResults.filter(Boolean).length;
+      const plain = updates.filter((u) => !u.resultFindings?.length);
+      if (plain.length === 0) return set;
       const res = await model.collection.bulkWrite(
-        updates.map((u) => ({
+        plain.map((u) => ({
           updateOne: {
             filter: { entryKey: u.entryKey, outcome: null },
             update: outcomeUpdate(u.outcome, u.durationMs, u),
@@ -244,7 +260,7 @@ export function createAuditRepo(
         })),
         { ordered: false },
       );
-      return res.modifiedCount;
+      return set + res.modifiedCount;
     },
 
     async deleteAll(): Promise<void> {

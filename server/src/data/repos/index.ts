@@ -13,6 +13,7 @@ import { createLeasesRepo } from './leases.repo';
 import { createGraphRepo } from './graph.repo';
 import { createToolPinsRepo } from './toolPins.repo';
 import { createRollupsRepo } from './rollups.repo';
+import type { OnResults } from './outcomeWriter';
 import { createAnomaliesRepo } from './anomalies.repo';
 import { createGovernanceRepo } from './governance.repo';
 import { createManifestFactsRepo } from './manifestFacts.repo';
@@ -23,6 +24,8 @@ export async function createRepos(
   conn: Connection,
   opts: {
     onAuditWritten: (entries: AuditEntry[]) => void;
+    /** Result findings an outcome report added to an entry already written (by this server). */
+    onResultsWritten?: OnResults;
     /** Stamped on every audit entry this process writes (the change feed's server id). */
     writerId?: string;
   },
@@ -31,7 +34,13 @@ export async function createRepos(
   await syncIndexes(models);
   const agents = createAgentsRepo(models.agents);
   const policies = createPoliciesRepo(models.policies);
-  const audit = createAuditRepo(models.audit, models.counters, opts.onAuditWritten, opts.writerId);
+  const audit = createAuditRepo(
+    models.audit,
+    models.counters,
+    opts.onAuditWritten,
+    opts.writerId,
+    opts.onResultsWritten,
+  );
   const approvals = createApprovalsRepo(models.approvals, models.counters);
   const proposals = createProposalsRepo(models.proposals, models.counters);
   const policyHistory = createPolicyHistoryRepo(models.policyVersions);

@@ -2,6 +2,7 @@ import type { Model } from 'mongoose';
 import type { CallOutcome, ResultEffect, ScanFinding } from '@aegis/shared';
 import type { AuditDoc } from '../models/audit.model';
 import { GroupCommitQueue } from './groupCommit';
+import type { LateResult } from './rollupIncrements';
 
 /** What the SDK reports about a result beside the outcome: DLP findings, what a result rule did. */
 export interface ResultReport {
@@ -30,6 +31,33 @@ export function outcomeUpdate(outcome: CallOutcome, durationMs: number, report: 
   return { $set: outcomeSet(outcome, durationMs, report), $addToSet: { terms: outcome } };
 }
 
+/** Told of result findings an outcome report added to an entry (the timeline's rollups count them). */
+export type OnResults = (late: LateResult[]) => void;
+
+/**
+ * Records an outcome carrying result findings (write-once), reading the entry as it was: only an
+ * update that happened is reported to `onResults`, with the entry's time and argument findings.
+ * Outcomes without findings (nearly all) go out in bulk instead.
+ */
+export async function setOutcomeWithResults(
+  model: Model<AuditDoc>,
+  filter: { id: number } | { entryKey: string },
+  outcome: CallOutcome,
+  durationMs: number,
+  report: ResultReport,
+  onResults: OnResults,
+): Promise<boolean> {
+  const before = await model.collection.findOneAndUpdate(
+    { ...filter, outcome: null },
+    outcomeUpdate(outcome, durationMs, report),
+    { projection: { _id: 0, timestamp: 1, findings: 1 }, returnDocument: 'before' },
+  );
+  if (!before) return false;
+  const { timestamp, findings } = before as unknown as Pick<AuditDoc, 'timestamp' | 'findings'>;
+  onResults([{ timestamp, findings: findings ?? [], resultFindings: report.resultFindings ?? [] }]);
+  return true;
+}
+
 /**
  * Records call outcomes (write-once: only where `outcome` is still null). Outcomes arriving while
  * an update is in flight go out together as one bulk write, so the SDK's after-the-call reports
@@ -38,9 +66,16 @@ export function outcomeUpdate(outcome: CallOutcome, durationMs: number, report: 
 export class OutcomeWriter {
   private readonly queue: GroupCommitQueue<OutcomeUpdate, void>;
 
-  constructor(model: Model<AuditDoc>) {
+  constructor(model: Model<AuditDoc>, onResults: OnResults) {
     this.queue = new GroupCommitQueue<OutcomeUpdate, void>(
-      async (updates) => {
+      async (all) => {
+        const updates = all.filter((u) => !u.resultFindings?.length);
+        await Promise.all(
+          all
+            .filter((u) => u.resultFindings?.length)
+            .map((u) => setOutcomeWithResults(model, { id: u.id }, u.outcome, u.durationMs, u, onResults)),
+        );
+        if (updates.length === 0) return all.map(() => undefined);
         await model.collection.bulkWrite(
           updates.map((u) => ({
             updateOne: {
@@ -50,7 +85,7 @@ export class OutcomeWriter {
           })),
           { ordered: false },
         );
-        return updates.map(() => undefined);
+        return all.map(() => undefined);
       },
       { maxGroup: 500 },
     );

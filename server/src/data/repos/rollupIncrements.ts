@@ -11,8 +11,27 @@ export interface RollupSource {
   actor?: string | null;
   approvalId: number | null;
   rule?: { id: string; scope: string } | null;
-  findings?: ReadonlyArray<{ detector: string; count: number }>;
+  /**
+   * Argument findings (a stored document), or both sides tagged with `where` (an AuditEntry:
+   * findings of the result reported with a local-mode record are among them).
+   */
+  findings?: ReadonlyArray<Finding & { where?: 'args' | 'result' }>;
+  /** Result findings of a stored document. */
+  resultFindings?: ReadonlyArray<Finding>;
 }
+
+type Finding = { detector: string; count: number };
+
+/** An entry whose result findings were recorded after it was written (its outcome report). */
+export interface LateResult {
+  timestamp: Date | string;
+  /** The entry's argument findings (their detectors already counted with the entry). */
+  findings?: ReadonlyArray<Finding>;
+  resultFindings: ReadonlyArray<Finding>;
+}
+
+/** Verdict columns of the Overview timeline (kind `tl`); other statuses are not counted there. */
+const TIMELINE_STATUSES = new Set<AuditStatus>(['ALLOWED', 'BLOCKED', 'PENDING', 'KILLED']);
 
 export type RollupKey = Pick<RollupDoc, 'k' | 'g' | 't' | 'a' | 'x' | 's' | 'r' | 'd'>;
 
@@ -46,6 +65,12 @@ export class IncrementSet {
   add(entry: RollupSource, approvalCreated?: ReadonlyMap<number, Date>): void {
     const at = new Date(entry.timestamp).getTime();
     const base = { a: entry.agent, x: entry.action, s: '', r: '', d: '' };
+    const args = (entry.findings ?? []).filter((f) => f.where !== 'result');
+    const result = [
+      ...(entry.resultFindings ?? []),
+      ...(entry.findings ?? []).filter((f) => f.where === 'result'),
+    ];
+    this.addTimeline(at, entry, args, result);
     if (isCall({ status: entry.status, source: entry.source ?? 'server' })) {
       this.everyGrain(at, { ...base, k: 'call', s: entry.status }, { n: 1 });
       if (entry.rule)
@@ -54,10 +79,7 @@ export class IncrementSet {
           { ...base, k: 'rule', s: entry.status, r: `${entry.rule.scope}:${entry.rule.id}` },
           { n: 1 },
         );
-      const perDetector = new Map<string, number>();
-      for (const f of entry.findings ?? [])
-        perDetector.set(f.detector, (perDetector.get(f.detector) ?? 0) + f.count);
-      for (const [detector, found] of perDetector)
+      for (const [detector, found] of sumByDetector(args))
         this.everyGrain(at, { ...base, k: 'dlp', d: detector }, { n: 1, f: found });
       const first = new Date(at);
       this.merge({
@@ -86,12 +108,60 @@ export class IncrementSet {
     }
   }
 
+  /**
+   * Result findings recorded with an entry's outcome: their matches, and the entry once more for
+   * each detector its arguments did not already have (the timeline counts calls per detector).
+   */
+  addResult(late: LateResult): void {
+    const at = new Date(late.timestamp).getTime();
+    const seen = new Set((late.findings ?? []).map((f) => f.detector));
+    for (const [detector, found] of sumByDetector(late.resultFindings)) {
+      this.everyGrain(
+        at,
+        { k: 'tlf', a: '', x: '', s: '', r: '', d: detector },
+        seen.has(detector) ? { f: found } : { n: 1, f: found },
+      );
+    }
+  }
+
   get size(): number {
     return this.byKey.size;
   }
 
   values(): Increment[] {
     return [...this.byKey.values()];
+  }
+
+  /**
+   * The Overview timeline's counters, of every entry whatever its source (as the chart always
+   * counted): verdicts (the action kept only for BLOCKED, for "top blocked"), and per detector the
+   * matches on both sides and the entries it was found in. No agent: the chart sums them all.
+   */
+  private addTimeline(
+    at: number,
+    entry: RollupSource,
+    args: readonly Finding[],
+    result: readonly Finding[],
+  ): void {
+    if (TIMELINE_STATUSES.has(entry.status))
+      this.everyGrain(
+        at,
+        {
+          k: 'tl',
+          a: '',
+          x: entry.status === 'BLOCKED' ? entry.action : '',
+          s: entry.status,
+          r: '',
+          d: '',
+        },
+        { n: 1 },
+      );
+    for (const [detector, found] of sumByDetector([...args, ...result]))
+      this.everyGrain(
+        at,
+        { k: 'tlf', a: '', x: '', s: '', r: '', d: detector },
+        { n: 1, f: found },
+      );
   }
 
   private everyGrain(
@@ -130,4 +200,10 @@ export class IncrementSet {
       current.min = { ...current.min, [field]: old && old < v ? old : v };
     }
   }
+}
+
+function sumByDetector(findings: readonly Finding[]): Map<string, number> {
+  const by = new Map<string, number>();
+  for (const f of findings) by.set(f.detector, (by.get(f.detector) ?? 0) + f.count);
+  return by;
 }

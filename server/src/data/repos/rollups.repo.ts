@@ -9,13 +9,13 @@ import type { Increment, RollupSource } from './rollupIncrements';
 
 const META_ID = 'rollups';
 /** Bump when what the rollups hold changes: servers then rebuild them once from the log. */
-export const ROLLUP_VERSION = 1;
+export const ROLLUP_VERSION = 2;
 
 export interface RollupQuery {
   k: RollupKind;
   g: Exclude<RollupGrain, 'all'>;
   from: Date;
-  to: Date;
+  to: Date | null;
   agent?: string;
   action?: string;
   /** Only these agents. */
@@ -61,15 +61,27 @@ export function createRollupsRepo(
   return {
     apply,
 
-    /** Documents of one kind and grain in [from, to), optionally of one agent/action. */
+    /** Documents of one kind and grain in [from, to) (to: none, every later one too), optionally of one agent/action. */
     find(q: RollupQuery): Promise<RollupDoc[]> {
-      const filter: Record<string, unknown> = { k: q.k, g: q.g, t: { $gte: q.from, $lt: q.to } };
+      const filter: Record<string, unknown> = {
+        k: q.k,
+        g: q.g,
+        t: q.to ? { $gte: q.from, $lt: q.to } : { $gte: q.from },
+      };
       if (q.agent) filter.a = q.agent;
       else if (q.agents) filter.a = { $in: q.agents };
       if (q.action) filter.x = q.action;
       return model.collection
         .find(filter, { projection: { _id: 0 } })
         .toArray() as unknown as Promise<RollupDoc[]>;
+    },
+
+    /** Whether the rollups hold this version's counters for the whole log (no rebuild pending). */
+    async current(): Promise<boolean> {
+      return (
+        (await meta.findOne({ _id: META_ID }, { projection: { version: 1 } }))?.version ===
+        ROLLUP_VERSION
+      );
     },
 
     /** First-seen markers: per agent × action, and per agent (x = ''). */
@@ -136,6 +148,7 @@ export function createRollupsRepo(
                 approvalId: 1,
                 rule: 1,
                 findings: 1,
+                resultFindings: 1,
               },
             },
           )

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditEntry } from '@aegis/shared';
 import type { Repos } from '../../data/repos';
-import { IncrementSet } from '../../data/repos/rollupIncrements';
+import { IncrementSet, type LateResult } from '../../data/repos/rollupIncrements';
 
 /** Attempts before a group of increments is given up (and logged: a rebuild restores it). */
 const MAX_ATTEMPTS = 5;
@@ -23,6 +23,8 @@ const COALESCE_MS = 50;
  */
 export class RollupRecorder {
   private pending: AuditEntry[] = [];
+  /** Result findings added to entries by their outcome reports. */
+  private pendingResults: LateResult[] = [];
   private flushing: Promise<void> | null = null;
   /** Ends the current gathering pause early (a reader is draining). */
   private hurry: (() => void) | null = null;
@@ -38,6 +40,12 @@ export class RollupRecorder {
 
   record(entries: readonly AuditEntry[]): void {
     this.pending.push(...entries);
+    this.flushing ??= this.flush().finally(() => (this.flushing = null));
+  }
+
+  /** Result findings an outcome report added to entries this server or another wrote. */
+  recordResults(late: readonly LateResult[]): void {
+    this.pendingResults.push(...late);
     this.flushing ??= this.flush().finally(() => (this.flushing = null));
   }
 
@@ -67,17 +75,19 @@ export class RollupRecorder {
   }
 
   private async flush(): Promise<void> {
-    while (this.pending.length > 0) {
+    while (this.pending.length > 0 || this.pendingResults.length > 0) {
       await this.gather();
       const entries = this.pending;
+      const late = this.pendingResults;
       this.pending = [];
+      this.pendingResults = [];
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.apply(entries);
+          await this.apply(entries, late);
           break;
         } catch (error) {
           if (attempt >= MAX_ATTEMPTS) {
-            this.dropped += entries.length;
+            this.dropped += entries.length + late.length;
             this.logger.error(
               { err: error, entries: entries.length },
               'rollup update failed; analytics undercount until `analytics.rebuild`',
@@ -90,7 +100,7 @@ export class RollupRecorder {
     }
   }
 
-  private async apply(entries: readonly AuditEntry[]): Promise<void> {
+  private async apply(entries: readonly AuditEntry[], late: readonly LateResult[]): Promise<void> {
     const decided = entries.filter(
       (e) =>
         e.source === 'person' &&
@@ -102,6 +112,7 @@ export class RollupRecorder {
     );
     const set = new IncrementSet();
     for (const entry of entries) set.add(entry, created);
+    for (const result of late) set.addResult(result);
     await this.repos.rollups.apply(set.values());
   }
 }

@@ -156,10 +156,11 @@ describe('rollups with several servers on one database', () => {
     expect(groups).toEqual([]);
 
     await recorder.drain();
-    // call + dlp rows at minute, hour and day, and two first-seen markers (four more documents
-    // if the minute turned): one upsert each for all twenty calls.
+    // call + dlp rows and the timeline's tl + tlf rows at minute, hour and day, and two
+    // first-seen markers (eight more documents if the minute turned): one upsert each for all
+    // twenty calls.
     expect(groups).toHaveLength(1);
-    expect(groups[0]).toBeLessThanOrEqual(12);
+    expect(groups[0]).toBeLessThanOrEqual(22);
     const counted = await decisions(repos, windowFor({ range: '1h', agent: 'coalesced' }));
     expect(counted.totals.calls).toBe(20);
   });

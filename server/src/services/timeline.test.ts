@@ -1,0 +1,228 @@
+import mongoose, { type Connection } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
+import type { AuditSource, AuditStatus, RangePreset, ScanFinding } from '@aegis/shared';
+import { createRepos, type Repos } from '../data/repos';
+import type { AuditRecord } from '../data/repos/auditWriter';
+import { createLogger } from '../logger';
+import { decisions, dlp } from './analytics/queries';
+import { rebuildRollups } from './analytics/rebuild';
+import { RollupRecorder } from './analytics/rollupRecorder';
+import { windowFor } from './analytics/window';
+import { bucketsFor, rollupTimeline, scanTimeline } from './timeline';
+import type { TimelineWindow } from './types';
+
+// The Overview timeline summed from rollups must be what counting the log says, for any window.
+// Two servers on one database write varied entries (and later outcomes with result findings),
+// each rolling up what it writes, as createServices does.
+const logger = createLogger('silent');
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** "Now" for every window: inside a minute, hour and day, so the windows' edges are not aligned. */
+const NOW = Date.UTC(2026, 11, 4, 13, 37, 25, 123);
+
+let store: EmbeddedMongo;
+const conns: Connection[] = [];
+const servers: Array<{ repos: Repos; recorder: RollupRecorder }> = [];
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
+function random(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rnd = random(17);
+const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
+
+const AGENTS = ['payments', 'support', 'crawler'];
+const ACTIONS = ['transfer', 'lookup', 'refund', 'email', 'delete'];
+const KINDS: Array<[AuditStatus, AuditSource]> = [
+  ['ALLOWED', 'server'],
+  ['ALLOWED', 'server'],
+  ['BLOCKED', 'server'],
+  ['BLOCKED', 'agent'],
+  ['PENDING', 'server'],
+  ['KILLED', 'server'],
+  ['ERROR', 'agent'],
+  ['APPROVED', 'person'],
+  ['DENIED', 'person'],
+];
+/** `resultOnly` is never found in arguments: only result findings count it. */
+const DETECTORS = ['card', 'email', 'ssn', 'github_token'];
+
+function findings(detectors: readonly string[], max: number): ScanFinding[] {
+  const out: ScanFinding[] = [];
+  for (let i = Math.floor(rnd() * (max + 1)); i > 0; i--)
+    out.push({
+      detector: pick(detectors),
+      path: `/v${i}`,
+      count: 1 + Math.floor(rnd() * 3),
+      confidence: 0.9,
+    });
+  return out;
+}
+
+/** A time in the last 9 days (and a little after NOW), often right at or beside a bucket edge. */
+function timestamp(): Date {
+  const t = NOW - 9 * DAY + rnd() * (9 * DAY + 2 * HOUR);
+  if (rnd() < 0.5) return new Date(t);
+  const unit = pick([MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR, 3 * HOUR, DAY]);
+  return new Date(Math.floor(t / unit) * unit + pick([-1, 0, 0, 1]));
+}
+
+beforeAll(async () => {
+  store = await startEmbeddedMongo();
+  for (let i = 0; i < 2; i++) {
+    const conn = await mongoose.createConnection(store.uri, { dbName: 'aegis' }).asPromise();
+    conns.push(conn);
+    let recorder: RollupRecorder | null = null;
+    const repos = await createRepos(conn, {
+      onAuditWritten: (entries) => recorder?.record(entries),
+      onResultsWritten: (late) => recorder?.recordResults(late),
+    });
+    recorder = new RollupRecorder(repos, logger);
+    servers.push({ repos, recorder });
+  }
+
+  const written: Array<{ id: number; entryKey: string; server: Repos; status: AuditStatus }> = [];
+  await Promise.all(
+    Array.from({ length: 1200 }, async (_, i) => {
+      const [status, source] = pick(KINDS);
+      const server = servers[i % 2]!.repos;
+      const entryKey = `k-${i}`;
+      const record: AuditRecord = {
+        timestamp: timestamp(),
+        agent: pick(AGENTS),
+        action: pick(ACTIONS),
+        status,
+        source,
+        details: '',
+        callId: `c-${i}`,
+        approvalId: null,
+        argsPreview: null,
+        entryKey,
+        findings: findings(DETECTORS, 3),
+      };
+      // A local-mode record shipped after its tool ran: its result findings come with it.
+      if (status === 'ALLOWED' && rnd() < 0.2) {
+        record.outcome = 'ok';
+        record.durationMs = 5;
+        record.resultFindings = findings([...DETECTORS, 'resultOnly'], 2);
+      }
+      const entry = await server.audit.write(record);
+      if (status === 'ALLOWED' && !record.outcome)
+        written.push({ id: entry.id, entryKey, server, status });
+    }),
+  );
+  // Outcome reports through each way they arrive, on either server, some of them twice (write-once).
+  await Promise.all(
+    written.map(async ({ id, entryKey, server }, i) => {
+      const report = {
+        resultFindings: rnd() < 0.7 ? findings([...DETECTORS, 'resultOnly'], 3) : [],
+      };
+      const other = servers[(i + 1) % 2]!.repos;
+      const way = i % 3;
+      const once = () =>
+        way === 0
+          ? server.audit.queueOutcome(id, 'ok', 3, report)
+          : way === 1
+            ? other.audit.setOutcome(id, 'ok', 3, report)
+            : other.audit.setOutcomesByKey([{ entryKey, outcome: 'ok', durationMs: 3, ...report }]);
+      await once();
+      if (i % 5 === 0) await once();
+    }),
+  );
+  for (const { repos, recorder } of servers) {
+    await repos.audit.drain();
+    await recorder.drain();
+  }
+}, 120_000);
+afterAll(async () => {
+  for (const conn of conns) await conn.close();
+  await store.close();
+});
+
+/** The dashboard's default windows, its presets, and custom windows with unaligned edges. */
+function windows(): TimelineWindow[] {
+  const out: TimelineWindow[] = [1, 2, 6, 24, 48, 168].map((hours) => ({ hours }));
+  for (const range of ['1h', '24h', '7d', '30d'] as RangePreset[]) out.push({ range });
+  const iso = (t: number) => new Date(t).toISOString();
+  // Spans around each bucket size's limit (60 buckets), so every size is used.
+  for (const span of [
+    45_000,
+    20 * MINUTE,
+    61 * MINUTE,
+    5 * HOUR,
+    15 * HOUR,
+    30 * HOUR,
+    59 * HOUR,
+    7 * DAY,
+    8 * DAY,
+    9 * DAY,
+    31 * DAY,
+    45 * DAY,
+  ]) {
+    out.push({ from: iso(NOW - span) });
+    out.push({ from: iso(NOW - span - 1234), to: iso(NOW - 4321) });
+  }
+  for (let i = 0; i < 40; i++) {
+    const span = Math.exp(Math.log(30_000) + rnd() * Math.log((9 * DAY) / 30_000));
+    const to = NOW + 2 * HOUR - rnd() * (9 * DAY + 2 * HOUR - span);
+    out.push({ from: iso(to - span), to: iso(Math.round(to)) });
+  }
+  // Edges exactly on a minute / hour / day.
+  out.push({ from: iso(NOW - (NOW % HOUR) - 5 * HOUR), to: iso(NOW - (NOW % HOUR)) });
+  out.push({ from: iso(NOW - (NOW % DAY) - 4 * DAY), to: iso(NOW - (NOW % DAY) - DAY) });
+  out.push({ from: iso(NOW - (NOW % MINUTE) - 30 * MINUTE), to: iso(NOW - (NOW % MINUTE)) });
+  return out;
+}
+
+describe('the Overview timeline from rollups', () => {
+  it('counts what the log holds, for every window: buckets, top blocked, findings of both sides', async () => {
+    const { repos } = servers[0]!;
+    const sizes = new Set<number>();
+    let resultOnly = 0;
+    let blocked = 0;
+    for (const window of windows()) {
+      const plan = bucketsFor(window, NOW);
+      sizes.add(plan.size);
+      const expected = await scanTimeline(repos, plan);
+      resultOnly += expected.findings.find((f) => f.detector === 'resultOnly')?.calls ?? 0;
+      blocked += expected.topBlocked.length;
+      expect({ window, ...(await rollupTimeline(repos, plan)) }).toEqual({ window, ...expected });
+    }
+    // The data exercised what it should: every bucket size, result findings, blocked actions.
+    expect([...sizes].sort((a, b) => a - b)).toEqual(
+      [1, 5, 15, 30, 60, 180, 360, 720, 1440].map((m) => m * MINUTE),
+    );
+    expect(resultOnly).toBeGreaterThan(0);
+    expect(blocked).toBeGreaterThan(0);
+  });
+
+  it('a rebuild from the log gives the same timeline, and analytics the same answers as live', async () => {
+    const { repos } = servers[1]!;
+    const ranges = [
+      { range: '24h' as const },
+      { range: '7d' as const },
+      { from: new Date(NOW - 2 * HOUR).toISOString(), to: new Date(NOW).toISOString() },
+    ];
+    const analytics = async () =>
+      Promise.all(
+        ranges.flatMap((r) => [decisions(repos, windowFor(r, NOW)), dlp(repos, windowFor(r, NOW))]),
+      );
+    const live = await analytics();
+    await rebuildRollups(repos, logger);
+    expect(await analytics()).toEqual(live);
+    for (const window of windows()) {
+      const plan = bucketsFor(window, NOW);
+      expect({ window, ...(await rollupTimeline(repos, plan)) }).toEqual({
+        window,
+        ...(await scanTimeline(repos, plan)),
+      });
+    }
+  });
+});
