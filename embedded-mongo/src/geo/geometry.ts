@@ -82,7 +82,10 @@ export function positions(g: Geometry): Position[] {
 /** [minLng, maxLng, minLat, maxLat] of a geometry. */
 export function bbox(g: Geometry): [number, number, number, number] {
   const ps = positions(g);
-  return [Math.min(...ps.map((p) => p[0])), Math.max(...ps.map((p) => p[0])), Math.min(...ps.map((p) => p[1])), Math.max(...ps.map((p) => p[1]))];
+  // Folded, not Math.min(...): a polygon may have more points than the call stack takes arguments.
+  let box: [number, number, number, number] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const [lng, lat] of ps) box = [Math.min(box[0], lng), Math.max(box[1], lng), Math.min(box[2], lat), Math.max(box[3], lat)];
+  return box;
 }
 
 const rad = (d: number): number => (d * Math.PI) / 180;

@@ -132,7 +132,8 @@ export class QueryRun {
     };
     if (sort.length === 0) {
       const out: StoredDoc[] = [];
-      for (const r of plan.ranges) out.push(...read(r, need - out.length));
+      // A loop, not push(...): spreading a range of 100,000+ documents overflows the call stack.
+      for (const r of plan.ranges) for (const item of read(r, need - out.length)) out.push(item);
       return page(out);
     }
     if (!plan.sortCovered) {

@@ -130,7 +130,7 @@ export function nearCandidates(coll: CollectionStore | undefined, spec: NearSpec
     const doc = coll.get(rid);
     if (!doc) continue;
     const ds = index.geometries(doc).map((g) => distance(spec, anchor(g)));
-    const d = Math.min(...ds);
+    const d = ds.reduce((a, b) => Math.min(a, b), Infinity);
     if ((spec.max !== undefined && d > spec.max) || (spec.min !== undefined && d < spec.min)) continue;
     out.push({ item: { rid, doc }, distance: d });
   }

@@ -88,6 +88,24 @@ function rangeBounds(pred: unknown, multikey: boolean): { low?: unknown; high?: 
   return { low, high };
 }
 
+/**
+ * Whether the key range of `pred` holds exactly the documents it matches: inclusive bounds
+ * (`$gte`/`$lte`; the bounds include keys equal to a bound, so `$gt`/`$lt` are loose) on dates,
+ * whose keys are one fixed-width component per value, all under the date type's tag, which is
+ * exactly the values a date comparison matches (type bracketing). So a count of "this agent's
+ * calls since t" reads index entries instead of every matching document.
+ */
+function isExactDateRange(pred: unknown, range: { low?: unknown; high?: unknown }): boolean {
+  if (!isPlainObject(pred)) return false;
+  const keys = Object.keys(pred);
+  const validDate = (v: unknown) => v instanceof Date && !Number.isNaN(v.getTime());
+  return (
+    keys.every((k) => k === '$gte' || k === '$lte') &&
+    (pred.$gte === undefined || (validDate(pred.$gte) && range.low === pred.$gte)) &&
+    (pred.$lte === undefined || (validDate(pred.$lte) && range.high === pred.$lte))
+  );
+}
+
 function invert(b: Buffer): Buffer {
   return Buffer.from(b.map((x) => ~x & 0xff));
 }
@@ -149,8 +167,9 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec, forced = fals
     sortCovered = same || opposite;
     reverse = !same && opposite;
   }
+  const exactRange = range === undefined || (rangeField !== undefined && isExactDateRange(filter[rangeField], range));
   const exact =
-    !forced && !range && !ix.multikey && Object.keys(filter).length === e &&
+    !forced && exactRange && !ix.multikey && Object.keys(filter).length === e + (range ? 1 : 0) &&
     points.every((values) => values.every((v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && !Number.isNaN(v))));
   // Each equality field is worth 10, an $in field a little less (several ranges to read).
   const prefixScore = points.reduce((sum, values) => sum + (values.length === 1 ? 10 : 8), 0);

@@ -48,7 +48,8 @@ export class GeoIndex {
   private insert(geometries: Geometry[], rid: number): void {
     if (geometries.length === 0) return;
     const boxes = geometries.map(bbox);
-    this.insertBox.run(rid, Math.min(...boxes.map((b) => b[0])), Math.max(...boxes.map((b) => b[1])), Math.min(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3])));
+    const all = boxes.reduce((a, b) => [Math.min(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.max(a[3], b[3])]);
+    this.insertBox.run(rid, all[0], all[1], all[2], all[3]);
   }
 
   remove(rid: number): void {

@@ -47,7 +47,7 @@ function walk(state: PathWalk, v: unknown, i: number): void {
     if (Array.isArray(v)) {
       state.multikey = true;
       if (v.length === 0) values.push(undefined);
-      else values.push(...(v as unknown[]));
+      else for (const element of v as unknown[]) values.push(element); // no spread: arrays may be huge
     } else values.push(v);
     return;
   }
