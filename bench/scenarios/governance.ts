@@ -77,7 +77,10 @@ async function download(server: BenchServer, query: string) {
       for (const b of chunk) if (b === 10) lines++;
     }
     const ms = performance.now() - t0;
-    const counted = Number(res.headers['x-aegis-entries'] ?? NaN);
+    // Text reports send the count as a trailer (they answer before it is known), PDF as a header.
+    const counted = Number(
+      res.trailers['x-aegis-entries'] ?? res.headers['x-aegis-entries'] ?? NaN,
+    );
     return {
       ms,
       firstByteMs,

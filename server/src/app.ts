@@ -58,6 +58,8 @@ export interface CreateAppOptions {
   maxStreams?: number;
   /** Events a live stream may have waiting for a client that doesn't read, before it is dropped. */
   streamQueueLimit?: number;
+  /** How often a text compliance report in preparation sends a newline (tests; default 5 s). */
+  exportHeartbeatMs?: number;
   corsOrigins: string[];
   /** AEGIS_METRICS_TOKEN: a bearer token that may scrape /metrics (admins always may). */
   metricsToken?: string;
@@ -200,7 +202,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     );
     app.get('/metrics', metricsRoute({ auth, metrics, token: opts.metricsToken }));
     app.get('/export/audit', exportRoute({ auth, services }));
-    app.get('/export/report', reportExportRoute({ auth, services }));
+    app.get('/export/report', reportExportRoute({ auth, services, heartbeatMs: opts.exportHeartbeatMs }));
     app.use('/api', createRestRouter({ services, auth, logger }));
     app.use('/notify', notifier.router);
     app.use(dashboardRouter(opts.clientDist ?? defaultClientDist()));

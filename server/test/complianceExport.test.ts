@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { inflateSync } from 'node:zlib';
 import { PDFDocument } from 'pdf-lib';
 import { parse } from 'yaml';
@@ -149,5 +150,56 @@ describe('compliance export', () => {
     expect((await download('format=docx')).res.status).toBe(400);
     expect((await download('format=json&agents=bad%20%24name')).res.status).toBe(400);
     expect((await download('format=json', null)).res.status).toBe(401);
+  });
+});
+
+describe('a report whose head takes a while', () => {
+  // A 1 ms heartbeat: the few milliseconds this head takes stand in for the minutes a million
+  // entries take, when a proxy would close a download that sends nothing.
+  const slow = useTestServer({ inMemoryStore: true, exportHeartbeatMs: 1 });
+
+  it('answers at once, keeps the download alive with newlines, and still parses; the count comes as a trailer', async () => {
+    const s = slow();
+    const api = createTRPCClient<AppRouter>({
+      links: [
+        httpBatchLink({ url: `${s.url}/trpc`, headers: { authorization: `Bearer ${s.adminKey}` } }),
+      ],
+    });
+    await api.sdk.registerAgent.mutate({ name: 'teller', allows: ['check_balance'] });
+    for (let i = 0; i < 20; i++)
+      await api.sdk.decide.mutate({ agent: 'teller', action: 'check_balance', args: { i } });
+    for (const format of ['json', 'yaml', 'md'] as const) {
+      const { text, trailers, headers } = await new Promise<{
+        text: string;
+        trailers: NodeJS.Dict<string>;
+        headers: NodeJS.Dict<string | string[]>;
+      }>((resolve, reject) => {
+        get(
+          `${s.url}/export/report?format=${format}`,
+          { headers: { authorization: `Bearer ${s.adminKey}` } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({
+                text: Buffer.concat(chunks).toString(),
+                trailers: res.trailers,
+                headers: res.headers,
+              }),
+            );
+            res.on('error', reject);
+          },
+        ).on('error', reject);
+      });
+      expect(headers.trailer).toBe('X-Aegis-Entries');
+      expect(text.startsWith('\n')).toBe(true);
+      const entries = Number(trailers['x-aegis-entries']);
+      if (format === 'json')
+        expect((JSON.parse(text) as { auditEntries: number }).auditEntries).toBe(entries);
+      if (format === 'yaml')
+        expect((parse(text) as { auditEntries: number }).auditEntries).toBe(entries);
+      if (format === 'md') expect(text.trimStart().startsWith('#')).toBe(true);
+      expect(entries).toBeGreaterThanOrEqual(20);
+    }
   });
 });

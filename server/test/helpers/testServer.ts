@@ -60,6 +60,8 @@ export interface TestServerOptions {
   streamQueueLimit?: number;
   /** AEGIS_REPORT_MAX_AGE_MS: how old a local-mode report may be (default 24 h). */
   reportMaxAgeMs?: number;
+  /** How often a text compliance report in preparation sends a newline (default 5 s). */
+  exportHeartbeatMs?: number;
 }
 
 /**
@@ -88,6 +90,7 @@ export function testServerConfig(
     trustProxy: opts.trustProxy,
     streamQueueLimit: opts.streamQueueLimit,
     reportMaxAgeMs: opts.reportMaxAgeMs,
+    exportHeartbeatMs: opts.exportHeartbeatMs,
   };
 }
 
