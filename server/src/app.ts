@@ -10,6 +10,7 @@ import { connectDataStore, type DataStore } from './data/connect';
 import { preparePrivateDataDir } from './data/dataDir';
 import { dashboardRouter } from './http/dashboard';
 import { createFastPath, type FastPath } from './http/fastPath';
+import { createRestFastPath } from './http/restFastPath';
 import { metricsRoute } from './http/metricsRoute';
 import { exportRoute } from './http/exportRoute';
 import { reportExportRoute } from './export/reportRoute';
@@ -71,9 +72,11 @@ export interface CreateAppOptions {
 
 export interface AegisApp {
   app: Express;
-  /** What the HTTP server runs: the SDK's fast path (http/fastPath.ts), then the Express app. */
+  /** What the HTTP server runs: the SDK's fast paths (http/fastPath.ts, http/restFastPath.ts), then the Express app. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   fastPath: FastPath;
+  /** The seed SDK's three REST requests without Express (http/restFastPath.ts). */
+  restFastPath: FastPath;
   services: Services;
   /** This process's Prometheus registry, served at /metrics. */
   metrics: AegisMetrics;
@@ -217,12 +220,14 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     });
 
     const fastPath = createFastPath({ services, auth, logger });
+    const restFastPath = createRestFastPath({ services, auth, logger });
     return {
       app,
       handler(req, res) {
-        if (!fastPath(req, res)) app(req, res);
+        if (!fastPath(req, res) && !restFastPath(req, res)) app(req, res);
       },
       fastPath,
+      restFastPath,
       services,
       metrics,
       auth,

@@ -22,6 +22,9 @@ export interface RestDeps {
   logger?: Logger;
 }
 
+/** The REST body limit (express.json's `1mb`); larger bodies are 413. */
+export const REST_BODY_LIMIT = 1024 * 1024;
+
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
@@ -46,7 +49,7 @@ export function createRestRouter(deps: RestDeps): Router {
   });
   rest.use(createDocsRouter());
 
-  rest.use(express.json({ limit: '1mb' }), jsonDepthGuard());
+  rest.use(express.json({ limit: REST_BODY_LIMIT }), jsonDepthGuard());
   rest.use((req, _res, next) => {
     // seed clients POST /sdk/init and /demo/seed with no body and no content type
     if (BODY_METHODS.has(req.method) && req.body === undefined && !req.headers['content-type']) {
@@ -56,7 +59,21 @@ export function createRestRouter(deps: RestDeps): Router {
     next();
   });
 
-  const handler = createOpenApiNodeHttpHandler<typeof seedRestRouter, Request, Response>({
+  const handler = createSeedHandler(deps);
+  rest.use(seedErrorBodies(), (req, res, next) => {
+    handler(req, res, next).catch(next);
+  });
+
+  rest.use((_req, res) => {
+    res.status(404).json({ detail: 'Not Found' } satisfies SeedError);
+  });
+  rest.use(seedErrorHandler());
+  return rest;
+}
+
+/** The trpc-to-openapi handler over {@link seedRestRouter}; the REST router and http/restFastPath.ts share its code. */
+export function createSeedHandler(deps: RestDeps) {
+  return createOpenApiNodeHttpHandler<typeof seedRestRouter, Request, Response>({
     router: seedRestRouter,
     // the same context as /trpc: the principal from the request's credentials
     createContext: createExpressContext(deps),
@@ -73,13 +90,4 @@ export function createRestRouter(deps: RestDeps): Router {
       log?.error({ err: error.cause ?? error, procedure: path }, 'REST procedure failed');
     },
   });
-  rest.use(seedErrorBodies(), (req, res, next) => {
-    handler(req, res, next).catch(next);
-  });
-
-  rest.use((_req, res) => {
-    res.status(404).json({ detail: 'Not Found' } satisfies SeedError);
-  });
-  rest.use(seedErrorHandler());
-  return rest;
 }

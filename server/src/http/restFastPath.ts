@@ -1,0 +1,216 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { jsonDepth, MAX_JSON_DEPTH } from '../auth/jsonDepth';
+import { apiResponseHeaders } from '../auth/securityMiddleware';
+import type { AuthService } from '../auth/types';
+import { createSeedHandler, REST_BODY_LIMIT } from '../rest';
+import { seedErrorBodies, seedErrorHandler, type SeedError } from '../rest/errors';
+import type { Services } from '../services';
+import type { FastPath } from './fastPath';
+import { logWhenFinished, requestIdOf, type RequestWithId } from './requestLog';
+
+/** A path segment this path takes as it is: no percent-encoding, no dot segments. */
+const SEGMENT = /^[A-Za-z0-9_~.-]+$/;
+const JSON_TYPES = new Set([
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json;charset=utf-8',
+]);
+const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
+
+type Kind = 'read' | 'log';
+
+/**
+ * The seed SDK's three requests per guarded tool call without Express: `GET
+ * /api/sdk/agent-status/{name}`, `GET /api/sdk/policy/{agent_name}/{action}` and `POST
+ * /api/sdk/log`. Express, helmet, the CORS/CSRF guards and the body parser cost more server time
+ * than the work. This path does what they do for these requests — the request id and log line,
+ * the API's security headers, express.json's parsing (strict, BOM, the `{detail}` answer to a
+ * malformed body), the depth guard, the cookie drop on writes — and hands the request to the same
+ * trpc-to-openapi handler (http/../rest createSeedHandler) with the same `{detail}` rewrite, so
+ * the procedure, its middleware and every answer are the REST router's.
+ *
+ * Taken only by the plain shape: an `Authorization` header, no `Origin`, no query string, path
+ * segments of plain characters; a GET without a body; a POST of `application/json` (utf-8) with a
+ * `content-length` from 1 byte to the REST body limit and no content encoding. Anything else goes
+ * to Express unchanged. server/test/restFastPath.test.ts sends every case both ways.
+ */
+export function createRestFastPath(deps: {
+  services: Services;
+  auth: AuthService;
+  logger: Logger;
+}): FastPath {
+  const headers = apiResponseHeaders();
+  const debug = deps.logger.isLevelEnabled('debug');
+  const handler = createSeedHandler(deps);
+  const rewriteErrors = seedErrorBodies();
+  const onError = seedErrorHandler();
+  let handled = 0;
+
+  function begin(req: IncomingMessage, res: ServerResponse): string {
+    const url = req.url as string;
+    const r = req as RequestWithId;
+    const id = requestIdOf(req.headers);
+    r.id = id;
+    let child: Logger | undefined;
+    const log = () => (child ??= deps.logger.child({ reqId: id }));
+    Object.defineProperty(req, 'log', { configurable: true, get: log });
+    res.setHeader('x-request-id', id);
+    logWhenFinished(res, { method: req.method, url }, log, debug);
+    for (const [name, value] of headers) res.setHeader(name, value);
+    // as the REST router sees it: mounted at /api
+    req.url = url.slice('/api'.length);
+    return url;
+  }
+
+  /** What the REST router does after its body parser: the `{detail}` rewrite, then the handler. */
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const expressRes = res as unknown as Response;
+    const expressReq = req as unknown as Request;
+    const next = (err?: unknown) => {
+      if (err === undefined)
+        expressJson(req, res, 404, { detail: 'Not Found' } satisfies SeedError);
+      else errorAnswer(err);
+    };
+    const errorAnswer = (err: unknown) =>
+      onError(err, expressReq, expressAnswer(req, res), () => {
+        deps.logger.error({ err }, 'REST fast path failed');
+        if (!res.headersSent) expressJson(req, res, 500, { detail: 'Internal server error' });
+        else res.destroy();
+      });
+    rewriteErrors(expressReq, expressRes, () => {
+      handler(expressReq, expressRes, next).catch(errorAnswer);
+    });
+  }
+
+  const restFastPath = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const kind = restRoute(req);
+    if (kind === null) return false;
+    handled++;
+    if (kind === 'read') {
+      req.resume();
+      begin(req, res);
+      handle(req, res);
+      return true;
+    }
+    begin(req, res);
+    // the REST router drops cookies on writes (rest/credentials.ts)
+    delete req.headers.cookie;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      // express.json: utf-8 without a BOM, strict (an object or array), else 400
+      let text = Buffer.concat(chunks).toString('utf8');
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      let body: unknown;
+      try {
+        body = parseStrict(text);
+      } catch {
+        expressJson(req, res, 400, { detail: 'body: not a valid JSON object' } satisfies SeedError);
+        return;
+      }
+      if (
+        body !== null &&
+        typeof body === 'object' &&
+        jsonDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH
+      ) {
+        expressJson(req, res, 400, { detail: `body: nested deeper than ${MAX_JSON_DEPTH} levels` });
+        return;
+      }
+      (req as IncomingMessage & { body?: unknown }).body = body;
+      handle(req, res);
+    });
+    return true;
+  };
+  return Object.defineProperty(restFastPath, 'handled', { get: () => handled }) as FastPath;
+}
+
+/** Which of the three requests this is, in the plain shape this path takes; null otherwise. */
+function restRoute(req: IncomingMessage): Kind | null {
+  const h = req.headers;
+  const url = req.url;
+  if (
+    url === undefined ||
+    !url.startsWith('/api/sdk/') ||
+    url.includes('?') ||
+    h.origin !== undefined ||
+    typeof h.authorization !== 'string' ||
+    h.authorization.trim() === ''
+  )
+    return null;
+  const segments = url.slice('/api/sdk/'.length).split('/');
+  if (!segments.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..')) return null;
+  if (req.method === 'GET') {
+    if (h['transfer-encoding'] !== undefined || h['content-length'] !== undefined) return null;
+    // Express answers a conditional GET from its ETag: leave those to it
+    if (h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined) return null;
+    const [first] = segments;
+    if (first === 'agent-status' && segments.length === 2) return 'read';
+    if (first === 'policy' && segments.length === 3) return 'read';
+    return null;
+  }
+  if (req.method !== 'POST' || segments.length !== 1 || segments[0] !== 'log') return null;
+  const length = Number(h['content-length']);
+  const type = h['content-type'];
+  const plain =
+    h['transfer-encoding'] === undefined &&
+    h['content-encoding'] === undefined &&
+    typeof type === 'string' &&
+    JSON_TYPES.has(type.toLowerCase()) &&
+    Number.isInteger(length) &&
+    length > 0 &&
+    length <= REST_BODY_LIMIT;
+  return plain ? 'log' : null;
+}
+
+/** body-parser's strict JSON: an empty body is `{}`; anything but an object or array is an error. */
+function parseStrict(text: string): unknown {
+  if (text.length === 0) return {};
+  let i = 0;
+  while (i < text.length && WHITESPACE.has(text[i] as string)) i++;
+  const first = text[i];
+  if (first !== '{' && first !== '[') throw new SyntaxError('strict violation');
+  return JSON.parse(text);
+}
+
+/** Express's `res.status(status).json(body)`: utf-8 JSON with a weak ETag. */
+function expressJson(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+): void {
+  const chunk = Buffer.from(JSON.stringify(body), 'utf8');
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', chunk.length);
+  if (!res.hasHeader('etag')) res.setHeader('etag', weakETag(chunk));
+  if (req.method === 'HEAD') res.end();
+  else res.end(chunk);
+}
+
+/** The `etag` package's weak tag, as Express sets it on `res.json` answers. */
+function weakETag(chunk: Buffer): string {
+  const hash = createHash('sha1').update(chunk).digest('base64').substring(0, 27);
+  return `W/"${chunk.length.toString(16)}-${hash}"`;
+}
+
+/** The little of Express's response that seedErrorHandler uses. */
+function expressAnswer(req: IncomingMessage, res: ServerResponse): Response {
+  const answer = {
+    get headersSent() {
+      return res.headersSent;
+    },
+    status(code: number) {
+      res.statusCode = code;
+      return answer;
+    },
+    json(body: unknown) {
+      expressJson(req, res, res.statusCode, body);
+      return answer;
+    },
+  };
+  return answer as unknown as Response;
+}
