@@ -110,6 +110,11 @@ describe('the dashboard (viewer)', () => {
     await viewer.page.waitForURL(/\/login\?reason=/);
     await viewer.page.getByText('Sign in to see the dashboard.').waitFor();
     await screenshotBoth(viewer.page, 'login', () => viewer.page.getByLabel('API key').waitFor());
+    // A used or made-up sign-in link: one explanation, not two messages saying the same.
+    await viewer.page.goto(dash.srv.url + '/login?token=not-a-real-token');
+    const alert = viewer.page.getByRole('alert');
+    await alert.getByText('This sign-in link was already used or has expired').waitFor();
+    expect(await alert.textContent()).not.toContain('Invalid, expired or already used');
     // The dash.browser itself logs the refused whoami request; that one is expected here.
     const unexpected = viewer.errors.filter((e) => !/status of 401/.test(e));
     expect(unexpected).toEqual([]);

@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router';
 import { KeyRound, ShieldCheck } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
-import { errorMessage } from '../lib/errors';
+import { errorMessage, isUnauthorized } from '../lib/errors';
 import { ThemeToggle } from '../components/ThemeToggle';
 import { usePageTitle } from '../hooks/usePageTitle';
 
@@ -70,8 +70,10 @@ export function LoginPage() {
         {login.isPending && token && <p role="status" className="mb-4 text-sm">Signing you in…</p>}
         {login.error && (
           <p role="alert" className="mb-4 rounded-xl bg-block-soft p-3 text-sm text-block-ink dark:bg-red-950 dark:text-red-300">
-            {token && login.variables?.token ? 'This sign-in link was already used or has expired. ' : ''}
-            {errorMessage(login.error)}
+            {token && login.variables?.token && isUnauthorized(login.error)
+              ? // One sentence, not ours and the server's generic one side by side.
+                'This sign-in link was already used or has expired: paste an API key below, or restart Aegis for a new link.'
+              : errorMessage(login.error)}
           </p>
         )}
         <form onSubmit={submit} className="space-y-3">
