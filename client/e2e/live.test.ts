@@ -25,7 +25,12 @@ describe('live updates and actions', () => {
     await dash.page.goto(dash.srv.url + '/activity');
     await dash.page.getByTestId('audit-row').first().waitFor();
     const sameDocument = await markPage(dash.page);
-    expect(await attempt(dash.seeded.aegis, SUPPORT, 'send_notification', { customer_id: 3, text: 'hi' })).toBe('RAN');
+    expect(
+      await attempt(dash.seeded.aegis, SUPPORT, 'send_notification', {
+        customer_id: 3,
+        text: 'hi',
+      }),
+    ).toBe('RAN');
     const first = dash.page.getByTestId('audit-row').first();
     await poll(() => first.innerText()).toMatch(/ALLOWED[\s\S]*send_notification/);
     expect(await sameDocument()).toBe(true);
@@ -47,7 +52,9 @@ describe('live updates and actions', () => {
     await rows.first().waitFor();
     await pick('Filter by source', 'People');
     await dash.page.waitForURL(/source=person/);
-    const sources = async () => [...new Set(await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-source'))))];
+    const sources = async () => [
+      ...new Set(await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-source')))),
+    ];
     await poll(sources).toEqual(['person']);
     await pick('Filter by source', 'People', false);
   });
@@ -65,12 +72,21 @@ describe('live updates and actions', () => {
     await heading.getByText('PAUSED').waitFor();
     expect(await killSwitch.getAttribute('aria-checked')).toBe('true');
     const feed = dash.page.getByRole('list', { name: `Activity of ${FRAUD}` });
-    await poll(() => feed.getByTestId('audit-row').first().innerText()).toMatch(/PAUSED[\s\S]*person · admin[\s\S]*reads SSNs at night/);
-    expect(await attempt(dash.seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('KILLED');
-    await poll(() => feed.getByTestId('audit-row').first().innerText()).toMatch(/KILLED[\s\S]*access_ssn/);
+    await poll(() => feed.getByTestId('audit-row').first().innerText()).toMatch(
+      /PAUSED[\s\S]*person · admin[\s\S]*reads SSNs at night/,
+    );
+    expect(await attempt(dash.seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe(
+      'KILLED',
+    );
+    await poll(() => feed.getByTestId('audit-row').first().innerText()).toMatch(
+      /KILLED[\s\S]*access_ssn/,
+    );
 
     await killSwitch.click();
-    await dash.page.getByRole('form', { name: 'Resume agent' }).getByRole('button', { name: 'Resume agent' }).click();
+    await dash.page
+      .getByRole('form', { name: 'Resume agent' })
+      .getByRole('button', { name: 'Resume agent' })
+      .click();
     await heading.getByText('ACTIVE').waitFor();
     expect(await attempt(dash.seeded.aegis, FRAUD, 'access_ssn', { customer_id: 1 })).toBe('RAN');
   });
@@ -87,11 +103,18 @@ describe('live updates and actions', () => {
     });
     expect(held.verdict).toBe('REVIEW');
     const card = dash.page.getByTestId('approval-card').filter({ hasText: 'close_account' });
-    await poll(() => card.getByTestId('paused-run').innerText()).toMatch(/Run paused[\s\S]*support-thread-42[\s\S]*since/);
-    await screenshotBoth(dash.page, 'approval-paused-run', () => card.getByTestId('paused-run').waitFor());
+    await poll(() => card.getByTestId('paused-run').innerText()).toMatch(
+      /Run paused[\s\S]*support-thread-42[\s\S]*since/,
+    );
+    await screenshotBoth(dash.page, 'approval-paused-run', () =>
+      card.getByTestId('paused-run').waitFor(),
+    );
     await card.getByRole('button', { name: 'Approve', exact: true }).click();
     await card.waitFor({ state: 'detached' });
-    const recent = dash.page.getByRole('list', { name: 'Recently decided approvals' }).getByRole('listitem').filter({ hasText: 'close_account' });
+    const recent = dash.page
+      .getByRole('list', { name: 'Recently decided approvals' })
+      .getByRole('listitem')
+      .filter({ hasText: 'close_account' });
     await poll(() => recent.getByTestId('run-state').innerText()).toContain('run still paused');
     // The agent's resumer claims the run (as resumeOnDecision does); the queue updates live.
     await dash.seeded.aegis.api.sdk.markResumed.mutate({ id: held.approvalId! });
@@ -102,10 +125,19 @@ describe('live updates and actions', () => {
     await dash.page.goto(dash.srv.url + '/approvals');
     await dash.page.getByTestId('approval-card').first().waitFor();
     const sameDocument = await markPage(dash.page);
-    const call = attempt(dash.seeded.aegis, SUPPORT, 'export_customer_list', { format: 'csv' }, { timeoutMs: 45_000 });
+    const call = attempt(
+      dash.seeded.aegis,
+      SUPPORT,
+      'export_customer_list',
+      { format: 'csv' },
+      { timeoutMs: 45_000 },
+    );
     const card = dash.page.getByTestId('approval-card').filter({ hasText: 'export_customer_list' });
     await card.waitFor();
-    await dash.page.getByRole('status').filter({ hasText: `${SUPPORT} wants to run export_customer_list` }).waitFor();
+    await dash.page
+      .getByRole('status')
+      .filter({ hasText: `${SUPPORT} wants to run export_customer_list` })
+      .waitFor();
     await card.getByRole('button', { name: 'Approve', exact: true }).click();
     expect(await call).toBe('RAN');
     await card.waitFor({ state: 'detached' });
@@ -114,16 +146,28 @@ describe('live updates and actions', () => {
 
   it('"always block" turns the decision into a BLOCK rule shown on the agent page', async () => {
     await dash.page.goto(dash.srv.url + '/approvals');
-    const call = attempt(dash.seeded.aegis, LOANS, 'wire_transfer', { amount: 5000, to: 'ACC-9' }, { timeoutMs: 45_000 });
+    const call = attempt(
+      dash.seeded.aegis,
+      LOANS,
+      'wire_transfer',
+      { amount: 5000, to: 'ACC-9' },
+      { timeoutMs: 45_000 },
+    );
     const card = dash.page.getByTestId('approval-card').filter({ hasText: 'wire_transfer' });
     await card.getByRole('button', { name: 'Always block' }).click();
     await card.getByRole('alertdialog').getByRole('button', { name: 'Yes, always block' }).click();
     expect(await call).toBe('APPROVAL_DENIED');
     await card.waitFor({ state: 'detached' });
 
-    await dash.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+    await dash.page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Agents' })
+      .click();
     await dash.page.getByTestId('agent-card').filter({ hasText: LOANS }).click();
-    await dash.page.getByRole('list', { name: 'Blocked actions' }).getByText('wire_transfer').waitFor();
+    await dash.page
+      .getByRole('list', { name: 'Blocked actions' })
+      .getByText('wire_transfer')
+      .waitFor();
     expect(await attempt(dash.seeded.aegis, LOANS, 'wire_transfer', {})).toBe('BLOCKED');
   });
 
@@ -134,8 +178,12 @@ describe('live updates and actions', () => {
       allows: ['check_credit_score', 'get_transaction_history'],
       blocks: ['access_credit_card', 'delete_records'],
     });
-    expect(answer.proposal?.changes).toEqual([{ action: 'get_transaction_history', from: null, to: 'ALLOW' }]);
-    expect(await attempt(dash.seeded.aegis, LOANS, 'get_transaction_history', {}, { wait: false })).toBe('APPROVAL_PENDING');
+    expect(answer.proposal?.changes).toEqual([
+      { action: 'get_transaction_history', from: null, to: 'ALLOW' },
+    ]);
+    expect(
+      await attempt(dash.seeded.aegis, LOANS, 'get_transaction_history', {}, { wait: false }),
+    ).toBe('APPROVAL_PENDING');
 
     await dash.page.goto(dash.srv.url + '/approvals');
     const proposal = dash.page.getByTestId('proposal').filter({ hasText: LOANS });
@@ -144,13 +192,22 @@ describe('live updates and actions', () => {
     await proposal.waitFor({ state: 'detached' });
     expect(await attempt(dash.seeded.aegis, LOANS, 'get_transaction_history', {})).toBe('RAN');
     await dash.page.goto(dash.srv.url + agentPath(LOANS));
-    await dash.page.getByRole('list', { name: 'Allowed actions' }).getByText('get_transaction_history').waitFor();
+    await dash.page
+      .getByRole('list', { name: 'Allowed actions' })
+      .getByText('get_transaction_history')
+      .waitFor();
   });
 
   it('decides with keyboard shortcuts', async () => {
     await dash.page.goto(dash.srv.url + '/approvals');
     const pendingBefore = await dash.srv.api().approvals.pending.query();
-    const call = attempt(dash.seeded.aegis, FRAUD, 'close_account', { account: 'ACC-3' }, { timeoutMs: 45_000 });
+    const call = attempt(
+      dash.seeded.aegis,
+      FRAUD,
+      'close_account',
+      { account: 'ACC-3' },
+      { timeoutMs: 45_000 },
+    );
     const card = dash.page.getByTestId('approval-card').filter({ hasText: 'close_account' });
     await card.waitFor();
     // The queue is oldest first: move down to the new request, then deny it.
@@ -168,9 +225,13 @@ describe('live updates and actions', () => {
     await dash.page.getByRole('combobox', { name: 'Rule' }).selectOption('ALLOW');
     await dash.page.getByRole('button', { name: 'Set rule' }).click();
     await allowed.getByText('check_balance').waitFor();
-    expect(await attempt(dash.seeded.aegis, LOANS, 'check_balance', { customer_id: 2 })).toBe('RAN');
+    expect(await attempt(dash.seeded.aegis, LOANS, 'check_balance', { customer_id: 2 })).toBe(
+      'RAN',
+    );
     await dash.page.getByRole('button', { name: 'Remove allowed rule for check_balance' }).click();
-    await dash.page.getByRole('button', { name: 'Confirm removing the allowed rule for check_balance' }).click();
+    await dash.page
+      .getByRole('button', { name: 'Confirm removing the allowed rule for check_balance' })
+      .click();
     await allowed.getByText('check_balance').waitFor({ state: 'detached' });
   });
 
@@ -189,7 +250,9 @@ describe('live updates and actions', () => {
   it('pages through older history', async () => {
     // In rounds of 20: the server refuses tRPC batches of more than 50 calls.
     for (let round = 0; round < 3; round++) {
-      const calls = Array.from({ length: 20 }, (_, i) => attempt(dash.seeded.aegis, SUPPORT, 'lookup_balance', { customer_id: round * 20 + i }));
+      const calls = Array.from({ length: 20 }, (_, i) =>
+        attempt(dash.seeded.aegis, SUPPORT, 'lookup_balance', { customer_id: round * 20 + i }),
+      );
       expect(new Set(await Promise.all(calls))).toEqual(new Set(['RAN']));
     }
     await dash.page.goto(dash.srv.url + '/activity');
@@ -198,7 +261,9 @@ describe('live updates and actions', () => {
     const newest = Number(await rows.first().getAttribute('data-id'));
     await dash.page.getByRole('button', { name: 'Load older entries' }).click();
     await poll(() => rows.count()).toBeGreaterThan(50);
-    const ids = await rows.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-id'))));
+    const ids = await rows.evaluateAll((els) =>
+      els.map((el) => Number(el.getAttribute('data-id'))),
+    );
     expect(ids[0]).toBe(newest);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect(new Set(ids).size).toBe(ids.length);
@@ -209,14 +274,46 @@ describe('live updates and actions', () => {
     await dash.page.getByTestId('audit-row').first().waitFor();
     const setHidden = (hidden: boolean) =>
       dash.page.evaluate((h) => {
-        Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
+        Object.defineProperty(document, 'visibilityState', {
+          value: h ? 'hidden' : 'visible',
+          configurable: true,
+        });
         document.dispatchEvent(new Event('visibilitychange'));
       }, hidden);
     await setHidden(true);
-    expect(await attempt(dash.seeded.aegis, LOANS, 'check_credit_score', { customer_id: 77 })).toBe('RAN');
+    expect(await attempt(dash.seeded.aegis, LOANS, 'check_credit_score', { customer_id: 77 })).toBe(
+      'RAN',
+    );
     await setHidden(false);
-    await poll(() => dash.page.getByTestId('audit-row').first().innerText()).toContain('"customer_id":77');
+    await poll(() => dash.page.getByTestId('audit-row').first().innerText()).toContain(
+      '"customer_id":77',
+    );
     await dash.page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  });
+
+  it('shows an entry written after the list loaded but before the live stream connected', async () => {
+    // Hold the audit stream's request until the entry exists: it is in neither the loaded list
+    // nor (unless the stream starts with the last seconds' entries) the stream.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await dash.page.route('**/trpc/audit.onEntry*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await dash.page.goto(dash.srv.url + '/activity');
+      await dash.page.getByTestId('audit-row').first().waitFor();
+      expect(
+        await attempt(dash.seeded.aegis, SUPPORT, 'lookup_balance', { customer_id: 4242 }),
+      ).toBe('RAN');
+      release();
+      await poll(() => dash.page.getByTestId('audit-row').first().innerText()).toContain(
+        '"customer_id":4242',
+      );
+    } finally {
+      release();
+      await dash.page.unroute('**/trpc/audit.onEntry*');
+    }
   });
 
   it('logged no console errors', () => {
@@ -227,7 +324,13 @@ describe('live updates and actions', () => {
 describe('failed actions', () => {
   it("toast the server's message, e.g. when someone else decided first", async () => {
     await dash.page.goto(dash.srv.url + '/approvals');
-    const call = attempt(dash.seeded.aegis, SUPPORT, 'open_account', { customer_id: 9 }, { timeoutMs: 45_000 });
+    const call = attempt(
+      dash.seeded.aegis,
+      SUPPORT,
+      'open_account',
+      { customer_id: 9 },
+      { timeoutMs: 45_000 },
+    );
     const card = dash.page.getByTestId('approval-card').filter({ hasText: 'open_account' });
     await card.waitFor();
     const id = Number(await card.getAttribute('data-approval-id'));
@@ -238,7 +341,10 @@ describe('failed actions', () => {
       await route.continue();
     });
     await card.getByRole('button', { name: 'Approve', exact: true }).click();
-    await dash.page.getByRole('alert').filter({ hasText: `Approval #${id} was already denied` }).waitFor();
+    await dash.page
+      .getByRole('alert')
+      .filter({ hasText: `Approval #${id} was already denied` })
+      .waitFor();
     expect(await call).toBe('APPROVAL_DENIED');
     await dash.page.unroute('**/trpc/approvals.decide*');
     // The dash.browser logs the refused request itself; nothing else may have gone wrong.
@@ -251,7 +357,8 @@ describe('a governance reset while the dashboard is open (issue 12, item 11)', (
     await dash.page.goto(dash.srv.url + '/activity');
     const rows = dash.page.getByTestId('audit-row');
     await rows.first().waitFor();
-    const ids = () => rows.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-id'))));
+    const ids = () =>
+      rows.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-id'))));
     const deleted = await ids();
     expect(deleted.length).toBeGreaterThan(1);
     const sameDocument = await markPage(dash.page);
@@ -259,14 +366,21 @@ describe('a governance reset while the dashboard is open (issue 12, item 11)', (
     // The seed's reset (what every `npm run demo` used to do; now `npm run demo -- --reset`).
     await dash.srv.api().demo.seed.mutate();
     await dash.seeded.aegis.agent(LOANS, { allows: ['check_credit_score'] }).register();
-    expect(await attempt(dash.seeded.aegis, LOANS, 'check_credit_score', { customer_id: 5 })).toBe('RAN');
+    expect(await attempt(dash.seeded.aegis, LOANS, 'check_credit_score', { customer_id: 5 })).toBe(
+      'RAN',
+    );
 
     // What is left: the reset's own entry (a person's action) and the new call, nothing older.
     await poll(() => rows.first().innerText()).toMatch(/ALLOWED[\s\S]*check_credit_score/);
     await poll(async () => (await ids()).filter((id) => deleted.includes(id))).toEqual([]);
     expect((await ids()).length).toBeLessThanOrEqual(2);
-    await dash.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
-    await poll(() => dash.page.getByTestId('agent-card').allInnerTexts()).toEqual([expect.stringContaining(LOANS)]);
+    await dash.page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Agents' })
+      .click();
+    await poll(() => dash.page.getByTestId('agent-card').allInnerTexts()).toEqual([
+      expect.stringContaining(LOANS),
+    ]);
     expect(await sameDocument()).toBe(true);
   });
 });

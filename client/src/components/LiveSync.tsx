@@ -15,6 +15,12 @@ import { usePageVisible } from '../hooks/usePageVisible';
 
 type StreamName = 'changes' | 'audit';
 
+/**
+ * The audit stream starts with the entries of this many past milliseconds: lists load while it
+ * connects, and an entry written in between would be on neither (repeats are dropped by id).
+ */
+const RECENT_MS = 10_000;
+
 function streamState(state: { state: string; error: unknown }): StreamState {
   if (state.state === 'pending') return 'connected';
   return state.error ? 'reconnecting' : 'connecting';
@@ -111,6 +117,16 @@ function LiveStreams(props: {
     if (connectedOnce.current[name]) {
       void qc.invalidateQueries();
       props.relay({ kind: 'resync' });
+    } else if (name === 'changes') {
+      // An approval or status change between the page's first reads and this moment came on
+      // neither: read the few lists change events maintain once more. (The audit stream instead
+      // starts with the last seconds' entries, see RECENT_MS.)
+      for (const key of [
+        trpc.approvals.pending.queryKey(),
+        trpc.policies.proposals.pathKey(),
+        trpc.agents.list.queryKey(),
+      ])
+        void qc.invalidateQueries({ queryKey: key });
     }
     connectedOnce.current[name] = true;
   };
@@ -132,16 +148,19 @@ function LiveStreams(props: {
   );
 
   useSubscription(
-    trpc.audit.onEntry.subscriptionOptions(undefined, {
-      enabled: props.enabled,
-      onStarted: onStarted('audit'),
-      onData: ({ data }) => {
-        applyEntry(data, trpc, invalidate);
-        props.relay({ kind: 'audit', entry: data });
+    trpc.audit.onEntry.subscriptionOptions(
+      { recentMs: RECENT_MS },
+      {
+        enabled: props.enabled,
+        onStarted: onStarted('audit'),
+        onData: ({ data }) => {
+          applyEntry(data, trpc, invalidate);
+          props.relay({ kind: 'audit', entry: data });
+        },
+        onError,
+        onConnectionStateChange: (s) => setState('audit', streamState(s)),
       },
-      onError,
-      onConnectionStateChange: (s) => setState('audit', streamState(s)),
-    }),
+    ),
   );
 
   return null;

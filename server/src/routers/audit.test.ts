@@ -93,6 +93,50 @@ describe('audit.onEntry', () => {
   });
 });
 
+describe('audit.onEntry with recentMs', () => {
+  it('starts a new subscriber with the entries of the last milliseconds asked for, then live ones', async () => {
+    const admin = t.as(principals.admin);
+    const viewer = t.as(principals.viewer);
+    const before = (await admin.sdk.decide({ agent: 'LogB', action: 'read', args: { n: 1 } }))
+      .auditId;
+    const written = (await admin.sdk.decide({ agent: 'LogB', action: 'read', args: { n: 2 } }))
+      .auditId;
+    await new Promise((r) => setTimeout(r, 30));
+
+    // The window reaches back past both entries (and this file's earlier ones): oldest first.
+    const recent = (await viewer.audit.onEntry({ agent: 'LogB', recentMs: 60_000 }))[
+      Symbol.asyncIterator
+    ]();
+    const replayed: number[] = [];
+    for (let id = 0; id !== written;)
+      replayed.push((id = (await nextTracked<AuditEntry>(recent)).data.id));
+    expect(replayed.slice(-2)).toEqual([before, written]);
+    expect(replayed).toEqual([...replayed].sort((a, b) => a - b));
+    // then live entries, with no repeat
+    const live = (await admin.sdk.decide({ agent: 'LogB', action: 'read', args: { n: 3 } }))
+      .auditId;
+    expect((await nextTracked<AuditEntry>(recent)).data.id).toBe(live);
+    await recent.return?.();
+
+    // A window that ends before the entries replays nothing: the first item is the next entry.
+    const none = (await viewer.audit.onEntry({ agent: 'LogB', recentMs: 1 }))[
+      Symbol.asyncIterator
+    ]();
+    const pulled = nextTracked<AuditEntry>(none);
+    await new Promise((r) => setTimeout(r, 20));
+    const next = (await admin.sdk.decide({ agent: 'LogB', action: 'read', args: { n: 4 } }))
+      .auditId;
+    expect((await pulled).data.id).toBe(next);
+    await none.return?.();
+  });
+
+  it('refuses a window longer than a minute', async () => {
+    await expect(
+      t.as(principals.viewer).audit.onEntry({ recentMs: 3_600_000 }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
 // Last: it writes an entry with DLP findings, which the chain test above recomputes without.
 describe('audit.list search', () => {
   it('searches inside the masked arguments and the outcome, never the unmasked values', async () => {
@@ -110,20 +154,38 @@ describe('audit.list search', () => {
   it('finds whole words and parts of compounds, every word of the search, newest first and paged', async () => {
     const admin = t.as(principals.admin);
     const viewer = t.as(principals.viewer).audit;
-    for (let i = 0; i < 5; i++) await admin.sdk.decide({ agent: 'LogA', action: 'read', args: { customer_id: 1040 + i, note: 'Wire-Transfer' } });
+    for (let i = 0; i < 5; i++)
+      await admin.sdk.decide({
+        agent: 'LogA',
+        action: 'read',
+        args: { customer_id: 1040 + i, note: 'Wire-Transfer' },
+      });
     const all = await viewer.list({ search: 'CUSTOMER_ID' });
-    expect(all.entries.map((e) => e.argsPreview)).toEqual([1044, 1043, 1042, 1041, 1040].map((n) => `{"customer_id":${n},"note":"Wire-Transfer"}`));
+    expect(all.entries.map((e) => e.argsPreview)).toEqual(
+      [1044, 1043, 1042, 1041, 1040].map((n) => `{"customer_id":${n},"note":"Wire-Transfer"}`),
+    );
     expect((await viewer.list({ search: 'customer' })).entries).toHaveLength(5);
-    expect((await viewer.list({ search: 'transfer 1042' })).entries.map((e) => e.argsPreview)).toEqual([expect.stringContaining('1042')]);
+    expect(
+      (await viewer.list({ search: 'transfer 1042' })).entries.map((e) => e.argsPreview),
+    ).toEqual([expect.stringContaining('1042')]);
     expect((await viewer.list({ search: 'transfer 9999' })).entries).toHaveLength(0);
     expect((await viewer.list({ search: 'custom' })).entries).toHaveLength(0);
     const first = await viewer.list({ search: 'wire-transfer', limit: 2 });
-    const next = await viewer.list({ search: 'wire-transfer', limit: 2, cursor: first.nextCursor! });
-    const paged = [...first.entries, ...next.entries].map((e) => e.argsPreview?.match(/\d{4}/)?.[0]);
+    const next = await viewer.list({
+      search: 'wire-transfer',
+      limit: 2,
+      cursor: first.nextCursor!,
+    });
+    const paged = [...first.entries, ...next.entries].map(
+      (e) => e.argsPreview?.match(/\d{4}/)?.[0],
+    );
     expect(paged).toEqual(['1044', '1043', '1042', '1041']);
     // combined with the other filters
     expect((await viewer.list({ search: 'customer', agents: ['LogB'] })).entries).toHaveLength(0);
-    expect((await viewer.list({ search: 'customer', agents: ['LogB', 'LogA'], status: ['ALLOWED'] })).entries).toHaveLength(5);
+    expect(
+      (await viewer.list({ search: 'customer', agents: ['LogB', 'LogA'], status: ['ALLOWED'] }))
+        .entries,
+    ).toHaveLength(5);
   });
 
   it('filters by several agents and by the deciding rule', async () => {

@@ -44,12 +44,28 @@ export const auditRouter = router({
   /**
    * New audit entries as they are written, tracked by audit id: a client reconnecting with its
    * last event id first gets every entry it missed (read back from the database), then live ones.
+   * With `recentMs`, a new subscriber first gets the entries of that many past milliseconds
+   * (at most 300): the dashboard loads its lists and opens this stream at about the same time,
+   * and an entry written in between would otherwise be on neither (it drops repeats by id).
    */
   onEntry: viewerProcedure
-    .input(z.object({ agent: agentName.optional(), lastEventId: z.string().nullish() }).optional())
+    .input(
+      z
+        .object({
+          agent: agentName.optional(),
+          lastEventId: z.string().nullish(),
+          recentMs: z.number().int().min(0).max(60_000).optional(),
+        })
+        .optional(),
+    )
     .subscription(async function* ({ ctx, input, signal }) {
       const agent = input?.agent;
-      const lastId = Number(input?.lastEventId ?? NaN);
+      const resumeId = Number(input?.lastEventId ?? NaN);
+      const lastId = Number.isFinite(resumeId)
+        ? resumeId
+        : input?.recentMs
+          ? await ctx.services.audit.recentStart(input.recentMs, agent)
+          : null;
       const stream = streamWithResume<AuditEntry>({
         signal,
         subscribe: (push) =>
@@ -58,7 +74,7 @@ export const auditRouter = router({
           }),
         backlog: (after) => ctx.services.audit.since(after, agent),
         idOf: (e) => e.id,
-        startAfter: Number.isFinite(lastId) ? lastId : null,
+        startAfter: lastId,
         ...slowReaderGuard(ctx),
       });
       for await (const entry of stream) yield tracked(String(entry.id), liveEntry(entry));

@@ -30,6 +30,9 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
 
     since: (afterId, agent, limit = 200) => repos.audit.since(afterId, agent, limit),
 
+    // At most a live feed's worth (the dashboard keeps 300).
+    recentStart: (windowMs, agent) => repos.audit.recentStart(windowMs, agent, 300),
+
     note: (note, actor) => noteAction(repos, note, actor),
 
     async write(entry, actor) {

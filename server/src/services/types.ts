@@ -163,6 +163,11 @@ export interface Services {
     stream(query: Omit<AuditQuery, 'limit'>, max?: number): AsyncGenerator<AuditEntry>;
     /** Entries with id greater than `afterId`, oldest first (resuming a stream). */
     since(afterId: number, agent?: string, limit?: number): Promise<AuditEntry[]>;
+    /**
+     * Where a new subscriber's stream starts: after the newest entry older than `windowMs`, so
+     * entries written while its page loaded (before it subscribed) reach it too.
+     */
+    recentStart(windowMs: number, agent?: string): Promise<number>;
     /** An agent's report (the seed's /sdk/log): stored with source "agent" and the key's name. */
     write(entry: NewAuditEntry, actor: Principal): Promise<AuditEntry>;
     /** What a person did (or an agent key to its own agent): never one of the agent's calls. */

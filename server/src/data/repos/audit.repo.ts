@@ -47,7 +47,6 @@ const KEYED_FIELDS = {
   outcome: 1,
 } as const;
 
-
 /** The audit log: chained inserts through the writer, reads and aggregates for the dashboard. */
 export function createAuditRepo(
   model: Model<AuditDoc>,
@@ -82,7 +81,10 @@ export function createAuditRepo(
     async list(query: AuditQuery): Promise<AuditPage> {
       const plan = listFilter(query);
       if (!plan) return { entries: [], nextCursor: null };
-      const find = model.find(plan.filter, { terms: 0 }).sort({ id: -1 }).limit(query.limit + 1);
+      const find = model
+        .find(plan.filter, { terms: 0 })
+        .sort({ id: -1 })
+        .limit(query.limit + 1);
       if (plan.hint) void find.hint(plan.hint);
       const docs = await find.lean<AuditDoc[]>();
       const more = docs.length > query.limit;
@@ -94,7 +96,10 @@ export function createAuditRepo(
      * Every entry matching the filter, newest first, read in batches from a store cursor (for
      * exports: nothing holds more than a batch). Stop early with `break`; the cursor closes.
      */
-    async *stream(query: Omit<AuditQuery, 'limit'>, max = Number.MAX_SAFE_INTEGER): AsyncGenerator<AuditEntry> {
+    async *stream(
+      query: Omit<AuditQuery, 'limit'>,
+      max = Number.MAX_SAFE_INTEGER,
+    ): AsyncGenerator<AuditEntry> {
       const plan = listFilter(query);
       if (!plan || max <= 0) return;
       const find = model.find(plan.filter, { terms: 0 }).sort({ id: -1 }).limit(max).batchSize(500);
@@ -105,6 +110,25 @@ export function createAuditRepo(
       } finally {
         await cursor.close();
       }
+    },
+
+    /**
+     * The id to resume after so that a new subscriber also gets the entries of the last `windowMs`
+     * (at most `cap` of them): the newest entry older than that, read newest first through the id
+     * index (no timestamp index needed — ids grow with time).
+     */
+    async recentStart(windowMs: number, agent: string | undefined, cap: number): Promise<number> {
+      const filter: QueryFilter<AuditDoc> = agent ? { agent } : {};
+      const docs = await model
+        .find(filter, { id: 1, timestamp: 1, _id: 0 })
+        .sort({ id: -1 })
+        .limit(cap + 1)
+        .lean<Array<Pick<AuditDoc, 'id' | 'timestamp'>>>();
+      const cutoff = Date.now() - windowMs;
+      const older = docs.find((d) => d.timestamp.getTime() < cutoff);
+      if (older) return older.id;
+      // Fewer than cap entries in the window: replay all of them; more: the newest `cap`.
+      return docs.length > cap ? (docs.at(-1)?.id ?? 0) : 0;
     },
 
     async since(afterId: number, agent: string | undefined, limit: number): Promise<AuditEntry[]> {
@@ -156,7 +180,10 @@ export function createAuditRepo(
     /** The agent's kill-switch history (PAUSED / RESUMED entries), oldest first, as ms times. */
     async statusChanges(agent: string): Promise<Array<{ at: number; status: AuditStatus }>> {
       const docs = await model
-        .find({ status: { $in: ['PAUSED', 'RESUMED'] }, agent }, { _id: 0, timestamp: 1, status: 1, id: 1 })
+        .find(
+          { status: { $in: ['PAUSED', 'RESUMED'] }, agent },
+          { _id: 0, timestamp: 1, status: 1, id: 1 },
+        )
         .sort({ id: 1 })
         .lean<Array<{ timestamp: Date; status: AuditStatus }>>();
       return docs.map((d) => ({ at: new Date(d.timestamp).getTime(), status: d.status }));
@@ -203,11 +230,16 @@ export function createAuditRepo(
     recent: (from: Date, to?: Date) =>
       model
         .find(
-          { status: { $in: auditStatus.options }, timestamp: { $gte: from, ...(to ? { $lt: to } : {}) } },
+          {
+            status: { $in: auditStatus.options },
+            timestamp: { $gte: from, ...(to ? { $lt: to } : {}) },
+          },
           { _id: 0, status: 1, timestamp: 1, action: 1, findings: 1, resultFindings: 1 },
         )
         .hint({ status: 1, timestamp: -1 })
-        .lean<Array<Pick<AuditDoc, 'status' | 'timestamp' | 'action' | 'findings' | 'resultFindings'>>>(),
+        .lean<
+          Array<Pick<AuditDoc, 'status' | 'timestamp' | 'action' | 'findings' | 'resultFindings'>>
+        >(),
 
     /** The ALLOWED entry of a call (the one whose tool actually ran). */
     async latestAllowedByCallId(callId: string): Promise<AuditEntry | null> {
@@ -219,10 +251,18 @@ export function createAuditRepo(
     },
 
     /** Write-once: returns false when the outcome was already recorded. */
-    async setOutcome(id: number, outcome: CallOutcome, durationMs: number, report?: ResultReport): Promise<boolean> {
+    async setOutcome(
+      id: number,
+      outcome: CallOutcome,
+      durationMs: number,
+      report?: ResultReport,
+    ): Promise<boolean> {
       if (report?.resultFindings?.length)
         return setOutcomeWithResults(model, { id }, outcome, durationMs, report, onResults);
-      const res = await model.updateOne({ id, outcome: null }, outcomeUpdate(outcome, durationMs, report));
+      const res = await model.updateOne(
+        { id, outcome: null },
+        outcomeUpdate(outcome, durationMs, report),
+      );
       return res.modifiedCount > 0;
     },
 
@@ -255,7 +295,16 @@ export function createAuditRepo(
       const withResults = await Promise.all(
         updates
           .filter((u) => u.resultFindings?.length)
-          .map((u) => setOutcomeWithResults(model, { entryKey: u.entryKey }, u.outcome, u.durationMs, u, onResults)),
+          .map((u) =>
+            setOutcomeWithResults(
+              model,
+              { entryKey: u.entryKey },
+              u.outcome,
+              u.durationMs,
+              u,
+              onResults,
+            ),
+          ),
       );
       const set = withResults.filter(Boolean).length;
       const plain = updates.filter((u) => !u.resultFindings?.length);
@@ -275,9 +324,16 @@ export function createAuditRepo(
     async deleteAll(): Promise<void> {
       await writer.drain();
       // Ids keep growing after a wipe: a client resuming a stream from an old id skips nothing.
-      const last = await model.findOne({}, { id: 1 }).sort({ id: -1 }).lean<{ id: number } | null>();
+      const last = await model
+        .findOne({}, { id: 1 })
+        .sort({ id: -1 })
+        .lean<{ id: number } | null>();
       if (last) {
-        await counters.updateOne({ _id: 'audit_log' }, { $max: { seq: last.id } }, { upsert: true });
+        await counters.updateOne(
+          { _id: 'audit_log' },
+          { $max: { seq: last.id } },
+          { upsert: true },
+        );
       }
       await model.deleteMany({});
       writer.reset();
@@ -290,7 +346,9 @@ export type AuditRepo = ReturnType<typeof createAuditRepo>;
  * The store filter of an Activity query, and the index to read for a search (a search word is
  * usually rarer than a status); null when the search has no word to find.
  */
-function listFilter(query: Omit<AuditQuery, 'limit'>): { filter: QueryFilter<AuditDoc>; hint?: Record<string, 1 | -1> } | null {
+function listFilter(
+  query: Omit<AuditQuery, 'limit'>,
+): { filter: QueryFilter<AuditDoc>; hint?: Record<string, 1 | -1> } | null {
   const filter: QueryFilter<AuditDoc> = {};
   const agents = [...(query.agent ? [query.agent] : []), ...(query.agents ?? [])];
   if (agents.length) filter.agent = { $in: [...new Set(agents)] };
@@ -312,7 +370,9 @@ function listFilter(query: Omit<AuditQuery, 'limit'>): { filter: QueryFilter<Aud
   }
   if (query.detector) {
     const names = detectorsNamed(query.detector);
-    and.push({ $or: [{ 'findings.detector': { $in: names } }, { 'resultFindings.detector': { $in: names } }] });
+    and.push({
+      $or: [{ 'findings.detector': { $in: names } }, { 'resultFindings.detector': { $in: names } }],
+    });
   }
   if (and.length) filter.$and = and;
   if (query.cursor) filter.id = { $lt: query.cursor };
