@@ -117,16 +117,6 @@ function LiveStreams(props: {
     if (connectedOnce.current[name]) {
       void qc.invalidateQueries();
       props.relay({ kind: 'resync' });
-    } else if (name === 'changes') {
-      // An approval or status change between the page's first reads and this moment came on
-      // neither: read the few lists change events maintain once more. (The audit stream instead
-      // starts with the last seconds' entries, see RECENT_MS.)
-      for (const key of [
-        trpc.approvals.pending.queryKey(),
-        trpc.policies.proposals.pathKey(),
-        trpc.agents.list.queryKey(),
-      ])
-        void qc.invalidateQueries({ queryKey: key });
     }
     connectedOnce.current[name] = true;
   };
