@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { gateOf, type OperationType } from '../src/changeStreams/gate.js';
+import { collectionsOf, gateOf, type OperationType } from '../src/changeStreams/gate.js';
 import { compileFilter } from '../src/query/matcher.js';
 
 const COLLS = ['audit_log', 'audit_rollups', 'agents', 'change_events'];
@@ -32,6 +32,7 @@ describe('the change stream gate (skips oplog entries before they are decoded)',
       },
     ];
     const gate = gateOf(stages);
+    expect(collectionsOf(stages)).toEqual(new Set(['audit_log', 'change_events', 'agents', 'policies']));
     expect(gate('audit_rollups', 'update')).toBe(false);
     expect(gate('audit_log', 'update')).toBe(false);
     expect(gate('approvals', 'insert')).toBe(false);
@@ -52,10 +53,12 @@ describe('the change stream gate (skips oplog entries before they are decoded)',
     ]) {
       const gate = gateOf([{ $match: match }]);
       for (const coll of COLLS) for (const op of OPS) expect(gate(coll, op)).toBe(true);
+      expect(collectionsOf([{ $match: match }])).toBeNull();
     }
     // A $match after another stage is not a leading one: it may see changed events.
     const late = gateOf([{ $addFields: { 'ns.coll': 'x' } }, { $match: { 'ns.coll': 'x' } }]);
     expect(late('audit_log', 'insert')).toBe(true);
+    expect(collectionsOf([{ $addFields: { 'ns.coll': 'x' } }, { $match: { 'ns.coll': 'x' } }])).toBeNull();
   });
 
   it('never refuses an event the real filter keeps (random filters and events)', () => {
@@ -95,8 +98,11 @@ describe('the change stream gate (skips oplog entries before they are decoded)',
         (filters, coll, op, writer) => {
           const e = event(coll, op, writer);
           const kept = filters.every((f) => compileFilter(f)(e));
-          const gate = gateOf(filters.map(($match) => ({ $match })));
+          const stages = filters.map(($match) => ({ $match }));
+          const gate = gateOf(stages);
+          const colls = collectionsOf(stages);
           if (kept) expect(gate(coll, op)).toBe(true);
+          if (kept && colls) expect(colls.has(coll)).toBe(true);
         },
       ),
       { numRuns: 3000 },

@@ -311,6 +311,28 @@ describe('waiting getMores', () => {
     expect((await status()).wakeups).toBe(before.wakeups + 1);
   });
 
+  it('a database stream that names its collections reads and wakes only for them (and commands)', async () => {
+    const wanted = fresh();
+    const busy = col(fresh());
+    const stream = await watch(db.watch([{ $match: { $or: [{ 'ns.coll': wanted }, { 'ns.coll': { $in: ['never'] } }] } }], { maxAwaitTimeMS: 30_000 }));
+    const pending = nextChange(stream, 45_000);
+    const status = async (): Promise<{ waiting: number; wakeups: number; opcounters: { getmore: number } }> => {
+      const s = await db.admin().command({ serverStatus: 1 });
+      return { ...(s.metrics as { changeStreams: { waiting: number; wakeups: number } }).changeStreams, opcounters: s.opcounters as { getmore: number } };
+    };
+    while ((await status()).waiting === 0) await new Promise((r) => setTimeout(r, 10));
+    const before = await status();
+    for (let i = 0; i < 50; i++) await busy.insertOne({ i });
+    const after = await status();
+    expect(after.wakeups).toBe(before.wakeups);
+    expect(after.opcounters.getmore).toBe(before.opcounters.getmore);
+    await col(wanted).insertOne({ _id: 'wake up' });
+    expect(await pending).toMatchObject({ ns: { coll: wanted }, documentKey: { _id: 'wake up' } });
+    // Commands still reach it: dropping the wanted collection is reported.
+    await col(wanted).drop();
+    expect(await nextChange(stream)).toMatchObject({ operationType: 'drop', ns: { coll: wanted } });
+  });
+
   it('serves many concurrent watchers, each with exactly its own events in order', async () => {
     const names = Array.from({ length: 10 }, fresh);
     // Each waiting getMore holds a pooled connection, as with mongod: watchers get a pool of their own.

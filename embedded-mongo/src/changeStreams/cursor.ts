@@ -3,10 +3,11 @@ import { Aggregator } from 'mingo/aggregator';
 import { mongoError } from '../errors.js';
 import { runQuery } from '../query/execute.js';
 import { compileFilter, mingoOptions, type Matcher } from '../query/matcher.js';
+import { COMMANDS_KEY, type StreamScope } from '../storage/oplog.js';
 import type { Store } from '../storage/store.js';
 import { changeStreamError } from './errors.js';
 import { eventsOf, invalidateEvent, invalidatesStream, type Lookup, type Produced } from './events.js';
-import { gateOf, type Gate, type OperationType } from './gate.js';
+import { collectionsOf, gateOf, type Gate, type OperationType } from './gate.js';
 import type { StreamSpec } from './spec.js';
 import { encodeToken, type ResumePoint } from './token.js';
 
@@ -43,6 +44,8 @@ export class ChangeStreamCursor {
   /** Skips entries the leading $match stages cannot want before they are decoded (gate.ts). */
   private readonly gate: Gate;
   private readonly lookup: Lookup;
+  /** The stream's scope narrowed to the collections its leading $match can want (gate.ts). */
+  private readonly readScope: StreamScope;
 
   constructor(
     readonly id: Long,
@@ -57,6 +60,8 @@ export class ChangeStreamCursor {
     }
     const rest = spec.stages.slice(leading);
     this.gate = gateOf(spec.stages);
+    const { scope } = spec;
+    this.readScope = scope.db !== undefined && scope.coll === undefined ? { ...scope, colls: collectionsOf(spec.stages) } : scope;
     try {
       this.pipeline = rest.length > 0 ? new Aggregator(rest, mingoOptions) : undefined;
     } catch (err) {
@@ -99,6 +104,14 @@ export class ChangeStreamCursor {
     return { ...token, kind: token.kind === 'invalidate' ? 'event' : token.kind };
   }
 
+  /** Whether a commit that touched these namespace keys (oplog.ts) may concern this stream. */
+  touchedBy(namespaces: ReadonlySet<string>): boolean {
+    const { db, colls } = this.readScope;
+    if (!colls || namespaces.has(COMMANDS_KEY)) return true;
+    for (const coll of colls) if (namespaces.has(`${db}.${coll}`)) return true;
+    return false;
+  }
+
   /** Runs the stream's stages on one event; undefined when they filter it out. */
   private shape(p: Produced): Document | undefined {
     let out: Document[];
@@ -132,7 +145,7 @@ export class ChangeStreamCursor {
    * never needed do not count as history it lost). Its next batch reports the new position.
    */
   catchUp(): void {
-    if (!this.pendingInvalidate && !this.oplog.changedSince(this.spec.scope, this.position.seq)) this.position = this.highWater();
+    if (!this.pendingInvalidate && !this.oplog.changedSince(this.readScope, this.position.seq)) this.position = this.highWater();
   }
 
   /** Reads the next batch of at most `max` events (0 reads nothing). Never waits. */
@@ -149,7 +162,7 @@ export class ChangeStreamCursor {
     const upto = this.highWater();
     // Nothing this stream could see was written since its position: it moves to the log's end,
     // even when trimming passed it meanwhile (nothing it needed was lost).
-    if (max === 0 || !this.oplog.changedSince(this.spec.scope, this.position.seq)) {
+    if (max === 0 || !this.oplog.changedSince(this.readScope, this.position.seq)) {
       if (max > 0) this.position = upto;
       return { events, postBatchResumeToken: encodeToken(this.position), closed: false };
     }
@@ -158,7 +171,7 @@ export class ChangeStreamCursor {
     }
     let bytes = 0;
     for (;;) {
-      const entries = this.oplog.read(this.spec.scope, this.position.seq, upto.seq, CHUNK);
+      const entries = this.oplog.read(this.readScope, this.position.seq, upto.seq, CHUNK);
       for (const entry of entries) {
         const shaped: Document[] = [];
         let size = 0;

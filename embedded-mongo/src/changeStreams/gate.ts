@@ -83,3 +83,59 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
+
+/**
+ * The collections a database-wide stream can get document events from, when its leading `$match`
+ * stages name them (`ns.coll` as a string, `$eq` or `$in` of strings, under `$and`/`$or`); null
+ * when any collection may pass. The oplog then reads only those collections' entries (and
+ * commands): writes elsewhere in the database cost the stream nothing, not even a row read.
+ */
+export function collectionsOf(stages: readonly Document[]): ReadonlySet<string> | null {
+  let result: Set<string> | null = null;
+  for (const stage of stages) {
+    const match: unknown = stage.$match;
+    if (match === undefined) break;
+    result = intersect(result, filterCollections(match));
+  }
+  return result;
+}
+
+function filterCollections(filter: unknown): Set<string> | null {
+  if (!isPlainObject(filter)) return null;
+  let result: Set<string> | null = null;
+  for (const [key, condition] of Object.entries(filter)) {
+    if (key === '$and' && Array.isArray(condition)) {
+      for (const branch of condition) result = intersect(result, filterCollections(branch));
+    } else if (key === '$or' && Array.isArray(condition) && condition.length > 0) {
+      const union = new Set<string>();
+      let finite = true;
+      for (const branch of condition) {
+        const colls = filterCollections(branch);
+        if (!colls) finite = false;
+        else for (const c of colls) union.add(c);
+      }
+      if (finite) result = intersect(result, union);
+    } else if (key === 'ns.coll') result = intersect(result, positiveValues(condition));
+  }
+  return result;
+}
+
+/** The values a condition can equal, when finite: a string, `{$eq: s}`, `{$in: [s…]}` (and both). */
+function positiveValues(condition: unknown): Set<string> | null {
+  if (typeof condition === 'string') return new Set([condition]);
+  if (!isPlainObject(condition)) return null;
+  let result: Set<string> | null = null;
+  for (const [op, operand] of Object.entries(condition)) {
+    if (op === '$eq' && typeof operand === 'string') result = intersect(result, new Set([operand]));
+    else if (op === '$in' && isStringArray(operand)) result = intersect(result, new Set(operand));
+    // $ne/$nin and anything else narrow the set further but never widen it: ignoring them is safe.
+  }
+  return result;
+}
+
+/** null is "every collection". */
+function intersect(a: Set<string> | null, b: Set<string> | null): Set<string> | null {
+  if (!a) return b;
+  if (!b) return a;
+  return new Set([...a].filter((x) => b.has(x)));
+}

@@ -29,14 +29,16 @@ export class ChangeStreamRegistry {
     private readonly idleTimeoutMs = 10 * 60 * 1000,
   ) {
     store.oplog.onCommit((namespaces) => {
-      this.wakeAll(this.waiting.get(''));
-      for (const ns of namespaces) this.wakeAll(this.waiting.get(ns));
+      this.wakeAll(this.waiting.get(''), namespaces);
+      for (const ns of namespaces) this.wakeAll(this.waiting.get(ns), namespaces);
     });
   }
 
-  private wakeAll(waiters: Map<ChangeStreamCursor, Wake> | undefined): void {
+  private wakeAll(waiters: Map<ChangeStreamCursor, Wake> | undefined, namespaces: ReadonlySet<string>): void {
     if (!waiters) return;
-    for (const wake of [...waiters.values()]) {
+    for (const [cursor, wake] of [...waiters]) {
+      // A database stream that only wants some collections sleeps through writes to the others.
+      if (!cursor.touchedBy(namespaces)) continue;
       this.wakeups++;
       wake(true);
     }

@@ -14,6 +14,7 @@ import { handshakeCommands } from './handshake.js';
 import { indexCommands } from './indexes.js';
 import { insert } from './insert.js';
 import { namespaceCommands } from './namespaces.js';
+import { countCommand } from './opcounters.js';
 import { checkReadConcern } from './readConcern.js';
 import { stampClusterTime } from './replicaSet.js';
 import { update } from './update.js';
@@ -72,6 +73,7 @@ function runRetryable(handler: CommandHandler, cmd: Document, ctx: CommandContex
 function dispatch(name: string, cmd: Document, ctx: CommandContext): Document | Promise<Document> {
   const handler = commands.get(name.toLowerCase());
   if (!handler) throw mongoError('CommandNotFound', `no such command: '${name}'`);
+  countCommand(name.toLowerCase(), cmd);
   if (cmd.startTransaction === true || cmd.autocommit === false) {
     throw mongoError(
       'IllegalOperation',

@@ -1,6 +1,7 @@
 import type { Document } from 'bson';
 import { MAX_BSON_SIZE, MAX_MESSAGE_SIZE, MAX_WRITE_BATCH } from '../limits.js';
 import type { CommandHandler } from './context.js';
+import { opcounters } from './opcounters.js';
 import { replicaSetHello } from './replicaSet.js';
 
 /**
@@ -48,6 +49,7 @@ const serverStatus: CommandHandler = (_cmd, ctx) => ({
   uptime: Math.floor(process.uptime()),
   localTime: new Date(),
   connections: { current: 1, available: 1000 },
+  opcounters: { ...opcounters },
   metrics: {
     cursor: { open: { total: ctx.cursors.size + (ctx.changeStreams?.size ?? 0) } },
     changeStreams: { open: ctx.changeStreams?.size ?? 0, waiting: ctx.changeStreams?.waitingCount ?? 0, wakeups: ctx.changeStreams?.wakeups ?? 0 },

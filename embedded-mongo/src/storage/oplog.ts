@@ -25,6 +25,8 @@ export interface OplogEntry extends OpTime {
 export interface StreamScope {
   db?: string;
   coll?: string;
+  /** With `db` alone: only these collections' document entries can matter (and commands). */
+  colls?: ReadonlySet<string> | null;
 }
 
 /** A command entry's body: what happened to the namespace in the entry's db/coll. */
@@ -85,6 +87,10 @@ export class Oplog implements ChangeRecorder {
       ),
       inColl: db.prepare<[number, number, string, string, number], OplogEntry>(
         `SELECT ${COLUMNS} FROM oplog WHERE seq > ? AND seq <= ? AND ((db = ? AND coll = ?) OR op = 'c') ORDER BY seq LIMIT ?`,
+      ),
+      // The collections as a JSON array: one statement for any number of them.
+      inColls: db.prepare<[number, number, string, string, number], OplogEntry>(
+        `SELECT ${COLUMNS} FROM oplog WHERE seq > ? AND seq <= ? AND ((db = ? AND coll IN (SELECT value FROM json_each(?))) OR op = 'c') ORDER BY seq LIMIT ?`,
       ),
     };
     const last = this.stmts.last.get();
@@ -156,6 +162,10 @@ export class Oplog implements ChangeRecorder {
   changedSince(scope: StreamScope, seq: number): boolean {
     if (seq < this.knownSince) return true;
     if (scope.db === undefined) return this.committedSeq > seq;
+    if (scope.coll === undefined && scope.colls) {
+      for (const coll of scope.colls) if ((this.lastSeqByKey.get(`${scope.db}.${coll}`) ?? 0) > seq) return true;
+      return (this.lastSeqByKey.get(COMMANDS_KEY) ?? 0) > seq;
+    }
     const key = scope.coll === undefined ? scope.db : `${scope.db}.${scope.coll}`;
     return (this.lastSeqByKey.get(key) ?? 0) > seq || (this.lastSeqByKey.get(COMMANDS_KEY) ?? 0) > seq;
   }
@@ -163,6 +173,7 @@ export class Oplog implements ChangeRecorder {
   /** Committed entries in (after, upto] a scope may concern (commands always come: a rename's target may be elsewhere). */
   read(scope: StreamScope, after: number, upto: number, limit: number): OplogEntry[] {
     if (scope.db === undefined) return this.stmts.all.all(after, upto, limit);
+    if (scope.coll === undefined && scope.colls) return this.stmts.inColls.all(after, upto, scope.db, JSON.stringify([...scope.colls]), limit);
     if (scope.coll === undefined) return this.stmts.inDb.all(after, upto, scope.db, limit);
     return this.stmts.inColl.all(after, upto, scope.db, scope.coll, limit);
   }
