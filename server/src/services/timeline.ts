@@ -112,7 +112,9 @@ class Tally {
   docs(docs: readonly RollupDoc[]): void {
     for (const d of docs) {
       if (d.k === 'tl') this.verdicts(d.t.getTime(), d.s as AuditStatus, d.x, d.n ?? 0);
-      else this.detector(d.d, d.f ?? 0, d.n ?? 0);
+      else
+        for (const [detector, calls] of Object.entries(d.c ?? {}))
+          this.detector(detector, d.f?.[detector] ?? 0, calls);
     }
   }
 

@@ -26,12 +26,16 @@ export interface RollupDoc {
   s: string;
   /** Deciding rule as `scope:id` (rule). */
   r: string;
-  /** Detector (dlp, tlf) or reviewer (appr). */
+  /** Reviewer (appr). */
   d: string;
-  /** Entries counted (tlf: entries the detector was found in, on either side). */
+  /** Entries counted (dlp: calls with findings in their arguments; tlf: entries with any). */
   n: number;
-  /** dlp: matches found in the arguments; tlf: in the arguments and the result. */
-  f?: number;
+  /**
+   * dlp and tlf, per detector: the entries it was found in (`c`) and its matches (`f`) — in the
+   * arguments (dlp), or on either side (tlf). One document holds every detector of its bucket.
+   */
+  c?: Record<string, number>;
+  f?: Record<string, number>;
   /** appr: summed and largest time to the decision, and a histogram by LATENCY_BINS. */
   ms?: number;
   mx?: number;
@@ -51,7 +55,8 @@ const rollupSchema = new Schema<RollupDoc>(
     r: { type: String, default: '' },
     d: { type: String, default: '' },
     n: { type: Number, default: 0 },
-    f: { type: Number },
+    c: { type: Schema.Types.Mixed },
+    f: { type: Schema.Types.Mixed },
     ms: { type: Number },
     mx: { type: Number },
     h: { type: Schema.Types.Mixed },

@@ -79,8 +79,11 @@ export class IncrementSet {
           { ...base, k: 'rule', s: entry.status, r: `${entry.rule.scope}:${entry.rule.id}` },
           { n: 1 },
         );
-      for (const [detector, found] of sumByDetector(args))
-        this.everyGrain(at, { ...base, k: 'dlp', d: detector }, { n: 1, f: found });
+      // One document per agent × action for all its detectors (counters per detector inside):
+      // a call with five kinds of findings then adds 3 upserts to a group, not 15.
+      const detectors = sumByDetector(args);
+      if (detectors.size > 0)
+        this.everyGrain(at, { ...base, k: 'dlp' }, { n: 1, ...perDetector(detectors, true) });
       const first = new Date(at);
       this.merge({
         key: { ...base, k: 'seen', g: 'all', t: EPOCH },
@@ -115,13 +118,12 @@ export class IncrementSet {
   addResult(late: LateResult): void {
     const at = new Date(late.timestamp).getTime();
     const seen = new Set((late.findings ?? []).map((f) => f.detector));
+    const inc: Record<string, number> = {};
     for (const [detector, found] of sumByDetector(late.resultFindings)) {
-      this.everyGrain(
-        at,
-        { k: 'tlf', a: '', x: '', s: '', r: '', d: detector },
-        seen.has(detector) ? { f: found } : { n: 1, f: found },
-      );
+      inc[`f.${detector}`] = found;
+      if (!seen.has(detector)) inc[`c.${detector}`] = 1;
     }
+    if (Object.keys(inc).length > 0) this.everyGrain(at, TIMELINE_FINDINGS, inc);
   }
 
   get size(): number {
@@ -156,12 +158,9 @@ export class IncrementSet {
         },
         { n: 1 },
       );
-    for (const [detector, found] of sumByDetector([...args, ...result]))
-      this.everyGrain(
-        at,
-        { k: 'tlf', a: '', x: '', s: '', r: '', d: detector },
-        { n: 1, f: found },
-      );
+    const detectors = sumByDetector([...args, ...result]);
+    if (detectors.size > 0)
+      this.everyGrain(at, TIMELINE_FINDINGS, { n: 1, ...perDetector(detectors, true) });
   }
 
   private everyGrain(
@@ -200,6 +199,22 @@ export class IncrementSet {
       current.min = { ...current.min, [field]: old && old < v ? old : v };
     }
   }
+}
+
+/** The timeline's findings document of a bucket: every detector's counters in one (kind `tlf`). */
+const TIMELINE_FINDINGS = { k: 'tlf', a: '', x: '', s: '', r: '', d: '' } as const;
+
+/**
+ * Per-detector counters of one entry: `c.<detector>` the entry (once per detector), `f.<detector>`
+ * its matches. Detector names are `[a-z][a-z0-9_]*` (built-in and custom alike), safe as field names.
+ */
+function perDetector(found: ReadonlyMap<string, number>, counted: boolean): Record<string, number> {
+  const inc: Record<string, number> = {};
+  for (const [detector, matches] of found) {
+    if (counted) inc[`c.${detector}`] = 1;
+    inc[`f.${detector}`] = matches;
+  }
+  return inc;
 }
 
 function sumByDetector(findings: readonly Finding[]): Map<string, number> {

@@ -9,7 +9,7 @@ import type { Increment, RollupSource } from './rollupIncrements';
 
 const META_ID = 'rollups';
 /** Bump when what the rollups hold changes: servers then rebuild them once from the log. */
-export const ROLLUP_VERSION = 2;
+export const ROLLUP_VERSION = 3;
 
 export interface RollupQuery {
   k: RollupKind;

@@ -191,11 +191,13 @@ export async function dlp(repos: Repos, w: Window): Promise<DlpAnalytics> {
   const at = seriesIndex(w);
   for (const d of docs) {
     const bucket = series[at(d.t)];
-    if (bucket) bucket.calls += d.n;
-    const x =
-      detectors.get(d.d) ?? detectors.set(d.d, { detector: d.d, calls: 0, findings: 0 }).get(d.d)!;
-    x.calls += d.n;
-    x.findings += d.f ?? 0;
+    for (const [name, calls] of Object.entries(d.c ?? {})) {
+      if (bucket) bucket.calls += calls;
+      const x =
+        detectors.get(name) ?? detectors.set(name, { detector: name, calls: 0, findings: 0 }).get(name)!;
+      x.calls += calls;
+      x.findings += d.f?.[name] ?? 0;
+    }
   }
   return { ...windowFields(w), detectors: [...detectors.values()].sort(byCalls), series };
 }
