@@ -147,5 +147,7 @@ describe('Tally and the summary', () => {
     expect(text).toMatch(/Agent B\s+0\s+1\s+0\s+1\s+2/);
     expect(text).toMatch(/Total\s+1\s+1\s+1\s+1\s+4/);
     expect(text).toContain('1 denied or timed out');
+    // says why the dashboard's decision counts can be higher than these call counts
+    expect(text).toContain('The dashboard counts decisions');
   });
 });

@@ -72,6 +72,15 @@ export function formatSummary(
     total.review > 0
       ? `Review outcomes: ${total.approved} approved, ${total.denied} denied or timed out, ${total.review - total.approved - total.denied} undecided.`
       : 'No call needed review.';
+  // The dashboard counts the server's decisions, not the agents' calls: a reviewed call is
+  // decided again when it goes ahead (ALLOWED) or when a paused run resumes after a refusal
+  // (BLOCKED), so its Allowed/Blocked numbers can be higher than this table's.
+  const countingNote =
+    total.review > 0
+      ? c.dim(
+          'Counted per call as the agent saw it. The dashboard counts decisions: a reviewed call that goes ahead, or a paused run resumed after a refusal, is decided once more (ALLOWED / BLOCKED).',
+        )
+      : '';
   return [
     c.bold(header),
     c.dim('─'.repeat(header.length)),
@@ -80,5 +89,6 @@ export function formatSummary(
     lines.at(-1) ?? '',
     '',
     reviewNote,
+    ...(countingNote ? [countingNote] : []),
   ].join('\n');
 }
