@@ -32,7 +32,9 @@ describe('the change stream gate (skips oplog entries before they are decoded)',
       },
     ];
     const gate = gateOf(stages);
-    expect(collectionsOf(stages)).toEqual(new Set(['audit_log', 'change_events', 'agents', 'policies']));
+    expect(collectionsOf(stages)).toEqual(
+      new Set(['audit_log', 'change_events', 'agents', 'policies']),
+    );
     expect(gate('audit_rollups', 'update')).toBe(false);
     expect(gate('audit_log', 'update')).toBe(false);
     expect(gate('approvals', 'insert')).toBe(false);
@@ -58,7 +60,9 @@ describe('the change stream gate (skips oplog entries before they are decoded)',
     // A $match after another stage is not a leading one: it may see changed events.
     const late = gateOf([{ $addFields: { 'ns.coll': 'x' } }, { $match: { 'ns.coll': 'x' } }]);
     expect(late('audit_log', 'insert')).toBe(true);
-    expect(collectionsOf([{ $addFields: { 'ns.coll': 'x' } }, { $match: { 'ns.coll': 'x' } }])).toBeNull();
+    expect(
+      collectionsOf([{ $addFields: { 'ns.coll': 'x' } }, { $match: { 'ns.coll': 'x' } }]),
+    ).toBeNull();
   });
 
   it('never refuses an event the real filter keeps (random filters and events)', () => {

@@ -194,7 +194,8 @@ export async function dlp(repos: Repos, w: Window): Promise<DlpAnalytics> {
     for (const [name, calls] of Object.entries(d.c ?? {})) {
       if (bucket) bucket.calls += calls;
       const x =
-        detectors.get(name) ?? detectors.set(name, { detector: name, calls: 0, findings: 0 }).get(name)!;
+        detectors.get(name) ??
+        detectors.set(name, { detector: name, calls: 0, findings: 0 }).get(name)!;
       x.calls += calls;
       x.findings += d.f?.[name] ?? 0;
     }
