@@ -223,7 +223,8 @@ export function AnalyticsPage() {
               <li key={x.detector} className="flex justify-between gap-2">
                 <span className="font-mono">{x.detector}</span>
                 <span className="tabular-nums">
-                  {x.calls} calls · {x.findings} matches
+                  {x.calls} call{x.calls === 1 ? '' : 's'} · {x.findings} match
+                  {x.findings === 1 ? '' : 'es'}
                 </span>
               </li>
             ))}
