@@ -316,6 +316,42 @@ describe('live updates and actions', () => {
     }
   });
 
+  it('shows an approval opened after the page loaded but before the changes stream connected', async () => {
+    // Hold the changes stream's request until the approval exists: it is in neither the loaded
+    // list nor (unless the stream starts with the last seconds' events) the stream.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await dash.page.route('**/trpc/changes.onChange*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    let call: Promise<string> | undefined;
+    try {
+      const listed = dash.page.waitForResponse((r) => r.url().includes('approvals.pending'));
+      await dash.page.goto(dash.srv.url + '/approvals');
+      await listed;
+      call = attempt(
+        dash.seeded.aegis,
+        SUPPORT,
+        'open_account',
+        { customer_id: 4343 },
+        { timeoutMs: 45_000 },
+      );
+      const api = dash.srv.api();
+      await poll(async () =>
+        JSON.stringify(await api.approvals.pending.query()).includes('4343'),
+      ).toBe(true);
+      release();
+      const card = dash.page.getByTestId('approval-card').filter({ hasText: '4343' });
+      await card.waitFor();
+      await card.getByRole('button', { name: 'Deny', exact: true }).click();
+      expect(await call).toBe('APPROVAL_DENIED');
+    } finally {
+      release();
+      await dash.page.unroute('**/trpc/changes.onChange*');
+    }
+  });
+
   it('logged no console errors', () => {
     expect(dash.browser.errors).toEqual([]);
   });

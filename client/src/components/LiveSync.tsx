@@ -16,10 +16,23 @@ import { usePageVisible } from '../hooks/usePageVisible';
 type StreamName = 'changes' | 'audit';
 
 /**
- * The audit stream starts with the entries of this many past milliseconds: lists load while it
- * connects, and an entry written in between would be on neither (repeats are dropped by id).
+ * Both streams start with what happened in this many past milliseconds: lists load while they
+ * connect, and an entry or approval written in between would be on neither. Replayed entries are
+ * dropped by id when shown already; replayed change events are applied in order (adding an
+ * approval already listed changes nothing; its later decision removes it again).
  */
 const RECENT_MS = 10_000;
+/**
+ * A change event delivered more than this long before the stream started (by the id's server
+ * time) came with the stream's replay: applied, but not toasted again. The margin absorbs a small
+ * clock difference between browser and server; a larger one only mutes toasts for that long.
+ */
+const REPLAY_MARGIN_MS = 500;
+
+function isReplayed(eventId: string, startedAt: number): boolean {
+  const deliveredMs = Number(/^\d+/.exec(eventId)?.[0] ?? NaN) / 1000;
+  return Number.isFinite(deliveredMs) && deliveredMs < startedAt - REPLAY_MARGIN_MS;
+}
 
 function streamState(state: { state: string; error: unknown }): StreamState {
   if (state.state === 'pending') return 'connected';
@@ -66,7 +79,7 @@ export function LiveSync({ onUnauthorized }: { onUnauthorized: () => void }) {
       if (leaderRef.current) return;
       followed.current = true;
       if (m.kind === 'audit') applyEntry(m.entry, trpc, invalidate);
-      else if (m.kind === 'change') applyChange(m.event, trpc, qc, invalidate);
+      else if (m.kind === 'change') applyChange(m.event, trpc, qc, invalidate, m.quiet);
       else if (m.kind === 'resync') void qc.invalidateQueries();
       else {
         setStream('changes', m.changes);
@@ -105,6 +118,8 @@ function LiveStreams(props: {
   const qc = useQueryClient();
   const invalidate = useBatchedInvalidate(qc);
   const connectedOnce = useRef({ changes: props.resyncFirst, audit: props.resyncFirst });
+  // When the changes stream last started: what it replays right then is not announced again.
+  const changesStartedAt = useRef(0);
 
   const setState = (name: StreamName, state: StreamState) => {
     setStream(name, state);
@@ -112,6 +127,7 @@ function LiveStreams(props: {
     props.relay({ kind: 'state', changes, audit });
   };
   const onStarted = (name: StreamName) => () => {
+    if (name === 'changes') changesStartedAt.current = Date.now();
     setState(name, 'connected');
     // After a reconnect or a change of leader, derived numbers may have moved: refresh them once.
     if (connectedOnce.current[name]) {
@@ -125,16 +141,22 @@ function LiveStreams(props: {
   };
 
   useSubscription(
-    trpc.changes.onChange.subscriptionOptions(undefined, {
-      enabled: props.enabled,
-      onStarted: onStarted('changes'),
-      onData: ({ data }) => {
-        applyChange(data, trpc, qc, invalidate);
-        props.relay({ kind: 'change', event: data });
+    trpc.changes.onChange.subscriptionOptions(
+      { recentMs: RECENT_MS },
+      {
+        enabled: props.enabled,
+        onStarted: onStarted('changes'),
+        onData: ({ id, data }) => {
+          // The event id starts with the server's delivery time in µs: one delivered well before
+          // this stream started came with its replay (see isReplayed).
+          const quiet = isReplayed(id, changesStartedAt.current);
+          applyChange(data, trpc, qc, invalidate, quiet);
+          props.relay({ kind: 'change', event: data, quiet });
+        },
+        onError,
+        onConnectionStateChange: (s) => setState('changes', streamState(s)),
       },
-      onError,
-      onConnectionStateChange: (s) => setState('changes', streamState(s)),
-    }),
+    ),
   );
 
   useSubscription(

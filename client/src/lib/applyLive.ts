@@ -3,7 +3,7 @@ import type { QueryClient } from '@tanstack/react-query';
 import { isCall, type ChangeEvent } from '@aegis/shared';
 import type { useTRPC } from './trpc';
 import { clearLiveEntries, pushLiveEntry, type AuditEntry } from './liveFeed';
-import { toast } from './toasts';
+import { toast as showToast } from './toasts';
 
 export type Trpc = ReturnType<typeof useTRPC>;
 
@@ -31,12 +31,18 @@ export function useBatchedInvalidate(queryClient: QueryClient) {
   );
 }
 
+/**
+ * What a change event changes on screen. `quiet`: an event the stream replayed when it started
+ * (it happened while the page loaded): applied, but not announced with a toast.
+ */
 export function applyChange(
   event: ChangeEvent,
   trpc: Trpc,
   qc: QueryClient,
   invalidate: (k: readonly unknown[]) => void,
+  quiet = false,
 ) {
+  const toast = quiet ? () => undefined : showToast;
   switch (event.type) {
     case 'approval.created': {
       const a = event.approval;

@@ -10,7 +10,7 @@ import type { StreamState } from './connection';
  */
 export type LiveMessage =
   | { kind: 'audit'; entry: AuditEntry }
-  | { kind: 'change'; event: ChangeEvent }
+  | { kind: 'change'; event: ChangeEvent; quiet?: boolean }
   | { kind: 'state'; changes: StreamState; audit: StreamState }
   /** The leader (re)started its streams: events may have been missed meanwhile, refetch. */
   | { kind: 'resync' }

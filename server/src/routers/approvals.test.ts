@@ -102,16 +102,28 @@ describe('approvals router', () => {
     expect(String(err)).toContain('already approved');
   });
 
-  it('keeps the decider\'s comment on the approval and in the audit entry of the decision', async () => {
+  it("keeps the decider's comment on the approval and in the audit entry of the decision", async () => {
     const id = await openApproval();
-    const decided = await t.as(principals.reviewer).approvals.decide({ id, decision: 'DENIED', comment: '  not during the freeze ' });
+    const decided = await t
+      .as(principals.reviewer)
+      .approvals.decide({ id, decision: 'DENIED', comment: '  not during the freeze ' });
     expect(decided.comment).toBe('not during the freeze');
-    expect((await t.as(principals.viewer).approvals.byId({ id })).comment).toBe('not during the freeze');
-    const log = await t.as(principals.viewer).audit.list({ agent: 'ReviewBot', status: ['DENIED'] });
-    expect(log.entries.find((e) => e.approvalId === id)?.details).toContain('not during the freeze');
+    expect((await t.as(principals.viewer).approvals.byId({ id })).comment).toBe(
+      'not during the freeze',
+    );
+    const log = await t
+      .as(principals.viewer)
+      .audit.list({ agent: 'ReviewBot', status: ['DENIED'] });
+    expect(log.entries.find((e) => e.approvalId === id)?.details).toContain(
+      'not during the freeze',
+    );
     const tooLong = await t
       .as(principals.reviewer)
-      .approvals.decide({ id: await openApproval(), decision: 'APPROVED', comment: 'x'.repeat(501) })
+      .approvals.decide({
+        id: await openApproval(),
+        decision: 'APPROVED',
+        comment: 'x'.repeat(501),
+      })
       .catch((e: unknown) => e);
     expect(tooLong).toMatchObject({ code: 'BAD_REQUEST' });
     expect(String(tooLong)).toContain('comment');
@@ -120,9 +132,19 @@ describe('approvals router', () => {
   it("shows the agent's last calls of the same run before it asked", async () => {
     const bot2 = t.as(bot).sdk;
     await bot2.decide({ agent: 'ReviewBot', action: 'read', args: { step: 1 }, runId: 'run-ctx' });
-    await bot2.decide({ agent: 'ReviewBot', action: 'read', args: { step: 'other run' }, runId: 'run-other' });
+    await bot2.decide({
+      agent: 'ReviewBot',
+      action: 'read',
+      args: { step: 'other run' },
+      runId: 'run-other',
+    });
     await bot2.decide({ agent: 'ReviewBot', action: 'read', args: { step: 2 }, runId: 'run-ctx' });
-    const held = await bot2.decide({ agent: 'ReviewBot', action: 'transfer', args: { step: 3 }, runId: 'run-ctx' });
+    const held = await bot2.decide({
+      agent: 'ReviewBot',
+      action: 'transfer',
+      args: { step: 3 },
+      runId: 'run-ctx',
+    });
     const ctx = await t.as(principals.viewer).approvals.context({ id: held.approvalId! });
     expect(ctx.runId).toBe('run-ctx');
     expect(ctx.calls.map((e) => e.argsPreview)).toEqual(['{"step":2}', '{"step":1}']);
@@ -231,6 +253,39 @@ describe('changes.onChange', () => {
       approval: { id, status: 'APPROVED' },
     });
     await resumed.return?.();
+  });
+
+  it('with recentMs, a new subscriber first gets the events of that window, then live ones', async () => {
+    const id = await openApproval('before-subscribing');
+    await t.as(principals.reviewer).approvals.decide({ id, decision: 'DENIED' });
+    const recent = (await t.as(principals.viewer).changes.onChange({ recentMs: 60_000 }))[
+      Symbol.asyncIterator
+    ]();
+    // In order: the approval's opening, then its decision (the window may hold earlier events).
+    const seen: ChangeEvent[] = [];
+    while (!seen.some((e) => e.type === 'approval.decided' && e.approval.id === id))
+      seen.push((await nextTracked<ChangeEvent>(recent)).data);
+    const mine = seen.filter((e) => 'approval' in e && e.approval.id === id).map((e) => e.type);
+    expect(mine).toEqual(['approval.created', 'approval.decided']);
+    const later = await openApproval('after-subscribing');
+    let next = (await nextTracked<ChangeEvent>(recent)).data;
+    while (!(next.type === 'approval.created' && next.approval.id === later))
+      next = (await nextTracked<ChangeEvent>(recent)).data;
+    await recent.return?.();
+
+    // Without it, the first event is the next one.
+    const plain = (await t.as(principals.viewer).changes.onChange())[Symbol.asyncIterator]();
+    const pulled = nextTracked<ChangeEvent>(plain);
+    await new Promise((r) => setTimeout(r, 20));
+    const third = await openApproval('plain');
+    expect((await pulled).data).toMatchObject({
+      type: 'approval.created',
+      approval: { id: third },
+    });
+    await plain.return?.();
+    await expect(
+      t.as(principals.viewer).changes.onChange({ recentMs: 120_000 }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('agent keys only see their own agents’ events', async () => {

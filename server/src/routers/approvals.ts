@@ -43,7 +43,9 @@ export const approvalsRouter = router({
         limit: z.number().int().min(1).max(200).default(50),
       }),
     )
-    .output(z.object({ approvals: z.array(approvalSummary), nextCursor: z.number().int().nullable() }))
+    .output(
+      z.object({ approvals: z.array(approvalSummary), nextCursor: z.number().int().nullable() }),
+    )
     .query(({ ctx, input }) => ctx.services.approvals.list(input)),
 
   /** The agent's last calls in the same run before it asked (what it did just before). */
@@ -73,10 +75,17 @@ export const approvalsRouter = router({
     .input(decideApprovalInput)
     .output(approval)
     .mutation(({ ctx, input }) =>
-      ctx.services.approvals.decide(input.id, input.decision, input.remember, ctx.principal, input.comment, {
-        via: 'dashboard',
-        editedArgs: input.editedArgs,
-      }),
+      ctx.services.approvals.decide(
+        input.id,
+        input.decision,
+        input.remember,
+        ctx.principal,
+        input.comment,
+        {
+          via: 'dashboard',
+          editedArgs: input.editedArgs,
+        },
+      ),
     ),
 });
 
@@ -88,7 +97,16 @@ export const approvalsRouter = router({
  */
 export const changesRouter = router({
   onChange: authedProcedure
-    .input(z.object({ lastEventId: z.string().nullish() }).optional())
+    .input(
+      z
+        .object({
+          lastEventId: z.string().nullish(),
+          // A new subscriber first gets this server's events of that many past milliseconds (the
+          // dashboard: an approval opened while its page loaded would otherwise be missed).
+          recentMs: z.number().int().min(0).max(60_000).optional(),
+        })
+        .optional(),
+    )
     .subscription(async function* ({ ctx, input, signal }) {
       const principal = ctx.principal;
       const visible = (e: ChangeEvent) => {
@@ -110,7 +128,7 @@ export const changesRouter = router({
           return Promise.resolve(page);
         },
         idOf: (item) => item.seq,
-        startAfter: last?.seq ?? null,
+        startAfter: last?.seq ?? (input?.recentMs ? (Date.now() - input.recentMs) * 1000 : null),
         ...slowReaderGuard(ctx),
       });
       for await (const item of stream) {
