@@ -225,6 +225,23 @@ describe('live streams', () => {
     }
   });
 
+  it('refuses a bad recentMs with BAD_REQUEST on both streams, never a 5xx', async () => {
+    for (const procedure of ['audit.onEntry', 'changes.onChange'])
+      for (const recentMs of [-1, 1.5, '10', 1e308, 60_001, null, { $gt: 0 }, [10]]) {
+        const s = openRaw(streamUrl(procedure, inputQuery({ recentMs })), bearer(server.adminKey));
+        try {
+          await s.ready;
+          expect(s.status()).toBeLessThan(500);
+          if (s.status() !== 200) continue;
+          await until('the error event', () => s.text().includes('serialized-error'));
+          const error = events(s.text()).find((e) => e.event === 'serialized-error');
+          expect(JSON.parse(error?.data ?? '{}')).toMatchObject({ data: { code: 'BAD_REQUEST' } });
+        } finally {
+          s.req.destroy();
+        }
+      }
+  });
+
   it('answers hostile input (fragments as input, junk last-event ids) with an error event, never a 5xx or a crash', async () => {
     const seen = new Map<string, number>();
     await fc.assert(
