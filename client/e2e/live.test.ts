@@ -20,6 +20,26 @@ async function pick(label: string, option: string, on = true) {
   await menu.locator('summary').click();
 }
 
+/**
+ * Holds the requests matching `url` until `release()`; `stop()` (in a finally) releases them and
+ * removes the route once the test is done with it.
+ */
+async function holdRequests(url: string) {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await dash.page.route(url, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return {
+    release,
+    stop: async () => {
+      release();
+      await dash.page.unroute(url);
+    },
+  };
+}
+
 describe('live updates and actions', () => {
   it('shows a new audit entry on /activity without a reload', async () => {
     await dash.page.goto(dash.srv.url + '/activity');
@@ -294,37 +314,26 @@ describe('live updates and actions', () => {
   it('shows an entry written after the list loaded but before the live stream connected', async () => {
     // Hold the audit stream's request until the entry exists: it is in neither the loaded list
     // nor (unless the stream starts with the last seconds' entries) the stream.
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    await dash.page.route('**/trpc/audit.onEntry*', async (route) => {
-      await held;
-      await route.continue();
-    });
+    const hold = await holdRequests('**/trpc/audit.onEntry*');
     try {
       await dash.page.goto(dash.srv.url + '/activity');
       await dash.page.getByTestId('audit-row').first().waitFor();
       expect(
         await attempt(dash.seeded.aegis, SUPPORT, 'lookup_balance', { customer_id: 4242 }),
       ).toBe('RAN');
-      release();
+      hold.release();
       await poll(() => dash.page.getByTestId('audit-row').first().innerText()).toContain(
         '"customer_id":4242',
       );
     } finally {
-      release();
-      await dash.page.unroute('**/trpc/audit.onEntry*');
+      await hold.stop();
     }
   });
 
   it('shows an approval opened after the page loaded but before the changes stream connected', async () => {
     // Hold the changes stream's request until the approval exists: it is in neither the loaded
     // list nor (unless the stream starts with the last seconds' events) the stream.
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    await dash.page.route('**/trpc/changes.onChange*', async (route) => {
-      await held;
-      await route.continue();
-    });
+    const hold = await holdRequests('**/trpc/changes.onChange*');
     let call: Promise<string> | undefined;
     try {
       const listed = dash.page.waitForResponse((r) => r.url().includes('approvals.pending'));
@@ -341,14 +350,13 @@ describe('live updates and actions', () => {
       await poll(async () =>
         JSON.stringify(await api.approvals.pending.query()).includes('4343'),
       ).toBe(true);
-      release();
+      hold.release();
       const card = dash.page.getByTestId('approval-card').filter({ hasText: '4343' });
       await card.waitFor();
       await card.getByRole('button', { name: 'Deny', exact: true }).click();
       expect(await call).toBe('APPROVAL_DENIED');
     } finally {
-      release();
-      await dash.page.unroute('**/trpc/changes.onChange*');
+      await hold.stop();
     }
   });
 
