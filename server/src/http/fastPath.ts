@@ -54,11 +54,14 @@ interface Route {
  * unchanged, so CORS, CSRF and cookies keep their single home there. server/test/fastPath.test.ts
  * sends every case both ways and compares the answers.
  */
-export function createFastPath(deps: {
+/** What a fast path needs: the services, authentication and the logger (this one and the REST one). */
+export interface FastPathDeps {
   services: Services;
   auth: AuthService;
   logger: Logger;
-}): FastPath {
+}
+
+export function createFastPath(deps: FastPathDeps): FastPath {
   const headers = apiResponseHeaders();
   const debug = deps.logger.isLevelEnabled('debug');
   let handled = 0;

@@ -4,11 +4,9 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { jsonDepth, MAX_JSON_DEPTH } from '../auth/jsonDepth';
 import { apiResponseHeaders } from '../auth/securityMiddleware';
-import type { AuthService } from '../auth/types';
 import { createSeedHandler, REST_BODY_LIMIT } from '../rest';
 import { seedErrorBodies, seedErrorHandler, type SeedError } from '../rest/errors';
-import type { Services } from '../services';
-import type { FastPath } from './fastPath';
+import type { FastPath, FastPathDeps } from './fastPath';
 import { logWhenFinished, requestIdOf, type RequestWithId } from './requestLog';
 
 /** A path segment this path takes as it is: no percent-encoding, no dot segments. */
@@ -37,11 +35,7 @@ type Kind = 'read' | 'log';
  * `content-length` from 1 byte to the REST body limit and no content encoding. Anything else goes
  * to Express unchanged. server/test/restFastPath.test.ts sends every case both ways.
  */
-export function createRestFastPath(deps: {
-  services: Services;
-  auth: AuthService;
-  logger: Logger;
-}): FastPath {
+export function createRestFastPath(deps: FastPathDeps): FastPath {
   const headers = apiResponseHeaders();
   const debug = deps.logger.isLevelEnabled('debug');
   const handler = createSeedHandler(deps);
