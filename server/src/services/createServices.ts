@@ -99,10 +99,11 @@ export async function createServices(opts: {
     bus.emitAudit(entries);
   };
   const repos = await createRepos(opts.connection, {
-    onAuditWritten: (entries) => {
+    onAuditWritten: (entries, docs) => {
       opts.metrics?.auditGroupCommitted(entries.length);
-      // Only the entries this server wrote (never the change feed's): each is counted once.
-      recorder?.record(entries);
+      // Only the entries this server wrote (never the change feed's): each is counted once. As
+      // stored: the rollups count the tools' declared tags too.
+      recorder?.record(docs);
       audited(entries);
     },
     onResultsWritten: (late) => recorder?.recordResults(late),
@@ -142,7 +143,10 @@ export async function createServices(opts: {
   schedule = new GovernanceSchedule((agents) => governance.evaluate(agents), opts.logger, {
     intervalMs: opts.governanceIntervalMs,
   });
-  const agents = createAgentService(deps, createRegistration({ ...deps, registration: opts.registration ?? 'open' }, policies));
+  const agents = createAgentService(
+    deps,
+    createRegistration({ ...deps, registration: opts.registration ?? 'open' }, policies),
+  );
   const register = agents.register.bind(agents);
   // The declaration (tools, tags, model…) is kept beside the agent for its manifest.
   agents.register = async (input, actor) => {
@@ -180,7 +184,10 @@ export async function createServices(opts: {
       deps,
       opts.rollups === false ? null : { settled: async () => recorder?.drain() },
     ),
-    graph: createGraphService(deps),
+    graph: createGraphService(
+      deps,
+      opts.rollups === false ? null : { settled: async () => recorder?.drain() },
+    ),
     analytics: createAnalyticsService(deps, async () => recorder?.drain()),
     events: {
       onChange: (listener) => bus.onChange(listener),
@@ -235,16 +242,20 @@ export async function createServices(opts: {
   if (feed) {
     const live = feed;
     bus.publisher = (event) => {
-      live.publish(event).catch((error: unknown) =>
-        opts.logger.error({ err: error, type: event.type }, 'could not publish a change event'),
-      );
+      live
+        .publish(event)
+        .catch((error: unknown) =>
+          opts.logger.error({ err: error, type: event.type }, 'could not publish a change event'),
+        );
     };
   }
   const triggers = new GovernanceTriggers();
   // Manifests change with registrations and policies; governance follows (any server's change).
   bus.onChange((event) => {
-    if (event.type === 'agent.registered' || event.type === 'policy.changed') schedule?.soon(event.agent);
-    else if (event.type === 'policy.global.changed' || event.type === 'governance.reset') schedule?.soon();
+    if (event.type === 'agent.registered' || event.type === 'policy.changed')
+      schedule?.soon(event.agent);
+    else if (event.type === 'policy.global.changed' || event.type === 'governance.reset')
+      schedule?.soon();
     if (event.type === 'governance.reset') triggers.forget();
   });
   // Calls that can open a violation at once (a tool's first blocked attempt, a kind of personal

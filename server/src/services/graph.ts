@@ -1,5 +1,12 @@
 import { graphWindow, type AgentGraph, type GraphInput, type VerdictCounts } from '@aegis/shared';
-import type { GraphGroup } from '../data/repos/graph.repo';
+import { fromFieldKey, type RollupDoc } from '../data/repos/rollups.repo';
+import type { Repos } from '../data/repos';
+import {
+  GRAPH_CALL_STATUSES,
+  type GraphCallStatus,
+  type GraphGroup,
+} from '../data/repos/graph.repo';
+import { coverTerms } from './analytics/cover';
 import type { ServiceDeps } from './deps';
 
 /** The busiest agent–tool edges a graph keeps; more would not be readable on a screen anyway. */
@@ -14,9 +21,16 @@ const COLUMN = {
 
 const zero = (): VerdictCounts => ({ calls: 0, allowed: 0, blocked: 0, review: 0, killed: 0 });
 
-function add(into: VerdictCounts, g: GraphGroup): void {
-  into.calls += g.n;
-  into[COLUMN[g.status]] += g.n;
+/**
+ * One agent's calls of one tool in a window: by verdict, and how many carried each data tag —
+ * a DLP detector found in the arguments or result, or a declared tag no such detector was found for.
+ */
+export interface CallTally {
+  agent: string;
+  action: string;
+  counts: Record<GraphCallStatus, number>;
+  detectors: Map<string, number>;
+  tags: Map<string, number>;
 }
 
 function bump<K, V>(map: Map<K, V>, key: K, make: () => V): V {
@@ -28,9 +42,70 @@ function bump<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 const byCalls = <T extends { calls: number; name: string }>(a: T, b: T) =>
   b.calls - a.calls || a.name.localeCompare(b.name);
 
+/** Tallies summed per agent × tool (signed: rollups may subtract), empty ones left out. */
+export class Tallies {
+  private readonly byKey = new Map<string, CallTally>();
+
+  private of(agent: string, action: string): CallTally {
+    return bump(this.byKey, `${agent}\u0000${action}`, () => ({
+      agent,
+      action,
+      counts: { ALLOWED: 0, BLOCKED: 0, PENDING: 0, KILLED: 0 },
+      detectors: new Map(),
+      tags: new Map(),
+    }));
+  }
+
+  /** Groups read from the log. */
+  addGroups(groups: readonly GraphGroup[]): this {
+    for (const g of groups) {
+      const t = this.of(g.agent, g.action);
+      t.counts[g.status] += g.n;
+      for (const d of g.detectors) t.detectors.set(d, (t.detectors.get(d) ?? 0) + g.n);
+      // A tool may list a tag twice: the call carried it once.
+      for (const tag of new Set(g.tags))
+        if (!g.detectors.includes(tag)) t.tags.set(tag, (t.tags.get(tag) ?? 0) + g.n);
+    }
+    return this;
+  }
+
+  /** An agent rollup document (kind `ag`) added or taken away. */
+  addAgentDoc(doc: RollupDoc, sign: number): this {
+    const calls = (doc.v ?? {}) as Record<string, Record<string, number>>;
+    for (const [x, byStatus] of Object.entries(calls)) {
+      const t = this.of(doc.a, fromFieldKey(x));
+      for (const status of GRAPH_CALL_STATUSES) t.counts[status] += sign * (byStatus[status] ?? 0);
+      // An approved call's ALLOWED is the same call as its PENDING.
+      t.counts.ALLOWED -= sign * (doc.p?.[x] ?? 0);
+      for (const [d, n] of Object.entries(doc.dt?.[x] ?? {}))
+        t.detectors.set(d, (t.detectors.get(d) ?? 0) + sign * n);
+      for (const [tag, n] of Object.entries(doc.tg?.[x] ?? {}))
+        t.tags.set(fromFieldKey(tag), (t.tags.get(fromFieldKey(tag)) ?? 0) + sign * n);
+    }
+    return this;
+  }
+
+  values(): CallTally[] {
+    const out: CallTally[] = [];
+    for (const t of this.byKey.values()) {
+      for (const labels of [t.detectors, t.tags])
+        for (const [name, n] of labels) if (n <= 0) labels.delete(name);
+      if (GRAPH_CALL_STATUSES.some((s) => t.counts[s] > 0)) out.push(t);
+    }
+    return out;
+  }
+}
+
+function addCounts(into: VerdictCounts, t: CallTally): void {
+  for (const status of GRAPH_CALL_STATUSES) {
+    into.calls += t.counts[status];
+    into[COLUMN[status]] += t.counts[status];
+  }
+}
+
 /**
- * Folds the server's grouped calls into the graph: agent → tool edges weighted by calls and split
- * by verdict, tool → data-tag edges (DLP detectors and declared tags), and each tool's agents.
+ * Folds the window's calls into the graph: agent → tool edges weighted by calls and split by
+ * verdict, tool → data-tag edges (DLP detectors and declared tags), and each tool's agents.
  * Pure, so the shape is tested without a store.
  */
 export function foldGraph(
@@ -38,49 +113,51 @@ export function foldGraph(
   statusOf: (agent: string) => AgentGraph['agents'][number]['status'],
   window: { from: number; to: number },
 ): AgentGraph {
-  const edges = new Map<string, VerdictCounts & { agent: string; tool: string }>();
-  for (const g of groups)
-    add(
-      bump(edges, `${g.agent}\u0000${g.action}`, () => ({
-        agent: g.agent,
-        tool: g.action,
-        ...zero(),
-      })),
-      g,
-    );
-  const ranked = [...edges.values()].sort(
-    (a, b) => b.calls - a.calls || a.agent.localeCompare(b.agent) || a.tool.localeCompare(b.tool),
+  return foldTallies(new Tallies().addGroups(groups).values(), statusOf, window);
+}
+
+export function foldTallies(
+  tallies: readonly CallTally[],
+  statusOf: (agent: string) => AgentGraph['agents'][number]['status'],
+  window: { from: number; to: number },
+): AgentGraph {
+  const edges = tallies.map((t) => {
+    const edge = { agent: t.agent, tool: t.action, ...zero() };
+    addCounts(edge, t);
+    return { edge, t };
+  });
+  const ranked = edges.sort(
+    (a, b) =>
+      b.edge.calls - a.edge.calls ||
+      a.edge.agent.localeCompare(b.edge.agent) ||
+      a.edge.tool.localeCompare(b.edge.tool),
   );
   const kept = ranked.slice(0, MAX_CALL_EDGES);
-  const keep = new Set(kept.map((e) => `${e.agent}\u0000${e.tool}`));
 
   const agents = new Map<string, AgentGraph['agents'][number]>();
   const tools = new Map<string, AgentGraph['tools'][number]>();
   const tags = new Map<string, AgentGraph['tags'][number]>();
   const carries = new Map<string, AgentGraph['carries'][number]>();
-  for (const g of groups) {
-    if (!keep.has(`${g.agent}\u0000${g.action}`)) continue;
-    add(
-      bump(agents, g.agent, () => ({ name: g.agent, status: statusOf(g.agent), ...zero() })),
-      g,
+  for (const { t } of kept) {
+    addCounts(
+      bump(agents, t.agent, () => ({ name: t.agent, status: statusOf(t.agent), ...zero() })),
+      t,
     );
-    const tool = bump(tools, g.action, () => ({ name: g.action, agents: [], ...zero() }));
-    add(tool, g);
-    if (!tool.agents.includes(g.agent)) tool.agents.push(g.agent);
+    const tool = bump(tools, t.action, () => ({ name: t.action, agents: [], ...zero() }));
+    addCounts(tool, t);
+    if (!tool.agents.includes(t.agent)) tool.agents.push(t.agent);
     const labels = [
-      ...g.detectors.map((name) => ({ name, kind: 'detector' as const })),
-      ...g.tags
-        .filter((t) => !g.detectors.includes(t))
-        .map((name) => ({ name, kind: 'tag' as const })),
+      ...[...t.detectors].map(([name, n]) => ({ name, n, kind: 'detector' as const })),
+      ...[...t.tags].map(([name, n]) => ({ name, n, kind: 'tag' as const })),
     ];
-    for (const { name, kind } of labels) {
-      bump(tags, name, () => ({ name, kind, calls: 0 })).calls += g.n;
-      bump(carries, `${g.action}\u0000${name}`, () => ({
-        tool: g.action,
+    for (const { name, n, kind } of labels) {
+      bump(tags, name, () => ({ name, kind, calls: 0 })).calls += n;
+      bump(carries, `${t.action}\u0000${name}`, () => ({
+        tool: t.action,
         tag: name,
         kind,
         calls: 0,
-      })).calls += g.n;
+      })).calls += n;
     }
   }
   for (const tool of tools.values()) tool.agents.sort();
@@ -90,7 +167,7 @@ export function foldGraph(
     agents: [...agents.values()].sort(byCalls),
     tools: [...tools.values()].sort(byCalls),
     tags: [...tags.values()].sort(byCalls),
-    calls: kept,
+    calls: kept.map(({ edge }) => edge),
     carries: [...carries.values()].sort(
       (a, b) => b.calls - a.calls || a.tool.localeCompare(b.tool) || a.tag.localeCompare(b.tag),
     ),
@@ -98,17 +175,67 @@ export function foldGraph(
   };
 }
 
-export function createGraphService(deps: ServiceDeps) {
+const MINUTE = 60_000;
+
+/**
+ * The window's calls from the rollups: whole minutes from the agents' documents (coarser grains
+ * included, see coverTerms), the partial minutes at either end from the log (at most two minutes
+ * of entries), so the graph is exact at any window for a few dozen documents per agent.
+ */
+export async function rollupTallies(
+  repos: Repos,
+  from: number,
+  to: number,
+  now = Date.now(),
+): Promise<CallTally[]> {
+  const a = Math.ceil(from / MINUTE) * MINUTE;
+  const b = Math.floor(to / MINUTE) * MINUTE;
+  const tallies = new Tallies();
+  if (a >= b)
+    return tallies.addGroups(await repos.graph.callGroups(new Date(from), new Date(to))).values();
+  const [head, tail, ...parts] = await Promise.all([
+    a > from ? repos.graph.callGroups(new Date(from), new Date(a)) : [],
+    to > b ? repos.graph.callGroups(new Date(b), new Date(to)) : [],
+    ...coverTerms('m', a, b, now).map(async (term) => ({
+      sign: term.sign,
+      docs: await repos.rollups.find({
+        k: 'ag',
+        g: term.g,
+        from: new Date(term.from),
+        to: new Date(term.to),
+        projection: { _id: 0, a: 1, v: 1, p: 1, dt: 1, tg: 1 },
+      }),
+    })),
+  ]);
+  tallies.addGroups(head).addGroups(tail);
+  for (const { sign, docs } of parts) for (const d of docs) tallies.addAgentDoc(d, sign);
+  return tallies.values();
+}
+
+/**
+ * `rollups`: the analytics rollups are kept on this server (`settled` resolves once what it wrote
+ * is in them); without them (or while they are being rebuilt) the graph reads the log.
+ */
+export function createGraphService(
+  deps: ServiceDeps,
+  rollups: { settled: () => Promise<void> } | null = null,
+) {
   const { repos } = deps;
   return {
     async get(input: GraphInput): Promise<AgentGraph> {
       const window = graphWindow(input);
-      const [groups, registered] = await Promise.all([
-        repos.graph.callGroups(new Date(window.from), new Date(window.to)),
+      const fromRollups = rollups !== null && (await repos.rollups.current());
+      if (fromRollups) await rollups.settled();
+      const [tallies, registered] = await Promise.all([
+        fromRollups
+          ? rollupTallies(repos, window.from, window.to)
+          : repos.graph
+              .callGroups(new Date(window.from), new Date(window.to))
+              .then((groups) => new Tallies().addGroups(groups).values()),
         repos.agents.list(),
       ]);
       const status = new Map(registered.map((a) => [a.name, a.status]));
-      return foldGraph(groups, (name) => status.get(name) ?? null, window);
+      return foldTallies(tallies, (name) => status.get(name) ?? null, window);
     },
   };
 }

@@ -1,14 +1,24 @@
 import mongoose, { type Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
-import type { AuditSource, AuditStatus, RangePreset, ScanFinding } from '@aegis/shared';
+import {
+  isCall,
+  windowBounds,
+  type AnalyticsRange,
+  type AuditSource,
+  type AuditStatus,
+  type DecisionsAnalytics,
+  type RangePreset,
+  type ScanFinding,
+} from '@aegis/shared';
 import { createRepos, type Repos } from '../data/repos';
 import type { AuditRecord } from '../data/repos/auditWriter';
 import { createLogger } from '../logger';
-import { decisions, dlp } from './analytics/queries';
+import { decisions, dlp, rules } from './analytics/queries';
 import { rebuildRollups } from './analytics/rebuild';
 import { RollupRecorder } from './analytics/rollupRecorder';
-import { windowFor } from './analytics/window';
+import { windowFor, type Window } from './analytics/window';
+import { foldGraph, foldTallies, rollupTallies } from './graph';
 import { bucketsFor, rollupTimeline, scanTimeline } from './timeline';
 import type { TimelineWindow } from './types';
 
@@ -53,6 +63,8 @@ const KINDS: Array<[AuditStatus, AuditSource]> = [
 ];
 /** `resultOnly` is never found in arguments: only result findings count it. */
 const DETECTORS = ['card', 'email', 'ssn', 'github_token'];
+const TAGS = ['pii', 'external', 'email', 'tag.with $dots'];
+const RULES = ['big-transfer', 'no-ssn', 'after-hours'];
 
 function findings(detectors: readonly string[], max: number): ScanFinding[] {
   const out: ScanFinding[] = [];
@@ -81,7 +93,7 @@ beforeAll(async () => {
     conns.push(conn);
     let recorder: RollupRecorder | null = null;
     const repos = await createRepos(conn, {
-      onAuditWritten: (entries) => recorder?.record(entries),
+      onAuditWritten: (_, docs) => recorder?.record(docs),
       onResultsWritten: (late) => recorder?.recordResults(late),
     });
     recorder = new RollupRecorder(repos, logger);
@@ -102,10 +114,13 @@ beforeAll(async () => {
         source,
         details: '',
         callId: `c-${i}`,
-        approvalId: null,
         argsPreview: null,
         entryKey,
         findings: findings(DETECTORS, 3),
+        // Declared tags, one of them a detector's name: found, it counts as the detector.
+        tags: rnd() < 0.4 ? [pick(TAGS), ...(rnd() < 0.5 ? [pick(TAGS)] : [])] : null,
+        approvalId: status === 'ALLOWED' && rnd() < 0.15 ? 1 + Math.floor(rnd() * 50) : null,
+        rule: rnd() < 0.6 ? { id: pick(RULES), scope: 'agent', version: 1 } : null,
       };
       // A local-mode record shipped after its tool ran: its result findings come with it.
       if (status === 'ALLOWED' && rnd() < 0.2) {
@@ -225,4 +240,222 @@ describe('the Overview timeline from rollups', () => {
       });
     }
   });
+
+  it('analytics decisions read from the rollups count what the log holds, for every window and filter', async () => {
+    const { repos } = servers[0]!;
+    const log = await storedEntries();
+    const ranges: AnalyticsRange[] = [];
+    for (const window of windows()) {
+      const { from, to } = boundsOf(window);
+      ranges.push({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+    }
+    ranges.push({ range: '24h', agent: 'payments' }, { range: '7d', action: 'refund' });
+    ranges.push({ range: '30d', agent: 'support', action: 'lookup' });
+    let counted = 0;
+    for (const range of ranges) {
+      const w = windowFor(range, NOW);
+      const expected = decisionsFromLog(log, w);
+      counted += expected.totals.calls;
+      expect({ range, ...countsOf(await decisions(repos, w, NOW)) }).toEqual({
+        range,
+        ...expected,
+      });
+      const { rules: byRule } = await rules(repos, w, NOW);
+      expect({ range, rules: sortBy(byRule, (r) => r.rule) }).toEqual({
+        range,
+        rules: rulesFromLog(log, w),
+      });
+      const found = await dlp(repos, w);
+      expect({
+        range,
+        series: found.series,
+        detectors: sortBy(found.detectors, (d) => d.detector),
+      }).toEqual({
+        range,
+        ...dlpFromLog(log, w),
+      });
+    }
+    expect(counted).toBeGreaterThan(1000);
+  });
+
+  it('the agent graph read from the rollups is the graph of the log, for every window', async () => {
+    const { repos } = servers[1]!;
+    let tagged = 0;
+    for (const window of windows()) {
+      const { from, to } = boundsOf(window);
+      const expected = foldGraph(
+        await repos.graph.callGroups(new Date(from), new Date(to)),
+        () => null,
+        { from, to },
+      );
+      tagged += expected.carries.filter((c) => c.kind === 'tag').length;
+      const actual = foldTallies(await rollupTallies(repos, from, to, NOW), () => null, {
+        from,
+        to,
+      });
+      expect({ window, ...actual }).toEqual({ window, ...expected });
+    }
+    expect(tagged).toBeGreaterThan(0);
+  });
 });
+
+type StoredEntry = {
+  timestamp: Date;
+  agent: string;
+  action: string;
+  status: AuditStatus;
+  source?: AuditSource;
+  rule?: { id: string; scope: string } | null;
+  findings?: ScanFinding[];
+};
+
+const sortBy = <T>(rows: readonly T[], key: (row: T) => string) =>
+  [...rows].sort((a, b) => key(a).localeCompare(key(b)));
+
+/** The window's calls (of its agent and action, when it names them) and their bucket. */
+function callsIn(log: readonly StoredEntry[], w: Window): Array<[StoredEntry, number]> {
+  const out: Array<[StoredEntry, number]> = [];
+  for (const e of log) {
+    if (!isCall({ status: e.status, source: e.source ?? 'server' })) continue;
+    if ((w.agent && e.agent !== w.agent) || (w.action && e.action !== w.action)) continue;
+    const t = e.timestamp.getTime();
+    const bucket = Math.floor((t - w.from.getTime()) / w.bucketMs);
+    if (t >= w.from.getTime() && bucket < w.starts.length) out.push([e, bucket]);
+  }
+  return out;
+}
+
+function rulesFromLog(log: readonly StoredEntry[], w: Window) {
+  type Row = {
+    rule: string;
+    scope: string;
+    calls: number;
+    allowed: number;
+    blocked: number;
+    review: number;
+  };
+  const byRule = new Map<string, Row>();
+  for (const [e] of callsIn(log, w)) {
+    if (!e.rule) continue;
+    const key = `${e.rule.scope}:${e.rule.id}`;
+    const fresh: Row = {
+      rule: e.rule.id,
+      scope: e.rule.scope,
+      calls: 0,
+      allowed: 0,
+      blocked: 0,
+      review: 0,
+    };
+    const r = byRule.get(key) ?? byRule.set(key, fresh).get(key)!;
+    r.calls++;
+    if (e.status === 'ALLOWED') r.allowed++;
+    else if (e.status === 'BLOCKED' || e.status === 'KILLED') r.blocked++;
+    else if (e.status === 'PENDING') r.review++;
+  }
+  return sortBy([...byRule.values()], (r) => r.rule);
+}
+
+function dlpFromLog(log: readonly StoredEntry[], w: Window) {
+  const series = w.starts.map((start) => ({ start: new Date(start).toISOString(), calls: 0 }));
+  const detectors = new Map<string, { detector: string; calls: number; findings: number }>();
+  for (const [e, bucket] of callsIn(log, w)) {
+    const matches = new Map<string, number>();
+    for (const f of e.findings ?? [])
+      matches.set(f.detector, (matches.get(f.detector) ?? 0) + f.count);
+    for (const [detector, count] of matches) {
+      series[bucket]!.calls++;
+      const fresh = { detector, calls: 0, findings: 0 };
+      const d = detectors.get(detector) ?? detectors.set(detector, fresh).get(detector)!;
+      d.calls++;
+      d.findings += count;
+    }
+  }
+  return { series, detectors: sortBy([...detectors.values()], (d) => d.detector) };
+}
+
+async function storedEntries(): Promise<StoredEntry[]> {
+  return (await conns[0]!.collection('audit_log').find({}).toArray()) as unknown as StoredEntry[];
+}
+
+function boundsOf(window: TimelineWindow): { from: number; to: number } {
+  if ('hours' in window && window.hours !== undefined)
+    return { from: NOW - window.hours * HOUR, to: NOW };
+  return windowBounds(window, NOW);
+}
+
+const COLUMNS: Record<string, 'allowed' | 'blocked' | 'review' | 'killed'> = {
+  ALLOWED: 'allowed',
+  BLOCKED: 'blocked',
+  PENDING: 'review',
+  KILLED: 'killed',
+};
+type Counts = {
+  allowed: number;
+  blocked: number;
+  review: number;
+  killed: number;
+  other: number;
+  calls: number;
+};
+const none = (): Counts => ({ allowed: 0, blocked: 0, review: 0, killed: 0, other: 0, calls: 0 });
+const pickCounts = ({ allowed, blocked, review, killed, other, calls }: Counts): Counts => ({
+  allowed,
+  blocked,
+  review,
+  killed,
+  other,
+  calls,
+});
+
+/** The counts of a decisions answer, its rows in a fixed order (ties may come in any order). */
+function countsOf(d: DecisionsAnalytics) {
+  return {
+    totals: pickCounts(d.totals),
+    series: d.series.map((b) => ({ start: b.start, ...pickCounts({ ...b, calls: 0 }) })),
+    byAgent: d.byAgent
+      .map((r) => ({ agent: r.agent, ...pickCounts(r) }))
+      .sort((a, b) => a.agent.localeCompare(b.agent)),
+    byAction: d.byAction
+      .map((r) => ({ agent: r.agent, action: r.action, ...pickCounts(r) }))
+      .sort((a, b) => a.agent.localeCompare(b.agent) || a.action.localeCompare(b.action)),
+  };
+}
+
+/** What analytics.decisions must say, counted from the stored entries. */
+function decisionsFromLog(log: readonly StoredEntry[], w: Window) {
+  const totals = none();
+  const series = w.starts.map((start) => ({ start: new Date(start).toISOString(), ...none() }));
+  const agents = new Map<string, Counts>();
+  const actions = new Map<string, Counts & { agent: string; action: string }>();
+  for (const e of log) {
+    if (!isCall({ status: e.status, source: e.source ?? 'server' })) continue;
+    if (w.agent && e.agent !== w.agent) continue;
+    if (w.action && e.action !== w.action) continue;
+    const t = e.timestamp.getTime();
+    const bucket = Math.floor((t - w.from.getTime()) / w.bucketMs);
+    if (t < w.from.getTime() || bucket >= w.starts.length) continue;
+    const column = COLUMNS[e.status] ?? 'other';
+    const key = `${e.agent}/${e.action}`;
+    const rows = [
+      totals,
+      agents.get(e.agent) ?? agents.set(e.agent, none()).get(e.agent)!,
+      actions.get(key) ??
+        actions.set(key, { agent: e.agent, action: e.action, ...none() }).get(key)!,
+    ];
+    for (const row of rows) {
+      row[column]++;
+      row.calls++;
+    }
+    series[bucket]![column]++;
+  }
+  return {
+    totals,
+    series,
+    byAgent: [...agents]
+      .map(([agent, c]) => ({ agent, ...c }))
+      .sort((a, b) => a.agent.localeCompare(b.agent)),
+    byAction: [...actions.values()].sort(
+      (a, b) => a.agent.localeCompare(b.agent) || a.action.localeCompare(b.action),
+    ),
+  };
+}

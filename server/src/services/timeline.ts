@@ -5,7 +5,7 @@ import {
   type ScanFinding,
 } from '@aegis/shared';
 import type { Repos } from '../data/repos';
-import type { RollupDoc } from '../data/repos/rollups.repo';
+import { fromFieldKey, type RollupDoc } from '../data/repos/rollups.repo';
 import type { TimelineWindow } from './types';
 
 const MINUTE = 60_000;
@@ -81,13 +81,20 @@ class Tally {
     }));
   }
 
-  /** `n` entries of `status` at `at` (one bucket); the action counts for "top blocked". */
-  verdicts(at: number, status: AuditStatus, action: string, n: number): void {
-    const column = COLUMN[status];
-    const bucket = this.buckets[Math.floor((at - this.plan.firstStart) / this.plan.size)];
-    if (!column || !bucket) return;
-    bucket[column] += n;
-    if (status === 'BLOCKED')
+  private bucketAt(at: number) {
+    return this.buckets[Math.floor((at - this.plan.firstStart) / this.plan.size)];
+  }
+
+  /** `n` entries of `status` at `at` (one bucket). */
+  verdicts(at: number, status: string, n: number): void {
+    const column = COLUMN[status as AuditStatus];
+    const bucket = this.bucketAt(at);
+    if (column && bucket) bucket[column] += n;
+  }
+
+  /** `n` BLOCKED entries of `action` at `at`, for "top blocked". */
+  blocked(at: number, action: string, n: number): void {
+    if (this.bucketAt(at))
       this.blockedByAction.set(action, (this.blockedByAction.get(action) ?? 0) + n);
   }
 
@@ -105,16 +112,21 @@ class Tally {
     for (const f of [...(row.findings ?? []), ...(row.resultFindings ?? [])])
       perDetector.set(f.detector, (perDetector.get(f.detector) ?? 0) + f.count);
     for (const [detector, count] of perDetector) this.detector(detector, count, 1);
-    this.verdicts(new Date(row.timestamp).getTime(), row.status, row.action, 1);
+    const at = new Date(row.timestamp).getTime();
+    this.verdicts(at, row.status, 1);
+    if (row.status === 'BLOCKED') this.blocked(at, row.action, 1);
   }
 
-  /** Rollup documents of kinds `tl` and `tlf` (each within one bucket: its grain divides the size). */
+  /** Rollup documents of kind `tl` (each within one bucket: its grain divides the size). */
   docs(docs: readonly RollupDoc[]): void {
     for (const d of docs) {
-      if (d.k === 'tl') this.verdicts(d.t.getTime(), d.s as AuditStatus, d.x, d.n ?? 0);
-      else
-        for (const [detector, calls] of Object.entries(d.c ?? {}))
-          this.detector(detector, d.f?.[detector] ?? 0, calls);
+      const at = d.t.getTime();
+      for (const [status, n] of Object.entries((d.v ?? {}) as Record<string, number>))
+        this.verdicts(at, status, n);
+      for (const [action, n] of Object.entries(d.b ?? {}))
+        this.blocked(at, fromFieldKey(action), n);
+      for (const [detector, calls] of Object.entries(d.c ?? {}))
+        this.detector(detector, d.f?.[detector] ?? 0, calls);
     }
   }
 
@@ -157,10 +169,14 @@ export async function rollupTimeline(repos: Repos, plan: TimelinePlan): Promise<
   const first = GRAINS.findIndex(([, ms]) => plan.size % ms === 0);
   const reads: Array<Promise<RollupDoc[]>> = [];
   const read = (g: 'm' | 'h' | 'd', from: number, to: number | null) => {
-    for (const k of ['tl', 'tlf'] as const)
-      reads.push(
-        repos.rollups.find({ k, g, from: new Date(from), to: to === null ? null : new Date(to) }),
-      );
+    reads.push(
+      repos.rollups.find({
+        k: 'tl',
+        g,
+        from: new Date(from),
+        to: to === null ? null : new Date(to),
+      }),
+    );
   };
   let cursor = plan.firstStart;
   let tail: Promise<Row[]> | null = null;

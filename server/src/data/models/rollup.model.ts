@@ -1,12 +1,18 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
- * Which counter a rollup document holds. `tl` and `tlf` are the Overview timeline's (every entry,
- * no agent): verdict counts with the action of blocks, and findings of both sides per detector.
+ * Which counter a rollup document holds. `ag` holds one agent's calls of a bucket — every action's
+ * verdicts, deciding rules, findings and data tags — in one document (analytics tables and the
+ * agent graph read it); `cs` the calls of every agent by verdict and detector (the decisions and
+ * DLP charts); `tl` the Overview timeline's (every entry, no agent: verdicts, blocked actions,
+ * findings of both sides); `appr` a reviewer's decisions; `seen` first-seen markers.
  */
-export type RollupKind = 'call' | 'rule' | 'dlp' | 'appr' | 'seen' | 'tl' | 'tlf';
-/** Minute, hour, day buckets (UTC); `all` for the first-seen markers. */
-export type RollupGrain = 'm' | 'h' | 'd' | 'all';
+export type RollupKind = 'ag' | 'cs' | 'appr' | 'seen' | 'tl';
+/**
+ * Minute, hour, day and week buckets (UTC; weeks from the epoch, only `ag`, so a month is a few
+ * documents per agent); `all` for the first-seen markers.
+ */
+export type RollupGrain = 'm' | 'h' | 'd' | 'w' | 'all';
 
 /**
  * Counts of audit entries per time bucket and dimensions, kept up to date with atomic `$inc`
@@ -22,17 +28,17 @@ export interface RollupDoc {
   a: string;
   /** Action. */
   x: string;
-  /** Audit status (call, rule) or decision (appr). */
+  /** Decision (appr), verdict (tl). */
   s: string;
-  /** Deciding rule as `scope:id` (rule). */
+  /** Unused ('': kept in the key, rollups of older layouts had it). */
   r: string;
   /** Reviewer (appr). */
   d: string;
-  /** Entries counted (dlp: calls with findings in their arguments; tlf: entries with any). */
+  /** Entries counted (ag, appr, seen). */
   n: number;
   /**
-   * dlp and tlf, per detector: the entries it was found in (`c`) and its matches (`f`) — in the
-   * arguments (dlp), or on either side (tlf). One document holds every detector of its bucket.
+   * cs and tl, per detector: the entries it was found in (`c`) and its matches (`f`) — in the
+   * arguments (cs), or on either side (tl). One document holds every detector.
    */
   c?: Record<string, number>;
   f?: Record<string, number>;
@@ -42,6 +48,27 @@ export interface RollupDoc {
   h?: Record<string, number>;
   /** seen: the first entry's time. */
   first?: Date;
+  /**
+   * ag: calls by action (its field key, see `fieldKey`) and status; cs: calls by status (the
+   * agents' calls, `isCall`); tl: entries by verdict (ALLOWED, BLOCKED, PENDING, KILLED).
+   */
+  v?: Record<string, Record<string, number>> | Record<string, number>;
+  /** ag, by action: ALLOWED entries that follow an approval (the same call as its PENDING). */
+  p?: Record<string, number>;
+  /**
+   * ag, by action, for the graph's calls (ALLOWED without approval, BLOCKED, PENDING, KILLED):
+   * calls in which DLP found a detector (arguments or result), and calls carrying a declared tag
+   * that no detector of the same name was found for.
+   */
+  dt?: Record<string, Record<string, number>>;
+  tg?: Record<string, Record<string, number>>;
+  /** tl: BLOCKED entries by action (field key), for "top blocked". */
+  b?: Record<string, number>;
+  /** ag, by action and detector: calls it was found in the arguments of, and its matches there. */
+  dc?: Record<string, Record<string, number>>;
+  df?: Record<string, Record<string, number>>;
+  /** ag, by action, deciding rule (`scope:id`, as a field key) and status: calls. */
+  rl?: Record<string, Record<string, Record<string, number>>>;
 }
 
 const rollupSchema = new Schema<RollupDoc>(
@@ -61,6 +88,14 @@ const rollupSchema = new Schema<RollupDoc>(
     mx: { type: Number },
     h: { type: Schema.Types.Mixed },
     first: { type: Date },
+    v: { type: Schema.Types.Mixed },
+    p: { type: Schema.Types.Mixed },
+    dt: { type: Schema.Types.Mixed },
+    tg: { type: Schema.Types.Mixed },
+    dc: { type: Schema.Types.Mixed },
+    df: { type: Schema.Types.Mixed },
+    rl: { type: Schema.Types.Mixed },
+    b: { type: Schema.Types.Mixed },
   },
   { collection: 'audit_rollups', versionKey: false, autoIndex: false, minimize: false },
 );
@@ -80,3 +115,18 @@ export const LATENCY_BINS = [
   5_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000, 7_200_000,
   21_600_000, 86_400_000,
 ];
+
+/**
+ * A name as a field key of a rollup document: every character outside `[A-Za-z0-9_:/-]` (the dot
+ * of a path, a leading `$`, anything a tag may hold) as `%XXXX`. Reversible with `fromFieldKey`.
+ */
+export function fieldKey(name: string): string {
+  return name.replace(
+    /[^A-Za-z0-9_:/-]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+  );
+}
+
+export function fromFieldKey(key: string): string {
+  return key.replace(/%([0-9A-F]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}

@@ -20,7 +20,7 @@ import {
   type OnResults,
   type ResultReport,
 } from './outcomeWriter';
-import { AuditWriter, type AuditRecord } from './auditWriter';
+import { AuditWriter, type AuditRecord, type OnAuditWritten } from './auditWriter';
 import type { CounterDoc } from '../models/counter.model';
 import { sourceOf, toAuditEntry } from './mappers';
 
@@ -51,7 +51,7 @@ const KEYED_FIELDS = {
 export function createAuditRepo(
   model: Model<AuditDoc>,
   counters: Model<CounterDoc>,
-  onWritten: (e: AuditEntry[]) => void,
+  onWritten: OnAuditWritten,
   writerId?: string,
   onResults: OnResults = () => {},
 ) {

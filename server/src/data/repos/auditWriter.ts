@@ -1,5 +1,12 @@
 import type { Model } from 'mongoose';
-import type { AuditEntry, AuditSource, AuditStatus, CallChannel, CallOutcome, ScanFinding } from '@aegis/shared';
+import type {
+  AuditEntry,
+  AuditSource,
+  AuditStatus,
+  CallChannel,
+  CallOutcome,
+  ScanFinding,
+} from '@aegis/shared';
 import { searchTerms, entrySearchTexts } from '@aegis/shared';
 import { hashAuditEntry, wellFormed } from '../auditChain';
 import type { AuditDoc } from '../models/audit.model';
@@ -39,6 +46,9 @@ export interface AuditRecord {
   tags?: readonly string[] | null;
 }
 
+/** Told of entries as this process stored them: as the API shows them, and as stored (tags too). */
+export type OnAuditWritten = (entries: AuditEntry[], docs: readonly AuditDoc[]) => void;
+
 const MAX_GROUP = 500;
 /** Lost races in a row before a group fails (each lost race means another server appended). */
 const MAX_ATTEMPTS = 100;
@@ -72,7 +82,7 @@ export class AuditWriter {
     private readonly model: Model<AuditDoc>,
     /** Where ids continue when the log is empty (kept across a demo reset). */
     private readonly floor: () => Promise<number>,
-    private readonly onWritten: (entries: AuditEntry[]) => void,
+    private readonly onWritten: OnAuditWritten,
     /** This process's id on every entry it writes (AuditDoc.writer); none in tests of the writer alone. */
     private readonly writerId?: string,
   ) {}
@@ -109,7 +119,10 @@ export class AuditWriter {
       const docs = this.chain(rest, this.head);
       try {
         // The raw driver: these documents are built here, already in their stored shape.
-        await this.model.collection.insertMany(docs.map((d) => ({ ...d })), { ordered: true });
+        await this.model.collection.insertMany(
+          docs.map((d) => ({ ...d })),
+          { ordered: true },
+        );
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         this.head = undefined;
@@ -121,7 +134,7 @@ export class AuditWriter {
       const last = docs[docs.length - 1] as AuditDoc;
       this.head = { id: last.id, hash: last.hash };
       const written = docs.map(toAuditEntry);
-      this.onWritten(written);
+      this.onWritten(written, docs);
       results.push(...written);
       rest = [];
     }
@@ -143,7 +156,7 @@ export class AuditWriter {
       if (hashById.get(doc.id) !== doc.hash) break;
       done.push(toAuditEntry(doc));
     }
-    if (done.length > 0) this.onWritten(done);
+    if (done.length > 0) this.onWritten(done, docs.slice(0, done.length));
     const next = records[done.length];
     if (next?.entryKey) {
       const existing = await this.model.collection.findOne({ entryKey: next.entryKey });
@@ -179,7 +192,9 @@ export class AuditWriter {
         source: record.source,
         actor: wellFormed(record.actor ?? null),
         findings: record.findings?.length ? storedFindings(record.findings) : undefined,
-        ...(record.rule ? { rule: { id: record.rule.id, scope: record.rule.scope, version: record.rule.version } } : {}),
+        ...(record.rule
+          ? { rule: { id: record.rule.id, scope: record.rule.scope, version: record.rule.version } }
+          : {}),
         ...(record.channel ? { channel: record.channel } : {}),
       };
       const hash = hashAuditEntry(hashed);
@@ -199,7 +214,9 @@ export class AuditWriter {
       if (record.runId) doc.runId = record.runId;
       if (record.tags?.length) doc.tags = [...record.tags];
       if (this.writerId) doc.writer = this.writerId;
-      doc.terms = searchTerms(entrySearchTexts({ ...doc, outcome: doc.outcome, rule: doc.rule ?? null }));
+      doc.terms = searchTerms(
+        entrySearchTexts({ ...doc, outcome: doc.outcome, rule: doc.rule ?? null }),
+      );
       prevHash = hash;
       return doc;
     });

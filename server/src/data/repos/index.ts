@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import type { AuditEntry } from '@aegis/shared';
+import type { OnAuditWritten } from './auditWriter';
 import { createModels, syncIndexes } from '../models';
 import { createAgentsRepo } from './agents.repo';
 import { createApprovalsRepo } from './approvals.repo';
@@ -23,7 +23,7 @@ import { createExportRepo } from './export.repo';
 export async function createRepos(
   conn: Connection,
   opts: {
-    onAuditWritten: (entries: AuditEntry[]) => void;
+    onAuditWritten: OnAuditWritten;
     /** Result findings an outcome report added to an entry already written (by this server). */
     onResultsWritten?: OnResults;
     /** Stamped on every audit entry this process writes (the change feed's server id). */
@@ -51,7 +51,11 @@ export async function createRepos(
   const toolPins = createToolPinsRepo(models.toolPins);
   const rollups = createRollupsRepo(models.rollups, models.audit, models.approvals);
   const anomalies = createAnomaliesRepo(models.anomalies);
-  const governance = createGovernanceRepo({ declarations: models.declarations, rules: models.governanceRules, violations: models.violations });
+  const governance = createGovernanceRepo({
+    declarations: models.declarations,
+    rules: models.governanceRules,
+    violations: models.violations,
+  });
   const manifestFacts = createManifestFactsRepo(models.audit, models.approvals);
   const exports = createExportRepo(models.audit, models.approvals);
   return {

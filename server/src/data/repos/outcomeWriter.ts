@@ -2,6 +2,7 @@ import type { Model } from 'mongoose';
 import type { CallOutcome, ResultEffect, ScanFinding } from '@aegis/shared';
 import type { AuditDoc } from '../models/audit.model';
 import { GroupCommitQueue } from './groupCommit';
+import { sourceOf } from './mappers';
 import type { LateResult } from './rollupIncrements';
 
 /** What the SDK reports about a result beside the outcome: DLP findings, what a result rule did. */
@@ -17,10 +18,19 @@ interface OutcomeUpdate extends ResultReport {
 }
 
 /** The `$set` recording an outcome (and what the result held); findings stored field by field. */
-export function outcomeSet(outcome: CallOutcome, durationMs: number, report: ResultReport = {}): Record<string, unknown> {
+export function outcomeSet(
+  outcome: CallOutcome,
+  durationMs: number,
+  report: ResultReport = {},
+): Record<string, unknown> {
   const set: Record<string, unknown> = { outcome, durationMs };
   if (report.resultFindings?.length) {
-    set.resultFindings = report.resultFindings.map(({ detector, path, count, confidence }) => ({ detector, path, count, confidence }));
+    set.resultFindings = report.resultFindings.map(({ detector, path, count, confidence }) => ({
+      detector,
+      path,
+      count,
+      confidence,
+    }));
   }
   if (report.resultEffect) set.resultEffect = report.resultEffect;
   return set;
@@ -50,11 +60,41 @@ export async function setOutcomeWithResults(
   const before = await model.collection.findOneAndUpdate(
     { ...filter, outcome: null },
     outcomeUpdate(outcome, durationMs, report),
-    { projection: { _id: 0, timestamp: 1, findings: 1 }, returnDocument: 'before' },
+    {
+      projection: {
+        _id: 0,
+        timestamp: 1,
+        findings: 1,
+        agent: 1,
+        action: 1,
+        status: 1,
+        source: 1,
+        approvalId: 1,
+        tags: 1,
+      },
+      returnDocument: 'before',
+    },
   );
   if (!before) return false;
-  const { timestamp, findings } = before as unknown as Pick<AuditDoc, 'timestamp' | 'findings'>;
-  onResults([{ timestamp, findings: findings ?? [], resultFindings: report.resultFindings ?? [] }]);
+  const doc = before as unknown as Pick<
+    AuditDoc,
+    'timestamp' | 'findings' | 'agent' | 'action' | 'status' | 'source' | 'approvalId' | 'tags'
+  >;
+  onResults([
+    {
+      timestamp: doc.timestamp,
+      findings: doc.findings ?? [],
+      resultFindings: report.resultFindings ?? [],
+      call: {
+        agent: doc.agent,
+        action: doc.action,
+        status: doc.status,
+        source: sourceOf(doc),
+        approvalId: doc.approvalId ?? null,
+        tags: doc.tags ?? null,
+      },
+    },
+  ]);
   return true;
 }
 
@@ -73,7 +113,9 @@ export class OutcomeWriter {
         await Promise.all(
           all
             .filter((u) => u.resultFindings?.length)
-            .map((u) => setOutcomeWithResults(model, { id: u.id }, u.outcome, u.durationMs, u, onResults)),
+            .map((u) =>
+              setOutcomeWithResults(model, { id: u.id }, u.outcome, u.durationMs, u, onResults),
+            ),
         );
         if (updates.length === 0) return all.map(() => undefined);
         await model.collection.bulkWrite(
@@ -91,7 +133,12 @@ export class OutcomeWriter {
     );
   }
 
-  set(id: number, outcome: CallOutcome, durationMs: number, report: ResultReport = {}): Promise<void> {
+  set(
+    id: number,
+    outcome: CallOutcome,
+    durationMs: number,
+    report: ResultReport = {},
+  ): Promise<void> {
     return this.queue.push({ id, outcome, durationMs, ...report });
   }
 

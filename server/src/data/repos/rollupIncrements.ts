@@ -1,5 +1,5 @@
 import { isCall, type AuditSource, type AuditStatus } from '@aegis/shared';
-import { LATENCY_BINS, type RollupDoc, type RollupGrain } from '../models/rollup.model';
+import { fieldKey, LATENCY_BINS, type RollupDoc, type RollupGrain } from '../models/rollup.model';
 
 /** What rollups read of an audit entry (a stored document or an AuditEntry). */
 export interface RollupSource {
@@ -18,6 +18,8 @@ export interface RollupSource {
   findings?: ReadonlyArray<Finding & { where?: 'args' | 'result' }>;
   /** Result findings of a stored document. */
   resultFindings?: ReadonlyArray<Finding>;
+  /** The tool's declared tags (the graph's data tags). */
+  tags?: readonly string[] | null;
 }
 
 type Finding = { detector: string; count: number };
@@ -25,6 +27,8 @@ type Finding = { detector: string; count: number };
 /** An entry whose result findings were recorded after it was written (its outcome report). */
 export interface LateResult {
   timestamp: Date | string;
+  /** The entry's call (the graph's data tags per agent and tool); absent: the timeline only. */
+  call?: Pick<RollupSource, 'agent' | 'action' | 'status' | 'source' | 'approvalId' | 'tags'>;
   /** The entry's argument findings (their detectors already counted with the entry). */
   findings?: ReadonlyArray<Finding>;
   resultFindings: ReadonlyArray<Finding>;
@@ -46,12 +50,25 @@ export interface Increment {
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
 const GRAINS: Array<[RollupGrain, number]> = [
   ['m', MINUTE],
   ['h', HOUR],
   ['d', DAY],
 ];
-export const GRAIN_MS: Record<Exclude<RollupGrain, 'all'>, number> = { m: MINUTE, h: HOUR, d: DAY };
+/** An agent's calls are kept by the week too: a 30-day window is then ~10 documents per agent. */
+const AGENT_GRAINS: Array<[RollupGrain, number]> = [...GRAINS, ['w', WEEK]];
+export const GRAIN_MS: Record<Exclude<RollupGrain, 'all'>, number> = {
+  m: MINUTE,
+  h: HOUR,
+  d: DAY,
+  w: WEEK,
+};
+
+/** The verdicts the agent graph counts as one call each (an approved call's ALLOWED excluded). */
+const GRAPH_STATUSES = new Set<AuditStatus>(['ALLOWED', 'BLOCKED', 'PENDING', 'KILLED']);
+const isGraphCall = (c: { status: AuditStatus; approvalId: number | null }) =>
+  GRAPH_STATUSES.has(c.status) && !(c.status === 'ALLOWED' && c.approvalId !== null);
 const EPOCH = new Date(0);
 
 /**
@@ -72,18 +89,19 @@ export class IncrementSet {
     ];
     this.addTimeline(at, entry, args, result);
     if (isCall({ status: entry.status, source: entry.source ?? 'server' })) {
-      this.everyGrain(at, { ...base, k: 'call', s: entry.status }, { n: 1 });
-      if (entry.rule)
-        this.everyGrain(
-          at,
-          { ...base, k: 'rule', s: entry.status, r: `${entry.rule.scope}:${entry.rule.id}` },
-          { n: 1 },
-        );
-      // One document per agent × action for all its detectors (counters per detector inside):
-      // a call with five kinds of findings then adds 3 upserts to a group, not 15.
+      // Argument findings per detector: in the bucket's document of every agent (the DLP page
+      // unfiltered) and in the agent's, by action (filtered).
       const detectors = sumByDetector(args);
-      if (detectors.size > 0)
-        this.everyGrain(at, { ...base, k: 'dlp' }, { n: 1, ...perDetector(detectors, true) });
+      this.everyGrain(at, CALL_SERIES, {
+        [`v.${entry.status}`]: 1,
+        ...perDetector(detectors, true),
+      });
+      this.everyGrain(
+        at,
+        agentKey(entry.agent),
+        this.agentCall(entry, args, result, detectors),
+        AGENT_GRAINS,
+      );
       const first = new Date(at);
       this.merge({
         key: { ...base, k: 'seen', g: 'all', t: EPOCH },
@@ -105,9 +123,13 @@ export class IncrementSet {
       const ms = Math.max(0, at - created.getTime());
       const bin = LATENCY_BINS.findIndex((edge) => ms <= edge);
       const inc = { n: 1, ms, [`h.${bin === -1 ? LATENCY_BINS.length : bin}`]: 1 };
-      this.everyGrain(at, { ...base, k: 'appr', s: entry.status, d: entry.actor ?? '' }, inc, {
-        mx: ms,
-      });
+      this.everyGrain(
+        at,
+        { ...base, k: 'appr', s: entry.status, d: entry.actor ?? '' },
+        inc,
+        GRAINS,
+        { mx: ms },
+      );
     }
   }
 
@@ -123,7 +145,50 @@ export class IncrementSet {
       inc[`f.${detector}`] = found;
       if (!seen.has(detector)) inc[`c.${detector}`] = 1;
     }
-    if (Object.keys(inc).length > 0) this.everyGrain(at, TIMELINE_FINDINGS, inc);
+    if (Object.keys(inc).length > 0) this.everyGrain(at, TIMELINE, inc);
+    const call = late.call;
+    if (!call || !isCall({ status: call.status, source: call.source ?? 'server' })) return;
+    if (!isGraphCall(call)) return;
+    // The graph's data tags of the call: a detector found only now, and a declared tag of the same
+    // name that stops counting as a tag (a label is a detector once DLP found it).
+    const x = fieldKey(call.action);
+    const tags = new Set(call.tags ?? []);
+    const agentInc: Record<string, number> = {};
+    for (const [detector] of sumByDetector(late.resultFindings)) {
+      if (seen.has(detector)) continue;
+      agentInc[`dt.${x}.${detector}`] = 1;
+      if (tags.has(detector)) agentInc[`tg.${x}.${fieldKey(detector)}`] = -1;
+    }
+    if (Object.keys(agentInc).length > 0)
+      this.everyGrain(at, agentKey(call.agent), agentInc, AGENT_GRAINS);
+  }
+
+  /**
+   * An agent's call in its agent document: verdict by action, the deciding rule, argument
+   * findings by action and detector (the DLP page filtered), and the graph's data tags. Findings add fields to documents
+   * the call updates anyway, never a document of their own.
+   */
+  private agentCall(
+    entry: RollupSource,
+    args: readonly Finding[],
+    result: readonly Finding[],
+    argDetectors: ReadonlyMap<string, number>,
+  ): Record<string, number> {
+    const x = fieldKey(entry.action);
+    const inc: Record<string, number> = { n: 1, [`v.${x}.${entry.status}`]: 1 };
+    for (const [detector, matches] of argDetectors) {
+      inc[`dc.${x}.${detector}`] = 1;
+      inc[`df.${x}.${detector}`] = matches;
+    }
+    if (entry.rule)
+      inc[`rl.${x}.${fieldKey(`${entry.rule.scope}:${entry.rule.id}`)}.${entry.status}`] = 1;
+    if (entry.status === 'ALLOWED' && entry.approvalId !== null) inc[`p.${x}`] = 1;
+    if (!isGraphCall(entry)) return inc;
+    const found = new Set([...args, ...result].map((f) => f.detector));
+    for (const detector of found) inc[`dt.${x}.${detector}`] = 1;
+    for (const tag of new Set(entry.tags ?? []))
+      if (!found.has(tag)) inc[`tg.${x}.${fieldKey(tag)}`] = 1;
+    return inc;
   }
 
   get size(): number {
@@ -145,31 +210,22 @@ export class IncrementSet {
     args: readonly Finding[],
     result: readonly Finding[],
   ): void {
-    if (TIMELINE_STATUSES.has(entry.status))
-      this.everyGrain(
-        at,
-        {
-          k: 'tl',
-          a: '',
-          x: entry.status === 'BLOCKED' ? entry.action : '',
-          s: entry.status,
-          r: '',
-          d: '',
-        },
-        { n: 1 },
-      );
-    const detectors = sumByDetector([...args, ...result]);
-    if (detectors.size > 0)
-      this.everyGrain(at, TIMELINE_FINDINGS, { n: 1, ...perDetector(detectors, true) });
+    const inc = perDetector(sumByDetector([...args, ...result]), true);
+    if (TIMELINE_STATUSES.has(entry.status)) {
+      inc[`v.${entry.status}`] = 1;
+      if (entry.status === 'BLOCKED') inc[`b.${fieldKey(entry.action)}`] = 1;
+    }
+    if (Object.keys(inc).length > 0) this.everyGrain(at, TIMELINE, inc);
   }
 
   private everyGrain(
     at: number,
     dims: Omit<RollupKey, 'g' | 't'>,
     inc: Record<string, number>,
+    grains = GRAINS,
     max?: Record<string, number>,
   ) {
-    for (const [g, size] of GRAINS)
+    for (const [g, size] of grains)
       this.merge({
         key: { ...dims, g, t: new Date(at - (at % size)) },
         inc,
@@ -201,8 +257,18 @@ export class IncrementSet {
   }
 }
 
-/** The timeline's findings document of a bucket: every detector's counters in one (kind `tlf`). */
-const TIMELINE_FINDINGS = { k: 'tlf', a: '', x: '', s: '', r: '', d: '' } as const;
+/**
+ * A bucket's calls of every agent (kind `cs`): by verdict (the decisions chart), and per detector
+ * found in their arguments the calls and matches (the DLP page).
+ */
+const CALL_SERIES = { k: 'cs', a: '', x: '', s: '', r: '', d: '' } as const;
+const agentKey = (agent: string) => ({ k: 'ag' as const, a: agent, x: '', s: '', r: '', d: '' });
+
+/**
+ * The Overview timeline's document of a bucket (kind `tl`): verdicts, blocked actions, and every
+ * detector's counters (both sides) in one.
+ */
+const TIMELINE = { k: 'tl', a: '', x: '', s: '', r: '', d: '' } as const;
 
 /**
  * Per-detector counters of one entry: `c.<detector>` the entry (once per detector), `f.<detector>`

@@ -4,12 +4,13 @@ import type { AuditDoc } from '../models/audit.model';
 import type { RollupDoc, RollupGrain, RollupKind } from '../models/rollup.model';
 
 export type { RollupDoc } from '../models/rollup.model';
-export { LATENCY_BINS } from '../models/rollup.model';
+export { LATENCY_BINS, fieldKey, fromFieldKey } from '../models/rollup.model';
+export type { RollupGrain } from '../models/rollup.model';
 import type { Increment, RollupSource } from './rollupIncrements';
 
 const META_ID = 'rollups';
 /** Bump when what the rollups hold changes: servers then rebuild them once from the log. */
-export const ROLLUP_VERSION = 3;
+export const ROLLUP_VERSION = 4;
 
 export interface RollupQuery {
   k: RollupKind;
@@ -20,6 +21,8 @@ export interface RollupQuery {
   action?: string;
   /** Only these agents. */
   agents?: string[];
+  /** Fields to read (default: all but `_id`). */
+  projection?: Record<string, 0 | 1>;
 }
 
 export function createRollupsRepo(
@@ -75,7 +78,7 @@ export function createRollupsRepo(
       // reply would have the embedded store decode at once in the server's thread (10 s with
       // nothing else answered); between batches every other request gets through.
       return model.collection
-        .find(filter, { projection: { _id: 0 } })
+        .find(filter, { projection: q.projection ?? { _id: 0 } })
         .batchSize(1000)
         .toArray() as unknown as Promise<RollupDoc[]>;
     },
@@ -153,6 +156,7 @@ export function createRollupsRepo(
                 rule: 1,
                 findings: 1,
                 resultFindings: 1,
+                tags: 1,
               },
             },
           )

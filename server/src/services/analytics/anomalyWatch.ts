@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ANOMALY_TUNING, detectAnomalies, type Anomaly, type HourCount } from '@aegis/shared';
 import type { Repos } from '../../data/repos';
+import { fromFieldKey } from '../../data/repos/rollups.repo';
 import type { EventBus } from '../../events/bus';
 
 const HOUR = 3600_000;
@@ -72,22 +73,29 @@ async function hourCounts(
   agents?: string[],
 ): Promise<Map<string, Series>> {
   const docs = await repos.rollups.find({
-    k: 'call',
+    k: 'ag',
     g: 'h',
     from: new Date(from),
     to: new Date(to),
+    projection: { _id: 0, t: 1, a: 1, v: 1 },
     ...(agents ? { agents } : {}),
   });
   const out = new Map<string, Series>();
   for (const d of docs) {
-    const key = `${d.a}\u0000${d.x}`;
-    const s =
-      out.get(key) ?? out.set(key, { agent: d.a, action: d.x, counts: new Map() }).get(key)!;
     const t = d.t.getTime();
-    const c = s.counts.get(t) ?? { hour: t, total: 0, blocked: 0 };
-    c.total += d.n;
-    if (BLOCKED.has(d.s)) c.blocked += d.n;
-    s.counts.set(t, c);
+    for (const [x, byStatus] of Object.entries(
+      (d.v ?? {}) as Record<string, Record<string, number>>,
+    )) {
+      const action = fromFieldKey(x);
+      const key = `${d.a}\u0000${action}`;
+      const s = out.get(key) ?? out.set(key, { agent: d.a, action, counts: new Map() }).get(key)!;
+      const c = s.counts.get(t) ?? { hour: t, total: 0, blocked: 0 };
+      for (const [status, n] of Object.entries(byStatus)) {
+        c.total += n;
+        if (BLOCKED.has(status)) c.blocked += n;
+      }
+      s.counts.set(t, c);
+    }
   }
   return out;
 }

@@ -5,7 +5,14 @@ import type {
   RulesAnalytics,
 } from '@aegis/shared';
 import type { Repos } from '../../data/repos';
-import { LATENCY_BINS, type RollupDoc } from '../../data/repos/rollups.repo';
+import {
+  fieldKey,
+  fromFieldKey,
+  LATENCY_BINS,
+  type RollupDoc,
+  type RollupQuery,
+} from '../../data/repos/rollups.repo';
+import { coverTerms } from './cover';
 import { windowFields, type Window } from './window';
 
 type Verdicts = { allowed: number; blocked: number; review: number; killed: number; other: number };
@@ -39,36 +46,115 @@ function read(repos: Repos, k: RollupDoc['k'], w: Window): Promise<RollupDoc[]> 
   });
 }
 
+/**
+ * The documents of one kind that sum to the window's buckets, coarser grains included (see
+ * coverTerms), each part with the sign it is counted with.
+ */
+function readCover(
+  repos: Repos,
+  k: RollupDoc['k'],
+  w: Window,
+  now: number,
+  extra: Partial<RollupQuery>,
+): Promise<Array<{ sign: number; docs: RollupDoc[] }>> {
+  const end = w.from.getTime() + w.starts.length * w.bucketMs;
+  return Promise.all(
+    coverTerms(w.grain, w.from.getTime(), end, now).map(async (term) => ({
+      sign: term.sign,
+      docs: await repos.rollups.find({
+        k,
+        g: term.g,
+        from: new Date(term.from),
+        to: new Date(term.to),
+        ...extra,
+      }),
+    })),
+  );
+}
+
 function seriesIndex(w: Window) {
   return (t: Date) => Math.floor((t.getTime() - w.from.getTime()) / w.bucketMs);
 }
 
-/** Decisions over time by verdict, per agent and per agent × action, with block and review rates. */
-export async function decisions(repos: Repos, w: Window): Promise<DecisionsAnalytics> {
-  const docs = await read(repos, 'call', w);
+/** An agent document's calls: by action (field key), by status. */
+type AgentCalls = Record<string, Record<string, number>>;
+
+function addCounts(into: Verdicts, counts: Record<string, number> | undefined, sign = 1) {
+  for (const [status, n] of Object.entries(counts ?? {}))
+    into[VERDICT[status] ?? 'other'] += sign * n;
+}
+
+/**
+ * Decisions over time by verdict, per agent and per agent × action, with block and review rates.
+ * The chart reads one `cs` document per bucket (every agent); the tables read each agent's `ag`
+ * documents over the window, coarser grains included (coverTerms), so a week costs ~20 documents
+ * per agent whatever the traffic. Filtered to an agent, both read that agent's documents of the
+ * window's grain.
+ */
+export async function decisions(
+  repos: Repos,
+  w: Window,
+  now = Date.now(),
+): Promise<DecisionsAnalytics> {
   const series = w.starts.map((start) => ({ start: new Date(start).toISOString(), ...zero() }));
-  const totals = zero();
+  const at = seriesIndex(w);
+  const only = w.action ? fieldKey(w.action) : null;
+  const projection = {
+    _id: 0 as const,
+    t: 1 as const,
+    a: 1 as const,
+    [only ? `v.${only}` : 'v']: 1 as const,
+  };
   const agents = new Map<string, Verdicts>();
   const actions = new Map<string, Verdicts & { agent: string; action: string }>();
-  const at = seriesIndex(w);
-  for (const d of docs) {
-    const column = VERDICT[d.s] ?? 'other';
+  const tally = (agent: string, calls: AgentCalls | undefined, sign: number) => {
+    for (const [key, counts] of Object.entries(calls ?? {})) {
+      if (only !== null && key !== only) continue;
+      addCounts(agents.get(agent) ?? agents.set(agent, zero()).get(agent)!, counts, sign);
+      const id = `${agent}\u0000${key}`;
+      const row =
+        actions.get(id) ??
+        actions.set(id, { agent, action: fromFieldKey(key), ...zero() }).get(id)!;
+      addCounts(row, counts, sign);
+    }
+  };
+  const chart = (d: RollupDoc, calls: Record<string, number> | undefined) => {
     const bucket = series[at(d.t)];
-    if (bucket) bucket[column] += d.n;
-    totals[column] += d.n;
-    const agent = agents.get(d.a) ?? agents.set(d.a, zero()).get(d.a)!;
-    agent[column] += d.n;
-    const key = `${d.a}\u0000${d.x}`;
-    const action =
-      actions.get(key) ?? actions.set(key, { agent: d.a, action: d.x, ...zero() }).get(key)!;
-    action[column] += d.n;
+    if (bucket) addCounts(bucket, calls);
+  };
+  const byGrain = (k: 'ag' | 'cs', extra: Partial<RollupQuery> = {}) =>
+    repos.rollups.find({ k, g: w.grain, from: w.from, to: w.to, projection, ...extra });
+
+  if (w.agent || only !== null) {
+    // One agent (or one action of every agent): the chart and the tables from the same documents.
+    for (const d of await byGrain('ag', w.agent ? { agent: w.agent } : {})) {
+      const calls = d.v as AgentCalls | undefined;
+      tally(d.a, calls, 1);
+      for (const [key, counts] of Object.entries(calls ?? {}))
+        if (only === null || key === only) chart(d, counts);
+    }
+  } else {
+    const [chartDocs, parts] = await Promise.all([
+      byGrain('cs'),
+      readCover(repos, 'ag', w, now, { projection }),
+    ]);
+    for (const d of chartDocs) chart(d, d.v as Record<string, number> | undefined);
+    for (const { sign, docs } of parts) for (const d of docs) tally(d.a, d.v as AgentCalls, sign);
   }
+  const totals = zero();
+  for (const v of agents.values())
+    for (const c of Object.keys(totals) as Array<keyof Verdicts>) totals[c] += v[c];
+  const calls = (v: Verdicts) => v.allowed + v.blocked + v.review + v.killed + v.other;
   return {
     ...windowFields(w),
     totals: withRates(totals),
     series,
-    byAgent: [...agents].map(([agent, v]) => ({ agent, ...withRates(v) })).sort(byCalls),
+    byAgent: [...agents]
+      .filter(([, v]) => calls(v) > 0)
+      .map(([agent, v]) => ({ agent, ...withRates(v) }))
+      .sort(byCalls),
     byAction: [...actions.values()]
+      .filter((v) => calls(v) > 0)
       .map((v) => ({ ...withRates(v), agent: v.agent, action: v.action }))
       .sort(byCalls)
       .slice(0, 50),
@@ -154,51 +240,86 @@ function percentile(bins: number[], q: number, maxMs: number | null): number | n
   return maxMs;
 }
 
-/** Rules that decided calls, most first. */
-export async function rules(repos: Repos, w: Window): Promise<RulesAnalytics> {
-  const docs = await read(repos, 'rule', w);
-  const byRule = new Map<
-    string,
-    { rule: string; scope: string; calls: number; allowed: number; blocked: number; review: number }
-  >();
-  for (const d of docs) {
-    const colon = d.r.indexOf(':');
-    const r =
-      byRule.get(d.r) ??
-      byRule
-        .set(d.r, {
-          scope: d.r.slice(0, colon),
-          rule: d.r.slice(colon + 1),
-          calls: 0,
-          allowed: 0,
-          blocked: 0,
-          review: 0,
-        })
-        .get(d.r)!;
-    r.calls += d.n;
-    const column = VERDICT[d.s];
-    if (column === 'allowed' || column === 'blocked' || column === 'review') r[column] += d.n;
-    else if (column === 'killed') r.blocked += d.n;
-  }
-  return { ...windowFields(w), rules: [...byRule.values()].sort(byCalls).slice(0, 20) };
+/** Rules that decided calls, most first (from the agents' documents, as decisions' tables). */
+export async function rules(repos: Repos, w: Window, now = Date.now()): Promise<RulesAnalytics> {
+  const only = w.action ? fieldKey(w.action) : null;
+  const parts = await readCover(repos, 'ag', w, now, {
+    ...(w.agent ? { agent: w.agent } : {}),
+    projection: { _id: 0, [only ? `rl.${only}` : 'rl']: 1 },
+  });
+  type Row = RulesAnalytics['rules'][number];
+  const byRule = new Map<string, Row>();
+  for (const { sign, docs } of parts)
+    for (const d of docs)
+      for (const [x, ruleCounts] of Object.entries(d.rl ?? {})) {
+        if (only !== null && x !== only) continue;
+        for (const [key, byStatus] of Object.entries(ruleCounts)) {
+          const scoped = fromFieldKey(key);
+          const colon = scoped.indexOf(':');
+          const fresh = {
+            scope: scoped.slice(0, colon),
+            rule: scoped.slice(colon + 1),
+            calls: 0,
+            allowed: 0,
+            blocked: 0,
+            review: 0,
+          };
+          const r = byRule.get(scoped) ?? byRule.set(scoped, fresh).get(scoped)!;
+          for (const [status, count] of Object.entries(byStatus)) {
+            const n = sign * count;
+            r.calls += n;
+            const column = VERDICT[status];
+            if (column === 'allowed' || column === 'blocked' || column === 'review') r[column] += n;
+            else if (column === 'killed') r.blocked += n;
+          }
+        }
+      }
+  const used = [...byRule.values()].filter((r) => r.calls > 0);
+  return { ...windowFields(w), rules: used.sort(byCalls).slice(0, 20) };
 }
 
 /** DLP findings by detector: calls they were found in, and matches. */
 export async function dlp(repos: Repos, w: Window): Promise<DlpAnalytics> {
-  const docs = await read(repos, 'dlp', w);
   const series = w.starts.map((start) => ({ start: new Date(start).toISOString(), calls: 0 }));
   const detectors = new Map<string, { detector: string; calls: number; findings: number }>();
   const at = seriesIndex(w);
-  for (const d of docs) {
-    const bucket = series[at(d.t)];
-    for (const [name, calls] of Object.entries(d.c ?? {})) {
-      if (bucket) bucket.calls += calls;
+  const add = (t: Date, calls: Record<string, number>, matches: Record<string, number>) => {
+    const bucket = series[at(t)];
+    for (const [name, n] of Object.entries(calls)) {
+      if (bucket) bucket.calls += n;
       const x =
         detectors.get(name) ??
         detectors.set(name, { detector: name, calls: 0, findings: 0 }).get(name)!;
-      x.calls += calls;
-      x.findings += d.f?.[name] ?? 0;
+      x.calls += n;
+      x.findings += matches[name] ?? 0;
     }
+  };
+  if (w.agent || w.action) {
+    // The agents' documents, by action.
+    const only = w.action ? fieldKey(w.action) : null;
+    const docs = await repos.rollups.find({
+      k: 'ag',
+      g: w.grain,
+      from: w.from,
+      to: w.to,
+      ...(w.agent ? { agent: w.agent } : {}),
+      projection: only
+        ? { _id: 0, t: 1, [`dc.${only}`]: 1, [`df.${only}`]: 1 }
+        : { _id: 0, t: 1, dc: 1, df: 1 },
+    });
+    for (const d of docs)
+      for (const [x, calls] of Object.entries(d.dc ?? {}))
+        if (only === null || x === only) add(d.t, calls, d.df?.[x] ?? {});
+  } else {
+    // Every agent: one document per bucket.
+    const docs = await repos.rollups.find({
+      k: 'cs',
+      g: w.grain,
+      from: w.from,
+      to: w.to,
+      projection: { _id: 0, t: 1, c: 1, f: 1 },
+    });
+    for (const d of docs) add(d.t, d.c ?? {}, d.f ?? {});
   }
   return { ...windowFields(w), detectors: [...detectors.values()].sort(byCalls), series };
 }

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
-import type { AuditEntry } from '@aegis/shared';
 import type { Repos } from '../../data/repos';
-import { IncrementSet, type LateResult } from '../../data/repos/rollupIncrements';
+import {
+  IncrementSet,
+  type LateResult,
+  type RollupSource,
+} from '../../data/repos/rollupIncrements';
 
 /** Attempts before a group of increments is given up (and logged: a rebuild restores it). */
 const MAX_ATTEMPTS = 5;
@@ -22,7 +25,7 @@ const COALESCE_MS = 50;
  * is atomic, so several servers on one database add up correctly.
  */
 export class RollupRecorder {
-  private pending: AuditEntry[] = [];
+  private pending: RollupSource[] = [];
   /** Result findings added to entries by their outcome reports. */
   private pendingResults: LateResult[] = [];
   private flushing: Promise<void> | null = null;
@@ -38,7 +41,7 @@ export class RollupRecorder {
     private readonly coalesceMs = COALESCE_MS,
   ) {}
 
-  record(entries: readonly AuditEntry[]): void {
+  record(entries: readonly RollupSource[]): void {
     this.pending.push(...entries);
     this.flushing ??= this.flush().finally(() => (this.flushing = null));
   }
@@ -100,7 +103,10 @@ export class RollupRecorder {
     }
   }
 
-  private async apply(entries: readonly AuditEntry[], late: readonly LateResult[]): Promise<void> {
+  private async apply(
+    entries: readonly RollupSource[],
+    late: readonly LateResult[],
+  ): Promise<void> {
     const decided = entries.filter(
       (e) =>
         e.source === 'person' &&
