@@ -17,6 +17,11 @@ export interface SeriesWindow {
   firstSeen: number | null;
   /** When this agent made its first call of any action; null: unknown. */
   agentFirstSeen: number | null;
+  /**
+   * Calls and blocks over the whole lookback, when `history` holds only the hours the seasonal
+   * baseline reads (the same hour of day on earlier days); absent: summed from `history`.
+   */
+  totals?: { total: number; blocked: number };
 }
 
 export interface AnomalyFinding {
@@ -118,7 +123,7 @@ export function detectAnomalies(w: SeriesWindow, tuning = ANOMALY_TUNING): Anoma
     }
   }
 
-  const rate = blockRateJump(history, current, tuning);
+  const rate = blockRateJump(w.totals ?? sum(history), current, tuning);
   if (rate) found.push({ ...rate, historyHours });
   return found;
 }
@@ -149,18 +154,23 @@ function seasonalBaseline(
   return { mean, variance, samples };
 }
 
+function sum(history: readonly HourCount[]): { total: number; blocked: number } {
+  let total = 0;
+  let blocked = 0;
+  for (const h of history) {
+    total += h.total;
+    blocked += h.blocked;
+  }
+  return { total, blocked };
+}
+
 function blockRateJump(
-  history: readonly HourCount[],
+  totals: { total: number; blocked: number },
   current: HourCount,
   tuning: typeof ANOMALY_TUNING,
 ) {
   if (current.total < tuning.blockRateMinCalls) return null;
-  let calls = 0;
-  let blocked = 0;
-  for (const h of history) {
-    calls += h.total;
-    blocked += h.blocked;
-  }
+  const { total: calls, blocked } = totals;
   if (calls < 20) return null;
   // A little smoothing: a clean history still has some chance of a block.
   const base = (blocked + 1) / (calls + 2);

@@ -12,11 +12,13 @@ const META_ID = 'rollups';
 /** Bump when what the rollups hold changes: servers then rebuild them once from the log. */
 export const ROLLUP_VERSION = 4;
 
-export interface RollupQuery {
+export type RollupQuery = {
   k: RollupKind;
   g: Exclude<RollupGrain, 'all'>;
-  from: Date;
-  to: Date | null;
+} & RollupQueryRest &
+  ({ from: Date; to: Date | null } | { at: Date[] });
+
+interface RollupQueryRest {
   agent?: string;
   action?: string;
   /** Only these agents. */
@@ -64,12 +66,15 @@ export function createRollupsRepo(
   return {
     apply,
 
-    /** Documents of one kind and grain in [from, to) (to: none, every later one too), optionally of one agent/action. */
+    /**
+     * Documents of one kind and grain in [from, to) (to: none, every later one too) or of the
+     * buckets starting `at` the given times, optionally of some agents / one action.
+     */
     find(q: RollupQuery): Promise<RollupDoc[]> {
       const filter: Record<string, unknown> = {
         k: q.k,
         g: q.g,
-        t: q.to ? { $gte: q.from, $lt: q.to } : { $gte: q.from },
+        t: 'at' in q ? { $in: q.at } : q.to ? { $gte: q.from, $lt: q.to } : { $gte: q.from },
       };
       if (q.agent) filter.a = q.agent;
       else if (q.agents) filter.a = { $in: q.agents };
