@@ -218,6 +218,11 @@ export class IncrementSet {
     if (Object.keys(inc).length > 0) this.everyGrain(at, TIMELINE, inc);
   }
 
+  /**
+   * Adds `inc` to the documents of `dims` at each grain. The hot part of every rollup update (a
+   * call adds to ~12 documents): a key string per grain, counters added in place, objects
+   * allocated only for a document new to the set.
+   */
   private everyGrain(
     at: number,
     dims: Omit<RollupKey, 'g' | 't'>,
@@ -225,36 +230,53 @@ export class IncrementSet {
     grains = GRAINS,
     max?: Record<string, number>,
   ) {
-    for (const [g, size] of grains)
-      this.merge({
-        key: { ...dims, g, t: new Date(at - (at % size)) },
-        inc,
-        ...(max ? { max } : {}),
-      });
+    const prefix = `${dims.k}|${dims.a}|${dims.x}|${dims.s}|${dims.r}|${dims.d}|`;
+    for (const [g, size] of grains) {
+      const t = at - (at % size);
+      const id = `${prefix}${g}|${t}`;
+      const current = this.byKey.get(id);
+      if (!current) {
+        this.byKey.set(id, {
+          key: { ...dims, g, t: new Date(t) },
+          inc: { ...inc },
+          ...(max ? { max: { ...max } } : {}),
+        });
+        continue;
+      }
+      addInto(current.inc, inc);
+      if (max) {
+        const into = (current.max ??= {});
+        for (const field in max) into[field] = Math.max(into[field] ?? max[field]!, max[field]!);
+      }
+    }
   }
 
   private merge(change: Increment): void {
     const k = change.key;
-    const id = `${k.k}|${k.g}|${k.t.getTime()}|${k.a}|${k.x}|${k.s}|${k.r}|${k.d}`;
+    const id = `${k.k}|${k.a}|${k.x}|${k.s}|${k.r}|${k.d}|${k.g}|${k.t.getTime()}`;
     const current = this.byKey.get(id);
     if (!current) {
       this.byKey.set(id, {
         key: k,
         inc: { ...change.inc },
-        ...(change.max ? { max: { ...change.max } } : {}),
         ...(change.min ? { min: { ...change.min } } : {}),
       });
       return;
     }
-    for (const [field, by] of Object.entries(change.inc))
-      current.inc[field] = (current.inc[field] ?? 0) + by;
-    for (const [field, v] of Object.entries(change.max ?? {}))
-      current.max = { ...current.max, [field]: Math.max(current.max?.[field] ?? v, v) };
-    for (const [field, v] of Object.entries(change.min ?? {})) {
-      const old = current.min?.[field];
-      current.min = { ...current.min, [field]: old && old < v ? old : v };
+    addInto(current.inc, change.inc);
+    if (change.min) {
+      const into = (current.min ??= {});
+      for (const field in change.min) {
+        const v = change.min[field]!;
+        const old = into[field];
+        into[field] = old && old < v ? old : v;
+      }
     }
   }
+}
+
+function addInto(into: Record<string, number>, inc: Readonly<Record<string, number>>): void {
+  for (const field in inc) into[field] = (into[field] ?? 0) + inc[field]!;
 }
 
 /**
