@@ -117,4 +117,46 @@ describe('query planner', () => {
     const [top] = await coll().find({ agent_name: 'agent-3' }).sort({ id: -1 }).limit(1).toArray();
     expect(top?.id).toBe(1893);
   });
+
+  it('an index scan decodes only documents whose bytes hold the filter\'s strings, and answers the same', async () => {
+    const search = client.db('plan').collection('search');
+    const statuses = ['ALLOWED', 'BLOCKED', 'PENDING'];
+    const words = ['invoice', 'wire', 'refund', 'memo'];
+    await search.insertMany(
+      Array.from({ length: 3000 }, (_, id) => ({
+        id,
+        agent: `agent-${id % 7}`,
+        status: statuses[(id * 7) % 3],
+        terms: [words[id % 4], words[(id >> 2) % 4], 'invoice'],
+        // The same strings elsewhere: in a nested object and as a key, which the bytes check
+        // lets through and the full filter must still refuse.
+        note: id % 5 === 0 ? { status: 'BLOCKED', wire: 1 } : 'plain',
+      })),
+    );
+    await search.createIndex({ agent: 1, id: -1 });
+    const all = await search.find({}).toArray();
+    const has = (d: Document, word: string) => (d.terms as string[]).includes(word);
+    const cases: Array<[Document, (d: Document) => boolean]> = [
+      [{ agent: { $in: ['agent-3'] }, status: { $in: ['BLOCKED'] }, terms: 'wire', $and: [{ terms: 'invoice' }] },
+        (d) => d.agent === 'agent-3' && d.status === 'BLOCKED' && has(d, 'wire')],
+      [{ agent: 'agent-2', status: 'PENDING' }, (d) => d.agent === 'agent-2' && d.status === 'PENDING'],
+      [{ agent: 'agent-1', status: { $in: ['ALLOWED', 'BLOCKED'] }, terms: 'refund' },
+        (d) => d.agent === 'agent-1' && d.status !== 'PENDING' && has(d, 'refund')],
+      [{ agent: 'agent-4', 'note.status': 'BLOCKED' }, (d) => d.agent === 'agent-4' && d.note?.status === 'BLOCKED'],
+      [{ agent: 'agent-5', status: { $in: ['wire'] } }, () => false],
+    ];
+    for (const [filter, oracle] of cases) {
+      const want = all.filter(oracle).sort((a, b) => b.id - a.id).map((d) => d.id as number);
+      const got = await search.find(filter).sort({ id: -1 }).toArray();
+      expect({ filter, ids: got.map((d) => d.id as number) }).toEqual({ filter, ids: want });
+    }
+    // One agent's 429 entries, 1 in 6 of them BLOCKED with the word: only those are decoded.
+    const plan = (await search
+      .find(cases[0]![0])
+      .sort({ id: -1 })
+      .explain('executionStats')) as unknown as Explained;
+    expect(plan.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: 'agent_1_id_-1' });
+    expect(plan.executionStats.totalDocsExamined).toBeLessThan(429 / 2);
+  });
 });
+

@@ -8,6 +8,15 @@ function stringEqualities(filter: Document, out: string[]): void {
     } else if (!key.startsWith('$')) {
       if (typeof value === 'string') out.push(value);
       else if (isPlainObject(value) && typeof value.$eq === 'string') out.push(value.$eq);
+      // `$in` of one string is that equality (Activity filters by one status or agent this way).
+      else if (
+        isPlainObject(value) &&
+        Object.keys(value).length === 1 &&
+        Array.isArray(value.$in) &&
+        value.$in.length === 1 &&
+        typeof value.$in[0] === 'string'
+      )
+        out.push(value.$in[0]);
     }
   }
 }

@@ -132,9 +132,18 @@ export class CollectionStore {
 
   /**
    * Documents whose key in `ix` lies in [lo, hi), in key order (or reversed), resuming strictly
-   * after `after` when given. `seen` dedupes multikey entries across resumed batches.
+   * after `after` when given. `seen` dedupes multikey entries across resumed batches; `mayMatch`
+   * can reject raw BSON before decoding (the rest of the filter, when the index is not enough).
    */
-  *indexRange(ix: IndexState, lo: Buffer, hi: Buffer, reverse: boolean, after?: IndexPosition, seen?: Set<number>): Generator<StoredDoc> {
+  *indexRange(
+    ix: IndexState,
+    lo: Buffer,
+    hi: Buffer,
+    reverse: boolean,
+    after?: IndexPosition,
+    seen?: Set<number>,
+    mayMatch?: (bytes: Buffer) => boolean,
+  ): Generator<StoredDoc> {
     const cacheKey = `${ix.table}:${reverse}`;
     let stmt = this.rangeStatements.get(cacheKey);
     if (!stmt) {
@@ -154,6 +163,7 @@ export class CollectionStore {
         if (dedupe.has(row.rid)) continue;
         dedupe.add(row.rid);
       }
+      if (mayMatch && !mayMatch(row.doc)) continue;
       yield { rid: row.rid, doc: CollectionStore.decode(row.doc), key: row.k };
     }
   }
