@@ -54,6 +54,12 @@ export interface AuditDoc {
   writer?: string;
 }
 
+/** Partial indexes of the entries with DLP findings (arguments, result), by id. */
+export const DLP_ARGS_INDEX = 'dlp_args_id';
+export const DLP_RESULT_INDEX = 'dlp_result_id';
+/** The multikey detector index they replace; dropped where it still exists. */
+export const LEGACY_DETECTOR_INDEX = 'findings.detector_1_id_-1';
+
 const auditSchema = new Schema<AuditDoc>(
   {
     id: { type: Number, required: true },
@@ -97,8 +103,19 @@ auditSchema.index({ approvalId: 1 });
 // Activity filtered by who wrote the entries (people's actions are few among many calls).
 auditSchema.index({ source: 1, id: -1 });
 auditSchema.index({ entryKey: 1 }, { unique: true, sparse: true });
-// Activity filtered by DLP detector (multikey: one key per finding).
-auditSchema.index({ 'findings.detector': 1, id: -1 });
+// Activity filtered by DLP detector: the entries with findings in their arguments, and those with
+// findings in their result, newest first — one key per such entry and none for the rest (most of
+// the log), where a multikey index on the detector wrote a key per finding and one for every
+// clean entry, and could not serve the filter (it reads both sides: an $or, not one index).
+// (The second field only keeps the two key patterns apart.)
+auditSchema.index(
+  { id: -1, agent: 1 },
+  { name: DLP_ARGS_INDEX, partialFilterExpression: { findings: { $exists: true } } },
+);
+auditSchema.index(
+  { id: -1, action: 1 },
+  { name: DLP_RESULT_INDEX, partialFilterExpression: { resultFindings: { $exists: true } } },
+);
 // Policy facts: history.count/sum over an agent's recent calls of one action, session.touched per run.
 auditSchema.index({ agent: 1, action: 1, status: 1, timestamp: -1 });
 auditSchema.index({ runId: 1 }, { sparse: true });

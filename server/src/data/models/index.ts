@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import { agentModel } from './agent.model';
 import { approvalModel } from './approval.model';
-import { auditModel } from './audit.model';
+import { auditModel, LEGACY_DETECTOR_INDEX } from './audit.model';
 import { counterModel } from './counter.model';
 import { declarationModel } from './declaration.model';
 import { governanceRuleModel, violationModel } from './governance.model';
@@ -37,4 +37,11 @@ export type Models = ReturnType<typeof createModels>;
 /** Builds every declared index; run once at start-up (autoIndex is off so tests don't race it). */
 export async function syncIndexes(models: Models): Promise<void> {
   for (const model of Object.values(models)) await model.createIndexes();
+  // An index this version replaced: it only cost writes (see audit.model.ts).
+  const indexes = await models.audit.collection.indexes();
+  if (indexes.some((ix) => ix.name === LEGACY_DETECTOR_INDEX))
+    await models.audit.collection.dropIndex(LEGACY_DETECTOR_INDEX).catch((error: unknown) => {
+      // Another server dropped it first.
+      if ((error as { codeName?: unknown }).codeName !== 'IndexNotFound') throw error;
+    });
 }

@@ -12,7 +12,7 @@ import {
   type AuditStatus,
   type CallOutcome,
 } from '@aegis/shared';
-import type { AuditDoc } from '../models/audit.model';
+import { DLP_ARGS_INDEX, DLP_RESULT_INDEX, type AuditDoc } from '../models/audit.model';
 import {
   OutcomeWriter,
   outcomeUpdate,
@@ -81,12 +81,19 @@ export function createAuditRepo(
     async list(query: AuditQuery): Promise<AuditPage> {
       const plan = listFilter(query);
       if (!plan) return { entries: [], nextCursor: null };
-      const find = model
-        .find(plan.filter, { terms: 0 })
-        .sort({ id: -1 })
-        .limit(query.limit + 1);
-      if (plan.hint) void find.hint(plan.hint);
-      const docs = await find.lean<AuditDoc[]>();
+      const read = ({ filter, hint }: ListRead) => {
+        const find = model
+          .find(filter, { terms: 0 })
+          .sort({ id: -1 })
+          .limit(query.limit + 1);
+        if (hint) void find.hint(hint);
+        return find.lean<AuditDoc[]>();
+      };
+      // A detector filter reads the entries with findings on each side through their own index
+      // and merges them newest first (an entry with both comes once).
+      const docs = plan.branches
+        ? newestFirst(await Promise.all(plan.branches.map(read))).slice(0, query.limit + 1)
+        : await read(plan);
       const more = docs.length > query.limit;
       const entries = docs.slice(0, query.limit).map(toAuditEntry);
       return { entries, nextCursor: more ? (entries.at(-1)?.id ?? null) : null };
@@ -342,13 +349,24 @@ export function createAuditRepo(
 }
 export type AuditRepo = ReturnType<typeof createAuditRepo>;
 
+type ListRead = { filter: QueryFilter<AuditDoc>; hint?: Record<string, 1 | -1> | string };
+
+/** Pages read newest first, merged newest first, each entry once. */
+function newestFirst(pages: AuditDoc[][]): AuditDoc[] {
+  const byId = new Map<number, AuditDoc>();
+  for (const page of pages) for (const doc of page) byId.set(doc.id, doc);
+  return [...byId.values()].sort((a, b) => b.id - a.id);
+}
+
 /**
  * The store filter of an Activity query, and the index to read for a search (a search word is
- * usually rarer than a status); null when the search has no word to find.
+ * usually rarer than a status); null when the search has no word to find. With a detector, also
+ * the two `branches` a page is best read from (the entries with findings in their arguments, and
+ * in their result, each by its partial index); `filter` alone is right too (exports use it).
  */
 function listFilter(
   query: Omit<AuditQuery, 'limit'>,
-): { filter: QueryFilter<AuditDoc>; hint?: Record<string, 1 | -1> } | null {
+): (ListRead & { branches?: ListRead[] }) | null {
   const filter: QueryFilter<AuditDoc> = {};
   const agents = [...(query.agent ? [query.agent] : []), ...(query.agents ?? [])];
   if (agents.length) filter.agent = { $in: [...new Set(agents)] };
@@ -368,18 +386,28 @@ function listFilter(
       ...(query.to ? { $lte: new Date(query.to) } : {}),
     };
   }
+  if (query.cursor) filter.id = { $lt: query.cursor };
+  const withAnd = (extra: QueryFilter<AuditDoc>[]): QueryFilter<AuditDoc> =>
+    and.length + extra.length > 0 ? { ...filter, $and: [...and, ...extra] } : filter;
   if (query.detector) {
     const names = detectorsNamed(query.detector);
-    and.push({
-      $or: [{ 'findings.detector': { $in: names } }, { 'resultFindings.detector': { $in: names } }],
-    });
+    const args = { findings: { $exists: true }, 'findings.detector': { $in: names } };
+    const result = { resultFindings: { $exists: true }, 'resultFindings.detector': { $in: names } };
+    return {
+      filter: withAnd([{ $or: [args, result] }]),
+      branches: [
+        { filter: withAnd([args]), hint: DLP_ARGS_INDEX },
+        { filter: withAnd([result]), hint: DLP_RESULT_INDEX },
+      ],
+    };
   }
-  if (and.length) filter.$and = and;
-  if (query.cursor) filter.id = { $lt: query.cursor };
   // Read the word's index unless an agent, action or rule narrows the log more surely: a common
   // word with a selective agent would otherwise walk most of that word's entries.
   const narrowed = agents.length > 0 || Boolean(query.action) || Boolean(query.rule);
-  return { filter, ...(terms.length && !narrowed ? { hint: { terms: 1, id: -1 } } : {}) };
+  return {
+    filter: withAnd([]),
+    ...(terms.length && !narrowed ? { hint: { terms: 1, id: -1 } } : {}),
+  };
 }
 
 /** A detector's name, or every detector of a category (`secret` → aws_access_key, jwt, …). */
