@@ -6,7 +6,7 @@ import {
   type GraphCallStatus,
   type GraphGroup,
 } from '../data/repos/graph.repo';
-import { coverTerms } from './analytics/cover';
+import { readCover } from './analytics/cover';
 import type { ServiceDeps } from './deps';
 
 /** The busiest agent–tool edges a graph keeps; more would not be readable on a screen anyway. */
@@ -193,19 +193,12 @@ export async function rollupTallies(
   const tallies = new Tallies();
   if (a >= b)
     return tallies.addGroups(await repos.graph.callGroups(new Date(from), new Date(to))).values();
-  const [head, tail, ...parts] = await Promise.all([
+  const [head, tail, parts] = await Promise.all([
     a > from ? repos.graph.callGroups(new Date(from), new Date(a)) : [],
     to > b ? repos.graph.callGroups(new Date(b), new Date(to)) : [],
-    ...coverTerms('m', a, b, now).map(async (term) => ({
-      sign: term.sign,
-      docs: await repos.rollups.find({
-        k: 'ag',
-        g: term.g,
-        from: new Date(term.from),
-        to: new Date(term.to),
-        projection: { _id: 0, a: 1, v: 1, p: 1, dt: 1, tg: 1 },
-      }),
-    })),
+    readCover(repos.rollups, 'ag', 'm', a, b, now, {
+      projection: { _id: 0, a: 1, v: 1, p: 1, dt: 1, tg: 1 },
+    }),
   ]);
   tallies.addGroups(head).addGroups(tail);
   for (const { sign, docs } of parts) for (const d of docs) tallies.addAgentDoc(d, sign);

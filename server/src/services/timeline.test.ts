@@ -21,6 +21,7 @@ import { windowFor, type Window } from './analytics/window';
 import { foldGraph, foldTallies, rollupTallies } from './graph';
 import { bucketsFor, rollupTimeline, scanTimeline } from './timeline';
 import type { TimelineWindow } from './types';
+import { seededRandom } from '../../test/helpers/random';
 
 // The Overview timeline summed from rollups must be what counting the log says, for any window.
 // Two servers on one database write varied entries (and later outcomes with result findings),
@@ -36,16 +37,7 @@ let store: EmbeddedMongo;
 const conns: Connection[] = [];
 const servers: Array<{ repos: Repos; recorder: RollupRecorder }> = [];
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = random(17);
+const rnd = seededRandom(17);
 const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
 
 const AGENTS = ['payments', 'support', 'crawler'];

@@ -6,6 +6,7 @@ import { createRepos, type Repos } from '../../data/repos';
 import { IncrementSet, type RollupSource } from '../../data/repos/rollupIncrements';
 import { EventBus } from '../../events/bus';
 import { scanAnomalies } from './anomalyWatch';
+import { seededRandom } from '../../../test/helpers/random';
 
 // The scan reads the seasonal hours and the lookback's totals from coarse rollups; it must flag
 // exactly what detectAnomalies says given every hour of the lookback counted from the calls.
@@ -26,19 +27,9 @@ afterAll(async () => {
   await store.close();
 });
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 20 days of hourly traffic for 12 agent × action series, with spikes, off-hours calls, blocks. */
 function traffic(): RollupSource[] {
-  const rnd = random(7);
+  const rnd = seededRandom(7);
   const calls: RollupSource[] = [];
   const current = NOW - (NOW % HOUR);
   for (let agent = 0; agent < 4; agent++)

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { ANOMALY_TUNING, detectAnomalies, type Anomaly, type HourCount } from '@aegis/shared';
 import type { Repos } from '../../data/repos';
 import { fromFieldKey, type RollupDoc } from '../../data/repos/rollups.repo';
-import { coverTerms } from './cover';
+import { readCover } from './cover';
 import type { EventBus } from '../../events/bus';
 
 const HOUR = 3600_000;
@@ -132,19 +132,10 @@ async function lookbackTotals(
   agents: string[],
   now: number,
 ): Promise<Map<string, { total: number; blocked: number }>> {
-  const parts = await Promise.all(
-    coverTerms('h', from, to, now).map(async (term) => ({
-      sign: term.sign,
-      docs: await repos.rollups.find({
-        k: 'ag',
-        g: term.g,
-        from: new Date(term.from),
-        to: new Date(term.to),
-        agents,
-        projection: { _id: 0, a: 1, v: 1 },
-      }),
-    })),
-  );
+  const parts = await readCover(repos.rollups, 'ag', 'h', from, to, now, {
+    agents,
+    projection: { _id: 0, a: 1, v: 1 },
+  });
   const out = new Map<string, { total: number; blocked: number }>();
   for (const { sign, docs } of parts)
     for (const d of docs)

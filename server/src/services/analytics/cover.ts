@@ -1,4 +1,9 @@
-import type { RollupGrain } from '../../data/repos/rollups.repo';
+import type {
+  RollupDoc,
+  RollupGrain,
+  RollupQuery,
+  RollupsRepo,
+} from '../../data/repos/rollups.repo';
 
 type Grain = Exclude<RollupGrain, 'all'>;
 
@@ -89,4 +94,31 @@ function coverAt(
   if (midTo < to && edge(midTo, midTo, to)) midTo += csize;
   terms.push(...coverAt(levels, level + 1, midFrom, midTo, now));
   return terms;
+}
+
+/**
+ * The rollup documents of one kind that sum to the `base` buckets starting in [from, to), each
+ * part with the sign it counts with (see coverTerms). `extra`: agents, projection.
+ */
+export function readCover(
+  rollups: Pick<RollupsRepo, 'find'>,
+  k: RollupDoc['k'],
+  base: Grain,
+  from: number,
+  to: number,
+  now: number,
+  extra: Pick<RollupQuery, 'agent' | 'agents' | 'projection'> = {},
+): Promise<Array<{ sign: number; docs: RollupDoc[] }>> {
+  return Promise.all(
+    coverTerms(base, from, to, now).map(async (term) => ({
+      sign: term.sign,
+      docs: await rollups.find({
+        k,
+        g: term.g,
+        from: new Date(term.from),
+        to: new Date(term.to),
+        ...extra,
+      }),
+    })),
+  );
 }

@@ -12,7 +12,7 @@ import {
   type RollupDoc,
   type RollupQuery,
 } from '../../data/repos/rollups.repo';
-import { coverTerms } from './cover';
+import { readCover } from './cover';
 import { windowFields, type Window } from './window';
 
 type Verdicts = { allowed: number; blocked: number; review: number; killed: number; other: number };
@@ -46,30 +46,16 @@ function read(repos: Repos, k: RollupDoc['k'], w: Window): Promise<RollupDoc[]> 
   });
 }
 
-/**
- * The documents of one kind that sum to the window's buckets, coarser grains included (see
- * coverTerms), each part with the sign it is counted with.
- */
-function readCover(
+/** The documents of one kind that sum to the window's buckets (see readCover). */
+function readWindow(
   repos: Repos,
   k: RollupDoc['k'],
   w: Window,
   now: number,
-  extra: Partial<RollupQuery>,
+  extra: Pick<RollupQuery, 'agent' | 'projection'>,
 ): Promise<Array<{ sign: number; docs: RollupDoc[] }>> {
   const end = w.from.getTime() + w.starts.length * w.bucketMs;
-  return Promise.all(
-    coverTerms(w.grain, w.from.getTime(), end, now).map(async (term) => ({
-      sign: term.sign,
-      docs: await repos.rollups.find({
-        k,
-        g: term.g,
-        from: new Date(term.from),
-        to: new Date(term.to),
-        ...extra,
-      }),
-    })),
-  );
+  return readCover(repos.rollups, k, w.grain, w.from.getTime(), end, now, extra);
 }
 
 function seriesIndex(w: Window) {
@@ -136,7 +122,7 @@ export async function decisions(
   } else {
     const [chartDocs, parts] = await Promise.all([
       byGrain('cs'),
-      readCover(repos, 'ag', w, now, { projection }),
+      readWindow(repos, 'ag', w, now, { projection }),
     ]);
     for (const d of chartDocs) chart(d, d.v as Record<string, number> | undefined);
     for (const { sign, docs } of parts) for (const d of docs) tally(d.a, d.v as AgentCalls, sign);
@@ -243,7 +229,7 @@ function percentile(bins: number[], q: number, maxMs: number | null): number | n
 /** Rules that decided calls, most first (from the agents' documents, as decisions' tables). */
 export async function rules(repos: Repos, w: Window, now = Date.now()): Promise<RulesAnalytics> {
   const only = w.action ? fieldKey(w.action) : null;
-  const parts = await readCover(repos, 'ag', w, now, {
+  const parts = await readWindow(repos, 'ag', w, now, {
     ...(w.agent ? { agent: w.agent } : {}),
     projection: { _id: 0, [only ? `rl.${only}` : 'rl']: 1 },
   });
