@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Document } from 'bson';
+import { serialize, type Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { collectionsOf, gateOf, type OperationType } from '../src/changeStreams/gate.js';
 import { compileFilter } from '../src/query/matcher.js';
@@ -41,6 +41,39 @@ describe('the change stream gate (skips oplog entries before they are decoded)',
     expect(gate('audit_log', 'insert')).toBe(true);
     expect(gate('agents', 'delete')).toBe(true);
     expect(gate('change_events', 'insert')).toBe(true);
+  });
+
+  it("skips a server's own inserts by their raw writer field, and nothing else", () => {
+    const gate = gateOf([
+      {
+        $match: {
+          $or: [
+            {
+              'ns.coll': 'audit_log',
+              operationType: 'insert',
+              'fullDocument.writer': { $ne: 'me' },
+            },
+            { 'ns.coll': 'agents' },
+          ],
+        },
+      },
+    ]);
+    const raw = (doc: Document) => Buffer.from(serialize(doc));
+    const entry = { id: 7, agent: 'a', terms: ['x', 'y'], at: new Date(), n: 1.5, big: 2n ** 40n };
+    expect(gate('audit_log', 'insert', raw({ ...entry, writer: 'me' }))).toBe(false);
+    expect(gate('audit_log', 'insert', raw({ writer: 'me', ...entry }))).toBe(false);
+    expect(gate('audit_log', 'insert', raw({ ...entry, writer: 'you' }))).toBe(true);
+    // Not a plain string once: the real filter decides.
+    expect(gate('audit_log', 'insert', raw(entry))).toBe(true);
+    expect(gate('audit_log', 'insert', raw({ ...entry, writer: ['me'] }))).toBe(true);
+    expect(gate('audit_log', 'insert', raw({ ...entry, writer: { me: 1 } }))).toBe(true);
+    expect(gate('audit_log', 'insert', raw({ ...entry, writer: null }))).toBe(true);
+    // Without the document (an update), only the namespace and operation count.
+    expect(gate('audit_log', 'insert')).toBe(true);
+    // A different collection's branch does not care about the writer.
+    expect(gate('agents', 'insert', raw({ writer: 'me' }))).toBe(true);
+    // Truncated bytes never make it refuse.
+    expect(gate('audit_log', 'insert', raw({ ...entry, writer: 'me' }).subarray(0, 20))).toBe(true);
   });
 
   it('lets everything through when a condition is not one it understands', () => {
@@ -106,6 +139,9 @@ describe('the change stream gate (skips oplog entries before they are decoded)',
           const gate = gateOf(stages);
           const colls = collectionsOf(stages);
           if (kept) expect(gate(coll, op)).toBe(true);
+          // With the raw full document (inserts and replacements carry it).
+          if (kept)
+            expect(gate(coll, op, Buffer.from(serialize(e.fullDocument as Document)))).toBe(true);
           if (kept && colls) expect(colls.has(coll)).toBe(true);
         },
       ),

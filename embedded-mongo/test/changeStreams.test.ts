@@ -1,4 +1,4 @@
-import { MongoClient, MongoServerError, Timestamp, type ChangeStream, type Db, type Document } from 'mongodb';
+import { MongoClient, MongoServerError, Timestamp, type ChangeStream, type ChangeStreamDocument, type Db, type Document } from 'mongodb';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Long } from 'mongodb';
@@ -261,6 +261,46 @@ describe('resuming', () => {
     await coll.insertOne({ _id: 3 });
     expect(await nextChange(resumed)).toMatchObject({ documentKey: { _id: 3 } });
   });
+
+  it("reads the same events from the oplog's in-memory tail as from SQLite, across rollbacks and past the tail's size", async () => {
+    // A stream that keeps up reads each batch from the newest entries, kept in memory; one resumed
+    // from the start reads the older entries back from SQLite (the tail holds ~1,000 entries or
+    // 8 MiB) and the newest from memory. Both must see exactly the committed writes, in order.
+    const name = fresh();
+    const coll = col(name);
+    const live = await watch(coll.watch());
+    const start = (await db.command({ ping: 1 })).operationTime as Timestamp;
+    const key = (c: ChangeStreamDocument) => [c.operationType, 'documentKey' in c ? (c.documentKey._id as unknown as number) : -1];
+    const expected: Array<[string, number]> = [];
+    const big = 'x'.repeat(300_000); // 30 of these overflow the tail's bytes
+    for (let k = 0; k < 2600; k++) {
+      const before = expected.length;
+      if (k % 97 === 5) {
+        // Ordered insertMany stopping at a duplicate: the ones before it stay, the rest never happen.
+        await expect(coll.insertMany([{ _id: 100_000 + k }, { _id: 0 }, { _id: 200_000 + k }])).rejects.toMatchObject({ code: 11000 });
+        expected.push(['insert', 100_000 + k]);
+      } else if (k % 61 === 7) {
+        // $out onto the watched collection drops and refills it in one transaction that rolls back:
+        // its drop and inserts were logged, then never committed.
+        await expect(coll.aggregate([{ $project: { _id: { $literal: 1 } } }, { $out: name }]).toArray()).rejects.toMatchObject({ code: 11000 });
+      } else if (k % 5 === 1) {
+        const { modifiedCount } = await coll.updateOne({ _id: k - 1 }, { $set: { u: k } });
+        if (modifiedCount === 1) expected.push(['update', k - 1]);
+      } else {
+        await coll.insertOne(k < 60 && k % 2 === 0 ? { _id: k, big } : { _id: k });
+        expected.push(['insert', k]);
+      }
+      // Read as we go: these reads come from the tail.
+      expect((await nextChanges(live, expected.length - before)).map(key)).toEqual(expected.slice(before));
+    }
+    const replay = coll.watch([], { startAtOperationTime: start });
+    streams.push(replay);
+    expect((await nextChanges(replay, expected.length)).map(key)).toEqual(expected);
+    // Nothing else was committed: a write after them is the next event on both.
+    await coll.insertOne({ _id: -1 });
+    expect(key(await nextChange(live))).toEqual(['insert', -1]);
+    expect(key(await nextChange(replay))).toEqual(['insert', -1]);
+  }, 120_000);
 
   it('rejects malformed change stream requests with the server error codes', async () => {
     const name = fresh();

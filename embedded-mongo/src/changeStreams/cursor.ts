@@ -135,9 +135,11 @@ export class ChangeStreamCursor {
   }
 
   /** Whether the entry may produce an event the stages keep (commands always may). */
-  private wanted(entry: { op: string; coll: string | null }): boolean {
+  private wanted(entry: { op: string; coll: string | null; body: Buffer }): boolean {
     const operationType = OPERATION_TYPE[entry.op];
-    return operationType === undefined || entry.coll === null || this.gate(entry.coll, operationType);
+    // An insert's or a replacement's body is the event's full document.
+    const doc = entry.op === 'i' || entry.op === 'r' ? entry.body : undefined;
+    return operationType === undefined || entry.coll === null || this.gate(entry.coll, operationType, doc);
   }
 
   /**

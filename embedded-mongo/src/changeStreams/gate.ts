@@ -1,10 +1,15 @@
 import type { Document } from 'bson';
+import { topLevelString } from '../bson/rawField.js';
 
 /** A document change as the oplog knows it before its body is decoded. */
 export type OperationType = 'insert' | 'update' | 'replace' | 'delete';
 
-/** false only when no event of this collection and operation can pass the stages' leading $match. */
-export type Gate = (coll: string, operationType: OperationType) => boolean;
+/**
+ * false only when no event of this collection and operation can pass the stages' leading $match.
+ * `fullDocument` is the event's full document still in BSON, when the entry carries it (inserts
+ * and replacements).
+ */
+export type Gate = (coll: string, operationType: OperationType, fullDocument?: Buffer) => boolean;
 
 const ALWAYS: Gate = () => true;
 
@@ -12,10 +17,12 @@ const ALWAYS: Gate = () => true;
  * A cheap necessary condition drawn from a stream's leading `$match` stages, checked before an
  * oplog entry is decoded into an event: a database-wide stream that only wants some collections
  * (or only inserts) then skips every other entry without deserializing its document or running
- * its stages. Only `ns.coll` and `operationType` conditions (equality, `$eq`, `$in`, `$ne`, `$nin`,
- * under `$and`/`$or`) restrict; anything else lets the entry through to the real filter, so the
- * gate never drops an event the stages would have kept. Command events (drop, rename…) never
- * reach it.
+ * its stages. Only `ns.coll`, `operationType` and top-level `fullDocument.<field>` conditions
+ * (equality, `$eq`, `$in`, `$ne`, `$nin` with strings, under `$and`/`$or`) restrict; a
+ * `fullDocument` field restricts only when the raw document holds it once, as a string (so a
+ * server's stream skips its own inserts by their `writer` without decoding them). Anything else
+ * lets the entry through to the real filter, so the gate never drops an event the stages would
+ * have kept. Command events (drop, rename…) never reach it.
  */
 export function gateOf(stages: readonly Document[]): Gate {
   const gates: Gate[] = [];
@@ -25,7 +32,7 @@ export function gateOf(stages: readonly Document[]): Gate {
     gates.push(filterGate(match));
   }
   if (gates.length === 0) return ALWAYS;
-  return (coll, op) => gates.every((g) => g(coll, op));
+  return (coll, op, doc) => gates.every((g) => g(coll, op, doc));
 }
 
 function filterGate(filter: unknown): Gate {
@@ -37,8 +44,8 @@ function filterGate(filter: unknown): Gate {
       const branches = condition.map(filterGate);
       parts.push(
         key === '$and'
-          ? (coll, op) => branches.every((g) => g(coll, op))
-          : (coll, op) => branches.some((g) => g(coll, op)),
+          ? (coll, op, doc) => branches.every((g) => g(coll, op, doc))
+          : (coll, op, doc) => branches.some((g) => g(coll, op, doc)),
       );
     } else if (key === 'ns.coll') {
       const test = valueTest(condition);
@@ -46,11 +53,19 @@ function filterGate(filter: unknown): Gate {
     } else if (key === 'operationType') {
       const test = valueTest(condition);
       if (test) parts.push((_coll, op) => test(op));
+    } else if (/^fullDocument\.[^.$][^.]*$/.test(key)) {
+      const test = valueTest(condition);
+      const field = Buffer.from(key.slice('fullDocument.'.length), 'utf8');
+      if (test)
+        parts.push((_coll, _op, doc) => {
+          const value = doc && topLevelString(doc, field);
+          return value === undefined || test(value);
+        });
     }
     // Any other field ($nor, $expr, fullDocument…, ns as a whole): no restriction from it.
   }
   if (parts.length === 0) return ALWAYS;
-  return (coll, op) => parts.every((g) => g(coll, op));
+  return (coll, op, doc) => parts.every((g) => g(coll, op, doc));
 }
 
 /**

@@ -41,6 +41,9 @@ const ROW_OVERHEAD = 64;
 export const COMMANDS_KEY = '\0commands';
 
 const COLUMNS = 'seq, t, i, wall, db, coll, op, body, pre, post';
+// The newest entries kept in memory too (see `recent`): enough for streams that keep up, bounded in bytes.
+const RECENT_ENTRIES = 1024;
+const RECENT_BYTES = 8 * 1024 * 1024;
 
 /**
  * The change log behind change streams: one row per document change, written by the storage
@@ -66,6 +69,13 @@ export class Oplog implements ChangeRecorder {
   private notifyScheduled = false;
   private readonly listeners: CommitListener[] = [];
   private readonly stmts;
+  /**
+   * The newest entries, in seq order, as written (committed or not: readers stop at committedSeq).
+   * A stream that keeps up reads its next entries here instead of selecting them back from SQLite
+   * right after writing them: each write woke every stream on its namespace for one such read.
+   */
+  private recent: OplogEntry[] = [];
+  private recentBytes = 0;
 
   constructor(readonly db: Database.Database) {
     db.exec(`
@@ -111,7 +121,9 @@ export class Oplog implements ChangeRecorder {
     const seq = ++this.lastSeq;
     this.lastTime = time;
     this.pos += body.length + (pre?.length ?? 0) + (post?.length ?? 0) + ROW_OVERHEAD;
-    this.stmts.insert.run(seq, t, i, Date.now(), db, coll, op, body, pre, post, this.pos);
+    const wall = Date.now();
+    this.stmts.insert.run(seq, t, i, wall, db, coll, op, body, pre, post, this.pos);
+    this.remember({ seq, t, i, wall, db, coll, op, body, pre, post });
     const nsKey = coll === null ? db : `${db}.${coll}`;
     this.touch(nsKey, seq);
     if (coll !== null) this.touch(db, seq);
@@ -151,8 +163,35 @@ export class Oplog implements ChangeRecorder {
     });
   }
 
+  private remember(entry: OplogEntry): void {
+    this.recent.push(entry);
+    this.recentBytes += entry.body.length + (entry.pre?.length ?? 0) + (entry.post?.length ?? 0) + ROW_OVERHEAD;
+    // Dropped from the front in chunks (a shift per write would copy the array each time).
+    if (this.recent.length > 2 * RECENT_ENTRIES || this.recentBytes > RECENT_BYTES) {
+      let keep = Math.min(this.recent.length, RECENT_ENTRIES);
+      let bytes = 0;
+      for (let k = this.recent.length - 1; k >= this.recent.length - keep; k--) {
+        const e = this.recent[k]!;
+        bytes += e.body.length + (e.pre?.length ?? 0) + (e.post?.length ?? 0) + ROW_OVERHEAD;
+        if (bytes > RECENT_BYTES / 2) {
+          keep = this.recent.length - 1 - k;
+          bytes -= e.body.length + (e.pre?.length ?? 0) + (e.post?.length ?? 0) + ROW_OVERHEAD;
+          break;
+        }
+      }
+      this.recent = this.recent.slice(this.recent.length - keep);
+      this.recentBytes = bytes;
+    }
+  }
+
   /** Called by the store when a transaction rolls back: its entries never existed. */
   rolledBack(): void {
+    let keep = this.recent.length;
+    while (keep > 0 && this.recent[keep - 1]!.seq > this.committedSeq) keep--;
+    if (keep < this.recent.length) {
+      for (const e of this.recent.slice(keep)) this.recentBytes -= e.body.length + (e.pre?.length ?? 0) + (e.post?.length ?? 0) + ROW_OVERHEAD;
+      this.recent.length = keep;
+    }
     this.lastSeq = this.committedSeq;
     this.lastTime = this.committedTime;
     if (!this.notifyScheduled) this.dirty.clear();
@@ -172,10 +211,29 @@ export class Oplog implements ChangeRecorder {
 
   /** Committed entries in (after, upto] a scope may concern (commands always come: a rename's target may be elsewhere). */
   read(scope: StreamScope, after: number, upto: number, limit: number): OplogEntry[] {
+    upto = Math.min(upto, this.committedSeq);
+    const first = this.recent[0];
+    if (first && first.seq <= after + 1) return this.readRecent(scope, after, upto, limit);
     if (scope.db === undefined) return this.stmts.all.all(after, upto, limit);
     if (scope.coll === undefined && scope.colls) return this.stmts.inColls.all(after, upto, scope.db, JSON.stringify([...scope.colls]), limit);
     if (scope.coll === undefined) return this.stmts.inDb.all(after, upto, scope.db, limit);
     return this.stmts.inColl.all(after, upto, scope.db, scope.coll, limit);
+  }
+
+  /** `read` from the in-memory tail, which holds every entry after `after`: the same rows, in the same order. */
+  private readRecent(scope: StreamScope, after: number, upto: number, limit: number): OplogEntry[] {
+    const out: OplogEntry[] = [];
+    const recent = this.recent;
+    // Seqs are consecutive in the tail: the entry after `after` is at a known index.
+    for (let k = Math.max(0, after + 1 - recent[0]!.seq); k < recent.length && out.length < limit; k++) {
+      const e = recent[k]!;
+      if (e.seq > upto) break;
+      if (e.seq <= after) continue;
+      if (e.op === 'c' || scope.db === undefined) out.push(e);
+      else if (e.db !== scope.db) continue;
+      else if (scope.coll !== undefined ? e.coll === scope.coll : !scope.colls || (e.coll !== null && scope.colls.has(e.coll))) out.push(e);
+    }
+    return out;
   }
 
   entry(seq: number): OplogEntry | undefined {
