@@ -1,6 +1,5 @@
-import mongoose, { type Connection } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
+import type { Connection } from 'mongoose';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   isCall,
   windowBounds,
@@ -22,6 +21,7 @@ import { foldGraph, foldTallies, rollupTallies } from './graph';
 import { bucketsFor, rollupTimeline, scanTimeline } from './timeline';
 import type { TimelineWindow } from './types';
 import { seededRandom } from '../../test/helpers/random';
+import { useTestDb } from '../../test/helpers/testDb';
 
 // The Overview timeline summed from rollups must be what counting the log says, for any window.
 // Two servers on one database write varied entries (and later outcomes with result findings),
@@ -33,7 +33,7 @@ const DAY = 24 * HOUR;
 /** "Now" for every window: inside a minute, hour and day, so the windows' edges are not aligned. */
 const NOW = Date.UTC(2026, 11, 4, 13, 37, 25, 123);
 
-let store: EmbeddedMongo;
+const db = useTestDb();
 const conns: Connection[] = [];
 const servers: Array<{ repos: Repos; recorder: RollupRecorder }> = [];
 
@@ -79,9 +79,8 @@ function timestamp(): Date {
 }
 
 beforeAll(async () => {
-  store = await startEmbeddedMongo();
   for (let i = 0; i < 2; i++) {
-    const conn = await mongoose.createConnection(store.uri, { dbName: 'aegis' }).asPromise();
+    const conn = await db.connect();
     conns.push(conn);
     let recorder: RollupRecorder | null = null;
     const repos = await createRepos(conn, {
@@ -148,10 +147,6 @@ beforeAll(async () => {
     await recorder.drain();
   }
 }, 120_000);
-afterAll(async () => {
-  for (const conn of conns) await conn.close();
-  await store.close();
-});
 
 /** The dashboard's default windows, its presets, and custom windows with unaligned edges. */
 function windows(): TimelineWindow[] {

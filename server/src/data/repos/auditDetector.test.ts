@@ -1,25 +1,20 @@
-import mongoose, { type Connection } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
+import type { Connection } from 'mongoose';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditQuery, ScanFinding } from '@aegis/shared';
 import { createModels, syncIndexes } from '../models';
 import { DLP_ARGS_INDEX, DLP_RESULT_INDEX, LEGACY_DETECTOR_INDEX } from '../models/audit.model';
+import { useTestDb } from '../../../test/helpers/testDb';
 import { createRepos, type Repos } from '.';
 
 // Activity's detector filter reads the entries with findings on each side through their own
 // partial index and merges them: it must page through exactly the entries an $or over both
 // sides finds, newest first, each once.
-let store: EmbeddedMongo;
+const db = useTestDb();
 let conn: Connection;
 let repos: Repos;
 beforeAll(async () => {
-  store = await startEmbeddedMongo();
-  conn = await mongoose.createConnection(store.uri, { dbName: 'aegis' }).asPromise();
+  conn = await db.connect();
   repos = await createRepos(conn, { onAuditWritten: () => {} });
-});
-afterAll(async () => {
-  await conn.close();
-  await store.close();
 });
 
 const finding = (detector: string): ScanFinding => ({

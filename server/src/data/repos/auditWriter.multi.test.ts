@@ -1,24 +1,17 @@
-import mongoose, { type Connection } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
+import type { Connection } from 'mongoose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestDb } from '../../../test/helpers/testDb';
 import { verifyAuditChain } from '../../auth/verifyAudit';
 import { createRepos, type Repos } from './index';
 
 // Three writers on one database, as three server processes would be: the chain must not fork.
-let store: EmbeddedMongo;
-const conns: Connection[] = [];
+const db = useTestDb();
+let conn: Connection;
 const writers: Repos[] = [];
 beforeAll(async () => {
-  store = await startEmbeddedMongo();
-  for (let i = 0; i < 3; i++) {
-    const conn = await mongoose.createConnection(store.uri, { dbName: 'aegis' }).asPromise();
-    conns.push(conn);
-    writers.push(await createRepos(conn, { onAuditWritten: () => {} }));
-  }
-});
-afterAll(async () => {
-  for (const conn of conns) await conn.close();
-  await store.close();
+  for (let i = 0; i < 3; i++)
+    writers.push(await createRepos(await db.connect(), { onAuditWritten: () => {} }));
+  conn = await db.connect();
 });
 
 const record = (i: number, w: number, entryKey?: string) => ({
@@ -37,13 +30,15 @@ const record = (i: number, w: number, entryKey?: string) => ({
 describe('the audit chain with several writers on one database', () => {
   it('1,500 concurrent entries from three writers: each stored once, ids gap-free, chain verifies', async () => {
     const written = await Promise.all(
-      writers.flatMap((repos, w) => Array.from({ length: 500 }, (_, i) => repos.audit.write(record(i, w)))),
+      writers.flatMap((repos, w) =>
+        Array.from({ length: 500 }, (_, i) => repos.audit.write(record(i, w))),
+      ),
     );
     const ids = written.map((e) => e.id).sort((a, b) => a - b);
     expect(new Set(ids).size).toBe(1500);
     expect(ids[ids.length - 1]! - ids[0]!).toBe(1499);
-    expect(await conns[0]!.collection('audit_log').countDocuments()).toBe(1500);
-    expect(await verifyAuditChain(conns[0]!)).toMatchObject({ ok: true, checked: 1500 });
+    expect(await conn.collection('audit_log').countDocuments()).toBe(1500);
+    expect(await verifyAuditChain(conn)).toMatchObject({ ok: true, checked: 1500 });
   });
 
   it('the same entryKey written by two writers at once is stored once; both get the stored entry', async () => {
@@ -56,7 +51,7 @@ describe('the audit chain with several writers on one database', () => {
       const same = results.filter((e) => e.details === `call ${i}` && e.callId?.endsWith(`-${i}`));
       expect(new Set(same.map((e) => e.id)).size).toBe(1);
     }
-    expect(await conns[0]!.collection('audit_log').countDocuments({ entryKey: /^k-/ })).toBe(50);
-    expect(await verifyAuditChain(conns[0]!)).toMatchObject({ ok: true, checked: 1550 });
+    expect(await conn.collection('audit_log').countDocuments({ entryKey: /^k-/ })).toBe(50);
+    expect(await verifyAuditChain(conn)).toMatchObject({ ok: true, checked: 1550 });
   });
 });

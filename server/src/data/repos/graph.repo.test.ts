@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import mongoose, { type Connection } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
+import type mongoose from 'mongoose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestDb } from '../../../test/helpers/testDb';
 import { createModels, syncIndexes } from '../models';
 import type { AuditDoc } from '../models/audit.model';
 import { callGroupsByAggregate, createGraphRepo, type GraphGroup } from './graph.repo';
@@ -9,19 +9,12 @@ import { callGroupsByAggregate, createGraphRepo, type GraphGroup } from './graph
 // The graph's batched read against the $group it replaced, on the same stored entries: every
 // status, approved calls' repeated ALLOWED, findings on arguments and results (repeated, on both
 // sides), tags missing, null, empty and set, entries just outside the window.
-let store: EmbeddedMongo;
-let conn: Connection;
+const db = useTestDb();
 let audit: mongoose.Model<AuditDoc>;
 beforeAll(async () => {
-  store = await startEmbeddedMongo();
-  conn = await mongoose.createConnection(store.uri, { dbName: 'aegis' }).asPromise();
-  const models = createModels(conn);
+  const models = createModels(await db.connect());
   await syncIndexes(models);
   audit = models.audit;
-});
-afterAll(async () => {
-  await conn.close();
-  await store.close();
 });
 
 /** Sums per mapped group: what the graph's fold sees (it only adds groups up). */

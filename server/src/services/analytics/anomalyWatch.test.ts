@@ -1,12 +1,11 @@
-import mongoose, { type Connection } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ANOMALY_TUNING, detectAnomalies, type HourCount } from '@aegis/shared';
 import { createRepos, type Repos } from '../../data/repos';
 import { IncrementSet, type RollupSource } from '../../data/repos/rollupIncrements';
 import { EventBus } from '../../events/bus';
 import { scanAnomalies } from './anomalyWatch';
 import { seededRandom } from '../../../test/helpers/random';
+import { useTestDb } from '../../../test/helpers/testDb';
 
 // The scan reads the seasonal hours and the lookback's totals from coarse rollups; it must flag
 // exactly what detectAnomalies says given every hour of the lookback counted from the calls.
@@ -14,17 +13,10 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 11, 5, 14, 41, 7);
 
-let store: EmbeddedMongo;
-let conn: Connection;
+const db = useTestDb();
 let repos: Repos;
 beforeAll(async () => {
-  store = await startEmbeddedMongo();
-  conn = await mongoose.createConnection(store.uri, { dbName: 'aegis' }).asPromise();
-  repos = await createRepos(conn, { onAuditWritten: () => {} });
-});
-afterAll(async () => {
-  await conn.close();
-  await store.close();
+  repos = await createRepos(await db.connect(), { onAuditWritten: () => {} });
 });
 
 /** 20 days of hourly traffic for 12 agent × action series, with spikes, off-hours calls, blocks. */

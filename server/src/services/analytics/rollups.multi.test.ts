@@ -1,6 +1,4 @@
-import mongoose, { type Connection } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@aegis/shared';
 import { createRepos, type Repos } from '../../data/repos';
 import { IncrementSet } from '../../data/repos/rollupIncrements';
@@ -11,17 +9,15 @@ import { decisions } from './queries';
 import { rebuildRollups } from './rebuild';
 import { RollupRecorder } from './rollupRecorder';
 import { windowFor } from './window';
+import { useTestDb } from '../../../test/helpers/testDb';
 
 // Three servers on one database, each rolling up the entries it writes, as createServices does.
 const logger = createLogger('silent');
-let store: EmbeddedMongo;
-const conns: Connection[] = [];
+const db = useTestDb();
 const servers: Array<{ repos: Repos; recorder: RollupRecorder; bus: EventBus }> = [];
 beforeAll(async () => {
-  store = await startEmbeddedMongo();
   for (let i = 0; i < 3; i++) {
-    const conn = await mongoose.createConnection(store.uri, { dbName: 'aegis' }).asPromise();
-    conns.push(conn);
+    const conn = await db.connect();
     let recorder: RollupRecorder | null = null;
     const repos = await createRepos(conn, {
       onAuditWritten: (_, docs) => recorder?.record(docs),
@@ -29,10 +25,6 @@ beforeAll(async () => {
     recorder = new RollupRecorder(repos, logger);
     servers.push({ repos, recorder, bus: new EventBus(100, () => {}) });
   }
-});
-afterAll(async () => {
-  for (const conn of conns) await conn.close();
-  await store.close();
 });
 
 const HOUR = 3600_000;
@@ -126,8 +118,7 @@ describe('rollups with several servers on one database', () => {
 
   it('folds sequential calls into one group of upserts, and drain writes it without waiting', async () => {
     // A fourth server whose recorder waits a minute for company, so the test can't race it.
-    const conn = await mongoose.createConnection(store.uri, { dbName: 'aegis' }).asPromise();
-    conns.push(conn);
+    const conn = await db.connect();
     let recorder: RollupRecorder | null = null;
     const repos = await createRepos(conn, {
       onAuditWritten: (_, docs) => recorder?.record(docs),
