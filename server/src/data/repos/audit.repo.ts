@@ -6,7 +6,6 @@ import {
   isCall,
   notCallStatuses,
   type AuditEntry,
-  type AuditSource,
   type AuditPage,
   type AuditQuery,
   type AuditStatus,
@@ -35,6 +34,9 @@ export type KeyedEntry = Pick<
   AuditDoc,
   'agent' | 'action' | 'status' | 'timestamp' | 'callId' | 'approvalId' | 'argsPreview' | 'outcome'
 > & { entryKey: string };
+/** Entries per read when the activity counts are built from the log. */
+const ACTIVITY_PAGE = 5000;
+
 const KEYED_FIELDS = {
   entryKey: 1,
   agent: 1,
@@ -146,42 +148,41 @@ export function createAuditRepo(
     },
 
     /**
-     * Per-agent counts of calls by status in one aggregate (not one scan per agent), and the
-     * highest id seen. Entries that are not calls (see `isCall`) are left out.
+     * Per-agent counts of calls by status, and the highest id seen. Entries that are not calls (see
+     * `isCall`) are left out. Read in id order, a page at a time, and folded here: a `$group`
+     * over the whole log made the embedded store hold every entry in memory at once (out of
+     * memory at 10,000,000 entries) and answer nothing else until it was done.
      */
-    async activity(agent?: string): Promise<{ rows: AgentActivity[]; maxId: number }> {
-      const rows = await model.aggregate<{
-        _id: { agent: string; status: AuditStatus; source?: AuditSource };
-        n: number;
-        last: Date;
-        maxId: number;
-      }>([
-        ...(agent ? [{ $match: { agent } }] : []),
-        {
-          $group: {
-            _id: { agent: '$agent', status: '$status', source: '$source' },
-            n: { $sum: 1 },
-            last: { $max: '$timestamp' },
-            maxId: { $max: '$id' },
-          },
-        },
-      ]);
+    async activity(
+      agent?: string,
+      pageSize = ACTIVITY_PAGE,
+    ): Promise<{ rows: AgentActivity[]; maxId: number }> {
       const byAgent = new Map<string, AgentActivity>();
       let maxId = 0;
-      for (const row of rows) {
-        maxId = Math.max(maxId, row.maxId ?? 0);
-        if (!isCall({ status: row._id.status, source: sourceOf(row._id) })) continue;
-        const a = byAgent.get(row._id.agent) ?? {
-          agent: row._id.agent,
-          counts: {},
-          lastActivityAt: null,
-        };
-        a.counts[row._id.status] = (a.counts[row._id.status] ?? 0) + row.n;
-        const last = row.last ? new Date(row.last) : null;
-        if (last && (!a.lastActivityAt || last > a.lastActivityAt)) a.lastActivityAt = last;
-        byAgent.set(a.agent, a);
+      for (;;) {
+        const filter: { id: { $gt: number }; agent?: string } = { id: { $gt: maxId } };
+        if (agent) filter.agent = agent;
+        const page = await model.collection
+          .find(filter, {
+            sort: { id: 1 },
+            limit: pageSize,
+            projection: { _id: 0, id: 1, agent: 1, status: 1, source: 1, timestamp: 1 },
+          })
+          .toArray();
+        for (const row of page as unknown as Array<
+          Pick<AuditDoc, 'id' | 'agent' | 'status' | 'source' | 'timestamp'>
+        >) {
+          maxId = Math.max(maxId, row.id);
+          if (!isCall({ status: row.status, source: sourceOf(row) })) continue;
+          let a = byAgent.get(row.agent);
+          if (!a)
+            byAgent.set(row.agent, (a = { agent: row.agent, counts: {}, lastActivityAt: null }));
+          a.counts[row.status] = (a.counts[row.status] ?? 0) + 1;
+          const last = row.timestamp ? new Date(row.timestamp) : null;
+          if (last && (!a.lastActivityAt || last > a.lastActivityAt)) a.lastActivityAt = last;
+        }
+        if (page.length < pageSize) return { rows: [...byAgent.values()], maxId };
       }
-      return { rows: [...byAgent.values()], maxId };
     },
 
     /** The agent's kill-switch history (PAUSED / RESUMED entries), oldest first, as ms times. */
