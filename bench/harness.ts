@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
-import { createAegis, createTransport, type Aegis, type AegisApi, type AegisOptions } from '../sdk/src/index';
+import {
+  createAegis,
+  createTransport,
+  type Aegis,
+  type AegisApi,
+  type AegisOptions,
+} from '../sdk/src/index';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -47,6 +53,11 @@ export interface StartOptions {
   storeTransport?: 'socket' | 'tcp';
   /** Extra environment for the server process (scenario 12: OTEL_EXPORTER_OTLP_ENDPOINT). */
   env?: Record<string, string>;
+  /**
+   * An existing data directory to run on, kept afterwards (`AEGIS_BENCH_DATA_DIR`: resume a long
+   * scenario 6 on the log an earlier run inserted). Default: a fresh temp directory, removed.
+   */
+  dataDir?: string;
 }
 
 /**
@@ -55,13 +66,27 @@ export interface StartOptions {
  * the bench measures capacity, not the limiters; everything else is the default configuration.
  */
 export async function startBenchServer(opts: StartOptions = {}): Promise<BenchServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-bench-'));
-  const execArgv = ['--import', 'tsx', ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [])];
-  const child = fork(path.join(here, 'serverProcess.ts'), [dataDir, opts.storeTransport ?? 'socket'], {
-    execArgv,
-    env: { ...process.env, AEGIS_RATE_DECIDE: '10000000', AEGIS_RATE_REPORTS: '10000000', NODE_ENV: 'production', ...opts.env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'aegis-bench-')));
+  const execArgv = [
+    '--import',
+    'tsx',
+    ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []),
+  ];
+  const child = fork(
+    path.join(here, 'serverProcess.ts'),
+    [dataDir, opts.storeTransport ?? 'socket'],
+    {
+      execArgv,
+      env: {
+        ...process.env,
+        AEGIS_RATE_DECIDE: '10000000',
+        AEGIS_RATE_REPORTS: '10000000',
+        NODE_ENV: 'production',
+        ...opts.env,
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const { url, storeUri } = await ready(child);
   const adminKey = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
   // A reply that never comes fails after 5 minutes (and a read or write is retried once on a new
@@ -75,8 +100,12 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   // Background failures are counted, not printed one by one; the report lists them.
   const noteBackgroundError = (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    const kind = `${message}${cause}`.replace(/call \S+/g, 'call <id>').replace(/\s+/g, ' ').slice(0, 300);
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    const kind = `${message}${cause}`
+      .replace(/call \S+/g, 'call <id>')
+      .replace(/\s+/g, ' ')
+      .slice(0, 300);
     const seen = backgroundErrors.get(kind);
     if (seen) seen.count++;
     else backgroundErrors.set(kind, { count: 1, example: message + cause });
@@ -86,7 +115,9 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
     const id = agents.join(',');
     let key = keys.get(id);
     if (!key) {
-      key = (await admin.keys.create.mutate({ name: `bench:${id}`.slice(0, 100), role: 'agent', agents })).key;
+      key = (
+        await admin.keys.create.mutate({ name: `bench:${id}`.slice(0, 100), role: 'agent', agents })
+      ).key;
       keys.set(id, key);
     }
     return key;
@@ -144,18 +175,23 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
       if (child.connected) child.send('stop');
       else child.kill('SIGTERM');
       await exited;
-      await rm(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
 
 function ready(child: ChildProcess): Promise<{ url: string; storeUri: string }> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('bench: the server did not start within 60 s')), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error('bench: the server did not start within 60 s')),
+      60_000,
+    );
     child.once('message', (message: { type?: string; url?: string; storeUri?: string }) => {
       clearTimeout(timer);
-      if (message.type === 'ready' && message.url && message.storeUri) resolve({ url: message.url, storeUri: message.storeUri });
-      else reject(new Error(`bench: unexpected message from the server: ${JSON.stringify(message)}`));
+      if (message.type === 'ready' && message.url && message.storeUri)
+        resolve({ url: message.url, storeUri: message.storeUri });
+      else
+        reject(new Error(`bench: unexpected message from the server: ${JSON.stringify(message)}`));
     });
     child.once('exit', (code) => {
       clearTimeout(timer);

@@ -80,7 +80,10 @@ export async function runBench(opts: RunOptions = {}): Promise<BenchReport> {
     backgroundErrors: {},
   };
 
-  const server = await startBenchServer({ profileDir: opts.profileDir });
+  const server = await startBenchServer({
+    profileDir: opts.profileDir,
+    dataDir: process.env.AEGIS_BENCH_DATA_DIR || undefined,
+  });
   log(`bench: server ${server.url} (data in ${server.dataDir})`);
   try {
     for (const [n, name, scenario] of SCENARIOS) {
@@ -95,7 +98,8 @@ export async function runBench(opts: RunOptions = {}): Promise<BenchReport> {
         for (const row of result.rows) log(`bench: ${n} row ${JSON.stringify(row)}`);
         for (const goal of result.goals) log(`bench: ${n} goal ${JSON.stringify(goal)}`);
       } catch (error) {
-        report.failures[`${n} ${name}`] = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        report.failures[`${n} ${name}`] =
+          error instanceof Error ? (error.stack ?? error.message) : String(error);
         log(`bench: ${n} ${name} FAILED: ${String(error)}`);
       }
       log(`bench: ${n} ${name} done in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
@@ -120,7 +124,9 @@ async function storeBench(quick: boolean, log: (line: string) => void): Promise<
   if (!existsSync(file)) return undefined;
   log('bench: embedded store benchmark (bench/store.ts)…');
   try {
-    const mod = (await import(pathToFileURL(file).href)) as { runStoreBench?: (o: { quick: boolean }) => Promise<unknown> };
+    const mod = (await import(pathToFileURL(file).href)) as {
+      runStoreBench?: (o: { quick: boolean }) => Promise<unknown>;
+    };
     return await mod.runStoreBench?.({ quick });
   } catch (error) {
     log(`bench: store benchmark FAILED: ${String(error)}`);
