@@ -174,6 +174,14 @@ function flatLists() {
   return { allows: of('ALLOW'), review: of('REVIEW'), blocks: of('BLOCK') };
 }
 
+/** Every order of `items` (3 kinds: 6 orders). */
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((first, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [first, ...rest]),
+  );
+}
+
 const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
 
 /** Resident memory of a process (MiB), from /proc; null where /proc is not there. */
@@ -198,8 +206,8 @@ async function apply(server: BenchServer, doc: PolicyDocument): Promise<number> 
 
 /**
  * 14. The policy engine (issue 14), first part, before scenario 6's bulk insert (it writes through
- * the server). On the main server, in alternating rounds: sequential `sdk.decide` for an agent
- * whose policy is the seed's flat lists (the 100-rule policy's unconditional rules, 186 action
+ * the server). On the main server, in rounds that cycle through every order of the three kinds:
+ * sequential `sdk.decide` for an agent whose policy is the seed's flat lists (the 100-rule policy's unconditional rules, 186 action
  * names) and for one with the 100-rule policy — the same five actions, the same arguments,
  * ALLOWED in both (with the rules, four conditions are evaluated before each ALLOW decides) — and
  * a call whose rule reads `history.count` (one store query per call). Server CPU per decision for
@@ -257,20 +265,27 @@ export async function policyDecideScenario(
   const { warmup, n } = config.overhead;
   const order: Kind[] = ['flat', 'rules', 'history'];
   for (let i = 0; i < warmup; i++) await decide(order[i % 3]!);
-  // Many short rounds, each kind once per round in alternating order: the machine's drift falls
-  // on every kind alike, and the rounds pair up for the difference's uncertainty.
+  // Many short rounds, each kind once per round, the order cycling through all six permutations:
+  // the machine's drift falls on every kind alike, each kind follows each other kind as often,
+  // and the rounds pair up for the difference's uncertainty. Every window starts and ends with
+  // `settle()` (the audit writer and the rollups drained), so a kind's background work is counted
+  // in its own window — without it, the work a history call leaves (its query's garbage, the
+  // rollups' 50 ms gathering) was counted in whichever kind came next.
   const perRound = 100;
-  const rounds = Math.max(4, Math.round(n / perRound));
+  const rounds = Math.max(6, Math.round(n / perRound));
+  const orders = permutations(order);
   const samples: Record<Kind, number[]> = { flat: [], rules: [], history: [] };
   const perRoundUs: Record<Kind, number[]> = { flat: [], rules: [], history: [] };
   for (let round = 0; round < rounds; round++) {
-    for (const kind of round % 2 === 0 ? order : [...order].reverse()) {
+    for (const kind of orders[round % orders.length]!) {
+      await server.settle();
       const c0 = await server.serverCpuMs();
       for (let i = 0; i < perRound; i++) {
         const t0 = performance.now();
         await decide(kind);
         samples[kind].push(performance.now() - t0);
       }
+      await server.settle();
       perRoundUs[kind].push((((await server.serverCpuMs()) - c0) / perRound) * 1000);
     }
   }
@@ -599,7 +614,13 @@ export async function policyReplayScenario(
       historyField: 'customer_id',
     },
   );
-  const stored = await server.db.collection('audit_log').estimatedDocumentCount();
+  const sinceHours = 24 * 8;
+  // The entries the replay reads: every stored entry of its window. The decisions among them
+  // (ALLOWED, BLOCKED, held for review) are evaluated; the rest are what followed a decision (an
+  // approval, a denial, an outcome's error or timeout) or people's actions, which no policy decides.
+  const stored = await server.db
+    .collection('audit_log')
+    .countDocuments({ timestamp: { $gte: new Date(Date.now() - sinceHours * 3_600_000) } });
   const before = await rssMiB(server.serverPid);
   let peak = before ?? 0;
   const sampler = setInterval(() => {
@@ -614,7 +635,7 @@ export async function policyReplayScenario(
   try {
     result = await server.admin.policies.replay.mutate({
       yaml: policyDocumentYaml(candidate),
-      sinceHours: 24 * 8,
+      sinceHours,
       limit: 1_000_000,
     });
   } finally {
@@ -647,8 +668,8 @@ export async function policyReplayScenario(
   ];
   // The goal names 1,000,000 stored entries: a smaller replay (a quick run) is a measurement at
   // its own size, reported as such, and does not meet it.
-  const rate = `${Math.round(perSecond).toLocaleString('en-US')} decisions/s (${result.evaluated.toLocaleString('en-US')} of ${stored.toLocaleString('en-US')} entries in ${(ms / 1000).toFixed(1)} s)`;
-  const bigEnough = result.evaluated >= REPLAY_GOAL_ENTRIES;
+  const rate = `${Math.round((stored / ms) * 1000).toLocaleString('en-US')} stored entries/s, ${Math.round(perSecond).toLocaleString('en-US')} decisions/s (${stored.toLocaleString('en-US')} entries in the window, ${result.evaluated.toLocaleString('en-US')} of them decisions, in ${(ms / 1000).toFixed(1)} s)`;
+  const bigEnough = stored >= REPLAY_GOAL_ENTRIES;
   return {
     rows,
     goals: [
@@ -656,7 +677,7 @@ export async function policyReplayScenario(
         goal: `policy: replay over ${REPLAY_GOAL_ENTRIES.toLocaleString('en-US')} stored entries reported as entries/s`,
         measured: bigEnough
           ? rate
-          : `${config.quick ? 'quick run, ' : ''}only ${result.evaluated.toLocaleString('en-US')} entries replayed (not ${REPLAY_GOAL_ENTRIES.toLocaleString('en-US')}): ${rate}`,
+          : `${config.quick ? 'quick run, ' : ''}only ${stored.toLocaleString('en-US')} stored entries (not ${REPLAY_GOAL_ENTRIES.toLocaleString('en-US')}): ${rate}`,
         met: bigEnough && perSecond > 0,
       },
     ],

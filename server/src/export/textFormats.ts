@@ -1,5 +1,7 @@
 import { stringify } from 'yaml';
 import type { ExportRow } from '../data/repos/export.repo';
+import { yieldSlices } from '../services/yieldSlices';
+import { jsonPieces } from './jsonPieces';
 import type { ReportHead } from './report';
 import { batched, cellText, type Sink } from './sink';
 
@@ -49,9 +51,19 @@ export async function writeJson(
   sink: Sink,
 ): Promise<number> {
   const out = batched(sink);
-  const text = JSON.stringify(head, null, 2);
-  // the head's closing brace is replaced by the streamed trail
-  await out.add(`${text.slice(0, text.lastIndexOf('}')).trimEnd()},\n  "auditTrail": [`);
+  const tick = yieldSlices();
+  // The head member by member (at a thousand agents it is tens of megabytes: one string of it
+  // held the thread for seconds), other requests answered between slices. Its last piece, the
+  // closing brace, is held back: the streamed trail takes its place.
+  let held: string | null = null;
+  for (const piece of jsonPieces(head)) {
+    if (held !== null) {
+      await out.add(held);
+      await tick();
+    }
+    held = piece;
+  }
+  await out.add(',\n  "auditTrail": [');
   let n = 0;
   for await (const e of entries) {
     await out.add(`${n ? ',' : ''}\n    ${JSON.stringify(e)}`);
@@ -68,18 +80,32 @@ export async function writeYaml(
   sink: Sink,
 ): Promise<number> {
   const out = batched(sink);
-  await out.add(stringify(head, { lineWidth: 0 }));
+  const tick = yieldSlices();
+  // Like the JSON head: a list member at a time, never the whole head as one document.
+  for (const [key, value] of Object.entries(head) as Array<[string, unknown]>) {
+    if (Array.isArray(value) && value.length > 0) {
+      await out.add(`${key}:\n`);
+      for (const member of value as unknown[]) {
+        await out.add(listItem(member));
+        await tick();
+      }
+    } else await out.add(stringify({ [key]: value }, { lineWidth: 0 }));
+    await tick();
+  }
   await out.add('auditTrail:\n');
   let n = 0;
   for await (const e of entries) {
-    const doc = stringify([e], { lineWidth: 0 });
-    await out.add(doc.replace(/^/gm, '  ').trimEnd() + '\n');
+    await out.add(listItem(e));
     n++;
   }
   if (!n) await out.add('  []\n');
   await out.flush();
   return n;
 }
+
+/** One member of a list under a key, as YAML writes it there (`  - …`). */
+const listItem = (member: unknown) =>
+  stringify([member], { lineWidth: 0 }).replace(/^/gm, '  ').trimEnd() + '\n';
 
 const md = (v: unknown) => cellText(v).replaceAll('|', '\\|').replace(/\s+/g, ' ');
 const table = (headers: string[], rows: unknown[][]) =>
