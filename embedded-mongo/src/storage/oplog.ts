@@ -37,6 +37,9 @@ export type CommitListener = (namespaces: ReadonlySet<string>) => void;
 
 // Bytes an entry costs beyond its BLOBs (row header, seq, times, names), for size-based trimming.
 const ROW_OVERHEAD = 64;
+/** What an entry counts for in size-based trimming (the SQLite oplog and the in-memory tail alike). */
+const entryBytes = (e: { body: Buffer; pre?: Buffer | null; post?: Buffer | null }) =>
+  e.body.length + (e.pre?.length ?? 0) + (e.post?.length ?? 0) + ROW_OVERHEAD;
 // Commands can touch streams on other namespaces (a rename's target): streams check this key too.
 export const COMMANDS_KEY = '\0commands';
 
@@ -120,7 +123,7 @@ export class Oplog implements ChangeRecorder {
     const { t, i } = time;
     const seq = ++this.lastSeq;
     this.lastTime = time;
-    this.pos += body.length + (pre?.length ?? 0) + (post?.length ?? 0) + ROW_OVERHEAD;
+    this.pos += entryBytes({ body, pre, post });
     const wall = Date.now();
     this.stmts.insert.run(seq, t, i, wall, db, coll, op, body, pre, post, this.pos);
     this.remember({ seq, t, i, wall, db, coll, op, body, pre, post });
@@ -165,17 +168,17 @@ export class Oplog implements ChangeRecorder {
 
   private remember(entry: OplogEntry): void {
     this.recent.push(entry);
-    this.recentBytes += entry.body.length + (entry.pre?.length ?? 0) + (entry.post?.length ?? 0) + ROW_OVERHEAD;
+    this.recentBytes += entryBytes(entry);
     // Dropped from the front in chunks (a shift per write would copy the array each time).
     if (this.recent.length > 2 * RECENT_ENTRIES || this.recentBytes > RECENT_BYTES) {
       let keep = Math.min(this.recent.length, RECENT_ENTRIES);
       let bytes = 0;
       for (let k = this.recent.length - 1; k >= this.recent.length - keep; k--) {
         const e = this.recent[k]!;
-        bytes += e.body.length + (e.pre?.length ?? 0) + (e.post?.length ?? 0) + ROW_OVERHEAD;
+        bytes += entryBytes(e);
         if (bytes > RECENT_BYTES / 2) {
           keep = this.recent.length - 1 - k;
-          bytes -= e.body.length + (e.pre?.length ?? 0) + (e.post?.length ?? 0) + ROW_OVERHEAD;
+          bytes -= entryBytes(e);
           break;
         }
       }
@@ -189,7 +192,7 @@ export class Oplog implements ChangeRecorder {
     let keep = this.recent.length;
     while (keep > 0 && this.recent[keep - 1]!.seq > this.committedSeq) keep--;
     if (keep < this.recent.length) {
-      for (const e of this.recent.slice(keep)) this.recentBytes -= e.body.length + (e.pre?.length ?? 0) + (e.post?.length ?? 0) + ROW_OVERHEAD;
+      for (const e of this.recent.slice(keep)) this.recentBytes -= entryBytes(e);
       this.recent.length = keep;
     }
     this.lastSeq = this.committedSeq;
