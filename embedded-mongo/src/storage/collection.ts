@@ -54,6 +54,7 @@ export class CollectionStore {
       remove: db.prepare<[number], void>(`DELETE FROM ${this.table} WHERE rid = ?`),
       get: db.prepare<[number], { doc: Buffer }>(`SELECT doc FROM ${this.table} WHERE rid = ?`),
       scan: db.prepare<[number], { rid: number; doc: Buffer }>(`SELECT rid, doc FROM ${this.table} WHERE rid > ? ORDER BY rid`),
+      page: db.prepare<[number, number], { rid: number; doc: Buffer }>(`SELECT rid, doc FROM ${this.table} WHERE rid > ? ORDER BY rid LIMIT ?`),
       count: db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM ${this.table}`),
     };
   }
@@ -128,6 +129,15 @@ export class CollectionStore {
       if (mayMatch && !mayMatch(row.doc)) continue;
       yield { rid: row.rid, doc: CollectionStore.decode(row.doc) };
     }
+  }
+
+  /**
+   * At most `limit` documents after `afterRid`, in rid order, as an array: for work that writes
+   * between pages (an index build), which an open `scan` iterator would forbid, over a collection
+   * that need not fit in memory.
+   */
+  page(afterRid: number, limit: number): StoredDoc[] {
+    return this.stmts.page.all(afterRid, limit).map((row) => ({ rid: row.rid, doc: CollectionStore.decode(row.doc) }));
   }
 
   /**

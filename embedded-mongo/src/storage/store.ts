@@ -7,6 +7,9 @@ import type { IndexSpec } from './indexKeys.js';
 import { Oplog } from './oplog.js';
 import { RetryableWrites } from './retryableWrites.js';
 
+/** Documents decoded at a time while an index is built over existing ones. */
+const BUILD_PAGE = 1000;
+
 interface CollectionRow {
   id: number;
   db: string;
@@ -174,10 +177,15 @@ export class Store {
       .prepare('INSERT INTO catalog_indexes (coll_id, name, spec) VALUES (?, ?, ?)')
       .run(coll.id, spec.name, serialize(spec));
     const ix = new IndexState(this.db, Number(info.lastInsertRowid), spec, 0);
-    const docs = [...coll.scan()];
-    for (const { rid, doc } of docs) {
-      ix.checkUnique(coll.ns, doc, rid);
-      ix.add(doc, rid);
+    // Page by page: holding every decoded document at once ran out of memory on large collections.
+    for (let after = 0; ; ) {
+      const docs = coll.page(after, BUILD_PAGE);
+      for (const { rid, doc } of docs) {
+        ix.checkUnique(coll.ns, doc, rid);
+        ix.add(doc, rid);
+      }
+      if (docs.length < BUILD_PAGE) break;
+      after = docs[docs.length - 1]!.rid;
     }
     coll.indexes.set(spec.name, ix);
     return ix;
