@@ -9,10 +9,11 @@ import { Schema, type Connection, type Model } from 'mongoose';
  */
 export type RollupKind = 'ag' | 'cs' | 'appr' | 'seen' | 'tl';
 /**
- * Minute, hour, day and week buckets (UTC; weeks from the epoch, only `ag`, so a month is a few
- * documents per agent); `all` for the first-seen markers.
+ * Minute, hour, day and week buckets (UTC; weeks from the epoch), and for `ag` only also quarter
+ * days (`q`: 00, 06, 12, 18 UTC) and weeks, so a window's edges and a month are a few documents
+ * per agent; `all` for the first-seen markers.
  */
-export type RollupGrain = 'm' | 'h' | 'd' | 'w' | 'all';
+export type RollupGrain = 'm' | 'h' | 'q' | 'd' | 'w' | 'all';
 
 /**
  * Counts of audit entries per time bucket and dimensions, kept up to date with atomic `$inc`

@@ -56,11 +56,23 @@ const GRAINS: Array<[RollupGrain, number]> = [
   ['h', HOUR],
   ['d', DAY],
 ];
-/** An agent's calls are kept by the week too: a 30-day window is then ~10 documents per agent. */
-const AGENT_GRAINS: Array<[RollupGrain, number]> = [...GRAINS, ['w', WEEK]];
+const QUARTER_DAY = 6 * HOUR;
+/**
+ * An agent's calls are kept by the quarter day and the week too: the edges of a window (the
+ * hours of a day outside "the last 24 hours") are then ≤ ~3 documents per agent instead of up to
+ * 12, and a 30-day window ~10 documents per agent.
+ */
+const AGENT_GRAINS: Array<[RollupGrain, number]> = [
+  ['m', MINUTE],
+  ['h', HOUR],
+  ['q', QUARTER_DAY],
+  ['d', DAY],
+  ['w', WEEK],
+];
 export const GRAIN_MS: Record<Exclude<RollupGrain, 'all'>, number> = {
   m: MINUTE,
   h: HOUR,
+  q: QUARTER_DAY,
   d: DAY,
   w: WEEK,
 };

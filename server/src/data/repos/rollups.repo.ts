@@ -9,8 +9,9 @@ export type { RollupGrain } from '../models/rollup.model';
 import type { Increment, RollupSource } from './rollupIncrements';
 
 const META_ID = 'rollups';
+const OLDEST_TTL_MS = 60_000;
 /** Bump when what the rollups hold changes: servers then rebuild them once from the log. */
-export const ROLLUP_VERSION = 4;
+export const ROLLUP_VERSION = 5;
 
 export type RollupQuery = {
   k: RollupKind;
@@ -38,6 +39,7 @@ export function createRollupsRepo(
     builtAt: Date;
     through: number;
   }>('rollup_meta');
+  let oldest: { at: number; value: Promise<Date | null> } | undefined;
 
   async function apply(changes: Increment[]): Promise<void> {
     if (changes.length === 0) return;
@@ -86,6 +88,27 @@ export function createRollupsRepo(
         .find(filter, { projection: q.projection ?? { _id: 0 } })
         .batchSize(1000)
         .toArray() as unknown as Promise<RollupDoc[]>;
+    },
+
+    /**
+     * The minute of the oldest call the rollups count (null: none), remembered for a minute: a
+     * hint that lets a window's cover skip buckets older than any data (services/analytics/
+     * cover.ts). A stale answer only costs reading a few more documents, never a wrong count.
+     */
+    oldestCall(): Promise<Date | null> {
+      const now = Date.now();
+      if (!oldest || now - oldest.at > OLDEST_TTL_MS) {
+        const read = model.collection
+          .findOne(
+            { k: 'ag', g: 'm' },
+            { sort: { k: 1, g: 1, t: 1 }, projection: { _id: 0, t: 1 } },
+          )
+          .then((d) => (d?.t instanceof Date ? d.t : null));
+        oldest = { at: now, value: read };
+        // A failed read is not remembered.
+        read.catch(() => (oldest = undefined));
+      }
+      return oldest.value;
     },
 
     /** Whether the rollups hold this version's counters for the whole log (no rebuild pending). */
