@@ -25,9 +25,14 @@ export interface TransportOptions {
    */
   url: string;
   apiKey: string | undefined;
-  /** Abort a request that takes longer than this; the call then counts as "server unreachable". */
-  requestTimeoutMs: number;
+  /**
+   * Abort a request that takes longer than this; the call then counts as "server unreachable".
+   * @defaultValue 10,000 (as `new Aegis()`; left out, a plain-JavaScript caller once got a 1 ms timer)
+   */
+  requestTimeoutMs?: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /** `/trpc` endpoint for a base URL. */
 export function trpcUrl(base: string): string {
@@ -51,7 +56,13 @@ export function createTransport(opts: TransportOptions): AegisApi {
   const auth: Record<string, string> = opts.apiKey
     ? { authorization: `Bearer ${opts.apiKey}` }
     : {};
-  const nodeFetch = createNodeFetch({ timeoutMs: opts.requestTimeoutMs });
+  const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new TypeError(
+      `requestTimeoutMs must be a positive number of milliseconds, got ${String(opts.requestTimeoutMs)}`,
+    );
+  }
+  const nodeFetch = createNodeFetch({ timeoutMs });
   const leanFetch = failover.wrap(nodeFetch);
   const api = createTRPCClient<AppRouter>({
     links: [

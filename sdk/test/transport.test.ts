@@ -49,6 +49,19 @@ describe('the SDK transport', () => {
     expect(answers.every((a) => ids.has(a.auditId))).toBe(true);
   });
 
+  it('answers when no request timeout is given (10 s by default), and refuses one that is no duration', async () => {
+    // Plain JavaScript may leave the option out: a call still gets its answer.
+    const plain = createTransport({ url: server.url, apiKey: server.adminKey });
+    const slow = Array.from({ length: 20 }, () =>
+      plain.sdk.decide.mutate({ agent, action: 'read' }),
+    );
+    expect((await Promise.all(slow)).every((d) => d.verdict === 'ALLOWED')).toBe(true);
+    for (const bad of [0, -5, Number.NaN, Infinity])
+      expect(() =>
+        createTransport({ url: server.url, apiKey: server.adminKey, requestTimeoutMs: bad }),
+      ).toThrow(/requestTimeoutMs must be a positive number/);
+  });
+
   it('keeps a refused call in a batch from failing its neighbours', async () => {
     const results = await Promise.allSettled([
       api.sdk.decide.mutate({ agent, action: 'read' }),
