@@ -1,4 +1,4 @@
-import type { Collection } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import { entrySearchTexts, searchTerms, type AuditStatus } from '@aegis/shared';
 import { hashAuditEntry } from '../../server/src/data/auditChain';
 import type { AuditDoc } from '../../server/src/data/models/audit.model';
@@ -47,7 +47,7 @@ export async function auditQueriesScenario(
   const entries = Number(process.env.AEGIS_BENCH_AUDIT_ENTRIES) || config.audit.entries;
   // A data directory kept from an earlier run (AEGIS_BENCH_DATA_DIR) may already hold the log.
   const insert =
-    (await reusedLog(server, entries)) ?? (await bulkInsert(server, entries, agents, batch));
+    (await reusedLog(server, entries)) ?? (await bulkInsert(server.db, entries, agents, batch));
   const rows: Row[] = [
     {
       scenario: '6 audit queries',
@@ -303,9 +303,14 @@ async function reusedLog(server: BenchServer, count: number) {
   return { perSecond: 0, total };
 }
 
-async function bulkInsert(server: BenchServer, count: number, agents: number, batch: number) {
-  const audit = server.db.collection<AuditDoc>('audit_log');
-  const counters = server.db.collection<{ _id: string; seq: number }>('counters');
+/**
+ * Appends `count` entries in the server's document shape, continuing its hash chain, over
+ * `agents` agents and the last 7 days, in ordered batches; moves the id counter past them.
+ * Exported for `bench/prefill.ts`, which runs it on the store alone before the server starts.
+ */
+export async function bulkInsert(db: Db, count: number, agents: number, batch: number) {
+  const audit = db.collection<AuditDoc>('audit_log');
+  const counters = db.collection<{ _id: string; seq: number }>('counters');
   const last = await audit
     .find({}, { projection: { id: 1, hash: 1 } })
     .sort({ id: -1 })
