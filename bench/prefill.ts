@@ -30,7 +30,9 @@ if (!dir || !Number.isInteger(entries) || entries <= 0) {
 }
 await mkdir(dir, { recursive: true, mode: 0o700 });
 if (((await stat(dir)).mode & 0o077) !== 0) {
-  process.stderr.write(`${dir} is readable by other users; the server will refuse it (mkdir -m 700)\n`);
+  process.stderr.write(
+    `${dir} is readable by other users; the server will refuse it (mkdir -m 700)\n`,
+  );
   process.exit(2);
 }
 
