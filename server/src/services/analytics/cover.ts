@@ -59,15 +59,14 @@ export function coverTerms(
   const last = LEVELS.findIndex(([g]) => g === top);
   if (level < 0 || last < level) throw new Error(`no cover of ${base} by grains up to ${top}`);
   const levels = LEVELS.slice(0, last + 1);
-  const held = { now, since };
   // Two choices (start and end edge) per step to a coarser grain: at most 2^8 covers to compare.
   const choices = 2 * (last - level);
   let best: CoverTerm[] = [];
   let bestDocs = Infinity;
   for (let mask = 0; mask < 1 << choices; mask++) {
     const takeCoarse = (at: number, side: 0 | 1) => ((mask >> (2 * (at - level) + side)) & 1) === 1;
-    const terms = coverAt(levels, level, from, to, held, takeCoarse);
-    const docs = terms.reduce((n, term) => n + heldDocs(term, held), 0);
+    const terms = coverAt(levels, level, from, to, takeCoarse);
+    const docs = terms.reduce((n, term) => n + docsOf(term, now, since), 0);
     if (docs < bestDocs || (docs === bestDocs && terms.length < best.length)) {
       best = terms;
       bestDocs = docs;
@@ -76,13 +75,8 @@ export function coverTerms(
   return best;
 }
 
-interface Held {
-  now: number;
-  since: number;
-}
-
 /** Documents a term can read: its buckets that started before `now` and end after `since`. */
-function heldDocs(term: CoverTerm, { now, since }: Held): number {
+function docsOf(term: CoverTerm, now: number, since: number): number {
   const size = LEVELS.find(([g]) => g === term.g)![1];
   const first = Number.isFinite(since) ? floorTo(since, size) : -Infinity;
   return Math.max(0, Math.min(term.to, ceilTo(now, size)) - Math.max(term.from, first)) / size;
@@ -93,7 +87,6 @@ function coverAt(
   level: number,
   from: number,
   to: number,
-  held: Held,
   /** At this grain's step and edge (0 start, 1 end): the coarse bucket minus the outside? */
   takeCoarse: (level: number, side: 0 | 1) => boolean,
 ): CoverTerm[] {
@@ -118,13 +111,12 @@ function coverAt(
   if (midFrom > midTo) {
     // The window lies inside one coarse bucket.
     const c = floorTo(from, csize);
-    if (edge(c, from, to, 0))
-      terms.push(...coverAt(levels, level + 1, c, c + csize, held, takeCoarse));
+    if (edge(c, from, to, 0)) terms.push(...coverAt(levels, level + 1, c, c + csize, takeCoarse));
     return terms;
   }
   if (from < midFrom && edge(midFrom - csize, from, midFrom, 0)) midFrom -= csize;
   if (midTo < to && edge(midTo, midTo, to, 1)) midTo += csize;
-  terms.push(...coverAt(levels, level + 1, midFrom, midTo, held, takeCoarse));
+  terms.push(...coverAt(levels, level + 1, midFrom, midTo, takeCoarse));
   return terms;
 }
 
