@@ -92,8 +92,9 @@ export async function startBenchServer(opts: StartOptions = {}): Promise<BenchSe
   // A reply that never comes fails after 5 minutes (and a read or write is retried once on a new
   // connection) instead of holding the run forever: one full run hung on a dead connection.
   const mongo = await MongoClient.connect(storeUri, { socketTimeoutMS: 300_000 });
-  // Long: at 1,000,000 entries a governance evaluation or a replay takes minutes.
-  const admin = createTransport({ url, apiKey: adminKey, requestTimeoutMs: 1_800_000 });
+  // Long: at 1,000,000 entries a governance evaluation or a replay takes minutes, and the
+  // analytics rebuild after a 10,000,000-entry insert may take more than half an hour here.
+  const admin = createTransport({ url, apiKey: adminKey, requestTimeoutMs: 7_200_000 });
   const keys = new Map<string, string>();
   const clients: Aegis[] = [];
   const backgroundErrors = new Map<string, { count: number; example: string }>();
