@@ -145,6 +145,7 @@ export class Store {
     if (!coll) return false;
     for (const ix of coll.indexes.values()) this.db.exec(`DROP TABLE IF EXISTS ${ix.table}`);
     this.db.exec(`DROP TABLE IF EXISTS ${coll.table}`);
+    this.db.prepare('DELETE FROM collection_sizes WHERE tbl = ?').run(coll.table);
     this.db.prepare('DELETE FROM catalog_indexes WHERE coll_id = ?').run(coll.id);
     this.db.prepare('DELETE FROM catalog_collections WHERE id = ?').run(coll.id);
     this.collections.delete(`${db}.${name}`);

@@ -1,12 +1,20 @@
-import { isCall, type AuditEntry, type AuditStatus } from '@aegis/shared';
+import { isCall, type AuditEntry, type AuditStatus, type ToolUsage } from '@aegis/shared';
 import type { AgentActivity, AuditRepo } from '../data/repos/audit.repo';
+import type { RollupsRepo } from '../data/repos/rollups.repo';
+
+/** The analytics rollups, when this server keeps them (`settled`: its own entries are in them). */
+export interface ActivityRollups {
+  repo: Pick<RollupsRepo, 'current' | 'agentFacts' | 'toolFacts'>;
+  settled: () => Promise<void>;
+}
 
 /**
- * Per-agent, per-status counts of the audit log, kept in memory so the agent list and the stats
- * cards don't re-aggregate the whole log on every dashboard refresh. Loaded with one aggregate on
- * first use, then advanced by every entry this process writes (one process owns a database).
- * Entries written while the aggregate runs are applied only if the aggregate did not see them,
- * judged by id (ids grow in insertion order).
+ * Per-agent, per-status counts of the audit log, for the agent list and the stats cards. Read
+ * from the rollups' all-time facts per agent when they are kept and current (one small document
+ * per agent, right with several servers on one database). Otherwise kept in memory: loaded with
+ * one aggregate on first use — which reads the whole log — then advanced by every entry this
+ * process writes. Entries written while the aggregate runs are applied only if the aggregate did
+ * not see them, judged by id (ids grow in insertion order).
  */
 export class ActivityIndex {
   private byAgent: Map<string, AgentActivity> | null = null;
@@ -14,7 +22,10 @@ export class ActivityIndex {
   private buffered: AuditEntry[] = [];
   private generation = 0;
 
-  constructor(private readonly audit: Pick<AuditRepo, 'activity'>) {}
+  constructor(
+    private readonly audit: Pick<AuditRepo, 'activity' | 'toolsUsed'>,
+    private readonly rollups: ActivityRollups | null = null,
+  ) {}
 
   /** Feed every written entry here (from the event bus); only calls are counted (see `isCall`). */
   record(entry: AuditEntry): void {
@@ -24,16 +35,16 @@ export class ActivityIndex {
   }
 
   async all(): Promise<AgentActivity[]> {
-    return [...(await this.load()).values()];
+    return [...(await this.current()).values()];
   }
 
   async forAgent(agent: string): Promise<AgentActivity | undefined> {
-    return (await this.load()).get(agent);
+    return (await this.current()).get(agent);
   }
 
   async countsByStatus(): Promise<Partial<Record<AuditStatus, number>>> {
     const totals: Partial<Record<AuditStatus, number>> = {};
-    for (const a of (await this.load()).values()) {
+    for (const a of (await this.current()).values()) {
       for (const [status, n] of Object.entries(a.counts) as Array<[AuditStatus, number]>)
         totals[status] = (totals[status] ?? 0) + n;
     }
@@ -46,6 +57,37 @@ export class ActivityIndex {
     this.loading = null;
     this.buffered = [];
     this.generation++;
+  }
+
+  /** The actions an agent called, most used first (its calls only). */
+  async toolsUsed(agent: string): Promise<ToolUsage[]> {
+    if (!this.rollups || !(await this.rollups.repo.current())) return this.audit.toolsUsed(agent);
+    await this.rollups.settled();
+    return (await this.rollups.repo.toolFacts([agent]))
+      .map((doc) => ({
+        action: doc.x,
+        count: Object.values((doc.v as Record<string, number> | undefined) ?? {}).reduce(
+          (n, c) => n + c,
+          0,
+        ),
+        lastUsedAt: (doc.last ?? doc.first ?? new Date(0)).toISOString(),
+      }))
+      .sort((a, b) => b.count - a.count || a.action.localeCompare(b.action));
+  }
+
+  private async current(): Promise<Map<string, AgentActivity>> {
+    if (this.rollups && (await this.rollups.repo.current())) {
+      await this.rollups.settled();
+      const map = new Map<string, AgentActivity>();
+      for (const doc of await this.rollups.repo.agentFacts())
+        map.set(doc.a, {
+          agent: doc.a,
+          counts: { ...((doc.v as Partial<Record<AuditStatus, number>> | undefined) ?? {}) },
+          lastActivityAt: doc.last ?? null,
+        });
+      return map;
+    }
+    return this.load();
   }
 
   private load(): Promise<Map<string, AgentActivity>> {

@@ -86,7 +86,7 @@ export function createAgentService(
     },
 
     async toolsUsed(name) {
-      return repos.audit.toolsUsed(name);
+      return deps.activity.toolsUsed(name);
     },
 
     async setStatus(name, status, actor, reason) {

@@ -116,7 +116,10 @@ export async function createServices(opts: {
       opts.logger.error({ err: error }, 'analytics rollups could not be rebuilt'),
     );
   }
-  activity = new ActivityIndex(repos.audit);
+  activity = new ActivityIndex(
+    repos.audit,
+    recorder ? { repo: repos.rollups, settled: async () => recorder?.drain() } : null,
+  );
   blocks = new BlockWindow(repos.audit);
   const deps = {
     repos,
@@ -138,7 +141,11 @@ export async function createServices(opts: {
   const decisions = createDecisionService(deps);
   const results = createResultService(deps);
   let schedule: GovernanceSchedule | null = null;
-  const manifests = createManifestService(deps, (agent) => schedule?.soon(agent));
+  const manifests = createManifestService(
+    deps,
+    (agent) => schedule?.soon(agent),
+    opts.rollups === false ? null : { settled: async () => recorder?.drain() },
+  );
   const governance = createGovernanceService(deps, manifests);
   schedule = new GovernanceSchedule((agents) => governance.evaluate(agents), opts.logger, {
     intervalMs: opts.governanceIntervalMs,

@@ -9,7 +9,7 @@ import {
   type RegisterAgentInput,
   type ToolDeclaration,
 } from '@aegis/shared';
-import { emptyApprovals } from '../data/repos/manifestFacts.repo';
+import { emptyApprovals, observedFromFacts } from '../data/repos/manifestFacts.repo';
 import type { ServiceDeps } from './deps';
 import { unknownAgent } from './errors';
 import { evaluateCall } from './evaluateCall';
@@ -35,8 +35,29 @@ export type DeclaredFields = Pick<RegisterAgentInput, 'owner' | 'description' | 
  * Manifests: what each agent declares (stored per agent) joined with what the audit log,
  * approvals and policy say about it. Built on demand, many agents at once for governance.
  */
-export function createManifestService(deps: ServiceDeps, onDeclared: (agent: string) => void) {
+export function createManifestService(
+  deps: ServiceDeps,
+  onDeclared: (agent: string) => void,
+  rollups: { settled: () => Promise<void> } | null = null,
+) {
   const { repos, cache } = deps;
+
+  /**
+   * What agents did with their tools and whom they met in runs: from the rollups' all-time facts
+   * (a few documents per agent) when they are kept and current, else by reading the log — which
+   * at millions of entries takes minutes, and governance asks every ten minutes.
+   */
+  async function facts(agents: string[] | undefined) {
+    if (rollups !== null && (await repos.rollups.current())) {
+      await rollups.settled();
+      const [tools, runs] = await Promise.all([
+        repos.rollups.toolFacts(agents),
+        repos.rollups.sharedRuns(agents),
+      ]);
+      return { observed: observedFromFacts(tools), runs };
+    }
+    return repos.manifestFacts.calls(agents);
+  }
 
   async function declarationOf(agent: string): Promise<AgentDeclaration | null> {
     const doc = await repos.governance.declarationOf(agent);
@@ -133,7 +154,7 @@ export function createManifestService(deps: ServiceDeps, onDeclared: (agent: str
       const wanted = names ? docs.map((d) => d.name) : undefined;
       const [declared, { observed, runs }, approvals] = await Promise.all([
         repos.governance.allDeclarations(),
-        repos.manifestFacts.calls(wanted),
+        facts(wanted),
         repos.manifestFacts.approvals(wanted),
       ]);
       const declarations = new Map(

@@ -62,6 +62,8 @@ export interface TestServerOptions {
   reportMaxAgeMs?: number;
   /** How often a text compliance report in preparation sends a newline (default 5 s). */
   exportHeartbeatMs?: number;
+  /** AEGIS_ROLLUPS (default on). */
+  rollups?: boolean;
 }
 
 /**
@@ -91,6 +93,7 @@ export function testServerConfig(
     streamQueueLimit: opts.streamQueueLimit,
     reportMaxAgeMs: opts.reportMaxAgeMs,
     exportHeartbeatMs: opts.exportHeartbeatMs,
+    rollups: opts.rollups,
   };
 }
 

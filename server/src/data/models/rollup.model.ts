@@ -5,9 +5,11 @@ import { Schema, type Connection, type Model } from 'mongoose';
  * verdicts, deciding rules, findings and data tags — in one document (analytics tables and the
  * agent graph read it); `cs` the calls of every agent by verdict and detector (the decisions and
  * DLP charts); `tl` the Overview timeline's (every entry, no agent: verdicts, blocked actions,
- * findings of both sides); `appr` a reviewer's decisions; `seen` first-seen markers.
+ * findings of both sides); `appr` a reviewer's decisions; `seen` all-time facts per agent × action and per agent (calls by
+ * status, first and last seen, detectors found); `run` a run's agents (`r`: the run id) and `pair`
+ * a few runs agent `a` shared with agent `x` (services' "same-run" dependencies).
  */
-export type RollupKind = 'ag' | 'cs' | 'appr' | 'seen' | 'tl';
+export type RollupKind = 'ag' | 'cs' | 'appr' | 'seen' | 'tl' | 'run' | 'pair';
 /**
  * Minute, hour, day and week buckets (UTC; weeks from the epoch), and for `ag` only also quarter
  * days (`q`: 00, 06, 12, 18 UTC) and weeks, so a window's edges and a month are a few documents
@@ -47,11 +49,18 @@ export interface RollupDoc {
   ms?: number;
   mx?: number;
   h?: Record<string, number>;
-  /** seen: the first entry's time. */
+  /** seen: the first entry's time; run: its first call's. */
   first?: Date;
+  /** seen: the last entry's time. */
+  last?: Date;
+  /** run: its agents (field keys), each 1. */
+  ra?: Record<string, number>;
+  /** pair: runs shared (id, first call), earliest first, at most a few. */
+  runs?: Array<{ r: string; first: Date }>;
   /**
    * ag: calls by action (its field key, see `fieldKey`) and status; cs: calls by status (the
-   * agents' calls, `isCall`); tl: entries by verdict (ALLOWED, BLOCKED, PENDING, KILLED).
+   * agents' calls, `isCall`); tl: entries by verdict (ALLOWED, BLOCKED, PENDING, KILLED); seen:
+   * calls by status.
    */
   v?: Record<string, Record<string, number>> | Record<string, number>;
   /** ag, by action: ALLOWED entries that follow an approval (the same call as its PENDING). */
@@ -59,9 +68,10 @@ export interface RollupDoc {
   /**
    * ag, by action, for the graph's calls (ALLOWED without approval, BLOCKED, PENDING, KILLED):
    * calls in which DLP found a detector (arguments or result), and calls carrying a declared tag
-   * that no detector of the same name was found for.
+   * that no detector of the same name was found for. seen (per action): every detector found in
+   * a call, either side (`dt.<detector>`).
    */
-  dt?: Record<string, Record<string, number>>;
+  dt?: Record<string, Record<string, number>> | Record<string, number>;
   tg?: Record<string, Record<string, number>>;
   /** tl: BLOCKED entries by action (field key), for "top blocked". */
   b?: Record<string, number>;
@@ -89,6 +99,9 @@ const rollupSchema = new Schema<RollupDoc>(
     mx: { type: Number },
     h: { type: Schema.Types.Mixed },
     first: { type: Date },
+    last: { type: Date },
+    ra: { type: Schema.Types.Mixed },
+    runs: { type: Schema.Types.Mixed },
     v: { type: Schema.Types.Mixed },
     p: { type: Schema.Types.Mixed },
     dt: { type: Schema.Types.Mixed },

@@ -2,6 +2,7 @@ import type { Model } from 'mongoose';
 import { notCallStatuses, type ManifestApprovals, type ObservedTool } from '@aegis/shared';
 import type { ApprovalDoc } from '../models/approval.model';
 import type { AuditDoc } from '../models/audit.model';
+import type { RollupDoc } from '../models/rollup.model';
 
 /** Calls only: people's actions and alerts are not tool use. */
 const CALLS = { source: { $ne: 'person' }, status: { $nin: [...notCallStatuses] } };
@@ -85,6 +86,27 @@ class ObservedTools {
     }
     return out;
   }
+}
+
+/**
+ * The observed tools per agent from the rollups' all-time facts (kind `seen`, one document per
+ * agent × action): the same answer as reading the log, without reading it.
+ */
+export function observedFromFacts(docs: readonly RollupDoc[]): Map<string, ObservedTool[]> {
+  const out = new Map<string, ObservedTool[]>();
+  for (const doc of docs) {
+    const byStatus = { ...((doc.v as Record<string, number> | undefined) ?? {}) };
+    const list = out.get(doc.a) ?? [];
+    list.push({
+      action: doc.x,
+      byStatus,
+      firstSeen: doc.first ?? null,
+      lastSeen: doc.last ?? null,
+      detectors: Object.keys((doc.dt as Record<string, number> | undefined) ?? {}).sort(),
+    });
+    out.set(doc.a, list);
+  }
+  return out;
 }
 
 /** Runs with their agents (first seen first) and their first entry's id. */

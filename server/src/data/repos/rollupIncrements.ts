@@ -20,6 +20,8 @@ export interface RollupSource {
   resultFindings?: ReadonlyArray<Finding>;
   /** The tool's declared tags (the graph's data tags). */
   tags?: readonly string[] | null;
+  /** The run the call belongs to (agents met in one run are dependencies of each other). */
+  runId?: string | null;
 }
 
 type Finding = { detector: string; count: number };
@@ -39,12 +41,16 @@ const TIMELINE_STATUSES = new Set<AuditStatus>(['ALLOWED', 'BLOCKED', 'PENDING',
 
 export type RollupKey = Pick<RollupDoc, 'k' | 'g' | 't' | 'a' | 'x' | 's' | 'r' | 'd'>;
 
-/** The change to one rollup document: counters to add, a latency to max, a first time to min. */
+/**
+ * The change to one rollup document: counters to add, a latency to max, a first time to min, a
+ * last time to max.
+ */
 export interface Increment {
   key: RollupKey;
   inc: Record<string, number>;
   max?: Record<string, number>;
   min?: Record<string, Date>;
+  latest?: Record<string, Date>;
 }
 
 const MINUTE = 60_000;
@@ -114,16 +120,24 @@ export class IncrementSet {
         this.agentCall(entry, args, result, detectors),
         AGENT_GRAINS,
       );
+      // All time, per agent × action and per agent: calls by status, first and last seen, and
+      // (per action) every detector found on either side — the agent list's counts and the
+      // manifests' observed tools, read without touching the log.
       const first = new Date(at);
+      const byStatus = { n: 1, [`v.${entry.status}`]: 1 };
+      const found: Record<string, number> = {};
+      for (const f of [...args, ...result]) found[`dt.${f.detector}`] = 1;
       this.merge({
         key: { ...base, k: 'seen', g: 'all', t: EPOCH },
-        inc: { n: 1 },
+        inc: { ...byStatus, ...found },
         min: { first },
+        latest: { last: first },
       });
       this.merge({
         key: { ...base, x: '', k: 'seen', g: 'all', t: EPOCH },
-        inc: { n: 1 },
+        inc: byStatus,
         min: { first },
+        latest: { last: first },
       });
     } else if (
       entry.source === 'person' &&
@@ -160,6 +174,15 @@ export class IncrementSet {
     if (Object.keys(inc).length > 0) this.everyGrain(at, TIMELINE, inc);
     const call = late.call;
     if (!call || !isCall({ status: call.status, source: call.source ?? 'server' })) return;
+    const resultDetectors = sumByDetector(late.resultFindings);
+    if (resultDetectors.size > 0) {
+      const found: Record<string, number> = {};
+      for (const [detector] of resultDetectors) found[`dt.${detector}`] = 1;
+      this.merge({
+        key: { k: 'seen', g: 'all', t: EPOCH, a: call.agent, x: call.action, s: '', r: '', d: '' },
+        inc: found,
+      });
+    }
     if (!isGraphCall(call)) return;
     // The graph's data tags of the call: a detector found only now, and a declared tag of the same
     // name that stops counting as a tag (a label is a detector once DLP found it).
@@ -272,6 +295,7 @@ export class IncrementSet {
         key: k,
         inc: { ...change.inc },
         ...(change.min ? { min: { ...change.min } } : {}),
+        ...(change.latest ? { latest: { ...change.latest } } : {}),
       });
       return;
     }
@@ -282,6 +306,14 @@ export class IncrementSet {
         const v = change.min[field]!;
         const old = into[field];
         into[field] = old && old < v ? old : v;
+      }
+    }
+    if (change.latest) {
+      const into = (current.latest ??= {});
+      for (const field in change.latest) {
+        const v = change.latest[field]!;
+        const old = into[field];
+        into[field] = old && old > v ? old : v;
       }
     }
   }

@@ -1,4 +1,5 @@
-import type { AnyBulkWriteOperation, Model } from 'mongoose';
+import type { AnyBulkWriteOperation } from 'mongodb';
+import type { Model } from 'mongoose';
 import type { ApprovalDoc } from '../models/approval.model';
 import type { AuditDoc } from '../models/audit.model';
 import type { RollupDoc, RollupGrain, RollupKind } from '../models/rollup.model';
@@ -7,11 +8,12 @@ export type { RollupDoc } from '../models/rollup.model';
 export { LATENCY_BINS, fieldKey, fromFieldKey } from '../models/rollup.model';
 export type { RollupGrain } from '../models/rollup.model';
 import type { Increment, RollupSource } from './rollupIncrements';
+import { recordRuns, sharedRuns, upsertAll, type KnownRuns, type RunAgents } from './rollupRuns';
 
 const META_ID = 'rollups';
 const OLDEST_TTL_MS = 60_000;
 /** Bump when what the rollups hold changes: servers then rebuild them once from the log. */
-export const ROLLUP_VERSION = 5;
+export const ROLLUP_VERSION = 6;
 
 export type RollupQuery = {
   k: RollupKind;
@@ -42,27 +44,20 @@ export function createRollupsRepo(
   let oldest: { at: number; value: Promise<Date | null> } | undefined;
 
   async function apply(changes: Increment[]): Promise<void> {
-    if (changes.length === 0) return;
-    const ops = changes.map((c): AnyBulkWriteOperation<RollupDoc> => ({
-      updateOne: {
-        filter: c.key,
-        update: {
-          $inc: c.inc,
-          ...(c.max ? { $max: c.max } : {}),
-          ...(c.min ? { $min: c.min } : {}),
+    await upsertAll(
+      model.collection,
+      changes.map((c): AnyBulkWriteOperation => ({
+        updateOne: {
+          filter: c.key,
+          update: {
+            $inc: c.inc,
+            ...(c.max || c.latest ? { $max: { ...c.max, ...c.latest } } : {}),
+            ...(c.min ? { $min: c.min } : {}),
+          },
+          upsert: true,
         },
-        upsert: true,
-      },
-    }));
-    try {
-      await model.collection.bulkWrite(ops as never, { ordered: false });
-    } catch (error) {
-      // Two servers upserting the same new bucket: one insert loses on the unique index. Its
-      // document exists now, so the same operations again are plain updates.
-      const failed = duplicateIndexes(error);
-      if (!failed) throw error;
-      await model.collection.bulkWrite(failed.map((i) => ops[i]) as never, { ordered: false });
-    }
+      })),
+    );
   }
 
   return {
@@ -117,6 +112,40 @@ export function createRollupsRepo(
         (await meta.findOne({ _id: META_ID }, { projection: { version: 1 } }))?.version ===
         ROLLUP_VERSION
       );
+    },
+
+    /** Adds runs' agents, and the pairs of agents they make (see rollupRuns.ts). */
+    recordRuns: (runs: RunAgents, known: KnownRuns) => recordRuns(model.collection, runs, known),
+
+    /** Agent → other agent → a few runs they shared (these agents; all when omitted). */
+    sharedRuns: (agents?: readonly string[]) => sharedRuns(model.collection, agents),
+
+    /**
+     * All-time facts per agent × action (these agents; all when omitted): calls by status (`v`),
+     * first and last seen, detectors found (`dt`).
+     */
+    async toolFacts(agents?: readonly string[]): Promise<RollupDoc[]> {
+      return (await model.collection
+        .find(
+          {
+            k: 'seen',
+            g: 'all',
+            t: new Date(0),
+            ...(agents ? { a: { $in: [...agents] } } : {}),
+            x: { $ne: '' },
+          },
+          { projection: { _id: 0 } },
+        )
+        .batchSize(1000)
+        .toArray()) as unknown as RollupDoc[];
+    },
+
+    /** All-time facts per agent (every agent): calls by status (`v`), first and last seen. */
+    async agentFacts(): Promise<RollupDoc[]> {
+      return (await model.collection
+        .find({ k: 'seen', g: 'all', t: new Date(0), x: '' }, { projection: { _id: 0 } })
+        .batchSize(1000)
+        .toArray()) as unknown as RollupDoc[];
     },
 
     /** First-seen markers: per agent × action, and per agent (x = ''). */
@@ -185,6 +214,7 @@ export function createRollupsRepo(
                 findings: 1,
                 resultFindings: 1,
                 tags: 1,
+                runId: 1,
               },
             },
           )
@@ -197,15 +227,3 @@ export function createRollupsRepo(
   };
 }
 export type RollupsRepo = ReturnType<typeof createRollupsRepo>;
-
-/** Indexes of the operations refused only for a duplicate key; null when anything else failed. */
-function duplicateIndexes(error: unknown): number[] | null {
-  const e = error as {
-    code?: unknown;
-    writeErrors?: Array<{ code?: unknown; index?: unknown }>;
-  } | null;
-  const errors = Array.isArray(e?.writeErrors) ? e.writeErrors : null;
-  if (!errors || errors.length === 0) return null;
-  if (errors.some((w) => w.code !== 11000 || typeof w.index !== 'number')) return null;
-  return errors.map((w) => w.index as number);
-}

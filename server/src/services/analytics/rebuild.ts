@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Repos } from '../../data/repos';
 import { ROLLUP_VERSION } from '../../data/repos/rollups.repo';
 import { IncrementSet } from '../../data/repos/rollupIncrements';
+import { KnownRuns, runsOf } from '../../data/repos/rollupRuns';
 
 const LEASE_KEY = 'rollups.rebuild';
 const LEASE_MS = 30 * 60_000;
@@ -18,6 +19,7 @@ export async function rebuildRollups(
   const through = await repos.rollups.auditHead();
   await repos.rollups.deleteAll();
   let entries = 0;
+  const known = new KnownRuns();
   for await (const page of repos.rollups.auditPages(through)) {
     const ids = page
       .filter((e) => e.source === 'person' && e.approvalId !== null)
@@ -26,6 +28,7 @@ export async function rebuildRollups(
     const set = new IncrementSet();
     for (const entry of page) set.add(entry, created);
     await repos.rollups.apply(set.values());
+    await repos.rollups.recordRuns(runsOf(page), known);
     entries += page.length;
   }
   await repos.rollups.markBuilt(through);

@@ -5,6 +5,7 @@ import {
   type LateResult,
   type RollupSource,
 } from '../../data/repos/rollupIncrements';
+import { KnownRuns, runsOf } from '../../data/repos/rollupRuns';
 
 /** Attempts before a group of increments is given up (and logged: a rebuild restores it). */
 const MAX_ATTEMPTS = 5;
@@ -34,6 +35,7 @@ export class RollupRecorder {
   private draining = 0;
   /** Entries whose increments were given up after MAX_ATTEMPTS (the /metrics-style counter). */
   dropped = 0;
+  private readonly knownRuns = new KnownRuns();
 
   constructor(
     private readonly repos: Repos,
@@ -84,9 +86,11 @@ export class RollupRecorder {
       const late = this.pendingResults;
       this.pending = [];
       this.pendingResults = [];
+      // The increments are not idempotent: once applied, a retry only records the runs.
+      const progress = { counted: false };
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.apply(entries, late);
+          await this.apply(entries, late, progress);
           break;
         } catch (error) {
           if (attempt >= MAX_ATTEMPTS) {
@@ -104,6 +108,18 @@ export class RollupRecorder {
   }
 
   private async apply(
+    entries: readonly RollupSource[],
+    late: readonly LateResult[],
+    progress: { counted: boolean },
+  ): Promise<void> {
+    if (!progress.counted) {
+      await this.count(entries, late);
+      progress.counted = true;
+    }
+    await this.repos.rollups.recordRuns(runsOf(entries), this.knownRuns);
+  }
+
+  private async count(
     entries: readonly RollupSource[],
     late: readonly LateResult[],
   ): Promise<void> {
