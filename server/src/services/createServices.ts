@@ -110,11 +110,13 @@ export async function createServices(opts: {
     writerId: serverId,
   });
   traceAuditWrites(repos.audit);
+  let rollupsRebuilt: Promise<boolean> | null = null;
   if (opts.rollups !== false) {
     recorder = new RollupRecorder(repos, opts.logger);
-    ensureRollups(repos, opts.logger).catch((error: unknown) =>
-      opts.logger.error({ err: error }, 'analytics rollups could not be rebuilt'),
-    );
+    rollupsRebuilt = ensureRollups(repos, opts.logger).catch((error: unknown) => {
+      opts.logger.error({ err: error }, 'analytics rollups could not be rebuilt');
+      return false;
+    });
   }
   activity = new ActivityIndex(
     repos.audit,
@@ -147,9 +149,22 @@ export async function createServices(opts: {
     opts.rollups === false ? null : { settled: async () => recorder?.drain() },
   );
   const governance = createGovernanceService(deps, manifests);
-  schedule = new GovernanceSchedule((agents) => governance.evaluate(agents), opts.logger, {
-    intervalMs: opts.governanceIntervalMs,
-  });
+  schedule = new GovernanceSchedule(
+    async (agents) => {
+      // While the rollups are rebuilt (a newer layout at start-up), evaluating every agent would
+      // read the whole log instead — over an hour of CPU at 10,000,000 entries, started again
+      // every ten minutes. The rebuild's end schedules the evaluation; one agent's (a
+      // registration's) reads only its own entries and goes ahead.
+      if (agents === undefined && recorder && !(await repos.rollups.current())) {
+        opts.logger.info('governance evaluation waits for the analytics rollups to be rebuilt');
+        return;
+      }
+      await governance.evaluate(agents);
+    },
+    opts.logger,
+    { intervalMs: opts.governanceIntervalMs },
+  );
+  void rollupsRebuilt?.then((rebuilt) => rebuilt && schedule?.soon());
   const agents = createAgentService(
     deps,
     createRegistration({ ...deps, registration: opts.registration ?? 'open' }, policies),

@@ -39,15 +39,16 @@ export async function rebuildRollups(
 /**
  * At start-up: rebuild when the rollups were never built (a log from before they existed) or
  * hold an older layout. One server does it (a database lease); the others count live meanwhile.
+ * Resolves true when this server rebuilt them from a log holding entries.
  */
-export async function ensureRollups(repos: Repos, logger: Logger): Promise<void> {
+export async function ensureRollups(repos: Repos, logger: Logger): Promise<boolean> {
   const meta = await repos.rollups.meta();
-  if (meta?.version === ROLLUP_VERSION) return;
+  if (meta?.version === ROLLUP_VERSION) return false;
   const token = `rebuild:${process.pid}:${Date.now()}`;
-  if (!(await repos.leases.tryTake(LEASE_KEY, token, LEASE_MS))) return;
+  if (!(await repos.leases.tryTake(LEASE_KEY, token, LEASE_MS))) return false;
   try {
-    if ((await repos.rollups.meta())?.version === ROLLUP_VERSION) return;
-    await rebuildRollups(repos, logger);
+    if ((await repos.rollups.meta())?.version === ROLLUP_VERSION) return false;
+    return (await rebuildRollups(repos, logger)).entries > 0;
   } finally {
     await repos.leases.release(LEASE_KEY, token).catch(() => undefined);
   }
