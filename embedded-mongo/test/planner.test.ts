@@ -36,6 +36,31 @@ describe('query planner', () => {
     expect(await coll().countDocuments({ agent_name: 'agent-3', at: { $exists: true } })).toBe(200);
   });
 
+  it('reads the index in order when the sort names fields the filter holds to one value', async () => {
+    // The analytics' "oldest bucket" query: {k, g} fixed, sorted by {k, g, t} (it sorted every
+    // matching document in memory: 17 s over 1,000,000 rollup documents).
+    const docs = await coll().find({ agent_name: 'agent-3' }).sort({ agent_name: 1, id: -1 }).limit(5).toArray();
+    expect(docs.map((d) => d.id as number)).toEqual([1993, 1983, 1973, 1963, 1953]);
+    const plan = await explain({ agent_name: 'agent-3' }, { agent_name: -1, id: 1 }, 2);
+    expect(plan.queryPlanner.winningPlan).toMatchObject({ stage: 'FETCH', inputStage: { stage: 'IXSCAN' } });
+    expect(plan.executionStats.totalDocsExamined).toBe(2);
+    expect((await coll().find({ agent_name: 'agent-3' }).sort({ agent_name: -1, id: 1 }).limit(2).toArray()).map((d) => d.id as number)).toEqual([3, 13]);
+    // Several values ($in) still order across them: sorted in memory, as before.
+    const both = await coll().find({ agent_name: { $in: ['agent-3', 'agent-4'] } }).sort({ agent_name: -1, id: 1 }).limit(3).toArray();
+    expect(both.map((d) => [d.agent_name as string, d.id as number])).toEqual([['agent-4', 4], ['agent-4', 14], ['agent-4', 24]]);
+    // An array field is not one value even when the filter names one: it sorts by its smallest
+    // element, so it still needs sorting.
+    const tagged = client.db('plan').collection('tagged');
+    await tagged.insertMany([
+      { tags: ['b', 'z'], n: 1 },
+      { tags: ['a', 'b'], n: 2 },
+      { tags: ['b'], n: 3 },
+    ]);
+    await tagged.createIndex({ tags: 1, n: 1 });
+    const sorted = await tagged.find({ tags: 'b' }).sort({ tags: 1, n: -1 }).toArray();
+    expect(sorted.map((d) => d.n as number)).toEqual([2, 3, 1]);
+  });
+
   it('reads the same index backwards for the opposite sort, and serves ranges', async () => {
     const oldest = await coll().find({ agent_name: 'agent-3', id: { $gte: 100, $lt: 200 } }).sort({ id: 1 }).limit(3).toArray();
     expect(oldest.map((d) => d.id as number)).toEqual([103, 113, 123]);

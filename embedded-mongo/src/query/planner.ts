@@ -156,14 +156,19 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec, forced = fals
       hi: Buffer.concat([prefix, bounds ? bounds[1] : TOP]),
       prefixLength: prefix.length,
     }));
-  let sortCovered = sort.length === 0;
+  // As mongod: a sort key the filter holds to one value (a flat field of the equality prefix)
+  // orders nothing, so {k: 'a'} sorted by {k: 1, t: 1} reads index {k, t} in order. (Sorting
+  // 1,000,000 documents in memory to return the first took 17 s.)
+  const fixed = new Set(names.slice(0, e).filter((name, i) => points[i]!.length === 1 && !ix.fieldIsMultikey(i)));
+  const ordering = sort.filter(([p]) => !fixed.has(p.join('.')));
+  let sortCovered = ordering.length === 0;
   let reverse = false;
   // As mongod with path-level multikey info: an array in the equality prefix leaves each
   // prefix's entries in the order of the fields after it, as long as those hold no arrays.
-  const sortFieldsFlat = sort.every((_, i) => !ix.fieldIsMultikey(e + i));
-  if (!sortCovered && sortFieldsFlat && e + sort.length <= names.length) {
-    const same = sort.every(([p, d], i) => p.join('.') === names[e + i] && d === directions[e + i]);
-    const opposite = sort.every(([p, d], i) => p.join('.') === names[e + i] && d === -directions[e + i]!);
+  const sortFieldsFlat = ordering.every((_, i) => !ix.fieldIsMultikey(e + i));
+  if (!sortCovered && sortFieldsFlat && e + ordering.length <= names.length) {
+    const same = ordering.every(([p, d], i) => p.join('.') === names[e + i] && d === directions[e + i]);
+    const opposite = ordering.every(([p, d], i) => p.join('.') === names[e + i] && d === -directions[e + i]!);
     sortCovered = same || opposite;
     reverse = !same && opposite;
   }
