@@ -57,4 +57,45 @@ describe('projection', () => {
   it('evaluates computed fields', () => {
     expect(find({ b: 1, total: { $size: '$a' } })[0]).toEqual({ _id: 1, b: 'x', total: 4 });
   });
+
+  it('an index scan that decodes only the kept fields answers as a full scan does', () => {
+    // Reading an index, a find with an inclusion projection decodes only the kept fields and
+    // those its filter and sort read; a collection scan ($natural) decodes everything.
+    run({ createIndexes: 'big', indexes: [{ key: { g: 1, n: 1 }, name: 'g_n' }] });
+    run({
+      insert: 'big',
+      documents: Array.from({ length: 60 }, (_, n) => ({
+        _id: n,
+        g: n % 3,
+        n,
+        s: `s${n % 7}`,
+        v: { a: n, b: { c: [n, n + 1] } },
+        tags: n % 2 ? ['x', 'y'] : [],
+        pad: 'p'.repeat(n),
+      })),
+    });
+    const both = (filter: Document, projection: Document, sort: Document = { n: -1 }) => {
+      const viaIndex = run({ find: 'big', filter, projection, sort, hint: 'g_n' });
+      const viaScan = run({ find: 'big', filter, projection, sort, hint: { $natural: 1 } });
+      const docs = (r: Document) => (r.cursor as { firstBatch: Document[] }).firstBatch;
+      expect(docs(viaIndex)).toEqual(docs(viaScan));
+      return docs(viaIndex);
+    };
+    expect(both({ g: 1 }, { n: 1 })[0]).toEqual({ _id: 58, n: 58 });
+    expect(both({ g: 2 }, { 'v.b.c': 1, _id: 0 })[0]).toEqual({ v: { b: { c: [59, 60] } } });
+    // The filter and sort read fields the projection drops.
+    expect(both({ g: 0, s: 's3', 'v.a': { $gte: 10 } }, { tags: 1 }, { pad: -1 })).toEqual([
+      { _id: 45, tags: ['x', 'y'] },
+      { _id: 24, tags: [] },
+    ]);
+    expect(both({ g: 1, $or: [{ s: 's1' }, { 'v.b.c': 5 }] }, { s: 1, _id: 0 })).toEqual([
+      { s: 's1' },
+      { s: 's1' },
+      { s: 's4' },
+      { s: 's1' },
+    ]);
+    // Operators that may read any field, and exclusions, decode everything.
+    expect(both({ g: 1, $expr: { $gt: ['$n', 50] } }, { n: 1 })).toHaveLength(3);
+    expect(both({ g: 1, n: { $lt: 10 } }, { pad: 0, v: 0, tags: 0 })[0]).toEqual({ _id: 7, g: 1, n: 7, s: 's0' });
+  });
 });

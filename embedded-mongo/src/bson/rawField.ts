@@ -80,3 +80,40 @@ function walk(bytes: Buffer, field: Buffer): string | undefined {
   }
   return found;
 }
+
+/**
+ * A document holding only the top-level fields named in `keep`, cut from its BSON without
+ * decoding the rest (their bytes are copied as they are); undefined when the bytes cannot be
+ * walked. A find that projects a few fields of large documents then decodes only those.
+ */
+export function keepTopLevel(bytes: Buffer, keep: ReadonlySet<string>): Buffer | undefined {
+  try {
+    if (bytes.length < 5) return undefined;
+    const end = Math.min(bytes.readInt32LE(0), bytes.length) - 1;
+    const parts: Buffer[] = [];
+    let size = 5;
+    let pos = 4;
+    while (pos < end) {
+      const start = pos;
+      const type = bytes[pos++]!;
+      const keyEnd = bytes.indexOf(0, pos);
+      if (keyEnd < 0 || keyEnd >= end) return undefined;
+      const name = bytes.toString('utf8', pos, keyEnd);
+      const next = valueEnd(bytes, type, keyEnd + 1);
+      if (next <= keyEnd || next > end) return undefined;
+      if (keep.has(name)) {
+        parts.push(bytes.subarray(start, next));
+        size += next - start;
+      }
+      pos = next;
+    }
+    const out = Buffer.allocUnsafe(size);
+    out.writeInt32LE(size, 0);
+    let at = 4;
+    for (const part of parts) at += part.copy(out, at);
+    out[at] = 0;
+    return out;
+  } catch {
+    return undefined; // a length field pointed outside the bytes
+  }
+}

@@ -35,7 +35,14 @@ export const find: CommandHandler = (cmd, ctx) => {
     const first = ctx.cursors.open(`${ctx.db}.${name}`, docs, singleBatch ? undefined : batchSize, singleBatch);
     return cursorReply(first.id, first.ns, first.batch, true);
   }
-  const run = new QueryRun(coll, { filter, sort: optionalDoc(cmd, 'sort'), skip, limit: Math.abs(limitRaw), ...queryExtras(cmd) });
+  const run = new QueryRun(coll, {
+    filter,
+    sort: optionalDoc(cmd, 'sort'),
+    skip,
+    limit: Math.abs(limitRaw),
+    fields: keptFields(projection),
+    ...queryExtras(cmd),
+  });
   const source: DocumentSource = {
     take: (max) => project(run.take(max).map((m) => m.doc), projection, filter),
     get exhausted() {
@@ -96,3 +103,27 @@ export const distinct: CommandHandler = (cmd, ctx) => {
   }
   return { values: [...seen.values()], ok: 1 };
 };
+
+/**
+ * The top-level fields an inclusion projection keeps (`_id` unless excluded), so the query
+ * decodes only those; undefined for anything else — an exclusion, `$slice`, `$elemMatch`,
+ * `$meta`, a positional `.$` or a computed field may need the whole document.
+ */
+function keptFields(projection: Document | undefined): string[] | undefined {
+  if (!projection) return undefined;
+  const kept = new Set<string>();
+  let withId = true;
+  for (const [path, value] of Object.entries(projection)) {
+    const on = value === true || (typeof value === 'number' && value !== 0);
+    const off = value === false || value === 0;
+    if (path === '_id' && off) {
+      withId = false;
+      continue;
+    }
+    if (!on || path.startsWith('$') || path.includes('.$') || path.includes('$')) return undefined;
+    kept.add(path.split('.')[0]!);
+  }
+  if (kept.size === 0) return undefined;
+  if (withId) kept.add('_id');
+  return [...kept];
+}

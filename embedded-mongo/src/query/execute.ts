@@ -23,6 +23,11 @@ export interface QuerySpec {
   variables?: Document;
   /** An index name or key pattern the client wants read (already checked to exist). */
   hint?: unknown;
+  /**
+   * The top-level fields the caller keeps of each result (a find's inclusion projection); with
+   * the filter's and the sort's, the only ones an index scan decodes. Absent: every field.
+   */
+  fields?: readonly string[];
 }
 
 const isPlainObjectHint = (v: unknown): v is Document => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -56,6 +61,8 @@ export class QueryRun {
   private buffered: StoredDoc[] | undefined;
   private after: { rid: number; key?: Buffer } | undefined;
   private readonly seen = new Set<number>();
+  /** The top-level fields an index scan decodes (undefined: all). */
+  private readonly decoded: ReadonlySet<string> | undefined;
   /** The raw-bytes check for index scans (null: the filter has none); made on first use. */
   private prefilter: ((bytes: Buffer) => boolean) | null | undefined;
   private skipped = 0;
@@ -80,6 +87,7 @@ export class QueryRun {
     this.limit = Math.abs(spec.limit ?? 0);
     const hinted = spec.hint !== undefined && spec.hint !== null && !(isPlainObjectHint(spec.hint) && Object.keys(spec.hint).length === 0);
     this.plan = coll && !spec.collation && !text && !near ? (hinted ? hintedPlan(coll, spec.hint, filter, sort) : chooseIndex(coll, filter, sort)) : undefined;
+    this.decoded = text || near ? undefined : decodedFields(spec.fields, filter, sort);
     const full = () => compileFilter(collateFilter(filter, spec.collation), queryOptions(spec));
     this.matches = this.plan?.exact ? () => true : ((!spec.collation && simpleMatcher(filter, full)) || full());
     const multiRange = this.plan !== undefined && this.plan.ranges.length > 1;
@@ -126,7 +134,7 @@ export class QueryRun {
       const out: StoredDoc[] = [];
       if (max <= 0) return out;
       // The shared `seen` set drops a multikey document found again under another value.
-      for (const item of this.filtered(coll.indexRange(plan.index, r.lo, r.hi, plan.reverse, undefined, this.seen, this.mayMatch()))) {
+      for (const item of this.filtered(coll.indexRange(plan.index, r.lo, r.hi, plan.reverse, undefined, this.seen, this.mayMatch(), this.decoded))) {
         out.push(item);
         if (out.length >= max) break;
       }
@@ -159,7 +167,7 @@ export class QueryRun {
     if (!plan) return coll.scan(rawPrefilter(this.spec.filter ?? {}, this.spec.collation), this.after?.rid ?? 0);
     const after = this.after?.key ? { key: this.after.key, rid: this.after.rid } : undefined;
     const [range] = plan.ranges;
-    return coll.indexRange(plan.index, range!.lo, range!.hi, plan.reverse, after, this.seen, this.mayMatch());
+    return coll.indexRange(plan.index, range!.lo, range!.hi, plan.reverse, after, this.seen, this.mayMatch(), this.decoded);
   }
 
   /**
@@ -199,6 +207,28 @@ export class QueryRun {
     this.exhausted = reachedEnd || (this.limit > 0 && this.returned >= this.limit);
     return out;
   }
+}
+
+/**
+ * The top-level fields a query must decode: the kept ones, and those its filter and sort read.
+ * Undefined (decode everything) when every field is kept, or the filter has a top-level operator
+ * other than $and/$or/$nor over plain fields ($expr, $where and the like may read any field).
+ */
+function decodedFields(kept: readonly string[] | undefined, filter: Document, sort: SortSpec): ReadonlySet<string> | undefined {
+  if (!kept) return undefined;
+  const out = new Set(kept);
+  const add = (f: Document): boolean => {
+    for (const [key, value] of Object.entries(f)) {
+      if (key === '$and' || key === '$or' || key === '$nor') {
+        if (!Array.isArray(value) || !value.every((v) => typeof v === 'object' && v !== null && add(v as Document))) return false;
+      } else if (key.startsWith('$')) return false;
+      else out.add(key.split('.')[0]!);
+    }
+    return true;
+  };
+  if (!add(filter)) return undefined;
+  for (const [path] of sort) out.add(path[0]!);
+  return out;
 }
 
 /** Runs a query to completion (write commands need every match before changing any). */

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { serialize, type Document } from 'bson';
 import { decodeDocument } from '../bson/codec.js';
+import { keepTopLevel } from '../bson/rawField.js';
 import { mongoError } from '../errors.js';
 import { MAX_BSON_SIZE } from '../limits.js';
 import type { IndexState, KeyChange } from './indexState.js';
@@ -144,7 +145,8 @@ export class CollectionStore {
   /**
    * Documents whose key in `ix` lies in [lo, hi), in key order (or reversed), resuming strictly
    * after `after` when given. `seen` dedupes multikey entries across resumed batches; `mayMatch`
-   * can reject raw BSON before decoding (the rest of the filter, when the index is not enough).
+   * can reject raw BSON before decoding (the rest of the filter, when the index is not enough);
+   * `fields`: only these top-level fields are needed, the rest is not decoded.
    */
   *indexRange(
     ix: IndexState,
@@ -154,6 +156,7 @@ export class CollectionStore {
     after?: IndexPosition,
     seen?: Set<number>,
     mayMatch?: (bytes: Buffer) => boolean,
+    fields?: ReadonlySet<string>,
   ): Generator<StoredDoc> {
     const cacheKey = `${ix.table}:${reverse}`;
     let stmt = this.rangeStatements.get(cacheKey);
@@ -175,7 +178,8 @@ export class CollectionStore {
         dedupe.add(row.rid);
       }
       if (mayMatch && !mayMatch(row.doc)) continue;
-      yield { rid: row.rid, doc: CollectionStore.decode(row.doc), key: row.k };
+      const bytes = fields ? (keepTopLevel(row.doc, fields) ?? row.doc) : row.doc;
+      yield { rid: row.rid, doc: CollectionStore.decode(bytes), key: row.k };
     }
   }
 
