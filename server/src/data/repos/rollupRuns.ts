@@ -111,8 +111,9 @@ export async function recordRuns(
     )
     .toArray();
   const pairs: Array<AnyBulkWriteOperation> = [];
+  const agentsOf = new Map(docs.map((d) => [d.r, Object.keys(d.ra ?? {}).map(fromFieldKey)]));
   for (const doc of docs) {
-    const everyone = Object.keys(doc.ra ?? {}).map(fromFieldKey);
+    const everyone = agentsOf.get(doc.r)!;
     const mine = runs.get(doc.r)?.agents ?? new Set<string>();
     const listed = new Set<string>();
     for (const a of mine)
@@ -146,10 +147,7 @@ export async function recordRuns(
   // A pair that already lists the run matches nothing, and its upsert then loses on the unique
   // key: that is the "already listed" answer, not a failure.
   await upsertAll(coll, pairs, { duplicatesMeanDone: true });
-  for (const doc of docs) {
-    const everyone = Object.keys(doc.ra ?? {}).map(fromFieldKey);
-    known.remember(doc.r, everyone);
-  }
+  for (const [runId, everyone] of agentsOf) known.remember(runId, everyone);
 }
 
 /** Agent → other agent → runs they shared (earliest first), for these agents (all when omitted). */
