@@ -1,5 +1,6 @@
 import { calculateObjectSize, Long, type Document } from 'bson';
 import { randomBytes } from 'node:crypto';
+import { bsonSize } from './bson/rawDocument.js';
 import { mongoError } from './errors.js';
 
 /** MongoDB caps a reply batch at 16 MiB; we leave headroom for the envelope around it. */
@@ -62,7 +63,7 @@ export class CursorRegistry {
         if (cursor.pending.length === 0) break;
       }
       const doc = cursor.pending[0]!;
-      bytes += calculateObjectSize(doc);
+      bytes += bsonSize(doc, calculateObjectSize);
       if (out.length > 0 && bytes > MAX_BATCH_BYTES) break;
       out.push(doc);
       cursor.pending.shift();

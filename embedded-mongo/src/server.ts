@@ -92,7 +92,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    const base = { store, cursors, changeStreams, replicaSet, connectionId: nextConnectionId++, address: advertisedAddress(socket, listening) };
+    const base = { store, cursors, changeStreams, replicaSet, connectionId: nextConnectionId++, address: advertisedAddress(socket, listening), rawBatches: true };
     // Malformed input only costs the offending client its connection; nothing to report.
     serveConnection(socket, (req) => handleCommand(req.command, base), () => undefined);
   });

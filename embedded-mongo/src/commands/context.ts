@@ -23,6 +23,11 @@ export interface CommandContext {
   /** The `$db` the command was sent to. */
   db: string;
   connectionId: number;
+  /**
+   * Replies go straight to the wire, so a find may put stored BSON in its batches as it is
+   * (RawDocument) instead of decoded documents; in-process callers (runCommand) read documents.
+   */
+  rawBatches?: boolean;
 }
 
 export type CommandHandler = (cmd: Document, ctx: CommandContext) => Document;

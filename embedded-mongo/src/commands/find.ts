@@ -1,5 +1,7 @@
 import { Long, type Document } from 'bson';
 import { encodeKey } from '../bson/keyEncoding.js';
+import { keepTopLevel } from '../bson/rawField.js';
+import { RawDocument } from '../bson/rawDocument.js';
 import { mongoError } from '../errors.js';
 import { caseInsensitive } from '../query/collation.js';
 import type { DocumentSource } from '../cursors.js';
@@ -35,16 +37,27 @@ export const find: CommandHandler = (cmd, ctx) => {
     const first = ctx.cursors.open(`${ctx.db}.${name}`, docs, singleBatch ? undefined : batchSize, singleBatch);
     return cursorReply(first.id, first.ns, first.batch, true);
   }
+  const fields = keptFields(projection);
   const run = new QueryRun(coll, {
     filter,
     sort: optionalDoc(cmd, 'sort'),
     skip,
     limit: Math.abs(limitRaw),
-    fields: keptFields(projection),
+    fields,
     ...queryExtras(cmd),
   });
+  // The stored bytes are the answer when nothing is projected, or only whole top-level fields
+  // (cut from the bytes in document order, `_id` first, as the projection would give them).
+  const cut = ctx.rawBatches ? rawProjection(projection, fields) : undefined;
   const source: DocumentSource = {
-    take: (max) => project(run.take(max).map((m) => m.doc), projection, filter),
+    take: (max) => {
+      const items = run.take(max);
+      if (!cut) return project(items.map((m) => m.doc), projection, filter);
+      return items.map((m) => {
+        const bytes = m.bytes && (cut === true ? m.bytes : keepTopLevel(m.bytes, cut));
+        return bytes ? new RawDocument(bytes) : project([m.doc], projection, filter)[0]!;
+      });
+    },
     get exhausted() {
       return run.exhausted;
     },
@@ -103,6 +116,17 @@ export const distinct: CommandHandler = (cmd, ctx) => {
   }
   return { values: [...seen.values()], ok: 1 };
 };
+
+/**
+ * How a find's results can be sent as BSON bytes: whole (`true`: no projection), cut to these
+ * top-level fields (an inclusion of whole top-level fields), or not (undefined: the projection
+ * reaches inside fields or computes them).
+ */
+function rawProjection(projection: Document | undefined, fields: string[] | undefined): true | ReadonlySet<string> | undefined {
+  if (!projection || Object.keys(projection).length === 0) return true;
+  if (!fields || Object.keys(projection).some((path) => path.includes('.'))) return undefined;
+  return new Set(fields);
+}
 
 /**
  * The top-level fields an inclusion projection keeps (`_id` unless excluded), so the query

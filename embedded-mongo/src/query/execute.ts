@@ -158,7 +158,8 @@ export class QueryRun {
   private *filtered(source: Iterable<StoredDoc>): Generator<StoredDoc> {
     for (const item of source) {
       if (this.stats) this.stats.docsExamined++;
-      if (this.matches(item.doc)) yield item;
+      // An exact plan's documents all match: not even decoded (see ScannedDoc).
+      if (this.plan?.exact || this.matches(item.doc)) yield item;
     }
   }
 

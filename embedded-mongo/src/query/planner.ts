@@ -71,38 +71,56 @@ function pointValues(pred: unknown): unknown[] | undefined {
   return values;
 }
 
-function rangeBounds(pred: unknown, multikey: boolean): { low?: unknown; high?: unknown } | undefined {
+/**
+ * The bounds of a range predicate. `highOpen`: the upper bound is a `$lt` on a date, whose keys
+ * (fixed-width components) can stop just before it, so the range need not read the entries equal
+ * to it (and can be exact).
+ */
+function rangeBounds(pred: unknown, multikey: boolean): { low?: unknown; high?: unknown; highOpen: boolean } | undefined {
   if (!isPlainObject(pred)) return undefined;
   const keys = Object.keys(pred);
   if (keys.length === 0 || !keys.every((k) => RANGE_OPS.has(k))) return undefined;
   let low: unknown;
   let high: unknown;
+  let highOpen = false;
   for (const k of keys) {
     const v = pred[k];
     if (!isIndexableScalar(v) || v === null || v === undefined || isPlainObject(v)) return undefined;
     if (k === '$gt' || k === '$gte') low = v;
-    else high = v;
+    else {
+      // Any one upper bound holds every match (the filter needs them all).
+      high = v;
+      highOpen = k === '$lt' && validDate(v);
+    }
   }
   // Different type brackets, or a multikey field whose elements may satisfy each side separately.
-  if (low !== undefined && high !== undefined && (typeRank(low) !== typeRank(high) || multikey)) high = undefined;
-  return { low, high };
+  if (low !== undefined && high !== undefined && (typeRank(low) !== typeRank(high) || multikey)) {
+    high = undefined;
+    highOpen = false;
+  }
+  return { low, high, highOpen };
 }
 
+const validDate = (v: unknown): v is Date => v instanceof Date && !Number.isNaN(v.getTime());
+
 /**
- * Whether the key range of `pred` holds exactly the documents it matches: inclusive bounds
- * (`$gte`/`$lte`; the bounds include keys equal to a bound, so `$gt`/`$lt` are loose) on dates,
- * whose keys are one fixed-width component per value, all under the date type's tag, which is
- * exactly the values a date comparison matches (type bracketing). So a count of "this agent's
- * calls since t" reads index entries instead of every matching document.
+ * Whether the key range of `pred` holds exactly the documents it matches: date bounds, whose keys
+ * are one fixed-width component per value, all under the date type's tag, which is exactly the
+ * values a date comparison matches (type bracketing). Inclusive bounds (`$gte`/`$lte`) include
+ * the keys equal to them; a `$lt` on an ascending field stops before them (`highOpen`); `$gt`
+ * stays loose (the bound's keys are read and re-checked). So a count of "this agent's calls
+ * since t" reads index entries, and a find of [from, to) sends documents without decoding them.
  */
-function isExactDateRange(pred: unknown, range: { low?: unknown; high?: unknown }): boolean {
+function isExactDateRange(pred: unknown, range: { low?: unknown; high?: unknown; highOpen: boolean }, dir: number): boolean {
   if (!isPlainObject(pred)) return false;
   const keys = Object.keys(pred);
-  const validDate = (v: unknown) => v instanceof Date && !Number.isNaN(v.getTime());
+  const upper = keys.filter((k) => k === '$lte' || k === '$lt');
+  const lower = keys.filter((k) => k === '$gte');
+  if (upper.length + lower.length !== keys.length || upper.length > 1 || lower.length > 1) return false;
+  const high = upper[0];
   return (
-    keys.every((k) => k === '$gte' || k === '$lte') &&
     (pred.$gte === undefined || (validDate(pred.$gte) && range.low === pred.$gte)) &&
-    (pred.$lte === undefined || (validDate(pred.$lte) && range.high === pred.$lte))
+    (high === undefined || (validDate(pred[high]) && range.high === pred[high] && (high === '$lte' || (range.highOpen && dir > 0))))
   );
 }
 
@@ -110,12 +128,16 @@ function invert(b: Buffer): Buffer {
   return Buffer.from(b.map((x) => ~x & 0xff));
 }
 
-/** Byte bounds for one key component; predicates are re-checked, so bounds may be loose. */
-function componentBounds(low: unknown, high: unknown, dir: number): [Buffer, Buffer] {
+/**
+ * Byte bounds for one key component; predicates are re-checked unless the plan is exact, so
+ * bounds may be loose. `highOpen` (ascending only): keys equal to `high` are left out.
+ */
+function componentBounds(low: unknown, high: unknown, dir: number, highOpen = false): [Buffer, Buffer] {
   const tag = (typeRank(low ?? high) as number) * 0x10;
   if (dir > 0) {
     const lo = low !== undefined ? encodeKey([low], [1]) : Buffer.from([tag]);
-    const hi = high !== undefined ? Buffer.concat([encodeKey([high], [1]), TOP]) : Buffer.from([tag + 1]);
+    // Every key of the value `high` starts with its encoding, so it is not below it.
+    const hi = high !== undefined ? (highOpen ? encodeKey([high], [1]) : Buffer.concat([encodeKey([high], [1]), TOP])) : Buffer.from([tag + 1]);
     return [lo, hi];
   }
   const lo = high !== undefined ? invert(encodeKey([high], [1])) : Buffer.from([0xff - tag]);
@@ -143,7 +165,7 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec, forced = fals
   if (!forced && ix.spec.sparse && (e === 0 || points[0]!.some((v) => v === null || v === undefined))) return undefined;
   const rangeField = names[e];
   const range = rangeField !== undefined ? rangeBounds(filter[rangeField], ix.multikey) : undefined;
-  const bounds = range ? componentBounds(range.low, range.high, directions[e]!) : undefined;
+  const bounds = range ? componentBounds(range.low, range.high, directions[e]!, range.highOpen) : undefined;
   const prefixes = new Map<string, Buffer>();
   for (const tuple of cartesian(points)) {
     const prefix = encodeKey(tuple, directions.slice(0, e));
@@ -172,7 +194,7 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec, forced = fals
     sortCovered = same || opposite;
     reverse = !same && opposite;
   }
-  const exactRange = range === undefined || (rangeField !== undefined && isExactDateRange(filter[rangeField], range));
+  const exactRange = range === undefined || (rangeField !== undefined && isExactDateRange(filter[rangeField], range, directions[e]!));
   const exact =
     !forced && exactRange && !ix.multikey && Object.keys(filter).length === e + (range ? 1 : 0) &&
     points.every((values) => values.every((v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && !Number.isNaN(v))));

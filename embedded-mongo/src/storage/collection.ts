@@ -11,6 +11,27 @@ export interface StoredDoc {
   doc: Document;
   /** The index key the document was reached through, so a later batch can resume after it. */
   key?: Buffer;
+  /**
+   * The BSON `doc` was decoded from (only the fields read, when a scan was told which): a find
+   * can send these bytes as they are instead of encoding `doc` again.
+   */
+  bytes?: Buffer;
+}
+
+/**
+ * A document read by an index scan, decoded on first use: a filter the index answers exactly
+ * never looks at it, so a find that sends the stored bytes decodes nothing.
+ */
+class ScannedDoc implements StoredDoc {
+  private decoded: Document | undefined;
+  constructor(
+    readonly rid: number,
+    readonly bytes: Buffer,
+    readonly key: Buffer,
+  ) {}
+  get doc(): Document {
+    return (this.decoded ??= CollectionStore.decode(this.bytes));
+  }
 }
 
 /** Where an index scan stopped: the next batch starts strictly after (key, rid). */
@@ -129,7 +150,7 @@ export class CollectionStore {
   *scan(mayMatch?: (bytes: Buffer) => boolean, afterRid = 0): Generator<StoredDoc> {
     for (const row of this.stmts.scan.iterate(afterRid)) {
       if (mayMatch && !mayMatch(row.doc)) continue;
-      yield { rid: row.rid, doc: CollectionStore.decode(row.doc) };
+      yield { rid: row.rid, doc: CollectionStore.decode(row.doc), bytes: row.doc };
     }
   }
 
@@ -178,8 +199,7 @@ export class CollectionStore {
         dedupe.add(row.rid);
       }
       if (mayMatch && !mayMatch(row.doc)) continue;
-      const bytes = fields ? (keepTopLevel(row.doc, fields) ?? row.doc) : row.doc;
-      yield { rid: row.rid, doc: CollectionStore.decode(bytes), key: row.k };
+      yield new ScannedDoc(row.rid, fields ? (keepTopLevel(row.doc, fields) ?? row.doc) : row.doc, row.k);
     }
   }
 

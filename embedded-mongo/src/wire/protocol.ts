@@ -1,5 +1,6 @@
-import { serialize, type Document } from 'bson';
+import type { Document } from 'bson';
 import { decodeDocument } from '../bson/codec.js';
+import { serializeReply } from '../bson/rawDocument.js';
 
 /** Opcodes of the MongoDB wire protocol that this server understands or answers with. */
 export const OpCode = { REPLY: 1, QUERY: 2004, COMPRESSED: 2012, MSG: 2013 } as const;
@@ -125,7 +126,7 @@ function frame(opCode: number, responseTo: number, payload: Buffer): Buffer {
 
 /** Encodes the answer in the same dialect the request used: OP_REPLY for OP_QUERY, else OP_MSG. */
 export function encodeReply(req: Request, reply: Document): Buffer {
-  const doc = serialize(reply);
+  const doc = serializeReply(reply);
   if (req.kind === 'query') {
     const prefix = Buffer.alloc(20); // responseFlags, cursorID (int64), startingFrom, numberReturned
     prefix.writeInt32LE(1, 16);

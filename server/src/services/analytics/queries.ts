@@ -66,8 +66,8 @@ function seriesIndex(w: Window) {
 type AgentCalls = Record<string, Record<string, number>>;
 
 function addCounts(into: Verdicts, counts: Record<string, number> | undefined, sign = 1) {
-  for (const [status, n] of Object.entries(counts ?? {}))
-    into[VERDICT[status] ?? 'other'] += sign * n;
+  // for…in, not Object.entries: this runs for every action of every document a window reads.
+  for (const status in counts) into[VERDICT[status] ?? 'other'] += sign * counts[status]!;
 }
 
 /**
@@ -92,15 +92,17 @@ export async function decisions(
     [only ? `v.${only}` : 'v']: 1 as const,
   };
   const agents = new Map<string, Verdicts>();
-  const actions = new Map<string, Verdicts & { agent: string; action: string }>();
+  type ActionRow = Verdicts & { agent: string; action: string };
+  const actions = new Map<string, Map<string, ActionRow>>();
   const tally = (agent: string, calls: AgentCalls | undefined, sign: number) => {
-    for (const [key, counts] of Object.entries(calls ?? {})) {
+    const total = agents.get(agent) ?? agents.set(agent, zero()).get(agent)!;
+    const rows = actions.get(agent) ?? actions.set(agent, new Map()).get(agent)!;
+    for (const key in calls) {
       if (only !== null && key !== only) continue;
-      addCounts(agents.get(agent) ?? agents.set(agent, zero()).get(agent)!, counts, sign);
-      const id = `${agent}\u0000${key}`;
+      const counts = calls[key];
+      addCounts(total, counts, sign);
       const row =
-        actions.get(id) ??
-        actions.set(id, { agent, action: fromFieldKey(key), ...zero() }).get(id)!;
+        rows.get(key) ?? rows.set(key, { agent, action: fromFieldKey(key), ...zero() }).get(key)!;
       addCounts(row, counts, sign);
     }
   };
@@ -140,6 +142,7 @@ export async function decisions(
       .map(([agent, v]) => ({ agent, ...withRates(v) }))
       .sort(byCalls),
     byAction: [...actions.values()]
+      .flatMap((rows) => [...rows.values()])
       .filter((v) => calls(v) > 0)
       .map((v) => ({ ...withRates(v), agent: v.agent, action: v.action }))
       .sort(byCalls)
