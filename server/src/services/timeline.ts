@@ -20,8 +20,12 @@ const COLUMN: Partial<Record<AuditStatus, 'allowed' | 'blocked' | 'review' | 'ki
   KILLED: 'killed',
 };
 
-/** Bucket sizes a chart may use; the smallest that keeps a range within MAX_BUCKETS wins. */
-const SIZES = [1, 5, 15, 30, 60, 180, 360, 720, 1440].map((m) => m * MINUTE);
+/**
+ * Bucket sizes a chart may use; the smallest that keeps a range within MAX_BUCKETS wins. No 30
+ * minutes: a bucket that is not whole hours is summed from minute rollups, and "last 24 hours"
+ * in half hours read 1,440 of them (37 ms at 10,000,000 entries); in hours it reads 25.
+ */
+const SIZES = [1, 5, 15, 60, 180, 360, 720, 1440].map((m) => m * MINUTE);
 const MAX_BUCKETS = 60;
 
 /** A chart's buckets: `count` of `size` ms from `firstStart`; entries before `end` (none: every later one). */
