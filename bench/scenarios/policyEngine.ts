@@ -15,7 +15,15 @@ import {
 import type { BenchServer } from '../harness';
 import { BULK_ACTIONS } from './auditQueries';
 import { watchStalls } from './governance';
-import { summarize, yieldToLoop } from '../stats';
+import {
+  describePaired,
+  pairedDifference,
+  permutations,
+  signed,
+  summarize,
+  yieldToLoop,
+  type PairedDifference,
+} from '../stats';
 import { fmtMs, type BenchConfig, type GoalCheck, type Row, type ScenarioResult } from '../types';
 
 const SCENARIO = '14 policy engine';
@@ -175,15 +183,6 @@ function flatLists() {
 }
 
 /** Every order of `items` (3 kinds: 6 orders). */
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) return [[...items]];
-  return items.flatMap((first, i) =>
-    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [first, ...rest]),
-  );
-}
-
-const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
-
 /** Resident memory of a process (MiB), from /proc; null where /proc is not there. */
 async function rssMiB(pid: number | undefined): Promise<number | null> {
   if (!pid) return null;
@@ -291,19 +290,12 @@ export async function policyDecideScenario(
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const cpuUs = (kind: Kind) => Math.round(mean(perRoundUs[kind]));
-  /** The difference to the flat lists, and twice its standard error over the paired rounds. */
-  const versusFlat = (kind: Kind) => {
-    const diffs = perRoundUs[kind].map((us, i) => us - perRoundUs.flat[i]!);
-    const m = mean(diffs);
-    const sd = Math.sqrt(
-      diffs.reduce((a, d) => a + (d - m) ** 2, 0) / Math.max(1, diffs.length - 1),
-    );
-    return { us: Math.round(m), plusMinus: Math.round((2 * sd) / Math.sqrt(diffs.length)) };
-  };
+  /** The difference to the flat lists over the paired rounds (mean ± 2·SE, median interval). */
+  const versusFlat = (kind: Kind) => pairedDifference(perRoundUs[kind], perRoundUs.flat);
   const rulesVs = versusFlat('rules');
   const historyVs = versusFlat('history');
-  const rulesDelta = rulesVs.us;
-  const historyDelta = historyVs.us;
+  const rulesDelta = Math.round(rulesVs.median);
+  const historyDelta = Math.round(historyVs.median);
 
   // Local mode, the same two policies (their own agents: a key is scoped to its agents).
   const localRun = async (handle: typeof flatHandle) => {
@@ -373,7 +365,7 @@ export async function policyDecideScenario(
       notes: {
         serverCpuUsPerDecision: cpuUs('rules'),
         vsFlatUs: rulesDelta,
-        plusMinusUs: rulesVs.plusMinus,
+        ...pairNotes(rulesVs),
         rounds,
         policyVersion: version,
       },
@@ -385,7 +377,7 @@ export async function policyDecideScenario(
       notes: {
         serverCpuUsPerDecision: cpuUs('history'),
         vsFlatUs: historyDelta,
-        plusMinusUs: historyVs.plusMinus,
+        ...pairNotes(historyVs),
       },
     },
     {
@@ -415,7 +407,7 @@ export async function policyDecideScenario(
     },
   ];
   const goals: GoalCheck[] = [
-    cpuGoal(rulesVs, historyVs, evalDeltaUs, rounds, cpuUs('rules'), cpuUs('flat')),
+    cpuGoal(rulesVs, historyVs, evalDeltaUs, cpuUs('rules'), cpuUs('flat')),
     {
       goal: 'policy: local p50 ≤ 20 µs with the 100-rule policy',
       measured: `${fmtMs(localRulesS.p50)} (flat lists ${fmtMs(localFlatS.p50)}); ${decidedByRules} of ${localCalls} decided by it`,
@@ -429,32 +421,47 @@ export async function policyDecideScenario(
 /** The goal's budget: what the 100-rule policy may add to a decision's server CPU. */
 const CPU_BUDGET_US = 30;
 
+/** A paired difference in a row's notes (µs, rounded). */
+export function pairNotes(d: PairedDifference) {
+  const r = (x: number) => (Number.isFinite(x) ? Math.round(x) : 'none');
+  return {
+    medianUs: r(d.median),
+    medianLowUs: r(d.low),
+    medianHighUs: r(d.high),
+    meanUs: r(d.mean),
+    plusMinusUs: r(d.plusMinus),
+  };
+}
+
 /**
  * "100-rule policy ≤ flat lists + 30 µs of server CPU per decision", from the paired rounds: met
- * only when the difference's upper bound (mean + 2·SE) is within the budget — and the evaluation
- * timed in process is too. When ±2·SE is wider than the budget itself the rounds cannot tell, and
- * the goal says so (not met): on a shared machine a decision's server CPU (~1–12 ms) varies by far
- * more than 30 µs from round to round.
+ * only when the upper end of the median difference's 95 % interval is within the budget — and
+ * the evaluation timed in process is too. The median, not the mean: a scheduled job of the
+ * server landing in one round's window adds hundreds of µs per call to that round alone (the
+ * mean's ±2·SE was ±100–800 µs on this machine), and that cost is neither side's. When the
+ * interval is wider than the budget the rounds cannot tell, and the goal says so (not met). The
+ * mean ± 2·SE is reported beside it.
  */
 export function cpuGoal(
-  rules: { us: number; plusMinus: number },
-  history: { us: number; plusMinus: number },
+  rules: PairedDifference,
+  history: PairedDifference,
   evalDeltaUs: number,
-  rounds: number,
   rulesCpuUs: number,
   flatCpuUs: number,
 ): GoalCheck {
-  const upper = rules.us + rules.plusMinus;
-  const tooNoisy = !(rules.plusMinus <= CPU_BUDGET_US);
+  const upper = Math.round(rules.high);
+  const halfWidth = (rules.high - rules.low) / 2;
+  const tooNoisy = !(halfWidth <= CPU_BUDGET_US);
   const inProcess = `in process ${signed(evalDeltaUs)} µs`;
-  const paired = `${signed(rules.us)} ± ${rules.plusMinus} µs (${rulesCpuUs} vs ${flatCpuUs} µs, ${rounds} paired rounds)`;
-  const historyText = `a call whose rule reads history: ${signed(history.us)} ± ${history.plusMinus} µs`;
+  const paired = `${describePaired(rules)} (${rulesCpuUs} vs ${flatCpuUs} µs, ${rules.rounds} paired rounds)`;
+  const historyText = `a call whose rule reads history: ${describePaired(history)}`;
   let verdict: string;
-  if (tooNoisy) verdict = `inconclusive: noise ±${rules.plusMinus} µs exceeds the goal`;
+  if (tooNoisy)
+    verdict = `inconclusive: the interval is ±${Math.round(halfWidth)} µs, wider than the goal`;
   else if (upper <= CPU_BUDGET_US) verdict = `upper bound ${signed(upper)} µs`;
   else verdict = `upper bound ${signed(upper)} µs exceeds the goal`;
   return {
-    goal: `policy: server CPU per decision, 100-rule policy ≤ flat lists + ${CPU_BUDGET_US} µs (paired rounds, mean + 2·SE; evaluation in process)`,
+    goal: `policy: server CPU per decision, 100-rule policy ≤ flat lists + ${CPU_BUDGET_US} µs (paired rounds, 95 % interval of the median difference; evaluation in process)`,
     measured: `${verdict}: ${paired}; ${inProcess}; ${historyText}`,
     met: !tooNoisy && upper <= CPU_BUDGET_US && evalDeltaUs <= CPU_BUDGET_US,
   };
