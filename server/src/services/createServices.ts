@@ -210,7 +210,11 @@ export async function createServices(opts: {
       deps,
       opts.rollups === false ? null : { settled: async () => recorder?.drain() },
     ),
-    analytics: createAnalyticsService(deps, async () => recorder?.drain()),
+    analytics: createAnalyticsService(
+      deps,
+      async () => recorder?.drain(),
+      () => schedule?.soon(),
+    ),
     events: {
       onChange: (listener) => bus.onChange(listener),
       onAudit: (listener) => bus.onAudit(listener),

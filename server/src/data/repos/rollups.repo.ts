@@ -179,6 +179,20 @@ export function createRollupsRepo(
       );
     },
 
+    /**
+     * The rollups are being recounted: until markBuilt they are not `current`, so readers of
+     * all-time facts (governance, the agent list, the graph, the Overview chart) read the log
+     * instead of half-rebuilt counters, and a server that starts while a rebuild died half-way
+     * rebuilds them again.
+     */
+    async markRebuilding(): Promise<void> {
+      await meta.updateOne(
+        { _id: META_ID },
+        { $set: { version: 0, builtAt: new Date(), through: 0 } },
+        { upsert: true },
+      );
+    },
+
     /** Removes every rollup; the build marker stays (a wiped log has nothing to rebuild). */
     async deleteAll(): Promise<void> {
       await model.collection.deleteMany({});

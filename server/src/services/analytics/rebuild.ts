@@ -10,13 +10,15 @@ const LEASE_MS = 30 * 60_000;
 /**
  * Recomputes every rollup from the audit log (entries up to the newest at the start; later ones
  * are counted live). Meant for start-up and quiet times: an increment already in flight when the
- * old rollups are cleared is counted twice.
+ * old rollups are cleared is counted twice. Until it ends the rollups are not `current` (see
+ * markRebuilding); analytics queries, which only ever read rollups, count what is rebuilt so far.
  */
 export async function rebuildRollups(
   repos: Repos,
   logger: Logger,
 ): Promise<{ entries: number; through: number }> {
   const through = await repos.rollups.auditHead();
+  await repos.rollups.markRebuilding();
   await repos.rollups.deleteAll();
   let entries = 0;
   const known = new KnownRuns();

@@ -33,6 +33,8 @@ export interface AnalyticsService {
 export function createAnalyticsService(
   deps: ServiceDeps,
   settled: () => Promise<void> = () => Promise.resolve(),
+  /** After a rebuild: what waited for current rollups (governance's evaluation of every agent). */
+  onRebuilt: () => void = () => undefined,
 ): AnalyticsService {
   const { repos } = deps;
   const after = async <T>(read: () => Promise<T>): Promise<T> => {
@@ -57,8 +59,13 @@ export function createAnalyticsService(
     },
     anomaly: (id) => repos.anomalies.get(id),
     // Pending increments first: the rebuild recounts their entries from the log.
-    rebuild: () =>
-      after(() => deps.locks.run('rollups.rebuild', () => rebuildRollups(repos, deps.logger))),
+    rebuild: async () => {
+      const rebuilt = await after(() =>
+        deps.locks.run('rollups.rebuild', () => rebuildRollups(repos, deps.logger)),
+      );
+      onRebuilt();
+      return rebuilt;
+    },
     scan: (now) => after(() => scanAnomalies(repos, deps.bus, now)),
   };
 }
