@@ -212,9 +212,11 @@ export function AnalyticsPage() {
           </ol>
         </section>
         <section className="card" aria-labelledby="dlp">
-          <h2 id="dlp" className="mb-3 font-bold">
-            Sensitive data by detector
+          <h2 id="dlp" className="font-bold">
+            Sensitive data in arguments
           </h2>
+          {/* The Overview's chips count results too; these are what agents tried to send. */}
+          <p className="mb-3 text-xs muted">Calls whose arguments held it, by detector</p>
           <ul className="space-y-1 text-sm" aria-label="DLP findings by detector">
             {dlp.data?.detectors.length === 0 && (
               <li className="muted">Nothing found in this range.</li>
