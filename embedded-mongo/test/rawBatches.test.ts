@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { serialize, type Document } from 'bson';
+import { deserialize, Double, Long, serialize, type Document } from 'bson';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../src/index.js';
 import { anyBsonValue } from './helpers/bsonValues.js';
+import { RawDocument, serializeReply } from '../src/bson/rawDocument.js';
 
 
 /** What an inclusion projection of whole top-level fields gives: `_id` first, then document order. */
@@ -86,5 +87,16 @@ describe('finds that send stored BSON unchanged', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('serializeReply', () => {
+  it('encodes a reply whose batch is not first in its cursor document by decoding the raw documents', () => {
+    const doc = { _id: 1, v: new Double(1), n: Long.fromNumber(5) };
+    const bytes = Buffer.from(serialize(doc));
+    const odd = { cursor: { id: Long.ZERO, firstBatch: [new RawDocument(bytes)], ns: 'a.b' }, ok: 1 };
+    const out = deserialize(serializeReply(odd), { promoteValues: false });
+    const [first] = (out.cursor as { firstBatch: Document[] }).firstBatch;
+    expect(Buffer.from(serialize(first!)).equals(bytes)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { serialize, type Document } from 'bson';
+import { decodeDocument } from './codec.js';
 
 /**
  * A document already in BSON — as stored, or cut to a projection's top-level fields — that a
@@ -27,19 +28,20 @@ function element(index: number, doc: Document | RawDocument): Buffer[] {
  */
 export function serializeReply(reply: Document): Buffer {
   const cursor = reply.cursor as Document | undefined;
-  const batchKey = cursor && Object.keys(cursor)[0];
+  const batchKey = cursor && ['firstBatch', 'nextBatch'].find((k) => k in cursor);
   const batch: unknown = batchKey && cursor[batchKey];
-  if (!Array.isArray(batch) || !batch.some((d) => d instanceof RawDocument) || Object.keys(reply)[0] !== 'cursor') {
-    return Buffer.from(serialize(reply));
-  }
+  if (!Array.isArray(batch) || !batch.some((d) => d instanceof RawDocument)) return Buffer.from(serialize(reply));
   const shell = Buffer.from(serialize({ ...reply, cursor: { ...cursor, [batchKey!]: [] } }));
   // Layout of the shell: int32 | 0x03 "cursor\0" int32 | 0x04 "<batchKey>\0" (empty array) ...
   const cursorAt = 4 + 1 + 'cursor'.length + 1;
   const arrayAt = cursorAt + 4 + 1 + batchKey!.length + 1;
   const expected = Buffer.from([0x03, ...Buffer.from('cursor\0', 'latin1')]);
   const arrayHead = Buffer.from([ARRAY, ...Buffer.from(`${batchKey!}\0`, 'latin1'), ...EMPTY_DOC]);
-  if (!shell.subarray(4, 4 + expected.length).equals(expected) || !shell.subarray(cursorAt + 4, arrayAt + 5).equals(arrayHead)) {
-    throw new Error('unexpected cursor reply layout');
+  const canonical = Object.keys(reply)[0] === 'cursor' && Object.keys(cursor!)[0] === batchKey;
+  if (!canonical || !shell.subarray(4, 4 + expected.length).equals(expected) || !shell.subarray(cursorAt + 4, arrayAt + 5).equals(arrayHead)) {
+    // Not the layout cursorReply builds: decode the raw documents (types kept) and encode it all.
+    const decoded = batch.map((d: unknown) => (d instanceof RawDocument ? decodeDocument(d.bytes) : d));
+    return Buffer.from(serialize({ ...reply, cursor: { ...cursor, [batchKey!]: decoded } }));
   }
   const parts = (batch as Array<Document | RawDocument>).flatMap((doc, i) => element(i, doc));
   const body = parts.reduce((n, p) => n + p.length, 0);
