@@ -6,7 +6,6 @@ import { anyBsonValue } from './helpers/bsonValues.js';
 
 const key = (s: string) => Buffer.from(s, 'utf8');
 
-
 describe('topLevelString (a string field read from raw BSON)', () => {
   it('agrees with the decoder on random documents of every type', () => {
     fc.assert(
