@@ -45,6 +45,7 @@ describe('rebuilding the rollups', () => {
     // A rebuild that dies after clearing the counters: the next start rebuilds, counts are whole.
     repos.rollups.auditPages = async function* () {
       yield* [];
+      await Promise.resolve();
       throw new Error('the server died');
     };
     await expect(rebuildRollups(repos, logger)).rejects.toThrow('the server died');
