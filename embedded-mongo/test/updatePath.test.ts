@@ -17,14 +17,29 @@ describe('update path', () => {
     (run({ find: 'c', filter, sort, batchSize: 1000 }).cursor as { firstBatch: Document[] }).firstBatch;
   const update = (...updates: Document[]): Document => run({ update: 'c', updates, ordered: false });
 
-  /** Every index holds exactly the keys its documents produce, and nothing else. */
+  /**
+   * Every index holds exactly the keys its documents produce, and nothing else: its table with
+   * the changes still buffered applied, and its table alone once they are merged.
+   */
   function expectIndexesConsistent(): void {
     const c = coll();
     const all = [...c.scan()];
+    const tableOf = (table: string) =>
+      new Set(store.db.prepare<[], { k: Buffer; rid: number }>(`SELECT k, rid FROM ${table}`).all().map((r) => `${r.k.toString('hex')}:${r.rid}`));
     for (const ix of c.indexes.values()) {
-      const stored = store.db.prepare<[], { k: Buffer; rid: number }>(`SELECT k, rid FROM ${ix.table}`).all().map((r) => `${r.k.toString('hex')}:${r.rid}`);
       const expected = all.flatMap(({ rid, doc }) => ix.keysOf(doc).keys.map((k) => `${k.toString('hex')}:${rid}`));
-      expect(stored.sort(), ix.spec.name).toEqual(expected.sort());
+      const logical = tableOf(ix.table);
+      for (const e of ix.buffer?.entries ?? []) {
+        if (e.op === 1) logical.add(`${e.k.toString('hex')}:${e.rid}`);
+        else logical.delete(`${e.k.toString('hex')}:${e.rid}`);
+      }
+      expect([...logical].sort(), ix.spec.name).toEqual(expected.sort());
+    }
+    store.mergePending();
+    for (const ix of c.indexes.values()) {
+      const expected = all.flatMap(({ rid, doc }) => ix.keysOf(doc).keys.map((k) => `${k.toString('hex')}:${rid}`));
+      expect([...tableOf(ix.table)].sort(), `${ix.spec.name} merged`).toEqual(expected.sort());
+      expect(ix.buffer?.size ?? 0).toBe(0);
     }
   }
 

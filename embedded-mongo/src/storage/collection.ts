@@ -5,6 +5,14 @@ import { keepTopLevel } from '../bson/rawField.js';
 import { mongoError } from '../errors.js';
 import { MAX_BSON_SIZE } from '../limits.js';
 import type { IndexState, KeyChange } from './indexState.js';
+import { ADD, compareEntry, type PendingEntry } from './pendingKeys.js';
+
+/** A row of an index scan: the document reached and the key it was reached through. */
+interface IndexRow {
+  rid: number;
+  doc: Buffer;
+  k: Buffer;
+}
 
 export interface StoredDoc {
   rid: number;
@@ -58,7 +66,7 @@ export class CollectionStore {
   readonly table: string;
   readonly indexes = new Map<string, IndexState>();
   private readonly stmts;
-  private readonly rangeStatements = new Map<string, Database.Statement<[Buffer, Buffer, number], { rid: number; doc: Buffer; k: Buffer }>>();
+  private readonly rangeStatements = new Map<string, Database.Statement<[Buffer, Buffer, number], IndexRow>>();
 
   constructor(
     readonly db: Database.Database,
@@ -185,7 +193,7 @@ export class CollectionStore {
       // Row-value comparison on the (k, rid) primary key lets SQLite seek straight to the resume point.
       const where = reverse ? 'i.k >= ? AND (i.k, i.rid) < (?, ?)' : 'i.k < ? AND (i.k, i.rid) > (?, ?)';
       const dir = reverse ? 'DESC' : 'ASC';
-      stmt = this.db.prepare<[Buffer, Buffer, number], { rid: number; doc: Buffer; k: Buffer }>(
+      stmt = this.db.prepare<[Buffer, Buffer, number], IndexRow>(
         `SELECT c.rid AS rid, c.doc AS doc, i.k AS k FROM ${ix.table} i JOIN ${this.table} c ON c.rid = i.rid
          WHERE ${where} ORDER BY i.k ${dir}, i.rid ${dir}`,
       );
@@ -193,13 +201,53 @@ export class CollectionStore {
     }
     const dedupe = ix.multikey ? (seen ?? new Set<number>()) : undefined;
     const rows = reverse ? stmt.iterate(lo, after?.key ?? hi, after?.rid ?? -1) : stmt.iterate(hi, after?.key ?? lo, after?.rid ?? -1);
-    for (const row of rows) {
+    const merged = ix.buffer && ix.buffer.size > 0 ? this.withBuffered(rows, ix.buffer.range(lo, hi), reverse, after) : rows;
+    for (const row of merged) {
       if (dedupe) {
         if (dedupe.has(row.rid)) continue;
         dedupe.add(row.rid);
       }
       if (mayMatch && !mayMatch(row.doc)) continue;
       yield new ScannedDoc(row.rid, fields ? (keepTopLevel(row.doc, fields) ?? row.doc) : row.doc, row.k);
+    }
+  }
+
+  /**
+   * The index table's rows merged with the index's buffered changes in the same range (both in
+   * scan order): a DEL hides the table's row, an ADD appears in its place — once, if the table
+   * has the pair too.
+   */
+  private *withBuffered(
+    rows: Iterable<IndexRow>,
+    buffered: PendingEntry[],
+    reverse: boolean,
+    after: IndexPosition | undefined,
+  ): Generator<IndexRow> {
+    const dir = reverse ? -1 : 1;
+    // Scan order, and only what lies strictly past the resume point.
+    const pending = (reverse ? buffered.reverse() : buffered).filter(
+      (e) => !after || dir * compareEntry(e.k, e.rid, after.key, after.rid) > 0,
+    );
+    let i = 0;
+    const added = (e: PendingEntry): IndexRow | undefined => {
+      const row = e.op === ADD ? this.stmts.get.get(e.rid) : undefined;
+      return row && { rid: e.rid, doc: row.doc, k: e.k };
+    };
+    for (const row of rows) {
+      for (; i < pending.length && dir * compareEntry(pending[i]!.k, pending[i]!.rid, row.k, row.rid) < 0; i++) {
+        const r = added(pending[i]!);
+        if (r) yield r;
+      }
+      const twin = pending[i];
+      if (twin && twin.rid === row.rid && twin.k.equals(row.k)) {
+        i++;
+        if (twin.op !== ADD) continue;
+      }
+      yield row;
+    }
+    for (; i < pending.length; i++) {
+      const r = added(pending[i]!);
+      if (r) yield r;
     }
   }
 

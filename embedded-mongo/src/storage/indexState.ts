@@ -4,8 +4,12 @@ import { mongoError } from '../errors.js';
 import { compileFilter } from '../query/matcher.js';
 import { derivedIndexFor, type DerivedIndex } from './derivedIndex.js';
 import { documentKeys, makeKeyer, type IndexKeyer, type IndexSpec } from './indexKeys.js';
+import { ADD, DEL, type KeyBuffer, type PendingEntry, type PendingKeys } from './pendingKeys.js';
 
 type DocKeys = ReturnType<typeof documentKeys>;
+
+/** Rows per INSERT when buffered entries are merged (one statement call per chunk, not per key). */
+const MERGE_ROWS = 128;
 
 /** How one index's entries change when a document is rewritten. */
 export interface KeyChange {
@@ -26,6 +30,13 @@ export class IndexState {
   private readonly deleteKeys!: Database.Statement;
   private readonly findOther!: Database.Statement<[Buffer, number], { rid: number }>;
   private readonly countKeys!: Database.Statement<[Buffer, Buffer], { n: number }>;
+  private insertChunk: Database.Statement<unknown[]> | undefined;
+  private readonly hasKey!: Database.Statement<[Buffer, number], { one: number }>;
+  /**
+   * Changes not yet merged into the table, for indexes that take them (not unique ones: their
+   * checks read the table; nor text or geo indexes). Undefined: every write goes to the table.
+   */
+  readonly buffer: KeyBuffer | undefined = undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -36,6 +47,7 @@ export class IndexState {
      * written before fields were); otherwise `(mask << 1) | 1`, bit i of mask = field i.
      */
     private multikeyState: number,
+    private readonly pending?: PendingKeys,
   ) {
     this.table = `ix${id}`;
     this.keyer = makeKeyer(spec, spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined);
@@ -46,6 +58,8 @@ export class IndexState {
     this.deleteKeys = db.prepare(`DELETE FROM ${this.table} WHERE rid = ? AND k = ?`);
     this.findOther = db.prepare(`SELECT rid FROM ${this.table} WHERE k = ? AND rid != ? LIMIT 1`);
     this.countKeys = db.prepare(`SELECT COUNT(*) AS n FROM ${this.table} WHERE k >= ? AND k < ?`);
+    this.hasKey = db.prepare(`SELECT 1 AS one FROM ${this.table} WHERE k = ? AND rid = ?`);
+    this.buffer = pending && !this.unique ? pending.buffer(id) : undefined;
   }
 
   get multikey(): boolean {
@@ -87,7 +101,46 @@ export class IndexState {
     if (this.derived) return this.derived.add(doc, rid);
     const { keys, multikeyFields } = computed ?? this.keysOf(doc);
     this.noteMultikey(multikeyFields);
+    this.insertEntries(keys, rid);
+  }
+
+  /** Adds a document's keys straight to the table (an index build: millions of keys, one transaction). */
+  build(doc: Document, rid: number): void {
+    if (this.derived) return this.derived.add(doc, rid);
+    const { keys, multikeyFields } = this.keysOf(doc);
+    this.noteMultikey(multikeyFields);
     for (const k of keys) this.insertKey.run(k, rid);
+  }
+
+  private insertEntries(keys: readonly Buffer[], rid: number): void {
+    if (this.buffer) this.pending!.record(this.id, keys, rid, ADD);
+    else for (const k of keys) this.insertKey.run(k, rid);
+  }
+
+  private deleteEntries(keys: readonly Buffer[], rid: number): void {
+    if (this.buffer) this.pending!.record(this.id, keys, rid, DEL);
+    else for (const k of keys) this.deleteKeys.run(rid, k);
+  }
+
+  /** Writes buffered changes to the table (PendingKeys.drain), in key order, MERGE_ROWS per statement. */
+  merge(entries: readonly PendingEntry[]): void {
+    const added: unknown[] = [];
+    for (const e of entries) {
+      if (e.op === ADD) added.push(e.k, e.rid);
+      else this.deleteKeys.run(e.rid, e.k);
+    }
+    const full = MERGE_ROWS * 2;
+    let at = 0;
+    if (added.length >= full) {
+      this.insertChunk ??= this.db.prepare(`INSERT OR IGNORE INTO ${this.table} (k, rid) VALUES ${'(?, ?), '.repeat(MERGE_ROWS - 1)}(?, ?)`);
+      for (; at + full <= added.length; at += full) this.insertChunk.run(added.slice(at, at + full));
+    }
+    for (; at < added.length; at += 2) this.insertKey.run(added[at], added[at + 1]);
+  }
+
+  /** Whether the table itself holds (k, rid), whatever is buffered. */
+  stored(k: Buffer, rid: number): boolean {
+    return this.hasKey.get(k, rid) !== undefined;
   }
 
   private noteMultikey(fields: number): void {
@@ -100,7 +153,14 @@ export class IndexState {
 
   /** Number of entries with keys in [lo, hi). */
   countRange(lo: Buffer, hi: Buffer): number {
-    return this.countKeys.get(lo, hi)?.n ?? 0;
+    let n = this.countKeys.get(lo, hi)?.n ?? 0;
+    // Buffered changes count where they differ from the table: an ADD of a pair it lacks, a DEL of one it has.
+    for (const e of this.buffer?.range(lo, hi) ?? []) {
+      const inTable = this.stored(e.k, e.rid);
+      if (e.op === ADD && !inTable) n++;
+      else if (e.op === DEL && inTable) n--;
+    }
+    return n;
   }
 
   /** Whether a change to these top-level fields can change this index's keys. */
@@ -138,13 +198,13 @@ export class IndexState {
 
   applyChange(change: KeyChange, rid: number): void {
     if (change.docs) return this.derived?.update(change.docs.before, change.docs.after, rid);
-    for (const k of change.removed) this.deleteKeys.run(rid, k);
+    this.deleteEntries(change.removed, rid);
     this.noteMultikey(change.added.multikeyFields);
-    for (const k of change.added.keys) this.insertKey.run(k, rid);
+    this.insertEntries(change.added.keys, rid);
   }
 
   remove(doc: Document, rid: number): void {
     if (this.derived) return this.derived.remove(rid);
-    for (const k of this.keysOf(doc).keys) this.deleteKeys.run(rid, k);
+    this.deleteEntries(this.keysOf(doc).keys, rid);
   }
 }

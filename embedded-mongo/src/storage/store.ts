@@ -5,7 +5,16 @@ import { CollectionStore } from './collection.js';
 import { IndexState } from './indexState.js';
 import type { IndexSpec } from './indexKeys.js';
 import { Oplog } from './oplog.js';
+import { PendingKeys } from './pendingKeys.js';
 import { RetryableWrites } from './retryableWrites.js';
+
+/**
+ * Buffered index entries that start a merge: larger batches share more pages (the merge writes a
+ * page once however many of its keys changed) but make each merge a longer pause.
+ */
+const MERGE_AT = 4096;
+/** At most this long before buffered entries are merged when fewer have gathered. */
+const MERGE_IDLE_MS = 500;
 
 /** Documents decoded at a time while an index is built over existing ones. */
 const BUILD_PAGE = 1000;
@@ -33,7 +42,10 @@ export class Store {
   /** Every document change, for change streams; written in the same transaction as the change. */
   readonly oplog: Oplog;
   readonly retryableWrites: RetryableWrites;
+  /** Index entries waiting to be merged into their tables (see PendingKeys). */
+  readonly pending: PendingKeys;
   private readonly collections = new Map<string, CollectionStore>();
+  private mergeTimer: NodeJS.Timeout | undefined;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -57,11 +69,14 @@ export class Store {
     `);
     this.oplog = new Oplog(this.db);
     this.retryableWrites = new RetryableWrites(this.db);
+    this.pending = new PendingKeys(this.db, MERGE_AT * 4, () => this.drainPending());
     this.loadCatalog();
   }
 
   private loadCatalog(): void {
     this.collections.clear();
+    // What the table holds is what committed: a rollback also undoes buffered index changes.
+    this.pending.load();
     const rows = this.db.prepare<[], CollectionRow>('SELECT id, db, name, options FROM catalog_collections').all();
     const byId = new Map<number, CollectionStore>();
     for (const r of rows) {
@@ -73,7 +88,7 @@ export class Store {
     for (const r of ixRows) {
       const coll = byId.get(r.coll_id);
       const spec = deserialize(r.spec) as IndexSpec;
-      if (coll) coll.indexes.set(spec.name, new IndexState(this.db, r.id, spec, r.multikey));
+      if (coll) coll.indexes.set(spec.name, new IndexState(this.db, r.id, spec, r.multikey, this.pending));
     }
   }
 
@@ -92,7 +107,43 @@ export class Store {
       throw err;
     }
     this.oplog.committed();
+    if (this.pending.pending > 0) this.scheduleMerge();
     return result;
+  }
+
+  /**
+   * Merges buffered index entries into their tables: soon once MERGE_AT have gathered (after the
+   * reply that wrote the last of them has gone out), otherwise within MERGE_IDLE_MS, so the
+   * buffers stay small and a restart has little to replay.
+   */
+  private scheduleMerge(): void {
+    if (this.pending.pending >= MERGE_AT) {
+      clearTimeout(this.mergeTimer);
+      this.mergeTimer = undefined;
+      setImmediate(() => this.mergePending());
+    } else {
+      this.mergeTimer ??= setTimeout(() => {
+        this.mergeTimer = undefined;
+        this.mergePending();
+      }, MERGE_IDLE_MS).unref();
+    }
+  }
+
+  /** Writes every buffered index entry to its table, in one transaction. */
+  mergePending(): void {
+    if (!this.db.open || this.db.inTransaction || this.pending.pending === 0) return;
+    try {
+      this.transaction(() => this.drainPending());
+    } catch {
+      // Rolled back (the buffers were reloaded with the catalog); the next commit tries again.
+    }
+  }
+
+  /** Applies the buffered entries inside the current transaction. */
+  private drainPending(): void {
+    const byId = new Map<number, IndexState>();
+    for (const coll of this.collections.values()) for (const ix of coll.indexes.values()) byId.set(ix.id, ix);
+    this.pending.drain((id, entries) => byId.get(id)?.merge(entries));
   }
 
   getCollection(db: string, name: string): CollectionStore | undefined {
@@ -143,7 +194,10 @@ export class Store {
   dropCollection(db: string, name: string, silent = false): boolean {
     const coll = this.getCollection(db, name);
     if (!coll) return false;
-    for (const ix of coll.indexes.values()) this.db.exec(`DROP TABLE IF EXISTS ${ix.table}`);
+    for (const ix of coll.indexes.values()) {
+      this.db.exec(`DROP TABLE IF EXISTS ${ix.table}`);
+      this.pending.forget(ix.id);
+    }
     this.db.exec(`DROP TABLE IF EXISTS ${coll.table}`);
     this.db.prepare('DELETE FROM collection_sizes WHERE tbl = ?').run(coll.table);
     this.db.prepare('DELETE FROM catalog_indexes WHERE coll_id = ?').run(coll.id);
@@ -177,13 +231,13 @@ export class Store {
     const info = this.db
       .prepare('INSERT INTO catalog_indexes (coll_id, name, spec) VALUES (?, ?, ?)')
       .run(coll.id, spec.name, serialize(spec));
-    const ix = new IndexState(this.db, Number(info.lastInsertRowid), spec, 0);
+    const ix = new IndexState(this.db, Number(info.lastInsertRowid), spec, 0, this.pending);
     // Page by page: holding every decoded document at once ran out of memory on large collections.
     for (let after = 0; ; ) {
       const docs = coll.page(after, BUILD_PAGE);
       for (const { rid, doc } of docs) {
         ix.checkUnique(coll.ns, doc, rid);
-        ix.add(doc, rid);
+        ix.build(doc, rid);
       }
       if (docs.length < BUILD_PAGE) break;
       after = docs[docs.length - 1]!.rid;
@@ -196,11 +250,15 @@ export class Store {
     const ix = coll.indexes.get(name);
     if (!ix) throw mongoError('IndexNotFound', `index not found with name [${name}]`);
     this.db.exec(`DROP TABLE IF EXISTS ${ix.table}`);
+    this.pending.forget(ix.id);
     this.db.prepare('DELETE FROM catalog_indexes WHERE id = ?').run(ix.id);
     coll.indexes.delete(name);
   }
 
   close(): void {
+    clearTimeout(this.mergeTimer);
+    // A cleanly closed store leaves nothing buffered (an older version would not know to replay it).
+    this.mergePending();
     if (this.db.open) this.db.close();
   }
 }
