@@ -66,6 +66,7 @@ export class CollectionStore {
   readonly table: string;
   readonly indexes = new Map<string, IndexState>();
   private readonly stmts;
+  private highestRid: number | undefined;
   private readonly rangeStatements = new Map<string, Database.Statement<[Buffer, Buffer, number], IndexRow>>();
 
   constructor(
@@ -88,6 +89,19 @@ export class CollectionStore {
       page: db.prepare<[number, number], { rid: number; doc: Buffer }>(`SELECT rid, doc FROM ${this.table} WHERE rid > ? ORDER BY rid LIMIT ?`),
       size: db.prepare<[string], { n: number; bytes: number }>('SELECT n, bytes FROM collection_sizes WHERE tbl = ?'),
     };
+  }
+
+  /**
+   * No index table holds keys for a rid above this: the highest rid the table has (or had, while
+   * its deleted keys are still buffered).
+   */
+  private ridFloor(): number {
+    if (this.highestRid === undefined) {
+      let floor = this.db.prepare<[], { m: number | null }>(`SELECT MAX(rid) AS m FROM ${this.table}`).get()?.m ?? 0;
+      for (const ix of this.indexes.values()) floor = Math.max(floor, ix.buffer?.maxRid ?? 0);
+      this.highestRid = floor;
+    }
+    return this.highestRid;
   }
 
   get ns(): string {
@@ -118,8 +132,11 @@ export class CollectionStore {
     const indexes = [...this.indexes.values()];
     const keys = indexes.map((ix) => ix.keysOf(doc));
     indexes.forEach((ix, i) => ix.checkUnique(this.ns, doc, -1, keys[i]));
+    const floor = this.ridFloor();
     const rid = Number(this.stmts.insert.run(bytes).lastInsertRowid);
-    indexes.forEach((ix, i) => ix.add(doc, rid, keys[i]));
+    // SQLite reuses the highest rid once its row is deleted; only a rid above all earlier ones is certainly new to the indexes.
+    this.highestRid = Math.max(floor, rid);
+    indexes.forEach((ix, i) => ix.add(doc, rid, keys[i], rid > floor));
     this.changes?.inserted(this, doc, bytes);
     return rid;
   }

@@ -97,11 +97,12 @@ export class IndexState {
     });
   }
 
-  add(doc: Document, rid: number, computed?: DocKeys): void {
+  /** `fresh`: the document's rid is new to the collection, so the table cannot hold keys for it yet. */
+  add(doc: Document, rid: number, computed?: DocKeys, fresh = false): void {
     if (this.derived) return this.derived.add(doc, rid);
     const { keys, multikeyFields } = computed ?? this.keysOf(doc);
     this.noteMultikey(multikeyFields);
-    this.insertEntries(keys, rid);
+    this.insertEntries(keys, rid, fresh);
   }
 
   /** Adds a document's keys straight to the table (an index build: millions of keys, one transaction). */
@@ -112,8 +113,8 @@ export class IndexState {
     for (const k of keys) this.insertKey.run(k, rid);
   }
 
-  private insertEntries(keys: readonly Buffer[], rid: number): void {
-    if (this.buffer) this.pending!.record(this.id, keys, rid, ADD);
+  private insertEntries(keys: readonly Buffer[], rid: number, fresh = false): void {
+    if (this.buffer) this.pending!.record(this.id, keys, rid, ADD, fresh);
     else for (const k of keys) this.insertKey.run(k, rid);
   }
 
@@ -156,7 +157,7 @@ export class IndexState {
     let n = this.countKeys.get(lo, hi)?.n ?? 0;
     // Buffered changes count where they differ from the table: an ADD of a pair it lacks, a DEL of one it has.
     for (const e of this.buffer?.range(lo, hi) ?? []) {
-      const inTable = this.stored(e.k, e.rid);
+      const inTable = !e.fresh && this.stored(e.k, e.rid);
       if (e.op === ADD && !inTable) n++;
       else if (e.op === DEL && inTable) n--;
     }

@@ -9,7 +9,12 @@ export interface PendingEntry {
   k: Buffer;
   rid: number;
   op: PendingOp;
+  /** The table certainly lacks the pair (it came with a document whose rid the table never had): no need to look. */
+  fresh: boolean;
 }
+
+/** How a fresh ADD is stored in the table's op column. */
+const ADD_FRESH = 2;
 
 /** SQLite's order of a (k BLOB, rid INTEGER) primary key: memcmp on the key, then the rid. */
 export function compareEntry(k1: Buffer, rid1: number, k2: Buffer, rid2: number): number {
@@ -25,6 +30,8 @@ export class KeyBuffer {
   private sorted: PendingEntry[] = [];
   /** Changes since the last read, in write order: sorted into `sorted` once per read, not once per key. */
   private tail: PendingEntry[] = [];
+  /** The highest rid of any entry (a rid the table may hold keys of though its document is gone). */
+  maxRid = 0;
 
   /** The entries, sorted and one per pair (the latest change). */
   get entries(): readonly PendingEntry[] {
@@ -37,13 +44,15 @@ export class KeyBuffer {
     return this.sorted.length + this.tail.length;
   }
 
-  set(k: Buffer, rid: number, op: PendingOp): void {
-    this.tail.push({ k, rid, op });
+  set(k: Buffer, rid: number, op: PendingOp, fresh: boolean): void {
+    this.tail.push({ k, rid, op, fresh });
+    if (rid > this.maxRid) this.maxRid = rid;
   }
 
   clear(): void {
     this.sorted = [];
     this.tail = [];
+    this.maxRid = 0;
   }
 
   /** The entries with keys in [lo, hi), in key order: a copy, so writes during a scan cannot move it. */
@@ -127,11 +136,11 @@ export class PendingKeys {
     return b;
   }
 
-  record(ix: number, keys: readonly Buffer[], rid: number, op: PendingOp): void {
+  record(ix: number, keys: readonly Buffer[], rid: number, op: PendingOp, fresh = false): void {
     if (keys.length === 0) return;
-    this.append.run(ix, packKeys(keys), rid, op);
+    this.append.run(ix, packKeys(keys), rid, fresh && op === ADD ? ADD_FRESH : op);
     const b = this.buffer(ix);
-    for (const k of keys) b.set(k, rid, op);
+    for (const k of keys) b.set(k, rid, op, fresh && op === ADD);
     this.keys += keys.length;
     if (this.keys >= this.limit) this.onFull();
   }
@@ -146,7 +155,7 @@ export class PendingKeys {
     for (const r of all.iterate()) {
       const b = this.buffer(r.ix);
       const keys = unpackKeys(r.keys);
-      for (const k of keys) b.set(k, r.rid, r.op === ADD ? ADD : DEL);
+      for (const k of keys) b.set(k, r.rid, r.op === DEL ? DEL : ADD, r.op === ADD_FRESH);
       this.keys += keys.length;
     }
   }
