@@ -24,6 +24,7 @@ describe('buffered index entries', () => {
       weight: 6,
       arbitrary: fc.record({
         kind: fc.constant('insert' as const),
+        batch: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
         n: fc.integer({ min: 0, max: 5 }),
         tags: fc.option(fc.array(word, { maxLength: 3 })),
       }),
@@ -140,8 +141,12 @@ describe('buffered index entries', () => {
                 };
                 if (o.tags) doc.tags = o.tags;
                 next++;
-                both((coll) => ({ insert: coll, documents: [doc] }));
-                live.push(doc._id as number);
+                // A batch of 8 or more writes its new keys straight to the tables, the others buffer them.
+                const docs = [doc];
+                for (let j = 1; j < (o.batch ? 8 : 1); j++)
+                  docs.push({ ...doc, _id: next, id: next++, n: (o.n + j) % 6 });
+                both((coll) => ({ insert: coll, documents: docs.map((d) => ({ ...d })) }));
+                live.push(...docs.map((d) => d._id as number));
                 break;
               }
               case 'setN':
@@ -210,7 +215,7 @@ describe('buffered index entries', () => {
           // A merged key deleted and added back before the next merge: buffered ADD and the table's row are one entry.
           [
             [
-              { kind: 'insert', n: 4, tags: ['card', 'card'] },
+              { kind: 'insert', batch: false, n: 4, tags: ['card', 'card'] },
               { kind: 'merge' },
               { kind: 'setN', pick: 0, n: 0 },
               { kind: 'setN', pick: 0, n: 4 },
@@ -222,20 +227,20 @@ describe('buffered index entries', () => {
           // SQLite gives a deleted last row's rid to the next insert, while the table still holds its merged keys.
           [
             [
-              { kind: 'insert', n: 4, tags: ['card'] },
+              { kind: 'insert', batch: false, n: 4, tags: ['card'] },
               { kind: 'merge' },
               { kind: 'delete', pick: 0 },
-              { kind: 'insert', n: 4, tags: ['card'] },
+              { kind: 'insert', batch: false, n: 4, tags: ['card'] },
             ],
             2,
           ],
           [
             [
-              { kind: 'insert', n: 4, tags: ['card'] },
+              { kind: 'insert', batch: false, n: 4, tags: ['card'] },
               { kind: 'merge' },
               { kind: 'delete', pick: 0 },
               { kind: 'crash' },
-              { kind: 'insert', n: 4, tags: ['card'] },
+              { kind: 'insert', batch: false, n: 4, tags: ['card'] },
             ],
             3,
           ],
@@ -255,17 +260,27 @@ describe('buffered index entries', () => {
       tags: [`t${i % 50}`, `u${i % 7}`],
     }));
     cmd({ insert: 'big', documents: docs });
-    // 24,000 keys in one transaction: merged in the middle, so fewer than the limit stay buffered.
-    expect(store.pending.pending).toBeGreaterThan(0);
-    expect(store.pending.pending).toBeLessThan(24_000);
+    // A large insert writes its keys to the tables; an update of every document buffers its changes.
+    expect(store.pending.pending).toBe(0);
     const count = (filter: Document) => cmd({ count: 'big', query: filter }).n as number;
     expect(count({ tags: 't7' })).toBe(240);
-    expect(count({ tags: { $in: ['u3', 't7'] } })).toBe(
-      docs.filter((d) => d.tags.includes('u3') || d.tags.includes('t7')).length,
+    cmd({
+      update: 'big',
+      updates: [{ q: { _id: { $gte: 2000 } }, u: { $set: { tags: ['x', `u${1}`] } }, multi: true }],
+    });
+    // 40,000 key changes in one transaction: merged in the middle, so fewer than the limit stay buffered.
+    expect(store.pending.pending).toBeGreaterThan(0);
+    expect(store.pending.pending).toBeLessThan(20_000);
+    const kept = docs.slice(0, 2000);
+    expect(count({ tags: 't7' })).toBe(kept.filter((d) => d.tags.includes('t7')).length);
+    expect(count({ tags: 'x' })).toBe(10_000);
+    expect(count({ tags: { $in: ['u1', 't7'] } })).toBe(
+      10_000 + kept.filter((d) => d.tags.includes('u1') || d.tags.includes('t7')).length,
     );
-    store.close();
+    store.db.close();
     store = new Store(file);
-    expect(count({ tags: 'u0' })).toBe(docs.filter((d) => d.tags.includes('u0')).length);
+    expect(count({ tags: 'x' })).toBe(10_000);
+    expect(count({ tags: 'u0' })).toBe(kept.filter((d) => d.tags.includes('u0')).length);
     store.close();
   });
 
@@ -284,9 +299,19 @@ describe('buffered index entries', () => {
     store = new Store(file);
     cmd({ insert: 'r', documents: [{ _id: 2, n: 4 }] });
     expect(cmd({ count: 'r', query: { n: 4 } }).n).toBe(1);
+    // The same in a batch that writes keys straight to the tables: the reused rid still goes through the buffer.
+    cmd({ delete: 'r', deletes: [{ q: { _id: 2 }, limit: 1 }] });
+    store.db.close();
+    store = new Store(file);
+    cmd({
+      insert: 'r',
+      documents: Array.from({ length: 8 }, (_, j) => ({ _id: 10 + j, n: 4 + j })),
+    });
+    expect(cmd({ count: 'r', query: { n: 4 } }).n).toBe(1);
+    expect(cmd({ count: 'r', query: { n: { $in: [5, 11] } } }).n).toBe(2);
     expect(
       (cmd({ find: 'r', filter: { n: 4 } }).cursor as { firstBatch: Document[] }).firstBatch,
-    ).toEqual([{ _id: 2, n: 4 }]);
+    ).toEqual([{ _id: 10, n: 4 }]);
     store.close();
   });
 });

@@ -20,6 +20,9 @@ export function prepareForInsert(doc: Document): Document {
   return idFirst(withId);
 }
 
+/** Documents per insert from which index keys are written directly rather than buffered. */
+const DIRECT_BATCH = 8;
+
 /** insert: one transaction; ordered stops at the first write error, unordered carries on. */
 export const insert: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'insert');
@@ -35,7 +38,7 @@ export const insert: CommandHandler = (cmd, ctx) => {
       try {
         const prepared = prepareForInsert(doc);
         checkValidator(coll, prepared, { bypass });
-        coll.insert(prepared);
+        coll.insert(prepared, docs.length >= DIRECT_BATCH);
         trimCapped(coll);
         n++;
       } catch (err) {

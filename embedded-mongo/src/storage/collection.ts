@@ -126,7 +126,11 @@ export class CollectionStore {
     return decodeDocument(bytes);
   }
 
-  insert(doc: Document): number {
+  /**
+   * `batch`: the document is one of many in one transaction — its index keys go straight to the
+   * tables, where the batch's keys share pages anyway (buffering pays off for small commits).
+   */
+  insert(doc: Document, batch = false): number {
     const bytes = CollectionStore.encode(doc);
     // Keys are computed once and used both for the unique checks and the index writes.
     const indexes = [...this.indexes.values()];
@@ -136,7 +140,7 @@ export class CollectionStore {
     const rid = Number(this.stmts.insert.run(bytes).lastInsertRowid);
     // SQLite reuses the highest rid once its row is deleted; only a rid above all earlier ones is certainly new to the indexes.
     this.highestRid = Math.max(floor, rid);
-    indexes.forEach((ix, i) => ix.add(doc, rid, keys[i], rid > floor));
+    indexes.forEach((ix, i) => ix.add(doc, rid, keys[i], rid > floor, batch));
     this.changes?.inserted(this, doc, bytes);
     return rid;
   }

@@ -97,12 +97,16 @@ export class IndexState {
     });
   }
 
-  /** `fresh`: the document's rid is new to the collection, so the table cannot hold keys for it yet. */
-  add(doc: Document, rid: number, computed?: DocKeys, fresh = false): void {
+  /**
+   * `fresh`: the document's rid is new to the collection, so neither the table nor the buffer
+   * holds keys for it yet; `direct` (with fresh): write them to the table, not the buffer.
+   */
+  add(doc: Document, rid: number, computed?: DocKeys, fresh = false, direct = false): void {
     if (this.derived) return this.derived.add(doc, rid);
     const { keys, multikeyFields } = computed ?? this.keysOf(doc);
     this.noteMultikey(multikeyFields);
-    this.insertEntries(keys, rid, fresh);
+    if (fresh && direct) for (const k of keys) this.insertKey.run(k, rid);
+    else this.insertEntries(keys, rid, fresh);
   }
 
   /** Adds a document's keys straight to the table (an index build: millions of keys, one transaction). */
