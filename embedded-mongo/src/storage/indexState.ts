@@ -111,10 +111,8 @@ export class IndexState {
 
   /** Adds a document's keys straight to the table (an index build: millions of keys, one transaction). */
   build(doc: Document, rid: number): void {
-    if (this.derived) return this.derived.add(doc, rid);
-    const { keys, multikeyFields } = this.keysOf(doc);
-    this.noteMultikey(multikeyFields);
-    for (const k of keys) this.insertKey.run(k, rid);
+    // The new index's table and buffer are empty, so every document is fresh to it.
+    this.add(doc, rid, undefined, true, true);
   }
 
   private insertEntries(keys: readonly Buffer[], rid: number, fresh = false): void {
