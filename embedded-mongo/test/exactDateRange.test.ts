@@ -1,7 +1,9 @@
 import fc from 'fast-check';
-import { MongoClient, type Document } from 'mongodb';
+import { Long, MongoClient, Timestamp, type Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../src/index.js';
+import { compileFilter } from '../src/query/matcher.js';
+import { simpleMatcher } from '../src/query/simpleMatch.js';
 
 /**
  * A date range after an equality prefix is answered from index entries alone (counts) and without
@@ -117,5 +119,76 @@ describe('exact date ranges in the planner', () => {
       executionStats: { totalDocsExamined: number; nReturned: number };
     };
     expect(plan.executionStats.nReturned).toBe(scanned);
+  });
+
+  // A rollup upsert names its bucket by equalities that include a date (`t`): the plan is exact
+  // on a flat index and the quick matcher decides dates without mingo. Both must agree with the
+  // full matcher whatever the field holds (arrays of dates, other types, the same instant).
+  const minute = (m: number) => new Date(Date.UTC(2026, 11, 4) + m * 60_000);
+  const held = fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: 0, max: 3 }).map(minute) },
+    {
+      weight: 2,
+      arbitrary: fc.array(fc.integer({ min: 0, max: 3 }).map(minute), { maxLength: 3 }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom<unknown>(
+        null,
+        undefined,
+        'x',
+        0,
+        minute(1).getTime(),
+        new Timestamp({ t: 1, i: 1 }),
+        Long.fromNumber(5),
+        { t: minute(1) },
+        [[minute(1)]],
+      ),
+    },
+  );
+
+  it('the quick matcher decides date equality as the full matcher does', () => {
+    fc.assert(
+      fc.property(held, fc.integer({ min: 0, max: 3 }), (value, m) => {
+        const filter = { k: 'ag', t: minute(m) };
+        const doc: Document = { k: 'ag' };
+        if (value !== undefined) doc.t = value;
+        const quick = simpleMatcher(filter, () => compileFilter(filter));
+        expect(quick).toBeDefined();
+        expect(quick!(doc)).toBe(compileFilter(filter)(doc));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('equality on a date after an equality prefix: finds and counts agree with a scan', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ k: fc.constantFrom('ag', 'ca'), t: held }), { maxLength: 40 }),
+        fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 4 }),
+        async (docs, minutes) => {
+          const c = db().collection('dateEq');
+          await c.drop().catch(() => undefined);
+          await c.createIndex({ k: 1, t: 1 }, { unique: false });
+          const rows = docs.map((d, i) => {
+            const row: Document = { _id: i, k: d.k };
+            if (d.t !== undefined) row.t = d.t;
+            return row;
+          });
+          if (rows.length > 0) await c.insertMany(rows);
+          const filters = [
+            { k: 'ag', t: minute(minutes[0]!) },
+            { k: 'ag', t: { $in: minutes.map(minute) } },
+          ];
+          for (const f of filters) {
+            const matches = compileFilter(f);
+            const ids = rows.filter((r) => matches(r)).map((r) => r._id as number);
+            expect((await c.find(f).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual(ids);
+            expect(await c.countDocuments(f)).toBe(ids.length);
+          }
+        },
+      ),
+      { numRuns: 150, endOnFailure: true },
+    );
   });
 });

@@ -197,12 +197,24 @@ function planFor(ix: IndexState, filter: Document, sort: SortSpec, forced = fals
   const exactRange = range === undefined || (rangeField !== undefined && isExactDateRange(filter[rangeField], range, directions[e]!));
   const exact =
     !forced && exactRange && !ix.multikey && Object.keys(filter).length === e + (range ? 1 : 0) &&
-    points.every((values) => values.every((v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && !Number.isNaN(v))));
+    points.every((values) => values.every(isExactPoint));
   // Each equality field is worth 10, an $in field a little less (several ranges to read).
   const prefixScore = points.reduce((sum, values) => sum + (values.length === 1 ? 10 : 8), 0);
   const score = prefixScore + (range ? 5 : 0) + (sortCovered && sort.length > 0 ? 3 : 0) + (ix.unique && e === names.length && tuples === 1 ? 1 : 0);
   if (score === 0 && !forced) return undefined;
   return { plan: { index: ix, ranges, reverse, sortCovered, exact }, score };
+}
+
+/**
+ * Whether an equality value's index key holds exactly the documents it matches: strings, booleans,
+ * numbers (not NaN) and valid dates — a date key is one fixed-width component under the date
+ * type's tag, so no other type or value shares it (a rollup upsert's filter names its bucket's
+ * start time).
+ */
+function isExactPoint(v: unknown): boolean {
+  if (typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return !Number.isNaN(v);
+  return v instanceof Date && !Number.isNaN(v.getTime());
 }
 
 /** Every combination of one value per field, in field order. */

@@ -20,6 +20,12 @@ function fieldTest(expected: unknown): FieldTest | undefined {
   // NaN equals NaN in MongoDB's matching but not in JS; leave it to mingo.
   if (typeof expected === 'number') return Number.isNaN(expected) ? undefined : deferObjects((v) => v === expected, 'number');
   if (expected === null) return (v) => (v === null || v === undefined ? true : typeof v === 'object' || typeof v === 'bigint' ? undefined : false);
+  // A date equals a date of the same instant; any other object (an array of dates…) defers.
+  if (expected instanceof Date) {
+    const time = expected.getTime();
+    if (Number.isNaN(time)) return undefined;
+    return (v) => (v instanceof Date ? v.getTime() === time : typeof v === 'object' || typeof v === 'bigint' ? undefined : false);
+  }
   if (typeof expected === 'object' && bsonTypeOf(expected) === 'ObjectId') {
     const id = expected as ObjectIdLike;
     return (v) => (typeof v !== 'object' || v === null ? false : bsonTypeOf(v) === 'ObjectId' ? id.equals(v) : undefined);
@@ -29,7 +35,7 @@ function fieldTest(expected: unknown): FieldTest | undefined {
 
 /**
  * A matcher for the commonest filter shape — top-level fields equal to a string, number, boolean,
- * null or ObjectId (`{ id: 7, outcome: null }`) — that decides most documents without mingo, whose
+ * null, date or ObjectId (`{ id: 7, outcome: null }`) — that decides most documents without mingo, whose
  * Query constructor copies its whole operator table (a large share of a point update's CPU).
  * Whenever a document holds an object or array where the filter expects a scalar, the full
  * matcher (built on first use) decides. Returns undefined for any other filter shape.
