@@ -85,6 +85,18 @@ describe('analytics router', () => {
     const after = await t.as(principals.viewer).analytics.decisions({ range: '7d' });
     expect(after.totals).toEqual(before.totals);
     expect((await t.as(principals.viewer).analytics.approvals({ range: '7d' })).decided).toBe(1);
+    // The rebuild is in the trail, by whom and over how much; the refused attempt left nothing.
+    const { entries } = await t.as(principals.viewer).audit.list({ limit: 50 });
+    const noted = entries.filter((e) => e.action === 'aegis:analytics-rebuild');
+    expect(noted).toEqual([
+      expect.objectContaining({
+        status: 'RESET',
+        source: 'person',
+        actor: principals.admin.name,
+        agent: '',
+      }),
+    ]);
+    expect(noted[0]!.details).toContain(`through #${rebuilt.through}`);
   });
 
   it('refuses agents, bad windows and unknown anomalies with 4xx errors', async () => {

@@ -65,5 +65,5 @@ export const analyticsRouter = router({
         through: z.number().int().nonnegative(),
       }),
     )
-    .mutation(({ ctx }) => ctx.services.analytics.rebuild()),
+    .mutation(({ ctx }) => ctx.services.analytics.rebuild(ctx.principal)),
 });

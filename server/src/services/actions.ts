@@ -23,6 +23,7 @@ export const ACTION = {
   login: 'aegis:login',
   logout: 'aegis:logout',
   demoReset: 'aegis:demo-reset',
+  analyticsRebuild: 'aegis:analytics-rebuild',
   reveal: 'aegis:reveal-args',
 } as const;
 

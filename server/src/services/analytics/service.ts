@@ -1,4 +1,5 @@
 import type {
+  Principal,
   AnalyticsRange,
   Anomaly,
   ApprovalsAnalytics,
@@ -6,6 +7,7 @@ import type {
   DlpAnalytics,
   RulesAnalytics,
 } from '@aegis/shared';
+import { ACTION, noteAction } from '../actions';
 import type { ServiceDeps } from '../deps';
 import { approvals, decisions, dlp, rules } from './queries';
 import { rebuildRollups } from './rebuild';
@@ -19,8 +21,8 @@ export interface AnalyticsService {
   dlp(range: AnalyticsRange): Promise<DlpAnalytics>;
   anomalies(range: AnalyticsRange, limit: number): Promise<Anomaly[]>;
   anomaly(id: string): Promise<Anomaly | null>;
-  /** Recomputes the rollups from the audit log (admin action). */
-  rebuild(): Promise<{ entries: number; through: number }>;
+  /** Recomputes the rollups from the audit log (an admin's action, recorded in the log). */
+  rebuild(actor: Principal): Promise<{ entries: number; through: number }>;
   /** Judges the current and previous hour now (what the periodic watch does). */
   scan(now?: number): Promise<Anomaly[]>;
 }
@@ -59,11 +61,24 @@ export function createAnalyticsService(
     },
     anomaly: (id) => repos.anomalies.get(id),
     // Pending increments first: the rebuild recounts their entries from the log.
-    rebuild: async () => {
+    rebuild: async (actor) => {
       const rebuilt = await after(() =>
         deps.locks.run('rollups.rebuild', () => rebuildRollups(repos, deps.logger)),
       );
       onRebuilt();
+      // Every count the dashboards show was recomputed: who did it and when belongs in the trail
+      // (an auditor comparing an export with the analytics pages sees why numbers moved).
+      await noteAction(
+        repos,
+        {
+          agent: '',
+          status: 'RESET',
+          action: ACTION.analyticsRebuild,
+          details: `Analytics recomputed from the audit log by ${actor.name}: ${rebuilt.entries.toLocaleString('en-US')} entries through #${rebuilt.through}`,
+          params: { ...rebuilt },
+        },
+        actor,
+      );
       return rebuilt;
     },
     scan: (now) => after(() => scanAnomalies(repos, deps.bus, now)),
