@@ -97,6 +97,20 @@ describe('the rule editor', () => {
     await tryBox.getByLabel('Arguments (JSON)').fill('{"amount": 5000}');
     await tryBox.getByRole('button', { name: 'Try' }).click();
     await poll(() => tryBox.getByTestId('try-rule').innerText()).toBe('large-transfers');
+    // The lists show what a transfer does when no condition matches (allowed), marked with the
+    // rule that may hold it — not filed under review as the seed's list shape would.
+    const transfer = page
+      .getByRole('list', { name: 'Allowed actions' })
+      .getByRole('listitem')
+      .filter({ hasText: 'transfer_funds' });
+    await transfer.getByTestId('condition-mark').waitFor();
+    expect(await transfer.getByTestId('condition-mark').getAttribute('title')).toContain(
+      'large-transfers',
+    );
+    expect(
+      await page.getByRole('list', { name: 'Review actions' }).getByText('transfer_funds').count(),
+    ).toBe(0);
+    await page.getByTestId('policy-conditional-note').waitFor();
     await screenshotBoth(page, 'rule-editor-saved', () =>
       section.getByTestId('rule-row').first().waitFor(),
     );

@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Plus, X } from 'lucide-react';
+import { Plus, Split, X } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { RULE_TONE } from './StatusBadge';
 
-type Policy = RouterOutputs['agents']['byName']['policy'];
+type Policy = RouterOutputs['agents']['byName']['policyView'];
 type Rule = 'ALLOW' | 'BLOCK' | 'REVIEW';
 
 const COLUMNS = [
@@ -14,8 +14,10 @@ const COLUMNS = [
 ] as const;
 
 /**
- * The agent's policy as the seed shows it: allowed, blocked and review lists. Anything not
- * listed goes to review. Admins can add, move (add under another rule) and remove rules.
+ * The agent's policy as lists: each action under what it does when no condition matches, with a
+ * mark where a conditional rule (the agent's or a global one) may decide a call otherwise —
+ * rather than the seed's shape, which files such actions under review. Anything not listed goes
+ * to the policy's default. Admins can add, move (add under another rule) and remove rules.
  */
 export function PolicyEditor({ policy, editable }: { policy: Policy; editable: boolean }) {
   const trpc = useTRPC();
@@ -27,6 +29,7 @@ export function PolicyEditor({ policy, editable }: { policy: Policy; editable: b
   const onSuccess = () => qc.invalidateQueries({ queryKey: trpc.agents.byName.queryKey({ name: policy.agent }) });
   const set = useMutation(trpc.policies.set.mutationOptions({ onSuccess }));
   const remove = useMutation(trpc.policies.remove.mutationOptions({ onSuccess }));
+  const conditions = new Map(policy.conditional.map((c) => [c.action, c.rules]));
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -51,6 +54,7 @@ export function PolicyEditor({ policy, editable }: { policy: Policy; editable: b
                 {policy[col.key].map((a) => (
                   <li key={a} className={`inline-flex items-center gap-1 rounded-full py-0.5 pr-1 pl-2.5 font-mono text-xs font-semibold ${RULE_TONE[col.rule]}`}>
                     <span className="wrap-anywhere">{a}</span>
+                    {conditions.has(a) && <ConditionMark action={a} rules={conditions.get(a) ?? []} />}
                     {editable && confirming === `${col.key}:${a}` ? (
                       <span className="inline-flex items-center gap-1 font-sans" role="group" aria-label={`Remove the rule for ${a}?`}>
                         <span className="font-normal">remove?</span>
@@ -111,7 +115,24 @@ export function PolicyEditor({ policy, editable }: { policy: Policy; editable: b
           </button>
         </form>
       )}
+      {policy.conditional.length > 0 && (
+        <p className="mt-2 flex items-center gap-1 text-xs muted" data-testid="policy-conditional-note">
+          <Split className="size-3 shrink-0" aria-hidden />
+          Marked actions: a conditional rule may decide a call otherwise (see the rules below and the global rules).
+        </p>
+      )}
       <p className="mt-2 text-xs muted">Policy version {policy.version}</p>
     </div>
+  );
+}
+
+/** The mark beside an action a conditional rule may decide otherwise, naming the rules. */
+export function ConditionMark({ action, rules }: { action: string; rules: readonly string[] }) {
+  const label = `${action}: ${rules.length === 1 ? 'conditional rule' : 'conditional rules'} ${rules.join(', ')} may decide a call otherwise`;
+  return (
+    <span className="inline-flex items-center" title={label} data-testid="condition-mark">
+      <Split className="size-3" aria-hidden />
+      <span className="sr-only">{label}</span>
+    </span>
   );
 }

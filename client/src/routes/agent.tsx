@@ -9,7 +9,7 @@ import { dateTime, timeAgo } from '../lib/format';
 import { usePrincipal } from '../hooks/usePrincipal';
 import { ActivityFeed } from '../components/ActivityFeed';
 import { KillSwitch } from '../components/KillSwitch';
-import { PolicyEditor } from '../components/PolicyEditor';
+import { ConditionMark, PolicyEditor } from '../components/PolicyEditor';
 import { RulesPanel } from '../components/rules/RulesPanel';
 import { AgentStatusBadge, RULE_TONE } from '../components/StatusBadge';
 import { RiskBar } from '../components/AgentCard';
@@ -19,12 +19,6 @@ import { RangePicker } from '../components/RangePicker';
 import { rangeInput, rangeSearch, useRange } from '../hooks/useRange';
 
 type Detail = RouterOutputs['agents']['byName'];
-
-function ruleFor(policy: Detail['policy'], action: string): 'ALLOW' | 'BLOCK' | 'REVIEW' {
-  if (policy.allowed.includes(action)) return 'ALLOW';
-  if (policy.blocked.includes(action)) return 'BLOCK';
-  return 'REVIEW';
-}
 
 function ToolsUsed({ detail, inRange }: { detail: Detail; inRange: Map<string, number> | undefined }) {
   if (detail.toolsUsed.length === 0) return <p className="text-sm muted">This agent hasn’t called any tool yet.</p>;
@@ -41,12 +35,15 @@ function ToolsUsed({ detail, inRange }: { detail: Detail; inRange: Map<string, n
       </thead>
       <tbody className="divide-y divide-neutral-100 dark:divide-neutral-800">
         {detail.toolsUsed.map((t) => {
-          const rule = ruleFor(detail.policy, t.action);
+          const rule = t.effect;
           return (
             <tr key={t.action}>
               <td className="py-2 pr-2 font-mono wrap-anywhere">{t.action}</td>
               <td className="py-2">
-                <span className={`rounded-full px-2 py-0.5 text-xs font-bold ${RULE_TONE[rule]}`}>{rule}</span>
+                <span className="inline-flex items-center gap-1">
+                  <span className={`rounded-full px-2 py-0.5 text-xs font-bold ${RULE_TONE[rule]}`}>{rule}</span>
+                  {t.conditional.length > 0 && <ConditionMark action={t.action} rules={t.conditional} />}
+                </span>
               </td>
               <td className="py-2 text-right tabular-nums" data-testid="tool-calls-in-range">
                 {inRange ? (inRange.get(t.action) ?? 0) : '…'}
@@ -155,7 +152,7 @@ export function AgentPage() {
               <h2 id="policy-title" className="mb-3 font-bold">
                 Policy {!isAdmin && <span className="text-xs font-normal muted">(only admins can edit)</span>}
               </h2>
-              <PolicyEditor policy={d.policy} editable={isAdmin} />
+              <PolicyEditor policy={d.policyView} editable={isAdmin} />
             </section>
             <section className="card mb-4" aria-labelledby="rules-title">
               <h2 id="rules-title" className="mb-3 font-bold">Conditional rules</h2>

@@ -58,6 +58,46 @@ describe('agents router', () => {
     expect(res.toolsUsed[0]).toMatchObject({ action: 'lookup_balance', count: 2 });
   });
 
+  it('reads the policy for the dashboard: effects without conditions, the conditions beside them', async () => {
+    const admin = t.as(principals.admin);
+    await admin.sdk.registerAgent({
+      name: 'MailBot',
+      allows: ['send_notification', 'lookup_balance', 'purge_cache'],
+    });
+    await admin.sdk.decide({ agent: 'MailBot', action: 'send_notification', args: { to: 'a' } });
+    await admin.sdk.decide({ agent: 'MailBot', action: 'never_named', args: {} });
+    await admin.policies.applyRules({
+      message: 'mail rules',
+      yaml: `kind: GlobalPolicy
+rules:
+  - id: card-out
+    actions: [send_notification]
+    when: dlp.found('card')
+    effect: BLOCK
+  - id: no-purges
+    actions: ["purge_*"]
+    effect: BLOCK
+  - id: purge-exception
+    actions: [purge_cache]
+    when: args.size() == 0
+    effect: ALLOW
+`,
+    });
+    const res = await t.as(principals.viewer).agents.byName({ name: 'MailBot' });
+    // The seed's shape folds an action a condition may decide into review (its clients ask)…
+    expect(res.policy.review).toContain('send_notification');
+    // …the dashboard's reading keeps it where it normally goes, naming the rule that may change it.
+    expect(res.policyView.allowed).toEqual(['lookup_balance', 'send_notification']);
+    expect(res.policyView.review).not.toContain('send_notification');
+    // A global BLOCK that no condition can outrank stays a plain BLOCK: nothing is marked.
+    expect(res.policyView.blocked).toEqual(['purge_cache']);
+    expect(res.policyView.conditional).toEqual([{ action: 'send_notification', rules: ['card-out'] }]);
+    const used = new Map(res.toolsUsed.map((u) => [u.action, u]));
+    expect(used.get('send_notification')).toMatchObject({ effect: 'ALLOW', conditional: ['card-out'] });
+    // A tool the policy never names reads as the default (REVIEW), unmarked.
+    expect(used.get('never_named')).toMatchObject({ effect: 'REVIEW', conditional: [] });
+  });
+
   it('answers NOT_FOUND for an unknown agent', async () => {
     await expect(t.as(principals.viewer).agents.byName({ name: 'Nobody' })).rejects.toMatchObject({
       code: 'NOT_FOUND',

@@ -3,8 +3,10 @@ import {
   agent,
   agentName,
   agentPolicy,
+  agentPolicyView,
   agentSummary,
   setAgentStatusInput,
+  ruleType,
   toolUsage,
 } from '@aegis/shared';
 import { router } from '../trpc/init';
@@ -12,8 +14,17 @@ import { authedProcedure, viewerProcedure } from '../trpc/procedures';
 
 const byNameOutput = z.object({
   agent: agentSummary,
+  /** The seed's list shape (an action a condition may decide reads as REVIEW). */
   policy: agentPolicy,
-  toolsUsed: z.array(toolUsage),
+  /** What the dashboard shows: effects when no condition matches, conditions beside them. */
+  policyView: agentPolicyView,
+  /** Each tool with how the policy reads it now (no condition matching), and the conditions that may change that. */
+  toolsUsed: z.array(
+    toolUsage.extend({
+      effect: ruleType,
+      conditional: z.array(z.string()).describe('Ids of conditional rules that may decide it otherwise'),
+    }),
+  ),
 });
 
 export const agentsRouter = router({
@@ -31,7 +42,19 @@ export const agentsRouter = router({
         ctx.services.policies.forAgent(input.name),
         ctx.services.agents.toolsUsed(input.name),
       ]);
-      return { agent: summary, policy, toolsUsed };
+      const { view, used } = await ctx.services.policies.viewForAgent(
+        input.name,
+        toolsUsed.map((t) => t.action),
+      );
+      return {
+        agent: summary,
+        policy,
+        policyView: view,
+        toolsUsed: toolsUsed.map((t) => ({
+          ...t,
+          ...(used.get(t.action) ?? { effect: 'REVIEW' as const, conditional: [] }),
+        })),
+      };
     }),
 
   /** The kill-switch, with an optional reason for the record (an agent key: pause its own agent only). */

@@ -1,7 +1,10 @@
 import {
   actionsNamed,
   seedListsFor,
+  policyViewFor,
+  readAction,
   type AgentPolicy,
+  type AgentPolicyView,
   type AgentPolicyDocument,
   type CompiledPolicy,
   type GlobalPolicyDocument,
@@ -30,7 +33,7 @@ const show = (rule: RuleType | null) => rule ?? 'no rule';
  */
 export function createPolicyService(
   deps: ServiceDeps,
-): Pick<Services['policies'], 'forAgent' | 'rules' | 'set' | 'remove' | 'localRules'> & {
+): Pick<Services['policies'], 'forAgent' | 'viewForAgent' | 'rules' | 'set' | 'remove' | 'localRules'> & {
   change(
     agent: string,
     apply: () => Promise<boolean>,
@@ -63,6 +66,23 @@ export function createPolicyService(
       ? seedListsFor(snap.set, snap.agent, [...snap.rules.keys(), ...actionsNamed(snap.set)])
       : snap.lists;
     return { agent, version: snap.version, ...lists };
+  }
+
+  async function viewForAgent(agent: string, used: readonly string[] = []) {
+    const snap = await cache.get(agent);
+    if (!snap) throw unknownAgent(agent);
+    const actions = [...snap.rules.keys(), ...actionsNamed(snap.set)];
+    const view: AgentPolicyView = {
+      agent,
+      version: snap.version,
+      ...policyViewFor(snap.set, snap.agent, actions),
+    };
+    const readings = new Map<string, { effect: RuleType; conditional: string[] }>();
+    for (const action of used) {
+      const { fixed, conditional } = readAction(snap.set, snap.agent, action);
+      readings.set(action, { effect: fixed, conditional });
+    }
+    return { view, used: readings };
   }
 
   /** What local mode compiles and evaluates itself: the same parts the server's set is built from. */
@@ -156,6 +176,7 @@ export function createPolicyService(
 
   return {
     forAgent,
+    viewForAgent,
     localRules,
     bump,
     change,

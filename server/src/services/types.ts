@@ -18,6 +18,7 @@ import type {
   ActivityTimeline,
   Agent,
   AgentPolicy,
+  AgentPolicyView,
   AgentStatus,
   AppliedPolicy,
   ApplyPolicyResult,
@@ -121,6 +122,14 @@ export interface Services {
   };
   policies: {
     forAgent(agent: string): Promise<AgentPolicy>;
+    /**
+     * The dashboard's reading: effects when no condition matches, and the conditions beside them;
+     * `used` are read the same way (the tools the agent called, named by the policy or not).
+     */
+    viewForAgent(
+      agent: string,
+      used?: readonly string[],
+    ): Promise<{ view: AgentPolicyView; used: Map<string, { effect: RuleType; conditional: string[] }> }>;
     /** What local mode needs to evaluate the agent's calls with the same engine (its snapshot). */
     localRules(agent: string): Promise<LocalPolicyRules>;
     rules(agent: string): Promise<PolicyRule[]>;

@@ -36,6 +36,20 @@ export function agentPolicyFromLists(agent: string, lists: Partial<PolicyLists>)
  * can change it, REVIEW when one can (BLOCK stays BLOCK when no condition could overrule it).
  */
 export function seedRuleFor(compiled: PolicySet | CompiledPolicy, agent: PolicyAgent, action: string): RuleType {
+  return readAction(compiled, agent, action).read;
+}
+
+/** How an action reads without its arguments, and the conditional rules that could change it. */
+export interface ActionReading {
+  /** The effect when no condition matches. */
+  fixed: RuleType;
+  /** Conditional rules (by id) that may decide a call otherwise; empty when none can. */
+  conditional: string[];
+  /** What a client deciding from lists must do: `fixed`, or REVIEW when a condition may change it. */
+  read: RuleType;
+}
+
+export function readAction(compiled: PolicySet | CompiledPolicy, agent: PolicyAgent, action: string): ActionReading {
   const set = asPolicySet(compiled);
   const { global, agent: own } = set.candidates(action);
   const forAgent = global.filter((r) => !r.matchesAgent || r.matchesAgent(agent));
@@ -49,13 +63,41 @@ export function seedRuleFor(compiled: PolicySet | CompiledPolicy, agent: PolicyA
   }
   // REDACT needs the arguments (to mask them): a client deciding from lists must ask the server.
   const outcome = fixed?.effect === 'REDACT' ? 'REVIEW' : (fixed?.effect ?? set.defaultEffect);
-  if (conditional.length === 0) return outcome;
+  if (conditional.length === 0) return { fixed: outcome, conditional: [], read: outcome };
+  let deciding = conditional;
   if (fixed?.effect === 'BLOCK') {
     const finalGlobal = fixed === fixedGlobal;
-    const outranked = conditional.some((r) => r.priority > fixed.rule.priority && !(finalGlobal && r.scope === 'agent'));
-    if (!outranked) return 'BLOCK';
+    deciding = conditional.filter((r) => r.priority > fixed.rule.priority && !(finalGlobal && r.scope === 'agent'));
+    if (deciding.length === 0) return { fixed: 'BLOCK', conditional: [], read: 'BLOCK' };
   }
-  return 'REVIEW';
+  return { fixed: outcome, conditional: [...new Set(deciding.map((r) => r.id))], read: 'REVIEW' };
+}
+
+/**
+ * The dashboard's reading of an agent's policy: each action under the effect it has when no
+ * condition matches, and beside it the conditional rules that may decide a call otherwise (the
+ * seed's list shape folds those actions into REVIEW, which would tell a person that someone must
+ * approve every call of an action that normally just runs).
+ */
+export function policyViewFor(
+  compiled: PolicySet | CompiledPolicy,
+  agent: PolicyAgent,
+  actions?: readonly string[],
+): PolicyLists & { conditional: { action: string; rules: string[] }[] } {
+  const view: PolicyLists & { conditional: { action: string; rules: string[] }[] } = {
+    allowed: [],
+    blocked: [],
+    review: [],
+    conditional: [],
+  };
+  for (const action of [...new Set(actions ?? actionsNamed(compiled))].sort()) {
+    const { fixed, conditional } = readAction(compiled, agent, action);
+    if (fixed === 'ALLOW') view.allowed.push(action);
+    else if (fixed === 'BLOCK') view.blocked.push(action);
+    else view.review.push(action);
+    if (conditional.length > 0) view.conditional.push({ action, rules: conditional });
+  }
+  return view;
 }
 
 /** Every exact action name the policies mention (globs can't be listed). */

@@ -25,3 +25,17 @@ export const agentPolicy = policyLists.extend({
   version: z.number().int().nonnegative().describe('Bumped on every change; approvals are bound to it'),
 });
 export type AgentPolicy = z.infer<typeof agentPolicy>;
+
+/**
+ * The dashboard's reading of an agent's policy: each action under the effect it has when no
+ * condition matches, and the conditional rules (agent or global) that may decide it otherwise.
+ */
+export const agentPolicyView = agentPolicy.extend({
+  conditional: z.array(
+    z.object({
+      action: actionName,
+      rules: z.array(z.string()).describe('Ids of the conditional rules that may decide this action otherwise'),
+    }),
+  ),
+});
+export type AgentPolicyView = z.infer<typeof agentPolicyView>;
