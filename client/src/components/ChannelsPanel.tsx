@@ -74,7 +74,7 @@ export function ChannelsPanel({ now }: { now: number }) {
   };
 
   return (
-    <section className="card mb-6" aria-labelledby="channels-title">
+    <section className="card mt-6" aria-labelledby="channels-title">
       <h2 id="channels-title" className="mb-1 flex items-center gap-2 font-bold">
         <BellRing className="size-4" aria-hidden /> Notification channels
       </h2>
@@ -97,7 +97,7 @@ export function ChannelsPanel({ now }: { now: number }) {
             </span>
             <button
               type="button"
-              className="btn-ghost ml-auto"
+              className="btn btn-ghost ml-auto"
               onClick={() => test.mutate({ name: c.name })}
               aria-label={`Send a test message to ${c.name}`}
             >
@@ -105,7 +105,7 @@ export function ChannelsPanel({ now }: { now: number }) {
             </button>
             <button
               type="button"
-              className="btn-ghost"
+              className="btn btn-ghost"
               onClick={() => remove.mutate({ name: c.name })}
               aria-label={`Remove ${c.name}`}
             >
@@ -163,7 +163,7 @@ export function ChannelsPanel({ now }: { now: number }) {
           className="input w-44"
           aria-label="Agents to follow"
         />
-        <button type="submit" className="btn-primary" disabled={create.isPending}>
+        <button type="submit" className="btn btn-primary" disabled={create.isPending}>
           Add
         </button>
       </form>
