@@ -52,7 +52,7 @@ export function RulesPanel({ agent }: { agent: string | null }) {
       {isAdmin && draft === null && (
         <button
           type="button"
-          className="btn"
+          className="btn btn-ghost mt-1"
           onClick={() => setDraft(s?.yaml || starter(agent))}
           disabled={!s}
         >
