@@ -55,7 +55,9 @@ describe('agents router', () => {
       blocked: ['delete_records'],
       review: [],
     });
-    expect(res.toolsUsed[0]).toMatchObject({ action: 'lookup_balance', count: 2 });
+    expect(res.toolsUsed[0]).toMatchObject({ action: 'lookup_balance', count: 2, effect: 'ALLOW' });
+    // Lists alone: the dashboard's reading is the seed's, with nothing conditional.
+    expect(res.policyView).toEqual({ ...res.policy, conditional: [] });
   });
 
   it('reads the policy for the dashboard: effects without conditions, the conditions beside them', async () => {
