@@ -6,13 +6,24 @@ import {
   type Principal,
 } from '@aegis/shared';
 import { isDuplicateKey } from '../services/errors';
+import { ACTION } from '../services/actions';
+import type { Services } from '../services';
 import { newWebhookSecret, seal, type NotifyKeys } from './crypto';
 import type { Dispatcher } from './dispatcher';
 import type { ChannelDoc, DeliveryDoc } from '../data/repos/notify.repo';
 import type { NotifyStore } from '../data/repos/notify.repo';
 
-/** Managing channels (admins): secrets are sealed at rest and a webhook's is shown once. */
-export function createChannelService(store: NotifyStore, keys: NotifyKeys, dispatcher: Dispatcher) {
+/**
+ * Managing channels (admins): secrets are sealed at rest and a webhook's is shown once. Adding or
+ * removing one is recorded as an ACCESS change: a channel's messages carry approve/deny links, so
+ * whoever reads it can decide approvals (and a removed channel is one nobody is told on any more).
+ */
+export function createChannelService(
+  store: NotifyStore,
+  keys: NotifyKeys,
+  dispatcher: Dispatcher,
+  audit: Pick<Services['audit'], 'note'>,
+) {
   return {
     async create(
       input: CreateChannelInput,
@@ -43,15 +54,36 @@ export function createChannelService(store: NotifyStore, keys: NotifyKeys, dispa
           throw new DomainError('CHANNEL_EXISTS', `A channel named "${input.name}" exists already`);
         throw error;
       }
+      // Only the origin or the addresses: a webhook URL's path may itself be a secret (Slack's is).
+      await audit.note(
+        {
+          agent: '',
+          status: 'ACCESS',
+          action: ACTION.channelAdd,
+          details: `${actor.name} added the ${input.kind} channel "${doc.name}" → ${doc.target}${doc.agents.length ? `, following ${doc.agents.join(', ')}` : ''}`,
+          params: { name: doc.name, kind: doc.kind, target: doc.target, agents: doc.agents },
+        },
+        actor,
+      );
       // The Slack signing secret came from Slack: nothing to show. A webhook's is ours, shown once.
       return { channel: toInfo(doc), secret: input.kind === 'webhook' ? secret : null };
     },
 
     list: async (): Promise<ChannelInfo[]> => (await store.channels()).map(toInfo),
 
-    async remove(name: string): Promise<void> {
+    async remove(name: string, actor: Principal): Promise<void> {
       if (!(await store.removeChannel(name)))
         throw new DomainError('UNKNOWN_CHANNEL', `No channel named "${name}"`);
+      await audit.note(
+        {
+          agent: '',
+          status: 'ACCESS',
+          action: ACTION.channelRemove,
+          details: `${actor.name} removed the channel "${name}": approvals are no longer announced there`,
+          params: { name },
+        },
+        actor,
+      );
     },
 
     /** Queues a test message (no approval, no links). */

@@ -60,7 +60,7 @@ export async function createNotifier(opts: {
       );
   };
   return {
-    channels: createChannelService(store, keys, dispatcher),
+    channels: createChannelService(store, keys, dispatcher, opts.services.audit),
     router: notifyRouter({ store, keys, services: opts.services, auth: opts.auth }),
     async close() {
       opts.hooks.approvalOpened = undefined;

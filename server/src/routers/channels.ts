@@ -38,7 +38,7 @@ export const channelsRouter = router({
     .input(z.object({ name: channelName }))
     .output(z.object({ removed: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
-      await channelsOf(ctx).remove(input.name);
+      await channelsOf(ctx).remove(input.name, ctx.principal);
       return { removed: true as const };
     }),
 

@@ -24,6 +24,8 @@ export const ACTION = {
   logout: 'aegis:logout',
   demoReset: 'aegis:demo-reset',
   analyticsRebuild: 'aegis:analytics-rebuild',
+  channelAdd: 'aegis:channel-add',
+  channelRemove: 'aegis:channel-remove',
   reveal: 'aegis:reveal-args',
 } as const;
 

@@ -144,6 +144,34 @@ describe('generic webhooks', () => {
       data: { httpStatus: 400 },
     });
   });
+
+  it('records who added and removed a channel (origin only: a webhook path can be a secret)', async () => {
+    await admin.channels.create.mutate({
+      name: 'tmp-hook',
+      kind: 'webhook',
+      url: `${hook.url}/T000/secret-path`,
+      agents: ['PayBot'],
+    });
+    await admin.channels.remove.mutate({ name: 'tmp-hook' });
+    await expect(admin.channels.remove.mutate({ name: 'tmp-hook' })).rejects.toMatchObject({
+      data: { httpStatus: 404 },
+    });
+    const { entries } = await admin.audit.list.query({ limit: 100 });
+    const noted = entries.filter((e) => e.action.startsWith('aegis:channel-'));
+    const origin = new URL(hook.url).origin;
+    // Newest first: the removal, then the three additions (this one and beforeAll's two).
+    expect(noted.map((e) => e.action)).toEqual([
+      'aegis:channel-remove',
+      'aegis:channel-add',
+      'aegis:channel-add',
+      'aegis:channel-add',
+    ]);
+    expect(noted[1]).toMatchObject({ status: 'ACCESS', source: 'person', agent: '' });
+    expect(noted[1]!.details).toContain(`"tmp-hook" → ${origin}, following PayBot`);
+    expect(JSON.stringify(noted)).not.toContain('secret-path');
+    expect(noted[0]!.details).toContain('removed the channel "tmp-hook"');
+    expect(noted[0]!.actor).toBe(noted[1]!.actor);
+  });
 });
 
 describe('Slack-compatible messages and interactive callbacks', () => {
