@@ -238,6 +238,19 @@ describe('governance violations', () => {
     expect((await t.as(principals.viewer).governance.violations({})).counts.medium).toBe(
       countBefore - 1,
     );
+    // in the audit trail: who accepted which risk, why and until when
+    const noted = (await t.as(principals.viewer).audit.list({ limit: 50 })).entries.filter(
+      (e) => e.action === 'aegis:violation-ack',
+    );
+    expect(noted).toEqual([
+      expect.objectContaining({
+        status: 'POLICY',
+        source: 'person',
+        actor: 'rita-reviewer',
+        agent: target.agent,
+      }),
+    ]);
+    expect(noted[0]!.details).toContain('for 7 days: helper is a sandbox');
     // still acknowledged after a re-evaluation
     await admin().governance.evaluate({});
     expect((await open()).find((v) => v.key === target.key)?.acknowledged).toBe(true);
@@ -272,11 +285,22 @@ describe('governance violations', () => {
       'severity: high',
       `when: "has(manifest.agent.labels.tier) && manifest.agent.labels.tier == 'prod' && manifest.agent.team != 'lending'"`,
     ].join('\n');
+    const ruleChanges = async () =>
+      (await t.as(principals.viewer).audit.list({ limit: 50 })).entries.filter(
+        (e) => e.action === 'aegis:governance-rules',
+      );
+    // A dry run and a refused document change nothing, so they record nothing.
+    await admin().governance.applyRules({ yaml, dryRun: true });
+    expect(await ruleChanges()).toEqual([]);
     expect(await admin().governance.applyRules({ yaml })).toEqual({
       ok: true,
       problems: [],
       applied: ['prod-needs-team'],
     });
+    expect(await ruleChanges()).toEqual([
+      expect.objectContaining({ status: 'POLICY', source: 'person', agent: '' }),
+    ]);
+    expect((await ruleChanges())[0]!.details).toContain('prod-needs-team');
     const rules = await t.as(principals.viewer).governance.rules();
     expect(rules.find((r) => r.rule.id === 'prod-needs-team')?.source).toBe('custom');
     expect(await keys()).not.toContain('prod-needs-team:loans:');

@@ -25,6 +25,8 @@ export const ACTION = {
   demoReset: 'aegis:demo-reset',
   analyticsRebuild: 'aegis:analytics-rebuild',
   channelAdd: 'aegis:channel-add',
+  violationAck: 'aegis:violation-ack',
+  governanceRules: 'aegis:governance-rules',
   channelRemove: 'aegis:channel-remove',
   reveal: 'aegis:reveal-args',
 } as const;

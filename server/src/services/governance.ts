@@ -13,6 +13,7 @@ import {
   type Violation,
 } from '@aegis/shared';
 import type { ViolationDoc } from '../data/repos/governance.repo';
+import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
 import type { ManifestService } from './manifests';
 import { yieldSlices } from './yieldSlices';
@@ -135,6 +136,23 @@ export function createGovernanceService(deps: ServiceDeps, manifests: ManifestSe
       });
       if (!doc)
         throw new DomainError('UNKNOWN_VIOLATION', `No governance violation "${input.key}"`);
+      // Accepting a risk is a person's decision an auditor asks about: who, why, until when.
+      await noteAction(
+        repos,
+        {
+          agent: doc.agent,
+          status: 'POLICY',
+          action: ACTION.violationAck,
+          details: `${actor.name} acknowledged "${doc.title}" for ${input.expiresInDays} days: ${input.reason}`,
+          params: {
+            key: doc.key,
+            rule: doc.ruleId,
+            reason: input.reason,
+            expiresAt: new Date(at.getTime() + input.expiresInDays * DAY).toISOString(),
+          },
+        },
+        actor,
+      );
       bus.emitChange({ type: 'governance.changed', opened: 0, resolved: 0 });
       return toViolation(doc, at);
     },
@@ -145,6 +163,18 @@ export function createGovernanceService(deps: ServiceDeps, manifests: ManifestSe
       if (!parsed.ok) return { ok: false, problems: parsed.problems, applied: [] };
       if (input.dryRun) return { ok: true, problems: [], applied: [] };
       for (const r of parsed.rules) await repos.governance.saveRule(r.rule, actor.name);
+      const ids = parsed.rules.map((r) => r.rule.id);
+      await noteAction(
+        repos,
+        {
+          agent: '',
+          status: 'POLICY',
+          action: ACTION.governanceRules,
+          details: `${actor.name} applied governance rules: ${ids.join(', ')}`,
+          params: { rules: ids },
+        },
+        actor,
+      );
       await service.evaluate();
       return { ok: true, problems: [], applied: parsed.rules.map((r) => r.rule.id) };
     },
