@@ -29,6 +29,8 @@ export function ChannelsPanel({ now }: { now: number }) {
   const deliveries = useQuery(trpc.channels.deliveries.queryOptions({ limit: 8 }));
   const [kind, setKind] = useState<Kind>('webhook');
   const [secret, setSecret] = useState<string | null>(null);
+  /** The channel whose removal awaits a second click (nobody is told there once it is gone). */
+  const [confirming, setConfirming] = useState<string | null>(null);
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: trpc.channels.pathKey() });
   };
@@ -42,7 +44,15 @@ export function ChannelsPanel({ now }: { now: number }) {
       onSettled: refresh,
     }),
   );
-  const remove = useMutation(trpc.channels.remove.mutationOptions({ onSettled: refresh }));
+  const remove = useMutation(
+    trpc.channels.remove.mutationOptions({
+      onError: (e) => toast({ kind: 'error', title: 'Channel not removed', body: e.message }),
+      onSettled: () => {
+        setConfirming(null);
+        refresh();
+      },
+    }),
+  );
   const test = useMutation(
     trpc.channels.test.mutationOptions({
       onSuccess: () => toast({ kind: 'info', title: 'Test message queued' }),
@@ -103,14 +113,36 @@ export function ChannelsPanel({ now }: { now: number }) {
             >
               <Send className="size-4" aria-hidden />
             </button>
-            <button
-              type="button"
-              className="btn btn-ghost"
-              onClick={() => remove.mutate({ name: c.name })}
-              aria-label={`Remove ${c.name}`}
-            >
-              <Trash2 className="size-4" aria-hidden />
-            </button>
+            {confirming === c.name ? (
+              <span
+                className="inline-flex items-center gap-1"
+                role="group"
+                aria-label={`Remove ${c.name}?`}
+              >
+                <span className="muted">remove?</span>
+                <button
+                  type="button"
+                  className="btn btn-block"
+                  disabled={remove.isPending}
+                  onClick={() => remove.mutate({ name: c.name })}
+                  aria-label={`Confirm removing ${c.name}`}
+                >
+                  Remove
+                </button>
+                <button type="button" className="btn btn-ghost" onClick={() => setConfirming(null)}>
+                  Keep
+                </button>
+              </span>
+            ) : (
+              <button
+                type="button"
+                className="btn btn-ghost"
+                onClick={() => setConfirming(c.name)}
+                aria-label={`Remove ${c.name}`}
+              >
+                <Trash2 className="size-4" aria-hidden />
+              </button>
+            )}
           </li>
         ))}
       </ul>
