@@ -26,6 +26,12 @@ export interface RuleVia {
 
 const show = (rule: RuleType | null) => rule ?? 'no rule';
 
+/** Every action an agent's policy names: its list rules and the rule documents' exact names. */
+const namedActions = (snap: { rules: ReadonlyMap<string, unknown>; set: Parameters<typeof actionsNamed>[0] }) => [
+  ...snap.rules.keys(),
+  ...actionsNamed(snap.set),
+];
+
 /**
  * Policy rules. A person's rule (set from the dashboard or promoted from an approval) is stored
  * as a `reviewer` rule, which re-registering the agent from code leaves alone. Every change a
@@ -63,7 +69,7 @@ export function createPolicyService(
     const snap = await cache.get(agent);
     if (!snap) throw unknownAgent(agent);
     const lists = snap.document || snap.global.compiled
-      ? seedListsFor(snap.set, snap.agent, [...snap.rules.keys(), ...actionsNamed(snap.set)])
+      ? seedListsFor(snap.set, snap.agent, namedActions(snap))
       : snap.lists;
     return { agent, version: snap.version, ...lists };
   }
@@ -71,11 +77,10 @@ export function createPolicyService(
   async function viewForAgent(agent: string, used: readonly string[] = []) {
     const snap = await cache.get(agent);
     if (!snap) throw unknownAgent(agent);
-    const actions = [...snap.rules.keys(), ...actionsNamed(snap.set)];
     const view: AgentPolicyView = {
       agent,
       version: snap.version,
-      ...policyViewFor(snap.set, snap.agent, actions),
+      ...policyViewFor(snap.set, snap.agent, namedActions(snap)),
     };
     const readings = new Map<string, { effect: RuleType; conditional: string[] }>();
     for (const action of used) {

@@ -73,6 +73,9 @@ export function readAction(compiled: PolicySet | CompiledPolicy, agent: PolicyAg
   return { fixed: outcome, conditional: [...new Set(deciding.map((r) => r.id))], read: 'REVIEW' };
 }
 
+/** Lists by the effect without conditions, and the conditional rules beside each action they may change. */
+export type PolicyView = PolicyLists & { conditional: { action: string; rules: string[] }[] };
+
 /**
  * The dashboard's reading of an agent's policy: each action under the effect it has when no
  * condition matches, and beside it the conditional rules that may decide a call otherwise (the
@@ -83,8 +86,8 @@ export function policyViewFor(
   compiled: PolicySet | CompiledPolicy,
   agent: PolicyAgent,
   actions?: readonly string[],
-): PolicyLists & { conditional: { action: string; rules: string[] }[] } {
-  const view: PolicyLists & { conditional: { action: string; rules: string[] }[] } = {
+): PolicyView {
+  const view: PolicyView = {
     allowed: [],
     blocked: [],
     review: [],
