@@ -69,6 +69,7 @@ describe('/metrics', () => {
     for (const name of [
       'aegis_decisions_total',
       'aegis_decision_duration_seconds',
+      'aegis_policy_evaluation_seconds',
       'aegis_approval_wait_seconds',
       'aegis_pending_approvals',
       'aegis_paused_agents',
@@ -120,6 +121,39 @@ describe('/metrics', () => {
     expect(refused).toBeGreaterThan(0);
     now = await metrics();
     expect(valueOf(now, 'aegis_rate_limited_total', { limit: 'decide' })).toBe(refused);
+  });
+
+  it('times policy evaluations, telling those that read history from the store apart', async () => {
+    await call('policies.applyRules', 'mutation', {
+      yaml: [
+        'kind: AgentPolicy',
+        'agent: alpha',
+        'rules:',
+        '  - id: small',
+        '    actions: [pay]',
+        '    when: args.amount < 100',
+        '    effect: ALLOW',
+        '  - id: seldom',
+        '    actions: [export]',
+        "    when: history.count('export', duration('1h')) < 3",
+        '    effect: ALLOW',
+      ].join('\n'),
+    });
+    // Its own key: the admin's small decide budget is spent by the cases above.
+    const bot: Credential = { kind: 'bearer', key: (await createKey(server, 'evaluations', 'agent', ['alpha'])).key };
+    const count = (f: Map<string, Family>, facts: string) =>
+      valueOf(f, 'aegis_policy_evaluation_seconds_count', { facts }) ?? 0;
+    const sum = (f: Map<string, Family>, facts: string) => valueOf(f, 'aegis_policy_evaluation_seconds_sum', { facts }) ?? 0;
+    const before = await metrics();
+    const decide = (action: string, args: object) => call('sdk.decide', 'mutation', { agent: 'alpha', action, args }, bot);
+    expect(await decide('pay', { amount: 5 })).toMatchObject({ verdict: 'ALLOWED', rule: { id: 'small' } });
+    expect(await decide('export', {})).toMatchObject({ verdict: 'ALLOWED', rule: { id: 'seldom' } });
+    const now = await metrics();
+    expect(count(now, 'memory') - count(before, 'memory')).toBe(1);
+    expect(count(now, 'store') - count(before, 'store')).toBe(1);
+    // The store's evaluation includes a query's round trip; neither is zero or negative.
+    expect(sum(now, 'memory')).toBeGreaterThan(sum(before, 'memory'));
+    expect(sum(now, 'store')).toBeGreaterThan(sum(before, 'store'));
   });
 });
 

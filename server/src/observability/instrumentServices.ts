@@ -1,4 +1,5 @@
 import type { Repos } from '../data/repos';
+import type { ServiceHooks } from '../services/deps';
 import type { Services } from '../services/types';
 import type { AegisMetrics } from './metrics';
 import { inSpan } from '@aegis/shared';
@@ -43,6 +44,12 @@ export function instrumentServices(services: Services, metrics: AegisMetrics): v
     metrics.approvalDecided(approval.status, approval.createdAt, approval.decidedAt);
     return approval;
   };
+}
+
+/** The hooks the services call with what they measured (the notifier adds its own later). */
+export function withMetricHooks(hooks: ServiceHooks, metrics: AegisMetrics): ServiceHooks {
+  hooks.policyEvaluated = (seconds, facts) => metrics.policyEvaluated(seconds, facts);
+  return hooks;
 }
 
 /** A span per audit entry from queueing to stored (group commit: several share one insert). */

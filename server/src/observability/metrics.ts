@@ -55,6 +55,13 @@ export class AegisMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  private readonly policySeconds = new Histogram({
+    name: 'aegis_policy_evaluation_seconds',
+    help: 'Time to evaluate a decision\'s policy: "memory" (rules and DLP facts: CPU only) or "store" (a rule read history or session facts)',
+    labelNames: ['facts'] as const,
+    buckets: [0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1],
+    registers: [this.registry],
+  });
   private readonly approvalWait = new Histogram({
     name: 'aegis_approval_wait_seconds',
     help: 'From an approval being opened to a person deciding it',
@@ -132,6 +139,16 @@ export class AegisMetrics {
     client.on('commandFailed', (e) =>
       this.storeSeconds.observe({ command: e.commandName, outcome: 'error' }, e.duration / 1000),
     );
+  }
+
+  /** Bound once: observing through a label object hashes it on every call (each decision). */
+  private readonly policyIn = {
+    memory: this.policySeconds.labels({ facts: 'memory' }),
+    store: this.policySeconds.labels({ facts: 'store' }),
+  };
+
+  policyEvaluated(seconds: number, facts: 'memory' | 'store'): void {
+    this.policyIn[facts].observe(seconds);
   }
 
   decided(verdict: string, agent: string, action: string, seconds: number): void {

@@ -81,7 +81,7 @@ export function createApprovalPoll(
     // The approval lets this call past the review, not past the kill-switch or a changed policy.
     const snap = await cache.get(doc.agent);
     if (!snap) return refuse(doc, `Agent "${doc.agent}" is not registered`);
-    const { verdict, reason } = await evaluateCall(repos, snap, { action: doc.action, args: doc.args ?? {} }, now);
+    const { verdict, reason } = await evaluateCall(repos, snap, { action: doc.action, args: doc.args ?? {} }, { now });
     if (verdict === 'KILLED' || verdict === 'BLOCKED') return refuse(doc, reason);
     // Same version: the person approved exactly this policy's question (a condition over
     // history may read differently by now, which the approval answered).

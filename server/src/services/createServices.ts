@@ -37,7 +37,11 @@ import { createManifestService } from './manifests';
 import type { Services } from './types';
 import type { ServiceHooks } from './deps';
 import type { AegisMetrics } from '../observability/metrics';
-import { instrumentServices, traceAuditWrites } from '../observability/instrumentServices';
+import {
+  instrumentServices,
+  traceAuditWrites,
+  withMetricHooks,
+} from '../observability/instrumentServices';
 
 export interface ServicesHandle {
   services: Services;
@@ -136,7 +140,7 @@ export async function createServices(opts: {
     bind: createBinder(opts.bindingSecret),
     reportMaxAgeMs: opts.reportMaxAgeMs ?? 24 * 3600_000,
     maxArgsBytes: opts.maxArgsBytes ?? 64 * 1024,
-    hooks: opts.hooks,
+    hooks: opts.metrics ? withMetricHooks(opts.hooks ?? {}, opts.metrics) : opts.hooks,
   };
   const policies = createPolicyService(deps);
   const approvals = createApprovalService(deps, policies);

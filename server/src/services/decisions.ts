@@ -200,7 +200,9 @@ export function createDecisionService(
         tool: input.tool,
         findings: scanned.findings,
       };
-      const { verdict, reason, rule, redactArgs } = await evaluateCall(repos, snap, call);
+      const { verdict, reason, rule, redactArgs } = await evaluateCall(repos, snap, call, {
+        observe: deps.hooks?.policyEvaluated,
+      });
       const base: CallBase = {
         action: input.action,
         callId: input.callId ?? randomUUID(),

@@ -5,6 +5,7 @@ import type { ApprovalDoc } from '../data/repos/approvals.repo';
 import type { EventBus } from '../events/bus';
 import type { ActivityIndex } from './activityIndex';
 import type { Binder } from './args';
+import type { EvaluationObserver } from './evaluateCall';
 import type { BlockWindow } from './blockWindow';
 import type { Locks } from './clusterMutex';
 import type { PolicyCache } from './policyCache';
@@ -33,4 +34,6 @@ export interface ServiceDeps {
 
 export interface ServiceHooks {
   approvalOpened?: (approval: ApprovalDoc) => void;
+  /** Each decision's policy evaluation, timed (the metrics). */
+  policyEvaluated?: EvaluationObserver;
 }

@@ -76,7 +76,7 @@ export function createManifestService(
         repos,
         { ...snap, status: 'ACTIVE' },
         { action, args: {}, tool: { tags } },
-        now,
+        { now },
       );
       out.set(action, {
         permission: PERMISSION[decided.verdict] ?? null,

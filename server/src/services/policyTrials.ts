@@ -83,8 +83,7 @@ export function createPolicyTrials(deps: ServiceDeps) {
         repos,
         { ...snap, status: 'ACTIVE' },
         { action: input.action, args: input.args, tool: { tags: input.tags ?? [] } },
-        new Date(),
-        set,
+        { set },
       );
       return {
         ok: true,
