@@ -10,6 +10,7 @@ import {
   type RuleSeverity,
 } from '../schemas/policyRules';
 import { compileExpression } from './expression';
+import type { FastCondition } from './fastCondition';
 import { emptyNeeds, isEmptyNeeds, mergeNeeds, type FactNeeds } from './facts';
 import { isGlob, nameMatcher } from './glob';
 import { parseTemplate, type TemplatePart } from './interpolate';
@@ -36,6 +37,8 @@ export interface CompiledRule {
   description?: string;
   when?: string;
   program?: ParseResult;
+  /** The condition's faster path for common shapes (`fastCondition.ts`); null: interpreted. */
+  fast?: FastCondition | null;
   reason?: TemplatePart[];
   notify?: string[];
   /** REVIEW rules: quorum, SLA and escalation of the approvals it opens. */
@@ -135,6 +138,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       const compiled = compileExpression(spec.when);
       if (compiled.ok) {
         rule.program = compiled.program;
+        rule.fast = compiled.fast;
         rule.needs = compiled.needs;
       } else {
         for (const p of compiled.problems) {

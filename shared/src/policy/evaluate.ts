@@ -11,6 +11,7 @@ import {
 } from './celEnvironment';
 import type { CompiledPolicy, CompiledRule, PolicyAgent } from './compile';
 import type { PolicyFacts } from './facts';
+import { conditionValue } from './expression';
 import { renderTemplate } from './interpolate';
 import { asPolicySet, STRICTNESS, type PolicySet } from './policySet';
 
@@ -118,7 +119,7 @@ function test(rule: CompiledRule, bindings: Bindings): Match | undefined {
   if (!rule.program) return { rule, effect: rule.effect };
   let value: unknown;
   try {
-    value = rule.program(bindings.get());
+    value = conditionValue(rule, bindings.get());
   } catch (e) {
     return { rule, effect: rule.effect === 'BLOCK' ? 'BLOCK' : 'REVIEW', error: errorMessage(e) };
   }

@@ -8,6 +8,7 @@ import {
   type PolicyContext,
   type RuleEvaluationError,
 } from './evaluate';
+import { conditionValue } from './expression';
 import { renderTemplate } from './interpolate';
 import { asPolicySet, type PolicySet } from './policySet';
 
@@ -60,7 +61,7 @@ export function evaluateResult(
     let error: string | undefined;
     if (rule.program) {
       try {
-        const value: unknown = rule.program(bindings.get());
+        const value: unknown = conditionValue(rule, bindings.get());
         if (value === false) effect = undefined;
         else if (value !== true) error = `the condition gave ${String(value)}, not true or false`;
       } catch (e) {

@@ -3,6 +3,7 @@ import { durationMs, policyEnvironment } from './celEnvironment';
 import { emptyNeeds, type FactNeeds, type HistoryQuery } from './facts';
 import { isValidTimeZone } from './timeZone';
 import { unsafeRegexReason } from './safeRegex';
+import { FALLBACK, fastCondition, type FastCondition } from './fastCondition';
 
 /**
  * Compiles one `when` condition: parse, type-check, and the checks CEL itself does not make —
@@ -17,7 +18,7 @@ export interface ExpressionProblem {
 }
 
 export type CompiledExpression =
-  | { ok: true; program: ParseResult; needs: FactNeeds }
+  | { ok: true; program: ParseResult; needs: FactNeeds; fast: FastCondition | null }
   | { ok: false; problems: ExpressionProblem[] };
 
 const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
@@ -79,7 +80,20 @@ function compileUncached(expr: string): CompiledExpression {
   const problems: ExpressionProblem[] = [];
   const needs = emptyNeeds();
   walk(program.ast, 0, needs, problems);
-  return problems.length ? { ok: false, problems } : { ok: true, program, needs };
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, program, needs, fast: fastCondition(program.ast) };
+}
+
+/**
+ * A condition's value for these bindings: its faster path when that answers, else the
+ * interpreter (which also raises every error a condition can give).
+ */
+export function conditionValue(
+  rule: { program?: ParseResult; fast?: FastCondition | null },
+  vars: Readonly<Record<string, unknown>>,
+): unknown {
+  const quick = rule.fast?.(vars) ?? FALLBACK;
+  return quick !== FALLBACK ? quick : rule.program!(vars);
 }
 
 function literalString(node: ASTNode | undefined): string | undefined {
