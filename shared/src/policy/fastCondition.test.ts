@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { AgentValue, ToolValue } from './celEnvironment';
 import { FALLBACK } from './fastCondition';
@@ -169,6 +170,83 @@ describe('the faster path of a condition', () => {
       if (!c.ok || !c.fast) throw new Error(`no faster path for ${text}`);
       expect(c.fast(v), text).toBe(expected);
       expect(c.program(v), text).toBe(expected);
+    }
+  });
+
+  it("holds on values built to tell the two apart (an adversarial review's cases)", () => {
+    class MyArr<T> extends Array<T> {}
+    class SubAgent extends AgentValue {}
+    const iterated = ['a'];
+    (iterated as unknown as { [Symbol.iterator]: () => Generator<string> })[Symbol.iterator] =
+      function* () {
+        yield 'zzz';
+      };
+    const hiddenLabel: Record<string, unknown> = {};
+    Object.defineProperty(hiddenLabel, 'tier', { value: 5, enumerable: false });
+    const throwingSecond = ['a'];
+    Object.defineProperty(throwingSecond, 1, {
+      get: () => {
+        throw new Error('boom');
+      },
+      enumerable: true,
+    });
+    let flips = false;
+    const flipping = {
+      get a() {
+        flips = !flips;
+        return flips;
+      },
+    };
+    const deep = JSON.parse(`{"a":${'['.repeat(100)}${']'.repeat(100)}}`) as Record<
+      string,
+      unknown
+    >;
+    const agent = new AgentValue('bot', '', {});
+    const tool = new ToolValue([], '');
+    const base = { agent, action: 'wire', tool };
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ["'a' in args.l", { ...base, args: { l: MyArr.from(['a']) } }],
+      ['has(args.l)', { ...base, args: { l: MyArr.from(['a']) } }],
+      ["'x' in args", { ...base, args: { l: MyArr.from(['a']) } }],
+      ["'a' in args.l", { ...base, args: { l: runInNewContext("['a']") as unknown } }],
+      ["'a' in args.l", { ...base, args: { l: Object.assign(['a'], { constructor: 5 }) } }],
+      ["'x' in args.l", { ...base, args: { l: Object.assign([], { constructor: Object }) } }],
+      ["'zzz' in args.l", { ...base, args: { l: iterated } }],
+      ["'a' in args.l", { ...base, args: { l: iterated } }],
+      ["'a' in tool.tags", { ...base, tool: new ToolValue(MyArr.from(['a']), '') }],
+      ["'a' in tool.tags", { ...base, tool: new ToolValue(iterated, '') }],
+      [
+        "agent.labels['tier'] == args.t",
+        {
+          ...base,
+          agent: new AgentValue('bot', '', hiddenLabel as Record<string, string>),
+          args: { t: 5 },
+        },
+      ],
+      ["'a' in args", { ...base, args: ['a'] }],
+      ['action == args.x', { ...base, action: null, args: { x: null } }],
+      ['action < args.x', { ...base, action: 5, args: { x: 6 } }],
+      ["agent.name == 'bot'", { ...base, agent: new SubAgent('bot', '', {}), args: {} }],
+      ['has(agent.name)', { ...base, agent: { name: 'bot' }, args: {} }],
+      ["'a' in args", { ...base, args: deep }],
+      ["'a' in args.l", { ...base, args: { l: throwingSecond } }],
+      // An object claiming to be an Array, as the first entry cel-js types a map by.
+      ["'b' in args", { ...base, args: { a: { constructor: Array }, b: 1 } }],
+      ['args.a == args.a', { ...base, args: flipping }],
+      ['has(args.a)', { ...base, args: flipping }],
+    ];
+    for (const [text, v] of cases) {
+      const c = compileExpression(text);
+      if (!c.ok || !c.fast) throw new Error(`no faster path for ${text}`);
+      const quick = c.fast(v);
+      if (quick === FALLBACK) continue;
+      let slow: unknown;
+      try {
+        slow = c.program(v);
+      } catch (e) {
+        slow = `error: ${(e as Error).message.split('\n')[0]}`;
+      }
+      expect(slow, `${text}: the faster path said ${String(quick)}`).toBe(quick);
     }
   });
 

@@ -24,75 +24,119 @@ type Step = (vars: Vars) => unknown;
 /** A condition's faster path: true, false, or FALLBACK. */
 export type FastCondition = (vars: Vars) => boolean | typeof FALLBACK;
 
-/** The variables this path reads (the rest — now, history, session, dlp — stay interpreted). */
-const VARIABLES = new Set(['args', 'agent', 'action', 'tool']);
 const AGENT_FIELDS = new Set(['name', 'owner', 'labels']);
 const TOOL_FIELDS = new Set(['tags', 'description']);
 const COMPARE = new Set(['==', '!=', '<', '<=', '>', '>=']);
 const STRING_METHODS = new Set(['startsWith', 'endsWith', 'contains']);
 
-/** A map as cel-js reads a plain object: its constructor is Object (or none). */
+/** A map as cel-js types a value: by its constructor, Object (or none). */
 function isMap(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) return false;
   const c = (v as { constructor?: unknown }).constructor;
   return c === undefined || c === Object;
 }
 
+/**
+ * A list as cel-js types a value: by its constructor, this realm's Array (not a subclass) — and a
+ * real array, since it then reads it as one (an object merely claiming Array is its error).
+ */
+function isList(v: unknown): v is unknown[] {
+  return (
+    Array.isArray(v) && v instanceof Array && (v as { constructor?: unknown }).constructor === Array
+  );
+}
+
 /** A value cel-js takes as it is (JSON's kinds); anything else is left to it. */
 function plainValue(v: unknown): boolean {
   const t = typeof v;
   if (t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint') return true;
-  return t === 'object' && (v === null || isMap(v) || Array.isArray(v));
-}
-
-/** A map's entry as cel-js reads it (own keys only); FALLBACK when absent or unusual. */
-function entry(map: Record<string, unknown>, key: string): unknown {
-  if (!Object.hasOwn(map, key)) return FALLBACK;
-  const v = map[key];
-  return v !== undefined && plainValue(v) ? v : FALLBACK;
+  return t === 'object' && (v === null || isMap(v) || isList(v));
 }
 
 /**
- * cel-js types a `dyn` map or list by its first entry, all the way down (`debugTypeDeep`): an
- * entry it cannot type there is an error, whatever the operator would have answered.
+ * A map's own data entry (a getter could answer differently when the interpreter reads it);
+ * FALLBACK when absent or unusual.
  */
-function typedByFirst(v: unknown): boolean {
-  if (Array.isArray(v)) {
+function entry(map: Record<string, unknown>, key: string): unknown {
+  const d = Object.getOwnPropertyDescriptor(map, key);
+  if (!d || !('value' in d)) return FALLBACK;
+  const v: unknown = d.value;
+  return v !== undefined && plainValue(v) ? v : FALLBACK;
+}
+
+/** Deeper than this, the interpreter decides (its own typing of nested values is quadratic). */
+const MAX_TYPED_DEPTH = 32;
+
+/**
+ * cel-js types a `dyn` map or list by its first entry, all the way down (`debugTypeDeep`): an
+ * entry it cannot type there is an error, whatever the operator would have answered. Decided by
+ * constructor first, as cel-js does (an array whose constructor is Object is a map to it).
+ */
+function typedByFirst(v: unknown, depth = 0): boolean {
+  if (depth > MAX_TYPED_DEPTH) return false;
+  if (isList(v)) {
     const first: unknown = v[0];
-    return first === undefined || (plainValue(first) && typedByFirst(first));
+    return first === undefined || (plainValue(first) && typedByFirst(first, depth + 1));
   }
   if (isMap(v)) {
     for (const key in v) {
       const first = v[key];
-      return first !== undefined && plainValue(first) && typedByFirst(first);
+      return first !== undefined && plainValue(first) && typedByFirst(first, depth + 1);
     }
   }
   return true;
 }
 
-function allStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+/**
+ * `x in list` for a string, as cel-js runs it: the list typed by its first element (a string, or
+ * none), then each element (its own iteration) compared with ===, stopping at the first match.
+ */
+function listHas(list: unknown, x: string): boolean | typeof FALLBACK {
+  if (!isList(list)) return FALLBACK;
+  const first: unknown = list[0];
+  if (first !== undefined && typeof first !== 'string') return FALLBACK;
+  for (const v of list) if (v === x) return true;
+  return false;
 }
 
-function allStringValues(v: unknown): v is Record<string, string> {
-  return isMap(v) && Object.values(v).every((x) => typeof x === 'string');
+/** A map whose own entries are all plain string data (the `map<string, string>` of labels). */
+function stringMap(v: unknown): v is Record<string, string> {
+  if (!isMap(v)) return false;
+  for (const key of Reflect.ownKeys(v)) {
+    const d = Object.getOwnPropertyDescriptor(v, key);
+    if (typeof key !== 'string' || !d || typeof d.value !== 'string') return false;
+  }
+  return true;
+}
+
+function stringList(v: unknown): v is string[] {
+  return isList(v) && v.every((x) => typeof x === 'string');
 }
 
 /** Reads a field of a value: a map's key, or a declared field of `agent` / `tool`. */
 function field(obj: unknown, name: string): unknown {
   if (isMap(obj)) return entry(obj, name);
-  if (obj instanceof AgentValue && AGENT_FIELDS.has(name)) {
-    const v = obj[name as 'name' | 'owner' | 'labels'];
-    if (name === 'labels') return allStringValues(v) ? v : FALLBACK;
+  const c = typeof obj === 'object' && obj !== null ? obj.constructor : undefined;
+  if (c === AgentValue && AGENT_FIELDS.has(name)) {
+    const v = (obj as AgentValue)[name as 'name' | 'owner' | 'labels'];
+    if (name === 'labels') return stringMap(v) ? v : FALLBACK;
     return typeof v === 'string' ? v : FALLBACK;
   }
-  if (obj instanceof ToolValue && TOOL_FIELDS.has(name)) {
-    const v = obj[name as 'tags' | 'description'];
-    if (name === 'tags') return allStrings(v) ? v : FALLBACK;
+  if (c === ToolValue && TOOL_FIELDS.has(name)) {
+    const v = (obj as ToolValue)[name as 'tags' | 'description'];
+    if (name === 'tags') return stringList(v) ? v : FALLBACK;
     return typeof v === 'string' ? v : FALLBACK;
   }
   return FALLBACK;
 }
+
+/** The declared type of each root variable: a value of another type is the interpreter's error. */
+const ROOT_TYPES: Record<string, (v: unknown) => boolean> = {
+  args: isMap,
+  action: (v) => typeof v === 'string',
+  agent: (v) => typeof v === 'object' && v !== null && v.constructor === AgentValue,
+  tool: (v) => typeof v === 'object' && v !== null && v.constructor === ToolValue,
+};
 
 function sameKind(a: unknown, b: unknown): boolean {
   const t = typeof a;
@@ -167,7 +211,12 @@ const BUILDERS: Partial<Record<string, Builder>> = {
     return null;
   },
   id(name) {
-    return typeof name === 'string' && VARIABLES.has(name) ? (vars) => vars[name] : null;
+    const typed = typeof name === 'string' ? ROOT_TYPES[name] : undefined;
+    if (!typed) return null;
+    return (vars) => {
+      const v = vars[name as string];
+      return typed(v) ? v : FALLBACK;
+    };
   },
   '.'(args) {
     const [of, name] = args as [ASTNode, unknown];
@@ -201,8 +250,11 @@ const BUILDERS: Partial<Record<string, Builder>> = {
     return (vars) => {
       const obj = inner(vars);
       if (!isMap(obj)) return FALLBACK;
-      if (!Object.hasOwn(obj, key) || obj[key] === undefined) return false;
-      return plainValue(obj[key]) ? true : FALLBACK;
+      const d = Object.getOwnPropertyDescriptor(obj, key);
+      if (!d) return false;
+      if (!('value' in d)) return FALLBACK;
+      if (d.value === undefined) return false;
+      return plainValue(d.value) ? true : FALLBACK;
     };
   },
   rcall(args) {
@@ -238,9 +290,11 @@ const BUILDERS: Partial<Record<string, Builder>> = {
       const x = left(vars);
       const coll = right(vars);
       if (typeof x !== 'string') return FALLBACK;
-      if (isMap(coll))
-        return typedByFirst(coll) ? Object.hasOwn(coll, x) && coll[x] !== undefined : FALLBACK;
-      return allStrings(coll) ? coll.includes(x) : FALLBACK;
+      if (!isMap(coll)) return listHas(coll, x);
+      if (!typedByFirst(coll)) return FALLBACK;
+      const d = Object.getOwnPropertyDescriptor(coll, x);
+      if (!d) return false;
+      return 'value' in d ? d.value !== undefined : FALLBACK;
     };
   },
 };
@@ -250,7 +304,12 @@ export function fastCondition(ast: ASTNode): FastCondition | null {
   const run = step(ast);
   if (!run) return null;
   return (vars) => {
-    const v = run(vars);
-    return typeof v === 'boolean' ? v : FALLBACK;
+    try {
+      const v = run(vars);
+      return typeof v === 'boolean' ? v : FALLBACK;
+    } catch {
+      // A getter or iterator of the caller's values threw: the interpreter reads them its way.
+      return FALLBACK;
+    }
   };
 }
