@@ -170,11 +170,18 @@ function step(node: ASTNode): Step | null {
   return BUILDERS[node.op]?.(node.args, node.op) ?? null;
 }
 
-function comparison(node: ASTNode): Step | null {
-  const [l, r] = node.args as [ASTNode, ASTNode];
+/** The steps of a two-operand node's operands, or null when either is not handled here. */
+function operands(args: unknown): [Step, Step] | null {
+  const [l, r] = args as [ASTNode, ASTNode];
   const left = step(l);
   const right = step(r);
-  if (!left || !right) return null;
+  return left && right ? [left, right] : null;
+}
+
+function comparison(node: ASTNode): Step | null {
+  const both = operands(node.args);
+  if (!both) return null;
+  const [left, right] = both;
   const op = node.op;
   return (vars) => {
     const a = left(vars);
@@ -185,10 +192,9 @@ function comparison(node: ASTNode): Step | null {
 
 /** `&&` and `||`: the side that settles it (false for &&, true for ||) answers alone, as in CEL. */
 function logical(args: unknown, op: string): Step | null {
-  const [l, r] = args as [ASTNode, ASTNode];
-  const left = step(l);
-  const right = step(r);
-  if (!left || !right) return null;
+  const both = operands(args);
+  if (!both) return null;
+  const [left, right] = both;
   const settles = op === '||';
   // An error or a non-boolean on either side is the interpreter's to resolve.
   return (vars) => {
@@ -282,10 +288,9 @@ const BUILDERS: Partial<Record<string, Builder>> = {
   '&&': logical,
   '||': logical,
   in(args) {
-    const [l, r] = args as [ASTNode, ASTNode];
-    const left = step(l);
-    const right = step(r);
-    if (!left || !right) return null;
+    const both = operands(args);
+    if (!both) return null;
+    const [left, right] = both;
     return (vars) => {
       const x = left(vars);
       const coll = right(vars);
