@@ -52,6 +52,8 @@ export type Binder = (
   policy: { name: string; version: number },
   action: string,
   args: Record<string, unknown>,
+  /** `canonicalJson(args)` when the caller has it already. */
+  argsJson?: string,
 ) => ApprovalBinding;
 
 /**
@@ -62,10 +64,10 @@ export type Binder = (
  * leaves the server anyway.
  */
 export function createBinder(secret: Buffer): Binder {
-  return (policy, action, args) => ({
+  return (policy, action, args, argsJson = canonicalJson(args)) => ({
     agent: policy.name,
     action,
-    argsHash: createHmac('sha256', secret).update(canonicalJson(args)).digest('hex'),
+    argsHash: createHmac('sha256', secret).update(argsJson).digest('hex'),
     policyVersion: policy.version,
   });
 }

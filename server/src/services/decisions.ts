@@ -24,6 +24,7 @@ import { evaluateCall } from './evaluateCall';
 import { reviewSettings } from './reviewSettings';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import type { ApprovalBinding } from '../data/repos/approvals.repo';
+import type { WrittenEntry } from '../data/repos/auditWriter';
 
 const RECENT_CALLS = 50_000;
 
@@ -34,18 +35,29 @@ const RECENT_CALLS = 50_000;
 const decisionKey = (callId: string, verdict?: Verdict) =>
   verdict === 'REVIEW' ? `decide:${callId}:review` : `decide:${callId}`;
 
-/** The decision already stored for a call, as it was answered the first time. */
-function replayed(entry: AuditEntry, policyVersion: number): Decision {
-  const verdict = entry.status === 'PENDING' ? 'REVIEW' : (entry.status as Verdict);
-  return {
-    verdict,
-    reason: entry.details,
-    callId: entry.callId ?? '',
-    auditId: entry.id,
-    approvalId: entry.approvalId,
-    policyVersion,
-    rule: entry.rule ?? null,
-  };
+/** How long after its decision an ALLOWED call id may come back as a retry (a lost answer, a failover). */
+export const RETRY_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Whether the decision stored under this call's id may answer it again: only for a retry of the
+ * very same call — same agent, action and arguments (their keyed digest) — and, when it was
+ * ALLOWED, only while the call has not run (no outcome) and within RETRY_WINDOW_MS. Otherwise
+ * CALL_ID_REUSED: a call id names one call, never a standing permission to run others or to run
+ * it again.
+ */
+function checkRetry(earlier: WrittenEntry, agent: string, base: CallBase, now: number): void {
+  const reused = (why: string) =>
+    new DomainError('CALL_ID_REUSED', `Call id ${base.callId} ${why}; a new call needs a new call id`);
+  if (
+    earlier.agent !== agent ||
+    earlier.action !== base.action ||
+    earlier.earlier?.argsHash !== base.argsHash
+  )
+    throw reused('was already used for another call');
+  if (earlier.status !== 'ALLOWED') return;
+  if (earlier.outcome !== null) throw reused('already ran (its outcome is recorded)');
+  if (now - Date.parse(earlier.timestamp) > RETRY_WINDOW_MS)
+    throw reused(`was allowed at ${earlier.timestamp}, too long ago to be a retry`);
 }
 
 /** What the audit entry of a decision carries besides its verdict. */
@@ -55,6 +67,8 @@ interface CallBase {
   preview: string | null;
   findings: ScanFinding[];
   rule: DecidingRuleRef | null;
+  /** The raw arguments' keyed digest (the approval binding's): a retry must match it. */
+  argsHash: string;
   /** Masked canonical JSON of the arguments (history sums and replay read it). */
   callArgs: string | null;
   runId: string | null;
@@ -86,12 +100,18 @@ export function createDecisionService(
       allowedCalls.delete(allowedCalls.keys().next().value as string);
   };
 
+  /**
+   * Stores a decision and answers it. Keyed by call id, so a retry (on this or another server)
+   * finds the stored decision instead; `keyed: false` records a refusal of a call id decided
+   * before (the agent killed or the call blocked since), which must be on record all the same.
+   */
   async function record(
     snap: CachedPolicy,
     base: CallBase,
     verdict: Verdict,
     reason: string,
     approvalId: number | null,
+    keyed = true,
   ): Promise<Decision> {
     const entry = await repos.audit.write({
       timestamp: new Date(),
@@ -110,20 +130,15 @@ export function createDecisionService(
       tags: base.tags,
       ...(base.redact ? { argsRedacted: true as const } : {}),
       ...(base.channel ? { channel: base.channel } : {}),
-      // One decision per call id: a retry (on this or another server) gets the stored one back.
-      entryKey: decisionKey(base.callId, verdict),
+      argsHash: base.argsHash,
+      ...(keyed ? { entryKey: decisionKey(base.callId, verdict) } : {}),
     });
-    if (entry.callId !== base.callId || entry.agent !== snap.name || entry.action !== base.action) {
-      throw new DomainError(
-        'CALL_ID_REUSED',
-        `Call id ${base.callId} was already used for another call`,
-      );
-    }
-    if (entry.details !== reason || entry.status !== (verdict === 'REVIEW' ? 'PENDING' : verdict)) {
-      const earlier = replayed(entry, snap.version);
-      // A retried REDACT decision hands back masked arguments too, never a way to the raw ones.
-      if (entry.argsRedacted) earlier.args = base.maskedArgs;
-      return earlier;
+    if (entry.earlier) {
+      checkRetry(entry, snap.name, base, Date.now());
+      // Refused now (killed, or blocked by the policy since): the refusal answers, on record.
+      if ((verdict === 'KILLED' || verdict === 'BLOCKED') && entry.status !== verdict)
+        return record(snap, base, verdict, reason, approvalId, false);
+      return replayed(snap, base, entry);
     }
     if (verdict === 'ALLOWED') {
       remember(base.callId, {
@@ -146,6 +161,27 @@ export function createDecisionService(
     if (base.redact) decision.args = base.maskedArgs;
     if (verdict === 'ALLOWED') {
       const resultRules = resultRulesOf(snap, base.action);
+      if (resultRules) decision.resultRules = resultRules;
+    }
+    return decision;
+  }
+
+  /** The decision stored for a retried call, as it was answered the first time. */
+  function replayed(snap: CachedPolicy, base: CallBase, entry: AuditEntry): Decision {
+    const verdict = entry.status === 'PENDING' ? 'REVIEW' : (entry.status as Verdict);
+    const decision: Decision = {
+      verdict,
+      reason: entry.details,
+      callId: entry.callId ?? '',
+      auditId: entry.id,
+      approvalId: entry.approvalId,
+      policyVersion: snap.version,
+      rule: entry.rule ?? null,
+    };
+    // A retried REDACT decision hands back masked arguments too, never a way to the raw ones.
+    if (entry.argsRedacted) decision.args = base.maskedArgs;
+    if (verdict === 'ALLOWED') {
+      const resultRules = resultRulesOf(snap, entry.action);
       if (resultRules) decision.resultRules = resultRules;
     }
     return decision;
@@ -200,6 +236,7 @@ export function createDecisionService(
         tool: input.tool,
         findings: scanned.findings,
       };
+      const binding = bind(snap, input.action, args, argsJson);
       const { verdict, reason, rule, redactArgs } = await evaluateCall(repos, snap, call, {
         observe: deps.hooks?.policyEvaluated,
       });
@@ -209,6 +246,7 @@ export function createDecisionService(
         preview: scanned.preview,
         findings: scanned.findings,
         rule,
+        argsHash: binding.argsHash,
         callArgs: scanned.maskedJson,
         runId: input.runId ?? null,
         tags: input.tool?.tags ?? null,
@@ -218,19 +256,14 @@ export function createDecisionService(
       };
       if (verdict !== 'REVIEW') return record(snap, base, verdict, reason, null);
 
-      const binding = bind(snap, input.action, args);
       // Serialize per binding so two identical calls racing here open one approval, not two.
       const key = `review:${binding.agent}:${binding.action}:${binding.argsHash}:${binding.policyVersion}`;
       return locks.run(key, async () => {
         // A retried call must not use up a second approval or open another one.
         const earlier = await repos.audit.findByEntryKey(decisionKey(base.callId));
         if (earlier) {
-          if (earlier.agent !== snap.name || earlier.action !== base.action)
-            throw new DomainError(
-              'CALL_ID_REUSED',
-              `Call id ${base.callId} was already used for another call`,
-            );
-          return replayed(earlier, snap.version);
+          checkRetry(earlier, snap.name, base, Date.now());
+          return replayed(snap, base, earlier);
         }
         const now = new Date();
         if (input.run) {

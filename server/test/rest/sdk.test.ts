@@ -183,6 +183,11 @@ describe('REST SDK paths, as the seed Python SDK calls them (HTTP Basic, key as 
     });
     const allowed = shape.parse((await post('/sdk/decide', { agent_name: AGENT, action: 'get_balance', args: { account: 'A1' }, call_id: 'call-rest-0001' })).body);
     expect(allowed).toMatchObject({ verdict: 'ALLOWED', call_id: 'call-rest-0001', approval_id: null });
+    // The call id names that call: other arguments under it are refused (400, as the seed answered
+    // conflicts), never answered with the stored ALLOWED.
+    const reused = await post('/sdk/decide', { agent_name: AGENT, action: 'get_balance', args: { account: 'B9' }, call_id: 'call-rest-0001' });
+    expect(reused.status).toBe(400);
+    expect(reused.body).toMatchObject({ code: 'CALL_ID_REUSED', detail: expect.stringContaining('another call') });
     const blocked = shape.parse((await post('/sdk/decide', { agent_name: AGENT, action: 'delete_records' })).body);
     expect(blocked.verdict).toBe('BLOCKED');
     const review = shape.parse((await post('/sdk/decide', { agent_name: AGENT, action: 'wire_abroad', args: {} })).body);

@@ -40,6 +40,12 @@ export interface AuditDoc {
    * store. Not hashed: argsPreview is.
    */
   callArgs?: string | null;
+  /**
+   * For decisions: HMAC-SHA256 of the raw arguments' canonical JSON under the installation's
+   * secret (the approval binding's digest), so a retried call id is answered again only for the
+   * same arguments. Not hashed, never returned.
+   */
+  argsHash?: string;
   /** The agent run the call belongs to (`session` in rules). */
   runId?: string | null;
   /** The tool's declared tags (`session.touched(tag)`). */
@@ -85,6 +91,7 @@ const auditSchema = new Schema<AuditDoc>(
     channel: { type: String },
     rule: { type: Schema.Types.Mixed },
     callArgs: { type: String },
+    argsHash: { type: String },
     runId: { type: String },
     tags: { type: [String], default: undefined },
     terms: { type: [String], default: undefined },

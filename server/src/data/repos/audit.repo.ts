@@ -19,7 +19,13 @@ import {
   type OnResults,
   type ResultReport,
 } from './outcomeWriter';
-import { AuditWriter, type AuditRecord, type OnAuditWritten } from './auditWriter';
+import {
+  AuditWriter,
+  earlierEntry,
+  type AuditRecord,
+  type OnAuditWritten,
+  type WrittenEntry,
+} from './auditWriter';
 import type { CounterDoc } from '../models/counter.model';
 import { sourceOf, toAuditEntry } from './mappers';
 
@@ -68,9 +74,10 @@ export function createAuditRepo(
     /** Read the chain head again before the next append (another server wiped the log). */
     forgetHead: () => writer.reset(),
     queueDepth: () => writer.queueDepth,
-    async findByEntryKey(entryKey: string): Promise<AuditEntry | null> {
+    /** The entry stored under `entryKey`, marked earlier (see WrittenEntry). */
+    async findByEntryKey(entryKey: string): Promise<WrittenEntry | null> {
       const doc = await model.findOne({ entryKey }).lean<AuditDoc | null>();
-      return doc ? toAuditEntry(doc) : null;
+      return doc ? earlierEntry(doc) : null;
     },
     drain: async () => {
       await writer.drain();

@@ -27,6 +27,8 @@ export interface AuditRecord {
   approvalId: number | null;
   argsPreview: string | null;
   entryKey?: string;
+  /** Decisions: the arguments' keyed digest (the approval binding's), what a retry is checked against. */
+  argsHash?: string;
   /** DLP findings on the arguments; hashed with the entry. */
   findings?: readonly ScanFinding[];
   /** Known at insert time for a local-mode record shipped after its tool finished. */
@@ -44,6 +46,17 @@ export interface AuditRecord {
   callArgs?: string | null;
   runId?: string | null;
   tags?: readonly string[] | null;
+}
+
+/**
+ * A stored entry. `earlier` is set when the record was not written because its `entryKey` was
+ * already taken: the entry is the one stored before, with what a retry is checked against.
+ */
+export type WrittenEntry = AuditEntry & { earlier?: { argsHash: string | null } };
+
+/** The stored entry of a refused key, marked as earlier. */
+export function earlierEntry(doc: AuditDoc): WrittenEntry {
+  return { ...toAuditEntry(doc), earlier: { argsHash: doc.argsHash ?? null } };
 }
 
 /** Told of entries as this process stored them: as the API shows them, and as stored (tags too). */
@@ -70,7 +83,7 @@ type Head = { id: number; hash: string | null };
 export class AuditWriter {
   /** The newest entry as this process last knew it; undefined: read it from the database. */
   private head: Head | undefined = undefined;
-  private readonly queue = new GroupCommitQueue<AuditRecord, AuditEntry>(
+  private readonly queue = new GroupCommitQueue<AuditRecord, WrittenEntry>(
     (records) => this.commitAll(records),
     {
       maxGroup: MAX_GROUP,
@@ -91,7 +104,7 @@ export class AuditWriter {
    * Appends one entry. A record whose `entryKey` is already stored is not written again: the
    * stored entry is returned instead (a replayed batch, or a decision retried on another server).
    */
-  write(record: AuditRecord): Promise<AuditEntry> {
+  write(record: AuditRecord): Promise<WrittenEntry> {
     return this.queue.push(record);
   }
 
@@ -110,8 +123,8 @@ export class AuditWriter {
     return this.queue.drain();
   }
 
-  private async commitAll(records: AuditRecord[]): Promise<AuditEntry[]> {
-    const results: AuditEntry[] = [];
+  private async commitAll(records: AuditRecord[]): Promise<WrittenEntry[]> {
+    const results: WrittenEntry[] = [];
     let rest = records;
     for (let attempt = 0; rest.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error('audit append lost too many races; giving up');
@@ -146,12 +159,12 @@ export class AuditWriter {
    * hash covers prevHash, so only our document can carry it), and whether the first one that did
    * not was refused for its `entryKey` (then the stored entry answers that record).
    */
-  private async resolvePartial(records: AuditRecord[], docs: AuditDoc[]): Promise<AuditEntry[]> {
+  private async resolvePartial(records: AuditRecord[], docs: AuditDoc[]): Promise<WrittenEntry[]> {
     const stored = await this.model.collection
       .find({ id: { $in: docs.map((d) => d.id) } }, { projection: { id: 1, hash: 1 } })
       .toArray();
     const hashById = new Map(stored.map((d) => [d.id as number, d.hash as string]));
-    const done: AuditEntry[] = [];
+    const done: WrittenEntry[] = [];
     for (const doc of docs) {
       if (hashById.get(doc.id) !== doc.hash) break;
       done.push(toAuditEntry(doc));
@@ -160,7 +173,7 @@ export class AuditWriter {
     const next = records[done.length];
     if (next?.entryKey) {
       const existing = await this.model.collection.findOne({ entryKey: next.entryKey });
-      if (existing) done.push(toAuditEntry(existing as unknown as AuditDoc));
+      if (existing) done.push(earlierEntry(existing as unknown as AuditDoc));
     }
     return done;
   }
@@ -211,6 +224,7 @@ export class AuditWriter {
       if (record.resultEffect) doc.resultEffect = record.resultEffect;
       if (record.argsRedacted) doc.argsRedacted = true;
       if (record.callArgs) doc.callArgs = record.callArgs;
+      if (record.argsHash) doc.argsHash = record.argsHash;
       if (record.runId) doc.runId = record.runId;
       if (record.tags?.length) doc.tags = [...record.tags];
       if (this.writerId) doc.writer = this.writerId;
