@@ -86,6 +86,13 @@ function reportedParts(before: Document, parts: readonly string[]): string[] {
   return [...parts];
 }
 
+/** Whether `path` or one of its dotted prefixes (`a` of `a.b.c`) was reported already. */
+function coveredBy(reported: ReadonlySet<string>, path: string): boolean {
+  if (reported.has(path)) return true;
+  for (let at = path.indexOf('.'); at !== -1; at = path.indexOf('.', at + 1)) if (reported.has(path.slice(0, at))) return true;
+  return false;
+}
+
 // $push/$addToSet that only append are reported element by element (`arr.3`), as mongod does.
 const APPENDING = new Set(['$push', '$addToSet']);
 
@@ -110,14 +117,14 @@ export function describeUpdate(before: Document, after: Document, update: Docume
     }
   }
   targets.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
-  const reported: string[] = [];
+  const reported = new Set<string>();
   for (const { path: raw, appending } of targets) {
     const parts = raw.split('.');
     const positional = parts.findIndex((p) => p.startsWith('$'));
     const parts0 = reportedParts(before, positional >= 0 ? parts.slice(0, positional) : parts);
     const path = parts0.join('.');
-    if (path === '' || reported.some((r) => path === r || path.startsWith(`${r}.`))) continue;
-    reported.push(path);
+    if (path === '' || coveredBy(reported, path)) continue;
+    reported.add(path);
     const a = valueAt(before, parts0);
     const b = valueAt(after, parts0);
     if (b === MISSING) {

@@ -41,17 +41,35 @@ export function parsePath(path: string): string[] {
  * components literally: `a.$.x` and `a.$.y` may be updated together, `a` and `a.$.x` may not.
  */
 export function checkConflicts(paths: string[]): void {
-  const split = paths.map((p) => p.split('.'));
-  for (let j = 1; j < split.length; j++) {
-    for (let i = 0; i < j; i++) {
-      const a = split[i]!;
-      const b = split[j]!;
-      const n = Math.min(a.length, b.length);
-      if (a.slice(0, n).every((part, k) => part === b[k])) {
-        throw mongoError('ConflictingUpdateOperators', `Updating the path '${paths[j]}' would create a conflict at '${a.slice(0, n).join('.')}'`);
-      }
+  // Linear in the number of paths (a rollup upsert names dozens): each path's prefixes are
+  // looked up among the earlier paths, and the path among the earlier paths' prefixes. Only a
+  // path found to conflict is compared pair by pair, for the message mongod's order gives.
+  const earlier = new Set<string>();
+  const earlierPrefixes = new Set<string>();
+  for (let j = 0; j < paths.length; j++) {
+    const path = paths[j]!;
+    let conflict = earlierPrefixes.has(path);
+    const prefixes: string[] = [];
+    for (let at = path.indexOf('.'); at !== -1; at = path.indexOf('.', at + 1)) prefixes.push(path.slice(0, at));
+    prefixes.push(path);
+    for (const prefix of prefixes) conflict ||= earlier.has(prefix);
+    if (conflict) throwFirstConflict(paths, j);
+    earlier.add(path);
+    for (let k = 0; k < prefixes.length - 1; k++) earlierPrefixes.add(prefixes[k]!);
+  }
+}
+
+/** The conflict of `paths[j]` with the first earlier path it conflicts with, compared by components. */
+function throwFirstConflict(paths: string[], j: number): never {
+  const b = paths[j]!.split('.');
+  for (let i = 0; i < j; i++) {
+    const a = paths[i]!.split('.');
+    const n = Math.min(a.length, b.length);
+    if (a.slice(0, n).every((part, k) => part === b[k])) {
+      throw mongoError('ConflictingUpdateOperators', `Updating the path '${paths[j]}' would create a conflict at '${a.slice(0, n).join('.')}'`);
     }
   }
+  throw new Error(`internal: no conflict found for '${paths[j]}'`);
 }
 
 /** `{field: value}` as mongod prints an element in its messages. */
