@@ -28,11 +28,15 @@ export const BUILTIN_DETECTORS: readonly BuiltinDetector[] = Object.values(DETEC
 
 /** Category of a built-in detector; custom detectors are in the `custom` category. */
 export function categoryOf(detector: string): DetectorCategory | 'custom' {
-  for (const [category, members] of Object.entries(DETECTOR_CATEGORIES)) {
-    if ((members as readonly string[]).includes(detector)) return category as DetectorCategory;
-  }
-  return 'custom';
+  return CATEGORY_OF.get(detector) ?? 'custom';
 }
+
+// Looked up per finding on every decision that has any: a map, not a scan of the lists.
+const CATEGORY_OF: ReadonlyMap<string, DetectorCategory> = new Map(
+  Object.entries(DETECTOR_CATEGORIES).flatMap(([category, members]) =>
+    members.map((m) => [m, category as DetectorCategory] as const),
+  ),
+);
 
 /**
  * One kind of sensitive data found at one place: what and where, never the value itself, so it
