@@ -3,7 +3,7 @@
  * the real app (`startServer`, configured as every test suite's server) on 127.0.0.1:0 with the
  * embedded store in the given directory, on its private Unix socket (default) or a loopback TCP
  * port (scenario 8's comparison).
- * Started by harness.ts with `fork`; reports `{ url }` over IPC and stops on a 'stop' message
+ * Bundled by harness.ts as `npm start` bundles the server and started with `fork`; reports `{ url }` over IPC and stops on a 'stop' message
  * (exiting normally, so `--cpu-prof` can write its profile).
  */
 import { createLogger } from '../server/src/logger';
