@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@aegis/shared';
 import { createTestContext, principals, type TestContext } from '../../test/helpers/testServer';
 import { nextTracked } from '../../test/helpers/tracked';
+import { changeVisibleTo } from './approvals';
 
 let t: TestContext;
 const bot = principals.agent('ReviewBot');
@@ -286,6 +287,34 @@ describe('changes.onChange', () => {
     await expect(
       t.as(principals.viewer).changes.onChange({ recentMs: 120_000 }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('an agent key is told of no other agent: anomalies, proposals and installation-wide counts included', () => {
+    const key = principals.agent('Mine');
+    const anomalyOf = (agent: string): ChangeEvent => ({
+      type: 'anomaly.detected',
+      anomaly: {
+        id: `block_rate:${agent}:ping:2026-12-06T05:00:00.000Z`,
+        kind: 'block_rate',
+        agent,
+        action: 'ping',
+        hour: '2026-12-06T05:00:00.000Z',
+        detectedAt: '2026-12-06T05:10:00.000Z',
+        score: 1,
+        summary: '100% of 12 calls blocked',
+        evidence: { observed: 1, expected: 0.03, threshold: 0.5, historyHours: 30 },
+      },
+    });
+    const seen = (e: ChangeEvent) => changeVisibleTo(key, e);
+    expect(seen(anomalyOf('Other'))).toBe(false);
+    expect(seen(anomalyOf('Mine'))).toBe(true);
+    expect(seen({ type: 'governance.changed', opened: 3, resolved: 1 })).toBe(false);
+    expect(seen({ type: 'agent.status', agent: 'Other', status: 'PAUSED' })).toBe(false);
+    expect(seen({ type: 'policy.global.changed', version: 4 })).toBe(true);
+    expect(changeVisibleTo(principals.viewer, anomalyOf('Other'))).toBe(true);
+    expect(
+      changeVisibleTo(principals.viewer, { type: 'governance.changed', opened: 3, resolved: 1 }),
+    ).toBe(true);
   });
 
   it('agent keys only see their own agents’ events', async () => {

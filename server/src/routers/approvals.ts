@@ -12,6 +12,7 @@ import {
   jsonObject,
   sequentialId,
   type ChangeEvent,
+  type Principal,
 } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { slowReaderGuard } from '../trpc/limits';
@@ -89,6 +90,38 @@ export const approvalsRouter = router({
     ),
 });
 
+const EVERYONE = Symbol('everyone');
+const STAFF = Symbol('staff');
+type Audience = string | typeof EVERYONE | typeof STAFF;
+
+/**
+ * Who may see each kind of change: the agent it is about (an agent key sees only its own agents'),
+ * everyone (changes every SDK must act on), or staff only (counts across the installation). Every
+ * event type is listed, so a new one must say who sees it.
+ */
+const AUDIENCE: { [T in ChangeEvent['type']]: (e: Extract<ChangeEvent, { type: T }>) => Audience } =
+  {
+    'approval.created': (e) => e.approval.agent,
+    'approval.decided': (e) => e.approval.agent,
+    'agent.status': (e) => e.agent,
+    'agent.registered': (e) => e.agent,
+    'policy.changed': (e) => e.agent,
+    'policy.global.changed': () => EVERYONE,
+    'governance.reset': () => EVERYONE,
+    'proposal.created': (e) => e.agent,
+    'proposal.decided': (e) => e.agent,
+    'governance.changed': () => STAFF,
+    'anomaly.detected': (e) => e.anomaly.agent,
+  };
+
+/** Whether `principal` may see `e` on the change stream: staff see all, an agent key its own agents'. */
+export function changeVisibleTo(principal: Principal, e: ChangeEvent): boolean {
+  if (principal.role !== 'agent') return true;
+  const audience = (AUDIENCE[e.type] as (e: ChangeEvent) => Audience)(e);
+  if (audience === EVERYONE) return true;
+  return typeof audience === 'string' && (principal.agents ?? []).includes(audience);
+}
+
 /**
  * Approval, agent-status and policy changes, tracked by `<seq>-<origin>` (events/bus.ts). A client
  * that reconnects with its last event id gets what it missed from the server's recent-events
@@ -109,11 +142,7 @@ export const changesRouter = router({
     )
     .subscription(async function* ({ ctx, input, signal }) {
       const principal = ctx.principal;
-      const visible = (e: ChangeEvent) => {
-        if (principal.role !== 'agent') return true;
-        const agent = 'approval' in e ? e.approval.agent : 'agent' in e ? e.agent : null;
-        return agent === null || (principal.agents ?? []).includes(agent);
-      };
+      const visible = (e: ChangeEvent) => changeVisibleTo(principal, e);
       const last = parseChangeId(input?.lastEventId);
       type Item = { seq: number; event: ChangeEvent };
       const events = ctx.services.events;
