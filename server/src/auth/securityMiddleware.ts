@@ -4,8 +4,13 @@ import { CSRF_HEADER, readCookies, SESSION_COOKIE } from './cookies';
 import { csrfTokenFor, safeEqual } from './secrets';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** The login exchange does not use the current session, so it needs no CSRF token. */
-const CSRF_EXEMPT = new Set(['/trpc/auth.login']);
+/**
+ * The login exchange does not use the current session, so it needs no CSRF token. An approval
+ * link's confirmation form is a plain HTML form (the page's CSP allows no script to set a
+ * header): its route checks the session's token in the form's `csrf` field instead
+ * (notify/http.ts), and a link made for one reviewer needs no session at all.
+ */
+const CSRF_EXEMPT = new Set(['/trpc/auth.login', '/notify/decide']);
 
 /** Express matches mount paths case-insensitively, so these checks must too. */
 function isApiPath(path: string): boolean {

@@ -128,6 +128,54 @@ describe('generic webhooks', () => {
     expect(log[0]).toMatchObject({ approvalId: id, status: 'delivered', attempts: 3 });
   });
 
+  it("a link is confirmed from the signed-in reviewer's browser: the page's own form, with its CSRF field", async () => {
+    const id = await openApproval();
+    let link: string | undefined;
+    for (let i = 0; i < 100 && !link; i++) {
+      for (const r of hook.received) {
+        const p = JSON.parse(r.body) as { approval: { id: number }; links: { approve: string } };
+        if (p.approval.id === id) link = p.links.approve;
+      }
+      if (!link) await new Promise((r) => setTimeout(r, 100));
+    }
+    const reviewer = await admin.keys.create.mutate({ name: 'link-reviewer', role: 'reviewer' });
+    const login = await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: reviewer.key }),
+    });
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const { pathname, search } = new URL(link!);
+    const page = await (
+      await fetch(`${server.url}${pathname}${search}`, { headers: { cookie } })
+    ).text();
+    const field = (name: string) =>
+      new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1]?.replaceAll('&amp;', '&');
+    const submit = (form: Record<string, string>) =>
+      fetch(`${server.url}/notify/decide`, {
+        method: 'POST',
+        headers: {
+          cookie,
+          origin: server.url,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams(form).toString(),
+      });
+    // The form without its CSRF field, or with another session's, decides nothing.
+    expect((await submit({ t: field('t')! })).status).toBe(403);
+    expect((await submit({ t: field('t')!, csrf: 'x'.repeat(43) })).status).toBe(403);
+    expect((await admin.approvals.byId.query({ id })).status).toBe('PENDING');
+    const confirmed = await submit({ t: field('t')!, csrf: field('csrf')! });
+    expect(confirmed.status).toBe(200);
+    expect(await admin.approvals.byId.query({ id })).toMatchObject({
+      status: 'APPROVED',
+      decidedBy: 'link-reviewer',
+    });
+  });
+
   it('keeps channel management and the delivery log to admins, and never lists secrets', async () => {
     const list = await admin.channels.list.query();
     expect(list.map((c) => c.name)).toEqual(['ops-hook', 'ops-slack']);
