@@ -99,6 +99,7 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     snap: CachedPolicy,
     changes: () => Promise<Array<{ at: number; status: AuditStatus }>>,
     now: number,
+    versionSince: (version: number) => Promise<Date | null>,
   ): Promise<Violation | null> {
     const refuse = (code: Violation['code'], reason: string): Violation => ({ claim, code, reason });
     if (claim.status === 'APPROVED' || claim.status === 'DENIED')
@@ -114,6 +115,11 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     if (version > snap.version)
       return refuse('CONFLICT', `policy v${version} of "${claim.agent}" does not exist (it is at v${snap.version})`);
     if (claim.status !== 'ALLOWED') return null; // BLOCKED, KILLED, PENDING, … claim no power
+    // Decided with a policy version that did not exist yet: a date moved back, e.g. to before a
+    // kill-switch, so the record would pass as decided while the agent was still active.
+    const since = claim.dated && version > 0 ? await versionSince(version) : null;
+    if (since && claim.at.getTime() < since.getTime() - FUTURE_SKEW_MS)
+      return refuse('CONFLICT', `dated ${claim.at.toISOString()}, before policy v${version} of "${claim.agent}" existed (${since.toISOString()})`);
     const policy = await policyAt(snap, version);
     if (!policy) return refuse('CONFLICT', `policy v${version} of "${claim.agent}" is not on record`);
     // The same evaluation the decision made: with the arguments, tool metadata and time when the
@@ -147,6 +153,7 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
       const now = Date.now();
       const snaps = new Map<string, CachedPolicy | null>();
       const history = new Map<string, Promise<Array<{ at: number; status: AuditStatus }>>>();
+      const versions = new Map<string, Promise<Date | null>>();
       const violations: Violation[] = [];
       for (const claim of claims) {
         if (!snaps.has(claim.agent)) snaps.set(claim.agent, await cache.get(claim.agent));
@@ -157,7 +164,13 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
           if (!loaded) history.set(claim.agent, (loaded = repos.audit.statusChanges(claim.agent)));
           return loaded;
         };
-        let violation = await checkOne(claim, snap, changes, now);
+        const versionSince = (version: number) => {
+          const key = `${claim.agent}\u0000${version}`;
+          let since = versions.get(key);
+          if (!since) versions.set(key, (since = repos.policyHistory.get(claim.agent, version).then((v) => v?.at ?? null)));
+          return since;
+        };
+        let violation = await checkOne(claim, snap, changes, now, versionSince);
         if (violation) {
           // A refusal accuses the agent (a VIOLATION alert): first make sure it isn't this
           // server's cached view lagging a change that just happened (a policy version or a
@@ -166,7 +179,7 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
           history.delete(claim.agent);
           const fresh = await cache.get(claim.agent);
           snaps.set(claim.agent, fresh);
-          violation = fresh ? await checkOne(claim, fresh, changes, now) : violation;
+          violation = fresh ? await checkOne(claim, fresh, changes, now, versionSince) : violation;
         }
         if (violation) violations.push(violation);
       }

@@ -240,6 +240,20 @@ describe('reports that claim more than the policy allowed are refused and record
       ok: true,
     });
   });
+
+  it('recordBatch: an ALLOWED dated back before the policy version it names existed is refused (a way around a pause)', async () => {
+    // bot1 is paused (above); its policy v1 is seconds old. Dated an hour back, the record would
+    // pass as decided before the pause.
+    const stored = (await entries('bot1')).length;
+    const backdated = record({ decidedAt: new Date(Date.now() - 3_600_000).toISOString() });
+    const res = await batch(backdated);
+    expect(res.status).toBe(409);
+    expect(JSON.stringify(res.body)).toMatch(/before policy v1 of \\"bot1\\" existed/);
+    // A report of a refusal claims no power and is taken, whatever its date.
+    const refused = record({ status: 'BLOCKED', decidedAt: new Date(Date.now() - 3_600_000).toISOString() });
+    expect((await batch(refused)).status).toBe(200);
+    expect((await entries('bot1')).length).toBe(stored + 2); // the refused record's alert, the BLOCKED
+  });
 });
 
 describe('reports are rate limited per key', () => {
