@@ -219,6 +219,14 @@ describe('governance YAML', () => {
     expect(parsed.problems.map((p) => p.line)).toEqual([7, 13, 19]);
   });
 
+  it('says a document nested thousands of levels deep nests too deeply', () => {
+    const parsed = parseGovernanceYaml(`kind: GovernanceRule\nid: ${'['.repeat(5_000)}${']'.repeat(5_000)}\n`);
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.problems[0]!.message).toMatch(/nests too deeply/);
+    expect(parsed.problems.map((p) => p.message).join('\n')).not.toMatch(/call stack/);
+  });
+
   it("a person's rule with a built-in id replaces it", () => {
     const parsed = parseGovernanceYaml(
       'kind: GovernanceRule\nid: owner-required\ndescription: stricter\nseverity: critical\nwhen: "manifest.agent.team == \'\'"',

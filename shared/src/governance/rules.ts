@@ -1,5 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { yamlMessage } from '../policy/yaml';
 import {
   governanceRule,
   type GovernanceProblem,
@@ -46,12 +47,19 @@ export function parseGovernanceYaml(text: string): ParsedGovernance {
     const line = lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
     for (const err of doc.errors) {
       problems.push({
-        message: err.message.split('\n')[0] ?? 'YAML error',
+        message: yamlMessage(err.message),
         line: lines.linePos(err.pos[0]).line,
       });
     }
     if (doc.errors.length || doc.contents === null) continue;
-    const parsed = governanceRule.safeParse(doc.toJS({ maxAliasCount: 50 }));
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 50 });
+    } catch (e) {
+      problems.push({ message: yamlMessage((e as Error).message), line });
+      continue;
+    }
+    const parsed = governanceRule.safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         problems.push({ message: `${issue.path.join('.') || 'document'}: ${issue.message}`, line });

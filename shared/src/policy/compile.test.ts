@@ -136,6 +136,16 @@ describe('YAML: positions in every problem', () => {
     expect(r.ok ? '' : r.problems[0]!.text).toMatch(/^bad\.yaml:\d+:\d+: /);
   });
 
+  it('says a document nested thousands of levels deep nests too deeply, not what overflowed', () => {
+    for (const n of [1_000, 20_000]) {
+      const r = compilePolicyYaml(`kind: AgentPolicy\nagent: x\nrules: ${'['.repeat(n)}${']'.repeat(n)}\n`, 'deep.yaml');
+      expect(r.ok).toBe(false);
+      const texts = r.ok ? [] : r.problems.map((p) => p.text);
+      expect(texts[0]).toMatch(/^deep\.yaml:3:\d+: .*nests too deeply/);
+      expect(texts.join('\n')).not.toMatch(/call stack/);
+    }
+  });
+
   it('compiles every document of a file', () => {
     const r = compilePolicyYaml(file.replace('ALOW', 'ALLOW').replace(' &&\n    effect: REVIEW', '\n    effect: REVIEW').replace('        args.b ==', '        args.b == 2.0'));
     expect(r.ok && r.policies.map((p) => p.kind)).toEqual(['GlobalPolicy', 'AgentPolicy']);

@@ -17,6 +17,16 @@ export type ParsedPolicyYaml = { ok: true; documents: PolicySourceDocument[] } |
 
 const MAX_FILE = 1_000_000;
 
+/**
+ * A YAML reader's message, for the document's author. Nesting deep enough to overflow the
+ * reader's stack (about a thousand levels) is said as such, not as the engine's words.
+ */
+export function yamlMessage(message: string): string {
+  if (message.includes('Maximum call stack size exceeded'))
+    return 'the document nests too deeply to read (keep it within a few hundred levels)';
+  return message.split('\n')[0]!;
+}
+
 export function parsePolicyYaml(text: string, file?: string): ParsedPolicyYaml {
   if (text.length > MAX_FILE) {
     return { ok: false, problems: [problemAt({ file, locate: () => ({ line: 1, column: 1 }) }, [], `file is larger than ${MAX_FILE} characters`)] };
@@ -29,14 +39,14 @@ export function parsePolicyYaml(text: string, file?: string): ParsedPolicyYaml {
   for (const doc of list) {
     for (const err of [...doc.errors, ...doc.warnings]) {
       const pos = lineCounter.linePos(err.pos[0]);
-      problems.push(problemAt({ file, locate: () => ({ line: pos.line, column: pos.col }) }, [], err.message.split('\n')[0]!));
+      problems.push(problemAt({ file, locate: () => ({ line: pos.line, column: pos.col }) }, [], yamlMessage(err.message)));
     }
     if (doc.errors.length || doc.contents === null) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 50 });
     } catch (e) {
-      problems.push(problemAt({ file, locate: () => ({ line: 1, column: 1 }) }, [], (e as Error).message));
+      problems.push(problemAt({ file, locate: () => ({ line: 1, column: 1 }) }, [], yamlMessage((e as Error).message)));
       continue;
     }
     documents.push({ value, source: sourceMapOf(doc, text, lineCounter, file) });
