@@ -9,6 +9,7 @@ import { findSecrets } from './detectors/secrets';
 import { findSsns } from './detectors/ssn';
 import type { KeyContext } from './keys';
 import { numericRuns } from './runs';
+import { foldForDetection } from './fold';
 import { maskText } from './masks';
 import { categoryOf, DETECTOR_CATEGORIES, type DlpMatch } from './types';
 
@@ -20,7 +21,8 @@ const IBAN_HINT = /[A-Z]{2}\d{2}/;
  * resolved in favour of the more confident (then the longer) one. Cheap tests decide which
  * detectors can possibly match, so a string with no digit never meets the numeric ones.
  */
-export function detectString(text: string, context: KeyContext, custom: readonly CustomDetector[] = []): DlpMatch[] {
+export function detectString(original: string, context: KeyContext, custom: readonly CustomDetector[] = []): DlpMatch[] {
+  const text = foldForDetection(original);
   const out = scratch;
   out.length = 0;
   if (text.length >= 4) {
@@ -88,7 +90,8 @@ export function selectDetectors(names: Iterable<string>, custom: readonly Custom
  * {@link detectString} finds nothing of theirs in it either (resolving overlaps only drops
  * matches). Each detector runs under the same conditions as in `detectString`; the others don't run.
  */
-export function matchesSelected(text: string, context: KeyContext, selection: DetectorSelection): boolean {
+export function matchesSelected(original: string, context: KeyContext, selection: DetectorSelection): boolean {
+  const text = foldForDetection(original);
   const out = scratch;
   out.length = 0;
   const s = selection;
@@ -129,13 +132,14 @@ function resolveOverlaps(matches: DlpMatch[]): DlpMatch[] {
   return kept;
 }
 
-/** The text with each match replaced by its mask. */
+/** The text with each match replaced by its mask (made from the text as the detectors read it). */
 export function applyMasks(text: string, matches: readonly DlpMatch[]): string {
   if (matches.length === 0) return text;
+  const read = foldForDetection(text);
   let out = '';
   let at = 0;
   for (const m of matches) {
-    out += text.slice(at, m.start) + maskText(m.detector, text.slice(m.start, m.end));
+    out += text.slice(at, m.start) + maskText(m.detector, read.slice(m.start, m.end));
     at = m.end;
   }
   return out + text.slice(at);

@@ -24,6 +24,26 @@ describe('scanValue', () => {
     expect(JSON.stringify(findings)).not.toMatch(/4111|maria|1120/);
   });
 
+  it('reads digits of other scripts and full-width forms as ASCII, and masks them in place', () => {
+    const args = {
+      note: 'SSN ５３６-２２-８１５１, card ４１１１ １１１１ １１１１ １１１１',
+      to: 'ｍａｒｉａ＠ｅｘａｍｐｌｅ．ｃｏｍ',
+      ref: 'ssn ٥٣٦-٢٢-٨١٥١',
+      name: 'José Núñez',
+    };
+    expect(scanValue(args)).toEqual([
+      { detector: 'ssn', path: '/note', count: 1, confidence: 0.9 },
+      { detector: 'card', path: '/note', count: 1, confidence: 0.95 },
+      { detector: 'email', path: '/to', count: 1, confidence: 0.95 },
+      { detector: 'ssn', path: '/ref', count: 1, confidence: 0.9 },
+    ]);
+    const masked = maskValue(args) as Record<string, string>;
+    expect(masked.note).toBe('SSN ***-**-8151, card ************1111');
+    expect(masked.to).toBe('m***@example.com');
+    expect(masked.name).toBe('José Núñez');
+    expect(JSON.stringify(masked)).not.toMatch(/５３６|٥٣٦|ｍａｒｉａ/);
+  });
+
   it('uses the field name: DOB and SSN fields, numbers, dates', () => {
     const findings = scanValue({
       customer: { dob: new Date(Date.UTC(1987, 5, 14)), ssn_last4: 4821, card_number: 4111111111111111 },
