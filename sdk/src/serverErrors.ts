@@ -6,7 +6,7 @@ import {
   type AegisErrorDetails,
 } from './errors';
 
-/** tRPC codes that mean "the server answered and said no"; anything else counts as unreachable. */
+/** What the SDK calls each refusal the server answers with (tRPC code → AegisErrorCode). */
 const answered: Record<string, AegisErrorCode> = {
   BAD_REQUEST: 'BAD_REQUEST',
   PARSE_ERROR: 'BAD_REQUEST',
@@ -17,7 +17,22 @@ const answered: Record<string, AegisErrorCode> = {
   TOO_MANY_REQUESTS: 'RATE_LIMITED',
   PRECONDITION_FAILED: 'BAD_REQUEST',
   UNPROCESSABLE_CONTENT: 'BAD_REQUEST',
+  PAYLOAD_TOO_LARGE: 'BAD_REQUEST',
 };
+
+/**
+ * tRPC codes that mean Aegis gave no answer: its own failure, or a proxy's in front of it. Every
+ * other code is the server answering, and an answer is never "unreachable": fail-open must not
+ * turn a refusal (an oversized call answered 413, say) into running the tool unguarded.
+ */
+const NO_ANSWER = new Set([
+  'INTERNAL_SERVER_ERROR',
+  'BAD_GATEWAY',
+  'SERVICE_UNAVAILABLE',
+  'GATEWAY_TIMEOUT',
+  'TIMEOUT',
+  'CLIENT_CLOSED_REQUEST',
+]);
 
 /** The tRPC error code the server sent, if it sent one at all. */
 export function serverCode(error: unknown): string | undefined {
@@ -45,7 +60,7 @@ export function isUnreachable(error: unknown): boolean {
   if (error instanceof AegisUnavailableError) return true;
   if (error instanceof AegisError) return false;
   const code = serverCode(error);
-  return code === undefined || !(code in answered);
+  return code === undefined || NO_ANSWER.has(code);
 }
 
 /** Turns any transport failure into an AegisError with the server's message and the original as cause. */
@@ -58,7 +73,7 @@ export function toAegisError(error: unknown, details: AegisErrorDetails = {}): A
     });
   }
   const code = serverCode(error) ?? 'INTERNAL';
-  const mapped = answered[code] ?? 'INTERNAL';
+  const mapped = answered[code] ?? 'BAD_REQUEST';
   if (serverReason(error) === 'UNKNOWN_AGENT') {
     return new AegisError('UNKNOWN_AGENT', message, details, { cause: error });
   }

@@ -43,6 +43,25 @@ describe('server unreachable', () => {
     await aegis.close();
   });
 
+  it("an answer is never 'unreachable': arguments refused as too large never run, even with failMode: 'open'", async () => {
+    const server = await startTestServer({ inMemoryStore: true });
+    try {
+      const aegis = sdkFor({ url: server.url, adminKey: server.adminKey }, { failMode: 'open' });
+      let ran = false;
+      const error = await aegis
+        .agent('padded', { allows: ['pay'] })
+        .call('pay', { amount: 5_000, note: 'x'.repeat(70 * 1024) }, () => (ran = true))
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(error).not.toBeInstanceOf(AegisUnavailableError);
+      expect(String((error as Error).message)).toMatch(/bytes/);
+      expect(ran).toBe(false);
+      await aegis.close();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('reports a bad key as an error, not as unavailable', async () => {
     const server = await startTestServer({ inMemoryStore: true });
     try {
