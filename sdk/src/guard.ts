@@ -1,5 +1,5 @@
 import { SpanKind } from '@opentelemetry/api';
-import { annotate, inSpan } from '@aegis/shared';
+import { annotate, inSpan, maskedToolError } from '@aegis/shared';
 import { randomId } from './ids';
 import { tracer } from './tracing';
 import { waitForApproval } from './approvalWait';
@@ -392,7 +392,8 @@ async function runAndReport<T>(
     report(rt, decided, callId, {
       outcome: 'error',
       durationMs: performance.now() - started,
-      error: message.slice(0, 2000),
+      // An error can quote the data the tool failed on: only its masked text leaves the process.
+      error: maskedToolError(message),
     });
     throw error;
   }

@@ -86,6 +86,25 @@ describe('sdk.recordBatch with outcomes', () => {
     expect(localEntries[1]!.details).toBe('Tool failed: boom');
   });
 
+  it("a tool's error text is stored masked, in strict and local mode alike: the log keeps no values", async () => {
+    const raw =
+      'DB auth failed for key AKIAIOSFODNN7EXAMPLE; customer SSN 536-22-8154 card 4111 1111 1111 1111';
+    const strict = await t
+      .as(bot)
+      .sdk.decide({ agent: 'LocalBot', action: 'fetch', args: { page: 'leaky' } });
+    await t
+      .as(bot)
+      .sdk.complete({ callId: strict.callId, outcome: 'error', durationMs: 2, error: raw });
+    const local = { ...record(), outcome: 'error' as const, durationMs: 2, error: raw };
+    await t.as(bot).sdk.recordBatch({ entries: [local] });
+    for (const callId of [strict.callId, local.callId]) {
+      const failed = (await entriesOf('LocalBot', callId)).find((e) => e.status === 'ERROR')!;
+      expect(failed.details).toBe(
+        'Tool failed: DB auth failed for key [REDACTED:aws_access_key]; customer SSN ***-**-8154 card ************1111',
+      );
+    }
+  });
+
   it('a batch replayed twice is stored once, its ERROR entry included', async () => {
     const batch = {
       entries: [

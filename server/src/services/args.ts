@@ -1,5 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { canonicalJson, redactSensitive, scanAndMask, type CustomDetector, type ScanFinding } from '@aegis/shared';
+import {
+  canonicalJson,
+  maskedToolError,
+  redactSensitive,
+  scanAndMask,
+  type CustomDetector,
+  type ScanFinding,
+} from '@aegis/shared';
 import type { ApprovalBinding } from '../data/repos/approvals.repo';
 
 const PREVIEW_LIMIT = 500;
@@ -70,4 +77,13 @@ export function createBinder(secret: Buffer): Binder {
     argsHash: createHmac('sha256', secret).update(argsJson).digest('hex'),
     policyVersion: policy.version,
   });
+}
+
+/**
+ * The details of a tool-failure entry. The agent's error text is masked again here (an older or
+ * another SDK may send it raw): the audit log keeps findings, never values, and its entries
+ * cannot be edited afterwards.
+ */
+export function toolFailedDetails(error: string | null | undefined): string {
+  return error ? `Tool failed: ${maskedToolError(error)}` : 'Tool failed';
 }

@@ -16,7 +16,7 @@ import {
 import { toApprovalSummary } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
-import { argsPreview, scanArgs } from './args';
+import { argsPreview, scanArgs, toolFailedDetails } from './args';
 import { resultRulesOf } from './results';
 import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
@@ -344,7 +344,7 @@ export function createDecisionService(
           // the agent's report of how its call ended
           source: 'agent',
           actor: actor.name,
-          details: input.error ? `Tool failed: ${input.error}` : 'Tool failed',
+          details: toolFailedDetails(input.error),
           callId: input.callId,
           approvalId: entry.approvalId,
           argsPreview: entry.argsPreview,

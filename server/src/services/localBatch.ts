@@ -9,7 +9,7 @@ import {
 import type { KeyedEntry } from '../data/repos/audit.repo';
 import type { AuditRecord } from '../data/repos/auditWriter';
 import type { ResultReport } from '../data/repos/outcomeWriter';
-import { scanArgs } from './args';
+import { scanArgs, toolFailedDetails } from './args';
 import { notYourAgent } from './errors';
 
 /**
@@ -192,7 +192,7 @@ function errorEntry(
     status: 'ERROR',
     source: 'agent',
     actor: base.actor ?? null,
-    details: error ? `Tool failed: ${error}` : 'Tool failed',
+    details: toolFailedDetails(error),
     callId: base.callId,
     approvalId: base.approvalId,
     argsPreview: base.argsPreview,

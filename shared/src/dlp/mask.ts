@@ -85,3 +85,17 @@ function limits(options: MaskOptions): WalkLimits {
 function nonEqual(next: string, key: string): string | undefined {
   return next === key ? undefined : next;
 }
+
+/** How much of a tool's error message is kept. */
+export const TOOL_ERROR_CHARS = 2_000;
+
+/**
+ * A tool's error message as it may leave the agent's process or enter the audit log: an error
+ * can quote what the tool failed on (a connection string, the customer's record), so everything
+ * DLP finds in it is masked, and it is cut to {@link TOOL_ERROR_CHARS}. Masked before it is cut,
+ * so no value is cut in half and left readable.
+ */
+export function maskedToolError(message: string, custom: readonly CustomDetector[] = []): string {
+  const masked = maskValue(message.slice(0, 2 * TOOL_ERROR_CHARS), { custom });
+  return (typeof masked === 'string' ? masked : '').slice(0, TOOL_ERROR_CHARS);
+}
