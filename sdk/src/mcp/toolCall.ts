@@ -3,6 +3,7 @@ import {
   type CallToolRequest,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
+import { maskValue } from '@aegis/shared';
 import { context, propagation, type Context } from '@opentelemetry/api';
 import { AegisError } from '../errors';
 import type { CatalogTool } from './catalog';
@@ -117,7 +118,7 @@ export async function callThroughAegis(
       ),
     );
   } catch (error) {
-    if (error instanceof UpstreamToolError) return error.result;
+    if (error instanceof UpstreamToolError) return maskedFailure(error.result);
     if (error instanceof AegisError)
       return ran ? withheld(error, exposed) : refusal(error, exposed);
     const message = error instanceof Error ? error.message : String(error);
@@ -127,4 +128,19 @@ export async function callThroughAegis(
   } finally {
     stopTicker();
   }
+}
+
+/**
+ * The tool's own failure, as the client gets it: with everything DLP finds masked. An error text
+ * can quote what the tool failed on (a key, a customer's record), and result rules only screen
+ * results, so masking is the least a failure passes through with.
+ */
+function maskedFailure(result: CallToolResult): CallToolResult {
+  return {
+    ...result,
+    content: maskValue(result.content) as CallToolResult['content'],
+    ...(result.structuredContent === undefined
+      ? {}
+      : { structuredContent: maskValue(result.structuredContent) as Record<string, unknown> }),
+  };
 }

@@ -176,10 +176,11 @@ describe('aegis mcp over stdio, in front of a real MCP server', () => {
     ).toBe('still here');
   });
 
-  it("the upstream's own tool error comes back as it is, recorded as an error outcome", async () => {
+  it("the upstream's own tool error comes back with what DLP finds masked, recorded as an error outcome", async () => {
     const result = await gw.client.callTool({ name: 'fail', arguments: {} });
     expect(result.isError).toBe(true);
-    expect(text(result)).toBe('disk on fire');
+    expect(text(result)).toBe('disk on fire writing SSN ***-**-8154 with [REDACTED:aws_access_key]');
+    expect(result.structuredContent).toEqual({ card: '************1111' });
     await expect
       .poll(
         async () =>
@@ -189,6 +190,8 @@ describe('aegis mcp over stdio, in front of a real MCP server', () => {
         { timeout: 10_000 },
       )
       .toBe('error');
+    const failed = (await t.reviewer.audit.list.query({ agent, action: 'fixture.fail' })).entries;
+    expect(JSON.stringify(failed)).not.toMatch(/536-22|AKIAIOSFODNN7EXAMPLE|4111 1111/);
   });
 
   it('upstream crash: the call fails with an error, the next call starts the upstream again', async () => {
