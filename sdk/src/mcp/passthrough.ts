@@ -8,7 +8,6 @@ import {
   ListResourceTemplatesRequestSchema,
   McpError,
   ReadResourceRequestSchema,
-  ResultSchema,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
@@ -46,8 +45,8 @@ function offers(
 
 /**
  * Everything in MCP besides tools passes through: prompts (names prefixed like tools), resources
- * (routed by the URI each upstream listed), completions, logging levels, and any other request
- * when there is a single upstream. The upstreams' own notifications and requests (sampling,
+ * (routed by the URI each upstream listed), completions and logging levels; a method not listed
+ * here is refused. The upstreams' own notifications and requests (sampling,
  * elicitation, roots) are relayed by the session's upstream handlers; the SDK relays
  * cancellation and progress of forwarded requests.
  */
@@ -168,19 +167,15 @@ export function registerPassthrough(session: GatewaySession): void {
     return {};
   });
 
-  // Anything else (a newer method this gateway doesn't know): forwarded when unambiguous.
-  server.fallbackRequestHandler = async (request, extra) => {
-    const [only] = names();
-    if (names().length !== 1 || !only) {
-      throw new McpError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
-    }
-    const client = await session.upstream(only);
-    return client.request({ method: request.method, params: request.params }, ResultSchema, {
-      signal: extra.signal,
-    });
-  };
-  // The client's notifications (roots changed, …) go to every connected upstream.
+  // Any other method is refused, never relayed: an upstream that matched method names loosely
+  // (`tools/call ` with a space, `Tools/Call`) would otherwise run a tool with no decision and no
+  // record. A method MCP adds later is forwarded once it is listed here.
+  server.fallbackRequestHandler = (request) =>
+    Promise.reject(new McpError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`));
+  // Of the client's own notifications only those MCP defines for an upstream go on (cancellation
+  // and progress of forwarded requests are relayed by the MCP SDK itself); others are dropped.
   server.fallbackNotificationHandler = async (notification) => {
+    if (!RELAYED_NOTIFICATIONS.has(notification.method)) return;
     await Promise.all(
       names().map(async (name) => {
         const client = await session.upstream(name);
@@ -189,3 +184,6 @@ export function registerPassthrough(session: GatewaySession): void {
     );
   };
 }
+
+/** Client notifications an upstream is told of (exact method names). */
+const RELAYED_NOTIFICATIONS: ReadonlySet<string> = new Set(['notifications/roots/list_changed']);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { uniqueAgent, useSdkServer, watchFor } from '../helpers/server';
 import {
   agentKey,
@@ -206,6 +207,27 @@ describe('aegis mcp over stdio, in front of a real MCP server', () => {
   it('the upstream never sees Aegis credentials', async () => {
     const result = await gw.client.callTool({ name: 'whoami_env', arguments: {} });
     expect(JSON.parse(text(result))).toEqual([]);
+  });
+
+  it('a method the gateway does not know is refused, never relayed: no tool runs under a misspelled tools/call', async () => {
+    for (const method of ['tools/call ', 'Tools/Call', 'x-vendor/run']) {
+      await expect(
+        gw.client.request(
+          { method, params: { name: 'delete_records', arguments: { table: method } } },
+          ResultSchema,
+        ),
+      ).rejects.toMatchObject({ code: ErrorCode.MethodNotFound });
+    }
+    await gw.client.notification({
+      method: 'tools/call',
+      params: { name: 'delete_records', arguments: { table: 'notified' } },
+    });
+    expect(text(await gw.client.callTool({ name: 'echo', arguments: { text: 'after' } }))).toBe(
+      'after',
+    );
+    expect(
+      executed(log).filter((c) => ['delete_records', 'relayed', 'notified'].includes(c.tool)),
+    ).toEqual([]);
   });
 
   it('resources and prompts pass through', async () => {
