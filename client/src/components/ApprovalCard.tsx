@@ -17,6 +17,8 @@ interface Props {
   now: number;
   selected: boolean;
   canDecide: boolean;
+  /** "Always allow / always block" change the agent's policy: admins only. */
+  canMakeRules: boolean;
   canReveal: boolean;
   busy: boolean;
   onSelect: () => void;
@@ -37,7 +39,7 @@ function expiresIn(iso: string, now: number): string {
 
 /** One request waiting for a person: who wants to do what, with which arguments, for how long. */
 export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard(
-  { approval: a, now, selected, canDecide, canReveal, busy, onSelect, onDecide, scheduled, onUndo, asking, onAsk },
+  { approval: a, now, selected, canDecide, canMakeRules, canReveal, busy, onSelect, onDecide, scheduled, onUndo, asking, onAsk },
   ref,
 ) {
   const trpc = useTRPC();
@@ -183,7 +185,7 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             <button type="button" className="btn btn-block" disabled={busy} aria-keyshortcuts="d" onClick={() => onDecide(withComment({ decision: 'DENIED', remember: false }))}>
               <X className="size-4" aria-hidden /> {heldResult ? 'Withhold' : 'Deny'}
             </button>
-            {!heldResult && (
+            {!heldResult && canMakeRules && (
               <>
                 <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+A" onClick={() => onAsk({ decision: 'APPROVED', remember: true })}>
                   <ShieldCheck className="size-4 text-allow-ink dark:text-allow" aria-hidden /> Always allow

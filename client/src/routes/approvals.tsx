@@ -29,6 +29,7 @@ function useShortcuts(
   ask: (a: Approval, d: Decision) => void,
   undoLast: () => void,
   canDecide: boolean,
+  canMakeRules: boolean,
 ) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -39,15 +40,15 @@ function useShortcuts(
       else if (key === 'k' || key === 'ArrowUp') setSelected(Math.max(0, selected - 1));
       else if (current && canDecide && key === 'a') decide(current, { decision: 'APPROVED', remember: false });
       else if (current && canDecide && key === 'd') decide(current, { decision: 'DENIED', remember: false });
-      else if (current && canDecide && key === 'A') ask(current, { decision: 'APPROVED', remember: true });
-      else if (current && canDecide && key === 'D') ask(current, { decision: 'DENIED', remember: true });
+      else if (current && canMakeRules && key === 'A') ask(current, { decision: 'APPROVED', remember: true });
+      else if (current && canMakeRules && key === 'D') ask(current, { decision: 'DENIED', remember: true });
       else if (key === 'u') undoLast();
       else return;
       e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [queue, selected, setSelected, decide, ask, undoLast, canDecide]);
+  }, [queue, selected, setSelected, decide, ask, undoLast, canDecide, canMakeRules]);
 }
 
 export function ApprovalsPage() {
@@ -83,7 +84,7 @@ export function ApprovalsPage() {
     const last = scheduled.at(-1);
     if (last) undo(last.id);
   };
-  useShortcuts(queue, clamped, setSelected, decide, (a, d) => setAsking({ id: a.id, d }), undoLast, canDecide);
+  useShortcuts(queue, clamped, setSelected, decide, (a, d) => setAsking({ id: a.id, d }), undoLast, canDecide, isAdmin);
 
   const selectedId = queue[clamped]?.id;
   useEffect(() => {
@@ -98,7 +99,10 @@ export function ApprovalsPage() {
           canDecide ? (
             <>
               Calls held for a human decision, oldest first.
-              <span className="hidden sm:inline"> Keys: j/k move · a approve · d deny · Shift+A always allow · Shift+D always block · u undo</span>
+              <span className="hidden sm:inline">
+                {' '}
+                Keys: j/k move · a approve · d deny{isAdmin ? ' · Shift+A always allow · Shift+D always block' : ''} · u undo
+              </span>
             </>
           ) : (
             'Calls held for a human decision. Your role can watch the queue; a reviewer or admin decides.'
@@ -126,6 +130,7 @@ export function ApprovalsPage() {
                 selected={i === clamped}
                 canDecide={canDecide}
                 canReveal={isAdmin}
+                canMakeRules={isAdmin}
                 busy={decideMutation.isPending && decideMutation.variables.id === a.id}
                 scheduled={scheduled.find((s) => s.id === a.id) ?? null}
                 onUndo={() => undo(a.id)}

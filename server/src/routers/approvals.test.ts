@@ -168,10 +168,16 @@ describe('approvals router', () => {
     expect(log.entries.filter((e) => e.approvalId === id)).toHaveLength(1);
   });
 
-  it('remember turns a decision into a standing rule and bumps the policy version', async () => {
+  it('remember turns a decision into a standing rule (admins only) and bumps the policy version', async () => {
     const before = await t.as(principals.viewer).policies.forAgent({ agent: 'ReviewBot' });
     const id = await openApproval('send_report');
-    await t.as(principals.reviewer).approvals.decide({ id, decision: 'DENIED', remember: true });
+    await expect(
+      t.as(principals.reviewer).approvals.decide({ id, decision: 'DENIED', remember: true }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await t.as(principals.viewer).policies.forAgent({ agent: 'ReviewBot' })).version).toBe(
+      before.version,
+    );
+    await t.as(principals.admin).approvals.decide({ id, decision: 'DENIED', remember: true });
     const after = await t.as(principals.viewer).policies.forAgent({ agent: 'ReviewBot' });
     expect(after.blocked).toContain('send_report');
     expect(after.version).toBe(before.version + 1);

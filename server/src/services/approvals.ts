@@ -96,6 +96,13 @@ export function createApprovalService(
       if (edited && (decision !== 'APPROVED' || actor.role !== 'admin')) {
         throw new DomainError('NOT_PERMITTED', 'Only an admin may approve with edited arguments (and only to approve)');
       }
+      // A standing rule changes the agent's policy: an admin's power, not a reviewer's (README, Roles).
+      if (remember && actor.role !== 'admin') {
+        throw new DomainError(
+          'NOT_PERMITTED',
+          'Only an admin may turn a decision into a standing rule ("always allow / always block"); a reviewer decides this call',
+        );
+      }
       const before = remember || edited ? await load(id) : null;
       if (before && remember && before.kind === 'result') {
         throw new DomainError('INVALID_REQUEST', `Approval #${id} holds a result: it is released or withheld once, it makes no standing rule`);

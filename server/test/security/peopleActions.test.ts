@@ -12,6 +12,7 @@ import { createKey, loginSession, rest, trpc, type Credential, type HttpResult }
 let server: TestServer;
 let admin: Credential;
 let reviewer: Credential;
+let lead: Credential;
 let agent: Credential;
 
 function data<T>(res: HttpResult): T {
@@ -41,6 +42,7 @@ beforeAll(async () => {
   server = await startTestServer({ inMemoryStore: true });
   admin = { kind: 'bearer', key: server.adminKey };
   reviewer = { kind: 'bearer', key: (await createKey(server, 'rita', 'reviewer')).key };
+  lead = { kind: 'bearer', key: (await createKey(server, 'ada', 'admin')).key };
   agent = { kind: 'bearer', key: (await createKey(server, 'teller-bot', 'agent', ['teller'])).key };
   await call(
     'sdk.registerAgent',
@@ -148,28 +150,41 @@ describe("people's actions are audited", () => {
     });
   });
 
-  it('approvals decided, and "always allow / always block", with the decider', async () => {
+  it('approvals decided, and "always allow / always block" (admins only), with the decider', async () => {
     const before = await summary();
     const asked = await call<{ approvalId: number }>(
       'sdk.decide',
       { agent: 'teller', action: 'pay', args: { n: 1 } },
       agent,
     );
+    // A standing rule changes the policy: a reviewer decides the call, never the rule.
+    const refused = await rest(
+      server.url,
+      'POST',
+      `/approvals/${asked.approvalId}/decide`,
+      { decision: 'APPROVED', remember: true },
+      reviewer,
+    );
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(refused.body)).toMatch(/Only an admin/);
+    expect(await query<{ status: string }>('approvals.byId', { id: asked.approvalId })).toMatchObject({
+      status: 'PENDING',
+    });
     await call(
       'approvals.decide',
       { id: asked.approvalId, decision: 'APPROVED', remember: true },
-      reviewer,
+      lead,
     );
     const [rule, decided] = await peoples(2);
     expect(decided).toMatchObject({
       status: 'APPROVED',
-      actor: 'rita',
+      actor: 'ada',
       approvalId: asked.approvalId,
     });
     expect(rule).toMatchObject({
       status: 'POLICY',
       action: 'aegis:always-allow',
-      actor: 'rita',
+      actor: 'ada',
       approvalId: asked.approvalId,
     });
 
@@ -184,10 +199,10 @@ describe("people's actions are audited", () => {
       'POST',
       `/approvals/${again.approvalId}/decide`,
       { decision: 'DENIED', remember: true },
-      reviewer,
+      lead,
     );
     expect(denied.status).toBe(200);
-    expect((await peoples())[0]).toMatchObject({ action: 'aegis:always-block', actor: 'rita' });
+    expect((await peoples())[0]).toMatchObject({ action: 'aegis:always-block', actor: 'ada' });
 
     // the agent made two calls (two PENDING entries); people's decisions add nothing to its totals
     const after = await summary();
