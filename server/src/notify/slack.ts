@@ -55,7 +55,9 @@ export function slackActions(d: NotifyRouteDeps): RequestHandler {
         text: checked.ok ? 'This button belongs to another channel.' : checked.reason,
       });
     }
-    const person = `slack:${payload.user.username ?? payload.user.name ?? payload.user.id}`;
+    // Slack's user id, never the name: a person can rename themselves between two clicks, and a
+    // name counted once per vote would let one person fill a quorum alone.
+    const person = `slack:${payload.user.id}`;
     const actor = {
       keyId: `slack:${channel.name}`,
       name: person,

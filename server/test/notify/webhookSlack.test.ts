@@ -66,11 +66,11 @@ async function openApproval(): Promise<number> {
 function slackClick(
   value: string,
   user: string,
-  opts: { secret?: string; timestamp?: number } = {},
+  opts: { secret?: string; timestamp?: number; id?: string } = {},
 ) {
   const payload = {
     type: 'block_actions',
-    user: { id: `U-${user}`, username: user },
+    user: { id: `U-${opts.id ?? user}`, username: user },
     actions: [{ action_id: 'aegis_approve', value }],
   };
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
@@ -256,15 +256,18 @@ describe('Slack-compatible messages and interactive callbacks', () => {
     expect(answers.filter((a) => a.text.startsWith('Approved by')).length).toBe(1);
     const decided = await admin.approvals.byId.query({ id });
     expect(decided).toMatchObject({ status: 'APPROVED', decidedVia: 'slack:ops-slack' });
-    expect(decided.decidedBy).toMatch(/^slack:(ann|bob|cy|dee|eve)$/);
+    expect(decided.decidedBy).toMatch(/^slack:U-(ann|bob|cy|dee|eve)$/);
     const log = await admin.audit.list.query({ agent: 'PayBot', status: ['APPROVED'], limit: 50 });
     expect(log.entries.filter((e) => e.approvalId === id)).toHaveLength(1);
     expect(log.entries.find((e) => e.approvalId === id)!.details).toContain('via slack:ops-slack');
 
-    // The same person clicking again is a replay.
-    const again = (await (
-      await slackClick(approve, decided.decidedBy!.slice('slack:'.length))
-    ).json()) as { text: string };
-    expect(again.text).toBe('This link was already used.');
+    // The same person clicking again is a replay, under another display name too.
+    const clicker = decided.decidedBy!.slice('slack:U-'.length);
+    for (const name of [clicker, `${clicker}.renamed`]) {
+      const again = (await (await slackClick(approve, name, { id: clicker })).json()) as {
+        text: string;
+      };
+      expect(again.text).toBe('This link was already used.');
+    }
   });
 });
