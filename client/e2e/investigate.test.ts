@@ -23,6 +23,10 @@ describe('entry detail', () => {
     const entry = dash.page.getByRole('region', { name: 'The entry' });
     expect(await entry.innerText()).toMatch(/Call id\s+[\w-]{16,}/);
     expect(await entry.innerText()).toMatch(/Policy version\s+\d+/);
+    // Which rule decided, and in which policy: "why was this held?" answered on the page.
+    expect(await dash.page.getByTestId('entry-rule').innerText()).toMatch(
+      /^(\S+ in (the agent's|the global) policy v\d+|none matched: the agent's default \(policy v\d+\))$/,
+    );
     expect(await entry.innerText()).toMatch(/Approval\s+#\d+ · pending/);
     expect(await dash.page.title()).toBe(`Entry #${id} · Aegis`);
   });

@@ -124,6 +124,19 @@ export function EntryPage() {
                   {e.durationMs != null && ` · ${Math.round(e.durationMs)} ms`}
                 </Field>
                 <Field label="Reason" wide>{e.details || '—'}</Field>
+                {e.rule && (
+                  <Field label="Deciding rule" wide>
+                    <span data-testid="entry-rule">
+                      {e.rule.scope === 'default' ? (
+                        `none matched: the agent's default (policy v${e.rule.version})`
+                      ) : (
+                        <>
+                          <span className="font-mono">{e.rule.id}</span> in {e.rule.scope === 'global' ? 'the global policy' : "the agent's policy"} v{e.rule.version}
+                        </>
+                      )}
+                    </span>
+                  </Field>
+                )}
                 {d.approval && (
                   <Field label="Approval" wide>
                     #{d.approval.id} · {d.approval.status.toLowerCase()}
@@ -140,7 +153,7 @@ export function EntryPage() {
                 )}
                 {e.findings && e.findings.length > 0 && (
                   <Field label="DLP findings" wide>
-                    {e.findings.map((f) => `${f.detector} at ${f.path}${f.count > 1 ? ` ×${f.count}` : ''}`).join(', ')}
+                    {e.findings.map(findingText).join(', ')}
                   </Field>
                 )}
               </dl>
@@ -178,4 +191,10 @@ export function EntryPage() {
       </QueryState>
     </>
   );
+}
+
+/** "ssn in the result", "card in the arguments at /message ×2": a path "" is the whole value. */
+function findingText(f: { detector: string; where: 'args' | 'result'; path: string; count: number }): string {
+  const side = f.where === 'result' ? 'in the result' : 'in the arguments';
+  return `${f.detector} ${side}${f.path ? ` at ${f.path}` : ''}${f.count > 1 ? ` ×${f.count}` : ''}`;
 }
