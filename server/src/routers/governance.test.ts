@@ -34,6 +34,10 @@ beforeAll(async () => {
     ],
   });
   await admin().sdk.registerAgent({ name: 'helper', owner: '', tools: [{ name: 'check_score' }] });
+  // Registered two months ago: old enough for "allowed but unused for 30 days" to mean something.
+  await t.store.connection
+    .collection('agents')
+    .updateOne({ name: 'loans' }, { $set: { createdAt: new Date(Date.now() - 60 * 86_400_000) } });
   const run = 'run-1';
   await admin().sdk.decide({ agent: 'loans', action: 'check_score', args: { id: 1 }, runId: run });
   await admin().sdk.decide({ agent: 'loans', action: 'check_score', args: { id: 2 } });

@@ -36,7 +36,8 @@ function manifest(shape: Shape): AgentManifest {
   return buildManifest({
     name: 'agent1',
     status: 'ACTIVE',
-    createdAt: now,
+    // Registered long before: rules about how the agent behaved over a window can fire.
+    createdAt: new Date(now.getTime() - 90 * 86_400_000),
     policyVersion: 1,
     declaration: agentDeclaration.parse({
       owner: shape.owner ?? 'team@bank.example',

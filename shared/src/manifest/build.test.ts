@@ -89,6 +89,8 @@ describe('buildManifest', () => {
       }),
     );
     expect(m.drift.allowedUnused).toEqual(['check_score', 'lookup_balance']);
+    // An agent younger than the window has not had the time to leave anything unused.
+    expect(buildManifest(input({ createdAt: daysAgo(5) })).drift.allowedUnused).toEqual([]);
     expect(buildManifest(input({ unusedWindowDays: 60 })).drift.allowedUnused).toEqual([
       'lookup_balance',
     ]);

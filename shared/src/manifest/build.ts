@@ -106,9 +106,11 @@ export function buildManifest(input: ManifestInput): AgentManifest {
       undeclaredCalled: tools.filter((t) => !t.declared && t.calls > 0).map((t) => t.name),
       // An agent that declares no tools at all has nothing to drift from.
       declaredUnused: tools.filter((t) => t.declared && t.calls === 0).map((t) => t.name),
-      allowedUnused: tools
-        .filter((t) => t.permission === 'ALLOW' && !usedRecently(t))
-        .map((t) => t.name),
+      // Only an agent registered for the whole window can have left a permission unused for it.
+      allowedUnused:
+        input.createdAt.getTime() <= since
+          ? tools.filter((t) => t.permission === 'ALLOW' && !usedRecently(t)).map((t) => t.name)
+          : [],
       unusedWindowDays: window,
     },
   };

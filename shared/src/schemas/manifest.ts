@@ -120,7 +120,9 @@ export const manifestDrift = z.object({
   declaredUnused: z.array(z.string()).describe('Tools declared but never called'),
   allowedUnused: z
     .array(z.string())
-    .describe('Allowed by the policy, not called in the unused window'),
+    .describe(
+      'Allowed by the policy, not called in the unused window (none while the agent is younger than the window)',
+    ),
   unusedWindowDays: z.number().int().positive(),
 });
 export type ManifestDrift = z.infer<typeof manifestDrift>;
