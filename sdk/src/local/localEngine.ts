@@ -8,6 +8,7 @@ import type { AegisApi } from '../transport';
 import type { LocalRecord } from '../types';
 import type { CallResult } from './items';
 import { decideLocally } from './localPolicy';
+import { TOO_LARGE, wireArgs } from './wireArgs';
 import { RecordShipper } from './shipper';
 import { SnapshotCache, type Entry } from './snapshots';
 import { Spool } from './spool';
@@ -79,9 +80,12 @@ export class LocalEngine implements LocalDecider {
         { agent, action, callId },
       );
     }
+    // Decided on what a strict call would send; too large to decide here: the server does.
+    const wire = wireArgs(args);
+    if (wire === TOO_LARGE) return null;
     const entry = this.isStarted ? this.cache.ready(agent) : undefined;
-    if (entry) return this.decideWith(entry, agent, action, args, callId, context);
-    return this.decideLater(agent, action, args, callId, context);
+    if (entry) return this.decideWith(entry, agent, action, wire, callId, context);
+    return this.decideLater(agent, action, wire, callId, context);
   }
 
   private async decideLater(
