@@ -46,6 +46,23 @@ function ruleOf(value: unknown): { id: string; scope: string; version: number } 
   return { id: text(value), scope: '', version: -1 };
 }
 
+/**
+ * A value of the wrong type hashes as this, which no written entry carries: an id edited into a
+ * string, or findings into an object, must break the hash, not pass as "none".
+ */
+const WRONG_TYPE = -1;
+
+function numberOrNull(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'number' ? value : WRONG_TYPE;
+}
+
+function findingsOf(value: unknown): HashedFinding[] | null {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return value as HashedFinding[];
+  return [{ detector: text(value), path: '', count: WRONG_TYPE, confidence: WRONG_TYPE }];
+}
+
 /** The hash an entry should carry, recomputed from its stored fields. */
 function expectedHash(doc: StoredEntry): string {
   return hashAuditEntry({
@@ -56,13 +73,13 @@ function expectedHash(doc: StoredEntry): string {
     status: text(doc.status ?? ''),
     details: text(doc.details ?? ''),
     callId: str(doc.callId),
-    approvalId: typeof doc.approvalId === 'number' ? doc.approvalId : null,
+    approvalId: numberOrNull(doc.approvalId),
     argsPreview: str(doc.argsPreview),
     prevHash: str(doc.prevHash),
     source: str(doc.source),
     actor: str(doc.actor),
     // Hashed as stored: an edited or removed finding breaks the hash like any other field.
-    findings: Array.isArray(doc.findings) ? (doc.findings as HashedFinding[]) : null,
+    findings: findingsOf(doc.findings),
     rule: ruleOf(doc.rule),
     channel: str(doc.channel),
   });

@@ -131,6 +131,17 @@ describe('tamper-evident audit log', () => {
     expect((await verify()).ok).toBe(true);
   });
 
+  it('names an entry whose hashed fields were given another type (an approval id as a string, findings as an object)', async () => {
+    for (const edit of [{ approvalId: '99' }, { findings: { detector: 'card' } }]) {
+      const original = await entry(5);
+      await log.updateOne({ id: 5 }, { $set: edit });
+      const result = await verify();
+      expect(result, JSON.stringify(edit)).toMatchObject({ ok: false, firstBad: { id: 5 } });
+      await log.replaceOne({ id: 5 }, original);
+      expect((await verify()).ok).toBe(true);
+    }
+  });
+
   it('names an entry whose channel was removed (hiding that a call came through the MCP gateway)', async () => {
     const res = await trpc(
       server.url,
