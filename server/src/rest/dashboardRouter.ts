@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentStatus, approvalDecision, listPage, statusReason } from '@aegis/shared';
+import { agentStatus, approvalDecision, approvalStatus, listPage, statusReason } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { reviewerProcedure, viewerProcedure } from '../trpc/procedures';
 import { agentPathParam, idParam } from './inputs';
@@ -101,9 +101,17 @@ export const dashboardRestRouter = router({
         remember: z.boolean().default(false).describe('Extra: also make it a standing ALLOW (approved) or BLOCK (denied) rule'),
       }),
     )
-    .output(z.object({ status: z.literal('success'), decision: approvalDecision }))
+    .output(
+      z.object({
+        status: z.literal('success'),
+        decision: approvalDecision,
+        approval_status: approvalStatus.describe(
+          'Extra: the approval now. PENDING after an approval that counts toward a quorum still short of it',
+        ),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
-      await ctx.services.approvals.decide(input.id, input.decision, input.remember, ctx.principal);
-      return { status: 'success' as const, decision: input.decision };
+      const after = await ctx.services.approvals.decide(input.id, input.decision, input.remember, ctx.principal);
+      return { status: 'success' as const, decision: input.decision, approval_status: after.status };
     }),
 });

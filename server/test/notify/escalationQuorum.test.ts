@@ -124,6 +124,27 @@ describe('quorum', () => {
     expect(allowed.verdict).toBe('ALLOWED');
   });
 
+  it('over REST, a vote short of the quorum says the approval is still pending', async () => {
+    const d = await admin.sdk.decide.mutate({
+      agent: 'TreasuryBot',
+      action: 'wire',
+      args: { amount: 80_000 },
+    });
+    const cy = (await admin.keys.create.mutate({ name: 'cy', role: 'reviewer' })).key;
+    const res = await fetch(`${server.url}/api/approvals/${d.approvalId}/decide`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${cy}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'APPROVED' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      status: 'success',
+      decision: 'APPROVED',
+      approval_status: 'PENDING',
+    });
+    await bob.approvals.decide.mutate({ id: d.approvalId!, decision: 'DENIED' });
+  });
+
   it('one deny decides at once', async () => {
     const d = await admin.sdk.decide.mutate({
       agent: 'TreasuryBot',

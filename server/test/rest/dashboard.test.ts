@@ -134,7 +134,7 @@ describe('REST dashboard paths', () => {
 
     const first = await call(server.url, path, { method: 'POST', body: { decision: 'APPROVED' }, key: reviewer });
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ status: 'success', decision: 'APPROVED' });
+    expect(first.body).toEqual({ status: 'success', decision: 'APPROVED', approval_status: 'APPROVED' });
     const again = await call(server.url, path, { method: 'POST', body: { decision: 'DENIED' }, key: reviewer });
     expect(again.status).toBe(400);
     seed.error.parse(again.body);
