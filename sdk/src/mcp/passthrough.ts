@@ -16,6 +16,7 @@ import {
   type Resource,
   type ResourceTemplate,
 } from '@modelcontextprotocol/sdk/types.js';
+import { toAegisError } from '../serverErrors';
 import type { GatewaySession } from './session';
 
 /** Most pages of one list read from one upstream. */
@@ -80,6 +81,25 @@ export function registerPassthrough(session: GatewaySession): void {
     throw new McpError(ErrorCode.InvalidParams, `Unknown resource "${uri}": list resources first`);
   };
 
+  /**
+   * Reading data (a resource, a prompt, a completion) is the agent acting too: refused while the
+   * kill-switch has it paused, and when Aegis can't say (fail closed), as tool calls are.
+   */
+  const active = async (): Promise<void> => {
+    const { aegis, agent } = session.options;
+    let status: string | null;
+    try {
+      status = (await aegis.api.sdk.agentStatus.query({ name: agent })).status;
+    } catch (error) {
+      throw new McpError(
+        ErrorCode.InternalError,
+        `Aegis could not be asked about "${agent}": ${toAegisError(error).message}`,
+      );
+    }
+    if (status === 'PAUSED')
+      throw new McpError(ErrorCode.InvalidRequest, `"${agent}" is paused by the Aegis kill-switch`);
+  };
+
   /** Runs `fn` on every upstream offering `feature`, in parallel. */
   const each = async <T>(
     feature: 'prompts' | 'resources',
@@ -107,6 +127,7 @@ export function registerPassthrough(session: GatewaySession): void {
     ),
   }));
   server.setRequestHandler(GetPromptRequestSchema, async (req, extra) => {
+    await active();
     const { name, original } = byPrefixed(req.params.name);
     const client = await session.upstream(name);
     return client.getPrompt({ ...req.params, name: original }, { signal: extra.signal });
@@ -134,17 +155,20 @@ export function registerPassthrough(session: GatewaySession): void {
       }),
     ),
   }));
-  server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) =>
-    (await byUri(req.params.uri)).readResource(req.params, { signal: extra.signal }),
-  );
-  server.setRequestHandler(SubscribeRequestSchema, async (req, extra) =>
-    (await byUri(req.params.uri)).subscribeResource(req.params, { signal: extra.signal }),
-  );
+  server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
+    await active();
+    return (await byUri(req.params.uri)).readResource(req.params, { signal: extra.signal });
+  });
+  server.setRequestHandler(SubscribeRequestSchema, async (req, extra) => {
+    await active();
+    return (await byUri(req.params.uri)).subscribeResource(req.params, { signal: extra.signal });
+  });
   server.setRequestHandler(UnsubscribeRequestSchema, async (req, extra) =>
     (await byUri(req.params.uri)).unsubscribeResource(req.params, { signal: extra.signal }),
   );
 
   server.setRequestHandler(CompleteRequestSchema, async (req, extra) => {
+    await active();
     const ref = req.params.ref;
     if (ref.type === 'ref/prompt') {
       const { name, original } = byPrefixed(ref.name);

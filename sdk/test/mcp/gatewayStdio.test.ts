@@ -152,6 +152,13 @@ describe('aegis mcp over stdio, in front of a real MCP server', () => {
     expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(/kill-switch/);
     expect(executed(log).some((c) => (c.args as { text?: string }).text === 'during')).toBe(false);
+    // Reading data is acting too: no resource or prompt while paused.
+    await expect(gw.client.readResource({ uri: 'fixture://readme' })).rejects.toThrow(
+      /kill-switch/,
+    );
+    await expect(gw.client.getPrompt({ name: 'greet', arguments: { who: 'Ada' } })).rejects.toThrow(
+      /kill-switch/,
+    );
     await t.reviewer.agents.setStatus.mutate({ name: agent, status: 'ACTIVE' });
     expect(text(await gw.client.callTool({ name: 'echo', arguments: { text: 'after' } }))).toBe(
       'after',
@@ -180,7 +187,9 @@ describe('aegis mcp over stdio, in front of a real MCP server', () => {
   it("the upstream's own tool error comes back with what DLP finds masked, recorded as an error outcome", async () => {
     const result = await gw.client.callTool({ name: 'fail', arguments: {} });
     expect(result.isError).toBe(true);
-    expect(text(result)).toBe('disk on fire writing SSN ***-**-8154 with [REDACTED:aws_access_key]');
+    expect(text(result)).toBe(
+      'disk on fire writing SSN ***-**-8154 with [REDACTED:aws_access_key]',
+    );
     expect(result.structuredContent).toEqual({ card: '************1111' });
     await expect
       .poll(
