@@ -47,7 +47,7 @@ export function RecentDecisions({ now }: { now: number }) {
             )}
             {a.comment && <span className="text-xs muted">· “{a.comment}”</span>}
             <span className="ml-auto text-xs muted">
-              {a.decidedBy ? `by ${a.decidedBy} ` : ''}
+              {decidedByText(a)}
               {a.decidedAt ? timeAgo(a.decidedAt, now) : ''}
             </span>
           </li>
@@ -55,4 +55,10 @@ export function RecentDecisions({ now }: { now: number }) {
       </ul>
     </section>
   );
+}
+
+/** Who ended it: a person for APPROVED/DENIED; for EXPIRED, the caller that stopped waiting, or nobody. */
+function decidedByText(a: { status: string; decidedBy?: string | null }): string {
+  if (a.status === 'EXPIRED') return a.decidedBy ? `the caller stopped waiting (${a.decidedBy}) ` : 'no decision in time ';
+  return a.decidedBy ? `by ${a.decidedBy} ` : '';
 }
