@@ -21,6 +21,11 @@ function seedOldCalls(): Promise<void> {
       .api()
       .keys.create.mutate({ name: 'loans-local', role: 'agent', agents: [LOANS] });
     const twoDaysAgo = Date.now() - 2 * 86_400_000;
+    // Calls two days ago were decided with a policy that existed then: the agent's first versions
+    // are dated three days back (the server refuses reports dated before their policy version).
+    await dash.srv.server.store.connection
+      .collection('policy_versions')
+      .updateMany({ agent: LOANS }, { $set: { at: new Date(twoDaysAgo - 86_400_000) } });
     const entries = Array.from({ length: OLD_CALLS }, (_, i) => {
       const blocked = i < OLD_BLOCKS;
       return {

@@ -62,11 +62,14 @@ type Totals = RouterOutputs['analytics']['decisions']['totals'];
 
 /** The agent's calls in the range by verdict (the profile below counts its whole history). */
 function RangeTotals({ totals }: { totals: Totals | undefined }) {
+  // Blocked counts what the policy blocked, as on the Agents cards and in the profile; calls the
+  // kill-switch refused are counted apart, when there are any.
   const cells: Array<[string, number | undefined, string]> = [
     ['Calls', totals?.calls, ''],
     ['Allowed', totals?.allowed, 'text-allow-ink dark:text-allow'],
-    ['Blocked', totals && totals.blocked + totals.killed, 'text-block-ink dark:text-red-400'],
+    ['Blocked', totals?.blocked, 'text-block-ink dark:text-red-400'],
     ['Reviews', totals?.review, 'text-review dark:text-amber-300'],
+    ...(totals?.killed ? [['Killed', totals.killed, 'text-block-ink dark:text-red-400'] as [string, number, string]] : []),
   ];
   return (
     <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-4" data-testid="range-totals">
@@ -142,9 +145,9 @@ export function AgentPage() {
                 <div><dt className="text-xs muted">Owner</dt><dd>{d.agent.owner || '—'}</dd></div>
                 <div><dt className="text-xs muted">Framework</dt><dd>{d.agent.framework}</dd></div>
                 <div><dt className="text-xs muted">Registered</dt><dd>{dateTime(d.agent.createdAt)}</dd></div>
-                <div><dt className="text-xs muted">Actions</dt><dd className="tabular-nums">{d.agent.totalLogs}</dd></div>
-                <div><dt className="text-xs muted">Allowed</dt><dd className="tabular-nums text-allow-ink dark:text-allow">{d.agent.allowedCount}</dd></div>
-                <div><dt className="text-xs muted">Blocked</dt><dd className="tabular-nums text-block-ink dark:text-red-400">{d.agent.blockedCount}</dd></div>
+                <div><dt className="text-xs muted">Actions, all time</dt><dd className="tabular-nums">{d.agent.totalLogs}</dd></div>
+                <div><dt className="text-xs muted">Allowed, all time</dt><dd className="tabular-nums text-allow-ink dark:text-allow">{d.agent.allowedCount}</dd></div>
+                <div><dt className="text-xs muted">Blocked, all time</dt><dd className="tabular-nums text-block-ink dark:text-red-400">{d.agent.blockedCount}</dd></div>
                 <div><dt className="text-xs muted">Risk score</dt><dd><RiskBar score={d.agent.riskScore} /></dd></div>
               </dl>
             </section>
