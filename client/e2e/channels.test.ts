@@ -26,6 +26,8 @@ describe('notification channels on the Approvals page', () => {
     const channel = panel.getByTestId('channel').filter({ hasText: 'ops-e2e' });
     await channel.waitFor();
     expect(await channel.innerText()).toContain(`webhook → ${new URL(hook.url).origin}`);
+    // Emptied once added: a second click must not try the same channel again.
+    await poll(() => form.getByLabel('Channel name').inputValue()).toBe('');
     // The signing secret, once; the list never shows it again.
     const secret = await panel.getByTestId('channel-secret').innerText();
     expect(secret).toMatch(/[A-Za-z0-9_-]{20,}/);
@@ -36,6 +38,8 @@ describe('notification channels on the Approvals page', () => {
     await form.getByRole('button', { name: 'Add' }).click();
     await page.getByText('Channel not added').waitFor();
     expect(await panel.getByTestId('channel').count()).toBe(1);
+    // Refused: what was typed stays, to be corrected.
+    expect(await form.getByLabel('Channel name').inputValue()).toBe('broken');
 
     await channel.getByRole('button', { name: 'Send a test message to ops-e2e' }).click();
     await poll(() => hook.received.length).toBeGreaterThan(0);

@@ -74,12 +74,15 @@ export function ChannelsPanel({ now }: { now: number }) {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
+    const formElement = e.currentTarget;
     create.mutate(
       kind === 'email'
         ? { name, kind, to: list, agents }
         : kind === 'slack'
           ? { name, kind, url: target, signingSecret, agents }
           : { name, kind, url: target, agents },
+      // Emptied once added, so a second click doesn't try the same channel again; kept on an error.
+      { onSuccess: () => formElement.reset() },
     );
   };
 
