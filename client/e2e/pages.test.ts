@@ -17,6 +17,11 @@ describe('the dashboard pages (admin)', () => {
     await dash.page.getByRole('list', { name: 'Agents' }).getByRole('link', { name: LOANS }).waitFor();
     await dash.page.getByRole('img', { name: /Decisions over time/ }).waitFor();
     await dash.page.getByRole('list', { name: 'Most-blocked actions' }).getByText('delete_records').waitFor();
+    // Each row opens its blocked calls in Activity, over the Overview's window.
+    const blocked = dash.page.getByRole('list', { name: 'Most-blocked actions' }).getByRole('link', { name: /delete_records/ });
+    const blockedLink = new URL((await blocked.getAttribute('href'))!, dash.srv.url);
+    expect(blockedLink.pathname).toBe('/activity');
+    expect(Object.fromEntries(blockedLink.searchParams)).toMatchObject({ action: 'delete_records', status: 'BLOCKED', from: expect.any(String) });
     await dash.page.getByRole('list', { name: 'Live activity' }).getByText('access_credit_card', { exact: true }).waitFor();
     await dash.page.getByText('1 action is waiting for approval').waitFor();
     await expectAccessible(dash.page);

@@ -169,8 +169,7 @@ export function AnalyticsPage() {
             <>
               <p className="mb-3 text-sm muted">
                 {approvals.data.approved} approved · {approvals.data.denied} denied · mean{' '}
-                {duration(approvals.data.latency.meanMs)} · p90{' '}
-                {upTo(approvals.data.latency.p90Ms)}
+                {duration(approvals.data.latency.meanMs)} · p90 {upTo(approvals.data.latency.p90Ms)}
               </p>
               <ul aria-label="Reviewer workload" className="space-y-1 text-sm">
                 {approvals.data.reviewers.length === 0 && (

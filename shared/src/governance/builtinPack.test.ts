@@ -221,7 +221,9 @@ describe('governance YAML', () => {
   });
 
   it('says a document nested thousands of levels deep nests too deeply', () => {
-    const parsed = parseGovernanceYaml(`kind: GovernanceRule\nid: ${'['.repeat(5_000)}${']'.repeat(5_000)}\n`);
+    const parsed = parseGovernanceYaml(
+      `kind: GovernanceRule\nid: ${'['.repeat(5_000)}${']'.repeat(5_000)}\n`,
+    );
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     expect(parsed.problems[0]!.message).toMatch(/nests too deeply/);
