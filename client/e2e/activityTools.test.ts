@@ -153,6 +153,7 @@ describe('375 px', { timeout: 120_000 }, () => {
       '/',
       '/agents',
       agentPath(FRAUD),
+      agentPath(SUPPORT),
       '/activity',
       `/activity/${entry!.id}`,
       '/approvals',
@@ -164,6 +165,11 @@ describe('375 px', { timeout: 120_000 }, () => {
       const width = await dash.page.evaluate(() => document.documentElement.scrollWidth);
       expect(width, page).toBeLessThanOrEqual(PHONE.width);
     }
+    // A trace step's note keeps a readable width: the time wraps below it, not the note word by word.
+    await dash.page.goto(`${dash.srv.url}/activity/${entry!.id}`);
+    const note = dash.page.getByTestId('trace-note').first();
+    await note.waitFor();
+    expect((await note.boundingBox())!.width).toBeGreaterThan(180);
     await dash.page.setViewportSize(DESKTOP);
   });
 });

@@ -142,7 +142,7 @@ export function AgentPage() {
             <section className="card mb-4" aria-label="Profile">
               <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-4">
                 <div><dt className="text-xs muted">Agent id</dt><dd className="font-mono">{d.agent.id}</dd></div>
-                <div><dt className="text-xs muted">Owner</dt><dd>{d.agent.owner || '—'}</dd></div>
+                <div><dt className="text-xs muted">Owner</dt><dd className="wrap-anywhere">{d.agent.owner || '—'}</dd></div>
                 <div><dt className="text-xs muted">Framework</dt><dd>{d.agent.framework}</dd></div>
                 <div><dt className="text-xs muted">Registered</dt><dd>{dateTime(d.agent.createdAt)}</dd></div>
                 <div><dt className="text-xs muted">Actions, all time</dt><dd className="tabular-nums">{d.agent.totalLogs}</dd></div>

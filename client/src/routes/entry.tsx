@@ -35,7 +35,8 @@ function Trace({ detail }: { detail: Detail }) {
       {detail.trace.map((step, i) => (
         <li key={step.id} data-testid="trace-step" className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
           <StatusBadge status={step.status} />
-          <span className="min-w-0 flex-1">{stepNote(step, detail.trace[i - 1])}</span>
+          {/* A basis, so on a phone the time wraps below instead of squeezing the note to a word a line. */}
+          <span className="min-w-0 flex-1 basis-48" data-testid="trace-note">{stepNote(step, detail.trace[i - 1])}</span>
           <time dateTime={step.timestamp} className="text-xs muted">{fullTime(step.timestamp)}</time>
           {step.id === detail.entry.id ? (
             <span className="text-xs font-semibold">#{step.id} (this entry)</span>
