@@ -23,8 +23,8 @@ export function wireArgs(
   args: Record<string, unknown>,
 ): Record<string, unknown> | typeof TOO_LARGE {
   const walked = walk(args);
-  if (walked === 'deep') throw tooDeep();
-  if (walked === 'plain') return sizeOf(args) > LOCAL_MAX_ARGS_CHARS ? TOO_LARGE : args;
+  if (walked.kind === 'deep') throw tooDeep();
+  if (walked.kind === 'plain') return walked.size > LOCAL_MAX_ARGS_CHARS ? TOO_LARGE : args;
   let json: string;
   try {
     json = JSON.stringify(args);
@@ -38,7 +38,7 @@ export function wireArgs(
   const wire: unknown = JSON.parse(json);
   if (wire === null || typeof wire !== 'object' || Array.isArray(wire))
     throw new AegisError('BAD_REQUEST', 'args: must be a JSON object');
-  if (walk(wire) === 'deep') throw tooDeep();
+  if (walk(wire).kind === 'deep') throw tooDeep();
   return wire as Record<string, unknown>;
 }
 
@@ -47,53 +47,47 @@ function tooDeep(): AegisError {
 }
 
 /**
- * 'plain' when every value is what JSON.parse makes (plain objects, real arrays, strings, finite
- * numbers, booleans, null), 'other' when JSON would change something, 'deep' past the depth.
+ * `plain` when every value is what JSON.parse makes (plain objects, real arrays, strings, finite
+ * numbers, booleans, null), `other` when JSON would change something, `deep` past the depth; with
+ * about the length of its JSON (strings, keys and numbers; syntax ignored), in the same pass.
  */
-function walk(root: unknown): 'plain' | 'other' | 'deep' {
-  let result: 'plain' | 'other' = 'plain';
+function walk(root: unknown): { kind: 'plain' | 'other' | 'deep'; size: number } {
+  let kind: 'plain' | 'other' = 'plain';
+  let size = 0;
   const stack: Array<[unknown, number]> = [[root, 1]];
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
-    if (value === null || typeof value === 'string' || typeof value === 'boolean') continue;
+    if (value === null || typeof value === 'boolean') continue;
+    if (typeof value === 'string') {
+      size += value.length;
+      continue;
+    }
     if (typeof value === 'number') {
-      if (!Number.isFinite(value)) result = 'other';
+      size += 8;
+      if (!Number.isFinite(value)) kind = 'other';
       continue;
     }
     if (typeof value !== 'object') {
-      result = 'other';
+      kind = 'other';
       continue;
     }
-    if (depth > LOCAL_MAX_ARGS_DEPTH) return 'deep';
+    if (depth > LOCAL_MAX_ARGS_DEPTH) return { kind: 'deep', size };
     const proto: unknown = Object.getPrototypeOf(value);
     const isArray = Array.isArray(value) && proto === Array.prototype;
-    if (!isArray && proto !== Object.prototype && proto !== null) result = 'other';
-    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') result = 'other';
-    for (const child of isArray ? (value as unknown[]) : Object.values(value)) {
-      if (child === undefined) result = 'other';
-      else stack.push([child, depth + 1]);
+    if (!isArray && proto !== Object.prototype && proto !== null) kind = 'other';
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') kind = 'other';
+    if (isArray) {
+      for (const child of value as unknown[]) {
+        if (child === undefined) kind = 'other';
+        else stack.push([child, depth + 1]);
+      }
+    } else {
+      for (const [key, child] of Object.entries(value)) {
+        size += key.length;
+        if (child === undefined) kind = 'other';
+        else stack.push([child, depth + 1]);
+      }
     }
   }
-  return result;
-}
-
-/** About the length of the JSON of a plain value (strings, keys and numbers; syntax ignored). */
-function sizeOf(root: unknown): number {
-  let size = 0;
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if (typeof value === 'string') size += value.length;
-    else if (typeof value === 'number') size += 8;
-    else if (value !== null && typeof value === 'object') {
-      if (Array.isArray(value)) for (const child of value) stack.push(child);
-      else
-        for (const key in value) {
-          size += key.length;
-          stack.push((value as Record<string, unknown>)[key]);
-        }
-    }
-    if (size > LOCAL_MAX_ARGS_CHARS) return size;
-  }
-  return size;
+  return { kind, size };
 }
