@@ -1,4 +1,3 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createAegis, type AegisOptions } from '../client';
 import { AegisError } from '../errors';
 import { ensureAgent, startupMessage } from './agentSetup';
@@ -6,6 +5,7 @@ import { toolFilter } from './catalog';
 import type { UpstreamSpec } from './config';
 import type { ToolPins } from './pins';
 import { GatewaySession } from './session';
+import { GatewayStdioTransport } from './stdioTransport';
 
 /** Options of {@link runStdioGateway}. */
 export interface StdioGatewayOptions {
@@ -56,7 +56,7 @@ export async function runStdioGateway(o: StdioGatewayOptions): Promise<void> {
     version: o.version,
     log: o.log,
   });
-  const transport = new StdioServerTransport();
+  const transport = new GatewayStdioTransport();
   const closed = new Promise<void>((resolve) => {
     session.server.onclose = () => resolve();
     process.stdin.once('end', () => resolve());
