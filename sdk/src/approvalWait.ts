@@ -1,3 +1,4 @@
+import { MAX_WAIT_MS } from '@aegis/shared';
 import type { ChangeFeed } from './changeFeed';
 import type { AegisApi } from './transport';
 import type { ApprovalStatus } from './types';
@@ -59,4 +60,14 @@ export function waitForApproval(
     cleanups.push(feed.acquire());
     if (feed.connected) checkOnce();
   });
+}
+
+/**
+ * The wait to announce with a call (`waitMs`), so the approval it may open ends when the caller
+ * stops waiting: a reviewer sees the real deadline, and a crashed caller leaves no approval
+ * pending for the server's whole TTL. None for a wait longer than any approval lasts.
+ */
+export function waitToAnnounce(timeoutMs: number): { waitMs?: number } {
+  if (!Number.isFinite(timeoutMs) || timeoutMs > MAX_WAIT_MS) return {};
+  return { waitMs: Math.max(1, Math.ceil(timeoutMs)) };
 }

@@ -2,7 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { annotate, inSpan, maskedToolError } from '@aegis/shared';
 import { randomId } from './ids';
 import { tracer } from './tracing';
-import { waitForApproval } from './approvalWait';
+import { waitForApproval, waitToAnnounce } from './approvalWait';
 import type { ChangeFeed } from './changeFeed';
 import type { CompletionReporter } from './completions';
 import type { CallResult } from './local/items';
@@ -368,6 +368,7 @@ async function decideOnce<T>(
     ...(call.options?.runId ? { runId: call.options.runId } : {}),
     ...(call.options?.run ? { run: call.options.run } : {}),
     ...(call.options?.channel ? { channel: call.options.channel } : {}),
+    ...announcedWait(rt, call),
   });
   if (!resultRules) return { ...decision, source: 'server' };
   return {
@@ -375,6 +376,12 @@ async function decideOnce<T>(
     source: 'server',
     resultRules: { detectors: detectorsFrom(resultRules.detectors) },
   };
+}
+
+/** The wait this call announces: none when it won't wait here (`wait: false`, review by interrupt). */
+function announcedWait(rt: GuardRuntime, call: GuardedCall<unknown>): { waitMs?: number } {
+  if (call.options?.wait === false || call.options?.run) return {};
+  return waitToAnnounce(call.options?.timeoutMs ?? rt.defaultTimeoutMs);
 }
 
 async function runAndReport<T>(

@@ -9,7 +9,7 @@ import {
   type ResultEffect,
   type ScanFinding,
 } from '@aegis/shared';
-import { waitForApproval } from './approvalWait';
+import { waitForApproval, waitToAnnounce } from './approvalWait';
 import {
   AegisApprovalDeniedError,
   AegisApprovalTimeoutError,
@@ -103,6 +103,7 @@ export async function screenResult<T>(
       argsFindings,
       truncated,
       preview: previewOf(masked),
+      ...waitToAnnounce(call.timeoutMs ?? rt.defaultTimeoutMs),
     });
     ({ effect, reason, approvalId } = answer);
   }

@@ -82,6 +82,27 @@ describe('human review', () => {
     await expect(transfer({ amount: 10, to: 'alice' })).resolves.toBe('sent 10 to alice');
   });
 
+  it('the approval ends when the caller stops waiting (a reviewer sees the real deadline); one that will not wait leaves the TTL', async () => {
+    const name = uniqueAgent('review-deadline');
+    const handle = t.aegis.agent(name, { review: ['wire', 'wire_later'] });
+    const wire = handle.guard(() => 'sent', { action: 'wire', timeoutMs: 120_000 });
+    const created = await nextApprovalFor(name);
+    const before = Date.now();
+    const call = wire().catch((e: unknown) => e);
+    const approvalId = await created.event;
+    const waiting = await t.reviewer.approvals.byId.query({ id: approvalId });
+    // two minutes and a 30 s grace, not the server's hour
+    expect(Date.parse(waiting.expiresAt) - before).toBeGreaterThan(120_000);
+    expect(Date.parse(waiting.expiresAt) - before).toBeLessThan(120_000 + 60_000);
+    await t.reviewer.approvals.decide.mutate({ id: approvalId, decision: 'DENIED' });
+    expect(await call).toBeInstanceOf(AegisApprovalDeniedError);
+
+    const later = handle.guard(() => 'sent', { action: 'wire_later', wait: false, timeoutMs: 120_000 });
+    const pending = (await later().catch((e: unknown) => e)) as AegisApprovalPendingError;
+    const open = await t.reviewer.approvals.byId.query({ id: pending.approvalId });
+    expect(Date.parse(open.expiresAt) - Date.now()).toBeGreaterThan(10 * 60_000);
+  });
+
   it('times out as denied, logged TIMEOUT, and the approval expires', async () => {
     const name = uniqueAgent('review-timeout');
     const handle = t.aegis.agent(name, { review: ['connect_external'] });

@@ -22,6 +22,7 @@ import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 import { evaluateCall } from './evaluateCall';
 import { reviewSettings } from './reviewSettings';
+import { waitDeadline } from './waitDeadline';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import type { ApprovalBinding } from '../data/repos/approvals.repo';
 import type { WrittenEntry } from '../data/repos/auditWriter';
@@ -288,13 +289,17 @@ export function createDecisionService(
         const open = await repos.approvals.findPending(binding, now);
         if (open && input.run && !open.run)
           await repos.approvals.attachRun(open.id, input.run, now);
-        if (open)
+        const waitEnds = input.run ? null : waitDeadline(input.waitMs, now, approvalTtlMs);
+        if (open) {
+          // Another caller waits for the same call: the approval lasts as long as the longest wait.
+          if (waitEnds) await repos.approvals.lastAtLeastUntil(open.id, waitEnds, approvalTtlMs);
           return record(snap, base, 'REVIEW', `${reason}; awaiting approval #${open.id}`, open.id);
+        }
         const created = await repos.approvals.create({
           ...binding,
           args,
           callId: base.callId,
-          expiresAt: new Date(now.getTime() + approvalTtlMs),
+          expiresAt: waitEnds ?? new Date(now.getTime() + approvalTtlMs),
           findings: tagFindings('args', base.findings),
           run: input.run,
           ...reviewSettings(snap, rule, now),
@@ -371,3 +376,4 @@ function refusalForResumedRun(held: ApprovalDoc, binding: ApprovalBinding): stri
     return `${ref} was already used; approvals are single-use`;
   return null;
 }
+

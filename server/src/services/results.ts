@@ -16,6 +16,7 @@ import {
 import type { ServiceDeps } from './deps';
 import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
+import { waitDeadline } from './waitDeadline';
 
 /** The compiled policy set of a cached agent, once the policy engine provides one. */
 export function policySetOf(snap: CachedPolicy): PolicySet | undefined {
@@ -92,13 +93,17 @@ export function createResultService(deps: ServiceDeps) {
       return locks.run(`result:${binding.argsHash}`, async () => {
         const now = new Date();
         const open = await repos.approvals.findPending(binding, now, 'result');
-        if (open) return { ...answer, reason: `${answer.reason}; awaiting approval #${open.id}`, approvalId: open.id };
+        if (open) {
+          const waitEnds = waitDeadline(input.waitMs, now, approvalTtlMs);
+          if (waitEnds) await repos.approvals.lastAtLeastUntil(open.id, waitEnds, approvalTtlMs);
+          return { ...answer, reason: `${answer.reason}; awaiting approval #${open.id}`, approvalId: open.id };
+        }
         const created = await repos.approvals.open({
           ...binding,
           kind: 'result',
           args: {},
           callId: input.callId,
-          expiresAt: new Date(now.getTime() + approvalTtlMs),
+          expiresAt: waitDeadline(input.waitMs, now, approvalTtlMs) ?? new Date(now.getTime() + approvalTtlMs),
           findings: [...tagFindings('args', argsFindings), ...tagFindings('result', findings)],
           resultPreview: input.preview,
         });

@@ -27,6 +27,11 @@ export const pausedRunRef = z.object({
 });
 export type PausedRunRef = z.infer<typeof pausedRunRef>;
 
+/** The longest wait a caller may announce (a week); the server's approval TTL caps it anyway. */
+export const MAX_WAIT_MS = 7 * 24 * 3_600_000;
+
+const waitMs = z.number().int().min(1).max(MAX_WAIT_MS).optional();
+
 export const decideInput = z.object({
   agent: agentName,
   action: actionName,
@@ -43,6 +48,9 @@ export const decideInput = z.object({
     .optional()
     .describe('Review by interrupt: the graph run (thread, tool call) this call belongs to'),
   channel: callChannel.optional().describe('Set by the MCP gateway (mcp) and the HTTP proxy (http-proxy)'),
+  waitMs: waitMs.describe(
+      'How long the caller waits for a REVIEW decision: the approval it opens expires then (plus a short grace), not after the server-wide approval TTL. Ignored for review by interrupt (`run`).',
+    ),
 });
 export type DecideInput = z.input<typeof decideInput>;
 
@@ -78,6 +86,7 @@ export const resultInput = z.object({
   argsFindings: findingList.default([]).describe('What DLP found in the arguments'),
   truncated: z.boolean().default(false).describe('A size or depth limit cut the result scan short'),
   preview: z.string().max(4000).describe('The result as JSON with every DLP match masked: what a reviewer sees'),
+  waitMs: waitMs.describe('How long the caller waits for a reviewer to release a held result: the approval expires then (plus a short grace)'),
 });
 export type ResultInput = z.input<typeof resultInput>;
 

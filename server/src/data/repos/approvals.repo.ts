@@ -116,6 +116,17 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
         .sort({ id: -1 })
         .lean<ApprovalDoc | null>(),
 
+    /**
+     * Moves a pending approval's expiry out to `until` (never earlier, never past its creation plus
+     * the TTL): a second caller of the same call waits longer than the first.
+     */
+    lastAtLeastUntil: async (id: number, until: Date, ttlMs: number) => {
+      const doc = await model.findOne({ id, status: 'PENDING' }, { createdAt: 1 }).lean<Pick<ApprovalDoc, 'createdAt'> | null>();
+      if (!doc) return;
+      const cap = new Date(Math.min(until.getTime(), doc.createdAt.getTime() + ttlMs));
+      await model.updateOne({ id, status: 'PENDING', expiresAt: { $lt: cap } }, { $set: { expiresAt: cap } });
+    },
+
     /** The newest approval a paused run asked for (review by interrupt), whatever its status. */
     forRun: (agent: string, run: PausedRunRef) =>
       model

@@ -1,0 +1,17 @@
+/** How long past a caller's announced wait its approval stays usable. */
+export const WAIT_GRACE_MS = 30_000;
+
+/**
+ * A caller's announced wait ends its approval (plus {@link WAIT_GRACE_MS}, so a decision made in
+ * its last moment can still be used), never later than the server's approval TTL. Without it, an
+ * approval whose caller crashed would stay pending — and look live on the dashboard — for the
+ * whole TTL; a caller that gives up on time expires it itself (`sdk.approvalTimeout`).
+ */
+export function waitDeadline(
+  waitMs: number | undefined,
+  now: Date,
+  approvalTtlMs: number,
+): Date | null {
+  if (waitMs === undefined) return null;
+  return new Date(now.getTime() + Math.min(approvalTtlMs, waitMs + WAIT_GRACE_MS));
+}
