@@ -1,5 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { RE2_MATCHES, registerRe2Matches, routeMatchesToRe2 } from '../policy/safeRegex';
 import { yamlMessage } from '../policy/yaml';
 import {
   governanceRule,
@@ -28,6 +29,7 @@ const env = new Environment({
 })
   .registerVariable('manifest', 'map', { description: 'The agent manifest (agent_manifest.json)' })
   .registerVariable('tool', 'map', { description: 'scope: tool — one entry of manifest.tools' });
+registerRe2Matches(env);
 
 export interface CompiledGovernanceRule {
   rule: GovernanceRule;
@@ -82,9 +84,13 @@ export function parseGovernanceYaml(text: string): ParsedGovernance {
 /** Checks a rule's CEL once; the returned test throws only on data the rule did not expect. */
 export function compileRule(rule: GovernanceRule): CompiledGovernanceRule | { problem: string } {
   try {
-    const parsed = env.parse(rule.when);
-    const checked = parsed.check();
+    const checked = env.parse(rule.when).check();
     if (!checked.valid) return { problem: checked.error?.message ?? 'invalid expression' };
+    if (rule.when.includes(RE2_MATCHES)) return { problem: `unknown function ${RE2_MATCHES}(); use matches()` };
+    // Checked as written; run with `matches` on RE2 (linear time on agent-written manifests).
+    const parsed = env.parse(rule.when);
+    routeMatchesToRe2(parsed.ast);
+    if (!parsed.check().valid) return { problem: 'invalid expression' };
     // `tool` is only bound per tool; an agent-scope rule reading it would fail on every manifest.
     if (rule.scope === 'agent' && /(^|[^.\w])tool\./.test(rule.when)) {
       return { problem: '`tool` is only available with scope: tool' };

@@ -2,6 +2,7 @@ import { Environment, type EnvironmentOptions } from '@marcbachmann/cel-js';
 import { categoryOf } from '../dlp/types';
 import { historyKey, type DlpFinding, type HistoryQuery } from './facts';
 import { zonedHour, zonedWeekday } from './timeZone';
+import { registerRe2Matches } from './safeRegex';
 
 /**
  * The CEL environment every `when` is parsed, checked and run in: the variables a rule sees and
@@ -146,6 +147,7 @@ function buildEnvironment(): Environment {
     (t: Date, tz: string) => BigInt(zonedHour(t.getTime(), tz)), 'Hour of day 0-23 in an IANA time zone');
   method('google.protobuf.Timestamp', 'weekday', [['timeZone', 'string']], 'int',
     (t: Date, tz: string) => BigInt(zonedWeekday(t.getTime(), tz)), 'Day of week in an IANA time zone, 0 = Sunday');
+  registerRe2Matches(env);
   return env;
 }
 

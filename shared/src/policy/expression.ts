@@ -2,7 +2,7 @@ import { evaluate, type ASTNode, type ParseResult } from '@marcbachmann/cel-js';
 import { durationMs, policyEnvironment } from './celEnvironment';
 import { emptyNeeds, type FactNeeds, type HistoryQuery } from './facts';
 import { isValidTimeZone } from './timeZone';
-import { unsafeRegexReason } from './safeRegex';
+import { RE2_MATCHES, routeMatchesToRe2, unsafeRegexReason } from './safeRegex';
 import { FALLBACK, fastCondition, type FastCondition } from './fastCondition';
 
 /**
@@ -81,7 +81,12 @@ function compileUncached(expr: string): CompiledExpression {
   const needs = emptyNeeds();
   walk(program.ast, 0, needs, problems);
   if (problems.length) return { ok: false, problems };
-  return { ok: true, program, needs, fast: fastCondition(program.ast) };
+  // Checked as written; run with `matches` on RE2 (see safeRegex.ts).
+  const runnable = policyEnvironment().parse(expr);
+  routeMatchesToRe2(runnable.ast);
+  const recheck = runnable.check();
+  if (!recheck.valid) return { ok: false, problems: [fromLibraryError(recheck.error, expr.length)] };
+  return { ok: true, program: runnable, needs, fast: fastCondition(runnable.ast) };
 }
 
 /**
@@ -135,6 +140,7 @@ function walk(node: ASTNode, dataLoops: number, needs: FactNeeds, problems: Expr
       for (const a of args) walk(a, dataLoops, needs, problems);
       return;
     }
+    if (name === RE2_MATCHES) problem(`unknown function ${RE2_MATCHES}(); use matches()`);
     if (name === 'matches') {
       const pattern = literalString(args[0]);
       if (pattern === undefined) problem('matches() needs a literal pattern, so it can be checked when the policy is saved', args[0]);

@@ -1,72 +1,73 @@
+import { RE2JS } from 're2js';
+import type { ASTNode, Environment } from '@marcbachmann/cel-js';
+
 /**
- * `matches()` in cel-js runs JavaScript's backtracking RegExp over agent-controlled arguments, so
- * a pattern like `(a+)+$` could hang the firewall. Patterns are literals (checked at compile) and
- * must stay in a shape whose matching time is at most quadratic: no nested or alternated repetition,
- * no backreferences or lookarounds, at most two unbounded repeats.
+ * `matches()` runs over agent-controlled arguments on every decision, so it must never backtrack:
+ * JavaScript's RegExp can take exponential time on `(a+)+$`, and even quadratic patterns such as
+ * `\d+x` stall the server for seconds on a 64 KiB argument. CEL specifies RE2 syntax for
+ * `matches()`, and RE2 matches in time linear in the input whatever the pattern, so policies run
+ * their patterns on RE2 (`re2js`, a pure-JS port) instead of the interpreter's RegExp: no shape
+ * rules to get around, only RE2's own syntax (no backreferences or lookarounds; counted repeats up
+ * to 1000).
  */
 
 const MAX_PATTERN = 200;
-const MAX_UNBOUNDED = 2;
+/** Compiled patterns by source; patterns are literals of saved policies, so few. */
+const MAX_CACHED = 1000;
+const compiled = new Map<string, RE2JS>();
 
-/** Why a pattern is refused, or undefined when it is safe to run. */
+/** Why a pattern is refused (not valid RE2, or too long), or undefined when it can run. */
 export function unsafeRegexReason(pattern: string): string | undefined {
   if (pattern.length > MAX_PATTERN) return `longer than ${MAX_PATTERN} characters`;
   try {
-    new RegExp(pattern);
-  } catch (e) {
-    return `not a valid regular expression (${(e as Error).message})`;
+    RE2JS.compile(pattern);
+    return undefined;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return `not a valid RE2 pattern (${message.replace(/^error parsing regexp: /, '')})`;
   }
-  if (/\\[1-9]|\\k</.test(pattern)) return 'backreferences can take exponential time';
-  if (/\(\?<?[=!]/.test(pattern)) return 'lookarounds are not supported';
-
-  // One pass over the pattern, tracking per open group whether it holds a repeat or an alternation.
-  const groups: { repeats: boolean; alternates: boolean }[] = [{ repeats: false, alternates: false }];
-  let unbounded = 0;
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '\\') {
-      i += 1;
-      continue;
-    }
-    if (inClass) {
-      if (ch === ']') inClass = false;
-      continue;
-    }
-    const top = groups[groups.length - 1]!;
-    if (ch === '[') inClass = true;
-    else if (ch === '(') groups.push({ repeats: false, alternates: false });
-    else if (ch === '|') top.alternates = true;
-    else if (ch === ')') {
-      const closed = groups.pop()!;
-      const quantifier = quantifierAt(pattern, i + 1);
-      const parent = groups[groups.length - 1]!;
-      if (quantifier) {
-        if (closed.repeats) return 'a repeated group contains a repeat (nested quantifiers backtrack exponentially)';
-        if (closed.alternates) return 'a repeated group contains alternatives (backtracks exponentially)';
-      }
-      parent.repeats ||= closed.repeats || quantifier !== undefined;
-    } else if (ch === '*' || ch === '+' || ch === '{') {
-      const q = quantifierAt(pattern, i);
-      if (q) {
-        top.repeats = true;
-        if (q === 'unbounded') unbounded += 1;
-      }
-    }
-  }
-  if (unbounded > MAX_UNBOUNDED) return `more than ${MAX_UNBOUNDED} unbounded repeats (*, +, {n,})`;
-  return undefined;
 }
 
-/** The quantifier starting at `i`, if any. */
-function quantifierAt(pattern: string, i: number): 'bounded' | 'unbounded' | undefined {
-  const ch = pattern[i];
-  if (ch === '*' || ch === '+') return 'unbounded';
-  if (ch === '?') return 'bounded';
-  if (ch === '{') {
-    const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
-    if (!m) return undefined;
-    return m[2] !== undefined && m[3] === '' ? 'unbounded' : 'bounded';
+/** CEL's `s.matches(pattern)`: whether RE2 finds the pattern anywhere in `s`. */
+export function re2Matches(text: string, pattern: string): boolean {
+  let re = compiled.get(pattern);
+  if (!re) {
+    if (compiled.size >= MAX_CACHED) compiled.clear();
+    re = RE2JS.compile(pattern);
+    compiled.set(pattern, re);
   }
-  return undefined;
+  return re.matcher(text).find();
+}
+
+/** What `matches` is renamed to in a checked program, bound to {@link re2Matches}. */
+export const RE2_MATCHES = 'aegis_re2_matches';
+
+/** Gives an environment the RE2 `matches` that {@link routeMatchesToRe2} points programs at. */
+export function registerRe2Matches(env: Environment): void {
+  env.registerFunction({
+    name: RE2_MATCHES,
+    receiverType: 'string',
+    returnType: 'bool',
+    params: [{ name: 'pattern', type: 'string' }],
+    description: 'string.matches(pattern), on RE2',
+    handler: (text: unknown, pattern: unknown) => re2Matches(text as string, pattern as string),
+  });
+}
+
+/**
+ * Points every `x.matches(p)` of a freshly parsed (not yet checked) program at the RE2 function.
+ * cel-js's own `matches` can't be replaced (its overloads are fixed), so the call is renamed in
+ * the syntax tree, after the original was checked, so error messages still say `matches`.
+ */
+export function routeMatchesToRe2(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) routeMatchesToRe2(item);
+    return;
+  }
+  if (typeof node !== 'object' || node === null || !('op' in node)) return;
+  const ast = node as ASTNode;
+  if (ast.op === 'rcall' && ast.args[0] === 'matches') (ast.args as unknown[])[0] = RE2_MATCHES;
+  const args: unknown = ast.args;
+  if (Array.isArray(args)) routeMatchesToRe2(args);
+  else if (typeof args === 'object' && args !== null) routeMatchesToRe2(Object.values(args));
 }
