@@ -15,6 +15,7 @@ import { AnalyticsPage } from './routes/analytics';
 import { LoginPage } from './routes/login';
 import { GlobalRulesPage } from './routes/globalRules';
 import { GovernancePage } from './routes/governance';
+import { KeysPage } from './routes/keys';
 import { NotFoundPage } from './routes/notFound';
 
 // The graph page brings xyflow; other pages shouldn't download it.
@@ -43,6 +44,7 @@ const router = createBrowserRouter([
       },
       { path: 'rules', element: <GlobalRulesPage /> },
       { path: 'governance', element: <GovernancePage /> },
+      { path: 'keys', element: <KeysPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -5,6 +5,7 @@ import {
   Bot,
   ChartColumn,
   Inbox,
+  KeyRound,
   LayoutDashboard,
   ListChecks,
   LogOut,
@@ -25,22 +26,32 @@ import { useNavigationKeys } from '../hooks/useNavigationKeys';
 import { rangeSearch } from '../hooks/useRange';
 
 const NAV = [
-  { to: '/', label: 'Overview', icon: LayoutDashboard, end: true },
-  { to: '/agents', label: 'Agents', icon: Bot, end: false },
-  { to: '/activity', label: 'Activity', icon: ListChecks, end: false },
-  { to: '/approvals', label: 'Approvals', icon: Inbox, end: false },
-  { to: '/analytics', label: 'Analytics', icon: ChartColumn, end: false },
-  { to: '/graph', label: 'Graph', icon: Network, end: false },
-  { to: '/rules', label: 'Global rules', icon: Scale, end: false },
-  { to: '/governance', label: 'Governance', icon: ShieldCheck, end: false },
+  { to: '/', label: 'Overview', icon: LayoutDashboard, end: true, adminOnly: false },
+  { to: '/agents', label: 'Agents', icon: Bot, end: false, adminOnly: false },
+  { to: '/activity', label: 'Activity', icon: ListChecks, end: false, adminOnly: false },
+  { to: '/approvals', label: 'Approvals', icon: Inbox, end: false, adminOnly: false },
+  { to: '/analytics', label: 'Analytics', icon: ChartColumn, end: false, adminOnly: false },
+  { to: '/graph', label: 'Graph', icon: Network, end: false, adminOnly: false },
+  { to: '/rules', label: 'Global rules', icon: Scale, end: false, adminOnly: false },
+  { to: '/governance', label: 'Governance', icon: ShieldCheck, end: false, adminOnly: false },
+  // Only admins may list or change keys (the server refuses the others).
+  { to: '/keys', label: 'API keys', icon: KeyRound, end: false, adminOnly: true },
 ] as const;
 
-function NavItems({ pending, onNavigate }: { pending: number; onNavigate?: () => void }) {
+function NavItems({
+  pending,
+  isAdmin,
+  onNavigate,
+}: {
+  pending: number;
+  isAdmin: boolean;
+  onNavigate?: () => void;
+}) {
   // The time range is one for the whole dashboard: every page link carries it.
   const search = rangeSearch(useLocation().search);
   return (
     <>
-      {NAV.map(({ to, label, icon: Icon, end }) => (
+      {NAV.filter((item) => isAdmin || !item.adminOnly).map(({ to, label, icon: Icon, end }) => (
         <NavLink
           key={to}
           to={{ pathname: to, search }}
@@ -165,7 +176,11 @@ export function Layout() {
           aria-label="Main"
           className="flex flex-col gap-1 border-b border-neutral-200 p-3 md:hidden dark:border-neutral-800"
         >
-          <NavItems pending={pendingCount} onNavigate={() => setMenuOpen(false)} />
+          <NavItems
+            pending={pendingCount}
+            isAdmin={me.role === 'admin'}
+            onNavigate={() => setMenuOpen(false)}
+          />
         </nav>
       )}
       <div className="flex flex-1">
@@ -173,7 +188,7 @@ export function Layout() {
           aria-label="Main"
           className="hidden w-56 shrink-0 flex-col gap-1 border-r border-neutral-200 p-3 md:flex dark:border-neutral-800"
         >
-          <NavItems pending={pendingCount} />
+          <NavItems pending={pendingCount} isAdmin={me.role === 'admin'} />
         </nav>
         <main id="main" tabIndex={-1} className="min-w-0 flex-1 p-4 focus:outline-none sm:p-6">
           <Outlet />

@@ -128,4 +128,7 @@ export function applyEntry(
   invalidate(trpc.agents.byName.queryKey({ name: entry.agent }));
   // the Agents pages count a range's calls from the rollups, which count only calls
   if (isCall(entry)) invalidate(trpc.analytics.decisions.pathKey());
+  // a key made or revoked elsewhere (the CLI, another admin) shows on an open API keys page
+  if (entry.action === 'aegis:key-create' || entry.action === 'aegis:key-revoke')
+    invalidate(trpc.keys.list.queryKey());
 }

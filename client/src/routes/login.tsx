@@ -11,6 +11,8 @@ const REASONS: Record<string, string> = {
   signin: 'Sign in to see the dashboard.',
   expired: 'Your session has ended (it expired, was revoked, or the server restarted with new keys). Please sign in again.',
   signedout: 'You are signed out.',
+  revoked:
+    'You revoked the key you were signed in with, so this session ended. Sign in with another admin key.',
 };
 
 /** One-time tokens are single-use: never send the same one twice (React may run effects twice). */
