@@ -12,7 +12,9 @@ import {
 import type { CompiledPolicy, CompiledRule, PolicyAgent } from './compile';
 import type { PolicyFacts } from './facts';
 import { conditionValue } from './expression';
-import { renderTemplate } from './interpolate';
+import { renderTemplate, type TemplatePart } from './interpolate';
+import { maskValue } from '../dlp/mask';
+import type { CustomDetector } from '../dlp/custom/customDetector';
 import { asPolicySet, STRICTNESS, type PolicySet } from './policySet';
 
 /** One tool call as the policy sees it. */
@@ -170,10 +172,21 @@ export function decideAmong(
   return best;
 }
 
-/** What a rule's `reason` template may interpolate (call rules and result rules alike). */
-export function reasonValues(call: PolicyCall, ruleId: string) {
+/**
+ * What a rule's `reason` template may interpolate (call rules and result rules alike). The reason
+ * is stored in the hash-chained log, shown to viewers and answered to the agent, so arguments
+ * appear as DLP masks them (`{{ args.card }}` → `************1111`), as in every preview —
+ * never raw. Masked only when the template reads them.
+ */
+export function reasonValues(
+  call: PolicyCall,
+  ruleId: string,
+  template: readonly TemplatePart[] = [],
+  custom: readonly CustomDetector[] = [],
+) {
+  const readsArgs = template.some((part) => typeof part !== 'string' && part.path[0] === 'args');
   return {
-    args: call.args ?? {},
+    args: readsArgs ? maskValue(call.args ?? {}, { custom }) : {},
     agent: {
       name: call.agent.name,
       owner: call.agent.owner ?? '',
@@ -185,13 +198,13 @@ export function reasonValues(call: PolicyCall, ruleId: string) {
   };
 }
 
-function reasonFor(match: Match, call: PolicyCall): string {
+function reasonFor(match: Match, call: PolicyCall, custom: readonly CustomDetector[]): string {
   const { rule } = match;
   if (match.error) {
     return `Rule ${rule.id} could not be evaluated (${match.error}); ${match.effect === 'BLOCK' ? 'blocked' : 'held for human review'}`;
   }
   if (rule.reason) {
-    return renderTemplate(rule.reason, reasonValues(call, rule.id));
+    return renderTemplate(rule.reason, reasonValues(call, rule.id, rule.reason, custom));
   }
   switch (rule.effect) {
     case 'ALLOW':
@@ -234,7 +247,7 @@ export function evaluatePolicy(
   const decision: PolicyDecision = best
     ? {
         verdict: VERDICT[best.effect],
-        reason: reasonFor(best, call),
+        reason: reasonFor(best, call, set.detectors),
         rule: { id: best.rule.id, scope: best.rule.scope, version: versionOf(set, best.rule) },
         severity: best.rule.severity,
         ...(best.effect === 'REDACT' ? { redactArgs: true as const } : {}),

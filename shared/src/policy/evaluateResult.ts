@@ -10,6 +10,7 @@ import {
 } from './evaluate';
 import { conditionValue } from './expression';
 import { renderTemplate } from './interpolate';
+import type { CustomDetector } from '../dlp/custom/customDetector';
 import { asPolicySet, type PolicySet } from './policySet';
 
 /** What happens to a tool's result: the effect of the deciding `on: result` rule. */
@@ -91,7 +92,7 @@ export function evaluateResult(
     reason:
       error !== undefined
         ? `Rule ${rule.id} could not be evaluated (${error}); the result is ${effect === 'BLOCK' ? 'dropped' : 'held for review'}`
-        : reasonFor(rule, effect, call),
+        : reasonFor(rule, effect, call, set.detectors),
     rule: {
       id: rule.id,
       scope: rule.scope,
@@ -102,9 +103,9 @@ export function evaluateResult(
   return decision;
 }
 
-function reasonFor(rule: CompiledResultRule, effect: ResultEffect, call: PolicyCall): string {
+function reasonFor(rule: CompiledResultRule, effect: ResultEffect, call: PolicyCall, custom: readonly CustomDetector[]): string {
   if (rule.reason) {
-    return renderTemplate(rule.reason, reasonValues(call, rule.id));
+    return renderTemplate(rule.reason, reasonValues(call, rule.id, rule.reason, custom));
   }
   switch (effect) {
     case 'ALLOW':

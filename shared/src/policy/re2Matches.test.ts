@@ -70,14 +70,16 @@ describe('matches() on RE2', () => {
 
   it('governance rules run matches() on RE2 too (tool descriptions are written by agents)', () => {
     const compiled = compileRule({
+      kind: 'GovernanceRule',
       id: 'g',
+      description: 'no pathological descriptions',
       scope: 'tool',
       severity: 'high',
       when: 'tool.description.matches("(a+)+$")',
-      title: 't',
       explanation: 'e',
       remediation: 'r',
-    } as Parameters<typeof compileRule>[0]);
+      controls: {},
+    });
     if ('problem' in compiled) throw new Error(compiled.problem);
     const manifest = { agent: { name: 'a1' }, tools: [] } as never;
     expect(
