@@ -6,7 +6,7 @@ import type { ApprovalsRepo } from '../data/repos/approvals.repo';
 import type { Services } from '../services';
 import { unseal, type NotifyKeys } from './crypto';
 import type { NotifyEnv } from './env';
-import { signLink } from './links';
+import { channelGeneration, signLink } from './links';
 import { emailMessage, slackMessage, webhookPayload, type MessageLinks } from './messages';
 import type { ChannelDoc, DeliveryDoc } from '../data/repos/notify.repo';
 import { postJson, postSignedWebhook, type Mailer } from './senders';
@@ -58,7 +58,7 @@ export function createDispatcher(d: DispatcherDeps) {
   ): MessageLinks {
     const expires = Math.min(Date.parse(approval.expiresAt), now + env.AEGIS_LINK_TTL_MS);
     const link = (decision: 'APPROVED' | 'DENIED') =>
-      `${d.publicUrl}/notify/decide?t=${signLink(d.keys.links, { a: approval.id, d: decision, c: channel.name, r: reviewer, e: expires })}`;
+      `${d.publicUrl}/notify/decide?t=${signLink(d.keys.links, { a: approval.id, d: decision, c: channel.name, g: channelGeneration(channel), r: reviewer, e: expires })}`;
     return {
       approve: link('APPROVED'),
       deny: link('DENIED'),
@@ -220,6 +220,7 @@ function tokenClaims(
     a: approval.id,
     d: decision,
     c: channel.name,
+    g: channelGeneration(channel),
     r: null,
     e: Math.min(Date.parse(approval.expiresAt), now + ttl),
   };

@@ -11,7 +11,7 @@ import { readCookies, SESSION_COOKIE } from '../auth/cookies';
 import { csrfTokenFor, safeEqual } from '../auth/secrets';
 import type { Services } from '../services';
 import type { NotifyKeys } from './crypto';
-import { verifyLink, type LinkClaims } from './links';
+import { channelGeneration, verifyLink, type LinkClaims } from './links';
 import { confirmPage, messagePage } from './page';
 import { slackActions } from './slack';
 import type { NotifyStore } from '../data/repos/notify.repo';
@@ -101,7 +101,7 @@ export function notifyRouter(d: NotifyRouteDeps): Router {
         d,
         claims,
         actor,
-        `${(await d.store.channel(claims.c))?.kind ?? 'link'}:${claims.c}`,
+        `${checked.channel.kind}:${claims.c}`,
       );
       if (!result.ok) return refuse(res, result.status, result.reason);
       res.type('html').send(messagePage(`Approval #${claims.a}`, result.message));
@@ -122,18 +122,23 @@ async function signedInReviewer(d: NotifyRouteDeps, req: Request): Promise<Princ
   return principal && hasRole(principal, 'reviewer') ? principal : null;
 }
 
-/** A link's claims, if it is signed, unexpired and its channel still exists (removing a channel revokes its links). */
+/**
+ * A link's claims and channel, if it is signed, unexpired, its channel still exists — the same
+ * channel, not one made again under its name — and, for a link made for one e-mail recipient,
+ * that person is still on it. Removing a channel (or a recipient) revokes its links.
+ */
 export async function checkToken(d: Pick<NotifyRouteDeps, 'keys' | 'store'>, token: string) {
   const checked = verifyLink(d.keys.links, token);
   if (!checked.ok) return checked;
-  if (!(await d.store.channel(checked.claims.c))) {
-    return {
-      ok: false as const,
-      status: 410 as const,
-      reason: `The channel "${checked.claims.c}" was removed; its links no longer work.`,
-    };
-  }
-  return checked;
+  const { claims } = checked;
+  const gone = (reason: string) => ({ ok: false as const, status: 410 as const, reason });
+  const channel = await d.store.channel(claims.c);
+  if (!channel || claims.g !== channelGeneration(channel))
+    return gone(`The channel "${claims.c}" was removed; its links no longer work.`);
+  const recipient = claims.r?.toLowerCase();
+  if (recipient && channel.kind === 'email' && !channel.to.some((to) => to.toLowerCase() === recipient))
+    return gone(`${claims.r} no longer receives the channel "${claims.c}"; this link no longer works.`);
+  return { ...checked, channel };
 }
 
 export type DecideResult =

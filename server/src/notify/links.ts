@@ -5,7 +5,7 @@ import { safeEqualText } from './crypto';
 
 /**
  * What a decision link (or a Slack button) carries, signed: which approval, which answer, the
- * channel it went out on, the reviewer it was made for (e-mail: one per recipient; null: the
+ * channel it went out on (name and generation), the reviewer it was made for (e-mail: one per recipient; null: the
  * person must be signed in, or is named by Slack), when it expires, and a nonce that makes it
  * single-use per person.
  */
@@ -13,6 +13,12 @@ export const linkClaims = z.object({
   a: z.number().int().positive(),
   d: approvalDecision,
   c: z.string().min(1).max(64),
+  /**
+   * The channel's generation (its creation time, ms): a channel removed and made again under the
+   * same name is a new channel, and the old one's links stay dead. Absent on links made before it
+   * existed, which are refused.
+   */
+  g: z.string().min(1).max(32).optional(),
   r: z.string().min(1).max(254).nullable(),
   e: z.number().int().positive(),
   n: z.string().min(8).max(64),
@@ -53,4 +59,9 @@ export function verifyLink(key: Buffer, token: string, now = Date.now()): LinkCh
 
 function mac(key: Buffer, body: string): string {
   return createHmac('sha256', key).update(body).digest('base64url');
+}
+
+/** The generation a link names for this channel: see {@link LinkClaims} `g`. */
+export function channelGeneration(channel: { createdAt: Date }): string {
+  return String(channel.createdAt.getTime());
 }

@@ -136,4 +136,34 @@ describe('approvals by e-mail', () => {
     expect((await post(sam.deny)).status).toBe(200);
     expect((await admin.approvals.byId.query({ id })).status).toBe('DENIED');
   });
+
+  // From an attack review: removing a channel revoked its links only until a channel of the same
+  // name was made again. Last in this file: it replaces the channel the others use.
+  it("a removed channel's links stay dead when a channel of the same name is made again", async () => {
+    const { id, sam } = await openAndMail();
+    await admin.channels.remove.mutate({ name: 'reviewers' });
+    const removed = await post(sam.approve);
+    expect(removed.status).toBe(410);
+    await admin.channels.create.mutate({ name: 'reviewers', kind: 'email', to: ['carol@example.com'] });
+    const again = await post(sam.approve);
+    expect(again.status).toBe(410);
+    expect(await again.text()).toContain('was removed');
+    expect((await fetch(sam.approve)).status).toBe(410);
+
+    // A link of the right channel and generation, for someone no longer on it, is refused too.
+    const secret = (await readFile(path.join(server.dataDir, 'binding.key'), 'utf8')).trim();
+    const [channel] = (await admin.channels.list.query()).filter((c) => c.name === 'reviewers');
+    const forSam = signLink(deriveKeys(Buffer.from(secret)).links, {
+      a: id,
+      d: 'APPROVED',
+      c: 'reviewers',
+      g: String(Date.parse(channel!.createdAt)),
+      r: 'sam@example.com',
+      e: Date.now() + 60_000,
+    });
+    const notOnIt = await post(`${server.url}/notify/decide?t=${forSam}`);
+    expect(notOnIt.status).toBe(410);
+    expect(await notOnIt.text()).toContain('no longer receives');
+    expect((await admin.approvals.byId.query({ id })).status).toBe('PENDING');
+  });
 });
