@@ -106,6 +106,7 @@ export class Sessions {
     if (!doc) return null;
     // Expired sessions are refused here and swept at the next login, so a refused request writes nothing.
     if (doc.expiresAt.getTime() <= Date.now()) return null;
-    return this.keys.byId(doc.keyId);
+    const principal = await this.keys.byId(doc.keyId);
+    return principal && { ...principal, session: true };
   }
 }

@@ -144,9 +144,12 @@ export function createApprovalPoll(
 /**
  * Whether `actor`'s APPROVED read of an approval for `agent` is what uses it up: a key that may
  * run the agent's calls — its own agent key, or an admin key running the seed's SDK. Viewers and
- * reviewers only look. `POST /sdk/approval` hands such an actor an approved approval unused, for
- * its poll to redeem; one approval is one execution with any key.
+ * reviewers only look, and so does a person in a browser whatever their role: a dashboard
+ * session never redeems (a page elsewhere on the site could make an admin's browser fetch the
+ * poll URL and spend the approval on a call that never ran). `POST /sdk/approval` hands such an
+ * actor an approved approval unused, for its poll to redeem; one approval is one execution with
+ * any key.
  */
 export function redeemsAtPoll(actor: Principal, agent: string): boolean {
-  return mayActAs(actor, agent);
+  return !actor.session && mayActAs(actor, agent);
 }

@@ -55,4 +55,47 @@ describe('REST credentials', () => {
     const byKey = await toggle({ authorization: `Bearer ${reviewer}` });
     expect(byKey.status).toBe(200);
   });
+
+  // From an attack review: an admin's browser fetching the poll URL (a page elsewhere on the site,
+  // SameSite cookies and all) used the approval up and recorded a call that never ran.
+  it("a dashboard session reading an approved approval only looks: the agent's own poll uses it", async () => {
+    const headers = { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' };
+    await fetch(`${server.url}/api/sdk/register-agent`, { method: 'POST', headers, body: JSON.stringify({ name: 'payer' }) });
+    await fetch(`${server.url}/api/sdk/register-policy`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ agent_name: 'payer', action: 'wire', rule_type: 'REVIEW' }),
+    });
+    const opened = await fetch(`${server.url}/api/sdk/approval`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ agent_name: 'payer', action: 'wire', args_json: '{"amount": 5}' }),
+    });
+    const { approval_id: id } = (await opened.json()) as { approval_id: number };
+    const decided = await fetch(`${server.url}/api/sdk/decide-approval/${id}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${reviewer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'APPROVED' }),
+    });
+    expect(decided.status).toBe(200);
+
+    const admin = await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: server.adminKey }),
+    });
+    const adminCookies = admin.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0] ?? '')
+      .join('; ');
+    for (const path of [`/api/sdk/approval-status/${id}`, '/api/sdk/find-approval/payer/wire']) {
+      const looked = await fetch(`${server.url}${path}`, { headers: { cookie: adminCookies } });
+      expect(looked.status).toBe(200);
+    }
+    expect((await server.services.approvals.get(id)).consumedAt).toBeNull();
+
+    const byAgent = await fetch(`${server.url}/api/sdk/approval-status/${id}`, { headers });
+    expect(await byAgent.json()).toMatchObject({ status: 'APPROVED' });
+    expect((await server.services.approvals.get(id)).consumedAt).not.toBeNull();
+  });
 });

@@ -10,6 +10,10 @@ export const principal = z.object({
   name: z.string().describe('Label of the key or person; recorded as decidedBy'),
   role,
   agents: z.array(agentName).nullable().describe('Agent keys: the agents it may act as'),
+  session: z
+    .literal(true)
+    .optional()
+    .describe('Signed in with a dashboard session cookie: a person in a browser, never an agent process'),
 });
 export type Principal = z.infer<typeof principal>;
 
