@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sdkFor, startTestServer, uniqueAgent, type TestServer } from './helpers/server';
+import { sdkFor, startTestServer, uniqueAgent, watchFor, type TestServer } from './helpers/server';
 
 // Local mode decides on the arguments' JSON form — what a strict call sends — and within the
 // server's limits, so it never allows what the server would block or refuse (an attack review
@@ -60,6 +60,71 @@ describe('local mode decides what the server would', () => {
           });
         }
         await aegis.flush();
+        expect(aegis.backgroundErrors).toEqual([]);
+      } finally {
+        await aegis.close();
+      }
+    }
+    await admin.close();
+  });
+
+  it('a tag declared for a tool counts when a call leaves it out, in both modes; one added later reaches the snapshot', async () => {
+    const name = uniqueAgent('tags');
+    const admin = sdkFor(server);
+    await admin
+      .agent(name, {
+        tools: [{ name: 'drop_table', tags: ['destructive'] }, { name: 'read_rows' }],
+      })
+      .register();
+    const applied = await admin.api.policies.applyRules.mutate({
+      yaml: `kind: AgentPolicy\nagent: ${name}\nrules:\n  - id: no-destructive\n    actions: ["*"]\n    when: '"destructive" in tool.tags'\n    effect: BLOCK\n  - id: rest\n    actions: ["*"]\n    effect: ALLOW\n`,
+    });
+    expect(applied.ok).toBe(true);
+    const outcome = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'ran',
+        (e: unknown) => (e as { code?: string }).code,
+      );
+    // strict first: local mode's turn declares a tag on read_rows
+    for (const mode of ['strict', 'local'] as const) {
+      const sources: string[] = [];
+      const aegis = sdkFor(server, {
+        mode,
+        spoolPath: path.join(scratch, `tags-${mode}.jsonl`),
+        onDecision: (e) => void sources.push(e.source),
+      });
+      try {
+        const handle = aegis.agent(name);
+        for (const tool of [undefined, { tags: [] }, { tags: ['other'] }]) {
+          expect({
+            mode,
+            tool,
+            got: await outcome(handle.call('drop_table', {}, () => 1, { tool })),
+          }).toEqual({
+            mode,
+            tool,
+            got: 'BLOCKED',
+          });
+        }
+        expect(await outcome(handle.call('read_rows', {}, () => 1))).toBe('ran');
+        if (mode === 'local') {
+          expect(sources.every((s) => s === 'local')).toBe(true);
+          // the agent declares a tag on another tool (tightening: at once), and local mode re-reads
+          const { version } = await admin.api.policies.forAgent.query({ agent: name });
+          const changed = await watchFor(aegis, (e) =>
+            e.type === 'policy.changed' && e.agent === name && e.version > version
+              ? true
+              : undefined,
+          );
+          await admin.api.sdk.registerAgent.mutate({
+            name,
+            tools: [{ name: 'read_rows', tags: ['destructive'] }],
+          });
+          await changed.event;
+          expect(await outcome(handle.call('read_rows', {}, () => 1))).toBe('BLOCKED');
+        }
+        await aegis.flush();
+        // the server took every local record: its report check agrees with the local decisions
         expect(aegis.backgroundErrors).toEqual([]);
       } finally {
         await aegis.close();

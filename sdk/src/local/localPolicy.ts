@@ -93,6 +93,18 @@ function planFor(entry: Entry, agent: PolicyAgent, action: string): ActionPlan {
 }
 
 /**
+ * The tags rules see, as the server has them: the call's own and those declared for the tool in
+ * the agent's manifest (a call that leaves a declared tag out does not shed it).
+ */
+function tagsOf(entry: Entry, call: LocalCall): readonly string[] {
+  const sent = call.tool?.tags;
+  const declared = entry.toolTags.get(call.action);
+  if (!declared) return sent ?? NO_TAGS;
+  if (!sent?.length) return declared;
+  return [...new Set([...sent, ...declared])];
+}
+
+/**
  * The same evaluation as the server's (`evaluatePolicy` over the set `compileEffective` built),
  * from the pushed snapshot: kill-switch, rules, precedence, default, fail-closed conditions. DLP
  * facts come from scanning the arguments here, as the server scans them.
@@ -103,7 +115,7 @@ export function decideLocally(entry: Entry, call: LocalCall, now: Date = new Dat
     agent,
     action: call.action,
     args: call.args,
-    tool: { tags: call.tool?.tags ?? NO_TAGS, description: call.tool?.description ?? '' },
+    tool: { tags: tagsOf(entry, call), description: call.tool?.description ?? '' },
   };
   if (entry.status === 'PAUSED') return { kind: 'decided', decision: evaluatePolicy(entry.set, policyCall, { status: 'PAUSED' }) };
   const plan = planFor(entry, agent, call.action);

@@ -18,6 +18,8 @@ export interface Entry {
   set: PolicySet;
   /** The on: result rules and custom detectors (compiled), when the agent has any. */
   resultPolicy: CompiledPolicy | null;
+  /** The tags the agent declared per tool: rules see them on every call, as on the server. */
+  toolTags: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -131,5 +133,8 @@ function toEntry(agent: string, snapshot: AgentSnapshot): Entry {
     labels: rules?.labels ?? {},
     set,
     resultPolicy: snapshot.resultPolicy ? compilePolicyOrThrow(snapshot.resultPolicy) : null,
+    toolTags: new Map(
+      Object.entries(rules?.toolTags ?? {}).filter(([, tags]) => tags.length > 0),
+    ),
   };
 }

@@ -69,7 +69,10 @@ export const sdkRestRouter = router({
     )
     .output(
       okAnswer.extend({
-        detail: z.string().optional().describe('Extra: why the labels were not changed'),
+        detail: z
+          .string()
+          .optional()
+          .describe('Extra: why the labels, or a tag removed from a tool, were not changed'),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -82,15 +85,17 @@ export const sdkRestRouter = router({
         framework: input.framework ?? existing?.framework ?? 'unknown',
       };
       const { created } = await ctx.services.agents.upsertProfile(input.name, profile);
-      await ctx.services.manifests.declare(input.name, { ...input, ...profile });
-      if (!input.labels) return ok;
-      const { notice } = await ctx.services.agents.declareLabels(
+      const tagsNotice = await ctx.services.manifests.declare(
         input.name,
-        input.labels,
+        { ...input, ...profile },
         ctx.principal,
-        created,
       );
-      return notice ? { ...ok, detail: notice } : ok;
+      const labelsNotice = input.labels
+        ? (await ctx.services.agents.declareLabels(input.name, input.labels, ctx.principal, created))
+            .notice
+        : null;
+      const detail = [tagsNotice, labelsNotice].filter(Boolean).join('. ');
+      return detail ? { ...ok, detail } : ok;
     }),
 
   registerPolicy: agentProcedure

@@ -46,7 +46,7 @@ export const manifestsRouter = router({
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent);
-      await ctx.services.manifests.declareTools(input.agent, input.tools);
+      await ctx.services.manifests.declareTools(input.agent, input.tools, ctx.principal);
       return { ok: true as const };
     }),
 });

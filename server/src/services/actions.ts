@@ -29,6 +29,7 @@ export const ACTION = {
   governanceRules: 'aegis:governance-rules',
   channelRemove: 'aegis:channel-remove',
   reveal: 'aegis:reveal-args',
+  manifest: 'aegis:manifest',
 } as const;
 
 export interface ActionNote {

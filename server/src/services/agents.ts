@@ -8,6 +8,7 @@ import {
   type AgentStatus,
   type AgentSummary,
   type Principal,
+  type RegisterAgentInput,
   type StatusCounts,
 } from '@aegis/shared';
 import type { AgentDoc } from '../data/models/agent.model';
@@ -17,6 +18,7 @@ import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
 import { isDuplicateKey, unknownAgent } from './errors';
 import type { Registration } from './registration';
+import type { DeclareOutcome } from './manifests';
 import type { Services } from './types';
 
 /** The seed's computed fields: a stable id, a risk score and per-status counts. */
@@ -62,6 +64,8 @@ export function assertMaySetStatus(actor: Principal, name: string, status: Agent
 export function createAgentService(
   deps: ServiceDeps,
   registration: Registration,
+  /** Stores the registration's declaration (manifest), under the policy lock: see manifests.ts. */
+  declareManifest?: (input: RegisterAgentInput, actor: Principal) => Promise<DeclareOutcome>,
 ): Services['agents'] {
   const { repos, bus, cache, locks } = deps;
 
@@ -158,7 +162,18 @@ export function createAgentService(
         blocked: input.blocks,
         review: input.review,
       });
-      const declared = await registration.declare(input.name, desired, actor, { created, labels: input.labels });
+      let manifest: DeclareOutcome | null = null;
+      const declared = await registration.declare(input.name, desired, actor, {
+        created,
+        labels: input.labels,
+        alongside: declareManifest
+          ? async () => {
+              manifest = await declareManifest(input, actor);
+              return manifest.tagsChanged;
+            }
+          : undefined,
+      });
+      const notice = [declared.notice, (manifest as DeclareOutcome | null)?.notice ?? null].filter(Boolean).join('. ');
       const fresh = await repos.agents.findByName(input.name);
       if (!fresh) throw unknownAgent(input.name);
       return {
@@ -166,7 +181,7 @@ export function createAgentService(
         policy: declared.policy,
         changed: changed || declared.changed,
         proposal: declared.proposal,
-        notice: declared.notice,
+        notice: notice || null,
       };
     },
 

@@ -6,6 +6,7 @@ import { keysToRead, planBatch } from './localBatch';
 import { unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 import { createReportChecker, type Claim } from './reports';
+import { callTags } from './evaluateCall';
 
 /** Reads of the audit log, single writes (the seed's /sdk/log) and local-mode batches (see planBatch). */
 export function createAuditService(deps: ServiceDeps): Services['audit'] {
@@ -75,7 +76,16 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
           }));
         const violations = await reports.check(claims);
         if (violations.length > 0) await reports.refuse(violations, actor, 'local-mode record');
-        const { inserts, recoveries, outcomeUpdates, counts } = planBatch(batch, stored, actor, (agent) => known.get(agent)?.set.detectors ?? []);
+        const { inserts, recoveries, outcomeUpdates, counts } = planBatch(
+          batch,
+          stored,
+          actor,
+          (agent) => known.get(agent)?.set.detectors ?? [],
+          (agent, action, sent) => {
+            const snap = known.get(agent);
+            return snap ? callTags(snap, action, sent) : sent;
+          },
+        );
         if (recoveries.length > 0) {
           const written = await repos.audit.errorEntriesOf(recoveries);
           inserts.push(...recoveries.filter((r) => !written.has(`${r.agent}\n${r.callId}`)));

@@ -149,6 +149,7 @@ export async function createServices(opts: {
   let schedule: GovernanceSchedule | null = null;
   const manifests = createManifestService(
     deps,
+    policies,
     (agent) => schedule?.soon(agent),
     opts.rollups === false ? null : { settled: async () => recorder?.drain() },
   );
@@ -169,17 +170,13 @@ export async function createServices(opts: {
     { intervalMs: opts.governanceIntervalMs },
   );
   void rollupsRebuilt?.then((rebuilt) => rebuilt && schedule?.soon());
+  // The declaration (tools, tags, model…) is kept beside the agent for its manifest, stored with
+  // the registration's policy change (one version when both change).
   const agents = createAgentService(
     deps,
     createRegistration({ ...deps, registration: opts.registration ?? 'open' }, policies),
+    (input, actor) => manifests.applyDeclaration(input.name, input, actor),
   );
-  const register = agents.register.bind(agents);
-  // The declaration (tools, tags, model…) is kept beside the agent for its manifest.
-  agents.register = async (input, actor) => {
-    const registered = await register(input, actor);
-    await manifests.declare(input.name, input);
-    return registered;
-  };
   const services: Services = {
     toolPins: createToolPinService(deps),
     manifests,

@@ -20,7 +20,7 @@ import { argsPreview, scanArgs, toolFailedDetails } from './args';
 import { resultRulesOf } from './results';
 import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
-import { evaluateCall } from './evaluateCall';
+import { callTags, evaluateCall } from './evaluateCall';
 import { reviewSettings } from './reviewSettings';
 import { waitDeadline } from './waitDeadline';
 import type { ApprovalDoc } from '../data/models/approval.model';
@@ -250,7 +250,8 @@ export function createDecisionService(
         argsHash: binding.argsHash,
         callArgs: scanned.maskedJson,
         runId: input.runId ?? null,
-        tags: input.tool?.tags ?? null,
+        // what the rules saw: the call's tags and the tool's declared ones (session facts read them)
+        tags: callTags(snap, input.action, input.tool?.tags) ?? null,
         channel: input.channel,
         maskedArgs: scanned.masked ?? {},
         redact: redactArgs === true && verdict === 'ALLOWED',

@@ -64,6 +64,22 @@ function dlpFacts(call: CallToEvaluate, set: Pick<PolicySet, 'detectors'>): Poli
   return policyDlpFindings({ args: call.findings ?? scanValue(call.args, { custom: set.detectors }) });
 }
 
+/**
+ * The tags a rule sees on a call: those the call sends and those the agent declared for the tool
+ * (its manifest), so leaving a declared tag out of a call does not shed it. The call's own array
+ * when nothing is declared for the tool (nothing allocated on the hot path).
+ */
+export function callTags(
+  snap: Pick<CachedPolicy, 'toolTags'>,
+  action: string,
+  sent: readonly string[] | undefined,
+): readonly string[] | undefined {
+  const declared = snap.toolTags.get(action);
+  if (!declared) return sent;
+  if (!sent?.length) return declared;
+  return [...new Set([...sent, ...declared])];
+}
+
 /** How long an evaluation took, and whether its facts needed the database. */
 export type EvaluationObserver = (seconds: number, facts: 'memory' | 'store') => void;
 
@@ -93,7 +109,10 @@ export async function evaluateCall(
     agent,
     action: call.action,
     args: call.args,
-    tool: { tags: call.tool?.tags ?? [], description: call.tool?.description ?? '' },
+    tool: {
+      tags: callTags(snap, call.action, call.tool?.tags) ?? [],
+      description: call.tool?.description ?? '',
+    },
   };
   if (snap.status === 'PAUSED') return evaluatePolicy(set, policyCall, { status: 'PAUSED' });
   const needs = factNeedsFor(set, agent, call.action);

@@ -55,6 +55,12 @@ export function planBatch(
   actor: Principal,
   /** The custom detectors of an agent's policy, to scan its arguments with. */
   detectorsOf: (agent: string) => readonly CustomDetector[] = () => [],
+  /** The tags rules saw on a call: the record's and those declared for the tool (session facts read them). */
+  tagsOf: (agent: string, action: string, sent: readonly string[] | undefined) => readonly string[] | undefined = (
+    _agent,
+    _action,
+    sent,
+  ) => sent,
 ): BatchPlan {
   const counts = { stored: 0, duplicates: 0, mergedOutcomes: 0, outcomeDuplicates: 0 };
   const fresh = new Map<string, FreshRecord>();
@@ -70,6 +76,7 @@ export function planBatch(
       continue;
     }
     const scanned = scanArgs(e.args, detectorsOf(e.agent));
+    const tags = tagsOf(e.agent, e.action, e.tool?.tags);
     fresh.set(e.entryKey, {
       timestamp: new Date(e.decidedAt),
       agent: e.agent,
@@ -86,7 +93,7 @@ export function planBatch(
       callArgs: scanned.maskedJson,
       ...(e.rule ? { rule: e.rule } : {}),
       ...(e.runId ? { runId: e.runId } : {}),
-      ...(e.tool?.tags ? { tags: e.tool.tags } : {}),
+      ...(tags ? { tags } : {}),
       ...(e.argsRedacted ? { argsRedacted: true as const } : {}),
       ...(e.channel ? { channel: e.channel } : {}),
       entryKey: e.entryKey,

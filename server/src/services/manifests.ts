@@ -6,6 +6,7 @@ import {
   type AgentManifest,
   type ManifestDependency,
   type Permission,
+  type Principal,
   type RegisterAgentInput,
   type ToolDeclaration,
 } from '@aegis/shared';
@@ -14,6 +15,8 @@ import type { ServiceDeps } from './deps';
 import { unknownAgent } from './errors';
 import { evaluateCall } from './evaluateCall';
 import { yieldSlices } from './yieldSlices';
+import { ACTION, noteAction } from './actions';
+import type { PolicyService } from './policies';
 
 const PERMISSION: Record<string, Permission | undefined> = {
   ALLOWED: 'ALLOW',
@@ -21,6 +24,77 @@ const PERMISSION: Record<string, Permission | undefined> = {
   REVIEW: 'REVIEW',
 };
 const MAX_DETAIL = 10;
+
+/** What storing a declaration did. */
+export interface DeclareOutcome {
+  /** Some tool's declared tags changed: what rules see changed, so the policy version moves. */
+  tagsChanged: boolean;
+  /** What was asked and not applied (a tag an agent key tried to remove), and why. */
+  notice: string | null;
+}
+
+/** One tool's declared tags before and after a declaration. */
+interface TagChange {
+  tool: string;
+  from: string[];
+  to: string[];
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((t) => b.includes(t));
+
+function tagChanges(
+  before: readonly ToolDeclaration[],
+  after: readonly ToolDeclaration[],
+): TagChange[] {
+  const was = new Map(before.map((t) => [t.name, t.tags]));
+  return after
+    .filter((t) => !sameSet(was.get(t.name) ?? [], t.tags))
+    .map((t) => ({ tool: t.name, from: [...(was.get(t.name) ?? [])], to: [...t.tags] }));
+}
+
+const showTags = (tags: readonly string[]) => (tags.length ? tags.join(', ') : 'none');
+const describeTags = (c: TagChange) => `${c.tool} tags: ${showTags(c.from)} → ${showTags(c.to)}`;
+
+/** The rest of a declaration's change, by field (tools added, descriptions, profile). */
+function otherChanges(before: AgentDeclaration | null, after: AgentDeclaration): string[] {
+  const out: string[] = [];
+  const had = new Map((before?.tools ?? []).map((t) => [t.name, t]));
+  const added = after.tools.filter((t) => !had.has(t.name)).map((t) => t.name);
+  if (added.length)
+    out.push(
+      `tools added: ${added.slice(0, MAX_DETAIL).join(', ')}${added.length > MAX_DETAIL ? ', …' : ''}`,
+    );
+  const redescribed = after.tools.filter((t) => {
+    const h = had.get(t.name);
+    return (
+      h &&
+      (h.description !== t.description ||
+        JSON.stringify(h.argsSchema) !== JSON.stringify(t.argsSchema) ||
+        !sameSet(h.dataCategories, t.dataCategories))
+    );
+  });
+  if (redescribed.length)
+    out.push(
+      `tools redescribed: ${redescribed
+        .slice(0, MAX_DETAIL)
+        .map((t) => t.name)
+        .join(', ')}`,
+    );
+  const fields = [
+    'owner',
+    'description',
+    'framework',
+    'team',
+    'model',
+    'provider',
+    'frameworkVersion',
+  ] as const;
+  const profile: string[] = fields.filter((k) => (before?.[k] ?? '') !== after[k]);
+  if (JSON.stringify(before?.labels ?? {}) !== JSON.stringify(after.labels)) profile.push('labels');
+  if (profile.length) out.push(`profile: ${profile.join(', ')}`);
+  return out;
+}
 
 /** The registration fields a declaration keeps (the seed's lists are the policy, not the manifest). */
 export type DeclaredFields = Pick<RegisterAgentInput, 'owner' | 'description' | 'framework'> &
@@ -37,6 +111,7 @@ export type DeclaredFields = Pick<RegisterAgentInput, 'owner' | 'description' | 
  */
 export function createManifestService(
   deps: ServiceDeps,
+  policies: Pick<PolicyService, 'change'>,
   onDeclared: (agent: string) => void,
   rollups: { settled: () => Promise<void> } | null = null,
 ) {
@@ -86,43 +161,90 @@ export function createManifestService(
     return out;
   }
 
+  /**
+   * Stores what a registration declares — tools merge by name with earlier declarations — and
+   * records the change in the audit log. The caller holds the agent's policy lock: declared tags
+   * are part of what rules see, so when they change the caller bumps the policy version
+   * (`tagsChanged`), which reloads every server's cached policy and every local-mode snapshot.
+   * An agent key may add tags to its tools but never remove one (a rule reading it would stop
+   * matching): such a removal is left out, and `notice` says so; a person's key may remove them.
+   */
+  async function applyDeclaration(
+    agent: string,
+    fields: DeclaredFields,
+    actor: Principal,
+  ): Promise<DeclareOutcome> {
+    const current = await declarationOf(agent);
+    const trusted = actor.role !== 'agent';
+    const refused: string[] = [];
+    // Registration says what a tool is (tags); what wrapTools read from it (description, schema) stays.
+    const incoming = (fields.tools ?? []).map((t) => {
+      const had = current?.tools.find((c) => c.name === t.name);
+      const argsSchema = t.argsSchema ?? had?.argsSchema;
+      const dropped = trusted || !had ? [] : had.tags.filter((tag) => !t.tags.includes(tag));
+      if (dropped.length) refused.push(`${t.name}: ${dropped.join(', ')}`);
+      return {
+        ...t,
+        tags: [...t.tags, ...dropped],
+        description: t.description || (had?.description ?? ''),
+        ...(argsSchema ? { argsSchema } : {}),
+      };
+    });
+    const next = agentDeclaration.parse({
+      ...current,
+      owner: fields.owner,
+      description: fields.description,
+      framework: fields.framework,
+      ...(fields.team !== undefined ? { team: fields.team } : {}),
+      ...(fields.labels !== undefined ? { labels: fields.labels } : {}),
+      ...(fields.model !== undefined ? { model: fields.model } : {}),
+      ...(fields.provider !== undefined ? { provider: fields.provider } : {}),
+      ...(fields.frameworkVersion !== undefined
+        ? { frameworkVersion: fields.frameworkVersion }
+        : {}),
+      tools: mergeTools(current?.tools ?? [], incoming),
+    });
+    const notice = refused.length
+      ? `Tags not removed: ${refused.join('; ')} — an agent key may add tags to its tools, never remove them (rules read them); an admin can`
+      : null;
+    if (current && JSON.stringify(current) === JSON.stringify(next))
+      return { tagsChanged: false, notice };
+    await repos.governance.saveDeclaration(agent, next);
+    const tags = tagChanges(current?.tools ?? [], next.tools);
+    const what = [...tags.map(describeTags), ...otherChanges(current, next)];
+    // A new agent's bare profile is its registration, not news; declared tools always are.
+    if (current || next.tools.length > 0)
+      await noteAction(
+        repos,
+        {
+          agent,
+          status: 'POLICY',
+          action: ACTION.manifest,
+          details: `Manifest of "${agent}" ${current ? 'changed' : 'declared'} by ${actor.name}: ${what.join('; ') || 'no visible change'}`,
+          params: { tags },
+        },
+        actor,
+      );
+    onDeclared(agent);
+    return { tagsChanged: tags.length > 0, notice };
+  }
+
   const service = {
-    /** Stores what a registration declares; tools merge by name with earlier declarations. */
-    async declare(agent: string, fields: DeclaredFields): Promise<void> {
-      const current = await declarationOf(agent);
-      const next = agentDeclaration.parse({
-        ...current,
-        owner: fields.owner,
-        description: fields.description,
-        framework: fields.framework,
-        ...(fields.team !== undefined ? { team: fields.team } : {}),
-        ...(fields.labels !== undefined ? { labels: fields.labels } : {}),
-        ...(fields.model !== undefined ? { model: fields.model } : {}),
-        ...(fields.provider !== undefined ? { provider: fields.provider } : {}),
-        ...(fields.frameworkVersion !== undefined
-          ? { frameworkVersion: fields.frameworkVersion }
-          : {}),
-        // Registration says what a tool is (tags); what wrapTools read from it (description, schema) stays.
-        tools: mergeTools(
-          current?.tools ?? [],
-          (fields.tools ?? []).map((t) => {
-            const had = current?.tools.find((c) => c.name === t.name);
-            const argsSchema = t.argsSchema ?? had?.argsSchema;
-            return {
-              ...t,
-              description: t.description || (had?.description ?? ''),
-              ...(argsSchema ? { argsSchema } : {}),
-            };
-          }),
-        ),
+    /** Declares, under the agent's lock; a change of declared tags is a new policy version. */
+    async declare(agent: string, fields: DeclaredFields, actor: Principal): Promise<string | null> {
+      let notice: string | null = null;
+      await policies.change(agent, async () => {
+        const outcome = await applyDeclaration(agent, fields, actor);
+        notice = outcome.notice;
+        return outcome.tagsChanged;
       });
-      if (current && JSON.stringify(current) === JSON.stringify(next)) return;
-      await repos.governance.saveDeclaration(agent, next);
-      onDeclared(agent);
+      return notice;
     },
 
+    applyDeclaration,
+
     /** What wrapTools / the middleware learned from the tools: explicit declarations keep their tags. */
-    async declareTools(agent: string, tools: ToolDeclaration[]): Promise<void> {
+    async declareTools(agent: string, tools: ToolDeclaration[], actor: Principal): Promise<void> {
       const found = await repos.agents.findByName(agent);
       if (!found) throw unknownAgent(agent);
       const current = await declarationOf(agent);
@@ -138,12 +260,16 @@ export function createManifestService(
           dataCategories: [...new Set([...had.dataCategories, ...t.dataCategories])],
         };
       });
-      await service.declare(agent, {
-        owner: found.owner,
-        description: found.description,
-        framework: found.framework,
-        tools: merged,
-      });
+      await service.declare(
+        agent,
+        {
+          owner: found.owner,
+          description: found.description,
+          framework: found.framework,
+          tools: merged,
+        },
+        actor,
+      );
     },
 
     /** Manifests of these agents (every agent when omitted), in name order. */

@@ -17,6 +17,7 @@ import type { Services } from './types';
 import type { ServiceDeps } from './deps';
 import { ACTION, noteAction } from './actions';
 import { unknownAgent } from './errors';
+import { declaredToolTags } from './policyCache';
 
 /** Where a person's rule change came from, when not the policy editor. */
 export interface RuleVia {
@@ -103,6 +104,7 @@ export function createPolicyService(
       lists: snap.lists,
       document: snap.document,
       global: { version, document: document && compiled ? selecting(document, compiled, self) : null },
+      toolTags: Object.fromEntries([...snap.toolTags].map(([tool, tags]) => [tool, [...tags]])),
     };
   }
 
@@ -119,8 +121,11 @@ export function createPolicyService(
     const version = await repos.agents.bumpPolicyVersion(agent);
     const document =
       meta.document !== undefined ? meta.document : ((await repos.policyHistory.get(agent, version - 1))?.document ?? null);
+    const declared = await repos.governance.declarationOf(agent);
     await repos.policyHistory.record(agent, version, await repos.policies.forAgent(agent), {
       document,
+      // reports naming this version are checked with the tags declared then
+      toolTags: declaredToolTags(declared?.declaration?.tools),
       author: meta.author ?? null,
       message: meta.message ?? null,
     });

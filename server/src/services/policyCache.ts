@@ -36,6 +36,20 @@ export interface CachedPolicy {
   global: CachedGlobal;
   /** Document + lists + global, compiled once per version. */
   set: PolicySet;
+  /**
+   * The tags the agent declared for its tools (only tools with some): a rule reading `tool.tags`
+   * sees them whatever tags a call sends, so an agent can't shed a declared tag per call.
+   */
+  toolTags: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Tool → declared tags, from a stored declaration (tools without tags left out). */
+export function declaredToolTags(
+  tools: ReadonlyArray<{ name: string; tags?: readonly string[] }> | undefined,
+): Map<string, readonly string[]> {
+  const out = new Map<string, readonly string[]>();
+  for (const t of tools ?? []) if (t.tags?.length) out.set(t.name, Object.freeze([...t.tags]));
+  return out;
 }
 
 /**
@@ -48,7 +62,9 @@ export class PolicyCache {
   private readonly entries = new Map<string, Promise<CachedPolicy | null>>();
   private global: Promise<CachedGlobal> | null = null;
 
-  constructor(private readonly repos: Pick<Repos, 'agents' | 'policies' | 'policyHistory'>) {}
+  constructor(
+    private readonly repos: Pick<Repos, 'agents' | 'policies' | 'policyHistory' | 'governance'>,
+  ) {}
 
   get(name: string): Promise<CachedPolicy | null> {
     let entry = this.entries.get(name);
@@ -90,10 +106,11 @@ export class PolicyCache {
   }
 
   private async load(name: string): Promise<CachedPolicy | null> {
-    const [agent, rows, global] = await Promise.all([
+    const [agent, rows, global, declared] = await Promise.all([
       this.repos.agents.findByName(name),
       this.repos.policies.forAgent(name),
       this.globalPolicy(),
+      this.repos.governance.declarationOf(name),
     ]);
     if (!agent) return null;
     const version = agent.policyVersion ?? 0;
@@ -112,6 +129,7 @@ export class PolicyCache {
       document,
       global,
       set: compileEffective({ agent: name, agentVersion: version, document, lists, global: null }, global.compiled),
+      toolTags: declaredToolTags(declared?.declaration?.tools),
     };
   }
 }

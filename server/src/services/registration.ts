@@ -134,7 +134,13 @@ export function createRegistration(
       agent: string,
       desired: ReadonlyMap<string, RuleType>,
       actor: Principal,
-      opts: { created: boolean; partial?: boolean; labels?: AgentLabels },
+      opts: {
+        created: boolean;
+        partial?: boolean;
+        labels?: AgentLabels;
+        /** Also applied under the policy lock (the manifest's declaration); true: it changed the policy. */
+        alongside?: () => Promise<boolean>;
+      },
     ): Promise<Declared> {
       let applied: RuleChange[] = [];
       let proposed: RuleChange[] = [];
@@ -163,7 +169,8 @@ export function createRegistration(
           } else labelsRefused = true;
         }
         await repos.policies.applyCodeChanges(agent, applied);
-        return applied.length > 0 || relabelled !== null;
+        const declared = opts.alongside ? await opts.alongside() : false;
+        return applied.length > 0 || relabelled !== null || declared;
       });
       const changed = applied.length > 0 || relabelled !== null;
       if (changed && !opts.created) {

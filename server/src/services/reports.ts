@@ -15,6 +15,7 @@ import {
 import type { AuditRecord } from '../data/repos/auditWriter';
 import type { ServiceDeps } from './deps';
 import type { CachedPolicy } from './policyCache';
+import { callTags } from './evaluateCall';
 
 /** How far a report may be dated ahead of the server's clock (clients' clocks drift). */
 const FUTURE_SKEW_MS = 60_000;
@@ -81,8 +82,8 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
   async function policyAt(
     snap: CachedPolicy,
     version: number,
-  ): Promise<{ rules: ReadonlyMap<string, RuleType>; set: PolicySet } | null> {
-    if (version === snap.version) return { rules: snap.rules, set: snap.set };
+  ): Promise<{ rules: ReadonlyMap<string, RuleType>; set: PolicySet; toolTags: CachedPolicy['toolTags'] } | null> {
+    if (version === snap.version) return { rules: snap.rules, set: snap.set, toolTags: snap.toolTags };
     const stored = await repos.policyHistory.get(snap.name, version);
     if (!stored && version !== 0) return null;
     const rules = stored?.rules ?? new Map<string, RuleType>();
@@ -91,7 +92,8 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
       { agent: snap.name, agentVersion: version, document, lists: listsFromRules(rules), global: null },
       snap.global.compiled,
     );
-    return { rules, set };
+    // A version from before declared tags were recorded: today's (the stricter reading).
+    return { rules, set, toolTags: stored?.toolTags ?? snap.toolTags };
   }
 
   async function checkOne(
@@ -125,7 +127,10 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     // The same evaluation the decision made: with the arguments, tool metadata and time when the
     // report has them (local mode decides only calls whose rules need no server state — history,
     // session — so none is needed here; DLP facts come from scanning the same arguments).
-    const call = { agent: snap.agent, action: claim.action, args: claim.args ?? {}, tool: claim.tool };
+    // The tags declared for the tool count whatever the record says, as they did for the decision.
+    const tags = callTags(policy, claim.action, claim.tool?.tags);
+    const tool = tags ? { ...claim.tool, tags } : claim.tool;
+    const call = { agent: snap.agent, action: claim.action, args: claim.args ?? {}, tool };
     const needs = factNeedsFor(policy.set, call.agent, claim.action);
     const facts = needs.dlp ? { dlp: policyDlpFindings({ args: scanValue(call.args, { custom: policy.set.detectors }) }) } : undefined;
     const decided = evaluatePolicy(policy.set, call, { status: 'ACTIVE', facts, now: claim.dated ? claim.at : undefined });

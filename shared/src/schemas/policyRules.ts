@@ -229,5 +229,9 @@ export const localPolicyRules = z.object({
     version: z.number().int().nonnegative(),
     document: globalPolicyDocument.nullable().describe('The global rules that select this agent'),
   }),
+  toolTags: z
+    .record(z.string(), z.array(z.string()))
+    .optional()
+    .describe("Tags the agent declared per tool: rules see them on every call of the tool, whatever tags the call sends"),
 });
 export type LocalPolicyRules = z.infer<typeof localPolicyRules>;

@@ -20,6 +20,11 @@ export interface PolicyVersionDoc {
    * versions). A string, because label keys may hold "." and "/", which field names can't.
    */
   documentJson?: string | null;
+  /**
+   * The tags the agent had declared per tool at this version (what rules saw on every call of the
+   * tool); absent on versions recorded before declared tags counted.
+   */
+  toolTags?: Array<{ tool: string; tags: string[] }> | null;
   /** The person who made this version; null for the agent's code. */
   author?: string | null;
   message?: string | null;
@@ -32,6 +37,7 @@ const policyVersionSchema = new Schema<PolicyVersionDoc>(
     version: { type: Number, required: true },
     rules: { type: Schema.Types.Mixed, required: true },
     documentJson: { type: String, default: null },
+    toolTags: { type: Schema.Types.Mixed, default: null },
     author: { type: String, default: null },
     message: { type: String, default: null },
     at: { type: Date, required: true },

@@ -10,6 +10,8 @@ export interface PolicyVersion {
   rules: Map<string, RuleType>;
   lists: Array<{ action: string; rule: RuleType; source: RuleSource }>;
   document: PolicyDocument | null;
+  /** Tags declared per tool at this version; null when the version predates recording them. */
+  toolTags: Map<string, readonly string[]> | null;
   author: string | null;
   message: string | null;
   at: Date;
@@ -17,6 +19,7 @@ export interface PolicyVersion {
 
 export interface VersionMeta {
   document: PolicyDocument | null;
+  toolTags?: ReadonlyMap<string, readonly string[]>;
   author: string | null;
   message: string | null;
 }
@@ -34,6 +37,7 @@ function toVersion(doc: PolicyVersionDoc): PolicyVersion {
     rules: new Map(doc.rules.map((r) => [r.action, r.rule])),
     lists: doc.rules,
     document,
+    toolTags: doc.toolTags ? new Map(doc.toolTags.map((t) => [t.tool, t.tags])) : null,
     author: doc.author ?? null,
     message: doc.message ?? null,
     at: doc.at,
@@ -50,6 +54,8 @@ export function createPolicyHistoryRepo(model: Model<PolicyVersionDoc>) {
         version,
         rules: rules.map((r) => ({ action: r.action, rule: r.rule, source: r.source })),
         documentJson: meta.document ? JSON.stringify(meta.document) : null,
+        // an array, not an object: tool names may hold "." and "$"
+        toolTags: meta.toolTags ? [...meta.toolTags].map(([tool, tags]) => ({ tool, tags: [...tags] })) : null,
         author: meta.author,
         message: meta.message,
         at: new Date(),
