@@ -27,6 +27,8 @@ describe('changed MCP tools', () => {
     await dash.page.goto(dash.srv.url + '/approvals');
     const change = dash.page.getByTestId('pin-change').filter({ hasText: 'crm.lookup' });
     await poll(() => change.count()).toBe(1);
+    // pins are per agent: the card says whose gateways hold the tool
+    expect(await change.getByTestId('pin-agent').innerText()).toBe(`for agent ${SUPPORT}`);
     const diff = await change.getByTestId('pin-diff').innerText();
     expect(diff).toMatch(/−\s*"Looks up a customer"/);
     expect(diff).toMatch(

@@ -36,9 +36,9 @@ function PinDiffView({ pin }: { pin: Pin }) {
 }
 
 /**
- * MCP tools whose description or schema changed since a gateway pinned them (a rug-pull or tool
- * poisoning attempt, or an honest upgrade). Every gateway hides and refuses them until an admin
- * accepts the new version shown here.
+ * MCP tools whose description or schema changed since an agent's gateways pinned them (a rug-pull
+ * or tool poisoning attempt, or an honest upgrade). Pins are per agent: that agent's gateways hide
+ * and refuse the tool until an admin accepts the new version shown here, for that agent.
  */
 export function ToolPinChanges({ now, isAdmin }: { now: number; isAdmin: boolean }) {
   const trpc = useTRPC();
@@ -49,7 +49,7 @@ export function ToolPinChanges({ now, isAdmin }: { now: number; isAdmin: boolean
       onSuccess: (p) =>
         toast({
           kind: 'success',
-          title: `Accepted the new ${p.upstream}.${p.tool}: gateways offer it again`,
+          title: `Accepted the new ${p.upstream}.${p.tool}${p.agent ? ` for ${p.agent}` : ''}: its gateways offer it again`,
         }),
       onSettled: () => void qc.invalidateQueries({ queryKey: trpc.toolPins.list.pathKey() }),
     }),
@@ -62,19 +62,28 @@ export function ToolPinChanges({ now, isAdmin }: { now: number; isAdmin: boolean
         <ShieldAlert className="size-4" aria-hidden /> Changed MCP tools
       </h2>
       <p className="mb-3 text-xs muted">
-        These tools changed since the MCP gateway pinned them. Gateways hide and refuse them until
-        an admin accepts the new version.
+        These tools changed since an agent&apos;s MCP gateways pinned them. That agent&apos;s
+        gateways hide and refuse them until an admin accepts the new version.
       </p>
       <ul className="space-y-3" aria-label="Changed MCP tools">
         {pins.map((p) => (
           <li
-            key={`${p.upstream}.${p.tool}`}
+            key={`${p.agent ?? ''}/${p.upstream}.${p.tool}`}
             data-testid="pin-change"
             className="rounded-xl border border-neutral-200 p-3 dark:border-neutral-800"
           >
             <p className="text-sm">
               <span className="font-mono font-bold wrap-anywhere">
                 {p.upstream}.{p.tool}
+              </span>{' '}
+              <span data-testid="pin-agent">
+                {p.agent ? (
+                  <>
+                    for agent <span className="font-mono">{p.agent}</span>
+                  </>
+                ) : (
+                  'pinned before pins were per agent'
+                )}
               </span>{' '}
               <span className="muted">
                 · pinned {timeAgo(p.pinned.at, now)} · changed {timeAgo(p.held!.at, now)}
@@ -88,7 +97,12 @@ export function ToolPinChanges({ now, isAdmin }: { now: number; isAdmin: boolean
                 className="btn btn-allow mt-3"
                 disabled={accept.isPending}
                 onClick={() =>
-                  accept.mutate({ upstream: p.upstream, tool: p.tool, hash: p.held!.hash })
+                  accept.mutate({
+                    agent: p.agent,
+                    upstream: p.upstream,
+                    tool: p.tool,
+                    hash: p.held!.hash,
+                  })
                 }
               >
                 <Check className="size-4" aria-hidden /> Accept new version

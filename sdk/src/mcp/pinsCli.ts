@@ -14,10 +14,14 @@ function diffLines(was: Record<string, unknown>, now: Record<string, unknown>): 
 
 const write = (text: string) => process.stdout.write(`${text}\n`);
 
+/** Pins are per agent: whose gateways hold the tool (legacy pins predate that). */
+const forAgent = (p: ToolPin) => (p.agent ? ` for agent ${p.agent}` : ' (pinned before pins were per agent)');
+
 /**
  * `aegis mcp pins [UPSTREAM]` and `aegis mcp pins accept UPSTREAM [TOOL]` against Aegis's
- * database (the default, where every gateway pins): listing needs a viewer key, accepting an
- * admin key. Accepting takes the version shown (by its hash), never a newer change.
+ * database (the default, where every gateway pins, per agent): listing needs a viewer key,
+ * accepting an admin key. Accepting takes the version shown (by its hash) of each agent's pin
+ * listed, never a newer change.
  */
 export async function serverPinsCommand(aegis: Aegis, args: string[]): Promise<number> {
   try {
@@ -35,11 +39,12 @@ export async function serverPinsCommand(aegis: Aegis, args: string[]): Promise<n
       }
       for (const p of waiting)
         await aegis.api.toolPins.accept.mutate({
+          agent: p.agent,
           upstream: p.upstream,
           tool: p.tool,
           hash: p.held.hash,
         });
-      write(`accepted: ${waiting.map((p) => `${p.upstream}.${p.tool}`).join(', ')}`);
+      write(`accepted: ${waiting.map((p) => `${p.upstream}.${p.tool}${forAgent(p)}`).join(', ')}`);
       return 0;
     }
     if (waiting.length === 0) {
@@ -48,7 +53,7 @@ export async function serverPinsCommand(aegis: Aegis, args: string[]): Promise<n
     }
     for (const p of waiting) {
       write(
-        `${p.upstream}.${p.tool} changed (pinned ${p.pinned.at}, seen ${p.held.at} by ${p.held.by ?? '?'}):`,
+        `${p.upstream}.${p.tool}${forAgent(p)} changed (pinned ${p.pinned.at}, seen ${p.held.at} by ${p.held.by ?? '?'}):`,
       );
       write(diffLines(p.pinned.definition, p.held.definition).join('\n'));
     }

@@ -15,15 +15,18 @@ import { notYourAgent } from './errors';
 export interface ToolPinService {
   /** A gateway's tools/list against the pins: new tools pinned, changed ones held. */
   check(input: PinCheckInput, actor: Principal): Promise<PinCheckResult>;
-  list(filter: { upstream?: string; changedOnly?: boolean }): Promise<ToolPin[]>;
-  /** An admin accepts the changed version they looked at. */
+  list(filter: { agent?: string; upstream?: string; changedOnly?: boolean }): Promise<ToolPin[]>;
+  /** An admin accepts the changed version they looked at (of one agent's pin, or of every pin holding it). */
   accept(input: AcceptPinInput, actor: Principal): Promise<ToolPin>;
 }
 
 /**
- * Pins live in the database so every gateway, on every machine, holds the same tools. The server
- * hashes what it is sent (a gateway's own hash is not trusted), and records the governance events
- * in the audit trail: a change seen (VIOLATION, once per new version) and a person's acceptance.
+ * Pins live in the database so every gateway of an agent, on every machine, holds the same tools.
+ * They are kept per agent: an agent key reads and writes only its own agent's pins, so it can
+ * neither pre-pin a definition another agent's gateways then trust nor make their real tool look
+ * changed. The server hashes what it is sent (a gateway's own hash is not trusted), and records
+ * the governance events in the audit trail: a change seen (VIOLATION, once per new version, for
+ * the agent whose gateway saw it) and a person's acceptance.
  */
 export function createToolPinService({ repos }: Pick<ServiceDeps, 'repos'>): ToolPinService {
   return {
@@ -34,7 +37,7 @@ export function createToolPinService({ repos }: Pick<ServiceDeps, 'repos'>): Too
         const json = canonicalJson(t.definition);
         return { name: t.name, json, hash: createHash('sha256').update(json).digest('hex') };
       });
-      const outcome = await repos.toolPins.check(input.upstream, seen, input.agent, now);
+      const outcome = await repos.toolPins.check(input.agent, input.upstream, seen, now);
       await Promise.all(
         outcome.newlyHeld.map((change) =>
           repos.audit.write({
@@ -58,31 +61,37 @@ export function createToolPinService({ repos }: Pick<ServiceDeps, 'repos'>): Too
 
     async accept(input, actor) {
       const accepted = await repos.toolPins.accept(
+        input.agent,
         input.upstream,
         input.tool,
         input.hash,
         actor.name,
         new Date(),
       );
-      if (!accepted) {
+      const [first] = accepted;
+      if (!first) {
         throw new DomainError(
           'ALREADY_DECIDED',
-          `No changed version ${input.hash.slice(0, 12)}… of "${input.upstream}.${input.tool}" is waiting: it was accepted already, or the tool changed again (look at the new diff)`,
+          `No changed version ${input.hash.slice(0, 12)}… of "${input.upstream}.${input.tool}" is waiting${input.agent ? ` for agent "${input.agent}"` : ''}: it was accepted already, or the tool changed again (look at the new diff)`,
         );
       }
-      await repos.audit.write({
-        timestamp: new Date(),
-        agent: '',
-        action: `${input.upstream}.${input.tool}`,
-        status: 'POLICY',
-        source: 'person',
-        actor: actor.name,
-        details: `${actor.name} accepted the changed MCP tool "${input.tool}" of upstream "${input.upstream}"; gateways offer it again`,
-        callId: null,
-        approvalId: null,
-        argsPreview: canonicalJson({ accepted: input.hash }),
-      });
-      return accepted;
+      await Promise.all(
+        accepted.map((pin) =>
+          repos.audit.write({
+            timestamp: new Date(),
+            agent: pin.agent ?? '',
+            action: `${input.upstream}.${input.tool}`,
+            status: 'POLICY',
+            source: 'person',
+            actor: actor.name,
+            details: `${actor.name} accepted the changed MCP tool "${input.tool}" of upstream "${input.upstream}" ${pin.agent ? `for agent "${pin.agent}"` : '(pinned before pins were per agent)'}; its gateways offer it again`,
+            callId: null,
+            approvalId: null,
+            argsPreview: canonicalJson({ accepted: input.hash }),
+          }),
+        ),
+      );
+      return first;
     },
   };
 }

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { agentName, isoTime, jsonObject } from './common';
 
 /**
- * Tool pinning for the MCP gateway, kept in the database so every gateway shares it: per upstream
- * MCP server, each tool's pinned definition (name, description, schemas, annotations) and its
- * hash. A definition that later differs is held until an admin accepts it (issue 20).
+ * Tool pinning for the MCP gateway, kept in the database so every gateway of an agent shares it:
+ * per agent and upstream MCP server, each tool's pinned definition (name, description, schemas,
+ * annotations) and its hash. A definition that later differs is held until an admin accepts it
+ * (issue 20). Pins are per agent so that one agent's key can't pin a definition for, or raise a
+ * hold on, another agent's gateways.
  */
 
 /** The name a gateway config gives an upstream MCP server (first part of its actions). */
@@ -55,6 +57,11 @@ export const toolPinVersion = z.object({
 export type ToolPinVersion = z.infer<typeof toolPinVersion>;
 
 export const toolPin = z.object({
+  agent: agentName
+    .nullable()
+    .describe(
+      "The agent whose gateways trust this pin; null: a pin from before pins were per agent, which each agent's gateway adopts as its own the first time it lists the tool",
+    ),
   upstream: upstreamName,
   tool: mcpToolName,
   pinned: toolPinVersion,
@@ -65,11 +72,18 @@ export const toolPin = z.object({
 export type ToolPin = z.infer<typeof toolPin>;
 
 export const toolPinQuery = z.object({
+  agent: agentName.optional().describe("Only this agent's pins"),
   upstream: upstreamName.optional(),
   changedOnly: z.boolean().default(false).describe('Only tools with a changed version waiting'),
 });
 
 export const acceptPinInput = z.object({
+  agent: agentName
+    .nullable()
+    .optional()
+    .describe(
+      "Whose pin: that agent's (null: the pin from before pins were per agent); omitted, every agent's pin of the tool holding this very version",
+    ),
   upstream: upstreamName,
   tool: mcpToolName,
   hash: sha256Hex.describe(

@@ -9,7 +9,7 @@ import { leaseModel } from './lease.model';
 import { policyModel } from './policy.model';
 import { policyVersionModel } from './policyVersion.model';
 import { proposalModel } from './proposal.model';
-import { toolPinModel } from './toolPin.model';
+import { LEGACY_PIN_INDEX, toolPinModel } from './toolPin.model';
 import { rollupModel } from './rollup.model';
 import { anomalyModel } from './anomaly.model';
 
@@ -38,9 +38,15 @@ export type Models = ReturnType<typeof createModels>;
 export async function syncIndexes(models: Models): Promise<void> {
   for (const model of Object.values(models)) await model.createIndexes();
   // An index this version replaced: it only cost writes (see audit.model.ts).
-  const indexes = await models.audit.collection.indexes();
-  if (indexes.some((ix) => ix.name === LEGACY_DETECTOR_INDEX))
-    await models.audit.collection.dropIndex(LEGACY_DETECTOR_INDEX).catch((error: unknown) => {
+  await dropIndexIfAny(models.audit, LEGACY_DETECTOR_INDEX);
+  // One pin per tool across agents: it would refuse a second agent's own pin (toolPin.model.ts).
+  await dropIndexIfAny(models.toolPins, LEGACY_PIN_INDEX);
+}
+
+async function dropIndexIfAny(model: Models[keyof Models], name: string): Promise<void> {
+  const indexes = await model.collection.indexes();
+  if (indexes.some((ix) => ix.name === name))
+    await model.collection.dropIndex(name).catch((error: unknown) => {
       // Another server dropped it first.
       if ((error as { codeName?: unknown }).codeName !== 'IndexNotFound') throw error;
     });

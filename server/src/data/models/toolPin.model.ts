@@ -1,10 +1,17 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
- * One MCP tool of one upstream server as the gateways pinned it. Definitions are stored as JSON
- * text: JSON Schemas carry keys like `$schema` and `$ref` that a document field can't hold.
+ * One MCP tool of one upstream server as one agent's gateways pinned it. Definitions are stored as
+ * JSON text: JSON Schemas carry keys like `$schema` and `$ref` that a document field can't hold.
  */
 export interface ToolPinDoc {
+  /**
+   * The agent whose gateways trust this pin: each agent has its own, so one agent's key can't set
+   * or disturb what another's gateways trust. Absent on pins stored before pins were per agent
+   * (legacy): each agent's gateway adopts such a pin as its own the first time it checks the tool
+   * (toolPins.repo.ts), and no gateway changes it after.
+   */
+  agent?: string | null;
   upstream: string;
   tool: string;
   hash: string;
@@ -20,6 +27,7 @@ export interface ToolPinDoc {
 
 const toolPinSchema = new Schema<ToolPinDoc>(
   {
+    agent: { type: String },
     upstream: { type: String, required: true },
     tool: { type: String, required: true },
     hash: { type: String, required: true },
@@ -33,8 +41,12 @@ const toolPinSchema = new Schema<ToolPinDoc>(
   },
   { collection: 'tool_pins', versionKey: false, autoIndex: false },
 );
-// One pin per tool: the first gateway to list it wins the insert, the others read its pin.
-toolPinSchema.index({ upstream: 1, tool: 1 }, { unique: true });
+// One pin per agent and tool: the first of the agent's gateways to list it wins the insert, the
+// others read its pin. (Legacy pins, without an agent, index as agent null: one per tool.)
+toolPinSchema.index({ agent: 1, upstream: 1, tool: 1 }, { unique: true });
+
+/** The index pins had when they were kept per upstream only: dropped at start-up. */
+export const LEGACY_PIN_INDEX = 'upstream_1_tool_1';
 
 export function toolPinModel(conn: Connection): Model<ToolPinDoc> {
   return (

@@ -35,6 +35,7 @@ function version(hash: string, json: string, at: Date, by: string | null): ToolP
 
 function toToolPin(doc: ToolPinDoc): ToolPin {
   return {
+    agent: doc.agent ?? null,
     upstream: doc.upstream,
     tool: doc.tool,
     pinned: version(doc.hash, doc.definition, doc.pinnedAt, doc.pinnedBy),
@@ -45,43 +46,70 @@ function toToolPin(doc: ToolPinDoc): ToolPin {
   };
 }
 
+/** A legacy pin (no agent) taken over by one agent: its pinned version and any change held on it. */
+function adopted(legacy: ToolPinDoc, agent: string): ToolPinDoc {
+  const { _id: _ignored, ...fields } = legacy as ToolPinDoc & { _id?: unknown };
+  return { ...fields, agent };
+}
+
+/** Pins before they were per agent: stored without `agent` (a query for null matches them). */
+const LEGACY = null;
+
 export function createToolPinsRepo(model: Model<ToolPinDoc>) {
   const col = model.collection;
   return {
     /**
-     * Compares a tools/list with the pins. Safe with several gateways and servers at once: a new
-     * tool is pinned by a unique insert (a lost race reads the winner's pin), and a held version
-     * is replaced only when it differs, so the same change is reported as new once.
+     * Compares a tools/list seen by one agent's gateway with that agent's pins: another agent's
+     * pins are never read or written. Safe with several gateways and servers at once: a new tool
+     * is pinned by a unique insert (a lost race reads the winner's pin), and a held version is
+     * replaced only when it differs, so the same change is reported as new once. A tool the agent
+     * has no pin for takes the legacy pin of the tool, if any, as its own (with a change held on
+     * it still held), so what was trusted before the upgrade is neither re-pinned nor dropped.
      */
     async check(
+      agent: string,
       upstream: string,
       tools: SeenTool[],
-      by: string,
       now: Date,
     ): Promise<PinCheckOutcome> {
       const out: PinCheckOutcome = { held: [], added: [], newlyHeld: [] };
       const stored = new Map<string, ToolPinDoc>();
-      for (const doc of await model.find({ upstream }).lean<ToolPinDoc[]>())
+      for (const doc of await model.find({ agent, upstream }).lean<ToolPinDoc[]>())
         stored.set(doc.tool, doc);
+      let legacy: Map<string, ToolPinDoc> | null = null;
       for (const tool of tools) {
         let pin = stored.get(tool.name);
         if (!pin) {
-          const doc: ToolPinDoc = {
-            upstream,
-            tool: tool.name,
-            hash: tool.hash,
-            definition: tool.json,
-            pinnedAt: now,
-            pinnedBy: by,
-          };
+          legacy ??= new Map(
+            (await model.find({ agent: LEGACY, upstream }).lean<ToolPinDoc[]>()).map((d) => [
+              d.tool,
+              d,
+            ]),
+          );
+          const old = legacy.get(tool.name);
+          const doc: ToolPinDoc = old
+            ? adopted(old, agent)
+            : {
+                agent,
+                upstream,
+                tool: tool.name,
+                hash: tool.hash,
+                definition: tool.json,
+                pinnedAt: now,
+                pinnedBy: agent,
+              };
           try {
             await col.insertOne({ ...doc });
-            out.added.push(tool.name);
-            continue;
+            if (!old) {
+              out.added.push(tool.name);
+              continue;
+            }
+            pin = doc;
           } catch (error) {
             if (!isDuplicateKey(error)) throw error;
             pin =
-              (await model.findOne({ upstream, tool: tool.name }).lean<ToolPinDoc>()) ?? undefined;
+              (await model.findOne({ agent, upstream, tool: tool.name }).lean<ToolPinDoc>()) ??
+              undefined;
             if (!pin) throw error;
           }
         }
@@ -89,8 +117,8 @@ export function createToolPinsRepo(model: Model<ToolPinDoc>) {
         out.held.push(tool.name);
         if (pin.heldHash === tool.hash) continue;
         const changed = await col.updateOne(
-          { upstream, tool: tool.name, hash: pin.hash, heldHash: pin.heldHash ?? null },
-          { $set: { heldHash: tool.hash, heldDefinition: tool.json, heldAt: now, heldBy: by } },
+          { agent, upstream, tool: tool.name, hash: pin.hash, heldHash: pin.heldHash ?? null },
+          { $set: { heldHash: tool.hash, heldDefinition: tool.json, heldAt: now, heldBy: agent } },
         );
         if (changed.modifiedCount > 0)
           out.newlyHeld.push({ tool: tool.name, was: pin.hash, now: tool.hash });
@@ -98,55 +126,58 @@ export function createToolPinsRepo(model: Model<ToolPinDoc>) {
       return out;
     },
 
-    async list(filter: { upstream?: string; changedOnly?: boolean }): Promise<ToolPin[]> {
+    async list(filter: {
+      agent?: string;
+      upstream?: string;
+      changedOnly?: boolean;
+    }): Promise<ToolPin[]> {
       const query: Record<string, unknown> = {};
+      if (filter.agent) query.agent = filter.agent;
       if (filter.upstream) query.upstream = filter.upstream;
       if (filter.changedOnly) query.heldHash = { $type: 'string' };
       const docs = await model
         .find(query)
-        .sort({ upstream: 1, tool: 1 })
+        .sort({ upstream: 1, tool: 1, agent: 1 })
         .limit(5000)
         .lean<ToolPinDoc[]>();
       return docs.map(toToolPin);
     },
 
-    /** Makes the held version `hash` the pinned one; null when that version is no longer waiting. */
+    /**
+     * Makes the held version `hash` the pinned one: of one agent's pin (`agent` null: the legacy
+     * pin), or, `agent` undefined, of every pin of the tool holding that very version. Empty when
+     * no such version is waiting any more.
+     */
     async accept(
+      agent: string | null | undefined,
       upstream: string,
       tool: string,
       hash: string,
       by: string,
       now: Date,
-    ): Promise<ToolPin | null> {
-      const doc = await model.findOne({ upstream, tool, heldHash: hash }).lean<ToolPinDoc>();
-      if (!doc?.heldDefinition) return null;
-      const done = await col.updateOne(
-        { upstream, tool, heldHash: hash },
-        {
-          $set: {
-            hash,
-            definition: doc.heldDefinition,
-            pinnedAt: now,
-            pinnedBy: by,
-            heldHash: null,
-            heldDefinition: null,
-            heldAt: null,
-            heldBy: null,
-          },
-        },
-      );
-      if (done.modifiedCount === 0) return null;
-      return toToolPin({
-        ...doc,
-        hash,
-        definition: doc.heldDefinition,
-        pinnedAt: now,
-        pinnedBy: by,
-        heldHash: null,
-        heldDefinition: null,
-        heldAt: null,
-        heldBy: null,
-      });
+    ): Promise<ToolPin[]> {
+      const filter: Record<string, unknown> = { upstream, tool, heldHash: hash };
+      if (agent !== undefined) filter.agent = agent;
+      const accepted: ToolPin[] = [];
+      for (const doc of await model.find(filter).lean<ToolPinDoc[]>()) {
+        if (!doc.heldDefinition) continue;
+        const cleared = {
+          hash,
+          definition: doc.heldDefinition,
+          pinnedAt: now,
+          pinnedBy: by,
+          heldHash: null,
+          heldDefinition: null,
+          heldAt: null,
+          heldBy: null,
+        };
+        const done = await col.updateOne(
+          { upstream, tool, heldHash: hash, agent: doc.agent ?? LEGACY },
+          { $set: cleared },
+        );
+        if (done.modifiedCount > 0) accepted.push(toToolPin({ ...doc, ...cleared }));
+      }
+      return accepted;
     },
 
     async deleteAll(): Promise<void> {
