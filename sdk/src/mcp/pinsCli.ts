@@ -15,7 +15,8 @@ function diffLines(was: Record<string, unknown>, now: Record<string, unknown>): 
 const write = (text: string) => process.stdout.write(`${text}\n`);
 
 /** Pins are per agent: whose gateways hold the tool (legacy pins predate that). */
-const forAgent = (p: ToolPin) => (p.agent ? ` for agent ${p.agent}` : ' (pinned before pins were per agent)');
+const forAgent = (p: ToolPin) =>
+  p.agent ? ` for agent ${p.agent}` : ' (pinned before pins were per agent)';
 
 /**
  * `aegis mcp pins [UPSTREAM]` and `aegis mcp pins accept UPSTREAM [TOOL]` against Aegis's
