@@ -14,6 +14,7 @@ import { createRestFastPath } from './http/restFastPath';
 import { metricsRoute } from './http/metricsRoute';
 import { exportRoute } from './http/exportRoute';
 import { reportExportRoute } from './export/reportRoute';
+import { createExportGate } from './export/exportGate';
 import { AegisMetrics } from './observability/metrics';
 import { refuseMalformedTrpcPath } from './http/malformedPath';
 import { serveLiveStreams } from './http/liveStreams';
@@ -204,8 +205,10 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       }),
     );
     app.get('/metrics', metricsRoute({ auth, metrics, token: opts.metricsToken }));
-    app.get('/export/audit', exportRoute({ auth, services }));
-    app.get('/export/report', reportExportRoute({ auth, services, heartbeatMs: opts.exportHeartbeatMs }));
+    // One gate for both: either export can read the whole log.
+    const exportGate = createExportGate();
+    app.get('/export/audit', exportRoute({ auth, services, gate: exportGate }));
+    app.get('/export/report', reportExportRoute({ auth, services, gate: exportGate, heartbeatMs: opts.exportHeartbeatMs }));
     app.use('/api', createRestRouter({ services, auth, logger }));
     app.use('/notify', notifier.router);
     app.use(dashboardRouter(opts.clientDist ?? defaultClientDist()));

@@ -153,6 +153,24 @@ describe('compliance export', () => {
   });
 });
 
+describe('exports are bounded (from an attack review: a viewer looping reports kept the server busy)', () => {
+  it('one export per key at a time: a second at once is 429 with Retry-After; once the first is done, the next goes', async () => {
+    const [a, b] = await Promise.all([download('format=json'), download('format=pdf')]);
+    const statuses = [a.res.status, b.res.status].sort();
+    expect(statuses).toEqual([200, 429]);
+    const refused = a.res.status === 429 ? a : b;
+    expect(refused.res.headers.get('retry-after')).toBe('30');
+    expect(JSON.parse(refused.body.toString())).toMatchObject({ detail: expect.stringMatching(/still being written/) });
+    expect((await download('format=json')).res.status).toBe(200);
+    // the audit export shares the gate, and a bad request holds no place in it
+    expect((await download('format=docx')).res.status).toBe(400);
+    const trail = await fetch(`${server().url}/export/audit?format=json`, {
+      headers: { authorization: `Bearer ${seeded().viewerKey}` },
+    });
+    expect(trail.status).toBe(200);
+  });
+});
+
 describe('a report whose head takes a while', () => {
   // A 1 ms heartbeat: the few milliseconds this head takes stand in for the minutes a million
   // entries take, when a proxy would close a download that sends nothing.

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { agentName, hasRole } from '@aegis/shared';
 import type { AuthService } from '../auth';
 import type { Services } from '../services';
+import type { ExportGate } from './exportGate';
 import { writePdf } from './pdfReport';
 import { sinkOf } from './sink';
 import { writeCsv, writeJson, writeMarkdown, writeYaml } from './textFormats';
@@ -62,6 +63,7 @@ const HEARTBEAT_MS = 5_000;
 export function reportExportRoute(opts: {
   auth: AuthService;
   services: Services;
+  gate: ExportGate;
   /** Tests shorten it. */
   heartbeatMs?: number;
 }) {
@@ -86,6 +88,7 @@ export function reportExportRoute(opts: {
         .json({ detail: `${issue?.path.join('.') || 'query'}: ${issue?.message ?? 'invalid'}` });
       return;
     }
+    if (!opts.gate.admit(principal, res)) return;
     const q = parsed.data;
     const to = q.to ? new Date(q.to) : new Date();
     const range = {

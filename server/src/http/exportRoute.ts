@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Request, Response } from 'express';
+import type { ExportGate } from '../export/exportGate';
 import { z } from 'zod';
 import {
   activityFilterOf,
@@ -74,7 +75,7 @@ export function csvCell(value: unknown): string {
  * Activity page), newest first, streamed as they are read from the store, so an export of a
  * million entries holds one batch in memory. Viewers and up, by key or session, like the rest.
  */
-export function exportRoute(opts: { auth: AuthService; services: Services }) {
+export function exportRoute(opts: { auth: AuthService; services: Services; gate: ExportGate }) {
   return async (req: Request, res: Response): Promise<void> => {
     const principal = await opts.auth.resolvePrincipal(req);
     if (!principal) {
@@ -97,6 +98,7 @@ export function exportRoute(opts: { auth: AuthService; services: Services }) {
       res.status(400).json({ detail: `Bad export filter: ${issues.join('; ')}`, issues });
       return;
     }
+    if (!opts.gate.admit(principal, res)) return;
     const { format, limit, ...params } = parsed.data;
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     res

@@ -32,6 +32,12 @@ export function createComplianceService(
   },
 ) {
   const { repos } = deps;
+  // Reports asked for at the same time share one walk of the chain (the costly part of a head).
+  let verifying: ReturnType<typeof parts.verify> | null = null;
+  const verifyShared = () =>
+    (verifying ??= parts.verify().finally(() => {
+      verifying = null;
+    }));
   return {
     async head(range: ExportRange, actor: Principal): Promise<ReportHead> {
       const all = (await repos.agents.list()).map((a) => a.name);
@@ -40,7 +46,7 @@ export function createComplianceService(
       // last entry is the chain head; with one, it is those agents' entries.
       const scoped = { ...range, agents: range.agents ? agents : undefined };
       const [chain, head, count, manifests, violations, approvals, rules] = await Promise.all([
-        parts.verify(),
+        verifyShared(),
         repos.exports.head(),
         repos.exports.count(scoped),
         parts.manifests.build(agents),
