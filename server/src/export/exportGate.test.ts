@@ -6,20 +6,22 @@ import { createExportGate } from './exportGate';
 
 /** Enough of an Express response for the gate: status, headers, a JSON body, and 'close'. */
 function fakeResponse() {
+  const headers: Record<string, string> = {};
+  let body: unknown;
   const res = Object.assign(new EventEmitter(), {
     statusCode: 200,
-    headers: {},
-    body: undefined,
+    headers,
+    body: () => body,
     status(code: number) {
       res.statusCode = code;
       return res;
     },
     set(name: string, value: string) {
-      res.headers[name] = value;
+      headers[name] = value;
       return res;
     },
-    json(body: unknown) {
-      res.body = body;
+    json(value: unknown) {
+      body = value;
       return res;
     },
   });
@@ -37,12 +39,12 @@ describe('export gate', () => {
     const again = fakeResponse();
     expect(gate.admit(viewer('a'), again as unknown as Response)).toBe(false);
     expect(again.statusCode).toBe(429);
-    expect(again.body).toMatchObject({ detail: expect.stringMatching(/still being written/) });
+    expect(again.body()).toMatchObject({ detail: expect.stringMatching(/still being written/) });
 
     const fourth = fakeResponse();
     expect(gate.admit(viewer('d'), fourth as unknown as Response)).toBe(false);
     expect(fourth.headers['Retry-After']).toBe('30');
-    expect(fourth.body).toMatchObject({
+    expect(fourth.body()).toMatchObject({
       detail: expect.stringMatching(/3 exports are being written/),
     });
 
