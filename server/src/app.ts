@@ -42,6 +42,8 @@ export interface CreateAppOptions {
   dbName: string;
   logger: Logger;
   approvalTtlMs: number;
+  /** AEGIS_MAX_PENDING_APPROVALS: open approvals one agent may have (default 200). */
+  maxPendingApprovals?: number;
   /** AEGIS_MAX_ARGS_BYTES: a call's canonical arguments larger than this are refused (413). */
   maxArgsBytes?: number;
   /** AEGIS_REPORT_MAX_AGE_MS: agents' reports dated earlier are refused. */
@@ -126,6 +128,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       connection: store.connection,
       logger,
       approvalTtlMs: opts.approvalTtlMs,
+      maxPendingApprovals: opts.maxPendingApprovals,
       bindingSecret,
       storeAccess: store.access,
       registration: opts.agentRegistration,

@@ -91,6 +91,13 @@ const envSchema = z.object({
     .min(1000)
     .max(30 * 24 * 3600 * 1000)
     .default(3600 * 1000),
+  AEGIS_MAX_PENDING_APPROVALS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(200)
+    .describe('Open approvals one agent may have; a call that would open one more is refused'),
   AEGIS_CORS_ORIGINS: z
     .string()
     .default('')

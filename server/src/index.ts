@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     dbName: env.AEGIS_DB_NAME,
     logger,
     approvalTtlMs: env.AEGIS_APPROVAL_TTL_MS,
+    maxPendingApprovals: env.AEGIS_MAX_PENDING_APPROVALS,
     secret: env.AEGIS_SECRET,
     agentRegistration: env.AEGIS_AGENT_REGISTRATION,
     reportMaxAgeMs: env.AEGIS_REPORT_MAX_AGE_MS,

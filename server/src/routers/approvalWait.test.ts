@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_WAIT_MS } from '@aegis/shared';
-import { WAIT_GRACE_MS } from '../services/waitDeadline';
+import { WAIT_GRACE_MS } from '../services/approvalLimits';
 import { createTestContext, principals, type TestContext } from '../../test/helpers/testServer';
 
 // A caller that announces how long it waits for a review gets an approval that ends with its wait

@@ -58,12 +58,14 @@ export interface ServicesHandle {
 }
 
 const SWEEP_INTERVAL_MS = 15_000;
+const DEFAULT_MAX_PENDING_APPROVALS = 200;
 
 /** Builds every domain service on one mongoose connection. */
 export async function createServices(opts: {
   connection: Connection;
   logger: Logger;
   approvalTtlMs: number;
+  maxPendingApprovals?: number;
   /** The installation's approval-binding key (auth/bindingSecret.ts). */
   bindingSecret: Buffer;
   /** What `demo.store` tells admins about reaching this database. */
@@ -137,6 +139,7 @@ export async function createServices(opts: {
     connection: opts.connection,
     logger: opts.logger,
     approvalTtlMs: opts.approvalTtlMs,
+    maxPendingApprovals: opts.maxPendingApprovals ?? DEFAULT_MAX_PENDING_APPROVALS,
     bind: createBinder(opts.bindingSecret),
     reportMaxAgeMs: opts.reportMaxAgeMs ?? 24 * 3600_000,
     maxArgsBytes: opts.maxArgsBytes ?? 64 * 1024,

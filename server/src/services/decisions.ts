@@ -22,7 +22,7 @@ import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 import { callTags, evaluateCall } from './evaluateCall';
 import { reviewSettings } from './reviewSettings';
-import { waitDeadline } from './waitDeadline';
+import { tooManyWaiting, waitDeadline } from './approvalLimits';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import type { ApprovalBinding } from '../data/repos/approvals.repo';
 import type { WrittenEntry } from '../data/repos/auditWriter';
@@ -296,6 +296,8 @@ export function createDecisionService(
           if (waitEnds) await repos.approvals.lastAtLeastUntil(open.id, waitEnds, approvalTtlMs);
           return record(snap, base, 'REVIEW', `${reason}; awaiting approval #${open.id}`, open.id);
         }
+        const crowded = await tooManyWaiting(deps, snap.name, now);
+        if (crowded) return record(snap, base, 'BLOCKED', crowded, null);
         const created = await repos.approvals.create({
           ...binding,
           args,

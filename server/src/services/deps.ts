@@ -22,6 +22,11 @@ export interface ServiceDeps {
   connection: Connection;
   logger: Logger;
   approvalTtlMs: number;
+  /**
+   * Open approvals one agent may have: past it a call that would open another is refused, so one
+   * agent key can't bury reviewers (and their inboxes) under thousands of requests.
+   */
+  maxPendingApprovals: number;
   /** What an approval for a call is bound to (keyed with the installation's secret). */
   bind: Binder;
   /** The oldest report (local-mode record) taken: what the SDK's spool may replay. */

@@ -16,7 +16,7 @@ import {
 import type { ServiceDeps } from './deps';
 import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
-import { waitDeadline } from './waitDeadline';
+import { tooManyWaiting, waitDeadline } from './approvalLimits';
 
 /** The compiled policy set of a cached agent, once the policy engine provides one. */
 export function policySetOf(snap: CachedPolicy): PolicySet | undefined {
@@ -98,6 +98,8 @@ export function createResultService(deps: ServiceDeps) {
           if (waitEnds) await repos.approvals.lastAtLeastUntil(open.id, waitEnds, approvalTtlMs);
           return { ...answer, reason: `${answer.reason}; awaiting approval #${open.id}`, approvalId: open.id };
         }
+        const crowded = await tooManyWaiting(deps, snap.name, now);
+        if (crowded) return { ...answer, effect: 'BLOCK' as const, reason: crowded };
         const created = await repos.approvals.open({
           ...binding,
           kind: 'result',

@@ -40,6 +40,8 @@ export interface TestServerOptions {
   /** Keep the embedded store in memory (faster; nothing survives a restart). */
   inMemoryStore?: boolean;
   approvalTtlMs?: number;
+  /** AEGIS_MAX_PENDING_APPROVALS. */
+  maxPendingApprovals?: number;
   corsOrigins?: string[];
   logLevel?: string;
   /** Serve this dashboard build (browser tests). */
@@ -82,6 +84,7 @@ export function testServerConfig(
     dbName: 'aegis',
     logger: createLogger(opts.logLevel ?? 'silent'),
     approvalTtlMs: opts.approvalTtlMs ?? 3600_000,
+    maxPendingApprovals: opts.maxPendingApprovals,
     corsOrigins: opts.corsOrigins ?? [],
     publicUrl: 'http://127.0.0.1',
     clientDist: opts.clientDist,
@@ -121,11 +124,11 @@ export interface TestContext extends AegisApp {
 
 /** Services and auth on an in-memory embedded store, for createCaller router tests (no HTTP). */
 export async function createTestContext(
-  opts: { approvalTtlMs?: number } = {},
+  opts: { approvalTtlMs?: number; maxPendingApprovals?: number } = {},
 ): Promise<TestContext> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'aegis-router-'));
   const aegis = await createApp(
-    testServerConfig({ dataDir, inMemoryStore: true, approvalTtlMs: opts.approvalTtlMs }),
+    testServerConfig({ dataDir, inMemoryStore: true, ...opts }),
   );
   let n = 0;
   return {

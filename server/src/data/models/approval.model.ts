@@ -95,6 +95,8 @@ approvalSchema.index({ id: 1 }, { unique: true });
 approvalSchema.index({ status: 1, id: -1 });
 approvalSchema.index({ agent: 1, action: 1, id: -1 });
 approvalSchema.index({ agent: 1, action: 1, argsHash: 1, status: 1 });
+// The open approvals of one agent, counted before opening another (AEGIS_MAX_PENDING_APPROVALS).
+approvalSchema.index({ agent: 1, status: 1, expiresAt: 1 });
 approvalSchema.index({ escalateAt: 1 }, { sparse: true });
 approvalSchema.index({ 'run.threadId': 1, 'run.toolCallId': 1, id: -1 }, { sparse: true });
 

@@ -127,6 +127,10 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
       await model.updateOne({ id, status: 'PENDING', expiresAt: { $lt: cap } }, { $set: { expiresAt: cap } });
     },
 
+    /** How many approvals (calls' and held results') wait for a person on this agent. */
+    countPendingFor: (agent: string, now: Date) =>
+      model.countDocuments({ agent, status: 'PENDING', expiresAt: { $gt: now } }),
+
     /** The newest approval a paused run asked for (review by interrupt), whatever its status. */
     forRun: (agent: string, run: PausedRunRef) =>
       model

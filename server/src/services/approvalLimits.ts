@@ -1,0 +1,34 @@
+import type { ServiceDeps } from './deps';
+
+/** How long past a caller's announced wait its approval stays usable. */
+export const WAIT_GRACE_MS = 30_000;
+
+/**
+ * A caller's announced wait ends its approval (plus {@link WAIT_GRACE_MS}, so a decision made in
+ * its last moment can still be used), never later than the server's approval TTL. Without it, an
+ * approval whose caller crashed would stay pending — and look live on the dashboard — for the
+ * whole TTL; a caller that gives up on time expires it itself (`sdk.approvalTimeout`).
+ */
+export function waitDeadline(
+  waitMs: number | undefined,
+  now: Date,
+  approvalTtlMs: number,
+): Date | null {
+  if (waitMs === undefined) return null;
+  return new Date(now.getTime() + Math.min(approvalTtlMs, waitMs + WAIT_GRACE_MS));
+}
+
+/**
+ * Why a call may not open another approval for this agent (it has `maxPendingApprovals` waiting
+ * already), or null. The call is refused, not queued: a reviewer can't weigh the thousandth
+ * request of a flood, and a hold nobody can look at is no control (fail closed).
+ */
+export async function tooManyWaiting(
+  deps: Pick<ServiceDeps, 'repos' | 'maxPendingApprovals'>,
+  agent: string,
+  now: Date,
+): Promise<string | null> {
+  const waiting = await deps.repos.approvals.countPendingFor(agent, now);
+  if (waiting < deps.maxPendingApprovals) return null;
+  return `Not held for review: agent "${agent}" already has ${waiting} approvals waiting (AEGIS_MAX_PENDING_APPROVALS is ${deps.maxPendingApprovals}); refused until reviewers catch up`;
+}
