@@ -160,7 +160,9 @@ describe('exports are bounded (from an attack review: a viewer looping reports k
     expect(statuses).toEqual([200, 429]);
     const refused = a.res.status === 429 ? a : b;
     expect(refused.res.headers.get('retry-after')).toBe('30');
-    expect(JSON.parse(refused.body.toString())).toMatchObject({ detail: expect.stringMatching(/still being written/) });
+    expect(JSON.parse(refused.body.toString())).toMatchObject({
+      detail: expect.stringMatching(/still being written/),
+    });
     expect((await download('format=json')).res.status).toBe(200);
     // the audit export shares the gate, and a bad request holds no place in it
     expect((await download('format=docx')).res.status).toBe(400);

@@ -97,12 +97,7 @@ export function notifyRouter(d: NotifyRouteDeps): Router {
         }
         actor = signedIn;
       }
-      const result = await decideOnce(
-        d,
-        claims,
-        actor,
-        `${checked.channel.kind}:${claims.c}`,
-      );
+      const result = await decideOnce(d, claims, actor, `${checked.channel.kind}:${claims.c}`);
       if (!result.ok) return refuse(res, result.status, result.reason);
       res.type('html').send(messagePage(`Approval #${claims.a}`, result.message));
     },
@@ -136,8 +131,14 @@ export async function checkToken(d: Pick<NotifyRouteDeps, 'keys' | 'store'>, tok
   if (!channel || claims.g !== channelGeneration(channel))
     return gone(`The channel "${claims.c}" was removed; its links no longer work.`);
   const recipient = claims.r?.toLowerCase();
-  if (recipient && channel.kind === 'email' && !channel.to.some((to) => to.toLowerCase() === recipient))
-    return gone(`${claims.r} no longer receives the channel "${claims.c}"; this link no longer works.`);
+  if (
+    recipient &&
+    channel.kind === 'email' &&
+    !channel.to.some((to) => to.toLowerCase() === recipient)
+  )
+    return gone(
+      `${claims.r} no longer receives the channel "${claims.c}"; this link no longer works.`,
+    );
   return { ...checked, channel };
 }
 

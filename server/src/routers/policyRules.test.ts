@@ -143,6 +143,10 @@ describe('rule policies', () => {
     expect(bad.ok).toBe(false);
     expect(bad.problems[0]).toMatchObject({ ruleId: 'big-transfers' });
     expect(bad.problems[0]!.line).toBeGreaterThan(0);
+    // a trial takes what a decision takes: past AEGIS_MAX_ARGS_BYTES it is refused, saying so
+    await expect(
+      viewer.tryCall({ agent: 'LoanBot', action: 'transfer_funds', args: { memo: 'x'.repeat(70_000) }, yaml: draft }),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/over the 65536-byte limit/) });
   });
 
   it('history, rollback and replay', async () => {

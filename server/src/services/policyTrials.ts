@@ -1,4 +1,6 @@
 import {
+  canonicalJson,
+  DomainError,
   compileEffective,
   policySet,
   replayDecisions,
@@ -73,6 +75,13 @@ export function createPolicyTrials(deps: ServiceDeps) {
     }): Promise<TryPolicyResult> {
       const snap = await cache.get(input.agent);
       if (!snap) throw unknownAgent(input.agent);
+      // A trial runs the policy over its arguments like a decision: the same size limit.
+      const size = Buffer.byteLength(canonicalJson(input.args));
+      if (size > deps.maxArgsBytes)
+        throw new DomainError(
+          'ARGS_TOO_LARGE',
+          `args: arguments are ${size} bytes of canonical JSON, over the ${deps.maxArgsBytes}-byte limit (AEGIS_MAX_ARGS_BYTES)`,
+        );
       let set = snap.set;
       if (input.yaml !== undefined) {
         const compiled = compileDocuments(input.yaml, 'draft');

@@ -144,7 +144,11 @@ describe('approvals by e-mail', () => {
     await admin.channels.remove.mutate({ name: 'reviewers' });
     const removed = await post(sam.approve);
     expect(removed.status).toBe(410);
-    await admin.channels.create.mutate({ name: 'reviewers', kind: 'email', to: ['carol@example.com'] });
+    await admin.channels.create.mutate({
+      name: 'reviewers',
+      kind: 'email',
+      to: ['carol@example.com'],
+    });
     const again = await post(sam.approve);
     expect(again.status).toBe(410);
     expect(await again.text()).toContain('was removed');

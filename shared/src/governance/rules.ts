@@ -1,6 +1,11 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { RE2_MATCHES, registerRe2Matches, routeMatchesToRe2 } from '../policy/safeRegex';
+import {
+  RE2_MATCHES,
+  registerRe2Matches,
+  resetMatchBudget,
+  routeMatchesToRe2,
+} from '../policy/safeRegex';
 import { yamlMessage } from '../policy/yaml';
 import {
   governanceRule,
@@ -86,7 +91,8 @@ export function compileRule(rule: GovernanceRule): CompiledGovernanceRule | { pr
   try {
     const checked = env.parse(rule.when).check();
     if (!checked.valid) return { problem: checked.error?.message ?? 'invalid expression' };
-    if (rule.when.includes(RE2_MATCHES)) return { problem: `unknown function ${RE2_MATCHES}(); use matches()` };
+    if (rule.when.includes(RE2_MATCHES))
+      return { problem: `unknown function ${RE2_MATCHES}(); use matches()` };
     // Checked as written; run with `matches` on RE2 (linear time on agent-written manifests).
     const parsed = env.parse(rule.when);
     routeMatchesToRe2(parsed.ast);
@@ -95,7 +101,13 @@ export function compileRule(rule: GovernanceRule): CompiledGovernanceRule | { pr
     if (rule.scope === 'agent' && /(^|[^.\w])tool\./.test(rule.when)) {
       return { problem: '`tool` is only available with scope: tool' };
     }
-    return { rule, test: (vars) => parsed(vars) as unknown };
+    return {
+      rule,
+      test: (vars) => {
+        resetMatchBudget();
+        return parsed(vars) as unknown;
+      },
+    };
   } catch (e) {
     return { problem: (e as Error).message.split('\n')[0] ?? 'invalid expression' };
   }

@@ -16,6 +16,7 @@ import { renderTemplate, type TemplatePart } from './interpolate';
 import { maskValue } from '../dlp/mask';
 import type { CustomDetector } from '../dlp/custom/customDetector';
 import { asPolicySet, STRICTNESS, type PolicySet } from './policySet';
+import { resetMatchBudget } from './safeRegex';
 
 /** One tool call as the policy sees it. */
 export interface PolicyCall {
@@ -235,6 +236,7 @@ export function evaluatePolicy(
     return { verdict: 'KILLED', reason: 'Agent is paused by the kill-switch', rule: null };
   }
   const set = asPolicySet(compiled);
+  resetMatchBudget();
   const { global, agent } = set.candidates(call.action);
   const bindings = new Bindings(call, context);
   const errors: RuleEvaluationError[] = [];

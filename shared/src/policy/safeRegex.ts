@@ -16,11 +16,13 @@ const MAX_PATTERN = 200;
 const MAX_CACHED = 1000;
 const compiled = new Map<string, RE2JS>();
 
-/** Why a pattern is refused (not valid RE2, or too long), or undefined when it can run. */
+/** Why a pattern is refused (not valid RE2, too long, or too big compiled), or undefined when it can run. */
 export function unsafeRegexReason(pattern: string): string | undefined {
   if (pattern.length > MAX_PATTERN) return `longer than ${MAX_PATTERN} characters`;
   try {
-    RE2JS.compile(pattern);
+    const size = RE2JS.compile(pattern).programSize();
+    if (size > MAX_PROGRAM_SIZE)
+      return `compiles to ${size} RE2 instructions, more than ${MAX_PROGRAM_SIZE} (large counted repeats such as {999} multiply it); the time to match grows with it`;
     return undefined;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -28,14 +30,45 @@ export function unsafeRegexReason(pattern: string): string | undefined {
   }
 }
 
-/** CEL's `s.matches(pattern)`: whether RE2 finds the pattern anywhere in `s`. */
-export function re2Matches(text: string, pattern: string): boolean {
+/**
+ * Work `matches()` may do per evaluation, in RE2 program instructions × characters. RE2 is linear
+ * in the text, but its constant is the pattern's program size: re2js steps up to one thread per
+ * instruction per character, ~80 ns a step here, so `(?i)[a-z]{999}z` over 64 KiB took 3.6 s (an
+ * attack review). 2 M steps is ≤ ~0.2 s in the worst case, and ordinary patterns (size 10–60)
+ * still read 30–200 KB of text. Past it `matches()` throws, so its rule fails closed (BLOCK, or
+ * REVIEW) rather than the server stalling.
+ */
+export const MATCH_WORK_BUDGET = 2_000_000;
+/** Largest compiled pattern a policy may use (RE2 program instructions). */
+export const MAX_PROGRAM_SIZE = 400;
+let budget = MATCH_WORK_BUDGET;
+
+/** Starts a new evaluation's `matches()` budget (policy, result or governance rule). */
+export function resetMatchBudget(): void {
+  budget = MATCH_WORK_BUDGET;
+}
+
+function compiledPattern(pattern: string): RE2JS {
   let re = compiled.get(pattern);
   if (!re) {
     if (compiled.size >= MAX_CACHED) compiled.clear();
     re = RE2JS.compile(pattern);
     compiled.set(pattern, re);
   }
+  return re;
+}
+
+/** CEL's `s.matches(pattern)`: whether RE2 finds the pattern anywhere in `s`, within the budget. */
+export function re2Matches(text: string, pattern: string): boolean {
+  const re = compiledPattern(pattern);
+  const work = re.programSize() * text.length;
+  if (work > budget) {
+    budget = 0;
+    throw new Error(
+      `matches() over ${text.length} characters with a pattern of ${re.programSize()} instructions is more than one decision may spend on patterns; the rule fails closed`,
+    );
+  }
+  budget -= work;
   return re.matcher(text).find();
 }
 
@@ -64,10 +97,14 @@ export function routeMatchesToRe2(node: unknown): void {
     for (const item of node) routeMatchesToRe2(item);
     return;
   }
-  if (typeof node !== 'object' || node === null || !('op' in node)) return;
+  if (typeof node !== 'object' || node === null) return;
+  if (!('op' in node)) {
+    // a map entry, a comprehension's parts…: whatever holds nodes
+    routeMatchesToRe2(Object.values(node));
+    return;
+  }
   const ast = node as ASTNode;
   if (ast.op === 'rcall' && ast.args[0] === 'matches') (ast.args as unknown[])[0] = RE2_MATCHES;
-  const args: unknown = ast.args;
-  if (Array.isArray(args)) routeMatchesToRe2(args);
-  else if (typeof args === 'object' && args !== null) routeMatchesToRe2(Object.values(args));
+  // One child (`!x`, `-x`) is a node itself, several are an array.
+  routeMatchesToRe2(ast.args);
 }
