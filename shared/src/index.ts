@@ -26,6 +26,7 @@ export * from './schemas/timeWindow';
 export * from './schemas/graph';
 export * from './schemas/toolPins';
 export * from './pinDiff';
+export * from './argsDiff';
 export * from './schemas/analytics';
 export * from './analytics/anomaly';
 export * from './schemas/channel';

@@ -76,9 +76,14 @@ export async function signIn(page: Page, url: string, key: string): Promise<void
 }
 
 /** Full-page screenshots at desktop and phone widths, into the git-ignored screenshots/ folder. */
-export async function screenshotBoth(page: Page, name: string, ready: () => Promise<unknown>): Promise<void> {
+export async function screenshotBoth(
+  page: Page,
+  name: string,
+  ready: () => Promise<unknown>,
+  phone: { width: number; height: number } = PHONE,
+): Promise<void> {
   await mkdir(screenshotDir, { recursive: true });
-  for (const [label, size] of [['desktop', DESKTOP], ['375', PHONE]] as const) {
+  for (const [label, size] of [['desktop', DESKTOP], [String(phone.width), phone]] as const) {
     await page.setViewportSize(size);
     await ready();
     await page.screenshot({ path: path.join(screenshotDir, `${name}-${label}.png`), fullPage: true, animations: 'disabled' });

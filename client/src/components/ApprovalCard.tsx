@@ -1,13 +1,15 @@
 import { forwardRef, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { Ban, Check, Clock, Eye, EyeOff, PauseCircle, ShieldCheck, Undo2, X } from 'lucide-react';
+import { Ban, Check, Clock, Eye, EyeOff, FilePenLine, PauseCircle, ShieldCheck, Undo2, X } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
+import { errorMessage } from '../lib/errors';
 import { age, fullTime, prettyJson, stamp, timeAgo } from '../lib/format';
 import { FindingChips } from './FindingChips';
 import { StatusBadge } from './StatusBadge';
 import type { Scheduled } from '../hooks/useUndoableDecisions';
 import { ReviewProgress } from './ReviewProgress';
+import { EditApproval } from './EditApproval';
 
 export type Approval = RouterOutputs['approvals']['pending'][number];
 export type Decision = { decision: 'APPROVED' | 'DENIED'; remember: boolean; comment?: string };
@@ -20,6 +22,11 @@ interface Props {
   /** "Always allow / always block" change the agent's policy: admins only. */
   canMakeRules: boolean;
   canReveal: boolean;
+  /** "Edit & approve": admins, on a call (not a held result) that needs one approver. */
+  canEditArgs: boolean;
+  /** The argument editor is open on this card (the page's shortcuts leave it alone). */
+  editing: boolean;
+  onEdit: (open: boolean) => void;
   busy: boolean;
   onSelect: () => void;
   onDecide: (d: Decision) => void;
@@ -39,7 +46,7 @@ function expiresIn(iso: string, now: number): string {
 
 /** One request waiting for a person: who wants to do what, with which arguments, for how long. */
 export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard(
-  { approval: a, now, selected, canDecide, canMakeRules, canReveal, busy, onSelect, onDecide, scheduled, onUndo, asking, onAsk },
+  { approval: a, now, selected, canDecide, canMakeRules, canReveal, canEditArgs, editing, onEdit, busy, onSelect, onDecide, scheduled, onUndo, asking, onAsk },
   ref,
 ) {
   const trpc = useTRPC();
@@ -51,6 +58,22 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
   const [whole, setWhole] = useState<Record<string, unknown> | null>(null);
   const reveal = useMutation(trpc.approvals.reveal.mutationOptions({ onSuccess: (r) => setRevealed(r.args) }));
   const heldResult = a.kind === 'result';
+  // The editor starts from the real arguments, never the masked ones: approving masked text would
+  // run the call with stars in place of the card number. Its reveal is audited as any other, and
+  // is its own: the card goes on showing the call masked, as the agent asked it.
+  const [editBase, setEditBase] = useState<Record<string, unknown> | null>(null);
+  const revealForEdit = useMutation(trpc.approvals.reveal.mutationOptions({ onSuccess: (r) => setEditBase(r.args) }));
+  const quorum = a.quorum ?? 1;
+  const mayEdit = canEditArgs && !heldResult && quorum <= 1;
+  const startEdit = () => {
+    onEdit(true);
+    if (revealed) setEditBase(revealed);
+    else revealForEdit.mutate({ id: a.id });
+  };
+  const stopEdit = () => {
+    onEdit(false);
+    setEditBase(null);
+  };
   const shown = revealed ?? whole;
   const json = heldResult ? prettyResult(a.resultPreview ?? null) : prettyJson(shown ?? a.argsPreview);
   const showAll = async () => setWhole((await qc.fetchQuery(trpc.approvals.byId.queryOptions({ id: a.id }))).args);
@@ -165,7 +188,18 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
         </div>
       )}
 
-      {canDecide && !scheduled && !asking && (
+      {canDecide && !scheduled && editing && (
+        <EditApproval
+          approval={a}
+          original={editBase}
+          loadError={revealForEdit.error ? errorMessage(revealForEdit.error) : null}
+          comment={comment}
+          onComment={setComment}
+          onClose={stopEdit}
+        />
+      )}
+
+      {canDecide && !scheduled && !asking && !editing && (
         <>
           <label className="mt-3 block">
             <span className="sr-only">Comment on request {a.id} (optional)</span>
@@ -185,6 +219,11 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             <button type="button" className="btn btn-block" disabled={busy} aria-keyshortcuts="d" onClick={() => onDecide(withComment({ decision: 'DENIED', remember: false }))}>
               <X className="size-4" aria-hidden /> {heldResult ? 'Withhold' : 'Deny'}
             </button>
+            {mayEdit && (
+              <button type="button" className="btn btn-ghost" disabled={busy} onClick={(e) => (e.stopPropagation(), startEdit())}>
+                <FilePenLine className="size-4" aria-hidden /> Edit &amp; approve
+              </button>
+            )}
             {!heldResult && canMakeRules && (
               <>
                 <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+A" onClick={() => onAsk({ decision: 'APPROVED', remember: true })}>
@@ -196,6 +235,12 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
               </>
             )}
           </div>
+          {canEditArgs && !heldResult && quorum > 1 && (
+            <p className="mt-2 text-xs muted" data-testid="edit-off-quorum">
+              Edit &amp; approve is off for this request: it needs {quorum} people to approve, and edited arguments would
+              run a call the other approvers never saw.
+            </p>
+          )}
         </>
       )}
     </article>

@@ -45,6 +45,11 @@ export function RecentDecisions({ now }: { now: number }) {
                 · rule created: {ruleOf.get(a.id)!.details.split(' by ')[0]}
               </Link>
             )}
+            {a.editedArgs && (
+              <span data-testid="edited-args-note" className="text-xs font-semibold">
+                · {a.consumedAt ? 'ran with edited arguments' : 'approved with edited arguments'}
+              </span>
+            )}
             {a.comment && <span className="text-xs muted">· “{a.comment}”</span>}
             <span className="ml-auto text-xs muted">
               {decidedByText(a)}

@@ -33,6 +33,13 @@ export function groupTraces(entries: AuditEntry[]): TraceRow[] {
     .sort((a, b) => b.head.id - a.head.id);
 }
 
+/**
+ * The server's words for an approval with edited arguments (server/src/services/approvals.ts and
+ * decisions.ts): the person's decision, and the call it let through.
+ */
+const EDITED_DECISION = /^Approved by [^(]*? with edited arguments /;
+const EDITED_RUN = /^Approved with edited arguments by /;
+
 /** What one step of a call means, in a reader's words: "waited 0:32 for alice", "ran 5 ms". */
 export function stepNote(step: AuditEntry, previous: AuditEntry | undefined): string {
   const waited = previous ? age(previous.timestamp, Date.parse(step.timestamp)) : null;
@@ -41,13 +48,15 @@ export function stepNote(step: AuditEntry, previous: AuditEntry | undefined): st
     return step.approvalId != null ? `held for review (approval #${step.approvalId})` : 'held for review';
   if (status === 'APPROVED' || status === 'DENIED') {
     const verb = status === 'APPROVED' ? 'approved' : 'denied';
-    return `${verb} by ${step.actor ?? 'a reviewer'}${waited ? ` after ${waited}` : ''}`;
+    const edited = status === 'APPROVED' && step.source === 'person' && EDITED_DECISION.test(step.details) ? ' with edited arguments' : '';
+    return `${verb} by ${step.actor ?? 'a reviewer'}${edited}${waited ? ` after ${waited}` : ''}`;
   }
   if (status === 'TIMEOUT') return `no decision in time${waited ? ` (${waited})` : ''}`;
   if (status === 'ALLOWED') {
     const ran = step.durationMs != null ? `, ran ${Math.round(step.durationMs)} ms` : '';
     const outcome = step.outcome ? ` · ${step.outcome}` : '';
-    return `${step.approvalId != null ? 'ran with the approval' : 'allowed'}${ran}${outcome}`;
+    const how = step.approvalId == null ? 'allowed' : step.source === 'server' && EDITED_RUN.test(step.details) ? 'ran with the edited arguments' : 'ran with the approval';
+    return `${how}${ran}${outcome}`;
   }
   // Every other status speaks for itself in the entry's own words.
   return step.details;

@@ -30,11 +30,14 @@ function useShortcuts(
   undoLast: () => void,
   canDecide: boolean,
   canMakeRules: boolean,
+  editingId: number | null,
 ) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
-      const current = queue[selected];
+      // A card whose arguments are being edited takes no one-key decision: `a` would approve
+      // the call as the agent asked it, not as edited.
+      const current = queue[selected]?.id === editingId ? undefined : queue[selected];
       const key = e.key;
       if (key === 'j' || key === 'ArrowDown') setSelected(Math.min(queue.length - 1, selected + 1));
       else if (key === 'k' || key === 'ArrowUp') setSelected(Math.max(0, selected - 1));
@@ -48,7 +51,7 @@ function useShortcuts(
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [queue, selected, setSelected, decide, ask, undoLast, canDecide, canMakeRules]);
+  }, [queue, selected, setSelected, decide, ask, undoLast, canDecide, canMakeRules, editingId]);
 }
 
 export function ApprovalsPage() {
@@ -80,11 +83,13 @@ export function ApprovalsPage() {
   const decide = (a: Approval, d: Decision) => schedule(a.id, d);
   const clamped = Math.min(selected, Math.max(0, queue.length - 1));
   const [asking, setAsking] = useState<{ id: number; d: Decision } | null>(null);
+  const [editing, setEditing] = useState<number | null>(null);
+  const editingId = queue.some((a) => a.id === editing) ? editing : null;
   const undoLast = () => {
     const last = scheduled.at(-1);
     if (last) undo(last.id);
   };
-  useShortcuts(queue, clamped, setSelected, decide, (a, d) => setAsking({ id: a.id, d }), undoLast, canDecide, isAdmin);
+  useShortcuts(queue, clamped, setSelected, decide, (a, d) => setAsking({ id: a.id, d }), undoLast, canDecide, isAdmin, editingId);
 
   const selectedId = queue[clamped]?.id;
   useEffect(() => {
@@ -131,6 +136,12 @@ export function ApprovalsPage() {
                 canDecide={canDecide}
                 canReveal={isAdmin}
                 canMakeRules={isAdmin}
+                canEditArgs={isAdmin}
+                editing={editingId === a.id}
+                onEdit={(open) => {
+                  setEditing(open ? a.id : null);
+                  if (open) setAsking(null);
+                }}
                 busy={decideMutation.isPending && decideMutation.variables.id === a.id}
                 scheduled={scheduled.find((s) => s.id === a.id) ?? null}
                 onUndo={() => undo(a.id)}

@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { ChevronLeft } from 'lucide-react';
+import { ChevronLeft, FilePenLine } from 'lucide-react';
+import { argsDiff, argsPointer, valueAtPointer } from '@aegis/shared/argsDiff';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { errorCode } from '../lib/errors';
 import { fullTime, prettyJson } from '../lib/format';
@@ -10,9 +11,11 @@ import { usePrincipal } from '../hooks/usePrincipal';
 import { ActivityFeed, SOURCE_LABEL } from '../components/ActivityFeed';
 import { StatusBadge } from '../components/StatusBadge';
 import { EmptyState } from '../components/EmptyState';
+import { ArgsChanges, type ShownChange } from '../components/ArgsChanges';
 import { PageHeader, QueryState } from '../components/QueryState';
 
 type Detail = RouterOutputs['audit']['detail'];
+type DecidedApproval = NonNullable<Detail['approval']>;
 
 const CHANNEL_LABEL: Record<NonNullable<Detail['entry']['channel']>, string> = {
   mcp: 'MCP gateway',
@@ -48,6 +51,49 @@ function Trace({ detail }: { detail: Detail }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+/**
+ * The fields a reviewer changed when approving, with masked values only (this page is for every
+ * role). Which fields changed comes from the server, found on the real values: two masked values
+ * can look alike where the real ones differ.
+ */
+function editsOf(approval: DecidedApproval): ShownChange[] {
+  const edited = approval.editedArgs ?? {};
+  const edits =
+    approval.edits ?? argsDiff(approval.args, edited).map((c) => ({ path: argsPointer(c.path), change: c.change }));
+  return edits.map(({ path, change }) => {
+    const before = change === 'added' ? undefined : valueAtPointer(approval.args, path);
+    const after = change === 'removed' ? undefined : valueAtPointer(edited, path);
+    const alike = change === 'changed' && JSON.stringify(before) === JSON.stringify(after);
+    return {
+      pointer: path,
+      change,
+      before,
+      after,
+      ...(alike && { note: 'Masked, the two values look alike; the real values differ.' }),
+    };
+  });
+}
+
+function EditedArgs({ approval, ranHere }: { approval: DecidedApproval; ranHere: boolean }) {
+  const changes = editsOf(approval);
+  const by = approval.decidedBy ?? 'a reviewer';
+  return (
+    <section className="card mb-4" aria-labelledby="edited-title" data-testid="edited-args">
+      <h2 id="edited-title" className="mb-1 flex items-center gap-2 font-bold">
+        <FilePenLine className="size-4" aria-hidden /> Approved with edited arguments
+      </h2>
+      <p className="mb-2 text-sm muted">
+        {by} changed {changes.length === 1 ? '1 field' : `${changes.length} fields`} when approving request #{approval.id}:{' '}
+        {approval.consumedAt
+          ? `the agent ran the edited call${ranHere ? ' (this entry)' : ''}, not the one it asked for.`
+          : 'the agent runs the edited call, once, not the one it asked for.'}{' '}
+        Sensitive values stay masked.
+      </p>
+      <ArgsChanges label={`Fields changed on approval #${approval.id}`} changes={changes} />
+    </section>
   );
 }
 
@@ -144,6 +190,7 @@ export function EntryPage() {
                     {d.approval.decidedBy && ` by ${d.approval.decidedBy}`}
                     {d.approval.decidedAt && ` at ${fullTime(d.approval.decidedAt)}`}
                     {d.approval.consumedAt && ` · used at ${fullTime(d.approval.consumedAt)}`}
+                    {d.approval.editedArgs && ' · with edited arguments'}
                   </Field>
                 )}
                 {d.approval?.pausedRun && (
@@ -159,8 +206,12 @@ export function EntryPage() {
                 )}
               </dl>
             </section>
+            {d.approval?.editedArgs && <EditedArgs approval={d.approval} ranHere={ranEdited(e, d.approval)} />}
             <section className="card mb-4" aria-labelledby="args-title">
-              <h2 id="args-title" className="mb-2 font-bold">Arguments <span className="text-xs font-normal muted">(sensitive values masked)</span></h2>
+              <h2 id="args-title" className="mb-2 font-bold">
+                {d.approval?.editedArgs ? (ranEdited(e, d.approval) ? 'Arguments it ran with (edited) ' : 'Arguments as the agent asked ') : 'Arguments '}
+                <span className="text-xs font-normal muted">(sensitive values masked)</span>
+              </h2>
               <pre className="overflow-x-auto rounded-xl bg-neutral-50 p-3 font-mono text-xs whitespace-pre-wrap wrap-anywhere dark:bg-neutral-950" data-testid="entry-args">
                 {e.argsPreview ? prettyJson(e.argsPreview) : 'No arguments recorded'}
               </pre>
@@ -192,6 +243,11 @@ export function EntryPage() {
       </QueryState>
     </>
   );
+}
+
+/** The entry of the call an approval with edited arguments let through (it ran those). */
+function ranEdited(e: Detail['entry'], approval: DecidedApproval): boolean {
+  return e.status === 'ALLOWED' && e.source === 'server' && e.approvalId === approval.id;
 }
 
 /** "ssn in the result", "card in the arguments at /message ×2": a path "" is the whole value. */

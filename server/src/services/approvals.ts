@@ -1,4 +1,12 @@
-import { DomainError, mayActAs, redactSensitive, type Approval, type Principal } from '@aegis/shared';
+import {
+  DomainError,
+  argsDiff,
+  canonicalJson,
+  mayActAs,
+  redactSensitive,
+  type Approval,
+  type Principal,
+} from '@aegis/shared';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import { toApproval, toApprovalSummary } from '../data/repos/mappers';
 import { createApprovalPoll } from './approvalPoll';
@@ -46,6 +54,35 @@ export function createApprovalService(
     const doc = await repos.approvals.get(id);
     if (!doc) throw new DomainError('UNKNOWN_APPROVAL', `Approval #${id} does not exist`);
     return doc;
+  }
+
+  /**
+   * Edited arguments stand in for the call, so they meet what a call must: the size limit, and a
+   * change to approve (the same arguments are a plain approval, and should not read as edited).
+   * A quorum approval takes none: the votes before the last were for the call as the agent asked
+   * it, so the last voter alone would decide what runs (and the edit of an earlier vote, which
+   * decides nothing, would be lost).
+   */
+  function checkEdited(doc: ApprovalDoc, edited: Record<string, unknown>): void {
+    if (doc.quorum && doc.quorum > 1) {
+      throw new DomainError(
+        'INVALID_REQUEST',
+        `Approval #${doc.id} needs ${doc.quorum} people to approve: edited arguments would run a call the other approvers never saw. Approve or deny it as asked`,
+      );
+    }
+    const size = Buffer.byteLength(canonicalJson(edited));
+    if (size > deps.maxArgsBytes) {
+      throw new DomainError(
+        'ARGS_TOO_LARGE',
+        `editedArgs: the edited arguments are ${size} bytes of canonical JSON, over the ${deps.maxArgsBytes}-byte limit (AEGIS_MAX_ARGS_BYTES)`,
+      );
+    }
+    if (argsDiff(doc.args ?? {}, edited).length === 0) {
+      throw new DomainError(
+        'INVALID_REQUEST',
+        `editedArgs: the same as the call's own arguments; approve #${doc.id} without editedArgs`,
+      );
+    }
   }
 
   function announce(doc: ApprovalDoc): Approval {
@@ -110,6 +147,7 @@ export function createApprovalService(
       if (before && edited && (before.kind === 'result' || remember)) {
         throw new DomainError('INVALID_REQUEST', 'Edited arguments approve one call: not a held result, not a standing rule');
       }
+      if (before && edited && before.status === 'PENDING') checkEdited(before, edited);
       const now = new Date();
       const note = comment?.trim() || null;
       const quorum = await quorumReached(id, decision, actor.name, via, now);

@@ -7,7 +7,7 @@ export { isAbaRoutingValid, isSsnValid, shannonEntropy } from './checksums';
 export { hasKnownIin, isCardNumber } from './detectors/card';
 export { keyContext, keyWords, type KeyContext } from './keys';
 export { detectString, applyMasks, selectDetectors, matchesSelected, type DetectorSelection } from './detect';
-export { scan, scanValue, scanValueFor, SCAN_DEFAULTS, type ScanOptions, type ScanResult } from './scan';
+export { displayKey, scan, scanValue, scanValueFor, SCAN_DEFAULTS, type ScanOptions, type ScanResult } from './scan';
 export { scanAndMask, type ScanAndMaskResult } from './scanAndMask';
 export { maskValue, maskedToolError, redactWithFindings, TOOL_ERROR_CHARS, type MaskOptions } from './mask';
 export { NOT_SCANNED } from './walk';

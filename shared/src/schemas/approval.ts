@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { callFinding } from '../dlp/types';
-import { actionName, agentName, isoTime, jsonObject, sequentialId } from './common';
+import { actionName, agentName, isoTime, jsonObject, sequentialId, toolArgs } from './common';
 
 export const approvalStatus = z.enum(['PENDING', 'APPROVED', 'DENIED', 'EXPIRED']);
 export type ApprovalStatus = z.infer<typeof approvalStatus>;
@@ -60,6 +60,19 @@ export const approval = z.object({
     .nullable()
     .optional()
     .describe('Approved with changed arguments: what the agent runs instead (masked like args)'),
+  edits: z
+    .array(
+      z.object({
+        path: z
+          .string()
+          .describe('JSON pointer to the field; keys that hold data are masked as in findings'),
+        change: z.enum(['changed', 'added', 'removed']),
+      }),
+    )
+    .optional()
+    .describe(
+      'With editedArgs: the fields the reviewer changed, found on the real values (two masked values can look alike where they differ)',
+    ),
 });
 export type Approval = z.infer<typeof approval>;
 
@@ -105,8 +118,10 @@ export const decideApprovalInput = z.object({
     .default(false)
     .describe('Also make it a standing rule: APPROVED → ALLOW, DENIED → BLOCK'),
   comment: z.string().trim().max(500).optional().describe('Why: kept on the approval and in the audit entry of the decision'),
-  editedArgs: jsonObject
+  editedArgs: toolArgs
     .optional()
-    .describe('Admins: approve with these arguments instead; the agent runs the edited call, once'),
+    .describe(
+      "Admins: approve with these arguments instead; the agent runs the edited call, once. Not on a held result, a standing rule or a quorum rule's approval; AEGIS_MAX_ARGS_BYTES applies as to a call",
+    ),
 });
 export type DecideApprovalInput = z.input<typeof decideApprovalInput>;

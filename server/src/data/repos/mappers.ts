@@ -1,4 +1,7 @@
 import {
+  argsDiff,
+  argsPointer,
+  displayKey,
   redactSensitive,
   summarizeApproval,
   tagFindings,
@@ -142,6 +145,16 @@ function notificationFields(doc: ApprovalDoc): Partial<Approval> {
     ...(doc.rule ? { rule: doc.rule } : {}),
     ...(doc.quorum && doc.quorum > 1 ? { quorum: doc.quorum, votes: (doc.votes ?? []).map((v) => ({ ...v, at: iso(v.at) })) } : {}),
     ...(doc.escalateTo?.length ? { escalatedTo: doc.escalateTo, escalatedAt: isoOrNull(doc.escalatedAt ?? null) } : {}),
-    ...(doc.editedArgs ? { editedArgs: redactSensitive(doc.editedArgs) as Record<string, unknown> } : {}),
+    ...(doc.editedArgs
+      ? { editedArgs: redactSensitive(doc.editedArgs) as Record<string, unknown>, edits: editsOf(doc.args ?? {}, doc.editedArgs) }
+      : {}),
   };
+}
+
+/**
+ * What the reviewer changed, found on the real values — masked, two card numbers ending in the
+ * same digits look alike — and named by paths whose keys are masked as in findings.
+ */
+function editsOf(args: Record<string, unknown>, edited: Record<string, unknown>): Approval['edits'] {
+  return argsDiff(args, edited).map((c) => ({ path: argsPointer(c.path, displayKey), change: c.change }));
 }
