@@ -1,6 +1,6 @@
-import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import type { ExportGate } from '../export/exportGate';
+import { readerCaughtUp } from '../export/sink';
 import { z } from 'zod';
 import {
   activityFilterOf,
@@ -75,7 +75,13 @@ export function csvCell(value: unknown): string {
  * Activity page), newest first, streamed as they are read from the store, so an export of a
  * million entries holds one batch in memory. Viewers and up, by key or session, like the rest.
  */
-export function exportRoute(opts: { auth: AuthService; services: Services; gate: ExportGate }) {
+export function exportRoute(opts: {
+  auth: AuthService;
+  services: Services;
+  gate: ExportGate;
+  /** Tests shorten it (default READER_STALL_MS). */
+  stallMs?: number;
+}) {
   return async (req: Request, res: Response): Promise<void> => {
     const principal = await opts.auth.resolvePrincipal(req);
     if (!principal) {
@@ -112,7 +118,8 @@ export function exportRoute(opts: { auth: AuthService; services: Services; gate:
     let closed = false;
     res.on('close', () => (closed = true));
     const write = async (chunk: string) => {
-      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      // A closed or stalled (and so cut) download ends the loop below through `closed`.
+      if (!res.write(chunk)) await readerCaughtUp(res, opts.stallMs).catch(() => undefined);
     };
     await write(format === 'csv' ? COLUMNS.join(',') + '\r\n' : '[');
     let n = 0;

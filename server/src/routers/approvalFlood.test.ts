@@ -49,3 +49,19 @@ it('past the cap a call that needs review is refused and recorded; others are un
     (await t.as(bot).sdk.decide({ agent: 'FloodBot', action: 'pay', args: { n: 9 } })).verdict,
   ).toBe('REVIEW');
 });
+
+it('calls sent all at once, each with other arguments, still open no more than the cap', async () => {
+  const racer = principals.agent('RaceBot');
+  await t.as(racer).sdk.registerAgent({ name: 'RaceBot', allows: [], review: ['pay'] });
+  const answers = await Promise.all(
+    Array.from({ length: 12 }, (_, n) =>
+      t.as(racer).sdk.decide({ agent: 'RaceBot', action: 'pay', args: { n } }),
+    ),
+  );
+  expect(answers.filter((a) => a.verdict === 'REVIEW')).toHaveLength(3);
+  expect(answers.filter((a) => a.verdict === 'BLOCKED')).toHaveLength(9);
+  const pending = (await t.as(principals.reviewer).approvals.pending()).filter(
+    (a) => a.agent === 'RaceBot',
+  );
+  expect(pending).toHaveLength(3);
+});

@@ -19,16 +19,25 @@ export function waitDeadline(
 }
 
 /**
- * Why a call may not open another approval for this agent (it has `maxPendingApprovals` waiting
- * already), or null. The call is refused, not queued: a reviewer can't weigh the thousandth
- * request of a flood, and a hold nobody can look at is no control (fail closed).
+ * Opens an approval with `open` unless this agent already has `maxPendingApprovals` waiting;
+ * then answers why not instead. The call is refused, not queued: a reviewer can't weigh the
+ * thousandth request of a flood, and a hold nobody can look at is no control (fail closed).
+ * Counting and opening hold one lock per agent (a database lease, so across servers too):
+ * calls with different arguments would otherwise all count the same number and all open.
  */
-export async function tooManyWaiting(
-  deps: Pick<ServiceDeps, 'repos' | 'maxPendingApprovals'>,
+export function openWithinLimit<T>(
+  deps: Pick<ServiceDeps, 'repos' | 'maxPendingApprovals' | 'locks'>,
   agent: string,
   now: Date,
-): Promise<string | null> {
-  const waiting = await deps.repos.approvals.countPendingFor(agent, now);
-  if (waiting < deps.maxPendingApprovals) return null;
-  return `Not held for review: agent "${agent}" already has ${waiting} approvals waiting (AEGIS_MAX_PENDING_APPROVALS is ${deps.maxPendingApprovals}); refused until reviewers catch up`;
+  open: () => Promise<T>,
+): Promise<{ opened: T } | { refused: string }> {
+  return deps.locks.run(`approvals-of:${agent}`, async () => {
+    const waiting = await deps.repos.approvals.countPendingFor(agent, now);
+    if (waiting >= deps.maxPendingApprovals) {
+      return {
+        refused: `Not held for review: agent "${agent}" already has ${waiting} approvals waiting (AEGIS_MAX_PENDING_APPROVALS is ${deps.maxPendingApprovals}); refused until reviewers catch up`,
+      };
+    }
+    return { opened: await open() };
+  });
 }

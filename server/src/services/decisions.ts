@@ -22,7 +22,7 @@ import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 import { callTags, evaluateCall } from './evaluateCall';
 import { reviewSettings } from './reviewSettings';
-import { tooManyWaiting, waitDeadline } from './approvalLimits';
+import { openWithinLimit, waitDeadline } from './approvalLimits';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import type { ApprovalBinding } from '../data/repos/approvals.repo';
 import type { WrittenEntry } from '../data/repos/auditWriter';
@@ -296,17 +296,19 @@ export function createDecisionService(
           if (waitEnds) await repos.approvals.lastAtLeastUntil(open.id, waitEnds, approvalTtlMs);
           return record(snap, base, 'REVIEW', `${reason}; awaiting approval #${open.id}`, open.id);
         }
-        const crowded = await tooManyWaiting(deps, snap.name, now);
-        if (crowded) return record(snap, base, 'BLOCKED', crowded, null);
-        const created = await repos.approvals.create({
-          ...binding,
-          args,
-          callId: base.callId,
-          expiresAt: waitEnds ?? new Date(now.getTime() + approvalTtlMs),
-          findings: tagFindings('args', base.findings),
-          run: input.run,
-          ...reviewSettings(snap, rule, now),
-        });
+        const opening = await openWithinLimit(deps, snap.name, now, () =>
+          repos.approvals.create({
+            ...binding,
+            args,
+            callId: base.callId,
+            expiresAt: waitEnds ?? new Date(now.getTime() + approvalTtlMs),
+            findings: tagFindings('args', base.findings),
+            run: input.run,
+            ...reviewSettings(snap, rule, now),
+          }),
+        );
+        if ('refused' in opening) return record(snap, base, 'BLOCKED', opening.refused, null);
+        const created = opening.opened;
         const decision = await record(
           snap,
           base,

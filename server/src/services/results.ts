@@ -16,7 +16,7 @@ import {
 import type { ServiceDeps } from './deps';
 import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
-import { tooManyWaiting, waitDeadline } from './approvalLimits';
+import { openWithinLimit, waitDeadline } from './approvalLimits';
 
 /** The compiled policy set of a cached agent, once the policy engine provides one. */
 export function policySetOf(snap: CachedPolicy): PolicySet | undefined {
@@ -98,17 +98,19 @@ export function createResultService(deps: ServiceDeps) {
           if (waitEnds) await repos.approvals.lastAtLeastUntil(open.id, waitEnds, approvalTtlMs);
           return { ...answer, reason: `${answer.reason}; awaiting approval #${open.id}`, approvalId: open.id };
         }
-        const crowded = await tooManyWaiting(deps, snap.name, now);
-        if (crowded) return { ...answer, effect: 'BLOCK' as const, reason: crowded };
-        const created = await repos.approvals.open({
-          ...binding,
-          kind: 'result',
-          args: {},
-          callId: input.callId,
-          expiresAt: waitDeadline(input.waitMs, now, approvalTtlMs) ?? new Date(now.getTime() + approvalTtlMs),
-          findings: [...tagFindings('args', argsFindings), ...tagFindings('result', findings)],
-          resultPreview: input.preview,
-        });
+        const opening = await openWithinLimit(deps, snap.name, now, () =>
+          repos.approvals.open({
+            ...binding,
+            kind: 'result',
+            args: {},
+            callId: input.callId,
+            expiresAt: waitDeadline(input.waitMs, now, approvalTtlMs) ?? new Date(now.getTime() + approvalTtlMs),
+            findings: [...tagFindings('args', argsFindings), ...tagFindings('result', findings)],
+            resultPreview: input.preview,
+          }),
+        );
+        if ('refused' in opening) return { ...answer, effect: 'BLOCK' as const, reason: opening.refused };
+        const created = opening.opened;
         bus.emitChange({ type: 'approval.created', approval: summarizeApproval(created) });
         return { ...answer, reason: `${answer.reason}; approval #${created.id} opened`, approvalId: created.id };
       });

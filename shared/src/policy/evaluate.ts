@@ -185,16 +185,22 @@ export function reasonValues(
   template: readonly TemplatePart[] = [],
   custom: readonly CustomDetector[] = [],
 ) {
-  const readsArgs = template.some((part) => typeof part !== 'string' && part.path[0] === 'args');
+  // Everything the call brings is masked (arguments, the tool's description, the agent's owner
+  // and labels, which a caller can set too), and only what the template reads.
+  const reads = (root: string, field?: string) =>
+    template.some((p) => typeof p !== 'string' && p.path[0] === root && (field === undefined || p.path[1] === field));
+  const masked = <T>(value: T, read: boolean): T | Record<string, never> =>
+    read ? (maskValue(value, { custom }) as T) : {};
+  const text = (value: string, read: boolean) => (read ? String(maskValue(value, { custom })) : '');
   return {
-    args: readsArgs ? maskValue(call.args ?? {}, { custom }) : {},
+    args: masked(call.args ?? {}, reads('args')),
     agent: {
       name: call.agent.name,
-      owner: call.agent.owner ?? '',
-      labels: call.agent.labels ?? {},
+      owner: text(call.agent.owner ?? '', reads('agent', 'owner')),
+      labels: masked(call.agent.labels ?? {}, reads('agent', 'labels')),
     },
     action: call.action,
-    tool: { description: call.tool?.description ?? '' },
+    tool: { description: text(call.tool?.description ?? '', reads('tool', 'description')) },
     rule: { id: ruleId },
   };
 }

@@ -72,4 +72,29 @@ describe('reason templates quote arguments masked', () => {
     );
     expect(decided.reason).toBe('lookup for ***-**-8154');
   });
+
+  it("the tool's description and the agent's owner and labels are masked too (the caller sets them)", () => {
+    const policy = compilePolicyOrThrow({
+      kind: 'AgentPolicy',
+      agent: 'a1',
+      rules: [
+        {
+          id: 'r',
+          actions: ['x'],
+          effect: 'BLOCK',
+          reason:
+            'tool {{ tool.description }} / owner {{ agent.owner }} / label {{ agent.labels.note }}',
+        },
+      ],
+    });
+    const { reason } = evaluatePolicy(policy, {
+      agent: { name: 'a1', owner: `ops ${SSN}`, labels: { note: `card ${CARD}` } },
+      action: 'x',
+      args: {},
+      tool: { tags: [], description: `card ${CARD} ssn ${SSN}` },
+    });
+    expect(reason).not.toContain(CARD);
+    expect(reason).not.toContain(SSN);
+    expect(reason).toContain('***-**-8154');
+  });
 });
