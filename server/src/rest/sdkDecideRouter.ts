@@ -42,7 +42,7 @@ export const sdkDecideRestRouter = router({
       }
       const d = await ctx.services.decisions.decide({ agent: input.agent_name, action: input.action, args }, ctx.principal);
       if (d.approvalId === null) {
-        throw new TRPCError({ code: 'BAD_REQUEST', message: `No approval needed: the call was ${d.verdict} (${d.reason})` });
+        throw new TRPCError({ code: 'BAD_REQUEST', message: `No approval was opened: the call was ${d.verdict} (${d.reason})` });
       }
       return { approval_id: d.approvalId, verdict: d.verdict, call_id: d.callId };
     }),
