@@ -33,7 +33,8 @@ describe('the Analytics page', () => {
     await shoot('analytics-desktop');
     await page.setViewportSize(PHONE);
     await chart.waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+    // The chart re-measures after the resize (a ResizeObserver): wait for the relayout, under load too.
+    await poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       PHONE.width,
     );
     await shoot('analytics-375');
