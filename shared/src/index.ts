@@ -27,6 +27,7 @@ export * from './schemas/graph';
 export * from './schemas/toolPins';
 export * from './pinDiff';
 export * from './argsDiff';
+export * from './jsonDepth';
 export * from './schemas/analytics';
 export * from './analytics/anomaly';
 export * from './schemas/channel';

@@ -1,4 +1,4 @@
-import { toolArgs } from '@aegis/shared';
+import { jsonDepth, toolArgs } from '@aegis/shared';
 import { argsDiff, argsPointer, type ArgsChange } from '@aegis/shared/argsDiff';
 
 /**
@@ -70,21 +70,6 @@ function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'string' ? 'a string' : `a ${typeof value}`;
-}
-
-/** The nesting depth of a parsed JSON value, without recursion; stops counting past `limit`. */
-export function jsonDepth(value: unknown, limit = Infinity): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > max) max = depth;
-    if (max > limit) return max;
-    for (const child of Object.values(node as Record<string, unknown>))
-      stack.push([child, depth + 1]);
-  }
-  return max;
 }
 
 /**
