@@ -39,7 +39,7 @@ beforeAll(async () => {
     name: 'bot2',
     tools: [
       { name: 'drop_table', tags: ['destructive'] },
-      { name: 'read_customer', tags: ['pii'] },
+      { name: 'read_customer', tags: ['pii'], dataCategories: ['pii', 'financial'] },
       { name: 'read_rows' },
     ],
   });
@@ -120,6 +120,27 @@ describe('declared tool tags', () => {
       .as(bot)
       .manifests.declareTools({ agent: 'bot2', tools: [{ name: 'drop_table', tags: [] }] });
     expect((await toolOf('drop_table'))?.tags).toEqual(['destructive']);
+  });
+
+  it('nor can its data categories (governance rules read them), nor overflow the tag limit', async () => {
+    const result = await t.as(bot).sdk.registerAgent({
+      name: 'bot2',
+      tools: [{ name: 'read_customer', tags: ['pii'], dataCategories: ['financial'] }],
+    });
+    expect(result.notice).toMatch(/read_customer data categories: pii/);
+    expect((await toolOf('read_customer'))?.dataCategories).toEqual(['financial', 'pii']);
+    // 32 new tags plus the kept one would be 33: refused as a whole, with what to do
+    const many = Array.from({ length: 32 }, (_, i) => `t${i}`);
+    await expect(
+      t.as(bot).sdk.registerAgent({ name: 'bot2', tools: [{ name: 'drop_table', tags: many }] }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/drop_table/) });
+    expect((await toolOf('drop_table'))?.tags).toEqual(['destructive']);
+    // a person's key may remove them
+    await admin().sdk.registerAgent({
+      name: 'bot2',
+      tools: [{ name: 'read_customer', tags: ['pii'], dataCategories: ['financial'] }],
+    });
+    expect((await toolOf('read_customer'))?.dataCategories).toEqual(['financial']);
   });
 
   it('added by the agent take effect at once: audited, and a new policy version', async () => {

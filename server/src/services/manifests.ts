@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import {
+  DomainError,
   agentDeclaration,
   buildManifest,
   mergeTools,
@@ -96,6 +98,29 @@ function otherChanges(before: AgentDeclaration | null, after: AgentDeclaration):
   return out;
 }
 
+/** A declaration whose merge with what is kept breaks the manifest's limits, as a 400 that says where. */
+function declarationTooLarge(
+  error: z.ZodError,
+  before: readonly ToolDeclaration[],
+  incoming: readonly ToolDeclaration[],
+): DomainError {
+  const where = error.issues.slice(0, 3).map((issue) => {
+    const [field, index, key] = issue.path;
+    const tool =
+      field === 'tools' && typeof index === 'number'
+        ? mergeTools(before, incoming)[index]?.name
+        : undefined;
+    const at = tool
+      ? `tool "${tool}"${typeof key === 'string' ? ` ${key}` : ''}`
+      : issue.path.join('.');
+    return `${at}: ${issue.message}`;
+  });
+  return new DomainError(
+    'INVALID_REQUEST',
+    `The declaration together with what the manifest keeps (earlier tools; tags and data categories an agent key may not remove) is too large — ${where.join('; ')}`,
+  );
+}
+
 /** The registration fields a declaration keeps (the seed's lists are the policy, not the manifest). */
 export type DeclaredFields = Pick<RegisterAgentInput, 'owner' | 'description' | 'framework'> &
   Partial<
@@ -166,8 +191,9 @@ export function createManifestService(
    * records the change in the audit log. The caller holds the agent's policy lock: declared tags
    * are part of what rules see, so when they change the caller bumps the policy version
    * (`tagsChanged`), which reloads every server's cached policy and every local-mode snapshot.
-   * An agent key may add tags to its tools but never remove one (a rule reading it would stop
-   * matching): such a removal is left out, and `notice` says so; a person's key may remove them.
+   * An agent key may add tags and data categories to its tools but never remove one (a policy or
+   * governance rule reading it would stop matching): such a removal is left out, and `notice`
+   * says so; a person's key may remove them.
    */
   async function applyDeclaration(
     agent: string,
@@ -182,15 +208,20 @@ export function createManifestService(
       const had = current?.tools.find((c) => c.name === t.name);
       const argsSchema = t.argsSchema ?? had?.argsSchema;
       const dropped = trusted || !had ? [] : had.tags.filter((tag) => !t.tags.includes(tag));
+      const keptCategories =
+        trusted || !had ? [] : had.dataCategories.filter((c) => !t.dataCategories.includes(c));
       if (dropped.length) refused.push(`${t.name}: ${dropped.join(', ')}`);
+      if (keptCategories.length)
+        refused.push(`${t.name} data categories: ${keptCategories.join(', ')}`);
       return {
         ...t,
         tags: [...t.tags, ...dropped],
+        dataCategories: [...t.dataCategories, ...keptCategories],
         description: t.description || (had?.description ?? ''),
         ...(argsSchema ? { argsSchema } : {}),
       };
     });
-    const next = agentDeclaration.parse({
+    const merged = agentDeclaration.safeParse({
       ...current,
       owner: fields.owner,
       description: fields.description,
@@ -204,8 +235,12 @@ export function createManifestService(
         : {}),
       tools: mergeTools(current?.tools ?? [], incoming),
     });
+    // The union with what is kept (tags an agent key may not remove, earlier tools) can pass a
+    // limit each part met: refuse the whole declaration, saying where.
+    if (!merged.success) throw declarationTooLarge(merged.error, current?.tools ?? [], incoming);
+    const next = merged.data;
     const notice = refused.length
-      ? `Tags not removed: ${refused.join('; ')} — an agent key may add tags to its tools, never remove them (rules read them); an admin can`
+      ? `Tags not removed: ${refused.join('; ')} — an agent key may add tags and data categories to its tools, never remove them (rules read them); an admin can`
       : null;
     if (current && JSON.stringify(current) === JSON.stringify(next))
       return { tagsChanged: false, notice };
