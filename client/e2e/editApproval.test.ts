@@ -182,6 +182,12 @@ describe('edit & approve (admin)', () => {
       () => card.getByTestId('edit-off-quorum').waitFor(),
       PHONE_390,
     );
+    // A first vote elsewhere: the card stays open on this page, with the vote counted, live.
+    await dash.srv
+      .api(dash.seeded.reviewerKey)
+      .approvals.decide.mutate({ id: opened.approvalId!, decision: 'APPROVED' });
+    await poll(() => card.innerText()).toContain('1 of 2 approvals');
+    expect(await card.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(1);
   });
 
   it('logged no console errors', () => {

@@ -299,10 +299,11 @@ async function guardedCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Promise<T
           );
         }
         if (outcome === 'TIMEOUT' || outcome === 'CANCELLED') {
-          // Tell the server we stopped waiting: it expires the approval and logs TIMEOUT, so an
-          // approval given later can't run a call nobody is waiting for.
+          // Tell the server we stopped waiting: it logs TIMEOUT for this call and expires the
+          // approval (unless another caller of the same call still waits on it), so an approval
+          // given later can't run a call nobody is waiting for.
           await rt.api.sdk.approvalTimeout
-            .mutate({ id: approvalId })
+            .mutate({ id: approvalId, callId })
             .catch((error: unknown) => rt.onBackgroundError(error));
         }
         if (outcome === 'CANCELLED') {

@@ -59,8 +59,11 @@ export function applyChange(
     }
     case 'approval.decided': {
       const a = event.approval;
+      // Still pending (a quorum vote, a caller waiting longer): the card stays, updated.
       qc.setQueryData(trpc.approvals.pending.queryKey(), (list) =>
-        list?.filter((x) => x.id !== a.id),
+        a.status === 'PENDING'
+          ? list?.map((x) => (x.id === a.id ? a : x))
+          : list?.filter((x) => x.id !== a.id),
       );
       invalidate(trpc.approvals.list.pathKey());
       break;

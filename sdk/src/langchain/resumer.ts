@@ -72,7 +72,9 @@ export function resumeOnDecision(
     (agents === null || agents.includes(a.agent));
 
   const consider = (approval: PausedApproval) => {
-    if (stopped || !mine(approval) || inFlight.has(approval.id)) return;
+    // A pending approval's change (a quorum vote, a longer wait) is not a decision to resume on.
+    if (stopped || approval.status === 'PENDING' || !mine(approval) || inFlight.has(approval.id))
+      return;
     const job = resumeOne(approval).finally(() => inFlight.delete(approval.id));
     inFlight.set(approval.id, job);
   };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_WAIT_MS } from '@aegis/shared';
+import { MAX_WAIT_MS, type ChangeEvent } from '@aegis/shared';
+import { nextTracked } from '../../test/helpers/tracked';
 import { WAIT_GRACE_MS } from '../services/approvalLimits';
 import { createTestContext, principals, type TestContext } from '../../test/helpers/testServer';
 
@@ -66,5 +67,74 @@ describe('sdk.decide with waitMs', () => {
       ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('waitMs') });
     }
     expect((await t.as(principals.reviewer).approvals.pending()).length).toBe(before);
+  });
+});
+
+describe('sdk.approvalTimeout with several callers of one call', () => {
+  const decideWire = (n: string, waitMs: number) =>
+    t.as(bot).sdk.decide({ agent: 'WaitBot', action: 'wire', args: { n }, waitMs });
+  const status = async (id: number) =>
+    (await t.as(principals.reviewer).approvals.byId({ id })).status;
+  const timeoutsOf = async (id: number) =>
+    (
+      await t.as(principals.viewer).audit.list({ agent: 'WaitBot', status: ['TIMEOUT'], limit: 50 })
+    ).entries.filter((e) => e.approvalId === id);
+
+  it('the first caller giving up leaves the approval to the one still waiting; the last one expires it', async () => {
+    const first = await decideWire('two-callers', 1_000);
+    const second = await decideWire('two-callers', 600_000);
+    const id = first.approvalId!;
+    expect(second.approvalId).toBe(id);
+
+    const left = await t.as(bot).sdk.approvalTimeout({ id, callId: first.callId });
+    expect(left.status).toBe('PENDING');
+    expect(await status(id)).toBe('PENDING');
+    const [logged] = await timeoutsOf(id);
+    expect(logged).toMatchObject({ callId: first.callId, status: 'TIMEOUT' });
+    expect(logged!.details).toMatch(/stays open for another caller/);
+
+    // approved now, the call still waiting runs it
+    await t.as(principals.reviewer).approvals.decide({ id, decision: 'APPROVED' });
+    expect(await decideWire('two-callers', 600_000)).toMatchObject({ verdict: 'ALLOWED' });
+  });
+
+  it('with no other caller waiting (or the other one gone), the caller giving up expires it', async () => {
+    const only = await decideWire('one-caller', 1_000);
+    expect(
+      (await t.as(bot).sdk.approvalTimeout({ id: only.approvalId!, callId: only.callId })).status,
+    ).toBe('EXPIRED');
+    // two callers; both give up: the second one to leave expires it
+    const a = await decideWire('both-leave', 600_000);
+    const b = await decideWire('both-leave', 600_000);
+    const id = a.approvalId!;
+    expect((await t.as(bot).sdk.approvalTimeout({ id, callId: b.callId })).status).toBe('PENDING');
+    expect((await t.as(bot).sdk.approvalTimeout({ id, callId: a.callId })).status).toBe('EXPIRED');
+    expect((await timeoutsOf(id)).map((e) => e.callId).sort()).toEqual([a.callId, b.callId].sort());
+  });
+
+  it('a call id that was not held on the approval is refused, and the approval is untouched', async () => {
+    const held = await decideWire('foreign-call-id', 600_000);
+    const other = await decideWire('another-call', 600_000);
+    await expect(
+      t.as(bot).sdk.approvalTimeout({ id: held.approvalId!, callId: other.callId }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('not held') });
+    expect(await status(held.approvalId!)).toBe('PENDING');
+    expect(await timeoutsOf(held.approvalId!)).toEqual([]);
+  });
+
+  it('a longer wait moving the deadline out is pushed to open dashboards', async () => {
+    const first = await decideWire('pushed', 1_000);
+    const live = (await t.as(principals.viewer).changes.onChange())[Symbol.asyncIterator]();
+    const pulled = nextTracked<ChangeEvent>(live);
+    await new Promise((r) => setTimeout(r, 20));
+    await decideWire('pushed', 600_000);
+    const event = (await pulled).data;
+    expect(event).toMatchObject({
+      type: 'approval.decided',
+      approval: { id: first.approvalId, status: 'PENDING' },
+    });
+    if (event.type !== 'approval.decided') throw new Error('unexpected event');
+    expect(Date.parse(event.approval.expiresAt)).toBeGreaterThan(Date.now() + 500_000);
+    await live.return?.();
   });
 });

@@ -18,6 +18,7 @@ import {
   resultAnswer,
   resultInput,
   sequentialId,
+  callId as callIdSchema,
   isDomainError,
   recordBatchInput,
   recordBatchOutput,
@@ -197,13 +198,21 @@ export const sdkRouter = router({
     .output(approval)
     .mutation(({ ctx, input }) => ctx.services.approvals.markResumed(input.id, ctx.principal)),
 
-  /** The SDK stopped waiting: the approval expires and TIMEOUT is logged. */
+  /**
+   * The SDK stopped waiting: TIMEOUT is logged for its call, and the approval expires unless
+   * another caller of the same call still waits on it.
+   */
   approvalTimeout: agentProcedure
-    .input(z.object({ id: sequentialId }))
+    .input(
+      z.object({
+        id: sequentialId,
+        callId: callIdSchema.optional().describe('The call that stopped waiting (logged as TIMEOUT)'),
+      }),
+    )
     .output(approval)
     .mutation(async ({ ctx, input }) => {
       const found = await ctx.services.approvals.get(input.id);
       assertActsAs(ctx.principal, found.agent);
-      return ctx.services.approvals.timeout(input.id, ctx.principal);
+      return ctx.services.approvals.timeout(input.id, ctx.principal, input.callId);
     }),
 });

@@ -4,6 +4,18 @@ import type { ServiceDeps } from './deps';
 export const WAIT_GRACE_MS = 30_000;
 
 /**
+ * Slack when telling whether an approval outlives a caller that gave up: its expiry is that
+ * caller's own wait plus the grace (set by this or another server's clock), or later when
+ * another caller of the same call waits longer.
+ */
+const CLOCK_SLACK_MS = 2_000;
+
+/** The latest expiry an approval can have when only the caller giving up at `now` waited on it. */
+export function ownWaitEnd(now: Date): Date {
+  return new Date(now.getTime() + WAIT_GRACE_MS + CLOCK_SLACK_MS);
+}
+
+/**
  * A caller's announced wait ends its approval (plus {@link WAIT_GRACE_MS}, so a decision made in
  * its last moment can still be used), never later than the server's approval TTL. Without it, an
  * approval whose caller crashed would stay pending — and look live on the dashboard — for the

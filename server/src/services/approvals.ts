@@ -11,6 +11,7 @@ import type { ApprovalDoc } from '../data/models/approval.model';
 import { toApproval, toApprovalSummary } from '../data/repos/mappers';
 import { createApprovalPoll } from './approvalPoll';
 import { ACTION, noteAction } from './actions';
+import { ownWaitEnd } from './approvalLimits';
 import { argsPreview, previewOf } from './args';
 import type { ServiceDeps } from './deps';
 import { notYourAgent } from './errors';
@@ -214,24 +215,40 @@ export function createApprovalService(
       return announce(doc);
     },
 
-    async timeout(id, actor) {
+    async timeout(id, actor, callId) {
       const now = new Date();
+      if (callId !== undefined) {
+        const held = await load(id);
+        if (!(await repos.audit.heldOn(held.agent, callId, id)))
+          throw new DomainError('INVALID_REQUEST', `Call "${callId}" was not held on approval #${id}`);
+      }
+      const logTimeout = (doc: ApprovalDoc, details: string) =>
+        repos.audit.write({
+          timestamp: now,
+          agent: doc.agent,
+          action: doc.action,
+          status: 'TIMEOUT',
+          // the SDK reported that it stopped waiting
+          source: 'agent',
+          actor: actor.name,
+          details,
+          callId: callId ?? doc.callId,
+          approvalId: id,
+          argsPreview: argsPreview(doc.args),
+        });
+      // Another caller of the same call waits longer: this caller's call ends, the approval stays.
+      const stays = await repos.approvals.leave(id, ownWaitEnd(now));
+      if (stays) {
+        await logTimeout(
+          stays,
+          `No decision in time for this caller; approval #${id} stays open for another caller of the same call (until ${stays.expiresAt.toISOString()})`,
+        );
+        return toApproval(stays);
+      }
       const doc = await repos.approvals.expire(id, actor.name, now);
       // Decided meanwhile (e.g. approved at the last moment): report it as it is.
       if (!doc) return toApproval(await load(id));
-      await repos.audit.write({
-        timestamp: now,
-        agent: doc.agent,
-        action: doc.action,
-        status: 'TIMEOUT',
-        // the SDK reported that it stopped waiting
-        source: 'agent',
-        actor: actor.name,
-        details: `No decision in time; the caller gave up waiting (approval #${id})`,
-        callId: doc.callId,
-        approvalId: id,
-        argsPreview: argsPreview(doc.args),
-      });
+      await logTimeout(doc, `No decision in time; the caller gave up waiting (approval #${id})`);
       return announce(doc);
     },
 

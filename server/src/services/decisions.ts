@@ -3,6 +3,7 @@ import {
   canonicalJson,
   DomainError,
   mayActAs,
+  summarizeApproval,
   tagFindings,
   type AuditEntry,
   type CallChannel,
@@ -293,7 +294,8 @@ export function createDecisionService(
         const waitEnds = input.run ? null : waitDeadline(input.waitMs, now, approvalTtlMs);
         if (open) {
           // Another caller waits for the same call: the approval lasts as long as the longest wait.
-          if (waitEnds) await repos.approvals.lastAtLeastUntil(open.id, waitEnds, approvalTtlMs);
+          const moved = await repos.approvals.join(open.id, waitEnds, approvalTtlMs);
+          if (moved) bus.emitChange({ type: 'approval.decided', approval: summarizeApproval(moved) });
           return record(snap, base, 'REVIEW', `${reason}; awaiting approval #${open.id}`, open.id);
         }
         const opening = await openWithinLimit(deps, snap.name, now, () =>

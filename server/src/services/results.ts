@@ -95,7 +95,8 @@ export function createResultService(deps: ServiceDeps) {
         const open = await repos.approvals.findPending(binding, now, 'result');
         if (open) {
           const waitEnds = waitDeadline(input.waitMs, now, approvalTtlMs);
-          if (waitEnds) await repos.approvals.lastAtLeastUntil(open.id, waitEnds, approvalTtlMs);
+          const moved = await repos.approvals.join(open.id, waitEnds, approvalTtlMs);
+          if (moved) bus.emitChange({ type: 'approval.decided', approval: summarizeApproval(moved) });
           return { ...answer, reason: `${answer.reason}; awaiting approval #${open.id}`, approvalId: open.id };
         }
         const opening = await openWithinLimit(deps, snap.name, now, () =>

@@ -214,8 +214,11 @@ export interface Services {
       comment?: string,
       options?: DecideOptions,
     ): Promise<Approval>;
-    /** The SDK gave up waiting: the approval expires and a TIMEOUT entry is written. */
-    timeout(id: number, actor: Principal): Promise<Approval>;
+    /**
+     * A caller stopped waiting (its call, `callId`, is logged TIMEOUT): the approval expires,
+     * unless another caller of the same call still waits on it.
+     */
+    timeout(id: number, actor: Principal, callId?: string): Promise<Approval>;
     /**
      * A seed client's status poll. The first read by the agent's own key that finds the approval
      * APPROVED redeems it (single use, as sdk.decide would) and writes the ALLOWED entry; people

@@ -8,6 +8,7 @@ import { anomaly } from './analytics';
 /** Changes pushed to the dashboard and the SDK (besides audit entries, which have their own stream). */
 export const changeEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('approval.created'), approval }),
+  /** An approval changed: decided or expired — or, still PENDING, a quorum vote or a longer wait. */
   z.object({ type: z.literal('approval.decided'), approval }),
   z.object({ type: z.literal('agent.status'), agent: agentName, status: agentStatus }),
   z.object({ type: z.literal('agent.registered'), agent: agentName }),

@@ -43,6 +43,11 @@ export interface ApprovalDoc {
   escalateTo?: string[];
   /** Approved with changed arguments: the agent runs these instead (the binding is the original call's). */
   editedArgs?: Record<string, unknown> | null;
+  /**
+   * Callers of the same call that joined this open approval after the one that opened it, less
+   * those that gave up since: a caller whose wait ends expires the approval only when none is left.
+   */
+  joined?: number;
 }
 
 export interface ApprovalVote {
@@ -88,6 +93,7 @@ const approvalSchema = new Schema<ApprovalDoc>(
     escalatedAt: { type: Date },
     escalateTo: { type: [String], default: undefined },
     editedArgs: { type: Schema.Types.Mixed },
+    joined: { type: Number },
   },
   { collection: 'approvals', versionKey: false, autoIndex: false, minimize: false },
 );

@@ -117,15 +117,35 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
         .lean<ApprovalDoc | null>(),
 
     /**
-     * Moves a pending approval's expiry out to `until` (never earlier, never past its creation plus
-     * the TTL): a second caller of the same call waits longer than the first.
+     * Another caller of the same call waits on this open approval: counted (`joined`), and the
+     * expiry moved out to `until` (never earlier, never past its creation plus the TTL). Answers
+     * the approval when its expiry moved (open dashboards show the new deadline), else null.
      */
-    lastAtLeastUntil: async (id: number, until: Date, ttlMs: number) => {
-      const doc = await model.findOne({ id, status: 'PENDING' }, { createdAt: 1 }).lean<Pick<ApprovalDoc, 'createdAt'> | null>();
-      if (!doc) return;
+    join: async (id: number, until: Date | null, ttlMs: number) => {
+      const doc = await model
+        .findOneAndUpdate({ id, status: 'PENDING' }, { $inc: { joined: 1 } }, { returnDocument: 'after' })
+        .lean<ApprovalDoc | null>();
+      if (!doc || !until) return null;
       const cap = new Date(Math.min(until.getTime(), doc.createdAt.getTime() + ttlMs));
-      await model.updateOne({ id, status: 'PENDING', expiresAt: { $lt: cap } }, { $set: { expiresAt: cap } });
+      if (doc.expiresAt >= cap) return null;
+      const moved = await model
+        .findOneAndUpdate({ id, status: 'PENDING', expiresAt: { $lt: cap } }, { $set: { expiresAt: cap } }, { returnDocument: 'after' })
+        .lean<ApprovalDoc | null>();
+      return moved ? toApproval(moved) : null;
     },
+
+    /**
+     * A caller gave up, but another joined caller still waits past `stillWaitedAfter`: one fewer
+     * left, the approval stays open. Null when no other caller waits (the caller expires it).
+     */
+    leave: (id: number, stillWaitedAfter: Date) =>
+      model
+        .findOneAndUpdate(
+          { id, status: 'PENDING', joined: { $gt: 0 }, expiresAt: { $gt: stillWaitedAfter } },
+          { $inc: { joined: -1 } },
+          { returnDocument: 'after' },
+        )
+        .lean<ApprovalDoc | null>(),
 
     /** How many approvals (calls' and held results') wait for a person on this agent. */
     countPendingFor: (agent: string, now: Date) =>

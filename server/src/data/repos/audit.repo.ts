@@ -256,6 +256,14 @@ export function createAuditRepo(
           Array<Pick<AuditDoc, 'status' | 'timestamp' | 'action' | 'findings' | 'resultFindings'>>
         >(),
 
+    /** Whether this agent's call was held on this approval (its entry is PENDING, i.e. REVIEW). */
+    async heldOn(agent: string, callId: string, approvalId: number): Promise<boolean> {
+      const doc = await model
+        .findOne({ callId, agent, approvalId, status: 'PENDING' }, { _id: 1 })
+        .lean<{ _id: unknown } | null>();
+      return doc !== null;
+    },
+
     /** The ALLOWED entry of a call (the one whose tool actually ran). */
     async latestAllowedByCallId(callId: string): Promise<AuditEntry | null> {
       const doc = await model
