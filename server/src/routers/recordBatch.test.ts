@@ -260,3 +260,56 @@ describe('sdk.recordBatch refuses hostile batches whole', () => {
     expect((await entriesOf('LocalBot', stored.callId))[0]!.outcome).toBeNull();
   });
 });
+
+describe('sdk.recordBatch holds a record to the policy version in force when it was decided', () => {
+  const stale = principals.agent('StaleBot');
+  let v1 = 0;
+  let v2 = 0;
+  beforeAll(async () => {
+    await t.as(stale).sdk.registerAgent({ name: 'StaleBot', allows: ['fetch', 'read'] });
+    v1 = (await t.as(principals.admin).policies.forAgent({ agent: 'StaleBot' })).version;
+    await t
+      .as(principals.admin)
+      .policies.set({ agent: 'StaleBot', action: 'fetch', rule: 'BLOCK' });
+    v2 = (await t.as(principals.admin).policies.forAgent({ agent: 'StaleBot' })).version;
+    expect(v2).toBeGreaterThan(v1);
+  });
+  /** Moves when version `v` took effect back by `ms`, as if it had been made that long ago. */
+  async function madeAgo(v: number, ms: number) {
+    await t.store.connection
+      .collection('policy_versions')
+      .updateOne({ agent: 'StaleBot', version: v }, { $set: { at: new Date(Date.now() - ms) } });
+  }
+  const staleRecord = (action: string) =>
+    record('StaleBot', { action, policyVersion: v1, details: `Policy allows '${action}'` });
+
+  it('a record decided just after the change (the SDK had not heard of it yet) is taken', async () => {
+    const r = staleRecord('fetch');
+    await t.as(stale).sdk.recordBatch({ entries: [r] });
+    expect((await entriesOf('StaleBot', r.callId)).map((e) => e.status)).toEqual(['ALLOWED']);
+  });
+
+  it('long after it, an ALLOWED the newer version forbids is refused and flagged', async () => {
+    await madeAgo(v2, 10 * 60_000);
+    const r = staleRecord('fetch');
+    const error = await t
+      .as(stale)
+      .sdk.recordBatch({ entries: [r] })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringContaining(`decided with policy v${v1}, which v${v2} had replaced`),
+    });
+    expect(await entriesOf('StaleBot', r.callId)).toEqual([]);
+    const flagged = await t
+      .as(principals.viewer)
+      .audit.list({ agent: 'StaleBot', status: ['VIOLATION'], limit: 10 });
+    expect(flagged.entries.some((e) => e.details.includes(`v${v2} had replaced`))).toBe(true);
+  });
+
+  it('a call both versions allow is taken: the record is true', async () => {
+    const r = staleRecord('read');
+    await t.as(stale).sdk.recordBatch({ entries: [r] });
+    expect((await entriesOf('StaleBot', r.callId)).map((e) => e.status)).toEqual(['ALLOWED']);
+  });
+});

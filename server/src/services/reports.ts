@@ -25,6 +25,19 @@ const FUTURE_SKEW_MS = 60_000;
  * reports — the seed's /sdk/log — are taken as of now: while paused, no ALLOWED at all.)
  */
 export const KILL_GRACE_MS = 2_000;
+/**
+ * Likewise for a new policy version: a local-mode SDK re-reads its snapshot when the change event
+ * arrives. A record dated later than this after a newer version took effect is held to that
+ * version too (it may not allow what the older one did).
+ */
+export const POLICY_GRACE_MS = 5_000;
+
+/** One version of an agent's policy, compiled, as a report is checked against it. */
+interface PolicyAtVersion {
+  rules: ReadonlyMap<string, RuleType>;
+  set: PolicySet;
+  toolTags: CachedPolicy['toolTags'];
+}
 
 /** What an agent's report says happened. `version` null: the current policy (the seed's /sdk/log). */
 export interface Claim {
@@ -82,7 +95,7 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
   async function policyAt(
     snap: CachedPolicy,
     version: number,
-  ): Promise<{ rules: ReadonlyMap<string, RuleType>; set: PolicySet; toolTags: CachedPolicy['toolTags'] } | null> {
+  ): Promise<PolicyAtVersion | null> {
     if (version === snap.version) return { rules: snap.rules, set: snap.set, toolTags: snap.toolTags };
     const stored = await repos.policyHistory.get(snap.name, version);
     if (!stored && version !== 0) return null;
@@ -94,6 +107,34 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     );
     // A version from before declared tags were recorded: today's (the stricter reading).
     return { rules, set, toolTags: stored?.toolTags ?? snap.toolTags };
+  }
+
+  /** Why this policy version would not have allowed the claimed call (null: it would). */
+  function notAllowedBy(
+    policy: PolicyAtVersion,
+    version: number,
+    claim: Claim,
+    snap: CachedPolicy,
+  ): string | null {
+    // The same evaluation the decision made: with the arguments, tool metadata and time when the
+    // report has them (local mode decides only calls whose rules need no server state — history,
+    // session — so none is needed here; DLP facts come from scanning the same arguments).
+    // The tags declared for the tool count whatever the record says, as they did for the decision.
+    const tags = callTags(policy, claim.action, claim.tool?.tags);
+    const tool = tags ? { ...claim.tool, tags } : claim.tool;
+    const call = { agent: snap.agent, action: claim.action, args: claim.args ?? {}, tool };
+    const needs = factNeedsFor(policy.set, call.agent, claim.action);
+    const facts = needs.dlp ? { dlp: policyDlpFindings({ args: scanValue(call.args, { custom: policy.set.detectors }) }) } : undefined;
+    const decided = evaluatePolicy(policy.set, call, { status: 'ACTIVE', facts, now: claim.dated ? claim.at : undefined });
+    if (decided.verdict === 'ALLOWED') return null;
+    const listed = policy.rules.get(claim.action);
+    const what =
+      decided.rule && !decided.rule.id.startsWith('seed-') && decided.rule.id !== 'default'
+        ? `decides ${decided.verdict} (rule ${decided.rule.id})`
+        : listed
+          ? verbs[listed]
+          : 'does not list (review)';
+    return `ALLOWED for ${claim.action}, which policy v${version} ${what}`;
   }
 
   async function checkOne(
@@ -124,25 +165,17 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
       return refuse('CONFLICT', `dated ${claim.at.toISOString()}, before policy v${version} of "${claim.agent}" existed (${since.toISOString()})`);
     const policy = await policyAt(snap, version);
     if (!policy) return refuse('CONFLICT', `policy v${version} of "${claim.agent}" is not on record`);
-    // The same evaluation the decision made: with the arguments, tool metadata and time when the
-    // report has them (local mode decides only calls whose rules need no server state — history,
-    // session — so none is needed here; DLP facts come from scanning the same arguments).
-    // The tags declared for the tool count whatever the record says, as they did for the decision.
-    const tags = callTags(policy, claim.action, claim.tool?.tags);
-    const tool = tags ? { ...claim.tool, tags } : claim.tool;
-    const call = { agent: snap.agent, action: claim.action, args: claim.args ?? {}, tool };
-    const needs = factNeedsFor(policy.set, call.agent, claim.action);
-    const facts = needs.dlp ? { dlp: policyDlpFindings({ args: scanValue(call.args, { custom: policy.set.detectors }) }) } : undefined;
-    const decided = evaluatePolicy(policy.set, call, { status: 'ACTIVE', facts, now: claim.dated ? claim.at : undefined });
-    if (decided.verdict !== 'ALLOWED') {
-      const listed = policy.rules.get(claim.action);
-      const what =
-        decided.rule && !decided.rule.id.startsWith('seed-') && decided.rule.id !== 'default'
-          ? `decides ${decided.verdict} (rule ${decided.rule.id})`
-          : listed
-            ? verbs[listed]
-            : 'does not list (review)';
-      return refuse('FORBIDDEN', `ALLOWED for ${claim.action}, which policy v${version} ${what}`);
+    const refusal = notAllowedBy(policy, version, claim, snap);
+    if (refusal) return refuse('FORBIDDEN', refusal);
+    // Decided with a version a newer one had replaced by then (past the grace a local-mode SDK
+    // needs to hear of it): the call must also be one the version then in force allows.
+    const replaced = claim.dated && version < snap.version ? await versionSince(version + 1) : null;
+    if (replaced && claim.at.getTime() > replaced.getTime() + POLICY_GRACE_MS) {
+      const inForce = await repos.policyHistory.inForceAt(claim.agent, new Date(claim.at.getTime() - POLICY_GRACE_MS));
+      const newer = inForce && inForce.version > version ? await policyAt(snap, inForce.version) : null;
+      const stale = newer && notAllowedBy(newer, inForce!.version, claim, snap);
+      if (stale)
+        return refuse('FORBIDDEN', `decided with policy v${version}, which v${inForce!.version} had replaced at ${replaced.toISOString()}: ${stale}`);
     }
     const paused = claim.dated
       ? pausedAt(await changes(), snap, claim.at.getTime(), KILL_GRACE_MS)

@@ -73,6 +73,15 @@ export function createPolicyHistoryRepo(model: Model<PolicyVersionDoc>) {
       return doc ? toVersion(doc) : null;
     },
 
+    /** The version that was in force at `at` (the newest recorded by then), or null. */
+    async inForceAt(agent: string, at: Date): Promise<PolicyVersion | null> {
+      const doc = await model
+        .findOne({ agent, at: { $lte: at } })
+        .sort({ version: -1 })
+        .lean<PolicyVersionDoc | null>();
+      return doc ? toVersion(doc) : null;
+    },
+
     async latest(agent: string): Promise<PolicyVersion | null> {
       const doc = await model.findOne({ agent }).sort({ version: -1 }).lean<PolicyVersionDoc | null>();
       return doc ? toVersion(doc) : null;
