@@ -35,6 +35,14 @@ export {
 export { DEFAULT_APPROVAL_TIMEOUT_MS, newCallId } from './guard';
 export { DEFAULT_URL, adminKeyPath, resolveApiKey, resolveUrl } from './config';
 export { closeTransport, createTransport, type AegisApi } from './transport';
+export {
+  AegisExportFileError,
+  verifyExport,
+  verifyExportOptions,
+  type ExportProblem,
+  type ExportVerifyResult,
+  type VerifyExportOptions,
+} from './audit';
 export type {
   AegisDecision,
   AegisMode,

@@ -11,6 +11,7 @@ export * from './schemas/principal';
 export * from './schemas/events';
 export * from './decide';
 export * from './canonicalJson';
+export * from './auditHash';
 export * from './errors';
 export * from './redact';
 export * from './schemas/policyRules';

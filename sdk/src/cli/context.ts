@@ -28,6 +28,8 @@ export interface CommandContext {
     /** -m: why, kept with the new version */
     message?: string;
     global?: boolean;
+    /** audit verify --file: a head hash known apart from the file. */
+    head?: string;
     since?: string;
     /** logs: the Activity filter (the dashboard's URL parameters) */
     until?: string;

@@ -3,7 +3,7 @@ import { resolveApiKey, resolveUrl } from '../config';
 import { createTransport } from '../transport';
 import { approve, deny, pending } from './commands/approvals';
 import { agents, kill, revive, status } from './commands/agents';
-import { auditVerify } from './commands/audit';
+import { auditVerify, auditVerifyFile } from './commands/audit';
 import { keysCreate, keysList, keysRevoke } from './commands/keys';
 import { channelsAdd, channelsDeliveries, channelsList, channelsRemove, channelsTest } from './commands/channels';
 import { logs } from './commands/logs';
@@ -52,7 +52,10 @@ Commands:
                                  create an API key (admin, reviewer, viewer or agent); shown once
   keys list                      list API keys
   keys revoke <id>               revoke an API key
-  audit verify                   check the audit log's hash chain
+  audit verify                   check the audit log's hash chain (on the server)
+  audit verify --file REPORT.json [--head HASH]
+                                 check a JSON compliance export offline (no server, no key):
+                                 every entry's hash, the links, the head; exit 1 naming the first bad entry
   channels add NAME --webhook URL | --slack URL [--signing-secret S] | --email a@x,b@y [--agents a,b]
                                  where approvals are announced, with approve/deny links (admins)
   channels list | remove NAME | test NAME | deliveries [NAME] [-n N]
@@ -128,8 +131,9 @@ export async function runCli(
   if (argv[0] === 'proxy' && !opts.seedAliases) return runProxy(argv.slice(1), program);
   let parsed;
   try {
-    // `policy` commands take -f FILE (elsewhere -f is `logs --follow`) and their own options.
-    parsed = isPolicyCommand(argv)
+    // `policy`, `governance` and `audit` commands take -f FILE (elsewhere -f is `logs --follow`)
+    // and their own options.
+    parsed = takesFiles(argv)
       ? parseArgs({ args: argv, allowPositionals: true, options: policyOptions })
       : parseArgs({ args: argv, allowPositionals: true, options: otherOptions });
   } catch (error) {
@@ -153,6 +157,10 @@ export async function runCli(
   try {
     // Testing policies needs no server (and no key): it runs the shared engine here.
     if (name === 'policy test') return await policyTest({ o, args, options: values });
+    // So does checking an export: an auditor has the file, not necessarily a server or a key.
+    const offline: Parameters<typeof auditVerifyFile>[0] = { o, args, options: values };
+    if (name === 'audit verify' && offline.options.file?.length)
+      return await auditVerifyFile(offline);
     if (!command) throw new CliError(`unknown command "${name}"; see \`aegis help\``);
     const apiKey = resolveApiKey(values.key);
     if (!apiKey)
@@ -225,13 +233,15 @@ const policyOptions = {
   global: { type: 'boolean' },
   since: { type: 'string' },
   agent: { type: 'string' },
+  // audit verify --file: a head hash known apart from the file
+  head: { type: 'string' },
 } as const;
 
-/** Whether the command word is `policy` (options may come first: `aegis --json policy get x`). */
-function isPolicyCommand(argv: readonly string[]): boolean {
+/** Whether the command takes -f FILE (options may come first: `aegis --json policy get x`). */
+function takesFiles(argv: readonly string[]): boolean {
   const { positionals } = parseArgs({ args: [...argv], strict: false, allowPositionals: true, options: { url: { type: 'string' }, key: { type: 'string' } } });
   // governance apply takes -f FILE like the policy commands
-  return positionals[0] === 'policy' || positionals[0] === 'governance';
+  return positionals[0] === 'policy' || positionals[0] === 'governance' || positionals[0] === 'audit';
 }
 
 async function runGateway(argv: string[], program: string): Promise<number> {

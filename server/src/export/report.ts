@@ -1,5 +1,5 @@
 import type { AgentManifest, PolicyVersionInfo, Severity4, Violation } from '@aegis/shared';
-import { SEVERITY_ORDER } from '@aegis/shared';
+import { HASHED_AUDIT_FIELDS, OPTIONAL_HASHED_AUDIT_FIELDS, SEVERITY_ORDER } from '@aegis/shared';
 import type { ExportApproval, ExportRange, ExportRow } from '../data/repos/export.repo';
 
 /** Everything a compliance export holds besides the audit trail, which is streamed. */
@@ -17,6 +17,7 @@ export interface ReportHead {
     headHash: string | null;
   };
   auditEntries: number;
+  verification: TrailVerification;
   factSheets: FactSheet[];
   manifests: AgentManifest[];
   policies: Array<{ agent: string | null; versions: PolicyVersionInfo[] }>;
@@ -25,6 +26,33 @@ export interface ReportHead {
   peopleActions: ExportRow[];
   controls: ControlRow[];
   disclaimer: string;
+}
+
+/**
+ * How the trail can be checked offline (`aegis audit verify --file`), stated in the report so an
+ * auditor needs nothing else. Written before the trail, so a streaming reader knows it first.
+ */
+export interface TrailVerification {
+  hash: string;
+  hashedFields: string[];
+  hashedWhenSet: string[];
+  notHashed: string[];
+  /**
+   * null: every agent's entries (and people's actions), so the trail is one unbroken stretch of
+   * the chain and a missing entry shows. A list: only these agents' entries; the links across
+   * the other agents' entries between them cannot be checked from this file.
+   */
+  agentFilter: string[] | null;
+}
+
+export function trailVerification(agentFilter: string[] | null): TrailVerification {
+  return {
+    hash: "sha256, hex, of the canonical JSON (keys sorted, no whitespace) of the hashed fields; prevHash is the previous entry's hash",
+    hashedFields: [...HASHED_AUDIT_FIELDS],
+    hashedWhenSet: [...OPTIONAL_HASHED_AUDIT_FIELDS],
+    notHashed: ['outcome', 'durationMs', 'result findings', 'resultEffect'],
+    agentFilter,
+  };
 }
 
 export interface FactSheet {

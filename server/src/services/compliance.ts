@@ -4,6 +4,7 @@ import {
   DISCLAIMER,
   SECTION_CONTROLS,
   factSheet,
+  trailVerification,
   type ControlRow,
   type ReportHead,
 } from '../export/report';
@@ -83,6 +84,7 @@ export function createComplianceService(
         agents,
         chain: { ...chain, headId: head?.id ?? null, headHash: head?.hash ?? null },
         auditEntries: count,
+        verification: trailVerification(range.agents ? agents : null),
         factSheets: manifests.map((m) => factSheet(m, mine)),
         manifests,
         policies,
@@ -93,7 +95,9 @@ export function createComplianceService(
         disclaimer: DISCLAIMER,
       };
     },
-    entries: (range: ExportRange) => repos.exports.entries(range),
+    /** A whole-log trail is carried without gaps (see the repo), so every link can be checked. */
+    entries: (range: ExportRange) =>
+      repos.exports.entries(range, {}, { contiguous: !range.agents }),
   };
 }
 export type ComplianceService = ReturnType<typeof createComplianceService>;

@@ -1,5 +1,6 @@
-import type { Command } from '../context';
-import { EXIT } from '../errors';
+import { verifyExport, type ExportVerifyResult } from '../../audit';
+import type { Command, CommandContext } from '../context';
+import { CliError, EXIT } from '../errors';
 import { paint } from '../output';
 
 /** `aegis audit verify`: walks the hash chain; exits 1 naming the first bad entry. */
@@ -15,3 +16,42 @@ export const auditVerify: Command = async ({ api, o }) => {
   } else o.err('audit chain verification failed');
   return result.ok ? EXIT.ok : EXIT.failed;
 };
+
+/**
+ * `aegis audit verify --file REPORT.json [--head HASH]`: checks a JSON compliance export offline,
+ * with no server and no key; exits 1 naming the first bad entry, or why the file can't be read.
+ */
+export async function auditVerifyFile(
+  ctx: Pick<CommandContext, 'o' | 'args' | 'options'>,
+): Promise<number> {
+  const { o } = ctx;
+  const files = [...(ctx.options.file ?? []), ...ctx.args];
+  const [file] = files;
+  if (!file || files.length > 1) throw new CliError('audit verify --file takes one export file');
+  const result = await verifyExport({ file, trustedHeadHash: ctx.options.head }).catch(
+    (error: unknown) => {
+      throw new CliError(error instanceof Error ? error.message : String(error));
+    },
+  );
+  if (o.json) o.out(JSON.stringify(result, null, 2));
+  else printResult(o, file, result);
+  return result.ok ? EXIT.ok : EXIT.failed;
+}
+
+function printResult(o: CommandContext['o'], file: string, r: ExportVerifyResult): void {
+  const range = r.firstId === null ? 'no entries' : `entries ${r.firstId}–${r.lastId ?? r.firstId}`;
+  if (r.ok) {
+    o.out(
+      `${paint(o, 'green', 'OK')}  ${file}: ${r.checked} entries' hashes recomputed, ${r.linksChecked} links checked (${range})` +
+        (r.head.covered ? `; the chain head ${r.head.hash ?? ''} is the trail's entry ${r.head.id ?? ''}` : ''),
+    );
+  } else if (r.firstBad) {
+    o.err(
+      `${paint(o, 'red', 'BROKEN')}  ${file}: ${r.firstBad.id === null ? '' : `entry #${r.firstBad.id}: `}${r.firstBad.problem}: ${r.firstBad.reason}`,
+    );
+  }
+  for (const note of r.notes) {
+    if (r.ok) o.out(`  note: ${note}`);
+    else o.err(`  note: ${note}`);
+  }
+}

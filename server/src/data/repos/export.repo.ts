@@ -1,23 +1,42 @@
 import type { Model } from 'mongoose';
-import { auditStatus } from '@aegis/shared';
+import { auditStatus, formatRuleRef, type ScanFinding } from '@aegis/shared';
 import type { ApprovalDoc } from '../models/approval.model';
 import type { AuditDoc } from '../models/audit.model';
 
-/** One audit entry as an export carries it: the hashed fields plus outcome and rule. */
+/**
+ * One audit entry as an export carries it: every field its hash covers, as stored (so an auditor
+ * can recompute the hash offline: `aegis audit verify --file`), plus the outcome, which the hash
+ * does not cover. Nothing here is more than a viewer sees on the dashboard: `argsPreview` was
+ * masked before it was hashed, findings name detectors and paths, never values.
+ */
 export interface ExportRow {
   id: number;
   timestamp: string;
   agent: string;
   action: string;
   status: string;
-  source: string;
+  /** null only for entries written before sources were recorded (hashed without one). */
+  source: string | null;
   actor: string | null;
+  /** The deciding rule as `id@scopevVERSION` (hashed as `{ id, scope, version }`). */
   rule: string | null;
   details: string;
   argsPreview: string | null;
   outcome: string | null;
   prevHash: string | null;
   hash: string;
+  callId: string | null;
+  approvalId: number | null;
+  /** DLP findings on the arguments, when there are any. */
+  findings?: ScanFinding[];
+  /** How the call reached Aegis, when not through the SDK. */
+  channel?: string;
+  /**
+   * Set on an entry outside the report's time range that a whole-log export carries anyway, to
+   * keep its trail one unbroken chain (a local-mode record dated before the range but written
+   * inside it sits between entries that are in the range).
+   */
+  outsideRange?: true;
 }
 
 export interface ExportApproval {
@@ -36,14 +55,17 @@ export interface ExportRange {
   agents?: string[];
 }
 
+/** Never exported (the arguments, their digest) or not needed (search words: most of an entry's bytes). */
 const PROJECTION = {
   _id: 0,
   callArgs: 0,
-  findings: 0,
+  argsHash: 0,
   resultFindings: 0,
   entryKey: 0,
   tags: 0,
   runId: 0,
+  terms: 0,
+  writer: 0,
 };
 
 function toRow(d: AuditDoc): ExportRow {
@@ -53,14 +75,18 @@ function toRow(d: AuditDoc): ExportRow {
     agent: d.agent,
     action: d.action,
     status: d.status,
-    source: d.source ?? 'server',
+    source: d.source ?? null,
     actor: d.actor ?? null,
-    rule: d.rule ? `${d.rule.id}@${d.rule.scope}v${d.rule.version}` : null,
+    rule: d.rule ? formatRuleRef(d.rule) : null,
     details: d.details ?? '',
     argsPreview: d.argsPreview ?? null,
     outcome: d.outcome ?? null,
     prevHash: d.prevHash ?? null,
     hash: d.hash,
+    callId: d.callId ?? null,
+    approvalId: d.approvalId ?? null,
+    ...(d.findings ? { findings: d.findings } : {}),
+    ...(d.channel ? { channel: d.channel } : {}),
   };
 }
 
@@ -71,14 +97,34 @@ export function createExportRepo(audit: Model<AuditDoc>, approvals: Model<Approv
     ...(r.agents ? { agent: { $in: r.agents } } : {}),
   });
   return {
-    /** The trail in id order, a batch at a time. */
-    async *entries(r: ExportRange, extra: Record<string, unknown> = {}): AsyncGenerator<ExportRow> {
+    /**
+     * The trail in id order, a batch at a time. `contiguous`: where ids jump (entries written in
+     * the range but dated outside it), the entries between are read and carried too, marked
+     * `outsideRange`, so a whole-log trail is one chain an auditor can check link by link.
+     */
+    async *entries(
+      r: ExportRange,
+      extra: Record<string, unknown> = {},
+      opts: { contiguous?: boolean } = {},
+    ): AsyncGenerator<ExportRow> {
       const cursor = audit.collection
         .find({ ...filter(r), ...extra }, { projection: PROJECTION })
         .sort({ id: 1 })
         .batchSize(2000);
+      let last: number | null = null;
       try {
-        for await (const doc of cursor) yield toRow(doc as unknown as AuditDoc);
+        for await (const raw of cursor) {
+          const doc = raw as unknown as AuditDoc;
+          if (opts.contiguous && last !== null && doc.id > last + 1) {
+            const between = audit.collection
+              .find({ id: { $gt: last, $lt: doc.id } }, { projection: PROJECTION })
+              .sort({ id: 1 });
+            for await (const skipped of between)
+              yield { ...toRow(skipped as unknown as AuditDoc), outsideRange: true };
+          }
+          last = doc.id;
+          yield toRow(doc);
+        }
       } finally {
         await cursor.close();
       }

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/**
+ * What the offline verifier reads of a compliance export, checked with zod as it is read: the
+ * report head's members it needs, and each trail entry's hashed fields.
+ */
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hash (64 hex digits)');
+
+/** A trail entry: every field its hash covers, as the server stored it. */
+export const exportEntry = z.object({
+  id: z.number().int().positive(),
+  timestamp: z.string(),
+  agent: z.string(),
+  action: z.string(),
+  status: z.string(),
+  callId: z.string().nullable(),
+  approvalId: z.number().int().nullable(),
+  details: z.string(),
+  argsPreview: z.string().nullable(),
+  source: z.string().nullable(),
+  actor: z.string().nullable(),
+  rule: z.string().nullable(),
+  channel: z.string().nullish(),
+  findings: z
+    .array(
+      z
+        .object({
+          detector: z.string(),
+          path: z.string(),
+          count: z.number(),
+          confidence: z.number(),
+        })
+        .strict(),
+    )
+    .nullish(),
+  prevHash: sha256Hex.nullable(),
+  hash: sha256Hex,
+  outsideRange: z.literal(true).optional(),
+});
+export type ExportEntry = z.infer<typeof exportEntry>;
+
+/** The report head's chain section: what the server found, and the head it saw. */
+export const exportChain = z.object({
+  ok: z.boolean(),
+  checked: z.number().int().nonnegative(),
+  firstBad: z.object({ id: z.number(), reason: z.string() }).nullable(),
+  headId: z.number().int().positive().nullable(),
+  headHash: sha256Hex.nullable(),
+});
+export type ExportChain = z.infer<typeof exportChain>;
+
+/** The report head's `verification` section (see the server's TrailVerification). */
+export const exportVerification = z.object({
+  agentFilter: z.array(z.string()).nullable(),
+});
+
+/** Options of {@link verifyExport}. */
+export const verifyExportOptions = z
+  .object({
+    file: z
+      .string()
+      .min(1)
+      .describe('Path of a JSON compliance export (`GET /export/report?format=json`)'),
+    trustedHeadHash: sha256Hex
+      .optional()
+      .describe(
+        'A head hash obtained apart from this file (the live server, an earlier report): the trail must contain an entry with this hash',
+      ),
+    maxEntryChars: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024),
+    maxMemberChars: z
+      .number()
+      .int()
+      .positive()
+      .default(512 * 1024 * 1024),
+  })
+  .strict();
+export type VerifyExportOptions = z.input<typeof verifyExportOptions>;
+
+/** Why verification failed, as a word a program can switch on. */
+export const exportProblem = z.enum([
+  'modified',
+  'broken-link',
+  'missing-entry',
+  'reordered',
+  'head-mismatch',
+  'malformed-entry',
+]);
+export type ExportProblem = z.infer<typeof exportProblem>;
+
+/** What {@link verifyExport} found. */
+export interface ExportVerifyResult {
+  /** Every check that could be made passed. */
+  ok: boolean;
+  /** Trail entries whose hash was recomputed and matched. */
+  checked: number;
+  /** Links (entry n+1's prevHash = entry n's hash) checked. */
+  linksChecked: number;
+  firstBad: { id: number | null; problem: ExportProblem; reason: string } | null;
+  /** null: the whole log in the range; a list: only these agents' entries. */
+  agentFilter: string[] | null;
+  firstId: number | null;
+  lastId: number | null;
+  head: {
+    id: number | null;
+    hash: string | null;
+    /** Whether the trail holds the entry the report names as the chain's head (and it matched). */
+    covered: boolean;
+  };
+  /** What the server said about its whole chain when it wrote the report. */
+  server: { ok: boolean; firstBad: { id: number; reason: string } | null } | null;
+  /** What this file cannot prove, in words (filtered trails, links to entries before it…). */
+  notes: string[];
+}
