@@ -27,7 +27,7 @@ export function errorMessage(error: unknown): string {
   if (error instanceof TRPCClientError) {
     const data: unknown = error.data;
     if (data && typeof data === 'object' && 'zodError' in data && data.zodError) {
-      const listed = zodMessage(data.zodError as FlatZodError);
+      const listed = zodMessage(data.zodError);
       if (listed) return listed;
     }
     return error.message;
@@ -45,10 +45,13 @@ const MAX_LISTED = 5;
  * Every field zod refused, not just the first: fixing one and resubmitting to learn of the next
  * wastes a person's time. (tRPC's own message is the issues as raw JSON.)
  */
-function zodMessage({ formErrors = [], fieldErrors = {} }: FlatZodError): string | null {
+function zodMessage(flat: FlatZodError): string | null {
+  // the server's shape (z.flattenError), checked: a proxy or an older server may send another
+  const formErrors = Array.isArray(flat.formErrors) ? flat.formErrors : [];
+  const fieldErrors = flat.fieldErrors && typeof flat.fieldErrors === 'object' ? flat.fieldErrors : {};
   const all = [
     ...formErrors,
-    ...Object.entries(fieldErrors).flatMap(([field, msgs]) => (msgs ?? []).map((m) => `${field}: ${m}`)),
+    ...Object.entries(fieldErrors).flatMap(([field, msgs]) => (Array.isArray(msgs) ? msgs : []).map((m) => `${field}: ${m}`)),
   ];
   if (all.length === 0) return null;
   const more = all.length - MAX_LISTED;
