@@ -6,7 +6,7 @@ import { DESKTOP, PHONE, screenshotDir } from './helpers/browser';
 import { expectAccessible, poll, useDashboard } from './helpers/fixture';
 import { FRAUD, LOANS, SUPPORT } from './helpers/seed';
 
-// The agent graph: seeded agents and tools drawn, a click on an agent traces it, 375 px fits.
+// The agent graph: seeded agents and tools drawn, a click on an agent traces it, a phone reads it.
 
 const dash = useDashboard();
 
@@ -21,6 +21,21 @@ async function traceStates(
       states[el.getAttribute('data-name') ?? ''] = el.getAttribute('data-trace') ?? '';
     return states;
   });
+}
+
+/** The smallest font size of the matching texts as drawn on screen (the map's zoom included), px. */
+function smallestText(page: Page, selector: string): Promise<number> {
+  return page.locator(selector).evaluateAll((els) =>
+    Math.min(
+      ...els.map((el) => {
+        const box = el.getBoundingClientRect();
+        const scale = (el as HTMLElement).offsetHeight
+          ? box.height / (el as HTMLElement).offsetHeight
+          : 1;
+        return parseFloat(getComputedStyle(el).fontSize) * scale;
+      }),
+    ),
+  );
 }
 
 describe('the agent graph', () => {
@@ -92,36 +107,73 @@ describe('the agent graph', () => {
     await poll(async () => (await traceStates(page, 'agent'))[SUPPORT]).toBe('none');
   });
 
-  it('fits a 375 px screen without horizontal overflow, in light and dark', async () => {
+  it('reads on a 375 px phone: a list first, the map at a readable size; no overflow, light and dark', async () => {
     const { page } = dash;
     await mkdir(screenshotDir, { recursive: true });
-    const shoot = async (name: string) => {
-      await page.getByTestId('graph-node-agent').first().waitFor();
+    const shoot = async (name: string, ready: string) => {
+      await page.getByTestId(ready).first().waitFor();
       await page.screenshot({
         path: path.join(screenshotDir, `${name}.png`),
         animations: 'disabled',
       });
     };
     await page.goto(dash.srv.url + `/graph?agent=${encodeURIComponent(SUPPORT)}`);
-    await shoot('graph-desktop');
+    await shoot('graph-desktop', 'graph-node-agent');
     await page.setViewportSize(PHONE);
     await page.goto(dash.srv.url + '/graph');
+    // The whole map fits a phone only at a third of its size (4 px labels): the list comes first.
+    const list = page.getByTestId('graph-list');
+    await list.waitFor();
+    expect(await page.getByTestId('graph-canvas').count()).toBe(0);
+    const agents = list.getByTestId('graph-list-agent');
+    expect(await agents.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))).toEqual(
+      expect.arrayContaining([FRAUD, LOANS, SUPPORT]),
+    );
+    expect(await list.getByTestId('graph-list-tool').count()).toBeGreaterThanOrEqual(7);
+    expect(
+      await smallestText(page, '[data-testid="graph-list"] :is(button, .font-mono)'),
+    ).toBeGreaterThanOrEqual(14);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    await shoot('graph-375', 'graph-list');
+    // Tracing from the list: the trace panel says what the agent did.
+    await agents.filter({ hasText: LOANS }).getByRole('button', { name: LOANS }).click();
+    await page.waitForURL(/[?&]agent=Loan(\+|%20)Processor/);
+    await page.getByTestId('trace-panel').getByRole('heading', { name: LOANS }).waitFor();
+    await page.getByRole('button', { name: 'Stop tracing' }).click();
+
+    // The map on a phone opens at a zoom its labels read at, on the agents, to pan from there.
+    await page
+      .getByRole('group', { name: 'Show the graph as' })
+      .getByRole('button', { name: 'Map' })
+      .click();
+    await page.waitForURL(/[?&]view=map/);
+    await poll(() =>
+      smallestText(page, '.graph-node.kind-agent .font-semibold'),
+    ).toBeGreaterThanOrEqual(10);
     await page.getByTestId('graph-node-agent').first().waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       PHONE.width,
     );
-    await shoot('graph-375');
+    await shoot('graph-375-map', 'graph-node-agent');
+
     await page.getByRole('button', { name: /dark mode/i }).click();
     await poll(() => page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(
       true,
     );
+    await page.getByRole('button', { name: 'List' }).click();
+    await list.waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       PHONE.width,
     );
     await expectAccessible(page);
-    await shoot('graph-375-dark');
+    await shoot('graph-375-dark', 'graph-list');
     await page.setViewportSize(DESKTOP);
-    await shoot('graph-desktop-dark');
+    await page.goto(dash.srv.url + '/graph');
+    // A desktop still opens on the whole map.
+    await shoot('graph-desktop-dark', 'graph-node-agent');
+    expect(await page.getByTestId('graph-node-agent').count()).toBe(3);
     await page.getByRole('button', { name: /light mode/i }).click();
   });
 

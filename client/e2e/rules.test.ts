@@ -35,13 +35,58 @@ describe('the rule editor', () => {
     await problem.waitFor();
     const text = await problem.innerText();
     expect(text).toMatch(/Line 9, column \d+/);
-    expect(text).toContain('rule large-transfers');
+    expect(text).toContain('rule 2 “large-transfers” › when');
     expect(await section.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
     await screenshotBoth(page, 'rule-editor-invalid', () => problem.waitFor());
 
     await editor.fill(rules('args.amount > 1000.0'));
     await section.getByTestId('draft-valid').waitFor();
     expect(await section.getByTestId('policy-problem').count()).toBe(0);
+  });
+
+  it('lists every problem of a draft at once, each at its rule, field and line; 20, then the rest', async () => {
+    const { page } = dash;
+    const section = page.getByRole('region', { name: 'Conditional rules' });
+    const editor = section.getByLabel('Rule document (YAML)');
+    // A broken condition in rule 1, then 24 rules whose effect is misspelt: the condition used to
+    // surface only once every schema problem was fixed, and only the first problem said where.
+    const typos = Array.from(
+      { length: 24 },
+      (_, i) => `  - id: r${i}\n    actions: [a${i}]\n    effect: ALOW\n`,
+    ).join('');
+    await editor.fill(
+      `kind: AgentPolicy\nagent: "${LOANS}"\nrules:\n  - id: big\n    actions: [x]\n    when: args.amount >\n    effect: REVIEW\n${typos}`,
+    );
+    await poll(() => section.getByTestId('draft-invalid').innerText()).toBe(
+      '25 problems in 25 rules',
+    );
+    const problems = section.getByTestId('policy-problem');
+    expect(await problems.count()).toBe(20);
+    expect(await problems.first().innerText()).toMatch(
+      /^Line 6, column 24\s+rule 1 “big” › when\s+Unexpected token/,
+    );
+    expect(await problems.nth(1).innerText()).toMatch(
+      /^Line 10, column 13\s+rule 2 “r0” › effect\s+Invalid option/,
+    );
+    expect(await section.getByTestId('problems-more').innerText()).toMatch(/and 5 more/);
+    await screenshotBoth(page, 'rule-editor-problems', () => problems.first().waitFor());
+    await section.getByRole('button', { name: 'Show all 25' }).click();
+    expect(await problems.count()).toBe(25);
+    expect(await problems.last().getByTestId('problem-where').innerText()).toBe(
+      'rule 25 “r23” › effect',
+    );
+    // A problem's position puts the cursor on the spot in the draft.
+    await problems
+      .last()
+      .getByRole('button', { name: /^Line \d+, column 13$/ })
+      .click();
+    const caret = await editor.evaluate((el: HTMLTextAreaElement) =>
+      el.value.slice(el.selectionStart, el.selectionStart + 4),
+    );
+    expect(caret).toBe('ALOW');
+
+    await editor.fill(rules('args.amount > 1000.0'));
+    await section.getByTestId('draft-valid').waitFor();
   });
 
   it('"try a call" evaluates the draft: the effect and the deciding rule, nothing recorded', async () => {
@@ -136,7 +181,7 @@ rules:
     effect: REVIEW
 `);
     await poll(() => section.getByTestId('policy-problem').first().innerText()).toMatch(
-      /Line 8, column \d+[\s\S]*rule odd/,
+      /Line 8, column \d+[\s\S]*rule 2 “odd” › when/,
     );
     await section
       .getByLabel('Rule document (YAML)')

@@ -27,12 +27,33 @@ export function errorMessage(error: unknown): string {
   if (error instanceof TRPCClientError) {
     const data: unknown = error.data;
     if (data && typeof data === 'object' && 'zodError' in data && data.zodError) {
-      const fieldErrors = (data.zodError as { fieldErrors?: Record<string, string[] | undefined> }).fieldErrors ?? {};
-      const first = Object.entries(fieldErrors).find(([, msgs]) => msgs && msgs.length > 0);
-      if (first) return `${first[0]}: ${first[1]?.[0] ?? 'invalid'}`;
+      const listed = zodMessage(data.zodError);
+      if (listed) return listed;
     }
     return error.message;
   }
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+type FlatZodError = { formErrors?: string[]; fieldErrors?: Record<string, string[] | undefined> };
+
+/** Validation problems listed in one message. */
+const MAX_LISTED = 5;
+
+/**
+ * Every field zod refused, not just the first: fixing one and resubmitting to learn of the next
+ * wastes a person's time. (tRPC's own message is the issues as raw JSON.)
+ */
+function zodMessage(flat: FlatZodError): string | null {
+  // the server's shape (z.flattenError), checked: a proxy or an older server may send another
+  const formErrors = Array.isArray(flat.formErrors) ? flat.formErrors : [];
+  const fieldErrors = flat.fieldErrors && typeof flat.fieldErrors === 'object' ? flat.fieldErrors : {};
+  const all = [
+    ...formErrors,
+    ...Object.entries(fieldErrors).flatMap(([field, msgs]) => (Array.isArray(msgs) ? msgs : []).map((m) => `${field}: ${m}`)),
+  ];
+  if (all.length === 0) return null;
+  const more = all.length - MAX_LISTED;
+  return all.slice(0, MAX_LISTED).join('; ') + (more > 0 ? `; and ${more} more` : '');
 }

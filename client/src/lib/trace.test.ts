@@ -56,3 +56,15 @@ describe('trace notes of an approval with edited arguments', () => {
     );
   });
 });
+
+describe('how long a decision waited', () => {
+  it('says a decision inside a second as such, not "after 0:00"', () => {
+    const held = entry({ status: 'PENDING', timestamp: '2026-12-06T07:00:00.000Z' });
+    const denied = (timestamp: string) =>
+      entry({ status: 'DENIED', source: 'person', actor: 'rita', timestamp });
+    expect(stepNote(denied('2026-12-06T07:00:00.400Z'), held)).toBe(
+      'denied by rita within a second',
+    );
+    expect(stepNote(denied('2026-12-06T07:00:32.000Z'), held)).toBe('denied by rita after 0:32');
+  });
+});

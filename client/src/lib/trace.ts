@@ -49,7 +49,9 @@ export function stepNote(step: AuditEntry, previous: AuditEntry | undefined): st
   if (status === 'APPROVED' || status === 'DENIED') {
     const verb = status === 'APPROVED' ? 'approved' : 'denied';
     const edited = status === 'APPROVED' && step.source === 'person' && EDITED_DECISION.test(step.details) ? ' with edited arguments' : '';
-    return `${verb} by ${step.actor ?? 'a reviewer'}${edited}${waited ? ` after ${waited}` : ''}`;
+    // "after 0:00" reads as a missing duration: a decision inside a second says so
+    const after = waited === '0:00' ? ' within a second' : waited ? ` after ${waited}` : '';
+    return `${verb} by ${step.actor ?? 'a reviewer'}${edited}${after}`;
   }
   if (status === 'TIMEOUT') return `no decision in time${waited ? ` (${waited})` : ''}`;
   if (status === 'ALLOWED') {

@@ -28,9 +28,9 @@ function ToolsUsed({ detail, inRange }: { detail: Detail; inRange: Map<string, n
         <tr>
           <th className="py-1 font-semibold">Tool</th>
           <th className="py-1 font-semibold">Rule</th>
-          <th className="py-1 text-right font-semibold">In range</th>
-          <th className="py-1 text-right font-semibold">All time</th>
-          <th className="hidden py-1 text-right font-semibold sm:table-cell">Last used</th>
+          <th className="py-1 pl-3 text-right font-semibold whitespace-nowrap">In range</th>
+          <th className="py-1 pl-3 text-right font-semibold whitespace-nowrap">All time</th>
+          <th className="hidden py-1 pl-3 text-right font-semibold whitespace-nowrap sm:table-cell">Last used</th>
         </tr>
       </thead>
       <tbody className="divide-y divide-neutral-100 dark:divide-neutral-800">
@@ -45,11 +45,11 @@ function ToolsUsed({ detail, inRange }: { detail: Detail; inRange: Map<string, n
                   {t.conditional.length > 0 && <ConditionMark action={t.action} rules={t.conditional} />}
                 </span>
               </td>
-              <td className="py-2 text-right tabular-nums" data-testid="tool-calls-in-range">
+              <td className="py-2 pl-3 text-right tabular-nums" data-testid="tool-calls-in-range">
                 {inRange ? (inRange.get(t.action) ?? 0) : '…'}
               </td>
-              <td className="py-2 text-right tabular-nums">{t.count}</td>
-              <td className="hidden py-2 text-right muted sm:table-cell">{timeAgo(t.lastUsedAt)}</td>
+              <td className="py-2 pl-3 text-right tabular-nums">{t.count}</td>
+              <td className="hidden py-2 pl-3 text-right whitespace-nowrap muted sm:table-cell">{timeAgo(t.lastUsedAt)}</td>
             </tr>
           );
         })}
@@ -69,7 +69,7 @@ function RangeTotals({ totals }: { totals: Totals | undefined }) {
     ['Allowed', totals?.allowed, 'text-allow-ink dark:text-allow'],
     ['Blocked', totals?.blocked, 'text-block-ink dark:text-red-400'],
     ['Reviews', totals?.review, 'text-review dark:text-amber-300'],
-    ...(totals?.killed ? [['Killed', totals.killed, 'text-block-ink dark:text-red-400'] as [string, number, string]] : []),
+    ...(totals?.killed ? [['Killed', totals.killed, 'text-killed dark:text-fuchsia-300'] as [string, number, string]] : []),
   ];
   return (
     <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-4" data-testid="range-totals">

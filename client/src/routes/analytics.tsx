@@ -139,7 +139,7 @@ export function AnalyticsPage() {
                         key={`${a.agent}/${a.action}`}
                         className="border-t border-neutral-100 dark:border-neutral-800"
                       >
-                        <td className="py-1.5 break-words">
+                        <td className="py-1.5 wrap-anywhere">
                           <Link
                             className="underline-offset-2 hover:underline"
                             to={activityLink({ ...span, agent: a.agent, action: a.action })}

@@ -1,17 +1,20 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import {
   Controls,
+  getViewportForBounds,
   ReactFlow,
   useReactFlow,
   useStore as useFlowStore,
   type NodeMouseHandler,
+  type ReactFlowState,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import '../styles/graph.css';
-import { Network } from 'lucide-react';
+import { List, Network } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
+import { useMediaQuery } from '../hooks/useMediaQuery';
 import { useStore } from '../lib/store';
 import { themeStore } from '../lib/theme';
 import { layoutGraph, type AgentGraph, type GraphNode } from '../lib/graphLayout';
@@ -21,10 +24,20 @@ import { Cmd, EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
 import { EntityNode } from '../components/graph/EntityNode';
 import { GraphLegend } from '../components/graph/GraphLegend';
+import { GraphList } from '../components/graph/GraphList';
 import { TracePanel } from '../components/graph/TracePanel';
 
 // Outside the component: xyflow re-mounts every node when nodeTypes changes identity.
 const NODE_TYPES = { entity: EntityNode };
+
+type View = 'map' | 'list';
+/** Below this width the whole map fits only at a size nobody can read: the list comes first. */
+const NARROW = '(max-width: 639px)';
+/** The least zoom at which the nodes' 13 px labels still read (about 11 px on screen). */
+const READABLE_ZOOM = 0.85;
+const FIT_PADDING = 0.15;
+const MIN_ZOOM = 0.2;
+const MAX_ZOOM = 2;
 
 /**
  * The agent graph: agents, the tools they call and the data those carry, for the URL's range.
@@ -35,16 +48,21 @@ export function GraphPage() {
   const [range] = useRange();
   const [params, setParams] = useSearchParams();
   const traced = params.get('agent');
+  const narrow = useMediaQuery(NARROW);
+  const asked = params.get('view');
+  // `?view=` when chosen (linkable); otherwise by the screen: the list on a phone, the map elsewhere.
+  const view: View = asked === 'map' || asked === 'list' ? asked : narrow ? 'list' : 'map';
   const input = rangeInput(range);
   const graph = useQuery(trpc.graph.get.queryOptions(input));
 
-  const trace = (agent: string | null) =>
+  const setParam = (name: string, value: string | null) =>
     setParams((prev) => {
       const next = new URLSearchParams(prev);
-      if (agent) next.set('agent', agent);
-      else next.delete('agent');
+      if (value) next.set(name, value);
+      else next.delete(name);
       return next;
     });
+  const trace = (agent: string | null) => setParam('agent', agent);
 
   const data = graph.data;
   const known = data && traced && data.agents.some((a) => a.name === traced) ? traced : null;
@@ -55,7 +73,12 @@ export function GraphPage() {
         subtitle={
           data ? summary(data) : 'Agents, the tools they call and the data flowing through them'
         }
-        actions={<RangePicker />}
+        actions={
+          <div className="flex flex-wrap items-center gap-2">
+            <ViewSwitch view={view} onChange={(v) => setParam('view', v)} />
+            <RangePicker />
+          </div>
+        }
       />
       <QueryState isPending={graph.isPending} error={graph.error} rows={4}>
         {data && data.calls.length === 0 ? (
@@ -66,12 +89,18 @@ export function GraphPage() {
         ) : (
           data && (
             <div className="grid min-w-0 gap-4 lg:grid-cols-[minmax(0,1fr)_20rem]">
-              <FlowCanvas graph={data} traced={known} onTrace={trace} />
+              {view === 'map' ? (
+                <FlowCanvas graph={data} traced={known} onTrace={trace} narrow={narrow} />
+              ) : (
+                <GraphList graph={data} traced={known} onTrace={trace} />
+              )}
               <aside className="min-w-0 space-y-4">
                 {known ? (
-                  <TracePanel graph={data} agent={known} onTrace={trace} />
+                  <ScrollIntoViewOnChange on={view === 'list' && narrow} value={known}>
+                    <TracePanel graph={data} agent={known} onTrace={trace} />
+                  </ScrollIntoViewOnChange>
                 ) : (
-                  <AgentPicker graph={data} onTrace={trace} />
+                  view === 'map' && <AgentPicker graph={data} onTrace={trace} />
                 )}
                 <div className="card">
                   <h2 className="mb-2 text-sm font-semibold">Legend</h2>
@@ -96,10 +125,12 @@ function FlowCanvas({
   graph,
   traced,
   onTrace,
+  narrow,
 }: {
   graph: AgentGraph;
   traced: string | null;
   onTrace: (a: string | null) => void;
+  narrow: boolean;
 }) {
   const theme = useStore(themeStore);
   const { nodes, edges } = useMemo(() => layoutGraph(graph, traced), [graph, traced]);
@@ -120,28 +151,106 @@ function FlowCanvas({
         onPaneClick={() => traced && onTrace(null)}
         colorMode={theme}
         nodesConnectable={false}
-        fitView
-        fitViewOptions={{ padding: 0.15 }}
-        minZoom={0.2}
-        maxZoom={2}
+        fitViewOptions={{ padding: FIT_PADDING }}
+        minZoom={MIN_ZOOM}
+        maxZoom={MAX_ZOOM}
         aria-label="Agent graph"
       >
         <Controls showInteractive={false} />
-        <FitOnResize nodes={nodes.length} />
+        <FitOnResize nodes={nodes.length} readable={narrow} />
       </ReactFlow>
     </div>
   );
 }
 
-/** Fits the graph again when the canvas changes size (a rotated phone, a resized window) or grows. */
-function FitOnResize({ nodes }: { nodes: number }) {
-  const { fitView } = useReactFlow();
+/**
+ * Fits the graph again when the canvas changes size (a rotated phone, a resized window) or grows.
+ * With `readable` (a phone), a graph that would fit only below READABLE_ZOOM opens at that zoom on
+ * its top left — the agents — instead, to be panned and pinched; the fit button still shows all.
+ */
+function FitOnResize({ nodes, readable }: { nodes: number; readable: boolean }) {
+  const { setViewport, getNodes, getNodesBounds } = useReactFlow();
   const width = useFlowStore((s) => s.width);
   const height = useFlowStore((s) => s.height);
+  // Not useNodesInitialized: it reads the nodes we pass, which never get their measured sizes
+  // back (the graph is read-only, so it takes no node changes).
+  const measured = useFlowStore(allMeasured);
   useEffect(() => {
-    void fitView({ padding: 0.15 });
-  }, [width, height, nodes, fitView]);
+    if (!measured || !width || !height) return;
+    // The viewport is computed and set here rather than with fitView, whose deferred fit would
+    // land after (and undo) the readable one.
+    const b = getNodesBounds(getNodes());
+    const fit = getViewportForBounds(b, width, height, MIN_ZOOM, MAX_ZOOM, FIT_PADDING);
+    const margin = 12;
+    void setViewport(
+      !readable || fit.zoom >= READABLE_ZOOM
+        ? fit
+        : {
+            x: margin - b.x * READABLE_ZOOM,
+            y: margin - b.y * READABLE_ZOOM,
+            zoom: READABLE_ZOOM,
+          },
+    );
+  }, [width, height, nodes, measured, readable, setViewport, getNodes, getNodesBounds]);
   return null;
+}
+
+const allMeasured = (s: ReactFlowState) =>
+  s.nodeLookup.size > 0 && [...s.nodeLookup.values()].every((n) => (n.measured.width ?? 0) > 0);
+
+/** Map or list: the map shows shape and sharing, the list reads on any screen. */
+function ViewSwitch({ view, onChange }: { view: View; onChange: (v: View) => void }) {
+  const options = [
+    { value: 'map', label: 'Map', Icon: Network },
+    { value: 'list', label: 'List', Icon: List },
+  ] as const;
+  return (
+    <div
+      className="inline-flex rounded-full border border-neutral-300 p-0.5 dark:border-neutral-700"
+      role="group"
+      aria-label="Show the graph as"
+    >
+      {options.map(({ value, label, Icon }) => (
+        <button
+          key={value}
+          type="button"
+          aria-pressed={view === value}
+          className={`inline-flex items-center gap-1 rounded-full px-3 py-1 text-sm font-semibold ${
+            view === value
+              ? 'bg-neutral-900 text-white dark:bg-neutral-100 dark:text-neutral-900'
+              : 'hover:bg-neutral-100 dark:hover:bg-neutral-800'
+          }`}
+          onClick={() => onChange(value)}
+        >
+          <Icon className="size-4" aria-hidden />
+          {label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** Brings its content into view when `value` changes (a trace picked in the list, on a phone). */
+function ScrollIntoViewOnChange({
+  on,
+  value,
+  children,
+}: {
+  on: boolean;
+  value: string;
+  children: ReactNode;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    // not on arrival: a linked trace should not scroll the page away from its header
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (on) ref.current?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  }, [on, value]);
+  return <div ref={ref}>{children}</div>;
 }
 
 /** Before a trace: the agents by calls, as buttons (the keyboard's way in, and a phone's). */

@@ -80,7 +80,7 @@ describe('rule policies', () => {
     const broken = LOANS.replace('args.amount > 1000.0', 'args.amount >> 1000.0');
     const result = await admin.applyRules({ yaml: broken, file: 'loans.yaml' });
     expect(result.ok).toBe(false);
-    expect(result.problems[0]).toMatchObject({ ruleId: 'big-transfers', line: 10 });
+    expect(result.problems[0]).toMatchObject({ ruleId: 'big-transfers', path: ['rules', 1, 'when'], line: 10 });
     expect(result.problems[0]!.text).toMatch(/^loans\.yaml:10:\d+: rule "big-transfers" when:/);
     expect((await admin.document({ agent: 'LoanBot' })).version).toBe(v);
     const reserved = await admin.applyRules({ yaml: 'kind: AgentPolicy\nagent: LoanBot\nrules: [{ id: seed-allowed, actions: [x], effect: ALLOW }]' });

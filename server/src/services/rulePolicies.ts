@@ -27,6 +27,7 @@ export const problemOut = (p: PolicyProblem): PolicyProblemOut => ({
   message: p.message,
   text: p.text,
   ...(p.ruleId ? { ruleId: p.ruleId } : {}),
+  ...(p.path.length ? { path: p.path } : {}),
   ...(p.line !== undefined ? { line: p.line } : {}),
   ...(p.column !== undefined ? { column: p.column } : {}),
   ...(p.expression ? { expression: p.expression } : {}),

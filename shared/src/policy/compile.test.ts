@@ -121,9 +121,11 @@ describe('YAML: positions in every problem', () => {
     const r = compilePolicyYaml(file, 'loans.yaml');
     expect(r.ok).toBe(false);
     const texts = r.ok ? [] : r.problems.map((p) => p.text);
-    // Schema problems come first: a document that fails validation is not compiled further.
-    expect(texts).toHaveLength(1);
+    // Schema problems first, then the conditions of the same draft: every problem in one pass.
+    expect(texts).toHaveLength(3);
     expect(texts[0]).toMatch(/^loans\.yaml:22:13: rule "typo" effect: /);
+    expect(texts[1]).toMatch(/^loans\.yaml:12:34: rule "big" when: Unexpected token: EOF/);
+    expect(texts[2]).toMatch(/^loans\.yaml:18:18: rule "multi" when: /);
     const ok = compilePolicyYaml(file.replace('ALOW', 'ALLOW'), 'loans.yaml');
     const cel = ok.ok ? [] : ok.problems.map((p) => p.text);
     expect(cel[0]).toMatch(/^loans\.yaml:12:34: rule "big" when: Unexpected token: EOF/);

@@ -1,6 +1,9 @@
 import type { ParseResult } from '@marcbachmann/cel-js';
 import { validateCustomDetector, type CustomDetector } from '../dlp/custom/customDetector';
 import {
+  MAX_EXPRESSION,
+  MAX_REASON,
+  MAX_RULES,
   policyDocument,
   type AgentSelector,
   type ApprovalRuleSpec,
@@ -101,7 +104,7 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
         const ruleIndex = issue.path[0] === 'rules' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined;
         const ruleId = ruleIndex === undefined ? undefined : ruleIdAt(input, ruleIndex);
         return problemAt(options.source, issue.path as (string | number)[], issue.message, { ruleId });
-      }),
+      }).concat(rawExpressionProblems(input, options.source)),
     };
   }
   const doc = parsed.data;
@@ -178,6 +181,36 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       document: doc,
     },
   };
+}
+
+/**
+ * The conditions and reasons of a document that failed validation, checked anyway: a person fixing
+ * a typo'd effect should not discover a broken condition only on the next attempt. Only string
+ * values within the schema's own bounds are parsed, so a rejected document costs no more than a
+ * valid one.
+ */
+function rawExpressionProblems(input: unknown, source: SourceMap | undefined): PolicyProblem[] {
+  const rules = (input as { rules?: unknown } | null)?.rules;
+  if (!Array.isArray(rules)) return [];
+  const problems: PolicyProblem[] = [];
+  rules.slice(0, MAX_RULES).forEach((raw: unknown, order) => {
+    if (!raw || typeof raw !== 'object') return;
+    const { id, when, reason } = raw as { id?: unknown; when?: unknown; reason?: unknown };
+    const ruleId = typeof id === 'string' ? id : undefined;
+    if (typeof when === 'string' && when.length > 0 && when.length <= MAX_EXPRESSION) {
+      const compiled = compileExpression(when);
+      if (!compiled.ok) {
+        for (const p of compiled.problems) problems.push(problemAt(source, ['rules', order, 'when'], p.message, { ruleId, text: when, offset: p.start }));
+      }
+    }
+    if (typeof reason === 'string' && reason.length <= MAX_REASON) {
+      const template = parseTemplate(reason);
+      if (!template.ok) {
+        for (const p of template.problems) problems.push(problemAt(source, ['rules', order, 'reason'], p.message, { ruleId, text: reason, offset: p.start }));
+      }
+    }
+  });
+  return problems;
 }
 
 function ruleIdAt(input: unknown, index: number): string | undefined {

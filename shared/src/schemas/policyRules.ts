@@ -93,7 +93,10 @@ export const approvalRuleSpec = z
   .strict();
 export type ApprovalRuleSpec = z.infer<typeof approvalRuleSpec>;
 
-const MAX_EXPRESSION = 2000;
+/** Bounds a document's schema sets; the compiler reuses them to check a rejected draft no further. */
+export const MAX_EXPRESSION = 2000;
+export const MAX_REASON = 500;
+export const MAX_RULES = 2000;
 
 export const policyRuleSpec = z
   .object({
@@ -120,7 +123,7 @@ export const policyRuleSpec = z
     ),
     reason: z
       .string()
-      .max(500)
+      .max(MAX_REASON)
       .optional()
       .describe('Shown to the agent and the reviewer; {{ args.x }}, {{ agent.name }}, {{ action }}, {{ tool.description }} are filled in'),
     severity: ruleSeverity.optional(),
@@ -139,7 +142,7 @@ export type PolicyRuleSpec = z.infer<typeof policyRuleSpec>;
 
 const ruleList = z
   .array(policyRuleSpec)
-  .max(2000)
+  .max(MAX_RULES)
   .superRefine((rules, ctx) => {
     const seen = new Set<string>();
     rules.forEach((rule, i) => {

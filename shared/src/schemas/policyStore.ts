@@ -56,6 +56,10 @@ export const policyProblemOut = z.object({
   message: z.string(),
   text: z.string().describe('file:line:column: rule …: message'),
   ruleId: z.string().optional(),
+  path: z
+    .array(z.union([z.string(), z.number().int()]))
+    .optional()
+    .describe('Where in the document, e.g. ["rules", 2, "when"] (the third rule\'s condition)'),
   line: z.number().int().optional(),
   column: z.number().int().optional(),
   expression: z.object({ line: z.number().int(), column: z.number().int() }).optional(),

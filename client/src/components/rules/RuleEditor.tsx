@@ -3,6 +3,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Check, Save, X } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { toast } from '../../lib/toasts';
+import { problemSummary } from '../../lib/problems';
+import { errorMessage } from '../../lib/errors';
 import { ProblemList } from './ProblemList';
 
 type Checked = RouterOutputs['policies']['applyRules'];
@@ -37,7 +39,8 @@ function useDraftCheck(draft: string): {
           onSuccess: (checked) =>
             latest.current === draft && setState({ for: draft, checked, error: null }),
           onError: (e) =>
-            latest.current === draft && setState({ for: draft, checked: null, error: e.message }),
+            latest.current === draft &&
+            setState({ for: draft, checked: null, error: errorMessage(e) }),
         },
       );
     }, CHECK_DELAY_MS);
@@ -136,7 +139,7 @@ export function RuleEditor({
             className="font-semibold text-block-ink dark:text-red-300"
             data-testid="draft-invalid"
           >
-            {problems.length} problem{problems.length === 1 ? '' : 's'}
+            {problemSummary(problems)}
           </span>
         ) : checked?.ok ? (
           <span className="text-allow-ink dark:text-green-300" data-testid="draft-valid">
@@ -180,7 +183,7 @@ export function RuleEditor({
       </div>
       {save.error && (
         <p className="mt-2 text-xs text-block-ink dark:text-red-300" role="alert">
-          {save.error.message}
+          {errorMessage(save.error)}
         </p>
       )}
     </div>

@@ -41,7 +41,9 @@ export function RulesPanel({ agent }: { agent: string | null }) {
             : 'No conditional rules yet: the lists above decide.'}
         </p>
       )}
-      {s && s.version > 0 && (
+      {/* An agent's version counts its lists' changes too ("Policy version" above says so):
+          beside "no conditional rules yet" it would read as rules that are missing. */}
+      {s && s.version > 0 && (s.document || agent === null) && (
         <p className="text-xs muted">
           Version {s.version}
           {s.author && ` by ${s.author}`}

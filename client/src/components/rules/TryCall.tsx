@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { FlaskConical } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
+import { errorMessage } from '../../lib/errors';
 import { ProblemList } from './ProblemList';
 
 type Tried = RouterOutputs['policies']['tryCall'];
@@ -129,13 +130,13 @@ export function TryCall({ agent, draft }: { agent: string | null; draft?: string
       )}
       {tryCall.error && (
         <p className="mt-2 text-xs text-block-ink dark:text-red-300" role="alert">
-          {tryCall.error.message}
+          {errorMessage(tryCall.error)}
         </p>
       )}
       {result && !result.ok && (
         <div role="status">
           <p className="mt-2 text-xs font-semibold">Fix the draft first:</p>
-          <ProblemList problems={result.problems} draft={draft ?? ''} onGoTo={() => undefined} />
+          <ProblemList problems={result.problems} draft={draft ?? ''} />
         </div>
       )}
       {result?.ok && result.verdict && (
