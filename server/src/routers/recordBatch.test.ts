@@ -307,9 +307,64 @@ describe('sdk.recordBatch holds a record to the policy version in force when it 
     expect(flagged.entries.some((e) => e.details.includes(`v${v2} had replaced`))).toBe(true);
   });
 
+  it("dated before the change but reported long after it: held to today's policy", async () => {
+    await madeAgo(v1, 20 * 60_000);
+    const r = {
+      ...staleRecord('fetch'),
+      decidedAt: new Date(Date.now() - 11 * 60_000).toISOString(),
+    };
+    await expect(t.as(stale).sdk.recordBatch({ entries: [r] })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringMatching(
+        /before policy v\d+ took effect .* but reported \d+ s after it/,
+      ),
+    });
+    const allowed = { ...staleRecord('read'), decidedAt: r.decidedAt };
+    await t.as(stale).sdk.recordBatch({ entries: [allowed] });
+    expect(await entriesOf('StaleBot', allowed.callId)).toHaveLength(1);
+  });
+
   it('a call both versions allow is taken: the record is true', async () => {
     const r = staleRecord('read');
     await t.as(stale).sdk.recordBatch({ entries: [r] });
     expect((await entriesOf('StaleBot', r.callId)).map((e) => e.status)).toEqual(['ALLOWED']);
+  });
+});
+
+describe('sdk.recordBatch and the kill-switch', () => {
+  const killed = principals.agent('KillBot');
+  beforeAll(async () => {
+    await t.as(killed).sdk.registerAgent({ name: 'KillBot', allows: ['fetch'] });
+  });
+
+  it('a record dated before a kill but reported long after it is refused; after the revive, taken', async () => {
+    await t.as(principals.reviewer).agents.setStatus({ name: 'KillBot', status: 'PAUSED' });
+    // the kill happened five minutes ago
+    await t.store.connection
+      .collection('audit_log')
+      .updateOne(
+        { agent: 'KillBot', status: 'PAUSED' },
+        { $set: { timestamp: new Date(Date.now() - 5 * 60_000) } },
+      );
+    await t.as(principals.reviewer).agents.setStatus({ name: 'KillBot', status: 'ACTIVE' });
+    // and its policy is older than both
+    await t.store.connection
+      .collection('policy_versions')
+      .updateMany({ agent: 'KillBot' }, { $set: { at: new Date(Date.now() - 30 * 60_000) } });
+    const version = (await t.as(principals.admin).policies.forAgent({ agent: 'KillBot' })).version;
+    const backdated = record('KillBot', {
+      policyVersion: version,
+      decidedAt: new Date(Date.now() - 6 * 60_000).toISOString(),
+    });
+    await expect(t.as(killed).sdk.recordBatch({ entries: [backdated] })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringMatching(
+        /before the kill-switch paused "KillBot".*reported \d+ s after it/,
+      ),
+    });
+    expect(await entriesOf('KillBot', backdated.callId)).toEqual([]);
+    const fresh = record('KillBot', { policyVersion: version });
+    await t.as(killed).sdk.recordBatch({ entries: [fresh] });
+    expect(await entriesOf('KillBot', fresh.callId)).toHaveLength(1);
   });
 });

@@ -31,6 +31,14 @@ export const KILL_GRACE_MS = 2_000;
  * version too (it may not allow what the older one did).
  */
 export const POLICY_GRACE_MS = 5_000;
+/**
+ * A local-mode SDK ships its records within a second (from its spool after a restart, within a
+ * minute or so): an ALLOWED record dated before a kill or a policy change that forbids it, but
+ * reported longer than this after the change, is not taken — it was held back or dated back.
+ */
+export const LATE_REPORT_MS = 60_000;
+
+const late = (now: number, since: number) => `${Math.round((now - since) / 1000)} s`;
 
 /** One version of an agent's policy, compiled, as a report is checked against it. */
 interface PolicyAtVersion {
@@ -177,11 +185,26 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
       if (stale)
         return refuse('FORBIDDEN', `decided with policy v${version}, which v${inForce!.version} had replaced at ${replaced.toISOString()}: ${stale}`);
     }
-    const paused = claim.dated
-      ? pausedAt(await changes(), snap, claim.at.getTime(), KILL_GRACE_MS)
-      : snap.status === 'PAUSED';
-    if (paused)
+    // Dated before a newer version, but reported long after it: a date moved back past the
+    // change. The call must also be one today's policy allows.
+    if (replaced && claim.at.getTime() < replaced.getTime() && now - replaced.getTime() > LATE_REPORT_MS) {
+      const today = { rules: snap.rules, set: snap.set, toolTags: snap.toolTags };
+      const held = notAllowedBy(today, snap.version, claim, snap);
+      if (held)
+        return refuse('FORBIDDEN', `dated ${claim.at.toISOString()}, before policy v${version + 1} took effect (${replaced.toISOString()}), but reported ${late(now, replaced.getTime())} after it: ${held}`);
+    }
+    if (!claim.dated) {
+      if (snap.status === 'PAUSED')
+        return refuse('FORBIDDEN', `ALLOWED for ${claim.action} while "${claim.agent}" was paused by the kill-switch`);
+      return null;
+    }
+    const history = await changes();
+    if (pausedAt(history, snap, claim.at.getTime(), KILL_GRACE_MS))
       return refuse('FORBIDDEN', `ALLOWED for ${claim.action} while "${claim.agent}" was paused by the kill-switch`);
+    // Dated before a kill, but reported long after it: held back, or dated back, past the kill.
+    const kill = history.find((c) => c.status === 'PAUSED' && c.at > claim.at.getTime() && now - c.at > LATE_REPORT_MS);
+    if (kill)
+      return refuse('FORBIDDEN', `ALLOWED for ${claim.action} dated ${claim.at.toISOString()}, before the kill-switch paused "${claim.agent}" (${new Date(kill.at).toISOString()}), but reported ${late(now, kill.at)} after it`);
     return null;
   }
 
