@@ -10,30 +10,51 @@
  *   soft hyphen U+00AD, bidi controls, U+FEFF, tag characters …) and the other default-ignorable
  *   code points (variation selectors, Hangul fillers).
  * The first two are one UTF-16 unit for one, so offsets hold; deletions shift them, and
- * {@link keptUnits} maps the folded text's offsets back to the original's.
+ * {@link keptUnits} maps the folded text's offsets back to the original's. One pass, linear.
  */
 export function foldForDetection(text: string): string {
   // Most text is ASCII: one regex test and it is returned as it is.
-  if (!NON_ASCII.test(text)) return text;
-  const visible = INVISIBLE_ANY.test(text) ? text.replace(INVISIBLE, '') : text;
-  return visible.replace(FOLDABLE, (c) => String.fromCharCode(ASCII_OF[c.charCodeAt(0)]!));
+  if (!NON_ASCII.test(text) || !FOLDABLE.test(text)) return text;
+  const out = new Uint16Array(text.length);
+  let n = 0;
+  let changed = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const fold = c < 0x80 ? 0 : FOLD[c]!;
+    if (fold === 0) {
+      out[n++] = c;
+      if (c >= 0xd800 && c <= 0xdbff && invisibleAstral(text, i)) {
+        n--;
+        i++;
+        changed = true;
+      }
+    } else if (fold === DELETE) {
+      changed = true;
+    } else {
+      out[n++] = fold;
+      changed = true;
+    }
+  }
+  return changed ? unitsToString(out, n) : text;
 }
 
 /**
  * For text whose folded form is shorter (invisible characters were deleted), the offset in
  * `original` of each UTF-16 unit of the folded text, in order: what a match found in the folded
- * text covers in the original. Walks the same deletions as {@link foldForDetection}.
+ * text covers in the original. Deletes what {@link foldForDetection} deletes.
  */
 export function keptUnits(original: string, foldedLength: number): Int32Array {
   const kept = new Int32Array(foldedLength);
   let k = 0;
-  let at = 0;
-  INVISIBLE.lastIndex = 0;
-  for (let m = INVISIBLE.exec(original); m !== null; m = INVISIBLE.exec(original)) {
-    while (at < m.index) kept[k++] = at++;
-    at = m.index + m[0].length;
+  for (let i = 0; i < original.length; i++) {
+    const c = original.charCodeAt(i);
+    if (c >= 0x80 && FOLD[c] === DELETE) continue;
+    if (c >= 0xd800 && c <= 0xdbff && invisibleAstral(original, i)) {
+      i++;
+      continue;
+    }
+    kept[k++] = i;
   }
-  while (at < original.length) kept[k++] = at++;
   return kept;
 }
 
@@ -48,27 +69,47 @@ export function toOriginalSpan(span: { start: number; end: number }, kept: Int32
 }
 
 const NON_ASCII = /[^ -~\t\n\r]/;
-// Runs of them: one deletion per run, so a text made of invisible characters costs one match.
-const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]+/gu;
-const INVISIBLE_ANY = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+/** Any character folded or deleted, or a surrogate (a tag character is one): else nothing to do. */
+let FOLDABLE = /./;
 
-/** The ASCII code each foldable BMP character reads as (0: not folded). */
-const ASCII_OF = new Uint8Array(0x10000);
-const ranges: Array<[number, number]> = [];
+/** Whether the surrogate pair at `i` is an invisible character (tag characters, U+1D173 …). */
+function invisibleAstral(text: string, i: number): boolean {
+  const code = text.codePointAt(i)!;
+  return code >= 0xe0000 ? code <= 0xe0fff : code > 0xffff && ASTRAL_INVISIBLE.has(code);
+}
+
+function unitsToString(units: Uint16Array, length: number): string {
+  let s = '';
+  // In chunks, as fromCharCode takes its arguments on the stack; `apply` takes the typed array as
+  // it is (spreading it is several times slower).
+  for (let at = 0; at < length; at += 8192) {
+    s += String.fromCharCode.apply(null, units.subarray(at, Math.min(at + 8192, length)) as unknown as number[]);
+  }
+  return s;
+}
+
+/** The BMP codes `table` says something about, as regex class ranges. */
+function rangesOf(table: Uint8Array): string[] {
+  const hex = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
+  const out: string[] = [];
+  for (let code = 0x80; code <= 0xffff; code++) {
+    if (table[code] === 0) continue;
+    const from = code;
+    while (code < 0xffff && table[code + 1] !== 0) code++;
+    out.push(from === code ? hex(from) : `${hex(from)}-${hex(code)}`);
+  }
+  return out;
+}
+
+/** What each BMP character reads as: 0 itself, DELETE nothing, else that ASCII code. */
+const FOLD = new Uint8Array(0x10000);
+const DELETE = 1;
+const ASTRAL_INVISIBLE = new Set<number>();
 {
-  const addRange = (code: number) => {
-    const last = ranges[ranges.length - 1];
-    if (last && last[1] === code - 1) last[1] = code;
-    else ranges.push([code, code]);
-  };
-  const fold = (code: number, ascii: number) => {
-    if (ASCII_OF[code] !== 0) return;
-    ASCII_OF[code] = ascii;
-    addRange(code);
-  };
   const DECIMAL = /\p{Nd}/u;
   const SPACE = /\p{Zs}/u;
   const DASH = /\p{Pd}/u;
+  const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
   // Unicode decimal digits come in contiguous runs of 0–9: a digit's value is its place in its run.
   let place = 0;
   let afterDigit = false;
@@ -78,16 +119,14 @@ const ranges: Array<[number, number]> = [];
     const digit = DECIMAL.test(c);
     if (digit) {
       place = afterDigit ? place + 1 : 0;
-      fold(code, 0x30 + (place % 10));
-    } else if (SPACE.test(c)) fold(code, 0x20);
-    else if (DASH.test(c) || code === 0x2212) fold(code, 0x2d);
+      FOLD[code] = 0x30 + (place % 10);
+    } else if (INVISIBLE.test(c)) FOLD[code] = DELETE;
+    else if (SPACE.test(c)) FOLD[code] = 0x20;
+    else if (DASH.test(c) || code === 0x2212) FOLD[code] = 0x2d;
     afterDigit = digit;
   }
-  for (let code = 0xff01; code <= 0xff5e; code++) {
-    if (ASCII_OF[code] === 0) ASCII_OF[code] = code - 0xfee0;
-    if (!ranges.some(([from, to]) => code >= from && code <= to)) addRange(code);
-  }
-  ranges.sort((a, b) => a[0] - b[0]);
+  for (let code = 0xff01; code <= 0xff5e; code++) FOLD[code] = code - 0xfee0;
+  FOLDABLE = new RegExp(`[${rangesOf(FOLD).join('')}\\ud800-\\udbff]`);
+  // Plane 14 (tags, variation selectors supplement) is invisible as a whole; plane 1 has a few.
+  for (let code = 0x10000; code <= 0x1ffff; code++) if (INVISIBLE.test(String.fromCodePoint(code))) ASTRAL_INVISIBLE.add(code);
 }
-const hex = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
-const FOLDABLE = new RegExp(`[${ranges.map(([from, to]) => (from === to ? hex(from) : `${hex(from)}-${hex(to)}`)).join('')}]`, 'g');
