@@ -69,13 +69,21 @@ export function toOriginalSpan(span: { start: number; end: number }, kept: Int32
 }
 
 const NON_ASCII = /[^ -~\t\n\r]/;
-/** Any character folded or deleted, or a surrogate (a tag character is one): else nothing to do. */
-let FOLDABLE = /./;
 
 /** Whether the surrogate pair at `i` is an invisible character (tag characters, U+1D173 …). */
 function invisibleAstral(text: string, i: number): boolean {
   const code = text.codePointAt(i)!;
-  return code >= 0xe0000 ? code <= 0xe0fff : code > 0xffff && ASTRAL_INVISIBLE.has(code);
+  if (code >= 0xe0000) return code <= 0xe0fff; // plane 14 (tags, variation selectors) as a whole
+  return code > 0xffff && code <= 0x1ffff && (planeOneInvisible ??= invisibleInPlaneOne()).has(code);
+}
+
+// Built when the first character beyond the BMP is met (~30 ms): a process that only ever sees
+// ASCII never pays for it. Other planes hold none.
+let planeOneInvisible: Set<number> | undefined;
+function invisibleInPlaneOne(): Set<number> {
+  const set = new Set<number>();
+  for (let code = 0x10000; code <= 0x1ffff; code++) if (INVISIBLE.test(String.fromCodePoint(code))) set.add(code);
+  return set;
 }
 
 function unitsToString(units: Uint16Array, length: number): string {
@@ -104,12 +112,11 @@ function rangesOf(table: Uint8Array): string[] {
 /** What each BMP character reads as: 0 itself, DELETE nothing, else that ASCII code. */
 const FOLD = new Uint8Array(0x10000);
 const DELETE = 1;
-const ASTRAL_INVISIBLE = new Set<number>();
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
 {
   const DECIMAL = /\p{Nd}/u;
   const SPACE = /\p{Zs}/u;
   const DASH = /\p{Pd}/u;
-  const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
   // Unicode decimal digits come in contiguous runs of 0–9: a digit's value is its place in its run.
   let place = 0;
   let afterDigit = false;
@@ -126,7 +133,6 @@ const ASTRAL_INVISIBLE = new Set<number>();
     afterDigit = digit;
   }
   for (let code = 0xff01; code <= 0xff5e; code++) FOLD[code] = code - 0xfee0;
-  FOLDABLE = new RegExp(`[${rangesOf(FOLD).join('')}\\ud800-\\udbff]`);
-  // Plane 14 (tags, variation selectors supplement) is invisible as a whole; plane 1 has a few.
-  for (let code = 0x10000; code <= 0x1ffff; code++) if (INVISIBLE.test(String.fromCodePoint(code))) ASTRAL_INVISIBLE.add(code);
 }
+/** Any character folded or deleted, or a high surrogate (an invisible tag character is a pair): without one, nothing to do. */
+const FOLDABLE = new RegExp(`[${rangesOf(FOLD).join('')}\\ud800-\\udbff]`);
