@@ -33,6 +33,11 @@ if (process.argv.includes('--hostile')) {
     'IBAN-like groups': fill('DE89 3704 0044 '),
     'token prefixes': fill('AKIA'),
     'secret labels': fill('password='),
+    // Unicode: text to fold (invisible characters deleted, offsets mapped back) and text with none.
+    'zero-width in cards': fill('4111\u200b1111\u200b1111\u200b1111 '),
+    'no-break-spaced cards': fill('4111\u00a01111\u202f1111\u20131111 '),
+    'invisible characters': fill('a\u200b'),
+    'accented text': fill('café crème brûlée '),
   };
   // Three rounds: the first ones let V8 compile the regexes; the last is reported.
   for (let round = 0; round < 3; round++) {

@@ -283,7 +283,51 @@ const ORDINARY = [
 ];
 for (const text of ORDINARY) add({ note: 'ordinary banking text', text, expect: [], kind: 'ordinary' });
 
+// ---- Unicode separators: the cases above as someone hiding a value from DLP would write them —
+// invisible characters inside, no-break spaces for spaces, Unicode dashes for hyphens. Folded, each
+// reads as its ASCII case: positives must still match, near misses and ordinary text still must not.
+const INVISIBLE = ['\u200b', '\u00ad', '\u200c', '\u200d', '\u2060', '\ufeff', '\u180e', '\u202a', '\u202c', '\u2066', '\u2069'];
+const SPACE = ['\u00a0', '\u202f', '\u2007', '\u2009', '\u3000'];
+const DASH = ['\u2013', '\u2010', '\u2011', '\u2012', '\u2014', '\u2212', '\ufe63', '\uff0d'];
+/** `sep()` after every third character. */
+const every3 = (text: string, sep: () => string) => text.replace(/.{3}(?=.)/gsu, (run) => run + sep());
+const DISGUISES: Array<[string, RegExp, (text: string) => string]> = [
+  ['zero-width spaces', /./, (t) => every3(t, () => '\u200b')],
+  ['soft hyphens', /./, (t) => every3(t, () => '\u00ad')],
+  ['no-break spaces', / /, (t) => t.replaceAll(' ', '\u00a0')],
+  ['narrow no-break spaces', / /, (t) => t.replaceAll(' ', '\u202f')],
+  ['en dashes', /-/, (t) => t.replaceAll('-', '\u2013')],
+  ['mixed separators', /[ -]/, (t) => every3(t.replace(/ /g, () => pick(SPACE)).replace(/-/g, () => pick(DASH)), () => pick(INVISIBLE))],
+];
+/** `count` cases spread over the list. */
+const spread = <T>(xs: readonly T[], count: number): T[] => (xs.length <= count ? [...xs] : Array.from({ length: count }, (_, i) => xs[Math.floor((i * xs.length) / count)] as T));
+const ascii = [...cases];
+for (const [name, applies, disguise] of DISGUISES) {
+  for (const detector of new Set(ascii.flatMap((c) => c.expect))) {
+    const forms = ascii.filter((c) => c.kind === 'positive' && c.expect.includes(detector) && applies.test(c.text));
+    for (const c of spread(forms, 4)) add({ ...c, note: `${c.note}, with ${name}`, text: disguise(c.text) });
+  }
+  const nearMisses = ascii.filter((c) => c.kind === 'negative' && applies.test(c.text));
+  for (const c of spread(nearMisses, 30)) add({ ...c, note: `${c.note}, with ${name}`, text: disguise(c.text) });
+  for (const c of ascii.filter((o) => o.kind === 'ordinary' && applies.test(o.text))) add({ ...c, note: `${c.note}, with ${name}`, text: disguise(c.text) });
+}
+const UNICODE_ORDINARY = [
+  'Solde au 20/11/2026\u202f: 12\u202f500,00\u00a0€ (compte courant).',
+  'Überweisung über 1\u00a0234\u00a0567,89\u00a0€ am 03.11.2026 ausgeführt.',
+  'Öffnungszeiten: Mo\u2013Fr 9:00\u201317:00, Sa 10:00\u201313:00.',
+  'Temperature range \u221210\u202f°C to +40\u202f°C; humidity 20\u201380\u00a0%.',
+  'Pages 1204\u20131219, vol.\u00a012, 2019\u20132021 edition.',
+  '東京都港区芝公園4\u22122\u22128、電話はウェブサイトをご覧ください。',
+  'Team 👩\u200d💻👨\u200d💻 shipped release 3.2.1 on 2026\u201311\u201320.',
+  '\u202bשלום\u202c, order #48213 total \u200e$45.12\u200e.',
+  'Account ending in \u2022\u2022\u2022\u2022\u00a01111 was charged $18.40.',
+  'Quarter results: revenue \u2212$1\u00a0250\u00a0000 vs plan, margin 12.5\u00a0%.',
+];
+for (const text of UNICODE_ORDINARY) add({ note: 'ordinary text with Unicode spaces and dashes', text, expect: [], kind: 'ordinary' });
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const file = path.join(here, '..', 'src', 'dlp', 'corpus', 'corpus.json');
-writeFileSync(file, `${JSON.stringify(cases, null, 1)}\n`);
+// Invisible characters and Unicode spaces written as \u escapes, so the file shows what the cases hold.
+const json = JSON.stringify(cases, null, 1).replace(/[\p{Cf}\p{Zs}\p{Default_Ignorable_Code_Point}]/gu, (c) => (c === ' ' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+writeFileSync(file, `${json}\n`);
 process.stdout.write(`${cases.length} cases → ${path.relative(process.cwd(), file)}\n`);

@@ -152,3 +152,51 @@ describe('results (sdk.result, sdk.complete)', () => {
     expect((await t.as(principals.admin).audit.verify()).ok).toBe(true);
   });
 });
+
+describe('values written with invisible characters and Unicode separators (strict mode)', () => {
+  // How someone would hide them from DLP: zero-width spaces, soft hyphens, no-break and narrow
+  // no-break spaces, en dashes between the groups. Found all the same, and masked whole.
+  const guard = principals.agent('DlpGuard');
+  const HIDDEN = {
+    zeroWidth: 'card 4111\u200b1111\u200b1111\u200b1111',
+    softHyphen: 'card 4111\u00ad1111\u00ad1111\u00ad1111',
+    noBreakSpace: 'card 4111\u00a01111\u00a01111\u00a01111',
+    narrowNoBreakSpace: 'card 4111\u202f1111\u202f1111\u202f1111',
+    enDash: 'card 4111\u20131111\u20131111\u20131111',
+    mixed: 'card 4111\u200b\u00a01111\u2013\u00ad1111\u202f\u20601111',
+    ssn: 'ssn 536\u200b-22\u2013\u00ad8151',
+    awsKey: 'key AKIA\u200bIOSFODNN7\u00adEXAMPLE',
+  };
+
+  beforeAll(async () => {
+    await t.as(guard).sdk.registerAgent({ name: 'DlpGuard', allows: ['send_email'] });
+    const applied = await t.as(principals.admin).policies.applyRules({
+      message: 'no cards, SSNs or keys out',
+      yaml: `kind: AgentPolicy
+agent: DlpGuard
+rules:
+  - id: no-leaks
+    actions: [send_email]
+    when: dlp.found('card') || dlp.found('ssn') || dlp.found('secret')
+    effect: BLOCK
+`,
+    });
+    expect(applied.problems ?? []).toEqual([]);
+  });
+
+  it.each(Object.entries(HIDDEN))('%s: blocked by the dlp rule, the stored preview masked', async (_name, body) => {
+    const d = await t.as(guard).sdk.decide({ agent: 'DlpGuard', action: 'send_email', args: { to: 'x@example.com', body } });
+    expect(d.verdict).toBe('BLOCKED');
+    const page = await t.as(principals.viewer).audit.list({ agent: 'DlpGuard', limit: 50 });
+    const entry = page.entries.find((e) => e.callId === d.callId)!;
+    expect(entry.rule?.id).toBe('no-leaks');
+    expect(entry.findings).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/body' })]));
+    // Masked whole: the invisible characters inside the value go with it.
+    expect(entry.argsPreview).toMatch(/\*{12}1111|\*{3}-\*{2}-8151|\[REDACTED:aws_access_key\]/);
+    expect(entry.argsPreview).not.toMatch(/[\u200b\u00ad\u00a0\u202f\u2013\u2060]/);
+    const stored = JSON.stringify(await t.store.connection.collection('audit_log').find({ callId: d.callId }).toArray());
+    const visible = body.replace(/[\u200b\u00ad\u2060]/g, '').replace(/[\u00a0\u202f]/g, ' ').replace(/\u2013/g, '-');
+    const digits = visible.replace(/\D/g, '');
+    for (const value of [body.slice(5), visible.slice(5), ...(digits.length >= 9 ? [digits] : [])]) expect(stored).not.toContain(value);
+  });
+});

@@ -9,7 +9,7 @@ import { findSecrets } from './detectors/secrets';
 import { findSsns } from './detectors/ssn';
 import type { KeyContext } from './keys';
 import { numericRuns } from './runs';
-import { foldForDetection } from './fold';
+import { foldForDetection, keptUnits, toOriginalSpan } from './fold';
 import { maskText } from './masks';
 import { categoryOf, DETECTOR_CATEGORIES, type DlpMatch } from './types';
 
@@ -42,7 +42,13 @@ export function detectString(original: string, context: KeyContext, custom: read
   }
   if (custom.length > 0) findCustom(text, custom, out);
   if (out.length === 0) return NONE;
-  return out.length > 1 ? resolveOverlaps(out.slice()) : out.slice();
+  const matches = out.length > 1 ? resolveOverlaps(out.slice()) : out.slice();
+  // Invisible characters were deleted: the matches must cover their span of the original.
+  if (text.length !== original.length) {
+    const kept = keptUnits(original, text.length);
+    for (const m of matches) toOriginalSpan(m, kept, original.length);
+  }
+  return matches;
 }
 
 // Detectors push into one reused array: most strings match nothing, and then nothing is allocated.
@@ -132,14 +138,16 @@ function resolveOverlaps(matches: DlpMatch[]): DlpMatch[] {
   return kept;
 }
 
-/** The text with each match replaced by its mask (made from the text as the detectors read it). */
+/**
+ * The text with each match replaced by its mask, made from the matched part as the detectors read
+ * it: invisible characters inside a match go with it, and the mask is plain ASCII.
+ */
 export function applyMasks(text: string, matches: readonly DlpMatch[]): string {
   if (matches.length === 0) return text;
-  const read = foldForDetection(text);
   let out = '';
   let at = 0;
   for (const m of matches) {
-    out += text.slice(at, m.start) + maskText(m.detector, read.slice(m.start, m.end));
+    out += text.slice(at, m.start) + maskText(m.detector, foldForDetection(text.slice(m.start, m.end)));
     at = m.end;
   }
   return out + text.slice(at);

@@ -1,3 +1,5 @@
+import { foldForDetection } from './fold';
+
 /**
  * What a field's name says about its value. `date_of_birth`, `dateOfBirth` and `DOB` all mean
  * the same thing, so names are split into lower-case words first (at `_`, `-`, `.`, spaces,
@@ -99,7 +101,8 @@ const cache = new Map<string, KeyContext>();
 
 function computeKeyContext(key: string): KeyContext {
   if (key.length === 0 || key.length > 128 || /^\d+$/.test(key)) return NO_CONTEXT;
-  const words = keyWords(key);
+  // Folded as values are: `s\u200Bsn` (a zero-width space inside) names an SSN all the same.
+  const words = keyWords(foldForDetection(key));
   if (words.length === 0) return NO_CONTEXT;
   const context: KeyContext = {
     dob: hasPhrase(words, DOB_PHRASES),

@@ -4,6 +4,8 @@ import { NO_DLP_FACTS, dlpCountOf, dlpFactsOf, dlpFound, dlpIn, policyDlpFinding
 import { compilePolicyOrThrow } from '../policy/compile';
 import { evaluatePolicy } from '../policy/evaluate';
 import { policySet } from '../policy/policySet';
+import { applyMasks, detectString } from './detect';
+import { NO_CONTEXT } from './keys';
 import { maskValue, redactWithFindings } from './mask';
 import { scan, scanValue } from './scan';
 import { NOT_SCANNED } from './walk';
@@ -42,6 +44,35 @@ describe('scanValue', () => {
     expect(masked.to).toBe('m***@example.com');
     expect(masked.name).toBe('José Núñez');
     expect(JSON.stringify(masked)).not.toMatch(/５３６|٥٣٦|ｍａｒｉａ/);
+  });
+
+  it('reads through invisible characters, Unicode spaces and dashes, and masks the whole original span', () => {
+    const args = {
+      zw: 'card 4111\u200b1111\u200b1111\u200b1111 ok',
+      mixed: 'SSN\u00a0536\u00ad\u2013\u200d22\u2212\u20608151.',
+      tag: 'key AKIA\u{e0041}IOSFODNN7EXAMPLE\u200b, mail jo\u200be@exa\u00admple.com',
+      // A zero-width space in a field name hides nothing either: a bare SSN under `ssn`.
+      'ss\u200bn': '536228151',
+      name: 'Zoë\u00a0Brontë\u2013Smith \u{1f469}\u200d\u{1f4bb}',
+    };
+    expect(scanValue(args).map((f) => `${f.detector} ${f.path}`)).toEqual(['card /zw', 'ssn /mixed', 'aws_access_key /tag', 'email /tag', 'ssn /ss\u200bn']);
+    const masked = maskValue(args) as Record<string, string>;
+    // The invisible characters inside a match go with it; those outside it stay.
+    expect(masked.zw).toBe('card ************1111 ok');
+    expect(masked.mixed).toBe('SSN\u00a0***-**-8151.');
+    expect(masked.tag).toBe('key [REDACTED:aws_access_key]\u200b, mail j***@example.com');
+    expect(masked['ss\u200bn']).toBe('*****8151');
+    expect(masked.name).toBe(args.name);
+  });
+
+  it('maps matches back to the original text, where invisible characters shift them', () => {
+    const text = '\u200b\u200bcard 4111\u200b1111\u200b1111\u200b1111\u00ad and 536-22-8151';
+    const matches = detectString(text, NO_CONTEXT);
+    expect(matches.map((m) => [m.detector, text.slice(m.start, m.end)])).toEqual([
+      ['card', '4111\u200b1111\u200b1111\u200b1111'],
+      ['ssn', '536-22-8151'],
+    ]);
+    expect(applyMasks(text, matches)).toBe('\u200b\u200bcard ************1111\u00ad and ***-**-8151');
   });
 
   it('uses the field name: DOB and SSN fields, numbers, dates', () => {
