@@ -183,6 +183,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
       serveLiveStreams({
         createContext,
         subscriptions: subscriptionPaths(),
+        guard: auth.streams,
         onError(error, procedure, req) {
           if (error.code !== 'INTERNAL_SERVER_ERROR') return;
           ((req as RequestWithId).log ?? logger).error(

@@ -41,13 +41,14 @@ function call(
   method: 'GET' | 'POST',
   proc: string,
   input: unknown,
+  key = adminKey,
 ): Promise<{ status: number; body: string }> {
   const query = method === 'GET' ? `?input=${encodeURIComponent(JSON.stringify(input))}` : '';
   return new Promise((resolve, reject) => {
     const req = http.request(`${baseUrl}/trpc/${proc}${query}`, {
       method,
       agent: false,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     });
     req.on('response', (res) => {
       let body = '';
@@ -59,17 +60,32 @@ function call(
   });
 }
 
+interface Subscription {
+  events: Array<{ id: string; data: string }>;
+  /** Whether the server ended the response. */
+  ended(): boolean;
+  /** Everything received, error events included. */
+  text(): string;
+  close(): void;
+}
+
 /** A `changes.onChange` SSE stream on its own connection: the ids and data of its events. */
-function subscribe(): { events: Array<{ id: string; data: string }>; close(): void } {
+function subscribe(
+  headers: Record<string, string> = { authorization: `Bearer ${adminKey}` },
+): Subscription {
   const events: Array<{ id: string; data: string }> = [];
+  let ended = false;
+  let text = '';
   const req = http.get(`${baseUrl}/trpc/changes.onChange`, {
     agent: false,
-    headers: { authorization: `Bearer ${adminKey}`, accept: 'text/event-stream' },
+    headers: { ...headers, accept: 'text/event-stream' },
   });
   req.on('response', (res) => {
+    res.on('end', () => (ended = true));
     let buffer = '';
     res.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
+      text += chunk.toString('utf8');
       let end;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, end).split('\n');
@@ -80,8 +96,8 @@ function subscribe(): { events: Array<{ id: string; data: string }>; close(): vo
       }
     });
   });
-  req.on('error', () => undefined);
-  return { events, close: () => req.destroy() };
+  req.on('error', () => (ended = true));
+  return { events, ended: () => ended, text: () => text, close: () => req.destroy() };
 }
 
 const until = async (done: () => boolean, what: string) => {
@@ -202,6 +218,76 @@ describe('npm start -- --workers 2', () => {
       expect(got.status).toBe(200);
       expect(got.body).toContain('"Worker-Bot"');
     }
+    for (const s of streams) s.close();
+  }, 60_000);
+
+  it("revoking a key on one worker ends the key's streams on both", async () => {
+    const created = await call('POST', 'keys.create', { name: 'leaver', role: 'viewer' });
+    const { result } = JSON.parse(created.body) as {
+      result: { data: { key: string; info: { id: string } } };
+    };
+    const viewer = result.data;
+    const streams = Array.from({ length: 4 }, () =>
+      subscribe({ authorization: `Bearer ${viewer.key}` }),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    await call('POST', 'agents.setStatus', { name: 'Worker-Bot', status: 'PAUSED' });
+    await until(
+      () => streams.every((s) => s.events.some((e) => e.data.includes('"agent.status"'))),
+      'the kill-switch event',
+    );
+    // Both workers hold some of the streams, so the one not asked learns of it from the store.
+    expect(new Set(streams.map((s) => s.events[0]!.id.split('-')[1])).size).toBe(2);
+
+    const revokedAt = Date.now();
+    expect((await call('POST', 'keys.revoke', { id: viewer.info.id })).status).toBe(200);
+    await until(() => streams.every((s) => s.ended()), 'every stream of the revoked key to end');
+    // Promptly: the change feed waits at most 1 s for news; allow a loaded test machine some slack.
+    expect(Date.now() - revokedAt).toBeLessThan(3_000);
+    for (const s of streams) expect(s.text()).toContain('"UNAUTHORIZED"');
+    // Events after the revocation reach none of them; new requests are refused on both workers.
+    await call('POST', 'agents.setStatus', { name: 'Worker-Bot', status: 'ACTIVE' });
+    for (const s of streams)
+      expect(s.events.filter((e) => e.data.includes('"ACTIVE"'))).toEqual([]);
+    for (let i = 0; i < 4; i++)
+      expect((await call('GET', 'audit.list', {}, viewer.key)).status).toBe(401);
+    for (const s of streams) s.close();
+  }, 60_000);
+
+  it("logging out on one worker ends the session's streams on both", async () => {
+    const login = await fetch(`${baseUrl}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: adminKey }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = (name: string) =>
+      login.headers
+        .getSetCookie()
+        .find((c) => c.startsWith(`${name}=`))
+        ?.split(';')[0] ?? '';
+    const csrf = decodeURIComponent(cookie('aegis_csrf').split('=')[1] ?? '');
+    const session = { cookie: `${cookie('aegis_session')}; ${cookie('aegis_csrf')}` };
+    const streams = Array.from({ length: 4 }, () => subscribe(session));
+    await new Promise((r) => setTimeout(r, 500));
+    await call('POST', 'agents.setStatus', { name: 'Worker-Bot', status: 'PAUSED' });
+    await until(
+      () => streams.every((s) => s.events.some((e) => e.data.includes('"PAUSED"'))),
+      'the kill-switch event',
+    );
+    expect(new Set(streams.map((s) => s.events[0]!.id.split('-')[1])).size).toBe(2);
+
+    const loggedOutAt = Date.now();
+    const out = await fetch(`${baseUrl}/trpc/auth.logout?batch=1`, {
+      method: 'POST',
+      headers: { ...session, 'x-aegis-csrf': csrf, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(out.status).toBe(200);
+    await until(() => streams.every((s) => s.ended()), 'every stream of the session to end');
+    expect(Date.now() - loggedOutAt).toBeLessThan(3_000);
+    for (const s of streams) expect(s.text()).toContain('"UNAUTHORIZED"');
+    await call('POST', 'agents.setStatus', { name: 'Worker-Bot', status: 'ACTIVE' });
     for (const s of streams) s.close();
   }, 60_000);
 

@@ -10,6 +10,7 @@ import { authModels } from './models';
 import { loadRateLimits } from '../env';
 import { enforce, RateLimiter } from './rateLimit';
 import { Sessions } from './sessions';
+import { StreamGuard, type StreamWatcher } from './streamGuard';
 import { verifyAuditChain } from './verifyAudit';
 
 export { securityMiddleware } from './securityMiddleware';
@@ -20,6 +21,7 @@ export { ADMIN_KEY_FILE } from './bootstrap';
 export { SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER } from './cookies';
 export type { AuthService, ApiKeyInfo, AuditVerifyResult, SetResponseHeader } from './types';
 export type { BootstrapResult } from './bootstrap';
+export type { StreamWatcher, StreamEnd } from './streamGuard';
 
 export interface AuthServiceOptions {
   /** The governance database; auth keeps its own collections there. */
@@ -55,6 +57,8 @@ export interface AegisAuth extends AuthService {
   /** Throws TOO_MANY_REQUESTS (and sets Retry-After) when `principal` exceeds its decide rate. */
   limitDecide(principal: Principal, setHeader?: SetResponseHeader): void;
   limitReports(principal: Principal, count: number, setHeader?: SetResponseHeader): void;
+  /** Ends open live streams whose key was revoked or changed, or whose session ended. */
+  streams: StreamWatcher;
 }
 
 /**
@@ -64,8 +68,6 @@ export interface AegisAuth extends AuthService {
 export async function createAuthService(opts: AuthServiceOptions): Promise<AegisAuth> {
   const models = await authModels(opts.connection, opts.logger);
   const keys = new KeyStore(models);
-  // A key revoked on another server stops working here at once, not when the cache entry expires.
-  opts.onKeysChanged?.(() => keys.forget());
   const rates = loadRateLimits();
   const decidePerSecond = opts.decidePerSecond ?? rates.AEGIS_RATE_DECIDE;
   const loginPerMinute = opts.loginPerMinute ?? rates.AEGIS_RATE_LOGIN;
@@ -76,6 +78,16 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
   const reportLimiter = new RateLimiter(reportsPerSecond, Math.max(1000, 5 * reportsPerSecond));
   const loginLimiter = new RateLimiter(loginPerMinute / 60, Math.max(1, loginPerMinute));
   const sessions = new Sessions(models, keys, loginLimiter, opts.publicUrl.startsWith('https://'));
+  const streams = new StreamGuard(
+    { keys: (hashes) => keys.activeByHashes(hashes), sessions: (h) => sessions.liveByHashes(h) },
+    opts.logger,
+  );
+  // A key revoked (or a session ended) on another server stops working here at once, not when
+  // the cache entry expires, and the streams opened with it end.
+  opts.onKeysChanged?.(() => {
+    keys.forget();
+    void streams.recheck();
+  });
   const print =
     opts.print ??
     ((text: string) => {
@@ -107,7 +119,11 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
         : sessions.resolve(credential.token);
     },
     login: (input, req, res) => sessions.login(input, req, res),
-    logout: (req, res) => sessions.logout(req, res),
+    async logout(req, res) {
+      await sessions.logout(req, res);
+      // The session's own streams (on this server; the change feed tells the others) end now.
+      await streams.recheck();
+    },
     async createKey(input, actor) {
       const created = await keys.create(input, actor.name);
       opts.logger.info(
@@ -119,6 +135,8 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
     listKeys: () => keys.list(),
     async revokeKey(id, actor) {
       const info = await keys.revoke(id);
+      // Before answering: once the admin sees the key revoked, its streams here have ended.
+      await streams.recheck();
       opts.logger.info({ keyId: id, by: actor.keyId }, 'API key revoked');
       return info;
     },
@@ -133,6 +151,7 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
         print,
       }),
     issueLoginLink,
+    streams,
     limitDecide(principal, setHeader) {
       counted('decide', () => enforce(decideLimiter, principal.keyId, setHeader, 'decide calls'));
     },

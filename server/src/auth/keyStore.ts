@@ -106,6 +106,26 @@ export class KeyStore {
     return doc ? toPrincipal(doc) : null;
   }
 
+  /** The principals of the active keys among these key hashes, by hash (one query, any number). */
+  async activeByHashes(hashes: string[]): Promise<Map<string, Principal>> {
+    if (hashes.length === 0) return new Map();
+    const docs = await this.models.ApiKey.find({
+      hash: { $in: hashes },
+      revokedAt: null,
+    }).lean<ApiKeyDoc[]>();
+    return new Map(docs.map((doc) => [doc.hash, toPrincipal(doc)]));
+  }
+
+  /** The principals of the active keys among these ids, by id (one query). */
+  async activeByIds(ids: string[]): Promise<Map<string, Principal>> {
+    if (ids.length === 0) return new Map();
+    const docs = await this.models.ApiKey.find({
+      id: { $in: ids },
+      revokedAt: null,
+    }).lean<ApiKeyDoc[]>();
+    return new Map(docs.map((doc) => [doc.id, toPrincipal(doc)]));
+  }
+
   async list(): Promise<ApiKeyInfo[]> {
     const docs = await this.models.ApiKey.find({}).sort({ createdAt: 1 }).lean<ApiKeyDoc[]>();
     return docs.map(toInfo);

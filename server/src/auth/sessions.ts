@@ -97,6 +97,22 @@ export class Sessions {
     if (res) clearSessionCookies(res, this.secureCookies);
   }
 
+  /** The principals of the live sessions among these cookie hashes, by hash (two queries, any number). */
+  async liveByHashes(hashes: string[]): Promise<Map<string, Principal>> {
+    if (hashes.length === 0) return new Map();
+    const docs = await this.models.Session.find({
+      hash: { $in: hashes },
+      expiresAt: { $gt: new Date() },
+    }).lean<SessionDoc[]>();
+    const owners = await this.keys.activeByIds([...new Set(docs.map((d) => d.keyId))]);
+    const live = new Map<string, Principal>();
+    for (const doc of docs) {
+      const owner = owners.get(doc.keyId);
+      if (owner) live.set(doc.hash, { ...owner, session: true });
+    }
+    return live;
+  }
+
   /** The principal of a live session cookie, or null (unknown, expired, or its key revoked). */
   async resolve(sessionToken: string): Promise<Principal | null> {
     if (sessionToken.length > 200) return null;

@@ -10,7 +10,8 @@ export const EVENTS_COLLECTION = 'change_events';
 const EVENTS_TTL_S = 24 * 3600;
 /** Collections whose changes make what a server caches stale. */
 const POLICY_COLLECTIONS = ['agents', 'policies'];
-const KEY_COLLECTIONS = ['api_keys'];
+/** Sessions too: a logout on one server must end the session's live streams on every server. */
+const KEY_COLLECTIONS = ['api_keys', 'sessions'];
 
 export interface FeedHandlers {
   /** Audit entries written by another server (or by anything but a server), in commit (= id) order. */
@@ -19,7 +20,7 @@ export interface FeedHandlers {
   change(event: ChangeEvent): void;
   /** Agents or policies changed somewhere: drop cached snapshots. */
   policiesChanged(): void;
-  /** API keys changed somewhere (revoked, created): drop cached principals. */
+  /** API keys or sessions changed somewhere (revoked, created, logged out): drop cached principals, re-check streams. */
   keysChanged(): void;
   /** The stream restarted after an error: anything cached may have missed changes. */
   restarted(): void;
@@ -159,7 +160,7 @@ export class ChangeFeed {
         const parsed = changeEvent.safeParse(doc.event);
         if (parsed.success) this.handlers.change(parsed.data);
       } else if (POLICY_COLLECTIONS.includes(coll)) this.handlers.policiesChanged();
-      else if (KEY_COLLECTIONS.includes(coll)) this.handlers.keysChanged();
+      else if (KEY_COLLECTIONS.includes(coll) && !onlyLastUsed(change)) this.handlers.keysChanged();
     } catch (error) {
       this.logger.error({ err: error, coll }, 'change feed listener failed');
     }
@@ -168,4 +169,19 @@ export class ChangeFeed {
   private auditInserted(doc: Document): void {
     this.handlers.audit(toAuditEntry(doc as Parameters<typeof toAuditEntry>[0]));
   }
+}
+
+/**
+ * A key's lastUsedAt (written about once a minute per key in use) changes no principal: it need
+ * not drop every server's cached principals and re-check every open stream.
+ */
+function onlyLastUsed(change: ChangeStreamDocument): boolean {
+  if (change.operationType !== 'update') return false;
+  const { updatedFields, removedFields } = change.updateDescription;
+  const fields = Object.keys(updatedFields ?? {});
+  return (
+    fields.length > 0 &&
+    fields.every((f) => f === 'lastUsedAt') &&
+    (removedFields ?? []).length === 0
+  );
 }

@@ -8,6 +8,7 @@ import {
   type TRPCError as TRPCErrorType,
 } from '@trpc/server';
 import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
+import type { StreamEnd, StreamWatcher } from '../auth';
 import { appRouter } from '../routers/_app';
 import type { Context } from '../trpc/context';
 import { routerConfig } from '../trpc/internals';
@@ -29,12 +30,15 @@ const CONNECTED = `event: connected\ndata: ${JSON.stringify(sse.client ?? {})}\n
  * with parseOnce). Backpressure: while a socket can't take more, nothing is pulled from the
  * procedure, so its own bounded queue (streamWithResume) drops a reader that never catches up.
  * Mount at `/trpc` after the stream limit; anything that is not a single GET subscription goes on
- * to tRPC's adapter.
+ * to tRPC's adapter. The principal is resolved once, at connect; `guard` ends the stream when its
+ * key is revoked or changed or its session ends (an UNAUTHORIZED error event, so the client stops
+ * rather than retrying), and holds each event while a check of the credentials is running.
  */
 export function serveLiveStreams(opts: {
   createContext: (o: CreateExpressContextOptions) => Promise<Context>;
   subscriptions: ReadonlySet<string>;
   onError: (error: TRPCErrorType, path: string, req: Request) => void;
+  guard?: StreamWatcher;
 }) {
   return function liveStream(req: Request, res: Response, next: NextFunction) {
     if (req.method !== 'GET' || 'batch' in req.query) return next();
@@ -54,6 +58,8 @@ export function serveLiveStreams(opts: {
     let ctx: Context | undefined;
     let input: unknown;
     let events: AsyncIterable<unknown>;
+    let endedBy = null as StreamEnd | null;
+    let unwatch = () => {};
     try {
       input = rawInput(req);
       ctx = await opts.createContext({ req, res, info: undefined as never });
@@ -70,6 +76,12 @@ export function serveLiveStreams(opts: {
         throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `${path} is not a stream` });
       }
       events = result;
+      if (ctx.principal && opts.guard) {
+        unwatch = opts.guard.watch(req, ctx.principal, (why) => {
+          endedBy = why;
+          abort.abort();
+        });
+      }
     } catch (cause) {
       events = failing(cause);
     }
@@ -96,7 +108,11 @@ export function serveLiveStreams(opts: {
     try {
       for (;;) {
         const next = await iterator.next();
-        if (abort.signal.aborted) return;
+        // Usually null: a credential check is running or due, and this event may not be theirs.
+        const check = opts.guard?.due();
+        if (check) await check;
+        if (endedBy === 'revoked') write(revokedFrame(path, input, ctx));
+        if (endedBy || abort.signal.aborted) return;
         if (next.done) {
           write('event: return\ndata: \n\n');
           return;
@@ -110,12 +126,23 @@ export function serveLiveStreams(opts: {
       const shape = getTRPCErrorShape({ config, error, type: 'subscription', path, input, ctx });
       write(`event: serialized-error\ndata: ${JSON.stringify(shape)}\n\n`);
     } finally {
+      unwatch();
       if (ping) clearInterval(ping);
       abort.abort();
       void iterator.return?.();
       res.end();
     }
   }
+}
+
+/** The error event that ends a stream whose credential was revoked (what a new request gets: 401). */
+function revokedFrame(path: string, input: unknown, ctx: Context | undefined): string {
+  const error = new TRPCError({
+    code: 'UNAUTHORIZED',
+    message: 'The key or session this stream was opened with was revoked, changed or has ended',
+  });
+  const shape = getTRPCErrorShape({ config, error, type: 'subscription', path, input, ctx });
+  return `event: serialized-error\ndata: ${JSON.stringify(shape)}\n\n`;
 }
 
 /** Resolves when the socket takes writes again or the connection is gone (no listener left behind). */
