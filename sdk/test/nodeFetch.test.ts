@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeFetch, RequestTimeoutError } from '../src/nodeFetch';
+import { createNodeFetch, HttpAnswerError, RequestTimeoutError } from '../src/nodeFetch';
 
 /** A real server: echoes JSON, or never answers on /hang. */
 let server: http.Server;
@@ -14,8 +14,11 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      res.statusCode = req.url === '/teapot' ? 418 : 200;
-      res.setHeader('content-type', 'application/json');
+      res.statusCode = req.url === '/teapot' ? 418 : req.url === '/nginx413' ? 413 : 200;
+      res.setHeader('content-type', req.url === '/nginx413' ? 'text/html' : 'application/json');
+      if (req.url === '/teapot') return res.end(JSON.stringify({ error: { code: -1, message: 'no' } }));
+      if (req.url === '/nginx413')
+        return res.end('<html><head><title>413 Request Entity Too Large</title></head></html>');
       res.end(
         req.url === '/garbage'
           ? '{not json'
@@ -71,11 +74,17 @@ describe('createNodeFetch', () => {
     await Promise.race([closed, late]);
   });
 
-  it('reports a non-2xx status and a body that is not JSON', async () => {
+  it("reports a tRPC error's status; rejects an answer that is not Aegis's with what came back", async () => {
     const fetch = createNodeFetch({ timeoutMs: 5_000 });
     const teapot = await fetch(`${base}/teapot`, { headers: [['x-a', '1']] });
     expect([teapot.ok, teapot.status]).toEqual([false, 418]);
-    await expect((await fetch(`${base}/garbage`)).json()).rejects.toThrow(SyntaxError);
+    await expect(fetch(`${base}/garbage`)).rejects.toBeInstanceOf(HttpAnswerError);
+    const nginx = await fetch(`${base}/nginx413`).catch((e: unknown) => e);
+    expect(nginx).toBeInstanceOf(HttpAnswerError);
+    expect(nginx).toMatchObject({
+      status: 413,
+      message: 'HTTP 413 (text/html) that is not from Aegis came back: "413 Request Entity Too Large"',
+    });
   });
 
   it('gives up after the deadline, on abort, and when nothing listens', async () => {
