@@ -16,18 +16,18 @@ beforeAll(async () => {
     req.on('end', () => {
       res.statusCode = req.url === '/teapot' ? 418 : req.url === '/nginx413' ? 413 : 200;
       res.setHeader('content-type', req.url === '/nginx413' ? 'text/html' : 'application/json');
-      if (req.url === '/teapot') return res.end(JSON.stringify({ error: { code: -1, message: 'no' } }));
-      if (req.url === '/nginx413')
-        return res.end('<html><head><title>413 Request Entity Too Large</title></head></html>');
-      res.end(
-        req.url === '/garbage'
-          ? '{not json'
-          : JSON.stringify({
-              method: req.method,
-              auth: req.headers.authorization ?? null,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-      );
+      const echo = () =>
+        JSON.stringify({
+          method: req.method,
+          auth: req.headers.authorization ?? null,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+      const bodies: Record<string, string> = {
+        '/teapot': JSON.stringify({ error: { code: -1, message: 'no' } }),
+        '/nginx413': '<html><head><title>413 Request Entity Too Large</title></head></html>',
+        '/garbage': '{not json',
+      };
+      res.end(bodies[req.url ?? ''] ?? echo());
     });
   });
   server.on('connection', () => connections.push(Date.now()));
@@ -83,7 +83,8 @@ describe('createNodeFetch', () => {
     expect(nginx).toBeInstanceOf(HttpAnswerError);
     expect(nginx).toMatchObject({
       status: 413,
-      message: 'HTTP 413 (text/html) that is not from Aegis came back: "413 Request Entity Too Large"',
+      message:
+        'HTTP 413 (text/html) that is not from Aegis came back: "413 Request Entity Too Large"',
     });
   });
 

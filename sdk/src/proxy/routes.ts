@@ -67,7 +67,7 @@ export class RouteTable {
       }
       const params: Record<string, string> = {};
       c.names.forEach((name, i) => (params[name] = safeDecode(m[i + 1] ?? '')));
-      const spans = c.names.map((_, i) => m.indices?.[i + 1] ?? [0, 0]);
+      const spans = c.names.map((_, i): [number, number] => m.indices?.[i + 1] ?? [0, 0]);
       return {
         endpoint: c.endpoint,
         params,
