@@ -24,7 +24,10 @@ describe('catalogue', () => {
   it('a tool the config maps to its own action is not ambiguous', () => {
     const listed = catalogue(
       'bank',
-      { tools: { 'read balance': { action: 'bank.read_balance_v2' } }, ignoreAnnotations: false },
+      {
+        tools: { 'read balance': { action: 'bank.read_balance_v2', tags: [] } },
+        ignoreAnnotations: false,
+      },
       '',
       [tool('read_balance'), tool('read balance')],
     );
