@@ -1,9 +1,12 @@
+import { HttpAnswerError, isGatewayStatus } from './nodeFetch';
+
 /**
  * Several Aegis servers behind one client: `url` (or `AEGIS_URL`) may list several base URLs,
  * comma-separated. Requests go to one server until it stops answering — the connection is
- * refused or reset, or no answer comes in time — and are then sent to the next one. Retrying is
- * safe for decisions: the server stores one decision per call id and answers a retry with it.
- * An answer (any HTTP status) is never retried. Only when no server answers does the request fail
+ * refused or reset, no answer comes in time, or a gateway in front of it answers 502/503/504 for
+ * it — and are then sent to the next one. Retrying is safe for decisions: the server stores one
+ * decision per call id and answers a retry with it. Any other answer (Aegis's own, or a proxy's
+ * 4xx such as a body limit's 413) is never retried: it is an answer, not the lack of one. Only when no server answers does the request fail
  * (and a guarded call fails closed, as before).
  */
 export interface Failover {
@@ -40,10 +43,15 @@ const UNANSWERED = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** The server gave no answer (as opposed to the caller aborting, or a bad request). */
+/**
+ * The server gave no answer: a network error, a timeout, or a gateway's 502/503/504 (as opposed to
+ * the caller aborting, a request that could not be made, or any other HTTP answer). This is the
+ * one test of "unreachable" — fail-open and failover both rest on it.
+ */
 export function noAnswer(error: unknown): boolean {
   const e = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | null;
   if (!e) return false;
+  if (e instanceof HttpAnswerError) return isGatewayStatus(e.status);
   if (typeof e.code === 'string' && UNANSWERED.has(e.code)) return true;
   if (e.name === 'TimeoutError') return true;
   if (e.message === 'socket hang up' || e.message === 'fetch failed') return true;

@@ -25,6 +25,71 @@ export class RequestTimeoutError extends Error {
 }
 
 /**
+ * An HTTP answer that did not come from Aegis's tRPC handler: an HTML 413 from nginx's body limit,
+ * a WAF's 403, an auth proxy's 401, a gateway's 502, or a 2xx body that is not JSON. Its status
+ * decides what it means (see {@link isGatewayStatus}): only a gateway saying it could not reach
+ * Aegis counts as "no answer"; anything else was an answer, and a guarded call must not run.
+ */
+export class HttpAnswerError extends Error {
+  override name = 'HttpAnswerError';
+  constructor(
+    readonly status: number,
+    readonly contentType: string,
+    body: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${status ? `HTTP ${status}` : 'an answer'}${contentType ? ` (${contentType})` : ''} that is not from Aegis came back${snippet(body)}`,
+      options,
+    );
+  }
+}
+
+/** 502/503/504: a gateway in front of Aegis saying it got no answer from it. */
+export function isGatewayStatus(status: number): boolean {
+  return status === 502 || status === 503 || status === 504;
+}
+
+/** `: "413 Request Entity Too Large"` — an HTML page's title, or the start of the body. */
+function snippet(body: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
+  const text = (title ?? body).replace(/\s+/g, ' ').trim().slice(0, 120);
+  return text ? `: "${text}"` : '';
+}
+
+/** tRPC's error body (`{error: {code, message}}`), alone or in a batch's array. */
+function isTrpcErrorBody(body: unknown): boolean {
+  const one = (item: unknown): boolean => {
+    if (!item || typeof item !== 'object') return false;
+    if ('result' in item) return true; // a batch answers the calls that succeeded too
+    const error: unknown = (item as { error?: unknown }).error;
+    return (
+      !!error &&
+      typeof error === 'object' &&
+      typeof (error as { code?: unknown }).code === 'number' &&
+      typeof (error as { message?: unknown }).message === 'string'
+    );
+  };
+  return Array.isArray(body) ? body.length > 0 && body.every(one) : one(body);
+}
+
+/** The JSON of an answer, or an HttpAnswerError when it is not Aegis's (see HttpAnswerError). */
+function readAnswer(
+  status: number,
+  contentType: string,
+  text: string,
+): { json: unknown } | HttpAnswerError {
+  let json: unknown;
+  try {
+    json = JSON.parse(text) as unknown;
+  } catch (cause) {
+    return new HttpAnswerError(status, contentType, text, { cause });
+  }
+  const ok = status >= 200 && status < 300;
+  return ok || isTrpcErrorBody(json) ? { json } : new HttpAnswerError(status, contentType, text);
+}
+
+/**
  * A minimal `fetch` for tRPC's HTTP links on node:http(s) with kept-alive connections. Every
  * guarded tool call makes one request, and `fetch` (undici, web streams, an `AbortSignal.timeout`
  * and `AbortSignal.any` per request) cost the caller about twice the CPU of a plain node:http
@@ -42,7 +107,8 @@ export function createNodeFetch(opts: { timeoutMs: number }) {
     init: LeanRequestInit = {},
   ): Promise<LeanResponse> {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-    const protocol = url.protocol === 'https:' ? 'https:' : url.protocol === 'http:' ? 'http:' : null;
+    const protocol =
+      url.protocol === 'https:' ? 'https:' : url.protocol === 'http:' ? 'http:' : null;
     if (!protocol) return Promise.reject(new TypeError(`unsupported protocol ${url.protocol}`));
     const body = typeof init.body === 'string' ? init.body : undefined;
     if (init.body != null && body === undefined) {
@@ -75,11 +141,15 @@ export function createNodeFetch(opts: { timeoutMs: number }) {
           signal?.removeEventListener('abort', onAbort);
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
+          const contentType = String(res.headers['content-type'] ?? '');
+          // Told apart here, before tRPC reads it: a non-Aegis answer is not "no answer".
+          const answer = readAnswer(status, contentType, text);
+          if (answer instanceof HttpAnswerError) return reject(answer);
           resolve({
             ok: status >= 200 && status < 300,
             status,
             headers: res.headers,
-            json: () => Promise.resolve().then(() => JSON.parse(text) as unknown),
+            json: () => Promise.resolve(answer.json),
           });
         });
       });

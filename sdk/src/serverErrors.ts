@@ -5,6 +5,8 @@ import {
   type AegisErrorCode,
   type AegisErrorDetails,
 } from './errors';
+import { noAnswer } from './failover';
+import { HttpAnswerError } from './nodeFetch';
 
 /** What the SDK calls each refusal the server answers with (tRPC code → AegisErrorCode). */
 const answered: Record<string, AegisErrorCode> = {
@@ -54,13 +56,36 @@ export function serverReason(error: unknown): string | undefined {
 
 /**
  * True when the failure means Aegis could not give an answer: connection refused, timeout, a
- * proxy's 502, an internal error. Those are where fail-closed / fail-open applies.
+ * gateway's 502/503/504, Aegis's own internal error. Those are where fail-closed / fail-open
+ * applies. Anything else is not "unreachable": an HTTP answer that is not Aegis's (a body limit's
+ * HTML 413, a WAF's 403) or a request that could not even be made (arguments JSON cannot encode)
+ * must be refused, never run unguarded by fail-open.
  */
 export function isUnreachable(error: unknown): boolean {
   if (error instanceof AegisUnavailableError) return true;
   if (error instanceof AegisError) return false;
   const code = serverCode(error);
-  return code === undefined || NO_ANSWER.has(code);
+  if (code !== undefined) return NO_ANSWER.has(code);
+  return noAnswer(error);
+}
+
+/** What a refusal that did not come from Aegis is called, by the HTTP status that came back. */
+function refusedByStatus(error: unknown): AegisErrorCode | undefined {
+  const answer = httpAnswer(error);
+  if (!answer) return undefined;
+  if (answer.status === 401) return 'UNAUTHORIZED';
+  if (answer.status === 403) return 'FORBIDDEN';
+  if (answer.status === 429) return 'RATE_LIMITED';
+  return 'BAD_REQUEST';
+}
+
+/** The non-Aegis HTTP answer behind a failure, if that is what it was. */
+function httpAnswer(error: unknown): HttpAnswerError | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (e instanceof HttpAnswerError) return e;
+    e = e.cause;
+  }
+  return undefined;
 }
 
 /** Turns any transport failure into an AegisError with the server's message and the original as cause. */
@@ -72,7 +97,16 @@ export function toAegisError(error: unknown, details: AegisErrorDetails = {}): A
       cause: error,
     });
   }
-  const code = serverCode(error) ?? 'INTERNAL';
+  const code = serverCode(error);
+  if (code === undefined) {
+    // Not Aegis's refusal: say what came back (or what failed) and that the call was refused.
+    return new AegisError(
+      refusedByStatus(error) ?? 'BAD_REQUEST',
+      `Refused without an answer from Aegis: ${message || 'no answer'}`,
+      details,
+      { cause: error },
+    );
+  }
   const mapped = answered[code] ?? 'BAD_REQUEST';
   if (serverReason(error) === 'UNKNOWN_AGENT') {
     return new AegisError('UNKNOWN_AGENT', message, details, { cause: error });

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeFetch, RequestTimeoutError } from '../src/nodeFetch';
+import { createNodeFetch, HttpAnswerError, RequestTimeoutError } from '../src/nodeFetch';
 
 /** A real server: echoes JSON, or never answers on /hang. */
 let server: http.Server;
@@ -14,17 +14,20 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      res.statusCode = req.url === '/teapot' ? 418 : 200;
-      res.setHeader('content-type', 'application/json');
-      res.end(
-        req.url === '/garbage'
-          ? '{not json'
-          : JSON.stringify({
-              method: req.method,
-              auth: req.headers.authorization ?? null,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-      );
+      res.statusCode = req.url === '/teapot' ? 418 : req.url === '/nginx413' ? 413 : 200;
+      res.setHeader('content-type', req.url === '/nginx413' ? 'text/html' : 'application/json');
+      const echo = () =>
+        JSON.stringify({
+          method: req.method,
+          auth: req.headers.authorization ?? null,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+      const bodies: Record<string, string> = {
+        '/teapot': JSON.stringify({ error: { code: -1, message: 'no' } }),
+        '/nginx413': '<html><head><title>413 Request Entity Too Large</title></head></html>',
+        '/garbage': '{not json',
+      };
+      res.end(bodies[req.url ?? ''] ?? echo());
     });
   });
   server.on('connection', () => connections.push(Date.now()));
@@ -71,11 +74,18 @@ describe('createNodeFetch', () => {
     await Promise.race([closed, late]);
   });
 
-  it('reports a non-2xx status and a body that is not JSON', async () => {
+  it("reports a tRPC error's status; rejects an answer that is not Aegis's with what came back", async () => {
     const fetch = createNodeFetch({ timeoutMs: 5_000 });
     const teapot = await fetch(`${base}/teapot`, { headers: [['x-a', '1']] });
     expect([teapot.ok, teapot.status]).toEqual([false, 418]);
-    await expect((await fetch(`${base}/garbage`)).json()).rejects.toThrow(SyntaxError);
+    await expect(fetch(`${base}/garbage`)).rejects.toBeInstanceOf(HttpAnswerError);
+    const nginx = await fetch(`${base}/nginx413`).catch((e: unknown) => e);
+    expect(nginx).toBeInstanceOf(HttpAnswerError);
+    expect(nginx).toMatchObject({
+      status: 413,
+      message:
+        'HTTP 413 (text/html) that is not from Aegis came back: "413 Request Entity Too Large"',
+    });
   });
 
   it('gives up after the deadline, on abort, and when nothing listens', async () => {

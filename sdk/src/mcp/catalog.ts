@@ -14,6 +14,13 @@ export interface CatalogTool {
   action: string;
   meta: ToolMeta;
   definition: Tool;
+  /**
+   * Other tools of the same upstream whose action is this one's too (`read balance` and
+   * `read_balance` both become `bank.read_balance`): set only when this tool's action was derived
+   * from its name. Such a tool would inherit the other's rules and the record could not tell which
+   * one ran, so the gateway neither offers nor calls it.
+   */
+  sharesActionWith?: string[];
 }
 
 const ACTION_CHARS = /[^A-Za-z0-9_.:/-]/g;
@@ -43,7 +50,7 @@ export function catalogue(
   prefix: string,
   tools: Tool[],
 ): CatalogTool[] {
-  return tools.map((tool) => {
+  const listed = tools.map((tool) => {
     const mapping = spec.tools[tool.name];
     const tags = new Set([
       ...(spec.ignoreAnnotations ? [] : annotationTags(tool.annotations)),
@@ -60,7 +67,14 @@ export function catalogue(
         ...(tool.description ? { description: tool.description.slice(0, 2000) } : {}),
       },
       definition: { ...tool, name: exposed },
+      derived: !mapping?.action,
     };
+  });
+  const byAction = new Map<string, string[]>();
+  for (const t of listed) byAction.set(t.action, [...(byAction.get(t.action) ?? []), t.name]);
+  return listed.map(({ derived, ...tool }) => {
+    const others = (byAction.get(tool.action) ?? []).filter((name) => name !== tool.name);
+    return derived && others.length > 0 ? { ...tool, sharesActionWith: others } : tool;
   });
 }
 

@@ -157,6 +157,20 @@ export class GatewaySession {
           held.set(tool.exposed, refusal(unchecked, tool.exposed));
           continue;
         }
+        if (tool.sharesActionWith) {
+          const others = tool.sharesActionWith.map((n) => JSON.stringify(n)).join(', ');
+          this.options.log(
+            `tool "${name}.${tool.name}" is refused: its action ${tool.action} is also the action of ${others} (map each to its own action in the config)`,
+          );
+          held.set(
+            tool.exposed,
+            toolError(
+              `"${tool.exposed}" is refused: its server also has ${others}, which Aegis would decide and record as the same action (${tool.action}), so neither can be told apart. The call was not made. Do not retry it.`,
+              { code: 'AMBIGUOUS_TOOL_NAME' },
+            ),
+          );
+          continue;
+        }
         if (changed.has(tool.name)) {
           held.set(
             tool.exposed,

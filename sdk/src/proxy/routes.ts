@@ -4,6 +4,19 @@ import type { ProxyConfig, ProxyEndpoint } from './config';
 export interface Matched {
   endpoint: ProxyEndpoint;
   params: Record<string, string>;
+  /** The request's path with the named parts replaced (encoded), e.g. by a reviewer's edit. */
+  pathWith(params: Record<string, string>): string;
+}
+
+/**
+ * Encoded `/`, `\` and `.` in a path: decoded into a parameter they make `1/../../admin/users`, so
+ * the decision (get_customer) and what an upstream that decodes them serves (admin/users) differ.
+ */
+const ENCODED_SEPARATOR = /%(2f|5c|2e)/i;
+
+/** A path Aegis cannot decide on safely; the proxy answers 400 and sends nothing. */
+export class UnsafePathError extends Error {
+  override name = 'UnsafePathError';
 }
 
 type Compiled = { endpoint: ProxyEndpoint; pattern: RegExp; names: string[] };
@@ -30,13 +43,16 @@ export class RouteTable {
             return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
           })
           .join('/');
-        return { endpoint, pattern: new RegExp(`^${source}$`), names };
+        return { endpoint, pattern: new RegExp(`^${source}$`, 'd'), names };
       });
       this.hosts.set(normalHost(r.host), { compiled, connectAction: r.connectAction });
     }
   }
 
-  /** The endpoint a request is for; null when the host or the path isn't in the config. */
+  /**
+   * The endpoint a request is for; null when the host or the path isn't in the config. Throws
+   * UnsafePathError for a matched path with an encoded separator (see ENCODED_SEPARATOR).
+   */
   match(host: string, method: string, path: string): Matched | null | 'unknown-host' {
     const entry = this.hosts.get(normalHost(host));
     if (!entry) return 'unknown-host';
@@ -44,9 +60,19 @@ export class RouteTable {
       if (c.endpoint.method !== method) continue;
       const m = c.pattern.exec(path);
       if (!m) continue;
+      if (ENCODED_SEPARATOR.test(path)) {
+        throw new UnsafePathError(
+          `The path has an encoded "/", "\\" or "." (%2F, %5C, %2E), which the upstream may read as a different path than the one decided: not sent`,
+        );
+      }
       const params: Record<string, string> = {};
       c.names.forEach((name, i) => (params[name] = safeDecode(m[i + 1] ?? '')));
-      return { endpoint: c.endpoint, params };
+      const spans = c.names.map((_, i): [number, number] => m.indices?.[i + 1] ?? [0, 0]);
+      return {
+        endpoint: c.endpoint,
+        params,
+        pathWith: (p) => replaceSpans(path, spans, c.names, p),
+      };
     }
     return null;
   }
@@ -59,6 +85,22 @@ export class RouteTable {
     const [host, port] = authority.toLowerCase().split(':');
     return port === '443' && host ? this.hosts.get(host)?.connectAction : undefined;
   }
+}
+
+/** `path` with each named part's span replaced by its new value, encoded. */
+function replaceSpans(
+  path: string,
+  spans: Array<[number, number]>,
+  names: string[],
+  params: Record<string, string>,
+): string {
+  let out = '';
+  let at = 0;
+  spans.forEach(([start, end], i) => {
+    out += path.slice(at, start) + encodeURIComponent(params[names[i] ?? ''] ?? '');
+    at = end;
+  });
+  return out + path.slice(at);
 }
 
 function normalHost(host: string): string {

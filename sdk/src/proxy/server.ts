@@ -7,12 +7,13 @@ import {
 } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
 import { createAegis, type Aegis } from '../client';
 import { AegisError } from '../errors';
 import { ensureAgent, startupMessage } from '../mcp/agentSetup';
 import { refusalText } from '../mcp/refusals';
 import type { ProxyConfig } from './config';
-import { RouteTable, type Matched } from './routes';
+import { RouteTable, UnsafePathError, type Matched } from './routes';
 
 /** Options of {@link startHttpProxy}. */
 export interface HttpProxyOptions {
@@ -38,6 +39,18 @@ const HOP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+]);
+
+/**
+ * Request headers never forwarded: Host is the target URL's (a client's `Host: admin.internal`
+ * would pick a different virtual host than the one decided), and method overrides would make an
+ * upstream run another method (DELETE) than the one decided (POST → payments.transfer).
+ */
+const NOT_FORWARDED = new Set([
+  'host',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
 ]);
 
 const TEXT =
@@ -118,7 +131,13 @@ async function handle(ctx: ProxyContext, req: IncomingMessage, res: ServerRespon
     );
   }
   const method = (req.method ?? 'GET').toUpperCase();
-  const matched = ctx.routes.match(target.host, method, target.pathname);
+  let matched: ReturnType<RouteTable['match']>;
+  try {
+    matched = ctx.routes.match(target.host, method, target.pathname);
+  } catch (error) {
+    if (!(error instanceof UnsafePathError)) throw error;
+    return refuse(res, 400, 'UNSAFE_PATH', error.message);
+  }
   if (matched === 'unknown-host') {
     return refuse(
       res,
@@ -155,8 +174,10 @@ async function handle(ctx: ProxyContext, req: IncomingMessage, res: ServerRespon
       ctx.config.agent,
       matched.endpoint.action,
       args,
-      async () => {
-        raw = await forward(target, method, req.headers, body);
+      async (runWith) => {
+        // What Aegis decided (masked by REDACT, or a reviewer's edit) is what is sent.
+        const decided = applyDecision(matched, target, req.headers, body, args, runWith);
+        raw = await forward(decided.target, method, req.headers, decided.body);
         return { status: raw.status, body: isText(raw.headers) ? raw.bytes.toString('utf8') : '' };
       },
       {
@@ -174,6 +195,10 @@ async function handle(ctx: ProxyContext, req: IncomingMessage, res: ServerRespon
     res.writeHead(raw.status, headers);
     res.end(bytes);
   } catch (error) {
+    if (error instanceof CannotApplyError) {
+      ctx.log(`${method} ${target.host}${target.pathname}: ${error.message}`);
+      return refuse(res, 422, 'CANNOT_APPLY_DECISION', error.message);
+    }
     if (error instanceof AegisError) {
       const status = error.code === 'UNAVAILABLE' ? 503 : 403;
       const message = raw
@@ -223,6 +248,70 @@ function argumentsOf(
   return args;
 }
 
+/** Aegis changed the request in a way the proxy cannot send; nothing is sent (recorded as failed). */
+class CannotApplyError extends Error {
+  override name = 'CannotApplyError';
+}
+
+/**
+ * The request to send: the original one when Aegis ran it as asked, else rebuilt from `runWith`
+ * (path parts, query, JSON body). A change that cannot be expressed in the request (a masked
+ * non-JSON body, a key that is no part of it) refuses the request rather than send the original.
+ */
+function applyDecision(
+  matched: Matched,
+  target: URL,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  args: Record<string, unknown>,
+  runWith: Record<string, unknown>,
+): { target: URL; body: Buffer } {
+  if (isDeepStrictEqual(args, runWith)) return { target, body };
+  const next = new URL(target.href);
+  let nextBody = body;
+  const params = { ...matched.params };
+  for (const key of new Set([...Object.keys(args), ...Object.keys(runWith)])) {
+    const value = runWith[key];
+    if (isDeepStrictEqual(args[key], value)) continue;
+    if (key === 'query') next.search = queryString(value);
+    else if (key === 'body') nextBody = jsonBody(headers, value);
+    else if (key in params && isScalar(value)) params[key] = String(value);
+    else throw new CannotApplyError(`Aegis changed "${key}", which the request cannot carry`);
+  }
+  next.pathname = matched.pathWith(params);
+  return { target: next, body: nextBody };
+}
+
+function queryString(query: unknown): string {
+  if (query === undefined) return '';
+  if (!query || typeof query !== 'object' || Array.isArray(query))
+    throw new CannotApplyError('Aegis changed the query to something that is not name=value pairs');
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    for (const one of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      if (!isScalar(one))
+        throw new CannotApplyError(`Aegis changed query "${name}" to a non-text value`);
+      search.append(name, String(one));
+    }
+  }
+  return search.toString();
+}
+
+function jsonBody(headers: IncomingHttpHeaders, body: unknown): Buffer {
+  const type = String(headers['content-type'] ?? '');
+  if (!/json/i.test(type)) {
+    throw new CannotApplyError(
+      `Aegis changed the request body (masked or edited), but it is ${type || 'of unknown type'}, not JSON: the proxy cannot send the change, so nothing was sent`,
+    );
+  }
+  if (body === undefined) throw new CannotApplyError('Aegis removed the request body');
+  return Buffer.from(JSON.stringify(body), 'utf8');
+}
+
+function isScalar(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
 function forward(
   target: URL,
   method: string,
@@ -232,7 +321,7 @@ function forward(
   return new Promise((resolve, reject) => {
     const out = httpRequest(
       target,
-      { method, headers: { ...forwardable(headers), 'content-length': String(body.length) } },
+      { method, headers: { ...requestHeaders(headers), 'content-length': String(body.length) } },
       (answer) => {
         const chunks: Buffer[] = [];
         answer.on('data', (c: Buffer) => chunks.push(c));
@@ -256,6 +345,13 @@ function forwardable(headers: IncomingHttpHeaders): Record<string, string | stri
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined && !HOP.has(name) && name !== 'content-length') out[name] = value;
   }
+  return out;
+}
+
+/** The client's headers as sent upstream: Host comes from the target URL (node sets it). */
+function requestHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out = forwardable(headers);
+  for (const name of NOT_FORWARDED) delete out[name];
   return out;
 }
 

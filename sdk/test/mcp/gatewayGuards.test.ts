@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +183,46 @@ describe('tool pinning', () => {
     const refused = await gw.client.callTool({ name: 'delete_records', arguments: { table: 't' } });
     expect(text(refused)).toMatch(/Unknown tool/);
     await gw.close();
+  });
+});
+
+describe('look-alike tool names', () => {
+  it('a tool added later whose action is an allowed tool\'s ("get customer" ~ get_customer) is refused, and so is its twin', async () => {
+    const log = path.join(tmp.dir, 'twin-calls.jsonl');
+    const flag = path.join(tmp.dir, 'twin.flag');
+    const twins = uniqueAgent('mcp-twins');
+    await t.aegis.agent(twins, { allows: ['fixture.get_customer'] }).register();
+    const gw = await stdioGateway({
+      agent: twins,
+      url: t.server.url,
+      key: await agentKey(t.reviewer, [twins]),
+      upstream,
+      extra: ['--server', 'fixture'],
+      env: { FIXTURE_LOG: log, FIXTURE_TWIN_FLAG: flag },
+    });
+    try {
+      expect((await gw.client.listTools()).tools.map((x) => x.name)).toContain('get_customer');
+      expect(
+        text(await gw.client.callTool({ name: 'get_customer', arguments: { id: 1 } })),
+      ).toMatch(/Customer 1/);
+      writeFileSync(flag, '1');
+      await expect
+        .poll(async () => (await gw.client.listTools()).tools.map((x) => x.name), {
+          timeout: 10_000,
+        })
+        .not.toContain('get_customer');
+      const names = (await gw.client.listTools()).tools.map((x) => x.name);
+      expect(names).not.toContain('get customer');
+      for (const name of ['get customer', 'get_customer']) {
+        const refused = await gw.client.callTool({ name, arguments: { id: 2 } });
+        expect(refused.isError).toBe(true);
+        expect(text(refused)).toMatch(/same action \(fixture\.get_customer\)/);
+      }
+      expect(executed(log).map((c) => c.tool)).toEqual(['get_customer']);
+      expect(gw.stderr()).toMatch(/"fixture\.get customer" is refused/);
+    } finally {
+      await gw.close();
+    }
   });
 });
 

@@ -19,6 +19,8 @@ let proxy: HttpProxy;
 let agent: string;
 /** What the upstream received, in order: method, path and body. */
 const received: Array<{ method: string; url: string; body: string }> = [];
+/** The headers of each request the upstream received, in the same order. */
+const receivedHeaders: IncomingMessage['headers'][] = [];
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
@@ -26,10 +28,11 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       received.push({ method: req.method ?? '', url: req.url ?? '', body });
+      receivedHeaders.push(req.headers);
       res.writeHead(200, { 'content-type': 'application/json' });
       if (req.url?.startsWith('/v1/customers/'))
         res.end(JSON.stringify({ id: 5, name: 'Jane Roe', ssn: '536-22-8154' }));
-      else res.end(JSON.stringify({ ok: true, echo: body ? (JSON.parse(body) as unknown) : null }));
+      else res.end(JSON.stringify({ ok: true, echo: body ? body : null }));
     });
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -47,7 +50,9 @@ beforeAll(async () => {
       '  - { id: read, actions: [bank.get_customer, bank.list_accounts], effect: ALLOW }',
       '  - { id: no-delete, actions: [bank.delete_customer], effect: BLOCK, reason: Deleting customers is not allowed }',
       '  - { id: big-transfers, actions: [bank.transfer], when: "args.body.amount > 1000", effect: REVIEW }',
+      "  - { id: no-cards, actions: [bank.transfer, bank.note, bank.get_customer], when: \"dlp.foundIn('args', 'card')\", effect: REDACT }",
       '  - { id: small-transfers, actions: [bank.transfer], effect: ALLOW }',
+      '  - { id: notes, actions: [bank.note], effect: ALLOW }',
       '  - { id: mask-ssn, on: result, actions: ["*"], when: "dlp.found(\'ssn\')", effect: REDACT }',
       '',
     ].join('\n'),
@@ -71,6 +76,7 @@ beforeAll(async () => {
             { method: 'GET', path: '/v1/accounts', action: 'bank.list_accounts' },
             { method: 'DELETE', path: '/v1/customers/:id', action: 'bank.delete_customer' },
             { method: 'POST', path: '/v1/transfers', action: 'bank.transfer', tags: ['financial'] },
+            { method: 'POST', path: '/v1/notes', action: 'bank.note' },
           ],
         },
       ],
@@ -91,9 +97,11 @@ function viaProxy(
   method: string,
   url: string,
   body?: unknown,
+  extraHeaders: Record<string, string> = {},
 ): Promise<{ status: number; headers: IncomingMessage['headers']; json: Record<string, unknown> }> {
   const { hostname, port } = new URL(proxy.url);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const payload =
+    body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -101,7 +109,7 @@ function viaProxy(
         port,
         method,
         path: url,
-        headers: payload ? { 'content-type': 'application/json' } : {},
+        headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...extraHeaders },
       },
       (res) => {
         let text = '';
@@ -159,7 +167,8 @@ describe('aegis proxy http', () => {
       amount: 50,
     });
     expect(small.status).toBe(200);
-    expect(small.json).toMatchObject({ ok: true, echo: { to: 'acct-9', amount: 50 } });
+    expect(small.json).toMatchObject({ ok: true });
+    expect(JSON.parse(String(small.json.echo))).toEqual({ to: 'acct-9', amount: 50 });
 
     const approval = await watchFor(t.aegis, (e) =>
       e.type === 'approval.created' && e.approval.agent === agent ? e.approval : undefined,
@@ -254,6 +263,117 @@ describe('aegis proxy http', () => {
     } finally {
       await t.reviewer.agents.setStatus.mutate({ name: agent, status: 'ACTIVE' });
     }
+  });
+});
+
+describe('aegis proxy http sends what Aegis decided', () => {
+  const card = '4111 1111 1111 1111';
+
+  it('REDACT: the upstream receives the masked JSON body, not the card', async () => {
+    const before = received.length;
+    const res = await viaProxy('POST', `http://${upstreamHost}/v1/transfers?memo=x`, {
+      to: 'acct-9',
+      amount: 10,
+      memo: `card ${card}`,
+    });
+    expect(res.status).toBe(200);
+    const sent = received.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.body).not.toContain(card);
+    const body = JSON.parse(sent[0]?.body ?? '') as Record<string, unknown>;
+    expect(body).toMatchObject({ to: 'acct-9', amount: 10 });
+    expect(receivedHeaders.at(-1)?.['content-length']).toBe(String(sent[0]?.body.length));
+    expect(sent[0]?.url).toBe('/v1/transfers?memo=x');
+  });
+
+  it('REDACT in a path part: the upstream receives the masked path', async () => {
+    const before = received.length;
+    const res = await viaProxy(
+      'GET',
+      `http://${upstreamHost}/v1/customers/${card.replaceAll(' ', '')}?x=1`,
+    );
+    expect(res.status).toBe(200);
+    expect(received.slice(before).map((r) => r.url)).toEqual([
+      '/v1/customers/************1111?x=1',
+    ]);
+  });
+
+  it('REDACT on a body that is not JSON: refused with 422, recorded, nothing sent', async () => {
+    const before = received.length;
+    const res = await viaProxy('POST', `http://${upstreamHost}/v1/notes`, `card ${card}`, {
+      'content-type': 'text/plain',
+    });
+    expect(res.status).toBe(422);
+    expect(res.json).toMatchObject({ error: 'CANNOT_APPLY_DECISION' });
+    expect(String(res.json.message)).toMatch(/text\/plain, not JSON/);
+    expect(received.length).toBe(before);
+    // the decision and the refused run are both on the record
+    await expect
+      .poll(async () => await entries('bank.note'), { timeout: 10_000 })
+      .toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ status: 'ALLOWED', argsRedacted: true, outcome: 'error' }),
+          expect.objectContaining({ status: 'ERROR', details: expect.stringMatching(/not JSON/) }),
+        ]),
+      );
+  });
+
+  it('Edit & approve: the upstream receives the amount the reviewer approved', async () => {
+    const approval = await watchFor(t.aegis, (e) =>
+      e.type === 'approval.created' && e.approval.agent === agent ? e.approval : undefined,
+    );
+    const before = received.length;
+    const big = viaProxy('POST', `http://${upstreamHost}/v1/transfers`, {
+      to: 'acct-9',
+      amount: 5000,
+    });
+    const held = await approval.event;
+    await t.reviewer.approvals.decide.mutate({
+      id: held.id,
+      decision: 'APPROVED',
+      editedArgs: { body: { to: 'acct-9', amount: 50 } },
+    });
+    expect((await big).status).toBe(200);
+    expect(received.slice(before).map((r) => JSON.parse(r.body) as unknown)).toEqual([
+      { to: 'acct-9', amount: 50 },
+    ]);
+  });
+
+  it('sets Host from the target and drops method overrides: the upstream runs what was decided', async () => {
+    const before = received.length;
+    const res = await viaProxy(
+      'POST',
+      `http://${upstreamHost}/v1/transfers`,
+      { to: 'acct-9', amount: 5 },
+      {
+        host: 'admin.internal',
+        'x-http-method-override': 'DELETE',
+        'x-http-method': 'DELETE',
+        'x-method-override': 'DELETE',
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(received.slice(before)).toHaveLength(1);
+    const headers = receivedHeaders.at(-1) ?? {};
+    expect(headers.host).toBe(upstreamHost);
+    expect(headers['x-http-method-override']).toBeUndefined();
+    expect(headers['x-http-method']).toBeUndefined();
+    expect(headers['x-method-override']).toBeUndefined();
+  });
+
+  it('refuses encoded separators in a matched path with 400, nothing sent', async () => {
+    const before = received.length;
+    for (const path of [
+      '/v1/customers/1%2F..%2F..%2Fadmin%2Fusers',
+      '/v1/customers/1%2f..%2fadmin',
+      '/v1/customers/1%5Cadmin',
+      '/v1/customers/1%2e%2E',
+    ]) {
+      const res = await viaProxy('GET', `http://${upstreamHost}${path}`);
+      expect(res.status, path).toBe(400);
+      expect(res.json).toMatchObject({ error: 'UNSAFE_PATH' });
+    }
+    expect(received.length).toBe(before);
   });
 });
 
