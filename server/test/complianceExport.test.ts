@@ -222,4 +222,20 @@ describe('a report whose head takes a while', () => {
       expect(entries).toBeGreaterThanOrEqual(20);
     }
   });
+
+  it('Markdown: hostile profile text stays text (no HTML, no forged links)', async () => {
+    const s = server();
+    const api = createTRPCClient<AppRouter>({
+      links: [
+        httpBatchLink({ url: `${s.url}/trpc`, headers: { authorization: `Bearer ${s.adminKey}` } }),
+      ],
+    });
+    const owner = '<img src=x onerror=alert(1)> [Chain verified ✔](https://attacker.invalid)';
+    await api.sdk.registerAgent.mutate({ name: 'md_hostile', owner, allows: ['read'] });
+    await api.sdk.decide.mutate({ agent: 'md_hostile', action: 'read', args: {} });
+    const md = (await download('format=md&agents=md_hostile')).body.toString();
+    expect(md).not.toContain('<img');
+    expect(md).not.toContain('[Chain verified ✔](');
+    expect(md).toContain('&lt;img src=x onerror=alert\\(1\\)&gt; \\[Chain verified ✔\\]');
+  });
 });

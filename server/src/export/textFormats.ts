@@ -107,19 +107,36 @@ export async function writeYaml(
 const listItem = (member: unknown) =>
   stringify([member], { lineWidth: 0 }).replace(/^/gm, '  ').trimEnd() + '\n';
 
-const md = (v: unknown) => cellText(v).replaceAll('|', '\\|').replace(/\s+/g, ' ');
+const HTML_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+/**
+ * Text from data (an owner, a tool name, details an agent wrote) made inert in Markdown: HTML
+ * specials become entities (no tags or event handlers reach a renderer) and inline Markdown
+ * punctuation is escaped (no links, images, emphasis or code that forge what the report says,
+ * e.g. a "[Chain verified ✔](…)" link). One line: a newline would end the table row.
+ */
+export function mdText(v: unknown): string {
+  return cellText(v)
+    .replace(/\s+/g, ' ')
+    .replace(/[&<>"]/g, (c) => HTML_ENTITY[c] ?? c)
+    .replace(/[\\`*[\]()!~|#]/g, '\\$&')
+    // `_` inside a word emphasises nothing (snake_case names stay readable); elsewhere it could
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_');
+}
+const md = mdText;
+const mdList = (items: readonly string[]) => items.map(mdText).join(', ');
 const table = (headers: string[], rows: unknown[][]) =>
   `| ${headers.join(' | ')} |\n| ${headers.map(() => '---').join(' | ')} |\n${rows.map((r) => `| ${r.map(md).join(' | ')} |`).join('\n')}\n`;
 
 /** The head as Markdown sections; shared by the Markdown format. */
 export function markdownHead(h: ReportHead): string {
   const parts = [
-    `# ${h.title}\n`,
-    `Generated ${h.generatedAt} by ${h.generatedBy}, for ${h.range.from} – ${h.range.to}; agents: ${h.agents.join(', ') || 'none'}.\n`,
+    `# ${mdText(h.title)}\n`,
+    `Generated ${mdText(h.generatedAt)} by ${mdText(h.generatedBy)}, for ${mdText(h.range.from)} – ${mdText(h.range.to)}; agents: ${mdList(h.agents) || 'none'}.\n`,
     `## Audit chain\n`,
     h.chain.ok
       ? `Verified: ${h.chain.checked} entries, chain intact. Head: entry ${h.chain.headId ?? '–'}, hash \`${h.chain.headHash ?? '–'}\`.\n`
-      : `**Broken** at entry ${h.chain.firstBad?.id}: ${h.chain.firstBad?.reason}. Head hash \`${h.chain.headHash ?? '–'}\`.\n`,
+      : `**Broken** at entry ${mdText(h.chain.firstBad?.id)}: ${mdText(h.chain.firstBad?.reason)}. Head hash \`${h.chain.headHash ?? '–'}\`.\n`,
     `## Fact sheets\n`,
     table(
       [
@@ -165,7 +182,7 @@ export function markdownHead(h: ReportHead): string {
     `## Manifests\n`,
     ...h.manifests.map(
       (m) =>
-        `### ${m.agent.name}\n\n` +
+        `### ${mdText(m.agent.name)}\n\n` +
         table(
           ['Tool', 'Declared', 'Tags', 'Permission', 'Calls', 'Data seen'],
           m.tools.map((t) => [
@@ -177,7 +194,7 @@ export function markdownHead(h: ReportHead): string {
             t.dataSeen.join(', '),
           ]),
         ) +
-        `\nDrift — called, undeclared: ${m.drift.undeclaredCalled.join(', ') || 'none'}; declared, unused: ${m.drift.declaredUnused.join(', ') || 'none'}; allowed, unused ${m.drift.unusedWindowDays} days: ${m.drift.allowedUnused.join(', ') || 'none'}.\n`,
+        `\nDrift — called, undeclared: ${mdList(m.drift.undeclaredCalled) || 'none'}; declared, unused: ${mdList(m.drift.declaredUnused) || 'none'}; allowed, unused ${m.drift.unusedWindowDays} days: ${mdList(m.drift.allowedUnused) || 'none'}.\n`,
     ),
     `## Policies and their history\n`,
     table(
@@ -211,7 +228,7 @@ export function markdownHead(h: ReportHead): string {
       h.peopleActions.map((e) => [e.id, e.timestamp, e.actor ?? '', e.agent, e.action, e.details]),
     ),
     `## Control mapping (SOC 2 / GDPR / HIPAA)\n`,
-    `_${h.disclaimer}_\n`,
+    `_${mdText(h.disclaimer)}_\n`,
     table(
       ['Section', 'SOC 2', 'GDPR', 'HIPAA'],
       h.controls.map((c) => [c.section, c.soc2.join(', '), c.gdpr.join(', '), c.hipaa.join(', ')]),

@@ -61,7 +61,7 @@ export const sdkRestRouter = router({
         labels: agentLabels
           .optional()
           .describe(
-            'Extra: labels that rule selectors match (team: lending); an agent key sets them until its first call',
+            'Extra: labels that rule selectors match (team: lending); an agent key sets them (and the owner) only for its first policy: before its first call and before a person set its policy',
           ),
         // Extra: the manifest's declaration (team, model, tools with tags)
         ...agentDeclarationFields,
@@ -72,7 +72,7 @@ export const sdkRestRouter = router({
         detail: z
           .string()
           .optional()
-          .describe('Extra: why the labels, or a tag removed from a tool, were not changed'),
+          .describe('Extra: why the labels, the owner, or a tag removed from a tool, were not changed'),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -85,16 +85,25 @@ export const sdkRestRouter = router({
         framework: input.framework ?? existing?.framework ?? 'unknown',
       };
       const { created } = await ctx.services.agents.upsertProfile(input.name, profile);
+      // Labels and owner select and feed rules: checked like a registration (first policy only).
+      const profileNotice =
+        input.labels || input.owner !== undefined
+          ? (
+              await ctx.services.agents.declareProfile(
+                input.name,
+                { labels: input.labels, owner: input.owner },
+                ctx.principal,
+                created,
+              )
+            ).notice
+          : null;
+      const owner = (await ctx.services.agents.get(input.name)).owner;
       const tagsNotice = await ctx.services.manifests.declare(
         input.name,
-        { ...input, ...profile },
+        { ...input, ...profile, owner },
         ctx.principal,
       );
-      const labelsNotice = input.labels
-        ? (await ctx.services.agents.declareLabels(input.name, input.labels, ctx.principal, created))
-            .notice
-        : null;
-      const detail = [tagsNotice, labelsNotice].filter(Boolean).join('. ');
+      const detail = [tagsNotice, profileNotice].filter(Boolean).join('. ');
       return detail ? { ...ok, detail } : ok;
     }),
 

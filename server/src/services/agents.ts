@@ -17,6 +17,7 @@ import { toAgent } from '../data/repos/mappers';
 import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
 import { isDuplicateKey, unknownAgent } from './errors';
+import { voidApprovalsOnKill } from './killVoids';
 import type { Registration } from './registration';
 import type { DeclareOutcome } from './manifests';
 import type { Services } from './types';
@@ -115,6 +116,8 @@ export function createAgentService(
         },
         actor,
       );
+      // after the kill entry: each voided approval's entry says the kill voided it
+      if (paused) await voidApprovalsOnKill(deps, name, actor);
       bus.emitChange({ type: 'agent.status', agent: name, status: changed.status });
       return toAgent(changed);
     },
@@ -135,13 +138,14 @@ export function createAgentService(
         }
         const current = existing ?? (await repos.agents.findByName(name));
         if (!current) throw unknownAgent(name);
+        // The owner is a fact rules read (agent.owner): set here only for a new agent, later
+        // through registration.declare, which checks who may change it.
         const same =
-          current.owner === profile.owner &&
-          current.description === profile.description &&
-          current.framework === profile.framework;
+          current.description === profile.description && current.framework === profile.framework;
         if (same) return current;
         changed = true;
-        return (await repos.agents.updateProfile(name, profile)) ?? current;
+        const { description, framework } = profile;
+        return (await repos.agents.updateProfile(name, { description, framework })) ?? current;
       });
       if (created) {
         cache.invalidate(name);
@@ -166,9 +170,12 @@ export function createAgentService(
       const declared = await registration.declare(input.name, desired, actor, {
         created,
         labels: input.labels,
+        owner: input.owner,
         alongside: declareManifest
           ? async () => {
-              manifest = await declareManifest(input, actor);
+              // the manifest keeps the owner in force (the declared one may have been refused)
+              const owner = (await repos.agents.findByName(input.name))?.owner ?? input.owner;
+              manifest = await declareManifest({ ...input, owner }, actor);
               return manifest.tagsChanged;
             }
           : undefined,
@@ -185,8 +192,13 @@ export function createAgentService(
       };
     },
 
-    declareLabels: async (agent, labels, actor, created) => {
-      const { changed, notice } = await registration.declare(agent, new Map(), actor, { created, partial: true, labels });
+    declareProfile: async (agent, { labels, owner }, actor, created) => {
+      const { changed, notice } = await registration.declare(agent, new Map(), actor, {
+        created,
+        partial: true,
+        labels,
+        owner,
+      });
       return { changed, notice };
     },
 

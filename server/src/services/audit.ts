@@ -73,6 +73,8 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
             dated: true,
             args: e.args,
             tool: e.tool,
+            rule: e.rule ?? undefined,
+            details: e.details,
           }));
         const violations = await reports.check(claims);
         if (violations.length > 0) await reports.refuse(violations, actor, 'local-mode record');

@@ -45,6 +45,7 @@ export function createPolicyService(
     agent: string,
     apply: () => Promise<boolean>,
     action?: string | null,
+    author?: string | null,
   ): Promise<AgentPolicy>;
   bump(
     agent: string,
@@ -134,15 +135,19 @@ export function createPolicyService(
     return version;
   }
 
-  /** Runs one rule change under the agent's lock; bumps the version and tells everyone if it changed. */
+  /**
+   * Runs one rule change under the agent's lock; bumps the version and tells everyone if it
+   * changed. `author`: the person who made it (null: the agent's code), kept with the version.
+   */
   function change(
     agent: string,
     apply: () => Promise<boolean>,
     action: string | null = null,
+    author: string | null = null,
   ): Promise<AgentPolicy> {
     return locks.run(`agent:${agent}`, async () => {
       if (!(await repos.agents.findByName(agent))) throw unknownAgent(agent);
-      if (await apply()) await bump(agent, action);
+      if (await apply()) await bump(agent, action, { author });
       return forAgent(agent);
     });
   }

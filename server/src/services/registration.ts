@@ -79,15 +79,20 @@ export function createRegistration(
 ) {
   const { repos, bus } = deps;
 
-  /** Whether the agent's policy is still its first declaration: no calls, no people involved. */
+  /**
+   * Whether the agent's policy is still its first declaration: no calls, no people involved. A
+   * person involved is any version a person made — a rule document applied or rolled back, a rule
+   * set, a relabel or new owner — not only a person's list rule: people's rules win over code.
+   */
   async function stillFirst(agent: string, current: StoredRule[]): Promise<boolean> {
     if (deps.registration === 'review') return false;
     if (current.some((r) => r.source !== 'code')) return false;
-    const [called, proposed] = await Promise.all([
+    const [called, proposed, byPerson] = await Promise.all([
       repos.audit.hasCalls(agent),
       repos.proposals.anyFor(agent),
+      repos.policyHistory.anyByPerson(agent),
     ]);
-    return !called && !proposed;
+    return !called && !proposed && !byPerson;
   }
 
   /** Opens (or finds) the proposal for these loosening changes; null when there are none. */
@@ -138,6 +143,8 @@ export function createRegistration(
         created: boolean;
         partial?: boolean;
         labels?: AgentLabels;
+        /** The owner the code declares; undefined leaves it. Rules read it (`agent.owner`). */
+        owner?: string;
         /** Also applied under the policy lock (the manifest's declaration); true: it changed the policy. */
         alongside?: () => Promise<boolean>;
       },
@@ -147,10 +154,12 @@ export function createRegistration(
       let baseVersion = 0;
       let relabelled: { from: AgentLabels; to: AgentLabels } | null = null;
       let labelsRefused = false;
-      const policy = await policies.change(agent, async () => {
+      let reowned = null as { from: string; to: string } | null; // set in apply: not narrowed to null
+      let ownerRefused = false;
+      const trusted = actor.role !== 'agent';
+      const apply = async () => {
         const current = await repos.policies.forAgent(agent);
         const changes = planCodeRules(current, desired, opts.partial);
-        const trusted = actor.role !== 'agent';
         const first = !trusted && (await stillFirst(agent, current));
         // Its first policy the code writes: rules for actions that have none yet. Changing a rule
         // that exists is a later change, even before the first call.
@@ -168,13 +177,27 @@ export function createRegistration(
             relabelled = { from, to: opts.labels };
           } else labelsRefused = true;
         }
+        const owner = doc?.owner ?? '';
+        if (opts.owner !== undefined && opts.owner !== owner) {
+          // Rules read the owner (`agent.owner.endsWith(...)`): like labels, code sets it only first.
+          if (trusted || first) {
+            await repos.agents.setOwner(agent, opts.owner);
+            reowned = { from: owner, to: opts.owner };
+          } else ownerRefused = true;
+        }
         await repos.policies.applyCodeChanges(agent, applied);
         const declared = opts.alongside ? await opts.alongside() : false;
-        return applied.length > 0 || relabelled !== null || declared;
-      });
-      const changed = applied.length > 0 || relabelled !== null;
+        return applied.length > 0 || relabelled !== null || reowned !== null || declared;
+      };
+      // A person's declaration is a person's version: the code no longer writes its first policy.
+      const policy = await policies.change(agent, apply, null, trusted ? actor.name : null);
+      const changed = applied.length > 0 || relabelled !== null || reowned !== null;
       if (changed && !opts.created) {
-        const what = [...applied.map(describe), ...(relabelled ? [describeLabels(relabelled)] : [])];
+        const what = [
+          ...applied.map(describe),
+          ...(relabelled ? [describeLabels(relabelled)] : []),
+          ...(reowned ? [`owner: "${reowned.from}" → "${reowned.to}"`] : []),
+        ];
         await noteAction(
           repos,
           {
@@ -182,7 +205,12 @@ export function createRegistration(
             status: 'POLICY',
             action: ACTION.register,
             details: `Declared by ${actor.name}'s code (policy v${policy.version}): ${what.join('; ')}`,
-            params: { changes: applied, version: policy.version, ...(relabelled ? { labels: relabelled } : {}) },
+            params: {
+              changes: applied,
+              version: policy.version,
+              ...(relabelled ? { labels: relabelled } : {}),
+              ...(reowned ? { owner: reowned } : {}),
+            },
           },
           actor,
         );
@@ -196,7 +224,10 @@ export function createRegistration(
               : `proposal #${proposal.id} waits for an admin to accept it`)
           : null,
         labelsRefused
-          ? `Labels not changed: "${agent}" has made calls, so its labels (which select rules) are changed by an admin`
+          ? `Labels not changed: "${agent}" has made calls or a person has set its policy, so its labels (which select rules) are changed by an admin`
+          : null,
+        ownerRefused
+          ? `Owner not changed: "${agent}" has made calls or a person has set its policy, so its owner (which rules read as agent.owner) is changed by an admin`
           : null,
       ].filter((n): n is string => n !== null);
       return { policy, changed, proposal, notice: notices.length ? notices.join('. ') : null };

@@ -7,6 +7,7 @@ import {
   policyDlpFindings,
   scanValue,
   type AuditStatus,
+  type DecidingRuleRef,
   type PolicySet,
   type Principal,
   type RuleType,
@@ -62,7 +63,16 @@ export interface Claim {
   args?: Record<string, unknown>;
   /** What the tool declared about itself, when the report carries it (local-mode records do). */
   tool?: { tags?: readonly string[]; description?: string };
+  /** The rule the record says decided it (local-mode records); it is stored, so it is checked. */
+  rule?: DecidingRuleRef;
+  /** The record's text; it is stored too. */
+  details?: string;
 }
+
+/** Details that name an approval: only the server records a call an approval let through. */
+const NAMES_APPROVAL = /\bapprov(al|ed)\b[^]*#\s*\d+/i;
+const showRule = (r: DecidingRuleRef | undefined) => (r ? `${r.scope} rule ${r.id} v${r.version}` : 'no rule');
+type RuleCheck = 'all' | 'agent' | 'none';
 
 export interface Violation {
   claim: Claim;
@@ -117,12 +127,18 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     return { rules, set, toolTags: stored?.toolTags ?? snap.toolTags };
   }
 
-  /** Why this policy version would not have allowed the claimed call (null: it would). */
+  /**
+   * Why this policy version would not have allowed the claimed call (null: it would). `rules`:
+   * whether the deciding rule the record names must be the one the server finds — `all` when the
+   * set holds every rule in force (the current version's, with the global rules), `agent` for an
+   * older version (compiled without the global rules), `none` for a newer version it wasn't decided with.
+   */
   function notAllowedBy(
     policy: PolicyAtVersion,
     version: number,
     claim: Claim,
     snap: CachedPolicy,
+    rules: RuleCheck = 'none',
   ): string | null {
     // The same evaluation the decision made: with the arguments, tool metadata and time when the
     // report has them (local mode decides only calls whose rules need no server state — history,
@@ -134,7 +150,7 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     const needs = factNeedsFor(policy.set, call.agent, claim.action);
     const facts = needs.dlp ? { dlp: policyDlpFindings({ args: scanValue(call.args, { custom: policy.set.detectors }) }) } : undefined;
     const decided = evaluatePolicy(policy.set, call, { status: 'ACTIVE', facts, now: claim.dated ? claim.at : undefined });
-    if (decided.verdict === 'ALLOWED') return null;
+    if (decided.verdict === 'ALLOWED') return ruleMismatch(claim, decided.rule ?? undefined, rules);
     const listed = policy.rules.get(claim.action);
     const what =
       decided.rule && !decided.rule.id.startsWith('seed-') && decided.rule.id !== 'default'
@@ -143,6 +159,14 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
           ? verbs[listed]
           : 'does not list (review)';
     return `ALLOWED for ${claim.action}, which policy v${version} ${what}`;
+  }
+
+  /** A record naming a deciding rule the server's evaluation does not (a forged "exception"). */
+  function ruleMismatch(claim: Claim, found: DecidingRuleRef | undefined, rules: RuleCheck): string | null {
+    const named = claim.rule;
+    if (!named || rules === 'none' || (rules === 'agent' && named.scope === 'global')) return null;
+    const same = found && named.id === found.id && named.scope === found.scope && named.version === found.version;
+    return same ? null : `names ${showRule(named)} as deciding ${claim.action}; the policy decides with ${showRule(found)}`;
   }
 
   async function checkOne(
@@ -166,6 +190,10 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     if (version > snap.version)
       return refuse('CONFLICT', `policy v${version} of "${claim.agent}" does not exist (it is at v${snap.version})`);
     if (claim.status !== 'ALLOWED') return null; // BLOCKED, KILLED, PENDING, … claim no power
+    if (claim.details && NAMES_APPROVAL.test(claim.details))
+      return refuse('CONFLICT', `names an approval in its details ("${claim.details.slice(0, 80)}"); a local-mode record has none`);
+    if (claim.rule?.scope === 'global' && claim.rule.version > (await cache.globalPolicy()).version)
+      return refuse('CONFLICT', `names ${showRule(claim.rule)}, a global policy version that does not exist`);
     // Decided with a policy version that did not exist yet: a date moved back, e.g. to before a
     // kill-switch, so the record would pass as decided while the agent was still active.
     const since = claim.dated && version > 0 ? await versionSince(version) : null;
@@ -173,8 +201,8 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
       return refuse('CONFLICT', `dated ${claim.at.toISOString()}, before policy v${version} of "${claim.agent}" existed (${since.toISOString()})`);
     const policy = await policyAt(snap, version);
     if (!policy) return refuse('CONFLICT', `policy v${version} of "${claim.agent}" is not on record`);
-    const refusal = notAllowedBy(policy, version, claim, snap);
-    if (refusal) return refuse('FORBIDDEN', refusal);
+    const refusal = notAllowedBy(policy, version, claim, snap, version === snap.version ? 'all' : 'agent');
+    if (refusal) return refuse(refusal.startsWith('names ') ? 'CONFLICT' : 'FORBIDDEN', refusal);
     // Decided with a version a newer one had replaced by then (past the grace a local-mode SDK
     // needs to hear of it): the call must also be one the version then in force allows.
     const replaced = claim.dated && version < snap.version ? await versionSince(version + 1) : null;

@@ -100,15 +100,21 @@ export interface Services {
      * declares is checked (services/registration.ts): loosening changes may become a proposal.
      */
     register(input: RegisterAgentInput, actor: Principal): Promise<RegisterAgentResult>;
-    /** Creates the agent or updates its profile; its rules are not touched. */
+    /**
+     * Creates the agent or updates its profile; its rules are not touched. `owner` is set only
+     * when it creates the agent: later owners go through declareProfile (rules read the owner).
+     */
     upsertProfile(
       name: string,
       profile: { owner: string; description: string; framework: string },
     ): Promise<{ agent: Agent; created: boolean; changed: boolean }>;
-    /** Labels declared by the agent's code (the seed's /sdk/register-agent + labels), checked like a registration. */
-    declareLabels(
+    /**
+     * Labels and owner declared by the agent's code (the seed's /sdk/register-agent), checked like
+     * a registration: an agent key sets them only for its first policy.
+     */
+    declareProfile(
       agent: string,
-      labels: AgentLabels,
+      profile: { labels?: AgentLabels; owner?: string },
       actor: Principal,
       created: boolean,
     ): Promise<{ changed: boolean; notice: string | null }>;

@@ -25,7 +25,8 @@ export function createAgentsRepo(model: Model<AgentDoc>) {
       return doc;
     },
 
-    updateProfile: (name: string, profile: AgentProfile) =>
+    /** The profile's free text; the owner changes through setOwner (rules read it). */
+    updateProfile: (name: string, profile: Omit<AgentProfile, 'owner'>) =>
       model
         .findOneAndUpdate(
           { name },
@@ -33,6 +34,10 @@ export function createAgentsRepo(model: Model<AgentDoc>) {
           { returnDocument: 'after' },
         )
         .lean<AgentDoc | null>(),
+
+    /** Sets the owner (callers bump the policy version: rules read `agent.owner`). */
+    setOwner: (name: string, owner: string) =>
+      model.updateOne({ name }, { $set: { owner, updatedAt: new Date() } }),
 
     /** Replaces the agent's labels (callers bump the policy version: labels select rules). */
     setLabels: (name: string, labels: Record<string, string>) =>

@@ -87,6 +87,12 @@ export function createPolicyHistoryRepo(model: Model<PolicyVersionDoc>) {
       return doc ? toVersion(doc) : null;
     },
 
+    /** Whether a person ever made a version of this agent's policy (a document, a rule, a relabel). */
+    async anyByPerson(agent: string): Promise<boolean> {
+      const doc = await model.findOne({ agent, author: { $ne: null } }, { _id: 0, version: 1 }).lean();
+      return doc !== null;
+    },
+
     /** Newest first. */
     async list(agent: string, limit: number): Promise<PolicyVersion[]> {
       const docs = await model.find({ agent }).sort({ version: -1 }).limit(limit).lean<PolicyVersionDoc[]>();
