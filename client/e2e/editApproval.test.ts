@@ -190,6 +190,24 @@ describe('edit & approve (admin)', () => {
     expect(await card.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(1);
   });
 
+  it("is not offered for a seed client's request: it runs the arguments it asked with", async () => {
+    const admin = dash.srv.api();
+    await admin.sdk.registerAgent.mutate({ name: 'SeedTeller', allows: ['read'], review: ['wire'] });
+    // the seed's Python SDK asks over REST and polls; it can't be handed edited arguments
+    const res = await fetch(`${dash.srv.url}/api/sdk/approval`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${dash.srv.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ agent_name: 'SeedTeller', action: 'wire', args_json: '{"amount":1200}' }),
+    });
+    const { approval_id: id } = (await res.json()) as { approval_id: number };
+    await dash.page.goto(dash.srv.url + '/approvals');
+    const card = dash.page.locator(`[data-approval-id="${id}"]`);
+    await card.getByRole('button', { name: 'Approve', exact: true }).waitFor();
+    expect(await card.getByRole('button', { name: 'Edit & approve' }).count()).toBe(0);
+    expect(await card.getByTestId('edit-off-seed').innerText()).toContain('seed REST protocol');
+    expect(await card.getByTestId('edit-off-quorum').count()).toBe(0);
+  });
+
   it('logged no console errors', () => {
     expect(dash.browser.errors).toEqual([]);
   });

@@ -64,7 +64,9 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
   const [editBase, setEditBase] = useState<Record<string, unknown> | null>(null);
   const revealForEdit = useMutation(trpc.approvals.reveal.mutationOptions({ onSuccess: (r) => setEditBase(r.args) }));
   const quorum = a.quorum ?? 1;
-  const mayEdit = canEditArgs && !heldResult && quorum <= 1;
+  // A seed client (POST /sdk/approval) runs the arguments it asked with: it can't be handed an edit.
+  const seedClient = a.seedClient === true;
+  const mayEdit = canEditArgs && !heldResult && quorum <= 1 && !seedClient;
   const startEdit = () => {
     onEdit(true);
     if (revealed) setEditBase(revealed);
@@ -239,6 +241,12 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             <p className="mt-2 text-xs muted" data-testid="edit-off-quorum">
               Edit &amp; approve is off for this request: it needs {quorum} people to approve, and edited arguments would
               run a call the other approvers never saw.
+            </p>
+          )}
+          {canEditArgs && !heldResult && quorum <= 1 && seedClient && (
+            <p className="mt-2 text-xs muted" data-testid="edit-off-seed">
+              Edit &amp; approve is off for this request: it was asked over the seed REST protocol, whose client runs the
+              call with the arguments it asked with and can&apos;t be handed edited ones.
             </p>
           )}
         </>

@@ -13,14 +13,14 @@ import { tracer } from './tracing';
 export function instrumentServices(services: Services, metrics: AegisMetrics): void {
   const decisions = services.decisions;
   const decide = decisions.decide.bind(decisions);
-  services.decisions.decide = (input, actor) =>
+  services.decisions.decide = (input, actor, opts) =>
     inSpan(
       tracer,
       'aegis.decision',
       () => ({ 'gen_ai.agent.name': input.agent, 'gen_ai.tool.name': input.action }),
       async (span) => {
         const started = performance.now();
-        const decision = await decide(input, actor);
+        const decision = await decide(input, actor, opts);
         metrics.decided(
           decision.verdict,
           input.agent,

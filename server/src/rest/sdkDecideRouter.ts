@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { actionName, agentName, callId, decideInput, decidingRule, toolArgs, verdict } from '@aegis/shared';
+import { actionName, agentName, callId, decideInput, decidingRule, toolArgs, verdict, type Decision } from '@aegis/shared';
 import { router } from '../trpc/init';
 import { agentProcedure, assertActsAs, decideProcedure } from '../trpc/procedures';
 import { parseArgsJson } from './inputs';
@@ -9,6 +9,26 @@ import { okAnswer } from './shapes';
 import { redeemsAtPoll } from '../services/approvalPoll';
 
 const tags = ['sdk'];
+
+/**
+ * The arguments to run the tool with, when the server replaced the call's own: masked by a REDACT
+ * rule (also on an approved call a REDACT rule still matches), or edited by an admin who approved
+ * it. Absent otherwise — run the arguments sent. tRPC's sdk.decide answers them as `args`.
+ */
+const replacedArgs = {
+  args: toolArgs
+    .optional()
+    .describe(
+      'Present when the server replaced the arguments (args_replaced: true): run the tool with these, not the ones sent — masked by a REDACT rule, or edited by the admin who approved the call',
+    ),
+  args_replaced: z
+    .literal(true)
+    .optional()
+    .describe('Present (true) exactly when `args` is: the tool runs with `args`'),
+};
+
+/** `args` and `args_replaced` of an answer, present only when the server replaced the arguments. */
+const withArgs = (d: Decision) => (d.args ? { args: d.args, args_replaced: true as const } : {});
 
 /**
  * The SDK paths that run a decision: the seed's /sdk/approval, and our one-call /sdk/decide and
@@ -23,12 +43,19 @@ export const sdkDecideRestRouter = router({
         tags,
         summary: 'Ask a person to approve a call',
         description:
-          'Runs the decision for the call: a REVIEW opens a PENDING approval bound to the agent, action and a hash of these arguments (and writes the PENDING audit entry). If one for exactly this call is already approved and unused, an agent key gets its id, left for its GET /sdk/approval-status read to use; any other key (which only looks when it polls) uses it with this request, answered as verdict ALLOWED. If the policy or the kill-switch decides the call instead, the answer is 400 naming the verdict.',
+          'Runs the decision for the call: a REVIEW opens a PENDING approval bound to the agent, action and a hash of these arguments (and writes the PENDING audit entry). If one for exactly this call is already approved and unused, an agent key gets its id, left for its GET /sdk/approval-status read to use; any other key (which only looks when it polls) uses it with this request, answered as verdict ALLOWED — and when that call runs with other arguments (edited by the admin who approved it, or masked by a REDACT rule), with `args` and `args_replaced: true`: run the tool with `args`. If the policy or the kill-switch decides the call instead, the answer is 400 naming the verdict. An approval asked here takes no edited arguments (the seed client runs the arguments it asked with).',
         errorResponses: errorResponses(400, 403, 404, 413, 429),
       },
     })
     .input(z.object({ agent_name: agentName, action: actionName, args_json: z.string().default('{}').describe('The arguments as a JSON object (the body limit is 1 MB; AEGIS_MAX_ARGS_BYTES applies, 413 beyond)') }))
-    .output(z.object({ approval_id: z.number().int(), verdict: verdict.describe('Extra'), call_id: z.string().nullable().describe('Extra') }))
+    .output(
+      z.object({
+        approval_id: z.number().int(),
+        verdict: verdict.describe('Extra'),
+        call_id: z.string().nullable().describe('Extra'),
+        ...replacedArgs,
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       assertActsAs(ctx.principal, input.agent_name);
       const args = parseArgsJson(input.args_json);
@@ -40,11 +67,15 @@ export const sdkDecideRestRouter = router({
         const approved = await ctx.services.approvals.approvedFor({ agent: input.agent_name, action: input.action, args });
         if (approved) return { approval_id: approved.id, verdict: 'REVIEW' as const, call_id: approved.callId };
       }
-      const d = await ctx.services.decisions.decide({ agent: input.agent_name, action: input.action, args }, ctx.principal);
+      const d = await ctx.services.decisions.decide(
+        { agent: input.agent_name, action: input.action, args },
+        ctx.principal,
+        { seedClient: true },
+      );
       if (d.approvalId === null) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: `No approval was opened: the call was ${d.verdict} (${d.reason})` });
       }
-      return { approval_id: d.approvalId, verdict: d.verdict, call_id: d.callId };
+      return { approval_id: d.approvalId, verdict: d.verdict, call_id: d.callId, ...withArgs(d) };
     }),
 
   decide: decideProcedure
@@ -55,7 +86,7 @@ export const sdkDecideRestRouter = router({
         tags,
         summary: 'Decide and record a tool call in one round trip',
         description:
-          'Kill-switch, policy, approval redemption, audit entry and (for REVIEW) a new approval, in one call. Run the tool only for ALLOWED; report the outcome with POST /sdk/complete.',
+          'Kill-switch, policy, approval redemption, audit entry and (for REVIEW) a new approval, in one call. Run the tool only for ALLOWED, and with `args` when the answer has them (`args_replaced: true`): a REDACT rule masked the arguments, or an admin approved the call with edited ones — the entry records that call, not the one sent. A retry with the same call_id answers the same, `args` included. Report the outcome with POST /sdk/complete.',
         errorResponses: errorResponses(400, 403, 404, 413, 429),
       },
     })
@@ -78,6 +109,7 @@ export const sdkDecideRestRouter = router({
         approval_id: z.number().int().nullable(),
         policy_version: z.number().int(),
         rule: decidingRule.nullable().describe('The rule that decided, with its policy version (null: the kill-switch)'),
+        ...replacedArgs,
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -101,6 +133,7 @@ export const sdkDecideRestRouter = router({
         approval_id: d.approvalId,
         policy_version: d.policyVersion,
         rule: d.rule ?? null,
+        ...withArgs(d),
       };
     }),
 

@@ -1,9 +1,9 @@
-import { mayActAs, type Approval, type Principal } from '@aegis/shared';
+import { mayActAs, type Approval, type DecidingRuleRef, type Principal } from '@aegis/shared';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import { toApproval } from '../data/repos/mappers';
-import { argsPreview } from './args';
+import { reviewBinding, reviewRuleKey, scanArgs } from './args';
 import type { ServiceDeps } from './deps';
-import { evaluateCall } from './evaluateCall';
+import { callTags, evaluateCall } from './evaluateCall';
 import type { ApprovalPoll, Services } from './types';
 
 type SeedStatus = ApprovalPoll['status'];
@@ -23,6 +23,11 @@ const seedStatus = (doc: ApprovalDoc): SeedStatus =>
  * status, as the seed answered. For the SDK's key it is a poll of that approval, so APPROVED is
  * read once (and redeemed) and DENIED is reported once; a used or already reported approval reads
  * as none, so the seed's `request_approval` asks anew for the next call.
+ *
+ * The seed protocol carries no arguments back: its client runs the call as it asked it. So an
+ * approval whose call would run with other arguments — approved with edited ones, or masked by a
+ * REDACT rule that matches it — is never redeemed here: the poll answers DENIED with the reason and
+ * leaves it unused, for POST /sdk/decide (whose answer carries the arguments to run) to redeem.
  */
 export function createApprovalPoll(
   deps: ServiceDeps,
@@ -78,11 +83,21 @@ export function createApprovalPoll(
     const stale = unusable(doc, now);
     if (stale) return refuse(doc, stale);
 
+    // The seed client runs the arguments it asked with: an edit can't reach it.
+    if (doc.editedArgs) {
+      return refuse(
+        doc,
+        `Approval #${id} was approved with edited arguments by ${doc.decidedBy ?? 'an admin'}; this protocol runs the call as it was asked and cannot carry them, so the approval is left unused. Ask with POST /sdk/decide (same arguments): its answer carries the edited arguments in args`,
+      );
+    }
+
     // The approval lets this call past the review, not past the kill-switch or a changed policy.
     const snap = await cache.get(doc.agent);
     if (!snap) return refuse(doc, `Agent "${doc.agent}" is not registered`);
-    const { verdict, reason } = await evaluateCall(repos, snap, { action: doc.action, args: doc.args ?? {} }, { now });
-    if (verdict === 'KILLED' || verdict === 'BLOCKED') return refuse(doc, reason);
+    const args = doc.args ?? {};
+    const scanned = scanArgs(args, snap.set.detectors);
+    const decided = await evaluateCall(repos, snap, { action: doc.action, args, findings: scanned.findings }, { now });
+    if (decided.verdict === 'KILLED' || decided.verdict === 'BLOCKED') return refuse(doc, decided.reason);
     // Same version: the person approved exactly this policy's question (a condition over
     // history may read differently by now, which the approval answered).
     if (snap.version !== doc.policyVersion) {
@@ -91,13 +106,27 @@ export function createApprovalPoll(
         `The policy of "${doc.agent}" changed since approval #${id} was requested; request the call again`,
       );
     }
+    // Still held for review: by the same rule (the GlobalPolicy has a say the agent's version
+    // doesn't show). Allowed outright by now (a history condition reads differently): it runs.
+    const review = decided.verdict === 'REVIEW';
+    if (review && doc.reviewRule !== reviewRuleKey(decided.rule)) {
+      return refuse(doc, changedReview(doc, decided.rule));
+    }
+    if (decided.redactArgs || decided.maskWhenApproved) {
+      return refuse(
+        doc,
+        `A REDACT rule masks what DLP found in the arguments of approval #${id}; this protocol runs the call as it was asked and cannot carry masked arguments, so the approval is left unused. Ask with POST /sdk/decide (same arguments): its answer carries the masked arguments in args`,
+      );
+    }
 
-    const used = await repos.approvals.redeem(id, doc.policyVersion, now);
+    const used = await repos.approvals.redeem(id, doc.policyVersion, review ? doc.reviewRule : undefined, now);
     if (!used) {
       // Another poller, or sdk.decide with the same arguments, got there first (or it expired).
       const current = await load(id);
       return refuse(current, unusable(current, now) ?? `Approval #${id} can no longer be used`);
     }
+    // Recorded as sdk.decide records a redeemed approval: the rule, the findings and the
+    // (masked) arguments history sums and session facts read.
     const allowed = await repos.audit.write({
       timestamp: now,
       agent: used.agent,
@@ -107,7 +136,12 @@ export function createApprovalPoll(
       details: `Approved by ${used.decidedBy ?? 'a reviewer'} (approval #${id}); used when the agent read the approval`,
       callId: used.callId,
       approvalId: id,
-      argsPreview: argsPreview(used.args),
+      argsPreview: scanned.preview,
+      findings: scanned.findings,
+      rule: decided.rule,
+      callArgs: scanned.maskedJson,
+      tags: callTags(snap, used.action, undefined) ?? null,
+      argsHash: used.argsHash,
     });
     return { approval: toApproval(used), status: 'APPROVED', allowed, reason: null };
   }
@@ -131,14 +165,29 @@ export function createApprovalPoll(
 
     async approvedFor(call) {
       const snap = await cache.get(call.agent);
-      if (!snap || (await evaluateCall(repos, snap, call)).verdict !== 'REVIEW') return null;
+      if (!snap) return null;
+      const decided = await evaluateCall(repos, snap, call);
+      if (decided.verdict !== 'REVIEW') return null;
       const doc = await repos.approvals.findApproved(
-        deps.bind(snap, call.action, call.args),
+        reviewBinding(deps.bind(snap, call.action, call.args), decided.rule),
         new Date(),
       );
       return doc ? toApproval(doc) : null;
     },
   };
+}
+
+/** Why an approval no longer answers the review its call now needs. */
+function changedReview(doc: ApprovalDoc, now: DecidingRuleRef | null): string {
+  const asked = doc.reviewRule ? `rule ${describeKey(doc.reviewRule)}` : 'an earlier policy';
+  const asks = now ? `rule ${describeKey(reviewRuleKey(now))}` : 'the kill-switch';
+  return `What requires review for this call changed since approval #${doc.id} was requested (it answered ${asked}; now ${asks} decides); request the call again`;
+}
+
+/** `global:big-wires@4` → `big-wires (global, v4)`. */
+function describeKey(key: string): string {
+  const m = /^(agent|global|default):(.*)@(\d+)$/.exec(key);
+  return m ? `${m[2]} (${m[1]}, v${m[3]})` : key;
 }
 
 /**

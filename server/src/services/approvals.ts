@@ -62,9 +62,15 @@ export function createApprovalService(
    * change to approve (the same arguments are a plain approval, and should not read as edited).
    * A quorum approval takes none: the votes before the last were for the call as the agent asked
    * it, so the last voter alone would decide what runs (and the edit of an earlier vote, which
-   * decides nothing, would be lost).
+   * decides nothing, would be lost). Nor does one a seed client waits on: it can't be told them.
    */
   function checkEdited(doc: ApprovalDoc, edited: Record<string, unknown>): void {
+    if (doc.seedClient) {
+      throw new DomainError(
+        'INVALID_REQUEST',
+        `Approval #${doc.id} was asked over the seed REST protocol (POST /sdk/approval): its client polls for APPROVED and runs the call with the arguments it asked with, so it cannot be handed edited arguments. Approve or deny it as asked`,
+      );
+    }
     if (doc.quorum && doc.quorum > 1) {
       throw new DomainError(
         'INVALID_REQUEST',

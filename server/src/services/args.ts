@@ -5,6 +5,7 @@ import {
   redactSensitive,
   scanAndMask,
   type CustomDetector,
+  type DecidingRuleRef,
   type ScanFinding,
 } from '@aegis/shared';
 import type { ApprovalBinding } from '../data/repos/approvals.repo';
@@ -77,6 +78,22 @@ export function createBinder(secret: Buffer): Binder {
     argsHash: createHmac('sha256', secret).update(argsJson).digest('hex'),
     policyVersion: policy.version,
   });
+}
+
+/**
+ * The review rule a call's approval is bound to (ApprovalBinding.reviewRule): the rule that asked
+ * for the review, its scope and the version of the policy it is in. The agent's policy version is
+ * bound already; this binds the GlobalPolicy's part too — when a global change makes another rule
+ * decide the review (a new quorum rule, say) or changes the global rule that asked, an approval
+ * given to the old question no longer lets the call run.
+ */
+export function reviewRuleKey(rule: DecidingRuleRef | null): string {
+  return rule ? `${rule.scope}:${rule.id}@${rule.version}` : 'kill-switch';
+}
+
+/** A call's binding with the rule that asked for its review. */
+export function reviewBinding(binding: ApprovalBinding, rule: DecidingRuleRef | null): ApprovalBinding {
+  return { ...binding, reviewRule: reviewRuleKey(rule) };
 }
 
 /**

@@ -17,7 +17,7 @@ import {
 import { toApprovalSummary } from '../data/repos/mappers';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
-import { argsPreview, scanArgs, toolFailedDetails } from './args';
+import { argsPreview, reviewBinding, scanArgs, toolFailedDetails } from './args';
 import { resultRulesOf } from './results';
 import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
@@ -140,7 +140,7 @@ export function createDecisionService(
       // Refused now (killed, or blocked by the policy since): the refusal answers, on record.
       if ((verdict === 'KILLED' || verdict === 'BLOCKED') && entry.status !== verdict)
         return record(snap, base, verdict, reason, approvalId, false);
-      return replayed(snap, base, entry);
+      return await replayed(snap, base, entry);
     }
     if (verdict === 'ALLOWED') {
       remember(base.callId, {
@@ -169,7 +169,7 @@ export function createDecisionService(
   }
 
   /** The decision stored for a retried call, as it was answered the first time. */
-  function replayed(snap: CachedPolicy, base: CallBase, entry: AuditEntry): Decision {
+  async function replayed(snap: CachedPolicy, base: CallBase, entry: AuditEntry): Promise<Decision> {
     const verdict = entry.status === 'PENDING' ? 'REVIEW' : (entry.status as Verdict);
     const decision: Decision = {
       verdict,
@@ -182,6 +182,12 @@ export function createDecisionService(
     };
     // A retried REDACT decision hands back masked arguments too, never a way to the raw ones.
     if (entry.argsRedacted) decision.args = base.maskedArgs;
+    if (verdict === 'ALLOWED' && entry.approvalId !== null) {
+      // Approved with edited arguments: the retry runs the edited call, as the first answer said
+      // (a retry answered without them would run the agent's own arguments on that approval).
+      const used = await repos.approvals.get(entry.approvalId);
+      if (used?.editedArgs) decision.args = used.editedArgs;
+    }
     if (verdict === 'ALLOWED') {
       const resultRules = resultRulesOf(snap, entry.action);
       if (resultRules) decision.resultRules = resultRules;
@@ -217,7 +223,7 @@ export function createDecisionService(
     /** After a demo reset: the remembered calls point at deleted entries. */
     forgetCalls: () => allowedCalls.clear(),
 
-    async decide(input, _actor) {
+    async decide(input, _actor, opts = {}) {
       const snap = await cache.get(input.agent);
       if (!snap) throw unknownAgent(input.agent);
       const args = input.args ?? {};
@@ -239,7 +245,7 @@ export function createDecisionService(
         findings: scanned.findings,
       };
       const binding = bind(snap, input.action, args, argsJson);
-      const { verdict, reason, rule, redactArgs } = await evaluateCall(repos, snap, call, {
+      const { verdict, reason, rule, redactArgs, maskWhenApproved } = await evaluateCall(repos, snap, call, {
         observe: deps.hooks?.policyEvaluated,
       });
       const base: CallBase = {
@@ -258,6 +264,8 @@ export function createDecisionService(
         redact: redactArgs === true && verdict === 'ALLOWED',
       };
       if (verdict !== 'REVIEW') return record(snap, base, verdict, reason, null);
+      // The approval answers the question of the rule that asks it now (GlobalPolicy included).
+      const bound = reviewBinding(binding, rule);
 
       // Serialize per binding so two identical calls racing here open one approval, not two.
       const key = `review:${binding.agent}:${binding.action}:${binding.argsHash}:${binding.policyVersion}`;
@@ -266,7 +274,7 @@ export function createDecisionService(
         const earlier = await repos.audit.findByEntryKey(decisionKey(base.callId));
         if (earlier) {
           checkRetry(earlier, snap.name, base, Date.now());
-          return replayed(snap, base, earlier);
+          return await replayed(snap, base, earlier);
         }
         const now = new Date();
         if (input.run) {
@@ -276,21 +284,34 @@ export function createDecisionService(
           const refusal = held && refusalForResumedRun(held, binding);
           if (refusal) return record(snap, base, 'BLOCKED', refusal, held.id);
         }
-        const used = await repos.approvals.consumeApproved(binding, now);
+        const used = await repos.approvals.consumeApproved(bound, now);
         if (used?.editedArgs) {
-          // The reviewer changed the arguments: the agent runs the edited call, and the record says so.
+          // The reviewer changed the arguments: the agent runs the edited call, and the record says
+          // so — its preview, findings and the arguments history sums read are the edited ones. An
+          // admin's explicit edit is what runs, unmasked (REDACT rules mask the agent's arguments).
           const edited = used.editedArgs;
+          const ran = scanArgs(edited, snap.set.detectors);
           const why = `Approved with edited arguments by ${used.decidedBy ?? 'a reviewer'} (approval #${used.id})`;
-          const decision = await record(snap, { ...base, preview: argsPreview(edited) }, 'ALLOWED', why, used.id);
+          const decision = await record(
+            snap,
+            { ...base, preview: ran.preview, callArgs: ran.maskedJson, findings: ran.findings, redact: false },
+            'ALLOWED',
+            why,
+            used.id,
+          );
           return { ...decision, args: edited };
         }
         if (used) {
-          const why = `Approved by ${used.decidedBy ?? 'a reviewer'} (approval #${used.id})`;
-          return record(snap, base, 'ALLOWED', why, used.id);
+          // A REDACT rule that matches the call still masks it: approving the review lets the call
+          // past the person (who saw it masked), not past the masking.
+          const masked = maskWhenApproved === true;
+          const why = `Approved by ${used.decidedBy ?? 'a reviewer'} (approval #${used.id})${masked ? '; runs with what DLP found in its arguments masked (a REDACT rule matches)' : ''}`;
+          return record(snap, { ...base, redact: masked }, 'ALLOWED', why, used.id);
         }
-        const open = await repos.approvals.findPending(binding, now);
+        const open = await repos.approvals.findPending(bound, now);
         if (open && input.run && !open.run)
           await repos.approvals.attachRun(open.id, input.run, now);
+        if (open && opts.seedClient && !open.seedClient) await repos.approvals.markSeedClient(open.id);
         const waitEnds = input.run ? null : waitDeadline(input.waitMs, now, approvalTtlMs);
         if (open) {
           // Another caller waits for the same call: the approval lasts as long as the longest wait.
@@ -300,12 +321,13 @@ export function createDecisionService(
         }
         const opening = await openWithinLimit(deps, snap.name, now, () =>
           repos.approvals.create({
-            ...binding,
+            ...bound,
             args,
             callId: base.callId,
             expiresAt: waitEnds ?? new Date(now.getTime() + approvalTtlMs),
             findings: tagFindings('args', base.findings),
             run: input.run,
+            ...(opts.seedClient ? { seedClient: true } : {}),
             ...reviewSettings(snap, rule, now),
           }),
         );

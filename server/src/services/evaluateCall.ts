@@ -1,6 +1,7 @@
 import {
   evaluatePolicy,
   factNeedsFor,
+  masksWhenApproved,
   historyKey,
   policyDlpFindings,
   scanValue,
@@ -92,6 +93,15 @@ export interface EvaluateOptions {
   observe?: EvaluationObserver;
 }
 
+/** A decision as the server evaluates it. */
+export interface CallDecision extends PolicyDecision {
+  /**
+   * REVIEW only: a REDACT rule also matches, so once a person approves, the call runs with what
+   * DLP found in its arguments masked (`masksWhenApproved`; an admin's edited arguments excepted).
+   */
+  maskWhenApproved?: true;
+}
+
 /**
  * The one evaluation path of the server: kill-switch, then the agent's compiled policy set
  * (document + lists + global) with its facts prefetched. Every decision — `sdk.decide`, the seed's
@@ -102,7 +112,7 @@ export async function evaluateCall(
   snap: CachedPolicy,
   call: CallToEvaluate,
   { now = new Date(), set = snap.set, observe }: EvaluateOptions = {},
-): Promise<PolicyDecision> {
+): Promise<CallDecision> {
   const started = observe ? performance.now() : 0;
   const agent = snap.agent;
   const policyCall = {
@@ -120,11 +130,12 @@ export async function evaluateCall(
   // Only a store query awaits: an evaluation from memory stays one synchronous step.
   const facts = fromStore ? await storeFacts(repos, needs, snap.name, call, now) : undefined;
   const dlp = needs.dlp ? dlpFacts(call, set) : undefined;
-  const decision = evaluatePolicy(set, policyCall, {
-    status: snap.status,
-    facts: dlp ? { ...facts, dlp } : facts,
-    now,
-  });
+  const context = { status: snap.status, facts: dlp ? { ...facts, dlp } : facts, now };
+  const decision: CallDecision = evaluatePolicy(set, policyCall, context);
+  // The same facts say whether an approval of this call runs it masked (REDACT rules still apply).
+  if (decision.verdict === 'REVIEW' && masksWhenApproved(set, policyCall, context)) {
+    decision.maskWhenApproved = true;
+  }
   // Without store facts nothing above awaits: the time is this evaluation's own CPU.
   observe?.((performance.now() - started) / 1000, fromStore ? 'store' : 'memory');
   return decision;

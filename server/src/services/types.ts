@@ -245,8 +245,12 @@ export interface Services {
     }): Promise<Approval | null>;
   };
   decisions: {
-    /** One round trip: kill-switch, policy, approval redemption, audit entry, approval creation. */
-    decide(input: DecideInput, actor: Principal): Promise<Decision>;
+    /**
+     * One round trip: kill-switch, policy, approval redemption, audit entry, approval creation.
+     * `seedClient`: asked over the seed's POST /sdk/approval, whose client can't be handed edited
+     * arguments (the approval it opens or waits on refuses them).
+     */
+    decide(input: DecideInput, actor: Principal, opts?: { seedClient?: boolean }): Promise<Decision>;
     complete(input: CompleteInput, actor: Principal): Promise<void>;
     /** What happens to a call's result (on: result rules); REVIEW opens a result approval. */
     judgeResult(input: ResultInput, actor: Principal): Promise<ResultAnswer>;

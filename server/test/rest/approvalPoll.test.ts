@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startTestServer, type TestServer } from '../helpers/testServer';
+import { trpcClient } from '../helpers/trpcClient';
 import { call, createKey, type CallOptions } from './restClient';
 import * as seed from './seedShapes';
 
@@ -288,5 +289,137 @@ describe('GET /sdk/approval-status uses an approval once', () => {
     expect(third.verdict).toBe('REVIEW');
     expect(third.approval_id).not.toBe(first.approval_id);
     expect(await allowedEntries(first.approval_id)).toHaveLength(1);
+  });
+});
+
+/**
+ * The seed protocol carries no arguments back: its client runs the call as it asked it. An
+ * approval whose call runs with other arguments is never redeemed by its poll.
+ */
+describe('the poll and approvals whose call runs with other arguments', () => {
+  const admin = () => trpcClient(server.url, server.adminKey);
+  /** The REST one-call decision with its arguments to run (`args`, `args_replaced`). */
+  const decideWithArgs = async (agent: string, action: string, args: Record<string, unknown>) => {
+    const res = await post('/sdk/decide', { agent_name: agent, action, args });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return z
+      .object({
+        verdict: z.string(),
+        approval_id: z.number().int().nullable(),
+        args: z.record(z.string(), z.unknown()).optional(),
+        args_replaced: z.literal(true).optional(),
+      })
+      .parse(res.body);
+  };
+
+  it('approved with edited arguments: the poll answers DENIED saying why and leaves it unused; /sdk/decide runs the edit', async () => {
+    const args = { to: 'kim', amount: 20_000 };
+    const opened = await decideWithArgs(AGENT, 'pay', args);
+    const id = opened.approval_id!;
+    await admin().approvals.decide.mutate({ id, decision: 'APPROVED', editedArgs: { to: 'kim', amount: 200 } });
+    // find-approval is the seed's other poll: it reports the approval DENIED, and runs nothing
+    const found = await api(`/sdk/find-approval/${AGENT}/pay`);
+    expect(found.body).toMatchObject({ approval: { id, status: 'DENIED' } });
+    const read = await status(id);
+    expect(read).toMatchObject({ status: 'DENIED', approval_status: 'APPROVED', consumed_at: null, audit_id: null });
+    expect(read.reason).toMatch(/edited arguments/);
+    expect(read.reason).toMatch(/POST \/sdk\/decide/);
+    expect(await allowedEntries(id)).toHaveLength(0);
+    const ran = await decideWithArgs(AGENT, 'pay', args);
+    expect(ran).toMatchObject({ verdict: 'ALLOWED', approval_id: id, args: { to: 'kim', amount: 200 }, args_replaced: true });
+    expect(await allowedEntries(id)).toHaveLength(1);
+  });
+
+  it('asked over POST /sdk/approval (or waited on there), an approval takes no edited arguments: 400 saying why', async () => {
+    const id = await request({ to: 'lou', amount: 30_000 });
+    expect((await admin().approvals.byId.query({ id })).seedClient).toBe(true);
+    await expect(
+      admin().approvals.decide.mutate({ id, decision: 'APPROVED', editedArgs: { to: 'lou', amount: 300 } }),
+    ).rejects.toThrow(/seed REST protocol.*cannot be handed edited arguments/);
+    expect((await admin().approvals.byId.query({ id })).status).toBe('PENDING');
+
+    // opened by /sdk/decide, then asked for over /sdk/approval: a seed client waits on it now
+    const args = { to: 'max', amount: 31_000 };
+    const opened = await decideWithArgs(AGENT, 'pay', args);
+    expect(await request(args)).toBe(opened.approval_id);
+    await expect(
+      admin().approvals.decide.mutate({ id: opened.approval_id!, decision: 'APPROVED', editedArgs: { ...args, amount: 310 } }),
+    ).rejects.toThrow(/seed REST protocol/);
+    // approving it as asked works as ever
+    await approve(id);
+    expect((await status(id)).status).toBe('APPROVED');
+  });
+
+  it('a REDACT rule matching the approved call: DENIED at the poll, unused; /sdk/decide runs it masked', async () => {
+    const agent = 'CardPayer';
+    const key = await createKey(server.url, server.adminKey, 'agent', [agent]);
+    expect((await post('/sdk/register-agent', { name: agent }, { key })).status).toBe(200);
+    await admin().policies.applyRules.mutate({
+      yaml: `kind: AgentPolicy
+agent: ${agent}
+default: ALLOW
+rules:
+  - id: big
+    actions: [pay]
+    when: args.amount > 1000.0
+    effect: REVIEW
+  - id: mask-cards
+    actions: [pay]
+    when: dlp.foundIn('args', 'card')
+    effect: REDACT
+`,
+    });
+    const args = { amount: 5000, memo: 'card 4111 1111 1111 1111' };
+    const asked = await post('/sdk/approval', { agent_name: agent, action: 'pay', args_json: JSON.stringify(args) }, { key });
+    const id = z.object({ approval_id: z.number().int() }).parse(asked.body).approval_id;
+    await approve(id);
+    const read = await status(id, key);
+    expect(read).toMatchObject({ status: 'DENIED', consumed_at: null });
+    expect(read.reason).toMatch(/REDACT/);
+    const res = await post('/sdk/decide', { agent_name: agent, action: 'pay', args }, { key });
+    expect(res.body).toMatchObject({
+      verdict: 'ALLOWED',
+      approval_id: id,
+      args: { amount: 5000, memo: 'card ************1111' },
+      args_replaced: true,
+    });
+  });
+
+  it('a call run on its poll is recorded as sdk.decide records it: rule, findings, and in history sums', async () => {
+    const agent = 'Lender';
+    const key = await createKey(server.url, server.adminKey, 'agent', [agent]);
+    expect((await post('/sdk/register-agent', { name: agent }, { key })).status).toBe(200);
+    await admin().policies.applyRules.mutate({
+      yaml: `kind: AgentPolicy
+agent: ${agent}
+default: BLOCK
+rules:
+  - id: underwriting
+    actions: [loan]
+    effect: ALLOW
+  - id: large-loans
+    actions: [loan]
+    when: args.amount > 1000.0
+    effect: REVIEW
+  - id: split-loans
+    actions: [loan]
+    when: history.sum('loan', 'amount', duration('24h')) + args.amount > 3000.0
+    effect: REVIEW
+`,
+    });
+    const args = { amount: 2500, email: 'ann@example.com' };
+    const asked = await post('/sdk/approval', { agent_name: agent, action: 'loan', args_json: JSON.stringify(args) }, { key });
+    const id = z.object({ approval_id: z.number().int() }).parse(asked.body).approval_id;
+    await approve(id);
+    const read = await status(id, key);
+    expect(read.status).toBe('APPROVED');
+    const { entries } = await server.services.audit.list({ agent, status: ['ALLOWED'], limit: 10 });
+    const entry = entries.find((e) => e.id === read.audit_id)!;
+    expect(entry.rule).toMatchObject({ id: 'large-loans', scope: 'agent' });
+    expect(entry.findings?.map((f) => f.detector)).toContain('email');
+    expect(entry.argsPreview).not.toContain('ann@example.com');
+    // the 2500 that ran counts: 2500 + 900 is over 3000
+    const next = await post('/sdk/decide', { agent_name: agent, action: 'loan', args: { amount: 900 } }, { key });
+    expect(next.body).toMatchObject({ verdict: 'REVIEW', rule: { id: 'split-loans' } });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicyOrThrow } from './compile';
-import { evaluatePolicy } from './evaluate';
+import { evaluatePolicy, masksWhenApproved } from './evaluate';
 import { POLICY_CASES, type PolicyCase } from './cases';
 import { policySet } from './policySet';
 
@@ -77,5 +77,36 @@ describe('evaluatePolicy', () => {
     const d = evaluatePolicy(own, { agent, action: 'mine', args: {} });
     expect(d).toMatchObject({ verdict: 'ALLOWED', rule: { id: 'ok' } });
     expect(d.errors).toBeUndefined();
+  });
+});
+
+describe('masksWhenApproved: an approved call still meets the REDACT rules that match it', () => {
+  const agent = { name: 'a1' };
+  const set = (rules: object[], global: object[] = []) =>
+    policySet({
+      global: global.length ? compilePolicyOrThrow({ kind: 'GlobalPolicy', rules: global }, { version: 2 }) : undefined,
+      agent: compilePolicyOrThrow({ kind: 'AgentPolicy', agent: 'a1', rules }, { version: 5 }),
+    });
+  const review = { id: 'big', actions: ['pay'], when: 'args.amount > 1000.0', effect: 'REVIEW' };
+  const redact = { id: 'mask', actions: ['pay'], when: 'args.memo.contains("card")', effect: 'REDACT' };
+  const call = (memo: string) => ({ agent, action: 'pay', args: { amount: 5000, memo } });
+
+  it('masks when a REDACT rule matches the call the review held; not when none does', () => {
+    const s = set([review, redact]);
+    expect(evaluatePolicy(s, call('card 4111')).verdict).toBe('REVIEW');
+    expect(masksWhenApproved(s, call('card 4111'))).toBe(true);
+    expect(masksWhenApproved(s, call('rent'))).toBe(false);
+    expect(masksWhenApproved(set([review]), call('card 4111'))).toBe(false);
+  });
+
+  it('a global REDACT rule counts too; an ALLOW of higher priority outranks it, as without the review', () => {
+    expect(masksWhenApproved(set([review], [redact]), call('card 4111'))).toBe(true);
+    const internal = { id: 'internal', actions: ['pay'], priority: 10, effect: 'ALLOW' };
+    expect(masksWhenApproved(set([review, redact, internal]), call('card 4111'))).toBe(false);
+  });
+
+  it('a REDACT condition that cannot be evaluated masks (fails closed)', () => {
+    const broken = { id: 'mask', actions: ['pay'], when: 'args.missing.contains("card")', effect: 'REDACT' };
+    expect(masksWhenApproved(set([review, broken]), call('rent'))).toBe(true);
   });
 });

@@ -276,3 +276,43 @@ export function evaluatePolicy(
 function versionOf(set: PolicySet, rule: CompiledRule): number {
   return (rule.scope === 'global' ? set.global?.version : set.agent?.version) ?? 0;
 }
+
+/**
+ * Whether a call a person approved runs with what DLP found in its arguments masked. The review
+ * won over any REDACT rule (REVIEW is stricter), but approving the review lets the call past the
+ * person, not past the masking: the reviewer saw the masked card, so the tool gets the masked card.
+ * Decided as the policy would decide among its ALLOW and REDACT rules alone (the review set
+ * aside): the rule that would win among those that match says whether the arguments are masked.
+ * A REDACT rule whose condition can't be evaluated counts as matching (fails closed: masked).
+ * Kill-switch and BLOCK are not this function's business; the caller's evaluation answered them.
+ */
+export function masksWhenApproved(
+  compiled: PolicySet | CompiledPolicy,
+  call: PolicyCall,
+  context: PolicyContext = {},
+): boolean {
+  const set = asPolicySet(compiled);
+  const { global, agent } = set.candidates(call.action);
+  if (!global.some(isRedact) && !agent.some(isRedact)) return false;
+  resetMatchBudget();
+  const bindings = new Bindings(call, context);
+  const pick = (rules: readonly CompiledRule[]): Match | undefined => {
+    let best: Match | undefined;
+    for (const rule of rules) {
+      if (rule.effect !== 'ALLOW' && rule.effect !== 'REDACT') continue;
+      if (rule.matchesAgent && !rule.matchesAgent(call.agent)) continue;
+      const match = test(rule, bindings);
+      // An ALLOW whose condition failed would have asked for review: it allows nothing here.
+      if (!match || (match.error && rule.effect === 'ALLOW')) continue;
+      const effective: Match = { rule, effect: rule.effect };
+      if (better(best, effective)) best = effective;
+    }
+    return best;
+  };
+  let best = pick(global);
+  const fromAgent = pick(agent);
+  if (fromAgent && better(best, fromAgent)) best = fromAgent;
+  return best?.effect === 'REDACT';
+}
+
+const isRedact = (rule: CompiledRule) => rule.effect === 'REDACT';

@@ -60,6 +60,12 @@ export const approval = z.object({
     .nullable()
     .optional()
     .describe('Approved with changed arguments: what the agent runs instead (masked like args)'),
+  seedClient: z
+    .boolean()
+    .optional()
+    .describe(
+      'Asked (or waited on) over the seed REST protocol (POST /sdk/approval): its client runs the arguments it asked with, so it takes no edited arguments',
+    ),
   edits: z
     .array(
       z.object({

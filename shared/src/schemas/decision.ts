@@ -68,7 +68,9 @@ export const decision = z.object({
   rule: decidingRule.nullable().optional().describe('The rule that decided (null: the kill-switch)'),
   args: toolArgs
     .optional()
-    .describe('ALLOWED by a REDACT rule: the arguments to run the tool with, everything DLP found in them masked'),
+    .describe(
+      'ALLOWED with other arguments than the call sent: run the tool with these. A REDACT rule masked what DLP found in them (also on an approved call a REDACT rule still matches), or the admin who approved the call edited them. A retry of the call id answers them again',
+    ),
 });
 export type Decision = z.infer<typeof decision>;
 

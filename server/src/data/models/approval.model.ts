@@ -16,6 +16,12 @@ export interface ApprovalDoc {
   /** HMAC-SHA256 of the canonical arguments under the installation key (services/args.ts); never sent out. */
   argsHash: string;
   policyVersion: number;
+  /**
+   * The rule that asked for the review, `scope:id@version` (services/args.ts `reviewRuleKey`):
+   * redeemed only while that rule still decides the review. Absent on held results' approvals
+   * (and on approvals from before it was bound: they can't be redeemed).
+   */
+  reviewRule?: string;
   callId: string | null;
   status: ApprovalStatus;
   createdAt: Date;
@@ -44,6 +50,11 @@ export interface ApprovalDoc {
   /** Approved with changed arguments: the agent runs these instead (the binding is the original call's). */
   editedArgs?: Record<string, unknown> | null;
   /**
+   * Asked (or waited on) over the seed's POST /sdk/approval: its client polls for APPROVED and
+   * runs the arguments it asked with, so it can't be handed edited arguments — none are accepted.
+   */
+  seedClient?: boolean;
+  /**
    * Callers of the same call that joined this open approval after the one that opened it, less
    * those that gave up since: a caller whose wait ends expires the approval only when none is left.
    */
@@ -71,6 +82,7 @@ const approvalSchema = new Schema<ApprovalDoc>(
     args: { type: Schema.Types.Mixed, default: {} },
     argsHash: { type: String, required: true },
     policyVersion: { type: Number, required: true },
+    reviewRule: { type: String },
     callId: { type: String, default: null },
     status: { type: String, enum: ['PENDING', 'APPROVED', 'DENIED', 'EXPIRED'], required: true },
     createdAt: { type: Date, required: true },
@@ -93,6 +105,7 @@ const approvalSchema = new Schema<ApprovalDoc>(
     escalatedAt: { type: Date },
     escalateTo: { type: [String], default: undefined },
     editedArgs: { type: Schema.Types.Mixed },
+    seedClient: { type: Boolean },
     joined: { type: Number },
   },
   { collection: 'approvals', versionKey: false, autoIndex: false, minimize: false },

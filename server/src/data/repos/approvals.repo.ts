@@ -7,7 +7,6 @@ export type { ApprovalDoc } from '../models/approval.model';
 import type { CounterDoc } from '../models/counter.model';
 import { IdAllocator } from './idAllocator';
 
-/** What an approval is bound to: exactly this agent, action, arguments and policy version. */
 /**
  * What makes an approval usable at `now` for a call: approved, not yet used, not expired, and
  * about a call — a released result never lets a call run.
@@ -15,12 +14,30 @@ import { IdAllocator } from './idAllocator';
 const usable = (now: Date) =>
   ({ status: 'APPROVED', consumedAt: null, expiresAt: { $gt: now }, kind: { $ne: 'result' } }) as const;
 
+/** What an approval is bound to: exactly this agent, action, arguments and policy version. */
 export interface ApprovalBinding {
   agent: string;
   action: string;
   argsHash: string;
   policyVersion: number;
+  /**
+   * A call's approval: the rule that asked for the review, with its scope and its policy's
+   * version (services/args.ts `reviewRuleKey`). The approval answers that rule's question: when
+   * another rule decides the review now — a GlobalPolicy change (which leaves the agent's version
+   * as it was) added a stricter one, or changed the global rule that asked — it is not usable.
+   * Absent for a held result's approval.
+   */
+  reviewRule?: string;
 }
+
+/** The binding as a filter (a held result's binding names no review rule). */
+const bound = (b: ApprovalBinding) => ({
+  agent: b.agent,
+  action: b.action,
+  argsHash: b.argsHash,
+  policyVersion: b.policyVersion,
+  ...(b.reviewRule === undefined ? {} : { reviewRule: b.reviewRule }),
+});
 
 /** Approvals. State changes are single conditional updates, so concurrent deciders can't both win. */
 export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<CounterDoc>) {
@@ -31,18 +48,19 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
 
   async function create(
     input: ApprovalBinding &
-      Pick<Partial<ApprovalDoc>, 'kind' | 'findings' | 'resultPreview' | 'rule' | 'notify' | 'quorum' | 'escalateAt' | 'escalatedAt' | 'escalateTo'> & {
+      Pick<Partial<ApprovalDoc>, 'kind' | 'findings' | 'resultPreview' | 'rule' | 'notify' | 'quorum' | 'escalateAt' | 'escalatedAt' | 'escalateTo' | 'seedClient'> & {
         args: Record<string, unknown>;
         callId: string | null;
         expiresAt: Date;
         run?: PausedRunRef | undefined;
       },
   ): Promise<ApprovalDoc> {
-    const { run, ...rest } = input;
+    const { run, reviewRule, ...rest } = input;
     const createdAt = new Date();
     const doc: ApprovalDoc = {
       id: await ids.next(),
       ...rest,
+      ...(reviewRule === undefined ? {} : { reviewRule }),
       status: 'PENDING',
       createdAt,
       decidedAt: null,
@@ -83,7 +101,7 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
     consumeApproved: (b: ApprovalBinding, now: Date) =>
       model
         .findOneAndUpdate(
-          { ...b, ...usable(now) },
+          { ...bound(b), ...usable(now) },
           { $set: { consumedAt: now } },
           { sort: { id: 1 }, returnDocument: 'after' },
         )
@@ -92,18 +110,18 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
     /** The approval consumeApproved would take for this binding, left as it is. */
     findApproved: (b: ApprovalBinding, now: Date) =>
       model
-        .findOne({ ...b, ...usable(now) })
+        .findOne({ ...bound(b), ...usable(now) })
         .sort({ id: 1 })
         .lean<ApprovalDoc | null>(),
 
     /**
-     * Marks one approval used, if it is still approved, unused, unexpired and of this policy
-     * version (the conditions of consumeApproved); null when another reader or call got it first.
+     * Marks one approval used, if it is still approved, unused, unexpired, of this policy version
+     * and review rule (the conditions of consumeApproved); null when another reader or call got it first.
      */
-    redeem: (id: number, policyVersion: number, now: Date) =>
+    redeem: (id: number, policyVersion: number, reviewRule: string | undefined, now: Date) =>
       model
         .findOneAndUpdate(
-          { id, policyVersion, ...usable(now) },
+          { id, policyVersion, ...(reviewRule === undefined ? {} : { reviewRule }), ...usable(now) },
           { $set: { consumedAt: now } },
           { returnDocument: 'after' },
         )
@@ -112,7 +130,7 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
     /** The open approval for this binding, of this kind (a call's, or a held result's). */
     findPending: (b: ApprovalBinding, now: Date, kind: 'call' | 'result' = 'call') =>
       model
-        .findOne({ ...b, status: 'PENDING', expiresAt: { $gt: now }, kind: kind === 'result' ? 'result' : { $ne: 'result' } })
+        .findOne({ ...bound(b), status: 'PENDING', expiresAt: { $gt: now }, kind: kind === 'result' ? 'result' : { $ne: 'result' } })
         .sort({ id: -1 })
         .lean<ApprovalDoc | null>(),
 
@@ -157,6 +175,14 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
         .findOne({ agent, 'run.threadId': run.threadId, 'run.toolCallId': run.toolCallId })
         .sort({ id: -1 })
         .lean<ApprovalDoc | null>(),
+
+    /**
+     * A seed client (POST /sdk/approval) waits on this open approval too: it runs the arguments it
+     * asked with, so the approval may not be approved with edited ones.
+     */
+    markSeedClient: async (id: number) => {
+      await model.updateOne({ id, status: 'PENDING', seedClient: { $ne: true } }, { $set: { seedClient: true } });
+    },
 
     /** Remembers the paused run on a pending approval opened by an identical call outside it. */
     attachRun: async (id: number, run: PausedRunRef, now: Date) => {

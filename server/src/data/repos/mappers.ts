@@ -145,6 +145,7 @@ function notificationFields(doc: ApprovalDoc): Partial<Approval> {
     ...(doc.rule ? { rule: doc.rule } : {}),
     ...(doc.quorum && doc.quorum > 1 ? { quorum: doc.quorum, votes: (doc.votes ?? []).map((v) => ({ ...v, at: iso(v.at) })) } : {}),
     ...(doc.escalateTo?.length ? { escalatedTo: doc.escalateTo, escalatedAt: isoOrNull(doc.escalatedAt ?? null) } : {}),
+    ...(doc.seedClient ? { seedClient: true } : {}),
     ...(doc.editedArgs
       ? { editedArgs: redactSensitive(doc.editedArgs) as Record<string, unknown>, edits: editsOf(doc.args ?? {}, doc.editedArgs) }
       : {}),
