@@ -17,7 +17,6 @@ import { toAgent } from '../data/repos/mappers';
 import { ACTION, noteAction } from './actions';
 import type { ServiceDeps } from './deps';
 import { isDuplicateKey, unknownAgent } from './errors';
-import { voidApprovalsOnKill } from './killVoids';
 import type { Registration } from './registration';
 import type { DeclareOutcome } from './manifests';
 import type { Services } from './types';
@@ -116,8 +115,6 @@ export function createAgentService(
         },
         actor,
       );
-      // after the kill entry: each voided approval's entry says the kill voided it
-      if (paused) await voidApprovalsOnKill(deps, name, actor);
       bus.emitChange({ type: 'agent.status', agent: name, status: changed.status });
       return toAgent(changed);
     },

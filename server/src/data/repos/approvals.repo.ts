@@ -1,6 +1,6 @@
 import type { Model, QueryFilter } from 'mongoose';
 import type { Approval, ApprovalStatus, PausedRunRef } from '@aegis/shared';
-import { toApproval, toApprovalSummary } from './mappers';
+import { toApproval } from './mappers';
 import type { ApprovalDoc, ApprovalVote } from '../models/approval.model';
 
 export type { ApprovalDoc } from '../models/approval.model';
@@ -303,44 +303,6 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
           { returnDocument: 'after' },
         )
         .lean<ApprovalDoc | null>(),
-
-    /** Ids of this agent's approvals a kill voids: open ones, and approved calls not yet used. */
-    voidableFor: (agent: string) =>
-      model
-        .find(
-          {
-            agent,
-            $or: [{ status: 'PENDING' }, { status: 'APPROVED', consumedAt: null, kind: { $ne: 'result' } }],
-          },
-          { _id: 0, id: 1 },
-        )
-        .sort({ id: 1 })
-        .lean<Array<{ id: number }>>(),
-
-    /**
-     * Voids one approval for a kill: still open → EXPIRED (by `by`); approved, call not yet used →
-     * EXPIRED (who approved it stays). Null when it was used or decided otherwise meanwhile.
-     */
-    async voidForKill(id: number, by: string, now: Date) {
-      const expired = await model
-        .findOneAndUpdate(
-          { id, status: 'PENDING' },
-          { $set: { status: 'EXPIRED', decidedAt: now, decidedBy: by } },
-          { returnDocument: 'after' },
-        )
-        .lean<ApprovalDoc | null>();
-      const doc =
-        expired ??
-        (await model
-          .findOneAndUpdate(
-            { id, status: 'APPROVED', consumedAt: null, kind: { $ne: 'result' } },
-            { $set: { status: 'EXPIRED' } },
-            { returnDocument: 'after' },
-          )
-          .lean<ApprovalDoc | null>());
-      if (!doc) return null;
-      return { doc, summary: toApprovalSummary(doc), was: expired ? ('PENDING' as const) : ('APPROVED' as const) };
-    },
 
     overdue: (now: Date) =>
       model
