@@ -124,15 +124,15 @@ describe('sdk.approvalTimeout with several callers of one call', () => {
 
   it('a longer wait moving the deadline out is pushed to open dashboards', async () => {
     const first = await decideWire('pushed', 1_000);
-    const live = (await t.as(principals.viewer).changes.onChange())[Symbol.asyncIterator]();
-    const pulled = nextTracked<ChangeEvent>(live);
-    await new Promise((r) => setTimeout(r, 20));
     await decideWire('pushed', 600_000);
-    const event = (await pulled).data;
-    expect(event).toMatchObject({
-      type: 'approval.decided',
-      approval: { id: first.approvalId, status: 'PENDING' },
-    });
+    // The window's events first (no race with subscribing), then live ones: the update is there.
+    const live = (await t.as(principals.viewer).changes.onChange({ recentMs: 60_000 }))[
+      Symbol.asyncIterator
+    ]();
+    let event = (await nextTracked<ChangeEvent>(live)).data;
+    while (!(event.type === 'approval.decided' && event.approval.id === first.approvalId))
+      event = (await nextTracked<ChangeEvent>(live)).data;
+    expect(event).toMatchObject({ approval: { status: 'PENDING' } });
     if (event.type !== 'approval.decided') throw new Error('unexpected event');
     expect(Date.parse(event.approval.expiresAt)).toBeGreaterThan(Date.now() + 500_000);
     await live.return?.();
