@@ -192,12 +192,20 @@ describe('edit & approve (admin)', () => {
 
   it("is not offered for a seed client's request: it runs the arguments it asked with", async () => {
     const admin = dash.srv.api();
-    await admin.sdk.registerAgent.mutate({ name: 'SeedTeller', allows: ['read'], review: ['wire'] });
+    await admin.sdk.registerAgent.mutate({
+      name: 'SeedTeller',
+      allows: ['read'],
+      review: ['wire'],
+    });
     // the seed's Python SDK asks over REST and polls; it can't be handed edited arguments
     const res = await fetch(`${dash.srv.url}/api/sdk/approval`, {
       method: 'POST',
       headers: { authorization: `Bearer ${dash.srv.adminKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ agent_name: 'SeedTeller', action: 'wire', args_json: '{"amount":1200}' }),
+      body: JSON.stringify({
+        agent_name: 'SeedTeller',
+        action: 'wire',
+        args_json: '{"amount":1200}',
+      }),
     });
     const { approval_id: id } = (await res.json()) as { approval_id: number };
     await dash.page.goto(dash.srv.url + '/approvals');

@@ -107,7 +107,12 @@ export async function writeYaml(
 const listItem = (member: unknown) =>
   stringify([member], { lineWidth: 0 }).replace(/^/gm, '  ').trimEnd() + '\n';
 
-const HTML_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const HTML_ENTITY: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+};
 
 /**
  * Text from data (an owner, a tool name, details an agent wrote) made inert in Markdown: HTML
@@ -116,12 +121,14 @@ const HTML_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&
  * e.g. a "[Chain verified ✔](…)" link). One line: a newline would end the table row.
  */
 export function mdText(v: unknown): string {
-  return cellText(v)
-    .replace(/\s+/g, ' ')
-    .replace(/[&<>"]/g, (c) => HTML_ENTITY[c] ?? c)
-    .replace(/[\\`*[\]()!~|#]/g, '\\$&')
-    // `_` inside a word emphasises nothing (snake_case names stay readable); elsewhere it could
-    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_');
+  return (
+    cellText(v)
+      .replace(/\s+/g, ' ')
+      .replace(/[&<>"]/g, (c) => HTML_ENTITY[c] ?? c)
+      .replace(/[\\`*[\]()!~|#]/g, '\\$&')
+      // `_` inside a word emphasises nothing (snake_case names stay readable); elsewhere it could
+      .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
+  );
 }
 const md = mdText;
 const mdList = (items: readonly string[]) => items.map(mdText).join(', ');
