@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AegisUnavailableError, createAegis } from '../src/index';
 import { sdkFor, startTestServer } from './helpers/server';
+import { relay } from './helpers/countingProxy';
 
 /** A URL nothing listens on: a server that was started once and stopped. */
 async function deadServer() {
@@ -102,16 +103,7 @@ async function frontProxy(target: string, limit: number) {
     if (state.mode === 'bad-gateway') return refuse(502, page('502 Bad Gateway'));
     if (state.mode === 'json401')
       return refuse(401, '{"error":"login required"}', 'application/json');
-    const upstream = http.request(
-      new URL(req.url ?? '/', target),
-      { method: req.method, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    relay(req, res, target);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
