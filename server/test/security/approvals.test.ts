@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/testServer';
-import { createKey, rest, trpc, type Credential, type HttpResult } from './harness';
+import { createKey, rest, trpc, type Credential, data } from './harness';
 
 let server: TestServer;
 let admin: Credential;
@@ -21,11 +21,6 @@ interface Approval {
   status: string;
   decidedBy: string | null;
   consumedAt: string | null;
-}
-
-function data<T>(res: HttpResult): T {
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return (res.body as { result: { data: T } }).result.data;
 }
 
 async function decide(

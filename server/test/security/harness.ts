@@ -4,6 +4,7 @@
  * snapshots to prove a refused request changed nothing.
  */
 import type { Connection } from 'mongoose';
+import { expect } from 'vitest';
 import type { TestServer } from '../helpers/testServer';
 
 export type Credential =
@@ -143,6 +144,12 @@ export async function rest(
 }
 
 /** The tRPC error code of an answer (`FORBIDDEN`, …), if it is an error. */
+/** A tRPC call's result data, after checking it answered 200 (the body is shown when not). */
+export function data<T>(res: HttpResult): T {
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return (res.body as { result: { data: T } }).result.data;
+}
+
 export function trpcCode(result: HttpResult): string | undefined {
   const body = result.body as { error?: { data?: { code?: string } } } | null;
   return body?.error?.data?.code;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '@aegis/shared';
 import { startTestServer, type TestServer } from '../helpers/testServer';
-import { createKey, loginSession, rest, trpc, type Credential, type HttpResult } from './harness';
+import { createKey, loginSession, rest, trpc, type Credential, data } from './harness';
 
 let server: TestServer;
 let admin: Credential;
@@ -15,10 +15,6 @@ let reviewer: Credential;
 let lead: Credential;
 let agent: Credential;
 
-function data<T>(res: HttpResult): T {
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return (res.body as { result: { data: T } }).result.data;
-}
 const call = async <T>(path: string, input: unknown, who: Credential = admin) =>
   data<T>(await trpc(server.url, path, 'mutation', input, who));
 const query = async <T>(path: string, input: unknown, who: Credential = admin) =>

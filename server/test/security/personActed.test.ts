@@ -5,16 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegisterAgentResult } from '@aegis/shared';
 import { startTestServer, type TestServer } from '../helpers/testServer';
-import { createKey, rest, trpc, type Credential, type HttpResult } from './harness';
+import { createKey, rest, trpc, type Credential, data } from './harness';
 
 let server: TestServer;
 let admin: Credential;
 let bot: Credential;
 
-function data<T>(res: HttpResult): T {
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return (res.body as { result: { data: T } }).result.data;
-}
 const mutate = async <T>(path: string, input: unknown, who: Credential) =>
   data<T>(await trpc(server.url, path, 'mutation', input, who));
 const query = async <T>(path: string, input: unknown, who: Credential) =>

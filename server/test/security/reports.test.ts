@@ -8,17 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '@aegis/shared';
 import { startTestServer, type TestServer } from '../helpers/testServer';
-import { createKey, rest, trpc, type Credential, type HttpResult } from './harness';
+import { createKey, rest, trpc, type Credential, data } from './harness';
 
 let server: TestServer;
 let admin: Credential;
 let bot: Credential;
 let n = 0;
 
-function data<T>(res: HttpResult): T {
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return (res.body as { result: { data: T } }).result.data;
-}
 const query = async <T>(path: string, input: unknown) =>
   data<T>(await trpc(server.url, path, 'query', input, admin));
 const totals = async (name: string) =>
