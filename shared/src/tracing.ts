@@ -8,6 +8,7 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
+import { maskedToolError } from './dlp/mask';
 
 /**
  * Runs `work` in a child span of `parent` (default: the active context), through the
@@ -48,13 +49,40 @@ async function inRecordingSpan<T>(
   try {
     return await context.with(trace.setSpan(parent, span), () => work(span));
   } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    span.recordException(e);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+    const exception = maskedException(error);
+    span.recordException(exception);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
     throw error;
   } finally {
     span.end();
   }
+}
+
+/**
+ * An error as a span may carry it. A tool's error can quote what it failed on (a card number, an
+ * API key in a connection string) and spans leave the process for a tracing backend, so the
+ * message is masked like every tool error that leaves (the audit log's outcome), and the stack
+ * keeps only its frames: its first line repeats the raw message.
+ */
+export function maskedException(error: unknown): { name: string; message: string; stack?: string } {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const message = maskedToolError(e.message);
+  const frames = e.stack ? stackFrames(e.stack, e) : '';
+  return {
+    name: e.name,
+    message,
+    ...(frames ? { stack: `${e.name}: ${message}\n${frames}` } : {}),
+  };
+}
+
+/**
+ * The `    at …` lines of a V8 stack: what follows its header (`Name: message`, however many lines
+ * the message had). A stack that doesn't start with that header is dropped whole rather than
+ * searched, since the message could itself contain lines that look like frames.
+ */
+function stackFrames(stack: string, e: Error): string {
+  const header = e.message ? `${e.name}: ${e.message}\n` : `${e.name}\n`;
+  return stack.startsWith(header) ? stack.slice(header.length) : '';
 }
 
 /** Sets attributes on the active span only when it records (nothing is built otherwise). */
