@@ -213,7 +213,7 @@ describe('aegis audit verify --file', { timeout: 120_000 }, () => {
   it('a filtered export: every hash checked, and it says which links it cannot check', async () => {
     const text = await download(`format=json&agents=${agent}`);
     const file = await save(text);
-    const run = await verify(file);
+    const run = await cli(['audit', 'verify', '--file', file, '--agents', agent]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
       /note: filtered to 1 agent\(s\) \(verify-[^)]*\): [1-9]\d* link\(s\) across other entries cannot be checked/,
@@ -224,6 +224,42 @@ describe('aegis audit verify --file', { timeout: 120_000 }, () => {
     const reversed = await verify(await save(JSON.stringify(report)));
     expect(reversed.code).toBe(1);
     expect(reversed.stderr).toContain('reordered');
+  });
+
+  it('a filtered export passes only when the auditor names the agents they asked for', async () => {
+    const file = await save(await download(`format=json&agents=${agent}`));
+    const unasked = await verify(file);
+    expect(unasked.code).toBe(1);
+    expect(unasked.stderr).toContain(`filtered: the report is filtered to agent "${agent}"`);
+    expect(unasked.stderr).toContain(`--agents ${agent}`);
+    const elsewhere = await verifyExport({ file, agents: [agent, 'someone-else'] });
+    expect(elsewhere.ok).toBe(false);
+    expect(elsewhere.firstBad?.reason).toContain('not agent "someone-else" that you expected');
+    // A whole-log export satisfies any list of agents.
+    const whole = await verifyExport({ file: await save(exported), agents: [agent] });
+    expect(whole.ok).toBe(true);
+  });
+
+  it('a whole-log export with an entry cut out does not pass by claiming a filter (review 6)', async () => {
+    const target = middle();
+    const file = await tampered((r) => {
+      r.auditTrail = r.auditTrail.filter((e) => e.id !== target.id);
+      (r as unknown as { verification: { agentFilter: string[] } }).verification.agentFilter = [
+        agent,
+      ];
+    });
+    const run = await cli(['audit', 'verify', '--file', file, '--agents', agent]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /outside-filter: entry \d+ belongs to agent "[^"]+", but the report says its trail holds only agent/,
+    );
+    // The same with the verification section before the trail (a reformatted file).
+    const report = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    const { verification, ...rest } = report;
+    const first = await save(JSON.stringify({ verification, ...rest }));
+    expect((await verifyExport({ file: first, agents: [agent] })).firstBad?.problem).toBe(
+      'outside-filter',
+    );
   });
 
   it('outcomes are not covered by the chain, and the report says so', async () => {

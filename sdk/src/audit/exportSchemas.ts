@@ -67,6 +67,13 @@ export const verifyExportOptions = z
       .describe(
         'A head hash obtained apart from this file (the live server, an earlier report): the trail must contain an entry with this hash',
       ),
+    agents: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        'The agents whose entries were asked for. Without it the export must cover the whole log: a trail filtered to some agents cannot show entries removed from between theirs, so it does not pass unless these agents are all in its filter',
+      ),
     maxEntryChars: z
       .number()
       .int()
@@ -89,6 +96,10 @@ export const exportProblem = z.enum([
   'reordered',
   'head-mismatch',
   'malformed-entry',
+  /** An entry of an agent the report says its trail leaves out (its filter was edited). */
+  'outside-filter',
+  /** A trail filtered to some agents, where the whole log (or other agents) was expected. */
+  'filtered',
 ]);
 export type ExportProblem = z.infer<typeof exportProblem>;
 

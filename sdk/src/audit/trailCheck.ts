@@ -46,6 +46,9 @@ const RECENT = 256;
 export class TrailCheck {
   private chain: ExportChain | null = null;
   private filter: string[] | null | undefined = undefined;
+  private filterSet: ReadonlySet<string> = new Set();
+  /** Each agent's first entry, kept until the report says whether (and to whom) it is filtered. */
+  private readonly agentsBeforeFilter = new Map<string, number>();
   private counted: number | null = null;
   private sawTrail = false;
   private checked = 0;
@@ -64,7 +67,11 @@ export class TrailCheck {
   private trustedSeen = false;
   firstBad: Bad | null = null;
 
-  constructor(private readonly trustedHeadHash?: string) {}
+  constructor(
+    private readonly trustedHeadHash?: string,
+    /** The agents the reader asked for (a filtered trail passes only when it covers them). */
+    private readonly expectedAgents?: readonly string[],
+  ) {}
 
   member(key: string, value: unknown): void {
     if (key === 'chain') {
@@ -82,7 +89,7 @@ export class TrailCheck {
         throw new ReportShapeError(
           `the report's "verification" section is malformed (${issue(parsed.error)})`,
         );
-      this.filter = parsed.data.agentFilter;
+      this.setFilter(parsed.data.agentFilter);
     } else if (key === 'auditEntries' && typeof value === 'number') this.counted = value;
     else if (key === 'auditTrail') this.sawTrail = true;
   }
@@ -106,6 +113,8 @@ export class TrailCheck {
     if (!parsed.success)
       return bad(idOf(value), 'malformed-entry', `${where} is malformed: ${issue(parsed.error)}`);
     const e = parsed.data;
+    const outside = this.outsideFilter(e);
+    if (outside) return outside;
     const prev = this.prev;
     // A gap in a whole-log trail is judged by the entry after it: one that belongs in the gap
     // means entries were moved, anything else that they are missing.
@@ -164,6 +173,61 @@ export class TrailCheck {
     return null;
   }
 
+  /**
+   * A filtered report's trail holds only its agents' entries. The filter is read from the file
+   * itself, so one entry of another agent means the file claims a filter it doesn't have — the
+   * way a whole-log export with an entry cut out would otherwise pass as "filtered".
+   */
+  private setFilter(filter: string[] | null): void {
+    this.filter = filter;
+    if (filter === null) return this.agentsBeforeFilter.clear();
+    this.filterSet = new Set(filter);
+    for (const [agent, id] of this.agentsBeforeFilter)
+      if (!this.filterSet.has(agent)) {
+        this.firstBad ??= this.outsideBad(id, agent);
+        break;
+      }
+    this.agentsBeforeFilter.clear();
+  }
+
+  private outsideFilter(e: ExportEntry): Bad | null {
+    if (this.filter === undefined) {
+      if (!this.agentsBeforeFilter.has(e.agent)) this.agentsBeforeFilter.set(e.agent, e.id);
+      return null;
+    }
+    return this.filter !== null && !this.filterSet.has(e.agent)
+      ? this.outsideBad(e.id, e.agent)
+      : null;
+  }
+
+  private outsideBad(id: number, agent: string): Bad {
+    return bad(
+      id,
+      'outside-filter',
+      `entry ${id} belongs to agent ${JSON.stringify(agent)}, but the report says its trail holds only ${agentList(this.filter ?? [])}: the report's filter was edited, or entries added`,
+    );
+  }
+
+  /** A filtered trail, unless the reader said which agents they asked for and it covers them. */
+  private filterExpected(): Bad | null {
+    const filter = this.filter;
+    if (!filter) return null;
+    if (!this.expectedAgents)
+      return bad(
+        null,
+        'filtered',
+        `the report is filtered to ${agentList(filter)}: entries removed from between theirs cannot show in this file. If you asked for these agents, say so (--agents ${filter.join(',')}); to check the whole log, export it unfiltered`,
+      );
+    const missing = this.expectedAgents.filter((a) => !this.filterSet.has(a));
+    return missing.length
+      ? bad(
+          null,
+          'filtered',
+          `the report covers ${agentList(filter)}, not ${agentList(missing)} that you expected`,
+        )
+      : null;
+  }
+
   private checkHead(id: number, hash: string): Bad | null {
     if (hash === this.chain?.headHash) {
       this.headCovered = true;
@@ -191,7 +255,10 @@ export class TrailCheck {
           'no "verification" section: the export predates offline verification; ask the server for a new one',
         );
       this.firstBad =
-        this.pendingGap ?? (this.filter === null ? this.earlyGap : null) ?? this.finalChecks(chain);
+        this.pendingGap ??
+        (this.filter === null ? this.earlyGap : null) ??
+        this.filterExpected() ??
+        this.finalChecks(chain);
     }
     return {
       ok: this.firstBad === null,
@@ -257,6 +324,12 @@ export class TrailCheck {
     notes.push('outcomes, durations and result findings are not covered by the hash chain');
     return notes;
   }
+}
+
+function agentList(agents: readonly string[]): string {
+  const shown = agents.slice(0, 5).map((a) => JSON.stringify(a));
+  const more = agents.length > 5 ? ` and ${agents.length - 5} more` : '';
+  return `${agents.length === 1 ? 'agent' : 'agents'} ${shown.join(', ')}${more}`;
 }
 
 function idOf(value: unknown): number | null {

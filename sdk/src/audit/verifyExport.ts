@@ -26,9 +26,10 @@ export class AegisExportFileError extends AegisError {
  * {@link AegisExportFileError}.
  *
  * What one file cannot prove is listed in `notes`: a trail filtered to some agents has gaps where
- * the others' entries were, whose links cannot be checked; the newest entries could be cut off
- * along with the report's head and count — pass `trustedHeadHash` (from the live server or a later
- * report) to rule that out.
+ * the others' entries were, whose links cannot be checked — so a filtered trail fails unless
+ * `agents` names the agents that were asked for (and the filter covers them); the newest entries
+ * could be cut off along with the report's head and count — pass `trustedHeadHash` (from the live
+ * server or a later report) to rule that out.
  *
  * @example
  * ```ts
@@ -45,7 +46,7 @@ export async function verifyExport(options: VerifyExportOptions): Promise<Export
     );
   const opts = parsed.data;
   const stream = createReadStream(opts.file, { encoding: 'utf8', highWaterMark: 1024 * 1024 });
-  const check = new TrailCheck(opts.trustedHeadHash);
+  const check = new TrailCheck(opts.trustedHeadHash, opts.agents);
   try {
     const events = readExport(stream as AsyncIterable<string>, {
       maxEntryChars: opts.maxEntryChars,

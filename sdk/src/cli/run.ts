@@ -53,9 +53,10 @@ Commands:
   keys list                      list API keys
   keys revoke <id>               revoke an API key
   audit verify                   check the audit log's hash chain (on the server)
-  audit verify --file REPORT.json [--head HASH]
+  audit verify --file REPORT.json [--head HASH] [--agents a,b]
                                  check a JSON compliance export offline (no server, no key):
                                  every entry's hash, the links, the head; exit 1 naming the first bad entry
+                                 (an export filtered to some agents passes only with --agents naming them)
   channels add NAME --webhook URL | --slack URL [--signing-secret S] | --email a@x,b@y [--agents a,b]
                                  where approvals are announced, with approve/deny links (admins)
   channels list | remove NAME | test NAME | deliveries [NAME] [-n N]
@@ -233,8 +234,9 @@ const policyOptions = {
   global: { type: 'boolean' },
   since: { type: 'string' },
   agent: { type: 'string' },
-  // audit verify --file: a head hash known apart from the file
+  // audit verify --file: a head hash known apart from the file, the agents asked for
   head: { type: 'string' },
+  agents: { type: 'string' },
 } as const;
 
 /** Whether the command takes -f FILE (options may come first: `aegis --json policy get x`). */

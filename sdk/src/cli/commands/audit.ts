@@ -18,7 +18,7 @@ export const auditVerify: Command = async ({ api, o }) => {
 };
 
 /**
- * `aegis audit verify --file REPORT.json [--head HASH]`: checks a JSON compliance export offline,
+ * `aegis audit verify --file REPORT.json [--head HASH] [--agents a,b]`: checks a JSON compliance export offline,
  * with no server and no key; exits 1 naming the first bad entry, or why the file can't be read.
  */
 export async function auditVerifyFile(
@@ -28,11 +28,17 @@ export async function auditVerifyFile(
   const files = [...(ctx.options.file ?? []), ...ctx.args];
   const [file] = files;
   if (!file || files.length > 1) throw new CliError('audit verify --file takes one export file');
-  const result = await verifyExport({ file, trustedHeadHash: ctx.options.head }).catch(
-    (error: unknown) => {
-      throw new CliError(error instanceof Error ? error.message : String(error));
-    },
-  );
+  const agents = ctx.options.agents
+    ?.split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  const result = await verifyExport({
+    file,
+    trustedHeadHash: ctx.options.head,
+    ...(agents?.length ? { agents } : {}),
+  }).catch((error: unknown) => {
+    throw new CliError(error instanceof Error ? error.message : String(error));
+  });
   if (o.json) o.out(JSON.stringify(result, null, 2));
   else printResult(o, file, result);
   return result.ok ? EXIT.ok : EXIT.failed;
@@ -43,7 +49,9 @@ function printResult(o: CommandContext['o'], file: string, r: ExportVerifyResult
   if (r.ok) {
     o.out(
       `${paint(o, 'green', 'OK')}  ${file}: ${r.checked} entries' hashes recomputed, ${r.linksChecked} links checked (${range})` +
-        (r.head.covered ? `; the chain head ${r.head.hash ?? ''} is the trail's entry ${r.head.id ?? ''}` : ''),
+        (r.head.covered
+          ? `; the chain head ${r.head.hash ?? ''} is the trail's entry ${r.head.id ?? ''}`
+          : ''),
     );
   } else if (r.firstBad) {
     o.err(
