@@ -186,16 +186,22 @@ describe('aegis proxy http and bodies it cannot read', () => {
   });
 });
 
+/** Opens a CONNECT tunnel to the TCP service through `via`; resolves once it is established. */
+async function openTunnel(via: HttpProxy): Promise<{ socket: Socket; closed: Promise<void> }> {
+  const { hostname, port } = new URL(via.url);
+  const socket: Socket = connect(Number(port), hostname);
+  socket.on('error', () => undefined);
+  let answer = '';
+  socket.on('data', (c: Buffer) => (answer += c.toString()));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write(`CONNECT ${serviceHost} HTTP/1.1\r\nhost: ${serviceHost}\r\n\r\n`);
+  await expect.poll(() => answer, { timeout: 10_000 }).toMatch(/^HTTP\/1\.1 200/);
+  return { socket, closed };
+}
+
 describe('aegis proxy http tunnels and the kill-switch', () => {
   it('cuts an open CONNECT tunnel when the agent is paused, and records why', async () => {
-    const { hostname, port } = new URL(proxy.url);
-    const socket: Socket = connect(Number(port), hostname);
-    socket.on('error', () => undefined);
-    let answer = '';
-    socket.on('data', (c: Buffer) => (answer += c.toString()));
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    socket.write(`CONNECT ${serviceHost} HTTP/1.1\r\nhost: ${serviceHost}\r\n\r\n`);
-    await expect.poll(() => answer, { timeout: 10_000 }).toMatch(/^HTTP\/1\.1 200/);
+    const { socket, closed } = await openTunnel(proxy);
     socket.write('before the kill\n');
     await expect.poll(() => serviceSaw, { timeout: 10_000 }).toContain('before the kill');
 
@@ -213,6 +219,41 @@ describe('aegis proxy http tunnels and the kill-switch', () => {
         );
     } finally {
       await t.reviewer.agents.setStatus.mutate({ name: agent, status: 'ACTIVE' });
+    }
+  });
+
+  it('cuts a tunnel that reaches maxTunnelSeconds, and records why', async () => {
+    const short = await startHttpProxy({
+      config: proxyConfig.parse({
+        agent,
+        listen: { port: 0 },
+        maxTunnelSeconds: 1,
+        routes: [
+          {
+            host: serviceHost,
+            connectAction: 'svc.connect',
+            endpoints: [{ method: 'GET', path: '/health', action: 'svc.health' }],
+          },
+        ],
+      }),
+      url: t.server.url,
+      apiKey: await agentKey(t.reviewer, [agent]),
+      log: () => undefined,
+    });
+    try {
+      const { socket, closed } = await openTunnel(short);
+      await closed;
+      expect(socket.destroyed).toBe(true);
+      await expect
+        .poll(async () => await entries('svc.connect'), { timeout: 10_000 })
+        .toContainEqual(
+          expect.objectContaining({
+            status: 'ERROR',
+            details: expect.stringMatching(/tunnel was cut.*maxTunnelSeconds/),
+          }),
+        );
+    } finally {
+      await short.close();
     }
   });
 });
