@@ -36,6 +36,12 @@ const route = z
      * whose calls must be decided one by one (send them as plain HTTP to the proxy instead).
      */
     connectAction: actionName.optional(),
+    /**
+     * Bodies Aegis can't read as arguments (octet-stream, images, large binary file parts): `refuse`
+     * (415, recorded) unless set to `allow`, which forwards them with their bytes scanned by DLP
+     * as text — conditions on `args.body.<field>` can't read them.
+     */
+    opaqueBody: z.enum(['refuse', 'allow']).default('refuse'),
   })
   .strict();
 
@@ -59,6 +65,11 @@ export const proxyConfig = z
       .positive()
       .max(16 * 1024 * 1024)
       .default(1024 * 1024),
+    /**
+     * The longest a CONNECT tunnel stays open: a tunnel is decided once, so it is cut (and
+     * recorded) after this long and the client opens — and Aegis decides — a new one.
+     */
+    maxTunnelSeconds: z.number().int().positive().max(86_400).default(900),
     routes: z.array(route).min(1, 'at least one route is needed').max(1000),
   })
   .strict();

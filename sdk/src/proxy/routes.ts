@@ -4,6 +4,8 @@ import type { ProxyConfig, ProxyEndpoint } from './config';
 export interface Matched {
   endpoint: ProxyEndpoint;
   params: Record<string, string>;
+  /** The route's `opaqueBody`: whether a body Aegis can't read is forwarded (scanned as text). */
+  opaqueBody: 'refuse' | 'allow';
   /** The request's path with the named parts replaced (encoded), e.g. by a reviewer's edit. */
   pathWith(params: Record<string, string>): string;
 }
@@ -26,7 +28,10 @@ type Compiled = { endpoint: ProxyEndpoint; pattern: RegExp; names: string[] };
  * case-insensitively; `:name` matches one path segment, a trailing `*` the rest of the path.
  */
 export class RouteTable {
-  private readonly hosts = new Map<string, { compiled: Compiled[]; connectAction?: string }>();
+  private readonly hosts = new Map<
+    string,
+    { compiled: Compiled[]; connectAction?: string; opaqueBody: 'refuse' | 'allow' }
+  >();
 
   constructor(config: ProxyConfig) {
     for (const r of config.routes) {
@@ -45,7 +50,11 @@ export class RouteTable {
           .join('/');
         return { endpoint, pattern: new RegExp(`^${source}$`, 'd'), names };
       });
-      this.hosts.set(normalHost(r.host), { compiled, connectAction: r.connectAction });
+      this.hosts.set(normalHost(r.host), {
+        compiled,
+        connectAction: r.connectAction,
+        opaqueBody: r.opaqueBody,
+      });
     }
   }
 
@@ -71,6 +80,7 @@ export class RouteTable {
       return {
         endpoint: c.endpoint,
         params,
+        opaqueBody: entry.opaqueBody,
         pathWith: (p) => replaceSpans(path, spans, c.names, p),
       };
     }

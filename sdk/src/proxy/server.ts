@@ -12,8 +12,10 @@ import { createAegis, type Aegis } from '../client';
 import { AegisError } from '../errors';
 import { ensureAgent, startupMessage } from '../mcp/agentSetup';
 import { refusalText } from '../mcp/refusals';
+import { BodyError, readBodyArgs, TEXT } from './bodies';
 import type { ProxyConfig } from './config';
 import { RouteTable, UnsafePathError, type Matched } from './routes';
+import { Tunnels } from './tunnels';
 
 /** Options of {@link startHttpProxy}. */
 export interface HttpProxyOptions {
@@ -53,16 +55,14 @@ const NOT_FORWARDED = new Set([
   'x-method-override',
 ]);
 
-const TEXT =
-  /^(text\/|application\/(json|[\w.+-]*\+json|xml|[\w.+-]*\+xml|x-www-form-urlencoded))/i;
-
 /**
  * `aegis proxy http`: an HTTP forward proxy for agents that call REST tools directly. Each
  * request is mapped to an action (host + METHOD + path template from the config), decided by
- * Aegis exactly like an SDK call — policy, DLP on the query and JSON body and on the response,
- * review (the request waits for the person), kill-switch, audit — and forwarded only once allowed.
- * Hosts and endpoints not in the config are refused; so are CONNECT tunnels, except to hosts
- * that opt in (decided once per tunnel). It fails closed: Aegis unreachable → 503, not forwarded.
+ * Aegis exactly like an SDK call — policy, DLP on the query and body (JSON, forms, text) and on
+ * the response, review (the request waits for the person), kill-switch, audit — and forwarded only
+ * once allowed. Bodies it can't read are refused unless the route opts in. Hosts and endpoints not
+ * in the config are refused; so are CONNECT tunnels, except to hosts that opt in (decided once per
+ * tunnel, cut by the kill-switch). It fails closed: Aegis unreachable → 503, not forwarded.
  */
 export async function startHttpProxy(o: HttpProxyOptions): Promise<HttpProxy> {
   const { config } = o;
@@ -82,7 +82,13 @@ export async function startHttpProxy(o: HttpProxyOptions): Promise<HttpProxy> {
     o.log(`${startupMessage(error)} — requests are refused until it answers`);
   }
   const routes = new RouteTable(config);
-  const ctx: ProxyContext = { aegis, config, routes, log: o.log };
+  const tunnels = new Tunnels({
+    aegis,
+    agent: config.agent,
+    maxSeconds: config.maxTunnelSeconds,
+    log: o.log,
+  });
+  const ctx: ProxyContext = { aegis, config, routes, tunnels, log: o.log };
   const server = createServer((req, res) => void handle(ctx, req, res));
   server.on(
     'connect',
@@ -97,6 +103,7 @@ export async function startHttpProxy(o: HttpProxyOptions): Promise<HttpProxy> {
     url: `http://${config.listen.host}:${port}`,
     async close() {
       server.closeAllConnections();
+      tunnels.cutAll('the proxy is stopping'); // CONNECT sockets are no longer the server's
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await aegis.close();
     },
@@ -107,6 +114,7 @@ interface ProxyContext {
   aegis: Aegis;
   config: ProxyConfig;
   routes: RouteTable;
+  tunnels: Tunnels;
   log: (line: string) => void;
 }
 
@@ -161,11 +169,15 @@ async function handle(ctx: ProxyContext, req: IncomingMessage, res: ServerRespon
     return refuse(res, 413, 'BODY_TOO_LARGE', (error as Error).message);
   }
   let args: Record<string, unknown>;
+  let opaque: string | undefined;
   try {
-    args = argumentsOf(matched, target, req.headers, body);
+    ({ args, opaque } = argumentsOf(matched, target, req.headers, body));
   } catch (error) {
-    return refuse(res, 400, 'BAD_REQUEST', (error as Error).message);
+    if (!(error instanceof BodyError)) throw error;
+    return refuse(res, error.status, error.code, error.message);
   }
+  // Decided all the same (a BLOCK still answers 403), so the refusal is on the record.
+  const unreadable = opaque !== undefined && matched.opaqueBody !== 'allow' ? opaque : undefined;
 
   // The upstream's answer stays here as bytes; the agent-visible part (the text) is screened.
   let raw: { status: number; headers: IncomingHttpHeaders; bytes: Buffer } | undefined;
@@ -175,6 +187,7 @@ async function handle(ctx: ProxyContext, req: IncomingMessage, res: ServerRespon
       matched.endpoint.action,
       args,
       async (runWith) => {
+        if (unreadable !== undefined) throw new OpaqueBodyError(unreadable);
         // What Aegis decided (masked by REDACT, or a reviewer's edit) is what is sent.
         const decided = applyDecision(matched, target, req.headers, body, args, runWith);
         raw = await forward(decided.target, method, req.headers, decided.body);
@@ -195,6 +208,10 @@ async function handle(ctx: ProxyContext, req: IncomingMessage, res: ServerRespon
     res.writeHead(raw.status, headers);
     res.end(bytes);
   } catch (error) {
+    if (error instanceof OpaqueBodyError) {
+      ctx.log(`${method} ${target.host}${target.pathname}: ${error.message}`);
+      return refuse(res, 415, 'UNREADABLE_BODY', error.message);
+    }
     if (error instanceof CannotApplyError) {
       ctx.log(`${method} ${target.host}${target.pathname}: ${error.message}`);
       return refuse(res, 422, 'CANNOT_APPLY_DECISION', error.message);
@@ -216,13 +233,16 @@ async function handle(ctx: ProxyContext, req: IncomingMessage, res: ServerRespon
   }
 }
 
-/** The call's arguments as policy and DLP see them: path parts, query, and a JSON body. */
+/**
+ * The call's arguments as policy and DLP see them: path parts, query, and the body (JSON, form
+ * fields, text); `opaque` names what of the body they can't see. Throws BodyError.
+ */
 function argumentsOf(
   matched: Matched,
   target: URL,
   headers: IncomingHttpHeaders,
   body: Buffer,
-): Record<string, unknown> {
+): { args: Record<string, unknown>; opaque?: string } {
   const query: Record<string, string | string[]> = {};
   for (const key of new Set(target.searchParams.keys())) {
     const all = target.searchParams.getAll(key);
@@ -230,22 +250,25 @@ function argumentsOf(
   }
   const args: Record<string, unknown> = { ...matched.params };
   if (Object.keys(query).length > 0) args.query = query;
-  if (body.length > 0) {
-    const type = String(headers['content-type'] ?? '');
-    if (/json/i.test(type)) {
-      try {
-        args.body = JSON.parse(body.toString('utf8')) as unknown;
-      } catch {
-        throw new Error('The request body says it is JSON but does not parse');
-      }
-    } else {
-      // Still screened by DLP, as text; binary bodies are named by size only.
-      args.body = TEXT.test(type)
-        ? body.toString('utf8')
-        : `<${body.length} bytes of ${type || 'unknown type'}>`;
-    }
+  if (body.length === 0) return { args };
+  const read = readBodyArgs(
+    String(headers['content-type'] ?? ''),
+    headers['content-encoding'],
+    body,
+    matched.opaqueBody === 'allow',
+  );
+  args.body = read.value;
+  return { args, opaque: read.opaque };
+}
+
+/** The body is one Aegis can't read and the route didn't opt in: nothing sent (recorded as failed). */
+class OpaqueBodyError extends Error {
+  override name = 'OpaqueBodyError';
+  constructor(what: string) {
+    super(
+      `Aegis can't read the request body (${what}), so policy and DLP can't decide on it: not sent. Send JSON, a form or text, or set opaqueBody: allow on the route to forward such bodies with DLP scanning their bytes as text`,
+    );
   }
-  return args;
 }
 
 /** Aegis changed the request in a way the proxy cannot send; nothing is sent (recorded as failed). */
@@ -413,25 +436,24 @@ async function tunnel(
   if (!action)
     return reject('403 Forbidden', `Tunnels to ${authority} are not in the proxy's config`);
   const [host, port] = authority.split(':');
+  let established = false;
   try {
+    // The call lasts as long as the tunnel, so its outcome says how the tunnel ended (cut or not).
     await ctx.aegis.call(
       ctx.config.agent,
       action,
       { host, port: Number(port) },
-      () =>
-        new Promise<void>((resolve, fail) => {
-          const upstream = connect(Number(port), host ?? '', () => {
-            socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-            if (head.length > 0) upstream.write(head);
-            upstream.pipe(socket);
-            socket.pipe(upstream);
-            resolve();
-          });
-          upstream.on('error', fail);
-        }),
+      async () => {
+        const upstream = await openUpstream(Number(port), host ?? '');
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        if (head.length > 0) upstream.write(head);
+        established = true;
+        await ctx.tunnels.carry(socket, upstream);
+      },
       { channel: 'http-proxy' },
     );
   } catch (error) {
+    if (established) return ctx.log(`CONNECT ${authority}: ${(error as Error).message}`);
     const message =
       error instanceof AegisError
         ? refusalText(error, `CONNECT ${authority}`)
@@ -443,4 +465,14 @@ async function tunnel(
       message,
     );
   }
+}
+
+function openUpstream(port: number, host: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const upstream = connect(port, host, () => {
+      upstream.off('error', reject);
+      resolve(upstream);
+    });
+    upstream.once('error', reject);
+  });
 }
