@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePolicy, compilePolicyOrThrow } from './compile';
 import { evaluatePolicy } from './evaluate';
 import { evaluateResult } from './evaluateResult';
+import { compileRule, evaluateGovernance } from '../governance/rules';
 import { LOOP_STEP_BUDGET, MAX_NESTED_LITERAL_ITERATIONS } from './loopBudget';
 
 // Review 6: conditions run on the server's event loop, and loops nested over literal lists
@@ -112,5 +113,30 @@ describe('loops: bounded when run', () => {
     const decision = evaluateResult(compiled, call({ xs: numbers(1000) }));
     expect(decision).toMatchObject({ effect: 'REVIEW', rule: { id: 'loops' } });
     expect(decision.reason).toMatch(/loops would run more than/);
+  });
+
+  it('bounds governance rules (agent-written manifests) too', () => {
+    const compiled = compileRule({
+      kind: 'GovernanceRule',
+      id: 'g',
+      description: 'loops',
+      scope: 'agent',
+      severity: 'high',
+      when: `manifest.tools.exists(t, ${literal(100)}.exists(i, ${literal(100)}.exists(j, t.name == string(i + j))))`,
+      explanation: 'e',
+      remediation: 'r',
+      controls: {},
+    });
+    if ('problem' in compiled) throw new Error(compiled.problem);
+    const tools = numbers(1000).map((i) => ({ name: `t${i}` }));
+    const errors: string[] = [];
+    const manifest = { agent: { name: 'a1' }, tools } as never;
+    expect(evaluateGovernance([compiled], manifest, (_id, e) => errors.push(e.message))).toEqual(
+      [],
+    );
+    expect(errors).toEqual([expect.stringMatching(/loops would run more than/)]);
+    expect(
+      compiled.test({ manifest: { agent: { name: 'a1' }, tools: [{ name: '5' }] } as never }),
+    ).toBe(true);
   });
 });
