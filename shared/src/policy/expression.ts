@@ -110,7 +110,7 @@ export function conditionValue(
   const quick = rule.fast?.(vars) ?? FALLBACK;
   if (quick !== FALLBACK) return quick;
   const spentBefore = loopBudgetExhausted();
-  const value = rule.program!(vars);
+  const value: unknown = rule.program!(vars);
   if (!spentBefore && loopBudgetExhausted()) throw loopBudgetError();
   return value;
 }
