@@ -18,6 +18,9 @@ const rateShape = {
   AEGIS_RATE_DECIDE: rate(2000).describe('sdk.decide calls per second per key'),
   AEGIS_RATE_LOGIN: rate(10).describe('failed logins per minute per client IP'),
   AEGIS_RATE_REPORTS: rate(2000).describe("agents' report entries per second per key"),
+  AEGIS_RATE_TRIALS: rate(10).describe(
+    'policy trials (policies.tryCall, POST /api/policy-documents/try) per second per key',
+  ),
   AEGIS_MAX_STREAMS: z.coerce
     .number()
     .int('must be a whole number')

@@ -38,6 +38,8 @@ export interface AuthServiceOptions {
   decidePerSecond?: number;
   /** Report entries per second per principal; default AEGIS_RATE_REPORTS or 2000 (burst 5 s' worth, ≥ a full batch). */
   reportsPerSecond?: number;
+  /** Policy trials per second per principal (also the burst); default AEGIS_RATE_TRIALS or 10. */
+  trialsPerSecond?: number;
   /** Login attempts per minute per client IP; default AEGIS_RATE_LOGIN or 10. */
   loginPerMinute?: number;
   /** Where the login link is printed; defaults to stdout, or nowhere when the logger is silent (tests). */
@@ -77,6 +79,10 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
   // and at least a full batch (1000 entries), fit in the bucket.
   const reportLimiter = new RateLimiter(reportsPerSecond, Math.max(1000, 5 * reportsPerSecond));
   const loginLimiter = new RateLimiter(loginPerMinute / 60, Math.max(1, loginPerMinute));
+  // A trial compiles a draft and evaluates it on the event loop (bounded, but up to ~0.3 s for a
+  // heavy one); any viewer may send them, and a person clicking "try" needs few.
+  const trialsPerSecond = opts.trialsPerSecond ?? rates.AEGIS_RATE_TRIALS;
+  const trialLimiter = new RateLimiter(trialsPerSecond, Math.max(1, trialsPerSecond));
   const sessions = new Sessions(models, keys, loginLimiter, opts.publicUrl.startsWith('https://'));
   const streams = new StreamGuard(
     { keys: (hashes) => keys.activeByHashes(hashes), sessions: (h) => sessions.liveByHashes(h) },
@@ -154,6 +160,9 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
     streams,
     limitDecide(principal, setHeader) {
       counted('decide', () => enforce(decideLimiter, principal.keyId, setHeader, 'decide calls'));
+    },
+    limitTrials(principal, setHeader) {
+      enforce(trialLimiter, principal.keyId, setHeader, 'policy trials');
     },
     limitReports(principal, count, setHeader) {
       counted('reports', () =>

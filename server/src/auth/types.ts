@@ -48,6 +48,8 @@ export interface AuthService {
    * Retry-After through `setHeader` when exceeded. Optional so test doubles need not implement it.
    */
   limitDecide?(principal: Principal, setHeader?: SetResponseHeader): void;
+  /** The same for policy trials (policies.tryCall, POST /policy-documents/try). */
+  limitTrials?(principal: Principal, setHeader?: SetResponseHeader): void;
   /** The same for agents' reports (sdk.log, /sdk/log, sdk.recordBatch): `count` entries at once. */
   limitReports?(principal: Principal, count: number, setHeader?: SetResponseHeader): void;
 }

@@ -13,7 +13,7 @@ import {
   tryPolicyResult,
 } from '@aegis/shared';
 import { router } from '../trpc/init';
-import { adminProcedure, viewerProcedure } from '../trpc/procedures';
+import { adminProcedure, trialProcedure, viewerProcedure } from '../trpc/procedures';
 import { errorResponses } from './errorDocs';
 import { agentPathParam } from './inputs';
 
@@ -50,7 +50,7 @@ export const policyDocumentsRestRouter = router({
     .output(z.array(policyVersionInfo))
     .query(({ ctx, input }) => ctx.services.policies.history(input.agent ?? null, input.limit)),
 
-  tryCall: viewerProcedure
+  tryCall: trialProcedure
     .meta({ openapi: { method: 'POST', path: '/policy-documents/try', tags, summary: 'Evaluate a call against a draft (or the stored policy); nothing is recorded', errorResponses: errorResponses(400, 404) } })
     .input(tryPolicyInput)
     .output(tryPolicyResult)

@@ -13,7 +13,7 @@ import {
   tryPolicyResult,
   pageLimit,
 } from '@aegis/shared';
-import { adminProcedure, viewerProcedure } from '../trpc/procedures';
+import { adminProcedure, trialProcedure, viewerProcedure } from '../trpc/procedures';
 
 /**
  * Rule policies as code (merged into the `policies` router). Writing is for admins only — an
@@ -48,7 +48,7 @@ export const policyRuleProcedures = {
     .query(({ ctx, input }) => ctx.services.policies.history(input.agent ?? null, input.limit)),
 
   /** Evaluates a call against a draft (or the stored policy); nothing is recorded. */
-  tryCall: viewerProcedure
+  tryCall: trialProcedure
     .input(tryPolicyInput)
     .output(tryPolicyResult)
     .mutation(({ ctx, input }) => ctx.services.policies.tryCall(input)),

@@ -14,14 +14,18 @@ const requirePrincipal = middleware(function requirePrincipal({ ctx, next }) {
   return next({ ctx: { principal: ctx.principal } });
 });
 
+/** The caller, if it holds the role (or a higher one). */
+function withRole(principal: Principal | null, needed: Exclude<Role, 'agent'>): Principal {
+  if (!principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'An API key or a dashboard session is required' });
+  if (!hasRole(principal, needed)) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${needed} role; you are ${principal.role}` });
+  }
+  return principal;
+}
+
 function requireRole(needed: Exclude<Role, 'agent'>) {
   return middleware(function requireRole({ ctx, next }) {
-    const principal = ctx.principal;
-    if (!principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'An API key or a dashboard session is required' });
-    if (!hasRole(principal, needed)) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${needed} role; you are ${principal.role}` });
-    }
-    return next({ ctx: { principal } });
+    return next({ ctx: { principal: withRole(ctx.principal, needed) } });
   });
 }
 
@@ -33,6 +37,18 @@ export const viewerProcedure = baseProcedure.use(requireRole('viewer'));
 export const reviewerProcedure = baseProcedure.use(requireRole('reviewer'));
 /** People who may change policy, keys and seed the demo. */
 export const adminProcedure = baseProcedure.use(requireRole('admin'));
+
+/**
+ * Policy trials: viewers and up, within a per-principal rate (HTTP 429 + Retry-After), since each
+ * compiles and evaluates a draft on the event loop.
+ */
+export const trialProcedure = baseProcedure.use(
+  middleware(function requireViewerWithinTrialRate({ ctx, next }) {
+    const principal = withRole(ctx.principal, 'viewer');
+    ctx.auth.limitTrials?.(principal, ctx.setHeader);
+    return next({ ctx: { principal } });
+  }),
+);
 
 /** The caller as an SDK principal: an agent key, or an admin acting for any agent. */
 function agentPrincipal(principal: Principal | null): Principal {

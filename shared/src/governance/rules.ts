@@ -1,11 +1,14 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { RE2_MATCHES, registerRe2Matches, routeMatchesToRe2 } from '../policy/safeRegex';
 import {
-  RE2_MATCHES,
-  registerRe2Matches,
-  resetMatchBudget,
-  routeMatchesToRe2,
-} from '../policy/safeRegex';
+  LOOP_BUDGET_FUNCTION,
+  loopBudgetError,
+  loopBudgetExhausted,
+  registerLoopBudget,
+  resetEvaluationBudget,
+  withLoopBudget,
+} from '../policy/loopBudget';
 import { yamlMessage } from '../policy/yaml';
 import {
   governanceRule,
@@ -21,20 +24,26 @@ import type { AgentManifest, ManifestTool } from '../schemas/manifest';
  */
 
 // Manifests are plain JSON, so the variables are dynamic maps: a rule reads any manifest field.
+const limits = {
+  maxAstNodes: 400,
+  maxDepth: 32,
+  maxListElements: 256,
+  maxMapEntries: 128,
+  maxCallArguments: 8,
+};
 const env = new Environment({
   unlistedVariablesAreDyn: false,
   homogeneousAggregateLiterals: false,
-  limits: {
-    maxAstNodes: 400,
-    maxDepth: 32,
-    maxListElements: 256,
-    maxMapEntries: 128,
-    maxCallArguments: 8,
-  },
+  limits,
 })
   .registerVariable('manifest', 'map', { description: 'The agent manifest (agent_manifest.json)' })
   .registerVariable('tool', 'map', { description: 'scope: tool — one entry of manifest.tools' });
 registerRe2Matches(env);
+registerLoopBudget(env);
+// Room for the calls that charge loops to the evaluation budget (see policy/loopBudget.ts).
+const runnableEnv = env.clone({
+  limits: { ...limits, maxAstNodes: 2 * limits.maxAstNodes, maxDepth: 2 * limits.maxDepth },
+});
 
 export interface CompiledGovernanceRule {
   rule: GovernanceRule;
@@ -93,8 +102,11 @@ export function compileRule(rule: GovernanceRule): CompiledGovernanceRule | { pr
     if (!checked.valid) return { problem: checked.error?.message ?? 'invalid expression' };
     if (rule.when.includes(RE2_MATCHES))
       return { problem: `unknown function ${RE2_MATCHES}(); use matches()` };
-    // Checked as written; run with `matches` on RE2 (linear time on agent-written manifests).
-    const parsed = env.parse(rule.when);
+    if (rule.when.includes(LOOP_BUDGET_FUNCTION))
+      return { problem: `unknown function ${LOOP_BUDGET_FUNCTION}()` };
+    // Checked as written; run with `matches` on RE2 (linear time on agent-written manifests) and
+    // loops charged to a per-evaluation budget.
+    const parsed = runnableEnv.parse(withLoopBudget(rule.when, env.parse(rule.when).ast));
     routeMatchesToRe2(parsed.ast);
     if (!parsed.check().valid) return { problem: 'invalid expression' };
     // `tool` is only bound per tool; an agent-scope rule reading it would fail on every manifest.
@@ -104,8 +116,10 @@ export function compileRule(rule: GovernanceRule): CompiledGovernanceRule | { pr
     return {
       rule,
       test: (vars) => {
-        resetMatchBudget();
-        return parsed(vars) as unknown;
+        resetEvaluationBudget();
+        const value = parsed(vars) as unknown;
+        if (loopBudgetExhausted()) throw loopBudgetError();
+        return value;
       },
     };
   } catch (e) {

@@ -3,6 +3,7 @@ import { categoryOf } from '../dlp/types';
 import { historyKey, type DlpFinding, type HistoryQuery } from './facts';
 import { zonedHour, zonedWeekday } from './timeZone';
 import { registerRe2Matches } from './safeRegex';
+import { registerLoopBudget } from './loopBudget';
 
 /**
  * The CEL environment every `when` is parsed, checked and run in: the variables a rule sees and
@@ -10,10 +11,11 @@ import { registerRe2Matches } from './safeRegex';
  */
 
 /** Structural bounds (parse time). The conformance test runs with the same ones. */
+const limits = { maxAstNodes: 400, maxDepth: 32, maxListElements: 256, maxMapEntries: 128, maxCallArguments: 8 };
 export const celEnvironmentOptions: EnvironmentOptions = {
   enableOptionalTypes: false,
   homogeneousAggregateLiterals: false,
-  limits: { maxAstNodes: 400, maxDepth: 32, maxListElements: 256, maxMapEntries: 128, maxCallArguments: 8 },
+  limits,
 };
 
 /** Raised by a fact function when the caller did not prefetch what the rule asks. */
@@ -148,13 +150,27 @@ function buildEnvironment(): Environment {
   method('google.protobuf.Timestamp', 'weekday', [['timeZone', 'string']], 'int',
     (t: Date, tz: string) => BigInt(zonedWeekday(t.getTime(), tz)), 'Day of week in an IANA time zone, 0 = Sunday');
   registerRe2Matches(env);
+  registerLoopBudget(env);
   return env;
 }
 
 let shared: Environment | undefined;
+let runnable: Environment | undefined;
 
 /** The one policy environment (lazily built, then reused). */
 export function policyEnvironment(): Environment {
   shared ??= buildEnvironment();
   return shared;
+}
+
+/**
+ * Where checked conditions are parsed to run: the same functions, with room for the calls that
+ * charge loops to the budget (a node and a level per comprehension; the bounds were checked on
+ * the text as written).
+ */
+export function runnableEnvironment(): Environment {
+  runnable ??= policyEnvironment().clone({
+    limits: { ...limits, maxAstNodes: 2 * limits.maxAstNodes, maxDepth: 2 * limits.maxDepth },
+  });
+  return runnable;
 }

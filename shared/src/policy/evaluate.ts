@@ -16,7 +16,7 @@ import { renderTemplate, type TemplatePart } from './interpolate';
 import { maskValue } from '../dlp/mask';
 import type { CustomDetector } from '../dlp/custom/customDetector';
 import { asPolicySet, STRICTNESS, type PolicySet } from './policySet';
-import { resetMatchBudget } from './safeRegex';
+import { resetEvaluationBudget } from './loopBudget';
 
 /** One tool call as the policy sees it. */
 export interface PolicyCall {
@@ -242,7 +242,7 @@ export function evaluatePolicy(
     return { verdict: 'KILLED', reason: 'Agent is paused by the kill-switch', rule: null };
   }
   const set = asPolicySet(compiled);
-  resetMatchBudget();
+  resetEvaluationBudget();
   const { global, agent } = set.candidates(call.action);
   const bindings = new Bindings(call, context);
   const errors: RuleEvaluationError[] = [];
@@ -294,7 +294,7 @@ export function masksWhenApproved(
   const set = asPolicySet(compiled);
   const { global, agent } = set.candidates(call.action);
   if (!global.some(isRedact) && !agent.some(isRedact)) return false;
-  resetMatchBudget();
+  resetEvaluationBudget();
   const bindings = new Bindings(call, context);
   const pick = (rules: readonly CompiledRule[]): Match | undefined => {
     let best: Match | undefined;

@@ -12,7 +12,7 @@ import { conditionValue } from './expression';
 import { renderTemplate } from './interpolate';
 import type { CustomDetector } from '../dlp/custom/customDetector';
 import { asPolicySet, type PolicySet } from './policySet';
-import { resetMatchBudget } from './safeRegex';
+import { resetEvaluationBudget } from './loopBudget';
 
 /** What happens to a tool's result: the effect of the deciding `on: result` rule. */
 export interface ResultDecision {
@@ -55,7 +55,7 @@ export function evaluateResult(
   context: PolicyContext = {},
 ): ResultDecision {
   const set = asPolicySet(compiled);
-  resetMatchBudget();
+  resetEvaluationBudget();
   const bindings = new Bindings(call, context);
   const errors: RuleEvaluationError[] = [];
   let best: { rule: CompiledResultRule; effect: ResultEffect; error?: string } | undefined;

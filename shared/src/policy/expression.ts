@@ -1,9 +1,17 @@
 import { evaluate, type ASTNode, type ParseResult } from '@marcbachmann/cel-js';
-import { durationMs, policyEnvironment } from './celEnvironment';
+import { durationMs, policyEnvironment, runnableEnvironment } from './celEnvironment';
 import { emptyNeeds, type FactNeeds, type HistoryQuery } from './facts';
 import { isValidTimeZone } from './timeZone';
 import { RE2_MATCHES, routeMatchesToRe2, unsafeRegexReason } from './safeRegex';
 import { FALLBACK, fastCondition, type FastCondition } from './fastCondition';
+import {
+  LOOP_BUDGET_FUNCTION,
+  MAX_NESTED_LITERAL_ITERATIONS,
+  isComprehension,
+  loopBudgetError,
+  loopBudgetExhausted,
+  withLoopBudget,
+} from './loopBudget';
 
 /**
  * Compiles one `when` condition: parse, type-check, and the checks CEL itself does not make —
@@ -21,7 +29,6 @@ export type CompiledExpression =
   | { ok: true; program: ParseResult; needs: FactNeeds; fast: FastCondition | null }
   | { ok: false; problems: ExpressionProblem[] };
 
-const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 const MAX_WINDOW_MS = 31 * 24 * 3_600_000;
 const ACTION_NAME = /^[A-Za-z0-9_.:/-]{1,128}$/;
 const FIELD_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -79,10 +86,11 @@ function compileUncached(expr: string): CompiledExpression {
   }
   const problems: ExpressionProblem[] = [];
   const needs = emptyNeeds();
-  walk(program.ast, 0, needs, problems);
+  walk(program.ast, OUTSIDE_LOOPS, needs, problems);
   if (problems.length) return { ok: false, problems };
-  // Checked as written; run with `matches` on RE2 (see safeRegex.ts).
-  const runnable = policyEnvironment().parse(expr);
+  // Checked as written; run with `matches` on RE2 (see safeRegex.ts) and loops charged to the
+  // evaluation's budget (see loopBudget.ts).
+  const runnable = runnableEnvironment().parse(withLoopBudget(expr, program.ast));
   routeMatchesToRe2(runnable.ast);
   const recheck = runnable.check();
   if (!recheck.valid) return { ok: false, problems: [fromLibraryError(recheck.error, expr.length)] };
@@ -91,14 +99,20 @@ function compileUncached(expr: string): CompiledExpression {
 
 /**
  * A condition's value for these bindings: its faster path when that answers, else the
- * interpreter (which also raises every error a condition can give).
+ * interpreter (which also raises every error a condition can give). Running out of loop budget is
+ * an error even where CEL would absorb it (`exists` over the other elements, `||`): the rule
+ * then says why it failed closed.
  */
 export function conditionValue(
   rule: { program?: ParseResult; fast?: FastCondition | null },
   vars: Readonly<Record<string, unknown>>,
 ): unknown {
   const quick = rule.fast?.(vars) ?? FALLBACK;
-  return quick !== FALLBACK ? quick : rule.program!(vars);
+  if (quick !== FALLBACK) return quick;
+  const spentBefore = loopBudgetExhausted();
+  const value: unknown = rule.program!(vars);
+  if (!spentBefore && loopBudgetExhausted()) throw loopBudgetError();
+  return value;
 }
 
 function literalString(node: ASTNode | undefined): string | undefined {
@@ -117,13 +131,39 @@ function literalDuration(node: ASTNode | undefined): number | undefined {
   }
 }
 
-function isLiteralAggregate(node: ASTNode): boolean {
-  return node.op === 'list' || node.op === 'map';
+/** The loops a node sits in: how many over data, and how often the literal ones run it. */
+interface Nesting {
+  dataLoops: number;
+  literalIterations: number;
 }
 
-function walk(node: ASTNode, dataLoops: number, needs: FactNeeds, problems: ExpressionProblem[]): void {
+const OUTSIDE_LOOPS: Nesting = { dataLoops: 0, literalIterations: 1 };
+
+/** How many elements a literal list or map has, or undefined for any other expression. */
+function literalSize(node: ASTNode): number | undefined {
+  return node.op === 'list' || node.op === 'map' ? node.args.length : undefined;
+}
+
+/**
+ * The nesting inside a comprehension's body. Loops over data may not nest (their cost is the
+ * product of sizes an agent chooses); loops over literal lists may, up to a bound on the product.
+ */
+function loopBody(name: string, receiver: ASTNode, outer: Nesting, problem: (message: string) => void): Nesting {
+  const size = literalSize(receiver);
+  if (size === undefined) {
+    if (outer.dataLoops >= 1)
+      problem(`${name}() inside another loop over data: its cost grows with the product of the sizes; loop over one list, or over a literal list inside`);
+    return { ...outer, dataLoops: outer.dataLoops + 1 };
+  }
+  const iterations = outer.literalIterations * Math.max(1, size);
+  if (iterations > MAX_NESTED_LITERAL_ITERATIONS && outer.literalIterations <= MAX_NESTED_LITERAL_ITERATIONS)
+    problem(`nested comprehensions would evaluate up to ${iterations} times (the product of the literal lists' sizes); limit ${MAX_NESTED_LITERAL_ITERATIONS}`);
+  return { ...outer, literalIterations: iterations };
+}
+
+function walk(node: ASTNode, nesting: Nesting, needs: FactNeeds, problems: ExpressionProblem[]): void {
   const problem = (message: string, at: ASTNode = node) => problems.push({ message, start: at.range.start, end: at.range.end });
-  let innerLoops = dataLoops;
+  if (node.op === 'call' && node.args[0] === LOOP_BUDGET_FUNCTION) problem(`unknown function ${LOOP_BUDGET_FUNCTION}()`);
   if (node.op === 'id' && ['history', 'session', 'dlp', 'anomaly'].includes(node.args)) {
     // Reached only when the variable is used other than as the receiver of its functions.
     problem(`${node.args} can only be used through its functions, e.g. ${example(node.args)}`);
@@ -137,7 +177,7 @@ function walk(node: ASTNode, dataLoops: number, needs: FactNeeds, problems: Expr
     const [name, receiver, args] = node.args;
     if (receiver.op === 'id' && ['history', 'session', 'dlp', 'anomaly'].includes(receiver.args)) {
       factCall(receiver.args, name, args, node, needs, problem);
-      for (const a of args) walk(a, dataLoops, needs, problems);
+      for (const a of args) walk(a, nesting, needs, problems);
       return;
     }
     if (name === RE2_MATCHES) problem(`unknown function ${RE2_MATCHES}(); use matches()`);
@@ -154,17 +194,12 @@ function walk(node: ASTNode, dataLoops: number, needs: FactNeeds, problems: Expr
       if (tz === undefined) problem(`${name}() needs a literal time zone, e.g. now.${name}("Europe/Paris")`, args[0] ?? node);
       else if (!isValidTimeZone(tz)) problem(`unknown time zone "${tz}" (use an IANA name such as "America/New_York")`, args[0]);
     }
-    if (COMPREHENSIONS.has(name) && !isLiteralAggregate(receiver)) {
-      innerLoops += 1;
-      if (innerLoops > 1) {
-        problem(`${name}() inside another loop over data: its cost grows with the product of the sizes; loop over one list, or over a literal list inside`);
-      }
-    }
-    walk(receiver, dataLoops, needs, problems);
-    for (const a of args) walk(a, innerLoops, needs, problems);
+    const inner = isComprehension(node) ? loopBody(name, receiver, nesting, problem) : nesting;
+    walk(receiver, nesting, needs, problems);
+    for (const a of args) walk(a, inner, needs, problems);
     return;
   }
-  for (const child of children(node)) walk(child, innerLoops, needs, problems);
+  for (const child of children(node)) walk(child, nesting, needs, problems);
 }
 
 function example(variable: string): string {
