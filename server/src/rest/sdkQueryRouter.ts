@@ -78,8 +78,9 @@ export const sdkQueryRestRouter = router({
     )
     .query(async ({ ctx, input }) => {
       const found = await orNull(ctx.services.approvals.get(input.approval_id));
-      if (!found) return { status: null, approval_status: null, consumed_at: null, call_id: null, audit_id: null, reason: null };
-      assertMayRead(ctx.principal, found.agent);
+      // Another agent's approval reads as unknown: a refusal would name that agent.
+      if (!found || !mayRead(ctx.principal, found.agent))
+        return { status: null, approval_status: null, consumed_at: null, call_id: null, audit_id: null, reason: null };
       const poll = await ctx.services.approvals.poll(input.approval_id, ctx.principal);
       return {
         status: poll.status,

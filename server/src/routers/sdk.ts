@@ -24,6 +24,7 @@ import {
   recordBatchOutput,
 } from '@aegis/shared';
 import { router } from '../trpc/init';
+import { mustActFor, unknownApproval } from '../services/errors';
 import { agentProcedure, assertActsAs, decideProcedure } from '../trpc/procedures';
 
 /** What the SDK calls. Agent keys act only for their own agents. */
@@ -179,7 +180,7 @@ export const sdkRouter = router({
     .output(approval)
     .query(async ({ ctx, input }) => {
       const found = await ctx.services.approvals.get(input.id);
-      assertActsAs(ctx.principal, found.agent);
+      mustActFor(ctx.principal, found.agent, () => unknownApproval(input.id));
       return found;
     }),
 
@@ -212,7 +213,7 @@ export const sdkRouter = router({
     .output(approval)
     .mutation(async ({ ctx, input }) => {
       const found = await ctx.services.approvals.get(input.id);
-      assertActsAs(ctx.principal, found.agent);
+      mustActFor(ctx.principal, found.agent, () => unknownApproval(input.id));
       return ctx.services.approvals.timeout(input.id, ctx.principal, input.callId);
     }),
 });

@@ -2,7 +2,6 @@ import {
   DomainError,
   argsDiff,
   canonicalJson,
-  mayActAs,
   redactSensitive,
   type Approval,
   type Principal,
@@ -14,7 +13,7 @@ import { ACTION, noteAction } from './actions';
 import { ownWaitEnd } from './approvalLimits';
 import { argsPreview, previewOf } from './args';
 import type { ServiceDeps } from './deps';
-import { notYourAgent } from './errors';
+import { mustActFor, unknownApproval } from './errors';
 import type { PolicyService } from './policies';
 import type { Services } from './types';
 
@@ -53,7 +52,7 @@ export function createApprovalService(
 
   async function load(id: number): Promise<ApprovalDoc> {
     const doc = await repos.approvals.get(id);
-    if (!doc) throw new DomainError('UNKNOWN_APPROVAL', `Approval #${id} does not exist`);
+    if (!doc) throw unknownApproval(id);
     return doc;
   }
 
@@ -207,7 +206,7 @@ export function createApprovalService(
 
     async markResumed(id, actor) {
       const current = await load(id);
-      if (!mayActAs(actor, current.agent)) throw notYourAgent(current.agent);
+      mustActFor(actor, current.agent, () => unknownApproval(id));
       const doc = await repos.approvals.markResumed(id, new Date());
       if (!doc) {
         const why = !current.run

@@ -19,7 +19,7 @@ import type { ServiceDeps } from './deps';
 import type { Services } from './types';
 import { argsPreview, reviewBinding, scanArgs, toolFailedDetails } from './args';
 import { resultRulesOf } from './results';
-import { notYourAgent, unknownAgent } from './errors';
+import { mustActFor, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 import { callTags, evaluateCall } from './evaluateCall';
 import { reviewSettings } from './reviewSettings';
@@ -356,11 +356,10 @@ export function createDecisionService(
         await repos.audit.queueOutcome(entry.id, input.outcome, input.durationMs, input);
       } else {
         const found = cached ?? (await repos.audit.latestAllowedByCallId(input.callId));
-        if (!found)
-          throw new DomainError('UNKNOWN_CALL', `No allowed call ${input.callId} was recorded`);
-        if (!mayActAs(actor, found.agent)) {
-          throw notYourAgent(found.agent);
-        }
+        const unknownCall = () =>
+          new DomainError('UNKNOWN_CALL', `No allowed call ${input.callId} was recorded`);
+        if (!found) throw unknownCall();
+        mustActFor(actor, found.agent, unknownCall);
         if (!(await repos.audit.setOutcome(found.id, input.outcome, input.durationMs, input))) {
           throw new DomainError(
             'OUTCOME_RECORDED',

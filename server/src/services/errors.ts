@@ -1,4 +1,4 @@
-import { DomainError } from '@aegis/shared';
+import { DomainError, mayActAs, type Principal } from '@aegis/shared';
 
 /**
  * Services refuse with DomainError (codes in @aegis/shared); trpc/errors.ts maps it once to tRPC
@@ -9,6 +9,18 @@ export const unknownAgent = (name: string) =>
 
 export const notYourAgent = (agent: string) =>
   new DomainError('NOT_YOUR_AGENT', `This key may not act for agent "${agent}"`);
+
+export const unknownApproval = (id: number) =>
+  new DomainError('UNKNOWN_APPROVAL', `Approval #${id} does not exist`);
+
+/**
+ * An approval or call named by its id, found for an agent this key may not act for: answered as
+ * if it did not exist. A "not yours" answer would name the other agent, so an agent key could
+ * walk the ids and learn every agent's name and how busy it is.
+ */
+export function mustActFor(actor: Principal, agent: string, unknown: () => DomainError): void {
+  if (!mayActAs(actor, agent)) throw unknown();
+}
 
 /** The driver's duplicate-key error (code 11000), however it was wrapped. */
 export function isDuplicateKey(error: unknown): boolean {

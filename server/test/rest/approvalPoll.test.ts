@@ -181,12 +181,15 @@ describe('GET /sdk/approval-status uses an approval once', () => {
     });
   });
 
-  it("another agent's key may not poll it, and its attempt uses nothing up", async () => {
+  it("another agent's key reads it as unknown (nothing about that agent), and uses nothing up", async () => {
     const id = await request({ to: 'erin', amount: 2 });
     await approve(id);
     const res = await api(`/sdk/approval-status/${id}`, { key: otherAgentKey });
-    expect(res.status).toBe(403);
-    seed.error.parse(res.body);
+    const unknown = await api(`/sdk/approval-status/999999`, { key: otherAgentKey });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(unknown.body);
+    expect(res.body).toMatchObject({ status: null, approval_status: null });
+    expect(JSON.stringify(res.body)).not.toContain(AGENT);
     expect(await allowedEntries(id)).toHaveLength(0);
     expect((await status(id)).status).toBe('APPROVED');
   });

@@ -208,7 +208,7 @@ async function check(c: MatrixCase): Promise<void> {
   for (const who of WHO.filter((w) => !c.allowed.includes(w))) {
     const res = await send(creds[who], false);
     expect(res.status, `${c.name} as ${who}: ${JSON.stringify(res.body)}`).toBe(
-      UNAUTHENTICATED.includes(who) ? 401 : 403,
+      UNAUTHENTICATED.includes(who) ? 401 : (c.refusedAs?.[who] ?? 403),
     );
   }
   await server.settle();

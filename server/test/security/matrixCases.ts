@@ -76,6 +76,17 @@ export interface MatrixCase {
    */
   prepare(fx: Fixtures): Promise<(cred: Credential, allowed: boolean) => Promise<HttpResult>>;
   after?(fx: Fixtures): Promise<void>;
+  /** The answer a refused principal gets instead of 403 (see {@link unknownToOthers}). */
+  refusedAs?: Partial<Record<Who, number>>;
+}
+
+/**
+ * A thing named by its id (an approval, a call) belonging to agent alpha: another agent's key is
+ * answered as if it did not exist (`status`: 404, or the seed's 200 "unknown"), since a 403 would
+ * name alpha to whoever walks the ids.
+ */
+export function unknownToOthers(c: MatrixCase, status = 404): MatrixCase {
+  return { ...c, refusedAs: { agentOut: status } };
 }
 
 type Input = (fx: Fixtures) => unknown;
@@ -241,11 +252,13 @@ export function trpcCases(url: string): MatrixCase[] {
       action: 'read_balance',
       args: { account: 1 },
     })),
-    t(url, 'sdk.complete', 'mutation', ROLE.sdk, async (fx) => ({
-      callId: await fx.allowedCallId(),
-      outcome: 'ok',
-      durationMs: 3,
-    })),
+    unknownToOthers(
+      t(url, 'sdk.complete', 'mutation', ROLE.sdk, async (fx) => ({
+        callId: await fx.allowedCallId(),
+        outcome: 'ok',
+        durationMs: 3,
+      })),
+    ),
     t(url, 'sdk.agentStatus', 'query', ROLE.sdk, () => ({ name: 'alpha' })),
     t(url, 'sdk.snapshot', 'query', ROLE.sdk, () => ({ agents: ['alpha'] })),
     t(url, 'sdk.log', 'mutation', ROLE.sdk, () => ({
@@ -269,10 +282,14 @@ export function trpcCases(url: string): MatrixCase[] {
         },
       ],
     })),
-    t(url, 'sdk.approvalStatus', 'query', ROLE.sdk, async (fx) => ({ id: await fx.approval() })),
-    t(url, 'sdk.approvalTimeout', 'mutation', ROLE.sdk, async (fx) => ({
-      id: await fx.approval(),
-    })),
+    unknownToOthers(
+      t(url, 'sdk.approvalStatus', 'query', ROLE.sdk, async (fx) => ({ id: await fx.approval() })),
+    ),
+    unknownToOthers(
+      t(url, 'sdk.approvalTimeout', 'mutation', ROLE.sdk, async (fx) => ({
+        id: await fx.approval(),
+      })),
+    ),
     t(url, 'sdk.whoami', 'query', ROLE.anyAgent),
     t(url, 'sdk.result', 'mutation', ROLE.sdk, async (fx) => ({
       agent: 'alpha',
@@ -305,8 +322,10 @@ export function trpcCases(url: string): MatrixCase[] {
     ),
     t(url, 'channels.deliveries', 'query', ROLE.admin, () => ({ limit: 5 })),
     t(url, 'sdk.unresumedRuns', 'query', ROLE.anyAgent, () => ({ limit: 5 })),
-    t(url, 'sdk.markResumed', 'mutation', ROLE.sdk, async (fx) => ({
-      id: await fx.decidedPausedRun(),
-    })),
+    unknownToOthers(
+      t(url, 'sdk.markResumed', 'mutation', ROLE.sdk, async (fx) => ({
+        id: await fx.decidedPausedRun(),
+      })),
+    ),
   ];
 }

@@ -1,5 +1,14 @@
 /** The REST half of the authorization matrix: every path of the OpenAPI document. */
-import { ALPHA_RULES, r, reactivate, ROLE, t, type Fixtures, type MatrixCase } from './matrixCases';
+import {
+  ALPHA_RULES,
+  r,
+  reactivate,
+  ROLE,
+  t,
+  unknownToOthers,
+  type Fixtures,
+  type MatrixCase,
+} from './matrixCases';
 
 export function restCases(url: string): MatrixCase[] {
   const approvalPath = (make: (id: number) => string) =>
@@ -7,9 +16,13 @@ export function restCases(url: string): MatrixCase[] {
       value: make(0).replace('/0', '/{id}'),
     });
   const proposalPath = (verb: string) =>
-    Object.defineProperty(async (fx: Fixtures) => `/policy-proposals/${await fx.proposal()}/${verb}`, 'name', {
-      value: `/policy-proposals/{id}/${verb}`,
-    });
+    Object.defineProperty(
+      async (fx: Fixtures) => `/policy-proposals/${await fx.proposal()}/${verb}`,
+      'name',
+      {
+        value: `/policy-proposals/{id}/${verb}`,
+      },
+    );
   return [
     r(url, 'GET', '/health', ROLE.public),
     r(url, 'GET', '/policy-proposals', ROLE.viewer),
@@ -17,16 +30,34 @@ export function restCases(url: string): MatrixCase[] {
     r(url, 'POST', proposalPath('reject'), ROLE.admin),
     r(url, 'GET', '/policy-documents', ROLE.viewer),
     r(url, 'GET', '/policy-documents/history', ROLE.viewer),
-    r(url, 'POST', '/policy-documents/apply', ROLE.admin, () => ({ yaml: ALPHA_RULES, dryRun: true })),
-    r(url, 'POST', '/policy-documents/rollback', ROLE.admin, () => ({ agent: 'alpha', version: 1 })),
-    r(url, 'POST', '/policy-documents/try', ROLE.viewer, () => ({ agent: 'alpha', action: 'read' })),
-    r(url, 'POST', '/policy-documents/replay', ROLE.admin, () => ({ yaml: ALPHA_RULES, sinceHours: 1 })),
+    r(url, 'POST', '/policy-documents/apply', ROLE.admin, () => ({
+      yaml: ALPHA_RULES,
+      dryRun: true,
+    })),
+    r(url, 'POST', '/policy-documents/rollback', ROLE.admin, () => ({
+      agent: 'alpha',
+      version: 1,
+    })),
+    r(url, 'POST', '/policy-documents/try', ROLE.viewer, () => ({
+      agent: 'alpha',
+      action: 'read',
+    })),
+    r(url, 'POST', '/policy-documents/replay', ROLE.admin, () => ({
+      yaml: ALPHA_RULES,
+      sinceHours: 1,
+    })),
     r(url, 'GET', '/stats', ROLE.viewer),
     r(url, 'GET', '/agents/alpha/manifest', ROLE.viewer),
     r(url, 'GET', '/agents/alpha/manifest/export?format=json', ROLE.viewer),
     r(url, 'GET', '/governance/violations', ROLE.viewer),
-    r(url, 'POST', '/governance/acknowledge', ROLE.reviewer, () => ({ key: 'owner-required|alpha|', reason: 'matrix' })),
-    r(url, 'POST', '/governance/rules/apply', ROLE.admin, () => ({ yaml: 'kind: GovernanceRule\nid: matrix\ndescription: d\nseverity: low\nwhen: "false"', dryRun: true })),
+    r(url, 'POST', '/governance/acknowledge', ROLE.reviewer, () => ({
+      key: 'owner-required|alpha|',
+      reason: 'matrix',
+    })),
+    r(url, 'POST', '/governance/rules/apply', ROLE.admin, () => ({
+      yaml: 'kind: GovernanceRule\nid: matrix\ndescription: d\nseverity: low\nwhen: "false"',
+      dryRun: true,
+    })),
     r(url, 'GET', '/agents', ROLE.viewer),
     r(url, 'GET', '/agents/alpha/logs', ROLE.viewer),
     r(url, 'GET', '/agents/alpha/policies', ROLE.viewer),
@@ -72,11 +103,14 @@ export function restCases(url: string): MatrixCase[] {
       action: 'refund',
       args_json: JSON.stringify({ n: fx.unique() }),
     })),
-    r(
-      url,
-      'GET',
-      approvalPath((id) => `/sdk/approval-status/${id}`),
-      ROLE.read,
+    unknownToOthers(
+      r(
+        url,
+        'GET',
+        approvalPath((id) => `/sdk/approval-status/${id}`),
+        ROLE.read,
+      ),
+      200,
     ),
     r(
       url,
@@ -90,11 +124,13 @@ export function restCases(url: string): MatrixCase[] {
       action: 'read_balance',
       args: {},
     })),
-    r(url, 'POST', '/sdk/complete', ROLE.sdk, async (fx) => ({
-      call_id: await fx.allowedCallId(),
-      outcome: 'ok',
-      duration_ms: 2,
-    })),
+    unknownToOthers(
+      r(url, 'POST', '/sdk/complete', ROLE.sdk, async (fx) => ({
+        call_id: await fx.allowedCallId(),
+        outcome: 'ok',
+        duration_ms: 2,
+      })),
+    ),
     r(url, 'GET', '/sdk/find-approval/alpha/refund', ROLE.read),
     r(url, 'GET', '/sdk/pending-approvals', ROLE.authed),
     r(url, 'GET', '/sdk/audit-log?agent_name=alpha', ROLE.read),
