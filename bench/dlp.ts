@@ -37,6 +37,9 @@ if (process.argv.includes('--hostile')) {
     'zero-width in cards': fill('4111\u200b1111\u200b1111\u200b1111 '),
     'no-break-spaced cards': fill('4111\u00a01111\u202f1111\u20131111 '),
     'invisible characters': fill('a\u200b'),
+    'mathematical-digit cards': fill('\u{1d7d2}\u{1d7cf}\u{1d7cf}\u{1d7cf} \u{1d7cf}\u{1d7cf}\u{1d7cf}\u{1d7cf} 1111 1111 '),
+    'marked digits': fill('4\u03011\u20e311\u{e0100} '),
+    'Arabic-Indic amounts': fill('\u0661\u0662\u066c\u0665\u0660\u0660 '),
     'accented text': fill('café crème brûlée '),
   };
   // Three rounds: the first ones let V8 compile the regexes; the last is reported.

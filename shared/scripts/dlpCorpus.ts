@@ -325,9 +325,73 @@ const UNICODE_ORDINARY = [
 ];
 for (const text of UNICODE_ORDINARY) add({ note: 'ordinary text with Unicode spaces and dashes', text, expect: [], kind: 'ordinary' });
 
+// ---- Unicode digits, marks and separators: the same cases with every digit in another script or
+// style (mathematical digits are surrogate pairs), with combining marks, keycaps, variation
+// selectors and tags on their characters, split by line separators, or spelled in mathematical
+// letters. Folded, each reads as its ASCII case again.
+
+const SCRIPT_ZERO = [0x660, 0x6f0, 0x966, 0x9e6, 0xe50, 0xff10, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e950];
+const SUPERSCRIPT = ['\u2070', '\u00b9', '\u00b2', '\u00b3', '\u2074', '\u2075', '\u2076', '\u2077', '\u2078', '\u2079'];
+const CIRCLED = ['\u24ea', ...Array.from({ length: 9 }, (_, d) => String.fromCodePoint(pick([0x2460, 0x2776, 0x2780, 0x278a]) + d))];
+const MARKS = ['\u0301', '\u0332', '\u0338', '\u20e3', '\u20dd', '\ufe0f', '\ufe0e', '\u{e0100}', '\u{e0031}', '\u034f', '\u0300\u0301'];
+const inScript = (t: string) => {
+  const zero = pick(SCRIPT_ZERO);
+  return t.replace(/\d/g, (d) => String.fromCodePoint(zero + Number(d)));
+};
+const mathLetters = (t: string) =>
+  t.replace(/[A-Za-z0-9]/g, (ch) =>
+    String.fromCodePoint(/\d/.test(ch) ? 0x1d7ce + Number(ch) : /[A-Z]/.test(ch) ? 0x1d400 + ch.charCodeAt(0) - 65 : 0x1d41a + ch.charCodeAt(0) - 97),
+  );
+const UNICODE_DISGUISES: Array<[string, RegExp, (text: string) => string]> = [
+  ['digits of another script or mathematical digits', /\d/, inScript],
+  ['superscript digits', /\d/, (t) => t.replace(/\d/g, (d) => SUPERSCRIPT[Number(d)]!)],
+  ['circled digits', /\d/, (t) => t.replace(/\d/g, (d) => CIRCLED[Number(d)]!)],
+  ['combining marks and variation selectors', /./, (t) => t.replace(/[A-Za-z0-9]/g, (ch) => (int(0, 2) === 0 ? ch + pick(MARKS) : ch))],
+  ['keycaps', /\d/, (t) => t.replace(/\d/g, (d) => `${d}\ufe0f\u20e3`)],
+  ['line separators', / /, (t) => t.replace(/ /g, () => pick(['\u2028', '\u2029', '\u0085', '\u205f', '\u1680']))],
+  ['mathematical letters and digits', /[A-Za-z]/, mathLetters],
+];
+for (const [name, applies, disguise] of UNICODE_DISGUISES) {
+  for (const detector of new Set(ascii.flatMap((c) => c.expect))) {
+    const forms = ascii.filter((c) => c.kind === 'positive' && c.expect.includes(detector) && applies.test(c.text));
+    for (const c of spread(forms, 4)) add({ ...c, note: `${c.note}, with ${name}`, text: disguise(c.text) });
+  }
+  const nearMisses = ascii.filter((c) => c.kind === 'negative' && applies.test(c.text));
+  for (const c of spread(nearMisses, 30)) add({ ...c, note: `${c.note}, with ${name}`, text: disguise(c.text) });
+  for (const c of ascii.filter((o) => o.kind === 'ordinary' && applies.test(o.text))) add({ ...c, note: `${c.note}, with ${name}`, text: disguise(c.text) });
+}
+const MULTILINGUAL_ORDINARY = [
+  'رصيد الحساب ١٢٬٥٠٠٫٠٠ ريال بتاريخ ٢٠٢٦/١١/٢٠، رقم المعاملة ٤٨٢١٣.',
+  'تم تحويل مبلغ ٣٬٢١٠ درهم إلى الحساب المنتهي بـ ١٠٠٤ يوم ١٥ نوفمبر ٢٠٢٦.',
+  'مبلغ ۱٬۲۵۰٬۰۰۰ تومان در تاریخ ۱۴۰۵/۰۸/۲۹ به حساب ۱۰۰۸ واریز شد.',
+  'खाता संख्या के अंतिम अंक १००४, शेष राशि ₹२,३४५.१२, दिनांक २०.११.२०२६।',
+  'आपके ऋण की मासिक किस्त ₹१२,५०० है, ३६ महीनों के लिए, ब्याज दर ६.९%।',
+  '৳ ১২,৫০০ জমা হয়েছে ২০/১১/২০২৬ তারিখে, লেনদেন নং ৪৮২১৩।',
+  'ยอดเงินคงเหลือ ๑๒,๕๐๐.๐๐ บาท ณ วันที่ ๒๐/๑๑/๒๕๖๙ เวลา ๑๐:๔๒ น.',
+  '残高：１２，５００円（２０２６年１１月２０日現在）、口座番号末尾１００４。',
+  '账户尾号1004，余额¥2,345.12，交易时间2026-11-20 10:42。',
+  'So\u0302\u0301 du\u031b ta\u0300i khoa\u0309n: 12.500.000\u00a0\u20ab nga\u0300y 20/11/2026.',
+  'Payment received \u2705\ufe0f $120.00 \u2764\ufe0f thanks! Press 1\ufe0f\u20e3 for balance, 2\ufe0f\u20e3 for transfers.',
+  'Rate us \u2b50\ufe0f\u2b50\ufe0f\u2b50\ufe0f\u2b50\ufe0f\u2b50\ufe0f \u{1f3e6}\u{1f1e9}\u{1f1ea} branch 1004, 9:00\u201317:00.',
+  'Wohnfläche 85\u00a0m², Kaltmiete 1.200\u00a0€¹, Kaution 3.600\u00a0€² (Stand 01.11.2026).',
+  'Fees¹ apply to wires over $10,000²; see note ³ on page 12.',
+  'Steps: ① open the app ② tap Transfers ③ confirm the $45.12 payment ④ done.',
+  '\u{1d412}\u{1d400}\u{1d40b}\u{1d404}: no fees on transfers until 2026-12-31, code \u{1d7d0}\u{1d7ce}\u{1d7d0}\u{1d7d4}.',
+  'Statement 2026-11\u2028Balance $2,345.12\u2029Account 1004, 14 transactions.',
+  'Сумма 1\u00a0200\u00a0₽ списана 20.11.2026 в 10:42, карта заканчивается на 1111.',
+];
+for (const text of MULTILINGUAL_ORDINARY) add({ note: 'ordinary multilingual text with digits of other scripts, marks and emoji', text, expect: [], kind: 'ordinary' });
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const file = path.join(here, '..', 'src', 'dlp', 'corpus', 'corpus.json');
 // Invisible characters and Unicode spaces written as \u escapes, so the file shows what the cases hold.
-const json = JSON.stringify(cases, null, 1).replace(/[\p{Cf}\p{Zs}\p{Default_Ignorable_Code_Point}]/gu, (c) => (c === ' ' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+// So are the marks put on characters to hide them, and line separators (each unit of an astral one).
+const hex = (unit: number) => `\\u${unit.toString(16).padStart(4, '0')}`;
+const json = JSON.stringify(cases, null, 1).replace(
+  // Only the combining marks of these blocks (not the vowel signs of Hindi or Thai text): written alone.
+  // eslint-disable-next-line no-misleading-character-class
+  /[\p{Cf}\p{Zs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u0085\u0300-\u036f\u20d0-\u20ff]/gu,
+  (c) => (c === ' ' ? c : Array.from({ length: c.length }, (_, i) => hex(c.charCodeAt(i))).join('')),
+);
 writeFileSync(file, `${json}\n`);
 process.stdout.write(`${cases.length} cases → ${path.relative(process.cwd(), file)}\n`);

@@ -200,3 +200,62 @@ rules:
     for (const value of [body.slice(5), visible.slice(5), ...(digits.length >= 9 ? [digits] : [])]) expect(stored).not.toContain(value);
   });
 });
+
+describe('values written in Unicode digits, with combining marks or line separators (strict mode)', () => {
+  // The other ways to hide a value from DLP: mathematical digits (surrogate pairs in UTF-16),
+  // digits of other scripts, superscript and circled digits, combining marks, keycaps and
+  // variation selectors on the digits, line separators between the groups, mathematical letters.
+  // Each with what it reads as: neither may be stored, and the mask covers the whole span.
+  const guard = principals.agent('DlpGuardUni');
+  const m = (digits: string) => [...digits].map((d) => String.fromCodePoint(0x1d7ce + Number(d))).join('');
+  const HIDDEN: Record<string, [body: string, reads: string]> = {
+    mathDigits: [`card ${m('4111')} ${m('1111')} ${m('1111')} ${m('1111')}`, '4111 1111 1111 1111'],
+    mathDigitsGlued: [`card ${m('4111111111111111')}`, '4111111111111111'],
+    arabicIndic: ['card \u0664\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661', '4111 1111 1111 1111'],
+    superscriptCircled: ['card \u2074\u00b9\u00b9\u00b9 \u2460\u2460\u2460\u2460 \u2780\u2780\u2780\u2780 \u00b9\u00b9\u00b9\u00b9', '4111 1111 1111 1111'],
+    combiningMarks: ['card 4\u03011\u033211\u20dd 1\u0338111 11\u034f11 111\u{e0100}1', '4111 1111 1111 1111'],
+    keycaps: ['card 4\ufe0f\u20e31\ufe0f\u20e31\ufe0f\u20e31\ufe0f\u20e3 1111 1111 1111', '4111 1111 1111 1111'],
+    lineSeparators: ['card 4111\u20281111\u20291111\u00851111', '4111 1111 1111 1111'],
+    ssnMarks: ['ssn 5\u03013\u03016\u20132\u03012\u2212\u{1d7d6}151', '536-22-8151'],
+    awsKeyMathLetters: [`key ${[...'AKIAIOSFODNN7EXAMPLE'].map((c) => (/\d/.test(c) ? m(c) : String.fromCodePoint(0x1d400 + c.charCodeAt(0) - 65))).join('')}`, 'AKIAIOSFODNN7EXAMPLE'],
+  };
+
+  beforeAll(async () => {
+    await t.as(guard).sdk.registerAgent({ name: 'DlpGuardUni', allows: ['send_notification'] });
+    const applied = await t.as(principals.admin).policies.applyRules({
+      message: 'no cards, SSNs or keys out, in any digits',
+      yaml: `kind: AgentPolicy
+agent: DlpGuardUni
+rules:
+  - id: no-leaks
+    actions: [send_notification]
+    when: dlp.found('card') || dlp.found('ssn') || dlp.found('secret')
+    effect: BLOCK
+`,
+    });
+    expect(applied.problems ?? []).toEqual([]);
+  });
+
+  it.each(Object.entries(HIDDEN))('%s: blocked by the dlp rule, the stored preview masked whole', async (_name, [body, reads]) => {
+    const d = await t.as(guard).sdk.decide({ agent: 'DlpGuardUni', action: 'send_notification', args: { message: body } });
+    expect(d.verdict).toBe('BLOCKED');
+    const page = await t.as(principals.viewer).audit.list({ agent: 'DlpGuardUni', limit: 50 });
+    const entry = page.entries.find((e) => e.callId === d.callId)!;
+    expect(entry.rule?.id).toBe('no-leaks');
+    expect(entry.findings).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/message' })]));
+    // The whole original span is replaced by an ASCII mask: no digit of it, no mark, no half pair.
+    expect(entry.argsPreview).toMatch(/(?:card|ssn|key) (?:\*{12}1111|\*{3}-\*{2}-8151|\[REDACTED:aws_access_key\])"/);
+    expect(entry.argsPreview).not.toMatch(/[^\x20-\x7e]/);
+    const stored = JSON.stringify(await t.store.connection.collection('audit_log').find({ callId: d.callId }).toArray());
+    const digits = reads.replace(/\D/g, '');
+    for (const value of [body.slice(4), reads, ...(digits.length >= 9 ? [digits] : [])]) expect(stored).not.toContain(value);
+  });
+
+  it('lets ordinary text in Arabic and Devanagari numerals and emoji with variation selectors through', async () => {
+    const message = 'رصيد ١٢٬٥٠٠٫٠٠ بتاريخ ٢٠٢٦/١١/٢٠ — शेष ₹२,३४५.१२ \u2705\ufe0f press 1\ufe0f\u20e3';
+    const d = await t.as(guard).sdk.decide({ agent: 'DlpGuardUni', action: 'send_notification', args: { message } });
+    expect(d.verdict).toBe('ALLOWED');
+    const page = await t.as(principals.viewer).audit.list({ agent: 'DlpGuardUni', limit: 50 });
+    expect(page.entries.find((e) => e.callId === d.callId)!.findings ?? []).toEqual([]);
+  });
+});

@@ -46,7 +46,7 @@ export function detectString(original: string, context: KeyContext, custom: read
   // Invisible characters were deleted: the matches must cover their span of the original.
   if (text.length !== original.length) {
     const kept = keptUnits(original, text.length);
-    for (const m of matches) toOriginalSpan(m, kept, original.length);
+    for (const m of matches) toOriginalSpan(m, kept, original);
   }
   return matches;
 }

@@ -10,6 +10,8 @@ import { maskValue, redactWithFindings } from './mask';
 import { scan, scanValue } from './scan';
 import { NOT_SCANNED } from './walk';
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 describe('scanValue', () => {
   it('reports detector, JSON pointer, count and confidence — never the value', () => {
     const args = {
@@ -73,6 +75,41 @@ describe('scanValue', () => {
       ['ssn', '536-22-8151'],
     ]);
     expect(applyMasks(text, matches)).toBe('\u200b\u200bcard ************1111\u00ad and ***-**-8151');
+  });
+
+  it('reads through mathematical, superscript and circled digits, combining marks, keycaps and line separators, and masks the whole original span', () => {
+    const math = '\u{1d7d2}\u{1d7cf}\u{1d7cf}\u{1d7cf}'; // 𝟒𝟏𝟏𝟏: four surrogate pairs
+    const args = {
+      math: `card ${math} ${math.replace('\u{1d7d2}', '\u{1d7cf}').repeat(2)} \u{1d7cf}\u{1d7cf}\u{1d7cf}\u{1d7cf} ok`,
+      marks: 'SSN 5\u03013\u03326-2\u20dd2-8\ufe0f151\u{e0100}.',
+      keycaps: 'pay 4\ufe0f\u20e31\ufe0f\u20e31\ufe0f\u20e31\ufe0f\u20e3\u20281111\u20291111\u00851111',
+      digits: '\u2074\u00b9\u00b9\u00b9 \u2460\u2460\u2460\u2460 \u2780\u2780\u2780\u2780 \u0661\u0661\u0661\u0661',
+      key: 'use \u{1d400}\u{1d40a}\u{1d408}\u{1d400}IOSFODNN7EXAMPLE',
+      plain: 'ऋण ₹१२,५०० · ٢٠٢٦/١١/٢٠ \u2764\ufe0f 1\ufe0f\u20e3',
+    };
+    expect(scanValue(args).map((f) => `${f.detector} ${f.path}`)).toEqual([
+      'card /math',
+      'ssn /marks',
+      'card /keycaps',
+      'card /digits',
+      'aws_access_key /key',
+    ]);
+    const masked = maskValue(args) as Record<string, string>;
+    expect(masked.math).toBe('card ************1111 ok');
+    expect(masked.marks).toBe('SSN ***-**-8151\u{e0100}.');
+    expect(masked.keycaps).toBe('pay ************1111');
+    expect(masked.digits).toBe('************1111');
+    expect(masked.key).toBe('use [REDACTED:aws_access_key]');
+    expect(masked.plain).toBe(args.plain);
+    // Whole surrogate pairs were replaced: the masked text is well-formed.
+    for (const text of Object.values(masked)) expect(text).not.toMatch(LONE_SURROGATE);
+  });
+
+  it('maps matches over surrogate pairs back to whole pairs', () => {
+    const text = '\u{1f4b3} \u{1d7d2}\u{1d7cf}\u{1d7cf}\u{1d7cf} \u{1d7cf}\u{1d7cf}\u{1d7cf}\u{1d7cf} 1111 111\u{1d7cf}\u{1f4b3}';
+    const matches = detectString(text, NO_CONTEXT);
+    expect(matches.map((m) => [m.detector, text.slice(m.start, m.end)])).toEqual([['card', text.slice(3, -2)]]);
+    expect(applyMasks(text, matches)).toBe('\u{1f4b3} ************1111\u{1f4b3}');
   });
 
   it('uses the field name: DOB and SSN fields, numbers, dates', () => {
