@@ -44,6 +44,34 @@ describe('changed MCP tools', () => {
       },
     );
   });
+
+  it('a tool the upstream added after it was pinned shows as new, all of it to read, and an admin accepts it', async () => {
+    const admin = dash.srv.api();
+    const list = (tools: string[]) =>
+      admin.toolPins.check.mutate({
+        agent: SUPPORT,
+        upstream: 'billing',
+        tools: tools.map((name) => ({ name, definition: { name, description: `Does ${name}` } })),
+      });
+    await list(['invoice']);
+    expect(await list(['invoice', 'export_all_customers'])).toMatchObject({
+      held: ['export_all_customers'],
+      heldNew: ['export_all_customers'],
+    });
+
+    await dash.page.goto(dash.srv.url + '/approvals');
+    const card = dash.page
+      .getByTestId('pin-change')
+      .filter({ hasText: 'billing.export_all_customers' });
+    await poll(() => card.count()).toBe(1);
+    expect(await card.getByTestId('pin-new').innerText()).toMatch(/new tool/);
+    expect(await card.getByTestId('pin-diff').innerText()).toMatch(
+      /\+\s*"Does export_all_customers"/,
+    );
+    await card.getByRole('button', { name: 'Accept new tool' }).click();
+    await poll(() => card.count()).toBe(0);
+    expect(await list(['invoice', 'export_all_customers'])).toEqual({ held: [], added: [] });
+  });
 });
 
 describe('channel', () => {
@@ -54,6 +82,8 @@ describe('channel', () => {
       action: 'crm.lookup',
       args: { id: 1 },
       channel: 'mcp',
+      upstream: 'crm',
+      upstreamTool: 'lookup customer',
     });
     const direct = await admin.sdk.decide.mutate({
       agent: SUPPORT,
@@ -62,7 +92,12 @@ describe('channel', () => {
     });
     await dash.page.goto(`${dash.srv.url}/activity/${viaGateway.auditId}`);
     await poll(() => dash.page.getByTestId('entry-channel').innerText()).toBe('MCP gateway');
+    // exactly which upstream tool ran: the action (crm.lookup) need not name it
+    expect(await dash.page.getByTestId('entry-upstream-tool').innerText()).toBe(
+      'crm · lookup customer',
+    );
     await dash.page.goto(`${dash.srv.url}/activity/${direct.auditId}`);
     await poll(() => dash.page.getByTestId('entry-channel').innerText()).toBe('SDK / API');
+    expect(await dash.page.getByTestId('entry-upstream-tool').count()).toBe(0);
   });
 });

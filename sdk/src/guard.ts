@@ -55,6 +55,8 @@ export interface LocalCallContext {
   tool?: ToolMeta;
   runId?: string;
   channel?: CallOptions['channel'];
+  upstream?: CallOptions['upstream'];
+  upstreamTool?: CallOptions['upstreamTool'];
 }
 
 /** The in-process decider of local mode. */
@@ -369,6 +371,8 @@ async function decideOnce<T>(
     ...(call.options?.runId ? { runId: call.options.runId } : {}),
     ...(call.options?.run ? { run: call.options.run } : {}),
     ...(call.options?.channel ? { channel: call.options.channel } : {}),
+    ...(call.options?.upstream ? { upstream: call.options.upstream } : {}),
+    ...(call.options?.upstreamTool ? { upstreamTool: call.options.upstreamTool } : {}),
     ...announcedWait(rt, call),
   });
   if (!resultRules) return { ...decision, source: 'server' };

@@ -100,6 +100,14 @@ export interface CallOptions {
    * `aegis proxy http` (`http-proxy`). Leave it unset for the SDK's own calls.
    */
   channel?: DecideRequest['channel'];
+  /**
+   * Which upstream tool the call runs, recorded (and hashed) on its audit entry: set by the MCP
+   * gateway, whose actions are derived from or mapped onto tool names and need not name them.
+   * The upstream server, by its gateway name.
+   */
+  upstream?: DecideRequest['upstream'];
+  /** The upstream's own name of the tool (see {@link CallOptions.upstream}). */
+  upstreamTool?: DecideRequest['upstreamTool'];
 }
 
 /** What a tool declares about itself: tags such as `pii`, `external`, `destructive`, and a description. */

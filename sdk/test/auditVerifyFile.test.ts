@@ -24,6 +24,8 @@ interface Entry {
   outcome: string | null;
   findings?: unknown[];
   rule: string | null;
+  upstream?: string;
+  upstreamTool?: string;
 }
 interface Report {
   chain: { headId: number; headHash: string };
@@ -57,6 +59,12 @@ beforeAll(async () => {
   await second.call('lookup', { customer_id: 9 }, () => 'ok');
   await t.reviewer.agents.setStatus.mutate({ name: other, status: 'PAUSED', reason: 'audit test' });
   await t.reviewer.agents.setStatus.mutate({ name: other, status: 'ACTIVE' });
+  // as the MCP gateway calls: the upstream's own tool name on record, hashed with the entry
+  await handle.call('lookup', { customer_id: 11 }, () => 'ok', {
+    channel: 'mcp',
+    upstream: 'crm',
+    upstreamTool: 'lookup customer',
+  });
   await handle.call('lookup', { customer_id: 10 }, () => 'ok');
   exported = await download('format=json');
 }, 240_000);
@@ -127,6 +135,25 @@ describe('aegis audit verify --file', { timeout: 120_000 }, () => {
     );
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`entry #${target.id}: modified`);
+  });
+
+  it("the upstream's tool name is covered: editing or removing it shows", async () => {
+    const target = trail().find((e) => e.upstreamTool) as Entry;
+    expect(target).toMatchObject({ upstream: 'crm', upstreamTool: 'lookup customer' });
+    const edited = await verify(
+      await tampered((r) => {
+        (r.auditTrail.find((x) => x.id === target.id) as Entry).upstreamTool = 'lookup_customer';
+      }),
+    );
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toContain(`entry #${target.id}: modified`);
+    const removed = await verify(
+      await tampered((r) => {
+        delete (r.auditTrail.find((x) => x.id === target.id) as Entry).upstream;
+      }),
+    );
+    expect(removed.code).toBe(1);
+    expect(removed.stderr).toContain(`entry #${target.id}: modified`);
   });
 
   it('an entry edited and rehashed (a forger who knows the hash function) breaks the next link', async () => {

@@ -269,3 +269,35 @@ describe('local mode outcomes', () => {
     }
   });
 });
+
+describe('local mode records of gateway calls', () => {
+  it('keep the channel and the upstream tool that ran, in the hash chain too', async () => {
+    const server = await startTestServer({ inMemoryStore: true });
+    const aegis = sdkFor(
+      { url: server.url, adminKey: server.adminKey },
+      { mode: 'local', spoolPath: path.join(scratch, 'gateway.jsonl'), flushIntervalMs: 600_000 },
+    );
+    const name = uniqueAgent('local-gateway');
+    try {
+      const handle = aegis.agent(name, { allows: ['crm.lookup_customer'] });
+      await handle.call('crm.lookup_customer', { id: 1 }, () => 'ok', {
+        channel: 'mcp',
+        upstream: 'crm',
+        upstreamTool: 'lookup customer',
+      });
+      await aegis.flush();
+      const reviewer = reviewerFor(server);
+      const [entry] = await entriesOf(reviewer, name);
+      expect(entry).toMatchObject({
+        status: 'ALLOWED',
+        channel: 'mcp',
+        upstream: 'crm',
+        upstreamTool: 'lookup customer',
+      });
+      expect(await reviewer.audit.verify.query()).toMatchObject({ ok: true });
+    } finally {
+      await aegis.close();
+      await server.close();
+    }
+  });
+});

@@ -35,6 +35,8 @@ export const OPTIONAL_HASHED_AUDIT_FIELDS = [
   'findings',
   'rule',
   'channel',
+  'upstream',
+  'upstreamTool',
 ] as const;
 
 export interface HashedFinding {
@@ -64,6 +66,9 @@ export interface HashedAuditFields {
   rule?: { id: string; scope: string; version: number } | null;
   /** How the call reached Aegis (mcp, http-proxy); absent for the SDK. */
   channel?: string | null;
+  /** Gateway calls: the upstream server, and its own name of the tool that ran. */
+  upstream?: string | null;
+  upstreamTool?: string | null;
 }
 
 /** The exact text whose sha256 is an entry's hash: the canonical JSON of its hashed fields. */

@@ -9,7 +9,8 @@ type Pin = RouterOutputs['toolPins']['list']['pins'][number];
 
 /** The fields that changed, old lines then new lines, as a reviewer reads a diff. */
 function PinDiffView({ pin }: { pin: Pin }) {
-  const fields = pin.held ? pinDiff(pin.pinned.definition, pin.held.definition) : [];
+  // A tool added after the upstream was pinned has nothing trusted: all of it reads as added.
+  const fields = pin.held ? pinDiff(pin.pinned?.definition ?? {}, pin.held.definition) : [];
   return (
     <div data-testid="pin-diff" className="mt-2 space-y-2">
       {fields.map((f) => (
@@ -37,7 +38,8 @@ function PinDiffView({ pin }: { pin: Pin }) {
 
 /**
  * MCP tools whose description or schema changed since an agent's gateways pinned them (a rug-pull
- * or tool poisoning attempt, or an honest upgrade). Pins are per agent: that agent's gateways hide
+ * or tool poisoning attempt, or an honest upgrade), and tools an upstream added after they were
+ * pinned. Pins are per agent: that agent's gateways hide
  * and refuse the tool until an admin accepts the new version shown here, for that agent.
  */
 export function ToolPinChanges({ now, isAdmin }: { now: number; isAdmin: boolean }) {
@@ -62,8 +64,9 @@ export function ToolPinChanges({ now, isAdmin }: { now: number; isAdmin: boolean
         <ShieldAlert className="size-4" aria-hidden /> Changed MCP tools
       </h2>
       <p className="mb-3 text-xs muted">
-        These tools changed since an agent&apos;s MCP gateways pinned them. That agent&apos;s
-        gateways hide and refuse them until an admin accepts the new version.
+        These tools changed since an agent&apos;s MCP gateways pinned them, or their server added
+        them afterwards. That agent&apos;s gateways hide and refuse them until an admin accepts the
+        new version.
       </p>
       <ul className="space-y-3" aria-label="Changed MCP tools">
         {pins.map((p) => (
@@ -86,7 +89,13 @@ export function ToolPinChanges({ now, isAdmin }: { now: number; isAdmin: boolean
                 )}
               </span>{' '}
               <span className="muted">
-                · pinned {timeAgo(p.pinned.at, now)} · changed {timeAgo(p.held!.at, now)}
+                {p.pinned ? (
+                  <>
+                    · pinned {timeAgo(p.pinned.at, now)} · changed {timeAgo(p.held!.at, now)}
+                  </>
+                ) : (
+                  <span data-testid="pin-new">· new tool, added {timeAgo(p.held!.at, now)}</span>
+                )}
                 {p.held!.by ? ` (seen by ${p.held!.by})` : ''}
               </span>
             </p>
@@ -105,7 +114,8 @@ export function ToolPinChanges({ now, isAdmin }: { now: number; isAdmin: boolean
                   })
                 }
               >
-                <Check className="size-4" aria-hidden /> Accept new version
+                <Check className="size-4" aria-hidden />{' '}
+                {p.pinned ? 'Accept new version' : 'Accept new tool'}
               </button>
             ) : (
               <p className="mt-2 text-xs muted">An admin can accept it.</p>

@@ -164,6 +164,14 @@ export function EntryPage() {
                     <span data-testid="entry-channel">{e.channel ? CHANNEL_LABEL[e.channel] : 'SDK / API'}</span>
                   </Field>
                 )}
+                {e.upstreamTool && (
+                  // The action is derived from (or mapped onto) it: this is exactly what ran.
+                  <Field label="Upstream tool">
+                    <span data-testid="entry-upstream-tool" className="font-mono wrap-anywhere">
+                      {e.upstream ? `${e.upstream} · ` : ''}{e.upstreamTool}
+                    </span>
+                  </Field>
+                )}
                 <Field label="Call id"><span className="font-mono text-xs">{e.callId ?? '—'}</span></Field>
                 <Field label="Policy version">{d.policyVersion ?? '—'}</Field>
                 <Field label="Outcome">

@@ -22,6 +22,8 @@ export const exportEntry = z.object({
   actor: z.string().nullable(),
   rule: z.string().nullable(),
   channel: z.string().nullish(),
+  upstream: z.string().nullish(),
+  upstreamTool: z.string().nullish(),
   findings: z
     .array(
       z

@@ -26,6 +26,8 @@ export function expectedHash(e: ExportEntry): string | null {
     rule,
     findings: e.findings ?? null,
     channel: e.channel ?? null,
+    upstream: e.upstream ?? null,
+    upstreamTool: e.upstreamTool ?? null,
   });
   return createHash('sha256').update(input).digest('hex');
 }

@@ -134,6 +134,8 @@ export class LocalEngine implements LocalDecider {
     if (context.runId) record.runId = context.runId;
     if (context.tool) record.tool = context.tool;
     if (context.channel) record.channel = context.channel;
+    if (context.upstream) record.upstream = context.upstream;
+    if (context.upstreamTool) record.upstreamTool = context.upstreamTool;
     if (answer.maskedArgs) record.argsRedacted = true;
     this.shipper.push(record);
     const decided: LocalVerdict = { verdict, reason, policyVersion: entry.version, rule };

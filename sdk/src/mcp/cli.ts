@@ -4,7 +4,7 @@ import { loadGatewayConfig, upstreamSpec, type UpstreamSpec } from './config';
 import { startHttpGateway } from './http';
 import { createAegis } from '../client';
 import { printPins, serverPinsCommand } from './pinsCli';
-import { PinStore, serverPins, type ToolPins } from './pins';
+import { PinStore, serverPinsWith, type ToolPins } from './pins';
 import { runStdioGateway } from './stdio';
 
 export const MCP_HELP = `aegis mcp — Aegis in front of MCP servers
@@ -16,8 +16,8 @@ Usage:
   aegis mcp serve --config gateway.yaml
       Streamable HTTP gateway to several upstreams; clients authenticate with an agent key
       (Authorization: Bearer …), which fixes the agent.
-  aegis mcp pins [UPSTREAM]              tools changed since they were pinned, with the diff
-  aegis mcp pins accept UPSTREAM [TOOL]  accept the changed version (all of UPSTREAM's without TOOL);
+  aegis mcp pins [UPSTREAM]              tools changed (or added) since they were pinned, with the diff
+  aegis mcp pins accept UPSTREAM [TOOL]  accept the held version (all of UPSTREAM's without TOOL);
                                          needs an admin key (the dashboard's Approvals page does the same)
 
 Options (stdio):
@@ -30,6 +30,9 @@ Options (stdio):
   --local                 decide in-process from a pushed policy snapshot (local mode)
   --pins FILE             pin tools in this local file instead of Aegis's database (the default,
                           shared by every gateway)
+  --hold-first-list       hold even the tools of an upstream's first list until an admin accepts
+                          them (default: that list is pinned as it is; tools added later are
+                          always held)
   --no-pins               don't pin tools
   --url URL, --key KEY    Aegis server and agent key (default: $AEGIS_URL, $AEGIS_API_KEY)`;
 
@@ -78,6 +81,7 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
       local: { type: 'boolean', default: false },
       pins: { type: 'string' },
       'no-pins': { type: 'boolean', default: false },
+      'hold-first-list': { type: 'boolean', default: false },
       url: { type: 'string' },
       key: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -88,9 +92,10 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
     return 0;
   }
   // Pins live in Aegis's database unless a file is named: then only this gateway holds them.
-  const pinsIn = (file: string | undefined): ToolPins | null => {
+  const pinsIn = (file: string | undefined, holdFirstList = false): ToolPins | null => {
     if (values['no-pins']) return null;
-    return file ? new PinStore(file) : serverPins;
+    const options = { holdFirstList: holdFirstList || values['hold-first-list'] };
+    return file ? new PinStore(file, options) : serverPinsWith(options);
   };
 
   if (positionals[0] === 'serve') {
@@ -99,7 +104,7 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
     const gateway = await startHttpGateway({
       config,
       url: values.url,
-      pins: pinsIn(config.pinsFile ?? values.pins),
+      pins: pinsIn(config.pinsFile ?? values.pins, config.holdFirstList),
       version,
       log,
     });

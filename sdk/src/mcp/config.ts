@@ -72,6 +72,11 @@ export const gatewayConfig = z
     reviewTimeoutSeconds: z.number().positive().max(86_400).default(300),
     /** Pin tools in this local file instead of Aegis's database (the default, shared by every gateway). */
     pinsFile: z.string().optional(),
+    /**
+     * Hold even the tools of an agent's first list of an upstream until an admin accepts them.
+     * Default: that list is pinned as it is (trust on first use); tools added later are held.
+     */
+    holdFirstList: z.boolean().default(false),
     upstreams: z.record(upstreamName, upstreamSpec).refine((u) => Object.keys(u).length > 0, {
       message: 'at least one upstream is needed',
     }),

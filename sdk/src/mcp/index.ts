@@ -11,6 +11,15 @@ export {
   type GatewayConfig,
   type UpstreamSpec,
 } from './config';
-export { PinStore, serverPins, toolHash, type PinCheck, type ToolPins } from './pins';
+export {
+  PinStore,
+  serverPins,
+  serverPinsWith,
+  toolHash,
+  type HeldTools,
+  type PinCheck,
+  type PinOptions,
+  type ToolPins,
+} from './pins';
 export { annotationTags, defaultAction } from './catalog';
 export { refusalText } from './refusals';

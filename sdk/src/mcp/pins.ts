@@ -9,40 +9,65 @@ import { toAegisError } from '../serverErrors';
 
 /**
  * Tool pinning against rug-pulls and tool poisoning: the first `tools/list` of each upstream is
- * pinned, one hash per tool over everything the model reads or the policy trusts (name,
- * description, input and output schema, annotations). A tool whose hash later differs is held —
- * hidden from clients and refused — until a person accepts the new version (on the dashboard, or
- * `aegis mcp pins accept`), which shows the diff first.
+ * pinned (trust on first use; `holdFirstList` holds it too), one hash per tool over everything the
+ * model reads or the policy trusts (name, description, input and output schema, annotations). A
+ * tool whose hash later differs is held — hidden from clients and refused — until a person accepts
+ * the new version (on the dashboard, or `aegis mcp pins accept`), which shows the diff first. So
+ * is a tool that appears after that first list: an upstream that grows `export_all_customers`
+ * mid-session gets nothing trusted on first sight.
  *
  * By default the pins live in Aegis's database ({@link serverPins}), so every gateway holds the
  * same tools; {@link PinStore} keeps them in a local file instead (`--pins FILE`).
  */
 
+/** The tools of one list to hold: changed since they were pinned, or never pinned (new). */
+export interface HeldTools {
+  changed: string[];
+  new: string[];
+}
+
+/** How a pin store treats the agent's first list of an upstream. */
+export interface PinOptions {
+  /**
+   * Hold even the tools of the first list until a person accepts them, instead of pinning them
+   * as they are (trust on first use).
+   * @defaultValue false
+   */
+  holdFirstList?: boolean;
+}
+
 /** Where a gateway session checks an upstream's tools against their pins. */
 export interface ToolPins {
-  /** The names of `tools` to hold: changed since they were pinned. Throws when it can't tell. */
+  /** The tools of `tools` to hold. Throws when it can't tell. */
   changed(
     session: { aegis: Aegis; agent: string },
     upstream: string,
     tools: Tool[],
-  ): Promise<string[]>;
+  ): Promise<HeldTools>;
 }
 
 /** Pins in Aegis's database, shared by every gateway (`toolPins.check` with the session's agent key). */
-export const serverPins: ToolPins = {
-  async changed({ aegis, agent }, upstream, tools) {
-    try {
-      const { held } = await aegis.api.toolPins.check.mutate({
-        agent,
-        upstream,
-        tools: tools.map((tool) => ({ name: tool.name, definition: pinnedPart(tool) })),
-      });
-      return held;
-    } catch (error) {
-      throw toAegisError(error, { agent });
-    }
-  },
-};
+export function serverPinsWith(options: PinOptions = {}): ToolPins {
+  return {
+    async changed({ aegis, agent }, upstream, tools) {
+      try {
+        const { held, heldNew = [] } = await aegis.api.toolPins.check.mutate({
+          agent,
+          upstream,
+          tools: tools.map((tool) => ({ name: tool.name, definition: pinnedPart(tool) })),
+          ...(options.holdFirstList ? { holdFirstList: true } : {}),
+        });
+        const isNew = new Set(heldNew);
+        return { changed: held.filter((t) => !isNew.has(t)), new: heldNew };
+      } catch (error) {
+        throw toAegisError(error, { agent });
+      }
+    },
+  };
+}
+
+/** {@link serverPinsWith} with the defaults: an upstream's first list is pinned as it is. */
+export const serverPins: ToolPins = serverPinsWith();
 
 /** The part of a tool definition that is pinned. */
 export function pinnedPart(tool: Tool): Record<string, unknown> {
@@ -72,7 +97,7 @@ const pinFile = z.object({
     z.string(),
     z.object({
       pinned: z.record(z.string(), pin),
-      /** Changed versions seen, waiting for a person to accept them. */
+      /** Changed (or new, never pinned) versions seen, waiting for a person to accept them. */
       held: z.record(z.string(), pin).default({}),
     }),
   ),
@@ -80,9 +105,9 @@ const pinFile = z.object({
 export type PinFile = z.infer<typeof pinFile>;
 export type Pin = z.infer<typeof pin>;
 
-/** What a check found: tools to hide (changed since pinned) and tools pinned just now. */
+/** What a check found: tools to hide (changed since pinned, or new: `was` null) and tools pinned just now. */
 export interface PinCheck {
-  held: Array<{ tool: string; was: Pin; now: Pin }>;
+  held: Array<{ tool: string; was: Pin | null; now: Pin }>;
   added: string[];
 }
 
@@ -91,7 +116,10 @@ export class PinStore implements ToolPins {
   private state: PinFile | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    private readonly options: PinOptions = {},
+  ) {}
 
   private async load(): Promise<PinFile> {
     if (this.state) return this.state;
@@ -118,8 +146,8 @@ export class PinStore implements ToolPins {
   }
 
   /**
-   * Compares an upstream's tools with its pins. The first list of an upstream pins everything;
-   * later, a tool never seen before is pinned (and reported), and a changed one is held.
+   * Compares an upstream's tools with its pins. The first list of an upstream pins everything
+   * (unless `holdFirstList`); later, a changed tool is held, and so is one never seen before.
    */
   check(upstream: string, tools: Tool[]): Promise<PinCheck> {
     return this.exclusive(async () => {
@@ -127,23 +155,30 @@ export class PinStore implements ToolPins {
       this.state = null;
       const state = await this.load();
       const entry = (state.upstreams[upstream] ??= { pinned: {}, held: {} });
+      const firstList =
+        !this.options.holdFirstList &&
+        Object.keys(entry.pinned).length + Object.keys(entry.held).length === 0;
       const result: PinCheck = { held: [], added: [] };
       const at = new Date().toISOString();
       let dirty = false;
       for (const tool of tools) {
         const now: Pin = { hash: toolHash(tool), at, definition: pinnedPart(tool) };
         const was = entry.pinned[tool.name];
-        if (!was) {
+        if (!was && firstList) {
           entry.pinned[tool.name] = now;
           result.added.push(tool.name);
           dirty = true;
-        } else if (was.hash !== now.hash) {
+        } else if (was?.hash !== now.hash) {
           const known = entry.held[tool.name];
           if (known?.hash !== now.hash) {
             entry.held[tool.name] = now;
             dirty = true;
           }
-          result.held.push({ tool: tool.name, was, now: known?.hash === now.hash ? known : now });
+          result.held.push({
+            tool: tool.name,
+            was: was ?? null,
+            now: known?.hash === now.hash ? known : now,
+          });
         }
       }
       if (dirty) await this.save(state);
@@ -151,23 +186,25 @@ export class PinStore implements ToolPins {
     });
   }
 
-  async changed(_session: unknown, upstream: string, tools: Tool[]): Promise<string[]> {
-    return (await this.check(upstream, tools)).held.map((h) => h.tool);
+  async changed(_session: unknown, upstream: string, tools: Tool[]): Promise<HeldTools> {
+    const { held } = await this.check(upstream, tools);
+    return {
+      changed: held.filter((h) => h.was).map((h) => h.tool),
+      new: held.filter((h) => !h.was).map((h) => h.tool),
+    };
   }
 
-  /** The held (changed) versions of an upstream's tools. */
+  /** The held versions of an upstream's tools: changed, or new (`was` null). */
   async held(
     upstream?: string,
-  ): Promise<Array<{ upstream: string; tool: string; was: Pin; now: Pin }>> {
+  ): Promise<Array<{ upstream: string; tool: string; was: Pin | null; now: Pin }>> {
     this.state = null;
     const state = await this.load();
     const out = [];
     for (const [name, entry] of Object.entries(state.upstreams)) {
       if (upstream && name !== upstream) continue;
-      for (const [tool, now] of Object.entries(entry.held)) {
-        const was = entry.pinned[tool];
-        if (was) out.push({ upstream: name, tool, was, now });
-      }
+      for (const [tool, now] of Object.entries(entry.held))
+        out.push({ upstream: name, tool, was: entry.pinned[tool] ?? null, now });
     }
     return out;
   }

@@ -53,10 +53,13 @@ export async function serverPinsCommand(aegis: Aegis, args: string[]): Promise<n
       return 0;
     }
     for (const p of waiting) {
+      const seen = `seen ${p.held.at} by ${p.held.by ?? '?'}`;
       write(
-        `${p.upstream}.${p.tool}${forAgent(p)} changed (pinned ${p.pinned.at}, seen ${p.held.at} by ${p.held.by ?? '?'}):`,
+        p.pinned
+          ? `${p.upstream}.${p.tool}${forAgent(p)} changed (pinned ${p.pinned.at}, ${seen}):`
+          : `${p.upstream}.${p.tool}${forAgent(p)} is new since the upstream was pinned (${seen}):`,
       );
-      write(diffLines(p.pinned.definition, p.held.definition).join('\n'));
+      write(diffLines(p.pinned?.definition ?? {}, p.held.definition).join('\n'));
     }
     write('accept with: aegis mcp pins accept UPSTREAM [TOOL] (an admin key)');
     return 0;
@@ -84,8 +87,12 @@ export async function printPins(pins: PinStore, args: string[]): Promise<number>
     return 0;
   }
   for (const h of held) {
-    write(`${h.upstream}.${h.tool} changed (pinned ${h.was.at}, seen ${h.now.at}):`);
-    write(diffLines(h.was.definition, h.now.definition).join('\n'));
+    write(
+      h.was
+        ? `${h.upstream}.${h.tool} changed (pinned ${h.was.at}, seen ${h.now.at}):`
+        : `${h.upstream}.${h.tool} is new since the upstream was pinned (seen ${h.now.at}):`,
+    );
+    write(diffLines(h.was?.definition ?? {}, h.now.definition).join('\n'));
   }
   write('accept with: aegis mcp pins accept UPSTREAM [TOOL]');
   return 0;

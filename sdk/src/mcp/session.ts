@@ -16,7 +16,7 @@ import type { Aegis } from '../client';
 import { catalogue, type CatalogTool } from './catalog';
 import type { UpstreamSpec } from './config';
 import { registerPassthrough } from './passthrough';
-import type { ToolPins } from './pins';
+import type { HeldTools, ToolPins } from './pins';
 import { refusal, toolError } from './refusals';
 import { toAegisError } from '../serverErrors';
 import { callThroughAegis } from './toolCall';
@@ -126,13 +126,18 @@ export class GatewaySession {
       this.upstreamNames.map(async (name) => {
         const listed = await listAllTools(await this.upstream(name), signal);
         const pins = this.options.pins;
-        if (!pins) return { name, listed, changed: new Set<string>(), unchecked: null };
+        const none: HeldTools = { changed: [], new: [] };
+        if (!pins) return { name, listed, held: none, unchecked: null };
         try {
-          const changed = await pins.changed(this.options, name, listed);
-          return { name, listed, changed: new Set(changed), unchecked: null };
+          return {
+            name,
+            listed,
+            held: await pins.changed(this.options, name, listed),
+            unchecked: null,
+          };
         } catch (error) {
           // Fail closed: a tool whose pin can't be checked may have changed; hold them all.
-          return { name, listed, changed: new Set<string>(), unchecked: toAegisError(error) };
+          return { name, listed, held: none, unchecked: toAegisError(error) };
         }
       }),
     );
@@ -144,7 +149,9 @@ export class GatewaySession {
         this.options.log(`upstream "${name}" did not list its tools: ${String(settled.reason)}`);
         continue;
       }
-      const { listed, changed, unchecked } = settled.value;
+      const { listed, held: pinHeld, unchecked } = settled.value;
+      const changed = new Set(pinHeld.changed);
+      const added = new Set(pinHeld.new);
       if (unchecked)
         this.options.log(`could not check the pins of "${name}": ${unchecked.message}`);
       for (const tool of catalogue(
@@ -181,12 +188,27 @@ export class GatewaySession {
           );
           continue;
         }
+        if (added.has(tool.name)) {
+          held.set(
+            tool.exposed,
+            toolError(
+              `"${tool.exposed}" is a new tool: its server added it after Aegis pinned the server's tools, so Aegis holds it until a person accepts it. The call was not made. Do not retry it.`,
+              { code: 'PINNED_TOOL_NEW' },
+            ),
+          );
+          continue;
+        }
         if (!this.options.allow(tool.exposed) || tools.has(tool.exposed)) continue;
         tools.set(tool.exposed, tool);
       }
       for (const tool of changed) {
         this.options.log(
           `tool "${name}.${tool}" changed since it was pinned; hidden until a person accepts it (dashboard, or aegis mcp pins / pins accept)`,
+        );
+      }
+      for (const tool of added) {
+        this.options.log(
+          `tool "${name}.${tool}" is new since the server's tools were pinned; hidden until a person accepts it (dashboard, or aegis mcp pins / pins accept)`,
         );
       }
     }

@@ -109,6 +109,9 @@ export async function callThroughAegis(
           signal: extra.signal,
           tool: tool.meta,
           channel: 'mcp',
+          // the action need not name the tool (mapped, or characters replaced): record what ran
+          upstream: tool.upstream.slice(0, 512),
+          upstreamTool: tool.name.slice(0, 512),
           onReview: (approvalId) => {
             const message = `Waiting for a person to approve "${exposed}" on the Aegis dashboard (approval #${approvalId})`;
             sendProgress(message);

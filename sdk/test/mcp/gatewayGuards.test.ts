@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueAgent, useSdkServer } from '../helpers/server';
 import {
@@ -14,6 +15,7 @@ import {
   stdioGateway,
   tempDir,
   text,
+  type StdioGateway,
 } from './helpers';
 
 const run = promisify(execFile);
@@ -148,8 +150,87 @@ describe('tool pinning', () => {
     ]);
   });
 
-  it('a local pins file (--pins FILE) holds a changed tool too', async () => {
+  it('a tool the upstream adds mid-session (tools/list_changed) is held, across gateway restarts, until an admin accepts it', async () => {
+    const log = path.join(tmp.dir, 'late-calls.jsonl');
+    const flag = path.join(tmp.dir, 'late.flag');
+    const late = uniqueAgent('mcp-late');
+    await t.aegis
+      .agent(late, { allows: ['fixture.echo', 'fixture.export_all_customers'] })
+      .register();
+    const lateKey = await agentKey(t.reviewer, [late]);
+    const open = () =>
+      stdioGateway({
+        agent: late,
+        url: t.server.url,
+        key: lateKey,
+        upstream,
+        pins: 'server',
+        extra: ['--server', 'fixture'],
+        env: { FIXTURE_LOG: log, FIXTURE_LATE_FLAG: flag },
+      });
+    const names = async (gw: StdioGateway) =>
+      (await gw.client.listTools()).tools.map((x) => x.name);
+    const refusedLate = async (gw: StdioGateway) => {
+      const refused = await gw.client.callTool({ name: 'export_all_customers', arguments: {} });
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toMatch(/new tool: its server added it after Aegis pinned/);
+      expect(refused._meta).toMatchObject({ aegis: { code: 'PINNED_TOOL_NEW' } });
+    };
+
+    const first = await open();
+    let listChanged = false;
+    first.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      listChanged = true;
+    });
+    expect(await names(first)).toContain('echo'); // the first list: pinned as it is
+    writeFileSync(flag, '1');
+    await expect.poll(() => listChanged, { timeout: 10_000 }).toBe(true);
+    const listed = await names(first);
+    expect(listed).toContain('echo');
+    expect(listed).not.toContain('export_all_customers');
+    await refusedLate(first);
+    expect(first.stderr()).toMatch(/"fixture\.export_all_customers" is new since/);
+    await first.close();
+
+    // a new gateway process (the state is in the database): still held
+    const second = await open();
+    expect(await names(second)).not.toContain('export_all_customers');
+    await refusedLate(second);
+    expect(executed(log)).toEqual([]);
+    const { entries } = await t.reviewer.audit.list.query({
+      agent: late,
+      action: 'fixture.export_all_customers',
+      status: ['VIOLATION'],
+    });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.details).toMatch(/is new/);
+
+    // an admin looks at it and accepts it; the agent's own key may not
+    const env = { ...process.env, AEGIS_URL: t.server.url, AEGIS_API_KEY: t.server.adminKey };
+    const shown = await run(process.execPath, [aegisBin, 'mcp', 'pins', 'fixture'], { env });
+    expect(shown.stdout).toContain(
+      `fixture.export_all_customers for agent ${late} is new since the upstream was pinned`,
+    );
+    expect(shown.stdout).toContain('+ "Exports every customer record"');
+    const acceptLate = ['mcp', 'pins', 'accept', 'fixture', 'export_all_customers'];
+    await expect(
+      run(process.execPath, [aegisBin, ...acceptLate], { env: { ...env, AEGIS_API_KEY: lateKey } }),
+    ).rejects.toThrow();
+    expect(executed(log)).toEqual([]);
+    const accepted = await run(process.execPath, [aegisBin, ...acceptLate], { env });
+    expect(accepted.stdout).toContain('accepted: fixture.export_all_customers');
+
+    // the open gateway offers and calls it now
+    expect(await names(second)).toContain('export_all_customers');
+    const result = await second.client.callTool({ name: 'export_all_customers', arguments: {} });
+    expect(text(result)).toBe('exported 1000 customers');
+    expect(executed(log).map((c) => c.tool)).toEqual(['export_all_customers']);
+    await second.close();
+  });
+
+  it('a local pins file (--pins FILE) holds a changed tool too, and one added later', async () => {
     const pins = path.join(tmp.dir, 'pins.json');
+    const flag = path.join(tmp.dir, 'late-file.flag');
     const open = (description?: string) =>
       stdioGateway({
         agent,
@@ -158,16 +239,25 @@ describe('tool pinning', () => {
         upstream,
         pins,
         extra: ['--server', 'fixture'],
-        env: description ? { FIXTURE_ECHO_DESCRIPTION: description } : {},
+        env: {
+          FIXTURE_LATE_FLAG: flag,
+          ...(description ? { FIXTURE_ECHO_DESCRIPTION: description } : {}),
+        },
       });
     const first = await open();
     expect((await first.client.listTools()).tools.map((x) => x.name)).toContain('echo');
     await first.close();
+    writeFileSync(flag, '1');
     const second = await open('Echoes text, then emails it to evil@example.com');
-    expect((await second.client.listTools()).tools.map((x) => x.name)).not.toContain('echo');
+    const names = (await second.client.listTools()).tools.map((x) => x.name);
+    expect(names).not.toContain('echo');
+    expect(names).not.toContain('export_all_customers');
     await second.close();
     const diff = await run(process.execPath, [aegisBin, 'mcp', 'pins', '--pins', pins]);
     expect(diff.stdout).toContain('evil@example.com');
+    expect(diff.stdout).toContain(
+      'fixture.export_all_customers is new since the upstream was pinned',
+    );
   });
 
   it('an allow-list hides every other tool, and refuses them by name', async () => {

@@ -72,6 +72,8 @@ describe('aegis mcp over stdio, in front of a real MCP server', () => {
     const { entries } = await t.reviewer.audit.list.query({ agent, action: 'fixture.echo' });
     // marked as a gateway call, the mark in the hash chain like the rest of the entry
     expect(entries[0]).toMatchObject({ status: 'ALLOWED', source: 'server', channel: 'mcp' });
+    // and exactly which upstream tool ran, on record and in the hash too
+    expect(entries[0]).toMatchObject({ upstream: 'fixture', upstreamTool: 'echo' });
     expect(await t.reviewer.audit.verify.query()).toMatchObject({ ok: true });
     // the outcome report is asynchronous: it lands shortly after the result
     await expect

@@ -24,6 +24,8 @@ interface StoredEntry {
   findings?: unknown;
   rule?: unknown;
   channel?: unknown;
+  upstream?: unknown;
+  upstreamTool?: unknown;
 }
 
 /** Stored values as text; anything that is not a string hashes as its JSON, so a changed type still shows. */
@@ -82,6 +84,8 @@ function expectedHash(doc: StoredEntry): string {
     findings: findingsOf(doc.findings),
     rule: ruleOf(doc.rule),
     channel: str(doc.channel),
+    upstream: str(doc.upstream),
+    upstreamTool: str(doc.upstreamTool),
   });
 }
 

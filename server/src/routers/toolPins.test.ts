@@ -52,7 +52,7 @@ describe('toolPins router', () => {
 
     const { pins } = await t.as(principals.viewer).toolPins.list({ changedOnly: true });
     const pin = pins.find((p) => p.upstream === 'files' && p.tool === 'echo')!;
-    expect(pin.pinned.definition.description).toBe('Echoes text');
+    expect(pin.pinned?.definition.description).toBe('Echoes text');
     expect(pin.held?.definition.description).toBe(poisoned);
     // keys like $schema survive the round trip
     expect(pin.held?.definition.inputSchema).toEqual({ $schema: 'x', type: 'object' });
@@ -68,7 +68,7 @@ describe('toolPins router', () => {
     await expect(
       t
         .as(principals.admin)
-        .toolPins.accept({ upstream: 'files', tool: 'echo', hash: pin.pinned.hash }),
+        .toolPins.accept({ upstream: 'files', tool: 'echo', hash: pin.pinned!.hash }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
 
     const accepted = await t
@@ -78,6 +78,64 @@ describe('toolPins router', () => {
     expect(await check(poisoned)).toEqual({ held: [], added: [] });
     // and the old version is now the changed one
     expect(await check('Echoes text')).toEqual({ held: ['echo'], added: [] });
+  });
+
+  it('a tool the upstream adds after its first list is held, never trusted on first sight, until an admin accepts it', async () => {
+    const exportAll = {
+      name: 'export_all_customers',
+      definition: { name: 'export_all_customers', description: 'Exports every customer' },
+    };
+    const check = (tools: Array<typeof exportAll>, holdFirstList?: boolean) =>
+      t.as(gateway).toolPins.check({ agent: 'PinBot', upstream: 'crm', tools, holdFirstList });
+    expect(await check([echo('Echoes text')])).toEqual({ held: [], added: ['echo'] });
+    const late = {
+      held: ['export_all_customers'],
+      heldNew: ['export_all_customers'],
+      added: [],
+    };
+    expect(await check([echo('Echoes text'), exportAll])).toEqual(late);
+    expect(await check([echo('Echoes text'), exportAll])).toEqual(late);
+    const seen = await violations('PinBot', 'crm.export_all_customers');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.details).toMatch(
+      /is new: it was not in the tools this agent's gateways pinned/,
+    );
+
+    const { pins } = await t.as(principals.viewer).toolPins.list({ upstream: 'crm' });
+    const pin = pins.find((p) => p.tool === 'export_all_customers')!;
+    expect(pin).toMatchObject({ agent: 'PinBot', pinned: null });
+    expect(pin.held?.definition.description).toBe('Exports every customer');
+    await expect(
+      t.as(gateway).toolPins.accept({
+        agent: 'PinBot',
+        upstream: 'crm',
+        tool: 'export_all_customers',
+        hash: pin.held!.hash,
+      }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const accepted = await t.as(principals.admin).toolPins.accept({
+      agent: 'PinBot',
+      upstream: 'crm',
+      tool: 'export_all_customers',
+      hash: pin.held!.hash,
+    });
+    expect(accepted).toMatchObject({ held: null, pinned: { hash: pin.held!.hash } });
+    expect(await check([echo('Echoes text'), exportAll])).toEqual({ held: [], added: [] });
+    const { entries } = await t.as(principals.viewer).audit.list({
+      agent: 'PinBot',
+      action: 'crm.export_all_customers',
+      status: ['POLICY'],
+    });
+    expect(entries[0]!.details).toMatch(/accepted the new MCP tool "export_all_customers"/);
+
+    // holdFirstList: not even the first list is trusted
+    const first = await t.as(gateway).toolPins.check({
+      agent: 'PinBot',
+      upstream: 'crm2',
+      tools: [echo('Echoes text')],
+      holdFirstList: true,
+    });
+    expect(first).toEqual({ held: ['echo'], heldNew: ['echo'], added: [] });
   });
 
   it("refuses another agent's name, and definitions too large", async () => {
@@ -99,7 +157,7 @@ describe('toolPins router', () => {
     expect(await checkAs(bot1, 'bot1', REAL)).toEqual({ held: [], added: [] });
     expect(await violations('bot1', 'github.read_file')).toHaveLength(0);
     const { pins } = await t.as(principals.viewer).toolPins.list({ upstream: 'github' });
-    expect(pins.map((p) => [p.agent, p.pinned.definition.description])).toEqual([
+    expect(pins.map((p) => [p.agent, p.pinned?.definition.description])).toEqual([
       ['bot1', REAL],
       ['bot2', EVIL],
     ]);

@@ -76,6 +76,9 @@ interface CallBase {
   runId: string | null;
   tags: readonly string[] | null;
   channel: CallChannel | undefined;
+  /** Gateway calls: which upstream tool the call runs (on record, hashed). */
+  upstream: string | undefined;
+  upstreamTool: string | undefined;
   /** The arguments with everything DLP found masked. */
   maskedArgs: Record<string, unknown>;
   /** A REDACT rule decided: the tool runs with `maskedArgs`. */
@@ -132,6 +135,8 @@ export function createDecisionService(
       tags: base.tags,
       ...(base.redact ? { argsRedacted: true as const } : {}),
       ...(base.channel ? { channel: base.channel } : {}),
+      ...(base.upstream ? { upstream: base.upstream } : {}),
+      ...(base.upstreamTool ? { upstreamTool: base.upstreamTool } : {}),
       argsHash: base.argsHash,
       ...(keyed ? { entryKey: decisionKey(base.callId, verdict) } : {}),
     });
@@ -260,6 +265,8 @@ export function createDecisionService(
         // what the rules saw: the call's tags and the tool's declared ones (session facts read them)
         tags: callTags(snap, input.action, input.tool?.tags) ?? null,
         channel: input.channel,
+        upstream: input.upstream,
+        upstreamTool: input.upstreamTool,
         maskedArgs: scanned.masked ?? {},
         redact: redactArgs === true && verdict === 'ALLOWED',
       };

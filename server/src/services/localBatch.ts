@@ -96,6 +96,8 @@ export function planBatch(
       ...(tags ? { tags } : {}),
       ...(e.argsRedacted ? { argsRedacted: true as const } : {}),
       ...(e.channel ? { channel: e.channel } : {}),
+      ...(e.upstream ? { upstream: e.upstream } : {}),
+      ...(e.upstreamTool ? { upstreamTool: e.upstreamTool } : {}),
       entryKey: e.entryKey,
       outcome: e.outcome,
       durationMs: e.durationMs,

@@ -13,7 +13,7 @@ import type { ServiceDeps } from './deps';
 import { notYourAgent } from './errors';
 
 export interface ToolPinService {
-  /** A gateway's tools/list against the pins: new tools pinned, changed ones held. */
+  /** A gateway's tools/list against the pins: a first list pinned, changed and later-added tools held. */
   check(input: PinCheckInput, actor: Principal): Promise<PinCheckResult>;
   list(filter: { agent?: string; upstream?: string; changedOnly?: boolean }): Promise<ToolPin[]>;
   /** An admin accepts the changed version they looked at (of one agent's pin, or of every pin holding it). */
@@ -25,8 +25,8 @@ export interface ToolPinService {
  * They are kept per agent: an agent key reads and writes only its own agent's pins, so it can
  * neither pre-pin a definition another agent's gateways then trust nor make their real tool look
  * changed. The server hashes what it is sent (a gateway's own hash is not trusted), and records
- * the governance events in the audit trail: a change seen (VIOLATION, once per new version, for
- * the agent whose gateway saw it) and a person's acceptance.
+ * the governance events in the audit trail: a change or a later-added tool seen (VIOLATION, once
+ * per new version, for the agent whose gateway saw it) and a person's acceptance.
  */
 export function createToolPinService({ repos }: Pick<ServiceDeps, 'repos'>): ToolPinService {
   return {
@@ -37,7 +37,9 @@ export function createToolPinService({ repos }: Pick<ServiceDeps, 'repos'>): Too
         const json = canonicalJson(t.definition);
         return { name: t.name, json, hash: createHash('sha256').update(json).digest('hex') };
       });
-      const outcome = await repos.toolPins.check(input.agent, input.upstream, seen, now);
+      const outcome = await repos.toolPins.check(input.agent, input.upstream, seen, now, {
+        holdFirstList: input.holdFirstList,
+      });
       await Promise.all(
         outcome.newlyHeld.map((change) =>
           repos.audit.write({
@@ -47,14 +49,22 @@ export function createToolPinService({ repos }: Pick<ServiceDeps, 'repos'>): Too
             status: 'VIOLATION',
             source: 'server',
             actor: actor.name,
-            details: `MCP tool "${change.tool}" of upstream "${input.upstream}" changed since it was pinned (description, schema or annotations); hidden and refused until an admin accepts the new version`,
+            details:
+              change.was === null
+                ? `MCP tool "${change.tool}" of upstream "${input.upstream}" is new: it was not in the tools this agent's gateways pinned; hidden and refused until an admin accepts it`
+                : `MCP tool "${change.tool}" of upstream "${input.upstream}" changed since it was pinned (description, schema or annotations); hidden and refused until an admin accepts the new version`,
             callId: null,
             approvalId: null,
             argsPreview: canonicalJson({ pinned: change.was, seen: change.now }),
           }),
         ),
       );
-      return { held: outcome.held, added: outcome.added };
+      return {
+        held: outcome.held,
+        // Only when there are any: a list without new tools answers as before.
+        ...(outcome.heldNew.length > 0 ? { heldNew: outcome.heldNew } : {}),
+        added: outcome.added,
+      };
     },
 
     list: (filter) => repos.toolPins.list(filter),
@@ -68,7 +78,7 @@ export function createToolPinService({ repos }: Pick<ServiceDeps, 'repos'>): Too
         actor.name,
         new Date(),
       );
-      const [first] = accepted;
+      const first = accepted[0]?.pin;
       if (!first) {
         throw new DomainError(
           'ALREADY_DECIDED',
@@ -76,7 +86,7 @@ export function createToolPinService({ repos }: Pick<ServiceDeps, 'repos'>): Too
         );
       }
       await Promise.all(
-        accepted.map((pin) =>
+        accepted.map(({ pin, wasNew }) =>
           repos.audit.write({
             timestamp: new Date(),
             agent: pin.agent ?? '',
@@ -84,7 +94,7 @@ export function createToolPinService({ repos }: Pick<ServiceDeps, 'repos'>): Too
             status: 'POLICY',
             source: 'person',
             actor: actor.name,
-            details: `${actor.name} accepted the changed MCP tool "${input.tool}" of upstream "${input.upstream}" ${pin.agent ? `for agent "${pin.agent}"` : '(pinned before pins were per agent)'}; its gateways offer it again`,
+            details: `${actor.name} accepted the ${wasNew ? 'new' : 'changed'} MCP tool "${input.tool}" of upstream "${input.upstream}" ${pin.agent ? `for agent "${pin.agent}"` : '(pinned before pins were per agent)'}; its gateways offer it again`,
             callId: null,
             approvalId: null,
             argsPreview: canonicalJson({ accepted: input.hash }),

@@ -159,6 +159,32 @@ describe('tamper-evident audit log', () => {
     expect((await verify()).ok).toBe(true);
   });
 
+  it('names an entry whose upstream tool name was changed (hiding which gateway tool ran)', async () => {
+    const res = await trpc(
+      server.url,
+      'sdk.decide',
+      'mutation',
+      {
+        agent: 'teller',
+        action: 'read',
+        args: { via: 'gateway' },
+        channel: 'mcp',
+        upstream: 'bank',
+        upstreamTool: 'read balance',
+      },
+      admin,
+    );
+    const { auditId } = (res.body as { result: { data: { auditId: number } } }).result.data;
+    expect(await entry(auditId)).toMatchObject({ upstream: 'bank', upstreamTool: 'read balance' });
+    expect((await verify()).ok).toBe(true);
+    await log.updateOne({ id: auditId }, { $set: { upstreamTool: 'read_balance' } });
+    expect((await verify()).firstBad).toMatchObject({ id: auditId, reason: /modified/ });
+    await log.updateOne({ id: auditId }, { $unset: { upstreamTool: '' } });
+    expect((await verify()).firstBad).toMatchObject({ id: auditId, reason: /modified/ });
+    await log.updateOne({ id: auditId }, { $set: { upstreamTool: 'read balance' } });
+    expect((await verify()).ok).toBe(true);
+  });
+
   it('names the entry after a deleted one', async () => {
     const original = await entry(5);
     await log.deleteOne({ id: 5 });

@@ -44,6 +44,27 @@ export type AuditSource = z.infer<typeof auditSource>;
 export const callChannel = z.enum(['mcp', 'http-proxy']);
 export type CallChannel = z.infer<typeof callChannel>;
 
+/**
+ * Which upstream tool a gateway call ran: the action is derived (or mapped) from it and need not
+ * name it, so an investigator needs the upstream's own name for what ran. Set by the MCP gateway;
+ * recorded and hashed when set.
+ */
+export const upstreamCallFields = {
+  // Lenient on purpose: a name the gateway accepted must never make the decision itself fail.
+  upstream: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe('The upstream server the call was forwarded to, by its name in the gateway config'),
+  upstreamTool: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe("The upstream's own name of the tool that ran"),
+};
+
 export const notCallStatuses = [
   'REVEALED',
   'VIOLATION',
@@ -112,6 +133,8 @@ export const auditEntry = z.object({
   channel: callChannel
     .optional()
     .describe('How the call reached Aegis: mcp (the MCP gateway), http-proxy; absent for the SDK and REST'),
+  upstream: z.string().optional().describe('Gateway calls: the upstream server the call was forwarded to'),
+  upstreamTool: z.string().optional().describe("Gateway calls: the upstream's own name of the tool that ran"),
   outcome: callOutcome.nullable(),
   durationMs: z.number().nonnegative().nullable(),
   prevHash: z.string().nullable(),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { customDetectorSpec } from '../dlp/custom/customDetector';
 import { scanFinding } from '../dlp/types';
 import { actionName, agentName, callId, toolArgs } from './common';
-import { callChannel } from './audit';
+import { callChannel, upstreamCallFields } from './audit';
 import { resultEffect } from './policyRules';
 import { decidingRule } from './policyRules';
 
@@ -48,6 +48,7 @@ export const decideInput = z.object({
     .optional()
     .describe('Review by interrupt: the graph run (thread, tool call) this call belongs to'),
   channel: callChannel.optional().describe('Set by the MCP gateway (mcp) and the HTTP proxy (http-proxy)'),
+  ...upstreamCallFields,
   waitMs: waitMs.describe(
       'How long the caller waits for a REVIEW decision: the approval it opens expires then (plus a short grace), not after the server-wide approval TTL. Ignored for review by interrupt (`run`).',
     ),

@@ -3,7 +3,7 @@ import { decidingRule, resultEffect } from './policyRules';
 import { toolMeta } from './decision';
 import { scanFinding } from '../dlp/types';
 import { actionName, agentName, toolArgs } from './common';
-import { callChannel, callOutcome } from './audit';
+import { callChannel, callOutcome, upstreamCallFields } from './audit';
 
 /** Items (entries + outcomes) per `sdk.recordBatch`; the SDK ships at most 500. */
 export const MAX_RECORD_BATCH = 1000;
@@ -41,6 +41,7 @@ const localDecisionRecord = z
     runId: z.string().min(1).max(128).optional().describe('The run this call belongs to (session facts)'),
     tool: toolMeta.optional().describe('What the tool declared about itself'),
     channel: callChannel.optional().describe('How the call reached Aegis (mcp, http-proxy); absent for the SDK'),
+    ...upstreamCallFields,
     argsRedacted: z
       .literal(true)
       .optional()

@@ -5,7 +5,8 @@ import { agentName, isoTime, jsonObject } from './common';
  * Tool pinning for the MCP gateway, kept in the database so every gateway of an agent shares it:
  * per agent and upstream MCP server, each tool's pinned definition (name, description, schemas,
  * annotations) and its hash. A definition that later differs is held until an admin accepts it
- * (issue 20). Pins are per agent so that one agent's key can't pin a definition for, or raise a
+ * (issue 20), and so is a tool that first appears after the upstream's tools were pinned (an
+ * upstream that grows `export_all_customers` mid-session). Pins are per agent so that one agent's key can't pin a definition for, or raise a
  * hold on, another agent's gateways.
  */
 
@@ -32,13 +33,27 @@ export const pinCheckInput = z.object({
     .array(z.object({ name: mcpToolName, definition: toolDefinition }))
     .max(1000)
     .describe("The upstream's tools/list, as the gateway saw it"),
+  holdFirstList: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Hold even the tools of the agent's very first list of this upstream until an admin accepts them; by default that list is pinned as it is (trust on first use)",
+    ),
 });
 export type PinCheckInput = z.infer<typeof pinCheckInput>;
 
 export const pinCheckResult = z.object({
   held: z
     .array(mcpToolName)
-    .describe('Tools whose definition differs from the pinned one: hide and refuse them'),
+    .describe(
+      'Tools to hide and refuse: their definition differs from the pinned one, or they are new (see `heldNew`)',
+    ),
+  heldNew: z
+    .array(mcpToolName)
+    .optional()
+    .describe(
+      "Of `held`, the tools never pinned: they appeared after the upstream's tools were pinned for this agent",
+    ),
   added: z.array(mcpToolName).describe('Tools seen for the first time, pinned now'),
 });
 export type PinCheckResult = z.infer<typeof pinCheckResult>;
@@ -64,17 +79,24 @@ export const toolPin = z.object({
     ),
   upstream: upstreamName,
   tool: mcpToolName,
-  pinned: toolPinVersion,
+  pinned: toolPinVersion
+    .nullable()
+    .describe(
+      "The trusted version; null for a tool that appeared after the upstream's tools were pinned, held until an admin accepts it",
+    ),
   held: toolPinVersion
     .nullable()
-    .describe('A changed version waiting for an admin; null when none'),
+    .describe('A changed (or new) version waiting for an admin; null when none'),
 });
 export type ToolPin = z.infer<typeof toolPin>;
 
 export const toolPinQuery = z.object({
   agent: agentName.optional().describe("Only this agent's pins"),
   upstream: upstreamName.optional(),
-  changedOnly: z.boolean().default(false).describe('Only tools with a changed version waiting'),
+  changedOnly: z
+    .boolean()
+    .default(false)
+    .describe('Only tools with a changed (or new) version waiting'),
 });
 
 export const acceptPinInput = z.object({

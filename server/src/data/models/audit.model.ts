@@ -29,6 +29,9 @@ export interface AuditDoc {
   argsRedacted?: true;
   /** How the call reached Aegis (mcp, http-proxy); absent for the SDK. Hashed when set. */
   channel?: CallChannel;
+  /** Gateway calls: the upstream server and its own name of the tool that ran. Hashed when set. */
+  upstream?: string;
+  upstreamTool?: string;
   /** Client key of a local-mode record; makes batch replays idempotent. */
   entryKey?: string;
   /** For decisions: the rule that decided and its policy version (hashed). */
@@ -89,6 +92,8 @@ const auditSchema = new Schema<AuditDoc>(
     resultEffect: { type: String },
     argsRedacted: { type: Boolean },
     channel: { type: String },
+    upstream: { type: String },
+    upstreamTool: { type: String },
     rule: { type: Schema.Types.Mixed },
     callArgs: { type: String },
     argsHash: { type: String },

@@ -14,11 +14,15 @@ export interface ToolPinDoc {
   agent?: string | null;
   upstream: string;
   tool: string;
-  hash: string;
-  definition: string;
-  pinnedAt: Date;
+  /**
+   * The trusted version; null on a tool that appeared after the agent's gateways first pinned
+   * the upstream: it has only a held version until an admin accepts it.
+   */
+  hash: string | null;
+  definition: string | null;
+  pinnedAt: Date | null;
   pinnedBy: string | null;
-  /** A changed version, seen by a gateway and held until an admin accepts it. */
+  /** A changed (or new) version, seen by a gateway and held until an admin accepts it. */
   heldHash?: string | null;
   heldDefinition?: string | null;
   heldAt?: Date | null;
@@ -30,9 +34,9 @@ const toolPinSchema = new Schema<ToolPinDoc>(
     agent: { type: String },
     upstream: { type: String, required: true },
     tool: { type: String, required: true },
-    hash: { type: String, required: true },
-    definition: { type: String, required: true },
-    pinnedAt: { type: Date, required: true },
+    hash: { type: String, default: null },
+    definition: { type: String, default: null },
+    pinnedAt: { type: Date, default: null },
     pinnedBy: { type: String, default: null },
     heldHash: { type: String, default: null },
     heldDefinition: { type: String, default: null },

@@ -40,6 +40,9 @@ export interface AuditRecord {
   argsRedacted?: true;
   /** How the call reached Aegis (the MCP gateway, the HTTP proxy); absent for the SDK. Hashed. */
   channel?: CallChannel;
+  /** Gateway calls: the upstream server and its own name of the tool that ran. Hashed. */
+  upstream?: string;
+  upstreamTool?: string;
   /** Decisions: the deciding rule, the call's arguments, run and tool tags (policy facts). */
   rule?: AuditDoc['rule'];
   /** Canonical JSON of the arguments. */
@@ -209,6 +212,8 @@ export class AuditWriter {
           ? { rule: { id: record.rule.id, scope: record.rule.scope, version: record.rule.version } }
           : {}),
         ...(record.channel ? { channel: record.channel } : {}),
+        ...(record.upstream ? { upstream: wellFormed(record.upstream) } : {}),
+        ...(record.upstreamTool ? { upstreamTool: wellFormed(record.upstreamTool) } : {}),
       };
       const hash = hashAuditEntry(hashed);
       const doc: AuditDoc = {

@@ -31,6 +31,9 @@ export interface ExportRow {
   findings?: ScanFinding[];
   /** How the call reached Aegis, when not through the SDK. */
   channel?: string;
+  /** Gateway calls: the upstream server and its own name of the tool that ran (hashed). */
+  upstream?: string;
+  upstreamTool?: string;
   /**
    * Set on an entry outside the report's time range that a whole-log export carries anyway, to
    * keep its trail one unbroken chain (a local-mode record dated before the range but written
@@ -87,6 +90,8 @@ function toRow(d: AuditDoc): ExportRow {
     approvalId: d.approvalId ?? null,
     ...(d.findings ? { findings: d.findings } : {}),
     ...(d.channel ? { channel: d.channel } : {}),
+    ...(d.upstream ? { upstream: d.upstream } : {}),
+    ...(d.upstreamTool ? { upstreamTool: d.upstreamTool } : {}),
   };
 }
 

@@ -68,6 +68,8 @@ export function toAuditEntry(doc: AuditDoc): AuditEntry {
     ...findingsOf(doc),
     rule: doc.rule ?? null,
     ...(doc.channel ? { channel: doc.channel } : {}),
+    ...(doc.upstream ? { upstream: doc.upstream } : {}),
+    ...(doc.upstreamTool ? { upstreamTool: doc.upstreamTool } : {}),
     outcome: doc.outcome ?? null,
     durationMs: doc.durationMs ?? null,
     prevHash: doc.prevHash ?? null,

@@ -11,9 +11,14 @@ export interface SeenTool {
 
 export interface PinCheckOutcome {
   held: string[];
+  /** Of `held`, the tools never pinned (they appeared after the upstream was first pinned). */
+  heldNew: string[];
   added: string[];
-  /** Held versions no gateway had reported before: each is a governance event, recorded once. */
-  newlyHeld: Array<{ tool: string; was: string; now: string }>;
+  /**
+   * Held versions no gateway had reported before: each is a governance event, recorded once.
+   * `was` is null for a tool that was never pinned.
+   */
+  newlyHeld: Array<{ tool: string; was: string | null; now: string }>;
 }
 
 /** The driver's duplicate-key error (code 11000), however it was wrapped. */
@@ -38,7 +43,10 @@ function toToolPin(doc: ToolPinDoc): ToolPin {
     agent: doc.agent ?? null,
     upstream: doc.upstream,
     tool: doc.tool,
-    pinned: version(doc.hash, doc.definition, doc.pinnedAt, doc.pinnedBy),
+    pinned:
+      doc.hash && doc.definition && doc.pinnedAt
+        ? version(doc.hash, doc.definition, doc.pinnedAt, doc.pinnedBy)
+        : null,
     held:
       doc.heldHash && doc.heldDefinition && doc.heldAt
         ? version(doc.heldHash, doc.heldDefinition, doc.heldAt, doc.heldBy ?? null)
@@ -52,6 +60,36 @@ function adopted(legacy: ToolPinDoc, agent: string): ToolPinDoc {
   return { ...fields, agent };
 }
 
+/** A tool of the agent's first list of an upstream: trusted as it is. */
+function newPin(agent: string, upstream: string, tool: SeenTool, now: Date): ToolPinDoc {
+  return {
+    agent,
+    upstream,
+    tool: tool.name,
+    hash: tool.hash,
+    definition: tool.json,
+    pinnedAt: now,
+    pinnedBy: agent,
+  };
+}
+
+/** A tool that appeared later: nothing trusted, its version held until an admin accepts it. */
+function heldPin(agent: string, upstream: string, tool: SeenTool, now: Date): ToolPinDoc {
+  return {
+    agent,
+    upstream,
+    tool: tool.name,
+    hash: null,
+    definition: null,
+    pinnedAt: null,
+    pinnedBy: null,
+    heldHash: tool.hash,
+    heldDefinition: tool.json,
+    heldAt: now,
+    heldBy: agent,
+  };
+}
+
 /** Pins before they were per agent: stored without `agent` (a query for null matches them). */
 const LEGACY = null;
 
@@ -61,18 +99,25 @@ export function createToolPinsRepo(model: Model<ToolPinDoc>) {
     /**
      * Compares a tools/list seen by one agent's gateway with that agent's pins: another agent's
      * pins are never read or written. Safe with several gateways and servers at once: a new tool
-     * is pinned by a unique insert (a lost race reads the winner's pin), and a held version is
-     * replaced only when it differs, so the same change is reported as new once. A tool the agent
-     * has no pin for takes the legacy pin of the tool, if any, as its own (with a change held on
-     * it still held), so what was trusted before the upgrade is neither re-pinned nor dropped.
+     * is pinned (or held) by a unique insert (a lost race reads the winner's pin), and a held
+     * version is replaced only when it differs, so the same change is reported as new once. A
+     * tool the agent has no pin for takes the legacy pin of the tool, if any, as its own (with a
+     * change held on it still held), so what was trusted before the upgrade is neither re-pinned
+     * nor dropped.
+     *
+     * Only the agent's first list of an upstream (no pin of it yet, legacy ones included) is
+     * pinned as it is, unless `holdFirstList`: a tool that appears after that is held like a
+     * changed one, since an upstream that grows `export_all_customers` mid-session is exactly what
+     * pinning is there to catch.
      */
     async check(
       agent: string,
       upstream: string,
       tools: SeenTool[],
       now: Date,
+      opts: { holdFirstList: boolean } = { holdFirstList: false },
     ): Promise<PinCheckOutcome> {
-      const out: PinCheckOutcome = { held: [], added: [], newlyHeld: [] };
+      const out: PinCheckOutcome = { held: [], heldNew: [], added: [], newlyHeld: [] };
       const stored = new Map<string, ToolPinDoc>();
       for (const doc of await model.find({ agent, upstream }).lean<ToolPinDoc[]>())
         stored.set(doc.tool, doc);
@@ -87,21 +132,22 @@ export function createToolPinsRepo(model: Model<ToolPinDoc>) {
             ]),
           );
           const old = legacy.get(tool.name);
+          // Read before this list's own inserts: the whole first list is trusted, not its first tool.
+          const trusted = !opts.holdFirstList && stored.size === 0 && legacy.size === 0;
           const doc: ToolPinDoc = old
             ? adopted(old, agent)
-            : {
-                agent,
-                upstream,
-                tool: tool.name,
-                hash: tool.hash,
-                definition: tool.json,
-                pinnedAt: now,
-                pinnedBy: agent,
-              };
+            : trusted
+              ? newPin(agent, upstream, tool, now)
+              : heldPin(agent, upstream, tool, now);
           try {
             await col.insertOne({ ...doc });
             if (!old) {
-              out.added.push(tool.name);
+              if (trusted) out.added.push(tool.name);
+              else {
+                out.held.push(tool.name);
+                out.heldNew.push(tool.name);
+                out.newlyHeld.push({ tool: tool.name, was: null, now: tool.hash });
+              }
               continue;
             }
             pin = doc;
@@ -115,6 +161,7 @@ export function createToolPinsRepo(model: Model<ToolPinDoc>) {
         }
         if (pin.hash === tool.hash) continue;
         out.held.push(tool.name);
+        if (pin.hash === null) out.heldNew.push(tool.name);
         if (pin.heldHash === tool.hash) continue;
         const changed = await col.updateOne(
           { agent, upstream, tool: tool.name, hash: pin.hash, heldHash: pin.heldHash ?? null },
@@ -146,7 +193,7 @@ export function createToolPinsRepo(model: Model<ToolPinDoc>) {
     /**
      * Makes the held version `hash` the pinned one: of one agent's pin (`agent` null: the legacy
      * pin), or, `agent` undefined, of every pin of the tool holding that very version. Empty when
-     * no such version is waiting any more.
+     * no such version is waiting any more. `wasNew`: the tool had no trusted version before.
      */
     async accept(
       agent: string | null | undefined,
@@ -155,10 +202,10 @@ export function createToolPinsRepo(model: Model<ToolPinDoc>) {
       hash: string,
       by: string,
       now: Date,
-    ): Promise<ToolPin[]> {
+    ): Promise<Array<{ pin: ToolPin; wasNew: boolean }>> {
       const filter: Record<string, unknown> = { upstream, tool, heldHash: hash };
       if (agent !== undefined) filter.agent = agent;
-      const accepted: ToolPin[] = [];
+      const accepted: Array<{ pin: ToolPin; wasNew: boolean }> = [];
       for (const doc of await model.find(filter).lean<ToolPinDoc[]>()) {
         if (!doc.heldDefinition) continue;
         const cleared = {
@@ -175,7 +222,8 @@ export function createToolPinsRepo(model: Model<ToolPinDoc>) {
           { upstream, tool, heldHash: hash, agent: doc.agent ?? LEGACY },
           { $set: cleared },
         );
-        if (done.modifiedCount > 0) accepted.push(toToolPin({ ...doc, ...cleared }));
+        if (done.modifiedCount > 0)
+          accepted.push({ pin: toToolPin({ ...doc, ...cleared }), wasNew: doc.hash === null });
       }
       return accepted;
     },
