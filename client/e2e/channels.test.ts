@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
 import { startReceiver } from '../../server/test/notify/receiver';
 import { useFixture } from '../../server/test/helpers/useTestServer';
 import { expectAccessible, poll, useDashboard } from './helpers/fixture';
@@ -8,6 +9,28 @@ import { expectAccessible, poll, useDashboard } from './helpers/fixture';
 // only after confirming — each change in the audit trail.
 
 const dash = useDashboard();
+
+/** The fields of a form lacking a visible <label> element (placeholders and aria-labels don't count). */
+function unlabelledFields(form: Locator): Promise<string[]> {
+  return form.locator('input, select, textarea').evaluateAll((els) =>
+    els
+      .filter((el) => {
+        const labels = Array.from((el as HTMLInputElement).labels);
+        return el.hasAttribute('aria-label') || !labels.some((l) => l.innerText.trim() !== '');
+      })
+      .map((el) => el.getAttribute('name') ?? el.outerHTML.slice(0, 60)),
+  );
+}
+
+/** The help text a field is described by. */
+function describedBy(field: Locator): Promise<string> {
+  return field.evaluate((el) =>
+    (el.getAttribute('aria-describedby') ?? '')
+      .split(' ')
+      .map((id) => document.getElementById(id)?.innerText ?? '')
+      .join(' '),
+  );
+}
 const receiver = useFixture(
   () => startReceiver(),
   (r) => r.close(),
@@ -20,6 +43,13 @@ describe('notification channels on the Approvals page', () => {
     await page.goto(dash.srv.url + '/approvals');
     const panel = page.getByRole('region', { name: 'Notification channels' });
     const form = panel.getByRole('form', { name: 'Add a channel' });
+    // Every field has a visible <label> of its own, not a placeholder or an aria-label only.
+    expect(await unlabelledFields(form)).toEqual([]);
+    await form.getByLabel('Kind').selectOption('slack');
+    expect(await unlabelledFields(form)).toEqual([]);
+    await form.getByLabel('Kind').selectOption('webhook');
+    // The formats that need saying are said, tied to their field.
+    expect(await describedBy(form.getByLabel('Agents to follow'))).toMatch(/separated by commas/);
     await form.getByLabel('Channel name').fill('ops-e2e');
     await form.getByLabel('URL').fill(hook.url);
     await form.getByRole('button', { name: 'Add' }).click();
