@@ -89,6 +89,29 @@ describe('the rule editor', () => {
     await section.getByTestId('draft-valid').waitFor();
   });
 
+  it("says where a YAML syntax error is, and keeps the rules' problems from before it in view", async () => {
+    const { page } = dash;
+    const section = page.getByRole('region', { name: 'Conditional rules' });
+    const editor = section.getByLabel('Rule document (YAML)');
+    const typo = `kind: AgentPolicy\nagent: "${LOANS}"\nrules:\n  - id: r1\n    actions: [a1]\n    effect: ALOW\n`;
+    await editor.fill(typo);
+    await poll(() => section.getByTestId('draft-invalid').innerText()).toBe('1 problem');
+    // An unclosed flow sequence on line 7: the server can't read the draft, so can't check rule 1.
+    await editor.fill(`${typo}  - id: r2\n    actions: [a2\n`);
+    await poll(() => section.getByTestId('draft-invalid').innerText()).toMatch(
+      /^YAML syntax error at line \d+, column \d+/,
+    );
+    const problem = section.getByTestId('policy-problem').first();
+    expect(await problem.innerText()).toMatch(/^Line \d+, column \d+\s+YAML syntax\s+\S/);
+    // The effect typo is still shown, from the last draft that read.
+    const before = section.getByTestId('problems-before');
+    expect(await before.innerText()).toMatch(/rule 1 “r1” › effect\s+Invalid option/);
+    await screenshotBoth(page, 'rule-editor-syntax', () => before.waitFor());
+    await editor.fill(rules('args.amount > 1000.0'));
+    await section.getByTestId('draft-valid').waitFor();
+    expect(await before.count()).toBe(0);
+  });
+
   it('"try a call" evaluates the draft: the effect and the deciding rule, nothing recorded', async () => {
     const { page } = dash;
     const section = page.getByRole('region', { name: 'Conditional rules' });
