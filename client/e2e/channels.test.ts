@@ -3,24 +3,13 @@ import type { Locator } from 'playwright-core';
 import { startReceiver } from '../../server/test/notify/receiver';
 import { useFixture } from '../../server/test/helpers/useTestServer';
 import { expectAccessible, poll, useDashboard } from './helpers/fixture';
+import { unlabelledFields } from './helpers/a11y';
 
 // Issue 20's channels, as an admin manages them on the Approvals page: add a webhook (its secret
 // shown once), send a test message that really arrives, see the delivery, and remove the channel
 // only after confirming — each change in the audit trail.
 
 const dash = useDashboard();
-
-/** The fields of a form lacking a visible <label> element (placeholders and aria-labels don't count). */
-function unlabelledFields(form: Locator): Promise<string[]> {
-  return form.locator('input, select, textarea').evaluateAll((els) =>
-    els
-      .filter((el) => {
-        const labels = Array.from((el as HTMLInputElement).labels);
-        return el.hasAttribute('aria-label') || !labels.some((l) => l.innerText.trim() !== '');
-      })
-      .map((el) => el.getAttribute('name') ?? el.outerHTML.slice(0, 60)),
-  );
-}
 
 /** The help text a field is described by. */
 function describedBy(field: Locator): Promise<string> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { screenshotBoth } from './helpers/browser';
 import { agentPath, expectAccessible, poll, useDashboard } from './helpers/fixture';
 import { LOANS } from './helpers/seed';
+import { unlabelledFields } from './helpers/a11y';
 
 // Issue 14, "Done means" 5: the rule editor. An admin edits an agent's conditional rules; a broken
 // CEL condition is shown with its line and column as it is typed; "try a call" shows the verdict
@@ -117,6 +118,8 @@ describe('the rule editor', () => {
     const section = page.getByRole('region', { name: 'Conditional rules' });
     const before = await dash.srv.api().audit.list.query({ agent: LOANS, limit: 200 });
     const tryBox = section.getByRole('form', { name: 'Try a call' });
+    // Each field labelled where it can be seen, not by a placeholder that vanishes on typing.
+    expect(await unlabelledFields(tryBox)).toEqual([]);
     await tryBox.getByLabel('Action').fill('transfer_funds');
     await tryBox.getByLabel('Arguments (JSON)').fill('{"amount": 5000}');
     await tryBox.getByRole('button', { name: 'Try' }).click();

@@ -1,9 +1,10 @@
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { BellRing, Send, Trash2 } from 'lucide-react';
 import { useTRPC, type RouterInputs } from '../lib/trpc';
 import { toast } from '../lib/toasts';
 import { timeAgo } from '../lib/format';
+import { Field } from './Field';
 
 type Kind = RouterInputs['channels']['create']['kind'];
 const PLACEHOLDER: Record<Kind, string> = {
@@ -18,36 +19,6 @@ const TARGET_HELP: Record<Kind, string> = {
   slack: "The Slack app's incoming-webhook URL.",
   email: 'One or more addresses, separated by commas.',
 };
-
-/**
- * A form field with a visible label (a placeholder vanishes as one types and is no label to a
- * screen reader) and, where the format needs it, help text the control is described by.
- */
-function Field({
-  label,
-  help,
-  children,
-}: {
-  label: string;
-  help?: ReactNode;
-  children: (props: { id: string; 'aria-describedby'?: string }) => ReactNode;
-}) {
-  const id = useId();
-  const helpId = help ? `${id}-help` : undefined;
-  return (
-    <div className="flex min-w-0 flex-col gap-1">
-      <label htmlFor={id} className="text-xs font-semibold">
-        {label}
-      </label>
-      {children({ id, 'aria-describedby': helpId })}
-      {help && (
-        <p id={helpId} className="text-xs muted">
-          {help}
-        </p>
-      )}
-    </div>
-  );
-}
 
 /** A text field of the form ('' when absent; files are not expected here). */
 const field = (form: FormData, name: string) => {
