@@ -69,7 +69,7 @@ export function unlabelledFields(form: Locator): Promise<string[]> {
   return form.locator('input, select, textarea').evaluateAll((els) =>
     els
       .filter((el) => {
-        const labels = Array.from((el as HTMLInputElement).labels);
+        const labels = Array.from((el as HTMLInputElement).labels ?? new Set<HTMLLabelElement>());
         return el.hasAttribute('aria-label') || !labels.some((l) => l.innerText.trim() !== '');
       })
       .map((el) => el.getAttribute('name') ?? el.outerHTML.slice(0, 60)),
