@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
 import { startReceiver } from '../../server/test/notify/receiver';
 import { useFixture } from '../../server/test/helpers/useTestServer';
 import { expectAccessible, poll, useDashboard } from './helpers/fixture';
+import { unlabelledFields } from './helpers/a11y';
 
 // Issue 20's channels, as an admin manages them on the Approvals page: add a webhook (its secret
 // shown once), send a test message that really arrives, see the delivery, and remove the channel
 // only after confirming — each change in the audit trail.
 
 const dash = useDashboard();
+
+/** The help text a field is described by. */
+function describedBy(field: Locator): Promise<string> {
+  return field.evaluate((el) =>
+    (el.getAttribute('aria-describedby') ?? '')
+      .split(' ')
+      .map((id) => document.getElementById(id)?.innerText ?? '')
+      .join(' '),
+  );
+}
 const receiver = useFixture(
   () => startReceiver(),
   (r) => r.close(),
@@ -20,6 +32,13 @@ describe('notification channels on the Approvals page', () => {
     await page.goto(dash.srv.url + '/approvals');
     const panel = page.getByRole('region', { name: 'Notification channels' });
     const form = panel.getByRole('form', { name: 'Add a channel' });
+    // Every field has a visible <label> of its own, not a placeholder or an aria-label only.
+    expect(await unlabelledFields(form)).toEqual([]);
+    await form.getByLabel('Kind').selectOption('slack');
+    expect(await unlabelledFields(form)).toEqual([]);
+    await form.getByLabel('Kind').selectOption('webhook');
+    // The formats that need saying are said, tied to their field.
+    expect(await describedBy(form.getByLabel('Agents to follow'))).toMatch(/separated by commas/);
     await form.getByLabel('Channel name').fill('ops-e2e');
     await form.getByLabel('URL').fill(hook.url);
     await form.getByRole('button', { name: 'Add' }).click();

@@ -38,6 +38,27 @@ function smallestText(page: Page, selector: string): Promise<number> {
   );
 }
 
+/** Names of the nodes drawn (partly) outside the map's canvas. */
+async function nodesOutsideCanvas(page: Page): Promise<string[]> {
+  const canvas = await page.getByTestId('graph-canvas').boundingBox();
+  if (!canvas) return ['(no canvas)'];
+  const boxes = await page.locator('.graph-node').evaluateAll((els) =>
+    els.map((el) => {
+      const b = el.getBoundingClientRect();
+      return { name: el.getAttribute('data-name') ?? '', x: b.x, y: b.y, w: b.width, h: b.height };
+    }),
+  );
+  return boxes
+    .filter(
+      (b) =>
+        b.x < canvas.x ||
+        b.y < canvas.y ||
+        b.x + b.w > canvas.x + canvas.width ||
+        b.y + b.h > canvas.y + canvas.height,
+    )
+    .map((b) => b.name);
+}
+
 describe('the agent graph', () => {
   it('draws the seeded agents, their tools and the data they carried', async () => {
     const { page } = dash;
@@ -65,6 +86,10 @@ describe('the agent graph', () => {
     expect(await shared.innerText()).toContain('2 agents');
     expect(await page.locator('.react-flow__edge.tone-block').count()).toBeGreaterThanOrEqual(2);
     await page.getByRole('list', { name: 'Legend' }).waitFor();
+    // A desktop opens on the whole map at a size its labels read at (they were 7 px with the
+    // panels beside the map): every node inside the canvas, none smaller than 11 px.
+    await poll(() => smallestText(page, '.graph-node .font-semibold')).toBeGreaterThanOrEqual(11);
+    expect(await nodesOutsideCanvas(page)).toEqual([]);
     await expectAccessible(page);
   });
 

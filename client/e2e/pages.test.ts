@@ -46,6 +46,10 @@ describe('the dashboard pages (admin)', () => {
     await dash.page.getByRole('cell', { name: 'get_transaction_history' }).waitFor();
     await dash.page.getByRole('list', { name: `Activity of ${SUPPORT}` }).getByText('Policy blocks delete_records').waitFor();
     await dash.page.getByRole('switch', { name: 'Kill-switch' }).waitFor();
+    // When it registered, with the zone the audit log's times carry (it was a bare local time).
+    expect(await dash.page.getByRole('region', { name: 'Profile' }).innerText()).toMatch(
+      /Registered\s+\w+ \d+, [\d:]+( [AP]M)? (UTC|GMT[+-]?[\d:]*)/,
+    );
     await expectAccessible(dash.page);
     await screenshotBoth(dash.page, 'agent', () => dash.page.getByRole('switch', { name: 'Kill-switch' }).waitFor());
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { screenshotBoth } from './helpers/browser';
 import { agentPath, expectAccessible, poll, useDashboard } from './helpers/fixture';
 import { LOANS } from './helpers/seed';
+import { unlabelledFields } from './helpers/a11y';
 
 // Issue 14, "Done means" 5: the rule editor. An admin edits an agent's conditional rules; a broken
 // CEL condition is shown with its line and column as it is typed; "try a call" shows the verdict
@@ -89,11 +90,36 @@ describe('the rule editor', () => {
     await section.getByTestId('draft-valid').waitFor();
   });
 
+  it("says where a YAML syntax error is, and keeps the rules' problems from before it in view", async () => {
+    const { page } = dash;
+    const section = page.getByRole('region', { name: 'Conditional rules' });
+    const editor = section.getByLabel('Rule document (YAML)');
+    const typo = `kind: AgentPolicy\nagent: "${LOANS}"\nrules:\n  - id: r1\n    actions: [a1]\n    effect: ALOW\n`;
+    await editor.fill(typo);
+    await poll(() => section.getByTestId('draft-invalid').innerText()).toBe('1 problem');
+    // An unclosed flow sequence on line 7: the server can't read the draft, so can't check rule 1.
+    await editor.fill(`${typo}  - id: r2\n    actions: [a2\n`);
+    await poll(() => section.getByTestId('draft-invalid').innerText()).toMatch(
+      /^YAML syntax error at line \d+, column \d+/,
+    );
+    const problem = section.getByTestId('policy-problem').first();
+    expect(await problem.innerText()).toMatch(/^Line \d+, column \d+\s+YAML syntax\s+\S/);
+    // The effect typo is still shown, from the last draft that read.
+    const before = section.getByTestId('problems-before');
+    expect(await before.innerText()).toMatch(/rule 1 “r1” › effect\s+Invalid option/);
+    await screenshotBoth(page, 'rule-editor-syntax', () => before.waitFor());
+    await editor.fill(rules('args.amount > 1000.0'));
+    await section.getByTestId('draft-valid').waitFor();
+    expect(await before.count()).toBe(0);
+  });
+
   it('"try a call" evaluates the draft: the effect and the deciding rule, nothing recorded', async () => {
     const { page } = dash;
     const section = page.getByRole('region', { name: 'Conditional rules' });
     const before = await dash.srv.api().audit.list.query({ agent: LOANS, limit: 200 });
     const tryBox = section.getByRole('form', { name: 'Try a call' });
+    // Each field labelled where it can be seen, not by a placeholder that vanishes on typing.
+    expect(await unlabelledFields(tryBox)).toEqual([]);
     await tryBox.getByLabel('Action').fill('transfer_funds');
     await tryBox.getByLabel('Arguments (JSON)').fill('{"amount": 5000}');
     await tryBox.getByRole('button', { name: 'Try' }).click();

@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 /** Roles a user operates; each must have a name a screen reader can announce. */
 const INTERACTIVE = new Set([
@@ -62,4 +62,16 @@ export async function unnamedControls(page: Page): Promise<string[]> {
   } finally {
     await cdp.detach();
   }
+}
+
+/** The fields of a form lacking a visible <label> element (placeholders and aria-labels don't count). */
+export function unlabelledFields(form: Locator): Promise<string[]> {
+  return form.locator('input, select, textarea').evaluateAll((els) =>
+    els
+      .filter((el) => {
+        const labels = Array.from((el as HTMLInputElement).labels ?? new Set<HTMLLabelElement>());
+        return el.hasAttribute('aria-label') || !labels.some((l) => l.innerText.trim() !== '');
+      })
+      .map((el) => el.getAttribute('name') ?? el.outerHTML.slice(0, 60)),
+  );
 }

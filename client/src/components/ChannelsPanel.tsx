@@ -4,12 +4,20 @@ import { BellRing, Send, Trash2 } from 'lucide-react';
 import { useTRPC, type RouterInputs } from '../lib/trpc';
 import { toast } from '../lib/toasts';
 import { timeAgo } from '../lib/format';
+import { Field } from './Field';
 
 type Kind = RouterInputs['channels']['create']['kind'];
 const PLACEHOLDER: Record<Kind, string> = {
   webhook: 'https://hooks.example.com/aegis',
   slack: 'https://hooks.slack.com/services/…',
   email: 'rita@example.com, sam@example.com',
+};
+
+/** What goes in the target field, where its format is not obvious from its name. */
+const TARGET_HELP: Record<Kind, string> = {
+  webhook: 'An https:// endpoint; each message is signed with the secret shown once added.',
+  slack: "The Slack app's incoming-webhook URL.",
+  email: 'One or more addresses, separated by commas.',
 };
 
 /** A text field of the form ('' when absent; files are not expected here). */
@@ -157,50 +165,72 @@ export function ChannelsPanel({ now }: { now: number }) {
       )}
       <form
         onSubmit={submit}
-        className="flex flex-wrap items-end gap-2 text-sm"
+        className="grid gap-3 text-sm sm:grid-cols-2"
         aria-label="Add a channel"
       >
-        <input
-          name="name"
-          required
-          placeholder="name, e.g. ops"
-          className="input w-32"
-          aria-label="Channel name"
-        />
-        <select
-          value={kind}
-          onChange={(e) => setKind(e.target.value as Kind)}
-          className="input"
-          aria-label="Kind"
+        <Field
+          label="Channel name"
+          help={
+            <>
+              Rules name it in <code>notify: [name]</code>.
+            </>
+          }
         >
-          <option value="webhook">webhook</option>
-          <option value="slack">Slack</option>
-          <option value="email">e-mail</option>
-        </select>
-        <input
-          name="target"
-          required
-          placeholder={PLACEHOLDER[kind]}
-          className="input min-w-56 flex-1"
-          aria-label={kind === 'email' ? 'Addresses' : 'URL'}
-        />
+          {(props) => (
+            <input {...props} name="name" required placeholder="ops" className="input w-full" />
+          )}
+        </Field>
+        <Field label="Kind">
+          {(props) => (
+            <select
+              {...props}
+              value={kind}
+              onChange={(e) => setKind(e.target.value as Kind)}
+              className="input w-full"
+            >
+              <option value="webhook">webhook</option>
+              <option value="slack">Slack</option>
+              <option value="email">e-mail</option>
+            </select>
+          )}
+        </Field>
+        <Field label={kind === 'email' ? 'Addresses' : 'URL'} help={TARGET_HELP[kind]}>
+          {(props) => (
+            <input
+              {...props}
+              name="target"
+              required
+              placeholder={PLACEHOLDER[kind]}
+              className="input w-full"
+            />
+          )}
+        </Field>
         {kind === 'slack' && (
-          <input
-            name="signingSecret"
-            placeholder="signing secret (buttons)"
-            className="input w-48"
-            aria-label="Slack signing secret"
-          />
+          <Field
+            label="Slack signing secret (optional)"
+            help="From the Slack app's Basic Information page; with it, messages get approve/deny buttons."
+          >
+            {(props) => <input {...props} name="signingSecret" className="input w-full" />}
+          </Field>
         )}
-        <input
-          name="agents"
-          placeholder="follow agents (optional)"
-          className="input w-44"
-          aria-label="Agents to follow"
-        />
-        <button type="submit" className="btn btn-primary" disabled={create.isPending}>
-          Add
-        </button>
+        <Field
+          label="Agents to follow (optional)"
+          help="Agent names, separated by commas: their approvals come here even if no rule names the channel."
+        >
+          {(props) => (
+            <input
+              {...props}
+              name="agents"
+              placeholder="loan_processor, fraud_detection"
+              className="input w-full"
+            />
+          )}
+        </Field>
+        <div className="sm:col-span-2">
+          <button type="submit" className="btn btn-primary" disabled={create.isPending}>
+            Add
+          </button>
+        </div>
       </form>
       {(deliveries.data ?? []).length > 0 && (
         <table className="mt-4 w-full text-left text-xs" aria-label="Recent deliveries">

@@ -28,8 +28,12 @@ const DATE_TIME: Intl.DateTimeFormatOptions = {
   second: '2-digit',
 };
 
+/**
+ * A date and time with its zone: the same instant read in the audit log says UTC (or the
+ * browser's zone), and a bare time beside it would leave a reader guessing which one it is.
+ */
 export function dateTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, DATE_TIME);
+  return stamp(iso);
 }
 
 export function compact(n: number): string {

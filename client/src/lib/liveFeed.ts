@@ -30,3 +30,25 @@ export function mergeEntries(live: AuditEntry[], history: AuditEntry[]): AuditEn
   const fresh = live.filter((e) => e.id > newest && !seen.has(e.id));
   return [...fresh, ...history];
 }
+
+/** What a person signing in or out leaves in the log (keys made or revoked are not these). */
+const SIGN_IN_ACTIONS: ReadonlySet<string> = new Set(['aegis:login', 'aegis:logout']);
+
+/**
+ * A sign-in or sign-out: on record, but every dashboard visit makes one, so in a live feed they
+ * crowd out the agents' decisions that feed is watched for.
+ */
+export function isSignIn(entry: Pick<AuditEntry, 'status' | 'action'>): boolean {
+  return entry.status === 'ACCESS' && SIGN_IN_ACTIONS.has(entry.action);
+}
+
+/** The first `limit` entries, sign-ins left out unless asked for, and how many were left out. */
+export function feedOf(
+  entries: readonly AuditEntry[],
+  limit: number,
+  withSignIns: boolean,
+): { shown: AuditEntry[]; signIns: number } {
+  const signIns = entries.filter(isSignIn).length;
+  const kept = withSignIns ? entries : entries.filter((e) => !isSignIn(e));
+  return { shown: kept.slice(0, limit), signIns };
+}

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
 import { errorMessage } from './errors';
 import {
+  isSyntaxProblem,
   problemMessage,
   problemSummary,
   problemWhere,
   sortProblems,
+  syntaxSummary,
   type Problem,
 } from './problems';
 
@@ -19,6 +21,19 @@ describe('policy problems, said where a person finds them', () => {
     expect(problemWhere({ path: ['detectors', 0, 'pattern'] })).toBe('detector 1 › pattern');
     expect(problemWhere({ path: ['kind'] })).toBe('kind');
     expect(problemWhere({})).toBe('document');
+  });
+
+  it("tells a YAML syntax error from the rules' problems, and says where it is", () => {
+    const syntax = problem({ message: 'Unexpected end', line: 8, column: 1 });
+    expect(isSyntaxProblem(syntax)).toBe(true);
+    expect(problemWhere(syntax)).toBe('YAML syntax');
+    expect(isSyntaxProblem(problem({ path: ['rules', 0, 'effect'], line: 3, column: 7 }))).toBe(
+      false,
+    );
+    expect(isSyntaxProblem(problem({}))).toBe(false);
+    expect(syntaxSummary([syntax])).toBe(
+      'YAML syntax error at line 8, column 1: the rules are checked again once it reads',
+    );
   });
 
   it('says a missing field plainly', () => {

@@ -12,7 +12,8 @@ const SECTIONS: Record<string, string> = { rules: 'rule', detectors: 'detector' 
  * `detector 1 › pattern`, `kind`, or `document` when the problem is about the whole draft.
  * Numbers are 1-based, as a person counts list items.
  */
-export function problemWhere(p: Pick<Problem, 'path' | 'ruleId'>): string {
+export function problemWhere(p: Pick<Problem, 'path' | 'ruleId' | 'line'>): string {
+  if (isSyntaxProblem(p)) return 'YAML syntax';
   const path = p.path ?? [];
   const [head, index, ...rest] = path;
   const parts: string[] = [];
@@ -26,6 +27,21 @@ export function problemWhere(p: Pick<Problem, 'path' | 'ruleId'>): string {
     parts.push(p.ruleId ? `rule “${p.ruleId}”` : 'document');
   }
   return parts.join(' › ');
+}
+
+/**
+ * A problem of reading the YAML itself (no field, no rule, but a position): while there is one,
+ * the server can't check the rules, so their problems are unknown rather than gone.
+ */
+export function isSyntaxProblem(p: Pick<Problem, 'path' | 'ruleId' | 'line'>): boolean {
+  return !p.path?.length && !p.ruleId && p.line !== undefined;
+}
+
+/** The status line for a draft that doesn't parse: where, and what that means for the rest. */
+export function syntaxSummary(problems: readonly Problem[]): string {
+  const first = sortProblems(problems.filter(isSyntaxProblem))[0];
+  if (!first) return problemSummary(problems);
+  return `YAML syntax error at line ${first.line}, column ${first.column ?? 1}: the rules are checked again once it reads`;
 }
 
 const segment = (s: string | number) => (typeof s === 'number' ? `item ${s + 1}` : s);

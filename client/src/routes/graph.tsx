@@ -88,13 +88,15 @@ export function GraphPage() {
           </EmptyState>
         ) : (
           data && (
-            <div className="grid min-w-0 gap-4 lg:grid-cols-[minmax(0,1fr)_20rem]">
+            // The panels sit beside the map only on a screen wide enough that the map keeps a
+            // readable zoom; below that they go under it (two across) and the map takes the width.
+            <div className="grid min-w-0 gap-4 min-[100rem]:grid-cols-[minmax(0,1fr)_20rem]">
               {view === 'map' ? (
                 <FlowCanvas graph={data} traced={known} onTrace={trace} narrow={narrow} />
               ) : (
                 <GraphList graph={data} traced={known} onTrace={trace} />
               )}
-              <aside className="min-w-0 space-y-4">
+              <aside className="grid min-w-0 content-start gap-4 lg:grid-cols-2 min-[100rem]:grid-cols-1">
                 {known ? (
                   <ScrollIntoViewOnChange on={view === 'list' && narrow} value={known}>
                     <TracePanel graph={data} agent={known} onTrace={trace} />
@@ -134,6 +136,9 @@ function FlowCanvas({
 }) {
   const theme = useStore(themeStore);
   const { nodes, edges } = useMemo(() => layoutGraph(graph, traced), [graph, traced]);
+  // On a desktop the canvas grows with the graph, so many tools still fit at a readable zoom
+  // (the page scrolls instead of the labels shrinking); a phone keeps its fixed height and pans.
+  const tall = narrow ? undefined : readableHeight(nodes);
   const onNodeClick: NodeMouseHandler<GraphNode> = (_, node) => {
     if (node.data.kind === 'agent') onTrace(node.data.label === traced ? null : node.data.label);
   };
@@ -142,6 +147,7 @@ function FlowCanvas({
       className="graph-canvas h-[60vh] min-h-[22rem] overflow-hidden rounded-2xl border border-neutral-200 lg:h-[calc(100vh-11rem)] dark:border-neutral-800"
       data-testid="graph-canvas"
       data-traced={traced ?? ''}
+      style={tall ? { minHeight: tall } : undefined}
     >
       <ReactFlow
         nodes={nodes}
@@ -157,18 +163,32 @@ function FlowCanvas({
         aria-label="Agent graph"
       >
         <Controls showInteractive={false} />
-        <FitOnResize nodes={nodes.length} readable={narrow} />
+        <FitOnResize nodes={nodes.length} />
       </ReactFlow>
     </div>
   );
 }
 
+/** Node cards' height in flow units (two lines of text and padding), for the canvas's height. */
+const NODE_HEIGHT = 48;
+/** Past this the canvas stops growing and the readable zoom opens on the top left, to be panned. */
+const MAX_CANVAS = 2400;
+
+/** The canvas height (px) at which the whole graph fits at READABLE_ZOOM, at most MAX_CANVAS. */
+function readableHeight(nodes: readonly { position: { y: number } }[]): number {
+  const ys = nodes.map((n) => n.position.y);
+  if (!ys.length) return 0;
+  const span = Math.max(...ys) - Math.min(...ys) + NODE_HEIGHT;
+  return Math.min(MAX_CANVAS, Math.ceil(span * READABLE_ZOOM * (1 + 2 * FIT_PADDING)));
+}
+
 /**
  * Fits the graph again when the canvas changes size (a rotated phone, a resized window) or grows.
- * With `readable` (a phone), a graph that would fit only below READABLE_ZOOM opens at that zoom on
- * its top left — the agents — instead, to be panned and pinched; the fit button still shows all.
+ * A graph that would fit only below READABLE_ZOOM (a phone; a desktop past MAX_CANVAS) opens at
+ * that zoom on its top left — the agents — instead, to be panned and pinched; the fit button
+ * still shows all.
  */
-function FitOnResize({ nodes, readable }: { nodes: number; readable: boolean }) {
+function FitOnResize({ nodes }: { nodes: number }) {
   const { setViewport, getNodes, getNodesBounds } = useReactFlow();
   const width = useFlowStore((s) => s.width);
   const height = useFlowStore((s) => s.height);
@@ -183,7 +203,7 @@ function FitOnResize({ nodes, readable }: { nodes: number; readable: boolean }) 
     const fit = getViewportForBounds(b, width, height, MIN_ZOOM, MAX_ZOOM, FIT_PADDING);
     const margin = 12;
     void setViewport(
-      !readable || fit.zoom >= READABLE_ZOOM
+      fit.zoom >= READABLE_ZOOM
         ? fit
         : {
             x: margin - b.x * READABLE_ZOOM,
@@ -191,7 +211,7 @@ function FitOnResize({ nodes, readable }: { nodes: number; readable: boolean }) 
             zoom: READABLE_ZOOM,
           },
     );
-  }, [width, height, nodes, measured, readable, setViewport, getNodes, getNodesBounds]);
+  }, [width, height, nodes, measured, setViewport, getNodes, getNodesBounds]);
   return null;
 }
 

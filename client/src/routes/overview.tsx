@@ -2,13 +2,11 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useLocation } from 'react-router';
 import { Bell, Bot } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
-import { liveFeedStore, mergeEntries } from '../lib/liveFeed';
-import { useStore } from '../lib/store';
 import { age } from '../lib/format';
 import { useNow } from '../hooks/useNow';
 import { StatCard } from '../components/StatCard';
 import { FindingCounts } from '../components/FindingCounts';
-import { ActivityFeed } from '../components/ActivityFeed';
+import { LiveActivity } from '../components/LiveActivity';
 import { TimelineChart, TopBlocked } from '../components/TimelineChart';
 import { AgentStatusBadge } from '../components/StatusBadge';
 import { RiskBar } from '../components/AgentCard';
@@ -61,9 +59,6 @@ export function OverviewPage() {
   const span = range.label.toLowerCase();
   const carry = rangeSearch(useLocation().search);
   const agents = useQuery(trpc.agents.list.queryOptions());
-  const recent = useQuery(trpc.audit.list.queryOptions({ limit: 15 }));
-  const live = useStore(liveFeedStore);
-  const feed = mergeEntries(live, recent.data?.entries ?? []).slice(0, 15);
   const s = stats.data;
 
   return (
@@ -142,23 +137,7 @@ export function OverviewPage() {
             )}
           </QueryState>
         </section>
-        <section className="card" aria-labelledby="feed-title">
-          <div className="mb-2 flex items-center justify-between">
-            <h2 id="feed-title" className="font-bold">Live activity</h2>
-            <Link to={`/activity${carry}`} className="text-sm font-semibold underline-offset-2 hover:underline">
-              Full log
-            </Link>
-          </div>
-          <QueryState isPending={recent.isPending} error={recent.error}>
-            {feed.length === 0 ? (
-              <EmptyState title="No activity yet">
-                Decisions appear here the moment an agent calls a tool. Try <Cmd>npm run demo</Cmd>.
-              </EmptyState>
-            ) : (
-              <ActivityFeed entries={feed} label="Live activity" />
-            )}
-          </QueryState>
-        </section>
+        <LiveActivity carry={carry} />
       </div>
     </>
   );

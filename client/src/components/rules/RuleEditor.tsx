@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Check, Save, X } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { toast } from '../../lib/toasts';
-import { problemSummary } from '../../lib/problems';
+import { isSyntaxProblem, problemSummary, syntaxSummary, type Problem } from '../../lib/problems';
 import { errorMessage } from '../../lib/errors';
 import { ProblemList } from './ProblemList';
 
@@ -19,6 +19,8 @@ function useDraftCheck(draft: string): {
   checked: Checked | null;
   checking: boolean;
   error: string | null;
+  /** The problems of the last draft that parsed, and that draft (its lines, for the carets). */
+  parsed: { draft: string; problems: Problem[] } | null;
 } {
   const trpc = useTRPC();
   const check = useMutation(trpc.policies.applyRules.mutationOptions());
@@ -27,6 +29,7 @@ function useDraftCheck(draft: string): {
     checked: Checked | null;
     error: string | null;
   }>({ for: '', checked: null, error: null });
+  const [parsed, setParsed] = useState<{ draft: string; problems: Problem[] } | null>(null);
   const latest = useRef(draft);
   latest.current = draft;
   const { mutate } = check;
@@ -36,8 +39,12 @@ function useDraftCheck(draft: string): {
       mutate(
         { yaml: draft, dryRun: true },
         {
-          onSuccess: (checked) =>
-            latest.current === draft && setState({ for: draft, checked, error: null }),
+          onSuccess: (checked) => {
+            if (latest.current !== draft) return;
+            setState({ for: draft, checked, error: null });
+            if (!checked.problems.some(isSyntaxProblem))
+              setParsed({ draft, problems: checked.problems });
+          },
           onError: (e) =>
             latest.current === draft &&
             setState({ for: draft, checked: null, error: errorMessage(e) }),
@@ -51,6 +58,7 @@ function useDraftCheck(draft: string): {
     checked: current ? state.checked : null,
     checking: !current && draft.trim() !== '',
     error: current ? state.error : null,
+    parsed,
   };
 }
 
@@ -70,11 +78,15 @@ export function RuleEditor({
   const qc = useQueryClient();
   const area = useRef<HTMLTextAreaElement>(null);
   const [message, setMessage] = useState('');
-  const { checked, checking, error } = useDraftCheck(draft);
+  const { checked, checking, error, parsed } = useDraftCheck(draft);
   const save = useMutation(trpc.policies.applyRules.mutationOptions());
   const saved = save.data && !save.data.ok ? save.data : null;
   const problems = saved?.problems ?? checked?.problems ?? [];
   const changes = checked?.ok ? checked.policies.filter((p) => p.changed) : [];
+  const unreadable = problems.some(isSyntaxProblem);
+  // A syntax error stops the server's check, which hid what was still wrong with the rules:
+  // those of the last draft that read stay in view, marked as from then.
+  const before = unreadable && parsed?.problems.length ? parsed : null;
 
   const goTo = (line: number, column: number) => {
     const el = area.current;
@@ -139,7 +151,7 @@ export function RuleEditor({
             className="font-semibold text-block-ink dark:text-red-300"
             data-testid="draft-invalid"
           >
-            {problemSummary(problems)}
+            {unreadable ? syntaxSummary(problems) : problemSummary(problems)}
           </span>
         ) : checked?.ok ? (
           <span className="text-allow-ink dark:text-green-300" data-testid="draft-valid">
@@ -152,6 +164,18 @@ export function RuleEditor({
         ) : null}
       </div>
       {problems.length > 0 && <ProblemList problems={problems} draft={draft} onGoTo={goTo} />}
+      {before && (
+        <section
+          className="mt-3"
+          aria-label="Problems before the syntax error"
+          data-testid="problems-before"
+        >
+          <p className="text-xs font-semibold">
+            Still to fix, as of the last draft that read (line numbers may have moved since):
+          </p>
+          <ProblemList problems={before.problems} draft={before.draft} />
+        </section>
+      )}
       {changes.length > 0 && (
         <details className="mt-2 text-xs">
           <summary className="cursor-pointer font-semibold">What changes</summary>

@@ -3,6 +3,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { FlaskConical } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { errorMessage } from '../../lib/errors';
+import { Field } from '../Field';
 import { ProblemList } from './ProblemList';
 
 type Tried = RouterOutputs['policies']['tryCall'];
@@ -79,43 +80,68 @@ export function TryCall({ agent, draft }: { agent: string | null; draft?: string
       </p>
       <div className="grid grid-cols-1 gap-2 sm:grid-cols-2">
         {agent === null && (
-          <select
-            className="input"
-            value={target}
-            onChange={(e) => setChosen(e.target.value)}
-            aria-label="Agent"
-          >
-            {agents.data?.map((a) => (
-              <option key={a.name} value={a.name}>
-                {a.name}
-              </option>
-            ))}
-          </select>
+          <Field label="Agent">
+            {(props) => (
+              <select
+                {...props}
+                className="input w-full"
+                value={target}
+                onChange={(e) => setChosen(e.target.value)}
+              >
+                {agents.data?.map((a) => (
+                  <option key={a.name} value={a.name}>
+                    {a.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
         )}
-        <input
-          className="input font-mono"
-          value={action}
-          onChange={(e) => setAction(e.target.value)}
-          placeholder="transfer_funds"
-          aria-label="Action"
-          required
-          maxLength={128}
-        />
-        <input
-          className="input font-mono"
-          value={tags}
-          onChange={(e) => setTags(e.target.value)}
-          placeholder="tags: pii, external"
-          aria-label="Tool tags"
-        />
+        <Field label="Action">
+          {(props) => (
+            <input
+              {...props}
+              className="input w-full font-mono"
+              value={action}
+              onChange={(e) => setAction(e.target.value)}
+              placeholder="transfer_funds"
+              required
+              maxLength={128}
+            />
+          )}
+        </Field>
+        <Field label="Tool tags (optional)" help="Separated by commas, as the tool declares them.">
+          {(props) => (
+            <input
+              {...props}
+              className="input w-full font-mono"
+              value={tags}
+              onChange={(e) => setTags(e.target.value)}
+              placeholder="pii, external"
+            />
+          )}
+        </Field>
       </div>
-      <textarea
-        className="input mt-2 h-20 w-full font-mono text-xs"
-        value={argsText}
-        onChange={(e) => setArgsText(e.target.value)}
-        aria-label="Arguments (JSON)"
-        spellCheck={false}
-      />
+      <div className="mt-2">
+        <Field
+          label="Arguments (JSON)"
+          help={
+            <>
+              An object, e.g. <code>{'{"amount": 5000}'}</code>.
+            </>
+          }
+        >
+          {(props) => (
+            <textarea
+              {...props}
+              className="input h-20 w-full font-mono text-xs"
+              value={argsText}
+              onChange={(e) => setArgsText(e.target.value)}
+              spellCheck={false}
+            />
+          )}
+        </Field>
+      </div>
       <button
         type="submit"
         className="btn btn-primary mt-2"
