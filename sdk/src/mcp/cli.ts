@@ -5,6 +5,7 @@ import { startHttpGateway } from './http';
 import { createAegis } from '../client';
 import { printPins, serverPinsCommand } from './pinsCli';
 import { PinStore, serverPins, type ToolPins } from './pins';
+import { reexecWithoutKey, takeHandedKey } from './keyHandoff';
 import { runStdioGateway } from './stdio';
 
 export const MCP_HELP = `aegis mcp — Aegis in front of MCP servers
@@ -61,8 +62,17 @@ export function serverNameFrom(command: string, args: string[]): string {
 
 const log = (line: string) => process.stderr.write(`[aegis mcp] ${line}\n`);
 
-/** Runs `aegis mcp …` (argv after `mcp`); returns the exit code. */
-export async function runMcpCli(argv: string[], version: string): Promise<number> {
+/**
+ * Runs `aegis mcp …` (argv after `mcp`); returns the exit code. `script`: the `aegis` script this
+ * process runs, when it is the CLI (not a test calling in): the stdio gateway then re-executes it
+ * so that its agent key is in no environment or command line an upstream can read.
+ */
+export async function runMcpCli(
+  argv: string[],
+  version: string,
+  opts: { script?: string } = {},
+): Promise<number> {
+  const handedKey = takeHandedKey();
   const dash = argv.indexOf('--');
   const own = dash === -1 ? argv : argv.slice(0, dash);
   const command = dash === -1 ? [] : argv.slice(dash + 1);
@@ -131,6 +141,11 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
     );
   if (!values.agent)
     throw new Error('--agent NAME is required: the agent whose policy decides the calls');
+  // The upstream runs as our OS user and can read /proc/<our pid>/environ and cmdline: a key
+  // that came that way moves to a pipe in a re-executed gateway (keyHandoff.ts).
+  const exposedKey = values.key ?? process.env.AEGIS_API_KEY;
+  if (!handedKey && exposedKey && opts.script)
+    return reexecWithoutKey({ script: opts.script, argv, key: exposedKey });
   const server = values.server ?? serverNameFrom(cmd, args);
   const fromConfig = values.config
     ? (await loadGatewayConfig(values.config)).upstreams[server]
@@ -149,7 +164,11 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
     agent: values.agent,
     server,
     upstream,
-    aegis: { url: values.url, apiKey: values.key, mode: values.local ? 'local' : 'strict' },
+    aegis: {
+      url: values.url,
+      apiKey: handedKey ?? values.key,
+      mode: values.local ? 'local' : 'strict',
+    },
     allowTools: values['allow-tools']
       ?.split(',')
       .map((s) => s.trim())
