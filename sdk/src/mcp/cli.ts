@@ -6,6 +6,7 @@ import { createAegis } from '../client';
 import { printPins, serverPinsCommand } from './pinsCli';
 import { PinStore, serverPins, type ToolPins } from './pins';
 import { reexecWithoutKey, takeHandedKey } from './keyHandoff';
+import { resolveRunAs } from './runAs';
 import { runStdioGateway } from './stdio';
 
 export const MCP_HELP = `aegis mcp — Aegis in front of MCP servers
@@ -60,6 +61,11 @@ export function serverNameFrom(command: string, args: string[]): string {
   return name || 'mcp';
 }
 
+/** `user`/`group` that can't be had (not root, unknown name) stop the gateway at start, not at first use. */
+function checkRunAs(upstreams: Record<string, UpstreamSpec>): void {
+  for (const [name, spec] of Object.entries(upstreams)) if ('command' in spec) resolveRunAs(name, spec);
+}
+
 const log = (line: string) => process.stderr.write(`[aegis mcp] ${line}\n`);
 
 /**
@@ -106,6 +112,7 @@ export async function runMcpCli(
   if (positionals[0] === 'serve') {
     if (!values.config) throw new Error('aegis mcp serve needs --config gateway.yaml');
     const config = await loadGatewayConfig(values.config);
+    checkRunAs(config.upstreams);
     const gateway = await startHttpGateway({
       config,
       url: values.url,
@@ -156,7 +163,11 @@ export async function runMcpCli(
     ...(fromConfig
       ? { tools: fromConfig.tools, ignoreAnnotations: fromConfig.ignoreAnnotations }
       : {}),
+    ...(fromConfig && 'command' in fromConfig
+      ? { user: fromConfig.user, group: fromConfig.group }
+      : {}),
   });
+  checkRunAs({ [server]: upstream });
   const reviewSeconds = Number(values['review-timeout'] ?? 300);
   if (!Number.isFinite(reviewSeconds) || reviewSeconds <= 0)
     throw new Error('--review-timeout takes seconds, e.g. 300');
