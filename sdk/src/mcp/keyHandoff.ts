@@ -58,7 +58,7 @@ export function reexecWithoutKey(opts: {
   argv: readonly string[];
   key: string;
 }): Promise<number> {
-  const env = { ...process.env, [KEY_FD_ENV]: String(KEY_FD) };
+  const env: NodeJS.ProcessEnv = { ...process.env, [KEY_FD_ENV]: String(KEY_FD) };
   delete env.AEGIS_API_KEY;
   const child = spawn(
     process.execPath,
