@@ -21,8 +21,11 @@ export function adminKeyPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * `apiKey` option, else `AEGIS_API_KEY`, else the contents of `<AEGIS_DATA_DIR or ./.aegis>/admin.key`,
- * else undefined (the caller decides whether that is an error).
+ * `apiKey` option, else `AEGIS_API_KEY`, else the contents of the file `AEGIS_API_KEY_FILE` names
+ * (an error when it can't be read: it was asked for), else the contents of
+ * `<AEGIS_DATA_DIR or ./.aegis>/admin.key`, else undefined (the caller decides whether that is an
+ * error). A key file keeps the key out of the process's environment, which every process of the
+ * same OS user can read in /proc.
  */
 export function resolveApiKey(
   apiKey?: string,
@@ -30,10 +33,22 @@ export function resolveApiKey(
 ): string | undefined {
   if (apiKey) return apiKey;
   if (env.AEGIS_API_KEY) return env.AEGIS_API_KEY;
+  if (env.AEGIS_API_KEY_FILE) return keyFromFile(env.AEGIS_API_KEY_FILE);
   try {
     const fromFile = readFileSync(adminKeyPath(env), 'utf8').trim();
     return fromFile || undefined;
   } catch {
     return undefined;
   }
+}
+
+function keyFromFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new Error(`AEGIS_API_KEY_FILE ${file}: ${(error as Error).message}`);
+  }
+  if (!text) throw new Error(`AEGIS_API_KEY_FILE ${file} is empty`);
+  return text;
 }

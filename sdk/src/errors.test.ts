@@ -95,4 +95,21 @@ describe('configuration', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('reads AEGIS_API_KEY_FILE before admin.key, and says so when that file is missing', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'aegis-key-'));
+    try {
+      const file = path.join(dir, 'agent.key');
+      await writeFile(path.join(dir, 'admin.key'), 'admin-key\n', { mode: 0o600 });
+      await writeFile(file, 'agent-key\n', { mode: 0o600 });
+      const env = { AEGIS_DATA_DIR: dir, AEGIS_API_KEY_FILE: file };
+      expect(resolveApiKey(undefined, env)).toBe('agent-key');
+      expect(resolveApiKey(undefined, { ...env, AEGIS_API_KEY: 'env-key' })).toBe('env-key');
+      expect(() => resolveApiKey(undefined, { ...env, AEGIS_API_KEY_FILE: `${file}.gone` })).toThrow(
+        /AEGIS_API_KEY_FILE .*agent\.key\.gone: ENOENT/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -5,6 +5,8 @@ import { startHttpGateway } from './http';
 import { createAegis } from '../client';
 import { printPins, serverPinsCommand } from './pinsCli';
 import { PinStore, serverPinsWith, type ToolPins } from './pins';
+import { reexecWithoutKey, takeHandedKey } from './keyHandoff';
+import { resolveRunAs } from './runAs';
 import { runStdioGateway } from './stdio';
 
 export const MCP_HELP = `aegis mcp — Aegis in front of MCP servers
@@ -62,10 +64,24 @@ export function serverNameFrom(command: string, args: string[]): string {
   return name || 'mcp';
 }
 
+/** `user`/`group` that can't be had (not root, unknown name) stop the gateway at start, not at first use. */
+function checkRunAs(upstreams: Record<string, UpstreamSpec>): void {
+  for (const [name, spec] of Object.entries(upstreams)) if ('command' in spec) resolveRunAs(name, spec);
+}
+
 const log = (line: string) => process.stderr.write(`[aegis mcp] ${line}\n`);
 
-/** Runs `aegis mcp …` (argv after `mcp`); returns the exit code. */
-export async function runMcpCli(argv: string[], version: string): Promise<number> {
+/**
+ * Runs `aegis mcp …` (argv after `mcp`); returns the exit code. `script`: the `aegis` script this
+ * process runs, when it is the CLI (not a test calling in): the stdio gateway then re-executes it
+ * so that its agent key is in no environment or command line an upstream can read.
+ */
+export async function runMcpCli(
+  argv: string[],
+  version: string,
+  opts: { script?: string } = {},
+): Promise<number> {
+  const handedKey = takeHandedKey();
   const dash = argv.indexOf('--');
   const own = dash === -1 ? argv : argv.slice(0, dash);
   const command = dash === -1 ? [] : argv.slice(dash + 1);
@@ -101,6 +117,7 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
   if (positionals[0] === 'serve') {
     if (!values.config) throw new Error('aegis mcp serve needs --config gateway.yaml');
     const config = await loadGatewayConfig(values.config);
+    checkRunAs(config.upstreams);
     const gateway = await startHttpGateway({
       config,
       url: values.url,
@@ -136,6 +153,11 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
     );
   if (!values.agent)
     throw new Error('--agent NAME is required: the agent whose policy decides the calls');
+  // The upstream runs as our OS user and can read /proc/<our pid>/environ and cmdline: a key
+  // that came that way moves to a pipe in a re-executed gateway (keyHandoff.ts).
+  const exposedKey = values.key ?? process.env.AEGIS_API_KEY;
+  if (!handedKey && exposedKey && opts.script)
+    return reexecWithoutKey({ script: opts.script, argv, key: exposedKey });
   const server = values.server ?? serverNameFrom(cmd, args);
   const fromConfig = values.config
     ? (await loadGatewayConfig(values.config)).upstreams[server]
@@ -146,7 +168,11 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
     ...(fromConfig
       ? { tools: fromConfig.tools, ignoreAnnotations: fromConfig.ignoreAnnotations }
       : {}),
+    ...(fromConfig && 'command' in fromConfig
+      ? { user: fromConfig.user, group: fromConfig.group }
+      : {}),
   });
+  checkRunAs({ [server]: upstream });
   const reviewSeconds = Number(values['review-timeout'] ?? 300);
   if (!Number.isFinite(reviewSeconds) || reviewSeconds <= 0)
     throw new Error('--review-timeout takes seconds, e.g. 300');
@@ -154,7 +180,11 @@ export async function runMcpCli(argv: string[], version: string): Promise<number
     agent: values.agent,
     server,
     upstream,
-    aegis: { url: values.url, apiKey: values.key, mode: values.local ? 'local' : 'strict' },
+    aegis: {
+      url: values.url,
+      apiKey: handedKey ?? values.key,
+      mode: values.local ? 'local' : 'strict',
+    },
     allowTools: values['allow-tools']
       ?.split(',')
       .map((s) => s.trim())

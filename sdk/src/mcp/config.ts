@@ -15,6 +15,12 @@ const upstreamName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, "_" or "-" (up to 64)');
 
+/** A user or group: a name, or a numeric id. */
+const osId = z.union([
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/, 'a user or group name, or a number'),
+  z.number().int().min(0),
+]);
+
 const common = {
   /** Prefix of this upstream's tool and prompt names as clients see them. */
   prefix: z
@@ -35,6 +41,10 @@ export const upstreamSpec = z.union([
       args: z.array(z.string()).default([]),
       env: z.record(z.string(), z.string()).default({}),
       cwd: z.string().optional(),
+      /** Run the upstream as this OS user (name or uid; the gateway must run as root). */
+      user: osId.optional(),
+      /** …and group (name or gid); default: the user's primary group. */
+      group: osId.optional(),
       ...common,
     })
     .strict(),

@@ -7,6 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamSpec } from './config';
+import { commandAs, resolveRunAs } from './runAs';
 
 /** What an upstream asks of the client (sampling, elicitation, roots) and tells it (notifications). */
 export interface UpstreamHandlers {
@@ -40,6 +41,7 @@ export function upstreamEnv(
 }
 
 function transportFor(
+  name: string,
   spec: UpstreamSpec,
   inheritEnv: boolean,
   handlers: UpstreamHandlers,
@@ -49,9 +51,13 @@ function transportFor(
       requestInit: { headers: spec.headers },
     });
   }
+  // Another OS user is what really keeps an upstream from the gateway's key (see the README).
+  const runAs = resolveRunAs(name, spec);
+  const launch = runAs
+    ? commandAs(runAs, spec.command, spec.args)
+    : { command: spec.command, args: spec.args };
   const transport = new StdioClientTransport({
-    command: spec.command,
-    args: spec.args,
+    ...launch,
     env: upstreamEnv(spec.env, inheritEnv),
     cwd: spec.cwd,
     stderr: 'pipe',
@@ -83,7 +89,7 @@ export async function connectUpstream(
   );
   client.fallbackRequestHandler = handlers.request;
   client.fallbackNotificationHandler = handlers.notification;
-  const transport = transportFor(spec, opts.inheritEnv, handlers);
+  const transport = transportFor(name, spec, opts.inheritEnv, handlers);
   client.onclose = () => handlers.closed(`upstream "${name}" closed the connection`);
   await client.connect(transport);
   return client;

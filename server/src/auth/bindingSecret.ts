@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import { createKeyFile, readKeyFile as readPrivateKeyFile } from '../data/privateFile';
 import { isDuplicateKey } from '../services/errors';
 
 /** The file (embedded store) that holds the approval-binding key: 256 random bits, base64url. */
@@ -41,9 +42,8 @@ export async function fromFile(dataDir: string, logger: Logger): Promise<Buffer>
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32).toString('base64url');
   try {
-    // 'wx': of two servers starting at once on one directory, one writes and both read its key
-    await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
-    await chmod(file, 0o600);
+    // O_EXCL: of two servers starting at once on one directory, one writes and both read its key
+    await createKeyFile(file, `${key}\n`, false);
     logger.info({ file }, 'created the approval-binding key');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -53,14 +53,10 @@ export async function fromFile(dataDir: string, logger: Logger): Promise<Buffer>
   return written;
 }
 
+/** A planted key (a symlink, another user's file) is refused: approval links are signed with it. */
 async function readKeyFile(file: string): Promise<Buffer | null> {
-  try {
-    const text = (await readFile(file, 'utf8')).trim();
-    return text ? Buffer.from(text, 'utf8') : null;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = await readPrivateKeyFile(file);
+  return text ? Buffer.from(text, 'utf8') : null;
 }
 
 async function fromDatabase(connection: Connection): Promise<Buffer> {

@@ -1,6 +1,7 @@
-import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { createKeyFile } from '../data/privateFile';
 import type { KeyStore } from './keyStore';
 import { BOOTSTRAP_CREATOR } from './types';
 import type { Sessions } from './sessions';
@@ -37,9 +38,9 @@ export async function bootstrap(opts: {
   if (key) {
     adminKeyPath = path.join(opts.dataDir, ADMIN_KEY_FILE);
     await mkdir(opts.dataDir, { recursive: true });
-    await writeFile(adminKeyPath, key + '\n', { mode: 0o600 });
-    // writeFile's mode applies only to new files; an older file may have looser bits.
-    await chmod(adminKeyPath, 0o600);
+    // A fresh 0600 file, never through a symlink or into another user's file (privateFile.ts);
+    // an older admin.key of our own (a database since reset) is replaced.
+    await createKeyFile(adminKeyPath, key + '\n', true);
     logger.info({ file: adminKeyPath }, 'created the admin key (first start)');
   } else {
     // E.g. a shared MONGO_URI database first set up on another machine: say how to get a key here.

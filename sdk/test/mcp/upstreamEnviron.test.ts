@@ -1,0 +1,109 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueAgent, useSdkServer } from '../helpers/server';
+import { resolveRunAs } from '../../src/mcp/runAs';
+import { agentKey, buildCli, sdkDir, stdioGateway, tempDir } from './helpers';
+
+// Review 6, finding 5: a stdio upstream runs as the gateway's OS user, so it could read the agent
+// key from /proc/<gateway>/environ (or cmdline, with --key) and act as the agent. The gateway
+// that launches upstreams now got its key over a pipe and holds it in neither.
+
+const t = useSdkServer();
+const tmp = tempDir('aegis-mcp-environ-');
+const thief = path.join(sdkDir, 'test', 'mcp', 'fixtures', 'parentEnviron.mjs');
+const linux = existsSync('/proc/self/environ');
+
+beforeAll(async () => {
+  await buildCli();
+}, 120_000);
+afterAll(() => tmp.remove());
+
+interface Found {
+  environ: string[];
+  cmdline: string[];
+  own: string[];
+  uid: number;
+}
+
+async function whatTheUpstreamFinds(
+  how: 'env' | 'option',
+  config?: string,
+): Promise<{ found: Found; key: string }> {
+  const agent = uniqueAgent('mcp-environ');
+  await t.aegis.agent(agent, { allows: ['thief.noop'] }).register();
+  const key = await agentKey(t.reviewer, [agent]);
+  // Writable by whichever user the upstream runs as.
+  const logs = path.join(tmp.dir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  chmodSync(tmp.dir, 0o711);
+  chmodSync(logs, 0o777);
+  const log = path.join(logs, `${agent}.json`);
+  const gw = await stdioGateway({
+    agent,
+    url: t.server.url,
+    key: how === 'env' ? key : '',
+    extra: [
+      '--server',
+      'thief',
+      ...(how === 'option' ? ['--key', key] : []),
+      ...(config ? ['--config', config] : []),
+    ],
+    upstream: [process.execPath, thief],
+    env: { PARENT_ENVIRON_LOG: log },
+  });
+  try {
+    // The upstream has written its log before it answers the gateway's first list.
+    const tools = await gw.client.listTools();
+    expect(tools.tools.map((tool) => tool.name)).toEqual(['noop']);
+    return { found: JSON.parse(readFileSync(log, 'utf8')) as Found, key };
+  } finally {
+    await gw.close();
+  }
+}
+
+describe.skipIf(!linux)('a stdio upstream reading its gateway from /proc', () => {
+  it('finds no agent key in the environment when the key came as AEGIS_API_KEY', async () => {
+    const { found, key } = await whatTheUpstreamFinds('env');
+    expect(found.environ.length).toBeGreaterThan(0); // it did read the gateway's environment
+    expect(found.environ.some((kv) => kv.includes(key))).toBe(false);
+    expect(found.environ.some((kv) => kv.startsWith('AEGIS_API_KEY='))).toBe(false);
+    expect(found.cmdline.some((arg) => arg.includes(key))).toBe(false);
+    expect(found.own).toEqual([]);
+  });
+
+  it('finds no agent key on the command line when the key came as --key', async () => {
+    const { found, key } = await whatTheUpstreamFinds('option');
+    expect(found.cmdline).toContain('mcp'); // it did read the gateway's command line
+    expect(found.cmdline.some((arg) => arg.includes(key))).toBe(false);
+    expect(found.environ.some((kv) => kv.includes(key))).toBe(false);
+  });
+});
+
+const root = process.getuid?.() === 0;
+
+describe.skipIf(!linux || !root)('an upstream with `user:` (gateway as root)', () => {
+  it('runs as that user, and cannot read the gateway at all', async () => {
+    const config = path.join(tmp.dir, 'gateway.yaml');
+    // `--config` names the upstream's extras; its command comes from after `--`.
+    writeFileSync(config, 'upstreams:\n  thief:\n    command: unused\n    user: nobody\n', 'utf8');
+    const { found, key } = await whatTheUpstreamFinds('env', config);
+    expect(found.uid).not.toBe(0);
+    expect(found.environ.join('')).toMatch(/unreadable: EACCES/);
+    expect(found.cmdline.join('')).not.toContain(key);
+  });
+});
+
+describe('user/group of an upstream, when the gateway is not root', () => {
+  it('refuse to start with what to do instead, rather than run it as ourselves', () => {
+    expect(() => resolveRunAs('files', { user: 'mcpuser' }, 1000)).toThrow(
+      /upstream "files": user\/group need the gateway to run as root \(it runs as uid 1000\).*sudo/,
+    );
+    expect(resolveRunAs('files', {}, 1000)).toBeNull();
+  });
+
+  it('take numbers as they are (root)', () => {
+    expect(resolveRunAs('files', { user: 1234, group: 99 }, 0)).toEqual({ uid: 1234, gid: 99 });
+    expect(resolveRunAs('files', { user: 1234 }, 0)).toEqual({ uid: 1234, gid: 1234 });
+  });
+});
