@@ -35,6 +35,8 @@ export const OPTIONAL_HASHED_AUDIT_FIELDS = [
   'findings',
   'rule',
   'channel',
+  'callArgsHash',
+  'outcomeSealed',
 ] as const;
 
 export interface HashedFinding {
@@ -64,6 +66,17 @@ export interface HashedAuditFields {
   rule?: { id: string; scope: string; version: number } | null;
   /** How the call reached Aegis (mcp, http-proxy); absent for the SDK. */
   channel?: string | null;
+  /**
+   * sha256 (hex) of the stored call arguments (their canonical JSON, as stored), so the arguments
+   * are sealed at decision time although an export leaves them out.
+   */
+  callArgsHash?: string | null;
+  /**
+   * Set (true) on entries written since outcomes are sealed: such an entry's outcome, once
+   * recorded, has a record in the outcome chain (see outcomeHash.ts); older entries' outcomes
+   * are reported as not sealed rather than as tampered.
+   */
+  outcomeSealed?: boolean | null;
 }
 
 /** The exact text whose sha256 is an entry's hash: the canonical JSON of its hashed fields. */

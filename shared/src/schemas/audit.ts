@@ -174,3 +174,24 @@ export function severityOf(status: AuditStatus): Severity {
       return 'info';
   }
 }
+
+/** What `audit.verify` found of entries' outcomes and stored arguments against what was sealed. */
+export const auditOutcomesReport = z.object({
+  records: z.number().int().describe('Records of the outcome chain whose hash and link were checked'),
+  sealed: z.number().int().describe('Entries whose outcome matches its sealed record'),
+  notSealed: z
+    .number()
+    .int()
+    .describe('Outcomes recorded before this version sealed outcomes (not checked, not a failure)'),
+  withoutRecord: z
+    .array(z.number().int())
+    .describe(
+      'Entries (first 100) whose outcome has no record though it should: the server stopped between recording and sealing it, or it was written into the store directly; unproven',
+    ),
+  withoutRecordCount: z.number().int().describe('How many such entries in all'),
+  argsNotSealed: z
+    .number()
+    .int()
+    .describe('Entries whose stored arguments predate their digest (not checked, not a failure)'),
+});
+export type AuditOutcomesReport = z.infer<typeof auditOutcomesReport>;

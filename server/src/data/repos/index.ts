@@ -37,6 +37,7 @@ export async function createRepos(
   const audit = createAuditRepo(
     models.audit,
     models.counters,
+    models.auditOutcomes,
     opts.onAuditWritten,
     opts.writerId,
     opts.onResultsWritten,
