@@ -9,6 +9,7 @@ import {
   type ExportProblem,
   type ExportVerifyResult,
 } from './exportSchemas';
+import { OutcomeCheck } from './outcomeCheck';
 
 type Bad = NonNullable<ExportVerifyResult['firstBad']>;
 
@@ -62,6 +63,7 @@ export class TrailCheck {
   private headCovered = false;
   private readonly recent = new Map<number, string>();
   private trustedSeen = false;
+  private readonly outcomes = new OutcomeCheck();
   firstBad: Bad | null = null;
 
   constructor(private readonly trustedHeadHash?: string) {}
@@ -116,6 +118,8 @@ export class TrailCheck {
         'modified',
         `entry ${e.id} was modified: its fields no longer match its hash`,
       );
+    const outcome = this.outcomes.entry(e);
+    if (outcome) return outcome;
     if (prev && e.id <= prev.id)
       return bad(
         e.id,
@@ -204,6 +208,7 @@ export class TrailCheck {
       head: { id: chain?.headId ?? null, hash: chain?.headHash ?? null, covered: this.headCovered },
       server: chain ? { ok: chain.ok, firstBad: chain.firstBad } : null,
       notes: this.notes(),
+      outcomes: this.outcomes.counts,
     };
   }
 
@@ -254,7 +259,7 @@ export class TrailCheck {
       notes.push(
         `the trail holds ${this.inRange - this.counted} more entries than the report counted (written while it was exported)`,
       );
-    notes.push('outcomes, durations and result findings are not covered by the hash chain');
+    notes.push(...this.outcomes.notes());
     return notes;
   }
 }

@@ -112,6 +112,14 @@ export const auditEntry = z.object({
   channel: callChannel
     .optional()
     .describe('How the call reached Aegis: mcp (the MCP gateway), http-proxy; absent for the SDK and REST'),
+  callArgsHash: z
+    .string()
+    .optional()
+    .describe('sha256 of the stored (masked) call arguments; hashed, so they cannot change unseen'),
+  outcomeSealed: z
+    .literal(true)
+    .optional()
+    .describe('Hashed: this entry\'s outcome, once recorded, is sealed in the outcome chain'),
   outcome: callOutcome.nullable(),
   durationMs: z.number().nonnegative().nullable(),
   prevHash: z.string().nullable(),

@@ -58,7 +58,7 @@ export async function createRepos(
     violations: models.violations,
   });
   const manifestFacts = createManifestFactsRepo(models.audit, models.approvals);
-  const exports = createExportRepo(models.audit, models.approvals);
+  const exports = createExportRepo(models.audit, models.approvals, models.auditOutcomes);
   return {
     agents,
     policies,

@@ -68,6 +68,9 @@ export function toAuditEntry(doc: AuditDoc): AuditEntry {
     ...findingsOf(doc),
     rule: doc.rule ?? null,
     ...(doc.channel ? { channel: doc.channel } : {}),
+    // Hashed fields, so a reader can recompute the entry's hash.
+    ...(doc.callArgsHash ? { callArgsHash: doc.callArgsHash } : {}),
+    ...(doc.outcomeSealed === true ? { outcomeSealed: true as const } : {}),
     outcome: doc.outcome ?? null,
     durationMs: doc.durationMs ?? null,
     prevHash: doc.prevHash ?? null,
