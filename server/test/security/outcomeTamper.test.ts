@@ -221,6 +221,9 @@ describe('outcomes under the hash chain', () => {
     const result = await verify();
     expect(result).toMatchObject({ ok: true, firstBad: null });
     expect(result.outcomes).toMatchObject({ withoutRecord: [auditId], withoutRecordCount: 1 });
+    const cli = await cliVerify();
+    expect(cli.code).toBe(0);
+    expect(cli.output).toContain(`1 outcome(s) without a record (entries ${auditId})`);
     await log.updateOne({ id: auditId }, { $set: { outcome: null, durationMs: null } });
   });
 
