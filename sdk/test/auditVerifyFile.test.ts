@@ -3,7 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditHashInput, parseRuleRef, type HashedAuditFields } from '@aegis/shared';
+import {
+  auditHashInput,
+  outcomeHashInput,
+  parseRuleRef,
+  type HashedAuditFields,
+  type HashedOutcomeFields,
+} from '@aegis/shared';
 import { AegisApprovalPendingError, AegisExportFileError, verifyExport } from '../src/index';
 import { buildCli, cliRunner } from './helpers/cli';
 import { uniqueAgent, useSdkServer } from './helpers/server';
@@ -26,6 +32,7 @@ interface Entry {
   rule: string | null;
   upstream?: string;
   upstreamTool?: string;
+  outcomeRecord?: HashedOutcomeFields & { hash: string };
 }
 interface Report {
   chain: { headId: number; headHash: string };
@@ -289,15 +296,52 @@ describe('aegis audit verify --file', { timeout: 120_000 }, () => {
     );
   });
 
-  it('outcomes are not covered by the chain, and the report says so', async () => {
+  it('outcomes are sealed: a changed outcome no longer matches its record', async () => {
+    expect(trail().filter((e) => e.outcomeRecord).length).toBeGreaterThanOrEqual(3);
+    const untouched = await verifyExport({ file: await save(exported) });
+    expect(untouched.outcomes).toMatchObject({ withoutRecord: 0, notSealed: 0 });
+    expect(untouched.outcomes.sealed).toBe(trail().filter((e) => e.outcomeRecord).length);
+    expect(untouched.outcomes.linksChecked).toBeGreaterThanOrEqual(1);
     const file = await tampered((r) => {
       for (const e of r.auditTrail) if (e.outcome === 'ok') e.outcome = 'error';
     });
     const result = await verifyExport({ file });
-    expect(result.ok).toBe(true);
-    expect(result.notes).toContain(
-      'outcomes, durations and result findings are not covered by the hash chain',
+    expect(result.ok).toBe(false);
+    expect(result.firstBad).toMatchObject({ problem: 'outcome-mismatch' });
+    const run = await verify(file);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /outcome-mismatch: entry \d+'s outcome is error, but its sealed record/,
     );
+  });
+
+  it('an outcome record changed and rehashed breaks the outcome chain', async () => {
+    const sealed = trail().filter((e) => e.outcomeRecord);
+    const target = sealed[1]?.outcomeRecord;
+    if (!target) throw new Error('no second outcome record');
+    const file = await tampered((r) => {
+      for (const e of r.auditTrail) {
+        const rec = e.outcomeRecord;
+        if (rec?.id !== target.id) continue;
+        rec.outcome = 'error';
+        e.outcome = 'error';
+        rec.hash = createHash('sha256').update(outcomeHashInput(rec)).digest('hex');
+      }
+    });
+    const result = await verifyExport({ file });
+    expect(result.ok).toBe(false);
+    expect(result.firstBad).toMatchObject({ problem: 'broken-link' });
+    expect(result.firstBad?.reason).toMatch(/outcome record/);
+  });
+
+  it('an outcome record dropped from the file leaves an unproven outcome, in the notes', async () => {
+    const file = await tampered((r) => {
+      const e = r.auditTrail.find((x) => x.outcomeRecord);
+      if (e) delete e.outcomeRecord;
+    });
+    const result = await verifyExport({ file });
+    expect(result.outcomes.withoutRecord).toBe(1);
+    expect(result.notes.join('\n')).toMatch(/1 entries have an outcome but no outcome record/);
   });
 });
 

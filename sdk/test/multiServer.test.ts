@@ -159,6 +159,51 @@ describe('two servers, one database', () => {
     expect(await audit().countDocuments({ agent: 'Bulk' })).toBe(total);
     expect(await servers[1]!.audit.verify.query()).toMatchObject({ ok: true });
   }, 600_000);
+
+  it('outcomes reported on both servers at once: one outcome chain, one record per call, it verifies', async () => {
+    const servers = [api(0), api(1)];
+    await servers[0]!.sdk.registerAgent.mutate({ name: 'Sealed', allows: ['read'] });
+    const total = 300;
+    const decided = await Promise.all(
+      Array.from({ length: total }, (_, i) =>
+        servers[i % 2]!.sdk.decide.mutate({ agent: 'Sealed', action: 'read', args: { i } }),
+      ),
+    );
+    // Every call reported twice at once, once to each server, sometimes with different outcomes
+    // (a retry that disagrees): only one report may win, and only the winner is sealed.
+    await Promise.all(
+      decided.flatMap((d, i) =>
+        servers.map((s, side) =>
+          s.sdk.complete
+            .mutate({
+              callId: d.callId,
+              outcome: i % 3 === 0 && side === 1 ? 'error' : 'ok',
+              durationMs: 5 + side,
+            })
+            .catch(() => undefined),
+        ),
+      ),
+    );
+    const ids = decided.map((d) => d.auditId);
+    const records = store.db('aegis').collection('audit_outcomes');
+    const sealed = await records.find({ entryId: { $in: ids } }).toArray();
+    expect(sealed.length).toBe(total);
+    expect(new Set(sealed.map((r) => r.entryId as number)).size).toBe(total);
+    const entries = await audit()
+      .find({ id: { $in: ids } }, { projection: { id: 1, outcome: 1, durationMs: 1 } })
+      .toArray();
+    const byEntry = new Map(sealed.map((r) => [r.entryId as number, r]));
+    for (const e of entries) {
+      expect(byEntry.get(e.id as number)).toMatchObject({
+        outcome: e.outcome as string,
+        durationMs: e.durationMs as number,
+      });
+    }
+    const result = await servers[0]!.audit.verify.query();
+    expect(result).toMatchObject({ ok: true, firstBad: null });
+    expect(result.outcomes.withoutRecord).toEqual([]);
+    expect(result.outcomes.sealed).toBe(result.outcomes.records);
+  }, 240_000);
 });
 
 describe('a third server, and one killed under load', () => {

@@ -37,6 +37,8 @@ export const OPTIONAL_HASHED_AUDIT_FIELDS = [
   'channel',
   'upstream',
   'upstreamTool',
+  'callArgsHash',
+  'outcomeSealed',
 ] as const;
 
 export interface HashedFinding {
@@ -69,6 +71,17 @@ export interface HashedAuditFields {
   /** Gateway calls: the upstream server, and its own name of the tool that ran. */
   upstream?: string | null;
   upstreamTool?: string | null;
+  /**
+   * sha256 (hex) of the stored call arguments (their canonical JSON, as stored), so the arguments
+   * are sealed at decision time although an export leaves them out.
+   */
+  callArgsHash?: string | null;
+  /**
+   * Set (true) on entries written since outcomes are sealed: such an entry's outcome, once
+   * recorded, has a record in the outcome chain (see outcomeHash.ts); older entries' outcomes
+   * are reported as not sealed rather than as tampered.
+   */
+  outcomeSealed?: boolean | null;
 }
 
 /** The exact text whose sha256 is an entry's hash: the canonical JSON of its hashed fields. */

@@ -12,6 +12,7 @@ export * from './schemas/events';
 export * from './decide';
 export * from './canonicalJson';
 export * from './auditHash';
+export * from './outcomeHash';
 export * from './errors';
 export * from './redact';
 export * from './schemas/policyRules';

@@ -7,6 +7,30 @@ import { z } from 'zod';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hash (64 hex digits)');
 
+const exportFinding = z
+  .object({
+    detector: z.string(),
+    path: z.string(),
+    count: z.number(),
+    confidence: z.number(),
+  })
+  .strict();
+
+/** An entry's record in the outcome chain: every field its hash covers, and the hash. */
+export const exportOutcomeRecord = z.object({
+  id: z.number().int().positive(),
+  entryId: z.number().int().positive(),
+  entryHash: sha256Hex,
+  outcome: z.string(),
+  durationMs: z.number().nullable(),
+  resultFindings: z.array(exportFinding).nullable(),
+  resultEffect: z.string().nullable(),
+  timestamp: z.string(),
+  prevHash: sha256Hex.nullable(),
+  hash: sha256Hex,
+});
+export type ExportOutcomeRecord = z.infer<typeof exportOutcomeRecord>;
+
 /** A trail entry: every field its hash covers, as the server stored it. */
 export const exportEntry = z.object({
   id: z.number().int().positive(),
@@ -24,18 +48,11 @@ export const exportEntry = z.object({
   channel: z.string().nullish(),
   upstream: z.string().nullish(),
   upstreamTool: z.string().nullish(),
-  findings: z
-    .array(
-      z
-        .object({
-          detector: z.string(),
-          path: z.string(),
-          count: z.number(),
-          confidence: z.number(),
-        })
-        .strict(),
-    )
-    .nullish(),
+  findings: z.array(exportFinding).nullish(),
+  callArgsHash: sha256Hex.nullish(),
+  outcomeSealed: z.literal(true).nullish(),
+  outcome: z.string().nullish(),
+  outcomeRecord: exportOutcomeRecord.optional(),
   prevHash: sha256Hex.nullable(),
   hash: sha256Hex,
   outsideRange: z.literal(true).optional(),
@@ -102,6 +119,7 @@ export const exportProblem = z.enum([
   'outside-filter',
   /** A trail filtered to some agents, where the whole log (or other agents) was expected. */
   'filtered',
+  'outcome-mismatch',
 ]);
 export type ExportProblem = z.infer<typeof exportProblem>;
 
@@ -128,4 +146,15 @@ export interface ExportVerifyResult {
   server: { ok: boolean; firstBad: { id: number; reason: string } | null } | null;
   /** What this file cannot prove, in words (filtered trails, links to entries before it…). */
   notes: string[];
+  /** How the trail's outcomes stand against their outcome records (see OutcomeCheck). */
+  outcomes: {
+    /** Entries whose outcome matched its record, the record's hash recomputed. */
+    sealed: number;
+    /** Links between records with consecutive ids, both in this file, checked. */
+    linksChecked: number;
+    /** Entries written to be sealed with an outcome but no record: unproven outcomes. */
+    withoutRecord: number;
+    /** Outcomes recorded before outcomes were sealed: not covered. */
+    notSealed: number;
+  };
 }

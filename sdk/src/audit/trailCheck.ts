@@ -9,6 +9,7 @@ import {
   type ExportProblem,
   type ExportVerifyResult,
 } from './exportSchemas';
+import { OutcomeCheck } from './outcomeCheck';
 
 type Bad = NonNullable<ExportVerifyResult['firstBad']>;
 
@@ -67,6 +68,7 @@ export class TrailCheck {
   private headCovered = false;
   private readonly recent = new Map<number, string>();
   private trustedSeen = false;
+  private readonly outcomes = new OutcomeCheck();
   firstBad: Bad | null = null;
 
   constructor(
@@ -127,6 +129,8 @@ export class TrailCheck {
         'modified',
         `entry ${e.id} was modified: its fields no longer match its hash`,
       );
+    const outcome = this.outcomes.entry(e);
+    if (outcome) return outcome;
     if (prev && e.id <= prev.id)
       return bad(
         e.id,
@@ -273,6 +277,7 @@ export class TrailCheck {
       head: { id: chain?.headId ?? null, hash: chain?.headHash ?? null, covered: this.headCovered },
       server: chain ? { ok: chain.ok, firstBad: chain.firstBad } : null,
       notes: this.notes(),
+      outcomes: this.outcomes.counts,
     };
   }
 
@@ -323,7 +328,7 @@ export class TrailCheck {
       notes.push(
         `the trail holds ${this.inRange - this.counted} more entries than the report counted (written while it was exported)`,
       );
-    notes.push('outcomes, durations and result findings are not covered by the hash chain');
+    notes.push(...this.outcomes.notes());
     return notes;
   }
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
-import type { Principal, Role } from '@aegis/shared';
+import type { AuditOutcomesReport, Principal, Role } from '@aegis/shared';
 
 /** Sets a header on the response being prepared (ignored once it has been sent). */
 export type SetResponseHeader = (name: string, value: string) => void;
@@ -18,9 +18,17 @@ export interface ApiKeyInfo {
 export interface AuditVerifyResult {
   ok: boolean;
   checked: number;
-  /** The first entry whose link is broken, and why. */
-  firstBad: { id: number; reason: string } | null;
+  /**
+   * The first entry whose link is broken, or whose outcome or arguments no longer match what was
+   * sealed, and why. `outcomeRecord`: the broken link is that record of the outcome chain.
+   */
+  firstBad: { id: number; reason: string; outcomeRecord?: number } | null;
+  /** What was found of the entries' outcomes and arguments (see verifyOutcomes.ts). */
+  outcomes: OutcomeVerifyReport;
 }
+
+/** How entries' outcomes (and stored arguments) stand against what was sealed (see verifyOutcomes.ts). */
+export type OutcomeVerifyReport = AuditOutcomesReport;
 
 /**
  * Authentication and key management. Keys are random (≥ 128 bits) and stored only as hashes;

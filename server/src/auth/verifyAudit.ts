@@ -6,8 +6,15 @@ import {
   type HashedFinding,
 } from '../data/auditChain';
 import type { AuditVerifyResult } from './types';
+import {
+  checkCallArgs,
+  OUTCOME_CHECK_FIELDS,
+  OutcomeJoin,
+  walkOutcomeChain,
+  type EntryOutcomeFields,
+} from './verifyOutcomes';
 
-interface StoredEntry {
+interface StoredEntry extends EntryOutcomeFields {
   id?: unknown;
   timestamp?: unknown;
   agent?: unknown;
@@ -18,7 +25,6 @@ interface StoredEntry {
   approvalId?: unknown;
   argsPreview?: unknown;
   prevHash?: unknown;
-  hash?: unknown;
   source?: unknown;
   actor?: unknown;
   findings?: unknown;
@@ -86,27 +92,64 @@ function expectedHash(doc: StoredEntry): string {
     channel: str(doc.channel),
     upstream: str(doc.upstream),
     upstreamTool: str(doc.upstreamTool),
+    callArgsHash: str(doc.callArgsHash),
+    // As stored: anything but the `true` that was hashed (a string, false) breaks the hash.
+    outcomeSealed: doc.outcomeSealed as boolean | null | undefined,
   });
 }
 
 /**
- * What the walk reads of each entry: the fields its hash covers and the hash, nothing else (an
- * entry also carries its search words, its canonical arguments…: most of its bytes, none hashed).
+ * What the walk reads of each entry: the fields its hash covers and the hash, and what is checked
+ * against the outcome chain and the arguments' digest (an entry also carries its search words…).
  */
 const VERIFY_PROJECTION = Object.fromEntries<0 | 1>([
   ['_id', 0],
-  ...[...HASHED_AUDIT_FIELDS, ...OPTIONAL_HASHED_AUDIT_FIELDS, 'hash'].map((f): [string, 1] => [f, 1]),
+  ...[...HASHED_AUDIT_FIELDS, ...OPTIONAL_HASHED_AUDIT_FIELDS, 'hash', ...OUTCOME_CHECK_FIELDS].map(
+    (f): [string, 1] => [f, 1],
+  ),
 ]);
 
 /**
  * Walks `audit_log` in id order and names the first broken link:
  * - an edited entry no longer matches its own hash;
  * - a deleted entry leaves a gap in the ids, and its successor's prevHash points at nothing;
- * - reordered entries carry prevHashes that no longer match their new predecessors.
+ * - reordered entries carry prevHashes that no longer match their new predecessors;
+ * - stored call arguments no longer match the digest the entry's hash covers;
+ * - an outcome no longer matches its record in the outcome chain, which is walked the same way.
  * Deleting the newest entries leaves no trace in a hash chain (nothing follows them); that is the
- * one tampering this check cannot see.
+ * one tampering this check cannot see (for the newest outcome record: its entry is reported as an
+ * outcome without a record, see OutcomeVerifyReport).
  */
 export async function verifyAuditChain(connection: Connection): Promise<AuditVerifyResult> {
+  // The outcome chain first: an edited record is named as such, not as the entry it no longer
+  // matches.
+  const chain = await walkOutcomeChain(connection);
+  const join = new OutcomeJoin(connection);
+  join.report.records = chain.records;
+  if (chain.firstBad) {
+    await join.close();
+    const { entryId, record, reason } = chain.firstBad;
+    return {
+      ok: false,
+      checked: 0,
+      firstBad: { id: entryId, reason, outcomeRecord: record },
+      outcomes: join.report,
+    };
+  }
+  const walked = await walkAuditLog(connection, join).catch(async (error: unknown) => {
+    await join.close();
+    throw error;
+  });
+  if (!walked.ok) {
+    await join.close();
+    return walked;
+  }
+  const stray = await join.finish();
+  if (stray) return { ...walked, ok: false, firstBad: { id: -1, reason: stray } };
+  return walked;
+}
+
+async function walkAuditLog(connection: Connection, join: OutcomeJoin): Promise<AuditVerifyResult> {
   const cursor = connection
     .collection('audit_log')
     .find({}, { projection: VERIFY_PROJECTION })
@@ -122,6 +165,7 @@ export async function verifyAuditChain(connection: Connection): Promise<AuditVer
         ok: false,
         checked,
         firstBad: { id: Number.isFinite(id) ? id : -1, reason },
+        outcomes: join.report,
       });
       if (!Number.isSafeInteger(id) || id <= 0)
         return bad(`entry has an invalid id (${String(doc.id)})`);
@@ -148,11 +192,16 @@ export async function verifyAuditChain(connection: Connection): Promise<AuditVer
           );
         }
       }
+      const args = checkCallArgs(id, doc);
+      if ('bad' in args) return bad(args.bad);
+      if ('unsealed' in args) join.report.argsNotSealed += 1;
+      const outcome = await join.check(id, doc);
+      if (outcome) return bad(outcome);
       prev = { id, hash: doc.hash };
       checked += 1;
     }
   } finally {
     await cursor.close();
   }
-  return { ok: true, checked, firstBad: null };
+  return { ok: true, checked, firstBad: null, outcomes: join.report };
 }

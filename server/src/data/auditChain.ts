@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { auditHashInput, type HashedAuditFields } from '@aegis/shared';
+import {
+  auditHashInput,
+  outcomeHashInput,
+  type HashedAuditFields,
+  type HashedOutcomeFields,
+} from '@aegis/shared';
 
 // What is hashed is defined once, in shared (the SDK's offline verifier recomputes it too).
 export {
@@ -19,6 +24,14 @@ export function hashAuditEntry(fields: HashedAuditFields): string {
 }
 
 /**
+ * The digest of an entry's stored call arguments (`callArgsHash`, hashed with the entry): sha256
+ * (hex) of the stored text, which is already canonical JSON.
+ */
+export function callArgsDigest(callArgs: string): string {
+  return createHash('sha256').update(callArgs).digest('hex');
+}
+
+/**
  * Replaces lone UTF-16 surrogates with U+FFFD, as BSON does when it stores the string. The hash
  * must be computed over exactly what the database will hold, or a `"\ud800"` in a tool's details
  * would make an untouched entry look edited.
@@ -32,4 +45,9 @@ export function wellFormed(text: string | null): string | null {
         /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
         '\ufffd',
       );
+}
+
+/** sha256 (hex) over an outcome record's hashed fields (see shared outcomeHash.ts). */
+export function hashOutcomeRecord(fields: HashedOutcomeFields): string {
+  return createHash('sha256').update(outcomeHashInput(fields)).digest('hex');
 }

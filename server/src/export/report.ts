@@ -37,6 +37,8 @@ export interface TrailVerification {
   hashedFields: string[];
   hashedWhenSet: string[];
   notHashed: string[];
+  /** How outcomes are sealed: each trail entry's `outcomeRecord` and what it is checked against. */
+  outcomes: string;
   /**
    * null: every agent's entries (and people's actions), so the trail is one unbroken stretch of
    * the chain and a missing entry shows. A list: only these agents' entries; the links across
@@ -51,6 +53,8 @@ export function trailVerification(agentFilter: string[] | null): TrailVerificati
     hashedFields: [...HASHED_AUDIT_FIELDS],
     hashedWhenSet: [...OPTIONAL_HASHED_AUDIT_FIELDS],
     notHashed: ['outcome', 'durationMs', 'result findings', 'resultEffect'],
+    outcomes:
+      "not in the entry's hash (written after the call ran): sealed instead by the entry's outcomeRecord, a link of the outcome chain whose hash (sha256 of the canonical JSON of id, entryId, entryHash, outcome, durationMs, resultFindings, resultEffect, timestamp, prevHash) names the entry's hash; the entry's outcome must equal the record's, and records with consecutive ids link by prevHash. Entries with outcomeSealed but an outcome and no record were not sealed (the server stopped between the two writes); entries without outcomeSealed predate sealing",
     agentFilter,
   };
 }

@@ -5,6 +5,7 @@ import {
   auditDetail,
   auditDetailInput,
   auditEntry,
+  auditOutcomesReport,
   auditPage,
   auditQuery,
   type AuditEntry,
@@ -25,7 +26,18 @@ export const auditRouter = router({
       z.object({
         ok: z.boolean(),
         checked: z.number().int(),
-        firstBad: z.object({ id: z.number().int(), reason: z.string() }).nullable(),
+        firstBad: z
+          .object({
+            id: z.number().int(),
+            reason: z.string(),
+            outcomeRecord: z
+              .number()
+              .int()
+              .optional()
+              .describe('The broken link is this record of the outcome chain'),
+          })
+          .nullable(),
+        outcomes: auditOutcomesReport,
       }),
     )
     .query(({ ctx }) => ctx.auth.verifyAudit()),

@@ -193,6 +193,11 @@ describe('auth service', () => {
   });
 
   it('verifies an empty audit log', async () => {
-    await expect(auth.verifyAudit()).resolves.toEqual({ ok: true, checked: 0, firstBad: null });
+    await expect(auth.verifyAudit()).resolves.toMatchObject({
+      ok: true,
+      checked: 0,
+      firstBad: null,
+      outcomes: { records: 0, sealed: 0, withoutRecord: [] },
+    });
   });
 });

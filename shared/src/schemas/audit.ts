@@ -135,6 +135,14 @@ export const auditEntry = z.object({
     .describe('How the call reached Aegis: mcp (the MCP gateway), http-proxy; absent for the SDK and REST'),
   upstream: z.string().optional().describe('Gateway calls: the upstream server the call was forwarded to'),
   upstreamTool: z.string().optional().describe("Gateway calls: the upstream's own name of the tool that ran"),
+  callArgsHash: z
+    .string()
+    .optional()
+    .describe('sha256 of the stored (masked) call arguments; hashed, so they cannot change unseen'),
+  outcomeSealed: z
+    .literal(true)
+    .optional()
+    .describe('Hashed: this entry\'s outcome, once recorded, is sealed in the outcome chain'),
   outcome: callOutcome.nullable(),
   durationMs: z.number().nonnegative().nullable(),
   prevHash: z.string().nullable(),
@@ -197,3 +205,24 @@ export function severityOf(status: AuditStatus): Severity {
       return 'info';
   }
 }
+
+/** What `audit.verify` found of entries' outcomes and stored arguments against what was sealed. */
+export const auditOutcomesReport = z.object({
+  records: z.number().int().describe('Records of the outcome chain whose hash and link were checked'),
+  sealed: z.number().int().describe('Entries whose outcome matches its sealed record'),
+  notSealed: z
+    .number()
+    .int()
+    .describe('Outcomes recorded before this version sealed outcomes (not checked, not a failure)'),
+  withoutRecord: z
+    .array(z.number().int())
+    .describe(
+      'Entries (first 100) whose outcome has no record though it should: the server stopped between recording and sealing it, or it was written into the store directly; unproven',
+    ),
+  withoutRecordCount: z.number().int().describe('How many such entries in all'),
+  argsNotSealed: z
+    .number()
+    .int()
+    .describe('Entries whose stored arguments predate their digest (not checked, not a failure)'),
+});
+export type AuditOutcomesReport = z.infer<typeof auditOutcomesReport>;

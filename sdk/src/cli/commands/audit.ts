@@ -7,15 +7,37 @@ import { paint } from '../output';
 export const auditVerify: Command = async ({ api, o }) => {
   const result = await api.audit.verify.query();
   if (o.json) o.out(JSON.stringify(result, null, 2));
-  else if (result.ok)
-    o.out(`${paint(o, 'green', 'OK')}  audit chain intact: ${result.checked} entries checked`);
-  else if (result.firstBad) {
+  else if (result.ok) {
+    o.out(
+      `${paint(o, 'green', 'OK')}  audit chain intact: ${result.checked} entries checked, ${result.outcomes.sealed} outcomes match their sealed records`,
+    );
+    for (const note of outcomeNotes(result.outcomes)) o.out(`  note: ${note}`);
+  } else if (result.firstBad) {
     o.err(
       `${paint(o, 'red', 'BROKEN')}  audit chain broken at entry #${result.firstBad.id}: ${result.firstBad.reason}`,
     );
   } else o.err('audit chain verification failed');
   return result.ok ? EXIT.ok : EXIT.failed;
 };
+
+/** What the server found of outcomes and arguments that is not a failure, in words. */
+function outcomeNotes(r: {
+  notSealed: number;
+  withoutRecord: number[];
+  withoutRecordCount: number;
+  argsNotSealed: number;
+}): string[] {
+  const notes: string[] = [];
+  if (r.withoutRecordCount)
+    notes.push(
+      `${r.withoutRecordCount} outcome(s) without a record (entries ${r.withoutRecord.join(', ')}${r.withoutRecordCount > r.withoutRecord.length ? ', …' : ''}): the server stopped between recording and sealing them, or they were written into the store directly; unproven`,
+    );
+  if (r.notSealed)
+    notes.push(`${r.notSealed} outcome(s) not sealed (recorded before this version)`);
+  if (r.argsNotSealed)
+    notes.push(`${r.argsNotSealed} entries' arguments not sealed (stored before this version)`);
+  return notes;
+}
 
 /**
  * `aegis audit verify --file REPORT.json [--head HASH] [--agents a,b]`: checks a JSON compliance export offline,

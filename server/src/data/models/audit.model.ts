@@ -16,7 +16,7 @@ export interface AuditDoc {
   argsPreview: string | null;
   prevHash: string | null;
   hash: string;
-  /** Set later by sdk.complete, once; not part of the hash. */
+  /** Set later by sdk.complete, once; not part of the entry's hash (sealed in the outcome chain). */
   outcome: CallOutcome | null;
   durationMs: number | null;
   /** DLP findings on the arguments (hashed; absent when none). */
@@ -40,9 +40,13 @@ export interface AuditDoc {
    * For decisions: the call's whole arguments as canonical JSON with everything DLP finds masked
    * (numbers and ordinary text kept), for `history.sum` and policy replay; never returned to
    * viewers, who see the shortened `argsPreview`. A string, so no argument key can trouble the
-   * store. Not hashed: argsPreview is.
+   * store. Not hashed itself: its digest is (`callArgsHash`), and so is argsPreview.
    */
   callArgs?: string | null;
+  /** sha256 of `callArgs` as stored (hashed; absent on entries written before it existed). */
+  callArgsHash?: string;
+  /** The entry's outcome is sealed in the outcome chain once recorded (hashed; see OutcomeChain). */
+  outcomeSealed?: boolean;
   /**
    * For decisions: HMAC-SHA256 of the raw arguments' canonical JSON under the installation's
    * secret (the approval binding's digest), so a retried call id is answered again only for the
@@ -96,6 +100,8 @@ const auditSchema = new Schema<AuditDoc>(
     upstreamTool: { type: String },
     rule: { type: Schema.Types.Mixed },
     callArgs: { type: String },
+    callArgsHash: { type: String },
+    outcomeSealed: { type: Boolean },
     argsHash: { type: String },
     runId: { type: String },
     tags: { type: [String], default: undefined },

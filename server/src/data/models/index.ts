@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import { agentModel } from './agent.model';
 import { approvalModel } from './approval.model';
 import { auditModel, LEGACY_DETECTOR_INDEX } from './audit.model';
+import { auditOutcomeModel } from './auditOutcome.model';
 import { counterModel } from './counter.model';
 import { declarationModel } from './declaration.model';
 import { governanceRuleModel, violationModel } from './governance.model';
@@ -19,6 +20,7 @@ export function createModels(conn: Connection) {
     agents: agentModel(conn),
     policies: policyModel(conn),
     audit: auditModel(conn),
+    auditOutcomes: auditOutcomeModel(conn),
     approvals: approvalModel(conn),
     counters: counterModel(conn),
     leases: leaseModel(conn),

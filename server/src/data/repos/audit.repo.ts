@@ -14,11 +14,13 @@ import {
 import { DLP_ARGS_INDEX, DLP_RESULT_INDEX, type AuditDoc } from '../models/audit.model';
 import {
   OutcomeWriter,
-  outcomeUpdate,
-  setOutcomeWithResults,
+  setOutcomeOnce,
+  setOutcomesInBulk,
   type OnResults,
   type ResultReport,
 } from './outcomeWriter';
+import { OutcomeChain } from './outcomeChain';
+import type { AuditOutcomeDoc } from '../models/auditOutcome.model';
 import {
   AuditWriter,
   earlierEntry,
@@ -59,20 +61,52 @@ const KEYED_FIELDS = {
 export function createAuditRepo(
   model: Model<AuditDoc>,
   counters: Model<CounterDoc>,
+  outcomeModel: Model<AuditOutcomeDoc>,
   onWritten: OnAuditWritten,
   writerId?: string,
   onResults: OnResults = () => {},
 ) {
-  /** `counters.audit_log` holds the highest id ever used, written when the log is wiped. */
-  const floor = async () =>
-    (await counters.findById('audit_log', { seq: 1 }).lean<CounterDoc | null>())?.seq ?? 0;
-  const writer = new AuditWriter(model, floor, onWritten, writerId);
-  const outcomes = new OutcomeWriter(model, onResults);
+  /** `counters.<collection>` holds the highest id ever used, written when the log is wiped. */
+  const floorOf = (name: string) => async () =>
+    (await counters.findById(name, { seq: 1 }).lean<CounterDoc | null>())?.seq ?? 0;
+  const writer = new AuditWriter(model, floorOf('audit_log'), onWritten, writerId);
+  const seals = new OutcomeChain(outcomeModel, floorOf('audit_outcomes'));
+  const outcomes = new OutcomeWriter(model, seals, onResults);
+
+  /** Remembers the highest id of a chain before it is wiped (see deleteAll). */
+  async function keepFloor(chain: Model<AuditDoc> | Model<AuditOutcomeDoc>, name: string) {
+    const last = await chain.collection.findOne({}, { sort: { id: -1 }, projection: { id: 1 } });
+    if (last)
+      await counters.updateOne(
+        { _id: name },
+        { $max: { seq: last.id as number } },
+        { upsert: true },
+      );
+  }
 
   return {
-    write: (record: AuditRecord) => writer.write(record),
-    /** Read the chain head again before the next append (another server wiped the log). */
-    forgetHead: () => writer.reset(),
+    /** Appends an entry; an outcome known already (a local-mode record) is sealed once it is stored. */
+    async write(record: AuditRecord): Promise<WrittenEntry> {
+      const entry = await writer.write(record);
+      if (record.outcome && !entry.earlier && entry.hash) {
+        await seals.sealAll([
+          {
+            entryId: entry.id,
+            entryHash: entry.hash,
+            outcome: record.outcome,
+            durationMs: record.durationMs ?? null,
+            resultFindings: record.resultFindings ?? null,
+            resultEffect: record.resultEffect ?? null,
+          },
+        ]);
+      }
+      return entry;
+    },
+    /** Read the chains' heads again before the next append (another server wiped the log). */
+    forgetHead: () => {
+      writer.reset();
+      seals.reset();
+    },
     queueDepth: () => writer.queueDepth,
     /** The entry stored under `entryKey`, marked earlier (see WrittenEntry). */
     async findByEntryKey(entryKey: string): Promise<WrittenEntry | null> {
@@ -82,6 +116,7 @@ export function createAuditRepo(
     drain: async () => {
       await writer.drain();
       await outcomes.drain();
+      await seals.drain();
     },
     /** Group-committed outcome of a call known to have none yet (see OutcomeWriter). */
     queueOutcome: (id: number, outcome: CallOutcome, durationMs: number, report?: ResultReport) =>
@@ -280,13 +315,7 @@ export function createAuditRepo(
       durationMs: number,
       report?: ResultReport,
     ): Promise<boolean> {
-      if (report?.resultFindings?.length)
-        return setOutcomeWithResults(model, { id }, outcome, durationMs, report, onResults);
-      const res = await model.updateOne(
-        { id, outcome: null },
-        outcomeUpdate(outcome, durationMs, report),
-      );
-      return res.modifiedCount > 0;
+      return setOutcomeOnce(model, seals, { id }, outcome, durationMs, report ?? {}, onResults);
     },
 
     /** Local-mode entries by their client key (what a batch needs to dedupe and check outcomes). */
@@ -319,8 +348,9 @@ export function createAuditRepo(
         updates
           .filter((u) => u.resultFindings?.length)
           .map((u) =>
-            setOutcomeWithResults(
+            setOutcomeOnce(
               model,
+              seals,
               { entryKey: u.entryKey },
               u.outcome,
               u.durationMs,
@@ -329,37 +359,22 @@ export function createAuditRepo(
             ),
           ),
       );
-      const set = withResults.filter(Boolean).length;
       const plain = updates.filter((u) => !u.resultFindings?.length);
-      if (plain.length === 0) return set;
-      const res = await model.collection.bulkWrite(
-        plain.map((u) => ({
-          updateOne: {
-            filter: { entryKey: u.entryKey, outcome: null },
-            update: outcomeUpdate(u.outcome, u.durationMs, u),
-          },
-        })),
-        { ordered: false },
-      );
-      return set + res.modifiedCount;
+      return withResults.filter(Boolean).length + (await setOutcomesInBulk(model, seals, plain));
     },
 
     async deleteAll(): Promise<void> {
       await writer.drain();
-      // Ids keep growing after a wipe: a client resuming a stream from an old id skips nothing.
-      const last = await model
-        .findOne({}, { id: 1 })
-        .sort({ id: -1 })
-        .lean<{ id: number } | null>();
-      if (last) {
-        await counters.updateOne(
-          { _id: 'audit_log' },
-          { $max: { seq: last.id } },
-          { upsert: true },
-        );
-      }
+      await outcomes.drain();
+      await seals.drain();
+      // Ids keep growing after a wipe: a client resuming a stream from an old id skips nothing,
+      // and a server whose cached head predates the wipe cannot append at a free old id.
+      await keepFloor(model, 'audit_log');
+      await keepFloor(outcomeModel, 'audit_outcomes');
       await model.deleteMany({});
+      await outcomeModel.deleteMany({});
       writer.reset();
+      seals.reset();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Model } from 'mongoose';
 import { auditStatus, formatRuleRef, type ScanFinding } from '@aegis/shared';
 import type { ApprovalDoc } from '../models/approval.model';
 import type { AuditDoc } from '../models/audit.model';
+import type { AuditOutcomeDoc } from '../models/auditOutcome.model';
 
 /**
  * One audit entry as an export carries it: every field its hash covers, as stored (so an auditor
@@ -34,6 +35,12 @@ export interface ExportRow {
   /** Gateway calls: the upstream server and its own name of the tool that ran (hashed). */
   upstream?: string;
   upstreamTool?: string;
+  /** sha256 of the stored call arguments (hashed; the arguments themselves are never exported). */
+  callArgsHash?: string;
+  /** Hashed: the entry's outcome, once recorded, is sealed in the outcome chain. */
+  outcomeSealed?: true;
+  /** The entry's record in the outcome chain, when its outcome was sealed. */
+  outcomeRecord?: Omit<AuditOutcomeDoc, 'entryId'> & { entryId: number };
   /**
    * Set on an entry outside the report's time range that a whole-log export carries anyway, to
    * keep its trail one unbroken chain (a local-mode record dated before the range but written
@@ -92,47 +99,91 @@ function toRow(d: AuditDoc): ExportRow {
     ...(d.channel ? { channel: d.channel } : {}),
     ...(d.upstream ? { upstream: d.upstream } : {}),
     ...(d.upstreamTool ? { upstreamTool: d.upstreamTool } : {}),
+    ...(d.callArgsHash ? { callArgsHash: d.callArgsHash } : {}),
+    ...(d.outcomeSealed === true ? { outcomeSealed: true as const } : {}),
   };
 }
 
+/** Rows read before their outcome records are looked up together (one query per batch). */
+const RECORD_BATCH = 500;
+
+/** The rows with each one's outcome record attached, looked up a batch of rows at a time. */
+async function* withOutcomeRecords(
+  rows: AsyncIterable<ExportRow>,
+  outcomes: Model<AuditOutcomeDoc>,
+): AsyncGenerator<ExportRow> {
+  let batch: ExportRow[] = [];
+  const flush = async () => {
+    const sealed = batch.filter((r) => r.outcome !== null).map((r) => r.id);
+    const records = sealed.length
+      ? ((await outcomes.collection
+          .find({ entryId: { $in: sealed } }, { projection: { _id: 0 } })
+          .toArray()) as unknown as AuditOutcomeDoc[])
+      : [];
+    const byEntry = new Map(records.map((r) => [r.entryId, r]));
+    const out = batch.map((row) => {
+      const record = byEntry.get(row.id);
+      return record ? { ...row, outcomeRecord: record } : row;
+    });
+    batch = [];
+    return out;
+  };
+  for await (const row of rows) {
+    batch.push(row);
+    if (batch.length >= RECORD_BATCH) yield* await flush();
+  }
+  if (batch.length) yield* await flush();
+}
+
 /** What a compliance export reads: the audit trail as a cursor (never all in memory), approvals, the chain head. */
-export function createExportRepo(audit: Model<AuditDoc>, approvals: Model<ApprovalDoc>) {
+export function createExportRepo(
+  audit: Model<AuditDoc>,
+  approvals: Model<ApprovalDoc>,
+  outcomes: Model<AuditOutcomeDoc>,
+) {
   const filter = (r: ExportRange) => ({
     timestamp: { $gte: r.from, $lte: r.to },
     ...(r.agents ? { agent: { $in: r.agents } } : {}),
   });
+  async function* rowsOf(
+    r: ExportRange,
+    extra: Record<string, unknown>,
+    opts: { contiguous?: boolean },
+  ): AsyncGenerator<ExportRow> {
+    const cursor = audit.collection
+      .find({ ...filter(r), ...extra }, { projection: PROJECTION })
+      .sort({ id: 1 })
+      .batchSize(2000);
+    let last: number | null = null;
+    try {
+      for await (const raw of cursor) {
+        const doc = raw as unknown as AuditDoc;
+        if (opts.contiguous && last !== null && doc.id > last + 1) {
+          const between = audit.collection
+            .find({ id: { $gt: last, $lt: doc.id } }, { projection: PROJECTION })
+            .sort({ id: 1 });
+          for await (const skipped of between)
+            yield { ...toRow(skipped as unknown as AuditDoc), outsideRange: true };
+        }
+        last = doc.id;
+        yield toRow(doc);
+      }
+    } finally {
+      await cursor.close();
+    }
+  }
   return {
     /**
      * The trail in id order, a batch at a time. `contiguous`: where ids jump (entries written in
      * the range but dated outside it), the entries between are read and carried too, marked
      * `outsideRange`, so a whole-log trail is one chain an auditor can check link by link.
      */
-    async *entries(
+    entries(
       r: ExportRange,
       extra: Record<string, unknown> = {},
       opts: { contiguous?: boolean } = {},
     ): AsyncGenerator<ExportRow> {
-      const cursor = audit.collection
-        .find({ ...filter(r), ...extra }, { projection: PROJECTION })
-        .sort({ id: 1 })
-        .batchSize(2000);
-      let last: number | null = null;
-      try {
-        for await (const raw of cursor) {
-          const doc = raw as unknown as AuditDoc;
-          if (opts.contiguous && last !== null && doc.id > last + 1) {
-            const between = audit.collection
-              .find({ id: { $gt: last, $lt: doc.id } }, { projection: PROJECTION })
-              .sort({ id: 1 });
-            for await (const skipped of between)
-              yield { ...toRow(skipped as unknown as AuditDoc), outsideRange: true };
-          }
-          last = doc.id;
-          yield toRow(doc);
-        }
-      } finally {
-        await cursor.close();
-      }
+      return withOutcomeRecords(rowsOf(r, extra, opts), outcomes);
     },
     /**
      * Entries in the range. Without a choice of agents, every status is named so the count reads

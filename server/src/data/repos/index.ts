@@ -37,6 +37,7 @@ export async function createRepos(
   const audit = createAuditRepo(
     models.audit,
     models.counters,
+    models.auditOutcomes,
     opts.onAuditWritten,
     opts.writerId,
     opts.onResultsWritten,
@@ -57,7 +58,7 @@ export async function createRepos(
     violations: models.violations,
   });
   const manifestFacts = createManifestFactsRepo(models.audit, models.approvals);
-  const exports = createExportRepo(models.audit, models.approvals);
+  const exports = createExportRepo(models.audit, models.approvals, models.auditOutcomes);
   return {
     agents,
     policies,

@@ -1,8 +1,10 @@
 import type { Model } from 'mongoose';
 import type { CallOutcome, ResultEffect, ScanFinding } from '@aegis/shared';
 import type { AuditDoc } from '../models/audit.model';
+import { storedFindings } from './auditWriter';
 import { GroupCommitQueue } from './groupCommit';
 import { sourceOf } from './mappers';
+import type { OutcomeChain, OutcomeSeal } from './outcomeChain';
 import type { LateResult } from './rollupIncrements';
 
 /** What the SDK reports about a result beside the outcome: DLP findings, what a result rule did. */
@@ -24,14 +26,7 @@ export function outcomeSet(
   report: ResultReport = {},
 ): Record<string, unknown> {
   const set: Record<string, unknown> = { outcome, durationMs };
-  if (report.resultFindings?.length) {
-    set.resultFindings = report.resultFindings.map(({ detector, path, count, confidence }) => ({
-      detector,
-      path,
-      count,
-      confidence,
-    }));
-  }
+  if (report.resultFindings?.length) set.resultFindings = storedFindings(report.resultFindings);
   if (report.resultEffect) set.resultEffect = report.resultEffect;
   return set;
 }
@@ -44,13 +39,34 @@ export function outcomeUpdate(outcome: CallOutcome, durationMs: number, report: 
 /** Told of result findings an outcome report added to an entry (the timeline's rollups count them). */
 export type OnResults = (late: LateResult[]) => void;
 
+/** What sealing a recorded outcome reads of its entry. */
+const SEAL_FIELDS = { id: 1, hash: 1 } as const;
+
+/** The seal of an outcome this process recorded on the entry `{ id, hash }`. */
+function sealOf(
+  entry: { id: number; hash: string },
+  outcome: CallOutcome,
+  durationMs: number,
+  report: ResultReport,
+): OutcomeSeal {
+  return {
+    entryId: entry.id,
+    entryHash: entry.hash,
+    outcome,
+    durationMs,
+    resultFindings: report.resultFindings ?? null,
+    resultEffect: report.resultEffect ?? null,
+  };
+}
+
 /**
- * Records an outcome carrying result findings (write-once), reading the entry as it was: only an
- * update that happened is reported to `onResults`, with the entry's time and argument findings.
- * Outcomes without findings (nearly all) go out in bulk instead.
+ * Records an outcome (write-once), reading the entry as it was, and seals it in the outcome
+ * chain when the update happened. An update carrying result findings is reported to `onResults`,
+ * with the entry's time and argument findings (the timeline's rollups count them).
  */
-export async function setOutcomeWithResults(
+export async function setOutcomeOnce(
   model: Model<AuditDoc>,
+  seals: OutcomeChain,
   filter: { id: number } | { entryKey: string },
   outcome: CallOutcome,
   durationMs: number,
@@ -63,6 +79,7 @@ export async function setOutcomeWithResults(
     {
       projection: {
         _id: 0,
+        ...SEAL_FIELDS,
         timestamp: 1,
         findings: 1,
         agent: 1,
@@ -78,13 +95,24 @@ export async function setOutcomeWithResults(
   if (!before) return false;
   const doc = before as unknown as Pick<
     AuditDoc,
-    'timestamp' | 'findings' | 'agent' | 'action' | 'status' | 'source' | 'approvalId' | 'tags'
+    | 'id'
+    | 'hash'
+    | 'timestamp'
+    | 'findings'
+    | 'agent'
+    | 'action'
+    | 'status'
+    | 'source'
+    | 'approvalId'
+    | 'tags'
   >;
+  await seals.sealAll([sealOf(doc, outcome, durationMs, report)]);
+  if (!report.resultFindings?.length) return true;
   onResults([
     {
       timestamp: doc.timestamp,
       findings: doc.findings ?? [],
-      resultFindings: report.resultFindings ?? [],
+      resultFindings: report.resultFindings,
       call: {
         agent: doc.agent,
         action: doc.action,
@@ -98,35 +126,110 @@ export async function setOutcomeWithResults(
   return true;
 }
 
+/** A write-once outcome update of a bulk write, naming its entry by id or by client key. */
+export type KeyedOutcome = ({ id: number } | { entryKey: string }) & {
+  outcome: CallOutcome;
+  durationMs: number;
+} & ResultReport;
+
 /**
- * Records call outcomes (write-once: only where `outcome` is still null). Outcomes arriving while
- * an update is in flight go out together as one bulk write, so the SDK's after-the-call reports
- * cost one store transaction between them instead of one each.
+ * Records outcomes without result findings as one unordered bulk write, then seals those that
+ * were recorded: a bulk write does not say which of its updates happened, so the entries are
+ * read back (one query) and an outcome is sealed when the entry now holds exactly it. Two
+ * reports of one call with the same outcome may both be sealed: the second is refused by the
+ * outcome chain's unique `entryId`. Returns how many updates happened.
+ */
+export async function setOutcomesInBulk(
+  model: Model<AuditDoc>,
+  seals: OutcomeChain,
+  updates: readonly KeyedOutcome[],
+): Promise<number> {
+  if (updates.length === 0) return 0;
+  const res = await model.collection.bulkWrite(
+    updates.map((u) => ({
+      updateOne: {
+        filter: { ...keyOf(u), outcome: null },
+        update: outcomeUpdate(u.outcome, u.durationMs, u),
+      },
+    })),
+    { ordered: false },
+  );
+  if (res.modifiedCount === 0) return 0;
+  const ids = updates.flatMap((u) => ('id' in u ? [u.id] : []));
+  const keys = updates.flatMap((u) => ('entryKey' in u ? [u.entryKey] : []));
+  // One read per kind of key, each through its own unique index (an $or could walk the log).
+  const stored = (
+    await Promise.all([
+      ids.length ? readBack(model, { id: { $in: ids } }) : [],
+      keys.length ? readBack(model, { entryKey: { $in: keys } }) : [],
+    ])
+  ).flat();
+  const byId = new Map(stored.map((d) => [d.id, d]));
+  const byKey = new Map(stored.map((d) => [d.entryKey, d]));
+  const recorded = updates.flatMap((u) => {
+    const doc = 'id' in u ? byId.get(u.id) : byKey.get(u.entryKey);
+    const same =
+      doc?.outcome === u.outcome &&
+      doc.durationMs === u.durationMs &&
+      (doc.resultEffect ?? null) === (u.resultEffect ?? null);
+    return same ? [sealOf(doc, u.outcome, u.durationMs, u)] : [];
+  });
+  await seals.sealAll(recorded);
+  return res.modifiedCount;
+}
+
+type ReadBack = Pick<
+  AuditDoc,
+  'id' | 'hash' | 'entryKey' | 'outcome' | 'durationMs' | 'resultEffect'
+>;
+
+async function readBack(
+  model: Model<AuditDoc>,
+  filter: Record<string, unknown>,
+): Promise<ReadBack[]> {
+  const docs = await model.collection
+    .find(filter, {
+      projection: {
+        _id: 0,
+        ...SEAL_FIELDS,
+        entryKey: 1,
+        outcome: 1,
+        durationMs: 1,
+        resultEffect: 1,
+      },
+    })
+    .toArray();
+  return docs as unknown as ReadBack[];
+}
+
+function keyOf(u: KeyedOutcome): { id: number } | { entryKey: string } {
+  return 'id' in u ? { id: u.id } : { entryKey: u.entryKey };
+}
+
+/**
+ * Records call outcomes (write-once: only where `outcome` is still null) and seals them.
+ * Outcomes arriving while an update is in flight go out together as one bulk write (and one
+ * outcome-chain append), so the SDK's after-the-call reports cost one store transaction between
+ * them instead of one each.
  */
 export class OutcomeWriter {
   private readonly queue: GroupCommitQueue<OutcomeUpdate, void>;
 
-  constructor(model: Model<AuditDoc>, onResults: OnResults) {
+  constructor(model: Model<AuditDoc>, seals: OutcomeChain, onResults: OnResults) {
     this.queue = new GroupCommitQueue<OutcomeUpdate, void>(
       async (all) => {
-        const updates = all.filter((u) => !u.resultFindings?.length);
-        await Promise.all(
-          all
+        await Promise.all([
+          ...all
             .filter((u) => u.resultFindings?.length)
             .map((u) =>
-              setOutcomeWithResults(model, { id: u.id }, u.outcome, u.durationMs, u, onResults),
+              setOutcomeOnce(model, seals, { id: u.id }, u.outcome, u.durationMs, u, onResults),
             ),
-        );
-        if (updates.length === 0) return all.map(() => undefined);
-        await model.collection.bulkWrite(
-          updates.map((u) => ({
-            updateOne: {
-              filter: { id: u.id, outcome: null },
-              update: outcomeUpdate(u.outcome, u.durationMs, u),
-            },
-          })),
-          { ordered: false },
-        );
+          setOutcomesInBulk(
+            model,
+            seals,
+            all.filter((u) => !u.resultFindings?.length),
+          ),
+        ]);
         return all.map(() => undefined);
       },
       { maxGroup: 500 },

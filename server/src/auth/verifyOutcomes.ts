@@ -1,0 +1,226 @@
+import type { Connection } from 'mongoose';
+import type { Document, FindCursor } from 'mongodb';
+import { canonicalJson } from '@aegis/shared';
+import { callArgsDigest, hashOutcomeRecord, type HashedFinding } from '../data/auditChain';
+import type { OutcomeVerifyReport } from './types';
+
+/** A record of `audit_outcomes` as stored (any field may have been edited into anything). */
+export interface StoredRecord {
+  id?: unknown;
+  entryId?: unknown;
+  entryHash?: unknown;
+  outcome?: unknown;
+  durationMs?: unknown;
+  resultFindings?: unknown;
+  resultEffect?: unknown;
+  timestamp?: unknown;
+  prevHash?: unknown;
+  hash?: unknown;
+}
+
+/** What the outcome checks read of an audit entry besides its hashed fields. */
+export interface EntryOutcomeFields {
+  hash?: unknown;
+  outcome?: unknown;
+  durationMs?: unknown;
+  resultFindings?: unknown;
+  resultEffect?: unknown;
+  callArgs?: unknown;
+  callArgsHash?: unknown;
+  outcomeSealed?: unknown;
+}
+
+/** The entry fields the outcome checks read (added to the audit walk's projection). */
+export const OUTCOME_CHECK_FIELDS = [
+  'outcome',
+  'durationMs',
+  'resultFindings',
+  'resultEffect',
+  'callArgs',
+  'callArgsHash',
+  'outcomeSealed',
+] as const;
+
+const MAX_LISTED = 100;
+const none = (v: unknown) => v === null || v === undefined;
+/** A stored value as compared: canonical JSON, absent and null alike. */
+const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
+
+/** How an entry's outcome fields differ from its record, in words; null when they match. */
+function outcomeMismatch(entry: EntryOutcomeFields, record: StoredRecord): string | null {
+  if (entry.hash !== record.entryHash) return 'the record was sealed for a different entry hash';
+  const changed: string[] = [];
+  if (!same(entry.outcome, record.outcome))
+    changed.push(`outcome ${shown(entry.outcome)}, sealed ${shown(record.outcome)}`);
+  if (!same(entry.durationMs, record.durationMs)) changed.push('durationMs');
+  if (!same(entry.resultFindings, record.resultFindings)) changed.push('result findings');
+  if (!same(entry.resultEffect, record.resultEffect)) changed.push('resultEffect');
+  return changed.length ? changed.join('; ') : null;
+}
+
+/** A stored value in a message: text as itself, anything else as its JSON, absent as "none". */
+function shown(value: unknown): string {
+  if (none(value)) return 'none';
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? 'none');
+}
+
+/** How an entry's stored arguments stand against their digest: fine, unsealed (older), or why bad. */
+export type ArgsCheck = { ok: true } | { unsealed: true } | { bad: string };
+
+export function checkCallArgs(id: number, entry: EntryOutcomeFields): ArgsCheck {
+  if (!none(entry.callArgsHash)) {
+    if (typeof entry.callArgs === 'string' && callArgsDigest(entry.callArgs) === entry.callArgsHash)
+      return { ok: true };
+    return {
+      bad: `entry ${id}'s stored call arguments were changed: they no longer match the digest its hash covers`,
+    };
+  }
+  if (none(entry.callArgs)) return { ok: true };
+  if (entry.outcomeSealed === true)
+    return {
+      bad: `entry ${id} carries call arguments it was not written with (its hash covers no digest of them)`,
+    };
+  return { unsealed: true };
+}
+
+/**
+ * Joins the outcome chain to the audit walk: records read in entry order (the unique `entryId`
+ * index) beside entries read in id order, so neither side is held in memory.
+ */
+export class OutcomeJoin {
+  readonly report: OutcomeVerifyReport = {
+    records: 0,
+    sealed: 0,
+    notSealed: 0,
+    withoutRecord: [],
+    withoutRecordCount: 0,
+    argsNotSealed: 0,
+  };
+  private readonly cursor: FindCursor<Document>;
+  private pending: StoredRecord | null | undefined = undefined;
+
+  constructor(connection: Connection) {
+    this.cursor = connection
+      .collection('audit_outcomes')
+      .find({}, { projection: { _id: 0 } })
+      .sort({ entryId: 1 })
+      .batchSize(1000);
+  }
+
+  /** Checks entry `id`'s outcome against its record; the failure in words, or null. */
+  async check(id: number, entry: EntryOutcomeFields): Promise<string | null> {
+    const stray = await this.skipTo(id);
+    if (stray) return stray;
+    const record = this.pending;
+    if (record && Number(record.entryId) === id) {
+      this.pending = undefined;
+      const mismatch = outcomeMismatch(entry, record);
+      if (mismatch)
+        return `entry ${id}'s outcome no longer matches outcome record ${String(record.id)} (${mismatch}): changed after it was sealed`;
+      this.report.sealed += 1;
+      return null;
+    }
+    if (none(entry.outcome)) return null;
+    if (entry.outcomeSealed !== true) this.report.notSealed += 1;
+    else {
+      this.report.withoutRecordCount += 1;
+      if (this.report.withoutRecord.length < MAX_LISTED) this.report.withoutRecord.push(id);
+    }
+    return null;
+  }
+
+  /** After the walk: a record left over names an entry that is not in the log. */
+  async finish(): Promise<string | null> {
+    try {
+      return await this.skipTo(Number.MAX_SAFE_INTEGER);
+    } finally {
+      await this.close();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.cursor.close();
+  }
+
+  /** Reads past records of entries before `id`: each is one whose entry is not in the log. */
+  private async skipTo(id: number): Promise<string | null> {
+    this.pending ??= ((await this.cursor.next()) ?? null) as StoredRecord | null;
+    const record = this.pending;
+    if (record === null || Number(record.entryId) >= id) return null;
+    return `outcome record ${String(record.id)} names entry ${String(record.entryId)}, which is not in the log (or the record names the same entry as another)`;
+  }
+}
+
+/** Stored values as text; anything else as its JSON, so a changed type still shows. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+}
+
+/** The hash a record should carry, recomputed from its stored fields. */
+function expectedRecordHash(r: StoredRecord): string {
+  return hashOutcomeRecord({
+    id: Number(r.id),
+    entryId: Number(r.entryId),
+    entryHash: text(r.entryHash),
+    outcome: text(r.outcome),
+    // A value of the wrong type hashes as itself (its JSON), never as what was sealed.
+    durationMs: r.durationMs as number | null,
+    resultFindings: (r.resultFindings ?? null) as HashedFinding[] | null,
+    resultEffect: none(r.resultEffect) ? null : text(r.resultEffect),
+    timestamp: text(r.timestamp),
+    prevHash: none(r.prevHash) ? null : text(r.prevHash),
+  });
+}
+
+export type RecordBad = { entryId: number; record: number; reason: string };
+
+/**
+ * Walks `audit_outcomes` in id order like the audit walk: an edited record no longer matches its
+ * hash, a deleted one leaves a gap, a reordered one a prevHash that points elsewhere.
+ */
+export async function walkOutcomeChain(
+  connection: Connection,
+): Promise<{ records: number; firstBad: RecordBad | null }> {
+  const cursor = connection
+    .collection('audit_outcomes')
+    .find({}, { projection: { _id: 0 } })
+    .sort({ id: 1 })
+    .batchSize(1000);
+  let records = 0;
+  let prev: { id: number; hash: string } | null = null;
+  try {
+    for await (const raw of cursor) {
+      const r = raw as StoredRecord;
+      const id = Number(r.id);
+      const bad = (reason: string) => ({
+        records,
+        firstBad: {
+          entryId: Number(r.entryId) || -1,
+          record: Number.isFinite(id) ? id : -1,
+          reason,
+        },
+      });
+      if (!Number.isSafeInteger(id) || id <= 0)
+        return bad(`outcome record has an invalid id (${String(r.id)})`);
+      if (typeof r.hash !== 'string' || r.hash !== expectedRecordHash(r))
+        return bad(`outcome record ${id} was modified: its contents no longer match its hash`);
+      if (prev === null && !none(r.prevHash))
+        return bad(
+          `outcome record ${id} follows a record that is missing (the chain starts with a link)`,
+        );
+      if (prev !== null && id !== prev.id + 1)
+        return bad(
+          `outcome record ${prev.id + 1} is missing: record ids jump from ${prev.id} to ${id}`,
+        );
+      if (prev !== null && r.prevHash !== prev.hash)
+        return bad(
+          `outcome record ${id} does not follow record ${prev.id}: its prevHash does not match`,
+        );
+      prev = { id, hash: r.hash };
+      records += 1;
+    }
+  } finally {
+    await cursor.close();
+  }
+  return { records, firstBad: null };
+}

@@ -1,0 +1,134 @@
+import type { Collection, Document } from 'mongodb';
+
+/** A stored link of a hash chain: its place (the unique `id`) and its hash. */
+export interface ChainLink {
+  id: number;
+  hash: string;
+}
+
+type Head = { id: number; hash: string | null };
+
+/** Lost races in a row before a group fails (each lost race means another server appended). */
+const MAX_ATTEMPTS = 100;
+
+/** What one chain's appender needs to know of the documents it appends. */
+export interface ChainSpec<R, D extends ChainLink, W> {
+  /** The chain's collection; it has a unique index on `id`. */
+  collection: Collection<Document>;
+  /** Where ids continue when the collection is empty (kept across a wipe). */
+  floor(): Promise<number>;
+  /** The stored document of `record` at `id`, linked to `prevHash` (its hash computed). */
+  build(record: R, id: number, prevHash: string | null): D;
+  /** What the caller gets for a stored document. */
+  written(doc: D): W;
+  /** Told of documents this process stored, in order. */
+  onStored?(docs: D[]): void;
+  /**
+   * After a duplicate key: the answer for a record refused for a unique key of its own (not the
+   * id), read from the stored document that holds the key; null when the record was not refused.
+   */
+  refused?(record: R): Promise<W | null>;
+}
+
+/**
+ * Appends to a hash chain, safe with any number of server processes on one database. The chain
+ * needs no process to own it: the unique index on `id` is the compare-and-swap. A group appends
+ * at `head.id + 1, + 2, …`, each `prevHash` the hash before it, as one ordered `insertMany`; if
+ * another server appended first, the insert stops at the first taken id (duplicate key) — what
+ * went in before it is kept (it is correctly chained: ordered inserts stop at the first error),
+ * the rest is re-chained onto the newest stored document and tried again. Document k+1 is only
+ * ever inserted after document k is stored, so ids have no gaps and a reader that saw document k
+ * has seen every one before it. See docs/scale.md.
+ */
+export class ChainAppender<R, D extends ChainLink, W> {
+  /** The newest document as this process last knew it; undefined: read it from the database. */
+  private head: Head | undefined = undefined;
+
+  constructor(private readonly spec: ChainSpec<R, D, W>) {}
+
+  /** Forget the chain head (after a failure, or the collection was wiped). */
+  reset(): void {
+    this.head = undefined;
+  }
+
+  /** Appends the records in order; one result per record. */
+  async append(records: R[]): Promise<W[]> {
+    const results: W[] = [];
+    let rest = records;
+    for (let attempt = 0; rest.length > 0; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error('chain append lost too many races; giving up');
+      this.head ??= await this.readHead();
+      const docs = this.chain(rest, this.head);
+      try {
+        // The raw driver: these documents are built here, already in their stored shape.
+        await this.spec.collection.insertMany(
+          docs.map((d) => ({ ...d })),
+          { ordered: true },
+        );
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        this.head = undefined;
+        const done = await this.resolvePartial(rest, docs);
+        results.push(...done);
+        rest = rest.slice(done.length);
+        continue;
+      }
+      const last = docs[docs.length - 1] as D;
+      this.head = { id: last.id, hash: last.hash };
+      this.spec.onStored?.(docs);
+      results.push(...docs.map((d) => this.spec.written(d)));
+      rest = [];
+    }
+    return results;
+  }
+
+  /**
+   * After a duplicate key: which leading documents of ours went in (same id and same hash — the
+   * hash covers prevHash, so only our document can carry it), and whether the first one that did
+   * not was refused for a key of its own (then the stored document answers that record).
+   */
+  private async resolvePartial(records: R[], docs: D[]): Promise<W[]> {
+    const stored = await this.spec.collection
+      .find({ id: { $in: docs.map((d) => d.id) } }, { projection: { id: 1, hash: 1 } })
+      .toArray();
+    const hashById = new Map(stored.map((d) => [d.id as number, d.hash as string]));
+    let n = 0;
+    while (n < docs.length && hashById.get((docs[n] as D).id) === (docs[n] as D).hash) n++;
+    const kept = docs.slice(0, n);
+    if (kept.length > 0) this.spec.onStored?.(kept);
+    const done = kept.map((d) => this.spec.written(d));
+    const next = records[n];
+    if (next !== undefined && this.spec.refused) {
+      const earlier = await this.spec.refused(next);
+      if (earlier !== null) done.push(earlier);
+    }
+    return done;
+  }
+
+  private async readHead(): Promise<Head> {
+    const last = await this.spec.collection.findOne(
+      {},
+      { sort: { id: -1 }, projection: { id: 1, hash: 1 } },
+    );
+    if (last) return { id: last.id as number, hash: last.hash as string };
+    return { id: await this.spec.floor(), hash: null };
+  }
+
+  private chain(records: R[], head: Head): D[] {
+    let { id, hash: prevHash } = head;
+    return records.map((record) => {
+      id += 1;
+      const doc = this.spec.build(record, id, prevHash);
+      prevHash = doc.hash;
+      return doc;
+    });
+  }
+}
+
+/** Another writer took an id (or a unique key) first; bulk errors carry the code on the error. */
+export function isDuplicateKey(error: unknown): boolean {
+  const e = error as { code?: unknown; writeErrors?: unknown } | null;
+  if (e?.code === 11000) return true;
+  const first = Array.isArray(e?.writeErrors) ? (e.writeErrors[0] as { code?: unknown }) : null;
+  return first?.code === 11000;
+}
