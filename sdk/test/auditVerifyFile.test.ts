@@ -164,20 +164,29 @@ describe('aegis audit verify --file', { timeout: 120_000 }, () => {
   });
 
   it('an entry edited and rehashed (a forger who knows the hash function) breaks the next link', async () => {
-    const target = middle();
-    const run = await verify(
-      await tampered((r) => {
+    const rehashed = (target: Entry) =>
+      tampered((r) => {
         const e = r.auditTrail.find((x) => x.id === target.id) as Entry & HashedAuditFields;
         e.details = 'nothing happened here';
         const rule = e.rule === null ? null : parseRuleRef(e.rule);
         e.hash = createHash('sha256')
           .update(auditHashInput({ ...e, rule }))
           .digest('hex');
-      }),
-    );
+      });
+    // An entry with no outcome (a BLOCKED call, a person's action): the next entry's link breaks.
+    const inner = trail().slice(1, -1);
+    const plain = inner.find((e) => !e.outcomeRecord) as Entry;
+    const run = await verify(await rehashed(plain));
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
-      `entry #${target.id + 1}: broken-link: entry ${target.id + 1} does not link to entry ${target.id}`,
+      `entry #${plain.id + 1}: broken-link: entry ${plain.id + 1} does not link to entry ${plain.id}`,
+    );
+    // An entry whose outcome was sealed: its outcome record still names the old hash.
+    const sealed = inner.find((e) => e.outcomeRecord) as Entry;
+    const withRecord = await verify(await rehashed(sealed));
+    expect(withRecord.code).toBe(1);
+    expect(withRecord.stderr).toContain(
+      `entry #${sealed.id}: outcome-mismatch: entry ${sealed.id} no longer has the hash its outcome record`,
     );
   });
 

@@ -50,7 +50,13 @@ export class OutcomeCheck {
         'modified',
         `entry ${e.id}'s outcome record ${r.id} was modified: its fields no longer match its hash`,
       );
-    if (r.entryId !== e.id || r.entryHash !== e.hash)
+    if (r.entryId === e.id && r.entryHash !== e.hash)
+      return bad(
+        e.id,
+        'outcome-mismatch',
+        `entry ${e.id} no longer has the hash its outcome record ${r.id} sealed: the entry was changed and rehashed`,
+      );
+    if (r.entryId !== e.id)
       return bad(
         e.id,
         'outcome-mismatch',

@@ -66,7 +66,8 @@ export function serverNameFrom(command: string, args: string[]): string {
 
 /** `user`/`group` that can't be had (not root, unknown name) stop the gateway at start, not at first use. */
 function checkRunAs(upstreams: Record<string, UpstreamSpec>): void {
-  for (const [name, spec] of Object.entries(upstreams)) if ('command' in spec) resolveRunAs(name, spec);
+  for (const [name, spec] of Object.entries(upstreams))
+    if ('command' in spec) resolveRunAs(name, spec);
 }
 
 const log = (line: string) => process.stderr.write(`[aegis mcp] ${line}\n`);
