@@ -124,11 +124,11 @@ const seedAliases: Record<string, string> = { log: 'logs' };
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(
   argv: string[],
-  opts: { seedAliases?: boolean; program?: string; script?: string } = {},
+  opts: { seedAliases?: boolean; program?: string } = {},
 ): Promise<number> {
   const program = opts.program ?? 'aegis';
   // The gateway has its own options (and a `--` before the upstream's command); loaded only here.
-  if (argv[0] === 'mcp' && !opts.seedAliases) return runGateway(argv.slice(1), program, opts.script);
+  if (argv[0] === 'mcp' && !opts.seedAliases) return runGateway(argv.slice(1), program);
   if (argv[0] === 'proxy' && !opts.seedAliases) return runProxy(argv.slice(1), program);
   let parsed;
   try {
@@ -246,10 +246,10 @@ function takesFiles(argv: readonly string[]): boolean {
   return positionals[0] === 'policy' || positionals[0] === 'governance' || positionals[0] === 'audit';
 }
 
-async function runGateway(argv: string[], program: string, script?: string): Promise<number> {
+async function runGateway(argv: string[], program: string): Promise<number> {
   try {
     const { runMcpCli } = await import('../mcp/cli');
-    return await runMcpCli(argv, SDK_VERSION, { script });
+    return await runMcpCli(argv, SDK_VERSION);
   } catch (error) {
     process.stderr.write(
       `${program} mcp: ${error instanceof Error ? error.message : String(error)}\n`,

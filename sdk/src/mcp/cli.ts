@@ -5,7 +5,6 @@ import { startHttpGateway } from './http';
 import { createAegis } from '../client';
 import { printPins, serverPinsCommand } from './pinsCli';
 import { PinStore, serverPinsWith, type ToolPins } from './pins';
-import { reexecWithoutKey, takeHandedKey } from './keyHandoff';
 import { resolveRunAs } from './runAs';
 import { runStdioGateway } from './stdio';
 
@@ -73,16 +72,11 @@ function checkRunAs(upstreams: Record<string, UpstreamSpec>): void {
 const log = (line: string) => process.stderr.write(`[aegis mcp] ${line}\n`);
 
 /**
- * Runs `aegis mcp …` (argv after `mcp`); returns the exit code. `script`: the `aegis` script this
- * process runs, when it is the CLI (not a test calling in): the stdio gateway then re-executes it
- * so that its agent key is in no environment or command line an upstream can read.
+ * Runs `aegis mcp …` (argv after `mcp`); returns the exit code. A stdio upstream runs as our OS
+ * user unless its config names another (`user:`), and can then read whatever we can, the agent
+ * key included (our environment, our command line, the key file): `user:` is the boundary.
  */
-export async function runMcpCli(
-  argv: string[],
-  version: string,
-  opts: { script?: string } = {},
-): Promise<number> {
-  const handedKey = takeHandedKey();
+export async function runMcpCli(argv: string[], version: string): Promise<number> {
   const dash = argv.indexOf('--');
   const own = dash === -1 ? argv : argv.slice(0, dash);
   const command = dash === -1 ? [] : argv.slice(dash + 1);
@@ -154,11 +148,6 @@ export async function runMcpCli(
     );
   if (!values.agent)
     throw new Error('--agent NAME is required: the agent whose policy decides the calls');
-  // The upstream runs as our OS user and can read /proc/<our pid>/environ and cmdline: a key
-  // that came that way moves to a pipe in a re-executed gateway (keyHandoff.ts).
-  const exposedKey = values.key ?? process.env.AEGIS_API_KEY;
-  if (!handedKey && exposedKey && opts.script)
-    return reexecWithoutKey({ script: opts.script, argv, key: exposedKey });
   const server = values.server ?? serverNameFrom(cmd, args);
   const fromConfig = values.config
     ? (await loadGatewayConfig(values.config)).upstreams[server]
@@ -183,7 +172,7 @@ export async function runMcpCli(
     upstream,
     aegis: {
       url: values.url,
-      apiKey: handedKey ?? values.key,
+      apiKey: values.key,
       mode: values.local ? 'local' : 'strict',
     },
     allowTools: values['allow-tools']

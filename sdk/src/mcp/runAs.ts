@@ -22,14 +22,24 @@ export function resolveRunAs(
       `upstream "${name}": user/group need the gateway to run as root (it runs as uid ${ownUid ?? 'n/a'}); ` +
         `otherwise launch it through a wrapper, e.g. command: sudo, args: [-u, mcpuser, --, …]`,
     );
-  const user = spec.user ?? 0;
+  // A group alone would run the upstream as root with another gid: never what isolation wants.
+  if (spec.user === undefined)
+    throw new Error(`upstream "${name}": group needs a user too (the upstream would run as root)`);
+  const user = spec.user;
   const uid = typeof user === 'number' ? user : lookUp(name, 'user', user, ['id', '-u', user]);
-  const group = spec.group ?? (typeof user === 'number' ? user : undefined);
+  // No group: the user's own primary group, looked up — never the number of the uid, which on
+  // many hosts is some other group (docker's, say).
   const gid =
-    typeof group === 'number'
-      ? group
-      : group !== undefined
-        ? lookUp(name, 'group', group, ['getent', 'group', group], (out) => out.split(':')[2])
+    typeof spec.group === 'number'
+      ? spec.group
+      : spec.group !== undefined
+        ? lookUp(
+            name,
+            'group',
+            spec.group,
+            ['getent', 'group', spec.group],
+            (out) => out.split(':')[2],
+          )
         : lookUp(name, 'user', String(user), ['id', '-g', String(user)]);
   return { uid, gid };
 }

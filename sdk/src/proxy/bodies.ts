@@ -61,8 +61,15 @@ export function readBodyArgs(
       );
     }
   }
+  if (!readableCharset(type)) {
+    // Read as UTF-8, UTF-16 text is every other byte NUL: no detector sees a card in it.
+    const what = `${body.length} bytes of ${type}`;
+    return opaqueAsText
+      ? { value: body.toString('latin1'), opaque: what }
+      : { value: `<${what}>`, opaque: what };
+  }
   if (/^application\/x-www-form-urlencoded\b/i.test(type))
-    return { value: fields(new URLSearchParams(body.toString('utf8'))) };
+    return { value: fields(formPairs(body.toString('utf8'))) };
   if (/^multipart\/form-data\b/i.test(type)) return parseFormData(type, body, opaqueAsText);
   if (TEXT.test(type)) return { value: body.toString('utf8') };
   const what = `${body.length} bytes of ${type || 'unknown type'}`;
@@ -71,10 +78,31 @@ export function readBodyArgs(
     : { value: `<${what}>`, opaque: what };
 }
 
+/** A declared charset other than UTF-8's family: the bytes are not the text Aegis would read. */
+function readableCharset(type: string): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase();
+  return !charset || ['utf-8', 'utf8', 'us-ascii', 'ascii'].includes(charset);
+}
+
+/** A urlencoded form's pairs, no more of them than a multipart form may have parts. */
+function formPairs(text: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const pair of new URLSearchParams(text)) {
+    if (pairs.length >= MAX_PARTS)
+      throw new BodyError(413, 'TOO_MANY_PARTS', `The form has over ${MAX_PARTS} fields: not sent`);
+    pairs.push(pair);
+  }
+  return pairs;
+}
+
 /** name → value, or → values when a name repeats. `fromEntries` keeps `__proto__` a plain key. */
 function fields(pairs: Iterable<[string, unknown]>): Record<string, unknown> {
   const grouped = new Map<string, unknown[]>();
-  for (const [name, value] of pairs) grouped.set(name, [...(grouped.get(name) ?? []), value]);
+  for (const [name, value] of pairs) {
+    const values = grouped.get(name);
+    if (values) values.push(value);
+    else grouped.set(name, [value]);
+  }
   return Object.fromEntries(
     [...grouped].map(([name, values]) => [name, values.length === 1 ? values[0] : values]),
   );
@@ -102,7 +130,8 @@ export function parseFormData(type: string, body: Buffer, opaqueAsText: boolean)
   const pairs = parts.map((raw): [string, unknown] => {
     const part = readPart(raw);
     if (part.filename === undefined) return [part.name, part.bytes.toString('utf8')];
-    const textual = TEXT.test(part.type) || part.bytes.length <= SMALL_PART_BYTES;
+    const textual =
+      readableCharset(part.type) && (TEXT.test(part.type) || part.bytes.length <= SMALL_PART_BYTES);
     let content: string;
     if (textual || opaqueAsText) content = part.bytes.toString('utf8');
     else {

@@ -89,6 +89,34 @@ describe('readBodyArgs', () => {
     expect(readBodyArgs('', undefined, bytes, true).value).toBe('card 4111 1111 1111 1111');
   });
 
+  it('a urlencoded form of many repeated names is read in linear time, and capped (review 7)', () => {
+    // 40,000 pairs took 80 s when each repeat copied the list; the cap answers before that.
+    const many = Buffer.from('a=1&'.repeat(40_000));
+    expect(
+      refusal(() => readBodyArgs('application/x-www-form-urlencoded', undefined, many, false)),
+    ).toEqual({ status: 413, code: 'TOO_MANY_PARTS' });
+    const repeated = Buffer.from('a=1&'.repeat(1000));
+    expect(
+      readBodyArgs('application/x-www-form-urlencoded', undefined, repeated, false).value,
+    ).toEqual({ a: Array<string>(1000).fill('1') });
+  });
+
+  it('text in a charset other than UTF-8 is opaque, not misread (review 7)', () => {
+    const utf16 = Buffer.from('card 4111 1111 1111 1111', 'utf16le');
+    const read = readBodyArgs('text/plain; charset=utf-16le', undefined, utf16, false);
+    expect(read.opaque).toBe(`${utf16.length} bytes of text/plain; charset=utf-16le`);
+    expect(readBodyArgs('text/plain; charset=UTF-8', undefined, Buffer.from('hi'), false)).toEqual({
+      value: 'hi',
+    });
+    const file = form(
+      part(
+        'Content-Disposition: form-data; name="f"; filename="a.txt"\r\nContent-Type: text/plain; charset=utf-16le',
+        'x',
+      ),
+    );
+    expect(readBodyArgs(TYPE, undefined, file, false).opaque).toContain('file "a.txt"');
+  });
+
   it('refuses hostile or unreadable bodies with a 4xx', () => {
     const ok = field('a', 'b');
     const cases: Array<[string, string | undefined, Buffer, number, string]> = [
