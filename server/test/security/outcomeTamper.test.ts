@@ -5,6 +5,8 @@
  * the database: `audit.verify` (and `aegis audit verify`) names what was changed.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Collection, Document } from 'mongodb';
@@ -36,7 +38,7 @@ async function verify(): Promise<Verify> {
 }
 
 /** The real `aegis audit verify` binary (the SDK's CLI) against this server. */
-function cliVerify(): Promise<{ code: number; output: string }> {
+function cliVerify(extra: string[] = []): Promise<{ code: number; output: string }> {
   const bin = path.resolve(
     path.dirname(fileURLToPath(import.meta.url)),
     '../../../sdk/bin/aegis.mjs',
@@ -48,9 +50,14 @@ function cliVerify(): Promise<{ code: number; output: string }> {
     NO_COLOR: '1',
   };
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, 'audit', 'verify'], { env }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, 'audit', 'verify', ...extra],
+      { env },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
+      },
+    );
   });
 }
 
@@ -175,6 +182,26 @@ describe('outcomes under the hash chain', () => {
       id,
       reason: expect.stringMatching(/outcome none, sealed ok/) as string,
     });
+  });
+
+  it('an outcome erased in the store fails the offline check of an export too (review 7)', async () => {
+    const id = calls[1] ?? 0;
+    const original = await doc(log, { id });
+    await log.updateOne({ id }, { $set: { outcome: null, durationMs: null } });
+    try {
+      const res = await fetch(`${server.url}/export/report?format=json`, {
+        headers: { authorization: `Bearer ${server.adminKey}` },
+      });
+      expect(res.status).toBe(200);
+      const file = path.join(await mkdtemp(path.join(tmpdir(), 'aegis-erased-')), 'report.json');
+      await writeFile(file, await res.text());
+      const run = await cliVerify(['--file', file]);
+      expect(run.code).toBe(1);
+      expect(run.output).toMatch(new RegExp(`entry #${id}: outcome-mismatch`));
+    } finally {
+      await log.deleteOne({ id });
+      await log.insertOne(original);
+    }
   });
 
   it('names an entry whose stored call arguments were changed', async () => {

@@ -114,7 +114,9 @@ async function* withOutcomeRecords(
 ): AsyncGenerator<ExportRow> {
   let batch: ExportRow[] = [];
   const flush = async () => {
-    const sealed = batch.filter((r) => r.outcome !== null).map((r) => r.id);
+    // Every entry written to be sealed, with an outcome or not: an outcome erased in the store
+    // (set back to null) must still be exported beside its record, which says what it was.
+    const sealed = batch.filter((r) => r.outcomeSealed === true).map((r) => r.id);
     const records = sealed.length
       ? ((await outcomes.collection
           .find({ entryId: { $in: sealed } }, { projection: { _id: 0 } })
