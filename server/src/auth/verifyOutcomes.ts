@@ -98,6 +98,8 @@ export class OutcomeJoin {
   };
   private readonly cursor: FindCursor<Document>;
   private pending: StoredRecord | null | undefined = undefined;
+  /** The last entry the walk checked (records of later entries were written after it began). */
+  private lastChecked = 0;
 
   constructor(connection: Connection) {
     this.cursor = connection
@@ -109,6 +111,7 @@ export class OutcomeJoin {
 
   /** Checks entry `id`'s outcome against its record; the failure in words, or null. */
   async check(id: number, entry: EntryOutcomeFields): Promise<string | null> {
+    this.lastChecked = id;
     const stray = await this.skipTo(id);
     if (stray) return stray;
     const record = this.pending;
@@ -129,10 +132,14 @@ export class OutcomeJoin {
     return null;
   }
 
-  /** After the walk: a record left over names an entry that is not in the log. */
+  /**
+   * After the walk: a record left over names an entry that is not in the log. Only records of
+   * entries up to the last one walked: on a live server, entries appended (and sealed) after the
+   * walk read its last batch have records the join's cursor may still return.
+   */
   async finish(): Promise<string | null> {
     try {
-      return await this.skipTo(Number.MAX_SAFE_INTEGER);
+      return await this.skipTo(this.lastChecked + 1);
     } finally {
       await this.close();
     }

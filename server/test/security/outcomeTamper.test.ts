@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Collection, Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditOutcomesReport } from '@aegis/shared';
+import { OutcomeJoin, type EntryOutcomeFields } from '../../src/auth/verifyOutcomes';
 import { hashAuditEntry, type HashedAuditFields } from '../../src/data/auditChain';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { createKey, trpc, type Credential } from './harness';
@@ -202,6 +203,17 @@ describe('outcomes under the hash chain', () => {
       await log.deleteOne({ id });
       await log.insertOne(original);
     }
+  });
+
+  it("a record sealed while the walk runs (its entry after the walk's last) is no stray (review 7)", async () => {
+    // The walk read the log up to some entry; a later entry and its record were written after.
+    const entries = await log.find({}, { sort: { id: 1 } }).toArray();
+    const last = calls.at(-1) ?? 0;
+    const join = new OutcomeJoin(server.store.connection);
+    for (const entry of entries.filter((e) => Number(e.id) < last))
+      expect(await join.check(Number(entry.id), entry as EntryOutcomeFields)).toBeNull();
+    expect(await doc(records, { entryId: last })).toBeTruthy();
+    expect(await join.finish()).toBeNull();
   });
 
   it('names an entry whose stored call arguments were changed', async () => {
