@@ -55,8 +55,12 @@ export class ChainAppender<R, D extends ChainLink, W> {
   async append(records: R[]): Promise<W[]> {
     const results: W[] = [];
     let rest = records;
-    for (let attempt = 0; rest.length > 0; attempt++) {
-      if (attempt >= MAX_ATTEMPTS) throw new Error('chain append lost too many races; giving up');
+    // Rounds that placed nothing: lost races only. A round that stored some documents, or had
+    // one refused for a key of its own (answered by the stored one), moved on, and isn't counted:
+    // a group of many already-sealed records would otherwise give up after MAX_ATTEMPTS of them.
+    let stalled = 0;
+    while (rest.length > 0) {
+      if (stalled >= MAX_ATTEMPTS) throw new Error('chain append lost too many races; giving up');
       this.head ??= await this.readHead();
       const docs = this.chain(rest, this.head);
       try {
@@ -69,6 +73,7 @@ export class ChainAppender<R, D extends ChainLink, W> {
         if (!isDuplicateKey(error)) throw error;
         this.head = undefined;
         const done = await this.resolvePartial(rest, docs);
+        if (done.length === 0) stalled++;
         results.push(...done);
         rest = rest.slice(done.length);
         continue;
