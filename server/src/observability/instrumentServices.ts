@@ -54,7 +54,7 @@ export function withMetricHooks(hooks: ServiceHooks, metrics: AegisMetrics): Ser
 
 /** A span per audit entry from queueing to stored (group commit: several share one insert). */
 export function traceAuditWrites(audit: Repos['audit']): void {
-  const write = audit.write;
+  const write = audit.write.bind(audit);
   audit.write = (record) =>
     inSpan(
       tracer,
