@@ -85,8 +85,9 @@ describe('unresumedRuns and markResumed', () => {
     expect(listed.map((a) => a.id)).toContain(first.approvalId);
     expect(listed.every((a) => a.agent === 'RunBot')).toBe(true);
 
+    // Another agent's approval reads as if it did not exist (a refusal would name that agent).
     await expect(t.as(bot).sdk.markResumed({ id: theirs.approvalId! })).rejects.toMatchObject({
-      code: 'FORBIDDEN',
+      code: 'NOT_FOUND',
     });
     const claims = await Promise.allSettled([
       t.as(bot).sdk.markResumed({ id: first.approvalId! }),
