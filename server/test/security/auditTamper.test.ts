@@ -2,14 +2,11 @@
  * Done-means 4: edit, delete and reorder audit entries directly in the database; `audit.verify`
  * names the first bad entry, and passes on an untouched log.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Collection, Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashAuditEntry, type HashedAuditFields } from '../../src/data/auditChain';
 import { startTestServer, type TestServer } from '../helpers/testServer';
-import { createKey, trpc, type Credential } from './harness';
+import { cliVerify, createKey, trpc, type Credential } from './harness';
 
 let server: TestServer;
 let admin: Credential;
@@ -25,25 +22,6 @@ async function verify(cred: Credential = admin): Promise<Verify> {
   const res = await trpc(server.url, 'audit.verify', 'query', undefined, cred);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return (res.body as { result: { data: Verify } }).result.data;
-}
-
-/** The real `aegis audit verify` binary (the SDK's CLI) against this server. */
-function cliVerify(): Promise<{ code: number; output: string }> {
-  const bin = path.resolve(
-    path.dirname(fileURLToPath(import.meta.url)),
-    '../../../sdk/bin/aegis.mjs',
-  );
-  const env = {
-    ...process.env,
-    AEGIS_URL: server.url,
-    AEGIS_API_KEY: server.adminKey,
-    NO_COLOR: '1',
-  };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, 'audit', 'verify'], { env }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
-    });
-  });
 }
 
 async function entry(id: number): Promise<Document> {
@@ -88,7 +66,7 @@ describe('tamper-evident audit log', () => {
     const total = await log.countDocuments();
     expect(total).toBeGreaterThanOrEqual(8);
     expect(await verify()).toMatchObject({ ok: true, checked: total, firstBad: null });
-    const cli = await cliVerify();
+    const cli = await cliVerify(server);
     expect(cli.code, cli.output).toBe(0);
   });
 
@@ -121,7 +99,7 @@ describe('tamper-evident audit log', () => {
     expect(result.firstBad?.id).toBe(4);
     expect(result.firstBad?.reason).toMatch(/modified/);
     expect(result.checked).toBe(3);
-    const cli = await cliVerify();
+    const cli = await cliVerify(server);
     expect(cli.code).not.toBe(0);
     expect(cli.output).toMatch(/#4/);
     await log.updateOne(

@@ -3,6 +3,9 @@
  * the seed's Python SDK or an attacker would send), principals of every role, and database
  * snapshots to prove a refused request changed nothing.
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Connection } from 'mongoose';
 import { expect } from 'vitest';
 import type { TestServer } from '../helpers/testServer';
@@ -219,4 +222,27 @@ export async function loginSession(
     return decodeURIComponent(line.split(';')[0]?.slice(name.length + 1) ?? '');
   };
   return { session: value('aegis_session'), csrf: value('aegis_csrf') };
+}
+
+/** The real `aegis audit verify` binary (the SDK's CLI) against a server, with `extra` arguments. */
+export function cliVerify(
+  server: { url: string; adminKey: string },
+  extra: string[] = [],
+): Promise<{ code: number; output: string }> {
+  const bin = path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '../../../sdk/bin/aegis.mjs',
+  );
+  const env = {
+    ...process.env,
+    AEGIS_URL: server.url,
+    AEGIS_API_KEY: server.adminKey,
+    NO_COLOR: '1',
+  };
+  return new Promise((resolve) => {
+    const argv = [bin, 'audit', 'verify', ...extra];
+    execFile(process.execPath, argv, { env }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
+    });
+  });
 }

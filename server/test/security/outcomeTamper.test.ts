@@ -4,18 +4,16 @@
  * arguments by a digest the entry's hash covers. Edit outcomes, records and arguments directly in
  * the database: `audit.verify` (and `aegis audit verify`) names what was changed.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Collection, Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditOutcomesReport } from '@aegis/shared';
 import { OutcomeJoin, type EntryOutcomeFields } from '../../src/auth/verifyOutcomes';
 import { hashAuditEntry, type HashedAuditFields } from '../../src/data/auditChain';
 import { startTestServer, type TestServer } from '../helpers/testServer';
-import { createKey, trpc, type Credential } from './harness';
+import { cliVerify, createKey, trpc, type Credential } from './harness';
 
 let server: TestServer;
 let admin: Credential;
@@ -36,30 +34,6 @@ async function verify(): Promise<Verify> {
   const res = await trpc(server.url, 'audit.verify', 'query', undefined, admin);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return (res.body as { result: { data: Verify } }).result.data;
-}
-
-/** The real `aegis audit verify` binary (the SDK's CLI) against this server. */
-function cliVerify(extra: string[] = []): Promise<{ code: number; output: string }> {
-  const bin = path.resolve(
-    path.dirname(fileURLToPath(import.meta.url)),
-    '../../../sdk/bin/aegis.mjs',
-  );
-  const env = {
-    ...process.env,
-    AEGIS_URL: server.url,
-    AEGIS_API_KEY: server.adminKey,
-    NO_COLOR: '1',
-  };
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, 'audit', 'verify', ...extra],
-      { env },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
-      },
-    );
-  });
 }
 
 async function call<T>(procedure: string, input: unknown, cred = agent): Promise<T> {
@@ -156,7 +130,7 @@ describe('outcomes under the hash chain', () => {
     const record = await doc(records, { entryId: calls[1] });
     expect(record).toMatchObject({ outcome: 'error', durationMs: 11 });
     expect(record.entryHash).toBe((await doc(log, { id: calls[1] })).hash);
-    expect((await cliVerify()).code).toBe(0);
+    expect((await cliVerify(server)).code).toBe(0);
   });
 
   it('names an entry whose outcome was changed in the store (error → ok)', async () => {
@@ -166,7 +140,7 @@ describe('outcomes under the hash chain', () => {
       reason: expect.stringMatching(/outcome error, sealed ok|outcome ok, sealed error/) as string,
     });
     await log.updateOne({ id }, { $set: { outcome: 'ok' } });
-    const cli = await cliVerify();
+    const cli = await cliVerify(server);
     expect(cli.code).not.toBe(0);
     expect(cli.output).toMatch(new RegExp(`#${id}\\b`));
     await log.updateOne({ id }, { $set: { outcome: 'error' } });
@@ -196,7 +170,7 @@ describe('outcomes under the hash chain', () => {
       expect(res.status).toBe(200);
       const file = path.join(await mkdtemp(path.join(tmpdir(), 'aegis-erased-')), 'report.json');
       await writeFile(file, await res.text());
-      const run = await cliVerify(['--file', file]);
+      const run = await cliVerify(server, ['--file', file]);
       expect(run.code).toBe(1);
       expect(run.output).toMatch(new RegExp(`entry #${id}: outcome-mismatch`));
     } finally {
@@ -260,7 +234,7 @@ describe('outcomes under the hash chain', () => {
     const result = await verify();
     expect(result).toMatchObject({ ok: true, firstBad: null });
     expect(result.outcomes).toMatchObject({ withoutRecord: [auditId], withoutRecordCount: 1 });
-    const cli = await cliVerify();
+    const cli = await cliVerify(server);
     expect(cli.code).toBe(0);
     expect(cli.output).toContain(`1 outcome(s) without a record (entries ${auditId})`);
     await log.updateOne({ id: auditId }, { $set: { outcome: null, durationMs: null } });
