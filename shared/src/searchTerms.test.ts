@@ -35,6 +35,24 @@ describe('search terms', () => {
     expect(matchesSearch(entry, '6789 transfer')).toBe(false);
   });
 
+  it('keeps the short fields searchable when large arguments fill the cap', () => {
+    const words = Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ');
+    const entry = {
+      agent: 'support',
+      action: 'export_rows',
+      argsPreview: JSON.stringify({ text: words }),
+      details: 'Held for review',
+      outcome: 'timeout',
+      actor: 'dana@bank.example',
+      rule: { id: 'bulk-export-review' },
+    };
+    expect(matchesSearch(entry, 'bulk-export-review')).toBe(true);
+    expect(matchesSearch(entry, 'dana@bank.example')).toBe(true);
+    expect(matchesSearch(entry, 'timeout')).toBe(true);
+    expect(matchesSearch(entry, 'w3')).toBe(true);
+    expect(matchesSearch(entry, 'w399')).toBe(false);
+  });
+
   it('orders query words longest first and caps them', () => {
     expect(queryTerms('a bb ccc a')).toEqual(['ccc', 'bb', 'a']);
     expect(queryTerms('1 2 3 4 5 6 7 8 9 10')).toHaveLength(8);

@@ -65,7 +65,9 @@ export function entrySearchTexts(e: {
   actor?: string | null;
   rule?: { id: string } | null;
 }): Array<string | null | undefined> {
-  return [e.agent, e.action, e.details, e.argsPreview, e.outcome, e.actor, e.rule?.id];
+  // The arguments last: a large preview fills the MAX_TERMS cap, and must not crowd out the
+  // short fields an investigation searches by (the rule, who acted, how the call ended).
+  return [e.agent, e.action, e.rule?.id, e.actor, e.details, e.outcome, e.argsPreview];
 }
 
 /** Whether an entry (e.g. one arriving live) matches a search, as the stored terms would. */
