@@ -10,9 +10,10 @@ export interface NumericRun {
 }
 
 // Each step is separators then a digit, and separators are never digits: no backtracking.
-const RUN = /[+(]?\d(?:[ ()./-]{0,2}\d)*\)?/g;
+// Tabs and line breaks join too: a card number split over lines or cells must still be seen.
+const RUN = /[+(]?\d(?:[ \t\r\n()./-]{0,2}\d)*\)?/g;
 
-/** Digits joined by at most two separators (space - . / ( )), with a leading `+` or `(`; ≥ 4 characters. */
+/** Digits joined by at most two separators (space, tab, line break, - . / ( )), with a leading `+` or `(`; ≥ 4 characters. */
 export function numericRuns(text: string): NumericRun[] {
   const runs: NumericRun[] = [];
   RUN.lastIndex = 0;

@@ -77,6 +77,20 @@ describe('scanValue', () => {
     expect(applyMasks(text, matches)).toBe('\u200b\u200bcard ************1111\u00ad and ***-**-8151');
   });
 
+  it('reads a card number split by tabs or line breaks, and masks it', () => {
+    const args = {
+      lines: 'card:\n4111\n1111\n1111\n1111\nthanks',
+      crlf: '4111\r\n1111\r\n1111\r\n1111',
+      cells: 'name\tcard\nAda\t4111\t1111\t1111\t1111',
+      rows: 'ids\n1042\n1043\n1044\n1045',
+    };
+    expect(scanValue(args).map((f) => `${f.detector} ${f.path}`)).toEqual(['card /lines', 'card /crlf', 'card /cells']);
+    const masked = maskValue(args) as typeof args;
+    expect(masked.lines).toBe('card:\n************1111\nthanks');
+    expect(masked.cells).toBe('name\tcard\nAda\t************1111');
+    expect(masked.rows).toBe(args.rows);
+  });
+
   it('reads through mathematical, superscript and circled digits, combining marks, keycaps and line separators, and masks the whole original span', () => {
     const math = '\u{1d7d2}\u{1d7cf}\u{1d7cf}\u{1d7cf}'; // 𝟒𝟏𝟏𝟏: four surrogate pairs
     const args = {

@@ -54,9 +54,11 @@ export function isCardNumber(digits: string): boolean {
 
 // Every common way of writing a card starts with a group of four digits; requiring it up front
 // lets the engine skip most digits of a long text quickly. Then 9–15 more, each optionally after
-// one space or dash.
-const CARD_CANDIDATE = /(?<!\d)\d{4}(?:[ -]?\d){9,15}(?!\d)/g;
-const AFTER_GROUP = /\d[ -]$/;
+// one separator: a space or dash, or a tab or line break (a card pasted over lines or cells
+// reads the same; Unicode white space is folded to a space before this runs).
+const CARD_CANDIDATE = /(?<!\d)\d{4}(?:(?:\r\n|[ \t\r\n-])?\d){9,15}(?!\d)/g;
+const AFTER_GROUP = /\d[ \t\r\n-]$/;
+const SEPARATOR = /[ \t\r\n-]/g;
 
 export function findCards(text: string, runs: readonly NumericRun[], context: KeyContext, out: MatchSink): void {
   let lastEnd = -1;
@@ -85,10 +87,10 @@ export function findCards(text: string, runs: readonly NumericRun[], context: Ke
 function longestCardPrefix(candidate: string): string | null {
   let text = candidate;
   for (;;) {
-    const digits = text.replace(/[ -]/g, '');
+    const digits = text.replace(SEPARATOR, '');
     if (digits.length < 13) return null;
     if (isCardNumber(digits)) return text;
-    const cut = Math.max(text.lastIndexOf(' '), text.lastIndexOf('-'));
+    const cut = Math.max(...[' ', '-', '\t', '\r', '\n'].map((sep) => text.lastIndexOf(sep)));
     if (cut <= 0) return null;
     text = text.slice(0, cut);
   }
