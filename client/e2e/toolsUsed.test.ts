@@ -52,6 +52,20 @@ describe('the tools an agent used, on a 390 px phone', () => {
         { title: LONG, lines: 1, cut: true },
       ]),
     );
+    // The live feed beside it names the same tools the same way.
+    const feed = page
+      .getByRole('list', { name: `Activity of ${AGENT}` })
+      .getByTestId('feed-action');
+    await poll(() => feed.count()).toBe(2);
+    expect(
+      await feed.evaluateAll((els) =>
+        els.map((el) =>
+          Math.round(
+            el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight),
+          ),
+        ),
+      ),
+    ).toEqual([1, 1]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       PHONE_390.width,
     );
