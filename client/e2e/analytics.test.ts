@@ -59,4 +59,46 @@ describe('the Analytics page', () => {
     expect(params.get('status')).toBe('BLOCKED');
     expect(Date.parse(params.get('to') ?? '') - Date.parse(params.get('from') ?? '')).toBe(60_000);
   });
+
+  it('keys the per-agent chart: a legend in the series colours, read out and opened by keyboard', async () => {
+    const { page } = dash;
+    await page.goto(dash.srv.url + '/analytics?range=1h');
+    const legend = page.getByRole('list', { name: 'Verdicts (chart legend)' });
+    await legend.waitFor();
+    const items = legend.getByRole('link');
+    expect((await items.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '))).toEqual([
+      expect.stringMatching(/^Allowed \d+$/),
+      expect.stringMatching(/^Review \d+$/),
+      expect.stringMatching(/^Blocked [1-9]\d*$/),
+      expect.stringMatching(/^Killed \d+$/),
+    ]);
+    // Each swatch is the colour its bars are drawn in (the seed has allowed and blocked bars).
+    const chart = page.getByTestId('agents-chart');
+    await chart.locator('.recharts-rectangle').first().waitFor();
+    const colours = await page.evaluate(() => {
+      const swatches = [...document.querySelectorAll<HTMLElement>('[data-color]')];
+      return swatches.map((sw) => {
+        const colour = sw.dataset.color ?? '';
+        const bar = document.querySelector(
+          `[data-testid="agents-chart"] .recharts-rectangle[fill="${colour}"]`,
+        );
+        return {
+          swatch: getComputedStyle(sw).backgroundColor,
+          bar: bar ? getComputedStyle(bar).fill : null,
+        };
+      });
+    });
+    const drawn = colours.filter((c) => c.bar !== null);
+    expect(drawn.length).toBeGreaterThanOrEqual(2);
+    for (const c of drawn) expect(c.swatch).toBe(c.bar);
+    expect(await chart.getAttribute('aria-label')).toMatch(
+      /Calls per agent by verdict: .+ blocked/,
+    );
+    await expectAccessible(page);
+    // The keyboard's way to what a bar's click opens: Enter on "Blocked" lists the blocked calls.
+    await items.filter({ hasText: 'Blocked' }).focus();
+    await page.keyboard.press('Enter');
+    await poll(() => new URL(page.url()).pathname).toBe('/activity');
+    expect(new URL(page.url()).searchParams.get('status')).toBe('BLOCKED');
+  });
 });
