@@ -14,7 +14,9 @@ describe('the Analytics page', () => {
     const { page } = dash;
     await page.goto(dash.srv.url + '/analytics?range=1h');
     await page.getByRole('heading', { level: 1, name: 'Analytics' }).waitFor();
-    const calls = page.getByTestId('stat-card').filter({ hasText: 'Calls' });
+    const calls = page
+      .getByTestId('stat-card')
+      .filter({ has: page.getByText('Calls', { exact: true }) });
     await poll(async () => Number((await calls.innerText()).replace(/\D+/g, ''))).toBeGreaterThan(
       0,
     );
@@ -72,6 +74,18 @@ describe('the Analytics page', () => {
       expect.stringMatching(/^Blocked [1-9]\d*$/),
       expect.stringMatching(/^Killed \d+$/),
     ]);
+    // "Blocked or killed" says what it counts, and agrees with the legend's Blocked and Killed.
+    const stopped = page.getByTestId('stat-card').filter({ hasText: 'Blocked or killed' });
+    const parts =
+      /(\d+) of (\d+) calls: (\d+) blocked by policy, (\d+) refused by the kill-switch/.exec(
+        await stopped.innerText(),
+      );
+    const [, both, , blocked, killed] = (parts ?? []).map(Number);
+    const legendCount = async (label: string) =>
+      Number((await items.filter({ hasText: label }).innerText()).replace(/\D+/g, ''));
+    expect(blocked).toBe(await legendCount('Blocked'));
+    expect(killed).toBe(await legendCount('Killed'));
+    expect(both).toBe((blocked ?? 0) + (killed ?? 0));
     // Each swatch is the colour its bars are drawn in (the seed has allowed and blocked bars).
     const chart = page.getByTestId('agents-chart');
     await chart.locator('.recharts-rectangle').first().waitFor();

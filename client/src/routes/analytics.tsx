@@ -48,10 +48,10 @@ export function AnalyticsPage() {
             <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
               <StatCard label="Calls" value={d.totals.calls} />
               <StatCard
-                label="Block rate"
+                label="Blocked or killed"
                 value={pct(d.totals.blockRate)}
                 tone={d.totals.blockRate > 0 ? 'bad' : 'plain'}
-                hint={`${d.totals.blocked + d.totals.killed} blocked or killed`}
+                hint={`${d.totals.blocked + d.totals.killed} of ${d.totals.calls} calls: ${d.totals.blocked} blocked by policy, ${d.totals.killed} refused by the kill-switch`}
               />
               <StatCard
                 label="Review rate"
@@ -137,8 +137,15 @@ export function AnalyticsPage() {
                     <tr>
                       <th className="py-1">Agent · action</th>
                       <th className="pl-3 text-right">Calls</th>
-                      <th className="pl-3 text-right">Blocked</th>
-                      <th className="pl-3 text-right">Review</th>
+                      <th
+                        className="pl-3 text-right"
+                        title="Share of calls blocked by policy or refused by the kill-switch"
+                      >
+                        Blocked or killed
+                      </th>
+                      <th className="pl-3 text-right" title="Share of calls held for a person">
+                        Review
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
