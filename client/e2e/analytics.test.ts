@@ -89,19 +89,18 @@ describe('the Analytics page', () => {
     // Each swatch is the colour its bars are drawn in (the seed has allowed and blocked bars).
     const chart = page.getByTestId('agents-chart');
     await chart.locator('.recharts-rectangle').first().waitFor();
-    const colours = await page.evaluate(() => {
-      const swatches = [...document.querySelectorAll<HTMLElement>('[data-color]')];
-      return swatches.map((sw) => {
-        const colour = sw.dataset.color ?? '';
-        const bar = document.querySelector(
+    const colours = await page.locator('[data-color]').evaluateAll((swatches) =>
+      swatches.map((sw) => {
+        const colour = sw.getAttribute('data-color') ?? '';
+        const bar = sw.ownerDocument.querySelector(
           `[data-testid="agents-chart"] .recharts-rectangle[fill="${colour}"]`,
         );
         return {
           swatch: getComputedStyle(sw).backgroundColor,
           bar: bar ? getComputedStyle(bar).fill : null,
         };
-      });
-    });
+      }),
+    );
     const drawn = colours.filter((c) => c.bar !== null);
     expect(drawn.length).toBeGreaterThanOrEqual(2);
     for (const c of drawn) expect(c.swatch).toBe(c.bar);
