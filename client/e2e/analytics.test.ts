@@ -14,7 +14,9 @@ describe('the Analytics page', () => {
     const { page } = dash;
     await page.goto(dash.srv.url + '/analytics?range=1h');
     await page.getByRole('heading', { level: 1, name: 'Analytics' }).waitFor();
-    const calls = page.getByTestId('stat-card').filter({ hasText: 'Calls' });
+    const calls = page
+      .getByTestId('stat-card')
+      .filter({ has: page.getByText('Calls', { exact: true }) });
     await poll(async () => Number((await calls.innerText()).replace(/\D+/g, ''))).toBeGreaterThan(
       0,
     );
@@ -58,5 +60,58 @@ describe('the Analytics page', () => {
     const params = new URL(page.url()).searchParams;
     expect(params.get('status')).toBe('BLOCKED');
     expect(Date.parse(params.get('to') ?? '') - Date.parse(params.get('from') ?? '')).toBe(60_000);
+  });
+
+  it('keys the per-agent chart: a legend in the series colours, read out and opened by keyboard', async () => {
+    const { page } = dash;
+    await page.goto(dash.srv.url + '/analytics?range=1h');
+    const legend = page.getByRole('list', { name: 'Verdicts (chart legend)' });
+    await legend.waitFor();
+    const items = legend.getByRole('link');
+    expect((await items.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '))).toEqual([
+      expect.stringMatching(/^Allowed \d+$/),
+      expect.stringMatching(/^Review \d+$/),
+      expect.stringMatching(/^Blocked [1-9]\d*$/),
+      expect.stringMatching(/^Killed \d+$/),
+    ]);
+    // "Blocked or killed" says what it counts, and agrees with the legend's Blocked and Killed.
+    const stopped = page.getByTestId('stat-card').filter({ hasText: 'Blocked or killed' });
+    const parts =
+      /(\d+) of (\d+) calls: (\d+) blocked by policy, (\d+) refused by the kill-switch/.exec(
+        await stopped.innerText(),
+      );
+    const [, both, , blocked, killed] = (parts ?? []).map(Number);
+    const legendCount = async (label: string) =>
+      Number((await items.filter({ hasText: label }).innerText()).replace(/\D+/g, ''));
+    expect(blocked).toBe(await legendCount('Blocked'));
+    expect(killed).toBe(await legendCount('Killed'));
+    expect(both).toBe((blocked ?? 0) + (killed ?? 0));
+    // Each swatch is the colour its bars are drawn in (the seed has allowed and blocked bars).
+    const chart = page.getByTestId('agents-chart');
+    await chart.locator('.recharts-rectangle').first().waitFor();
+    const colours = await page.locator('[data-color]').evaluateAll((swatches) =>
+      swatches.map((sw) => {
+        const colour = sw.getAttribute('data-color') ?? '';
+        const bar = sw.ownerDocument.querySelector(
+          `[data-testid="agents-chart"] .recharts-rectangle[fill="${colour}"]`,
+        );
+        return {
+          swatch: getComputedStyle(sw).backgroundColor,
+          bar: bar ? getComputedStyle(bar).fill : null,
+        };
+      }),
+    );
+    const drawn = colours.filter((c) => c.bar !== null);
+    expect(drawn.length).toBeGreaterThanOrEqual(2);
+    for (const c of drawn) expect(c.swatch).toBe(c.bar);
+    expect(await chart.getAttribute('aria-label')).toMatch(
+      /Calls per agent by verdict: .+ blocked/,
+    );
+    await expectAccessible(page);
+    // The keyboard's way to what a bar's click opens: Enter on "Blocked" lists the blocked calls.
+    await items.filter({ hasText: 'Blocked' }).focus();
+    await page.keyboard.press('Enter');
+    await poll(() => new URL(page.url()).pathname).toBe('/activity');
+    expect(new URL(page.url()).searchParams.get('status')).toBe('BLOCKED');
   });
 });

@@ -28,10 +28,10 @@ function smallestText(page: Page, selector: string): Promise<number> {
   return page.locator(selector).evaluateAll((els) =>
     Math.min(
       ...els.map((el) => {
-        const box = el.getBoundingClientRect();
-        const scale = (el as HTMLElement).offsetHeight
-          ? box.height / (el as HTMLElement).offsetHeight
-          : 1;
+        // The map's zoom from its transform: box / offset sizes are rounded to whole pixels,
+        // which at the readable zoom of 0.85 read the 13 px labels (11.05 px) as 10.8 px.
+        const viewport = el.closest('.react-flow__viewport');
+        const scale = viewport ? new DOMMatrix(getComputedStyle(viewport).transform).a : 1;
         return parseFloat(getComputedStyle(el).fontSize) * scale;
       }),
     ),
@@ -130,6 +130,28 @@ describe('the agent graph', () => {
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Stop tracing' }).click();
     await poll(async () => (await traceStates(page, 'agent'))[SUPPORT]).toBe('none');
+  });
+
+  it('keeps the trace beside the map on a 1280–1440 px screen, the map still whole and readable', async () => {
+    const { page } = dash;
+    for (const width of [1280, 1440]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto(dash.srv.url + `/graph?agent=${encodeURIComponent(LOANS)}`);
+      const panel = page.getByTestId('trace-panel');
+      await panel.getByRole('heading', { name: LOANS }).waitFor();
+      await poll(() => smallestText(page, '.graph-node .font-semibold')).toBeGreaterThanOrEqual(11);
+      const canvas = await page.getByTestId('graph-canvas').boundingBox();
+      const box = await panel.boundingBox();
+      // Beside the map and on the first screen: it was under the map, a scroll past all of it away.
+      expect(box && canvas && box.x >= canvas.x + canvas.width).toBe(true);
+      expect(box && box.y < 800).toBe(true);
+      expect(await nodesOutsideCanvas(page)).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        width,
+      );
+    }
+    await page.screenshot({ path: path.join(screenshotDir, 'graph-trace-1440.png') });
+    await page.setViewportSize(DESKTOP);
   });
 
   it('reads on a 375 px phone: a list first, the map at a readable size; no overflow, light and dark', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { screenshotBoth } from './helpers/browser';
+import { DESKTOP, screenshotBoth } from './helpers/browser';
 import { agentPath, expectAccessible, poll, useDashboard } from './helpers/fixture';
 import { LOANS } from './helpers/seed';
 import { unlabelledFields } from './helpers/a11y';
@@ -223,5 +223,36 @@ rules:
     expect(await tryBox.getByTestId('try-result').innerText()).toMatch(/BLOCKED[\s\S]*global/);
     await expectAccessible(page);
     expect(dash.browser.errors).toEqual([]);
+  });
+
+  it('reads on a 390 px phone: each rule stacks, no name or condition broken letter by letter', async () => {
+    const { page } = dash;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(dash.srv.url + `/agents/${encodeURIComponent(LOANS)}`);
+    const section = page.getByRole('region', { name: 'Conditional rules' });
+    const rows = section.getByTestId('rule-row');
+    await poll(() => rows.count()).toBe(2);
+    // Before: six table columns of ~50 px, "large-transfers" split over four lines and the
+    // Reason column scrolled out of sight.
+    const ids = await rows
+      .getByTestId('rule-id')
+      .evaluateAll((els) =>
+        els.map((el) =>
+          Math.round(
+            el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight),
+          ),
+        ),
+      );
+    expect(ids).toEqual([1, 1]);
+    const cells = await rows
+      .locator('td')
+      .evaluateAll((els) => els.map((el) => Math.round(el.getBoundingClientRect().right)));
+    expect(Math.max(...cells)).toBeLessThanOrEqual(390);
+    // Each cell says which column it is (a label before it, the table's header being hidden).
+    expect(await rows.nth(1).locator('td[data-label="When"]').innerText()).toBe(
+      'args.amount > 1000.0',
+    );
+    await expectAccessible(page);
+    await page.setViewportSize(DESKTOP);
   });
 });

@@ -77,7 +77,7 @@ describe('one time range across the dashboard', () => {
 
     // Overview: blocks in the range (from its chart); the two old blocks count only in 7 days.
     await page.goto(dash.srv.url + '/?range=24h');
-    const blocks = statCard(page, 'Blocks');
+    const blocks = statCard(page, 'Blocked by policy');
     await blocks.getByText('decisions, last 24 hours').waitFor();
     const blocks24h = await numberIn(blocks.locator('p').nth(1));
     expect(blocks24h).toBeGreaterThan(0);
@@ -171,5 +171,27 @@ describe('one time range across the dashboard', () => {
       .graph.get.query({ from: to, to: from })
       .catch((e: unknown) => e);
     expect(String(backwards)).toContain('must be before');
+  });
+
+  it("adds up with Activity: the Overview's blocked and decided calls are the log's, same window", async () => {
+    const { page } = dash;
+    await seedOldCalls();
+    await page.goto(dash.srv.url + '/?range=7d');
+    const card = statCard(page, 'Blocked by policy');
+    // Says what it counts: policy blocks of the window, out of its decisions (it read "Blocks").
+    await card.getByText(/^of \d+ decisions, last 7 days/).waitFor();
+    const blocked = await numberIn(card.locator('p').nth(1));
+    const decided = Number(/of (\d+) decisions/.exec(await card.innerText())?.[1]);
+    expect(blocked).toBeGreaterThanOrEqual(OLD_BLOCKS + 1);
+    await card.getByRole('link', { name: 'See them in Activity' }).click();
+    await page.waitForURL((u) => u.pathname === '/activity');
+    const url = new URL(page.url());
+    expect(url.searchParams.get('status')).toBe('BLOCKED');
+    const rows = page.getByTestId('audit-row');
+    await poll(() => rows.count()).toBe(blocked);
+    // The decisions are the log's four verdicts over the same window.
+    url.searchParams.set('status', 'ALLOWED,BLOCKED,PENDING,KILLED');
+    await page.goto(url.toString());
+    await poll(() => rows.count()).toBe(decided);
   });
 });

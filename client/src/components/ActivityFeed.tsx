@@ -51,13 +51,14 @@ export function ActivityFeed({ entries, showAgent = true, detailed = false, labe
         >
           <StatusBadge status={e.status} />
           <div className="min-w-0 flex-1">
-            {/* the time wraps below the action on a narrow screen rather than squeezing it */}
+            {/* the time wraps below the action on a narrow screen rather than squeezing it; a name
+                too long for the line ends in an ellipsis (whole in its title), never broken mid-word */}
             <div className="flex flex-wrap items-baseline gap-x-2">
               <p className="flex min-w-40 flex-1 flex-wrap items-baseline gap-x-2">
                 {e.id === current ? (
-                  <span className="font-mono font-semibold wrap-anywhere">{e.action}</span>
+                  <span className="max-w-full truncate font-mono font-semibold" title={e.action} data-testid="feed-action">{e.action}</span>
                 ) : (
-                  <Link to={`/activity/${e.id}`} className="font-mono font-semibold wrap-anywhere underline-offset-2 hover:underline" aria-label={`${e.action}, entry #${e.id}`}>
+                  <Link to={`/activity/${e.id}`} className="max-w-full truncate font-mono font-semibold underline-offset-2 hover:underline" aria-label={`${e.action}, entry #${e.id}`} title={e.action} data-testid="feed-action">
                     {e.action}
                   </Link>
                 )}

@@ -1,4 +1,4 @@
-import { forwardRef, useState } from 'react';
+import { forwardRef, useEffect, useRef, useState, type RefObject } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { Ban, Check, Clock, Eye, EyeOff, FilePenLine, PauseCircle, ShieldCheck, Undo2, X } from 'lucide-react';
@@ -44,6 +44,21 @@ function expiresIn(iso: string, now: number): string {
   return minutes < 90 ? `expires in ${minutes} min` : `expires in ${Math.round(minutes / 60)} h`;
 }
 
+/**
+ * Focuses `target` when `shown` turns true, if the element that had focus went away with the
+ * change (focus fell back to the body). The card swaps its buttons for an undo bar or a
+ * confirmation and back: a keyboard user pressing Approve was left on the body, Tab starting over
+ * from the top of the page, the Undo out of reach.
+ */
+function useFocusWhenShown(target: RefObject<HTMLElement | null>, shown: boolean) {
+  const was = useRef(shown);
+  useEffect(() => {
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (shown && !was.current && lost) target.current?.focus();
+    was.current = shown;
+  }, [shown, target]);
+}
+
 /** One request waiting for a person: who wants to do what, with which arguments, for how long. */
 export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard(
   { approval: a, now, selected, canDecide, canMakeRules, canReveal, canEditArgs, editing, onEdit, busy, onSelect, onDecide, scheduled, onUndo, asking, onAsk },
@@ -54,6 +69,12 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
   const [revealed, setRevealed] = useState<Record<string, unknown> | null>(null);
   const [comment, setComment] = useState('');
   const withComment = (d: Decision): Decision => ({ ...d, ...(comment.trim() && { comment: comment.trim() }) });
+  const undoButton = useRef<HTMLButtonElement>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  const approveButton = useRef<HTMLButtonElement>(null);
+  useFocusWhenShown(undoButton, Boolean(scheduled));
+  useFocusWhenShown(confirmButton, Boolean(asking) && !scheduled);
+  useFocusWhenShown(approveButton, !scheduled && !asking && !editing);
   // The queue carries a preview of long arguments; the detail call has them whole (still masked).
   const [whole, setWhole] = useState<Record<string, unknown> | null>(null);
   const reveal = useMutation(trpc.approvals.reveal.mutationOptions({ onSuccess: (r) => setRevealed(r.args) }));
@@ -87,6 +108,8 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
       ref={ref}
       aria-labelledby={titleId}
       aria-current={selected ? 'true' : undefined}
+      // a target for focus when the card before it is decided and goes (not in the Tab order)
+      tabIndex={-1}
       data-testid="approval-card"
       data-approval-id={a.id}
       onClick={onSelect}
@@ -165,7 +188,7 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             <span className="tabular-nums">{Math.max(0, Math.ceil((scheduled.due - now) / 1000))} s</span>
             {scheduled.decision.comment && <span className="muted"> · “{scheduled.decision.comment}”</span>}
           </span>
-          <button type="button" className="btn btn-primary" aria-keyshortcuts="u" onClick={(e) => (e.stopPropagation(), onUndo())}>
+          <button ref={undoButton} type="button" className="btn btn-primary" aria-keyshortcuts="u" onClick={(e) => (e.stopPropagation(), onUndo())}>
             <Undo2 className="size-4" aria-hidden /> Undo
           </button>
         </div>
@@ -180,7 +203,7 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             {asking.decision === 'APPROVED' ? 'Every future call of it runs without review' : 'Every future call of it is blocked'}, until someone changes the policy.
           </p>
           <div className="mt-2 flex flex-wrap gap-2">
-            <button type="button" className={`btn ${asking.decision === 'APPROVED' ? 'btn-allow' : 'btn-block'}`} onClick={(e) => (e.stopPropagation(), onAsk(null), onDecide(withComment(asking)))}>
+            <button ref={confirmButton} type="button" className={`btn ${asking.decision === 'APPROVED' ? 'btn-allow' : 'btn-block'}`} onClick={(e) => (e.stopPropagation(), onAsk(null), onDecide(withComment(asking)))}>
               Yes, {asking.decision === 'APPROVED' ? 'always allow' : 'always block'}
             </button>
             <button type="button" className="btn btn-ghost" onClick={(e) => (e.stopPropagation(), onAsk(null))}>
@@ -215,7 +238,7 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             />
           </label>
           <div className="mt-2 flex flex-wrap gap-2">
-            <button type="button" className="btn btn-allow" disabled={busy} aria-keyshortcuts="a" onClick={() => onDecide(withComment({ decision: 'APPROVED', remember: false }))}>
+            <button ref={approveButton} type="button" className="btn btn-allow" disabled={busy} aria-keyshortcuts="a" onClick={() => onDecide(withComment({ decision: 'APPROVED', remember: false }))}>
               <Check className="size-4" aria-hidden /> {heldResult ? 'Release' : 'Approve'}
             </button>
             <button type="button" className="btn btn-block" disabled={busy} aria-keyshortcuts="d" onClick={() => onDecide(withComment({ decision: 'DENIED', remember: false }))}>

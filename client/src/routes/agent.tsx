@@ -27,7 +27,7 @@ function ToolsUsed({ detail, inRange }: { detail: Detail; inRange: Map<string, n
       <thead className="text-xs muted">
         <tr>
           <th className="py-1 font-semibold">Tool</th>
-          <th className="py-1 font-semibold">Rule</th>
+          <th className="hidden py-1 font-semibold sm:table-cell">Rule</th>
           <th className="py-1 pl-3 text-right font-semibold whitespace-nowrap">In range</th>
           <th className="py-1 pl-3 text-right font-semibold whitespace-nowrap">All time</th>
           <th className="hidden py-1 pl-3 text-right font-semibold whitespace-nowrap sm:table-cell">Last used</th>
@@ -35,16 +35,24 @@ function ToolsUsed({ detail, inRange }: { detail: Detail; inRange: Map<string, n
       </thead>
       <tbody className="divide-y divide-neutral-100 dark:divide-neutral-800">
         {detail.toolsUsed.map((t) => {
-          const rule = t.effect;
+          const rule = (
+            <span className="inline-flex items-center gap-1">
+              <span className={`rounded-full px-2 py-0.5 text-xs font-bold ${RULE_TONE[t.effect]}`}>{t.effect}</span>
+              {t.conditional.length > 0 && <ConditionMark action={t.action} rules={t.conditional} />}
+            </span>
+          );
           return (
             <tr key={t.action}>
-              <td className="py-2 pr-2 font-mono wrap-anywhere">{t.action}</td>
-              <td className="py-2">
-                <span className="inline-flex items-center gap-1">
-                  <span className={`rounded-full px-2 py-0.5 text-xs font-bold ${RULE_TONE[rule]}`}>{rule}</span>
-                  {t.conditional.length > 0 && <ConditionMark action={t.action} rules={t.conditional} />}
+              {/* The name takes the width left (max-w-0 w-full) and never breaks mid-word: a name
+                  too long for it ends in an ellipsis, whole in its title. On a phone the rule goes
+                  under it and the name is 12 px, so a usual name fits whole. */}
+              <td className="w-full max-w-0 py-2 pr-2">
+                <span className="block truncate font-mono text-xs sm:text-sm" title={t.action} data-testid="tool-name">
+                  {t.action}
                 </span>
+                <span className="mt-1 block sm:hidden">{rule}</span>
               </td>
+              <td className="hidden py-2 sm:table-cell">{rule}</td>
               <td className="py-2 pl-3 text-right tabular-nums" data-testid="tool-calls-in-range">
                 {inRange ? (inRange.get(t.action) ?? 0) : '…'}
               </td>

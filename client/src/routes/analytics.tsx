@@ -48,10 +48,10 @@ export function AnalyticsPage() {
             <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
               <StatCard label="Calls" value={d.totals.calls} />
               <StatCard
-                label="Block rate"
+                label="Blocked or killed"
                 value={pct(d.totals.blockRate)}
                 tone={d.totals.blockRate > 0 ? 'bad' : 'plain'}
-                hint={`${d.totals.blocked + d.totals.killed} blocked or killed`}
+                hint={`${d.totals.blocked + d.totals.killed} of ${d.totals.calls} calls: ${d.totals.blocked} blocked by policy, ${d.totals.killed} refused by the kill-switch`}
               />
               <StatCard
                 label="Review rate"
@@ -77,9 +77,17 @@ export function AnalyticsPage() {
                 <h2 id="per-agent" className="mb-3 font-bold">
                   Per agent
                 </h2>
+                <VerdictLegend totals={d.totals} span={span} />
                 <div
                   style={{ height: Math.max(120, d.byAgent.length * 36 + 40) }}
                   data-testid="agents-chart"
+                  role="img"
+                  aria-label={`Calls per agent by verdict: ${d.byAgent
+                    .map(
+                      (a) =>
+                        `${a.agent}: ${VERDICT_SERIES.map((s) => `${a[s.key]} ${s.label.toLowerCase()}`).join(', ')}`,
+                    )
+                    .join('; ')}`}
                 >
                   <ResponsiveContainer width="100%" height="100%">
                     <BarChart data={d.byAgent} layout="vertical" margin={{ left: 8, right: 8 }}>
@@ -129,8 +137,15 @@ export function AnalyticsPage() {
                     <tr>
                       <th className="py-1">Agent · action</th>
                       <th className="pl-3 text-right">Calls</th>
-                      <th className="pl-3 text-right">Blocked</th>
-                      <th className="pl-3 text-right">Review</th>
+                      <th
+                        className="pl-3 text-right"
+                        title="Share of calls blocked by policy or refused by the kill-switch"
+                      >
+                        Blocked or killed
+                      </th>
+                      <th className="pl-3 text-right" title="Share of calls held for a person">
+                        Review
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -292,6 +307,44 @@ export function AnalyticsPage() {
         </QueryState>
       </section>
     </>
+  );
+}
+
+/**
+ * The per-agent chart's key: each verdict's colour swatch, name and total in the range, as links
+ * to those calls in Activity — the keyboard's and a screen reader's way to what a bar's click
+ * opens (the bars themselves take only a mouse).
+ */
+function VerdictLegend({
+  totals,
+  span,
+}: {
+  totals: Record<(typeof VERDICT_SERIES)[number]['key'], number>;
+  span: { from?: string; to?: string };
+}) {
+  return (
+    <ul
+      className="mb-2 flex flex-wrap gap-x-4 gap-y-1 text-xs"
+      aria-label="Verdicts (chart legend)"
+    >
+      {VERDICT_SERIES.map((s) => (
+        <li key={s.key}>
+          <Link
+            to={activityLink({ ...span, status: [s.status] })}
+            className="inline-flex items-center gap-1.5 underline-offset-2 hover:underline"
+            data-testid="legend-item"
+          >
+            <span
+              className="inline-block size-3 rounded-sm"
+              style={{ background: s.color }}
+              data-color={s.color}
+              aria-hidden
+            />
+            {s.label} <span className="tabular-nums muted">{totals[s.key]}</span>
+          </Link>
+        </li>
+      ))}
+    </ul>
   );
 }
 

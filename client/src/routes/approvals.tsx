@@ -95,6 +95,16 @@ export function ApprovalsPage() {
   useEffect(() => {
     if (selectedId !== undefined) cards.current.get(selectedId)?.scrollIntoView({ block: 'nearest' });
   }, [selectedId]);
+  // A decided card leaves with the focus its Undo had: hand it to the card now selected (the
+  // next in the queue), or the page heading once the queue is empty, not the body.
+  const queued = useRef(queue.length);
+  useEffect(() => {
+    const shrank = queue.length < queued.current;
+    queued.current = queue.length;
+    if (!shrank || document.activeElement !== document.body) return;
+    const next = selectedId === undefined ? undefined : cards.current.get(selectedId);
+    (next ?? document.querySelector<HTMLElement>('main h1'))?.focus({ preventScroll: true });
+  }, [queue.length, selectedId]);
 
   return (
     <>

@@ -88,15 +88,17 @@ export function GraphPage() {
           </EmptyState>
         ) : (
           data && (
-            // The panels sit beside the map only on a screen wide enough that the map keeps a
-            // readable zoom; below that they go under it (two across) and the map takes the width.
-            <div className="grid min-w-0 gap-4 min-[100rem]:grid-cols-[minmax(0,1fr)_20rem]">
+            // From a 1280 px screen the panels sit beside the map, so a trace is read beside what
+            // it lights up (under it, it was a scroll past the whole map away). A 15rem column
+            // leaves the map the width its three columns need at READABLE_ZOOM; from 1600 px the
+            // panels widen. Below 1280 px they go under the map (two across).
+            <div className="grid min-w-0 gap-4 xl:grid-cols-[minmax(0,1fr)_15rem] min-[100rem]:grid-cols-[minmax(0,1fr)_20rem]">
               {view === 'map' ? (
                 <FlowCanvas graph={data} traced={known} onTrace={trace} narrow={narrow} />
               ) : (
                 <GraphList graph={data} traced={known} onTrace={trace} />
               )}
-              <aside className="grid min-w-0 content-start gap-4 lg:grid-cols-2 min-[100rem]:grid-cols-1">
+              <aside className="grid min-w-0 content-start gap-4 lg:grid-cols-2 xl:grid-cols-1">
                 {known ? (
                   <ScrollIntoViewOnChange on={view === 'list' && narrow} value={known}>
                     <TracePanel graph={data} agent={known} onTrace={trace} />

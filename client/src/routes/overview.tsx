@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useLocation } from 'react-router';
 import { Bell, Bot } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
+import { activityLink } from '../lib/activityLink';
 import { age } from '../lib/format';
 import { useNow } from '../hooks/useNow';
 import { StatCard } from '../components/StatCard';
@@ -50,12 +51,18 @@ export function OverviewPage() {
   const [range] = useRange();
   const stats = useQuery(trpc.stats.get.queryOptions());
   const timeline = useQuery(trpc.stats.timeline.queryOptions(rangeInput(range)));
-  // The range's blocks come from its chart; the risk level stays the seed's 24-hour measure.
-  const blocks = timeline.data?.buckets.reduce((n, b) => n + b.blocked, 0);
+  // The range's blocks come from its chart (policy BLOCKED only: the kill-switch's refusals are
+  // KILLED, counted apart); the risk level stays the seed's 24-hour measure of the same thing.
+  const sum = (key: 'allowed' | 'blocked' | 'review' | 'killed') =>
+    timeline.data?.buckets.reduce((n, b) => n + b[key], 0);
+  const blocks = sum('blocked');
+  const killed = sum('killed') ?? 0;
   const calls = timeline.data?.buckets.reduce(
     (n, b) => n + b.allowed + b.blocked + b.review + b.killed,
     0,
   );
+  // The chart's first bucket starts on the hour (or day) before the range: so does the count.
+  const since = timeline.data?.buckets[0]?.start;
   const span = range.label.toLowerCase();
   const carry = rangeSearch(useLocation().search);
   const agents = useQuery(trpc.agents.list.queryOptions());
@@ -75,17 +82,18 @@ export function OverviewPage() {
             <StatCard label="Registered agents" value={s.registeredAgents} />
             <StatCard label="Active agents" value={s.activeAgents} tone="good" hint={`${s.registeredAgents - s.activeAgents} paused`} />
             <StatCard
-              label="Blocks"
+              label="Blocked by policy"
               value={blocks ?? '…'}
               tone={blocks ? 'bad' : 'plain'}
-              hint={`${calls ?? 0} decisions, ${span}`}
+              hint={`of ${calls ?? 0} decisions, ${span}${killed ? ` · ${killed} more refused by the kill-switch` : ''}`}
+              link={since ? { to: activityLink({ from: since, status: ['BLOCKED'] }), label: 'See them in Activity' } : undefined}
             />
             <StatCard label="Pending approvals" value={s.pendingApprovals} tone={s.pendingApprovals > 0 ? 'warn' : 'plain'} />
             <StatCard
               label="Risk level"
               value={s.riskLevel}
               tone={RISK_TONE[s.riskLevel]}
-              hint={`${s.blocks24h} blocks in 24 h`}
+              hint={`from ${s.blocks24h} blocked by policy in the last 24 h`}
               className="col-span-2 lg:col-span-1"
             />
           </div>

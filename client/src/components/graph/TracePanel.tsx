@@ -37,7 +37,7 @@ export function TracePanel({
     ),
   ].sort();
   return (
-    <section aria-label={`Trace of ${agent}`} data-testid="trace-panel" className="card space-y-4">
+    <section aria-label={`Trace of ${agent}`} data-testid="trace-panel" className="@container card space-y-4">
       <div className="flex items-start justify-between gap-2">
         <div className="min-w-0">
           <p className="text-xs font-semibold uppercase tracking-wide muted">Tracing agent</p>
@@ -55,7 +55,8 @@ export function TracePanel({
           <X className="size-4" aria-hidden />
         </button>
       </div>
-      <dl className="grid grid-cols-4 gap-2 text-center">
+      {/* two across in the 15rem column beside the map (four made 50 px cells), four when wider */}
+      <dl className="grid grid-cols-2 gap-2 text-center @2xs:grid-cols-4">
         {VERDICTS.map(([key, label, tone]) => (
           <div key={key} className="rounded-xl bg-neutral-50 p-2 dark:bg-neutral-800/60">
             <dt className="text-[11px] muted">{label}</dt>
@@ -73,7 +74,8 @@ export function TracePanel({
             >
               <Link
                 to={activityLink(agent, e.tool)}
-                className="min-w-0 font-mono text-xs font-semibold break-all underline-offset-2 hover:underline"
+                title={e.tool}
+                className="max-w-full min-w-0 truncate font-mono text-xs font-semibold underline-offset-2 hover:underline"
               >
                 {e.tool}
               </Link>

@@ -15,6 +15,11 @@ const showSelector = (s: Selector) =>
         .map(([k, v]) => `label:${k}=${v}`)
         .join(' & ');
 
+// On a phone the six columns were 50 px each, every name and condition broken letter by letter:
+// there each row stacks, a cell per line with its column's name before it.
+const CELL =
+  'py-2 pr-2 align-top max-sm:flex max-sm:gap-2 max-sm:py-0.5 max-sm:before:w-16 max-sm:before:shrink-0 max-sm:before:font-sans max-sm:before:text-xs max-sm:before:text-neutral-600 max-sm:before:content-[attr(data-label)] dark:max-sm:before:text-neutral-400';
+
 /**
  * A rule document as a table: which actions (and, for global rules, which agents), the condition
  * as written, the effect in its colour, and the reason people will read.
@@ -23,8 +28,8 @@ export function RuleTable({ document }: { document: PolicyDocument }) {
   const global = document.kind === 'GlobalPolicy';
   return (
     <div className="overflow-x-auto">
-      <table className="w-full text-left text-sm" aria-label="Rules">
-        <thead className="text-xs muted">
+      <table className="w-full text-left text-sm max-sm:block" aria-label="Rules">
+        <thead className="text-xs muted max-sm:sr-only">
           <tr>
             <th className="py-1 pr-2 font-semibold">Rule</th>
             {global && <th className="py-1 pr-2 font-semibold">Agents</th>}
@@ -34,11 +39,14 @@ export function RuleTable({ document }: { document: PolicyDocument }) {
             <th className="py-1 font-semibold">Reason</th>
           </tr>
         </thead>
-        <tbody className="divide-y divide-neutral-100 dark:divide-neutral-800">
+        <tbody className="divide-y divide-neutral-100 max-sm:block dark:divide-neutral-800">
           {document.rules.map((r) => (
-            <tr key={r.id} data-testid="rule-row">
-              <td className="py-2 pr-2 align-top font-mono font-semibold wrap-anywhere">
-                {r.id}
+            <tr key={r.id} data-testid="rule-row" className="max-sm:block max-sm:py-2">
+              <td
+                className={`${CELL} font-mono font-semibold break-words max-sm:wrap-anywhere`}
+                data-label="Rule"
+              >
+                <span data-testid="rule-id">{r.id}</span>
                 {r.on === 'result' && (
                   <span className="ml-1 text-xs font-normal muted">(on result)</span>
                 )}
@@ -47,22 +55,34 @@ export function RuleTable({ document }: { document: PolicyDocument }) {
                 )}
               </td>
               {global && (
-                <td className="py-2 pr-2 align-top font-mono text-xs wrap-anywhere">
+                <td
+                  className={`${CELL} font-mono text-xs break-words max-sm:wrap-anywhere`}
+                  data-label="Agents"
+                >
                   {r.agents?.map(showSelector).join(', ') ?? 'every agent'}
                 </td>
               )}
-              <td className="py-2 pr-2 align-top font-mono text-xs wrap-anywhere">
+              <td
+                className={`${CELL} font-mono text-xs break-words max-sm:wrap-anywhere`}
+                data-label="Actions"
+              >
                 {r.actions.join(', ')}
               </td>
-              <td className="py-2 pr-2 align-top font-mono text-xs wrap-anywhere">
+              <td
+                className={`${CELL} font-mono text-xs break-words max-sm:wrap-anywhere`}
+                data-label="When"
+              >
                 {r.when ?? <span className="muted">always</span>}
               </td>
-              <td className="py-2 pr-2 align-top">
+              <td className={CELL} data-label="Effect">
                 <span className={`rounded-full px-2 py-0.5 text-xs font-bold ${TONE[r.effect]}`}>
                   {r.effect}
                 </span>
               </td>
-              <td className="py-2 align-top text-xs wrap-anywhere">
+              <td
+                className={`${CELL} text-xs break-words max-sm:wrap-anywhere`}
+                data-label="Reason"
+              >
                 {r.reason ?? r.description ?? ''}
               </td>
             </tr>
