@@ -38,6 +38,11 @@ function seedOldCalls(): Promise<void> {
         args: { customer_id: 40 + i },
         decidedAt: new Date(twoDaysAgo + i * 60_000).toISOString(),
         policyVersion: 1,
+        rule: {
+          id: blocked ? 'seed-blocked' : 'seed-allowed',
+          scope: 'agent' as const,
+          version: 1,
+        },
       };
     });
     const res = await apiClient(dash.srv.url, key.key).sdk.recordBatch.mutate({ entries });

@@ -210,7 +210,8 @@ describe('local mode outcomes', () => {
     const name = uniqueAgent('local-stale');
     await reviewerFor(server).sdk.registerAgent.mutate({ name, allows: ['ping'] });
     const spoolPath = path.join(scratch, 'stale.jsonl');
-    const base = { agent: name, action: 'ping', status: 'ALLOWED', details: 'allowed', args: {}, policyVersion: 1 };
+    const rule = { id: 'seed-allowed', scope: 'agent', version: 1 };
+    const base = { agent: name, action: 'ping', status: 'ALLOWED', details: 'allowed', args: {}, policyVersion: 1, rule };
     const stale = { ...base, entryKey: 'stale-entry-key-01', callId: 'stale-call-id-01', decidedAt: new Date(Date.now() - 3 * 86_400_000).toISOString() };
     const fresh = { ...base, entryKey: 'fresh-entry-key-01', callId: 'fresh-call-id-01', decidedAt: new Date().toISOString() };
     await writeFile(spoolPath, `${JSON.stringify(stale)}\n${JSON.stringify(fresh)}\n`);
@@ -249,6 +250,7 @@ describe('local mode outcomes', () => {
       args: {},
       decidedAt: new Date().toISOString(),
       policyVersion: 1,
+      rule: { id: 'seed-allowed', scope: 'agent', version: 1 },
       outcome: 'ok',
       durationMs: 2,
     };

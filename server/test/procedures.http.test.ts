@@ -80,6 +80,7 @@ describe('every procedure over HTTP', () => {
           args: {},
           decidedAt: new Date().toISOString(),
           policyVersion: reg.policy.version,
+          rule: { id: 'seed-allowed', scope: 'agent', version: reg.policy.version },
         },
       ],
     });

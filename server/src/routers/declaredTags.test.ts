@@ -96,6 +96,7 @@ describe('declared tool tags', () => {
       args: {},
       decidedAt: new Date().toISOString(),
       policyVersion: version,
+      rule: { id: 'rest', scope: 'agent' as const, version },
       tool: { tags: [] },
     };
     await expect(

@@ -106,6 +106,7 @@ describe('findings on local-mode records', () => {
           args: { message: `card ${CARD}` },
           decidedAt: new Date().toISOString(),
           policyVersion: 1,
+          rule: { id: 'seed-allowed', scope: 'agent', version: 1 },
         },
       ],
       outcomes: [],

@@ -4,6 +4,25 @@ import { createTestContext, principals, type TestContext } from '../../test/help
 /** Review 5, L3: a local-mode record may not name a rule or an approval the server can't confirm. */
 let t: TestContext;
 const bot = principals.agent('ClaimBot');
+const masker = principals.agent('MaskBot');
+const CARD = '4111 1111 1111 1111';
+const MASK_RULES = `
+kind: AgentPolicy
+agent: MaskBot
+rules:
+  - id: notify
+    actions: [send_notification, vendor_pay]
+    effect: ALLOW
+  - id: vendors
+    actions: [vendor_pay]
+    effect: ALLOW
+    priority: 10
+    reason: Pre-approved vendor payment
+  - id: mask-cards
+    actions: [send_notification]
+    when: dlp.found('card')
+    effect: REDACT
+`;
 let n = 0;
 function record(extra: Record<string, unknown> = {}) {
   const i = ++n;
@@ -17,14 +36,24 @@ function record(extra: Record<string, unknown> = {}) {
     args: {},
     decidedAt: new Date().toISOString(),
     policyVersion: 1,
+    rule: { id: 'seed-allowed', scope: 'agent' as const, version: 1 },
     ...extra,
   };
 }
-const send = (r: ReturnType<typeof record>) => t.as(bot).sdk.recordBatch({ entries: [r] });
+const send = (r: ReturnType<typeof record> & { argsRedacted?: true }) =>
+  t.as(r.agent === 'MaskBot' ? masker : bot).sdk.recordBatch({ entries: [r] });
+const stored = async (agent: string, callId: string) =>
+  (await t.as(principals.viewer).audit.list({ agent, limit: 200 })).entries.filter(
+    (e) => e.callId === callId,
+  );
+const violations = async (agent: string) =>
+  (await t.as(principals.viewer).audit.list({ agent, status: ['VIOLATION'], limit: 200 })).entries;
 
 beforeAll(async () => {
   t = await createTestContext();
   await t.as(bot).sdk.registerAgent({ name: 'ClaimBot', allows: ['read'] });
+  await t.as(masker).sdk.registerAgent({ name: 'MaskBot', allows: [] });
+  await t.as(principals.admin).policies.applyRules({ yaml: MASK_RULES });
 });
 afterAll(() => t.dispose());
 
@@ -45,11 +74,62 @@ describe('local-mode records name only what the server decides', () => {
       'a global policy version that never existed',
       { rule: { id: 'ciso-exception', scope: 'global', version: 999 } },
     ],
+    ['no deciding rule at all (review 7)', { rule: undefined }],
     ['an approval in its details', { details: 'Approved by rita (approval #19)' }],
-  ])('refuses %s: CONFLICT, nothing stored', async (_what, extra) => {
+    // Review 7: look-alikes of the pattern the check used to match.
+    ['an approval with a fullwidth ＃', { details: 'Approved by rita (approval \uFF0319)' }],
+    ['an approval with no # at all', { details: 'Approved by rita via approval no. 19' }],
+    ['a spaced-out approval', { details: 'A-P-P-R-O-V-E-D by rita, ticket 19' }],
+  ])('refuses %s: CONFLICT, recorded as a VIOLATION, nothing stored', async (_what, extra) => {
     const r = record(extra);
+    const before = (await violations('ClaimBot')).length;
     await expect(send(r)).rejects.toMatchObject({ code: 'CONFLICT' });
-    const page = await t.as(principals.viewer).audit.list({ agent: 'ClaimBot', limit: 50 });
-    expect(page.entries.some((e) => e.callId === r.callId && e.status === 'ALLOWED')).toBe(false);
+    expect((await stored('ClaimBot', r.callId)).map((e) => e.status)).toEqual([]);
+    expect(await violations('ClaimBot')).toHaveLength(before + 1);
+  });
+});
+
+/** Review 7: a local record must say what the server's own evaluation decided. */
+describe('local-mode records of calls a REDACT rule masks', () => {
+  const args = { to: 'customer@example.com', message: `your card ${CARD} is active` };
+  const masked = async (action: string) => {
+    const strict = await t.as(masker).sdk.decide({ agent: 'MaskBot', action, args });
+    const r = record({
+      agent: 'MaskBot',
+      action,
+      args,
+      details: strict.reason,
+      rule: strict.rule,
+      policyVersion: strict.policyVersion,
+    });
+    return { strict, r };
+  };
+
+  it('strict mode runs the call with the card masked', async () => {
+    const { strict } = await masked('send_notification');
+    expect(strict.verdict).toBe('ALLOWED');
+    expect(JSON.stringify(strict.args)).not.toContain(CARD);
+  });
+
+  it('a record without argsRedacted (the tool got the raw card) is refused and flagged', async () => {
+    const { r } = await masked('send_notification');
+    await expect(send(r)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('argsRedacted'),
+    });
+    expect(await stored('MaskBot', r.callId)).toEqual([]);
+    const flagged = await violations('MaskBot');
+    expect(flagged.some((v) => v.details.includes('REDACT'))).toBe(true);
+  });
+
+  it('the same record saying the tool ran with them masked is stored', async () => {
+    const { r } = await masked('send_notification');
+    expect((await send({ ...r, argsRedacted: true })).stored).toBe(1);
+  });
+
+  it("details that are the deciding rule's own reason may say approved", async () => {
+    const { strict, r } = await masked('vendor_pay');
+    expect(strict.reason).toBe('Pre-approved vendor payment');
+    expect((await send(r)).stored).toBe(1);
   });
 });

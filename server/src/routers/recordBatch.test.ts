@@ -17,6 +17,7 @@ let n = 0;
 /** A local-mode record of an allowed call, as the SDK ships it. */
 function record(agent = 'LocalBot', extra: Record<string, unknown> = {}) {
   const i = ++n;
+  const policyVersion = typeof extra.policyVersion === 'number' ? extra.policyVersion : 1;
   return {
     entryKey: `key-${i}-${'x'.repeat(8)}`,
     agent,
@@ -26,7 +27,8 @@ function record(agent = 'LocalBot', extra: Record<string, unknown> = {}) {
     callId: `local-call-${i}`,
     args: { page: i },
     decidedAt: new Date().toISOString(),
-    policyVersion: 1,
+    policyVersion,
+    rule: { id: 'seed-allowed', scope: 'agent' as const, version: policyVersion },
     ...extra,
   };
 }

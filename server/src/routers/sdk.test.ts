@@ -269,6 +269,7 @@ describe('sdk reads and writes', () => {
       args: { i },
       decidedAt: new Date().toISOString(),
       policyVersion: 1,
+      rule: { id: 'seed-allowed', scope: 'agent' as const, version: 1 },
     }));
     expect(await t.as(bot).sdk.recordBatch({ entries })).toMatchObject({
       stored: 3,

@@ -75,6 +75,7 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
             tool: e.tool,
             rule: e.rule ?? undefined,
             details: e.details,
+            argsRedacted: e.argsRedacted === true,
           }));
         const violations = await reports.check(claims);
         if (violations.length > 0) await reports.refuse(violations, actor, 'local-mode record');

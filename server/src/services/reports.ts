@@ -8,6 +8,7 @@ import {
   scanValue,
   type AuditStatus,
   type DecidingRuleRef,
+  type PolicyDecision,
   type PolicySet,
   type Principal,
   type RuleType,
@@ -38,6 +39,12 @@ export const POLICY_GRACE_MS = 5_000;
  * reported longer than this after the change, is not taken — it was held back or dated back.
  */
 export const LATE_REPORT_MS = 60_000;
+/**
+ * How many local-mode ALLOWED records dated inside one kill's grace are taken. An honest SDK
+ * decides only the calls already in flight in the moment before the kill event arrives; without a
+ * bound, a key could date any number of calls into those 2 s and have them stored as ALLOWED.
+ */
+export const KILL_GRACE_MAX_RECORDS = 100;
 
 const late = (now: number, since: number) => `${Math.round((now - since) / 1000)} s`;
 
@@ -65,14 +72,40 @@ export interface Claim {
   tool?: { tags?: readonly string[]; description?: string };
   /** The rule the record says decided it (local-mode records); it is stored, so it is checked. */
   rule?: DecidingRuleRef;
+  /** The record says the tool ran with what DLP found masked (a REDACT rule decided). */
+  argsRedacted?: boolean;
   /** The record's text; it is stored too. */
   details?: string;
 }
 
-/** Details that name an approval: only the server records a call an approval let through. */
-const NAMES_APPROVAL = /\bapprov(al|ed)\b[^]*#\s*\d+/i;
+/**
+ * Only the server records a call an approval let through, so a report's details may not pass for
+ * one. Compared after NFKC and case folding, so look-alikes (a fullwidth ＃, ＡＰＰＲＯＶＡＬ) read as
+ * what they show. The seed's /sdk/log details are free text: there, only "approval #N" is refused.
+ */
+const NAMES_APPROVAL = /\bapprov(al|ed)\b[^]*#\s*\d+/;
+const folded = (text: string) => text.normalize('NFKC').toLowerCase().normalize('NFKC');
+/**
+ * A local-mode record's details are the deciding rule's reason, which the server's evaluation
+ * produces too: details that differ from it and mention an approval in any form ("approval no.
+ * 12", "a-p-p-r-o-v-e-d", format characters between the letters) are refused rather than matched
+ * pattern by pattern. Letters only are kept, so no punctuation or spacing gets past the check.
+ */
+function claimsApproval(details: string, reason: string | undefined, dated: boolean): boolean {
+  if (!dated) return NAMES_APPROVAL.test(folded(details));
+  if (details === reason) return false; // a rule's own reason may say "pre-approved"
+  return folded(details).replace(/[^\p{L}]/gu, '').includes('approv');
+}
 const showRule = (r: DecidingRuleRef | undefined) => (r ? `${r.scope} rule ${r.id} v${r.version}` : 'no rule');
 type RuleCheck = 'all' | 'agent' | 'none';
+
+/** What a check reads from the database, once per batch (see `check`). */
+interface Lookups {
+  changes: () => Promise<Array<{ at: number; status: AuditStatus }>>;
+  versionSince: (version: number) => Promise<Date | null>;
+  /** Counts one more record into a kill's grace; false when the grace is full. */
+  admitInGrace: (agent: string, killAt: number) => Promise<boolean>;
+}
 
 export interface Violation {
   claim: Claim;
@@ -109,6 +142,13 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     return now.status === 'PAUSED';
   }
 
+  /** The kill (its time) whose grace `at` falls in: the last change at or before `at` paused the agent. */
+  function graceKill(changes: Array<{ at: number; status: AuditStatus }>, at: number): number | null {
+    let last: { at: number; status: AuditStatus } | undefined;
+    for (const c of changes) if (c.at <= at) last = c;
+    return last?.status === 'PAUSED' && at - last.at <= KILL_GRACE_MS ? last.at : null;
+  }
+
   /** The agent's policy at `version` (lists + document, with today's global policy), compiled. */
   async function policyAt(
     snap: CachedPolicy,
@@ -139,6 +179,7 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     claim: Claim,
     snap: CachedPolicy,
     rules: RuleCheck = 'none',
+    when: Date | undefined = claim.dated ? claim.at : undefined,
   ): string | null {
     // The same evaluation the decision made: with the arguments, tool metadata and time when the
     // report has them (local mode decides only calls whose rules need no server state — history,
@@ -149,8 +190,9 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     const call = { agent: snap.agent, action: claim.action, args: claim.args ?? {}, tool };
     const needs = factNeedsFor(policy.set, call.agent, claim.action);
     const facts = needs.dlp ? { dlp: policyDlpFindings({ args: scanValue(call.args, { custom: policy.set.detectors }) }) } : undefined;
-    const decided = evaluatePolicy(policy.set, call, { status: 'ACTIVE', facts, now: claim.dated ? claim.at : undefined });
-    if (decided.verdict === 'ALLOWED') return ruleMismatch(claim, decided.rule ?? undefined, rules);
+    const decided = evaluatePolicy(policy.set, call, { status: 'ACTIVE', facts, now: when });
+    if (decided.verdict === 'ALLOWED')
+      return rules === 'none' ? null : unlikeDecision(claim, decided, version, rules);
     const listed = policy.rules.get(claim.action);
     const what =
       decided.rule && !decided.rule.id.startsWith('seed-') && decided.rule.id !== 'default'
@@ -161,6 +203,20 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     return `ALLOWED for ${claim.action}, which policy v${version} ${what}`;
   }
 
+  /**
+   * What the record says beyond its verdict, against the decision of the version it was decided
+   * with: its details, whether the tool ran with the arguments masked, the deciding rule.
+   */
+  function unlikeDecision(claim: Claim, decided: PolicyDecision, version: number, rules: RuleCheck): string | null {
+    if (claim.details && claimsApproval(claim.details, decided.reason, claim.dated))
+      return `names an approval in its details ("${claim.details.slice(0, 80)}"); a local-mode record has none`;
+    // A REDACT rule decided: the tool runs with what DLP found masked, and the record says so. One
+    // without argsRedacted says the tool got the raw card — more than the policy let it have.
+    if (claim.dated && decided.redactArgs && !claim.argsRedacted)
+      return `ALLOWED for ${claim.action} with its arguments as sent, which policy v${version} masks (rule ${decided.rule?.id ?? 'default'}, REDACT): the tool may only run with them masked (argsRedacted)`;
+    return ruleMismatch(claim, decided.rule ?? undefined, rules);
+  }
+
   /** A record naming a deciding rule the server's evaluation does not (a forged "exception"). */
   function ruleMismatch(claim: Claim, found: DecidingRuleRef | undefined, rules: RuleCheck): string | null {
     const named = claim.rule;
@@ -169,13 +225,8 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     return same ? null : `names ${showRule(named)} as deciding ${claim.action}; the policy decides with ${showRule(found)}`;
   }
 
-  async function checkOne(
-    claim: Claim,
-    snap: CachedPolicy,
-    changes: () => Promise<Array<{ at: number; status: AuditStatus }>>,
-    now: number,
-    versionSince: (version: number) => Promise<Date | null>,
-  ): Promise<Violation | null> {
+  async function checkOne(claim: Claim, snap: CachedPolicy, now: number, lookups: Lookups): Promise<Violation | null> {
+    const { changes, versionSince, admitInGrace } = lookups;
     const refuse = (code: Violation['code'], reason: string): Violation => ({ claim, code, reason });
     if (claim.status === 'APPROVED' || claim.status === 'DENIED')
       return refuse('FORBIDDEN', `${claim.status} is a person's decision on an approval; an agent can't report one`);
@@ -190,8 +241,10 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     if (version > snap.version)
       return refuse('CONFLICT', `policy v${version} of "${claim.agent}" does not exist (it is at v${snap.version})`);
     if (claim.status !== 'ALLOWED') return null; // BLOCKED, KILLED, PENDING, … claim no power
-    if (claim.details && NAMES_APPROVAL.test(claim.details))
-      return refuse('CONFLICT', `names an approval in its details ("${claim.details.slice(0, 80)}"); a local-mode record has none`);
+    // Every ALLOWED decision has a deciding rule (the default counts) and the SDK sends it; a
+    // record without one would skip the check that it is the rule the server finds.
+    if (claim.dated && !claim.rule)
+      return refuse('CONFLICT', `names no deciding rule for ${claim.action}: a local-mode ALLOWED record says which rule allowed it (an SDK that doesn't send "rule" is older than this server; update it)`);
     if (claim.rule?.scope === 'global' && claim.rule.version > (await cache.globalPolicy()).version)
       return refuse('CONFLICT', `names ${showRule(claim.rule)}, a global policy version that does not exist`);
     // Decided with a policy version that did not exist yet: a date moved back, e.g. to before a
@@ -203,6 +256,8 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     if (!policy) return refuse('CONFLICT', `policy v${version} of "${claim.agent}" is not on record`);
     const refusal = notAllowedBy(policy, version, claim, snap, version === snap.version ? 'all' : 'agent');
     if (refusal) return refuse(refusal.startsWith('names ') ? 'CONFLICT' : 'FORBIDDEN', refusal);
+    const received = notAllowedAtReceipt(policy, version, claim, snap, now);
+    if (received) return refuse('FORBIDDEN', received);
     // Decided with a version a newer one had replaced by then (past the grace a local-mode SDK
     // needs to hear of it): the call must also be one the version then in force allows.
     const replaced = claim.dated && version < snap.version ? await versionSince(version + 1) : null;
@@ -233,7 +288,49 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
     const kill = history.find((c) => c.status === 'PAUSED' && c.at > claim.at.getTime() && now - c.at > LATE_REPORT_MS);
     if (kill)
       return refuse('FORBIDDEN', `ALLOWED for ${claim.action} dated ${claim.at.toISOString()}, before the kill-switch paused "${claim.agent}" (${new Date(kill.at).toISOString()}), but reported ${late(now, kill.at)} after it`);
+    const graced = graceKill(history, claim.at.getTime());
+    return graced === null ? null : afterKill(claim, graced, now, admitInGrace);
+  }
+
+  /**
+   * A record dated inside a kill's grace: taken only as an honest SDK sends one — within the
+   * late-report window (like a record dated before the kill), and no more of them than the calls
+   * a process can have in flight when the event arrives (KILL_GRACE_MAX_RECORDS).
+   */
+  async function afterKill(
+    claim: Claim,
+    killAt: number,
+    now: number,
+    admit: (agent: string, killAt: number) => Promise<boolean>,
+  ): Promise<Violation | null> {
+    const what = `ALLOWED for ${claim.action} dated ${claim.at.toISOString()}, ${claim.at.getTime() - killAt} ms after the kill-switch paused "${claim.agent}" (${new Date(killAt).toISOString()})`;
+    if (now - killAt > LATE_REPORT_MS)
+      return { claim, code: 'FORBIDDEN', reason: `${what}, but reported ${late(now, killAt)} after it` };
+    if (!(await admit(claim.agent, killAt)))
+      return { claim, code: 'FORBIDDEN', reason: `${what}: more than ${KILL_GRACE_MAX_RECORDS} records are dated inside that kill's ${KILL_GRACE_MS / 1000} s grace` };
     return null;
+  }
+
+  /**
+   * Time rules (`now > timestamp(…)`, office hours) are judged at the time a record claims, since
+   * local mode decides before it ships. A date is the agent's word, though: a call made after a
+   * cutoff, dated back before it, would be stored as allowed however late it came. So a record
+   * received more than LATE_REPORT_MS after its date must also be allowed at receipt — as for a
+   * kill or a policy change, honest records arrive within a second (a spool replayed after a
+   * longer outage that spans the cutoff is refused, and shows as a VIOLATION). Only time differs
+   * between the two evaluations, so a record whose rules don't read it is never affected.
+   */
+  function notAllowedAtReceipt(
+    policy: PolicyAtVersion,
+    version: number,
+    claim: Claim,
+    snap: CachedPolicy,
+    now: number,
+  ): string | null {
+    if (!claim.dated || now - claim.at.getTime() <= LATE_REPORT_MS) return null;
+    const received = notAllowedBy(policy, version, claim, snap, 'none', new Date(now));
+    if (!received) return null;
+    return `dated ${claim.at.toISOString()} but received ${late(now, claim.at.getTime())} later, when the policy no longer allowed it (a rule reads the time): ${received} at ${new Date(now).toISOString()}`;
   }
 
   return {
@@ -243,6 +340,16 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
       const snaps = new Map<string, CachedPolicy | null>();
       const history = new Map<string, Promise<Array<{ at: number; status: AuditStatus }>>>();
       const versions = new Map<string, Promise<Date | null>>();
+      const graces = new Map<string, Promise<number>>();
+      // Records dated in a kill's grace: those stored, then this batch's as they are taken (the
+      // batch lock keeps another batch from adding to them meanwhile).
+      const admitInGrace = async (agent: string, killAt: number) => {
+        const key = `${agent}\u0000${killAt}`;
+        const counted = graces.get(key) ?? repos.audit.countAllowedReports(agent, new Date(killAt), new Date(killAt + KILL_GRACE_MS));
+        const next = counted.then((n) => n + 1);
+        graces.set(key, next);
+        return (await next) <= KILL_GRACE_MAX_RECORDS;
+      };
       const violations: Violation[] = [];
       for (const claim of claims) {
         if (!snaps.has(claim.agent)) snaps.set(claim.agent, await cache.get(claim.agent));
@@ -259,7 +366,8 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
           if (!since) versions.set(key, (since = repos.policyHistory.get(claim.agent, version).then((v) => v?.at ?? null)));
           return since;
         };
-        let violation = await checkOne(claim, snap, changes, now, versionSince);
+        const lookups: Lookups = { changes, versionSince, admitInGrace };
+        let violation = await checkOne(claim, snap, now, lookups);
         if (violation) {
           // A refusal accuses the agent (a VIOLATION alert): first make sure it isn't this
           // server's cached view lagging a change that just happened (a policy version or a
@@ -268,7 +376,7 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
           history.delete(claim.agent);
           const fresh = await cache.get(claim.agent);
           snaps.set(claim.agent, fresh);
-          violation = fresh ? await checkOne(claim, fresh, changes, now, versionSince) : violation;
+          violation = fresh ? await checkOne(claim, fresh, now, lookups) : violation;
         }
         if (violation) violations.push(violation);
       }

@@ -279,6 +279,7 @@ export function trpcCases(url: string): MatrixCase[] {
           args: {},
           decidedAt: new Date().toISOString(),
           policyVersion: 1,
+          rule: { id: 'seed-allowed', scope: 'agent', version: 1 },
         },
       ],
     })),

@@ -102,6 +102,7 @@ beforeAll(async () => {
         args: { account: 'acct-local' },
         decidedAt: new Date().toISOString(),
         policyVersion: 1,
+        rule: { id: 'seed-allowed', scope: 'agent', version: 1 },
         outcome: 'ok',
         durationMs: 7,
       },

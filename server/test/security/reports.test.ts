@@ -34,6 +34,7 @@ const entries = async (agent: string) =>
 /** One local-mode record, as the SDK ships it. */
 function record(over: Record<string, unknown> = {}) {
   n++;
+  const policyVersion = typeof over.policyVersion === 'number' ? over.policyVersion : 1;
   return {
     entryKey: `entry_${n}_key`,
     agent: 'bot1',
@@ -43,7 +44,8 @@ function record(over: Record<string, unknown> = {}) {
     callId: `call_${n}_x`,
     args: {},
     decidedAt: new Date().toISOString(),
-    policyVersion: 1,
+    policyVersion,
+    rule: { id: 'seed-allowed', scope: 'agent', version: policyVersion },
     ...over,
   };
 }

@@ -239,6 +239,15 @@ export function createAuditRepo(
       return docs.map((d) => ({ at: new Date(d.timestamp).getTime(), status: d.status }));
     },
 
+    /** How many local-mode ALLOWED records of the agent are dated in [from, to] (a kill's grace). */
+    countAllowedReports: (agent: string, from: Date, to: Date) =>
+      model.countDocuments({
+        agent,
+        status: 'ALLOWED',
+        source: 'agent',
+        timestamp: { $gte: from, $lte: to },
+      }),
+
     /** Whether the agent has made any call yet (its entries other than people's actions and alerts). */
     async hasCalls(agent: string): Promise<boolean> {
       const found = await model
