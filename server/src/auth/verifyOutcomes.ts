@@ -185,9 +185,12 @@ export type RecordBad = { entryId: number; record: number; reason: string };
  * Walks `audit_outcomes` in id order like the audit walk: an edited record no longer matches its
  * hash, a deleted one leaves a gap, a reordered one a prevHash that points elsewhere.
  */
-export async function walkOutcomeChain(
-  connection: Connection,
-): Promise<{ records: number; firstBad: RecordBad | null }> {
+export async function walkOutcomeChain(connection: Connection): Promise<{
+  records: number;
+  firstBad: RecordBad | null;
+  /** The last record walked (the chain's head), when the walk found no fault. */
+  head: { id: number; hash: string } | null;
+}> {
   const cursor = connection
     .collection('audit_outcomes')
     .find({}, { projection: { _id: 0 } })
@@ -201,6 +204,7 @@ export async function walkOutcomeChain(
       const id = Number(r.id);
       const bad = (reason: string) => ({
         records,
+        head: null,
         firstBad: {
           entryId: Number(r.entryId) || -1,
           record: Number.isFinite(id) ? id : -1,
@@ -229,5 +233,5 @@ export async function walkOutcomeChain(
   } finally {
     await cursor.close();
   }
-  return { records, firstBad: null };
+  return { records, firstBad: null, head: prev };
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Collection, Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditOutcomesReport } from '@aegis/shared';
+import type { AuditChainHeads, AuditOutcomesReport } from '@aegis/shared';
 import { OutcomeJoin, type EntryOutcomeFields } from '../../src/auth/verifyOutcomes';
 import { hashAuditEntry, type HashedAuditFields } from '../../src/data/auditChain';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -28,6 +28,7 @@ interface Verify {
   checked: number;
   firstBad: { id: number; reason: string; outcomeRecord?: number } | null;
   outcomes: AuditOutcomesReport;
+  heads?: AuditChainHeads;
 }
 
 async function verify(): Promise<Verify> {
@@ -256,6 +257,39 @@ describe('outcomes under the hash chain', () => {
     expect(await records.countDocuments({ entryId: d.auditId })).toBe(1);
     const entry = await doc(log, { id: d.auditId });
     expect((await doc(records, { entryId: d.auditId })).outcome).toBe(entry.outcome);
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it("prints both chains' heads; an export pinned to the noted outcome head shows the newest record deleted", async () => {
+    const newest = await records.findOne({}, { sort: { id: -1 } });
+    const head = await log.findOne({}, { sort: { id: -1 } });
+    if (!newest || !head) throw new Error('no outcome record');
+    const noted = { id: newest.id as number, hash: newest.hash as string };
+    expect((await verify()).heads).toEqual({
+      entry: { id: head.id as number, hash: head.hash as string },
+      outcome: noted,
+    });
+    const online = await cliVerify(server);
+    expect(online.code).toBe(0);
+    expect(online.output).toContain(`head: entry ${String(head.id)} ${String(head.hash)}`);
+    expect(online.output).toContain(`outcome head: record ${noted.id} ${noted.hash}`);
+    // Nothing follows the newest record to link: deleting it leaves no gap in the outcome chain.
+    await records.deleteOne({ id: noted.id });
+    try {
+      const res = await fetch(`${server.url}/export/report?format=json`, {
+        headers: { authorization: `Bearer ${server.adminKey}` },
+      });
+      expect(res.status).toBe(200);
+      const file = path.join(await mkdtemp(path.join(tmpdir(), 'aegis-cut-')), 'report.json');
+      await writeFile(file, await res.text());
+      const pinned = await cliVerify(server, ['--file', file, '--outcome-head', noted.hash]);
+      expect(pinned.code).toBe(1);
+      expect(pinned.output).toContain(
+        `head-mismatch: no outcome record of the trail has the trusted outcome head hash ${noted.hash.slice(0, 16)}`,
+      );
+    } finally {
+      await records.insertOne(newest);
+    }
     expect((await verify()).ok).toBe(true);
   });
 

@@ -226,3 +226,22 @@ export const auditOutcomesReport = z.object({
     .describe('Entries whose stored arguments predate their digest (not checked, not a failure)'),
 });
 export type AuditOutcomesReport = z.infer<typeof auditOutcomesReport>;
+
+/** The newest link of a hash chain as a walk found it: its id and hash. */
+export const chainLink = z.object({
+  id: z.number().int().describe('Its place in the chain'),
+  hash: z.string().describe('Its hash, which commits to every link before it'),
+});
+
+/**
+ * Both chains' heads when `audit.verify` walked them intact: an auditor notes them apart from the
+ * server and later pins an export to them (`aegis audit verify --file … --head H --outcome-head
+ * H2`), so entries or outcome records cut off the end since (nothing follows them to link) show.
+ */
+export const auditChainHeads = z.object({
+  entry: chainLink.nullable().describe('The newest audit entry walked; null when the log is empty'),
+  outcome: chainLink
+    .nullable()
+    .describe('The newest outcome record walked; null when no outcome was sealed yet'),
+});
+export type AuditChainHeads = z.infer<typeof auditChainHeads>;

@@ -198,6 +198,15 @@ export function createExportRepo(
       audit.countDocuments(
         r.agents ? filter(r) : { status: { $in: [...auditStatus.options] }, ...filter(r) },
       ),
+    /**
+     * The newest outcome record: its hash commits to the whole outcome chain before it, so an
+     * auditor who noted it can tell records cut off the end (nothing follows them to link).
+     */
+    outcomeHead: () =>
+      outcomes
+        .findOne({}, { _id: 0, id: 1, hash: 1 })
+        .sort({ id: -1 })
+        .lean<{ id: number; hash: string } | null>(),
     /** The newest entry: its hash commits to the whole chain before it. */
     head: () =>
       audit
