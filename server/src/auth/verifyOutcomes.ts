@@ -27,6 +27,7 @@ export interface EntryOutcomeFields {
   resultEffect?: unknown;
   callArgs?: unknown;
   callArgsHash?: unknown;
+  callArgsSalt?: unknown;
   outcomeSealed?: unknown;
 }
 
@@ -38,6 +39,7 @@ export const OUTCOME_CHECK_FIELDS = [
   'resultEffect',
   'callArgs',
   'callArgsHash',
+  'callArgsSalt',
   'outcomeSealed',
 ] as const;
 
@@ -69,7 +71,12 @@ export type ArgsCheck = { ok: true } | { unsealed: true } | { bad: string };
 
 export function checkCallArgs(id: number, entry: EntryOutcomeFields): ArgsCheck {
   if (!none(entry.callArgsHash)) {
-    if (typeof entry.callArgs === 'string' && callArgsDigest(entry.callArgs) === entry.callArgsHash)
+    const salt = typeof entry.callArgsSalt === 'string' ? entry.callArgsSalt : null;
+    // A salt edited away (or into another) no longer gives the digest: reported as changed.
+    if (
+      typeof entry.callArgs === 'string' &&
+      callArgsDigest(entry.callArgs, salt) === entry.callArgsHash
+    )
       return { ok: true };
     return {
       bad: `entry ${id}'s stored call arguments were changed: they no longer match the digest its hash covers`,

@@ -138,7 +138,9 @@ export const auditEntry = z.object({
   callArgsHash: z
     .string()
     .optional()
-    .describe('sha256 of the stored (masked) call arguments; hashed, so they cannot change unseen'),
+    .describe(
+      'HMAC-SHA256 of the stored (masked) call arguments under a random per-entry salt that never leaves the server; hashed, so they cannot change unseen, and salted, so the arguments cannot be guessed from it',
+    ),
   outcomeSealed: z
     .literal(true)
     .optional()

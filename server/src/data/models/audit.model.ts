@@ -43,8 +43,16 @@ export interface AuditDoc {
    * store. Not hashed itself: its digest is (`callArgsHash`), and so is argsPreview.
    */
   callArgs?: string | null;
-  /** sha256 of `callArgs` as stored (hashed; absent on entries written before it existed). */
+  /**
+   * HMAC-SHA256 of `callArgs` as stored, keyed by `callArgsSalt` (plain sha256 on entries written
+   * before salting; absent on entries written before it existed). Hashed, and shown to viewers.
+   */
   callArgsHash?: string;
+  /**
+   * The random key of `callArgsHash` (see auditChain.callArgsDigest): what keeps a viewer from
+   * recovering low-entropy arguments from the digest. Not hashed, never returned or exported.
+   */
+  callArgsSalt?: string;
   /** The entry's outcome is sealed in the outcome chain once recorded (hashed; see OutcomeChain). */
   outcomeSealed?: boolean;
   /**
@@ -101,6 +109,7 @@ const auditSchema = new Schema<AuditDoc>(
     rule: { type: Schema.Types.Mixed },
     callArgs: { type: String },
     callArgsHash: { type: String },
+    callArgsSalt: { type: String },
     outcomeSealed: { type: Boolean },
     argsHash: { type: String },
     runId: { type: String },
