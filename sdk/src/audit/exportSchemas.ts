@@ -28,6 +28,8 @@ export const exportOutcomeRecord = z.object({
   timestamp: z.string(),
   prevHash: sha256Hex.nullable(),
   hash: sha256Hex,
+  /** Sealed on recovery, after the server stopped between recording and sealing (hashed when set). */
+  recovered: z.literal(true).optional(),
 });
 export type ExportOutcomeRecord = z.infer<typeof exportOutcomeRecord>;
 
@@ -175,5 +177,7 @@ export interface ExportVerifyResult {
     withoutRecord: number;
     /** Outcomes recorded before outcomes were sealed: not covered. */
     notSealed: number;
+    /** Outcomes sealed on recovery (a server stopped between recording and sealing): sealed late. */
+    recovered: number;
   };
 }

@@ -31,6 +31,7 @@ export class OutcomeCheck {
     linksChecked: 0,
     withoutRecord: 0,
     notSealed: 0,
+    recovered: 0,
   };
   private readonly open = new Map<number, Link>();
   /** The outcome chain's head the report names; undefined until its `verification` is read. */
@@ -90,6 +91,7 @@ export class OutcomeCheck {
       );
     const linked = this.link(e.id, r);
     if (linked) return linked;
+    if (r.recovered === true) this.counts.recovered += 1;
     if (r.hash === this.trustedHeadHash) this.trustedSeen = true;
     const head = this.seen(r.id, r.hash);
     if (head) return head;
@@ -135,13 +137,17 @@ export class OutcomeCheck {
   }
 
   notes(): string[] {
-    const { sealed, linksChecked, withoutRecord, notSealed } = this.counts;
+    const { sealed, linksChecked, withoutRecord, notSealed, recovered } = this.counts;
     const notes = [
       `outcomes: ${sealed} checked against their sealed records, ${linksChecked} links between records checked; links to records of entries outside this file cannot be checked here`,
     ];
     if (withoutRecord)
       notes.push(
-        `${withoutRecord} entries have an outcome but no outcome record (the server stopped between recording and sealing it, or the record was removed): those outcomes are unproven`,
+        `${withoutRecord} entries have an outcome but no outcome record (its seal was still pending when the report was written, or the record was removed): those outcomes are unproven`,
+      );
+    if (recovered)
+      notes.push(
+        `${recovered} outcomes were sealed on recovery (a server stopped between recording and sealing them): sealed later, from the entry as stored then`,
       );
     if (notSealed)
       notes.push(`${notSealed} outcomes were recorded before outcomes were sealed: not covered`);

@@ -125,7 +125,8 @@ describe('outcomes under the hash chain', () => {
       records: 5,
       sealed: 5,
       notSealed: 0,
-      withoutRecord: [],
+      sealPending: [],
+      recovered: [],
       argsNotSealed: 0,
     });
     const record = await doc(records, { entryId: calls[1] });
@@ -228,17 +229,40 @@ describe('outcomes under the hash chain', () => {
     });
   });
 
-  it('reports an outcome without a record (a crash between recording and sealing) apart from failures', async () => {
-    const { auditId } = await decide({ account: 'acct-crash' });
-    // What a server that stopped right after the outcome update leaves behind.
+  it('an outcome with neither a record nor a pending seal fails: written into the store, or its record deleted', async () => {
+    const { auditId } = await decide({ account: 'acct-forged' });
     await log.updateOne({ id: auditId }, { $set: { outcome: 'ok', durationMs: 5 } });
     const result = await verify();
+    expect(result.ok).toBe(false);
+    expect(result.firstBad).toMatchObject({
+      id: auditId,
+      reason: expect.stringMatching(/no outcome record, and no seal was pending/) as string,
+    });
+    const cli = await cliVerify(server);
+    expect(cli.code).toBe(1);
+    expect(cli.output).toContain(`#${auditId}`);
+    await log.updateOne({ id: auditId }, { $set: { outcome: null, durationMs: null } });
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('a crash between recording and sealing (the outcome and its pending mark, no record) is reported as pending, not as tampering', async () => {
+    const { auditId } = await decide({ account: 'acct-crash' });
+    // What a server that stopped right after the outcome update leaves behind: the update sets
+    // the outcome and the mark together.
+    await log.updateOne(
+      { id: auditId },
+      { $set: { outcome: 'ok', durationMs: 5, sealPending: new Date() } },
+    );
+    const result = await verify();
     expect(result).toMatchObject({ ok: true, firstBad: null });
-    expect(result.outcomes).toMatchObject({ withoutRecord: [auditId], withoutRecordCount: 1 });
+    expect(result.outcomes).toMatchObject({ sealPending: [auditId], sealPendingCount: 1 });
     const cli = await cliVerify(server);
     expect(cli.code).toBe(0);
-    expect(cli.output).toContain(`1 outcome(s) without a record (entries ${auditId})`);
-    await log.updateOne({ id: auditId }, { $set: { outcome: null, durationMs: null } });
+    expect(cli.output).toContain(`1 outcome(s) recorded, seal pending (entries ${auditId})`);
+    await log.updateOne(
+      { id: auditId },
+      { $set: { outcome: null, durationMs: null }, $unset: { sealPending: '' } },
+    );
   });
 
   it('keeps one record when the same call is reported twice at once', async () => {
@@ -274,8 +298,15 @@ describe('outcomes under the hash chain', () => {
     expect(online.output).toContain(`head: entry ${String(head.id)} ${String(head.hash)}`);
     expect(online.output).toContain(`outcome head: record ${noted.id} ${noted.hash}`);
     // Nothing follows the newest record to link: deleting it leaves no gap in the outcome chain.
+    // Online, once a sweep has cleared its entry's pending mark (a minute after it was sealed),
+    // the entry's outcome then has neither a record nor a pending seal.
+    await log.updateOne({ id: newest.entryId as number }, { $unset: { sealPending: '' } });
     await records.deleteOne({ id: noted.id });
     try {
+      expect((await verify()).firstBad).toMatchObject({
+        id: newest.entryId as number,
+        reason: expect.stringMatching(/no seal was pending/) as string,
+      });
       const res = await fetch(`${server.url}/export/report?format=json`, {
         headers: { authorization: `Bearer ${server.adminKey}` },
       });
@@ -310,6 +341,6 @@ describe('outcomes under the hash chain', () => {
     await log.replaceOne({ id: auditId }, { ...legacy, outcome: 'ok', durationMs: 1 });
     const result = await verify();
     expect(result).toMatchObject({ ok: true, firstBad: null });
-    expect(result.outcomes).toMatchObject({ notSealed: 1, argsNotSealed: 1, withoutRecord: [] });
+    expect(result.outcomes).toMatchObject({ notSealed: 1, argsNotSealed: 1, sealPending: [] });
   });
 });

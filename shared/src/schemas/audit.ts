@@ -216,12 +216,18 @@ export const auditOutcomesReport = z.object({
     .number()
     .int()
     .describe('Outcomes recorded before this version sealed outcomes (not checked, not a failure)'),
-  withoutRecord: z
+  sealPending: z
     .array(z.number().int())
     .describe(
-      'Entries (first 100) whose outcome has no record though it should: the server stopped between recording and sealing it, or it was written into the store directly; unproven',
+      'Entries (first 100) whose outcome was recorded and whose seal is pending: a server is sealing it, or stopped before it did and the next sweep seals it (not a failure; unproven until sealed)',
     ),
-  withoutRecordCount: z.number().int().describe('How many such entries in all'),
+  sealPendingCount: z.number().int().describe('How many such entries in all'),
+  recovered: z
+    .array(z.number().int())
+    .describe(
+      'Entries (first 100) whose outcome was sealed on recovery, after a server stopped between recording and sealing it: sealed from the entry as stored then, not when the call ended',
+    ),
+  recoveredCount: z.number().int().describe('How many such entries in all'),
   argsNotSealed: z
     .number()
     .int()

@@ -41,14 +41,22 @@ function headLines(heads?: {
 /** What the server found of outcomes and arguments that is not a failure, in words. */
 function outcomeNotes(r: {
   notSealed: number;
-  withoutRecord: number[];
-  withoutRecordCount: number;
+  sealPending: number[];
+  sealPendingCount: number;
+  recovered: number[];
+  recoveredCount: number;
   argsNotSealed: number;
 }): string[] {
   const notes: string[] = [];
-  if (r.withoutRecordCount)
+  const entries = (ids: number[], count: number) =>
+    `entries ${ids.join(', ')}${count > ids.length ? ', …' : ''}`;
+  if (r.sealPendingCount)
     notes.push(
-      `${r.withoutRecordCount} outcome(s) without a record (entries ${r.withoutRecord.join(', ')}${r.withoutRecordCount > r.withoutRecord.length ? ', …' : ''}): the server stopped between recording and sealing them, or they were written into the store directly; unproven`,
+      `${r.sealPendingCount} outcome(s) recorded, seal pending (${entries(r.sealPending, r.sealPendingCount)}): being sealed, or left by a server that stopped in between and sealed by the next sweep; unproven until then`,
+    );
+  if (r.recoveredCount)
+    notes.push(
+      `${r.recoveredCount} outcome(s) sealed on recovery (${entries(r.recovered, r.recoveredCount)}): a server stopped between recording and sealing them; sealed later from the entry as stored`,
     );
   if (r.notSealed)
     notes.push(`${r.notSealed} outcome(s) not sealed (recorded before this version)`);

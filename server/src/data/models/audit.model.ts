@@ -56,6 +56,13 @@ export interface AuditDoc {
   /** The entry's outcome is sealed in the outcome chain once recorded (hashed; see OutcomeChain). */
   outcomeSealed?: boolean;
   /**
+   * When the outcome was recorded, set by the same write, until a sweep finds its record in the
+   * outcome chain (or seals it on recovery) and removes it: what tells "the server stopped
+   * between recording and sealing" from an outcome written into the store some other way. Not
+   * hashed, never returned. See sealRecovery.ts.
+   */
+  sealPending?: Date;
+  /**
    * For decisions: HMAC-SHA256 of the raw arguments' canonical JSON under the installation's
    * secret (the approval binding's digest), so a retried call id is answered again only for the
    * same arguments. Not hashed, never returned.
@@ -111,6 +118,7 @@ const auditSchema = new Schema<AuditDoc>(
     callArgsHash: { type: String },
     callArgsSalt: { type: String },
     outcomeSealed: { type: Boolean },
+    sealPending: { type: Date },
     argsHash: { type: String },
     runId: { type: String },
     tags: { type: [String], default: undefined },
@@ -130,6 +138,8 @@ auditSchema.index({ approvalId: 1 });
 // Activity filtered by who wrote the entries (people's actions are few among many calls).
 auditSchema.index({ source: 1, id: -1 });
 auditSchema.index({ entryKey: 1 }, { unique: true, sparse: true });
+// Outcomes whose seal may still be pending (few: a sweep removes the mark; see sealRecovery.ts).
+auditSchema.index({ sealPending: 1 }, { sparse: true });
 // Activity filtered by DLP detector: the entries with findings in their arguments, and those with
 // findings in their result, newest first — one key per such entry and none for the rest (most of
 // the log), where a multikey index on the detector wrote a key per finding and one for every

@@ -173,6 +173,8 @@ export class AuditWriter {
     if (record.entryKey) doc.entryKey = record.entryKey;
     if (record.resultFindings?.length) doc.resultFindings = storedFindings(record.resultFindings);
     if (record.resultEffect) doc.resultEffect = record.resultEffect;
+    // Sealed right after the insert; marked so a crash in between is recovered (sealRecovery.ts).
+    if (record.outcome) doc.sealPending = new Date();
     if (record.argsRedacted) doc.argsRedacted = true;
     if (record.callArgs) {
       doc.callArgs = wellFormed(record.callArgs);

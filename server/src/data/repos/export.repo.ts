@@ -70,6 +70,7 @@ const PROJECTION = {
   _id: 0,
   callArgs: 0,
   callArgsSalt: 0,
+  sealPending: 0,
   argsHash: 0,
   resultFindings: 0,
   entryKey: 0,
