@@ -107,6 +107,7 @@ export function createAuditRepo(
     async write(record: AuditRecord): Promise<WrittenEntry> {
       const entry = await writer.write(record);
       if (record.outcome && !entry.earlier && entry.hash) {
+        sweepSoon();
         await seals.sealAll([
           {
             entryId: entry.id,
@@ -371,6 +372,7 @@ export function createAuditRepo(
     async setOutcomesByKey(
       updates: Array<{ entryKey: string; outcome: CallOutcome; durationMs: number } & ResultReport>,
     ): Promise<number> {
+      sweepSoon();
       const withResults = await Promise.all(
         updates
           .filter((u) => u.resultFindings?.length)
