@@ -36,6 +36,7 @@ interface Entry {
 }
 interface Report {
   chain: { headId: number; headHash: string };
+  verification: { outcomeHead?: { id: number | null; hash: string | null } };
   auditEntries: number;
   auditTrail: Entry[];
 }
@@ -351,6 +352,96 @@ describe('aegis audit verify --file', { timeout: 120_000 }, () => {
     const result = await verifyExport({ file });
     expect(result.outcomes.withoutRecord).toBe(1);
     expect(result.notes.join('\n')).toMatch(/1 entries have an outcome but no outcome record/);
+  });
+});
+
+describe('the outcome chain head (--outcome-head)', { timeout: 120_000 }, () => {
+  /** The trail's outcome records, newest (highest id) last. */
+  const sealedRecords = () =>
+    trail()
+      .flatMap((e) => (e.outcomeRecord ? [e.outcomeRecord] : []))
+      .sort((a, b) => a.id - b.id);
+
+  it("the report names the outcome chain's head, and it is that record of the trail", async () => {
+    // The head as the report read it: outcomes reported after (the SDK reports them after the
+    // call returns) may be sealed while the trail is written, after the head was read.
+    const head = (JSON.parse(exported) as Report).verification.outcomeHead;
+    const record = sealedRecords().find((r) => r.id === head?.id);
+    expect(record?.hash).toBeDefined();
+    expect(head?.hash).toBe(record?.hash);
+    const file = await save(exported);
+    const result = await verifyExport({ file, trustedOutcomeHeadHash: record?.hash });
+    expect(result).toMatchObject({
+      ok: true,
+      outcomeHead: { id: record?.id, hash: record?.hash, covered: true },
+    });
+    const run = await cli([
+      'audit',
+      'verify',
+      '--file',
+      file,
+      '--outcome-head',
+      record?.hash ?? '',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`the outcome head ${record?.hash ?? ''} is the trail's record`);
+  });
+
+  it("the newest outcome records cut off (with the report's outcome head): only a noted head shows it", async () => {
+    const records = sealedRecords();
+    const newest = records.at(-1);
+    const before = records.at(-2);
+    if (!newest || !before) throw new Error('fewer than two outcome records');
+    // What an export looks like after the newest record was deleted from the store: the entry
+    // keeps its outcome, no record beside it, and the report's outcome head is the one before.
+    const file = await tampered((r) => {
+      for (const e of r.auditTrail) if (e.outcomeRecord?.id === newest.id) delete e.outcomeRecord;
+      r.verification.outcomeHead = { id: before.id, hash: before.hash };
+    });
+    expect((await verifyExport({ file })).ok).toBe(true);
+    const pinned = await verifyExport({ file, trustedOutcomeHeadHash: newest.hash });
+    expect(pinned.ok).toBe(false);
+    expect(pinned.firstBad).toMatchObject({ problem: 'head-mismatch' });
+    const run = await cli(['audit', 'verify', '--file', file, '--outcome-head', newest.hash]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `no outcome record of the trail has the trusted outcome head hash ${newest.hash.slice(0, 16)}`,
+    );
+  });
+
+  it("another chain's outcome head: the pinned hash is in no record of the trail", async () => {
+    const run = await cli([
+      'audit',
+      'verify',
+      '--file',
+      await save(exported),
+      '--outcome-head',
+      'c'.repeat(64),
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('head-mismatch');
+    const bad = await cli([
+      'audit',
+      'verify',
+      '--file',
+      await save(exported),
+      '--outcome-head',
+      'xyz',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/sha256/);
+  });
+
+  it("a changed outcome head in the report does not match the trail's record", async () => {
+    const newest = sealedRecords().at(-1);
+    const file = await tampered((r) => {
+      r.verification.outcomeHead = { id: newest?.id ?? 0, hash: 'd'.repeat(64) };
+    });
+    const result = await verifyExport({ file });
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.reason).toContain(
+      `the report names outcome record ${newest?.id ?? 0} as the outcome chain's head`,
+    );
   });
 });
 

@@ -201,7 +201,7 @@ describe('two servers, one database', () => {
     }
     const result = await servers[0]!.audit.verify.query();
     expect(result).toMatchObject({ ok: true, firstBad: null });
-    expect(result.outcomes.withoutRecord).toEqual([]);
+    expect(result.outcomes.sealPending).toEqual([]);
     expect(result.outcomes.sealed).toBe(result.outcomes.records);
   }, 240_000);
 });

@@ -72,8 +72,10 @@ export interface HashedAuditFields {
   upstream?: string | null;
   upstreamTool?: string | null;
   /**
-   * sha256 (hex) of the stored call arguments (their canonical JSON, as stored), so the arguments
-   * are sealed at decision time although an export leaves them out.
+   * HMAC-SHA256 (hex) of the stored call arguments (their canonical JSON, as stored) under a
+   * random per-entry salt only the server holds, so the arguments are sealed at decision time
+   * although an export leaves them out, and can't be guessed back from it (see the server's
+   * callArgsDigest). Entries from before salting carry a plain sha256.
    */
   callArgsHash?: string | null;
   /**

@@ -20,6 +20,13 @@ export const HASHED_OUTCOME_FIELDS = [
   'prevHash',
 ] as const;
 
+/**
+ * Hashed only when set: `recovered` marks a record sealed after the fact, from the entry as it
+ * was stored, because the server stopped between recording the outcome and sealing it (see the
+ * server's sealRecovery.ts). Hashed so the mark cannot be dropped to pass it off as a timely seal.
+ */
+export const OPTIONAL_HASHED_OUTCOME_FIELDS = ['recovered'] as const;
+
 export interface HashedOutcomeFields {
   /** The record's place in the outcome chain (1, 2, … without gaps). */
   id: number;
@@ -37,11 +44,17 @@ export interface HashedOutcomeFields {
   timestamp: string;
   /** The previous record's hash; null for the first. */
   prevHash: string | null;
+  /** Sealed on recovery, not when the outcome was recorded (see OPTIONAL_HASHED_OUTCOME_FIELDS). */
+  recovered?: boolean | null;
 }
 
 /** The exact text whose sha256 is an outcome record's hash: the canonical JSON of its hashed fields. */
 export function outcomeHashInput(fields: HashedOutcomeFields): string {
   const picked: Record<string, unknown> = {};
   for (const key of HASHED_OUTCOME_FIELDS) picked[key] = fields[key] ?? null;
+  for (const key of OPTIONAL_HASHED_OUTCOME_FIELDS) {
+    const value = fields[key];
+    if (value !== null && value !== undefined) picked[key] = value;
+  }
   return canonicalJson(picked);
 }

@@ -28,6 +28,8 @@ export const exportOutcomeRecord = z.object({
   timestamp: z.string(),
   prevHash: sha256Hex.nullable(),
   hash: sha256Hex,
+  /** Sealed on recovery, after the server stopped between recording and sealing (hashed when set). */
+  recovered: z.literal(true).optional(),
 });
 export type ExportOutcomeRecord = z.infer<typeof exportOutcomeRecord>;
 
@@ -72,6 +74,13 @@ export type ExportChain = z.infer<typeof exportChain>;
 /** The report head's `verification` section (see the server's TrailVerification). */
 export const exportVerification = z.object({
   agentFilter: z.array(z.string()).nullable(),
+  /** The outcome chain's newest record when the report was written; absent in older exports. */
+  outcomeHead: z
+    .object({
+      id: z.number().int().positive().nullable(),
+      hash: sha256Hex.nullable(),
+    })
+    .optional(),
 });
 
 /** Options of {@link verifyExport}. */
@@ -85,6 +94,11 @@ export const verifyExportOptions = z
       .optional()
       .describe(
         'A head hash obtained apart from this file (the live server, an earlier report): the trail must contain an entry with this hash',
+      ),
+    trustedOutcomeHeadHash: sha256Hex
+      .optional()
+      .describe(
+        "The outcome chain's head hash obtained apart from this file (what `aegis audit verify` printed on the live server): an outcome record in the trail must have it, so records cut off the end of the outcome chain, or another chain, show",
       ),
     agents: z
       .array(z.string().min(1))
@@ -142,6 +156,13 @@ export interface ExportVerifyResult {
     /** Whether the trail holds the entry the report names as the chain's head (and it matched). */
     covered: boolean;
   };
+  /** The outcome chain's head the report names (see OutcomeCheck); null members: none named. */
+  outcomeHead: {
+    id: number | null;
+    hash: string | null;
+    /** Whether the trail holds the record the report names as the outcome chain's head (and it matched). */
+    covered: boolean;
+  };
   /** What the server said about its whole chain when it wrote the report. */
   server: { ok: boolean; firstBad: { id: number; reason: string } | null } | null;
   /** What this file cannot prove, in words (filtered trails, links to entries before it…). */
@@ -156,5 +177,7 @@ export interface ExportVerifyResult {
     withoutRecord: number;
     /** Outcomes recorded before outcomes were sealed: not covered. */
     notSealed: number;
+    /** Outcomes sealed on recovery (a server stopped between recording and sealing): sealed late. */
+    recovered: number;
   };
 }

@@ -68,14 +68,18 @@ export class TrailCheck {
   private headCovered = false;
   private readonly recent = new Map<number, string>();
   private trustedSeen = false;
-  private readonly outcomes = new OutcomeCheck();
+  private readonly outcomes: OutcomeCheck;
   firstBad: Bad | null = null;
 
   constructor(
     private readonly trustedHeadHash?: string,
     /** The agents the reader asked for (a filtered trail passes only when it covers them). */
     private readonly expectedAgents?: readonly string[],
-  ) {}
+    /** The outcome chain's head hash known apart from the file (see OutcomeCheck). */
+    trustedOutcomeHeadHash?: string,
+  ) {
+    this.outcomes = new OutcomeCheck(trustedOutcomeHeadHash);
+  }
 
   member(key: string, value: unknown): void {
     if (key === 'chain') {
@@ -94,6 +98,8 @@ export class TrailCheck {
           `the report's "verification" section is malformed (${issue(parsed.error)})`,
         );
       this.setFilter(parsed.data.agentFilter);
+      const headBad = this.outcomes.setHead(parsed.data.outcomeHead);
+      if (headBad) this.firstBad ??= headBad;
     } else if (key === 'auditEntries' && typeof value === 'number') this.counted = value;
     else if (key === 'auditTrail') this.sawTrail = true;
   }
@@ -264,7 +270,8 @@ export class TrailCheck {
         this.pendingGap ??
         (this.filter === null ? this.earlyGap : null) ??
         this.filterExpected() ??
-        this.finalChecks(chain);
+        this.finalChecks(chain) ??
+        this.outcomes.finalBad();
     }
     return {
       ok: this.firstBad === null,
@@ -275,6 +282,7 @@ export class TrailCheck {
       firstId: this.firstId,
       lastId: this.prev?.id ?? null,
       head: { id: chain?.headId ?? null, hash: chain?.headHash ?? null, covered: this.headCovered },
+      outcomeHead: { ...this.outcomes.headOf(), covered: this.outcomes.headCovered },
       server: chain ? { ok: chain.ok, firstBad: chain.firstBad } : null,
       notes: this.notes(),
       outcomes: this.outcomes.counts,

@@ -29,7 +29,8 @@ export class AegisExportFileError extends AegisError {
  * the others' entries were, whose links cannot be checked — so a filtered trail fails unless
  * `agents` names the agents that were asked for (and the filter covers them); the newest entries
  * could be cut off along with the report's head and count — pass `trustedHeadHash` (from the live
- * server or a later report) to rule that out.
+ * server or a later report) to rule that out; likewise the newest outcome records, with the
+ * outcome chain's head as `trustedOutcomeHeadHash` (both printed by `aegis audit verify`).
  *
  * @example
  * ```ts
@@ -46,7 +47,7 @@ export async function verifyExport(options: VerifyExportOptions): Promise<Export
     );
   const opts = parsed.data;
   const stream = createReadStream(opts.file, { encoding: 'utf8', highWaterMark: 1024 * 1024 });
-  const check = new TrailCheck(opts.trustedHeadHash, opts.agents);
+  const check = new TrailCheck(opts.trustedHeadHash, opts.agents, opts.trustedOutcomeHeadHash);
   try {
     const events = readExport(stream as AsyncIterable<string>, {
       maxEntryChars: opts.maxEntryChars,

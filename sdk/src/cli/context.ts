@@ -30,6 +30,8 @@ export interface CommandContext {
     global?: boolean;
     /** audit verify --file: a head hash known apart from the file. */
     head?: string;
+    /** audit verify --file: the outcome chain's head hash known apart from the file. */
+    'outcome-head'?: string;
     since?: string;
     /** logs: the Activity filter (the dashboard's URL parameters) */
     until?: string;

@@ -52,11 +52,14 @@ Commands:
                                  create an API key (admin, reviewer, viewer or agent); shown once
   keys list                      list API keys
   keys revoke <id>               revoke an API key
-  audit verify                   check the audit log's hash chain (on the server)
-  audit verify --file REPORT.json [--head HASH] [--agents a,b]
+  audit verify                   check the audit log's hash chain and the outcome chain (on the server);
+                                 prints both chains' heads: note them to pin a later export
+  audit verify --file REPORT.json [--head HASH] [--outcome-head HASH] [--agents a,b]
                                  check a JSON compliance export offline (no server, no key):
                                  every entry's hash, the links, the head; exit 1 naming the first bad entry
-                                 (an export filtered to some agents passes only with --agents naming them)
+                                 (--head / --outcome-head: heads you noted apart from the file, which the
+                                 trail must hold — newest entries or outcome records cut off then show;
+                                 an export filtered to some agents passes only with --agents naming them)
   channels add NAME --webhook URL | --slack URL [--signing-secret S] | --email a@x,b@y [--agents a,b]
                                  where approvals are announced, with approve/deny links (admins)
   channels list | remove NAME | test NAME | deliveries [NAME] [-n N]
@@ -236,6 +239,7 @@ const policyOptions = {
   agent: { type: 'string' },
   // audit verify --file: a head hash known apart from the file, the agents asked for
   head: { type: 'string' },
+  'outcome-head': { type: 'string' },
   agents: { type: 'string' },
 } as const;
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
-import type { AuditOutcomesReport, Principal, Role } from '@aegis/shared';
+import type { AuditChainHeads, AuditOutcomesReport, Principal, Role } from '@aegis/shared';
 
 /** Sets a header on the response being prepared (ignored once it has been sent). */
 export type SetResponseHeader = (name: string, value: string) => void;
@@ -25,6 +25,8 @@ export interface AuditVerifyResult {
   firstBad: { id: number; reason: string; outcomeRecord?: number } | null;
   /** What was found of the entries' outcomes and arguments (see verifyOutcomes.ts). */
   outcomes: OutcomeVerifyReport;
+  /** Both chains' heads as walked; only on an intact result (a broken chain has no head to pin). */
+  heads?: AuditChainHeads;
 }
 
 /** How entries' outcomes (and stored arguments) stand against what was sealed (see verifyOutcomes.ts). */

@@ -146,7 +146,7 @@ export async function verifyAuditChain(connection: Connection): Promise<AuditVer
   }
   const stray = await join.finish();
   if (stray) return { ...walked, ok: false, firstBad: { id: -1, reason: stray } };
-  return walked;
+  return { ...walked, heads: { entry: walked.heads?.entry ?? null, outcome: chain.head } };
 }
 
 async function walkAuditLog(connection: Connection, join: OutcomeJoin): Promise<AuditVerifyResult> {
@@ -203,5 +203,11 @@ async function walkAuditLog(connection: Connection, join: OutcomeJoin): Promise<
   } finally {
     await cursor.close();
   }
-  return { ok: true, checked, firstBad: null, outcomes: join.report };
+  return {
+    ok: true,
+    checked,
+    firstBad: null,
+    outcomes: join.report,
+    heads: { entry: prev, outcome: null },
+  };
 }

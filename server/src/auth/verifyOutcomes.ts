@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import type { Document, FindCursor } from 'mongodb';
+import type { Collection, Document, FindCursor } from 'mongodb';
 import { canonicalJson } from '@aegis/shared';
 import { callArgsDigest, hashOutcomeRecord, type HashedFinding } from '../data/auditChain';
 import type { OutcomeVerifyReport } from './types';
@@ -16,6 +16,7 @@ export interface StoredRecord {
   timestamp?: unknown;
   prevHash?: unknown;
   hash?: unknown;
+  recovered?: unknown;
 }
 
 /** What the outcome checks read of an audit entry besides its hashed fields. */
@@ -27,7 +28,9 @@ export interface EntryOutcomeFields {
   resultEffect?: unknown;
   callArgs?: unknown;
   callArgsHash?: unknown;
+  callArgsSalt?: unknown;
   outcomeSealed?: unknown;
+  sealPending?: unknown;
 }
 
 /** The entry fields the outcome checks read (added to the audit walk's projection). */
@@ -38,7 +41,9 @@ export const OUTCOME_CHECK_FIELDS = [
   'resultEffect',
   'callArgs',
   'callArgsHash',
+  'callArgsSalt',
   'outcomeSealed',
+  'sealPending',
 ] as const;
 
 const MAX_LISTED = 100;
@@ -69,7 +74,12 @@ export type ArgsCheck = { ok: true } | { unsealed: true } | { bad: string };
 
 export function checkCallArgs(id: number, entry: EntryOutcomeFields): ArgsCheck {
   if (!none(entry.callArgsHash)) {
-    if (typeof entry.callArgs === 'string' && callArgsDigest(entry.callArgs) === entry.callArgsHash)
+    const salt = typeof entry.callArgsSalt === 'string' ? entry.callArgsSalt : null;
+    // A salt edited away (or into another) no longer gives the digest: reported as changed.
+    if (
+      typeof entry.callArgs === 'string' &&
+      callArgsDigest(entry.callArgs, salt) === entry.callArgsHash
+    )
       return { ok: true };
     return {
       bad: `entry ${id}'s stored call arguments were changed: they no longer match the digest its hash covers`,
@@ -92,18 +102,21 @@ export class OutcomeJoin {
     records: 0,
     sealed: 0,
     notSealed: 0,
-    withoutRecord: [],
-    withoutRecordCount: 0,
+    sealPending: [],
+    sealPendingCount: 0,
+    recovered: [],
+    recoveredCount: 0,
     argsNotSealed: 0,
   };
   private readonly cursor: FindCursor<Document>;
+  private readonly records: Collection<Document>;
   private pending: StoredRecord | null | undefined = undefined;
   /** The last entry the walk checked (records of later entries were written after it began). */
   private lastChecked = 0;
 
   constructor(connection: Connection) {
-    this.cursor = connection
-      .collection('audit_outcomes')
+    this.records = connection.collection('audit_outcomes');
+    this.cursor = this.records
       .find({}, { projection: { _id: 0 } })
       .sort({ entryId: 1 })
       .batchSize(1000);
@@ -117,19 +130,45 @@ export class OutcomeJoin {
     const record = this.pending;
     if (record && Number(record.entryId) === id) {
       this.pending = undefined;
-      const mismatch = outcomeMismatch(entry, record);
-      if (mismatch)
-        return `entry ${id}'s outcome no longer matches outcome record ${String(record.id)} (${mismatch}): changed after it was sealed`;
-      this.report.sealed += 1;
-      return null;
+      return this.matched(id, entry, record);
     }
     if (none(entry.outcome)) return null;
     if (entry.outcomeSealed !== true) this.report.notSealed += 1;
-    else {
-      this.report.withoutRecordCount += 1;
-      if (this.report.withoutRecord.length < MAX_LISTED) this.report.withoutRecord.push(id);
+    else if (!none(entry.sealPending)) {
+      // Recorded, its seal not yet found: in flight on some server, or left by one that stopped
+      // (the next sweep seals it, see sealRecovery.ts). Not evidence of tampering.
+      this.report.sealPendingCount += 1;
+      if (this.report.sealPending.length < MAX_LISTED) this.report.sealPending.push(id);
+    } else return this.unsealed(id, entry);
+    return null;
+  }
+
+  private matched(id: number, entry: EntryOutcomeFields, record: StoredRecord): string | null {
+    const mismatch = outcomeMismatch(entry, record);
+    if (mismatch)
+      return `entry ${id}'s outcome no longer matches outcome record ${String(record.id)} (${mismatch}): changed after it was sealed`;
+    this.report.sealed += 1;
+    if (record.recovered === true) {
+      this.report.recoveredCount += 1;
+      if (this.report.recovered.length < MAX_LISTED) this.report.recovered.push(id);
     }
     return null;
+  }
+
+  /**
+   * An outcome with neither a record nor a pending mark: the write that records an outcome also
+   * marks it, and only a sweep that found (or made) its record removes the mark, so no stopped
+   * server leaves this — the record was deleted (the newest records leave no gap in the outcome
+   * chain) or the outcome was written into the store directly. Asked once more by entry: the
+   * join's cursor may have read past a record sealed (and its mark swept) while the walk ran.
+   */
+  private async unsealed(id: number, entry: EntryOutcomeFields): Promise<string | null> {
+    const late = (await this.records.findOne(
+      { entryId: id },
+      { projection: { _id: 0 } },
+    )) as StoredRecord | null;
+    if (late) return this.matched(id, entry, late);
+    return `entry ${id} has an outcome (${shown(entry.outcome)}) but no outcome record, and no seal was pending: its record was removed (deleting the newest records leaves no gap in the outcome chain), or the outcome was written into the store directly`;
   }
 
   /**
@@ -176,6 +215,8 @@ function expectedRecordHash(r: StoredRecord): string {
     resultEffect: none(r.resultEffect) ? null : text(r.resultEffect),
     timestamp: text(r.timestamp),
     prevHash: none(r.prevHash) ? null : text(r.prevHash),
+    // As stored: anything but the `true` that was hashed breaks the hash.
+    recovered: r.recovered as boolean | null | undefined,
   });
 }
 
@@ -185,9 +226,12 @@ export type RecordBad = { entryId: number; record: number; reason: string };
  * Walks `audit_outcomes` in id order like the audit walk: an edited record no longer matches its
  * hash, a deleted one leaves a gap, a reordered one a prevHash that points elsewhere.
  */
-export async function walkOutcomeChain(
-  connection: Connection,
-): Promise<{ records: number; firstBad: RecordBad | null }> {
+export async function walkOutcomeChain(connection: Connection): Promise<{
+  records: number;
+  firstBad: RecordBad | null;
+  /** The last record walked (the chain's head), when the walk found no fault. */
+  head: { id: number; hash: string } | null;
+}> {
   const cursor = connection
     .collection('audit_outcomes')
     .find({}, { projection: { _id: 0 } })
@@ -201,6 +245,7 @@ export async function walkOutcomeChain(
       const id = Number(r.id);
       const bad = (reason: string) => ({
         records,
+        head: null,
         firstBad: {
           entryId: Number(r.entryId) || -1,
           record: Number.isFinite(id) ? id : -1,
@@ -229,5 +274,5 @@ export async function walkOutcomeChain(
   } finally {
     await cursor.close();
   }
-  return { records, firstBad: null };
+  return { records, firstBad: null, head: prev };
 }

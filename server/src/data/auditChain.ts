@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import {
   auditHashInput,
   outcomeHashInput,
@@ -24,11 +24,23 @@ export function hashAuditEntry(fields: HashedAuditFields): string {
 }
 
 /**
- * The digest of an entry's stored call arguments (`callArgsHash`, hashed with the entry): sha256
- * (hex) of the stored text, which is already canonical JSON.
+ * The digest of an entry's stored call arguments (`callArgsHash`, hashed with the entry):
+ * HMAC-SHA256 (hex) of the stored text (already canonical JSON) keyed by the entry's own random
+ * salt (`callArgsSalt`). Salted because the digest leaves the server — every viewer and every
+ * export carries it, since the entry's hash covers it and a viewer's export must verify offline —
+ * while the arguments do not: a plain sha256 of `{"amount":731,"approve":true}` gives the
+ * arguments back to anyone who tries the few thousand likely values. The salt never leaves the
+ * server (no output, no export has it); only the server's own verify, which reads the stored
+ * arguments, needs it. Entries written before salting (no salt) keep their plain sha256.
  */
-export function callArgsDigest(callArgs: string): string {
-  return createHash('sha256').update(callArgs).digest('hex');
+export function callArgsDigest(callArgs: string, salt?: string | null): string {
+  if (!salt) return createHash('sha256').update(callArgs).digest('hex');
+  return createHmac('sha256', salt).update(callArgs).digest('hex');
+}
+
+/** A new entry's `callArgsSalt`: 128 random bits, so its digest cannot be brute-forced. */
+export function newCallArgsSalt(): string {
+  return randomBytes(16).toString('hex');
 }
 
 /**

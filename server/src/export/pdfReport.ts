@@ -97,7 +97,7 @@ export async function writePdf(
   heading('Audit chain verification');
   para(
     head.chain.ok
-      ? `Chain intact: ${head.chain.checked} entries verified. Head entry ${head.chain.headId ?? '-'}, hash ${head.chain.headHash ?? '-'}.`
+      ? `Chain intact: ${head.chain.checked} entries verified. Head entry ${head.chain.headId ?? '-'}, hash ${head.chain.headHash ?? '-'}. Outcome chain head: record ${head.verification.outcomeHead.id ?? '-'}, hash ${head.verification.outcomeHead.hash ?? '-'}.`
       : `Chain BROKEN at entry ${head.chain.firstBad?.id}: ${head.chain.firstBad?.reason}. Head hash ${head.chain.headHash ?? '-'}.`,
   );
   heading('Fact sheets');

@@ -45,17 +45,28 @@ export interface TrailVerification {
    * the other agents' entries between them cannot be checked from this file.
    */
   agentFilter: string[] | null;
+  /**
+   * The outcome chain's newest record when the report was written (null: none yet). The chain
+   * head (`chain.headHash`) pins the entries; this pins the outcome records, whose newest ones
+   * could otherwise be cut off unseen — nothing follows them to link. An auditor compares it to
+   * the one `aegis audit verify` printed (`--outcome-head`).
+   */
+  outcomeHead: { id: number | null; hash: string | null };
 }
 
-export function trailVerification(agentFilter: string[] | null): TrailVerification {
+export function trailVerification(
+  agentFilter: string[] | null,
+  outcomeHead: { id: number; hash: string } | null = null,
+): TrailVerification {
   return {
     hash: "sha256, hex, of the canonical JSON (keys sorted, no whitespace) of the hashed fields; prevHash is the previous entry's hash",
     hashedFields: [...HASHED_AUDIT_FIELDS],
     hashedWhenSet: [...OPTIONAL_HASHED_AUDIT_FIELDS],
     notHashed: ['outcome', 'durationMs', 'result findings', 'resultEffect'],
     outcomes:
-      "not in the entry's hash (written after the call ran): sealed instead by the entry's outcomeRecord, a link of the outcome chain whose hash (sha256 of the canonical JSON of id, entryId, entryHash, outcome, durationMs, resultFindings, resultEffect, timestamp, prevHash) names the entry's hash; the entry's outcome must equal the record's, and records with consecutive ids link by prevHash. Entries with outcomeSealed but an outcome and no record were not sealed (the server stopped between the two writes); entries without outcomeSealed predate sealing",
+      "not in the entry's hash (written after the call ran): sealed instead by the entry's outcomeRecord, a link of the outcome chain whose hash (sha256 of the canonical JSON of id, entryId, entryHash, outcome, durationMs, resultFindings, resultEffect, timestamp, prevHash) names the entry's hash; the entry's outcome must equal the record's, and records with consecutive ids link by prevHash. A record with recovered: true (hashed) was sealed on recovery, after the server stopped between recording the outcome and sealing it. Entries with outcomeSealed but an outcome and no record were not sealed yet when the report was written (or their record was removed: the server's own verification, in the chain section, fails those that no pending seal explains); entries without outcomeSealed predate sealing",
     agentFilter,
+    outcomeHead: { id: outcomeHead?.id ?? null, hash: outcomeHead?.hash ?? null },
   };
 }
 

@@ -142,7 +142,7 @@ export function markdownHead(h: ReportHead): string {
     `Generated ${mdText(h.generatedAt)} by ${mdText(h.generatedBy)}, for ${mdText(h.range.from)} – ${mdText(h.range.to)}; agents: ${mdList(h.agents) || 'none'}.\n`,
     `## Audit chain\n`,
     h.chain.ok
-      ? `Verified: ${h.chain.checked} entries, chain intact. Head: entry ${h.chain.headId ?? '–'}, hash \`${h.chain.headHash ?? '–'}\`.\n`
+      ? `Verified: ${h.chain.checked} entries, chain intact. Head: entry ${h.chain.headId ?? '–'}, hash \`${h.chain.headHash ?? '–'}\`. Outcome chain head: record ${h.verification.outcomeHead.id ?? '–'}, hash \`${h.verification.outcomeHead.hash ?? '–'}\`.\n`
       : `**Broken** at entry ${mdText(h.chain.firstBad?.id)}: ${mdText(h.chain.firstBad?.reason)}. Head hash \`${h.chain.headHash ?? '–'}\`.\n`,
     `## Fact sheets\n`,
     table(

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   agentName,
   auditDetail,
+  auditChainHeads,
   auditDetailInput,
   auditEntry,
   auditOutcomesReport,
@@ -38,6 +39,9 @@ export const auditRouter = router({
           })
           .nullable(),
         outcomes: auditOutcomesReport,
+        heads: auditChainHeads
+          .optional()
+          .describe("Both chains' heads, when intact: note them to pin a later export to"),
       }),
     )
     .query(({ ctx }) => ctx.auth.verifyAudit()),

@@ -46,15 +46,17 @@ export function createComplianceService(
       // Without a choice of agents the trail is whole (people's actions on keys included), so its
       // last entry is the chain head; with one, it is those agents' entries.
       const scoped = { ...range, agents: range.agents ? agents : undefined };
-      const [chain, head, count, manifests, violations, approvals, rules] = await Promise.all([
-        verifyShared(),
-        repos.exports.head(),
-        repos.exports.count(scoped),
-        parts.manifests.build(agents),
-        parts.governance.list({ limit: MAX_LISTED }),
-        repos.exports.approvals(scoped, MAX_LISTED),
-        parts.governance.rules(),
-      ]);
+      const [chain, head, outcomeHead, count, manifests, violations, approvals, rules] =
+        await Promise.all([
+          verifyShared(),
+          repos.exports.head(),
+          repos.exports.outcomeHead(),
+          repos.exports.count(scoped),
+          parts.manifests.build(agents),
+          parts.governance.list({ limit: MAX_LISTED }),
+          repos.exports.approvals(scoped, MAX_LISTED),
+          parts.governance.rules(),
+        ]);
       const resolved = await parts.governance.list({ status: 'RESOLVED', limit: MAX_LISTED });
       const mine = [...violations.violations, ...resolved.violations].filter((v) =>
         agents.includes(v.agent),
@@ -84,7 +86,7 @@ export function createComplianceService(
         agents,
         chain: { ...chain, headId: head?.id ?? null, headHash: head?.hash ?? null },
         auditEntries: count,
-        verification: trailVerification(range.agents ? agents : null),
+        verification: trailVerification(range.agents ? agents : null, outcomeHead),
         factSheets: manifests.map((m) => factSheet(m, mine)),
         manifests,
         policies,

@@ -197,7 +197,7 @@ describe('auth service', () => {
       ok: true,
       checked: 0,
       firstBad: null,
-      outcomes: { records: 0, sealed: 0, withoutRecord: [] },
+      outcomes: { records: 0, sealed: 0, sealPending: [], recovered: [] },
     });
   });
 });

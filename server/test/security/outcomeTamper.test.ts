@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Collection, Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditOutcomesReport } from '@aegis/shared';
+import type { AuditChainHeads, AuditOutcomesReport } from '@aegis/shared';
 import { OutcomeJoin, type EntryOutcomeFields } from '../../src/auth/verifyOutcomes';
 import { hashAuditEntry, type HashedAuditFields } from '../../src/data/auditChain';
 import { startTestServer, type TestServer } from '../helpers/testServer';
@@ -28,6 +28,7 @@ interface Verify {
   checked: number;
   firstBad: { id: number; reason: string; outcomeRecord?: number } | null;
   outcomes: AuditOutcomesReport;
+  heads?: AuditChainHeads;
 }
 
 async function verify(): Promise<Verify> {
@@ -125,7 +126,8 @@ describe('outcomes under the hash chain', () => {
       records: 5,
       sealed: 5,
       notSealed: 0,
-      withoutRecord: [],
+      sealPending: [],
+      recovered: [],
       argsNotSealed: 0,
     });
     const record = await doc(records, { entryId: calls[1] });
@@ -228,17 +230,40 @@ describe('outcomes under the hash chain', () => {
     });
   });
 
-  it('reports an outcome without a record (a crash between recording and sealing) apart from failures', async () => {
-    const { auditId } = await decide({ account: 'acct-crash' });
-    // What a server that stopped right after the outcome update leaves behind.
+  it('an outcome with neither a record nor a pending seal fails: written into the store, or its record deleted', async () => {
+    const { auditId } = await decide({ account: 'acct-forged' });
     await log.updateOne({ id: auditId }, { $set: { outcome: 'ok', durationMs: 5 } });
     const result = await verify();
+    expect(result.ok).toBe(false);
+    expect(result.firstBad).toMatchObject({
+      id: auditId,
+      reason: expect.stringMatching(/no outcome record, and no seal was pending/) as string,
+    });
+    const cli = await cliVerify(server);
+    expect(cli.code).toBe(1);
+    expect(cli.output).toContain(`#${auditId}`);
+    await log.updateOne({ id: auditId }, { $set: { outcome: null, durationMs: null } });
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('a crash between recording and sealing (the outcome and its pending mark, no record) is reported as pending, not as tampering', async () => {
+    const { auditId } = await decide({ account: 'acct-crash' });
+    // What a server that stopped right after the outcome update leaves behind: the update sets
+    // the outcome and the mark together.
+    await log.updateOne(
+      { id: auditId },
+      { $set: { outcome: 'ok', durationMs: 5, sealPending: new Date() } },
+    );
+    const result = await verify();
     expect(result).toMatchObject({ ok: true, firstBad: null });
-    expect(result.outcomes).toMatchObject({ withoutRecord: [auditId], withoutRecordCount: 1 });
+    expect(result.outcomes).toMatchObject({ sealPending: [auditId], sealPendingCount: 1 });
     const cli = await cliVerify(server);
     expect(cli.code).toBe(0);
-    expect(cli.output).toContain(`1 outcome(s) without a record (entries ${auditId})`);
-    await log.updateOne({ id: auditId }, { $set: { outcome: null, durationMs: null } });
+    expect(cli.output).toContain(`1 outcome(s) recorded, seal pending (entries ${auditId})`);
+    await log.updateOne(
+      { id: auditId },
+      { $set: { outcome: null, durationMs: null }, $unset: { sealPending: '' } },
+    );
   });
 
   it('keeps one record when the same call is reported twice at once', async () => {
@@ -260,6 +285,46 @@ describe('outcomes under the hash chain', () => {
     expect((await verify()).ok).toBe(true);
   });
 
+  it("prints both chains' heads; an export pinned to the noted outcome head shows the newest record deleted", async () => {
+    const newest = await records.findOne({}, { sort: { id: -1 } });
+    const head = await log.findOne({}, { sort: { id: -1 } });
+    if (!newest || !head) throw new Error('no outcome record');
+    const noted = { id: newest.id as number, hash: newest.hash as string };
+    expect((await verify()).heads).toEqual({
+      entry: { id: head.id as number, hash: head.hash as string },
+      outcome: noted,
+    });
+    const online = await cliVerify(server);
+    expect(online.code).toBe(0);
+    expect(online.output).toContain(`head: entry ${String(head.id)} ${String(head.hash)}`);
+    expect(online.output).toContain(`outcome head: record ${noted.id} ${noted.hash}`);
+    // Nothing follows the newest record to link: deleting it leaves no gap in the outcome chain.
+    // Online, once a sweep has cleared its entry's pending mark (a minute after it was sealed),
+    // the entry's outcome then has neither a record nor a pending seal.
+    await log.updateOne({ id: newest.entryId as number }, { $unset: { sealPending: '' } });
+    await records.deleteOne({ id: noted.id });
+    try {
+      expect((await verify()).firstBad).toMatchObject({
+        id: newest.entryId as number,
+        reason: expect.stringMatching(/no seal was pending/) as string,
+      });
+      const res = await fetch(`${server.url}/export/report?format=json`, {
+        headers: { authorization: `Bearer ${server.adminKey}` },
+      });
+      expect(res.status).toBe(200);
+      const file = path.join(await mkdtemp(path.join(tmpdir(), 'aegis-cut-')), 'report.json');
+      await writeFile(file, await res.text());
+      const pinned = await cliVerify(server, ['--file', file, '--outcome-head', noted.hash]);
+      expect(pinned.code).toBe(1);
+      expect(pinned.output).toContain(
+        `head-mismatch: no outcome record of the trail has the trusted outcome head hash ${noted.hash.slice(0, 16)}`,
+      );
+    } finally {
+      await records.insertOne(newest);
+    }
+    expect((await verify()).ok).toBe(true);
+  });
+
   // Last: it rewrites the newest entry under the writer's feet (nothing is appended after it).
   it('reports outcomes of entries written before outcomes were sealed as not sealed, not as failures', async () => {
     const { auditId } = await decide({ account: 'acct-legacy' });
@@ -277,6 +342,6 @@ describe('outcomes under the hash chain', () => {
     await log.replaceOne({ id: auditId }, { ...legacy, outcome: 'ok', durationMs: 1 });
     const result = await verify();
     expect(result).toMatchObject({ ok: true, firstBad: null });
-    expect(result.outcomes).toMatchObject({ notSealed: 1, argsNotSealed: 1, withoutRecord: [] });
+    expect(result.outcomes).toMatchObject({ notSealed: 1, argsNotSealed: 1, sealPending: [] });
   });
 });

@@ -138,7 +138,9 @@ export const auditEntry = z.object({
   callArgsHash: z
     .string()
     .optional()
-    .describe('sha256 of the stored (masked) call arguments; hashed, so they cannot change unseen'),
+    .describe(
+      'HMAC-SHA256 of the stored (masked) call arguments under a random per-entry salt that never leaves the server; hashed, so they cannot change unseen, and salted, so the arguments cannot be guessed from it',
+    ),
   outcomeSealed: z
     .literal(true)
     .optional()
@@ -214,15 +216,40 @@ export const auditOutcomesReport = z.object({
     .number()
     .int()
     .describe('Outcomes recorded before this version sealed outcomes (not checked, not a failure)'),
-  withoutRecord: z
+  sealPending: z
     .array(z.number().int())
     .describe(
-      'Entries (first 100) whose outcome has no record though it should: the server stopped between recording and sealing it, or it was written into the store directly; unproven',
+      'Entries (first 100) whose outcome was recorded and whose seal is pending: a server is sealing it, or stopped before it did and the next sweep seals it (not a failure; unproven until sealed)',
     ),
-  withoutRecordCount: z.number().int().describe('How many such entries in all'),
+  sealPendingCount: z.number().int().describe('How many such entries in all'),
+  recovered: z
+    .array(z.number().int())
+    .describe(
+      'Entries (first 100) whose outcome was sealed on recovery, after a server stopped between recording and sealing it: sealed from the entry as stored then, not when the call ended',
+    ),
+  recoveredCount: z.number().int().describe('How many such entries in all'),
   argsNotSealed: z
     .number()
     .int()
     .describe('Entries whose stored arguments predate their digest (not checked, not a failure)'),
 });
 export type AuditOutcomesReport = z.infer<typeof auditOutcomesReport>;
+
+/** The newest link of a hash chain as a walk found it: its id and hash. */
+export const chainLink = z.object({
+  id: z.number().int().describe('Its place in the chain'),
+  hash: z.string().describe('Its hash, which commits to every link before it'),
+});
+
+/**
+ * Both chains' heads when `audit.verify` walked them intact: an auditor notes them apart from the
+ * server and later pins an export to them (`aegis audit verify --file … --head H --outcome-head
+ * H2`), so entries or outcome records cut off the end since (nothing follows them to link) show.
+ */
+export const auditChainHeads = z.object({
+  entry: chainLink.nullable().describe('The newest audit entry walked; null when the log is empty'),
+  outcome: chainLink
+    .nullable()
+    .describe('The newest outcome record walked; null when no outcome was sealed yet'),
+});
+export type AuditChainHeads = z.infer<typeof auditChainHeads>;

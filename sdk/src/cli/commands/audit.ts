@@ -11,6 +11,7 @@ export const auditVerify: Command = async ({ api, o }) => {
     o.out(
       `${paint(o, 'green', 'OK')}  audit chain intact: ${result.checked} entries checked, ${result.outcomes.sealed} outcomes match their sealed records`,
     );
+    for (const line of headLines(result.heads)) o.out(`  ${line}`);
     for (const note of outcomeNotes(result.outcomes)) o.out(`  note: ${note}`);
   } else if (result.firstBad) {
     o.err(
@@ -20,17 +21,42 @@ export const auditVerify: Command = async ({ api, o }) => {
   return result.ok ? EXIT.ok : EXIT.failed;
 };
 
+/**
+ * Both chains' heads, to be written down apart from the server: deleting the newest entries or
+ * outcome records leaves no broken link (nothing follows them), so only a head noted earlier
+ * shows it (`--head` / `--outcome-head` on a later export).
+ */
+function headLines(heads?: {
+  entry: { id: number; hash: string } | null;
+  outcome: { id: number; hash: string } | null;
+}): string[] {
+  if (!heads) return [];
+  return [
+    `head: entry ${heads.entry ? `${heads.entry.id} ${heads.entry.hash}` : 'none (empty log)'}`,
+    `outcome head: record ${heads.outcome ? `${heads.outcome.id} ${heads.outcome.hash}` : 'none (no outcome sealed yet)'}`,
+    'note these two apart from the server; a later export must hold them: aegis audit verify --file REPORT.json --head HASH --outcome-head HASH',
+  ];
+}
+
 /** What the server found of outcomes and arguments that is not a failure, in words. */
 function outcomeNotes(r: {
   notSealed: number;
-  withoutRecord: number[];
-  withoutRecordCount: number;
+  sealPending: number[];
+  sealPendingCount: number;
+  recovered: number[];
+  recoveredCount: number;
   argsNotSealed: number;
 }): string[] {
   const notes: string[] = [];
-  if (r.withoutRecordCount)
+  const entries = (ids: number[], count: number) =>
+    `entries ${ids.join(', ')}${count > ids.length ? ', …' : ''}`;
+  if (r.sealPendingCount)
     notes.push(
-      `${r.withoutRecordCount} outcome(s) without a record (entries ${r.withoutRecord.join(', ')}${r.withoutRecordCount > r.withoutRecord.length ? ', …' : ''}): the server stopped between recording and sealing them, or they were written into the store directly; unproven`,
+      `${r.sealPendingCount} outcome(s) recorded, seal pending (${entries(r.sealPending, r.sealPendingCount)}): being sealed, or left by a server that stopped in between and sealed by the next sweep; unproven until then`,
+    );
+  if (r.recoveredCount)
+    notes.push(
+      `${r.recoveredCount} outcome(s) sealed on recovery (${entries(r.recovered, r.recoveredCount)}): a server stopped between recording and sealing them; sealed later from the entry as stored`,
     );
   if (r.notSealed)
     notes.push(`${r.notSealed} outcome(s) not sealed (recorded before this version)`);
@@ -40,7 +66,7 @@ function outcomeNotes(r: {
 }
 
 /**
- * `aegis audit verify --file REPORT.json [--head HASH] [--agents a,b]`: checks a JSON compliance export offline,
+ * `aegis audit verify --file REPORT.json [--head HASH] [--outcome-head HASH] [--agents a,b]`: checks a JSON compliance export offline,
  * with no server and no key; exits 1 naming the first bad entry, or why the file can't be read.
  */
 export async function auditVerifyFile(
@@ -57,6 +83,7 @@ export async function auditVerifyFile(
   const result = await verifyExport({
     file,
     trustedHeadHash: ctx.options.head,
+    trustedOutcomeHeadHash: ctx.options['outcome-head'],
     ...(agents?.length ? { agents } : {}),
   }).catch((error: unknown) => {
     throw new CliError(error instanceof Error ? error.message : String(error));
@@ -73,6 +100,9 @@ function printResult(o: CommandContext['o'], file: string, r: ExportVerifyResult
       `${paint(o, 'green', 'OK')}  ${file}: ${r.checked} entries' hashes recomputed, ${r.linksChecked} links checked (${range})` +
         (r.head.covered
           ? `; the chain head ${r.head.hash ?? ''} is the trail's entry ${r.head.id ?? ''}`
+          : '') +
+        (r.outcomeHead.covered
+          ? `; the outcome head ${r.outcomeHead.hash ?? ''} is the trail's record ${r.outcomeHead.id ?? ''}`
           : ''),
     );
   } else if (r.firstBad) {

@@ -43,10 +43,25 @@ export interface AuditDoc {
    * store. Not hashed itself: its digest is (`callArgsHash`), and so is argsPreview.
    */
   callArgs?: string | null;
-  /** sha256 of `callArgs` as stored (hashed; absent on entries written before it existed). */
+  /**
+   * HMAC-SHA256 of `callArgs` as stored, keyed by `callArgsSalt` (plain sha256 on entries written
+   * before salting; absent on entries written before it existed). Hashed, and shown to viewers.
+   */
   callArgsHash?: string;
+  /**
+   * The random key of `callArgsHash` (see auditChain.callArgsDigest): what keeps a viewer from
+   * recovering low-entropy arguments from the digest. Not hashed, never returned or exported.
+   */
+  callArgsSalt?: string;
   /** The entry's outcome is sealed in the outcome chain once recorded (hashed; see OutcomeChain). */
   outcomeSealed?: boolean;
+  /**
+   * When the outcome was recorded, set by the same write, until a sweep finds its record in the
+   * outcome chain (or seals it on recovery) and removes it: what tells "the server stopped
+   * between recording and sealing" from an outcome written into the store some other way. Not
+   * hashed, never returned. See sealRecovery.ts.
+   */
+  sealPending?: Date;
   /**
    * For decisions: HMAC-SHA256 of the raw arguments' canonical JSON under the installation's
    * secret (the approval binding's digest), so a retried call id is answered again only for the
@@ -101,7 +116,9 @@ const auditSchema = new Schema<AuditDoc>(
     rule: { type: Schema.Types.Mixed },
     callArgs: { type: String },
     callArgsHash: { type: String },
+    callArgsSalt: { type: String },
     outcomeSealed: { type: Boolean },
+    sealPending: { type: Date },
     argsHash: { type: String },
     runId: { type: String },
     tags: { type: [String], default: undefined },
@@ -121,6 +138,8 @@ auditSchema.index({ approvalId: 1 });
 // Activity filtered by who wrote the entries (people's actions are few among many calls).
 auditSchema.index({ source: 1, id: -1 });
 auditSchema.index({ entryKey: 1 }, { unique: true, sparse: true });
+// Outcomes whose seal may still be pending (few: a sweep removes the mark; see sealRecovery.ts).
+auditSchema.index({ sealPending: 1 }, { sparse: true });
 // Activity filtered by DLP detector: the entries with findings in their arguments, and those with
 // findings in their result, newest first — one key per such entry and none for the rest (most of
 // the log), where a multikey index on the detector wrote a key per finding and one for every

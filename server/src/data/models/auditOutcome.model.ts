@@ -16,6 +16,8 @@ export interface AuditOutcomeDoc {
   timestamp: string;
   prevHash: string | null;
   hash: string;
+  /** Sealed on recovery from the entry as stored (hashed when set; see sealRecovery.ts). */
+  recovered?: true;
 }
 
 const auditOutcomeSchema = new Schema<AuditOutcomeDoc>(
@@ -30,6 +32,7 @@ const auditOutcomeSchema = new Schema<AuditOutcomeDoc>(
     timestamp: { type: String, required: true },
     prevHash: { type: String, default: null },
     hash: { type: String, required: true },
+    recovered: { type: Boolean },
   },
   { collection: 'audit_outcomes', versionKey: false, autoIndex: false },
 );

@@ -20,6 +20,7 @@ import {
   type ResultReport,
 } from './outcomeWriter';
 import { OutcomeChain } from './outcomeChain';
+import { sealPendingOutcomes } from './sealRecovery';
 import type { AuditOutcomeDoc } from '../models/auditOutcome.model';
 import {
   AuditWriter,
@@ -57,6 +58,9 @@ const KEYED_FIELDS = {
   outcome: 1,
 } as const;
 
+/** How often a process sweeps for outcomes left unsealed while it writes outcomes. */
+const SWEEP_EVERY_MS = 60_000;
+
 /** The audit log: chained inserts through the writer, reads and aggregates for the dashboard. */
 export function createAuditRepo(
   model: Model<AuditDoc>,
@@ -72,6 +76,20 @@ export function createAuditRepo(
   const writer = new AuditWriter(model, floorOf('audit_log'), onWritten, writerId);
   const seals = new OutcomeChain(outcomeModel, floorOf('audit_outcomes'));
   const outcomes = new OutcomeWriter(model, seals, onResults);
+  const recover = () => sealPendingOutcomes(model, outcomeModel, seals);
+  // The sweep while outcomes are written: at most once a minute per process, in the background,
+  // so no call waits for it (see sealRecovery.ts). A failed one leaves its marks to the next.
+  let lastSweep = Date.now();
+  let sweeping: Promise<unknown> | null = null;
+  const sweepSoon = () => {
+    if (sweeping || Date.now() - lastSweep < SWEEP_EVERY_MS) return;
+    lastSweep = Date.now();
+    sweeping = recover()
+      .catch(() => 0)
+      .finally(() => {
+        sweeping = null;
+      });
+  };
 
   /** Remembers the highest id of a chain before it is wiped (see deleteAll). */
   async function keepFloor(chain: Model<AuditDoc> | Model<AuditOutcomeDoc>, name: string) {
@@ -89,6 +107,7 @@ export function createAuditRepo(
     async write(record: AuditRecord): Promise<WrittenEntry> {
       const entry = await writer.write(record);
       if (record.outcome && !entry.earlier && entry.hash) {
+        sweepSoon();
         await seals.sealAll([
           {
             entryId: entry.id,
@@ -117,10 +136,18 @@ export function createAuditRepo(
       await writer.drain();
       await outcomes.drain();
       await seals.drain();
+      await sweeping;
     },
+    /**
+     * Seals outcomes a stopped server recorded but never sealed (see sealRecovery.ts); at
+     * startup, then by itself while outcomes are written. Returns how many were sealed.
+     */
+    sealPendingOutcomes: recover,
     /** Group-committed outcome of a call known to have none yet (see OutcomeWriter). */
-    queueOutcome: (id: number, outcome: CallOutcome, durationMs: number, report?: ResultReport) =>
-      outcomes.set(id, outcome, durationMs, report),
+    queueOutcome: (id: number, outcome: CallOutcome, durationMs: number, report?: ResultReport) => {
+      sweepSoon();
+      return outcomes.set(id, outcome, durationMs, report);
+    },
 
     async list(query: AuditQuery): Promise<AuditPage> {
       const plan = listFilter(query);
@@ -324,6 +351,7 @@ export function createAuditRepo(
       durationMs: number,
       report?: ResultReport,
     ): Promise<boolean> {
+      sweepSoon();
       return setOutcomeOnce(model, seals, { id }, outcome, durationMs, report ?? {}, onResults);
     },
 
@@ -353,6 +381,7 @@ export function createAuditRepo(
     async setOutcomesByKey(
       updates: Array<{ entryKey: string; outcome: CallOutcome; durationMs: number } & ResultReport>,
     ): Promise<number> {
+      sweepSoon();
       const withResults = await Promise.all(
         updates
           .filter((u) => u.resultFindings?.length)

@@ -8,7 +8,7 @@ import type {
   ScanFinding,
 } from '@aegis/shared';
 import { searchTerms, entrySearchTexts } from '@aegis/shared';
-import { callArgsDigest, hashAuditEntry, wellFormed } from '../auditChain';
+import { callArgsDigest, hashAuditEntry, newCallArgsSalt, wellFormed } from '../auditChain';
 import type { AuditDoc } from '../models/audit.model';
 import { GroupCommitQueue } from './groupCommit';
 import { ChainAppender } from './hashChain';
@@ -132,6 +132,8 @@ export class AuditWriter {
   }
 
   private build(record: AuditRecord, id: number, prevHash: string | null): AuditDoc {
+    // The digest's salt (see callArgsDigest): stored beside the arguments, never returned.
+    const salt = record.callArgs ? newCallArgsSalt() : undefined;
     const hashed = {
       id,
       timestamp: record.timestamp.toISOString(),
@@ -153,7 +155,9 @@ export class AuditWriter {
       ...(record.upstream ? { upstream: wellFormed(record.upstream) } : {}),
       ...(record.upstreamTool ? { upstreamTool: wellFormed(record.upstreamTool) } : {}),
       // The arguments are stored beside the entry but exported without it: their digest is hashed.
-      ...(record.callArgs ? { callArgsHash: callArgsDigest(wellFormed(record.callArgs)) } : {}),
+      ...(record.callArgs
+        ? { callArgsHash: callArgsDigest(wellFormed(record.callArgs), salt) }
+        : {}),
       // This entry's outcome, once recorded, is sealed in the outcome chain (see OutcomeChain).
       outcomeSealed: true,
     };
@@ -169,8 +173,13 @@ export class AuditWriter {
     if (record.entryKey) doc.entryKey = record.entryKey;
     if (record.resultFindings?.length) doc.resultFindings = storedFindings(record.resultFindings);
     if (record.resultEffect) doc.resultEffect = record.resultEffect;
+    // Sealed right after the insert; marked so a crash in between is recovered (sealRecovery.ts).
+    if (record.outcome) doc.sealPending = new Date();
     if (record.argsRedacted) doc.argsRedacted = true;
-    if (record.callArgs) doc.callArgs = wellFormed(record.callArgs);
+    if (record.callArgs) {
+      doc.callArgs = wellFormed(record.callArgs);
+      doc.callArgsSalt = salt;
+    }
     if (record.argsHash) doc.argsHash = record.argsHash;
     if (record.runId) doc.runId = record.runId;
     if (record.tags?.length) doc.tags = [...record.tags];

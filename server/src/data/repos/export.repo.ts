@@ -35,7 +35,7 @@ export interface ExportRow {
   /** Gateway calls: the upstream server and its own name of the tool that ran (hashed). */
   upstream?: string;
   upstreamTool?: string;
-  /** sha256 of the stored call arguments (hashed; the arguments themselves are never exported). */
+  /** Salted digest of the stored call arguments (hashed; the arguments and salt are never exported). */
   callArgsHash?: string;
   /** Hashed: the entry's outcome, once recorded, is sealed in the outcome chain. */
   outcomeSealed?: true;
@@ -65,10 +65,12 @@ export interface ExportRange {
   agents?: string[];
 }
 
-/** Never exported (the arguments, their digest) or not needed (search words: most of an entry's bytes). */
+/** Never exported (the arguments, their salt, their keyed digest) or not needed (search words: most of an entry's bytes). */
 const PROJECTION = {
   _id: 0,
   callArgs: 0,
+  callArgsSalt: 0,
+  sealPending: 0,
   argsHash: 0,
   resultFindings: 0,
   entryKey: 0,
@@ -198,6 +200,15 @@ export function createExportRepo(
       audit.countDocuments(
         r.agents ? filter(r) : { status: { $in: [...auditStatus.options] }, ...filter(r) },
       ),
+    /**
+     * The newest outcome record: its hash commits to the whole outcome chain before it, so an
+     * auditor who noted it can tell records cut off the end (nothing follows them to link).
+     */
+    outcomeHead: () =>
+      outcomes
+        .findOne({}, { _id: 0, id: 1, hash: 1 })
+        .sort({ id: -1 })
+        .lean<{ id: number; hash: string } | null>(),
     /** The newest entry: its hash commits to the whole chain before it. */
     head: () =>
       audit

@@ -15,6 +15,8 @@ export interface OutcomeSeal {
   durationMs: number | null;
   resultFindings?: readonly ScanFinding[] | null;
   resultEffect?: ResultEffect | null;
+  /** Sealed on recovery, from the entry as stored (see sealRecovery.ts). */
+  recovered?: true;
 }
 
 const MAX_GROUP = 500;
@@ -25,7 +27,8 @@ const MAX_GROUP = 500;
  * here, in its own chain (the same compare-and-swap on the unique `id` as the audit log, see
  * ChainAppender). Only outcomes that were actually recorded are sealed — the entry is updated
  * first, then sealed — so a record never claims an outcome the entry did not get; a crash
- * between the two leaves an outcome without a record, which the verifier names as such. The
+ * between the two leaves an outcome without a record but with its `sealPending` mark, which the
+ * next sweep seals (see sealRecovery.ts). The
  * unique `entryId` index keeps one record per entry when two servers seal the same call.
  * Seals arriving while an append is in flight go together (group commit).
  */
@@ -76,6 +79,7 @@ function buildRecord(seal: OutcomeSeal, id: number, prevHash: string | null): Au
     resultEffect: seal.resultEffect ?? null,
     timestamp: new Date().toISOString(),
     prevHash,
+    ...(seal.recovered ? { recovered: true as const } : {}),
   };
   return { ...hashed, hash: hashOutcomeRecord(hashed) };
 }

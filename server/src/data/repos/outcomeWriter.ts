@@ -25,7 +25,9 @@ export function outcomeSet(
   durationMs: number,
   report: ResultReport = {},
 ): Record<string, unknown> {
-  const set: Record<string, unknown> = { outcome, durationMs };
+  // sealPending: in the same write as the outcome, so a crash before the seal is recoverable
+  // (see sealRecovery.ts) at no extra round trip.
+  const set: Record<string, unknown> = { outcome, durationMs, sealPending: new Date() };
   if (report.resultFindings?.length) set.resultFindings = storedFindings(report.resultFindings);
   if (report.resultEffect) set.resultEffect = report.resultEffect;
   return set;
