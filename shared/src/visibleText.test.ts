@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasHiddenChars, revealHidden, terminalSafe } from './visibleText';
+import { hasHiddenChars, previewHasHidden, revealHidden, terminalSafe } from './visibleText';
 
 describe('revealHidden', () => {
   it('shows bidi and zero-width characters as escapes, and JSON stays the same value', () => {
@@ -26,5 +26,15 @@ describe('terminalSafe', () => {
       'ok \\u001b[1A\\u001b]8;;https://evil/\\u0007x\\u000d\\u007f\\u009b2J\\u202e\\u000a',
     );
     expect(terminalSafe('a\nb\tc', ['\n'])).toBe('a\nb\\u0009c');
+  });
+});
+
+describe('previewHasHidden', () => {
+  it('finds hidden characters behind the escapes of a preview, whole or cut short', () => {
+    const preview = revealHidden(JSON.stringify({ amount: '\u202E9000\u202C' }));
+    expect(previewHasHidden(preview)).toBe(true);
+    expect(previewHasHidden(`${preview.slice(0, 20)}…`)).toBe(true);
+    expect(previewHasHidden('{"amount":"9000","note":"a \\\\u202e b"}')).toBe(false);
+    expect(previewHasHidden(null)).toBe(false);
   });
 });

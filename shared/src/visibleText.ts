@@ -46,3 +46,17 @@ export function revealHidden(text: string): string {
 export function terminalSafe(text: string, keep: readonly string[] = []): string {
   return text.replace(UNSAFE_FOR_TERMINAL, (c) => (keep.includes(c) ? c : escapeChar(c)));
 }
+
+/**
+ * Whether a JSON preview's value holds hidden characters, though the preview shows them escaped
+ * (approval summaries do). A preview cut short doesn't parse: then any `\u` escape counts, which
+ * JSON.stringify writes only for controls and lone surrogates, as suspect as the rest.
+ */
+export function previewHasHidden(preview: string | null | undefined): boolean {
+  if (!preview) return false;
+  try {
+    return hasHiddenChars(JSON.stringify(JSON.parse(preview)));
+  } catch {
+    return hasHiddenChars(preview) || /\\u[0-9a-fA-F]{4}/.test(preview);
+  }
+}
