@@ -37,3 +37,4 @@ export * from './schemas/manifest';
 export * from './manifest';
 export * from './schemas/governance';
 export * from './governance';
+export * from './visibleText';

@@ -6,6 +6,7 @@ import { FindingChips } from './FindingChips';
 import { StatusBadge } from './StatusBadge';
 import { TraceLine } from './TraceLine';
 import { groupTraces } from '../lib/trace';
+import { revealHidden } from '@aegis/shared/visibleText';
 
 interface Props {
   entries: AuditEntry[];
@@ -77,8 +78,8 @@ export function ActivityFeed({ entries, showAgent = true, detailed = false, labe
             <FindingChips findings={e.findings} resultEffect={e.resultEffect} argsRedacted={e.argsRedacted} />
             {detailed && (
               <p className="mt-0.5 flex gap-2 font-mono text-xs muted">
-                <span className="min-w-0 flex-1 truncate" title={e.argsPreview ?? undefined}>
-                  {e.argsPreview}
+                <span className="min-w-0 flex-1 truncate" title={e.argsPreview ? revealHidden(e.argsPreview) : undefined}>
+                  {e.argsPreview && revealHidden(e.argsPreview)}
                 </span>
                 <span className="shrink-0">
                   #{e.id}

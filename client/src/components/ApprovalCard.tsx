@@ -2,6 +2,7 @@ import { forwardRef, useEffect, useRef, useState, type RefObject } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { Ban, Check, Clock, Eye, EyeOff, FilePenLine, PauseCircle, ShieldCheck, Undo2, X } from 'lucide-react';
+import { revealHidden } from '@aegis/shared/visibleText';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { errorMessage } from '../lib/errors';
 import { age, fullTime, prettyJson, stamp, timeAgo } from '../lib/format';
@@ -10,6 +11,7 @@ import { StatusBadge } from './StatusBadge';
 import type { Scheduled } from '../hooks/useUndoableDecisions';
 import { ReviewProgress } from './ReviewProgress';
 import { EditApproval } from './EditApproval';
+import { HiddenCharsWarning } from './HiddenCharsWarning';
 
 export type Approval = RouterOutputs['approvals']['pending'][number];
 export type Decision = { decision: 'APPROVED' | 'DENIED'; remember: boolean; comment?: string };
@@ -163,6 +165,7 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
         <pre className="max-h-64 overflow-auto rounded-xl bg-neutral-50 p-3 font-mono text-xs text-neutral-800 dark:bg-neutral-950 dark:text-neutral-200" tabIndex={0} aria-label={`${heldResult ? 'Result' : 'Arguments'} of request ${a.id}`}>
           {json}
         </pre>
+        <HiddenCharsWarning preview={heldResult ? a.resultPreview : shown ? JSON.stringify(shown) : a.argsPreview} />
         {!heldResult && a.argsTruncated && !shown && (
           <button
             type="button"
@@ -295,7 +298,7 @@ function RunContext({ approvalId }: { approvalId: number }) {
             <Link to={`/activity/${e.id}`} className="font-mono font-semibold wrap-anywhere underline-offset-2 hover:underline">
               {e.action}
             </Link>
-            <span className="min-w-0 flex-1 truncate font-mono text-xs muted">{e.argsPreview}</span>
+            <span className="min-w-0 flex-1 truncate font-mono text-xs muted">{revealHidden(e.argsPreview ?? '')}</span>
           </li>
         ))}
       </ul>

@@ -1,3 +1,5 @@
+import { revealHidden } from '@aegis/shared/visibleText';
+
 /** "just now", "42s ago", "5m ago", "3h ago", "2d ago". */
 export function timeAgo(iso: string, now: number = Date.now()): string {
   const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -42,16 +44,20 @@ export function compact(n: number): string {
   );
 }
 
-/** Pretty-prints a JSON preview string when it parses, else shows it as is. */
+/**
+ * Pretty-prints a JSON preview string when it parses, else shows it as is. Hidden and
+ * direction-changing characters show as `\uXXXX` (JSON's escape): a reviewer must read the call
+ * as it runs, not as a U+202E reorders it.
+ */
 export function prettyJson(value: unknown): string {
   if (typeof value === 'string') {
     try {
-      return JSON.stringify(JSON.parse(value), null, 2);
+      return revealHidden(JSON.stringify(JSON.parse(value), null, 2));
     } catch {
-      return value;
+      return revealHidden(value);
     }
   }
-  return JSON.stringify(value, null, 2);
+  return revealHidden(JSON.stringify(value, null, 2) ?? '');
 }
 
 /** Date and time with seconds and the time zone, for reading evidence: "Dec 3, 2026, 22:58:37 UTC". */

@@ -6,6 +6,7 @@ import { argsDiff, argsPointer, valueAtPointer } from '@aegis/shared/argsDiff';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { errorCode } from '../lib/errors';
 import { fullTime, prettyJson } from '../lib/format';
+import { HiddenCharsWarning } from '../components/HiddenCharsWarning';
 import { stepNote } from '../lib/trace';
 import { usePrincipal } from '../hooks/usePrincipal';
 import { ActivityFeed, SOURCE_LABEL } from '../components/ActivityFeed';
@@ -223,6 +224,7 @@ export function EntryPage() {
               <pre className="overflow-x-auto rounded-xl bg-neutral-50 p-3 font-mono text-xs whitespace-pre-wrap wrap-anywhere dark:bg-neutral-950" data-testid="entry-args">
                 {e.argsPreview ? prettyJson(e.argsPreview) : 'No arguments recorded'}
               </pre>
+              <HiddenCharsWarning preview={e.argsPreview} />
             </section>
             <section className="card mb-4" aria-labelledby="trace-title">
               <h2 id="trace-title" className="mb-2 font-bold">Trace</h2>

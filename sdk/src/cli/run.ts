@@ -13,7 +13,7 @@ import { policyTest } from './commands/policyTest';
 import { exportReport, governanceApply, governanceViolations, manifest } from './commands/governance';
 import type { Command } from './context';
 import { CliError, describeFailure, EXIT } from './errors';
-import { createOutput } from './output';
+import { createOutput, safeLines } from './output';
 import { SDK_VERSION } from '../version';
 
 const HELP = `aegis — control Aegis from the terminal
@@ -186,8 +186,9 @@ async function runProxy(argv: string[], program: string): Promise<number> {
     const { runProxyCli } = await import('../proxy/cli');
     return await runProxyCli(argv);
   } catch (error) {
+    // An upstream's or server's text may be in the message: the same guard as every CLI line.
     process.stderr.write(
-      `${program} proxy: ${error instanceof Error ? error.message : String(error)}\n`,
+      `${safeLines(`${program} proxy: ${error instanceof Error ? error.message : String(error)}`, false)}\n`,
     );
     return EXIT.failed;
   }
@@ -256,7 +257,7 @@ async function runGateway(argv: string[], program: string): Promise<number> {
     return await runMcpCli(argv, SDK_VERSION);
   } catch (error) {
     process.stderr.write(
-      `${program} mcp: ${error instanceof Error ? error.message : String(error)}\n`,
+      `${safeLines(`${program} mcp: ${error instanceof Error ? error.message : String(error)}`, false)}\n`,
     );
     return EXIT.failed;
   }

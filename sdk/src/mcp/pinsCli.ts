@@ -1,4 +1,4 @@
-import { pinDiff, type ToolPin } from '@aegis/shared';
+import { pinDiff, terminalSafe, type ToolPin } from '@aegis/shared';
 import type { Aegis } from '../client';
 import { toAegisError } from '../serverErrors';
 import type { PinStore } from './pins';
@@ -12,7 +12,8 @@ function diffLines(was: Record<string, unknown>, now: Record<string, unknown>): 
   ]);
 }
 
-const write = (text: string) => process.stdout.write(`${text}\n`);
+// Tool definitions come from the upstream: their control characters must not reach the terminal.
+const write = (text: string) => process.stdout.write(`${terminalSafe(text, ['\n'])}\n`);
 
 /** Pins are per agent: whose gateways hold the tool (legacy pins predate that). */
 const forAgent = (p: ToolPin) =>

@@ -1,4 +1,4 @@
-import type { Approval } from '@aegis/shared';
+import { HIDDEN_CHARS_WARNING, hasHiddenChars, revealHidden, type Approval } from '@aegis/shared';
 
 /** The links a message offers: approve and deny (signed, single-use), and the dashboard. */
 export interface MessageLinks {
@@ -33,12 +33,37 @@ export function webhookPayload(
   };
 }
 
+/**
+ * Text from the agent (names, arguments, the rule id) as a reviewer should read it: hidden and
+ * direction-changing characters as `\uXXXX`, and no line breaks of its own (a CR/LF or U+2028 in
+ * a value could otherwise start a line of the e-mail, or a header when it reaches the Subject).
+ */
+const shown = (text: string) => revealHidden(text).replace(/[\r\n\u0085]/g, ' ');
+
+/** The arguments as indented JSON, hidden characters escaped (still valid JSON of the same value). */
+const argsJson = (a: Approval, indent: number) =>
+  revealHidden(JSON.stringify(a.args, null, indent));
+
+/** Said wherever the call's text had hidden characters, so the escapes are not taken as noise. */
+function hiddenWarning(a: Approval): string | null {
+  const any = [a.agent, a.action, a.rule ?? '', JSON.stringify(a.args)].some(hasHiddenChars);
+  return any ? `Warning: this call ${HIDDEN_CHARS_WARNING}.` : null;
+}
+
 function headline(event: MessageEvent, a: Approval): string {
-  const what = `${a.agent} wants to run ${a.action} (approval #${a.id})`;
+  const what = `${shown(a.agent)} wants to run ${shown(a.action)} (approval #${a.id})`;
   return event === 'approval.escalated' ? `Escalated: not decided in time: ${what}` : what;
 }
 
-const fence = (json: string) => '```' + json.replace(/```/g, "'''") + '```';
+/**
+ * Slack's mrkdwn reads `<…>` as links and mentions (`<!channel>`, `<https://…|label>`) even in a
+ * code block: its docs ask for &, < and > to be escaped in any text. Every value from the agent
+ * passes through here; the buttons are built from server values only.
+ */
+const mrkdwn = (text: string) =>
+  text.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
+
+const fence = (json: string) => '```' + mrkdwn(json).replace(/```/g, "'''") + '```';
 
 /**
  * A Slack-compatible incoming-webhook message: the call summary, masked arguments, the rule and
@@ -52,18 +77,23 @@ export function slackMessage(
   buttons: { approve: string; deny: string } | null,
 ) {
   if (!approval || !links) return { text: 'Aegis: this channel works.' };
-  const args = JSON.stringify(approval.args, null, 1);
+  const args = argsJson(approval, 1);
+  const warning = hiddenWarning(approval);
   return {
-    text: headline(event, approval),
+    // The notification fallback text is mrkdwn as well.
+    text: mrkdwn(headline(event, approval)),
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${headline(event, approval)}*` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `*${mrkdwn(headline(event, approval))}*` } },
+      ...(warning
+        ? [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: *${warning}*` } }]
+        : []),
       {
         type: 'section',
         fields: [
-          { type: 'mrkdwn', text: `*Agent*\n${approval.agent}` },
-          { type: 'mrkdwn', text: `*Action*\n${approval.action}` },
-          { type: 'mrkdwn', text: `*Rule*\n${approval.rule ?? 'default'}` },
-          { type: 'mrkdwn', text: `*Expires*\n${approval.expiresAt}` },
+          { type: 'mrkdwn', text: `*Agent*\n${mrkdwn(shown(approval.agent))}` },
+          { type: 'mrkdwn', text: `*Action*\n${mrkdwn(shown(approval.action))}` },
+          { type: 'mrkdwn', text: `*Rule*\n${mrkdwn(shown(approval.rule ?? 'default'))}` },
+          { type: 'mrkdwn', text: `*Expires*\n${mrkdwn(approval.expiresAt)}` },
         ],
       },
       {
@@ -119,12 +149,14 @@ export function emailMessage(
 ) {
   if (!approval || !links)
     return { subject: '[Aegis] test message', text: 'Aegis: this channel works.' };
-  const args = JSON.stringify(approval.args, null, 2);
+  const args = argsJson(approval, 2);
+  const warning = hiddenWarning(approval);
   const subject = `[Aegis] ${headline(event, approval)}`;
   const text = [
     headline(event, approval),
+    ...(warning ? ['', warning] : []),
     '',
-    `Rule: ${approval.rule ?? 'default'}`,
+    `Rule: ${shown(approval.rule ?? 'default')}`,
     `Expires: ${approval.expiresAt}`,
     ...(approval.quorum && approval.quorum > 1
       ? [`Needs ${approval.quorum} approvals from different people`]

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { callFinding } from '../dlp/types';
+import { revealHidden } from '../visibleText';
 import { actionName, agentName, isoTime, jsonObject, sequentialId, toolArgs } from './common';
 
 export const approvalStatus = z.enum(['PENDING', 'APPROVED', 'DENIED', 'EXPIRED']);
@@ -101,7 +102,9 @@ export const SUMMARY_PREVIEW_CHARS = 2000;
  */
 export function summarizeApproval(approval: Approval): ApprovalSummary {
   const { args, ...fields } = approval;
-  const json = JSON.stringify(args);
+  // Hidden and direction-changing characters as JSON escapes: the same value, but a reviewer
+  // reading the text sees `\u202e` where a raw U+202E would reorder what they read.
+  const json = revealHidden(JSON.stringify(args));
   const argsTruncated = json.length > SUMMARY_PREVIEW_CHARS;
   return {
     ...fields,

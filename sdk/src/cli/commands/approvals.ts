@@ -1,3 +1,4 @@
+import { HIDDEN_CHARS_WARNING, previewHasHidden } from '@aegis/shared';
 import { positiveInt, required, type Command } from '../context';
 import { CliError } from '../errors';
 import { clip, paint, shortTime, statusColour, table } from '../output';
@@ -19,6 +20,10 @@ export const pending: Command = async ({ api, o }) => {
       shortTime(a.expiresAt),
     ]),
   );
+  // The escapes alone could pass for noise: say what they mean, before anyone approves.
+  const hidden = list.filter((a) => previewHasHidden(a.argsPreview)).map((a) => `#${a.id}`);
+  if (hidden.length)
+    o.out(paint(o, 'yellow', `Warning: arguments of ${hidden.join(', ')}: ${HIDDEN_CHARS_WARNING}.`));
 };
 
 function decide(decision: 'APPROVED' | 'DENIED'): Command {
