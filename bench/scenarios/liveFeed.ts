@@ -1,4 +1,4 @@
-import type { AuditEntry } from '@aegis/shared';
+import { isResumeGap } from '@aegis/shared';
 import type { BenchServer } from '../harness';
 import { summarize } from '../stats';
 import { fmtMs, type BenchConfig, type ScenarioResult } from '../types';
@@ -26,9 +26,9 @@ export async function liveFeedScenario(
     { agent: AGENT },
     {
       onStarted: () => started(),
-      onData: ({ data }: { data: AuditEntry }) => {
+      onData: ({ data }) => {
         const at = performance.now();
-        if (data.callId) arrivals.get(data.callId)?.(at);
+        if (!isResumeGap(data) && data.callId) arrivals.get(data.callId)?.(at);
       },
     },
   );

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { AuditEntry } from '@aegis/shared';
+import { isResumeGap } from '@aegis/shared';
 import { createTransport, type AegisApi } from '../../sdk/src/index';
 import { startCluster } from '../../sdk/test/helpers/cluster';
 import type { BenchServer } from '../harness';
@@ -156,8 +156,8 @@ async function acrossServers(config: BenchConfig): Promise<{ rows: Row[]; killP9
       { agent: 'bench-across' },
       {
         onStarted: () => started(),
-        onData: ({ data }: { data: AuditEntry }) =>
-          data.callId && arrivals.get(data.callId)?.(performance.now()),
+        onData: ({ data }) =>
+          !isResumeGap(data) && data.callId && arrivals.get(data.callId)?.(performance.now()),
       },
     );
     await live;

@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry, ChangeEvent } from '@aegis/shared';
+import { isResumeGap, type AuditEntry, type AuditResumeGap, type ChangeEvent } from '@aegis/shared';
 import {
   closeTransport,
   createAegis,
@@ -63,9 +63,9 @@ describe('two servers, one database', () => {
     const [a, b] = [api(0), api(1)];
     await a.sdk.registerAgent.mutate({ name: 'Live', allows: ['read'], review: ['wire'] });
     const newest = (await b.audit.list.query({ limit: 1 })).entries[0]?.id ?? 0;
-    const entry = await first<AuditEntry, AuditEntry>(
+    const entry = await first<AuditEntry, AuditEntry | AuditResumeGap>(
       (h) => b.audit.onEntry.subscribe({ agent: 'Live', lastEventId: String(newest) }, h),
-      (e) => (e.action === 'read' ? e : undefined),
+      (e) => (!isResumeGap(e) && e.action === 'read' ? e : undefined),
     );
     const created = await first<number, ChangeEvent>(
       (h) => b.changes.onChange.subscribe(undefined, h),

@@ -16,8 +16,8 @@ import { exportRoute } from './http/exportRoute';
 import { reportExportRoute } from './export/reportRoute';
 import { createExportGate } from './export/exportGate';
 import { AegisMetrics } from './observability/metrics';
-import { refuseMalformedTrpcPath } from './http/malformedPath';
-import { serveLiveStreams } from './http/liveStreams';
+import { refuseMalformedTrpcPath, refuseNestedTrpcPath } from './http/malformedPath';
+import { refuseUnservedSubscriptions, serveLiveStreams } from './http/liveStreams';
 import { limitStreams } from './http/streamLimit';
 import { requestLog, type RequestWithId } from './http/requestLog';
 import { createRestRouter } from './rest';
@@ -164,7 +164,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     app.set('trust proxy', opts.trustProxy ?? false);
     app.use(requestLog(logger));
     app.use(...securityMiddleware({ corsOrigins: opts.corsOrigins }));
-    app.use('/trpc', refuseMalformedTrpcPath());
+    app.use('/trpc', refuseMalformedTrpcPath(), refuseNestedTrpcPath());
     app.use(
       '/trpc',
       limitStreams({
@@ -193,6 +193,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
         },
       }),
     );
+    app.use('/trpc', refuseUnservedSubscriptions(subscriptionPaths()));
     app.use(
       '/trpc',
       createExpressMiddleware({

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry } from '@aegis/shared';
+import { isResumeGap, type AuditEntry, type AuditResumeGap } from '@aegis/shared';
 import { startTestServer, type TestServer } from './helpers/testServer';
 import { trpcClient } from './helpers/trpcClient';
 
@@ -16,7 +16,7 @@ afterAll(() => server.close());
 function collect(
   start: (handlers: {
     onStarted: () => void;
-    onData: (e: { id: string; data: AuditEntry }) => void;
+    onData: (e: { id: string; data: AuditEntry | AuditResumeGap }) => void;
   }) => { unsubscribe(): void },
   count: number,
 ) {
@@ -27,8 +27,9 @@ function collect(
   const doneP = new Promise<void>((r) => (done = r));
   const sub = start({
     onStarted: () => started(),
-    onData: (e) => {
-      events.push(e);
+    onData: ({ id, data }) => {
+      if (isResumeGap(data)) throw new Error(`unexpected resume gap: ${data.resumeGap.message}`);
+      events.push({ id, data });
       if (events.length === count) done();
     },
   });

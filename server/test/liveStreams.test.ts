@@ -7,7 +7,7 @@
 import { request, type ClientRequest } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry } from '@aegis/shared';
+import { isResumeGap, type AuditEntry } from '@aegis/shared';
 import { createTransport, closeTransport } from '../../sdk/src/index';
 import { startTestServer, type TestServer } from './helpers/testServer';
 import { hostileFragment } from './security/hostileArbitraries';
@@ -203,7 +203,9 @@ describe('live streams', () => {
       { agent: 'sdk1' },
       {
         onStarted: () => (started = true),
-        onData: ({ data }) => void got.push(data),
+        onData: ({ data }) => {
+          if (!isResumeGap(data)) got.push(data);
+        },
       },
     );
     try {

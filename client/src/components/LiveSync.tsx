@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
+import { isResumeGap } from '@aegis/shared';
 import { useTRPC } from '../lib/trpc';
 import { connectionStore, setStream, type StreamState } from '../lib/connection';
 import { applyChange, applyEntry, useBatchedInvalidate } from '../lib/applyLive';
@@ -166,6 +167,12 @@ function LiveStreams(props: {
         enabled: props.enabled,
         onStarted: onStarted('audit'),
         onData: ({ data }) => {
+          // Resumed from further back than the server replays: the lists reload what was skipped.
+          if (isResumeGap(data)) {
+            void qc.invalidateQueries();
+            props.relay({ kind: 'resync' });
+            return;
+          }
           applyEntry(data, trpc, invalidate);
           props.relay({ kind: 'audit', entry: data });
         },

@@ -2,6 +2,7 @@ import type { Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { nameMatcher } from '@aegis/shared';
 import type { ToolMeta } from '../types';
 import type { UpstreamSpec } from './config';
+import { relayedPart } from './pins';
 
 /** One upstream tool as the gateway offers it. */
 export interface CatalogTool {
@@ -66,7 +67,8 @@ export function catalogue(
         tags: [...tags],
         ...(tool.description ? { description: tool.description.slice(0, 2000) } : {}),
       },
-      definition: { ...tool, name: exposed },
+      // Only the pinned fields: an unpinned one could change under the pin and reach the model.
+      definition: { ...relayedPart(tool), name: exposed },
       derived: !mapping?.action,
     };
   });

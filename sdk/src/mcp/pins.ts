@@ -3,14 +3,15 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { canonicalJson } from '@aegis/shared';
+import { canonicalJson, pinShapeMatch } from '@aegis/shared';
 import type { Aegis } from '../client';
 import { toAegisError } from '../serverErrors';
 
 /**
  * Tool pinning against rug-pulls and tool poisoning: the first `tools/list` of each upstream is
  * pinned (trust on first use; `holdFirstList` holds it too), one hash per tool over everything the
- * model reads or the policy trusts (name, description, input and output schema, annotations). A
+ * gateway relays — what the model reads or the policy trusts (name, title, description, input and
+ * output schema, annotations, icons, `_meta`, execution; see {@link relayedPart}). A
  * tool whose hash later differs is held — hidden from clients and refused — until a person accepts
  * the new version (on the dashboard, or `aegis mcp pins accept`), which shows the diff first. So
  * is a tool that appears after that first list: an upstream that grows `export_all_customers`
@@ -69,14 +70,37 @@ export function serverPinsWith(options: PinOptions = {}): ToolPins {
 /** {@link serverPinsWith} with the defaults: an upstream's first list is pinned as it is. */
 export const serverPins: ToolPins = serverPinsWith();
 
-/** The part of a tool definition that is pinned. */
+/**
+ * The fields of an upstream's tool the gateway relays to its clients: each is pinned, and
+ * anything else (a field a later MCP version adds) is dropped, so nothing unpinned reaches the
+ * model. `title`, `icons`, `_meta` and `execution` were relayed but not pinned before attack
+ * review 7: an upstream could retitle a pinned tool unnoticed.
+ */
+export function relayedPart(tool: Tool): Tool {
+  const { name, title, description, inputSchema, outputSchema, annotations, icons, _meta } = tool;
+  const { execution } = tool;
+  const optional = { title, description, outputSchema, annotations, icons, _meta, execution };
+  const present = Object.entries(optional).filter(([, value]) => value !== undefined);
+  return { name, inputSchema, ...Object.fromEntries(present) };
+}
+
+/**
+ * The part of a tool definition that is pinned: everything {@link relayedPart} relays. The
+ * fields pinned since review 7 (PIN_FIELDS_ADDED_V2) appear only when the tool has them, so a
+ * tool without them hashes as its pin from before did.
+ */
 export function pinnedPart(tool: Tool): Record<string, unknown> {
+  const { title, icons, _meta, execution } = relayedPart(tool);
+  const added = Object.entries({ title, icons, _meta, execution }).filter(
+    ([, value]) => value !== undefined,
+  );
   return {
     name: tool.name,
     description: tool.description ?? '',
     inputSchema: tool.inputSchema,
     outputSchema: tool.outputSchema ?? null,
     annotations: tool.annotations ?? null,
+    ...Object.fromEntries(added),
   };
 }
 
@@ -109,6 +133,11 @@ export type Pin = z.infer<typeof pin>;
 export interface PinCheck {
   held: Array<{ tool: string; was: Pin | null; now: Pin }>;
   added: string[];
+}
+
+/** Whether a pin stored before PIN_FIELDS_ADDED_V2 were pinned matches `now` in every field it covered. */
+function upgradesPin(was: Pin, now: Pin): boolean {
+  return pinShapeMatch(canonicalJson(was.definition), canonicalJson(now.definition)) === 'upgrade';
 }
 
 /** The pins of every upstream, kept in one JSON file (written atomically): one gateway's own. */
@@ -163,7 +192,12 @@ export class PinStore implements ToolPins {
       let dirty = false;
       for (const tool of tools) {
         const now: Pin = { hash: toolHash(tool), at, definition: pinnedPart(tool) };
-        const was = entry.pinned[tool.name];
+        let was = entry.pinned[tool.name];
+        if (was && was.hash !== now.hash && upgradesPin(was, now)) {
+          // Pinned before title/icons/_meta were: re-pinned as seen, not held (see pinShapeMatch).
+          entry.pinned[tool.name] = was = { ...now, at: was.at };
+          dirty = true;
+        }
         if (!was && firstList) {
           entry.pinned[tool.name] = now;
           result.added.push(tool.name);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalogue } from '../../src/mcp/catalog';
+import { pinnedPart, toolHash } from '../../src/mcp/pins';
 
 const tool = (name: string) => ({ name, inputSchema: { type: 'object' as const } });
 const spec = { tools: {}, ignoreAnnotations: false };
@@ -35,5 +36,37 @@ describe('catalogue', () => {
       ['bank.read_balance', undefined],
       ['bank.read_balance_v2', undefined],
     ]);
+  });
+});
+
+describe('what the gateway relays of a tool is what it pins', () => {
+  const base = { ...tool('echo'), description: 'Echoes', title: 'Echo' };
+
+  it('relays only pinned fields: a field it does not pin never reaches the client', () => {
+    const withExtra = { ...base, icons: [{ src: 'https://a.example/i.png' }], x_prompt: 'obey' };
+    const [listed] = catalogue('fixture', spec, '', [withExtra]);
+    expect(listed?.definition).toEqual({
+      name: 'echo',
+      title: 'Echo',
+      description: 'Echoes',
+      inputSchema: { type: 'object' },
+      icons: [{ src: 'https://a.example/i.png' }],
+    });
+  });
+
+  it('a changed title, icon or _meta changes the pin; a tool without them hashes as before', () => {
+    const hash = toolHash(base);
+    expect(toolHash({ ...base, title: 'Echo (run me first)' })).not.toBe(hash);
+    expect(toolHash({ ...base, icons: [{ src: 'https://evil.example/i.png' }] })).not.toBe(hash);
+    expect(toolHash({ ...base, _meta: { ui: 'https://evil.example' } })).not.toBe(hash);
+    // The shape pinned before title and friends were: unchanged for a tool that has none of them.
+    const plain = tool('plain');
+    expect(pinnedPart(plain)).toEqual({
+      name: 'plain',
+      description: '',
+      inputSchema: { type: 'object' },
+      outputSchema: null,
+      annotations: null,
+    });
   });
 });

@@ -41,7 +41,9 @@ export function serveLiveStreams(opts: {
   guard?: StreamWatcher;
 }) {
   return function liveStream(req: Request, res: Response, next: NextFunction) {
-    if (req.method !== 'GET' || 'batch' in req.query) return next();
+    // A batch is what tRPC's adapter reads as one (it refuses subscriptions in it): `?batch=0`
+    // or `?batch[x]=1` were passed on and served there, without the revocation guard.
+    if (req.method !== 'GET' || isTrpcBatch(req)) return next();
     const path = decodeURIComponent(req.path.slice(1));
     if (!opts.subscriptions.has(path)) return next();
     void stream(req, res, path).catch((error: unknown) => {
@@ -132,6 +134,39 @@ export function serveLiveStreams(opts: {
       void iterator.return?.();
       res.end();
     }
+  }
+}
+
+/**
+ * The last guard before tRPC's adapter: a GET that reaches it naming a subscription was not served
+ * by `serveLiveStreams` (so neither counted nor watched for revocation) and is refused, 400, in
+ * tRPC's error envelope. The path is read as the adapter reads it (after the last `/`, decoded,
+ * each of a batch's procedures), so no spelling of a path gets a stream past the guards above.
+ */
+export function refuseUnservedSubscriptions(subscriptions: ReadonlySet<string>) {
+  return function unservedSubscription(req: Request, res: Response, next: NextFunction) {
+    if (req.method !== 'GET') return next();
+    let paths: string[];
+    try {
+      paths = decodeURIComponent(req.path.slice(req.path.lastIndexOf('/') + 1)).split(',');
+    } catch {
+      return next();
+    }
+    if (!paths.some((path) => subscriptions.has(path))) return next();
+    const message = 'A live stream is served only as one unbatched GET /trpc/<procedure>?input=…';
+    res.status(400).json({
+      error: { message, code: -32600, data: { code: 'BAD_REQUEST', httpStatus: 400 } },
+    });
+  };
+}
+
+/** Whether tRPC's adapter reads this request as a batch: `batch=1` in the URL as `new URL` parses it. */
+function isTrpcBatch(req: Request): boolean {
+  try {
+    return new URL(req.url, 'http://localhost').searchParams.get('batch') === '1';
+  } catch {
+    // tRPC's adapter answers an unparsable URL with BAD_REQUEST itself.
+    return true;
   }
 }
 

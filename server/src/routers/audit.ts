@@ -10,14 +10,30 @@ import {
   auditPage,
   auditQuery,
   type AuditEntry,
+  type AuditResumeGap,
 } from '@aegis/shared';
 import { router } from '../trpc/init';
-import { slowReaderGuard } from '../trpc/limits';
+import { AUDIT_RESUME_MAX, slowReaderGuard } from '../trpc/limits';
+import type { Context } from '../trpc/context';
 import { parseOnce } from '../trpc/parseOnce';
 import { adminProcedure, viewerProcedure } from '../trpc/procedures';
 import { streamWithResume } from '../events/streamWithResume';
 
 const liveEntry = parseOnce(auditEntry);
+
+/** The notice for a resume from further back than AUDIT_RESUME_MAX entries; null when within it. */
+async function resumeGap(
+  ctx: Context,
+  from: number,
+  agent: string | undefined,
+): Promise<AuditResumeGap | null> {
+  const floor = await ctx.services.audit.resumeFloor(AUDIT_RESUME_MAX, agent);
+  if (floor === 0 || from >= floor) return null;
+  const message =
+    `A resumed stream replays at most the newest ${AUDIT_RESUME_MAX} entries: those after ` +
+    `${from} up to ${floor} are not sent; read them with audit.list`;
+  return { resumeGap: { from, through: floor, replayed: AUDIT_RESUME_MAX, message } };
+}
 
 export const auditRouter = router({
   /** Walks the hash chain; names the first broken link. */
@@ -77,11 +93,19 @@ export const auditRouter = router({
     .subscription(async function* ({ ctx, input, signal }) {
       const agent = input?.agent;
       const resumeId = Number(input?.lastEventId ?? NaN);
-      const lastId = Number.isFinite(resumeId)
+      let lastId = Number.isFinite(resumeId)
         ? resumeId
         : input?.recentMs
           ? await ctx.services.audit.recentStart(input.recentMs, agent)
           : null;
+      if (Number.isFinite(resumeId)) {
+        const gap = await resumeGap(ctx, resumeId, agent);
+        if (gap) {
+          lastId = gap.resumeGap.through;
+          // Its id is where the replay starts: a client reconnecting right after it resumes there.
+          yield tracked(String(lastId), gap);
+        }
+      }
       const stream = streamWithResume<AuditEntry>({
         signal,
         subscribe: (push) =>

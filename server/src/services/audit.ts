@@ -31,6 +31,8 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
 
     since: (afterId, agent, limit = 200) => repos.audit.since(afterId, agent, limit),
 
+    resumeFloor: (cap, agent) => repos.audit.resumeFloor(agent, cap),
+
     // At most a live feed's worth (the dashboard keeps 300).
     recentStart: (windowMs, agent) => repos.audit.recentStart(windowMs, agent, 300),
 

@@ -52,7 +52,7 @@ export function createToolPinService({ repos }: Pick<ServiceDeps, 'repos'>): Too
             details:
               change.was === null
                 ? `MCP tool "${change.tool}" of upstream "${input.upstream}" is new: it was not in the tools this agent's gateways pinned; hidden and refused until an admin accepts it`
-                : `MCP tool "${change.tool}" of upstream "${input.upstream}" changed since it was pinned (description, schema or annotations); hidden and refused until an admin accepts the new version`,
+                : `MCP tool "${change.tool}" of upstream "${input.upstream}" changed since it was pinned (its description, title, schemas, annotations, icons or _meta); hidden and refused until an admin accepts the new version`,
             callId: null,
             approvalId: null,
             argsPreview: canonicalJson({ pinned: change.was, seen: change.now }),

@@ -178,6 +178,8 @@ export interface Services {
     stream(query: Omit<AuditQuery, 'limit'>, max?: number): AsyncGenerator<AuditEntry>;
     /** Entries with id greater than `afterId`, oldest first (resuming a stream). */
     since(afterId: number, agent?: string, limit?: number): Promise<AuditEntry[]>;
+    /** The earliest id a stream may resume after: before the `cap` newest entries (of `agent`). */
+    resumeFloor(cap: number, agent?: string): Promise<number>;
     /**
      * Where a new subscriber's stream starts: after the newest entry older than `windowMs`, so
      * entries written while its page loaded (before it subscribed) reach it too.

@@ -187,3 +187,96 @@ describe('a subscriber that stops reading', () => {
     slow.destroy();
   }, 120_000);
 });
+
+describe('a stream resumed from far back', () => {
+  /** The `data:` payloads of an SSE text, parsed, in order (pings and `connected` left out). */
+  const eventsIn = (text: string) =>
+    text
+      .split('\n\n')
+      .filter((block) => !/^event: /m.test(block))
+      .flatMap((block) => /^data: (.*)$/m.exec(block)?.[1] ?? [])
+      .map((data) => JSON.parse(data) as { id?: number; details?: string; resumeGap?: unknown });
+
+  it('replays only the newest 10000 entries, after a resumeGap event naming what it skipped', async () => {
+    const admin = { kind: 'bearer' as const, key: server.adminKey };
+    const agent = 'replaycap';
+    const reg = await trpc(
+      server.url,
+      'sdk.registerAgent',
+      'mutation',
+      { name: agent, blocks: ['read'] },
+      admin,
+    );
+    expect(reg.status).toBe(200);
+    const version = (reg.body as { result: { data: { policy: { version: number } } } }).result.data
+      .policy.version;
+    const record = async (from: number, count: number, details: string) => {
+      const entries = Array.from({ length: count }, (_, i) => ({
+        entryKey: `replaycap-${from + i}`,
+        agent,
+        action: 'read',
+        status: 'BLOCKED',
+        details,
+        callId: `rc${from + i}`,
+        args: {},
+        decidedAt: new Date().toISOString(),
+        policyVersion: version,
+      }));
+      const res = await trpc(server.url, 'sdk.recordBatch', 'mutation', { entries }, admin);
+      expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(200);
+    };
+    // AUDIT_RESUME_MAX (twice the default stream queue limit of 5000), and 20 more.
+    for (let batch = 0; batch < 10; batch++) await record(batch * 1000, 1000, 'old');
+    await record(10_000, 20, 'old');
+    const listed = await trpc(server.url, 'audit.list', 'query', { agent, limit: 1 }, admin);
+    const newest = (listed.body as { result: { data: { entries: Array<{ id: number }> } } }).result
+      .data.entries[0]!.id;
+
+    // "Everything since the start": a gap notice, then the newest 10000 only.
+    let text = '';
+    const s = await openStream(
+      streamPath('audit.onEntry', { agent, lastEventId: '0' }),
+      server.adminKey,
+      (t) => (text += t),
+    );
+    expect(s.status).toBe(200);
+    await until('the replay', () => eventsIn(text).length >= 10_001);
+    // Anything written now arrives after the whole replay: then nothing more of it is coming.
+    await record(20_000, 1, 'live');
+    await until('the live entry', () => text.includes('"details":"live"'));
+    const events = eventsIn(text);
+    s.req.destroy();
+    const [gap, ...entries] = events;
+    expect(gap).toMatchObject({ resumeGap: { from: 0, replayed: 10_000 } });
+    expect(JSON.stringify(gap)).toContain('audit.list');
+    const replayed = entries.filter((e) => e.details === 'old');
+    expect(replayed).toHaveLength(10_000);
+    expect(replayed.at(-1)?.id).toBe(newest);
+    const through = (gap as { resumeGap: { through: number } }).resumeGap.through;
+    expect(replayed.every((e) => (e.id ?? 0) > through)).toBe(true);
+
+    // Without an agent filter, the whole log's newest 10000 (more than that were written).
+    let all = '';
+    const unfiltered = await openStream(
+      streamPath('audit.onEntry', { lastEventId: '0' }),
+      server.adminKey,
+      (t) => (all += t),
+    );
+    await until('the gap notice', () => eventsIn(all).length > 0);
+    expect(eventsIn(all)[0]).toMatchObject({ resumeGap: { from: 0, replayed: 10_000 } });
+    unfiltered.req.destroy();
+
+    // A resume within the newest 10000 is replayed whole, with no notice.
+    let near = '';
+    const close = await openStream(
+      streamPath('audit.onEntry', { agent, lastEventId: String(newest - 5) }),
+      server.adminKey,
+      (t) => (near += t),
+    );
+    await until('the near replay', () => near.includes('"details":"live"'));
+    const nearEvents = eventsIn(near);
+    close.req.destroy();
+    expect(nearEvents.some((e) => 'resumeGap' in e)).toBe(false);
+    expect(nearEvents.map((e) => e.id)[0]).toBe(newest - 4);
+  }, 120_000);
+});

@@ -182,6 +182,28 @@ export const auditPage = z.object({
 });
 export type AuditPage = z.infer<typeof auditPage>;
 
+/**
+ * What `audit.onEntry` sends first to a client resuming from further back than it replays: the
+ * entries in between are not coming down the stream (only the newest `replayed` are), so a
+ * client that needs them reads them with `audit.list`.
+ */
+export const auditResumeGap = z.object({
+  resumeGap: z.object({
+    /** The last event id the client resumed from. */
+    from: z.number().int().describe('the last event id the client resumed from'),
+    /** Entries after `from` up to and including this id were skipped. */
+    through: z.number().int().describe('entries after `from` up to this id were not replayed'),
+    replayed: z.number().int().describe('how many of the newest entries a resume replays at most'),
+    message: z.string(),
+  }),
+});
+export type AuditResumeGap = z.infer<typeof auditResumeGap>;
+
+/** Whether an `audit.onEntry` event is the resume-gap notice rather than an entry. */
+export function isResumeGap(event: AuditEntry | AuditResumeGap): event is AuditResumeGap {
+  return 'resumeGap' in event;
+}
+
 /** The seed's severity mapping. */
 export function severityOf(status: AuditStatus): Severity {
   switch (status) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalJson } from '../canonicalJson';
 import { agentName, isoTime, jsonObject } from './common';
 
 /**
@@ -20,11 +21,46 @@ export const mcpToolName = z.string().min(1).max(128);
 /** Above this a tool's definition is refused: no honest tool needs more to describe itself. */
 export const MAX_TOOL_DEFINITION_BYTES = 64 * 1024;
 
+/**
+ * Fields of a tool the pin covered only from attack review 7 on (the client showed an upstream's
+ * changed `title`, `icons` and `_meta` with no hold). A pin stored before then has none of them:
+ * it still holds a tool whose other fields match it (see {@link pinShapeMatch}), so an upgrade
+ * doesn't make every titled tool read as changed.
+ */
+export const PIN_FIELDS_ADDED_V2 = ['title', 'icons', '_meta', 'execution'] as const;
+
+/**
+ * How a stored pin's definition and a seen one (both canonical JSON) match across the change
+ * that added {@link PIN_FIELDS_ADDED_V2}: `upgrade` — the pin predates it and the seen tool
+ * matches it in every field it covered (re-pin as seen); `older-gateway` — the seen definition
+ * comes from a gateway that predates it and matches the pin in those fields; null — no match.
+ */
+export function pinShapeMatch(
+  storedJson: string,
+  seenJson: string,
+): 'upgrade' | 'older-gateway' | null {
+  const stored = JSON.parse(storedJson) as Record<string, unknown>;
+  const seen = JSON.parse(seenJson) as Record<string, unknown>;
+  const hasAdded = (d: Record<string, unknown>) => PIN_FIELDS_ADDED_V2.some((f) => f in d);
+  const withoutAdded = (d: Record<string, unknown>) =>
+    canonicalJson(
+      Object.fromEntries(
+        Object.entries(d).filter(([k]) => !(PIN_FIELDS_ADDED_V2 as readonly string[]).includes(k)),
+      ),
+    );
+  if (!hasAdded(stored) && hasAdded(seen) && withoutAdded(seen) === storedJson) return 'upgrade';
+  if (hasAdded(stored) && !hasAdded(seen) && withoutAdded(stored) === seenJson)
+    return 'older-gateway';
+  return null;
+}
+
 export const toolDefinition = jsonObject
   .refine((d) => JSON.stringify(d).length <= MAX_TOOL_DEFINITION_BYTES, {
     message: `a tool definition takes at most ${MAX_TOOL_DEFINITION_BYTES / 1024} KiB`,
   })
-  .describe('The pinned part of an MCP tool: name, description, input/output schema, annotations');
+  .describe(
+    'The pinned part of an MCP tool: name, title, description, input/output schema, annotations, icons, _meta, execution',
+  );
 
 export const pinCheckInput = z.object({
   agent: agentName.describe('The agent whose gateway session listed the tools'),

@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../../types';
 import { positiveInt, type Command, type CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
-import { activityFilterOf, activityParams } from '@aegis/shared';
+import { activityFilterOf, activityParams, isResumeGap } from '@aegis/shared';
 import { exportLogs, filterParams } from './logsExport';
 import { clip, paint, shortTime, statusColour, table } from '../output';
 
@@ -55,7 +55,11 @@ export const logs: Command = async (ctx) => {
     const sub = ctx.api.audit.onEntry.subscribe(
       { agent, lastEventId: String(lastId) },
       {
-        onData: (tracked) => print(tracked.data),
+        onData: ({ data }) => {
+          // A reconnect from further back than the server replays: say what was skipped.
+          if (isResumeGap(data)) ctx.o.err(`aegis: ${data.resumeGap.message}`);
+          else print(data);
+        },
         onConnectionStateChange: (state) => {
           if (state.state === 'connecting' && state.error && !warned) {
             warned = true;

@@ -191,6 +191,21 @@ export function createAuditRepo(
     },
 
     /**
+     * The id a resume may start after at the earliest: before the `cap` newest entries (of
+     * `agent`), 0 when there are no more than that. Newest first through the id index.
+     */
+    async resumeFloor(agent: string | undefined, cap: number): Promise<number> {
+      const filter: QueryFilter<AuditDoc> = agent ? { agent } : {};
+      const [doc] = await model
+        .find(filter, { id: 1, _id: 0 })
+        .sort({ id: -1 })
+        .skip(cap)
+        .limit(1)
+        .lean<Array<Pick<AuditDoc, 'id'>>>();
+      return doc?.id ?? 0;
+    },
+
+    /**
      * The id to resume after so that a new subscriber also gets the entries of the last `windowMs`
      * (at most `cap` of them): the newest entry older than that, read newest first through the id
      * index (no timestamp index needed — ids grow with time).

@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import type { ToolPin, ToolPinVersion } from '@aegis/shared';
+import { pinShapeMatch, type ToolPin, type ToolPinVersion } from '@aegis/shared';
 import type { ToolPinDoc } from '../models/toolPin.model';
 
 /** A tool as one gateway listed it: the server's hash of its definition, and the definition. */
@@ -95,6 +95,25 @@ const LEGACY = null;
 
 export function createToolPinsRepo(model: Model<ToolPinDoc>) {
   const col = model.collection;
+
+  /**
+   * A pin stored before `title`, `icons`, `_meta` and `execution` were pinned, and a tool that
+   * matches it in everything else: re-pinned as seen (trusted as the first list was), rather than
+   * held as changed after the upgrade. A gateway from before that change sending a tool that
+   * matches a newer pin in the older fields: unchanged for it (it relays what it pinned).
+   */
+  async function matchesAcrossShapes(pin: ToolPinDoc, tool: SeenTool): Promise<boolean> {
+    if (!pin.hash || !pin.definition) return false;
+    const match = pinShapeMatch(pin.definition, tool.json);
+    if (match === 'upgrade') {
+      await col.updateOne(
+        { agent: pin.agent, upstream: pin.upstream, tool: pin.tool, hash: pin.hash },
+        { $set: { hash: tool.hash, definition: tool.json } },
+      );
+    }
+    return match !== null;
+  }
+
   return {
     /**
      * Compares a tools/list seen by one agent's gateway with that agent's pins: another agent's
@@ -160,6 +179,7 @@ export function createToolPinsRepo(model: Model<ToolPinDoc>) {
           }
         }
         if (pin.hash === tool.hash) continue;
+        if (await matchesAcrossShapes(pin, tool)) continue;
         out.held.push(tool.name);
         if (pin.hash === null) out.heldNew.push(tool.name);
         if (pin.heldHash === tool.hash) continue;
