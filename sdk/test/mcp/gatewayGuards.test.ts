@@ -160,9 +160,12 @@ describe('tool pinning', () => {
     const first = (await listed(pinnedEnv)).find((x) => x.name === 'echo');
     expect(first).toMatchObject({ title: 'Echo', _meta: { ui: 'plain' } });
     // Only the fields the pin covers are relayed (what the model may read is what was pinned).
-    const relayed = ['name', 'title', 'description', 'inputSchema', 'outputSchema'].concat(
-      ['annotations', 'icons', '_meta', 'execution'],
-    );
+    const relayed = ['name', 'title', 'description', 'inputSchema', 'outputSchema'].concat([
+      'annotations',
+      'icons',
+      '_meta',
+      'execution',
+    ]);
     expect(Object.keys(first ?? {}).every((k) => relayed.includes(k))).toBe(true);
     expect((await listed(pinnedEnv)).map((x) => x.name)).toContain('echo');
 

@@ -37,7 +37,11 @@ export function TracePanel({
     ),
   ].sort();
   return (
-    <section aria-label={`Trace of ${agent}`} data-testid="trace-panel" className="@container card space-y-4">
+    <section
+      aria-label={`Trace of ${agent}`}
+      data-testid="trace-panel"
+      className="@container card space-y-4"
+    >
       <div className="flex items-start justify-between gap-2">
         <div className="min-w-0">
           <p className="text-xs font-semibold uppercase tracking-wide muted">Tracing agent</p>
