@@ -65,6 +65,8 @@ describe('outcomes left unsealed by a stopped server', () => {
 
     const second = await startTestServer({ dataDir });
     try {
+      // The startup sweep runs in the background (a restart never waits for it): settle waits.
+      await second.settle();
       const conn = second.store.connection;
       const record = await conn.collection('audit_outcomes').findOne({ entryId: id });
       expect(record).toMatchObject({ outcome: 'error', durationMs: 42, recovered: true });

@@ -116,6 +116,25 @@ export async function createServices(opts: {
     writerId: serverId,
   });
   traceAuditWrites(repos.audit);
+  // Outcomes a server stopped before sealing (a crash between the two writes): sealed in the
+  // background, so a restart of a busy server (up to two minutes of marks to look at) or a
+  // failed sweep never keeps the firewall from answering. The marks are in the database: until
+  // a sweep gets to them, verification reports those outcomes as pending, not as forged.
+  const sealsRecovered = repos.audit
+    .sealPendingOutcomes()
+    .then((sealed) => {
+      if (sealed > 0)
+        opts.logger.warn(
+          { sealed },
+          'sealed outcomes a stopped server had left unsealed (marked recovered)',
+        );
+    })
+    .catch((error: unknown) => {
+      opts.logger.error(
+        { err: error },
+        'unsealed outcomes could not be sealed now; the next sweep retries',
+      );
+    });
   let rollupsRebuilt: Promise<boolean> | null = null;
   if (opts.rollups !== false) {
     recorder = new RollupRecorder(repos, opts.logger);
@@ -312,6 +331,7 @@ export async function createServices(opts: {
       keysChanged = listener;
     },
     async settle() {
+      await sealsRecovered;
       await repos.audit.drain();
       await recorder?.drain();
       await schedule?.flush();
@@ -320,6 +340,7 @@ export async function createServices(opts: {
       await recorder?.drain();
     },
     async close() {
+      await sealsRecovered;
       clearInterval(sweep);
       stopAnomalies();
       await schedule?.close();

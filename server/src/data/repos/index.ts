@@ -42,8 +42,6 @@ export async function createRepos(
     opts.writerId,
     opts.onResultsWritten,
   );
-  // Outcomes a server stopped before sealing (a crash between the two writes): seal them now.
-  await audit.sealPendingOutcomes();
   const approvals = createApprovalsRepo(models.approvals, models.counters);
   const proposals = createProposalsRepo(models.proposals, models.counters);
   const policyHistory = createPolicyHistoryRepo(models.policyVersions);
