@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, principals, type TestContext } from '../../test/helpers/testServer';
+import { entriesOfCall, violationsOf } from '../../test/helpers/auditReads';
 
 /** Review 5, L3: a local-mode record may not name a rule or an approval the server can't confirm. */
 let t: TestContext;
@@ -42,12 +43,8 @@ function record(extra: Record<string, unknown> = {}) {
 }
 const send = (r: ReturnType<typeof record> & { argsRedacted?: true }) =>
   t.as(r.agent === 'MaskBot' ? masker : bot).sdk.recordBatch({ entries: [r] });
-const stored = async (agent: string, callId: string) =>
-  (await t.as(principals.viewer).audit.list({ agent, limit: 200 })).entries.filter(
-    (e) => e.callId === callId,
-  );
-const violations = async (agent: string) =>
-  (await t.as(principals.viewer).audit.list({ agent, status: ['VIOLATION'], limit: 200 })).entries;
+const stored = (agent: string, callId: string) => entriesOfCall(t, agent, callId);
+const violations = (agent: string) => violationsOf(t, agent);
 
 beforeAll(async () => {
   t = await createTestContext();

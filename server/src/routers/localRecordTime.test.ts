@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KILL_GRACE_MAX_RECORDS } from '../services/reports';
 import { createTestContext, principals, type TestContext } from '../../test/helpers/testServer';
+import { entriesOfCall, violationsOf } from '../../test/helpers/auditReads';
 
 /**
  * Review 7: a local-mode record's date is the agent's word. Records dated back past a time
@@ -26,12 +27,8 @@ function record(agent: string, action: string, at: number, version: number, rule
     rule: { id: rule, scope: 'agent' as const, version },
   };
 }
-const stored = async (agent: string, callId: string) =>
-  (await t.as(principals.viewer).audit.list({ agent, limit: 200 })).entries.filter(
-    (e) => e.callId === callId,
-  );
-const violations = async (agent: string) =>
-  (await t.as(principals.viewer).audit.list({ agent, status: ['VIOLATION'], limit: 200 })).entries;
+const stored = (agent: string, callId: string) => entriesOfCall(t, agent, callId);
+const violations = (agent: string) => violationsOf(t, agent);
 
 beforeAll(async () => {
   t = await createTestContext();

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveKeys } from '../../src/notify/crypto';
 import { signLink } from '../../src/notify/links';
-import { startTestServer, type TestServer } from '../helpers/testServer';
+import type { TestServer } from '../helpers/testServer';
 import { trpcClient } from '../helpers/trpcClient';
 import { onServer } from './receiver';
-import { startSmtp } from './smtp';
+import { startServerMailingTo, startSmtp } from './smtp';
 
 process.env.AEGIS_NOTIFY_TICK_MS = '100';
 process.env.AEGIS_NOTIFY_RETRY_MS = '100';
@@ -27,9 +27,7 @@ let admin: ReturnType<typeof trpcClient>;
 
 beforeAll(async () => {
   smtp = await startSmtp();
-  process.env.AEGIS_SMTP_URL = smtp.url;
-  server = await startTestServer({ inMemoryStore: true });
-  delete process.env.AEGIS_SMTP_URL;
+  server = await startServerMailingTo(smtp);
   admin = trpcClient(server.url, server.adminKey);
   await admin.channels.create.mutate({
     name: 'reviewers',

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/testServer';
+import type { TestServer } from '../helpers/testServer';
 import { trpcClient } from '../helpers/trpcClient';
 import { onServer, startReceiver, type Receiver } from './receiver';
-import { startSmtp } from './smtp';
+import { startServerMailingTo, startSmtp } from './smtp';
 
 // Attack review 7: what an agent puts in its arguments reaches reviewers in Slack, e-mail, the
 // confirmation page and the approval queue. It must read as what will run.
@@ -36,9 +36,7 @@ let admin: ReturnType<typeof trpcClient>;
 
 beforeAll(async () => {
   smtp = await startSmtp();
-  process.env.AEGIS_SMTP_URL = smtp.url;
-  server = await startTestServer({ inMemoryStore: true });
-  delete process.env.AEGIS_SMTP_URL;
+  server = await startServerMailingTo(smtp);
   admin = trpcClient(server.url, server.adminKey);
   slack = await startReceiver();
   await admin.channels.create.mutate({ name: 'ops-slack', kind: 'slack', url: slack.url });

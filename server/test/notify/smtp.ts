@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { startTestServer, type TestServer } from '../helpers/testServer';
 
 /** A real SMTP server on loopback that keeps every message it receives, parsed. */
 export async function startSmtp() {
@@ -33,4 +34,14 @@ export async function startSmtp() {
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A test server (in-memory store) whose e-mail channels send to `smtp`: AEGIS_SMTP_URL is read at start. */
+export async function startServerMailingTo(smtp: { url: string }): Promise<TestServer> {
+  process.env.AEGIS_SMTP_URL = smtp.url;
+  try {
+    return await startTestServer({ inMemoryStore: true });
+  } finally {
+    delete process.env.AEGIS_SMTP_URL;
+  }
 }
