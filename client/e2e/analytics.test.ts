@@ -62,6 +62,16 @@ describe('the Analytics page', () => {
     expect(Date.parse(params.get('to') ?? '') - Date.parse(params.get('from') ?? '')).toBe(60_000);
   });
 
+  it('lists the verdicts in the time chart legend in the order its bars stack them', async () => {
+    const { page } = dash;
+    await page.goto(dash.srv.url + '/analytics?range=1h');
+    const chart = page.getByRole('img', { name: /Decisions over time/ });
+    await chart.waitFor();
+    const items = chart.locator('.recharts-legend-item-text');
+    await poll(() => items.count()).toBe(4);
+    expect(await items.allInnerTexts()).toEqual(['Allowed', 'Review', 'Blocked', 'Killed']);
+  });
+
   it('keys the per-agent chart: a legend in the series colours, read out and opened by keyboard', async () => {
     const { page } = dash;
     await page.goto(dash.srv.url + '/analytics?range=1h');

@@ -29,6 +29,13 @@ export const VERDICT_SERIES = [
   { key: 'killed', label: 'Killed', color: 'var(--color-killed)', status: 'KILLED' },
 ] as const;
 
+/**
+ * Legend and tooltip list the verdicts in the order the bars stack them (recharts sorts both by
+ * name by default, which read Allowed, Blocked, Killed, Review under bars stacked otherwise).
+ */
+const seriesOrder = (item: { dataKey?: unknown }): number =>
+  VERDICT_SERIES.findIndex((s) => s.key === item.dataKey);
+
 /** A tick label that fits the bucket width: times within a day, dates beyond. */
 export function tickLabel(iso: string, bucketMs: number): string {
   const d = new Date(iso);
@@ -97,8 +104,10 @@ export function DecisionsChart({
                 fontSize: 12,
               }}
               cursor={{ fillOpacity: 0.08 }}
+              itemSorter={seriesOrder}
             />
             <Legend
+              itemSorter={seriesOrder}
               wrapperStyle={{ fontSize: 12 }}
               formatter={(value: string) => (
                 <span className="text-neutral-700 dark:text-neutral-300">{value}</span>
