@@ -59,6 +59,21 @@ async function nodesOutsideCanvas(page: Page): Promise<string[]> {
     .map((b) => b.name);
 }
 
+/**
+ * Whether the test id's element is in sight as the page is scrolled now: whole, or at least 40%
+ * of the screen's height of it, and on top of whatever lies under its middle.
+ */
+function inSight(page: Page, testId: string): Promise<boolean> {
+  return page.getByTestId(testId).evaluate((el) => {
+    const b = el.getBoundingClientRect();
+    const shown = Math.min(b.bottom, window.innerHeight) - Math.max(b.top, 0);
+    if (shown < Math.min(b.height, window.innerHeight * 0.4) - 1) return false;
+    const y = (Math.max(b.top, 0) + Math.min(b.bottom, window.innerHeight)) / 2;
+    const top = document.elementFromPoint(b.left + b.width / 2, y);
+    return top !== null && el.contains(top);
+  });
+}
+
 describe('the agent graph', () => {
   it('draws the seeded agents, their tools and the data they carried', async () => {
     const { page } = dash;
@@ -151,6 +166,25 @@ describe('the agent graph', () => {
       );
     }
     await page.screenshot({ path: path.join(screenshotDir, 'graph-trace-1440.png') });
+    await page.setViewportSize(DESKTOP);
+  });
+
+  it('below 1280 px, shows the trace over the map on a click, where the eye is (it opened under the map, out of sight)', async () => {
+    const { page } = dash;
+    for (const size of [
+      { width: 1100, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(size);
+      await page.goto(dash.srv.url + '/graph?view=map');
+      await page.getByTestId('graph-node-agent').filter({ hasText: LOANS }).click();
+      const panel = page.getByTestId('trace-panel');
+      await panel.getByRole('heading', { name: LOANS }).waitFor();
+      // On the screen as it is (no scroll), on top of whatever lies under its middle.
+      await poll(() => inSight(page, 'trace-panel')).toBe(true);
+      await page.getByRole('button', { name: 'Stop tracing' }).click();
+      await poll(() => panel.count()).toBe(0);
+    }
     await page.setViewportSize(DESKTOP);
   });
 

@@ -33,6 +33,15 @@ const NODE_TYPES = { entity: EntityNode };
 type View = 'map' | 'list';
 /** Below this width the whole map fits only at a size nobody can read: the list comes first. */
 const NARROW = '(max-width: 639px)';
+/** From this width (Tailwind's xl) the trace panel sits beside the map; below it, under it. */
+const WIDE = '(min-width: 1280px)';
+/**
+ * Below xl the panel's place is under the map, out of sight: a click on a node seemed to do
+ * nothing. There it floats over the map's corner instead (a bottom sheet on a phone), so the
+ * trace is read beside what it lights up, and its close button stops it.
+ */
+const DRAWER =
+  'max-xl:fixed max-xl:inset-x-2 max-xl:bottom-2 max-xl:z-20 max-xl:max-h-[50vh] max-xl:overflow-y-auto max-xl:rounded-2xl max-xl:shadow-2xl sm:max-xl:left-auto sm:max-xl:w-96 sm:max-xl:max-h-[70vh]';
 /** The least zoom at which the nodes' 13 px labels still read (about 11 px on screen). */
 const READABLE_ZOOM = 0.85;
 const FIT_PADDING = 0.15;
@@ -49,6 +58,7 @@ export function GraphPage() {
   const [params, setParams] = useSearchParams();
   const traced = params.get('agent');
   const narrow = useMediaQuery(NARROW);
+  const wide = useMediaQuery(WIDE);
   const asked = params.get('view');
   // `?view=` when chosen (linkable); otherwise by the screen: the list on a phone, the map elsewhere.
   const view: View = asked === 'map' || asked === 'list' ? asked : narrow ? 'list' : 'map';
@@ -91,7 +101,8 @@ export function GraphPage() {
             // From a 1280 px screen the panels sit beside the map, so a trace is read beside what
             // it lights up (under it, it was a scroll past the whole map away). A 15rem column
             // leaves the map the width its three columns need at READABLE_ZOOM; from 1600 px the
-            // panels widen. Below 1280 px they go under the map (two across).
+            // panels widen. Below 1280 px they go under the map (two across), but for the trace,
+            // which floats over the map (DRAWER).
             <div className="grid min-w-0 gap-4 xl:grid-cols-[minmax(0,1fr)_15rem] min-[100rem]:grid-cols-[minmax(0,1fr)_20rem]">
               {view === 'map' ? (
                 <FlowCanvas graph={data} traced={known} onTrace={trace} narrow={narrow} />
@@ -100,7 +111,11 @@ export function GraphPage() {
               )}
               <aside className="grid min-w-0 content-start gap-4 lg:grid-cols-2 xl:grid-cols-1">
                 {known ? (
-                  <ScrollIntoViewOnChange on={view === 'list' && narrow} value={known}>
+                  <ScrollIntoViewOnChange
+                    on={view === 'list' && !wide}
+                    value={known}
+                    className={view === 'map' ? DRAWER : ''}
+                  >
                     <TracePanel graph={data} agent={known} onTrace={trace} />
                   </ScrollIntoViewOnChange>
                 ) : (
@@ -252,14 +267,16 @@ function ViewSwitch({ view, onChange }: { view: View; onChange: (v: View) => voi
   );
 }
 
-/** Brings its content into view when `value` changes (a trace picked in the list, on a phone). */
+/** Brings its content into view when `value` changes (a trace picked in the list, under it). */
 function ScrollIntoViewOnChange({
   on,
   value,
+  className,
   children,
 }: {
   on: boolean;
   value: string;
+  className: string;
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -272,7 +289,11 @@ function ScrollIntoViewOnChange({
     }
     if (on) ref.current?.scrollIntoView({ behavior: 'smooth', block: 'start' });
   }, [on, value]);
-  return <div ref={ref}>{children}</div>;
+  return (
+    <div ref={ref} className={className}>
+      {children}
+    </div>
+  );
 }
 
 /** Before a trace: the agents by calls, as buttons (the keyboard's way in, and a phone's). */
