@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
 import { createAegis } from '@aegis/sdk';
 import {
   customerSupport,
@@ -51,6 +52,17 @@ const signedIn = useFixture(
   (browser) => browser.close(),
 );
 
+/** Whether a section's heading is on the screen, below the sticky header and jump bar. */
+function headingInSight(section: Locator): Promise<boolean> {
+  return section
+    .getByRole('heading')
+    .first()
+    .evaluate((h) => {
+      const b = h.getBoundingClientRect();
+      return b.top >= 56 && b.bottom <= window.innerHeight;
+    });
+}
+
 describe('governance of the demo agents', () => {
   it('their manifests carry the declared tags', async () => {
     const api = demo().api;
@@ -94,5 +106,41 @@ describe('governance of the demo agents', () => {
     await first.getByLabel('Reason').fill('Tool list is being trimmed in the next release');
     await first.getByRole('button', { name: 'Acknowledge', exact: true }).click();
     await first.getByText(/Acknowledged by/).waitFor();
+  });
+
+  it('is navigable by agent, and a filtered view or a section is a link to share', async () => {
+    demo();
+    const { page } = signedIn();
+    const url = server().url;
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(url + '/governance');
+    const nav = page.getByRole('navigation', { name: 'Jump to an agent' });
+    await nav.getByRole('link', { name: /marketing_outreach/ }).click();
+    await page.waitForURL(/#agent-marketing_outreach$/);
+    const section = page.getByRole('region', { name: 'marketing_outreach' });
+    await poll(() => headingInSight(section)).toBe(true);
+    expect(await section.getByTestId('violation').count()).toBeGreaterThan(0);
+    expect(
+      await section
+        .getByTestId('violation')
+        .evaluateAll((els) =>
+          els.every((e) => e.getAttribute('data-agent') === 'marketing_outreach'),
+        ),
+    ).toBe(true);
+
+    // The severity filter is in the URL; a link to it opens filtered and on the section.
+    await page.getByRole('button', { name: /critical/ }).click();
+    await page.waitForURL(/[?&]severity=critical/);
+    const shared = page.url();
+    await page.goto('about:blank');
+    await page.goto(shared);
+    await poll(() => headingInSight(section)).toBe(true);
+    expect(await page.getByRole('button', { name: /critical/ }).getAttribute('aria-pressed')).toBe(
+      'true',
+    );
+    const severities = await page
+      .getByTestId('violation')
+      .evaluateAll((els) => els.map((e) => e.querySelector('span')?.textContent?.toLowerCase()));
+    expect(new Set(severities)).toEqual(new Set(['critical']));
   });
 });

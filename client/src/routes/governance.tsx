@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ShieldCheck } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
@@ -10,6 +10,7 @@ import { usePrincipal } from '../hooks/usePrincipal';
 import { EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
 import { RangePicker } from '../components/RangePicker';
+import { ViolationSections } from '../components/ViolationSections';
 import { useRange } from '../hooks/useRange';
 
 type Violation = RouterOutputs['governance']['violations']['violations'][number];
@@ -187,13 +188,39 @@ function ExportLinks() {
   );
 }
 
+type Filter = 'severity' | 'agent' | 'status';
+
+/**
+ * The list's filters live in the URL (`?severity=high&agent=…&status=RESOLVED`), so the view a
+ * reviewer narrowed to can be linked and survives a reload; unknown values read as no filter.
+ */
+function useFilters() {
+  const [params] = useSearchParams();
+  const raw = params.get('severity');
+  const severity: Severity | '' = SEVERITIES.find((s) => s === raw) ?? '';
+  const filters = {
+    severity,
+    agent: params.get('agent') ?? '',
+    status: params.get('status') === 'RESOLVED' ? ('RESOLVED' as const) : ('OPEN' as const),
+  };
+  const { hash } = useLocation();
+  const navigate = useNavigate();
+  // navigate, not setSearchParams: that drops the `#agent-…` the view is scrolled to
+  const set = (name: Filter, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    void navigate({ search: next.toString(), hash }, { replace: true });
+  };
+  return [filters, set] as const;
+}
+
 /** Governance: violations of the rules over agent manifests, most severe first. */
 export function GovernancePage() {
   const trpc = useTRPC();
   const { canReview } = usePrincipal();
-  const [severity, setSeverity] = useState<Severity | ''>('');
-  const [agent, setAgent] = useState('');
-  const [status, setStatus] = useState<'OPEN' | 'RESOLVED'>('OPEN');
+  const [filters, setFilter] = useFilters();
+  const { severity, agent, status } = filters;
   const list = useQuery(
     trpc.governance.violations.queryOptions({
       status,
@@ -216,7 +243,8 @@ export function GovernancePage() {
             <button
               type="button"
               key={s}
-              onClick={() => setSeverity(severity === s ? '' : s)}
+              aria-pressed={severity === s}
+              onClick={() => setFilter('severity', severity === s ? '' : s)}
               className={`rounded-xl px-3 py-2 text-sm font-semibold ${SEVERITY_STYLE[s]} ${severity === s ? 'ring-2 ring-neutral-900 dark:ring-white' : ''}`}
             >
               {counts[s]} {s}
@@ -230,7 +258,7 @@ export function GovernancePage() {
           <select
             className="rounded-lg border border-neutral-300 px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900"
             value={status}
-            onChange={(e) => setStatus(e.target.value === 'RESOLVED' ? 'RESOLVED' : 'OPEN')}
+            onChange={(e) => setFilter('status', e.target.value === 'RESOLVED' ? 'RESOLVED' : '')}
           >
             <option value="OPEN">Open</option>
             <option value="RESOLVED">Resolved</option>
@@ -241,7 +269,7 @@ export function GovernancePage() {
           <select
             className="rounded-lg border border-neutral-300 px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900"
             value={agent}
-            onChange={(e) => setAgent(e.target.value)}
+            onChange={(e) => setFilter('agent', e.target.value)}
           >
             <option value="">All</option>
             {agents.map((a) => (
@@ -256,11 +284,10 @@ export function GovernancePage() {
             Every agent passes the governance rules{severity ? ` at ${severity} severity` : ''}.
           </EmptyState>
         ) : (
-          <ul className="space-y-3">
-            {list.data?.violations.map((v) => (
-              <ViolationRow key={v.key} v={v} canAck={canReview} />
-            ))}
-          </ul>
+          <ViolationSections
+            violations={list.data?.violations ?? []}
+            row={(v) => <ViolationRow key={v.key} v={v} canAck={canReview} />}
+          />
         )}
       </QueryState>
     </>
