@@ -3,18 +3,37 @@ import type { RouterOutputs } from '../lib/trpc';
 import { timeAgo } from '../lib/format';
 import { AgentStatusBadge } from './StatusBadge';
 import { rangeSearch } from '../hooks/useRange';
+import { SoftWrap } from './SoftWrap';
 
 type AgentSummary = RouterOutputs['agents']['list'][number];
 
-/** Risk is the seed's blocked share of all actions; the bar turns red as it rises. */
-export function RiskBar({ score }: { score: number }) {
+/**
+ * Risk: the share of the agent's calls, all time, that were blocked; the bar turns red as it
+ * rises. Labelled and valued in words ("Risk 37.5% blocked"), and a named meter for a screen
+ * reader: a bare coloured bar said nothing of what it measured. `label={null}` where a heading
+ * beside it already names it.
+ */
+export function RiskBar({ score, label = 'Risk' }: { score: number; label?: string | null }) {
   const tone = score >= 50 ? 'bg-block-ink' : score >= 20 ? 'bg-amber-500' : 'bg-allow';
+  const value = `${score.toFixed(1)}%`;
   return (
-    <div className="flex items-center gap-2">
-      <div className="h-1.5 flex-1 overflow-hidden rounded-full bg-neutral-100 dark:bg-neutral-800" aria-hidden>
+    <div
+      role="meter"
+      aria-label="Risk score"
+      aria-valuenow={score}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuetext={`${value} of calls blocked`}
+      data-testid="risk-bar"
+      className="flex items-center gap-2 text-xs"
+    >
+      {label && <span className="shrink-0 font-semibold muted">{label}</span>}
+      <div className="h-1.5 min-w-8 flex-1 overflow-hidden rounded-full bg-neutral-100 dark:bg-neutral-800">
         <div className={`h-full rounded-full ${tone}`} style={{ width: `${Math.min(100, Math.max(score, 2))}%` }} />
       </div>
-      <span className="w-14 text-right text-xs font-semibold tabular-nums">{score.toFixed(1)}%</span>
+      <span className="shrink-0 text-right tabular-nums">
+        <span className="font-semibold">{value}</span> <span className="muted">blocked</span>
+      </span>
     </div>
   );
 }
@@ -71,10 +90,7 @@ export function AgentCard({
         <AgentStatusBadge status={agent.status} />
       </div>
       {agent.description && <p className="line-clamp-2 text-sm muted">{agent.description}</p>}
-      <div>
-        <p className="mb-1 text-xs font-semibold muted">Risk score</p>
-        <RiskBar score={agent.riskScore} />
-      </div>
+      <RiskBar score={agent.riskScore} label="Risk score" />
       {inRange && period && (
         <p className="-mb-2 text-xs font-semibold muted" data-testid="agent-card-period">
           Calls, {period}
@@ -99,8 +115,12 @@ export function AgentCard({
         </div>
       </dl>
       {other > 0 && <p className="-mt-1 text-xs muted" data-testid="other-count">+ {other} other (errors, kills, timeouts)</p>}
-      <p className="text-xs muted">
-        {agent.owner ? `Owner ${agent.owner} · ` : ''}
+      <p className="text-xs break-words muted">
+        {agent.owner && (
+          <>
+            Owner <SoftWrap text={agent.owner} /> ·{' '}
+          </>
+        )}
         {agent.lastActivityAt ? `last active ${timeAgo(agent.lastActivityAt)}` : 'no activity yet'}
       </p>
     </Link>

@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import { activityLink } from '../lib/activityLink';
 import type { RouterOutputs } from '../lib/trpc';
 import { DecisionsChart } from './charts/DecisionsChart';
+import { SoftWrap } from './SoftWrap';
 
 type Timeline = RouterOutputs['stats']['timeline'];
 
@@ -23,7 +24,9 @@ export function TopBlocked({ items, from }: { items: Timeline['topBlocked']; fro
             className="flex justify-between gap-2 underline-offset-2 hover:underline"
             title={`The blocked ${item.action} calls in Activity`}
           >
-            <span className="truncate font-mono">{item.action}</span>
+            <span className="min-w-0 font-mono break-words">
+              <SoftWrap text={item.action} />
+            </span>
             <span className="font-semibold tabular-nums text-block-ink dark:text-red-400">{item.count}</span>
           </Link>
           <div className="mt-1 h-1.5 rounded-full bg-block-soft dark:bg-red-950" aria-hidden>

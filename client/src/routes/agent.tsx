@@ -13,6 +13,7 @@ import { ConditionMark, PolicyEditor } from '../components/PolicyEditor';
 import { RulesPanel } from '../components/rules/RulesPanel';
 import { AgentStatusBadge, RULE_TONE } from '../components/StatusBadge';
 import { RiskBar } from '../components/AgentCard';
+import { ExpandableName, SoftWrap } from '../components/SoftWrap';
 import { EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
 import { RangePicker } from '../components/RangePicker';
@@ -44,12 +45,10 @@ function ToolsUsed({ detail, inRange }: { detail: Detail; inRange: Map<string, n
           return (
             <tr key={t.action}>
               {/* The name takes the width left (max-w-0 w-full) and never breaks mid-word: a name
-                  too long for it ends in an ellipsis, whole in its title. On a phone the rule goes
-                  under it and the name is 12 px, so a usual name fits whole. */}
+                  too long for it ends in an ellipsis, and a tap opens it whole. On a phone the rule
+                  goes under it and the name is 12 px, so a usual name fits whole. */}
               <td className="w-full max-w-0 py-2 pr-2">
-                <span className="block truncate font-mono text-xs sm:text-sm" title={t.action} data-testid="tool-name">
-                  {t.action}
-                </span>
+                <ExpandableName name={t.action} className="font-mono text-xs sm:text-sm" testId="tool-name" />
                 <span className="mt-1 block sm:hidden">{rule}</span>
               </td>
               <td className="hidden py-2 sm:table-cell">{rule}</td>
@@ -150,13 +149,13 @@ export function AgentPage() {
             <section className="card mb-4" aria-label="Profile">
               <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-4">
                 <div><dt className="text-xs muted">Agent id</dt><dd className="font-mono">{d.agent.id}</dd></div>
-                <div><dt className="text-xs muted">Owner</dt><dd className="wrap-anywhere">{d.agent.owner || '—'}</dd></div>
+                <div><dt className="text-xs muted">Owner</dt><dd className="break-words">{d.agent.owner ? <SoftWrap text={d.agent.owner} /> : '—'}</dd></div>
                 <div><dt className="text-xs muted">Framework</dt><dd>{d.agent.framework}</dd></div>
                 <div><dt className="text-xs muted">Registered</dt><dd>{dateTime(d.agent.createdAt)}</dd></div>
                 <div><dt className="text-xs muted">Actions, all time</dt><dd className="tabular-nums">{d.agent.totalLogs}</dd></div>
                 <div><dt className="text-xs muted">Allowed, all time</dt><dd className="tabular-nums text-allow-ink dark:text-allow">{d.agent.allowedCount}</dd></div>
                 <div><dt className="text-xs muted">Blocked, all time</dt><dd className="tabular-nums text-block-ink dark:text-red-400">{d.agent.blockedCount}</dd></div>
-                <div><dt className="text-xs muted">Risk score</dt><dd><RiskBar score={d.agent.riskScore} /></dd></div>
+                <div><dt className="text-xs muted">Risk score, all time</dt><dd><RiskBar score={d.agent.riskScore} label={null} /></dd></div>
               </dl>
             </section>
             <section className="card mb-4" aria-labelledby="policy-title">

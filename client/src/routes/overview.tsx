@@ -11,6 +11,7 @@ import { LiveActivity } from '../components/LiveActivity';
 import { TimelineChart, TopBlocked } from '../components/TimelineChart';
 import { AgentStatusBadge } from '../components/StatusBadge';
 import { RiskBar } from '../components/AgentCard';
+import { SoftWrap } from '../components/SoftWrap';
 import { Cmd, EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
 import { RangePicker } from '../components/RangePicker';
@@ -133,9 +134,9 @@ export function OverviewPage() {
                 {agents.data?.map((a) => (
                   <li key={a.name} className="flex flex-wrap items-center gap-3 py-2.5">
                     <Link to={`/agents/${encodeURIComponent(a.name)}${carry}`} className="min-w-0 flex-1 font-semibold break-words underline-offset-2 hover:underline">
-                      {a.name}
+                      <SoftWrap text={a.name} />
                     </Link>
-                    <div className="hidden w-32 sm:block">
+                    <div className="order-last w-full sm:order-none sm:w-48">
                       <RiskBar score={a.riskScore} />
                     </div>
                     <AgentStatusBadge status={a.status} />

@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { X } from 'lucide-react';
 import type { AgentGraph } from '../../lib/graphLayout';
+import { SoftWrap } from '../SoftWrap';
 
 const VERDICTS = [
   ['allowed', 'Allowed', 'text-allow-ink dark:text-green-300'],
@@ -78,10 +79,9 @@ export function TracePanel({
             >
               <Link
                 to={activityLink(agent, e.tool)}
-                title={e.tool}
-                className="max-w-full min-w-0 truncate font-mono text-xs font-semibold underline-offset-2 hover:underline"
+                className="max-w-full min-w-0 font-mono text-xs font-semibold break-words underline-offset-2 hover:underline"
               >
-                {e.tool}
+                <SoftWrap text={e.tool} />
               </Link>
               <span className="text-xs tabular-nums muted">
                 {e.calls} {e.calls === 1 ? 'call' : 'calls'}
