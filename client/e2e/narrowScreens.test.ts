@@ -3,7 +3,7 @@ import { createAegis } from '@aegis/sdk';
 import { DESKTOP } from './helpers/browser';
 import { agentPath, expectAccessible, poll, useDashboard, type Dashboard } from './helpers/fixture';
 import { drawnLines, midWordBreaks } from './helpers/lines';
-import { attempt, LOANS } from './helpers/seed';
+import { attempt, FRAUD, LOANS } from './helpers/seed';
 
 // What a reviewer on a laptop or a 390 px phone tripped over: risk bars that said nothing of what
 // they measured, an owner's address broken mid-word, and tool names cut to an ellipsis whose
@@ -105,6 +105,30 @@ describe('on a 390 px phone', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       PHONE_390.width,
     );
+    await page.setViewportSize(DESKTOP);
+  });
+
+  it("shows a held call's arguments whole on the approval card, the longest value wrapped", async () => {
+    const { page, srv, seeded } = dash;
+    const destination = 'partner-analytics-exports@growth-partners-worldwide.example.com';
+    await attempt(
+      seeded.aegis,
+      FRAUD,
+      'wire_money',
+      { amount: 9000, destination },
+      { wait: false },
+    );
+    await page.setViewportSize(PHONE_390);
+    await page.goto(srv.url + '/approvals');
+    const args = page
+      .getByTestId('approval-card')
+      .filter({ hasText: 'wire_money' })
+      .locator('pre')
+      .first();
+    await args.waitFor();
+    // Before: the line ran off the card's right edge, to be found by scrolling sideways.
+    expect(await args.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    expect(await args.innerText()).toContain('growth-partners-worldwide.example.com');
     await page.setViewportSize(DESKTOP);
   });
 

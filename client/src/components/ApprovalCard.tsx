@@ -162,7 +162,9 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             </button>
           )}
         </div>
-        <pre className="max-h-64 overflow-auto rounded-xl bg-neutral-50 p-3 font-mono text-xs text-neutral-800 dark:bg-neutral-950 dark:text-neutral-200" tabIndex={0} aria-label={`${heldResult ? 'Result' : 'Arguments'} of request ${a.id}`}>
+        {/* wrapped, as on the entry page: on a phone a long value ran off to the right, and a
+            reviewer could approve a destination they never saw the end of */}
+        <pre className="max-h-64 overflow-auto rounded-xl bg-neutral-50 p-3 font-mono text-xs whitespace-pre-wrap wrap-anywhere text-neutral-800 dark:bg-neutral-950 dark:text-neutral-200" tabIndex={0} aria-label={`${heldResult ? 'Result' : 'Arguments'} of request ${a.id}`}>
           {json}
         </pre>
         <HiddenCharsWarning preview={heldResult ? a.resultPreview : shown ? JSON.stringify(shown) : a.argsPreview} />
