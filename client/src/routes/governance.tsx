@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ShieldCheck } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
@@ -12,11 +12,9 @@ import { PageHeader, QueryState } from '../components/QueryState';
 import { RangePicker } from '../components/RangePicker';
 import { ViolationSections } from '../components/ViolationSections';
 import { useRange } from '../hooks/useRange';
+import { SEVERITIES, useViolationFilters, type Severity } from '../hooks/useViolationFilters';
 
 type Violation = RouterOutputs['governance']['violations']['violations'][number];
-type Severity = Violation['severity'];
-
-const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low'];
 const SEVERITY_STYLE: Record<Severity, string> = {
   critical: 'bg-block-soft text-block-ink dark:bg-red-950 dark:text-red-300',
   high: 'bg-review-soft text-review dark:bg-amber-950 dark:text-amber-300',
@@ -188,38 +186,11 @@ function ExportLinks() {
   );
 }
 
-type Filter = 'severity' | 'agent' | 'status';
-
-/**
- * The list's filters live in the URL (`?severity=high&agent=…&status=RESOLVED`), so the view a
- * reviewer narrowed to can be linked and survives a reload; unknown values read as no filter.
- */
-function useFilters() {
-  const [params] = useSearchParams();
-  const raw = params.get('severity');
-  const severity: Severity | '' = SEVERITIES.find((s) => s === raw) ?? '';
-  const filters = {
-    severity,
-    agent: params.get('agent') ?? '',
-    status: params.get('status') === 'RESOLVED' ? ('RESOLVED' as const) : ('OPEN' as const),
-  };
-  const { hash } = useLocation();
-  const navigate = useNavigate();
-  // navigate, not setSearchParams: that drops the `#agent-…` the view is scrolled to
-  const set = (name: Filter, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    void navigate({ search: next.toString(), hash }, { replace: true });
-  };
-  return [filters, set] as const;
-}
-
 /** Governance: violations of the rules over agent manifests, most severe first. */
 export function GovernancePage() {
   const trpc = useTRPC();
   const { canReview } = usePrincipal();
-  const [filters, setFilter] = useFilters();
+  const [filters, setFilter] = useViolationFilters();
   const { severity, agent, status } = filters;
   const list = useQuery(
     trpc.governance.violations.queryOptions({
