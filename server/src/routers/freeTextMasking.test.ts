@@ -185,6 +185,36 @@ describe('free text an agent or a person supplies is stored masked', () => {
     expect(JSON.stringify(history)).toContain(`for customer ${MASKED_SSN}`);
   });
 
+  it("a held result's preview an older client sent unmasked", async () => {
+    const agent = 'ResultBot';
+    const resultBot = principals.agent(agent);
+    await t.as(resultBot).sdk.registerAgent({ name: agent, allows: ['fetch'] });
+    await t.as(principals.admin).policies.applyRules({
+      yaml: [
+        'kind: AgentPolicy',
+        `agent: ${agent}`,
+        'rules:',
+        '  - id: hold-cards',
+        '    on: result',
+        '    actions: [fetch]',
+        "    when: dlp.foundIn('result', 'card')",
+        '    effect: REVIEW',
+        '',
+      ].join('\n'),
+    });
+    const { callId } = await t.as(resultBot).sdk.decide({ agent, action: 'fetch', args: {} });
+    const held = await t.as(resultBot).sdk.result({
+      agent,
+      action: 'fetch',
+      callId,
+      findings: [{ detector: 'card', path: '/card', count: 1, confidence: 0.99 }],
+      preview: JSON.stringify({ card: CARD }),
+    });
+    if (held.approvalId === null) throw new Error('the result should be held for review');
+    const approval = await viewer().approvals.byId({ id: held.approvalId });
+    expect(approval.resultPreview).toBe(JSON.stringify({ card: MASKED_CARD }));
+  });
+
   it('nothing stored holds a raw value, and the hash chain still verifies', async () => {
     expect(await rawInStore()).toEqual([]);
     expect(await t.as(principals.admin).audit.verify()).toMatchObject({ ok: true });
