@@ -3,6 +3,7 @@ import {
   auditStatus,
   DomainError,
   hasRole,
+  maskedText,
   mayActAs,
   rulesFromLists,
   type AgentStatus,
@@ -103,7 +104,9 @@ export function createAgentService(
       }
       cache.invalidate(name);
       const paused = status === 'PAUSED';
-      const why = reason?.trim() ? `: ${reason.trim()}` : '';
+      // An agent key may pause its own agent with a reason: stored masked, like all free text.
+      const said = maskedText(reason?.trim() ?? '');
+      const why = said ? `: ${said}` : '';
       await noteAction(
         repos,
         {
@@ -111,7 +114,7 @@ export function createAgentService(
           status: paused ? 'PAUSED' : 'RESUMED',
           action: paused ? ACTION.kill : ACTION.revive,
           details: `${paused ? 'Kill-switch on' : 'Kill-switch off'} by ${actor.name}${why}`,
-          params: reason?.trim() ? { reason: reason.trim() } : null,
+          params: said ? { reason: said } : null,
         },
         actor,
       );
@@ -119,7 +122,10 @@ export function createAgentService(
       return toAgent(changed);
     },
 
-    async upsertProfile(name, profile) {
+    async upsertProfile(name, said) {
+      // What the agent says about itself (registration, the seed's /sdk/register) is shown to
+      // every viewer: masked like its arguments before it is stored or compared.
+      const profile = { ...said, description: maskedText(said.description) };
       let created = false;
       let changed = false;
       const doc = await locks.run(`agent:${name}`, async () => {

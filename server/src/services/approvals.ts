@@ -2,6 +2,7 @@ import {
   DomainError,
   argsDiff,
   canonicalJson,
+  maskedText,
   redactSensitive,
   type Approval,
   type Principal,
@@ -155,7 +156,8 @@ export function createApprovalService(
       }
       if (before && edited && before.status === 'PENDING') checkEdited(before, edited);
       const now = new Date();
-      const note = comment?.trim() || null;
+      // Kept on the approval and quoted in the hash-chained decision entry: masked like arguments.
+      const note = maskedText(comment?.trim() ?? '') || null;
       const quorum = await quorumReached(id, decision, actor.name, via, now);
       if (quorum.waiting) {
         bus.emitChange({ type: 'approval.decided', approval: toApprovalSummary(quorum.waiting) });

@@ -1,3 +1,4 @@
+import { maskedText } from '@aegis/shared';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
 import { noteAction } from './actions';
@@ -39,7 +40,7 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
     note: (note, actor) => noteAction(repos, note, actor),
 
     async write(entry, actor) {
-      await assertKnown([entry.agent]);
+      const known = await assertKnown([entry.agent]);
       const claim: Claim = { ...entry, args: entry.args ?? undefined, at: new Date(), version: null, dated: false };
       const violations = await reports.check([claim]);
       if (violations.length > 0) await reports.refuse(violations, actor, 'report');
@@ -50,7 +51,8 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
         status: entry.status,
         source: 'agent',
         actor: actor.name,
-        details: entry.details,
+        // Free text the agent wrote: stored masked, like its arguments (the log is hash-chained)
+        details: maskedText(entry.details, known.get(entry.agent)?.set.detectors),
         callId: entry.callId ?? null,
         approvalId: entry.approvalId ?? null,
         argsPreview: argsPreview(entry.args),

@@ -4,6 +4,7 @@ import {
   evaluateGovernance,
   governanceRule,
   compileRule,
+  maskedText,
   parseGovernanceYaml,
   SEVERITY_ORDER,
   type CompiledGovernanceRule,
@@ -128,9 +129,10 @@ export function createGovernanceService(deps: ServiceDeps, manifests: ManifestSe
       actor: Principal,
     ) {
       const at = new Date();
+      const reason = maskedText(input.reason);
       const doc = await repos.governance.acknowledge(input.key, {
         by: actor.name,
-        reason: input.reason,
+        reason,
         at,
         expiresAt: new Date(at.getTime() + input.expiresInDays * DAY),
       });
@@ -143,11 +145,11 @@ export function createGovernanceService(deps: ServiceDeps, manifests: ManifestSe
           agent: doc.agent,
           status: 'POLICY',
           action: ACTION.violationAck,
-          details: `${actor.name} acknowledged "${doc.title}" for ${input.expiresInDays} days: ${input.reason}`,
+          details: `${actor.name} acknowledged "${doc.title}" for ${input.expiresInDays} days: ${reason}`,
           params: {
             key: doc.key,
             rule: doc.ruleId,
-            reason: input.reason,
+            reason,
             expiresAt: new Date(at.getTime() + input.expiresInDays * DAY).toISOString(),
           },
         },

@@ -1,5 +1,6 @@
 import {
   DomainError,
+  maskedText,
   mayActAs,
   type CallOutcome,
   type CustomDetector,
@@ -75,7 +76,8 @@ export function planBatch(
       }
       continue;
     }
-    const scanned = scanArgs(e.args, detectorsOf(e.agent));
+    const custom = detectorsOf(e.agent);
+    const scanned = scanArgs(e.args, custom);
     const tags = tagsOf(e.agent, e.action, e.tool?.tags);
     fresh.set(e.entryKey, {
       timestamp: new Date(e.decidedAt),
@@ -84,7 +86,9 @@ export function planBatch(
       status: e.status,
       source: 'agent',
       actor: actor.name,
-      details: e.details,
+      // Usually the rule's reason, masked already by the local engine; an older SDK's or a
+      // hand-made record's text is masked here (idempotent, so a masked reason stays as it is).
+      details: maskedText(e.details, custom),
       callId: e.callId,
       approvalId: null,
       argsPreview: scanned.preview,

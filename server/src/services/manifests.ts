@@ -3,6 +3,7 @@ import {
   DomainError,
   agentDeclaration,
   buildManifest,
+  maskedText,
   mergeTools,
   type AgentDeclaration,
   type AgentManifest,
@@ -217,14 +218,15 @@ export function createManifestService(
         ...t,
         tags: [...t.tags, ...dropped],
         dataCategories: [...t.dataCategories, ...keptCategories],
-        description: t.description || (had?.description ?? ''),
+        // What the agent's code says of its tools is shown to every viewer: masked like arguments.
+        description: maskedText(t.description) || (had?.description ?? ''),
         ...(argsSchema ? { argsSchema } : {}),
       };
     });
     const merged = agentDeclaration.safeParse({
       ...current,
       owner: fields.owner,
-      description: fields.description,
+      description: maskedText(fields.description),
       framework: fields.framework,
       ...(fields.team !== undefined ? { team: fields.team } : {}),
       ...(fields.labels !== undefined ? { labels: fields.labels } : {}),

@@ -4,6 +4,7 @@ import {
   evaluatePolicy,
   factNeedsFor,
   listsFromRules,
+  maskedText,
   policyDlpFindings,
   scanValue,
   type AuditStatus,
@@ -209,7 +210,7 @@ export function createReportChecker(deps: ServiceDeps & { reportMaxAgeMs: number
    */
   function unlikeDecision(claim: Claim, decided: PolicyDecision, version: number, rules: RuleCheck): string | null {
     if (claim.details && claimsApproval(claim.details, decided.reason, claim.dated))
-      return `names an approval in its details ("${claim.details.slice(0, 80)}"); a local-mode record has none`;
+      return `names an approval in its details ("${maskedText(claim.details).slice(0, 80)}"); a local-mode record has none`;
     // A REDACT rule decided: the tool runs with what DLP found masked, and the record says so. One
     // without argsRedacted says the tool got the raw card — more than the policy let it have.
     if (claim.dated && decided.redactArgs && !claim.argsRedacted)

@@ -1,6 +1,7 @@
 import {
   summarizeApproval,
   evaluateResult,
+  maskedText,
   mayActAs,
   policyDlpFindings,
   resultRulesFor,
@@ -107,7 +108,8 @@ export function createResultService(deps: ServiceDeps) {
             callId: input.callId,
             expiresAt: waitDeadline(input.waitMs, now, approvalTtlMs) ?? new Date(now.getTime() + approvalTtlMs),
             findings: [...tagFindings('args', argsFindings), ...tagFindings('result', findings)],
-            resultPreview: input.preview,
+            // The SDK masks it; an older or another client may not, and reviewers and viewers read it.
+            resultPreview: maskedText(input.preview, policySetOf(snap)?.detectors),
           }),
         );
         if ('refused' in opening) return { ...answer, effect: 'BLOCK' as const, reason: opening.refused };

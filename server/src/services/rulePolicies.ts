@@ -3,6 +3,7 @@ import {
   compilePolicyYaml,
   DomainError,
   lineDiff,
+  maskedText,
   policyDocumentYaml,
   reservedIdProblem,
   type AgentPolicyDocument,
@@ -78,9 +79,11 @@ export function createRulePolicyService(deps: ServiceDeps, policies: PolicyServi
     agent: string | null,
     document: PolicyDocument | null,
     actor: Principal,
-    message: string | null,
+    said: string | null,
     what: 'apply' | 'rollback',
   ): Promise<number> {
+    // A person's note, kept with the version and quoted in the hash-chained log: masked.
+    const message = said === null ? null : maskedText(said);
     const action = what === 'apply' ? ACTION.policyApply : ACTION.policyRollback;
     if (agent !== null) {
       return locks.run(`agent:${agent}`, async () => {

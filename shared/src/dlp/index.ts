@@ -9,7 +9,7 @@ export { keyContext, keyWords, type KeyContext } from './keys';
 export { detectString, applyMasks, selectDetectors, matchesSelected, type DetectorSelection } from './detect';
 export { displayKey, scan, scanValue, scanValueFor, SCAN_DEFAULTS, type ScanOptions, type ScanResult } from './scan';
 export { scanAndMask, type ScanAndMaskResult } from './scanAndMask';
-export { maskValue, maskedToolError, redactWithFindings, TOOL_ERROR_CHARS, type MaskOptions } from './mask';
+export { maskValue, maskedText, maskedToolError, redactWithFindings, TOOL_ERROR_CHARS, type MaskOptions } from './mask';
 export { NOT_SCANNED } from './walk';
 export * from './facts';
 export {

@@ -86,6 +86,19 @@ function nonEqual(next: string, key: string): string | undefined {
   return next === key ? undefined : next;
 }
 
+/**
+ * Free text a person or an agent supplies — a report's details, a reviewer's comment, an agent's
+ * description, a kill-switch reason — as it may be stored and shown: everything DLP finds masked,
+ * as in arguments. The audit log is hash-chained and exported, so text is masked before it is
+ * stored, never on the way out. Idempotent: masked text holds nothing a detector finds again, so
+ * text masked by the SDK or by an earlier step stays as it is.
+ */
+export function maskedText(text: string, custom: readonly CustomDetector[] = []): string {
+  if (text === '') return text;
+  const masked = maskValue(text, { custom });
+  return typeof masked === 'string' ? masked : '';
+}
+
 /** How much of a tool's error message is kept. */
 export const TOOL_ERROR_CHARS = 2_000;
 
@@ -96,6 +109,5 @@ export const TOOL_ERROR_CHARS = 2_000;
  * so no value is cut in half and left readable.
  */
 export function maskedToolError(message: string, custom: readonly CustomDetector[] = []): string {
-  const masked = maskValue(message.slice(0, 2 * TOOL_ERROR_CHARS), { custom });
-  return (typeof masked === 'string' ? masked : '').slice(0, TOOL_ERROR_CHARS);
+  return maskedText(message.slice(0, 2 * TOOL_ERROR_CHARS), custom).slice(0, TOOL_ERROR_CHARS);
 }

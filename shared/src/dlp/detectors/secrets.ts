@@ -42,6 +42,12 @@ const LABELLED =
   /(?:(?:api[_-]?key|secret|token|passw(?:or)?d|pwd|access[_-]?key|authorization)["']?\s{0,3}[:=]\s{0,3}["']?(?:bearer\s+)?|\bbearer\s+)([^\s"',;<>]{12,512})/gi;
 
 /**
+ * What a mask leaves (`[REDACTED:aws_access_key]`): after a label it looks random, but is no
+ * secret — without this, masking text twice would turn the kind into `generic_secret`.
+ */
+const MASKED = /^\[REDACTED:[\w.,-]+\]$/;
+
+/**
  * Secrets: tokens with a known prefix anywhere, PEM private keys, and high-entropy strings
  * under a secret-named field (`password`, `api_key`, `client_secret`) or after such a label in
  * text. Masks name the kind and keep nothing of the value.
@@ -67,7 +73,7 @@ export function findSecrets(text: string, context: KeyContext, out: MatchSink): 
   if (out.length > base) return;
 
   if (context.secret && !/\s/.test(text) && text.length >= 8 && text.length <= 4096) {
-    if (looksRandom(text, 3)) push(out, 'generic_secret', 0, text.length, 0.8);
+    if (looksRandom(text, 3) && !MASKED.test(text)) push(out, 'generic_secret', 0, text.length, 0.8);
     return;
   }
   // A label needs ":" or "=" after it, or is "Bearer": skip the case-insensitive search otherwise.
@@ -75,7 +81,7 @@ export function findSecrets(text: string, context: KeyContext, out: MatchSink): 
   LABELLED.lastIndex = 0;
   for (let m = LABELLED.exec(text); m !== null; m = LABELLED.exec(text)) {
     const value = m[1] as string;
-    if (!looksRandom(value, 3.5)) continue;
+    if (!looksRandom(value, 3.5) || MASKED.test(value)) continue;
     const start = m.index + m[0].length - value.length;
     push(out, 'generic_secret', start, start + value.length, 0.7);
   }
