@@ -16,41 +16,43 @@ export const MAX_ACTIONS_PER_AGENT = 500;
  */
 export const OTHER_ACTIONS = '(other actions)';
 
+/** How long a server trusts what it learnt of an agent's itemised actions before reading them again. */
+const RELEARN_MS = 10 * 60_000;
+
 /**
  * The actions each agent's rollups itemise: the first MAX_ACTIONS_PER_AGENT distinct ones counted,
  * the rest folded into OTHER_ACTIONS. A server learns an agent's itemised actions from its `seen`
- * documents before counting it (`load`); servers sharing a database may each admit a few of their
- * own past the cap before they learn of the others', so the bound is per server, still bounded.
+ * documents before counting it (`load`), and again every RELEARN_MS (other servers' names, or
+ * none after the rollups were wiped); servers sharing a database may each admit a few of their
+ * own past the cap meanwhile, so the bound is per server, still bounded.
  */
 export class ActionCap {
-  private readonly byAgent = new Map<string, Set<string>>();
+  private readonly byAgent = new Map<string, { names: Set<string>; at: number }>();
 
   constructor(private readonly limit = MAX_ACTIONS_PER_AGENT) {}
 
-  /** Of these agents, those whose itemised actions are not known yet. */
-  unknown(agents: Iterable<string>): string[] {
-    return [...new Set(agents)].filter((agent) => !this.byAgent.has(agent));
+  /** Of these agents, those whose itemised actions are not known (or not lately). */
+  unknown(agents: Iterable<string>, now = Date.now()): string[] {
+    return [...new Set(agents)].filter((agent) => {
+      const known = this.byAgent.get(agent);
+      return !known || now - known.at > RELEARN_MS;
+    });
   }
 
   /** An agent's itemised actions as stored (its `seen` documents, OTHER_ACTIONS aside). */
-  load(agent: string, actions: Iterable<string>): void {
-    const known = this.byAgent.get(agent) ?? new Set<string>();
-    for (const action of actions) if (action !== OTHER_ACTIONS) known.add(action);
-    this.byAgent.set(agent, known);
+  load(agent: string, actions: Iterable<string>, now = Date.now()): void {
+    const names = new Set<string>();
+    for (const action of actions) if (action !== OTHER_ACTIONS) names.add(action);
+    this.byAgent.set(agent, { names, at: now });
   }
 
   /** The name rollups count this call under: its own while the agent has room, else OTHER_ACTIONS. */
   admit(agent: string, action: string): string {
     let known = this.byAgent.get(agent);
-    if (!known) this.byAgent.set(agent, (known = new Set()));
-    if (known.has(action)) return action;
-    if (known.size >= this.limit) return OTHER_ACTIONS;
-    known.add(action);
+    if (!known) this.byAgent.set(agent, (known = { names: new Set(), at: Date.now() }));
+    if (known.names.has(action)) return action;
+    if (known.names.size >= this.limit) return OTHER_ACTIONS;
+    known.names.add(action);
     return action;
-  }
-
-  /** Forget every agent (the rollups were cleared). */
-  reset(): void {
-    this.byAgent.clear();
   }
 }

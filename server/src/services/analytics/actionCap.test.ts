@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRepos, type Repos } from '../../data/repos';
-import { MAX_ACTIONS_PER_AGENT, OTHER_ACTIONS } from '../../data/repos/rollupActionCap';
+import { ActionCap, MAX_ACTIONS_PER_AGENT, OTHER_ACTIONS } from '../../data/repos/rollupActionCap';
 import type { RollupDoc } from '../../data/repos/rollups.repo';
 import { createLogger } from '../../logger';
 import { bucketsFor, rollupTimeline, scanTimeline } from '../timeline';
@@ -126,5 +126,22 @@ describe('an agent reporting calls under more distinct names than its cap', () =
     const flood = await decisions(repos, windowFor({ range: '1h', agent: 'flood' }));
     expect(flood.totals).toMatchObject({ calls: FLOOD, blocked: FLOOD });
     expect(flood.byAction.find((a) => a.action === OTHER_ACTIONS)?.calls).toBe(EXTRA);
+  });
+});
+
+describe('ActionCap', () => {
+  it("folds an agent's names past its cap, and learns them again from the store after a while", () => {
+    const cap = new ActionCap(2);
+    const now = Date.now();
+    cap.load('a', ['lookup', 'refund'], now);
+    expect(cap.admit('a', 'refund')).toBe('refund');
+    expect(cap.admit('a', 'wire')).toBe(OTHER_ACTIONS);
+    // Another agent has room of its own.
+    expect(cap.admit('b', 'wire')).toBe('wire');
+    expect(cap.unknown(['a', 'b', 'c'], now)).toEqual(['c']);
+    // Later the store holds none of them (the rollups were wiped): the names are admitted again.
+    expect(cap.unknown(['a'], now + 3600_000)).toEqual(['a']);
+    cap.load('a', [], now + 3600_000);
+    expect(cap.admit('a', 'wire')).toBe('wire');
   });
 });
