@@ -3,6 +3,7 @@ import { notCallStatuses, type ManifestApprovals, type ObservedTool } from '@aeg
 import type { ApprovalDoc } from '../models/approval.model';
 import type { AuditDoc } from '../models/audit.model';
 import type { RollupDoc } from '../models/rollup.model';
+import { OTHER_ACTIONS } from './rollupActionCap';
 
 /** Calls only: people's actions and alerts are not tool use. */
 const CALLS = { source: { $ne: 'person' }, status: { $nin: [...notCallStatuses] } };
@@ -95,6 +96,8 @@ class ObservedTools {
 export function observedFromFacts(docs: readonly RollupDoc[]): Map<string, ObservedTool[]> {
   const out = new Map<string, ObservedTool[]>();
   for (const doc of docs) {
+    // An agent's calls past its itemised actions are not a tool (see ActionCap).
+    if (doc.x === OTHER_ACTIONS) continue;
     const byStatus = { ...((doc.v as Record<string, number> | undefined) ?? {}) };
     const list = out.get(doc.a) ?? [];
     list.push({

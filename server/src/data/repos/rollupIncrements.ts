@@ -1,5 +1,6 @@
 import { isCall, type AuditSource, type AuditStatus } from '@aegis/shared';
 import { fieldKey, LATENCY_BINS, type RollupDoc, type RollupGrain } from '../models/rollup.model';
+import { ActionCap, OTHER_ACTIONS } from './rollupActionCap';
 
 /** What rollups read of an audit entry (a stored document or an AuditEntry). */
 export interface RollupSource {
@@ -92,12 +93,17 @@ const EPOCH = new Date(0);
 /**
  * Folds audit entries into rollup increments, merged by document, so a group of 500 entries of a
  * few agents becomes a few dozen upserts. `approvalCreated` gives, per approval id, when the
- * approval was opened: a person's decision then adds its latency. Pure (the rebuild uses it too).
+ * approval was opened: a person's decision then adds its latency. Pure but for `cap` (the
+ * agents' itemised actions, which the recorder and the rebuild keep across groups): an agent's
+ * actions past its cap are counted as OTHER_ACTIONS, so no agent grows a document without bound.
  */
 export class IncrementSet {
   private readonly byKey = new Map<string, Increment>();
 
-  add(entry: RollupSource, approvalCreated?: ReadonlyMap<number, Date>): void {
+  constructor(private readonly cap = new ActionCap()) {}
+
+  add(raw: RollupSource, approvalCreated?: ReadonlyMap<number, Date>): void {
+    const entry = this.usesAction(raw) ? this.capped(raw) : raw;
     const at = new Date(entry.timestamp).getTime();
     const base = { a: entry.agent, x: entry.action, s: '', r: '', d: '' };
     const args = (entry.findings ?? []).filter((f) => f.where !== 'result');
@@ -172,7 +178,7 @@ export class IncrementSet {
       if (!seen.has(detector)) inc[`c.${detector}`] = 1;
     }
     if (Object.keys(inc).length > 0) this.everyGrain(at, TIMELINE, inc);
-    const call = late.call;
+    const call = late.call && this.usesAction(late.call) ? this.capped(late.call) : late.call;
     if (!call || !isCall({ status: call.status, source: call.source ?? 'server' })) return;
     const resultDetectors = sumByDetector(late.resultFindings);
     if (resultDetectors.size > 0) {
@@ -226,6 +232,21 @@ export class IncrementSet {
     return inc;
   }
 
+  /** Whether an entry's action names a field or document (a call, or a person's decision on one). */
+  private usesAction(e: Pick<RollupSource, 'status' | 'source'>): boolean {
+    return (
+      isCall({ status: e.status, source: e.source ?? 'server' }) ||
+      e.status === 'BLOCKED' ||
+      (e.source === 'person' && (e.status === 'APPROVED' || e.status === 'DENIED'))
+    );
+  }
+
+  /** The entry under the name its agent's rollups count it (see ActionCap). */
+  private capped<T extends { agent: string; action: string }>(entry: T): T {
+    const action = this.cap.admit(entry.agent, entry.action);
+    return action === entry.action ? entry : { ...entry, action };
+  }
+
   get size(): number {
     return this.byKey.size;
   }
@@ -236,8 +257,12 @@ export class IncrementSet {
 
   /**
    * The Overview timeline's counters, of every entry whatever its source (as the chart always
-   * counted): verdicts (the action kept only for BLOCKED, for "top blocked"), and per detector the
-   * matches on both sides and the entries it was found in. No agent: the chart sums them all.
+   * counted): verdicts, and per detector the matches on both sides and the entries it was found
+   * in, in the installation's document (no agent: the chart sums them all); BLOCKED entries by
+   * action, for "top blocked", in the agent's own timeline document — in the shared one every
+   * agent's distinct names added a field to a document every call of every agent updates, so one
+   * agent key inventing names slowed all of them. Actions past the agent's cap are not kept by
+   * name there (not actions to show; the BLOCKED verdict counts them).
    */
   private addTimeline(
     at: number,
@@ -248,7 +273,8 @@ export class IncrementSet {
     const inc = perDetector(sumByDetector([...args, ...result]), true);
     if (TIMELINE_STATUSES.has(entry.status)) {
       inc[`v.${entry.status}`] = 1;
-      if (entry.status === 'BLOCKED') inc[`b.${fieldKey(entry.action)}`] = 1;
+      if (entry.status === 'BLOCKED' && entry.action !== OTHER_ACTIONS)
+        this.everyGrain(at, blockedKey(entry.agent), { [`b.${fieldKey(entry.action)}`]: 1 });
     }
     if (Object.keys(inc).length > 0) this.everyGrain(at, TIMELINE, inc);
   }
@@ -331,10 +357,12 @@ const CALL_SERIES = { k: 'cs', a: '', x: '', s: '', r: '', d: '' } as const;
 const agentKey = (agent: string) => ({ k: 'ag' as const, a: agent, x: '', s: '', r: '', d: '' });
 
 /**
- * The Overview timeline's document of a bucket (kind `tl`): verdicts, blocked actions, and every
+ * The Overview timeline's document of a bucket (kind `tl`, no agent): verdicts and every
  * detector's counters (both sides) in one.
  */
 const TIMELINE = { k: 'tl', a: '', x: '', s: '', r: '', d: '' } as const;
+/** An agent's timeline document of a bucket (kind `tl`): its BLOCKED entries by action only. */
+const blockedKey = (agent: string) => ({ k: 'tl' as const, a: agent, x: '', s: '', r: '', d: '' });
 
 /**
  * Per-detector counters of one entry: `c.<detector>` the entry (once per detector), `f.<detector>`

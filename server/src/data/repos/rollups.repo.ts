@@ -13,7 +13,7 @@ import { recordRuns, sharedRuns, upsertAll, type KnownRuns, type RunAgents } fro
 const META_ID = 'rollups';
 const OLDEST_TTL_MS = 60_000;
 /** Bump when what the rollups hold changes: servers then rebuild them once from the log. */
-export const ROLLUP_VERSION = 6;
+export const ROLLUP_VERSION = 7;
 
 export type RollupQuery = {
   k: RollupKind;
@@ -138,6 +138,24 @@ export function createRollupsRepo(
         )
         .batchSize(1000)
         .toArray()) as unknown as RollupDoc[];
+    },
+
+    /**
+     * The actions of these agents that their rollups itemise (see ActionCap): their `seen`
+     * documents' actions, at most MAX_ACTIONS_PER_AGENT (+ OTHER_ACTIONS) each.
+     */
+    async itemisedActions(agents: readonly string[]): Promise<Map<string, string[]>> {
+      const by = new Map<string, string[]>(agents.map((a) => [a, []]));
+      if (agents.length === 0) return by;
+      const docs = await model.collection
+        .find(
+          { k: 'seen', g: 'all', t: new Date(0), a: { $in: [...agents] }, x: { $ne: '' } },
+          { projection: { _id: 0, a: 1, x: 1 } },
+        )
+        .batchSize(1000)
+        .toArray();
+      for (const d of docs) by.get(d.a as string)?.push(d.x as string);
+      return by;
     },
 
     /** All-time facts per agent (every agent): calls by status (`v`), first and last seen. */

@@ -3,6 +3,7 @@ import type { Repos } from '../../data/repos';
 import { ROLLUP_VERSION } from '../../data/repos/rollups.repo';
 import { IncrementSet } from '../../data/repos/rollupIncrements';
 import { KnownRuns, runsOf } from '../../data/repos/rollupRuns';
+import { ActionCap } from '../../data/repos/rollupActionCap';
 
 const LEASE_KEY = 'rollups.rebuild';
 const LEASE_MS = 30 * 60_000;
@@ -22,12 +23,14 @@ export async function rebuildRollups(
   await repos.rollups.deleteAll();
   let entries = 0;
   const known = new KnownRuns();
+  // Across pages: the first actions of an agent in the log are the ones itemised, as when counted live.
+  const actions = new ActionCap();
   for await (const page of repos.rollups.auditPages(through)) {
     const ids = page
       .filter((e) => e.source === 'person' && e.approvalId !== null)
       .map((e) => e.approvalId as number);
     const created = await repos.rollups.approvalsCreated(ids);
-    const set = new IncrementSet();
+    const set = new IncrementSet(actions);
     for (const entry of page) set.add(entry, created);
     await repos.rollups.apply(set.values());
     await repos.rollups.recordRuns(runsOf(page), known);

@@ -6,6 +6,7 @@ import {
   type RollupSource,
 } from '../../data/repos/rollupIncrements';
 import { KnownRuns, runsOf } from '../../data/repos/rollupRuns';
+import { ActionCap } from '../../data/repos/rollupActionCap';
 
 /** Attempts before a group of increments is given up (and logged: a rebuild restores it). */
 const MAX_ATTEMPTS = 5;
@@ -36,6 +37,8 @@ export class RollupRecorder {
   /** Entries whose increments were given up after MAX_ATTEMPTS (the /metrics-style counter). */
   dropped = 0;
   private readonly knownRuns = new KnownRuns();
+  /** Each agent's itemised actions (learnt from the store once per agent, then kept here). */
+  private readonly actions = new ActionCap();
 
   constructor(
     private readonly repos: Repos,
@@ -132,9 +135,21 @@ export class RollupRecorder {
     const created = await this.repos.rollups.approvalsCreated(
       decided.map((e) => e.approvalId as number),
     );
-    const set = new IncrementSet();
+    await this.learnActions([
+      ...entries.map((e) => e.agent),
+      ...late.flatMap((l) => (l.call ? [l.call.agent] : [])),
+    ]);
+    const set = new IncrementSet(this.actions);
     for (const entry of entries) set.add(entry, created);
     for (const result of late) set.addResult(result);
     await this.repos.rollups.apply(set.values());
+  }
+
+  /** Reads the itemised actions of agents this server has not counted yet. */
+  private async learnActions(agents: readonly string[]): Promise<void> {
+    const unknown = this.actions.unknown(agents);
+    if (unknown.length === 0) return;
+    for (const [agent, actions] of await this.repos.rollups.itemisedActions(unknown))
+      this.actions.load(agent, actions);
   }
 }

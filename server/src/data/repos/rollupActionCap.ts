@@ -1,0 +1,58 @@
+/**
+ * How many distinct actions of one agent the rollups itemise. An agent's rollup documents hold a
+ * field per action (its `ag` bucket documents, its blocked-by-action timeline documents) and an
+ * all-time `seen` document per action, which its page and its manifest read whole: without a cap
+ * one agent key reporting calls under 100,000 made-up names grew documents to megabytes (every
+ * later `$inc` on them slow, 16 MB the end of counting) and its page to seconds. Generous for real
+ * agents (an MCP server has tens to a few hundred tools).
+ */
+export const MAX_ACTIONS_PER_AGENT = 500;
+
+/**
+ * The action rollups count an agent's calls under once it has MAX_ACTIONS_PER_AGENT others: its
+ * calls, verdicts and findings stay counted (the agent's totals are whole), only not by name. Not
+ * a valid action name (spaces, parentheses), so it never meets a real one; the audit log keeps
+ * every entry's real name.
+ */
+export const OTHER_ACTIONS = '(other actions)';
+
+/** How long a server trusts what it learnt of an agent's itemised actions before reading them again. */
+const RELEARN_MS = 10 * 60_000;
+
+/**
+ * The actions each agent's rollups itemise: the first MAX_ACTIONS_PER_AGENT distinct ones counted,
+ * the rest folded into OTHER_ACTIONS. A server learns an agent's itemised actions from its `seen`
+ * documents before counting it (`load`), and again every RELEARN_MS (other servers' names, or
+ * none after the rollups were wiped); servers sharing a database may each admit a few of their
+ * own past the cap meanwhile, so the bound is per server, still bounded.
+ */
+export class ActionCap {
+  private readonly byAgent = new Map<string, { names: Set<string>; at: number }>();
+
+  constructor(private readonly limit = MAX_ACTIONS_PER_AGENT) {}
+
+  /** Of these agents, those whose itemised actions are not known (or not lately). */
+  unknown(agents: Iterable<string>, now = Date.now()): string[] {
+    return [...new Set(agents)].filter((agent) => {
+      const known = this.byAgent.get(agent);
+      return !known || now - known.at > RELEARN_MS;
+    });
+  }
+
+  /** An agent's itemised actions as stored (its `seen` documents, OTHER_ACTIONS aside). */
+  load(agent: string, actions: Iterable<string>, now = Date.now()): void {
+    const names = new Set<string>();
+    for (const action of actions) if (action !== OTHER_ACTIONS) names.add(action);
+    this.byAgent.set(agent, { names, at: now });
+  }
+
+  /** The name rollups count this call under: its own while the agent has room, else OTHER_ACTIONS. */
+  admit(agent: string, action: string): string {
+    let known = this.byAgent.get(agent);
+    if (!known) this.byAgent.set(agent, (known = { names: new Set(), at: Date.now() }));
+    if (known.names.has(action)) return action;
+    if (known.names.size >= this.limit) return OTHER_ACTIONS;
+    known.names.add(action);
+    return action;
+  }
+}
