@@ -184,6 +184,12 @@ describe('the agent graph', () => {
       await poll(() => inSight(page, 'trace-panel')).toBe(true);
       await page.getByRole('button', { name: 'Stop tracing' }).click();
       await poll(() => panel.count()).toBe(0);
+      // Escape closes it too, as it closes other panels lying over the page.
+      await page.getByTestId('graph-node-agent').filter({ hasText: LOANS }).click();
+      await panel.getByRole('heading', { name: LOANS }).waitFor();
+      await page.keyboard.press('Escape');
+      await poll(() => panel.count()).toBe(0);
+      expect(new URL(page.url()).searchParams.has('agent')).toBe(false);
     }
     await page.setViewportSize(DESKTOP);
   });

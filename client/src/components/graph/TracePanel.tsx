@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { Link } from 'react-router';
 import { X } from 'lucide-react';
 import type { AgentGraph } from '../../lib/graphLayout';
@@ -26,6 +27,15 @@ export function TracePanel({
   agent: string;
   onTrace: (agent: string | null) => void;
 }) {
+  // Escape stops the trace, as it closes other floating panels: below 1280 px this one lies over
+  // the map. A key another control already handled (a select's list, a dialog) is left to it.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape' && !event.defaultPrevented) onTrace(null);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onTrace]);
   const me = graph.agents.find((a) => a.name === agent);
   const calls = graph.calls.filter((e) => e.agent === agent);
   const tools = new Set(calls.map((e) => e.tool));
