@@ -132,6 +132,27 @@ describe('on a 390 px phone', () => {
     await page.setViewportSize(DESKTOP);
   });
 
+  it('lists recently decided calls without a line starting with a stray separator', async () => {
+    const { page, srv, seeded } = dash;
+    await attempt(seeded.aegis, FRAUD, 'wire_money', { amount: 7100 }, { wait: false });
+    const held = (await srv.api().approvals.pending.query()).filter(
+      (a) => a.action === 'wire_money',
+    );
+    for (const a of held)
+      await srv
+        .api(seeded.reviewerKey)
+        .approvals.decide.mutate({ id: a.id, decision: 'DENIED', comment: 'not this week' });
+    await page.setViewportSize(PHONE_390);
+    await page.goto(srv.url + '/approvals');
+    const recent = page.getByRole('list', { name: 'Recently decided approvals' });
+    await recent.getByText('not this week').first().waitFor();
+    const lines = (await drawnLines(recent)).map((l) => l.trim());
+    // Before: the agent's name wrapped onto a line of its own as "· Fraud Detection".
+    expect(lines.filter((l) => l.startsWith('·'))).toEqual([]);
+    expect(lines.join(' ')).toContain(FRAUD);
+    await page.setViewportSize(DESKTOP);
+  });
+
   it("shows a long tool's whole name in the graph's trace panel", async () => {
     const { page, srv } = dash;
     await page.goto(srv.url + `/graph?agent=${encodeURIComponent(CLERK)}`);

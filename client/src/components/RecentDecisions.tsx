@@ -31,34 +31,57 @@ export function RecentDecisions({ now }: { now: number }) {
       <h2 id="recent-title" className="mb-2 font-bold">Recently decided</h2>
       <ul className="divide-y divide-neutral-100 text-sm dark:divide-neutral-800" aria-label="Recently decided approvals">
         {decided.map((a) => (
-          <li key={a.id} className="flex flex-wrap items-baseline gap-x-2 py-2">
+          // The status in its own column and the rest wrapping beside it; the "·" between the
+          // rest only where they share a line (a phone's wrapped line began "· agent").
+          <li key={a.id} className="flex items-baseline gap-x-2 py-2">
             <span className={`w-20 shrink-0 text-xs font-bold ${TONE[a.status]}`}>{a.status}</span>
-            <span className="font-mono font-semibold wrap-anywhere">{a.action}</span>
-            <span className="muted">· {a.agent}</span>
-            {a.pausedRun && (
-              <span data-testid="run-state" className="text-xs muted">
-                · {a.pausedRun.resumedAt ? `run resumed ${timeAgo(a.pausedRun.resumedAt, now)}` : 'run still paused'}
+            <div className="flex min-w-0 flex-1 flex-wrap items-baseline gap-x-2">
+              <span className="font-mono font-semibold wrap-anywhere">{a.action}</span>
+              <span className="muted">
+                <Dot />
+                {a.agent}
               </span>
-            )}
-            {ruleOf.get(a.id) && (
-              <Link to={`/activity/${ruleOf.get(a.id)!.id}`} data-testid="created-rule" className="text-xs font-semibold underline-offset-2 hover:underline">
-                · rule created: {ruleOf.get(a.id)!.details.split(' by ')[0]}
-              </Link>
-            )}
-            {a.editedArgs && (
-              <span data-testid="edited-args-note" className="text-xs font-semibold">
-                · {a.consumedAt ? 'ran with edited arguments' : 'approved with edited arguments'}
+              {a.pausedRun && (
+                <span data-testid="run-state" className="text-xs muted">
+                  <Dot />
+                  {a.pausedRun.resumedAt ? `run resumed ${timeAgo(a.pausedRun.resumedAt, now)}` : 'run still paused'}
+                </span>
+              )}
+              {ruleOf.get(a.id) && (
+                <Link to={`/activity/${ruleOf.get(a.id)!.id}`} data-testid="created-rule" className="text-xs font-semibold underline-offset-2 hover:underline">
+                  <Dot />
+                  rule created: {ruleOf.get(a.id)!.details.split(' by ')[0]}
+                </Link>
+              )}
+              {a.editedArgs && (
+                <span data-testid="edited-args-note" className="text-xs font-semibold">
+                  <Dot />
+                  {a.consumedAt ? 'ran with edited arguments' : 'approved with edited arguments'}
+                </span>
+              )}
+              {a.comment && (
+                <span className="text-xs muted">
+                  <Dot />“{a.comment}”
+                </span>
+              )}
+              <span className="ml-auto text-xs muted">
+                {decidedByText(a)}
+                {a.decidedAt ? timeAgo(a.decidedAt, now) : ''}
               </span>
-            )}
-            {a.comment && <span className="text-xs muted">· “{a.comment}”</span>}
-            <span className="ml-auto text-xs muted">
-              {decidedByText(a)}
-              {a.decidedAt ? timeAgo(a.decidedAt, now) : ''}
-            </span>
+            </div>
           </li>
         ))}
       </ul>
     </section>
+  );
+}
+
+/** The separator between a decision's facts, left out on a phone, where each may start a line. */
+function Dot() {
+  return (
+    <span aria-hidden className="max-sm:hidden">
+      ·{' '}
+    </span>
   );
 }
 
