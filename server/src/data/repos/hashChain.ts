@@ -1,4 +1,4 @@
-import type { Collection, Document } from 'mongodb';
+import { ObjectId, type Collection, type Document } from 'mongodb';
 
 /** A stored link of a hash chain: its place (the unique `id`) and its hash. */
 export interface ChainLink {
@@ -63,16 +63,20 @@ export class ChainAppender<R, D extends ChainLink, W> {
       if (stalled >= MAX_ATTEMPTS) throw new Error('chain append lost too many races; giving up');
       this.head ??= await this.readHead();
       const docs = this.chain(rest, this.head);
+      // Our own `_id`s tell our documents apart after a lost race: two writers sealing the same
+      // record onto the same head in the same millisecond build byte-identical documents, hash
+      // included, and each would otherwise count the other's as its own.
+      const ids = docs.map(() => new ObjectId());
       try {
         // The raw driver: these documents are built here, already in their stored shape.
         await this.spec.collection.insertMany(
-          docs.map((d) => ({ ...d })),
+          docs.map((d, i) => ({ _id: ids[i], ...d })),
           { ordered: true },
         );
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         this.head = undefined;
-        const done = await this.resolvePartial(rest, docs);
+        const done = await this.resolvePartial(rest, docs, ids);
         if (done.length === 0) stalled++;
         results.push(...done);
         rest = rest.slice(done.length);
@@ -88,17 +92,17 @@ export class ChainAppender<R, D extends ChainLink, W> {
   }
 
   /**
-   * After a duplicate key: which leading documents of ours went in (same id and same hash — the
-   * hash covers prevHash, so only our document can carry it), and whether the first one that did
-   * not was refused for a key of its own (then the stored document answers that record).
+   * After a duplicate key: which leading documents of ours went in (the stored document at the id
+   * has our `_id`), and whether the first one that did not was refused for a key of its own (then
+   * the stored document answers that record).
    */
-  private async resolvePartial(records: R[], docs: D[]): Promise<W[]> {
+  private async resolvePartial(records: R[], docs: D[], ids: ObjectId[]): Promise<W[]> {
     const stored = await this.spec.collection
-      .find({ id: { $in: docs.map((d) => d.id) } }, { projection: { id: 1, hash: 1 } })
+      .find({ id: { $in: docs.map((d) => d.id) } }, { projection: { id: 1 } })
       .toArray();
-    const hashById = new Map(stored.map((d) => [d.id as number, d.hash as string]));
+    const ownerById = new Map(stored.map((d) => [d.id as number, String(d._id)]));
     let n = 0;
-    while (n < docs.length && hashById.get((docs[n] as D).id) === (docs[n] as D).hash) n++;
+    while (n < docs.length && ownerById.get((docs[n] as D).id) === String(ids[n])) n++;
     const kept = docs.slice(0, n);
     if (kept.length > 0) this.spec.onStored?.(kept);
     const done = kept.map((d) => this.spec.written(d));

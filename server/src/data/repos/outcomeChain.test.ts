@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestContext, type TestContext } from '../../../test/helpers/testServer';
 import { auditOutcomeModel } from '../models/auditOutcome.model';
 import { OutcomeChain, type OutcomeSeal } from './outcomeChain';
@@ -27,5 +27,25 @@ describe('outcome chain', () => {
     const again = new OutcomeChain(model, () => Promise.resolve(0));
     expect(await again.sealAll(ids.map(seal))).toEqual(ids.map(() => false));
     expect(await model.collection.countDocuments({ entryId: { $gte: 1_000_000 } })).toBe(150);
+  });
+
+  it('two servers sealing the same outcomes in the same millisecond: each sealed once, and only one says it sealed it (CI run 41)', async () => {
+    // Both build byte-identical records (same entry, same head, same timestamp, so the same
+    // hash); the loser must not take the winner's stored record for its own.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-06T22:00:00.000Z') });
+    try {
+      const model = auditOutcomeModel(t.store.connection);
+      const a = new OutcomeChain(model, () => Promise.resolve(0));
+      const b = new OutcomeChain(model, () => Promise.resolve(0));
+      const ids = [2_000_000, 2_000_001];
+      const [fromA, fromB] = await Promise.all([
+        a.sealAll(ids.map(seal)),
+        b.sealAll(ids.map(seal)),
+      ]);
+      ids.forEach((_, i) => expect([fromA[i], fromB[i]].filter(Boolean)).toHaveLength(1));
+      for (const entryId of ids) expect(await model.collection.countDocuments({ entryId })).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
