@@ -8,7 +8,7 @@ import {
   type Principal,
 } from '@aegis/shared';
 import type { ApprovalDoc } from '../data/models/approval.model';
-import { toApproval, toApprovalSummary } from '../data/repos/mappers';
+import { toApproval, toApprovalSummary, voterIdentity } from '../data/repos/mappers';
 import { createApprovalPoll } from './approvalPoll';
 import { ACTION, noteAction } from './actions';
 import { ownWaitEnd } from './approvalLimits';
@@ -28,8 +28,10 @@ export function createApprovalService(
   const { repos, bus } = deps;
 
   /**
-   * Quorum rules: an approval is one vote, added once per person; the call is approved when the
-   * votes reach the quorum (the vote that reaches it decides). A deny decides at once.
+   * Quorum rules: an approval is one vote, added once per person (per {@link voterIdentity}: the
+   * same mailbox typed `rita@…` on one channel and `Rita@…` on another is one person); the call
+   * is approved when the votes reach the quorum (the vote that reaches it decides). A deny
+   * decides at once.
    */
   async function quorumReached(
     id: number,
@@ -43,7 +45,7 @@ export function createApprovalService(
     const voted = await repos.approvals.vote(id, { by, via, at: now }, now);
     if (!voted) {
       const again = await load(id);
-      if (again.status === 'PENDING' && again.votes?.some((v) => v.by === by) && again.expiresAt > now) {
+      if (again.status === 'PENDING' && again.votes?.some((v) => voterIdentity(v.by) === voterIdentity(by)) && again.expiresAt > now) {
         throw new DomainError('ALREADY_DECIDED', `${by} already approved #${id}; it needs ${again.quorum} different people`);
       }
       return {};

@@ -63,6 +63,11 @@ export interface ApprovalDoc {
 
 export interface ApprovalVote {
   by: string;
+  /**
+   * `by` as one identity (see voterIdentity): a quorum counts one vote per `who`. Absent on votes
+   * stored before it existed, which count by `by` alone.
+   */
+  who?: string;
   via: string;
   at: Date;
 }

@@ -1,6 +1,6 @@
 import type { Model, QueryFilter } from 'mongoose';
 import type { Approval, ApprovalStatus, PausedRunRef } from '@aegis/shared';
-import { toApproval } from './mappers';
+import { toApproval, voterIdentity } from './mappers';
 import type { ApprovalDoc, ApprovalVote } from '../models/approval.model';
 
 export type { ApprovalDoc } from '../models/approval.model';
@@ -278,8 +278,14 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
     vote: (id: number, vote: ApprovalVote, now: Date) =>
       model
         .findOneAndUpdate(
-          { id, status: 'PENDING', expiresAt: { $gt: now }, 'votes.by': { $ne: vote.by } },
-          { $push: { votes: vote } },
+          {
+            id,
+            status: 'PENDING',
+            expiresAt: { $gt: now },
+            'votes.by': { $ne: vote.by },
+            'votes.who': { $ne: voterIdentity(vote.by) },
+          },
+          { $push: { votes: { ...vote, who: voterIdentity(vote.by) } } },
           { returnDocument: 'after' },
         )
         .lean<ApprovalDoc | null>(),

@@ -148,7 +148,7 @@ function notificationFields(doc: ApprovalDoc): Partial<Approval> {
   return {
     ...(doc.decidedVia ? { decidedVia: doc.decidedVia } : {}),
     ...(doc.rule ? { rule: doc.rule } : {}),
-    ...(doc.quorum && doc.quorum > 1 ? { quorum: doc.quorum, votes: (doc.votes ?? []).map((v) => ({ ...v, at: iso(v.at) })) } : {}),
+    ...(doc.quorum && doc.quorum > 1 ? { quorum: doc.quorum, votes: (doc.votes ?? []).map((v) => ({ by: v.by, via: v.via, at: iso(v.at) })) } : {}),
     ...(doc.escalateTo?.length ? { escalatedTo: doc.escalateTo, escalatedAt: isoOrNull(doc.escalatedAt ?? null) } : {}),
     ...(doc.seedClient ? { seedClient: true } : {}),
     ...(doc.editedArgs
@@ -163,4 +163,13 @@ function notificationFields(doc: ApprovalDoc): Partial<Approval> {
  */
 function editsOf(args: Record<string, unknown>, edited: Record<string, unknown>): Approval['edits'] {
   return argsDiff(args, edited).map((c) => ({ path: argsPointer(c.path, displayKey), change: c.change }));
+}
+
+/**
+ * The identity a quorum counts once: the name case-folded (and NFKC-normalised). An e-mail
+ * address is one mailbox however its letters were typed on each channel, and two spellings of
+ * one key name are one person as far as Aegis can tell; folding can only ask for more people.
+ */
+export function voterIdentity(name: string): string {
+  return name.normalize('NFKC').toLowerCase();
 }
