@@ -17,6 +17,12 @@ const endpoint = z
       .regex(/^[A-Za-z0-9/_.~:*-]*$/, 'letters, digits, / _ . ~ - , :param and a trailing *'),
     action: actionName,
     tags: z.array(z.string().min(1).max(64)).max(32).default([]),
+    /**
+     * Query parameters and form fields this endpoint takes as lists (`?id=1&id=2`): policy always
+     * sees them as a list. Any other name given more than once is refused with 400
+     * REPEATED_PARAMETER (the upstream would read one value, policy a list).
+     */
+    lists: z.array(z.string().min(1).max(200)).max(100).default([]),
   })
   .strict();
 

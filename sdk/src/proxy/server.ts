@@ -13,6 +13,7 @@ import { AegisError } from '../errors';
 import { ensureAgent, startupMessage } from '../mcp/agentSetup';
 import { refusalText } from '../mcp/refusals';
 import { BodyError, readBodyArgs, TEXT } from './bodies';
+import { formFields, oneOrList } from './repeated';
 import type { ProxyConfig } from './config';
 import { RouteTable, UnsafePathError, type Matched } from './routes';
 import { Tunnels } from './tunnels';
@@ -243,23 +244,28 @@ function argumentsOf(
   headers: IncomingHttpHeaders,
   body: Buffer,
 ): { args: Record<string, unknown>; opaque?: string } {
-  const query: Record<string, string | string[]> = {};
+  const lists = matched.endpoint.lists;
+  const query: Record<string, unknown> = {};
   for (const key of new Set(target.searchParams.keys())) {
-    const all = target.searchParams.getAll(key);
-    query[key] = all.length === 1 ? all[0]! : all;
+    query[key] = oneOrList('query parameter', key, target.searchParams.getAll(key), lists);
   }
   const args: Record<string, unknown> = { ...matched.params };
   if (Object.keys(query).length > 0) args.query = query;
   if (body.length === 0) return { args };
+  const type = String(headers['content-type'] ?? '');
   const read = readBodyArgs(
-    String(headers['content-type'] ?? ''),
+    type,
     headers['content-encoding'],
     body,
     matched.opaqueBody === 'allow',
   );
-  args.body = read.value;
+  // A form's repeated names, like the query's (readBodyArgs reads a type naming json as JSON).
+  const form = !/json/i.test(type) && FORM.test(type);
+  args.body = form ? formFields(read.value, lists) : read.value;
   return { args, opaque: read.opaque };
 }
+
+const FORM = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 
 /** The body is one Aegis can't read and the route didn't opt in: nothing sent (recorded as failed). */
 class OpaqueBodyError extends Error {

@@ -53,6 +53,9 @@ beforeAll(async () => {
       "  - { id: no-cards, actions: [bank.transfer, bank.note, bank.get_customer], when: \"dlp.foundIn('args', 'card')\", effect: REDACT }",
       '  - { id: small-transfers, actions: [bank.transfer], effect: ALLOW }',
       '  - { id: notes, actions: [bank.note], effect: ALLOW }',
+      '  - { id: no-evil-payees, actions: [bank.payees], when: \'args.query.to == "evil"\', effect: BLOCK }',
+      '  - { id: no-evil-payee, actions: [bank.add_payee], when: \'args.body.to == "evil"\', effect: BLOCK }',
+      '  - { id: payees, actions: [bank.payees, bank.add_payee], effect: ALLOW }',
       '  - { id: mask-ssn, on: result, actions: ["*"], when: "dlp.found(\'ssn\')", effect: REDACT }',
       '',
     ].join('\n'),
@@ -77,6 +80,8 @@ beforeAll(async () => {
             { method: 'DELETE', path: '/v1/customers/:id', action: 'bank.delete_customer' },
             { method: 'POST', path: '/v1/transfers', action: 'bank.transfer', tags: ['financial'] },
             { method: 'POST', path: '/v1/notes', action: 'bank.note' },
+            { method: 'GET', path: '/v1/payees', action: 'bank.payees', lists: ['id'] },
+            { method: 'POST', path: '/v1/payees', action: 'bank.add_payee' },
           ],
         },
       ],
@@ -374,6 +379,36 @@ describe('aegis proxy http sends what Aegis decided', () => {
       expect(res.json).toMatchObject({ error: 'UNSAFE_PATH' });
     }
     expect(received.length).toBe(before);
+  });
+});
+
+describe('repeated query parameters and form fields (attack review 9)', () => {
+  it('refuses a name given twice: policy would see a list, the upstream one of the values', async () => {
+    const before = received.length;
+    const once = await viaProxy('GET', `http://${upstreamHost}/v1/payees?to=evil`);
+    expect(once.json).toMatchObject({ error: 'BLOCKED' });
+    for (const [method, url, body] of [
+      ['GET', '/v1/payees?to=ok&to=evil', undefined],
+      ['GET', '/v1/payees?to=evil&to=evil', undefined],
+      ['POST', '/v1/payees', 'to=ok&to=evil'],
+    ] as const) {
+      const res = await viaProxy(method, `http://${upstreamHost}${url}`, body, {
+        'content-type': 'application/x-www-form-urlencoded',
+      });
+      expect(res.status, `${method} ${url} ${body ?? ''}`).toBe(400);
+      expect(res.json).toMatchObject({ error: 'REPEATED_PARAMETER' });
+      expect(String(res.json.message)).toContain('"to"');
+    }
+    expect(received.length).toBe(before);
+  });
+
+  it('takes a name the endpoint declares in lists, as a list policy can read', async () => {
+    const before = received.length;
+    const res = await viaProxy('GET', `http://${upstreamHost}/v1/payees?to=ok&id=1&id=2`);
+    expect(res.status).toBe(200);
+    expect(received.slice(before).map((r) => r.url)).toEqual(['/v1/payees?to=ok&id=1&id=2']);
+    const [entry] = await entries('bank.payees');
+    expect(entry?.argsPreview).toContain('"id":["1","2"]');
   });
 });
 
