@@ -64,6 +64,16 @@ const post = (link: string) =>
   });
 
 describe('quorum votes by e-mail', () => {
+  it('refuses a channel that lists one address twice in two spellings', async () => {
+    await expect(
+      admin.channels.create.mutate({
+        name: 'twice',
+        kind: 'email',
+        to: ['rita@example.com', 'RITA@example.com'],
+      }),
+    ).rejects.toThrow(/listed twice/);
+  });
+
   it('counts one mailbox once, however its address was typed on each channel', async () => {
     const d = await admin.sdk.decide.mutate({
       agent: 'TwoManBot',

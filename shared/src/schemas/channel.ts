@@ -57,6 +57,11 @@ export const createChannelInput = z.discriminatedUnion('kind', [
         .array(emailAddress)
         .min(1)
         .max(50)
+        // One mailbox listed twice (`rita@…`, `Rita@…`) would be mailed two sets of links.
+        .refine(
+          (to) => new Set(to.map((a) => a.toLowerCase())).size === to.length,
+          'an address is listed twice (addresses are compared without regard to case)',
+        )
         .describe('Reviewers; each gets links signed for them'),
     })
     .strict(),
