@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolveApiKey, resolveUrl } from '../config';
+import { splitUrls } from '../failover';
 import { createTransport } from '../transport';
 import { approve, deny, pending } from './commands/approvals';
 import { agents, kill, revive, status } from './commands/agents';
@@ -12,7 +13,7 @@ import { policyApply, policyDiff, policyGet, policyHistory, policyReplay, policy
 import { policyTest } from './commands/policyTest';
 import { exportReport, governanceApply, governanceViolations, manifest } from './commands/governance';
 import type { Command } from './context';
-import { CliError, describeFailure, EXIT } from './errors';
+import { checkUrls, CliError, describeFailure, EXIT } from './errors';
 import { createOutput, safeLines } from './output';
 import { SDK_VERSION } from '../version';
 
@@ -166,6 +167,7 @@ export async function runCli(
     if (name === 'audit verify' && offline.options.file?.length)
       return await auditVerifyFile(offline);
     if (!command) throw new CliError(`unknown command "${name}"; see \`aegis help\``);
+    checkUrls(splitUrls(url));
     const apiKey = resolveApiKey(values.key);
     if (!apiKey)
       throw new CliError(
