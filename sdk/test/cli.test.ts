@@ -228,4 +228,24 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Exit codes/);
   });
+
+  it("a command's --help shows that command; a typo'd command names the nearest one", async () => {
+    const [keysHelp, helpLogs, typo, groupTypo] = await Promise.all([
+      cli(['keys', '--help']),
+      cli(['help', 'logs']),
+      cli(['agnets']),
+      cli(['polcy', 'apply']),
+    ]);
+    expect(keysHelp.code).toBe(0);
+    expect(keysHelp.stdout).toMatch(/^Usage: aegis keys/);
+    expect(keysHelp.stdout).toMatch(/keys create --role R/);
+    expect(keysHelp.stdout).toMatch(/keys revoke <id>/);
+    expect(keysHelp.stdout).not.toMatch(/kill <agent>/);
+    expect(keysHelp.stdout).toMatch(/--key KEY/); // the options every command takes
+    expect(helpLogs.stdout).toMatch(/^Usage: aegis logs/);
+    expect(helpLogs.stdout).toMatch(/--detector D/);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/unknown command "agnets" \(did you mean "agents"\?\)/);
+    expect(groupTypo.stderr).toMatch(/did you mean "policy"\?/);
+  });
 });
