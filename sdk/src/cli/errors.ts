@@ -1,4 +1,5 @@
 import { AegisError } from '../errors';
+import { splitUrls } from '../failover';
 import { HttpAnswerError } from '../nodeFetch';
 import { toAegisError } from '../serverErrors';
 
@@ -64,18 +65,11 @@ function answerStatus(error: Error): number | undefined {
 }
 
 /** `127.0.0.1:8000` (no scheme) fails every request with "Invalid URL": say so before trying. */
-export function checkUrls(urls: readonly string[]): void {
-  for (const url of urls) {
-    let protocol: string | undefined;
-    try {
-      protocol = new URL(url).protocol;
-    } catch {
-      protocol = undefined;
-    }
-    if (protocol !== 'http:' && protocol !== 'https:')
-      throw new CliError(
-        `"${url}" (from --url or AEGIS_URL) is not an http:// or https:// URL: write it like http://127.0.0.1:8000`,
-      );
+export function checkUrls(url: string): void {
+  try {
+    splitUrls(url);
+  } catch (error) {
+    throw new CliError((error as Error).message.replace('the url option', '--url'));
   }
 }
 

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { resolveApiKey, resolveUrl } from '../config';
-import { splitUrls } from '../failover';
 import { createTransport } from '../transport';
 import { approve, deny, pending } from './commands/approvals';
 import { agents, kill, revive, status } from './commands/agents';
@@ -169,7 +168,7 @@ export async function runCli(
     if (name === 'audit verify' && offline.options.file?.length)
       return await auditVerifyFile(offline);
     if (!command) throw new CliError(unknownCommand(name, program));
-    checkUrls(splitUrls(url));
+    checkUrls(url);
     const apiKey = resolveApiKey(values.key);
     if (!apiKey)
       throw new CliError(
