@@ -31,7 +31,7 @@ export function splitUrls(url: string): string[] {
     // `127.0.0.1:8000` would fail every request with a bare "Invalid URL": say it once, up front.
     if (!/^https?:\/\/[^/]/i.test(u) || !URL.canParse(u))
       throw new TypeError(
-        `Aegis URL "${u}" (the url option or AEGIS_URL) is not an http:// or https:// URL: write it like http://127.0.0.1:8000`,
+        `Aegis URL "${u}" (url / --url or AEGIS_URL) is not an http:// or https:// URL: write it like http://127.0.0.1:8000`,
       );
   }
   return urls;

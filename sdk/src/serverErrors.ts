@@ -89,7 +89,7 @@ function httpAnswer(error: unknown): HttpAnswerError | undefined {
 }
 
 const KEY_HINT =
-  ': the API key (the apiKey option, AEGIS_API_KEY, AEGIS_API_KEY_FILE or .aegis/admin.key) is missing, unknown or revoked';
+  ': the API key (apiKey / --key, AEGIS_API_KEY, AEGIS_API_KEY_FILE or .aegis/admin.key) is missing, unknown or revoked';
 
 /** A 404 that is not Aegis's: most often a URL with a path (`…/api`) where the base belongs. */
 function notFoundHint(error: unknown): string {

@@ -24,7 +24,7 @@ describe('set-up mistakes', () => {
   it('a URL without http:// is refused when the client is made, saying how to write it', () => {
     const schemeless = t.server.url.replace(/^http:\/\//, '');
     expect(() => createAegis({ url: schemeless, apiKey: t.server.adminKey })).toThrow(
-      `Aegis URL "${schemeless}" (the url option or AEGIS_URL) is not an http:// or https:// URL: write it like http://127.0.0.1:8000`,
+      `Aegis URL "${schemeless}" (url / --url or AEGIS_URL) is not an http:// or https:// URL: write it like http://127.0.0.1:8000`,
     );
   });
 

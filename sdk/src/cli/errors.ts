@@ -69,7 +69,7 @@ export function checkUrls(url: string): void {
   try {
     splitUrls(url);
   } catch (error) {
-    throw new CliError((error as Error).message.replace('the url option', '--url'));
+    throw new CliError((error as Error).message);
   }
 }
 
