@@ -27,6 +27,13 @@ export function splitUrls(url: string): string[] {
     .map((u) => u.trim().replace(/\/+$/, ''))
     .filter((u) => u.length > 0);
   if (urls.length === 0) throw new TypeError('no Aegis server URL given');
+  for (const u of urls) {
+    // `127.0.0.1:8000` would fail every request with a bare "Invalid URL": say it once, up front.
+    if (!/^https?:\/\/[^/]/i.test(u) || !URL.canParse(u))
+      throw new TypeError(
+        `Aegis URL "${u}" (url / --url or AEGIS_URL) is not an http:// or https:// URL: write it like http://127.0.0.1:8000`,
+      );
+  }
   return urls;
 }
 

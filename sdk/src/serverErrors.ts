@@ -88,6 +88,16 @@ function httpAnswer(error: unknown): HttpAnswerError | undefined {
   return undefined;
 }
 
+const KEY_HINT =
+  ': the API key (apiKey / --key, AEGIS_API_KEY, AEGIS_API_KEY_FILE or .aegis/admin.key) is missing, unknown or revoked';
+
+/** A 404 that is not Aegis's: most often a URL with a path (`…/api`) where the base belongs. */
+function notFoundHint(error: unknown): string {
+  return httpAnswer(error)?.status === 404
+    ? ". Is the URL the server's base address (like http://127.0.0.1:8000, without /api or /trpc)?"
+    : '';
+}
+
 /** Turns any transport failure into an AegisError with the server's message and the original as cause. */
 export function toAegisError(error: unknown, details: AegisErrorDetails = {}): AegisError {
   if (error instanceof AegisError) return error;
@@ -102,12 +112,16 @@ export function toAegisError(error: unknown, details: AegisErrorDetails = {}): A
     // Not Aegis's refusal: say what came back (or what failed) and that the call was refused.
     return new AegisError(
       refusedByStatus(error) ?? 'BAD_REQUEST',
-      `Refused without an answer from Aegis: ${message || 'no answer'}`,
+      `Refused without an answer from Aegis: ${message || 'no answer'}${notFoundHint(error)}`,
       details,
       { cause: error },
     );
   }
   const mapped = answered[code] ?? 'BAD_REQUEST';
+  if (mapped === 'UNAUTHORIZED') {
+    // The server can't tell a wrong key from none; say where the SDK took its key from.
+    return new AegisError(mapped, `${message}${KEY_HINT}`, details, { cause: error });
+  }
   if (serverReason(error) === 'UNKNOWN_AGENT') {
     return new AegisError('UNKNOWN_AGENT', message, details, { cause: error });
   }

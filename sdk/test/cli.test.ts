@@ -49,7 +49,24 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
       expect(result.stdout).toBe('');
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(/no-such-agent/);
+      // what to do about it: a typo'd name, or an agent its code never declared
+      expect(result.stderr).toMatch(/check the name \(`aegis agents` lists them\), or declare/);
     }
+  });
+
+  it('set-up mistakes (wrong key, wrong or schemeless URL) say what to do, in one line', async () => {
+    const [wrongKey, apiPath, noScheme] = await Promise.all([
+      cli(['agents'], { env: { AEGIS_API_KEY: 'aegis_not_a_key' } }),
+      cli(['agents'], { env: { AEGIS_URL: `${t.server.url}/api` } }),
+      cli(['agents'], { env: { AEGIS_URL: t.server.url.replace(/^http:\/\//, '') } }),
+    ]);
+    for (const result of [wrongKey, apiPath, noScheme]) {
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(wrongKey.stderr).toMatch(/did not accept the API key .*unknown or revoked/);
+    expect(apiPath.stderr).toMatch(/answered 404: it is not an Aegis server's address.*without \/api/);
+    expect(noScheme.stderr).toMatch(/is not an http:\/\/ or https:\/\/ URL: write it like http:/);
   });
 
   it('logs, as a table and as JSON, and --follow streams new entries live', async () => {
@@ -196,6 +213,7 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
       expect(result.stdout).toBe('');
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toContain(`cannot reach Aegis at ${url}`);
+      expect(result.stderr).toMatch(/is the server running\? Start it with `npm start`/);
     }
   });
 
@@ -209,5 +227,25 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
     expect(bogus.code).toBe(1);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Exit codes/);
+  });
+
+  it("a command's --help shows that command; a typo'd command names the nearest one", async () => {
+    const [keysHelp, helpLogs, typo, groupTypo] = await Promise.all([
+      cli(['keys', '--help']),
+      cli(['help', 'logs']),
+      cli(['agnets']),
+      cli(['polcy', 'apply']),
+    ]);
+    expect(keysHelp.code).toBe(0);
+    expect(keysHelp.stdout).toMatch(/^Usage: aegis keys/);
+    expect(keysHelp.stdout).toMatch(/keys create --role R/);
+    expect(keysHelp.stdout).toMatch(/keys revoke <id>/);
+    expect(keysHelp.stdout).not.toMatch(/kill <agent>/);
+    expect(keysHelp.stdout).toMatch(/--key KEY/); // the options every command takes
+    expect(helpLogs.stdout).toMatch(/^Usage: aegis logs/);
+    expect(helpLogs.stdout).toMatch(/--detector D/);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/unknown command "agnets" \(did you mean "agents"\?\)/);
+    expect(groupTypo.stderr).toMatch(/did you mean "policy"\?/);
   });
 });

@@ -12,7 +12,8 @@ import { policyApply, policyDiff, policyGet, policyHistory, policyReplay, policy
 import { policyTest } from './commands/policyTest';
 import { exportReport, governanceApply, governanceViolations, manifest } from './commands/governance';
 import type { Command } from './context';
-import { CliError, describeFailure, EXIT } from './errors';
+import { checkUrls, CliError, describeFailure, EXIT } from './errors';
+import { closestCommand, helpFor } from './help';
 import { createOutput, safeLines } from './output';
 import { SDK_VERSION } from '../version';
 
@@ -149,11 +150,12 @@ export async function runCli(
   const { values, positionals } = parsed;
   const o = createOutput(values.json, values['no-color']);
   const [first, ...rest] = positionals;
-  if (!first || values.help || first === 'help') {
-    o.out(HELP);
-    return first || values.help ? EXIT.ok : EXIT.failed;
+  const word = first && ((opts.seedAliases && seedAliases[first]) || first);
+  if (!word || values.help || word === 'help') {
+    const topic = word === 'help' ? rest[0] : word;
+    o.out((topic && helpFor(HELP, program, topic)) ?? HELP);
+    return word || values.help ? EXIT.ok : EXIT.failed;
   }
-  const word = (opts.seedAliases && seedAliases[first]) || first;
   const name = groups.has(word) ? `${word} ${rest[0] ?? ''}`.trim() : word;
   const args = groups.has(word) ? rest.slice(1) : rest;
   const command = commands[name];
@@ -165,7 +167,8 @@ export async function runCli(
     const offline: Parameters<typeof auditVerifyFile>[0] = { o, args, options: values };
     if (name === 'audit verify' && offline.options.file?.length)
       return await auditVerifyFile(offline);
-    if (!command) throw new CliError(`unknown command "${name}"; see \`aegis help\``);
+    if (!command) throw new CliError(unknownCommand(name, program));
+    checkUrls(url);
     const apiKey = resolveApiKey(values.key);
     if (!apiKey)
       throw new CliError(
@@ -179,6 +182,14 @@ export async function runCli(
     o.err(`${program}: ${message}`);
     return exitCode;
   }
+}
+
+/** `unknown command "agnets" (did you mean "agents"?)`: the nearest command, when there is one. */
+function unknownCommand(name: string, program: string): string {
+  const known = [...Object.keys(commands), ...groups, 'mcp', 'proxy', 'help'];
+  const guess = closestCommand(name, known);
+  const hint = guess ? ` (did you mean "${guess}"?)` : '';
+  return `unknown command "${name}"${hint}; see \`${program} help\``;
 }
 
 async function runProxy(argv: string[], program: string): Promise<number> {

@@ -4,8 +4,14 @@ import { DomainError, mayActAs, type Principal } from '@aegis/shared';
  * Services refuse with DomainError (codes in @aegis/shared); trpc/errors.ts maps it once to tRPC
  * and, through the procedures, to REST. These build the refusals several services share.
  */
+// The message says how to get out of it: a typo'd name and an agent its code never declared both
+// land here, and the fix differs. No list of names: an agent key must not learn the others.
 export const unknownAgent = (name: string) =>
-  new DomainError('UNKNOWN_AGENT', `Agent "${name}" is not registered`);
+  new DomainError(
+    'UNKNOWN_AGENT',
+    `Agent "${name}" is not registered: check the name (\`aegis agents\` lists them), or declare ` +
+      `the agent first (the SDK's aegis.agent(name, …), sdk.registerAgent, or POST /api/sdk/register-agent)`,
+  );
 
 export const notYourAgent = (agent: string) =>
   new DomainError('NOT_YOUR_AGENT', `This key may not act for agent "${agent}"`);
