@@ -164,6 +164,10 @@ for (const mode of ['strict', 'local'] as const) {
       });
       const got = await lookup({ id: 7 });
       expect(got).toEqual({ name: 'Ann Lee', ssn: '***-**-1120', note: 'ssn ***-**-1120' });
+      // An ordinary object, as the tool returned: agents' code stringifies results and calls their
+      // methods (a null-prototype copy threw on `${got}` and printed as [Object: null prototype]).
+      expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
+      expect(typeof (got as object).toString).toBe('function');
       await aegis.flush?.();
       await expect.poll(async () => (await entriesOf(agent)).find((e) => e.resultEffect === 'REDACT')).toMatchObject({
         action: 'lookup_customer',

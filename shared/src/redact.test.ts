@@ -22,7 +22,11 @@ describe('redactSensitive', () => {
     const input = JSON.parse('{"__proto__": {"ssn": "536-22-1120"}, "constructor": "4111111111111111"}') as object;
     const out = redactSensitive(input) as Record<string, unknown>;
     expect(Object.keys(out)).toEqual(['__proto__', 'constructor']);
-    expect(Object.getPrototypeOf(out)).toBeNull();
+    // An ordinary object (the caller's code stringifies it, calls hasOwnProperty on it), with
+    // `__proto__` as its own data.
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.hasOwn(out, '__proto__')).toBe(true);
+    expect(typeof out.toString).toBe('function');
     expect(JSON.stringify(out)).toBe('{"__proto__":{"ssn":"***-**-1120"},"constructor":"************1111"}');
   });
 

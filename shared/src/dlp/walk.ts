@@ -47,8 +47,8 @@ export interface WalkResult {
 /**
  * Walks a JSON-like value depth first, copying only what the visitor changes (a scan allocates
  * nothing). Only own keys of plain objects are visited, so `__proto__` and `constructor` keys of
- * parsed JSON are data like any other; changed objects are copied onto null-prototype objects,
- * where they stay ordinary keys. Class instances
+ * parsed JSON are data like any other; changed objects are copied onto plain objects with a
+ * `__proto__` key defined as an own property (see {@link plainCopy}). Class instances
  * (dates, ObjectIds, buffers) are left as they are, except a Date under a DOB-named field.
  */
 export function walk(root: unknown, visitor: WalkVisitor, limits: WalkLimits, displayKey: (key: string) => string): WalkResult {
@@ -140,12 +140,25 @@ export function walk(root: unknown, visitor: WalkVisitor, limits: WalkLimits, di
       }
     }
     if (!entries) return value;
-    // A null-prototype copy, as canonicalJson makes: there `__proto__` is an ordinary key.
-    const copy = Object.create(null) as Record<string, unknown>;
-    for (const [k, v] of entries) copy[k] = v;
-    return copy;
+    return plainCopy(entries);
   };
 
   const value = visit(root, NO_CONTEXT, 0);
   return { value, truncated };
+}
+
+/**
+ * An ordinary object (the masked copy goes back to the caller's code, where a null-prototype one
+ * breaks `${result}`, `result.hasOwnProperty(…)` and prints as `[Object: null prototype]`), with a
+ * `__proto__` key defined as an own property rather than assigned — assigning would set the
+ * prototype and drop the data.
+ */
+function plainCopy(entries: ReadonlyArray<[string, unknown]>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of entries) {
+    if (k === '__proto__')
+      Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else copy[k] = v;
+  }
+  return copy;
 }

@@ -98,7 +98,7 @@ export const SUMMARY_PREVIEW_CHARS = 2000;
 
 /**
  * The list/event form of an approval (its arguments already masked): a preview in the caller's key
- * order, like the detail call's — every own key, `__proto__` too (masked copies have a null prototype).
+ * order, like the detail call's — every own key, `__proto__` too (masked copies keep it as an own key).
  */
 export function summarizeApproval(approval: Approval): ApprovalSummary {
   const { args, ...fields } = approval;
