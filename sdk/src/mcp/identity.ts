@@ -31,7 +31,7 @@ export async function identify(
     return {
       ok: false,
       status: 403,
-      message: `The gateway takes agent keys only (this is a ${who.role} key)`,
+      message: `The gateway takes agent keys only (this is ${who.role === 'admin' ? 'an' : 'a'} ${who.role} key)`,
     };
   }
   const agents = who.agents ?? [];
