@@ -165,7 +165,7 @@ describe('the API keys page (admin)', () => {
     await page.getByLabel('Show revoked keys').check();
 
     await expect(dash.srv.api(secret).health.whoami.query()).rejects.toThrow(
-      'An API key or a dashboard session is required',
+      'The API key was not accepted: it is unknown, revoked or expired',
     );
     const { entries } = await dash.srv.api().audit.list.query({ limit: 50 });
     expect(

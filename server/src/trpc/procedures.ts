@@ -1,5 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { hasRole, mayActAs, type Principal, type Role } from '@aegis/shared';
+import { credentialOf } from '../auth/credentials';
+import type { Context } from './context';
 import { baseProcedure, middleware } from './init';
 
 // baseProcedure (init.ts) refuses too-deep inputs and maps store errors under every procedure.
@@ -8,15 +10,39 @@ import { baseProcedure, middleware } from './init';
 /** Health and the login exchange: the only procedures open without a principal. */
 export const publicProcedure = baseProcedure;
 
+/**
+ * The refusal of a request without a valid credential, saying which case it is: "a key is
+ * required" read as nonsense to someone who sent one (a typo, a revoked key). It names only what
+ * the request itself carried, so it tells a caller nothing about which keys exist.
+ */
+function unauthenticated(
+  ctx: Pick<Context, 'req' | 'headers'>,
+  none = 'An API key or a dashboard session is required',
+): TRPCError {
+  const headers = ctx.req?.headers ?? ctx.headers;
+  const sent = headers ? credentialOf({ headers }) : null;
+  const message =
+    sent?.kind === 'key'
+      ? 'The API key was not accepted: it is unknown, revoked or expired (check the key you sent, e.g. AEGIS_API_KEY)'
+      : sent?.kind === 'session'
+        ? // A live session lands here too where sessions don't count (REST changes need a key).
+          'The dashboard session was not accepted: it has ended, or this request needs an API key ("Authorization: Bearer <key>")'
+        : sent?.kind === 'invalid'
+          ? 'The Authorization header is malformed: send "Authorization: Bearer <key>"'
+          : none;
+  return new TRPCError({ code: 'UNAUTHORIZED', message });
+}
+
 const requirePrincipal = middleware(function requirePrincipal({ ctx, next }) {
-  if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'An API key or a dashboard session is required' });
+  if (!ctx.principal) throw unauthenticated(ctx);
   // tRPC merges this into the context; naming the principal narrows its type
   return next({ ctx: { principal: ctx.principal } });
 });
 
 /** The caller, if it holds the role (or a higher one). */
-function withRole(principal: Principal | null, needed: Exclude<Role, 'agent'>): Principal {
-  if (!principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'An API key or a dashboard session is required' });
+function withRole(ctx: Context, needed: Exclude<Role, 'agent'>): Principal {
+  const { principal } = ctx;
+  if (!principal) throw unauthenticated(ctx);
   if (!hasRole(principal, needed)) {
     throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${needed} role; you are ${principal.role}` });
   }
@@ -25,7 +51,7 @@ function withRole(principal: Principal | null, needed: Exclude<Role, 'agent'>): 
 
 function requireRole(needed: Exclude<Role, 'agent'>) {
   return middleware(function requireRole({ ctx, next }) {
-    return next({ ctx: { principal: withRole(ctx.principal, needed) } });
+    return next({ ctx: { principal: withRole(ctx, needed) } });
   });
 }
 
@@ -44,15 +70,16 @@ export const adminProcedure = baseProcedure.use(requireRole('admin'));
  */
 export const trialProcedure = baseProcedure.use(
   middleware(function requireViewerWithinTrialRate({ ctx, next }) {
-    const principal = withRole(ctx.principal, 'viewer');
+    const principal = withRole(ctx, 'viewer');
     ctx.auth.limitTrials?.(principal, ctx.setHeader);
     return next({ ctx: { principal } });
   }),
 );
 
 /** The caller as an SDK principal: an agent key, or an admin acting for any agent. */
-function agentPrincipal(principal: Principal | null): Principal {
-  if (!principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'An API key is required' });
+function agentPrincipal(ctx: Context): Principal {
+  const { principal } = ctx;
+  if (!principal) throw unauthenticated(ctx, 'An API key is required');
   if (principal.role !== 'agent' && principal.role !== 'admin') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'SDK calls need an agent key' });
   }
@@ -62,7 +89,7 @@ function agentPrincipal(principal: Principal | null): Principal {
 /** SDK procedures: agent keys (for their own agents, checked by assertActsAs) and admins. */
 export const agentProcedure = baseProcedure.use(
   middleware(function requireAgentKey({ ctx, next }) {
-    return next({ ctx: { principal: agentPrincipal(ctx.principal) } });
+    return next({ ctx: { principal: agentPrincipal(ctx) } });
   }),
 );
 
@@ -72,7 +99,7 @@ export const agentProcedure = baseProcedure.use(
  */
 export const decideProcedure = baseProcedure.use(
   middleware(function requireAgentKeyWithinRate({ ctx, next }) {
-    const principal = agentPrincipal(ctx.principal);
+    const principal = agentPrincipal(ctx);
     ctx.auth.limitDecide?.(principal, ctx.setHeader);
     return next({ ctx: { principal } });
   }),

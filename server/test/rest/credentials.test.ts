@@ -19,7 +19,9 @@ beforeAll(async () => {
   expect(login.status).toBe(200);
   const pairs = login.headers.getSetCookie().map((c) => c.split(';')[0] ?? '');
   cookies = pairs.join('; ');
-  csrf = decodeURIComponent(pairs.find((p) => p.startsWith('aegis_csrf='))?.slice('aegis_csrf='.length) ?? '');
+  csrf = decodeURIComponent(
+    pairs.find((p) => p.startsWith('aegis_csrf='))?.slice('aegis_csrf='.length) ?? '',
+  );
   await fetch(`${server.url}/api/sdk/register-agent`, {
     method: 'POST',
     headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' },
@@ -32,6 +34,44 @@ afterAll(async () => {
 });
 
 describe('REST credentials', () => {
+  it('a refused credential says which case it is: none sent, a key not accepted, a malformed header', async () => {
+    const detail = async (path: string, headers: Record<string, string>, body?: unknown) => {
+      const res = await fetch(`${server.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      expect(res.status).toBe(401);
+      return ((await res.json()) as { detail: string }).detail;
+    };
+    expect(await detail('/api/stats', {})).toBe('An API key or a dashboard session is required');
+    // A key was sent: "a key is required" read as nonsense to someone with a typo or a revoked key.
+    expect(await detail('/api/stats', { authorization: 'Bearer aegis_typo' })).toMatch(
+      /^The API key was not accepted: it is unknown, revoked or expired/,
+    );
+    expect(
+      await detail(
+        '/api/sdk/decide',
+        { authorization: 'Bearer aegis_typo' },
+        { agent_name: 'clerk', action: 'x' },
+      ),
+    ).toMatch(/^The API key was not accepted/);
+    expect(await detail('/api/sdk/decide', {}, { agent_name: 'clerk', action: 'x' })).toBe(
+      'An API key is required',
+    );
+    expect(await detail('/api/stats', { authorization: 'Token abc' })).toMatch(
+      /^The Authorization header is malformed/,
+    );
+    // A session cookie that names no live session (signed out, expired).
+    const ended = await fetch(`${server.url}/trpc/health.whoami`, {
+      headers: { cookie: 'aegis_session=ended' },
+    });
+    expect(ended.status).toBe(401);
+    expect(JSON.stringify(await ended.json())).toMatch(
+      /The dashboard session was not accepted: it has ended/,
+    );
+  });
+
   it('reads may use the dashboard session cookie', async () => {
     const res = await fetch(`${server.url}/api/stats`, { headers: { cookie: cookies } });
     expect(res.status).toBe(200);
@@ -48,7 +88,10 @@ describe('REST credentials', () => {
     expect(byCookie.status).toBe(401);
     expect(await byCookie.json()).toMatchObject({ detail: expect.any(String) });
     // a body-less POST (no preflight from a foreign page) is refused as well
-    const seedDemo = await fetch(`${server.url}/api/demo/seed`, { method: 'POST', headers: { cookie: cookies, 'x-aegis-csrf': csrf } });
+    const seedDemo = await fetch(`${server.url}/api/demo/seed`, {
+      method: 'POST',
+      headers: { cookie: cookies, 'x-aegis-csrf': csrf },
+    });
     expect(seedDemo.status).toBe(401);
     expect((await server.services.agents.get('clerk')).status).toBe('ACTIVE');
 
@@ -59,8 +102,15 @@ describe('REST credentials', () => {
   // From an attack review: an admin's browser fetching the poll URL (a page elsewhere on the site,
   // SameSite cookies and all) used the approval up and recorded a call that never ran.
   it("a dashboard session reading an approved approval only looks: the agent's own poll uses it", async () => {
-    const headers = { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/json' };
-    await fetch(`${server.url}/api/sdk/register-agent`, { method: 'POST', headers, body: JSON.stringify({ name: 'payer' }) });
+    const headers = {
+      authorization: `Bearer ${server.adminKey}`,
+      'content-type': 'application/json',
+    };
+    await fetch(`${server.url}/api/sdk/register-agent`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'payer' }),
+    });
     await fetch(`${server.url}/api/sdk/register-policy`, {
       method: 'POST',
       headers,
