@@ -24,6 +24,9 @@ describe('audit.list with signIns', () => {
   it('excludes sign-ins and sign-outs only, keeps the key made; `only` reads just them', async () => {
     const all = await admin.audit.list.query({});
     expect(actions(all.entries)).toContain('aegis:login');
+    expect(actions((await admin.audit.list.query({ signIns: 'include' })).entries)).toEqual(
+      actions(all.entries),
+    );
     const without = await admin.audit.list.query({ signIns: 'exclude' });
     expect(actions(without.entries)).toEqual(
       actions(all.entries).filter((a) => a !== 'aegis:login' && a !== 'aegis:logout'),

@@ -157,10 +157,11 @@ export const signInActions = ['aegis:login', 'aegis:logout'] as const;
 
 /**
  * Sign-ins in an Activity query: `exclude` leaves them out (every dashboard visit makes one, and
- * they buried the agents' calls), `only` reads just them (to count what was left out); absent,
- * they are read like any entry. Keys made or revoked and channel changes (ACCESS too) always are.
+ * they buried the agents' calls), `only` reads just them (to count what was left out); `include`
+ * (or absent) reads them like any entry. Keys made or revoked and channel changes (ACCESS too)
+ * are never left out.
  */
-export const signInsFilter = z.enum(['exclude', 'only']);
+export const signInsFilter = z.enum(['include', 'exclude', 'only']);
 export type SignInsFilter = z.infer<typeof signInsFilter>;
 
 export const auditQuery = z.object({
@@ -182,7 +183,7 @@ export const auditQuery = z.object({
     .describe('Only entries where DLP found this detector (or, for pii/financial/secret, any of its category)'),
   signIns: signInsFilter
     .optional()
-    .describe('exclude: leave out dashboard sign-ins and sign-outs; only: just them; absent: with the rest'),
+    .describe('exclude: leave out dashboard sign-ins and sign-outs; only: just them; include (default): with the rest'),
   from: isoTime.optional(),
   to: isoTime.optional(),
   cursor: z.number().int().positive().optional().describe('Return entries with id below this'),

@@ -473,7 +473,7 @@ function listFilter(
     };
   }
   if (query.cursor) filter.id = { $lt: query.cursor };
-  if (query.signIns) and.push(signInsClause(query.signIns));
+  if (query.signIns && query.signIns !== 'include') and.push(signInsClause(query.signIns));
   const withAnd = (extra: QueryFilter<AuditDoc>[]): QueryFilter<AuditDoc> =>
     and.length + extra.length > 0 ? { ...filter, $and: [...and, ...extra] } : filter;
   if (query.detector) {
@@ -498,7 +498,7 @@ function listFilter(
 }
 
 /** Entries that are (`only`) or are not (`exclude`) a dashboard sign-in or sign-out. */
-function signInsClause(signIns: SignInsFilter): QueryFilter<AuditDoc> {
+function signInsClause(signIns: Exclude<SignInsFilter, 'include'>): QueryFilter<AuditDoc> {
   const signIn = { status: 'ACCESS' as const, action: { $in: [...signInActions] } };
   return signIns === 'only'
     ? signIn
