@@ -172,18 +172,11 @@ describe('governance of the demo agents', () => {
       const nav = page.getByRole('navigation', { name: 'Jump to an agent' });
       // One row: 36 agents as links took 17 rows (and, sticky, the screen) at 1280 px.
       expect((await nav.boundingBox())?.height).toBeLessThanOrEqual(64);
-      // nothing wider than the screen (the agent filter's select was as wide as its longest name)
-      expect(
-        await page
-          .locator('main *')
-          .evaluateAll(
-            (els, w) =>
-              els
-                .filter((el) => el.getBoundingClientRect().right > w + 1)
-                .map((el) => `${el.tagName} ${el.textContent?.slice(0, 40) ?? ''}`),
-            size.width,
-          ),
-      ).toEqual([]);
+      // nothing wider than the screen (the agent filter's select was as wide as its longest
+      // name, and a section's heading ran its long name past the edge)
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        size.width,
+      );
       const jump = nav.getByRole('combobox', { name: 'Jump to' });
       await jump.focus();
       await jump.selectOption(last);

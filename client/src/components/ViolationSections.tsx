@@ -33,7 +33,7 @@ export function ViolationSections<V extends { key: string; agent: string }>({
             aria-labelledby={`${agentAnchor(a)}-title`}
             className="scroll-mt-28"
           >
-            <h2 id={`${agentAnchor(a)}-title`} className="mb-2 font-bold">
+            <h2 id={`${agentAnchor(a)}-title`} className="mb-2 font-bold wrap-anywhere">
               {a}
             </h2>
             <ul className="space-y-3">{groups.get(a)?.map(row)}</ul>
