@@ -34,6 +34,9 @@ describe('a fresh install', () => {
     // only the sign-in is on record (issue 12: people's actions are audited): still, the way to the demo
     await page.getByText('No agent has called a tool yet').waitFor();
     expect(await page.getByRole('main').innerText()).toContain('npm run demo');
+    // the sign-in is left out of the list (every visit makes one), counted, one click away
+    await page.getByTestId('sign-ins-toggle').filter({ hasText: 'Show 1 sign-in' }).click();
+    await page.waitForURL(/[?&]signins=include/);
     expect(await page.getByTestId('audit-row').first().innerText()).toMatch(/ACCESS[\s\S]*aegis:login/);
     await page.goto(srv.url + '/approvals');
     await page.getByText('No approvals waiting').waitFor();

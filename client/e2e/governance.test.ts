@@ -11,7 +11,7 @@ import {
 import { useFixture } from '../../server/test/helpers/useTestServer';
 import { buildDashboard } from './helpers/buildDashboard';
 import { startE2eServer } from './helpers/server';
-import { launchBrowser, screenshotBoth, signInWithLink } from './helpers/browser';
+import { launchBrowser, screenshotBoth, screenshotDir, signInWithLink } from './helpers/browser';
 import { expectAccessible, poll } from './helpers/fixture';
 import { attempt } from './helpers/seed';
 
@@ -142,5 +142,58 @@ describe('governance of the demo agents', () => {
       .getByTestId('violation')
       .evaluateAll((els) => els.map((e) => e.querySelector('span')?.textContent?.toLowerCase()));
     expect(new Set(severities)).toEqual(new Set(['critical']));
+  });
+
+  it('jumps to any of 30+ long-named agents from one list that stays small, kept in the URL', async () => {
+    const aegis = demo();
+    const { page } = signedIn();
+    const url = server().url;
+    const names = Array.from(
+      { length: 32 },
+      (_, i) => `regional_underwriting_assistant_${String(i).padStart(2, '0')}_emea_north`,
+    );
+    for (const name of names) {
+      await registerAgent(aegis, { ...loanProcessor, name }).register();
+      await attempt(aegis, name, 'delete_records', { table: 'loans' }, { wait: false });
+    }
+    const last = names.at(-1) ?? '';
+    const section = page.getByRole('region', { name: last });
+    for (const size of [
+      { width: 1280, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(size);
+      await page.goto(url + '/governance');
+      // evaluated on its own after the calls: a reload picks up what the live update missed
+      await poll(async () => {
+        if ((await section.count()) === 0) await page.reload();
+        return section.count();
+      }).toBe(1);
+      const nav = page.getByRole('navigation', { name: 'Jump to an agent' });
+      // One row: 36 agents as links took 17 rows (and, sticky, the screen) at 1280 px.
+      expect((await nav.boundingBox())?.height).toBeLessThanOrEqual(64);
+      // nothing wider than the screen (the agent filter's select was as wide as its longest
+      // name, and a section's heading ran its long name past the edge)
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        size.width,
+      );
+      const jump = nav.getByRole('combobox', { name: 'Jump to' });
+      await jump.focus();
+      await jump.selectOption(last);
+      await page.waitForURL((u) => u.hash === `#agent-${last}`);
+      await poll(() => headingInSight(section)).toBe(true);
+      await page.screenshot({ path: `${screenshotDir}/governance-many-${size.width}.png` });
+    }
+    // A link to a section opens on it, the list saying where it is.
+    await page.goto('about:blank');
+    await page.goto(`${url}/governance#agent-${names[3]}`);
+    await poll(() => headingInSight(page.getByRole('region', { name: names[3] }))).toBe(true);
+    expect(
+      await page
+        .getByRole('combobox', { name: 'Jump to' })
+        .evaluate((s) => (s as HTMLSelectElement).value),
+    ).toBe(names[3]);
+    await expectAccessible(page);
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 });

@@ -194,6 +194,66 @@ describe('the agent graph', () => {
     await page.setViewportSize(DESKTOP);
   });
 
+  it('takes focus to the trace when it opens and gives it back to what opened it when it closes', async () => {
+    const { page } = dash;
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return 'body';
+        const where = el.closest('[data-testid="trace-panel"]') ? 'panel' : 'page';
+        return `${where} ${el.tagName.toLowerCase()} ${el.getAttribute('data-trace-for') ?? el.getAttribute('data-id') ?? el.textContent?.trim() ?? ''}`;
+      });
+    const panel = page.getByTestId('trace-panel');
+    for (const size of [DESKTOP, { width: 1100, height: 800 }]) {
+      await page.setViewportSize(size);
+      await page.goto(dash.srv.url + '/graph?view=map');
+      // The keyboard's way in, the picker: the trace opens on its heading (focus stayed on a
+      // button the panel had replaced, lost on the page's body).
+      const pick = page.getByRole('region', { name: 'Trace an agent' }).getByRole('button', {
+        name: new RegExp(LOANS),
+      });
+      await pick.focus();
+      await page.keyboard.press('Enter');
+      await poll(focused).toBe(`panel h2 ${LOANS}`);
+      expect(await panel.getAttribute('aria-label')).toBe(`Trace of ${LOANS}`);
+      // Escape closes it; focus returns to the picker's button for that agent.
+      await page.keyboard.press('Escape');
+      await poll(() => panel.count()).toBe(0);
+      await poll(focused).toBe(`page button ${LOANS}`);
+
+      // A node of the map: Enter traces it as a click does; Tab reaches the close button, whose
+      // Enter closes the trace and puts focus back on the node.
+      const node = page.locator(`.react-flow__node[data-id="agent:${LOANS}"]`);
+      await node.focus();
+      await page.keyboard.press('Enter');
+      await poll(focused).toBe(`panel h2 ${LOANS}`);
+      await page.keyboard.press('Tab');
+      await poll(focused).toBe('panel button ');
+      await page.keyboard.press('Enter');
+      await poll(() => panel.count()).toBe(0);
+      await poll(focused).toBe(`page div agent:${LOANS}`);
+
+      // A click on a node, then Escape: back on the node clicked.
+      await page.getByTestId('graph-node-agent').filter({ hasText: SUPPORT }).click();
+      await poll(focused).toBe(`panel h2 ${SUPPORT}`);
+      await page.keyboard.press('Escape');
+      await poll(focused).toBe(`page div agent:${SUPPORT}`);
+    }
+    // The list (a phone's view): its row's button gets focus back.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(dash.srv.url + '/graph?view=list');
+    const row = page.getByTestId('graph-list').getByRole('button', { name: FRAUD });
+    await row.click();
+    await poll(focused).toBe(`panel h2 ${FRAUD}`);
+    await panel.getByRole('button', { name: 'Stop tracing' }).click();
+    await poll(focused).toBe(`page button ${FRAUD}`);
+    // A linked trace opens without taking focus from the page's start.
+    await page.goto(dash.srv.url + `/graph?agent=${encodeURIComponent(LOANS)}`);
+    await panel.getByRole('heading', { name: LOANS }).waitFor();
+    expect(await focused()).toBe('body');
+    await page.setViewportSize(DESKTOP);
+  });
+
   it('reads on a 375 px phone: a list first, the map at a readable size; no overflow, light and dark', async () => {
     const { page } = dash;
     await mkdir(screenshotDir, { recursive: true });

@@ -7,6 +7,7 @@ export * from './schemas/decision';
 export * from './schemas/approval';
 export * from './schemas/proposal';
 export * from './schemas/stats';
+export * from './schemas/actionCap';
 export * from './schemas/principal';
 export * from './schemas/events';
 export * from './decide';

@@ -1,6 +1,6 @@
 import { matchesSearch } from '@aegis/shared';
 import type { RouterInputs } from './trpc';
-import type { AuditEntry } from './liveFeed';
+import { isSignIn, type AuditEntry } from './liveFeed';
 import { RANGE_PRESETS, type RangePreset } from '../hooks/useRange';
 
 type Input = RouterInputs['audit']['list'];
@@ -18,6 +18,11 @@ export interface ActivityUrlFilter {
   q: string;
   from: string | null;
   to: string | null;
+  /**
+   * Whether dashboard sign-ins are listed (`?signins=include`). Left out by default: every visit
+   * makes one and they filled the first screen; the page counts what it leaves out.
+   */
+  signIns: boolean;
 }
 
 const listOf = (p: URLSearchParams, name: string) =>
@@ -43,6 +48,7 @@ export function readActivityFilter(p: URLSearchParams, now = Date.now()): Activi
     q: p.get('q') ?? '',
     from: iso(p.get('from')) ?? (preset ? new Date(now - preset.ms).toISOString() : null),
     to: iso(p.get('to')),
+    signIns: p.get('signins') === 'include',
   };
 }
 
@@ -60,10 +66,18 @@ export function isFiltered(f: ActivityUrlFilter): boolean {
   );
 }
 
-/** The `audit.list` input for the filter. */
-export function listInput(f: ActivityUrlFilter, limit = 50): Input {
+/**
+ * The `audit.list` input for the filter; `signIns` overrides the filter's choice (`only` counts
+ * the sign-ins it leaves out).
+ */
+export function listInput(
+  f: ActivityUrlFilter,
+  limit = 50,
+  signIns: Input['signIns'] = f.signIns ? 'include' : 'exclude',
+): Input {
   return {
     limit,
+    signIns,
     ...(f.agents.length && { agents: f.agents }),
     ...(f.statuses.length && { status: f.statuses }),
     ...(f.sources.length && { source: f.sources }),
@@ -103,6 +117,7 @@ export function matchesFilter(e: AuditEntry, f: ActivityUrlFilter): boolean {
   if (f.rule && e.rule?.id !== f.rule) return false;
   if (f.from && e.timestamp < f.from) return false;
   if (f.to && e.timestamp > f.to) return false;
+  if (!f.signIns && isSignIn(e)) return false;
   return matchesSearch(e, f.q);
 }
 
@@ -120,10 +135,13 @@ export function exportHref(params: URLSearchParams, format: 'csv' | 'json'): str
     'source',
     'rule',
     'detector',
+    'signins',
   ]) {
     const v = params.get(name);
     if (v) p.set(name, v);
   }
+  // what the page shows: sign-ins are left out unless asked for
+  if (!p.has('signins')) p.set('signins', 'exclude');
   p.set('format', format);
   return `/export/audit?${p.toString()}`;
 }

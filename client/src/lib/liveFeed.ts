@@ -1,3 +1,4 @@
+import { signInActions } from '@aegis/shared';
 import type { RouterOutputs } from './trpc';
 import { createStore } from './store';
 
@@ -32,7 +33,7 @@ export function mergeEntries(live: AuditEntry[], history: AuditEntry[]): AuditEn
 }
 
 /** What a person signing in or out leaves in the log (keys made or revoked are not these). */
-const SIGN_IN_ACTIONS: ReadonlySet<string> = new Set(['aegis:login', 'aegis:logout']);
+const SIGN_IN_ACTIONS: ReadonlySet<string> = new Set(signInActions);
 
 /**
  * A sign-in or sign-out: on record, but every dashboard visit makes one, so in a live feed they

@@ -1,12 +1,19 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import { Download, Search } from 'lucide-react';
+import { Download, Eye, EyeOff, Search } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
-import { exportHref, isFiltered, listInput, matchesFilter, readActivityFilter } from '../lib/activityFilter';
+import {
+  exportHref,
+  isFiltered,
+  listInput,
+  matchesFilter,
+  readActivityFilter,
+  type ActivityUrlFilter,
+} from '../lib/activityFilter';
 import { MultiSelect } from '../components/MultiSelect';
 import { RangePicker } from '../components/RangePicker';
-import { liveFeedStore, mergeEntries, type AuditEntry } from '../lib/liveFeed';
+import { isSignIn, liveFeedStore, mergeEntries, type AuditEntry } from '../lib/liveFeed';
 import { useStore } from '../lib/store';
 import { ActivityFeed } from '../components/ActivityFeed';
 import { Cmd, EmptyState } from '../components/EmptyState';
@@ -63,9 +70,11 @@ export function ActivityPage() {
     trpc.audit.list.infiniteQueryOptions(input, { getNextPageParam: (page) => page.nextCursor ?? undefined }),
   );
   const history = log.data?.pages.flatMap((p) => p.entries) ?? [];
-  const live = useStore(liveFeedStore).filter((e) => matchesFilter(e, filter));
+  const liveAll = useStore(liveFeedStore);
+  const live = liveAll.filter((e) => matchesFilter(e, filter));
   const entries = mergeEntries(live, history);
   const filtered = isFiltered(filter);
+  const signIns = useSignInCount(filter, liveAll);
 
   return (
     <>
@@ -77,7 +86,7 @@ export function ActivityPage() {
           <input
             type="search"
             className="input w-full pl-8"
-            placeholder="Search words in actions, reasons, arguments…"
+            placeholder="Search actions, reasons, args"
             value={searchInput}
             onChange={(e) => setSearchInput(e.target.value)}
             maxLength={200}
@@ -98,7 +107,7 @@ export function ActivityPage() {
           onChange={(v) => update('status', v)}
         />
         <MultiSelect label="Filter by source" none="Everyone" options={SOURCES} selected={filter.sources} onChange={(v) => update('source', v)} />
-        <select className="input flex-1 sm:flex-none" aria-label="Filter by sensitive data" value={filter.detector} onChange={(e) => update('detector', e.target.value)}>
+        <select className="input flex-1 sm:w-40 sm:flex-none" aria-label="Filter by sensitive data" value={filter.detector} onChange={(e) => update('detector', e.target.value)}>
           <option value="">Any data</option>
           {DETECTOR_FILTERS.map(([d, label]) => (
             <option key={d} value={d}>
@@ -109,6 +118,11 @@ export function ActivityPage() {
         <RangePicker allowAll />
       </div>
       <div className="mb-4 flex flex-wrap items-center gap-2 text-sm">
+        <SignInsToggle
+          count={signIns}
+          shown={filter.signIns}
+          onChange={(show) => update('signins', show ? 'include' : '')}
+        />
         {filter.action && <FilterChip label={`action: ${filter.action}`} onClear={() => update('action', '')} />}
         {filter.rule && <FilterChip label={`rule: ${filter.rule}`} onClear={() => update('rule', '')} />}
         <span className="flex-1" />
@@ -123,8 +137,14 @@ export function ActivityPage() {
       <section className="card" aria-label="Audit log">
         <QueryState isPending={log.isPending} error={log.error} rows={6}>
           {entries.length === 0 ? (
-            filtered ? (
+            filtered || signIns.count > 0 ? (
+              !filtered ? (
+                <EmptyState title="No agent has called a tool yet">
+                  Only sign-ins so far, left out above. Run <Cmd>npm run demo</Cmd> to see agents’ calls.
+                </EmptyState>
+              ) : (
               <EmptyState title="Nothing matches these filters">Try another agent, status, source, time range or search word (whole words: “customer” finds customer_id).</EmptyState>
+              )
             ) : (
               <EmptyState title="The audit log is empty">
                 Every tool call an agent attempts is recorded here. Run <Cmd>npm run demo</Cmd> to see some.
@@ -153,6 +173,43 @@ export function ActivityPage() {
         </QueryState>
       </section>
     </>
+  );
+}
+
+/** Sign-ins counted beyond this read as "100+": a count needs no more than a page of them. */
+const SIGN_IN_COUNT = 100;
+
+/**
+ * How many dashboard sign-ins the filter holds (they are left out unless asked for), live ones
+ * included; `more` when there are more than were counted.
+ */
+function useSignInCount(filter: ActivityUrlFilter, liveAll: readonly AuditEntry[]): { count: number; more: boolean } {
+  const trpc = useTRPC();
+  const page = useQuery(trpc.audit.list.queryOptions(listInput(filter, SIGN_IN_COUNT, 'only')));
+  const withThem = { ...filter, signIns: true };
+  const live = liveAll.filter((e) => isSignIn(e) && matchesFilter(e, withThem));
+  return { count: mergeEntries(live, page.data?.entries ?? []).length, more: Boolean(page.data?.nextCursor) };
+}
+
+/**
+ * Shows or hides the sign-ins (in the URL), saying how many there are: they are left out, never
+ * dropped unseen.
+ */
+function SignInsToggle({ count, shown, onChange }: { count: { count: number; more: boolean }; shown: boolean; onChange: (show: boolean) => void }) {
+  if (count.count === 0 && !shown) return null;
+  const n = `${count.count}${count.more ? '+' : ''}`;
+  return (
+    <button
+      type="button"
+      className="btn btn-ghost"
+      aria-pressed={shown}
+      onClick={() => onChange(!shown)}
+      title={shown ? 'Leave out dashboard sign-ins and sign-outs' : 'Dashboard sign-ins and sign-outs are left out of the list'}
+      data-testid="sign-ins-toggle"
+    >
+      {shown ? <EyeOff className="size-4" aria-hidden /> : <Eye className="size-4" aria-hidden />}
+      {shown ? 'Hide' : 'Show'} {n} sign-in{n === '1' ? '' : 's'}
+    </button>
   );
 }
 

@@ -14,6 +14,7 @@ import { RulesPanel } from '../components/rules/RulesPanel';
 import { AgentStatusBadge, RULE_TONE } from '../components/StatusBadge';
 import { RiskBar } from '../components/AgentCard';
 import { ExpandableName, SoftWrap } from '../components/SoftWrap';
+import { isOtherActions, OtherActionsName } from '../components/OtherActions';
 import { EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
 import { RangePicker } from '../components/RangePicker';
@@ -36,7 +37,12 @@ function ToolsUsed({ detail, inRange }: { detail: Detail; inRange: Map<string, n
       </thead>
       <tbody className="divide-y divide-neutral-100 dark:divide-neutral-800">
         {detail.toolsUsed.map((t) => {
-          const rule = (
+          const other = isOtherActions(t.action);
+          // the bucket is no tool: no rule of the policy decides it (its chip would be the one for
+          // unknown names)
+          const rule = other ? (
+            <span className="text-xs muted">—</span>
+          ) : (
             <span className="inline-flex items-center gap-1">
               <span className={`rounded-full px-2 py-0.5 text-xs font-bold ${RULE_TONE[t.effect]}`}>{t.effect}</span>
               {t.conditional.length > 0 && <ConditionMark action={t.action} rules={t.conditional} />}
@@ -48,7 +54,11 @@ function ToolsUsed({ detail, inRange }: { detail: Detail; inRange: Map<string, n
                   too long for it ends in an ellipsis, and a tap opens it whole. On a phone the rule
                   goes under it and the name is 12 px, so a usual name fits whole. */}
               <td className="w-full max-w-0 py-2 pr-2">
-                <ExpandableName name={t.action} className="font-mono text-xs sm:text-sm" testId="tool-name" />
+                {other ? (
+                  <OtherActionsName className="text-xs sm:text-sm" />
+                ) : (
+                  <ExpandableName name={t.action} className="font-mono text-xs sm:text-sm" testId="tool-name" />
+                )}
                 <span className="mt-1 block sm:hidden">{rule}</span>
               </td>
               <td className="hidden py-2 sm:table-cell">{rule}</td>

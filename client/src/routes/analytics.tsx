@@ -10,6 +10,7 @@ import { RangePicker } from '../components/RangePicker';
 import { DecisionsChart, VERDICT_SERIES } from '../components/charts/DecisionsChart';
 import { StatCard } from '../components/StatCard';
 import { PageHeader, QueryState } from '../components/QueryState';
+import { isOtherActions, OtherActionsName } from '../components/OtherActions';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 function duration(ms: number | null): string {
@@ -155,12 +156,22 @@ export function AnalyticsPage() {
                         className="border-t border-neutral-100 dark:border-neutral-800"
                       >
                         <td className="py-1.5 wrap-anywhere">
-                          <Link
-                            className="underline-offset-2 hover:underline"
-                            to={activityLink({ ...span, agent: a.agent, action: a.action })}
-                          >
-                            {a.agent} · <span className="font-mono">{a.action}</span>
-                          </Link>
+                          {isOtherActions(a.action) ? (
+                            // no entry has this name: the agent's calls in the span are the sensible filter
+                            <Link
+                              className="underline-offset-2 hover:underline"
+                              to={activityLink({ ...span, agent: a.agent })}
+                            >
+                              {a.agent} · <OtherActionsName className="inline-block align-top" />
+                            </Link>
+                          ) : (
+                            <Link
+                              className="underline-offset-2 hover:underline"
+                              to={activityLink({ ...span, agent: a.agent, action: a.action })}
+                            >
+                              {a.agent} · <span className="font-mono">{a.action}</span>
+                            </Link>
+                          )}
                         </td>
                         <td className="pl-3 text-right tabular-nums">{a.calls}</td>
                         <td className="pl-3 text-right tabular-nums">{pct(a.blockRate)}</td>

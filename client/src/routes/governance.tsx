@@ -235,10 +235,11 @@ export function GovernancePage() {
             <option value="RESOLVED">Resolved</option>
           </select>
         </label>
-        <label className="flex items-center gap-2">
+        {/* the select is as wide as its longest agent name: held to the screen's width on a phone */}
+        <label className="flex max-w-full min-w-0 items-center gap-2">
           Agent
           <select
-            className="rounded-lg border border-neutral-300 px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900"
+            className="min-w-0 max-w-full rounded-lg border border-neutral-300 px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900"
             value={agent}
             onChange={(e) => setFilter('agent', e.target.value)}
           >

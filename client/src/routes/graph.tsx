@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, type KeyboardEvent, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import {
@@ -17,7 +17,7 @@ import { useTRPC } from '../lib/trpc';
 import { useMediaQuery } from '../hooks/useMediaQuery';
 import { useStore } from '../lib/store';
 import { themeStore } from '../lib/theme';
-import { layoutGraph, type AgentGraph, type GraphNode } from '../lib/graphLayout';
+import { layoutGraph, nodeId, type AgentGraph, type GraphNode } from '../lib/graphLayout';
 import { rangeInput, useRange } from '../hooks/useRange';
 import { RangePicker } from '../components/RangePicker';
 import { Cmd, EmptyState } from '../components/EmptyState';
@@ -72,10 +72,9 @@ export function GraphPage() {
       else next.delete(name);
       return next;
     });
-  const trace = (agent: string | null) => setParam('agent', agent);
-
   const data = graph.data;
   const known = data && traced && data.agents.some((a) => a.name === traced) ? traced : null;
+  const { trace, headingRef } = useTraceFocus(known, (agent) => setParam('agent', agent));
   return (
     <>
       <PageHeader
@@ -116,7 +115,12 @@ export function GraphPage() {
                     value={known}
                     className={view === 'map' ? DRAWER : ''}
                   >
-                    <TracePanel graph={data} agent={known} onTrace={trace} />
+                    <TracePanel
+                      graph={data}
+                      agent={known}
+                      onTrace={trace}
+                      headingRef={headingRef}
+                    />
                   </ScrollIntoViewOnChange>
                 ) : (
                   view === 'map' && <AgentPicker graph={data} onTrace={trace} />
@@ -131,6 +135,53 @@ export function GraphPage() {
         )}
       </QueryState>
     </>
+  );
+}
+
+/**
+ * Keyboard focus for the trace panel: a trace a person opens (or moves) takes focus to the
+ * panel's heading, so a keyboard or screen reader is where the answer is (it stayed on the node,
+ * the panel unannounced); when it closes, focus returns to what opened it — the node, the list's
+ * row, or (the picker's buttons are replaced by the panel) the picker's button for that agent.
+ * A trace opened by a link takes no focus: the page opens on its header as any page does.
+ */
+function useTraceFocus(known: string | null, setTrace: (agent: string | null) => void) {
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
+  const asked = useRef(false);
+  const shown = useRef<string | null>(null);
+  const trace = (agent: string | null) => {
+    const active = document.activeElement;
+    if (agent && active instanceof HTMLElement && !active.closest('[data-testid="trace-panel"]'))
+      opener.current = active;
+    asked.current = agent !== null;
+    setTrace(agent);
+  };
+  useEffect(() => {
+    const was = shown.current;
+    shown.current = known;
+    if (known) {
+      if (asked.current) headingRef.current?.focus();
+      asked.current = false;
+      return;
+    }
+    // Focus left with the panel (its close button, Escape inside it, a click on the map's pane):
+    // give it back. Focus a person moved elsewhere stays there.
+    const active = document.activeElement;
+    if (was && (!active || active === document.body)) openerOf(opener.current, was)?.focus();
+  }, [known]);
+  return { trace, headingRef };
+}
+
+/** What opened the trace of `agent`, or (if that is gone) another control that traces it. */
+function openerOf(el: HTMLElement | null, agent: string): HTMLElement | null {
+  if (el?.isConnected) return el;
+  // the picker's or the list's button first (a keyboard's way in), else the map's node
+  return (
+    document.querySelector<HTMLElement>(`[data-trace-for="${CSS.escape(agent)}"]`) ??
+    document.querySelector<HTMLElement>(
+      `.react-flow__node[data-id="${CSS.escape(nodeId('agent', agent))}"]`,
+    )
   );
 }
 
@@ -159,12 +210,23 @@ function FlowCanvas({
   const onNodeClick: NodeMouseHandler<GraphNode> = (_, node) => {
     if (node.data.kind === 'agent') onTrace(node.data.label === traced ? null : node.data.label);
   };
+  // A focused agent node traces on Enter as on a click (xyflow gives nodes focus, not a key to
+  // act on): the map was mouse-only, and Escape's return of focus lands on the node.
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'Enter' || !(event.target instanceof HTMLElement)) return;
+    const id = event.target.closest('.react-flow__node')?.getAttribute('data-id') ?? '';
+    const node = nodes.find((n) => n.id === id);
+    if (node?.data.kind !== 'agent') return;
+    event.preventDefault();
+    onTrace(node.data.label === traced ? null : node.data.label);
+  };
   return (
     <div
       className="graph-canvas h-[60vh] min-h-[22rem] overflow-hidden rounded-2xl border border-neutral-200 lg:h-[calc(100vh-11rem)] dark:border-neutral-800"
       data-testid="graph-canvas"
       data-traced={traced ?? ''}
       style={tall ? { minHeight: tall } : undefined}
+      onKeyDown={onKeyDown}
     >
       <ReactFlow
         nodes={nodes}
@@ -312,6 +374,7 @@ function AgentPicker({ graph, onTrace }: { graph: AgentGraph; onTrace: (a: strin
               type="button"
               className="btn btn-ghost px-2.5 py-1 text-xs"
               onClick={() => onTrace(a.name)}
+              data-trace-for={a.name}
             >
               {a.name} <span className="tabular-nums muted">{a.calls}</span>
             </button>

@@ -49,6 +49,7 @@ export const activityParams = z.object({
     .describe('Comma-separated: agent, server, person'),
   rule: auditQuery.shape.rule,
   detector: auditQuery.shape.detector,
+  signins: auditQuery.shape.signIns,
 });
 export type ActivityParams = z.infer<typeof activityParams>;
 export type ActivityFilter = Omit<AuditQuery, 'limit' | 'cursor'>;
@@ -66,6 +67,7 @@ export function activityFilterOf(p: ActivityParams, now = Date.now()): ActivityF
     ...(p.source?.length && { source: p.source }),
     ...(p.rule && { rule: p.rule }),
     ...(p.detector && { detector: p.detector }),
+    ...(p.signins && { signIns: p.signins }),
   };
 }
 

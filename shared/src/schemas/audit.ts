@@ -152,6 +152,18 @@ export const auditEntry = z.object({
 });
 export type AuditEntry = z.infer<typeof auditEntry>;
 
+/** What a person signing in or out of the dashboard leaves in the log (status ACCESS). */
+export const signInActions = ['aegis:login', 'aegis:logout'] as const;
+
+/**
+ * Sign-ins in an Activity query: `exclude` leaves them out (every dashboard visit makes one, and
+ * they buried the agents' calls), `only` reads just them (to count what was left out); `include`
+ * (or absent) reads them like any entry. Keys made or revoked and channel changes (ACCESS too)
+ * are never left out.
+ */
+export const signInsFilter = z.enum(['include', 'exclude', 'only']);
+export type SignInsFilter = z.infer<typeof signInsFilter>;
+
 export const auditQuery = z.object({
   agent: agentName.optional(),
   agents: z.array(agentName).max(100).optional().describe('Entries of any of these agents (with `agent`, of that one too)'),
@@ -169,6 +181,9 @@ export const auditQuery = z.object({
     .regex(/^[a-z][a-z0-9_]{1,39}$/, 'a detector or category name such as card, ssn, secret')
     .optional()
     .describe('Only entries where DLP found this detector (or, for pii/financial/secret, any of its category)'),
+  signIns: signInsFilter
+    .optional()
+    .describe('exclude: leave out dashboard sign-ins and sign-outs; only: just them; include (default): with the rest'),
   from: isoTime.optional(),
   to: isoTime.optional(),
   cursor: z.number().int().positive().optional().describe('Return entries with id below this'),

@@ -1,5 +1,6 @@
 import { Bot, Tag } from 'lucide-react';
 import { toneOf, type AgentGraph, type Tone } from '../../lib/graphLayout';
+import { isOtherActions, OtherActionsName } from '../OtherActions';
 
 /** The graph's tones as a card's or a row's left border, in both themes. */
 const BORDER: Record<Tone, string> = {
@@ -47,6 +48,7 @@ export function GraphList({
                 aria-pressed={on}
                 title={on ? 'Stop tracing' : 'Trace this agent'}
                 onClick={() => onTrace(on ? null : a.name)}
+                data-trace-for={a.name}
               >
                 <Bot className="size-4 shrink-0" aria-hidden />
                 <span className="break-all">{a.name}</span>
@@ -67,7 +69,11 @@ export function GraphList({
                     data-testid="graph-list-tool"
                   >
                     <p className="flex flex-wrap items-baseline justify-between gap-x-2">
-                      <span className="font-mono text-sm font-semibold break-all">{e.tool}</span>
+                      {isOtherActions(e.tool) ? (
+                        <OtherActionsName className="text-sm" />
+                      ) : (
+                        <span className="font-mono text-sm font-semibold break-all">{e.tool}</span>
+                      )}
                       <span className="text-xs tabular-nums muted">
                         {plural(e.calls, 'call')}
                         {stopped > 0 && (

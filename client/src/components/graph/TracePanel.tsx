@@ -1,8 +1,9 @@
-import { useEffect } from 'react';
+import { useEffect, type Ref } from 'react';
 import { Link } from 'react-router';
 import { X } from 'lucide-react';
 import type { AgentGraph } from '../../lib/graphLayout';
 import { SoftWrap } from '../SoftWrap';
+import { isOtherActions, OtherActionsName } from '../OtherActions';
 
 const VERDICTS = [
   ['allowed', 'Allowed', 'text-allow-ink dark:text-green-300'],
@@ -22,10 +23,13 @@ export function TracePanel({
   graph,
   agent,
   onTrace,
+  headingRef,
 }: {
   graph: AgentGraph;
   agent: string;
   onTrace: (agent: string | null) => void;
+  /** Where focus goes when a trace opens or moves (the page decides when). */
+  headingRef?: Ref<HTMLHeadingElement>;
 }) {
   // Escape stops the trace, as it closes other floating panels: below 1280 px this one lies over
   // the map. A key another control already handled (a select's list, a dialog) is left to it.
@@ -48,6 +52,8 @@ export function TracePanel({
     ),
   ].sort();
   return (
+    // A region, not a dialog: beside the map it is part of the page, and even floating over the
+    // map (below 1280 px) the map stays usable around it.
     <section
       aria-label={`Trace of ${agent}`}
       data-testid="trace-panel"
@@ -56,7 +62,14 @@ export function TracePanel({
       <div className="flex items-start justify-between gap-2">
         <div className="min-w-0">
           <p className="text-xs font-semibold uppercase tracking-wide muted">Tracing agent</p>
-          <h2 className="truncate text-lg font-bold">{agent}</h2>
+          <h2
+            ref={headingRef}
+            id="trace-title"
+            tabIndex={-1}
+            className="truncate rounded text-lg font-bold focus-visible:outline-2 focus-visible:outline-offset-2"
+          >
+            {agent}
+          </h2>
           {me?.status === 'PAUSED' && (
             <p className="text-xs text-killed dark:text-fuchsia-300">Paused by the kill-switch</p>
           )}
@@ -87,12 +100,16 @@ export function TracePanel({
               key={e.tool}
               className="flex flex-wrap items-baseline justify-between gap-x-2 py-1.5"
             >
-              <Link
-                to={activityLink(agent, e.tool)}
-                className="max-w-full min-w-0 font-mono text-xs font-semibold break-words underline-offset-2 hover:underline"
-              >
-                <SoftWrap text={e.tool} />
-              </Link>
+              {isOtherActions(e.tool) ? (
+                <OtherActionsName className="text-xs" />
+              ) : (
+                <Link
+                  to={activityLink(agent, e.tool)}
+                  className="max-w-full min-w-0 font-mono text-xs font-semibold break-words underline-offset-2 hover:underline"
+                >
+                  <SoftWrap text={e.tool} />
+                </Link>
+              )}
               <span className="text-xs tabular-nums muted">
                 {e.calls} {e.calls === 1 ? 'call' : 'calls'}
                 {e.blocked + e.killed > 0 && (

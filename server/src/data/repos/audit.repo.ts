@@ -5,11 +5,13 @@ import {
   queryTerms,
   isCall,
   notCallStatuses,
+  signInActions,
   type AuditEntry,
   type AuditPage,
   type AuditQuery,
   type AuditStatus,
   type CallOutcome,
+  type SignInsFilter,
 } from '@aegis/shared';
 import { DLP_ARGS_INDEX, DLP_RESULT_INDEX, type AuditDoc } from '../models/audit.model';
 import {
@@ -471,6 +473,7 @@ function listFilter(
     };
   }
   if (query.cursor) filter.id = { $lt: query.cursor };
+  if (query.signIns && query.signIns !== 'include') and.push(signInsClause(query.signIns));
   const withAnd = (extra: QueryFilter<AuditDoc>[]): QueryFilter<AuditDoc> =>
     and.length + extra.length > 0 ? { ...filter, $and: [...and, ...extra] } : filter;
   if (query.detector) {
@@ -492,6 +495,14 @@ function listFilter(
     filter: withAnd([]),
     ...(terms.length && !narrowed ? { hint: { terms: 1, id: -1 } } : {}),
   };
+}
+
+/** Entries that are (`only`) or are not (`exclude`) a dashboard sign-in or sign-out. */
+function signInsClause(signIns: Exclude<SignInsFilter, 'include'>): QueryFilter<AuditDoc> {
+  const signIn = { status: 'ACCESS' as const, action: { $in: [...signInActions] } };
+  return signIns === 'only'
+    ? signIn
+    : { $or: [{ status: { $ne: 'ACCESS' as const } }, { action: { $nin: [...signInActions] } }] };
 }
 
 /** A detector's name, or every detector of a category (`secret` → aws_access_key, jwt, …). */
