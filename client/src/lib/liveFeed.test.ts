@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { feedOf, isSignIn, type AuditEntry } from './liveFeed';
+import {
+  clearLiveEntries,
+  feedOf,
+  flushLiveEntries,
+  isSignIn,
+  liveFeedStore,
+  pushLiveEntry,
+  type AuditEntry,
+} from './liveFeed';
 
 const entry = (id: number, status: AuditEntry['status'], action: string) =>
   ({ id, status, action }) as AuditEntry;
@@ -23,5 +31,38 @@ describe('the live feed', () => {
     expect(shown.map((e) => e.id)).toEqual([5, 3]);
     expect(signIns).toBe(3);
     expect(feedOf(log, 3, true).shown.map((e) => e.id)).toEqual([6, 5, 4]);
+  });
+
+  it('takes a burst as one change: 530 arrivals, one update of the pages reading the feed', () => {
+    // An update per entry re-rendered Activity's 300 rows 530 times: the page froze for minutes.
+    clearLiveEntries();
+    let changes = 0;
+    const stop = liveFeedStore.subscribe(() => changes++);
+    try {
+      for (let id = 1; id <= 530; id++) pushLiveEntry(entry(id, 'BLOCKED', `tool.${id}`));
+      expect(changes).toBe(0);
+      flushLiveEntries();
+      expect(changes).toBe(1);
+      const shown = liveFeedStore.get();
+      expect(shown).toHaveLength(300);
+      expect(shown[0]?.id).toBe(530);
+      expect(shown.at(-1)?.id).toBe(231);
+      // Replayed and repeated entries are kept once; older ones than the feed holds drop off.
+      pushLiveEntry(entry(530, 'BLOCKED', 'tool.530'));
+      pushLiveEntry(entry(531, 'ALLOWED', 'tool.531'));
+      pushLiveEntry(entry(531, 'ALLOWED', 'tool.531'));
+      flushLiveEntries();
+      expect(changes).toBe(2);
+      expect(
+        liveFeedStore
+          .get()
+          .slice(0, 2)
+          .map((e) => e.id),
+      ).toEqual([531, 530]);
+      expect(liveFeedStore.get()).toHaveLength(300);
+    } finally {
+      stop();
+      clearLiveEntries();
+    }
   });
 });

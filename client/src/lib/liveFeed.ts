@@ -12,15 +12,48 @@ const KEEP = 300;
  */
 export const liveFeedStore = createStore<AuditEntry[]>([]);
 
+/**
+ * How long arrivals gather before the feed changes. Each change re-renders every page reading the
+ * feed (Activity draws up to 300 rows), so an entry at a time froze the page for minutes under a
+ * burst (530 local records reported at once: ~200 s at 1280 px); a batch per tick is one render.
+ */
+const GATHER_MS = 100;
+let arriving: AuditEntry[] = [];
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
 export function pushLiveEntry(entry: AuditEntry): void {
+  arriving.push(entry);
+  // Only the newest KEEP can be shown: a long burst in a background tab stays bounded.
+  if (arriving.length > 2 * KEEP) arriving = newestFirst(arriving).slice(0, KEEP);
+  flushTimer ??= setTimeout(flushLiveEntries, GATHER_MS);
+}
+
+/** Adds what arrived since the last flush to the feed, in one change. */
+export function flushLiveEntries(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
+  const batch = arriving;
+  arriving = [];
+  if (batch.length === 0) return;
   liveFeedStore.set((list) => {
-    if (list.some((e) => e.id === entry.id)) return list;
-    return [entry, ...list].sort((a, b) => b.id - a.id).slice(0, KEEP);
+    const ids = new Set(list.map((e) => e.id));
+    const fresh: AuditEntry[] = [];
+    for (const e of batch) {
+      if (ids.has(e.id)) continue;
+      ids.add(e.id);
+      fresh.push(e);
+    }
+    return fresh.length === 0 ? list : newestFirst([...fresh, ...list]).slice(0, KEEP);
   });
 }
 
+const newestFirst = (entries: AuditEntry[]) => entries.sort((a, b) => b.id - a.id);
+
 /** After a governance reset: the entries shown no longer exist. */
 export function clearLiveEntries(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
+  arriving = [];
   liveFeedStore.set(() => []);
 }
 
