@@ -38,7 +38,9 @@ export async function runProxyCli(argv: string[]): Promise<number> {
   if (!values.config) throw new Error('aegis proxy http needs --config proxy.yaml');
   const config = await loadProxyConfig(values.config);
   const proxy = await startHttpProxy({ config, url: values.url, apiKey: values.key, log });
-  log(`listening on ${proxy.url} for agent ${config.agent} (${config.routes.length} ${config.routes.length === 1 ? 'host' : 'hosts'})`);
+  log(
+    `listening on ${proxy.url} for agent ${config.agent} (${config.routes.length} ${config.routes.length === 1 ? 'host' : 'hosts'})`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
