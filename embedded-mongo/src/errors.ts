@@ -47,6 +47,7 @@ export const ErrorCodes = {
   InvalidBSON: [22, 'InvalidBSON'],
   OperationFailed: [96, 'OperationFailed'],
   NotImplemented: [238, 'NotImplemented'],
+  CommandNotSupported: [115, 'CommandNotSupported'],
   CommandNotSupportedOnView: [166, 'CommandNotSupportedOnView'],
   ViewDepthLimitExceeded: [165, 'ViewDepthLimitExceeded'],
   DocumentValidationFailure: [121, 'DocumentValidationFailure'],

@@ -10,6 +10,7 @@ import { remove } from './delete.js';
 import { explain } from './explain.js';
 import { count, distinct, find, getMore, killCursors } from './find.js';
 import { findAndModify } from './findAndModify.js';
+import { fsync } from './fsync.js';
 import { handshakeCommands } from './handshake.js';
 import { indexCommands } from './indexes.js';
 import { insert } from './insert.js';
@@ -46,6 +47,7 @@ const commands = new Map<string, Handler>(
     findandmodify: findAndModify,
     aggregate: (cmd, ctx) => (isChangeStream(cmd.pipeline) ? openChangeStream(cmd, ctx) : aggregate(cmd, ctx)),
     explain,
+    fsync,
   } satisfies Record<string, Handler>),
 );
 

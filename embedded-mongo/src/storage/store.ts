@@ -255,6 +255,14 @@ export class Store {
     coll.indexes.delete(name);
   }
 
+  /** The buffered index entries merged, then the WAL's committed pages copied into the database file. */
+  flush(): void {
+    clearTimeout(this.mergeTimer);
+    this.mergeTimer = undefined;
+    this.mergePending();
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
   close(): void {
     clearTimeout(this.mergeTimer);
     // A cleanly closed store leaves nothing buffered (an older version would not know to replay it).
