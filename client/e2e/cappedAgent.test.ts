@@ -85,4 +85,41 @@ describe('agents past the cap of tool names', () => {
     await page.waitForURL(`${srv.url}${agentPath(CRAWLER)}`);
     await page.getByRole('heading', { level: 1, name: CRAWLER }).waitFor();
   });
+
+  it('agent page: a page of tool rows at a time, every tool name reachable by pages and search', async () => {
+    const { page, srv } = dash;
+    const detail = await srv.api().agents.byName.query({ name: CRAWLER });
+    const all = detail.toolsUsed.map((t) => t.action);
+    expect(all.length).toBe(MAX_ACTIONS_PER_AGENT + 1);
+    await page.goto(srv.url + agentPath(CRAWLER));
+    const tools = page.getByRole('region', { name: 'Tools used' });
+    const names = tools.getByTestId('tool-name');
+    await poll(() => names.count()).toBeGreaterThan(0);
+    expect(await names.count()).toBeLessThan(all.length);
+
+    // Page by page, every itemised name once, and the bucket's row.
+    const seen: string[] = [];
+    const next = tools.getByRole('button', { name: 'Next' });
+    for (;;) {
+      seen.push(
+        ...(await names.evaluateAll((els) => els.map((e) => e.getAttribute('title') ?? ''))),
+      );
+      if (await next.isDisabled()) break;
+      const first = await names.first().getAttribute('title');
+      await next.click();
+      await poll(() => names.first().getAttribute('title')).not.toBe(first);
+    }
+    expect(seen.sort()).toEqual(all.filter((a) => a !== '(other actions)').sort());
+
+    // A search finds a name from the last page, and the bucket by what its row says.
+    const last = all.filter((a) => a !== '(other actions)').at(-1) ?? '';
+    const search = tools.getByRole('searchbox', { name: 'Find a tool' });
+    await search.fill(last);
+    await poll(() => names.evaluateAll((els) => els.map((e) => e.getAttribute('title')))).toEqual([
+      last,
+    ]);
+    await search.fill('other actions');
+    await poll(() => tools.getByTestId('other-actions').count()).toBe(1);
+    expect(await names.count()).toBe(0);
+  });
 });
