@@ -6,7 +6,8 @@ import { MAX_ACTIONS_PER_AGENT, OTHER_ACTIONS } from '@aegis/shared';
  */
 export const isOtherActions = (action: string): boolean => action === OTHER_ACTIONS;
 
-const NOTE = `Calls under names past the first ${MAX_ACTIONS_PER_AGENT} this agent used, counted together. Activity lists each call under its own name.`;
+/** What the bucket counts, for a title. */
+export const OTHER_ACTIONS_NOTE = `Calls under names past the first ${MAX_ACTIONS_PER_AGENT} this agent used, counted together. Activity lists each call under its own name.`;
 
 /**
  * The bucket's name in a tool list, set apart from the tools': italic and muted, with what it
@@ -14,7 +15,11 @@ const NOTE = `Calls under names past the first ${MAX_ACTIONS_PER_AGENT} this age
  */
 export function OtherActionsName({ className = '' }: { className?: string }) {
   return (
-    <span className={`block min-w-0 ${className}`} title={NOTE} data-testid="other-actions">
+    <span
+      className={`block min-w-0 ${className}`}
+      title={OTHER_ACTIONS_NOTE}
+      data-testid="other-actions"
+    >
       <span className="font-semibold italic muted">Other actions</span>
       <span className="block text-xs font-normal muted">
         names past the first {MAX_ACTIONS_PER_AGENT}, counted together

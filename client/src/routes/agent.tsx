@@ -5,75 +5,20 @@ import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { liveFeedStore, mergeEntries } from '../lib/liveFeed';
 import { useStore } from '../lib/store';
 import { errorCode } from '../lib/errors';
-import { dateTime, timeAgo } from '../lib/format';
+import { dateTime } from '../lib/format';
 import { usePrincipal } from '../hooks/usePrincipal';
 import { ActivityFeed } from '../components/ActivityFeed';
 import { KillSwitch } from '../components/KillSwitch';
-import { ConditionMark, PolicyEditor } from '../components/PolicyEditor';
+import { PolicyEditor } from '../components/PolicyEditor';
 import { RulesPanel } from '../components/rules/RulesPanel';
-import { AgentStatusBadge, RULE_TONE } from '../components/StatusBadge';
+import { AgentStatusBadge } from '../components/StatusBadge';
 import { RiskBar } from '../components/AgentCard';
-import { ExpandableName, SoftWrap } from '../components/SoftWrap';
-import { isOtherActions, OtherActionsName } from '../components/OtherActions';
+import { SoftWrap } from '../components/SoftWrap';
+import { ToolsUsed } from '../components/ToolsUsed';
 import { EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
 import { RangePicker } from '../components/RangePicker';
 import { rangeInput, rangeSearch, useRange } from '../hooks/useRange';
-
-type Detail = RouterOutputs['agents']['byName'];
-
-function ToolsUsed({ detail, inRange }: { detail: Detail; inRange: Map<string, number> | undefined }) {
-  if (detail.toolsUsed.length === 0) return <p className="text-sm muted">This agent hasn’t called any tool yet.</p>;
-  return (
-    <table className="w-full text-left text-sm">
-      <thead className="text-xs muted">
-        <tr>
-          <th className="py-1 font-semibold">Tool</th>
-          <th className="hidden py-1 font-semibold sm:table-cell">Rule</th>
-          <th className="py-1 pl-3 text-right font-semibold whitespace-nowrap">In range</th>
-          <th className="py-1 pl-3 text-right font-semibold whitespace-nowrap">All time</th>
-          <th className="hidden py-1 pl-3 text-right font-semibold whitespace-nowrap sm:table-cell">Last used</th>
-        </tr>
-      </thead>
-      <tbody className="divide-y divide-neutral-100 dark:divide-neutral-800">
-        {detail.toolsUsed.map((t) => {
-          const other = isOtherActions(t.action);
-          // the bucket is no tool: no rule of the policy decides it (its chip would be the one for
-          // unknown names)
-          const rule = other ? (
-            <span className="text-xs muted">—</span>
-          ) : (
-            <span className="inline-flex items-center gap-1">
-              <span className={`rounded-full px-2 py-0.5 text-xs font-bold ${RULE_TONE[t.effect]}`}>{t.effect}</span>
-              {t.conditional.length > 0 && <ConditionMark action={t.action} rules={t.conditional} />}
-            </span>
-          );
-          return (
-            <tr key={t.action}>
-              {/* The name takes the width left (max-w-0 w-full) and never breaks mid-word: a name
-                  too long for it ends in an ellipsis, and a tap opens it whole. On a phone the rule
-                  goes under it and the name is 12 px, so a usual name fits whole. */}
-              <td className="w-full max-w-0 py-2 pr-2">
-                {other ? (
-                  <OtherActionsName className="text-xs sm:text-sm" />
-                ) : (
-                  <ExpandableName name={t.action} className="font-mono text-xs sm:text-sm" testId="tool-name" />
-                )}
-                <span className="mt-1 block sm:hidden">{rule}</span>
-              </td>
-              <td className="hidden py-2 sm:table-cell">{rule}</td>
-              <td className="py-2 pl-3 text-right tabular-nums" data-testid="tool-calls-in-range">
-                {inRange ? (inRange.get(t.action) ?? 0) : '…'}
-              </td>
-              <td className="py-2 pl-3 text-right tabular-nums">{t.count}</td>
-              <td className="hidden py-2 pl-3 text-right whitespace-nowrap muted sm:table-cell">{timeAgo(t.lastUsedAt)}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
-  );
-}
 
 type Totals = RouterOutputs['analytics']['decisions']['totals'];
 

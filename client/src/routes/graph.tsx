@@ -26,6 +26,7 @@ import { EntityNode } from '../components/graph/EntityNode';
 import { GraphLegend } from '../components/graph/GraphLegend';
 import { GraphList } from '../components/graph/GraphList';
 import { TracePanel } from '../components/graph/TracePanel';
+import { isOtherActions } from '../components/OtherActions';
 
 // Outside the component: xyflow re-mounts every node when nodeTypes changes identity.
 const NODE_TYPES = { entity: EntityNode };
@@ -186,9 +187,11 @@ function openerOf(el: HTMLElement | null, agent: string): HTMLElement | null {
 }
 
 function summary(g: AgentGraph): string {
-  const shared = g.tools.filter((t) => t.agents.length > 1).length;
+  // an agent's "(other actions)" is no tool, and each agent's counts different names
+  const tools = g.tools.filter((t) => !isOtherActions(t.name));
+  const shared = tools.filter((t) => t.agents.length > 1).length;
   const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
-  return `${n(g.agents.length, 'agent')} · ${n(g.tools.length, 'tool')} (${shared} shared) · ${n(g.tags.length, 'data tag')}${g.truncated ? ' · busiest edges only' : ''}`;
+  return `${n(g.agents.length, 'agent')} · ${n(tools.length, 'tool')} (${shared} shared) · ${n(g.tags.length, 'data tag')}${g.truncated ? ' · busiest edges only' : ''}`;
 }
 
 function FlowCanvas({
@@ -207,15 +210,23 @@ function FlowCanvas({
   // On a desktop the canvas grows with the graph, so many tools still fit at a readable zoom
   // (the page scrolls instead of the labels shrinking); a phone keeps its fixed height and pans.
   const tall = narrow ? undefined : readableHeight(nodes);
-  const onNodeClick: NodeMouseHandler<GraphNode> = (_, node) => {
+  const onNodeClick: NodeMouseHandler<GraphNode> = (event, node) => {
     if (node.data.kind === 'agent') onTrace(node.data.label === traced ? null : node.data.label);
+    // "+N more" is a link; a click on the card around it follows it too
+    if (node.data.kind === 'more' && !(event.target as Element).closest('a')) followLink(node.id);
   };
   // A focused agent node traces on Enter as on a click (xyflow gives nodes focus, not a key to
-  // act on): the map was mouse-only, and Escape's return of focus lands on the node.
+  // act on): the map was mouse-only, and Escape's return of focus lands on the node. A focused
+  // "+N more" card follows its link (the link itself takes Enter as any link does).
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key !== 'Enter' || !(event.target instanceof HTMLElement)) return;
+    if (event.target.closest('a')) return;
     const id = event.target.closest('.react-flow__node')?.getAttribute('data-id') ?? '';
     const node = nodes.find((n) => n.id === id);
+    if (node?.data.kind === 'more') {
+      event.preventDefault();
+      followLink(node.id);
+    }
     if (node?.data.kind !== 'agent') return;
     event.preventDefault();
     onTrace(node.data.label === traced ? null : node.data.label);
@@ -246,6 +257,13 @@ function FlowCanvas({
       </ReactFlow>
     </div>
   );
+}
+
+/** Clicks the link in the node `id` (a "+N more" card), so the link decides where it leads. */
+function followLink(id: string): void {
+  document
+    .querySelector<HTMLAnchorElement>(`.react-flow__node[data-id="${CSS.escape(id)}"] a`)
+    ?.click();
 }
 
 /** Node cards' height in flow units (two lines of text and padding), for the canvas's height. */
