@@ -5,7 +5,7 @@ import { createLogger } from './logger';
 import { startServer } from './server';
 import { startTracingFromEnv } from './observability/startTracing';
 import { warnIfExposed } from './auth';
-import { runPrimary, workersFromArgs } from './workers';
+import { bootstrapsHere, runPrimary, workersFromArgs } from './workers';
 
 /**
  * `npm start`: validated configuration, one process on HOST:PORT serving the dashboard, `/trpc`
@@ -63,7 +63,8 @@ async function main(): Promise<void> {
     trustProxy: env.AEGIS_TRUST_PROXY,
     publicUrl,
   });
-  await server.auth.bootstrap();
+  // One login link per start: with --workers, the first worker's (workers.ts).
+  if (bootstrapsHere()) await server.auth.bootstrap();
   logger.info(
     { url: server.url, dataDir: env.AEGIS_DATA_DIR, embeddedStore: server.store.embedded },
     'Aegis is listening',

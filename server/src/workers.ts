@@ -6,6 +6,18 @@ import { startEmbeddedMongo } from 'embedded-mongo';
 import { fromFile } from './auth/bindingSecret';
 import { preparePrivateDataDir } from './data/dataDir';
 
+/**
+ * Set by the primary on the first worker it starts ("1") and on every other ("0"): only the first
+ * runs the start's bootstrap (the first admin key, the one-time login link), so a start prints one
+ * link however many workers it has, and a worker started again after a crash prints none.
+ */
+const BOOTSTRAP_ENV = 'AEGIS_WORKER_BOOTSTRAP';
+
+/** Whether this process does the start's bootstrap: a single server, or the first worker. */
+export function bootstrapsHere(): boolean {
+  return !cluster.isWorker || process.env[BOOTSTRAP_ENV] === '1';
+}
+
 /** More workers than this buys nothing but memory: the store is one process too. */
 export const MAX_WORKERS = 16;
 
@@ -29,8 +41,8 @@ export function workersFromArgs(argv: readonly string[]): number | null {
  * each is an ordinary Aegis server on one database, kept consistent by the database and its
  * change streams (docs/scale.md). Without MONGO_URI the embedded store runs here, in the primary,
  * on the data directory's private socket, and the workers connect to it; the primary serves no
- * requests itself. The first worker starts alone (it creates the admin key on a first start),
- * the others once it listens. A worker that dies is replaced.
+ * requests itself. The first worker starts alone (it creates the admin key on a first start and
+ * prints the start's one login link), the others once it listens. A worker that dies is replaced.
  */
 export async function runPrimary(opts: {
   workers: number;
@@ -54,9 +66,9 @@ export async function runPrimary(opts: {
   }
 
   let stopping = false;
-  const fork = (): Promise<Worker> =>
+  const fork = (bootstrap = false): Promise<Worker> =>
     new Promise((resolve, reject) => {
-      const worker = cluster.fork(env);
+      const worker = cluster.fork({ ...env, [BOOTSTRAP_ENV]: bootstrap ? '1' : '0' });
       worker.once('listening', () => resolve(worker));
       worker.once('exit', (code) => reject(new Error(`worker exited (${code}) before listening`)));
     });
@@ -65,8 +77,8 @@ export async function runPrimary(opts: {
     logger.error({ pid: worker.process.pid, code, signal }, 'worker died: starting another');
     fork().catch((error: unknown) => logger.error({ err: error }, 'could not replace a worker'));
   });
-  await fork();
-  await Promise.all(Array.from({ length: opts.workers - 1 }, fork));
+  await fork(true);
+  await Promise.all(Array.from({ length: opts.workers - 1 }, () => fork()));
   logger.info({ workers: opts.workers }, 'all workers listening');
 
   const shutdown = (signal: string) => {

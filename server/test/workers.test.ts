@@ -163,6 +163,20 @@ afterAll(async () => {
 });
 
 describe('npm start -- --workers 2', () => {
+  it('a first start prints one login link and one admin key, and the link signs in', async () => {
+    // Every worker used to bootstrap: two links, both valid (and only the first worker made the key).
+    const links = output.filter((line) => line.includes('/login?token='));
+    expect(links).toHaveLength(1);
+    expect(output.filter((line) => line.includes('Admin API key written to'))).toHaveLength(1);
+    const token = new URL(links[0]!.trim()).searchParams.get('token');
+    const login = await fetch(`${listeningUrls()[0]}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    expect(login.status).toBe(200);
+  });
+
   it('runs two workers on one port, and what happens on one is seen on the other', async () => {
     const urls = listeningUrls();
     expect(urls).toHaveLength(2);

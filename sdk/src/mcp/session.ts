@@ -22,6 +22,21 @@ import { toAegisError } from '../serverErrors';
 import { callThroughAegis } from './toolCall';
 import { connectUpstream, listAllTools } from './upstream';
 
+/** How long a closing session waits for its aborted calls to finish telling Aegis. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** Waits until every promise has settled, or `ms` passed. */
+async function settled(promises: Promise<unknown>[], ms: number): Promise<void> {
+  if (promises.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  await Promise.race([Promise.allSettled(promises), late]);
+  clearTimeout(timer);
+}
+
 /** Everything one client's session needs: who it acts as, and what it reaches. */
 export interface SessionOptions {
   aegis: Aegis;
@@ -54,6 +69,8 @@ export class GatewaySession {
   /** Tools hidden and refused, with what a call to one is answered (pin changed, or unchecked). */
   private held = new Map<string, CallToolResult>();
   private closing = false;
+  /** Tool calls under way: a closing session lets them finish what they do on the way out. */
+  private readonly calls = new Set<Promise<unknown>>();
 
   constructor(readonly options: SessionOptions) {
     // The client's requests decide what we forward, so offer every feature; an upstream without
@@ -73,7 +90,9 @@ export class GatewaySession {
     this.server.setRequestHandler(ListToolsRequestSchema, async (_req, extra) => ({
       tools: await this.listTools(extra.signal),
     }));
-    this.server.setRequestHandler(CallToolRequestSchema, (req, extra) => this.callTool(req, extra));
+    this.server.setRequestHandler(CallToolRequestSchema, (req, extra) =>
+      this.tracked(this.callTool(req, extra)),
+    );
     registerPassthrough(this);
   }
 
@@ -225,9 +244,20 @@ export class GatewaySession {
     return callThroughAegis(this, this.tools.get(exposed), this.held.get(exposed), req, extra);
   }
 
+  private tracked<T>(call: Promise<T>): Promise<T> {
+    this.calls.add(call);
+    const done = () => void this.calls.delete(call);
+    call.then(done, done);
+    return call;
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await this.server.close().catch(() => undefined);
+    // Closing aborted the calls the client left. Each still tells Aegis it stopped (a call held
+    // for review expires its approval, so approving it later runs nothing): let that finish
+    // before the caller closes Aegis's connections under it ("socket hang up", and no expiry).
+    await settled([...this.calls], CLOSE_GRACE_MS);
     const clients = await Promise.allSettled([...this.clients.values()]);
     this.clients.clear();
     await Promise.all(

@@ -4,6 +4,7 @@
  * "<N bytes>"), so every shape the proxy knows is parsed into arguments, and anything else is
  * reported as opaque for the caller to refuse (or, on routes that opt in, to scan as text).
  */
+import { firstDuplicateKey } from './duplicateKeys';
 
 /** A body the proxy refuses to read; answered with `status` and `code`, nothing sent. */
 export class BodyError extends Error {
@@ -50,17 +51,7 @@ export function readBodyArgs(
       `The request body is sent with Content-Encoding "${encoding}", which Aegis can't read: send it uncompressed`,
     );
   }
-  if (/json/i.test(type)) {
-    try {
-      return { value: JSON.parse(body.toString('utf8')) as unknown };
-    } catch {
-      throw new BodyError(
-        400,
-        'BAD_REQUEST',
-        'The request body says it is JSON but does not parse',
-      );
-    }
-  }
+  if (/json/i.test(type)) return { value: readJson(body.toString('utf8')) };
   if (!readableCharset(type)) {
     // Read as UTF-8, UTF-16 text is every other byte NUL: no detector sees a card in it.
     const what = `${body.length} bytes of ${type}`;
@@ -76,6 +67,28 @@ export function readBodyArgs(
   return opaqueAsText
     ? { value: body.toString('utf8'), opaque: what }
     : { value: `<${what}>`, opaque: what };
+}
+
+/**
+ * A JSON body, refused when an object repeats a key: policy would decide on the last value (what
+ * `JSON.parse` keeps) while some upstreams act on the first.
+ */
+function readJson(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BodyError(400, 'BAD_REQUEST', 'The request body says it is JSON but does not parse');
+  }
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate !== null) {
+    throw new BodyError(
+      400,
+      'DUPLICATE_KEY',
+      `The JSON body gives the key ${duplicate} twice: policy would decide on the last value while the upstream may read the first, so the request was not sent. Send each key once`,
+    );
+  }
+  return value;
 }
 
 /** A declared charset other than UTF-8's family: the bytes are not the text Aegis would read. */

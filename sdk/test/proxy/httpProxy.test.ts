@@ -402,6 +402,32 @@ describe('repeated query parameters and form fields (attack review 9)', () => {
     expect(received.length).toBe(before);
   });
 
+  it('refuses a JSON body that repeats a key with 400 DUPLICATE_KEY, nothing sent', async () => {
+    const before = received.length;
+    const deep = `${'{"k":'.repeat(50_000)}{"to":"ok","to":"evil"}${'}'.repeat(50_000)}`;
+    for (const [body, path] of [
+      ['{"to":"ok","to":"evil"}', 'to'],
+      ['{"to":"evil","to":"ok"}', 'to'],
+      ['{"t\\u006f":"ok","to":"evil"}', 'to'],
+      ['{"meta":{"tags":[{"to":1},{"to":2,"to":3}]},"to":"ok"}', 'meta.tags[1].to'],
+      [deep, '.k.k.to'],
+    ] as const) {
+      const res = await viaProxy('POST', `http://${upstreamHost}/v1/payees`, body, {
+        'content-type': 'application/json',
+      });
+      expect(res.status, body.slice(0, 60)).toBe(400);
+      expect(res.json).toMatchObject({ error: 'DUPLICATE_KEY' });
+      expect(String(res.json.message)).toContain(`${path} twice`);
+    }
+    expect(received.length).toBe(before);
+    // The same name in different objects is no repetition.
+    const fine = await viaProxy('POST', `http://${upstreamHost}/v1/payees`, {
+      to: 'ok',
+      alias: { to: 'evil' },
+    });
+    expect(fine.status).toBe(200);
+  });
+
   it('takes a name the endpoint declares in lists, as a list policy can read', async () => {
     const before = received.length;
     const res = await viaProxy('GET', `http://${upstreamHost}/v1/payees?to=ok&id=1&id=2`);

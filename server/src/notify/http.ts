@@ -146,8 +146,10 @@ export type DecideResult =
   { ok: true; message: string } | { ok: false; status: number; reason: string };
 
 /**
- * Uses the link once for this person, then decides: a second use by the same person is a replay
- * (409), and the approval itself changes state once however many people click at once.
+ * Decides with the link, once per person: its use is recorded by the same update as the vote or
+ * decision (approvals.decide's `link`), so a second use is a replay (409), a decision that failed
+ * (the database, say) leaves the link usable, and the approval changes state once however many
+ * people click at once.
  */
 export async function decideOnce(
   d: NotifyRouteDeps,
@@ -155,12 +157,10 @@ export async function decideOnce(
   actor: Principal,
   via: string,
 ): Promise<DecideResult> {
-  if (!(await d.store.useLink(claims.n, actor.name, claims.a, new Date()))) {
-    return { ok: false, status: 409, reason: 'This link was already used.' };
-  }
   try {
     const a = await d.services.approvals.decide(claims.a, claims.d, false, actor, undefined, {
       via,
+      link: `${claims.n}:${actor.name}`,
     });
     if (a.status === 'PENDING') {
       return {

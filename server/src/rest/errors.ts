@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { TRPCError } from '@trpc/server';
+import { SESSION_ONLY_CHANGE, sentOnlyASession } from './credentials';
 
 /** One invalid field, as the `issues` extra of an error body. */
 export interface SeedIssue {
@@ -54,7 +55,7 @@ export function seedStatusFor(error: TRPCError): number | undefined {
 }
 
 /** The seed-shaped body for a handler's error body; null when it is not JSON or already seed-shaped. */
-function rewrite(chunk: string, status: number): string | null {
+function rewrite(chunk: string, status: number, req: Request): string | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(chunk);
@@ -62,7 +63,10 @@ function rewrite(chunk: string, status: number): string | null {
     return null;
   }
   if (parsed !== null && typeof parsed === 'object' && typeof (parsed as { detail?: unknown }).detail === 'string') return null;
-  return JSON.stringify(toSeedError(parsed, status));
+  const error = toSeedError(parsed, status);
+  // The adapter dropped the cookie (rest/credentials.ts), so the procedure saw no credential.
+  if (status === 401 && sentOnlyASession(req)) error.detail = SESSION_ONLY_CHANGE;
+  return JSON.stringify(error);
 }
 
 /**
@@ -70,12 +74,12 @@ function rewrite(chunk: string, status: number): string | null {
  * The handler offers no hook for the body, so its one `res.end` call is intercepted.
  */
 export function seedErrorBodies(): RequestHandler {
-  return function seedErrorBodies(_req: Request, res: Response, next: NextFunction) {
+  return function seedErrorBodies(req: Request, res: Response, next: NextFunction) {
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
     res.end = function endWithSeedError(...args: unknown[]) {
       const [chunk] = args;
       if (res.statusCode >= 400 && typeof chunk === 'string' && !res.headersSent) {
-        const rewritten = rewrite(chunk, res.statusCode);
+        const rewritten = rewrite(chunk, res.statusCode, req);
         if (rewritten !== null) {
           args[0] = rewritten;
           res.removeHeader('Content-Length');

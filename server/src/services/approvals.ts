@@ -39,18 +39,25 @@ export function createApprovalService(
     by: string,
     via: string,
     now: Date,
-  ): Promise<{ waiting?: ApprovalDoc }> {
+    link: string | undefined,
+  ): Promise<{ waiting?: ApprovalDoc; voted?: true }> {
     const current = await load(id);
     if (decision !== 'APPROVED' || !current.quorum || current.quorum <= 1 || current.status !== 'PENDING') return {};
-    const voted = await repos.approvals.vote(id, { by, via, at: now }, now);
+    const voted = await repos.approvals.vote(id, { by, via, at: now }, now, link);
     if (!voted) {
       const again = await load(id);
-      if (again.status === 'PENDING' && again.votes?.some((v) => voterIdentity(v.by) === voterIdentity(by)) && again.expiresAt > now) {
+      const open = again.status === 'PENDING' && again.expiresAt > now;
+      const mine = again.votes?.some((v) => voterIdentity(v.by) === voterIdentity(by)) ?? false;
+      // This person's vote reached the quorum, but the decision after it never happened (it
+      // failed, or the server stopped between the two): finish it rather than leave it waiting.
+      if (open && mine && (again.votes?.length ?? 0) >= current.quorum) return { voted: true };
+      refuseUsedLink(again, link);
+      if (open && mine) {
         throw new DomainError('ALREADY_DECIDED', `${by} already approved #${id}; it needs ${again.quorum} different people`);
       }
       return {};
     }
-    return (voted.votes?.length ?? 0) >= current.quorum ? {} : { waiting: voted };
+    return (voted.votes?.length ?? 0) >= current.quorum ? { voted: true } : { waiting: voted };
   }
 
   async function load(id: number): Promise<ApprovalDoc> {
@@ -160,14 +167,17 @@ export function createApprovalService(
       const now = new Date();
       // Kept on the approval and quoted in the hash-chained decision entry: masked like arguments.
       const note = maskedText(comment?.trim() ?? '') || null;
-      const quorum = await quorumReached(id, decision, actor.name, via, now);
+      const quorum = await quorumReached(id, decision, actor.name, via, now, options.link);
       if (quorum.waiting) {
         bus.emitChange({ type: 'approval.decided', approval: toApprovalSummary(quorum.waiting) });
         return toApproval(quorum.waiting);
       }
-      const doc = await repos.approvals.decide(id, decision, actor.name, now, note, { via, editedArgs: edited });
+      // The vote that reached the quorum recorded the link's use already.
+      const link = quorum.voted ? undefined : options.link;
+      const doc = await repos.approvals.decide(id, decision, actor.name, now, note, { via, editedArgs: edited, link });
       if (!doc) {
         const current = await load(id);
+        refuseUsedLink(current, link);
         if (current.status === 'PENDING') {
           const expired = await repos.approvals.expire(id, null, now);
           if (expired) announce(expired);
@@ -277,6 +287,13 @@ export function createApprovalService(
   };
 }
 export type ApprovalService = ReturnType<typeof createApprovalService>;
+
+/** A link used on this approval before — by a vote or the decision — is a replay. */
+function refuseUsedLink(doc: ApprovalDoc, link: string | undefined): void {
+  if (link !== undefined && doc.linkUses?.includes(link)) {
+    throw new DomainError('ALREADY_DECIDED', 'This link was already used.');
+  }
+}
 
 function decidedDetails(doc: ApprovalDoc, decision: 'APPROVED' | 'DENIED', by: string, via: string): string {
   // The dashboard is the usual place: only other channels are named.

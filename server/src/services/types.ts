@@ -59,6 +59,12 @@ export interface DecideOptions {
   via?: string;
   /** Approve with these arguments instead of the agent's (admins; APPROVED only). */
   editedArgs?: Record<string, unknown>;
+  /**
+   * A notification link used to decide, `<nonce>:<person>`: recorded in the same update as the
+   * vote or decision, so the link counts once and stays usable when nothing was decided.
+   * Refused (ALREADY_DECIDED, "This link was already used.") when it was used on this approval.
+   */
+  link?: string;
 }
 
 /** A chart's time window: the last `hours` whole hours, or `from`–`to` (ISO; `to` defaults to now). */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csrfTokenFor } from '../../src/auth/secrets';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { createKey } from './restClient';
 
@@ -84,15 +85,33 @@ describe('REST credentials', () => {
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ status: 'PAUSED' }),
       });
+    // Refused, and told why: "a key or a session is required" read as nonsense with a session.
+    const why =
+      'REST changes need an API key (Authorization: Bearer <key>); a dashboard session cookie is accepted only by the dashboard';
     const byCookie = await toggle({ cookie: cookies, 'x-aegis-csrf': csrf });
     expect(byCookie.status).toBe(401);
-    expect(await byCookie.json()).toMatchObject({ detail: expect.any(String) });
+    expect(await byCookie.json()).toMatchObject({ detail: why });
     // a body-less POST (no preflight from a foreign page) is refused as well
     const seedDemo = await fetch(`${server.url}/api/demo/seed`, {
       method: 'POST',
       headers: { cookie: cookies, 'x-aegis-csrf': csrf },
     });
     expect(seedDemo.status).toBe(401);
+    expect(await seedDemo.json()).toMatchObject({ detail: why });
+    // An ended session is told the same (only the dashboard would take even a live one) …
+    const ended = await toggle({
+      cookie: 'aegis_session=ended',
+      'x-aegis-csrf': csrfTokenFor('ended'),
+    });
+    expect(ended.status).toBe(401);
+    expect(await ended.json()).toMatchObject({ detail: why });
+    // … while no credential, or a key that is wrong, reads as before.
+    expect(await (await toggle({})).json()).toMatchObject({
+      detail: 'An API key or a dashboard session is required',
+    });
+    expect(
+      await (await toggle({ cookie: cookies, authorization: 'Bearer aegis_typo' })).json(),
+    ).toMatchObject({ detail: expect.stringMatching(/^The API key was not accepted/) as string });
     expect((await server.services.agents.get('clerk')).status).toBe('ACTIVE');
 
     const byKey = await toggle({ authorization: `Bearer ${reviewer}` });

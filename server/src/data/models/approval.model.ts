@@ -59,6 +59,11 @@ export interface ApprovalDoc {
    * those that gave up since: a caller whose wait ends expires the approval only when none is left.
    */
   joined?: number;
+  /**
+   * The notification links (e-mail, Slack) used on it, `<nonce>:<person>`: each added by the
+   * update that records its vote or decision, so a link is used once and only by a decision.
+   */
+  linkUses?: string[];
 }
 
 export interface ApprovalVote {
@@ -112,6 +117,7 @@ const approvalSchema = new Schema<ApprovalDoc>(
     editedArgs: { type: Schema.Types.Mixed },
     seedClient: { type: Boolean },
     joined: { type: Number },
+    linkUses: { type: [String], default: undefined },
   },
   { collection: 'approvals', versionKey: false, autoIndex: false, minimize: false },
 );

@@ -35,13 +35,6 @@ export interface DeliveryDoc {
   deliveredAt: Date | null;
 }
 
-/** A used link: `<nonce>:<person>`, so each person can use a link once. */
-export interface LinkUseDoc {
-  _id: string;
-  approvalId: number;
-  at: Date;
-}
-
 const channelSchema = new Schema<ChannelDoc>(
   {
     name: { type: String, required: true },
@@ -76,15 +69,9 @@ const deliverySchema = new Schema<DeliveryDoc>(
 deliverySchema.index({ status: 1, nextAttemptAt: 1 });
 deliverySchema.index({ channel: 1, _id: -1 });
 
-const linkUseSchema = new Schema<LinkUseDoc>(
-  { _id: { type: String, required: true }, approvalId: Number, at: Date },
-  { collection: 'notify_link_uses', versionKey: false, autoIndex: false },
-);
-
 export interface NotifyModels {
   channels: Model<ChannelDoc>;
   deliveries: Model<DeliveryDoc>;
-  linkUses: Model<LinkUseDoc>;
 }
 
 export async function notifyModels(conn: Connection): Promise<NotifyModels> {
@@ -93,7 +80,6 @@ export async function notifyModels(conn: Connection): Promise<NotifyModels> {
   const models = {
     channels: get('NotifyChannel', channelSchema),
     deliveries: get('NotifyDelivery', deliverySchema),
-    linkUses: get('NotifyLinkUse', linkUseSchema),
   };
   for (const model of Object.values(models)) await (model as Model<unknown>).createIndexes();
   return models;

@@ -39,6 +39,14 @@ const bound = (b: ApprovalBinding) => ({
   ...(b.reviewRule === undefined ? {} : { reviewRule: b.reviewRule }),
 });
 
+/**
+ * A notification link's use (`<nonce>:<person>`) is kept on the approval it decides, and written
+ * by the same conditional update as the vote or decision: a link counts once, and only when it
+ * decided something — a failed update leaves it unused, and there is no step between to crash in.
+ */
+const linkUnused = (link: string | undefined) => (link === undefined ? {} : { linkUses: { $ne: link } });
+const linkUse = (link: string | undefined) => (link === undefined ? {} : { $push: { linkUses: link } });
+
 /** Approvals. State changes are single conditional updates, so concurrent deciders can't both win. */
 export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<CounterDoc>) {
   const ids = new IdAllocator(counters, 'approvals', async () => {
@@ -245,18 +253,21 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
       return { docs: page, nextCursor: more ? (page.at(-1)?.id ?? null) : null };
     },
 
-    /** PENDING and unexpired → decided; null when someone else got there first (or it expired). */
+    /**
+     * PENDING and unexpired → decided; null when someone else got there first (or it expired),
+     * or when `extra.link` was used on it already: the link's use is recorded in this same update.
+     */
     decide: (
       id: number,
       status: 'APPROVED' | 'DENIED',
       by: string,
       now: Date,
       comment: string | null = null,
-      extra: { via?: string; editedArgs?: Record<string, unknown> } = {},
+      extra: { via?: string; editedArgs?: Record<string, unknown>; link?: string } = {},
     ) =>
       model
         .findOneAndUpdate(
-          { id, status: 'PENDING', expiresAt: { $gt: now } },
+          { id, status: 'PENDING', expiresAt: { $gt: now }, ...linkUnused(extra.link) },
           {
             $set: {
               status,
@@ -266,6 +277,7 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
               ...(extra.via ? { decidedVia: extra.via } : {}),
               ...(extra.editedArgs ? { editedArgs: extra.editedArgs } : {}),
             },
+            ...linkUse(extra.link),
           },
           { returnDocument: 'after' },
         )
@@ -273,9 +285,10 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
 
     /**
      * One person's approval toward a quorum: added once per person while the approval is open;
-     * null when this person already voted, or it is decided or expired.
+     * null when this person already voted, it is decided or expired, or `link` was used on it
+     * already (its use is recorded with the vote, in one update).
      */
-    vote: (id: number, vote: ApprovalVote, now: Date) =>
+    vote: (id: number, vote: ApprovalVote, now: Date, link?: string) =>
       model
         .findOneAndUpdate(
           {
@@ -284,8 +297,14 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
             expiresAt: { $gt: now },
             'votes.by': { $ne: vote.by },
             'votes.who': { $ne: voterIdentity(vote.by) },
+            ...linkUnused(link),
           },
-          { $push: { votes: { ...vote, who: voterIdentity(vote.by) } } },
+          {
+            $push: {
+              votes: { ...vote, who: voterIdentity(vote.by) },
+              ...(link === undefined ? {} : { linkUses: link }),
+            },
+          },
           { returnDocument: 'after' },
         )
         .lean<ApprovalDoc | null>(),

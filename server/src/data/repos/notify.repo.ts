@@ -23,7 +23,7 @@ export async function createNotifyRepos(conn: Connection) {
 /** How long a server may hold a delivery while it sends it. */
 const SEND_LEASE_MS = 60_000;
 
-/** The notifier's repository: channels, the delivery queue/log, used links. */
+/** The notifier's repository: channels and the delivery queue/log (a link's use is kept on its approval). */
 export function createNotifyStore(m: NotifyModels) {
   return {
     insertChannel: async (doc: ChannelDoc) => {
@@ -119,22 +119,6 @@ export function createNotifyStore(m: NotifyModels) {
         .sort({ _id: -1 })
         .limit(q.limit)
         .lean<DeliveryDoc[]>(),
-
-    /** Records a link's use by a person; false when that person used it before (a replay). */
-    useLink: async (
-      nonce: string,
-      person: string,
-      approvalId: number,
-      now: Date,
-    ): Promise<boolean> => {
-      try {
-        await m.linkUses.create({ _id: `${nonce}:${person}`, approvalId, at: now });
-        return true;
-      } catch (error) {
-        if ((error as { code?: unknown }).code === 11000) return false;
-        throw error;
-      }
-    },
   };
 }
 export type NotifyStore = ReturnType<typeof createNotifyStore>;
