@@ -255,6 +255,7 @@ export function createDecisionService(
       runId: input.runId,
       tool: input.tool,
       findings: scanned.findings,
+      truncated: scanned.truncated,
     };
     const binding = bind(snap, input.action, args, argsJson);
     const { verdict, reason, rule, redactArgs, maskWhenApproved } = await evaluateCall(repos, snap, call, {
