@@ -27,7 +27,7 @@ export interface ResultRules {
    * Local mode: the in-process evaluation (the same `evaluateResult` the server runs). Absent in
    * strict mode, where the server answers `sdk.result`; local mode asks it only to hold a result.
    */
-  judge?: (findings: { args: ScanFinding[]; result: ScanFinding[] }) => { effect: ResultEffect; reason: string };
+  judge?: (findings: { args: ScanFinding[]; result: ScanFinding[]; truncated?: boolean }) => { effect: ResultEffect; reason: string };
 }
 
 /** What goes with the outcome report: what DLP found in the result, what a rule did with it. */
@@ -91,7 +91,8 @@ export async function screenResult<T>(
   let effect: ResultEffect;
   let reason: string;
   let approvalId: number | null = null;
-  const local = rules.judge?.({ args: argsFindings, result: findings });
+  // `truncated`: the result was too large or deep to scan whole; rules over `dlp` fail closed.
+  const local = rules.judge?.({ args: argsFindings, result: findings, truncated });
   if (local && local.effect !== 'REVIEW') ({ effect, reason } = local);
   else {
     // Strict mode, or a result local mode must hold: only the server opens an approval.

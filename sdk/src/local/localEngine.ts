@@ -150,7 +150,11 @@ export class LocalEngine implements LocalDecider {
     return {
       detectors: policy.detectors,
       judge: (findings) =>
-        evaluateResult(policy, { agent: { name: agent }, action }, { facts: { dlp: policyDlpFindings(findings) } }),
+        evaluateResult(
+          policy,
+          { agent: { name: agent }, action },
+          { facts: { dlp: policyDlpFindings(findings), dlpTruncated: findings.truncated === true } },
+        ),
     };
   }
 

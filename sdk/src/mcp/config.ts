@@ -80,6 +80,18 @@ export const gatewayConfig = z
       .default({ host: '127.0.0.1', port: 8700, path: '/mcp' }),
     /** How long a call held for review waits for a person before it is refused. */
     reviewTimeoutSeconds: z.number().positive().max(86_400).default(300),
+    /**
+     * `aegis mcp serve`: sessions one key may hold open at once (each starts its own stdio
+     * upstreams); past it a new session is refused with 429 until one is closed or expires.
+     */
+    maxSessionsPerKey: z.number().int().min(1).max(10_000).default(16),
+    /** `aegis mcp serve`: a session with no request and no open stream for this long is closed. */
+    sessionIdleSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(7 * 86_400)
+      .default(1800),
     /** Pin tools in this local file instead of Aegis's database (the default, shared by every gateway). */
     pinsFile: z.string().optional(),
     /**

@@ -32,6 +32,20 @@ interface Entry {
   transport: StreamableHTTPServerTransport;
   session: GatewaySession;
   keyHash: string;
+  /** When the session last got a request or its last open response ended. */
+  lastActive: number;
+  /** Responses of this session still open (a call in flight, a review's progress, an SSE stream). */
+  open: number;
+}
+
+/** Counts an open response of a session until it ends, and marks the session active. */
+function track(entry: Entry, res: ServerResponse): void {
+  entry.open++;
+  entry.lastActive = Date.now();
+  res.once('close', () => {
+    entry.open--;
+    entry.lastActive = Date.now();
+  });
 }
 
 /** A JSON-RPC error answer for requests refused before MCP sees them. */
@@ -73,6 +87,19 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
       message: `Aegis could not set up the agent: ${startupMessage(error)}`,
     }));
     if (!who.ok) return refuse(res, who.status, who.message);
+    // Each session starts its own stdio upstreams: one key can't pile them up without bound
+    // (attack review 10: 40 initializes under one agent key started 40 upstream processes, and
+    // nothing ever closed a session its client forgot).
+    const keyHash = hash(key);
+    const held = [...sessions.values()].filter((e) => e.keyHash === keyHash).length;
+    if (held >= config.maxSessionsPerKey) {
+      return refuse(
+        res,
+        429,
+        `This key already has ${held} MCP sessions open (maxSessionsPerKey is ${config.maxSessionsPerKey}): end one (HTTP DELETE with its Mcp-Session-Id) or wait for an idle one to close after ${config.sessionIdleSeconds} s`,
+        { 'retry-after': String(Math.min(config.sessionIdleSeconds, 60)) },
+      );
+    }
     const session = new GatewaySession({
       aegis: who.aegis,
       agent: who.agent,
@@ -89,7 +116,9 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, session, keyHash: hash(key) });
+        const entry: Entry = { transport, session, keyHash, lastActive: Date.now(), open: 0 };
+        sessions.set(id, entry);
+        track(entry, res);
       },
     });
     transport.onclose = () => {
@@ -120,12 +149,30 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
       // A session is its key's: another key can't ride on it, whatever agent it would claim.
       if (entry.keyHash !== hash(key))
         return refuse(res, 403, 'This session belongs to another key');
+      track(entry, res);
       return entry.transport.handleRequest(req, res);
     }
     if (req.method !== 'POST')
       return refuse(res, 400, 'Start a session with an initialize request (POST)');
     return open(req, res, key);
   }
+
+  // Sessions nobody used for sessionIdleSeconds (no request, no open response) are closed, their
+  // upstreams with them; a client that comes back gets 404 and initializes a new one.
+  const idleMs = config.sessionIdleSeconds * 1000;
+  const sweeper = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [id, entry] of sessions) {
+        if (entry.open > 0 || now - entry.lastActive < idleMs) continue;
+        sessions.delete(id);
+        o.log(`closed MCP session ${id.slice(0, 8)}…: idle for ${config.sessionIdleSeconds} s`);
+        void entry.transport.close().catch(() => undefined);
+      }
+    },
+    Math.min(idleMs, 60_000),
+  );
+  sweeper.unref();
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -143,6 +190,7 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
   return {
     url: `http://${host}:${port}${config.listen.path}`,
     async close() {
+      clearInterval(sweeper);
       await Promise.all(
         [...sessions.values()].map((e) => e.transport.close().catch(() => undefined)),
       );

@@ -16,7 +16,6 @@ import {
   type Resource,
   type ResourceTemplate,
 } from '@modelcontextprotocol/sdk/types.js';
-import { toAegisError } from '../serverErrors';
 import type { GatewaySession } from './session';
 
 /** Most pages of one list read from one upstream. */
@@ -85,20 +84,7 @@ export function registerPassthrough(session: GatewaySession): void {
    * Reading data (a resource, a prompt, a completion) is the agent acting too: refused while the
    * kill-switch has it paused, and when Aegis can't say (fail closed), as tool calls are.
    */
-  const active = async (): Promise<void> => {
-    const { aegis, agent } = session.options;
-    let status: string | null;
-    try {
-      status = (await aegis.api.sdk.agentStatus.query({ name: agent })).status;
-    } catch (error) {
-      throw new McpError(
-        ErrorCode.InternalError,
-        `Aegis could not be asked about "${agent}": ${toAegisError(error).message}`,
-      );
-    }
-    if (status === 'PAUSED')
-      throw new McpError(ErrorCode.InvalidRequest, `"${agent}" is paused by the Aegis kill-switch`);
-  };
+  const active = () => session.assertActive();
 
   /** Runs `fn` on every upstream offering `feature`, in parallel. */
   const each = async <T>(

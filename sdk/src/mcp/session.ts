@@ -2,6 +2,8 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
+  ErrorCode,
+  McpError,
   ListToolsRequestSchema,
   ResultSchema,
   type CallToolRequest,
@@ -19,6 +21,7 @@ import { registerPassthrough } from './passthrough';
 import type { HeldTools, ToolPins } from './pins';
 import { refusal, toolError } from './refusals';
 import { toAegisError } from '../serverErrors';
+import { maskValue } from '@aegis/shared';
 import { callThroughAegis } from './toolCall';
 import { connectUpstream, listAllTools } from './upstream';
 
@@ -117,12 +120,21 @@ export class GatewaySession {
         spec,
         mirrored,
         {
-          request: (request, extra) =>
-            this.server.request({ method: request.method, params: request.params }, ResultSchema, {
-              signal: extra.signal,
-            }),
+          // The upstream asking the client (sampling its model, eliciting from its person, its
+          // roots) is the agent acting too: not while the kill-switch has it paused, nor when
+          // Aegis can't say (attack review 10: a paused agent's upstream still drove its model).
+          request: async (request, extra) => {
+            await this.assertActive();
+            return this.server.request(
+              { method: request.method, params: request.params },
+              ResultSchema,
+              { signal: extra.signal },
+            );
+          },
           notification: (n) =>
-            this.server.notification(n as ServerNotification).catch(() => undefined),
+            this.server
+              .notification(screenedNotification(n) as ServerNotification)
+              .catch(() => undefined),
           closed: (why) => {
             this.clients.delete(name);
             if (!this.closing) this.options.log(`${why}; it is started again on the next request`);
@@ -135,6 +147,25 @@ export class GatewaySession {
       pending.catch(() => this.clients.delete(name));
     }
     return pending;
+  }
+
+  /**
+   * Throws (an MCP error) while the kill-switch has the agent paused, or when Aegis can't be
+   * asked (fail closed): reading data and an upstream's own requests wait on it, as calls do.
+   */
+  async assertActive(): Promise<void> {
+    const { aegis, agent } = this.options;
+    let status: string | null;
+    try {
+      status = (await aegis.api.sdk.agentStatus.query({ name: agent })).status;
+    } catch (error) {
+      throw new McpError(
+        ErrorCode.InternalError,
+        `Aegis could not be asked about "${agent}": ${toAegisError(error).message}`,
+      );
+    }
+    if (status === 'PAUSED')
+      throw new McpError(ErrorCode.InvalidRequest, `"${agent}" is paused by the Aegis kill-switch`);
   }
 
   /** Lists every upstream's tools, pins them, and keeps what this agent may see. */
@@ -266,4 +297,29 @@ export class GatewaySession {
       ),
     );
   }
+}
+
+/**
+ * What an upstream tells the client, with what DLP finds masked where it carries free text: a log
+ * message's `data` and a progress `message`. They reach the client (and its model) beside the
+ * tool's result, which result rules screen, so a card a tool logs or reports as progress would
+ * otherwise pass them by (attack review 10). Other notifications carry names, URIs and numbers.
+ */
+export function screenedNotification<
+  T extends { method: string; params?: Record<string, unknown> },
+>(n: T): T {
+  const params = n.params;
+  if (!params) return n;
+  if (n.method === 'notifications/message')
+    return {
+      ...n,
+      params: { ...params, data: maskValue(params.data), ...maskedField(params, 'logger') },
+    };
+  if (n.method === 'notifications/progress')
+    return { ...n, params: { ...params, ...maskedField(params, 'message') } };
+  return n;
+}
+
+function maskedField(params: Record<string, unknown>, key: string): Record<string, unknown> {
+  return typeof params[key] === 'string' ? { [key]: maskValue(params[key]) } : {};
 }

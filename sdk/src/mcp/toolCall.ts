@@ -95,7 +95,14 @@ export async function callThroughAegis(
             CallToolResultSchema,
             {
               signal: extra.signal,
-              onprogress: token === undefined ? undefined : (p) => sendProgress(p.message),
+              // masked: a progress message reaches the client beside the screened result
+              onprogress:
+                token === undefined
+                  ? undefined
+                  : (p) =>
+                      sendProgress(
+                        p.message === undefined ? undefined : String(maskValue(p.message)),
+                      ),
               resetTimeoutOnProgress: true,
             },
           )) as CallToolResult;

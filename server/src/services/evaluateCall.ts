@@ -4,7 +4,7 @@ import {
   masksWhenApproved,
   historyKey,
   policyDlpFindings,
-  scanValue,
+  scan,
   type FactNeeds,
   type PolicyDecision,
   type PolicyFacts,
@@ -22,6 +22,8 @@ export interface CallToEvaluate {
   tool?: { tags?: readonly string[]; description?: string } | null;
   /** DLP findings on the arguments when already scanned (else scanned here if a rule reads `dlp`). */
   findings?: readonly ScanFinding[];
+  /** With `findings`: a size or depth limit cut that scan short. */
+  truncated?: boolean;
 }
 
 /**
@@ -61,8 +63,14 @@ async function storeFacts(
 }
 
 /** The `dlp` facts: the call's findings, scanned here if the caller did not already. */
-function dlpFacts(call: CallToEvaluate, set: Pick<PolicySet, 'detectors'>): PolicyFacts['dlp'] {
-  return policyDlpFindings({ args: call.findings ?? scanValue(call.args, { custom: set.detectors }) });
+function dlpFacts(
+  call: CallToEvaluate,
+  set: Pick<PolicySet, 'detectors'>,
+): { findings: PolicyFacts['dlp']; truncated: boolean } {
+  const scanned = call.findings
+    ? { findings: call.findings, truncated: call.truncated === true }
+    : scan(call.args, { custom: set.detectors });
+  return { findings: policyDlpFindings({ args: scanned.findings }), truncated: scanned.truncated };
 }
 
 /**
@@ -130,7 +138,11 @@ export async function evaluateCall(
   // Only a store query awaits: an evaluation from memory stays one synchronous step.
   const facts = fromStore ? await storeFacts(repos, needs, snap.name, call, now) : undefined;
   const dlp = needs.dlp ? dlpFacts(call, set) : undefined;
-  const context = { status: snap.status, facts: dlp ? { ...facts, dlp } : facts, now };
+  const context = {
+    status: snap.status,
+    facts: dlp ? { ...facts, dlp: dlp.findings, dlpTruncated: dlp.truncated } : facts,
+    now,
+  };
   const decision: CallDecision = evaluatePolicy(set, policyCall, context);
   // The same facts say whether an approval of this call runs it masked (REDACT rules still apply).
   if (decision.verdict === 'REVIEW' && masksWhenApproved(set, policyCall, context)) {

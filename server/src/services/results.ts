@@ -84,7 +84,8 @@ export function createResultService(deps: ServiceDeps) {
       const decided = evaluateResult(
         set,
         { agent: { name: snap.name }, action: input.action },
-        { facts: { dlp: policyDlpFindings({ args: argsFindings, result: findings }) } },
+        // A result scan cut short by a size or depth limit: rules over `dlp` fail closed on it.
+        { facts: { dlp: policyDlpFindings({ args: argsFindings, result: findings }), dlpTruncated: input.truncated === true } },
       );
       const answer = { effect: decided.effect, reason: decided.reason, ruleId: decided.rule?.id ?? null, approvalId: null };
       if (decided.effect !== 'REVIEW') return answer;

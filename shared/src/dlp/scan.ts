@@ -39,22 +39,18 @@ export function scanValue(value: unknown, options: ScanOptions = {}): ScanFindin
   return scan(value, options).findings;
 }
 
-/** {@link scanValue}, and whether a limit cut the scan short (a policy may fail closed on it). */
+/**
+ * {@link scanValue}, and whether the size or depth limit cut the scan short: what lies past it was
+ * not looked at, so a rule that found nothing there fails closed (see `PolicyFacts.dlpTruncated`).
+ * The findings cap loses no detector and no count ({@link addFindings}), so it does not count.
+ */
 export function scan(value: unknown, options: ScanOptions = {}): ScanResult {
   const custom = options.custom ?? [];
   const maxFindings = options.maxFindings ?? SCAN_DEFAULTS.maxFindings;
   const findings: ScanFinding[] = [];
-  let full = false;
   const record = (matches: readonly DlpMatch[], path: PathStack) => {
     if (matches.length === 0) return;
-    const pointer = path.pointer();
-    for (const finding of summarize(matches, pointer)) {
-      if (findings.length >= maxFindings) {
-        full = true;
-        return;
-      }
-      findings.push(finding);
-    }
+    addFindings(findings, summarize(matches, path.pointer()), maxFindings);
   };
   const result = walk(
     value,
@@ -75,7 +71,48 @@ export function scan(value: unknown, options: ScanOptions = {}): ScanResult {
     },
     displayKey,
   );
-  return { findings, truncated: result.truncated || full };
+  return { findings, truncated: result.truncated };
+}
+
+/**
+ * Adds one value's findings to `list`, each with its own path while the list holds fewer than
+ * `max`. Past that a finding still counts: its matches are added to the last listed finding of its
+ * detector, or, for a detector not listed yet, it takes the place of the last finding of a
+ * detector listed more than once (whose count moves to that detector's first finding). So the
+ * list never grows past `max` (what the API takes), and every detector that matched is on it with
+ * every match counted. Rules read which detectors matched and how often (`dlp.found('card')`,
+ * `dlp.count`): 300 harmless e-mail addresses ahead of a card number must not push the card out of
+ * what a rule sees (attack review 10: they did, and a BLOCK on `dlp.found('card')` let the card
+ * through). Only some paths past the cap are not listed.
+ */
+export function addFindings(list: ScanFinding[], found: readonly ScanFinding[], max: number): void {
+  for (const finding of found) {
+    if (list.length < max) {
+      list.push(finding);
+      continue;
+    }
+    let same = -1;
+    for (let i = list.length - 1; i >= 0 && same < 0; i--) if (list[i]!.detector === finding.detector) same = i;
+    if (same >= 0) {
+      merge(list[same]!, finding);
+      continue;
+    }
+    const first = new Map<string, number>();
+    list.forEach((f, i) => first.has(f.detector) || first.set(f.detector, i));
+    let slot = -1;
+    for (let i = list.length - 1; i >= 0 && slot < 0; i--) if (first.get(list[i]!.detector)! < i) slot = i;
+    // Every listed finding of its own detector (more detectors than `max`): listed past the cap.
+    if (slot < 0) list.push(finding);
+    else {
+      merge(list[first.get(list[slot]!.detector)!]!, list[slot]!);
+      list[slot] = finding;
+    }
+  }
+}
+
+function merge(into: ScanFinding, from: ScanFinding): void {
+  into.count += from.count;
+  into.confidence = Math.max(into.confidence, from.confidence);
 }
 
 /**

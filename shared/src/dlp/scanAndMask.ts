@@ -1,7 +1,7 @@
 import type { CustomDetector } from './custom/customDetector';
 import { applyMasks, detectString } from './detect';
 import { NO_CONTEXT } from './keys';
-import { SCAN_DEFAULTS, displayKey, mayHoldData, summarize } from './scan';
+import { SCAN_DEFAULTS, addFindings, displayKey, mayHoldData, summarize } from './scan';
 import type { ScanFinding } from './types';
 import { walk } from './walk';
 
@@ -25,27 +25,19 @@ export function scanAndMask(
   const custom = options.custom ?? [];
   const maxFindings = options.maxFindings ?? SCAN_DEFAULTS.maxFindings;
   const findings: ScanFinding[] = [];
-  let full = false;
   const result = walk(
     value,
     {
       leaf(text, context, path) {
         const matches = detectString(text, context, custom);
         if (matches.length === 0) return undefined;
-        for (const f of summarize(matches, path.pointer())) {
-          if (findings.length >= maxFindings) full = true;
-          else findings.push(f);
-        }
+        addFindings(findings, summarize(matches, path.pointer()), maxFindings);
         return applyMasks(text, matches);
       },
       key(key, path) {
         if (!mayHoldData(key)) return undefined;
         const matches = detectString(key, NO_CONTEXT, custom);
-        if (matches.length > 0) {
-          for (const f of summarize(matches, path.pointer())) {
-            if (findings.length < maxFindings) findings.push(f);
-          }
-        }
+        if (matches.length > 0) addFindings(findings, summarize(matches, path.pointer()), maxFindings);
         const shown = displayKey(key);
         return shown === key ? undefined : shown;
       },
@@ -57,5 +49,5 @@ export function scanAndMask(
     },
     displayKey,
   );
-  return { findings, truncated: result.truncated || full, masked: result.value };
+  return { findings, truncated: result.truncated, masked: result.value };
 }

@@ -86,6 +86,10 @@ export class Bindings {
     private readonly call: PolicyCall,
     private readonly context: PolicyContext,
   ) {}
+  /** Whether the DLP scan behind `dlp` stopped at a size or depth limit. */
+  get dlpTruncated(): boolean {
+    return this.context.facts?.dlpTruncated === true;
+  }
   get(): Record<string, unknown> {
     if (this.built) return this.built;
     const { call, context } = this;
@@ -117,6 +121,15 @@ function errorMessage(e: unknown): string {
   return text.split('\n')[0]!;
 }
 
+/** Why a rule over `dlp` that did not match still fails closed: the scan did not see everything. */
+export const DLP_TRUNCATED =
+  'DLP stopped at its size or depth limit (1 MiB of text, 64 levels), so what lies past it was not looked at';
+
+/** A rule reading `dlp` found nothing, but the scan stopped short: its "no" can't be trusted. */
+export function unscannedDlp(rule: { needs: { dlp: boolean } }, bindings: Bindings): boolean {
+  return rule.needs.dlp && bindings.dlpTruncated;
+}
+
 /** Runs one rule's condition: a match, no match, or a failure that fails closed. */
 function test(rule: CompiledRule, bindings: Bindings): Match | undefined {
   if (!rule.program) return { rule, effect: rule.effect };
@@ -127,7 +140,10 @@ function test(rule: CompiledRule, bindings: Bindings): Match | undefined {
     return { rule, effect: rule.effect === 'BLOCK' ? 'BLOCK' : 'REVIEW', error: errorMessage(e) };
   }
   if (value === true) return { rule, effect: rule.effect };
-  if (value === false) return undefined;
+  if (value === false) {
+    if (!unscannedDlp(rule, bindings)) return undefined;
+    return { rule, effect: rule.effect === 'BLOCK' ? 'BLOCK' : 'REVIEW', error: DLP_TRUNCATED };
+  }
   return {
     rule,
     effect: rule.effect === 'BLOCK' ? 'BLOCK' : 'REVIEW',

@@ -7,6 +7,8 @@ import {
   type PolicyCall,
   type PolicyContext,
   type RuleEvaluationError,
+  DLP_TRUNCATED,
+  unscannedDlp,
 } from './evaluate';
 import { conditionValue } from './expression';
 import { renderTemplate } from './interpolate';
@@ -65,8 +67,10 @@ export function evaluateResult(
     if (rule.program) {
       try {
         const value: unknown = conditionValue(rule, bindings.get());
-        if (value === false) effect = undefined;
-        else if (value !== true) error = `the condition gave ${String(value)}, not true or false`;
+        if (value === false) {
+          if (unscannedDlp(rule, bindings)) error = DLP_TRUNCATED;
+          else effect = undefined;
+        } else if (value !== true) error = `the condition gave ${String(value)}, not true or false`;
       } catch (e) {
         error = e instanceof Error ? e.message.split('\n')[0] : String(e);
       }

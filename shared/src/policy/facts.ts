@@ -86,4 +86,11 @@ export interface PolicyFacts {
   anomaly?: Readonly<Record<string, number>>;
   /** DLP findings on the arguments. */
   dlp?: readonly DlpFinding[];
+  /**
+   * A size or depth limit cut the DLP scan short (the scan's `truncated`): what lies past it was
+   * not looked at, so a rule reading `dlp` that did not match fails closed instead of passing a
+   * value nobody scanned (attack review 10: a card after 1 MiB of padding, or 80 levels deep, in
+   * a tool's result walked past a BLOCK on `dlp.found('card')`).
+   */
+  dlpTruncated?: boolean;
 }

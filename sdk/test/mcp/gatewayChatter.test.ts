@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  type Notification,
+  type Progress,
+} from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueAgent, useSdkServer } from '../helpers/server';
+import { aegisBin, agentKey, buildCli, sdkDir, tempDir } from './helpers';
+
+// Attack review 10: what an upstream sends the client besides a tool's result. A progress message
+// and a log notification carried a card number past the result rules, raw; and while the
+// kill-switch had the agent paused, the upstream still drove the client's model (sampling) and
+// asked its person (elicitation). Real gateway binary, real server, a raw JSON-RPC upstream.
+
+const CARD = '4111 1111 1111 1111';
+const chatty = path.join(sdkDir, 'test', 'mcp', 'fixtures', 'chattyUpstream.mjs');
+const t = useSdkServer();
+const tmp = tempDir('aegis-mcp-chatter-');
+let agent: string;
+let key: string;
+
+beforeAll(async () => {
+  await buildCli();
+  agent = uniqueAgent('mcp-chatter');
+  await t.aegis.agent(agent, { allows: ['chatty.work', 'chatty.ask'] }).register();
+  key = await agentKey(t.reviewer, [agent]);
+}, 120_000);
+afterAll(() => tmp.remove());
+
+interface Seen {
+  client: Client;
+  notes: Notification[];
+  sampled: number;
+  elicited: number;
+  log: () => Array<Record<string, unknown>>;
+}
+
+async function gateway(name: string, env: Record<string, string> = {}): Promise<Seen> {
+  const logFile = path.join(tmp.dir, `${name}.jsonl`);
+  const client = new Client(
+    { name: 'chatter-test', version: '1' },
+    { capabilities: { sampling: {}, elicitation: {} } },
+  );
+  const seen: Seen = {
+    client,
+    notes: [],
+    sampled: 0,
+    elicited: 0,
+    log: () => {
+      try {
+        return readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        return [];
+      }
+    },
+  };
+  client.setRequestHandler(CreateMessageRequestSchema, () => {
+    seen.sampled++;
+    return { role: 'assistant', content: { type: 'text', text: 'hi' }, model: 'test' };
+  });
+  client.setRequestHandler(ElicitRequestSchema, () => {
+    seen.elicited++;
+    return { action: 'accept', content: { name: 'Ada' } };
+  });
+  client.fallbackNotificationHandler = (n) => {
+    seen.notes.push(n);
+    return Promise.resolve();
+  };
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [
+        aegisBin,
+        'mcp',
+        '--agent',
+        agent,
+        '--server',
+        'chatty',
+        '--no-pins',
+        '--',
+        process.execPath,
+        chatty,
+      ],
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        AEGIS_URL: t.server.url,
+        AEGIS_API_KEY: key,
+        CHATTY_LOG: logFile,
+        ...env,
+      },
+      stderr: 'pipe',
+    }),
+  );
+  return seen;
+}
+
+const until = async (what: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!what() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+};
+
+describe('aegis mcp: what an upstream sends besides results', () => {
+  it("a tool's progress messages and log notifications reach the client with cards masked", async () => {
+    const g = await gateway('masked');
+    try {
+      const progress: Progress[] = [];
+      const result = await g.client.callTool({ name: 'work', arguments: {} }, undefined, {
+        onprogress: (p) => progress.push(p),
+      });
+      expect(JSON.stringify(result)).toContain('done');
+      await until(() => g.notes.some((n) => n.method === 'notifications/message'));
+      const log = g.notes.find((n) => n.method === 'notifications/message');
+      expect(log).toBeDefined();
+      expect(progress.some((p) => p.message?.includes('1111'))).toBe(true);
+      expect(JSON.stringify([progress, g.notes])).not.toContain(CARD);
+      expect(JSON.stringify(log)).toContain('************1111');
+    } finally {
+      await g.client.close();
+    }
+  });
+
+  it('an active agent: sampling and elicitation pass through', async () => {
+    const g = await gateway('active');
+    try {
+      await g.client.callTool({ name: 'ask', arguments: {} });
+      expect([g.sampled, g.elicited]).toEqual([1, 1]);
+      expect(g.log()).toEqual([
+        expect.objectContaining({
+          elicitation: { result: { action: 'accept', content: { name: 'Ada' } } },
+        }),
+      ]);
+    } finally {
+      await g.client.close();
+    }
+  });
+
+  it("a paused agent: the upstream can't sample the client's model or log a card raw on its own", async () => {
+    await t.reviewer.agents.setStatus.mutate({
+      name: agent,
+      status: 'PAUSED',
+      reason: 'review 10',
+    });
+    const g = await gateway('paused', { CHATTY_UNPROMPTED: '1' });
+    try {
+      await g.client.listTools();
+      await until(() => g.log().length > 0);
+      expect(g.sampled).toBe(0);
+      expect(String((g.log()[0]?.unprompted as { error?: string } | undefined)?.error)).toContain(
+        'paused by the Aegis kill-switch',
+      );
+      expect(JSON.stringify(g.notes)).not.toContain(CARD);
+    } finally {
+      await g.client.close();
+      await t.reviewer.agents.setStatus.mutate({ name: agent, status: 'ACTIVE' });
+    }
+  });
+});
