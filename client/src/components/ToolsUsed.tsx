@@ -82,21 +82,25 @@ function ToolSearch({
   total: number;
 }) {
   return (
-    <label className="relative mb-2 block" role="search">
-      <span className="sr-only">Find a tool</span>
-      <Search
-        className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 muted"
-        aria-hidden
-      />
-      <input
-        type="search"
-        className="input w-full pl-8"
-        placeholder={`Find among ${total} tools`}
-        value={query}
-        onChange={(e) => onChange(e.target.value)}
-        maxLength={200}
-      />
-    </label>
+    // The landmark on a wrapper: on the label itself, role="search" replaced the label's meaning
+    // and the field was left without a name.
+    <div className="relative mb-2" role="search">
+      <label className="block">
+        <span className="sr-only">Find a tool</span>
+        <Search
+          className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 muted"
+          aria-hidden
+        />
+        <input
+          type="search"
+          className="input w-full pl-8"
+          placeholder={`Find among ${total} tools`}
+          value={query}
+          onChange={(e) => onChange(e.target.value)}
+          maxLength={200}
+        />
+      </label>
+    </div>
   );
 }
 
