@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Aegis } from '../client';
 import { toolFilter } from './catalog';
 import type { GatewayConfig } from './config';
 import { startupMessage } from './agentSetup';
@@ -71,6 +72,8 @@ const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGateway> {
   const { config } = o;
   const sessions = new Map<string, Entry>();
+  /** Initializes in flight per key hash: counted against the limit before their session exists. */
+  const opening = new Map<string, number>();
   const keys = new KeyClients(o.url ?? config.aegis.url, config.aegis.mode, o.log);
   const several = Object.keys(config.upstreams).length > 1;
   const prefixes = Object.fromEntries(
@@ -90,8 +93,12 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
     // Each session starts its own stdio upstreams: one key can't pile them up without bound
     // (attack review 10: 40 initializes under one agent key started 40 upstream processes, and
     // nothing ever closed a session its client forgot).
+    // Initializes still in flight count too: their session exists only once the transport has
+    // answered, so many sent together would otherwise all pass the check before any is counted.
     const keyHash = hash(key);
-    const held = [...sessions.values()].filter((e) => e.keyHash === keyHash).length;
+    const held =
+      [...sessions.values()].filter((e) => e.keyHash === keyHash).length +
+      (opening.get(keyHash) ?? 0);
     if (held >= config.maxSessionsPerKey) {
       return refuse(
         res,
@@ -100,6 +107,30 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
         { 'retry-after': String(Math.min(config.sessionIdleSeconds, 60)) },
       );
     }
+    opening.set(keyHash, (opening.get(keyHash) ?? 0) + 1);
+    let pending = true;
+    // Once: when the session is kept (same tick as it joins `sessions`), or when it never is.
+    const settle = () => {
+      if (!pending) return;
+      pending = false;
+      const left = (opening.get(keyHash) ?? 1) - 1;
+      if (left > 0) opening.set(keyHash, left);
+      else opening.delete(keyHash);
+    };
+    try {
+      await startSession(req, res, who, keyHash, settle);
+    } finally {
+      settle();
+    }
+  }
+
+  async function startSession(
+    req: IncomingMessage,
+    res: ServerResponse,
+    who: { aegis: Aegis; agent: string },
+    keyHash: string,
+    settle: () => void,
+  ): Promise<void> {
     const session = new GatewaySession({
       aegis: who.aegis,
       agent: who.agent,
@@ -118,6 +149,7 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
       onsessioninitialized: (id) => {
         const entry: Entry = { transport, session, keyHash, lastActive: Date.now(), open: 0 };
         sessions.set(id, entry);
+        settle();
         track(entry, res);
       },
     });

@@ -1,5 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayConfig, startHttpGateway, type HttpGateway } from '../../src/mcp/index';
 import { uniqueAgent, useSdkServer } from '../helpers/server';
@@ -61,6 +62,62 @@ describe('aegis mcp serve: sessions per key', () => {
       await s.client.close();
     }
   });
+
+  it('counts initializes still in flight: slow bodies sent together open no more than maxSessionsPerKey sessions', async () => {
+    // Only initialized sessions used to count, and a session exists only once its initialize's
+    // body has arrived: eight initializes whose bodies were held back all passed the check, and
+    // all eight started upstreams under a limit of three.
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'slow', version: '1' } },
+    });
+    const url = new URL(gateway.url);
+    const sent = Array.from({ length: 8 }, () => {
+      const req = request({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'content-length': Buffer.byteLength(body),
+        },
+      });
+      const answer = new Promise<{ status: number; session: string | undefined }>((resolve, reject) => {
+        req.on('response', (res) => {
+          res.resume();
+          const session = res.headers['mcp-session-id'];
+          resolve({ status: res.statusCode ?? 0, session: typeof session === 'string' ? session : undefined });
+        });
+        req.on('error', reject);
+      });
+      req.write(body.slice(0, 10));
+      return { req, answer };
+    });
+    // Every request's headers are in (each waits for the rest of its body) before any body ends.
+    await new Promise((r) => setTimeout(r, 500));
+    for (const s of sent) s.req.end(body.slice(10));
+    const answers = await Promise.all(sent.map((s) => s.answer));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(3);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(5);
+    for (const { session } of answers.filter((a) => a.session)) {
+      const ended = await fetch(gateway.url, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${key}`, 'mcp-session-id': session! },
+      });
+      expect(ended.status).toBe(200);
+    }
+    // All ended, none still counted as opening: the key can open its three again.
+    const again = [await connect(), await connect(), await connect()];
+    for (const s of again) {
+      await s.transport.terminateSession();
+      await s.client.close();
+    }
+  }, 60_000);
 
   it('closes a session its client left without ending it, once idle for sessionIdleSeconds', async () => {
     const gone = [await connect(), await connect(), await connect()];
