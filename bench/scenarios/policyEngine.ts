@@ -12,6 +12,7 @@ import {
   type PolicyRuleSpec,
   type PolicySet,
 } from '@aegis/shared';
+import type { AegisApi } from '../../sdk/src/index';
 import type { BenchServer } from '../harness';
 import { BULK_ACTIONS } from './auditQueries';
 import { watchStalls } from './governance';
@@ -203,6 +204,69 @@ async function apply(server: BenchServer, doc: PolicyDocument): Promise<number> 
   return applied.policies[0]?.version ?? 0;
 }
 
+/** Callers deciding at once in the concurrent rows: as many tool calls in flight for one agent. */
+const CONCURRENT_CALLERS = 16;
+
+/**
+ * One agent's calls decided many at once, alternating rounds of each kind: decisions/s and server
+ * CPU per decision. A call whose deciding rule reads `history` is decided one at a time per agent,
+ * from reading the counts to recording the verdict (a cluster lease: attack review 10 — calls sent
+ * together each read the same past and all passed "at most 5 an hour"), so its rate is bounded by
+ * one lease round trip + decision + record per call, where other calls of the agent overlap.
+ */
+async function concurrentRounds<K extends string>(
+  server: BenchServer,
+  config: BenchConfig,
+  agents: string[],
+  kinds: Record<K, (via: AegisApi) => Promise<void>>,
+): Promise<Record<K, { samples: number[]; perSecond: number; cpuUs: number; rounds: number }>> {
+  const perCaller = config.quick ? 10 : 50;
+  const rounds = config.quick ? 2 : 6;
+  const names = Object.keys(kinds) as K[];
+  const out = Object.fromEntries(
+    names.map((k) => [k, { samples: [] as number[], ms: 0, cpuMs: 0, calls: 0 }]),
+  ) as Record<K, { samples: number[]; ms: number; cpuMs: number; calls: number }>;
+  // Each caller its own transport (its own connection, no batching with the others).
+  const callers = await Promise.all(
+    Array.from({ length: CONCURRENT_CALLERS }, () => server.transport(agents)),
+  );
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of round % 2 === 0 ? names : [...names].reverse()) {
+      const acc = out[kind];
+      await server.settle();
+      const c0 = await server.serverCpuMs();
+      const t0 = performance.now();
+      await Promise.all(
+        callers.map(async (via) => {
+          for (let i = 0; i < perCaller; i++) {
+            const s0 = performance.now();
+            await kinds[kind](via);
+            acc.samples.push(performance.now() - s0);
+          }
+        }),
+      );
+      acc.ms += performance.now() - t0;
+      await server.settle();
+      acc.cpuMs += (await server.serverCpuMs()) - c0;
+      acc.calls += CONCURRENT_CALLERS * perCaller;
+    }
+  }
+  return Object.fromEntries(
+    names.map((k) => {
+      const a = out[k];
+      return [
+        k,
+        {
+          samples: a.samples,
+          perSecond: (a.calls / a.ms) * 1000,
+          cpuUs: (a.cpuMs / a.calls) * 1000,
+          rounds,
+        },
+      ];
+    }),
+  ) as Record<K, { samples: number[]; perSecond: number; cpuUs: number; rounds: number }>;
+}
+
 /**
  * 14. The policy engine (issue 14), first part, before scenario 6's bulk insert (it writes through
  * the server). On the main server, in rounds that cycle through every order of the three kinds:
@@ -251,10 +315,10 @@ export async function policyDecideScenario(
   } as const;
   type Kind = keyof typeof kinds;
   let seq = 0;
-  const decide = async (kind: Kind) => {
+  const decide = async (kind: Kind, via: AegisApi = api) => {
     const k = kinds[kind];
     const action = k.actions[seq++ % k.actions.length]!;
-    const d = await api.sdk.decide.mutate({ agent: k.agent, action, args: ARGS });
+    const d = await via.sdk.decide.mutate({ agent: k.agent, action, args: ARGS });
     if (d.verdict !== 'ALLOWED' || !d.rule?.id.startsWith(k.rule)) {
       throw new Error(
         `bench: ${kind} ${action} decided ${d.verdict} by ${JSON.stringify(d.rule)}: ${d.reason}`,
@@ -319,6 +383,11 @@ export async function policyDecideScenario(
   const historyVs = versusFlat('history');
   const rulesDelta = Math.round(rulesVs.median);
   const historyDelta = Math.round(historyVs.median);
+
+  const together = await concurrentRounds(server, config, [rulesAgent], {
+    rules: (via) => decide('rules', via),
+    history: (via) => decide('history', via),
+  });
 
   // Local mode, the same two policies (their own agents: a key is scoped to its agents).
   const localRun = async (handle: typeof flatHandle) => {
@@ -405,6 +474,19 @@ export async function policyDecideScenario(
         ...pairNotes(historyVs),
       },
     },
+    ...(['rules', 'history'] as const).map((kind) => ({
+      scenario: SCENARIO,
+      label:
+        kind === 'rules'
+          ? `${CONCURRENT_CALLERS} callers at once, one agent, 100-rule policy (no history rule)`
+          : `${CONCURRENT_CALLERS} callers at once, one agent, ${HISTORY_ACTIONS[0]}: history rule (one at a time per agent)`,
+      latency: summarize(together[kind].samples),
+      perSecond: together[kind].perSecond,
+      notes: {
+        serverCpuUsPerDecision: Math.round(together[kind].cpuUs),
+        rounds: together[kind].rounds,
+      },
+    })),
     {
       scenario: SCENARIO,
       label: 'local guard(), flat lists',

@@ -5,7 +5,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
 import { createApp, type AegisApp } from '../app';
-import { createLeasesRepo } from '../data/repos/leases.repo';
+import { createLeasesRepo, type LeasesRepo } from '../data/repos/leases.repo';
 import { leaseModel } from '../data/models/lease.model';
 import { createContextInner } from '../trpc/context';
 import { createCallerFactory } from '../trpc/init';
@@ -95,6 +95,44 @@ describe('locks across servers', () => {
     );
     expect(most).toBe(1);
     expect(await conn.collection('leases').countDocuments({ _id: 'shared-key' as never })).toBe(0);
+  });
+
+  it("a busy key's lease passes from task to task in one process, and still reaches the other server", async () => {
+    const real = createLeasesRepo(leaseModel(conn));
+    const calls = { takes: 0, releases: 0 };
+    // The real repo, counted: how many store round trips the lease costs.
+    const counted: LeasesRepo = {
+      tryTake: (...a) => (calls.takes++, real.tryTake(...a)),
+      release: (...a) => (calls.releases++, real.release(...a)),
+      want: (...a) => real.want(...a),
+    };
+    const busy = new ClusterMutex(counted);
+    const other = new ClusterMutex(real);
+    let inside = 0;
+    let most = 0;
+    const order: string[] = [];
+    const task = (who: string) => async () => {
+      most = Math.max(most, ++inside);
+      order.push(who);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inside--;
+    };
+    // 30 tasks queued together on one server: the lease goes back to the store after 16 tasks
+    // at most (so two takes and two releases, where each task took and released one before).
+    await Promise.all(Array.from({ length: 30 }, () => busy.run('busy-key', task('busy'))));
+    expect(calls).toEqual({ takes: 2, releases: 2 });
+    expect(most).toBe(1);
+    // 200 queued on one server, then one on the other: it runs long before the 200 are done (it
+    // marks the lease wanted; the holder gives it back and leaves it a turn), never beside one.
+    order.length = 0;
+    const many = Array.from({ length: 200 }, () => busy.run('busy-key', task('busy')));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const theirs = other.run('busy-key', task('other'));
+    await Promise.all([...many, theirs]);
+    expect(most).toBe(1);
+    expect(order.indexOf('other')).toBeGreaterThan(0);
+    expect(order.indexOf('other')).toBeLessThan(100);
+    expect(await conn.collection('leases').countDocuments({ _id: 'busy-key' as never })).toBe(0);
   });
 
   it("a crashed holder's lease is taken over once it expires", async () => {

@@ -9,6 +9,8 @@ export interface LeaseDoc {
   _id: string;
   token: string;
   expiresAt: Date;
+  /** Set by another holder-to-be that found it taken: the holder then leaves it a turn. */
+  wanted?: boolean;
 }
 
 const leaseSchema = new Schema<LeaseDoc>(
@@ -16,6 +18,7 @@ const leaseSchema = new Schema<LeaseDoc>(
     _id: { type: String, required: true },
     token: { type: String, required: true },
     expiresAt: { type: Date, required: true },
+    wanted: { type: Boolean },
   },
   { collection: 'leases', versionKey: false, autoIndex: false },
 );

@@ -26,9 +26,18 @@ export function createLeasesRepo(model: Model<LeaseDoc>) {
       return false;
     },
 
-    /** Frees `key` if `token` still holds it. */
-    async release(key: string, token: string): Promise<void> {
-      await coll.deleteOne({ _id: key, token });
+    /**
+     * Frees `key` if `token` still holds it; `wanted` says whether another holder-to-be asked for
+     * it meanwhile ({@link want}) — in the same round trip.
+     */
+    async release(key: string, token: string): Promise<{ wanted: boolean }> {
+      const gone = await coll.findOneAndDelete({ _id: key, token }, { projection: { wanted: 1 } });
+      return { wanted: gone?.wanted === true };
+    },
+
+    /** Tells the holder of `key`, whoever it is, that someone else waits for it. */
+    async want(key: string): Promise<void> {
+      await coll.updateOne({ _id: key, wanted: { $ne: true } }, { $set: { wanted: true } });
     },
   };
 }
