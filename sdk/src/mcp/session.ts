@@ -18,6 +18,7 @@ import type { Aegis } from '../client';
 import { catalogue, type CatalogTool } from './catalog';
 import type { UpstreamSpec } from './config';
 import { registerPassthrough } from './passthrough';
+import { sampleThroughAegis } from './sampling';
 import type { HeldTools, ToolPins } from './pins';
 import { refusal, toolError } from './refusals';
 import { toAegisError } from '../serverErrors';
@@ -124,6 +125,9 @@ export class GatewaySession {
           // roots) is the agent acting too: not while the kill-switch has it paused, nor when
           // Aegis can't say (attack review 10: a paused agent's upstream still drove its model).
           request: async (request, extra) => {
+            // Sampling is decided as an action of the agent (its kill-switch included).
+            if (request.method === 'sampling/createMessage')
+              return sampleThroughAegis(this, name, request.params, extra.signal);
             await this.assertActive();
             return this.server.request(
               { method: request.method, params: request.params },

@@ -27,7 +27,10 @@ let key: string;
 beforeAll(async () => {
   await buildCli();
   agent = uniqueAgent('mcp-chatter');
-  await t.aegis.agent(agent, { allows: ['chatty.work', 'chatty.ask'] }).register();
+  // The upstream sampling the client's model is an action of the agent: listed here, it passes.
+  await t.aegis
+    .agent(agent, { allows: ['chatty.work', 'chatty.ask', 'chatty.mcp:sampling'] })
+    .register();
   key = await agentKey(t.reviewer, [agent]);
 }, 120_000);
 afterAll(() => tmp.remove());
@@ -37,10 +40,16 @@ interface Seen {
   notes: Notification[];
   sampled: number;
   elicited: number;
+  /** What the client's "model" answers a sampling request with. */
+  answer: string;
   log: () => Array<Record<string, unknown>>;
 }
 
-async function gateway(name: string, env: Record<string, string> = {}): Promise<Seen> {
+async function gateway(
+  name: string,
+  env: Record<string, string> = {},
+  as: { agent: string; key: string } = { agent, key },
+): Promise<Seen> {
   const logFile = path.join(tmp.dir, `${name}.jsonl`);
   const client = new Client(
     { name: 'chatter-test', version: '1' },
@@ -51,6 +60,7 @@ async function gateway(name: string, env: Record<string, string> = {}): Promise<
     notes: [],
     sampled: 0,
     elicited: 0,
+    answer: 'hi',
     log: () => {
       try {
         return readFileSync(logFile, 'utf8')
@@ -64,7 +74,7 @@ async function gateway(name: string, env: Record<string, string> = {}): Promise<
   };
   client.setRequestHandler(CreateMessageRequestSchema, () => {
     seen.sampled++;
-    return { role: 'assistant', content: { type: 'text', text: 'hi' }, model: 'test' };
+    return { role: 'assistant', content: { type: 'text', text: seen.answer }, model: 'test' };
   });
   client.setRequestHandler(ElicitRequestSchema, () => {
     seen.elicited++;
@@ -81,7 +91,7 @@ async function gateway(name: string, env: Record<string, string> = {}): Promise<
         aegisBin,
         'mcp',
         '--agent',
-        agent,
+        as.agent,
         '--server',
         'chatty',
         '--no-pins',
@@ -93,7 +103,7 @@ async function gateway(name: string, env: Record<string, string> = {}): Promise<
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         AEGIS_URL: t.server.url,
-        AEGIS_API_KEY: key,
+        AEGIS_API_KEY: as.key,
         CHATTY_LOG: logFile,
         ...env,
       },
@@ -155,12 +165,88 @@ describe('aegis mcp: what an upstream sends besides results', () => {
       await until(() => g.log().length > 0);
       expect(g.sampled).toBe(0);
       expect(String((g.log()[0]?.unprompted as { error?: string } | undefined)?.error)).toContain(
-        'paused by the Aegis kill-switch',
+        'paused by the kill-switch',
       );
       expect(JSON.stringify(g.notes)).not.toContain(CARD);
     } finally {
       await g.client.close();
       await t.reviewer.agents.setStatus.mutate({ name: agent, status: 'ACTIVE' });
+    }
+  });
+});
+
+describe("aegis mcp: an upstream sampling the client's model is decided as <upstream>.mcp:sampling", () => {
+  // Attack review 10 (a low, now closed): the model's answer went back to the upstream with no
+  // decision, no record and no DLP — and with `includeContext` it can carry what other upstreams
+  // returned — while the same upstream's tool calls were decided.
+  const policy = (name: string, rules: string[]) =>
+    t.reviewer.policies.applyRules.mutate({
+      yaml: ['kind: AgentPolicy', `agent: ${name}`, 'default: ALLOW', 'rules:', ...rules, ''].join(
+        '\n',
+      ),
+    });
+  const entries = (name: string) =>
+    t.reviewer.audit.list
+      .query({ agent: name, action: 'chatty.mcp:sampling' })
+      .then((r) => r.entries);
+
+  it("a result rule masks a card in the model's answer before the upstream gets it; the call is on the record", async () => {
+    const name = uniqueAgent('mcp-sampling-redact');
+    await t.aegis.agent(name, { allows: ['chatty.ask'] }).register();
+    const applied = await policy(name, [
+      '  - id: no-cards-to-upstreams',
+      '    on: result',
+      '    actions: [chatty.mcp:sampling]',
+      "    when: dlp.found('card')",
+      '    effect: REDACT',
+    ]);
+    expect(applied.ok).toBe(true);
+    const g = await gateway(
+      'sampling-redact',
+      {},
+      { agent: name, key: await agentKey(t.reviewer, [name]) },
+    );
+    g.answer = `Sure: the card on file is ${CARD}.`;
+    try {
+      await g.client.callTool({ name: 'ask', arguments: {} });
+      expect(g.sampled).toBe(1);
+      const got = JSON.stringify(g.log()[0]?.sampling);
+      expect(got).toContain('************1111');
+      expect(got).not.toContain(CARD);
+      await expect
+        .poll(async () => (await entries(name))[0], { timeout: 10_000 })
+        .toMatchObject({ status: 'ALLOWED', outcome: 'ok', resultEffect: 'REDACT' });
+    } finally {
+      await g.client.close();
+    }
+  });
+
+  it("a BLOCK on it: the client's model is never asked, the upstream gets Aegis's refusal", async () => {
+    const name = uniqueAgent('mcp-sampling-block');
+    await t.aegis.agent(name, { allows: ['chatty.ask'] }).register();
+    const applied = await policy(name, [
+      '  - id: no-sampling',
+      '    actions: [chatty.mcp:sampling]',
+      '    effect: BLOCK',
+      '    reason: Upstreams may not use our model',
+    ]);
+    expect(applied.ok).toBe(true);
+    const g = await gateway(
+      'sampling-block',
+      {},
+      { agent: name, key: await agentKey(t.reviewer, [name]) },
+    );
+    try {
+      await g.client.callTool({ name: 'ask', arguments: {} });
+      expect(g.sampled).toBe(0);
+      expect(String((g.log()[0]?.sampling as { error?: string }).error)).toContain(
+        'Aegis refused "chatty.mcp:sampling" (BLOCKED): Upstreams may not use our model',
+      );
+      // Elicitation (the person answering the upstream) still passes: the person chose to.
+      expect(g.elicited).toBe(1);
+      expect((await entries(name))[0]).toMatchObject({ status: 'BLOCKED' });
+    } finally {
+      await g.client.close();
     }
   });
 });

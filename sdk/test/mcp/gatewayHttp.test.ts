@@ -100,6 +100,8 @@ beforeAll(async () => {
         'everything.echo',
         'everything.trigger-long-running-operation',
         'everything.trigger-sampling-request',
+        // the upstream asking the client's model: decided as an action of the agent too
+        'everything.mcp:sampling',
       ],
       blocks: ['fs.write_file', 'fixture.delete_records'],
       review: ['fixture.slow'],
