@@ -29,8 +29,8 @@ export async function agentWithPolicy(name, yaml, extra = {}) {
 
 /** A key of a role (agent keys scoped to `agents`). */
 export async function keyOf(role, agents = null) {
-  const { key, id } = await client().api.keys.create.mutate({ name: `${role}-${tag()}`, role, agents });
-  return { key, id };
+  const { key, info } = await client().api.keys.create.mutate({ name: `${role}-${tag()}`, role, agents });
+  return { key, id: info.id };
 }
 
 /** One raw request with a bearer key (or none); never throws; `ms` is how long it took. */
