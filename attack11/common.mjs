@@ -1,4 +1,4 @@
-/* global process, console */
+/* global process, console, fetch, AbortSignal */
 // Shared bits of the attack scripts: the server under attack, its admin key, clients, helpers.
 import { readFileSync } from 'node:fs';
 import { createAegis } from '../sdk/dist/index.js';

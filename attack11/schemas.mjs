@@ -1,3 +1,4 @@
+/* global process */
 // Run with tsx: prints every tRPC procedure's kind and input as JSON Schema (zod's own conversion).
 import { z } from 'zod';
 import { appRouter } from '../server/src/routers/_app.ts';

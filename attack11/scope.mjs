@@ -1,4 +1,4 @@
-/* global console */
+/* global process */
 // An agent key scoped to agent A, against every tRPC query/mutation and every REST operation,
 // with every agent-naming field set to agent B (and to lists, globs and case variants of it):
 // nothing of B's — its marker in arguments, details, approvals, policy, findings — may come back,

@@ -1,11 +1,11 @@
-/* global process, console */
+/* global process, console, fetch, setTimeout, AbortController, Buffer */
 // Secrets sideways: starts its own server (port 8702, data /tmp/attack11/s) with an OTLP/HTTP sink
 // (8703), an SMTP sink (8704) and a webhook sink (8705), sends calls carrying a card, an SSN,
 // tokens and the agent's own key in arguments, results, names and bad input, logs a person in
 // with the one-time link, and then greps everything that left the server for the raw values:
 // stdout/stderr, spans, e-mails, webhook bodies, a viewer's live feed, a viewer's exports, errors.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createAegis } from '../sdk/dist/index.js';
 

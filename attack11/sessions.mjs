@@ -1,4 +1,4 @@
-/* global console */
+/* global process, console, fetch, setTimeout, AbortController, Buffer */
 // Cookie sessions and live streams: CSRF on cookie-authenticated writes, a live feed after logout
 // and after its key is revoked, many live feeds under one key.
 import { adminKey, client, keyOf, raw, result, URL_ } from './common.mjs';

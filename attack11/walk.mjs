@@ -1,4 +1,4 @@
-/* global process, console */
+/* global process, console, structuredClone, URLSearchParams */
 // Every tRPC procedure (from the router, through zod's JSON Schema) and every REST operation (from
 // the live server's /api/openapi.json), with a valid base input and then each field replaced by a
 // hostile value, sent with an admin key (deepest code paths) and a lighter pass with every other
