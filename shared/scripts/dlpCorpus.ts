@@ -232,6 +232,7 @@ const SECRETS: Array<[string, () => string]> = [
   ['openai_key', () => `sk-${chars(48, ALNUM)}`],
   ['stripe_key', () => `sk_live_${chars(24, ALNUM)}`],
   ['jwt', () => `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: digits(8), iat: int(1.6e9, 1.8e9) })}.${chars(43, B64URL)}`],
+  ['aegis_key', () => `aegis_${chars(32, B64URL)}`],
   ['private_key', () => `-----BEGIN ${pick(['RSA ', 'EC ', 'OPENSSH ', ''])}PRIVATE KEY-----\n${chars(64, `${ALNUM}+/`)}\n${chars(40, `${ALNUM}+/`)}==\n-----END PRIVATE KEY-----`],
 ];
 for (let i = 0; i < 144; i++) {
@@ -251,6 +252,7 @@ for (const [text, key] of [
   ['eyJhbGciOiJIUzI1NiJ9 alone', undefined],
   ['-----BEGIN PUBLIC KEY-----', undefined],
   ['the tokenization service is down', undefined],
+  ['aegis_loop(items, 2) is inserted by the loop budget', undefined],
 ] as const) add({ note: 'not a secret', text, key, expect: [], kind: 'negative' });
 
 // ---- ordinary banking text

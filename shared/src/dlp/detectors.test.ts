@@ -118,6 +118,7 @@ describe('secrets', () => {
     ['google_api_key', 'AIzaSyD3xK9mP2vQ7rT4wZ8yB3nC5fH1jL6sA0e'],
     ['openai_key', 'sk-proj-Xk9mP2vQ7rT4wZ8yB3nC5fH1jL6sA0eG4iK'],
     ['jwt', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'],
+    ['aegis_key', 'aegis_2OBEokRTMNrqFIPl0GD-TQUjLTiVi9nk'],
   ];
   it.each(cases)('finds %s tokens by their prefix and masks them whole', (detector, token) => {
     expect(found(`token is ${token} ok`)).toEqual([[detector, token]]);

@@ -17,6 +17,7 @@ export const DETECTOR_CATEGORIES = {
     'stripe_key',
     'private_key',
     'jwt',
+    'aegis_key',
     'generic_secret',
   ],
 } as const;

@@ -3,6 +3,7 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import { RE2_MATCHES, registerRe2Matches, routeMatchesToRe2 } from '../policy/safeRegex';
 import {
   LOOP_BUDGET_FUNCTION,
+  SUM_BUDGET_FUNCTION,
   loopBudgetError,
   loopBudgetExhausted,
   registerLoopBudget,
@@ -104,6 +105,8 @@ export function compileRule(rule: GovernanceRule): CompiledGovernanceRule | { pr
       return { problem: `unknown function ${RE2_MATCHES}(); use matches()` };
     if (rule.when.includes(LOOP_BUDGET_FUNCTION))
       return { problem: `unknown function ${LOOP_BUDGET_FUNCTION}()` };
+    if (rule.when.includes(SUM_BUDGET_FUNCTION))
+      return { problem: `unknown function ${SUM_BUDGET_FUNCTION}()` };
     // Checked as written; run with `matches` on RE2 (linear time on agent-written manifests) and
     // loops charged to a per-evaluation budget.
     const parsed = runnableEnv.parse(withLoopBudget(rule.when, env.parse(rule.when).ast));

@@ -165,12 +165,12 @@ export function policyEnvironment(): Environment {
 
 /**
  * Where checked conditions are parsed to run: the same functions, with room for the calls that
- * charge loops to the budget (a node and a level per comprehension; the bounds were checked on
- * the text as written).
+ * charge loops and concatenations to the budget (each node of the text as written is wrapped at
+ * most once, by a call of two nodes and one level; the bounds were checked on the text as written).
  */
 export function runnableEnvironment(): Environment {
   runnable ??= policyEnvironment().clone({
-    limits: { ...limits, maxAstNodes: 2 * limits.maxAstNodes, maxDepth: 2 * limits.maxDepth },
+    limits: { ...limits, maxAstNodes: 3 * limits.maxAstNodes, maxDepth: 2 * limits.maxDepth },
   });
   return runnable;
 }

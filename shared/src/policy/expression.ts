@@ -6,6 +6,7 @@ import { RE2_MATCHES, routeMatchesToRe2, unsafeRegexReason } from './safeRegex';
 import { FALLBACK, fastCondition, type FastCondition } from './fastCondition';
 import {
   LOOP_BUDGET_FUNCTION,
+  SUM_BUDGET_FUNCTION,
   MAX_NESTED_LITERAL_ITERATIONS,
   isComprehension,
   loopBudgetError,
@@ -163,7 +164,8 @@ function loopBody(name: string, receiver: ASTNode, outer: Nesting, problem: (mes
 
 function walk(node: ASTNode, nesting: Nesting, needs: FactNeeds, problems: ExpressionProblem[]): void {
   const problem = (message: string, at: ASTNode = node) => problems.push({ message, start: at.range.start, end: at.range.end });
-  if (node.op === 'call' && node.args[0] === LOOP_BUDGET_FUNCTION) problem(`unknown function ${LOOP_BUDGET_FUNCTION}()`);
+  if (node.op === 'call' && (node.args[0] === LOOP_BUDGET_FUNCTION || node.args[0] === SUM_BUDGET_FUNCTION))
+    problem(`unknown function ${node.args[0]}()`);
   if (node.op === 'id' && ['history', 'session', 'dlp', 'anomaly'].includes(node.args)) {
     // Reached only when the variable is used other than as the receiver of its functions.
     problem(`${node.args} can only be used through its functions, e.g. ${example(node.args)}`);

@@ -140,3 +140,43 @@ describe('loops: bounded when run', () => {
     ).toBe(true);
   });
 });
+
+// Review 11: no loop needed — `args.l + args.l + … + args.l`, 60 terms over a 30,000-element
+// argument, copied 55 M elements (7 s of a stalled server) in a 548-character draft.
+describe('concatenation: bounded when run', () => {
+  const chain = (n: number) =>
+    `size(${Array.from({ length: n }, () => 'args.l').join(' + ')}) == 0`;
+
+  it('a chain of `+` past the step budget fails closed with the reason, not a stall', () => {
+    const compiled = compilePolicyOrThrow(policy(chain(30)));
+    expect(evaluatePolicy(compiled, call({ l: numbers(10) })).verdict).toBe('ALLOWED');
+    const decision = evaluatePolicy(compiled, call({ l: numbers(30_000) }));
+    expect(decision).toMatchObject({ verdict: 'BLOCKED', rule: { id: 'loops' } });
+    expect(decision.errors?.[0]?.message).toMatch(/list elements × the `\+`s that copy them/);
+    // Parenthesised the other way round, and inside a loop's body, too.
+    const right = compilePolicyOrThrow(
+      policy(`size(args.l + (args.l + (args.l + (args.l + args.l)))) == 0`),
+    );
+    expect(evaluatePolicy(right, call({ l: numbers(200_000) })).verdict).toBe('BLOCKED');
+    const inLoop = compilePolicyOrThrow(
+      policy(`args.xs.exists(x, size(args.l + args.l + args.l) == 0)`),
+    );
+    expect(
+      evaluatePolicy(inLoop, call({ xs: numbers(100), l: numbers(30_000) })).errors,
+    ).toHaveLength(1);
+  });
+
+  it('leaves what `+` computes unchanged: numbers, strings, lists, times', () => {
+    const when =
+      '[1.0] + args.xs + [4.0] == [1.0, 2.0, 3.0, 4.0] && "a" + args.s + "c" == "abc" && args.n + 1.0 + 2.0 == 4.0 && 1 + (2 + 3) == 6 && args.xs.map(x, x + 1.0) + [0.0] == [3.0, 4.0, 0.0] && timestamp("2026-01-01T00:00:00Z") + duration("1h") > timestamp("2026-01-01T00:00:00Z") && -(1 + 2) == -3';
+    const compiled = compilePolicyOrThrow(policy(when));
+    expect(evaluatePolicy(compiled, call({ xs: [2, 3], s: 'b', n: 1 })).verdict).toBe('BLOCKED');
+    expect(evaluatePolicy(compiled, call({ xs: [2, 3], s: 'x', n: 1 })).verdict).toBe('ALLOWED');
+  });
+
+  it('does not let a condition call the charging function itself', () => {
+    const result = compilePolicy(policy('size(aegis_sum(args.xs, -1000000000)) > 0'));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems[0]!.message).toMatch(/unknown function aegis_sum\(\)/);
+  });
+});

@@ -12,6 +12,7 @@ const TOKEN_DETECTORS = [
   'openai_key',
   'stripe_key',
   'jwt',
+  'aegis_key',
 ] as const;
 const TOKENS = new RegExp(
   [
@@ -31,6 +32,8 @@ const TOKENS = new RegExp(
     '|([rs]k_(?:live|test)_[A-Za-z0-9]{16,})',
     // JSON Web Tokens: base64url header and payload that both open with `{"`.
     '|(eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*)',
+    // Aegis's own API keys (agent, viewer, admin): "aegis_" and 192 random bits, base64url.
+    '|(aegis_[A-Za-z0-9_-]{32})',
     ')(?![A-Za-z0-9_-])',
   ].join(''),
   'g',
