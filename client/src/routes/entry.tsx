@@ -150,7 +150,7 @@ export function EntryPage() {
         title={`Entry #${id}`}
         subtitle={e ? `${e.action}${e.agent ? ` · ${e.agent}` : ''} · ${fullTime(e.timestamp)}` : undefined}
       />
-      <QueryState isPending={q.isPending} error={q.error} rows={4}>
+      <QueryState query={q} rows={4}>
         {d && e && (
           <>
             <section className="card mb-4" aria-label="The entry">
