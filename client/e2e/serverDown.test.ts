@@ -24,6 +24,7 @@ describe('a page opened while the server is down', () => {
     await poll(() => failed.innerText()).toContain('Couldn’t load this');
     expect(await page.getByText('The audit log is empty').count()).toBe(0);
     expect(await failed.getByRole('button', { name: 'Try again' }).count()).toBe(1);
+    await expectAccessible(page);
 
     // The Graph's code is fetched when first opened: it can't be now. React Router's developer
     // screen ("Unexpected Application Error!") took the whole window; the frame stays instead.
