@@ -17,6 +17,7 @@ import { GlobalRulesPage } from './routes/globalRules';
 import { GovernancePage } from './routes/governance';
 import { KeysPage } from './routes/keys';
 import { NotFoundPage } from './routes/notFound';
+import { PageError } from './routes/pageError';
 
 // The graph page brings xyflow; other pages shouldn't download it.
 const GraphPage = lazy(() => import('./routes/graph').then((m) => ({ default: m.GraphPage })));
@@ -27,25 +28,31 @@ const router = createBrowserRouter([
     path: '/',
     element: <Layout />,
     children: [
-      { index: true, element: <OverviewPage /> },
-      { path: 'agents', element: <AgentsPage /> },
-      { path: 'agents/:name', element: <AgentPage /> },
-      { path: 'activity', element: <ActivityPage /> },
-      { path: 'activity/:id', element: <EntryPage /> },
-      { path: 'approvals', element: <ApprovalsPage /> },
-      { path: 'analytics', element: <AnalyticsPage /> },
       {
-        path: 'graph',
-        element: (
-          <Suspense fallback={<p className="muted">Loading the graph…</p>}>
-            <GraphPage />
-          </Suspense>
-        ),
+        // A page that fails to render (or whose code can't be fetched) says so inside the frame.
+        errorElement: <PageError />,
+        children: [
+          { index: true, element: <OverviewPage /> },
+          { path: 'agents', element: <AgentsPage /> },
+          { path: 'agents/:name', element: <AgentPage /> },
+          { path: 'activity', element: <ActivityPage /> },
+          { path: 'activity/:id', element: <EntryPage /> },
+          { path: 'approvals', element: <ApprovalsPage /> },
+          { path: 'analytics', element: <AnalyticsPage /> },
+          {
+            path: 'graph',
+            element: (
+              <Suspense fallback={<p className="muted">Loading the graph…</p>}>
+                <GraphPage />
+              </Suspense>
+            ),
+          },
+          { path: 'rules', element: <GlobalRulesPage /> },
+          { path: 'governance', element: <GovernancePage /> },
+          { path: 'keys', element: <KeysPage /> },
+          { path: '*', element: <NotFoundPage /> },
+        ],
       },
-      { path: 'rules', element: <GlobalRulesPage /> },
-      { path: 'governance', element: <GovernancePage /> },
-      { path: 'keys', element: <KeysPage /> },
-      { path: '*', element: <NotFoundPage /> },
     ],
   },
 ]);

@@ -64,7 +64,7 @@ export function ActivityFeed({ entries, showAgent = true, detailed = false, labe
                   </Link>
                 )}
                 {showAgent && e.agent && (
-                  <Link to={`/agents/${encodeURIComponent(e.agent)}`} className="text-xs font-semibold text-neutral-600 underline-offset-2 hover:underline dark:text-neutral-400">
+                  <Link to={`/agents/${encodeURIComponent(e.agent)}`} className="max-w-full truncate text-xs font-semibold text-neutral-600 underline-offset-2 hover:underline dark:text-neutral-400" title={e.agent} data-testid="feed-agent">
                     {e.agent}
                   </Link>
                 )}

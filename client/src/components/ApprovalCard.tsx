@@ -1,5 +1,6 @@
 import { forwardRef, useEffect, useRef, useState, type RefObject } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { SoftWrap } from './SoftWrap';
 import { Link } from 'react-router';
 import { Ban, Check, Clock, Eye, EyeOff, FilePenLine, PauseCircle, ShieldCheck, Undo2, X } from 'lucide-react';
 import { revealHidden } from '@aegis/shared/visibleText';
@@ -121,10 +122,12 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
         <div className="min-w-0">
           <h2 id={titleId} className="font-bold break-words">
             <Link to={`/agents/${encodeURIComponent(a.agent)}`} className="underline-offset-2 hover:underline">
-              {a.agent}
+              <SoftWrap text={a.agent} />
             </Link>{' '}
             <span className="font-normal muted">{heldResult ? 'got a result from' : 'wants to run'}</span>{' '}
-            <span className="font-mono wrap-anywhere">{a.action}</span>
+            <span className="font-mono">
+              <SoftWrap text={a.action} />
+            </span>
           </h2>
           {heldResult && <p className="text-xs font-semibold">A rule holds this result: release it to the agent, or withhold it.</p>}
           <p className="text-xs muted">

@@ -53,7 +53,7 @@ export function LiveActivity({ carry }: { carry: string }) {
           </Link>
         </div>
       </div>
-      <QueryState isPending={recent.isPending} error={recent.error}>
+      <QueryState query={recent}>
         {shown.length === 0 ? (
           <EmptyState title="No activity yet">
             Decisions appear here the moment an agent calls a tool. Try <Cmd>npm run demo</Cmd>.

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { SoftWrap } from './SoftWrap';
 import { Link } from 'react-router';
 import { Check, ScrollText, X } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
@@ -52,9 +53,9 @@ export function ProposalsPanel({ now, isAdmin }: { now: number; isAdmin: boolean
       <ul className="space-y-3" aria-label="Proposed policy changes">
         {proposals.map((p) => (
           <li key={p.id} data-testid="proposal" className="rounded-xl border border-neutral-200 p-3 dark:border-neutral-800">
-            <p className="text-sm">
+            <p className="text-sm break-words">
               <Link to={`/agents/${encodeURIComponent(p.agent)}`} className="font-bold underline-offset-2 hover:underline">
-                {p.agent}
+                <SoftWrap text={p.agent} />
               </Link>{' '}
               <span className="muted">
                 · proposal #{p.id} by {p.proposedBy} · {timeAgo(p.createdAt, now)} · policy v{p.baseVersion}
@@ -63,7 +64,9 @@ export function ProposalsPanel({ now, isAdmin }: { now: number; isAdmin: boolean
             <ul className="mt-2 space-y-1 text-sm" aria-label={`Changes in proposal ${p.id}`}>
               {p.changes.map((c) => (
                 <li key={c.action} className="flex flex-wrap items-center gap-2">
-                  <span className="font-mono font-semibold wrap-anywhere">{c.action}</span>
+                  <span className="min-w-0 font-mono font-semibold break-words">
+                    <SoftWrap text={c.action} />
+                  </span>
                   <RuleChip rule={c.from} /> <span aria-label="becomes">→</span> <RuleChip rule={c.to} />
                 </li>
               ))}

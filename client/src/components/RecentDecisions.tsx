@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { SoftWrap } from './SoftWrap';
 import { Link } from 'react-router';
 import { useTRPC } from '../lib/trpc';
 import { liveFeedStore, mergeEntries } from '../lib/liveFeed';
@@ -36,10 +37,12 @@ export function RecentDecisions({ now }: { now: number }) {
           <li key={a.id} className="flex items-baseline gap-x-2 py-2">
             <span className={`w-20 shrink-0 text-xs font-bold ${TONE[a.status]}`}>{a.status}</span>
             <div className="flex min-w-0 flex-1 flex-wrap items-baseline gap-x-2">
-              <span className="font-mono font-semibold wrap-anywhere">{a.action}</span>
-              <span className="muted">
+              <span className="min-w-0 font-mono font-semibold break-words">
+                <SoftWrap text={a.action} />
+              </span>
+              <span className="min-w-0 break-words muted">
                 <Dot />
-                {a.agent}
+                <SoftWrap text={a.agent} />
               </span>
               {a.pausedRun && (
                 <span data-testid="run-state" className="text-xs muted">

@@ -1,20 +1,16 @@
-import { memo, useMemo, useState } from 'react';
-import { ChevronLeft, ChevronRight, Search } from 'lucide-react';
+import { memo } from 'react';
 import type { RouterOutputs } from '../lib/trpc';
 import { timeAgo } from '../lib/format';
 import { ConditionMark } from './PolicyEditor';
 import { RULE_TONE } from './StatusBadge';
 import { ExpandableName } from './SoftWrap';
 import { isOtherActions, OtherActionsName } from './OtherActions';
+import { TOOLS_PAGE, ToolPager, ToolSearch, useToolPages } from './ToolPages';
 
 type Detail = RouterOutputs['agents']['byName'];
 type Tool = Detail['toolsUsed'][number];
 
-/**
- * Rows drawn at once. An agent at its cap of 500 names drew 501 rows (6,500 elements), laid out
- * again on each of the page's queries and live entries: the page took seconds to show.
- */
-export const TOOLS_PAGE = 50;
+const actionOf = (t: Tool) => t.action;
 
 /**
  * The tools an agent called, most used first: a page of them at a time, with a search over all
@@ -28,78 +24,20 @@ export function ToolsUsed({
   inRange: Map<string, number> | undefined;
 }) {
   const tools = detail.toolsUsed;
-  const [query, setQuery] = useState('');
-  const [page, setPage] = useState(0);
-  const q = query.trim().toLowerCase();
-  // the bucket's name, "(other actions)", is found as its row reads: "other actions"
-  const matches = useMemo(
-    () => (q ? tools.filter((t) => t.action.toLowerCase().includes(q)) : tools),
-    [tools, q],
-  );
+  const { query, search, shown, pager } = useToolPages(tools, actionOf);
   if (tools.length === 0)
     return <p className="text-sm muted">This agent hasn’t called any tool yet.</p>;
-  const pages = Math.max(1, Math.ceil(matches.length / TOOLS_PAGE));
-  const at = Math.min(page, pages - 1);
-  const shown = matches.slice(at * TOOLS_PAGE, (at + 1) * TOOLS_PAGE);
   return (
     <div>
       {tools.length > TOOLS_PAGE && (
-        <ToolSearch
-          query={query}
-          onChange={(v) => {
-            setQuery(v);
-            setPage(0);
-          }}
-          total={tools.length}
-        />
+        <ToolSearch query={query} onChange={search} total={tools.length} />
       )}
       {shown.length === 0 ? (
         <p className="py-2 text-sm muted">No tool of this agent’s matches “{query.trim()}”.</p>
       ) : (
         <ToolTable tools={shown} inRange={inRange} />
       )}
-      {pages > 1 && (
-        <Pager
-          page={at}
-          pages={pages}
-          first={at * TOOLS_PAGE + 1}
-          last={at * TOOLS_PAGE + shown.length}
-          of={matches.length}
-          onPage={setPage}
-        />
-      )}
-    </div>
-  );
-}
-
-function ToolSearch({
-  query,
-  onChange,
-  total,
-}: {
-  query: string;
-  onChange: (q: string) => void;
-  total: number;
-}) {
-  return (
-    // The landmark on a wrapper: on the label itself, role="search" replaced the label's meaning
-    // and the field was left without a name.
-    <div className="relative mb-2" role="search">
-      <label className="block">
-        <span className="sr-only">Find a tool</span>
-        <Search
-          className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 muted"
-          aria-hidden
-        />
-        <input
-          type="search"
-          className="input w-full pl-8"
-          placeholder={`Find among ${total} tools`}
-          value={query}
-          onChange={(e) => onChange(e.target.value)}
-          maxLength={200}
-        />
-      </label>
+      {pager.pages > 1 && <ToolPager {...pager} />}
     </div>
   );
 }
@@ -183,49 +121,3 @@ const ToolRow = memo(function ToolRow({ tool: t, inRange }: { tool: Tool; inRang
     </tr>
   );
 });
-
-/** "51–100 of 501" with the pages before and after. */
-function Pager({
-  page,
-  pages,
-  first,
-  last,
-  of,
-  onPage,
-}: {
-  page: number;
-  pages: number;
-  first: number;
-  last: number;
-  of: number;
-  onPage: (page: number) => void;
-}) {
-  return (
-    <nav
-      className="mt-2 flex flex-wrap items-center justify-between gap-2 text-sm"
-      aria-label="Pages of tools"
-    >
-      <span className="tabular-nums muted" data-testid="tools-range">
-        {first}–{last} of {of}
-      </span>
-      <span className="flex gap-2">
-        <button
-          type="button"
-          className="btn btn-ghost px-2.5 py-1"
-          disabled={page === 0}
-          onClick={() => onPage(page - 1)}
-        >
-          <ChevronLeft className="size-4" aria-hidden /> Previous
-        </button>
-        <button
-          type="button"
-          className="btn btn-ghost px-2.5 py-1"
-          disabled={page >= pages - 1}
-          onClick={() => onPage(page + 1)}
-        >
-          Next <ChevronRight className="size-4" aria-hidden />
-        </button>
-      </span>
-    </nav>
-  );
-}

@@ -135,7 +135,7 @@ export function ActivityPage() {
         </a>
       </div>
       <section className="card" aria-label="Audit log">
-        <QueryState isPending={log.isPending} error={log.error} rows={6}>
+        <QueryState query={log} rows={6}>
           {entries.length === 0 ? (
             filtered || signIns.count > 0 ? (
               !filtered ? (

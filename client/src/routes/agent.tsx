@@ -77,7 +77,7 @@ export function AgentPage() {
       <Link to={`/agents${carry}`} className="mb-3 inline-flex items-center gap-1 text-sm font-semibold muted hover:underline">
         <ChevronLeft className="size-4" aria-hidden /> All agents
       </Link>
-      <QueryState isPending={detail.isPending} error={detail.error} rows={4}>
+      <QueryState query={detail} rows={4}>
         {d && (
           <>
             <PageHeader

@@ -25,7 +25,7 @@ export function AgentsPage() {
         subtitle={agents.data ? `${agents.data.length} registered · ${paused} paused by the kill-switch` : 'Every agent registered through the SDK'}
         actions={<RangePicker />}
       />
-      <QueryState isPending={agents.isPending} error={agents.error} rows={3}>
+      <QueryState query={agents} rows={3}>
         {agents.data?.length === 0 ? (
           <EmptyState title="No agents yet" icon={Bot}>
             Run <Cmd>npm run demo</Cmd> to register four banking agents, or call <Cmd>aegis.agent(name, policy)</Cmd> from the SDK.

@@ -43,7 +43,7 @@ export function AnalyticsPage() {
         subtitle={`Behaviour of your agents, ${range.label.toLowerCase()}.`}
         actions={<RangePicker />}
       />
-      <QueryState isPending={decisions.isPending} error={decisions.error} rows={2}>
+      <QueryState query={decisions} rows={2}>
         {d && (
           <>
             <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
@@ -263,7 +263,7 @@ export function AnalyticsPage() {
         <h2 id="anomalies" className="mb-3 font-bold">
           Anomalies
         </h2>
-        <QueryState isPending={anomalies.isPending} error={anomalies.error}>
+        <QueryState query={anomalies}>
           {anomalies.data?.anomalies.length === 0 ? (
             <p className="text-sm muted">
               Nothing unusual in this range: every agent stayed within its baseline.

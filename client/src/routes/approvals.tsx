@@ -126,7 +126,7 @@ export function ApprovalsPage() {
       />
       <ProposalsPanel now={now} isAdmin={isAdmin} />
       <ToolPinChanges now={now} isAdmin={isAdmin} />
-      <QueryState isPending={pending.isPending} error={pending.error} rows={2}>
+      <QueryState query={pending} rows={2}>
         {queue.length === 0 ? (
           <EmptyState title="No approvals waiting" icon={CircleCheck}>
             When an agent tries an action its policy doesn’t list, the call waits here for you. New requests appear instantly.

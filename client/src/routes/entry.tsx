@@ -3,9 +3,12 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { ChevronLeft, FilePenLine } from 'lucide-react';
 import { argsDiff, argsPointer, valueAtPointer } from '@aegis/shared/argsDiff';
+import { SEED_RULE_IDS } from '@aegis/shared';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { errorCode } from '../lib/errors';
 import { fullTime, prettyJson } from '../lib/format';
+import { activityLink } from '../lib/activityLink';
+import { ruleAnchor } from '../components/rules/RuleTable';
 import { HiddenCharsWarning } from '../components/HiddenCharsWarning';
 import { stepNote } from '../lib/trace';
 import { usePrincipal } from '../hooks/usePrincipal';
@@ -147,7 +150,7 @@ export function EntryPage() {
         title={`Entry #${id}`}
         subtitle={e ? `${e.action}${e.agent ? ` · ${e.agent}` : ''} · ${fullTime(e.timestamp)}` : undefined}
       />
-      <QueryState isPending={q.isPending} error={q.error} rows={4}>
+      <QueryState query={q} rows={4}>
         {d && e && (
           <>
             <section className="card mb-4" aria-label="The entry">
@@ -191,6 +194,7 @@ export function EntryPage() {
                         </>
                       )}
                     </span>
+                    <RuleLinks rule={e.rule} agent={e.agent} />
                   </Field>
                 )}
                 {d.approval && (
@@ -246,12 +250,61 @@ export function EntryPage() {
                 ) : (
                   <ActivityFeed entries={[...[...d.after].reverse(), e, ...d.before]} showAgent={false} current={e.id} label="Neighbouring entries" />
                 )}
+                <AroundLink agent={e.agent} at={e.timestamp} />
               </section>
             )}
           </>
         )}
       </QueryState>
     </>
+  );
+}
+
+const LINK = 'font-semibold underline underline-offset-2';
+
+/**
+ * From the deciding rule to where it is written (the Global rules page, or the agent's page: its
+ * lists for the seed's rules, its conditional rules for the others), and to the other calls it
+ * decided. The rule as it reads now: the entry names the version that decided.
+ */
+function RuleLinks({ rule, agent }: { rule: NonNullable<Detail['entry']['rule']>; agent?: string | null }) {
+  if (rule.scope === 'default' || (rule.scope === 'agent' && !agent)) return null;
+  const agentPage = `/agents/${encodeURIComponent(agent ?? '')}`;
+  const where =
+    rule.scope === 'global'
+      ? `/rules#${encodeURIComponent(ruleAnchor(rule.id))}`
+      : SEED_RULE_IDS.includes(rule.id)
+        ? agentPage
+        : `${agentPage}#${encodeURIComponent(ruleAnchor(rule.id))}`;
+  const decided = new URLSearchParams({ rule: rule.id });
+  if (rule.scope === 'agent' && agent) decided.set('agent', agent);
+  return (
+    <span className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-xs">
+      <Link to={where} className={LINK} data-testid="entry-rule-link">
+        {rule.scope === 'global' ? 'Open in Global rules' : SEED_RULE_IDS.includes(rule.id) ? "Open the agent's policy" : "Open in the agent's rules"}
+      </Link>
+      <Link to={`/activity?${decided.toString()}`} className={LINK}>
+        Other calls this rule decided
+      </Link>
+    </span>
+  );
+}
+
+/** Minutes either side of an entry that "around this time" covers. */
+const AROUND_MIN = 15;
+
+/** From an entry to all of its agent's calls around it in Activity (filters there, exportable). */
+function AroundLink({ agent, at }: { agent: string; at: string }) {
+  const t = Date.parse(at);
+  const from = new Date(t - AROUND_MIN * 60_000).toISOString();
+  const to = new Date(t + AROUND_MIN * 60_000).toISOString();
+  return (
+    <p className="mt-2 text-sm">
+      <Link to={activityLink({ agent, from, to })} className={LINK} data-testid="entry-around-link">
+        All of {agent}’s calls from {AROUND_MIN} min before to {AROUND_MIN} min after
+      </Link>
+      <span className="muted"> · in Activity, to filter and export</span>
+    </p>
   );
 }
 

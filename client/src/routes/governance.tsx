@@ -250,7 +250,7 @@ export function GovernancePage() {
           </select>
         </label>
       </div>
-      <QueryState isPending={list.isPending} error={list.error}>
+      <QueryState query={list}>
         {list.data?.violations.length === 0 ? (
           <EmptyState title="No violations" icon={ShieldCheck}>
             Every agent passes the governance rules{severity ? ` at ${severity} severity` : ''}.

@@ -90,7 +90,7 @@ export function GraphPage() {
           </div>
         }
       />
-      <QueryState isPending={graph.isPending} error={graph.error} rows={4}>
+      <QueryState query={graph} rows={4}>
         {data && data.calls.length === 0 ? (
           <EmptyState title="No calls in this range" icon={Network}>
             The graph draws agents, their tools and the data those tools carry once agents make

@@ -186,7 +186,7 @@ function Keys({ ownKeyId }: { ownKeyId: string }) {
           </button>
         }
       />
-      <QueryState isPending={list.isPending} error={list.error}>
+      <QueryState query={list}>
         {keys.length === 0 ? (
           <EmptyState title="No API keys" icon={KeyRound}>
             Create one for each agent and each person, or with <Cmd>aegis keys create</Cmd>.

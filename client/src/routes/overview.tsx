@@ -77,7 +77,7 @@ export function OverviewPage() {
         actions={<RangePicker />}
       />
       <PendingAlerts />
-      <QueryState isPending={stats.isPending} error={stats.error} rows={1}>
+      <QueryState query={stats} rows={1}>
         {s && (
           <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-5">
             <StatCard label="Registered agents" value={s.registeredAgents} />
@@ -104,7 +104,7 @@ export function OverviewPage() {
       <div className="mb-6 grid grid-cols-1 gap-4 lg:grid-cols-3">
         <section className="card lg:col-span-2" aria-labelledby="chart-title">
           <h2 id="chart-title" className="mb-3 font-bold">Decisions, {span}</h2>
-          <QueryState isPending={timeline.isPending} error={timeline.error} rows={2}>
+          <QueryState query={timeline} rows={2}>
             {timeline.data && <TimelineChart timeline={timeline.data} />}
           </QueryState>
         </section>
@@ -124,7 +124,7 @@ export function OverviewPage() {
               All agents
             </Link>
           </div>
-          <QueryState isPending={agents.isPending} error={agents.error}>
+          <QueryState query={agents}>
             {agents.data?.length === 0 ? (
               <EmptyState title="No agents yet" icon={Bot}>
                 Run <Cmd>npm run demo</Cmd> to watch four banking agents, or register your own with the SDK.

@@ -1,3 +1,5 @@
+import { useEffect } from 'react';
+import { useLocation } from 'react-router';
 import type { RouterOutputs } from '../../lib/trpc';
 import { RULE_TONE } from '../StatusBadge';
 
@@ -20,12 +22,34 @@ const showSelector = (s: Selector) =>
 const CELL =
   'py-2 pr-2 align-top max-sm:flex max-sm:gap-2 max-sm:py-0.5 max-sm:before:w-16 max-sm:before:shrink-0 max-sm:before:font-sans max-sm:before:text-xs max-sm:before:text-neutral-600 max-sm:before:content-[attr(data-label)] dark:max-sm:before:text-neutral-400';
 
+/** A rule's row's id, for a link from an audit entry to the rule that decided it. */
+export const ruleAnchor = (id: string) => `rule-${id}`;
+
+/** The rule a link (`#rule-<id>`) points at, lit and scrolled to once the document has loaded. */
+function useLinkedRule(ids: readonly string[]): string | null {
+  const { hash } = useLocation();
+  let linked: string | null = null;
+  try {
+    linked = decodeURIComponent(hash.slice(1));
+  } catch {
+    /* a malformed hash points at nothing */
+  }
+  const found = linked && ids.some((id) => ruleAnchor(id) === linked) ? linked : null;
+  useEffect(() => {
+    // The browser scrolls to a hash only if the element is there when the page opens; rules
+    // arrive later.
+    if (found) document.getElementById(found)?.scrollIntoView({ block: 'center' });
+  }, [found]);
+  return found;
+}
+
 /**
  * A rule document as a table: which actions (and, for global rules, which agents), the condition
  * as written, the effect in its colour, and the reason people will read.
  */
 export function RuleTable({ document }: { document: PolicyDocument }) {
   const global = document.kind === 'GlobalPolicy';
+  const linked = useLinkedRule(document.rules.map((r) => r.id));
   return (
     <div className="overflow-x-auto">
       <table className="w-full text-left text-sm max-sm:block" aria-label="Rules">
@@ -41,7 +65,13 @@ export function RuleTable({ document }: { document: PolicyDocument }) {
         </thead>
         <tbody className="divide-y divide-neutral-100 max-sm:block dark:divide-neutral-800">
           {document.rules.map((r) => (
-            <tr key={r.id} data-testid="rule-row" className="max-sm:block max-sm:py-2">
+            <tr
+              key={r.id}
+              id={ruleAnchor(r.id)}
+              data-testid="rule-row"
+              aria-current={linked === ruleAnchor(r.id) ? 'location' : undefined}
+              className="scroll-mt-20 max-sm:block max-sm:py-2 aria-[current]:bg-amber-50 dark:aria-[current]:bg-amber-950/40"
+            >
               <td
                 className={`${CELL} font-mono font-semibold break-words max-sm:wrap-anywhere`}
                 data-label="Rule"
