@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useFixture } from '../../server/test/helpers/useTestServer';
 import { buildDashboard } from './helpers/buildDashboard';
 import { startE2eServer } from './helpers/server';
-import { launchBrowser, screenshotBoth, signInWithLink } from './helpers/browser';
+import { launchBrowser, screenshotBoth, signIn, signInWithLink } from './helpers/browser';
 import { expectAccessible } from './helpers/fixture';
 
 // A brand-new install: no agents, no history. Every page must tell the user what to do next.
@@ -43,5 +43,21 @@ describe('a fresh install', () => {
     await page.goto(srv.url + '/agents/nobody');
     await page.getByText('No agent called “nobody”').waitFor();
     expect(browser.errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
+  });
+
+  it("tells a viewer the empty queue waits for a reviewer or admin, not for them", async () => {
+    const srv = server();
+    const created = await srv.api().keys.create.mutate({ name: 'empty-viewer', role: 'viewer' });
+    const browser = await launchBrowser();
+    try {
+      await signIn(browser.page, srv.url, created.key);
+      await browser.page.goto(srv.url + '/approvals');
+      await browser.page.getByText('No approvals waiting').waitFor();
+      const main = await browser.page.getByRole('main').innerText();
+      expect(main).toContain('waits here for a reviewer or admin');
+      expect(main).not.toContain('waits here for you');
+    } finally {
+      await browser.close();
+    }
   });
 });

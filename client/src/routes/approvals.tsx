@@ -129,7 +129,9 @@ export function ApprovalsPage() {
       <QueryState query={pending} rows={2}>
         {queue.length === 0 ? (
           <EmptyState title="No approvals waiting" icon={CircleCheck}>
-            When an agent tries an action its policy doesn’t list, the call waits here for you. New requests appear instantly.
+            {canDecide
+              ? 'When an agent tries an action its policy doesn’t list, the call waits here for you. New requests appear instantly.'
+              : 'When an agent tries an action its policy doesn’t list, the call waits here for a reviewer or admin. New requests appear instantly.'}
           </EmptyState>
         ) : (
           <div className="space-y-4" aria-live="polite">
