@@ -49,7 +49,7 @@ rules:
  * `ssn_last4` fields renamed): the same size, shape and words, so the server's cost of the
  * two differs only by what DLP finds (the findings stored, indexed and rolled up, the masking).
  */
-function cleanTwin(args: Record<string, unknown>): Record<string, unknown> {
+export function cleanTwin(args: Record<string, unknown>): Record<string, unknown> {
   const json = JSON.stringify(args)
     .replaceAll('4111 1111 1111 1111', '4111 1111 1111 1112')
     .replaceAll('@example.com', '@example-com')

@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import { runQuery } from '../query/execute.js';
 import { CollectionStore } from '../storage/collection.js';
 import { applyUpdate, idFirst } from '../update/applyUpdate.js';
-import { compileSimpleUpdate } from '../update/simpleUpdate.js';
+import { compileCounterUpdate, compileSimpleUpdate } from '../update/simpleUpdate.js';
 import { upsertSeed } from '../update/upsertSeed.js';
 import { mongoError } from '../errors.js';
 import { collectionName, docArray, queryExtras, type CommandContext, type CommandHandler } from './context.js';
@@ -40,6 +40,7 @@ export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement
   const matches = runQuery(coll, { filter: st.q, sort: st.sort, limit: st.multi ? 0 : 1, ...extras });
   const outcome: UpdateOutcome = { matched: matches.length, modified: 0 };
   const simple = matches.length > 0 ? compileSimpleUpdate(st.u, st.arrayFilters) : undefined;
+  const counters = matches.length > 0 && !simple ? compileCounterUpdate(st.u, st.arrayFilters) : undefined;
   for (const { rid, doc } of matches) {
     if (simple) {
       const { next, changed } = simple(doc);
@@ -48,6 +49,16 @@ export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement
       if (changed.size === 0) continue;
       checkValidator(coll!, next, { before: doc, bypass });
       coll!.replace(rid, doc, next, { changed, update: st.u });
+      outcome.modified++;
+      continue;
+    }
+    const counted = counters?.(doc);
+    if (counted) {
+      outcome.before ??= doc;
+      outcome.after ??= counted.next;
+      if (counted.changed.size === 0) continue;
+      checkValidator(coll!, counted.next, { before: doc, bypass });
+      coll!.replace(rid, doc, counted.next, { changed: counted.changed, update: st.u, description: counted.description });
       outcome.modified++;
       continue;
     }

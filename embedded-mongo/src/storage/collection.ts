@@ -4,6 +4,7 @@ import { decodeDocument } from '../bson/codec.js';
 import { keepTopLevel } from '../bson/rawField.js';
 import { mongoError } from '../errors.js';
 import { MAX_BSON_SIZE } from '../limits.js';
+import type { UpdateDescription } from '../changeStreams/updateDescription.js';
 import type { IndexState, KeyChange } from './indexState.js';
 import { ADD, compareEntry, type PendingEntry } from './pendingKeys.js';
 
@@ -51,7 +52,10 @@ export interface IndexPosition {
 /** How a rewrite came about: the update (absent for a replacement) and, from the fast path, the top-level fields it changed. */
 export interface ReplaceInfo {
   update?: Document | Document[];
+  /** The top-level fields whose value changed, when the update path knows them. */
   changed?: ReadonlySet<string>;
+  /** The change stream's updateDescription, when the update path computed it (simpleUpdate.ts). */
+  description?: UpdateDescription;
 }
 
 /** Hears every document change, inside the transaction that makes it (the oplog implements it). */

@@ -257,7 +257,7 @@ export class Oplog implements ChangeRecorder {
       this.append(coll.dbName, coll.name, 'r', bytes, pre);
       return;
     }
-    const d = how.changed ? describeTopLevel(after, how.changed) : describeUpdate(before, after, u);
+    const d = how.description ?? (how.changed ? describeTopLevel(after, how.changed) : describeUpdate(before, after, u));
     const body = serialize({ k: after._id as unknown, u: d.updatedFields, r: d.removedFields, t: d.truncatedArrays });
     this.append(coll.dbName, coll.name, 'u', Buffer.from(body), pre, images ? bytes : null);
   }

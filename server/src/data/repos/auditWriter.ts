@@ -98,7 +98,8 @@ export class AuditWriter {
       floor,
       build: (record, id, prevHash) => this.build(record, id, prevHash),
       written: toAuditEntry,
-      onStored: (docs) => onWritten(docs.map(toAuditEntry), docs),
+      // The entries the writers get are the ones the listeners get (mapped once).
+      onStored: (docs, entries) => onWritten(entries, docs),
       // A record refused for its entryKey: the entry stored before answers it.
       refused: async (record) => {
         if (!record.entryKey) return null;

@@ -21,8 +21,8 @@ export interface ChainSpec<R, D extends ChainLink, W> {
   build(record: R, id: number, prevHash: string | null): D;
   /** What the caller gets for a stored document. */
   written(doc: D): W;
-  /** Told of documents this process stored, in order. */
-  onStored?(docs: D[]): void;
+  /** Told of documents this process stored, in order, with what `written` made of each. */
+  onStored?(docs: D[], written: W[]): void;
   /**
    * After a duplicate key: the answer for a record refused for a unique key of its own (not the
    * id), read from the stored document that holds the key; null when the record was not refused.
@@ -84,8 +84,10 @@ export class ChainAppender<R, D extends ChainLink, W> {
       }
       const last = docs[docs.length - 1] as D;
       this.head = { id: last.id, hash: last.hash };
-      this.spec.onStored?.(docs);
-      results.push(...docs.map((d) => this.spec.written(d)));
+      // Each document mapped once: the callers and the listeners get the same results.
+      const done = docs.map((d) => this.spec.written(d));
+      this.spec.onStored?.(docs, done);
+      results.push(...done);
       rest = [];
     }
     return results;
@@ -104,8 +106,8 @@ export class ChainAppender<R, D extends ChainLink, W> {
     let n = 0;
     while (n < docs.length && ownerById.get((docs[n] as D).id) === String(ids[n])) n++;
     const kept = docs.slice(0, n);
-    if (kept.length > 0) this.spec.onStored?.(kept);
     const done = kept.map((d) => this.spec.written(d));
+    if (kept.length > 0) this.spec.onStored?.(kept, [...done]);
     const next = records[n];
     if (next !== undefined && this.spec.refused) {
       const earlier = await this.spec.refused(next);

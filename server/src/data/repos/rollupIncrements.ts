@@ -89,6 +89,7 @@ const GRAPH_STATUSES = new Set<AuditStatus>(['ALLOWED', 'BLOCKED', 'PENDING', 'K
 const isGraphCall = (c: { status: AuditStatus; approvalId: number | null }) =>
   GRAPH_STATUSES.has(c.status) && !(c.status === 'ALLOWED' && c.approvalId !== null);
 const EPOCH = new Date(0);
+const NONE: ReadonlySet<string> = new Set();
 
 /**
  * Folds audit entries into rollup increments, merged by document, so a group of 500 entries of a
@@ -130,21 +131,13 @@ export class IncrementSet {
       // (per action) every detector found on either side — the agent list's counts and the
       // manifests' observed tools, read without touching the log.
       const first = new Date(at);
-      const byStatus = { n: 1, [`v.${entry.status}`]: 1 };
-      const found: Record<string, number> = {};
-      for (const f of [...args, ...result]) found[`dt.${f.detector}`] = 1;
-      this.merge({
-        key: { ...base, k: 'seen', g: 'all', t: EPOCH },
-        inc: { ...byStatus, ...found },
-        min: { first },
-        latest: { last: first },
-      });
-      this.merge({
-        key: { ...base, x: '', k: 'seen', g: 'all', t: EPOCH },
-        inc: byStatus,
-        min: { first },
-        latest: { last: first },
-      });
+      const status = `v.${entry.status}`;
+      // Each detector once, whatever number of findings (paths, sides) it had.
+      const found = new Set<string>();
+      for (const f of args) found.add(`dt.${f.detector}`);
+      for (const f of result) found.add(`dt.${f.detector}`);
+      this.seen(entry.agent, entry.action, status, found, first);
+      this.seen(entry.agent, '', status, NONE, first);
     } else if (
       entry.source === 'person' &&
       (entry.status === 'APPROVED' || entry.status === 'DENIED') &&
@@ -310,6 +303,40 @@ export class IncrementSet {
         for (const field in max) into[field] = Math.max(into[field] ?? max[field]!, max[field]!);
       }
     }
+  }
+
+  /**
+   * An entry in an all-time `seen` document (what `merge` does for it, without building the
+   * change's objects: every call adds to two of them, and the documents exist after its first).
+   */
+  private seen(
+    a: string,
+    x: string,
+    status: string,
+    found: ReadonlySet<string>,
+    first: Date,
+  ): void {
+    const id = `seen|${a}|${x}||||all|0`;
+    const current = this.byKey.get(id);
+    if (!current) {
+      const inc: Record<string, number> = { n: 1, [status]: 1 };
+      for (const field of found) inc[field] = 1;
+      this.byKey.set(id, {
+        key: { a, x, s: '', r: '', d: '', k: 'seen', g: 'all', t: EPOCH },
+        inc,
+        min: { first },
+        latest: { last: first },
+      });
+      return;
+    }
+    const inc = current.inc;
+    inc.n = (inc.n ?? 0) + 1;
+    inc[status] = (inc[status] ?? 0) + 1;
+    for (const field of found) inc[field] = (inc[field] ?? 0) + 1;
+    const min = (current.min ??= {});
+    if (!(min.first && min.first < first)) min.first = first;
+    const latest = (current.latest ??= {});
+    if (!(latest.last && latest.last > first)) latest.last = first;
   }
 
   private merge(change: Increment): void {
