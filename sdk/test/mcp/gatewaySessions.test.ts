@@ -71,7 +71,11 @@ describe('aegis mcp serve: sessions per key', () => {
       jsonrpc: '2.0',
       id: 1,
       method: 'initialize',
-      params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'slow', version: '1' } },
+      params: {
+        protocolVersion: '2025-03-26',
+        capabilities: {},
+        clientInfo: { name: 'slow', version: '1' },
+      },
     });
     const url = new URL(gateway.url);
     const sent = Array.from({ length: 8 }, () => {
@@ -87,14 +91,19 @@ describe('aegis mcp serve: sessions per key', () => {
           'content-length': Buffer.byteLength(body),
         },
       });
-      const answer = new Promise<{ status: number; session: string | undefined }>((resolve, reject) => {
-        req.on('response', (res) => {
-          res.resume();
-          const session = res.headers['mcp-session-id'];
-          resolve({ status: res.statusCode ?? 0, session: typeof session === 'string' ? session : undefined });
-        });
-        req.on('error', reject);
-      });
+      const answer = new Promise<{ status: number; session: string | undefined }>(
+        (resolve, reject) => {
+          req.on('response', (res) => {
+            res.resume();
+            const session = res.headers['mcp-session-id'];
+            resolve({
+              status: res.statusCode ?? 0,
+              session: typeof session === 'string' ? session : undefined,
+            });
+          });
+          req.on('error', reject);
+        },
+      );
       req.write(body.slice(0, 10));
       return { req, answer };
     });
