@@ -27,6 +27,7 @@ import { createToolPinService } from './toolPins';
 import { createAnalyticsService } from './analytics/service';
 import { RollupRecorder } from './analytics/rollupRecorder';
 import { ensureRollups } from './analytics/rebuild';
+import { recoverWriters } from './analytics/recoverWriters';
 import { watchAnomalies } from './analytics/anomalyWatch';
 import { createGovernanceService } from './governance';
 import { createComplianceService } from './compliance';
@@ -58,6 +59,8 @@ export interface ServicesHandle {
 }
 
 const SWEEP_INTERVAL_MS = 15_000;
+/** How often a server looks for stopped servers' uncounted entries. */
+const RECOVERY_INTERVAL_MS = 60_000;
 const DEFAULT_MAX_PENDING_APPROVALS = 200;
 
 /** Builds every domain service on one mongoose connection. */
@@ -137,7 +140,8 @@ export async function createServices(opts: {
     });
   let rollupsRebuilt: Promise<boolean> | null = null;
   if (opts.rollups !== false) {
-    recorder = new RollupRecorder(repos, opts.logger);
+    recorder = new RollupRecorder(repos, opts.logger, undefined, serverId);
+    await recorder.start();
     rollupsRebuilt = ensureRollups(repos, opts.logger).catch((error: unknown) => {
       opts.logger.error({ err: error }, 'analytics rollups could not be rebuilt');
       return false;
@@ -319,6 +323,15 @@ export async function createServices(opts: {
       .catch((error: unknown) => opts.logger.warn({ err: error }, 'approval expiry sweep failed'));
   }, SWEEP_INTERVAL_MS);
   sweep.unref();
+  // Entries of servers that stopped before counting them (see recoverWriters.ts): once the
+  // rollups are known to be current, then every minute.
+  const recoverRollups = () =>
+    recoverWriters(repos, opts.logger, serverId).catch((error: unknown) =>
+      opts.logger.warn({ err: error }, 'counting a stopped server’s entries failed; retried'),
+    );
+  const recovery = recorder ? setInterval(() => void recoverRollups(), RECOVERY_INTERVAL_MS) : null;
+  recovery?.unref();
+  const recovered = rollupsRebuilt?.then(recoverRollups);
   const stopAnomalies =
     opts.rollups !== false && (opts.anomalyScanMs ?? 60_000) > 0
       ? watchAnomalies(repos, bus, opts.logger, opts.anomalyScanMs ?? 60_000)
@@ -342,11 +355,13 @@ export async function createServices(opts: {
     async close() {
       await sealsRecovered;
       clearInterval(sweep);
+      if (recovery) clearInterval(recovery);
+      await recovered;
       stopAnomalies();
       await schedule?.close();
       await feed?.close();
       await repos.audit.drain();
-      await recorder?.drain();
+      await recorder?.stop();
     },
   };
 }

@@ -4,6 +4,8 @@ import { ActionCap, OTHER_ACTIONS } from './rollupActionCap';
 
 /** What rollups read of an audit entry (a stored document or an AuditEntry). */
 export interface RollupSource {
+  /** The entry's id (a stored document; the watermarks follow it). */
+  id?: number;
   timestamp: Date | string;
   agent: string;
   action: string;

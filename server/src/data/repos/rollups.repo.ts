@@ -9,6 +9,7 @@ export { LATENCY_BINS, fieldKey, fromFieldKey } from '../models/rollup.model';
 export type { RollupGrain } from '../models/rollup.model';
 import type { Increment, RollupSource } from './rollupIncrements';
 import { recordRuns, sharedRuns, upsertAll, type KnownRuns, type RunAgents } from './rollupRuns';
+import { createWatermarks } from './rollupWatermarks';
 
 const META_ID = 'rollups';
 const OLDEST_TTL_MS = 60_000;
@@ -43,10 +44,10 @@ export function createRollupsRepo(
   }>('rollup_meta');
   let oldest: { at: number; value: Promise<Date | null> } | undefined;
 
-  async function apply(changes: Increment[]): Promise<void> {
-    await upsertAll(
-      model.collection,
-      changes.map((c): AnyBulkWriteOperation => ({
+  /** Adds the increments; `also` (a watermark's move) goes in the same command. */
+  async function apply(changes: Increment[], also: AnyBulkWriteOperation[] = []): Promise<void> {
+    await upsertAll(model.collection, [
+      ...changes.map((c): AnyBulkWriteOperation => ({
         updateOne: {
           filter: c.key,
           update: {
@@ -57,11 +58,37 @@ export function createRollupsRepo(
           upsert: true,
         },
       })),
-    );
+      ...also,
+    ]);
+  }
+
+  /** Audit entries matching `filter`, oldest first, in pages: what the rollups read of each. */
+  async function* pagesOf(
+    filter: { through?: number; after?: number; writer?: string },
+    pageSize: number,
+  ): AsyncGenerator<Array<RollupSource & { id: number }>> {
+    let after = filter.after ?? 0;
+    for (;;) {
+      const id =
+        filter.through === undefined ? { $gt: after } : { $gt: after, $lte: filter.through };
+      const page = (await audit.collection
+        .find(filter.writer === undefined ? { id } : { id, writer: filter.writer }, {
+          sort: { id: 1 },
+          limit: pageSize,
+          projection: ROLLUP_FIELDS,
+        })
+        .toArray()) as unknown as Array<RollupSource & { id: number }>;
+      if (page.length === 0) return;
+      after = page[page.length - 1]!.id;
+      yield page;
+    }
   }
 
   return {
     apply,
+
+    /** Each server's watermark over the entries it wrote (see rollupWatermarks.ts). */
+    watermarks: createWatermarks(model.collection),
 
     /**
      * Documents of one kind and grain in [from, to) (to: none, every later one too) or of the
@@ -190,6 +217,8 @@ export function createRollupsRepo(
     },
 
     async markBuilt(through: number): Promise<void> {
+      // Every entry up to `through` is counted now, whichever server wrote it.
+      await model.collection.updateMany({ k: 'wm' }, { $max: { through } });
       await meta.updateOne(
         { _id: META_ID },
         { $set: { version: ROLLUP_VERSION, builtAt: new Date(), through } },
@@ -211,9 +240,12 @@ export function createRollupsRepo(
       );
     },
 
-    /** Removes every rollup; the build marker stays (a wiped log has nothing to rebuild). */
+    /**
+     * Removes every rollup; the build marker stays (a wiped log has nothing to rebuild), and so do
+     * the servers' watermarks (markBuilt raises them to what the rebuild counted).
+     */
     async deleteAll(): Promise<void> {
-      await model.collection.deleteMany({});
+      await model.collection.deleteMany({ k: { $ne: 'wm' } });
     },
 
     /** The newest entry's id (where a rebuild stops). */
@@ -223,39 +255,33 @@ export function createRollupsRepo(
     },
 
     /** Audit entries with id ≤ `through`, oldest first, in pages (the rebuild reads the whole log). */
-    async *auditPages(through: number, pageSize = 5000): AsyncGenerator<RollupSource[]> {
-      let after = 0;
-      for (;;) {
-        const page = (await audit.collection
-          .find(
-            { id: { $gt: after, $lte: through } },
-            {
-              sort: { id: 1 },
-              limit: pageSize,
-              projection: {
-                _id: 0,
-                id: 1,
-                timestamp: 1,
-                agent: 1,
-                action: 1,
-                status: 1,
-                source: 1,
-                actor: 1,
-                approvalId: 1,
-                rule: 1,
-                findings: 1,
-                resultFindings: 1,
-                tags: 1,
-                runId: 1,
-              },
-            },
-          )
-          .toArray()) as unknown as Array<RollupSource & { id: number }>;
-        if (page.length === 0) return;
-        after = page[page.length - 1]!.id;
-        yield page;
-      }
-    },
+    auditPages: (through: number, pageSize = 5000) => pagesOf({ through }, pageSize),
+
+    /**
+     * One writer's entries with id > `after`, oldest first, in pages (a stopped server's entries
+     * its rollups never counted). Read along the id index: the entries since its last count.
+     */
+    writerPages: (writer: string, after: number, pageSize = 5000) =>
+      pagesOf({ after, writer }, pageSize),
   };
 }
+
+/** What the rollups read of an audit entry. */
+const ROLLUP_FIELDS = {
+  _id: 0,
+  id: 1,
+  timestamp: 1,
+  agent: 1,
+  action: 1,
+  status: 1,
+  source: 1,
+  actor: 1,
+  approvalId: 1,
+  rule: 1,
+  findings: 1,
+  resultFindings: 1,
+  tags: 1,
+  runId: 1,
+} as const;
+
 export type RollupsRepo = ReturnType<typeof createRollupsRepo>;

@@ -5,7 +5,8 @@ import { IncrementSet } from '../../data/repos/rollupIncrements';
 import { KnownRuns, runsOf } from '../../data/repos/rollupRuns';
 import { ActionCap } from '../../data/repos/rollupActionCap';
 
-const LEASE_KEY = 'rollups.rebuild';
+/** Held while the rollups are rebuilt or a stopped server's entries are counted (never both). */
+export const ROLLUP_LEASE_KEY = 'rollups.rebuild';
 const LEASE_MS = 30 * 60_000;
 
 /**
@@ -50,11 +51,11 @@ export async function ensureRollups(repos: Repos, logger: Logger): Promise<boole
   const meta = await repos.rollups.meta();
   if (meta?.version === ROLLUP_VERSION) return false;
   const token = `rebuild:${process.pid}:${Date.now()}`;
-  if (!(await repos.leases.tryTake(LEASE_KEY, token, LEASE_MS))) return false;
+  if (!(await repos.leases.tryTake(ROLLUP_LEASE_KEY, token, LEASE_MS))) return false;
   try {
     if ((await repos.rollups.meta())?.version === ROLLUP_VERSION) return false;
     return (await rebuildRollups(repos, logger)).entries > 0;
   } finally {
-    await repos.leases.release(LEASE_KEY, token).catch(() => undefined);
+    await repos.leases.release(ROLLUP_LEASE_KEY, token).catch(() => undefined);
   }
 }

@@ -7,6 +7,7 @@ import {
 } from '../../data/repos/rollupIncrements';
 import { KnownRuns, runsOf } from '../../data/repos/rollupRuns';
 import { ActionCap } from '../../data/repos/rollupActionCap';
+import { WATERMARK_BEAT_MS, watermarkOp } from '../../data/repos/rollupWatermarks';
 
 /** Attempts before a group of increments is given up (and logged: a rebuild restores it). */
 const MAX_ATTEMPTS = 5;
@@ -25,6 +26,13 @@ const COALESCE_MS = 50;
  * or a busy server would write each call alone as soon as the previous group was done — so under
  * load many entries share one bulk upsert. Each entry is written by exactly one server, and `$inc`
  * is atomic, so several servers on one database add up correctly.
+ *
+ * What it holds in memory is never the only record: with a `writer` (this server's id on the
+ * entries it stores), each write of counters also moves the server's watermark — the id up to
+ * which its entries are counted — and an idle server beats it. If the server stops before a
+ * group is written, another server finds the stale watermark and counts the entries past it
+ * (recoverWriters.ts), so the Overview, analytics, the graph and the manifests' observed tools
+ * never silently miss the calls of a server's last moments.
  */
 export class RollupRecorder {
   private pending: RollupSource[] = [];
@@ -40,11 +48,41 @@ export class RollupRecorder {
   /** Each agent's itemised actions (learnt from the store once per agent, then kept here). */
   private readonly actions = new ActionCap();
 
+  private beats: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly repos: Repos,
     private readonly logger: Logger,
     private readonly coalesceMs = COALESCE_MS,
+    private readonly writer?: string,
   ) {}
+
+  /**
+   * Opens this server's watermark at the log's head (its entries all come after), before it
+   * writes any; then beats it while idle. Without a writer: nothing.
+   */
+  async start(): Promise<void> {
+    const writer = this.writer;
+    if (!writer) return;
+    const head = await this.repos.rollups.auditHead();
+    await this.repos.rollups.apply([], [watermarkOp(writer, head, new Date())]);
+    this.beats = setInterval(() => {
+      this.repos.rollups.watermarks
+        .beat(writer, new Date())
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'rollup watermark beat failed'),
+        );
+    }, WATERMARK_BEAT_MS);
+    this.beats.unref();
+  }
+
+  /** Writes what is pending and removes the watermark: everything this server wrote is counted. */
+  async stop(): Promise<void> {
+    if (this.beats) clearInterval(this.beats);
+    this.beats = null;
+    await this.drain();
+    if (this.writer && this.dropped === 0) await this.repos.rollups.watermarks.retire(this.writer);
+  }
 
   record(entries: readonly RollupSource[]): void {
     this.pending.push(...entries);
@@ -140,9 +178,16 @@ export class RollupRecorder {
       ...late.flatMap((l) => (l.call ? [l.call.agent] : [])),
     ]);
     const set = new IncrementSet(this.actions);
-    for (const entry of entries) set.add(entry, created);
+    let through = 0;
+    for (const entry of entries) {
+      set.add(entry, created);
+      if (entry.id !== undefined && entry.id > through) through = entry.id;
+    }
     for (const result of late) set.addResult(result);
-    await this.repos.rollups.apply(set.values());
+    // The watermark moves in the same command as the counters it vouches for. Entries arrive in
+    // id order (the audit writer has one insert in flight at a time), so none below is pending.
+    const mark = this.writer && through > 0 ? [watermarkOp(this.writer, through, new Date())] : [];
+    await this.repos.rollups.apply(set.values(), mark);
   }
 
   /** Reads the itemised actions of agents this server has not counted yet. */

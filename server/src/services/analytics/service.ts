@@ -10,7 +10,7 @@ import type {
 import { ACTION, noteAction } from '../actions';
 import type { ServiceDeps } from '../deps';
 import { approvals, decisions, dlp, rules } from './queries';
-import { rebuildRollups } from './rebuild';
+import { rebuildRollups, ROLLUP_LEASE_KEY } from './rebuild';
 import { scanAnomalies } from './anomalyWatch';
 import { windowFor } from './window';
 
@@ -63,7 +63,7 @@ export function createAnalyticsService(
     // Pending increments first: the rebuild recounts their entries from the log.
     rebuild: async (actor) => {
       const rebuilt = await after(() =>
-        deps.locks.run('rollups.rebuild', () => rebuildRollups(repos, deps.logger)),
+        deps.locks.run(ROLLUP_LEASE_KEY, () => rebuildRollups(repos, deps.logger)),
       );
       onRebuilt();
       // Every count the dashboards show was recomputed: who did it and when belongs in the trail
