@@ -198,3 +198,58 @@ rules:
   const still = JSON.parse((await raw('GET', `/api/sdk/approval-status/${d.approvalId}`, { key: v.key })).text).approval_status;
   result('a viewer deciding (REST ×2, tRPC): refused, still pending', tries.every((t) => t.status === 403) && still === 'PENDING', `${tries.map((t) => t.status)} ${still}`);
 }
+
+// 8. Quorum 2: one reviewer voting 8 times at once over both workers (tRPC and both REST paths).
+{
+  const q = `ApprQ${tag()}`;
+  const qKey = await agentWithPolicy(q, `
+kind: AgentPolicy
+agent: ${q}
+default: ALLOW
+rules:
+  - id: two-people
+    actions: [pay]
+    effect: REVIEW
+    approval:
+      quorum: 2
+`);
+  const d = await client(qKey).api.sdk.decide.mutate({ agent: q, action: 'pay', args: { q: 1 } });
+  const rita = await keyOf('reviewer');
+  const votes = await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      i % 3 === 0
+        ? raw('POST', '/trpc/approvals.decide', { key: rita.key, headers: fresh, body: JSON.stringify({ id: d.approvalId, decision: 'APPROVED' }) })
+        : i % 3 === 1
+          ? raw('POST', `/api/approvals/${d.approvalId}/decide`, { key: rita.key, headers: fresh, body: JSON.stringify({ decision: 'APPROVED' }) })
+          : raw('POST', `/api/sdk/decide-approval/${d.approvalId}`, { key: rita.key, headers: fresh, body: JSON.stringify({ decision: 'APPROVED' }) }),
+    ),
+  );
+  const status = JSON.parse((await raw('GET', `/api/sdk/approval-status/${d.approvalId}`, { key: rita.key })).text).approval_status;
+  const ran = await client(qKey).api.sdk.decide.mutate({ agent: q, action: 'pay', args: { q: 1 } });
+  result('quorum 2, one reviewer voting 8 times at once on both workers: still pending, the call does not run', status === 'PENDING' && ran.verdict === 'REVIEW', `${votes.map((v) => v.status)} → ${status}, decide ${ran.verdict}`);
+  const bob = await keyOf('reviewer');
+  await Promise.all([
+    raw('POST', `/api/approvals/${d.approvalId}/decide`, { key: bob.key, headers: fresh, body: JSON.stringify({ decision: 'APPROVED' }) }),
+    raw('POST', `/api/approvals/${d.approvalId}/decide`, { key: bob.key, headers: fresh, body: JSON.stringify({ decision: 'APPROVED' }) }),
+  ]);
+  const runs = await Promise.all(Array.from({ length: 4 }, () => client(qKey).api.sdk.decide.mutate({ agent: q, action: 'pay', args: { q: 1 } })));
+  result('…a second reviewer: approved, and the call runs once', runs.filter((r) => r.verdict === 'ALLOWED').length === 1, runs.map((r) => r.verdict).join(','));
+}
+
+// 9. A `__proto__` key (raw JSON: an own key, as an LLM's JSON would carry it) beside approved
+//    arguments: another call, not the approved one; and DLP sees a card under it.
+{
+  const id = await approved('pay', { to: 'p' });
+  const sneak = await raw('POST', '/api/sdk/decide', {
+    key,
+    body: `{"agent_name":"${agent}","action":"pay","args":{"to":"p","__proto__":{"to":"evil"}}}`,
+  });
+  const s = JSON.parse(sneak.text);
+  result('approved {to:p}; a call {to:p, __proto__:{to:evil}} is another call (not redeemed)', s.verdict === 'REVIEW' && s.approval_id !== id, `${s.verdict} #${s.approval_id}`);
+  const card = await raw('POST', '/api/sdk/decide', {
+    key,
+    body: `{"agent_name":"${agent}","action":"read","args":{"__proto__":{"n":"4111 1111 1111 1111"}}}`,
+  });
+  const entry = (await admin.audit.list.query({ agent, limit: 5 })).entries.find((e) => e.id === JSON.parse(card.text).audit_id);
+  result('a card under a __proto__ key: DLP finds it, the record masks it', (entry?.findings ?? []).some((f) => f.detector === 'card') && !entry.argsPreview?.includes('4111 1111 1111 1111'), `${entry?.argsPreview} ${JSON.stringify(entry?.findings?.map((f) => f.detector))}`);
+}
