@@ -52,7 +52,8 @@ const statusOf = (r) => `${r.status} ${r.body.slice(0, 70).replace(/\s+/g, ' ')}
 
 // the check works: B's own state is visible to the admin
 const control = await rawHttp(`GET /api/sdk/agent-status/${B} HTTP/1.1\r\nHost: x\r\n${bearer(adminKey)}`);
-result('control: the admin reads B paused', /PAUSED/.test(control.body), statusOf(control));
+const controlRule = await rawHttp(`GET /api/sdk/policy/${B}/secret_action HTTP/1.1\r\nHost: x\r\n${bearer(adminKey)}`);
+result('control: the admin reads B paused, and its BLOCK rule', /PAUSED/.test(control.body) && /"BLOCK"/.test(controlRule.body), `${statusOf(control)}; ${statusOf(controlRule)}`);
 
 // 1. Reads of B's state with A's key, every spelling, both paths.
 const readPaths = [
