@@ -1,3 +1,4 @@
+/* global setTimeout */
 // Attack: one approval used for more than the one call a person approved — by the seed's poll
 // (GET /sdk/approval-status, GET /sdk/find-approval) racing itself and sdk.decide, with other
 // arguments, another agent, another call id, after expiry, at once from many connections (and

@@ -1,3 +1,4 @@
+/* global setTimeout */
 // Attack: an agent key's reports — outcomes of calls (strict mode, sdk.complete) and local-mode
 // records (sdk.recordBatch), the seed's POST /sdk/log — forging calls it never made, reporting
 // for another agent's call, reporting twice (one after the other and at once over both workers),

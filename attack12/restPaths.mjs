@@ -1,3 +1,4 @@
+/* global setTimeout, URL, Buffer */
 // Attack: the seed's REST paths on the fast path (http/restFastPath.ts, no Express) against the
 // same paths through Express and the tRPC router — an agent key for A reading or writing B's
 // state through path spellings (`//api`, `%2F`, `%42`, case, dots, a trailing slash), HEAD and

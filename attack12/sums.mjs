@@ -1,3 +1,4 @@
+/* global URL */
 // Attack: the README's flagship volume rule (examples/policies/loan_processor.yaml, daily-volume:
 // `history.sum(...) + args.amount > 50000.0` → REVIEW) against a negative amount first: the sum
 // adds what calls sent, and a call counts once allowed, whatever its tool did with it.

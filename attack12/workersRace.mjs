@@ -1,3 +1,4 @@
+/* global setTimeout */
 // Attack: two server processes on one store (`--workers 2`): the audit hash chain under
 // concurrent writers of every kind, the kill-switch and key revocation as seen by the other
 // worker right after the answer, and an in-flight call racing a revocation.
