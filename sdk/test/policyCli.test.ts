@@ -26,7 +26,7 @@ describe('aegis policy', { timeout: 240_000 }, () => {
     const offline = { env: { AEGIS_URL: 'http://127.0.0.1:9', AEGIS_API_KEY: '' } };
     const ok = await cli(['policy', 'test', EXAMPLES], offline);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout.trim()).toBe('13 passed, 0 failed');
+    expect(ok.stdout.trim()).toBe('14 passed, 0 failed');
 
     const broken = path.join(scratch, 'broken');
     await cp(EXAMPLES, broken, { recursive: true });
@@ -38,10 +38,10 @@ describe('aegis policy', { timeout: 240_000 }, () => {
     expect(failed.stdout).toContain('FAIL');
     expect(failed.stdout).toContain('deleting records is blocked globally');
     expect(failed.stdout).toContain('verdict: expected ALLOWED, got BLOCKED (rule no-deletes');
-    expect(failed.stdout).toMatch(/12 passed, 1 failed\s*$/);
+    expect(failed.stdout).toMatch(/13 passed, 1 failed\s*$/);
 
     const machine = await cli(['policy', 'test', broken, '--json'], offline);
-    expect(JSON.parse(machine.stdout)).toMatchObject({ passed: 12, failed: 1 });
+    expect(JSON.parse(machine.stdout)).toMatchObject({ passed: 13, failed: 1 });
 
     // A policy that does not compile: the problem with file:line:column, exit 1.
     const loans = path.join(broken, 'loan_processor.yaml');

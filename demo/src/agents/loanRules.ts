@@ -21,4 +21,10 @@ rules:
     when: history.sum('process_application', 'amount', duration('10m')) + args.amount > 1000.0
     effect: REVIEW
     reason: "\${{ args.amount }} more within 10 minutes of this agent's other loans passes $1,000: held as a split loan"
+  - id: positive-amounts
+    description: A negative loan would lower the sum split-loans reads, letting the next ones through
+    actions: [process_application]
+    when: args.amount <= 0.0
+    effect: BLOCK
+    reason: A loan's amount is a positive number
 `;

@@ -3,7 +3,8 @@ import type { ApprovalDoc } from '../data/models/approval.model';
 import { toApproval } from '../data/repos/mappers';
 import { reviewBinding, reviewRuleKey, scanArgs } from './args';
 import type { ServiceDeps } from './deps';
-import { callTags, evaluateCall } from './evaluateCall';
+import { callTags, evaluateCall, pastCallsLock, readsPastCalls } from './evaluateCall';
+import type { CachedPolicy } from './policyCache';
 import type { ApprovalPoll, Services } from './types';
 
 type SeedStatus = ApprovalPoll['status'];
@@ -34,7 +35,7 @@ export function createApprovalPoll(
   load: (id: number) => Promise<ApprovalDoc>,
   announce: (doc: ApprovalDoc) => Approval,
 ): Pick<Services['approvals'], 'poll' | 'find' | 'approvedFor'> {
-  const { repos, cache } = deps;
+  const { repos, cache, locks } = deps;
 
   const look = (doc: ApprovalDoc): ApprovalPoll => ({
     approval: toApproval(doc),
@@ -94,6 +95,17 @@ export function createApprovalPoll(
     // The approval lets this call past the review, not past the kill-switch or a changed policy.
     const snap = await cache.get(doc.agent);
     if (!snap) return refuse(doc, `Agent "${doc.agent}" is not registered`);
+    // Redeeming lets a call run: over the agent's past calls it is taken in turn with its other
+    // decisions (sdk.decide's lock), or two approved calls polled at once each read a history
+    // without the other and both pass "one an hour" (attack review 12).
+    if (readsPastCalls(snap, doc.action))
+      return locks.run(pastCallsLock(snap.name), () => redeem(doc, snap, new Date()));
+    return redeem(doc, snap, now);
+  }
+
+  /** The rest of {@link read} for an approved, unused approval: checked again, then used once. */
+  async function redeem(doc: ApprovalDoc, snap: CachedPolicy, now: Date): Promise<ApprovalPoll> {
+    const id = doc.id;
     const args = doc.args ?? {};
     const scanned = scanArgs(args, snap.set.detectors);
     const decided = await evaluateCall(repos, snap, { action: doc.action, args, findings: scanned.findings }, { now });

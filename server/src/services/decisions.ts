@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   canonicalJson,
   DomainError,
-  factNeedsFor,
   mayActAs,
   summarizeApproval,
   tagFindings,
@@ -22,7 +21,7 @@ import { argsPreview, reviewBinding, scanArgs, toolFailedDetails } from './args'
 import { resultRulesOf } from './results';
 import { mustActFor, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
-import { callTags, evaluateCall } from './evaluateCall';
+import { callTags, evaluateCall, pastCallsLock, readsPastCalls } from './evaluateCall';
 import { reviewSettings } from './reviewSettings';
 import { openWithinLimit, waitDeadline } from './approvalLimits';
 import type { ApprovalDoc } from '../data/models/approval.model';
@@ -61,13 +60,6 @@ function checkRetry(earlier: WrittenEntry, agent: string, base: CallBase, now: n
   if (earlier.outcome !== null) throw reused('already ran (its outcome is recorded)');
   if (now - Date.parse(earlier.timestamp) > RETRY_WINDOW_MS)
     throw reused(`was allowed at ${earlier.timestamp}, too long ago to be a retry`);
-}
-
-/** Whether the rules that decide this action read the agent's earlier calls (history, session). */
-function readsPastCalls(snap: CachedPolicy, action: string): boolean {
-  if (snap.status === 'PAUSED') return false;
-  const needs = factNeedsFor(snap.set, snap.agent, action);
-  return needs.history.length > 0 || needs.sessionTags.length > 0;
 }
 
 /** What the audit entry of a decision carries besides its verdict. */
@@ -375,7 +367,7 @@ export function createDecisionService(
       // most 5 an hour, ten 9,000 loans a rule of 50,000 a day). Other agents and other policies
       // are not held up.
       if (readsPastCalls(snap, input.action))
-        return locks.run(`past-calls:${snap.name}`, () => decideFor(snap, input, opts));
+        return locks.run(pastCallsLock(snap.name), () => decideFor(snap, input, opts));
       return decideFor(snap, input, opts);
     },
 

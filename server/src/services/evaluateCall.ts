@@ -89,6 +89,21 @@ export function callTags(
   return [...new Set([...sent, ...declared])];
 }
 
+/**
+ * Whether the rules that decide this action read the agent's earlier calls (history, session).
+ * Such a decision is taken one at a time per agent, from reading those calls to recording the
+ * verdict, under {@link pastCallsLock} — every path that lets a call run: sdk.decide, and an
+ * approval redeemed at the seed's poll.
+ */
+export function readsPastCalls(snap: CachedPolicy, action: string): boolean {
+  if (snap.status === 'PAUSED') return false;
+  const needs = factNeedsFor(snap.set, snap.agent, action);
+  return needs.history.length > 0 || needs.sessionTags.length > 0;
+}
+
+/** The lock (a database lease across servers) that orders an agent's decisions over its past calls. */
+export const pastCallsLock = (agent: string) => `past-calls:${agent}`;
+
 /** How long an evaluation took, and whether its facts needed the database. */
 export type EvaluationObserver = (seconds: number, facts: 'memory' | 'store') => void;
 

@@ -40,7 +40,7 @@ describe('examples/policies', () => {
     expect(out).toContain('FAIL tests.yaml: deleting records is blocked globally');
     expect(out).toContain('verdict: expected ALLOWED, got BLOCKED (rule no-deletes: Rule no-deletes blocks delete_records)');
     expect(out).toContain('rule: expected nope, got no-deletes');
-    expect(out).toMatch(/\n12 passed, 1 failed$/);
+    expect(out).toMatch(/\n13 passed, 1 failed$/);
   });
 
   it('test files are checked with positions', () => {
