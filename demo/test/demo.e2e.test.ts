@@ -135,7 +135,7 @@ describe('npm run demo -- --approve none, end to end', () => {
     expect(await bank.bank.applications.find({ customer: 5 }).lean()).toEqual([
       expect.objectContaining({ amount: 900 }),
     ]);
-    expect(output.join('\n')).toContain('loan_processor: 2 conditional rules on top of its lists');
+    expect(output.join('\n')).toContain('loan_processor: 3 conditional rules on top of its lists');
   });
 
   it("blocks the Loan Processor's over-reach: no data deleted, no connection made", async () => {
