@@ -373,28 +373,34 @@ export function createDecisionService(
 
     async complete(input, actor) {
       const cached = allowedCalls.get(input.callId);
+      const recordedBefore = () =>
+        new DomainError(
+          'OUTCOME_RECORDED',
+          `The outcome of call ${input.callId} was already recorded`,
+        );
       let entry: AllowedCall;
       if (cached && mayActAs(actor, cached.agent)) {
-        // Taken out first, so a second report of the same call goes the checked way below.
+        // Taken out first, so a second report of the same call goes the checked way below. A
+        // report racing this one that way (or on another server) may still win the write-once
+        // outcome: the queued write says whether this one was recorded.
         allowedCalls.delete(input.callId);
         entry = cached;
-        await repos.audit.queueOutcome(entry.id, input.outcome, input.durationMs, input);
+        if (!(await repos.audit.queueOutcome(entry.id, input.outcome, input.durationMs, input)))
+          throw recordedBefore();
       } else {
         const found = cached ?? (await repos.audit.latestAllowedByCallId(input.callId));
         const unknownCall = () =>
           new DomainError('UNKNOWN_CALL', `No allowed call ${input.callId} was recorded`);
         if (!found) throw unknownCall();
         mustActFor(actor, found.agent, unknownCall);
-        if (!(await repos.audit.setOutcome(found.id, input.outcome, input.durationMs, input))) {
-          throw new DomainError(
-            'OUTCOME_RECORDED',
-            `The outcome of call ${input.callId} was already recorded`,
-          );
-        }
+        if (!(await repos.audit.setOutcome(found.id, input.outcome, input.durationMs, input)))
+          throw recordedBefore();
         entry = found;
       }
       if (input.outcome === 'error') {
         await repos.audit.write({
+          // One per call, whatever reaches here twice (a server-made key no client can send).
+          entryKey: `outcome:${entry.id}:error`,
           timestamp: new Date(),
           agent: entry.agent,
           action: entry.action,

@@ -415,7 +415,10 @@ export function createAuditRepo(
           ),
       );
       const plain = updates.filter((u) => !u.resultFindings?.length);
-      return withResults.filter(Boolean).length + (await setOutcomesInBulk(model, seals, plain));
+      return (
+        withResults.filter(Boolean).length +
+        (await setOutcomesInBulk(model, seals, plain)).filter(Boolean).length
+      );
     },
 
     async deleteAll(): Promise<void> {

@@ -137,16 +137,17 @@ export type KeyedOutcome = ({ id: number } | { entryKey: string }) & {
 /**
  * Records outcomes without result findings as one unordered bulk write, then seals those that
  * were recorded: a bulk write does not say which of its updates happened, so the entries are
- * read back (one query) and an outcome is sealed when the entry now holds exactly it. Two
- * reports of one call with the same outcome may both be sealed: the second is refused by the
- * outcome chain's unique `entryId`. Returns how many updates happened.
+ * read back (one query) and an update counts as done when its entry now holds exactly it (of
+ * several updates of one entry with the same values, the first). Returns, per update, whether it
+ * was recorded — a report that lost to another of the same call is told so, not answered as if
+ * its outcome had been stored.
  */
 export async function setOutcomesInBulk(
   model: Model<AuditDoc>,
   seals: OutcomeChain,
   updates: readonly KeyedOutcome[],
-): Promise<number> {
-  if (updates.length === 0) return 0;
+): Promise<boolean[]> {
+  if (updates.length === 0) return [];
   const res = await model.collection.bulkWrite(
     updates.map((u) => ({
       updateOne: {
@@ -156,7 +157,7 @@ export async function setOutcomesInBulk(
     })),
     { ordered: false },
   );
-  if (res.modifiedCount === 0) return 0;
+  if (res.modifiedCount === 0) return updates.map(() => false);
   const ids = updates.flatMap((u) => ('id' in u ? [u.id] : []));
   const keys = updates.flatMap((u) => ('entryKey' in u ? [u.entryKey] : []));
   // One read per kind of key, each through its own unique index (an $or could walk the log).
@@ -168,16 +169,21 @@ export async function setOutcomesInBulk(
   ).flat();
   const byId = new Map(stored.map((d) => [d.id, d]));
   const byKey = new Map(stored.map((d) => [d.entryKey, d]));
-  const recorded = updates.flatMap((u) => {
+  const claimed = new Set<number>();
+  const toSeal: OutcomeSeal[] = [];
+  const applied = updates.map((u) => {
     const doc = 'id' in u ? byId.get(u.id) : byKey.get(u.entryKey);
     const same =
       doc?.outcome === u.outcome &&
       doc.durationMs === u.durationMs &&
       (doc.resultEffect ?? null) === (u.resultEffect ?? null);
-    return same ? [sealOf(doc, u.outcome, u.durationMs, u)] : [];
+    if (!same || claimed.has(doc.id)) return false;
+    claimed.add(doc.id);
+    toSeal.push(sealOf(doc, u.outcome, u.durationMs, u));
+    return true;
   });
-  await seals.sealAll(recorded);
-  return res.modifiedCount;
+  await seals.sealAll(toSeal);
+  return applied;
 }
 
 type ReadBack = Pick<
@@ -215,35 +221,41 @@ function keyOf(u: KeyedOutcome): { id: number } | { entryKey: string } {
  * them instead of one each.
  */
 export class OutcomeWriter {
-  private readonly queue: GroupCommitQueue<OutcomeUpdate, void>;
+  private readonly queue: GroupCommitQueue<OutcomeUpdate, boolean>;
 
   constructor(model: Model<AuditDoc>, seals: OutcomeChain, onResults: OnResults) {
-    this.queue = new GroupCommitQueue<OutcomeUpdate, void>(
+    this.queue = new GroupCommitQueue<OutcomeUpdate, boolean>(
       async (all) => {
-        await Promise.all([
-          ...all
-            .filter((u) => u.resultFindings?.length)
-            .map((u) =>
-              setOutcomeOnce(model, seals, { id: u.id }, u.outcome, u.durationMs, u, onResults),
-            ),
+        const hasResults = (u: OutcomeUpdate) => (u.resultFindings?.length ?? 0) > 0;
+        const [withResults, plain] = await Promise.all([
+          Promise.all(
+            all
+              .filter(hasResults)
+              .map((u) =>
+                setOutcomeOnce(model, seals, { id: u.id }, u.outcome, u.durationMs, u, onResults),
+              ),
+          ),
           setOutcomesInBulk(
             model,
             seals,
-            all.filter((u) => !u.resultFindings?.length),
+            all.filter((u) => !hasResults(u)),
           ),
         ]);
-        return all.map(() => undefined);
+        let r = 0;
+        let p = 0;
+        return all.map((u) => (hasResults(u) ? withResults[r++]! : plain[p++]!));
       },
       { maxGroup: 500 },
     );
   }
 
+  /** Queues a write-once outcome; resolves whether it was recorded (false: one was already). */
   set(
     id: number,
     outcome: CallOutcome,
     durationMs: number,
     report: ResultReport = {},
-  ): Promise<void> {
+  ): Promise<boolean> {
     return this.queue.push({ id, outcome, durationMs, ...report });
   }
 
