@@ -388,7 +388,11 @@ export function createDecisionService(
         if (!(await repos.audit.queueOutcome(entry.id, input.outcome, input.durationMs, input)))
           throw recordedBefore();
       } else {
-        const found = cached ?? (await repos.audit.latestAllowedByCallId(input.callId));
+        // Not `cached` here: held for another agent under the same (client-chosen) call id.
+        const found = await repos.audit.latestAllowedByCallId(
+          input.callId,
+          actor.role === 'admin' ? undefined : (actor.agents ?? []),
+        );
         const unknownCall = () =>
           new DomainError('UNKNOWN_CALL', `No allowed call ${input.callId} was recorded`);
         if (!found) throw unknownCall();

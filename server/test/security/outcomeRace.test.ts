@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry } from '@aegis/shared';
+import type { AuditEntry, Principal } from '@aegis/shared';
 import { startServer, type RunningServer } from '../../src/server';
 import { createContextInner } from '../../src/trpc/context';
 import { createCallerFactory } from '../../src/trpc/init';
@@ -25,11 +25,11 @@ let store: EmbeddedMongo;
 let dataDir: string;
 const servers: RunningServer[] = [];
 const createCaller = createCallerFactory(appRouter);
-/** The admin's caller on server `i` (two servers on one store). */
-const on = (i: number) =>
+/** A caller on server `i` (two servers on one store), the admin's unless another is named. */
+const on = (i: number, principal: Principal = principals.admin) =>
   createCaller(
     createContextInner({
-      principal: principals.admin,
+      principal,
       services: servers[i]!.services,
       auth: servers[i]!.auth,
       requestId: 't',
@@ -91,6 +91,47 @@ describe('a second report of one call', () => {
       );
     }
     expect((await on(0).audit.verify()).ok).toBe(true);
+  });
+});
+
+describe('call ids are the clients’', () => {
+  it('another agent’s record under the same call id does not hide an agent’s call from its report', async () => {
+    await on(0).sdk.registerAgent({ name: 'alpha', allows: ['read'] });
+    await on(0).sdk.registerAgent({ name: 'bravo', allows: ['read'] });
+    const alpha = principals.agent('alpha');
+    const bravo = principals.agent('bravo');
+    const callId = 'b7e3c1d2-5f6a-4b8c-9d0e-1f2a3b4c5d6e';
+    const decided = await on(0, bravo).sdk.decide({
+      agent: 'bravo',
+      action: 'read',
+      args: {},
+      callId,
+    });
+    expect(decided.verdict).toBe('ALLOWED');
+    // Alpha files a local-mode record carrying bravo's call id (it would need to learn it).
+    await on(1, alpha).sdk.recordBatch({
+      entries: [
+        {
+          entryKey: 'alpha_claims_bravos_call',
+          agent: 'alpha',
+          action: 'read',
+          status: 'ALLOWED',
+          details: 'local',
+          callId,
+          args: {},
+          decidedAt: new Date().toISOString(),
+          policyVersion: 1,
+          rule: { id: 'seed-allowed', scope: 'agent', version: 1 },
+        },
+      ],
+    });
+    // Bravo's report, on the server that does not hold its call: its own call is found.
+    await on(1, bravo).sdk.complete({ callId, outcome: 'ok', durationMs: 3 });
+    const entries = await entriesOf('bravo');
+    expect(entries.find((e) => e.id === decided.auditId)?.outcome).toBe('ok');
+    // And alpha's report of that id reaches only alpha's record.
+    await on(0, alpha).sdk.complete({ callId, outcome: 'error', durationMs: 4, error: 'x' });
+    expect((await entriesOf('bravo')).find((e) => e.id === decided.auditId)?.outcome).toBe('ok');
   });
 });
 

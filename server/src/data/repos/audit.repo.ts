@@ -353,9 +353,16 @@ export function createAuditRepo(
     },
 
     /** The ALLOWED entry of a call (the one whose tool actually ran). */
-    async latestAllowedByCallId(callId: string): Promise<AuditEntry | null> {
+    /**
+     * The newest ALLOWED entry of a call id, among `agents` when given (a scoped key's): call ids
+     * are the clients', so another agent's entry under the same id must not hide this one.
+     */
+    async latestAllowedByCallId(
+      callId: string,
+      agents?: readonly string[],
+    ): Promise<AuditEntry | null> {
       const doc = await model
-        .findOne({ callId, status: 'ALLOWED' })
+        .findOne({ callId, status: 'ALLOWED', ...(agents ? { agent: { $in: agents } } : {}) })
         .sort({ id: -1 })
         .lean<AuditDoc | null>();
       return doc ? toAuditEntry(doc) : null;
