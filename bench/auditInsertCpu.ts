@@ -8,7 +8,7 @@
  * side and rounds alternate between them (the order flipped every round), so both see the same
  * machine; the report is the median of the paired differences with its 95 % interval.
  *
- *   npx tsx bench/auditInsertCpu.ts [--base ../other/embedded-mongo/src/index.ts] [--rounds 40]
+ *   npx tsx bench/auditInsertCpu.ts [--base ../other/embedded-mongo/src/index.ts] [--current …] [--rounds 40]
  *     [--entries 240] [--batches 1,16] [--args 20,1024]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -47,7 +47,7 @@ const argSizes = option('--args', '20,1024').split(',').map(Number);
 /** The server's audit indexes, as mongoose would create them. */
 function auditIndexes(): Array<[Document, Document]> {
   const conn = mongoose.createConnection();
-  return auditModel(conn).schema.indexes() as Array<[Document, Document]>;
+  return auditModel(conn).schema.indexes();
 }
 
 async function open(name: string, start: Start): Promise<Side> {
@@ -101,8 +101,15 @@ function decisionRecord(n: number, args: Record<string, unknown>): AuditRecord {
  */
 function auditDocs(firstId: number, count: number, args: Record<string, unknown>): Document[] {
   const fake = { collection: undefined } as unknown as Model<AuditDoc>;
-  const writer = new AuditWriter(fake, () => Promise.resolve(0), () => undefined, 'bench-writer-0001');
-  const build = (writer as unknown as { build(r: AuditRecord, id: number, prev: string | null): AuditDoc }).build.bind(writer);
+  const writer = new AuditWriter(
+    fake,
+    () => Promise.resolve(0),
+    () => undefined,
+    'bench-writer-0001',
+  );
+  const build = (
+    writer as unknown as { build(r: AuditRecord, id: number, prev: string | null): AuditDoc }
+  ).build.bind(writer);
   let prev: string | null = null;
   return Array.from({ length: count }, (_, i) => {
     const doc = build(decisionRecord(firstId + i, args), firstId + i, prev);
@@ -117,16 +124,27 @@ const argsOf = (bytes: number): Record<string, unknown> =>
 /** Process CPU µs per entry to insert `docs` in groups of `batch`. */
 async function insertCpu(side: Side, docs: Document[], batch: number): Promise<number> {
   const cpu0 = process.cpuUsage();
-  for (let at = 0; at < docs.length; at += batch) await side.coll.insertMany(docs.slice(at, at + batch), { ordered: true });
+  for (let at = 0; at < docs.length; at += batch)
+    await side.coll.insertMany(docs.slice(at, at + batch), { ordered: true });
   const cpu = process.cpuUsage(cpu0);
   return (cpu.user + cpu.system) / docs.length;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const sides: Side[] = [await open('current', startEmbeddedMongo)];
-if (basePath) sides.unshift(await open('base', ((await import(basePath)) as { startEmbeddedMongo: Start }).startEmbeddedMongo));
-console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${rounds} rounds of ${entries} entries per kind and side`);
+// `--current <path>`: another checkout in place of this one (e.g. an experiment against --base).
+const currentPath = process.argv.includes('--current') ? option('--current', '') : undefined;
+const load = async (path: string) =>
+  ((await import(path)) as { startEmbeddedMongo: Start }).startEmbeddedMongo;
+const sides: Side[] = [
+  await open('current', currentPath ? await load(currentPath) : startEmbeddedMongo),
+];
+if (basePath) sides.unshift(await open('base', await load(basePath)));
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}; ${rounds} rounds of ${entries} entries per kind and side`,
+);
 let nextId = 1;
 try {
   for (const bytes of argSizes) {
@@ -134,7 +152,10 @@ try {
     for (const batch of batches) {
       const samples = sides.map(() => [] as number[]);
       // Warm-up round, not counted (JIT, statement caches, the first pages).
-      for (const side of sides) await insertCpu(side, auditDocs(nextId, entries, args), batch), (nextId += entries);
+      for (const side of sides) {
+        await insertCpu(side, auditDocs(nextId, entries, args), batch);
+        nextId += entries;
+      }
       for (let r = 0; r < rounds; r++) {
         const order = r % 2 ? [...sides.keys()].reverse() : [...sides.keys()];
         for (const s of order) {
@@ -149,11 +170,17 @@ try {
       if (sides.length === 2) {
         const d = pairedDifference(samples[1]!, samples[0]!);
         const pct = (100 * d.median) / median(samples[0]!);
-        console.log(`${label} ${each}; current − base median ${signed(Math.round(d.median))} µs [${signed(Math.round(d.low))}, ${signed(Math.round(d.high))}] (${pct.toFixed(0)} %)`);
+        console.log(
+          `${label} ${each}; current − base median ${signed(Math.round(d.median))} µs [${signed(Math.round(d.low))}, ${signed(Math.round(d.high))}] (${pct.toFixed(0)} %)`,
+        );
       } else console.log(`${label} ${each} CPU per entry (median of ${rounds} rounds)`);
     }
   }
-  console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at the end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   for (const s of sides) await s.close();
 }
