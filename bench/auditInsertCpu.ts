@@ -14,6 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { MongoClient, ObjectId, type Collection, type Document } from 'mongodb';
 import mongoose, { type Model } from 'mongoose';
 import { canonicalJson } from '@aegis/shared';
@@ -33,17 +34,6 @@ interface Side {
   close(): Promise<void>;
 }
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
-
-const basePath = process.argv.includes('--base') ? option('--base', '') : undefined;
-const rounds = Number(option('--rounds', basePath ? '40' : '10'));
-const entries = Number(option('--entries', '240'));
-const batches = option('--batches', '1,16').split(',').map(Number);
-const argSizes = option('--args', '20,1024').split(',').map(Number);
-
 /** The server's audit indexes, as mongoose would create them. */
 function auditIndexes(): Array<[Document, Document]> {
   const conn = mongoose.createConnection();
@@ -53,7 +43,8 @@ function auditIndexes(): Array<[Document, Document]> {
 async function open(name: string, start: Start): Promise<Side> {
   const dir = mkdtempSync(join(process.env.PERF_TMP ?? tmpdir(), `audit-insert-${name}-`));
   const store = await start({ dir });
-  const client = await MongoClient.connect(store.uri);
+  // Polling monitoring, as the server connects to this store (server/src/data/connect.ts).
+  const client = await MongoClient.connect(store.uri, { serverMonitoringMode: 'poll' });
   const coll = client.db('aegis').collection('audit_log');
   for (const [key, opts] of auditIndexes()) await coll.createIndex(key, opts);
   return {
@@ -132,55 +123,110 @@ async function insertCpu(side: Side, docs: Document[], batch: number): Promise<n
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-// `--current <path>`: another checkout in place of this one (e.g. an experiment against --base).
-const currentPath = process.argv.includes('--current') ? option('--current', '') : undefined;
+export interface AuditInsertOptions {
+  rounds: number;
+  entries: number;
+  batches: number[];
+  argSizes: number[];
+  /** Another checkout's `startEmbeddedMongo`: rounds alternate between the two. */
+  base?: Start;
+  current?: Start;
+  log?: (line: string) => void;
+}
+
+export interface AuditInsertRow {
+  args: number;
+  batch: number;
+  /** Median CPU µs per entry of this checkout's store (and of the base's, when given). */
+  currentUs: number;
+  baseUs?: number;
+  /** current − base, paired by round: median and its 95 % interval. */
+  difference?: { median: number; low: number; high: number };
+}
+
+/** CPU per audit entry for each argument size and batch size (paired against `base` when given). */
+export async function measureAuditInserts(opts: AuditInsertOptions): Promise<AuditInsertRow[]> {
+  const sides: Side[] = [await open('current', opts.current ?? startEmbeddedMongo)];
+  if (opts.base) sides.unshift(await open('base', opts.base));
+  const rows: AuditInsertRow[] = [];
+  let nextId = 1;
+  try {
+    for (const bytes of opts.argSizes) {
+      const args = argsOf(bytes);
+      for (const batch of opts.batches) {
+        const samples = sides.map(() => [] as number[]);
+        // Warm-up round, not counted (JIT, statement caches, the first pages).
+        for (const side of sides) {
+          await insertCpu(side, auditDocs(nextId, opts.entries, args), batch);
+          nextId += opts.entries;
+        }
+        for (let r = 0; r < opts.rounds; r++) {
+          const order = r % 2 ? [...sides.keys()].reverse() : [...sides.keys()];
+          for (const s of order) {
+            // Built outside the timed window: only the driver and the store are measured.
+            const docs = auditDocs(nextId, opts.entries, args);
+            nextId += opts.entries;
+            samples[s]!.push(await insertCpu(sides[s]!, docs, batch));
+          }
+        }
+        const row: AuditInsertRow = {
+          args: bytes,
+          batch,
+          currentUs: Math.round(median(samples.at(-1)!)),
+        };
+        const label = `${bytes} B arguments, groups of ${batch}`.padEnd(30);
+        if (sides.length === 2) {
+          const d = pairedDifference(samples[1]!, samples[0]!);
+          row.baseUs = Math.round(median(samples[0]!));
+          row.difference = {
+            median: Math.round(d.median),
+            low: Math.round(d.low),
+            high: Math.round(d.high),
+          };
+          const pct = (100 * d.median) / median(samples[0]!);
+          opts.log?.(
+            `${label} base ${row.baseUs} µs, current ${row.currentUs} µs; current − base median ${signed(row.difference.median)} µs [${signed(row.difference.low)}, ${signed(row.difference.high)}] (${pct.toFixed(0)} %)`,
+          );
+        } else
+          opts.log?.(
+            `${label} ${row.currentUs} µs CPU per entry (median of ${opts.rounds} rounds)`,
+          );
+        rows.push(row);
+      }
+    }
+  } finally {
+    for (const s of sides) await s.close();
+  }
+  return rows;
+}
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
 const load = async (path: string) =>
   ((await import(path)) as { startEmbeddedMongo: Start }).startEmbeddedMongo;
-const sides: Side[] = [
-  await open('current', currentPath ? await load(currentPath) : startEmbeddedMongo),
-];
-if (basePath) sides.unshift(await open('base', await load(basePath)));
-console.log(
-  `load average ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}; ${rounds} rounds of ${entries} entries per kind and side`,
-);
-let nextId = 1;
-try {
-  for (const bytes of argSizes) {
-    const args = argsOf(bytes);
-    for (const batch of batches) {
-      const samples = sides.map(() => [] as number[]);
-      // Warm-up round, not counted (JIT, statement caches, the first pages).
-      for (const side of sides) {
-        await insertCpu(side, auditDocs(nextId, entries, args), batch);
-        nextId += entries;
-      }
-      for (let r = 0; r < rounds; r++) {
-        const order = r % 2 ? [...sides.keys()].reverse() : [...sides.keys()];
-        for (const s of order) {
-          // Built outside the timed window: only the driver and the store are measured.
-          const docs = auditDocs(nextId, entries, args);
-          nextId += entries;
-          samples[s]!.push(await insertCpu(sides[s]!, docs, batch));
-        }
-      }
-      const label = `${bytes} B arguments, groups of ${batch}`.padEnd(30);
-      const each = sides.map((s, i) => `${s.name} ${median(samples[i]!).toFixed(0)} µs`).join(', ');
-      if (sides.length === 2) {
-        const d = pairedDifference(samples[1]!, samples[0]!);
-        const pct = (100 * d.median) / median(samples[0]!);
-        console.log(
-          `${label} ${each}; current − base median ${signed(Math.round(d.median))} µs [${signed(Math.round(d.low))}, ${signed(Math.round(d.high))}] (${pct.toFixed(0)} %)`,
-        );
-      } else console.log(`${label} ${each} CPU per entry (median of ${rounds} rounds)`);
-    }
-  }
-  console.log(
-    `load average at the end ${loadavg()
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const base = process.argv.includes('--base') ? option('--base', '') : undefined;
+  // `--current <path>`: another checkout in place of this one (e.g. an experiment against --base).
+  const current = process.argv.includes('--current') ? option('--current', '') : undefined;
+  const rounds = Number(option('--rounds', base ? '40' : '10'));
+  const entries = Number(option('--entries', '240'));
+  const avg = () =>
+    loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
-} finally {
-  for (const s of sides) await s.close();
+      .join(' ');
+  console.log(`load average ${avg()}; ${rounds} rounds of ${entries} entries per kind and side`);
+  await measureAuditInserts({
+    rounds,
+    entries,
+    batches: option('--batches', '1,16').split(',').map(Number),
+    argSizes: option('--args', '20,1024').split(',').map(Number),
+    ...(base ? { base: await load(base) } : {}),
+    ...(current ? { current: await load(current) } : {}),
+    log: (line) => console.log(line),
+  });
+  console.log(`load average at the end ${avg()}`);
 }
