@@ -2,7 +2,7 @@
  * CPU per audit entry inserted into the embedded store, in one process, driver included: the
  * server's own audit documents (built by `AuditWriter`, search words, hash and all) with the
  * server's own indexes (`audit.model.ts`), inserted as its group commit sends them — one ordered
- * `insertMany` per group, `_id`s set by the writer (hashChain.ts).
+ * `insertMany` per group (`insertOne` for a group of one), `_id`s set by the writer (hashChain.ts).
  *
  * With `--base <path to another checkout's embedded-mongo/src/index.ts>` two stores run side by
  * side and rounds alternate between them (the order flipped every round), so both see the same
@@ -112,11 +112,16 @@ function auditDocs(firstId: number, count: number, args: Record<string, unknown>
 const argsOf = (bytes: number): Record<string, unknown> =>
   bytes >= 900 ? cleanTwin(dlpArgs(bytes)) : { to: 'acct-1', amount: 42 };
 
-/** Process CPU µs per entry to insert `docs` in groups of `batch`. */
+/**
+ * Process CPU µs per entry to insert `docs` in groups of `batch`, as ChainAppender sends them
+ * (hashChain.ts): a group of one with insertOne, larger ones with an ordered insertMany.
+ */
 async function insertCpu(side: Side, docs: Document[], batch: number): Promise<number> {
   const cpu0 = process.cpuUsage();
-  for (let at = 0; at < docs.length; at += batch)
-    await side.coll.insertMany(docs.slice(at, at + batch), { ordered: true });
+  if (batch === 1) for (const doc of docs) await side.coll.insertOne(doc);
+  else
+    for (let at = 0; at < docs.length; at += batch)
+      await side.coll.insertMany(docs.slice(at, at + batch), { ordered: true });
   const cpu = process.cpuUsage(cpu0);
   return (cpu.user + cpu.system) / docs.length;
 }
