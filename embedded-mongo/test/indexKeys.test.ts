@@ -143,9 +143,18 @@ describe('key encoding', () => {
 
   it('compares keys as memcmp does (SQLite BLOB order)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 12 }), fc.uint8Array({ maxLength: 12 }), (a, b) => {
-        expect(Math.sign(compareKeys(a, b))).toBe(Buffer.compare(a, b));
-      }),
+      // A shared prefix (short or long) and different tails: the keys of one word, of long strings.
+      fc.property(
+        fc.uint8Array({ maxLength: 100 }),
+        fc.uint8Array({ maxLength: 12 }),
+        fc.uint8Array({ maxLength: 12 }),
+        (prefix, x, y) => {
+          const a = Buffer.concat([prefix, x]);
+          const b = Buffer.concat([prefix, y]);
+          expect(Math.sign(compareKeys(a, b))).toBe(Buffer.compare(a, b));
+          expect(Math.sign(compareKeys(x, b))).toBe(Buffer.compare(x, b));
+        },
+      ),
       { numRuns: 5000 },
     );
   });

@@ -22,6 +22,8 @@ const ADD_FRESH = 2;
  */
 export function compareKeys(a: Uint8Array, b: Uint8Array): number {
   const n = a.length < b.length ? a.length : b.length;
+  // Long keys (a long string indexed) may share a long prefix: native memcmp is faster there.
+  if (n > 64) return Buffer.compare(a, b);
   for (let i = 0; i < n; i++) {
     const d = a[i]! - b[i]!;
     if (d !== 0) return d;
