@@ -116,14 +116,29 @@ const argsOf = (bytes: number): Record<string, unknown> =>
  * Process CPU µs per entry to insert `docs` in groups of `batch`, as ChainAppender sends them
  * (hashChain.ts): a group of one with insertOne, larger ones with an ordered insertMany.
  */
-async function insertCpu(side: Side, docs: Document[], batch: number): Promise<number> {
+async function insertCpu(
+  side: Side,
+  docs: Document[],
+  batch: number,
+  waits?: number[],
+): Promise<number> {
   const cpu0 = process.cpuUsage();
-  if (batch === 1) for (const doc of docs) await side.coll.insertOne(doc);
-  else
-    for (let at = 0; at < docs.length; at += batch)
-      await side.coll.insertMany(docs.slice(at, at + batch), { ordered: true });
+  for (let at = 0; at < docs.length; at += batch) {
+    const t0 = performance.now();
+    if (batch === 1) await side.coll.insertOne(docs[at]!);
+    else await side.coll.insertMany(docs.slice(at, at + batch), { ordered: true });
+    waits?.push(performance.now() - t0);
+  }
   const cpu = process.cpuUsage(cpu0);
   return (cpu.user + cpu.system) / docs.length;
+}
+
+/** p50 and p99 of wall times in ms, rounded to 0.01 ms. */
+function tail(ms: number[]): { p50: number; p99: number } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) =>
+    +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2);
+  return { p50: at(0.5), p99: at(0.99) };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -145,6 +160,12 @@ export interface AuditInsertRow {
   /** Median CPU µs per entry of this checkout's store (and of the base's, when given). */
   currentUs: number;
   baseUs?: number;
+  /**
+   * Wall ms per insert command, p50 and p99 (a merge of buffered keys runs right after a reply,
+   * so the next command waits for it: its pauses show here).
+   */
+  currentMs: { p50: number; p99: number };
+  baseMs?: { p50: number; p99: number };
   /** current − base, paired by round: median and its 95 % interval. */
   difference?: { median: number; low: number; high: number };
 }
@@ -160,6 +181,7 @@ export async function measureAuditInserts(opts: AuditInsertOptions): Promise<Aud
       const args = argsOf(bytes);
       for (const batch of opts.batches) {
         const samples = sides.map(() => [] as number[]);
+        const waits = sides.map(() => [] as number[]);
         // Warm-up round, not counted (JIT, statement caches, the first pages).
         for (const side of sides) {
           await insertCpu(side, auditDocs(nextId, opts.entries, args), batch);
@@ -171,18 +193,21 @@ export async function measureAuditInserts(opts: AuditInsertOptions): Promise<Aud
             // Built outside the timed window: only the driver and the store are measured.
             const docs = auditDocs(nextId, opts.entries, args);
             nextId += opts.entries;
-            samples[s]!.push(await insertCpu(sides[s]!, docs, batch));
+            samples[s]!.push(await insertCpu(sides[s]!, docs, batch, waits[s]));
           }
         }
         const row: AuditInsertRow = {
           args: bytes,
           batch,
           currentUs: Math.round(median(samples.at(-1)!)),
+          currentMs: tail(waits.at(-1)!),
         };
         const label = `${bytes} B arguments, groups of ${batch}`.padEnd(30);
+        const ms = (t: { p50: number; p99: number }) => `${t.p50} / ${t.p99} ms`;
         if (sides.length === 2) {
           const d = pairedDifference(samples[1]!, samples[0]!);
           row.baseUs = Math.round(median(samples[0]!));
+          row.baseMs = tail(waits[0]!);
           row.difference = {
             median: Math.round(d.median),
             low: Math.round(d.low),
@@ -190,11 +215,11 @@ export async function measureAuditInserts(opts: AuditInsertOptions): Promise<Aud
           };
           const pct = (100 * d.median) / median(samples[0]!);
           opts.log?.(
-            `${label} base ${row.baseUs} µs, current ${row.currentUs} µs; current − base median ${signed(row.difference.median)} µs [${signed(row.difference.low)}, ${signed(row.difference.high)}] (${pct.toFixed(0)} %)`,
+            `${label} base ${row.baseUs} µs, current ${row.currentUs} µs; current − base median ${signed(row.difference.median)} µs [${signed(row.difference.low)}, ${signed(row.difference.high)}] (${pct.toFixed(0)} %); wall per command p50 / p99: base ${ms(row.baseMs)}, current ${ms(row.currentMs)}`,
           );
         } else
           opts.log?.(
-            `${label} ${row.currentUs} µs CPU per entry (median of ${opts.rounds} rounds)`,
+            `${label} ${row.currentUs} µs CPU per entry (median of ${opts.rounds} rounds); wall per command p50 / p99 ${ms(row.currentMs)}`,
           );
         rows.push(row);
       }
