@@ -4,7 +4,9 @@
  *  - "last 50 entries of one agent, newest first" with the {agent_name: 1, id: -1} index and
  *    without it (collection scan + sort);
  *  - text and 2dsphere indexes: insert rate with a text index, `$text` and `$near` p50
- *    (bench/scenarios/storeSearch.ts).
+ *    (bench/scenarios/storeSearch.ts);
+ *  - CPU per audit entry with the server's own documents and indexes, one per insert and in
+ *    group-commit batches of 16 (bench/auditInsertCpu.ts).
  *
  *   npx tsx bench/store.ts [--quick]     (quick: 20,000 documents instead of 1,000,000)
  */
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { startEmbeddedMongo } from 'embedded-mongo';
+import { measureAuditInserts } from './auditInsertCpu';
 import { runStoreSearchBench } from './scenarios/storeSearch';
 
 const AGENTS = 100;
@@ -91,6 +94,13 @@ export async function runStoreBench(opts: { quick: boolean }): Promise<Record<st
       last50WithoutIndexMedianMs: +median(scans).toFixed(1),
       // Text (FTS5) and 2dsphere (R-tree) indexes: bench/scenarios/storeSearch.ts.
       search: await runStoreSearchBench(opts),
+      // The server's audit entries and indexes through the driver, median CPU µs per entry.
+      auditInsertCpuPerEntry: await measureAuditInserts({
+        rounds: opts.quick ? 3 : 12,
+        entries: opts.quick ? 64 : 320,
+        batches: [1, 16],
+        argSizes: [20, 1024],
+      }),
     };
   } finally {
     await client.close();

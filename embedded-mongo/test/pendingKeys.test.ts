@@ -5,6 +5,7 @@ import type { Document } from 'bson';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../src/commands/dispatch.js';
+import { DIRECT_BATCH } from '../src/commands/insert.js';
 import { CursorRegistry } from '../src/cursors.js';
 import { Store } from '../src/storage/store.js';
 
@@ -24,7 +25,8 @@ describe('buffered index entries', () => {
       weight: 6,
       arbitrary: fc.record({
         kind: fc.constant('insert' as const),
-        batch: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
+        // Now and then a bulk load (keys written straight to the tables); a group commit's batch below.
+        batch: fc.integer({ min: 0, max: 7 }).map((n) => n === 0),
         n: fc.integer({ min: 0, max: 5 }),
         tags: fc.option(fc.array(word, { maxLength: 3 })),
       }),
@@ -141,9 +143,10 @@ describe('buffered index entries', () => {
                 };
                 if (o.tags) doc.tags = o.tags;
                 next++;
-                // A batch of 8 or more writes its new keys straight to the tables, the others buffer them.
+                // A batch of DIRECT_BATCH or more writes its new keys straight to the tables, the others
+                // (single documents, and a dozen as a group commit sends them) buffer them.
                 const docs = [doc];
-                for (let j = 1; j < (o.batch ? 8 : 1); j++)
+                for (let j = 1; j < (o.batch ? DIRECT_BATCH : o.n > 3 ? 12 : 1); j++)
                   docs.push({ ...doc, _id: next, id: next++, n: (o.n + j) % 6 });
                 both((coll) => ({ insert: coll, documents: docs.map((d) => ({ ...d })) }));
                 live.push(...docs.map((d) => d._id as number));
@@ -305,7 +308,7 @@ describe('buffered index entries', () => {
     store = new Store(file);
     cmd({
       insert: 'r',
-      documents: Array.from({ length: 8 }, (_, j) => ({ _id: 10 + j, n: 4 + j })),
+      documents: Array.from({ length: DIRECT_BATCH }, (_, j) => ({ _id: 10 + j, n: 4 + j })),
     });
     expect(cmd({ count: 'r', query: { n: 4 } }).n).toBe(1);
     expect(cmd({ count: 'r', query: { n: { $in: [5, 11] } } }).n).toBe(2);

@@ -52,9 +52,15 @@ class ByteWriter {
   }
   /** Escapes 0x00 as 0x00 0xFF and terminates with 0x00 0x00: prefix-free and order-preserving. */
   string(s: string): void {
-    for (const b of Buffer.from(s, 'utf8')) {
-      this.byte(b);
-      if (b === 0) this.byte(0xff);
+    // Only U+0000 encodes to a 0x00 byte: every other string is written in one go, not byte by byte.
+    if (!s.includes('\0')) {
+      this.ensure(s.length * 3 + 2);
+      this.length += this.buf.write(s, this.length, 'utf8');
+    } else {
+      for (const b of Buffer.from(s, 'utf8')) {
+        this.byte(b);
+        if (b === 0) this.byte(0xff);
+      }
     }
     this.byte(0);
     this.byte(0);

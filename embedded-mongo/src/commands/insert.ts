@@ -20,8 +20,13 @@ export function prepareForInsert(doc: Document): Document {
   return idFirst(withId);
 }
 
-/** Documents per insert from which index keys are written directly rather than buffered. */
-const DIRECT_BATCH = 8;
+/**
+ * Documents per insert from which index keys are written directly rather than buffered: a bulk
+ * load, whose keys fill merges of their own anyway. A group commit's batch (tens of documents)
+ * is buffered like a single insert: its keys written straight to the tables cost 12–24 % more
+ * CPU per document at 16 per batch, and no less at 64 or 256 (bench/README.md, 2026-12-07).
+ */
+export const DIRECT_BATCH = 256;
 
 /** insert: one transaction; ordered stops at the first write error, unordered carries on. */
 export const insert: CommandHandler = (cmd, ctx) => {

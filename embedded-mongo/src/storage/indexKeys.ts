@@ -116,13 +116,49 @@ export function documentKeys(
     const tuple = perField.map((vals) => vals[0]);
     return { keys: [keyOf(keyer, tuple)], values: [tuple], multikey, multikeyFields };
   }
-  let tuples: unknown[][] = [[]];
-  for (const vals of perField) tuples = tuples.flatMap((t) => vals.map((v) => [...t, v]));
-  const seen = new Map<string, { key: Buffer; values: unknown[] }>();
-  for (const t of tuples) {
-    const key = keyOf(keyer, t);
-    seen.set(key.toString('hex'), { key, values: t });
+  // A compound key is its components' encodings one after another (encodeKey writes each on its
+  // own), so each value is encoded once, not once per key it is part of: a word of a `{terms, id}`
+  // index costs one encoding, and `id` one for all the words. Components are prefix-free, so
+  // distinct components make distinct keys: duplicates are dropped per field.
+  const parts = perField.map((vals, i) => distinctComponents(keyer, vals, keyer.directions[i]!));
+  let values: unknown[][] = [[]];
+  let encoded: Buffer[][] = [[]];
+  for (const { components, values: fieldValues } of parts) {
+    const nextValues: unknown[][] = [];
+    const nextEncoded: Buffer[][] = [];
+    for (let t = 0; t < values.length; t++) {
+      for (let c = 0; c < components.length; c++) {
+        nextValues.push([...values[t]!, fieldValues[c]]);
+        nextEncoded.push([...encoded[t]!, components[c]!]);
+      }
+    }
+    values = nextValues;
+    encoded = nextEncoded;
   }
-  const unique = [...seen.values()];
-  return { keys: unique.map((u) => u.key), values: unique.map((u) => u.values), multikey, multikeyFields };
+  const keys = encoded.map((pieces) => (pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)));
+  return { keys, values, multikey, multikeyFields };
+}
+
+/**
+ * One field's values encoded as key components, each distinct encoding once (in order of first
+ * appearance, with the last value that encodes to it: what keyed the old per-key dedupe).
+ */
+function distinctComponents(keyer: IndexKeyer, vals: readonly unknown[], direction: number): { components: Buffer[]; values: unknown[] } {
+  const encode = (v: unknown) => encodeKey([keyer.fold ? keyer.fold(v) : v], [direction]);
+  if (vals.length === 1) return { components: [encode(vals[0])], values: [vals[0]] };
+  const at = new Map<string, number>();
+  const components: Buffer[] = [];
+  const values: unknown[] = [];
+  for (const v of vals) {
+    const component = encode(v);
+    const name = component.toString('latin1');
+    const seen = at.get(name);
+    if (seen !== undefined) values[seen] = v;
+    else {
+      at.set(name, components.length);
+      components.push(component);
+      values.push(v);
+    }
+  }
+  return { components, values };
 }

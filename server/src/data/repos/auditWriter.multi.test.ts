@@ -54,4 +54,20 @@ describe('the audit chain with several writers on one database', () => {
     expect(await conn.collection('audit_log').countDocuments({ entryKey: /^k-/ })).toBe(50);
     expect(await verifyAuditChain(conn)).toMatchObject({ ok: true, checked: 1550 });
   });
+
+  it('one entry at a time (each a group of one): a lost race resumes after the winner, a taken entryKey answers with the stored entry', async () => {
+    const [a, b] = [writers[0]!, writers[1]!];
+    const first = await a.audit.write(record(1, 0));
+    const second = await b.audit.write(record(2, 1));
+    // a still takes `first` for the head: its insert of the next id loses to b's and is re-chained.
+    const third = await a.audit.write(record(3, 0));
+    expect([second.id, third.id]).toEqual([first.id + 1, first.id + 2]);
+    const kept = await b.audit.write(record(4, 1, 'solo-key'));
+    // Stale head again, and the key taken: answered by b's entry, nothing new stored.
+    const again = await a.audit.write(record(5, 0, 'solo-key'));
+    expect(again).toMatchObject({ id: kept.id, details: 'call 4', earlier: {} });
+    expect(await conn.collection('audit_log').countDocuments({ entryKey: 'solo-key' })).toBe(1);
+    const chain = await verifyAuditChain(conn);
+    expect(chain).toMatchObject({ ok: true });
+  });
 });

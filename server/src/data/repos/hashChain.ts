@@ -69,10 +69,12 @@ export class ChainAppender<R, D extends ChainLink, W> {
       const ids = docs.map(() => new ObjectId());
       try {
         // The raw driver: these documents are built here, already in their stored shape.
-        await this.spec.collection.insertMany(
-          docs.map((d, i) => ({ _id: ids[i], ...d })),
-          { ordered: true },
-        );
+        const stored = docs.map((d, i) => ({ _id: ids[i], ...d }));
+        // A group of one (every call of a sequential caller): insertOne sends the same insert
+        // command without the driver's bulk-write machinery, ~80 µs of CPU per call less
+        // (bench/README.md, 2026-12-07); a taken key fails it with the same code 11000.
+        if (stored.length === 1) await this.spec.collection.insertOne(stored[0]!);
+        else await this.spec.collection.insertMany(stored, { ordered: true });
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         this.head = undefined;
