@@ -65,4 +65,40 @@ describe('from a blocked entry with a DLP finding', () => {
     expect(new URL(href, srv.url).searchParams.get('agent')).toBe(SUPPORT);
     await expectAccessible(page);
   });
+
+  it('says whether the deciding rule still reads as it did, and shows it as it decided', async () => {
+    const { page, srv } = dash;
+    const { entries } = await srv.api().audit.list.query({ rule: RULE, limit: 1 });
+    const id = entries[0]!.id;
+    const decidedIn = (await srv.api().audit.detail.query({ id })).entry.rule!.version;
+    await page.goto(`${srv.url}/activity/${id}`);
+    const since = page.getByTestId('rule-since');
+    await poll(() => since.innerText()).toBe(
+      `The policy is still v${decidedIn}: the rule reads as it decided.`,
+    );
+
+    // The rule is loosened afterwards: the entry says so, and shows the rule that decided.
+    await srv.api().policies.applyRules.mutate({
+      yaml: GLOBAL.replace("dlp.found('card')", "dlp.found('card') && args.customer_id > 100"),
+      message: 'only business customers',
+    });
+    await page.reload();
+    await poll(() => since.innerText()).toMatch(
+      new RegExp(`^This rule has changed since: the policy is now v${decidedIn + 1}\\.`),
+    );
+    const asDecided = since.getByTestId('rule-as-decided');
+    expect(await asDecided.getByTestId('rule-row').count()).toBe(1);
+    expect(await asDecided.getByRole('cell', { name: "dlp.found('card')" }).count()).toBe(1);
+    expect(await asDecided.innerText()).not.toContain('customer_id > 100');
+    expect(await page.getByTestId('entry-rule').innerText()).toContain(`v${decidedIn}`);
+    await expectAccessible(page);
+
+    // Removed: said so, still shown as it decided.
+    await srv.api().policies.applyRules.mutate({
+      yaml: 'kind: GlobalPolicy\nrules:\n  - id: other\n    actions: [x]\n    effect: BLOCK\n',
+    });
+    await page.reload();
+    await poll(() => since.innerText()).toMatch(/^This rule has been removed since/);
+    expect(await asDecided.innerText()).toContain("dlp.found('card')");
+  });
 });
