@@ -101,4 +101,33 @@ describe('from a blocked entry with a DLP finding', () => {
     await poll(() => since.innerText()).toMatch(/^This rule has been removed since/);
     expect(await asDecided.innerText()).toContain("dlp.found('card')");
   });
+
+  it('reads times one way: the neighbours to the second like the entry, counts back with the time on hover', async () => {
+    const { page, srv, seeded } = dash;
+    const { entries } = await srv.api().audit.list.query({ agent: SUPPORT, limit: 3 });
+    await page.goto(`${srv.url}/activity/${entries[1]!.id}`);
+    const near = page.getByRole('list', { name: 'Neighbouring entries' }).locator('time');
+    await poll(() => near.count()).toBeGreaterThan(1);
+    // Before: "43m ago" under an entry whose own time reads "Dec 7, 2026, 07:36:16 AM UTC".
+    for (const time of await near.all()) {
+      const text = await time.innerText();
+      expect(text).not.toMatch(/ago|just now/);
+      expect(text).toMatch(/\d{2}:\d{2}:\d{2}/);
+    }
+
+    // Approvals' "Recently decided" counts back, with the exact zoned time a hover away.
+    await srv
+      .api(seeded.reviewerKey)
+      .approvals.decide.mutate({ id: seeded.pendingApprovalId, decision: 'DENIED' });
+    await page.goto(`${srv.url}/approvals`);
+    const decided = page.getByRole('list', { name: 'Recently decided approvals' }).locator('time');
+    await poll(() => decided.count()).toBeGreaterThan(0);
+    expect(await decided.first().innerText()).toMatch(/ago|just now/);
+    expect(await decided.first().getAttribute('title')).toMatch(/\d{2}:\d{2}:\d{2}\b.* \S+$/);
+    // And the agent's tools, last used.
+    await page.goto(`${srv.url}/agents/${encodeURIComponent(SUPPORT)}`);
+    const used = page.getByRole('region', { name: 'Tools used' }).locator('time');
+    await poll(() => used.count()).toBeGreaterThan(0);
+    expect(await used.first().getAttribute('title')).toMatch(/\d{2}:\d{2}:\d{2}\b.* \S+$/);
+  });
 });

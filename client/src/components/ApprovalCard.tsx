@@ -6,7 +6,8 @@ import { Ban, Check, Clock, Eye, EyeOff, FilePenLine, PauseCircle, ShieldCheck, 
 import { revealHidden } from '@aegis/shared/visibleText';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { errorMessage } from '../lib/errors';
-import { age, fullTime, prettyJson, stamp, timeAgo } from '../lib/format';
+import { age, fullTime, prettyJson, stamp } from '../lib/format';
+import { Ago } from './Ago';
 import { FindingChips } from './FindingChips';
 import { StatusBadge } from './StatusBadge';
 import type { Scheduled } from '../hooks/useUndoableDecisions';
@@ -335,7 +336,7 @@ function PausedRunLine({ run, now }: { run: NonNullable<Approval['pausedRun']>; 
         <time dateTime={run.pausedAt} title={fullTime(run.pausedAt)}>
           {stamp(run.pausedAt)}
         </time>{' '}
-        ({timeAgo(run.pausedAt, now)}) · your decision resumes it
+        (<Ago iso={run.pausedAt} now={now} />) · your decision resumes it
       </span>
     </p>
   );

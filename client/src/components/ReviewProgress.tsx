@@ -1,5 +1,5 @@
 import { BellRing, Users } from 'lucide-react';
-import { timeAgo } from '../lib/format';
+import { Ago } from './Ago';
 import type { Approval } from './ApprovalCard';
 
 /**
@@ -26,7 +26,7 @@ export function ReviewProgress({ approval: a, now }: { approval: Approval; now: 
       {a.escalatedAt && (
         <span className="inline-flex items-center gap-1 text-review">
           <BellRing className="size-3.5 shrink-0" aria-hidden />
-          escalated to {(a.escalatedTo ?? []).join(', ')} {timeAgo(a.escalatedAt, now)}
+          escalated to {(a.escalatedTo ?? []).join(', ')} <Ago iso={a.escalatedAt} now={now} />
         </span>
       )}
     </p>
