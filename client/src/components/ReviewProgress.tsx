@@ -19,8 +19,20 @@ export function ReviewProgress({ approval: a, now }: { approval: Approval; now: 
           <Users className="size-3.5 shrink-0" aria-hidden />
           {a.votes?.length ?? 0} of {quorum} approvals
           {a.votes?.length ? (
-            <span className="font-normal muted">· {a.votes.map((v) => v.by).join(', ')}</span>
+            <span className="font-normal muted">
+              {' · '}
+              {a.votes.map((v, i) => (
+                <span key={v.by}>
+                  {i > 0 && ', '}
+                  {v.by} <Ago iso={v.at} now={now} />
+                </span>
+              ))}
+            </span>
           ) : null}
+          <span className="font-normal muted">
+            {' · '}
+            {quorum} different people must approve; one deny refuses it
+          </span>
         </span>
       )}
       {a.escalatedAt && (
