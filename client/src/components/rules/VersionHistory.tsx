@@ -18,18 +18,27 @@ const SHOWN = 20;
 
 // The YAML writer is only needed once someone opens the history: it stays out of the first load.
 let diffModule: Promise<DiffModule> | null = null;
-function useDiffModule(wanted: boolean): DiffModule | null {
+function useDiffModule(wanted: boolean): { mod: DiffModule | null; failed: boolean } {
   const [mod, setMod] = useState<DiffModule | null>(null);
+  const [failed, setFailed] = useState(false);
   useEffect(() => {
     if (!wanted || mod) return;
     diffModule ??= import('@aegis/shared/policy/diff');
     let live = true;
-    void diffModule.then((m) => live && setMod(m));
+    diffModule.then(
+      (m) => live && setMod(m),
+      () => {
+        // The chunk didn't load (the server went away, a new release replaced it): try again
+        // next time the history opens, and say so now rather than "Loading…" for ever.
+        diffModule = null;
+        if (live) setFailed(true);
+      },
+    );
     return () => {
       live = false;
     };
   }, [wanted, mod]);
-  return mod;
+  return { mod, failed: failed && !mod };
 }
 
 const who = (v: { author: string | null }) => v.author ?? 'the agent’s code';
@@ -47,7 +56,7 @@ export function VersionHistory({ agent, current }: { agent: string | null; curre
     ...trpc.policies.history.queryOptions({ ...(agent === null ? {} : { agent }), limit: SHOWN }),
     enabled: open,
   });
-  const mod = useDiffModule(open);
+  const { mod, failed } = useDiffModule(open);
   const versions = history.data ?? [];
 
   return (
@@ -60,9 +69,10 @@ export function VersionHistory({ agent, current }: { agent: string | null; curre
         <summary className="inline-flex cursor-pointer items-center gap-1.5 font-semibold">
           <History className="size-4" aria-hidden /> Version history
         </summary>
-        {history.isError ? (
+        {history.isError || failed ? (
           <p role="alert" className="mt-2 text-block-ink dark:text-red-300">
-            Could not load the versions: {errorMessage(history.error)}
+            Could not load the versions:{' '}
+            {history.isError ? errorMessage(history.error) : 'reload the page and try again'}
           </p>
         ) : !history.data || !mod ? (
           <p className="mt-2 muted">Loading the versions…</p>
