@@ -65,4 +65,69 @@ describe('from a blocked entry with a DLP finding', () => {
     expect(new URL(href, srv.url).searchParams.get('agent')).toBe(SUPPORT);
     await expectAccessible(page);
   });
+
+  it('says whether the deciding rule still reads as it did, and shows it as it decided', async () => {
+    const { page, srv } = dash;
+    const { entries } = await srv.api().audit.list.query({ rule: RULE, limit: 1 });
+    const id = entries[0]!.id;
+    const decidedIn = (await srv.api().audit.detail.query({ id })).entry.rule!.version;
+    await page.goto(`${srv.url}/activity/${id}`);
+    const since = page.getByTestId('rule-since');
+    await poll(() => since.innerText()).toBe(
+      `The policy is still v${decidedIn}: the rule reads as it decided.`,
+    );
+
+    // The rule is loosened afterwards: the entry says so, and shows the rule that decided.
+    await srv.api().policies.applyRules.mutate({
+      yaml: GLOBAL.replace("dlp.found('card')", "dlp.found('card') && args.customer_id > 100"),
+      message: 'only business customers',
+    });
+    await page.reload();
+    await poll(() => since.innerText()).toMatch(
+      new RegExp(`^This rule has changed since: the policy is now v${decidedIn + 1}\\.`),
+    );
+    const asDecided = since.getByTestId('rule-as-decided');
+    expect(await asDecided.getByTestId('rule-row').count()).toBe(1);
+    expect(await asDecided.getByRole('cell', { name: "dlp.found('card')" }).count()).toBe(1);
+    expect(await asDecided.innerText()).not.toContain('customer_id > 100');
+    expect(await page.getByTestId('entry-rule').innerText()).toContain(`v${decidedIn}`);
+    await expectAccessible(page);
+
+    // Removed: said so, still shown as it decided.
+    await srv.api().policies.applyRules.mutate({
+      yaml: 'kind: GlobalPolicy\nrules:\n  - id: other\n    actions: [x]\n    effect: BLOCK\n',
+    });
+    await page.reload();
+    await poll(() => since.innerText()).toMatch(/^This rule has been removed since/);
+    expect(await asDecided.innerText()).toContain("dlp.found('card')");
+  });
+
+  it('reads times one way: the neighbours to the second like the entry, counts back with the time on hover', async () => {
+    const { page, srv, seeded } = dash;
+    const { entries } = await srv.api().audit.list.query({ agent: SUPPORT, limit: 3 });
+    await page.goto(`${srv.url}/activity/${entries[1]!.id}`);
+    const near = page.getByRole('list', { name: 'Neighbouring entries' }).locator('time');
+    await poll(() => near.count()).toBeGreaterThan(1);
+    // Before: "43m ago" under an entry whose own time reads "Dec 7, 2026, 07:36:16 AM UTC".
+    for (const time of await near.all()) {
+      const text = await time.innerText();
+      expect(text).not.toMatch(/ago|just now/);
+      expect(text).toMatch(/\d{2}:\d{2}:\d{2}/);
+    }
+
+    // Approvals' "Recently decided" counts back, with the exact zoned time a hover away.
+    await srv
+      .api(seeded.reviewerKey)
+      .approvals.decide.mutate({ id: seeded.pendingApprovalId, decision: 'DENIED' });
+    await page.goto(`${srv.url}/approvals`);
+    const decided = page.getByRole('list', { name: 'Recently decided approvals' }).locator('time');
+    await poll(() => decided.count()).toBeGreaterThan(0);
+    expect(await decided.first().innerText()).toMatch(/ago|just now/);
+    expect(await decided.first().getAttribute('title')).toMatch(/\d{2}:\d{2}:\d{2}\b.* \S+$/);
+    // And the agent's tools, last used.
+    await page.goto(`${srv.url}/agents/${encodeURIComponent(SUPPORT)}`);
+    const used = page.getByRole('region', { name: 'Tools used' }).locator('time');
+    await poll(() => used.count()).toBeGreaterThan(0);
+    expect(await used.first().getAttribute('title')).toMatch(/\d{2}:\d{2}:\d{2}\b.* \S+$/);
+  });
 });

@@ -45,6 +45,25 @@ describe('the rule editor', () => {
     expect(await section.getByTestId('policy-problem').count()).toBe(0);
   });
 
+  it('says how history and dlp are called when a condition calls them wrongly', async () => {
+    const { page } = dash;
+    const section = page.getByRole('region', { name: 'Conditional rules' });
+    const editor = section.getByLabel('Rule document (YAML)');
+    // Before: only "found no matching overload for 'aegis.History.count(string, string)'".
+    await editor.fill(rules("history.count('transfer_funds', '1h') > 3"));
+    const problem = section.getByTestId('policy-problem').first();
+    await poll(() => problem.innerText()).toContain(
+      "history.count takes an action and a window: history.count('issue_refund', duration('1h'))",
+    );
+    expect(await problem.innerText()).toMatch(/^Line 9, column \d+/);
+    await editor.fill(rules("dlp.foundIn('card')"));
+    await poll(() => problem.innerText()).toContain(
+      "dlp.foundIn takes where ('args' or 'result') and a name",
+    );
+    await editor.fill(rules('args.amount > 1000.0'));
+    await section.getByTestId('draft-valid').waitFor();
+  });
+
   it('lists every problem of a draft at once, each at its rule, field and line; 20, then the rest', async () => {
     const { page } = dash;
     const section = page.getByRole('region', { name: 'Conditional rules' });

@@ -15,7 +15,8 @@ interface Props {
   /** Show the argument preview and outcome (the Activity page). */
   detailed?: boolean;
   label: string;
-  /** The entry being looked at (the entry page's neighbours): marked, not linked. */
+  /** The entry being looked at (the entry page's neighbours): marked, not linked; the rows say
+   *  their times to the second, as the entry does, to read as a sequence. */
   current?: number;
   /** One row per call: the entries of a call (decision, approval, run) fold into its newest. */
   traces?: boolean;
@@ -71,7 +72,7 @@ export function ActivityFeed({ entries, showAgent = true, detailed = false, labe
                 <Source entry={e} />
               </p>
               <time dateTime={e.timestamp} title={stamp(e.timestamp)} className="shrink-0 text-xs muted">
-                {detailed ? stamp(e.timestamp) : timeAgo(e.timestamp, now)}
+                {detailed || current !== undefined ? stamp(e.timestamp) : timeAgo(e.timestamp, now)}
               </time>
             </div>
             {e.details && <p className="truncate muted" title={e.details}>{e.details}</p>}

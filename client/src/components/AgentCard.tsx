@@ -1,6 +1,6 @@
 import { Link, useLocation } from 'react-router';
 import type { RouterOutputs } from '../lib/trpc';
-import { timeAgo } from '../lib/format';
+import { Ago } from './Ago';
 import { AgentStatusBadge } from './StatusBadge';
 import { rangeSearch } from '../hooks/useRange';
 import { SoftWrap } from './SoftWrap';
@@ -121,7 +121,7 @@ export function AgentCard({
             Owner <SoftWrap text={agent.owner} /> ·{' '}
           </>
         )}
-        {agent.lastActivityAt ? `last active ${timeAgo(agent.lastActivityAt)}` : 'no activity yet'}
+        {agent.lastActivityAt ? <>last active <Ago iso={agent.lastActivityAt} /></> : 'no activity yet'}
       </p>
     </Link>
   );

@@ -6,13 +6,15 @@ import { Ban, Check, Clock, Eye, EyeOff, FilePenLine, PauseCircle, ShieldCheck, 
 import { revealHidden } from '@aegis/shared/visibleText';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { errorMessage } from '../lib/errors';
-import { age, fullTime, prettyJson, stamp, timeAgo } from '../lib/format';
+import { age, fullTime, prettyJson, stamp } from '../lib/format';
+import { Ago } from './Ago';
 import { FindingChips } from './FindingChips';
 import { StatusBadge } from './StatusBadge';
 import type { Scheduled } from '../hooks/useUndoableDecisions';
 import { ReviewProgress } from './ReviewProgress';
 import { EditApproval } from './EditApproval';
 import { HiddenCharsWarning } from './HiddenCharsWarning';
+import { usePrincipal } from '../hooks/usePrincipal';
 
 export type Approval = RouterOutputs['approvals']['pending'][number];
 export type Decision = { decision: 'APPROVED' | 'DENIED'; remember: boolean; comment?: string };
@@ -88,6 +90,14 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
   const [editBase, setEditBase] = useState<Record<string, unknown> | null>(null);
   const revealForEdit = useMutation(trpc.approvals.reveal.mutationOptions({ onSuccess: (r) => setEditBase(r.args) }));
   const quorum = a.quorum ?? 1;
+  // Votes count once per person (the server compares names this way): one who approved already
+  // is told so and offered no second Approve; "always allow" makes a rule only with the vote
+  // that completes the quorum, so it is offered only then.
+  const { principal } = usePrincipal();
+  const votes = a.votes ?? [];
+  const same = (name: string) => name.normalize('NFKC').toLowerCase();
+  const votedAlready = quorum > 1 && principal !== undefined && votes.some((v) => same(v.by) === same(principal.name));
+  const completes = votes.length + 1 >= quorum;
   // A seed client (POST /sdk/approval) runs the arguments it asked with: it can't be handed an edit.
   const seedClient = a.seedClient === true;
   const mayEdit = canEditArgs && !heldResult && quorum <= 1 && !seedClient;
@@ -129,9 +139,23 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
               <SoftWrap text={a.action} />
             </span>
           </h2>
-          {heldResult && <p className="text-xs font-semibold">A rule holds this result: release it to the agent, or withhold it.</p>}
+          {heldResult && (
+            <p className="text-xs" data-testid="held-result-note">
+              <strong>The tool already ran; a rule holds what it returned.</strong> Release: the agent gets the result as the
+              tool returned it, values masked here included. Withhold: the agent gets a refusal instead.
+            </p>
+          )}
           <p className="text-xs muted">
-            Request #{a.id} · policy v{a.policyVersion} · {expiresIn(a.expiresAt, now)}
+            Request #{a.id}
+            {a.rule && (
+              <>
+                {' · rule '}
+                <span className="font-mono" data-testid="approval-rule">
+                  {a.rule}
+                </span>
+              </>
+            )}{' '}
+            · policy v{a.policyVersion} · {expiresIn(a.expiresAt, now)}
           </p>
           {a.pausedRun && <PausedRunLine run={a.pausedRun} now={now} />}
           <ReviewProgress approval={a} now={now} />
@@ -246,9 +270,11 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             />
           </label>
           <div className="mt-2 flex flex-wrap gap-2">
-            <button ref={approveButton} type="button" className="btn btn-allow" disabled={busy} aria-keyshortcuts="a" onClick={() => onDecide(withComment({ decision: 'APPROVED', remember: false }))}>
-              <Check className="size-4" aria-hidden /> {heldResult ? 'Release' : 'Approve'}
-            </button>
+            {!votedAlready && (
+              <button ref={approveButton} type="button" className="btn btn-allow" disabled={busy} aria-keyshortcuts="a" onClick={() => onDecide(withComment({ decision: 'APPROVED', remember: false }))}>
+                <Check className="size-4" aria-hidden /> {heldResult ? 'Release' : 'Approve'}
+              </button>
+            )}
             <button type="button" className="btn btn-block" disabled={busy} aria-keyshortcuts="d" onClick={() => onDecide(withComment({ decision: 'DENIED', remember: false }))}>
               <X className="size-4" aria-hidden /> {heldResult ? 'Withhold' : 'Deny'}
             </button>
@@ -259,15 +285,26 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             )}
             {!heldResult && canMakeRules && (
               <>
-                <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+A" onClick={() => onAsk({ decision: 'APPROVED', remember: true })}>
-                  <ShieldCheck className="size-4 text-allow-ink dark:text-allow" aria-hidden /> Always allow
-                </button>
+                {!votedAlready && completes && (
+                  <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+A" onClick={() => onAsk({ decision: 'APPROVED', remember: true })}>
+                    <ShieldCheck className="size-4 text-allow-ink dark:text-allow" aria-hidden /> Always allow
+                  </button>
+                )}
                 <button type="button" className="btn btn-ghost" disabled={busy} aria-keyshortcuts="Shift+D" onClick={() => onAsk({ decision: 'DENIED', remember: true })}>
                   <Ban className="size-4 text-block-ink dark:text-red-400" aria-hidden /> Always block
                 </button>
               </>
             )}
           </div>
+          {quorum > 1 && (
+            <p className="mt-2 text-xs font-semibold" data-testid="quorum-next">
+              {votedAlready
+                ? `You approved. It waits for ${quorum - votes.length} more ${quorum - votes.length === 1 ? 'person' : 'people'}; a deny from anyone, you included, refuses it.`
+                : completes
+                  ? `Your approval is the last of the ${quorum} needed: ${heldResult ? 'the agent gets the result' : 'the call runs'}.`
+                  : `Your approval makes ${votes.length + 1} of ${quorum}; it then waits for ${quorum - votes.length - 1} more.`}
+            </p>
+          )}
           {canEditArgs && !heldResult && quorum > 1 && (
             <p className="mt-2 text-xs muted" data-testid="edit-off-quorum">
               Edit &amp; approve is off for this request: it needs {quorum} people to approve, and edited arguments would
@@ -335,7 +372,7 @@ function PausedRunLine({ run, now }: { run: NonNullable<Approval['pausedRun']>; 
         <time dateTime={run.pausedAt} title={fullTime(run.pausedAt)}>
           {stamp(run.pausedAt)}
         </time>{' '}
-        ({timeAgo(run.pausedAt, now)}) · your decision resumes it
+        (<Ago iso={run.pausedAt} now={now} />) · your decision resumes it
       </span>
     </p>
   );

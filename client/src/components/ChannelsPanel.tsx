@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { BellRing, Send, Trash2 } from 'lucide-react';
 import { useTRPC, type RouterInputs } from '../lib/trpc';
 import { toast } from '../lib/toasts';
-import { timeAgo } from '../lib/format';
+import { Ago } from './Ago';
 import { Field } from './Field';
 
 type Kind = RouterInputs['channels']['create']['kind'];
@@ -247,7 +247,9 @@ export function ChannelsPanel({ now }: { now: number }) {
           <tbody>
             {(deliveries.data ?? []).map((d) => (
               <tr key={d.id} data-testid="delivery">
-                <td className="py-1">{timeAgo(d.createdAt, now)}</td>
+                <td className="py-1">
+                  <Ago iso={d.createdAt} now={now} />
+                </td>
                 <td>{d.channel}</td>
                 <td>
                   {d.event}

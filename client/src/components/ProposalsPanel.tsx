@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { Check, ScrollText, X } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { toast } from '../lib/toasts';
-import { timeAgo } from '../lib/format';
+import { Ago } from './Ago';
 import { RULE_TONE } from './StatusBadge';
 
 type Proposal = RouterOutputs['policies']['proposals'][number];
@@ -58,7 +58,7 @@ export function ProposalsPanel({ now, isAdmin }: { now: number; isAdmin: boolean
                 <SoftWrap text={p.agent} />
               </Link>{' '}
               <span className="muted">
-                · proposal #{p.id} by {p.proposedBy} · {timeAgo(p.createdAt, now)} · policy v{p.baseVersion}
+                · proposal #{p.id} by {p.proposedBy} · <Ago iso={p.createdAt} now={now} /> · policy v{p.baseVersion}
               </span>
             </p>
             <ul className="mt-2 space-y-1 text-sm" aria-label={`Changes in proposal ${p.id}`}>

@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { useTRPC } from '../lib/trpc';
 import { liveFeedStore, mergeEntries } from '../lib/liveFeed';
 import { useStore } from '../lib/store';
-import { timeAgo } from '../lib/format';
+import { Ago } from './Ago';
 
 const TONE = {
   APPROVED: 'text-allow-ink dark:text-allow',
@@ -47,7 +47,7 @@ export function RecentDecisions({ now }: { now: number }) {
               {a.pausedRun && (
                 <span data-testid="run-state" className="text-xs muted">
                   <Dot />
-                  {a.pausedRun.resumedAt ? `run resumed ${timeAgo(a.pausedRun.resumedAt, now)}` : 'run still paused'}
+                  {a.pausedRun.resumedAt ? <>run resumed <Ago iso={a.pausedRun.resumedAt} now={now} /></> : 'run still paused'}
                 </span>
               )}
               {ruleOf.get(a.id) && (
@@ -69,7 +69,7 @@ export function RecentDecisions({ now }: { now: number }) {
               )}
               <span className="ml-auto text-xs muted">
                 {decidedByText(a)}
-                {a.decidedAt ? timeAgo(a.decidedAt, now) : ''}
+                {a.decidedAt ? <Ago iso={a.decidedAt} now={now} /> : ''}
               </span>
             </div>
           </li>

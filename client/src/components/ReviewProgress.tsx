@@ -1,5 +1,5 @@
 import { BellRing, Users } from 'lucide-react';
-import { timeAgo } from '../lib/format';
+import { Ago } from './Ago';
 import type { Approval } from './ApprovalCard';
 
 /**
@@ -19,14 +19,26 @@ export function ReviewProgress({ approval: a, now }: { approval: Approval; now: 
           <Users className="size-3.5 shrink-0" aria-hidden />
           {a.votes?.length ?? 0} of {quorum} approvals
           {a.votes?.length ? (
-            <span className="font-normal muted">· {a.votes.map((v) => v.by).join(', ')}</span>
+            <span className="font-normal muted">
+              {' · '}
+              {a.votes.map((v, i) => (
+                <span key={v.by}>
+                  {i > 0 && ', '}
+                  {v.by} <Ago iso={v.at} now={now} />
+                </span>
+              ))}
+            </span>
           ) : null}
+          <span className="font-normal muted">
+            {' · '}
+            {quorum} different people must approve; one deny refuses it
+          </span>
         </span>
       )}
       {a.escalatedAt && (
         <span className="inline-flex items-center gap-1 text-review">
           <BellRing className="size-3.5 shrink-0" aria-hidden />
-          escalated to {(a.escalatedTo ?? []).join(', ')} {timeAgo(a.escalatedAt, now)}
+          escalated to {(a.escalatedTo ?? []).join(', ')} <Ago iso={a.escalatedAt} now={now} />
         </span>
       )}
     </p>

@@ -3,7 +3,7 @@ import { Check, ShieldAlert } from 'lucide-react';
 import { pinDiff } from '@aegis/shared/pinDiff';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { toast } from '../lib/toasts';
-import { timeAgo } from '../lib/format';
+import { Ago } from './Ago';
 
 type Pin = RouterOutputs['toolPins']['list']['pins'][number];
 
@@ -91,10 +91,13 @@ export function ToolPinChanges({ now, isAdmin }: { now: number; isAdmin: boolean
               <span className="muted">
                 {p.pinned ? (
                   <>
-                    · pinned {timeAgo(p.pinned.at, now)} · changed {timeAgo(p.held!.at, now)}
+                    · pinned <Ago iso={p.pinned.at} now={now} /> · changed{' '}
+                    <Ago iso={p.held!.at} now={now} />
                   </>
                 ) : (
-                  <span data-testid="pin-new">· new tool, added {timeAgo(p.held!.at, now)}</span>
+                  <span data-testid="pin-new">
+                    · new tool, added <Ago iso={p.held!.at} now={now} />
+                  </span>
                 )}
                 {p.held!.by ? ` (seen by ${p.held!.by})` : ''}
               </span>

@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import type { RouterOutputs } from '../lib/trpc';
-import { timeAgo } from '../lib/format';
+import { Ago } from './Ago';
 import { ConditionMark } from './PolicyEditor';
 import { RULE_TONE } from './StatusBadge';
 import { ExpandableName } from './SoftWrap';
@@ -116,7 +116,7 @@ const ToolRow = memo(function ToolRow({ tool: t, inRange }: { tool: Tool; inRang
       </td>
       <td className="py-2 pl-3 text-right tabular-nums">{t.count}</td>
       <td className="hidden py-2 pl-3 text-right whitespace-nowrap muted sm:table-cell">
-        {timeAgo(t.lastUsedAt)}
+        <Ago iso={t.lastUsedAt} />
       </td>
     </tr>
   );

@@ -51,18 +51,27 @@ export function ActivityPage() {
   const key = params.toString();
   const filter = useMemo(() => readActivityFilter(params), [key]);
 
-  const update = (name: string, value: string | string[]) =>
+  // Each filter change is a step of its own in the browser's history, so Back undoes it rather
+  // than leaving the page; a search, which changes as one types, refines its own step in place.
+  const update = (name: string, value: string | string[]) => {
+    const text = Array.isArray(value) ? value.join(',') : value;
+    if ((params.get(name) ?? '') === text) return;
     setParams(
       (p) => {
         const next = new URLSearchParams(p);
-        const text = Array.isArray(value) ? value.join(',') : value;
         if (text) next.set(name, text);
         else next.delete(name);
         return next;
       },
-      { replace: true },
+      { replace: name === 'q' && params.has('q') },
     );
+  };
   useEffect(() => update('q', search), [search]);
+  // Back or Forward to another search: the box shows it (not when the URL only caught up with typing).
+  const urlSearch = params.get('q') ?? '';
+  useEffect(() => {
+    if (urlSearch !== search) setSearchInput(urlSearch);
+  }, [urlSearch]);
 
   const agents = useQuery(trpc.agents.list.queryOptions());
   const input = listInput(filter);

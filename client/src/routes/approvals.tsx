@@ -68,6 +68,14 @@ export function ApprovalsPage() {
   const decideMutation = useMutation(
     trpc.approvals.decide.mutationOptions({
       onSuccess: (a, vars) => {
+        // A vote toward a quorum: counted, still waiting for others. The card stays, showing the
+        // vote (it used to leave, toasted "Approved", as if the call could now run).
+        if (a.status === 'PENDING') {
+          void qc.invalidateQueries({ queryKey: pendingKey });
+          const more = (a.quorum ?? 1) - (a.votes?.length ?? 0);
+          toast({ kind: 'info', title: `Your approval of ${a.action} is counted: waiting for ${more} more ${more === 1 ? 'person' : 'people'}` });
+          return;
+        }
         qc.setQueryData(pendingKey, (list) => list?.filter((x) => x.id !== a.id));
         const rule = vars.remember ? ` · ${a.action} is now ${vars.decision === 'APPROVED' ? 'always allowed' : 'always blocked'} for ${a.agent}` : '';
         toast({ kind: vars.decision === 'APPROVED' ? 'success' : 'info', title: `${VERB[vars.decision]} ${a.action}${rule}` });

@@ -9,6 +9,7 @@ import { errorCode } from '../lib/errors';
 import { fullTime, prettyJson } from '../lib/format';
 import { activityLink } from '../lib/activityLink';
 import { ruleAnchor } from '../components/rules/RuleTable';
+import { RuleSince } from '../components/rules/RuleSince';
 import { HiddenCharsWarning } from '../components/HiddenCharsWarning';
 import { stepNote } from '../lib/trace';
 import { usePrincipal } from '../hooks/usePrincipal';
@@ -195,6 +196,9 @@ export function EntryPage() {
                       )}
                     </span>
                     <RuleLinks rule={e.rule} agent={e.agent} />
+                    {(e.rule.scope === 'global' || (e.rule.scope === 'agent' && e.agent && !SEED_RULE_IDS.includes(e.rule.id))) && (
+                      <RuleSince rule={{ ...e.rule, scope: e.rule.scope }} agent={e.agent ?? null} />
+                    )}
                   </Field>
                 )}
                 {d.approval && (
@@ -265,7 +269,8 @@ const LINK = 'font-semibold underline underline-offset-2';
 /**
  * From the deciding rule to where it is written (the Global rules page, or the agent's page: its
  * lists for the seed's rules, its conditional rules for the others), and to the other calls it
- * decided. The rule as it reads now: the entry names the version that decided.
+ * decided. The links open the rules as they read now; {@link RuleSince} says whether that is how
+ * the rule read when it decided.
  */
 function RuleLinks({ rule, agent }: { rule: NonNullable<Detail['entry']['rule']>; agent?: string | null }) {
   if (rule.scope === 'default' || (rule.scope === 'agent' && !agent)) return null;

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { KeyRound, Lock, Plus } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
 import { errorCode } from '../lib/errors';
-import { stamp, timeAgo } from '../lib/format';
+import { Ago } from '../components/Ago';
 import { useNow } from '../hooks/useNow';
 import { usePrincipal } from '../hooks/usePrincipal';
 import { Cmd, EmptyState } from '../components/EmptyState';
@@ -15,15 +15,6 @@ import { RoleBadge, scopeText, type ApiKey } from '../components/keys/roles';
 const TITLE = 'API keys';
 const SUBTITLE =
   'Who and what may reach Aegis. People’s keys see every agent; agent keys act only for the agents they name.';
-
-/** A past moment as "5m ago", with the exact time (and zone) on hover. */
-function Ago({ iso, now }: { iso: string; now: number }) {
-  return (
-    <time dateTime={iso} title={stamp(iso)}>
-      {timeAgo(iso, now)}
-    </time>
-  );
-}
 
 /** Newest first, the active keys before the revoked ones. */
 function ordered(keys: ApiKey[]): ApiKey[] {

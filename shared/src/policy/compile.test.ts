@@ -27,6 +27,21 @@ describe('compilePolicy: problems a person can act on', () => {
     expect(problemsOf([{ id: 'x', actions: ['a'], when: 'action', effect: 'BLOCK' }])[0]!.message).toMatch(/true or false; this one gives string/);
   });
 
+  it("says how Aegis's functions are called when a call to one doesn't fit", () => {
+    const msgs = problemsOf([
+      { id: 'a', actions: ['x'], when: "history.count('pay', '1h') > 3", effect: 'BLOCK' },
+      { id: 'b', actions: ['x'], when: "history.sum('pay', duration('1h')) > 3.0", effect: 'BLOCK' },
+      { id: 'c', actions: ['x'], when: 'dlp.found(1)', effect: 'BLOCK' },
+      { id: 'd', actions: ['x'], when: "dlp.foundIn('ssn')", effect: 'BLOCK' },
+    ]).map((p) => p.message);
+    expect(msgs[0]).toMatch(/no matching overload.*\. history\.count takes an action and a window: history\.count\('issue_refund', duration\('1h'\)\)$/);
+    expect(msgs[1]).toMatch(/\. history\.sum takes an action, an argument's name and a window/);
+    expect(msgs[2]).toMatch(/\. dlp\.found takes a detector or category name/);
+    expect(msgs[3]).toMatch(/\. dlp\.foundIn takes where/);
+    // Other type errors read as before.
+    expect(problemsOf([{ id: 'x', actions: ['a'], when: 'action + 1', effect: 'BLOCK' }])[0]!.message).not.toMatch(/takes/);
+  });
+
   it('requires literal fact arguments, so the server knows what to prefetch', () => {
     const msgs = problemsOf([
       { id: 'a', actions: ['x'], when: 'history.count(action, duration("1h")) > 1', effect: 'BLOCK' },

@@ -40,9 +40,22 @@ interface ErrorWithRange {
   range?: { start: number; end: number };
 }
 
+/**
+ * How Aegis's own functions are called, added to the type checker's "no matching overload for
+ * 'aegis.History.count(string, string)'": that names the mismatch, not what would fit.
+ */
+const CALL_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/'aegis\.History\.count\(/, "history.count takes an action and a window: history.count('issue_refund', duration('1h'))"],
+  [/'aegis\.History\.sum\(/, "history.sum takes an action, an argument's name and a window: history.sum('transfer_funds', 'amount', duration('10m'))"],
+  [/'aegis\.Dlp\.found\(/, "dlp.found takes a detector or category name: dlp.found('card')"],
+  [/'aegis\.Dlp\.foundIn\(/, "dlp.foundIn takes where ('args' or 'result') and a name: dlp.foundIn('args', 'ssn')"],
+];
+
 function fromLibraryError(e: unknown, exprLength: number): ExpressionProblem {
   const err = e as ErrorWithRange;
-  const message = err.summary ?? err.message.split('\n')[0] ?? String(e);
+  const text = err.summary ?? err.message.split('\n')[0] ?? String(e);
+  const hint = text.startsWith('found no matching overload') ? CALL_HINTS.find(([re]) => re.test(text))?.[1] : undefined;
+  const message = hint ? `${text}. ${hint}` : text;
   return { message, start: err.range?.start ?? 0, end: err.range?.end ?? exprLength };
 }
 

@@ -7,6 +7,7 @@ import { usePrincipal } from '../../hooks/usePrincipal';
 import { RuleEditor } from './RuleEditor';
 import { RuleTable } from './RuleTable';
 import { TryCall } from './TryCall';
+import { VersionHistory } from './VersionHistory';
 
 /** What a new document starts from: the kind, the target, no rules yet. */
 function starter(agent: string | null): string {
@@ -51,6 +52,7 @@ export function RulesPanel({ agent }: { agent: string | null }) {
           {s.message && ` · “${s.message}”`}
         </p>
       )}
+      {s && s.version > 0 && <VersionHistory agent={agent} current={s} />}
       {isAdmin && draft === null && (
         <button
           type="button"
