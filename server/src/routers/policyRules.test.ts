@@ -89,6 +89,44 @@ describe('rule policies', () => {
     expect(unknown.problems[0]!.message).toContain('not registered');
   });
 
+  it('a rule asking dlp about a name no detector has is refused when saved, with the likely one', async () => {
+    const admin = t.as(principals.admin).policies;
+    const v = (await admin.document({ agent: 'LoanBot' })).version;
+    const typo = `${LOANS}  - id: no-cards-out
+    actions: [send_email]
+    when: dlp.found('credit_card') || dlp.foundIn('result', 'emial')
+    effect: BLOCK
+`;
+    const refused = await admin.applyRules({ yaml: typo, file: 'loans.yaml' });
+    expect(refused.ok).toBe(false);
+    expect(refused.problems.map((p) => p.message)).toEqual([
+      expect.stringContaining("no detector or category is called 'credit_card'"),
+      expect.stringContaining("no detector or category is called 'emial'"),
+    ]);
+    expect(refused.problems[0]!.message).toContain("did you mean 'card'?");
+    expect(refused.problems[1]!.message).toContain("did you mean 'email'?");
+    expect(refused.problems[0]).toMatchObject({ ruleId: 'no-cards-out', line: 29 });
+    expect((await admin.document({ agent: 'LoanBot' })).version).toBe(v);
+    // Built-in names, categories, the policy's own detectors and the global policy's are known.
+    const fine = `${LOANS}  - id: no-cards-out
+    actions: [send_email]
+    when: dlp.found('card') || dlp.found('secret') || dlp.found('loan_ref') || dlp.found('staff_id')
+    effect: BLOCK
+detectors:
+  - name: loan_ref
+    pattern: 'LN-[0-9]{8}'
+---
+kind: GlobalPolicy
+detectors:
+  - name: staff_id
+    pattern: 'EMP-[0-9]{6}'
+rules: []
+`;
+    const saved = await admin.applyRules({ yaml: fine, dryRun: true });
+    expect(saved.problems).toEqual([]);
+    expect(saved.ok).toBe(true);
+  });
+
   it('decides with the arguments and names the rule and version; seed lists still decide', async () => {
     const bot = t.as(principals.agent('LoanBot')).sdk;
     const v = (await t.as(principals.admin).policies.document({ agent: 'LoanBot' })).version;

@@ -8,6 +8,7 @@ import {
   reservedIdProblem,
   type AgentPolicyDocument,
   type AppliedPolicy,
+  type CompileOptions,
   type ApplyPolicyResult,
   type CompiledPolicy,
   type GlobalPolicyDocument,
@@ -40,8 +41,9 @@ const problem = (message: string): PolicyProblemOut => ({ message, text: message
 export function compileDocuments(
   yaml: string,
   file?: string,
+  options: Pick<CompileOptions, 'checkDetectorNames'> = {},
 ): { ok: true; policies: CompiledPolicy[] } | { ok: false; problems: PolicyProblemOut[] } {
-  const compiled = compilePolicyYaml(yaml, file);
+  const compiled = compilePolicyYaml(yaml, file, options);
   if (!compiled.ok) return { ok: false, problems: compiled.problems.map(problemOut) };
   const problems: PolicyProblemOut[] = [];
   const seen = new Set<string>();
@@ -132,7 +134,16 @@ export function createRulePolicyService(deps: ServiceDeps, policies: PolicyServi
       input: { yaml: string; file?: string; message?: string; dryRun: boolean },
       actor: Principal,
     ): Promise<ApplyPolicyResult> {
-      const compiled = compileDocuments(input.yaml, input.file);
+      const parsed = compileDocuments(input.yaml, input.file);
+      if (!parsed.ok) return { ok: false, dryRun: input.dryRun, problems: parsed.problems, policies: [] };
+      // Saved rules may only ask `dlp` about names a detector has (the global policy's custom
+      // detectors are scanned for every agent: the one in this file, or the one in force).
+      const global =
+        parsed.policies.find((p) => p.agent === undefined)?.document ??
+        (await current(null).catch(() => null))?.document;
+      const compiled = compileDocuments(input.yaml, input.file, {
+        checkDetectorNames: { alsoKnown: (global?.detectors ?? []).map((d) => d.name) },
+      });
       if (!compiled.ok) return { ok: false, dryRun: input.dryRun, problems: compiled.problems, policies: [] };
       const plans: Array<{ agent: string | null; document: PolicyDocument; from: number; diff: string; changed: boolean }> = [];
       const problems: PolicyProblemOut[] = [];

@@ -214,3 +214,30 @@ describe('compiled conditions are cached by their text', () => {
     expect([a.rules[0]!.effect, b.rules[0]!.effect]).toEqual(['BLOCK', 'REVIEW']);
   });
 });
+
+describe('detector names in dlp conditions, checked when a policy is saved', () => {
+  const policy = (when: string, kind: 'AgentPolicy' | 'GlobalPolicy' = 'AgentPolicy') => ({
+    kind,
+    ...(kind === 'AgentPolicy' ? { agent: 'bot' } : {}),
+    detectors: [{ name: 'loan_ref', pattern: 'LN-[0-9]{8}' }],
+    rules: [{ id: 'r', actions: ['*'], when, effect: 'BLOCK' }],
+  });
+  const check = { checkDetectorNames: { alsoKnown: ['staff_id'] } };
+
+  it('refuses a name no detector or category has, suggesting the likely one', () => {
+    const result = compilePolicy(policy("dlp.count > 2 && dlp.found('ssns')"), check);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems[0]!.message).toMatch(/no detector or category is called 'ssns'.*did you mean 'ssn'\?/);
+  });
+
+  it('knows built-in names, categories, `custom`, the policy’s own detectors and the ones given', () => {
+    for (const name of ['card', 'aegis_key', 'pii', 'secret', 'custom', 'loan_ref', 'staff_id'])
+      expect(compilePolicy(policy(`dlp.found('${name}')`), check).ok).toBe(true);
+  });
+
+  it('leaves stored policies (no check asked) and global policies (agents’ own detectors) alone', () => {
+    expect(compilePolicy(policy("dlp.found('credit_card')")).ok).toBe(true);
+    expect(compilePolicy(policy("dlp.found('credit_card')", 'GlobalPolicy'), check).ok).toBe(true);
+  });
+});

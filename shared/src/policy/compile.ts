@@ -12,7 +12,8 @@ import {
   type RuleEffect,
   type RuleSeverity,
 } from '../schemas/policyRules';
-import { compileExpression } from './expression';
+import { compileExpression, dlpLiteralNames } from './expression';
+import { BUILTIN_DETECTORS, DETECTOR_CATEGORIES } from '../dlp/types';
 import type { FastCondition } from './fastCondition';
 import { emptyNeeds, isEmptyNeeds, mergeNeeds, type FactNeeds } from './facts';
 import { isGlob, nameMatcher } from './glob';
@@ -80,6 +81,12 @@ export interface CompileOptions {
   version?: number;
   /** Where the document came from, so problems point into the file. */
   source?: SourceMap;
+  /**
+   * When a policy is saved: refuse an agent policy's rule that asks `dlp` about a name no
+   * detector or category has (`dlp.found('credit_card')` for `card`: a rule that can never fire).
+   * The names given here (the global policy's custom detectors) count as known too.
+   */
+  checkDetectorNames?: { alsoKnown: readonly string[] };
 }
 
 function agentMatcher(selectors: readonly AgentSelector[] | undefined): ((agent: PolicyAgent) => boolean) | undefined {
@@ -165,6 +172,27 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       rules.push(rule);
     }
   });
+  if (options.checkDetectorNames && doc.kind === 'AgentPolicy') {
+    const known = new Set<string>([
+      ...KNOWN_DLP_NAMES,
+      ...detectors.map((d) => d.name),
+      ...options.checkDetectorNames.alsoKnown,
+    ]);
+    for (const rule of [...rules, ...resultRules]) {
+      if (!rule.program || rule.when === undefined) continue;
+      for (const name of dlpLiteralNames(rule.program.ast)) {
+        if (known.has(name)) continue;
+        const at = rule.when.indexOf(`'${name}'`) >= 0 ? rule.when.indexOf(`'${name}'`) : rule.when.indexOf(`"${name}"`);
+        problems.push(
+          problemAt(options.source, ['rules', rule.order, 'when'], unknownDetectorMessage(name, known), {
+            ruleId: rule.id,
+            text: rule.when,
+            ...(at >= 0 ? { offset: at } : {}),
+          }),
+        );
+      }
+    }
+  }
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,
@@ -236,4 +264,32 @@ export class PolicyCompileError extends Error {
 /** Whether any pattern of the rule is a glob (used by the action index). */
 export function hasGlobAction(rule: CompiledRule): boolean {
   return rule.actions.some(isGlob);
+}
+
+/** Built-in detectors, their categories, and `custom` (any custom detector). */
+const KNOWN_DLP_NAMES: readonly string[] = [...BUILTIN_DETECTORS, ...Object.keys(DETECTOR_CATEGORIES), 'custom'];
+
+function unknownDetectorMessage(name: string, known: ReadonlySet<string>): string {
+  const lower = name.toLowerCase();
+  const names = [...known].sort();
+  // 'credit_card' → 'card'; 'emial' → 'email'.
+  const within = names.filter((k) => lower.includes(k) || k.includes(lower)).sort((a, b) => b.length - a.length)[0];
+  const nearest = names.map((k) => ({ k, d: editDistance(lower, k) })).sort((a, b) => a.d - b.d)[0];
+  const guess = within ?? (nearest && nearest.d <= 2 ? nearest.k : undefined);
+  const hint = guess ? `did you mean '${guess}'? ` : '';
+  return (
+    `no detector or category is called '${name}', so this condition can never see it; ${hint}` +
+    `names: ${names.join(', ')} (or declare a custom detector under \`detectors\`)`
+  );
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
 }

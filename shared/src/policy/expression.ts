@@ -304,6 +304,26 @@ export function dlpNamesRead(ast: ASTNode): string[] | null {
   return visit(ast) ? names : null;
 }
 
+/**
+ * Every literal name a condition asks `dlp` about (`dlp.found('card')`, `dlp.foundIn('args',
+ * 'ssn')`), wherever it sits — the names a policy can be checked against when it is saved.
+ */
+export function dlpLiteralNames(ast: ASTNode): string[] {
+  const names: string[] = [];
+  const visit = (node: ASTNode): void => {
+    if (node.op === 'rcall') {
+      const [name, receiver, args] = node.args;
+      if (receiver.op === 'id' && receiver.args === 'dlp') {
+        const asked = literalString(name === 'found' ? args[0] : name === 'foundIn' ? args[1] : undefined);
+        if (asked !== undefined) names.push(asked);
+      }
+    }
+    for (const kid of children(node) ?? []) visit(kid);
+  };
+  visit(ast);
+  return names;
+}
+
 function children(node: ASTNode): ASTNode[] {
   switch (node.op) {
     case 'value':
