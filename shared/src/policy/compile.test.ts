@@ -241,3 +241,28 @@ describe('detector names in dlp conditions, checked when a policy is saved', () 
     expect(compilePolicy(policy("dlp.found('credit_card')", 'GlobalPolicy'), check).ok).toBe(true);
   });
 });
+
+describe('on: result rules, checked when a policy is saved', () => {
+  const withResultRule = (when: string) => ({
+    kind: 'AgentPolicy',
+    agent: 'bot',
+    rules: [{ id: 'hold', on: 'result', actions: ['*'], when, effect: 'REVIEW' }],
+  });
+  const check = { checkDetectorNames: { alsoKnown: [] } };
+
+  it('refuses one reading facts a result is not judged with', () => {
+    for (const [when, id] of [
+      ["dlp.found('card') && args.amount > 10.0", 'args'],
+      ["history.count('pay', duration('1h')) > 2 && dlp.found('ssn')", 'history'],
+    ] as const) {
+      const result = compilePolicy(withResultRule(when), check);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.problems[0]!.message).toContain(`can't read \`${id}\``);
+    }
+  });
+
+  it('accepts dlp, agent, action and tool, and leaves stored policies alone', () => {
+    expect(compilePolicy(withResultRule("dlp.found('ssn') && action == 'lookup' && agent.name == 'bot'"), check).ok).toBe(true);
+    expect(compilePolicy(withResultRule('args.amount > 10.0')).ok).toBe(true);
+  });
+});

@@ -12,7 +12,7 @@ import {
   type RuleEffect,
   type RuleSeverity,
 } from '../schemas/policyRules';
-import { compileExpression, dlpLiteralNames } from './expression';
+import { compileExpression, dlpLiteralNames, identifiersRead } from './expression';
 import { BUILTIN_DETECTORS, DETECTOR_CATEGORIES } from '../dlp/types';
 import type { FastCondition } from './fastCondition';
 import { emptyNeeds, isEmptyNeeds, mergeNeeds, type FactNeeds } from './facts';
@@ -83,7 +83,8 @@ export interface CompileOptions {
   source?: SourceMap;
   /**
    * When a policy is saved: refuse an agent policy's rule that asks `dlp` about a name no
-   * detector or category has (`dlp.found('credit_card')` for `card`: a rule that can never fire).
+   * detector or category has (`dlp.found('credit_card')` for `card`: a rule that can never fire),
+   * and an `on: result` rule reading facts a result is not judged with (`args`, `history`…).
    * The names given here (the global policy's custom detectors) count as known too.
    */
   checkDetectorNames?: { alsoKnown: readonly string[] };
@@ -172,6 +173,24 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       rules.push(rule);
     }
   });
+  if (options.checkDetectorNames) {
+    // A result is judged after the tool ran, from what DLP found in it: these facts are not there,
+    // so a rule reading them would fail closed on every result.
+    for (const rule of resultRules) {
+      if (!rule.program || rule.when === undefined) continue;
+      const unseen = identifiersRead(rule.program.ast).filter((id) => NOT_IN_RESULT_RULES.has(id));
+      for (const id of unseen)
+        problems.push(
+          problemAt(
+            options.source,
+            ['rules', rule.order, 'when'],
+            `an on: result rule can't read \`${id}\` (it sees dlp, agent, action and tool); ` +
+              `decide on ${id === 'args' ? 'arguments' : id} in a call rule instead`,
+            { ruleId: rule.id, text: rule.when, offset: Math.max(0, rule.when.indexOf(id)) },
+          ),
+        );
+    }
+  }
   if (options.checkDetectorNames && doc.kind === 'AgentPolicy') {
     const known = new Set<string>([
       ...KNOWN_DLP_NAMES,
@@ -265,6 +284,9 @@ export class PolicyCompileError extends Error {
 export function hasGlobAction(rule: CompiledRule): boolean {
   return rule.actions.some(isGlob);
 }
+
+/** Facts a call rule has and a result rule does not. */
+const NOT_IN_RESULT_RULES: ReadonlySet<string> = new Set(['args', 'history', 'session', 'anomaly']);
 
 /** Built-in detectors, their categories, and `custom` (any custom detector). */
 const KNOWN_DLP_NAMES: readonly string[] = [...BUILTIN_DETECTORS, ...Object.keys(DETECTOR_CATEGORIES), 'custom'];

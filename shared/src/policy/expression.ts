@@ -324,6 +324,17 @@ export function dlpLiteralNames(ast: ASTNode): string[] {
   return names;
 }
 
+/** The top-level names a condition reads (`args`, `history`, `dlp`…), in order of first use. */
+export function identifiersRead(ast: ASTNode): string[] {
+  const seen = new Set<string>();
+  const visit = (node: ASTNode): void => {
+    if (node.op === 'id' && typeof node.args === 'string') seen.add(node.args);
+    for (const kid of children(node) ?? []) visit(kid);
+  };
+  visit(ast);
+  return [...seen];
+}
+
 function children(node: ASTNode): ASTNode[] {
   switch (node.op) {
     case 'value':
