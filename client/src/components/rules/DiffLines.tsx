@@ -1,3 +1,15 @@
+/** How an added or removed line looks, and what a screen reader hears. */
+const CHANGED: Record<string, { kind: 'added' | 'removed'; className: string } | undefined> = {
+  '+ ': {
+    kind: 'added',
+    className: 'bg-allow-soft text-allow-ink dark:bg-green-950 dark:text-green-200',
+  },
+  '- ': {
+    kind: 'removed',
+    className: 'bg-block-soft text-block-ink dark:bg-red-950 dark:text-red-200',
+  },
+};
+
 /**
  * A line diff as `lineDiff` writes it ("+ " added, "- " removed, "  " kept), each changed line
  * coloured and marked in words for screen readers, not by colour alone.
@@ -14,27 +26,12 @@ export function DiffLines({ diff, label }: { diff: string; label: string }) {
       {lines.map((line, i) => {
         const sign = line.slice(0, 2);
         const text = line.slice(2);
-        if (sign === '+ ')
+        const changed = CHANGED[sign];
+        if (changed)
           return (
-            <div
-              key={i}
-              className="bg-allow-soft text-allow-ink dark:bg-green-950 dark:text-green-200"
-              data-diff="added"
-            >
-              <span className="sr-only">added: </span>
-              <span aria-hidden>+ </span>
-              {text}
-            </div>
-          );
-        if (sign === '- ')
-          return (
-            <div
-              key={i}
-              className="bg-block-soft text-block-ink dark:bg-red-950 dark:text-red-200"
-              data-diff="removed"
-            >
-              <span className="sr-only">removed: </span>
-              <span aria-hidden>- </span>
+            <div key={i} className={changed.className} data-diff={changed.kind}>
+              <span className="sr-only">{changed.kind}: </span>
+              <span aria-hidden>{sign}</span>
               {text}
             </div>
           );
