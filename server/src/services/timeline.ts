@@ -129,8 +129,11 @@ class Tally {
         this.verdicts(at, status, n);
       for (const [action, n] of Object.entries(d.b ?? {}))
         this.blocked(at, fromFieldKey(action), n);
+      // Calls with the detector in their arguments, and the other entries that had it.
       for (const [detector, calls] of Object.entries(d.c ?? {}))
         this.detector(detector, d.f?.[detector] ?? 0, calls);
+      for (const [detector, matches] of Object.entries(d.xf ?? {}))
+        this.detector(detector, matches, d.xc?.[detector] ?? 0);
     }
   }
 

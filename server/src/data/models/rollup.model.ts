@@ -3,13 +3,14 @@ import { Schema, type Connection, type Model } from 'mongoose';
 /**
  * Which counter a rollup document holds. `ag` holds one agent's calls of a bucket — every action's
  * verdicts, deciding rules, findings and data tags — in one document (analytics tables and the
- * agent graph read it); `cs` the calls of every agent by verdict and detector (the decisions and
- * DLP charts); `tl` the Overview timeline's (every entry, no agent: verdicts, blocked actions,
- * findings of both sides); `appr` a reviewer's decisions; `seen` all-time facts per agent × action and per agent (calls by
+ * agent graph read it); `tl` with no agent the bucket's entries of every agent (the Overview
+ * timeline: verdicts and findings of both sides; the decisions and DLP charts: calls by verdict
+ * and argument findings), with an agent its BLOCKED entries by action; `appr` a reviewer's
+ * decisions; `seen` all-time facts per agent × action and per agent (calls by
  * status, first and last seen, detectors found); `run` a run's agents (`r`: the run id) and `pair`
  * a few runs agent `a` shared with agent `x` (services' "same-run" dependencies).
  */
-export type RollupKind = 'ag' | 'cs' | 'appr' | 'seen' | 'tl' | 'run' | 'pair';
+export type RollupKind = 'ag' | 'appr' | 'seen' | 'tl' | 'run' | 'pair';
 /**
  * Minute, hour, day and week buckets (UTC; weeks from the epoch), and for `ag` only also quarter
  * days (`q`: 00, 06, 12, 18 UTC) and weeks, so a window's edges and a month are a few documents
@@ -40,11 +41,17 @@ export interface RollupDoc {
   /** Entries counted (ag, appr, seen). */
   n: number;
   /**
-   * cs and tl, per detector: the entries it was found in (`c`) and its matches (`f`) — in the
-   * arguments (cs), or on either side (tl). One document holds every detector.
+   * tl, per detector: the calls it was found in the arguments of (`c`) and its matches there
+   * (`f`); what the timeline counts beyond them (`xc`, `xf`: result findings, and entries that are
+   * not calls), so the timeline's entries with a detector are c + xc, its matches f + xf. One
+   * document holds every detector.
    */
   c?: Record<string, number>;
   f?: Record<string, number>;
+  xc?: Record<string, number>;
+  xf?: Record<string, number>;
+  /** tl: the agents' calls (`isCall`) by status. */
+  cv?: Record<string, number>;
   /** appr: summed and largest time to the decision, and a histogram by LATENCY_BINS. */
   ms?: number;
   mx?: number;
@@ -58,9 +65,8 @@ export interface RollupDoc {
   /** pair: runs shared (id, first call), earliest first, at most a few. */
   runs?: Array<{ r: string; first: Date }>;
   /**
-   * ag: calls by action (its field key, see `fieldKey`) and status; cs: calls by status (the
-   * agents' calls, `isCall`); tl: entries by verdict (ALLOWED, BLOCKED, PENDING, KILLED); seen:
-   * calls by status.
+   * ag: calls by action (its field key, see `fieldKey`) and status; tl: entries by verdict
+   * (ALLOWED, BLOCKED, PENDING, KILLED); seen: calls by status.
    */
   v?: Record<string, Record<string, number>> | Record<string, number>;
   /** ag, by action: ALLOWED entries that follow an approval (the same call as its PENDING). */
@@ -75,7 +81,10 @@ export interface RollupDoc {
   tg?: Record<string, Record<string, number>>;
   /** tl: BLOCKED entries by action (field key), for "top blocked". */
   b?: Record<string, number>;
-  /** ag, by action and detector: calls it was found in the arguments of, and its matches there. */
+  /**
+   * ag, by action and detector: calls it was found in the arguments of, and its matches there
+   * (minute, hour and day documents only: the DLP page reads a window's own grain).
+   */
   dc?: Record<string, Record<string, number>>;
   df?: Record<string, Record<string, number>>;
   /** ag, by action, deciding rule (`scope:id`, as a field key) and status: calls. */
@@ -95,6 +104,9 @@ const rollupSchema = new Schema<RollupDoc>(
     n: { type: Number, default: 0 },
     c: { type: Schema.Types.Mixed },
     f: { type: Schema.Types.Mixed },
+    xc: { type: Schema.Types.Mixed },
+    xf: { type: Schema.Types.Mixed },
+    cv: { type: Schema.Types.Mixed },
     ms: { type: Number },
     mx: { type: Number },
     h: { type: Schema.Types.Mixed },

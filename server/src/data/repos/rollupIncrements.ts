@@ -92,6 +92,7 @@ const isGraphCall = (c: { status: AuditStatus; approvalId: number | null }) =>
   GRAPH_STATUSES.has(c.status) && !(c.status === 'ALLOWED' && c.approvalId !== null);
 const EPOCH = new Date(0);
 const NONE: ReadonlySet<string> = new Set();
+const NO_DETECTORS: ReadonlyMap<string, number> = new Map();
 
 /**
  * Folds audit entries into rollup increments, merged by document, so a group of 500 entries of a
@@ -114,21 +115,15 @@ export class IncrementSet {
       ...(entry.resultFindings ?? []),
       ...(entry.findings ?? []).filter((f) => f.where === 'result'),
     ];
-    this.addTimeline(at, entry, args, result);
-    if (isCall({ status: entry.status, source: entry.source ?? 'server' })) {
-      // Argument findings per detector: in the bucket's document of every agent (the DLP page
-      // unfiltered) and in the agent's, by action (filtered).
-      const detectors = sumByDetector(args);
-      this.everyGrain(at, CALL_SERIES, {
-        [`v.${entry.status}`]: 1,
-        ...perDetector(detectors, true),
-      });
-      this.everyGrain(
-        at,
-        agentKey(entry.agent),
-        this.agentCall(entry, args, result, detectors),
-        AGENT_GRAINS,
-      );
+    const call = isCall({ status: entry.status, source: entry.source ?? 'server' });
+    const detectors = call ? sumByDetector(args) : NO_DETECTORS;
+    this.addTimeline(at, entry, call, detectors, call ? result : [...args, ...result]);
+    if (call) {
+      this.everyGrain(at, agentKey(entry.agent), this.agentCall(entry, args, result), AGENT_GRAINS);
+      // Argument findings by action and detector (the DLP page filtered to an agent or action):
+      // at the grains a window's chart reads, not the quarter days and weeks of the tables.
+      if (detectors.size > 0)
+        this.everyGrain(at, agentKey(entry.agent), this.argFindings(entry, detectors));
       // All time, per agent × action and per agent: calls by status, first and last seen, and
       // (per action) every detector found on either side — the agent list's counts and the
       // manifests' observed tools, read without touching the log.
@@ -169,8 +164,8 @@ export class IncrementSet {
     const seen = new Set((late.findings ?? []).map((f) => f.detector));
     const inc: Record<string, number> = {};
     for (const [detector, found] of sumByDetector(late.resultFindings)) {
-      inc[`f.${detector}`] = found;
-      if (!seen.has(detector)) inc[`c.${detector}`] = 1;
+      inc[`xf.${detector}`] = found;
+      if (!seen.has(detector)) inc[`xc.${detector}`] = 1;
     }
     if (Object.keys(inc).length > 0) this.everyGrain(at, TIMELINE, inc);
     const call = late.call && this.usesAction(late.call) ? this.capped(late.call) : late.call;
@@ -200,22 +195,17 @@ export class IncrementSet {
   }
 
   /**
-   * An agent's call in its agent document: verdict by action, the deciding rule, argument
-   * findings by action and detector (the DLP page filtered), and the graph's data tags. Findings add fields to documents
-   * the call updates anyway, never a document of their own.
+   * An agent's call in its agent document: verdict by action, the deciding rule and the graph's
+   * data tags. Findings add fields to documents the call updates anyway, never a document of
+   * their own.
    */
   private agentCall(
     entry: RollupSource,
     args: readonly Finding[],
     result: readonly Finding[],
-    argDetectors: ReadonlyMap<string, number>,
   ): Record<string, number> {
     const x = fieldKey(entry.action);
     const inc: Record<string, number> = { n: 1, [`v.${x}.${entry.status}`]: 1 };
-    for (const [detector, matches] of argDetectors) {
-      inc[`dc.${x}.${detector}`] = 1;
-      inc[`df.${x}.${detector}`] = matches;
-    }
     if (entry.rule)
       inc[`rl.${x}.${fieldKey(`${entry.rule.scope}:${entry.rule.id}`)}.${entry.status}`] = 1;
     if (entry.status === 'ALLOWED' && entry.approvalId !== null) inc[`p.${x}`] = 1;
@@ -224,6 +214,20 @@ export class IncrementSet {
     for (const detector of found) inc[`dt.${x}.${detector}`] = 1;
     for (const tag of new Set(entry.tags ?? []))
       if (!found.has(tag)) inc[`tg.${x}.${fieldKey(tag)}`] = 1;
+    return inc;
+  }
+
+  /** A call's argument findings by action and detector: calls (`dc`) and matches (`df`). */
+  private argFindings(
+    entry: RollupSource,
+    detectors: ReadonlyMap<string, number>,
+  ): Record<string, number> {
+    const x = fieldKey(entry.action);
+    const inc: Record<string, number> = {};
+    for (const [detector, matches] of detectors) {
+      inc[`dc.${x}.${detector}`] = 1;
+      inc[`df.${x}.${detector}`] = matches;
+    }
     return inc;
   }
 
@@ -251,21 +255,40 @@ export class IncrementSet {
   }
 
   /**
-   * The Overview timeline's counters, of every entry whatever its source (as the chart always
-   * counted): verdicts, and per detector the matches on both sides and the entries it was found
-   * in, in the installation's document (no agent: the chart sums them all); BLOCKED entries by
-   * action, for "top blocked", in the agent's own timeline document — in the shared one every
-   * agent's distinct names added a field to a document every call of every agent updates, so one
-   * agent key inventing names slowed all of them. Actions past the agent's cap are not kept by
-   * name there (not actions to show; the BLOCKED verdict counts them).
+   * The bucket's document of every agent (kind `tl`, no agent): the Overview timeline's counters,
+   * of every entry whatever its source (as the chart always counted), and the agents' calls (the
+   * decisions and DLP charts). Verdicts of the timeline (`v`) and of calls (`cv`); per detector,
+   * the calls with it in their arguments and its matches there (`c`, `f`: the DLP page), and what
+   * the timeline counts beyond those (`xc`, `xf`: result findings, entries that are not calls) —
+   * so a call with argument findings, the usual case, adds each detector's two counters once,
+   * not once per chart.
+   * BLOCKED entries by action, for "top blocked", go in the agent's own timeline document — in the
+   * shared one every agent's distinct names added a field to a document every call of every
+   * agent updates, so one agent key inventing names slowed all of them. Actions past the agent's
+   * cap are not kept by name there (not actions to show; the BLOCKED verdict counts them).
    */
   private addTimeline(
     at: number,
     entry: RollupSource,
-    args: readonly Finding[],
-    result: readonly Finding[],
+    call: boolean,
+    argDetectors: ReadonlyMap<string, number>,
+    rest: readonly Finding[],
   ): void {
-    const inc = perDetector(sumByDetector([...args, ...result]), true);
+    const inc: Record<string, number> = {};
+    if (call) {
+      inc[`cv.${entry.status}`] = 1;
+      for (const [detector, matches] of argDetectors) {
+        inc[`c.${detector}`] = 1;
+        inc[`f.${detector}`] = matches;
+      }
+    }
+    // The findings the timeline counts beyond a call's arguments (`rest`: its result's; an
+    // entry that is not a call, both sides).
+    if (rest.length > 0)
+      for (const [detector, matches] of sumByDetector(rest)) {
+        inc[`xf.${detector}`] = matches;
+        if (!argDetectors.has(detector)) inc[`xc.${detector}`] = 1;
+      }
     if (TIMELINE_STATUSES.has(entry.status)) {
       inc[`v.${entry.status}`] = 1;
       if (entry.status === 'BLOCKED' && entry.action !== OTHER_ACTIONS)
@@ -378,33 +401,12 @@ function addInto(into: Record<string, number>, inc: Readonly<Record<string, numb
   for (const field in inc) into[field] = (into[field] ?? 0) + inc[field]!;
 }
 
-/**
- * A bucket's calls of every agent (kind `cs`): by verdict (the decisions chart), and per detector
- * found in their arguments the calls and matches (the DLP page).
- */
-const CALL_SERIES = { k: 'cs', a: '', x: '', s: '', r: '', d: '' } as const;
 const agentKey = (agent: string) => ({ k: 'ag' as const, a: agent, x: '', s: '', r: '', d: '' });
 
-/**
- * The Overview timeline's document of a bucket (kind `tl`, no agent): verdicts and every
- * detector's counters (both sides) in one.
- */
+/** The document of a bucket for every agent (kind `tl`, no agent; see addTimeline). */
 const TIMELINE = { k: 'tl', a: '', x: '', s: '', r: '', d: '' } as const;
 /** An agent's timeline document of a bucket (kind `tl`): its BLOCKED entries by action only. */
 const blockedKey = (agent: string) => ({ k: 'tl' as const, a: agent, x: '', s: '', r: '', d: '' });
-
-/**
- * Per-detector counters of one entry: `c.<detector>` the entry (once per detector), `f.<detector>`
- * its matches. Detector names are `[a-z][a-z0-9_]*` (built-in and custom alike), safe as field names.
- */
-function perDetector(found: ReadonlyMap<string, number>, counted: boolean): Record<string, number> {
-  const inc: Record<string, number> = {};
-  for (const [detector, matches] of found) {
-    if (counted) inc[`c.${detector}`] = 1;
-    inc[`f.${detector}`] = matches;
-  }
-  return inc;
-}
 
 function sumByDetector(findings: readonly Finding[]): Map<string, number> {
   const by = new Map<string, number>();

@@ -14,7 +14,7 @@ import { createWatermarks } from './rollupWatermarks';
 const META_ID = 'rollups';
 const OLDEST_TTL_MS = 60_000;
 /** Bump when what the rollups hold changes: servers then rebuild them once from the log. */
-export const ROLLUP_VERSION = 7;
+export const ROLLUP_VERSION = 8;
 
 export type RollupQuery = {
   k: RollupKind;
@@ -23,6 +23,7 @@ export type RollupQuery = {
   ({ from: Date; to: Date | null } | { at: Date[] });
 
 interface RollupQueryRest {
+  /** Only this agent's documents ('': those of every agent, kind `tl`). */
   agent?: string;
   action?: string;
   /** Only these agents. */
@@ -100,7 +101,7 @@ export function createRollupsRepo(
         g: q.g,
         t: 'at' in q ? { $in: q.at } : q.to ? { $gte: q.from, $lt: q.to } : { $gte: q.from },
       };
-      if (q.agent) filter.a = q.agent;
+      if (q.agent !== undefined) filter.a = q.agent;
       else if (q.agents) filter.a = { $in: q.agents };
       if (q.action) filter.x = q.action;
       // In batches: a week at hour grain is ~800,000 documents at 1,000,000 entries, which one

@@ -72,7 +72,7 @@ function addCounts(into: Verdicts, counts: Record<string, number> | undefined, s
 
 /**
  * Decisions over time by verdict, per agent and per agent × action, with block and review rates.
- * The chart reads one `cs` document per bucket (every agent); the tables read each agent's `ag`
+ * The chart reads one `tl` document per bucket (every agent); the tables read each agent's `ag`
  * documents over the window, coarser grains included (coverTerms), so a week costs ~20 documents
  * per agent whatever the traffic. Filtered to an agent, both read that agent's documents of the
  * window's grain.
@@ -110,12 +110,12 @@ export async function decisions(
     const bucket = series[at(d.t)];
     if (bucket) addCounts(bucket, calls);
   };
-  const byGrain = (k: 'ag' | 'cs', extra: Partial<RollupQuery> = {}) =>
-    repos.rollups.find({ k, g: w.grain, from: w.from, to: w.to, projection, ...extra });
+  const byGrain = (extra: Partial<RollupQuery>) =>
+    repos.rollups.find({ k: 'ag', g: w.grain, from: w.from, to: w.to, projection, ...extra });
 
   if (w.agent || only !== null) {
     // One agent (or one action of every agent): the chart and the tables from the same documents.
-    for (const d of await byGrain('ag', w.agent ? { agent: w.agent } : {})) {
+    for (const d of await byGrain(w.agent ? { agent: w.agent } : {})) {
       const calls = d.v as AgentCalls | undefined;
       tally(d.a, calls, 1);
       for (const [key, counts] of Object.entries(calls ?? {}))
@@ -123,10 +123,17 @@ export async function decisions(
     }
   } else {
     const [chartDocs, parts] = await Promise.all([
-      byGrain('cs'),
+      repos.rollups.find({
+        k: 'tl',
+        g: w.grain,
+        from: w.from,
+        to: w.to,
+        agent: '',
+        projection: { _id: 0, t: 1, cv: 1 },
+      }),
       readWindow(repos, 'ag', w, now, { projection }),
     ]);
-    for (const d of chartDocs) chart(d, d.v as Record<string, number> | undefined);
+    for (const d of chartDocs) chart(d, d.cv);
     for (const { sign, docs } of parts) for (const d of docs) tally(d.a, d.v as AgentCalls, sign);
   }
   const totals = zero();
@@ -302,7 +309,8 @@ export async function dlp(repos: Repos, w: Window): Promise<DlpAnalytics> {
   } else {
     // Every agent: one document per bucket.
     const docs = await repos.rollups.find({
-      k: 'cs',
+      k: 'tl',
+      agent: '',
       g: w.grain,
       from: w.from,
       to: w.to,
