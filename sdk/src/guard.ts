@@ -76,7 +76,7 @@ export interface LocalDecider {
   /** How a call it allowed ended; shipped with (or after) its record, never a request of its own. */
   complete(callId: string, result: CallResult): void;
   /** The `on: result` rules for this agent's calls of this action, from the snapshot (if any). */
-  resultRules?(agent: string, action: string): ResultRules | undefined;
+  resultRules?(agent: string, action: string, tool?: ToolMeta): ResultRules | undefined;
 }
 
 /** What the guard needs from its client. */
@@ -355,7 +355,7 @@ async function decideOnce<T>(
         approvalId: null,
         auditId: null,
         source: 'local',
-        resultRules: rt.local.resultRules?.(call.agent, call.action),
+        resultRules: rt.local.resultRules?.(call.agent, call.action, call.options?.tool),
       };
       if (local.args) decided.args = local.args;
       return decided;
@@ -417,7 +417,7 @@ async function runAndReport<T>(
     screened = decided.resultRules
       ? await screenResult(
           rt,
-          { ...call, timeoutMs: call.options?.timeoutMs },
+          { ...call, timeoutMs: call.options?.timeoutMs, tool: call.options?.tool },
           callId,
           result,
           decided.resultRules,

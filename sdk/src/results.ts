@@ -18,6 +18,7 @@ import {
   type AegisErrorDetails,
 } from './errors';
 import type { GuardRuntime } from './guard';
+import type { ToolMeta } from './types';
 
 /** The `on: result` rules that apply to one call, as the guard sees them. */
 export interface ResultRules {
@@ -78,7 +79,7 @@ export function scanForRecord<T>(result: T): ScreenedResult<T> {
  */
 export async function screenResult<T>(
   rt: GuardRuntime,
-  call: { agent: string; action: string; args: Record<string, unknown>; timeoutMs?: number },
+  call: { agent: string; action: string; args: Record<string, unknown>; timeoutMs?: number; tool?: ToolMeta },
   callId: string,
   result: T,
   rules: ResultRules | undefined,
@@ -104,6 +105,7 @@ export async function screenResult<T>(
       argsFindings,
       truncated,
       preview: previewOf(masked),
+      ...(call.tool ? { tool: call.tool } : {}),
       ...waitToAnnounce(call.timeoutMs ?? rt.defaultTimeoutMs),
     });
     ({ effect, reason, approvalId } = answer);

@@ -50,6 +50,11 @@ rules:
     actions: ['*']
     when: dlp.foundIn('result', 'secret')
     effect: BLOCK
+  - id: pii-tools-mask
+    on: result
+    actions: [fetch_profile, fetch_declared]
+    when: "'pii' in tool.tags && dlp.found('email')"
+    effect: REDACT
   - id: staff-hold
     on: result
     actions: ['*']
@@ -88,7 +93,9 @@ for (const mode of ['strict', 'local'] as const) {
     beforeAll(async () => {
       aegis = sdkFor(server, mode === 'local' ? { mode: 'local', spoolPath: path.join(scratch, `${mode}.jsonl`) } : {});
       agent = uniqueAgent(`dlp-${mode}`);
-      await aegis.agent(agent, { allows: ['lookup_customer'] }).call('lookup_customer', {}, () => 'warm-up');
+      await aegis
+        .agent(agent, { allows: ['lookup_customer'], tools: [{ name: 'fetch_declared', tags: ['pii'] }] })
+        .call('lookup_customer', {}, () => 'warm-up');
       const applied = await reviewer.policies.applyRules.mutate({ yaml: policyFor(agent) });
       expect(applied.ok).toBe(true);
       if (mode === 'local') await waitForPolicy(aegis, agent);
@@ -173,6 +180,23 @@ for (const mode of ['strict', 'local'] as const) {
         action: 'lookup_customer',
         findings: expect.arrayContaining([expect.objectContaining({ detector: 'ssn', where: 'result', count: 1 })]),
       });
+    });
+
+    it("result: rules see the call's tool — the tags it sends and those its manifest declares", async () => {
+      const profile = { name: 'Ann Lee', email: 'ann.lee@example.com' };
+      const handle = aegis.agent(agent);
+      const masked = await handle.call('fetch_profile', {}, () => profile, { tool: { tags: ['pii'] } });
+      expect(masked).toMatchObject({ name: 'Ann Lee' });
+      expect(JSON.stringify(masked)).not.toContain('ann.lee');
+      // Untagged: the rule does not apply, the result is handed over as it is.
+      await expect(handle.call('fetch_profile', {}, () => profile)).resolves.toEqual(profile);
+      // Declared `pii` in the agent's manifest: counts though the call leaves it out.
+      const declared = await handle.call('fetch_declared', {}, () => profile);
+      expect(JSON.stringify(declared)).not.toContain('ann.lee');
+      await aegis.flush?.();
+      await expect
+        .poll(async () => (await entriesOf(agent)).filter((e) => e.action.startsWith('fetch_') && e.resultEffect === 'REDACT').length)
+        .toBe(2);
     });
 
     it('result: a secret in a result is dropped; the agent gets a refusal', async () => {

@@ -5,9 +5,9 @@ import { evaluateResult, policyDlpFindings, resultRulesFor } from '@aegis/shared
 import type { LocalCallContext, LocalDecider, LocalVerdict } from '../guard';
 import type { ResultRules } from '../results';
 import type { AegisApi } from '../transport';
-import type { LocalRecord } from '../types';
+import type { LocalRecord, ToolMeta } from '../types';
 import type { CallResult } from './items';
-import { decideLocally } from './localPolicy';
+import { decideLocally, tagsOf } from './localPolicy';
 import { TOO_LARGE, wireArgs } from './wireArgs';
 import { RecordShipper } from './shipper';
 import { SnapshotCache, type Entry } from './snapshots';
@@ -143,16 +143,21 @@ export class LocalEngine implements LocalDecider {
     return decided;
   }
 
-  /** The on: result rules of the agent's snapshot for this action: evaluated here, in-process. */
-  resultRules(agent: string, action: string): ResultRules | undefined {
-    const policy = this.cache.peek(agent)?.resultPolicy;
-    if (!policy || resultRulesFor(policy, { name: agent }, action).length === 0) return undefined;
+  /**
+   * The on: result rules of the agent's snapshot for this action: evaluated here, in-process,
+   * seeing the call's tool as its decision did (its tags and those the manifest declares).
+   */
+  resultRules(agent: string, action: string, tool?: ToolMeta): ResultRules | undefined {
+    const entry = this.cache.peek(agent);
+    const policy = entry?.resultPolicy;
+    if (!entry || !policy || resultRulesFor(policy, { name: agent }, action).length === 0) return undefined;
+    const seen = { tags: tagsOf(entry, { action, tool }), description: tool?.description ?? '' };
     return {
       detectors: policy.detectors,
       judge: (findings) =>
         evaluateResult(
           policy,
-          { agent: { name: agent }, action },
+          { agent: { name: agent }, action, tool: seen },
           { facts: { dlp: policyDlpFindings(findings), dlpTruncated: findings.truncated === true } },
         ),
     };

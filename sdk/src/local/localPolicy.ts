@@ -96,7 +96,7 @@ function planFor(entry: Entry, agent: PolicyAgent, action: string): ActionPlan {
  * The tags rules see, as the server has them: the call's own and those declared for the tool in
  * the agent's manifest (a call that leaves a declared tag out does not shed it).
  */
-function tagsOf(entry: Entry, call: LocalCall): readonly string[] {
+export function tagsOf(entry: Pick<Entry, 'toolTags'>, call: Pick<LocalCall, 'action' | 'tool'>): readonly string[] {
   const sent = call.tool?.tags;
   const declared = entry.toolTags.get(call.action);
   if (!declared) return sent ?? NO_TAGS;

@@ -18,6 +18,7 @@ import type { ServiceDeps } from './deps';
 import { notYourAgent, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 import { openWithinLimit, waitDeadline } from './approvalLimits';
+import { callTags } from './evaluateCall';
 
 /** The compiled policy set of a cached agent, once the policy engine provides one. */
 export function policySetOf(snap: CachedPolicy): PolicySet | undefined {
@@ -83,7 +84,15 @@ export function createResultService(deps: ServiceDeps) {
       const argsFindings = input.argsFindings ?? [];
       const decided = evaluateResult(
         set,
-        { agent: { name: snap.name }, action: input.action },
+        // The tool as the call's decision saw it: the tags it sent and those the manifest declares.
+        {
+          agent: { name: snap.name },
+          action: input.action,
+          tool: {
+            tags: callTags(snap, input.action, input.tool?.tags) ?? [],
+            description: input.tool?.description ?? '',
+          },
+        },
         // A result scan cut short by a size or depth limit: rules over `dlp` fail closed on it.
         { facts: { dlp: policyDlpFindings({ args: argsFindings, result: findings }), dlpTruncated: input.truncated === true } },
       );

@@ -89,6 +89,9 @@ export const resultInput = z.object({
   argsFindings: findingList.default([]).describe('What DLP found in the arguments'),
   truncated: z.boolean().default(false).describe('A size or depth limit cut the result scan short'),
   preview: z.string().max(4000).describe('The result as JSON with every DLP match masked: what a reviewer sees'),
+  tool: toolMeta
+    .optional()
+    .describe("The call's tool, as sent with the decision: result rules read `tool` (tags declared in the manifest are added)"),
   waitMs: waitMs.describe('How long the caller waits for a reviewer to release a held result: the approval expires then (plus a short grace)'),
 });
 export type ResultInput = z.input<typeof resultInput>;
