@@ -1,6 +1,7 @@
 import { isLuhnValid } from '../checksums';
 import type { KeyContext } from '../keys';
 import { matchInRuns, type NumericRun } from '../runs';
+import { ibanShapedSpans } from './iban';
 import type { MatchSink } from '../types';
 
 /**
@@ -52,23 +53,28 @@ export function isCardNumber(digits: string): boolean {
   return digits.length >= 13 && digits.length <= 19 && hasKnownIin(digits) && isLuhnValid(digits);
 }
 
-// Every common way of writing a card starts with a group of four digits; requiring it up front
-// lets the engine skip most digits of a long text quickly. Then 9–15 more, each optionally after
-// one separator: a space or dash, or a tab or line break (a card pasted over lines or cells
-// reads the same; Unicode white space is folded to a space before this runs).
-const CARD_CANDIDATE = /(?<!\d)\d{4}(?:(?:\r\n|[ \t\r\n-])?\d){9,15}(?!\d)/g;
-const AFTER_GROUP = /\d[ \t\r\n-]$/;
-const SEPARATOR = /[ \t\r\n-]/g;
+// 13–19 digits from a digit that follows none, each after at most three separators (space, tab,
+// line break, `-`, `.`, `/`, `_`): "4111 1111 1111 1111", "4111.1111.1111.1111", "4111 - 1111 - …"
+// and digit by digit "4 1 1 1 …" read alike (Unicode white space and dashes are folded to a space
+// and `-` before this runs). Each step is separators then a digit, and separators are never
+// digits: no backtracking beyond the bounded repeat.
+const CARD_CANDIDATE = /(?<!\d)\d(?:[ \t\r\n._/-]{0,3}\d){12,18}(?!\d)/g;
+const SEPARATOR = /[ \t\r\n._/-]/g;
+const IBAN_HINT = /[A-Z]{2}\d{2}/;
+const LAST_SEPARATOR = /[ \t\r\n._/-]+\d+$/;
 
 export function findCards(text: string, runs: readonly NumericRun[], context: KeyContext, out: MatchSink): void {
-  let lastEnd = -1;
+  const ibans = IBAN_HINT.test(text) ? ibanShapedSpans(text) : [];
   matchInRuns(CARD_CANDIDATE, text, runs, 13, (m) => {
-    // The middle of a longer grouped number (an IBAN's "… 5278 7758 …") is not a card, unless
-    // what comes before is a card itself (a list of cards separated by spaces).
-    if (AFTER_GROUP.test(text.slice(Math.max(0, m.index - 2), m.index)) && m.index - 1 !== lastEnd) return m.index + 4;
+    if (ibans.some(([start, end]) => m.index > start && m.index < end)) return m.index + 1;
+    // A card is looked for from every group of a longer number, not only from its first: a digit
+    // and a space written ahead of a card ("1 4111 1111 1111 1111") must not hide it (attack
+    // review 13: it did, as "the middle of a longer grouped number"). A valid IBAN still wins
+    // over a card inside it (the more confident match), and digits of something written as an
+    // IBAN (its country's length) are not looked into even when its check digits are wrong. On
+    // no card, the next try is the next group.
     const card = longestCardPrefix(m[0]);
-    if (card === null) return m.index + 4;
-    lastEnd = m.index + card.length;
+    if (card === null) return m.index + 1;
     out.push({
       detector: 'card',
       start: m.index,
@@ -90,8 +96,8 @@ function longestCardPrefix(candidate: string): string | null {
     const digits = text.replace(SEPARATOR, '');
     if (digits.length < 13) return null;
     if (isCardNumber(digits)) return text;
-    const cut = Math.max(...[' ', '-', '\t', '\r', '\n'].map((sep) => text.lastIndexOf(sep)));
-    if (cut <= 0) return null;
-    text = text.slice(0, cut);
+    const cut = LAST_SEPARATOR.exec(text);
+    if (cut === null) return null;
+    text = text.slice(0, cut.index);
   }
 }
