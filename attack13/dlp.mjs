@@ -1,4 +1,4 @@
-/* global Buffer */
+/* global Buffer, console */
 // Attack: an agent under `dlp.found('card' | 'ssn' | 'iban' | 'secret')` → BLOCK tries to get the
 // value out through its arguments anyway (sdk.decide, strict mode): Unicode look-alikes and
 // invisible characters, other separators, a digit ahead of the number, keys, JSON in a string,
