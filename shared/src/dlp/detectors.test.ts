@@ -75,6 +75,9 @@ describe('payment cards', () => {
     expect(found('4111.1111.1111.1112')).toEqual([]);
     expect(found('41111111111111110')).toEqual([]);
     expect(found('ES53 5278 7758 4487 6442 8368')).toEqual([]);
+    // Digit by digit, the digits are one number: no card looked for inside a list of small numbers.
+    expect(found('cc: 4 1 8 4 7 2 8 2 8 5 0 4 8 3 1 7')).toEqual([]);
+    expect(found('1 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1')).toEqual([]);
   });
 });
 
@@ -162,5 +165,8 @@ describe('lists and neighbours', () => {
     expect(found('4111111111111111 5500000000000004').map(([d]) => d)).toEqual(['card', 'card']);
     expect(found('4111 1111 1111 1111 5500 0000 0000 0004').map(([d]) => d)).toEqual(['card', 'card']);
     expect(found('ES53 5278 7758 4487 6442 8368')).toEqual([]);
+    // Digit by digit, the digits are one number: no card looked for inside a list of small numbers.
+    expect(found('cc: 4 1 8 4 7 2 8 2 8 5 0 4 8 3 1 7')).toEqual([]);
+    expect(found('1 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1')).toEqual([]);
   });
 });

@@ -61,19 +61,31 @@ export function isCardNumber(digits: string): boolean {
 const CARD_CANDIDATE = /(?<!\d)\d(?:[ \t\r\n._/-]{0,3}\d){12,18}(?!\d)/g;
 const SEPARATOR = /[ \t\r\n._/-]/g;
 const IBAN_HINT = /[A-Z]{2}\d{2}/;
+/** A candidate whose first group is one digit: written digit by digit. */
+const SINGLE_DIGIT_GROUP = /^\d[ \t\r\n._/-]/;
+/** Text ending in a one-digit group and its separators: the middle of a digit-by-digit number. */
+const AFTER_SINGLE_DIGIT = /(?:^|\D)\d[ \t\r\n._/-]{1,3}$/;
+/** More digits right after (through separators): the candidate stopped at its 19-digit bound. */
+const DIGIT_AFTER = /^[ \t\r\n._/-]{0,3}\d/;
 const LAST_SEPARATOR = /[ \t\r\n._/-]+\d+$/;
 
 export function findCards(text: string, runs: readonly NumericRun[], context: KeyContext, out: MatchSink): void {
   const ibans = IBAN_HINT.test(text) ? ibanShapedSpans(text) : [];
   matchInRuns(CARD_CANDIDATE, text, runs, 13, (m) => {
     if (ibans.some(([start, end]) => m.index > start && m.index < end)) return m.index + 1;
+    // Digit by digit ("4 1 1 1 …"), the digits read as one number: the card must be all of it,
+    // from its first digit (as in "41111…" no card is looked for from inside, or before its last
+    // digit). Otherwise any list of small numbers would hold a Luhn-valid stretch somewhere.
+    const oneByOne = SINGLE_DIGIT_GROUP.test(m[0]);
+    if (oneByOne && AFTER_SINGLE_DIGIT.test(text.slice(Math.max(0, m.index - 5), m.index))) return m.index + 1;
     // A card is looked for from every group of a longer number, not only from its first: a digit
     // and a space written ahead of a card ("1 4111 1111 1111 1111") must not hide it (attack
     // review 13: it did, as "the middle of a longer grouped number"). A valid IBAN still wins
     // over a card inside it (the more confident match), and digits of something written as an
     // IBAN (its country's length) are not looked into even when its check digits are wrong. On
     // no card, the next try is the next group.
-    const card = longestCardPrefix(m[0]);
+    const end = m.index + m[0].length;
+    const card = oneByOne ? wholeCard(m[0], text.slice(end, end + 4)) : longestCardPrefix(m[0]);
     if (card === null) return m.index + 1;
     out.push({
       detector: 'card',
@@ -84,6 +96,11 @@ export function findCards(text: string, runs: readonly NumericRun[], context: Ke
     // The rest of the candidate (e.g. a year after the card) may hold another number.
     return m.index + card.length;
   });
+}
+
+/** A digit-by-digit candidate if all of it is a card, and no digit follows it. */
+function wholeCard(candidate: string, after: string): string | null {
+  return isCardNumber(candidate.replace(SEPARATOR, '')) && !DIGIT_AFTER.test(after) ? candidate : null;
 }
 
 /**
