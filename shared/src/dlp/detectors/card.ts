@@ -57,8 +57,9 @@ export function isCardNumber(digits: string): boolean {
 // line break, `-`, `.`, `/`, `_`): "4111 1111 1111 1111", "4111.1111.1111.1111", "4111 - 1111 - …"
 // and digit by digit "4 1 1 1 …" read alike (Unicode white space and dashes are folded to a space
 // and `-` before this runs). Each step is separators then a digit, and separators are never
-// digits: no backtracking beyond the bounded repeat.
-const CARD_CANDIDATE = /(?<!\d)\d(?:[ \t\r\n._/-]{0,3}\d){12,18}(?!\d)/g;
+// digits: no backtracking beyond the bounded repeat. No network issues numbers starting with 0, 1
+// or 7, so no candidate starts there.
+const CARD_CANDIDATE = /(?<!\d)[2-689](?:[ \t\r\n._/-]{0,3}\d){12,18}(?!\d)/g;
 const SEPARATOR = /[ \t\r\n._/-]/g;
 const IBAN_HINT = /[A-Z]{2}\d{2}/;
 /** A candidate whose first group is one digit: written digit by digit. */
@@ -67,7 +68,6 @@ const SINGLE_DIGIT_GROUP = /^\d[ \t\r\n._/-]/;
 const AFTER_SINGLE_DIGIT = /(?:^|\D)\d[ \t\r\n._/-]{1,3}$/;
 /** More digits right after (through separators): the candidate stopped at its 19-digit bound. */
 const DIGIT_AFTER = /^[ \t\r\n._/-]{0,3}\d/;
-const LAST_SEPARATOR = /[ \t\r\n._/-]+\d+$/;
 
 export function findCards(text: string, runs: readonly NumericRun[], context: KeyContext, out: MatchSink): void {
   const ibans = IBAN_HINT.test(text) ? ibanShapedSpans(text) : [];
@@ -105,16 +105,25 @@ function wholeCard(candidate: string, after: string): string | null {
 
 /**
  * The candidate as written, or shorter by whole trailing groups: "4111 1111 1111 1111 202"
- * is a card followed by something else, not a 19-digit non-card.
+ * is a card followed by something else, not a 19-digit non-card. One pass collects the digits
+ * and where each group ends; prefixes are then checked from the longest (a card is looked for
+ * from every group of a long number, so this runs often).
  */
 function longestCardPrefix(candidate: string): string | null {
-  let text = candidate;
-  for (;;) {
-    const digits = text.replace(SEPARATOR, '');
-    if (digits.length < 13) return null;
-    if (isCardNumber(digits)) return text;
-    const cut = LAST_SEPARATOR.exec(text);
-    if (cut === null) return null;
-    text = text.slice(0, cut.index);
+  let digits = '';
+  const ends: number[] = []; // the candidate's offset just after each group
+  for (let i = 0; i < candidate.length; i++) {
+    if (!isDigit(candidate.charCodeAt(i))) continue;
+    digits += candidate[i];
+    if (!isDigit(candidate.charCodeAt(i + 1))) ends.push(i + 1);
   }
+  // Walking back group by group, the digits before each group's end.
+  let count = digits.length;
+  for (let g = ends.length - 1; g >= 0 && count >= 13; g--) {
+    if (isCardNumber(digits.slice(0, count))) return candidate.slice(0, ends[g]);
+    for (let i = ends[g]! - 1; i >= 0 && isDigit(candidate.charCodeAt(i)); i--) count--;
+  }
+  return null;
 }
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
