@@ -410,6 +410,7 @@ for (const [name, write] of SEPARATED) {
 for (let i = 0; i < 10; i++) {
   const ssn = validSsn();
   add({ note: 'valid SSN, dotted', text: sentence(SSN_TEXT, dashed(ssn, '.')), expect: ['ssn'], kind: 'positive' });
+  add({ note: 'valid SSN, slashed', text: sentence(SSN_TEXT, dashed(ssn, '/')), expect: ['ssn'], kind: 'positive' });
 }
 for (const country of ['DE', 'GB', 'FR', 'ES', 'NL']) {
   add({ note: `IBAN ${country} in lower case`, text: `wire to ${iban(country).toLowerCase()} today`, expect: ['iban'], kind: 'positive' });

@@ -44,6 +44,7 @@ describe('SSN', () => {
     expect(found('536221120', 'ssn')).toEqual([['ssn', '536221120']]);
     expect(found('SSN: 536221120')).toEqual([['ssn', '536221120']]);
     expect(found('ssn 536.22.1120 (dotted)')).toEqual([['ssn', '536.22.1120']]);
+    expect(found('ssn 536/22/1120 or 536_22_1120').map(([d]) => d)).toEqual(['ssn', 'ssn']);
     expect(found('version 1.536.22.1120')).toEqual([]);
     expect(masked('4821', 'ssn_last4')).toEqual(['****']);
     expect(found('4821', 'pin')).toEqual([]);
