@@ -63,6 +63,7 @@ const mustBlock = {
   'card after 60,000 empty strings (within the 64 KiB body)': { pad: Array(20000).fill(''), body: card },
   'SSN dashed': { body: '536-22-1120' },
   'SSN dotted': { body: '536.22.1120' },
+  'SSN slashed': { body: '536/22/1120' },
   'SSN full-width': { body: '５３６-２２-１１２０' },
   'SSN under an ssn key, bare': { ssn: '536221120' },
   'IBAN printed': { body: 'DE89 3704 0044 0532 0130 00' },
