@@ -64,9 +64,55 @@ export function detectorsFrom(specs: readonly CustomDetectorSpec[]): CustomDetec
   return found;
 }
 
+/**
+ * What the model reads of a result: the result itself when it is plain data (objects, arrays,
+ * strings, numbers…), else its JSON form — a class instance (an ORM record, a model object) or an
+ * object with `toJSON` reaches the model as what `JSON.stringify` makes of it, while the DLP walk
+ * looks only into plain objects. Scanning the instance as it is found nothing, and an SSN under a
+ * REDACT rule reached the model raw (attack review 13). A value that is not plain data and that
+ * `JSON.stringify` can't write (a cycle through a class instance, a BigInt) is `unseen`: the scan
+ * can't vouch for it, so rules over `dlp` fail closed as past the scan's limits.
+ */
+export function readableForm(result: unknown): { value: unknown; unseen: boolean } {
+  if (isPlainData(result)) return { value: result, unseen: false };
+  try {
+    const json = JSON.stringify(result);
+    return json === undefined ? { value: result, unseen: false } : { value: JSON.parse(json) as unknown, unseen: false };
+  } catch {
+    return { value: result, unseen: true };
+  }
+}
+
+/**
+ * Whether everything the scan would walk is plain data: no deeper than the scan looks (64
+ * levels; past them it stops and fails closed), and no more than a million objects (a value whose
+ * objects refer to each other many times over would otherwise take forever) — past that, the
+ * JSON form is scanned.
+ */
+function isPlainData(root: unknown): boolean {
+  let budget = 1 << 20;
+  const plain = (value: unknown, depth: number): boolean => {
+    if (value === null || typeof value !== 'object') return true;
+    if (depth > 64) return true; // the scan stops there too, and fails closed
+    if (--budget < 0) return false; // too many to look at: the JSON form is scanned instead
+    if (Array.isArray(value)) {
+      if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+      for (const item of value) if (!plain(item, depth + 1)) return false;
+      return true;
+    }
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return false;
+    const record = value as Record<string, unknown>;
+    if (typeof record.toJSON === 'function') return false;
+    for (const key of Object.keys(record)) if (!plain(record[key], depth + 1)) return false;
+    return true;
+  };
+  return plain(root, 0);
+}
+
 /** A result no rule reads: handed over as it is, scanned only for the record. */
 export function scanForRecord<T>(result: T): ScreenedResult<T> {
-  const { findings } = scan(result, { maxChars: REPORT_SCAN_CHARS });
+  const { findings } = scan(readableForm(result).value, { maxChars: REPORT_SCAN_CHARS });
   return { value: result, report: findings.length ? { resultFindings: findings } : {} };
 }
 
@@ -86,7 +132,11 @@ export async function screenResult<T>(
 ): Promise<ScreenedResult<T>> {
   if (!rules) return scanForRecord(result);
   const custom = rules.detectors;
-  const { findings, truncated, masked } = scanAndMask(result, { custom });
+  // REDACT hands over the masked copy of this form: a class instance comes back as plain data.
+  const readable = readableForm(result);
+  const scanned = scanAndMask(readable.value, { custom });
+  const { findings, masked } = scanned;
+  const truncated = scanned.truncated || readable.unseen;
   const argsFindings = scanValue(call.args, { custom });
   const details: AegisErrorDetails = { agent: call.agent, action: call.action, callId };
   let effect: ResultEffect;

@@ -199,6 +199,29 @@ for (const mode of ['strict', 'local'] as const) {
         .toBe(2);
     });
 
+    it('result: a class instance or an object with toJSON is screened as the model reads it (attack review 13)', async () => {
+      // An ORM record or model object: the DLP walk looks only into plain objects, and scanning
+      // the instance as it was found nothing — the SSN reached the agent under the REDACT rule.
+      class Customer {
+        constructor(
+          readonly name: string,
+          readonly ssn: string,
+        ) {}
+      }
+      const lookup = aegis.agent(agent).guard((_a: { id: number }) => new Customer('Ann Lee', SSN), { action: 'lookup_customer' });
+      expect(await lookup({ id: 1 })).toEqual({ name: 'Ann Lee', ssn: '***-**-1120' });
+      const listed = aegis.agent(agent).guard(() => [new Customer('Bo', SSN)], { action: 'lookup_customer' });
+      expect(JSON.stringify(await listed())).not.toContain(SSN);
+      const serialised = aegis.agent(agent).guard(() => ({ id: 3, toJSON: () => ({ ssn: SSN }) }), { action: 'lookup_customer' });
+      expect(JSON.stringify(await serialised())).not.toContain(SSN);
+      // BLOCK sees into an instance too.
+      class Config {
+        readonly token = AWS_KEY;
+      }
+      const read = aegis.agent(agent).guard(() => new Config(), { action: 'read_config' });
+      await expect(read()).rejects.toBeInstanceOf(AegisBlockedError);
+    });
+
     it('result: a secret in a result is dropped; the agent gets a refusal', async () => {
       const read = aegis.agent(agent).guard(() => `config: aws_key=${AWS_KEY}`, { action: 'read_config' });
       const err = await read().catch((e: unknown) => e);

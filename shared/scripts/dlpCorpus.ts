@@ -384,6 +384,46 @@ const MULTILINGUAL_ORDINARY = [
 ];
 for (const text of MULTILINGUAL_ORDINARY) add({ note: 'ordinary multilingual text with digits of other scripts, marks and emoji', text, expect: [], kind: 'ordinary' });
 
+// ---- Other separators and a digit ahead (attack review 13): cards written with dots, slashes,
+// underscores, " - ", two spaces, digit by digit or after "1 " must still be found; the same with a
+// wrong check digit must not, nor ordinary text full of dotted and spaced numbers. (Last, so the
+// cases above stay as they were.)
+const cardPositives = ascii.filter((c) => c.kind === 'positive' && c.expect.includes('card'));
+const bareDigits = (text: string) => /\d[\d -]{11,}\d/.exec(text)![0].replace(/\D/g, '');
+const SEPARATED: Array<[string, (num: string) => string]> = [
+  ['dotted', (n) => grouped(n, '.')],
+  ['slashed', (n) => grouped(n, '/')],
+  ['underscored', (n) => grouped(n, '_')],
+  ['" - " between groups', (n) => grouped(n, ' - ')],
+  ['two spaces between groups', (n) => grouped(n, '  ')],
+  ['digit by digit', (n) => n.split('').join(' ')],
+  ['after a digit and a space', (n) => `1 ${grouped(n, ' ')}`],
+];
+for (const [name, write] of SEPARATED) {
+  for (const c of spread(cardPositives, 8)) {
+    const num = bareDigits(c.text);
+    add({ note: `card ${name}`, text: `Please charge card ${write(num)} for the order.`, expect: ['card'], kind: 'positive' });
+    const bad = num.slice(0, -1) + String((Number(num.at(-1)) + 1) % 10);
+    add({ note: `card ${name} with a wrong check digit`, text: `cc: ${write(bad)}`, expect: [], kind: 'negative' });
+  }
+}
+for (let i = 0; i < 10; i++) {
+  const ssn = validSsn();
+  add({ note: 'valid SSN, dotted', text: sentence(SSN_TEXT, dashed(ssn, '.')), expect: ['ssn'], kind: 'positive' });
+  add({ note: 'valid SSN, slashed', text: sentence(SSN_TEXT, dashed(ssn, '/')), expect: ['ssn'], kind: 'positive' });
+}
+for (const country of ['DE', 'GB', 'FR', 'ES', 'NL']) {
+  add({ note: `IBAN ${country} in lower case`, text: `wire to ${iban(country).toLowerCase()} today`, expect: ['iban'], kind: 'positive' });
+}
+const DOTTED_ORDINARY = [
+  'Server 192.168.100.200 and 10.0.0.1 answered in 4.5 s, 3.2 s and 1.1 s.',
+  'Release 4.11.1.1 replaces 4.10.9.8; see build 2026.11.20.1042.',
+  'Scores: 4 1 2 3 5 1 2 4 3 3 2 1 5 4 2 3 across the sixteen branches.',
+  'Rates 4.25 / 4.50 / 4.75 / 5.00 / 5.25 % for 1/2/3/4/5 years.',
+  'Tracking 1Z 999 AA1 01 2345 6784 arrives 11/20.',
+];
+for (const text of DOTTED_ORDINARY) add({ note: 'ordinary text with dotted and spaced numbers', text, expect: [], kind: 'ordinary' });
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const file = path.join(here, '..', 'src', 'dlp', 'corpus', 'corpus.json');
 // Invisible characters and Unicode spaces written as \u escapes, so the file shows what the cases hold.

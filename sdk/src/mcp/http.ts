@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { maskedText } from '@aegis/shared';
 import type { Aegis } from '../client';
 import { toolFilter } from './catalog';
 import type { GatewayConfig } from './config';
@@ -208,7 +209,7 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      o.log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
+      o.log(`request failed: ${maskedText(error instanceof Error ? error.message : String(error))}`);
       if (!res.headersSent) refuse(res, 500, 'The gateway failed on this request');
       else res.end();
     });

@@ -22,7 +22,7 @@ import { sampleThroughAegis } from './sampling';
 import type { HeldTools, ToolPins } from './pins';
 import { refusal, toolError } from './refusals';
 import { toAegisError } from '../serverErrors';
-import { maskValue } from '@aegis/shared';
+import { maskValue, maskedText } from '@aegis/shared';
 import { callThroughAegis } from './toolCall';
 import { connectUpstream, listAllTools } from './upstream';
 
@@ -143,7 +143,9 @@ export class GatewaySession {
             this.clients.delete(name);
             if (!this.closing) this.options.log(`${why}; it is started again on the next request`);
           },
-          stderr: (line) => this.options.log(`[${name}] ${line}`),
+          // An upstream logs what it serves on stderr (stdout is the protocol): its lines go into
+          // the gateway's log with what DLP finds masked, as the tool's messages to the client do.
+          stderr: (line) => this.options.log(`[${name}] ${maskedText(line)}`),
         },
         { inheritEnv: this.options.inheritEnv, version: this.options.version },
       );

@@ -524,4 +524,28 @@ describe('fail closed and identity', () => {
     const { entries } = await t.reviewer.audit.list.query({ agent: other });
     expect(entries.filter((e) => e.status === 'ALLOWED')).toEqual([]);
   });
+
+  it("an upstream's stderr reaches the gateway's log masked (attack review 13)", async () => {
+    // MCP servers log to stderr (stdout is the protocol); the gateway relays each line into its
+    // own log, which was raw: a record the result rules mask for the model sat there in clear.
+    const reader = uniqueAgent('mcp-stderr');
+    await t.aegis.agent(reader, { allows: ['fixture.get_customer'] }).register();
+    const gw = await stdioGateway({
+      agent: reader,
+      url: t.server.url,
+      key: await agentKey(t.reviewer, [reader]),
+      upstream,
+      extra: ['--server', 'fixture'],
+      env: { FIXTURE_STDERR_RECORDS: '1' },
+    });
+    try {
+      await gw.client.callTool({ name: 'get_customer', arguments: { id: 7 } });
+      await expect.poll(() => gw.stderr()).toContain('served customer 7');
+      expect(gw.stderr()).toContain('SSN ***-**-8154, card ************1111');
+      expect(gw.stderr()).not.toContain('536-22-8154');
+      expect(gw.stderr()).not.toContain('4111 1111 1111 1111');
+    } finally {
+      await gw.close();
+    }
+  });
 });

@@ -14,7 +14,7 @@ import { maskText } from './masks';
 import { categoryOf, DETECTOR_CATEGORIES, type DlpMatch } from './types';
 
 const DIGIT = /\d/;
-const IBAN_HINT = /[A-Z]{2}\d{2}/;
+const IBAN_HINT = /[A-Za-z]{2}\d{2}/;
 
 /**
  * Every detector over one string, with the field name's context; overlapping matches are

@@ -43,6 +43,9 @@ describe('SSN', () => {
     expect(found('536221120')).toEqual([]);
     expect(found('536221120', 'ssn')).toEqual([['ssn', '536221120']]);
     expect(found('SSN: 536221120')).toEqual([['ssn', '536221120']]);
+    expect(found('ssn 536.22.1120 (dotted)')).toEqual([['ssn', '536.22.1120']]);
+    expect(found('ssn 536/22/1120 or 536_22_1120').map(([d]) => d)).toEqual(['ssn', 'ssn']);
+    expect(found('version 1.536.22.1120')).toEqual([]);
     expect(masked('4821', 'ssn_last4')).toEqual(['****']);
     expect(found('4821', 'pin')).toEqual([]);
   });
@@ -60,6 +63,23 @@ describe('payment cards', () => {
   it('separates a card from a number written after it', () => {
     expect(found('4111 1111 1111 1111 2025')).toEqual([['card', '4111 1111 1111 1111']]);
   });
+  it('is not hidden by digits written ahead of it, nor by other separators (attack review 13)', () => {
+    // A digit and a space ahead of the card made it "the middle of a longer grouped number".
+    expect(found('0 4111 1111 1111 1111')).toEqual([['card', '4111 1111 1111 1111']]);
+    expect(found('ref 7 4111-1111-1111-1111 thanks')).toEqual([['card', '4111-1111-1111-1111']]);
+    expect(found('1 4111111111111111')).toEqual([['card', '4111111111111111']]);
+    expect(found('1 4111 1111 1111 1111 2')).toEqual([['card', '4111 1111 1111 1111']]);
+    for (const card of ['4111.1111.1111.1111', '4111/1111/1111/1111', '4111_1111_1111_1111', '4111 - 1111 - 1111 - 1111', '4111  1111  1111  1111', '4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1', '4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1', '4111\u00a0\u00a01111 \u2013 1111.1111'])
+      expect(found(card).map(([d]) => d), card).toEqual(['card']);
+    expect(masked('4111.1111.1111.1111')).toEqual(['************1111']);
+    // Still not a card: a Luhn failure, digits run into more digits, a mistyped IBAN's digits.
+    expect(found('4111.1111.1111.1112')).toEqual([]);
+    expect(found('41111111111111110')).toEqual([]);
+    expect(found('ES53 5278 7758 4487 6442 8368')).toEqual([]);
+    // Digit by digit, the digits are one number: no card looked for inside a list of small numbers.
+    expect(found('cc: 4 1 8 4 7 2 8 2 8 5 0 4 8 3 1 7')).toEqual([]);
+    expect(found('1 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1')).toEqual([]);
+  });
 });
 
 describe('IBAN and routing numbers', () => {
@@ -68,6 +88,10 @@ describe('IBAN and routing numbers', () => {
     expect(found('GB82WEST12345698765432')).toEqual([['iban', 'GB82WEST12345698765432']]);
     expect(found('DE89 3704 0044 0532 0130 01')).toEqual([]);
     expect(masked('GB82WEST12345698765432')).toEqual(['GB****************5432']);
+    // Lower case is still an IBAN (attack review 13).
+    expect(found('iban de89 3704 0044 0532 0130 00')).toEqual([['iban', 'de89 3704 0044 0532 0130 00']]);
+    expect(masked('gb82west12345698765432')).toEqual(['GB****************5432']);
+    expect(found('de89 3704 0044 0532 0130 01')).toEqual([]);
   });
   it('needs the ABA checksum and a routing field or label', () => {
     expect(isAbaRoutingValid('021000021')).toBe(true);
@@ -142,5 +166,8 @@ describe('lists and neighbours', () => {
     expect(found('4111111111111111 5500000000000004').map(([d]) => d)).toEqual(['card', 'card']);
     expect(found('4111 1111 1111 1111 5500 0000 0000 0004').map(([d]) => d)).toEqual(['card', 'card']);
     expect(found('ES53 5278 7758 4487 6442 8368')).toEqual([]);
+    // Digit by digit, the digits are one number: no card looked for inside a list of small numbers.
+    expect(found('cc: 4 1 8 4 7 2 8 2 8 5 0 4 8 3 1 7')).toEqual([]);
+    expect(found('1 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1')).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ export function maskText(detector: string, matched: string): string {
       return keepLastDigits(matched, 4);
     case 'iban': {
       const compact = matched.replace(/ /g, '');
-      return `${compact.slice(0, 2)}${'*'.repeat(compact.length - 6)}${compact.slice(-4)}`;
+      return `${compact.slice(0, 2).toUpperCase()}${'*'.repeat(compact.length - 6)}${compact.slice(-4)}`;
     }
     case 'email': {
       const at = matched.indexOf('@');

@@ -11,9 +11,9 @@ export interface NumericRun {
 
 // Each step is separators then a digit, and separators are never digits: no backtracking.
 // Tabs and line breaks join too: a card number split over lines or cells must still be seen.
-const RUN = /[+(]?\d(?:[ \t\r\n()./-]{0,2}\d)*\)?/g;
+const RUN = /[+(]?\d(?:[ \t\r\n()./_-]{0,3}\d)*\)?/g;
 
-/** Digits joined by at most two separators (space, tab, line break, - . / ( )), with a leading `+` or `(`; ≥ 4 characters. */
+/** Digits joined by at most three separators (space, tab, line break, - . / _ ( )), with a leading `+` or `(`; ≥ 4 characters. */
 export function numericRuns(text: string): NumericRun[] {
   const runs: NumericRun[] = [];
   RUN.lastIndex = 0;

@@ -3,8 +3,9 @@ import type { KeyContext } from '../keys';
 import { labelFinder, matchInRuns, type NumericRun } from '../runs';
 import type { MatchSink } from '../types';
 
-// 123-45-6789 or 123 45 6789 (the same separator twice), not inside a longer number.
-const SSN_FORMATTED = /(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])/g;
+// 123-45-6789, 123 45 6789, 123.45.6789, 123/45/6789 or 123_45_6789 (the same separator twice),
+// not inside a longer number.
+const SSN_FORMATTED = /(?<![\d./_-])\d{3}([-. /_])\d{2}\1\d{4}(?![\d-]|[./_]\d)/g;
 const NINE_DIGITS = /(?<!\d)\d{9}(?!\d)/g;
 // A label just before an unformatted number makes it an SSN: "SSN: 123456789", "social security no. …".
 const SSN_LABEL = /\bssn|social security|\bsoc\.? ?sec/gi;
