@@ -7,12 +7,14 @@ import { LOANS } from './helpers/seed';
 // chips count the range's calls, and open Activity over that same range (they opened all time:
 // 2 card calls on the chip, 5 in the list it opened); a detector the Activity menu doesn't list
 // (a secret's) shows as the menu's choice instead of "Any data" over a filtered list; and the
-// decisions chart shows 4-digit counts whole (its axis cut 1200 to "200").
+// decisions chart shows 4-digit counts whole (its axis cut 1200 to "200"); the per-agent chart
+// shows a long agent name's start (it showed "on-assistant-eu-west", its start off the edge).
 
 const dash = useDashboard({ reportMaxAgeMs: 7 * 86_400_000 });
 const CARD = '4111 1111 1111 1111';
 const GITHUB_TOKEN = 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
 const BULK = 1000;
+const LONG_NAME = 'billing-reconciliation-assistant-eu-west';
 
 type Batch = Parameters<ReturnType<typeof apiClient>['sdk']['recordBatch']['mutate']>[0];
 type Entry = NonNullable<Batch['entries']>[number];
@@ -46,6 +48,10 @@ beforeAll(async () => {
     allowed('token', now, { customer_id: 52, note: `token ${GITHUB_TOKEN}` }),
   ];
   expect((await agent.sdk.recordBatch.mutate({ entries: [...old, ...today] })).stored).toBe(6);
+  // an agent whose long name shares its ending with no one's, on the per-agent chart
+  const admin = dash.srv.api();
+  await admin.sdk.registerAgent.mutate({ name: LONG_NAME, allows: ['fetch'] });
+  await admin.sdk.decide.mutate({ agent: LONG_NAME, action: 'fetch', args: {} });
   const bulk = Array.from({ length: BULK }, (_, i) => allowed(`bulk-${i}`, now, { customer_id: 1000 + i }));
   expect((await agent.sdk.recordBatch.mutate({ entries: bulk })).stored).toBe(BULK);
 }, 60_000);
@@ -85,7 +91,7 @@ describe('Overview: sensitive data seen', () => {
   });
 });
 
-describe('the decisions chart', () => {
+describe('the charts', () => {
   it('shows counts of four digits whole on its axis', async () => {
     for (const path of ['/?range=24h', '/analytics?range=24h']) {
       await dash.page.goto(dash.srv.url + path);
@@ -98,6 +104,17 @@ describe('the decisions chart', () => {
         expect(box?.x, `tick "${await tick.textContent()}" on ${path}`).toBeGreaterThanOrEqual(left);
       }
     }
+  });
+
+  it("per agent: a long name shows its start, whole on hover, not cut off the chart's edge", async () => {
+    await dash.page.goto(dash.srv.url + '/analytics?range=24h');
+    const chart = dash.page.getByTestId('agents-chart');
+    const label = chart.locator('.recharts-yAxis-tick-labels text').filter({ hasText: /^billing-/ });
+    await label.waitFor();
+    const left = (await chart.locator('.recharts-wrapper > svg').boundingBox())?.x ?? 0;
+    expect((await label.boundingBox())?.x).toBeGreaterThanOrEqual(left);
+    expect(await label.evaluate((t) => t.textContent)).toMatch(/^billing-reconci\S*…$/);
+    expect(await label.locator('title').textContent()).toBe(LONG_NAME);
   });
 
   it('logged no console errors', () => {
