@@ -116,6 +116,14 @@ describe('an approval that needs two people, and a held result', () => {
     await page.setViewportSize(DESKTOP);
     await card.getByRole('button', { name: 'Withhold' }).click();
     expect(await lookup).toMatchObject({ code: expect.any(String) });
+    // ux13: the call's trace in Activity says what the person did to the result
+    await page.goto(dash.srv.url + '/activity');
+    const trace = page
+      .getByTestId('audit-row')
+      .filter({ hasText: 'lookup_customer' })
+      .getByTestId('trace')
+      .first();
+    await poll(() => trace.innerText()).toMatch(/→ result withheld by \S+/);
     expect(dash.browser.errors).toEqual([]);
   });
 });
