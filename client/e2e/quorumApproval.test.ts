@@ -124,6 +124,12 @@ describe('an approval that needs two people, and a held result', () => {
       .getByTestId('trace')
       .first();
     await poll(() => trace.innerText()).toMatch(/→ result withheld by \S+/);
+    // and the decision's entry names the approval's state the same way
+    await trace.locator('summary').click();
+    await trace.getByRole('link').last().click();
+    await poll(() => page.getByRole('region', { name: 'The entry' }).innerText()).toMatch(
+      /Approval\s+#\d+ · result withheld by \S+/,
+    );
     expect(dash.browser.errors).toEqual([]);
   });
 });
