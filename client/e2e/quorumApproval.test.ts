@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { screenshotBoth } from './helpers/browser';
+import { DESKTOP, screenshotBoth } from './helpers/browser';
 import { expectAccessible, poll, useDashboard } from './helpers/fixture';
 import { SUPPORT } from './helpers/seed';
 
@@ -106,8 +106,30 @@ describe('an approval that needs two people, and a held result', () => {
       'The tool already ran; a rule holds what it returned. Release: the agent gets the result as the tool returned it, values masked here included. Withhold: the agent gets a refusal instead.',
     );
     expect(await card.innerText()).not.toContain('4111 1111');
+    // ux13: which rule holds it, as a call's card says (it said no rule at all)
+    expect(await card.getByTestId('approval-rule').innerText()).toBe('hold-card-results');
+    // and its waiting time sits on the title's row, as on a call's card (the note pushed it below)
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const title = await card.getByRole('heading', { level: 2 }).boundingBox();
+    const badge = await card.getByTestId('approval-age').boundingBox();
+    expect(badge!.y).toBeLessThan(title!.y + title!.height);
+    await page.setViewportSize(DESKTOP);
     await card.getByRole('button', { name: 'Withhold' }).click();
     expect(await lookup).toMatchObject({ code: expect.any(String) });
+    // ux13: the call's trace in Activity says what the person did to the result
+    await page.goto(dash.srv.url + '/activity');
+    const trace = page
+      .getByTestId('audit-row')
+      .filter({ hasText: 'lookup_customer' })
+      .getByTestId('trace')
+      .first();
+    await poll(() => trace.innerText()).toMatch(/→ result withheld by \S+/);
+    // and the decision's entry names the approval's state the same way
+    await trace.locator('summary').click();
+    await trace.getByRole('link').last().click();
+    await poll(() => page.getByRole('region', { name: 'The entry' }).innerText()).toMatch(
+      /Approval\s+#\d+ · result withheld by \S+/,
+    );
     expect(dash.browser.errors).toEqual([]);
   });
 });

@@ -129,7 +129,8 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
       className={`card scroll-mt-20 transition-shadow ${selected ? 'ring-2 ring-neutral-900 dark:ring-white' : ''}`}
     >
       <header className="flex flex-wrap items-start justify-between gap-2">
-        <div className="min-w-0">
+        {/* grows from a basis, not from its text: a held result's long note kept the badge off the title's row */}
+        <div className="min-w-0 flex-1 basis-72">
           <h2 id={titleId} className="font-bold break-words">
             <Link to={`/agents/${encodeURIComponent(a.agent)}`} className="underline-offset-2 hover:underline">
               <SoftWrap text={a.agent} />
@@ -160,7 +161,7 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
           {a.pausedRun && <PausedRunLine run={a.pausedRun} now={now} />}
           <ReviewProgress approval={a} now={now} />
         </div>
-        <p className="inline-flex items-center gap-1 rounded-full bg-review-soft px-2.5 py-1 text-xs font-bold text-review tabular-nums dark:bg-amber-950 dark:text-amber-300">
+        <p className="inline-flex shrink-0 items-center gap-1 rounded-full bg-review-soft px-2.5 py-1 text-xs font-bold text-review tabular-nums dark:bg-amber-950 dark:text-amber-300">
           <Clock className="size-3.5" aria-hidden />
           <span>
             waiting <span data-testid="approval-age">{age(a.createdAt, now)}</span>

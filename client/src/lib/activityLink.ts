@@ -6,9 +6,11 @@ export interface ActivityFilter {
   action?: string;
   /** Audit statuses, e.g. ALLOWED, BLOCKED, PENDING. */
   status?: string[];
+  /** A DLP detector or category the call's arguments or result held, e.g. `card`. */
+  detector?: string;
 }
 
-/** `/activity?from=…&to=…&agent=…&action=…&status=A,B` */
+/** `/activity?from=…&to=…&agent=…&action=…&status=A,B&detector=…` */
 export function activityLink(f: ActivityFilter): string {
   const params = new URLSearchParams();
   if (f.from) params.set('from', f.from);
@@ -16,6 +18,7 @@ export function activityLink(f: ActivityFilter): string {
   if (f.agent) params.set('agent', f.agent);
   if (f.action) params.set('action', f.action);
   if (f.status?.length) params.set('status', f.status.join(','));
+  if (f.detector) params.set('detector', f.detector);
   const query = params.toString();
   return query ? `/activity?${query}` : '/activity';
 }

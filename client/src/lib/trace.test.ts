@@ -68,3 +68,23 @@ describe('how long a decision waited', () => {
     expect(stepNote(denied('2026-12-06T07:00:32.000Z'), held)).toBe('denied by rita after 0:32');
   });
 });
+
+describe('trace notes of a held result', () => {
+  it('say the result was released or withheld, not that a call was approved or denied', () => {
+    const ran = entry({ approvalId: null, timestamp: '2026-12-06T07:00:00.000Z' });
+    const decided = (status: 'APPROVED' | 'DENIED', details: string) =>
+      entry({
+        status,
+        source: 'person',
+        actor: 'rita',
+        details,
+        timestamp: '2026-12-06T07:00:32.000Z',
+      });
+    expect(stepNote(decided('APPROVED', 'Result released by rita (approval #2)'), ran)).toBe(
+      'result released by rita after 0:32',
+    );
+    expect(
+      stepNote(decided('DENIED', 'Result withheld by rita via slack (approval #2)'), ran),
+    ).toBe('result withheld by rita after 0:32');
+  });
+});

@@ -39,6 +39,8 @@ export function groupTraces(entries: AuditEntry[]): TraceRow[] {
  */
 const EDITED_DECISION = /^Approved by [^(]*? with edited arguments /;
 const EDITED_RUN = /^Approved with edited arguments by /;
+/** …and for a held result's (services/approvals.ts `decidedDetails`): released or withheld, not approved or denied. */
+const RESULT_DECISION = /^Result (released|withheld) by /;
 
 /** What one step of a call means, in a reader's words: "waited 0:32 for alice", "ran 5 ms". */
 export function stepNote(step: AuditEntry, previous: AuditEntry | undefined): string {
@@ -47,7 +49,8 @@ export function stepNote(step: AuditEntry, previous: AuditEntry | undefined): st
   if (status === 'PENDING')
     return step.approvalId != null ? `held for review (approval #${step.approvalId})` : 'held for review';
   if (status === 'APPROVED' || status === 'DENIED') {
-    const verb = status === 'APPROVED' ? 'approved' : 'denied';
+    const result = step.source === 'person' ? RESULT_DECISION.exec(step.details)?.[1] : undefined;
+    const verb = result ? `result ${result}` : status === 'APPROVED' ? 'approved' : 'denied';
     const edited = status === 'APPROVED' && step.source === 'person' && EDITED_DECISION.test(step.details) ? ' with edited arguments' : '';
     // "after 0:00" reads as a missing duration: a decision inside a second says so
     const after = waited === '0:00' ? ' within a second' : waited ? ` after ${waited}` : '';

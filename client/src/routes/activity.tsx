@@ -118,6 +118,8 @@ export function ActivityPage() {
         <MultiSelect label="Filter by source" none="Everyone" options={SOURCES} selected={filter.sources} onChange={(v) => update('source', v)} />
         <select className="input flex-1 sm:w-40 sm:flex-none" aria-label="Filter by sensitive data" value={filter.detector} onChange={(e) => update('detector', e.target.value)}>
           <option value="">Any data</option>
+          {/* a detector the list doesn't name (a secret's, a custom one, from an Overview chip): the menu still says what filters */}
+          {filter.detector && !DETECTOR_FILTERS.some(([d]) => d === filter.detector) && <option value={filter.detector}>{filter.detector}</option>}
           {DETECTOR_FILTERS.map(([d, label]) => (
             <option key={d} value={d}>
               {label}

@@ -20,6 +20,33 @@ function duration(ms: number | null): string {
   return `${(ms / 3600_000).toFixed(1)} h`;
 }
 
+/** Characters of an agent's name that fit the per-agent chart's 110 px axis at 11 px. */
+const AGENT_TICK_CHARS = 16;
+
+/**
+ * An agent's name on the per-agent chart: its start, cut with an ellipsis when long, and the
+ * whole name on hover. (Drawn as is, a long name lost its start off the chart's left edge:
+ * "…on-assistant-eu-west", which other agents' names may end with too.)
+ */
+function AgentTick({
+  x,
+  y,
+  payload,
+}: {
+  x?: number | string;
+  y?: number | string;
+  payload?: { value?: unknown };
+}) {
+  const name = typeof payload?.value === 'string' ? payload.value : '';
+  const shown = name.length > AGENT_TICK_CHARS ? `${name.slice(0, AGENT_TICK_CHARS - 1)}…` : name;
+  return (
+    <text x={x} y={y} dy={4} textAnchor="end" fontSize={11} fill="currentColor" data-agent={name}>
+      <title>{name}</title>
+      {shown}
+    </text>
+  );
+}
+
 /** Behaviour over time from the server's rollups: verdicts, agents, actions, approvals, rules, DLP and anomalies. */
 export function AnalyticsPage() {
   const trpc = useTRPC();
@@ -102,12 +129,7 @@ export function AnalyticsPage() {
                         allowDecimals={false}
                         tick={{ fontSize: 11, fill: 'currentColor' }}
                       />
-                      <YAxis
-                        type="category"
-                        dataKey="agent"
-                        width={110}
-                        tick={{ fontSize: 11, fill: 'currentColor' }}
-                      />
+                      <YAxis type="category" dataKey="agent" width={110} tick={AgentTick} />
                       <Tooltip />
                       {VERDICT_SERIES.map((s) => (
                         <Bar

@@ -64,6 +64,13 @@ function Trace({ detail }: { detail: Detail }) {
  * role). Which fields changed comes from the server, found on the real values: two masked values
  * can look alike where the real ones differ.
  */
+/** An approval's state in words: a held result's is released or withheld, a call's approved or denied. */
+function approvalState(a: DecidedApproval): string {
+  if (a.kind === 'result' && a.status === 'APPROVED') return 'result released';
+  if (a.kind === 'result' && a.status === 'DENIED') return 'result withheld';
+  return a.status.toLowerCase();
+}
+
 function editsOf(approval: DecidedApproval): ShownChange[] {
   const edited = approval.editedArgs ?? {};
   const edits =
@@ -203,7 +210,7 @@ export function EntryPage() {
                 )}
                 {d.approval && (
                   <Field label="Approval" wide>
-                    #{d.approval.id} · {d.approval.status.toLowerCase()}
+                    #{d.approval.id} · {approvalState(d.approval)}
                     {d.approval.decidedBy && ` by ${d.approval.decidedBy}`}
                     {d.approval.decidedAt && ` at ${fullTime(d.approval.decidedAt)}`}
                     {d.approval.consumedAt && ` · used at ${fullTime(d.approval.consumedAt)}`}

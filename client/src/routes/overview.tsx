@@ -112,7 +112,7 @@ export function OverviewPage() {
           <h2 id="blocked-title" className="mb-3 font-bold">Most-blocked actions</h2>
           {timeline.data && <TopBlocked items={timeline.data.topBlocked} from={timeline.data.buckets[0]?.start} />}
           <h2 id="findings-title" className="mt-5 mb-3 font-bold">Sensitive data seen, {span}</h2>
-          {timeline.data && <FindingCounts items={timeline.data.findings} />}
+          {timeline.data && <FindingCounts items={timeline.data.findings} from={since} />}
         </section>
       </div>
 

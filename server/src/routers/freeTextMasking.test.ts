@@ -213,6 +213,8 @@ describe('free text an agent or a person supplies is stored masked', () => {
     if (held.approvalId === null) throw new Error('the result should be held for review');
     const approval = await viewer().approvals.byId({ id: held.approvalId });
     expect(approval.resultPreview).toBe(JSON.stringify({ card: MASKED_CARD }));
+    // the rule that holds it is named, as a call's approval names the rule that asked
+    expect(approval.rule).toBe('hold-cards');
   });
 
   it('nothing stored holds a raw value, and the hash chain still verifies', async () => {

@@ -114,6 +114,8 @@ export function createResultService(deps: ServiceDeps) {
           repos.approvals.open({
             ...binding,
             kind: 'result',
+            // which rule holds it: the card, the notifications and the export name it, as a call's do
+            rule: decided.rule?.id ?? null,
             args: {},
             callId: input.callId,
             expiresAt: waitDeadline(input.waitMs, now, approvalTtlMs) ?? new Date(now.getTime() + approvalTtlMs),

@@ -79,7 +79,7 @@ export function DecisionsChart({
     <figure role="img" aria-label={`Decisions over time: ${summary}`} data-testid="decisions-chart">
       <div style={{ height }}>
         <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={buckets} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
+          <BarChart data={buckets} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.12} />
             <XAxis
               dataKey="start"
@@ -94,7 +94,8 @@ export function DecisionsChart({
               tick={{ fontSize: 11, fill: 'currentColor' }}
               stroke="currentColor"
               strokeOpacity={0.3}
-              width={48}
+              // as wide as the longest tick: a fixed width cut 4-digit counts to "200" for 3200
+              width="auto"
             />
             <Tooltip
               labelFormatter={(v) => (typeof v === 'string' ? stamp(v) : '')}
