@@ -114,6 +114,16 @@ describe('an approval that needs two people, and a held result', () => {
     const badge = await card.getByTestId('approval-age').boundingBox();
     expect(badge!.y).toBeLessThan(title!.y + title!.height);
     await page.setViewportSize(DESKTOP);
+    // While it waits, the call's own entry says its result is held (no entry names the approval
+    // until a person decides: the page said nothing of it)
+    const allowed = await dash.srv
+      .api()
+      .audit.list.query({ agent: SUPPORT, action: 'lookup_customer', status: ['ALLOWED'] });
+    await page.goto(`${dash.srv.url}/activity/${allowed.entries[0]!.id}`);
+    await poll(() => page.getByRole('region', { name: 'The entry' }).innerText()).toMatch(
+      /Approval\s+#\d+ · result held for a reviewer \(the tool ran; the agent waits\)/,
+    );
+    await page.goto(dash.srv.url + '/approvals');
     await card.getByRole('button', { name: 'Withhold' }).click();
     expect(await lookup).toMatchObject({ code: expect.any(String) });
     // ux13: the call's trace in Activity says what the person did to the result

@@ -241,6 +241,13 @@ for (const mode of ['strict', 'local'] as const) {
       expect(approval.findings).toEqual(expect.arrayContaining([expect.objectContaining({ detector: 'employee_id', where: 'result' })]));
       await expect(reviewer.approvals.reveal.mutate({ id: approval.id })).rejects.toThrow(/never left the agent/);
       await expect(reviewer.approvals.decide.mutate({ id: approval.id, decision: 'APPROVED', remember: true })).rejects.toThrow(/standing rule/);
+      // While it waits, the call's own entry names the hold (no entry names the approval yet).
+      await aegis.flush?.();
+      let callEntry: number | undefined;
+      await expect
+        .poll(async () => (callEntry = (await entriesOf(agent)).find((e) => e.status === 'ALLOWED' && e.callId === approval.callId)?.id))
+        .toBeDefined();
+      expect((await reviewer.audit.detail.query({ id: callEntry! })).approval).toMatchObject({ id: approval.id, kind: 'result', status: 'PENDING' });
       await reviewer.approvals.decide.mutate({ id: approval.id, decision: 'APPROVED' });
       await expect(call).resolves.toBe('owner EMP-123456, ssn ' + SSN);
     });

@@ -68,6 +68,8 @@ function Trace({ detail }: { detail: Detail }) {
 function approvalState(a: DecidedApproval): string {
   if (a.kind === 'result' && a.status === 'APPROVED') return 'result released';
   if (a.kind === 'result' && a.status === 'DENIED') return 'result withheld';
+  if (a.kind === 'result' && a.status === 'PENDING') return 'result held for a reviewer (the tool ran; the agent waits)';
+  if (a.kind === 'result' && a.status === 'EXPIRED') return 'result held, nobody decided: withheld';
   return a.status.toLowerCase();
 }
 

@@ -1,4 +1,4 @@
-import { DomainError, type AuditDetail } from '@aegis/shared';
+import { DomainError, type AuditDetail, type AuditEntry } from '@aegis/shared';
 import type { ServiceDeps } from './deps';
 import type { Services } from './types';
 
@@ -10,6 +10,19 @@ export function createInvestigationService(
   approvals: Pick<Services['approvals'], 'get'>,
 ): Services['investigation'] {
   const { repos } = deps;
+
+  /**
+   * The approval holding an allowed call's result, found by its binding: until a reviewer
+   * releases or withholds it no entry names it, and the call's page would say nothing of it.
+   */
+  async function resultHold(entry: AuditEntry): Promise<number | null> {
+    if (entry.status !== 'ALLOWED' || !entry.callId || !entry.agent) return null;
+    const { argsHash } = deps.bind({ name: entry.agent, version: 0 }, entry.action, {
+      'aegis:result-of': entry.callId,
+    });
+    return (await repos.approvals.resultHoldOf(entry.agent, entry.action, argsHash))?.id ?? null;
+  }
+
   return {
     async approvalContext(approvalId) {
       const held = await repos.investigation.heldEntry(approvalId);
@@ -35,7 +48,8 @@ export function createInvestigationService(
         first.length === 0
           ? [entry]
           : await repos.investigation.linked([...callIds], [...approvalIds]);
-      const approvalId = entry.approvalId ?? [...approvalIds][0] ?? null;
+      const approvalId =
+        entry.approvalId ?? [...approvalIds][0] ?? (await resultHold(entry)) ?? null;
       const [approval, around, version] = await Promise.all([
         // An approval deleted since (a governance reset) leaves the entry readable.
         approvalId ? approvals.get(approvalId).catch(() => null) : null,

@@ -136,6 +136,13 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
         .lean<ApprovalDoc | null>(),
 
     /** The open approval for this binding, of this kind (a call's, or a held result's). */
+    /** The newest result approval of a call (its binding's digest: see results.ts), any state. */
+    resultHoldOf: (agent: string, action: string, argsHash: string) =>
+      model
+        .findOne({ agent, action, argsHash, kind: 'result' }, { id: 1 })
+        .sort({ id: -1 })
+        .lean<{ id: number } | null>(),
+
     findPending: (b: ApprovalBinding, now: Date, kind: 'call' | 'result' = 'call') =>
       model
         .findOne({ ...bound(b), status: 'PENDING', expiresAt: { $gt: now }, kind: kind === 'result' ? 'result' : { $ne: 'result' } })
