@@ -209,7 +209,9 @@ export async function startHttpGateway(o: HttpGatewayOptions): Promise<HttpGatew
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      o.log(`request failed: ${maskedText(error instanceof Error ? error.message : String(error))}`);
+      o.log(
+        `request failed: ${maskedText(error instanceof Error ? error.message : String(error))}`,
+      );
       if (!res.headersSent) refuse(res, 500, 'The gateway failed on this request');
       else res.end();
     });
