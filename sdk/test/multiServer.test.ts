@@ -1,5 +1,5 @@
 import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isResumeGap, type AuditEntry, type AuditResumeGap, type ChangeEvent } from '@aegis/shared';
 import {
   closeTransport,
@@ -186,6 +186,12 @@ describe('two servers, one database', () => {
     );
     const ids = decided.map((d) => d.auditId);
     const records = store.db('aegis').collection('audit_outcomes');
+    // Acknowledged outcomes are sealed in the background, each server's within its gathering
+    // window (their entries carry sealPending marks until then).
+    await vi.waitFor(
+      async () => expect(await records.countDocuments({ entryId: { $in: ids } })).toBe(total),
+      { timeout: 20_000, interval: 50 },
+    );
     const sealed = await records.find({ entryId: { $in: ids } }).toArray();
     expect(sealed.length).toBe(total);
     expect(new Set(sealed.map((r) => r.entryId as number)).size).toBe(total);

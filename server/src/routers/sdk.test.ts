@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestContext, principals, type TestContext } from '../../test/helpers/testServer';
 
 let t: TestContext;
@@ -198,6 +198,38 @@ describe('sdk.complete', () => {
       const [entry] = await entriesFor(d.callId);
       expect(entry).toMatchObject({ outcome: 'ok', durationMs: i });
     }
+  });
+
+  it('seals each outcome in the background, against the entry as stored', async () => {
+    const decisions = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        t.as(bot).sdk.decide({ agent: 'PayBot', action: 'lookup_balance', args: { sealed: i } }),
+      ),
+    );
+    await Promise.all(
+      decisions.map((d, i) =>
+        t.as(bot).sdk.complete({ callId: d.callId, outcome: 'ok', durationMs: i }),
+      ),
+    );
+    const records = t.store.connection.collection('audit_outcomes');
+    const ids = decisions.map((d) => d.auditId);
+    // Nobody waits here: the records follow the answers within the gathering window.
+    await vi.waitFor(
+      async () => expect(await records.countDocuments({ entryId: { $in: ids } })).toBe(12),
+      { timeout: 10_000, interval: 20 },
+    );
+    const report = await t.as(principals.admin).audit.verify();
+    // A record sealed against any other hash than the entry's would fail verification.
+    expect(report).toMatchObject({ ok: true, outcomes: { sealPending: [], recovered: [] } });
+  });
+
+  it('verify waits for the seals this server has in flight: none is reported pending', async () => {
+    const d = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'lookup_balance', args: {} });
+    await t.as(bot).sdk.complete({ callId: d.callId, outcome: 'ok', durationMs: 1 });
+    const report = await t.as(principals.admin).audit.verify();
+    expect(report.ok).toBe(true);
+    expect(report.outcomes.sealPending).toEqual([]);
+    expect(report.outcomes.records).toBe(report.outcomes.sealed);
   });
 
   it('unknown call → NOT_FOUND', async () => {

@@ -8,6 +8,7 @@ import { unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 import { createReportChecker, type Claim } from './reports';
 import { callTags } from './evaluateCall';
+import { verifyAuditChain } from '../auth/verifyAudit';
 
 /** Reads of the audit log, single writes (the seed's /sdk/log) and local-mode batches (see planBatch). */
 export function createAuditService(deps: ServiceDeps): Services['audit'] {
@@ -26,6 +27,11 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
   }
 
   return {
+    async verify() {
+      await repos.audit.drain();
+      return verifyAuditChain(deps.connection);
+    },
+
     list: (query) => repos.audit.list(query),
 
     stream: (query, max) => repos.audit.stream(query, max),

@@ -31,7 +31,6 @@ import { recoverWriters } from './analytics/recoverWriters';
 import { watchAnomalies } from './analytics/anomalyWatch';
 import { createGovernanceService } from './governance';
 import { createComplianceService } from './compliance';
-import { verifyAuditChain } from '../auth/verifyAudit';
 import { GovernanceSchedule } from './governanceSchedule';
 import { GovernanceTriggers } from './governanceTriggers';
 import { createManifestService } from './manifests';
@@ -212,7 +211,7 @@ export async function createServices(opts: {
       governance,
       // called later, once `services` exists
       policyHistory: (agent, limit) => services.policies.history(agent, limit),
-      verify: () => verifyAuditChain(opts.connection),
+      verify: () => services.audit.verify(),
     }),
     agents,
     policies: {

@@ -85,7 +85,11 @@ interface CallBase {
   redact: boolean;
 }
 
-type AllowedCall = Pick<AuditEntry, 'id' | 'agent' | 'action' | 'approvalId' | 'argsPreview'>;
+/** What an outcome report needs of its call; `hash` (as stored) seals its outcome against it. */
+type AllowedCall = Pick<
+  AuditEntry,
+  'id' | 'agent' | 'action' | 'approvalId' | 'argsPreview' | 'hash'
+>;
 
 /**
  * The hot path. One call: kill-switch, policy, approval redemption, exactly one audit entry, and
@@ -150,6 +154,7 @@ export function createDecisionService(
     if (verdict === 'ALLOWED') {
       remember(base.callId, {
         id: entry.id,
+        hash: entry.hash,
         agent: entry.agent,
         action: entry.action,
         approvalId,
@@ -385,7 +390,10 @@ export function createDecisionService(
         // outcome: the queued write says whether this one was recorded.
         allowedCalls.delete(input.callId);
         entry = cached;
-        if (!(await repos.audit.queueOutcome(entry.id, input.outcome, input.durationMs, input)))
+        const { id, hash } = entry;
+        const report = { resultFindings: input.resultFindings, resultEffect: input.resultEffect };
+        const known = hash ?? undefined;
+        if (!(await repos.audit.queueOutcome(id, input.outcome, input.durationMs, report, known)))
           throw recordedBefore();
       } else {
         // Not `cached` here: held for another agent under the same (client-chosen) call id.

@@ -1,3 +1,4 @@
+import type { AuditVerifyResult } from '../auth/types';
 import type { ChannelService } from '../notify/channels';
 import type { ActionNote } from './actions';
 import type { ToolPinService } from './toolPins';
@@ -200,6 +201,11 @@ export interface Services {
      * duplicates, not stored twice, and an outcome is recorded once.
      */
     writeBatch(batch: RecordBatchInput, actor: Principal): Promise<RecordBatchResult>;
+    /**
+     * Walks both hash chains, once this server's outcome seals in flight are stored (another
+     * server's still gathering show as pending, which is not a failure).
+     */
+    verify(): Promise<AuditVerifyResult>;
   };
   investigation: {
     /** One entry with the entries of its call, its approval and the agent's neighbouring entries. */

@@ -146,9 +146,16 @@ export function createAuditRepo(
      */
     sealPendingOutcomes: recover,
     /** Group-committed outcome of a call known to have none yet (see OutcomeWriter). */
-    queueOutcome: (id: number, outcome: CallOutcome, durationMs: number, report?: ResultReport) => {
+    queueOutcome: (
+      id: number,
+      outcome: CallOutcome,
+      durationMs: number,
+      report?: ResultReport,
+      /** The entry's hash as this server stored it (spares reading it back to seal). */
+      hash?: string,
+    ) => {
       sweepSoon();
-      return outcomes.set(id, outcome, durationMs, report);
+      return outcomes.set(id, outcome, durationMs, report, hash);
     },
 
     async list(query: AuditQuery): Promise<AuditPage> {

@@ -22,6 +22,14 @@ export interface OutcomeSeal {
 const MAX_GROUP = 500;
 
 /**
+ * How long recorded outcomes gather before they are sealed in one append. Nobody waits for it:
+ * the write that recorded each outcome also marked it `sealPending`, which covers a crash in the
+ * meantime (see sealRecovery.ts), and verification reports a marked outcome as pending, never as
+ * tampered. A sequential caller's outcomes then share one append instead of paying one each.
+ */
+export const SEAL_GATHER_MS = 50;
+
+/**
  * Appends outcome records to the outcome chain (`audit_outcomes`): an outcome written onto an
  * entry after the decision is outside the entry's hash, so each one that was recorded is sealed
  * here, in its own chain (the same compare-and-swap on the unique `id` as the audit log, see
@@ -38,6 +46,11 @@ export class OutcomeChain {
     (seals) => this.chain.append(seals),
     { maxGroup: MAX_GROUP, onFailure: () => this.chain.reset() },
   );
+
+  /** Recorded outcomes gathering for the next background append (see sealSoon). */
+  private gathered: OutcomeSeal[] = [];
+  private gatherTimer: NodeJS.Timeout | null = null;
+  private gatheredFlush: Promise<unknown> = Promise.resolve();
 
   constructor(model: Model<AuditOutcomeDoc>, floor: () => Promise<number>) {
     this.chain = new ChainAppender({
@@ -58,12 +71,39 @@ export class OutcomeChain {
     return Promise.all(seals.map((s) => this.queue.push(s)));
   }
 
+  /**
+   * Seals these recorded outcomes within {@link SEAL_GATHER_MS}, in the background. Only for
+   * outcomes whose recording write also set their `sealPending` mark: if this append fails or
+   * the process stops first, the sweep seals them from the entries.
+   */
+  sealSoon(seals: readonly OutcomeSeal[]): void {
+    if (seals.length === 0) return;
+    this.gathered.push(...seals);
+    if (this.gathered.length >= MAX_GROUP) this.sealGathered();
+    else if (!this.gatherTimer) {
+      this.gatherTimer = setTimeout(() => this.sealGathered(), SEAL_GATHER_MS);
+      this.gatherTimer.unref();
+    }
+  }
+
+  private sealGathered(): void {
+    if (this.gatherTimer) clearTimeout(this.gatherTimer);
+    this.gatherTimer = null;
+    const batch = this.gathered.splice(0);
+    // A failure leaves the outcomes marked: the next sweep seals them (and the queue has reset
+    // the chain head already).
+    if (batch.length) this.gatheredFlush = this.sealAll(batch).catch(() => undefined);
+  }
+
   /** Forget the chain head (after a failure, or the collection was wiped). */
   reset(): void {
     this.chain.reset();
   }
 
-  drain(): Promise<void> {
+  /** Resolves when every seal asked for so far, gathered ones included, is stored (or failed). */
+  async drain(): Promise<void> {
+    this.sealGathered();
+    await this.gatheredFlush;
     return this.queue.drain();
   }
 }

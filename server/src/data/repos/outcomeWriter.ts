@@ -15,6 +15,8 @@ export interface ResultReport {
 
 interface OutcomeUpdate extends ResultReport {
   id: number;
+  /** The entry's stored hash, when this server wrote the entry (spares reading it back). */
+  hash?: string;
   outcome: CallOutcome;
   durationMs: number;
 }
@@ -108,7 +110,7 @@ export async function setOutcomeOnce(
     | 'approvalId'
     | 'tags'
   >;
-  await seals.sealAll([sealOf(doc, outcome, durationMs, report)]);
+  seals.sealSoon([sealOf(doc, outcome, durationMs, report)]);
   if (!report.resultFindings?.length) return true;
   onResults([
     {
@@ -129,18 +131,20 @@ export async function setOutcomeOnce(
 }
 
 /** A write-once outcome update of a bulk write, naming its entry by id or by client key. */
-export type KeyedOutcome = ({ id: number } | { entryKey: string }) & {
+export type KeyedOutcome = ({ id: number; hash?: string } | { entryKey: string }) & {
   outcome: CallOutcome;
   durationMs: number;
 } & ResultReport;
 
 /**
  * Records outcomes without result findings as one unordered bulk write, then seals those that
- * were recorded: a bulk write does not say which of its updates happened, so the entries are
- * read back (one query) and an update counts as done when its entry now holds exactly it (of
- * several updates of one entry with the same values, the first). Returns, per update, whether it
- * was recorded — a report that lost to another of the same call is told so, not answered as if
- * its outcome had been stored.
+ * were recorded: a bulk write does not say which of its updates happened, so unless all of them
+ * did (every update names a different entry by id, its hash known, and as many were modified),
+ * the entries are read back (one query) and an update counts as done when its entry now holds
+ * exactly it (of several updates of one entry with the same values, the first). Returns, per
+ * update, whether it was recorded — a report that lost to another of the same call is told so,
+ * not answered as if its outcome had been stored. The seals follow in the background (see
+ * OutcomeChain.sealSoon); each recorded outcome carries its `sealPending` mark until then.
  */
 export async function setOutcomesInBulk(
   model: Model<AuditDoc>,
@@ -158,6 +162,11 @@ export async function setOutcomesInBulk(
     { ordered: false },
   );
   if (res.modifiedCount === 0) return updates.map(() => false);
+  const known = allRecorded(updates, res.modifiedCount);
+  if (known) {
+    seals.sealSoon(known.map((u) => sealOf(u, u.outcome, u.durationMs, u)));
+    return updates.map(() => true);
+  }
   const ids = updates.flatMap((u) => ('id' in u ? [u.id] : []));
   const keys = updates.flatMap((u) => ('entryKey' in u ? [u.entryKey] : []));
   // One read per kind of key, each through its own unique index (an $or could walk the log).
@@ -182,8 +191,26 @@ export async function setOutcomesInBulk(
     toSeal.push(sealOf(doc, u.outcome, u.durationMs, u));
     return true;
   });
-  await seals.sealAll(toSeal);
+  seals.sealSoon(toSeal);
   return applied;
+}
+
+/**
+ * The updates with their entries' hashes when every one of them was applied, which the count
+ * proves only when each names its own entry by id (an update sets at most one entry, and an
+ * entry without an outcome always changes); otherwise null and they are read back.
+ */
+function allRecorded(
+  updates: readonly KeyedOutcome[],
+  modified: number,
+): Array<KeyedOutcome & { id: number; hash: string }> | null {
+  if (modified !== updates.length) return null;
+  const ids = new Set<number>();
+  for (const u of updates) {
+    if (!('id' in u) || u.hash === undefined || ids.has(u.id)) return null;
+    ids.add(u.id);
+  }
+  return updates as Array<KeyedOutcome & { id: number; hash: string }>;
 }
 
 type ReadBack = Pick<
@@ -255,8 +282,10 @@ export class OutcomeWriter {
     outcome: CallOutcome,
     durationMs: number,
     report: ResultReport = {},
+    hash?: string,
   ): Promise<boolean> {
-    return this.queue.push({ id, outcome, durationMs, ...report });
+    const { resultFindings, resultEffect } = report;
+    return this.queue.push({ id, hash, outcome, durationMs, resultFindings, resultEffect });
   }
 
   drain(): Promise<void> {
