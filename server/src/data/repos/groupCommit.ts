@@ -26,6 +26,18 @@ export class GroupCommitQueue<T, R> {
     });
   }
 
+  /**
+   * Queues several items at once: they go out in the same group (up to `maxGroup`), where pushing
+   * them one by one would send the first alone when nothing was in flight.
+   */
+  pushAll(items: readonly T[]): Promise<R[]> {
+    const results = items.map(
+      (item) => new Promise<R>((resolve, reject) => this.queue.push({ item, resolve, reject })),
+    );
+    if (items.length > 0 && !this.flushing) void this.flush();
+    return Promise.all(results);
+  }
+
   /** Items waiting for a commit (not counting the group in flight). */
   get depth(): number {
     return this.queue.length;

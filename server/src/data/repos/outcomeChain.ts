@@ -68,7 +68,7 @@ export class OutcomeChain {
 
   /** Seals these recorded outcomes; resolves once they are stored (false: sealed before). */
   sealAll(seals: readonly OutcomeSeal[]): Promise<boolean[]> {
-    return Promise.all(seals.map((s) => this.queue.push(s)));
+    return this.queue.pushAll(seals);
   }
 
   /**
