@@ -181,6 +181,8 @@ describe('REST fast path (the seed SDK protocol)', () => {
     await bothWays('/api/sdk/log', { body: `  \n${JSON.stringify(entry)}` });
     await bothWays('/api/sdk/log', { body: `\ufeff${JSON.stringify(entry)}` });
     await bothWays('/api/sdk/log', { ...log({ ...entry, details: 42 }) });
+    // fields the procedure does not know are dropped the same way
+    await bothWays('/api/sdk/log', log({ ...entry, callId: 'x', extra: [1, 2] }));
   });
 
   it('refuses hostile logs the same way', async () => {
@@ -211,6 +213,11 @@ describe('REST fast path (the seed SDK protocol)', () => {
       { ...log({ ...entry, agent_name: 'Nobody' }), key: server.adminKey },
       { ...log({ ...entry, deep }) },
       { ...log({ ...entry, details: { a: 1 } }) },
+      // an array body (express.json takes it): its elements become fields "0", "1", …
+      log([entry]),
+      log(['RestBot', 'read']),
+      // a key that would reach the prototype if the input were merged naively
+      { body: `{"__proto__":{"status":"ALLOWED"},"agent_name":"RestBot","action":"read"}` },
     ];
     for (const opts of cases) {
       const answer = await bothWays('/api/sdk/log', opts);

@@ -4,7 +4,11 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { jsonDepth, MAX_JSON_DEPTH } from '../auth/jsonDepth';
 import { apiResponseHeaders } from '../auth/securityMiddleware';
-import { createSeedHandler, REST_BODY_LIMIT } from '../rest';
+import { callTRPCProcedure, getTRPCErrorShape, TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { REST_BODY_LIMIT, seedHandlerOptions, seedRestRouter } from '../rest';
+import type { Context } from '../trpc/context';
+import { routerConfig } from '../trpc/internals';
 import { seedErrorBodies, seedErrorHandler, type SeedError } from '../rest/errors';
 import type { FastPath, FastPathDeps } from './fastPath';
 import { logWhenFinished, requestIdOf, type RequestWithId } from './requestLog';
@@ -17,8 +21,16 @@ const JSON_TYPES = new Set([
   'application/json;charset=utf-8',
 ]);
 const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
+const config = routerConfig(seedRestRouter);
+/** The handler's `info` (batching, connection params): the context does not read it. */
+const NO_INFO = {} as Parameters<ReturnType<typeof seedHandlerOptions>['createContext']>[0]['info'];
 
-type Kind = 'read' | 'log';
+/** One of the three requests: the REST procedure it names and the input its path carries. */
+interface SeedCall {
+  kind: 'read' | 'log';
+  path: 'sdkQuery.agentStatus' | 'sdkQuery.policyRule' | 'sdk.log';
+  pathInput: Record<string, string>;
+}
 
 /**
  * The seed SDK's three requests per guarded tool call without Express: `GET
@@ -26,9 +38,10 @@ type Kind = 'read' | 'log';
  * /api/sdk/log`. Express, helmet, the CORS/CSRF guards and the body parser cost more server time
  * than the work. This path does what they do for these requests — the request id and log line,
  * the API's security headers, express.json's parsing (strict, BOM, the `{detail}` answer to a
- * malformed body), the depth guard, the cookie drop on writes — and hands the request to the same
- * trpc-to-openapi handler (http/../rest createSeedHandler) with the same `{detail}` rewrite, so
- * the procedure, its middleware and every answer are the REST router's.
+ * malformed body), the depth guard, the cookie drop on writes — and calls the REST procedure as
+ * the trpc-to-openapi handler would (its context, input, status and error body, with the same
+ * `{detail}` rewrite), without the Fetch `Request` and `AbortSignal` that handler builds for
+ * every request, so the procedure, its middleware and every answer are the REST router's.
  *
  * Taken only by the plain shape: an `Authorization` header, no `Origin`, no query string, path
  * segments of plain characters; a GET without a body; a POST of `application/json` (utf-8) with a
@@ -38,7 +51,7 @@ type Kind = 'read' | 'log';
 export function createRestFastPath(deps: FastPathDeps): FastPath {
   const headers = apiResponseHeaders();
   const debug = deps.logger.isLevelEnabled('debug');
-  const handler = createSeedHandler(deps);
+  const seed = seedHandlerOptions(deps);
   const rewriteErrors = seedErrorBodies();
   const onError = seedErrorHandler();
   let handled = 0;
@@ -59,15 +72,10 @@ export function createRestFastPath(deps: FastPathDeps): FastPath {
     return url;
   }
 
-  /** What the REST router does after its body parser: the `{detail}` rewrite, then the handler. */
-  function handle(req: IncomingMessage, res: ServerResponse): void {
+  /** What the REST router does after its body parser: the `{detail}` rewrite, then the procedure. */
+  function handle(req: IncomingMessage, res: ServerResponse, call: SeedCall, body?: unknown): void {
     const expressRes = res as unknown as Response;
     const expressReq = req as unknown as Request;
-    const next = (err?: unknown) => {
-      if (err === undefined)
-        expressJson(req, res, 404, { detail: 'Not Found' } satisfies SeedError);
-      else errorAnswer(err);
-    };
     const errorAnswer = (err: unknown) =>
       onError(err, expressReq, expressAnswer(req, res), () => {
         deps.logger.error({ err }, 'REST fast path failed');
@@ -75,18 +83,65 @@ export function createRestFastPath(deps: FastPathDeps): FastPath {
         else res.destroy();
       });
     rewriteErrors(expressReq, expressRes, () => {
-      handler(expressReq, expressRes, next).catch(errorAnswer);
+      // trpc-to-openapi's input: the body (or the query string, empty here) and the path's params
+      const input = { ...(call.kind === 'log' ? (body as object) : {}), ...call.pathInput };
+      answer(expressReq, expressRes, call, input).catch(errorAnswer);
     });
   }
 
+  /**
+   * The procedure's answer as trpc-to-openapi's node handler writes it: the data with 200, or its
+   * error body (`message`, `code`, `issues` over tRPC's error shape) with the status `responseMeta`
+   * gives or the code's — which the `{detail}` rewrite then turns into the seed's shape.
+   */
+  async function answer(
+    req: Request,
+    res: Response,
+    call: SeedCall,
+    input: Record<string, unknown>,
+  ): Promise<void> {
+    const type = call.path === 'sdk.log' ? 'mutation' : 'query';
+    let ctx: Context | undefined;
+    try {
+      ctx = await seed.createContext({ req, res, info: NO_INFO });
+      const data: unknown = await callTRPCProcedure({
+        router: seedRestRouter,
+        path: call.path,
+        type,
+        ctx,
+        getRawInput: () => Promise.resolve(input),
+        signal: undefined,
+        batchIndex: 0,
+      });
+      const meta = seed.responseMeta({ errors: [] });
+      sendJson(res, meta.status ?? 200, meta.headers, data);
+    } catch (cause) {
+      const error = openApiError(cause);
+      seed.onError({ error, path: call.path, req });
+      const meta = seed.responseMeta({ errors: [error] });
+      const shape = getTRPCErrorShape({ config, error, type, path: call.path, input, ctx });
+      const invalidInput =
+        error.code === 'BAD_REQUEST' &&
+        error.cause instanceof Error &&
+        error.cause.name === 'ZodError';
+      const body = {
+        ...shape,
+        message: invalidInput ? 'Input validation failed' : shape.message,
+        code: error.code,
+        issues: invalidInput ? (error.cause as unknown as { issues: unknown }).issues : undefined,
+      };
+      sendJson(res, meta.status ?? getHTTPStatusCodeFromError(error), meta.headers, body);
+    }
+  }
+
   const restFastPath = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const kind = restRoute(req);
-    if (kind === null) return false;
+    const call = restRoute(req);
+    if (call === null) return false;
     handled++;
-    if (kind === 'read') {
+    if (call.kind === 'read') {
       req.resume();
       begin(req, res);
-      handle(req, res);
+      handle(req, res, call);
       return true;
     }
     begin(req, res);
@@ -114,7 +169,7 @@ export function createRestFastPath(deps: FastPathDeps): FastPath {
         return;
       }
       (req as IncomingMessage & { body?: unknown }).body = body;
-      handle(req, res);
+      handle(req, res, call, body);
     });
     return true;
   };
@@ -122,7 +177,7 @@ export function createRestFastPath(deps: FastPathDeps): FastPath {
 }
 
 /** Which of the three requests this is, in the plain shape this path takes; null otherwise. */
-function restRoute(req: IncomingMessage): Kind | null {
+function restRoute(req: IncomingMessage): SeedCall | null {
   const h = req.headers;
   const url = req.url;
   if (
@@ -141,8 +196,15 @@ function restRoute(req: IncomingMessage): Kind | null {
     // Express answers a conditional GET from its ETag: leave those to it
     if (h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined) return null;
     const [first] = segments;
-    if (first === 'agent-status' && segments.length === 2) return 'read';
-    if (first === 'policy' && segments.length === 3) return 'read';
+    // as trpc-to-openapi reads them: the path's segments undecoded (plain characters only here)
+    if (first === 'agent-status' && segments.length === 2)
+      return { kind: 'read', path: 'sdkQuery.agentStatus', pathInput: { name: segments[1] ?? '' } };
+    if (first === 'policy' && segments.length === 3)
+      return {
+        kind: 'read',
+        path: 'sdkQuery.policyRule',
+        pathInput: { agent_name: segments[1] ?? '', action: segments[2] ?? '' },
+      };
     return null;
   }
   if (req.method !== 'POST' || segments.length !== 1 || segments[0] !== 'log') return null;
@@ -156,7 +218,32 @@ function restRoute(req: IncomingMessage): Kind | null {
     Number.isInteger(length) &&
     length > 0 &&
     length <= REST_BODY_LIMIT;
-  return plain ? 'log' : null;
+  return plain ? { kind: 'log', path: 'sdk.log', pathInput: {} } : null;
+}
+
+/** trpc-to-openapi's reading of a thrown value: a TRPCError as it is, anything else a 500. */
+function openApiError(cause: unknown): TRPCError {
+  if (cause instanceof Error && cause.name === 'TRPCError') return cause as TRPCError;
+  const error = new TRPCError({
+    message: 'Internal server error',
+    code: 'INTERNAL_SERVER_ERROR',
+    cause: cause instanceof Error ? cause : undefined,
+  });
+  if (cause instanceof Error && cause.stack) error.stack = cause.stack;
+  return error;
+}
+
+/** trpc-to-openapi's `sendResponse`: JSON with its content type, written in one `end`. */
+function sendJson(
+  res: Response,
+  status: number,
+  headers: Record<string, string> | undefined,
+  body: unknown,
+): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  for (const [key, value] of Object.entries(headers ?? {})) res.setHeader(key, value);
+  res.end(JSON.stringify(body));
 }
 
 /** body-parser's strict JSON: an empty body is `{}`; anything but an object or array is an error. */

@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
+import type { TRPCError } from '@trpc/server';
 import type { Logger } from 'pino';
 import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
@@ -71,23 +72,34 @@ export function createRestRouter(deps: RestDeps): Router {
   return rest;
 }
 
-/** The trpc-to-openapi handler over {@link seedRestRouter}; the REST router and http/restFastPath.ts share its code. */
-export function createSeedHandler(deps: RestDeps) {
-  return createOpenApiNodeHttpHandler<typeof seedRestRouter, Request, Response>({
-    router: seedRestRouter,
+/**
+ * What the trpc-to-openapi handler over {@link seedRestRouter} is given: the context, the
+ * status of an error answer and the log of a failed procedure. http/restFastPath.ts calls the
+ * seed's three SDK procedures with the same three.
+ */
+export function seedHandlerOptions(deps: RestDeps) {
+  return {
     // the same context as /trpc: the principal from the request's credentials
     createContext: createExpressContext(deps),
-    responseMeta: ({ errors }) => {
+    responseMeta: ({ errors }: { errors: TRPCError[] }) => {
       const first = errors[0];
       const status = first ? seedStatusFor(first) : undefined;
       if (first?.code === 'UNAUTHORIZED') return { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="aegis"' } };
       return status === undefined ? {} : { status };
     },
-    onError: ({ error, path, req }) => {
+    onError: ({ error, path, req }: { error: TRPCError; path?: string; req: unknown }) => {
       // expected failures (bad input, not found, refused) are answers, not server errors
       if (error.code !== 'INTERNAL_SERVER_ERROR') return;
       const log = (req as RequestWithId).log ?? deps.logger;
       log?.error({ err: error.cause ?? error, procedure: path }, 'REST procedure failed');
     },
+  };
+}
+
+/** The trpc-to-openapi handler over {@link seedRestRouter}; the REST router and http/restFastPath.ts share its code. */
+export function createSeedHandler(deps: RestDeps) {
+  return createOpenApiNodeHttpHandler<typeof seedRestRouter, Request, Response>({
+    router: seedRestRouter,
+    ...seedHandlerOptions(deps),
   });
 }
