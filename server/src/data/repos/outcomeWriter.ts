@@ -152,15 +152,24 @@ export async function setOutcomesInBulk(
   updates: readonly KeyedOutcome[],
 ): Promise<boolean[]> {
   if (updates.length === 0) return [];
-  const res = await model.collection.bulkWrite(
-    updates.map((u) => ({
-      updateOne: {
-        filter: { ...keyOf(u), outcome: null },
-        update: outcomeUpdate(u.outcome, u.durationMs, u),
-      },
-    })),
-    { ordered: false },
-  );
+  const [only] = updates;
+  // A group of one (a sequential caller's report): updateOne sends the same update command
+  // without the driver's bulk-write machinery, as the chain's insertOne does.
+  const res =
+    updates.length === 1 && only
+      ? await model.collection.updateOne(
+          { ...keyOf(only), outcome: null },
+          outcomeUpdate(only.outcome, only.durationMs, only),
+        )
+      : await model.collection.bulkWrite(
+          updates.map((u) => ({
+            updateOne: {
+              filter: { ...keyOf(u), outcome: null },
+              update: outcomeUpdate(u.outcome, u.durationMs, u),
+            },
+          })),
+          { ordered: false },
+        );
   if (res.modifiedCount === 0) return updates.map(() => false);
   const known = allRecorded(updates, res.modifiedCount);
   if (known) {
