@@ -51,6 +51,8 @@ export const authRouter = router({
             .default(false)
             .describe('Also end every other dashboard session opened with this key'),
         })
+        // An unknown field is a mistake worth naming, not something to sign out over.
+        .strict()
         .optional(),
     )
     .output(

@@ -112,6 +112,11 @@ describe('dashboard sessions', () => {
     ]);
     const status = async (cred: Credential) =>
       (await trpc(server.url, 'health.whoami', 'query', undefined, cred)).status;
+    for (const bad of [{ everywhere: 'yes' }, { everwhere: true }]) {
+      const refused = await trpc(server.url, 'auth.logout', 'mutation', bad, here);
+      expect(refused.status).toBe(400);
+    }
+    expect(await status(here)).toBe(200);
     const out = await trpc(server.url, 'auth.logout', 'mutation', { everywhere: true }, here);
     expect(out).toMatchObject({ status: 200, body: { result: { data: { ok: true, ended: 3 } } } });
     expect(await Promise.all([here, laptop, phone].map(status))).toEqual([401, 401, 401]);
