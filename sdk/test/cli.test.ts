@@ -191,6 +191,32 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
     expect((await cli(['audit', 'verify'])).stdout).toMatch(/intact/);
   });
 
+  it("keys signout ends the key's dashboard sessions, and the key still works", async () => {
+    const { key } = await t.aegis.api.keys.create.mutate({
+      name: 'signout',
+      role: 'reviewer',
+      agents: null,
+    });
+    const url = t.server.url;
+    const login = await fetch(`${url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key }),
+    });
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const whoami = () => fetch(`${url}/trpc/health.whoami`, { headers: { cookie } });
+    expect((await whoami()).status).toBe(200);
+    const out = await cli(['keys', 'signout'], { env: { AEGIS_API_KEY: key } });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/Ended 1 dashboard session of this key; the key still works/);
+    expect((await whoami()).status).toBe(401);
+    const still = await cli(['status'], { env: { AEGIS_API_KEY: key } });
+    expect(still.code, still.stderr).toBe(0);
+  });
+
   it('sentinel offers the seed commands: kill, revive, log', async () => {
     const name = uniqueAgent('sentinel');
     await t.aegis.agent(name, { allows: ['ping'] }).call('ping', {}, () => 1);

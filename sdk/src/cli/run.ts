@@ -4,7 +4,7 @@ import { createTransport } from '../transport';
 import { approve, deny, pending } from './commands/approvals';
 import { agents, kill, revive, status } from './commands/agents';
 import { auditVerify, auditVerifyFile } from './commands/audit';
-import { keysCreate, keysList, keysRevoke } from './commands/keys';
+import { keysCreate, keysList, keysRevoke, keysSignout } from './commands/keys';
 import { channelsAdd, channelsDeliveries, channelsList, channelsRemove, channelsTest } from './commands/channels';
 import { logs } from './commands/logs';
 import { policyAccept, policyProposals, policyReject } from './commands/policy';
@@ -53,6 +53,7 @@ Commands:
                                  create an API key (admin, reviewer, viewer or agent); shown once
   keys list                      list API keys
   keys revoke <id>               revoke an API key
+  keys signout                   end every dashboard session opened with this key (it still works)
   audit verify                   check the audit log's hash chain and the outcome chain (on the server);
                                  prints both chains' heads: note them to pin a later export
   audit verify --file REPORT.json [--head HASH] [--outcome-head HASH] [--agents a,b]
@@ -98,6 +99,7 @@ const commands: Record<string, Command> = {
   'keys create': keysCreate,
   'keys list': keysList,
   'keys revoke': keysRevoke,
+  'keys signout': keysSignout,
   'audit verify': auditVerify,
   'policy apply': policyApply,
   'policy diff': policyDiff,

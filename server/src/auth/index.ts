@@ -124,10 +124,11 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
         : sessions.resolve(credential.token);
     },
     login: (input, req, res) => sessions.login(input, req, res),
-    async logout(req, res) {
-      await sessions.logout(req, res);
+    async logout(req, res, everywhereFor) {
+      const ended = await sessions.logout(req, res, everywhereFor);
       // The session's own streams (on this server; the change feed tells the others) end now.
       await streams.recheck();
+      return ended;
     },
     async createKey(input, actor) {
       const created = await keys.create(input, actor.name);

@@ -91,10 +91,28 @@ export class Sessions {
     return claimed ? this.keys.byId(claimed.keyId) : null;
   }
 
-  async logout(req: Request | undefined, res: Response | undefined): Promise<void> {
+  /**
+   * Ends this request's session, or with `everywhereFor` every session of that key (a session
+   * left open on another machine, or a cookie that was copied, ends without revoking the key —
+   * which for the last admin key is refused). Answers how many sessions ended.
+   */
+  async logout(
+    req: Request | undefined,
+    res: Response | undefined,
+    everywhereFor?: string,
+  ): Promise<number> {
     const session = req ? readCookies(req).get(SESSION_COOKIE) : undefined;
-    if (session) await this.models.Session.deleteOne({ hash: { $eq: sha256(session) } });
+    let ended = 0;
+    if (everywhereFor !== undefined) {
+      ended = (await this.models.Session.deleteMany({ keyId: { $eq: everywhereFor } }))
+        .deletedCount;
+    }
+    if (session) {
+      ended += (await this.models.Session.deleteOne({ hash: { $eq: sha256(session) } }))
+        .deletedCount;
+    }
     if (res) clearSessionCookies(res, this.secureCookies);
+    return ended;
   }
 
   /** The principals of the live sessions among these cookie hashes, by hash (two queries, any number). */

@@ -45,7 +45,15 @@ export interface AuthService {
     req: Request | undefined,
     res: Response | undefined,
   ): Promise<Principal>;
-  logout(req: Request | undefined, res: Response | undefined): Promise<void>;
+  /**
+   * Ends the request's session and clears its cookies; with `everywhereFor` (a key id), every
+   * dashboard session opened with that key, on every server. Answers how many sessions ended.
+   */
+  logout(
+    req: Request | undefined,
+    res: Response | undefined,
+    everywhereFor?: string,
+  ): Promise<number>;
   createKey(
     input: { name: string; role: Role; agents: string[] | null },
     actor: Principal,

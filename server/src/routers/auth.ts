@@ -37,21 +37,49 @@ export const authRouter = router({
       return who;
     }),
 
+  /**
+   * Ends this dashboard session. With `everywhere`, every dashboard session opened with the same
+   * key ends too, on every server (a session left signed in elsewhere, a copied cookie), without
+   * revoking the key; callable with the key itself as well.
+   */
   logout: authedProcedure
-    .input(z.void())
-    .output(z.object({ ok: z.literal(true) }))
-    .mutation(async ({ ctx }) => {
-      await ctx.auth.logout(ctx.req, ctx.res);
+    .input(
+      z
+        .object({
+          everywhere: z
+            .boolean()
+            .default(false)
+            .describe('Also end every other dashboard session opened with this key'),
+        })
+        // An unknown field is a mistake worth naming, not something to sign out over.
+        .strict()
+        .optional(),
+    )
+    .output(
+      z.object({
+        ok: z.literal(true),
+        ended: z.number().int().describe('Dashboard sessions ended'),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const everywhere = input?.everywhere === true;
+      const ended = await ctx.auth.logout(
+        ctx.req,
+        ctx.res,
+        everywhere ? ctx.principal.keyId : undefined,
+      );
       await ctx.services.audit.note(
         {
           agent: '',
           status: 'ACCESS',
           action: ACTION.logout,
-          details: `${ctx.principal.name} signed out`,
+          details: everywhere
+            ? `${ctx.principal.name} signed out everywhere (${ended} dashboard session${ended === 1 ? '' : 's'} ended)`
+            : `${ctx.principal.name} signed out`,
         },
         ctx.principal,
       );
-      return { ok: true as const };
+      return { ok: true as const, ended };
     }),
 });
 

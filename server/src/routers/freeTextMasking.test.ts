@@ -141,6 +141,38 @@ describe('free text an agent or a person supplies is stored masked', () => {
     expect(again).toMatchObject({ changed: false });
   });
 
+  it("values inside a tool's argument schema (a default, examples, an enum)", async () => {
+    // A zod `.default(process.env.X)` or `examples` put real values in the JSON Schema.
+    const declare = () =>
+      t.as(bot).sdk.registerAgent({
+        name: BOT,
+        description: `serves ${CARD}`,
+        allows: ['lookup'],
+        review: ['wire'],
+        tools: [
+          { name: 'lookup', description: `looks up ${SSN}` },
+          {
+            name: 'charge',
+            argsSchema: {
+              type: 'object',
+              properties: {
+                card: { type: 'string', default: CARD, examples: [CARD.replace(/ /g, '')] },
+                ssn: { type: 'string', enum: [SSN], description: `e.g. ${SSN}` },
+              },
+            },
+          },
+        ],
+      });
+    await declare();
+    const manifest = await viewer().manifests.get({ agent: BOT });
+    expect(rawIn(manifest)).toEqual([]);
+    const charge = manifest.tools.find((tool) => tool.name === 'charge');
+    expect(JSON.stringify(charge?.argsSchema)).toContain(MASKED_CARD);
+    expect(JSON.stringify(charge?.argsSchema)).toContain(MASKED_SSN);
+    // Declaring the same schema again changes nothing: masking is idempotent.
+    expect(await declare()).toMatchObject({ changed: false });
+  });
+
   it("a reviewer's comment, on the approval and in the decision's audit entry", async () => {
     const held = await t.as(bot).sdk.decide({ agent: BOT, action: 'wire', args: { memo: 'x' } });
     const id = held.approvalId;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson } from '@aegis/shared';
+import { canonicalJson, type Principal } from '@aegis/shared';
 import { createTestContext, principals, type TestContext } from '../../test/helpers/testServer';
 import { createModels, syncIndexes } from '../data/models';
 
@@ -147,6 +147,40 @@ describe('toolPins router', () => {
         .as(gateway)
         .toolPins.check({ agent: 'PinBot', upstream: 'files', tools: [echo('x'.repeat(70_000))] }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('a secret in a definition reaches viewers and reviewers masked, admins as it is (from an attack review)', async () => {
+    const token = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+    const card = '4111 1111 1111 1111';
+    const defined = (auth: string) => ({
+      name: 'lookup',
+      definition: {
+        name: 'lookup',
+        description: `Looks up a customer, e.g. card ${card}`,
+        inputSchema: { type: 'object', properties: { token: { type: 'string', default: auth } } },
+        _meta: { auth: `Bearer ${auth}` },
+      },
+    });
+    const list = (who: Principal) =>
+      t.as(who).toolPins.list({ agent: 'PinBot', upstream: 'vault' });
+    await t
+      .as(gateway)
+      .toolPins.check({ agent: 'PinBot', upstream: 'vault', tools: [defined(token)] });
+    // the upstream changes only the secret: a held version that differs in it alone
+    const rotated = 'ghp_' + 'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2';
+    const held = await t
+      .as(gateway)
+      .toolPins.check({ agent: 'PinBot', upstream: 'vault', tools: [defined(rotated)] });
+    expect(held.held).toEqual(['lookup']);
+    for (const who of [principals.viewer, principals.reviewer]) {
+      const seen = JSON.stringify(await list(who));
+      for (const raw of [token, rotated, card, card.replace(/ /g, '')])
+        expect(seen).not.toContain(raw);
+      expect(seen).toContain('************1111');
+    }
+    const { pins } = await list(principals.admin);
+    expect(JSON.stringify(pins[0]?.pinned?.definition)).toContain(token);
+    expect(JSON.stringify(pins[0]?.held?.definition)).toContain(rotated);
   });
 
   it("one agent's key can't make another agent's real tool look changed", async () => {

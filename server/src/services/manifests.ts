@@ -3,6 +3,7 @@ import {
   DomainError,
   agentDeclaration,
   buildManifest,
+  maskValue,
   maskedText,
   mergeTools,
   type AgentDeclaration,
@@ -207,7 +208,11 @@ export function createManifestService(
     // Registration says what a tool is (tags); what wrapTools read from it (description, schema) stays.
     const incoming = (fields.tools ?? []).map((t) => {
       const had = current?.tools.find((c) => c.name === t.name);
-      const argsSchema = t.argsSchema ?? had?.argsSchema;
+      // A schema carries values too (a zod `.default(process.env.TOKEN)`, `examples`, an `enum`
+      // of real ids), and every viewer reads it in the manifest: masked like the description.
+      const argsSchema = t.argsSchema
+        ? (maskValue(t.argsSchema) as Record<string, unknown>)
+        : had?.argsSchema;
       const dropped = trusted || !had ? [] : had.tags.filter((tag) => !t.tags.includes(tag));
       const keptCategories =
         trusted || !had ? [] : had.dataCategories.filter((c) => !t.dataCategories.includes(c));

@@ -95,6 +95,51 @@ describe('dashboard sessions', () => {
     expect((await login({ key: reviewer.key })).status).toBe(401);
   });
 
+  it("signs out everywhere: every session of the key ends, other keys' stay (from an attack review)", async () => {
+    // A session left open on another machine, or a copied cookie, could only be ended by revoking
+    // the key, which is refused for the last admin key.
+    const reviewer = await createKey(server, 'everywhere', 'reviewer');
+    const other = await createKey(server, 'bystander', 'reviewer');
+    const open = async (key: string): Promise<Credential> => ({
+      kind: 'cookie',
+      ...(await loginSession(server, key)),
+    });
+    const [here, laptop, phone, bystander] = await Promise.all([
+      open(reviewer.key),
+      open(reviewer.key),
+      open(reviewer.key),
+      open(other.key),
+    ]);
+    const status = async (cred: Credential) =>
+      (await trpc(server.url, 'health.whoami', 'query', undefined, cred)).status;
+    for (const bad of [{ everywhere: 'yes' }, { everwhere: true }]) {
+      const refused = await trpc(server.url, 'auth.logout', 'mutation', bad, here);
+      expect(refused.status).toBe(400);
+    }
+    expect(await status(here)).toBe(200);
+    const out = await trpc(server.url, 'auth.logout', 'mutation', { everywhere: true }, here);
+    expect(out).toMatchObject({ status: 200, body: { result: { data: { ok: true, ended: 3 } } } });
+    expect(await Promise.all([here, laptop, phone].map(status))).toEqual([401, 401, 401]);
+    expect(await status(bystander)).toBe(200);
+    // the key still works, and the key itself can end the sessions it opened
+    const again = await open(reviewer.key);
+    const byKey = await trpc(
+      server.url,
+      'auth.logout',
+      'mutation',
+      { everywhere: true },
+      { kind: 'bearer', key: reviewer.key },
+    );
+    expect(byKey).toMatchObject({ status: 200, body: { result: { data: { ended: 1 } } } });
+    expect(await status(again)).toBe(401);
+    // a plain logout still ends only its own session
+    const [one, two] = await Promise.all([open(other.key), open(other.key)]);
+    await trpc(server.url, 'auth.logout', 'mutation', undefined, one);
+    expect([await status(one), await status(two), await status(bystander)]).toEqual([
+      401, 200, 200,
+    ]);
+  });
+
   it('never gives agent keys a dashboard session', async () => {
     const agent = await createKey(server, 'bot', 'agent', ['a1']);
     const res = await login({ key: agent.key });

@@ -50,6 +50,19 @@ export const keysList: Command = async ({ api, o }) => {
   );
 };
 
+/**
+ * `aegis keys signout`: ends every dashboard session opened with this key (a browser left signed
+ * in elsewhere, a copied cookie) without revoking it; with the admin key, every session the
+ * start-up login link opened.
+ */
+export const keysSignout: Command = async ({ api, o }) => {
+  const out = await api.auth.logout.mutate({ everywhere: true });
+  if (o.json) return o.out(JSON.stringify(out, null, 2));
+  o.out(
+    `Ended ${out.ended} dashboard session${out.ended === 1 ? '' : 's'} of this key; the key still works.`,
+  );
+};
+
 /** `aegis keys revoke <id>`. */
 export const keysRevoke: Command = async (ctx) => {
   const id = required(ctx, 0, 'key id');
