@@ -8,7 +8,8 @@ import { ibanShapedSpans } from './iban';
 
 /**
  * The card scan as attack review 13 left it (a regex per group start, each reading up to 19
- * digits again): the one pass that replaced it must find exactly what this found.
+ * digits again), with the groupings a card is written in: the one pass that replaced it must
+ * find exactly what this finds.
  */
 function referenceCards(text: string, runs: readonly NumericRun[], context: KeyContext, out: MatchSink): void {
   const CARD_CANDIDATE = /(?<!\d)[2-689](?:[ \t\r\n._/-]{0,3}\d){12,18}(?!\d)/g;
@@ -27,7 +28,7 @@ function referenceCards(text: string, runs: readonly NumericRun[], context: KeyC
     }
     let count = digits.length;
     for (let g = ends.length - 1; g >= 0 && count >= 13; g--) {
-      if (isCardNumber(digits.slice(0, count))) return candidate.slice(0, ends[g]);
+      if (writtenAsCard(candidate.slice(0, ends[g])) && isCardNumber(digits.slice(0, count))) return candidate.slice(0, ends[g]);
       for (let i = ends[g]! - 1; i >= 0 && isDigit(candidate.charCodeAt(i)); i--) count--;
     }
     return null;
@@ -39,7 +40,7 @@ function referenceCards(text: string, runs: readonly NumericRun[], context: KeyC
     if (oneByOne && AFTER_SINGLE_DIGIT.test(text.slice(Math.max(0, m.index - 5), m.index))) return m.index + 1;
     const end = m.index + m[0].length;
     const card = oneByOne
-      ? isCardNumber(m[0].replace(SEPARATOR, '')) && !DIGIT_AFTER.test(text.slice(end, end + 4))
+      ? isCardNumber(m[0].replace(SEPARATOR, '')) && !DIGIT_AFTER.test(text.slice(end, end + 4)) && /^\d(?:[^\d\t\r\n]+\d)*$/.test(m[0])
         ? m[0]
         : null
       : longestCardPrefix(m[0]);
@@ -47,6 +48,11 @@ function referenceCards(text: string, runs: readonly NumericRun[], context: KeyC
     out.push({ detector: 'card', start: m.index, end: m.index + card.length, confidence: context.card ? 0.99 : 0.95 });
     return m.index + card.length;
   });
+}
+
+/** Unbroken, or in groups of at least four digits but the last. */
+function writtenAsCard(number: string): boolean {
+  return number.split(/\D+/).slice(0, -1).every((group) => group.length >= 4);
 }
 
 const cards = (find: typeof findCards, text: string, context: KeyContext = NO_CONTEXT) => {

@@ -54,9 +54,9 @@ export function isCardNumber(digits: string): boolean {
 }
 
 /**
- * Cards in the numeric runs, in one pass over each run's characters (attack review 13's card scan
- * cost 20–60 ms on hostile 64 KiB texts of grouped digits: a regex per group start, each reading
- * up to 19 digits again). What is found is unchanged:
+ * Cards in the numeric runs, in one pass over each run's characters (attack review 13's scan ran
+ * a regex per group start, each reading up to 19 digits again: 20–60 ms on hostile 64 KiB texts
+ * of grouped digits).
  *
  * - A number is digits joined by at most three separators (space, tab, line break, `-`, `.`, `/`,
  *   `_`; Unicode white space and dashes are folded to these before this runs), so
@@ -66,10 +66,14 @@ export function isCardNumber(digits: string): boolean {
  *   written ahead of a card ("1 4111 1111 1111 1111") must not hide it (attack review 13). From
  *   a group, the candidate is the longest run of whole groups of at most 19 digits; the card is
  *   that candidate or a shorter one by whole trailing groups ("4111 1111 1111 1111 202" is a card
- *   then something else) with ≥ 13 digits, a known issuer range for its length and Luhn.
+ *   then something else) with ≥ 13 digits, a known issuer range for its length, Luhn, and the
+ *   grouping of a card ({@link isCardGrouping}: unbroken, or groups of at least four digits but
+ *   the last): rows of small numbers, dates or phone numbers are not read as one.
  * - Digit by digit ("4 1 1 1 …": a group of one digit), the digits read as one number: the card
  *   must be all of it, from its first digit (as in "41111…" no card is looked for from inside, or
- *   before its last digit). Otherwise any list of small numbers would hold a Luhn-valid stretch.
+ *   before its last digit), on one line: a column or table row of single digits (tabs, line
+ *   breaks) is a list of values. Otherwise any list of small numbers would hold a Luhn-valid
+ *   stretch.
  * - Digits inside something written as an IBAN (its country's length) are not looked into, even
  *   when its check digits are wrong; a valid IBAN wins over a card inside it.
  * - After a card, the search goes on after it (e.g. a year after the card may hold another number).
@@ -105,6 +109,10 @@ let luhnEven = new Int32Array(65);
 let luhnOdd = new Int32Array(65);
 let groupStart = new Int32Array(64);
 let groupEnd = new Int32Array(64);
+// Whether a group follows the one before without a tab or line break.
+let sameLine = new Uint8Array(64);
+let longs = new Int32Array(64);
+let ones = new Int32Array(64);
 
 function reserve(n: number): void {
   if (digit.length >= n) return;
@@ -115,6 +123,9 @@ function reserve(n: number): void {
   luhnOdd = new Int32Array(size + 1);
   groupStart = new Int32Array(size);
   groupEnd = new Int32Array(size);
+  sameLine = new Uint8Array(size);
+  longs = new Int32Array(size);
+  ones = new Int32Array(size);
 }
 
 /** Splits a run into numbers (digits joined by ≤ 3 card separators: a `(` or `)` ends one). */
@@ -131,6 +142,7 @@ function scanRun(
   let groups = 0;
   let last = -1; // offset of the number's last digit
   let joined = true; // only card separators since it
+  let inLine = true; // no tab or line break since it
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c >= 0x30 && c <= 0x39) {
@@ -143,6 +155,7 @@ function scanRun(
           groups = 0;
         }
         groupStart[groups] = n;
+        sameLine[groups] = inLine ? 1 : 0;
         groupEnd[groups++] = n + 1;
       }
       const d = c - 0x30;
@@ -154,8 +167,11 @@ function scanRun(
       n++;
       last = i;
       joined = true;
+      inLine = true;
     } else if (!isCardSeparator(c)) {
       joined = false;
+    } else if (c === 0x09 || c === 0x0a || c === 0x0d) {
+      inLine = false;
     }
   }
   cardsInNumber(n, groups, ibans, confidence, out);
@@ -175,6 +191,15 @@ function cardsInNumber(
 ): void {
   if (n < 13) return;
   let from = 0; // no card starts before this digit (the end of the last card found)
+  // Per group, how many groups of at least four digits run from it, and how many of one digit
+  // on one line (no tab or line break between them): a card's grouping is checked in one step.
+  for (let g = groups - 1; g >= 0; g--) {
+    const length = groupEnd[g]! - groupStart[g]!;
+    const later = g + 1 < groups;
+    longs[g] = length >= 4 ? 1 + (later ? longs[g + 1]! : 0) : 0;
+    ones[g] = length === 1 ? 1 + (later && sameLine[g + 1] ? ones[g + 1]! : 0) : 0;
+  }
+  cardScanSteps.count += groups;
   let reach = 0; // the last group ending at most 19 digits after the current group's start
   for (let g = 0; g < groups; g++) {
     const a = groupStart[g]!;
@@ -192,13 +217,14 @@ function cardsInNumber(
     if (nextIban < ibans.length && at > ibans[nextIban]![0]) continue;
     let card = -1; // the end (a digit index) of the card starting at `a`
     if (groupEnd[g]! - a === 1) {
-      // Digit by digit: all of the number from here, and not from the middle of it.
+      // Digit by digit: all of the number from here, one digit at a time on one line (a column
+      // or a table row of single digits is a list of values), and not from the middle of it.
       if (g > 0 && groupEnd[g - 1]! - groupStart[g - 1]! === 1) continue;
-      if (groupEnd[reach] === n && isCardAt(a, n)) card = n;
+      if (groupEnd[reach] === n && ones[g] === groups - g && isCardAt(a, n)) card = n;
     } else {
       for (let r = reach; r >= g && groupEnd[r]! - a >= 13; r--) {
         cardScanSteps.count++;
-        if (isCardAt(a, groupEnd[r]!)) {
+        if (isCardGrouping(g, r) && isCardAt(a, groupEnd[r]!)) {
           card = groupEnd[r]!;
           break;
         }
@@ -208,6 +234,17 @@ function cardsInNumber(
     out.push({ detector: 'card', start: at, end: offset[card - 1]! + 1, confidence });
     from = card;
   }
+}
+
+/**
+ * Whether groups `g` to `r` of the current number are grouped as cards are written: unbroken, or
+ * in groups of at least four digits but the last (4-4-4-4, 4-4-4-1, 4-6-5, 4-4-4-4-3). Rows of
+ * small numbers, dates, amounts, versions, IP addresses and phone numbers have shorter groups;
+ * read as one number, one row of two-digit numbers in four held a Luhn-valid stretch from a
+ * known issuer range.
+ */
+function isCardGrouping(g: number, r: number): boolean {
+  return longs[g]! >= r - g;
 }
 
 /** Whether digits `a` to `end` (exclusive) of the current number are a card number. */
