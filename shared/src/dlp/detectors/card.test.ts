@@ -99,7 +99,7 @@ describe('card scan', () => {
     const rnd = random(13);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
     const CARDS = ['4111111111111111', '5500000000000004', '378282246310005', '4222222222222', '6011000990139424', '30569309025904', '3530111333300000', '6200000000000005', '4000056655665556'];
-    const PIECES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ' ', ' ', '-', '.', '/', '_', '\t', '\n', '(', ')', '+', 'a', ',', '  ', ' - ', '1111', '4111', 'DE89 ', 'ES00 '];
+    const PIECES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ' ', ' ', '-', '.', '/', '_', '\t', '\n', '(', ')', '+', 'a', ',', '  ', ' - ', '1111', '4111', 'DE89 ', 'ES00 ', '12345678901234567890', '4111111111111111111111'];
     const written = (num: string) => {
       const sep = pick([' ', '-', '.', '', '  ', ' - ', '/']);
       const size = pick([1, 2, 3, 4, 4, 4, 5, 6]);
@@ -131,6 +131,12 @@ describe('card scan', () => {
   it('finds exactly what the regex scan found, on texts built to make it work hard', () => {
     for (const [name, text] of Object.entries(hostileTexts(4 * 1024))) {
       expect(cards(findCards, text), name).toEqual(cards(referenceCards, text));
+    }
+    // A group too long for any card, after, before or between cards written every way.
+    const long = '12345678901234567890';
+    const each = '4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1';
+    for (const text of [`${each} ${long}`, `${long} ${each}`, `${each}-${long}-${each}`, `4111 1111 1111 1111 ${long}`, `${long} 4111 1111 1111 1111`, `7 ${long}5 ${each}`]) {
+      expect(cards(findCards, text), text).toEqual(cards(referenceCards, text));
     }
   });
 

@@ -143,48 +143,61 @@ function scanRun(
   let last = -1; // offset of the number's last digit
   let joined = true; // only card separators since it
   let inLine = true; // no tab or line break since it
-  for (let i = start; i < end; i++) {
+  for (let i = start; i < end; ) {
     const c = text.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) {
-      if (n > 0 && i === last + 1) {
-        groupEnd[groups - 1] = n + 1;
-      } else {
-        if (n > 0 && (!joined || i - last > 4)) {
-          cardsInNumber(n, groups, ibans, confidence, out);
-          n = 0;
-          groups = 0;
-        }
-        groupStart[groups] = n;
-        sameLine[groups] = inLine ? 1 : 0;
-        groupEnd[groups++] = n + 1;
-      }
-      const d = c - 0x30;
-      const doubled = d > 4 ? 2 * d - 9 : 2 * d;
-      digit[n] = d;
-      offset[n] = i;
-      luhnEven[n + 1] = luhnEven[n]! + (n % 2 === 0 ? d : doubled);
-      luhnOdd[n + 1] = luhnOdd[n]! + (n % 2 === 0 ? doubled : d);
-      n++;
-      last = i;
-      joined = true;
-      inLine = true;
-    } else if (!isCardSeparator(c)) {
-      joined = false;
-    } else if (c === 0x09 || c === 0x0a || c === 0x0d) {
-      inLine = false;
+    if (!isDigit(c)) {
+      if (!isCardSeparator(c)) joined = false;
+      else if (c === 0x09 || c === 0x0a || c === 0x0d) inLine = false;
+      i++;
+      continue;
     }
+    let j = i + 1;
+    while (j < end && isDigit(text.charCodeAt(j))) j++;
+    // A group [i, j): part of the number so far, or the start of another.
+    const joins = last >= 0 && joined && i - last <= 4;
+    if (n > 0 && !joins) {
+      cardsInNumber(n, groups, true, ibans, confidence, out);
+      n = 0;
+      groups = 0;
+    }
+    if (j - i > 19) {
+      // No card holds a group this long, so none spans it: the number is read as two parts, the
+      // first not a whole number (a card written digit by digit must be all of its number).
+      if (n > 0) cardsInNumber(n, groups, false, ibans, confidence, out);
+      n = 0;
+      groups = 0;
+    } else {
+      groupStart[groups] = n;
+      sameLine[groups] = inLine ? 1 : 0;
+      groupEnd[groups++] = n + j - i;
+      for (let k = i; k < j; k++) {
+        const d = text.charCodeAt(k) - 0x30;
+        const doubled = d > 4 ? 2 * d - 9 : 2 * d;
+        digit[n] = d;
+        offset[n] = k;
+        luhnEven[n + 1] = luhnEven[n]! + (n % 2 === 0 ? d : doubled);
+        luhnOdd[n + 1] = luhnOdd[n]! + (n % 2 === 0 ? doubled : d);
+        n++;
+      }
+    }
+    last = j - 1;
+    joined = true;
+    inLine = true;
+    i = j;
   }
-  cardsInNumber(n, groups, ibans, confidence, out);
+  cardsInNumber(n, groups, true, ibans, confidence, out);
   cardScanSteps.count += end - start;
 }
 
 /**
- * The cards of one number: `n` digits in `groups` groups, as read by {@link scanRun}. Group by
+ * The cards of one number (`whole`) or of its part before a group too long for any card: `n`
+ * digits in `groups` groups, as read by {@link scanRun}. Group by
  * group from the first, as a search from left to right would meet them.
  */
 function cardsInNumber(
   n: number,
   groups: number,
+  whole: boolean,
   ibans: ReadonlyArray<readonly [number, number]>,
   confidence: number,
   out: MatchSink,
@@ -220,7 +233,7 @@ function cardsInNumber(
       // Digit by digit: all of the number from here, one digit at a time on one line (a column
       // or a table row of single digits is a list of values), and not from the middle of it.
       if (g > 0 && groupEnd[g - 1]! - groupStart[g - 1]! === 1) continue;
-      if (groupEnd[reach] === n && ones[g] === groups - g && isCardAt(a, n)) card = n;
+      if (whole && groupEnd[reach] === n && ones[g] === groups - g && isCardAt(a, n)) card = n;
     } else {
       for (let r = reach; r >= g && groupEnd[r]! - a >= 13; r--) {
         cardScanSteps.count++;
@@ -255,6 +268,8 @@ function isCardAt(a: number, end: number): boolean {
   const sums = (end - 1) % 2 === 0 ? luhnEven : luhnOdd;
   return (sums[end]! - sums[a]!) % 10 === 0;
 }
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 /** Space, tab, line break, `-`, `.`, `/` or `_`. */
 function isCardSeparator(c: number): boolean {
