@@ -140,6 +140,12 @@ describe('card scan', () => {
     }
   });
 
+  it('finds the same after a text larger than the buffers it keeps', () => {
+    const big = `${fill('1 2 3 ', 300 * 1024)} 4111 1111 1111 1111`;
+    expect(cards(findCards, big).map((m) => big.slice(m.start, m.end))).toEqual(['4111 1111 1111 1111']);
+    expect(cards(findCards, 'pay 5500-0000-0000-0004 now').map((m) => [m.start, m.end])).toEqual([[4, 23]]);
+  });
+
   it('reads a hostile text in one pass: a bounded number of steps per character, 64 KiB as 4 × 16 KiB', () => {
     const steps = (text: string) => {
       cardScanSteps.count = 0;

@@ -90,6 +90,8 @@ export function findCards(text: string, runs: readonly NumericRun[], context: Ke
     ibans ??= IBAN_HINT.test(text) ? ibanShapedSpans(text) : [];
     scanRun(text, run.start, run.end, ibans, confidence, out);
   }
+  // Buffers grown for a text past the default argument size are not kept for the next one.
+  if (digit.length > KEPT) reserve(0, true);
 }
 
 /** Work done by {@link findCards} (characters read, stretches checked): for tests of its linearity. */
@@ -114,9 +116,12 @@ let sameLine = new Uint8Array(64);
 let longs = new Int32Array(64);
 let ones = new Int32Array(64);
 
-function reserve(n: number): void {
-  if (digit.length >= n) return;
-  const size = Math.max(n, digit.length * 2);
+// ~2 MB of buffers at most between calls (one 64 KiB run of digits).
+const KEPT = 64 * 1024;
+
+function reserve(n: number, shrink = false): void {
+  if (digit.length >= n && !shrink) return;
+  const size = shrink ? 64 : Math.max(n, digit.length * 2);
   digit = new Uint8Array(size);
   offset = new Int32Array(size);
   luhnEven = new Int32Array(size + 1);
