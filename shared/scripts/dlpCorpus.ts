@@ -424,6 +424,40 @@ const DOTTED_ORDINARY = [
 ];
 for (const text of DOTTED_ORDINARY) add({ note: 'ordinary text with dotted and spaced numbers', text, expect: [], kind: 'ordinary' });
 
+// ---- Ordinary numbers that are no card (the card scan's false positives, 2026-12-07): rows and
+// columns of small numbers, dates, amounts, versions, IP addresses and phone numbers, joined by
+// spaces, tabs or line breaks. Read as one grouped number, one in five such rows held a
+// Luhn-valid stretch from a known issuer range. The first of each are rows that were reported
+// as cards; the rest random. (Last, so the cases above stay as they were.)
+const rows = (count: number, item: () => string, sep: () => string) => {
+  let out = item();
+  for (let i = 1; i < count; i++) out += sep() + item();
+  return out;
+};
+const cellSep = () => pick([' ', '\t', '  ']);
+const listSep = () => pick([' ', '\n', '\t', ' / ', ' - ']);
+const NUMBER_ROWS: Array<[string, string[], () => string]> = [
+  ['a row of one- and two-digit numbers', ['64 36 79 75 13 77 75 81 17 9 45 45 38 37 5 40 99 54 68', '1\t12\t1\t0\t28\t72\t25\t83\t0\t7\t71\t97\t14\t30\t75\t80\t73\t3\t96'], () => rows(int(8, 20), () => String(int(0, 99)), cellSep)],
+  ['a row of two-digit numbers', ['69 61 41 10 42 20 16 41 56 82 22 50 24 12 70 21 91 68', '40 62 34 14 25 72 79 34 70 79 46 14 94 43 93 50 28 39 45'], () => rows(int(8, 20), () => String(int(10, 99)), cellSep)],
+  ['a row of numbers up to 999', ['346\t551\t40\t333\t273\t417\t664\t825\t219\t242\t952\t302\t963\t498\t230\t188', '834 12 213 867 628 665 670 590 515 528 505 29 575 352 919 512 817 836'], () => rows(int(8, 20), () => String(int(0, 999)), cellSep)],
+  ['a table of single digits (tab-separated)', ['3\t5\t3\t8\t4\t3\t1\t7\t6\t9\t4\t2\t7\t5\t0\t7\t3\t1\t9', '3\t8\t6\t7\t0\t8\t4\t4\t3\t4\t1\t5\t2\t5'], () => rows(int(13, 19), () => String(int(0, 9)), () => pick(['\t', '\n']))],
+  ['a matrix of small numbers', ['8 7 0 12\n1 0 18\n11 4 19\n18 19 16 1 4 18', '20 6 2 14 8 8 6\n6 14 3 12 7 19'], () => rows(int(2, 5), () => rows(int(3, 8), () => String(int(0, 20)), () => ' '), () => '\n')],
+  ['a JSON array of numbers', ['[4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]', '[64,36,79,75,13,77,75,81,17,9,45,45,38,37,5,40]'], () => JSON.stringify(Array.from({ length: int(8, 20) }, () => int(0, 99)))],
+  ['ISO dates', ['2027-09-13 / 2022-06-27 / 2018-07-12 / 2010-08-12', '2016-05-14\n2024-04-24\n2023-12-13\n2020-04-28'], () => rows(int(2, 6), () => `20${pad(int(10, 29), 2)}-${pad(int(1, 12), 2)}-${pad(int(1, 28), 2)}`, listSep)],
+  ['day/month/year dates', ['28/6/2012 23/2/2028 2/2/2012', '13/1/2025\n1/9/2019\n17/9/2025\n24/8/2019\n14/7/2026\n11/9/2011'], () => rows(int(2, 6), () => `${int(1, 28)}/${int(1, 12)}/20${pad(int(10, 29), 2)}`, listSep)],
+  ['dotted dates', ['26.08.2021\n25.05.2010\n01.07.2024\n15.06.2016\n03.06.2015', '22.09.2016 / 02.12.2012 / 23.03.2024 / 24.11.2029 / 22.08.2019'], () => rows(int(2, 6), () => `${pad(int(1, 28), 2)}.${pad(int(1, 12), 2)}.20${pad(int(10, 29), 2)}`, listSep)],
+  ['amounts in thousands', ['345 458 434 - 511 360 349 - 694 041 968 - 495 251 278', '1 000 000 4 250 000 2 500 000 7 125 000'], () => rows(int(2, 5), () => `${int(1, 999)} ${pad(int(0, 999), 3)} ${pad(int(0, 999), 3)}`, () => pick(['\n', '\t', ' / ']))],
+  ['version strings', ['8.19.6 / 5.18.18 / 1.13.3 / 5.5.16 / 8.3.30', '7.0.24 - 4.1.2 - 9.9.21 - 2.16.18 - 4.9.22 - 7.7.30'], () => rows(int(2, 6), () => `${int(0, 9)}.${int(0, 20)}.${int(0, 30)}`, listSep)],
+  ['IPv4 addresses', ['188.181.57.26\n80.230.188.53\n101.2.87.150\n19.186.135.6\n57.245.102.184', '3.171.214.38\n168.148.72.215\n127.101.249.219\n61.88.144.247\n244.245.121.123'], () => rows(int(2, 5), () => `${int(1, 255)}.${int(0, 255)}.${int(0, 255)}.${int(0, 255)}`, listSep)],
+];
+for (const [name, reported, random] of NUMBER_ROWS) {
+  for (const text of [...reported, ...Array.from({ length: 12 }, random)]) add({ note: `ordinary numbers, no card: ${name}`, text, expect: [], kind: 'ordinary' });
+}
+// Phone numbers one after another are phone numbers, not a card.
+for (const text of ['455-991-4453\t338-317-6785', '827-662-6139\n251-696-3020\n563-431-7203\n319-802-6477', '698 496 8193\n957 512 2542\n613 208 0677\n518 583 1255']) {
+  add({ note: 'a list of phone numbers, no card', text, expect: ['phone'], kind: 'positive' });
+}
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const file = path.join(here, '..', 'src', 'dlp', 'corpus', 'corpus.json');
 // Invisible characters and Unicode spaces written as \u escapes, so the file shows what the cases hold.

@@ -82,6 +82,33 @@ describe('payment cards', () => {
   });
 });
 
+describe('cards among ordinary numbers', () => {
+  it('reads a card only grouped as cards are written: unbroken, groups of at least four digits but the last, or digit by digit', () => {
+    for (const card of ['4222 2222 2222 2', '4111 1111 1111 1111 003', '3782 822463 10005', '3056 930902 5904', '4111 11111111 1111', '4111111111111111'])
+      expect(found(`ref 12 ${card}`).map(([d, t]) => [d, t]), card).toEqual([['card', card]]);
+    // Rows of small numbers, dates, amounts, versions and IP addresses read as one grouped number
+    // held a Luhn-valid stretch from a known issuer range (one row of two-digit numbers in four).
+    for (const ordinary of [
+      '69 61 41 10 42 20 16 41 56 82 22 50 24 12 70 21 91 68',
+      '834 12 213 867 628 665 670 590 515 528 505 29 575 352 919 512 817 836',
+      '2016-05-14\n2024-04-24\n2023-12-13\n2020-04-28',
+      '28/6/2012 23/2/2028 2/2/2012',
+      '1 000 000 4 250 000 2 500 000 7 125 000',
+      '8.19.6 / 5.18.18 / 1.13.3 / 5.5.16 / 8.3.30',
+      '188.181.57.26\n80.230.188.53\n101.2.87.150\n19.186.135.6\n57.245.102.184',
+      '41 11 11 11 11 11 11 11',
+    ])
+      expect(found(ordinary), ordinary).toEqual([]);
+    expect(found('827-662-6139\n251-696-3020\n563-431-7203').map(([d]) => d)).toEqual(['phone', 'phone', 'phone']);
+  });
+  it('reads digits one by one as a card on one line, not down a column or along a table row', () => {
+    expect(found('4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1').map(([d]) => d)).toEqual(['card']);
+    expect(found('4\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1')).toEqual([]);
+    expect(found('4\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1')).toEqual([]);
+    expect(found('4 111 1111 1111 1111')).toEqual([]);
+  });
+});
+
 describe('IBAN and routing numbers', () => {
   it('validates IBANs by country format and mod-97', () => {
     expect(found('IBAN DE89 3704 0044 0532 0130 00 please')).toEqual([['iban', 'DE89 3704 0044 0532 0130 00']]);
