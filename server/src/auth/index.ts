@@ -11,6 +11,7 @@ import { loadRateLimits } from '../env';
 import { enforce, RateLimiter } from './rateLimit';
 import { Sessions } from './sessions';
 import { StreamGuard, type StreamWatcher } from './streamGuard';
+import { verifyAuditChain } from './verifyAudit';
 
 export { securityMiddleware } from './securityMiddleware';
 export { warnIfExposed, isLoopback } from './exposure';
@@ -31,7 +32,7 @@ export interface AuthServiceOptions {
   publicUrl: string;
   /** Never given a secret: key ids and roles only. */
   logger: Logger;
-  /** The domain services (audit verification drains this server's outcome seals through them). */
+  /** The domain services; auth needs none of them today, the wiring passes them for what may. */
   services: Services;
   /** sdk.decide calls per second per principal (also the burst); default AEGIS_RATE_DECIDE or 2000. */
   decidePerSecond?: number;
@@ -146,7 +147,7 @@ export async function createAuthService(opts: AuthServiceOptions): Promise<Aegis
       opts.logger.info({ keyId: id, by: actor.keyId }, 'API key revoked');
       return info;
     },
-    verifyAudit: () => opts.services.audit.verify(),
+    verifyAudit: () => verifyAuditChain(opts.connection),
     bootstrap: () =>
       bootstrap({
         keys,

@@ -60,7 +60,8 @@ export const auditRouter = router({
           .describe("Both chains' heads, when intact: note them to pin a later export to"),
       }),
     )
-    .query(({ ctx }) => ctx.auth.verifyAudit()),
+    // services: after this server's outcome seals in flight are stored (not only the chains)
+    .query(({ ctx }) => ctx.services.audit.verify()),
 
   list: viewerProcedure
     .input(auditQuery)
