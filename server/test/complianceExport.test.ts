@@ -239,3 +239,72 @@ describe('a report whose head takes a while', () => {
     expect(md).toContain('&lt;img src=x onerror=alert\\(1\\)&gt; \\[Chain verified ✔\\]');
   });
 });
+
+describe('approvals in the report name the rule that asked for the review', () => {
+  it('JSON, YAML, Markdown and PDF carry it (the policy default when no rule asked)', async () => {
+    const s = server();
+    const api = createTRPCClient<AppRouter>({
+      links: [
+        httpBatchLink({ url: `${s.url}/trpc`, headers: { authorization: `Bearer ${s.adminKey}` } }),
+      ],
+    });
+    await api.sdk.registerAgent.mutate({ name: 'lender', allows: ['lend'] });
+    const applied = await api.policies.applyRules.mutate({
+      yaml: [
+        'apiVersion: aegis/v1',
+        'kind: AgentPolicy',
+        'agent: lender',
+        'rules:',
+        '  - id: big-loans',
+        '    actions: [lend]',
+        '    when: args.amount > 1000',
+        '    effect: REVIEW',
+        '    reason: a big loan',
+      ].join('\n'),
+    });
+    expect(applied.ok).toBe(true);
+    const version = applied.policies.find((p) => p.agent === 'lender')?.version;
+    const big = await api.sdk.decide.mutate({
+      agent: 'lender',
+      action: 'lend',
+      args: { amount: 5000 },
+    });
+    const unknown = await api.sdk.decide.mutate({
+      agent: 'lender',
+      action: 'close_account',
+      args: {},
+    });
+    expect([big.verdict, unknown.verdict]).toEqual(['REVIEW', 'REVIEW']);
+    await api.approvals.decide.mutate({ id: big.approvalId!, decision: 'DENIED' });
+
+    const json = JSON.parse((await download('format=json&agents=lender')).body.toString()) as {
+      approvals: Array<{
+        id: number;
+        action: string;
+        rule: string | null;
+        decidedBy: string | null;
+      }>;
+    };
+    const byAction = Object.fromEntries(json.approvals.map((a) => [a.action, a]));
+    expect(byAction.lend).toMatchObject({ rule: `big-loans@agentv${version}`, decidedBy: 'admin' });
+    expect(byAction.close_account?.rule).toMatch(/^default@defaultv\d+$/);
+
+    const yaml = parse((await download('format=yaml&agents=lender')).body.toString()) as {
+      approvals: Array<{ action: string; rule: string | null }>;
+    };
+    expect(yaml.approvals.find((a) => a.action === 'lend')?.rule).toBe(
+      `big-loans@agentv${version}`,
+    );
+
+    const md = (await download('format=md&agents=lender')).body.toString();
+    expect(md).toContain('| Id | Agent | Action | Rule | Status |');
+    expect(md).toMatch(
+      new RegExp(
+        `\\| ${big.approvalId} \\| lender \\| lend \\| big-loans@agentv${version} \\| DENIED \\|`,
+      ),
+    );
+
+    const pdf = pdfText((await download('format=pdf&agents=lender')).body);
+    expect(pdf).toContain(`big-loans@agentv${version}`);
+  });
+});

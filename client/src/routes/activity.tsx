@@ -2,7 +2,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { Download, Eye, EyeOff, Search } from 'lucide-react';
-import { useTRPC } from '../lib/trpc';
+import { AUDIT_COUNT_CAP } from '@aegis/shared';
+import { useTRPC, type RouterInputs } from '../lib/trpc';
 import {
   exportHref,
   isFiltered,
@@ -20,6 +21,7 @@ import { Cmd, EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
 import { DETECTOR_FILTERS } from '../components/FindingChips';
 
+type ListInput = RouterInputs['audit']['list'];
 type Status = AuditEntry['status'];
 type Source = AuditEntry['source'];
 const STATUSES: Status[] = [
@@ -84,6 +86,7 @@ export function ActivityPage() {
   const entries = mergeEntries(live, history);
   const filtered = isFiltered(filter);
   const signIns = useSignInCount(filter, liveAll);
+  const total = useTotal(input, live);
 
   return (
     <>
@@ -136,6 +139,7 @@ export function ActivityPage() {
         />
         {filter.action && <FilterChip label={`action: ${filter.action}`} onClear={() => update('action', '')} />}
         {filter.rule && <FilterChip label={`rule: ${filter.rule}`} onClear={() => update('rule', '')} />}
+        {entries.length > 0 && <ShownOfTotal shown={entries.length} total={total} />}
         <span className="flex-1" />
         <span className="muted">Export this filter:</span>
         <a className="btn btn-ghost" href={exportHref(params, 'csv')} download data-testid="export-csv">
@@ -184,6 +188,36 @@ export function ActivityPage() {
         </QueryState>
       </section>
     </>
+  );
+}
+
+/**
+ * How many entries the filter holds (`audit.count`: through an index, or at most
+ * AUDIT_COUNT_CAP read), plus those that arrived live since it was counted; null until known.
+ */
+function useTotal(input: ListInput, live: readonly AuditEntry[]): { count: number; exact: boolean } | null {
+  const trpc = useTRPC();
+  const { limit: _limit, cursor: _cursor, ...filter } = input;
+  const counted = useQuery(trpc.audit.count.queryOptions(filter));
+  if (!counted.data) return null;
+  const { count, exact, throughId } = counted.data;
+  return { count: count + live.filter((e) => e.id > throughId).length, exact };
+}
+
+/** "1–50 of 2,318 entries", or "of more than 10,000" where counting stopped. */
+function ShownOfTotal({ shown, total }: { shown: number; total: { count: number; exact: boolean } | null }) {
+  const n = (x: number) => x.toLocaleString('en-US');
+  if (!total) return null;
+  return (
+    <span
+      className="muted"
+      data-testid="activity-count"
+      title={total.exact ? undefined : `Counting stops at ${n(AUDIT_COUNT_CAP)} entries: narrow the filter (an agent, a status, a time range) for an exact count`}
+    >
+      {total.exact
+        ? `1–${n(Math.min(shown, total.count))} of ${n(total.count)} ${total.count === 1 ? 'entry' : 'entries'}`
+        : `1–${n(shown)} of more than ${n(AUDIT_COUNT_CAP)} entries (not counted further)`}
+    </span>
   );
 }
 

@@ -218,11 +218,12 @@ export function markdownHead(h: ReportHead): string {
     ),
     `## Approvals\n`,
     table(
-      ['Id', 'Agent', 'Action', 'Status', 'Created', 'Decided', 'Decided by'],
+      ['Id', 'Agent', 'Action', 'Rule', 'Status', 'Created', 'Decided', 'Decided by'],
       h.approvals.map((a) => [
         a.id,
         a.agent,
         a.action,
+        a.rule ?? '',
         a.status,
         a.createdAt,
         a.decidedAt ?? '',

@@ -4,6 +4,8 @@ import {
   agentName,
   auditDetail,
   auditChainHeads,
+  auditCount,
+  auditCountQuery,
   auditDetailInput,
   auditEntry,
   auditOutcomesReport,
@@ -67,6 +69,16 @@ export const auditRouter = router({
     .input(auditQuery)
     .output(auditPage)
     .query(({ ctx, input }) => ctx.services.audit.list(input)),
+
+  /**
+   * How many entries a filter holds (Activity's "1–50 of 2,318"), counted through an index or by
+   * reading at most AUDIT_COUNT_CAP ids: beyond that the answer is "more than", never a walk of
+   * the whole log per page view.
+   */
+  count: viewerProcedure
+    .input(auditCountQuery)
+    .output(auditCount)
+    .query(({ ctx, input }) => ctx.services.audit.count(input)),
 
   /** One entry with its call's trace, its approval and who decided, and the agent's neighbouring entries. */
   detail: viewerProcedure

@@ -34,6 +34,8 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
 
     list: (query) => repos.audit.list(query),
 
+    count: (query) => repos.audit.count(query),
+
     stream: (query, max) => repos.audit.stream(query, max),
 
     since: (afterId, agent, limit = 200) => repos.audit.since(afterId, agent, limit),

@@ -32,6 +32,8 @@ import type {
   ApprovalStatus,
   ApprovalSummary,
   AuditDetail,
+  AuditCount,
+  AuditCountQuery,
   AuditEntry,
   AuditPage,
   AuditQuery,
@@ -181,6 +183,8 @@ export interface Services {
   };
   audit: {
     list(query: AuditQuery): Promise<AuditPage>;
+    /** How many entries match the filter: exact up to AUDIT_COUNT_CAP, "more than" beyond. */
+    count(query: AuditCountQuery): Promise<AuditCount>;
     /** Every entry matching the filter, newest first, at most `max`, read batch by batch (exports). */
     stream(query: Omit<AuditQuery, 'limit'>, max?: number): AsyncGenerator<AuditEntry>;
     /** Entries with id greater than `afterId`, oldest first (resuming a stream). */

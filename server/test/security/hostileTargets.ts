@@ -40,6 +40,7 @@ function trpcBase(ids: Ids): Record<string, Record<string, unknown> | undefined>
     'policies.set': { agent: T, action: 'act', rule: 'BLOCK' },
     'policies.remove': { agent: T, action: 'act' },
     'audit.list': { agent: T, limit: 5 },
+    'audit.count': { agent: T },
     'approvals.list': { agent: T, limit: 5 },
     'approvals.byId': { id: ids.approval },
     'approvals.reveal': { id: ids.approval },

@@ -198,6 +198,7 @@ export function trpcCases(url: string): MatrixCase[] {
     t(url, 'policies.replay', 'mutation', ROLE.admin, () => ({ yaml: ALPHA_RULES, sinceHours: 1 })),
     t(url, 'audit.verify', 'query', ROLE.admin),
     t(url, 'audit.list', 'query', ROLE.viewer, () => ({})),
+    t(url, 'audit.count', 'query', ROLE.viewer, () => ({})),
     t(url, 'audit.detail', 'query', ROLE.viewer, async (fx) => ({ id: await fx.auditId() })),
     t(url, 'audit.onEntry', 'subscription', ROLE.viewer, () => alpha),
     t(url, 'approvals.pending', 'query', ROLE.viewer),

@@ -190,6 +190,23 @@ describe('built-in governance pack', () => {
     },
   );
 
+  it('dangerous-tool-attempted: not for a tool the policy allows whose one call a condition blocked', () => {
+    // The demo's Fraud Detection may send notifications; a DLP rule blocked the one carrying a
+    // card number. That is the policy working on an allowed tool, not "a dangerous tool its
+    // policy blocks" to take away from the agent.
+    const dlpBlocked = manifest({
+      tools: [
+        {
+          name: 'send_notification',
+          tags: ['external'],
+          permission: 'ALLOW',
+          calls: { ALLOWED: 3, BLOCKED: 1 },
+        },
+      ],
+    });
+    expect(fired(dlpBlocked)).not.toContain('dangerous-tool-attempted:send_notification');
+  });
+
   it('fills the explanation with the agent and tool', () => {
     const [f] = evaluateGovernance(builtinGovernanceRules(), manifest(cases[1]!.firing)).filter(
       (x) => x.ruleId === 'destructive-needs-review',

@@ -76,7 +76,7 @@ severity: high
 scope: tool
 when: >-
   ('destructive' in tool.tags || 'credentials' in tool.tags || 'external' in tool.tags || 'pii' in tool.tags)
-  && 'BLOCKED' in tool.byStatus
+  && 'BLOCKED' in tool.byStatus && tool.permission == 'BLOCK'
 explanation: >-
   {{agent}} holds {{tool}} and tried to use it; the policy stopped it this time. An agent that
   reaches for dangerous tools outside its task is one policy mistake away from using them.

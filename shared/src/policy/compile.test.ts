@@ -102,7 +102,7 @@ describe('compilePolicy: problems a person can act on', () => {
     );
     const bad = texts(agentDoc([{ id: 'y', actions: ['c'], effect: 'DENY', colour: 'red' }]));
     expect(bad).toMatch(/rule "y" effect: Invalid option/);
-    expect(bad).toMatch(/rule "y": Unrecognized key: "colour"/);
+    expect(bad).toMatch(/rule "y" colour: Unrecognized key: "colour"/);
   });
 });
 
@@ -145,6 +145,16 @@ describe('YAML: positions in every problem', () => {
     const cel = ok.ok ? [] : ok.problems.map((p) => p.text);
     expect(cel[0]).toMatch(/^loans\.yaml:12:34: rule "big" when: Unexpected token: EOF/);
     expect(cel[1]).toMatch(/^loans\.yaml:18:18: rule "multi" when: /);
+  });
+
+  it('points an unknown key at its own line, not at the start of the rule holding it', () => {
+    const r = compilePolicyYaml(file.replace('ALOW', 'ALLOW').replace('    actions: [y]', '    actions: [y]\n    bogus: 1'), 'loans.yaml');
+    const problems = r.ok ? [] : r.problems;
+    expect(problems.find((p) => p.message.includes('bogus'))).toMatchObject({
+      line: 22,
+      column: 5,
+      text: 'loans.yaml:22:5: rule "typo" bogus: Unrecognized key: "bogus"',
+    });
   });
 
   it('reports YAML syntax errors with their position', () => {

@@ -111,7 +111,10 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
       problems: parsed.error.issues.map((issue) => {
         const ruleIndex = issue.path[0] === 'rules' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined;
         const ruleId = ruleIndex === undefined ? undefined : ruleIdAt(input, ruleIndex);
-        return problemAt(options.source, issue.path as (string | number)[], issue.message, { ruleId });
+        // An unknown key is shown where it is written, not at the start of the object holding it.
+        const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+        const path = [...(issue.path as (string | number)[]), ...(unknown === undefined ? [] : [unknown])];
+        return problemAt(options.source, path, issue.message, { ruleId, atKey: unknown !== undefined });
       }).concat(rawExpressionProblems(input, options.source)),
     };
   }

@@ -26,7 +26,8 @@ export interface PolicyProblem {
 /** Maps document paths (and offsets inside string values) to file positions. */
 export interface SourceMap {
   file?: string;
-  locate(path: readonly (string | number)[], offset?: number): Position | undefined;
+  /** Where `path` is; `atKey`: the last step's key, not its value (an unknown key). */
+  locate(path: readonly (string | number)[], offset?: number, atKey?: boolean): Position | undefined;
 }
 
 /** Line and column of `offset` inside `text`. */
@@ -46,10 +47,10 @@ export function problemAt(
   source: SourceMap | undefined,
   path: (string | number)[],
   message: string,
-  extra: { ruleId?: string; text?: string; offset?: number } = {},
+  extra: { ruleId?: string; text?: string; offset?: number; atKey?: boolean } = {},
 ): PolicyProblem {
   const expression = extra.text !== undefined && extra.offset !== undefined ? positionIn(extra.text, extra.offset) : undefined;
-  const pos = source?.locate(path, extra.offset);
+  const pos = source?.locate(path, extra.offset, extra.atKey);
   const where = [source?.file, pos?.line, pos?.column].filter((x) => x !== undefined).join(':');
   const field = path.filter((p) => typeof p === 'string' && p !== 'rules').join('.');
   const subject = extra.ruleId ? `rule "${extra.ruleId}"${field ? ` ${field}` : ''}` : path.join('.') || 'document';

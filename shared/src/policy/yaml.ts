@@ -1,4 +1,4 @@
-import { isCollection, isNode, isScalar, LineCounter, parseAllDocuments, Scalar, type Document, type Node } from 'yaml';
+import { isCollection, isMap, isNode, isScalar, LineCounter, parseAllDocuments, Scalar, type Document, type Node } from 'yaml';
 import { compilePolicy, type CompiledPolicy, type CompileOptions } from './compile';
 import { problemAt, type PolicyProblem, type Position, type SourceMap } from './problems';
 
@@ -61,11 +61,15 @@ function sourceMapOf(doc: Document.Parsed, text: string, lines: LineCounter, fil
   };
   return {
     file,
-    locate(path, offset) {
+    locate(path, offset, atKey) {
       // The deepest node that exists along the path (a missing key points at its parent).
       let node: Node | null = doc.contents;
-      for (const key of path) {
+      for (const [i, key] of path.entries()) {
         if (!isCollection(node)) break;
+        if (atKey && i === path.length - 1 && isMap(node)) {
+          const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+          if (isScalar(pair?.key) && pair.key.range) return at(pair.key.range[0]);
+        }
         const next: unknown = node.get(key, true);
         if (!isNode(next)) break;
         node = next;

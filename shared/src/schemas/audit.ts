@@ -191,6 +191,20 @@ export const auditQuery = z.object({
 });
 export type AuditQuery = z.infer<typeof auditQuery>;
 
+/** An Activity filter to count: `audit.list`'s without a page's cursor and size. */
+export const auditCountQuery = auditQuery.omit({ cursor: true, limit: true });
+export type AuditCountQuery = z.infer<typeof auditCountQuery>;
+
+/** Entries counted beyond this are not counted exactly: the answer says "more than" instead. */
+export const AUDIT_COUNT_CAP = 10_000;
+
+export const auditCount = z.object({
+  count: z.number().int().nonnegative().describe('Entries matching the filter up to `throughId`; when not `exact`, at least this many'),
+  exact: z.boolean().describe('false: more than AUDIT_COUNT_CAP (10,000) match, and counting stopped there'),
+  throughId: z.number().int().nonnegative().describe('The newest entry id the count covers (later entries are not in it); 0 on an empty log'),
+});
+export type AuditCount = z.infer<typeof auditCount>;
+
 export const auditPage = z.object({
   entries: z.array(auditEntry),
   nextCursor: z.number().int().nullable(),

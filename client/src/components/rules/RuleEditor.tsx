@@ -6,6 +6,7 @@ import { toast } from '../../lib/toasts';
 import { isSyntaxProblem, problemSummary, syntaxSummary, type Problem } from '../../lib/problems';
 import { errorMessage } from '../../lib/errors';
 import { ProblemList } from './ProblemList';
+import { ReplayDraft } from './ReplayDraft';
 
 type Checked = RouterOutputs['policies']['applyRules'];
 
@@ -184,6 +185,7 @@ export function RuleEditor({
           </pre>
         </details>
       )}
+      {changes.length > 0 && <ReplayDraft draft={draft} />}
       <div className="mt-2 flex flex-wrap items-center gap-2">
         <input
           className="input min-w-0 flex-1 basis-48"

@@ -1,11 +1,14 @@
 import type { Model, QueryFilter } from 'mongoose';
 import {
+  AUDIT_COUNT_CAP,
   DETECTOR_CATEGORIES,
   auditStatus,
   queryTerms,
   isCall,
   notCallStatuses,
   signInActions,
+  type AuditCount,
+  type AuditCountQuery,
   type AuditEntry,
   type AuditPage,
   type AuditQuery,
@@ -177,6 +180,51 @@ export function createAuditRepo(
       const more = docs.length > query.limit;
       const entries = docs.slice(0, query.limit).map(toAuditEntry);
       return { entries, nextCursor: more ? (entries.at(-1)?.id ?? null) : null };
+    },
+
+    /**
+     * How many entries match an Activity filter, without walking the log: a filter one index
+     * holds exactly (nothing, or only agents, statuses, sources or a rule — sign-ins left out or
+     * not) is counted through that index; any other is counted by reading the ids of at most
+     * `cap` + 1 of its entries newest first, as a page is read, and past `cap` the answer says
+     * "more than". `throughId` is the newest entry counted: entries after it are not in the count
+     * (the dashboard adds those that arrive live).
+     */
+    async count(query: AuditCountQuery, cap = AUDIT_COUNT_CAP): Promise<AuditCount> {
+      /** Ids of at most `cap` + 1 matching entries, read newest first (each detector side too). */
+      const countIds = async (q: AuditCountQuery & { throughId: number }, max: number) => {
+        const plan = listFilter(q);
+        if (!plan) return { count: 0, exact: true };
+        const ids = async ({ filter, hint }: ListRead) => {
+          const find = model
+            .find(filter, { _id: 0, id: 1 })
+            .sort({ id: -1 })
+            .limit(max + 1);
+          if (hint) void find.hint(hint);
+          return (await find.lean<Array<{ id: number }>>()).map((d) => d.id);
+        };
+        const found = new Set((await Promise.all((plan.branches ?? [plan]).map(ids))).flat());
+        return found.size > max ? { count: max, exact: false } : { count: found.size, exact: true };
+      };
+      const newest = async () =>
+        (await model.findOne({}, { _id: 0, id: 1 }).sort({ id: -1 }).lean<{ id: number } | null>())
+          ?.id ?? 0;
+      const throughId = await newest();
+      if (throughId === 0) return { count: 0, exact: true, throughId };
+      const upTo = (q: AuditCountQuery) => ({ ...q, throughId });
+      const whole = countsThroughIndex(query) ? listFilter({ ...query, signIns: 'include' }) : null;
+      if (whole) {
+        // Counted without an id bound (an index range count is exact only on the index's own
+        // fields): a write in between shows as a new newest id, and then the ids are read instead.
+        const all = await model.countDocuments(whole.filter);
+        const signIns =
+          query.signIns === 'exclude'
+            ? await countIds(upTo({ ...query, signIns: 'only' }), cap)
+            : { count: 0, exact: true };
+        if (signIns.exact && (await newest()) === throughId)
+          return { count: all - signIns.count, exact: true, throughId };
+      }
+      return { ...(await countIds(upTo(query), cap)), throughId };
     },
 
     /**
@@ -454,6 +502,26 @@ export type AuditRepo = ReturnType<typeof createAuditRepo>;
 
 type ListRead = { filter: QueryFilter<AuditDoc>; hint?: Record<string, 1 | -1> | string };
 
+/**
+ * Whether one index holds exactly the entries of this filter (sign-ins aside, which are counted
+ * apart and subtracted): no filter, or a single one of agents, statuses, sources or rule — each
+ * has an index of its own that leads with it.
+ */
+function countsThroughIndex(query: AuditCountQuery): boolean {
+  if (query.search?.trim() || query.from || query.to || query.action || query.detector)
+    return false;
+  // Just the sign-ins: read them (they are few); they are what the others subtract.
+  if (query.signIns === 'only') return false;
+  const agents = (query.agent ? 1 : 0) + (query.agents?.length ?? 0);
+  const narrowing = [
+    agents > 0,
+    Boolean(query.status?.length),
+    Boolean(query.source?.length),
+    Boolean(query.rule),
+  ];
+  return narrowing.filter(Boolean).length <= 1;
+}
+
 /** Pages read newest first, merged newest first, each entry once. */
 function newestFirst(pages: AuditDoc[][]): AuditDoc[] {
   const byId = new Map<number, AuditDoc>();
@@ -468,7 +536,7 @@ function newestFirst(pages: AuditDoc[][]): AuditDoc[] {
  * in their result, each by its partial index); `filter` alone is right too (exports use it).
  */
 function listFilter(
-  query: Omit<AuditQuery, 'limit'>,
+  query: Omit<AuditQuery, 'limit'> & { throughId?: number },
 ): (ListRead & { branches?: ListRead[] }) | null {
   const filter: QueryFilter<AuditDoc> = {};
   const agents = [...(query.agent ? [query.agent] : []), ...(query.agents ?? [])];
@@ -489,7 +557,11 @@ function listFilter(
       ...(query.to ? { $lte: new Date(query.to) } : {}),
     };
   }
-  if (query.cursor) filter.id = { $lt: query.cursor };
+  if (query.cursor || query.throughId)
+    filter.id = {
+      ...(query.cursor ? { $lt: query.cursor } : {}),
+      ...(query.throughId ? { $lte: query.throughId } : {}),
+    };
   if (query.signIns && query.signIns !== 'include') and.push(signInsClause(query.signIns));
   const withAnd = (extra: QueryFilter<AuditDoc>[]): QueryFilter<AuditDoc> =>
     and.length + extra.length > 0 ? { ...filter, $and: [...and, ...extra] } : filter;

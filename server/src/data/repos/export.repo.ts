@@ -57,6 +57,12 @@ export interface ExportApproval {
   createdAt: string;
   decidedAt: string | null;
   decidedBy: string | null;
+  /**
+   * The rule that asked for the review, as the trail writes a deciding rule (`id@scopevVERSION`,
+   * `default@defaultvN` when no rule matched and the policy's default asked); for a held result,
+   * the id of the `on: result` rule that held it. Null for approvals from before it was kept.
+   */
+  rule: string | null;
 }
 
 export interface ExportRange {
@@ -137,6 +143,14 @@ async function* withOutcomeRecords(
     if (batch.length >= RECORD_BATCH) yield* await flush();
   }
   if (batch.length) yield* await flush();
+}
+
+/** The rule an approval answers: its bound review rule (`scope:id@version`), else the rule it names. */
+function approvalRule(a: Pick<ApprovalDoc, 'reviewRule' | 'rule'>): string | null {
+  const bound = a.reviewRule ? /^(agent|global|default):([\s\S]*)@(\d+)$/.exec(a.reviewRule) : null;
+  if (bound)
+    return formatRuleRef({ scope: bound[1] ?? '', id: bound[2] ?? '', version: Number(bound[3]) });
+  return a.rule ?? null;
 }
 
 /** What a compliance export reads: the audit trail as a cursor (never all in memory), approvals, the chain head. */
@@ -236,6 +250,7 @@ export function createExportRepo(
         createdAt: new Date(a.createdAt).toISOString(),
         decidedAt: iso(a.decidedAt),
         decidedBy: a.decidedBy,
+        rule: approvalRule(a),
       }));
     },
   };
