@@ -1,11 +1,11 @@
 /**
- * Scenario 1's strict guarded call (SDK guard: decide, tool, outcome report) on two builds at
- * once: this tree's server and another checkout's (`git archive <rev> | tar -x -C /tmp/x`, with a
+ * Scenario 1's strict guarded call (SDK guard: decide, tool, outcome report) — or, with `seed`
+ * as the last argument, the seed protocol's three REST requests (row a) — on two builds at once: this tree's server and another checkout's (`git archive <rev> | tar -x -C /tmp/x`, with a
  * node_modules beside it), both bundled and started by this one process, rounds alternating
  * between them so the machine's noise falls on both. Per round and server: server CPU per
  * guarded call (outcome reports flushed and the server settled inside the round) and the
  * round's p50; then new − old as paired differences.
- * `npx tsx bench/abGuarded.ts <other checkout> [rounds] [calls per round]`
+ * `npx tsx bench/abGuarded.ts <other checkout> [rounds] [calls per round] [guarded|seed]`
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +16,7 @@ const other = process.argv[2];
 if (!other) throw new Error('usage: abGuarded.ts <other checkout> [rounds] [calls per round]');
 const rounds = Number(process.argv[3] ?? 40);
 const perRound = Number(process.argv[4] ?? 100);
+const seedProtocol = process.argv[5] === 'seed';
 const { startBenchServer: startOld } = (await import(
   pathToFileURL(path.resolve(other, 'bench', 'harness.ts')).href
 )) as { startBenchServer: () => Promise<BenchServer> };
@@ -29,7 +30,10 @@ try {
     const strict = await servers[v].sdk([AGENT]);
     const handle = strict.agent(AGENT, { allows: [ACTION] });
     await handle.register();
-    const call = handle.guard(() => Promise.resolve(undefined), { action: ACTION });
+    const guarded = handle.guard(() => Promise.resolve(undefined), { action: ACTION });
+    const call = seedProtocol
+      ? seedCall(servers[v].url, await servers[v].agentKey([AGENT]))
+      : guarded;
     run[v] = { call: () => call(), flush: () => strict.flush() };
     for (let i = 0; i < 2000; i++) await call();
     await strict.flush();
@@ -65,4 +69,21 @@ try {
   }
 } finally {
   await Promise.allSettled([servers.old.stop(), servers.new.stop()]);
+}
+
+/** The seed SDK's guarded call: agent status, the action's rule, then the log of what it did. */
+function seedCall(url: string, key: string): () => Promise<void> {
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const base = `${url}/api/sdk`;
+  const json = async (path: string, init?: RequestInit) => {
+    const res = await fetch(`${base}${path}`, { headers, ...init });
+    if (!res.ok) throw new Error(`seed protocol: ${path} → ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const log = JSON.stringify({ agent_name: AGENT, action: ACTION, status: 'ALLOWED', details: '' });
+  return async () => {
+    await json(`/agent-status/${AGENT}`);
+    await json(`/policy/${AGENT}/${ACTION}`);
+    await json('/log', { method: 'POST', body: log });
+  };
 }
