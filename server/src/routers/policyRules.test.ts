@@ -89,6 +89,19 @@ describe('rule policies', () => {
     expect(unknown.problems[0]!.message).toContain('not registered');
   });
 
+  it('a quoted number ordered against an argument is refused when saved (it would fail closed on every call)', async () => {
+    const admin = t.as(principals.admin).policies;
+    const v = (await admin.document({ agent: 'LoanBot' })).version;
+    const quoted = LOANS.replace('args.amount > 1000.0', "args.amount > '1000'");
+    expect(quoted).not.toBe(LOANS);
+    const refused = await admin.applyRules({ yaml: quoted, file: 'loans.yaml', dryRun: true });
+    expect(refused.ok).toBe(false);
+    expect(refused.problems[0]).toMatchObject({ ruleId: 'big-transfers', line: 10 });
+    expect(refused.problems[0]!.message).toContain("'1000' is text, not a number");
+    expect(refused.problems[0]!.message).toContain('write 1000 without quotes');
+    expect((await admin.document({ agent: 'LoanBot' })).version).toBe(v);
+  });
+
   it('a rule asking dlp about a name no detector has is refused when saved, with the likely one', async () => {
     const admin = t.as(principals.admin).policies;
     const v = (await admin.document({ agent: 'LoanBot' })).version;

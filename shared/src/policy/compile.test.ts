@@ -42,6 +42,23 @@ describe('compilePolicy: problems a person can act on', () => {
     expect(problemsOf([{ id: 'x', actions: ['a'], when: 'action + 1', effect: 'BLOCK' }])[0]!.message).not.toMatch(/takes/);
   });
 
+  it('refuses, when saved, a quoted number ordered against a value: it would fail every call and fail the rule closed', () => {
+    const saving = { checkDetectorNames: { alsoKnown: [] } };
+    const problems = (when: string) => {
+      const r = compilePolicy(agentDoc([{ id: 'big', actions: ['pay'], when, effect: 'BLOCK' }]), saving);
+      return r.ok ? [] : r.problems;
+    };
+    const [p] = problems("args.amount > '1000'");
+    expect(p!.message).toBe("'1000' is text, not a number: ordering a number against it fails on every call (and the rule fails closed); write 1000 without quotes");
+    expect(p).toMatchObject({ ruleId: 'big', expression: { line: 1, column: 15 } });
+    expect(problems("'-2.5' >= args.n || args.m < 3")[0]!.message).toMatch(/write -2\.5 without quotes/);
+    // What it is not about: numbers, equality with text ids, and ordering of real text.
+    for (const when of ['args.amount > 1000', "args.account == '1000'", "args.name > 'M'", "string(args.v) > '2'"])
+      expect(problems(when), when).toEqual([]);
+    // A policy stored before this check still loads.
+    expect(compilePolicy(agentDoc([{ id: 'old', actions: ['pay'], when: "args.amount > '1000'", effect: 'BLOCK' }])).ok).toBe(true);
+  });
+
   it('requires literal fact arguments, so the server knows what to prefetch', () => {
     const msgs = problemsOf([
       { id: 'a', actions: ['x'], when: 'history.count(action, duration("1h")) > 1', effect: 'BLOCK' },

@@ -12,7 +12,7 @@ import {
   type RuleEffect,
   type RuleSeverity,
 } from '../schemas/policyRules';
-import { compileExpression, dlpLiteralNames, identifiersRead } from './expression';
+import { compileExpression, dlpLiteralNames, identifiersRead, quotedNumbersOrdered } from './expression';
 import { BUILTIN_DETECTORS, DETECTOR_CATEGORIES } from '../dlp/types';
 import type { FastCondition } from './fastCondition';
 import { emptyNeeds, isEmptyNeeds, mergeNeeds, type FactNeeds } from './facts';
@@ -84,7 +84,8 @@ export interface CompileOptions {
   /**
    * When a policy is saved: refuse an agent policy's rule that asks `dlp` about a name no
    * detector or category has (`dlp.found('credit_card')` for `card`: a rule that can never fire),
-   * and an `on: result` rule reading facts a result is not judged with (`args`, `history`…).
+   * an `on: result` rule reading facts a result is not judged with (`args`, `history`…), and a
+   * quoted number ordered against a value (`args.amount > '1000'`: fails closed on every call).
    * The names given here (the global policy's custom detectors) count as known too.
    */
   checkDetectorNames?: { alsoKnown: readonly string[] };
@@ -192,6 +193,21 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
             { ruleId: rule.id, text: rule.when, offset: Math.max(0, rule.when.indexOf(id)) },
           ),
         );
+    }
+  }
+  if (options.checkDetectorNames) {
+    for (const rule of [...rules, ...resultRules]) {
+      if (!rule.program || rule.when === undefined) continue;
+      for (const { literal, message } of quotedNumbersOrdered(rule.program.ast)) {
+        const at = [`'${literal}'`, `"${literal}"`].map((q) => rule.when!.indexOf(q)).find((i) => i >= 0);
+        problems.push(
+          problemAt(options.source, ['rules', rule.order, 'when'], message, {
+            ruleId: rule.id,
+            text: rule.when,
+            ...(at === undefined ? {} : { offset: at }),
+          }),
+        );
+      }
     }
   }
   if (options.checkDetectorNames && doc.kind === 'AgentPolicy') {

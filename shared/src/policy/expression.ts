@@ -217,6 +217,47 @@ function walk(node: ASTNode, nesting: Nesting, needs: FactNeeds, problems: Expre
   for (const child of children(node)) walk(child, nesting, needs, problems);
 }
 
+const ORDERING = new Set(['<', '<=', '>', '>=']);
+const NUMERIC_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/;
+
+/** Whether a node is text for certain: a string literal or a `string(…)` conversion. */
+function surelyText(node: ASTNode): boolean {
+  return literalString(node) !== undefined || (node.op === 'call' && node.args[0] === 'string');
+}
+
+/**
+ * `args.amount > '1000'`: quoted numbers ordered against what is not surely text, with the
+ * message to show. An amount is a number at run time, and CEL has no ordering of a number against
+ * text — the condition then fails on every call, and the rule fails closed (a BLOCK rule blocks
+ * everything, an ALLOW rule sends everything to review). Between two texts ('10' < '9') the order
+ * is by characters, which is never what a quoted number means either. Checked when a policy is
+ * saved (compile.ts), so a stored policy that has one still loads.
+ */
+export function quotedNumbersOrdered(node: ASTNode): Array<{ literal: string; message: string }> {
+  const found: Array<{ literal: string; message: string }> = [];
+  const visit = (n: ASTNode): void => {
+    if (ORDERING.has(n.op)) {
+      const [left, right] = n.args as unknown as [ASTNode, ASTNode];
+      for (const [quoted, other] of [
+        [left, right],
+        [right, left],
+      ] as const) {
+        const text = literalString(quoted);
+        if (text === undefined || !NUMERIC_TEXT.test(text) || surelyText(other)) continue;
+        const number = text.trim().replace(/^\+/, '');
+        found.push({
+          literal: text,
+          message: `'${text}' is text, not a number: ordering a number against it fails on every call (and the rule fails closed); write ${number} without quotes`,
+        });
+        break;
+      }
+    }
+    for (const child of children(n)) visit(child);
+  };
+  visit(node);
+  return found;
+}
+
 function example(variable: string): string {
   switch (variable) {
     case 'history':
