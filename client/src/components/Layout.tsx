@@ -20,6 +20,7 @@ import { isUnauthorized } from '../lib/errors';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { ErrorBanner } from './ErrorBanner';
 import { LiveSync } from './LiveSync';
+import { SignOutEverywhere } from './SignOutEverywhere';
 import { ThemeToggle } from './ThemeToggle';
 import { Toaster } from './Toaster';
 import { useNavigationKeys } from '../hooks/useNavigationKeys';
@@ -155,9 +156,7 @@ export function Layout() {
         </NavLink>
         <div className="ml-auto flex items-center gap-2">
           <ConnectionIndicator />
-          <span className="hidden text-xs sm:inline muted" data-testid="whoami">
-            {me.name} · <span className="font-semibold">{me.role}</span>
-          </span>
+          <SignOutEverywhere name={me.name} role={me.role} />
           <ThemeToggle />
           <button
             type="button"
