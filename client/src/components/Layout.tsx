@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { NavLink, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import {
   Bot,
   ChartColumn,
@@ -24,6 +24,7 @@ import { SignOutEverywhere } from './SignOutEverywhere';
 import { ThemeToggle } from './ThemeToggle';
 import { Toaster } from './Toaster';
 import { useNavigationKeys } from '../hooks/useNavigationKeys';
+import { useSignOut } from '../hooks/useSignOut';
 import { rangeSearch } from '../hooks/useRange';
 
 const NAV = [
@@ -88,20 +89,12 @@ function NavItems({
  */
 export function Layout() {
   const trpc = useTRPC();
-  const qc = useQueryClient();
   const navigate = useNavigate();
   const location = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
   const whoami = useQuery({ ...trpc.health.whoami.queryOptions(), staleTime: Infinity });
   const pending = useQuery({ ...trpc.approvals.pending.queryOptions(), enabled: whoami.isSuccess });
-  const logout = useMutation(
-    trpc.auth.logout.mutationOptions({
-      onSettled: () => {
-        qc.clear();
-        void navigate('/login?reason=signedout', { replace: true });
-      },
-    }),
-  );
+  const logout = useSignOut({ always: true });
 
   useEffect(() => setMenuOpen(false), [location.pathname]);
   useNavigationKeys();

@@ -1,9 +1,7 @@
 import { useState } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useNavigate } from 'react-router';
-import { useTRPC } from '../lib/trpc';
 import { errorMessage } from '../lib/errors';
 import { Dialog } from './Dialog';
+import { useSignOut } from '../hooks/useSignOut';
 
 /**
  * The signed-in name in the header, which opens "sign out everywhere": every dashboard session
@@ -12,18 +10,8 @@ import { Dialog } from './Dialog';
  * the key (impossible for the last admin key, which the start-up login link uses).
  */
 export function SignOutEverywhere({ name, role }: { name: string; role: string }) {
-  const trpc = useTRPC();
-  const qc = useQueryClient();
-  const navigate = useNavigate();
   const [open, setOpen] = useState(false);
-  const everywhere = useMutation(
-    trpc.auth.logout.mutationOptions({
-      onSuccess: () => {
-        qc.clear();
-        void navigate('/login?reason=signedout', { replace: true });
-      },
-    }),
-  );
+  const everywhere = useSignOut({ always: false });
   return (
     <>
       <button
