@@ -4,3 +4,4 @@
  */
 export { startEmbeddedMongo, type EmbeddedMongo, type EmbeddedMongoOptions } from './server.js';
 export { MAX_SOCKET_PATH_BYTES } from './listen.js';
+export type { InProcessClient, InProcessOptions } from './inProcess.js';

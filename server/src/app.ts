@@ -39,6 +39,8 @@ export interface CreateAppOptions {
   inMemoryStore?: boolean;
   /** The embedded store on its private Unix socket (default) or a loopback TCP port (the bench's comparison). */
   storeTransport?: 'socket' | 'tcp';
+  /** The embedded store's decision-path writes in process (default) or through the driver (data/connect.ts). */
+  inProcessWrites?: boolean;
   dbName: string;
   logger: Logger;
   approvalTtlMs: number;
@@ -111,6 +113,7 @@ export async function createApp(opts: CreateAppOptions): Promise<AegisApp> {
     dbName: opts.dbName,
     logger,
     storeTransport: opts.storeTransport,
+    inProcessWrites: opts.inProcessWrites,
   });
   try {
     const bindingSecret = await loadBindingSecret({

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { StoreAccess } from '@aegis/shared';
 import { startEmbeddedMongo } from 'embedded-mongo';
 import { DataDirError } from './dataDir';
+import { InProcessStore, useInProcessStore } from './collectionWrites';
 
 export interface DataStore {
   /** A dedicated connection (never mongoose's global default), so one process can host several servers. */
@@ -13,6 +14,8 @@ export interface DataStore {
   embedded: boolean;
   /** How another process reaches this database (the demo's bank), as admins may be told. */
   access: StoreAccess;
+  /** The embedded store's in-process client, when it runs in this process and writes use it. */
+  inProcess: InProcessStore | null;
   close(): Promise<void>;
 }
 
@@ -30,6 +33,13 @@ export interface ConnectOptions {
    * @defaultValue 'socket'
    */
   storeTransport?: 'socket' | 'tcp';
+  /**
+   * The embedded store in this process: send the decision path's writes straight into it
+   * (collectionWrites.ts) rather than through the driver and the socket. `false` keeps every
+   * command on the driver (the bench's comparison; tests of the driver path).
+   * @defaultValue true
+   */
+  inProcessWrites?: boolean;
 }
 
 /**
@@ -39,6 +49,7 @@ export interface ConnectOptions {
 export async function connectDataStore(opts: ConnectOptions): Promise<DataStore> {
   let uri = opts.mongoUri;
   let stopEmbedded: (() => Promise<void>) | null = null;
+  let inProcess: InProcessStore | null = null;
   let access: StoreAccess = { kind: 'external', hosts: hostsOf(uri ?? '') };
   if (!uri) {
     const inMemory = opts.dataDir === ':memory:';
@@ -54,6 +65,7 @@ export async function connectDataStore(opts: ConnectOptions): Promise<DataStore>
     uri = `${store.uri}${store.uri.includes('?') ? '&' : '?'}serverMonitoringMode=poll`;
     access = { kind: 'embedded', uri, socket: store.socket ?? null };
     stopEmbedded = () => store.close();
+    if (opts.inProcessWrites ?? true) inProcess = new InProcessStore(store.inProcess(), opts.dbName);
     opts.logger.info(
       { dir, listen: store.socket ?? `127.0.0.1:${store.port}` },
       'embedded store started',
@@ -74,12 +86,17 @@ export async function connectDataStore(opts: ConnectOptions): Promise<DataStore>
     await stopEmbedded?.();
     throw error;
   }
-  opts.logger.info({ db: opts.dbName, embedded: stopEmbedded !== null }, 'database connected');
+  if (inProcess) useInProcessStore(connection, inProcess);
+  opts.logger.info(
+    { db: opts.dbName, embedded: stopEmbedded !== null, inProcessWrites: inProcess !== null },
+    'database connected',
+  );
   return {
     connection,
     uri,
     embedded: stopEmbedded !== null,
     access,
+    inProcess,
     async close() {
       await connection.close();
       await stopEmbedded?.();

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Connection } from 'mongoose';
+import { inProcessStoreOf } from '../data/collectionWrites';
 
 /** Distinct agent or action names a label keeps before folding the rest into "other". */
 export const MAX_LABEL_VALUES = 200;
@@ -138,6 +139,10 @@ export class AegisMetrics {
     );
     client.on('commandFailed', (e) =>
       this.storeSeconds.observe({ command: e.commandName, outcome: 'error' }, e.duration / 1000),
+    );
+    // Writes sent to the embedded store in process never reach the driver's events.
+    inProcessStoreOf(sources.connection)?.observe((command, seconds, ok) =>
+      this.storeSeconds.observe({ command, outcome: ok ? 'ok' : 'error' }, seconds),
     );
   }
 

@@ -1,12 +1,17 @@
 import mongoose, { type Connection } from 'mongoose';
 import { afterAll, beforeAll } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
+import { InProcessStore, useInProcessStore } from '../../src/data/collectionWrites';
 
 export interface TestDb {
   /** The file's embedded store (started before the file's own `beforeAll` hooks run). */
   readonly store: EmbeddedMongo;
-  /** A new mongoose connection to its `aegis` database: one per server a test plays. */
-  connect(): Promise<Connection>;
+  /**
+   * A new mongoose connection to its `aegis` database: one per server a test plays. With
+   * `inProcess`, its decision-path writes go straight into the store, as a server's do when the
+   * embedded store runs in its process (data/collectionWrites.ts); without, through the driver.
+   */
+  connect(opts?: { inProcess?: boolean }): Promise<Connection>;
 }
 
 /**
@@ -28,8 +33,10 @@ export function useTestDb(): TestDb {
       if (!store) throw new Error('useTestDb: the store starts in beforeAll');
       return store;
     },
-    async connect() {
+    async connect(opts = {}) {
       const conn = await mongoose.createConnection(this.store.uri, { dbName: 'aegis' }).asPromise();
+      if (opts.inProcess)
+        useInProcessStore(conn, new InProcessStore(this.store.inProcess(), 'aegis'));
       conns.push(conn);
       return conn;
     },

@@ -5,12 +5,16 @@ import { verifyAuditChain } from '../../auth/verifyAudit';
 import { createRepos, type Repos } from './index';
 
 // Three writers on one database, as three server processes would be: the chain must not fork.
+// The first writes through the driver, the others straight into the store (as a server whose
+// embedded store runs in its own process does): both kinds must race correctly with each other.
 const db = useTestDb();
 let conn: Connection;
 const writers: Repos[] = [];
 beforeAll(async () => {
   for (let i = 0; i < 3; i++)
-    writers.push(await createRepos(await db.connect(), { onAuditWritten: () => {} }));
+    writers.push(
+      await createRepos(await db.connect({ inProcess: i > 0 }), { onAuditWritten: () => {} }),
+    );
   conn = await db.connect();
 });
 

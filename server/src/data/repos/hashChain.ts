@@ -1,4 +1,5 @@
 import { ObjectId, type Collection, type Document } from 'mongodb';
+import type { CollectionWrites } from '../collectionWrites';
 
 /** A stored link of a hash chain: its place (the unique `id`) and its hash. */
 export interface ChainLink {
@@ -15,6 +16,8 @@ const MAX_ATTEMPTS = 100;
 export interface ChainSpec<R, D extends ChainLink, W> {
   /** The chain's collection; it has a unique index on `id`. */
   collection: Collection<Document>;
+  /** How documents are inserted into it (in process when the store runs here). */
+  writes: CollectionWrites;
   /** Where ids continue when the collection is empty (kept across a wipe). */
   floor(): Promise<number>;
   /** The stored document of `record` at `id`, linked to `prevHash` (its hash computed). */
@@ -73,8 +76,8 @@ export class ChainAppender<R, D extends ChainLink, W> {
         // A group of one (every call of a sequential caller): insertOne sends the same insert
         // command without the driver's bulk-write machinery, ~80 µs of CPU per call less
         // (bench/README.md, 2026-12-07); a taken key fails it with the same code 11000.
-        if (stored.length === 1) await this.spec.collection.insertOne(stored[0]!);
-        else await this.spec.collection.insertMany(stored, { ordered: true });
+        if (stored.length === 1) await this.spec.writes.insertOne(stored[0]!);
+        else await this.spec.writes.insertMany(stored, { ordered: true });
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         this.head = undefined;

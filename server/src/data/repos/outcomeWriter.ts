@@ -1,6 +1,7 @@
 import type { Model } from 'mongoose';
 import type { CallOutcome, ResultEffect, ScanFinding } from '@aegis/shared';
 import type { AuditDoc } from '../models/audit.model';
+import { writesFor } from '../collectionWrites';
 import { storedFindings } from './auditWriter';
 import { GroupCommitQueue } from './groupCommit';
 import { sourceOf } from './mappers';
@@ -155,13 +156,14 @@ export async function setOutcomesInBulk(
   const [only] = updates;
   // A group of one (a sequential caller's report): updateOne sends the same update command
   // without the driver's bulk-write machinery, as the chain's insertOne does.
+  const writes = writesFor(model);
   const res =
     updates.length === 1 && only
-      ? await model.collection.updateOne(
+      ? await writes.updateOne(
           { ...keyOf(only), outcome: null },
           outcomeUpdate(only.outcome, only.durationMs, only),
         )
-      : await model.collection.bulkWrite(
+      : await writes.bulkWrite(
           updates.map((u) => ({
             updateOne: {
               filter: { ...keyOf(u), outcome: null },

@@ -1,5 +1,6 @@
 import { isCall } from '@aegis/shared';
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
+import type { CollectionWrites } from '../collectionWrites';
 import { fieldKey, fromFieldKey } from '../models/rollup.model';
 import type { RollupSource } from './rollupIncrements';
 
@@ -86,13 +87,14 @@ type RollupCollection = Collection;
  */
 export async function recordRuns(
   coll: RollupCollection,
+  writes: CollectionWrites,
   runs: RunAgents,
   known: KnownRuns,
 ): Promise<void> {
   const todo = [...runs].filter(([id, r]) => !known.covers(id, r.agents));
   if (todo.length === 0) return;
   await upsertAll(
-    coll,
+    writes,
     todo.map(([id, r]) => ({
       updateOne: {
         filter: runKey(id),
@@ -146,7 +148,7 @@ export async function recordRuns(
   }
   // A pair that already lists the run matches nothing, and its upsert then loses on the unique
   // key: that is the "already listed" answer, not a failure.
-  await upsertAll(coll, pairs, { duplicatesMeanDone: true });
+  await upsertAll(writes, pairs, { duplicatesMeanDone: true });
   for (const [runId, everyone] of agentsOf) known.remember(runId, everyone);
 }
 
@@ -180,18 +182,18 @@ export async function sharedRuns(
  * `duplicatesMeanDone`: a second duplicate is the filter's own "nothing to do" (see recordRuns).
  */
 export async function upsertAll(
-  coll: RollupCollection,
+  writes: Pick<CollectionWrites, 'bulkWrite'>,
   ops: Array<AnyBulkWriteOperation>,
   opts: { duplicatesMeanDone?: boolean } = {},
 ): Promise<void> {
   if (ops.length === 0) return;
   try {
-    await coll.bulkWrite(ops, { ordered: false });
+    await writes.bulkWrite(ops, { ordered: false });
   } catch (error) {
     const failed = duplicateIndexes(error);
     if (!failed) throw error;
     try {
-      await coll.bulkWrite(
+      await writes.bulkWrite(
         failed.map((i) => ops[i]!),
         { ordered: false },
       );

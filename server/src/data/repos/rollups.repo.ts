@@ -1,5 +1,6 @@
 import type { AnyBulkWriteOperation } from 'mongodb';
 import type { Model } from 'mongoose';
+import { writesFor } from '../collectionWrites';
 import type { ApprovalDoc } from '../models/approval.model';
 import type { AuditDoc } from '../models/audit.model';
 import type { RollupDoc, RollupGrain, RollupKind } from '../models/rollup.model';
@@ -43,11 +44,12 @@ export function createRollupsRepo(
     builtAt: Date;
     through: number;
   }>('rollup_meta');
+  const writes = writesFor(model);
   let oldest: { at: number; value: Promise<Date | null> } | undefined;
 
   /** Adds the increments; `also` (a watermark's move) goes in the same command. */
   async function apply(changes: Increment[], also: AnyBulkWriteOperation[] = []): Promise<void> {
-    await upsertAll(model.collection, [
+    await upsertAll(writes, [
       ...changes.map((c): AnyBulkWriteOperation => ({
         updateOne: {
           filter: c.key,
@@ -143,7 +145,8 @@ export function createRollupsRepo(
     },
 
     /** Adds runs' agents, and the pairs of agents they make (see rollupRuns.ts). */
-    recordRuns: (runs: RunAgents, known: KnownRuns) => recordRuns(model.collection, runs, known),
+    recordRuns: (runs: RunAgents, known: KnownRuns) =>
+      recordRuns(model.collection, writes, runs, known),
 
     /** Agent → other agent → a few runs they shared (these agents; all when omitted). */
     sharedRuns: (agents?: readonly string[]) => sharedRuns(model.collection, agents),

@@ -11,13 +11,14 @@ import { RollupRecorder } from './rollupRecorder';
 import { windowFor } from './window';
 import { useTestDb } from '../../../test/helpers/testDb';
 
-// Three servers on one database, each rolling up the entries it writes, as createServices does.
+// Three servers on one database, each rolling up the entries it writes, as createServices does;
+// the first writes through the driver, the others straight into the store.
 const logger = createLogger('silent');
 const db = useTestDb();
 const servers: Array<{ repos: Repos; recorder: RollupRecorder; bus: EventBus }> = [];
 beforeAll(async () => {
   for (let i = 0; i < 3; i++) {
-    const conn = await db.connect();
+    const conn = await db.connect({ inProcess: i > 0 });
     let recorder: RollupRecorder | null = null;
     const repos = await createRepos(conn, {
       onAuditWritten: (_, docs) => recorder?.record(docs),
