@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { StoreAccess } from '@aegis/shared';
 import { startEmbeddedMongo } from 'embedded-mongo';
 import { DataDirError } from './dataDir';
-import { InProcessStore, useInProcessStore } from './collectionWrites';
+import { InProcessStore, useInProcessStore } from './storeCommands';
 
 export interface DataStore {
   /** A dedicated connection (never mongoose's global default), so one process can host several servers. */
@@ -35,7 +35,7 @@ export interface ConnectOptions {
   storeTransport?: 'socket' | 'tcp';
   /**
    * The embedded store in this process: send the decision path's writes straight into it
-   * (collectionWrites.ts) rather than through the driver and the socket. `false` keeps every
+   * (storeCommands.ts) rather than through the driver and the socket. `false` keeps every
    * command on the driver (the bench's comparison; tests of the driver path).
    * @defaultValue true
    */

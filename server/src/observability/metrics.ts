@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Connection } from 'mongoose';
-import { inProcessStoreOf } from '../data/collectionWrites';
+import { inProcessStoreOf } from '../data/storeCommands';
 
 /** Distinct agent or action names a label keeps before folding the rest into "other". */
 export const MAX_LABEL_VALUES = 200;

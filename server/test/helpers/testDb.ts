@@ -1,7 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { afterAll, beforeAll } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo } from 'embedded-mongo';
-import { InProcessStore, useInProcessStore } from '../../src/data/collectionWrites';
+import { InProcessStore, useInProcessStore } from '../../src/data/storeCommands';
 
 export interface TestDb {
   /** The file's embedded store (started before the file's own `beforeAll` hooks run). */
@@ -9,7 +9,7 @@ export interface TestDb {
   /**
    * A new mongoose connection to its `aegis` database: one per server a test plays. With
    * `inProcess`, its decision-path writes go straight into the store, as a server's do when the
-   * embedded store runs in its process (data/collectionWrites.ts); without, through the driver.
+   * embedded store runs in its process (data/storeCommands.ts); without, through the driver.
    */
   connect(opts?: { inProcess?: boolean }): Promise<Connection>;
 }

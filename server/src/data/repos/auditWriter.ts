@@ -13,7 +13,7 @@ import type { AuditDoc } from '../models/audit.model';
 import { GroupCommitQueue } from './groupCommit';
 import { ChainAppender } from './hashChain';
 import { toAuditEntry } from './mappers';
-import { writesFor } from '../collectionWrites';
+import { commandsFor } from '../storeCommands';
 
 /** An audit entry before it has an id and a place in the chain. */
 export interface AuditRecord {
@@ -96,7 +96,7 @@ export class AuditWriter {
   ) {
     this.chain = new ChainAppender({
       collection: model.collection,
-      writes: writesFor(model),
+      writes: commandsFor(model),
       floor,
       build: (record, id, prevHash) => this.build(record, id, prevHash),
       written: toAuditEntry,

@@ -1,5 +1,5 @@
 import { ObjectId, type Collection, type Document } from 'mongodb';
-import type { CollectionWrites } from '../collectionWrites';
+import type { StoreCommands } from '../storeCommands';
 
 /** A stored link of a hash chain: its place (the unique `id`) and its hash. */
 export interface ChainLink {
@@ -17,7 +17,7 @@ export interface ChainSpec<R, D extends ChainLink, W> {
   /** The chain's collection; it has a unique index on `id`. */
   collection: Collection<Document>;
   /** How documents are inserted into it (in process when the store runs here). */
-  writes: CollectionWrites;
+  writes: StoreCommands;
   /** Where ids continue when the collection is empty (kept across a wipe). */
   floor(): Promise<number>;
   /** The stored document of `record` at `id`, linked to `prevHash` (its hash computed). */

@@ -5,7 +5,7 @@ import type { AuditOutcomeDoc } from '../models/auditOutcome.model';
 import { storedFindings } from './auditWriter';
 import { GroupCommitQueue } from './groupCommit';
 import { ChainAppender } from './hashChain';
-import { writesFor } from '../collectionWrites';
+import { commandsFor } from '../storeCommands';
 
 /** An outcome as it was recorded on its entry, to be sealed. */
 export interface OutcomeSeal {
@@ -56,7 +56,7 @@ export class OutcomeChain {
   constructor(model: Model<AuditOutcomeDoc>, floor: () => Promise<number>) {
     this.chain = new ChainAppender({
       collection: model.collection,
-      writes: writesFor(model),
+      writes: commandsFor(model),
       floor,
       build: buildRecord,
       written: () => true,

@@ -1,7 +1,7 @@
 import type { Model } from 'mongoose';
 import type { CallOutcome, ResultEffect, ScanFinding } from '@aegis/shared';
 import type { AuditDoc } from '../models/audit.model';
-import { writesFor } from '../collectionWrites';
+import { commandsFor } from '../storeCommands';
 import { storedFindings } from './auditWriter';
 import { GroupCommitQueue } from './groupCommit';
 import { sourceOf } from './mappers';
@@ -156,7 +156,7 @@ export async function setOutcomesInBulk(
   const [only] = updates;
   // A group of one (a sequential caller's report): updateOne sends the same update command
   // without the driver's bulk-write machinery, as the chain's insertOne does.
-  const writes = writesFor(model);
+  const writes = commandsFor(model);
   const res =
     updates.length === 1 && only
       ? await writes.updateOne(

@@ -1,4 +1,5 @@
 import type { Model } from 'mongoose';
+import { commandsFor } from '../storeCommands';
 import type { AuditDoc } from '../models/audit.model';
 
 /** How many past calls `history.sum` reads at most; beyond it the rule fails closed. */
@@ -29,17 +30,22 @@ export interface ReplayEntry {
  * Counted calls are the agent's ALLOWED entries (its decisions and checked reports).
  */
 export function createPolicyFactsRepo(model: Model<AuditDoc>) {
+  const store = commandsFor(model);
   return {
     countAllowed: (agent: string, action: string, since: Date) =>
-      model.countDocuments({ agent, action, status: 'ALLOWED', timestamp: { $gte: since } }),
+      store.countDocuments({ agent, action, status: 'ALLOWED', timestamp: { $gte: since } }),
 
     /** Sum of numeric `args[field]` over the same calls; non-numbers count as 0. */
     async sumAllowed(agent: string, action: string, field: string, since: Date): Promise<number> {
       const docs = await model
-        .find({ agent, action, status: 'ALLOWED', timestamp: { $gte: since } }, { callArgs: 1, _id: 0 })
+        .find(
+          { agent, action, status: 'ALLOWED', timestamp: { $gte: since } },
+          { callArgs: 1, _id: 0 },
+        )
         .limit(MAX_SUMMED_CALLS + 1)
         .lean<Array<Pick<AuditDoc, 'callArgs'>>>();
-      if (docs.length > MAX_SUMMED_CALLS) throw new TooManyCallsError(`more than ${MAX_SUMMED_CALLS} calls to sum`);
+      if (docs.length > MAX_SUMMED_CALLS)
+        throw new TooManyCallsError(`more than ${MAX_SUMMED_CALLS} calls to sum`);
       let sum = 0;
       for (const d of docs) {
         if (!d.callArgs) continue;
@@ -51,8 +57,15 @@ export function createPolicyFactsRepo(model: Model<AuditDoc>) {
 
     /** Which of `tags` an ALLOWED call of this agent's run carried. */
     async sessionTags(agent: string, runId: string, tags: readonly string[]): Promise<string[]> {
-      const found = await model.distinct('tags', { agent, runId, status: 'ALLOWED', tags: { $in: [...tags] } });
-      return (found as unknown[]).filter((t): t is string => typeof t === 'string' && tags.includes(t));
+      const found = await model.distinct('tags', {
+        agent,
+        runId,
+        status: 'ALLOWED',
+        tags: { $in: [...tags] },
+      });
+      return (found as unknown[]).filter(
+        (t): t is string => typeof t === 'string' && tags.includes(t),
+      );
     },
 
     /**
@@ -69,7 +82,20 @@ export function createPolicyFactsRepo(model: Model<AuditDoc>) {
       };
       if (agents) filter.agent = { $in: [...agents] };
       return model
-        .find(filter, { id: 1, agent: 1, action: 1, status: 1, approvalId: 1, callArgs: 1, argsPreview: 1, runId: 1, tags: 1, findings: 1, timestamp: 1, _id: 0 })
+        .find(filter, {
+          id: 1,
+          agent: 1,
+          action: 1,
+          status: 1,
+          approvalId: 1,
+          callArgs: 1,
+          argsPreview: 1,
+          runId: 1,
+          tags: 1,
+          findings: 1,
+          timestamp: 1,
+          _id: 0,
+        })
         .hint(agents ? { agent: 1, id: -1 } : { source: 1, id: -1 })
         .sort({ id: 1 })
         .limit(limit)

@@ -1,6 +1,6 @@
 import { isCall } from '@aegis/shared';
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
-import type { CollectionWrites } from '../collectionWrites';
+import type { StoreCommands } from '../storeCommands';
 import { fieldKey, fromFieldKey } from '../models/rollup.model';
 import type { RollupSource } from './rollupIncrements';
 
@@ -87,7 +87,7 @@ type RollupCollection = Collection;
  */
 export async function recordRuns(
   coll: RollupCollection,
-  writes: CollectionWrites,
+  writes: StoreCommands,
   runs: RunAgents,
   known: KnownRuns,
 ): Promise<void> {
@@ -182,7 +182,7 @@ export async function sharedRuns(
  * `duplicatesMeanDone`: a second duplicate is the filter's own "nothing to do" (see recordRuns).
  */
 export async function upsertAll(
-  writes: Pick<CollectionWrites, 'bulkWrite'>,
+  writes: Pick<StoreCommands, 'bulkWrite'>,
   ops: Array<AnyBulkWriteOperation>,
   opts: { duplicatesMeanDone?: boolean } = {},
 ): Promise<void> {

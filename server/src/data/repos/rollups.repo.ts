@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation } from 'mongodb';
 import type { Model } from 'mongoose';
-import { writesFor } from '../collectionWrites';
+import { commandsFor } from '../storeCommands';
 import type { ApprovalDoc } from '../models/approval.model';
 import type { AuditDoc } from '../models/audit.model';
 import type { RollupDoc, RollupGrain, RollupKind } from '../models/rollup.model';
@@ -44,7 +44,7 @@ export function createRollupsRepo(
     builtAt: Date;
     through: number;
   }>('rollup_meta');
-  const writes = writesFor(model);
+  const writes = commandsFor(model);
   let oldest: { at: number; value: Promise<Date | null> } | undefined;
 
   /** Adds the increments; `also` (a watermark's move) goes in the same command. */

@@ -18,13 +18,14 @@ export interface WriteCounts {
 }
 
 /**
- * The writes of the decision path (audit entries, outcomes, their seals, rollup counters) on one
- * collection, with the driver's semantics: the same commands, the same counts, the same errors
+ * The store commands of the decision path on one collection — its writes (audit entries,
+ * outcomes, their seals, rollup counters) and its one read (a rule's history count) — with the
+ * driver's semantics: the same commands, the same counts, the same errors
  * (a refused write throws a `MongoServerError` whose `code`, or whose `writeErrors[i].code` and
  * `.index` for several documents, say why). Two implementations: the driver's, and one straight
  * into the embedded store when it runs in this process (see {@link useInProcessStore}).
  */
-export interface CollectionWrites {
+export interface StoreCommands {
   /** Adds `_id` to the document when it has none, as the driver does. */
   insertOne(doc: Document): Promise<void>;
   insertMany(docs: Document[], opts: { ordered: boolean }): Promise<void>;
@@ -35,6 +36,11 @@ export interface CollectionWrites {
   ): Promise<WriteCounts>;
   /** One unordered or ordered batch of `updateOne`/`updateMany` (others go through the driver). */
   bulkWrite(ops: AnyBulkWriteOperation[], opts: { ordered: boolean }): Promise<WriteCounts>;
+  /**
+   * `countDocuments(filter)`, the one read on the decision path (a rule's `history.count`); the
+   * filter is sent as given (no mongoose casting: pass stored types, e.g. a `Date`).
+   */
+  countDocuments(filter: Filter<Document>): Promise<number>;
 }
 
 /** Told of every command sent in process: the driver's command events don't see them. */
@@ -73,7 +79,7 @@ export class InProcessStore {
 /** The in-process store of each connection that has one (several servers may share a process). */
 const inProcessStores = new WeakMap<Connection, InProcessStore>();
 
-/** Sends this connection's decision-path writes into `store` instead of through the driver. */
+/** Sends this connection's decision-path commands into `store` instead of through the driver. */
 export function useInProcessStore(conn: Connection, store: InProcessStore): void {
   inProcessStores.set(conn, store);
 }
@@ -83,17 +89,17 @@ export function inProcessStoreOf(conn: Connection): InProcessStore | undefined {
 }
 
 /**
- * The writes for a model's collection: in process when its connection's store runs here, else
+ * The commands for a model's collection: in process when its connection's store runs here, else
  * the driver's. In process saves the driver, the socket and a turn of the event loop per write —
  * ~300 µs of CPU per insert on this machine (bench/README.md, 2026-12-07, evening).
  */
-export function writesFor(model: Pick<Model<never>, 'db' | 'collection'>): CollectionWrites {
+export function commandsFor(model: Pick<Model<never>, 'db' | 'collection'>): StoreCommands {
   const store = inProcessStores.get(model.db);
   const coll = model.collection as unknown as Collection<Document>;
-  return store ? new InProcessWrites(store, coll) : driverWrites(coll);
+  return store ? new InProcessCommands(store, coll) : driverCommands(coll);
 }
 
-export function driverWrites(coll: Collection<Document>): CollectionWrites {
+export function driverCommands(coll: Collection<Document>): StoreCommands {
   return {
     async insertOne(doc) {
       await coll.insertOne(doc);
@@ -103,6 +109,7 @@ export function driverWrites(coll: Collection<Document>): CollectionWrites {
     },
     updateOne: (filter, update, opts) => coll.updateOne(filter, update, opts),
     bulkWrite: (ops, opts) => coll.bulkWrite(ops, opts),
+    countDocuments: (filter) => coll.countDocuments(filter),
   };
 }
 
@@ -117,14 +124,14 @@ interface WriteReply {
   writeErrors?: Array<{ index: number; code: number; errmsg?: string }>;
 }
 
-class InProcessWrites implements CollectionWrites {
-  private readonly driver: CollectionWrites;
+class InProcessCommands implements StoreCommands {
+  private readonly driver: StoreCommands;
 
   constructor(
     private readonly store: InProcessStore,
     private readonly coll: Collection<Document>,
   ) {
-    this.driver = driverWrites(coll);
+    this.driver = driverCommands(coll);
   }
 
   async insertOne(doc: Document): Promise<void> {
@@ -168,6 +175,18 @@ class InProcessWrites implements CollectionWrites {
     });
     if (reply.writeErrors?.length) throw bulkError(reply.writeErrors);
     return counts(reply);
+  }
+
+  async countDocuments(filter: Filter<Document>): Promise<number> {
+    // The driver's countDocuments sends exactly this aggregate.
+    const reply = (await this.run({
+      aggregate: this.coll.collectionName,
+      pipeline: [{ $match: filter }, { $group: { _id: 1, n: { $sum: 1 } } }],
+      cursor: {},
+    })) as { cursor?: { firstBatch?: Array<{ n?: unknown }> } };
+    const n = reply.cursor?.firstBatch?.[0]?.n ?? 0;
+    // The store keeps a count's BSON type (an int64 stays a Long); the driver promotes it.
+    return typeof n === 'number' ? n : Number(String(n));
   }
 
   /** A command's reply; a refused command (`ok: 0`) thrown as the driver throws it. */

@@ -2,7 +2,7 @@ import type { Collection, Document, MongoServerError } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestDb } from '../../test/helpers/testDb';
 import { Schema, type Connection } from 'mongoose';
-import { inProcessStoreOf, writesFor, type CollectionWrites } from './collectionWrites';
+import { inProcessStoreOf, commandsFor, type StoreCommands } from './storeCommands';
 
 // The in-process writes must be indistinguishable from the driver's to their callers: the same
 // counts, the same errors (code, and each failed document's index), the same stored documents.
@@ -13,13 +13,16 @@ const ranInProcess: string[] = [];
 
 async function both(
   name: string,
-): Promise<Array<{ writes: CollectionWrites; coll: Collection<Document> }>> {
+): Promise<Array<{ writes: StoreCommands; coll: Collection<Document> }>> {
   const viaDriver = await db.connect();
   const inProcess = await db.connect({ inProcess: true });
   inProcessStoreOf(inProcess)?.observe((command) => ranInProcess.push(command));
   const side = (conn: Connection, suffix: string) => {
     const model = conn.model(`${name}_${suffix}`, new Schema({}, { strict: false }));
-    return { writes: writesFor(model), coll: model.collection as unknown as Collection<Document> };
+    return {
+      writes: commandsFor(model),
+      coll: model.collection as unknown as Collection<Document>,
+    };
   };
   const sides = [side(viaDriver, 'driver'), side(inProcess, 'local')];
   for (const { coll } of sides) await coll.createIndex({ k: 1 }, { unique: true, sparse: true });
@@ -52,8 +55,8 @@ const stored = async (coll: Collection<Document>): Promise<Array<Record<string, 
 
 describe('collection writes in process and through the driver', () => {
   afterAll(() => {
-    // The in-process side sent inserts and updates itself; the driver side's never reach it.
-    expect(new Set(ranInProcess)).toEqual(new Set(['insert', 'update']));
+    // The in-process side sent its commands itself; the driver side's never reach it.
+    expect(new Set(ranInProcess)).toEqual(new Set(['insert', 'update', 'aggregate']));
   });
 
   it('insert: ids added, a taken key refused with code 11000, ordered batches stop there', async () => {
@@ -160,6 +163,25 @@ describe('collection writes in process and through the driver', () => {
       [6, 6],
       [7, 7],
     ]);
+  });
+
+  it('count: the same number for the same filter, dates included', async () => {
+    const outcomes = [];
+    for (const { writes } of await both('cnt')) {
+      const at = (m: number) => new Date(Date.UTC(2026, 11, 7, 12, m));
+      await writes.insertMany(
+        [0, 1, 2, 3, 4].map((m) => ({ n: m, status: m % 2 ? 'ALLOWED' : 'BLOCKED', at: at(m) })),
+        { ordered: true },
+      );
+      outcomes.push([
+        await writes.countDocuments({}),
+        await writes.countDocuments({ status: 'ALLOWED', at: { $gte: at(2) } }),
+        await writes.countDocuments({ status: 'nothing' }),
+      ]);
+    }
+    const [driver, local] = outcomes;
+    expect(driver).toEqual([5, 1, 0]);
+    expect(local).toEqual(driver);
   });
 
   it('a statement the store refuses (an unknown operator) throws as the driver does', async () => {
