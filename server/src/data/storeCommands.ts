@@ -186,7 +186,9 @@ class InProcessCommands implements StoreCommands {
     })) as { cursor?: { firstBatch?: Array<{ n?: unknown }> } };
     const n = reply.cursor?.firstBatch?.[0]?.n ?? 0;
     // The store keeps a count's BSON type (an int64 stays a Long); the driver promotes it.
-    return typeof n === 'number' ? n : Number(String(n));
+    if (typeof n === 'number') return n;
+    const wrapped = n as { toNumber?: () => number; valueOf(): unknown };
+    return typeof wrapped.toNumber === 'function' ? wrapped.toNumber() : Number(wrapped.valueOf());
   }
 
   /** A command's reply; a refused command (`ok: 0`) thrown as the driver throws it. */
