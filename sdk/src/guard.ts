@@ -294,9 +294,11 @@ async function guardedCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Promise<T
               approvalId,
               source: 'server',
             }),
+            // details.reason says what ended the call, not the review's opening reason
+            // ("…; approval #3 opened"), which read as if the call were still waiting.
             new AegisApprovalDeniedError(
               `A reviewer denied "${action}" for agent "${agent}" (approval #${approvalId})`,
-              why,
+              { ...why, reason: `Approval #${approvalId} was denied` },
             ),
           );
         }
@@ -325,7 +327,7 @@ async function guardedCall<T>(rt: GuardRuntime, call: GuardedCall<T>): Promise<T
           }),
           new AegisApprovalTimeoutError(
             `Nobody decided on "${action}" for agent "${agent}" in time (approval #${approvalId}); treated as denied`,
-            why,
+            { ...why, reason: `Approval #${approvalId} was not decided in time` },
           ),
         );
       }

@@ -41,7 +41,11 @@ describe('human review', () => {
     const created = await nextApprovalFor(name);
     const call = exportList().catch((e: unknown) => e);
     await t.reviewer.approvals.decide.mutate({ id: await created.event, decision: 'DENIED' });
-    expect(await call).toBeInstanceOf(AegisApprovalDeniedError);
+    const error = await call;
+    expect(error).toBeInstanceOf(AegisApprovalDeniedError);
+    // what a caller logs says the call was denied, not that a review was opened
+    const { reason, approvalId } = (error as AegisApprovalDeniedError).details;
+    expect(reason).toBe(`Approval #${approvalId} was denied`);
     expect(ran).toBe(false);
   });
 
@@ -115,6 +119,9 @@ describe('human review', () => {
     expect(error).toBeInstanceOf(AegisApprovalTimeoutError);
     expect(ran).toBe(false);
     const approvalId = (error as AegisApprovalTimeoutError).details.approvalId!;
+    expect((error as AegisApprovalTimeoutError).details.reason).toBe(
+      `Approval #${approvalId} was not decided in time`,
+    );
     const approval = await t.reviewer.approvals.byId.query({ id: approvalId });
     expect(approval.status).toBe('EXPIRED');
     const { entries } = await t.reviewer.audit.list.query({ agent: name });

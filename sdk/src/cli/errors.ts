@@ -1,3 +1,4 @@
+import { TRPCClientError } from '@trpc/client';
 import { AegisError } from '../errors';
 import { splitUrls } from '../failover';
 import { HttpAnswerError } from '../nodeFetch';
@@ -5,9 +6,10 @@ import { toAegisError } from '../serverErrors';
 
 /**
  * Exit codes of the CLI. 0: done. 1: the command failed (unknown agent or id, not allowed,
- * already decided, audit chain broken, bad usage). 2: the server could not be reached.
+ * already decided, audit chain broken, bad usage). 2: the server could not be reached. 141: the
+ * reader of stdout went away (`| head`), as for a process ended by SIGPIPE.
  */
-export const EXIT = { ok: 0, failed: 1, unreachable: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, unreachable: 2, readerGone: 141 } as const;
 
 /** A failure the CLI reports as one line with a chosen exit code. */
 export class CliError extends Error {
@@ -34,7 +36,53 @@ export function describeFailure(
       exitCode: EXIT.unreachable,
     };
   }
-  return { message: hint(aegisError, url) ?? oneLine(aegisError.message), exitCode: EXIT.failed };
+  return {
+    message: hint(aegisError, url) ?? invalidInput(error) ?? oneLine(aegisError.message),
+    exitCode: EXIT.failed,
+  };
+}
+
+/**
+ * A request the server's input schema refused: tRPC's message is zod's issues as JSON, which is
+ * no way to tell someone that `--signing-secret ""` (an unset variable) is too short. Say each
+ * field and what is wrong with it instead.
+ */
+function invalidInput(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
+    if (!(e instanceof TRPCClientError)) continue;
+    const data: unknown = e.data;
+    if (!data || typeof data !== 'object' || !('zodError' in data)) return undefined;
+    const flat = data.zodError as {
+      formErrors?: string[];
+      fieldErrors?: Record<string, string[] | undefined>;
+    } | null;
+    if (!flat) return undefined;
+    const problems = [
+      ...(flat.formErrors ?? []),
+      ...Object.entries(flat.fieldErrors ?? {}).map(
+        ([field, messages]) => `${field}: ${(messages ?? []).join('; ')}`,
+      ),
+    ];
+    return problems.length > 0
+      ? `the server refused the request's input: ${oneLine(problems.join('; '))}`
+      : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * `aegis logs -o csv | head`: once the reader has what it wants it closes the pipe, and the next
+ * write fails with EPIPE. That is not a failure of the command (and certainly not "cannot reach
+ * Aegis"): stop quietly, as a Unix tool killed by SIGPIPE would (exit 141, for `set -o pipefail`).
+ * Installed by the binaries, not by `runCli` (tests and the MCP gateway, which speaks on stdout
+ * and has its own shutdown, must not exit the process).
+ */
+export function exitQuietlyWhenStdoutCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.readerGone);
+    throw error;
+  });
 }
 
 /**

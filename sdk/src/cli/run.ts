@@ -174,7 +174,8 @@ export async function runCli(
     const apiKey = resolveApiKey(values.key);
     if (!apiKey)
       throw new CliError(
-        'no API key: pass --key, set AEGIS_API_KEY, or run where the server wrote .aegis/admin.key',
+        'no API key: pass --key, set AEGIS_API_KEY (or AEGIS_API_KEY_FILE), or run where the server ' +
+          'wrote .aegis/admin.key (or set AEGIS_DATA_DIR to its data directory)',
       );
     const api = createTransport({ url, apiKey, requestTimeoutMs: 15_000 });
     const code = await command({ api, o, url, apiKey, args, options: values });

@@ -68,7 +68,14 @@ export function createDispatcher(d: DispatcherDeps) {
 
   async function send(delivery: DeliveryDoc): Promise<void> {
     const channel = await store.channel(delivery.channel);
-    if (!channel) throw new Permanent(`channel "${delivery.channel}" no longer exists`);
+    // Most often a rule's `notify:` names a channel nobody added yet (nothing checks the name
+    // when the policy is saved): say that, and how to add it.
+    if (!channel)
+      throw new Permanent(
+        `channel "${delivery.channel}" does not exist (never added, or removed since): ` +
+          `add it with \`aegis channels add ${delivery.channel} --webhook URL | --slack URL | --email …\`, ` +
+          `or take it out of the rule's notify`,
+      );
     let approval: Approval | null = null;
     if (delivery.approvalId !== null) {
       approval = await d.approvals.get(delivery.approvalId).catch((e: unknown) => {
