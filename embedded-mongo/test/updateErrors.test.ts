@@ -46,6 +46,31 @@ describe('update operators: mongod errors instead of silent no-ops', () => {
     expect(one(1)).toEqual(before);
   });
 
+  // mongod parses an update before it looks for documents, so these fail matching nothing too.
+  it.each([
+    ['an unknown operator', 9, { $bogus: { n: 1 } }, {}],
+    ['an operator given a non-object', 9, { $set: 5 }, {}],
+    ['an empty path', 56, { $set: { '': 1 } }, {}],
+    ['an empty path component', 56, { $set: { 'a..b': 1 } }, {}],
+    ['$inc by a string', 14, { $inc: { n: 'one' } }, {}],
+    ['two operators on one path', 40, { $set: { a: 1 }, $unset: { a: '' } }, {}],
+    ['an array filter no path uses', 9, { $set: { 'comments.$[c].votes': 0 } }, { arrayFilters: [{ 'c.votes': 1 }, { 'd.votes': 2 }] }],
+    ['a path naming no array filter', 2, { $set: { 'comments.$[x].votes': 0 } }, {}],
+    ['a $rename onto itself', 2, { $rename: { a: 'a' } }, {}],
+  ] as const)('refuses %s with code %i even when nothing matches', (_name, code, u, extra) => {
+    const reply = update({ _id: 99 }, u, extra);
+    expect(codeOf(reply)).toBe(code);
+    expect(reply).toMatchObject({ n: 0, nModified: 0 });
+  });
+
+  it('applies nothing and refuses nothing for a valid update that matches nothing', () => {
+    for (const u of [{ $set: { 'comments.$.votes': 1 } }, { $push: { n: 1 } }, { $inc: { s: 1 } }, { title: 'replacement' }]) {
+      expect(update({ _id: 99 }, u)).toMatchObject({ ok: 1, n: 0, nModified: 0 });
+      expect(codeOf(update({ _id: 99 }, u))).toBeUndefined();
+    }
+    expect(one(99)).toBeUndefined();
+  });
+
   it('pulls subdocuments matching $or (what mongoose sends for _id-less subdocuments)', () => {
     const reply = update({ _id: 1 }, { $pull: { comments: { $or: [{ body: 'a' }, { votes: 3 }] } } });
     expect(reply).toMatchObject({ n: 1, nModified: 1 });

@@ -2,7 +2,7 @@ import { ObjectId, type Document } from 'bson';
 import { Buffer } from 'node:buffer';
 import { runQuery } from '../query/execute.js';
 import { CollectionStore } from '../storage/collection.js';
-import { applyUpdate, idFirst } from '../update/applyUpdate.js';
+import { applyUpdate, checkUpdate, idFirst } from '../update/applyUpdate.js';
 import { compileCounterUpdate, compileSimpleUpdate } from '../update/simpleUpdate.js';
 import { upsertSeed } from '../update/upsertSeed.js';
 import { mongoError } from '../errors.js';
@@ -71,6 +71,8 @@ export function runUpdate(ctx: CommandContext, name: string, st: UpdateStatement
     coll!.replace(rid, doc, next, { bytes, update: st.u });
     outcome.modified++;
   }
+  // mongod parses the update before it looks for documents: a bad one fails even matching none.
+  if (matches.length === 0 && !st.upsert) checkUpdate(st.u, { arrayFilters: st.arrayFilters, variables: extras.variables });
   if (matches.length === 0 && st.upsert) {
     const seed = upsertSeed(st.q);
     let doc = applyUpdate(seed, st.u, { arrayFilters: st.arrayFilters, query: st.q, inserting: true, variables: extras.variables });

@@ -4,7 +4,7 @@ import { decodeDocument } from '../bson/codec.js';
 import { valuesEqual } from '../bson/compare.js';
 import { mongoError } from '../errors.js';
 import { mingoOptions } from '../query/matcher.js';
-import { applyModifier } from './modifier.js';
+import { applyModifier, checkModifier } from './modifier.js';
 
 export interface UpdateOptions {
   arrayFilters?: Document[];
@@ -63,6 +63,16 @@ export function applyUpdate(doc: Document, u: Document | Document[], opts: Updat
   }
   if ('_id' in doc && !valuesEqual(next._id, doc._id)) throw immutableId();
   return idFirst(next);
+}
+
+/**
+ * Refuses an update mongod would refuse at parse time, before looking for documents: for a
+ * statement that matched none (one that matched is checked as it is applied).
+ */
+export function checkUpdate(u: Document | Document[], opts: Pick<UpdateOptions, 'arrayFilters' | 'variables'> = {}): void {
+  if (Array.isArray(u)) return;
+  if (!isOperatorUpdate(u)) return checkReplacement(u);
+  checkModifier(u, opts.arrayFilters, { ...mingoOptions, variables: opts.variables });
 }
 
 function immutableId(): Error {

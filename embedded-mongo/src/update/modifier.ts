@@ -100,18 +100,7 @@ export function applyModifier(doc: Document, u: Document, opts: ModifierOptions)
   const renameTargets = renames.map(checkRename);
   checkConflicts([...entries.map((e) => e.path), ...renames.flatMap((r) => [r.path, r.arg as string])]);
   const resolver = positionalResolver(opts.original ?? doc, opts.query, opts.arrayFilters, opts.matchOptions);
-  const used = new Set<string>();
-  for (const e of entries) {
-    for (const part of e.parts) {
-      if (!part.startsWith('$[') || part === '$[]') continue;
-      const id = part.slice(2, -1);
-      if (!resolver.identifiers.has(id)) throw mongoError('BadValue', `No array filter found for identifier '${id}' in path '${e.path}'`);
-      used.add(id);
-    }
-  }
-  for (const id of resolver.identifiers) {
-    if (!used.has(id)) throw mongoError('FailedToParse', `The array filter for identifier '${id}' was not used in the update ${showElement('update', u).slice(9, -1)}`);
-  }
+  checkIdentifiers(entries, resolver.identifiers, u);
   const compiled = entries
     .filter((e) => e.op !== '$setOnInsert' || opts.inserting)
     .map((e) => {
@@ -124,4 +113,34 @@ export function applyModifier(doc: Document, u: Document, opts: ModifierOptions)
   ];
   steps.sort((a, b) => comparePaths(a.parts, b.parts));
   for (const s of steps) s.run();
+}
+
+/** Every `$[id]` in a path has an array filter, and every array filter is used (codes 2, 9). */
+function checkIdentifiers(entries: Entry[], identifiers: ReadonlySet<string>, u: Document): void {
+  const used = new Set<string>();
+  for (const e of entries) {
+    for (const part of e.parts) {
+      if (!part.startsWith('$[') || part === '$[]') continue;
+      const id = part.slice(2, -1);
+      if (!identifiers.has(id)) throw mongoError('BadValue', `No array filter found for identifier '${id}' in path '${e.path}'`);
+      used.add(id);
+    }
+  }
+  for (const id of identifiers) {
+    if (!used.has(id)) throw mongoError('FailedToParse', `The array filter for identifier '${id}' was not used in the update ${showElement('update', u).slice(9, -1)}`);
+  }
+}
+
+/**
+ * What mongod refuses in an operator update before it reads any document — it parses the update
+ * first, so an unknown operator, an empty or conflicting path, a non-numeric `$inc`, an unused
+ * array filter fail the statement even when nothing matches. applyModifier checks the same on
+ * its way; this is for the statements that match nothing.
+ */
+export function checkModifier(u: Document, arrayFilters: Document[] | undefined, matchOptions: Partial<Options>): void {
+  const { entries, renames } = parseEntries(u);
+  renames.forEach(checkRename);
+  checkConflicts([...entries.map((e) => e.path), ...renames.flatMap((r) => [r.path, r.arg as string])]);
+  checkIdentifiers(entries, positionalResolver({}, undefined, arrayFilters, matchOptions).identifiers, u);
+  for (const e of entries) updateOperators[e.op]!.compile(e.path, e.arg);
 }
