@@ -226,11 +226,16 @@ export type RecordBad = { entryId: number; record: number; reason: string };
  * Walks `audit_outcomes` in id order like the audit walk: an edited record no longer matches its
  * hash, a deleted one leaves a gap, a reordered one a prevHash that points elsewhere.
  */
-export async function walkOutcomeChain(connection: Connection): Promise<{
+export async function walkOutcomeChain(
+  connection: Connection,
+  /** A record's hash noted earlier: `notedSeen` says whether the chain holds it. */
+  noted?: string,
+): Promise<{
   records: number;
   firstBad: RecordBad | null;
   /** The last record walked (the chain's head), when the walk found no fault. */
   head: { id: number; hash: string } | null;
+  notedSeen: boolean;
 }> {
   const cursor = connection
     .collection('audit_outcomes')
@@ -238,6 +243,7 @@ export async function walkOutcomeChain(connection: Connection): Promise<{
     .sort({ id: 1 })
     .batchSize(1000);
   let records = 0;
+  let notedSeen = false;
   let prev: { id: number; hash: string } | null = null;
   try {
     for await (const raw of cursor) {
@@ -246,6 +252,7 @@ export async function walkOutcomeChain(connection: Connection): Promise<{
       const bad = (reason: string) => ({
         records,
         head: null,
+        notedSeen,
         firstBad: {
           entryId: Number(r.entryId) || -1,
           record: Number.isFinite(id) ? id : -1,
@@ -268,11 +275,12 @@ export async function walkOutcomeChain(connection: Connection): Promise<{
         return bad(
           `outcome record ${id} does not follow record ${prev.id}: its prevHash does not match`,
         );
+      if (r.hash === noted) notedSeen = true;
       prev = { id, hash: r.hash };
       records += 1;
     }
   } finally {
     await cursor.close();
   }
-  return { records, firstBad: null, head: prev };
+  return { records, firstBad: null, head: prev, notedSeen };
 }
