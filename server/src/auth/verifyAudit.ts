@@ -174,10 +174,11 @@ export async function verifyAuditChain(
 }
 
 /** Why a noted head that its chain no longer holds fails verification. */
-function cutOff(what: string, hash: string, head: { id: number } | null): string {
+function cutOff(what: 'entry' | 'outcome record', hash: string, head: { id: number } | null): string {
   const newest = head ? `its newest is ${what} ${head.id}` : `it is empty`;
+  const plural = what === 'entry' ? 'entries' : 'outcome records';
   return (
-    `the ${what} ${hash} you noted is not in the chain (${newest}): ${what}s were cut off its ` +
+    `the ${what} ${hash} you noted is not in the chain (${newest}): ${plural} were cut off its ` +
     `end since, or the chain was rewritten — or the hash is of another deployment's chain`
   );
 }
