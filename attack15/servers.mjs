@@ -1,4 +1,4 @@
-/* global console, process, fetch, setTimeout, clearTimeout */
+/* global console, process, setTimeout, clearTimeout */
 // Several servers: the target runs `--workers 2` (Linux's cluster hands connections round robin,
 // so a run of fresh connections reaches both). The kill-switch, a revoked key and "sign out
 // everywhere" must hold on every worker at once; an approval is used once whatever worker each

@@ -1,4 +1,4 @@
-/* global process */
+/* global process, console */
 // The flight recorder's tail: with the store's socket (an insider, a compromised host), cut the
 // newest audit entries and outcome records, then let the server go on appending. Does
 // `aegis audit verify` notice — on its own (it can't: nothing follows a cut tail), and with the
