@@ -97,6 +97,9 @@ export function checkCallArgs(id: number, entry: EntryOutcomeFields): ArgsCheck 
  * Joins the outcome chain to the audit walk: records read in entry order (the unique `entryId`
  * index) beside entries read in id order, so neither side is held in memory.
  */
+/** Records past the walk's last entry that verify looks up (see OutcomeJoin.beyondTheWalk). */
+const MAX_LATE_RECORDS = 1000;
+
 export class OutcomeJoin {
   readonly report: OutcomeVerifyReport = {
     records: 0,
@@ -110,12 +113,14 @@ export class OutcomeJoin {
   };
   private readonly cursor: FindCursor<Document>;
   private readonly records: Collection<Document>;
+  private readonly log: Collection<Document>;
   private pending: StoredRecord | null | undefined = undefined;
   /** The last entry the walk checked (records of later entries were written after it began). */
   private lastChecked = 0;
 
   constructor(connection: Connection) {
     this.records = connection.collection('audit_outcomes');
+    this.log = connection.collection('audit_log');
     this.cursor = this.records
       .find({}, { projection: { _id: 0 } })
       .sort({ entryId: 1 })
@@ -178,10 +183,35 @@ export class OutcomeJoin {
    */
   async finish(): Promise<string | null> {
     try {
-      return await this.skipTo(this.lastChecked + 1);
+      return (await this.skipTo(this.lastChecked + 1)) ?? (await this.beyondTheWalk());
     } finally {
       await this.close();
     }
+  }
+
+  /**
+   * Records of entries after the last one walked: sealed while the walk ran — or left behind by
+   * entries cut off the log's end, which nothing after them links to. A record is sealed only once
+   * its entry is stored, so each must name an entry the log holds now (attack review 15: the newest
+   * entries deleted, their sealed outcomes' records kept, passed verification). A live server seals
+   * a few while a walk runs; at most MAX_LATE_RECORDS are looked up.
+   */
+  private async beyondTheWalk(): Promise<string | null> {
+    for (let n = 0; n < MAX_LATE_RECORDS; n++) {
+      const record =
+        this.pending === undefined
+          ? ((await this.cursor.next()) as StoredRecord | null)
+          : this.pending;
+      this.pending = undefined;
+      if (record === null) return null;
+      const entry = await this.log.findOne(
+        { id: Number(record.entryId) },
+        { projection: { _id: 0, id: 1 } },
+      );
+      if (!entry)
+        return `outcome record ${String(record.id)} names entry ${String(record.entryId)}, which is not in the log: entries were cut off its end (the outcomes of some had been sealed)`;
+    }
+    return null;
   }
 
   close(): Promise<void> {

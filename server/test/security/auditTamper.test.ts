@@ -257,6 +257,15 @@ describe('tamper-evident audit log', () => {
     // Upper case, as someone may copy it: the same hash.
     expect(await verify(admin, { head: noted.head.toUpperCase() })).toMatchObject({ ok: true });
 
+    // The newest entry cut alone: its sealed outcome's record still names it.
+    const newestAlone = await entry(heads!.entry!.id);
+    await log.deleteOne({ id: newestAlone.id as number });
+    const orphan = await verify();
+    expect(orphan).toMatchObject({ ok: false });
+    expect(orphan.firstBad?.reason).toMatch(/names entry \d+, which is not in the log: .*cut off/);
+    await log.insertOne(newestAlone);
+    expect((await verify()).ok).toBe(true);
+
     // An insider with the store cuts the newest entry and the newest outcome record (with its
     // outcome, so nothing dangles): what's left is a valid chain, shorter.
     const newest = await entry(heads!.entry!.id);
