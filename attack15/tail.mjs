@@ -43,14 +43,28 @@ const log = db.collection('audit_log');
 const outcomes = db.collection('audit_outcomes');
 const counters = db.collection('counters');
 
-// Cut the newest 3 entries (the last of them: after the noted head) and the newest outcome record, and wind the id counters back so the
-// server's next entries take the cut ids (no gap). What's left must still be a valid chain.
+// First the newest entries alone: the outcome records of their sealed outcomes still name them.
 const newest = await log.find({}).sort({ id: -1 }).limit(3).toArray();
-const newestRecord = await outcomes.find({}).sort({ id: -1 }).limit(1).toArray();
 await log.deleteMany({ id: { $in: newest.map((e) => e.id) } });
-await outcomes.deleteMany({ id: { $in: newestRecord.map((r) => r.id) } });
-// an entry whose outcome record was cut: take its outcome off as well, so nothing dangles
-for (const r of newestRecord) await log.updateOne({ id: r.entryId }, { $unset: { outcome: '', durationMs: '', sealPending: '' } });
+const alone = await cli();
+result(
+  'the newest 3 entries cut, their outcome records kept: plain verify fails (a record names a missing entry)',
+  alone.code !== 0,
+  `CLI exit ${alone.code}: ${alone.output.trim().split('\n')[0]}`,
+);
+// Then as a careful insider: the records naming them go too, and the newest other record with
+// its entry's outcome (so nothing dangles). What's left is a valid chain, shorter.
+const cutIds = newest.map((e) => e.id);
+const theirs = await outcomes.find({ entryId: { $in: cutIds } }).toArray();
+const newestRecord = await outcomes.find({ entryId: { $nin: cutIds } }).sort({ id: -1 }).limit(1).toArray();
+const gone = [...theirs, ...newestRecord];
+// the outcome chain must stay a chain: cut it back to below the lowest record removed
+const lowest = Math.min(...gone.map((r) => r.id));
+const cutRecords = await outcomes.find({ id: { $gte: lowest } }).toArray();
+await outcomes.deleteMany({ id: { $gte: lowest } });
+for (const r of cutRecords)
+  if (!cutIds.includes(r.entryId)) await log.updateOne({ id: r.entryId }, { $unset: { outcome: '', durationMs: '', sealPending: '' } });
+console.log(`NOTE cut entries ${cutIds.join(',')} and outcome records ${cutRecords.map((r) => r.id).join(',')}`);
 const ctr = await counters.find({}).toArray();
 console.log(`NOTE counters: ${JSON.stringify(ctr.map((c) => ({ _id: c._id, seq: c.seq })))}`);
 
@@ -58,7 +72,7 @@ const cut = await admin.audit.verify.query();
 const plain = await cli();
 // By design (README, Threat model): nothing follows a cut tail, so the chain alone can't show it.
 console.log(
-  `NOTE tail cut (3 entries, 1 outcome record), plain verify without a noted head: server ok=${cut.ok}; ` +
+  `NOTE tail cut (entries and their records), plain verify without a noted head: server ok=${cut.ok}; ` +
     `CLI exit ${plain.code}: ${plain.output.trim().split('\n')[0]}`,
 );
 const anchored = await cli('--head', noted.entry.hash);
