@@ -28,9 +28,9 @@ export interface CommandContext {
     /** -m: why, kept with the new version */
     message?: string;
     global?: boolean;
-    /** audit verify --file: a head hash known apart from the file. */
+    /** audit verify [--file]: a head hash noted apart from the server (and the file). */
     head?: string;
-    /** audit verify --file: the outcome chain's head hash known apart from the file. */
+    /** audit verify [--file]: the outcome chain's head hash noted apart from the server (and the file). */
     'outcome-head'?: string;
     since?: string;
     /** logs: the Activity filter (the dashboard's URL parameters) */

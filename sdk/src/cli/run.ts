@@ -54,8 +54,10 @@ Commands:
   keys list                      list API keys
   keys revoke <id>               revoke an API key
   keys signout                   end every dashboard session opened with this key (it still works)
-  audit verify                   check the audit log's hash chain and the outcome chain (on the server);
-                                 prints both chains' heads: note them to pin a later export
+  audit verify [--head HASH] [--outcome-head HASH]
+                                 check the audit log's hash chain and the outcome chain (on the server);
+                                 prints both chains' heads: note them apart from the server, and pass them
+                                 later — the chains must still hold them, or their newest links were cut off
   audit verify --file REPORT.json [--head HASH] [--outcome-head HASH] [--agents a,b]
                                  check a JSON compliance export offline (no server, no key):
                                  every entry's hash, the links, the head; exit 1 naming the first bad entry
@@ -252,7 +254,7 @@ const policyOptions = {
   global: { type: 'boolean' },
   since: { type: 'string' },
   agent: { type: 'string' },
-  // audit verify --file: a head hash known apart from the file, the agents asked for
+  // audit verify [--file]: head hashes noted apart from the server; --file: the agents asked for
   head: { type: 'string' },
   'outcome-head': { type: 'string' },
   agents: { type: 'string' },

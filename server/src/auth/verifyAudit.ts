@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import type { AuditVerifyInput } from '@aegis/shared';
 import {
   hashAuditEntry,
   HASHED_AUDIT_FIELDS,
@@ -116,14 +117,17 @@ const VERIFY_PROJECTION = Object.fromEntries<0 | 1>([
  * - reordered entries carry prevHashes that no longer match their new predecessors;
  * - stored call arguments no longer match the digest the entry's hash covers;
  * - an outcome no longer matches its record in the outcome chain, which is walked the same way.
- * Deleting the newest entries leaves no trace in a hash chain (nothing follows them); that is the
- * one tampering this check cannot see (for the newest outcome record: its entry is reported as an
- * outcome without a record, see OutcomeVerifyReport).
+ * Deleting the newest entries leaves no trace in a hash chain (nothing follows them), so that is
+ * checked only against heads noted earlier, apart from the server (`noted`): each must still be a
+ * link of its chain, or links were cut off its end (or the chain was rewritten) since.
  */
-export async function verifyAuditChain(connection: Connection): Promise<AuditVerifyResult> {
+export async function verifyAuditChain(
+  connection: Connection,
+  noted: AuditVerifyInput = {},
+): Promise<AuditVerifyResult> {
   // The outcome chain first: an edited record is named as such, not as the entry it no longer
   // matches.
-  const chain = await walkOutcomeChain(connection);
+  const chain = await walkOutcomeChain(connection, noted.outcomeHead);
   const join = new OutcomeJoin(connection);
   join.report.records = chain.records;
   if (chain.firstBad) {
@@ -136,36 +140,72 @@ export async function verifyAuditChain(connection: Connection): Promise<AuditVer
       outcomes: join.report,
     };
   }
-  const walked = await walkAuditLog(connection, join).catch(async (error: unknown) => {
-    await join.close();
-    throw error;
-  });
+  const { notedSeen, ...walked } = await walkAuditLog(connection, join, noted.head).catch(
+    async (error: unknown) => {
+      await join.close();
+      throw error;
+    },
+  );
   if (!walked.ok) {
     await join.close();
     return walked;
   }
   const stray = await join.finish();
   if (stray) return { ...walked, ok: false, firstBad: { id: -1, reason: stray } };
-  return { ...walked, heads: { entry: walked.heads?.entry ?? null, outcome: chain.head } };
+  const heads = { entry: walked.heads?.entry ?? null, outcome: chain.head };
+  const after = (head: { id: number } | null) => (head ? head.id + 1 : 1);
+  if (noted.head && !notedSeen)
+    return {
+      ...walked,
+      ok: false,
+      firstBad: { id: after(heads.entry), reason: cutOff('entry', noted.head, heads.entry) },
+    };
+  if (noted.outcomeHead && !chain.notedSeen)
+    return {
+      ...walked,
+      ok: false,
+      firstBad: {
+        id: -1,
+        reason: cutOff('outcome record', noted.outcomeHead, heads.outcome),
+        outcomeRecord: after(heads.outcome),
+      },
+    };
+  return { ...walked, heads };
 }
 
-async function walkAuditLog(connection: Connection, join: OutcomeJoin): Promise<AuditVerifyResult> {
+/** Why a noted head that its chain no longer holds fails verification. */
+function cutOff(what: 'entry' | 'outcome record', hash: string, head: { id: number } | null): string {
+  const newest = head ? `its newest is ${what} ${head.id}` : `it is empty`;
+  const plural = what === 'entry' ? 'entries' : 'outcome records';
+  return (
+    `the ${what} ${hash} you noted is not in the chain (${newest}): ${plural} were cut off its ` +
+    `end since, or the chain was rewritten — or the hash is of another deployment's chain`
+  );
+}
+
+async function walkAuditLog(
+  connection: Connection,
+  join: OutcomeJoin,
+  noted: string | undefined,
+): Promise<AuditVerifyResult & { notedSeen: boolean }> {
   const cursor = connection
     .collection('audit_log')
     .find({}, { projection: VERIFY_PROJECTION })
     .sort({ id: 1 })
     .batchSize(1000);
   let checked = 0;
+  let notedSeen = false;
   let prev: { id: number; hash: string } | null = null;
   try {
     for await (const raw of cursor) {
       const doc = raw as StoredEntry;
       const id = Number(doc.id);
-      const bad = (reason: string): AuditVerifyResult => ({
+      const bad = (reason: string) => ({
         ok: false,
         checked,
         firstBad: { id: Number.isFinite(id) ? id : -1, reason },
         outcomes: join.report,
+        notedSeen,
       });
       if (!Number.isSafeInteger(id) || id <= 0)
         return bad(`entry has an invalid id (${String(doc.id)})`);
@@ -197,6 +237,7 @@ async function walkAuditLog(connection: Connection, join: OutcomeJoin): Promise<
       if ('unsealed' in args) join.report.argsNotSealed += 1;
       const outcome = await join.check(id, doc);
       if (outcome) return bad(outcome);
+      if (doc.hash === noted) notedSeen = true;
       prev = { id, hash: doc.hash };
       checked += 1;
     }
@@ -209,5 +250,6 @@ async function walkAuditLog(connection: Connection, join: OutcomeJoin): Promise<
     firstBad: null,
     outcomes: join.report,
     heads: { entry: prev, outcome: null },
+    notedSeen,
   };
 }

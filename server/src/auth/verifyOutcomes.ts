@@ -97,6 +97,9 @@ export function checkCallArgs(id: number, entry: EntryOutcomeFields): ArgsCheck 
  * Joins the outcome chain to the audit walk: records read in entry order (the unique `entryId`
  * index) beside entries read in id order, so neither side is held in memory.
  */
+/** Records past the walk's last entry that verify looks up (see OutcomeJoin.beyondTheWalk). */
+const MAX_LATE_RECORDS = 1000;
+
 export class OutcomeJoin {
   readonly report: OutcomeVerifyReport = {
     records: 0,
@@ -110,12 +113,14 @@ export class OutcomeJoin {
   };
   private readonly cursor: FindCursor<Document>;
   private readonly records: Collection<Document>;
+  private readonly log: Collection<Document>;
   private pending: StoredRecord | null | undefined = undefined;
   /** The last entry the walk checked (records of later entries were written after it began). */
   private lastChecked = 0;
 
   constructor(connection: Connection) {
     this.records = connection.collection('audit_outcomes');
+    this.log = connection.collection('audit_log');
     this.cursor = this.records
       .find({}, { projection: { _id: 0 } })
       .sort({ entryId: 1 })
@@ -178,10 +183,35 @@ export class OutcomeJoin {
    */
   async finish(): Promise<string | null> {
     try {
-      return await this.skipTo(this.lastChecked + 1);
+      return (await this.skipTo(this.lastChecked + 1)) ?? (await this.beyondTheWalk());
     } finally {
       await this.close();
     }
+  }
+
+  /**
+   * Records of entries after the last one walked: sealed while the walk ran — or left behind by
+   * entries cut off the log's end, which nothing after them links to. A record is sealed only once
+   * its entry is stored, so each must name an entry the log holds now (attack review 15: the newest
+   * entries deleted, their sealed outcomes' records kept, passed verification). A live server seals
+   * a few while a walk runs; at most MAX_LATE_RECORDS are looked up.
+   */
+  private async beyondTheWalk(): Promise<string | null> {
+    for (let n = 0; n < MAX_LATE_RECORDS; n++) {
+      const record =
+        this.pending === undefined
+          ? ((await this.cursor.next()) as StoredRecord | null)
+          : this.pending;
+      this.pending = undefined;
+      if (record === null) return null;
+      const entry = await this.log.findOne(
+        { id: Number(record.entryId) },
+        { projection: { _id: 0, id: 1 } },
+      );
+      if (!entry)
+        return `outcome record ${String(record.id)} names entry ${String(record.entryId)}, which is not in the log: entries were cut off its end (the outcomes of some had been sealed)`;
+    }
+    return null;
   }
 
   close(): Promise<void> {
@@ -226,11 +256,16 @@ export type RecordBad = { entryId: number; record: number; reason: string };
  * Walks `audit_outcomes` in id order like the audit walk: an edited record no longer matches its
  * hash, a deleted one leaves a gap, a reordered one a prevHash that points elsewhere.
  */
-export async function walkOutcomeChain(connection: Connection): Promise<{
+export async function walkOutcomeChain(
+  connection: Connection,
+  /** A record's hash noted earlier: `notedSeen` says whether the chain holds it. */
+  noted?: string,
+): Promise<{
   records: number;
   firstBad: RecordBad | null;
   /** The last record walked (the chain's head), when the walk found no fault. */
   head: { id: number; hash: string } | null;
+  notedSeen: boolean;
 }> {
   const cursor = connection
     .collection('audit_outcomes')
@@ -238,6 +273,7 @@ export async function walkOutcomeChain(connection: Connection): Promise<{
     .sort({ id: 1 })
     .batchSize(1000);
   let records = 0;
+  let notedSeen = false;
   let prev: { id: number; hash: string } | null = null;
   try {
     for await (const raw of cursor) {
@@ -246,6 +282,7 @@ export async function walkOutcomeChain(connection: Connection): Promise<{
       const bad = (reason: string) => ({
         records,
         head: null,
+        notedSeen,
         firstBad: {
           entryId: Number(r.entryId) || -1,
           record: Number.isFinite(id) ? id : -1,
@@ -268,11 +305,12 @@ export async function walkOutcomeChain(connection: Connection): Promise<{
         return bad(
           `outcome record ${id} does not follow record ${prev.id}: its prevHash does not match`,
         );
+      if (r.hash === noted) notedSeen = true;
       prev = { id, hash: r.hash };
       records += 1;
     }
   } finally {
     await cursor.close();
   }
-  return { records, firstBad: null, head: prev };
+  return { records, firstBad: null, head: prev, notedSeen };
 }

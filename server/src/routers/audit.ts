@@ -11,6 +11,7 @@ import {
   auditOutcomesReport,
   auditPage,
   auditQuery,
+  auditVerifyInput,
   type AuditEntry,
   type AuditResumeGap,
 } from '@aegis/shared';
@@ -38,9 +39,9 @@ async function resumeGap(
 }
 
 export const auditRouter = router({
-  /** Walks the hash chain; names the first broken link. */
+  /** Walks the hash chain; names the first broken link (and a noted head it no longer holds). */
   verify: adminProcedure
-    .input(z.void())
+    .input(auditVerifyInput)
     .output(
       z.object({
         ok: z.boolean(),
@@ -59,11 +60,13 @@ export const auditRouter = router({
         outcomes: auditOutcomesReport,
         heads: auditChainHeads
           .optional()
-          .describe("Both chains' heads, when intact: note them to pin a later export to"),
+          .describe(
+            "Both chains' heads, when intact: note them, to check the log or a later export against",
+          ),
       }),
     )
     // services: after this server's outcome seals in flight are stored (not only the chains)
-    .query(({ ctx }) => ctx.services.audit.verify()),
+    .query(({ ctx, input }) => ctx.services.audit.verify(input)),
 
   list: viewerProcedure
     .input(auditQuery)

@@ -27,9 +27,9 @@ export function createAuditService(deps: ServiceDeps): Services['audit'] {
   }
 
   return {
-    async verify() {
+    async verify(noted) {
       await repos.audit.drain();
-      return verifyAuditChain(deps.connection);
+      return verifyAuditChain(deps.connection, noted);
     },
 
     list: (query) => repos.audit.list(query),

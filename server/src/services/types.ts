@@ -7,6 +7,7 @@ import type { ComplianceService } from './compliance';
 import type { GovernanceService } from './governance';
 import type { ManifestService } from './manifests';
 import type {
+  AuditVerifyInput,
   AgentLabels,
   AgentGraph,
   GraphInput,
@@ -209,7 +210,8 @@ export interface Services {
      * Walks both hash chains, once this server's outcome seals in flight are stored (another
      * server's still gathering show as pending, which is not a failure).
      */
-    verify(): Promise<AuditVerifyResult>;
+    /** `noted`: heads noted earlier that the chains must still hold (see verifyAudit.ts). */
+    verify(noted?: AuditVerifyInput): Promise<AuditVerifyResult>;
   };
   investigation: {
     /** One entry with the entries of its call, its approval and the agent's neighbouring entries. */

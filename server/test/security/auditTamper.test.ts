@@ -3,7 +3,7 @@
  * names the first bad entry, and passes on an untouched log.
  */
 import type { Collection, Document } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashAuditEntry, type HashedAuditFields } from '../../src/data/auditChain';
 import { startTestServer, type TestServer } from '../helpers/testServer';
 import { cliVerify, createKey, trpc, type Credential } from './harness';
@@ -15,11 +15,15 @@ let log: Collection<Document>;
 interface Verify {
   ok: boolean;
   checked: number;
-  firstBad: { id: number; reason: string } | null;
+  firstBad: { id: number; reason: string; outcomeRecord?: number } | null;
+  heads?: { entry: { id: number; hash: string } | null; outcome: { id: number; hash: string } | null };
 }
 
-async function verify(cred: Credential = admin): Promise<Verify> {
-  const res = await trpc(server.url, 'audit.verify', 'query', undefined, cred);
+async function verify(
+  cred: Credential = admin,
+  noted?: { head?: string; outcomeHead?: string },
+): Promise<Verify> {
+  const res = await trpc(server.url, 'audit.verify', 'query', noted, cred);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return (res.body as { result: { data: Verify } }).result.data;
 }
@@ -218,5 +222,95 @@ describe('tamper-evident audit log', () => {
     await log.replaceOne({ id: 6 }, a);
     await log.replaceOne({ id: 7 }, b);
     expect(await verify()).toMatchObject({ ok: true, firstBad: null });
+  });
+
+  it('names the newest entries and outcome records cut off the end, against heads noted earlier (attack review 15)', async () => {
+    const agent: Credential = {
+      kind: 'bearer',
+      key: (await createKey(server, 'teller-tail', 'agent', ['teller'])).key,
+    };
+    for (let i = 0; i < 3; i++) {
+      const res = await trpc(
+        server.url,
+        'sdk.decide',
+        'mutation',
+        { agent: 'teller', action: 'read', args: { tail: i } },
+        agent,
+      );
+      const { callId } = (res.body as { result: { data: { callId: string } } }).result.data;
+      await trpc(
+        server.url,
+        'sdk.complete',
+        'mutation',
+        { callId, outcome: 'ok', durationMs: i },
+        agent,
+      );
+    }
+    const outcomes = server.store.connection.collection('audit_outcomes');
+    await vi.waitFor(async () => expect(await outcomes.countDocuments()).toBe(3), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    const { heads } = await verify();
+    const noted = { head: heads!.entry!.hash, outcomeHead: heads!.outcome!.hash };
+    expect(await verify(admin, noted)).toMatchObject({ ok: true });
+    // Upper case, as someone may copy it: the same hash.
+    expect(await verify(admin, { head: noted.head.toUpperCase() })).toMatchObject({ ok: true });
+
+    // The newest entry cut alone: its sealed outcome's record still names it.
+    const newestAlone = await entry(heads!.entry!.id);
+    await log.deleteOne({ id: newestAlone.id as number });
+    const orphan = await verify();
+    expect(orphan).toMatchObject({ ok: false });
+    expect(orphan.firstBad?.reason).toMatch(/names entry \d+, which is not in the log: .*cut off/);
+    await log.insertOne(newestAlone);
+    expect((await verify()).ok).toBe(true);
+
+    // An insider with the store cuts the newest entry and the newest outcome record (with its
+    // outcome, so nothing dangles): what's left is a valid chain, shorter.
+    const newest = await entry(heads!.entry!.id);
+    const record = await outcomes.findOne({ id: heads!.outcome!.id });
+    const sealedEntry = await entry(record!.entryId as number);
+    await log.deleteOne({ id: newest.id as number });
+    await outcomes.deleteOne({ id: record!.id as number });
+    if (sealedEntry.id !== newest.id)
+      await log.updateOne(
+        { id: sealedEntry.id as number },
+        { $unset: { outcome: '', durationMs: '', sealPending: '' } },
+      );
+    // Alone, the chain can't show it: nothing follows a cut tail.
+    expect((await verify()).ok).toBe(true);
+
+    const cut = await verify(admin, { head: noted.head });
+    expect(cut).toMatchObject({ ok: false, firstBad: { id: heads!.entry!.id } });
+    expect(cut.firstBad?.reason).toMatch(/not in the chain.*cut off its end/);
+    const cutRecord = await verify(admin, { outcomeHead: noted.outcomeHead });
+    expect(cutRecord).toMatchObject({
+      ok: false,
+      firstBad: { outcomeRecord: heads!.outcome!.id },
+    });
+    expect(cutRecord.firstBad?.reason).toMatch(/outcome record .* not in the chain/);
+
+    // The CLI takes the heads it printed (it used to ignore them on the live log and say OK).
+    const cli = await cliVerify(server, ['--head', noted.head]);
+    expect(cli.code, cli.output).toBe(1);
+    expect(cli.output).toMatch(/BROKEN .*not in the chain/);
+    const cliRecord = await cliVerify(server, ['--outcome-head', noted.outcomeHead]);
+    expect(cliRecord.code, cliRecord.output).toBe(1);
+
+    // Bad input is a 400 saying what is wrong, not a silent pass.
+    const bad = await trpc(server.url, 'audit.verify', 'query', { head: 'abc' }, admin);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/64 hex characters/);
+    const unknown = await trpc(server.url, 'audit.verify', 'query', { hed: noted.head }, admin);
+    expect(unknown.status).toBe(400);
+
+    await log.insertOne(newest);
+    await outcomes.insertOne(record!);
+    await log.replaceOne({ id: sealedEntry.id as number }, sealedEntry);
+    expect(await verify(admin, noted)).toMatchObject({ ok: true });
+    const back = await cliVerify(server, ['--head', noted.head, '--outcome-head', noted.outcomeHead]);
+    expect(back.code, back.output).toBe(0);
+    expect(back.output).toMatch(/the noted head .* is in the log/);
   });
 });

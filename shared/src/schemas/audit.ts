@@ -304,3 +304,26 @@ export const auditChainHeads = z.object({
     .describe('The newest outcome record walked; null when no outcome was sealed yet'),
 });
 export type AuditChainHeads = z.infer<typeof auditChainHeads>;
+
+const noted = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/i, 'a chain hash is 64 hex characters, as `aegis audit verify` prints it')
+  .transform((h) => h.toLowerCase());
+
+/**
+ * Heads noted earlier, apart from the server (`aegis audit verify --head H --outcome-head H2`): the
+ * live chains must still hold them. A hash chain alone can't show its newest links cut off (nothing
+ * follows them); a head noted before the cut can.
+ */
+export const auditVerifyInput = z
+  .object({
+    head: noted
+      .optional()
+      .describe('The hash of an audit entry noted earlier (`head:`): the log must still hold it'),
+    outcomeHead: noted
+      .optional()
+      .describe('The hash of an outcome record noted earlier (`outcome head:`): the chain must hold it'),
+  })
+  .strict()
+  .optional();
+export type AuditVerifyInput = z.infer<typeof auditVerifyInput>;

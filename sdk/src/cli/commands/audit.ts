@@ -3,20 +3,30 @@ import type { Command, CommandContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { paint } from '../output';
 
-/** `aegis audit verify`: walks the hash chain; exits 1 naming the first bad entry. */
-export const auditVerify: Command = async ({ api, o }) => {
-  const result = await api.audit.verify.query();
+/**
+ * `aegis audit verify [--head HASH] [--outcome-head HASH]`: walks the hash chains; exits 1 naming
+ * the first bad entry, or a head noted earlier that the chain no longer holds (its newest links cut
+ * off since).
+ */
+export const auditVerify: Command = async ({ api, o, options }) => {
+  const head = options.head;
+  const outcomeHead = options['outcome-head'];
+  const noted = head || outcomeHead ? { head, outcomeHead } : undefined;
+  const result = await api.audit.verify.query(noted);
   if (o.json) o.out(JSON.stringify(result, null, 2));
   else if (result.ok) {
     o.out(
       `${paint(o, 'green', 'OK')}  audit chain intact: ${result.checked} entries checked, ${result.outcomes.sealed} outcomes match their sealed records`,
     );
+    if (head) o.out(`  the noted head ${head} is in the log`);
+    if (outcomeHead) o.out(`  the noted outcome head ${outcomeHead} is in the outcome chain`);
     for (const line of headLines(result.heads)) o.out(`  ${line}`);
     for (const note of outcomeNotes(result.outcomes)) o.out(`  note: ${note}`);
   } else if (result.firstBad) {
-    o.err(
-      `${paint(o, 'red', 'BROKEN')}  audit chain broken at entry #${result.firstBad.id}: ${result.firstBad.reason}`,
-    );
+    const { id, reason, outcomeRecord } = result.firstBad;
+    const where =
+      id > 0 ? ` at entry #${id}` : outcomeRecord ? ` at outcome record #${outcomeRecord}` : '';
+    o.err(`${paint(o, 'red', 'BROKEN')}  audit chain broken${where}: ${reason}`);
   } else o.err('audit chain verification failed');
   return result.ok ? EXIT.ok : EXIT.failed;
 };
@@ -34,7 +44,7 @@ function headLines(heads?: {
   return [
     `head: entry ${heads.entry ? `${heads.entry.id} ${heads.entry.hash}` : 'none (empty log)'}`,
     `outcome head: record ${heads.outcome ? `${heads.outcome.id} ${heads.outcome.hash}` : 'none (no outcome sealed yet)'}`,
-    'note these two apart from the server; a later export must hold them: aegis audit verify --file REPORT.json --head HASH --outcome-head HASH',
+    'note these two apart from the server; the log, and a later export, must hold them: aegis audit verify [--file REPORT.json] --head HASH --outcome-head HASH',
   ];
 }
 

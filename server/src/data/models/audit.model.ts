@@ -160,6 +160,9 @@ auditSchema.index({ runId: 1 }, { sparse: true });
 auditSchema.index({ terms: 1, id: -1 });
 // Activity filtered by the deciding rule.
 auditSchema.index({ 'rule.id': 1, id: -1 });
+// Activity in a time window that holds few entries: read through this rather than walking the
+// whole log newest first for a window that matches nothing (see windowHint in audit.repo.ts).
+auditSchema.index({ timestamp: -1 });
 
 export function auditModel(conn: Connection): Model<AuditDoc> {
   return (

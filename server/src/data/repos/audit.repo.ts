@@ -162,7 +162,7 @@ export function createAuditRepo(
     },
 
     async list(query: AuditQuery): Promise<AuditPage> {
-      const plan = listFilter(query);
+      const plan = await planRead(model, query);
       if (!plan) return { entries: [], nextCursor: null };
       const read = ({ filter, hint }: ListRead) => {
         const find = model
@@ -193,7 +193,7 @@ export function createAuditRepo(
     async count(query: AuditCountQuery, cap = AUDIT_COUNT_CAP): Promise<AuditCount> {
       /** Ids of at most `cap` + 1 matching entries, read newest first (each detector side too). */
       const countIds = async (q: AuditCountQuery & { throughId: number }, max: number) => {
-        const plan = listFilter(q);
+        const plan = await planRead(model, q);
         if (!plan) return { count: 0, exact: true };
         const ids = async ({ filter, hint }: ListRead) => {
           const find = model
@@ -502,6 +502,89 @@ export type AuditRepo = ReturnType<typeof createAuditRepo>;
 
 type ListRead = { filter: QueryFilter<AuditDoc>; hint?: Record<string, 1 | -1> | string };
 
+/** A time window holding fewer entries than this is read through the timestamp index. */
+export const SMALL_WINDOW = 2000;
+const TIMESTAMP_INDEX = { timestamp: -1 } as const;
+const TERMS_INDEX = { terms: 1, id: -1 } as const;
+
+/** The plan of an Activity read: its filter and the index to read it through (see below). */
+async function planRead(
+  model: Model<AuditDoc>,
+  query: Omit<AuditQuery, 'limit'> & { throughId?: number },
+): Promise<(ListRead & { branches?: ListRead[] }) | null> {
+  const lead = await rarestWord(model, query);
+  return withWindowHint(model, query, listFilter(query, lead));
+}
+
+/**
+ * Which of a search's words to read the word index by: the one with the fewest entries. The index
+ * is read for one word and the others are checked on each entry it yields, so a common word (in
+ * every entry's details) with one no entry has walked all of the common word's entries — as the
+ * empty time window did (attack review 15). Each word's entries are counted through the index up
+ * to SMALL_WINDOW; undefined when one word, or an agent, action or rule, leads the read anyway.
+ */
+async function rarestWord(
+  model: Model<AuditDoc>,
+  query: Omit<AuditQuery, 'limit'>,
+): Promise<string | undefined> {
+  const words = query.search ? queryTerms(query.search) : [];
+  if (words.length < 2 || narrowedByIndex(query) || query.detector) return undefined;
+  const sizes = await Promise.all(
+    words.map(
+      async (word) =>
+        (
+          await model
+            .find({ terms: word }, { _id: 0, id: 1 })
+            .hint(TERMS_INDEX)
+            .limit(SMALL_WINDOW)
+            .lean<Array<{ id: number }>>()
+        ).length,
+    ),
+  );
+  const rarest = sizes.indexOf(Math.min(...sizes));
+  return words[rarest];
+}
+
+/** Whether an agent, action or rule filter leads the read through its own index. */
+function narrowedByIndex(query: Pick<AuditQuery, 'agent' | 'agents' | 'action' | 'rule'>): boolean {
+  return (
+    Boolean(query.agent) ||
+    Boolean(query.agents?.length) ||
+    Boolean(query.action) ||
+    Boolean(query.rule)
+  );
+}
+
+/**
+ * The plan of a time-windowed read, with the index to read it through. The id index walks the log
+ * newest first and stops at a page's worth of matches — unless the window holds none (or few) of
+ * them: then it fetches every entry of the log, and a viewer asking for an empty window, a few
+ * times at once, held every agent's decisions up behind the store (attack review 15: past 10 s on
+ * 31,000 entries, linear in the log). So a window is first measured through the timestamp index,
+ * reading at most SMALL_WINDOW ids; one holding fewer is read through that index (at most that
+ * many entries, sorted by id in memory), and a fuller window the usual way, where a page's worth
+ * of matches is near. Detector filters keep their own (partial) indexes.
+ */
+async function withWindowHint<P extends ListRead & { branches?: ListRead[] }>(
+  model: Model<AuditDoc>,
+  query: Pick<AuditQuery, 'from' | 'to'>,
+  plan: P | null,
+): Promise<P | null> {
+  if (!plan || plan.branches || (!query.from && !query.to)) return plan;
+  const window = {
+    timestamp: {
+      ...(query.from ? { $gte: new Date(query.from) } : {}),
+      ...(query.to ? { $lte: new Date(query.to) } : {}),
+    },
+  };
+  const inWindow = await model
+    .find(window, { _id: 0, id: 1 })
+    .hint(TIMESTAMP_INDEX)
+    .limit(SMALL_WINDOW)
+    .lean<Array<{ id: number }>>();
+  return inWindow.length < SMALL_WINDOW ? { ...plan, hint: TIMESTAMP_INDEX } : plan;
+}
+
 /**
  * Whether one index holds exactly the entries of this filter (sign-ins aside, which are counted
  * apart and subtracted): no filter, or a single one of agents, statuses, sources or rule — each
@@ -537,6 +620,8 @@ function newestFirst(pages: AuditDoc[][]): AuditDoc[] {
  */
 function listFilter(
   query: Omit<AuditQuery, 'limit'> & { throughId?: number },
+  /** The search word to read the word index by (the rarest); by default the longest. */
+  lead?: string,
 ): (ListRead & { branches?: ListRead[] }) | null {
   const filter: QueryFilter<AuditDoc> = {};
   const agents = [...(query.agent ? [query.agent] : []), ...(query.agents ?? [])];
@@ -546,7 +631,8 @@ function listFilter(
   if (query.source?.length) filter.source = { $in: query.source };
   if (query.action) filter.action = query.action;
   // Arguments are searched as stored: masked, so a hidden value can't be found by guessing it.
-  const terms = query.search ? queryTerms(query.search) : [];
+  const words = query.search ? queryTerms(query.search) : [];
+  const terms = lead && words.includes(lead) ? [lead, ...words.filter((w) => w !== lead)] : words;
   // Only punctuation ("***", ".*"): no word to find, so nothing matches.
   if (query.search?.trim() && terms.length === 0) return null;
   const and: QueryFilter<AuditDoc>[] = terms.slice(1).map((t) => ({ terms: t }));
@@ -579,10 +665,9 @@ function listFilter(
   }
   // Read the word's index unless an agent, action or rule narrows the log more surely: a common
   // word with a selective agent would otherwise walk most of that word's entries.
-  const narrowed = agents.length > 0 || Boolean(query.action) || Boolean(query.rule);
   return {
     filter: withAnd([]),
-    ...(terms.length && !narrowed ? { hint: { terms: 1, id: -1 } } : {}),
+    ...(terms.length && !narrowedByIndex(query) ? { hint: TERMS_INDEX } : {}),
   };
 }
 
