@@ -110,7 +110,7 @@ export function KillSwitch({ name, status, canFlip }: { name: string; status: St
  * "Stopped by ops 4m ago: looping on deletes" — from the agent's latest PAUSED entry (the reason
  * is stored masked). Refetched whenever the status changes, so a kill made elsewhere shows its own.
  */
-function PausedBy({ name, status }: { name: string; status: Status }) {
+export function PausedBy({ name, status }: { name: string; status: Status }) {
   const trpc = useTRPC();
   const last = useQuery({
     ...trpc.audit.list.queryOptions({ agent: name, status: ['PAUSED'], limit: 1 }),
