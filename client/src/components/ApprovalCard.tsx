@@ -240,7 +240,17 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
       )}
 
       {canDecide && !scheduled && asking && (
-        <div role="alertdialog" aria-label="Confirm standing rule" className="mt-3 rounded-xl border border-neutral-300 p-3 text-sm dark:border-neutral-700">
+        <div
+          role="alertdialog"
+          aria-label="Confirm standing rule"
+          className="mt-3 rounded-xl border border-neutral-300 p-3 text-sm dark:border-neutral-700"
+          // Escape cancels, as in any dialog; focus then goes back to the card's Approve button.
+          onKeyDown={(e) => {
+            if (e.key !== 'Escape') return;
+            e.stopPropagation();
+            onAsk(null);
+          }}
+        >
           <p className="font-semibold">
             {asking.decision === 'APPROVED' ? 'Always allow' : 'Always block'} <span className="font-mono wrap-anywhere">{a.action}</span> for {a.agent}?
           </p>
