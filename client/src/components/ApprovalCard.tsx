@@ -2,7 +2,7 @@ import { forwardRef, useEffect, useRef, useState, type RefObject } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { SoftWrap } from './SoftWrap';
 import { Link } from 'react-router';
-import { Ban, Check, Clock, Eye, EyeOff, FilePenLine, PauseCircle, ShieldCheck, Undo2, X } from 'lucide-react';
+import { Ban, Check, Clock, Eye, EyeOff, FilePenLine, PauseCircle, Power, ShieldCheck, Undo2, X } from 'lucide-react';
 import { revealHidden } from '@aegis/shared/visibleText';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { errorMessage } from '../lib/errors';
@@ -22,6 +22,8 @@ export type Decision = { decision: 'APPROVED' | 'DENIED'; remember: boolean; com
 interface Props {
   approval: Approval;
   now: number;
+  /** The agent's kill-switch is on: its calls are refused whatever is decided here, until resumed. */
+  agentPaused?: boolean;
   selected: boolean;
   canDecide: boolean;
   /** "Always allow / always block" change the agent's policy: admins only. */
@@ -66,7 +68,7 @@ function useFocusWhenShown(target: RefObject<HTMLElement | null>, shown: boolean
 
 /** One request waiting for a person: who wants to do what, with which arguments, for how long. */
 export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard(
-  { approval: a, now, selected, canDecide, canMakeRules, canReveal, canEditArgs, editing, onEdit, busy, onSelect, onDecide, scheduled, onUndo, asking, onAsk },
+  { approval: a, now, agentPaused = false, selected, canDecide, canMakeRules, canReveal, canEditArgs, editing, onEdit, busy, onSelect, onDecide, scheduled, onUndo, asking, onAsk },
   ref,
 ) {
   const trpc = useTRPC();
@@ -158,6 +160,16 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
             )}{' '}
             · policy v{a.policyVersion} · {expiresIn(a.expiresAt, now)}
           </p>
+          {agentPaused && (
+            // Approving a stopped agent's call arms it for after the resume: say so before anyone does.
+            <p className="mt-1 flex items-start gap-1.5 text-xs font-semibold text-block-ink dark:text-red-300" data-testid="approval-agent-paused">
+              <Power className="mt-0.5 size-3.5 shrink-0" aria-hidden />
+              <span>
+                {a.agent} is stopped by the kill-switch: its calls are refused while it is. Approved, this call can still run once someone
+                resumes the agent.
+              </span>
+            </p>
+          )}
           {a.pausedRun && <PausedRunLine run={a.pausedRun} now={now} />}
           <ReviewProgress approval={a} now={now} />
         </div>
@@ -228,7 +240,17 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
       )}
 
       {canDecide && !scheduled && asking && (
-        <div role="alertdialog" aria-label="Confirm standing rule" className="mt-3 rounded-xl border border-neutral-300 p-3 text-sm dark:border-neutral-700">
+        <div
+          role="alertdialog"
+          aria-label="Confirm standing rule"
+          className="mt-3 rounded-xl border border-neutral-300 p-3 text-sm dark:border-neutral-700"
+          // Escape cancels, as in any dialog; focus then goes back to the card's Approve button.
+          onKeyDown={(e) => {
+            if (e.key !== 'Escape') return;
+            e.stopPropagation();
+            onAsk(null);
+          }}
+        >
           <p className="font-semibold">
             {asking.decision === 'APPROVED' ? 'Always allow' : 'Always block'} <span className="font-mono wrap-anywhere">{a.action}</span> for {a.agent}?
           </p>

@@ -26,6 +26,11 @@ export function PolicyEditor({ policy, editable }: { policy: Policy; editable: b
   const [rule, setRule] = useState<Rule>('BLOCK');
   /** `${column}:${action}` of the rule whose removal awaits a second click. */
   const [confirming, setConfirming] = useState<string | null>(null);
+  // Keep (or Escape): close the question and put focus back on the × that asked it.
+  const keep = (removeLabel: string) => {
+    setConfirming(null);
+    requestAnimationFrame(() => document.querySelector<HTMLButtonElement>(`button[aria-label="${CSS.escape(removeLabel)}"]`)?.focus());
+  };
   const onSuccess = () => qc.invalidateQueries({ queryKey: trpc.agents.byName.queryKey({ name: policy.agent }) });
   const set = useMutation(trpc.policies.set.mutationOptions({ onSuccess }));
   const remove = useMutation(trpc.policies.remove.mutationOptions({ onSuccess }));
@@ -56,18 +61,29 @@ export function PolicyEditor({ policy, editable }: { policy: Policy; editable: b
                     <span className="wrap-anywhere">{a}</span>
                     {conditions.has(a) && <ConditionMark action={a} rules={conditions.get(a) ?? []} />}
                     {editable && confirming === `${col.key}:${a}` ? (
-                      <span className="inline-flex items-center gap-1 font-sans" role="group" aria-label={`Remove the rule for ${a}?`}>
+                      <span
+                        className="inline-flex items-center gap-1 font-sans"
+                        role="group"
+                        aria-label={`Remove the rule for ${a}?`}
+                        onKeyDown={(e) => {
+                          if (e.key !== 'Escape') return;
+                          e.stopPropagation();
+                          keep(`Remove ${col.title.toLowerCase()} rule for ${a}`);
+                        }}
+                      >
                         <span className="font-normal">remove?</span>
                         <button
                           type="button"
                           className="rounded-full bg-black/10 px-2 font-bold hover:bg-black/20 dark:bg-white/10"
                           aria-label={`Confirm removing the ${col.title.toLowerCase()} rule for ${a}`}
                           disabled={remove.isPending}
+                          // the × that asked is gone: focus the answer, or the keyboard user is left on the page's body
+                          autoFocus
                           onClick={() => remove.mutate({ agent: policy.agent, action: a }, { onSettled: () => setConfirming(null) })}
                         >
                           Remove
                         </button>
-                        <button type="button" className="rounded-full px-2 hover:bg-black/10" onClick={() => setConfirming(null)}>
+                        <button type="button" className="rounded-full px-2 hover:bg-black/10" onClick={() => keep(`Remove ${col.title.toLowerCase()} rule for ${a}`)}>
                           Keep
                         </button>
                       </span>

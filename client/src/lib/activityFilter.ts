@@ -145,3 +145,20 @@ export function exportHref(params: URLSearchParams, format: 'csv' | 'json'): str
   p.set('format', format);
   return `/export/audit?${p.toString()}`;
 }
+
+/**
+ * The Activity search to hand to someone else: the same filters with the time pinned, so the
+ * link shows the entries seen now, not the "last 24 hours" of whenever it is opened. A preset
+ * becomes the `from` the page computed (`from`), and an open end becomes `to` = now.
+ */
+export function pinnedActivitySearch(
+  p: URLSearchParams,
+  from: string | null,
+  now = Date.now(),
+): URLSearchParams {
+  const next = new URLSearchParams(p);
+  next.delete('range');
+  if (from) next.set('from', from);
+  if (!next.get('to')) next.set('to', new Date(now).toISOString());
+  return next;
+}

@@ -9,10 +9,12 @@ import {
   isFiltered,
   listInput,
   matchesFilter,
+  pinnedActivitySearch,
   readActivityFilter,
   type ActivityUrlFilter,
 } from '../lib/activityFilter';
 import { MultiSelect } from '../components/MultiSelect';
+import { CopyLink } from '../components/CopyLink';
 import { RangePicker } from '../components/RangePicker';
 import { isSignIn, liveFeedStore, mergeEntries, type AuditEntry } from '../lib/liveFeed';
 import { useStore } from '../lib/store';
@@ -141,6 +143,10 @@ export function ActivityPage() {
         {filter.rule && <FilterChip label={`rule: ${filter.rule}`} onClear={() => update('rule', '')} />}
         {entries.length > 0 && <ShownOfTotal shown={entries.length} total={total} />}
         <span className="flex-1" />
+        <CopyLink
+          link={() => `${window.location.origin}/activity?${pinnedActivitySearch(params, filter.from).toString()}`}
+          what="The same filters with the time pinned to now: whoever opens it sees these entries, not newer ones."
+        />
         <span className="muted">Export this filter:</span>
         <a className="btn btn-ghost" href={exportHref(params, 'csv')} download data-testid="export-csv">
           <Download className="size-4" aria-hidden /> CSV

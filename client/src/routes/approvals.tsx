@@ -60,6 +60,9 @@ export function ApprovalsPage() {
   const now = useNow();
   const { canReview: canDecide, isAdmin } = usePrincipal();
   const pending = useQuery(trpc.approvals.pending.queryOptions());
+  // Kept current by the live stream: a card says so when its agent's kill-switch is on.
+  const agents = useQuery(trpc.agents.list.queryOptions());
+  const paused = new Set(agents.data?.filter((x) => x.status === 'PAUSED').map((x) => x.name));
   const queue = [...(pending.data ?? [])].sort((a, b) => a.id - b.id);
   const [selected, setSelected] = useState(0);
   const cards = useRef(new Map<number, HTMLElement>());
@@ -152,6 +155,7 @@ export function ApprovalsPage() {
                 }}
                 approval={a}
                 now={now}
+                agentPaused={paused.has(a.agent)}
                 selected={i === clamped}
                 canDecide={canDecide}
                 canReveal={isAdmin}

@@ -14,7 +14,8 @@ import { HiddenCharsWarning } from '../components/HiddenCharsWarning';
 import { stepNote } from '../lib/trace';
 import { usePrincipal } from '../hooks/usePrincipal';
 import { ActivityFeed, SOURCE_LABEL } from '../components/ActivityFeed';
-import { StatusBadge } from '../components/StatusBadge';
+import { AgentStatusBadge, StatusBadge } from '../components/StatusBadge';
+import { KillSwitch } from '../components/KillSwitch';
 import { EmptyState } from '../components/EmptyState';
 import { ArgsChanges, type ShownChange } from '../components/ArgsChanges';
 import { PageHeader, QueryState } from '../components/QueryState';
@@ -138,9 +139,18 @@ function VerifyChain({ id }: { id: number }) {
 export function EntryPage() {
   const id = Number(useParams().id);
   const trpc = useTRPC();
-  const { isAdmin } = usePrincipal();
+  const { isAdmin, canReview } = usePrincipal();
   const valid = Number.isSafeInteger(id) && id > 0;
   const q = useQuery({ ...trpc.audit.detail.queryOptions({ id }), enabled: valid });
+  // The agent as it is now (the live stream keeps its status current): from a blocked call, the
+  // kill-switch is right here rather than a page away. An agent since deleted shows none.
+  const agentName = q.data?.entry.agent ?? '';
+  const agent = useQuery({
+    ...trpc.agents.byName.queryOptions({ name: agentName }),
+    enabled: agentName !== '',
+    retry: false,
+  });
+  const now = agent.data?.agent;
 
   if (!valid || errorCode(q.error) === 'NOT_FOUND') {
     return (
@@ -159,6 +169,7 @@ export function EntryPage() {
       <PageHeader
         title={`Entry #${id}`}
         subtitle={e ? `${e.action}${e.agent ? ` · ${e.agent}` : ''} · ${fullTime(e.timestamp)}` : undefined}
+        actions={now && <KillSwitch name={now.name} status={now.status} canFlip={canReview} />}
       />
       <QueryState query={q} rows={4}>
         {d && e && (
@@ -167,7 +178,14 @@ export function EntryPage() {
               <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-4">
                 <Field label="Status"><StatusBadge status={e.status} /></Field>
                 <Field label="Agent">
-                  {e.agent ? <Link to={`/agents/${encodeURIComponent(e.agent)}`} className="font-semibold underline-offset-2 hover:underline">{e.agent}</Link> : '—'}
+                  {e.agent ? (
+                    <span className="flex flex-wrap items-center gap-2">
+                      <Link to={`/agents/${encodeURIComponent(e.agent)}`} className="font-semibold underline-offset-2 hover:underline">{e.agent}</Link>
+                      {now && <span title="The agent's status now" data-testid="entry-agent-status"><AgentStatusBadge status={now.status} /></span>}
+                    </span>
+                  ) : (
+                    '—'
+                  )}
                 </Field>
                 <Field label="Action"><span className="font-mono">{e.action}</span></Field>
                 <Field label="Time"><time dateTime={e.timestamp}>{fullTime(e.timestamp)}</time></Field>

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useLocation } from 'react-router';
-import { Bell, Bot } from 'lucide-react';
+import { Bell, Bot, Power } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
 import { activityLink } from '../lib/activityLink';
 import { age } from '../lib/format';
@@ -11,6 +11,7 @@ import { LiveActivity } from '../components/LiveActivity';
 import { TimelineChart, TopBlocked } from '../components/TimelineChart';
 import { AgentStatusBadge } from '../components/StatusBadge';
 import { RiskBar } from '../components/AgentCard';
+import { PausedBy } from '../components/KillSwitch';
 import { SoftWrap } from '../components/SoftWrap';
 import { Cmd, EmptyState } from '../components/EmptyState';
 import { PageHeader, QueryState } from '../components/QueryState';
@@ -47,6 +48,54 @@ function PendingAlerts() {
   );
 }
 
+/**
+ * Agents whose kill-switch is on, named at the top of the Overview with who stopped them and why:
+ * "1 paused" in a tile was easy to miss, and whoever takes over must know before resuming.
+ */
+function PausedAlert({ agents }: { agents: Array<{ name: string; status: 'ACTIVE' | 'PAUSED' }> | undefined }) {
+  const paused = agents?.filter((a) => a.status === 'PAUSED') ?? [];
+  if (paused.length === 0) return null;
+  return (
+    <section
+      aria-labelledby="paused-title"
+      data-testid="paused-alert"
+      className="mb-6 rounded-2xl border border-red-300 bg-block-soft p-4 dark:border-red-900 dark:bg-red-950"
+    >
+      <h2 id="paused-title" className="flex items-center gap-2 font-bold text-block-ink dark:text-red-300">
+        <Power className="size-4" aria-hidden />
+        Kill-switch on: {paused.length === 1 ? '1 agent is' : `${paused.length} agents are`} stopped, every call refused
+      </h2>
+      <ul className="mt-2 space-y-1 text-sm">
+        {paused.map((a) => (
+          <li key={a.name} className="flex flex-wrap items-baseline gap-x-2">
+            <Link to={`/agents/${encodeURIComponent(a.name)}`} className="font-semibold underline underline-offset-2">
+              <SoftWrap text={a.name} />
+            </Link>
+            <PausedBy name={a.name} status={a.status} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+type InRange = { blocked: number; killed: number; review: number; calls: number };
+const NO_CALLS: InRange = { blocked: 0, killed: 0, review: 0, calls: 0 };
+
+/** Most trouble first: stopped agents, then the most blocked calls in the range, then reviews. */
+function byTrouble(inRange: Map<string, InRange>) {
+  return (a: { name: string; status: string }, b: { name: string; status: string }) => {
+    const x = inRange.get(a.name) ?? NO_CALLS;
+    const y = inRange.get(b.name) ?? NO_CALLS;
+    return (
+      Number(b.status === 'PAUSED') - Number(a.status === 'PAUSED') ||
+      y.blocked - x.blocked ||
+      y.review - x.review ||
+      a.name.localeCompare(b.name)
+    );
+  };
+}
+
 export function OverviewPage() {
   const trpc = useTRPC();
   const [range] = useRange();
@@ -67,6 +116,10 @@ export function OverviewPage() {
   const span = range.label.toLowerCase();
   const carry = rangeSearch(useLocation().search);
   const agents = useQuery(trpc.agents.list.queryOptions());
+  // Each agent's calls in the range, so the one misbehaving now is on top (all-time risk hid it).
+  const decisions = useQuery(trpc.analytics.decisions.queryOptions(rangeInput(range)));
+  const inRange = new Map<string, InRange>(decisions.data?.byAgent.map((a) => [a.agent, a]));
+  const ranked = agents.data ? [...agents.data].sort(byTrouble(inRange)) : undefined;
   const s = stats.data;
 
   return (
@@ -76,6 +129,7 @@ export function OverviewPage() {
         subtitle="Every tool call your agents attempt, decided and recorded before it runs."
         actions={<RangePicker />}
       />
+      <PausedAlert agents={agents.data} />
       <PendingAlerts />
       <QueryState query={stats} rows={1}>
         {s && (
@@ -131,11 +185,14 @@ export function OverviewPage() {
               </EmptyState>
             ) : (
               <ul className="divide-y divide-neutral-100 dark:divide-neutral-800" aria-label="Agents">
-                {agents.data?.map((a) => (
-                  <li key={a.name} className="flex flex-wrap items-center gap-3 py-2.5">
-                    <Link to={`/agents/${encodeURIComponent(a.name)}${carry}`} className="min-w-0 flex-1 font-semibold break-words underline-offset-2 hover:underline">
-                      <SoftWrap text={a.name} />
-                    </Link>
+                {ranked?.map((a) => (
+                  <li key={a.name} data-testid="overview-agent" className="flex flex-wrap items-center gap-3 py-2.5">
+                    <div className="min-w-0 flex-1">
+                      <Link to={`/agents/${encodeURIComponent(a.name)}${carry}`} className="font-semibold break-words underline-offset-2 hover:underline">
+                        <SoftWrap text={a.name} />
+                      </Link>
+                      {decisions.data && <AgentInRange name={a.name} counts={inRange.get(a.name) ?? NO_CALLS} since={since} span={span} />}
+                    </div>
                     <div className="order-last w-full sm:order-none sm:w-48">
                       <RiskBar score={a.riskScore} />
                     </div>
@@ -149,5 +206,25 @@ export function OverviewPage() {
         <LiveActivity carry={carry} />
       </div>
     </>
+  );
+}
+
+/** "3 blocked · 8 calls, last 24 hours", the blocked ones a link to them in Activity. */
+function AgentInRange({ name, counts, since, span }: { name: string; counts: InRange; since?: string; span: string }) {
+  return (
+    <p className="text-xs muted" data-testid="agent-in-range">
+      {counts.blocked > 0 ? (
+        <Link
+          to={activityLink({ agent: name, status: ['BLOCKED'], from: since })}
+          className="font-semibold text-block-ink underline underline-offset-2 dark:text-red-400"
+        >
+          {counts.blocked} blocked
+        </Link>
+      ) : (
+        '0 blocked'
+      )}
+      {counts.review > 0 && ` · ${counts.review} ${counts.review === 1 ? 'review' : 'reviews'}`}
+      {` · ${counts.calls} ${counts.calls === 1 ? 'call' : 'calls'}, ${span}`}
+    </p>
   );
 }
