@@ -8,7 +8,15 @@ import {
   type UpdateFilter,
 } from 'mongodb';
 import type { Connection, Model } from 'mongoose';
-import type { InProcessClient } from 'embedded-mongo';
+
+/**
+ * The embedded store's in-process client (`store.inProcess()`, embedded-mongo's InProcessClient),
+ * declared here by its shape: this module is reached from the router's types, which the dashboard
+ * compiles, and must not pull the store's sources (and SQLite's typings) into it.
+ */
+export interface InProcessClient {
+  command(db: string, cmd: Document): Promise<Document>;
+}
 
 /** What an update told: the driver's `UpdateResult` / `BulkWriteResult` counts. */
 export interface WriteCounts {
