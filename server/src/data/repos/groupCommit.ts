@@ -9,6 +9,12 @@ interface Pending<T, R> {
  * in flight as one group (at most `maxGroup` items), so concurrent callers share a store round
  * trip. `commit` returns one result per item, in order; if it throws, the whole group is rejected
  * and `onFailure` runs before the next group is tried.
+ *
+ * The first group waits for the end of the event loop's current I/O phase (`setImmediate`): the
+ * requests read from the sockets in that phase reach their writes before it ends, so they share
+ * the group. Through the driver the round trip in flight gathered them anyway; a write that runs
+ * in process (storeCommands.ts) has no round trip, and without the wait every concurrent caller
+ * committed alone — 64 independent callers fell from ~1,200 to ~900 decisions/s.
  */
 export class GroupCommitQueue<T, R> {
   private queue: Pending<T, R>[] = [];
@@ -22,7 +28,7 @@ export class GroupCommitQueue<T, R> {
   push(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (!this.flushing) this.flushSoon();
     });
   }
 
@@ -34,7 +40,7 @@ export class GroupCommitQueue<T, R> {
     const results = items.map(
       (item) => new Promise<R>((resolve, reject) => this.queue.push({ item, resolve, reject })),
     );
-    if (items.length > 0 && !this.flushing) void this.flush();
+    if (items.length > 0 && !this.flushing) this.flushSoon();
     return Promise.all(results);
   }
 
@@ -48,8 +54,12 @@ export class GroupCommitQueue<T, R> {
     while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
   }
 
-  private async flush(): Promise<void> {
+  private flushSoon(): void {
     this.flushing = true;
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
     try {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, this.opts.maxGroup);
