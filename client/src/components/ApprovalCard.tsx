@@ -148,9 +148,28 @@ export const ApprovalCard = forwardRef<HTMLElement, Props>(function ApprovalCard
               tool returned it, values masked here included. Withhold: the agent gets a refusal instead.
             </p>
           )}
+          {a.reason && (
+            // Why it was held, where the eye lands first: the decision is about this question.
+            <p className="mt-1 text-sm wrap-anywhere" data-testid="approval-reason">
+              <span className="font-semibold">
+                Held{a.rule && <> by rule <span className="font-mono" data-testid="approval-rule">{revealHidden(a.rule)}</span></>}:
+              </span>{' '}
+              {revealHidden(a.reason)}
+              {a.detectors?.length ? <span className="muted"> (DLP found: {a.detectors.join(', ')})</span> : null}
+            </p>
+          )}
           <p className="text-xs muted">
             Request #{a.id}
-            {a.rule && (
+            {a.auditId && (
+              <>
+                {' · '}
+                <Link to={`/activity/${a.auditId}`} className="underline underline-offset-2" data-testid="approval-entry-link">
+                  Audit entry #{a.auditId}
+                </Link>
+              </>
+            )}
+            {/* approvals from before the reason was kept name their rule here */}
+            {a.rule && !a.reason && (
               <>
                 {' · rule '}
                 <span className="font-mono" data-testid="approval-rule">

@@ -25,6 +25,9 @@ export function webhookPayload(
       action: approval.action,
       args: approval.args,
       rule: approval.rule ?? null,
+      reason: approval.reason ?? null,
+      detectors: approval.detectors ?? [],
+      auditId: approval.auditId ?? null,
       quorum: approval.quorum ?? 1,
       createdAt: approval.createdAt,
       expiresAt: approval.expiresAt,
@@ -46,8 +49,17 @@ const argsJson = (a: Approval, indent: number) =>
 
 /** Said wherever the call's text had hidden characters, so the escapes are not taken as noise. */
 function hiddenWarning(a: Approval): string | null {
-  const any = [a.agent, a.action, a.rule ?? '', JSON.stringify(a.args)].some(hasHiddenChars);
+  const any = [a.agent, a.action, a.rule ?? '', a.reason ?? '', JSON.stringify(a.args)].some(
+    hasHiddenChars,
+  );
   return any ? `Warning: this call ${HIDDEN_CHARS_WARNING}.` : null;
+}
+
+/** Why the call was held, as the rule said it (values masked), and which DLP detectors fired. */
+function why(a: Approval): string | null {
+  if (!a.reason) return null;
+  const found = a.detectors?.length ? ` (DLP found: ${a.detectors.join(', ')})` : '';
+  return shown(`${a.reason}${found}`);
 }
 
 function headline(event: MessageEvent, a: Approval): string {
@@ -86,6 +98,14 @@ export function slackMessage(
       { type: 'section', text: { type: 'mrkdwn', text: `*${mrkdwn(headline(event, approval))}*` } },
       ...(warning
         ? [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: *${warning}*` } }]
+        : []),
+      ...(why(approval)
+        ? [
+            {
+              type: 'section',
+              text: { type: 'mrkdwn', text: `*Why it is held*\n${mrkdwn(why(approval) ?? '')}` },
+            },
+          ]
         : []),
       {
         type: 'section',
@@ -157,6 +177,7 @@ export function emailMessage(
     ...(warning ? ['', warning] : []),
     '',
     `Rule: ${shown(approval.rule ?? 'default')}`,
+    ...(why(approval) ? [`Why it is held: ${why(approval)}`] : []),
     `Expires: ${approval.expiresAt}`,
     ...(approval.quorum && approval.quorum > 1
       ? [`Needs ${approval.quorum} approvals from different people`]

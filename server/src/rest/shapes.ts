@@ -124,6 +124,19 @@ export const seedApproval = z.object({
   decided_by: z.string().nullable().describe('Extra'),
   expires_at: seedTime.describe('Extra: a PENDING approval expires (a missing answer means DENY)'),
   args_truncated: z.boolean().describe('Extra: args_json was cut short (lists carry previews)'),
+  rule: z.string().nullable().describe('Extra: the rule that held the call for review'),
+  reason: z
+    .string()
+    .nullable()
+    .describe("Extra: why the call was held, the rule's reason as the decision gave it (values masked); null on approvals from before it was kept"),
+  detectors: z
+    .array(z.string())
+    .describe('Extra: the DLP detectors whose findings the rule read (a finding caused the review); names only, never values'),
+  audit_id: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Extra: the audit entry that recorded the REVIEW decision; null on approvals from before it was kept'),
 });
 
 export function toSeedApproval(a: Approval | ApprovalSummary): z.infer<typeof seedApproval> {
@@ -139,6 +152,10 @@ export function toSeedApproval(a: Approval | ApprovalSummary): z.infer<typeof se
     decided_at: toSeedTimeOrNull(a.decidedAt),
     decided_by: a.decidedBy,
     expires_at: toSeedTime(a.expiresAt),
+    rule: a.rule ?? null,
+    reason: a.reason ?? null,
+    detectors: a.detectors ?? [],
+    audit_id: a.auditId ?? null,
   };
 }
 

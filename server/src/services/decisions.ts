@@ -22,7 +22,7 @@ import { resultRulesOf } from './results';
 import { mustActFor, unknownAgent } from './errors';
 import type { CachedPolicy } from './policyCache';
 import { callTags, evaluateCall, pastCallsLock, readsPastCalls } from './evaluateCall';
-import { reviewSettings } from './reviewSettings';
+import { heldReason, reviewSettings } from './reviewSettings';
 import { openWithinLimit, waitDeadline } from './approvalLimits';
 import type { ApprovalDoc } from '../data/models/approval.model';
 import type { ApprovalBinding } from '../data/repos/approvals.repo';
@@ -341,6 +341,7 @@ export function createDecisionService(
           run: input.run,
           ...(opts.seedClient ? { seedClient: true } : {}),
           ...reviewSettings(snap, rule, now),
+          ...heldReason(snap, rule, reason, base.findings),
         }),
       );
       if ('refused' in opening) return record(snap, base, 'BLOCKED', opening.refused, null);
@@ -352,6 +353,11 @@ export function createDecisionService(
         `${reason}; approval #${created.id} opened`,
         created.id,
       );
+      // The entry names the approval; now the approval names the entry (the card links to it).
+      if (decision.approvalId === created.id) {
+        await repos.approvals.noteReviewEntry(created.id, decision.auditId);
+        created.auditId = decision.auditId;
+      }
       bus.emitChange({ type: 'approval.created', approval: toApprovalSummary(created) });
       deps.hooks?.approvalOpened?.(created);
       return decision;

@@ -116,6 +116,7 @@ export function createResultService(deps: ServiceDeps) {
             kind: 'result',
             // which rule holds it: the card, the notifications and the export name it, as a call's do
             rule: decided.rule?.id ?? null,
+            reason: decided.reason,
             args: {},
             callId: input.callId,
             expiresAt: waitDeadline(input.waitMs, now, approvalTtlMs) ?? new Date(now.getTime() + approvalTtlMs),

@@ -1,4 +1,4 @@
-import { durationMs, type DecidingRuleRef } from '@aegis/shared';
+import { durationMs, type DecidingRuleRef, type ScanFinding } from '@aegis/shared';
 import type { ApprovalDoc } from '../data/repos/approvals.repo';
 import type { CachedPolicy } from './policyCache';
 
@@ -33,6 +33,23 @@ export function reviewSettings(
         }
       : {}),
   };
+}
+
+/**
+ * Why a call was held, for the reviewer: the deciding rule's reason as the decision gave it
+ * (already masked), and — when that rule reads `dlp`, so a finding is what sent the call to a
+ * person — the detectors that found something. Detector names only: a value never leaves the scan.
+ */
+export function heldReason(
+  snap: CachedPolicy,
+  ref: DecidingRuleRef | null,
+  reason: string,
+  findings: readonly ScanFinding[],
+): Pick<ApprovalDoc, 'reason' | 'detectors'> {
+  const readsDlp =
+    ref !== null && ref.scope !== 'default' && findRule(snap, ref)?.needs.dlp === true;
+  const detectors = readsDlp ? [...new Set(findings.map((f) => f.detector))] : [];
+  return { reason, ...(detectors.length ? { detectors } : {}) };
 }
 
 function findRule(snap: CachedPolicy, ref: DecidingRuleRef) {

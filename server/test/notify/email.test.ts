@@ -18,6 +18,7 @@ rules:
   - id: exports-need-review
     actions: [export_customers]
     effect: REVIEW
+    reason: "Exporting the customer with SSN {{ args.ssn }} needs a person"
     notify: [reviewers]
 `;
 
@@ -77,6 +78,9 @@ describe('approvals by e-mail', () => {
     const { id, rita } = await openAndMail();
     expect(rita.mail.subject).toContain(`MailBot wants to run export_customers (approval #${id})`);
     expect(rita.mail.text).toContain('exports-need-review');
+    expect(rita.mail.text).toContain(
+      'Why it is held: Exporting the customer with SSN ***-**-6789 needs a person',
+    );
     expect(rita.mail.text).toContain('***-**-6789');
     expect(rita.mail.text).not.toContain('123-45-6789');
 

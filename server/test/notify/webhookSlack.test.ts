@@ -15,6 +15,7 @@ rules:
   - id: wires-need-review
     actions: [wire]
     effect: REVIEW
+    reason: "Wires to {{ args.card }} go to a person"
     notify: [ops-hook, ops-slack]
 `;
 const SLACK_SECRET = 'slack-signing-secret-for-tests';
@@ -114,7 +115,12 @@ describe('generic webhooks', () => {
     };
     expect(payload).toMatchObject({
       type: 'approval.opened',
-      approval: { id, rule: 'wires-need-review' },
+      approval: {
+        id,
+        rule: 'wires-need-review',
+        reason: 'Wires to ************1111 go to a person',
+        auditId: expect.any(Number),
+      },
     });
     expect(payload.approval.args.card).toBe('************1111');
     expect(payload.links.approve).toContain('/notify/decide?t=');
@@ -233,6 +239,7 @@ describe('Slack-compatible messages and interactive callbacks', () => {
     };
     expect(text).toContain(`PayBot wants to run wire (approval #${id})`);
     expect(message!.body).toContain('wires-need-review');
+    expect(message!.body).toContain('*Why it is held*\\nWires to ************1111 go to a person');
     expect(message!.body).toContain('************1111');
     expect(message!.body).not.toContain('4111 1111 1111 1111');
     const approve = blocks

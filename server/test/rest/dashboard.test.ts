@@ -122,6 +122,19 @@ describe('REST dashboard paths', () => {
     const [pending] = z.array(seed.pendingApproval).length(1).parse(res.body);
     expect(pending).toMatchObject({ id: reviewApprovalId, agent_name: AGENT, action: 'transfer_funds', status: 'PENDING' });
     expect(JSON.parse(pending?.args_json ?? '')).toEqual({ amount: 500, to: 'ACC-2' });
+    // Added fields: why it is held, and the audit entry of the REVIEW decision (one of the agent's logs).
+    const [held] = z
+      .array(z.object({ rule: z.string(), reason: z.string(), detectors: z.array(z.string()), audit_id: z.number().int() }))
+      .length(1)
+      .parse(res.body);
+    expect(held).toEqual({
+      rule: 'seed-review',
+      reason: 'Policy requires human review for transfer_funds',
+      detectors: [],
+      audit_id: expect.any(Number),
+    });
+    const logs = z.array(seed.entry).parse((await call(server.url, `/agents/${AGENT}/logs`, { key: viewer })).body);
+    expect(logs.find((e) => e.id === held?.audit_id)).toMatchObject({ status: 'PENDING', action: 'transfer_funds' });
   });
 
   it('POST /approvals/{id}/decide decides once: 400 after, 404 unknown, 400 bad decision, 403 for agents', async () => {

@@ -50,6 +50,20 @@ export const approval = z.object({
     .optional()
     .describe('Where the deciding answer came from: "dashboard", "api" or the notification channel'),
   rule: z.string().nullable().optional().describe('The rule that opened the approval'),
+  reason: z
+    .string()
+    .optional()
+    .describe(
+      "Why the call was held: the deciding rule's reason as the decision gave it (sensitive values masked as in the audit entry). Absent on approvals opened before it was kept",
+    ),
+  detectors: z
+    .array(z.string())
+    .optional()
+    .describe('The DLP detectors whose findings the deciding rule read (a finding caused the review): names only, never values'),
+  auditId: sequentialId
+    .nullable()
+    .optional()
+    .describe('The audit entry that recorded the REVIEW decision (the dashboard shows it at /activity/<id>); absent on older approvals'),
   quorum: z.number().int().min(1).optional().describe('Approvals from distinct people needed'),
   votes: z
     .array(z.object({ by: z.string(), via: z.string(), at: isoTime }))

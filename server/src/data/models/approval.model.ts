@@ -39,6 +39,14 @@ export interface ApprovalDoc {
   decidedVia?: string | null;
   /** The rule that opened it, and what it asked for: channels, quorum, SLA and escalation. */
   rule?: string | null;
+  /**
+   * Why it was held: the deciding rule's reason as the decision gave it (masked like the audit
+   * entry's), and the DLP detectors whose findings that rule read — names, never values.
+   */
+  reason?: string;
+  detectors?: string[];
+  /** The audit entry that recorded the REVIEW decision that opened it (set right after it is written). */
+  auditId?: number | null;
   notify?: string[];
   quorum?: number;
   /** Approvals so far from distinct people (quorum > 1). */
@@ -108,6 +116,9 @@ const approvalSchema = new Schema<ApprovalDoc>(
     run: { type: Schema.Types.Mixed, default: null },
     decidedVia: { type: String },
     rule: { type: String },
+    reason: { type: String },
+    detectors: { type: [String], default: undefined },
+    auditId: { type: Number },
     notify: { type: [String], default: undefined },
     quorum: { type: Number },
     votes: { type: [Schema.Types.Mixed], default: undefined },

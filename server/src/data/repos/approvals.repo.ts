@@ -56,7 +56,7 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
 
   async function create(
     input: ApprovalBinding &
-      Pick<Partial<ApprovalDoc>, 'kind' | 'findings' | 'resultPreview' | 'rule' | 'notify' | 'quorum' | 'escalateAt' | 'escalatedAt' | 'escalateTo' | 'seedClient'> & {
+      Pick<Partial<ApprovalDoc>, 'kind' | 'findings' | 'resultPreview' | 'rule' | 'reason' | 'detectors' | 'notify' | 'quorum' | 'escalateAt' | 'escalatedAt' | 'escalateTo' | 'seedClient'> & {
         args: Record<string, unknown>;
         callId: string | null;
         expiresAt: Date;
@@ -87,6 +87,14 @@ export function createApprovalsRepo(model: Model<ApprovalDoc>, counters: Model<C
     open: async (input: Parameters<typeof create>[0]): Promise<Approval> => toApproval(await create(input)),
 
     get: (id: number) => model.findOne({ id }).lean<ApprovalDoc | null>(),
+
+    /**
+     * Ties an approval to the audit entry of the REVIEW decision that opened it. The entry names
+     * the approval, so the approval is stored first and learns the entry's id once it is written.
+     */
+    noteReviewEntry: async (id: number, auditId: number) => {
+      await model.updateOne({ id }, { $set: { auditId } });
+    },
 
     /** The newest approval of a call (not a held result) for this agent and action, any status. */
     newest: (agent: string, action: string) =>

@@ -148,6 +148,9 @@ function notificationFields(doc: ApprovalDoc): Partial<Approval> {
   return {
     ...(doc.decidedVia ? { decidedVia: doc.decidedVia } : {}),
     ...(doc.rule ? { rule: doc.rule } : {}),
+    ...(doc.reason ? { reason: doc.reason } : {}),
+    ...(doc.detectors?.length ? { detectors: doc.detectors } : {}),
+    ...(doc.auditId ? { auditId: doc.auditId } : {}),
     ...(doc.quorum && doc.quorum > 1 ? { quorum: doc.quorum, votes: (doc.votes ?? []).map((v) => ({ by: v.by, via: v.via, at: iso(v.at) })) } : {}),
     ...(doc.escalateTo?.length ? { escalatedTo: doc.escalateTo, escalatedAt: isoOrNull(doc.escalatedAt ?? null) } : {}),
     ...(doc.seedClient ? { seedClient: true } : {}),
