@@ -189,6 +189,19 @@ describe('aegis CLI', { timeout: 240_000 }, () => {
     const verified = await json<{ ok: boolean; checked: number }>(['audit', 'verify']);
     expect(verified.ok).toBe(true);
     expect((await cli(['audit', 'verify'])).stdout).toMatch(/intact/);
+
+    // A malformed noted head is said plainly (the option, the form it takes), not as zod's JSON.
+    for (const [option, args] of [
+      ['--head', ['audit', 'verify', '--head', 'abc']],
+      ['--outcome-head', ['audit', 'verify', '--outcome-head', 'g'.repeat(64)]],
+      ['--head', ['audit', 'verify', '--file', 'report.json', '--head', 'abc']],
+    ] as const) {
+      const bad = await cli([...args]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr.trim()).toMatch(
+        new RegExp(`^aegis: ${option} takes a chain hash: 64 hex characters, as \`aegis audit verify\` prints it \\(got "[a-g]+"\\)$`),
+      );
+    }
   });
 
   it("keys signout ends the key's dashboard sessions, and the key still works", async () => {

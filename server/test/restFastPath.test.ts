@@ -38,7 +38,7 @@ interface SendOpts {
   key?: string | null;
   authorization?: string;
   headers?: Record<string, string>;
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'HEAD';
   body?: string | Uint8Array;
 }
 
@@ -110,6 +110,33 @@ describe('REST fast path (the seed SDK protocol)', () => {
     expect((await bothWays('/api/sdk/agent-status/PausedBot', admin)).body).toEqual({
       status: 'PAUSED',
     });
+  });
+
+  it('answers HEAD on the reads as GET without a body, the same both ways', async () => {
+    const cases: Array<[string, SendOpts]> = [
+      ['/api/sdk/agent-status/RestBot', {}],
+      ['/api/sdk/policy/RestBot/drop', {}],
+      ['/api/sdk/agent-status/OtherBot', {}],
+      ['/api/sdk/policy/RestBot/read', { key: 'wrong' }],
+      ['/api/sdk/agent-status/RestBot', { key: null }],
+    ];
+    for (const [path, opts] of cases) {
+      // no Authorization header: Express both ways
+      const head = await bothWays(path, { ...opts, method: 'HEAD' }, opts.key !== null);
+      const get = await send(path, { ...opts, viaExpress: false });
+      expect(head.body, `HEAD ${path}`).toBe('');
+      expect(get.body).not.toBe('');
+      // Framing aside (a GET error answer may be chunked), the same status and headers; HEAD's
+      // length is that of GET's body.
+      const framed = ({ headers, status }: Answer) => {
+        const { 'content-length': _length, 'transfer-encoding': _chunked, ...rest } = headers;
+        return { status, headers: rest };
+      };
+      expect(framed(head), `HEAD ${path}`).toEqual(framed(get));
+      expect(Number(head.headers['content-length'])).toBe(
+        Buffer.byteLength(JSON.stringify(get.body)),
+      );
+    }
   });
 
   it('refuses hostile reads the same way', async () => {

@@ -44,6 +44,12 @@ export const DOMAIN_ERROR_CODES = {
   UNKNOWN_CHANNEL: 'NOT_FOUND',
   /** A notification channel with this name exists already. */
   CHANNEL_EXISTS: 'CONFLICT',
+  /** Rules in force name the channel (`notify:` / `escalate:`): removing it would silence them. */
+  CHANNEL_IN_USE: 'CONFLICT',
+  /** A policy version to restore names a channel that does not exist (any more). */
+  POLICY_NAMES_UNKNOWN_CHANNEL: 'CONFLICT',
+  /** The server lacks a setting the request needs (e.g. AEGIS_SMTP_URL for an e-mail channel). */
+  SERVER_NOT_CONFIGURED: 'PRECONDITION_FAILED',
 } as const;
 
 export type DomainErrorCode = keyof typeof DOMAIN_ERROR_CODES;

@@ -65,9 +65,11 @@ Commands:
                                  trail must hold — newest entries or outcome records cut off then show;
                                  an export filtered to some agents passes only with --agents naming them)
   channels add NAME --webhook URL | --slack URL [--signing-secret S] | --email a@x,b@y [--agents a,b]
-                                 where approvals are announced, with approve/deny links (admins)
+                                 where approvals are announced, with approve/deny links (admins;
+                                 --email needs AEGIS_SMTP_URL on the server)
   channels list | remove NAME | test NAME | deliveries [NAME] [-n N]
-                                 channels, and the delivery log (attempts, last error)
+                                 channels, and the delivery log (attempts, last error); a channel
+                                 that rules in force name (notify:, escalate:) can't be removed
   manifest AGENT [-o json|yaml|cyclonedx]
                                  the agent's manifest: declared tools and tags, observed use, drift
   governance apply -f FILE [--dry-run]

@@ -10,6 +10,7 @@ import { REST_BODY_LIMIT, seedHandlerOptions, seedRestRouter } from '../rest';
 import type { Context } from '../trpc/context';
 import { routerConfig } from '../trpc/internals';
 import { seedErrorBodies, seedErrorHandler, type SeedError } from '../rest/errors';
+import { lengthFromBody } from '../rest/head';
 import type { FastPath, FastPathDeps } from './fastPath';
 import { logWhenFinished, requestIdOf, type RequestWithId } from './requestLog';
 
@@ -44,7 +45,7 @@ interface SeedCall {
  * every request, so the procedure, its middleware and every answer are the REST router's.
  *
  * Taken only by the plain shape: an `Authorization` header, no `Origin`, no query string, path
- * segments of plain characters; a GET without a body; a POST of `application/json` (utf-8) with a
+ * segments of plain characters; a GET (or HEAD: the same answer without its body) without a body; a POST of `application/json` (utf-8) with a
  * `content-length` from 1 byte to the REST body limit and no content encoding. Anything else goes
  * to Express unchanged. server/test/restFastPath.test.ts sends every case both ways.
  */
@@ -82,6 +83,8 @@ export function createRestFastPath(deps: FastPathDeps): FastPath {
         if (!res.headersSent) expressJson(req, res, 500, { detail: 'Internal server error' });
         else res.destroy();
       });
+    // HEAD: GET's answer without its body, with its length (rest/head.ts, as the REST router does)
+    if (req.method === 'HEAD') lengthFromBody(res);
     rewriteErrors(expressReq, expressRes, () => {
       // trpc-to-openapi's input: the body (or the query string, empty here) and the path's params
       const input = { ...(call.kind === 'log' ? (body as object) : {}), ...call.pathInput };
@@ -191,7 +194,7 @@ function restRoute(req: IncomingMessage): SeedCall | null {
     return null;
   const segments = url.slice('/api/sdk/'.length).split('/');
   if (!segments.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..')) return null;
-  if (req.method === 'GET') {
+  if (req.method === 'GET' || req.method === 'HEAD') {
     if (h['transfer-encoding'] !== undefined || h['content-length'] !== undefined) return null;
     // Express answers a conditional GET from its ETag: leave those to it
     if (h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined) return null;

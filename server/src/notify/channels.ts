@@ -23,12 +23,25 @@ export function createChannelService(
   keys: NotifyKeys,
   dispatcher: Dispatcher,
   audit: Pick<Services['audit'], 'note'>,
+  checks: {
+    /** Whether AEGIS_SMTP_URL is set: without it an e-mail channel could never send. */
+    smtp: boolean;
+    /** The rules in force naming a channel (removing it is refused while there are any). */
+    rulesNaming: Services['policies']['rulesNaming'];
+  },
 ) {
   return {
     async create(
       input: CreateChannelInput,
       actor: Principal,
     ): Promise<{ channel: ChannelInfo; secret: string | null }> {
+      // Refused now rather than failing at the first approval, when nobody watches the log.
+      if (input.kind === 'email' && !checks.smtp)
+        throw new DomainError(
+          'SERVER_NOT_CONFIGURED',
+          `E-mail channels need the server setting AEGIS_SMTP_URL (smtp://user:pass@host:587 or smtps://…), ` +
+            `which is not set on this server: set it and restart the server, then add the channel again`,
+        );
       const secret =
         input.kind === 'webhook'
           ? newWebhookSecret()
@@ -72,6 +85,25 @@ export function createChannelService(
     list: async (): Promise<ChannelInfo[]> => (await store.channels()).map(toInfo),
 
     async remove(name: string, actor: Principal): Promise<void> {
+      if (!(await store.channel(name)))
+        throw new DomainError('UNKNOWN_CHANNEL', `No channel named "${name}"`);
+      // A rule in force that names the channel would announce its approvals (or escalate) to
+      // nobody, silently: the rules change first, then the channel goes.
+      const users = await checks.rulesNaming(name);
+      if (users.length) {
+        const shown = users
+          .slice(0, 10)
+          .map(
+            (u) =>
+              `${u.agent === null ? 'global policy' : u.agent} rule "${u.ruleId}" (${u.field})`,
+          );
+        if (users.length > 10) shown.push(`${users.length - 10} more`);
+        throw new DomainError(
+          'CHANNEL_IN_USE',
+          `The channel "${name}" is named by rules in force: ${shown.join(', ')}. ` +
+            `Take it out of those rules (\`aegis policy get AGENT|--global\`, edit, \`aegis policy apply\`), then remove it`,
+        );
+      }
       if (!(await store.removeChannel(name)))
         throw new DomainError('UNKNOWN_CHANNEL', `No channel named "${name}"`);
       await audit.note(

@@ -59,11 +59,16 @@ export async function createNotifier(opts: {
         logger.warn({ err: error, approval: doc.id }, 'could not queue notifications'),
       );
   };
+  opts.hooks.channelNames = async () => (await store.channels()).map((c) => c.name);
   return {
-    channels: createChannelService(store, keys, dispatcher, opts.services.audit),
+    channels: createChannelService(store, keys, dispatcher, opts.services.audit, {
+      smtp: env.AEGIS_SMTP_URL !== undefined,
+      rulesNaming: (name) => opts.services.policies.rulesNaming(name),
+    }),
     router: notifyRouter({ store, keys, services: opts.services, auth: opts.auth }),
     async close() {
       opts.hooks.approvalOpened = undefined;
+      opts.hooks.channelNames = undefined;
       await dispatcher.close();
       mailer?.close();
     },

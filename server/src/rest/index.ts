@@ -11,6 +11,7 @@ import { createExpressContext } from '../trpc/expressContext';
 import { withoutCookieCredentials } from './credentials';
 import { createDocsRouter } from './docs';
 import { seedErrorBodies, seedErrorHandler, seedStatusFor, type SeedError } from './errors';
+import { headAsGet } from './head';
 import { generateRestOpenApiDocument } from './openapi';
 import { seedRestRouter } from './seedRouter';
 
@@ -61,7 +62,7 @@ export function createRestRouter(deps: RestDeps): Router {
   });
 
   const handler = createSeedHandler(deps);
-  rest.use(seedErrorBodies(), (req, res, next) => {
+  rest.use(headAsGet(), seedErrorBodies(), (req, res, next) => {
     handler(req, res, next).catch(next);
   });
 

@@ -39,6 +39,11 @@ export interface ServiceDeps {
 
 export interface ServiceHooks {
   approvalOpened?: (approval: ApprovalDoc) => void;
+  /**
+   * The notification channels there are (notify/): a policy whose rules name another is refused
+   * when saved. Unset (no notifier, e.g. router tests): names are not checked.
+   */
+  channelNames?: () => Promise<string[]>;
   /** Each decision's policy evaluation, timed (the metrics). */
   policyEvaluated?: EvaluationObserver;
 }

@@ -1,5 +1,6 @@
 import {
   canonicalJson,
+  channelUses,
   compilePolicyYaml,
   DomainError,
   lineDiff,
@@ -41,7 +42,7 @@ const problem = (message: string): PolicyProblemOut => ({ message, text: message
 export function compileDocuments(
   yaml: string,
   file?: string,
-  options: Pick<CompileOptions, 'checkDetectorNames'> = {},
+  options: Pick<CompileOptions, 'checkDetectorNames' | 'knownChannels'> = {},
 ): { ok: true; policies: CompiledPolicy[] } | { ok: false; problems: PolicyProblemOut[] } {
   const compiled = compilePolicyYaml(yaml, file, options);
   if (!compiled.ok) return { ok: false, problems: compiled.problems.map(problemOut) };
@@ -65,6 +66,8 @@ export function compileDocuments(
  */
 export function createRulePolicyService(deps: ServiceDeps, policies: PolicyService) {
   const { repos, cache, locks, bus } = deps;
+  /** The channels there are; null when no notifier runs here (nothing to check names against). */
+  const channelNames = async (): Promise<string[] | null> => (await deps.hooks?.channelNames?.()) ?? null;
 
   async function current(agent: string | null): Promise<{ version: number; document: PolicyDocument | null }> {
     if (agent === null) {
@@ -141,8 +144,12 @@ export function createRulePolicyService(deps: ServiceDeps, policies: PolicyServi
       const global =
         parsed.policies.find((p) => p.agent === undefined)?.document ??
         (await current(null).catch(() => null))?.document;
+      // A rule naming a channel nobody added would fail only at its first delivery: refused here,
+      // on a dry run too, with the command that adds it.
+      const knownChannels = await channelNames();
       const compiled = compileDocuments(input.yaml, input.file, {
         checkDetectorNames: { alsoKnown: (global?.detectors ?? []).map((d) => d.name) },
+        ...(knownChannels ? { knownChannels } : {}),
       });
       if (!compiled.ok) return { ok: false, dryRun: input.dryRun, problems: compiled.problems, policies: [] };
       const plans: Array<{ agent: string | null; document: PolicyDocument; from: number; diff: string; changed: boolean }> = [];
@@ -184,6 +191,19 @@ export function createRulePolicyService(deps: ServiceDeps, policies: PolicyServi
           'UNKNOWN_POLICY_VERSION',
           `${agent ? `Policy of "${agent}"` : 'The global policy'} has no version ${version}`,
         );
+      const knownChannels = await channelNames();
+      if (old.document && knownChannels) {
+        const known = new Set(knownChannels);
+        const missing = channelUses(old.document).filter((u) => !known.has(u.channel));
+        if (missing.length)
+          throw new DomainError(
+            'POLICY_NAMES_UNKNOWN_CHANNEL',
+            `${agent ? `Version ${version} of "${agent}"'s policy` : `Version ${version} of the global policy`} ` +
+              `names channels that do not exist: ${missing.map((u) => `rule "${u.ruleId}" ${u.field}: ${u.channel}`).join('; ')}. ` +
+              `Add them first (\`aegis channels add NAME --webhook URL | --slack URL | --email a@x,b@y\`), ` +
+              `or apply a version without them`,
+          );
+      }
       const diff = lineDiff(policyDocumentYaml(now.document), policyDocumentYaml(old.document));
       const next = await store(agent, old.document, actor, message ?? `rollback to v${version}`, 'rollback');
       return { agent, fromVersion: now.version, version: next, changed: diff !== '', diff };
@@ -217,6 +237,21 @@ export function createRulePolicyService(deps: ServiceDeps, policies: PolicyServi
         hasDocument: v.document !== null,
         document: v.document,
       }));
+    },
+
+    /**
+     * The rules in force (every agent's and the global policy) that name `channel` in `notify:`
+     * or `approval.escalate:`: what removing the channel would silence.
+     */
+    async rulesNaming(channel: string): Promise<Array<{ agent: string | null; ruleId: string; field: 'notify' | 'escalate' }>> {
+      const found: Array<{ agent: string | null; ruleId: string; field: 'notify' | 'escalate' }> = [];
+      const collect = (agent: string | null, document: PolicyDocument | null) => {
+        for (const use of document ? channelUses(document) : [])
+          if (use.channel === channel) found.push({ agent, ruleId: use.ruleId, field: use.field });
+      };
+      collect(null, (await cache.globalPolicy()).document);
+      for (const agent of await repos.agents.list()) collect(agent.name, (await cache.get(agent.name))?.document ?? null);
+      return found;
     },
 
     /** The global policy document in force (null: none). */

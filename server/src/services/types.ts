@@ -173,6 +173,10 @@ export interface Services {
       message?: string,
     ): Promise<AppliedPolicy>;
     history(agent: string | null, limit: number): Promise<PolicyVersionInfo[]>;
+    /** The rules in force that name a notification channel (`notify:` / `approval.escalate:`). */
+    rulesNaming(
+      channel: string,
+    ): Promise<Array<{ agent: string | null; ruleId: string; field: 'notify' | 'escalate' }>>;
     tryCall(input: {
       agent: string;
       action: string;

@@ -4,9 +4,10 @@ import { trpcClient } from '../helpers/trpcClient';
 
 process.env.AEGIS_NOTIFY_TICK_MS = '100';
 
-// The README's quorum example names channels (`notify: [ops-slack, reviewers]`, `escalate:
-// [on-call]`) a reader may not have added yet. The policy is stored; the delivery log must then
-// say the channel doesn't exist and how to add it, not that it "no longer exists".
+// A policy naming a channel that does not exist is refused when saved (channelChecks.test.ts),
+// and a channel rules name can't be removed; a policy stored before those checks, or a channel
+// deleted behind Aegis's back, still reaches the dispatcher. The delivery log must then say the
+// channel doesn't exist and how to add it, not that it "no longer exists".
 
 let server: TestServer;
 let admin: ReturnType<typeof trpcClient>;
@@ -15,7 +16,12 @@ beforeAll(async () => {
   server = await startTestServer({ inMemoryStore: true });
   admin = trpcClient(server.url, server.adminKey);
   await admin.sdk.registerAgent.mutate({ name: 'WireBot', allows: ['read'] });
-  await admin.policies.applyRules.mutate({
+  await admin.channels.create.mutate({
+    name: 'ops-slack',
+    kind: 'webhook',
+    url: 'http://127.0.0.1:9/x',
+  });
+  const applied = await admin.policies.applyRules.mutate({
     yaml: `
 kind: AgentPolicy
 agent: WireBot
@@ -26,6 +32,8 @@ rules:
     notify: [ops-slack]
 `,
   });
+  expect(applied.ok).toBe(true);
+  await server.store.connection.collection('notify_channels').deleteOne({ name: 'ops-slack' });
 }, 60_000);
 afterAll(async () => {
   await server?.close();

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../src/routers/_app';
 import { generateRestOpenApiDocument } from '../../src/rest';
-import { startTestServer, type TestServer } from '../helpers/testServer';
+import { type TestServer } from '../helpers/testServer';
+import { startServerMailingTo, startSmtp } from '../notify/smtp';
 import { createKey, loginSession, snapshot, trpc, type Credential } from './harness';
 import { demoCases, restCases } from './matrixRestCases';
 import {
@@ -32,8 +33,12 @@ async function asAdmin(
   return (res.body as { result: { data: unknown } }).result.data;
 }
 
+let smtp: Awaited<ReturnType<typeof startSmtp>>;
+
 beforeAll(async () => {
-  server = await startTestServer({ inMemoryStore: true });
+  // E-mail channels need AEGIS_SMTP_URL (refused without it): a real SMTP server on loopback.
+  smtp = await startSmtp();
+  server = await startServerMailingTo(smtp);
   for (const name of ['alpha', 'beta']) {
     await asAdmin('sdk.registerAgent', 'mutation', {
       name,
@@ -197,6 +202,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  await smtp?.close();
 });
 
 async function check(c: MatrixCase): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type RuleEffect,
   type RuleSeverity,
 } from '../schemas/policyRules';
+import { channelUsePath, channelUses, unknownChannelMessage } from './channels';
 import { compileExpression, dlpLiteralNames, identifiersRead, quotedNumbersOrdered } from './expression';
 import { BUILTIN_DETECTORS, DETECTOR_CATEGORIES } from '../dlp/types';
 import type { FastCondition } from './fastCondition';
@@ -89,6 +90,11 @@ export interface CompileOptions {
    * The names given here (the global policy's custom detectors) count as known too.
    */
   checkDetectorNames?: { alsoKnown: readonly string[] };
+  /**
+   * When a policy is saved: the notification channels there are. A rule whose `notify:` or
+   * `approval.escalate:` names another is refused (its approvals would reach nobody).
+   */
+  knownChannels?: readonly string[];
 }
 
 function agentMatcher(selectors: readonly AgentSelector[] | undefined): ((agent: PolicyAgent) => boolean) | undefined {
@@ -229,6 +235,13 @@ export function compilePolicy(input: unknown, options: CompileOptions = {}): Com
           }),
         );
       }
+    }
+  }
+  if (options.knownChannels) {
+    const known = new Set(options.knownChannels);
+    for (const use of channelUses(doc)) {
+      if (known.has(use.channel)) continue;
+      problems.push(problemAt(options.source, channelUsePath(use), unknownChannelMessage(use.channel), { ruleId: use.ruleId }));
     }
   }
   if (problems.length) return { ok: false, problems };

@@ -1,3 +1,4 @@
+export * from './channels';
 export * from './compile';
 export * from './evaluate';
 export * from './evaluateResult';

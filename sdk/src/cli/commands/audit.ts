@@ -4,13 +4,33 @@ import { CliError, EXIT } from '../errors';
 import { paint } from '../output';
 
 /**
+ * A head noted earlier (`--head`, `--outcome-head`), checked here so a typo is said in words —
+ * the option and the form it takes — rather than as the server's schema issues. Lower-cased: the
+ * chains print lower-case hex.
+ */
+function notedHash(
+  options: CommandContext['options'],
+  name: 'head' | 'outcome-head',
+): string | undefined {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  if (!/^[0-9a-f]{64}$/i.test(value)) {
+    const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+    throw new CliError(
+      `--${name} takes a chain hash: 64 hex characters, as \`aegis audit verify\` prints it (got "${shown}")`,
+    );
+  }
+  return value.toLowerCase();
+}
+
+/**
  * `aegis audit verify [--head HASH] [--outcome-head HASH]`: walks the hash chains; exits 1 naming
  * the first bad entry, or a head noted earlier that the chain no longer holds (its newest links cut
  * off since).
  */
 export const auditVerify: Command = async ({ api, o, options }) => {
-  const head = options.head;
-  const outcomeHead = options['outcome-head'];
+  const head = notedHash(options, 'head');
+  const outcomeHead = notedHash(options, 'outcome-head');
   const noted = head || outcomeHead ? { head, outcomeHead } : undefined;
   const result = await api.audit.verify.query(noted);
   if (o.json) o.out(JSON.stringify(result, null, 2));
@@ -83,6 +103,8 @@ export async function auditVerifyFile(
   ctx: Pick<CommandContext, 'o' | 'args' | 'options'>,
 ): Promise<number> {
   const { o } = ctx;
+  const trustedHeadHash = notedHash(ctx.options, 'head');
+  const trustedOutcomeHeadHash = notedHash(ctx.options, 'outcome-head');
   const files = [...(ctx.options.file ?? []), ...ctx.args];
   const [file] = files;
   if (!file || files.length > 1) throw new CliError('audit verify --file takes one export file');
@@ -92,8 +114,8 @@ export async function auditVerifyFile(
     .filter(Boolean);
   const result = await verifyExport({
     file,
-    trustedHeadHash: ctx.options.head,
-    trustedOutcomeHeadHash: ctx.options['outcome-head'],
+    trustedHeadHash,
+    trustedOutcomeHeadHash,
     ...(agents?.length ? { agents } : {}),
   }).catch((error: unknown) => {
     throw new CliError(error instanceof Error ? error.message : String(error));
