@@ -102,10 +102,18 @@ export function inProcessStoreOf(conn: Connection): InProcessStore | undefined {
  * ~300 µs of CPU per insert on this machine (bench/README.md, 2026-12-07, evening).
  */
 export function commandsFor(model: Pick<Model<never>, 'db' | 'collection'>): StoreCommands {
-  const store = inProcessStores.get(model.db);
-  const coll = model.collection as unknown as Collection<Document>;
-  return store ? new InProcessCommands(store, coll) : driverCommands(coll);
+  let commands = commandsByModel.get(model);
+  if (!commands) {
+    const store = inProcessStores.get(model.db);
+    const coll = model.collection as unknown as Collection<Document>;
+    commands = store ? new InProcessCommands(store, coll) : driverCommands(coll);
+    commandsByModel.set(model, commands);
+  }
+  return commands;
 }
+
+/** Built once per model: callers on the decision path ask for them on every call. */
+const commandsByModel = new WeakMap<object, StoreCommands>();
 
 export function driverCommands(coll: Collection<Document>): StoreCommands {
   return {
