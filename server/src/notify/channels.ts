@@ -28,6 +28,8 @@ export function createChannelService(
     smtp: boolean;
     /** The rules in force naming a channel (removing it is refused while there are any). */
     rulesNaming: Services['policies']['rulesNaming'];
+    /** Runs a removal's check and write with no policy apply in between (rulePolicies.ts). */
+    exclusive: Services['policies']['withChannelUseLocked'];
   },
 ) {
   return {
@@ -85,27 +87,29 @@ export function createChannelService(
     list: async (): Promise<ChannelInfo[]> => (await store.channels()).map(toInfo),
 
     async remove(name: string, actor: Principal): Promise<void> {
-      if (!(await store.channel(name)))
-        throw new DomainError('UNKNOWN_CHANNEL', `No channel named "${name}"`);
-      // A rule in force that names the channel would announce its approvals (or escalate) to
-      // nobody, silently: the rules change first, then the channel goes.
-      const users = await checks.rulesNaming(name);
-      if (users.length) {
-        const shown = users
-          .slice(0, 10)
-          .map(
-            (u) =>
-              `${u.agent === null ? 'global policy' : u.agent} rule "${u.ruleId}" (${u.field})`,
+      await checks.exclusive(async () => {
+        if (!(await store.channel(name)))
+          throw new DomainError('UNKNOWN_CHANNEL', `No channel named "${name}"`);
+        // A rule in force that names the channel would announce its approvals (or escalate) to
+        // nobody, silently: the rules change first, then the channel goes.
+        const users = await checks.rulesNaming(name);
+        if (users.length) {
+          const shown = users
+            .slice(0, 10)
+            .map(
+              (u) =>
+                `${u.agent === null ? 'global policy' : u.agent} rule "${u.ruleId}" (${u.field})`,
+            );
+          if (users.length > 10) shown.push(`${users.length - 10} more`);
+          throw new DomainError(
+            'CHANNEL_IN_USE',
+            `The channel "${name}" is named by rules in force: ${shown.join(', ')}. ` +
+              `Take it out of those rules (\`aegis policy get AGENT|--global\`, edit, \`aegis policy apply\`), then remove it`,
           );
-        if (users.length > 10) shown.push(`${users.length - 10} more`);
-        throw new DomainError(
-          'CHANNEL_IN_USE',
-          `The channel "${name}" is named by rules in force: ${shown.join(', ')}. ` +
-            `Take it out of those rules (\`aegis policy get AGENT|--global\`, edit, \`aegis policy apply\`), then remove it`,
-        );
-      }
-      if (!(await store.removeChannel(name)))
-        throw new DomainError('UNKNOWN_CHANNEL', `No channel named "${name}"`);
+        }
+        if (!(await store.removeChannel(name)))
+          throw new DomainError('UNKNOWN_CHANNEL', `No channel named "${name}"`);
+      });
       await audit.note(
         {
           agent: '',

@@ -64,6 +64,7 @@ export async function createNotifier(opts: {
     channels: createChannelService(store, keys, dispatcher, opts.services.audit, {
       smtp: env.AEGIS_SMTP_URL !== undefined,
       rulesNaming: (name) => opts.services.policies.rulesNaming(name),
+      exclusive: (task) => opts.services.policies.withChannelUseLocked(task),
     }),
     router: notifyRouter({ store, keys, services: opts.services, auth: opts.auth }),
     async close() {

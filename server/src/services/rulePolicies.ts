@@ -25,6 +25,13 @@ import { unknownAgent } from './errors';
 import type { PolicyService } from './policies';
 
 const GLOBAL_LOCK = 'policy:global';
+/**
+ * Held by every policy apply and rollback and by a channel's removal: each checks the other's
+ * state (the channels a policy names exist; no rule in force names the channel going) and then
+ * writes, so without one lock around both an apply and a removal racing could each pass its check
+ * and leave rules in force naming a channel that no longer exists — approvals announced to nobody.
+ */
+export const CHANNEL_USE_LOCK = 'policy:channels';
 
 export const problemOut = (p: PolicyProblem): PolicyProblemOut => ({
   message: p.message,
@@ -131,82 +138,99 @@ export function createRulePolicyService(deps: ServiceDeps, policies: PolicyServi
     });
   }
 
+  /** Validates every document first; stores nothing unless all are valid (and not on a dry run). */
+  async function applyLocked(
+    input: { yaml: string; file?: string; message?: string; dryRun: boolean },
+    actor: Principal,
+  ): Promise<ApplyPolicyResult> {
+    const parsed = compileDocuments(input.yaml, input.file);
+    if (!parsed.ok) return { ok: false, dryRun: input.dryRun, problems: parsed.problems, policies: [] };
+    // Saved rules may only ask `dlp` about names a detector has (the global policy's custom
+    // detectors are scanned for every agent: the one in this file, or the one in force).
+    const global =
+      parsed.policies.find((p) => p.agent === undefined)?.document ??
+      (await current(null).catch(() => null))?.document;
+    // A rule naming a channel nobody added would fail only at its first delivery: refused here,
+    // on a dry run too, with the command that adds it.
+    const knownChannels = await channelNames();
+    const compiled = compileDocuments(input.yaml, input.file, {
+      checkDetectorNames: { alsoKnown: (global?.detectors ?? []).map((d) => d.name) },
+      ...(knownChannels ? { knownChannels } : {}),
+    });
+    if (!compiled.ok) return { ok: false, dryRun: input.dryRun, problems: compiled.problems, policies: [] };
+    const plans: Array<{ agent: string | null; document: PolicyDocument; from: number; diff: string; changed: boolean }> = [];
+    const problems: PolicyProblemOut[] = [];
+    for (const p of compiled.policies) {
+      const agent = p.agent ?? null;
+      const now = await current(agent).catch(() => null);
+      if (!now) {
+        problems.push(problem(`agent "${agent}" is not registered; register it (or run it once) before applying its policy`));
+        continue;
+      }
+      const changed = canonicalJson(now.document) !== canonicalJson(p.document);
+      plans.push({
+        agent,
+        document: p.document,
+        from: now.version,
+        diff: lineDiff(policyDocumentYaml(now.document), policyDocumentYaml(p.document)),
+        changed,
+      });
+    }
+    if (problems.length) return { ok: false, dryRun: input.dryRun, problems, policies: [] };
+    const applied: AppliedPolicy[] = [];
+    for (const plan of plans) {
+      const version =
+        plan.changed && !input.dryRun
+          ? await store(plan.agent, plan.document, actor, input.message ?? null, 'apply')
+          : plan.from;
+      applied.push({ agent: plan.agent, fromVersion: plan.from, version, changed: plan.changed, diff: plan.diff });
+    }
+    return { ok: true, dryRun: input.dryRun, problems: [], policies: applied };
+  }
+
+  async function rollbackLocked(agent: string | null, version: number, actor: Principal, message?: string): Promise<AppliedPolicy> {
+    const now = await current(agent);
+    const old = await repos.policyHistory.get(agent ?? GLOBAL_POLICY, version);
+    if (!old)
+      throw new DomainError(
+        'UNKNOWN_POLICY_VERSION',
+        `${agent ? `Policy of "${agent}"` : 'The global policy'} has no version ${version}`,
+      );
+    const knownChannels = await channelNames();
+    if (old.document && knownChannels) {
+      const known = new Set(knownChannels);
+      const missing = channelUses(old.document).filter((u) => !known.has(u.channel));
+      if (missing.length)
+        throw new DomainError(
+          'POLICY_NAMES_UNKNOWN_CHANNEL',
+          `${agent ? `Version ${version} of "${agent}"'s policy` : `Version ${version} of the global policy`} ` +
+            `names channels that do not exist: ${missing.map((u) => `rule "${u.ruleId}" ${u.field}: ${u.channel}`).join('; ')}. ` +
+            `Add them first (\`aegis channels add NAME --webhook URL | --slack URL | --email a@x,b@y\`), ` +
+            `or apply a version without them`,
+        );
+    }
+    const diff = lineDiff(policyDocumentYaml(now.document), policyDocumentYaml(old.document));
+    const next = await store(agent, old.document, actor, message ?? `rollback to v${version}`, 'rollback');
+    return { agent, fromVersion: now.version, version: next, changed: diff !== '', diff };
+  }
+
   return {
     /** Validates every document first; stores nothing unless all are valid (and not on a dry run). */
-    async apply(
+    apply(
       input: { yaml: string; file?: string; message?: string; dryRun: boolean },
       actor: Principal,
     ): Promise<ApplyPolicyResult> {
-      const parsed = compileDocuments(input.yaml, input.file);
-      if (!parsed.ok) return { ok: false, dryRun: input.dryRun, problems: parsed.problems, policies: [] };
-      // Saved rules may only ask `dlp` about names a detector has (the global policy's custom
-      // detectors are scanned for every agent: the one in this file, or the one in force).
-      const global =
-        parsed.policies.find((p) => p.agent === undefined)?.document ??
-        (await current(null).catch(() => null))?.document;
-      // A rule naming a channel nobody added would fail only at its first delivery: refused here,
-      // on a dry run too, with the command that adds it.
-      const knownChannels = await channelNames();
-      const compiled = compileDocuments(input.yaml, input.file, {
-        checkDetectorNames: { alsoKnown: (global?.detectors ?? []).map((d) => d.name) },
-        ...(knownChannels ? { knownChannels } : {}),
-      });
-      if (!compiled.ok) return { ok: false, dryRun: input.dryRun, problems: compiled.problems, policies: [] };
-      const plans: Array<{ agent: string | null; document: PolicyDocument; from: number; diff: string; changed: boolean }> = [];
-      const problems: PolicyProblemOut[] = [];
-      for (const p of compiled.policies) {
-        const agent = p.agent ?? null;
-        const now = await current(agent).catch(() => null);
-        if (!now) {
-          problems.push(problem(`agent "${agent}" is not registered; register it (or run it once) before applying its policy`));
-          continue;
-        }
-        const changed = canonicalJson(now.document) !== canonicalJson(p.document);
-        plans.push({
-          agent,
-          document: p.document,
-          from: now.version,
-          diff: lineDiff(policyDocumentYaml(now.document), policyDocumentYaml(p.document)),
-          changed,
-        });
-      }
-      if (problems.length) return { ok: false, dryRun: input.dryRun, problems, policies: [] };
-      const applied: AppliedPolicy[] = [];
-      for (const plan of plans) {
-        const version =
-          plan.changed && !input.dryRun
-            ? await store(plan.agent, plan.document, actor, input.message ?? null, 'apply')
-            : plan.from;
-        applied.push({ agent: plan.agent, fromVersion: plan.from, version, changed: plan.changed, diff: plan.diff });
-      }
-      return { ok: true, dryRun: input.dryRun, problems: [], policies: applied };
+      return locks.run(CHANNEL_USE_LOCK, () => applyLocked(input, actor));
     },
 
     /** Makes the rule document of `version` current again, as a new version. */
-    async rollback(agent: string | null, version: number, actor: Principal, message?: string): Promise<AppliedPolicy> {
-      const now = await current(agent);
-      const old = await repos.policyHistory.get(agent ?? GLOBAL_POLICY, version);
-      if (!old)
-        throw new DomainError(
-          'UNKNOWN_POLICY_VERSION',
-          `${agent ? `Policy of "${agent}"` : 'The global policy'} has no version ${version}`,
-        );
-      const knownChannels = await channelNames();
-      if (old.document && knownChannels) {
-        const known = new Set(knownChannels);
-        const missing = channelUses(old.document).filter((u) => !known.has(u.channel));
-        if (missing.length)
-          throw new DomainError(
-            'POLICY_NAMES_UNKNOWN_CHANNEL',
-            `${agent ? `Version ${version} of "${agent}"'s policy` : `Version ${version} of the global policy`} ` +
-              `names channels that do not exist: ${missing.map((u) => `rule "${u.ruleId}" ${u.field}: ${u.channel}`).join('; ')}. ` +
-              `Add them first (\`aegis channels add NAME --webhook URL | --slack URL | --email a@x,b@y\`), ` +
-              `or apply a version without them`,
-          );
-      }
-      const diff = lineDiff(policyDocumentYaml(now.document), policyDocumentYaml(old.document));
-      const next = await store(agent, old.document, actor, message ?? `rollback to v${version}`, 'rollback');
-      return { agent, fromVersion: now.version, version: next, changed: diff !== '', diff };
+    rollback(agent: string | null, version: number, actor: Principal, message?: string): Promise<AppliedPolicy> {
+      return locks.run(CHANNEL_USE_LOCK, () => rollbackLocked(agent, version, actor, message));
+    },
+
+    /** Runs `task` while no policy is applied or rolled back (a channel's removal). */
+    withChannelUseLocked<T>(task: () => Promise<T>): Promise<T> {
+      return locks.run(CHANNEL_USE_LOCK, task);
     },
 
     async stored(agent: string | null) {
@@ -249,8 +273,14 @@ export function createRulePolicyService(deps: ServiceDeps, policies: PolicyServi
         for (const use of document ? channelUses(document) : [])
           if (use.channel === channel) found.push({ agent, ruleId: use.ruleId, field: use.field });
       };
-      collect(null, (await cache.globalPolicy()).document);
-      for (const agent of await repos.agents.list()) collect(agent.name, (await cache.get(agent.name))?.document ?? null);
+      // From the database, not this server's cache: another server may have applied a policy
+      // naming the channel a moment ago, its cache invalidation still on the way here.
+      const ruleDocument = (v: { document?: PolicyDocument | null } | null) => v?.document ?? null;
+      collect(null, ruleDocument(await repos.policyHistory.latest(GLOBAL_POLICY)));
+      for (const agent of await repos.agents.list()) {
+        const version = agent.policyVersion ?? 0;
+        collect(agent.name, version > 0 ? ruleDocument(await repos.policyHistory.get(agent.name, version)) : null);
+      }
       return found;
     },
 

@@ -173,6 +173,8 @@ export interface Services {
       message?: string,
     ): Promise<AppliedPolicy>;
     history(agent: string | null, limit: number): Promise<PolicyVersionInfo[]>;
+    /** Runs `task` while no policy is applied or rolled back (removing a channel checks, then writes). */
+    withChannelUseLocked<T>(task: () => Promise<T>): Promise<T>;
     /** The rules in force that name a notification channel (`notify:` / `approval.escalate:`). */
     rulesNaming(
       channel: string,

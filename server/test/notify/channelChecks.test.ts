@@ -156,6 +156,33 @@ describe('removing a channel that rules in force name', () => {
   });
 });
 
+describe('a policy apply racing the removal of the channel it names', () => {
+  it('never leaves a rule in force naming a channel that was removed', async () => {
+    await admin.sdk.registerAgent.mutate({ name: 'RaceBot', allows: ['read'] });
+    const outcomes = { applied: 0, removed: 0 };
+    for (let i = 0; i < 12; i++) {
+      const name = `race-${i}`;
+      await admin.channels.create.mutate({ name, kind: 'webhook', url: 'http://127.0.0.1:9/r' });
+      // Both start together: each checks the other's state, then writes.
+      const [applied, removed] = await Promise.allSettled([
+        admin.policies.applyRules.mutate({ yaml: policy('RaceBot', { notify: name }) }),
+        admin.channels.remove.mutate({ name }),
+      ]);
+      const channelGone = !(await admin.channels.list.query()).some((c) => c.name === name);
+      const inForce = await admin.policies.document.query({ agent: 'RaceBot' });
+      const named = JSON.stringify(inForce.document).includes(name);
+      // Exactly one of them wins; never both.
+      expect({ i, channelGone, named }).not.toMatchObject({ channelGone: true, named: true });
+      if (applied.status === 'fulfilled' && applied.value.ok) outcomes.applied++;
+      if (removed.status === 'fulfilled') outcomes.removed++;
+      // Back to a policy naming no channel, and no channel, for the next round.
+      await admin.policies.applyRules.mutate({ yaml: policy('RaceBot', {}) });
+      if (!channelGone) await admin.channels.remove.mutate({ name });
+    }
+    expect(outcomes.applied + outcomes.removed).toBeGreaterThanOrEqual(12);
+  });
+});
+
 describe('an e-mail channel on a server without AEGIS_SMTP_URL', () => {
   it('is refused (412) naming the missing server setting', async () => {
     await expect(
