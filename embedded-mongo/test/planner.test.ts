@@ -183,5 +183,29 @@ describe('query planner', () => {
     expect(plan.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: 'agent_1_id_-1' });
     expect(plan.executionStats.totalDocsExamined).toBeLessThan(429 / 2);
   });
-});
 
+  it('between indexes that fit a query equally, reads the one whose range holds fewer entries', async () => {
+    // The Activity page's "this agent's errors": {agent, status} newest first, with indexes
+    // {agent, id} and {status, id}. Through the first, every one of the agent's entries was read
+    // to find none (a viewer could keep the store busy for everyone); the second's range is empty.
+    const log = client.db('plan').collection('log');
+    await log.insertMany(Array.from({ length: 3000 }, (_, id) => ({ id, agent: id % 3 ? 'busy' : 'quiet', status: id === 7 ? 'ERROR' : 'ALLOWED' })));
+    await log.createIndex({ agent: 1, id: -1 });
+    await log.createIndex({ status: 1, id: -1 });
+    const explainLog = (filter: Document) => log.find(filter).sort({ id: -1 }).limit(50).explain('executionStats') as Promise<unknown> as Promise<Explained>;
+
+    const none = await explainLog({ agent: 'quiet', status: 'ERROR' });
+    expect(none.queryPlanner.winningPlan).toMatchObject({ inputStage: { stage: 'IXSCAN', indexName: 'status_1_id_-1' } });
+    // (the one ERROR entry is another agent's: at most it is read and refused)
+    expect(none.executionStats.nReturned).toBe(0);
+    expect(none.executionStats.totalDocsExamined).toBeLessThanOrEqual(1);
+    expect(await log.find({ agent: 'busy', status: 'ERROR' }).toArray()).toHaveLength(1);
+    expect(await log.countDocuments({ agent: 'busy', status: 'ERROR' })).toBe(1);
+    expect(await log.countDocuments({ agent: 'quiet', status: 'ERROR' })).toBe(0);
+    // The other way round (a common status, a small agent), the agent's index.
+    await log.insertMany(Array.from({ length: 20 }, (_, i) => ({ id: 5000 + i, agent: 'rare', status: 'ALLOWED' })));
+    const rare = await explainLog({ agent: 'rare', status: 'ALLOWED' });
+    expect(rare.queryPlanner.winningPlan).toMatchObject({ inputStage: { stage: 'IXSCAN', indexName: 'agent_1_id_-1' } });
+    expect(rare.executionStats).toMatchObject({ nReturned: 20, totalDocsExamined: 20 });
+  });
+});

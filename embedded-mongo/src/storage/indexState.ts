@@ -30,6 +30,7 @@ export class IndexState {
   private readonly deleteKeys!: Database.Statement;
   private readonly findOther!: Database.Statement<[Buffer, number], { rid: number }>;
   private readonly countKeys!: Database.Statement<[Buffer, Buffer], { n: number }>;
+  private readonly countKeysUpTo!: Database.Statement<[Buffer, Buffer, number], { n: number }>;
   private insertChunk: Database.Statement<unknown[]> | undefined;
   private readonly hasKey!: Database.Statement<[Buffer, number], { one: number }>;
   /**
@@ -58,6 +59,7 @@ export class IndexState {
     this.deleteKeys = db.prepare(`DELETE FROM ${this.table} WHERE rid = ? AND k = ?`);
     this.findOther = db.prepare(`SELECT rid FROM ${this.table} WHERE k = ? AND rid != ? LIMIT 1`);
     this.countKeys = db.prepare(`SELECT COUNT(*) AS n FROM ${this.table} WHERE k >= ? AND k < ?`);
+    this.countKeysUpTo = db.prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${this.table} WHERE k >= ? AND k < ? LIMIT ?)`);
     this.hasKey = db.prepare(`SELECT 1 AS one FROM ${this.table} WHERE k = ? AND rid = ?`);
     this.buffer = pending && !this.unique ? pending.buffer(id) : undefined;
   }
@@ -164,6 +166,16 @@ export class IndexState {
       else if (e.op === DEL && inTable) n--;
     }
     return n;
+  }
+
+  /**
+   * About how many entries have keys in [lo, hi), reading at most `cap` of the table's: what the
+   * planner weighs candidate indexes by. Buffered additions count, buffered removals don't (an
+   * estimate: a removal rarely changes which index is cheaper).
+   */
+  estimateRange(lo: Buffer, hi: Buffer, cap: number): number {
+    const n = this.countKeysUpTo.get(lo, hi, cap)?.n ?? 0;
+    return n + (this.buffer?.range(lo, hi).length ?? 0);
   }
 
   /** Whether a change to these top-level fields can change this index's keys. */
