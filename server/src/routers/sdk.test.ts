@@ -173,6 +173,36 @@ describe('sdk.complete', () => {
     ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
+  it('refuses findings whose detector name no detector can have (a counter path: ".", "$", NUL)', async () => {
+    // Their names became the analytics counters' field paths (attack review 16).
+    for (const detector of ['.', 'card.x', '$inc', '\u0000', '__proto__', 'Card']) {
+      const d = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'lookup_balance' });
+      const finding = { detector, path: '/x', count: 1, confidence: 0.9 };
+      const err = await t
+        .as(bot)
+        .sdk.complete({ callId: d.callId, outcome: 'ok', durationMs: 1, resultFindings: [finding] })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(String(err)).toContain('a detector name');
+      await expect(
+        t
+          .as(bot)
+          .sdk.result({
+            agent: 'PayBot',
+            action: 'lookup_balance',
+            callId: d.callId,
+            findings: [finding],
+            preview: '{}',
+          }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    }
+    const d = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'lookup_balance' });
+    const card = { detector: 'card', path: '/x', count: 1, confidence: 0.9 };
+    await t
+      .as(bot)
+      .sdk.complete({ callId: d.callId, outcome: 'ok', durationMs: 1, resultFindings: [card] });
+  });
+
   it('an error outcome also writes an ERROR entry', async () => {
     const d = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'lookup_balance' });
     await t

@@ -1,4 +1,4 @@
-import { isCall, type AuditSource, type AuditStatus } from '@aegis/shared';
+import { isCall, isDetectorName, type AuditSource, type AuditStatus } from '@aegis/shared';
 import { fieldKey, LATENCY_BINS, type RollupDoc, type RollupGrain } from '../models/rollup.model';
 import { ActionCap, OTHER_ACTIONS } from './rollupActionCap';
 
@@ -91,6 +91,19 @@ const GRAPH_STATUSES = new Set<AuditStatus>(['ALLOWED', 'BLOCKED', 'PENDING', 'K
 const isGraphCall = (c: { status: AuditStatus; approvalId: number | null }) =>
   GRAPH_STATUSES.has(c.status) && !(c.status === 'ALLOWED' && c.approvalId !== null);
 const EPOCH = new Date(0);
+
+/**
+ * The findings whose detector names can be counted: a name becomes part of a counter's field
+ * path (`xf.<detector>`), and the log may hold findings an SDK sent before their names were
+ * checked (a `.`, a `$`, a NUL): counted, such a name would fail the rollup write of every
+ * entry merged with it, and every rebuild from the log after it.
+ */
+function countable<F extends Finding>(findings: readonly F[] | undefined): readonly F[] {
+  if (!findings) return [];
+  return findings.every((f) => isDetectorName(f.detector))
+    ? findings
+    : findings.filter((f) => isDetectorName(f.detector));
+}
 const NONE: ReadonlySet<string> = new Set();
 const NO_DETECTORS: ReadonlyMap<string, number> = new Map();
 
@@ -110,10 +123,11 @@ export class IncrementSet {
     const entry = this.usesAction(raw) ? this.capped(raw) : raw;
     const at = new Date(entry.timestamp).getTime();
     const base = { a: entry.agent, x: entry.action, s: '', r: '', d: '' };
-    const args = (entry.findings ?? []).filter((f) => f.where !== 'result');
+    const findings = countable(entry.findings);
+    const args = findings.filter((f) => f.where !== 'result');
     const result = [
-      ...(entry.resultFindings ?? []),
-      ...(entry.findings ?? []).filter((f) => f.where === 'result'),
+      ...countable(entry.resultFindings),
+      ...findings.filter((f) => f.where === 'result'),
     ];
     const call = isCall({ status: entry.status, source: entry.source ?? 'server' });
     const detectors = call ? sumByDetector(args) : NO_DETECTORS;
@@ -159,9 +173,10 @@ export class IncrementSet {
    * Result findings recorded with an entry's outcome: their matches, and the entry once more for
    * each detector its arguments did not already have (the timeline counts calls per detector).
    */
-  addResult(late: LateResult): void {
+  addResult(raw: LateResult): void {
+    const late = { ...raw, resultFindings: countable(raw.resultFindings) };
     const at = new Date(late.timestamp).getTime();
-    const seen = new Set((late.findings ?? []).map((f) => f.detector));
+    const seen = new Set(countable(late.findings).map((f) => f.detector));
     const inc: Record<string, number> = {};
     for (const [detector, found] of sumByDetector(late.resultFindings)) {
       inc[`xf.${detector}`] = found;
