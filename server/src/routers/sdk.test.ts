@@ -52,6 +52,22 @@ describe('sdk.registerAgent', () => {
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
+  it("refuses a declared tool schema BSON can't store (a NUL in a key, `_bsontype`) as BAD_REQUEST", async () => {
+    // Stored as a document, such a schema failed the write with a 500 (attack review 16).
+    for (const argsSchema of [
+      { type: 'object', properties: { 'a\u0000b': { type: 'string' } } },
+      { type: 'object', properties: { x: { _bsontype: 'Long', low: 1, high: 0 } } },
+      { _bsontype: 'Code', code: '1' },
+    ]) {
+      const err = await t
+        .as(principals.agent('Declares'))
+        .sdk.registerAgent({ name: 'Declares', tools: [{ name: 'lookup', argsSchema }] })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(String(err)).toMatch(/control character|_bsontype/);
+    }
+  });
+
   it('rejects a bad action name as BAD_REQUEST naming the field', async () => {
     const err = await t
       .as(bot)
@@ -159,6 +175,27 @@ describe('sdk.decide', () => {
     );
     expect(new Set(results.map((r) => r.approvalId)).size).toBe(1);
     expect(new Set(results.map((r) => r.auditId)).size).toBe(10);
+  });
+});
+
+describe('sdk.decide with arguments BSON reads as its own types', () => {
+  it('refuses `_bsontype` anywhere in the arguments as BAD_REQUEST, held for review or not', async () => {
+    // An approval stores the arguments as a document: a call held for review answered 500
+    // (attack review 16), the same call allowed answered 200.
+    for (const action of ['wire', 'lookup_balance']) {
+      for (const args of [
+        { to: 'acct-1', x: { _bsontype: 'Long', low: 1, high: 0 } },
+        { _bsontype: 'Code', code: '1' },
+        { list: [{ _bsontype: 'Decimal128', bytes: 'AAAA' }] },
+      ]) {
+        const err = await t
+          .as(bot)
+          .sdk.decide({ agent: 'PayBot', action, args })
+          .catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+        expect(String(err)).toContain('_bsontype');
+      }
+    }
   });
 });
 
