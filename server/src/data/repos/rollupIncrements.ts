@@ -92,18 +92,6 @@ const isGraphCall = (c: { status: AuditStatus; approvalId: number | null }) =>
   GRAPH_STATUSES.has(c.status) && !(c.status === 'ALLOWED' && c.approvalId !== null);
 const EPOCH = new Date(0);
 
-/**
- * The findings whose detector names can be counted: a name becomes part of a counter's field
- * path (`xf.<detector>`), and the log may hold findings an SDK sent before their names were
- * checked (a `.`, a `$`, a NUL): counted, such a name would fail the rollup write of every
- * entry merged with it, and every rebuild from the log after it.
- */
-function countable<F extends Finding>(findings: readonly F[] | undefined): readonly F[] {
-  if (!findings) return [];
-  return findings.every((f) => isDetectorName(f.detector))
-    ? findings
-    : findings.filter((f) => isDetectorName(f.detector));
-}
 const NONE: ReadonlySet<string> = new Set();
 const NO_DETECTORS: ReadonlyMap<string, number> = new Map();
 
@@ -123,10 +111,10 @@ export class IncrementSet {
     const entry = this.usesAction(raw) ? this.capped(raw) : raw;
     const at = new Date(entry.timestamp).getTime();
     const base = { a: entry.agent, x: entry.action, s: '', r: '', d: '' };
-    const findings = countable(entry.findings);
+    const findings = this.countable(entry.agent, entry.findings);
     const args = findings.filter((f) => f.where !== 'result');
     const result = [
-      ...countable(entry.resultFindings),
+      ...this.countable(entry.agent, entry.resultFindings),
       ...findings.filter((f) => f.where === 'result'),
     ];
     const call = isCall({ status: entry.status, source: entry.source ?? 'server' });
@@ -174,9 +162,10 @@ export class IncrementSet {
    * each detector its arguments did not already have (the timeline counts calls per detector).
    */
   addResult(raw: LateResult): void {
-    const late = { ...raw, resultFindings: countable(raw.resultFindings) };
+    const agent = raw.call?.agent ?? '';
+    const late = { ...raw, resultFindings: this.countable(agent, raw.resultFindings) };
     const at = new Date(late.timestamp).getTime();
-    const seen = new Set(countable(late.findings).map((f) => f.detector));
+    const seen = new Set(this.countable(agent, late.findings).map((f) => f.detector));
     const inc: Record<string, number> = {};
     for (const [detector, found] of sumByDetector(late.resultFindings)) {
       inc[`xf.${detector}`] = found;
@@ -244,6 +233,23 @@ export class IncrementSet {
       inc[`df.${x}.${detector}`] = matches;
     }
     return inc;
+  }
+
+  /**
+   * The findings whose detectors are counted. A name becomes part of a counter's field path
+   * (`xf.<detector>`), and the log may hold findings an SDK sent before their names were checked
+   * (a `.`, a `$`, a NUL): counted, such a name would fail the rollup write of every entry merged
+   * with it, and every rebuild from the log after it. Custom names are capped per agent (see
+   * ActionCap.admitDetector): the SDK reports them, and an invented name is a counter more in the
+   * timeline document every agent updates.
+   */
+  private countable<F extends Finding>(
+    agent: string,
+    findings: readonly F[] | undefined,
+  ): readonly F[] {
+    if (!findings?.length) return [];
+    const keep = (f: F) => isDetectorName(f.detector) && this.cap.admitDetector(agent, f.detector);
+    return findings.every(keep) ? findings : findings.filter(keep);
   }
 
   /** Whether an entry's action names a field or document (a call, or a person's decision on one). */
