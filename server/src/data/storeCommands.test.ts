@@ -202,4 +202,32 @@ describe('collection writes in process and through the driver', () => {
     expect(driver?.one).toMatchObject({ error: { code: expect.any(Number) } });
     expect(driver?.bulk).toMatchObject({ error: { writeErrors: [{ index: 0 }] } });
   });
+
+  it('a batch bigger than one encoded command can hold is stored whole, as the driver splits it', async () => {
+    // A group commit of 300 entries with 64 KiB of arguments each (AEGIS_MAX_ARGS_BYTES's
+    // default), or 5 with 4 MiB (its maximum), is ~20 MB: over the 17 MiB one BSON encoding holds
+    // (attack review 16). The driver sends the documents as a sequence, split at the store's
+    // 48 MB message limit.
+    const outcomes = [];
+    for (const { writes, coll } of await both('huge')) {
+      const pad = 'x'.repeat(4 * 1024 * 1024);
+      const docs = Array.from({ length: 5 }, (_, n) => ({ n, pad }));
+      outcomes.push({
+        many: await settled(writes.insertMany(docs, { ordered: true })),
+        ids: docs.every((d: Document) => d._id !== undefined),
+        bulk: await settled(
+          writes.bulkWrite(
+            docs.map((_, n) => ({
+              updateOne: { filter: { n }, update: { $set: { again: pad } } },
+            })),
+            { ordered: false },
+          ),
+        ),
+        count: await coll.countDocuments({ again: { $exists: true } }),
+      });
+    }
+    const [driver, local] = outcomes;
+    expect(driver).toMatchObject({ ids: true, count: 5 });
+    expect(local).toEqual(driver);
+  });
 });

@@ -160,11 +160,12 @@ class InProcessCommands implements StoreCommands {
   async insertMany(docs: Document[], opts: { ordered: boolean }): Promise<void> {
     if (docs.length > MAX_IN_PROCESS_BATCH) return this.driver.insertMany(docs, opts);
     for (const doc of docs) doc._id ??= new ObjectId();
-    const reply = await this.run({
+    const reply = await this.runWhole({
       insert: this.coll.collectionName,
       documents: docs,
       ordered: opts.ordered,
     });
+    if (!reply) return this.driver.insertMany(docs, opts);
     if (reply.writeErrors?.length) throw bulkError(reply.writeErrors);
   }
 
@@ -184,11 +185,12 @@ class InProcessCommands implements StoreCommands {
   async bulkWrite(ops: AnyBulkWriteOperation[], opts: { ordered: boolean }): Promise<WriteCounts> {
     const updates = ops.length <= MAX_IN_PROCESS_BATCH ? ops.map(asUpdateStatement) : [];
     if (updates.length === 0 || updates.includes(null)) return this.driver.bulkWrite(ops, opts);
-    const reply = await this.run({
+    const reply = await this.runWhole({
       update: this.coll.collectionName,
       updates,
       ordered: opts.ordered,
     });
+    if (!reply) return this.driver.bulkWrite(ops, opts);
     if (reply.writeErrors?.length) throw bulkError(reply.writeErrors);
     return counts(reply);
   }
@@ -205,6 +207,25 @@ class InProcessCommands implements StoreCommands {
     if (typeof n === 'number') return n;
     const wrapped = n as { toNumber?: () => number; valueOf(): unknown };
     return typeof wrapped.toNumber === 'function' ? wrapped.toNumber() : Number(wrapped.valueOf());
+  }
+
+  /**
+   * A batch's reply, or null when the store could not take it as one command — one BSON encoding
+   * holds 17 MiB (js-bson's buffer), a message 48 MB — which the driver, sending the documents
+   * as a sequence split at the store's limits, stores (attack review 16: a group commit of 300
+   * entries with 64 KiB arguments failed whole). The in-process client rejects only a command it
+   * could not encode or decode, before running any of it (the store answers everything else,
+   * errors included, as a reply), so the driver may send the same batch again.
+   */
+  private async runWhole(cmd: Document): Promise<WriteReply | null> {
+    let reply: WriteReply;
+    try {
+      reply = await this.store.command(cmd);
+    } catch {
+      return null;
+    }
+    if (reply.ok !== 1) throw new MongoServerError(reply);
+    return reply;
   }
 
   /** A command's reply; a refused command (`ok: 0`) thrown as the driver throws it. */

@@ -52,6 +52,22 @@ describe('sdk.registerAgent', () => {
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
+  it("refuses a declared tool schema BSON can't store (a NUL in a key, `_bsontype`) as BAD_REQUEST", async () => {
+    // Stored as a document, such a schema failed the write with a 500 (attack review 16).
+    for (const argsSchema of [
+      { type: 'object', properties: { 'a\u0000b': { type: 'string' } } },
+      { type: 'object', properties: { x: { _bsontype: 'Long', low: 1, high: 0 } } },
+      { _bsontype: 'Code', code: '1' },
+    ]) {
+      const err = await t
+        .as(principals.agent('Declares'))
+        .sdk.registerAgent({ name: 'Declares', tools: [{ name: 'lookup', argsSchema }] })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(String(err)).toMatch(/control character|_bsontype/);
+    }
+  });
+
   it('rejects a bad action name as BAD_REQUEST naming the field', async () => {
     const err = await t
       .as(bot)
@@ -162,6 +178,27 @@ describe('sdk.decide', () => {
   });
 });
 
+describe('sdk.decide with arguments BSON reads as its own types', () => {
+  it('refuses `_bsontype` anywhere in the arguments as BAD_REQUEST, held for review or not', async () => {
+    // An approval stores the arguments as a document: a call held for review answered 500
+    // (attack review 16), the same call allowed answered 200.
+    for (const action of ['wire', 'lookup_balance']) {
+      for (const args of [
+        { to: 'acct-1', x: { _bsontype: 'Long', low: 1, high: 0 } },
+        { _bsontype: 'Code', code: '1' },
+        { list: [{ _bsontype: 'Decimal128', bytes: 'AAAA' }] },
+      ]) {
+        const err = await t
+          .as(bot)
+          .sdk.decide({ agent: 'PayBot', action, args })
+          .catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+        expect(String(err)).toContain('_bsontype');
+      }
+    }
+  });
+});
+
 describe('sdk.complete', () => {
   it('records the outcome once', async () => {
     const d = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'lookup_balance' });
@@ -171,6 +208,36 @@ describe('sdk.complete', () => {
     await expect(
       t.as(bot).sdk.complete({ callId: d.callId, outcome: 'ok', durationMs: 1 }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('refuses findings whose detector name no detector can have (a counter path: ".", "$", NUL)', async () => {
+    // Their names became the analytics counters' field paths (attack review 16).
+    for (const detector of ['.', 'card.x', '$inc', '\u0000', '__proto__', 'Card']) {
+      const d = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'lookup_balance' });
+      const finding = { detector, path: '/x', count: 1, confidence: 0.9 };
+      const err = await t
+        .as(bot)
+        .sdk.complete({ callId: d.callId, outcome: 'ok', durationMs: 1, resultFindings: [finding] })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(String(err)).toContain('a detector name');
+      await expect(
+        t
+          .as(bot)
+          .sdk.result({
+            agent: 'PayBot',
+            action: 'lookup_balance',
+            callId: d.callId,
+            findings: [finding],
+            preview: '{}',
+          }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    }
+    const d = await t.as(bot).sdk.decide({ agent: 'PayBot', action: 'lookup_balance' });
+    const card = { detector: 'card', path: '/x', count: 1, confidence: 0.9 };
+    await t
+      .as(bot)
+      .sdk.complete({ callId: d.callId, outcome: 'ok', durationMs: 1, resultFindings: [card] });
   });
 
   it('an error outcome also writes an ERROR entry', async () => {

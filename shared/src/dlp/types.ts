@@ -43,8 +43,21 @@ const CATEGORY_OF: ReadonlyMap<string, DetectorCategory> = new Map(
  * One kind of sensitive data found at one place: what and where, never the value itself, so it
  * can sit on an audit entry, in a log line or in front of a viewer.
  */
+/**
+ * What every detector is called, built-in or custom (lower case, digits, "_"): findings arrive
+ * from SDKs, and their detector names become field names of the analytics counters, where a
+ * dot, a `$` or a NUL would name another counter or fail the write (and every rebuild after it).
+ */
+export const DETECTOR_NAME = /^[a-z][a-z0-9_]{1,39}$/;
+
+/** Whether `name` can be a detector's name (findings with any other are not counted anywhere). */
+export const isDetectorName = (name: string): boolean => DETECTOR_NAME.test(name);
+
 export const scanFinding = z.object({
-  detector: z.string().min(1).max(40).describe('Which detector matched, e.g. "card", "ssn", "github_token"'),
+  detector: z
+    .string()
+    .regex(DETECTOR_NAME, 'a detector name: lower-case letters, digits and "_", starting with a letter, 2–40 characters')
+    .describe('Which detector matched, e.g. "card", "ssn", "github_token"'),
   path: z
     .string()
     .max(2048)

@@ -46,6 +46,10 @@ function badKey(key: string): string | null {
     return `key ${JSON.stringify(key)} contains a control character (U+${code})`;
   }
   if (LONE_SURROGATE.test(key)) return `key ${JSON.stringify(key)} is not well-formed Unicode`;
+  // BSON encoders read an object holding `_bsontype` as one of BSON's own types (a Long, a
+  // Binary…) and refuse it unless it is theirs: stored as a document, such an object failed the
+  // write with a 500 (attack review 16).
+  if (key === '_bsontype') return 'key "_bsontype" is reserved: the database reads an object holding it as a type of its own';
   return null;
 }
 
@@ -65,14 +69,20 @@ function findBadKey(value: unknown): { path: PropertyKey[]; message: string } | 
 }
 
 /**
+ * Refuses a JSON value holding a key that can't be stored as a document field (see `badKey`),
+ * naming its path: for agent-written JSON stored as a document rather than as text.
+ */
+export function refineStorableKeys(value: unknown, ctx: z.RefinementCtx): void {
+  const bad = findBadKey(value);
+  if (bad) ctx.addIssue({ code: 'custom', message: bad.message, path: bad.path });
+}
+
+/**
  * Arguments of a tool call: any JSON object whose keys can be stored as they are — no control
- * characters (BSON can't hold a NUL in a key) and no lone surrogates, anywhere in it.
+ * characters (BSON can't hold a NUL in a key), no lone surrogates and no `_bsontype`, anywhere in it.
  */
 export const toolArgs = jsonObject
-  .superRefine((value, ctx) => {
-    const bad = findBadKey(value);
-    if (bad) ctx.addIssue({ code: 'custom', message: bad.message, path: bad.path });
-  })
+  .superRefine(refineStorableKeys)
   .describe('Tool call arguments (JSON object)');
 
 export const callId = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actionName, agentName, isoTime } from './common';
+import { actionName, agentName, isoTime, refineStorableKeys } from './common';
 import { agentStatus } from './agent';
 import { agentLabels } from './policyRules';
 
@@ -25,6 +25,7 @@ export const toolDeclaration = z.object({
   description: z.string().max(2000).default(''),
   argsSchema: z
     .record(z.string(), z.unknown())
+    .superRefine(refineStorableKeys)
     .optional()
     .describe('JSON Schema of the arguments (from the zod schema or the LangChain tool)'),
   tags: z

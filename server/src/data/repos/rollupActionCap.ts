@@ -1,7 +1,25 @@
 // The cap and the bucket's name live in shared/: the dashboard shows the bucket apart.
-import { MAX_ACTIONS_PER_AGENT, OTHER_ACTIONS } from '@aegis/shared';
+import {
+  BUILTIN_DETECTORS,
+  DETECTOR_CATEGORIES,
+  MAX_ACTIONS_PER_AGENT,
+  OTHER_ACTIONS,
+} from '@aegis/shared';
 
 export { MAX_ACTIONS_PER_AGENT, OTHER_ACTIONS };
+
+/**
+ * Custom detector names counted per agent. A policy declares at most 50; the names come from the
+ * SDK's findings, so an agent key could invent 256 per call, each a counter in the timeline
+ * document every agent's calls update (attack review 16: ~1,000 calls took it to BSON's 16 MiB,
+ * where counting stops for everyone).
+ */
+export const MAX_CUSTOM_DETECTORS_PER_AGENT = 64;
+
+const BUILTIN_NAMES: ReadonlySet<string> = new Set([
+  ...BUILTIN_DETECTORS,
+  ...Object.keys(DETECTOR_CATEGORIES),
+]);
 
 /** How long a server trusts what it learnt of an agent's itemised actions before reading them again. */
 const RELEARN_MS = 10 * 60_000;
@@ -15,6 +33,7 @@ const RELEARN_MS = 10 * 60_000;
  */
 export class ActionCap {
   private readonly byAgent = new Map<string, { names: Set<string>; at: number }>();
+  private readonly detectorsByAgent = new Map<string, Set<string>>();
 
   constructor(private readonly limit = MAX_ACTIONS_PER_AGENT) {}
 
@@ -31,6 +50,21 @@ export class ActionCap {
     const names = new Set<string>();
     for (const action of actions) if (action !== OTHER_ACTIONS) names.add(action);
     this.byAgent.set(agent, { names, at: now });
+  }
+
+  /**
+   * Whether rollups count a finding of this detector for this agent: a built-in one always; a
+   * custom one while the agent has counted fewer than MAX_CUSTOM_DETECTORS_PER_AGENT names (in
+   * this process, or this rebuild: the bound is per server and restart, still bounded).
+   */
+  admitDetector(agent: string, detector: string): boolean {
+    if (BUILTIN_NAMES.has(detector)) return true;
+    let names = this.detectorsByAgent.get(agent);
+    if (!names) this.detectorsByAgent.set(agent, (names = new Set()));
+    if (names.has(detector)) return true;
+    if (names.size >= MAX_CUSTOM_DETECTORS_PER_AGENT) return false;
+    names.add(detector);
+    return true;
   }
 
   /** The name rollups count this call under: its own while the agent has room, else OTHER_ACTIONS. */

@@ -61,3 +61,37 @@ describe('rollup increments: the all-time `seen` documents', () => {
     expect(seen[0]!.inc).toEqual({ n: 1, 'v.ALLOWED': 1, 'dt.card': 1, 'dt.ssn': 1 });
   });
 });
+
+describe('rollup increments: detector names an SDK reports', () => {
+  it("count an agent's first custom names and every built-in one, never an invented flood", () => {
+    // Attack review 16: 256 invented names per call, each a counter in the timeline document
+    // every agent updates, took it to 16 MiB in ~1,000 calls.
+    const set = new IncrementSet();
+    for (let i = 0; i < 40; i++)
+      set.add(
+        call({
+          timestamp: at(i),
+          resultFindings: Array.from({ length: 256 }, (_, j) => ({
+            detector: `invented_${i}_${j}`,
+            count: 1,
+          })),
+        }),
+      );
+    set.add(call({ timestamp: at(50), resultFindings: [{ detector: 'card', count: 2 }] }));
+    set.add(
+      call({
+        agent: 'other',
+        timestamp: at(51),
+        resultFindings: [{ detector: 'employee_id', count: 1 }],
+      }),
+    );
+    const timeline = set
+      .values()
+      .find((v) => v.key.k === 'tl' && v.key.a === '' && v.key.g === 'd');
+    const counted = Object.keys(timeline?.inc ?? {}).filter((k) => k.startsWith('xf.'));
+    expect(counted).toHaveLength(64 + 2);
+    expect(counted).toEqual(
+      expect.arrayContaining(['xf.card', 'xf.employee_id', 'xf.invented_0_0']),
+    );
+  });
+});

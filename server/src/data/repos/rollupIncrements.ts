@@ -1,4 +1,4 @@
-import { isCall, type AuditSource, type AuditStatus } from '@aegis/shared';
+import { isCall, isDetectorName, type AuditSource, type AuditStatus } from '@aegis/shared';
 import { fieldKey, LATENCY_BINS, type RollupDoc, type RollupGrain } from '../models/rollup.model';
 import { ActionCap, OTHER_ACTIONS } from './rollupActionCap';
 
@@ -91,6 +91,7 @@ const GRAPH_STATUSES = new Set<AuditStatus>(['ALLOWED', 'BLOCKED', 'PENDING', 'K
 const isGraphCall = (c: { status: AuditStatus; approvalId: number | null }) =>
   GRAPH_STATUSES.has(c.status) && !(c.status === 'ALLOWED' && c.approvalId !== null);
 const EPOCH = new Date(0);
+
 const NONE: ReadonlySet<string> = new Set();
 const NO_DETECTORS: ReadonlyMap<string, number> = new Map();
 
@@ -110,10 +111,11 @@ export class IncrementSet {
     const entry = this.usesAction(raw) ? this.capped(raw) : raw;
     const at = new Date(entry.timestamp).getTime();
     const base = { a: entry.agent, x: entry.action, s: '', r: '', d: '' };
-    const args = (entry.findings ?? []).filter((f) => f.where !== 'result');
+    const findings = this.countable(entry.agent, entry.findings);
+    const args = findings.filter((f) => f.where !== 'result');
     const result = [
-      ...(entry.resultFindings ?? []),
-      ...(entry.findings ?? []).filter((f) => f.where === 'result'),
+      ...this.countable(entry.agent, entry.resultFindings),
+      ...findings.filter((f) => f.where === 'result'),
     ];
     const call = isCall({ status: entry.status, source: entry.source ?? 'server' });
     const detectors = call ? sumByDetector(args) : NO_DETECTORS;
@@ -159,9 +161,11 @@ export class IncrementSet {
    * Result findings recorded with an entry's outcome: their matches, and the entry once more for
    * each detector its arguments did not already have (the timeline counts calls per detector).
    */
-  addResult(late: LateResult): void {
+  addResult(raw: LateResult): void {
+    const agent = raw.call?.agent ?? '';
+    const late = { ...raw, resultFindings: this.countable(agent, raw.resultFindings) };
     const at = new Date(late.timestamp).getTime();
-    const seen = new Set((late.findings ?? []).map((f) => f.detector));
+    const seen = new Set(this.countable(agent, late.findings).map((f) => f.detector));
     const inc: Record<string, number> = {};
     for (const [detector, found] of sumByDetector(late.resultFindings)) {
       inc[`xf.${detector}`] = found;
@@ -229,6 +233,23 @@ export class IncrementSet {
       inc[`df.${x}.${detector}`] = matches;
     }
     return inc;
+  }
+
+  /**
+   * The findings whose detectors are counted. A name becomes part of a counter's field path
+   * (`xf.<detector>`), and the log may hold findings an SDK sent before their names were checked
+   * (a `.`, a `$`, a NUL): counted, such a name would fail the rollup write of every entry merged
+   * with it, and every rebuild from the log after it. Custom names are capped per agent (see
+   * ActionCap.admitDetector): the SDK reports them, and an invented name is a counter more in the
+   * timeline document every agent updates.
+   */
+  private countable<F extends Finding>(
+    agent: string,
+    findings: readonly F[] | undefined,
+  ): readonly F[] {
+    if (!findings?.length) return [];
+    const keep = (f: F) => isDetectorName(f.detector) && this.cap.admitDetector(agent, f.detector);
+    return findings.every(keep) ? findings : findings.filter(keep);
   }
 
   /** Whether an entry's action names a field or document (a call, or a person's decision on one). */

@@ -61,4 +61,23 @@ describe('rebuilding the rollups', () => {
       ['agent-2', 'lookup', 10],
     ]);
   });
+
+  it('counts a log holding findings with detector names no counter can be called by', async () => {
+    // Stored before the names were checked (attack review 16): an agent key reported result
+    // findings named ".", "$x", "card.x" and a NUL; rebuilding from that log failed at every start.
+    const repos = await createRepos(await db.connect(), { onAuditWritten: () => undefined });
+    const finding = (detector: string) => ({ detector, path: '/x', count: 1, confidence: 0.9 });
+    for (const [i, detector] of ['.', '$x', 'card.x', '\u0000', 'x.', 'card'].entries())
+      await repos.audit.write({
+        ...entry(100 + i),
+        agent: 'hostile',
+        findings: [finding('ssn'), finding(detector)],
+        resultFindings: [finding(detector)],
+      });
+    await rebuildRollups(repos, logger);
+    expect(await repos.rollups.current()).toBe(true);
+    const [facts] = await repos.rollups.toolFacts(['hostile']);
+    expect(facts).toMatchObject({ n: 6, dt: { ssn: 6, card: 1 } });
+    expect(Object.keys(facts?.dt ?? {}).sort()).toEqual(['card', 'ssn']);
+  });
 });
