@@ -13,7 +13,8 @@ import { AgentStatusBadge } from '../components/StatusBadge';
 import { RiskBar } from '../components/AgentCard';
 import { PausedBy } from '../components/KillSwitch';
 import { SoftWrap } from '../components/SoftWrap';
-import { Cmd, EmptyState } from '../components/EmptyState';
+import { EmptyState } from '../components/EmptyState';
+import { ConnectAgent } from '../components/ConnectAgent';
 import { PageHeader, QueryState } from '../components/QueryState';
 import { RangePicker } from '../components/RangePicker';
 import { rangeInput, rangeSearch, useRange } from '../hooks/useRange';
@@ -180,8 +181,9 @@ export function OverviewPage() {
           </div>
           <QueryState query={agents}>
             {agents.data?.length === 0 ? (
-              <EmptyState title="No agents yet" icon={Bot}>
-                Run <Cmd>npm run demo</Cmd> to watch four banking agents, or register your own with the SDK.
+              <EmptyState title="No agents yet" icon={Bot} wide>
+                Connect your first agent in three steps:
+                <ConnectAgent />
               </EmptyState>
             ) : (
               <ul className="divide-y divide-neutral-100 dark:divide-neutral-800" aria-label="Agents">
