@@ -34,10 +34,15 @@ function PendingAlerts() {
       </h2>
       <ul className="mt-2 space-y-1 text-sm">
         {data.slice(0, 3).map((a) => (
-          <li key={a.id} className="flex flex-wrap gap-x-2">
-            <span className="font-semibold">{a.agent}</span>
+          <li key={a.id} className="flex flex-wrap gap-x-2" data-testid="pending-alert">
+            {/* min-w-0 and soft joints: a long agent or tool name wraps instead of widening the page */}
+            <span className="min-w-0 font-semibold break-words">
+              <SoftWrap text={a.agent} />
+            </span>
             <span>wants</span>
-            <span className="font-mono">{a.action}</span>
+            <span className="min-w-0 font-mono break-words">
+              <SoftWrap text={a.action} />
+            </span>
             <span className="muted">· waiting {age(a.createdAt, now)}</span>
           </li>
         ))}
