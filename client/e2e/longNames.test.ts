@@ -3,12 +3,13 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { screenshotDir } from './helpers/browser';
 import { apiClient } from './helpers/server';
-import { expectAccessible, poll, useDashboard } from './helpers/fixture';
+import { agentPath, expectAccessible, poll, useDashboard } from './helpers/fixture';
 
 // An agent named as teams name them, long and in snake_case, on a 390 px phone. Its name ran
 // past the screen's edge in the Activity feed, the proposed policy changes and the recently
 // decided approvals (the page 750 px wide, scrolling sideways); it now ends in an ellipsis in
-// the feed (whole in its title, as the action beside it) and wraps at its joints elsewhere.
+// the feed (whole in its title, as the action beside it) and wraps at its joints elsewhere (the
+// Overview's banner of calls waiting for approval included).
 
 const dash = useDashboard();
 const AGENT =
@@ -57,5 +58,22 @@ describe('a very long agent name on a phone', () => {
     expect(await agents.first().getAttribute('title')).toBe(AGENT);
     expect(await width()).toBeLessThanOrEqual(PHONE_390.width);
     await expectAccessible(page);
+
+    // The Overview's "waiting for approval" banner names the agent and the tool in full: wrapped.
+    await page.goto(srv.url + '/');
+    const waiting = page.getByTestId('pending-alert').filter({ hasText: 'wants' });
+    await waiting.first().waitFor();
+    expect((await waiting.first().innerText()).replace(/\s/g, '')).toContain(
+      AGENT + 'wants' + TOOL,
+    );
+    expect(await width()).toBeLessThanOrEqual(PHONE_390.width);
+
+    // Its own page (the name is the heading) and a call's entry (subtitle, "just before and after").
+    await page.goto(srv.url + agentPath(AGENT));
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: 'ACTIVE' }).waitFor();
+    expect(await width()).toBeLessThanOrEqual(PHONE_390.width);
+    await page.goto(`${srv.url}/activity/${first.auditId}`);
+    await page.getByTestId('entry-around-link').waitFor();
+    expect(await width()).toBeLessThanOrEqual(PHONE_390.width);
   });
 });

@@ -3,6 +3,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { TRPCProvider, makeTrpcClient } from './lib/trpc';
 import { makeQueryClient } from './lib/queryClient';
+import { loginPath } from './lib/loginPath';
 import { followSystemTheme } from './lib/theme';
 import { Layout } from './components/Layout';
 import { OverviewPage } from './routes/overview';
@@ -59,7 +60,8 @@ const router = createBrowserRouter([
 
 /** Any UNAUTHORIZED answer lands here: back to sign-in, saying why. */
 function toLogin() {
-  if (router.state.location.pathname !== '/login') void router.navigate('/login?reason=expired', { replace: true });
+  const at = router.state.location;
+  if (at.pathname !== '/login') void router.navigate(loginPath('expired', at), { replace: true });
 }
 
 export function App() {

@@ -17,6 +17,7 @@ import {
 } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
 import { isUnauthorized } from '../lib/errors';
+import { loginPath } from '../lib/loginPath';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { ErrorBanner } from './ErrorBanner';
 import { LiveSync } from './LiveSync';
@@ -100,7 +101,7 @@ export function Layout() {
   useNavigationKeys();
 
   if (whoami.error && isUnauthorized(whoami.error))
-    return <Navigate to="/login?reason=signin" replace />;
+    return <Navigate to={loginPath('signin', location)} replace />;
   if (!whoami.data) {
     return (
       <div className="grid min-h-screen place-items-center p-6 text-center">
@@ -116,7 +117,7 @@ export function Layout() {
   const pendingCount = pending.data?.length ?? 0;
   return (
     <div className="flex min-h-screen flex-col">
-      <LiveSync onUnauthorized={() => void navigate('/login?reason=expired', { replace: true })} />
+      <LiveSync onUnauthorized={() => void navigate(loginPath('expired', location), { replace: true })} />
       <a
         href="#main"
         className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:p-2"

@@ -84,7 +84,11 @@ export function AgentPage() {
               docTitle={d.agent.name}
               title={
                 <span className="flex flex-wrap items-center gap-3">
-                  {d.agent.name} <AgentStatusBadge status={d.agent.status} />
+                  {/* a flex item keeps its longest word's width unless told: a long name wraps at its joints */}
+                  <span className="min-w-0 break-words">
+                    <SoftWrap text={d.agent.name} />
+                  </span>{' '}
+                  <AgentStatusBadge status={d.agent.status} />
                 </span>
               }
               subtitle={d.agent.description || undefined}

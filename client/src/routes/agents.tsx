@@ -2,7 +2,8 @@ import { useQuery } from '@tanstack/react-query';
 import { Bot } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
 import { AgentCard } from '../components/AgentCard';
-import { Cmd, EmptyState } from '../components/EmptyState';
+import { EmptyState } from '../components/EmptyState';
+import { ConnectAgent } from '../components/ConnectAgent';
 import { PageHeader, QueryState } from '../components/QueryState';
 import { RangePicker } from '../components/RangePicker';
 import { rangeInput, useRange } from '../hooks/useRange';
@@ -27,8 +28,9 @@ export function AgentsPage() {
       />
       <QueryState query={agents} rows={3}>
         {agents.data?.length === 0 ? (
-          <EmptyState title="No agents yet" icon={Bot}>
-            Run <Cmd>npm run demo</Cmd> to register four banking agents, or call <Cmd>aegis.agent(name, policy)</Cmd> from the SDK.
+          <EmptyState title="No agents yet" icon={Bot} wide>
+            Connect your first agent in three steps:
+            <ConnectAgent />
           </EmptyState>
         ) : (
           <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 xl:grid-cols-3" role="list" aria-label="Agents">

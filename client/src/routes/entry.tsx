@@ -19,6 +19,7 @@ import { KillSwitch } from '../components/KillSwitch';
 import { EmptyState } from '../components/EmptyState';
 import { ArgsChanges, type ShownChange } from '../components/ArgsChanges';
 import { PageHeader, QueryState } from '../components/QueryState';
+import { SoftWrap } from '../components/SoftWrap';
 
 type Detail = RouterOutputs['audit']['detail'];
 type DecidedApproval = NonNullable<Detail['approval']>;
@@ -331,9 +332,9 @@ function AroundLink({ agent, at }: { agent: string; at: string }) {
   const from = new Date(t - AROUND_MIN * 60_000).toISOString();
   const to = new Date(t + AROUND_MIN * 60_000).toISOString();
   return (
-    <p className="mt-2 text-sm">
+    <p className="mt-2 text-sm break-words">
       <Link to={activityLink({ agent, from, to })} className={LINK} data-testid="entry-around-link">
-        All of {agent}’s calls from {AROUND_MIN} min before to {AROUND_MIN} min after
+        All of <SoftWrap text={agent} />’s calls from {AROUND_MIN} min before to {AROUND_MIN} min after
       </Link>
       <span className="muted"> · in Activity, to filter and export</span>
     </p>

@@ -13,6 +13,7 @@ import { RangePicker } from '../components/RangePicker';
 import { ViolationSections } from '../components/ViolationSections';
 import { useRange } from '../hooks/useRange';
 import { SEVERITIES, useViolationFilters, type Severity } from '../hooks/useViolationFilters';
+import { SoftWrap } from '../components/SoftWrap';
 
 type Violation = RouterOutputs['governance']['violations']['violations'][number];
 const SEVERITY_STYLE: Record<Severity, string> = {
@@ -104,9 +105,9 @@ function ViolationRow({ v, canAck }: { v: Violation; canAck: boolean }) {
       <div className="flex flex-wrap items-center gap-2">
         <SeverityBadge severity={v.severity} />
         <span className="font-semibold">{v.title}</span>
-        <span className="text-sm muted">
+        <span className="min-w-0 text-sm break-words muted">
           <Link className="underline" to={`/agents/${encodeURIComponent(v.agent)}`}>
-            {v.agent}
+            <SoftWrap text={v.agent} />
           </Link>
           {v.tool && <> · {v.tool}</>} · {v.ruleId}
         </span>

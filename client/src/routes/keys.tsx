@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
+import { useSearchParams } from 'react-router';
 import { KeyRound, Lock, Plus } from 'lucide-react';
 import { useTRPC } from '../lib/trpc';
 import { errorCode } from '../lib/errors';
@@ -153,7 +154,16 @@ function Keys({ ownKeyId }: { ownKeyId: string }) {
   const trpc = useTRPC();
   const now = useNow(15_000);
   const list = useQuery(trpc.keys.list.queryOptions());
-  const [creating, setCreating] = useState(false);
+  // `?new=agent` (the empty Agents page's "Create an agent key") opens the dialog at once.
+  const [params, setParams] = useSearchParams();
+  const [creating, setCreating] = useState(() => params.get('new') === 'agent');
+  const stopCreating = () => {
+    setCreating(false);
+    if (params.has('new')) {
+      params.delete('new');
+      setParams(params, { replace: true });
+    }
+  };
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const [showRevoked, setShowRevoked] = useState(true);
   // The server refuses a non-admin; a role changed under an open page says so the same way.
@@ -221,7 +231,7 @@ function Keys({ ownKeyId }: { ownKeyId: string }) {
           </>
         )}
       </QueryState>
-      <CreateKeyDialog open={creating} onClose={() => setCreating(false)} />
+      <CreateKeyDialog open={creating} onClose={stopCreating} />
       <RevokeKeyDialog
         target={revoking}
         ownKeyId={ownKeyId}

@@ -6,6 +6,7 @@ import { useTRPC } from '../lib/trpc';
 import { errorMessage, isUnauthorized } from '../lib/errors';
 import { ThemeToggle } from '../components/ThemeToggle';
 import { usePageTitle } from '../hooks/usePageTitle';
+import { afterLogin } from '../lib/loginPath';
 
 const REASONS: Record<string, string> = {
   signin: 'Sign in to see the dashboard.',
@@ -36,7 +37,7 @@ export function LoginPage() {
     ...trpc.auth.login.mutationOptions({
       onSuccess: async () => {
         qc.clear();
-        await navigate('/', { replace: true });
+        await navigate(afterLogin(params.get('next')), { replace: true });
       },
     }),
     meta: { silent: true },

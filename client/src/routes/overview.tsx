@@ -13,7 +13,8 @@ import { AgentStatusBadge } from '../components/StatusBadge';
 import { RiskBar } from '../components/AgentCard';
 import { PausedBy } from '../components/KillSwitch';
 import { SoftWrap } from '../components/SoftWrap';
-import { Cmd, EmptyState } from '../components/EmptyState';
+import { EmptyState } from '../components/EmptyState';
+import { ConnectAgent } from '../components/ConnectAgent';
 import { PageHeader, QueryState } from '../components/QueryState';
 import { RangePicker } from '../components/RangePicker';
 import { rangeInput, rangeSearch, useRange } from '../hooks/useRange';
@@ -33,10 +34,15 @@ function PendingAlerts() {
       </h2>
       <ul className="mt-2 space-y-1 text-sm">
         {data.slice(0, 3).map((a) => (
-          <li key={a.id} className="flex flex-wrap gap-x-2">
-            <span className="font-semibold">{a.agent}</span>
+          <li key={a.id} className="flex flex-wrap gap-x-2" data-testid="pending-alert">
+            {/* min-w-0 and soft joints: a long agent or tool name wraps instead of widening the page */}
+            <span className="min-w-0 font-semibold break-words">
+              <SoftWrap text={a.agent} />
+            </span>
             <span>wants</span>
-            <span className="font-mono">{a.action}</span>
+            <span className="min-w-0 font-mono break-words">
+              <SoftWrap text={a.action} />
+            </span>
             <span className="muted">· waiting {age(a.createdAt, now)}</span>
           </li>
         ))}
@@ -180,8 +186,9 @@ export function OverviewPage() {
           </div>
           <QueryState query={agents}>
             {agents.data?.length === 0 ? (
-              <EmptyState title="No agents yet" icon={Bot}>
-                Run <Cmd>npm run demo</Cmd> to watch four banking agents, or register your own with the SDK.
+              <EmptyState title="No agents yet" icon={Bot} wide>
+                Connect your first agent in three steps:
+                <ConnectAgent />
               </EmptyState>
             ) : (
               <ul className="divide-y divide-neutral-100 dark:divide-neutral-800" aria-label="Agents">

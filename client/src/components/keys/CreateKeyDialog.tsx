@@ -347,8 +347,9 @@ function Secret({ created, onClose }: { created: Created; onClose: () => void })
       <p className="mt-2 text-xs muted">
         {info.role === 'agent' ? (
           <>
-            Give it to the agent as <code>apiKey</code> (SDK) or{' '}
-            <code>Authorization: Bearer &lt;key&gt;</code>.
+            Give it to the agent in its environment (the SDK, the CLI and the MCP gateway read both;{' '}
+            <code>npx aegis status</code> checks them), or as <code>apiKey</code> (SDK) or{' '}
+            <code>Authorization: Bearer &lt;key&gt;</code>:
           </>
         ) : (
           <>
@@ -357,6 +358,14 @@ function Secret({ created, onClose }: { created: Created; onClose: () => void })
           </>
         )}
       </p>
+      {info.role === 'agent' && (
+        <pre
+          className="mt-1 overflow-x-auto rounded-lg bg-neutral-100 p-2 font-mono text-xs text-neutral-900 dark:bg-neutral-800 dark:text-neutral-100"
+          data-testid="new-key-env"
+        >
+          {`AEGIS_URL=${window.location.origin}\nAEGIS_API_KEY=${key}`}
+        </pre>
+      )}
       <div className="mt-5 flex flex-col sm:flex-row sm:justify-end">
         <button type="button" className="btn btn-ghost" onClick={onClose}>
           Done, I’ve stored it

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { FlaskConical } from 'lucide-react';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
@@ -66,6 +67,24 @@ export function TryCall({ agent, draft }: { agent: string | null; draft?: string
     });
   };
   const result = tryCall.data;
+  // A trial runs as one agent (its history, its rules): none registered yet, nothing to try as.
+  if (agent === null && agents.data?.length === 0)
+    return (
+      <div
+        className="rounded-xl border border-neutral-200 p-3 dark:border-neutral-800"
+        data-testid="try-call-no-agents"
+      >
+        <h3 className="text-sm font-bold">Try a call</h3>
+        <p className="text-sm muted">
+          A call is tried as one of your agents, with its history, and no agent has registered yet.
+          Once one has (see{' '}
+          <Link to="/agents" className="underline">
+            Agents
+          </Link>
+          ), try its calls here against these rules and your drafts.
+        </p>
+      </div>
+    );
 
   return (
     <form
