@@ -10,6 +10,12 @@ import { startEmbeddedMongo, type EmbeddedMongo } from '../src/index.js';
 import { opMsg, RawClient } from './helpers/rawClient.js';
 import { startStandalone } from './helpers/standalone.js';
 
+/** Documents with the plain `_id`s these tests use. */
+interface Row {
+  _id: number | string;
+  [field: string]: unknown;
+}
+
 // Ports this file's stores listen on (the range this suite was given).
 let nextPort = 43001;
 const port = (): number => nextPort++;
@@ -17,7 +23,9 @@ const port = (): number => nextPort++;
 const dir = mkdtempSync(join(tmpdir(), 'embedded-mongo-txn-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const newLsid = (): Document => ({ id: new Binary(Buffer.from(randomUUID().replaceAll('-', ''), 'hex'), Binary.SUBTYPE_UUID) });
+const newLsid = (): Document => ({
+  id: new Binary(Buffer.from(randomUUID().replaceAll('-', ''), 'hex'), Binary.SUBTYPE_UUID),
+});
 const txnFields = (lsid: Document, n: number, first = false): Document => ({
   lsid,
   txnNumber: Long.fromNumber(n),
@@ -68,7 +76,11 @@ describe('transactions through the driver', () => {
     );
     await coll.updateOne({ _id: 1 }, { $set: { n: 10 } }, { session });
     await coll.deleteOne({ _id: 2 }, { session });
-    const fam = await coll.findOneAndUpdate({ _id: 3 }, { $set: { v: 'C' } }, { session, returnDocument: 'after' });
+    const fam = await coll.findOneAndUpdate(
+      { _id: 3 },
+      { $set: { v: 'C' } },
+      { session, returnDocument: 'after' },
+    );
     expect(fam).toEqual({ _id: 3, v: 'C' });
     // The transaction reads its own writes.
     expect(await coll.find({}, { session }).sort({ _id: 1 }).toArray()).toEqual([
@@ -76,7 +88,7 @@ describe('transactions through the driver', () => {
       { _id: 3, v: 'C' },
     ]);
     // Another client's read waits for the transaction and then sees only the committed state.
-    const read = track(other.db('t1').collection('items').find().sort({ _id: 1 }).toArray());
+    const read = track(other.db('t1').collection<Row>('items').find().sort({ _id: 1 }).toArray());
     await settle();
     expect(read.done()).toBe(false);
     await session.commitTransaction();
@@ -91,16 +103,16 @@ describe('transactions through the driver', () => {
 
   it('aborts: nothing of the transaction remains, not even its implicitly created collection', async () => {
     const db = client.db('t2');
-    await db.collection('kept').insertOne({ _id: 1, v: 'before' });
+    await db.collection<Row>('kept').insertOne({ _id: 1, v: 'before' });
     const session = client.startSession();
     session.startTransaction();
-    await db.collection('kept').updateOne({ _id: 1 }, { $set: { v: 'txn' } }, { session });
-    await db.collection('kept').insertOne({ _id: 2 }, { session });
-    await db.collection('fresh').insertOne({ _id: 1 }, { session });
-    await db.collection('kept').findOneAndDelete({ _id: 1 }, { session });
+    await db.collection<Row>('kept').updateOne({ _id: 1 }, { $set: { v: 'txn' } }, { session });
+    await db.collection<Row>('kept').insertOne({ _id: 2 }, { session });
+    await db.collection<Row>('fresh').insertOne({ _id: 1 }, { session });
+    await db.collection<Row>('kept').findOneAndDelete({ _id: 1 }, { session });
     await session.abortTransaction();
     await session.endSession();
-    expect(await db.collection('kept').find().toArray()).toEqual([{ _id: 1, v: 'before' }]);
+    expect(await db.collection<Row>('kept').find().toArray()).toEqual([{ _id: 1, v: 'before' }]);
     expect((await db.listCollections().toArray()).map((c) => c.name)).toEqual(['kept']);
   });
 
@@ -133,7 +145,12 @@ describe('transactions through the driver', () => {
       await coll.updateOne({ _id: 'c' }, { $inc: { n: 1 } }, { session });
       if (attempts === 1) {
         // The server ends the transaction under the callback (as a lifetime limit would): its next statement fails transiently.
-        const abort = await admin.command('admin', { abortTransaction: 1, lsid: session.id!, txnNumber: session.serverSession!.txnNumber, autocommit: false });
+        const abort = await admin.command('admin', {
+          abortTransaction: 1,
+          lsid: session.id!,
+          txnNumber: session.serverSession.txnNumber,
+          autocommit: false,
+        });
         expect(abort.ok).toBe(1);
       }
       await coll.updateOne({ _id: 'c' }, { $inc: { n: 10 } }, { session });
@@ -148,8 +165,13 @@ describe('transactions through the driver', () => {
     const session = client.startSession();
     session.startTransaction();
     await coll.insertOne({ _id: 1, v: 'txn' }, { session });
-    const write = track(other.db('t5').collection('c').updateOne({ _id: 1 }, { $set: { w: 'other' } }));
-    const count = track(other.db('t5').collection('c').countDocuments());
+    const write = track(
+      other
+        .db('t5')
+        .collection<Row>('c')
+        .updateOne({ _id: 1 }, { $set: { w: 'other' } }),
+    );
+    const count = track(other.db('t5').collection<Row>('c').countDocuments());
     await settle();
     expect(write.done()).toBe(false);
     expect(count.done()).toBe(false);
@@ -163,18 +185,46 @@ describe('transactions through the driver', () => {
 
   it('refuses what MongoDB 7 refuses inside a transaction, and the refusal aborts it', async () => {
     const db = client.db('t6');
-    await db.collection('existing').insertOne({ _id: 1 });
-    const cases: [string, (s: ReturnType<MongoClient['startSession']>) => Promise<unknown>, string][] = [
-      ['count', (s) => db.collection('existing').estimatedDocumentCount({ session: s }), 'OperationNotSupportedInTransaction'],
-      ['capped', (s) => db.createCollection('capped', { capped: true, size: 4096, session: s }), 'OperationNotSupportedInTransaction'],
-      ['index on existing', (s) => db.collection('existing').createIndex({ a: 1 }, { session: s }), 'OperationNotSupportedInTransaction'],
-      ['$out', (s) => db.collection('existing').aggregate([{ $out: 'x' }], { session: s }).toArray(), 'OperationNotSupportedInTransaction'],
-      ['listCollections', (s) => db.listCollections({}, { session: s }).toArray(), 'OperationNotSupportedInTransaction'],
+    await db.collection<Row>('existing').insertOne({ _id: 1 });
+    const cases: [
+      string,
+      (s: ReturnType<MongoClient['startSession']>) => Promise<unknown>,
+      string,
+    ][] = [
+      [
+        'count',
+        (s) => db.collection<Row>('existing').estimatedDocumentCount({ session: s }),
+        'OperationNotSupportedInTransaction',
+      ],
+      [
+        'capped',
+        (s) => db.createCollection('capped', { capped: true, size: 4096, session: s }),
+        'OperationNotSupportedInTransaction',
+      ],
+      [
+        'index on existing',
+        (s) => db.collection<Row>('existing').createIndex({ a: 1 }, { session: s }),
+        'OperationNotSupportedInTransaction',
+      ],
+      [
+        '$out',
+        (s) =>
+          db
+            .collection<Row>('existing')
+            .aggregate([{ $out: 'x' }], { session: s })
+            .toArray(),
+        'OperationNotSupportedInTransaction',
+      ],
+      [
+        'listCollections',
+        (s) => db.listCollections({}, { session: s }).toArray(),
+        'OperationNotSupportedInTransaction',
+      ],
     ];
     for (const [what, op, codeName] of cases) {
       const session = client.startSession();
       session.startTransaction();
-      await db.collection('existing').insertOne({ _id: what }, { session });
+      await db.collection<Row>('existing').insertOne({ _id: what }, { session });
       const err = await op(session).catch((e: unknown) => e);
       expect(err, what).toBeInstanceOf(MongoServerError);
       expect((err as MongoServerError).codeName, what).toBe(codeName);
@@ -182,16 +232,19 @@ describe('transactions through the driver', () => {
       expect((commit as MongoServerError).codeName, what).toBe('NoSuchTransaction');
       await session.endSession();
     }
-    expect(await db.collection('existing').find().toArray()).toEqual([{ _id: 1 }]);
+    expect(await db.collection<Row>('existing').find().toArray()).toEqual([{ _id: 1 }]);
     // Creating a collection and its indexes inside a transaction is allowed (since 4.4).
     const session = client.startSession();
     await session.withTransaction(async () => {
       await db.createCollection('made', { session });
-      await db.collection('made').createIndex({ a: 1 }, { session });
-      await db.collection('made').insertOne({ _id: 1, a: 1 }, { session });
+      await db.collection<Row>('made').createIndex({ a: 1 }, { session });
+      await db.collection<Row>('made').insertOne({ _id: 1, a: 1 }, { session });
     });
     await session.endSession();
-    expect((await db.collection('made').indexes()).map((i) => i.name)).toEqual(['_id_', 'a_1']);
+    expect((await db.collection<Row>('made').indexes()).map((i) => i.name)).toEqual([
+      '_id_',
+      'a_1',
+    ]);
   });
 
   it('change streams see a committed transaction once, stamped with its session, and an aborted one never', async () => {
@@ -213,15 +266,21 @@ describe('transactions through the driver', () => {
     const events: ChangeStreamDocument<{ _id: string }>[] = [];
     while (events.length < 3) events.push(await stream.next());
     await stream.close();
-    expect(events.map((e) => [e.operationType, 'documentKey' in e ? e.documentKey._id : null])).toEqual([
+    expect(
+      events.map((e) => [e.operationType, 'documentKey' in e ? e.documentKey._id : null]),
+    ).toEqual([
       ['insert', 'marker'],
       ['insert', 'x'],
       ['update', 'x'],
     ]);
     expect('lsid' in events[0]!).toBe(false);
     for (const e of events.slice(1)) {
-      expect((e as { lsid?: { id: Binary } }).lsid?.id.toString('hex')).toBe(session.id!.id.toString('hex'));
-      expect(Number((e as { txnNumber?: Long }).txnNumber)).toBe(Number(session.serverSession!.txnNumber));
+      expect((e as { lsid?: { id: Binary } }).lsid?.id.toString('hex')).toBe(
+        session.id!.id.toString('hex'),
+      );
+      expect(Number((e as { txnNumber?: Long }).txnNumber)).toBe(
+        Number(session.serverSession.txnNumber),
+      );
     }
     await session.endSession();
   });
@@ -265,12 +324,12 @@ describe('transactions ending without a commit', () => {
     const store = await startEmbeddedMongo({ port: port(), transactionLifetimeLimitSeconds: 0.3 });
     const client = await MongoClient.connect(store.uri);
     const other = await MongoClient.connect(store.uri);
-    const coll = client.db('life').collection('c');
+    const coll = client.db('life').collection<Row>('c');
     const session = client.startSession();
     session.startTransaction();
     await coll.insertOne({ _id: 1 }, { session });
     // Waits until the limit rolls the transaction back, then sees nothing of it.
-    expect(await other.db('life').collection('c').find().toArray()).toEqual([]);
+    expect(await other.db('life').collection<Row>('c').find().toArray()).toEqual([]);
     const commit = await session.commitTransaction().catch((e: unknown) => e);
     expect((commit as MongoServerError).codeName).toBe('NoSuchTransaction');
     expect((commit as MongoServerError).hasErrorLabel('TransientTransactionError')).toBe(true);
@@ -284,9 +343,16 @@ describe('transactions ending without a commit', () => {
     const store = await startEmbeddedMongo({ port: port() });
     const other = await MongoClient.connect(store.uri);
     const raw = await RawClient.open(store.port!);
-    raw.send(opMsg({ insert: 'c', documents: [{ _id: 1 }], ...txnFields(newLsid(), 1, true), $db: 'conn' }));
+    raw.send(
+      opMsg({
+        insert: 'c',
+        documents: [{ _id: 1 }],
+        ...txnFields(newLsid(), 1, true),
+        $db: 'conn',
+      }),
+    );
     expect(await raw.reply()).toMatchObject({ ok: 1, n: 1 });
-    const read = track(other.db('conn').collection('c').find().toArray());
+    const read = track(other.db('conn').collection<Row>('c').find().toArray());
     await settle();
     expect(read.done()).toBe(false);
     raw.close();
@@ -300,9 +366,9 @@ describe('transactions ending without a commit', () => {
     const client = await MongoClient.connect(store.uri);
     const session = client.startSession();
     session.startTransaction();
-    await client.db('end').collection('c').insertOne({ _id: 1 }, { session });
+    await client.db('end').collection<Row>('c').insertOne({ _id: 1 }, { session });
     await client.db('admin').command({ endSessions: [session.id] });
-    expect(await client.db('end').collection('c').find().toArray()).toEqual([]);
+    expect(await client.db('end').collection<Row>('c').find().toArray()).toEqual([]);
     await client.close(true);
     await store.close();
   });
@@ -311,7 +377,7 @@ describe('transactions ending without a commit', () => {
     const crashDir = join(dir, 'crash');
     const proc = await startStandalone(['--port', String(port()), '--dir', crashDir]);
     const client = await MongoClient.connect(proc.uri);
-    const coll = client.db('crash').collection('c');
+    const coll = client.db('crash').collection<Row>('c');
     await coll.insertOne({ _id: 'committed' });
     const session = client.startSession();
     session.startTransaction();
@@ -319,13 +385,17 @@ describe('transactions ending without a commit', () => {
       Array.from({ length: 200 }, (_, k) => ({ _id: k, pad: 'x'.repeat(500) })),
       { session },
     );
-    await coll.insertOne({ _id: 'implicit' }, { session }).then(() => client.db('crash').collection('fresh').insertOne({ _id: 1 }, { session }));
+    await coll
+      .insertOne({ _id: 'implicit' }, { session })
+      .then(() => client.db('crash').collection<Row>('fresh').insertOne({ _id: 1 }, { session }));
     proc.child.kill('SIGKILL');
     await proc.exited;
     await client.close(true);
     const reopened = await startEmbeddedMongo({ dir: crashDir, port: port() });
     const check = await MongoClient.connect(reopened.uri);
-    expect(await check.db('crash').collection('c').find().toArray()).toEqual([{ _id: 'committed' }]);
+    expect(await check.db('crash').collection<Row>('c').find().toArray()).toEqual([
+      { _id: 'committed' },
+    ]);
     expect((await check.db('crash').listCollections().toArray()).map((c) => c.name)).toEqual(['c']);
     await check.close();
     await reopened.close();
@@ -343,22 +413,48 @@ describe('transactions through store.inProcess()', () => {
     const a = store.inProcess();
     const b = store.inProcess();
     const lsid = newLsid();
-    expect(await a.command('ip', { insert: 'c', documents: [{ _id: 1 }, { _id: 2 }], ...txnFields(lsid, 1, true) })).toMatchObject({ ok: 1, n: 2 });
-    expect(await a.command('ip', { update: 'c', updates: [{ q: { _id: 1 }, u: { $set: { v: 1 } } }], ...txnFields(lsid, 1) })).toMatchObject({ ok: 1, nModified: 1 });
-    expect(await a.command('ip', { delete: 'c', deletes: [{ q: { _id: 2 }, limit: 1 }], ...txnFields(lsid, 1) })).toMatchObject({ ok: 1, n: 1 });
+    expect(
+      await a.command('ip', {
+        insert: 'c',
+        documents: [{ _id: 1 }, { _id: 2 }],
+        ...txnFields(lsid, 1, true),
+      }),
+    ).toMatchObject({ ok: 1, n: 2 });
+    expect(
+      await a.command('ip', {
+        update: 'c',
+        updates: [{ q: { _id: 1 }, u: { $set: { v: 1 } } }],
+        ...txnFields(lsid, 1),
+      }),
+    ).toMatchObject({ ok: 1, nModified: 1 });
+    expect(
+      await a.command('ip', {
+        delete: 'c',
+        deletes: [{ q: { _id: 2 }, limit: 1 }],
+        ...txnFields(lsid, 1),
+      }),
+    ).toMatchObject({ ok: 1, n: 1 });
     const own = await a.command('ip', { find: 'c', filter: {}, ...txnFields(lsid, 1) });
     expect((own.cursor as Document).firstBatch).toEqual([{ _id: 1, v: 1 }]);
     const read = track(b.command('ip', { find: 'c', filter: {} }));
     const write = track(b.command('ip', { insert: 'c', documents: [{ _id: 3 }] }));
     await settle();
     expect(read.done() || write.done()).toBe(false);
-    expect(await a.command('admin', { commitTransaction: 1, ...txnFields(lsid, 1) })).toMatchObject({ ok: 1 });
+    expect(await a.command('admin', { commitTransaction: 1, ...txnFields(lsid, 1) })).toMatchObject(
+      { ok: 1 },
+    );
     expect(((await read.promise).cursor as Document).firstBatch).toEqual([{ _id: 1, v: 1 }]);
     expect(await write.promise).toMatchObject({ ok: 1, n: 1 });
     // Retried commit: ok; abort after commit: refused; a later number aborts cleanly.
-    expect(await a.command('admin', { commitTransaction: 1, ...txnFields(lsid, 1) })).toMatchObject({ ok: 1 });
-    expect(await a.command('ip', { insert: 'c', documents: [{ _id: 4 }], ...txnFields(lsid, 2, true) })).toMatchObject({ ok: 1 });
-    expect(await a.command('admin', { abortTransaction: 1, ...txnFields(lsid, 2) })).toMatchObject({ ok: 1 });
+    expect(await a.command('admin', { commitTransaction: 1, ...txnFields(lsid, 1) })).toMatchObject(
+      { ok: 1 },
+    );
+    expect(
+      await a.command('ip', { insert: 'c', documents: [{ _id: 4 }], ...txnFields(lsid, 2, true) }),
+    ).toMatchObject({ ok: 1 });
+    expect(await a.command('admin', { abortTransaction: 1, ...txnFields(lsid, 2) })).toMatchObject({
+      ok: 1,
+    });
     const all = await b.command('ip', { find: 'c', filter: {} });
     expect((all.cursor as Document).firstBatch).toEqual([{ _id: 1, v: 1 }, { _id: 3 }]);
   });
@@ -367,19 +463,80 @@ describe('transactions through store.inProcess()', () => {
     const a = store.inProcess();
     const lsid = newLsid();
     const noTxn = await a.command('ip', { find: 'c', filter: {}, ...txnFields(lsid, 5) });
-    expect(noTxn).toMatchObject({ ok: 0, code: 251, codeName: 'NoSuchTransaction', errorLabels: ['TransientTransactionError'] });
-    expect(await a.command('admin', { commitTransaction: 1, ...txnFields(lsid, 5) })).toMatchObject({ ok: 0, code: 251 });
-    expect(await a.command('ip', { insert: 'e', documents: [{}], ...txnFields(lsid, 6, true), readConcern: { level: 'linearizable' } })).toMatchObject({ ok: 0, codeName: 'InvalidOptions' });
-    expect(await a.command('ip', { insert: 'e', documents: [{}], ...txnFields(lsid, 7, true), readConcern: { level: 'snapshot' } })).toMatchObject({ ok: 1 });
-    expect(await a.command('ip', { find: 'e', ...txnFields(lsid, 7), readConcern: { level: 'snapshot' } })).toMatchObject({ ok: 0, codeName: 'InvalidOptions' });
-    expect(await a.command('ip', { find: 'e', ...txnFields(lsid, 7) })).toMatchObject({ ok: 0, code: 251 });
-    expect(await a.command('ip', { insert: 'e', documents: [{}], ...txnFields(lsid, 8, true), writeConcern: { w: 1 } })).toMatchObject({ ok: 0, codeName: 'InvalidOptions' });
-    expect(await a.command('ip', { insert: 'e', documents: [{}], ...txnFields(lsid, 9, true) })).toMatchObject({ ok: 1 });
-    expect(await a.command('ip', { insert: 'e', documents: [{}], ...txnFields(lsid, 9, true) })).toMatchObject({ ok: 0, codeName: 'ConflictingOperationInProgress' });
-    expect(await a.command('ip', { count: 'e', ...txnFields(lsid, 10, true) })).toMatchObject({ ok: 0, code: 263 });
-    expect(await a.command('ip', { insert: 'e', documents: [{}], ...txnFields(lsid, 3, true) })).toMatchObject({ ok: 0, codeName: 'TransactionTooOld' });
-    expect(await a.command('ip', { insert: 'e', documents: [{}], lsid, txnNumber: Long.fromNumber(11), autocommit: true })).toMatchObject({ ok: 0, codeName: 'InvalidOptions' });
-    expect(await a.command('ip', { insert: 'e', documents: [{}], startTransaction: true, autocommit: false })).toMatchObject({ ok: 0, codeName: 'InvalidOptions' });
+    expect(noTxn).toMatchObject({
+      ok: 0,
+      code: 251,
+      codeName: 'NoSuchTransaction',
+      errorLabels: ['TransientTransactionError'],
+    });
+    expect(await a.command('admin', { commitTransaction: 1, ...txnFields(lsid, 5) })).toMatchObject(
+      { ok: 0, code: 251 },
+    );
+    expect(
+      await a.command('ip', {
+        insert: 'e',
+        documents: [{}],
+        ...txnFields(lsid, 6, true),
+        readConcern: { level: 'linearizable' },
+      }),
+    ).toMatchObject({ ok: 0, codeName: 'InvalidOptions' });
+    expect(
+      await a.command('ip', {
+        insert: 'e',
+        documents: [{}],
+        ...txnFields(lsid, 7, true),
+        readConcern: { level: 'snapshot' },
+      }),
+    ).toMatchObject({ ok: 1 });
+    expect(
+      await a.command('ip', {
+        find: 'e',
+        ...txnFields(lsid, 7),
+        readConcern: { level: 'snapshot' },
+      }),
+    ).toMatchObject({ ok: 0, codeName: 'InvalidOptions' });
+    expect(await a.command('ip', { find: 'e', ...txnFields(lsid, 7) })).toMatchObject({
+      ok: 0,
+      code: 251,
+    });
+    expect(
+      await a.command('ip', {
+        insert: 'e',
+        documents: [{}],
+        ...txnFields(lsid, 8, true),
+        writeConcern: { w: 1 },
+      }),
+    ).toMatchObject({ ok: 0, codeName: 'InvalidOptions' });
+    expect(
+      await a.command('ip', { insert: 'e', documents: [{}], ...txnFields(lsid, 9, true) }),
+    ).toMatchObject({ ok: 1 });
+    expect(
+      await a.command('ip', { insert: 'e', documents: [{}], ...txnFields(lsid, 9, true) }),
+    ).toMatchObject({ ok: 0, codeName: 'ConflictingOperationInProgress' });
+    expect(await a.command('ip', { count: 'e', ...txnFields(lsid, 10, true) })).toMatchObject({
+      ok: 0,
+      code: 263,
+    });
+    expect(
+      await a.command('ip', { insert: 'e', documents: [{}], ...txnFields(lsid, 3, true) }),
+    ).toMatchObject({ ok: 0, codeName: 'TransactionTooOld' });
+    expect(
+      await a.command('ip', {
+        insert: 'e',
+        documents: [{}],
+        lsid,
+        txnNumber: Long.fromNumber(11),
+        autocommit: true,
+      }),
+    ).toMatchObject({ ok: 0, codeName: 'InvalidOptions' });
+    expect(
+      await a.command('ip', {
+        insert: 'e',
+        documents: [{}],
+        startTransaction: true,
+        autocommit: false,
+      }),
+    ).toMatchObject({ ok: 0, codeName: 'InvalidOptions' });
     // Every one of those transactions was rolled back.
     expect(await a.command('ip', { count: 'e' })).toMatchObject({ ok: 1, n: 0 });
   });
@@ -390,22 +547,36 @@ describe('transactions through store.inProcess()', () => {
     let a = s.inProcess();
     const lsid = newLsid();
     await a.command('r', { insert: 'c', documents: [{ _id: 1 }], ...txnFields(lsid, 1, true) });
-    expect(await a.command('admin', { commitTransaction: 1, ...txnFields(lsid, 1) })).toMatchObject({ ok: 1 });
+    expect(await a.command('admin', { commitTransaction: 1, ...txnFields(lsid, 1) })).toMatchObject(
+      { ok: 1 },
+    );
     await a.command('r', { insert: 'c', documents: [{ _id: 2 }], ...txnFields(lsid, 2, true) });
-    expect(await a.command('admin', { abortTransaction: 1, ...txnFields(lsid, 2) })).toMatchObject({ ok: 1 });
+    expect(await a.command('admin', { abortTransaction: 1, ...txnFields(lsid, 2) })).toMatchObject({
+      ok: 1,
+    });
     await s.close();
     s = await startEmbeddedMongo({ dir: d, port: port() });
     a = s.inProcess();
-    expect(await a.command('admin', { commitTransaction: 1, ...txnFields(lsid, 1) })).toMatchObject({ ok: 1 });
+    expect(await a.command('admin', { commitTransaction: 1, ...txnFields(lsid, 1) })).toMatchObject(
+      { ok: 1 },
+    );
     // The session's record is the committed transaction's: number 2 left none.
-    expect(await a.command('admin', { commitTransaction: 1, ...txnFields(lsid, 2) })).toMatchObject({ ok: 0, code: 251 });
-    expect((((await a.command('r', { find: 'c' })).cursor as Document).firstBatch as Document[]).map((x) => x._id as unknown)).toEqual([1]);
+    expect(await a.command('admin', { commitTransaction: 1, ...txnFields(lsid, 2) })).toMatchObject(
+      { ok: 0, code: 251 },
+    );
+    expect(
+      (((await a.command('r', { find: 'c' })).cursor as Document).firstBatch as Document[]).map(
+        (x) => x._id as unknown,
+      ),
+    ).toEqual([1]);
     await s.close();
   });
 
   it('a standalone refuses transactions, as mongod does', async () => {
     const s = await startEmbeddedMongo({ port: port(), replicaSet: false });
-    const reply = await s.inProcess().command('x', { insert: 'c', documents: [{}], ...txnFields(newLsid(), 1, true) });
+    const reply = await s
+      .inProcess()
+      .command('x', { insert: 'c', documents: [{}], ...txnFields(newLsid(), 1, true) });
     expect(reply).toMatchObject({ ok: 0, codeName: 'IllegalOperation' });
     await s.close();
   });

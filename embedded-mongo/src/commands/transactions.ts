@@ -1,5 +1,6 @@
 import { Long, serialize, type Document } from 'bson';
-import { mongoError, MongoCommandError } from '../errors.js';
+import type { MongoCommandError } from '../errors.js';
+import { mongoError } from '../errors.js';
 import { isPlainObject } from '../storage/indexKeys.js';
 import { retryKey, sessionKey, type RetryKey } from '../storage/retryableWrites.js';
 import type { Store } from '../storage/store.js';
@@ -9,7 +10,11 @@ import type { CommandContext, CommandHandler } from './context.js';
 export const DEFAULT_TRANSACTION_LIFETIME_MS = 60_000;
 
 type Base = Omit<CommandContext, 'db'>;
-type Execute = (cmd: Document, base: Base, txn: TransactionHook | undefined) => Document | Promise<Document>;
+type Execute = (
+  cmd: Document,
+  base: Base,
+  txn: TransactionHook | undefined,
+) => Document | Promise<Document>;
 
 /** What dispatch asks of the open transaction before it runs one of its statements. */
 export interface TransactionHook {
@@ -17,7 +22,19 @@ export interface TransactionHook {
 }
 
 /** The commands MongoDB 7 runs inside a transaction (bulkWrite is 8.0); the rest are 263. */
-const ALLOWED = new Set(['find', 'getmore', 'killcursors', 'insert', 'update', 'delete', 'findandmodify', 'aggregate', 'distinct', 'create', 'createindexes']);
+const ALLOWED = new Set([
+  'find',
+  'getmore',
+  'killcursors',
+  'insert',
+  'update',
+  'delete',
+  'findandmodify',
+  'aggregate',
+  'distinct',
+  'create',
+  'createindexes',
+]);
 /** Commands that never wait for a transaction: they read no data (commit/abort read only session state). */
 const NEVER_WAIT = new Set([
   'hello',
@@ -63,7 +80,8 @@ function notInTransaction(what: string): MongoCommandError {
   return mongoError('OperationNotSupportedInTransaction', what);
 }
 
-const failed = (reply: Document): boolean => reply.ok !== 1 || (Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0);
+const failed = (reply: Document): boolean =>
+  reply.ok !== 1 || (Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0);
 
 /**
  * Multi-document transactions of a replica-set member, serializable by waiting: the store runs
@@ -103,16 +121,23 @@ export class Transactions {
       if (name === 'endsessions') this.endSessions(cmd.endSessions);
       return this.execute(cmd, base, undefined);
     }
-    if (this.closed) return { ok: 0, code: 91, codeName: 'ShutdownInProgress', errmsg: 'the store is closing' };
+    if (this.closed)
+      return { ok: 0, code: 91, codeName: 'ShutdownInProgress', errmsg: 'the store is closing' };
     const session = sessionOf(cmd);
     const open = this.open;
-    if (open ? session === open.session : this.queue.length === 0) return this.run(cmd, base, session);
+    if (open ? session === open.session : this.queue.length === 0)
+      return this.run(cmd, base, session);
     return new Promise((resolve) => this.queue.push({ cmd, base, resolve }));
   }
 
   /** Runs a command that may go now: a statement of a transaction (opening one), or any command when none is open. */
-  private run(cmd: Document, base: Base, session: string | undefined): Document | Promise<Document> {
-    if (cmd.autocommit === undefined && cmd.startTransaction === undefined) return this.execute(cmd, base, undefined);
+  private run(
+    cmd: Document,
+    base: Base,
+    session: string | undefined,
+  ): Document | Promise<Document> {
+    if (cmd.autocommit === undefined && cmd.startTransaction === undefined)
+      return this.execute(cmd, base, undefined);
     const state: { entered?: OpenTransaction } = {};
     const hook: TransactionHook = {
       enter: (name, c, ctx) => {
@@ -140,33 +165,61 @@ export class Transactions {
   }
 
   /** Checks a statement against the session's transaction state, opening the transaction on its first. */
-  private enter(name: string, cmd: Document, ctx: CommandContext, session: string | undefined, state: { entered?: OpenTransaction }): OpenTransaction {
+  private enter(
+    name: string,
+    cmd: Document,
+    ctx: CommandContext,
+    session: string | undefined,
+    state: { entered?: OpenTransaction },
+  ): OpenTransaction {
     if (cmd.autocommit !== false) {
-      throw mongoError('InvalidOptions', cmd.autocommit === undefined ? "'startTransaction' requires 'autocommit: false'" : "'autocommit' may only be false (true is the default outside transactions)");
+      throw mongoError(
+        'InvalidOptions',
+        cmd.autocommit === undefined
+          ? "'startTransaction' requires 'autocommit: false'"
+          : "'autocommit' may only be false (true is the default outside transactions)",
+      );
     }
     const key = retryKey(cmd);
-    if (!key || session === undefined) throw mongoError('InvalidOptions', "'autocommit: false' needs a session: 'lsid' and 'txnNumber'");
+    if (!key || session === undefined)
+      throw mongoError(
+        'InvalidOptions',
+        "'autocommit: false' needs a session: 'lsid' and 'txnNumber'",
+      );
     let open = this.open;
     if (open && open.session === session && key.txnNumber > open.key.txnNumber) {
       // A newer transaction number on the session ends its older transaction.
       this.abortOpen();
       open = undefined;
     }
-    if (open && open.session === session && key.txnNumber < open.key.txnNumber) throw tooOld(key.txnNumber, open.key.txnNumber);
+    if (open && open.session === session && key.txnNumber < open.key.txnNumber)
+      throw tooOld(key.txnNumber, open.key.txnNumber);
     const last = this.ended.get(session);
-    if (!open && last && key.txnNumber < last.txnNumber) throw tooOld(key.txnNumber, last.txnNumber);
+    if (!open && last && key.txnNumber < last.txnNumber)
+      throw tooOld(key.txnNumber, last.txnNumber);
     if (open?.session === session && key.txnNumber === open.key.txnNumber) state.entered = open;
     if (cmd.startTransaction !== undefined) {
-      if (cmd.startTransaction !== true) throw mongoError('InvalidOptions', "'startTransaction' may only be true");
+      if (cmd.startTransaction !== true)
+        throw mongoError('InvalidOptions', "'startTransaction' may only be true");
       if (open || last?.txnNumber === key.txnNumber) {
-        throw mongoError('ConflictingOperationInProgress', `Cannot start a transaction on session with txnNumber ${key.txnNumber}: a transaction with that number was already started`);
+        throw mongoError(
+          'ConflictingOperationInProgress',
+          `Cannot start a transaction on session with txnNumber ${key.txnNumber}: a transaction with that number was already started`,
+        );
       }
       checkTransactionReadConcern(cmd);
       checkStatement(name, cmd, ctx, undefined);
       open = state.entered = this.begin(session, key, cmd.lsid as Document);
     } else {
-      if (!open) throw noSuchTransaction(`Transaction with { txnNumber: ${key.txnNumber} } has been aborted or was never started.`);
-      if (cmd.readConcern !== undefined) throw mongoError('InvalidOptions', 'Only the first command in a transaction may specify a readConcern');
+      if (!open)
+        throw noSuchTransaction(
+          `Transaction with { txnNumber: ${key.txnNumber} } has been aborted or was never started.`,
+        );
+      if (cmd.readConcern !== undefined)
+        throw mongoError(
+          'InvalidOptions',
+          'Only the first command in a transaction may specify a readConcern',
+        );
       checkStatement(name, cmd, ctx, open);
     }
     open.connections.add(ctx.connectionId);
@@ -215,7 +268,9 @@ export class Transactions {
         this.store.commitHeld();
       } catch (err) {
         this.end(false);
-        throw noSuchTransaction(`Transaction was rolled back: the commit failed (${err instanceof Error ? err.message : String(err)})`);
+        throw noSuchTransaction(
+          `Transaction was rolled back: the commit failed (${err instanceof Error ? err.message : String(err)})`,
+        );
       }
       this.end(true);
       return { ok: 1 };
@@ -230,7 +285,9 @@ export class Transactions {
     // Committed before this process started (or before the cache was cleared): the durable record.
     const recorded = this.store.retryableWrites.previous(key);
     if (recorded?.committedTransaction === true) return { ok: 1 };
-    throw noSuchTransaction(`Transaction with { txnNumber: ${key.txnNumber} } has been aborted or was never started.`);
+    throw noSuchTransaction(
+      `Transaction with { txnNumber: ${key.txnNumber} } has been aborted or was never started.`,
+    );
   }
 
   abort(cmd: Document): Document {
@@ -244,9 +301,14 @@ export class Transactions {
     const last = this.ended.get(session);
     if (last && key.txnNumber < last.txnNumber) throw tooOld(key.txnNumber, last.txnNumber);
     if (last?.txnNumber === key.txnNumber && last.committed) {
-      throw mongoError('IllegalOperation', `Transaction with { txnNumber: ${key.txnNumber} } has been committed; it cannot be aborted`);
+      throw mongoError(
+        'IllegalOperation',
+        `Transaction with { txnNumber: ${key.txnNumber} } has been committed; it cannot be aborted`,
+      );
     }
-    throw noSuchTransaction(`Transaction with { txnNumber: ${key.txnNumber} } has been aborted or was never started.`);
+    throw noSuchTransaction(
+      `Transaction with { txnNumber: ${key.txnNumber} } has been aborted or was never started.`,
+    );
   }
 
   /** commit/abort naming a number other than its session's open transaction's. */
@@ -259,7 +321,8 @@ export class Transactions {
   private endSessions(ids: unknown): void {
     if (!Array.isArray(ids) || !this.open) return;
     for (const id of ids) {
-      if (isPlainObject(id) && this.open && sessionKey(id).toString('hex') === this.open.session) this.abortOpen();
+      if (isPlainObject(id) && this.open && sessionKey(id).toString('hex') === this.open.session)
+        this.abortOpen();
     }
   }
 
@@ -273,7 +336,13 @@ export class Transactions {
   close(): void {
     this.closed = true;
     if (this.open) this.abortOpen();
-    for (const w of this.queue.splice(0)) w.resolve({ ok: 0, code: 91, codeName: 'ShutdownInProgress', errmsg: 'the store is closing' });
+    for (const w of this.queue.splice(0))
+      w.resolve({
+        ok: 0,
+        code: 91,
+        codeName: 'ShutdownInProgress',
+        errmsg: 'the store is closing',
+      });
   }
 
   private scheduleDrain(): void {
@@ -313,46 +382,80 @@ function sessionOf(cmd: Document): string | undefined {
 
 function controlKey(cmd: Document): { session: string; key: RetryKey } {
   const key = retryKey(cmd);
-  if (!key) throw mongoError('InvalidOptions', "'commitTransaction' and 'abortTransaction' need a session: 'lsid' and 'txnNumber'");
-  if (cmd.autocommit !== false) throw mongoError('InvalidOptions', "'commitTransaction' and 'abortTransaction' need 'autocommit: false'");
+  if (!key)
+    throw mongoError(
+      'InvalidOptions',
+      "'commitTransaction' and 'abortTransaction' need a session: 'lsid' and 'txnNumber'",
+    );
+  if (cmd.autocommit !== false)
+    throw mongoError(
+      'InvalidOptions',
+      "'commitTransaction' and 'abortTransaction' need 'autocommit: false'",
+    );
   return { session: key.session.toString('hex'), key };
 }
 
 function tooOld(txnNumber: number, newer: number): MongoCommandError {
-  return mongoError('TransactionTooOld', `Cannot start transaction ${txnNumber} on session because a newer transaction ${newer} has already started`);
+  return mongoError(
+    'TransactionTooOld',
+    `Cannot start transaction ${txnNumber} on session because a newer transaction ${newer} has already started`,
+  );
 }
 
 function checkTransactionReadConcern(cmd: Document): void {
   const rc: unknown = cmd.readConcern;
   if (!isPlainObject(rc) || rc.level === undefined) return;
   if (typeof rc.level !== 'string' || !TXN_READ_CONCERNS.has(rc.level)) {
-    throw mongoError('InvalidOptions', `The readConcern level must be either 'local' (default), 'majority' or 'snapshot' in order to run in a transaction; got ${JSON.stringify(rc.level)}`);
+    throw mongoError(
+      'InvalidOptions',
+      `The readConcern level must be either 'local' (default), 'majority' or 'snapshot' in order to run in a transaction; got ${JSON.stringify(rc.level)}`,
+    );
   }
 }
 
 /** MongoDB 7's rules for what may run inside a transaction. */
-function checkStatement(name: string, cmd: Document, ctx: CommandContext, open: OpenTransaction | undefined): void {
-  if (!ALLOWED.has(name)) throw notInTransaction(`Cannot run '${Object.keys(cmd)[0] ?? name}' in a multi-document transaction.`);
+function checkStatement(
+  name: string,
+  cmd: Document,
+  ctx: CommandContext,
+  open: OpenTransaction | undefined,
+): void {
+  if (!ALLOWED.has(name))
+    throw notInTransaction(
+      `Cannot run '${Object.keys(cmd)[0] ?? name}' in a multi-document transaction.`,
+    );
   if (ctx.db === 'admin' || ctx.db === 'config' || ctx.db === 'local') {
     throw notInTransaction(`Cannot run command against the '${ctx.db}' database in a transaction.`);
   }
-  if (cmd.writeConcern !== undefined) throw mongoError('InvalidOptions', 'Cannot set write concern after starting a transaction.');
+  if (cmd.writeConcern !== undefined)
+    throw mongoError('InvalidOptions', 'Cannot set write concern after starting a transaction.');
   if (name === 'create') {
-    if (cmd.capped === true) throw notInTransaction('Cannot create a capped collection in a multi-document transaction.');
-    if (cmd.viewOn !== undefined) throw notInTransaction('Cannot create a view in a multi-document transaction.');
+    if (cmd.capped === true)
+      throw notInTransaction('Cannot create a capped collection in a multi-document transaction.');
+    if (cmd.viewOn !== undefined)
+      throw notInTransaction('Cannot create a view in a multi-document transaction.');
   }
   if (name === 'aggregate' && Array.isArray(cmd.pipeline)) {
     for (const stage of cmd.pipeline as unknown[]) {
       if (!isPlainObject(stage)) continue;
-      if ('$out' in stage || '$merge' in stage) throw notInTransaction(`${'$out' in stage ? '$out' : '$merge'} cannot be used in a transaction`);
-      if ('$changeStream' in stage) throw notInTransaction('Operation not permitted in transaction: $changeStream');
+      if ('$out' in stage || '$merge' in stage)
+        throw notInTransaction(
+          `${'$out' in stage ? '$out' : '$merge'} cannot be used in a transaction`,
+        );
+      if ('$changeStream' in stage)
+        throw notInTransaction('Operation not permitted in transaction: $changeStream');
     }
   }
   if (name === 'createindexes' && typeof cmd.createIndexes === 'string') {
     const ns = `${ctx.db}.${cmd.createIndexes}`;
     // The first statement opens the transaction after this check: everything existing is "existing".
-    const existed = open ? open.existing.has(ns) : ctx.store.getCollection(ctx.db, cmd.createIndexes) !== undefined;
-    if (existed) throw notInTransaction(`Cannot create new indexes on existing collection ${ns} in a multi-document transaction.`);
+    const existed = open
+      ? open.existing.has(ns)
+      : ctx.store.getCollection(ctx.db, cmd.createIndexes) !== undefined;
+    if (existed)
+      throw notInTransaction(
+        `Cannot create new indexes on existing collection ${ns} in a multi-document transaction.`,
+      );
   }
 }
 
@@ -363,6 +466,10 @@ export const transactionCommands: Record<string, CommandHandler> = {
 };
 
 function requireTransactions(ctx: CommandContext): Transactions {
-  if (!ctx.transactions) throw mongoError('IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
+  if (!ctx.transactions)
+    throw mongoError(
+      'IllegalOperation',
+      'Transaction numbers are only allowed on a replica set member or mongos',
+    );
   return ctx.transactions;
 }
