@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Binary, Long, type Document } from 'bson';
 import { MongoClient, MongoServerError, type ChangeStreamDocument } from 'mongodb';
 import mongoose, { Schema } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../src/index.js';
 import { opMsg, RawClient } from './helpers/rawClient.js';
 import { startStandalone } from './helpers/standalone.js';
@@ -376,6 +376,11 @@ describe('transactions ending without a commit', () => {
   it('a crash (SIGKILL) mid-transaction leaves nothing of it after a restart', async () => {
     const crashDir = join(dir, 'crash');
     const proc = await startStandalone(['--port', String(port()), '--dir', crashDir]);
+    // Killed at the end, or here if the test fails before (it holds this file's port).
+    onTestFinished(() => {
+      if (proc.child.exitCode === null && proc.child.signalCode === null)
+        proc.child.kill('SIGKILL');
+    });
     const client = await MongoClient.connect(proc.uri);
     const coll = client.db('crash').collection<Row>('c');
     await coll.insertOne({ _id: 'committed' });
@@ -457,6 +462,34 @@ describe('transactions through store.inProcess()', () => {
     });
     const all = await b.command('ip', { find: 'c', filter: {} });
     expect((all.cursor as Document).firstBatch).toEqual([{ _id: 1, v: 1 }, { _id: 3 }]);
+  });
+
+  it("a change stream woken just before a transaction starts never looks up that transaction's writes", async () => {
+    const a = store.inProcess();
+    await a.command('cs', { insert: 'c', documents: [{ _id: 1, v: 0 }] });
+    const opened = await a.command('cs', {
+      aggregate: 'c',
+      pipeline: [{ $changeStream: { fullDocument: 'updateLookup' } }],
+      cursor: {},
+    });
+    const id = (opened.cursor as Document).id as Long;
+    const next = a.command('cs', { getMore: id, collection: 'c', maxTimeMS: 10_000 });
+    await a.command('cs', { update: 'c', updates: [{ q: { _id: 1 }, u: { $set: { v: 1 } } }] });
+    // Opened before the woken getMore reads its batch (the same turn of the event loop).
+    const lsid = newLsid();
+    const inTxn = a.command('cs', {
+      update: 'c',
+      updates: [{ q: { _id: 1 }, u: { $set: { v: 2 } } }],
+      ...txnFields(lsid, 1, true),
+    });
+    const batch = track(next);
+    expect(await inTxn).toMatchObject({ ok: 1, nModified: 1 });
+    expect(await a.command('admin', { abortTransaction: 1, ...txnFields(lsid, 1) })).toMatchObject({
+      ok: 1,
+    });
+    const events = ((await batch.promise).cursor as Document).nextBatch as Document[];
+    expect(events.map((e) => e.fullDocument as unknown)).toEqual([{ _id: 1, v: 1 }]);
+    await a.command('cs', { killCursors: 'c', cursors: [id] });
   });
 
   it('answers errors and labels as mongod', async () => {

@@ -96,6 +96,7 @@ export class Transactions {
   private queue: Waiting[] = [];
   private drainScheduled = false;
   private closed = false;
+  private readonly idleWaiters: (() => void)[] = [];
   /** Each session's newest transaction this process saw end (commit retries are answered from it). */
   private readonly ended = new Map<string, { txnNumber: number; committed: boolean }>();
 
@@ -243,10 +244,17 @@ export class Transactions {
     return open;
   }
 
+  /** Resolves once no transaction is open. */
+  idle(): Promise<void> {
+    if (!this.open) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   private end(committed: boolean): void {
     const open = this.open!;
     clearTimeout(open.timer);
     this.open = undefined;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.ended.set(open.session, { txnNumber: open.key.txnNumber, committed });
     // A cache of recent outcomes: committed ones are also durable (session_writes).
     if (this.ended.size > 10_000) this.ended.clear();
