@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Binary, Long, type Document } from 'bson';
+import Database from 'better-sqlite3';
+import { Binary, Long, Timestamp, type Document } from 'bson';
 import { MongoClient, MongoServerError, type ChangeStreamDocument } from 'mongodb';
 import mongoose, { Schema } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -602,6 +603,37 @@ describe('transactions through store.inProcess()', () => {
         (x) => x._id as unknown,
       ),
     ).toEqual([1]);
+    await s.close();
+  });
+
+  it('opens a data directory written before transactions (its oplog gains the column) and streams its old events', async () => {
+    const d = join(dir, 'old');
+    let s = await startEmbeddedMongo({ dir: d, port: port() });
+    await s.inProcess().command('old', { insert: 'c', documents: [{ _id: 1 }] });
+    await s.close();
+    const raw = new Database(join(d, 'embedded-mongo.sqlite'));
+    raw.exec('ALTER TABLE oplog DROP COLUMN txn');
+    raw.close();
+    s = await startEmbeddedMongo({ dir: d, port: port() });
+    const client = await MongoClient.connect(s.uri);
+    const stream = client
+      .db('old')
+      .collection<Row>('c')
+      .watch([], { startAtOperationTime: new Timestamp({ t: 1, i: 0 }) });
+    const session = client.startSession();
+    await session.withTransaction(async () => {
+      await client.db('old').collection<Row>('c').insertOne({ _id: 2 }, { session });
+    });
+    const first = await stream.next();
+    const second = await stream.next();
+    expect([first, second].map((e) => ('documentKey' in e ? e.documentKey._id : null))).toEqual([
+      1, 2,
+    ]);
+    expect('lsid' in first).toBe(false);
+    expect('lsid' in second).toBe(true);
+    await stream.close();
+    await session.endSession();
+    await client.close();
     await s.close();
   });
 
