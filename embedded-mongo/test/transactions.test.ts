@@ -571,6 +571,35 @@ describe('transactions through store.inProcess()', () => {
         autocommit: false,
       }),
     ).toMatchObject({ ok: 0, codeName: 'InvalidOptions' });
+    expect(await a.command('admin', { ping: 1, ...txnFields(lsid, 12, true) })).toMatchObject({
+      ok: 0,
+      code: 263,
+    });
+    expect(await a.command('admin', { commitTransaction: 1, lsid })).toMatchObject({
+      ok: 0,
+      codeName: 'InvalidOptions',
+    });
+    expect(
+      await a.command('ip', {
+        insert: 'e',
+        documents: [{}],
+        lsid: 'x',
+        txnNumber: 13,
+        autocommit: false,
+        startTransaction: true,
+      }),
+    ).toMatchObject({ ok: 0, codeName: 'InvalidOptions' });
+    expect(
+      await a.command('ip', {
+        insert: 'e',
+        documents: [{}],
+        lsid,
+        txnNumber: -1,
+        autocommit: false,
+        startTransaction: true,
+      }),
+    ).toMatchObject({ ok: 0, codeName: 'TypeMismatch' });
+    expect(await a.command('admin', { endSessions: 'x' })).toMatchObject({ ok: 1 });
     // Every one of those transactions was rolled back.
     expect(await a.command('ip', { count: 'e' })).toMatchObject({ ok: 1, n: 0 });
   });

@@ -86,6 +86,8 @@ function dispatch(name: string, cmd: Document, ctx: CommandContext, txn: Transac
     return handler(cmd, ctx);
   }
   if ((cmd.startTransaction === true || cmd.autocommit === false) && !(ctx.transactions && (lower === 'committransaction' || lower === 'aborttransaction'))) {
+    // With transactions, only the commands that never wait get here with transaction fields (hello, ping…).
+    if (ctx.transactions) throw mongoError('OperationNotSupportedInTransaction', `Cannot run '${name}' in a multi-document transaction.`);
     throw mongoError(
       'IllegalOperation',
       ctx.replicaSet
