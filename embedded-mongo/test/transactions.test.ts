@@ -9,6 +9,7 @@ import mongoose, { Schema } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../src/index.js';
 import { opMsg, RawClient } from './helpers/rawClient.js';
+import { ReplyDroppingProxy } from './helpers/replyDroppingProxy.js';
 import { startStandalone } from './helpers/standalone.js';
 
 /** Documents with the plain `_id`s these tests use. */
@@ -317,6 +318,37 @@ describe('transactions through the driver', () => {
       ['b', 31],
     ]);
     await conn.close();
+  });
+});
+
+describe('a commit whose reply is lost', () => {
+  it('withTransaction retries the commit (UnknownTransactionCommitResult) and the store answers ok: committed once', async () => {
+    const store = await startEmbeddedMongo({ port: port() });
+    const proxy = await ReplyDroppingProxy.start(store.port!, port());
+    // directConnection keeps the driver on the proxy (it would otherwise switch to the hosts hello announces).
+    const client = await MongoClient.connect(
+      `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`,
+      { serverMonitoringMode: 'poll', heartbeatFrequencyMS: 500 },
+    );
+    try {
+      const coll = client.db('lost').collection<{ _id: string; n: number }>('c');
+      await coll.insertOne({ _id: 'c', n: 0 });
+      const session = client.startSession();
+      let attempts = 0;
+      await session.withTransaction(async () => {
+        attempts++;
+        await coll.updateOne({ _id: 'c' }, { $inc: { n: 1 } }, { session });
+        proxy.dropNextReplyTo('commitTransaction');
+      });
+      await session.endSession();
+      expect(proxy.dropped).toBe(1);
+      expect(attempts).toBe(1);
+      expect(await coll.findOne({ _id: 'c' })).toEqual({ _id: 'c', n: 1 });
+    } finally {
+      await client.close();
+      await proxy.close();
+      await store.close();
+    }
   });
 });
 
