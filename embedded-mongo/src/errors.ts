@@ -60,6 +60,11 @@ export const ErrorCodes = {
   BSONObjectTooLarge: [10334, 'BSONObjectTooLarge'],
   CannotExtractGeoKeys: [16755, 'Location16755'],
   NoQueryExecutionPlans: [291, 'NoQueryExecutionPlans'],
+  ConflictingOperationInProgress: [117, 'ConflictingOperationInProgress'],
+  TransactionTooOld: [225, 'TransactionTooOld'],
+  NoSuchTransaction: [251, 'NoSuchTransaction'],
+  OperationNotSupportedInTransaction: [263, 'OperationNotSupportedInTransaction'],
+  ShutdownInProgress: [91, 'ShutdownInProgress'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorName = keyof typeof ErrorCodes;

@@ -1,7 +1,8 @@
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { ChangeStreamRegistry } from './changeStreams/registry.js';
-import { handleCommand } from './commands/dispatch.js';
+import { execute, handleCommand } from './commands/dispatch.js';
+import { DEFAULT_TRANSACTION_LIFETIME_MS, Transactions } from './commands/transactions.js';
 import { CursorRegistry } from './cursors.js';
 import { preparePrivateDataDir } from './dataDir.js';
 import { listenOn, type ListenAddress } from './listen.js';
@@ -45,6 +46,12 @@ export interface EmbeddedMongoOptions {
    * @defaultValue `{ maxBytes: 256 MiB, maxAgeMs: 24 h, trimIntervalMs: 1000 }`
    */
   oplog?: Partial<OplogRetention> & { trimIntervalMs?: number };
+  /**
+   * A multi-document transaction still open after this many seconds is rolled back, releasing the
+   * sessions waiting for it (mongod's `transactionLifetimeLimitSeconds`).
+   * @defaultValue `60`
+   */
+  transactionLifetimeLimitSeconds?: number;
 }
 
 /** A running store. */
@@ -92,21 +99,32 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const changeStreams = new ChangeStreamRegistry(store, options.cursorTimeoutMs);
   const replicaSet = options.replicaSet === false ? undefined : { name: options.replicaSet ?? 'rs0' };
   const retention = { ...DEFAULT_RETENTION, ...options.oplog };
+  const lifetime = options.transactionLifetimeLimitSeconds;
+  if (lifetime !== undefined && !(lifetime > 0 && Number.isFinite(lifetime))) {
+    throw new Error(`embedded-mongo: transactionLifetimeLimitSeconds must be a positive number of seconds, got ${String(lifetime)}`);
+  }
+  // A standalone refuses transactions, as mongod does.
+  const transactions = replicaSet ? new Transactions(store, execute, lifetime === undefined ? DEFAULT_TRANSACTION_LIFETIME_MS : lifetime * 1000) : undefined;
   const sockets = new Set<Socket>();
   let nextConnectionId = 1;
   let listening = '';
 
   const server = createServer((socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    const base = { store, cursors, changeStreams, replicaSet, connectionId: nextConnectionId++, address: advertisedAddress(socket, listening), rawBatches: true };
+    const base = { store, cursors, changeStreams, replicaSet, transactions, connectionId: nextConnectionId++, address: advertisedAddress(socket, listening), rawBatches: true };
+    socket.on('close', () => {
+      sockets.delete(socket);
+      transactions?.connectionClosed(base.connectionId);
+    });
     // Malformed input only costs the offending client its connection; nothing to report.
     serveConnection(socket, (req) => handleCommand(req.command, base), () => undefined);
   });
 
   const timers = [
     // A failed sweep (e.g. a TTL field holding an odd value) must not take the server down; the next sweep retries.
+    // Nothing writes beside an open transaction (it would become part of it).
     setInterval(() => {
+      if (store.held) return;
       try {
         reapExpired(store);
       } catch {
@@ -119,6 +137,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     }, 60_000),
     // Trimming is a few point reads, then a bounded delete; sessions' retry records expire with it.
     setInterval(() => {
+      if (store.held) return;
       try {
         changeStreams.catchUp();
         store.oplog.history.trim(retention);
@@ -144,10 +163,11 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     uri: replicaSet ? `${bound.uri}?directConnection=true` : bound.uri,
     ...('socket' in address ? { socket: address.socket } : { host: address.host, port: bound.port }),
     inProcess(opts) {
-      return createInProcessClient({ store, cursors, changeStreams, replicaSet, connectionId: nextConnectionId++, address: listening, rawBatches: false }, opts);
+      return createInProcessClient({ store, cursors, changeStreams, replicaSet, transactions, connectionId: nextConnectionId++, address: listening, rawBatches: false }, opts);
     },
     async close() {
       for (const t of timers) clearInterval(t);
+      transactions?.close();
       changeStreams.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -75,6 +75,10 @@ export function changeStreamGetMore(cmd: Document, ctx: CommandContext): Promise
         const left = deadline - Date.now();
         if (batch.events.length > 0 || batch.closed || left <= 0) return reply(cursor, batch, false);
         const woken = await streams.wait(cursor, left);
+        // Woken (or timed out) while a transaction is open: read once it ended, so no event's
+        // updateLookup sees its uncommitted writes (other sessions' commands wait the same way).
+        const txns = ctx.transactions;
+        while (txns?.activeSession !== undefined) await txns.idle();
         if (!streams.get(cursor.id)) throw changeStreamError('CursorKilled', `cursor id ${cursor.id.toString()} was killed while waiting`);
         if (!woken) return reply(cursor, read(streams, cursor, max), false);
       }

@@ -58,6 +58,8 @@ function documentEvent(entry: OplogEntry & { coll: string }, spec: StreamSpec, l
   if (op !== 'i' && spec.fullDocumentBeforeChange !== 'off') {
     event.fullDocumentBeforeChange = image(entry.pre, spec.fullDocumentBeforeChange, 'pre-image', point);
   }
+  // A transaction's events carry its session and number, as mongod's do.
+  if (entry.txn) Object.assign(event, deserialize(entry.txn));
   return { event, point };
 }
 

@@ -4,6 +4,7 @@ import type { CursorRegistry } from '../cursors.js';
 import { mongoError } from '../errors.js';
 import { evaluateLet } from '../query/variables.js';
 import type { Store } from '../storage/store.js';
+import type { Transactions } from './transactions.js';
 
 /** A one-node replica set, as the store presents itself unless told to be a standalone. */
 export interface ReplicaSetInfo {
@@ -18,6 +19,8 @@ export interface CommandContext {
   replicaSet?: ReplicaSetInfo;
   /** Open change streams; a replica set member has them. */
   changeStreams?: ChangeStreamRegistry;
+  /** Multi-document transactions; a replica set member started by startEmbeddedMongo has them. */
+  transactions?: Transactions;
   /** The address the client reached this store at (`host:port` or a socket path): hello's `me` and `hosts`. */
   address?: string;
   /** The `$db` the command was sent to. */

@@ -18,6 +18,7 @@ import { namespaceCommands } from './namespaces.js';
 import { countCommand } from './opcounters.js';
 import { checkReadConcern } from './readConcern.js';
 import { stampClusterTime } from './replicaSet.js';
+import { transactionCommands, type TransactionHook } from './transactions.js';
 import { update } from './update.js';
 
 type Handler = (cmd: Document, ctx: CommandContext) => Document | Promise<Document>;
@@ -48,6 +49,7 @@ const commands = new Map<string, Handler>(
     aggregate: (cmd, ctx) => (isChangeStream(cmd.pipeline) ? openChangeStream(cmd, ctx) : aggregate(cmd, ctx)),
     explain,
     fsync,
+    ...transactionCommands,
   } satisfies Record<string, Handler>),
 );
 
@@ -72,11 +74,20 @@ function runRetryable(handler: CommandHandler, cmd: Document, ctx: CommandContex
   });
 }
 
-function dispatch(name: string, cmd: Document, ctx: CommandContext): Document | Promise<Document> {
-  const handler = commands.get(name.toLowerCase());
+function dispatch(name: string, cmd: Document, ctx: CommandContext, txn: TransactionHook | undefined): Document | Promise<Document> {
+  const lower = name.toLowerCase();
+  const handler = commands.get(lower);
   if (!handler) throw mongoError('CommandNotFound', `no such command: '${name}'`);
-  countCommand(name.toLowerCase(), cmd);
-  if (cmd.startTransaction === true || cmd.autocommit === false) {
+  countCommand(lower, cmd);
+  if (txn) {
+    // Inside a multi-document transaction: the statement is part of it, never a retryable write of its own.
+    txn.enter(lower, cmd, ctx);
+    checkReadConcern(cmd);
+    return handler(cmd, ctx);
+  }
+  if ((cmd.startTransaction === true || cmd.autocommit === false) && !(ctx.transactions && (lower === 'committransaction' || lower === 'aborttransaction'))) {
+    // With transactions, only the commands that never wait get here with transaction fields (hello, ping…).
+    if (ctx.transactions) throw mongoError('OperationNotSupportedInTransaction', `Cannot run '${name}' in a multi-document transaction.`);
     throw mongoError(
       'IllegalOperation',
       ctx.replicaSet
@@ -96,6 +107,14 @@ function dispatch(name: string, cmd: Document, ctx: CommandContext): Document | 
  * its cluster time, which drivers gossip and change streams resume from.
  */
 export function handleCommand(cmd: Document, base: Omit<CommandContext, 'db'>): Document | Promise<Document> {
+  const txns = base.transactions;
+  // The one check on the path of commands outside transactions: is one open (or are commands waiting for one)?
+  if (txns !== undefined && (txns.busy || cmd.autocommit !== undefined || cmd.startTransaction !== undefined)) return txns.route(cmd, base);
+  return execute(cmd, base, undefined);
+}
+
+/** Runs a command now; `txn` when it is a statement of the open transaction. */
+export function execute(cmd: Document, base: Omit<CommandContext, 'db'>, txn: TransactionHook | undefined): Document | Promise<Document> {
   const name = Object.keys(cmd)[0];
   // Envelope fields every node reads the same way: one node serves every read preference, and
   // cluster times are gossip. Drivers on a direct connection to a replica-set member send
@@ -108,7 +127,7 @@ export function handleCommand(cmd: Document, base: Omit<CommandContext, 'db'>): 
   let result: Document | Promise<Document>;
   try {
     if (name === undefined) throw mongoError('CommandNotFound', 'no such command: ""');
-    result = dispatch(name, cmd, ctx);
+    result = dispatch(name, cmd, ctx, txn);
   } catch (err) {
     return finish(toErrorReply(err));
   }

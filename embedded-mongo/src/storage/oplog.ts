@@ -19,6 +19,8 @@ export interface OplogEntry extends OpTime {
   body: Buffer;
   pre: Buffer | null;
   post: Buffer | null;
+  /** A committed transaction's `{ lsid, txnNumber }` (BSON), stamped on each of its entries. */
+  txn: Buffer | null;
 }
 
 /** What a change stream reads: one collection, one database, or everything. */
@@ -43,7 +45,7 @@ const entryBytes = (e: { body: Buffer; pre?: Buffer | null; post?: Buffer | null
 // Commands can touch streams on other namespaces (a rename's target): streams check this key too.
 export const COMMANDS_KEY = '\0commands';
 
-const COLUMNS = 'seq, t, i, wall, db, coll, op, body, pre, post';
+const COLUMNS = 'seq, t, i, wall, db, coll, op, body, pre, post, txn';
 // The newest entries kept in memory too (see `recent`): enough for streams that keep up, bounded in bytes.
 const RECENT_ENTRIES = 1024;
 const RECENT_BYTES = 8 * 1024 * 1024;
@@ -79,6 +81,8 @@ export class Oplog implements ChangeRecorder {
    */
   private recent: OplogEntry[] = [];
   private recentBytes = 0;
+  /** While a multi-document transaction runs its commands: its `{ lsid, txnNumber }`, stamped on each entry. */
+  transactionTag: Buffer | null = null;
 
   constructor(readonly db: Database.Database) {
     db.exec(`
@@ -87,10 +91,14 @@ export class Oplog implements ChangeRecorder {
         db TEXT NOT NULL, coll TEXT, op TEXT NOT NULL, body BLOB NOT NULL, pre BLOB, post BLOB);
       CREATE TABLE IF NOT EXISTS oplog_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     `);
+    // Added with transactions: a data directory from before gets the column (null for its rows).
+    if (!db.prepare<[], { name: string }>('PRAGMA table_info(oplog)').all().some((c) => c.name === 'txn')) {
+      db.exec('ALTER TABLE oplog ADD COLUMN txn BLOB');
+    }
     this.history = new OplogHistory(db);
     this.stmts = {
-      insert: db.prepare<[number, number, number, number, string, string | null, OplogOp, Buffer, Buffer | null, Buffer | null, number], void>(
-        `INSERT INTO oplog (${COLUMNS}, pos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      insert: db.prepare<[number, number, number, number, string, string | null, OplogOp, Buffer, Buffer | null, Buffer | null, Buffer | null, number], void>(
+        `INSERT INTO oplog (${COLUMNS}, pos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       last: db.prepare<[], { seq: number; t: number; i: number; pos: number }>('SELECT seq, t, i, pos FROM oplog ORDER BY seq DESC LIMIT 1'),
       at: db.prepare<[number], OplogEntry>(`SELECT ${COLUMNS} FROM oplog WHERE seq = ?`),
@@ -125,8 +133,9 @@ export class Oplog implements ChangeRecorder {
     this.lastTime = time;
     this.pos += entryBytes({ body, pre, post });
     const wall = Date.now();
-    this.stmts.insert.run(seq, t, i, wall, db, coll, op, body, pre, post, this.pos);
-    this.remember({ seq, t, i, wall, db, coll, op, body, pre, post });
+    const txn = this.transactionTag;
+    this.stmts.insert.run(seq, t, i, wall, db, coll, op, body, pre, post, txn, this.pos);
+    this.remember({ seq, t, i, wall, db, coll, op, body, pre, post, txn });
     const nsKey = coll === null ? db : `${db}.${coll}`;
     this.touch(nsKey, seq);
     if (coll !== null) this.touch(db, seq);

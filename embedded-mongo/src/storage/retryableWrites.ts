@@ -19,11 +19,13 @@ export function retryKey(cmd: Document): RetryKey | undefined {
   if (!Number.isSafeInteger(txnNumber) || txnNumber < 0) {
     throw new MongoCommandError(14, 'TypeMismatch', "BSON field 'txnNumber' must be a non-negative 64-bit integer");
   }
-  const lsid = cmd.lsid as Document;
-  // A driver's lsid is { id: <UUID> } (plus uid under auth): its 16 bytes are the key when alone.
+  return { session: sessionKey(cmd.lsid as Document), txnNumber };
+}
+
+/** The bytes that name a session: a driver's lsid is { id: <UUID> } (plus uid under auth), its 16 bytes when alone. */
+export function sessionKey(lsid: Document): Buffer {
   const id: unknown = lsid.id;
-  const session = id instanceof Binary && Object.keys(lsid).length === 1 ? Buffer.from(id.buffer) : Buffer.from(serialize(lsid));
-  return { session, txnNumber };
+  return id instanceof Binary && Object.keys(lsid).length === 1 ? Buffer.from(id.buffer) : Buffer.from(serialize(lsid));
 }
 
 /**

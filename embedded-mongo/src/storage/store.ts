@@ -73,6 +73,44 @@ export class Store {
     this.loadCatalog();
   }
 
+  /**
+   * A multi-document transaction holds the SQLite transaction open across its commands: every
+   * write it makes goes through `transaction()`, which then runs inside it (see
+   * commands/transactions.ts). Nothing else may write while it is open.
+   */
+  get held(): boolean {
+    return this.heldOpen;
+  }
+  private heldOpen = false;
+
+  beginHeld(): void {
+    this.db.exec('BEGIN');
+    this.heldOpen = true;
+  }
+
+  /** Commits the held transaction: its oplog entries become visible to change streams at once. */
+  commitHeld(): void {
+    this.heldOpen = false;
+    try {
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.heldOpen = true;
+      this.rollbackHeld();
+      throw err;
+    }
+    this.oplog.committed();
+    if (this.pending.pending > 0) this.scheduleMerge();
+  }
+
+  /** Rolls the held transaction back, with the in-memory catalog, buffered index keys and oplog tail. */
+  rollbackHeld(): void {
+    if (!this.heldOpen) return;
+    this.heldOpen = false;
+    if (this.db.open && this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.oplog.rolledBack();
+    if (this.db.open) this.loadCatalog();
+  }
+
   private loadCatalog(): void {
     this.collections.clear();
     // What the table holds is what committed: a rollback also undoes buffered index changes.
@@ -131,6 +169,10 @@ export class Store {
 
   /** Writes every buffered index entry to its table, in one transaction. */
   mergePending(): void {
+    if (this.heldOpen) {
+      // After the held transaction ends (commitHeld schedules it again).
+      return;
+    }
     if (!this.db.open || this.db.inTransaction || this.pending.pending === 0) return;
     try {
       this.transaction(() => this.drainPending());
@@ -148,6 +190,11 @@ export class Store {
 
   getCollection(db: string, name: string): CollectionStore | undefined {
     return this.collections.get(`${db}.${name}`);
+  }
+
+  /** Every collection's `db.name`. */
+  namespaces(): string[] {
+    return [...this.collections.keys()];
   }
 
   listCollections(db: string): CollectionStore[] {

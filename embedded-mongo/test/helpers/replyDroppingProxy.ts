@@ -28,10 +28,10 @@ export class ReplyDroppingProxy {
     readonly port: number,
   ) {}
 
-  static async start(targetPort: number): Promise<ReplyDroppingProxy> {
+  static async start(targetPort: number, listenPort = 0): Promise<ReplyDroppingProxy> {
     const ref: { proxy?: ReplyDroppingProxy } = {};
     const server = createServer((client) => ref.proxy?.pipe(client, targetPort));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
     const address = server.address();
     ref.proxy = new ReplyDroppingProxy(server, typeof address === 'object' && address ? address.port : 0);
     return ref.proxy;
