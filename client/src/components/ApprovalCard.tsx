@@ -7,6 +7,7 @@ import { revealHidden } from '@aegis/shared/visibleText';
 import { useTRPC, type RouterOutputs } from '../lib/trpc';
 import { errorMessage } from '../lib/errors';
 import { age, fullTime, prettyJson, stamp } from '../lib/format';
+import { activityLink } from '../lib/activityLink';
 import { Ago } from './Ago';
 import { FindingChips } from './FindingChips';
 import { StatusBadge } from './StatusBadge';
@@ -386,6 +387,11 @@ function RunContext({ approvalId }: { approvalId: number }) {
           </li>
         ))}
       </ul>
+      {data.runId && (
+        <Link to={activityLink({ run: data.runId })} className="mt-1 inline-block text-xs font-semibold underline underline-offset-2" data-testid="run-activity-link">
+          The whole run in Activity
+        </Link>
+      )}
     </details>
   );
 }

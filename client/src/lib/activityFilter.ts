@@ -14,6 +14,8 @@ export interface ActivityUrlFilter {
   sources: Source[];
   action: string;
   rule: string;
+  /** One run of an agent (the runId its calls carry): a conversation or job, as a whole. */
+  run: string;
   detector: string;
   q: string;
   from: string | null;
@@ -44,6 +46,7 @@ export function readActivityFilter(p: URLSearchParams, now = Date.now()): Activi
     sources: listOf(p, 'source') as Source[],
     action: p.get('action') ?? '',
     rule: p.get('rule') ?? '',
+    run: p.get('run') ?? '',
     detector: p.get('detector') ?? '',
     q: p.get('q') ?? '',
     from: iso(p.get('from')) ?? (preset ? new Date(now - preset.ms).toISOString() : null),
@@ -59,6 +62,7 @@ export function isFiltered(f: ActivityUrlFilter): boolean {
     f.sources.length ||
     f.action ||
     f.rule ||
+    f.run ||
     f.detector ||
     f.q ||
     f.from ||
@@ -83,6 +87,7 @@ export function listInput(
     ...(f.sources.length && { source: f.sources }),
     ...(f.action && { action: f.action }),
     ...(f.rule && { rule: f.rule }),
+    ...(f.run && { run: f.run }),
     ...(f.detector && { detector: f.detector }),
     ...(f.q.trim() && { search: f.q.trim() }),
     ...(f.from && { from: f.from }),
@@ -115,6 +120,7 @@ export function matchesFilter(e: AuditEntry, f: ActivityUrlFilter): boolean {
   if (f.sources.length && !f.sources.includes(e.source)) return false;
   if (f.action && e.action !== f.action) return false;
   if (f.rule && e.rule?.id !== f.rule) return false;
+  if (f.run && e.runId !== f.run) return false;
   if (f.from && e.timestamp < f.from) return false;
   if (f.to && e.timestamp > f.to) return false;
   if (!f.signIns && isSignIn(e)) return false;
@@ -134,6 +140,7 @@ export function exportHref(params: URLSearchParams, format: 'csv' | 'json'): str
     'q',
     'source',
     'rule',
+    'run',
     'detector',
     'signins',
   ]) {

@@ -8,6 +8,8 @@ export interface ActivityFilter {
   status?: string[];
   /** A DLP detector or category the call's arguments or result held, e.g. `card`. */
   detector?: string;
+  /** One run of an agent: the runId its calls carry. */
+  run?: string;
 }
 
 /** `/activity?from=…&to=…&agent=…&action=…&status=A,B&detector=…` */
@@ -19,6 +21,7 @@ export function activityLink(f: ActivityFilter): string {
   if (f.action) params.set('action', f.action);
   if (f.status?.length) params.set('status', f.status.join(','));
   if (f.detector) params.set('detector', f.detector);
+  if (f.run) params.set('run', f.run);
   const query = params.toString();
   return query ? `/activity?${query}` : '/activity';
 }

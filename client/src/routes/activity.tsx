@@ -141,6 +141,7 @@ export function ActivityPage() {
         />
         {filter.action && <FilterChip label={`action: ${filter.action}`} onClear={() => update('action', '')} />}
         {filter.rule && <FilterChip label={`rule: ${filter.rule}`} onClear={() => update('rule', '')} />}
+        {filter.run && <FilterChip label={`run: ${filter.run}`} onClear={() => update('run', '')} />}
         {entries.length > 0 && <ShownOfTotal shown={entries.length} total={total} />}
         <span className="flex-1" />
         <CopyLink

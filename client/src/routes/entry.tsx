@@ -283,6 +283,7 @@ export function EntryPage() {
                   <ActivityFeed entries={[...[...d.after].reverse(), e, ...d.before]} showAgent={false} current={e.id} label="Neighbouring entries" />
                 )}
                 <AroundLink agent={e.agent} at={e.timestamp} />
+                {e.runId && <RunLink run={e.runId} />}
               </section>
             )}
           </>
@@ -337,6 +338,18 @@ function AroundLink({ agent, at }: { agent: string; at: string }) {
         All of <SoftWrap text={agent} />’s calls from {AROUND_MIN} min before to {AROUND_MIN} min after
       </Link>
       <span className="muted"> · in Activity, to filter and export</span>
+    </p>
+  );
+}
+
+/** From a call to every call of the same run (the conversation or job its agent named). */
+function RunLink({ run }: { run: string }) {
+  return (
+    <p className="mt-1 text-sm break-words">
+      <Link to={activityLink({ run })} className={LINK} data-testid="entry-run-link">
+        Every call of this run
+      </Link>
+      <span className="muted"> · run <code className="break-all">{run}</code></span>
     </p>
   );
 }

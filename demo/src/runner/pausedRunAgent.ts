@@ -50,7 +50,8 @@ const choice = createChatModel(
 );
 const graph = createReactAgent({
   llm: choice.model,
-  tools: wrapTools(handle, createBankTools(bank.bank), { review: 'interrupt' }),
+  // The graph's thread is the run: its calls before and after the pause carry the same id.
+  tools: wrapTools(handle, createBankTools(bank.bank), { review: 'interrupt', runId: threadId }),
   prompt: agent.systemPrompt,
   checkpointer: checkpointerOn(bank.connection),
 });

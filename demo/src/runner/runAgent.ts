@@ -49,6 +49,8 @@ export async function runAgent(agent: DemoAgent, ctx: AgentRunContext): Promise<
   await handle.register();
   const tools = wrapTools(handle, createBankTools(ctx.bank, ctx.toolOptions), {
     timeoutMs: ctx.approvalTimeoutMs,
+    // One run per agent per demo: its calls carry it, so the dashboard can show the run whole.
+    runId: `${agent.name}-${Date.now().toString(36)}`,
   });
   return runGraph(agent, ctx, tools);
 }

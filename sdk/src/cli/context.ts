@@ -41,6 +41,7 @@ export interface CommandContext {
     action?: string;
     rule?: string;
     detector?: string;
+    run?: string;
     q?: string;
     /** channels add: the channel's kind and target. */
     webhook?: string;

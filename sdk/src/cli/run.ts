@@ -27,7 +27,7 @@ Commands:
   revive <agent> [--reason TEXT] flip it off again (the reason goes into the audit log)
   logs [agent] [--limit N] [-f]  latest audit entries (default 20); -f/--follow streams new ones
   logs [agent] --since 24h [--until 1h] [--status BLOCKED,DENIED] [--q WORDS] [--source agent,server,person]
-       [--action A] [--rule ID] [--detector D] [-o csv|json]
+       [--action A] [--rule ID] [--detector D] [--run ID] [-o csv|json]
                                  the Activity filter; -o streams every match (server export) to stdout
   pending                        approvals waiting for a human
   approve <id> [--remember]      approve (--remember: allow this action from now on)
@@ -240,6 +240,7 @@ const otherOptions = {
   action: { type: 'string' },
   rule: { type: 'string' },
   detector: { type: 'string' },
+  run: { type: 'string' },
   q: { type: 'string' },
   webhook: { type: 'string' },
   slack: { type: 'string' },

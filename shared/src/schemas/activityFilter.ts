@@ -48,6 +48,7 @@ export const activityParams = z.object({
     .optional()
     .describe('Comma-separated: agent, server, person'),
   rule: auditQuery.shape.rule,
+  run: auditQuery.shape.run,
   detector: auditQuery.shape.detector,
   signins: auditQuery.shape.signIns,
 });
@@ -66,6 +67,7 @@ export function activityFilterOf(p: ActivityParams, now = Date.now()): ActivityF
     ...(p.q?.trim() && { search: p.q.trim() }),
     ...(p.source?.length && { source: p.source }),
     ...(p.rule && { rule: p.rule }),
+    ...(p.run && { run: p.run }),
     ...(p.detector && { detector: p.detector }),
     ...(p.signins && { signIns: p.signins }),
   };

@@ -135,6 +135,10 @@ export const auditEntry = z.object({
     .describe('How the call reached Aegis: mcp (the MCP gateway), http-proxy; absent for the SDK and REST'),
   upstream: z.string().optional().describe('Gateway calls: the upstream server the call was forwarded to'),
   upstreamTool: z.string().optional().describe("Gateway calls: the upstream's own name of the tool that ran"),
+  runId: z
+    .string()
+    .optional()
+    .describe('The run (conversation, job) the call belongs to, as the agent named it; absent when it named none'),
   callArgsHash: z
     .string()
     .optional()
@@ -176,6 +180,7 @@ export const auditQuery = z.object({
     .optional()
     .describe('Words (any case, all of them) of the action, details, masked arguments, outcome, actor, agent or rule; `customer` finds `customer_id`'),
   rule: z.string().min(1).max(100).optional().describe('Only decisions made by this rule id'),
+  run: z.string().min(1).max(128).optional().describe('Only calls of this run (the runId the agent gave its calls)'),
   detector: z
     .string()
     .regex(/^[a-z][a-z0-9_]{1,39}$/, 'a detector or category name such as card, ssn, secret')

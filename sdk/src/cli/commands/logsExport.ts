@@ -20,7 +20,7 @@ export function filterParams(ctx: CommandContext, now = Date.now()): URLSearchPa
   if (agents.length) params.set('agent', agents.join(','));
   if (o.since) params.set('from', new Date(now - sinceMs(o.since, now)).toISOString());
   if (o.until) params.set('to', new Date(now - sinceMs(o.until, now)).toISOString());
-  for (const name of ['status', 'source', 'action', 'rule', 'detector'] as const) {
+  for (const name of ['status', 'source', 'action', 'rule', 'detector', 'run'] as const) {
     const value = o[name];
     if (value) params.set(name, name === 'status' ? value.toUpperCase() : value);
   }

@@ -546,12 +546,15 @@ async function rarestWord(
 }
 
 /** Whether an agent, action or rule filter leads the read through its own index. */
-function narrowedByIndex(query: Pick<AuditQuery, 'agent' | 'agents' | 'action' | 'rule'>): boolean {
+function narrowedByIndex(
+  query: Pick<AuditQuery, 'agent' | 'agents' | 'action' | 'rule' | 'run'>,
+): boolean {
   return (
     Boolean(query.agent) ||
     Boolean(query.agents?.length) ||
     Boolean(query.action) ||
-    Boolean(query.rule)
+    Boolean(query.rule) ||
+    Boolean(query.run)
   );
 }
 
@@ -591,7 +594,7 @@ async function withWindowHint<P extends ListRead & { branches?: ListRead[] }>(
  * has an index of its own that leads with it.
  */
 function countsThroughIndex(query: AuditCountQuery): boolean {
-  if (query.search?.trim() || query.from || query.to || query.action || query.detector)
+  if (query.search?.trim() || query.from || query.to || query.action || query.detector || query.run)
     return false;
   // Just the sign-ins: read them (they are few); they are what the others subtract.
   if (query.signIns === 'only') return false;
@@ -627,6 +630,7 @@ function listFilter(
   const agents = [...(query.agent ? [query.agent] : []), ...(query.agents ?? [])];
   if (agents.length) filter.agent = { $in: [...new Set(agents)] };
   if (query.rule) filter['rule.id'] = query.rule;
+  if (query.run) filter.runId = query.run;
   if (query.status?.length) filter.status = { $in: query.status };
   if (query.source?.length) filter.source = { $in: query.source };
   if (query.action) filter.action = query.action;

@@ -70,6 +70,7 @@ export function toAuditEntry(doc: AuditDoc): AuditEntry {
     ...(doc.channel ? { channel: doc.channel } : {}),
     ...(doc.upstream ? { upstream: doc.upstream } : {}),
     ...(doc.upstreamTool ? { upstreamTool: doc.upstreamTool } : {}),
+    ...(doc.runId ? { runId: doc.runId } : {}),
     // Hashed fields, so a reader can recompute the entry's hash.
     ...(doc.callArgsHash ? { callArgsHash: doc.callArgsHash } : {}),
     ...(doc.outcomeSealed === true ? { outcomeSealed: true as const } : {}),
