@@ -17,7 +17,17 @@ export function loginPath(
  * never `//host` or a URL, so a crafted link can't send the person elsewhere), else the Overview.
  */
 export function afterLogin(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  if (next === '/login' || next.startsWith('/login?') || next.startsWith('/login/')) return '/';
-  return next;
+  if (!next || !next.startsWith('/')) return '/';
+  // Parsed as the browser will: it drops tabs and newlines and reads `\` as `/`, so `/\t/evil`
+  // or `/\\evil` would leave the origin; only what stays on it is followed.
+  const base = 'https://dashboard.invalid';
+  let url: URL;
+  try {
+    url = new URL(next, base);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== base || url.pathname === '/login' || url.pathname.startsWith('/login/'))
+    return '/';
+  return url.pathname + url.search + url.hash;
 }
