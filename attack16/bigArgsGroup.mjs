@@ -1,4 +1,4 @@
-/* global console, process, setTimeout */
+/* global console, process, setTimeout, fetch, AbortSignal */
 // With AEGIS_MAX_ARGS_BYTES raised to its 4 MiB maximum (starts its own server, port 41010, data
 // /tmp/attack16/big): concurrent decisions whose entries land in one group commit. Through the
 // driver an insert is split by the store's 48 MB message limit; straight into the in-process

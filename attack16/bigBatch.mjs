@@ -1,4 +1,4 @@
-/* global console, process */
+/* global console, process, setTimeout */
 // Local-mode record batches (sdk.recordBatch, up to 5 MB each) sent at once: the audit writer
 // queues every record of a batch together and commits up to 500 queued entries in one insert.
 // Through the driver such an insert is split by the store's 48 MB message limit; straight into

@@ -1,4 +1,4 @@
-/* global console */
+/* global console, process */
 // Many concurrent decisions with arguments near AEGIS_MAX_ARGS_BYTES (64 KiB): the audit writer
 // commits up to 500 queued entries in one insert. Through the driver a batch is split by the
 // store's 48 MB message limit; straight into the in-process store it is not — a group over

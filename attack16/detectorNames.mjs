@@ -1,4 +1,3 @@
-/* global console */
 // Detector names are the SDK's to send (findings of a result, of local-mode records) and land as
 // field names in the rollup counters (`xf.<detector>`, `dt.<tool>.<detector>`): `$`, dots, empty
 // path parts, `__proto__`. A hostile name must be refused (4xx) or counted under an escaped key,

@@ -1,4 +1,3 @@
-/* global console */
 // What an agent key (scoped to one agent) and a viewer get out of the exports, the manifests
 // and the seed's audit-log read: never another agent's entries, never raw values, never keys.
 import { adminKey, agentWithPolicy, client, keyOf, raw, result, tag, CARD, SSN } from './common.mjs';

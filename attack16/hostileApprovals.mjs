@@ -1,4 +1,3 @@
-/* global console */
 // Hostile keys in the arguments of a call held for review: the approval (stored as a document,
 // arguments as an object) must be opened, listed, shown, decided and redeemed for exactly that
 // call once — or refused with a 4xx — and never crash a read.

@@ -1,4 +1,3 @@
-/* global console */
 // Agent-written JSON stored as documents (not as JSON text): declared tool schemas (the manifest)
 // and an MCP upstream's tool definitions (the pins). Keys BSON can't hold or reads as a type of
 // its own (`_bsontype`, NUL, `$`, dots, `__proto__`), deep nesting: a 4xx or stored as sent —

@@ -3,7 +3,7 @@
 // `xf.card` becomes an object, and from then on every other agent's call whose result holds a
 // card (in that minute, hour and day) fails to count — with all the other counts of its write.
 // A detector named `.` fails the whole write of the group it was merged into.
-import { agentWithPolicy, client, result, tag, CARD } from './common.mjs';
+import { agentWithPolicy, client, result, tag } from './common.mjs';
 
 const admin = client().api;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
