@@ -53,7 +53,7 @@ const KINDS: Array<[AuditStatus, AuditSource]> = [
   ['APPROVED', 'person'],
   ['DENIED', 'person'],
 ];
-/** `resultOnly` is never found in arguments: only result findings count it. */
+/** `result_only` is never found in arguments: only result findings count it. */
 const DETECTORS = ['card', 'email', 'ssn', 'github_token'];
 const TAGS = ['pii', 'external', 'email', 'tag.with $dots'];
 const RULES = ['big-transfer', 'no-ssn', 'after-hours'];
@@ -117,7 +117,7 @@ beforeAll(async () => {
       if (status === 'ALLOWED' && rnd() < 0.2) {
         record.outcome = 'ok';
         record.durationMs = 5;
-        record.resultFindings = findings([...DETECTORS, 'resultOnly'], 2);
+        record.resultFindings = findings([...DETECTORS, 'result_only'], 2);
       }
       const entry = await server.audit.write(record);
       if (status === 'ALLOWED' && !record.outcome)
@@ -128,7 +128,7 @@ beforeAll(async () => {
   await Promise.all(
     written.map(async ({ id, entryKey, server }, i) => {
       const report = {
-        resultFindings: rnd() < 0.7 ? findings([...DETECTORS, 'resultOnly'], 3) : [],
+        resultFindings: rnd() < 0.7 ? findings([...DETECTORS, 'result_only'], 3) : [],
       };
       const other = servers[(i + 1) % 2]!.repos;
       const way = i % 3;
@@ -193,7 +193,7 @@ describe('the Overview timeline from rollups', () => {
       const plan = bucketsFor(window, NOW);
       sizes.add(plan.size);
       const expected = await scanTimeline(repos, plan);
-      resultOnly += expected.findings.find((f) => f.detector === 'resultOnly')?.calls ?? 0;
+      resultOnly += expected.findings.find((f) => f.detector === 'result_only')?.calls ?? 0;
       blocked += expected.topBlocked.length;
       expect({ window, ...(await rollupTimeline(repos, plan)) }).toEqual({ window, ...expected });
     }
