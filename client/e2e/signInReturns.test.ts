@@ -45,11 +45,20 @@ describe('signing in returns to the page', () => {
       await page.goto(srv.url + '/activity?status=BLOCKED');
       await page.getByRole('heading', { name: 'Activity', level: 1 }).waitFor();
       await context.clearCookies(); // the session is gone: the server answers 401 from now on
-      await page.getByRole('navigation').getByRole('link', { name: 'Approvals' }).click();
-      await page.waitForURL(/\/login\?reason=expired&next=%2Fapprovals$/);
+      // The page may notice on its own first (a live query answered 401) and go to sign-in from
+      // Activity before the click lands; either way sign-in must return to the page it was on.
+      await page
+        .getByRole('navigation')
+        .getByRole('link', { name: 'Approvals' })
+        .click({ timeout: 5_000 })
+        .catch(() => undefined);
+      await page.waitForURL(
+        /\/login\?reason=expired&next=%2F(approvals|activity%3Fstatus%3DBLOCKED)$/,
+      );
+      const next = new URL(page.url()).searchParams.get('next');
       await page.getByText('Your session has ended').waitFor();
       await pasteKey(page, srv.adminKey);
-      await page.waitForURL(srv.url + '/approvals');
+      await page.waitForURL(srv.url + next);
 
       // Crafted links that look like paths but leave the origin once the browser parses them
       // (it drops tabs and newlines and reads `\` as `/`): the Overview instead.
