@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createAegis } from '@aegis/sdk';
-import { useFixture } from '../../server/test/helpers/useTestServer';
-import { buildDashboard } from './helpers/buildDashboard';
-import { startE2eServer } from './helpers/server';
-import { launchBrowser, signInWithLink } from './helpers/browser';
-import { expectAccessible } from './helpers/fixture';
+import { expectAccessible, useFreshInstall } from './helpers/fixture';
 
 // A team that just installed Aegis, before any agent exists: the empty pages say how to connect
 // one (which key, this server's address, the SDK lines), and the key made from there works.
 
-const server = useFixture(
-  async () => startE2eServer(await buildDashboard()),
-  (s) => s.close(),
-);
-const signedIn = useFixture(
-  async () => {
-    const browser = await launchBrowser();
-    await signInWithLink(browser.page, server().url, server().loginToken);
-    return browser;
-  },
-  (browser) => browser.close(),
-);
+const { server, signedIn } = useFreshInstall();
 
 describe('connecting the first agent', () => {
   it('says where to try a call once an agent exists, instead of an empty agent list', async () => {

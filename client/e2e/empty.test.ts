@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { useFixture } from '../../server/test/helpers/useTestServer';
-import { buildDashboard } from './helpers/buildDashboard';
-import { startE2eServer } from './helpers/server';
-import { launchBrowser, screenshotBoth, signIn, signInWithLink } from './helpers/browser';
-import { expectAccessible } from './helpers/fixture';
+import { launchBrowser, screenshotBoth, signIn } from './helpers/browser';
+import { expectAccessible, useFreshInstall } from './helpers/fixture';
 
 // A brand-new install: no agents, no history. Every page must tell the user what to do next.
 
-const server = useFixture(async () => startE2eServer(await buildDashboard()), (s) => s.close());
-const signedIn = useFixture(
-  async () => {
-    const browser = await launchBrowser();
-    await signInWithLink(browser.page, server().url, server().loginToken);
-    return browser;
-  },
-  (browser) => browser.close(),
-);
+const { server, signedIn } = useFreshInstall();
 
 describe('a fresh install', () => {
   it('points a new user at the demo from every empty page', async () => {

@@ -62,6 +62,23 @@ export function useDashboard(server: ServerOptions = {}): Omit<Dashboard, 'close
   };
 }
 
+/**
+ * A fresh install for the tests of one file: the built dashboard on a real server with nothing in
+ * it (no agents, no history), and an admin's browser signed in through the printed link.
+ */
+export function useFreshInstall(): { server: () => E2eServer; signedIn: () => Browser } {
+  const server = useFixture(async () => startE2eServer(await buildDashboard()), (s) => s.close());
+  const signedIn = useFixture(
+    async () => {
+      const browser = await launchBrowser();
+      await signInWithLink(browser.page, server().url, server().loginToken);
+      return browser;
+    },
+    (browser) => browser.close(),
+  );
+  return { server, signedIn };
+}
+
 /** Live updates arrive when they arrive: wait generously on a busy machine, never assert how fast. */
 export const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000, interval: 100 });
 
