@@ -42,6 +42,18 @@ describe('a run as a whole', () => {
     expect(all.entries.filter((e) => e.runId === undefined)).toHaveLength(1);
   });
 
+  it("holds a person's decision on one of the run's calls beside the call", async () => {
+    const admin = t.as(principals.admin);
+    const held = await admin.sdk.decide({ agent: 'RunB', action: 'wire', args: { amount: 5 }, runId: 'job-9' });
+    expect(held.approvalId).toEqual(expect.any(Number));
+    await t.as(principals.reviewer).approvals.decide({ id: held.approvalId!, decision: 'DENIED' });
+    const run = await t.as(principals.viewer).audit.list({ run: 'job-9' });
+    expect(run.entries.map((e) => [e.status, e.source])).toEqual([
+      ['DENIED', 'person'],
+      ['PENDING', 'server'],
+    ]);
+  });
+
   it('is an Activity URL parameter (dashboard, export, `aegis logs`), and a bad one is refused', async () => {
     const parsed = activityParams.parse({ run: 'chat-41', agent: 'RunA' });
     expect(activityFilterOf(parsed)).toEqual({ run: 'chat-41', agents: ['RunA'] });

@@ -174,6 +174,9 @@ export function createApprovalService(
       }
       // The vote that reached the quorum recorded the link's use already.
       const link = quorum.voted ? undefined : options.link;
+      // The decision belongs to the call's run (Activity's run view shows it beside the call).
+      // Read first: once decided, nothing may come between the decision and queuing its entry.
+      const runId = (await repos.investigation.heldEntry(id))?.runId ?? null;
       const doc = await repos.approvals.decide(id, decision, actor.name, now, note, { via, editedArgs: edited, link });
       if (!doc) {
         const current = await load(id);
@@ -203,6 +206,7 @@ export function createApprovalService(
         callId: doc.callId,
         approvalId: id,
         argsPreview: doc.kind === 'result' ? null : argsPreview(doc.args),
+        runId,
       });
       const approval = announce(doc);
       await written;
