@@ -1,10 +1,13 @@
 /* global process, console, fetch, AbortSignal */
 // Shared bits of the attack scripts: the server under attack, its admin key, clients, helpers.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createAegis } from '../sdk/dist/index.js';
 
 export const URL_ = process.env.AEGIS_URL ?? 'http://127.0.0.1:41000';
-export const DATA = process.env.AEGIS_DATA_DIR ?? '/tmp/attack15/d';
+/** The review folder of the running script (attack15, attack16…): its data dir and policy notes. */
+const REVIEW = path.basename(path.dirname(process.argv[1] ?? 'attack15/x'));
+export const DATA = process.env.AEGIS_DATA_DIR ?? `/tmp/${REVIEW}/d`;
 export const adminKey = readFileSync(`${DATA}/admin.key`, 'utf8').trim();
 export const client = (apiKey = adminKey, more = {}) => createAegis({ url: URL_, apiKey, ...more });
 export const tag = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
@@ -22,7 +25,7 @@ process.on('exit', (code) => {
 export async function agentWithPolicy(name, yaml, extra = {}) {
   const admin = client().api;
   await admin.sdk.registerAgent.mutate({ name, allows: [], ...extra });
-  if (yaml) await admin.policies.applyRules.mutate({ yaml, message: 'attack15' });
+  if (yaml) await admin.policies.applyRules.mutate({ yaml, message: REVIEW });
   const { key } = await admin.keys.create.mutate({ name: `k-${name}`, role: 'agent', agents: [name] });
   return key;
 }

@@ -106,5 +106,12 @@ describe('GET /export/audit', () => {
     expect(((await bad.json()) as { detail: string }).detail).toMatch(/status/);
     expect((await get('format=xml')).status).toBe(400);
     expect((await get('range=2y')).status).toBe(400);
+    // A run id: at most 128 characters, and only ever compared as a string.
+    const longRun = await get(`format=json&run=${'r'.repeat(129)}`);
+    expect(longRun.status).toBe(400);
+    expect(((await longRun.json()) as { detail: string }).detail).toMatch(/run/);
+    const operatorLike = await get(`format=json&run=${encodeURIComponent('{"$ne":null}')}`);
+    expect(operatorLike.status).toBe(200);
+    expect(await operatorLike.json()).toEqual([]);
   });
 });
